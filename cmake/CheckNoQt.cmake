@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: MIT
+# Fails if any file under CORE_DIR includes a Qt header (<Q...>, <Qt...>, <QtCore/...>).
+file(GLOB_RECURSE files "${CORE_DIR}/*.h" "${CORE_DIR}/*.hpp" "${CORE_DIR}/*.cpp" "${CORE_DIR}/*.cc")
+set(bad "")
+foreach(f IN LISTS files)
+  file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](Q[A-Za-z]*|Qt[A-Za-z]*/[^>\"]*)[>\"]")
+  if(lines)
+    list(APPEND bad "${f}: ${lines}")
+  endif()
+endforeach()
+list(LENGTH files n)
+if(bad)
+  string(REPLACE ";" "\n" msg "${bad}")
+  message(FATAL_ERROR "core/ must not include Qt headers:\n${msg}")
+endif()
+message(STATUS "checked ${n} files under core/: no Qt includes")

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs whatever Quarry needs to build and test on Debian/Ubuntu and is not there yet.
+# Idempotent: a machine that has everything is left alone (no apt-get update, no network).
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config git
+  libcurl4-openssl-dev libssl-dev zlib1g-dev
+  nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libsimdjson-dev
+  qt6-base-dev qt6-base-dev-tools libqscintilla2-qt6-dev qtkeychain-qt6-dev libgl-dev
+)
+test_pkgs=(
+  libgtest-dev clang libclang-rt-14-dev xvfb xauth sqlite3 nodejs npm
+)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+# Node and npm may come from outside Debian's packages (already on PATH): accept those.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+filtered=()
+for p in "${missing[@]}"; do [[ -n "$p" ]] && filtered+=("$p"); done
+
+if ((${#filtered[@]})); then
+  echo "Installing: ${filtered[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${filtered[@]}"
+fi
