@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "value/Types.h"
+
+#include <nlohmann/json_fwd.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace quarry {
+
+/// BigQuery allows at most 15 levels of nested RECORD.
+inline constexpr int kMaxNestingDepth = 15;
+
+/// Thrown for a schema that BigQuery would not accept; the message names the field path.
+class SchemaError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// One column (TableFieldSchema). RECORD columns carry sub-fields.
+struct Field {
+    std::string name;
+    TypeKind type = TypeKind::String;
+    Mode mode = Mode::Nullable;
+    std::vector<Field> fields;              ///< sub-fields of a RECORD
+    TypeKind rangeElement = TypeKind::Date; ///< element type of a RANGE
+    std::string description;
+
+    bool isRepeated() const { return mode == Mode::Repeated; }
+    bool isRecord() const { return type == TypeKind::Struct; }
+    bool operator==(const Field&) const = default;
+
+    /// Parses one TableFieldSchema object; `path` names it in errors.
+    static Field fromJson(const nlohmann::json& j, const std::string& path = {}, int depth = 1);
+    /// Emits legacy type names (INTEGER, FLOAT, BOOLEAN, RECORD) as BigQuery does.
+    nlohmann::json toJson() const;
+};
+
+/// A table or result schema (TableSchema).
+struct Schema {
+    std::vector<Field> fields;
+
+    bool operator==(const Schema&) const = default;
+    /// Index of a top-level field by name (case-insensitive, as in BigQuery), or -1.
+    int indexOf(std::string_view name) const;
+
+    /// Accepts {"fields":[...]} or a bare array of fields.
+    static Schema fromJson(const nlohmann::json& j);
+    static Schema parse(std::string_view jsonText);
+    nlohmann::json toJson() const; ///< {"fields":[...]}
+    /// Number of leaf columns, counting nested leaves (BigQuery's 10,000-column limit).
+    std::size_t leafCount() const;
+};
+
+} // namespace quarry

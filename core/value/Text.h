@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+/// Small text codecs shared by the row codecs: base64 and JSON string escaping.
+namespace quarry::text {
+
+std::string base64Encode(std::string_view raw);
+/// Standard alphabet with padding; also accepts the URL-safe alphabet and missing padding.
+std::optional<std::string> base64Decode(std::string_view b64);
+
+/// Appends s as a JSON string literal (with quotes), escaping as RFC 8259 requires.
+void appendJsonString(std::string& out, std::string_view s);
+
+/// True if s is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool isValidUtf8(std::string_view s);
+
+} // namespace quarry::text

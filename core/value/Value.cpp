@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#include "value/Value.h"
+
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+namespace quarry {
+
+bool Value::isText() const {
+    switch (h_.kind) {
+    case ValueKind::String:
+    case ValueKind::Bytes:
+    case ValueKind::Numeric:
+    case ValueKind::BigNumeric:
+    case ValueKind::Geography:
+    case ValueKind::Json:
+    case ValueKind::Interval: return true;
+    default: return false;
+    }
+}
+
+Value Value::int64(std::int64_t v) {
+    Value x;
+    x.h_.kind = ValueKind::Int64;
+    x.h_.i = v;
+    return x;
+}
+
+Value Value::float64(double v) {
+    Value x;
+    x.h_.kind = ValueKind::Float64;
+    x.h_.d = v;
+    return x;
+}
+
+Value Value::boolean(bool v) {
+    Value x;
+    x.h_.kind = ValueKind::Bool;
+    x.h_.i = v ? 1 : 0;
+    return x;
+}
+
+Value Value::date(std::int32_t days) {
+    Value x = int64(days);
+    x.h_.kind = ValueKind::Date;
+    return x;
+}
+
+Value Value::time(std::int64_t micros) {
+    Value x = int64(micros);
+    x.h_.kind = ValueKind::Time;
+    return x;
+}
+
+Value Value::dateTime(std::int64_t micros) {
+    Value x = int64(micros);
+    x.h_.kind = ValueKind::DateTime;
+    return x;
+}
+
+Value Value::timestamp(std::int64_t micros) {
+    Value x = int64(micros);
+    x.h_.kind = ValueKind::Timestamp;
+    return x;
+}
+
+Value Value::text(ValueKind kind, std::string_view s) {
+    Value x;
+    x.h_.kind = kind;
+    if (s.size() <= kInlineMax) {
+        x.h_.tag = kInline;
+        reinterpret_cast<unsigned char*>(&x.h_)[2] = static_cast<unsigned char>(s.size());
+        if (!s.empty()) std::memcpy(x.inlineData(), s.data(), s.size());
+    } else {
+        x.h_.len = static_cast<std::uint32_t>(s.size());
+        x.h_.s = new char[s.size()];
+        std::memcpy(x.h_.s, s.data(), s.size());
+    }
+    return x;
+}
+
+Value Value::container(ValueKind kind, std::size_t n) {
+    Value x;
+    x.h_.kind = kind;
+    x.h_.len = static_cast<std::uint32_t>(n);
+    x.h_.items = n ? new Value[n] : nullptr;
+    return x;
+}
+
+Value Value::range(Value start, Value end) {
+    Value x = container(ValueKind::Range, 2);
+    x.h_.items[0] = std::move(start);
+    x.h_.items[1] = std::move(end);
+    return x;
+}
+
+std::string_view Value::asText() const {
+    if (!isText()) return {};
+    if (isInline()) return {inlineData(), inlineLen()};
+    return {h_.s, h_.len};
+}
+
+std::span<const Value> Value::items() const {
+    if (!isContainer()) return {};
+    return {h_.items, h_.len};
+}
+
+std::span<Value> Value::items() {
+    if (!isContainer()) return {};
+    return {h_.items, h_.len};
+}
+
+void Value::release() noexcept {
+    if (isContainer()) {
+        delete[] h_.items;
+    } else if (isText() && !isInline()) {
+        delete[] h_.s;
+    }
+    h_ = Heap{};
+}
+
+Value::Value(const Value& o) {
+    if (o.isContainer()) {
+        h_ = o.h_;
+        h_.items = o.h_.len ? new Value[o.h_.len] : nullptr;
+        for (std::uint32_t i = 0; i < o.h_.len; ++i) h_.items[i] = o.h_.items[i];
+    } else if (o.isText() && !o.isInline()) {
+        h_ = o.h_;
+        h_.s = new char[o.h_.len];
+        std::memcpy(h_.s, o.h_.s, o.h_.len);
+    } else {
+        h_ = o.h_;
+    }
+}
+
+Value& Value::operator=(const Value& o) {
+    if (this != &o) {
+        Value copy(o);
+        *this = std::move(copy);
+    }
+    return *this;
+}
+
+Value& Value::operator=(Value&& o) noexcept {
+    if (this != &o) {
+        release();
+        h_ = o.h_;
+        o.h_ = Heap{};
+    }
+    return *this;
+}
+
+bool Value::operator==(const Value& o) const {
+    if (h_.kind != o.h_.kind) return false;
+    if (isText()) return asText() == o.asText();
+    if (isContainer()) {
+        if (h_.len != o.h_.len) return false;
+        for (std::uint32_t i = 0; i < h_.len; ++i)
+            if (!(h_.items[i] == o.h_.items[i])) return false;
+        return true;
+    }
+    if (h_.kind == ValueKind::Float64) {
+        if (std::isnan(h_.d) && std::isnan(o.h_.d)) return true;
+        return h_.d == o.h_.d;
+    }
+    return h_.kind == ValueKind::Null || h_.i == o.h_.i;
+}
+
+std::size_t Value::heapBytes() const {
+    if (isContainer()) {
+        std::size_t n = h_.len * sizeof(Value);
+        for (std::uint32_t i = 0; i < h_.len; ++i) n += h_.items[i].heapBytes();
+        return n;
+    }
+    if (isText() && !isInline()) return h_.len;
+    return 0;
+}
+
+} // namespace quarry

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace quarry {
+
+/// What a Value holds. Null is untyped: the column's type comes from its Field.
+enum class ValueKind : std::uint8_t {
+    Null,
+    Int64,
+    Float64,
+    Numeric,    ///< exact decimal text, never a double
+    BigNumeric, ///< exact decimal text
+    Bool,
+    String,
+    Bytes,      ///< raw bytes (base64 only on the wire)
+    Date,       ///< days since 1970-01-01
+    Time,       ///< microseconds since midnight
+    DateTime,   ///< civil microseconds since 1970-01-01T00:00:00 (no zone)
+    Timestamp,  ///< microseconds since the Unix epoch, UTC
+    Geography,  ///< WKT text
+    Json,       ///< JSON document text
+    Interval,   ///< canonical "Y-M D H:M:S[.F]" text
+    Range,      ///< two items: start, end (Null = UNBOUNDED)
+    Struct,     ///< positional items; names come from the Field
+    Array,      ///< items
+};
+
+/// One nested BigQuery value in 16 bytes. Text up to 14 bytes is stored inline; longer text and
+/// child items live in one heap block owned by the value. Copies are deep; moves are cheap.
+class Value {
+public:
+    Value() noexcept { h_.kind = ValueKind::Null; }
+    ~Value() { release(); }
+    Value(const Value& o);
+    Value(Value&& o) noexcept : h_(o.h_) { o.h_ = Heap{}; }
+    Value& operator=(const Value& o);
+    Value& operator=(Value&& o) noexcept;
+
+    static Value null() { return {}; }
+    static Value int64(std::int64_t v);
+    static Value float64(double v);
+    static Value boolean(bool v);
+    static Value string(std::string_view s) { return text(ValueKind::String, s); }
+    static Value bytes(std::string_view raw) { return text(ValueKind::Bytes, raw); }
+    static Value numeric(std::string_view decimal) { return text(ValueKind::Numeric, decimal); }
+    static Value bigNumeric(std::string_view decimal) { return text(ValueKind::BigNumeric, decimal); }
+    static Value geography(std::string_view wkt) { return text(ValueKind::Geography, wkt); }
+    static Value json(std::string_view doc) { return text(ValueKind::Json, doc); }
+    static Value interval(std::string_view canonical) { return text(ValueKind::Interval, canonical); }
+    static Value date(std::int32_t daysSinceEpoch);
+    static Value time(std::int64_t microsOfDay);
+    static Value dateTime(std::int64_t civilMicros);
+    static Value timestamp(std::int64_t unixMicros);
+    static Value range(Value start, Value end);
+    /// A STRUCT or ARRAY with `n` Null items, to be filled through items().
+    static Value structOf(std::size_t n) { return container(ValueKind::Struct, n); }
+    static Value arrayOf(std::size_t n) { return container(ValueKind::Array, n); }
+    /// Any text kind (String, Bytes, Numeric, BigNumeric, Geography, Json, Interval).
+    static Value text(ValueKind kind, std::string_view s);
+
+    ValueKind kind() const { return h_.kind; }
+    bool isNull() const { return h_.kind == ValueKind::Null; }
+    bool isText() const;
+    bool isContainer() const {
+        return h_.kind == ValueKind::Struct || h_.kind == ValueKind::Array || h_.kind == ValueKind::Range;
+    }
+
+    std::int64_t asInt64() const { return h_.i; } ///< Int64, Date, Time, DateTime, Timestamp
+    double asDouble() const { return h_.d; }
+    bool asBool() const { return h_.i != 0; }
+    std::string_view asText() const;
+
+    std::size_t size() const { return isContainer() ? h_.len : 0; }
+    std::span<const Value> items() const;
+    std::span<Value> items();
+    const Value& operator[](std::size_t i) const { return items()[i]; }
+    Value& operator[](std::size_t i) { return items()[i]; }
+
+    /// Structural equality; Float64 NaN equals NaN so round-trips compare equal.
+    bool operator==(const Value& o) const;
+
+    /// Heap bytes owned by this value and its children (for memory accounting).
+    std::size_t heapBytes() const;
+
+private:
+    static constexpr std::uint8_t kInline = 1;
+    struct Heap {
+        ValueKind kind = ValueKind::Null;
+        std::uint8_t tag = 0;
+        std::uint16_t pad = 0;
+        std::uint32_t len = 0;
+        union {
+            std::int64_t i = 0;
+            double d;
+            char* s;
+            Value* items;
+        };
+    };
+    static Value container(ValueKind kind, std::size_t n);
+    bool isInline() const { return h_.tag == kInline; }
+    void release() noexcept;
+
+    // Inline text: byte 0 kind, byte 1 tag == kInline, byte 2 length, bytes 3..15 the text.
+    static constexpr std::size_t kInlineMax = 13;
+    char* inlineData() { return reinterpret_cast<char*>(&h_) + 3; }
+    const char* inlineData() const { return reinterpret_cast<const char*>(&h_) + 3; }
+    std::size_t inlineLen() const { return reinterpret_cast<const unsigned char*>(&h_)[2]; }
+
+    Heap h_;
+};
+
+static_assert(sizeof(Value) == 16, "Value must stay 16 bytes");
+
+} // namespace quarry
