@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+#include "bigquery/BigQueryClient.h"
+
+#include "value/FvCodec.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace quarry {
+namespace {
+
+std::string enc(const std::string& s) { return urlEncode(s); }
+
+void addParam(std::string& q, std::string_view name, const std::string& value) {
+    if (!q.empty()) q.push_back('&');
+    q.append(name);
+    q.push_back('=');
+    q += urlEncode(value);
+}
+
+std::string datasetPath(const std::string& p, const std::string& d) {
+    return "/projects/" + enc(p) + "/datasets/" + enc(d);
+}
+
+std::string tablePath(const TableRef& t) {
+    return datasetPath(t.projectId, t.datasetId) + "/tables/" + enc(t.tableId);
+}
+
+// Fills what BigQuery must always be told explicitly in a query request or job config.
+void completeQueryConfig(Json& q) {
+    if (!q.contains("useLegacySql")) q["useLegacySql"] = false;
+}
+
+const Field* findField(const std::vector<Field>& fs, std::string_view name) {
+    for (const auto& f : fs)
+        if (f.name.size() == name.size() &&
+            std::equal(f.name.begin(), f.name.end(), name.begin(),
+                       [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+            return &f;
+    return nullptr;
+}
+
+// Keeps the fields named by `paths` (already split at '.') below `fields`.
+std::vector<Field> project(const std::vector<Field>& fields, const std::vector<std::vector<std::string>>& paths,
+                           std::size_t depth, const std::string& prefix) {
+    std::vector<Field> out;
+    for (const auto& f : fields) {
+        std::vector<std::vector<std::string>> below;
+        bool whole = false;
+        for (const auto& p : paths) {
+            if (p.size() <= depth) continue;
+            if (!std::equal(f.name.begin(), f.name.end(), p[depth].begin(), p[depth].end(),
+                            [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+                continue;
+            if (p.size() == depth + 1) whole = true;
+            else below.push_back(p);
+        }
+        if (whole) {
+            out.push_back(f);
+        } else if (!below.empty()) {
+            if (!f.isRecord()) throw SchemaError("selected field '" + prefix + f.name + ".' goes below a non-RECORD field");
+            Field g = f;
+            g.fields = project(f.fields, below, depth + 1, prefix + f.name + ".");
+            out.push_back(std::move(g));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+Schema projectSchema(const Schema& schema, const std::vector<std::string>& selected) {
+    if (selected.empty()) return schema;
+    std::vector<std::vector<std::string>> paths;
+    for (const auto& s : selected) {
+        std::vector<std::string> parts;
+        std::size_t start = 0;
+        while (true) {
+            const auto dot = s.find('.', start);
+            parts.push_back(s.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+            if (dot == std::string::npos) break;
+            start = dot + 1;
+        }
+        // Check the path exists.
+        const std::vector<Field>* level = &schema.fields;
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            const Field* f = findField(*level, parts[i]);
+            if (!f) throw SchemaError("selected field '" + s + "' is not in the table's schema");
+            level = &f->fields;
+        }
+        paths.push_back(std::move(parts));
+    }
+    return Schema{project(schema.fields, paths, 0, {})};
+}
+
+BigQueryClient::BigQueryClient(Options options) : options_(std::move(options)), http_(options_.http) {}
+
+HttpResponse BigQueryClient::call(const std::string& method, const std::string& path, const std::string& query,
+                                  const std::string& body, const CancelToken* c, bool idempotent) {
+    HttpRequest req;
+    req.method = method;
+    req.url = options_.endpoint.apiRoot() + path;
+    std::string q = query;
+    if (!q.empty()) q += "&";
+    q += "prettyPrint=false";
+    req.url += "?" + q;
+    req.body = body;
+    if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT")
+        req.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    if (options_.accessToken) {
+        const auto token = options_.accessToken();
+        if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+    }
+    auto resp = sendWithRetry(http_, req, options_.retry, c, idempotent);
+    if (resp.status >= 300) throw ApiError::fromResponse(resp);
+    return resp;
+}
+
+Json BigQueryClient::callJson(const std::string& method, const std::string& path, const std::string& query,
+                              const Json* body, const CancelToken* c) {
+    const auto resp = call(method, path, query, body ? body->dump() : std::string(), c);
+    if (resp.body.empty()) return Json::object();
+    auto j = Json::parse(resp.body, nullptr, false);
+    if (j.is_discarded())
+        throw ApiError(resp.status, "invalidResponse",
+                       method + " " + path + " answered HTTP " + std::to_string(resp.status) +
+                           " with a body that is not JSON (" + std::to_string(resp.body.size()) + " bytes)");
+    return j;
+}
+
+void BigQueryClient::remember(const Json& ref) {
+    if (!ref.is_object() || !ref.contains("jobId") || !ref.contains("location")) return;
+    if (!ref["jobId"].is_string() || !ref["location"].is_string()) return;
+    std::lock_guard g(mutex_);
+    jobLocations_[ref["jobId"].get<std::string>()] = ref["location"].get<std::string>();
+}
+
+std::string BigQueryClient::knownLocation(const std::string& jobId) const {
+    std::lock_guard g(mutex_);
+    const auto it = jobLocations_.find(jobId);
+    return it == jobLocations_.end() ? std::string() : it->second;
+}
+
+std::string BigQueryClient::locationFor(const JobRef& j) const {
+    return j.location.empty() ? knownLocation(j.jobId) : j.location;
+}
+
+// ---- datasets ----
+
+Json BigQueryClient::listDatasets(const std::string& p, const std::string& pageToken, std::optional<int> max,
+                                  const CancelToken* c) {
+    std::string q;
+    if (!pageToken.empty()) addParam(q, "pageToken", pageToken);
+    if (max) addParam(q, "maxResults", std::to_string(*max));
+    return callJson("GET", "/projects/" + enc(p) + "/datasets", q, nullptr, c);
+}
+
+std::vector<Json> BigQueryClient::listAllDatasets(const std::string& p, const CancelToken* c) {
+    std::vector<Json> all;
+    std::string token;
+    do {
+        auto page = listDatasets(p, token, {}, c);
+        if (page.contains("datasets") && page["datasets"].is_array())
+            for (auto& d : page["datasets"]) all.push_back(std::move(d));
+        token = page.value("nextPageToken", std::string());
+    } while (!token.empty());
+    return all;
+}
+
+Json BigQueryClient::getDataset(const std::string& p, const std::string& d, const CancelToken* c) {
+    return callJson("GET", datasetPath(p, d), {}, nullptr, c);
+}
+
+Json BigQueryClient::insertDataset(const std::string& p, const Json& dataset, const CancelToken* c) {
+    return callJson("POST", "/projects/" + enc(p) + "/datasets", {}, &dataset, c);
+}
+
+Json BigQueryClient::patchDataset(const std::string& p, const std::string& d, const Json& patch,
+                                  const CancelToken* c) {
+    return callJson("PATCH", datasetPath(p, d), {}, &patch, c);
+}
+
+void BigQueryClient::deleteDataset(const std::string& p, const std::string& d, bool deleteContents,
+                                   const CancelToken* c) {
+    call("DELETE", datasetPath(p, d), deleteContents ? "deleteContents=true" : "", {}, c);
+}
+
+// ---- tables ----
+
+Json BigQueryClient::listTables(const std::string& p, const std::string& d, const std::string& pageToken,
+                                std::optional<int> max, const CancelToken* c) {
+    std::string q;
+    if (!pageToken.empty()) addParam(q, "pageToken", pageToken);
+    if (max) addParam(q, "maxResults", std::to_string(*max));
+    return callJson("GET", datasetPath(p, d) + "/tables", q, nullptr, c);
+}
+
+std::vector<Json> BigQueryClient::listAllTables(const std::string& p, const std::string& d, const CancelToken* c) {
+    std::vector<Json> all;
+    std::string token;
+    do {
+        auto page = listTables(p, d, token, {}, c);
+        if (page.contains("tables") && page["tables"].is_array())
+            for (auto& t : page["tables"]) all.push_back(std::move(t));
+        token = page.value("nextPageToken", std::string());
+    } while (!token.empty());
+    return all;
+}
+
+Json BigQueryClient::getTable(const TableRef& t, const CancelToken* c) {
+    return callJson("GET", tablePath(t), {}, nullptr, c);
+}
+
+Json BigQueryClient::insertTable(const std::string& p, const std::string& d, const Json& table,
+                                 const CancelToken* c) {
+    return callJson("POST", datasetPath(p, d) + "/tables", {}, &table, c);
+}
+
+Json BigQueryClient::patchTable(const TableRef& t, const Json& patch, const CancelToken* c) {
+    return callJson("PATCH", tablePath(t), {}, &patch, c);
+}
+
+void BigQueryClient::deleteTable(const TableRef& t, const CancelToken* c) { call("DELETE", tablePath(t), {}, {}, c); }
+
+// ---- tabledata ----
+
+RowPage BigQueryClient::listRows(const TableRef& t, const ListRowsOptions& o, const Schema* knownSchema,
+                                 const CancelToken* c) {
+    Schema schema;
+    if (!knownSchema) {
+        const auto table = getTable(t, c);
+        schema = Schema::fromJson(table.value("schema", Json::object()));
+        knownSchema = &schema;
+    }
+    const Schema projected = projectSchema(*knownSchema, o.selectedFields);
+    std::string q = "formatOptions.useInt64Timestamp=true";
+    if (o.maxResults) addParam(q, "maxResults", std::to_string(*o.maxResults));
+    if (!o.pageToken.empty()) addParam(q, "pageToken", o.pageToken);
+    if (o.startIndex) addParam(q, "startIndex", std::to_string(*o.startIndex));
+    if (!o.selectedFields.empty()) {
+        std::string sel;
+        for (const auto& f : o.selectedFields) sel += (sel.empty() ? "" : ",") + f;
+        addParam(q, "selectedFields", sel);
+    }
+    const auto resp = call("GET", tablePath(t) + "/data", q, {}, c);
+    FvDecoder decoder(TimestampEncoding::Int64Micros);
+    try {
+        return decoder.decodeResponse(resp.body, &projected);
+    } catch (const DecodeError& e) {
+        throw ApiError(resp.status, "invalidResponse", std::string("tabledata.list of ") + t.display() + ": " + e.what());
+    }
+}
+
+InsertAllResult BigQueryClient::insertAll(const TableRef& t, const std::string& body, const CancelToken* c) {
+    const auto resp = call("POST", tablePath(t) + "/insertAll", {}, body, c);
+    const auto j = Json::parse(resp.body, nullptr, false);
+    if (!j.is_object()) throw ApiError(resp.status, "invalidResponse", "insertAll answered with a body that is not JSON");
+    InsertAllResult r;
+    if (auto it = j.find("insertErrors"); it != j.end() && it->is_array()) {
+        for (const auto& e : *it) {
+            InsertAllResult::RowError re;
+            re.index = e.value("index", 0);
+            if (auto errs = e.find("errors"); errs != e.end() && errs->is_array())
+                for (const auto& x : *errs)
+                    re.errors.push_back({x.value("reason", std::string()), x.value("message", std::string()),
+                                         x.value("location", std::string())});
+            r.rowErrors.push_back(std::move(re));
+        }
+    }
+    return r;
+}
+
+// ---- jobs ----
+
+Json BigQueryClient::insertJob(const std::string& p, Json job, const CancelToken* c) {
+    if (job.contains("configuration") && job["configuration"].contains("query"))
+        completeQueryConfig(job["configuration"]["query"]);
+    const bool clientId = job.contains("jobReference") && job["jobReference"].contains("jobId");
+    try {
+        auto r = callJson("POST", "/projects/" + enc(p) + "/jobs", {}, &job, c);
+        remember(r.value("jobReference", Json::object()));
+        return r;
+    } catch (const ApiError& e) {
+        // A retried insert whose first attempt went through: the job exists. Fetch it.
+        if (e.httpStatus() == 409 && clientId) {
+            JobRef ref{p, job["jobReference"]["jobId"].get<std::string>(),
+                       job["jobReference"].value("location", std::string())};
+            return getJob(ref, c);
+        }
+        throw;
+    }
+}
+
+Json BigQueryClient::getJob(const JobRef& j, const CancelToken* c) {
+    std::string q;
+    if (const auto loc = locationFor(j); !loc.empty()) addParam(q, "location", loc);
+    auto r = callJson("GET", "/projects/" + enc(j.projectId) + "/jobs/" + enc(j.jobId), q, nullptr, c);
+    remember(r.value("jobReference", Json::object()));
+    return r;
+}
+
+Json BigQueryClient::cancelJob(const JobRef& j, const CancelToken* c) {
+    std::string q;
+    if (const auto loc = locationFor(j); !loc.empty()) addParam(q, "location", loc);
+    return callJson("POST", "/projects/" + enc(j.projectId) + "/jobs/" + enc(j.jobId) + "/cancel", q, nullptr, c);
+}
+
+Json BigQueryClient::listJobs(const std::string& p, const std::string& pageToken,
+                              const std::vector<std::string>& stateFilter, std::optional<int> max,
+                              const CancelToken* c) {
+    std::string q = "projection=full";
+    if (!pageToken.empty()) addParam(q, "pageToken", pageToken);
+    if (max) addParam(q, "maxResults", std::to_string(*max));
+    for (const auto& s : stateFilter) addParam(q, "stateFilter", s);
+    return callJson("GET", "/projects/" + enc(p) + "/jobs", q, nullptr, c);
+}
+
+RowPage BigQueryClient::getQueryResults(const JobRef& j, const QueryResultsOptions& o, const CancelToken* c) {
+    std::string q = "formatOptions.useInt64Timestamp=true";
+    if (const auto loc = locationFor(j); !loc.empty()) addParam(q, "location", loc);
+    if (o.timeoutMs) addParam(q, "timeoutMs", std::to_string(*o.timeoutMs));
+    if (o.maxResults) addParam(q, "maxResults", std::to_string(*o.maxResults));
+    if (!o.pageToken.empty()) addParam(q, "pageToken", o.pageToken);
+    if (o.startIndex) addParam(q, "startIndex", std::to_string(*o.startIndex));
+    const auto resp = call("GET", "/projects/" + enc(j.projectId) + "/queries/" + enc(j.jobId), q, {}, c);
+    FvDecoder decoder(TimestampEncoding::Int64Micros);
+    try {
+        auto page = decoder.decodeResponse(resp.body);
+        remember(page.meta.value("jobReference", Json::object()));
+        return page;
+    } catch (const DecodeError& e) {
+        throw ApiError(resp.status, "invalidResponse", "getQueryResults of " + j.jobId + ": " + e.what());
+    }
+}
+
+RowPage BigQueryClient::query(const std::string& p, Json request, const CancelToken* c) {
+    completeQueryConfig(request);
+    if (!request.contains("formatOptions")) request["formatOptions"] = {{"useInt64Timestamp", true}};
+    const bool int64Ts = request["formatOptions"].value("useInt64Timestamp", false);
+    const auto resp = call("POST", "/projects/" + enc(p) + "/queries", {}, request.dump(), c,
+                           request.contains("requestId"));
+    FvDecoder decoder(int64Ts ? TimestampEncoding::Int64Micros : TimestampEncoding::FloatSeconds);
+    try {
+        auto page = decoder.decodeResponse(resp.body);
+        remember(page.meta.value("jobReference", Json::object()));
+        return page;
+    } catch (const DecodeError& e) {
+        throw ApiError(resp.status, "invalidResponse", std::string("jobs.query: ") + e.what());
+    }
+}
+
+} // namespace quarry

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "bigquery/ApiError.h"
+#include "bigquery/Endpoint.h"
+#include "bigquery/References.h"
+#include "net/HttpClient.h"
+#include "net/RetryPolicy.h"
+#include "value/RowPage.h"
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+namespace quarry {
+
+using Json = nlohmann::json;
+
+struct ListRowsOptions {
+    std::optional<int> maxResults;
+    std::string pageToken;
+    std::optional<std::uint64_t> startIndex;
+    std::vector<std::string> selectedFields; ///< "a", "e.d.f"
+};
+
+struct QueryResultsOptions {
+    std::optional<int> timeoutMs;  ///< long-poll time; the server may answer jobComplete=false
+    std::optional<int> maxResults; ///< 0 waits for completion without rows
+    std::string pageToken;
+    std::optional<std::uint64_t> startIndex;
+};
+
+struct ErrorProto {
+    std::string reason, message, location;
+};
+
+/// tabledata.insertAll's answer: HTTP 200 with per-row errors (invalid / stopped).
+struct InsertAllResult {
+    struct RowError {
+        int index = 0;
+        std::vector<ErrorProto> errors;
+    };
+    std::vector<RowError> rowErrors;
+    bool ok() const { return rowErrors.empty(); }
+};
+
+/// Typed calls of the BigQuery REST v2 API. Blocking and thread-safe; every call takes an
+/// optional CancelToken. Non-2xx answers throw ApiError; a missing answer throws
+/// TransportError. Retries follow RetryPolicy. `location` learned from job responses is
+/// carried into later calls for the same job. TIMESTAMPs are always requested as int64
+/// microseconds and `useLegacySql` is always sent.
+class BigQueryClient {
+public:
+    struct Options {
+        Endpoint endpoint;
+        std::string projectId;
+        /// Returns the bearer token for the next request, or empty for none (the sandbox).
+        std::function<std::string()> accessToken;
+        RetryPolicy retry;
+        HttpOptions http;
+    };
+
+    explicit BigQueryClient(Options options);
+    const std::string& projectId() const { return options_.projectId; }
+    const Endpoint& endpoint() const { return options_.endpoint; }
+
+    // datasets
+    Json listDatasets(const std::string& project, const std::string& pageToken = {},
+                      std::optional<int> maxResults = {}, const CancelToken* c = nullptr);
+    std::vector<Json> listAllDatasets(const std::string& project, const CancelToken* c = nullptr);
+    Json getDataset(const std::string& project, const std::string& dataset, const CancelToken* c = nullptr);
+    Json insertDataset(const std::string& project, const Json& dataset, const CancelToken* c = nullptr);
+    Json patchDataset(const std::string& project, const std::string& dataset, const Json& patch,
+                      const CancelToken* c = nullptr);
+    void deleteDataset(const std::string& project, const std::string& dataset, bool deleteContents,
+                       const CancelToken* c = nullptr);
+
+    // tables
+    Json listTables(const std::string& project, const std::string& dataset, const std::string& pageToken = {},
+                    std::optional<int> maxResults = {}, const CancelToken* c = nullptr);
+    std::vector<Json> listAllTables(const std::string& project, const std::string& dataset,
+                                    const CancelToken* c = nullptr);
+    Json getTable(const TableRef& t, const CancelToken* c = nullptr);
+    Json insertTable(const std::string& project, const std::string& dataset, const Json& table,
+                     const CancelToken* c = nullptr);
+    Json patchTable(const TableRef& t, const Json& patch, const CancelToken* c = nullptr);
+    void deleteTable(const TableRef& t, const CancelToken* c = nullptr);
+
+    // tabledata
+    /// One page of rows. Without `knownSchema` the table's schema is fetched first.
+    RowPage listRows(const TableRef& t, const ListRowsOptions& o, const Schema* knownSchema = nullptr,
+                     const CancelToken* c = nullptr);
+    /// `body` is a complete TableDataInsertAllRequest JSON text.
+    InsertAllResult insertAll(const TableRef& t, const std::string& body, const CancelToken* c = nullptr);
+
+    // jobs
+    /// jobs.insert. With a client-chosen jobId, a 409 on a retry means an earlier attempt went
+    /// through: the job is fetched with jobs.get instead of failing.
+    Json insertJob(const std::string& project, Json job, const CancelToken* c = nullptr);
+    Json getJob(const JobRef& j, const CancelToken* c = nullptr);
+    Json cancelJob(const JobRef& j, const CancelToken* c = nullptr);
+    Json listJobs(const std::string& project, const std::string& pageToken = {},
+                  const std::vector<std::string>& stateFilter = {}, std::optional<int> maxResults = {},
+                  const CancelToken* c = nullptr);
+    RowPage getQueryResults(const JobRef& j, const QueryResultsOptions& o, const CancelToken* c = nullptr);
+    /// jobs.query: the synchronous shortcut. The first page of rows comes back decoded.
+    RowPage query(const std::string& project, Json request, const CancelToken* c = nullptr);
+
+    /// The location this client has seen for a job, or empty.
+    std::string knownLocation(const std::string& jobId) const;
+
+    /// A raw call: `path` is below /bigquery/v2 (e.g. "/projects/p/datasets").
+    HttpResponse call(const std::string& method, const std::string& path, const std::string& query = {},
+                      const std::string& body = {}, const CancelToken* c = nullptr, bool idempotent = true);
+
+private:
+    Json callJson(const std::string& method, const std::string& path, const std::string& query = {},
+                  const Json* body = nullptr, const CancelToken* c = nullptr);
+    void remember(const Json& jobReference);
+    std::string locationFor(const JobRef& j) const;
+
+    Options options_;
+    HttpClient http_;
+    mutable std::mutex mutex_;
+    std::map<std::string, std::string> jobLocations_;
+};
+
+/// The part of `schema` that tabledata.list returns for `selectedFields` ("a", "e.d.f"),
+/// in the order of the schema. Throws SchemaError for a path that does not exist.
+Schema projectSchema(const Schema& schema, const std::vector<std::string>& selectedFields);
+
+} // namespace quarry
