@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+#include "Output.h"
+
+#include "value/Display.h"
+#include "value/Text.h"
+
+#include <algorithm>
+#include <ostream>
+
+namespace quarry::cli {
+namespace {
+
+std::size_t displayWidth(std::string_view s) {
+    std::size_t n = 0;
+    for (unsigned char c : s)
+        if ((c & 0xC0) != 0x80) ++n;
+    return n;
+}
+
+std::string clip(const std::string& s, std::size_t max) {
+    if (displayWidth(s) <= max) return s;
+    std::string out;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if ((c & 0xC0) != 0x80 && ++n > max - 1) break;
+        out.push_back(s[i]);
+    }
+    return out + "\xE2\x80\xA6"; // …
+}
+
+std::string oneLine(std::string s) {
+    for (auto& c : s)
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    return s;
+}
+
+std::string csvField(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
+    }
+    return out + "\"";
+}
+
+void printTable(std::ostream& os, const Grid& g) {
+    constexpr std::size_t kMaxWidth = 60;
+    std::vector<std::size_t> w(g.header.size(), 0);
+    for (std::size_t i = 0; i < g.header.size(); ++i) w[i] = displayWidth(g.header[i]);
+    std::vector<std::vector<std::string>> cells;
+    cells.reserve(g.rows.size());
+    for (const auto& r : g.rows) {
+        std::vector<std::string> line;
+        for (std::size_t i = 0; i < g.header.size(); ++i) {
+            line.push_back(clip(oneLine(i < r.size() ? r[i] : std::string()), kMaxWidth));
+            w[i] = std::max(w[i], displayWidth(line.back()));
+        }
+        cells.push_back(std::move(line));
+    }
+    auto rule = [&] {
+        os << '+';
+        for (auto x : w) os << std::string(x + 2, '-') << '+';
+        os << '\n';
+    };
+    auto line = [&](const std::vector<std::string>& r) {
+        os << '|';
+        for (std::size_t i = 0; i < w.size(); ++i)
+            os << ' ' << r[i] << std::string(w[i] - displayWidth(r[i]), ' ') << " |";
+        os << '\n';
+    };
+    rule();
+    line(g.header);
+    rule();
+    for (const auto& r : cells) line(r);
+    rule();
+}
+
+void printTree(std::ostream& os, const std::vector<Field>& fs, int indent) {
+    std::size_t w = 0;
+    for (const auto& f : fs) w = std::max(w, f.name.size());
+    for (const auto& f : fs) {
+        os << std::string(static_cast<std::size_t>(indent) * 2, ' ') << f.name
+           << std::string(w - f.name.size() + 2, ' ') << legacyTypeName(f.type);
+        if (f.type == TypeKind::Range) os << '<' << legacyTypeName(f.rangeElement) << '>';
+        os << "  " << modeName(f.mode);
+        if (!f.description.empty()) os << "  -- " << oneLine(f.description);
+        os << '\n';
+        if (f.isRecord()) printTree(os, f.fields, indent + 1);
+    }
+}
+
+} // namespace
+
+bool parseFormat(const std::string& s, Format& out) {
+    if (s == "table") out = Format::Table;
+    else if (s == "json") out = Format::Json;
+    else if (s == "ndjson") out = Format::NdJson;
+    else if (s == "csv") out = Format::Csv;
+    else return false;
+    return true;
+}
+
+void printGrid(std::ostream& os, const Grid& g, Format f) {
+    switch (f) {
+    case Format::Table: printTable(os, g); return;
+    case Format::Csv:
+        for (std::size_t i = 0; i < g.header.size(); ++i) os << (i ? "," : "") << csvField(g.header[i]);
+        os << "\r\n";
+        for (const auto& r : g.rows) {
+            for (std::size_t i = 0; i < r.size(); ++i) os << (i ? "," : "") << csvField(r[i]);
+            os << "\r\n";
+        }
+        return;
+    case Format::Json:
+    case Format::NdJson: {
+        const bool nd = f == Format::NdJson;
+        if (!nd) os << '[';
+        for (std::size_t k = 0; k < g.rows.size(); ++k) {
+            std::string o = "{";
+            for (std::size_t i = 0; i < g.header.size() && i < g.rows[k].size(); ++i) {
+                if (i) o.push_back(',');
+                text::appendJsonString(o, g.header[i]);
+                o.push_back(':');
+                text::appendJsonString(o, g.rows[k][i]);
+            }
+            o.push_back('}');
+            os << (nd ? "" : (k ? "," : "")) << o << (nd ? "\n" : "");
+        }
+        if (!nd) os << "]\n";
+        return;
+    }
+    }
+}
+
+void printRows(std::ostream& os, const RowPage& page, Format f) {
+    const auto& fields = page.schema.fields;
+    if (f == Format::Json || f == Format::NdJson) {
+        Field rowField;
+        rowField.type = TypeKind::Struct;
+        rowField.fields = fields;
+        if (f == Format::Json) os << '[';
+        for (std::size_t k = 0; k < page.rows.size(); ++k) {
+            std::string o;
+            appendJsonValue(o, page.rows[k], rowField);
+            if (f == Format::Json) os << (k ? "," : "") << o;
+            else os << o << '\n';
+        }
+        if (f == Format::Json) os << "]\n";
+        return;
+    }
+    Grid g;
+    for (const auto& fl : fields) g.header.push_back(fl.name);
+    for (const auto& r : page.rows) {
+        std::vector<std::string> line;
+        const auto items = r.items();
+        for (std::size_t i = 0; i < fields.size(); ++i)
+            line.push_back(i < items.size() ? displayCell(items[i], fields[i]) : std::string());
+        g.rows.push_back(std::move(line));
+    }
+    printGrid(os, g, f);
+}
+
+void printSchemaTree(std::ostream& os, const Schema& s) { printTree(os, s.fields, 0); }
+
+} // namespace quarry::cli
