@@ -77,17 +77,17 @@ void printTable(std::ostream& os, const Grid& g) {
     rule();
 }
 
-void printTree(std::ostream& os, const std::vector<Field>& fs, int indent) {
-    std::size_t w = 0;
-    for (const auto& f : fs) w = std::max(w, f.name.size());
+struct TreeLine {
+    std::string name, type, mode, description;
+};
+
+void collectTree(std::vector<TreeLine>& out, const std::vector<Field>& fs, std::size_t indent) {
     for (const auto& f : fs) {
-        os << std::string(static_cast<std::size_t>(indent) * 2, ' ') << f.name
-           << std::string(w - f.name.size() + 2, ' ') << legacyTypeName(f.type);
-        if (f.type == TypeKind::Range) os << '<' << legacyTypeName(f.rangeElement) << '>';
-        os << "  " << modeName(f.mode);
-        if (!f.description.empty()) os << "  -- " << oneLine(f.description);
-        os << '\n';
-        if (f.isRecord()) printTree(os, f.fields, indent + 1);
+        std::string type(legacyTypeName(f.type));
+        if (f.type == TypeKind::Range) type += "<" + std::string(legacyTypeName(f.rangeElement)) + ">";
+        out.push_back({std::string(indent * 2, ' ') + f.name, type, std::string(modeName(f.mode)),
+                       oneLine(f.description)});
+        if (f.isRecord()) collectTree(out, f.fields, indent + 1);
     }
 }
 
@@ -162,6 +162,20 @@ void printRows(std::ostream& os, const RowPage& page, Format f) {
     printGrid(os, g, f);
 }
 
-void printSchemaTree(std::ostream& os, const Schema& s) { printTree(os, s.fields, 0); }
+void printSchemaTree(std::ostream& os, const Schema& s) {
+    std::vector<TreeLine> lines;
+    collectTree(lines, s.fields, 0);
+    std::size_t nameW = 0, typeW = 0;
+    for (const auto& l : lines) {
+        nameW = std::max(nameW, displayWidth(l.name));
+        typeW = std::max(typeW, l.type.size());
+    }
+    for (const auto& l : lines) {
+        os << l.name << std::string(nameW - displayWidth(l.name) + 2, ' ') << l.type
+           << std::string(typeW - l.type.size() + 2, ' ') << l.mode;
+        if (!l.description.empty()) os << "  -- " << l.description;
+        os << '\n';
+    }
+}
 
 } // namespace quarry::cli

@@ -17,6 +17,7 @@ struct Globals {
     std::string project;
     std::string format = "table";
     bool verbose = false;
+    int maxRetries = 7;
 };
 
 std::string defaultProject() {
@@ -30,6 +31,8 @@ BigQueryClient makeClient(const Globals& g) {
     o.endpoint = Endpoint::resolve(g.endpoint, {});
     o.projectId = g.project.empty() ? defaultProject() : g.project;
     o.http.userAgent = std::string("quarry-cli/") + kVersion;
+    o.retry.maxAttempts = g.maxRetries + 1;
+    o.retry.maxConnectAttempts = std::min(o.retry.maxConnectAttempts, o.retry.maxAttempts);
     if (g.verbose) o.http.log = [](const std::string& line) { std::cerr << line << '\n'; };
     // Credentials arrive with key-based sign-in; until then requests go without a token
     // (the sandbox and emulators accept that).
@@ -112,6 +115,8 @@ int main(int argc, char** argv) {
     app.add_option("--format", g.format, "output: table, json, ndjson or csv")
         ->check(CLI::IsMember({"table", "json", "ndjson", "csv"}));
     app.add_flag("-v,--verbose", g.verbose, "log requests to stderr (secrets redacted)");
+    app.add_option("--max-retries", g.maxRetries, "retries of a failed request (BigQuery's retryable errors)")
+        ->check(CLI::Range(0, 20));
 
     std::string lsDataset;
     auto* ls = app.add_subcommand("ls", "list datasets, or the tables of DATASET");

@@ -28,6 +28,7 @@ std::chrono::milliseconds RetryPolicy::backoffCap(int retry) const {
 RetryPolicy RetryPolicy::none() {
     RetryPolicy p;
     p.maxAttempts = 1;
+    p.maxConnectAttempts = 1;
     return p;
 }
 
@@ -67,8 +68,10 @@ HttpResponse sendWithRetry(HttpClient& http, const HttpRequest& req, const Retry
         try {
             response = http.send(req, cancel);
         } catch (const TransportError& e) {
-            const bool safe = idempotent || e.kind() == TransportError::Kind::Connect;
-            if (!e.retryable() || !safe || attempt >= policy.maxAttempts) throw;
+            const bool connect = e.kind() == TransportError::Kind::Connect;
+            const bool safe = idempotent || connect;
+            const int limit = connect ? std::min(policy.maxAttempts, policy.maxConnectAttempts) : policy.maxAttempts;
+            if (!e.retryable() || !safe || attempt >= limit) throw;
             why = e.what();
         }
         if (response) {

@@ -16,6 +16,9 @@ namespace quarry {
 /// jitter (a uniform wait in [0, min(cap, initial * multiplier^n)]), bounded by a deadline.
 struct RetryPolicy {
     int maxAttempts = 8;
+    /// Refused or unresolvable connections are mostly deterministic (nothing listens, a typo
+    /// in the host): they get fewer attempts so a wrong endpoint fails in seconds.
+    int maxConnectAttempts = 3;
     std::chrono::milliseconds initialBackoff{1000};
     double multiplier = 2.0;
     std::chrono::milliseconds maxBackoff{32'000};

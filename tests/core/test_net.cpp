@@ -133,6 +133,21 @@ TEST(HttpClient, RefusedConnectionIsAConnectError) {
     }
 }
 
+TEST(Retry, RefusedConnectionsGetFewerAttempts) {
+    int port;
+    {
+        ScriptedServer s([](const auto&, int) { return ScriptedServer::json(200, "{}"); });
+        port = s.port();
+    }
+    HttpClient http;
+    HttpRequest r;
+    r.url = "http://127.0.0.1:" + std::to_string(port) + "/";
+    int retries = 0;
+    RetryObserver obs{[&](int, const std::string&, auto) { ++retries; }};
+    EXPECT_THROW(sendWithRetry(http, r, fastPolicy(8), nullptr, true, &obs), TransportError);
+    EXPECT_EQ(retries, 2);
+}
+
 TEST(HttpClient, LogsAreRedacted) {
     ScriptedServer s([](const auto&, int) { return ScriptedServer::json(200, "{}"); });
     std::vector<std::string> lines;
