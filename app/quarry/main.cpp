@@ -3,6 +3,8 @@
 #include "quarry/Version.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
 #include <cstring>
 #include <iostream>
 
@@ -17,7 +19,23 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName(QStringLiteral("Quarry"));
     QApplication::setOrganizationName(QStringLiteral("Quarry"));
     QApplication::setApplicationVersion(QString::fromLatin1(quarry::kVersion));
+    QCommandLineParser cli;
+    cli.setApplicationDescription(QStringLiteral("Quarry: a desktop workbench for BigQuery"));
+    cli.addHelpOption();
+    const QCommandLineOption shot(QStringLiteral("screenshot"),
+                                  QStringLiteral("Save a PNG of the main window once shown, then quit."),
+                                  QStringLiteral("file"));
+    cli.addOption(shot);
+    cli.process(app);
+
     quarry::MainWindow w;
     w.show();
+    if (cli.isSet(shot)) {
+        const QString file = cli.value(shot);
+        QTimer::singleShot(500, &w, [&w, file] {
+            const bool ok = w.grab().save(file, "PNG");
+            QApplication::exit(ok ? 0 : 1);
+        });
+    }
     return QApplication::exec();
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs what is missing, builds, and runs every test:
+#   1. the full suite (ctest) on a RelWithDebInfo build;
+#   2. the core tests again under AddressSanitizer + UBSan (hostile inputs included).
+# QUARRY_SKIP_ASAN=1 skips step 2 for a quick local loop.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+"$root/scripts/install-deps.sh" --test
+
+echo "== build"
+"$root/scripts/build.sh"
+echo "== test"
+ctest --test-dir "${QUARRY_BUILD_DIR:-$root/build}" -j"$jobs" --output-on-failure --timeout 600
+
+if [[ "${QUARRY_SKIP_ASAN:-0}" != 1 ]]; then
+  echo "== build (AddressSanitizer + UBSan, core only)"
+  asan=${QUARRY_ASAN_BUILD_DIR:-$root/build-asan}
+  QUARRY_BUILD_DIR=$asan "$root/scripts/build.sh" -DQUARRY_SANITIZE=ON -DQUARRY_BUILD_GUI=OFF
+  echo "== test (AddressSanitizer + UBSan)"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$asan" -j"$jobs" --output-on-failure --timeout 900 -L core
+fi
