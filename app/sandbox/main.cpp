@@ -1,15 +1,80 @@
 // SPDX-License-Identifier: MIT
-// quarry-sandbox: the local BigQuery-compatible server. The server itself is the Sandbox issue;
-// until it lands this executable only answers --version and says so plainly.
+// quarry-sandbox: a local BigQuery-compatible REST server.
 #include "quarry/Version.h"
+#include "sandbox/Server.h"
 
 #include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
+#include <thread>
+
+namespace {
+
+std::filesystem::path defaultDataDir() {
+#if defined(_WIN32)
+    if (const char* a = std::getenv("APPDATA")) return std::filesystem::path(a) / "Quarry" / "sandbox";
+#elif defined(__APPLE__)
+    if (const char* h = std::getenv("HOME"))
+        return std::filesystem::path(h) / "Library" / "Application Support" / "Quarry" / "sandbox";
+#else
+    if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::filesystem::path(x) / "quarry" / "sandbox";
+    if (const char* h = std::getenv("HOME")) return std::filesystem::path(h) / ".local" / "share" / "quarry" / "sandbox";
+#endif
+    return std::filesystem::current_path() / "quarry-sandbox-data";
+}
+
+volatile std::sig_atomic_t g_stop = 0;
+void onSignal(int) { g_stop = 1; }
+
+} // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"quarry-sandbox: a local BigQuery-compatible REST server"};
     app.set_version_flag("--version", std::string("quarry-sandbox ") + quarry::kVersion);
-    CLI11_PARSE(app, argc, argv);
-    std::cerr << "quarry-sandbox: the server is not built yet in this version\n";
-    return 2;
+    quarry::sandbox::Server::Options o;
+    std::string data;
+    std::string project = "sandbox";
+    bool anyHost = false;
+    long long dedupSeconds = 600;
+    app.add_option("--host", o.host, "address to listen on (default 127.0.0.1)");
+    app.add_flag("--allow-remote", anyHost, "allow --host other than loopback (no authentication!)");
+    app.add_option("--port", o.port, "port; 0 picks a free one and prints it")->check(CLI::Range(0, 65535));
+    app.add_option("--data", data, "data folder (default: the user's app-data folder)");
+    app.add_option("--project", project, "the project clients are expected to use (informational)");
+    app.add_option("--faults", o.faults, "fault injection, e.g. 'insertAll:503:0.05,job:delay=2s:1'");
+    app.add_option("--seed", o.seed, "seed for fault injection");
+    app.add_option("--dedup-window", dedupSeconds, "seconds an insertId is remembered (default 600)")->check(CLI::PositiveNumber);
+    app.add_option("--workers", o.workers, "job worker threads")->check(CLI::Range(1, 64));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+    const bool loopback = o.host == "127.0.0.1" || o.host == "localhost" || o.host == "::1";
+    if (!loopback && !anyHost) {
+        std::cerr << "quarry-sandbox: refusing to listen on " << o.host
+                  << ": the sandbox has no authentication. Pass --allow-remote if you mean it.\n";
+        return 2;
+    }
+    if (!loopback) std::cerr << "quarry-sandbox: WARNING: listening on " << o.host << " without authentication\n";
+    o.dataDir = data.empty() ? defaultDataDir() : std::filesystem::path(data);
+    o.dedupWindow = std::chrono::seconds(dedupSeconds);
+    try {
+        quarry::sandbox::Server server(o);
+        for (const auto& note : server.loadNotes()) std::cerr << "quarry-sandbox: " << note << "\n";
+        const int port = server.start();
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
+        std::cout << "listening on http://" << host << ":" << port << std::endl;
+        std::cerr << "quarry-sandbox: project '" << project << "', data in " << o.dataDir.string() << "\n";
+        while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        server.stop();
+        std::cerr << "quarry-sandbox: stopped\n";
+    } catch (const std::exception& e) {
+        std::cerr << "quarry-sandbox: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
 }

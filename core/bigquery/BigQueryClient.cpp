@@ -31,67 +31,7 @@ void completeQueryConfig(Json& q) {
     if (!q.contains("useLegacySql")) q["useLegacySql"] = false;
 }
 
-const Field* findField(const std::vector<Field>& fs, std::string_view name) {
-    for (const auto& f : fs)
-        if (f.name.size() == name.size() &&
-            std::equal(f.name.begin(), f.name.end(), name.begin(),
-                       [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-            return &f;
-    return nullptr;
-}
-
-// Keeps the fields named by `paths` (already split at '.') below `fields`.
-std::vector<Field> project(const std::vector<Field>& fields, const std::vector<std::vector<std::string>>& paths,
-                           std::size_t depth, const std::string& prefix) {
-    std::vector<Field> out;
-    for (const auto& f : fields) {
-        std::vector<std::vector<std::string>> below;
-        bool whole = false;
-        for (const auto& p : paths) {
-            if (p.size() <= depth) continue;
-            if (!std::equal(f.name.begin(), f.name.end(), p[depth].begin(), p[depth].end(),
-                            [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-                continue;
-            if (p.size() == depth + 1) whole = true;
-            else below.push_back(p);
-        }
-        if (whole) {
-            out.push_back(f);
-        } else if (!below.empty()) {
-            if (!f.isRecord()) throw SchemaError("selected field '" + prefix + f.name + ".' goes below a non-RECORD field");
-            Field g = f;
-            g.fields = project(f.fields, below, depth + 1, prefix + f.name + ".");
-            out.push_back(std::move(g));
-        }
-    }
-    return out;
-}
-
 } // namespace
-
-Schema projectSchema(const Schema& schema, const std::vector<std::string>& selected) {
-    if (selected.empty()) return schema;
-    std::vector<std::vector<std::string>> paths;
-    for (const auto& s : selected) {
-        std::vector<std::string> parts;
-        std::size_t start = 0;
-        while (true) {
-            const auto dot = s.find('.', start);
-            parts.push_back(s.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-            if (dot == std::string::npos) break;
-            start = dot + 1;
-        }
-        // Check the path exists.
-        const std::vector<Field>* level = &schema.fields;
-        for (std::size_t i = 0; i < parts.size(); ++i) {
-            const Field* f = findField(*level, parts[i]);
-            if (!f) throw SchemaError("selected field '" + s + "' is not in the table's schema");
-            level = &f->fields;
-        }
-        paths.push_back(std::move(parts));
-    }
-    return Schema{project(schema.fields, paths, 0, {})};
-}
 
 BigQueryClient::BigQueryClient(Options options) : options_(std::move(options)), http_(options_.http) {}
 

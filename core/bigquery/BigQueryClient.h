@@ -127,8 +127,4 @@ private:
     std::map<std::string, std::string> jobLocations_;
 };
 
-/// The part of `schema` that tabledata.list returns for `selectedFields` ("a", "e.d.f"),
-/// in the order of the schema. Throws SchemaError for a path that does not exist.
-Schema projectSchema(const Schema& schema, const std::vector<std::string>& selectedFields);
-
 } // namespace quarry

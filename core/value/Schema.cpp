@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "value/Schema.h"
 
+#include "value/Value.h"
+
 #include <algorithm>
+#include <cctype>
+#include <string>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
@@ -137,5 +141,103 @@ nlohmann::json Schema::toJson() const {
 }
 
 std::size_t Schema::leafCount() const { return leaves(fields); }
+
+namespace {
+
+const Field* findField(const std::vector<Field>& fs, std::string_view name) {
+    for (const auto& f : fs)
+        if (f.name.size() == name.size() &&
+            std::equal(f.name.begin(), f.name.end(), name.begin(),
+                       [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+            return &f;
+    return nullptr;
+}
+
+// Keeps the fields named by `paths` (already split at '.') below `fields`.
+std::vector<Field> project(const std::vector<Field>& fields, const std::vector<std::vector<std::string>>& paths,
+                           std::size_t depth, const std::string& prefix) {
+    std::vector<Field> out;
+    for (const auto& f : fields) {
+        std::vector<std::vector<std::string>> below;
+        bool whole = false;
+        for (const auto& p : paths) {
+            if (p.size() <= depth) continue;
+            if (!std::equal(f.name.begin(), f.name.end(), p[depth].begin(), p[depth].end(),
+                            [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+                continue;
+            if (p.size() == depth + 1) whole = true;
+            else below.push_back(p);
+        }
+        if (whole) {
+            out.push_back(f);
+        } else if (!below.empty()) {
+            if (!f.isRecord()) throw SchemaError("selected field '" + prefix + f.name + ".' goes below a non-RECORD field");
+            Field g = f;
+            g.fields = project(f.fields, below, depth + 1, prefix + f.name + ".");
+            out.push_back(std::move(g));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+Schema projectSchema(const Schema& schema, const std::vector<std::string>& selected) {
+    if (selected.empty()) return schema;
+    std::vector<std::vector<std::string>> paths;
+    for (const auto& s : selected) {
+        std::vector<std::string> parts;
+        std::size_t start = 0;
+        while (true) {
+            const auto dot = s.find('.', start);
+            parts.push_back(s.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+            if (dot == std::string::npos) break;
+            start = dot + 1;
+        }
+        // Check the path exists.
+        const std::vector<Field>* level = &schema.fields;
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            const Field* f = findField(*level, parts[i]);
+            if (!f) throw SchemaError("selected field '" + s + "' is not in the table's schema");
+            level = &f->fields;
+        }
+        paths.push_back(std::move(parts));
+    }
+    return Schema{project(schema.fields, paths, 0, {})};
+}
+
+namespace {
+
+// Keeps the items of `v` (laid out as `full`) that `proj` keeps, recursively.
+Value projectCell(const Value& v, const Field& full, const Field& proj);
+
+Value projectStruct(const Value& v, const std::vector<Field>& full, const std::vector<Field>& proj) {
+    if (v.isNull()) return {};
+    Value out = Value::structOf(proj.size());
+    for (std::size_t i = 0; i < proj.size(); ++i) {
+        for (std::size_t k = 0; k < full.size(); ++k) {
+            if (full[k].name != proj[i].name) continue;
+            if (k < v.size()) out[i] = projectCell(v[k], full[k], proj[i]);
+            break;
+        }
+    }
+    return out;
+}
+
+Value projectCell(const Value& v, const Field& full, const Field& proj) {
+    if (!full.isRecord() || full.fields.size() == proj.fields.size()) return v;
+    if (full.isRepeated()) {
+        Value out = Value::arrayOf(v.size());
+        for (std::size_t i = 0; i < v.size(); ++i) out[i] = projectStruct(v[i], full.fields, proj.fields);
+        return out;
+    }
+    return projectStruct(v, full.fields, proj.fields);
+}
+
+} // namespace
+
+Value projectRow(const Value& row, const Schema& full, const Schema& projected) {
+    return projectStruct(row, full.fields, projected.fields);
+}
 
 } // namespace quarry

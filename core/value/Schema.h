@@ -54,4 +54,12 @@ struct Schema {
     std::size_t leafCount() const;
 };
 
+/// The part of `schema` that tabledata.list returns for `selectedFields` ("a", "e.d.f"),
+/// in the order of the schema. Throws SchemaError for a path that does not exist.
+Schema projectSchema(const Schema& schema, const std::vector<std::string>& selectedFields);
+
+class Value;
+/// The row (laid out as `full`) cut down to `projected` (from projectSchema).
+Value projectRow(const Value& row, const Schema& full, const Schema& projected);
+
 } // namespace quarry

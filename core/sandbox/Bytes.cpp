@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/Bytes.h"
+
+namespace quarry::sandbox {
+namespace {
+
+std::uint64_t scalarBytes(const Value& v, const Field& f) {
+    switch (v.kind()) {
+    case ValueKind::Null: return 0;
+    case ValueKind::Bool: return 1;
+    case ValueKind::Numeric:
+    case ValueKind::Interval:
+    case ValueKind::Range: return 16;
+    case ValueKind::BigNumeric: return 32;
+    case ValueKind::String:
+    case ValueKind::Bytes: return 2 + v.asText().size();
+    case ValueKind::Json:
+    case ValueKind::Geography: return v.asText().size();
+    case ValueKind::Struct: return rowBytes(v, f.fields);
+    default: return 8;
+    }
+}
+
+} // namespace
+
+std::uint64_t logicalBytes(const Value& v, const Field& f) {
+    if (v.kind() == ValueKind::Array) {
+        std::uint64_t n = 0;
+        for (const auto& el : v.items()) n += scalarBytes(el, f);
+        return n;
+    }
+    return scalarBytes(v, f);
+}
+
+std::uint64_t rowBytes(const Value& row, const std::vector<Field>& fields) {
+    std::uint64_t n = 0;
+    const auto items = row.items();
+    for (std::size_t i = 0; i < fields.size() && i < items.size(); ++i) n += logicalBytes(items[i], fields[i]);
+    return n;
+}
+
+} // namespace quarry::sandbox

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "value/Schema.h"
+#include "value/Value.h"
+
+#include <cstdint>
+
+namespace quarry::sandbox {
+
+/// Logical bytes of a value as BigQuery bills them: 8 for INT64, FLOAT64 and the date/time
+/// types, 16 for NUMERIC and INTERVAL, 32 for BIGNUMERIC, 1 for BOOL, 2 + length for STRING
+/// and BYTES, the text length for JSON and GEOGRAPHY, the sum of the parts for RECORD and
+/// ARRAY, 0 for NULL.
+std::uint64_t logicalBytes(const Value& v, const Field& f);
+/// The same for a whole row laid out as `fields`.
+std::uint64_t rowBytes(const Value& row, const std::vector<Field>& fields);
+
+} // namespace quarry::sandbox

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/Jobs.h"
+
+#include "sandbox/sql/Engine.h"
+#include "value/FvCodec.h"
+
+#include <algorithm>
+#include <random>
+
+namespace quarry::sandbox {
+namespace {
+
+using sql::Param;
+using sql::SqlType;
+
+std::string str(const Json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string newJobId() {
+    static std::mutex m;
+    static std::mt19937_64 rng{std::random_device{}()};
+    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::lock_guard g(m);
+    std::string id = "job_";
+    for (int i = 0; i < 24; ++i) id.push_back(alphabet[rng() % 36]);
+    return id;
+}
+
+bool validJobId(const std::string& id) {
+    return !id.empty() && id.size() <= 1024 &&
+           std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
+}
+
+Json errorProto(const std::string& reason, const std::string& message, const std::string& location = {}) {
+    Json e = {{"reason", reason}, {"message", message}};
+    if (!location.empty()) e["location"] = location;
+    return e;
+}
+
+SqlType paramType(const Json& t, const std::string& name) {
+    const std::string type = str(t, "type");
+    if (type == "ARRAY") return paramType(t.value("arrayType", Json::object()), name).arrayOf();
+    if (type == "STRUCT") {
+        SqlType s = SqlType::scalar(TypeKind::Struct);
+        for (const auto& f : t.value("structTypes", Json::array()))
+            s.fields.emplace_back(str(f, "name"), paramType(f.value("type", Json::object()), name));
+        return s;
+    }
+    const auto k = parseTypeName(type);
+    if (!k || *k == TypeKind::Struct) throw ApiFailure("invalid", "Unknown type '" + type + "' for query parameter " + name, "queryParameters");
+    return SqlType::scalar(*k);
+}
+
+Value paramValue(const Json& v, const SqlType& t, const std::string& name) {
+    if (v.is_null()) return {};
+    if (t.array) {
+        const auto& arr = v.value("arrayValues", Json::array());
+        Value out = Value::arrayOf(arr.size());
+        for (std::size_t i = 0; i < arr.size(); ++i) out[i] = paramValue(arr[i], t.element(), name);
+        return out;
+    }
+    if (t.kind == TypeKind::Struct) {
+        Value out = Value::structOf(t.fields.size());
+        const auto sv = v.value("structValues", Json::object());
+        for (std::size_t i = 0; i < t.fields.size(); ++i)
+            if (sv.contains(t.fields[i].first)) out[i] = paramValue(sv[t.fields[i].first], t.fields[i].second, name);
+        return out;
+    }
+    if (!v.contains("value") || v["value"].is_null()) return {};
+    const std::string text = v["value"].is_string() ? v["value"].get<std::string>() : v["value"].dump();
+    try {
+        Field f = t.toField(name.empty() ? "p" : name);
+        return FvDecoder(TimestampEncoding::Auto).decodeScalar(text, f);
+    } catch (const DecodeError&) {
+        throw ApiFailure("invalid", "Invalid value '" + text + "' for query parameter " + (name.empty() ? "?" : "@" + name) +
+                                        " of type " + t.name(), "queryParameters");
+    }
+}
+
+std::uint64_t billed(std::uint64_t bytes) {
+    if (bytes == 0) return 0;
+    constexpr std::uint64_t mb = 1024 * 1024;
+    return std::max<std::uint64_t>(10 * mb, (bytes + mb - 1) / mb * mb);
+}
+
+std::string lowerCopy(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+} // namespace
+
+JobManager::JobManager(Store& store, Faults& faults, int workers) : store_(store), faults_(faults) {
+    for (int i = 0; i < std::max(1, workers); ++i) workers_.emplace_back([this] { worker(); });
+}
+
+JobManager::~JobManager() {
+    {
+        std::lock_guard g(mutex_);
+        stopping_ = true;
+        for (auto& [_, j] : jobs_) j->cancelRequested = true;
+    }
+    queued_.notify_all();
+    for (auto& w : workers_) w.join();
+}
+
+std::shared_ptr<Job> JobManager::find(const std::string& p, const std::string& id) const {
+    std::lock_guard g(mutex_);
+    const auto it = jobs_.find(p + "/" + id);
+    if (it == jobs_.end()) throw ApiFailure("notFound", "Not found: Job " + p + ":" + id);
+    return it->second;
+}
+
+Json JobManager::resource(const Job& j) const {
+    std::lock_guard g(mutex_);
+    Json stats = {{"creationTime", std::to_string(j.creationTime)}};
+    Json status = {{"state", j.state}};
+    if (j.startTime) stats["startTime"] = std::to_string(j.startTime);
+    if (j.state == "DONE") {
+        stats["endTime"] = std::to_string(j.endTime);
+        if (!j.errorResult.is_null()) {
+            status["errorResult"] = j.errorResult;
+            status["errors"] = Json::array({j.errorResult});
+        } else {
+            stats["totalBytesProcessed"] = std::to_string(j.bytesProcessed);
+            stats["query"] = {{"totalBytesProcessed", std::to_string(j.bytesProcessed)},
+                              {"totalBytesBilled", std::to_string(j.bytesBilled)},
+                              {"cacheHit", j.cacheHit},
+                              {"statementType", "SELECT"},
+                              {"totalSlotMs", "0"}};
+            if (j.configuration.value("dryRun", false)) {
+                stats["query"]["schema"] = j.schema.toJson();
+                stats["query"]["totalBytesProcessedAccuracy"] = "PRECISE";
+                stats["query"]["estimatedBytesProcessed"] = std::to_string(j.bytesProcessed);
+            }
+        }
+    }
+    Json ref = {{"projectId", j.project}, {"location", j.location}};
+    if (!j.id.empty()) ref["jobId"] = j.id;
+    Json r = {{"kind", "bigquery#job"},
+              {"etag", "\"" + std::to_string(std::hash<std::string>{}(j.id + j.state)) + "\""},
+              {"id", j.project + ":" + j.location + "." + j.id},
+              {"jobReference", ref},
+              {"configuration", j.configuration},
+              {"status", status},
+              {"statistics", stats},
+              {"user_email", "sandbox@quarry.local"},
+              {"principal_subject", "user:sandbox@quarry.local"}};
+    return r;
+}
+
+std::shared_ptr<Job> JobManager::create(const std::string& project, std::string jobId, const std::string& location,
+                                        Json configuration) {
+    auto job = std::make_shared<Job>();
+    job->project = project;
+    job->id = std::move(jobId);
+    job->configuration = std::move(configuration);
+    if (!job->configuration.contains("jobType")) job->configuration["jobType"] = "QUERY";
+    job->creationTime = Store::nowMs();
+    std::string loc = location;
+    if (loc.empty()) {
+        const auto dd = job->configuration.value("query", Json::object()).value("defaultDataset", Json::object());
+        if (dd.contains("datasetId")) {
+            try {
+                loc = store_.datasetLocation(str(dd, "projectId").empty() ? project : str(dd, "projectId"), str(dd, "datasetId"));
+            } catch (const ApiFailure&) {
+            }
+        }
+    }
+    job->location = loc.empty() ? "US" : loc;
+    return job;
+}
+
+Json JobManager::insert(const std::string& project, const Json& body) {
+    if (!body.is_object()) throw ApiFailure("invalid", "Job resource must be a JSON object");
+    const auto ref = body.value("jobReference", Json::object());
+    const auto config = body.value("configuration", Json::object());
+    if (!config.contains("query"))
+        throw ApiFailure("notImplemented", "The sandbox runs query jobs only; load, extract and copy jobs are not supported");
+    std::string id = str(ref, "jobId");
+    if (!id.empty() && !validJobId(id))
+        throw ApiFailure("invalid", "Invalid job ID \"" + id + "\". Job IDs must be alphanumeric (plus underscores and dashes) and at most 1024 characters long.",
+                         "jobReference.jobId");
+    auto job = create(project, id.empty() ? newJobId() : id, str(ref, "location"), config);
+    if (config.value("dryRun", false)) {
+        job->id.clear();
+        run(job);
+        return resource(*job);
+    }
+    {
+        std::lock_guard g(mutex_);
+        const std::string key = project + "/" + job->id;
+        if (jobs_.count(key)) throw ApiFailure("duplicate", "Already Exists: Job " + project + ":" + job->location + "." + job->id);
+        jobs_[key] = job;
+        order_.push_back(job);
+        queue_.push_back(job);
+    }
+    queued_.notify_one();
+    return resource(*job);
+}
+
+Json JobManager::get(const std::string& p, const std::string& id, const std::string&) const { return resource(*find(p, id)); }
+
+Json JobManager::cancel(const std::string& p, const std::string& id, const std::string&) {
+    auto job = find(p, id);
+    job->cancelRequested = true;
+    {
+        std::unique_lock lock(mutex_);
+        // A job still in the queue stops at once; a running one stops at its next check.
+        if (job->state == "PENDING") {
+            queue_.erase(std::remove(queue_.begin(), queue_.end(), job), queue_.end());
+            lock.unlock();
+            finish(*job, errorProto("stopped", "Job execution was cancelled: User requested cancellation"));
+        }
+    }
+    return {{"kind", "bigquery#jobCancelResponse"}, {"job", resource(*job)}};
+}
+
+Json JobManager::list(const std::string& p, const std::vector<std::string>& stateFilter) const {
+    std::vector<std::shared_ptr<Job>> jobs;
+    {
+        std::lock_guard g(mutex_);
+        for (auto it = order_.rbegin(); it != order_.rend(); ++it)
+            if ((*it)->project == p) jobs.push_back(*it);
+    }
+    Json out = Json::array();
+    for (const auto& j : jobs) {
+        std::string state;
+        {
+            std::lock_guard g(mutex_);
+            state = j->state;
+        }
+        if (!stateFilter.empty() &&
+            std::none_of(stateFilter.begin(), stateFilter.end(), [&](const std::string& s) { return lowerCopy(s) == lowerCopy(state); }))
+            continue;
+        Json r = resource(*j);
+        r["state"] = state;
+        if (r["status"].contains("errorResult")) r["errorResult"] = r["status"]["errorResult"];
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::shared_ptr<Job> JobManager::wait(const std::string& p, const std::string& id, const std::string&,
+                                      std::chrono::milliseconds timeout) const {
+    auto job = find(p, id);
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout, [&] { return job->state == "DONE"; });
+    return job;
+}
+
+std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& req) {
+    if (!req.is_object() || !req.contains("query") || !req["query"].is_string())
+        throw ApiFailure("invalid", "Required parameter is missing: query", "query");
+    const std::string requestId = str(req, "requestId");
+    if (!requestId.empty()) {
+        std::lock_guard g(mutex_);
+        const auto it = requestIds_.find(project + "/" + requestId);
+        if (it != requestIds_.end()) {
+            const auto job = jobs_.at(project + "/" + it->second);
+            return job;
+        }
+    }
+    Json q = {{"query", req["query"]}};
+    for (const char* k : {"useLegacySql", "defaultDataset", "useQueryCache", "queryParameters", "parameterMode",
+                          "maximumBytesBilled", "labels", "maxResults"})
+        if (req.contains(k)) q[k] = req[k];
+    Json config = {{"query", q}, {"jobType", "QUERY"}};
+    if (req.value("dryRun", false)) config["dryRun"] = true;
+    Json body = {{"configuration", config}, {"jobReference", {{"location", str(req, "location")}}}};
+    if (req.value("dryRun", false)) {
+        auto job = create(project, "", str(req, "location"), config);
+        run(job);
+        return job;
+    }
+    const auto r = insert(project, body);
+    const std::string id = r["jobReference"]["jobId"].get<std::string>();
+    if (!requestId.empty()) {
+        std::lock_guard g(mutex_);
+        requestIds_[project + "/" + requestId] = id;
+    }
+    const int timeoutMs = req.value("timeoutMs", 10000);
+    return wait(project, id, {}, std::chrono::milliseconds(std::max(0, timeoutMs)));
+}
+
+void JobManager::worker() {
+    while (true) {
+        std::shared_ptr<Job> job;
+        {
+            std::unique_lock lock(mutex_);
+            queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (stopping_) return;
+            job = queue_.front();
+            queue_.pop_front();
+            if (job->state != "PENDING") continue;
+            job->state = "RUNNING";
+            job->startTime = Store::nowMs();
+        }
+        changed_.notify_all();
+        run(job);
+    }
+}
+
+void JobManager::finish(Job& job, Json errorResult) {
+    {
+        std::lock_guard g(mutex_);
+        if (job.state == "DONE") return;
+        job.errorResult = std::move(errorResult);
+        job.state = "DONE";
+        if (!job.startTime) job.startTime = Store::nowMs();
+        job.endTime = std::max(Store::nowMs(), job.startTime);
+    }
+    changed_.notify_all();
+}
+
+void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
+    Job& job = *jobPtr;
+    const Json q = job.configuration.value("query", Json::object());
+    const bool dryRun = job.configuration.value("dryRun", false);
+    try {
+        if (!dryRun) {
+            // Fault injection: slow jobs (job:delay=...) that a cancel can interrupt.
+            const auto d = faults_.decide("job");
+            const auto until = std::chrono::steady_clock::now() + d.delay;
+            while (std::chrono::steady_clock::now() < until) {
+                if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            if (d.status) throw ApiFailure(d.status >= 500 ? "backendError" : "invalid", "Injected fault: HTTP " + std::to_string(d.status));
+        }
+        std::string text = str(q, "query");
+        bool legacy = !q.contains("useLegacySql") || q["useLegacySql"].is_null() || q.value("useLegacySql", true);
+        std::string head = text.substr(0, text.find_first_not_of(" \t\r\n") == std::string::npos ? 0 : text.find_first_not_of(" \t\r\n"));
+        const auto trimmed = text.substr(head.size());
+        if (lowerCopy(trimmed.substr(0, 12)) == "#standardsql") legacy = false;
+        if (lowerCopy(trimmed.substr(0, 10)) == "#legacysql") legacy = true;
+        if (legacy)
+            throw ApiFailure("invalidQuery",
+                             "Legacy SQL is not supported by the sandbox yet: set useLegacySql to false or start the query with #standardSQL",
+                             "query");
+
+        sql::QueryContext ctx;
+        const auto dd = q.value("defaultDataset", Json::object());
+        const std::string ddProject = str(dd, "projectId").empty() ? job.project : str(dd, "projectId");
+        const std::string ddDataset = str(dd, "datasetId");
+        const std::string location = job.location;
+        ctx.resolveTable = [&, ddProject, ddDataset, location](const std::vector<std::string>& path, sql::Pos pos) {
+            std::string p = job.project, d, t;
+            if (path.size() == 1) {
+                if (ddDataset.empty())
+                    throw sql::SqlError("Table \"" + path[0] + "\" must be qualified with a dataset (e.g. dataset.table)", pos);
+                p = ddProject;
+                d = ddDataset;
+                t = path[0];
+            } else if (path.size() == 2) {
+                d = path[0];
+                t = path[1];
+            } else if (path.size() == 3) {
+                p = path[0];
+                d = path[1];
+                t = path[2];
+            } else {
+                throw sql::SqlError("Invalid table name: too many parts", pos);
+            }
+            try {
+                return store_.table(p, d, t);
+            } catch (const ApiFailure& e) {
+                throw ApiFailure("notFound", std::string(e.what()) + " was not found in location " + location);
+            }
+        };
+        std::string cacheKey = text + "\n" + ddProject + "." + ddDataset;
+        for (const auto& p : q.value("queryParameters", Json::array())) {
+            const std::string name = str(p, "name");
+            Param prm;
+            prm.type = paramType(p.value("parameterType", Json::object()), name);
+            prm.value = paramValue(p.value("parameterValue", Json::object()), prm.type, name);
+            cacheKey += "\n" + p.dump();
+            if (name.empty()) ctx.positionalParams.push_back(std::move(prm));
+            else ctx.namedParams[lowerCopy(name)] = std::move(prm);
+        }
+        ctx.cancelled = &job.cancelRequested;
+        auto prepared = sql::PreparedQuery::prepare(text, std::move(ctx));
+        for (const auto& v : prepared->tableVersions()) cacheKey += "\n" + v;
+        job.schema = prepared->schema();
+        const bool nondeterministic = lowerCopy(text).find("current_") != std::string::npos;
+        if (dryRun) {
+            job.bytesProcessed = prepared->estimateBytes();
+            finish(job, nullptr);
+            return;
+        }
+        const bool useCache = q.value("useQueryCache", true) && !nondeterministic;
+        if (useCache) {
+            std::lock_guard g(mutex_);
+            const auto it = cache_.find(cacheKey);
+            if (it != cache_.end()) {
+                job.rows = it->second.rows;
+                job.cacheHit = true;
+            }
+        }
+        if (!job.cacheHit) {
+            const std::uint64_t estimate = prepared->estimateBytes();
+            const std::uint64_t wouldBill = billed(estimate);
+            if (q.contains("maximumBytesBilled")) {
+                const auto& m = q["maximumBytesBilled"];
+                const std::uint64_t cap = m.is_string() ? std::stoull(m.get<std::string>()) : m.get<std::uint64_t>();
+                if (wouldBill > cap)
+                    throw ApiFailure("bytesBilledLimitExceeded", "Query exceeded limit for bytes billed: " + std::to_string(cap) +
+                                                                     ". " + std::to_string(wouldBill) + " or higher required.");
+            }
+            auto result = prepared->run();
+            job.bytesProcessed = result.bytesProcessed;
+            job.bytesBilled = billed(result.bytesProcessed);
+            job.rows = std::make_shared<const std::vector<Value>>(std::move(result.rows));
+            if (useCache) {
+                std::lock_guard g(mutex_);
+                if (cache_.size() > 256) cache_.clear();
+                cache_[cacheKey] = {job.schema, job.rows};
+            }
+        }
+        if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
+        finish(job, nullptr);
+    } catch (const sql::PreparedQuery::Cancelled&) {
+        finish(job, errorProto("stopped", "Job execution was cancelled: User requested cancellation"));
+    } catch (const sql::SqlError& e) {
+        finish(job, errorProto("invalidQuery", e.what(), "query"));
+    } catch (const sql::EvalError& e) {
+        finish(job, errorProto("invalidQuery", e.what(), "query"));
+    } catch (const ApiFailure& e) {
+        finish(job, errorProto(e.reason(), e.what(), e.location()));
+    } catch (const std::exception& e) {
+        finish(job, errorProto("internalError", std::string("The sandbox failed to run this job: ") + e.what()));
+    }
+}
+
+} // namespace quarry::sandbox

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/Faults.h"
+#include "sandbox/Store.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <thread>
+
+namespace quarry::sandbox {
+
+/// One job and, once DONE, its result.
+struct Job {
+    std::string project, id, location;
+    Json configuration;
+    std::string state = "PENDING";
+    std::int64_t creationTime = 0, startTime = 0, endTime = 0;
+    Json errorResult;          ///< null unless failed
+    std::uint64_t bytesProcessed = 0, bytesBilled = 0;
+    bool cacheHit = false;
+    Schema schema;
+    std::shared_ptr<const std::vector<Value>> rows; ///< shared with the result cache
+    std::atomic<bool> cancelRequested{false};
+};
+
+/// Runs query jobs on a worker pool: PENDING -> RUNNING -> DONE, with cancel, long-polling,
+/// a result cache keyed by query text and table versions, dry runs and byte caps.
+class JobManager {
+public:
+    JobManager(Store& store, Faults& faults, int workers = 2);
+    ~JobManager();
+
+    /// jobs.insert. A dry run is answered at once and not stored.
+    Json insert(const std::string& project, const Json& body);
+    Json get(const std::string& project, const std::string& jobId, const std::string& location) const;
+    Json cancel(const std::string& project, const std::string& jobId, const std::string& location);
+    Json list(const std::string& project, const std::vector<std::string>& stateFilter) const;
+
+    /// Waits until the job is DONE or `timeout` passes (the getQueryResults long poll).
+    std::shared_ptr<Job> wait(const std::string& project, const std::string& jobId, const std::string& location,
+                              std::chrono::milliseconds timeout) const;
+    /// jobs.query: starts (or, for a repeated requestId, finds) the job, waits up to timeoutMs.
+    /// Returns the job; a dry run returns a finished, unstored job.
+    std::shared_ptr<Job> query(const std::string& project, const Json& request);
+
+    Json resource(const Job& j) const;
+
+private:
+    std::shared_ptr<Job> find(const std::string& project, const std::string& jobId) const;
+    std::shared_ptr<Job> create(const std::string& project, std::string jobId, const std::string& location,
+                                Json configuration);
+    void run(const std::shared_ptr<Job>& job);
+    void worker();
+    void finish(Job& job, Json errorResult);
+
+    Store& store_;
+    Faults& faults_;
+    mutable std::mutex mutex_;
+    mutable std::condition_variable changed_;
+    std::condition_variable queued_;
+    std::map<std::string, std::shared_ptr<Job>> jobs_; ///< key: project + "/" + jobId
+    std::vector<std::shared_ptr<Job>> order_;           ///< creation order, for jobs.list
+    std::map<std::string, std::string> requestIds_;     ///< project/requestId -> jobId
+    std::deque<std::shared_ptr<Job>> queue_;
+    struct Cached {
+        Schema schema;
+        std::shared_ptr<const std::vector<Value>> rows;
+    };
+    std::map<std::string, Cached> cache_;
+    bool stopping_ = false;
+    std::vector<std::thread> workers_;
+};
+
+} // namespace quarry::sandbox

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/RowLog.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+#include <zlib.h>
+
+namespace quarry::sandbox {
+namespace {
+
+constexpr char kMagic[4] = {'Q', 'R', 'L', '1'};
+constexpr std::size_t kHeader = 12;
+constexpr std::uint32_t kMaxRecord = 64u << 20;
+
+void putU32(char* p, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+std::uint32_t getU32(const char* p) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    return v;
+}
+std::uint32_t crc(std::string_view s) {
+    return static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+}
+std::string sysError(const std::string& what, const std::filesystem::path& p) {
+    return what + " " + p.string() + ": " + std::strerror(errno);
+}
+void syncDir(const std::filesystem::path& dir) {
+    const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (d >= 0) {
+        ::fsync(d);
+        ::close(d);
+    }
+}
+
+} // namespace
+
+RowLog::RowLog(std::filesystem::path file) : file_(std::move(file)) {
+    std::filesystem::create_directories(file_.parent_path());
+    const bool existed = std::filesystem::exists(file_);
+    fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw StorageError(sysError("cannot open", file_));
+    if (!existed) syncDir(file_.parent_path());
+    struct stat st {};
+    ::fstat(fd_, &st);
+    size_ = static_cast<std::uint64_t>(st.st_size);
+}
+
+RowLog::~RowLog() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::uint64_t RowLog::replay(const std::function<void(std::string_view)>& onRecord) {
+    std::lock_guard g(mutex_);
+    std::string data(size_, '\0');
+    std::size_t got = 0;
+    while (got < data.size()) {
+        const auto n = ::pread(fd_, data.data() + got, data.size() - got, static_cast<off_t>(got));
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    data.resize(got);
+    std::size_t pos = 0;
+    while (pos + kHeader <= data.size()) {
+        if (std::memcmp(data.data() + pos, kMagic, 4) != 0) break;
+        const auto len = getU32(data.data() + pos + 4);
+        const auto sum = getU32(data.data() + pos + 8);
+        if (len > kMaxRecord || pos + kHeader + len > data.size()) break;
+        const std::string_view payload(data.data() + pos + kHeader, len);
+        if (crc(payload) != sum) break;
+        onRecord(payload);
+        pos += kHeader + len;
+    }
+    const std::uint64_t dropped = data.size() - pos;
+    if (dropped) {
+        if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0 || ::fdatasync(fd_) != 0)
+            throw StorageError(sysError("cannot cut the torn tail of", file_));
+        size_ = pos;
+    }
+    return dropped;
+}
+
+void RowLog::append(std::string_view payload) {
+    if (payload.size() > kMaxRecord) throw StorageError("record too large for " + file_.string());
+    std::string rec(kHeader + payload.size(), '\0');
+    std::memcpy(rec.data(), kMagic, 4);
+    putU32(rec.data() + 4, static_cast<std::uint32_t>(payload.size()));
+    putU32(rec.data() + 8, crc(payload));
+    std::memcpy(rec.data() + kHeader, payload.data(), payload.size());
+    std::lock_guard g(mutex_);
+    std::size_t done = 0;
+    while (done < rec.size()) {
+        const auto n = ::pwrite(fd_, rec.data() + done, rec.size() - done, static_cast<off_t>(size_ + done));
+        if (n <= 0) {
+            const std::string err = sysError("cannot write", file_);
+            if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) { /* the CRC guards the tail */ }
+            throw StorageError(err);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fdatasync(fd_) != 0) {
+        const std::string err = sysError("cannot sync", file_);
+        if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) { /* the CRC guards the tail */ }
+        throw StorageError(err);
+    }
+    size_ += rec.size();
+}
+
+void RowLog::clear() {
+    std::lock_guard g(mutex_);
+    if (::ftruncate(fd_, 0) != 0 || ::fdatasync(fd_) != 0) throw StorageError(sysError("cannot truncate", file_));
+    size_ = 0;
+}
+
+void writeFileAtomic(const std::filesystem::path& file, std::string_view content) {
+    std::filesystem::create_directories(file.parent_path());
+    const auto tmp = file.string() + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw StorageError(sysError("cannot create", tmp));
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const auto n = ::write(fd, content.data() + done, content.size() - done);
+        if (n <= 0) {
+            ::close(fd);
+            throw StorageError(sysError("cannot write", tmp));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+        ::close(fd);
+        throw StorageError(sysError("cannot sync", tmp));
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), file.c_str()) != 0) throw StorageError(sysError("cannot rename onto", file));
+    syncDir(file.parent_path());
+}
+
+std::string readWholeFile(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw StorageError("cannot read " + file.string());
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+} // namespace quarry::sandbox

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace quarry::sandbox {
+
+class StorageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// An append-only file of records, each framed as
+///   magic "QRL1" | u32 payload length | u32 CRC-32 of the payload | payload.
+/// append() returns only after the record is on disk (fdatasync). Reading stops at the first
+/// record that is incomplete or fails its CRC: that is a torn tail from a crash, and it is cut
+/// off (the file truncated to the last good record) so the next append starts clean.
+class RowLog {
+public:
+    explicit RowLog(std::filesystem::path file);
+    ~RowLog();
+    RowLog(const RowLog&) = delete;
+    RowLog& operator=(const RowLog&) = delete;
+
+    /// Calls `onRecord` for each intact record in order; returns the number of bytes dropped
+    /// from a torn tail (0 when the file was clean).
+    std::uint64_t replay(const std::function<void(std::string_view payload)>& onRecord);
+    /// Appends one record durably. Throws StorageError on I/O failure (nothing half-visible:
+    /// a short write is truncated away before the error is reported).
+    void append(std::string_view payload);
+    /// Empties the file (durably).
+    void clear();
+
+    std::uint64_t size() const { return size_; }
+    const std::filesystem::path& path() const { return file_; }
+
+private:
+    std::filesystem::path file_;
+    int fd_ = -1;
+    std::uint64_t size_ = 0;
+    std::mutex mutex_;
+};
+
+/// Writes a small file atomically: temp file, fsync, rename, fsync of the directory.
+void writeFileAtomic(const std::filesystem::path& file, std::string_view content);
+std::string readWholeFile(const std::filesystem::path& file);
+
+} // namespace quarry::sandbox

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/Server.h"
+
+#include "sandbox/Faults.h"
+#include "sandbox/Jobs.h"
+#include "sandbox/Store.h"
+#include "value/FvCodec.h"
+
+#include <httplib.h>
+#include <thread>
+
+namespace quarry::sandbox {
+namespace {
+
+constexpr std::size_t kMaxRequestBytes = 10 * 1024 * 1024;
+constexpr std::size_t kMaxPageBytes = 10 * 1024 * 1024;
+const std::string P = R"((?:/bigquery/v2)?/projects/([^/]+))";
+
+void sendJson(httplib::Response& res, int status, const Json& body) {
+    res.status = status;
+    res.set_content(body.dump(), "application/json; charset=UTF-8");
+}
+
+void sendError(httplib::Response& res, const std::string& reason, const std::string& message, const std::string& location = {}) {
+    const int status = ApiFailure::statusFor(reason);
+    Json err = {{"message", message}, {"domain", "global"}, {"reason", reason}};
+    if (!location.empty()) {
+        err["location"] = location;
+        err["locationType"] = location == "query" ? "other" : "parameter";
+    }
+    sendJson(res, status,
+             {{"error", {{"code", status}, {"message", message}, {"errors", Json::array({err})},
+                         {"status", ApiFailure::canonicalStatus(status)}}}});
+}
+
+std::string etag(const std::string& s) { return "\"" + std::to_string(std::hash<std::string>{}(s)) + "\""; }
+
+Json parseBody(const httplib::Request& req) {
+    if (req.body.empty()) return Json::object();
+    auto j = Json::parse(req.body, nullptr, false);
+    if (j.is_discarded()) throw ApiFailure("invalid", "Invalid JSON payload received. The request body is not valid JSON.");
+    return j;
+}
+
+std::optional<int> intParam(const httplib::Request& req, const char* name) {
+    if (!req.has_param(name)) return std::nullopt;
+    const auto v = req.get_param_value(name);
+    try {
+        std::size_t used = 0;
+        const long long n = std::stoll(v, &used);
+        if (used != v.size() || n < 0 || n > INT32_MAX) throw std::invalid_argument("");
+        return static_cast<int>(n);
+    } catch (...) {
+        throw ApiFailure("invalid", "Invalid value for " + std::string(name) + ": \"" + v + "\"", name);
+    }
+}
+
+std::size_t startFrom(const httplib::Request& req) {
+    if (req.has_param("pageToken")) {
+        const auto t = req.get_param_value("pageToken");
+        try {
+            std::size_t used = 0;
+            const auto n = std::stoull(t, &used);
+            if (used == t.size()) return n;
+        } catch (...) {
+        }
+        throw ApiFailure("invalid", "Invalid page token: " + t, "pageToken");
+    }
+    if (req.has_param("startIndex")) {
+        const auto t = req.get_param_value("startIndex");
+        try {
+            std::size_t used = 0;
+            const auto n = std::stoull(t, &used);
+            if (used == t.size()) return n;
+        } catch (...) {
+        }
+        throw ApiFailure("invalid", "Invalid startIndex: " + t, "startIndex");
+    }
+    return 0;
+}
+
+TimestampEncoding tsEncoding(const httplib::Request& req) {
+    if (req.has_param("formatOptions.timestampOutputFormat")) {
+        const auto f = req.get_param_value("formatOptions.timestampOutputFormat");
+        if (f == "INT64") return TimestampEncoding::Int64Micros;
+        if (f == "ISO8601_STRING") return TimestampEncoding::Iso8601;
+    }
+    if (req.has_param("formatOptions.useInt64Timestamp") && req.get_param_value("formatOptions.useInt64Timestamp") == "true")
+        return TimestampEncoding::Int64Micros;
+    return TimestampEncoding::FloatSeconds;
+}
+
+/// Appends "rows":[...] for rows[start..] (at most maxRows, at most ~10 MB) and returns the
+/// index after the last row written.
+std::size_t appendRowsPage(std::string& out, const std::vector<Value>& rows, std::size_t start, std::optional<int> maxRows,
+                           const Schema& full, const Schema* projected, TimestampEncoding ts) {
+    const FvEncoder enc(ts);
+    const Schema& shape = projected ? *projected : full;
+    std::size_t i = start;
+    const std::size_t limit = maxRows ? std::min(rows.size(), start + static_cast<std::size_t>(*maxRows)) : rows.size();
+    if (i >= limit) return i;
+    out += ",\"rows\":[";
+    const auto begin = out.size();
+    for (; i < limit; ++i) {
+        if (i > start) out.push_back(',');
+        if (projected) enc.appendRow(out, projectRow(rows[i], full, *projected), shape.fields);
+        else enc.appendRow(out, rows[i], shape.fields);
+        if (out.size() - begin > kMaxPageBytes) {
+            ++i;
+            break;
+        }
+    }
+    out += "]";
+    return i;
+}
+
+} // namespace
+
+struct Server::Impl {
+    Options o;
+    std::unique_ptr<Store> store;
+    std::unique_ptr<Faults> faults;
+    std::unique_ptr<JobManager> jobs;
+    httplib::Server http;
+    std::thread thread;
+    int port = 0;
+    std::vector<std::string> notes;
+
+    using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+    /// Wraps a handler: fault injection, then ApiFailure/JSON errors to BigQuery's envelope.
+    Handler guard(std::string target, Handler h) {
+        return [this, target, h](const httplib::Request& req, httplib::Response& res) {
+            const auto d = faults->decide(target);
+            if (d.delay.count()) std::this_thread::sleep_for(d.delay);
+            if (d.reset) {
+                res.set_content_provider(
+                    1024, "application/json", [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+                return;
+            }
+            if (d.status) {
+                if (d.status == 413) {
+                    res.status = 413;
+                    res.set_content("<html><body>Your client issued a request that was too large.</body></html>", "text/html");
+                    return;
+                }
+                const std::string reason = d.status == 403 || d.status == 429 ? "rateLimitExceeded"
+                                          : d.status >= 500 ? (d.status == 502 ? "badGateway" : "backendError")
+                                                            : "invalid";
+                sendError(res, reason, "Injected fault (sandbox --faults): HTTP " + std::to_string(d.status));
+                if (d.status == 429) res.status = 429;
+                if (d.status >= 500) res.status = d.status;
+                return;
+            }
+            try {
+                h(req, res);
+            } catch (const ApiFailure& e) {
+                sendError(res, e.reason(), e.what(), e.location());
+            } catch (const StorageError& e) {
+                sendError(res, "backendError", std::string("The sandbox could not write its data: ") + e.what());
+            } catch (const nlohmann::json::exception& e) {
+                sendError(res, "invalid", std::string("Invalid request: ") + e.what());
+            } catch (const std::exception& e) {
+                sendError(res, "internalError", std::string("The sandbox failed: ") + e.what());
+            }
+        };
+    }
+
+    void route(const char* method, const std::string& pattern, std::string target, Handler h) {
+        auto g = guard(std::move(target), std::move(h));
+        const std::string m = method;
+        if (m == "GET") http.Get(pattern, g);
+        else if (m == "POST") http.Post(pattern, g);
+        else if (m == "PATCH") http.Patch(pattern, g);
+        else if (m == "PUT") http.Put(pattern, g);
+        else if (m == "DELETE") http.Delete(pattern, g);
+    }
+
+    void writeQueryResults(httplib::Response& res, const Job& job, const httplib::Request& req, const char* kind,
+                           std::optional<int> maxRows) {
+        const Json jobResource = jobs->resource(job);
+        if (job.state != "DONE") {
+            sendJson(res, 200, {{"kind", kind}, {"etag", etag(job.id + "pending")}, {"jobReference", jobResource["jobReference"]},
+                                {"jobComplete", false}});
+            return;
+        }
+        if (!job.errorResult.is_null()) {
+            sendError(res, job.errorResult.value("reason", std::string("internalError")),
+                      job.errorResult.value("message", std::string()), job.errorResult.value("location", std::string()));
+            return;
+        }
+        std::string out = "{\"kind\":\"" + std::string(kind) + "\",\"etag\":" + Json(etag(job.id + "done")).dump() +
+                          ",\"jobReference\":" + jobResource["jobReference"].dump() + ",\"jobComplete\":true" +
+                          ",\"schema\":" + job.schema.toJson().dump() + ",\"totalBytesProcessed\":\"" +
+                          std::to_string(job.bytesProcessed) + "\",\"cacheHit\":" + (job.cacheHit ? "true" : "false");
+        const auto& rows = job.rows ? *job.rows : std::vector<Value>();
+        out += ",\"totalRows\":\"" + std::to_string(rows.size()) + "\"";
+        const std::size_t start = startFrom(req);
+        const std::size_t next = appendRowsPage(out, rows, start, maxRows, job.schema, nullptr, tsEncoding(req));
+        if (next < rows.size() && !(maxRows && *maxRows == 0)) out += ",\"pageToken\":\"" + std::to_string(next) + "\"";
+        out += "}";
+        res.status = 200;
+        res.set_content(out, "application/json; charset=UTF-8");
+    }
+
+    void routes() {
+        // ---- datasets ----
+        route("GET", P + "/datasets", "datasets.list", [this](const auto& req, auto& res) {
+            const auto all = store->listDatasets(req.matches[1]);
+            const std::size_t start = startFrom(req);
+            const std::size_t max = static_cast<std::size_t>(intParam(req, "maxResults").value_or(1000));
+            Json out = {{"kind", "bigquery#datasetList"}};
+            Json list = Json::array();
+            for (std::size_t i = start; i < all.size() && list.size() < max; ++i) list.push_back(all[i]);
+            if (!list.empty()) out["datasets"] = list;
+            if (start + list.size() < all.size()) out["nextPageToken"] = std::to_string(start + list.size());
+            out["etag"] = etag(out.dump());
+            sendJson(res, 200, out);
+        });
+        route("POST", P + "/datasets", "datasets.insert",
+              [this](const auto& req, auto& res) { sendJson(res, 200, store->insertDataset(req.matches[1], parseBody(req))); });
+        route("GET", P + "/datasets/([^/]+)", "datasets.get",
+              [this](const auto& req, auto& res) { sendJson(res, 200, store->getDataset(req.matches[1], req.matches[2])); });
+        for (const char* m : {"PATCH", "PUT"})
+            route(m, P + "/datasets/([^/]+)", "datasets.patch", [this](const auto& req, auto& res) {
+                sendJson(res, 200, store->patchDataset(req.matches[1], req.matches[2], parseBody(req)));
+            });
+        route("DELETE", P + "/datasets/([^/]+)", "datasets.delete", [this](const auto& req, auto& res) {
+            const bool contents = req.has_param("deleteContents") && req.get_param_value("deleteContents") == "true";
+            store->deleteDataset(req.matches[1], req.matches[2], contents);
+            res.status = 204;
+        });
+
+        // ---- tables ----
+        route("GET", P + "/datasets/([^/]+)/tables", "tables.list", [this](const auto& req, auto& res) {
+            const auto all = store->listTables(req.matches[1], req.matches[2]);
+            const std::size_t start = startFrom(req);
+            const std::size_t max = static_cast<std::size_t>(intParam(req, "maxResults").value_or(1000));
+            Json out = {{"kind", "bigquery#tableList"}, {"totalItems", all.size()}};
+            Json list = Json::array();
+            for (std::size_t i = start; i < all.size() && list.size() < max; ++i) list.push_back(all[i]);
+            if (!list.empty()) out["tables"] = list;
+            if (start + list.size() < all.size()) out["nextPageToken"] = std::to_string(start + list.size());
+            out["etag"] = etag(out.dump());
+            sendJson(res, 200, out);
+        });
+        route("POST", P + "/datasets/([^/]+)/tables", "tables.insert", [this](const auto& req, auto& res) {
+            sendJson(res, 200, store->insertTable(req.matches[1], req.matches[2], parseBody(req)));
+        });
+        route("GET", P + "/datasets/([^/]+)/tables/([^/]+)", "tables.get", [this](const auto& req, auto& res) {
+            sendJson(res, 200, store->getTable(req.matches[1], req.matches[2], req.matches[3]));
+        });
+        for (const char* m : {"PATCH", "PUT"})
+            route(m, P + "/datasets/([^/]+)/tables/([^/]+)", "tables.patch", [this](const auto& req, auto& res) {
+                sendJson(res, 200, store->patchTable(req.matches[1], req.matches[2], req.matches[3], parseBody(req)));
+            });
+        route("DELETE", P + "/datasets/([^/]+)/tables/([^/]+)", "tables.delete", [this](const auto& req, auto& res) {
+            store->deleteTable(req.matches[1], req.matches[2], req.matches[3]);
+            res.status = 204;
+        });
+
+        // ---- tabledata ----
+        route("POST", P + "/datasets/([^/]+)/tables/([^/]+)/insertAll", "insertAll", [this](const auto& req, auto& res) {
+            if (req.body.size() > kMaxRequestBytes)
+                throw ApiFailure("invalid", "Request payload size exceeds the limit: " + std::to_string(kMaxRequestBytes) + " bytes.");
+            const auto errors = store->insertAll(req.matches[1], req.matches[2], req.matches[3], parseBody(req));
+            Json out = {{"kind", "bigquery#tableDataInsertAllResponse"}};
+            if (!errors.empty()) {
+                Json list = Json::array();
+                for (const auto& e : errors) list.push_back({{"index", e.index}, {"errors", e.errors}});
+                out["insertErrors"] = list;
+            }
+            sendJson(res, 200, out);
+        });
+        route("GET", P + "/datasets/([^/]+)/tables/([^/]+)/data", "tabledata.list", [this](const auto& req, auto& res) {
+            auto t = store->table(req.matches[1], req.matches[2], req.matches[3]);
+            std::shared_lock lock(t->mutex);
+            std::optional<Schema> projected;
+            if (req.has_param("selectedFields") && !req.get_param_value("selectedFields").empty()) {
+                std::vector<std::string> sel;
+                std::string s = req.get_param_value("selectedFields");
+                std::size_t pos = 0;
+                while (pos <= s.size()) {
+                    const auto c = s.find(',', pos);
+                    auto part = s.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
+                    while (!part.empty() && part.front() == ' ') part.erase(0, 1);
+                    if (!part.empty()) sel.push_back(part);
+                    if (c == std::string::npos) break;
+                    pos = c + 1;
+                }
+                try {
+                    projected = projectSchema(t->schema, sel);
+                } catch (const SchemaError& e) {
+                    throw ApiFailure("invalid", e.what(), "selectedFields");
+                }
+            }
+            std::string out = "{\"kind\":\"bigquery#tableDataList\",\"etag\":" +
+                              Json(etag(t->id + std::to_string(t->version))).dump() + ",\"totalRows\":\"" +
+                              std::to_string(t->rows.size()) + "\"";
+            const std::size_t start = startFrom(req);
+            const auto max = intParam(req, "maxResults");
+            const std::size_t next = appendRowsPage(out, t->rows, start, max, t->schema, projected ? &*projected : nullptr, tsEncoding(req));
+            if (next < t->rows.size() && !(max && *max == 0)) out += ",\"pageToken\":\"" + std::to_string(next) + "\"";
+            out += "}";
+            res.status = 200;
+            res.set_content(out, "application/json; charset=UTF-8");
+        });
+
+        // ---- jobs ----
+        route("POST", P + "/jobs", "jobs.insert",
+              [this](const auto& req, auto& res) { sendJson(res, 200, jobs->insert(req.matches[1], parseBody(req))); });
+        route("GET", P + "/jobs", "jobs.list", [this](const auto& req, auto& res) {
+            std::vector<std::string> states;
+            const auto n = req.get_param_value_count("stateFilter");
+            for (std::size_t i = 0; i < n; ++i) states.push_back(req.get_param_value("stateFilter", i));
+            const auto all = jobs->list(req.matches[1], states);
+            const std::size_t start = startFrom(req);
+            const std::size_t max = static_cast<std::size_t>(intParam(req, "maxResults").value_or(1000));
+            Json list = Json::array();
+            for (std::size_t i = start; i < all.size() && list.size() < max; ++i) list.push_back(all[i]);
+            Json out = {{"kind", "bigquery#jobList"}, {"jobs", list}};
+            if (start + list.size() < all.size()) out["nextPageToken"] = std::to_string(start + list.size());
+            out["etag"] = etag(out.dump());
+            sendJson(res, 200, out);
+        });
+        route("GET", P + "/jobs/([^/]+)", "jobs.get", [this](const auto& req, auto& res) {
+            sendJson(res, 200, jobs->get(req.matches[1], req.matches[2], req.get_param_value("location")));
+        });
+        route("POST", P + "/jobs/([^/]+)/cancel", "jobs.cancel", [this](const auto& req, auto& res) {
+            sendJson(res, 200, jobs->cancel(req.matches[1], req.matches[2], req.get_param_value("location")));
+        });
+        route("POST", P + "/queries", "query", [this](const auto& req, auto& res) {
+            const Json body = parseBody(req);
+            auto job = jobs->query(req.matches[1], body);
+            if (job->id.empty()) { // dry run
+                if (!job->errorResult.is_null()) {
+                    sendError(res, job->errorResult.value("reason", std::string("invalid")),
+                              job->errorResult.value("message", std::string()), job->errorResult.value("location", std::string()));
+                    return;
+                }
+                sendJson(res, 200, {{"kind", "bigquery#queryResponse"},
+                                    {"jobReference", {{"projectId", job->project}, {"location", job->location}}},
+                                    {"jobComplete", true}, {"schema", job->schema.toJson()},
+                                    {"totalBytesProcessed", std::to_string(job->bytesProcessed)}, {"cacheHit", false}});
+                return;
+            }
+            std::optional<int> maxRows;
+            if (body.contains("maxResults") && body["maxResults"].is_number_integer()) maxRows = body["maxResults"].get<int>();
+            httplib::Request fake = req;
+            fake.params.clear();
+            const auto fmt = body.value("formatOptions", Json::object());
+            if (fmt.value("useInt64Timestamp", false)) fake.params.emplace("formatOptions.useInt64Timestamp", "true");
+            if (fmt.contains("timestampOutputFormat"))
+                fake.params.emplace("formatOptions.timestampOutputFormat", fmt["timestampOutputFormat"].get<std::string>());
+            writeQueryResults(res, *job, fake, "bigquery#queryResponse", maxRows);
+        });
+        route("GET", P + "/queries/([^/]+)", "getQueryResults", [this](const auto& req, auto& res) {
+            const int timeout = intParam(req, "timeoutMs").value_or(10000);
+            auto job = jobs->wait(req.matches[1], req.matches[2], req.get_param_value("location"), std::chrono::milliseconds(timeout));
+            writeQueryResults(res, *job, req, "bigquery#getQueryResultsResponse", intParam(req, "maxResults"));
+        });
+        http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+            if (res.status == 404 && res.body.empty())
+                sendError(res, "notFound", "Not found: the sandbox has no route for " + req.method + " " + req.path);
+        });
+    }
+};
+
+Server::Server(Options o) : d_(std::make_unique<Impl>()) {
+    d_->o = std::move(o);
+    d_->faults = d_->o.faults.empty() ? std::make_unique<Faults>() : std::make_unique<Faults>(d_->o.faults, d_->o.seed);
+    Store::Options so;
+    so.root = d_->o.dataDir;
+    so.dedupWindow = d_->o.dedupWindow;
+    d_->store = std::make_unique<Store>(so);
+    d_->notes = d_->store->load();
+    d_->jobs = std::make_unique<JobManager>(*d_->store, *d_->faults, d_->o.workers);
+    d_->http.new_task_queue = [] { return new httplib::ThreadPool(32); };
+    d_->http.set_payload_max_length(64 * 1024 * 1024);
+    d_->http.set_keep_alive_max_count(1000);
+    d_->http.set_read_timeout(60, 0);
+    d_->http.set_write_timeout(60, 0);
+    d_->routes();
+}
+
+Server::~Server() { stop(); }
+
+int Server::start() {
+    if (d_->o.port == 0) d_->port = d_->http.bind_to_any_port(d_->o.host);
+    else d_->port = d_->http.bind_to_port(d_->o.host, d_->o.port) ? d_->o.port : -1;
+    if (d_->port <= 0) throw std::runtime_error("cannot listen on " + d_->o.host + ":" + std::to_string(d_->o.port));
+    d_->thread = std::thread([this] { d_->http.listen_after_bind(); });
+    for (int i = 0; i < 5000 && !d_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!d_->http.is_running()) throw std::runtime_error("the HTTP server did not start");
+    return d_->port;
+}
+
+void Server::stop() {
+    if (d_->thread.joinable()) {
+        d_->http.stop();
+        d_->thread.join();
+    }
+}
+
+int Server::port() const { return d_->port; }
+const std::vector<std::string>& Server::loadNotes() const { return d_->notes; }
+
+} // namespace quarry::sandbox

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace quarry::sandbox {
+
+/// The sandbox: BigQuery's REST v2 API on a local port, over the Store and JobManager.
+/// Serves both /bigquery/v2/projects/... and /projects/....
+class Server {
+public:
+    struct Options {
+        std::string host = "127.0.0.1";
+        int port = 0; ///< 0 = any free port
+        std::filesystem::path dataDir;
+        std::string faults;      ///< Faults spec
+        std::uint64_t seed = 0;  ///< fault RNG seed
+        std::chrono::milliseconds dedupWindow{10 * 60 * 1000};
+        int workers = 2;
+    };
+
+    /// Loads the data folder. Throws std::runtime_error (bad fault spec, unreadable data).
+    explicit Server(Options o);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    /// Binds and serves on a background thread; returns the port. Throws if it cannot bind.
+    int start();
+    /// Stops serving and waits for the server thread.
+    void stop();
+    int port() const;
+    /// Notes from loading (torn tails cut).
+    const std::vector<std::string>& loadNotes() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d_;
+};
+
+} // namespace quarry::sandbox

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/Store.h"
+
+#include "sandbox/Bytes.h"
+#include "value/InsertRowWriter.h"
+#include "value/JsonRowReader.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace quarry::sandbox {
+namespace {
+
+bool validDatasetId(const std::string& s) {
+    return !s.empty() && s.size() <= 1024 &&
+           std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+bool validTableId(const std::string& s) {
+    // Letters, marks, numbers, connectors, dashes and spaces; non-ASCII UTF-8 is let through.
+    return !s.empty() && s.size() <= 1024 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+        return c >= 0x80 || std::isalnum(c) || c == '_' || c == '-' || c == ' ';
+    });
+}
+
+std::string etagOf(const Json& j) {
+    const auto h = std::hash<std::string>{}(j.dump());
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string s = "\"";
+    for (int i = 0; i < 16; ++i) s.push_back(hex[(h >> (i * 4)) & 15]);
+    return s + "\"";
+}
+
+std::string str(const Json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Rewrites a row laid out as `from` into the layout `to`, matching fields by name.
+Value relayout(const Value& v, const std::vector<Field>& from, const std::vector<Field>& to);
+
+Value relayoutCell(const Value& v, const Field* from, const Field& to) {
+    if (!from) return to.isRepeated() ? Value::arrayOf(0) : Value();
+    if (!to.isRecord()) return v;
+    if (to.isRepeated()) {
+        Value out = Value::arrayOf(v.size());
+        for (std::size_t i = 0; i < v.size(); ++i) out[i] = relayout(v[i], from->fields, to.fields);
+        return out;
+    }
+    return v.isNull() ? Value() : relayout(v, from->fields, to.fields);
+}
+
+Value relayout(const Value& v, const std::vector<Field>& from, const std::vector<Field>& to) {
+    Value out = Value::structOf(to.size());
+    for (std::size_t i = 0; i < to.size(); ++i) {
+        for (std::size_t k = 0; k < from.size(); ++k)
+            if (from[k].name == to[i].name) {
+                out[i] = relayoutCell(k < v.size() ? v[k] : Value(), &from[k], to[i]);
+                goto next;
+            }
+        out[i] = relayoutCell(Value(), nullptr, to[i]);
+    next:;
+    }
+    return out;
+}
+
+// A patch may add fields and relax REQUIRED to NULLABLE; nothing else.
+void checkSchemaChange(const std::vector<Field>& oldF, const std::vector<Field>& newF, const std::string& prefix) {
+    for (const auto& o : oldF) {
+        const auto it = std::find_if(newF.begin(), newF.end(), [&](const Field& n) { return n.name == o.name; });
+        const std::string path = prefix + o.name;
+        if (it == newF.end())
+            throw ApiFailure("invalid", "Provided Schema does not match Table. Field " + path + " is missing in new schema");
+        if (it->type != o.type)
+            throw ApiFailure("invalid", "Provided Schema does not match Table. Field " + path + " has changed type from " +
+                                            std::string(legacyTypeName(o.type)) + " to " +
+                                            std::string(legacyTypeName(it->type)));
+        if (it->mode != o.mode && !(o.mode == Mode::Required && it->mode == Mode::Nullable))
+            throw ApiFailure("invalid", "Provided Schema does not match Table. Field " + path + " has changed mode from " +
+                                            std::string(modeName(o.mode)) + " to " + std::string(modeName(it->mode)));
+        if (o.isRecord()) checkSchemaChange(o.fields, it->fields, path + ".");
+    }
+    for (const auto& n : newF) {
+        const bool existed = std::any_of(oldF.begin(), oldF.end(), [&](const Field& o) { return o.name == n.name; });
+        if (!existed && n.mode == Mode::Required)
+            throw ApiFailure("invalid", "Provided Schema does not match Table. Cannot add required field " + prefix + n.name);
+    }
+}
+
+Schema schemaFrom(const Json& body) {
+    try {
+        return Schema::fromJson(body.value("schema", Json::object()));
+    } catch (const SchemaError& e) {
+        throw ApiFailure("invalid", e.what(), "schema");
+    }
+}
+
+} // namespace
+
+std::string folderName(const std::string& id) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : id) {
+        if (std::isalnum(c) || c == '_' || c == '-') out.push_back(static_cast<char>(c));
+        else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        }
+    }
+    return out;
+}
+
+std::string idFromFolder(const std::string& f) {
+    std::string out;
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        if (f[i] == '%' && i + 2 < f.size()) {
+            out.push_back(static_cast<char>(std::stoi(f.substr(i + 1, 2), nullptr, 16)));
+            i += 2;
+        } else {
+            out.push_back(f[i]);
+        }
+    }
+    return out;
+}
+
+std::int64_t Store::nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Store::Store(Options o) : o_(std::move(o)) { std::filesystem::create_directories(o_.root); }
+
+std::filesystem::path Store::datasetDir(const std::string& p, const std::string& d) const {
+    return o_.root / folderName(p) / folderName(d);
+}
+
+std::filesystem::path Store::tableDir(const std::string& p, const std::string& d, const std::string& t) const {
+    return datasetDir(p, d) / folderName(t);
+}
+
+std::vector<std::string> Store::load() {
+    std::unique_lock lock(mutex_);
+    std::vector<std::string> notes;
+    namespace fs = std::filesystem;
+    for (const auto& pe : fs::directory_iterator(o_.root)) {
+        if (!pe.is_directory()) continue;
+        const auto project = idFromFolder(pe.path().filename().string());
+        for (const auto& de : fs::directory_iterator(pe.path())) {
+            const auto metaFile = de.path() / "dataset.json";
+            if (!de.is_directory() || !fs::exists(metaFile)) continue;
+            Dataset ds;
+            ds.project = project;
+            ds.id = idFromFolder(de.path().filename().string());
+            ds.meta = Json::parse(readWholeFile(metaFile));
+            for (const auto& te : fs::directory_iterator(de.path())) {
+                const auto tmeta = te.path() / "table.json";
+                if (!te.is_directory() || !fs::exists(tmeta)) continue;
+                auto t = std::make_shared<Table>();
+                t->project = project;
+                t->dataset = ds.id;
+                t->id = idFromFolder(te.path().filename().string());
+                t->meta = Json::parse(readWholeFile(tmeta));
+                t->schema = Schema::fromJson(t->meta.value("schema", Json::object()));
+                t->log = std::make_unique<RowLog>(te.path() / "rows.qrl");
+                JsonRowReader reader(t->schema, true);
+                const auto dropped = t->log->replay([&](std::string_view payload) {
+                    const auto rec = Json::parse(payload);
+                    const auto when = rec.value("t", std::int64_t{0});
+                    for (const auto& r : rec["rows"]) {
+                        std::vector<RowIssue> issues;
+                        Value v = reader.read(r["j"], issues);
+                        if (!issues.empty()) continue; // cannot happen for rows we wrote
+                        if (r.contains("i")) t->insertIds[r["i"].get<std::string>()] = when;
+                        t->rows.push_back(std::move(v));
+                    }
+                });
+                if (dropped)
+                    notes.push_back("table " + project + ":" + ds.id + "." + t->id + ": dropped a torn tail of " +
+                                    std::to_string(dropped) + " bytes (an unacknowledged write)");
+                ds.tables[t->id] = t;
+            }
+            projects_[project][ds.id] = std::move(ds);
+        }
+    }
+    return notes;
+}
+
+Dataset& Store::datasetRef(const std::string& p, const std::string& d) {
+    auto pit = projects_.find(p);
+    if (pit != projects_.end()) {
+        auto it = pit->second.find(d);
+        if (it != pit->second.end()) return it->second;
+    }
+    throw ApiFailure("notFound", "Not found: Dataset " + p + ":" + d);
+}
+
+const Dataset& Store::datasetRef(const std::string& p, const std::string& d) const {
+    return const_cast<Store*>(this)->datasetRef(p, d);
+}
+
+Json Store::insertDataset(const std::string& project, const Json& body) {
+    if (!body.is_object()) throw ApiFailure("invalid", "Dataset resource must be a JSON object");
+    const auto ref = body.value("datasetReference", Json::object());
+    const std::string id = str(ref, "datasetId");
+    if (!validDatasetId(id))
+        throw ApiFailure("invalid", "Invalid dataset ID \"" + id +
+                                        "\". Dataset IDs must be alphanumeric (plus underscores) and must be at most 1024 characters long.",
+                         "datasetReference.datasetId");
+    std::unique_lock lock(mutex_);
+    auto& datasets = projects_[project];
+    if (datasets.count(id)) throw ApiFailure("duplicate", "Already Exists: Dataset " + project + ":" + id);
+    Dataset ds;
+    ds.project = project;
+    ds.id = id;
+    ds.meta = body;
+    const auto now = std::to_string(nowMs());
+    ds.meta["kind"] = "bigquery#dataset";
+    ds.meta["id"] = project + ":" + id;
+    ds.meta["datasetReference"] = {{"projectId", project}, {"datasetId", id}};
+    if (!ds.meta.contains("location") || !ds.meta["location"].is_string()) ds.meta["location"] = "US";
+    ds.meta["creationTime"] = now;
+    ds.meta["lastModifiedTime"] = now;
+    ds.meta.erase("etag");
+    ds.meta["etag"] = etagOf(ds.meta);
+    writeFileAtomic(datasetDir(project, id) / "dataset.json", ds.meta.dump());
+    auto meta = ds.meta;
+    datasets[id] = std::move(ds);
+    return meta;
+}
+
+Json Store::getDataset(const std::string& p, const std::string& d) const {
+    std::shared_lock lock(mutex_);
+    return datasetRef(p, d).meta;
+}
+
+std::vector<Json> Store::listDatasets(const std::string& p) const {
+    std::shared_lock lock(mutex_);
+    std::vector<Json> out;
+    const auto it = projects_.find(p);
+    if (it == projects_.end()) return out;
+    for (const auto& [id, ds] : it->second) {
+        Json e = {{"kind", "bigquery#dataset"}, {"id", ds.meta["id"]}, {"datasetReference", ds.meta["datasetReference"]},
+                  {"location", ds.meta["location"]}};
+        for (const char* k : {"friendlyName", "labels"})
+            if (ds.meta.contains(k)) e[k] = ds.meta[k];
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+Json Store::patchDataset(const std::string& p, const std::string& d, const Json& patch) {
+    std::unique_lock lock(mutex_);
+    auto& ds = datasetRef(p, d);
+    for (const char* k : {"friendlyName", "description", "labels", "defaultTableExpirationMs", "access"})
+        if (patch.contains(k)) {
+            if (patch[k].is_null()) ds.meta.erase(k);
+            else ds.meta[k] = patch[k];
+        }
+    ds.meta["lastModifiedTime"] = std::to_string(nowMs());
+    ds.meta.erase("etag");
+    ds.meta["etag"] = etagOf(ds.meta);
+    writeFileAtomic(datasetDir(p, d) / "dataset.json", ds.meta.dump());
+    return ds.meta;
+}
+
+void Store::deleteDataset(const std::string& p, const std::string& d, bool deleteContents) {
+    std::unique_lock lock(mutex_);
+    auto& ds = datasetRef(p, d);
+    if (!ds.tables.empty() && !deleteContents)
+        throw ApiFailure("resourceInUse", "Dataset " + p + ":" + d +
+                                              " is still in use. Delete its tables first or use deleteContents=true.");
+    std::filesystem::remove(datasetDir(p, d) / "dataset.json"); // the catalog entry goes first
+    std::error_code ec;
+    std::filesystem::remove_all(datasetDir(p, d), ec);
+    projects_[p].erase(d);
+}
+
+std::string Store::datasetLocation(const std::string& p, const std::string& d) const {
+    std::shared_lock lock(mutex_);
+    return datasetRef(p, d).meta.value("location", std::string("US"));
+}
+
+Json Store::tableResource(const Table& t) const {
+    Json r = t.meta;
+    std::uint64_t bytes = 0;
+    for (const auto& row : t.rows) bytes += rowBytes(row, t.schema.fields);
+    r["numRows"] = std::to_string(t.rows.size());
+    r["numBytes"] = std::to_string(bytes);
+    r["numLongTermBytes"] = "0";
+    r["etag"] = etagOf(r);
+    return r;
+}
+
+void Store::saveTable(const Table& t) {
+    writeFileAtomic(tableDir(t.project, t.dataset, t.id) / "table.json", t.meta.dump());
+}
+
+Json Store::insertTable(const std::string& p, const std::string& d, const Json& body) {
+    if (!body.is_object()) throw ApiFailure("invalid", "Table resource must be a JSON object");
+    const auto ref = body.value("tableReference", Json::object());
+    const std::string id = str(ref, "tableId");
+    if (!validTableId(id)) throw ApiFailure("invalid", "Invalid table ID \"" + id + "\".", "tableReference.tableId");
+    const Schema schema = schemaFrom(body);
+    std::unique_lock lock(mutex_);
+    auto& ds = datasetRef(p, d);
+    if (ds.tables.count(id)) throw ApiFailure("duplicate", "Already Exists: Table " + p + ":" + d + "." + id);
+    auto t = std::make_shared<Table>();
+    t->project = p;
+    t->dataset = d;
+    t->id = id;
+    t->schema = schema;
+    t->meta = body;
+    const auto now = std::to_string(nowMs());
+    t->meta["kind"] = "bigquery#table";
+    t->meta["id"] = p + ":" + d + "." + id;
+    t->meta["tableReference"] = {{"projectId", p}, {"datasetId", d}, {"tableId", id}};
+    t->meta["schema"] = schema.toJson();
+    t->meta["type"] = body.contains("view") ? "VIEW" : "TABLE";
+    t->meta["creationTime"] = now;
+    t->meta["lastModifiedTime"] = now;
+    t->meta["location"] = ds.meta.value("location", std::string("US"));
+    t->meta.erase("etag");
+    t->log = std::make_unique<RowLog>(tableDir(p, d, id) / "rows.qrl");
+    saveTable(*t);
+    ds.tables[id] = t;
+    return tableResource(*t);
+}
+
+std::shared_ptr<Table> Store::table(const std::string& p, const std::string& d, const std::string& id) const {
+    std::shared_lock lock(mutex_);
+    const auto pit = projects_.find(p);
+    if (pit != projects_.end()) {
+        const auto dit = pit->second.find(d);
+        if (dit == pit->second.end()) throw ApiFailure("notFound", "Not found: Dataset " + p + ":" + d);
+        const auto it = dit->second.tables.find(id);
+        if (it != dit->second.tables.end()) return it->second;
+    } else {
+        throw ApiFailure("notFound", "Not found: Dataset " + p + ":" + d);
+    }
+    throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
+}
+
+Json Store::getTable(const std::string& p, const std::string& d, const std::string& id) const {
+    auto t = table(p, d, id);
+    std::shared_lock lock(t->mutex);
+    return tableResource(*t);
+}
+
+std::vector<Json> Store::listTables(const std::string& p, const std::string& d) const {
+    std::shared_lock lock(mutex_);
+    std::vector<Json> out;
+    for (const auto& [id, t] : datasetRef(p, d).tables) {
+        std::shared_lock tl(t->mutex);
+        Json e = {{"kind", "bigquery#table"}, {"id", t->meta["id"]}, {"tableReference", t->meta["tableReference"]},
+                  {"type", t->meta["type"]}, {"creationTime", t->meta["creationTime"]}};
+        for (const char* k : {"friendlyName", "labels", "expirationTime"})
+            if (t->meta.contains(k)) e[k] = t->meta[k];
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+Json Store::patchTable(const std::string& p, const std::string& d, const std::string& id, const Json& patch) {
+    auto t = table(p, d, id);
+    std::unique_lock lock(t->mutex);
+    if (patch.contains("schema")) {
+        const Schema next = schemaFrom(patch);
+        checkSchemaChange(t->schema.fields, next.fields, "");
+        for (auto& row : t->rows) row = relayout(row, t->schema.fields, next.fields);
+        t->schema = next;
+        t->meta["schema"] = next.toJson();
+    }
+    for (const char* k : {"friendlyName", "description", "labels", "expirationTime"})
+        if (patch.contains(k)) {
+            if (patch[k].is_null()) t->meta.erase(k);
+            else t->meta[k] = patch[k];
+        }
+    t->meta["lastModifiedTime"] = std::to_string(nowMs());
+    ++t->version;
+    saveTable(*t);
+    return tableResource(*t);
+}
+
+void Store::deleteTable(const std::string& p, const std::string& d, const std::string& id) {
+    std::unique_lock lock(mutex_);
+    auto& ds = datasetRef(p, d);
+    if (!ds.tables.count(id)) throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
+    const auto dir = tableDir(p, d, id);
+    std::filesystem::remove(dir / "table.json"); // the catalog entry goes first: no half table on restart
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    ds.tables.erase(id);
+}
+
+void Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows) {
+    // One log record per call (chunked if huge); a record is all-or-nothing on replay.
+    const auto when = nowMs();
+    std::size_t i = 0;
+    while (i < rows.size()) {
+        std::string payload = "{\"t\":" + std::to_string(when) + ",\"rows\":[";
+        const std::size_t start = i;
+        for (; i < rows.size() && payload.size() < (8u << 20); ++i) {
+            if (i > start) payload.push_back(',');
+            payload += "{";
+            if (!rows[i].first.empty()) {
+                payload += "\"i\":" + Json(rows[i].first).dump() + ",";
+            }
+            payload += "\"j\":";
+            appendInsertRow(payload, rows[i].second, t.schema.fields);
+            payload += "}";
+        }
+        payload += "]}";
+        t.log->append(payload);
+    }
+}
+
+std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& d, const std::string& id,
+                                       const Schema& schema, std::vector<Value> rows, bool replace) {
+    {
+        std::unique_lock lock(mutex_);
+        auto& ds = datasetRef(p, d);
+        if (ds.tables.count(id)) {
+            if (!replace) throw ApiFailure("duplicate", "Already Exists: Table " + p + ":" + d + "." + id);
+        }
+    }
+    if (replace) {
+        try {
+            deleteTable(p, d, id);
+        } catch (const ApiFailure&) {
+        }
+    }
+    Json body = {{"tableReference", {{"tableId", id}}}, {"schema", schema.toJson()}};
+    insertTable(p, d, body);
+    auto t = table(p, d, id);
+    std::unique_lock lock(t->mutex);
+    std::vector<std::pair<std::string, Value>> tagged;
+    tagged.reserve(rows.size());
+    for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
+    appendRows(*t, tagged);
+    for (auto& [_, v] : tagged) t->rows.push_back(std::move(v));
+    ++t->version;
+    return t;
+}
+
+std::vector<InsertRowErrors> Store::insertAll(const std::string& p, const std::string& d, const std::string& id,
+                                              const Json& request) {
+    if (!request.is_object()) throw ApiFailure("invalid", "The request body must be a JSON object");
+    const auto rowsIt = request.find("rows");
+    if (rowsIt == request.end() || !rowsIt->is_array() || rowsIt->empty())
+        throw ApiFailure("invalid", "No rows present in the request.", "rows");
+    if (rowsIt->size() > 50000)
+        throw ApiFailure("invalid", "too many rows present in the request, limit: 50000 row count: " +
+                                        std::to_string(rowsIt->size()) + ".");
+    const bool skipInvalid = request.value("skipInvalidRows", false);
+    const bool ignoreUnknown = request.value("ignoreUnknownValues", false);
+    auto t = table(p, d, id);
+    std::unique_lock lock(t->mutex);
+    JsonRowReader reader(t->schema, ignoreUnknown);
+    std::vector<InsertRowErrors> errors;
+    std::vector<std::pair<std::string, Value>> good;
+    std::vector<bool> invalid(rowsIt->size(), false);
+    for (std::size_t i = 0; i < rowsIt->size(); ++i) {
+        const auto& r = (*rowsIt)[i];
+        std::vector<RowIssue> issues;
+        Value v;
+        const Json* j = nullptr;
+        if (r.is_object()) {
+            const auto it = r.find("json");
+            if (it != r.end()) j = &*it;
+        }
+        if (!j) issues.push_back({"", "Row " + std::to_string(i) + " has no 'json' object."});
+        else v = reader.read(*j, issues);
+        if (!issues.empty()) {
+            invalid[i] = true;
+            InsertRowErrors e;
+            e.index = static_cast<int>(i);
+            for (const auto& is : issues) {
+                Json err = {{"reason", "invalid"}, {"message", is.message}};
+                if (!is.location.empty()) err["location"] = is.location;
+                e.errors.push_back(std::move(err));
+            }
+            errors.push_back(std::move(e));
+            continue;
+        }
+        std::string insertId;
+        if (r.contains("insertId") && r["insertId"].is_string()) insertId = r["insertId"].get<std::string>();
+        good.emplace_back(std::move(insertId), std::move(v));
+    }
+    if (!errors.empty() && !skipInvalid) {
+        for (std::size_t i = 0; i < invalid.size(); ++i)
+            if (!invalid[i]) errors.push_back({static_cast<int>(i), {Json{{"reason", "stopped"}, {"message", ""}}}});
+        return errors; // nothing written
+    }
+    // De-duplicate by insertId within the window (also within this request).
+    const auto now = nowMs();
+    const auto window = o_.dedupWindow.count();
+    std::erase_if(t->insertIds, [&](const auto& kv) { return now - kv.second > window; });
+    std::vector<std::pair<std::string, Value>> fresh;
+    for (auto& g : good) {
+        if (!g.first.empty()) {
+            if (t->insertIds.count(g.first)) continue;
+            t->insertIds[g.first] = now;
+        }
+        fresh.push_back(std::move(g));
+    }
+    if (!fresh.empty()) {
+        try {
+            appendRows(*t, fresh);
+        } catch (...) {
+            for (const auto& f : fresh)
+                if (!f.first.empty()) t->insertIds.erase(f.first);
+            throw;
+        }
+        for (auto& f : fresh) t->rows.push_back(std::move(f.second));
+        ++t->version;
+        t->meta["lastModifiedTime"] = std::to_string(now);
+    }
+    return errors;
+}
+
+} // namespace quarry::sandbox

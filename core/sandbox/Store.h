@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/ApiFailure.h"
+#include "sandbox/RowLog.h"
+#include "value/Schema.h"
+#include "value/Value.h"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace quarry::sandbox {
+
+using Json = nlohmann::json;
+
+/// One table: its resource, its rows in memory, and the durable log behind them.
+struct Table {
+    std::string project, dataset, id;
+    Json meta;     ///< the Table resource as stored (without computed numRows/numBytes)
+    Schema schema;
+    std::vector<Value> rows; ///< STRUCT values laid out as `schema`
+    std::uint64_t version = 1; ///< bumps on every change: the result cache keys on it
+    std::unique_ptr<RowLog> log;
+    std::unordered_map<std::string, std::int64_t> insertIds; ///< insertId -> when seen (ms)
+    mutable std::shared_mutex mutex;
+};
+
+struct Dataset {
+    std::string project, id;
+    Json meta;
+    std::map<std::string, std::shared_ptr<Table>> tables;
+};
+
+/// One row's errors in an insertAll answer.
+struct InsertRowErrors {
+    int index = 0;
+    std::vector<Json> errors; ///< ErrorProto objects
+};
+
+/// The catalog and the data, kept in memory and on disk under `root`:
+///   root/<project>/<dataset>/dataset.json          the Dataset resource (atomic rewrite)
+///   root/<project>/<dataset>/<table>/table.json    the Table resource with its schema
+///   root/<project>/<dataset>/<table>/rows.qrl      RowLog: one record per accepted insertAll
+/// Folder names are percent-encoded ids. Thread-safe.
+class Store {
+public:
+    struct Options {
+        std::filesystem::path root;
+        std::chrono::milliseconds dedupWindow{10 * 60 * 1000};
+        std::size_t maxRequestBytes = 10 * 1024 * 1024;
+    };
+    explicit Store(Options o);
+
+    /// Reads everything under root; returns a note per table whose torn tail was cut.
+    std::vector<std::string> load();
+
+    Json insertDataset(const std::string& project, const Json& body);
+    Json getDataset(const std::string& project, const std::string& dataset) const;
+    std::vector<Json> listDatasets(const std::string& project) const;
+    Json patchDataset(const std::string& project, const std::string& dataset, const Json& patch);
+    void deleteDataset(const std::string& project, const std::string& dataset, bool deleteContents);
+
+    Json insertTable(const std::string& project, const std::string& dataset, const Json& body);
+    Json getTable(const std::string& project, const std::string& dataset, const std::string& table) const;
+    std::vector<Json> listTables(const std::string& project, const std::string& dataset) const;
+    Json patchTable(const std::string& project, const std::string& dataset, const std::string& table,
+                    const Json& patch);
+    void deleteTable(const std::string& project, const std::string& dataset, const std::string& table);
+
+    /// The table, or ApiFailure notFound ("Not found: Table p:d.t").
+    std::shared_ptr<Table> table(const std::string& project, const std::string& dataset,
+                                 const std::string& table) const;
+    /// Creates or replaces a table with rows (query destinations, CREATE TABLE AS).
+    std::shared_ptr<Table> putTable(const std::string& project, const std::string& dataset, const std::string& id,
+                                    const Schema& schema, std::vector<Value> rows, bool replace);
+
+    /// tabledata.insertAll with BigQuery's rules. `request` is the parsed body.
+    std::vector<InsertRowErrors> insertAll(const std::string& project, const std::string& dataset,
+                                           const std::string& table, const Json& request);
+
+    /// Location of a dataset ("US" by default).
+    std::string datasetLocation(const std::string& project, const std::string& dataset) const;
+
+    static std::int64_t nowMs();
+
+private:
+    std::filesystem::path datasetDir(const std::string& p, const std::string& d) const;
+    std::filesystem::path tableDir(const std::string& p, const std::string& d, const std::string& t) const;
+    Dataset& datasetRef(const std::string& p, const std::string& d);
+    const Dataset& datasetRef(const std::string& p, const std::string& d) const;
+    Json tableResource(const Table& t) const;
+    void saveTable(const Table& t);
+    void appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows);
+
+    Options o_;
+    mutable std::shared_mutex mutex_;
+    std::map<std::string, std::map<std::string, Dataset>> projects_;
+};
+
+/// Percent-encodes an id for use as one folder name.
+std::string folderName(const std::string& id);
+std::string idFromFolder(const std::string& folder);
+
+} // namespace quarry::sandbox

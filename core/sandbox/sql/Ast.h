@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/sql/SqlError.h"
+#include "sandbox/sql/SqlType.h"
+#include "value/Value.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quarry::sandbox::sql {
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+/// One expression node. The parser fills the syntax part; the binder fills the part below
+/// "bound", which the evaluator reads.
+struct Expr {
+    enum class Kind {
+        Literal,  ///< value + type
+        Param,    ///< name (named) or index (positional)
+        Path,     ///< path: a.b.c (resolved by the binder)
+        Unary,    ///< op: "-", "NOT", "~"
+        Binary,   ///< op: + - * / || = != < <= > >= AND OR
+        Call,     ///< name(args), distinct for aggregates, star for COUNT(*)
+        Cast,     ///< CAST / SAFE_CAST (safe) to castType
+        Case,     ///< args: [operand?] when,then... [else]; hasOperand, hasElse
+        StructCtor, ///< args with names; castType when typed STRUCT<...>(...)
+        ArrayCtor,  ///< args; castType (element) when typed ARRAY<T>[...]
+        Subscript,  ///< args[0][args[1]]; op: OFFSET, ORDINAL, SAFE_OFFSET, SAFE_ORDINAL
+        Field,      ///< args[0].name
+        In,         ///< args[0] IN (args[1..]); negated; inUnnest: args[1] is the array
+        Between,    ///< args[0] BETWEEN args[1] AND args[2]; negated
+        Like,       ///< args[0] LIKE args[1]; negated
+        IsNull,     ///< args[0] IS [NOT] NULL / TRUE / FALSE (op: NULL, TRUE, FALSE); negated
+    };
+    Kind kind = Kind::Literal;
+    Pos pos;
+    std::string op;   ///< operator, function name (upper case), param name, field name
+    std::vector<std::string> path;
+    std::vector<std::string> names; ///< STRUCT field names
+    std::vector<ExprPtr> args;
+    Value value;
+    SqlType castType;
+    bool typed = false, distinct = false, star = false, negated = false, safe = false;
+    bool hasOperand = false, hasElse = false, inUnnest = false;
+    int paramIndex = -1;
+
+    // bound
+    SqlType type;
+    int slot = -1;                 ///< range variable for a Path
+    std::vector<int> fieldPath;    ///< field indices below the slot
+    int aggIndex = -1;             ///< this node is aggregate number aggIndex
+    int groupIndex = -1;           ///< this node equals GROUP BY key number groupIndex
+    bool isAggregate = false;
+};
+
+struct SelectItem {
+    ExprPtr expr;       ///< null for a bare *
+    std::string alias;
+    bool star = false;  ///< * or expr.*
+    Pos pos;
+};
+
+struct FromItem {
+    enum class Kind { Table, Unnest } kind = Kind::Table;
+    std::vector<std::string> tablePath; ///< [project.]dataset.table parts
+    ExprPtr unnest;
+    std::string alias;
+    bool withOffset = false;
+    std::string offsetAlias;
+    Pos pos;
+};
+
+struct OrderItem {
+    ExprPtr expr;
+    bool desc = false;
+    std::optional<bool> nullsFirst;
+};
+
+struct Select {
+    bool distinct = false;
+    std::vector<SelectItem> items;
+    std::vector<FromItem> from;
+    ExprPtr where;
+    std::vector<ExprPtr> groupBy;
+    ExprPtr having;
+    std::vector<OrderItem> orderBy;
+    std::optional<std::int64_t> limit, offset;
+    Pos pos;
+};
+
+} // namespace quarry::sandbox::sql

@@ -1,0 +1,1086 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/sql/Engine.h"
+
+#include "sandbox/Bytes.h"
+#include "sandbox/sql/Functions.h"
+#include "sandbox/sql/Parser.h"
+#include "sandbox/sql/ValueOps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <shared_mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace quarry::sandbox::sql {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+ExprPtr clone(const Expr& e) {
+    auto c = std::make_unique<Expr>();
+    c->kind = e.kind;
+    c->pos = e.pos;
+    c->op = e.op;
+    c->path = e.path;
+    c->names = e.names;
+    c->value = e.value;
+    c->castType = e.castType;
+    c->type = e.type;
+    c->typed = e.typed;
+    c->distinct = e.distinct;
+    c->star = e.star;
+    c->negated = e.negated;
+    c->safe = e.safe;
+    c->hasOperand = e.hasOperand;
+    c->hasElse = e.hasElse;
+    c->inUnnest = e.inUnnest;
+    c->paramIndex = e.paramIndex;
+    for (const auto& a : e.args) c->args.push_back(clone(*a));
+    return c;
+}
+
+bool containsAggregate(const Expr& e) {
+    if (e.kind == Expr::Kind::Call && isAggregateFunction(e.op)) return true;
+    return std::any_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return containsAggregate(*a); });
+}
+
+bool sameExpr(const Expr& a, const Expr& b) {
+    if (a.kind != b.kind || a.op != b.op || a.args.size() != b.args.size() || a.distinct != b.distinct ||
+        a.negated != b.negated || a.star != b.star)
+        return false;
+    if (a.kind == Expr::Kind::Path && (a.slot != b.slot || a.fieldPath != b.fieldPath)) return false;
+    if (a.kind == Expr::Kind::Literal && !(a.value == b.value)) return false;
+    if (a.kind == Expr::Kind::Cast && !(a.castType == b.castType)) return false;
+    if (a.kind == Expr::Kind::Param && a.paramIndex != b.paramIndex) return false;
+    for (std::size_t i = 0; i < a.args.size(); ++i)
+        if (!sameExpr(*a.args[i], *b.args[i])) return false;
+    return true;
+}
+
+struct Var {
+    std::string name;
+    SqlType type;
+    std::shared_ptr<Table> table;
+    bool offset = false;
+    std::set<int> used;
+    bool usedWhole = false;
+};
+
+struct Frame {
+    const Value* const* vars = nullptr;
+    const std::vector<Value>* aggs = nullptr;
+    const std::vector<Value>* keys = nullptr;
+};
+
+struct AggState {
+    std::int64_t count = 0;
+    bool any = false;
+    Value best;
+    double fsum = 0;
+    Num128 nsum = 0;
+    std::int64_t isum = 0;
+    bool logical = true;
+    std::vector<Value> list;
+    std::string text;
+    std::unordered_set<std::string> seen;
+};
+
+} // namespace
+
+struct PreparedQuery::Impl {
+    QueryContext ctx;
+    Select sel;
+    std::vector<Var> vars;
+    struct FromBinding {
+        int slot = -1;
+        int offsetSlot = -1;
+    };
+    std::vector<FromBinding> fromSlots;
+    std::vector<Expr*> aggs;
+    bool aggregating = false;
+    std::vector<ExprPtr> owned;
+    struct Column {
+        std::string name;
+        Expr* expr = nullptr;
+    };
+    std::vector<Column> columns;
+    std::vector<ExprPtr> groupKeys;
+    struct Order {
+        Expr* expr = nullptr;
+        int column = -1;
+        bool desc = false;
+        bool nullsFirst = true;
+    };
+    std::vector<Order> order;
+    Schema schema;
+
+    // ---- binding ----
+    struct BindCtx {
+        std::size_t visible = 0;
+        const char* aggContext = nullptr; ///< null: aggregates allowed; else the clause that forbids them
+        bool inAgg = false;
+    };
+
+    [[noreturn]] static void err(const std::string& m, Pos p) { throw SqlError(m, p); }
+
+    void resolvePath(Expr& e, const BindCtx& bc) {
+        const auto& p = e.path;
+        std::size_t rest = 0;
+        for (std::size_t v = 0; v < bc.visible; ++v) {
+            if (!vars[v].name.empty() && iequals(vars[v].name, p[0])) {
+                e.slot = static_cast<int>(v);
+                rest = 1;
+                break;
+            }
+        }
+        SqlType t;
+        if (e.slot >= 0) {
+            t = vars[static_cast<std::size_t>(e.slot)].type;
+        } else {
+            int found = -1, idx = -1;
+            for (std::size_t v = 0; v < bc.visible; ++v) {
+                const auto& var = vars[v];
+                if (!var.type.isStruct() || (!var.table && !var.name.empty())) continue;
+                for (std::size_t k = 0; k < var.type.fields.size(); ++k) {
+                    if (!iequals(var.type.fields[k].first, p[0])) continue;
+                    if (found >= 0) err("Column name " + p[0] + " is ambiguous", e.pos);
+                    found = static_cast<int>(v);
+                    idx = static_cast<int>(k);
+                }
+            }
+            if (found < 0) err("Unrecognized name: " + p[0], e.pos);
+            e.slot = found;
+            e.fieldPath.push_back(idx);
+            t = vars[static_cast<std::size_t>(found)].type.fields[static_cast<std::size_t>(idx)].second;
+            rest = 1;
+        }
+        for (std::size_t i = rest; i < p.size(); ++i) {
+            if (!t.isStruct())
+                err("Cannot access field " + p[i] + " on a value with type " + t.name(), e.pos);
+            int idx = -1;
+            for (std::size_t k = 0; k < t.fields.size(); ++k)
+                if (iequals(t.fields[k].first, p[i])) {
+                    idx = static_cast<int>(k);
+                    break;
+                }
+            if (idx < 0) err("Field name " + p[i] + " does not exist in " + t.name(), e.pos);
+            e.fieldPath.push_back(idx);
+            SqlType next = t.fields[static_cast<std::size_t>(idx)].second;
+            t = std::move(next);
+        }
+        e.type = t;
+        auto& var = vars[static_cast<std::size_t>(e.slot)];
+        if (var.table) {
+            if (e.fieldPath.empty()) var.usedWhole = true;
+            else var.used.insert(e.fieldPath[0]);
+        }
+    }
+
+    void bind(Expr& e, const BindCtx& bc) {
+        using K = Expr::Kind;
+        switch (e.kind) {
+        case K::Literal:
+            if (e.op == "int-min") err("Invalid integer literal: 9223372036854775808", e.pos);
+            return;
+        case K::Param: {
+            const Param* p = nullptr;
+            if (e.paramIndex >= 0) {
+                if (static_cast<std::size_t>(e.paramIndex) < ctx.positionalParams.size())
+                    p = &ctx.positionalParams[static_cast<std::size_t>(e.paramIndex)];
+                else err("Query has more positional parameters than were given", e.pos);
+            } else {
+                const auto it = ctx.namedParams.find(lower(e.op));
+                if (it == ctx.namedParams.end()) err("Query parameter '" + e.op + "' not found", e.pos);
+                p = &it->second;
+            }
+            e.type = p->type;
+            e.value = p->value;
+            return;
+        }
+        case K::Path: resolvePath(e, bc); return;
+        case K::Unary: {
+            bind(*e.args[0], bc);
+            const auto& t = e.args[0]->type;
+            if (e.op == "NOT") {
+                if (!t.unknown && (t.array || t.kind != TypeKind::Bool))
+                    err("No matching signature for operator NOT for argument types: " + t.name(), e.pos);
+                e.type = SqlType::scalar(TypeKind::Bool);
+            } else {
+                if (!t.unknown && !t.isNumeric())
+                    err("No matching signature for operator " + e.op + " for argument types: " + t.name(), e.pos);
+                e.type = t.unknown ? SqlType::scalar(TypeKind::Int64) : t;
+            }
+            return;
+        }
+        case K::Binary:
+            bind(*e.args[0], bc);
+            bind(*e.args[1], bc);
+            e.type = binaryType(e.op, e.args[0]->type, e.args[1]->type, e.pos);
+            return;
+        case K::Call: {
+            if (isAggregateFunction(e.op)) {
+                if (bc.aggContext) err("Aggregate function " + e.op + " not allowed in " + bc.aggContext, e.pos);
+                if (bc.inAgg) err("Aggregations of aggregations are not allowed", e.pos);
+                BindCtx inner = bc;
+                inner.inAgg = true;
+                for (auto& a : e.args) bind(*a, inner);
+                bindAggregate(e);
+                e.isAggregate = true;
+                e.aggIndex = static_cast<int>(aggs.size());
+                aggs.push_back(&e);
+                return;
+            }
+            if (e.star) err("Function " + e.op + " does not accept *", e.pos);
+            std::vector<SqlType> types;
+            for (auto& a : e.args) {
+                bind(*a, bc);
+                types.push_back(a->type);
+            }
+            e.type = bindFunction(e, types);
+            return;
+        }
+        case K::Cast: {
+            bind(*e.args[0], bc);
+            if (!castable(e.args[0]->type, e.castType))
+                err("Invalid cast from " + e.args[0]->type.name() + " to " + e.castType.name(), e.pos);
+            if (e.op == "literal") {
+                try {
+                    e.value = castValue(e.args[0]->value, e.castType, false);
+                } catch (const EvalError&) {
+                    err("Invalid " + e.castType.name() + " literal: \"" + std::string(e.args[0]->value.asText()) + "\"",
+                        e.args[0]->pos);
+                }
+                e.kind = K::Literal;
+                e.args.clear();
+            }
+            e.type = e.castType;
+            return;
+        }
+        case K::Case: {
+            for (auto& a : e.args) bind(*a, bc);
+            std::size_t i = 0;
+            if (e.hasOperand) ++i;
+            std::vector<SqlType> results;
+            const std::size_t whenEnd = e.args.size() - (e.hasElse ? 1 : 0);
+            for (; i + 1 < whenEnd + 1 && i < whenEnd; i += 2) {
+                if (e.hasOperand) binaryType("=", e.args[0]->type, e.args[i]->type, e.args[i]->pos);
+                else if (!e.args[i]->type.unknown && (e.args[i]->type.array || e.args[i]->type.kind != TypeKind::Bool))
+                    err("CASE WHEN condition must be BOOL, not " + e.args[i]->type.name(), e.args[i]->pos);
+                results.push_back(e.args[i + 1]->type);
+            }
+            if (e.hasElse) results.push_back(e.args.back()->type);
+            e.type = commonType(results, e.pos, "CASE");
+            return;
+        }
+        case K::StructCtor: {
+            SqlType t = SqlType::scalar(TypeKind::Struct);
+            for (std::size_t i = 0; i < e.args.size(); ++i) {
+                bind(*e.args[i], bc);
+                std::string name = i < e.names.size() ? e.names[i] : std::string();
+                if (name.empty() && e.args[i]->kind == K::Path && !e.typed) name = e.args[i]->path.back();
+                t.fields.emplace_back(name, e.args[i]->type.unknown ? SqlType::scalar(TypeKind::Int64) : e.args[i]->type);
+            }
+            if (e.typed) {
+                if (e.castType.fields.size() != e.args.size())
+                    err("STRUCT type has " + std::to_string(e.castType.fields.size()) + " fields but constructor call has " +
+                            std::to_string(e.args.size()),
+                        e.pos);
+                for (std::size_t i = 0; i < e.args.size(); ++i)
+                    if (!castable(e.args[i]->type, e.castType.fields[i].second))
+                        err("STRUCT field " + std::to_string(i + 1) + " has type " + e.args[i]->type.name() +
+                                " which does not coerce to " + e.castType.fields[i].second.name(),
+                            e.args[i]->pos);
+                t = e.castType;
+            }
+            e.type = t;
+            return;
+        }
+        case K::ArrayCtor: {
+            std::vector<SqlType> types;
+            for (auto& a : e.args) {
+                bind(*a, bc);
+                if (a->type.array) err("Cannot construct array with element type " + a->type.name() + " because nested arrays are not supported", a->pos);
+                types.push_back(a->type);
+            }
+            SqlType el = e.typed ? e.castType : commonType(types, e.pos, "ARRAY");
+            if (el.unknown) el = SqlType::scalar(TypeKind::Int64);
+            e.type = el.arrayOf();
+            return;
+        }
+        case K::Subscript: {
+            bind(*e.args[0], bc);
+            bind(*e.args[1], bc);
+            if (!e.args[0]->type.array && !e.args[0]->type.unknown)
+                err("Array element access is not supported for type " + e.args[0]->type.name(), e.pos);
+            if (!e.args[1]->type.unknown && (e.args[1]->type.array || e.args[1]->type.kind != TypeKind::Int64))
+                err("Array position in [] must be coercible to INT64 type, but has type " + e.args[1]->type.name(), e.args[1]->pos);
+            e.type = e.args[0]->type.element();
+            return;
+        }
+        case K::Field: {
+            bind(*e.args[0], bc);
+            const auto& t = e.args[0]->type;
+            if (!t.isStruct()) err("Cannot access field " + e.op + " on a value with type " + t.name(), e.pos);
+            for (std::size_t k = 0; k < t.fields.size(); ++k)
+                if (iequals(t.fields[k].first, e.op)) {
+                    e.fieldPath = {static_cast<int>(k)};
+                    e.type = t.fields[k].second;
+                    return;
+                }
+            err("Field name " + e.op + " does not exist in " + t.name(), e.pos);
+        }
+        case K::In: {
+            for (auto& a : e.args) bind(*a, bc);
+            if (e.inUnnest) {
+                const auto& at = e.args[1]->type;
+                if (!at.array && !at.unknown) err("Second argument of IN UNNEST must be an array but was " + at.name(), e.args[1]->pos);
+                binaryType("=", e.args[0]->type, at.element(), e.pos);
+            } else {
+                for (std::size_t i = 1; i < e.args.size(); ++i) binaryType("=", e.args[0]->type, e.args[i]->type, e.args[i]->pos);
+            }
+            e.type = SqlType::scalar(TypeKind::Bool);
+            return;
+        }
+        case K::Between:
+            for (auto& a : e.args) bind(*a, bc);
+            binaryType("<=", e.args[1]->type, e.args[0]->type, e.pos);
+            binaryType("<=", e.args[0]->type, e.args[2]->type, e.pos);
+            e.type = SqlType::scalar(TypeKind::Bool);
+            return;
+        case K::Like: {
+            for (auto& a : e.args) bind(*a, bc);
+            for (const auto& a : e.args)
+                if (!a->type.unknown && (a->type.array || (a->type.kind != TypeKind::String && a->type.kind != TypeKind::Bytes)))
+                    err("No matching signature for operator LIKE for argument types: " + e.args[0]->type.name() + ", " +
+                            e.args[1]->type.name(),
+                        e.pos);
+            e.type = SqlType::scalar(TypeKind::Bool);
+            return;
+        }
+        case K::IsNull:
+            bind(*e.args[0], bc);
+            if (e.op != "NULL" && !e.args[0]->type.unknown && (e.args[0]->type.array || e.args[0]->type.kind != TypeKind::Bool))
+                err("No matching signature for operator IS " + e.op + " for argument types: " + e.args[0]->type.name(), e.pos);
+            e.type = SqlType::scalar(TypeKind::Bool);
+            return;
+        }
+    }
+
+    void bindAggregate(Expr& e) {
+        const auto& n = e.op;
+        auto argType = [&](std::size_t i) { return e.args.size() > i ? e.args[i]->type : SqlType::null(); };
+        auto needArgs = [&](std::size_t lo, std::size_t hi) {
+            if (e.star && n != "COUNT") err("Function " + n + " does not accept *", e.pos);
+            if (!e.star && (e.args.size() < lo || e.args.size() > hi))
+                err("Number of arguments does not match for aggregate function " + n, e.pos);
+        };
+        const SqlType t = argType(0);
+        if (n == "COUNT") {
+            needArgs(1, 1);
+            e.type = SqlType::scalar(TypeKind::Int64);
+        } else if (n == "COUNTIF") {
+            needArgs(1, 1);
+            if (!t.unknown && (t.array || t.kind != TypeKind::Bool)) err("No matching signature for aggregate function COUNTIF for argument types: " + t.name(), e.pos);
+            e.type = SqlType::scalar(TypeKind::Int64);
+        } else if (n == "SUM" || n == "AVG") {
+            needArgs(1, 1);
+            if (!t.unknown && !t.isNumeric()) err("No matching signature for aggregate function " + n + " for argument types: " + t.name(), e.pos);
+            if (t.unknown) e.type = SqlType::scalar(n == "SUM" ? TypeKind::Int64 : TypeKind::Float64);
+            else if (n == "AVG" && t.kind == TypeKind::Int64) e.type = SqlType::scalar(TypeKind::Float64);
+            else e.type = t;
+        } else if (n == "MIN" || n == "MAX" || n == "ANY_VALUE") {
+            needArgs(1, 1);
+            if (n != "ANY_VALUE" && (t.array || t.kind == TypeKind::Struct) && !t.unknown)
+                err("No matching signature for aggregate function " + n + " for argument types: " + t.name(), e.pos);
+            e.type = t.unknown ? SqlType::scalar(TypeKind::Int64) : t;
+        } else if (n == "ARRAY_AGG") {
+            needArgs(1, 1);
+            if (t.array) err("ARRAY_AGG cannot be used on argument of type " + t.name() + " because nested arrays are not supported", e.pos);
+            e.type = (t.unknown ? SqlType::scalar(TypeKind::Int64) : t).arrayOf();
+        } else if (n == "STRING_AGG") {
+            needArgs(1, 2);
+            if (!t.unknown && (t.array || (t.kind != TypeKind::String && t.kind != TypeKind::Bytes)))
+                err("No matching signature for aggregate function STRING_AGG for argument types: " + t.name(), e.pos);
+            e.type = t.unknown ? SqlType::scalar(TypeKind::String) : t;
+        } else if (n == "LOGICAL_AND" || n == "LOGICAL_OR") {
+            needArgs(1, 1);
+            e.type = SqlType::scalar(TypeKind::Bool);
+        }
+    }
+
+    void markGrouped(Expr& e, const char* clause) {
+        if (e.isAggregate) return;
+        for (std::size_t k = 0; k < groupKeys.size(); ++k)
+            if (sameExpr(e, *groupKeys[k])) {
+                e.groupIndex = static_cast<int>(k);
+                return;
+            }
+        if (e.kind == Expr::Kind::Path)
+            err(std::string(clause) + " expression references column " + e.path.back() +
+                    " which is neither grouped nor aggregated",
+                e.pos);
+        for (auto& a : e.args) markGrouped(*a, clause);
+    }
+
+    void bindFrom() {
+        for (auto& f : sel.from) {
+            FromBinding fb;
+            if (f.kind == FromItem::Kind::Table) {
+                // alias.field (a repeated field of an earlier range variable) is an implicit UNNEST.
+                bool implicit = false;
+                for (const auto& v : vars)
+                    if (!v.name.empty() && iequals(v.name, f.tablePath[0]) && f.tablePath.size() > 1) implicit = true;
+                if (implicit) {
+                    auto path = std::make_unique<Expr>();
+                    path->kind = Expr::Kind::Path;
+                    path->pos = f.pos;
+                    path->path = f.tablePath;
+                    f.unnest = std::move(path);
+                    f.kind = FromItem::Kind::Unnest;
+                    if (f.alias.empty()) f.alias = f.tablePath.back();
+                } else {
+                    auto table = ctx.resolveTable(f.tablePath, f.pos);
+                    Var v;
+                    v.name = f.alias.empty() ? f.tablePath.back() : f.alias;
+                    {
+                        std::shared_lock lock(table->mutex);
+                        v.type = SqlType::fromFields(table->schema.fields);
+                    }
+                    v.table = table;
+                    fb.slot = static_cast<int>(vars.size());
+                    vars.push_back(std::move(v));
+                }
+            }
+            if (f.kind == FromItem::Kind::Unnest) {
+                BindCtx bc;
+                bc.visible = vars.size();
+                bc.aggContext = "UNNEST";
+                bind(*f.unnest, bc);
+                const auto& t = f.unnest->type;
+                if (!t.array && !t.unknown) err("Values referenced in UNNEST must be arrays. UNNEST contains expression of type " + t.name(), f.unnest->pos);
+                Var v;
+                v.name = f.alias;
+                v.type = t.unknown ? SqlType::scalar(TypeKind::Int64) : t.element();
+                fb.slot = static_cast<int>(vars.size());
+                vars.push_back(std::move(v));
+            }
+            if (f.withOffset) {
+                Var o;
+                o.name = f.offsetAlias;
+                o.type = SqlType::scalar(TypeKind::Int64);
+                o.offset = true;
+                fb.offsetSlot = static_cast<int>(vars.size());
+                vars.push_back(std::move(o));
+            }
+            fromSlots.push_back(fb);
+        }
+    }
+
+    ExprPtr pathTo(int slot, std::vector<std::string> path, Pos pos) {
+        auto p = std::make_unique<Expr>();
+        p->kind = Expr::Kind::Path;
+        p->pos = pos;
+        p->path = std::move(path);
+        (void)slot;
+        return p;
+    }
+
+    void expandStar(SelectItem& it, std::vector<std::pair<ExprPtr, std::string>>& out) {
+        if (!it.expr) {
+            if (vars.empty()) err("SELECT * must have a FROM clause", it.pos);
+            for (std::size_t v = 0; v < vars.size(); ++v) {
+                const auto& var = vars[v];
+                if (var.table || (var.name.empty() && var.type.isStruct())) {
+                    for (const auto& [fname, ftype] : var.type.fields) {
+                        auto p = std::make_unique<Expr>();
+                        p->kind = Expr::Kind::Path;
+                        p->pos = it.pos;
+                        if (!var.name.empty()) p->path = {var.name, fname};
+                        else p->path = {fname};
+                        out.emplace_back(std::move(p), fname);
+                    }
+                } else if (!var.name.empty()) {
+                    out.emplace_back(pathTo(static_cast<int>(v), {var.name}, it.pos), var.name);
+                }
+            }
+            return;
+        }
+        if (it.expr->kind != Expr::Kind::Path) err("Dot-star is only supported on names and field paths in the sandbox", it.pos);
+        auto probe = clone(*it.expr);
+        BindCtx bc;
+        bc.visible = vars.size();
+        bind(*probe, bc);
+        if (!probe->type.isStruct()) err("Dot-star is not supported for type " + probe->type.name(), it.pos);
+        for (const auto& [fname, ftype] : probe->type.fields) {
+            auto p = clone(*it.expr);
+            p->path.push_back(fname);
+            out.emplace_back(std::move(p), fname);
+        }
+    }
+
+    void bindAll() {
+        if (!sel.from.empty()) bindFrom();
+        BindCtx input;
+        input.visible = vars.size();
+        if (sel.where) {
+            BindCtx w = input;
+            w.aggContext = "WHERE clause";
+            bind(*sel.where, w);
+            const auto& t = sel.where->type;
+            if (!t.unknown && (t.array || t.kind != TypeKind::Bool))
+                err("WHERE clause should return type BOOL, but returns " + t.name(), sel.where->pos);
+        }
+        aggregating = !sel.groupBy.empty();
+        for (const auto& it : sel.items)
+            if (it.expr && containsAggregate(*it.expr)) aggregating = true;
+        if (sel.having && containsAggregate(*sel.having)) aggregating = true;
+        for (const auto& o : sel.orderBy)
+            if (containsAggregate(*o.expr)) aggregating = true;
+
+        // GROUP BY keys: ordinals and select-list aliases refer to select items.
+        for (auto& g : sel.groupBy) {
+            ExprPtr key;
+            if (g->kind == Expr::Kind::Literal && g->value.kind() == ValueKind::Int64) {
+                const auto n = g->value.asInt64();
+                if (n < 1 || n > static_cast<std::int64_t>(sel.items.size()) || !sel.items[static_cast<std::size_t>(n - 1)].expr ||
+                    sel.items[static_cast<std::size_t>(n - 1)].star)
+                    err("GROUP BY is out of SELECT column number range: " + std::to_string(n), g->pos);
+                key = clone(*sel.items[static_cast<std::size_t>(n - 1)].expr);
+            } else if (g->kind == Expr::Kind::Path && g->path.size() == 1) {
+                for (const auto& it : sel.items)
+                    if (!it.alias.empty() && iequals(it.alias, g->path[0]) && it.expr) {
+                        bool isColumn = false;
+                        try {
+                            auto probe = clone(*g);
+                            bind(*probe, input);
+                            isColumn = true;
+                        } catch (const SqlError&) {
+                        }
+                        if (!isColumn) key = clone(*it.expr);
+                        break;
+                    }
+            }
+            if (!key) key = clone(*g);
+            BindCtx gb = input;
+            gb.aggContext = "GROUP BY clause";
+            bind(*key, gb);
+            if (key->type.array) err("Grouping by expressions of type ARRAY is not allowed", key->pos);
+            groupKeys.push_back(std::move(key));
+        }
+
+        // SELECT list
+        std::vector<std::pair<ExprPtr, std::string>> expanded;
+        int anonymous = 0;
+        for (auto& it : sel.items) {
+            if (it.star) {
+                expandStar(it, expanded);
+                continue;
+            }
+            std::string name = it.alias;
+            if (name.empty()) {
+                if (it.expr->kind == Expr::Kind::Path) name = it.expr->path.back();
+                else if (it.expr->kind == Expr::Kind::Field) name = it.expr->op;
+            }
+            expanded.emplace_back(std::move(it.expr), name);
+        }
+        for (auto& [expr, name] : expanded) {
+            bind(*expr, input);
+            if (aggregating) markGrouped(*expr, "SELECT list");
+            if (name.empty()) name = "f" + std::to_string(anonymous++) + "_";
+            columns.push_back({name, expr.get()});
+            owned.push_back(std::move(expr));
+        }
+        std::set<std::string> seenNames;
+        for (const auto& c : columns)
+            if (!seenNames.insert(lower(c.name)).second)
+                err("Duplicate column names in the result are not supported. Found duplicate(s): " + c.name, sel.pos);
+
+        if (sel.having) {
+            if (!aggregating) err("HAVING clause requires GROUP BY or aggregation to be present", sel.having->pos);
+            bind(*sel.having, input);
+            markGrouped(*sel.having, "HAVING clause");
+        }
+        for (auto& o : sel.orderBy) {
+            Order ord;
+            ord.desc = o.desc;
+            ord.nullsFirst = o.nullsFirst.value_or(!o.desc);
+            if (o.expr->kind == Expr::Kind::Literal && o.expr->value.kind() == ValueKind::Int64) {
+                const auto n = o.expr->value.asInt64();
+                if (n < 1 || n > static_cast<std::int64_t>(columns.size()))
+                    err("ORDER BY is out of SELECT column number range: " + std::to_string(n), o.expr->pos);
+                ord.column = static_cast<int>(n - 1);
+            } else if (o.expr->kind == Expr::Kind::Path && o.expr->path.size() == 1) {
+                for (std::size_t c = 0; c < columns.size(); ++c)
+                    if (iequals(columns[c].name, o.expr->path[0])) ord.column = static_cast<int>(c);
+            }
+            if (ord.column < 0) {
+                bind(*o.expr, input);
+                if (aggregating) markGrouped(*o.expr, "ORDER BY clause");
+                if (o.expr->type.array) err("ORDER BY does not support expressions of type " + o.expr->type.name(), o.expr->pos);
+                ord.expr = o.expr.get();
+            }
+            order.push_back(ord);
+        }
+        for (const auto& c : columns) schema.fields.push_back(c.expr->type.toField(c.name));
+    }
+
+    // ---- evaluation ----
+    const Value* pathPtr(const Expr& e, const Frame& f) const {
+        const Value* v = f.vars[e.slot];
+        for (int idx : e.fieldPath) {
+            if (!v || v->kind() != ValueKind::Struct) return nullptr;
+            v = &(*v)[static_cast<std::size_t>(idx)];
+        }
+        return v;
+    }
+
+    Value eval(const Expr& e, const Frame& f) const {
+        using K = Expr::Kind;
+        if (e.groupIndex >= 0 && f.keys) return (*f.keys)[static_cast<std::size_t>(e.groupIndex)];
+        if (e.aggIndex >= 0 && f.aggs) return (*f.aggs)[static_cast<std::size_t>(e.aggIndex)];
+        switch (e.kind) {
+        case K::Literal:
+        case K::Param: return e.value;
+        case K::Path: {
+            const Value* v = pathPtr(e, f);
+            return v ? *v : Value();
+        }
+        case K::Unary: {
+            Value a = eval(*e.args[0], f);
+            if (a.isNull()) return {};
+            if (e.op == "NOT") return Value::boolean(!a.asBool());
+            if (e.op == "~") return Value::int64(~a.asInt64());
+            if (a.kind() == ValueKind::Int64) {
+                if (a.asInt64() == INT64_MIN) throw EvalError("int64 overflow: -(" + std::to_string(INT64_MIN) + ")");
+                return Value::int64(-a.asInt64());
+            }
+            if (a.kind() == ValueKind::Float64) return Value::float64(-a.asDouble());
+            std::string t(a.asText());
+            t = t.starts_with("-") ? t.substr(1) : "-" + t;
+            if (t == "-0") t = "0";
+            return Value::text(a.kind(), t);
+        }
+        case K::Binary: {
+            if (e.op == "AND" || e.op == "OR") {
+                Value a = eval(*e.args[0], f);
+                if (e.op == "AND" && a.kind() == ValueKind::Bool && !a.asBool()) return Value::boolean(false);
+                if (e.op == "OR" && a.kind() == ValueKind::Bool && a.asBool()) return Value::boolean(true);
+                return binaryOp(e.op, a, eval(*e.args[1], f), e.type);
+            }
+            return binaryOp(e.op, eval(*e.args[0], f), eval(*e.args[1], f), e.type);
+        }
+        case K::Call: {
+            std::vector<Value> args;
+            args.reserve(e.args.size());
+            for (const auto& a : e.args) args.push_back(eval(*a, f));
+            if (e.safe) {
+                try {
+                    return callFunction(e, args);
+                } catch (const EvalError&) {
+                    return {};
+                }
+            }
+            return callFunction(e, args);
+        }
+        case K::Cast: return castValue(eval(*e.args[0], f), e.castType, e.safe);
+        case K::Case: {
+            std::size_t i = 0;
+            Value operand;
+            if (e.hasOperand) operand = eval(*e.args[i++], f);
+            const std::size_t whenEnd = e.args.size() - (e.hasElse ? 1 : 0);
+            for (; i + 1 <= whenEnd - 1 + 1 && i < whenEnd; i += 2) {
+                bool hit;
+                if (e.hasOperand) hit = isTrue(binaryOp("=", operand, eval(*e.args[i], f), SqlType::scalar(TypeKind::Bool)));
+                else hit = isTrue(eval(*e.args[i], f));
+                if (hit) return coerce(eval(*e.args[i + 1], f), e.type);
+            }
+            return e.hasElse ? coerce(eval(*e.args.back(), f), e.type) : Value();
+        }
+        case K::StructCtor: {
+            Value out = Value::structOf(e.args.size());
+            for (std::size_t i = 0; i < e.args.size(); ++i) {
+                Value v = eval(*e.args[i], f);
+                out[i] = e.typed ? castValue(v, e.type.fields[i].second, false) : coerce(v, e.type.fields[i].second);
+            }
+            return out;
+        }
+        case K::ArrayCtor: {
+            Value out = Value::arrayOf(e.args.size());
+            const SqlType el = e.type.element();
+            for (std::size_t i = 0; i < e.args.size(); ++i) {
+                Value v = eval(*e.args[i], f);
+                if (v.isNull()) throw EvalError("Array cannot have a null element; error in writing field");
+                out[i] = e.typed ? castValue(v, el, false) : coerce(v, el);
+            }
+            return out;
+        }
+        case K::Subscript: {
+            Value arr = eval(*e.args[0], f);
+            Value idx = eval(*e.args[1], f);
+            if (arr.isNull() || idx.isNull()) return {};
+            std::int64_t i = idx.asInt64();
+            const bool ordinal = e.op == "ORDINAL" || e.op == "SAFE_ORDINAL";
+            if (ordinal) --i;
+            if (i < 0 || i >= static_cast<std::int64_t>(arr.size())) {
+                if (e.op.starts_with("SAFE")) return {};
+                throw EvalError("Array index " + std::to_string(idx.asInt64()) + " is out of bounds (overflow)");
+            }
+            return arr[static_cast<std::size_t>(i)];
+        }
+        case K::Field: {
+            Value s = eval(*e.args[0], f);
+            if (s.isNull()) return {};
+            return s[static_cast<std::size_t>(e.fieldPath[0])];
+        }
+        case K::In: {
+            Value x = eval(*e.args[0], f);
+            if (x.isNull()) return {};
+            bool sawNull = false;
+            auto test = [&](const Value& c) {
+                if (c.isNull()) {
+                    sawNull = true;
+                    return false;
+                }
+                return isTrue(binaryOp("=", x, c, SqlType::scalar(TypeKind::Bool)));
+            };
+            bool found = false;
+            if (e.inUnnest) {
+                Value arr = eval(*e.args[1], f);
+                for (const auto& c : arr.items())
+                    if (test(c)) {
+                        found = true;
+                        break;
+                    }
+            } else {
+                for (std::size_t i = 1; i < e.args.size() && !found; ++i) found = test(eval(*e.args[i], f));
+            }
+            if (found) return Value::boolean(!e.negated);
+            if (sawNull) return {};
+            return Value::boolean(e.negated);
+        }
+        case K::Between: {
+            Value x = eval(*e.args[0], f), lo = eval(*e.args[1], f), hi = eval(*e.args[2], f);
+            Value r = binaryOp("AND", binaryOp(">=", x, lo, SqlType::scalar(TypeKind::Bool)),
+                               binaryOp("<=", x, hi, SqlType::scalar(TypeKind::Bool)), SqlType::scalar(TypeKind::Bool));
+            if (r.isNull() || !e.negated) return r;
+            return Value::boolean(!r.asBool());
+        }
+        case K::Like: {
+            Value s = eval(*e.args[0], f), p = eval(*e.args[1], f);
+            if (s.isNull() || p.isNull()) return {};
+            return Value::boolean(likeMatch(s.asText(), p.asText()) != e.negated);
+        }
+        case K::IsNull: {
+            Value v = eval(*e.args[0], f);
+            bool r;
+            if (e.op == "NULL") r = v.isNull();
+            else r = !v.isNull() && v.asBool() == (e.op == "TRUE");
+            return Value::boolean(r != e.negated);
+        }
+        }
+        return {};
+    }
+
+    void update(AggState& s, const Expr& agg, const Frame& f) const {
+        const auto& n = agg.op;
+        if (agg.star) {
+            ++s.count;
+            return;
+        }
+        Value v = eval(*agg.args[0], f);
+        if (agg.distinct) {
+            if (v.isNull()) return;
+            std::string key;
+            appendKey(key, v);
+            if (!s.seen.insert(key).second) return;
+        }
+        if (n == "COUNT") {
+            if (!v.isNull()) ++s.count;
+        } else if (n == "COUNTIF") {
+            if (isTrue(v)) ++s.count;
+        } else if (n == "SUM" || n == "AVG") {
+            if (v.isNull()) return;
+            s.any = true;
+            ++s.count;
+            if (v.kind() == ValueKind::Int64 && n == "SUM") {
+                if (__builtin_add_overflow(s.isum, v.asInt64(), &s.isum)) throw EvalError("int64 overflow in SUM");
+            } else if (v.kind() == ValueKind::Numeric || v.kind() == ValueKind::BigNumeric) {
+                const auto x = parseNumeric(v.asText());
+                if (!x) throw EvalError("BIGNUMERIC value outside what the sandbox aggregates (NUMERIC range)");
+                s.nsum += *x;
+            } else {
+                s.fsum += toDouble(v);
+            }
+        } else if (n == "MIN" || n == "MAX") {
+            if (v.isNull()) return;
+            if (!s.any || (n == "MIN" ? compareValues(v, s.best) < 0 : compareValues(v, s.best) > 0)) s.best = std::move(v);
+            s.any = true;
+        } else if (n == "ANY_VALUE") {
+            if (!s.any && !v.isNull()) {
+                s.best = std::move(v);
+                s.any = true;
+            }
+        } else if (n == "ARRAY_AGG") {
+            if (v.isNull()) throw EvalError("Array cannot have a null element; error in writing field " + std::string("ARRAY_AGG"));
+            s.list.push_back(std::move(v));
+        } else if (n == "STRING_AGG") {
+            if (v.isNull()) return;
+            if (s.any) {
+                if (agg.args.size() > 1) {
+                    const Value sep = eval(*agg.args[1], f);
+                    s.text.append(sep.asText());
+                } else {
+                    s.text += ",";
+                }
+            }
+            s.text.append(v.asText());
+            s.any = true;
+        } else if (n == "LOGICAL_AND" || n == "LOGICAL_OR") {
+            if (v.isNull()) return;
+            if (!s.any) s.logical = v.asBool();
+            else s.logical = n == "LOGICAL_AND" ? (s.logical && v.asBool()) : (s.logical || v.asBool());
+            s.any = true;
+        }
+    }
+
+    Value finish(AggState& s, const Expr& agg) const {
+        const auto& n = agg.op;
+        if (n == "COUNT" || n == "COUNTIF") return Value::int64(s.count);
+        if (n == "SUM") {
+            if (!s.any) return {};
+            if (agg.type.kind == TypeKind::Int64) return Value::int64(s.isum);
+            if (agg.type.kind == TypeKind::Numeric || agg.type.kind == TypeKind::BigNumeric)
+                return agg.type.kind == TypeKind::Numeric ? Value::numeric(formatNumeric(s.nsum)) : Value::bigNumeric(formatNumeric(s.nsum));
+            return Value::float64(s.fsum);
+        }
+        if (n == "AVG") {
+            if (!s.any) return {};
+            if (agg.type.kind == TypeKind::Numeric || agg.type.kind == TypeKind::BigNumeric) {
+                const Num128 avg = s.nsum / s.count;
+                return agg.type.kind == TypeKind::Numeric ? Value::numeric(formatNumeric(avg)) : Value::bigNumeric(formatNumeric(avg));
+            }
+            return Value::float64(s.fsum / static_cast<double>(s.count));
+        }
+        if (n == "MIN" || n == "MAX" || n == "ANY_VALUE") return s.any ? coerce(s.best, agg.type) : Value();
+        if (n == "ARRAY_AGG") {
+            Value out = Value::arrayOf(s.list.size());
+            for (std::size_t i = 0; i < s.list.size(); ++i) out[i] = std::move(s.list[i]);
+            return out;
+        }
+        if (n == "STRING_AGG") {
+            if (!s.any) return {};
+            return agg.type.kind == TypeKind::Bytes ? Value::bytes(s.text) : Value::string(s.text);
+        }
+        if (n == "LOGICAL_AND" || n == "LOGICAL_OR") return s.any ? Value::boolean(s.logical) : Value();
+        return {};
+    }
+
+    QueryResult run() {
+        // Hold every table read for the duration, in a fixed order (no lock-order inversions).
+        std::vector<Table*> tables;
+        for (const auto& v : vars)
+            if (v.table && std::find(tables.begin(), tables.end(), v.table.get()) == tables.end()) tables.push_back(v.table.get());
+        std::sort(tables.begin(), tables.end());
+        std::vector<std::shared_lock<std::shared_mutex>> locks;
+        for (auto* t : tables) locks.emplace_back(t->mutex);
+
+        QueryResult result;
+        result.schema = schema;
+        result.bytesProcessed = bytesLocked();
+
+        std::vector<const Value*> slots(vars.size(), nullptr);
+        std::vector<Value> holders(sel.from.size());
+        std::vector<Value> offsets(sel.from.size());
+        std::size_t visited = 0;
+
+        struct OutRow {
+            std::vector<Value> cols, keys;
+        };
+        std::vector<OutRow> out;
+        std::unordered_map<std::string, std::size_t> groupIndex;
+        struct Group {
+            std::vector<Value> keys;
+            std::vector<AggState> states;
+        };
+        std::vector<Group> groups;
+        if (aggregating && groupKeys.empty()) groups.push_back({{}, std::vector<AggState>(aggs.size())});
+
+        auto leaf = [&]() {
+            if ((++visited & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
+            Frame f{slots.data(), nullptr, nullptr};
+            if (sel.where && !isTrue(eval(*sel.where, f))) return;
+            if (aggregating) {
+                std::vector<Value> keys;
+                std::string k;
+                for (const auto& g : groupKeys) {
+                    keys.push_back(eval(*g, f));
+                    appendKey(k, keys.back());
+                }
+                std::size_t gi = 0;
+                if (!groupKeys.empty()) {
+                    const auto it = groupIndex.find(k);
+                    if (it == groupIndex.end()) {
+                        gi = groups.size();
+                        groupIndex.emplace(std::move(k), gi);
+                        groups.push_back({std::move(keys), std::vector<AggState>(aggs.size())});
+                    } else {
+                        gi = it->second;
+                    }
+                }
+                for (std::size_t a = 0; a < aggs.size(); ++a) update(groups[gi].states[a], *aggs[a], f);
+                return;
+            }
+            OutRow r;
+            for (const auto& c : columns) r.cols.push_back(eval(*c.expr, f));
+            for (const auto& o : order) r.keys.push_back(o.column >= 0 ? Value() : eval(*o.expr, f));
+            out.push_back(std::move(r));
+        };
+
+        std::function<void(std::size_t)> iterate = [&](std::size_t i) {
+            if (i == sel.from.size()) {
+                leaf();
+                return;
+            }
+            const auto& fb = fromSlots[i];
+            const auto& item = sel.from[i];
+            const auto slot = static_cast<std::size_t>(fb.slot);
+            auto visit = [&](const Value& v, std::size_t n) {
+                slots[slot] = &v;
+                if (fb.offsetSlot >= 0) {
+                    offsets[i] = Value::int64(static_cast<std::int64_t>(n));
+                    slots[static_cast<std::size_t>(fb.offsetSlot)] = &offsets[i];
+                }
+                iterate(i + 1);
+            };
+            if (item.kind == FromItem::Kind::Table) {
+                const auto& rows = vars[slot].table->rows;
+                for (std::size_t n = 0; n < rows.size(); ++n) visit(rows[n], n);
+                return;
+            }
+            Frame f{slots.data(), nullptr, nullptr};
+            const Value* arr = nullptr;
+            if (item.unnest->kind == Expr::Kind::Path) {
+                arr = pathPtr(*item.unnest, f);
+            } else {
+                holders[i] = eval(*item.unnest, f);
+                arr = &holders[i];
+            }
+            if (!arr || arr->kind() != ValueKind::Array) return;
+            for (std::size_t n = 0; n < arr->size(); ++n) visit((*arr)[n], n);
+        };
+        iterate(0);
+
+        if (aggregating) {
+            for (auto& g : groups) {
+                std::vector<Value> aggValues;
+                for (std::size_t a = 0; a < aggs.size(); ++a) aggValues.push_back(finish(g.states[a], *aggs[a]));
+                Frame f{nullptr, &aggValues, &g.keys};
+                if (sel.having && !isTrue(eval(*sel.having, f))) continue;
+                OutRow r;
+                for (const auto& c : columns) r.cols.push_back(eval(*c.expr, f));
+                for (const auto& o : order) r.keys.push_back(o.column >= 0 ? Value() : eval(*o.expr, f));
+                out.push_back(std::move(r));
+            }
+        }
+        if (sel.distinct) {
+            std::unordered_set<std::string> seen;
+            std::vector<OutRow> kept;
+            for (auto& r : out) {
+                std::string k;
+                for (const auto& c : r.cols) appendKey(k, c);
+                if (seen.insert(std::move(k)).second) kept.push_back(std::move(r));
+            }
+            out = std::move(kept);
+        }
+        if (!order.empty()) {
+            std::stable_sort(out.begin(), out.end(), [&](const OutRow& a, const OutRow& b) {
+                for (std::size_t i = 0; i < order.size(); ++i) {
+                    const auto& o = order[i];
+                    const Value& x = o.column >= 0 ? a.cols[static_cast<std::size_t>(o.column)] : a.keys[i];
+                    const Value& y = o.column >= 0 ? b.cols[static_cast<std::size_t>(o.column)] : b.keys[i];
+                    if (x.isNull() || y.isNull()) {
+                        if (x.isNull() == y.isNull()) continue;
+                        return x.isNull() == o.nullsFirst;
+                    }
+                    const int c = compareValues(x, y);
+                    if (c != 0) return o.desc ? c > 0 : c < 0;
+                }
+                return false;
+            });
+        }
+        std::size_t start = sel.offset ? static_cast<std::size_t>(*sel.offset) : 0;
+        std::size_t end = out.size();
+        if (sel.limit) end = std::min(end, start + static_cast<std::size_t>(*sel.limit));
+        for (std::size_t i = start; i < end; ++i) {
+            Value row = Value::structOf(columns.size());
+            for (std::size_t c = 0; c < columns.size(); ++c) row[c] = std::move(out[i].cols[c]);
+            result.rows.push_back(std::move(row));
+        }
+        return result;
+    }
+
+    std::uint64_t bytesLocked() const {
+        std::uint64_t total = 0;
+        std::set<std::pair<const Table*, int>> counted;
+        for (const auto& v : vars) {
+            if (!v.table) continue;
+            const auto& fields = v.table->schema.fields;
+            for (std::size_t c = 0; c < fields.size(); ++c) {
+                if (!v.usedWhole && !v.used.count(static_cast<int>(c))) continue;
+                if (!counted.insert({v.table.get(), static_cast<int>(c)}).second) continue;
+                for (const auto& row : v.table->rows)
+                    if (c < row.size()) total += logicalBytes(row[c], fields[c]);
+            }
+        }
+        return total;
+    }
+};
+
+PreparedQuery::PreparedQuery() : d_(std::make_unique<Impl>()) {}
+PreparedQuery::~PreparedQuery() = default;
+
+std::unique_ptr<PreparedQuery> PreparedQuery::prepare(std::string_view sql, QueryContext ctx) {
+    std::unique_ptr<PreparedQuery> q(new PreparedQuery());
+    q->d_->ctx = std::move(ctx);
+    q->d_->sel = parseQuery(sql);
+    q->d_->bindAll();
+    return q;
+}
+
+const Schema& PreparedQuery::schema() const { return d_->schema; }
+
+std::uint64_t PreparedQuery::estimateBytes() const {
+    std::vector<Table*> tables;
+    for (const auto& v : d_->vars)
+        if (v.table && std::find(tables.begin(), tables.end(), v.table.get()) == tables.end()) tables.push_back(v.table.get());
+    std::sort(tables.begin(), tables.end());
+    std::vector<std::shared_lock<std::shared_mutex>> locks;
+    for (auto* t : tables) locks.emplace_back(t->mutex);
+    return d_->bytesLocked();
+}
+
+std::vector<std::string> PreparedQuery::tableVersions() const {
+    std::vector<std::string> out;
+    for (const auto& v : d_->vars) {
+        if (!v.table) continue;
+        std::shared_lock lock(v.table->mutex);
+        out.push_back(v.table->project + ":" + v.table->dataset + "." + v.table->id + "@" + std::to_string(v.table->version) +
+                      "/" + std::to_string(reinterpret_cast<std::uintptr_t>(v.table.get())));
+    }
+    return out;
+}
+
+QueryResult PreparedQuery::run() { return d_->run(); }
+
+} // namespace quarry::sandbox::sql

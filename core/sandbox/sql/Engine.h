@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/Store.h"
+#include "sandbox/sql/Ast.h"
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+
+namespace quarry::sandbox::sql {
+
+struct Param {
+    SqlType type;
+    Value value;
+};
+
+struct QueryContext {
+    /// Finds a table by its FROM path (1 to 3 parts); throws ApiFailure notFound.
+    std::function<std::shared_ptr<Table>(const std::vector<std::string>& path, Pos pos)> resolveTable;
+    std::map<std::string, Param> namedParams; ///< keys in lower case
+    std::vector<Param> positionalParams;
+    const std::atomic<bool>* cancelled = nullptr;
+};
+
+struct QueryResult {
+    Schema schema;
+    std::vector<Value> rows;
+    std::uint64_t bytesProcessed = 0;
+};
+
+/// A parsed and bound SELECT, ready to estimate (dry run) or run.
+class PreparedQuery {
+public:
+    /// Throws SqlError for invalid SQL, ApiFailure notFound for missing tables.
+    static std::unique_ptr<PreparedQuery> prepare(std::string_view sql, QueryContext ctx);
+    ~PreparedQuery();
+
+    const Schema& schema() const;
+    /// Bytes of the referenced columns of the referenced tables (what BigQuery bills).
+    std::uint64_t estimateBytes() const;
+    /// (project, dataset, table, version) of every table read, for the result cache.
+    std::vector<std::string> tableVersions() const;
+    /// Runs the query. Throws EvalError for runtime failures, Cancelled when asked to stop.
+    QueryResult run();
+
+    struct Cancelled {};
+
+private:
+    PreparedQuery();
+    struct Impl;
+    std::unique_ptr<Impl> d_;
+};
+
+} // namespace quarry::sandbox::sql

@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/sql/Functions.h"
+
+#include "sandbox/sql/ValueOps.h"
+#include "value/Civil.h"
+#include "value/Display.h"
+#include "value/Numbers.h"
+#include "value/Text.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+namespace quarry::sandbox::sql {
+namespace {
+
+using K = TypeKind;
+
+SqlType S(K k) { return SqlType::scalar(k); }
+
+[[noreturn]] void noSignature(const Expr& call, const std::vector<SqlType>& args) {
+    std::string types;
+    for (std::size_t i = 0; i < args.size(); ++i) types += (i ? ", " : "") + args[i].name();
+    throw SqlError("No matching signature for function " + call.op + " for argument types: " + types, call.pos);
+}
+
+bool isString(const SqlType& t) { return t.unknown || (!t.array && t.kind == K::String); }
+bool isStringOrBytes(const SqlType& t) { return t.unknown || (!t.array && (t.kind == K::String || t.kind == K::Bytes)); }
+bool isInt(const SqlType& t) { return t.unknown || (!t.array && t.kind == K::Int64); }
+bool isNum(const SqlType& t) { return t.unknown || t.isNumeric(); }
+
+// UTF-8 helpers on code points.
+std::vector<std::size_t> charStarts(std::string_view s) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < s.size(); ++i)
+        if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) out.push_back(i);
+    return out;
+}
+
+std::int64_t checkedAdd(std::int64_t a, std::int64_t b, const char* op) {
+    std::int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        throw EvalError("int64 overflow: " + std::to_string(a) + " " + op + " " + std::to_string(b));
+    return r;
+}
+
+Value numericResult(Num128 v, bool big) {
+    const Num128 limit = static_cast<Num128>(1e29) * kNumericScale;
+    if (!big && (v >= limit || v <= -limit)) throw EvalError("numeric overflow: " + formatNumeric(v));
+    return big ? Value::bigNumeric(formatNumeric(v)) : Value::numeric(formatNumeric(v));
+}
+
+Num128 numOf(const Value& v) {
+    if (v.kind() == ValueKind::Int64) return static_cast<Num128>(v.asInt64()) * kNumericScale;
+    const auto n = parseNumeric(v.asText());
+    if (!n) throw EvalError("BIGNUMERIC value " + std::string(v.asText()) + " is outside what the sandbox computes with (NUMERIC range)");
+    return *n;
+}
+
+std::string castToString(const Value& v) {
+    switch (v.kind()) {
+    case ValueKind::Float64: {
+        const double d = v.asDouble();
+        if (std::isnan(d)) return "nan";
+        if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.17g", d);
+        // shortest representation that round-trips
+        for (int prec = 1; prec <= 17; ++prec) {
+            std::snprintf(buf, sizeof buf, "%.*g", prec, d);
+            if (std::strtod(buf, nullptr) == d) break;
+        }
+        return buf;
+    }
+    case ValueKind::Timestamp: return civil::formatTimestampDisplay(v.asInt64()).substr(0, civil::formatTimestampDisplay(v.asInt64()).size() - 4) + "+00";
+    case ValueKind::Bytes: return std::string(v.asText());
+    default: {
+        Field f;
+        f.type = K::String;
+        return displayText(v, f);
+    }
+    }
+}
+
+} // namespace
+
+bool isAggregateFunction(const std::string& n) {
+    return n == "COUNT" || n == "SUM" || n == "AVG" || n == "MIN" || n == "MAX" || n == "COUNTIF" ||
+           n == "ARRAY_AGG" || n == "STRING_AGG" || n == "ANY_VALUE" || n == "LOGICAL_AND" || n == "LOGICAL_OR";
+}
+
+SqlType commonType(const std::vector<SqlType>& types, Pos pos, const char* what) {
+    SqlType out = SqlType::null();
+    for (const auto& t : types) {
+        if (t.unknown) continue;
+        if (out.unknown) {
+            out = t;
+            continue;
+        }
+        if (out == t) continue;
+        if (out.isNumeric() && t.isNumeric()) {
+            auto rank = [](K k) { return k == K::Int64 ? 0 : k == K::Numeric ? 1 : k == K::BigNumeric ? 2 : 3; };
+            if (rank(t.kind) > rank(out.kind)) out = t;
+            continue;
+        }
+        throw SqlError(std::string("No matching signature for ") + what + "; the types " + out.name() + " and " +
+                           t.name() + " have no common supertype",
+                       pos);
+    }
+    return out;
+}
+
+Value coerce(const Value& v, const SqlType& to) {
+    if (v.isNull() || to.unknown || to.array || to.kind == K::Struct) return v;
+    if (to.kind == K::Float64 && v.kind() != ValueKind::Float64 &&
+        (v.kind() == ValueKind::Int64 || v.kind() == ValueKind::Numeric || v.kind() == ValueKind::BigNumeric))
+        return Value::float64(toDouble(v));
+    if ((to.kind == K::Numeric || to.kind == K::BigNumeric) && v.kind() == ValueKind::Int64)
+        return to.kind == K::Numeric ? Value::numeric(std::to_string(v.asInt64())) : Value::bigNumeric(std::to_string(v.asInt64()));
+    if (to.kind == K::BigNumeric && v.kind() == ValueKind::Numeric) return Value::bigNumeric(v.asText());
+    return v;
+}
+
+SqlType binaryType(const std::string& op, const SqlType& l, const SqlType& r, Pos pos) {
+    auto fail = [&]() -> SqlType {
+        throw SqlError("No matching signature for operator " + op + " for argument types: " + l.name() + ", " + r.name(), pos);
+    };
+    if (op == "AND" || op == "OR") {
+        if ((l.unknown || (!l.array && l.kind == K::Bool)) && (r.unknown || (!r.array && r.kind == K::Bool))) return S(K::Bool);
+        return fail();
+    }
+    if (op == "||") {
+        if (isString(l) && isString(r)) return S(K::String);
+        if (isStringOrBytes(l) && isStringOrBytes(r) && (l.unknown || r.unknown || l.kind == r.kind))
+            return l.unknown ? (r.unknown ? S(K::String) : r) : l;
+        return fail();
+    }
+    if (op == "+" || op == "-" || op == "*" || op == "/") {
+        if (op == "-" && !l.array && !r.array && l.kind == K::Date && isInt(r)) return S(K::Date);
+        if (op == "+" && !l.array && !r.array && l.kind == K::Date && isInt(r)) return S(K::Date);
+        if (!isNum(l) || !isNum(r)) return fail();
+        SqlType t = commonType({l, r}, pos, ("operator " + op).c_str());
+        if (t.unknown) t = S(K::Int64);
+        if (op == "/" && t.kind == K::Int64) return S(K::Float64);
+        return t;
+    }
+    // comparisons
+    if (l.unknown || r.unknown) return S(K::Bool);
+    if (l.array || r.array) {
+        if (op == "=" || op == "!=") fail();
+        return fail();
+    }
+    if ((l.isNumeric() && r.isNumeric()) || (l.kind == r.kind && l.kind != K::Json && l.kind != K::Geography)) {
+        if (l.kind == K::Struct && op != "=" && op != "!=") return fail();
+        return S(K::Bool);
+    }
+    // BigQuery coerces a string literal to a date/time type in comparisons; allow STRING vs date/time.
+    auto timey = [](K k) { return k == K::Date || k == K::DateTime || k == K::Timestamp || k == K::Time; };
+    if ((timey(l.kind) && r.kind == K::String) || (timey(r.kind) && l.kind == K::String)) return S(K::Bool);
+    return fail();
+}
+
+Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlType& result) {
+    if (op == "AND") {
+        if ((a.kind() == ValueKind::Bool && !a.asBool()) || (b.kind() == ValueKind::Bool && !b.asBool()))
+            return Value::boolean(false);
+        if (a.isNull() || b.isNull()) return {};
+        return Value::boolean(true);
+    }
+    if (op == "OR") {
+        if ((a.kind() == ValueKind::Bool && a.asBool()) || (b.kind() == ValueKind::Bool && b.asBool()))
+            return Value::boolean(true);
+        if (a.isNull() || b.isNull()) return {};
+        return Value::boolean(false);
+    }
+    if (a.isNull() || b.isNull()) return {};
+    if (op == "||") {
+        std::string s(a.asText());
+        s.append(b.asText());
+        return a.kind() == ValueKind::Bytes ? Value::bytes(s) : Value::string(s);
+    }
+    if (op == "+" || op == "-" || op == "*" || op == "/") {
+        if (a.kind() == ValueKind::Date) {
+            const auto d = a.asInt64() + (op == "+" ? b.asInt64() : -b.asInt64());
+            return Value::date(static_cast<std::int32_t>(d));
+        }
+        if (op == "/") {
+            if (result.kind == K::Numeric || result.kind == K::BigNumeric) {
+                const Num128 x = numOf(a), y = numOf(b);
+                if (y == 0) throw EvalError("division by zero: " + formatNumeric(x) + " / 0");
+                return numericResult(x * kNumericScale / y, result.kind == K::BigNumeric);
+            }
+            const double y = toDouble(b);
+            if (y == 0) throw EvalError("division by zero: " + castToString(a) + " / " + castToString(b));
+            return Value::float64(toDouble(a) / y);
+        }
+        if (result.kind == K::Int64) {
+            const auto x = a.asInt64(), y = b.asInt64();
+            std::int64_t r;
+            if (op == "+") return Value::int64(checkedAdd(x, y, "+"));
+            if (op == "-") {
+                if (__builtin_sub_overflow(x, y, &r)) throw EvalError("int64 overflow: " + std::to_string(x) + " - " + std::to_string(y));
+                return Value::int64(r);
+            }
+            if (__builtin_mul_overflow(x, y, &r)) throw EvalError("int64 overflow: " + std::to_string(x) + " * " + std::to_string(y));
+            return Value::int64(r);
+        }
+        if (result.kind == K::Numeric || result.kind == K::BigNumeric) {
+            const Num128 x = numOf(a), y = numOf(b);
+            if (op == "+") return numericResult(x + y, result.kind == K::BigNumeric);
+            if (op == "-") return numericResult(x - y, result.kind == K::BigNumeric);
+            return numericResult(x * y / kNumericScale, result.kind == K::BigNumeric);
+        }
+        const double x = toDouble(a), y = toDouble(b);
+        return Value::float64(op == "+" ? x + y : op == "-" ? x - y : x * y);
+    }
+    // comparison
+    int c;
+    if (a.isText() && !b.isText() && b.kind() != ValueKind::Null) {
+        SqlType t;
+        t.kind = static_cast<K>(0);
+        const Value conv = castValue(a, SqlType::scalar(b.kind() == ValueKind::Date ? K::Date
+                                                          : b.kind() == ValueKind::Timestamp ? K::Timestamp
+                                                          : b.kind() == ValueKind::DateTime ? K::DateTime : K::Time), false);
+        c = compareValues(conv, b);
+    } else if (b.isText() && !a.isText()) {
+        const Value conv = castValue(b, SqlType::scalar(a.kind() == ValueKind::Date ? K::Date
+                                                          : a.kind() == ValueKind::Timestamp ? K::Timestamp
+                                                          : a.kind() == ValueKind::DateTime ? K::DateTime : K::Time), false);
+        c = compareValues(a, conv);
+    } else {
+        if ((a.kind() == ValueKind::Float64 && std::isnan(a.asDouble())) ||
+            (b.kind() == ValueKind::Float64 && std::isnan(b.asDouble())))
+            return Value::boolean(op == "!=");
+        c = compareValues(a, b);
+    }
+    if (op == "=") return Value::boolean(c == 0);
+    if (op == "!=") return Value::boolean(c != 0);
+    if (op == "<") return Value::boolean(c < 0);
+    if (op == "<=") return Value::boolean(c <= 0);
+    if (op == ">") return Value::boolean(c > 0);
+    return Value::boolean(c >= 0);
+}
+
+bool castable(const SqlType& from, const SqlType& to) {
+    if (from.unknown || from == to) return true;
+    if (from.array || to.array) return from.array && to.array && castable(from.element(), to.element());
+    if (to.kind == K::Struct || from.kind == K::Struct) {
+        if (from.kind != K::Struct || to.kind != K::Struct || from.fields.size() != to.fields.size()) return false;
+        for (std::size_t i = 0; i < from.fields.size(); ++i)
+            if (!castable(from.fields[i].second, to.fields[i].second)) return false;
+        return true;
+    }
+    if (to.kind == K::String) return from.kind != K::Json || true;
+    if (from.kind == K::String) return to.kind != K::Geography;
+    if (from.isNumeric() && to.isNumeric()) return true;
+    if (from.kind == K::Bool && to.kind == K::Int64) return true;
+    if (from.kind == K::Int64 && to.kind == K::Bool) return true;
+    if (from.kind == K::Bytes && to.kind == K::String) return true;
+    if ((from.kind == K::Timestamp || from.kind == K::DateTime) && (to.kind == K::Date || to.kind == K::Time ||
+                                                                     to.kind == K::DateTime || to.kind == K::Timestamp))
+        return true;
+    if (from.kind == K::Date && (to.kind == K::DateTime || to.kind == K::Timestamp)) return true;
+    return false;
+}
+
+Value castValue(const Value& v, const SqlType& to, bool safe) {
+    if (v.isNull()) return {};
+    auto failed = [&](const std::string& what) -> Value {
+        if (safe) return {};
+        throw EvalError(what);
+    };
+    if (to.array) {
+        Value out = Value::arrayOf(v.size());
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            out[i] = castValue(v[i], to.element(), safe);
+            if (out[i].isNull() && !v[i].isNull()) return {};
+        }
+        return out;
+    }
+    if (to.kind == K::Struct) {
+        Value out = Value::structOf(to.fields.size());
+        for (std::size_t i = 0; i < to.fields.size() && i < v.size(); ++i) out[i] = castValue(v[i], to.fields[i].second, safe);
+        return out;
+    }
+    const std::string text = v.isText() ? std::string(v.asText()) : std::string();
+    switch (to.kind) {
+    case K::String:
+        if (v.kind() == ValueKind::Bytes) {
+            if (!text::isValidUtf8(v.asText())) return failed("Invalid UTF-8 in BYTES cast to STRING");
+            return Value::string(v.asText());
+        }
+        return Value::string(castToString(v));
+    case K::Bytes:
+        if (v.kind() == ValueKind::String) return Value::bytes(v.asText());
+        break;
+    case K::Int64:
+        switch (v.kind()) {
+        case ValueKind::Int64: return v;
+        case ValueKind::Bool: return Value::int64(v.asBool() ? 1 : 0);
+        case ValueKind::Float64: {
+            const double d = std::round(v.asDouble());
+            if (!std::isfinite(d) || d >= 9.223372036854775807e18 || d < -9.223372036854775808e18)
+                return failed("Illegal conversion of non-finite or out-of-range floating point number to an integer: " + castToString(v));
+            return Value::int64(static_cast<std::int64_t>(d));
+        }
+        case ValueKind::Numeric:
+        case ValueKind::BigNumeric: {
+            const auto n = parseNumeric(v.asText());
+            if (!n) return failed("Bad int64 value: " + text);
+            Num128 q = *n / kNumericScale, r = *n % kNumericScale;
+            if (r * 2 >= kNumericScale) ++q;
+            else if (r * 2 <= -kNumericScale) --q;
+            return Value::int64(static_cast<std::int64_t>(q));
+        }
+        case ValueKind::String: {
+            std::string t = text;
+            while (!t.empty() && t.front() == ' ') t.erase(0, 1);
+            while (!t.empty() && t.back() == ' ') t.pop_back();
+            if (auto i = numbers::parseInt64(t)) return Value::int64(*i);
+            if (t.size() > 2 && (t.substr(0, 2) == "0x" || t.substr(0, 2) == "0X")) {
+                try {
+                    return Value::int64(static_cast<std::int64_t>(std::stoull(t.substr(2), nullptr, 16)));
+                } catch (...) {
+                }
+            }
+            return failed("Bad int64 value: " + text);
+        }
+        default: break;
+        }
+        break;
+    case K::Float64:
+        if (v.kind() == ValueKind::String) {
+            if (auto d = numbers::parseDouble(text)) return Value::float64(*d);
+            return failed("Bad double value: " + text);
+        }
+        if (v.kind() == ValueKind::Int64 || v.kind() == ValueKind::Float64 || v.kind() == ValueKind::Numeric ||
+            v.kind() == ValueKind::BigNumeric)
+            return Value::float64(toDouble(v));
+        break;
+    case K::Numeric:
+    case K::BigNumeric: {
+        const bool big = to.kind == K::BigNumeric;
+        std::string t;
+        if (v.kind() == ValueKind::Int64) t = std::to_string(v.asInt64());
+        else if (v.kind() == ValueKind::Float64) {
+            if (!std::isfinite(v.asDouble())) return failed("Illegal conversion of non-finite floating point number to numeric: " + castToString(v));
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "%.9f", v.asDouble());
+            t = buf;
+        } else if (v.isText()) t = text;
+        const bool ok = big ? numbers::isBigNumeric(t) : numbers::isNumeric(t);
+        if (!ok) {
+            // Round extra fraction digits instead of failing when the value fits.
+            if (const auto n = parseNumeric(t.substr(0, t.find('.') == std::string::npos ? t.size() : t.find('.') + 10)))
+                return big ? Value::bigNumeric(formatNumeric(*n)) : Value::numeric(formatNumeric(*n));
+            return failed("Invalid " + std::string(big ? "BIGNUMERIC" : "NUMERIC") + " value: " + (t.empty() ? castToString(v) : t));
+        }
+        if (const auto n = parseNumeric(t)) return big ? Value::bigNumeric(formatNumeric(*n)) : Value::numeric(formatNumeric(*n));
+        return big ? Value::bigNumeric(t) : Value::numeric(t);
+    }
+    case K::Bool:
+        if (v.kind() == ValueKind::Int64) return Value::boolean(v.asInt64() != 0);
+        if (v.kind() == ValueKind::String) {
+            std::string u = text;
+            std::transform(u.begin(), u.end(), u.begin(), ::tolower);
+            if (u == "true") return Value::boolean(true);
+            if (u == "false") return Value::boolean(false);
+            return failed("Bad bool value: " + text);
+        }
+        break;
+    case K::Date:
+        if (v.kind() == ValueKind::String) {
+            if (auto d = civil::parseDate(text)) return Value::date(*d);
+            return failed("Could not cast literal \"" + text + "\" to type DATE");
+        }
+        if (v.kind() == ValueKind::Timestamp || v.kind() == ValueKind::DateTime) {
+            const auto us = v.asInt64();
+            return Value::date(static_cast<std::int32_t>((us >= 0 ? us : us - civil::kMicrosPerDay + 1) / civil::kMicrosPerDay));
+        }
+        break;
+    case K::Time:
+        if (v.kind() == ValueKind::String) {
+            if (auto t = civil::parseTime(text)) return Value::time(*t);
+            return failed("Could not cast literal \"" + text + "\" to type TIME");
+        }
+        if (v.kind() == ValueKind::Timestamp || v.kind() == ValueKind::DateTime) {
+            auto r = v.asInt64() % civil::kMicrosPerDay;
+            if (r < 0) r += civil::kMicrosPerDay;
+            return Value::time(r);
+        }
+        break;
+    case K::DateTime:
+        if (v.kind() == ValueKind::String) {
+            if (auto t = civil::parseDateTime(text)) return Value::dateTime(*t);
+            return failed("Could not cast literal \"" + text + "\" to type DATETIME");
+        }
+        if (v.kind() == ValueKind::Date) return Value::dateTime(v.asInt64() * civil::kMicrosPerDay);
+        if (v.kind() == ValueKind::Timestamp) return Value::dateTime(v.asInt64());
+        break;
+    case K::Timestamp:
+        if (v.kind() == ValueKind::String) {
+            if (auto t = civil::parseTimestampText(text)) return Value::timestamp(*t);
+            return failed("Could not cast literal \"" + text + "\" to type TIMESTAMP");
+        }
+        if (v.kind() == ValueKind::Date) return Value::timestamp(v.asInt64() * civil::kMicrosPerDay);
+        if (v.kind() == ValueKind::DateTime) return Value::timestamp(v.asInt64());
+        break;
+    case K::Json:
+        if (v.kind() == ValueKind::String) return Value::json(v.asText());
+        break;
+    case K::Geography:
+        if (v.kind() == ValueKind::String) return Value::geography(v.asText());
+        break;
+    default: break;
+    }
+    if (v.kind() == static_cast<ValueKind>(0)) return {};
+    return failed("Invalid cast");
+}
+
+bool likeMatch(std::string_view s, std::string_view p) {
+    // Iterative wildcard match with backtracking on the last %.
+    std::size_t si = 0, pi = 0, starP = std::string_view::npos, starS = 0;
+    while (si < s.size()) {
+        if (pi < p.size() && p[pi] == '\\' && pi + 1 < p.size() && p[pi + 1] == s[si]) {
+            pi += 2;
+            ++si;
+        } else if (pi < p.size() && (p[pi] == '_' || (p[pi] == s[si] && p[pi] != '%' && p[pi] != '\\'))) {
+            if (p[pi] == '_') {
+                ++si;
+                while (si < s.size() && (static_cast<unsigned char>(s[si]) & 0xC0) == 0x80) ++si;
+            } else {
+                ++si;
+            }
+            ++pi;
+        } else if (pi < p.size() && p[pi] == '%') {
+            starP = pi++;
+            starS = si;
+        } else if (starP != std::string_view::npos) {
+            pi = starP + 1;
+            si = ++starS;
+        } else {
+            return false;
+        }
+    }
+    while (pi < p.size() && p[pi] == '%') ++pi;
+    return pi == p.size();
+}
+
+SqlType bindFunction(const Expr& c, const std::vector<SqlType>& a) {
+    const auto& n = c.op;
+    const auto argc = a.size();
+    auto need = [&](std::size_t lo, std::size_t hi) {
+        if (argc < lo || argc > hi) noSignature(c, a);
+    };
+    if (n == "CONCAT") {
+        need(1, 1000);
+        bool bytes = false;
+        for (const auto& t : a) {
+            if (!isStringOrBytes(t)) noSignature(c, a);
+            bytes = bytes || (!t.unknown && t.kind == K::Bytes);
+        }
+        return S(bytes ? K::Bytes : K::String);
+    }
+    if (n == "LOWER" || n == "UPPER" || n == "REVERSE") {
+        need(1, 1);
+        if (!isStringOrBytes(a[0])) noSignature(c, a);
+        return a[0].unknown ? S(K::String) : a[0];
+    }
+    if (n == "LENGTH" || n == "CHAR_LENGTH" || n == "CHARACTER_LENGTH" || n == "BYTE_LENGTH") {
+        need(1, 1);
+        if (!isStringOrBytes(a[0])) noSignature(c, a);
+        return S(K::Int64);
+    }
+    if (n == "SUBSTR" || n == "SUBSTRING") {
+        need(2, 3);
+        if (!isStringOrBytes(a[0]) || !isInt(a[1]) || (argc == 3 && !isInt(a[2]))) noSignature(c, a);
+        return a[0].unknown ? S(K::String) : a[0];
+    }
+    if (n == "TRIM" || n == "LTRIM" || n == "RTRIM") {
+        need(1, 2);
+        if (!isStringOrBytes(a[0]) || (argc == 2 && !isStringOrBytes(a[1]))) noSignature(c, a);
+        return a[0].unknown ? S(K::String) : a[0];
+    }
+    if (n == "REPLACE") {
+        need(3, 3);
+        for (const auto& t : a)
+            if (!isStringOrBytes(t)) noSignature(c, a);
+        return a[0].unknown ? S(K::String) : a[0];
+    }
+    if (n == "STARTS_WITH" || n == "ENDS_WITH") {
+        need(2, 2);
+        if (!isStringOrBytes(a[0]) || !isStringOrBytes(a[1])) noSignature(c, a);
+        return S(K::Bool);
+    }
+    if (n == "STRPOS") {
+        need(2, 2);
+        if (!isStringOrBytes(a[0]) || !isStringOrBytes(a[1])) noSignature(c, a);
+        return S(K::Int64);
+    }
+    if (n == "IF") {
+        need(3, 3);
+        if (!a[0].unknown && (a[0].array || a[0].kind != K::Bool)) noSignature(c, a);
+        return commonType({a[1], a[2]}, c.pos, "function IF");
+    }
+    if (n == "IFNULL" || n == "COALESCE" || n == "NULLIF") {
+        need(n == "COALESCE" ? 1 : 2, n == "COALESCE" ? 1000 : 2);
+        return commonType(a, c.pos, ("function " + n).c_str());
+    }
+    if (n == "ARRAY_LENGTH") {
+        need(1, 1);
+        if (!a[0].unknown && !a[0].array) noSignature(c, a);
+        return S(K::Int64);
+    }
+    if (n == "ABS" || n == "FLOOR" || n == "CEIL" || n == "CEILING" || n == "SIGN") {
+        need(1, 1);
+        if (!isNum(a[0])) noSignature(c, a);
+        if ((n == "FLOOR" || n == "CEIL" || n == "CEILING") && (a[0].unknown || a[0].kind == K::Int64)) return S(K::Float64);
+        return a[0].unknown ? S(K::Int64) : a[0];
+    }
+    if (n == "ROUND" || n == "TRUNC") {
+        need(1, 2);
+        if (!isNum(a[0]) || (argc == 2 && !isInt(a[1]))) noSignature(c, a);
+        return a[0].unknown || a[0].kind == K::Int64 ? S(K::Float64) : a[0];
+    }
+    if (n == "MOD") {
+        need(2, 2);
+        if (!isInt(a[0]) || !isInt(a[1])) noSignature(c, a);
+        return S(K::Int64);
+    }
+    if (n == "SQRT" || n == "LN" || n == "EXP" || n == "LOG10") {
+        need(1, 1);
+        if (!isNum(a[0])) noSignature(c, a);
+        return S(K::Float64);
+    }
+    if (n == "POW" || n == "POWER") {
+        need(2, 2);
+        if (!isNum(a[0]) || !isNum(a[1])) noSignature(c, a);
+        return S(K::Float64);
+    }
+    if (n == "GREATEST" || n == "LEAST") {
+        need(1, 1000);
+        return commonType(a, c.pos, ("function " + n).c_str());
+    }
+    if (n == "CURRENT_TIMESTAMP") {
+        need(0, 0);
+        return S(K::Timestamp);
+    }
+    if (n == "CURRENT_DATE") {
+        need(0, 1);
+        return S(K::Date);
+    }
+    if (n == "CURRENT_DATETIME") {
+        need(0, 1);
+        return S(K::DateTime);
+    }
+    throw SqlError("Function not found: " + n, c.pos);
+}
+
+Value callFunction(const Expr& c, std::vector<Value>& a) {
+    const auto& n = c.op;
+    const bool anyNull = std::any_of(a.begin(), a.end(), [](const Value& v) { return v.isNull(); });
+    if (n == "IF") return isTrue(a[0]) ? coerce(a[1], c.type) : coerce(a[2], c.type);
+    if (n == "IFNULL") return coerce(a[0].isNull() ? a[1] : a[0], c.type);
+    if (n == "COALESCE") {
+        for (auto& v : a)
+            if (!v.isNull()) return coerce(v, c.type);
+        return {};
+    }
+    if (n == "NULLIF") {
+        if (a[0].isNull()) return {};
+        if (!a[1].isNull() && compareValues(coerce(a[0], c.type), coerce(a[1], c.type)) == 0) return {};
+        return coerce(a[0], c.type);
+    }
+    if (n == "CURRENT_TIMESTAMP" || n == "CURRENT_DATE" || n == "CURRENT_DATETIME") {
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+        if (n == "CURRENT_TIMESTAMP") return Value::timestamp(us);
+        if (n == "CURRENT_DATETIME") return Value::dateTime(us);
+        return Value::date(static_cast<std::int32_t>(us / civil::kMicrosPerDay));
+    }
+    if (n == "CONCAT") {
+        if (anyNull) return {};
+        std::string s;
+        for (auto& v : a) s.append(v.asText());
+        return c.type.kind == K::Bytes ? Value::bytes(s) : Value::string(s);
+    }
+    if (n == "GREATEST" || n == "LEAST") {
+        if (anyNull) return {};
+        Value best = coerce(a[0], c.type);
+        for (std::size_t i = 1; i < a.size(); ++i) {
+            Value v = coerce(a[i], c.type);
+            const int cmp = compareValues(v, best);
+            if ((n == "GREATEST" && cmp > 0) || (n == "LEAST" && cmp < 0)) best = std::move(v);
+        }
+        return best;
+    }
+    if (anyNull) return {};
+    const bool bytes = !a.empty() && a[0].kind() == ValueKind::Bytes;
+    auto textResult = [&](std::string s) { return bytes ? Value::bytes(s) : Value::string(s); };
+    if (n == "LOWER" || n == "UPPER") {
+        std::string s(a[0].asText());
+        for (auto& ch : s)
+            ch = static_cast<char>(n == "LOWER" ? std::tolower(static_cast<unsigned char>(ch)) : std::toupper(static_cast<unsigned char>(ch)));
+        return textResult(s);
+    }
+    if (n == "REVERSE") {
+        const auto s = a[0].asText();
+        if (bytes) return Value::bytes(std::string(s.rbegin(), s.rend()));
+        const auto starts = charStarts(s);
+        std::string out;
+        for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
+            const auto end = (it == starts.rbegin()) ? s.size() : *(it - 1);
+            out.append(s.substr(*it, end - *it));
+        }
+        return Value::string(out);
+    }
+    if (n == "LENGTH" || n == "CHAR_LENGTH" || n == "CHARACTER_LENGTH")
+        return Value::int64(static_cast<std::int64_t>(bytes ? a[0].asText().size() : charStarts(a[0].asText()).size()));
+    if (n == "BYTE_LENGTH") return Value::int64(static_cast<std::int64_t>(a[0].asText().size()));
+    if (n == "SUBSTR" || n == "SUBSTRING") {
+        const auto s = a[0].asText();
+        std::vector<std::size_t> starts;
+        if (bytes) {
+            for (std::size_t i = 0; i < s.size(); ++i) starts.push_back(i);
+        } else {
+            starts = charStarts(s);
+        }
+        const auto len = static_cast<std::int64_t>(starts.size());
+        std::int64_t pos = a[1].asInt64();
+        if (pos < 0) pos = std::max<std::int64_t>(len + pos, 0);
+        else if (pos > 0) pos -= 1;
+        std::int64_t count = a.size() == 3 ? a[2].asInt64() : len;
+        if (count < 0) throw EvalError("Third argument in SUBSTR() cannot be negative");
+        if (pos >= len || count == 0) return textResult("");
+        const auto end = std::min(len, pos + count);
+        const auto b = starts[static_cast<std::size_t>(pos)];
+        const auto e = end >= len ? s.size() : starts[static_cast<std::size_t>(end)];
+        return textResult(std::string(s.substr(b, e - b)));
+    }
+    if (n == "TRIM" || n == "LTRIM" || n == "RTRIM") {
+        std::string s(a[0].asText());
+        const std::string chars = a.size() == 2 ? std::string(a[1].asText()) : std::string(" \t\n\r\f\v");
+        if (n != "RTRIM") s.erase(0, std::min(s.size(), s.find_first_not_of(chars)));
+        if (n != "LTRIM") {
+            const auto last = s.find_last_not_of(chars);
+            s.erase(last == std::string::npos ? 0 : last + 1);
+        }
+        return textResult(s);
+    }
+    if (n == "REPLACE") {
+        std::string s(a[0].asText());
+        const std::string from(a[1].asText()), to(a[2].asText());
+        if (from.empty()) return textResult(s);
+        std::string out;
+        std::size_t pos = 0, hit;
+        while ((hit = s.find(from, pos)) != std::string::npos) {
+            out.append(s, pos, hit - pos);
+            out += to;
+            pos = hit + from.size();
+        }
+        out.append(s, pos);
+        return textResult(out);
+    }
+    if (n == "STARTS_WITH") return Value::boolean(a[0].asText().starts_with(a[1].asText()));
+    if (n == "ENDS_WITH") return Value::boolean(a[0].asText().ends_with(a[1].asText()));
+    if (n == "STRPOS") {
+        const auto pos = a[0].asText().find(a[1].asText());
+        if (pos == std::string_view::npos) return Value::int64(0);
+        return Value::int64(static_cast<std::int64_t>(bytes ? pos + 1 : charStarts(a[0].asText().substr(0, pos)).size() + 1));
+    }
+    if (n == "ARRAY_LENGTH") return Value::int64(static_cast<std::int64_t>(a[0].size()));
+    if (n == "MOD") {
+        if (a[1].asInt64() == 0) throw EvalError("division by zero: MOD(" + std::to_string(a[0].asInt64()) + ", 0)");
+        if (a[1].asInt64() == -1) return Value::int64(0);
+        return Value::int64(a[0].asInt64() % a[1].asInt64());
+    }
+    if (n == "ABS") {
+        if (a[0].kind() == ValueKind::Int64) {
+            if (a[0].asInt64() == INT64_MIN) throw EvalError("int64 overflow: ABS(" + std::to_string(INT64_MIN) + ")");
+            return Value::int64(std::llabs(a[0].asInt64()));
+        }
+        if (a[0].kind() == ValueKind::Float64) return Value::float64(std::fabs(a[0].asDouble()));
+        auto t = std::string(a[0].asText());
+        if (!t.empty() && t[0] == '-') t.erase(0, 1);
+        return Value::text(a[0].kind(), t);
+    }
+    if (n == "SIGN") {
+        const double d = toDouble(a[0]);
+        const int s = d > 0 ? 1 : d < 0 ? -1 : 0;
+        if (a[0].kind() == ValueKind::Int64) return Value::int64(s);
+        if (a[0].kind() == ValueKind::Float64) return Value::float64(s);
+        return Value::text(a[0].kind(), std::to_string(s));
+    }
+    if (n == "ROUND" || n == "TRUNC" || n == "FLOOR" || n == "CEIL" || n == "CEILING") {
+        const int digits = a.size() == 2 ? static_cast<int>(a[1].asInt64()) : 0;
+        const double scale = std::pow(10.0, digits);
+        const double d = toDouble(a[0]) * scale;
+        const double r = n == "ROUND" ? std::round(d) : n == "TRUNC" ? std::trunc(d) : n == "FLOOR" ? std::floor(d) : std::ceil(d);
+        if (c.type.kind == K::Float64) return Value::float64(r / scale);
+        return castValue(Value::float64(r / scale), c.type, false);
+    }
+    if (n == "SQRT" || n == "LN" || n == "EXP" || n == "LOG10") {
+        const double d = toDouble(a[0]);
+        if ((n == "SQRT" && d < 0) || ((n == "LN" || n == "LOG10") && d <= 0)) {
+            if (c.safe) return {};
+            throw EvalError("Argument to " + n + " is out of range: " + castToString(a[0]));
+        }
+        return Value::float64(n == "SQRT" ? std::sqrt(d) : n == "LN" ? std::log(d) : n == "EXP" ? std::exp(d) : std::log10(d));
+    }
+    if (n == "POW" || n == "POWER") return Value::float64(std::pow(toDouble(a[0]), toDouble(a[1])));
+    throw EvalError("Function not implemented: " + n);
+}
+
+} // namespace quarry::sandbox::sql

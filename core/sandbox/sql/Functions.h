@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/sql/Ast.h"
+
+#include <vector>
+
+namespace quarry::sandbox::sql {
+
+bool isAggregateFunction(const std::string& upperName);
+/// Checks a scalar function call's arguments and returns its result type.
+SqlType bindFunction(const Expr& call, const std::vector<SqlType>& args);
+/// Runs a scalar function. Throws EvalError (SAFE. calls return NULL instead).
+Value callFunction(const Expr& call, std::vector<Value>& args);
+
+/// Result type of a binary operator, or SqlError ("No matching signature for operator ...").
+SqlType binaryType(const std::string& op, const SqlType& l, const SqlType& r, Pos pos);
+Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlType& result);
+
+/// Whether CAST(from AS to) is allowed.
+bool castable(const SqlType& from, const SqlType& to);
+/// CAST. Throws EvalError unless `safe` (then NULL).
+Value castValue(const Value& v, const SqlType& to, bool safe);
+
+/// The common supertype for CASE/IF/COALESCE/ARRAY elements, or SqlError.
+SqlType commonType(const std::vector<SqlType>& types, Pos pos, const char* what);
+/// Converts a value to a supertype (INT64 -> FLOAT64/NUMERIC, NUMERIC -> FLOAT64).
+Value coerce(const Value& v, const SqlType& to);
+
+/// LIKE with % and _ (and backslash escapes), on bytes.
+bool likeMatch(std::string_view text, std::string_view pattern);
+
+} // namespace quarry::sandbox::sql

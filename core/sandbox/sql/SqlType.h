@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "value/Schema.h"
+
+#include <string>
+#include <vector>
+
+namespace quarry::sandbox::sql {
+
+/// A GoogleSQL type: a scalar kind, a STRUCT with named fields, or an ARRAY of either.
+/// `unknown` is the type of a bare NULL literal (coerces to anything).
+struct SqlType {
+    TypeKind kind = TypeKind::Int64;
+    bool array = false;
+    bool unknown = false;
+    std::vector<std::pair<std::string, SqlType>> fields; ///< STRUCT fields (name may be empty)
+    TypeKind rangeElement = TypeKind::Date;
+
+    static SqlType scalar(TypeKind k) {
+        SqlType t;
+        t.kind = k;
+        return t;
+    }
+    static SqlType null() {
+        SqlType t;
+        t.unknown = true;
+        return t;
+    }
+    SqlType element() const {
+        SqlType t = *this;
+        t.array = false;
+        return t;
+    }
+    SqlType arrayOf() const {
+        SqlType t = *this;
+        t.array = true;
+        return t;
+    }
+    bool isStruct() const { return !array && !unknown && kind == TypeKind::Struct; }
+    bool isNumeric() const {
+        return !array && !unknown &&
+               (kind == TypeKind::Int64 || kind == TypeKind::Float64 || kind == TypeKind::Numeric ||
+                kind == TypeKind::BigNumeric);
+    }
+    bool operator==(const SqlType& o) const {
+        return kind == o.kind && array == o.array && unknown == o.unknown && fields == o.fields;
+    }
+
+    /// "INT64", "ARRAY<STRUCT<a STRING, b INT64>>", as BigQuery's messages write types.
+    std::string name() const;
+    /// The result-schema column for this type (ARRAY -> REPEATED, STRUCT -> RECORD).
+    Field toField(const std::string& columnName) const;
+    static SqlType fromField(const Field& f);
+    static SqlType fromFields(const std::vector<Field>& fs);
+};
+
+} // namespace quarry::sandbox::sql

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "value/Value.h"
+
+#include <optional>
+#include <string>
+
+namespace quarry::sandbox::sql {
+
+/// NUMERIC as an integer scaled by 10^9 (38 digits fit in 128 bits).
+__extension__ typedef __int128 Num128;
+inline constexpr std::int64_t kNumericScale = 1'000'000'000;
+std::optional<Num128> parseNumeric(std::string_view text);
+std::string formatNumeric(Num128 v);
+/// The value as a double (INT64, FLOAT64, NUMERIC, BIGNUMERIC).
+double toDouble(const Value& v);
+
+/// Orders two non-NULL values of comparable kinds: <0, 0, >0. INT64, FLOAT64 and NUMERIC
+/// compare by value; NaN sorts first, as in BigQuery.
+int compareValues(const Value& a, const Value& b);
+/// A string that is equal for values that GROUP BY and DISTINCT treat as equal.
+void appendKey(std::string& out, const Value& v);
+
+/// Evaluates a BOOL for WHERE/HAVING: NULL and FALSE are both "no".
+inline bool isTrue(const Value& v) { return v.kind() == ValueKind::Bool && v.asBool(); }
+
+} // namespace quarry::sandbox::sql
