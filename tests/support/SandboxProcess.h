@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace quarry::test {
+
+/// Runs the real quarry-sandbox executable on 127.0.0.1 with a free port and a data folder,
+/// for integration tests. Stops it with SIGTERM on destruction.
+class SandboxProcess {
+public:
+    /// `data` empty: a fresh temporary folder (removed at the end).
+    explicit SandboxProcess(std::vector<std::string> extraArgs = {}, std::filesystem::path data = {});
+    ~SandboxProcess();
+    SandboxProcess(const SandboxProcess&) = delete;
+    SandboxProcess& operator=(const SandboxProcess&) = delete;
+
+    const std::string& url() const { return url_; }
+    const std::filesystem::path& dataDir() const { return data_; }
+    /// SIGKILL, as a crash would: nothing is flushed or closed.
+    void killHard();
+    /// SIGTERM and wait; returns the exit status.
+    int stop();
+
+private:
+    void launch();
+    std::vector<std::string> args_;
+    std::filesystem::path data_;
+    bool ownsData_ = false;
+    std::string url_;
+    int pid_ = -1;
+};
+
+} // namespace quarry::test
