@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "sandbox/JsonFields.h"
 #include "sandbox/Jobs.h"
 
 #include "sandbox/sql/Engine.h"
@@ -41,11 +42,11 @@ Json errorProto(const std::string& reason, const std::string& message, const std
 
 SqlType paramType(const Json& t, const std::string& name) {
     const std::string type = str(t, "type");
-    if (type == "ARRAY") return paramType(t.value("arrayType", Json::object()), name).arrayOf();
+    if (type == "ARRAY") return paramType(objectField(t, "arrayType"), name).arrayOf();
     if (type == "STRUCT") {
         SqlType s = SqlType::scalar(TypeKind::Struct);
-        for (const auto& f : t.value("structTypes", Json::array()))
-            s.fields.emplace_back(str(f, "name"), paramType(f.value("type", Json::object()), name));
+        for (const auto& f : arrayField(t, "structTypes"))
+            s.fields.emplace_back(str(f, "name"), paramType(objectField(f, "type"), name));
         return s;
     }
     const auto k = parseTypeName(type);
@@ -56,14 +57,14 @@ SqlType paramType(const Json& t, const std::string& name) {
 Value paramValue(const Json& v, const SqlType& t, const std::string& name) {
     if (v.is_null()) return {};
     if (t.array) {
-        const auto& arr = v.value("arrayValues", Json::array());
+        const auto& arr = arrayField(v, "arrayValues");
         Value out = Value::arrayOf(arr.size());
         for (std::size_t i = 0; i < arr.size(); ++i) out[i] = paramValue(arr[i], t.element(), name);
         return out;
     }
     if (t.kind == TypeKind::Struct) {
         Value out = Value::structOf(t.fields.size());
-        const auto sv = v.value("structValues", Json::object());
+        const auto sv = objectField(v, "structValues");
         for (std::size_t i = 0; i < t.fields.size(); ++i)
             if (sv.contains(t.fields[i].first)) out[i] = paramValue(sv[t.fields[i].first], t.fields[i].second, name);
         return out;
@@ -130,7 +131,7 @@ Json JobManager::resource(const Job& j) const {
                               {"cacheHit", j.cacheHit},
                               {"statementType", "SELECT"},
                               {"totalSlotMs", "0"}};
-            if (j.configuration.value("dryRun", false)) {
+            if (boolField(j.configuration, "dryRun", false)) {
                 stats["query"]["schema"] = j.schema.toJson();
                 stats["query"]["totalBytesProcessedAccuracy"] = "PRECISE";
                 stats["query"]["estimatedBytesProcessed"] = std::to_string(j.bytesProcessed);
@@ -161,7 +162,7 @@ std::shared_ptr<Job> JobManager::create(const std::string& project, std::string 
     job->creationTime = Store::nowMs();
     std::string loc = location;
     if (loc.empty()) {
-        const auto dd = job->configuration.value("query", Json::object()).value("defaultDataset", Json::object());
+        const auto dd = objectField(objectField(job->configuration, "query"), "defaultDataset");
         if (dd.contains("datasetId")) {
             try {
                 loc = store_.datasetLocation(str(dd, "projectId").empty() ? project : str(dd, "projectId"), str(dd, "datasetId"));
@@ -175,8 +176,8 @@ std::shared_ptr<Job> JobManager::create(const std::string& project, std::string 
 
 Json JobManager::insert(const std::string& project, const Json& body) {
     if (!body.is_object()) throw ApiFailure("invalid", "Job resource must be a JSON object");
-    const auto ref = body.value("jobReference", Json::object());
-    const auto config = body.value("configuration", Json::object());
+    const auto ref = objectField(body, "jobReference");
+    const auto config = objectField(body, "configuration");
     if (!config.contains("query"))
         throw ApiFailure("notImplemented", "The sandbox runs query jobs only; load, extract and copy jobs are not supported");
     std::string id = str(ref, "jobId");
@@ -184,7 +185,7 @@ Json JobManager::insert(const std::string& project, const Json& body) {
         throw ApiFailure("invalid", "Invalid job ID \"" + id + "\". Job IDs must be alphanumeric (plus underscores and dashes) and at most 1024 characters long.",
                          "jobReference.jobId");
     auto job = create(project, id.empty() ? newJobId() : id, str(ref, "location"), config);
-    if (config.value("dryRun", false)) {
+    if (boolField(config, "dryRun", false)) {
         job->id.clear();
         run(job);
         return resource(*job);
@@ -268,9 +269,9 @@ std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& r
                           "maximumBytesBilled", "labels", "maxResults"})
         if (req.contains(k)) q[k] = req[k];
     Json config = {{"query", q}, {"jobType", "QUERY"}};
-    if (req.value("dryRun", false)) config["dryRun"] = true;
+    if (boolField(req, "dryRun", false)) config["dryRun"] = true;
     Json body = {{"configuration", config}, {"jobReference", {{"location", str(req, "location")}}}};
-    if (req.value("dryRun", false)) {
+    if (boolField(req, "dryRun", false)) {
         auto job = create(project, "", str(req, "location"), config);
         run(job);
         return job;
@@ -281,7 +282,7 @@ std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& r
         std::lock_guard g(mutex_);
         requestIds_[project + "/" + requestId] = id;
     }
-    const int timeoutMs = req.value("timeoutMs", 10000);
+    const int timeoutMs = req.contains("timeoutMs") && req["timeoutMs"].is_number_integer() ? req["timeoutMs"].get<int>() : 10000;
     return wait(project, id, {}, std::chrono::milliseconds(std::max(0, timeoutMs)));
 }
 
@@ -317,8 +318,8 @@ void JobManager::finish(Job& job, Json errorResult) {
 
 void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
     Job& job = *jobPtr;
-    const Json q = job.configuration.value("query", Json::object());
-    const bool dryRun = job.configuration.value("dryRun", false);
+    const Json q = objectField(job.configuration, "query");
+    const bool dryRun = boolField(job.configuration, "dryRun", false);
     try {
         if (!dryRun) {
             // Fault injection: slow jobs (job:delay=...) that a cancel can interrupt.
@@ -331,7 +332,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             if (d.status) throw ApiFailure(d.status >= 500 ? "backendError" : "invalid", "Injected fault: HTTP " + std::to_string(d.status));
         }
         std::string text = str(q, "query");
-        bool legacy = !q.contains("useLegacySql") || q["useLegacySql"].is_null() || q.value("useLegacySql", true);
+        bool legacy = boolField(q, "useLegacySql", true);
         std::string head = text.substr(0, text.find_first_not_of(" \t\r\n") == std::string::npos ? 0 : text.find_first_not_of(" \t\r\n"));
         const auto trimmed = text.substr(head.size());
         if (lowerCopy(trimmed.substr(0, 12)) == "#standardsql") legacy = false;
@@ -342,7 +343,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
                              "query");
 
         sql::QueryContext ctx;
-        const auto dd = q.value("defaultDataset", Json::object());
+        const auto dd = objectField(q, "defaultDataset");
         const std::string ddProject = str(dd, "projectId").empty() ? job.project : str(dd, "projectId");
         const std::string ddDataset = str(dd, "datasetId");
         const std::string location = job.location;
@@ -371,11 +372,11 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             }
         };
         std::string cacheKey = text + "\n" + ddProject + "." + ddDataset;
-        for (const auto& p : q.value("queryParameters", Json::array())) {
+        for (const auto& p : arrayField(q, "queryParameters")) {
             const std::string name = str(p, "name");
             Param prm;
-            prm.type = paramType(p.value("parameterType", Json::object()), name);
-            prm.value = paramValue(p.value("parameterValue", Json::object()), prm.type, name);
+            prm.type = paramType(objectField(p, "parameterType"), name);
+            prm.value = paramValue(objectField(p, "parameterValue"), prm.type, name);
             cacheKey += "\n" + p.dump();
             if (name.empty()) ctx.positionalParams.push_back(std::move(prm));
             else ctx.namedParams[lowerCopy(name)] = std::move(prm);
@@ -390,7 +391,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             finish(job, nullptr);
             return;
         }
-        const bool useCache = q.value("useQueryCache", true) && !nondeterministic;
+        const bool useCache = boolField(q, "useQueryCache", true) && !nondeterministic;
         if (useCache) {
             std::lock_guard g(mutex_);
             const auto it = cache_.find(cacheKey);

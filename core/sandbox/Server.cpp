@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "sandbox/JsonFields.h"
 #include "sandbox/Server.h"
 
 #include "sandbox/Faults.h"
@@ -348,8 +349,8 @@ struct Server::Impl {
             if (body.contains("maxResults") && body["maxResults"].is_number_integer()) maxRows = body["maxResults"].get<int>();
             httplib::Request fake = req;
             fake.params.clear();
-            const auto fmt = body.value("formatOptions", Json::object());
-            if (fmt.value("useInt64Timestamp", false)) fake.params.emplace("formatOptions.useInt64Timestamp", "true");
+            const auto fmt = objectField(body, "formatOptions");
+            if (boolField(fmt, "useInt64Timestamp", false)) fake.params.emplace("formatOptions.useInt64Timestamp", "true");
             if (fmt.contains("timestampOutputFormat"))
                 fake.params.emplace("formatOptions.timestampOutputFormat", fmt["timestampOutputFormat"].get<std::string>());
             writeQueryResults(res, *job, fake, "bigquery#queryResponse", maxRows);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "sandbox/JsonFields.h"
 #include "sandbox/Store.h"
 
 #include "sandbox/Bytes.h"
@@ -89,7 +90,7 @@ void checkSchemaChange(const std::vector<Field>& oldF, const std::vector<Field>&
 
 Schema schemaFrom(const Json& body) {
     try {
-        return Schema::fromJson(body.value("schema", Json::object()));
+        return Schema::fromJson(objectField(body, "schema"));
     } catch (const SchemaError& e) {
         throw ApiFailure("invalid", e.what(), "schema");
     }
@@ -161,7 +162,7 @@ std::vector<std::string> Store::load() {
                 t->dataset = ds.id;
                 t->id = idFromFolder(te.path().filename().string());
                 t->meta = Json::parse(readWholeFile(tmeta));
-                t->schema = Schema::fromJson(t->meta.value("schema", Json::object()));
+                t->schema = Schema::fromJson(objectField(t->meta, "schema"));
                 t->log = std::make_unique<RowLog>(te.path() / "rows.qrl");
                 JsonRowReader reader(t->schema, true);
                 const auto dropped = t->log->replay([&](std::string_view payload) {
@@ -201,7 +202,7 @@ const Dataset& Store::datasetRef(const std::string& p, const std::string& d) con
 
 Json Store::insertDataset(const std::string& project, const Json& body) {
     if (!body.is_object()) throw ApiFailure("invalid", "Dataset resource must be a JSON object");
-    const auto ref = body.value("datasetReference", Json::object());
+    const auto ref = objectField(body, "datasetReference");
     const std::string id = str(ref, "datasetId");
     if (!validDatasetId(id))
         throw ApiFailure("invalid", "Invalid dataset ID \"" + id +
@@ -298,7 +299,7 @@ void Store::saveTable(const Table& t) {
 
 Json Store::insertTable(const std::string& p, const std::string& d, const Json& body) {
     if (!body.is_object()) throw ApiFailure("invalid", "Table resource must be a JSON object");
-    const auto ref = body.value("tableReference", Json::object());
+    const auto ref = objectField(body, "tableReference");
     const std::string id = str(ref, "tableId");
     if (!validTableId(id)) throw ApiFailure("invalid", "Invalid table ID \"" + id + "\".", "tableReference.tableId");
     const Schema schema = schemaFrom(body);
@@ -452,8 +453,8 @@ std::vector<InsertRowErrors> Store::insertAll(const std::string& p, const std::s
     if (rowsIt->size() > 50000)
         throw ApiFailure("invalid", "too many rows present in the request, limit: 50000 row count: " +
                                         std::to_string(rowsIt->size()) + ".");
-    const bool skipInvalid = request.value("skipInvalidRows", false);
-    const bool ignoreUnknown = request.value("ignoreUnknownValues", false);
+    const bool skipInvalid = boolField(request, "skipInvalidRows", false);
+    const bool ignoreUnknown = boolField(request, "ignoreUnknownValues", false);
     auto t = table(p, d, id);
     std::unique_lock lock(t->mutex);
     JsonRowReader reader(t->schema, ignoreUnknown);

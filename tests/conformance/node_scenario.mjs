@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// Google's Node client (@google-cloud/bigquery) against quarry-sandbox: the scenario of the
+// Sandbox issue. Usage: node node_scenario.mjs BASE_URL SAMPLES_DIR. Exits non-zero on the
+// first failed check; prints "N passed, 0 failed" at the end.
+import { BigQuery } from '@google-cloud/bigquery';
+import { PassThroughClient } from 'google-auth-library';
+import { readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const [base, samples] = process.argv.slice(2);
+const bq = new BigQuery({ projectId: 'conformance', apiEndpoint: base, authClient: new PassThroughClient() });
+let passed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    console.log(`FAILED - ${name}: ${e.stack || e}`);
+    console.log(`${passed} passed, 1 failed`);
+    process.exit(1);
+  }
+}
+
+const schema = JSON.parse(readFileSync(`${samples}/persons/schema.json`, 'utf8'));
+const rows = readFileSync(`${samples}/persons/persons.ndjson`, 'utf8').split('\n').filter(Boolean).map(JSON.parse);
+const ds = bq.dataset('node_ds');
+const table = ds.table('persons');
+
+await check('create a dataset', async () => {
+  const [d] = await ds.create({ location: 'US' });
+  assert.equal(d.id, 'node_ds');
+});
+await check('create a nested table', async () => {
+  const [t, meta] = await ds.createTable('persons', { schema });
+  assert.equal(meta.schema.fields.find((f) => f.name === 'children').type, 'RECORD');
+});
+await check('insert the persons rows with insertIds, twice: no duplicates', async () => {
+  const raw = rows.map((json, i) => ({ insertId: `persons-${i}`, json }));
+  await table.insert(raw, { raw: true });
+  await table.insert(raw, { raw: true });
+  const [meta] = await table.getMetadata();
+  assert.equal(meta.numRows, '3');
+});
+await check('query with UNNEST', async () => {
+  const [result] = await bq.query({
+    query: 'SELECT fullName, c.name AS child FROM node_ds.persons, UNNEST(children) AS c WHERE c.age > 6 ORDER BY child',
+  });
+  assert.deepEqual(result.map((r) => r.child), ['Earl', 'John', 'Kit']);
+});
+await check('nested values come back typed', async () => {
+  const [result] = await bq.query({ query: "SELECT phoneNumber, citiesLived FROM node_ds.persons WHERE fullName = 'John Doe'" });
+  assert.equal(result[0].phoneNumber.areaCode, 206);
+  assert.deepEqual(result[0].citiesLived[0].yearsLived, [1995]);
+});
+await check('page query results with maxResults=1', async () => {
+  const [job] = await bq.createQueryJob({ query: 'SELECT fullName FROM node_ds.persons ORDER BY fullName' });
+  let [page, next] = await job.getQueryResults({ maxResults: 1, autoPaginate: false });
+  const names = [...page.map((r) => r.fullName)];
+  while (next) {
+    [page, next] = await job.getQueryResults(next);
+    names.push(...page.map((r) => r.fullName));
+  }
+  assert.deepEqual(names, ['Anna Karenina', 'John Doe', 'Mike Jones']);
+});
+await check('list rows with tabledata.list, one per page', async () => {
+  let [page, next] = await table.getRows({ maxResults: 1, autoPaginate: false });
+  let count = page.length;
+  while (next) {
+    [page, next] = await table.getRows(next);
+    count += page.length;
+  }
+  assert.equal(count, 3);
+});
+await check('a syntax error is invalidQuery with a position', async () => {
+  await assert.rejects(bq.query({ query: 'SELECT FROM WHERE' }), (e) => {
+    assert.equal(e.errors?.[0]?.reason ?? e.response?.error?.errors?.[0]?.reason, 'invalidQuery');
+    assert.match(e.message, /at \[1:8\]/);
+    return true;
+  });
+});
+await check('a missing table is a 404', async () => {
+  await assert.rejects(ds.table('nope').getMetadata(), (e) => {
+    assert.equal(e.code, 404);
+    return true;
+  });
+});
+await check('delete the dataset with its contents', async () => {
+  await ds.delete({ force: true });
+  const [exists] = await ds.exists();
+  assert.equal(exists, false);
+});
+console.log(`${passed} passed, 0 failed`);

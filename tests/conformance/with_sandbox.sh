@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Starts quarry-sandbox on a free loopback port with a scratch data folder, runs a scenario
+# against it, and stops the sandbox. Usage: with_sandbox.sh SANDBOX_BINARY node|bq
+# Exit 77 (skipped) when the client is not installed on this machine.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+sandbox=$1
+client=$2
+case "$client" in
+  node)
+    command -v node >/dev/null || { echo "node is not installed: skipped"; exit 77; }
+    if [[ ! -d "$here/node_modules/@google-cloud/bigquery" ]]; then
+      (cd "$here" && npm ci --no-audit --no-fund --silent) || { echo "npm ci failed"; exit 1; }
+    fi
+    ;;
+  bq)
+    command -v bq >/dev/null || { echo "the bq CLI (google-cloud-cli) is not installed: skipped"; exit 77; }
+    ;;
+esac
+work=$(mktemp -d)
+"$sandbox" --port 0 --data "$work/data" > "$work/out" 2> "$work/err" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.05; done
+url=$(sed -n 's/^listening on //p' "$work/out")
+[[ -n "$url" ]] || { echo "quarry-sandbox did not start:"; cat "$work/err"; exit 1; }
+if [[ "$client" == node ]]; then
+  node "$here/node_scenario.mjs" "$url" "$root/resources/samples"
+else
+  "$here/bq_scenario.sh" "$url" "$root/resources/samples"
+fi
