@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Installs what is missing, builds, and runs every test:
 #   1. the full suite (ctest) on a RelWithDebInfo build;
-#   2. the core tests again under AddressSanitizer + UBSan (hostile inputs included).
+#   2. the core and sandbox tests again under AddressSanitizer + UBSan (hostile inputs included).
 # QUARRY_SKIP_ASAN=1 skips step 2 for a quick local loop.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,5 +20,5 @@ if [[ "${QUARRY_SKIP_ASAN:-0}" != 1 ]]; then
   QUARRY_BUILD_DIR=$asan "$root/scripts/build.sh" -DQUARRY_SANITIZE=ON -DQUARRY_BUILD_GUI=OFF
   echo "== test (AddressSanitizer + UBSan)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$asan" -j"$jobs" --output-on-failure --timeout 900 -L core
+    ctest --test-dir "$asan" -j"$jobs" --output-on-failure --timeout 900 -L "core|sandbox"
 fi

@@ -433,6 +433,31 @@ struct PreparedQuery::Impl {
         for (auto& a : e.args) markGrouped(*a, clause);
     }
 
+    /// HAVING and ORDER BY may name SELECT-list aliases: a single name that is not a column
+    /// of the FROM clause becomes a copy of that select expression.
+    void substituteAliases(ExprPtr& e, const BindCtx& bc) {
+        if (e->kind == Expr::Kind::Path && e->path.size() == 1) {
+            bool isColumn = true;
+            try {
+                auto probe = clone(*e);
+                BindCtx quiet = bc;
+                resolvePath(*probe, quiet);
+            } catch (const SqlError&) {
+                isColumn = false;
+            }
+            if (!isColumn)
+                for (const auto& c : columns)
+                    if (iequals(c.name, e->path[0])) {
+                        const Pos pos = e->pos;
+                        e = clone(*c.expr);
+                        e->pos = pos;
+                        return;
+                    }
+            return;
+        }
+        for (auto& a : e->args) substituteAliases(a, bc);
+    }
+
     void bindFrom() {
         for (auto& f : sel.from) {
             FromBinding fb;
@@ -608,6 +633,7 @@ struct PreparedQuery::Impl {
 
         if (sel.having) {
             if (!aggregating) err("HAVING clause requires GROUP BY or aggregation to be present", sel.having->pos);
+            substituteAliases(sel.having, input);
             bind(*sel.having, input);
             markGrouped(*sel.having, "HAVING clause");
         }
@@ -625,6 +651,7 @@ struct PreparedQuery::Impl {
                     if (iequals(columns[c].name, o.expr->path[0])) ord.column = static_cast<int>(c);
             }
             if (ord.column < 0) {
+                substituteAliases(o.expr, input);
                 bind(*o.expr, input);
                 if (aggregating) markGrouped(*o.expr, "ORDER BY clause");
                 if (o.expr->type.array) err("ORDER BY does not support expressions of type " + o.expr->type.name(), o.expr->pos);

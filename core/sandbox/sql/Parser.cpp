@@ -248,7 +248,26 @@ private:
         return e;
     }
 
-    ExprPtr expr() { return orExpr(); }
+    /// Bounds recursion: hostile input such as 5,000 open parentheses must be an error,
+    /// not a stack overflow.
+    struct DepthGuard {
+        Parser& p;
+        explicit DepthGuard(Parser& parser) : p(parser) {
+            if (++p.depth_ > kMaxDepth) {
+                --p.depth_;
+                throw SqlError("Syntax error: Expression is nested too deeply (more than " + std::to_string(kMaxDepth) +
+                                   " levels)",
+                               p.peek().pos);
+            }
+        }
+        ~DepthGuard() { --p.depth_; }
+    };
+    static constexpr int kMaxDepth = 256;
+
+    ExprPtr expr() {
+        DepthGuard g(*this);
+        return orExpr();
+    }
 
     ExprPtr orExpr() {
         auto l = andExpr();
@@ -275,6 +294,7 @@ private:
     }
 
     ExprPtr notExpr() {
+        DepthGuard g(*this);
         if (peek().kw("NOT")) {
             auto e = make(Expr::Kind::Unary, next().pos);
             e->op = "NOT";
@@ -374,6 +394,7 @@ private:
     ExprPtr multiplicative() { return binaryLevel(&Parser::unary, {"*", "/"}); }
 
     ExprPtr unary() {
+        DepthGuard g(*this);
         if (peek().is("-") || peek().is("+") || peek().is("~")) {
             const Token& t = next();
             auto inner = unary();
@@ -440,7 +461,9 @@ private:
 
     SqlType typeName() {
         const Pos p = peek().pos;
-        std::string n = upper(identifier("type name"));
+        if (peek().kind != Tok::Ident && peek().kind != Tok::QuotedIdent)
+            fail("Expected type name but got " + describe(peek()));
+        std::string n = upper(next().text);
         if (n == "ARRAY") {
             expectOp("<");
             SqlType el = typeName();
@@ -703,6 +726,7 @@ private:
     std::vector<Token> t_;
     std::size_t i_ = 0;
     int positional_ = 0;
+    int depth_ = 0;
 };
 
 } // namespace
