@@ -16,7 +16,11 @@ else()
   endif()
 endif()
 
-if(QUARRY_SANITIZE)
+if(QUARRY_FUZZ)
+  # Instrument everything for coverage-guided fuzzing; the fuzz targets add the driver.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+elseif(QUARRY_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()

@@ -3,7 +3,8 @@
 # Installs what is missing, builds, and runs every test:
 #   1. the full suite (ctest) on a RelWithDebInfo build;
 #   2. the core and sandbox tests again under AddressSanitizer + UBSan (hostile inputs included).
-# QUARRY_SKIP_ASAN=1 skips step 2 for a quick local loop.
+#   3. the libFuzzer targets (clang) for QUARRY_FUZZ_SECONDS (20) each over seed corpora.
+# QUARRY_SKIP_ASAN=1 skips steps 2 and 3 for a quick local loop.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -21,4 +22,10 @@ if [[ "${QUARRY_SKIP_ASAN:-0}" != 1 ]]; then
   echo "== test (AddressSanitizer + UBSan)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$asan" -j"$jobs" --output-on-failure --timeout 900 -L "core|sandbox"
+  echo "== build (libFuzzer + ASan, clang)"
+  fuzz=${QUARRY_FUZZ_BUILD_DIR:-$root/build-fuzz}
+  CC=clang CXX=clang++ QUARRY_BUILD_DIR=$fuzz "$root/scripts/build.sh" -DQUARRY_FUZZ=ON -DQUARRY_BUILD_GUI=OFF \
+    -DQUARRY_BUILD_TESTS=OFF -DQUARRY_FUZZ_SECONDS="${QUARRY_FUZZ_SECONDS:-20}"
+  echo "== fuzz"
+  ctest --test-dir "$fuzz" -j"$jobs" --output-on-failure -L fuzz
 fi

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs one libFuzzer target for a bounded time over a seed corpus made from the test data.
+# Usage: run_fuzzer.sh BINARY NAME SOURCE_DIR [SECONDS=20]
+set -euo pipefail
+bin=$1; name=$2; src=$3; seconds=${4:-20}
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+case "$name" in
+  fuzz_sql)
+    python3 - "$src/tests/data/sql" "$corpus" <<'PY'
+import os, sys
+n = 0
+for f in sorted(os.listdir(sys.argv[1])):
+    if not f.endswith(".test"): continue
+    sql = []
+    for line in open(os.path.join(sys.argv[1], f)):
+        if line.startswith(("=> ", "!! ", "----")):
+            if sql:
+                open(os.path.join(sys.argv[2], "c%d" % n), "w").write("".join(sql).replace("samples.persons", "d.t").replace("t.nums", "d.t"))
+                n += 1
+                sql = []
+        else:
+            sql.append(line)
+PY
+    ;;
+  fuzz_insert_rows)
+    i=0
+    while IFS= read -r line; do echo "{\"rows\":[{\"json\":$line}]}" > "$corpus/p$i"; i=$((i+1)); done < "$src/resources/samples/persons/persons.ndjson"
+    echo '{"rows":[{"json":{"i":"1","f":1.5,"n":"1.25","b":true,"by":"AAE=","ts":"2022-01-01T00:00:00Z","d":"2024-02-29","t":"01:02:03","dt":"2024-01-01T00:00:00","j":{"a":[1]},"rg":"[2020-01-01, UNBOUNDED)","r":[{"s":"x","deep":{"x":[1,2]}}]}}]}' > "$corpus/all"
+    ;;
+  fuzz_fv_decoder)
+    i=0
+    for f in "$src"/tests/data/fv/*/response.json "$src"/tests/data/hostile/fv/*/response.json; do cp "$f" "$corpus/r$i"; i=$((i+1)); done
+    ;;
+esac
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+exec "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 "$corpus"
