@@ -4,11 +4,14 @@
 #include <QMainWindow>
 
 class QsciScintilla;
+class QLabel;
 
 namespace quarry {
 
-/// The main window. For now: the SQL editor alone; the schema tree, results, jobs and
-/// connection parts arrive with the UI issue.
+class SandboxHost;
+
+/// The main window. For now: the SQL editor and the embedded sandbox's status; the schema
+/// tree, results, jobs and connection parts arrive with the UI issue.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -16,6 +19,8 @@ public:
 
 private:
     QsciScintilla* editor_ = nullptr;
+    QLabel* connection_ = nullptr;
+    SandboxHost* sandbox_ = nullptr;
 };
 
 } // namespace quarry

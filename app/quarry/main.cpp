@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     w.show();
     if (cli.isSet(shot)) {
         const QString file = cli.value(shot);
-        QTimer::singleShot(500, &w, [&w, file] {
+        QTimer::singleShot(1500, &w, [&w, file] {
             const bool ok = w.grab().save(file, "PNG");
             QApplication::exit(ok ? 0 : 1);
         });

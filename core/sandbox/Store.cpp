@@ -7,7 +7,10 @@
 #include "value/JsonRowReader.h"
 
 #include <algorithm>
+#include <fcntl.h>
 #include <functional>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace quarry::sandbox {
 namespace {
@@ -130,7 +133,22 @@ std::int64_t Store::nowMs() {
         .count();
 }
 
-Store::Store(Options o) : o_(std::move(o)) { std::filesystem::create_directories(o_.root); }
+Store::Store(Options o) : o_(std::move(o)) {
+    std::filesystem::create_directories(o_.root);
+    const auto lockFile = o_.root / "LOCK";
+    lockFd_ = ::open(lockFile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lockFd_ < 0) throw StorageError("cannot open " + lockFile.string());
+    if (::flock(lockFd_, LOCK_EX | LOCK_NB) != 0) {
+        ::close(lockFd_);
+        lockFd_ = -1;
+        throw StorageError("the data folder " + o_.root.string() +
+                           " is in use by another sandbox (quarry-sandbox or the Quarry app); stop it or pick another folder with --data");
+    }
+}
+
+Store::~Store() {
+    if (lockFd_ >= 0) ::close(lockFd_); // closing releases the lock
+}
 
 std::filesystem::path Store::datasetDir(const std::string& p, const std::string& d) const {
     return o_.root / folderName(p) / folderName(d);

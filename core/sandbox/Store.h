@@ -56,7 +56,12 @@ public:
         std::chrono::milliseconds dedupWindow{10 * 60 * 1000};
         std::size_t maxRequestBytes = 10 * 1024 * 1024;
     };
+    /// Takes an exclusive lock on the data folder: a second server on the same folder fails
+    /// with StorageError instead of corrupting it.
     explicit Store(Options o);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
 
     /// Reads everything under root; returns a note per table whose torn tail was cut.
     std::vector<std::string> load();
@@ -100,6 +105,7 @@ private:
     void appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows);
 
     Options o_;
+    int lockFd_ = -1;
     mutable std::shared_mutex mutex_;
     std::map<std::string, std::map<std::string, Dataset>> projects_;
 };

@@ -458,3 +458,15 @@ TEST(SandboxApi, BothPathPrefixesAndUnknownRoutes) {
     EXPECT_EQ(resp.status, 404);
     EXPECT_EQ(ApiError::fromResponse(resp).reason(), "notFound");
 }
+
+TEST(SandboxApi, ASecondServerOnTheSameDataFolderIsRefused) {
+    SandboxProcess first;
+    try {
+        SandboxProcess second({}, first.dataDir());
+        ADD_FAILURE() << "a second sandbox started on " << first.dataDir();
+    } catch (const std::runtime_error& e) {
+        SUCCEED() << e.what();
+    }
+    auto c = clientFor(first);
+    EXPECT_NO_THROW(c.listDatasets("p"));
+}
