@@ -56,27 +56,21 @@ std::optional<int> intParam(const httplib::Request& req, const char* name) {
     }
 }
 
+std::size_t indexParam(const httplib::Request& req, const char* name, const char* label) {
+    const auto t = req.get_param_value(name);
+    try {
+        std::size_t used = 0;
+        const auto n = std::stoull(t, &used);
+        if (used == t.size()) return n;
+    } catch (...) {
+    }
+    throw ApiFailure("invalid", std::string("Invalid ") + label + ": " + t, name);
+}
+
+/// Where a page starts: pageToken (our tokens are row offsets) wins over startIndex.
 std::size_t startFrom(const httplib::Request& req) {
-    if (req.has_param("pageToken")) {
-        const auto t = req.get_param_value("pageToken");
-        try {
-            std::size_t used = 0;
-            const auto n = std::stoull(t, &used);
-            if (used == t.size()) return n;
-        } catch (...) {
-        }
-        throw ApiFailure("invalid", "Invalid page token: " + t, "pageToken");
-    }
-    if (req.has_param("startIndex")) {
-        const auto t = req.get_param_value("startIndex");
-        try {
-            std::size_t used = 0;
-            const auto n = std::stoull(t, &used);
-            if (used == t.size()) return n;
-        } catch (...) {
-        }
-        throw ApiFailure("invalid", "Invalid startIndex: " + t, "startIndex");
-    }
+    if (req.has_param("pageToken")) return indexParam(req, "pageToken", "page token");
+    if (req.has_param("startIndex")) return indexParam(req, "startIndex", "startIndex");
     return 0;
 }
 

@@ -269,29 +269,20 @@ private:
         return orExpr();
     }
 
-    ExprPtr orExpr() {
-        auto l = andExpr();
-        while (peek().kw("OR")) {
+    /// One level of a left-associative keyword operator (OR, AND).
+    ExprPtr keywordLevel(ExprPtr (Parser::*nextLevel)(), std::string_view keyword) {
+        auto l = (this->*nextLevel)();
+        while (peek().kw(keyword)) {
             auto e = make(Expr::Kind::Binary, next().pos);
-            e->op = "OR";
+            e->op = std::string(keyword);
             e->args.push_back(std::move(l));
-            e->args.push_back(andExpr());
+            e->args.push_back((this->*nextLevel)());
             l = std::move(e);
         }
         return l;
     }
-
-    ExprPtr andExpr() {
-        auto l = notExpr();
-        while (peek().kw("AND")) {
-            auto e = make(Expr::Kind::Binary, next().pos);
-            e->op = "AND";
-            e->args.push_back(std::move(l));
-            e->args.push_back(notExpr());
-            l = std::move(e);
-        }
-        return l;
-    }
+    ExprPtr orExpr() { return keywordLevel(&Parser::andExpr, "OR"); }
+    ExprPtr andExpr() { return keywordLevel(&Parser::notExpr, "AND"); }
 
     ExprPtr notExpr() {
         DepthGuard g(*this);
