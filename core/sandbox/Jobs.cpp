@@ -107,10 +107,12 @@ JobManager::~JobManager() {
     for (auto& w : workers_) w.join();
 }
 
-std::shared_ptr<Job> JobManager::find(const std::string& p, const std::string& id) const {
+std::shared_ptr<Job> JobManager::find(const std::string& p, const std::string& id, const std::string& location) const {
     std::lock_guard g(mutex_);
     const auto it = jobs_.find(p + "/" + id);
-    if (it == jobs_.end()) throw ApiFailure("notFound", "Not found: Job " + p + ":" + id);
+    // A job asked for in another location is not found there, as in BigQuery.
+    if (it == jobs_.end() || (!location.empty() && lowerCopy(location) != lowerCopy(it->second->location)))
+        throw ApiFailure("notFound", "Not found: Job " + p + ":" + (location.empty() ? std::string() : location + ".") + id);
     return it->second;
 }
 
@@ -202,10 +204,12 @@ Json JobManager::insert(const std::string& project, const Json& body) {
     return resource(*job);
 }
 
-Json JobManager::get(const std::string& p, const std::string& id, const std::string&) const { return resource(*find(p, id)); }
+Json JobManager::get(const std::string& p, const std::string& id, const std::string& location) const {
+    return resource(*find(p, id, location));
+}
 
-Json JobManager::cancel(const std::string& p, const std::string& id, const std::string&) {
-    auto job = find(p, id);
+Json JobManager::cancel(const std::string& p, const std::string& id, const std::string& location) {
+    auto job = find(p, id, location);
     job->cancelRequested = true;
     {
         std::unique_lock lock(mutex_);
@@ -244,9 +248,9 @@ Json JobManager::list(const std::string& p, const std::vector<std::string>& stat
     return out;
 }
 
-std::shared_ptr<Job> JobManager::wait(const std::string& p, const std::string& id, const std::string&,
+std::shared_ptr<Job> JobManager::wait(const std::string& p, const std::string& id, const std::string& location,
                                       std::chrono::milliseconds timeout) const {
-    auto job = find(p, id);
+    auto job = find(p, id, location);
     std::unique_lock lock(mutex_);
     changed_.wait_for(lock, timeout, [&] { return job->state == "DONE"; });
     return job;

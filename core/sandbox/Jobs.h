@@ -50,7 +50,7 @@ public:
     Json resource(const Job& j) const;
 
 private:
-    std::shared_ptr<Job> find(const std::string& project, const std::string& jobId) const;
+    std::shared_ptr<Job> find(const std::string& project, const std::string& jobId, const std::string& location = {}) const;
     std::shared_ptr<Job> create(const std::string& project, std::string jobId, const std::string& location,
                                 Json configuration);
     void run(const std::shared_ptr<Job>& job);

@@ -222,6 +222,7 @@ RowPage FvDecoder::decodeResponse(std::string_view body, const Schema* knownSche
     if (!doc.is_object()) throw DecodeError("response is not a JSON object");
 
     RowPage page;
+    page.bodyBytes = body.size();
     if (dom::element s; !doc.at_key("schema").get(s)) {
         try {
             page.schema = Schema::parse(simdjson::minify(s));

@@ -22,6 +22,7 @@ struct RowPage {
     bool jobComplete = true; ///< false when a long poll ran out before the job finished
     /// Every other top-level member of the response (jobReference, cacheHit, errors, ...).
     nlohmann::json meta = nlohmann::json::object();
+    std::size_t bodyBytes = 0; ///< size of the response body the page came from
 
     /// Bytes this page holds in memory: the row vector plus every value's heap blocks.
     std::size_t memoryBytes() const;
