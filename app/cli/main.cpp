@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // quarry-cli: Quarry's work from a terminal. Exit codes: 0 ok, 1 API or network error, 2 usage.
+#include "Common.h"
 #include "Output.h"
+#include "QueryCommands.h"
 #include "bigquery/BigQueryClient.h"
 #include "quarry/Version.h"
 
@@ -9,51 +11,14 @@
 #include <iostream>
 
 using namespace quarry;
+using namespace quarry::cli;
 
 namespace {
 
-struct Globals {
-    std::string endpoint;
-    std::string project;
-    std::string format = "table";
-    bool verbose = false;
-    int maxRetries = 7;
-};
-
-std::string defaultProject() {
-    for (const char* name : {"QUARRY_PROJECT", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"})
-        if (const char* v = std::getenv(name); v && *v) return v;
-    return {};
-}
-
-BigQueryClient makeClient(const Globals& g) {
-    BigQueryClient::Options o;
-    o.endpoint = Endpoint::resolve(g.endpoint, {});
-    o.projectId = g.project.empty() ? defaultProject() : g.project;
-    o.http.userAgent = std::string("quarry-cli/") + kVersion;
-    o.retry.maxAttempts = g.maxRetries + 1;
-    o.retry.maxConnectAttempts = std::min(o.retry.maxConnectAttempts, o.retry.maxAttempts);
-    if (g.verbose) o.http.log = [](const std::string& line) { std::cerr << line << '\n'; };
-    // Credentials arrive with key-based sign-in; until then requests go without a token
-    // (the sandbox and emulators accept that).
-    return BigQueryClient(std::move(o));
-}
-
-std::string requireProject(const BigQueryClient& c) {
-    if (c.projectId().empty())
-        throw CLI::ValidationError("--project", "no project: pass --project NAME or set GOOGLE_CLOUD_PROJECT");
-    return c.projectId();
-}
-
-std::string str(const Json& j, const char* key) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-int cmdLs(const Globals& g, cli::Format f, const std::string& dataset) {
+int cmdLs(const Globals& g, Format f, const std::string& dataset) {
     auto c = makeClient(g);
     const auto project = requireProject(c);
-    cli::Grid grid;
+    Grid grid;
     if (dataset.empty()) {
         grid.header = {"datasetId", "location"};
         for (const auto& d : c.listAllDatasets(project))
@@ -70,35 +35,35 @@ int cmdLs(const Globals& g, cli::Format f, const std::string& dataset) {
             grid.rows.push_back({t.value("tableReference", Json::object()).value("tableId", ""), str(t, "type"),
                                  str(t, "creationTime")});
     }
-    cli::printGrid(std::cout, grid, f);
+    printGrid(std::cout, grid, f);
     return 0;
 }
 
-int cmdShow(const Globals& g, cli::Format f, const std::string& spec) {
+int cmdShow(const Globals& g, Format f, const std::string& spec) {
     auto c = makeClient(g);
     const auto ref = TableRef::parse(spec, c.projectId());
     const auto t = c.getTable(ref);
     const auto schema = Schema::fromJson(t.value("schema", Json::object()));
-    if (f == cli::Format::Json || f == cli::Format::NdJson) {
-        std::cout << schema.toJson()["fields"].dump(f == cli::Format::Json ? 2 : -1) << '\n';
+    if (f == Format::Json || f == Format::NdJson) {
+        std::cout << schema.toJson()["fields"].dump(f == Format::Json ? 2 : -1) << '\n';
         return 0;
     }
     std::cout << "Table " << ref.display() << "\n";
     for (const char* k : {"type", "numRows", "numBytes", "location", "description"})
         if (const auto v = str(t, k); !v.empty()) std::cout << "  " << k << ": " << v << '\n';
     std::cout << "\n";
-    cli::printSchemaTree(std::cout, schema);
+    printSchemaTree(std::cout, schema);
     return 0;
 }
 
-int cmdHead(const Globals& g, cli::Format f, const std::string& spec, int n, const std::vector<std::string>& fields) {
+int cmdHead(const Globals& g, Format f, const std::string& spec, int n, const std::vector<std::string>& fields) {
     auto c = makeClient(g);
     const auto ref = TableRef::parse(spec, c.projectId());
     ListRowsOptions o;
     o.maxResults = n;
     o.selectedFields = fields;
     const auto page = c.listRows(ref, o);
-    cli::printRows(std::cout, page, f);
+    printRows(std::cout, page, f);
     return 0;
 }
 
@@ -134,6 +99,33 @@ int main(int argc, char** argv) {
     head->add_option("-n,--rows", headRows, "how many rows")->check(CLI::Range(0, 100000));
     head->add_option("--fields", headFields, "only these fields (a,b.c)")->delimiter(',');
 
+    QueryArgs qa;
+    std::int64_t maxBytes = -1, maxRows = -1;
+    auto* query = app.add_subcommand("query", "run a query (GoogleSQL unless --legacy or a #legacySQL first line)");
+    query->add_option("SQL", qa.sql, "the query, or - to read it from standard input")->required();
+    query->add_flag("--legacy", qa.legacy, "legacy SQL");
+    query->add_flag("--dry-run", qa.dryRun, "estimate bytes and cost, show the result schema, run nothing");
+    query->add_option("--max-bytes", maxBytes, "fail instead of billing more than N bytes (maximumBytesBilled)")->check(CLI::PositiveNumber);
+    query->add_option("--max-rows", maxRows, "print at most N rows")->check(CLI::NonNegativeNumber);
+    query->add_option("--job-id", qa.jobId, "client-chosen job id (default: generated)");
+    query->add_option("--location", qa.location, "job location (default: the default dataset's)");
+    query->add_option("--dataset", qa.dataset, "default dataset for unqualified table names");
+    query->add_option("--price-per-tib", qa.pricePerTiB, "on-demand price for cost estimates")->check(CLI::PositiveNumber);
+    query->add_flag("--no-history", qa.noHistory, "do not record the run in the local history");
+
+    std::string cancelJob, cancelLocation;
+    auto* cancel = app.add_subcommand("cancel", "cancel a job and wait until it has stopped");
+    cancel->add_option("JOB_ID", cancelJob, "job id")->required();
+    cancel->add_option("--location", cancelLocation, "job location");
+
+    bool runningOnly = false;
+    auto* jobs = app.add_subcommand("jobs", "recent jobs of the project");
+    jobs->add_flag("--running", runningOnly, "only jobs still pending or running");
+
+    int historyLast = 20;
+    auto* history = app.add_subcommand("history", "the local history of runs");
+    history->add_option("-n,--last", historyLast, "how many entries")->check(CLI::PositiveNumber);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -146,13 +138,19 @@ int main(int argc, char** argv) {
         app.exit(e);
         return 2;
     }
-    cli::Format f = cli::Format::Table;
-    cli::parseFormat(g.format, f);
+    Format f = Format::Table;
+    parseFormat(g.format, f);
+    if (maxBytes >= 0) qa.maxBytes = maxBytes;
+    if (maxRows >= 0) qa.maxRows = maxRows;
     try {
+        if (*query) return cmdQuery(g, f, qa);
+        if (*cancel) return cmdCancel(g, cancelJob, cancelLocation);
+        if (*jobs) return cmdJobs(g, f, runningOnly);
+        if (*history) return cmdHistory(f, historyLast);
         if (*ls) return cmdLs(g, f, lsDataset);
         if (*show) return cmdShow(g, f, showTable);
         if (*head) return cmdHead(g, f, headTable, headRows, headFields);
-    } catch (const CLI::ValidationError& e) {
+    } catch (const UsageError& e) {
         std::cerr << "quarry-cli: " << e.what() << '\n';
         return 2;
     } catch (const std::invalid_argument& e) {

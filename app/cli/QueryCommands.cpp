@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+#include "QueryCommands.h"
+
+#include "query/History.h"
+#include "query/QueryRunner.h"
+#include "query/ResultPager.h"
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+
+namespace quarry::cli {
+namespace {
+
+std::int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void record(const QueryArgs& a, const HistoryEntry& e) {
+    if (a.noHistory) return;
+    try {
+        History(History::defaultPath()).append(e);
+    } catch (const std::exception& ex) {
+        std::cerr << "quarry-cli: warning: " << ex.what() << '\n';
+    }
+}
+
+} // namespace
+
+std::string caretLines(const std::string& sql, int line, int column) {
+    if (line < 1 || column < 1) return {};
+    std::size_t start = 0;
+    for (int l = 1; l < line; ++l) {
+        start = sql.find('\n', start);
+        if (start == std::string::npos) return {};
+        ++start;
+    }
+    const auto end = sql.find('\n', start);
+    const std::string text = sql.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    // The column counts characters: place the caret under the column-th code point.
+    std::string pad;
+    int col = 1;
+    for (std::size_t i = 0; i < text.size() && col < column; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c & 0xC0) == 0x80) continue;
+        pad.push_back(text[i] == '\t' ? '\t' : ' ');
+        ++col;
+    }
+    return "  " + text + "\n  " + pad + "^\n";
+}
+
+int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
+    std::string sql = a.sql;
+    if (sql == "-") sql.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (sql.find_first_not_of(" \t\r\n") == std::string::npos) throw UsageError("the query is empty");
+    auto client = makeClient(g);
+    QueryRunner runner(client, a.pricePerTiB);
+    QueryRequest r;
+    r.sql = sql;
+    r.project = requireProject(client);
+    r.location = a.location;
+    r.defaultDataset = a.dataset;
+    if (a.legacy) r.legacySql = true;
+    r.maximumBytesBilled = a.maxBytes;
+    r.jobId = a.jobId;
+
+    HistoryEntry h;
+    h.sql = sql;
+    h.project = r.project;
+    h.startMs = nowMs();
+    auto fail = [&](const ApiError& e) {
+        std::cerr << "quarry-cli: " << (e.reason().empty() ? "error" : e.reason()) << ": " << e.message() << '\n';
+        std::cerr << caretLines(sql, e.line(), e.column());
+        if (e.reason() == "bytesBilledLimitExceeded" && a.maxBytes)
+            std::cerr << "  raise --max-bytes (now " << *a.maxBytes << ") or narrow the query; --dry-run shows the estimate\n";
+        h.state = e.reason() == "stopped" ? "CANCELLED" : "FAILED";
+        h.errorReason = e.reason();
+        h.errorMessage = e.message();
+        h.errorLine = e.line();
+        h.errorColumn = e.column();
+        h.endMs = nowMs();
+        record(a, h);
+        return 1;
+    };
+
+    if (a.dryRun) {
+        DryRunResult d;
+        try {
+            d = runner.dryRun(r);
+        } catch (const ApiError& e) {
+            h.dryRun = true;
+            return fail(e);
+        }
+        std::printf("This query will process %s (%llu bytes); estimated cost $%.6f at $%.2f per TiB.\n",
+                    humanBytes(d.bytesProcessed).c_str(), static_cast<unsigned long long>(d.bytesProcessed),
+                    d.estimatedCostUsd, a.pricePerTiB);
+        printSchemaTree(std::cout, d.schema);
+        h.dryRun = true;
+        h.state = "DONE";
+        h.bytesProcessed = d.bytesProcessed;
+        h.endMs = nowMs();
+        record(a, h);
+        return 0;
+    }
+
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto out = runner.run(r);
+    h.jobId = out.job.jobId;
+    h.location = out.job.location;
+    if (!out.ok()) return fail(*out.error);
+    for (const auto& w : out.warnings) std::cerr << "quarry-cli: warning: " << w.value("message", std::string()) << '\n';
+
+    RowPage all;
+    all.schema = out.schema;
+    ResultPager pager(client, out.job);
+    while (!a.maxRows || static_cast<std::int64_t>(all.rows.size()) < *a.maxRows) {
+        auto page = pager.next();
+        if (!page) break;
+        for (auto& row : page->rows) {
+            if (a.maxRows && static_cast<std::int64_t>(all.rows.size()) >= *a.maxRows) break;
+            all.rows.push_back(std::move(row));
+        }
+    }
+    printRows(std::cout, all, f);
+    std::cout.flush(); // rows first, then the summary on stderr
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::fprintf(stderr, "Job %s:%s.%s: %lld rows in %.2f s, %s processed, %s billed%s\n", out.job.projectId.c_str(),
+                 out.job.location.c_str(), out.job.jobId.c_str(), static_cast<long long>(out.totalRows), secs,
+                 humanBytes(out.bytesProcessed).c_str(), humanBytes(out.bytesBilled).c_str(), out.cacheHit ? ", cache hit" : "");
+    if (a.maxRows && out.totalRows > *a.maxRows)
+        std::fprintf(stderr, "Showing the first %lld of %lld rows (--max-rows).\n", static_cast<long long>(*a.maxRows),
+                     static_cast<long long>(out.totalRows));
+    h.state = "DONE";
+    h.bytesProcessed = out.bytesProcessed;
+    h.bytesBilled = out.bytesBilled;
+    h.cacheHit = out.cacheHit;
+    h.endMs = nowMs();
+    record(a, h);
+    return 0;
+}
+
+int cmdCancel(const Globals& g, const std::string& jobId, const std::string& location) {
+    auto client = makeClient(g);
+    QueryRunner runner(client);
+    const auto r = runner.cancel(JobRef{requireProject(client), jobId, location});
+    if (r.stopped) std::cout << "Job " << jobId << " was stopped.\n";
+    else std::cout << "Job " << jobId << " had already finished.\n";
+    return 0;
+}
+
+int cmdJobs(const Globals& g, Format f, bool runningOnly) {
+    auto client = makeClient(g);
+    const auto project = requireProject(client);
+    Grid grid;
+    grid.header = {"jobId", "location", "state", "created", "error"};
+    std::vector<std::string> filter;
+    if (runningOnly) filter = {"running", "pending"};
+    const auto page = client.listJobs(project, {}, filter, 100);
+    for (const auto& j : page.value("jobs", Json::array())) {
+        const auto& ref = j.value("jobReference", Json::object());
+        const auto& status = j.value("status", Json::object());
+        const auto created = str(j.value("statistics", Json::object()), "creationTime");
+        grid.rows.push_back({str(ref, "jobId"), str(ref, "location"), str(status, "state"), created,
+                             status.contains("errorResult") ? str(status["errorResult"], "reason") : std::string()});
+    }
+    printGrid(std::cout, grid, f);
+    return 0;
+}
+
+int cmdHistory(Format f, int last) {
+    const auto entries = History(History::defaultPath()).load();
+    Grid grid;
+    grid.header = {"started", "state", "jobId", "processed", "sql"};
+    const std::size_t from = entries.size() > static_cast<std::size_t>(last) ? entries.size() - static_cast<std::size_t>(last) : 0;
+    for (std::size_t i = from; i < entries.size(); ++i) {
+        const auto& e = entries[i];
+        std::string sql = e.sql;
+        for (auto& c : sql)
+            if (c == '\n' || c == '\t') c = ' ';
+        grid.rows.push_back({std::to_string(e.startMs), e.dryRun ? "DRY RUN" : e.state, e.jobId, humanBytes(e.bytesProcessed), sql});
+    }
+    printGrid(std::cout, grid, f);
+    return 0;
+}
+
+} // namespace quarry::cli

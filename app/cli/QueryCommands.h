@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "Common.h"
+#include "Output.h"
+
+#include <optional>
+
+namespace quarry::cli {
+
+struct QueryArgs {
+    std::string sql; ///< "-" reads standard input
+    bool legacy = false, dryRun = false;
+    std::optional<std::int64_t> maxBytes;
+    std::optional<std::int64_t> maxRows;
+    std::string jobId, location, dataset;
+    double pricePerTiB = 6.25;
+    bool noHistory = false;
+};
+
+/// quarry-cli query: runs (or estimates) a query, prints rows, records the run in the history.
+/// An SQL error prints the offending line with a caret under the column. Returns the exit code.
+int cmdQuery(const Globals& g, Format f, const QueryArgs& a);
+int cmdCancel(const Globals& g, const std::string& jobId, const std::string& location);
+int cmdJobs(const Globals& g, Format f, bool runningOnly);
+int cmdHistory(Format f, int last);
+
+/// The line of `sql` at 1-based `line`, and a caret under 1-based `column`.
+std::string caretLines(const std::string& sql, int line, int column);
+
+} // namespace quarry::cli

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+#include "query/History.h"
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace quarry {
+
+nlohmann::json HistoryEntry::toJson() const {
+    nlohmann::json j = {{"sql", sql}, {"project", project}, {"jobId", jobId}, {"location", location},
+                        {"state", state}, {"startMs", startMs}, {"endMs", endMs},
+                        {"bytesProcessed", std::to_string(bytesProcessed)}, {"bytesBilled", std::to_string(bytesBilled)},
+                        {"cacheHit", cacheHit}, {"dryRun", dryRun}};
+    if (!errorReason.empty())
+        j["error"] = {{"reason", errorReason}, {"message", errorMessage}, {"line", errorLine}, {"column", errorColumn}};
+    return j;
+}
+
+std::optional<HistoryEntry> HistoryEntry::fromJson(const nlohmann::json& j) {
+    if (!j.is_object() || !j.contains("sql") || !j["sql"].is_string()) return std::nullopt;
+    HistoryEntry e;
+    auto s = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+    e.sql = s("sql");
+    e.project = s("project");
+    e.jobId = s("jobId");
+    e.location = s("location");
+    e.state = s("state");
+    e.startMs = j.value("startMs", std::int64_t{0});
+    e.endMs = j.value("endMs", std::int64_t{0});
+    try {
+        e.bytesProcessed = std::stoull(s("bytesProcessed").empty() ? "0" : s("bytesProcessed"));
+        e.bytesBilled = std::stoull(s("bytesBilled").empty() ? "0" : s("bytesBilled"));
+    } catch (...) {
+        return std::nullopt;
+    }
+    e.cacheHit = j.value("cacheHit", false);
+    e.dryRun = j.value("dryRun", false);
+    if (j.contains("error") && j["error"].is_object()) {
+        const auto& x = j["error"];
+        e.errorReason = x.value("reason", std::string());
+        e.errorMessage = x.value("message", std::string());
+        e.errorLine = x.value("line", 0);
+        e.errorColumn = x.value("column", 0);
+    }
+    return e;
+}
+
+void History::append(const HistoryEntry& e) const {
+    std::filesystem::create_directories(file_.parent_path());
+    const std::string line = e.toJson().dump() + "\n";
+    const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot open the query history " + file_.string());
+    const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fdatasync(fd) == 0;
+    ::close(fd);
+    if (!ok) throw std::runtime_error("cannot write the query history " + file_.string());
+}
+
+std::vector<HistoryEntry> History::load() const {
+    std::vector<HistoryEntry> out;
+    std::ifstream in(file_);
+    for (std::string line; std::getline(in, line);) {
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (auto e = HistoryEntry::fromJson(j)) out.push_back(std::move(*e));
+    }
+    return out;
+}
+
+std::filesystem::path History::defaultPath() {
+#if defined(__APPLE__)
+    if (const char* h = std::getenv("HOME")) return std::filesystem::path(h) / "Library/Application Support/Quarry/history.ndjson";
+#elif defined(_WIN32)
+    if (const char* a = std::getenv("APPDATA")) return std::filesystem::path(a) / "Quarry" / "history.ndjson";
+#else
+    if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::filesystem::path(x) / "quarry" / "history.ndjson";
+    if (const char* h = std::getenv("HOME")) return std::filesystem::path(h) / ".local/share/quarry/history.ndjson";
+#endif
+    return "quarry-history.ndjson";
+}
+
+} // namespace quarry

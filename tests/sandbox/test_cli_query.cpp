@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+// quarry-cli query / cancel / jobs / history, the real binary against a started sandbox.
+#include "SandboxProcess.h"
+#include "bigquery/BigQueryClient.h"
+
+#include <array>
+#include <cstdio>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+using namespace quarry;
+using quarry::test::SandboxProcess;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    std::string out;
+};
+
+Run cli(const std::string& args, const std::string& input = {}) {
+    static const std::string home = std::filesystem::temp_directory_path() / ("quarry-cli-home-" + std::to_string(::getpid()));
+    std::string cmd = "XDG_DATA_HOME=" + home + " " + QUARRY_CLI + " " + args + " 2>&1";
+    if (!input.empty()) cmd = "printf '%s' '" + input + "' | " + cmd;
+    Run r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int status = ::pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+void seed(const SandboxProcess& s) {
+    BigQueryClient::Options o;
+    o.endpoint = Endpoint::fromUrl(s.url());
+    o.projectId = "p";
+    BigQueryClient c(o);
+    c.insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}});
+    c.insertTable("p", "d", {{"tableReference", {{"tableId", "t"}}},
+                             {"schema", {{"fields", {{{"name", "n"}, {"type", "INT64"}}, {{"name", "tags"}, {"type", "STRING"}, {"mode", "REPEATED"}}}}}}});
+    c.insertAll(TableRef{"p", "d", "t"}, R"({"rows":[{"json":{"n":1,"tags":["a","b"]}},{"json":{"n":2}},{"json":{"n":3,"tags":["c"]}}]})");
+}
+
+} // namespace
+
+TEST(CliQuery, RunsAndPrintsRowsAndRecordsHistory) {
+    SandboxProcess s;
+    seed(s);
+    const std::string base = "--endpoint " + s.url() + " --project p ";
+    auto r = cli(base + "--format ndjson query 'SELECT n, tags FROM d.t ORDER BY n DESC'");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find(R"({"n":"3","tags":["c"]})"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("3 rows in"), std::string::npos) << r.out;
+    r = cli(base + "--format csv query --max-rows 1 --dataset d 'SELECT t.n FROM t ORDER BY 1'");
+    EXPECT_EQ(r.out.rfind("n\r\n1\r\n", 0), 0u) << r.out;
+    EXPECT_EQ(r.out.find("2\r\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Showing the first 1 of 3 rows"), std::string::npos) << r.out;
+    r = cli(base + "query -", "SELECT COUNT(*) AS c FROM d.t");
+    EXPECT_NE(r.out.find("| 3 |"), std::string::npos) << r.out;
+    r = cli("history -n 2");
+    EXPECT_NE(r.out.find("SELECT COUNT(*) AS c FROM d.t"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("DONE"), std::string::npos) << r.out;
+}
+
+TEST(CliQuery, SqlErrorsPointAtTheColumn) {
+    SandboxProcess s;
+    seed(s);
+    const auto r = cli("--endpoint " + s.url() + " --project p query -", "SELECT n\nFROM d.t\nWHERE nn > 1");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("quarry-cli: invalidQuery: Unrecognized name: nn at [3:7]\n  WHERE nn > 1\n        ^\n"), std::string::npos) << r.out;
+}
+
+TEST(CliQuery, DryRunAndByteCap) {
+    SandboxProcess s;
+    seed(s);
+    const std::string base = "--endpoint " + s.url() + " --project p ";
+    auto r = cli(base + "query --dry-run 'SELECT n FROM d.t'");
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("This query will process 24 B (24 bytes)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("n  INTEGER  NULLABLE"), std::string::npos) << r.out;
+    r = cli(base + "query --max-bytes 10 'SELECT n FROM d.t'");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("bytesBilledLimitExceeded"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("raise --max-bytes"), std::string::npos) << r.out;
+}
+
+TEST(CliQuery, CancelAndJobs) {
+    SandboxProcess s({"--faults", "job:delay=60s:1"});
+    BigQueryClient::Options o;
+    o.endpoint = Endpoint::fromUrl(s.url());
+    o.projectId = "p";
+    BigQueryClient c(o);
+    c.insertJob("p", {{"jobReference", {{"jobId", "slow"}}}, {"configuration", {{"query", {{"query", "SELECT 1"}, {"useLegacySql", false}}}}}});
+    const std::string base = "--endpoint " + s.url() + " --project p ";
+    auto r = cli(base + "jobs --running");
+    EXPECT_NE(r.out.find("| slow "), std::string::npos) << r.out;
+    r = cli(base + "cancel slow");
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_EQ(r.out, "Job slow was stopped.\n");
+    r = cli(base + "cancel slow");
+    EXPECT_EQ(r.out, "Job slow had already finished.\n");
+    r = cli(base + "cancel nope");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("notFound: Not found: Job p:nope"), std::string::npos) << r.out;
+}
