@@ -333,7 +333,12 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
                 if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
-            if (d.status) throw ApiFailure(d.status >= 500 ? "backendError" : "invalid", "Injected fault: HTTP " + std::to_string(d.status));
+            // Job-level failures carry BigQuery's job reasons (clients re-run the query on these).
+            if (d.status)
+                throw ApiFailure(d.status == 429 || d.status == 403 ? "jobRateLimitExceeded"
+                                 : d.status >= 500                  ? "jobBackendError"
+                                                                    : "invalid",
+                                 "Injected fault (sandbox --faults job:" + std::to_string(d.status) + ")");
         }
         std::string text = str(q, "query");
         bool legacy = boolField(q, "useLegacySql", true);

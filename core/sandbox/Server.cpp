@@ -188,7 +188,9 @@ struct Server::Impl {
                           ",\"jobReference\":" + jobResource["jobReference"].dump() + ",\"jobComplete\":true" +
                           ",\"schema\":" + job.schema.toJson().dump() + ",\"totalBytesProcessed\":\"" +
                           std::to_string(job.bytesProcessed) + "\",\"cacheHit\":" + (job.cacheHit ? "true" : "false");
-        const auto& rows = job.rows ? *job.rows : std::vector<Value>();
+        // (Not `job.rows ? *job.rows : std::vector<Value>()`: that conditional copies every row.)
+        static const std::vector<Value> kNoRows;
+        const std::vector<Value>& rows = job.rows ? *job.rows : kNoRows;
         out += ",\"totalRows\":\"" + std::to_string(rows.size()) + "\"";
         const std::size_t start = startFrom(req);
         const std::size_t next = appendRowsPage(out, rows, start, maxRows, job.schema, nullptr, tsEncoding(req));

@@ -195,3 +195,21 @@ TEST(QueryRunner, HostileJobsAndConnections) {
         EXPECT_EQ(n, 5000);
     }
 }
+
+TEST(QueryRunner, JobLevelBackendErrorsRerunUnderNewIds) {
+    SandboxProcess s({"--faults", "job:500:1"});
+    BigQueryClient c(options(s));
+    QueryRunner runner(c);
+    const auto out = runner.run(request("SELECT 1 AS x"));
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.error->reason(), "jobBackendError");
+    EXPECT_EQ(out.reruns, 3);
+    EXPECT_EQ(c.listJobs("p")["jobs"].size(), 4u); // the first try and three reruns, each its own job
+
+    // With a caller-chosen job id there is no rerun: the id would collide.
+    auto fixed = request("SELECT 1 AS x");
+    fixed.jobId = "mine";
+    const auto once = runner.run(fixed);
+    EXPECT_EQ(once.reruns, 0);
+    EXPECT_EQ(once.error->reason(), "jobBackendError");
+}
