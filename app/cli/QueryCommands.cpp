@@ -134,6 +134,7 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
     h.state = "DONE";
     h.bytesProcessed = out.bytesProcessed;
     h.bytesBilled = out.bytesBilled;
+    h.slotMs = out.slotMs;
     h.cacheHit = out.cacheHit;
     h.endMs = nowMs();
     record(a, h);

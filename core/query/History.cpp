@@ -12,7 +12,7 @@ namespace quarry {
 nlohmann::json HistoryEntry::toJson() const {
     nlohmann::json j = {{"sql", sql}, {"project", project}, {"jobId", jobId}, {"location", location},
                         {"state", state}, {"startMs", startMs}, {"endMs", endMs},
-                        {"bytesProcessed", std::to_string(bytesProcessed)}, {"bytesBilled", std::to_string(bytesBilled)},
+                        {"bytesProcessed", std::to_string(bytesProcessed)}, {"bytesBilled", std::to_string(bytesBilled)}, {"slotMs", std::to_string(slotMs)},
                         {"cacheHit", cacheHit}, {"dryRun", dryRun}};
     if (!errorReason.empty())
         j["error"] = {{"reason", errorReason}, {"message", errorMessage}, {"line", errorLine}, {"column", errorColumn}};
@@ -33,6 +33,7 @@ std::optional<HistoryEntry> HistoryEntry::fromJson(const nlohmann::json& j) {
     try {
         e.bytesProcessed = std::stoull(s("bytesProcessed").empty() ? "0" : s("bytesProcessed"));
         e.bytesBilled = std::stoull(s("bytesBilled").empty() ? "0" : s("bytesBilled"));
+        e.slotMs = std::stoull(s("slotMs").empty() ? "0" : s("slotMs"));
     } catch (...) {
         return std::nullopt;
     }

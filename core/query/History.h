@@ -13,7 +13,7 @@ namespace quarry {
 struct HistoryEntry {
     std::string sql, project, jobId, location, state; ///< state: DONE, FAILED, CANCELLED, RUNNING
     std::int64_t startMs = 0, endMs = 0;
-    std::uint64_t bytesProcessed = 0, bytesBilled = 0;
+    std::uint64_t bytesProcessed = 0, bytesBilled = 0, slotMs = 0;
     bool cacheHit = false, dryRun = false;
     std::string errorReason, errorMessage;
     int errorLine = 0, errorColumn = 0;

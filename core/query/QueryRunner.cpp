@@ -101,6 +101,7 @@ void QueryRunner::finish(QueryOutcome& out, const CancelToken* cancel) {
     const auto& q = stats.value("query", Json::object());
     out.bytesProcessed = u64(q, "totalBytesProcessed");
     out.bytesBilled = u64(q, "totalBytesBilled");
+    out.slotMs = u64(q, "totalSlotMs");
     out.cacheHit = q.value("cacheHit", false);
 }
 

@@ -36,6 +36,7 @@ struct QueryOutcome {
     Schema schema;
     std::int64_t totalRows = 0;
     std::uint64_t bytesProcessed = 0, bytesBilled = 0;
+    std::uint64_t slotMs = 0;
     bool cacheHit = false;
     int reruns = 0; ///< times the query was re-submitted after a job-level backend error
     bool ok() const { return !error; }
