@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Runs the real quarry-cli binary against a loopback server: output formats, exit codes
 // (0 ok, 1 API error, 2 usage) and error text.
+#include "RunCommand.h"
 #include "ScriptedServer.h"
 
 #include <array>
@@ -13,23 +14,9 @@ using quarry::test::ScriptedServer;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    std::string out;
-};
+using Run = quarry::test::CommandResult;
 
-Run cli(const std::string& args) {
-    const std::string cmd = std::string(QUARRY_CLI) + " " + args + " 2>&1";
-    Run r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+Run cli(const std::string& args) { return quarry::test::runCommand(std::string(QUARRY_CLI) + " " + args); }
 
 const char* kTable = R"({"kind":"bigquery#table","type":"TABLE","numRows":"2","location":"US",
   "schema":{"fields":[{"name":"name","type":"STRING","mode":"REQUIRED"},

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // quarry-cli query / cancel / jobs / history, the real binary against a started sandbox.
+#include "RunCommand.h"
 #include "SandboxProcess.h"
 #include "bigquery/BigQueryClient.h"
 
@@ -13,23 +14,13 @@ using quarry::test::SandboxProcess;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    std::string out;
-};
+using Run = quarry::test::CommandResult;
 
 Run cli(const std::string& args, const std::string& input = {}) {
     static const std::string home = std::filesystem::temp_directory_path() / ("quarry-cli-home-" + std::to_string(::getpid()));
-    std::string cmd = "XDG_DATA_HOME=" + home + " " + QUARRY_CLI + " " + args + " 2>&1";
+    std::string cmd = "XDG_DATA_HOME=" + home + " " + QUARRY_CLI + " " + args;
     if (!input.empty()) cmd = "printf '%s' '" + input + "' | " + cmd;
-    Run r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return quarry::test::runCommand(cmd);
 }
 
 void seed(const SandboxProcess& s) {

@@ -273,7 +273,7 @@ struct PreparedQuery::Impl {
             if (e.hasOperand) ++i;
             std::vector<SqlType> results;
             const std::size_t whenEnd = e.args.size() - (e.hasElse ? 1 : 0);
-            for (; i + 1 < whenEnd + 1 && i < whenEnd; i += 2) {
+            for (; i + 1 < whenEnd; i += 2) {
                 if (e.hasOperand) binaryType("=", e.args[0]->type, e.args[i]->type, e.args[i]->pos);
                 else if (!e.args[i]->type.unknown && (e.args[i]->type.array || e.args[i]->type.kind != TypeKind::Bool))
                     err("CASE WHEN condition must be BOOL, not " + e.args[i]->type.name(), e.args[i]->pos);
@@ -512,12 +512,11 @@ struct PreparedQuery::Impl {
         }
     }
 
-    ExprPtr pathTo(int slot, std::vector<std::string> path, Pos pos) {
+    static ExprPtr pathTo(std::vector<std::string> path, Pos pos) {
         auto p = std::make_unique<Expr>();
         p->kind = Expr::Kind::Path;
         p->pos = pos;
         p->path = std::move(path);
-        (void)slot;
         return p;
     }
 
@@ -536,7 +535,7 @@ struct PreparedQuery::Impl {
                         out.emplace_back(std::move(p), fname);
                     }
                 } else if (!var.name.empty()) {
-                    out.emplace_back(pathTo(static_cast<int>(v), {var.name}, it.pos), var.name);
+                    out.emplace_back(pathTo({var.name}, it.pos), var.name);
                 }
             }
             return;
@@ -726,7 +725,7 @@ struct PreparedQuery::Impl {
             Value operand;
             if (e.hasOperand) operand = eval(*e.args[i++], f);
             const std::size_t whenEnd = e.args.size() - (e.hasElse ? 1 : 0);
-            for (; i + 1 <= whenEnd - 1 + 1 && i < whenEnd; i += 2) {
+            for (; i + 1 < whenEnd; i += 2) {
                 bool hit;
                 if (e.hasOperand) hit = isTrue(binaryOp("=", operand, eval(*e.args[i], f), SqlType::scalar(TypeKind::Bool)));
                 else hit = isTrue(eval(*e.args[i], f));

@@ -217,18 +217,16 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
     }
     // comparison
     int c;
-    if (a.isText() && !b.isText() && b.kind() != ValueKind::Null) {
-        SqlType t;
-        t.kind = static_cast<K>(0);
-        const Value conv = castValue(a, SqlType::scalar(b.kind() == ValueKind::Date ? K::Date
-                                                          : b.kind() == ValueKind::Timestamp ? K::Timestamp
-                                                          : b.kind() == ValueKind::DateTime ? K::DateTime : K::Time), false);
-        c = compareValues(conv, b);
+    // A string compared with a date/time value is read as that type (as BigQuery coerces literals).
+    auto asTimeOf = [](const Value& text, ValueKind kind) {
+        const K k = kind == ValueKind::Date ? K::Date : kind == ValueKind::Timestamp ? K::Timestamp
+                  : kind == ValueKind::DateTime ? K::DateTime : K::Time;
+        return castValue(text, SqlType::scalar(k), false);
+    };
+    if (a.isText() && !b.isText()) {
+        c = compareValues(asTimeOf(a, b.kind()), b);
     } else if (b.isText() && !a.isText()) {
-        const Value conv = castValue(b, SqlType::scalar(a.kind() == ValueKind::Date ? K::Date
-                                                          : a.kind() == ValueKind::Timestamp ? K::Timestamp
-                                                          : a.kind() == ValueKind::DateTime ? K::DateTime : K::Time), false);
-        c = compareValues(a, conv);
+        c = compareValues(a, asTimeOf(b, a.kind()));
     } else {
         if ((a.kind() == ValueKind::Float64 && std::isnan(a.asDouble())) ||
             (b.kind() == ValueKind::Float64 && std::isnan(b.asDouble())))
@@ -252,7 +250,7 @@ bool castable(const SqlType& from, const SqlType& to) {
             if (!castable(from.fields[i].second, to.fields[i].second)) return false;
         return true;
     }
-    if (to.kind == K::String) return from.kind != K::Json || true;
+    if (to.kind == K::String) return true;
     if (from.kind == K::String) return to.kind != K::Geography;
     if (from.isNumeric() && to.isNumeric()) return true;
     if (from.kind == K::Bool && to.kind == K::Int64) return true;
@@ -415,7 +413,6 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
         break;
     default: break;
     }
-    if (v.kind() == static_cast<ValueKind>(0)) return {};
     return failed("Invalid cast");
 }
 
