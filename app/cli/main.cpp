@@ -3,6 +3,7 @@
 #include "Common.h"
 #include "Output.h"
 #include "QueryCommands.h"
+#include "UploadCommand.h"
 #include "bigquery/BigQueryClient.h"
 #include "quarry/Version.h"
 
@@ -126,6 +127,26 @@ int main(int argc, char** argv) {
     auto* history = app.add_subcommand("history", "the local history of runs");
     history->add_option("-n,--last", historyLast, "how many entries")->check(CLI::PositiveNumber);
 
+    UploadArgs ua;
+    auto* upload = app.add_subcommand("upload", "stream a local JSON or NDJSON file (.gz too) into a table");
+    upload->add_option("FILE", ua.file, "NDJSON or JSON array file, optionally gzip-compressed")->required()->check(CLI::ExistingFile);
+    upload->add_option("TABLE", ua.table, "DATASET.TABLE or PROJECT.DATASET.TABLE");
+    upload->add_flag("--create", ua.create, "create the table if it does not exist");
+    upload->add_flag("--autodetect", ua.autodetect, "infer the schema from the whole file");
+    upload->add_option("--schema", ua.schemaFile, "schema file (JSON, as bq uses) for a new table")->check(CLI::ExistingFile);
+    upload->add_flag("--skip-invalid", ua.skipInvalid, "upload the valid rows even if some are invalid (they go to the rejects file)");
+    upload->add_flag("--ignore-unknown", ua.ignoreUnknown, "drop fields the table does not have");
+    upload->add_option("--rejects", ua.rejects, "rejects file (default: FILE.rejects.ndjson)");
+    upload->add_option("--batch-rows", ua.batchRows, "rows per request (at most 50000)")->check(CLI::Range(1, 50000));
+    upload->add_option("--batch-bytes", ua.batchBytes, "bytes per request (at most 10000000)")->check(CLI::Range(1024, 10000000));
+    upload->add_option("--concurrency", ua.concurrency, "requests in flight")->check(CLI::Range(1, 64));
+    upload->add_flag("--resume", ua.resume, "continue an interrupted upload of this file into this table");
+    upload->add_flag("--again", ua.again, "upload a file that was uploaded before, once more");
+    upload->add_option("--input-format", ua.inputFormat, "auto, ndjson or json (one array)")
+        ->check(CLI::IsMember({"auto", "ndjson", "json"}));
+    upload->add_flag("--print-schema", ua.printSchema, "print the schema inferred from the whole file and exit");
+    upload->add_flag("--no-progress", ua.noProgress, "no progress line on stderr");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -144,6 +165,10 @@ int main(int argc, char** argv) {
     if (maxRows >= 0) qa.maxRows = maxRows;
     try {
         if (*query) return cmdQuery(g, f, qa);
+        if (*upload) {
+            if (ua.table.empty() && !ua.printSchema) throw UsageError("upload needs a TABLE (DATASET.TABLE)");
+            return cmdUpload(g, f, ua);
+        }
         if (*cancel) return cmdCancel(g, cancelJob, cancelLocation);
         if (*jobs) return cmdJobs(g, f, runningOnly);
         if (*history) return cmdHistory(f, historyLast);

@@ -36,7 +36,8 @@ void completeQueryConfig(Json& q) {
 BigQueryClient::BigQueryClient(Options options) : options_(std::move(options)), http_(options_.http) {}
 
 HttpResponse BigQueryClient::call(const std::string& method, const std::string& path, const std::string& query,
-                                  const std::string& body, const CancelToken* c, bool idempotent) {
+                                  const std::string& body, const CancelToken* c, bool idempotent,
+                                  const RetryObserver* observer) {
     HttpRequest req;
     req.method = method;
     req.url = options_.endpoint.apiRoot() + path;
@@ -51,7 +52,7 @@ HttpResponse BigQueryClient::call(const std::string& method, const std::string& 
         const auto token = options_.accessToken();
         if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
     }
-    auto resp = sendWithRetry(http_, req, options_.retry, c, idempotent);
+    auto resp = sendWithRetry(http_, req, options_.retry, c, idempotent, observer);
     if (resp.status >= 300) throw ApiError::fromResponse(resp);
     return resp;
 }
@@ -191,8 +192,9 @@ RowPage BigQueryClient::listRows(const TableRef& t, const ListRowsOptions& o, co
     }
 }
 
-InsertAllResult BigQueryClient::insertAll(const TableRef& t, const std::string& body, const CancelToken* c) {
-    const auto resp = call("POST", tablePath(t) + "/insertAll", {}, body, c);
+InsertAllResult BigQueryClient::insertAll(const TableRef& t, const std::string& body, const CancelToken* c,
+                                          const RetryObserver* observer) {
+    const auto resp = call("POST", tablePath(t) + "/insertAll", {}, body, c, true, observer);
     const auto j = Json::parse(resp.body, nullptr, false);
     if (!j.is_object()) throw ApiError(resp.status, "invalidResponse", "insertAll answered with a body that is not JSON");
     InsertAllResult r;

@@ -92,8 +92,10 @@ public:
     /// One page of rows. Without `knownSchema` the table's schema is fetched first.
     RowPage listRows(const TableRef& t, const ListRowsOptions& o, const Schema* knownSchema = nullptr,
                      const CancelToken* c = nullptr);
-    /// `body` is a complete TableDataInsertAllRequest JSON text.
-    InsertAllResult insertAll(const TableRef& t, const std::string& body, const CancelToken* c = nullptr);
+    /// `body` is a complete TableDataInsertAllRequest JSON text. With insertIds in every row
+    /// the request is idempotent and is retried like any other; `observer` hears each retry.
+    InsertAllResult insertAll(const TableRef& t, const std::string& body, const CancelToken* c = nullptr,
+                              const RetryObserver* observer = nullptr);
 
     // jobs
     /// jobs.insert. With a client-chosen jobId, a 409 on a retry means an earlier attempt went
@@ -113,7 +115,8 @@ public:
 
     /// A raw call: `path` is below /bigquery/v2 (e.g. "/projects/p/datasets").
     HttpResponse call(const std::string& method, const std::string& path, const std::string& query = {},
-                      const std::string& body = {}, const CancelToken* c = nullptr, bool idempotent = true);
+                      const std::string& body = {}, const CancelToken* c = nullptr, bool idempotent = true,
+                      const RetryObserver* observer = nullptr);
 
 private:
     Json callJson(const std::string& method, const std::string& path, const std::string& query = {},

@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace simdjson::dom {
+class element;
+}
+
 namespace quarry {
 
 /// One reason a JSON row does not fit its schema. `location` is the field path ("a.b[2].c").
@@ -20,7 +24,10 @@ struct RowIssue {
 /// accepting what BigQuery's streaming API accepts: numbers or numeric strings for INTEGER,
 /// FLOAT and NUMERIC, true/false or "true"/"false" for BOOLEAN, base64 for BYTES, RFC 3339,
 /// "YYYY-MM-DD HH:MM:SS[.f] [zone]" or epoch seconds for TIMESTAMP, any JSON for a JSON column,
-/// objects for RECORD, arrays (or null) for REPEATED. Field names match case-insensitively.
+/// objects for RECORD, arrays (or null) for REPEATED. Field names match case-insensitively; a
+/// field given twice in one object is an issue. The same rules run on nlohmann documents (the
+/// sandbox) and simdjson documents (the uploader's validation), so a row the uploader accepts
+/// is a row the sandbox accepts.
 class JsonRowReader {
 public:
     explicit JsonRowReader(const Schema& schema, bool ignoreUnknownValues = false)
@@ -28,17 +35,12 @@ public:
 
     /// Returns the row; on failure returns Null and fills `issues` (never empty then).
     Value read(const nlohmann::json& row, std::vector<RowIssue>& issues) const;
+    Value readDom(const simdjson::dom::element& row, std::vector<RowIssue>& issues) const;
 
-    /// One scalar (or RECORD) of the field's type, ignoring the field's mode.
-    Value readValue(const nlohmann::json& v, const Field& f, const std::string& path,
-                    std::vector<RowIssue>& issues) const;
+    const Schema& schema() const { return schema_; }
+    bool ignoresUnknownValues() const { return ignoreUnknown_; }
 
 private:
-    Value readRecord(const nlohmann::json& obj, const std::vector<Field>& fields, const std::string& path,
-                     std::vector<RowIssue>& issues) const;
-    Value readCell(const nlohmann::json& v, const Field& f, const std::string& path,
-                   std::vector<RowIssue>& issues) const;
-
     const Schema& schema_;
     bool ignoreUnknown_;
 };

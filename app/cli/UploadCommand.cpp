@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#include "UploadCommand.h"
+
+#include "net/CancelToken.h"
+#include "upload/Uploader.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+namespace quarry::cli {
+namespace {
+
+std::atomic<bool> gInterrupted{false};
+extern "C" void onSignal(int) { gInterrupted = true; }
+
+/// Turns SIGINT/SIGTERM into a cancel of the upload for as long as it lives.
+class InterruptWatch {
+public:
+    explicit InterruptWatch(CancelToken& t) {
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        thread_ = std::thread([this, &t] {
+            while (!done_) {
+                if (gInterrupted) t.cancel();
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        });
+    }
+    ~InterruptWatch() {
+        done_ = true;
+        thread_.join();
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+    }
+
+private:
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+};
+
+std::string thousands(std::uint64_t n) {
+    const std::string digits = std::to_string(n);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+Schema readSchemaFile(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw UsageError("cannot read the schema file " + path);
+    const auto j = Json::parse(in, nullptr, false);
+    if (j.is_discarded()) throw UsageError(path + " is not valid JSON (expected a BigQuery schema: [{\"name\":...,\"type\":...}])");
+    try {
+        if (j.is_array()) return Schema::fromJson(Json{{"fields", j}});
+        if (j.is_object() && j.contains("schema")) return Schema::fromJson(j["schema"]);
+        return Schema::fromJson(j);
+    } catch (const SchemaError& e) {
+        throw UsageError(path + ": " + e.what());
+    }
+}
+
+upload::InputFormat inputFormat(const std::string& s) {
+    if (s == "ndjson") return upload::InputFormat::Ndjson;
+    if (s == "json") return upload::InputFormat::JsonArray;
+    return upload::InputFormat::Auto;
+}
+
+/// One line on stderr, redrawn: rows, bytes, rate and ETA.
+void drawProgress(const upload::UploadProgress& p) {
+    const double frac = p.fileBytes ? static_cast<double>(p.fileBytesRead) / static_cast<double>(p.fileBytes) : 0;
+    const int width = 24;
+    const int filled = static_cast<int>(frac * width);
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.resize(width, '.');
+    const double rate = p.seconds > 0 ? static_cast<double>(p.rowsRead) / p.seconds : 0;
+    std::string eta = "";
+    if (frac > 0.01 && frac < 1 && p.seconds > 0.5) eta = " ETA " + std::to_string(static_cast<int>(p.seconds * (1 - frac) / frac)) + "s";
+    std::fprintf(stderr, "\r%-15s [%s] %3d%%  %s rows  %s inserted  %s rejected  %s/s%s   ", p.phase, bar.c_str(),
+                 static_cast<int>(frac * 100), thousands(p.rowsRead).c_str(), thousands(p.rowsInserted).c_str(),
+                 thousands(p.rowsRejected).c_str(), thousands(static_cast<std::uint64_t>(rate)).c_str(), eta.c_str());
+    std::fflush(stderr);
+}
+
+int printSchema(const UploadArgs& a) {
+    CancelToken cancel;
+    InterruptWatch watch(cancel);
+    const auto r = upload::Uploader::inferSchema(a.file, inputFormat(a.inputFormat), &cancel);
+    for (const auto& n : r.notes) std::cerr << "note: " << n << '\n';
+    for (const auto& c : r.conflicts) std::cerr << "conflict: " << c.message << '\n';
+    if (r.unreadable) std::cerr << "note: " << r.unreadable << " records are not valid JSON and were skipped\n";
+    std::cout << r.schema.toJson()["fields"].dump(2) << '\n';
+    return r.conflicts.empty() ? 0 : 1;
+}
+
+} // namespace
+
+int cmdUpload(const Globals& g, Format f, const UploadArgs& a) {
+    if (a.printSchema) return printSchema(a);
+    auto client = makeClient(g);
+    upload::UploadOptions o;
+    o.file = a.file;
+    o.table = TableRef::parse(a.table, requireProject(client));
+    o.format = inputFormat(a.inputFormat);
+    o.create = a.create;
+    o.autodetect = a.autodetect;
+    if (!a.schemaFile.empty()) o.schema = readSchemaFile(a.schemaFile);
+    o.skipInvalid = a.skipInvalid;
+    o.ignoreUnknown = a.ignoreUnknown;
+    o.rejectsFile = a.rejects;
+    o.batchRows = a.batchRows;
+    o.batchBytes = a.batchBytes;
+    o.concurrency = a.concurrency;
+    o.resume = a.resume;
+    o.again = a.again;
+
+    upload::Uploader up(client, o);
+    const bool tty = !a.noProgress && ::isatty(STDERR_FILENO);
+    bool drew = false;
+    if (tty)
+        up.onProgress = [&](const upload::UploadProgress& p) {
+            drawProgress(p);
+            drew = true;
+        };
+    up.onNote = [&](const std::string& n) {
+        if (drew) std::cerr << '\n';
+        drew = false;
+        std::cerr << "note: " << n << '\n';
+    };
+    CancelToken cancel;
+    upload::UploadSummary s;
+    try {
+        InterruptWatch watch(cancel);
+        s = up.run(&cancel);
+    } catch (const upload::UploadError& e) {
+        if (drew) std::cerr << '\n';
+        std::cerr << "quarry-cli: upload: " << e.what() << '\n';
+        return 1;
+    } catch (const upload::InputError& e) {
+        if (drew) std::cerr << '\n';
+        std::cerr << "quarry-cli: upload: " << e.what() << '\n';
+        return 1;
+    }
+    if (drew) std::cerr << '\n';
+    const double rate = s.seconds > 0 ? static_cast<double>(s.rowsRead) / s.seconds : 0;
+    if (f == Format::Json || f == Format::NdJson) {
+        Json j = {{"file", a.file}, {"table", o.table.display()}, {"rowsRead", s.rowsRead}, {"inserted", s.inserted},
+                  {"rejected", s.rejected}, {"retried", s.retried}, {"requests", s.requests}, {"bytesSent", s.bytesSent},
+                  {"seconds", s.seconds}, {"rowsPerSecond", rate}, {"cancelled", s.cancelled}, {"resumed", s.resumed},
+                  {"earlierInserted", s.earlierInserted}, {"earlierRejected", s.earlierRejected},
+                  {"createdTable", s.createdTable}, {"rejectsFile", s.rejectsFile}};
+        std::cout << j.dump(f == Format::Json ? 2 : -1) << '\n';
+    } else {
+        std::cout << (s.cancelled ? "Stopped" : "Uploaded") << " " << a.file << " into " << o.table.display() << '\n';
+        if (s.resumed)
+            std::cout << "  earlier runs    " << thousands(s.earlierInserted) << " inserted, "
+                      << thousands(s.earlierRejected) << " rejected\n";
+        std::cout << "  rows read       " << thousands(s.rowsRead) << '\n';
+        std::cout << "  inserted        " << thousands(s.inserted) << '\n';
+        std::cout << "  rejected        " << thousands(s.rejected);
+        if (!s.rejectsFile.empty()) std::cout << "  (each with its line in " << s.rejectsFile << ")";
+        std::cout << '\n';
+        std::cout << "  retried         " << thousands(s.retried) << " rows\n";
+        std::cout << "  requests        " << thousands(s.requests) << " (" << humanBytes(s.bytesSent) << ")\n";
+        char t[96];
+        std::snprintf(t, sizeof t, "%.1f s (%s rows/s)", s.seconds, thousands(static_cast<std::uint64_t>(rate)).c_str());
+        std::cout << "  time            " << t << '\n';
+        if (s.cancelled) std::cout << "Continue with the same command and --resume; no row is sent twice.\n";
+    }
+    return s.cancelled ? 130 : 0;
+}
+
+} // namespace quarry::cli

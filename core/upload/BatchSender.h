@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "bigquery/BigQueryClient.h"
+#include "net/CancelToken.h"
+#include "upload/Journal.h"
+#include "upload/RejectsFile.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace quarry::upload {
+
+/// A run of consecutive records: the insertAll body built from their text as it is, and the
+/// rows that did not pass the local check.
+struct Batch {
+    struct Row {
+        std::uint64_t ordinal, line, column;
+        std::size_t rowBegin, rowEnd;   ///< {"insertId":...,"json":...} inside body
+        std::size_t textBegin, textEnd; ///< the record's own text inside body
+    };
+    OrdinalRange range;
+    std::string body; ///< complete request when closed
+    std::vector<Row> rows;
+    std::vector<Reject> rejects;
+    bool empty() const { return range.end == range.first; }
+};
+
+/// Builds batches within row and byte limits.
+class BatchBuilder {
+public:
+    BatchBuilder(std::string fileId, int generation, bool ignoreUnknown, std::size_t maxRows, std::size_t maxBytes);
+
+    /// Bytes one row adds to a body (so a caller can reject a row that can never fit).
+    std::size_t rowCost(std::string_view text) const { return text.size() + 96; }
+    /// Largest row text a request can carry.
+    std::size_t maxRowText() const { return maxBytes_ - prefix_.size() - 96 - 2; }
+    /// True if the row does not fit the current batch (close it first).
+    bool full(const Batch& b, std::string_view text) const;
+    void start(Batch& b, std::uint64_t firstOrdinal) const;
+    void add(Batch& b, std::uint64_t ordinal, std::uint64_t line, std::uint64_t column, std::string_view text) const;
+    void close(Batch& b) const { b.body += "]}"; }
+    /// A request with only some rows of a batch (re-sends and splits).
+    std::string bodyFor(const Batch& b, const std::vector<std::size_t>& rows) const;
+
+private:
+    std::string fileId_;
+    int generation_;
+    std::string prefix_;
+    std::size_t maxRows_, maxBytes_;
+};
+
+/// Totals shared by the sending threads.
+struct SendCounters {
+    std::atomic<std::uint64_t> inserted{0}, rejected{0}, retried{0}, requests{0}, bytesSent{0};
+};
+
+/// Worker threads taking closed batches from a bounded queue and sending them: retries (inside
+/// the client), 413/"payload too large" split in halves, stopped rows re-sent, invalid rows
+/// rejected; then the batch's rejects are written and the journal acknowledges it. The first
+/// error that is not about single rows stops everything and is kept for the caller.
+class BatchSender {
+public:
+    BatchSender(BigQueryClient& client, TableRef table, const BatchBuilder& builder, Journal& journal,
+                RejectsFile& rejects, SendCounters& counters, int threads, std::size_t queueDepth);
+    ~BatchSender();
+
+    /// Blocks while the queue is full. Returns false once sending has stopped.
+    bool push(Batch b);
+    /// Waits for every queued batch, then stops the threads.
+    void finish();
+    /// Stops at once: queued batches are dropped, requests in flight cancelled.
+    void abort();
+    bool failed() const { return failed_.load(); }
+    std::exception_ptr error() const;
+    bool idle() const;
+
+private:
+    void work();
+    void send(Batch& b);
+    /// Sends `rows` of `b`; appends rows that must be re-sent to `again`.
+    void sendRows(Batch& b, std::vector<std::size_t> rows, std::vector<Reject>& rejects, std::uint64_t& inserted);
+
+    BigQueryClient& client_;
+    TableRef table_;
+    const BatchBuilder& builder_;
+    Journal& journal_;
+    RejectsFile& rejectsFile_;
+    SendCounters& counters_;
+    std::size_t depth_;
+    CancelToken stop_;
+    RetryObserver observer_;
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<Batch> queue_;
+    int busy_ = 0;
+    bool closing_ = false;
+    std::atomic<bool> failed_{false};
+    std::exception_ptr error_;
+    std::vector<std::thread> threads_;
+};
+
+} // namespace quarry::upload

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+#include "upload/Journal.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace quarry::upload {
+namespace {
+
+constexpr const char* kMagic = "quarry-upload-journal 1 ";
+
+std::string sysError(const std::string& what, const std::string& path) {
+    return what + " " + path + ": " + std::strerror(errno);
+}
+
+} // namespace
+
+std::string fileIdentity(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw JournalError(sysError("cannot open", path));
+    struct stat st {};
+    ::fstat(fd, &st);
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    EVP_DigestUpdate(ctx, &size, sizeof size);
+    std::string buf(64 * 1024, '\0');
+    auto readAt = [&](std::uint64_t off) {
+        const auto n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(off));
+        if (n > 0) EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(n));
+    };
+    readAt(0);
+    if (size > buf.size()) readAt(size - std::min<std::uint64_t>(size, buf.size()));
+    ::close(fd);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx, md, &len);
+    EVP_MD_CTX_free(ctx);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (int i = 0; i < 8; ++i) {
+        out += hex[md[i] >> 4];
+        out += hex[md[i] & 15];
+    }
+    return out;
+}
+
+std::string Journal::defaultDir() {
+    if (const char* s = std::getenv("XDG_STATE_HOME"); s && *s) return std::string(s) + "/quarry/uploads";
+    const char* home = std::getenv("HOME");
+    return std::string(home && *home ? home : ".") + "/.local/state/quarry/uploads";
+}
+
+Journal::Journal(Journal&& o) noexcept
+    : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)), header_(std::move(o.header_)),
+      ranges_(std::move(o.ranges_)), inserted_(o.inserted_), rejected_(o.rejected_), done_(o.done_) {}
+
+Journal::~Journal() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+Journal Journal::load(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw JournalError(sysError("cannot read the upload journal", path));
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    Journal j;
+    j.path_ = path;
+    std::size_t start = 0;
+    bool first = true;
+    while (start < text.size()) {
+        const auto nl = text.find('\n', start);
+        if (nl == std::string::npos) break; // a torn last line
+        const std::string line = text.substr(start, nl - start);
+        start = nl + 1;
+        if (first) {
+            first = false;
+            if (line.rfind(kMagic, 0) != 0) throw JournalError(path + " is not a Quarry upload journal");
+            const auto h = nlohmann::json::parse(line.substr(std::strlen(kMagic)), nullptr, false);
+            if (!h.is_object()) throw JournalError(path + ": the journal header is damaged");
+            j.header_.fileId = h.value("fileId", "");
+            j.header_.file = h.value("file", "");
+            j.header_.table = h.value("table", "");
+            j.header_.generation = h.value("generation", 0);
+            continue;
+        }
+        std::istringstream ls(line);
+        std::string word;
+        ls >> word;
+        if (word == "ack") {
+            OrdinalRange r;
+            std::uint64_t ins = 0, rej = 0;
+            if (ls >> r.first >> r.end >> ins >> rej && r.end >= r.first) {
+                j.ranges_.push_back(r);
+                j.inserted_ += ins;
+                j.rejected_ += rej;
+            }
+        } else if (word == "done") {
+            j.done_ = true;
+        }
+    }
+    if (first) throw JournalError(path + " is empty: not a Quarry upload journal");
+    j.fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (j.fd_ < 0) throw JournalError(sysError("cannot write the upload journal", path));
+    // Cut a torn tail so new lines start clean.
+    if (start < text.size() && ::ftruncate(j.fd_, static_cast<off_t>(start)) != 0)
+        throw JournalError(sysError("cannot repair the upload journal", path));
+    return j;
+}
+
+Journal Journal::create(const std::string& path, const Header& h) {
+    const auto slash = path.rfind('/');
+    if (slash != std::string::npos) {
+        // mkdir -p
+        std::string dir = path.substr(0, slash);
+        for (std::size_t p = 1; p <= dir.size(); ++p)
+            if (p == dir.size() || dir[p] == '/') ::mkdir(dir.substr(0, p).c_str(), 0700);
+    }
+    const std::string tmp = path + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw JournalError(sysError("cannot create the upload journal", tmp));
+    const nlohmann::json hj = {{"fileId", h.fileId}, {"file", h.file}, {"table", h.table}, {"generation", h.generation}};
+    const std::string line = kMagic + hj.dump() + "\n";
+    const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) throw JournalError(sysError("cannot write the upload journal", path));
+    return load(path);
+}
+
+void Journal::append(const std::string& line) {
+    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(fd_) != 0)
+        throw JournalError(sysError("cannot write the upload journal", path_));
+}
+
+void Journal::ack(OrdinalRange r, std::uint64_t inserted, std::uint64_t rejected) {
+    std::lock_guard g(mutex_);
+    append("ack " + std::to_string(r.first) + " " + std::to_string(r.end) + " " + std::to_string(inserted) + " " +
+           std::to_string(rejected) + "\n");
+    ranges_.push_back(r);
+    inserted_ += inserted;
+    rejected_ += rejected;
+}
+
+void Journal::markDone() {
+    std::lock_guard g(mutex_);
+    append("done\n");
+    done_ = true;
+}
+
+std::vector<OrdinalRange> Journal::finished() const {
+    auto v = ranges_;
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<OrdinalRange> out;
+    for (const auto& r : v) {
+        if (!out.empty() && r.first <= out.back().end) out.back().end = std::max(out.back().end, r.end);
+        else out.push_back(r);
+    }
+    return out;
+}
+
+} // namespace quarry::upload

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace quarry::upload {
+
+class JournalError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A short, content-derived identity of a file: SHA-256 over its size and its first and last
+/// 64 KiB, as 16 hex digits. Cheap for any size; changes when the file is edited or replaced.
+std::string fileIdentity(const std::string& path);
+
+/// Ranges of record ordinals [first, end) that are finished: their rows acknowledged by the
+/// server and their rejects written.
+struct OrdinalRange {
+    std::uint64_t first = 0, end = 0;
+};
+
+/// The upload's checkpoint: a small append-only text file. The header line names the file,
+/// table and generation; each acknowledged batch adds `ack FIRST END INSERTED REJECTED`, written
+/// and synced before the batch counts as done; `done` closes a finished upload. A torn last
+/// line (a crash mid-write) is ignored on reading.
+class Journal {
+public:
+    struct Header {
+        std::string fileId, file, table;
+        int generation = 0;
+    };
+
+    /// Reads an existing journal; throws JournalError if it is not one.
+    static Journal load(const std::string& path);
+    /// Creates (replaces) a journal with this header, synced.
+    static Journal create(const std::string& path, const Header& h);
+
+    Journal(Journal&&) noexcept;
+    ~Journal();
+
+    const Header& header() const { return header_; }
+    const std::string& path() const { return path_; }
+    bool done() const { return done_; }
+    /// Finished ranges, sorted and merged.
+    std::vector<OrdinalRange> finished() const;
+    std::uint64_t insertedRows() const { return inserted_; }
+    std::uint64_t rejectedRows() const { return rejected_; }
+
+    /// Appends and syncs one finished batch. Thread-safe. Throws JournalError.
+    void ack(OrdinalRange r, std::uint64_t inserted, std::uint64_t rejected);
+    void markDone();
+
+    /// Where journals live: $XDG_STATE_HOME/quarry/uploads (~/.local/state/quarry/uploads).
+    static std::string defaultDir();
+
+private:
+    Journal() = default;
+    void append(const std::string& line);
+
+    std::string path_;
+    int fd_ = -1;
+    Header header_;
+    std::vector<OrdinalRange> ranges_;
+    std::uint64_t inserted_ = 0, rejected_ = 0;
+    bool done_ = false;
+    std::mutex mutex_;
+};
+
+} // namespace quarry::upload

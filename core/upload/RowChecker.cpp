@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+#include "upload/RowChecker.h"
+
+#include <nlohmann/json.hpp>
+#include <simdjson.h>
+
+namespace quarry::upload {
+
+Rejection locateJsonError(std::string_view text, std::uint64_t line, std::uint64_t column) {
+    Rejection r{line, column, "invalid JSON"};
+    try {
+        const auto parsed = nlohmann::json::parse(text);
+        (void)parsed;
+        r.message = "invalid JSON (a number or string the fast parser refused)";
+    } catch (const nlohmann::json::parse_error& e) {
+        // e.byte is 1-based: the byte where the parser gave up.
+        const std::size_t at = e.byte == 0 ? 0 : std::min<std::size_t>(e.byte - 1, text.size());
+        for (std::size_t i = 0; i < at; ++i) {
+            if (text[i] == '\n') {
+                ++r.line;
+                r.column = 1;
+            } else {
+                ++r.column;
+            }
+        }
+        std::string what = e.what();
+        // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
+        if (const auto p = what.find(": "); p != std::string::npos && what.compare(0, 1, "[") == 0)
+            what = what.substr(p + 2);
+        r.message = "invalid JSON: " + what;
+    }
+    return r;
+}
+
+std::string describeIssues(const std::vector<RowIssue>& issues) {
+    std::string out;
+    for (const auto& i : issues) {
+        if (!out.empty()) out += "; ";
+        out += i.message;
+    }
+    return out;
+}
+
+RowChecker::RowChecker(const Schema& schema, bool ignoreUnknownValues)
+    : parser_(std::make_unique<simdjson::dom::parser>()), reader_(schema, ignoreUnknownValues) {}
+
+RowChecker::~RowChecker() = default;
+
+bool RowChecker::parse(const Record& r, simdjson::dom::element& doc, Rejection& why) {
+    if (!r.error.empty()) {
+        why = {r.line, r.column, r.error};
+        return false;
+    }
+    padded_.assign(r.text);
+    padded_.append(simdjson::SIMDJSON_PADDING, '\0');
+    auto err = parser_->parse(padded_.data(), r.text.size(), false).get(doc);
+    if (err == simdjson::NUMBER_ERROR) {
+        // Integers beyond 64 bits: read them as doubles, as BigQuery's JSON parser does.
+        auto j = nlohmann::json::parse(r.text, nullptr, false);
+        if (!j.is_discarded()) {
+            padded_ = j.dump();
+            const std::size_t n = padded_.size();
+            padded_.append(simdjson::SIMDJSON_PADDING, '\0');
+            err = parser_->parse(padded_.data(), n, false).get(doc);
+        }
+    }
+    if (err) {
+        why = locateJsonError(r.text, r.line, r.column);
+        return false;
+    }
+    return true;
+}
+
+bool RowChecker::check(const Record& r, Rejection& why) {
+    simdjson::dom::element doc;
+    if (!parse(r, doc, why)) return false;
+    issues_.clear();
+    (void)reader_.readDom(doc, issues_);
+    if (issues_.empty()) return true;
+    why = {r.line, r.column, describeIssues(issues_)};
+    return false;
+}
+
+} // namespace quarry::upload

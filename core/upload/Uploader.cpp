@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+#include "upload/Uploader.h"
+
+#include "bigquery/ApiError.h"
+#include "net/CancelToken.h"
+#include "upload/BatchSender.h"
+#include "upload/Journal.h"
+#include "upload/RejectsFile.h"
+#include "upload/RowChecker.h"
+
+#include <chrono>
+#include <simdjson.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+namespace quarry::upload {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool exists(const std::string& p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) == 0;
+}
+
+std::string plural(std::uint64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+/// Calls the progress callback at most five times a second.
+class Ticker {
+public:
+    Ticker(const std::function<void(const UploadProgress&)>& cb, Clock::time_point t0) : cb_(cb), t0_(t0) {}
+    bool due() {
+        if (!cb_ || ++n_ % 256 != 0) return false;
+        const auto now = Clock::now();
+        if (now - last_ < std::chrono::milliseconds(200)) return false;
+        last_ = now;
+        return true;
+    }
+    void emit(UploadProgress p) {
+        if (!cb_) return;
+        p.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
+        cb_(p);
+    }
+
+private:
+    const std::function<void(const UploadProgress&)>& cb_;
+    Clock::time_point t0_, last_{};
+    std::uint64_t n_ = 0;
+};
+
+} // namespace
+
+Uploader::Uploader(BigQueryClient& client, UploadOptions options) : client_(client), o_(std::move(options)) {}
+
+Uploader::Inferred Uploader::inferSchema(const std::string& file, InputFormat format, const CancelToken* cancel,
+                                         const std::function<void(const UploadProgress&)>& progress) {
+    Inferred out;
+    SchemaInference inf;
+    RecordReader reader(file, {format});
+    RowChecker parser(Schema(), true);
+    Ticker tick(progress, Clock::now());
+    Record r;
+    simdjson::dom::element doc;
+    Rejection why;
+    while (reader.next(r)) {
+        if (cancel && cancel->isCancelled()) throw UploadError("cancelled");
+        if (parser.parse(r, doc, why)) inf.add(doc, r.line);
+        else ++out.unreadable;
+        ++out.records;
+        if (tick.due()) tick.emit({"reading schema", out.records, 0, out.unreadable, 0, reader.fileBytesRead(), reader.fileSize()});
+    }
+    out.schema = inf.schema();
+    out.conflicts = inf.conflicts();
+    out.notes = inf.notes();
+    return out;
+}
+
+struct Uploader::Run {
+    Uploader& u;
+    const UploadOptions& o;
+    const CancelToken* cancel;
+    UploadSummary s;
+    Clock::time_point t0 = Clock::now();
+
+    void note(const std::string& n) {
+        s.notes.push_back(n);
+        if (u.onNote) u.onNote(n);
+    }
+
+    void checkOptions() {
+        if (o.batchRows < 1 || o.batchRows > 50000)
+            throw UploadError("--batch-rows must be from 1 to 50000 (BigQuery's limit per request)");
+        if (o.batchBytes < 1024 || o.batchBytes > 10'000'000)
+            throw UploadError("--batch-bytes must be from 1024 to 10000000 (BigQuery's limit per request is 10 MB)");
+        if (o.concurrency < 1 || o.concurrency > 64) throw UploadError("--concurrency must be from 1 to 64");
+        struct stat st {};
+        if (::stat(o.file.c_str(), &st) != 0) throw UploadError("cannot read " + o.file + ": no such file");
+    }
+
+    Uploader::Inferred infer() {
+        auto r = Uploader::inferSchema(o.file, o.format, cancel, u.onProgress);
+        for (const auto& n : r.notes) note("schema: " + n);
+        return r;
+    }
+
+    Schema resolveSchema() {
+        std::optional<Json> table;
+        try {
+            table = u.client_.getTable(o.table, cancel);
+        } catch (const ApiError& e) {
+            if (e.httpStatus() != 404) throw UploadError("cannot read table " + o.table.display() + ": " + e.what());
+        }
+        if (table) {
+            Schema schema = Schema::fromJson(table->value("schema", Json::object()));
+            if (o.schema) note("the table exists: its own schema is used, not the --schema file");
+            if (o.autodetect) {
+                const auto inf = infer();
+                for (const auto& f : inf.schema.fields) {
+                    const bool known = std::any_of(schema.fields.begin(), schema.fields.end(), [&](const Field& t) {
+                        return strcasecmp(t.name.c_str(), f.name.c_str()) == 0;
+                    });
+                    if (!known)
+                        note("field '" + f.name + "' is in the file but not in the table: " +
+                             (o.ignoreUnknown ? "dropped (--ignore-unknown)" : "rows with it are rejected (pass --ignore-unknown to drop it)"));
+                }
+            }
+            return schema;
+        }
+        if (!o.create)
+            throw UploadError("table " + o.table.display() +
+                              " does not exist. Pass --create (with --autodetect or --schema FILE) to create it.");
+        Schema schema;
+        if (o.schema) {
+            schema = *o.schema;
+        } else {
+            const auto inf = infer();
+            if (!inf.conflicts.empty()) {
+                std::string m = "the file's fields do not fit one schema:";
+                for (std::size_t i = 0; i < inf.conflicts.size() && i < 10; ++i) m += "\n  " + inf.conflicts[i].message;
+                if (inf.conflicts.size() > 10) m += "\n  ... and " + std::to_string(inf.conflicts.size() - 10) + " more";
+                throw UploadError(m + "\nFix the file, or write a schema file (start from --print-schema) and pass --schema.");
+            }
+            if (inf.schema.fields.empty())
+                throw UploadError(o.file + " has no readable JSON object to infer a schema from");
+            schema = inf.schema;
+        }
+        Json body = {{"tableReference", {{"projectId", o.table.projectId}, {"datasetId", o.table.datasetId},
+                                         {"tableId", o.table.tableId}}},
+                     {"schema", schema.toJson()}};
+        try {
+            u.client_.insertTable(o.table.projectId, o.table.datasetId, body, cancel);
+            s.createdTable = true;
+            note("created table " + o.table.display());
+        } catch (const ApiError& e) {
+            if (e.httpStatus() != 409) throw UploadError("cannot create table " + o.table.display() + ": " + e.what());
+            schema = Schema::fromJson(u.client_.getTable(o.table, cancel).value("schema", Json::object()));
+        }
+        return schema;
+    }
+
+    /// Strict mode: every row is checked before anything is sent.
+    void checkAll(const Schema& schema, RejectsFile& rejects) {
+        RecordReader reader(o.file, {o.format, o.maxRecordBytes});
+        RowChecker checker(schema, o.ignoreUnknown);
+        Ticker tick(u.onProgress, t0);
+        std::vector<Reject> bad;
+        std::uint64_t n = 0, invalid = 0;
+        Rejection first;
+        Record r;
+        Rejection why;
+        const std::size_t limit = o.batchBytes - 200;
+        while (reader.next(r)) {
+            if (cancel && cancel->isCancelled()) throw UploadError("cancelled before anything was sent");
+            ++n;
+            bool ok = checker.check(r, why);
+            if (ok && r.text.size() > limit) {
+                ok = false;
+                why = {r.line, r.column, "the row is " + std::to_string(r.text.size()) +
+                                             " bytes; one insertAll request carries at most " + std::to_string(limit)};
+            }
+            if (!ok) {
+                if (!invalid++) first = why;
+                bad.push_back({r.ordinal, why.line, why.column, why.message, std::string(r.text)});
+                if (bad.size() >= 1000) {
+                    rejects.write(bad);
+                    bad.clear();
+                }
+            }
+            if (tick.due()) tick.emit({"checking rows", n, 0, invalid, 0, reader.fileBytesRead(), reader.fileSize()});
+        }
+        rejects.write(bad);
+        if (invalid)
+            throw UploadError(plural(invalid, "row", "rows") + " of " + std::to_string(n) + " in " + o.file +
+                              " cannot be uploaded (first: " + o.file + ":" + std::to_string(first.line) + ":" +
+                              std::to_string(first.column) + ": " + first.message + "). Nothing was sent. Every one is listed with its line in " +
+                              rejects.path() + ". Fix them, or pass --skip-invalid to upload the valid rows.");
+    }
+};
+
+UploadSummary Uploader::run(const CancelToken* cancel) {
+    Run run{*this, o_, cancel, {}};
+    run.checkOptions();
+    UploadSummary& s = run.s;
+    const std::string table = o_.table.display();
+
+    // Identity and journal.
+    std::string fileId;
+    try {
+        fileId = fileIdentity(o_.file);
+    } catch (const JournalError& e) {
+        throw UploadError(e.what());
+    }
+    const std::string dir = o_.journalDir.empty() ? Journal::defaultDir() : o_.journalDir;
+    s.journalFile = dir + "/" + fileId + "-" + o_.table.projectId + "." + o_.table.datasetId + "." + o_.table.tableId + ".journal";
+    std::optional<Journal> journal;
+    int generation = 0;
+    try {
+        if (exists(s.journalFile)) {
+            Journal prev = Journal::load(s.journalFile);
+            const std::string counts = plural(prev.insertedRows(), "row", "rows") + " inserted, " +
+                                       std::to_string(prev.rejectedRows()) + " rejected";
+            if (!prev.done() && !o_.resume)
+                throw UploadError("an interrupted upload of " + o_.file + " into " + table + " exists (" + counts +
+                                  " so far). Run again with --resume to finish it (no row is sent twice), or delete " +
+                                  s.journalFile + " to start over.");
+            if (prev.done() && o_.resume) {
+                s.resumed = true;
+                s.earlierInserted = prev.insertedRows();
+                s.earlierRejected = prev.rejectedRows();
+                run.note("this upload had already finished (" + counts + "); nothing left to send");
+                return s;
+            }
+            if (prev.done() && !o_.again)
+                throw UploadError(o_.file + " was already uploaded into " + table + " (" + counts +
+                                  "). Pass --again to insert its rows a second time.");
+            if (prev.done()) generation = prev.header().generation + 1;
+            else journal.emplace(std::move(prev));
+        } else if (o_.resume) {
+            throw UploadError("no interrupted upload of " + o_.file + " into " + table +
+                              " was found (was the file changed since?). Run without --resume to start one.");
+        }
+    } catch (const JournalError& e) {
+        throw UploadError(e.what());
+    }
+
+    s.rejectsFile = o_.rejectsFile.empty() ? o_.file + ".rejects.ndjson" : o_.rejectsFile;
+    RejectsFile rejects(s.rejectsFile);
+    try {
+        s.schema = run.resolveSchema();
+        if (journal) {
+            s.resumed = true;
+            s.earlierInserted = journal->insertedRows();
+            s.earlierRejected = journal->rejectedRows();
+            rejects.keepOnly(journal->finished());
+            run.note("resuming: " + plural(s.earlierInserted, "row was", "rows were") + " inserted before");
+        } else {
+            rejects.discardOld();
+            if (!o_.skipInvalid) run.checkAll(s.schema, rejects);
+            journal.emplace(Journal::create(s.journalFile, {fileId, o_.file, table, generation}));
+        }
+    } catch (const JournalError& e) {
+        throw UploadError(e.what());
+    } catch (const SchemaError& e) {
+        throw UploadError(std::string("the schema is not valid: ") + e.what());
+    }
+
+    // The upload pass.
+    RecordReader reader(o_.file, {o_.format, o_.maxRecordBytes});
+    RowChecker checker(s.schema, o_.ignoreUnknown);
+    BatchBuilder builder(fileId, journal->header().generation, o_.ignoreUnknown, o_.batchRows, o_.batchBytes);
+    SendCounters counters;
+    const auto finished = journal->finished();
+    std::size_t fi = 0;
+    Ticker tick(onProgress, run.t0);
+    auto progress = [&](const char* phase) {
+        return UploadProgress{phase, s.rowsRead, counters.inserted.load(), counters.rejected.load(),
+                              counters.retried.load(), reader.fileBytesRead(), reader.fileSize(), 0};
+    };
+    {
+        BatchSender sender(client_, o_.table, builder, *journal, rejects, counters, o_.concurrency,
+                           static_cast<std::size_t>(o_.concurrency));
+        Batch cur;
+        builder.start(cur, 0);
+        auto flush = [&](std::uint64_t nextFirst) {
+            if (!cur.empty()) {
+                builder.close(cur);
+                sender.push(std::move(cur));
+            }
+            builder.start(cur, nextFirst);
+        };
+        Record r;
+        Rejection why;
+        const std::size_t maxText = builder.maxRowText();
+        while (!sender.failed() && reader.next(r)) {
+            if (cancel && cancel->isCancelled()) {
+                s.cancelled = true;
+                break;
+            }
+            while (fi < finished.size() && finished[fi].end <= r.ordinal) ++fi;
+            if (fi < finished.size() && r.ordinal >= finished[fi].first) {
+                flush(r.ordinal + 1); // finished by an earlier run
+                continue;
+            }
+            ++s.rowsRead;
+            if (cur.empty()) cur.range = {r.ordinal, r.ordinal};
+            bool ok = checker.check(r, why);
+            if (ok && r.text.size() > maxText) {
+                ok = false;
+                why = {r.line, r.column, "the row is " + std::to_string(r.text.size()) +
+                                             " bytes; one insertAll request carries at most " + std::to_string(maxText)};
+            }
+            if (!ok) {
+                cur.rejects.push_back({r.ordinal, why.line, why.column, why.message, std::string(r.text)});
+                cur.range.end = r.ordinal + 1;
+                continue;
+            }
+            if (builder.full(cur, r.text)) flush(r.ordinal);
+            builder.add(cur, r.ordinal, r.line, r.column, r.text);
+            if (tick.due()) tick.emit(progress("uploading"));
+        }
+        if (!s.cancelled && !sender.failed()) flush(0);
+        // Wait for the batches in flight, still reporting progress and watching for a cancel.
+        while (!sender.idle() && !sender.failed()) {
+            if (cancel && cancel->isCancelled()) {
+                s.cancelled = true;
+                break;
+            }
+            tick.emit(progress("uploading"));
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (s.cancelled) sender.abort();
+        else sender.finish();
+        if (auto e = sender.error()) {
+            s.inserted = counters.inserted;
+            std::string cause;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+                cause = x.what();
+            }
+            throw UploadError("the upload stopped: " + cause + ". " + plural(journal->insertedRows(), "row is", "rows are") +
+                              " inserted and recorded; run again with --resume to send the rest (nothing is sent twice).");
+        }
+    }
+    s.inserted = counters.inserted;
+    s.rejected = counters.rejected;
+    s.retried = counters.retried;
+    s.requests = counters.requests;
+    s.bytesSent = counters.bytesSent;
+    s.seconds = std::chrono::duration<double>(Clock::now() - run.t0).count();
+    tick.emit(progress(s.cancelled ? "cancelled" : "done"));
+    if (!s.cancelled) {
+        try {
+            journal->markDone();
+        } catch (const JournalError& e) {
+            throw UploadError(e.what());
+        }
+    }
+    if (!rejects.used()) s.rejectsFile.clear();
+    return s;
+}
+
+} // namespace quarry::upload
