@@ -343,10 +343,16 @@ bool RecordReader::nextElement(Record& out) {
     out.line = startLine;
     out.column = startCol;
     if (end == std::string::npos) {
-        out.error = sourceError_.empty() ? "the file ends inside this array element (truncated?)" : sourceError_;
-        advanceTo(buf_.size());
-        arrayDone_ = true;
-        return true;
+        if (depth == 0 && !inStr && !tooLong && sourceError_.empty()) {
+            // A whole element and then the end of the file: keep the element; the missing ']'
+            // is reported on the next call.
+            end = buf_.size();
+        } else {
+            out.error = sourceError_.empty() ? "the file ends inside this array element (truncated?)" : sourceError_;
+            advanceTo(buf_.size());
+            arrayDone_ = true;
+            return true;
+        }
     }
     if (tooLong) out.error = "the array element is larger than " + mb(o_.maxRecordBytes) + "; no row can be that large";
     std::size_t e = end;
@@ -357,7 +363,7 @@ bool RecordReader::nextElement(Record& out) {
     }
     // The text stays valid until the next call: only move the position here, never refill.
     advanceTo(end);
-    afterComma_ = buf_[end] == ',';
+    afterComma_ = end < buf_.size() && buf_[end] == ',';
     if (afterComma_) advanceTo(end + 1);
     return true;
 }

@@ -13,8 +13,17 @@ Rejection locateJsonError(std::string_view text, std::uint64_t line, std::uint64
         (void)parsed;
         r.message = "invalid JSON (a number or string the fast parser refused)";
     } catch (const nlohmann::json::parse_error& e) {
-        // e.byte is 1-based: the byte where the parser gave up.
-        const std::size_t at = e.byte == 0 ? 0 : std::min<std::size_t>(e.byte - 1, text.size());
+        std::string what = e.what();
+        // e.byte is 1-based: the last byte the parser read. Point at the start of the token
+        // it choked on ("last read: '<token>'") rather than its end.
+        std::size_t at = e.byte == 0 ? 0 : std::min<std::size_t>(e.byte - 1, text.size());
+        if (const auto lr = what.find("last read: '"); lr != std::string::npos) {
+            const auto end = what.find("'", lr + 12);
+            const std::size_t token = end == std::string::npos ? 0 : end - (lr + 12);
+            if (token > 1 && token - 1 <= at) at -= token - 1;
+        } else if (what.find("string literal") != std::string::npos && at > 0 && at < text.size() && text[at] == '"') {
+            if (const auto open = text.rfind('"', at - 1); open != std::string_view::npos) at = open;
+        }
         for (std::size_t i = 0; i < at; ++i) {
             if (text[i] == '\n') {
                 ++r.line;
@@ -23,7 +32,6 @@ Rejection locateJsonError(std::string_view text, std::uint64_t line, std::uint64
                 ++r.column;
             }
         }
-        std::string what = e.what();
         // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
         if (const auto p = what.find(": "); p != std::string::npos && what.compare(0, 1, "[") == 0)
             what = what.substr(p + 2);
