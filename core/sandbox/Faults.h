@@ -16,7 +16,8 @@ namespace quarry::sandbox {
 ///   insertAll:503:0.05,insertAll:reset:0.02,insertAll:413:0.01,any:delay=300ms:0.1,job:delay=2s:1
 /// TARGET: an API method (insertAll, list, query, getQueryResults, jobs.insert, tables.get, ...),
 /// `job` (the execution of a query job) or `any`. ACTION: an HTTP status (answered with
-/// BigQuery's error for it), `reset` (the connection is dropped mid-answer), or delay=N(ms|s).
+/// BigQuery's error for it), `reset` (the request is carried out, then the connection is
+/// dropped before the answer), or delay=N(ms|s).
 class Faults {
 public:
     struct Rule {

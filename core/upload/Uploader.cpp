@@ -83,6 +83,7 @@ struct Uploader::Run {
     const CancelToken* cancel;
     UploadSummary s;
     Clock::time_point t0 = Clock::now();
+    bool needsTable = false;
 
     void note(const std::string& n) {
         s.notes.push_back(n);
@@ -146,6 +147,13 @@ struct Uploader::Run {
                 throw UploadError(o.file + " has no readable JSON object to infer a schema from");
             schema = inf.schema;
         }
+        needsTable = true;
+        return schema;
+    }
+
+    /// Creates the table once the rows are known to fit (nothing is created for a file that
+    /// cannot be uploaded). Another client creating it first is fine: its schema is used.
+    Schema createTable(Schema schema) {
         Json body = {{"tableReference", {{"projectId", o.table.projectId}, {"datasetId", o.table.datasetId},
                                          {"tableId", o.table.tableId}}},
                      {"schema", schema.toJson()}};
@@ -249,7 +257,11 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     RejectsFile rejects(s.rejectsFile);
     try {
         s.schema = run.resolveSchema();
+        auto ensureTable = [&] {
+            if (run.needsTable) s.schema = run.createTable(s.schema);
+        };
         if (journal) {
+            ensureTable(); // (a resumed upload whose table was dropped meanwhile)
             s.resumed = true;
             s.earlierInserted = journal->insertedRows();
             s.earlierRejected = journal->rejectedRows();
@@ -258,6 +270,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         } else {
             rejects.discardOld();
             if (!o_.skipInvalid) run.checkAll(s.schema, rejects);
+            ensureTable();
             journal.emplace(Journal::create(s.journalFile, {fileId, o_.file, table, generation}));
         }
     } catch (const JournalError& e) {
