@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+// quarry-cli upload as a user runs it: killed with SIGKILL at random points and resumed until
+// done (the table must end with exactly the file's rows), and its messages and exit codes.
+#include "RunCommand.h"
+#include "SandboxProcess.h"
+#include "UploadFixture.h"
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <random>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+
+extern char** environ;
+
+using namespace quarry;
+using namespace quarry::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> uploadArgs(const SandboxProcess& s, const std::string& file, const std::string& table) {
+    return {QUARRY_CLI, "--endpoint", s.url(), "--project", "p", "upload", file, table, "--batch-rows", "200"};
+}
+
+/// Starts the CLI with XDG_STATE_HOME=state (its journals) and output to `log`.
+pid_t spawnCli(std::vector<std::string> args, const std::string& state, const std::string& log) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    std::vector<std::string> env = {"XDG_STATE_HOME=" + state, "PATH=/usr/bin:/bin"};
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    pid_t pid = -1;
+    if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data()) != 0) pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
+/// Waits up to `limit`; returns the exit code, or -1 if still running (then killed) or signalled.
+int waitFor(pid_t pid, std::chrono::milliseconds limit, bool* stillRunning = nullptr) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    for (;;) {
+        const pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid) break;
+        if (std::chrono::steady_clock::now() >= end) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            if (stillRunning) *stillRunning = true;
+            return -1;
+        }
+        std::this_thread::sleep_for(5ms);
+    }
+    if (stillRunning) *stillRunning = false;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string cli(const SandboxProcess& s, const std::string& args, const std::string& state) {
+    return runCommand("XDG_STATE_HOME=" + state + " " + QUARRY_CLI + " --endpoint " + s.url() + " --project p " + args).out;
+}
+
+} // namespace
+
+TEST(CliUpload, KilledAtRandomPointsAndResumedEndsWithExactlyTheFilesRows) {
+    SandboxProcess s({"--faults", "insertAll:delay=40ms:1"});
+    BigQueryClient c(clientOptions(s));
+    makeDataset(c);
+    createPersonsTable(c, "killed");
+    ScratchDir dir;
+    const UploadFile f = writePersons(dir.path + "/p.ndjson", 60000);
+    const std::string state = dir.path + "/state", log = dir.path + "/cli.log";
+    std::mt19937 rnd(2026);
+    int kills = 0, code = -1;
+    bool resume = false;
+    for (int round = 0; round < 40 && code != 0; ++round) {
+        auto args = uploadArgs(s, f.path, "d.killed");
+        if (resume) args.push_back("--resume");
+        const pid_t pid = spawnCli(args, state, log);
+        ASSERT_GT(pid, 0);
+        bool running = false;
+        // Kill the first six runs somewhere in their first 0.1-0.9 s; let the last one finish.
+        const auto limit = kills < 6 ? std::chrono::milliseconds(100 + rnd() % 800) : std::chrono::milliseconds(120000);
+        code = waitFor(pid, limit, &running);
+        if (running) {
+            ++kills;
+            resume = true;
+            continue;
+        }
+        if (code != 0) {
+            // Killed before the journal existed: there is nothing to resume yet.
+            const std::string out = runCommand("tail -n 3 " + log).out;
+            ASSERT_NE(out.find("no interrupted upload"), std::string::npos) << out;
+            resume = false;
+        }
+    }
+    EXPECT_EQ(code, 0) << runCommand("tail -n 20 " + log).out;
+    EXPECT_GE(kills, 3);
+    const std::string tail = runCommand("tail -n 12 " + log).out;
+    EXPECT_NE(tail.find("earlier runs"), std::string::npos) << tail; // the last run did resume
+    expectTableMatches(c, "killed", f.sums);
+}
+
+TEST(CliUpload, SummaryStrictErrorsAndPrintSchema) {
+    SandboxProcess s;
+    BigQueryClient c(clientOptions(s));
+    makeDataset(c);
+    ScratchDir dir;
+    const UploadFile f = writePersons(dir.path + "/p.ndjson", 300);
+    const std::string state = dir.path + "/state";
+
+    const auto schema = cli(s, "upload " + f.path + " --print-schema", state);
+    EXPECT_NE(schema.find("\"yearsLived\""), std::string::npos) << schema;
+    EXPECT_NE(schema.find("\"REPEATED\""), std::string::npos) << schema;
+
+    const auto ok = runCommand("XDG_STATE_HOME=" + state + " " + QUARRY_CLI + " --endpoint " + s.url() +
+                               " --project p upload " + f.path + " d.people --create --autodetect");
+    EXPECT_EQ(ok.code, 0) << ok.out;
+    EXPECT_NE(ok.out.find("inserted        300"), std::string::npos) << ok.out;
+    EXPECT_NE(ok.out.find("created table p:d.people"), std::string::npos) << ok.out;
+
+    appendLines(f.path, {R"({"id":"x1"})"});
+    const auto bad = runCommand("XDG_STATE_HOME=" + state + " " + QUARRY_CLI + " --endpoint " + s.url() +
+                                " --project p upload " + f.path + " d.people");
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.out.find(f.path + ":301:1: Cannot convert value \"x1\" to integer for field id."), std::string::npos)
+        << bad.out;
+
+    const auto json = cli(s, "--format json upload " + f.path + " d.people --skip-invalid", state);
+    const auto j = Json::parse(json.substr(json.find('{')), nullptr, false);
+    ASSERT_TRUE(j.is_object()) << json;
+    EXPECT_EQ(j["inserted"], 300);
+    EXPECT_EQ(j["rejected"], 1);
+    EXPECT_EQ(j["rejectsFile"], f.path + ".rejects.ndjson");
+
+    const auto usage = runCommand(std::string(QUARRY_CLI) + " upload " + f.path);
+    EXPECT_EQ(usage.code, 2) << usage.out;
+}
