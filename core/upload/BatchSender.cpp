@@ -4,6 +4,8 @@
 #include "bigquery/ApiError.h"
 #include "value/Text.h"
 
+#include <charconv>
+
 namespace quarry::upload {
 namespace {
 
@@ -42,8 +44,19 @@ void BatchBuilder::add(Batch& b, std::uint64_t ordinal, std::uint64_t line, std:
         ++r.rowBegin;
     }
     // Deterministic: the same record of the same file in the same generation gets the same id.
-    b.body += "{\"insertId\":\"q" + fileId_ + "g" + std::to_string(generation_) + "L" + std::to_string(line) + "C" +
-              std::to_string(column) + "\",\"json\":";
+    auto num = [&](std::uint64_t n) {
+        char d[24];
+        b.body.append(d, static_cast<std::size_t>(std::to_chars(d, d + sizeof d, n).ptr - d));
+    };
+    b.body += "{\"insertId\":\"q";
+    b.body += fileId_;
+    b.body += 'g';
+    num(static_cast<std::uint64_t>(generation_));
+    b.body += 'L';
+    num(line);
+    b.body += 'C';
+    num(column);
+    b.body += "\",\"json\":";
     r.textBegin = b.body.size();
     b.body += text;
     r.textEnd = b.body.size();

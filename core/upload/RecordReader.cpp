@@ -318,11 +318,13 @@ bool RecordReader::nextElement(Record& out) {
             if (c == '"') inStr = true;
             else if (c == '{' || c == '[') ++depth;
             else if (c == '}' || c == ']') {
-                if (depth == 0) {
-                    end = i;
+                if (depth > 0) {
+                    --depth;
+                } else if (c == ']') {
+                    end = i; // the array's own ']'
                     break;
                 }
-                --depth;
+                // A stray '}' at depth 0 stays in the element, whose parse then fails.
             } else if (c == ',' && depth == 0) {
                 end = i;
                 break;

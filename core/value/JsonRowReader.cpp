@@ -83,14 +83,13 @@ struct SJ {
     }
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+char lowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
-std::string join(const std::string& path, std::string_view name) {
-    return path.empty() ? std::string(name) : path + "." + std::string(name);
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
+    return true;
 }
 
 /// A civil or timestamp value written as text (also the sides of a RANGE).
@@ -113,56 +112,107 @@ std::optional<Value> civilFromText(TypeKind type, std::string_view s) {
     }
 }
 
-template <class J> class Rules {
-public:
-    Rules(bool ignoreUnknown, std::vector<RowIssue>& issues) : ignoreUnknown_(ignoreUnknown), issues_(issues) {}
+/// The rules. With Build=false only validity is decided (no Values are made), which is what
+/// the uploader needs; the sandbox builds. Field paths are kept as a stack of segments and
+/// written out only when there is an issue to report.
+struct Segment {
+    std::string_view name;
+    std::ptrdiff_t index; ///< array position, or -1
+};
 
-    Value record(const J& obj, const std::vector<Field>& fields, const std::string& path) {
-        Value out = Value::structOf(fields.size());
-        std::vector<bool> seen(fields.size(), false);
+template <class J, bool Build> class Rules {
+public:
+    Rules(bool ignoreUnknown, std::vector<RowIssue>& issues, std::vector<Segment>& path)
+        : ignoreUnknown_(ignoreUnknown), issues_(issues), path_(path) {
+        path_.clear();
+    }
+
+    Value record(const J& obj, const std::vector<Field>& fields) {
+        Value out = Build ? Value::structOf(fields.size()) : Value();
+        std::uint64_t seenBits = 0; // fields beyond 64 use the vector
+        std::vector<bool> seenMore;
+        if (fields.size() > 64) seenMore.assign(fields.size(), false);
+        auto seen = [&](std::size_t i) -> bool { return i < 64 ? (seenBits >> i) & 1 : seenMore[i]; };
+        auto mark = [&](std::size_t i) {
+            if (i < 64) seenBits |= std::uint64_t(1) << i;
+            else seenMore[i] = true;
+        };
+        std::size_t hint = 0; // members usually come in schema order
         obj.eachMember([&](std::string_view key, const J& v) {
             std::size_t idx = fields.size();
-            for (std::size_t i = 0; i < fields.size(); ++i)
-                if (iequals(fields[i].name, key)) {
-                    idx = i;
-                    break;
-                }
+            if (hint < fields.size() && fields[hint].name == key) {
+                idx = hint;
+            } else {
+                for (std::size_t i = 0; i < fields.size(); ++i)
+                    if (iequals(fields[i].name, key)) {
+                        idx = i;
+                        break;
+                    }
+            }
             if (idx == fields.size()) {
                 if (!ignoreUnknown_) {
-                    const auto p = join(path, key);
-                    issues_.push_back({p, "no such field: " + p + "."});
+                    path_.push_back({key, -1});
+                    issue("no such field: " + pathText() + ".");
+                    path_.pop_back();
                 }
                 return;
             }
-            const auto p = join(path, fields[idx].name);
-            if (seen[idx]) {
-                issues_.push_back({p, "Field " + p + " is given twice in one object."});
-                return;
+            hint = idx + 1;
+            path_.push_back({fields[idx].name, -1});
+            if (seen(idx)) {
+                issue("Field " + pathText() + " is given twice in one object.");
+            } else {
+                mark(idx);
+                Value c = cell(v, fields[idx]);
+                if constexpr (Build) out[idx] = std::move(c);
             }
-            seen[idx] = true;
-            out[idx] = cell(v, fields[idx], p);
+            path_.pop_back();
         });
         for (std::size_t i = 0; i < fields.size(); ++i) {
-            if (seen[i]) continue;
+            if (seen(i)) continue;
             if (fields[i].mode == Mode::Required) {
-                const auto p = join(path, fields[i].name);
-                issues_.push_back({p, "Missing required field: " + p + "."});
+                path_.push_back({fields[i].name, -1});
+                issue("Missing required field: " + pathText() + ".");
+                path_.pop_back();
             }
-            if (fields[i].isRepeated()) out[i] = Value::arrayOf(0);
+            if constexpr (Build)
+                if (fields[i].isRepeated()) out[i] = Value::arrayOf(0);
         }
         return out;
     }
 
 private:
+    std::string pathText() const {
+        std::string p;
+        for (const auto& s : path_) {
+            if (s.index >= 0) {
+                p += "[" + std::to_string(s.index) + "]";
+                continue;
+            }
+            if (!p.empty()) p += '.';
+            p += s.name;
+        }
+        return p;
+    }
+
+    void issue(std::string message) { issues_.push_back({pathText(), std::move(message)}); }
+
     static std::string show(const J& v) {
         std::string s = v.dump();
         if (s.size() > 60) s = s.substr(0, 57) + "...";
         return s;
     }
 
-    Value bad(const J& v, const std::string& path, const char* what) {
-        issues_.push_back({path, "Cannot convert value " + show(v) + " to " + what + " for field " + path + "."});
+    Value bad(const J& v, const char* what) {
+        const std::string p = pathText();
+        issues_.push_back({p, "Cannot convert value " + show(v) + " to " + what + " for field " + p + "."});
         return Value();
+    }
+
+    /// The value, or a placeholder when only validity is wanted.
+    template <class F> static Value make(F&& f) {
+        if constexpr (Build) return f();
+        else return Value();
     }
 
     std::optional<std::int64_t> toInt64(const J& v) {
@@ -191,44 +241,45 @@ private:
         return std::nullopt;
     }
 
-    Value value(const J& v, const Field& f, const std::string& path) {
+    Value value(const J& v, const Field& f) {
         switch (f.type) {
         case TypeKind::Int64:
-            if (auto i = toInt64(v)) return Value::int64(*i);
-            return bad(v, path, "integer");
+            if (auto i = toInt64(v)) return make([&] { return Value::int64(*i); });
+            return bad(v, "integer");
         case TypeKind::Float64:
-            if (v.isNumber()) return Value::float64(v.isFloat() ? v.dbl() : v.isUnsigned() ? double(v.u64()) : double(v.i64()));
+            if (v.isNumber())
+                return make([&] { return Value::float64(v.isFloat() ? v.dbl() : v.isUnsigned() ? double(v.u64()) : double(v.i64())); });
             if (v.isString())
-                if (auto d = numbers::parseDouble(v.str())) return Value::float64(*d);
-            return bad(v, path, "float");
+                if (auto d = numbers::parseDouble(v.str())) return make([&] { return Value::float64(*d); });
+            return bad(v, "float");
         case TypeKind::Numeric:
         case TypeKind::BigNumeric: {
             const auto t = decimalText(v);
             const bool big = f.type == TypeKind::BigNumeric;
             if (t && (big ? numbers::isBigNumeric(*t) : numbers::isNumeric(*t)))
-                return big ? Value::bigNumeric(*t) : Value::numeric(*t);
-            return bad(v, path, big ? "bignumeric" : "numeric");
+                return make([&] { return big ? Value::bigNumeric(*t) : Value::numeric(*t); });
+            return bad(v, big ? "bignumeric" : "numeric");
         }
         case TypeKind::Bool:
-            if (v.isBool()) return Value::boolean(v.boolean());
+            if (v.isBool()) return make([&] { return Value::boolean(v.boolean()); });
             if (v.isString()) {
                 const auto s = v.str();
-                if (iequals(s, "true") || s == "1") return Value::boolean(true);
-                if (iequals(s, "false") || s == "0") return Value::boolean(false);
+                if (iequals(s, "true") || s == "1") return make([] { return Value::boolean(true); });
+                if (iequals(s, "false") || s == "0") return make([] { return Value::boolean(false); });
             }
-            return bad(v, path, "boolean");
+            return bad(v, "boolean");
         case TypeKind::String:
-            if (v.isString()) return Value::string(v.str());
-            if (v.isNumber() || v.isBool()) return Value::string(v.dump());
-            return bad(v, path, "string");
+            if (v.isString()) return make([&] { return Value::string(v.str()); });
+            if (v.isNumber() || v.isBool()) return make([&] { return Value::string(v.dump()); });
+            return bad(v, "string");
         case TypeKind::Bytes:
             if (v.isString())
-                if (auto raw = text::base64Decode(v.str())) return Value::bytes(*raw);
-            return bad(v, path, "bytes (base64)");
+                if (auto raw = text::base64Decode(v.str())) return make([&] { return Value::bytes(*raw); });
+            return bad(v, "bytes (base64)");
         case TypeKind::Time:
             if (v.isString())
-                if (auto t = civil::parseTime(v.str())) return Value::time(*t);
-            return bad(v, path, "time");
+                if (auto t = civil::parseTime(v.str())) return make([&] { return Value::time(*t); });
+            return bad(v, "time");
         case TypeKind::Date:
         case TypeKind::DateTime:
         case TypeKind::Timestamp: {
@@ -237,21 +288,21 @@ private:
             // Epoch seconds as a JSON number, as BigQuery accepts in streaming inserts.
             else if (v.isNumber() && f.type == TypeKind::Timestamp) out = civilFromText(f.type, v.dump());
             if (out) return *out;
-            return bad(v, path, f.type == TypeKind::Date ? "date" : f.type == TypeKind::DateTime ? "datetime" : "timestamp");
+            return bad(v, f.type == TypeKind::Date ? "date" : f.type == TypeKind::DateTime ? "datetime" : "timestamp");
         }
         case TypeKind::Geography:
-            if (v.isString()) return Value::geography(v.str());
-            return bad(v, path, "geography");
+            if (v.isString()) return make([&] { return Value::geography(v.str()); });
+            return bad(v, "geography");
         case TypeKind::Json:
             // A string holding JSON text is taken as that document, as the client libraries send it.
-            if (v.isString() && json::accept(v.str())) return Value::json(v.str());
-            return Value::json(v.dump());
+            if (v.isString() && json::accept(v.str())) return make([&] { return Value::json(v.str()); });
+            return make([&] { return Value::json(v.dump()); });
         case TypeKind::Interval:
-            if (v.isString()) return Value::interval(v.str());
-            return bad(v, path, "interval");
+            if (v.isString()) return make([&] { return Value::interval(v.str()); });
+            return bad(v, "interval");
         case TypeKind::Range: {
             const auto parts = v.isString() ? rangetext::split(v.str()) : std::nullopt;
-            if (!parts) return bad(v, path, "range");
+            if (!parts) return bad(v, "range");
             bool ok = true;
             auto side = [&](std::string_view t) {
                 if (t == "UNBOUNDED" || t == "NULL") return Value();
@@ -260,53 +311,63 @@ private:
                 return x ? *x : Value();
             };
             Value r = Value::range(side(parts->first), side(parts->second));
-            if (!ok) return bad(v, path, "range");
+            if (!ok) return bad(v, "range");
             return r;
         }
         case TypeKind::Struct:
-            if (!v.isObject()) return bad(v, path, "record");
-            return record(v, f.fields, path);
+            if (!v.isObject()) return bad(v, "record");
+            return record(v, f.fields);
         }
-        return bad(v, path, "value");
+        return bad(v, "value");
     }
 
-    Value cell(const J& v, const Field& f, const std::string& path) {
+    Value cell(const J& v, const Field& f) {
         if (f.isRepeated()) {
-            if (v.isNull()) return Value::arrayOf(0);
+            if (v.isNull()) return make([] { return Value::arrayOf(0); });
             if (!v.isArray()) {
-                issues_.push_back({path, "Repeated field " + path + " needs an array, got " + show(v) + "."});
+                issue("Repeated field " + pathText() + " needs an array, got " + show(v) + ".");
                 return Value();
             }
-            Value out = Value::arrayOf(v.size());
+            Value out = Build ? Value::arrayOf(v.size()) : Value();
             v.eachElement([&](std::size_t i, const J& x) {
-                const std::string p = path + "[" + std::to_string(i) + "]";
-                if (x.isNull()) issues_.push_back({p, "NULL element in repeated field " + path + "."});
-                else out[i] = value(x, f, p);
+                path_.push_back({{}, static_cast<std::ptrdiff_t>(i)});
+                if (x.isNull()) {
+                    path_.pop_back();
+                    const std::string p = pathText();
+                    issues_.push_back({p + "[" + std::to_string(i) + "]", "NULL element in repeated field " + p + "."});
+                    return;
+                }
+                Value e = value(x, f);
+                if constexpr (Build) out[i] = std::move(e);
+                path_.pop_back();
             });
             return out;
         }
         if (v.isNull()) {
-            if (f.mode == Mode::Required) issues_.push_back({path, "Missing required field: " + path + "."});
+            if (f.mode == Mode::Required) issue("Missing required field: " + pathText() + ".");
             return Value();
         }
         if (v.isArray()) {
-            issues_.push_back({path, "Array specified for non-repeated field: " + path + "."});
+            issue("Array specified for non-repeated field: " + pathText() + ".");
             return Value();
         }
-        return value(v, f, path);
+        return value(v, f);
     }
 
     bool ignoreUnknown_;
     std::vector<RowIssue>& issues_;
+    std::vector<Segment>& path_;
 };
 
-template <class J> Value readRow(const J& row, const Schema& schema, bool ignoreUnknown, std::vector<RowIssue>& issues) {
+template <class J, bool Build>
+Value readRow(const J& row, const Schema& schema, bool ignoreUnknown, std::vector<RowIssue>& issues) {
     if (!row.isObject()) {
         issues.push_back({"", "Row is not a JSON object."});
         return Value();
     }
     const auto before = issues.size();
-    Value v = Rules<J>(ignoreUnknown, issues).record(row, schema.fields, "");
+    thread_local std::vector<Segment> path; // reused: no allocation per row
+    Value v = Rules<J, Build>(ignoreUnknown, issues, path).record(row, schema.fields);
     if (issues.size() != before) return Value();
     return v;
 }
@@ -314,11 +375,17 @@ template <class J> Value readRow(const J& row, const Schema& schema, bool ignore
 } // namespace
 
 Value JsonRowReader::read(const json& row, std::vector<RowIssue>& issues) const {
-    return readRow(NJ{&row}, schema_, ignoreUnknown_, issues);
+    return readRow<NJ, true>(NJ{&row}, schema_, ignoreUnknown_, issues);
 }
 
 Value JsonRowReader::readDom(const simdjson::dom::element& row, std::vector<RowIssue>& issues) const {
-    return readRow(SJ{row}, schema_, ignoreUnknown_, issues);
+    return readRow<SJ, true>(SJ{row}, schema_, ignoreUnknown_, issues);
+}
+
+bool JsonRowReader::checkDom(const simdjson::dom::element& row, std::vector<RowIssue>& issues) const {
+    const auto before = issues.size();
+    (void)readRow<SJ, false>(SJ{row}, schema_, ignoreUnknown_, issues);
+    return issues.size() == before;
 }
 
 } // namespace quarry

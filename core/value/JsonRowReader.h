@@ -36,6 +36,8 @@ public:
     /// Returns the row; on failure returns Null and fills `issues` (never empty then).
     Value read(const nlohmann::json& row, std::vector<RowIssue>& issues) const;
     Value readDom(const simdjson::dom::element& row, std::vector<RowIssue>& issues) const;
+    /// The same checks without making Values (the uploader's validation). True if valid.
+    bool checkDom(const simdjson::dom::element& row, std::vector<RowIssue>& issues) const;
 
     const Schema& schema() const { return schema_; }
     bool ignoresUnknownValues() const { return ignoreUnknown_; }

@@ -29,6 +29,13 @@ PY
     while IFS= read -r line; do echo "{\"rows\":[{\"json\":$line}]}" > "$corpus/p$i"; i=$((i+1)); done < "$src/resources/samples/persons/persons.ndjson"
     echo '{"rows":[{"json":{"i":"1","f":1.5,"n":"1.25","b":true,"by":"AAE=","ts":"2022-01-01T00:00:00Z","d":"2024-02-29","t":"01:02:03","dt":"2024-01-01T00:00:00","j":{"a":[1]},"rg":"[2020-01-01, UNBOUNDED)","r":[{"s":"x","deep":{"x":[1,2]}}]}}]}' > "$corpus/all"
     ;;
+  fuzz_record_reader)
+    i=0
+    # The first byte of each seed picks format and chunking (see the fuzzer).
+    for f in "$src"/tests/data/hostile/upload/*/input*; do
+      { printf 'A'; head -c 3000 "$f"; } > "$corpus/u$i"; { printf 'I'; head -c 3000 "$f"; } > "$corpus/v$i"; i=$((i+1))
+    done
+    ;;
   fuzz_fv_decoder)
     i=0
     for f in "$src"/tests/data/fv/*/response.json "$src"/tests/data/hostile/fv/*/response.json; do cp "$f" "$corpus/r$i"; i=$((i+1)); done
