@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "UploadCommand.h"
+#include "value/JsonParse.h"
 
 #include "net/CancelToken.h"
 #include "upload/Uploader.h"
@@ -56,7 +57,7 @@ std::string thousands(std::uint64_t n) {
 Schema readSchemaFile(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw UsageError("cannot read the schema file " + path);
-    const auto j = Json::parse(in, nullptr, false);
+    const auto j = parseJsonOrDiscard(in);
     if (j.is_discarded()) throw UsageError(path + " is not valid JSON (expected a BigQuery schema: [{\"name\":...,\"type\":...}])");
     try {
         if (j.is_array()) return Schema::fromJson(Json{{"fields", j}});

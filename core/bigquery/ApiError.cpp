@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "bigquery/ApiError.h"
+#include "value/JsonParse.h"
 
 #include "net/Redact.h"
 
@@ -66,7 +67,7 @@ ApiError::ApiError(long httpStatus, std::string reason, std::string message, std
 }
 
 ApiError ApiError::fromResponse(const HttpResponse& r) {
-    const auto j = nlohmann::json::parse(r.body, nullptr, false);
+    const auto j = parseJsonOrDiscard(r.body);
     if (j.is_object() && j.contains("error") && j["error"].is_object()) {
         const auto& e = j["error"];
         std::string reason, location;
@@ -91,7 +92,7 @@ ApiError ApiError::fromResponse(const HttpResponse& r) {
 }
 
 ApiError ApiError::fromErrorProto(const std::string& json, long httpStatus) {
-    const auto e = nlohmann::json::parse(json, nullptr, false);
+    const auto e = parseJsonOrDiscard(json);
     if (!e.is_object()) return ApiError(httpStatus, "invalid", "malformed error in response");
     return ApiError(httpStatus, str(e, "reason"), redact::text(str(e, "message")), str(e, "location"));
 }

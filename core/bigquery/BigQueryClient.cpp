@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "bigquery/BigQueryClient.h"
+#include "value/JsonParse.h"
 
 #include "value/FvCodec.h"
 
@@ -61,7 +62,7 @@ Json BigQueryClient::callJson(const std::string& method, const std::string& path
                               const Json* body, const CancelToken* c) {
     const auto resp = call(method, path, query, body ? body->dump() : std::string(), c);
     if (resp.body.empty()) return Json::object();
-    auto j = Json::parse(resp.body, nullptr, false);
+    auto j = parseJsonOrDiscard(resp.body);
     if (j.is_discarded())
         throw ApiError(resp.status, "invalidResponse",
                        method + " " + path + " answered HTTP " + std::to_string(resp.status) +
@@ -195,7 +196,7 @@ RowPage BigQueryClient::listRows(const TableRef& t, const ListRowsOptions& o, co
 InsertAllResult BigQueryClient::insertAll(const TableRef& t, const std::string& body, const CancelToken* c,
                                           const RetryObserver* observer) {
     const auto resp = call("POST", tablePath(t) + "/insertAll", {}, body, c, true, observer);
-    const auto j = Json::parse(resp.body, nullptr, false);
+    const auto j = parseJsonOrDiscard(resp.body);
     if (!j.is_object()) throw ApiError(resp.status, "invalidResponse", "insertAll answered with a body that is not JSON");
     InsertAllResult r;
     if (auto it = j.find("insertErrors"); it != j.end() && it->is_array()) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "net/RetryPolicy.h"
+#include "value/JsonParse.h"
 
 #include <algorithm>
 #include <cmath>
@@ -34,7 +35,7 @@ RetryPolicy RetryPolicy::none() {
 
 std::string errorReasonOf(std::string_view body) {
     if (body.empty() || body.front() != '{') return {};
-    const auto j = nlohmann::json::parse(body, nullptr, false);
+    const auto j = parseJsonOrDiscard(body);
     if (!j.is_object()) return {};
     const auto e = j.find("error");
     if (e == j.end() || !e->is_object()) return {};

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "query/History.h"
+#include "value/JsonParse.h"
 
 #include <cstdlib>
 #include <fcntl.h>
@@ -63,7 +64,7 @@ std::vector<HistoryEntry> History::load() const {
     std::vector<HistoryEntry> out;
     std::ifstream in(file_);
     for (std::string line; std::getline(in, line);) {
-        const auto j = nlohmann::json::parse(line, nullptr, false);
+        const auto j = parseJsonOrDiscard(line);
         if (auto e = HistoryEntry::fromJson(j)) out.push_back(std::move(*e));
     }
     return out;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/JsonFields.h"
+#include "value/JsonParse.h"
 #include "sandbox/Server.h"
 
 #include "sandbox/Faults.h"
@@ -38,7 +39,7 @@ std::string etag(const std::string& s) { return "\"" + std::to_string(std::hash<
 
 Json parseBody(const httplib::Request& req) {
     if (req.body.empty()) return Json::object();
-    auto j = Json::parse(req.body, nullptr, false);
+    auto j = parseJsonOrDiscard(req.body);
     if (j.is_discarded()) throw ApiFailure("invalid", "Invalid JSON payload received. The request body is not valid JSON.");
     return j;
 }

@@ -190,7 +190,10 @@ std::vector<std::string> Store::load() {
                         std::vector<RowIssue> issues;
                         Value v = reader.read(r["j"], issues);
                         if (!issues.empty()) continue; // cannot happen for rows we wrote
-                        if (r.contains("i")) t->insertIds[r["i"].get<std::string>()] = when;
+                        if (r.contains("i")) {
+                            t->insertIds[r["i"].get<std::string>()] = when;
+                            t->insertIdOrder.emplace_back(when, r["i"].get<std::string>());
+                        }
                         t->rows.push_back(std::move(v));
                     }
                 });
@@ -514,12 +517,17 @@ std::vector<InsertRowErrors> Store::insertAll(const std::string& p, const std::s
     // De-duplicate by insertId within the window (also within this request).
     const auto now = nowMs();
     const auto window = o_.dedupWindow.count();
-    std::erase_if(t->insertIds, [&](const auto& kv) { return now - kv.second > window; });
+    // Expire from the oldest end only: each id is looked at once, not on every request.
+    while (!t->insertIdOrder.empty() && now - t->insertIdOrder.front().first > window) {
+        const auto& [when, oldId] = t->insertIdOrder.front();
+        if (auto it = t->insertIds.find(oldId); it != t->insertIds.end() && it->second == when) t->insertIds.erase(it);
+        t->insertIdOrder.pop_front();
+    }
     std::vector<std::pair<std::string, Value>> fresh;
     for (auto& g : good) {
         if (!g.first.empty()) {
-            if (t->insertIds.count(g.first)) continue;
-            t->insertIds[g.first] = now;
+            if (!t->insertIds.emplace(g.first, now).second) continue;
+            t->insertIdOrder.emplace_back(now, g.first);
         }
         fresh.push_back(std::move(g));
     }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -29,6 +30,7 @@ struct Table {
     std::uint64_t version = 1; ///< bumps on every change: the result cache keys on it
     std::unique_ptr<RowLog> log;
     std::unordered_map<std::string, std::int64_t> insertIds; ///< insertId -> when seen (ms)
+    std::deque<std::pair<std::int64_t, std::string>> insertIdOrder; ///< the same, oldest first (expiry)
     mutable std::shared_mutex mutex;
 };
 

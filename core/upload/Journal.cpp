@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "upload/Journal.h"
+#include "value/JsonParse.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -84,7 +85,7 @@ Journal Journal::load(const std::string& path) {
         if (first) {
             first = false;
             if (line.rfind(kMagic, 0) != 0) throw JournalError(path + " is not a Quarry upload journal");
-            const auto h = nlohmann::json::parse(line.substr(std::strlen(kMagic)), nullptr, false);
+            const auto h = parseJsonOrDiscard(line.substr(std::strlen(kMagic)));
             if (!h.is_object()) throw JournalError(path + ": the journal header is damaged");
             j.header_.fileId = h.value("fileId", "");
             j.header_.file = h.value("file", "");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "upload/RejectsFile.h"
+#include "value/JsonParse.h"
 
 #include "value/Text.h"
 
@@ -37,7 +38,7 @@ void RejectsFile::keepOnly(const std::vector<OrdinalRange>& finished) {
     };
     std::string kept;
     for (std::string line; std::getline(in, line);) {
-        const auto j = nlohmann::json::parse(line, nullptr, false);
+        const auto j = parseJsonOrDiscard(line);
         if (!j.is_object() || !j.contains("ordinal") || !j["ordinal"].is_number_unsigned()) continue; // torn
         if (inFinished(j["ordinal"].get<std::uint64_t>())) kept += line + "\n";
     }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "upload/RowChecker.h"
+#include "value/JsonParse.h"
 
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
@@ -36,6 +37,8 @@ Rejection locateJsonError(std::string_view text, std::uint64_t line, std::uint64
         if (const auto p = what.find(": "); p != std::string::npos && what.compare(0, 1, "[") == 0)
             what = what.substr(p + 2);
         r.message = "invalid JSON: " + what;
+    } catch (const nlohmann::json::exception&) {
+        r.message = "invalid JSON: a number too large to read";
     }
     return r;
 }
@@ -64,7 +67,7 @@ bool RowChecker::parse(const Record& r, simdjson::dom::element& doc, Rejection& 
     auto err = parser_->parse(padded_.data(), r.text.size(), false).get(doc);
     if (err == simdjson::NUMBER_ERROR) {
         // Integers beyond 64 bits: read them as doubles, as BigQuery's JSON parser does.
-        auto j = nlohmann::json::parse(r.text, nullptr, false);
+        auto j = parseJsonOrDiscard(r.text);
         if (!j.is_discarded()) {
             padded_ = j.dump();
             const std::size_t n = padded_.size();

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "value/FvCodec.h"
+#include "value/JsonParse.h"
 
 #include "value/Civil.h"
 #include "value/Numbers.h"
@@ -241,7 +242,7 @@ RowPage FvDecoder::decodeResponse(std::string_view body, const Schema* knownSche
     const dom::object top = doc.get_object().value_unsafe();
     for (auto [key, value] : top) {
         if (key == "rows" || key == "schema") continue;
-        page.meta[std::string(key)] = nlohmann::json::parse(simdjson::minify(value), nullptr, false);
+        page.meta[std::string(key)] = parseJsonOrDiscard(simdjson::minify(value));
     }
 
     dom::element rows;

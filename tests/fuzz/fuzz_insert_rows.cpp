@@ -3,6 +3,7 @@
 // (the sandbox's row validator) and, when accepted, encoded back and decoded again.
 #include "value/FvCodec.h"
 #include "value/InsertRowWriter.h"
+#include "value/JsonParse.h"
 #include "value/JsonRowReader.h"
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       {"name":"j","type":"JSON"},{"name":"rg","type":"RANGE","rangeElementType":{"type":"DATE"}},
       {"name":"r","type":"RECORD","mode":"REPEATED","fields":[{"name":"s","type":"STRING"},
         {"name":"deep","type":"RECORD","fields":[{"name":"x","type":"INTEGER","mode":"REPEATED"}]}]}]})");
-    const auto body = nlohmann::json::parse(data, data + size, nullptr, false);
+    const auto body = parseJsonOrDiscard(std::string_view(reinterpret_cast<const char*>(data), size));
     if (body.is_discarded()) return 0;
     const auto rows = body.is_object() && body.contains("rows") && body["rows"].is_array() ? body["rows"] : nlohmann::json::array({body});
     JsonRowReader reader(schema, false);
