@@ -51,6 +51,7 @@ RowLog::RowLog(std::filesystem::path file) : file_(std::move(file)) {
     struct stat st {};
     ::fstat(fd_, &st);
     size_ = static_cast<std::uint64_t>(st.st_size);
+    synced_ = size_;
 }
 
 RowLog::~RowLog() {
@@ -83,11 +84,12 @@ std::uint64_t RowLog::replay(const std::function<void(std::string_view)>& onReco
         if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0 || ::fdatasync(fd_) != 0)
             throw StorageError(sysError("cannot cut the torn tail of", file_));
         size_ = pos;
+        synced_ = pos;
     }
     return dropped;
 }
 
-void RowLog::append(std::string_view payload) {
+std::uint64_t RowLog::write(std::string_view payload) {
     if (payload.size() > kMaxRecord) throw StorageError("record too large for " + file_.string());
     std::string rec(kHeader + payload.size(), '\0');
     std::memcpy(rec.data(), kMagic, 4);
@@ -105,18 +107,33 @@ void RowLog::append(std::string_view payload) {
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fdatasync(fd_) != 0) {
-        const std::string err = sysError("cannot sync", file_);
-        if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) { /* the CRC guards the tail */ }
-        throw StorageError(err);
-    }
     size_ += rec.size();
+    return size_;
+}
+
+void RowLog::syncTo(std::uint64_t end) {
+    std::lock_guard s(syncMutex_); // one sync at a time; the ones waiting often find their work done
+    std::uint64_t target = 0;
+    {
+        std::lock_guard g(mutex_);
+        if (synced_ >= end) return;
+        target = size_;
+    }
+    if (::fdatasync(fd_) != 0) throw StorageError(sysError("cannot sync", file_));
+    std::lock_guard g(mutex_);
+    synced_ = std::max(synced_, target);
+}
+
+void RowLog::append(std::string_view payload) {
+    const std::uint64_t end = write(payload);
+    syncTo(end);
 }
 
 void RowLog::clear() {
     std::lock_guard g(mutex_);
     if (::ftruncate(fd_, 0) != 0 || ::fdatasync(fd_) != 0) throw StorageError(sysError("cannot truncate", file_));
     size_ = 0;
+    synced_ = 0;
 }
 
 void writeFileAtomic(const std::filesystem::path& file, std::string_view content) {

@@ -34,6 +34,11 @@ public:
     /// Appends one record durably. Throws StorageError on I/O failure (nothing half-visible:
     /// a short write is truncated away before the error is reported).
     void append(std::string_view payload);
+    /// Group commit: write() appends a record without waiting for the disk and returns the
+    /// offset it ends at; syncTo() returns once everything up to that offset is on disk. One
+    /// fdatasync covers every record written before it, so concurrent writers share syncs.
+    std::uint64_t write(std::string_view payload);
+    void syncTo(std::uint64_t end);
     /// Empties the file (durably).
     void clear();
 
@@ -44,7 +49,9 @@ private:
     std::filesystem::path file_;
     int fd_ = -1;
     std::uint64_t size_ = 0;
+    std::uint64_t synced_ = 0; ///< everything below this offset is on disk
     std::mutex mutex_;
+    std::mutex syncMutex_;
 };
 
 /// Writes a small file atomically: temp file, fsync, rename, fsync of the directory.

@@ -268,7 +268,7 @@ struct Server::Impl {
         route("POST", P + "/datasets/([^/]+)/tables/([^/]+)/insertAll", "insertAll", [this](const auto& req, auto& res) {
             if (req.body.size() > kMaxRequestBytes)
                 throw ApiFailure("invalid", "Request payload size exceeds the limit: " + std::to_string(kMaxRequestBytes) + " bytes.");
-            const auto errors = store->insertAll(req.matches[1], req.matches[2], req.matches[3], parseBody(req));
+            const auto errors = store->insertAllText(req.matches[1], req.matches[2], req.matches[3], req.body);
             Json out = {{"kind", "bigquery#tableDataInsertAllResponse"}};
             if (!errors.empty()) {
                 Json list = Json::array();
@@ -382,6 +382,7 @@ Server::Server(Options o) : d_(std::make_unique<Impl>()) {
     d_->jobs = std::make_unique<JobManager>(*d_->store, *d_->faults, d_->o.workers);
     d_->http.new_task_queue = [] { return new httplib::ThreadPool(32); };
     d_->http.set_payload_max_length(64 * 1024 * 1024);
+    d_->http.set_tcp_nodelay(true); // headers and body go out at once: no Nagle/delayed-ACK stalls
     d_->http.set_keep_alive_max_count(1000);
     d_->http.set_read_timeout(60, 0);
     d_->http.set_write_timeout(60, 0);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -29,6 +30,7 @@ struct Table {
     std::vector<Value> rows; ///< STRUCT values laid out as `schema`
     std::uint64_t version = 1; ///< bumps on every change: the result cache keys on it
     std::unique_ptr<RowLog> log;
+    std::uint64_t schemaVersion = 0; ///< bumps when tables.patch changes the schema
     std::unordered_map<std::string, std::int64_t> insertIds; ///< insertId -> when seen (ms)
     std::deque<std::pair<std::int64_t, std::string>> insertIdOrder; ///< the same, oldest first (expiry)
     mutable std::shared_mutex mutex;
@@ -91,6 +93,10 @@ public:
     /// tabledata.insertAll with BigQuery's rules. `request` is the parsed body.
     std::vector<InsertRowErrors> insertAll(const std::string& project, const std::string& dataset,
                                            const std::string& table, const Json& request);
+    /// The same from the body's text: parsed with simdjson, rows read under a shared lock so
+    /// requests for one table are read in parallel; only the write is exclusive.
+    std::vector<InsertRowErrors> insertAllText(const std::string& project, const std::string& dataset,
+                                               const std::string& table, std::string_view body);
 
     /// Location of a dataset ("US" by default).
     std::string datasetLocation(const std::string& project, const std::string& dataset) const;
@@ -98,13 +104,17 @@ public:
     static std::int64_t nowMs();
 
 private:
+    std::vector<InsertRowErrors> commitRows(Table& t, std::vector<std::pair<std::string, Value>> good,
+                                            std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
+                                            bool skipInvalid, std::uint64_t schemaVersion,
+                                            const std::function<std::vector<std::pair<std::string, Value>>()>& reread);
     std::filesystem::path datasetDir(const std::string& p, const std::string& d) const;
     std::filesystem::path tableDir(const std::string& p, const std::string& d, const std::string& t) const;
     Dataset& datasetRef(const std::string& p, const std::string& d);
     const Dataset& datasetRef(const std::string& p, const std::string& d) const;
     Json tableResource(const Table& t) const;
     void saveTable(const Table& t);
-    void appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows);
+    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows); ///< returns the log offset to sync to
 
     Options o_;
     int lockFd_ = -1;

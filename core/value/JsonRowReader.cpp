@@ -115,17 +115,16 @@ std::optional<Value> civilFromText(TypeKind type, std::string_view s) {
 /// The rules. With Build=false only validity is decided (no Values are made), which is what
 /// the uploader needs; the sandbox builds. Field paths are kept as a stack of segments and
 /// written out only when there is an issue to report.
+/// One step of a field path, on the C++ stack; the chain is written out only for an issue.
 struct Segment {
     std::string_view name;
     std::ptrdiff_t index; ///< array position, or -1
+    const Segment* parent;
 };
 
 template <class J, bool Build> class Rules {
 public:
-    Rules(bool ignoreUnknown, std::vector<RowIssue>& issues, std::vector<Segment>& path)
-        : ignoreUnknown_(ignoreUnknown), issues_(issues), path_(path) {
-        path_.clear();
-    }
+    Rules(bool ignoreUnknown, std::vector<RowIssue>& issues) : ignoreUnknown_(ignoreUnknown), issues_(issues) {}
 
     Value record(const J& obj, const std::vector<Field>& fields) {
         Value out = Build ? Value::structOf(fields.size()) : Value();
@@ -151,14 +150,16 @@ public:
             }
             if (idx == fields.size()) {
                 if (!ignoreUnknown_) {
-                    path_.push_back({key, -1});
+                    Segment seg{key, -1, top_};
+                top_ = &seg;
                     issue("no such field: " + pathText() + ".");
-                    path_.pop_back();
+                    top_ = top_->parent;
                 }
                 return;
             }
             hint = idx + 1;
-            path_.push_back({fields[idx].name, -1});
+            Segment seg{fields[idx].name, -1, top_};
+                top_ = &seg;
             if (seen(idx)) {
                 issue("Field " + pathText() + " is given twice in one object.");
             } else {
@@ -166,14 +167,15 @@ public:
                 Value c = cell(v, fields[idx]);
                 if constexpr (Build) out[idx] = std::move(c);
             }
-            path_.pop_back();
+            top_ = top_->parent;
         });
         for (std::size_t i = 0; i < fields.size(); ++i) {
             if (seen(i)) continue;
             if (fields[i].mode == Mode::Required) {
-                path_.push_back({fields[i].name, -1});
+                Segment seg{fields[i].name, -1, top_};
+                top_ = &seg;
                 issue("Missing required field: " + pathText() + ".");
-                path_.pop_back();
+                top_ = top_->parent;
             }
             if constexpr (Build)
                 if (fields[i].isRepeated()) out[i] = Value::arrayOf(0);
@@ -183,8 +185,11 @@ public:
 
 private:
     std::string pathText() const {
+        std::vector<const Segment*> chain;
+        for (const Segment* x = top_; x; x = x->parent) chain.push_back(x);
         std::string p;
-        for (const auto& s : path_) {
+        for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+            const Segment& s = **it;
             if (s.index >= 0) {
                 p += "[" + std::to_string(s.index) + "]";
                 continue;
@@ -330,16 +335,17 @@ private:
             }
             Value out = Build ? Value::arrayOf(v.size()) : Value();
             v.eachElement([&](std::size_t i, const J& x) {
-                path_.push_back({{}, static_cast<std::ptrdiff_t>(i)});
+                Segment seg{{}, static_cast<std::ptrdiff_t>(i), top_};
+                top_ = &seg;
                 if (x.isNull()) {
-                    path_.pop_back();
+                    top_ = top_->parent;
                     const std::string p = pathText();
                     issues_.push_back({p + "[" + std::to_string(i) + "]", "NULL element in repeated field " + p + "."});
                     return;
                 }
                 Value e = value(x, f);
                 if constexpr (Build) out[i] = std::move(e);
-                path_.pop_back();
+                top_ = top_->parent;
             });
             return out;
         }
@@ -356,7 +362,7 @@ private:
 
     bool ignoreUnknown_;
     std::vector<RowIssue>& issues_;
-    std::vector<Segment>& path_;
+    const Segment* top_ = nullptr;
 };
 
 template <class J, bool Build>
@@ -366,8 +372,7 @@ Value readRow(const J& row, const Schema& schema, bool ignoreUnknown, std::vecto
         return Value();
     }
     const auto before = issues.size();
-    thread_local std::vector<Segment> path; // reused: no allocation per row
-    Value v = Rules<J, Build>(ignoreUnknown, issues, path).record(row, schema.fields);
+    Value v = Rules<J, Build>(ignoreUnknown, issues).record(row, schema.fields);
     if (issues.size() != before) return Value();
     return v;
 }
