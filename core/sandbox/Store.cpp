@@ -4,6 +4,7 @@
 
 #include "sandbox/Bytes.h"
 #include "value/InsertRowWriter.h"
+#include "value/Text.h"
 #include "value/JsonParse.h"
 #include "value/JsonRowReader.h"
 
@@ -193,8 +194,8 @@ std::vector<std::string> Store::load() {
                         Value v = reader.read(r["j"], issues);
                         if (!issues.empty()) continue; // cannot happen for rows we wrote
                         if (r.contains("i")) {
-                            t->insertIds[r["i"].get<std::string>()] = when;
-                            t->insertIdOrder.emplace_back(when, r["i"].get<std::string>());
+                            const auto [it, added] = t->insertIds.emplace(r["i"].get<std::string>(), when);
+                            if (added) t->insertIdOrder.emplace_back(when, &it->first);
                         }
                         t->rows.push_back(std::move(v));
                     }
@@ -418,7 +419,8 @@ void Store::deleteTable(const std::string& p, const std::string& d, const std::s
     ds.tables.erase(id);
 }
 
-std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows) {
+std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows,
+                               const std::vector<std::string>* raw) {
     // One log record per call (chunked if huge); a record is all-or-nothing on replay.
     const auto when = nowMs();
     std::size_t i = 0;
@@ -430,10 +432,15 @@ std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::strin
             if (i > start) payload.push_back(',');
             payload += "{";
             if (!rows[i].first.empty()) {
-                payload += "\"i\":" + Json(rows[i].first).dump() + ",";
+                payload += "\"i\":";
+                text::appendJsonString(payload, rows[i].first);
+                payload += ',';
             }
             payload += "\"j\":";
-            appendInsertRow(payload, rows[i].second, t.schema.fields);
+            // The row as it came (minified), when there is one: replay reads it with the same
+            // rules; otherwise the Value written back as insertAll JSON.
+            if (raw) payload += (*raw)[i];
+            else appendInsertRow(payload, rows[i].second, t.schema.fields);
             payload += "}";
         }
         payload += "]}";
@@ -477,6 +484,7 @@ namespace {
 struct ReadRows {
     std::vector<InsertRowErrors> errors;
     std::vector<std::pair<std::string, Value>> good;
+    std::vector<std::string> raw; ///< each good row's JSON text, minified (simdjson path only)
     std::vector<bool> invalid;
     bool skipInvalid = false;
 };
@@ -560,6 +568,7 @@ bool readRowsFast(std::string_view body, const Schema& schema, ReadRows& out) {
         std::string_view insertId;
         if (auto id = r["insertId"]; id.is_string()) insertId = id.get_string().value_unsafe();
         out.good.emplace_back(std::string(insertId), std::move(v));
+        out.raw.push_back(simdjson::minify(j));
         ++i;
     }
     return true;
@@ -577,7 +586,7 @@ std::vector<InsertRowErrors> Store::insertAll(const std::string& p, const std::s
         schemaVersion = t->schemaVersion;
         rows = readRows(request, t->schema);
     }
-    return commitRows(*t, std::move(rows.good), std::move(rows.errors), rows.invalid, rows.skipInvalid,
+    return commitRows(*t, std::move(rows.good), {}, std::move(rows.errors), rows.invalid, rows.skipInvalid,
                       schemaVersion, [&] { return readRows(request, t->schema).good; });
 }
 
@@ -599,8 +608,8 @@ std::vector<InsertRowErrors> Store::insertAllText(const std::string& p, const st
         if (j.is_discarded()) throw ApiFailure("invalid", "Invalid JSON payload received. The request body is not valid JSON.");
         return insertAll(p, d, id, j);
     }
-    return commitRows(*t, std::move(rows.good), std::move(rows.errors), rows.invalid, rows.skipInvalid,
-                      schemaVersion, [&] {
+    return commitRows(*t, std::move(rows.good), std::move(rows.raw), std::move(rows.errors), rows.invalid,
+                      rows.skipInvalid, schemaVersion, [&] {
                           ReadRows again;
                           readRowsFast(body, t->schema, again);
                           return std::move(again.good);
@@ -608,7 +617,7 @@ std::vector<InsertRowErrors> Store::insertAllText(const std::string& p, const st
 }
 
 std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<std::string, Value>> good,
-                                               std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
+                                               std::vector<std::string> raw, std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
                                                bool skipInvalid, std::uint64_t schemaVersion,
                                                const std::function<std::vector<std::pair<std::string, Value>>()>& reread) {
     if (!errors.empty() && !skipInvalid) {
@@ -618,32 +627,42 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
     }
     std::unique_lock lock(t.mutex);
     // The schema changed (tables.patch) between reading and writing: lay the rows out again.
-    if (t.schemaVersion != schemaVersion) good = reread();
+    if (t.schemaVersion != schemaVersion) {
+        good = reread();
+        raw.clear();
+    }
+    const bool haveRaw = raw.size() == good.size() && !good.empty();
     // De-duplicate by insertId within the window (also within this request).
     const auto now = nowMs();
     const auto window = o_.dedupWindow.count();
     // Expire from the oldest end only: each id is looked at once, not on every request.
     while (!t.insertIdOrder.empty() && now - t.insertIdOrder.front().first > window) {
-        const auto& [when, oldId] = t.insertIdOrder.front();
-        if (auto it = t.insertIds.find(oldId); it != t.insertIds.end() && it->second == when) t.insertIds.erase(it);
+        if (auto it = t.insertIds.find(*t.insertIdOrder.front().second); it != t.insertIds.end()) t.insertIds.erase(it);
         t.insertIdOrder.pop_front();
     }
     std::vector<std::pair<std::string, Value>> fresh;
+    std::vector<std::string> freshRaw;
     fresh.reserve(good.size());
-    for (auto& g : good) {
+    for (std::size_t k = 0; k < good.size(); ++k) {
+        auto& g = good[k];
         if (!g.first.empty()) {
-            if (!t.insertIds.emplace(g.first, now).second) continue;
-            t.insertIdOrder.emplace_back(now, g.first);
+            const auto [it, added] = t.insertIds.emplace(g.first, now);
+            if (!added) continue;
+            t.insertIdOrder.emplace_back(now, &it->first);
         }
         fresh.push_back(std::move(g));
+        if (haveRaw) freshRaw.push_back(std::move(raw[k]));
     }
     if (fresh.empty()) return errors;
     std::uint64_t end = 0;
     try {
-        end = appendRows(t, fresh);
+        end = appendRows(t, fresh, haveRaw ? &freshRaw : nullptr);
     } catch (...) {
-        for (const auto& f : fresh)
-            if (!f.first.empty()) t.insertIds.erase(f.first);
+        for (auto f = fresh.rbegin(); f != fresh.rend(); ++f) // newest first: the deque's tail
+            if (!f->first.empty()) {
+                t.insertIdOrder.pop_back();
+                t.insertIds.erase(f->first);
+            }
         throw;
     }
     for (auto& f : fresh) t.rows.push_back(std::move(f.second));

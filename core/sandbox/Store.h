@@ -32,7 +32,8 @@ struct Table {
     std::unique_ptr<RowLog> log;
     std::uint64_t schemaVersion = 0; ///< bumps when tables.patch changes the schema
     std::unordered_map<std::string, std::int64_t> insertIds; ///< insertId -> when seen (ms)
-    std::deque<std::pair<std::int64_t, std::string>> insertIdOrder; ///< the same, oldest first (expiry)
+    /// The same ids oldest first, for expiry: pointers to the map's keys (stable: node-based).
+    std::deque<std::pair<std::int64_t, const std::string*>> insertIdOrder;
     mutable std::shared_mutex mutex;
 };
 
@@ -105,7 +106,7 @@ public:
 
 private:
     std::vector<InsertRowErrors> commitRows(Table& t, std::vector<std::pair<std::string, Value>> good,
-                                            std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
+                                            std::vector<std::string> raw, std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
                                             bool skipInvalid, std::uint64_t schemaVersion,
                                             const std::function<std::vector<std::pair<std::string, Value>>()>& reread);
     std::filesystem::path datasetDir(const std::string& p, const std::string& d) const;
@@ -114,7 +115,10 @@ private:
     const Dataset& datasetRef(const std::string& p, const std::string& d) const;
     Json tableResource(const Table& t) const;
     void saveTable(const Table& t);
-    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows); ///< returns the log offset to sync to
+    /// Writes rows to the table's log (not yet synced); returns the offset to sync to. `raw`:
+    /// the rows' own JSON texts, stored instead of re-encoding the Values.
+    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows,
+                             const std::vector<std::string>* raw = nullptr);
 
     Options o_;
     int lockFd_ = -1;
