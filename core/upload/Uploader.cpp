@@ -50,6 +50,16 @@ private:
     std::uint64_t n_ = 0;
 };
 
+/// A row passes the schema checks and fits in one request (at most `maxText` bytes of JSON).
+bool acceptRow(RowChecker& checker, const Record& r, std::size_t maxText, Rejection& why) {
+    if (!checker.check(r, why)) return false;
+    if (r.text.size() <= maxText) return true;
+    why = {r.line, r.column,
+           "the row is " + std::to_string(r.text.size()) + " bytes; one insertAll request carries at most " +
+               std::to_string(maxText)};
+    return false;
+}
+
 } // namespace
 
 Uploader::Uploader(BigQueryClient& client, UploadOptions options) : client_(client), o_(std::move(options)) {}
@@ -178,17 +188,11 @@ struct Uploader::Run {
         Rejection first;
         Record r;
         Rejection why;
-        const std::size_t limit = o.batchBytes - 200;
+        const std::size_t limit = BatchBuilder("0000000000000000", 0, o.ignoreUnknown, o.batchRows, o.batchBytes).maxRowText();
         while (reader.next(r)) {
             if (cancel && cancel->isCancelled()) throw UploadError("cancelled before anything was sent");
             ++n;
-            bool ok = checker.check(r, why);
-            if (ok && r.text.size() > limit) {
-                ok = false;
-                why = {r.line, r.column, "the row is " + std::to_string(r.text.size()) +
-                                             " bytes; one insertAll request carries at most " + std::to_string(limit)};
-            }
-            if (!ok) {
+            if (!acceptRow(checker, r, limit, why)) {
                 if (!invalid++) first = why;
                 bad.push_back({r.ordinal, why.line, why.column, why.message, std::string(r.text)});
                 if (bad.size() >= 1000) {
@@ -318,13 +322,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
             }
             ++s.rowsRead;
             if (cur.empty()) cur.range = {r.ordinal, r.ordinal};
-            bool ok = checker.check(r, why);
-            if (ok && r.text.size() > maxText) {
-                ok = false;
-                why = {r.line, r.column, "the row is " + std::to_string(r.text.size()) +
-                                             " bytes; one insertAll request carries at most " + std::to_string(maxText)};
-            }
-            if (!ok) {
+            if (!acceptRow(checker, r, maxText, why)) {
                 cur.rejects.push_back({r.ordinal, why.line, why.column, why.message, std::string(r.text)});
                 cur.range.end = r.ordinal + 1;
                 continue;

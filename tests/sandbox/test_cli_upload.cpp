@@ -70,11 +70,11 @@ std::string cli(const SandboxProcess& s, const std::string& args, const std::str
 } // namespace
 
 TEST(CliUpload, KilledAtRandomPointsAndResumedEndsWithExactlyTheFilesRows) {
-    SandboxProcess s({"--faults", "insertAll:delay=40ms:1"});
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
+    UploadEnv env({"--faults", "insertAll:delay=40ms:1"});
+    auto& s = env.sandbox;
+    auto& c = env.client;
+    auto& dir = env.dir;
     createPersonsTable(c, "killed");
-    ScratchDir dir;
     const UploadFile f = writePersons(dir.path + "/p.ndjson", 60000);
     const std::string state = dir.path + "/state", log = dir.path + "/cli.log";
     std::mt19937 rnd(2026);
@@ -109,10 +109,9 @@ TEST(CliUpload, KilledAtRandomPointsAndResumedEndsWithExactlyTheFilesRows) {
 }
 
 TEST(CliUpload, SummaryStrictErrorsAndPrintSchema) {
-    SandboxProcess s;
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
-    ScratchDir dir;
+    UploadEnv env;
+    auto& s = env.sandbox;
+    auto& dir = env.dir;
     const UploadFile f = writePersons(dir.path + "/p.ndjson", 300);
     const std::string state = dir.path + "/state";
 

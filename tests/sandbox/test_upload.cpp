@@ -39,11 +39,10 @@ std::vector<std::string> lines(const std::string& path) {
 } // namespace
 
 TEST(Upload, TwoHundredThousandNestedRowsArriveExactlyOnceUnderFaults) {
-    SandboxProcess s({"--faults", "insertAll:503:0.05,insertAll:reset:0.02,insertAll:413:0.01,any:delay=200ms:0.05",
+    UploadEnv env({"--faults", "insertAll:503:0.05,insertAll:reset:0.02,insertAll:413:0.01,any:delay=200ms:0.05",
                       "--seed", "11"});
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
-    ScratchDir dir;
+    auto& c = env.client;
+    auto& dir = env.dir;
     const UploadFile f = writePersons(dir.path + "/persons.ndjson", 200000);
     Uploader up(c, opts(f, "persons", dir));
     const auto sum = up.run();
@@ -56,10 +55,9 @@ TEST(Upload, TwoHundredThousandNestedRowsArriveExactlyOnceUnderFaults) {
 }
 
 TEST(Upload, StrictModeSendsNothingWhenARowIsInvalidAndListsEveryOne) {
-    SandboxProcess s;
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
-    ScratchDir dir;
+    UploadEnv env;
+    auto& c = env.client;
+    auto& dir = env.dir;
     UploadFile f = writePersons(dir.path + "/p.ndjson", 50);
     appendLines(f.path, {R"({"id":1000,"fullName":"bad","age":"old"})", "{not json", R"({"id":1001,"age":3})"});
     createPersonsTable(c, "strict");
@@ -85,10 +83,9 @@ TEST(Upload, StrictModeSendsNothingWhenARowIsInvalidAndListsEveryOne) {
 }
 
 TEST(Upload, NewTableIsNotCreatedWhenStrictCheckFails) {
-    SandboxProcess s;
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
-    ScratchDir dir;
+    UploadEnv env;
+    auto& c = env.client;
+    auto& dir = env.dir;
     UploadFile f = writePersons(dir.path + "/p.ndjson", 10);
     appendLines(f.path, {"[1,2]"});
     Uploader up(c, opts(f, "never", dir));
@@ -97,10 +94,9 @@ TEST(Upload, NewTableIsNotCreatedWhenStrictCheckFails) {
 }
 
 TEST(Upload, SkipInvalidUploadsTheRestAndTheFixedRejectsCompleteTheTable) {
-    SandboxProcess s;
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
-    ScratchDir dir;
+    UploadEnv env;
+    auto& c = env.client;
+    auto& dir = env.dir;
     UploadFile f = writePersons(dir.path + "/p.ndjson", 100);
     appendLines(f.path, {R"({"id":100,"fullName":"x","age":"forty"})", R"({"id":101,"fullName":"y","nope":1})"});
     createPersonsTable(c, "skip");
@@ -129,10 +125,9 @@ TEST(Upload, SkipInvalidUploadsTheRestAndTheFixedRejectsCompleteTheTable) {
 }
 
 TEST(Upload, ARowTooLargeForAnyRequestIsRejectedWithItsLine) {
-    SandboxProcess s;
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
-    ScratchDir dir;
+    UploadEnv env;
+    auto& c = env.client;
+    auto& dir = env.dir;
     UploadFile f = writePersons(dir.path + "/p.ndjson", 20);
     appendLines(f.path, {R"({"id":20,"fullName":")" + std::string(10u << 20, 'x') + "\"}"});
     appendLines(f.path, {R"({"id":21,"fullName":"after"})"});
@@ -151,10 +146,9 @@ TEST(Upload, ARowTooLargeForAnyRequestIsRejectedWithItsLine) {
 }
 
 TEST(Upload, BatchesAnswered413AreSplitUntilTheyFit) {
-    SandboxProcess s({"--faults", "insertAll:413:0.4", "--seed", "3"});
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
-    ScratchDir dir;
+    UploadEnv env({"--faults", "insertAll:413:0.4", "--seed", "3"});
+    auto& c = env.client;
+    auto& dir = env.dir;
     const UploadFile f = writePersons(dir.path + "/p.ndjson", 3000);
     auto o = opts(f, "split", dir);
     const auto sum = Uploader(c, o).run();
@@ -169,10 +163,9 @@ TEST(Upload, BatchesAnswered413AreSplitUntilTheyFit) {
 }
 
 TEST(Upload, CancelLeavesAResumableJournalAndResumeEndsExact) {
-    SandboxProcess s({"--faults", "insertAll:delay=100ms:1"});
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
-    ScratchDir dir;
+    UploadEnv env({"--faults", "insertAll:delay=100ms:1"});
+    auto& c = env.client;
+    auto& dir = env.dir;
     const UploadFile f = writePersons(dir.path + "/p.ndjson", 20000);
     auto o = opts(f, "cancel", dir);
     o.batchRows = 100;
@@ -209,10 +202,9 @@ TEST(Upload, CancelLeavesAResumableJournalAndResumeEndsExact) {
 }
 
 TEST(Upload, GzipAndJsonArrayInput) {
-    SandboxProcess s;
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
-    ScratchDir dir;
+    UploadEnv env;
+    auto& c = env.client;
+    auto& dir = env.dir;
     const UploadFile f = writePersons(dir.path + "/p.ndjson", 500);
     const UploadFile gz = gzipCopy(f, dir.path + "/p.ndjson.gz");
     EXPECT_EQ(Uploader(c, opts(gz, "gz", dir)).run().inserted, 500u);
@@ -223,10 +215,9 @@ TEST(Upload, GzipAndJsonArrayInput) {
 }
 
 TEST(Upload, MissingTableWithoutCreateAndConflictingFileAreClearErrors) {
-    SandboxProcess s;
-    BigQueryClient c(clientOptions(s));
-    makeDataset(c);
-    ScratchDir dir;
+    UploadEnv env;
+    auto& c = env.client;
+    auto& dir = env.dir;
     const UploadFile f = writePersons(dir.path + "/p.ndjson", 5);
     auto o = opts(f, "absent", dir);
     o.create = false;

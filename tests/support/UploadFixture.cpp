@@ -118,6 +118,11 @@ BigQueryClient::Options clientOptions(const SandboxProcess& s) {
     return o;
 }
 
+UploadEnv::UploadEnv(std::vector<std::string> sandboxArgs)
+    : sandbox(std::move(sandboxArgs)), client(clientOptions(sandbox)) {
+    makeDataset(client);
+}
+
 void makeDataset(BigQueryClient& c) { c.insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}}); }
 
 void createPersonsTable(BigQueryClient& c, const std::string& table) {

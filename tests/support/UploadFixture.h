@@ -35,6 +35,15 @@ UploadFile gzipCopy(const UploadFile& f, const std::string& path);
 UploadFile arrayCopy(const UploadFile& f, const std::string& path);
 
 BigQueryClient::Options clientOptions(const SandboxProcess& s);
+
+/// A started sandbox (with `sandboxArgs`), a client for project p with dataset d, and a
+/// scratch folder: what every upload test starts from.
+struct UploadEnv {
+    SandboxProcess sandbox;
+    BigQueryClient client;
+    ScratchDir dir;
+    explicit UploadEnv(std::vector<std::string> sandboxArgs = {});
+};
 /// Dataset p:d.
 void makeDataset(BigQueryClient& c);
 /// p:d.<table> with the persons schema.
