@@ -182,6 +182,7 @@ bool RecordReader::next(Record& out) {
     if (!started_) detectFormat();
     out.error.clear();
     out.text = {};
+    out.readableAfter = false;
     return format_ == InputFormat::JsonArray ? nextElement(out) : nextLine(out);
 }
 
@@ -248,6 +249,7 @@ bool RecordReader::nextLine(Record& out) {
         if (b == e) continue; // blank line
         out.ordinal = ordinal_++;
         out.text = std::string_view(buf_.data() + b, e - b);
+        out.readableAfter = buf_.size() - e >= Record::kReadablePadding;
         if (last && !sourceError_.empty()) {
             out.error = sourceError_ + "; the last line is incomplete";
             sourceError_.clear();

@@ -19,6 +19,10 @@ struct Record {
     std::uint64_t column = 1;  ///< 1-based byte column where it starts
     std::string_view text;     ///< the record's JSON text (valid until the next call to next())
     std::string error;         ///< non-empty: the record cannot be read, and why
+    /// At least kReadablePadding bytes after `text` may be read (they are the next records),
+    /// so a parser that reads ahead can run on the text in place.
+    bool readableAfter = false;
+    static constexpr std::size_t kReadablePadding = 64;
 };
 
 /// The file cannot be opened or read at all.

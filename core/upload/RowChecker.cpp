@@ -62,9 +62,15 @@ bool RowChecker::parse(const Record& r, simdjson::dom::element& doc, Rejection& 
         why = {r.line, r.column, r.error};
         return false;
     }
-    padded_.assign(r.text);
-    padded_.append(simdjson::SIMDJSON_PADDING, '\0');
-    auto err = parser_->parse(padded_.data(), r.text.size(), false).get(doc);
+    static_assert(simdjson::SIMDJSON_PADDING <= Record::kReadablePadding);
+    simdjson::error_code err;
+    if (r.readableAfter) {
+        err = parser_->parse(r.text.data(), r.text.size(), false).get(doc); // in place
+    } else {
+        padded_.assign(r.text);
+        padded_.append(simdjson::SIMDJSON_PADDING, '\0');
+        err = parser_->parse(padded_.data(), r.text.size(), false).get(doc);
+    }
     if (err == simdjson::NUMBER_ERROR) {
         // Integers beyond 64 bits: read them as doubles, as BigQuery's JSON parser does.
         auto j = parseJsonOrDiscard(r.text);

@@ -48,7 +48,9 @@ struct NJ {
 /// simdjson::dom::element seen through the same interface. Duplicate keys stay visible here.
 struct SJ {
     simdjson::dom::element e;
-    simdjson::dom::element_type t() const { return e.type(); }
+    simdjson::dom::element_type type; ///< read once: every isX() below asks for it
+    explicit SJ(simdjson::dom::element x) : e(x), type(x.type()) {}
+    simdjson::dom::element_type t() const { return type; }
     bool isNull() const { return t() == simdjson::dom::element_type::NULL_VALUE; }
     bool isObject() const { return t() == simdjson::dom::element_type::OBJECT; }
     bool isArray() const { return t() == simdjson::dom::element_type::ARRAY; }
