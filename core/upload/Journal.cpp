@@ -142,12 +142,30 @@ void Journal::append(const std::string& line) {
 }
 
 void Journal::ack(OrdinalRange r, std::uint64_t inserted, std::uint64_t rejected) {
+    const std::string line = "ack " + std::to_string(r.first) + " " + std::to_string(r.end) + " " +
+                             std::to_string(inserted) + " " + std::to_string(rejected) + "\n";
+    std::uint64_t mine = 0;
+    {
+        std::lock_guard g(mutex_);
+        if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+            throw JournalError(sysError("cannot write the upload journal", path_));
+        mine = ++written_;
+        ranges_.push_back(r);
+        inserted_ += inserted;
+        rejected_ += rejected;
+    }
+    // Group commit: one fdatasync covers every line written before it, so the sending threads
+    // share syncs instead of queueing for one each. The ack counts once it is on disk.
+    std::lock_guard s(syncMutex_);
+    std::uint64_t target = 0;
+    {
+        std::lock_guard g(mutex_);
+        if (synced_ >= mine) return;
+        target = written_;
+    }
+    if (::fdatasync(fd_) != 0) throw JournalError(sysError("cannot sync the upload journal", path_));
     std::lock_guard g(mutex_);
-    append("ack " + std::to_string(r.first) + " " + std::to_string(r.end) + " " + std::to_string(inserted) + " " +
-           std::to_string(rejected) + "\n");
-    ranges_.push_back(r);
-    inserted_ += inserted;
-    rejected_ += rejected;
+    synced_ = std::max(synced_, target);
 }
 
 void Journal::markDone() {

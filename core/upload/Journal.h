@@ -68,7 +68,9 @@ private:
     std::vector<OrdinalRange> ranges_;
     std::uint64_t inserted_ = 0, rejected_ = 0;
     bool done_ = false;
+    std::uint64_t written_ = 0, synced_ = 0; ///< ack lines written, and known to be on disk
     std::mutex mutex_;
+    std::mutex syncMutex_;
 };
 
 } // namespace quarry::upload
