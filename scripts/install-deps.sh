@@ -12,6 +12,7 @@ build_pkgs=(
 )
 test_pkgs=(
   libgtest-dev clang libclang-rt-14-dev xvfb xauth sqlite3 nodejs npm
+  dpkg-dev desktop-file-utils appstream curl
 )
 
 want=("${build_pkgs[@]}")
