@@ -143,7 +143,7 @@ int cmdUpload(const Globals& g, Format f, const UploadArgs& a) {
     } catch (const upload::UploadError& e) {
         if (drew) std::cerr << '\n';
         std::cerr << "quarry-cli: upload: " << e.what() << '\n';
-        return 1;
+        return cancel.isCancelled() ? 130 : 1;
     } catch (const upload::InputError& e) {
         if (drew) std::cerr << '\n';
         std::cerr << "quarry-cli: upload: " << e.what() << '\n';

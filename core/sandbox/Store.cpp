@@ -189,15 +189,31 @@ std::vector<std::string> Store::load() {
                 const auto dropped = t->log->replay([&](std::string_view payload) {
                     const auto rec = Json::parse(payload);
                     const auto when = rec.value("t", std::int64_t{0});
-                    for (const auto& r : rec["rows"]) {
+                    auto keep = [&](const Json& row, const Json* id) {
                         std::vector<RowIssue> issues;
-                        Value v = reader.read(r["j"], issues);
-                        if (!issues.empty()) continue; // cannot happen for rows we wrote
-                        if (r.contains("i")) {
-                            const auto [it, added] = t->insertIds.emplace(r["i"].get<std::string>(), when);
+                        Value v = reader.read(row, issues);
+                        if (!issues.empty()) return; // cannot happen for rows we wrote
+                        if (id && id->is_string()) {
+                            const auto [it, added] = t->insertIds.emplace(id->get<std::string>(), when);
                             if (added) t->insertIdOrder.emplace_back(when, &it->first);
                         }
                         t->rows.push_back(std::move(v));
+                    };
+                    if (const auto req = rec.find("req"); req != rec.end()) {
+                        // A whole insertAll body as it came, minus the rows at "skip".
+                        std::vector<bool> skip((*req)["rows"].size(), false);
+                        for (const auto& k : rec["skip"]) skip[k.get<std::size_t>()] = true;
+                        const auto& rows = (*req)["rows"];
+                        for (std::size_t k = 0; k < rows.size(); ++k) {
+                            if (skip[k]) continue;
+                            const auto id = rows[k].find("insertId");
+                            keep(rows[k]["json"], id != rows[k].end() ? &*id : nullptr);
+                        }
+                        return;
+                    }
+                    for (const auto& r : rec["rows"]) {
+                        const auto id = r.find("i");
+                        keep(r["j"], id != r.end() ? &*id : nullptr);
                     }
                 });
                 if (dropped)
@@ -419,8 +435,23 @@ void Store::deleteTable(const std::string& p, const std::string& d, const std::s
     ds.tables.erase(id);
 }
 
-std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows,
-                               const std::vector<std::string>* raw) {
+std::uint64_t Store::appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored) {
+    // The body as it came (one copy, no per-row work); replay reads it with the same rules.
+    std::string payload = "{\"t\":" + std::to_string(nowMs()) + ",\"skip\":[";
+    bool first = true;
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+        if (stored[i]) continue;
+        if (!first) payload += ',';
+        first = false;
+        payload += std::to_string(i);
+    }
+    payload += "],\"req\":";
+    payload += body;
+    payload += '}';
+    return t.log->write(payload);
+}
+
+std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows) {
     // One log record per call (chunked if huge); a record is all-or-nothing on replay.
     const auto when = nowMs();
     std::size_t i = 0;
@@ -437,10 +468,7 @@ std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::strin
                 payload += ',';
             }
             payload += "\"j\":";
-            // The row as it came (minified), when there is one: replay reads it with the same
-            // rules; otherwise the Value written back as insertAll JSON.
-            if (raw) payload += (*raw)[i];
-            else appendInsertRow(payload, rows[i].second, t.schema.fields);
+            appendInsertRow(payload, rows[i].second, t.schema.fields);
             payload += "}";
         }
         payload += "]}";
@@ -484,7 +512,7 @@ namespace {
 struct ReadRows {
     std::vector<InsertRowErrors> errors;
     std::vector<std::pair<std::string, Value>> good;
-    std::vector<std::string> raw; ///< each good row's JSON text, minified (simdjson path only)
+    std::vector<std::uint32_t> index; ///< each good row's position in the request
     std::vector<bool> invalid;
     bool skipInvalid = false;
 };
@@ -568,7 +596,7 @@ bool readRowsFast(std::string_view body, const Schema& schema, ReadRows& out) {
         std::string_view insertId;
         if (auto id = r["insertId"]; id.is_string()) insertId = id.get_string().value_unsafe();
         out.good.emplace_back(std::string(insertId), std::move(v));
-        out.raw.push_back(simdjson::minify(j));
+        out.index.push_back(static_cast<std::uint32_t>(i));
         ++i;
     }
     return true;
@@ -586,7 +614,7 @@ std::vector<InsertRowErrors> Store::insertAll(const std::string& p, const std::s
         schemaVersion = t->schemaVersion;
         rows = readRows(request, t->schema);
     }
-    return commitRows(*t, std::move(rows.good), {}, std::move(rows.errors), rows.invalid, rows.skipInvalid,
+    return commitRows(*t, std::move(rows.good), {}, {}, std::move(rows.errors), rows.invalid, rows.skipInvalid,
                       schemaVersion, [&] { return readRows(request, t->schema).good; });
 }
 
@@ -608,7 +636,7 @@ std::vector<InsertRowErrors> Store::insertAllText(const std::string& p, const st
         if (j.is_discarded()) throw ApiFailure("invalid", "Invalid JSON payload received. The request body is not valid JSON.");
         return insertAll(p, d, id, j);
     }
-    return commitRows(*t, std::move(rows.good), std::move(rows.raw), std::move(rows.errors), rows.invalid,
+    return commitRows(*t, std::move(rows.good), body, std::move(rows.index), std::move(rows.errors), rows.invalid,
                       rows.skipInvalid, schemaVersion, [&] {
                           ReadRows again;
                           readRowsFast(body, t->schema, again);
@@ -617,7 +645,8 @@ std::vector<InsertRowErrors> Store::insertAllText(const std::string& p, const st
 }
 
 std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<std::string, Value>> good,
-                                               std::vector<std::string> raw, std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
+                                               std::string_view body, std::vector<std::uint32_t> index,
+                                               std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
                                                bool skipInvalid, std::uint64_t schemaVersion,
                                                const std::function<std::vector<std::pair<std::string, Value>>()>& reread) {
     if (!errors.empty() && !skipInvalid) {
@@ -629,9 +658,9 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
     // The schema changed (tables.patch) between reading and writing: lay the rows out again.
     if (t.schemaVersion != schemaVersion) {
         good = reread();
-        raw.clear();
+        body = {}; // log the Values themselves
     }
-    const bool haveRaw = raw.size() == good.size() && !good.empty();
+    const bool logBody = !body.empty() && index.size() == good.size();
     // De-duplicate by insertId within the window (also within this request).
     const auto now = nowMs();
     const auto window = o_.dedupWindow.count();
@@ -641,7 +670,7 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
         t.insertIdOrder.pop_front();
     }
     std::vector<std::pair<std::string, Value>> fresh;
-    std::vector<std::string> freshRaw;
+    std::vector<bool> stored(invalid.size(), false);
     fresh.reserve(good.size());
     for (std::size_t k = 0; k < good.size(); ++k) {
         auto& g = good[k];
@@ -651,12 +680,12 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
             t.insertIdOrder.emplace_back(now, &it->first);
         }
         fresh.push_back(std::move(g));
-        if (haveRaw) freshRaw.push_back(std::move(raw[k]));
+        if (logBody) stored[index[k]] = true;
     }
     if (fresh.empty()) return errors;
     std::uint64_t end = 0;
     try {
-        end = appendRows(t, fresh, haveRaw ? &freshRaw : nullptr);
+        end = logBody ? appendRequest(t, body, stored) : appendRows(t, fresh);
     } catch (...) {
         for (auto f = fresh.rbegin(); f != fresh.rend(); ++f) // newest first: the deque's tail
             if (!f->first.empty()) {

@@ -106,7 +106,8 @@ public:
 
 private:
     std::vector<InsertRowErrors> commitRows(Table& t, std::vector<std::pair<std::string, Value>> good,
-                                            std::vector<std::string> raw, std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
+                                            std::string_view body, std::vector<std::uint32_t> index,
+                                            std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
                                             bool skipInvalid, std::uint64_t schemaVersion,
                                             const std::function<std::vector<std::pair<std::string, Value>>()>& reread);
     std::filesystem::path datasetDir(const std::string& p, const std::string& d) const;
@@ -115,10 +116,10 @@ private:
     const Dataset& datasetRef(const std::string& p, const std::string& d) const;
     Json tableResource(const Table& t) const;
     void saveTable(const Table& t);
-    /// Writes rows to the table's log (not yet synced); returns the offset to sync to. `raw`:
-    /// the rows' own JSON texts, stored instead of re-encoding the Values.
-    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows,
-                             const std::vector<std::string>* raw = nullptr);
+    /// Writes rows to the table's log (not yet synced); returns the offset to sync to.
+    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows);
+    /// Writes a whole insertAll body instead, with the positions of the rows not stored.
+    std::uint64_t appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored);
 
     Options o_;
     int lockFd_ = -1;

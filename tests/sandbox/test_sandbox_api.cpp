@@ -470,3 +470,31 @@ TEST(SandboxApi, ASecondServerOnTheSameDataFolderIsRefused) {
     auto c = clientFor(first);
     EXPECT_NO_THROW(c.listDatasets("p"));
 }
+
+TEST(SandboxApi, RowsLeftOutOfAnInsertStayOutAfterRestart) {
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-skip-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(data);
+    const TableRef t{"p", "d", "t"};
+    {
+        SandboxProcess s({}, data);
+        auto c = clientFor(s);
+        c.insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}});
+        c.insertTable("p", "d", {{"tableReference", {{"tableId", "t"}}}, {"schema", {{"fields", {{{"name", "n"}, {"type", "INT64"}}}}}}});
+        // The log keeps this body whole; an invalid row and a repeated insertId are left out.
+        const auto r = c.insertAll(t, R"({"skipInvalidRows":true,"rows":[{"insertId":"a","json":{"n":1}},
+            {"json":{"n":"x"}},{"insertId":"a","json":{"n":2}},{"json":{"N":3}}]})");
+        ASSERT_EQ(r.rowErrors.size(), 1u);
+        EXPECT_EQ(r.rowErrors[0].index, 1);
+        s.killHard();
+    }
+    SandboxProcess s({}, data);
+    auto c = clientFor(s);
+    const auto page = c.query("p", {{"query", "SELECT COUNT(*) AS c, SUM(n) AS s FROM d.t"}, {"useLegacySql", false}});
+    EXPECT_EQ(page.rows[0][0].asInt64(), 2);
+    EXPECT_EQ(page.rows[0][1].asInt64(), 4);
+    // The insertId is still remembered.
+    ASSERT_TRUE(c.insertAll(t, R"({"rows":[{"insertId":"a","json":{"n":100}}]})").ok());
+    EXPECT_EQ(c.getTable(t)["numRows"], "2");
+    s.stop();
+    std::filesystem::remove_all(data);
+}
