@@ -9,6 +9,7 @@
 #include "value/JsonRowReader.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fcntl.h>
 #include <functional>
 #include <simdjson.h>
@@ -16,6 +17,28 @@
 #include <unistd.h>
 
 namespace quarry::sandbox {
+
+IdKey IdKey::of(std::string_view id) {
+    // Two independent 64-bit hashes: FNV-1a, and a multiply-xorshift over 8-byte words; each
+    // finished with splitmix64's mixer.
+    auto mix = [](std::uint64_t z) {
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    };
+    std::uint64_t a = 0xcbf29ce484222325ULL;
+    for (unsigned char c : id) a = (a ^ c) * 0x100000001b3ULL;
+    std::uint64_t b = 0x9e3779b97f4a7c15ULL ^ id.size();
+    std::size_t i = 0;
+    for (; i + 8 <= id.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, id.data() + i, 8);
+        b = mix(b ^ w) + 0x9e3779b97f4a7c15ULL;
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, id.data() + i, id.size() - i);
+    return {mix(a), mix(b ^ tail)};
+}
 namespace {
 
 bool validDatasetId(const std::string& s) {
@@ -194,8 +217,8 @@ std::vector<std::string> Store::load() {
                         Value v = reader.read(row, issues);
                         if (!issues.empty()) return; // cannot happen for rows we wrote
                         if (id && id->is_string()) {
-                            const auto [it, added] = t->insertIds.emplace(id->get<std::string>(), when);
-                            if (added) t->insertIdOrder.emplace_back(when, &it->first);
+                            const IdKey key = IdKey::of(id->get_ref<const std::string&>());
+                            if (t->insertIds.insert(key).second) t->insertIdOrder.emplace_back(when, key);
                         }
                         t->rows.push_back(std::move(v));
                     };
@@ -666,7 +689,7 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
     const auto window = o_.dedupWindow.count();
     // Expire from the oldest end only: each id is looked at once, not on every request.
     while (!t.insertIdOrder.empty() && now - t.insertIdOrder.front().first > window) {
-        if (auto it = t.insertIds.find(*t.insertIdOrder.front().second); it != t.insertIds.end()) t.insertIds.erase(it);
+        t.insertIds.erase(t.insertIdOrder.front().second);
         t.insertIdOrder.pop_front();
     }
     std::vector<std::pair<std::string, Value>> fresh;
@@ -675,9 +698,9 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
     for (std::size_t k = 0; k < good.size(); ++k) {
         auto& g = good[k];
         if (!g.first.empty()) {
-            const auto [it, added] = t.insertIds.emplace(g.first, now);
-            if (!added) continue;
-            t.insertIdOrder.emplace_back(now, &it->first);
+            const IdKey key = IdKey::of(g.first);
+            if (!t.insertIds.insert(key).second) continue;
+            t.insertIdOrder.emplace_back(now, key);
         }
         fresh.push_back(std::move(g));
         if (logBody) stored[index[k]] = true;
@@ -690,7 +713,7 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
         for (auto f = fresh.rbegin(); f != fresh.rend(); ++f) // newest first: the deque's tail
             if (!f->first.empty()) {
                 t.insertIdOrder.pop_back();
-                t.insertIds.erase(f->first);
+                t.insertIds.erase(IdKey::of(f->first));
             }
         throw;
     }

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace quarry::sandbox {
@@ -23,6 +24,16 @@ namespace quarry::sandbox {
 using Json = nlohmann::json;
 
 /// One table: its resource, its rows in memory, and the durable log behind them.
+/// A 128-bit hash of an insertId.
+struct IdKey {
+    std::uint64_t a = 0, b = 0;
+    bool operator==(const IdKey&) const = default;
+    struct Hash {
+        std::size_t operator()(const IdKey& k) const { return static_cast<std::size_t>(k.a); }
+    };
+    static IdKey of(std::string_view id);
+};
+
 struct Table {
     std::string project, dataset, id;
     Json meta;     ///< the Table resource as stored (without computed numRows/numBytes)
@@ -31,9 +42,11 @@ struct Table {
     std::uint64_t version = 1; ///< bumps on every change: the result cache keys on it
     std::unique_ptr<RowLog> log;
     std::uint64_t schemaVersion = 0; ///< bumps when tables.patch changes the schema
-    std::unordered_map<std::string, std::int64_t> insertIds; ///< insertId -> when seen (ms)
-    /// The same ids oldest first, for expiry: pointers to the map's keys (stable: node-based).
-    std::deque<std::pair<std::int64_t, const std::string*>> insertIdOrder;
+    /// insertIds seen within the window, as 128-bit hashes (no string per id; a collision of
+    /// two different ids is about n^2 / 2^129: never, in practice), and the same oldest first
+    /// with when they were seen (ms), for expiry.
+    std::unordered_set<IdKey, IdKey::Hash> insertIds;
+    std::deque<std::pair<std::int64_t, IdKey>> insertIdOrder;
     mutable std::shared_mutex mutex;
 };
 

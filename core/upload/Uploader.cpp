@@ -259,6 +259,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
 
     s.rejectsFile = o_.rejectsFile.empty() ? o_.file + ".rejects.ndjson" : o_.rejectsFile;
     RejectsFile rejects(s.rejectsFile);
+    bool prechecked = false;
     try {
         s.schema = run.resolveSchema();
         auto ensureTable = [&] {
@@ -273,7 +274,12 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
             run.note("resuming: " + plural(s.earlierInserted, "row was", "rows were") + " inserted before");
         } else {
             rejects.discardOld();
-            if (!o_.skipInvalid) run.checkAll(s.schema, rejects);
+            if (!o_.skipInvalid) {
+                run.checkAll(s.schema, rejects);
+                // Every row was checked and fits: the upload pass need not check them again,
+                // unless the file changed in the meantime.
+                prechecked = fileIdentity(o_.file) == fileId;
+            }
             ensureTable();
             journal.emplace(Journal::create(s.journalFile, {fileId, o_.file, table, generation}));
         }
@@ -322,7 +328,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
             }
             ++s.rowsRead;
             if (cur.empty()) cur.range = {r.ordinal, r.ordinal};
-            if (!acceptRow(checker, r, maxText, why)) {
+            if (!prechecked && !acceptRow(checker, r, maxText, why)) {
                 cur.rejects.push_back({r.ordinal, why.line, why.column, why.message, std::string(r.text)});
                 cur.range.end = r.ordinal + 1;
                 continue;
