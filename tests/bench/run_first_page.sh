@@ -3,18 +3,11 @@
 # First-page benchmark: a finished query over 20,000 nested persons rows, then the time to the
 # first page (1,000 rows) decoded, by Quarry's ResultPager and by the Node client, same run.
 # Usage: tests/bench/run_first_page.sh [PAGE_ROWS=1000]
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=${QUARRY_BUILD_DIR:-$root/build}
+source "$(dirname "$0")/common.sh"
 page=${1:-1000}
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 (cd "$here" && npm ci --no-audit --no-fund --silent)
 python3 "$root/resources/samples/generate_persons.py" 20000 > "$work/persons.ndjson"
-"$build/app/quarry-sandbox" --port 0 --data "$work/data" > "$work/out" 2>/dev/null &
-for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.05; done
-url=$(sed -n 's/^listening on //p' "$work/out")
+start_sandbox
 "$build/tests/bench/bench_ingest" "$url" "$work/persons.ndjson" "$root/resources/samples/persons/schema.json" 500 4 >/dev/null
 sql='SELECT * FROM bench_cpp.persons'
 q=$("$build/tests/bench/bench_first_page" "$url" bench "$sql" "$page" 20)

@@ -3,18 +3,11 @@
 # Ingest benchmark: N synthetic persons rows streamed into a fresh quarry-sandbox by Quarry's
 # C++ client (bench_ingest) and by Google's Node client (node_ingest.mjs), same batch size and
 # requests in flight, same run. Usage: tests/bench/run_ingest.sh [ROWS=100000] [BATCH=500] [CONC=4]
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=${QUARRY_BUILD_DIR:-$root/build}
+source "$(dirname "$0")/common.sh"
 rows=${1:-100000}; batch=${2:-500}; conc=${3:-4}
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 (cd "$here" && npm ci --no-audit --no-fund --silent)
 python3 "$root/resources/samples/generate_persons.py" "$rows" > "$work/persons.ndjson"
-"$build/app/quarry-sandbox" --port 0 --data "$work/data" > "$work/out" 2>/dev/null &
-for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.05; done
-url=$(sed -n 's/^listening on //p' "$work/out")
+start_sandbox
 schema="$root/resources/samples/persons/schema.json"
 q=$("$build/tests/bench/bench_ingest" "$url" "$work/persons.ndjson" "$schema" "$batch" "$conc")
 n=$(node "$here/node_ingest.mjs" "$url" "$work/persons.ndjson" "$schema" "$batch" "$conc")

@@ -3,17 +3,10 @@
 # Query benchmark: GROUP BY over UNNEST of 1M synthetic nested persons rows in quarry-sandbox,
 # and sqlite3 doing the same with json_each over the same NDJSON stored as JSON text.
 # Usage: tests/bench/run_query.sh [ROWS=1000000]
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=${QUARRY_BUILD_DIR:-$root/build}
+source "$(dirname "$0")/common.sh"
 rows=${1:-1000000}
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 python3 "$root/resources/samples/generate_persons.py" "$rows" > "$work/persons.ndjson"
-"$build/app/quarry-sandbox" --port 0 --data "$work/data" > "$work/out" 2>/dev/null &
-for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.05; done
-url=$(sed -n 's/^listening on //p' "$work/out")
+start_sandbox
 "$build/tests/bench/bench_ingest" "$url" "$work/persons.ndjson" "$root/resources/samples/persons/schema.json" 500 4 >/dev/null
 python3 - "$url" "$work" <<'PY'
 import json, sqlite3, subprocess, sys, time, urllib.request

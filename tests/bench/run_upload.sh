@@ -7,18 +7,11 @@
 # Node client (node_ingest.mjs: table.insert of the same rows, same batch size and
 # concurrency), same run, same server. Prints rows/s and peak RSS of each, and the ratios.
 # Usage: tests/bench/run_upload.sh [ROWS=1000000] [BATCH=500] [CONC=4]
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=${QUARRY_BUILD_DIR:-$root/build}
+source "$(dirname "$0")/common.sh"
 rows=${1:-1000000}; batch=${2:-500}; conc=${3:-4}
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 (cd "$here" && npm ci --no-audit --no-fund --silent)
 python3 "$root/resources/samples/generate_persons.py" "$rows" > "$work/persons.ndjson"
-"$build/app/quarry-sandbox" --port 0 --data "$work/data" > "$work/out" 2>/dev/null &
-for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.05; done
-url=$(sed -n 's/^listening on //p' "$work/out")
+start_sandbox
 schema="$root/resources/samples/persons/schema.json"
 curl -sf -X POST "$url/bigquery/v2/projects/bench/datasets" -d '{"datasetReference":{"datasetId":"bench_cpp"}}' >/dev/null
 for mode in strict single; do
