@@ -97,4 +97,13 @@ bool RowChecker::check(const Record& r, Rejection& why) {
     return false;
 }
 
+bool RowChecker::accept(const Record& r, std::size_t maxText, Rejection& why) {
+    if (!check(r, why)) return false;
+    if (r.text.size() <= maxText) return true;
+    why = {r.line, r.column,
+           "the row is " + std::to_string(r.text.size()) + " bytes; one insertAll request carries at most " +
+               std::to_string(maxText)};
+    return false;
+}
+
 } // namespace quarry::upload

@@ -31,6 +31,8 @@ public:
 
     /// True if the record is a valid row; otherwise fills `why`.
     bool check(const Record& r, Rejection& why);
+    /// check(), and the row fits in one request (at most `maxText` bytes of JSON).
+    bool accept(const Record& r, std::size_t maxText, Rejection& why);
 
     /// Parses a record's JSON text; on success `doc` is valid until the next call. On failure
     /// fills `why` with the position of the error. Numbers too large for 64 bits are read as

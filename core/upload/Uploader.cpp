@@ -4,6 +4,7 @@
 #include "bigquery/ApiError.h"
 #include "net/CancelToken.h"
 #include "upload/BatchSender.h"
+#include "upload/FileCheck.h"
 #include "upload/Journal.h"
 #include "upload/RejectsFile.h"
 #include "upload/RowChecker.h"
@@ -38,6 +39,13 @@ public:
         last_ = now;
         return true;
     }
+    /// For callers that already call rarely: only the time counts.
+    bool dueNow() {
+        const auto now = Clock::now();
+        if (!cb_ || now - last_ < std::chrono::milliseconds(200)) return false;
+        last_ = now;
+        return true;
+    }
     void emit(UploadProgress p) {
         if (!cb_) return;
         p.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
@@ -49,16 +57,6 @@ private:
     Clock::time_point t0_, last_{};
     std::uint64_t n_ = 0;
 };
-
-/// A row passes the schema checks and fits in one request (at most `maxText` bytes of JSON).
-bool acceptRow(RowChecker& checker, const Record& r, std::size_t maxText, Rejection& why) {
-    if (!checker.check(r, why)) return false;
-    if (r.text.size() <= maxText) return true;
-    why = {r.line, r.column,
-           "the row is " + std::to_string(r.text.size()) + " bytes; one insertAll request carries at most " +
-               std::to_string(maxText)};
-    return false;
-}
 
 } // namespace
 
@@ -180,31 +178,22 @@ struct Uploader::Run {
 
     /// Strict mode: every row is checked before anything is sent.
     void checkAll(const Schema& schema, RejectsFile& rejects) {
-        RecordReader reader(o.file, {o.format, o.maxRecordBytes});
-        RowChecker checker(schema, o.ignoreUnknown);
         Ticker tick(u.onProgress, t0);
-        std::vector<Reject> bad;
-        std::uint64_t n = 0, invalid = 0;
-        Rejection first;
-        Record r;
-        Rejection why;
         const std::size_t limit = BatchBuilder("0000000000000000", 0, o.ignoreUnknown, o.batchRows, o.batchBytes).maxRowText();
-        while (reader.next(r)) {
-            if (cancel && cancel->isCancelled()) throw UploadError("cancelled before anything was sent");
-            ++n;
-            if (!acceptRow(checker, r, limit, why)) {
-                if (!invalid++) first = why;
-                bad.push_back({r.ordinal, why.line, why.column, why.message, std::string(r.text)});
-                if (bad.size() >= 1000) {
-                    rejects.write(bad);
-                    bad.clear();
-                }
-            }
-            if (tick.due()) tick.emit({"checking rows", n, 0, invalid, 0, reader.fileBytesRead(), reader.fileSize()});
-        }
-        rejects.write(bad);
-        if (invalid)
-            throw UploadError(plural(invalid, "row", "rows") + " of " + std::to_string(n) + " in " + o.file +
+        Rejection first;
+        const auto r = checkFile(o.file, {o.format, o.maxRecordBytes}, schema, o.ignoreUnknown, limit, cancel,
+                                 [&](const std::vector<Reject>& bad) {
+                                     if (first.message.empty() && !bad.empty())
+                                         first = {bad[0].line, bad[0].column, bad[0].error};
+                                     rejects.write(bad);
+                                 },
+                                 [&](const CheckProgress& p) {
+                                     if (tick.dueNow())
+                                         tick.emit({"checking rows", p.records, 0, p.rejected, 0, p.fileBytesRead, p.fileBytes});
+                                 });
+        if (r.cancelled) throw UploadError("cancelled before anything was sent");
+        if (r.rejected)
+            throw UploadError(plural(r.rejected, "row", "rows") + " of " + std::to_string(r.records) + " in " + o.file +
                               " cannot be uploaded (first: " + o.file + ":" + std::to_string(first.line) + ":" +
                               std::to_string(first.column) + ": " + first.message + "). Nothing was sent. Every one is listed with its line in " +
                               rejects.path() + ". Fix them, or pass --skip-invalid to upload the valid rows.");
@@ -328,7 +317,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
             }
             ++s.rowsRead;
             if (cur.empty()) cur.range = {r.ordinal, r.ordinal};
-            if (!prechecked && !acceptRow(checker, r, maxText, why)) {
+            if (!prechecked && !checker.accept(r, maxText, why)) {
                 cur.rejects.push_back({r.ordinal, why.line, why.column, why.message, std::string(r.text)});
                 cur.range.end = r.ordinal + 1;
                 continue;

@@ -241,3 +241,34 @@ TEST(Upload, MissingTableWithoutCreateAndConflictingFileAreClearErrors) {
             << e.what();
     }
 }
+
+TEST(Upload, StrictCheckOfABigFileListsRejectsInFileOrder) {
+    UploadEnv env;
+    auto& c = env.client;
+    auto& dir = env.dir;
+    const std::string path = dir.path + "/padded.ndjson";
+    {
+        std::ofstream out(path);
+        const std::string pad(200, 'p');
+        for (int i = 0; i < 40000; ++i) // about 9 MB: several blocks for the parallel check
+            out << (i % 10000 == 5 ? R"({"id":"bad","pad":")" : R"({"id":)" + std::to_string(i) + R"(,"pad":")") << pad
+                << "\"}\n";
+    }
+    c.insertTable("p", "d", {{"tableReference", {{"tableId", "padded"}}},
+                             {"schema", {{"fields", {{{"name", "id"}, {"type", "INTEGER"}}, {{"name", "pad"}, {"type", "STRING"}}}}}}});
+    UploadFile f{path, {}};
+    auto o = opts(f, "padded", dir);
+    o.create = false;
+    o.autodetect = false;
+    try {
+        Uploader(c, o).run();
+        FAIL();
+    } catch (const UploadError& e) {
+        EXPECT_NE(std::string(e.what()).find("4 rows of 40000"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("padded.ndjson:6:1: "), std::string::npos) << e.what();
+    }
+    const auto rej = lines(path + ".rejects.ndjson");
+    ASSERT_EQ(rej.size(), 4u);
+    for (int k = 0; k < 4; ++k) EXPECT_EQ(Json::parse(rej[k])["line"], 6 + 10000 * k);
+    EXPECT_EQ(countRows(c, "padded"), 0);
+}
