@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o.maxRecordBytes = (mode & 16) ? 64 : 1u << 20;
     const std::string path = "/proc/self/fd/" + std::to_string(fd);
     RecordReader reader(path, o);
-    RowChecker checker(schema, (mode & 32) != 0);
+    RowChecker checker(schema, (mode & 32) != 0); // check() accepts any size: no request limit here
     SchemaInference inference;
     Record r;
     Rejection why;
@@ -44,10 +44,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (r.ordinal != expectOrdinal++) __builtin_trap(); // ordinals are dense
         if (r.line < lastLine || r.line == 0 || r.column == 0) __builtin_trap();
         lastLine = r.line;
-        if (!checker.check(r, why)) {
-            if (why.message.empty() || why.line < r.line) __builtin_trap();
+        const bool valid = checker.check(r, why);
+        if (!valid && (why.message.empty() || why.line < r.line)) __builtin_trap();
+        if (checker.parse(r, doc, why)) {
+            inference.add(doc, r.line);
+            // The sandbox's path (Values built) and the uploader's (check only) must agree.
+            std::vector<RowIssue> issues;
+            const Value v = JsonRowReader(schema, (mode & 32) != 0).readDom(doc, issues);
+            if (issues.empty() != valid && r.text.size() <= (1u << 20)) __builtin_trap();
+            if (issues.empty() && v.isNull()) __builtin_trap();
         }
-        if (checker.parse(r, doc, why)) inference.add(doc, r.line);
     }
     // The inferred schema (conflicting fields left out) must be a valid BigQuery schema.
     const Schema s = inference.schema();
