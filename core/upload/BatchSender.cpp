@@ -215,19 +215,19 @@ void BatchSender::sendRows(Batch& b, std::vector<std::size_t> rows, std::vector<
         for (const auto& e : result.rowErrors) {
             if (e.index < 0 || static_cast<std::size_t>(e.index) >= rows.size() || listed[e.index]) continue;
             listed[e.index] = true;
+            // invalid: the row itself is wrong; stopped: held back by another row; anything
+            // else (backendError, timeout...) is transient. The latter two are sent again.
             std::string why;
-            bool stopped = true;
+            bool invalid = false;
             for (const auto& p : e.errors) {
                 if (p.reason == "stopped") continue;
-                stopped = false;
-                if (p.reason != "invalid") transient = true;
+                if (p.reason == "invalid") invalid = true;
+                else transient = true;
                 if (!why.empty()) why += "; ";
                 why += p.message.empty() ? p.reason : p.message;
             }
-            const bool invalid = !stopped && std::any_of(e.errors.begin(), e.errors.end(),
-                                                         [](const auto& p) { return p.reason == "invalid"; });
             if (invalid) reject(rows[e.index], "rejected by the server: " + why);
-            else again.push_back(rows[e.index]); // stopped, or a transient per-row error
+            else again.push_back(rows[e.index]);
         }
         for (std::size_t i = 0; i < rows.size(); ++i)
             if (!listed[i]) ++inserted;

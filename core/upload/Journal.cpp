@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -118,13 +119,8 @@ Journal Journal::load(const std::string& path) {
 }
 
 Journal Journal::create(const std::string& path, const Header& h) {
-    const auto slash = path.rfind('/');
-    if (slash != std::string::npos) {
-        // mkdir -p
-        std::string dir = path.substr(0, slash);
-        for (std::size_t p = 1; p <= dir.size(); ++p)
-            if (p == dir.size() || dir[p] == '/') ::mkdir(dir.substr(0, p).c_str(), 0700);
-    }
+    std::error_code ec; // a failure shows up as the open() below failing, with its path
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     const std::string tmp = path + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) throw JournalError(sysError("cannot create the upload journal", tmp));

@@ -150,32 +150,30 @@ void RecordReader::advanceTo(std::size_t end) {
     pos_ = end;
 }
 
-bool RecordReader::detectFormat() {
+void RecordReader::skipSpace() {
+    for (;;) {
+        while (pos_ < buf_.size() && isSpace(buf_[pos_])) advanceTo(pos_ + 1);
+        if (pos_ < buf_.size() || !fill()) return;
+    }
+}
+
+void RecordReader::detectFormat() {
     started_ = true;
     while (buf_.size() - pos_ < 3 && fill()) {
     }
     if (buf_.compare(pos_, 3, "\xEF\xBB\xBF") == 0) pos_ += 3; // BOM: not a column
-    if (format_ == InputFormat::Ndjson) return true;
-    for (;;) {
-        while (pos_ < buf_.size() && isSpace(buf_[pos_])) advanceTo(pos_ + 1);
-        if (pos_ < buf_.size() || !fill()) break;
-    }
+    if (format_ == InputFormat::Ndjson) return;
+    skipSpace();
     const bool bracket = pos_ < buf_.size() && buf_[pos_] == '[';
     if (format_ == InputFormat::Auto) format_ = bracket ? InputFormat::JsonArray : InputFormat::Ndjson;
-    if (format_ == InputFormat::JsonArray) {
-        if (bracket) {
-            advanceTo(pos_ + 1);
-            arrayOpen_ = true;
-        } else {
-            arrayDone_ = true;
-            if (pos_ < buf_.size() || !sourceError_.empty()) {
-                // Reported by nextElement as an error record.
-                arrayOpen_ = false;
-                arrayDone_ = false;
-            }
-        }
+    if (format_ != InputFormat::JsonArray) return;
+    if (bracket) {
+        advanceTo(pos_ + 1);
+        arrayOpen_ = true;
+    } else {
+        // An empty file has no records; anything else is reported by nextElement.
+        arrayDone_ = pos_ >= buf_.size() && sourceError_.empty();
     }
-    return true;
 }
 
 bool RecordReader::next(Record& out) {
@@ -274,11 +272,7 @@ bool RecordReader::nextElement(Record& out) {
         if (pos_ >= buf_.size()) return sourceError_.empty() ? false : fail(sourceError_);
         return fail("a JSON array file must start with '['");
     }
-    // Whitespace before the element (or before ']').
-    for (;;) {
-        while (pos_ < buf_.size() && isSpace(buf_[pos_])) advanceTo(pos_ + 1);
-        if (pos_ < buf_.size() || !fill()) break;
-    }
+    skipSpace(); // before the element (or before ']')
     if (arrayClosed_) {
         if (pos_ >= buf_.size()) {
             arrayDone_ = true;

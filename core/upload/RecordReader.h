@@ -70,7 +70,8 @@ private:
     bool nextLine(Record& out);
     bool nextElement(Record& out);
     void advanceTo(std::size_t pos); ///< moves pos_ forward, counting lines and columns
-    bool detectFormat();
+    void detectFormat();
+    void skipSpace(); ///< past whitespace, refilling as needed
 
     Options o_;
     std::unique_ptr<Source> src_;

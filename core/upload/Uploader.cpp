@@ -11,18 +11,13 @@
 
 #include <chrono>
 #include <simdjson.h>
+#include <filesystem>
 #include <strings.h>
-#include <sys/stat.h>
 
 namespace quarry::upload {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool exists(const std::string& p) {
-    struct stat st {};
-    return ::stat(p.c_str(), &st) == 0;
-}
 
 std::string plural(std::uint64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
@@ -104,8 +99,6 @@ struct Uploader::Run {
         if (o.batchBytes < 1024 || o.batchBytes > 10'000'000)
             throw UploadError("--batch-bytes must be from 1024 to 10000000 (BigQuery's limit per request is 10 MB)");
         if (o.concurrency < 1 || o.concurrency > 64) throw UploadError("--concurrency must be from 1 to 64");
-        struct stat st {};
-        if (::stat(o.file.c_str(), &st) != 0) throw UploadError("cannot read " + o.file + ": no such file");
     }
 
     Uploader::Inferred infer() {
@@ -177,9 +170,8 @@ struct Uploader::Run {
     }
 
     /// Strict mode: every row is checked before anything is sent.
-    void checkAll(const Schema& schema, RejectsFile& rejects) {
+    void checkAll(const Schema& schema, std::size_t limit, RejectsFile& rejects) {
         Ticker tick(u.onProgress, t0);
-        const std::size_t limit = BatchBuilder("0000000000000000", 0, o.ignoreUnknown, o.batchRows, o.batchBytes).maxRowText();
         Rejection first;
         const auto r = checkFile(o.file, {o.format, o.maxRecordBytes}, schema, o.ignoreUnknown, limit, cancel,
                                  [&](const std::vector<Reject>& bad) {
@@ -218,7 +210,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     std::optional<Journal> journal;
     int generation = 0;
     try {
-        if (exists(s.journalFile)) {
+        if (std::filesystem::exists(s.journalFile)) {
             Journal prev = Journal::load(s.journalFile);
             const std::string counts = plural(prev.insertedRows(), "row", "rows") + " inserted, " +
                                        std::to_string(prev.rejectedRows()) + " rejected";
@@ -246,6 +238,9 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         throw UploadError(e.what());
     }
 
+    // A resumed upload keeps its generation of insertIds; a new one uses `generation`.
+    BatchBuilder builder(fileId, journal ? journal->header().generation : generation, o_.ignoreUnknown, o_.batchRows,
+                         o_.batchBytes);
     s.rejectsFile = o_.rejectsFile.empty() ? o_.file + ".rejects.ndjson" : o_.rejectsFile;
     RejectsFile rejects(s.rejectsFile);
     bool prechecked = false;
@@ -264,7 +259,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         } else {
             rejects.discardOld();
             if (!o_.skipInvalid) {
-                run.checkAll(s.schema, rejects);
+                run.checkAll(s.schema, builder.maxRowText(), rejects);
                 // Every row was checked and fits: the upload pass need not check them again,
                 // unless the file changed in the meantime.
                 prechecked = fileIdentity(o_.file) == fileId;
@@ -281,7 +276,6 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     // The upload pass.
     RecordReader reader(o_.file, {o_.format, o_.maxRecordBytes});
     RowChecker checker(s.schema, o_.ignoreUnknown);
-    BatchBuilder builder(fileId, journal->header().generation, o_.ignoreUnknown, o_.batchRows, o_.batchBytes);
     SendCounters counters;
     const auto finished = journal->finished();
     std::size_t fi = 0;
