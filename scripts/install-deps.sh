@@ -12,7 +12,7 @@ build_pkgs=(
 )
 test_pkgs=(
   libgtest-dev clang libclang-rt-14-dev xvfb xauth sqlite3 nodejs npm
-  dpkg-dev desktop-file-utils appstream file curl
+  dpkg-dev desktop-file-utils appstream file curl openssl
 )
 
 want=("${build_pkgs[@]}")

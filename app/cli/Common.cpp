@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 namespace quarry::cli {
@@ -19,18 +20,51 @@ std::string defaultProject() {
 
 } // namespace
 
-BigQueryClient makeClient(const Globals& g) {
+std::string readPassphraseFile(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw UsageError("cannot read the passphrase file " + path);
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+auth::Credentials credentialsFor(const Globals& g, const Endpoint& endpoint) {
+    if (!g.keyFile.empty() && g.adc) throw UsageError("pass --key FILE or --adc, not both");
+    auth::KeyFileOptions ko;
+    ko.accountEmail = g.keyEmail;
+    ko.keyId = g.keyId;
+    if (!g.passphraseFile.empty()) ko.passphrase = readPassphraseFile(g.passphraseFile);
+    auth::Credentials c;
+    if (!g.keyFile.empty()) c = auth::loadKeyFile(g.keyFile, ko);
+    else if (g.adc || endpoint.isGoogle()) c = auth::findDefaultCredentials(ko);
+    crypto::wipe(ko.passphrase);
+    for (const auto& w : c.warnings) std::cerr << "quarry-cli: warning: " << w << '\n';
+    return c;
+}
+
+BigQueryClient::Options clientOptions(const Globals& g, auth::Credentials* used) {
     BigQueryClient::Options o;
     o.endpoint = Endpoint::resolve(g.endpoint, {});
-    o.projectId = g.project.empty() ? defaultProject() : g.project;
     o.http.userAgent = std::string("quarry-cli/") + kVersion;
     o.retry.maxAttempts = g.maxRetries + 1;
     o.retry.maxConnectAttempts = std::min(o.retry.maxConnectAttempts, o.retry.maxAttempts);
     if (g.verbose) o.http.log = [](const std::string& line) { std::cerr << line << '\n'; };
-    // Credentials arrive with key-based sign-in; until then requests go without a token
-    // (the sandbox and emulators accept that).
-    return BigQueryClient(std::move(o));
+    const auto creds = credentialsFor(g, o.endpoint);
+    auth::TokenOptions to;
+    to.http.userAgent = o.http.userAgent;
+    to.http.log = o.http.log;
+    to.mode = g.tokenMode == "exchange"      ? auth::TokenOptions::Mode::Exchange
+              : g.tokenMode == "self-signed" ? auth::TokenOptions::Mode::SelfSigned
+                                             : auth::TokenOptions::Mode::Auto;
+    o.tokens = auth::makeTokenSource(creds, to);
+    o.projectId = g.project.empty() ? defaultProject() : g.project;
+    if (o.projectId.empty()) o.projectId = creds.projectId();
+    if (used) *used = creds;
+    return o;
 }
+
+BigQueryClient makeClient(const Globals& g) { return BigQueryClient(clientOptions(g)); }
 
 std::string requireProject(const BigQueryClient& c) {
     if (c.projectId().empty()) throw UsageError("no project: pass --project NAME or set GOOGLE_CLOUD_PROJECT");

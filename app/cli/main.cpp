@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // quarry-cli: Quarry's work from a terminal. Exit codes: 0 ok, 1 API or network error, 2 usage.
+#include "AuthCommands.h"
 #include "Common.h"
 #include "Output.h"
 #include "QueryCommands.h"
@@ -84,6 +85,47 @@ int main(int argc, char** argv) {
     app.add_option("--max-retries", g.maxRetries, "retries of a failed request (BigQuery's retryable errors)")
         ->check(CLI::Range(0, 20));
 
+    app.add_option("--key", g.keyFile, "sign in with this key: service-account JSON, .p12, PEM private key, or an ADC file")
+        ->check(CLI::ExistingFile);
+    app.add_flag("--adc", g.adc, "sign in with Application Default Credentials (default for Google's endpoint)");
+    app.add_option("--key-email", g.keyEmail, "the service account of a .p12 or PEM key (they do not name it)");
+    app.add_option("--key-id", g.keyId, "the key id of a .p12 or PEM key (JWT kid)");
+    app.add_option("--passphrase-file", g.passphraseFile, "file whose first line decrypts an encrypted private key")
+        ->check(CLI::ExistingFile);
+    app.add_option("--token-mode", g.tokenMode,
+                   "auto (self-signed JWT for Google, else token exchange), exchange or self-signed")
+        ->check(CLI::IsMember({"auto", "exchange", "self-signed"}));
+
+    auto* key = app.add_subcommand("key", "own key pairs and fingerprints");
+    key->require_subcommand(1);
+    KeyGenerateArgs kg;
+    auto* keyGen = key->add_subcommand("generate", "make an RSA key pair and a self-signed certificate for a service account");
+    keyGen->add_option("--out", kg.out, "folder for private_key.pem and public_cert.pem (default: here)");
+    keyGen->add_option("--bits", kg.bits, "RSA key size: 2048, 3072 or 4096")->check(CLI::IsMember({2048, 3072, 4096}));
+    keyGen->add_option("--days", kg.days, "certificate validity in days")->check(CLI::Range(1, 36500));
+    keyGen->add_option("--email", kg.email, "the service account the key is for (for the upload command)");
+    keyGen->add_option("--encrypt-with", kg.passphraseFile, "encrypt the private key with the passphrase in this file")
+        ->check(CLI::ExistingFile);
+    keyGen->add_flag("--force", kg.force, "replace an existing key pair");
+    std::string fingerprintFile;
+    auto* keyFp = key->add_subcommand("fingerprint", "SHA-256 fingerprints of a certificate or key file");
+    keyFp->add_option("FILE", fingerprintFile, "certificate, public or private key PEM, key JSON or .p12")
+        ->required()->check(CLI::ExistingFile);
+    KeyFileArgs kf;
+    auto* keyFile = key->add_subcommand("make-file", "write the key file for an own key pair once the admin reports its key id");
+    keyFile->add_option("--private-key", kf.privateKey, "private_key.pem from key generate")->required()->check(CLI::ExistingFile);
+    keyFile->add_option("--email", kf.email, "service account email")->required();
+    keyFile->add_option("--key-id", kf.keyId, "the key id the upload returned")->required();
+    keyFile->add_option("--certificate", kf.certificate, "check that this certificate belongs to the key (default: "
+                                                         "public_cert.pem beside it)")->check(CLI::ExistingFile);
+    keyFile->add_option("--token-uri", kf.tokenUri, "token endpoint (default Google's)");
+    keyFile->add_option("--out", kf.out, "key file to write (default: key-KEY_ID.json beside the private key)");
+    keyFile->add_flag("--force", kf.force, "replace an existing key file");
+
+    auto* authCmd = app.add_subcommand("auth", "sign-in");
+    authCmd->require_subcommand(1);
+    auto* authTest = authCmd->add_subcommand("test", "sign in, list datasets, and report who and how");
+
     std::string lsDataset;
     auto* ls = app.add_subcommand("ls", "list datasets, or the tables of DATASET");
     ls->add_option("DATASET", lsDataset, "dataset (or PROJECT.DATASET)");
@@ -164,6 +206,10 @@ int main(int argc, char** argv) {
     if (maxBytes >= 0) qa.maxBytes = maxBytes;
     if (maxRows >= 0) qa.maxRows = maxRows;
     try {
+        if (*keyGen) return cmdKeyGenerate(kg);
+        if (*keyFp) return cmdKeyFingerprint(g, fingerprintFile);
+        if (*keyFile) return cmdKeyMakeFile(g, kf);
+        if (*authTest) return cmdAuthTest(g);
         if (*query) return cmdQuery(g, f, qa);
         if (*upload) {
             if (ua.table.empty() && !ua.printSchema) throw UsageError("upload needs a TABLE (DATASET.TABLE)");
@@ -175,6 +221,15 @@ int main(int argc, char** argv) {
         if (*ls) return cmdLs(g, f, lsDataset);
         if (*show) return cmdShow(g, f, showTable);
         if (*head) return cmdHead(g, f, headTable, headRows, headFields);
+    } catch (const auth::AuthError& e) {
+        std::cerr << "quarry-cli: sign-in: " << e.what() << '\n';
+        return 1;
+    } catch (const crypto::CryptoError& e) {
+        std::cerr << "quarry-cli: key: " << e.what() << '\n';
+        return 1;
+    } catch (const std::filesystem::filesystem_error& e) {
+        std::cerr << "quarry-cli: " << e.what() << '\n';
+        return 1;
     } catch (const UsageError& e) {
         std::cerr << "quarry-cli: " << e.what() << '\n';
         return 2;
@@ -184,12 +239,18 @@ int main(int argc, char** argv) {
     } catch (const ApiError& e) {
         std::cerr << "quarry-cli: " << (e.reason().empty() ? std::string("error") : e.reason()) << ": "
                   << e.message() << '\n';
+        if (e.httpStatus() == 401)
+            std::cerr << "quarry-cli: the endpoint wants a signed-in caller: pass --key FILE or --adc "
+                         "(`quarry-cli auth test` checks the sign-in)\n";
         return 1;
     } catch (const TransportError& e) {
         std::cerr << "quarry-cli: network: " << e.what() << '\n';
         return 1;
     } catch (const SchemaError& e) {
         std::cerr << "quarry-cli: schema: " << e.what() << '\n';
+        return 1;
+    } catch (const std::runtime_error& e) {
+        std::cerr << "quarry-cli: " << e.what() << '\n';
         return 1;
     }
     return 2;

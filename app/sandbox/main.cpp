@@ -46,20 +46,32 @@ int main(int argc, char** argv) {
     app.add_option("--seed", o.seed, "seed for fault injection");
     app.add_option("--dedup-window", dedupSeconds, "seconds an insertId is remembered (default 600)")->check(CLI::PositiveNumber);
     app.add_option("--workers", o.workers, "job worker threads")->check(CLI::Range(1, 64));
+    app.add_option("--auth", o.auth,
+                   "none (default) or keys:DIR: trust the service-account keys in DIR/<email>/<key id>.pem, "
+                   "serve a token endpoint at /token, and require a bearer token on every API call");
+    long long tokenSeconds = 3600;
+    app.add_option("--token-lifetime", tokenSeconds, "seconds an issued access token lives (default 3600)")
+        ->check(CLI::Range(1, 86400));
+    bool logRequests = false;
+    app.add_flag("--log-requests", logRequests, "print one line per request to stderr (method, path, status)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : 2;
     }
     const bool loopback = o.host == "127.0.0.1" || o.host == "localhost" || o.host == "::1";
+    const bool open = o.auth.empty() || o.auth == "none";
     if (!loopback && !anyHost) {
-        std::cerr << "quarry-sandbox: refusing to listen on " << o.host
-                  << ": the sandbox has no authentication. Pass --allow-remote if you mean it.\n";
+        std::cerr << "quarry-sandbox: refusing to listen on " << o.host << ": "
+                  << (open ? "the sandbox runs without authentication" : "the sandbox serves plain HTTP")
+                  << ". Pass --allow-remote if you mean it.\n";
         return 2;
     }
-    if (!loopback) std::cerr << "quarry-sandbox: WARNING: listening on " << o.host << " without authentication\n";
+    if (!loopback && open) std::cerr << "quarry-sandbox: WARNING: listening on " << o.host << " without authentication\n";
     o.dataDir = data.empty() ? defaultDataDir() : std::filesystem::path(data);
     o.dedupWindow = std::chrono::seconds(dedupSeconds);
+    o.tokenLifetime = std::chrono::seconds(tokenSeconds);
+    if (logRequests) o.log = [](const std::string& line) { std::cerr << "quarry-sandbox: " << line << std::endl; };
     try {
         quarry::sandbox::Server server(o);
         for (const auto& note : server.loadNotes()) std::cerr << "quarry-sandbox: " << note << "\n";

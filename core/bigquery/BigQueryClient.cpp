@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "bigquery/BigQueryClient.h"
+#include "crypto/Keys.h"
 #include "value/JsonParse.h"
 
 #include "value/FvCodec.h"
@@ -49,11 +50,21 @@ HttpResponse BigQueryClient::call(const std::string& method, const std::string& 
     req.body = body;
     if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT")
         req.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-    if (options_.accessToken) {
-        const auto token = options_.accessToken();
-        if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
-    }
+    std::string token;
+    if (options_.tokens) token = options_.tokens->token(c);
+    else if (options_.accessToken) token = options_.accessToken();
+    if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
     auto resp = sendWithRetry(http_, req, options_.retry, c, idempotent, observer);
+    if (resp.status == 401 && options_.tokens) {
+        // Revoked or expired early (clock skew): one more try with a fresh token.
+        options_.tokens->invalidate(token);
+        crypto::wipe(token);
+        token = options_.tokens->token(c);
+        std::erase_if(req.headers, [](const auto& h) { return h.first == "Authorization"; });
+        req.headers.emplace_back("Authorization", "Bearer " + token);
+        resp = sendWithRetry(http_, req, options_.retry, c, idempotent, observer);
+    }
+    crypto::wipe(token);
     if (resp.status >= 300) throw ApiError::fromResponse(resp);
     return resp;
 }

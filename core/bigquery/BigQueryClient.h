@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "auth/TokenSource.h"
 #include "bigquery/ApiError.h"
 #include "bigquery/Endpoint.h"
 #include "bigquery/References.h"
@@ -56,7 +57,10 @@ public:
     struct Options {
         Endpoint endpoint;
         std::string projectId;
-        /// Returns the bearer token for the next request, or empty for none (the sandbox).
+        /// Bearer tokens; none for the sandbox and emulators. A 401 answer invalidates the
+        /// token and the call is sent once more with a fresh one.
+        std::shared_ptr<auth::TokenSource> tokens;
+        /// A fixed bearer token (tests, `--access-token`); used when `tokens` is unset.
         std::function<std::string()> accessToken;
         RetryPolicy retry;
         HttpOptions http;

@@ -3,6 +3,7 @@
 #include "value/JsonParse.h"
 #include "sandbox/Server.h"
 
+#include "sandbox/Auth.h"
 #include "sandbox/Faults.h"
 #include "sandbox/Jobs.h"
 #include "sandbox/Store.h"
@@ -116,6 +117,7 @@ struct Server::Impl {
     Options o;
     std::unique_ptr<Store> store;
     std::unique_ptr<Faults> faults;
+    std::unique_ptr<SandboxAuth> auth;
     std::unique_ptr<JobManager> jobs;
     httplib::Server http;
     std::thread thread;
@@ -127,6 +129,14 @@ struct Server::Impl {
     /// Wraps a handler: fault injection, then ApiFailure/JSON errors to BigQuery's envelope.
     Handler guard(std::string target, Handler h) {
         return [this, target, h](const httplib::Request& req, httplib::Response& res) {
+            if (auth && target != "token" && target != "keys.upload") {
+                const auto a = auth->authorize(req.get_header_value("Authorization"), selfUrl(req));
+                if (!a.ok()) {
+                    res.set_header("WWW-Authenticate", "Bearer realm=\"https://accounts.google.com/\"");
+                    sendJson(res, a.status, a.body);
+                    return;
+                }
+            }
             const auto d = faults->decide(target);
             if (d.delay.count()) std::this_thread::sleep_for(d.delay);
             if (d.reset) {
@@ -208,7 +218,34 @@ struct Server::Impl {
         res.set_content(out, "application/json; charset=UTF-8");
     }
 
+    static std::string selfUrl(const httplib::Request& req) {
+        return "http://" + req.get_header_value("Host");
+    }
+
+    void authRoutes() {
+        // Google's token endpoint and IAM's keys:upload, for --auth keys:DIR.
+        route("POST", "/token", "token", [this](const auto& req, auto& res) {
+            if (!auth) {
+                sendJson(res, 400, {{"error", "invalid_request"},
+                                    {"error_description", "The sandbox runs without authentication (start it with --auth keys:DIR)."}});
+                return;
+            }
+            const auto a = auth->token(req.body, selfUrl(req) + "/token");
+            sendJson(res, a.status, a.body);
+        });
+        route("POST", R"(/v1/projects/([^/]+)/serviceAccounts/([^/]+)/keys:upload)", "keys.upload",
+              [this](const auto& req, auto& res) {
+                  if (!auth) {
+                      sendError(res, "notFound", "The sandbox runs without authentication (start it with --auth keys:DIR).");
+                      return;
+                  }
+                  const auto a = auth->uploadKey(req.matches[2], req.body);
+                  sendJson(res, a.status, a.body);
+              });
+    }
+
     void routes() {
+        authRoutes();
         // ---- datasets ----
         route("GET", P + "/datasets", "datasets.list", [this](const auto& req, auto& res) {
             const auto all = store->listDatasets(req.matches[1]);
@@ -379,7 +416,20 @@ Server::Server(Options o) : d_(std::make_unique<Impl>()) {
     so.dedupWindow = d_->o.dedupWindow;
     d_->store = std::make_unique<Store>(so);
     d_->notes = d_->store->load();
+    if (!d_->o.auth.empty() && d_->o.auth != "none") {
+        if (!d_->o.auth.starts_with("keys:") || d_->o.auth.size() == 5)
+            throw std::runtime_error("--auth must be 'none' or 'keys:DIR', not '" + d_->o.auth + "'");
+        SandboxAuth::Options ao;
+        ao.dir = d_->o.auth.substr(5);
+        ao.tokenLifetime = d_->o.tokenLifetime;
+        d_->auth = std::make_unique<SandboxAuth>(ao);
+        for (const auto& n : d_->auth->notes()) d_->notes.push_back(n);
+    }
     d_->jobs = std::make_unique<JobManager>(*d_->store, *d_->faults, d_->o.workers);
+    if (d_->o.log)
+        d_->http.set_logger([log = d_->o.log](const httplib::Request& req, const httplib::Response& res) {
+            log(req.method + " " + req.path + " " + std::to_string(res.status) + " (" + std::to_string(res.body.size()) + " bytes)");
+        });
     d_->http.new_task_queue = [] { return new httplib::ThreadPool(32); };
     d_->http.set_payload_max_length(64 * 1024 * 1024);
     d_->http.set_tcp_nodelay(true); // headers and body go out at once: no Nagle/delayed-ACK stalls

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,11 @@ public:
         std::uint64_t seed = 0;  ///< fault RNG seed
         std::chrono::milliseconds dedupWindow{10 * 60 * 1000};
         int workers = 2;
+        /// Empty or "none": open, as on loopback by default. "keys:DIR": see SandboxAuth.
+        std::string auth;
+        std::chrono::seconds tokenLifetime{3600};
+        /// One line per request (method, path without query, status) to this callback.
+        std::function<void(const std::string&)> log;
     };
 
     /// Loads the data folder. Throws std::runtime_error (bad fault spec, unreadable data).
@@ -35,7 +41,7 @@ public:
     /// Stops serving and waits for the server thread.
     void stop();
     int port() const;
-    /// Notes from loading (torn tails cut).
+    /// Notes from loading (torn tails cut, keys not trusted).
     const std::vector<std::string>& loadNotes() const;
 
 private:
