@@ -73,6 +73,16 @@ int cmdKeyFingerprint(const Globals& g, const std::string& file) {
     } else if (bytes.find("-----BEGIN PUBLIC KEY-----") != std::string::npos) {
         const auto k = crypto::PublicKey::fromPem(bytes);
         row("public key", "SHA-256 " + crypto::fingerprint(k.der()) + " (RSA " + std::to_string(k.bits()) + ")");
+    } else if (first != std::string::npos && bytes[first] == '{') {
+        auth::KeyFileOptions ko;
+        if (!g.passphraseFile.empty()) ko.passphrase = readPassphraseFile(g.passphraseFile);
+        const auto c = auth::parseCredentialsJson(bytes, file, ko);
+        crypto::wipe(ko.passphrase);
+        if (!c.serviceAccount) throw UsageError(file + " holds user credentials, which have no key to fingerprint");
+        row("account", c.serviceAccount->clientEmail);
+        row("key id", c.serviceAccount->keyId.empty() ? "(none)" : c.serviceAccount->keyId);
+        row("public key", "SHA-256 " + crypto::fingerprint(c.serviceAccount->key->publicKeyDer()) + " (RSA " +
+                              std::to_string(c.serviceAccount->key->bits()) + ")");
     } else if (bytes.find("PRIVATE KEY-----") != std::string::npos) {
         std::string pass = g.passphraseFile.empty() ? std::string() : readPassphraseFile(g.passphraseFile);
         try {
@@ -84,16 +94,6 @@ int cmdKeyFingerprint(const Globals& g, const std::string& file) {
             throw auth::AuthError(auth::AuthError::Kind::UnreadableKey, file + ": " + e.what());
         }
         crypto::wipe(pass);
-    } else if (first != std::string::npos && bytes[first] == '{') {
-        auth::KeyFileOptions ko;
-        if (!g.passphraseFile.empty()) ko.passphrase = readPassphraseFile(g.passphraseFile);
-        const auto c = auth::parseCredentialsJson(bytes, file, ko);
-        crypto::wipe(ko.passphrase);
-        if (!c.serviceAccount) throw UsageError(file + " holds user credentials, which have no key to fingerprint");
-        row("account", c.serviceAccount->clientEmail);
-        row("key id", c.serviceAccount->keyId.empty() ? "(none)" : c.serviceAccount->keyId);
-        row("public key", "SHA-256 " + crypto::fingerprint(c.serviceAccount->key->publicKeyDer()) + " (RSA " +
-                              std::to_string(c.serviceAccount->key->bits()) + ")");
     } else {
         try {
             const auto p12 = crypto::PrivateKey::fromP12(bytes, "notasecret");

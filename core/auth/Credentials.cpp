@@ -176,7 +176,7 @@ Credentials loadKeyFile(const std::filesystem::path& path, const KeyFileOptions&
     auto bytes = readAll(path);
     Credentials c;
     const auto first = bytes.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
-    if (first != std::string::npos && bytes[first] == '{') {
+    if (first != std::string::npos && (bytes[first] == '{' || bytes[first] == '[')) {
         c = parseCredentialsJson(bytes, source, o);
     } else if (bytes.find("PRIVATE KEY-----") != std::string::npos) {
         c = bareKey(pemKey(bytes, source, o), source, o, "PEM private key");

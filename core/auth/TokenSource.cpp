@@ -181,12 +181,7 @@ TokenSource::~TokenSource() { crypto::wipe(current_.value); }
 std::string TokenSource::token(const CancelToken* cancel) {
     std::unique_lock lock(mutex_);
     while (true) {
-        if (!current_.value.empty()) {
-            // A token shorter-lived than twice the margin is refreshed at half its life.
-            const auto margin = std::min<SystemTime::duration>(margin_, (current_.expiry - now()) / 2);
-            if (now() < current_.expiry - std::max<SystemTime::duration>(margin, SystemTime::duration::zero()))
-                return current_.value;
-        }
+        if (!current_.value.empty() && now() < refreshAt_) return current_.value;
         if (!refreshing_) break;
         const auto gen = generation_;
         cv_.wait(lock, [&] { return generation_ != gen; });
@@ -209,7 +204,12 @@ std::string TokenSource::token(const CancelToken* cancel) {
     ++generation_;
     crypto::wipe(current_.value);
     lastError_ = error;
-    if (!error) current_ = std::move(fresh);
+    if (!error) {
+        current_ = std::move(fresh);
+        // A token shorter-lived than twice the margin is refreshed at half its life.
+        const auto life = current_.expiry - now();
+        refreshAt_ = current_.expiry - std::max<SystemTime::duration>(std::min<SystemTime::duration>(margin_, life / 2), {});
+    }
     cv_.notify_all();
     if (error) std::rethrow_exception(error);
     return current_.value;

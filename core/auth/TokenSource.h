@@ -55,6 +55,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable cv_;
     AccessToken current_;
+    SystemTime refreshAt_;
     bool refreshing_ = false;
     int fetches_ = 0;
     std::uint64_t generation_ = 0; ///< finished refreshes, so waiters know theirs is done

@@ -77,8 +77,13 @@ ApiError ApiError::fromResponse(const HttpResponse& r) {
             location = str((*errs)[0], "location");
         }
         std::string message = str(e, "message");
-        if (message.empty() && e.contains("errors") && e["errors"].is_array() && !e["errors"].empty())
-            message = str(e["errors"][0], "message");
+        std::string first;
+        if (e.contains("errors") && e["errors"].is_array() && !e["errors"].empty() && e["errors"][0].is_object())
+            first = str(e["errors"][0], "message");
+        if (message.empty()) message = first;
+        // 401s say what was wrong only in errors[0] ("Invalid Credentials", "Invalid JWT ...").
+        else if (r.status == 401 && !first.empty() && message.find(first) == std::string::npos)
+            message += " (" + first + ")";
         return ApiError(r.status, reason, redact::text(message), location, str(e, "status"));
     }
     // Not a Google error body: a proxy page, an empty body, or garbage. Say what came back.

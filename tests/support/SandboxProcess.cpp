@@ -2,6 +2,7 @@
 #include "SandboxProcess.h"
 
 #include <csignal>
+#include <fcntl.h>
 #include <cstdio>
 #include <random>
 #include <stdexcept>
@@ -10,8 +11,9 @@
 
 namespace quarry::test {
 
-SandboxProcess::SandboxProcess(std::vector<std::string> extraArgs, std::filesystem::path data)
-    : args_(std::move(extraArgs)), data_(std::move(data)) {
+SandboxProcess::SandboxProcess(std::vector<std::string> extraArgs, std::filesystem::path data,
+                               std::filesystem::path stderrFile)
+    : args_(std::move(extraArgs)), data_(std::move(data)), stderrFile_(std::move(stderrFile)) {
     if (data_.empty()) {
         std::random_device rd;
         data_ = std::filesystem::temp_directory_path() / ("quarry-sandbox-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
@@ -28,6 +30,10 @@ void SandboxProcess::launch() {
     pid_ = ::fork();
     if (pid_ == 0) {
         ::dup2(out[1], 1);
+        if (!stderrFile_.empty()) {
+            const int err = ::open(stderrFile_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (err >= 0) ::dup2(err, 2);
+        }
         ::close(out[0]);
         ::close(out[1]);
         std::vector<char*> cargs;

@@ -12,7 +12,9 @@ namespace quarry::test {
 class SandboxProcess {
 public:
     /// `data` empty: a fresh temporary folder (removed at the end).
-    explicit SandboxProcess(std::vector<std::string> extraArgs = {}, std::filesystem::path data = {});
+    /// `stderrFile` non-empty: the sandbox's standard error goes there (for log checks).
+    explicit SandboxProcess(std::vector<std::string> extraArgs = {}, std::filesystem::path data = {},
+                            std::filesystem::path stderrFile = {});
     ~SandboxProcess();
     SandboxProcess(const SandboxProcess&) = delete;
     SandboxProcess& operator=(const SandboxProcess&) = delete;
@@ -28,6 +30,7 @@ private:
     void launch();
     std::vector<std::string> args_;
     std::filesystem::path data_;
+    std::filesystem::path stderrFile_;
     bool ownsData_ = false;
     std::string url_;
     int pid_ = -1;
