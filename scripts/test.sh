@@ -24,7 +24,7 @@ if [[ "${QUARRY_SKIP_ASAN:-0}" != 1 ]]; then
     ctest --test-dir "$asan" -j"$jobs" --output-on-failure --timeout 900 -L "core|sandbox"
   echo "== build (libFuzzer + ASan, clang)"
   fuzz=${QUARRY_FUZZ_BUILD_DIR:-$root/build-fuzz}
-  CC=clang CXX=clang++ QUARRY_BUILD_DIR=$fuzz QUARRY_TARGETS="fuzz_sql fuzz_insert_rows fuzz_fv_decoder fuzz_record_reader" \
+  CC=clang CXX=clang++ QUARRY_BUILD_DIR=$fuzz QUARRY_TARGETS="fuzz_sql fuzz_insert_rows fuzz_fv_decoder fuzz_record_reader fuzz_sandbox_auth" \
     "$root/scripts/build.sh" -DQUARRY_FUZZ=ON -DQUARRY_BUILD_GUI=OFF \
     -DQUARRY_BUILD_TESTS=OFF -DQUARRY_FUZZ_SECONDS="${QUARRY_FUZZ_SECONDS:-20}"
   echo "== fuzz"

@@ -5,7 +5,8 @@
 #include <string>
 #include <string_view>
 
-/// Base64 (RFC 4648) in both alphabets. JWTs use base64url without padding.
+/// Base64 (RFC 4648) in both alphabets, over the value model's codec. JWTs use base64url
+/// without padding.
 namespace quarry::crypto {
 
 std::string base64(std::string_view bytes);

@@ -174,6 +174,12 @@ std::string SandboxAuth::checkTimes(const Json& claims) const {
     if (!claims.contains("iat") || !claims["iat"].is_number_integer() || !claims.contains("exp") ||
         !claims["exp"].is_number_integer())
         return kTimeframe;
+    constexpr std::int64_t kMaxSeconds = std::int64_t(1) << 40; // year 36812: no overflow below
+    const auto inRange = [](const Json& v) {
+        return v.is_number_unsigned() ? v.get<std::uint64_t>() < std::uint64_t(kMaxSeconds)
+                                      : v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() < kMaxSeconds;
+    };
+    if (!inRange(claims["iat"]) || !inRange(claims["exp"])) return std::string(kTimeframe) + " (iat and exp are seconds since 1970)";
     const auto iat = claims["iat"].get<std::int64_t>();
     const auto exp = claims["exp"].get<std::int64_t>();
     const auto t = now();

@@ -2,6 +2,7 @@
 // Keys, certificates, fingerprints and JWTs, checked against the openssl command-line tool
 // so the formats are right, not only self-consistent.
 #include "RunCommand.h"
+#include "TestData.h"
 #include "crypto/Base64.h"
 #include "crypto/Jwt.h"
 #include "crypto/Keys.h"
@@ -34,13 +35,6 @@ struct Scratch {
     }
     std::string path(const std::string& name) const { return (dir / name).string(); }
 };
-
-std::string slurp(const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 /// One key for the whole suite: RSA generation takes a while.
 const PrivateKey& key() {
@@ -84,7 +78,7 @@ TEST(Keys, RefusesWeakKeysEverywhere) {
     Scratch s;
     ASSERT_EQ(runCommand("openssl genrsa -out " + s.path("weak.pem") + " 1024").code, 0);
     try {
-        PrivateKey::fromPem(slurp(s.path("weak.pem")));
+        PrivateKey::fromPem(quarry::test::readFile(s.path("weak.pem")));
         FAIL() << "a 1024-bit key was loaded";
     } catch (const CryptoError& e) {
         EXPECT_EQ(e.kind(), CryptoError::Kind::WeakKey);
@@ -119,8 +113,8 @@ TEST(Keys, Pkcs8RoundTripPlainAndEncrypted) {
     EXPECT_EQ(runCommand("openssl pkey -noout -passin pass:'correct horse' -in " + s.file("e.pem", enc)).code, 0);
     // PKCS#1 ("RSA PRIVATE KEY") from openssl loads too.
     ASSERT_EQ(runCommand("openssl genrsa -traditional -out " + s.path("rsa.pem") + " 2048").code, 0);
-    EXPECT_NE(slurp(s.path("rsa.pem")).find("BEGIN RSA PRIVATE KEY"), std::string::npos);
-    EXPECT_EQ(PrivateKey::fromPem(slurp(s.path("rsa.pem"))).bits(), 2048);
+    EXPECT_NE(quarry::test::readFile(s.path("rsa.pem")).find("BEGIN RSA PRIVATE KEY"), std::string::npos);
+    EXPECT_EQ(PrivateKey::fromPem(quarry::test::readFile(s.path("rsa.pem"))).bits(), 2048);
 }
 
 TEST(Keys, GarbageGivesBadFormatNotACrash) {
@@ -176,7 +170,7 @@ TEST(Jwt, SignedTokensVerifyWithOpensslAgainstTheCertificate) {
     const auto jwt = decodeJwt(token);
     EXPECT_EQ(jwt.header, (nlohmann::json{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", "kid-1"}}));
     EXPECT_EQ(jwt.claims, claims);
-    EXPECT_TRUE(PublicKey::fromPem(slurp(cert)).verifySha256(jwt.signingInput, jwt.signature));
+    EXPECT_TRUE(PublicKey::fromPem(quarry::test::readFile(cert)).verifySha256(jwt.signingInput, jwt.signature));
 
     s.file("input", jwt.signingInput);
     s.file("sig", jwt.signature);
@@ -225,11 +219,11 @@ TEST(P12, LoadsModernAndLegacyFilesAndRefusesAWrongPassword) {
     ASSERT_EQ(runCommand("openssl pkcs12 -export -legacy -inkey " + keyPem + " -in " + cert +
                          " -passout pass:notasecret -out " + s.path("legacy.p12")).code, 0);
     for (const char* name : {"modern.p12", "legacy.p12"}) {
-        const auto p12 = PrivateKey::fromP12(slurp(s.path(name)), "notasecret");
+        const auto p12 = PrivateKey::fromP12(quarry::test::readFile(s.path(name)), "notasecret");
         EXPECT_EQ(p12.key.publicKeyDer(), key().publicKeyDer()) << name;
         EXPECT_EQ(inspectCertificate(p12.certificatePem).publicKeyFingerprint, fingerprint(key().publicKeyDer())) << name;
         try {
-            PrivateKey::fromP12(slurp(s.path(name)), "notsecret");
+            PrivateKey::fromP12(quarry::test::readFile(s.path(name)), "notsecret");
             FAIL() << name;
         } catch (const CryptoError& e) {
             EXPECT_EQ(e.kind(), CryptoError::Kind::WrongPassword) << name;

@@ -36,6 +36,14 @@ PY
       { printf 'A'; head -c 3000 "$f"; } > "$corpus/u$i"; { printf 'I'; head -c 3000 "$f"; } > "$corpus/v$i"; i=$((i+1))
     done
     ;;
+  fuzz_sandbox_auth)
+    # Mode byte + input (see the fuzzer): claims to sign, bearer tokens, forms, upload bodies.
+    printf '\003{"iss":"fuzz@p.iam.gserviceaccount.com","sub":"fuzz@p.iam.gserviceaccount.com","aud":"https://bigquery.googleapis.com/","iat":1800000000,"exp":1800003600}' > "$corpus/s1"
+    printf '\003{"iss":"fuzz@p.iam.gserviceaccount.com","scope":"x","aud":"https://oauth2.googleapis.com/token","iat":1800000000,"exp":1800003600}' > "$corpus/s2"
+    printf '\000eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln' > "$corpus/b1"
+    printf '\001grant_type=refresh_token&x=%%41%%' > "$corpus/f1"
+    printf '\004{"publicKeyData":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="}' > "$corpus/u1"
+    ;;
   fuzz_fv_decoder)
     i=0
     for f in "$src"/tests/data/fv/*/response.json "$src"/tests/data/hostile/fv/*/response.json; do cp "$f" "$corpus/r$i"; i=$((i+1)); done

@@ -4,6 +4,7 @@
 // refresh, shared refreshes, every rejection with its message, openssl checking the JWTs,
 // and no secret in any log or error text.
 #include "RunCommand.h"
+#include "TestData.h"
 #include "SandboxProcess.h"
 #include "UploadFixture.h"
 #include "auth/KeyPair.h"
@@ -29,13 +30,6 @@ namespace {
 
 const std::string kEmail = "robot@sandbox-proj.iam.gserviceaccount.com";
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 /// A key folder with one account, a sandbox trusting it, and a key pair uploaded to it.
 struct AuthSandbox {
     ScratchDir dir;
@@ -52,9 +46,14 @@ struct AuthSandbox {
         KeyPairOptions o;
         o.accountEmail = kEmail;
         pair = generateKeyPair(fs::path(dir.path) / "kp", o);
-        kid = upload(slurp(pair.certificate));
+        kid = upload(quarry::test::readFile(pair.certificate));
     }
     const std::string& url() const { return sandbox->url(); }
+    /// The request log, complete: the sandbox writes a line after it answers, so stop it first.
+    std::string finalLog() {
+        sandbox->stop();
+        return quarry::test::readFile(log);
+    }
     std::string tokenUri() const { return url() + "/token"; }
 
     /// keys:upload as the admin would; returns the key id.
@@ -151,7 +150,7 @@ TEST(SandboxAuth, OwnKeyPairSignsInThroughTheTokenEndpoint) {
     createPersonsTable(client, "t");
     EXPECT_EQ(client.listAllDatasets("p").size(), 1u);
     EXPECT_EQ(tokens->fetchCount(), 1);
-    EXPECT_NE(slurp(s.log).find("POST /token 200"), std::string::npos);
+    EXPECT_NE(s.finalLog().find("POST /token 200"), std::string::npos);
 }
 
 TEST(SandboxAuth, SelfSignedJwtSignsInWithoutARoundTrip) {
@@ -160,7 +159,7 @@ TEST(SandboxAuth, SelfSignedJwtSignsInWithoutARoundTrip) {
     auto client = s.client(tokens);
     makeDataset(client);
     EXPECT_EQ(client.listAllDatasets("p").size(), 1u);
-    EXPECT_EQ(slurp(s.log).find("/token"), std::string::npos) << "a self-signed JWT needs no token endpoint";
+    EXPECT_EQ(s.finalLog().find("/token"), std::string::npos) << "a self-signed JWT needs no token endpoint";
 }
 
 TEST(SandboxAuth, ALegacyP12KeySignsInToo) {
@@ -169,7 +168,7 @@ TEST(SandboxAuth, ALegacyP12KeySignsInToo) {
     ASSERT_EQ(runCommand("openssl req -x509 -nodes -newkey rsa:2048 -days 2 -subj /CN=unused -keyout " + s.dir.path +
                          "/p12.pem -out " + s.dir.path + "/p12.crt && openssl pkcs12 -export -legacy -inkey " + s.dir.path +
                          "/p12.pem -in " + s.dir.path + "/p12.crt -passout pass:notasecret -out " + p12.string()).code, 0);
-    const auto kid = s.upload(slurp(fs::path(s.dir.path) / "p12.crt"));
+    const auto kid = s.upload(quarry::test::readFile(fs::path(s.dir.path) / "p12.crt"));
     KeyFileOptions o;
     o.accountEmail = kEmail;
     o.keyId = kid;
@@ -215,7 +214,7 @@ TEST(SandboxAuth, ExpiredTokensAreRefreshedAfterA401) {
     std::this_thread::sleep_for(1500ms); // the sandbox's token expires
     EXPECT_NO_THROW(client.listAllDatasets("p"));
     EXPECT_EQ(tokens->fetchCount(), 2);
-    EXPECT_NE(slurp(s.log).find("datasets 401"), std::string::npos);
+    EXPECT_NE(s.finalLog().find("datasets 401"), std::string::npos);
 }
 
 TEST(SandboxAuth, ManyThreadsShareOneTokenRefresh) {
@@ -244,7 +243,7 @@ TEST(SandboxAuth, TokenEndpointFailuresAreRetriedThenReported) {
         EXPECT_EQ(e.kind(), AuthError::Kind::TokenEndpoint);
         expectContains(e.what(), "HTTP 503");
     }
-    const auto log = slurp(s.log);
+    const auto log = s.finalLog();
     std::size_t n = 0;
     for (auto p = log.find("POST /token 503"); p != std::string::npos; p = log.find("POST /token 503", p + 1)) ++n;
     EXPECT_EQ(n, 3u) << log;
@@ -332,12 +331,12 @@ TEST(SandboxAuth, WeakKeysAreNeitherTrustedNorAccepted) {
         HttpRequest r;
         r.method = "POST";
         r.url = sb.url() + "/v1/projects/-/serviceAccounts/" + kEmail + "/keys:upload";
-        r.body = uploadRestBody(slurp(keys / kEmail / "weak1024.pem"));
+        r.body = uploadRestBody(quarry::test::readFile(keys / kEmail / "weak1024.pem"));
         const auto resp = http.send(r);
         EXPECT_EQ(resp.status, 400);
         expectContains(resp.body, "1024 bits; RSA keys of 2048 bits or more are required");
     }
-    expectContains(slurp(log), "weak1024.pem: an RSA key of 1024 bits is too weak");
+    expectContains(quarry::test::readFile(log), "weak1024.pem: an RSA key of 1024 bits is too weak");
     try {
         KeyFileOptions o;
         o.accountEmail = kEmail;

@@ -2,6 +2,7 @@
 // quarry-cli's key and auth commands against `quarry-sandbox --auth keys:DIR`, with request
 // logging on everywhere, and a search of every output, log and state file for secrets.
 #include "RunCommand.h"
+#include "TestData.h"
 #include "SandboxProcess.h"
 #include "UploadFixture.h"
 #include "auth/KeyPair.h"
@@ -22,13 +23,6 @@ namespace {
 
 const std::string kEmail = "cli-bot@sandbox-proj.iam.gserviceaccount.com";
 const std::string kPassphrase = "pp-Quarry-7781-secret";
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 struct CliEnv {
     ScratchDir dir;
@@ -61,7 +55,7 @@ struct CliEnv {
         HttpRequest r;
         r.method = "POST";
         r.url = sandbox->url() + "/v1/projects/-/serviceAccounts/" + kEmail + "/keys:upload";
-        r.body = auth::uploadRestBody(slurp(cert));
+        r.body = auth::uploadRestBody(quarry::test::readFile(cert));
         const auto name = nlohmann::json::parse(http.send(r).body)["name"].get<std::string>();
         return name.substr(name.rfind('/') + 1);
     }
@@ -84,7 +78,7 @@ TEST(AuthCli, OwnKeyPairFromGenerateToSignInWithoutLeakingASecret) {
     ASSERT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("gcloud iam service-accounts keys upload " + (kp / "public_cert.pem").string() +
                          " --iam-account=" + kEmail), std::string::npos) << r.out;
-    EXPECT_NE(slurp(kp / "private_key.pem").find("ENCRYPTED PRIVATE KEY"), std::string::npos);
+    EXPECT_NE(quarry::test::readFile(kp / "private_key.pem").find("ENCRYPTED PRIVATE KEY"), std::string::npos);
     const auto certFp = field(r.out, "certificate");
     const auto keyFp = field(r.out, "public key");
     ASSERT_FALSE(certFp.empty()) << r.out;
@@ -149,13 +143,14 @@ TEST(AuthCli, OwnKeyPairFromGenerateToSignInWithoutLeakingASecret) {
     EXPECT_NE(r.out.find("not a Google credentials file"), std::string::npos) << r.out;
 
     // The secrets search: outputs, the sandbox's request log, every file the CLI wrote.
-    std::string haystack = e.everything + slurp(e.log);
+    e.sandbox->stop(); // it logs a request after answering it: the log is complete once it has stopped
+    std::string haystack = e.everything + quarry::test::readFile(e.log);
     for (const auto& f : fs::recursive_directory_iterator(e.home))
-        if (f.is_regular_file()) haystack += slurp(f.path());
-    EXPECT_NE(slurp(e.log).find("POST /token 200"), std::string::npos) << "the log check saw no sign-in";
-    const auto key = crypto::PrivateKey::fromPem(slurp(kp / "private_key.pem"), kPassphrase);
+        if (f.is_regular_file()) haystack += quarry::test::readFile(f.path());
+    EXPECT_NE(quarry::test::readFile(e.log).find("POST /token 200"), std::string::npos) << "the log check saw no sign-in";
+    const auto key = crypto::PrivateKey::fromPem(quarry::test::readFile(kp / "private_key.pem"), kPassphrase);
     std::vector<std::string> secrets = {kPassphrase, "ya29.", "eyJ", "PRIVATE KEY-----"};
-    for (const auto& pem : {key.toPkcs8Pem(), slurp(kp / "private_key.pem")}) {
+    for (const auto& pem : {key.toPkcs8Pem(), quarry::test::readFile(kp / "private_key.pem")}) {
         std::istringstream lines(pem);
         for (std::string l; std::getline(lines, l);)
             if (l.size() >= 40 && l.find("-----") == std::string::npos) secrets.push_back(l.substr(0, 40));
