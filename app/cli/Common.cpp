@@ -13,7 +13,7 @@ namespace quarry::cli {
 namespace {
 
 std::string defaultProject() {
-    for (const char* name : {"QUARRY_PROJECT", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"})
+    for (const char* name : {"QUARRY_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"})
         if (const char* v = std::getenv(name); v && *v) return v;
     return {};
 }
@@ -60,6 +60,9 @@ BigQueryClient::Options clientOptions(const Globals& g, auth::Credentials* used)
     o.tokens = auth::makeTokenSource(creds, to);
     o.projectId = g.project.empty() ? defaultProject() : g.project;
     if (o.projectId.empty()) o.projectId = creds.projectId();
+    // google-auth's rule: GOOGLE_CLOUD_QUOTA_PROJECT, else the credentials' quota project.
+    if (const char* q = std::getenv("GOOGLE_CLOUD_QUOTA_PROJECT"); q && *q) o.quotaProject = q;
+    else if (creds.user) o.quotaProject = creds.user->quotaProjectId;
     if (used) *used = creds;
     return o;
 }

@@ -50,6 +50,7 @@ HttpResponse BigQueryClient::call(const std::string& method, const std::string& 
     req.body = body;
     if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT")
         req.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    if (!options_.quotaProject.empty()) req.headers.emplace_back("X-Goog-User-Project", options_.quotaProject);
     std::string token;
     if (options_.tokens) token = options_.tokens->token(c);
     else if (options_.accessToken) token = options_.accessToken();

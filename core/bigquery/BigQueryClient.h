@@ -60,8 +60,10 @@ public:
         /// Bearer tokens; none for the sandbox and emulators. A 401 answer invalidates the
         /// token and the call is sent once more with a fresh one.
         std::shared_ptr<auth::TokenSource> tokens;
-        /// A fixed bearer token (tests, `--access-token`); used when `tokens` is unset.
+        /// A fixed bearer token (tests); used when `tokens` is unset.
         std::function<std::string()> accessToken;
+        /// Sent as X-Goog-User-Project: the project billed for quota (user credentials).
+        std::string quotaProject;
         RetryPolicy retry;
         HttpOptions http;
     };

@@ -239,3 +239,49 @@ TEST(BigQueryClient, InsertAllReportsRowErrors) {
     EXPECT_EQ(r.rowErrors[0].errors[0].location, "zz");
     EXPECT_EQ(r.rowErrors[1].errors[0].reason, "stopped");
 }
+
+TEST(BigQueryClient, ARefusedTokenIsReplacedOnceAndTheQuotaProjectIsSent) {
+    ScriptedServer s([](const ScriptedServer::Request& r, int) {
+        if (r.header("Authorization") != "Bearer token-2")
+            return ScriptedServer::json(401, R"({"error":{"code":401,"message":"Request had invalid authentication credentials.",
+              "errors":[{"message":"Invalid Credentials","domain":"global","reason":"authError"}],"status":"UNAUTHENTICATED"}})");
+        return ScriptedServer::json(200, R"({"datasets":[]})");
+    });
+    class Numbered final : public auth::TokenSource {
+    public:
+        std::string method() const override { return "numbered"; }
+
+    protected:
+        auth::AccessToken fetch(const CancelToken*) override {
+            return {"token-" + std::to_string(++n_), std::chrono::system_clock::now() + 1h};
+        }
+
+    private:
+        int n_ = 0;
+    };
+    BigQueryClient::Options o;
+    o.endpoint = Endpoint::fromUrl(s.url());
+    o.tokens = std::make_shared<Numbered>();
+    o.quotaProject = "billing-proj";
+    BigQueryClient c(o);
+    EXPECT_NO_THROW(c.listDatasets("p"));
+    ASSERT_EQ(s.requestCount(), 2);
+    EXPECT_EQ(s.requests()[0].header("Authorization"), "Bearer token-1");
+    EXPECT_EQ(s.requests()[1].header("X-Goog-User-Project"), "billing-proj");
+    // A second refusal is not retried again: it is the caller's error, with its detail.
+    o.tokens = std::make_shared<Numbered>();
+    ScriptedServer never([](const ScriptedServer::Request&, int) {
+        return ScriptedServer::json(401, R"({"error":{"code":401,"message":"Request had invalid authentication credentials.",
+          "errors":[{"message":"Invalid Credentials","reason":"authError"}]}})");
+    });
+    o.endpoint = Endpoint::fromUrl(never.url());
+    BigQueryClient c2(o);
+    try {
+        c2.listDatasets("p");
+        FAIL();
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.httpStatus(), 401);
+        EXPECT_EQ(e.message(), "Request had invalid authentication credentials. (Invalid Credentials)");
+    }
+    EXPECT_EQ(never.requestCount(), 2);
+}
