@@ -80,6 +80,11 @@ public:
             {"json":{"id":1,"x":10,"f":1.5,"s":"a","tags":["x","y"]}},
             {"json":{"id":2,"f":-2.0,"s":"b"}},
             {"json":{"id":3,"x":30,"tags":["z"]}}]})")).empty());
+        store_->insertTable("p", "t", {{"tableReference", {{"tableId", "kinds"}}},
+                                       {"schema", Json::parse(R"({"fields":[{"name":"id","type":"INT64"},{"name":"name","type":"STRING"}]})")}});
+        EXPECT_TRUE(store_->insertAll("p", "t", "kinds", Json::parse(R"({"rows":[
+            {"json":{"id":1,"name":"one"}},{"json":{"id":3,"name":"three"}},{"json":{"id":4,"name":"four"}},
+            {"json":{"id":3,"name":"drei"}}]})")).empty());
     }
     ~SqlEnv() {
         store_.reset();

@@ -66,6 +66,10 @@ struct SelectItem {
 
 struct FromItem {
     enum class Kind { Table, Unnest } kind = Kind::Table;
+    /// How this item joins the items before it (the first item: Comma).
+    enum class Join { Comma, Cross, Inner, Left, Right, Full } join = Join::Comma;
+    ExprPtr on;                            ///< JOIN ... ON
+    std::vector<std::string> usingColumns; ///< JOIN ... USING (a, b)
     std::vector<std::string> tablePath; ///< [project.]dataset.table parts
     ExprPtr unnest;
     std::string alias;

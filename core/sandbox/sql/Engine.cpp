@@ -75,6 +75,7 @@ struct Var {
     bool offset = false;
     std::set<int> used;
     bool usedWhole = false;
+    std::set<int> hidden; ///< USING columns reachable only qualified (the other side's copy is visible)
 };
 
 struct Frame {
@@ -153,7 +154,7 @@ struct PreparedQuery::Impl {
                 const auto& var = vars[v];
                 if (!var.type.isStruct() || (!var.table && !var.name.empty())) continue;
                 for (std::size_t k = 0; k < var.type.fields.size(); ++k) {
-                    if (!iequals(var.type.fields[k].first, p[0])) continue;
+                    if (!iequals(var.type.fields[k].first, p[0]) || var.hidden.count(static_cast<int>(k))) continue;
                     if (found >= 0) err("Column name " + p[0] + " is ambiguous", e.pos);
                     found = static_cast<int>(v);
                     idx = static_cast<int>(k);
@@ -509,7 +510,76 @@ struct PreparedQuery::Impl {
                 vars.push_back(std::move(o));
             }
             fromSlots.push_back(fb);
+            bindJoin(f, fb);
         }
+    }
+
+    /// ON and USING of a JOIN, bound over this item and the ones before it.
+    void bindJoin(FromItem& f, const FromBinding& fb) {
+        using J = FromItem::Join;
+        if (f.join == J::Comma || f.join == J::Cross) {
+            if (f.on || !f.usingColumns.empty()) err("CROSS JOIN cannot have an ON or USING clause", f.pos);
+            return;
+        }
+        const bool rightOuter = f.join == J::Right || f.join == J::Full;
+        if (f.kind == FromItem::Kind::Unnest && rightOuter)
+            err(std::string(f.join == J::Right ? "RIGHT" : "FULL") + " JOIN with UNNEST is not supported", f.pos);
+        if (f.kind == FromItem::Kind::Table && !f.on && f.usingColumns.empty())
+            err("Syntax error: A JOIN of a table needs an ON or USING clause", f.pos);
+        if (!f.usingColumns.empty()) {
+            if (f.join == J::Full) err("FULL JOIN with USING is not supported by the sandbox yet; use ON", f.pos);
+            auto& right = vars[static_cast<std::size_t>(fb.slot)];
+            ExprPtr cond;
+            for (const auto& col : f.usingColumns) {
+                const auto fieldOf = [&](const Var& v) {
+                    for (std::size_t k = 0; k < v.type.fields.size(); ++k)
+                        if (iequals(v.type.fields[k].first, col)) return static_cast<int>(k);
+                    return -1;
+                };
+                const int rk = right.table ? fieldOf(right) : -1;
+                if (rk < 0) err("Column " + col + " in USING clause not found on right side of join", f.pos);
+                int left = -1, lk = -1;
+                for (int v = 0; v < fb.slot; ++v) {
+                    const auto& var = vars[static_cast<std::size_t>(v)];
+                    if (!var.table || var.name.empty()) continue;
+                    if (const int k = fieldOf(var); k >= 0) {
+                        if (left >= 0) err("Column " + col + " in USING clause is ambiguous on the left side of join", f.pos);
+                        left = v;
+                        lk = k;
+                    }
+                }
+                if (left < 0) err("Column " + col + " in USING clause not found on left side of join", f.pos);
+                // The merged column is the left one for INNER and LEFT joins, the right one for RIGHT.
+                if (f.join == J::Right) vars[static_cast<std::size_t>(left)].hidden.insert(lk);
+                else right.hidden.insert(rk);
+                auto eq = std::make_unique<Expr>();
+                eq->kind = Expr::Kind::Binary;
+                eq->op = "=";
+                eq->pos = f.pos;
+                eq->args.push_back(pathTo({vars[static_cast<std::size_t>(left)].name, col}, f.pos));
+                eq->args.push_back(pathTo({right.name, col}, f.pos));
+                if (!cond) {
+                    cond = std::move(eq);
+                } else {
+                    auto both = std::make_unique<Expr>();
+                    both->kind = Expr::Kind::Binary;
+                    both->op = "AND";
+                    both->pos = f.pos;
+                    both->args.push_back(std::move(cond));
+                    both->args.push_back(std::move(eq));
+                    cond = std::move(both);
+                }
+            }
+            f.on = std::move(cond);
+        }
+        if (!f.on) return; // JOIN UNNEST without ON: every element joins
+        BindCtx bc;
+        bc.visible = vars.size();
+        bc.aggContext = "JOIN ON clause";
+        bind(*f.on, bc);
+        const auto& t = f.on->type;
+        if (!t.unknown && (t.array || t.kind != TypeKind::Bool))
+            err("JOIN ON clause should return type BOOL, but returns " + t.name(), f.on->pos);
     }
 
     static ExprPtr pathTo(std::vector<std::string> path, Pos pos) {
@@ -526,7 +596,9 @@ struct PreparedQuery::Impl {
             for (std::size_t v = 0; v < vars.size(); ++v) {
                 const auto& var = vars[v];
                 if (var.table || (var.name.empty() && var.type.isStruct())) {
-                    for (const auto& [fname, ftype] : var.type.fields) {
+                    for (std::size_t k = 0; k < var.type.fields.size(); ++k) {
+                        if (var.hidden.count(static_cast<int>(k))) continue;
+                        const auto& fname = var.type.fields[k].first;
                         auto p = std::make_unique<Expr>();
                         p->kind = Expr::Kind::Path;
                         p->pos = it.pos;
@@ -973,39 +1045,68 @@ struct PreparedQuery::Impl {
             out.push_back(std::move(r));
         };
 
+        // Joins run as nested loops: ON filters each item's rows for the current prefix; a LEFT
+        // (or FULL) item with no match yields one NULL row; the rows of a RIGHT (or FULL) item
+        // that never matched are emitted afterwards with everything before it NULL.
+        using J = FromItem::Join;
+        std::vector<std::vector<char>> matched(sel.from.size());
+        for (std::size_t i = 0; i < sel.from.size(); ++i)
+            if (sel.from[i].join == J::Right || sel.from[i].join == J::Full)
+                matched[i].assign(vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows.size(), 0);
+        auto setSlot = [&](std::size_t i, const Value* v, std::size_t n) {
+            const auto& fb = fromSlots[i];
+            slots[static_cast<std::size_t>(fb.slot)] = v;
+            if (fb.offsetSlot >= 0) {
+                offsets[i] = Value::int64(static_cast<std::int64_t>(n));
+                slots[static_cast<std::size_t>(fb.offsetSlot)] = v ? &offsets[i] : nullptr;
+            }
+        };
         std::function<void(std::size_t)> iterate = [&](std::size_t i) {
             if (i == sel.from.size()) {
                 leaf();
                 return;
             }
-            const auto& fb = fromSlots[i];
             const auto& item = sel.from[i];
-            const auto slot = static_cast<std::size_t>(fb.slot);
+            bool any = false;
             auto visit = [&](const Value& v, std::size_t n) {
-                slots[slot] = &v;
-                if (fb.offsetSlot >= 0) {
-                    offsets[i] = Value::int64(static_cast<std::int64_t>(n));
-                    slots[static_cast<std::size_t>(fb.offsetSlot)] = &offsets[i];
-                }
+                if ((++visited & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
+                setSlot(i, &v, n);
+                if (item.on && !isTrue(eval(*item.on, Frame{slots.data(), nullptr, nullptr}))) return;
+                any = true;
+                if (!matched[i].empty()) matched[i][n] = 1;
                 iterate(i + 1);
             };
             if (item.kind == FromItem::Kind::Table) {
-                const auto& rows = vars[slot].table->rows;
+                const auto& rows = vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows;
                 for (std::size_t n = 0; n < rows.size(); ++n) visit(rows[n], n);
-                return;
-            }
-            Frame f{slots.data(), nullptr, nullptr};
-            const Value* arr = nullptr;
-            if (item.unnest->kind == Expr::Kind::Path) {
-                arr = pathPtr(*item.unnest, f);
             } else {
-                holders[i] = eval(*item.unnest, f);
-                arr = &holders[i];
+                Frame f{slots.data(), nullptr, nullptr};
+                const Value* arr = nullptr;
+                if (item.unnest->kind == Expr::Kind::Path) {
+                    arr = pathPtr(*item.unnest, f);
+                } else {
+                    holders[i] = eval(*item.unnest, f);
+                    arr = &holders[i];
+                }
+                if (arr && arr->kind() == ValueKind::Array)
+                    for (std::size_t n = 0; n < arr->size(); ++n) visit((*arr)[n], n);
             }
-            if (!arr || arr->kind() != ValueKind::Array) return;
-            for (std::size_t n = 0; n < arr->size(); ++n) visit((*arr)[n], n);
+            if (!any && (item.join == J::Left || item.join == J::Full)) {
+                setSlot(i, nullptr, 0);
+                iterate(i + 1);
+            }
         };
         iterate(0);
+        for (std::size_t i = 0; i < sel.from.size(); ++i) {
+            if (matched[i].empty()) continue;
+            const auto& rows = vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows;
+            for (std::size_t n = 0; n < rows.size(); ++n) {
+                if (matched[i][n]) continue;
+                for (std::size_t j = 0; j < i; ++j) setSlot(j, nullptr, 0);
+                setSlot(i, &rows[n], n);
+                iterate(i + 1);
+            }
+        }
 
         if (aggregating) {
             for (auto& g : groups) {

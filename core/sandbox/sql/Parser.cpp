@@ -178,10 +178,28 @@ private:
                 next();
                 next();
                 s.from.push_back(fromItem());
+                s.from.back().join = FromItem::Join::Cross;
             } else if (peek().kw("JOIN") || peek().kw("INNER") || peek().kw("LEFT") || peek().kw("RIGHT") ||
                        peek().kw("FULL")) {
-                throw SqlError("JOIN with ON or USING is not supported by the sandbox yet; use comma or CROSS JOIN with UNNEST",
-                               peek().pos);
+                using J = FromItem::Join;
+                J join = J::Inner;
+                if (acceptKw("LEFT")) join = J::Left;
+                else if (acceptKw("RIGHT")) join = J::Right;
+                else if (acceptKw("FULL")) join = J::Full;
+                else acceptKw("INNER");
+                if (join != J::Inner) acceptKw("OUTER");
+                if (!acceptKw("JOIN")) fail("Expected keyword JOIN but got " + describe(peek()));
+                auto item = fromItem();
+                item.join = join;
+                if (acceptKw("ON")) {
+                    item.on = expr();
+                } else if (acceptKw("USING")) {
+                    expectOp("(");
+                    do item.usingColumns.push_back(identifier("column name"));
+                    while (acceptOp(","));
+                    expectOp(")");
+                }
+                s.from.push_back(std::move(item));
             } else {
                 break;
             }
