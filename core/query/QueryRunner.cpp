@@ -81,6 +81,9 @@ DryRunResult QueryRunner::dryRun(const QueryRequest& r, const CancelToken* cance
     Json job = {{"configuration", jobConfig(r, true)}};
     if (const auto loc = locationFor(r, cancel); !loc.empty()) job["jobReference"] = {{"location", loc}};
     const auto resp = client_.insertJob(r.project, job, cancel);
+    // (BigQuery answers an invalid dry run with an HTTP error; a failed job is handled the same.)
+    if (const auto& st = resp.value("status", Json::object()); st.contains("errorResult") && st["errorResult"].is_object())
+        throw ApiError::fromErrorProto(st["errorResult"].dump(), 400);
     const auto& q = resp.value("statistics", Json::object()).value("query", Json::object());
     DryRunResult d;
     d.bytesProcessed = u64(q, "totalBytesProcessed");

@@ -190,6 +190,10 @@ Json JobManager::insert(const std::string& project, const Json& body) {
     if (boolField(config, "dryRun", false)) {
         job->id.clear();
         run(job);
+        // BigQuery answers an invalid dry run with the error itself, not a failed job.
+        if (!job->errorResult.is_null())
+            throw ApiFailure(job->errorResult.value("reason", std::string("invalidQuery")),
+                             job->errorResult.value("message", std::string()), job->errorResult.value("location", std::string()));
         return resource(*job);
     }
     {

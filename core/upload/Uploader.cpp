@@ -5,6 +5,7 @@
 #include "net/CancelToken.h"
 #include "upload/BatchSender.h"
 #include "upload/FileCheck.h"
+#include "crypto/Keys.h"
 #include "upload/Journal.h"
 #include "upload/RejectsFile.h"
 #include "upload/RowChecker.h"
@@ -206,7 +207,19 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         throw UploadError(e.what());
     }
     const std::string dir = o_.journalDir.empty() ? Journal::defaultDir() : o_.journalDir;
-    s.journalFile = dir + "/" + fileId + "-" + o_.table.projectId + "." + o_.table.datasetId + "." + o_.table.tableId + ".journal";
+    // The same table name on another server (Google, a sandbox) is another upload.
+    const std::string server = [&] {
+        static constexpr char hex[] = "0123456789abcdef";
+        const auto d = crypto::sha256(client_.endpoint().baseUrl);
+        std::string h;
+        for (std::size_t i = 0; i < 4; ++i) {
+            h.push_back(hex[static_cast<unsigned char>(d[i]) >> 4]);
+            h.push_back(hex[static_cast<unsigned char>(d[i]) & 15]);
+        }
+        return h;
+    }();
+    s.journalFile = dir + "/" + fileId + "-" + server + "-" + o_.table.projectId + "." + o_.table.datasetId + "." +
+                    o_.table.tableId + ".journal";
     std::optional<Journal> journal;
     int generation = 0;
     try {

@@ -101,6 +101,16 @@ TEST(QueryRunner, DryRunEstimatesWithoutRunningAndCapsAreEnforced) {
     EXPECT_DOUBLE_EQ(dry.estimatedCostUsd, 8000.0 / (1ULL << 40) * 6.25);
     ASSERT_EQ(dry.schema.fields.size(), 1u);
     EXPECT_TRUE(c.listJobs("p")["jobs"].empty()); // nothing ran
+    // An invalid dry run is an error with its position, not an estimate of 0 bytes.
+    try {
+        runner.dryRun(request("SELECT id FROM d.big\nWHERE nope > 1"));
+        FAIL() << "an invalid dry run succeeded";
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.reason(), "invalidQuery");
+        EXPECT_EQ(e.line(), 2);
+    }
+    // Subqueries are estimated with the columns they read.
+    EXPECT_EQ(runner.dryRun(request("WITH b AS (SELECT id FROM d.big) SELECT * FROM (SELECT id FROM b)")).bytesProcessed, 8000u);
 
     auto capped = request("SELECT * FROM d.big");
     capped.maximumBytesBilled = 1000;

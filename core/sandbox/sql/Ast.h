@@ -64,13 +64,16 @@ struct SelectItem {
     Pos pos;
 };
 
+struct Select;
+
 struct FromItem {
     enum class Kind { Table, Unnest } kind = Kind::Table;
     /// How this item joins the items before it (the first item: Comma).
     enum class Join { Comma, Cross, Inner, Left, Right, Full } join = Join::Comma;
     ExprPtr on;                            ///< JOIN ... ON
     std::vector<std::string> usingColumns; ///< JOIN ... USING (a, b)
-    std::vector<std::string> tablePath; ///< [project.]dataset.table parts
+    std::vector<std::string> tablePath; ///< [project.]dataset.table parts, or a WITH name
+    std::shared_ptr<Select> subquery;   ///< FROM (SELECT ...)
     ExprPtr unnest;
     std::string alias;
     bool withOffset = false;
@@ -85,6 +88,8 @@ struct OrderItem {
 };
 
 struct Select {
+    /// WITH name AS (SELECT ...), ...: each may use the ones before it.
+    std::vector<std::pair<std::string, std::shared_ptr<Select>>> with;
     bool distinct = false;
     std::vector<SelectItem> items;
     std::vector<FromItem> from;

@@ -117,6 +117,14 @@ struct PreparedQuery::Impl {
     };
     std::vector<Column> columns;
     std::vector<ExprPtr> groupKeys;
+    /// A FROM subquery or WITH query: bound on its own, materialized into a temporary table
+    /// (no project) before the query that reads it runs.
+    struct Sub {
+        std::unique_ptr<Impl> impl;
+        std::shared_ptr<Table> table;
+    };
+    std::vector<std::pair<std::string, std::shared_ptr<Sub>>> ctes; ///< visible WITH names, outer ones too
+    std::vector<std::shared_ptr<Sub>> subs;                         ///< what this query reads, in order
     struct Order {
         Expr* expr = nullptr;
         int column = -1;
@@ -459,10 +467,41 @@ struct PreparedQuery::Impl {
         for (auto& a : e->args) substituteAliases(a, bc);
     }
 
+    std::shared_ptr<Sub> makeSub(Select&& query, const std::string& name) {
+        auto sub = std::make_shared<Sub>();
+        sub->impl = std::make_unique<Impl>();
+        sub->impl->ctx = ctx;
+        sub->impl->ctes = ctes;
+        sub->impl->sel = std::move(query);
+        sub->impl->bindAll();
+        sub->table = std::make_shared<Table>();
+        sub->table->id = name;
+        sub->table->schema = sub->impl->schema;
+        return sub;
+    }
+
+    std::shared_ptr<Sub> cteNamed(const std::vector<std::string>& path) const {
+        if (path.size() != 1) return nullptr;
+        for (auto it = ctes.rbegin(); it != ctes.rend(); ++it)
+            if (iequals(it->first, path[0])) return it->second;
+        return nullptr;
+    }
+
     void bindFrom() {
         for (auto& f : sel.from) {
             FromBinding fb;
-            if (f.kind == FromItem::Kind::Table) {
+            std::shared_ptr<Sub> sub;
+            if (f.subquery) sub = makeSub(std::move(*f.subquery), f.alias);
+            else if (f.kind == FromItem::Kind::Table) sub = cteNamed(f.tablePath);
+            if (sub) {
+                if (std::find(subs.begin(), subs.end(), sub) == subs.end()) subs.push_back(sub);
+                Var v;
+                v.name = f.subquery ? f.alias : (f.alias.empty() ? f.tablePath.back() : f.alias);
+                v.type = SqlType::fromFields(sub->table->schema.fields);
+                v.table = sub->table;
+                fb.slot = static_cast<int>(vars.size());
+                vars.push_back(std::move(v));
+            } else if (f.kind == FromItem::Kind::Table) {
                 // alias.field (a repeated field of an earlier range variable) is an implicit UNNEST.
                 bool implicit = false;
                 for (const auto& v : vars)
@@ -626,6 +665,7 @@ struct PreparedQuery::Impl {
     }
 
     void bindAll() {
+        for (auto& [name, query] : sel.with) ctes.emplace_back(name, makeSub(std::move(*query), name));
         if (!sel.from.empty()) bindFrom();
         BindCtx input;
         input.visible = vars.size();
@@ -984,8 +1024,45 @@ struct PreparedQuery::Impl {
         return {};
     }
 
+    /// Runs the subqueries this query reads and fills their tables; returns their bytes.
+    std::uint64_t materialize() {
+        std::uint64_t bytes = 0;
+        for (auto& sub : subs) {
+            auto r = sub->impl->run();
+            std::unique_lock lock(sub->table->mutex);
+            sub->table->rows = std::move(r.rows);
+            bytes += r.bytesProcessed;
+        }
+        return bytes;
+    }
+
+    std::uint64_t estimate() const {
+        std::uint64_t total = 0;
+        for (const auto& sub : subs) total += sub->impl->estimate();
+        std::vector<Table*> tables;
+        for (const auto& v : vars)
+            if (v.table && !v.table->project.empty() && std::find(tables.begin(), tables.end(), v.table.get()) == tables.end())
+                tables.push_back(v.table.get());
+        std::sort(tables.begin(), tables.end());
+        std::vector<std::shared_lock<std::shared_mutex>> locks;
+        for (auto* t : tables) locks.emplace_back(t->mutex);
+        return total + bytesLocked();
+    }
+
+    void versions(std::vector<std::string>& out) const {
+        for (const auto& sub : subs) sub->impl->versions(out);
+        for (const auto& v : vars) {
+            if (!v.table || v.table->project.empty()) continue;
+            std::shared_lock lock(v.table->mutex);
+            out.push_back(v.table->project + ":" + v.table->dataset + "." + v.table->id + "@" + std::to_string(v.table->version) +
+                          "/" + std::to_string(reinterpret_cast<std::uintptr_t>(v.table.get())));
+        }
+    }
+
     QueryResult run() {
-        // Hold every table read for the duration, in a fixed order (no lock-order inversions).
+        // Subqueries first, each with its own locks; then hold every table this query reads
+        // for the duration, in a fixed order (no lock-order inversions).
+        const std::uint64_t subBytes = materialize();
         std::vector<Table*> tables;
         for (const auto& v : vars)
             if (v.table && std::find(tables.begin(), tables.end(), v.table.get()) == tables.end()) tables.push_back(v.table.get());
@@ -995,7 +1072,7 @@ struct PreparedQuery::Impl {
 
         QueryResult result;
         result.schema = schema;
-        result.bytesProcessed = bytesLocked();
+        result.bytesProcessed = bytesLocked() + subBytes;
 
         std::vector<const Value*> slots(vars.size(), nullptr);
         std::vector<Value> holders(sel.from.size());
@@ -1161,7 +1238,7 @@ struct PreparedQuery::Impl {
         std::uint64_t total = 0;
         std::set<std::pair<const Table*, int>> counted;
         for (const auto& v : vars) {
-            if (!v.table) continue;
+            if (!v.table || v.table->project.empty()) continue; // subquery results are not billed again
             const auto& fields = v.table->schema.fields;
             for (std::size_t c = 0; c < fields.size(); ++c) {
                 if (!v.usedWhole && !v.used.count(static_cast<int>(c))) continue;
@@ -1187,24 +1264,11 @@ std::unique_ptr<PreparedQuery> PreparedQuery::prepare(std::string_view sql, Quer
 
 const Schema& PreparedQuery::schema() const { return d_->schema; }
 
-std::uint64_t PreparedQuery::estimateBytes() const {
-    std::vector<Table*> tables;
-    for (const auto& v : d_->vars)
-        if (v.table && std::find(tables.begin(), tables.end(), v.table.get()) == tables.end()) tables.push_back(v.table.get());
-    std::sort(tables.begin(), tables.end());
-    std::vector<std::shared_lock<std::shared_mutex>> locks;
-    for (auto* t : tables) locks.emplace_back(t->mutex);
-    return d_->bytesLocked();
-}
+std::uint64_t PreparedQuery::estimateBytes() const { return d_->estimate(); }
 
 std::vector<std::string> PreparedQuery::tableVersions() const {
     std::vector<std::string> out;
-    for (const auto& v : d_->vars) {
-        if (!v.table) continue;
-        std::shared_lock lock(v.table->mutex);
-        out.push_back(v.table->project + ":" + v.table->dataset + "." + v.table->id + "@" + std::to_string(v.table->version) +
-                      "/" + std::to_string(reinterpret_cast<std::uintptr_t>(v.table.get())));
-    }
+    d_->versions(out);
     return out;
 }
 

@@ -60,7 +60,7 @@ public:
     explicit Parser(std::vector<Token> toks) : t_(std::move(toks)) {}
 
     Select query() {
-        Select s = select();
+        Select s = withSelect();
         while (peek().is(";")) next();
         if (peek().kind != Tok::End) fail("Expected end of input but got " + describe(peek()));
         return s;
@@ -98,6 +98,25 @@ private:
     bool aliasAhead() const {
         const Token& t = peek();
         return t.kind == Tok::QuotedIdent || (t.kind == Tok::Ident && !reserved(t));
+    }
+
+    /// [WITH name AS (query), ...] SELECT ...
+    Select withSelect() {
+        DepthGuard g(*this);
+        std::vector<std::pair<std::string, std::shared_ptr<Select>>> with;
+        if (acceptKw("WITH")) {
+            if (peek().kw("RECURSIVE")) throw SqlError("WITH RECURSIVE is not supported by the sandbox", peek().pos);
+            do {
+                const auto name = identifier("WITH query name");
+                expectKw("AS");
+                expectOp("(");
+                with.emplace_back(name, std::make_shared<Select>(withSelect()));
+                expectOp(")");
+            } while (acceptOp(","));
+        }
+        Select s = select();
+        s.with = std::move(with);
+        return s;
     }
 
     Select select() {
@@ -215,8 +234,12 @@ private:
             f.kind = FromItem::Kind::Unnest;
             f.unnest = expr();
             expectOp(")");
+        } else if (peek().is("(") && (peek(1).kw("SELECT") || peek(1).kw("WITH"))) {
+            next();
+            f.subquery = std::make_shared<Select>(withSelect());
+            expectOp(")");
         } else if (peek().is("(")) {
-            throw SqlError("Subqueries in FROM are not supported by the sandbox yet", peek().pos);
+            throw SqlError("Parenthesized joins are not supported by the sandbox yet", peek().pos);
         } else {
             // A (possibly quoted, possibly dotted) path: `p.d.t`, p.d.t, d.t, or alias.field (implicit UNNEST).
             auto part = [&]() {
