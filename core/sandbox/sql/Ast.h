@@ -88,6 +88,10 @@ struct OrderItem {
 };
 
 struct Select {
+    /// A set operation instead of a SELECT: branch 1 op 1 branch 2 op 2 ... ("UNION ALL",
+    /// "UNION DISTINCT", "INTERSECT DISTINCT", "EXCEPT DISTINCT"), left to right.
+    std::vector<std::shared_ptr<Select>> setBranches;
+    std::vector<std::string> setOps;
     /// WITH name AS (SELECT ...), ...: each may use the ones before it.
     std::vector<std::pair<std::string, std::shared_ptr<Select>>> with;
     bool distinct = false;

@@ -125,6 +125,8 @@ struct PreparedQuery::Impl {
     };
     std::vector<std::pair<std::string, std::shared_ptr<Sub>>> ctes; ///< visible WITH names, outer ones too
     std::vector<std::shared_ptr<Sub>> subs;                         ///< what this query reads, in order
+    std::vector<std::shared_ptr<Sub>> setBranches;                  ///< a set operation's queries
+    std::vector<std::size_t> setFloat;                              ///< columns INT64 in some branch, FLOAT64 in the result
     struct Order {
         Expr* expr = nullptr;
         int column = -1;
@@ -664,8 +666,97 @@ struct PreparedQuery::Impl {
         }
     }
 
+    /// UNION ALL / UNION DISTINCT / INTERSECT DISTINCT / EXCEPT DISTINCT: the branches must have
+    /// the same number of columns and compatible types (INT64 with FLOAT64 gives FLOAT64); the
+    /// names come from the first.
+    void bindSetOperation() {
+        for (auto& b : sel.setBranches) setBranches.push_back(makeSub(std::move(*b), ""));
+        const auto& first = setBranches[0]->impl->columns;
+        std::vector<SqlType> types;
+        for (const auto& c : first) types.push_back(c.expr->type);
+        for (std::size_t b = 1; b < setBranches.size(); ++b) {
+            const auto& op = sel.setOps[b - 1];
+            const auto& cols = setBranches[b]->impl->columns;
+            if (cols.size() != first.size())
+                err("Queries in " + op + " have mismatched column count; query 1 has " + std::to_string(first.size()) +
+                        " columns, query " + std::to_string(b + 1) + " has " + std::to_string(cols.size()) + " columns",
+                    setBranches[b]->impl->sel.pos);
+            for (std::size_t c = 0; c < cols.size(); ++c) {
+                const auto& t = cols[c].expr->type;
+                if (t.unknown || t == types[c]) continue;
+                if (types[c].unknown) {
+                    types[c] = t;
+                    continue;
+                }
+                const bool intFloat = !t.array && !types[c].array &&
+                                      ((t.kind == TypeKind::Int64 && types[c].kind == TypeKind::Float64) ||
+                                       (t.kind == TypeKind::Float64 && types[c].kind == TypeKind::Int64));
+                if (!intFloat)
+                    err("Column " + std::to_string(c + 1) + " in " + op + " has incompatible types: " + types[c].name() +
+                            ", " + t.name(),
+                        setBranches[b]->impl->sel.pos);
+                types[c] = SqlType::scalar(TypeKind::Float64);
+            }
+        }
+        for (std::size_t c = 0; c < types.size(); ++c) {
+            if (types[c].array && sel.setOps[0] != "UNION ALL")
+                err("Column " + std::to_string(c + 1) + " of type " + types[c].name() + " cannot be used in " + sel.setOps[0],
+                    sel.pos);
+            if (types[c].kind == TypeKind::Float64 && !types[c].array && first[c].expr->type.kind != TypeKind::Float64)
+                setFloat.push_back(c);
+            schema.fields.push_back(types[c].toField(first[c].name));
+        }
+    }
+
+    QueryResult runSetOperation() {
+        QueryResult result;
+        result.schema = schema;
+        std::vector<Value> rows;
+        const auto keyOf = [](const Value& row) {
+            std::string k;
+            for (std::size_t c = 0; c < row.size(); ++c) appendKey(k, row[c]);
+            return k;
+        };
+        const auto distinct = [&](std::vector<Value> in) {
+            std::unordered_set<std::string> seen;
+            std::vector<Value> out;
+            for (auto& r : in)
+                if (seen.insert(keyOf(r)).second) out.push_back(std::move(r));
+            return out;
+        };
+        for (std::size_t b = 0; b < setBranches.size(); ++b) {
+            auto r = setBranches[b]->impl->run();
+            result.bytesProcessed += r.bytesProcessed;
+            for (auto& row : r.rows)
+                for (auto c : setFloat)
+                    if (row[c].kind() == ValueKind::Int64) row[c] = Value::float64(static_cast<double>(row[c].asInt64()));
+            if (b == 0) {
+                rows = std::move(r.rows);
+                continue;
+            }
+            const auto& op = sel.setOps[b - 1];
+            if (op == "UNION ALL" || op == "UNION DISTINCT") {
+                for (auto& row : r.rows) rows.push_back(std::move(row));
+                if (op == "UNION DISTINCT") rows = distinct(std::move(rows));
+            } else {
+                std::unordered_set<std::string> other;
+                for (const auto& row : r.rows) other.insert(keyOf(row));
+                std::vector<Value> kept;
+                for (auto& row : distinct(std::move(rows)))
+                    if (other.count(keyOf(row)) == (op == "INTERSECT DISTINCT" ? 1u : 0u)) kept.push_back(std::move(row));
+                rows = std::move(kept);
+            }
+        }
+        result.rows = std::move(rows);
+        return result;
+    }
+
     void bindAll() {
         for (auto& [name, query] : sel.with) ctes.emplace_back(name, makeSub(std::move(*query), name));
+        if (!sel.setBranches.empty()) {
+            bindSetOperation();
+            return;
+        }
         if (!sel.from.empty()) bindFrom();
         BindCtx input;
         input.visible = vars.size();
@@ -1038,6 +1129,7 @@ struct PreparedQuery::Impl {
 
     std::uint64_t estimate() const {
         std::uint64_t total = 0;
+        for (const auto& b : setBranches) total += b->impl->estimate();
         for (const auto& sub : subs) total += sub->impl->estimate();
         std::vector<Table*> tables;
         for (const auto& v : vars)
@@ -1050,6 +1142,7 @@ struct PreparedQuery::Impl {
     }
 
     void versions(std::vector<std::string>& out) const {
+        for (const auto& b : setBranches) b->impl->versions(out);
         for (const auto& sub : subs) sub->impl->versions(out);
         for (const auto& v : vars) {
             if (!v.table || v.table->project.empty()) continue;
@@ -1062,6 +1155,7 @@ struct PreparedQuery::Impl {
     QueryResult run() {
         // Subqueries first, each with its own locks; then hold every table this query reads
         // for the duration, in a fixed order (no lock-order inversions).
+        if (!setBranches.empty()) return runSetOperation();
         const std::uint64_t subBytes = materialize();
         std::vector<Table*> tables;
         for (const auto& v : vars)

@@ -114,9 +114,68 @@ private:
                 expectOp(")");
             } while (acceptOp(","));
         }
-        Select s = select();
+        bool parenthesized = false;
+        Select s = branch(parenthesized);
+        if (peek().kw("UNION") || peek().kw("INTERSECT") || peek().kw("EXCEPT")) s = setOperation(std::move(s), parenthesized);
         s.with = std::move(with);
         return s;
+    }
+
+    Select branch(bool& parenthesized) {
+        parenthesized = peek().is("(");
+        if (!parenthesized) return select();
+        next();
+        Select s = withSelect();
+        expectOp(")");
+        return s;
+    }
+
+    /// `a UNION ALL b ... [ORDER BY] [LIMIT]` becomes SELECT * FROM (the set operation) with the
+    /// ORDER BY and LIMIT the last branch parsed, which belong to the whole.
+    Select setOperation(Select first, bool lastParenthesized) {
+        const Pos pos = first.pos;
+        auto set = std::make_shared<Select>();
+        set->pos = pos;
+        set->setBranches.push_back(std::make_shared<Select>(std::move(first)));
+        while (peek().kw("UNION") || peek().kw("INTERSECT") || peek().kw("EXCEPT")) {
+            const Token& opTok = next();
+            std::string op = opTok.text;
+            for (auto& c : op) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            if (acceptKw("ALL")) {
+                if (op != "UNION") throw SqlError(op + " ALL is not supported; use " + op + " DISTINCT", opTok.pos);
+                op += " ALL";
+            } else if (acceptKw("DISTINCT")) {
+                op += " DISTINCT";
+            } else {
+                fail("Expected keyword ALL or keyword DISTINCT but got " + describe(peek()));
+            }
+            if (!set->setOps.empty() && set->setOps.front() != op)
+                throw SqlError("Syntax error: Different set operations cannot be used in the same query without using "
+                               "parentheses for grouping",
+                               opTok.pos);
+            set->setOps.push_back(op);
+            set->setBranches.push_back(std::make_shared<Select>(branch(lastParenthesized)));
+        }
+        Select outer;
+        outer.pos = pos;
+        SelectItem star;
+        star.star = true;
+        star.pos = pos;
+        outer.items.push_back(std::move(star));
+        if (!lastParenthesized) {
+            auto& last = *set->setBranches.back();
+            outer.orderBy = std::move(last.orderBy);
+            last.orderBy.clear();
+            outer.limit = last.limit;
+            outer.offset = last.offset;
+            last.limit.reset();
+            last.offset.reset();
+        }
+        FromItem f;
+        f.pos = pos;
+        f.subquery = std::move(set);
+        outer.from.push_back(std::move(f));
+        return outer;
     }
 
     Select select() {
@@ -234,7 +293,7 @@ private:
             f.kind = FromItem::Kind::Unnest;
             f.unnest = expr();
             expectOp(")");
-        } else if (peek().is("(") && (peek(1).kw("SELECT") || peek(1).kw("WITH"))) {
+        } else if (peek().is("(") && (peek(1).kw("SELECT") || peek(1).kw("WITH") || peek(1).is("("))) {
             next();
             f.subquery = std::make_shared<Select>(withSelect());
             expectOp(")");
