@@ -15,7 +15,6 @@
 
 #include <cstring>
 #include <ctime>
-#include <mutex>
 
 namespace quarry::crypto {
 namespace {
@@ -95,12 +94,17 @@ std::string isoTime(const ASN1_TIME* t, std::chrono::system_clock::time_point* t
 }
 
 void loadLegacyProvider() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        // Loading any provider explicitly turns off the implicit default one: load both.
-        OSSL_PROVIDER_load(nullptr, "legacy");
-        OSSL_PROVIDER_load(nullptr, "default");
-    });
+    // Loading any provider explicitly turns off the implicit default one: load both, and
+    // unload them at exit (LeakSanitizer counts what is left).
+    struct Providers {
+        OSSL_PROVIDER* legacy = OSSL_PROVIDER_load(nullptr, "legacy");
+        OSSL_PROVIDER* fallback = OSSL_PROVIDER_load(nullptr, "default");
+        ~Providers() {
+            if (legacy) OSSL_PROVIDER_unload(legacy);
+            if (fallback) OSSL_PROVIDER_unload(fallback);
+        }
+    };
+    static Providers providers;
 }
 
 } // namespace
