@@ -46,9 +46,57 @@ std::int64_t checkedAdd(std::int64_t a, std::int64_t b, const char* op) {
 }
 
 Value numericResult(Num128 v, bool big) {
-    const Num128 limit = static_cast<Num128>(1e29) * kNumericScale;
+    const Num128 limit = kTen29 * kNumericScale;
     if (!big && (v >= limit || v <= -limit)) throw EvalError("numeric overflow: " + formatNumeric(v));
     return big ? Value::bigNumeric(formatNumeric(v)) : Value::numeric(formatNumeric(v));
+}
+
+[[noreturn]] void numericOverflow(Num128 x, const char* op, Num128 y) {
+    throw EvalError("numeric overflow: " + formatNumeric(x) + " " + op + " " + formatNumeric(y));
+}
+
+Num128 numAdd(Num128 x, Num128 y, bool subtract) {
+    Num128 r;
+    if (subtract ? __builtin_sub_overflow(x, y, &r) : __builtin_add_overflow(x, y, &r)) numericOverflow(x, subtract ? "-" : "+", y);
+    return r;
+}
+
+/// x * y / scale without overflowing the 128-bit intermediate: both split at the scale,
+/// x*y/S = xh*yh*S + xh*yl + xl*yh + xl*yl/S (truncated, as before). A term that overflows
+/// means the result is out of range anyway.
+Num128 numMul(Num128 x, Num128 y) {
+    const Num128 xh = x / kNumericScale, xl = x % kNumericScale, yh = y / kNumericScale, yl = y % kNumericScale;
+    Num128 a, b, c, r;
+    if (__builtin_mul_overflow(xh, yh, &a) || __builtin_mul_overflow(a, static_cast<Num128>(kNumericScale), &a) ||
+        __builtin_mul_overflow(xh, yl, &b) || __builtin_mul_overflow(xl, yh, &c) || __builtin_add_overflow(a, b, &r) ||
+        __builtin_add_overflow(r, c, &r) || __builtin_add_overflow(r, xl * yl / kNumericScale, &r))
+        numericOverflow(x, "*", y);
+    return r;
+}
+
+/// x * scale / y by long division: the integer part, then the nine fraction digits.
+Num128 numDiv(Num128 x, Num128 y) {
+    const bool negative = (x < 0) != (y < 0);
+    // |x| and |y| (the NUMERIC range is far from the int128 minimum).
+    const Num128 ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
+    Num128 q = ax / ay, rem = ax % ay, out;
+    if (__builtin_mul_overflow(q, static_cast<Num128>(kNumericScale), &out)) numericOverflow(x, "/", y);
+    Num128 frac = 0;
+    for (int i = 0; i < 9; ++i) {
+        Num128 r10;
+        if (__builtin_mul_overflow(rem, static_cast<Num128>(10), &r10)) {
+            // A divisor above 10^37 (raw): the remaining digits from floating point.
+            const long double rest = static_cast<long double>(rem) / static_cast<long double>(ay);
+            long double scale = 1;
+            for (int k = i; k < 9; ++k) scale *= 10;
+            frac = frac * static_cast<Num128>(scale) + static_cast<Num128>(rest * scale);
+            break;
+        }
+        frac = frac * 10 + r10 / ay;
+        rem = r10 % ay;
+    }
+    out += frac;
+    return negative ? -out : out;
 }
 
 Num128 numOf(const Value& v) {
@@ -189,7 +237,7 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
             if (result.kind == K::Numeric || result.kind == K::BigNumeric) {
                 const Num128 x = numOf(a), y = numOf(b);
                 if (y == 0) throw EvalError("division by zero: " + formatNumeric(x) + " / 0");
-                return numericResult(x * kNumericScale / y, result.kind == K::BigNumeric);
+                return numericResult(numDiv(x, y), result.kind == K::BigNumeric);
             }
             const double y = toDouble(b);
             if (y == 0) throw EvalError("division by zero: " + castToString(a) + " / " + castToString(b));
@@ -208,9 +256,8 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
         }
         if (result.kind == K::Numeric || result.kind == K::BigNumeric) {
             const Num128 x = numOf(a), y = numOf(b);
-            if (op == "+") return numericResult(x + y, result.kind == K::BigNumeric);
-            if (op == "-") return numericResult(x - y, result.kind == K::BigNumeric);
-            return numericResult(x * y / kNumericScale, result.kind == K::BigNumeric);
+            if (op == "+" || op == "-") return numericResult(numAdd(x, y, op == "-"), result.kind == K::BigNumeric);
+            return numericResult(numMul(x, y), result.kind == K::BigNumeric);
         }
         const double x = toDouble(a), y = toDouble(b);
         return Value::float64(op == "+" ? x + y : op == "-" ? x - y : x * y);

@@ -34,7 +34,7 @@ std::optional<Num128> parseNumeric(std::string_view s) {
                 }
             } else {
                 intPart = intPart * 10 + (c - '0');
-                if (intPart > static_cast<Num128>(1e29)) return std::nullopt;
+                if (intPart >= kTen29) return std::nullopt;
             }
         } else {
             return std::nullopt;

@@ -11,6 +11,8 @@ namespace quarry::sandbox::sql {
 /// NUMERIC as an integer scaled by 10^9 (38 digits fit in 128 bits).
 __extension__ typedef __int128 Num128;
 inline constexpr std::int64_t kNumericScale = 1'000'000'000;
+/// 10^29, exactly: NUMERIC's integer part stays below it. (The double 1e29 is not 10^29.)
+inline constexpr Num128 kTen29 = static_cast<Num128>(10'000'000'000'000'000LL) * 10'000'000'000'000LL;
 std::optional<Num128> parseNumeric(std::string_view text);
 std::string formatNumeric(Num128 v);
 /// The value as a double (INT64, FLOAT64, NUMERIC, BIGNUMERIC).
