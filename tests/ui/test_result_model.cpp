@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+// The nested result grid: line layout of RECORD/REPEATED rows (the persons sample, whose
+// shape the docs' tutorials use), NULL vs empty vs blank, the flattened cross product, the
+// spanning header, and both models under QAbstractItemModelTester while pages arrive.
+#include "results/NestedHeaderView.h"
+#include "results/ResultModel.h"
+#include "results/ResultSet.h"
+#include "results/ResultView.h"
+#include "value/JsonRowReader.h"
+
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QPlainTextEdit>
+#include <QTableView>
+#include <QtTest>
+#include <nlohmann/json.hpp>
+
+using namespace quarry;
+
+namespace {
+
+std::string readFile(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) qFatal("cannot read %s", qPrintable(path));
+    return f.readAll().toStdString();
+}
+
+Schema personsSchema() {
+    return Schema::fromJson(nlohmann::json::parse(readFile(QStringLiteral(QUARRY_SOURCE_DIR "/resources/samples/persons/schema.json"))));
+}
+
+std::vector<Value> rowsOf(const Schema& schema, const std::string& ndjson) {
+    JsonRowReader reader(schema);
+    std::vector<Value> rows;
+    std::istringstream in(ndjson);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        std::vector<RowIssue> issues;
+        rows.push_back(reader.read(nlohmann::json::parse(line), issues));
+        if (!issues.empty()) qFatal("bad test row: %s", issues[0].message.c_str());
+    }
+    return rows;
+}
+
+std::vector<Value> persons(const Schema& s) {
+    return rowsOf(s, readFile(QStringLiteral(QUARRY_SOURCE_DIR "/resources/samples/persons/persons.ndjson")));
+}
+
+int columnNamed(const ResultModel& m, const QStringList& path) {
+    for (int c = 0; c < m.columnCount(); ++c)
+        if (m.headerData(c, Qt::Horizontal, ResultModel::HeaderPathRole).toStringList() == path) return c;
+    return -1;
+}
+
+QString text(const ResultModel& m, int row, int column) { return m.index(row, column).data().toString(); }
+
+} // namespace
+
+class TestResultModel : public QObject {
+    Q_OBJECT
+private slots:
+    void nestedLayoutOfPersons() {
+        const Schema s = personsSchema();
+        ResultSet set;
+        ResultModel m(&set, GridMode::Nested);
+        QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        set.reset(s, 3);
+        set.append(persons(s), false);
+        // John Doe: 2 children, 2 cities of 1 year each -> 2 lines. Mike Jones: 3 children,
+        // 4 cities of 4 years each -> 16. Anna Karenina: no children, 4+3+2 years -> 9.
+        QCOMPARE(m.rowCount(), 2 + 16 + 9);
+        QCOMPARE(m.columnCount(), 11);
+        QCOMPARE(m.layout().headerDepth(), 2);
+        const int fullName = columnNamed(m, {QStringLiteral("fullName")});
+        const int place = columnNamed(m, {QStringLiteral("citiesLived"), QStringLiteral("place")});
+        const int years = columnNamed(m, {QStringLiteral("citiesLived"), QStringLiteral("yearsLived")});
+        const int child = columnNamed(m, {QStringLiteral("children"), QStringLiteral("name")});
+        const int area = columnNamed(m, {QStringLiteral("phoneNumber"), QStringLiteral("areaCode")});
+        QVERIFY(fullName >= 0 && place >= 0 && years >= 0 && child >= 0 && area >= 0);
+        QCOMPARE(m.headerData(place, Qt::Horizontal).toString(), QStringLiteral("place"));
+
+        const int mike = m.firstLineOf(1);
+        QCOMPARE(mike, 2);
+        QCOMPARE(text(m, mike, fullName), QStringLiteral("Mike Jones"));
+        QVERIFY(m.index(mike + 1, fullName).data().isNull()); // blank below the row's first line
+        QCOMPARE(text(m, mike, area), QStringLiteral("622"));
+        // The four cities are sub-rows, each followed by the lines of its four years.
+        QStringList cities;
+        for (int l = mike; l < mike + 16; ++l)
+            if (const auto t = text(m, l, place); !t.isEmpty()) cities << t;
+        QCOMPARE(cities, (QStringList{QStringLiteral("Los Angeles"), QStringLiteral("Washington DC"),
+                                      QStringLiteral("Portland"), QStringLiteral("Austin")}));
+        QCOMPARE(text(m, mike + 4, place), QStringLiteral("Washington DC"));
+        QCOMPARE(text(m, mike + 5, years), QStringLiteral("1993"));
+        QCOMPARE(text(m, mike + 2, child), QStringLiteral("Kit"));
+        QVERIFY(text(m, mike + 3, child).isEmpty());
+        QCOMPARE(m.index(mike + 15, years).data(ResultModel::TopRowRole).toULongLong(), 1ull);
+        QCOMPARE(m.headerData(mike, Qt::Vertical).toULongLong(), 2ull);
+        QVERIFY(m.headerData(mike + 1, Qt::Vertical).isNull());
+
+        // Anna has no children: an empty array, shown once, not NULL.
+        const int anna = m.firstLineOf(2);
+        QCOMPARE(text(m, anna, child), QStringLiteral("[]"));
+        QCOMPARE(m.index(anna, child).data(ResultModel::CellStateRole).toInt(), int(GridCell::State::EmptyArray));
+        QCOMPARE(m.index(anna, child).data(ResultModel::IsNullRole).toBool(), false);
+        QVERIFY(text(m, anna + 1, child).isEmpty());
+    }
+
+    void flattenedIsTheCrossProduct() {
+        const Schema s = personsSchema();
+        ResultSet set;
+        ResultModel m(&set, GridMode::Flattened);
+        QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        set.reset(s, 3);
+        set.append(persons(s), false);
+        // children x (cities' years): John 2 x 2, Mike 3 x 16, Anna 1 (no child: NULL) x 9.
+        QCOMPARE(m.rowCount(), 4 + 48 + 9);
+        const int fullName = columnNamed(m, {QStringLiteral("fullName")});
+        const int child = columnNamed(m, {QStringLiteral("children_name")});
+        const int place = columnNamed(m, {QStringLiteral("citiesLived_place")});
+        const int years = columnNamed(m, {QStringLiteral("citiesLived_yearsLived")});
+        QVERIFY(fullName >= 0 && child >= 0 && place >= 0 && years >= 0);
+        const int mike = m.firstLineOf(1);
+        for (int l = mike; l < mike + 48; ++l) QCOMPARE(text(m, l, fullName), QStringLiteral("Mike Jones"));
+        // Line 17 of Mike: child 1 (Sam) with the second line of the cities: Los Angeles, 1993.
+        QCOMPARE(text(m, mike + 17, child), QStringLiteral("Sam"));
+        QCOMPARE(text(m, mike + 17, place), QStringLiteral("Los Angeles"));
+        QCOMPARE(text(m, mike + 17, years), QStringLiteral("1993"));
+        QCOMPARE(text(m, mike + 47, child), QStringLiteral("Kit"));
+        QCOMPARE(text(m, mike + 47, years), QStringLiteral("2005"));
+        const int anna = m.firstLineOf(2);
+        for (int l = anna; l < anna + 9; ++l) {
+            QCOMPARE(m.index(l, child).data(ResultModel::IsNullRole).toBool(), true);
+            QCOMPARE(text(m, l, child), QStringLiteral("null"));
+        }
+    }
+
+    void nullEmptyAndBlankAreDistinct() {
+        const auto s = Schema::fromJson(nlohmann::json::parse(R"({"fields":[
+            {"name":"n","type":"INTEGER"},{"name":"xs","type":"INTEGER","mode":"REPEATED"},
+            {"name":"r","type":"RECORD","fields":[{"name":"a","type":"STRING"}]}]})"));
+        ResultSet set;
+        ResultModel m(&set, GridMode::Nested);
+        QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        set.reset(s, 2);
+        set.append(rowsOf(s, "{\"n\":null,\"xs\":[],\"r\":null}\n{\"n\":7,\"xs\":[1,2,3],\"r\":{\"a\":\"x\"}}\n"), false);
+        QCOMPARE(m.rowCount(), 1 + 3);
+        QCOMPARE(text(m, 0, 0), QStringLiteral("null"));
+        QVERIFY(m.index(0, 0).data(ResultModel::IsNullRole).toBool());
+        QVERIFY(m.index(0, 0).data(Qt::FontRole).value<QFont>().italic());
+        QCOMPARE(text(m, 0, 1), QStringLiteral("[]"));
+        QCOMPARE(text(m, 0, 2), QStringLiteral("null")); // a NULL record: its fields show null
+        QCOMPARE(text(m, 1, 0), QStringLiteral("7"));
+        QCOMPARE(m.index(1, 0).data(Qt::TextAlignmentRole).value<Qt::Alignment>() & Qt::AlignRight, Qt::AlignRight);
+        QVERIFY(m.index(2, 0).data().isNull());
+        QCOMPARE(m.index(2, 0).data(ResultModel::CellStateRole).toInt(), int(GridCell::State::Blank));
+        QCOMPARE(text(m, 3, 1), QStringLiteral("3"));
+        QCOMPARE(m.index(3, 1).data(ResultModel::JsonRole).toString(), QStringLiteral("\"3\""));
+        QCOMPARE(m.index(1, 2).data(ResultModel::JsonRole).toString(), QStringLiteral("\"x\""));
+    }
+
+    void pagesArriveThroughFetchMore() {
+        const Schema s = personsSchema();
+        ResultSet set;
+        ResultModel nested(&set, GridMode::Nested);
+        ResultModel flat(&set, GridMode::Flattened);
+        QAbstractItemModelTester t1(&nested, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(&flat, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        int requests = 0;
+        connect(&set, &ResultSet::moreRequested, this, [&] { ++requests; });
+        const auto rows = persons(s);
+        set.reset(s, 9);
+        set.append({rows[0]}, true);
+        QCOMPARE(nested.rowCount(), 2);
+        // The testers themselves fetch more when rows arrive; either way one request is out.
+        QVERIFY(requests <= 1);
+        nested.fetchMore({});
+        QCOMPARE(requests, 1);
+        QVERIFY(!nested.canFetchMore({})); // one request in flight at a time
+        flat.fetchMore({});
+        QCOMPARE(requests, 1);
+        set.append({rows[1], rows[2]}, true);
+        QCOMPARE(nested.rowCount(), 27);
+        QCOMPARE(flat.rowCount(), 61);
+        nested.fetchMore({});
+        flat.fetchMore({});
+        QCOMPARE(requests, 2);
+        set.fetchFailed(QStringLiteral("HTTP 500"));
+        QVERIFY(!nested.canFetchMore({})); // a failing page stops the loop instead of spinning
+        set.reset(s, 0);
+        QCOMPARE(nested.rowCount(), 0);
+        QCOMPARE(nested.columnCount(), 11);
+        set.clear();
+        QCOMPARE(nested.columnCount(), 0);
+    }
+
+    void hostileCrossProductSaturates() {
+        const auto s = Schema::fromJson(nlohmann::json::parse(R"({"fields":[
+            {"name":"a","type":"INTEGER","mode":"REPEATED"},{"name":"b","type":"INTEGER","mode":"REPEATED"},
+            {"name":"c","type":"INTEGER","mode":"REPEATED"}]})"));
+        std::string arr = "[";
+        for (int i = 0; i < 1000; ++i) arr += (i ? "," : "") + std::to_string(i);
+        arr += "]";
+        const auto rows = rowsOf(s, "{\"a\":" + arr + ",\"b\":" + arr + ",\"c\":" + arr + "}\n");
+        const ResultLayout flat(s, GridMode::Flattened);
+        QCOMPARE(flat.lineCount(rows[0]), ResultLayout::kMaxLinesPerRow); // 10^9 capped
+        const auto last = flat.cell(rows[0], 2, ResultLayout::kMaxLinesPerRow - 1);
+        QCOMPARE(int(last.state), int(GridCell::State::Value));
+        const ResultLayout nested(s, GridMode::Nested);
+        QCOMPARE(nested.lineCount(rows[0]), 1000ull);
+    }
+
+    void deepRecordsGetOneHeaderBandPerLevel() {
+        nlohmann::json f = {{"name", "leaf"}, {"type", "STRING"}};
+        for (int i = 14; i >= 1; --i) f = {{"name", "r" + std::to_string(i)}, {"type", "RECORD"}, {"fields", {f}}};
+        const auto s = Schema::fromJson({{"fields", {f, {{"name", "top"}, {"type", "INTEGER"}}}}});
+        ResultSet set;
+        ResultModel m(&set, GridMode::Nested);
+        set.reset(s, 1);
+        set.append(rowsOf(s, "{\"r1\":null,\"top\":1}\n"), false);
+        QCOMPARE(m.layout().headerDepth(), 15);
+        QCOMPARE(m.columnCount(), 2);
+        QCOMPARE(text(m, 0, 0), QStringLiteral("null"));
+        QTableView view;
+        auto* header = new NestedHeaderView(&view);
+        view.setHorizontalHeader(header);
+        view.setModel(&m);
+        view.resize(600, 700);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY(header->sizeHint().height() >= 15 * view.fontMetrics().height());
+        QVERIFY(!view.grab().isNull());
+    }
+
+    void headerSpansRecordColumns() {
+        const Schema s = personsSchema();
+        ResultView view;
+        view.resultSet()->reset(s, 3);
+        view.resultSet()->append(persons(s), false);
+        view.resize(1200, 500);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        auto* header = qobject_cast<NestedHeaderView*>(view.grid()->horizontalHeader());
+        QVERIFY(header);
+        const int child = columnNamed(*view.gridModel(), {QStringLiteral("children"), QStringLiteral("name")});
+        const int age = columnNamed(*view.gridModel(), {QStringLiteral("children"), QStringLiteral("age")});
+        QCOMPARE(header->span(child, 0), std::make_pair(child, age));
+        QCOMPARE(header->span(child, 1), std::make_pair(child, child));
+        QCOMPARE(header->span(0, 0), std::make_pair(0, 0));
+        QVERIFY(header->height() >= 2 * view.fontMetrics().height());
+        // Copy: a selection of the Mike Jones lines as TSV, and his whole row as JSON.
+        const int mike = view.gridModel()->firstLineOf(1);
+        view.grid()->selectionModel()->select(QItemSelection(view.gridModel()->index(mike, 1), view.gridModel()->index(mike + 1, 1)),
+                                              QItemSelectionModel::Select);
+        QCOMPARE(view.selectionAsTsv(), QStringLiteral("fullName\nMike Jones\n\n"));
+        const QString json = view.selectionAsJson();
+        QCOMPARE(json.count(QLatin1Char('\n')), 1);
+        QVERIFY(json.contains(QStringLiteral("\"place\":\"Washington DC\"")));
+        view.showView(2);
+        auto* text = view.findChild<QPlainTextEdit*>(QStringLiteral("resultJson"));
+        QVERIFY(text);
+        QCOMPARE(text->toPlainText().count(QLatin1Char('\n')), 3);
+    }
+};
+
+QTEST_MAIN(TestResultModel)
+#include "test_result_model.moc"

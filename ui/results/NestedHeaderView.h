@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QHeaderView>
+
+namespace quarry {
+
+/// A horizontal header with one band per nesting level: a RECORD's name spans the columns of
+/// its fields (as the BigQuery console draws it), leaves fill the bands below them. Reads the
+/// path of each column from the model's ResultModel::HeaderPathRole.
+class NestedHeaderView : public QHeaderView {
+    Q_OBJECT
+public:
+    explicit NestedHeaderView(QWidget* parent = nullptr);
+    QSize sizeHint() const override;
+    void setModel(QAbstractItemModel* model) override;
+    /// The columns [first, last] that share the path prefix of `column` up to `level`.
+    std::pair<int, int> span(int column, int level) const;
+
+protected:
+    void paintSection(QPainter* painter, const QRect& rect, int logicalIndex) const override;
+
+private:
+    QStringList pathOf(int column) const;
+    int levels() const;
+    int bandHeight() const;
+
+    mutable int levels_ = -1; ///< cached; -1 when the columns changed
+};
+
+} // namespace quarry

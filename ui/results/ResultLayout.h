@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "value/Schema.h"
+#include "value/Value.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace quarry {
+
+/// How a result grid lays nested rows out.
+enum class GridMode {
+    /// As the BigQuery console: STRUCT fields are sub-columns, ARRAY elements are sub-rows
+    /// inside their row; independent arrays of one row sit side by side.
+    Nested,
+    /// One line per combination of repeated elements (legacy SQL's flattenResults), parent
+    /// values repeated on every line, `a_b` column names.
+    Flattened,
+};
+
+/// One column of the grid: a leaf field reached through RECORDs.
+struct LeafColumn {
+    std::vector<int> path;                 ///< field index at each level below the row
+    std::vector<const Field*> fields;      ///< the fields along the path, leaf last
+    std::vector<std::string> names;        ///< their names
+    const Field& leaf() const { return *fields.back(); }
+};
+
+/// What one grid cell holds.
+struct GridCell {
+    enum class State : std::uint8_t {
+        Blank,      ///< no value on this line (the row's other lines have it)
+        Value,      ///< `value` (which may be NULL)
+        EmptyArray, ///< an empty ARRAY, shown once on its first line
+    };
+    State state = State::Blank;
+    const Value* value = nullptr;
+    const Field* field = nullptr; ///< the leaf field; for an array element, the element's type
+};
+
+/// The geometry of nested rows: how many display lines a row takes and which value sits in
+/// which (line, column). Plain C++, no Qt: the grid models are thin layers over it. Copies
+/// share the schema, so they are cheap.
+class ResultLayout {
+public:
+    ResultLayout();
+    ResultLayout(const Schema& schema, GridMode mode);
+
+    GridMode mode() const { return mode_; }
+    const std::vector<LeafColumn>& columns() const { return columns_; }
+    /// The deepest column path (1 for a flat schema): the header's number of levels.
+    int headerDepth() const { return depth_; }
+    /// Display lines of a row (a STRUCT value of the schema), at least 1. Saturates at
+    /// kMaxLinesPerRow so a hostile cross product cannot overflow.
+    std::uint64_t lineCount(const Value& row) const;
+    /// The cell at a line of a row (line < lineCount(row)).
+    GridCell cell(const Value& row, std::size_t column, std::uint64_t line) const;
+    /// The column's header text: the leaf name (Nested) or the `_`-joined path (Flattened).
+    std::string columnTitle(std::size_t column) const;
+
+    static constexpr std::uint64_t kMaxLinesPerRow = 1'000'000;
+
+private:
+    std::uint64_t fieldLines(const Value& v, const Field& f) const;
+    std::uint64_t elementLines(const Value& e, const Field& f) const;
+    GridCell descend(const Value& v, const Field& f, const LeafColumn& c, std::size_t d, std::uint64_t s) const;
+    GridCell descendElement(const Value& e, const Field& f, const LeafColumn& c, std::size_t d,
+                            std::uint64_t s) const;
+    void collect(const Field& f, LeafColumn prefix);
+
+    std::shared_ptr<const Field> root_;
+    GridMode mode_ = GridMode::Nested;
+    std::vector<LeafColumn> columns_;
+    int depth_ = 1;
+};
+
+} // namespace quarry

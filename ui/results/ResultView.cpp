@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+#include "ResultView.h"
+
+#include "NestedHeaderView.h"
+#include "ResultModel.h"
+#include "ResultSet.h"
+#include "value/Display.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QFontDatabase>
+#include <climits>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QStackedWidget>
+#include <QTabBar>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <set>
+
+namespace quarry {
+namespace {
+constexpr std::size_t kJsonRowsShown = 5000;
+}
+
+ResultView::ResultView(QWidget* parent) : QWidget(parent) {
+    rows_ = new ResultSet(this);
+    gridModel_ = new ResultModel(rows_, GridMode::Nested, this);
+    flatModel_ = new ResultModel(rows_, GridMode::Flattened, this);
+    tabs_ = new QTabBar(this);
+    tabs_->setObjectName(QStringLiteral("resultViews"));
+    tabs_->addTab(tr("Grid"));
+    tabs_->addTab(tr("Flattened"));
+    tabs_->addTab(tr("JSON"));
+    tabs_->setDocumentMode(true);
+    stack_ = new QStackedWidget(this);
+    grid_ = makeGrid(gridModel_, true);
+    grid_->setObjectName(QStringLiteral("resultGrid"));
+    flat_ = makeGrid(flatModel_, false);
+    flat_->setObjectName(QStringLiteral("flatGrid"));
+    json_ = new QPlainTextEdit(this);
+    json_->setObjectName(QStringLiteral("resultJson"));
+    json_->setReadOnly(true);
+    json_->setLineWrapMode(QPlainTextEdit::NoWrap);
+    json_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    stack_->addWidget(grid_);
+    stack_->addWidget(flat_);
+    stack_->addWidget(json_);
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("resultStatus"));
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* top = new QHBoxLayout;
+    top->setContentsMargins(0, 0, 0, 0);
+    top->addWidget(tabs_);
+    top->addStretch(1);
+    top->addWidget(status_);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addLayout(top);
+    layout->addWidget(stack_, 1);
+
+    connect(tabs_, &QTabBar::currentChanged, this, [this](int i) {
+        stack_->setCurrentIndex(i);
+        if (i == 2) refreshJson();
+    });
+    connect(rows_, &ResultSet::wasReset, this, [this] {
+        if (currentView() == 2) refreshJson();
+    });
+    connect(rows_, &ResultSet::rowsAppended, this, [this](int first) {
+        if (currentView() == 2) refreshJson();
+        if (first == 0) fitColumns();
+    });
+}
+
+QTableView* ResultView::makeGrid(ResultModel* model, bool nestedHeader) {
+    auto* view = new QTableView(this);
+    if (nestedHeader) view->setHorizontalHeader(new NestedHeaderView(view));
+    view->setModel(model);
+    view->setWordWrap(false);
+    view->setAlternatingRowColors(false); // the model alternates whole result rows
+    view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    view->horizontalHeader()->setDefaultSectionSize(140);
+    view->horizontalHeader()->setStretchLastSection(false);
+    auto* copy = new QAction(tr("Copy as TSV"), view);
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(copy, &QAction::triggered, this, [this] { QApplication::clipboard()->setText(selectionAsTsv()); });
+    auto* copyJson = new QAction(tr("Copy rows as JSON"), view);
+    copyJson->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    copyJson->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(copyJson, &QAction::triggered, this, [this] { QApplication::clipboard()->setText(selectionAsJson()); });
+    view->addAction(copy);
+    view->addAction(copyJson);
+    view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    return view;
+}
+
+void ResultView::fitColumns() {
+    // Fit the first page's widths once; a user's later resizing is left alone.
+    for (QTableView* v : {grid_, flat_}) {
+        v->resizeColumnsToContents();
+        for (int c = 0; c < v->model()->columnCount(); ++c)
+            v->setColumnWidth(c, std::clamp(v->columnWidth(c) + 12, 60, 360));
+    }
+}
+
+void ResultView::showView(int view) { tabs_->setCurrentIndex(view); }
+int ResultView::currentView() const { return tabs_->currentIndex(); }
+void ResultView::setStatus(const QString& text) { status_->setText(text); }
+QString ResultView::status() const { return status_->text(); }
+
+QTableView* ResultView::visibleGrid() const { return currentView() == 1 ? flat_ : grid_; }
+
+QString ResultView::selectionAsTsv() const {
+    const QTableView* view = visibleGrid();
+    const auto indexes = view->selectionModel() ? view->selectionModel()->selectedIndexes() : QModelIndexList{};
+    if (indexes.isEmpty()) return {};
+    int r0 = INT_MAX, r1 = -1, c0 = INT_MAX, c1 = -1;
+    for (const auto& i : indexes) {
+        r0 = std::min(r0, i.row());
+        r1 = std::max(r1, i.row());
+        c0 = std::min(c0, i.column());
+        c1 = std::max(c1, i.column());
+    }
+    auto clean = [](QString s) {
+        s.replace(QLatin1Char('\t'), QLatin1Char(' '));
+        s.replace(QLatin1Char('\n'), QLatin1Char(' '));
+        return s;
+    };
+    const auto* m = view->model();
+    QStringList lines, header;
+    for (int c = c0; c <= c1; ++c) header << clean(m->headerData(c, Qt::Horizontal).toString());
+    lines << header.join(QLatin1Char('\t'));
+    for (int r = r0; r <= r1; ++r) {
+        QStringList cells;
+        for (int c = c0; c <= c1; ++c) {
+            const auto idx = m->index(r, c);
+            cells << (view->selectionModel()->isSelected(idx) ? clean(m->data(idx, Qt::ToolTipRole).toString()) : QString());
+        }
+        lines << cells.join(QLatin1Char('\t'));
+    }
+    return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+QString ResultView::selectionAsJson() const {
+    const QTableView* view = visibleGrid();
+    const auto indexes = view->selectionModel() ? view->selectionModel()->selectedIndexes() : QModelIndexList{};
+    std::set<qulonglong> tops;
+    for (const auto& i : indexes) tops.insert(i.data(ResultModel::TopRowRole).toULongLong());
+    Field root;
+    root.type = TypeKind::Struct;
+    root.fields = rows_->schema().fields;
+    std::string out;
+    for (const auto t : tops) {
+        appendJsonValue(out, rows_->rows()[t], root);
+        out += '\n';
+    }
+    return QString::fromStdString(out);
+}
+
+void ResultView::refreshJson() {
+    Field root;
+    root.type = TypeKind::Struct;
+    root.fields = rows_->schema().fields;
+    std::string out;
+    const auto& rows = rows_->rows();
+    const std::size_t n = std::min(rows.size(), kJsonRowsShown);
+    for (std::size_t i = 0; i < n; ++i) {
+        appendJsonValue(out, rows[i], root);
+        out += '\n';
+    }
+    QString text = QString::fromStdString(out);
+    if (rows.size() > n)
+        text += tr("\u2026 the first %1 of %2 loaded rows; export the result for all of them\n").arg(n).arg(rows.size());
+    json_->setPlainText(text);
+}
+
+} // namespace quarry

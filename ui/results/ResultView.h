@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QPlainTextEdit;
+class QTabBar;
+class QStackedWidget;
+class QTableView;
+
+namespace quarry {
+
+class ResultModel;
+class ResultSet;
+
+/// A result in three views over one ResultSet: the nested grid (records as sub-columns,
+/// arrays as sub-rows), the flattened grid, and JSON; with a line of job statistics.
+class ResultView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ResultView(QWidget* parent = nullptr);
+
+    ResultSet* resultSet() const { return rows_; }
+    QTableView* grid() const { return grid_; }
+    QTableView* flatGrid() const { return flat_; }
+    ResultModel* gridModel() const { return gridModel_; }
+    ResultModel* flatModel() const { return flatModel_; }
+    /// 0 grid, 1 flattened, 2 JSON.
+    void showView(int view);
+    int currentView() const;
+    void setStatus(const QString& text);
+    QString status() const;
+    /// The selection of the visible grid as TSV (header line first) or as JSON lines.
+    QString selectionAsTsv() const;
+    QString selectionAsJson() const;
+
+private:
+    QTableView* makeGrid(ResultModel* model, bool nestedHeader);
+    void refreshJson();
+    void fitColumns();
+    QTableView* visibleGrid() const;
+
+    ResultSet* rows_;
+    ResultModel* gridModel_;
+    ResultModel* flatModel_;
+    QTabBar* tabs_;
+    QStackedWidget* stack_;
+    QTableView* grid_;
+    QTableView* flat_;
+    QPlainTextEdit* json_;
+    QLabel* status_;
+};
+
+} // namespace quarry
