@@ -2,36 +2,260 @@
 #include "MainWindow.h"
 
 #include "SandboxHost.h"
+#include "editor/TabStore.h"
+#include "jobs/Session.h"
+#include "schema/SchemaModel.h"
 
 #include <Qsci/qsciscintilla.h>
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
+#include <QTreeView>
+#include <QUuid>
 
 namespace quarry {
+namespace {
+
+const char* kWelcome =
+    "-- Welcome to Quarry. This tab runs on the local sandbox: no account, no network.\n"
+    "-- Ctrl+Enter runs the query, or the selected part of it; Esc cancels.\n"
+    "-- Grid shows RECORD fields as sub-columns and ARRAY elements as sub-rows;\n"
+    "-- Flattened and JSON show the same rows one click away.\n"
+    "SELECT fullName, age, children, citiesLived\n"
+    "FROM samples.persons\n"
+    "ORDER BY age\n"
+    "\n"
+    "-- More to try (select a query, then Ctrl+Enter):\n"
+    "--   SELECT fullName, c.name AS child, c.age FROM samples.persons, UNNEST(children) AS c WHERE c.age > 6\n"
+    "--   SELECT city.place, COUNT(*) AS people FROM samples.persons, UNNEST(citiesLived) AS city GROUP BY 1 ORDER BY 2 DESC\n";
+
+QString newId() { return QUuid::createUuid().toString(QUuid::WithoutBraces).remove(QLatin1Char('-')).left(16); }
+
+QString tabsDir() { return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/tabs"); }
+
+} // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(QStringLiteral("Quarry"));
-    editor_ = new QsciScintilla(this);
-    editor_->setObjectName(QStringLiteral("sqlEditor"));
-    editor_->setUtf8(true);
-    editor_->setMarginLineNumbers(0, true);
-    editor_->setMarginWidth(0, QStringLiteral("0000"));
-    editor_->setText(QStringLiteral("SELECT fullName, ARRAY_LENGTH(children) AS kids\nFROM samples.persons\nORDER BY kids DESC\n"));
-    setCentralWidget(editor_);
+    setObjectName(QStringLiteral("mainWindow"));
+
+    tabs_ = new QTabWidget(this);
+    tabs_->setObjectName(QStringLiteral("queryTabs"));
+    tabs_->setTabsClosable(true);
+    tabs_->setMovable(true);
+    tabs_->setDocumentMode(true);
+    setCentralWidget(tabs_);
+    connect(tabs_, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
+    connect(tabs_->tabBar(), &QTabBar::tabMoved, this, &MainWindow::saveOrder);
+
+    schema_ = new SchemaModel(this);
+    tree_ = new QTreeView(this);
+    tree_->setObjectName(QStringLiteral("schemaTree"));
+    tree_->setModel(schema_);
+    tree_->setDragEnabled(true);
+    tree_->setDragDropMode(QAbstractItemView::DragOnly);
+    tree_->setUniformRowHeights(true);
+    tree_->header()->setStretchLastSection(false);
+    tree_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    tree_->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    tree_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(tree_, &QTreeView::customContextMenuRequested, this, &MainWindow::schemaMenu);
+    connect(tree_, &QTreeView::doubleClicked, this, [this](const QModelIndex& i) {
+        const auto kind = static_cast<SchemaModel::Kind>(i.data(SchemaModel::KindRole).toInt());
+        if (kind != SchemaModel::Kind::Table && kind != SchemaModel::Kind::Field && kind != SchemaModel::Kind::View) return;
+        if (auto* t = currentTab()) t->editor()->insert(i.siblingAtColumn(0).data(SchemaModel::QualifiedNameRole).toString());
+    });
+    auto* dock = new QDockWidget(tr("Schema"), this);
+    dock->setObjectName(QStringLiteral("schemaDock"));
+    dock->setWidget(tree_);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+
     connection_ = new QLabel(tr("Starting the local sandbox\u2026"), this);
     connection_->setObjectName(QStringLiteral("connectionStatus"));
     statusBar()->addPermanentWidget(connection_);
-    resize(1000, 700);
 
-    // No Google connection is set up yet (key sign-in is its own issue): work on the sandbox.
+    buildActions();
+
+    resize(1280, 800);
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    if (!settings.contains(QStringLiteral("window/state"))) resizeDocks({dock}, {300}, Qt::Horizontal);
+
+    store_ = new TabStore(tabsDir(), this);
+    connect(store_, &TabStore::loaded, this, &MainWindow::onTabsLoaded);
+    connect(store_, &TabStore::writeFailed, this, [this](const QString& m) {
+        statusBar()->showMessage(tr("Could not save a tab: %1").arg(m), 10000);
+    });
+    store_->load();
+
+    // No Google connection is set up yet: work on the embedded sandbox.
     sandbox_ = new SandboxHost(this);
     connect(sandbox_, &SandboxHost::ready, this, [this](const QString& url, const QString& note) {
         connection_->setText(tr("Local sandbox at %1 \u2014 %2").arg(url, note));
+        setSession(Session::sandbox(url));
     });
-    connect(sandbox_, &SandboxHost::failed, this, [this](const QString& message) {
-        connection_->setText(message);
-    });
+    connect(sandbox_, &SandboxHost::failed, this, [this](const QString& message) { connection_->setText(message); });
     sandbox_->start();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions() {
+    auto* file = menuBar()->addMenu(tr("&File"));
+    auto* newTabAction = file->addAction(tr("New tab"), this, [this] { newTab(); });
+    newTabAction->setShortcut(QKeySequence::AddTab);
+    auto* reopen = file->addAction(tr("Reopen closed tab"), this, &MainWindow::reopenClosedTab);
+    reopen->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
+    auto* closeAction = file->addAction(tr("Close tab"), this, [this] { closeTab(tabs_->currentIndex()); });
+    closeAction->setShortcut(QKeySequence::Close);
+    file->addSeparator();
+    file->addAction(tr("Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+    auto* query = menuBar()->addMenu(tr("&Query"));
+    auto* run = query->addAction(tr("Run"), this, [this] {
+        if (auto* t = currentTab()) t->run();
+    });
+    run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+    run->setShortcutContext(Qt::ApplicationShortcut);
+    run->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    auto* cancel = query->addAction(tr("Cancel"), this, [this] {
+        if (auto* t = currentTab()) t->cancel();
+    });
+    cancel->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
+    auto* refresh = query->addAction(tr("Refresh schema"), this, [this] { schema_->refresh(); });
+    refresh->setShortcut(QKeySequence::Refresh);
+    refresh->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
+
+    auto* bar = addToolBar(tr("Query"));
+    bar->setObjectName(QStringLiteral("queryToolBar"));
+    bar->addAction(run);
+    bar->addAction(cancel);
+    bar->addSeparator();
+    bar->addAction(refresh);
+    newTabAction->setIcon(style()->standardIcon(QStyle::SP_FileIcon));
+    bar->addAction(newTabAction);
+}
+
+QueryTab* MainWindow::currentTab() const { return qobject_cast<QueryTab*>(tabs_->currentWidget()); }
+QueryTab* MainWindow::tabAt(int i) const { return qobject_cast<QueryTab*>(tabs_->widget(i)); }
+
+QueryTab* MainWindow::addTab(const TabState& state) {
+    auto* tab = new QueryTab(state.id, tabs_);
+    tab->restore(state);
+    const int i = tabs_->addTab(tab, tab->title());
+    tabs_->setCurrentIndex(i);
+    if (session_) tab->setSession(session_);
+    auto* timer = new QTimer(tab);
+    timer->setSingleShot(true);
+    timer->setInterval(400); // debounced: a burst of keystrokes is one write, within a second
+    connect(timer, &QTimer::timeout, this, [this, tab] { store_->save(tab->state()); });
+    connect(tab, &QueryTab::modified, timer, qOverload<>(&QTimer::start));
+    connect(tab, &QueryTab::titleChanged, this, [this, tab](const QString& t) {
+        tabs_->setTabText(tabs_->indexOf(tab), t);
+    });
+    connect(tab, &QueryTab::runningChanged, this, [this, tab](bool running) {
+        tabs_->setTabIcon(tabs_->indexOf(tab), running ? style()->standardIcon(QStyle::SP_BrowserReload) : QIcon());
+    });
+    return tab;
+}
+
+QueryTab* MainWindow::newTab(const QString& text, const QString& title) {
+    TabState s;
+    s.id = newId();
+    s.title = title.isEmpty() ? tr("Query %1").arg(tabs_->count() + 1) : title;
+    s.text = text;
+    auto* tab = addTab(s);
+    store_->save(tab->state());
+    saveOrder();
+    tab->editor()->setFocus();
+    return tab;
+}
+
+void MainWindow::closeTab(int index) {
+    auto* tab = tabAt(index);
+    if (!tab) return;
+    closed_.push(tab->state());
+    store_->remove(tab->id());
+    tabs_->removeTab(index);
+    tab->deleteLater();
+    saveOrder();
+    statusBar()->showMessage(tr("Tab closed \u2014 Ctrl+Shift+T brings it back"), 5000);
+}
+
+void MainWindow::reopenClosedTab() {
+    if (closed_.isEmpty()) return;
+    const TabState s = closed_.pop();
+    auto* tab = addTab(s);
+    store_->save(tab->state());
+    saveOrder();
+}
+
+void MainWindow::saveOrder() {
+    QStringList ids;
+    for (int i = 0; i < tabs_->count(); ++i)
+        if (auto* t = tabAt(i)) ids << t->id();
+    store_->saveOrder(ids);
+}
+
+void MainWindow::onTabsLoaded(const QList<TabState>& tabs) {
+    for (const auto& s : tabs) addTab(s);
+    if (tabs.isEmpty()) newTab(QString::fromUtf8(kWelcome), tr("Welcome"));
+    tabs_->setCurrentIndex(0);
+    tabsLoaded_ = true;
+    maybeReady();
+}
+
+void MainWindow::setSession(std::shared_ptr<Session> s) {
+    session_ = std::move(s);
+    schema_->setSession(session_);
+    tree_->expand(schema_->index(0, 0));
+    for (int i = 0; i < tabs_->count(); ++i)
+        if (auto* t = tabAt(i)) t->setSession(session_);
+    maybeReady();
+}
+
+void MainWindow::maybeReady() {
+    if (tabsLoaded_ && session_) emit ready();
+}
+
+void MainWindow::schemaMenu(const QPoint& at) {
+    const QModelIndex i = tree_->indexAt(at).siblingAtColumn(0);
+    if (!i.isValid()) return;
+    const auto kind = static_cast<SchemaModel::Kind>(i.data(SchemaModel::KindRole).toInt());
+    const QString name = i.data(SchemaModel::QualifiedNameRole).toString();
+    QMenu menu(this);
+    if (kind == SchemaModel::Kind::Table || kind == SchemaModel::Kind::View)
+        menu.addAction(tr("Query this table"), this, [this, name] {
+            newTab(QStringLiteral("SELECT *\nFROM %1\nLIMIT 100\n").arg(name))->run();
+        });
+    if (!name.isEmpty()) menu.addAction(tr("Copy name"), this, [name] { QApplication::clipboard()->setText(name); });
+    menu.addAction(tr("Refresh"), this, [this, i] { schema_->refresh(i); });
+    menu.exec(tree_->viewport()->mapToGlobal(at));
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    for (int i = 0; i < tabs_->count(); ++i)
+        if (auto* t = tabAt(i)) store_->save(t->state());
+    saveOrder();
+    store_->flush();
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    e->accept();
 }
 
 } // namespace quarry

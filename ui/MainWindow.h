@@ -1,26 +1,72 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QMainWindow>
+#include "editor/QueryTab.h"
 
-class QsciScintilla;
+#include <QMainWindow>
+#include <QStack>
+#include <memory>
+
 class QLabel;
+class QTabWidget;
+class QTreeView;
 
 namespace quarry {
 
 class SandboxHost;
+class SchemaModel;
+class TabStore;
+struct Session;
 
-/// The main window. For now: the SQL editor and the embedded sandbox's status; the schema
-/// tree, results, jobs and connection parts arrive with the UI issue.
+/// The main window: the schema tree on the left, query tabs in the centre (each with its
+/// results below the editor), the connection in the status bar. With no Google connection
+/// set up it runs on the embedded sandbox. Tabs are autosaved as they are typed and come back
+/// after a restart or a crash; layout and geometry are remembered.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    QTabWidget* tabs() const { return tabs_; }
+    QueryTab* currentTab() const;
+    QueryTab* tabAt(int i) const;
+    SchemaModel* schemaModel() const { return schema_; }
+    QTreeView* schemaTree() const { return tree_; }
+    TabStore* tabStore() const { return store_; }
+    std::shared_ptr<Session> session() const { return session_; }
+
+    /// Opens a new tab with `text`; returns it.
+    QueryTab* newTab(const QString& text = {}, const QString& title = {});
+    void closeTab(int index);
+    void reopenClosedTab();
+
+signals:
+    /// The connection is up (the sandbox started) and the tabs are restored.
+    void ready();
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
 
 private:
-    QsciScintilla* editor_ = nullptr;
+    void buildActions();
+    void onTabsLoaded(const QList<TabState>& tabs);
+    QueryTab* addTab(const TabState& state);
+    void scheduleSave(QueryTab* tab);
+    void saveOrder();
+    void setSession(std::shared_ptr<Session> s);
+    void schemaMenu(const QPoint& at);
+    void maybeReady();
+
+    QTabWidget* tabs_ = nullptr;
+    QTreeView* tree_ = nullptr;
+    SchemaModel* schema_ = nullptr;
     QLabel* connection_ = nullptr;
     SandboxHost* sandbox_ = nullptr;
+    TabStore* store_ = nullptr;
+    std::shared_ptr<Session> session_;
+    QStack<TabState> closed_;
+    bool tabsLoaded_ = false;
 };
 
 } // namespace quarry

@@ -80,6 +80,9 @@ SandboxHost::~SandboxHost() {
 
 void SandboxHost::start() {
     const QString dataDir = defaultDataDir();
+    // Fault injection for demos and tests (e.g. "job:delay=5s:1" makes every job slow enough to
+    // cancel); the same spec as quarry-sandbox --faults.
+    const std::string faults = qEnvironmentVariable("QUARRY_SANDBOX_FAULTS").toStdString();
     auto* watcher = new QFutureWatcher<StartResult>(this);
     connect(watcher, &QFutureWatcher<StartResult>::finished, this, [this, watcher] {
         const StartResult r = watcher->result();
@@ -92,11 +95,12 @@ void SandboxHost::start() {
         url_ = r.url;
         emit ready(r.url, r.note);
     });
-    watcher->setFuture(QtConcurrent::run([dataDir]() {
+    watcher->setFuture(QtConcurrent::run([dataDir, faults]() {
         StartResult r;
         try {
             sandbox::Server::Options o;
             o.dataDir = dataDir.toStdString();
+            o.faults = faults;
             r.server = std::make_shared<sandbox::Server>(o);
             const int port = r.server->start();
             r.url = QStringLiteral("http://127.0.0.1:%1").arg(port);

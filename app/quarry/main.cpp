@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     cli.setApplicationDescription(QStringLiteral("Quarry: a desktop workbench for BigQuery"));
     cli.addHelpOption();
     const QCommandLineOption shot(QStringLiteral("screenshot"),
-                                  QStringLiteral("Save a PNG of the main window once shown, then quit."),
+                                  QStringLiteral("Once connected, run the current tab's query, save a PNG of the window, then quit."),
                                   QStringLiteral("file"));
     cli.addOption(shot);
     cli.process(app);
@@ -32,10 +32,16 @@ int main(int argc, char** argv) {
     w.show();
     if (cli.isSet(shot)) {
         const QString file = cli.value(shot);
-        QTimer::singleShot(1500, &w, [&w, file] {
-            const bool ok = w.grab().save(file, "PNG");
-            QApplication::exit(ok ? 0 : 1);
+        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file] {
+            auto* tab = w.currentTab();
+            if (!tab) QApplication::exit(1);
+            QObject::connect(tab, &quarry::QueryTab::runningChanged, &w, [&w, file](bool running) {
+                if (running) return;
+                QTimer::singleShot(300, &w, [&w, file] { QApplication::exit(w.grab().save(file, "PNG") ? 0 : 1); });
+            });
+            tab->run();
         });
+        QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });
     }
     return QApplication::exec();
 }

@@ -1,36 +1,255 @@
 // SPDX-License-Identifier: MIT
-// The real MainWindow starts the embedded sandbox off the GUI thread and seeds
-// samples.persons; the status bar says where it runs, and the table answers over HTTP.
+// The real MainWindow on its embedded sandbox (started off the GUI thread, answering over
+// HTTP on 127.0.0.1): running a nested query into the grid, marking a failing position,
+// cancelling a slow job while the GUI keeps processing events, the lazily loaded schema tree,
+// and query tabs that survive a crash. Each test gets a fresh home folder.
 #include "MainWindow.h"
 #include "bigquery/BigQueryClient.h"
+#include "editor/TabStore.h"
+#include "results/ResultModel.h"
+#include "results/ResultView.h"
+#include "schema/SchemaModel.h"
 
+#include <Qsci/qsciscintilla.h>
+#include <QAbstractItemModelTester>
 #include <QLabel>
+#include <QMimeData>
+#include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <memory>
+
+using namespace quarry;
+
+namespace {
+
+constexpr int kStartTimeout = 30000;
+
+int columnNamed(const ResultModel& m, const QStringList& path) {
+    for (int c = 0; c < m.columnCount(); ++c)
+        if (m.headerData(c, Qt::Horizontal, ResultModel::HeaderPathRole).toStringList() == path) return c;
+    return -1;
+}
+
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
 
 class TestMainWindow : public QObject {
     Q_OBJECT
+    std::unique_ptr<QTemporaryDir> home_;
+
+    std::unique_ptr<MainWindow> openWindow() {
+        auto w = std::make_unique<MainWindow>();
+        QSignalSpy ready(w.get(), &MainWindow::ready);
+        w->show();
+        if (!ready.wait(kStartTimeout)) qWarning("the window did not get ready");
+        return w;
+    }
+
+    QueryTab* runQuery(MainWindow& w, const QString& sql) {
+        QueryTab* tab = w.currentTab();
+        if (!tab) return nullptr;
+        tab->editor()->setText(sql);
+        QSignalSpy done(tab, &QueryTab::runningChanged);
+        tab->run();
+        // runningChanged(true) at once, then (false) when the job ends.
+        QTest::qWaitFor([&] { return done.size() >= 2 && !done.last().at(0).toBool(); }, 20000);
+        return done.size() >= 2 ? tab : nullptr;
+    }
+
 private slots:
-    void startsOnTheLocalSandbox() {
-        QTemporaryDir home;
-        QVERIFY(home.isValid());
-        qputenv("XDG_DATA_HOME", home.path().toUtf8());
+    void init() {
+        home_ = std::make_unique<QTemporaryDir>();
+        QVERIFY(home_->isValid());
+        qputenv("XDG_DATA_HOME", (home_->path() + QStringLiteral("/data")).toUtf8());
+        qputenv("XDG_CONFIG_HOME", (home_->path() + QStringLiteral("/config")).toUtf8());
+        qunsetenv("QUARRY_SANDBOX_FAULTS");
         QStandardPaths::setTestModeEnabled(false);
-        quarry::MainWindow w;
-        w.show();
-        auto* status = w.findChild<QLabel*>(QStringLiteral("connectionStatus"));
+    }
+
+    void startsOnTheLocalSandbox() {
+        auto w = openWindow();
+        auto* status = w->findChild<QLabel*>(QStringLiteral("connectionStatus"));
         QVERIFY(status);
-        QTRY_VERIFY2_WITH_TIMEOUT(status->text().startsWith(QStringLiteral("Local sandbox at http://127.0.0.1:")),
-                                  qPrintable(status->text()), 20000);
+        QVERIFY2(status->text().startsWith(QStringLiteral("Local sandbox at http://127.0.0.1:")), qPrintable(status->text()));
         QVERIFY2(status->text().contains(QStringLiteral("samples.persons created")), qPrintable(status->text()));
         const QString url = status->text().section(QLatin1Char(' '), 3, 3);
-        quarry::BigQueryClient::Options o;
-        o.endpoint = quarry::Endpoint::fromUrl(url.toStdString());
+        BigQueryClient::Options o;
+        o.endpoint = Endpoint::fromUrl(url.toStdString());
         o.projectId = "sandbox";
-        quarry::BigQueryClient c(o);
-        const auto table = c.getTable(quarry::TableRef{"sandbox", "samples", "persons"});
+        BigQueryClient c(o);
+        const auto table = c.getTable(TableRef{"sandbox", "samples", "persons"});
         QCOMPARE(QString::fromStdString(table["numRows"].get<std::string>()), QStringLiteral("3"));
-        QVERIFY(QFile::exists(home.path() + QStringLiteral("/quarry/sandbox/LOCK")));
+        QVERIFY(QFile::exists(home_->path() + QStringLiteral("/data/quarry/sandbox/LOCK")));
+        // A first start opens the welcome tab with a query that runs as it is.
+        QCOMPARE(w->tabs()->count(), 1);
+        QCOMPARE(w->tabs()->tabText(0), QStringLiteral("Welcome"));
+        QVERIFY(w->currentTab()->editor()->text().contains(QStringLiteral("FROM samples.persons")));
+    }
+
+    void runsANestedQueryIntoTheGrid() {
+        auto w = openWindow();
+        QueryTab* tab = runQuery(*w, QStringLiteral("SELECT fullName, children, citiesLived\nFROM samples.persons\nWHERE fullName = 'Mike Jones'"));
+        QVERIFY(tab);
+        ResultView* r = tab->results();
+        QVERIFY2(r->status().startsWith(QStringLiteral("1 row \u00b7 ")), qPrintable(r->status()));
+        QVERIFY2(r->status().contains(QStringLiteral("processed")), qPrintable(r->status()));
+        const ResultModel& m = *r->gridModel();
+        QCOMPARE(m.rowCount(), 16); // 4 cities x 4 years each
+        const int name = columnNamed(m, {QStringLiteral("fullName")});
+        const int place = columnNamed(m, {QStringLiteral("citiesLived"), QStringLiteral("place")});
+        QCOMPARE(m.index(0, name).data().toString(), QStringLiteral("Mike Jones"));
+        QStringList cities;
+        for (int line = 0; line < m.rowCount(); ++line)
+            if (const auto t = m.index(line, place).data().toString(); !t.isEmpty()) cities << t;
+        QCOMPARE(cities, (QStringList{QStringLiteral("Los Angeles"), QStringLiteral("Washington DC"),
+                                      QStringLiteral("Portland"), QStringLiteral("Austin")}));
+        // The grid's view shows them: the header spans and the rows are there to paint.
+        QCOMPARE(r->grid()->model()->rowCount(), 16);
+        QVERIFY(!r->grid()->grab().isNull());
+    }
+
+    void marksTheFailingPosition() {
+        auto w = openWindow();
+        QueryTab* tab = runQuery(*w, QStringLiteral("SELECT fullName\nFROM samples.persons\nWHERE nope > 1"));
+        QVERIFY(tab);
+        const QString status = tab->results()->status();
+        QVERIFY2(status.contains(QStringLiteral("nope")), qPrintable(status));
+        QsciScintilla* e = tab->editor();
+        QVERIFY2(e->annotation(2).contains(QStringLiteral("nope")), qPrintable(e->annotation(2)));
+        QVERIFY(e->annotation(0).isEmpty());
+        const long pos = e->positionFromLineIndex(2, 6); // "nope" starts at [3:7]
+        const long mask = e->SendScintilla(QsciScintilla::SCI_INDICATORALLONFOR, pos);
+        QVERIFY2(mask & (1 << 8), qPrintable(QString::number(mask)));
+        // Editing clears the marks.
+        e->insertAt(QStringLiteral(" "), 0, 0);
+        QVERIFY(e->annotation(2).isEmpty());
+
+        // A selection runs alone and its error lands where the selection sits in the editor.
+        e->setText(QStringLiteral("SELECT 1;\nSELECT fullName FROM samples.persons WHERE nope > 1"));
+        e->setSelection(1, 0, 1, e->text(1).size());
+        QSignalSpy done(tab, &QueryTab::runningChanged);
+        tab->run();
+        QTRY_VERIFY_WITH_TIMEOUT(done.size() >= 2 && !done.last().at(0).toBool(), 20000);
+        QVERIFY2(e->annotation(1).contains(QStringLiteral("nope")), qPrintable(tab->results()->status()));
+    }
+
+    void cancelsASlowJobWhileTheGuiKeepsRunning() {
+        qputenv("QUARRY_SANDBOX_FAULTS", "job:delay=20s:1");
+        auto w = openWindow();
+        QueryTab* tab = w->currentTab();
+        tab->editor()->setText(QStringLiteral("SELECT fullName FROM samples.persons"));
+        int ticks = 0;
+        QTimer timer;
+        connect(&timer, &QTimer::timeout, this, [&] { ++ticks; });
+        timer.start(20);
+        QSignalSpy running(tab, &QueryTab::runningChanged);
+        tab->run();
+        QTRY_VERIFY_WITH_TIMEOUT(tab->results()->status().startsWith(QStringLiteral("running")), 10000);
+        const int before = ticks;
+        QTRY_VERIFY_WITH_TIMEOUT(ticks > before + 5, 10000); // events keep being processed
+        QVERIFY(tab->isRunning());
+        tab->cancel();
+        QTRY_VERIFY_WITH_TIMEOUT(running.size() >= 2 && !running.last().at(0).toBool(), 15000);
+        QVERIFY2(tab->results()->status().contains(QStringLiteral("cancel"), Qt::CaseInsensitive),
+                 qPrintable(tab->results()->status()));
+        QCOMPARE(tab->results()->gridModel()->rowCount(), 0);
+    }
+
+    void schemaTreeLoadsLazily() {
+        auto w = openWindow();
+        SchemaModel* m = w->schemaModel();
+        QAbstractItemModelTester tester(m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const QModelIndex project = m->index(0, 0);
+        QCOMPARE(project.data().toString(), QStringLiteral("sandbox"));
+        QTRY_VERIFY_WITH_TIMEOUT(m->find(project, QStringLiteral("samples")).isValid(), 10000);
+        const QModelIndex samples = m->find(project, QStringLiteral("samples"));
+        QVERIFY(m->hasChildren(samples));
+        // The tester may have fetched already (it calls fetchMore too): ask only if needed.
+        if (m->canFetchMore(samples)) m->fetchMore(samples);
+        QTRY_VERIFY_WITH_TIMEOUT(m->find(samples, QStringLiteral("persons")).isValid(), 10000);
+        const QModelIndex persons = m->find(samples, QStringLiteral("persons"));
+        QCOMPARE(persons.data(SchemaModel::QualifiedNameRole).toString(), QStringLiteral("`sandbox.samples.persons`"));
+        std::unique_ptr<QMimeData> mime(m->mimeData({persons}));
+        QCOMPARE(mime->text(), QStringLiteral("`sandbox.samples.persons`"));
+        if (m->canFetchMore(persons)) m->fetchMore(persons);
+        QTRY_VERIFY_WITH_TIMEOUT(m->find(persons, QStringLiteral("citiesLived")).isValid(), 10000);
+        QVERIFY2(persons.data(Qt::ToolTipRole).toString().contains(QStringLiteral("3 rows")),
+                 qPrintable(persons.data(Qt::ToolTipRole).toString()));
+        const QModelIndex cities = m->find(persons, QStringLiteral("citiesLived"));
+        QCOMPARE(cities.siblingAtColumn(1).data().toString(), QStringLiteral("STRUCT REPEATED"));
+        const QModelIndex years = m->find(cities, QStringLiteral("yearsLived"));
+        QCOMPARE(years.siblingAtColumn(1).data().toString(), QStringLiteral("INT64 REPEATED"));
+        QCOMPARE(years.data(SchemaModel::QualifiedNameRole).toString(), QStringLiteral("citiesLived.yearsLived"));
+        QCOMPARE(m->find(persons, QStringLiteral("fullName")).siblingAtColumn(1).data().toString(), QStringLiteral("STRING REQUIRED"));
+        // Refresh drops the level and loads it again when asked.
+        m->refresh(samples);
+        QVERIFY(!m->find(samples, QStringLiteral("persons")).isValid());
+        if (m->canFetchMore(samples)) m->fetchMore(samples);
+        QTRY_VERIFY_WITH_TIMEOUT(m->find(samples, QStringLiteral("persons")).isValid(), 10000);
+    }
+
+    void tabsSurviveACrash() {
+        QString id;
+        {
+            auto w = openWindow();
+            QueryTab* tab = w->newTab(QString(), QStringLiteral("Answers"));
+            id = tab->id();
+            tab->editor()->setText(QStringLiteral("SELECT 42 AS answer,\n  'unsaved?' AS question"));
+            tab->editor()->setCursorPosition(1, 4);
+            const QString file = w->tabStore()->dir() + QStringLiteral("/") + id + QStringLiteral(".tab.json");
+            // Autosave: on disk within the debounce, without closing anything.
+            QTRY_VERIFY_WITH_TIMEOUT(readAll(file).contains("unsaved?"), 5000);
+            const auto saved = TabStore::decode(readAll(file));
+            QVERIFY(saved);
+            QCOMPARE(saved->line, 1);
+            QCOMPARE(saved->index, 4);
+            // The crash: the window goes away with no close event (nothing flushed by closing).
+        }
+        auto w = openWindow();
+        QCOMPARE(w->tabs()->count(), 2);
+        QCOMPARE(w->tabs()->tabText(0), QStringLiteral("Welcome"));
+        QCOMPARE(w->tabs()->tabText(1), QStringLiteral("Answers"));
+        QueryTab* tab = w->tabAt(1);
+        QCOMPARE(tab->id(), id);
+        QCOMPARE(tab->editor()->text(), QStringLiteral("SELECT 42 AS answer,\n  'unsaved?' AS question"));
+        int line = -1, index = -1;
+        tab->editor()->getCursorPosition(&line, &index);
+        QCOMPARE(line, 1);
+        QCOMPARE(index, 4);
+
+        // Closing a tab removes its file; Ctrl+Shift+T brings it back, file and all.
+        const QString file = w->tabStore()->dir() + QStringLiteral("/") + id + QStringLiteral(".tab.json");
+        w->closeTab(1);
+        w->tabStore()->flush();
+        QVERIFY(!QFile::exists(file));
+        w->reopenClosedTab();
+        w->tabStore()->flush();
+        QVERIFY(QFile::exists(file));
+        QCOMPARE(w->tabs()->count(), 2);
+    }
+
+    void damagedTabFilesAreSkipped() {
+        QVERIFY(!TabStore::decode("not json"));
+        QVERIFY(!TabStore::decode(R"({"id":"../../etc/passwd","text":"x"})"));
+        QVERIFY(!TabStore::decode(R"({"id":"abc","text":5})"));
+        QVERIFY(!TabStore::decode(R"([1,2])"));
+        const auto ok = TabStore::decode(R"({"id":"abc","text":"SELECT 1","line":-3})");
+        QVERIFY(ok);
+        QCOMPARE(ok->line, 0);
+        const QString dir = home_->path() + QStringLiteral("/data/Quarry/tabs");
+        QVERIFY(QDir().mkpath(dir));
+        QFile junk(dir + QStringLiteral("/junk.tab.json"));
+        QVERIFY(junk.open(QIODevice::WriteOnly));
+        junk.write("{\"id\":\"junk\",\"text\":");
+        junk.close();
+        auto w = openWindow();
+        QCOMPARE(w->tabs()->count(), 1); // the damaged file is ignored; the welcome tab opens
     }
 };
 

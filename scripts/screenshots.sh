@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Makes docs/screenshots/*.png from the real app on the embedded sandbox, offscreen, in a
+# fresh home folder (so the welcome tab and the sample table are what a new user sees).
+# Usage: scripts/screenshots.sh [build-dir]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-${QUARRY_BUILD_DIR:-$root/build}}
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+out="$root/docs/screenshots"
+mkdir -p "$out"
+export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config"
+"$build/app/quarry" --screenshot "$out/main-window.png"
+echo "wrote $out/main-window.png"

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+#include "QueryTab.h"
+
+#include "SqlLexer.h"
+#include "jobs/QueryJob.h"
+#include "jobs/Session.h"
+#include "results/ResultView.h"
+
+#include <Qsci/qsciscintilla.h>
+#include <QAction>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+namespace quarry {
+namespace {
+constexpr int kErrorIndicator = 8;
+constexpr int kErrorAnnotationStyle = 200;
+} // namespace
+
+QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id), title_(tr("Query")) {
+    editor_ = new QsciScintilla(this);
+    editor_->setObjectName(QStringLiteral("sqlEditor"));
+    editor_->setUtf8(true);
+    editor_->setLexer(new SqlLexer(editor_));
+    editor_->setMarginLineNumbers(0, true);
+    editor_->setMarginWidth(0, QStringLiteral("00000"));
+    editor_->setAutoIndent(true);
+    editor_->setIndentationsUseTabs(false);
+    editor_->setTabWidth(2);
+    editor_->setBraceMatching(QsciScintilla::SloppyBraceMatch);
+    editor_->setCaretLineVisible(true);
+    editor_->setCaretLineBackgroundColor(palette().color(QPalette::AlternateBase));
+    editor_->setAnnotationDisplay(QsciScintilla::AnnotationBoxed);
+    editor_->indicatorDefine(QsciScintilla::SquiggleLowIndicator, kErrorIndicator);
+    editor_->setIndicatorForegroundColor(QColor(0xd0, 0x30, 0x30), kErrorIndicator);
+
+    results_ = new ResultView(this);
+    splitter_ = new QSplitter(Qt::Vertical, this);
+    splitter_->addWidget(editor_);
+    splitter_->addWidget(results_);
+    splitter_->setStretchFactor(0, 2);
+    splitter_->setStretchFactor(1, 3);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(splitter_);
+
+    auto* runAction = new QAction(tr("Run"), this);
+    runAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+    runAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(runAction, &QAction::triggered, this, &QueryTab::run);
+    auto* cancelAction = new QAction(tr("Cancel"), this);
+    cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    cancelAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(cancelAction, &QAction::triggered, this, &QueryTab::cancel);
+    auto* commentAction = new QAction(tr("Toggle comment"), this);
+    commentAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Slash));
+    commentAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(commentAction, &QAction::triggered, this, [this] {
+        int l0, i0, l1, i1;
+        editor_->getSelection(&l0, &i0, &l1, &i1);
+        if (l0 < 0) editor_->getCursorPosition(&l0, &i0), l1 = l0;
+        bool allCommented = true;
+        for (int l = l0; l <= l1; ++l)
+            if (!editor_->text(l).trimmed().startsWith(QStringLiteral("--"))) allCommented = false;
+        editor_->beginUndoAction();
+        for (int l = l0; l <= l1; ++l) {
+            const QString t = editor_->text(l);
+            if (allCommented) {
+                const int at = t.indexOf(QStringLiteral("--"));
+                const int n = t.mid(at + 2, 1) == QStringLiteral(" ") ? 3 : 2;
+                editor_->setSelection(l, at, l, at + n);
+                editor_->removeSelectedText();
+            } else {
+                editor_->insertAt(QStringLiteral("-- "), l, 0);
+            }
+        }
+        editor_->endUndoAction();
+    });
+    addActions({runAction, cancelAction, commentAction});
+
+    connect(editor_, &QsciScintilla::textChanged, this, [this] {
+        clearMarks();
+        emit modified();
+    });
+    connect(editor_, &QsciScintilla::cursorPositionChanged, this, [this] { emit modified(); });
+}
+
+QueryTab::~QueryTab() = default;
+
+void QueryTab::setTitle(const QString& title) {
+    if (title == title_) return;
+    title_ = title;
+    emit titleChanged(title_);
+    emit modified();
+}
+
+void QueryTab::setSession(std::shared_ptr<Session> session) {
+    session_ = std::move(session);
+    delete job_;
+    job_ = nullptr;
+    if (!session_) return;
+    job_ = new QueryJob(session_, results_->resultSet(), this);
+    connect(job_, &QueryJob::stateChanged, this, [this](const QString& state) {
+        results_->setStatus(tr("%1 \u2026 (Esc cancels)").arg(state.toLower()));
+    });
+    connect(job_, &QueryJob::succeeded, this, [this](const QString& summary) {
+        results_->setStatus(summary);
+        emit runningChanged(false);
+    });
+    connect(job_, &QueryJob::failed, this, [this](const QString& message, int line, int column) {
+        results_->setStatus(message);
+        markError(message, line, column);
+        emit runningChanged(false);
+    });
+}
+
+bool QueryTab::isRunning() const { return job_ && job_->isRunning(); }
+
+void QueryTab::run() {
+    if (!job_) {
+        results_->setStatus(tr("Not connected yet: the sandbox is still starting."));
+        return;
+    }
+    clearMarks();
+    QString sql;
+    if (editor_->hasSelectedText()) {
+        int l1, i1;
+        editor_->getSelection(&offsetLine_, &offsetIndex_, &l1, &i1);
+        sql = editor_->selectedText();
+    } else {
+        offsetLine_ = offsetIndex_ = 0;
+        sql = editor_->text();
+    }
+    if (sql.trimmed().isEmpty()) {
+        results_->setStatus(tr("Nothing to run: the editor is empty."));
+        return;
+    }
+    QueryRequest r;
+    r.sql = sql.toStdString();
+    results_->setStatus(tr("submitting \u2026"));
+    job_->start(r);
+    emit runningChanged(true);
+}
+
+void QueryTab::cancel() {
+    if (!isRunning()) return;
+    results_->setStatus(tr("cancelling \u2026"));
+    job_->cancel();
+}
+
+void QueryTab::clearMarks() {
+    editor_->clearAnnotations();
+    editor_->clearIndicatorRange(0, 0, editor_->lines(), 0, kErrorIndicator);
+}
+
+void QueryTab::markError(const QString& message, int line, int column) {
+    if (line <= 0) return;
+    // The position is inside the text that ran: a selection starts elsewhere in the editor.
+    const int l = offsetLine_ + line - 1;
+    const int i = (line == 1 ? offsetIndex_ : 0) + std::max(0, column - 1);
+    if (l >= editor_->lines()) return;
+    // Byte index in the line: QScintilla indexes are UTF-8 bytes; BigQuery's columns count
+    // characters, so convert through the line's text.
+    const QString text = editor_->text(l);
+    const int startByte = text.left(i).toUtf8().size();
+    int endChar = i;
+    while (endChar < text.size() && !text[endChar].isSpace()) ++endChar;
+    if (endChar == i) endChar = std::min<int>(i + 1, text.size());
+    const int endByte = text.left(endChar).toUtf8().size();
+    editor_->fillIndicatorRange(l, startByte, l, std::max(endByte, startByte + 1), kErrorIndicator);
+    editor_->annotate(l, message, kErrorAnnotationStyle);
+    editor_->SendScintilla(QsciScintilla::SCI_STYLESETFORE, kErrorAnnotationStyle, QColor(0xa0, 0x20, 0x20));
+    editor_->SendScintilla(QsciScintilla::SCI_STYLESETBACK, kErrorAnnotationStyle, QColor(0xfd, 0xec, 0xea));
+    editor_->setCursorPosition(l, startByte);
+    editor_->ensureLineVisible(l);
+}
+
+TabState QueryTab::state() const {
+    TabState s;
+    s.id = id_;
+    s.title = title_;
+    s.text = editor_->text();
+    editor_->getCursorPosition(&s.line, &s.index);
+    s.file = file_;
+    return s;
+}
+
+void QueryTab::restore(const TabState& s) {
+    title_ = s.title.isEmpty() ? tr("Query") : s.title;
+    file_ = s.file;
+    const QSignalBlocker block(editor_);
+    editor_->setText(s.text);
+    editor_->setCursorPosition(s.line, s.index);
+    emit titleChanged(title_);
+}
+
+} // namespace quarry

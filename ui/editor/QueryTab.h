@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QWidget>
+#include <memory>
+
+class QsciScintilla;
+class QSplitter;
+
+namespace quarry {
+
+class QueryJob;
+class ResultView;
+struct Session;
+
+/// What a tab saves: enough to restore it exactly after a restart or a crash.
+struct TabState {
+    QString id;    ///< stable file name of the tab's autosave
+    QString title;
+    QString text;
+    int line = 0, index = 0; ///< cursor
+    QString file;  ///< the .sql file it was opened from or saved to, if any
+};
+
+/// One query tab: the SQL editor over its results. Ctrl+Enter runs the selection, or the
+/// whole text; Escape cancels. A failed query marks its [line:col] in the editor with the
+/// message under the line.
+class QueryTab : public QWidget {
+    Q_OBJECT
+public:
+    explicit QueryTab(const QString& id, QWidget* parent = nullptr);
+    ~QueryTab() override;
+
+    QString id() const { return id_; }
+    QString title() const { return title_; }
+    void setTitle(const QString& title);
+    QsciScintilla* editor() const { return editor_; }
+    ResultView* results() const { return results_; }
+    QueryJob* job() const { return job_; }
+
+    void setSession(std::shared_ptr<Session> session);
+    void run();
+    void cancel();
+    bool isRunning() const;
+
+    TabState state() const;
+    void restore(const TabState& s);
+    void setFile(const QString& file) { file_ = file; }
+
+signals:
+    /// Text, cursor or title changed: time to autosave.
+    void modified();
+    void titleChanged(const QString& title);
+    void runningChanged(bool running);
+
+private:
+    void clearMarks();
+    void markError(const QString& message, int line, int column);
+
+    QString id_, title_, file_;
+    QsciScintilla* editor_;
+    ResultView* results_;
+    QSplitter* splitter_;
+    QueryJob* job_ = nullptr;
+    std::shared_ptr<Session> session_;
+    int offsetLine_ = 0, offsetIndex_ = 0; ///< where the run text starts in the editor
+};
+
+} // namespace quarry

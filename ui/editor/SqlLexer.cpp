@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+#include "SqlLexer.h"
+
+#include <QFontDatabase>
+
+namespace quarry {
+namespace {
+
+// GoogleSQL's reserved keywords plus the non-reserved ones people write every day, and the
+// legacy SQL words (FLATTEN, WITHIN, RECORD, EACH). Lower case: the lexer compares case-
+// insensitively when the lexer is set so.
+const char* kKeywords =
+    "all and any array as asc assert_rows_modified at between by case cast collate contains create cross "
+    "cube current default define desc distinct else end enum escape except exclude exists extract false "
+    "fetch following for from full group grouping groups hash having if ignore in inner intersect interval "
+    "into is join lateral left like limit lookup merge natural new no not null nulls of on or order outer "
+    "over partition preceding proto qualify range recursive respect right rollup rows select set some "
+    "struct tablesample then to treesort true unbounded union unnest using when where window with within "
+    "replace table view schema drop insert update delete values matched target source temp temporary "
+    "declare begin commit rollback returns function procedure call flatten record each ignore "
+    "int64 float64 numeric bignumeric bool string bytes date datetime time timestamp geography json "
+    "integer float boolean";
+
+const char* kFunctions =
+    "abs acos any_value approx_count_distinct approx_quantiles approx_top_count array_agg array_concat "
+    "array_length array_reverse array_to_string avg bit_and bit_or ceil ceiling coalesce concat corr count "
+    "countif covar_pop current_date current_datetime current_time current_timestamp date_add date_diff "
+    "date_sub date_trunc datetime_add datetime_diff datetime_trunc dense_rank ends_with exp first_value "
+    "floor format format_date format_datetime format_timestamp generate_array generate_date_array "
+    "greatest ifnull initcap instr json_extract json_extract_scalar json_query json_value lag last_value "
+    "lead least length ln log log10 logical_and logical_or lower lpad ltrim max min mod nth_value ntile "
+    "nullif offset ordinal parse_date parse_datetime parse_json parse_timestamp percent_rank pow power "
+    "rand rank regexp_contains regexp_extract regexp_extract_all regexp_replace repeat reverse round "
+    "row_number rpad rtrim safe_cast safe_divide safe_offset safe_ordinal sign sqrt split starts_with "
+    "stddev string_agg strpos substr substring sum timestamp_add timestamp_diff timestamp_micros "
+    "timestamp_millis timestamp_seconds timestamp_sub timestamp_trunc to_json to_json_string trim trunc "
+    "unix_date unix_micros unix_millis unix_seconds upper variance "
+    "nest top last first group_concat integer_sum";
+
+} // namespace
+
+SqlLexer::SqlLexer(QObject* parent) : QsciLexerSQL(parent) {
+    setFoldComments(true);
+    setFoldCompact(false);
+    setDottedWords(false);
+    setHashComments(true);
+    setQuotedIdentifiers(true); // `project.dataset.table`
+    const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    setDefaultFont(mono);
+    setFont(mono);
+}
+
+const char* SqlLexer::keywords(int set) const {
+    if (set == 1) return kKeywords;
+    if (set == 2) return kFunctions; // "database objects" style: shown as functions
+    return QsciLexerSQL::keywords(set);
+}
+
+} // namespace quarry

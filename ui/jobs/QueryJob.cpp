@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+#include "QueryJob.h"
+
+#include "Session.h"
+#include "net/HttpClient.h"
+#include "query/ResultPager.h"
+#include "results/ResultSet.h"
+
+#include <QCoreApplication>
+#include <QPointer>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace quarry {
+
+struct QueryJob::Shared {
+    CancelToken cancel;
+    std::unique_ptr<ResultPager> pager;
+};
+
+namespace {
+
+// Runs `f` on the GUI thread. The application object is the context, so the call is
+// delivered even though the worker holds no pointer to a living QObject; `f` itself checks
+// its QPointers there, on the GUI thread, where that check is race-free.
+template <class F>
+void onGui(F&& f) {
+    QMetaObject::invokeMethod(QCoreApplication::instance(), std::forward<F>(f), Qt::QueuedConnection);
+}
+
+double msField(const Json& stats, const char* key) {
+    const auto it = stats.find(key);
+    if (it == stats.end()) return 0;
+    if (it->is_string()) return std::stod(it->get<std::string>());
+    if (it->is_number()) return it->get<double>();
+    return 0;
+}
+
+QString summarize(const QueryOutcome& o) {
+    QStringList parts;
+    parts << (o.totalRows == 1 ? QObject::tr("1 row") : QObject::tr("%1 rows").arg(o.totalRows));
+    parts << QObject::tr("%1 processed").arg(formatBytes(o.bytesProcessed));
+    parts << QObject::tr("%1 billed").arg(formatBytes(o.bytesBilled));
+    if (o.cacheHit) parts << QObject::tr("cache hit");
+    const Json stats = o.jobResource.value("statistics", Json::object());
+    const double start = msField(stats, "startTime"), end = msField(stats, "endTime");
+    if (start > 0 && end >= start) parts << QObject::tr("%1 s").arg((end - start) / 1000.0, 0, 'f', 2);
+    parts << QString::fromStdString(o.job.jobId);
+    return parts.join(QStringLiteral(" \u00b7 "));
+}
+
+} // namespace
+
+QueryJob::QueryJob(std::shared_ptr<Session> session, ResultSet* rows, QObject* parent)
+    : QObject(parent), session_(std::move(session)), rows_(rows) {
+    connect(rows_, &ResultSet::moreRequested, this, &QueryJob::fetchNext);
+}
+
+QueryJob::~QueryJob() {
+    // Stops this client's waits; a job still running on the server is left to finish
+    // (cancel() is the explicit way to stop it there).
+    if (shared_) shared_->cancel.cancel();
+}
+
+void QueryJob::start(QueryRequest request) {
+    if (shared_) shared_->cancel.cancel();
+    shared_ = std::make_shared<Shared>();
+    if (request.jobId.empty()) request.jobId = QueryRunner::newJobId();
+    if (request.project.empty()) request.project = session_->project;
+    if (!request.maximumBytesBilled && session_->byteCap) request.maximumBytesBilled = session_->byteCap;
+    request_ = request;
+    running_ = true;
+    summary_.clear();
+    rows_->clear();
+    QPointer<QueryJob> self(this);
+    QPointer<ResultSet> rows(rows_);
+    auto shared = shared_;
+    auto session = session_;
+    (void)QtConcurrent::run([self, rows, shared, session, request] {
+        auto fail = [&](const QString& message, int line, int column) {
+            onGui([self, shared, message, line, column] {
+                if (!self || self->shared_ != shared) return;
+                self->running_ = false;
+                emit self->failed(message, line, column);
+            });
+        };
+        try {
+            const auto outcome = session->runner->run(request, [self, shared](const StateChange& s) {
+                const QString state = QString::fromStdString(s.state);
+                onGui([self, shared, state] {
+                    if (self && self->shared_ == shared) emit self->stateChanged(state);
+                });
+            }, &shared->cancel);
+            if (!outcome.ok()) {
+                fail(QString::fromStdString(outcome.error->message()), outcome.error->line(), outcome.error->column());
+                return;
+            }
+            shared->pager = std::make_unique<ResultPager>(*session->client, outcome.job);
+            auto page = shared->pager->next(&shared->cancel);
+            const QString summary = summarize(outcome);
+            auto holder = std::make_shared<RowPage>();
+            if (page) *holder = std::move(*page);
+            else holder->schema = outcome.schema;
+            onGui([self, rows, shared, holder, summary, outcome] {
+                if (!self || self->shared_ != shared || !rows) return;
+                rows->reset(holder->schema, outcome.totalRows);
+                rows->append(std::move(holder->rows), !holder->pageToken.empty());
+                self->running_ = false;
+                self->summary_ = summary;
+                emit self->succeeded(summary);
+            });
+        } catch (const ApiError& e) {
+            fail(QString::fromStdString(e.message()), e.line(), e.column());
+        } catch (const std::exception& e) {
+            fail(QString::fromUtf8(e.what()), 0, 0);
+        }
+    });
+}
+
+void QueryJob::fetchNext() {
+    if (!shared_ || !shared_->pager) {
+        rows_->fetchFailed(tr("No query is loaded."));
+        return;
+    }
+    QPointer<QueryJob> self(this);
+    QPointer<ResultSet> rows(rows_);
+    auto shared = shared_;
+    auto session = session_;
+    (void)QtConcurrent::run([self, rows, shared, session] {
+        try {
+            auto page = shared->pager->next(&shared->cancel);
+            auto holder = std::make_shared<RowPage>(page ? std::move(*page) : RowPage{});
+            const bool more = page && !holder->pageToken.empty();
+            onGui([self, rows, shared, holder, more] {
+                if (!self || self->shared_ != shared || !rows) return;
+                rows->append(std::move(holder->rows), more);
+            });
+        } catch (const std::exception& e) {
+            const QString message = QString::fromUtf8(e.what());
+            onGui([self, rows, shared, message] {
+                if (!self || self->shared_ != shared || !rows) return;
+                rows->fetchFailed(message);
+            });
+        }
+    });
+}
+
+void QueryJob::cancel() {
+    if (!running_) return;
+    const JobRef job{request_.project, request_.jobId, {}};
+    auto session = session_;
+    // The running worker sees the job end with "stopped" and reports failed().
+    (void)QtConcurrent::run([session, job] {
+        try {
+            session->runner->cancel(job);
+        } catch (const std::exception&) {
+            // The job may not exist yet (cancel right after submit) or be done: nothing to stop.
+        }
+    });
+}
+
+} // namespace quarry

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "query/QueryRunner.h"
+
+#include <QObject>
+#include <QString>
+#include <memory>
+
+namespace quarry {
+
+class ResultSet;
+struct Session;
+
+/// One query run from the GUI: submitted, long-polled and paged on worker threads, never on
+/// the GUI thread. Rows go into a ResultSet as pages arrive (the first page at once, the
+/// rest when a view asks for more). cancel() cancels the job on the server (jobs.cancel).
+class QueryJob : public QObject {
+    Q_OBJECT
+public:
+    QueryJob(std::shared_ptr<Session> session, ResultSet* rows, QObject* parent = nullptr);
+    ~QueryJob() override;
+
+    void start(QueryRequest request);
+    void cancel();
+    bool isRunning() const { return running_; }
+    QString jobId() const { return QString::fromStdString(request_.jobId); }
+    /// The statistics line shown over the grid once the job is done.
+    QString summary() const { return summary_; }
+
+signals:
+    void stateChanged(const QString& state);
+    void succeeded(const QString& summary);
+    /// The job failed or was cancelled; line/column are 1-based, 0 when the error has none.
+    void failed(const QString& message, int line, int column);
+
+private:
+    struct Shared;
+    void fetchNext();
+
+    std::shared_ptr<Session> session_;
+    ResultSet* rows_;
+    QueryRequest request_;
+    std::shared_ptr<Shared> shared_;
+    bool running_ = false;
+    QString summary_;
+};
+
+} // namespace quarry
