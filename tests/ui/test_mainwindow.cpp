@@ -161,6 +161,22 @@ private slots:
         QCOMPARE(tab->results()->gridModel()->rowCount(), 0);
     }
 
+    void costMeterEstimatesAsYouType() {
+        auto w = openWindow();
+        QueryTab* tab = w->currentTab();
+        QLabel* cost = tab->costMeter();
+        tab->editor()->setText(QStringLiteral("SELECT fullName FROM samples.persons"));
+        QTRY_VERIFY_WITH_TIMEOUT(cost->text().startsWith(QStringLiteral("This query will process ")), 10000);
+        QVERIFY2(cost->text().contains(QStringLiteral(" B (~$0.0000)")), qPrintable(cost->text()));
+        const QString small = cost->text();
+        tab->editor()->setText(QStringLiteral("SELECT * FROM samples.persons"));
+        QTRY_VERIFY_WITH_TIMEOUT(cost->text() != small && cost->text().startsWith(QStringLiteral("This query")), 10000);
+        tab->editor()->setText(QStringLiteral("SELECT nope FROM samples.persons"));
+        QTRY_VERIFY_WITH_TIMEOUT(cost->text().contains(QStringLiteral("nope")), 10000);
+        QVERIFY2(!cost->text().startsWith(QStringLiteral("This query")), qPrintable(cost->text()));
+        QCOMPARE(tab->results()->gridModel()->rowCount(), 0); // a dry run is not a run
+    }
+
     void schemaTreeLoadsLazily() {
         auto w = openWindow();
         SchemaModel* m = w->schemaModel();

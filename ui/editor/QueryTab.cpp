@@ -2,12 +2,17 @@
 #include "QueryTab.h"
 
 #include "SqlLexer.h"
+#include "jobs/OnGui.h"
 #include "jobs/QueryJob.h"
 #include "jobs/Session.h"
 #include "results/ResultView.h"
 
 #include <Qsci/qsciscintilla.h>
 #include <QAction>
+#include <QLabel>
+#include <QPointer>
+#include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QSplitter>
 #include <QVBoxLayout>
 
@@ -34,9 +39,24 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     editor_->indicatorDefine(QsciScintilla::SquiggleLowIndicator, kErrorIndicator);
     editor_->setIndicatorForegroundColor(QColor(0xd0, 0x30, 0x30), kErrorIndicator);
 
+    cost_ = new QLabel(this);
+    cost_->setObjectName(QStringLiteral("costMeter"));
+    cost_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    cost_->setContentsMargins(6, 2, 6, 2);
+    estimateTimer_ = new QTimer(this);
+    estimateTimer_->setSingleShot(true);
+    estimateTimer_->setInterval(600);
+    connect(estimateTimer_, &QTimer::timeout, this, &QueryTab::estimate);
+    auto* top = new QWidget(this);
+    auto* topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    topLayout->setSpacing(0);
+    topLayout->addWidget(editor_, 1);
+    topLayout->addWidget(cost_);
+
     results_ = new ResultView(this);
     splitter_ = new QSplitter(Qt::Vertical, this);
-    splitter_->addWidget(editor_);
+    splitter_->addWidget(top);
     splitter_->addWidget(results_);
     splitter_->setStretchFactor(0, 2);
     splitter_->setStretchFactor(1, 3);
@@ -80,6 +100,8 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
 
     connect(editor_, &QsciScintilla::textChanged, this, [this] {
         clearMarks();
+        ++estimateSerial_; // whatever is on its way describes old text
+        if (session_) estimateTimer_->start();
         emit modified();
     });
     connect(editor_, &QsciScintilla::cursorPositionChanged, this, [this] { emit modified(); });
@@ -100,6 +122,7 @@ void QueryTab::setSession(std::shared_ptr<Session> session) {
     job_ = nullptr;
     if (!session_) return;
     job_ = new QueryJob(session_, results_->resultSet(), this);
+    estimateTimer_->start();
     connect(job_, &QueryJob::stateChanged, this, [this](const QString& state) {
         results_->setStatus(tr("%1 \u2026 (Esc cancels)").arg(state.toLower()));
     });
@@ -140,6 +163,40 @@ void QueryTab::run() {
     results_->setStatus(tr("submitting \u2026"));
     job_->start(r);
     emit runningChanged(true);
+}
+
+void QueryTab::estimate() {
+    const QString sql = editor_->text();
+    if (!session_ || sql.trimmed().isEmpty()) {
+        cost_->clear();
+        return;
+    }
+    const quint64 serial = ++estimateSerial_;
+    QueryRequest r;
+    r.sql = sql.toStdString();
+    r.project = session_->project;
+    auto session = session_;
+    QPointer<QueryTab> self(this);
+    (void)QtConcurrent::run([self, serial, session, r] {
+        QString text, error;
+        try {
+            const DryRunResult d = session->runner->dryRun(r);
+            text = tr("This query will process %1 (~$%2)")
+                       .arg(formatBytes(d.bytesProcessed))
+                       .arg(d.estimatedCostUsd, 0, 'f', d.estimatedCostUsd < 0.01 ? 4 : 2);
+            if (session->byteCap && d.bytesProcessed > static_cast<std::uint64_t>(*session->byteCap))
+                error = tr("over this connection's cap of %1: it would fail").arg(formatBytes(static_cast<std::uint64_t>(*session->byteCap)));
+        } catch (const ApiError& e) {
+            error = QString::fromStdString(e.message());
+        } catch (const std::exception& e) {
+            error = QString::fromUtf8(e.what());
+        }
+        onGui([self, serial, text, error] {
+            if (!self || self->estimateSerial_ != serial) return;
+            self->cost_->setStyleSheet(error.isEmpty() ? QString() : QStringLiteral("color: #b02a2a"));
+            self->cost_->setText(text.isEmpty() ? error : error.isEmpty() ? text : text + QStringLiteral(" \u2014 ") + error);
+        });
+    });
 }
 
 void QueryTab::cancel() {

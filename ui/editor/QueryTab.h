@@ -4,8 +4,10 @@
 #include <QWidget>
 #include <memory>
 
+class QLabel;
 class QsciScintilla;
 class QSplitter;
+class QTimer;
 
 namespace quarry {
 
@@ -37,6 +39,10 @@ public:
     QsciScintilla* editor() const { return editor_; }
     ResultView* results() const { return results_; }
     QueryJob* job() const { return job_; }
+    /// The cost meter under the editor: the dry run's estimate of the text, or its error.
+    QLabel* costMeter() const { return cost_; }
+    /// Starts a dry run of the editor's text now (normally debounced while typing).
+    void estimate();
 
     void setSession(std::shared_ptr<Session> session);
     void run();
@@ -64,6 +70,9 @@ private:
     QueryJob* job_ = nullptr;
     std::shared_ptr<Session> session_;
     int offsetLine_ = 0, offsetIndex_ = 0; ///< where the run text starts in the editor
+    QLabel* cost_;
+    QTimer* estimateTimer_;
+    quint64 estimateSerial_ = 0; ///< answers to older texts are dropped
 };
 
 } // namespace quarry

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "TabStore.h"
 
+#include "jobs/OnGui.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -77,9 +79,9 @@ void TabStore::save(const TabState& tab) {
         QDir().mkpath(dir);
         const QString error = writeAtomically(path, bytes);
         if (!error.isEmpty())
-            QMetaObject::invokeMethod(QCoreApplication::instance(), [self, error] {
+            onGui([self, error] {
                 if (self) emit self->writeFailed(error);
-            }, Qt::QueuedConnection);
+            });
     }, Qt::QueuedConnection);
 }
 
@@ -127,9 +129,9 @@ void TabStore::load() {
         QStringList rest = byId.keys();
         rest.sort();
         for (const auto& id : rest) tabs << byId.value(id);
-        QMetaObject::invokeMethod(QCoreApplication::instance(), [self, tabs] {
+        onGui([self, tabs] {
             if (self) emit self->loaded(tabs);
-        }, Qt::QueuedConnection);
+        });
     }, Qt::QueuedConnection);
 }
 

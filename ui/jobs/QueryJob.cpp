@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "QueryJob.h"
 
+#include "OnGui.h"
 #include "Session.h"
 #include "net/HttpClient.h"
 #include "query/ResultPager.h"
@@ -18,14 +19,6 @@ struct QueryJob::Shared {
 };
 
 namespace {
-
-// Runs `f` on the GUI thread. The application object is the context, so the call is
-// delivered even though the worker holds no pointer to a living QObject; `f` itself checks
-// its QPointers there, on the GUI thread, where that check is race-free.
-template <class F>
-void onGui(F&& f) {
-    QMetaObject::invokeMethod(QCoreApplication::instance(), std::forward<F>(f), Qt::QueuedConnection);
-}
 
 double msField(const Json& stats, const char* key) {
     const auto it = stats.find(key);

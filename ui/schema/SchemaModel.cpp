@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "SchemaModel.h"
 
+#include "jobs/OnGui.h"
 #include "jobs/Session.h"
 #include "value/Schema.h"
 
@@ -242,9 +243,9 @@ void SchemaModel::fetchMore(const QModelIndex& parent) {
             out->children.clear();
             out->children.push_back(message(QString::fromUtf8(e.what()), true));
         }
-        QMetaObject::invokeMethod(QCoreApplication::instance(), [self, serial, out] {
+        onGui([self, serial, out] {
             if (self) self->insertLoaded(serial, out);
-        }, Qt::QueuedConnection);
+        });
     });
 }
 
