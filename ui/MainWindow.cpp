@@ -4,6 +4,7 @@
 #include "SandboxHost.h"
 #include "editor/TabStore.h"
 #include "jobs/Session.h"
+#include "schema/SchemaCache.h"
 #include "schema/SchemaModel.h"
 
 #include <Qsci/qsciscintilla.h>
@@ -62,6 +63,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(tabs_->tabBar(), &QTabBar::tabMoved, this, &MainWindow::saveOrder);
 
     schema_ = new SchemaModel(this);
+    cache_ = new SchemaCache(this);
     tree_ = new QTreeView(this);
     tree_->setObjectName(QStringLiteral("schemaTree"));
     tree_->setModel(schema_);
@@ -156,6 +158,7 @@ QueryTab* MainWindow::tabAt(int i) const { return qobject_cast<QueryTab*>(tabs_-
 QueryTab* MainWindow::addTab(const TabState& state) {
     auto* tab = new QueryTab(state.id, tabs_);
     tab->restore(state);
+    tab->setSchemaCache(cache_);
     const int i = tabs_->addTab(tab, tab->title());
     tabs_->setCurrentIndex(i);
     if (session_) tab->setSession(session_);
@@ -222,6 +225,7 @@ void MainWindow::onTabsLoaded(const QList<TabState>& tabs) {
 void MainWindow::setSession(std::shared_ptr<Session> s) {
     session_ = std::move(s);
     schema_->setSession(session_);
+    cache_->setSession(session_);
     tree_->expand(schema_->index(0, 0));
     for (int i = 0; i < tabs_->count(); ++i)
         if (auto* t = tabAt(i)) t->setSession(session_);

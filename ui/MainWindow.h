@@ -14,6 +14,7 @@ class QTreeView;
 namespace quarry {
 
 class SandboxHost;
+class SchemaCache;
 class SchemaModel;
 class TabStore;
 struct Session;
@@ -61,6 +62,7 @@ private:
     QTabWidget* tabs_ = nullptr;
     QTreeView* tree_ = nullptr;
     SchemaModel* schema_ = nullptr;
+    SchemaCache* cache_ = nullptr;
     QLabel* connection_ = nullptr;
     SandboxHost* sandbox_ = nullptr;
     TabStore* store_ = nullptr;

@@ -177,6 +177,19 @@ private slots:
         QCOMPARE(tab->results()->gridModel()->rowCount(), 0); // a dry run is not a run
     }
 
+    void completesNestedPathsInTheEditor() {
+        auto w = openWindow();
+        QueryTab* tab = w->currentTab();
+        QsciScintilla* e = tab->editor();
+        e->setText(QStringLiteral("SELECT c. FROM samples.persons, UNNEST(citiesLived) AS c"));
+        e->setCursorPosition(0, 9);
+        tab->complete(); // the schema of samples.persons is fetched first, then the list shows
+        QTRY_COMPARE_WITH_TIMEOUT(tab->lastCompletions(), (QStringList{QStringLiteral("place"), QStringLiteral("yearsLived")}), 10000);
+        QTRY_VERIFY(e->isListActive());
+        e->SendScintilla(QsciScintilla::SCI_AUTOCCOMPLETE); // Enter on the first entry
+        QCOMPARE(e->text(), QStringLiteral("SELECT c.place FROM samples.persons, UNNEST(citiesLived) AS c"));
+    }
+
     void schemaTreeLoadsLazily() {
         auto w = openWindow();
         SchemaModel* m = w->schemaModel();

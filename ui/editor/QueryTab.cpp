@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "QueryTab.h"
 
+#include "Completion.h"
 #include "SqlLexer.h"
+#include "schema/SchemaCache.h"
 #include "jobs/OnGui.h"
 #include "jobs/QueryJob.h"
 #include "jobs/Session.h"
@@ -96,7 +98,19 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
         }
         editor_->endUndoAction();
     });
-    addActions({runAction, cancelAction, commentAction});
+    auto* completeAction = new QAction(tr("Complete"), this);
+    completeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Space));
+    completeAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(completeAction, &QAction::triggered, this, &QueryTab::complete);
+    addActions({runAction, cancelAction, commentAction, completeAction});
+    connect(editor_, &QsciScintilla::SCN_CHARADDED, this, [this](int ch) {
+        if (ch == '.') complete();
+    });
+    connect(editor_, &QsciScintilla::userListActivated, this, [this](int, const QString& text) {
+        const long pos = editor_->SendScintilla(QsciScintilla::SCI_GETCURRENTPOS);
+        editor_->SendScintilla(QsciScintilla::SCI_SETSEL, static_cast<unsigned long>(completionFrom_), pos);
+        editor_->replaceSelectedText(text);
+    });
 
     connect(editor_, &QsciScintilla::textChanged, this, [this] {
         clearMarks();
@@ -197,6 +211,30 @@ void QueryTab::estimate() {
             self->cost_->setText(text.isEmpty() ? error : error.isEmpty() ? text : text + QStringLiteral(" \u2014 ") + error);
         });
     });
+}
+
+void QueryTab::setSchemaCache(SchemaCache* cache) {
+    cache_ = cache;
+    connect(cache_, &SchemaCache::changed, this, [this] {
+        if (completionWaiting_) complete();
+    });
+}
+
+void QueryTab::complete() {
+    completionWaiting_ = false;
+    if (!cache_) return;
+    const QByteArray text = editor_->text().toUtf8();
+    const auto cursor = static_cast<std::size_t>(editor_->SendScintilla(QsciScintilla::SCI_GETCURRENTPOS));
+    const Completions c = quarry::complete(text.toStdString(), cursor, cache_->catalog());
+    if (!c.missing.empty()) {
+        completionWaiting_ = true;
+        cache_->load(c.missing);
+    }
+    completionFrom_ = c.replaceFrom;
+    lastCompletions_.clear();
+    for (const auto& item : c.items) lastCompletions_ << QString::fromStdString(item.text);
+    if (lastCompletions_.isEmpty()) return;
+    editor_->showUserList(1, lastCompletions_);
 }
 
 void QueryTab::cancel() {

@@ -13,6 +13,7 @@ namespace quarry {
 
 class QueryJob;
 class ResultView;
+class SchemaCache;
 struct Session;
 
 /// What a tab saves: enough to restore it exactly after a restart or a crash.
@@ -43,6 +44,13 @@ public:
     QLabel* costMeter() const { return cost_; }
     /// Starts a dry run of the editor's text now (normally debounced while typing).
     void estimate();
+    /// Where completion finds datasets, tables and schemas (shared by all tabs).
+    void setSchemaCache(SchemaCache* cache);
+    /// Shows the completion list at the cursor (Ctrl+Space; typing '.' does it too). When a
+    /// table's schema is still loading, the list appears once it has arrived.
+    void complete();
+    /// The names the last completion list offered (what the popup shows).
+    QStringList lastCompletions() const { return lastCompletions_; }
 
     void setSession(std::shared_ptr<Session> session);
     void run();
@@ -73,6 +81,10 @@ private:
     QLabel* cost_;
     QTimer* estimateTimer_;
     quint64 estimateSerial_ = 0; ///< answers to older texts are dropped
+    SchemaCache* cache_ = nullptr;
+    bool completionWaiting_ = false;
+    std::size_t completionFrom_ = 0;
+    QStringList lastCompletions_;
 };
 
 } // namespace quarry
