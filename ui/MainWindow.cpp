@@ -6,6 +6,7 @@
 #include "jobs/Session.h"
 #include "schema/SchemaCache.h"
 #include "schema/SchemaModel.h"
+#include "upload/UploadDialog.h"
 
 #include <Qsci/qsciscintilla.h>
 #include <QAction>
@@ -13,6 +14,9 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFileInfo>
+#include <QMimeData>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
@@ -74,6 +78,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     tree_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     tree_->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     tree_->setContextMenuPolicy(Qt::CustomContextMenu);
+    tree_->viewport()->installEventFilter(this);
+    tree_->viewport()->setAcceptDrops(true); // files dropped on a dataset or table upload there
+    setAcceptDrops(true);
     connect(tree_, &QTreeView::customContextMenuRequested, this, &MainWindow::schemaMenu);
     connect(tree_, &QTreeView::doubleClicked, this, [this](const QModelIndex& i) {
         const auto kind = static_cast<SchemaModel::Kind>(i.data(SchemaModel::KindRole).toInt());
@@ -159,6 +166,7 @@ QueryTab* MainWindow::addTab(const TabState& state) {
     auto* tab = new QueryTab(state.id, tabs_);
     tab->restore(state);
     tab->setSchemaCache(cache_);
+    tab->editor()->viewport()->installEventFilter(this); // file drops upload, text drops edit
     const int i = tabs_->addTab(tab, tab->title());
     tabs_->setCurrentIndex(i);
     if (session_) tab->setSession(session_);
@@ -249,6 +257,91 @@ void MainWindow::schemaMenu(const QPoint& at) {
     if (!name.isEmpty()) menu.addAction(tr("Copy name"), this, [name] { QApplication::clipboard()->setText(name); });
     menu.addAction(tr("Refresh"), this, [this, i] { schema_->refresh(i); });
     menu.exec(tree_->viewport()->mapToGlobal(at));
+}
+
+QStringList MainWindow::uploadableFiles(const QMimeData* mime) {
+    QStringList files;
+    if (!mime || !mime->hasUrls()) return files;
+    for (const QUrl& u : mime->urls()) {
+        if (!u.isLocalFile()) continue;
+        const QString f = u.toLocalFile();
+        const QString lower = f.toLower();
+        for (const auto* ext : {".json", ".ndjson", ".jsonl", ".json.gz", ".ndjson.gz", ".jsonl.gz"})
+            if (lower.endsWith(QLatin1String(ext)) && QFileInfo(f).isFile()) {
+                files << f;
+                break;
+            }
+    }
+    return files;
+}
+
+std::pair<QString, QString> MainWindow::dropTarget(const QPoint& pos) const {
+    QModelIndex i = tree_->indexAt(pos).siblingAtColumn(0);
+    if (!i.isValid()) i = tree_->currentIndex().siblingAtColumn(0);
+    QString dataset, table;
+    while (i.isValid()) {
+        const auto kind = static_cast<SchemaModel::Kind>(i.data(SchemaModel::KindRole).toInt());
+        if (kind == SchemaModel::Kind::Table) table = i.data().toString();
+        if (kind == SchemaModel::Kind::Dataset) {
+            dataset = i.data().toString();
+            break;
+        }
+        i = i.parent();
+    }
+    if (dataset.isEmpty()) dataset = QStringLiteral("uploads");
+    return {dataset, table};
+}
+
+void MainWindow::uploadFiles(const QStringList& files, const QString& dataset, const QString& table) {
+    if (!session_) {
+        statusBar()->showMessage(tr("Not connected yet: drop the file again once the sandbox is up."), 8000);
+        return;
+    }
+    for (const QString& f : files) {
+        auto* d = new UploadDialog(session_, f, dataset, files.size() == 1 ? table : QString(), this);
+        d->setAttribute(Qt::WA_DeleteOnClose);
+        connect(d, &UploadDialog::finished, this, [this](bool, const QString& ds) {
+            // Reload the dataset (or the project, for a dataset the upload created).
+            const QModelIndex project = schema_->index(0, 0);
+            const QModelIndex found = schema_->find(project, ds);
+            const QModelIndex at = found.isValid() ? found : project;
+            schema_->refresh(at);
+            if (schema_->canFetchMore(at)) schema_->fetchMore(at);
+            tree_->expand(at);
+        });
+        d->show();
+    }
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    if (!uploadableFiles(e->mimeData()).isEmpty()) e->acceptProposedAction();
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent* e) {
+    if (!uploadableFiles(e->mimeData()).isEmpty()) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    const QStringList files = uploadableFiles(e->mimeData());
+    if (files.isEmpty()) return;
+    e->acceptProposedAction();
+    const auto [dataset, table] = dropTarget(QPoint(-1, -1));
+    uploadFiles(files, dataset, table);
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    const auto type = event->type();
+    if (type != QEvent::DragEnter && type != QEvent::DragMove && type != QEvent::Drop) return QMainWindow::eventFilter(watched, event);
+    auto* drop = static_cast<QDropEvent*>(event);
+    const QStringList files = uploadableFiles(drop->mimeData());
+    if (files.isEmpty()) return QMainWindow::eventFilter(watched, event); // text: the widget's own drop
+    drop->acceptProposedAction();
+    if (type == QEvent::Drop) {
+        const bool onTree = watched == tree_->viewport();
+        const auto [dataset, table] = dropTarget(onTree ? drop->position().toPoint() : QPoint(-1, -1));
+        uploadFiles(files, dataset, table);
+    }
+    return true;
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {

@@ -8,6 +8,10 @@
 #include <memory>
 
 class QLabel;
+class QMimeData;
+class QDragEnterEvent;
+class QDragMoveEvent;
+class QDropEvent;
 class QTabWidget;
 class QTreeView;
 
@@ -41,6 +45,10 @@ public:
     QueryTab* newTab(const QString& text = {}, const QString& title = {});
     void closeTab(int index);
     void reopenClosedTab();
+    /// Opens the upload dialog for each file, targeting `dataset` (and `table`, if given).
+    void uploadFiles(const QStringList& files, const QString& dataset, const QString& table = {});
+    /// The JSON/NDJSON files among dropped URLs (others are ignored).
+    static QStringList uploadableFiles(const QMimeData* mime);
 
 signals:
     /// The connection is up (the sandbox started) and the tabs are restored.
@@ -48,6 +56,10 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* e) override;
+    void dragEnterEvent(QDragEnterEvent* e) override;
+    void dragMoveEvent(QDragMoveEvent* e) override;
+    void dropEvent(QDropEvent* e) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void buildActions();
@@ -58,6 +70,8 @@ private:
     void setSession(std::shared_ptr<Session> s);
     void schemaMenu(const QPoint& at);
     void maybeReady();
+    /// The dataset (and table) a drop at `pos` in the tree's viewport targets.
+    std::pair<QString, QString> dropTarget(const QPoint& pos) const;
 
     QTabWidget* tabs_ = nullptr;
     QTreeView* tree_ = nullptr;

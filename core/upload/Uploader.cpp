@@ -227,7 +227,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
             Journal prev = Journal::load(s.journalFile);
             const std::string counts = plural(prev.insertedRows(), "row", "rows") + " inserted, " +
                                        std::to_string(prev.rejectedRows()) + " rejected";
-            if (!prev.done() && !o_.resume)
+            if (!prev.done() && !o_.resume && !o_.resumeIfInterrupted)
                 throw UploadError("an interrupted upload of " + o_.file + " into " + table + " exists (" + counts +
                                   " so far). Run again with --resume to finish it (no row is sent twice), or delete " +
                                   s.journalFile + " to start over.");

@@ -36,6 +36,7 @@ struct UploadOptions {
     std::size_t batchBytes = 9u << 20; ///< at most 10 MB (BigQuery's request cap)
     int concurrency = 4;
     bool resume = false;              ///< continue an interrupted upload of this file
+    bool resumeIfInterrupted = false; ///< resume when a journal says so, else start (the GUI)
     bool again = false;               ///< upload a file whose upload already finished once more
     std::string journalDir;           ///< empty: Journal::defaultDir()
     std::size_t maxRecordBytes = 16u << 20;

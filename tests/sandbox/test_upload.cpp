@@ -201,6 +201,29 @@ TEST(Upload, CancelLeavesAResumableJournalAndResumeEndsExact) {
     EXPECT_EQ(countRows(c, "cancel"), 40000);
 }
 
+// The desktop app's mode: a fresh upload starts, an interrupted one resumes, no flag needed.
+TEST(Upload, ResumeIfInterruptedStartsFreshOrFinishesTheInterruptedOne) {
+    UploadEnv env({"--faults", "insertAll:delay=100ms:1"});
+    auto& c = env.client;
+    const UploadFile f = writePersons(env.dir.path + "/q.ndjson", 5000);
+    auto o = opts(f, "gui", env.dir);
+    o.resumeIfInterrupted = true;
+    o.batchRows = 100;
+    o.concurrency = 2;
+    CancelToken cancel;
+    Uploader up(c, o);
+    up.onProgress = [&](const UploadProgress& p) {
+        if (p.rowsInserted >= 500) cancel.cancel();
+    };
+    const auto first = up.run(&cancel);
+    EXPECT_TRUE(first.cancelled);
+    EXPECT_FALSE(first.resumed);
+    const auto second = Uploader(c, o).run();
+    EXPECT_TRUE(second.resumed);
+    EXPECT_EQ(first.inserted + second.inserted, 5000u);
+    expectTableMatches(c, "gui", f.sums);
+}
+
 TEST(Upload, GzipAndJsonArrayInput) {
     UploadEnv env;
     auto& c = env.client;

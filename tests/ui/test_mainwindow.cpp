@@ -9,10 +9,16 @@
 #include "results/ResultModel.h"
 #include "results/ResultView.h"
 #include "schema/SchemaModel.h"
+#include "upload/UploadDialog.h"
 
 #include <Qsci/qsciscintilla.h>
 #include <QAbstractItemModelTester>
+#include <QDropEvent>
 #include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTreeView>
+#include <QTreeWidget>
 #include <QMimeData>
 #include <QTabWidget>
 #include <QTableView>
@@ -188,6 +194,71 @@ private slots:
         QTRY_VERIFY(e->isListActive());
         e->SendScintilla(QsciScintilla::SCI_AUTOCCOMPLETE); // Enter on the first entry
         QCOMPARE(e->text(), QStringLiteral("SELECT c.place FROM samples.persons, UNNEST(citiesLived) AS c"));
+    }
+
+    // The end-to-end path: drop the persons file, upload it, query it, and see Mike
+    // Jones' four cities as sub-rows.
+    void droppedFileIsUploadedAndQueried() {
+        auto w = openWindow();
+        const QString file = home_->path() + QStringLiteral("/persons.ndjson");
+        QVERIFY(QFile::copy(QStringLiteral(QUARRY_SOURCE_DIR "/resources/samples/persons/persons.ndjson"), file));
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(file), QUrl::fromLocalFile(home_->path() + QStringLiteral("/notes.txt"))});
+        QDragEnterEvent enter(QPoint(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w.get(), &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w.get(), &drop);
+        const auto dialogs = w->findChildren<UploadDialog*>();
+        QCOMPARE(dialogs.size(), 1); // notes.txt is not uploadable
+        UploadDialog* d = dialogs.first();
+        QCOMPARE(d->tableEdit()->text(), QStringLiteral("persons"));
+        QCOMPARE(d->datasetEdit()->text(), QStringLiteral("uploads"));
+        QTRY_VERIFY_WITH_TIMEOUT(d->schemaReady(), 10000);
+        QCOMPARE(d->schemaTree()->topLevelItemCount(), 7);
+        const auto cities = d->schemaTree()->findItems(QStringLiteral("citiesLived"), Qt::MatchExactly);
+        QCOMPARE(cities.size(), 1);
+        QCOMPARE(cities[0]->text(1), QStringLiteral("STRUCT"));
+        QCOMPARE(cities[0]->text(2), QStringLiteral("REPEATED"));
+        d->tableEdit()->setText(QStringLiteral("people"));
+        QSignalSpy finished(d, &UploadDialog::finished);
+        d->findChild<QPushButton*>(QStringLiteral("uploadStart"))->click();
+        QVERIFY(finished.wait(20000));
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(d->statusText()));
+        QVERIFY2(d->statusText().startsWith(QStringLiteral("3 rows inserted into uploads.people, 0 rejected")), qPrintable(d->statusText()));
+
+        QueryTab* tab = runQuery(*w, QStringLiteral("SELECT fullName, citiesLived FROM uploads.people WHERE fullName = 'Mike Jones'"));
+        QVERIFY(tab);
+        const ResultModel& m = *tab->results()->gridModel();
+        const int place = columnNamed(m, {QStringLiteral("citiesLived"), QStringLiteral("place")});
+        QStringList seen;
+        for (int line = 0; line < m.rowCount(); ++line)
+            if (const auto t = m.index(line, place).data().toString(); !t.isEmpty()) seen << t;
+        QCOMPARE(seen, (QStringList{QStringLiteral("Los Angeles"), QStringLiteral("Washington DC"),
+                                    QStringLiteral("Portland"), QStringLiteral("Austin")}));
+        // The schema tree learned of the new dataset.
+        QTRY_VERIFY_WITH_TIMEOUT(w->schemaModel()->find(w->schemaModel()->index(0, 0), QStringLiteral("uploads")).isValid(), 10000);
+    }
+
+    void droppingOnADatasetTargetsIt() {
+        auto w = openWindow();
+        SchemaModel* m = w->schemaModel();
+        QTRY_VERIFY_WITH_TIMEOUT(m->find(m->index(0, 0), QStringLiteral("samples")).isValid(), 10000);
+        const QModelIndex samples = m->find(m->index(0, 0), QStringLiteral("samples"));
+        const QPoint at = w->schemaTree()->visualRect(samples).center();
+        const QString file = home_->path() + QStringLiteral("/more people.json");
+        QVERIFY(QFile::copy(QStringLiteral(QUARRY_SOURCE_DIR "/resources/samples/persons/persons.ndjson"), file));
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(file)});
+        QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w->schemaTree()->viewport(), &enter);
+        QVERIFY(enter.isAccepted());
+        QApplication::sendEvent(w->schemaTree()->viewport(), &drop);
+        const auto dialogs = w->findChildren<UploadDialog*>();
+        QCOMPARE(dialogs.size(), 1);
+        QCOMPARE(dialogs.first()->datasetEdit()->text(), QStringLiteral("samples"));
+        QCOMPARE(dialogs.first()->tableEdit()->text(), QStringLiteral("more_people"));
     }
 
     void schemaTreeLoadsLazily() {

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+#include "UploadDialog.h"
+
+#include "jobs/OnGui.h"
+#include "jobs/Session.h"
+#include "net/CancelToken.h"
+#include "upload/Uploader.h"
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPointer>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QTreeWidget>
+#include <QUrl>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace quarry {
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+QString latin(std::string_view s) { return QString::fromLatin1(s.data(), static_cast<int>(s.size())); }
+
+/// A table name from a file name: "persons (2).ndjson.gz" -> "persons_2".
+QString tableNameFor(const QString& file) {
+    QString base = QFileInfo(file).fileName();
+    for (const auto* ext : {".gz", ".ndjson", ".jsonl", ".json"})
+        if (base.endsWith(QLatin1String(ext), Qt::CaseInsensitive)) base.chop(static_cast<int>(std::strlen(ext)));
+    QString out;
+    for (const QChar c : base) out += (c.isLetterOrNumber() && c.unicode() < 128) ? c : QLatin1Char('_');
+    while (out.contains(QStringLiteral("__"))) out.replace(QStringLiteral("__"), QStringLiteral("_"));
+    while (out.endsWith(QLatin1Char('_'))) out.chop(1);
+    if (out.isEmpty() || out[0].isDigit()) out.prepend(QStringLiteral("t_"));
+    return out;
+}
+
+Json fieldJson(const QTreeWidgetItem* item) {
+    Json f = {{"name", item->text(0).trimmed().toStdString()},
+              {"type", item->text(1).trimmed().toUpper().toStdString()},
+              {"mode", item->text(2).trimmed().toUpper().toStdString()}};
+    if (item->childCount() > 0) {
+        f["fields"] = Json::array();
+        for (int i = 0; i < item->childCount(); ++i) f["fields"].push_back(fieldJson(item->child(i)));
+    }
+    return f;
+}
+
+void addField(QTreeWidget* tree, QTreeWidgetItem* parent, const Field& f) {
+    auto* item = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(tree);
+    item->setText(0, qs(f.name));
+    item->setText(1, latin(standardTypeName(f.type)));
+    item->setText(2, latin(modeName(f.mode)));
+    item->setFlags(item->flags() | Qt::ItemIsEditable);
+    for (const auto& c : f.fields) addField(tree, item, c);
+}
+
+} // namespace
+
+UploadDialog::UploadDialog(std::shared_ptr<Session> session, const QString& file, const QString& dataset,
+                           const QString& table, QWidget* parent)
+    : QDialog(parent), session_(std::move(session)), file_(file), cancel_(std::make_shared<CancelToken>()) {
+    setWindowTitle(tr("Upload %1").arg(QFileInfo(file).fileName()));
+    setObjectName(QStringLiteral("uploadDialog"));
+    dataset_ = new QLineEdit(dataset, this);
+    dataset_->setObjectName(QStringLiteral("uploadDataset"));
+    table_ = new QLineEdit(table.isEmpty() ? tableNameFor(file) : table, this);
+    table_->setObjectName(QStringLiteral("uploadTable"));
+    schemaTree_ = new QTreeWidget(this);
+    schemaTree_->setObjectName(QStringLiteral("uploadSchema"));
+    schemaTree_->setHeaderLabels({tr("Field"), tr("Type"), tr("Mode")});
+    schemaTree_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    schemaTree_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+    skipInvalid_ = new QCheckBox(tr("Upload the valid rows when some are invalid (the others go to the rejects file)"), this);
+    skipInvalid_->setChecked(true);
+    ignoreUnknown_ = new QCheckBox(tr("Drop fields the table does not have"), this);
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1000);
+    progress_->setValue(0);
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("uploadStatus"));
+    status_->setTextFormat(Qt::RichText);
+    status_->setOpenExternalLinks(true);
+    status_->setWordWrap(true);
+    notes_ = new QLabel(this);
+    notes_->setWordWrap(true);
+    notes_->setStyleSheet(QStringLiteral("color: palette(mid)"));
+
+    buttons_ = new QDialogButtonBox(this);
+    uploadButton_ = buttons_->addButton(tr("Upload"), QDialogButtonBox::AcceptRole);
+    uploadButton_->setObjectName(QStringLiteral("uploadStart"));
+    uploadButton_->setEnabled(false);
+    auto* cancel = buttons_->addButton(QDialogButtonBox::Cancel);
+    connect(uploadButton_, &QPushButton::clicked, this, &UploadDialog::startUpload);
+    connect(cancel, &QPushButton::clicked, this, [this] {
+        if (uploading_) cancelUpload();
+        else reject();
+    });
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("File"), new QLabel(QDir::toNativeSeparators(file), this));
+    form->addRow(tr("Dataset"), dataset_);
+    form->addRow(tr("Table"), table_);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(new QLabel(tr("Schema, inferred from the whole file (double-click to edit; an existing table keeps its own):"), this));
+    layout->addWidget(schemaTree_, 1);
+    layout->addWidget(notes_);
+    layout->addWidget(skipInvalid_);
+    layout->addWidget(ignoreUnknown_);
+    layout->addWidget(progress_);
+    layout->addWidget(status_);
+    layout->addWidget(buttons_);
+    resize(640, 560);
+    inferSchema();
+}
+
+UploadDialog::~UploadDialog() { cancel_->cancel(); }
+
+QString UploadDialog::statusText() const { return status_->text(); }
+
+void UploadDialog::inferSchema() {
+    status_->setText(tr("Reading the whole file to infer its schema\u2026"));
+    QPointer<UploadDialog> self(this);
+    const std::string file = file_.toStdString();
+    auto cancel = cancel_;
+    (void)QtConcurrent::run([self, file, cancel] {
+        std::shared_ptr<upload::Uploader::Inferred> result;
+        QString error;
+        try {
+            result = std::make_shared<upload::Uploader::Inferred>(upload::Uploader::inferSchema(
+                file, upload::InputFormat::Auto, cancel.get(), [self](const upload::UploadProgress& p) {
+                    const int permille = p.fileBytes ? static_cast<int>(1000 * p.fileBytesRead / p.fileBytes) : 0;
+                    onGui([self, permille] {
+                        if (self) self->progress_->setValue(permille);
+                    });
+                }));
+        } catch (const std::exception& e) {
+            error = QString::fromUtf8(e.what());
+        }
+        onGui([self, result, error] {
+            if (!self) return;
+            if (!result) {
+                self->status_->setText(error.toHtmlEscaped());
+                return;
+            }
+            self->fillTree(result->schema);
+            QStringList notes;
+            for (const auto& n : result->notes) notes << qs(n);
+            for (const auto& c : result->conflicts) notes << qs(c.message);
+            self->notes_->setText(notes.join(QLatin1Char('\n')));
+            self->status_->setText(tr("%1 records read; %2 unreadable. Ready to upload.").arg(result->records).arg(result->unreadable));
+            self->progress_->setValue(0);
+            self->schemaReady_ = true;
+            self->uploadButton_->setEnabled(!result->schema.fields.empty());
+        });
+    });
+}
+
+void UploadDialog::fillTree(const Schema& s) {
+    schemaTree_->clear();
+    for (const auto& f : s.fields) addField(schemaTree_, nullptr, f);
+    schemaTree_->expandAll();
+}
+
+Schema UploadDialog::editedSchema() const {
+    Json fields = Json::array();
+    for (int i = 0; i < schemaTree_->topLevelItemCount(); ++i) fields.push_back(fieldJson(schemaTree_->topLevelItem(i)));
+    return Schema::fromJson({{"fields", fields}});
+}
+
+void UploadDialog::setBusy(bool busy) {
+    uploading_ = busy;
+    uploadButton_->setEnabled(!busy);
+    dataset_->setEnabled(!busy);
+    table_->setEnabled(!busy);
+    schemaTree_->setEnabled(!busy);
+}
+
+void UploadDialog::startUpload() {
+    if (uploading_ || !schemaReady_) return;
+    const QString dataset = dataset_->text().trimmed(), table = table_->text().trimmed();
+    if (dataset.isEmpty() || table.isEmpty()) {
+        status_->setText(tr("Name the dataset and the table to upload into."));
+        return;
+    }
+    upload::UploadOptions o;
+    try {
+        o.schema = editedSchema();
+    } catch (const std::exception& e) {
+        status_->setText(tr("The schema is not valid: %1").arg(QString::fromUtf8(e.what()).toHtmlEscaped()));
+        return;
+    }
+    o.file = file_.toStdString();
+    o.table = TableRef{session_->project, dataset.toStdString(), table.toStdString()};
+    o.create = true;
+    o.resumeIfInterrupted = true; // dropping a cancelled file again finishes it, nothing twice
+    o.skipInvalid = skipInvalid_->isChecked();
+    o.ignoreUnknown = ignoreUnknown_->isChecked();
+    setBusy(true);
+    status_->setText(tr("Starting\u2026"));
+    QPointer<UploadDialog> self(this);
+    auto session = session_;
+    auto cancel = cancel_;
+    (void)QtConcurrent::run([self, session, cancel, o, dataset, table] {
+        QString text;
+        bool ok = false;
+        try {
+            try {
+                session->client->getDataset(o.table.projectId, o.table.datasetId, cancel.get());
+            } catch (const ApiError& e) {
+                if (e.httpStatus() != 404) throw;
+                session->client->insertDataset(o.table.projectId, {{"datasetReference", {{"datasetId", o.table.datasetId}}}}, cancel.get());
+            }
+            upload::Uploader u(*session->client, o);
+            u.onProgress = [self](const upload::UploadProgress& p) {
+                const double frac = p.fileBytes ? double(p.fileBytesRead) / double(p.fileBytes) : 0;
+                const double rate = p.seconds > 0 ? double(p.rowsInserted) / p.seconds : 0;
+                QString line = tr("%1: %2 rows inserted, %3 rejected").arg(QString::fromLatin1(p.phase)).arg(p.rowsInserted).arg(p.rowsRejected);
+                if (rate > 0) line += tr(" \u00b7 %1 rows/s").arg(rate, 0, 'f', 0);
+                if (frac > 0.01 && frac < 1) line += tr(" \u00b7 about %1 s left").arg(p.seconds * (1 - frac) / frac, 0, 'f', 0);
+                onGui([self, frac, line] {
+                    if (!self) return;
+                    self->progress_->setValue(static_cast<int>(frac * 1000));
+                    self->status_->setText(line.toHtmlEscaped());
+                });
+            };
+            const auto s = u.run(cancel.get());
+            ok = !s.cancelled && s.rejected == 0;
+            text = s.cancelled ? tr("Cancelled after %1 rows; drop the file again to resume where it stopped.").arg(s.inserted)
+                               : tr("%1 rows inserted into %2.%3, %4 rejected, in %5 s.")
+                                     .arg(s.inserted).arg(dataset, table).arg(s.rejected).arg(s.seconds, 0, 'f', 1);
+            text = text.toHtmlEscaped();
+            if (!s.rejectsFile.empty()) {
+                const QString path = qs(s.rejectsFile);
+                text += QStringLiteral(" <a href=\"%1\">%2</a>").arg(QUrl::fromLocalFile(path).toString(), tr("Open the rejects file"));
+            }
+        } catch (const std::exception& e) {
+            text = tr("The upload failed: %1").arg(QString::fromUtf8(e.what())).toHtmlEscaped();
+        }
+        onGui([self, ok, text, dataset, table] {
+            if (!self) return;
+            if (self->cancel_->isCancelled()) self->cancel_ = std::make_shared<CancelToken>();
+            self->setBusy(false);
+            self->progress_->setValue(ok ? 1000 : self->progress_->value());
+            self->status_->setText(text);
+            emit self->finished(ok, dataset, table);
+        });
+    });
+}
+
+void UploadDialog::cancelUpload() {
+    cancel_->cancel();
+    status_->setText(tr("Cancelling\u2026 rows already sent stay; the journal lets a later upload resume."));
+}
+
+} // namespace quarry
