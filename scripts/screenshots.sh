@@ -13,3 +13,9 @@ mkdir -p "$out"
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config"
 "$build/app/quarry" --screenshot "$out/main-window.png"
 echo "wrote $out/main-window.png"
+
+# The upload dialog mid-upload: 20,000 generated persons, each insertAll slowed down.
+python3 "$root/resources/samples/generate_persons.py" 20000 > "$home/persons_20000.ndjson"
+QUARRY_SANDBOX_FAULTS="insertAll:delay=300ms:1" XDG_DATA_HOME="$home/data2" \
+  "$build/app/quarry" --screenshot "$out/upload-dialog.png" --screenshot-upload "$home/persons_20000.ndjson"
+echo "wrote $out/upload-dialog.png"

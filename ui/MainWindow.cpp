@@ -3,6 +3,9 @@
 
 #include "SandboxHost.h"
 #include "editor/TabStore.h"
+#include "jobs/QueryJob.h"
+#include "jobs/JobsModel.h"
+#include "jobs/OnGui.h"
 #include "jobs/Session.h"
 #include "schema/SchemaCache.h"
 #include "schema/SchemaModel.h"
@@ -29,7 +32,9 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QTreeView>
+#include <QTableView>
 #include <QUuid>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace quarry {
 namespace {
@@ -91,6 +96,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     dock->setObjectName(QStringLiteral("schemaDock"));
     dock->setWidget(tree_);
     addDockWidget(Qt::LeftDockWidgetArea, dock);
+
+    buildJobsPanel();
 
     connection_ = new QLabel(tr("Starting the local sandbox\u2026"), this);
     connection_->setObjectName(QStringLiteral("connectionStatus"));
@@ -178,6 +185,17 @@ QueryTab* MainWindow::addTab(const TabState& state) {
     connect(tab, &QueryTab::titleChanged, this, [this, tab](const QString& t) {
         tabs_->setTabText(tabs_->indexOf(tab), t);
     });
+    connect(tab, &QueryTab::jobRecorded, this, [this](const HistoryEntry& e) {
+        jobs_->upsert(e);
+        if (e.state == "RUNNING") return;
+        (void)QtConcurrent::run([e] {
+            try {
+                History(History::defaultPath()).append(e);
+            } catch (const std::exception&) {
+                // The history is a convenience: a full disk must not disturb the query.
+            }
+        });
+    });
     connect(tab, &QueryTab::runningChanged, this, [this, tab](bool running) {
         tabs_->setTabIcon(tabs_->indexOf(tab), running ? style()->standardIcon(QStyle::SP_BrowserReload) : QIcon());
     });
@@ -257,6 +275,61 @@ void MainWindow::schemaMenu(const QPoint& at) {
     if (!name.isEmpty()) menu.addAction(tr("Copy name"), this, [name] { QApplication::clipboard()->setText(name); });
     menu.addAction(tr("Refresh"), this, [this, i] { schema_->refresh(i); });
     menu.exec(tree_->viewport()->mapToGlobal(at));
+}
+
+void MainWindow::buildJobsPanel() {
+    jobs_ = new JobsModel(this);
+    jobsView_ = new QTableView(this);
+    jobsView_->setObjectName(QStringLiteral("jobsView"));
+    jobsView_->setModel(jobs_);
+    jobsView_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    jobsView_->verticalHeader()->hide();
+    jobsView_->horizontalHeader()->setStretchLastSection(false);
+    jobsView_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    jobsView_->horizontalHeader()->setSectionResizeMode(JobsModel::Query, QHeaderView::Stretch);
+    jobsView_->setContextMenuPolicy(Qt::CustomContextMenu);
+    jobsView_->setWordWrap(false);
+    connect(jobsView_, &QTableView::customContextMenuRequested, this, &MainWindow::jobsMenu);
+    connect(jobsView_, &QTableView::doubleClicked, this, [this](const QModelIndex& i) { openJob(i.row()); });
+    auto* dock = new QDockWidget(tr("Jobs"), this);
+    dock->setObjectName(QStringLiteral("jobsDock"));
+    dock->setWidget(jobsView_);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    resizeDocks({dock}, {150}, Qt::Vertical);
+    QPointer<MainWindow> self(this);
+    (void)QtConcurrent::run([self] {
+        std::vector<HistoryEntry> entries;
+        try {
+            entries = History(History::defaultPath()).load();
+        } catch (const std::exception&) {
+        }
+        if (entries.size() > 500) entries.erase(entries.begin(), entries.end() - 500);
+        onGui([self, entries] {
+            if (self) self->jobs_->addHistory(entries);
+        });
+    });
+}
+
+void MainWindow::openJob(int row) {
+    if (row < 0 || row >= jobs_->rowCount()) return;
+    const HistoryEntry e = jobs_->entry(row);
+    auto* tab = newTab(QString::fromStdString(e.sql), tr("Job %1").arg(QString::fromStdString(e.jobId).right(6)));
+    if (e.errorLine > 0) tab->markError(QString::fromStdString(e.errorMessage), e.errorLine, e.errorColumn);
+}
+
+void MainWindow::jobsMenu(const QPoint& at) {
+    const QModelIndex i = jobsView_->indexAt(at);
+    if (!i.isValid()) return;
+    const HistoryEntry e = jobs_->entry(i.row());
+    QMenu menu(this);
+    menu.addAction(tr("Open in a new tab"), this, [this, i] { openJob(i.row()); });
+    if (e.state == "RUNNING")
+        menu.addAction(tr("Cancel the job"), this, [this, e] {
+            for (int t = 0; t < tabs_->count(); ++t)
+                if (auto* tab = tabAt(t); tab && tab->job() && tab->job()->jobId().toStdString() == e.jobId) tab->cancel();
+        });
+    menu.addAction(tr("Copy job id"), this, [e] { QApplication::clipboard()->setText(QString::fromStdString(e.jobId)); });
+    menu.exec(jobsView_->viewport()->mapToGlobal(at));
 }
 
 QStringList MainWindow::uploadableFiles(const QMimeData* mime) {

@@ -13,10 +13,12 @@ class QDragEnterEvent;
 class QDragMoveEvent;
 class QDropEvent;
 class QTabWidget;
+class QTableView;
 class QTreeView;
 
 namespace quarry {
 
+class JobsModel;
 class SandboxHost;
 class SchemaCache;
 class SchemaModel;
@@ -37,6 +39,7 @@ public:
     QueryTab* currentTab() const;
     QueryTab* tabAt(int i) const;
     SchemaModel* schemaModel() const { return schema_; }
+    JobsModel* jobsModel() const { return jobs_; }
     QTreeView* schemaTree() const { return tree_; }
     TabStore* tabStore() const { return store_; }
     std::shared_ptr<Session> session() const { return session_; }
@@ -69,6 +72,9 @@ private:
     void saveOrder();
     void setSession(std::shared_ptr<Session> s);
     void schemaMenu(const QPoint& at);
+    void buildJobsPanel();
+    void jobsMenu(const QPoint& at);
+    void openJob(int row);
     void maybeReady();
     /// The dataset (and table) a drop at `pos` in the tree's viewport targets.
     std::pair<QString, QString> dropTarget(const QPoint& pos) const;
@@ -77,6 +83,8 @@ private:
     QTreeView* tree_ = nullptr;
     SchemaModel* schema_ = nullptr;
     SchemaCache* cache_ = nullptr;
+    JobsModel* jobs_ = nullptr;
+    QTableView* jobsView_ = nullptr;
     QLabel* connection_ = nullptr;
     SandboxHost* sandbox_ = nullptr;
     TabStore* store_ = nullptr;

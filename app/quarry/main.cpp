@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "MainWindow.h"
+#include "upload/UploadDialog.h"
 #include "quarry/Version.h"
 
 #include <QApplication>
@@ -26,18 +27,37 @@ int main(int argc, char** argv) {
                                   QStringLiteral("Once connected, run the current tab's query, save a PNG of the window, then quit."),
                                   QStringLiteral("file"));
     cli.addOption(shot);
+    const QCommandLineOption shotUpload(QStringLiteral("screenshot-upload"),
+                                        QStringLiteral("With --screenshot: upload this file and save a PNG of the upload dialog mid-upload."),
+                                        QStringLiteral("ndjson"));
+    cli.addOption(shotUpload);
     cli.process(app);
 
     quarry::MainWindow w;
     w.show();
-    if (cli.isSet(shot)) {
+    if (cli.isSet(shot) && cli.isSet(shotUpload)) {
+        const QString file = cli.value(shot), data = cli.value(shotUpload);
+        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file, data] {
+            w.uploadFiles({data}, QStringLiteral("uploads"));
+            auto* poll = new QTimer(&w);
+            QObject::connect(poll, &QTimer::timeout, &w, [&w, file] {
+                auto* d = w.findChild<quarry::UploadDialog*>();
+                if (!d) return;
+                if (d->schemaReady() && !d->isUploading() && d->statusText().contains(QStringLiteral("Ready"))) d->startUpload();
+                if (d->isUploading() && d->statusText().contains(QStringLiteral("rows/s")))
+                    QApplication::exit(d->grab().save(file, "PNG") ? 0 : 1);
+            });
+            poll->start(100);
+        });
+        QTimer::singleShot(120000, &w, [] { QApplication::exit(2); });
+    } else if (cli.isSet(shot)) {
         const QString file = cli.value(shot);
         QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file] {
             auto* tab = w.currentTab();
             if (!tab) QApplication::exit(1);
             QObject::connect(tab, &quarry::QueryTab::runningChanged, &w, [&w, file](bool running) {
                 if (running) return;
-                QTimer::singleShot(300, &w, [&w, file] { QApplication::exit(w.grab().save(file, "PNG") ? 0 : 1); });
+                QTimer::singleShot(1000, &w, [&w, file] { QApplication::exit(w.grab().save(file, "PNG") ? 0 : 1); });
             });
             tab->run();
         });

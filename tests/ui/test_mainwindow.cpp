@@ -6,6 +6,8 @@
 #include "MainWindow.h"
 #include "bigquery/BigQueryClient.h"
 #include "editor/TabStore.h"
+#include "jobs/JobsModel.h"
+#include "jobs/QueryJob.h"
 #include "results/ResultModel.h"
 #include "results/ResultView.h"
 #include "schema/SchemaModel.h"
@@ -64,8 +66,8 @@ class TestMainWindow : public QObject {
         QSignalSpy done(tab, &QueryTab::runningChanged);
         tab->run();
         // runningChanged(true) at once, then (false) when the job ends.
-        QTest::qWaitFor([&] { return done.size() >= 2 && !done.last().at(0).toBool(); }, 20000);
-        return done.size() >= 2 ? tab : nullptr;
+        const bool ended = QTest::qWaitFor([&] { return done.size() >= 2 && !done.last().at(0).toBool(); }, 20000);
+        return ended ? tab : nullptr;
     }
 
 private slots:
@@ -118,6 +120,13 @@ private slots:
         // The grid's view shows them: the header spans and the rows are there to paint.
         QCOMPARE(r->grid()->model()->rowCount(), 16);
         QVERIFY(!r->grid()->grab().isNull());
+        // The jobs panel lists the run, and the history file (shared with quarry-cli) keeps it.
+        const HistoryEntry& job = w->jobsModel()->entry(0);
+        QCOMPARE(job.state, std::string("DONE"));
+        QCOMPARE(QString::fromStdString(job.jobId), tab->job()->jobId());
+        QVERIFY(job.bytesProcessed > 0);
+        const QString history = home_->path() + QStringLiteral("/data/quarry/history.ndjson");
+        QTRY_VERIFY_WITH_TIMEOUT(readAll(history).contains(tab->job()->jobId().toUtf8()), 5000);
     }
 
     void marksTheFailingPosition() {
@@ -132,6 +141,21 @@ private slots:
         const long pos = e->positionFromLineIndex(2, 6); // "nope" starts at [3:7]
         const long mask = e->SendScintilla(QsciScintilla::SCI_INDICATORALLONFOR, pos);
         QVERIFY2(mask & (1 << 8), qPrintable(QString::number(mask)));
+        const HistoryEntry failed = w->jobsModel()->entry(0);
+        QCOMPARE(failed.state, std::string("FAILED"));
+        QCOMPARE(failed.errorLine, 3);
+        QCOMPARE(failed.errorColumn, 7);
+        // Double-clicking the failed job re-opens its query in a new tab with the error marked.
+        auto* jobsView = w->findChild<QTableView*>(QStringLiteral("jobsView"));
+        QVERIFY(jobsView);
+        const QPoint cell = jobsView->visualRect(w->jobsModel()->index(0, JobsModel::Query)).center();
+        QTest::mousePress(jobsView->viewport(), Qt::LeftButton, {}, cell);
+        QTest::mouseRelease(jobsView->viewport(), Qt::LeftButton, {}, cell);
+        QTest::mouseDClick(jobsView->viewport(), Qt::LeftButton, {}, cell);
+        QCOMPARE(w->tabs()->count(), 2);
+        QVERIFY2(w->currentTab()->editor()->annotation(2).contains(QStringLiteral("nope")),
+                 qPrintable(w->currentTab()->editor()->annotation(2)));
+        w->tabs()->setCurrentWidget(tab);
         // Editing clears the marks.
         e->insertAt(QStringLiteral(" "), 0, 0);
         QVERIFY(e->annotation(2).isEmpty());

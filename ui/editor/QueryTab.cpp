@@ -137,6 +137,7 @@ void QueryTab::setSession(std::shared_ptr<Session> session) {
     if (!session_) return;
     job_ = new QueryJob(session_, results_->resultSet(), this);
     estimateTimer_->start();
+    connect(job_, &QueryJob::recorded, this, &QueryTab::jobRecorded);
     connect(job_, &QueryJob::stateChanged, this, [this](const QString& state) {
         results_->setStatus(tr("%1 \u2026 (Esc cancels)").arg(state.toLower()));
     });

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "query/History.h"
+
 #include <QWidget>
 #include <memory>
 
@@ -60,16 +62,19 @@ public:
     TabState state() const;
     void restore(const TabState& s);
     void setFile(const QString& file) { file_ = file; }
+    /// Marks an error at [line:col] of the text (1-based) with the message under the line.
+    void markError(const QString& message, int line, int column);
 
 signals:
     /// Text, cursor or title changed: time to autosave.
     void modified();
     void titleChanged(const QString& title);
     void runningChanged(bool running);
+    /// A job of this tab was submitted or ended (for the jobs panel and the history).
+    void jobRecorded(const quarry::HistoryEntry& entry);
 
 private:
     void clearMarks();
-    void markError(const QString& message, int line, int column);
 
     QString id_, title_, file_;
     QsciScintilla* editor_;

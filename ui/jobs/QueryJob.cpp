@@ -28,6 +28,29 @@ double msField(const Json& stats, const char* key) {
     return 0;
 }
 
+std::int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Fills the end of a history entry from a finished job.
+void record(HistoryEntry& e, const QueryOutcome& o) {
+    e.endMs = nowMs();
+    e.location = o.job.location;
+    e.bytesProcessed = o.bytesProcessed;
+    e.bytesBilled = o.bytesBilled;
+    e.slotMs = o.slotMs;
+    e.cacheHit = o.cacheHit;
+    if (o.error) {
+        e.state = o.error->reason() == "stopped" ? "CANCELLED" : "FAILED";
+        e.errorReason = o.error->reason();
+        e.errorMessage = o.error->message();
+        e.errorLine = o.error->line();
+        e.errorColumn = o.error->column();
+    } else {
+        e.state = "DONE";
+    }
+}
+
 QString summarize(const QueryOutcome& o) {
     QStringList parts;
     parts << (o.totalRows == 1 ? QObject::tr("1 row") : QObject::tr("%1 rows").arg(o.totalRows));
@@ -64,15 +87,23 @@ void QueryJob::start(QueryRequest request) {
     running_ = true;
     summary_.clear();
     rows_->clear();
+    HistoryEntry entry;
+    entry.sql = request.sql;
+    entry.project = request.project;
+    entry.jobId = request.jobId;
+    entry.state = "RUNNING";
+    entry.startMs = nowMs();
+    emit recorded(entry);
     QPointer<QueryJob> self(this);
     QPointer<ResultSet> rows(rows_);
     auto shared = shared_;
     auto session = session_;
-    (void)QtConcurrent::run([self, rows, shared, session, request] {
+    (void)QtConcurrent::run([self, rows, shared, session, request, entry]() mutable {
         auto fail = [&](const QString& message, int line, int column) {
-            onGui([self, shared, message, line, column] {
+            onGui([self, shared, message, line, column, entry] {
                 if (!self || self->shared_ != shared) return;
                 self->running_ = false;
+                emit self->recorded(entry);
                 emit self->failed(message, line, column);
             });
         };
@@ -83,6 +114,7 @@ void QueryJob::start(QueryRequest request) {
                     if (self && self->shared_ == shared) emit self->stateChanged(state);
                 });
             }, &shared->cancel);
+            record(entry, outcome);
             if (!outcome.ok()) {
                 fail(QString::fromStdString(outcome.error->message()), outcome.error->line(), outcome.error->column());
                 return;
@@ -93,8 +125,9 @@ void QueryJob::start(QueryRequest request) {
             auto holder = std::make_shared<RowPage>();
             if (page) *holder = std::move(*page);
             else holder->schema = outcome.schema;
-            onGui([self, rows, shared, holder, summary, outcome] {
+            onGui([self, rows, shared, holder, summary, outcome, entry] {
                 if (!self || self->shared_ != shared || !rows) return;
+                emit self->recorded(entry);
                 rows->reset(holder->schema, outcome.totalRows);
                 rows->append(std::move(holder->rows), !holder->pageToken.empty());
                 self->running_ = false;
@@ -102,8 +135,17 @@ void QueryJob::start(QueryRequest request) {
                 emit self->succeeded(summary);
             });
         } catch (const ApiError& e) {
+            entry.endMs = nowMs();
+            entry.state = "FAILED";
+            entry.errorReason = e.reason();
+            entry.errorMessage = e.message();
+            entry.errorLine = e.line();
+            entry.errorColumn = e.column();
             fail(QString::fromStdString(e.message()), e.line(), e.column());
         } catch (const std::exception& e) {
+            entry.endMs = nowMs();
+            entry.state = shared->cancel.isCancelled() ? "CANCELLED" : "FAILED";
+            entry.errorMessage = e.what();
             fail(QString::fromUtf8(e.what()), 0, 0);
         }
     });

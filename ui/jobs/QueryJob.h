@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "query/History.h"
 #include "query/QueryRunner.h"
 
 #include <QObject>
@@ -33,6 +34,8 @@ signals:
     void succeeded(const QString& summary);
     /// The job failed or was cancelled; line/column are 1-based, 0 when the error has none.
     void failed(const QString& message, int line, int column);
+    /// The job as the history keeps it: once when submitted (RUNNING), once when it ends.
+    void recorded(const quarry::HistoryEntry& entry);
 
 private:
     struct Shared;

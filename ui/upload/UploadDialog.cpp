@@ -104,7 +104,9 @@ UploadDialog::UploadDialog(std::shared_ptr<Session> session, const QString& file
     });
 
     auto* form = new QFormLayout;
-    form->addRow(tr("File"), new QLabel(QDir::toNativeSeparators(file), this));
+    auto* name = new QLabel(QFileInfo(file).fileName(), this);
+    name->setToolTip(QDir::toNativeSeparators(file));
+    form->addRow(tr("File"), name);
     form->addRow(tr("Dataset"), dataset_);
     form->addRow(tr("Table"), table_);
     auto* layout = new QVBoxLayout(this);
