@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+// Desktop benchmarks (offscreen):
+//   bench_ui startup bare|quarry [--ready]
+//                                 -> one JSON line: ms from main() to the first paint of the
+//                                    window, then exits; with --ready (quarry) it waits for
+//                                    ready (sandbox up, tabs back) and reports that too
+//   bench_ui model ROWS [--peer]  -> one JSON line: heap growth of a ROWS x 10 result in the
+//                                    nested grid model (or in a QStandardItemModel, the peer)
+//                                    and ns per data(DisplayRole) call on random cells
+// Process start-up before main() is measured by run_ui.sh around the whole command.
+#include "MainWindow.h"
+#include "results/ResultModel.h"
+#include "results/ResultSet.h"
+#include "value/Display.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QPaintEvent>
+#include <QStandardItemModel>
+#include <QTimer>
+#include <chrono>
+#include <cstdio>
+#include <malloc.h>
+#include <random>
+
+using namespace quarry;
+
+namespace {
+
+QElapsedTimer sinceMain;
+
+class FirstPaint : public QObject {
+public:
+    double ms = -1;
+    long long epochNs = 0; ///< wall clock at the first paint, to compare with the exec time
+    bool quitOnPaint = true;
+    bool eventFilter(QObject*, QEvent* e) override {
+        if (e->type() == QEvent::Paint && ms < 0) {
+            ms = static_cast<double>(sinceMain.nsecsElapsed()) / 1e6;
+            epochNs = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+            if (quitOnPaint) QTimer::singleShot(0, qApp, &QApplication::quit);
+        }
+        return false;
+    }
+};
+
+std::size_t heapBytes() {
+    const struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
+Schema tenColumns() {
+    return Schema::fromJson(nlohmann::json::parse(R"({"fields":[
+        {"name":"id","type":"INTEGER"},{"name":"score","type":"FLOAT"},{"name":"code","type":"STRING"},
+        {"name":"name","type":"STRING"},{"name":"ok","type":"BOOLEAN"},{"name":"at","type":"TIMESTAMP"},
+        {"name":"day","type":"DATE"},{"name":"amount","type":"NUMERIC"},{"name":"city","type":"STRING"},
+        {"name":"n","type":"INTEGER"}]})"));
+}
+
+Value row(std::size_t i) {
+    static const char* cities[] = {"Seattle", "Stockholm", "Los Angeles", "Washington DC", "Portland", "Austin"};
+    Value r = Value::structOf(10);
+    auto it = r.items();
+    it[0] = Value::int64(static_cast<std::int64_t>(i));
+    it[1] = Value::float64(static_cast<double>(i) * 0.37);
+    it[2] = Value::string("C" + std::to_string(i % 1000));
+    it[3] = Value::string("customer number " + std::to_string(i)); // longer than inline text
+    it[4] = Value::boolean(i % 3 == 0);
+    it[5] = Value::timestamp(1'700'000'000'000'000 + static_cast<std::int64_t>(i) * 1'000'000);
+    it[6] = Value::date(19'000 + static_cast<std::int32_t>(i % 3000));
+    it[7] = Value::numeric(std::to_string(i % 100000) + ".25");
+    it[8] = Value::string(cities[i % 6]);
+    it[9] = Value::int64(static_cast<std::int64_t>(i % 97));
+    return r;
+}
+
+int startup(int argc, char** argv, bool bare, bool waitReady) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Quarry"));
+    QApplication::setOrganizationName(QStringLiteral("Quarry"));
+    FirstPaint paint;
+    paint.quitOnPaint = !waitReady;
+    double readyMs = -1;
+    std::unique_ptr<QMainWindow> w;
+    if (bare) {
+        w = std::make_unique<QMainWindow>();
+        w->resize(1280, 800);
+    } else {
+        auto* q = new MainWindow;
+        QObject::connect(q, &MainWindow::ready, q, [&] {
+            readyMs = static_cast<double>(sinceMain.nsecsElapsed()) / 1e6;
+            QApplication::quit();
+        });
+        w.reset(q);
+    }
+    w->installEventFilter(&paint);
+    w->show();
+    QTimer::singleShot(60000, &app, &QApplication::quit);
+    QApplication::exec();
+    std::printf("{\"mode\":\"%s\",\"first_paint_ms\":%.1f,\"ready_ms\":%.1f,\"paint_epoch_ns\":%lld}\n", bare ? "bare" : "quarry",
+                paint.ms, readyMs, paint.epochNs);
+    return paint.ms > 0 ? 0 : 1;
+}
+
+int model(int argc, char** argv, std::size_t rows, bool peer) {
+    QApplication app(argc, argv);
+    const Schema schema = tenColumns();
+    const std::size_t before = heapBytes();
+    QElapsedTimer t;
+    t.start();
+    std::unique_ptr<QAbstractItemModel> m;
+    std::unique_ptr<ResultSet> set;
+    if (peer) {
+        // What a generic tool does: every cell a QStandardItem with its display text.
+        auto s = std::make_unique<QStandardItemModel>(static_cast<int>(rows), 10);
+        for (std::size_t i = 0; i < rows; ++i) {
+            const Value r = row(i);
+            for (int c = 0; c < 10; ++c)
+                s->setItem(static_cast<int>(i), c, new QStandardItem(QString::fromStdString(displayText(r[static_cast<std::size_t>(c)], schema.fields[static_cast<std::size_t>(c)]))));
+        }
+        m = std::move(s);
+    } else {
+        set = std::make_unique<ResultSet>();
+        auto grid = std::make_unique<ResultModel>(set.get(), GridMode::Nested);
+        set->reset(schema, static_cast<qint64>(rows));
+        const std::size_t page = 10000;
+        for (std::size_t i = 0; i < rows; i += page) {
+            std::vector<Value> p;
+            p.reserve(page);
+            for (std::size_t j = i; j < std::min(rows, i + page); ++j) p.push_back(row(j));
+            set->append(std::move(p), i + page < rows);
+        }
+        m = std::move(grid);
+    }
+    const double loadS = static_cast<double>(t.nsecsElapsed()) / 1e9;
+    const std::size_t after = heapBytes();
+    if (static_cast<std::size_t>(m->rowCount()) != rows) return 2;
+    std::mt19937_64 rng(7);
+    const int calls = 1'000'000;
+    std::size_t chars = 0;
+    t.restart();
+    for (int k = 0; k < calls; ++k) {
+        const auto r = static_cast<int>(rng() % rows), c = static_cast<int>(rng() % 10);
+        chars += static_cast<std::size_t>(m->data(m->index(r, c)).toString().size());
+    }
+    const double ns = static_cast<double>(t.nsecsElapsed()) / calls;
+    std::printf("{\"model\":\"%s\",\"rows\":%zu,\"heap_mb\":%.1f,\"load_s\":%.2f,\"data_ns\":%.0f,\"chars\":%zu}\n",
+                peer ? "QStandardItemModel" : "ResultModel", rows, static_cast<double>(after - before) / 1048576.0, loadS, ns, chars);
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    sinceMain.start();
+    qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? QByteArray("offscreen") : qgetenv("QT_QPA_PLATFORM"));
+    if (argc >= 3 && std::string(argv[1]) == "startup")
+        return startup(argc, argv, std::string(argv[2]) == "bare", argc >= 4 && std::string(argv[3]) == "--ready");
+    if (argc >= 3 && std::string(argv[1]) == "model")
+        return model(argc, argv, std::stoul(argv[2]), argc >= 4 && std::string(argv[3]) == "--peer");
+    std::fprintf(stderr, "usage: bench_ui startup bare|quarry [--ready] | bench_ui model ROWS [--peer]\n");
+    return 2;
+}
