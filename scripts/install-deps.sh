@@ -13,6 +13,7 @@ build_pkgs=(
 test_pkgs=(
   libgtest-dev clang libclang-rt-14-dev xvfb xauth sqlite3 nodejs npm
   dpkg-dev desktop-file-utils appstream file curl openssl
+  dbus gnome-keyring libsecret-tools
 )
 
 want=("${build_pkgs[@]}")

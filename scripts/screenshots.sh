@@ -19,3 +19,7 @@ python3 "$root/resources/samples/generate_persons.py" 20000 > "$home/persons_200
 QUARRY_SANDBOX_FAULTS="insertAll:delay=300ms:1" XDG_DATA_HOME="$home/data2" \
   "$build/app/quarry" --screenshot "$out/upload-dialog.png" --screenshot-upload "$home/persons_20000.ndjson"
 echo "wrote $out/upload-dialog.png"
+
+# The dialog that adds a connection (keys, ADC or an endpoint).
+XDG_DATA_HOME="$home/data3" "$build/app/quarry" --screenshot "$out/connection-dialog.png" --screenshot-connection
+echo "wrote $out/connection-dialog.png"

@@ -2,6 +2,8 @@
 #include "MainWindow.h"
 
 #include "SandboxHost.h"
+#include "connections/ConnectionDialog.h"
+#include "connections/ConnectionStore.h"
 #include "editor/TabStore.h"
 #include "jobs/QueryJob.h"
 #include "jobs/JobsModel.h"
@@ -15,6 +17,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -121,11 +124,23 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     // No Google connection is set up yet: work on the embedded sandbox.
     sandbox_ = new SandboxHost(this);
     connect(sandbox_, &SandboxHost::ready, this, [this](const QString& url, const QString& note) {
-        connection_->setText(tr("Local sandbox at %1 \u2014 %2").arg(url, note));
-        setSession(Session::sandbox(url));
+        sandboxSession_ = Session::sandbox(url);
+        sandboxNote_ = tr("Local sandbox at %1 \u2014 %2").arg(url, note);
+        if (connectionId_.isEmpty()) {
+            connection_->setText(sandboxNote_);
+            setSession(sandboxSession_);
+        }
     });
     connect(sandbox_, &SandboxHost::failed, this, [this](const QString& message) { connection_->setText(message); });
     sandbox_->start();
+    // The connection used last time, if it was not the sandbox. It is the current one from
+    // now on, so the sandbox, starting meanwhile, does not take its place.
+    if (const QString last = QSettings().value(QStringLiteral("connection/current")).toString();
+        !last.isEmpty() && connections_->find(last)) {
+        connectionId_ = last;
+        fillConnectionBox();
+        useConnection(last);
+    }
 }
 
 MainWindow::~MainWindow() = default;
@@ -158,6 +173,24 @@ void MainWindow::buildActions() {
 
     auto* bar = addToolBar(tr("Query"));
     bar->setObjectName(QStringLiteral("queryToolBar"));
+    connections_ = new ConnectionStore(this);
+    connectionBox_ = new QComboBox(this);
+    connectionBox_->setObjectName(QStringLiteral("connectionBox"));
+    connectionBox_->setMinimumContentsLength(18);
+    connectionBox_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    fillConnectionBox();
+    connect(connectionBox_, &QComboBox::activated, this, [this](int i) {
+        const QString id = connectionBox_->itemData(i).toString();
+        if (id != QStringLiteral("+")) {
+            useConnection(id);
+            return;
+        }
+        fillConnectionBox(); // back to the current one while the dialog is open
+        addConnection();
+    });
+    connect(connections_, &ConnectionStore::changed, this, &MainWindow::fillConnectionBox);
+    bar->addWidget(connectionBox_);
+    bar->addSeparator();
     bar->addAction(run);
     bar->addAction(cancel);
     bar->addSeparator();
@@ -275,6 +308,83 @@ void MainWindow::schemaMenu(const QPoint& at) {
     if (!name.isEmpty()) menu.addAction(tr("Copy name"), this, [name] { QApplication::clipboard()->setText(name); });
     menu.addAction(tr("Refresh"), this, [this, i] { schema_->refresh(i); });
     menu.exec(tree_->viewport()->mapToGlobal(at));
+}
+
+void MainWindow::fillConnectionBox() {
+    const QSignalBlocker block(connectionBox_);
+    connectionBox_->clear();
+    connectionBox_->addItem(tr("Local sandbox"), QString());
+    for (const auto& c : connections_->list()) connectionBox_->addItem(c.name, c.id);
+    connectionBox_->addItem(tr("Add a connection\u2026"), QStringLiteral("+"));
+    const int at = connectionBox_->findData(connectionId_);
+    connectionBox_->setCurrentIndex(at < 0 ? 0 : at);
+}
+
+QDialog* MainWindow::addConnection() {
+    auto* d = new ConnectionDialog(connections_, this);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    connect(d, &ConnectionDialog::connected, this, [this](const ConnectionInfo& info, std::shared_ptr<Session> s) {
+        connectionId_ = info.id;
+        QSettings().setValue(QStringLiteral("connection/current"), info.id);
+        fillConnectionBox();
+        connection_->setText(tr("%1 \u2014 project %2").arg(info.name, QString::fromStdString(s->project)));
+        setSession(s);
+    });
+    d->show();
+    return d;
+}
+
+void MainWindow::useConnection(const QString& id) {
+    if (id.isEmpty()) {
+        connectionId_.clear();
+        QSettings().setValue(QStringLiteral("connection/current"), QString());
+        fillConnectionBox();
+        if (sandboxSession_) {
+            connection_->setText(sandboxNote_);
+            setSession(sandboxSession_);
+        }
+        return;
+    }
+    const auto info = connections_->find(id);
+    if (!info) return;
+    connection_->setText(tr("Connecting to %1\u2026").arg(info->name));
+    QPointer<MainWindow> self(this);
+    auto open = [self, info = *info](const QByteArray& secret) {
+        openConnection(info, secret, [self, info](std::shared_ptr<Session> s, QString error) {
+            if (!self) return;
+            if (!s) {
+                self->connection_->setText(tr("%1: %2").arg(info.name, error));
+                if (!self->session_) { // nothing open yet (start-up): the sandbox it is
+                    self->connectionId_.clear();
+                    if (self->sandboxSession_) self->setSession(self->sandboxSession_);
+                }
+                self->fillConnectionBox(); // stays on the previous connection
+                return;
+            }
+            self->connectionId_ = info.id;
+            QSettings().setValue(QStringLiteral("connection/current"), info.id);
+            self->fillConnectionBox();
+            self->connection_->setText(tr("%1 \u2014 project %2").arg(info.name, QString::fromStdString(s->project)));
+            self->setSession(s);
+        });
+    };
+    if (info->kind != ConnectionInfo::Kind::KeyFile) {
+        open({});
+        return;
+    }
+    connections_->readSecret(id, [self, open, info = *info](QByteArray secret, QString error) {
+        if (!self) return;
+        if (!error.isEmpty()) {
+            self->connection_->setText(tr("%1: %2").arg(info.name, error));
+            if (!self->session_) {
+                self->connectionId_.clear();
+                if (self->sandboxSession_) self->setSession(self->sandboxSession_);
+                self->fillConnectionBox();
+            }
+            return;
+        }
+        open(secret);
+    });
 }
 
 void MainWindow::buildJobsPanel() {

@@ -7,6 +7,8 @@
 #include <QStack>
 #include <memory>
 
+class QComboBox;
+class QDialog;
 class QLabel;
 class QMimeData;
 class QDragEnterEvent;
@@ -18,6 +20,7 @@ class QTreeView;
 
 namespace quarry {
 
+class ConnectionStore;
 class JobsModel;
 class SandboxHost;
 class SchemaCache;
@@ -40,6 +43,12 @@ public:
     QueryTab* tabAt(int i) const;
     SchemaModel* schemaModel() const { return schema_; }
     JobsModel* jobsModel() const { return jobs_; }
+    ConnectionStore* connections() const { return connections_; }
+    QComboBox* connectionBox() const { return connectionBox_; }
+    /// Switches to a saved connection ("" for the local sandbox); reports through the status bar.
+    void useConnection(const QString& id);
+    /// Opens the dialog that adds a connection (what "Add a connection..." does).
+    QDialog* addConnection();
     QTreeView* schemaTree() const { return tree_; }
     TabStore* tabStore() const { return store_; }
     std::shared_ptr<Session> session() const { return session_; }
@@ -73,6 +82,7 @@ private:
     void setSession(std::shared_ptr<Session> s);
     void schemaMenu(const QPoint& at);
     void buildJobsPanel();
+    void fillConnectionBox();
     void jobsMenu(const QPoint& at);
     void openJob(int row);
     void maybeReady();
@@ -84,6 +94,11 @@ private:
     SchemaModel* schema_ = nullptr;
     SchemaCache* cache_ = nullptr;
     JobsModel* jobs_ = nullptr;
+    ConnectionStore* connections_ = nullptr;
+    QComboBox* connectionBox_ = nullptr;
+    std::shared_ptr<Session> sandboxSession_;
+    QString connectionId_; ///< "" = the local sandbox
+    QString sandboxNote_;
     QTableView* jobsView_ = nullptr;
     QLabel* connection_ = nullptr;
     SandboxHost* sandbox_ = nullptr;

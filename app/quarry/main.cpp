@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDialog>
 #include <QTimer>
 #include <cstring>
 #include <iostream>
@@ -31,11 +32,21 @@ int main(int argc, char** argv) {
                                         QStringLiteral("With --screenshot: upload this file and save a PNG of the upload dialog mid-upload."),
                                         QStringLiteral("ndjson"));
     cli.addOption(shotUpload);
+    const QCommandLineOption shotConnection(QStringLiteral("screenshot-connection"),
+                                            QStringLiteral("With --screenshot: save a PNG of the dialog that adds a connection."));
+    cli.addOption(shotConnection);
     cli.process(app);
 
     quarry::MainWindow w;
     w.show();
-    if (cli.isSet(shot) && cli.isSet(shotUpload)) {
+    if (cli.isSet(shot) && cli.isSet(shotConnection)) {
+        const QString file = cli.value(shot);
+        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file] {
+            QDialog* d = w.addConnection();
+            QTimer::singleShot(500, d, [d, file] { QApplication::exit(d->grab().save(file, "PNG") ? 0 : 1); });
+        });
+        QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });
+    } else if (cli.isSet(shot) && cli.isSet(shotUpload)) {
         const QString file = cli.value(shot), data = cli.value(shotUpload);
         QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file, data] {
             w.uploadFiles({data}, QStringLiteral("uploads"));

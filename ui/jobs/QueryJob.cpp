@@ -83,6 +83,7 @@ void QueryJob::start(QueryRequest request) {
     if (request.jobId.empty()) request.jobId = QueryRunner::newJobId();
     if (request.project.empty()) request.project = session_->project;
     if (!request.maximumBytesBilled && session_->byteCap) request.maximumBytesBilled = session_->byteCap;
+    if (request.location.empty()) request.location = session_->location;
     request_ = request;
     running_ = true;
     summary_.clear();

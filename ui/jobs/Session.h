@@ -19,6 +19,7 @@ struct Session {
     std::shared_ptr<BigQueryClient> client;
     std::shared_ptr<QueryRunner> runner;
     std::optional<std::int64_t> byteCap; ///< maximumBytesBilled for every query, if set
+    std::string location;               ///< where jobs run when the query does not say
 
     /// A session on a sandbox (no credentials, project "sandbox").
     static std::shared_ptr<Session> sandbox(const QString& url);

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+// Connections with keys, end to end, against a real keychain (GNOME Keyring over D-Bus, run
+// by with_keyring.sh) and a quarry-sandbox that requires sign-in (--auth keys:DIR): a key pair
+// made by Quarry's core, uploaded like an admin would, becomes a JSON key; the connection
+// dialog signs in with it and stores it in the keychain (never in the settings file); a new
+// window opens the saved connection from the keychain and runs a query with it.
+#include "MainWindow.h"
+#include "auth/KeyPair.h"
+#include "connections/ConnectionDialog.h"
+#include "connections/ConnectionStore.h"
+#include "editor/QueryTab.h"
+#include "net/HttpClient.h"
+#include "results/ResultModel.h"
+#include "results/ResultView.h"
+#include "SandboxProcess.h"
+
+#include <Qsci/qsciscintilla.h>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProcess>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <filesystem>
+#include <fstream>
+
+using namespace quarry;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kEmail = "robot@sandbox-proj.iam.gserviceaccount.com";
+
+std::string readText(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The secret as another program sees it in the Secret Service (QtKeychain's schema).
+QByteArray secretToolLookup(const QString& key) {
+    QProcess p;
+    p.start(QStringLiteral("secret-tool"), {QStringLiteral("lookup"), QStringLiteral("server"), ConnectionStore::keychainService(),
+                                            QStringLiteral("user"), key});
+    p.waitForFinished(10000);
+    return p.readAllStandardOutput();
+}
+
+} // namespace
+
+class TestConnections : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    std::unique_ptr<test::SandboxProcess> sandbox_;
+    std::string keyJson_;
+    QString keyFile_;
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        QStandardPaths::setTestModeEnabled(false);
+        const fs::path root = dir_.path().toStdString();
+        fs::create_directories(root / "keys" / kEmail);
+        sandbox_ = std::make_unique<test::SandboxProcess>(std::vector<std::string>{"--auth", "keys:" + (root / "keys").string()});
+        auth::KeyPairOptions o;
+        o.accountEmail = kEmail;
+        const auto pair = auth::generateKeyPair(root / "kp", o);
+        // The admin's step: keys:upload of the certificate; the answer names the key id.
+        HttpClient http;
+        HttpRequest r;
+        r.method = "POST";
+        r.url = sandbox_->url() + "/v1/projects/-/serviceAccounts/" + kEmail + "/keys:upload";
+        r.body = auth::uploadRestBody(readText(pair.certificate));
+        const auto resp = http.send(r);
+        QCOMPARE(resp.status, 200L);
+        const auto name = nlohmann::json::parse(resp.body)["name"].get<std::string>();
+        keyJson_ = auth::keyFileJson(readText(pair.privateKey), kEmail, name.substr(name.rfind('/') + 1), sandbox_->url() + "/token");
+        keyFile_ = QString::fromStdString((root / "key.json").string());
+        auth::writePrivateFile(keyFile_.toStdString(), keyJson_, false);
+    }
+
+    void aKeyThatIsNotTrustedIsRefusedAndNothingIsSaved() {
+        const fs::path other = fs::path(dir_.path().toStdString()) / "other";
+        auth::KeyPairOptions o;
+        o.accountEmail = kEmail;
+        const auto pair = auth::generateKeyPair(other, o);
+        const QString file = QString::fromStdString((other / "key.json").string());
+        auth::writePrivateFile(file.toStdString(), auth::keyFileJson(readText(pair.privateKey), kEmail, "0123456789abcdef", sandbox_->url() + "/token"), false);
+        ConnectionStore store;
+        ConnectionDialog d(&store);
+        d.keyFileEdit()->setText(file);
+        d.projectEdit()->setText(QStringLiteral("p"));
+        d.endpointEdit()->setText(QString::fromStdString(sandbox_->url()));
+        d.connectAndSave();
+        QTRY_VERIFY_WITH_TIMEOUT(!d.statusText().startsWith(QStringLiteral("Signing in")), 20000);
+        qInfo("refused with: %s", qPrintable(d.statusText()));
+        QVERIFY2(d.statusText().contains(QStringLiteral("invalid_grant")), qPrintable(d.statusText()));
+        QVERIFY(store.list().isEmpty());
+    }
+
+    void keyConnectionSignsInAndLivesInTheKeychain() {
+        ConnectionStore store;
+        ConnectionDialog d(&store);
+        d.nameEdit()->setText(QStringLiteral("Team warehouse"));
+        d.keyFileEdit()->setText(keyFile_);
+        d.projectEdit()->setText(QStringLiteral("p"));
+        d.endpointEdit()->setText(QString::fromStdString(sandbox_->url()));
+        QSignalSpy connected(&d, &ConnectionDialog::connected);
+        d.connectAndSave();
+        QVERIFY2(connected.wait(20000), qPrintable(d.statusText()));
+        const auto saved = store.list();
+        QCOMPARE(saved.size(), 1);
+        QCOMPARE(saved[0].name, QStringLiteral("Team warehouse"));
+        QCOMPARE(saved[0].byteCap, qint64(100'000'000'000));
+        const QString id = saved[0].id;
+
+        // The settings file holds the description, not the key.
+        QSettings settings;
+        settings.sync();
+        QFile conf(settings.fileName());
+        QVERIFY(conf.open(QIODevice::ReadOnly));
+        const QByteArray text = conf.readAll();
+        QVERIFY(text.contains("Team warehouse"));
+        QVERIFY(!text.contains("PRIVATE KEY"));
+        QVERIFY(!text.contains("private_key"));
+        // The keychain holds it, as any other Secret Service client can see.
+        const QByteArray inKeychain = secretToolLookup(ConnectionStore::keychainKey(id));
+        QVERIFY2(inKeychain == QByteArray::fromStdString(keyJson_) || QByteArray::fromBase64(inKeychain) == QByteArray::fromStdString(keyJson_),
+                 inKeychain.left(40).constData());
+
+        // A new window opens the connection it used last, from the keychain, and queries.
+        QSettings().setValue(QStringLiteral("connection/current"), id);
+        {
+            MainWindow w;
+            QSignalSpy ready(&w, &MainWindow::ready);
+            w.show();
+            QVERIFY(ready.wait(30000));
+            auto* status = w.findChild<QLabel*>(QStringLiteral("connectionStatus"));
+            QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Team warehouse \u2014 project p"), 10000);
+            QCOMPARE(w.connectionBox()->currentText(), QStringLiteral("Team warehouse"));
+            QueryTab* tab = w.currentTab();
+            tab->editor()->setText(QStringLiteral("SELECT 6 * 7 AS answer"));
+            QSignalSpy done(tab, &QueryTab::runningChanged);
+            tab->run();
+            QTRY_VERIFY_WITH_TIMEOUT(done.size() >= 2, 20000);
+            QCOMPARE(tab->results()->gridModel()->index(0, 0).data().toString(), QStringLiteral("42"));
+            // Back to the sandbox with one click.
+            w.useConnection(QString());
+            QCOMPARE(w.connectionBox()->currentText(), QStringLiteral("Local sandbox"));
+        }
+
+        // Removing the connection removes the key from the keychain.
+        QSignalSpy removed(&store, &ConnectionStore::changed);
+        bool deleted = false;
+        store.remove(id, [&](QString error) { deleted = error.isEmpty(); });
+        QTRY_VERIFY_WITH_TIMEOUT(deleted, 10000);
+        QVERIFY(store.list().isEmpty());
+        QVERIFY(secretToolLookup(ConnectionStore::keychainKey(id)).isEmpty());
+    }
+};
+
+QTEST_MAIN(TestConnections)
+#include "test_connections.moc"
