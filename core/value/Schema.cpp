@@ -240,4 +240,10 @@ Value projectRow(const Value& row, const Schema& full, const Schema& projected) 
     return projectStruct(row, full.fields, projected.fields);
 }
 
+std::string Field::typeDescription() const {
+    std::string t(standardTypeName(type));
+    if (mode != Mode::Nullable) t += " " + std::string(modeName(mode));
+    return t;
+}
+
 } // namespace quarry

@@ -36,6 +36,8 @@ struct Field {
     static Field fromJson(const nlohmann::json& j, const std::string& path = {}, int depth = 1);
     /// Emits legacy type names (INTEGER, FLOAT, BOOLEAN, RECORD) as BigQuery does.
     nlohmann::json toJson() const;
+    /// The type as people read it: "STRING", "INT64 REPEATED", "STRUCT REQUIRED".
+    std::string typeDescription() const;
 };
 
 /// A table or result schema (TableSchema).

@@ -90,12 +90,6 @@ const Field* findField(const std::vector<Field>& fields, const std::string& name
     return nullptr;
 }
 
-std::string typeDetail(const Field& f) {
-    std::string t(standardTypeName(f.type));
-    if (f.mode != Mode::Nullable) t += " " + std::string(modeName(f.mode));
-    return t;
-}
-
 // Reads a dotted path starting at tokens[i]; returns the parts and moves i past it.
 std::vector<std::string> readPath(const std::vector<Token>& t, std::size_t& i) {
     std::vector<std::string> parts;
@@ -227,7 +221,7 @@ public:
             if (const Binding* b = lookup(path[0])) return b;
         const Field* f = resolveField(path);
         if (!f) return nullptr;
-        scratch_ = {f->fields, typeDetail(*f), !f->isRecord()};
+        scratch_ = {f->fields, f->typeDescription(), !f->isRecord()};
         return &scratch_;
     }
 
@@ -240,7 +234,7 @@ private:
 };
 
 void addFields(const std::vector<Field>& fields, Completions& out) {
-    for (const auto& f : fields) out.items.push_back({f.name, typeDetail(f)});
+    for (const auto& f : fields) out.items.push_back({f.name, f.typeDescription()});
 }
 
 } // namespace

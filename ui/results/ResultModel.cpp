@@ -26,12 +26,6 @@ bool rightAligned(TypeKind t) {
     }
 }
 
-QString typeText(const Field& f) {
-    QString s = QString::fromLatin1(standardTypeName(f.type).data(), static_cast<int>(standardTypeName(f.type).size()));
-    if (f.mode != Mode::Nullable) s += QLatin1Char(' ') + QString::fromLatin1(modeName(f.mode).data(), static_cast<int>(modeName(f.mode).size()));
-    return s;
-}
-
 } // namespace
 
 ResultModel::ResultModel(ResultSet* rows, GridMode mode, QObject* parent)
@@ -180,7 +174,7 @@ QVariant ResultModel::headerData(int section, Qt::Orientation o, int role) const
     case Qt::ToolTipRole: {
         QStringList parts;
         for (std::size_t i = 1; i < c.fields.size(); ++i)
-            parts << QString::fromStdString(c.fields[i]->name) + QStringLiteral(" (") + typeText(*c.fields[i]) + QLatin1Char(')');
+            parts << QString::fromStdString(c.fields[i]->name) + QStringLiteral(" (") + QString::fromStdString(c.fields[i]->typeDescription()) + QLatin1Char(')');
         return parts.join(QStringLiteral(" \u203a "));
     }
     case HeaderPathRole: {

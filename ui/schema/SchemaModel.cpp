@@ -36,13 +36,6 @@ namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-QString typeText(const Field& f) {
-    QString t = QString::fromLatin1(standardTypeName(f.type).data(), static_cast<int>(standardTypeName(f.type).size()));
-    if (f.mode != Mode::Nullable)
-        t += QLatin1Char(' ') + QString::fromLatin1(modeName(f.mode).data(), static_cast<int>(modeName(f.mode).size()));
-    return t;
-}
-
 std::unique_ptr<SchemaModel::Node> message(const QString& text, bool error) {
     auto n = std::make_unique<SchemaModel::Node>();
     n->kind = SchemaModel::Kind::Message;
@@ -76,7 +69,7 @@ void addFields(SchemaModel::Node* parent, const std::vector<Field>& fields, cons
         auto n = std::make_unique<SchemaModel::Node>();
         n->kind = SchemaModel::Kind::Field;
         n->name = qs(f.name);
-        n->type = typeText(f);
+        n->type = qs(f.typeDescription());
         n->qualified = prefix.isEmpty() ? n->name : prefix + QLatin1Char('.') + n->name;
         if (!f.description.empty()) n->details = qs(f.description);
         addFields(n.get(), f.fields, n->qualified);
