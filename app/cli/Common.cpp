@@ -2,6 +2,7 @@
 #include "Common.h"
 
 #include "quarry/Version.h"
+#include "value/Text.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -79,17 +80,6 @@ std::string str(const Json& j, const char* key) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string humanBytes(std::uint64_t n) {
-    static const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-    double v = static_cast<double>(n);
-    int u = 0;
-    while (v >= 1000 && u < 5) {
-        v /= 1000;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-    return buf;
-}
+std::string humanBytes(std::uint64_t n) { return text::formatBytes(n); }
 
 } // namespace quarry::cli

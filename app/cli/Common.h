@@ -36,7 +36,7 @@ std::string readPassphraseFile(const std::string& path);
 /// The client's project, or UsageError.
 std::string requireProject(const BigQueryClient& c);
 std::string str(const Json& j, const char* key);
-/// "4.1 kB", "10 MB", ... (decimal units).
+/// "4.0 KB", "10.0 MB", ... (text::formatBytes: binary units, the same text the app shows).
 std::string humanBytes(std::uint64_t n);
 
 } // namespace quarry::cli

@@ -2,6 +2,7 @@
 #include "value/Text.h"
 
 #include <array>
+#include <cstdio>
 #include <cstdint>
 
 namespace quarry::text {
@@ -127,6 +128,20 @@ bool isValidUtf8(std::string_view s) {
         p += n + 1;
     }
     return true;
+}
+
+std::string formatBytes(unsigned long long bytes) {
+    static const char* units[] = {"B", "KB", "MB", "GB", "TB", "PB"};
+    if (bytes < 1024) return std::to_string(bytes) + " B";
+    double v = static_cast<double>(bytes);
+    int u = 0;
+    while (v >= 1024.0 && u < 5) {
+        v /= 1024.0;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+    return buf;
 }
 
 } // namespace quarry::text

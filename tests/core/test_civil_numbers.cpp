@@ -107,3 +107,13 @@ TEST(Text, Utf8Validation) {
     EXPECT_FALSE(text::isValidUtf8("\xf4\x90\x80\x80")); // > U+10FFFF
     EXPECT_FALSE(text::isValidUtf8("\xe2\x82"));         // truncated
 }
+
+TEST(Text, FormatBytesUsesBinaryUnits) {
+    EXPECT_EQ(text::formatBytes(0), "0 B");
+    EXPECT_EQ(text::formatBytes(1023), "1023 B");
+    EXPECT_EQ(text::formatBytes(1024), "1.0 KB");
+    EXPECT_EQ(text::formatBytes(1536), "1.5 KB");
+    EXPECT_EQ(text::formatBytes(10ull << 20), "10.0 MB");
+    EXPECT_EQ(text::formatBytes(1ull << 40), "1.0 TB");
+    EXPECT_EQ(text::formatBytes(~0ull), "16384.0 PB");
+}

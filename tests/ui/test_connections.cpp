@@ -115,6 +115,7 @@ private slots:
         const QString id = saved[0].id;
 
         // The settings file holds the description, not the key.
+        ConnectionStore::flush();
         QSettings settings;
         settings.sync();
         QFile conf(settings.fileName());

@@ -260,7 +260,14 @@ private slots:
         view.showView(2);
         auto* text = view.findChild<QPlainTextEdit*>(QStringLiteral("resultJson"));
         QVERIFY(text);
-        QCOMPARE(text->toPlainText().count(QLatin1Char('\n')), 3);
+        QCOMPARE(text->blockCount(), 3);
+        QVERIFY(text->toPlainText().contains(QStringLiteral("Mike Jones")));
+        // A page arriving while the JSON view is shown adds its rows, once each.
+        view.resultSet()->append(persons(s), false);
+        QCOMPARE(text->blockCount(), 6);
+        QCOMPARE(text->toPlainText().count(QStringLiteral("Mike Jones")), 2);
+        view.resultSet()->reset(s, 3);
+        QCOMPARE(text->toPlainText(), QString());
     }
 };
 

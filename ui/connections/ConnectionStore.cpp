@@ -9,6 +9,7 @@
 
 #include <QPointer>
 #include <QSettings>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 #include <qt6keychain/keychain.h>
 
@@ -30,11 +31,29 @@ ConnectionInfo::Kind kindOf(const QString& s) {
     return ConnectionInfo::Kind::KeyFile;
 }
 
+/// One thread writes the settings file, so changes land in the order they were made.
+QThreadPool& writer() {
+    static QThreadPool* pool = [] {
+        auto* p = new QThreadPool;
+        p->setMaxThreadCount(1);
+        p->setExpiryTimeout(-1);
+        return p;
+    }();
+    return *pool;
+}
+
 } // namespace
 
-ConnectionStore::ConnectionStore(QObject* parent) : QObject(parent) {}
+ConnectionStore::ConnectionStore(QObject* parent) : QObject(parent) {
+    flush(); // another store's change still on its way must be seen here
+    list_ = readList();
+}
 
-QList<ConnectionInfo> ConnectionStore::list() const {
+ConnectionStore::~ConnectionStore() { flush(); } // nothing unwritten when the app quits
+
+void ConnectionStore::flush() { writer().waitForDone(); }
+
+QList<ConnectionInfo> ConnectionStore::readList() {
     QSettings s;
     QList<ConnectionInfo> out;
     const int n = s.beginReadArray(QStringLiteral("connections"));
@@ -62,23 +81,26 @@ std::optional<ConnectionInfo> ConnectionStore::find(const QString& id) const {
 }
 
 void ConnectionStore::writeList(const QList<ConnectionInfo>& list) {
-    QSettings s;
-    s.remove(QStringLiteral("connections"));
-    s.beginWriteArray(QStringLiteral("connections"), static_cast<int>(list.size()));
-    for (int i = 0; i < list.size(); ++i) {
-        const auto& c = list[i];
-        s.setArrayIndex(i);
-        s.setValue(QStringLiteral("id"), c.id);
-        s.setValue(QStringLiteral("name"), c.name);
-        s.setValue(QStringLiteral("kind"), kindName(c.kind));
-        s.setValue(QStringLiteral("project"), c.project);
-        s.setValue(QStringLiteral("endpoint"), c.endpoint);
-        s.setValue(QStringLiteral("account"), c.account);
-        s.setValue(QStringLiteral("byteCap"), c.byteCap);
-        s.setValue(QStringLiteral("location"), c.location);
-    }
-    s.endArray();
-    s.sync();
+    list_ = list;
+    writer().start([list] {
+        QSettings s;
+        s.remove(QStringLiteral("connections"));
+        s.beginWriteArray(QStringLiteral("connections"), static_cast<int>(list.size()));
+        for (int i = 0; i < list.size(); ++i) {
+            const auto& c = list[i];
+            s.setArrayIndex(i);
+            s.setValue(QStringLiteral("id"), c.id);
+            s.setValue(QStringLiteral("name"), c.name);
+            s.setValue(QStringLiteral("kind"), kindName(c.kind));
+            s.setValue(QStringLiteral("project"), c.project);
+            s.setValue(QStringLiteral("endpoint"), c.endpoint);
+            s.setValue(QStringLiteral("account"), c.account);
+            s.setValue(QStringLiteral("byteCap"), c.byteCap);
+            s.setValue(QStringLiteral("location"), c.location);
+        }
+        s.endArray();
+        s.sync();
+    });
     emit changed();
 }
 

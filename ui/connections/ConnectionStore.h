@@ -25,14 +25,17 @@ struct ConnectionInfo {
     QString location;  ///< default location of new datasets and jobs, if any
 };
 
-/// Saved connections: settings for the description, the OS keychain for the key. Keychain calls
-/// are asynchronous (QtKeychain jobs), so the GUI thread never waits on them.
+/// Saved connections: settings for the description, the OS keychain for the key. The list is read
+/// once when the store is made and kept; changes are written to the settings file by one writer
+/// thread, in order. Keychain calls are asynchronous (QtKeychain jobs). So the GUI thread never
+/// waits on disk or keychain after start-up.
 class ConnectionStore : public QObject {
     Q_OBJECT
 public:
     explicit ConnectionStore(QObject* parent = nullptr);
+    ~ConnectionStore() override;
 
-    QList<ConnectionInfo> list() const;
+    QList<ConnectionInfo> list() const { return list_; }
     std::optional<ConnectionInfo> find(const QString& id) const;
     /// Saves the description, then the secret (if any) in the keychain; `done` gets an error
     /// text or an empty string. Nothing is left half-written: if the keychain refuses, the
@@ -45,11 +48,16 @@ public:
     static QString keychainService() { return QStringLiteral("Quarry"); }
     static QString keychainKey(const QString& id) { return QStringLiteral("connection/") + id; }
 
+    /// Waits until every change made so far is in the settings file (tests; quitting).
+    static void flush();
+
 signals:
     void changed();
 
 private:
+    static QList<ConnectionInfo> readList();
     void writeList(const QList<ConnectionInfo>& list);
+    QList<ConnectionInfo> list_;
 };
 
 /// Opens a connection on a worker: reads the key (JSON key file text from the keychain, or

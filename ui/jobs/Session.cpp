@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "Session.h"
 
+#include "value/Text.h"
+
 #include <QObject>
 
 namespace quarry {
@@ -18,16 +20,6 @@ std::shared_ptr<Session> Session::sandbox(const QString& url) {
     return s;
 }
 
-QString formatBytes(std::uint64_t bytes) {
-    static const char* units[] = {"B", "KB", "MB", "GB", "TB", "PB"};
-    double v = static_cast<double>(bytes);
-    int u = 0;
-    while (v >= 1024.0 && u < 5) {
-        v /= 1024.0;
-        ++u;
-    }
-    if (u == 0) return QStringLiteral("%1 B").arg(bytes);
-    return QStringLiteral("%1 %2").arg(v, 0, 'f', 1).arg(QLatin1String(units[u]));
-}
+QString formatBytes(std::uint64_t bytes) { return QString::fromStdString(text::formatBytes(bytes)); }
 
 } // namespace quarry

@@ -14,16 +14,18 @@ NestedHeaderView::NestedHeaderView(QWidget* parent) : QHeaderView(Qt::Horizontal
 }
 
 QStringList NestedHeaderView::pathOf(int column) const {
-    if (!model()) return {};
-    return model()->headerData(column, Qt::Horizontal, ResultModel::HeaderPathRole).toStringList();
+    ensureLayout();
+    return column >= 0 && column < static_cast<int>(paths_.size()) ? paths_[static_cast<std::size_t>(column)] : QStringList();
 }
 
 void NestedHeaderView::setModel(QAbstractItemModel* m) {
     if (model()) disconnect(model(), nullptr, this, nullptr);
     QHeaderView::setModel(m);
+    paths_.clear();
     levels_ = -1;
     if (!m) return;
     const auto invalidate = [this] {
+        paths_.clear();
         levels_ = -1;
         updateGeometry();
     };
@@ -33,13 +35,35 @@ void NestedHeaderView::setModel(QAbstractItemModel* m) {
     connect(m, &QAbstractItemModel::headerDataChanged, this, invalidate);
 }
 
+void NestedHeaderView::ensureLayout() const {
+    // Paths and spans change only with the columns: read them once, not on every paint.
+    if (levels_ > 0) return;
+    const int n = model() ? model()->columnCount() : 0;
+    paths_.assign(static_cast<std::size_t>(n), {});
+    int levels = 1;
+    for (int c = 0; c < n; ++c) {
+        paths_[static_cast<std::size_t>(c)] = model()->headerData(c, Qt::Horizontal, ResultModel::HeaderPathRole).toStringList();
+        levels = std::max(levels, static_cast<int>(paths_[static_cast<std::size_t>(c)].size()));
+    }
+    spans_.assign(static_cast<std::size_t>(n), std::vector<std::pair<int, int>>(static_cast<std::size_t>(levels)));
+    for (int level = 0; level < levels; ++level) {
+        auto inner = [&](int c) { return paths_[static_cast<std::size_t>(c)].size() > level + 1; };
+        auto prefix = [&](int c) { return paths_[static_cast<std::size_t>(c)].mid(0, level + 1); };
+        for (int c = 0; c < n;) {
+            int last = c;
+            if (inner(c))
+                while (last + 1 < n && inner(last + 1) && prefix(last + 1) == prefix(c)) ++last;
+            for (int k = c; k <= last; ++k)
+                spans_[static_cast<std::size_t>(k)][static_cast<std::size_t>(level)] = inner(k) ? std::make_pair(c, last) : std::make_pair(k, k);
+            c = last + 1;
+        }
+    }
+    levels_ = levels;
+}
+
 int NestedHeaderView::levels() const {
-    if (levels_ > 0) return levels_;
-    int n = 1;
-    if (model())
-        for (int c = 0; c < model()->columnCount(); ++c) n = std::max(n, static_cast<int>(pathOf(c).size()));
-    levels_ = n;
-    return n;
+    ensureLayout();
+    return levels_;
 }
 
 int NestedHeaderView::bandHeight() const { return fontMetrics().height() + 8; }
@@ -51,17 +75,9 @@ QSize NestedHeaderView::sizeHint() const {
 }
 
 std::pair<int, int> NestedHeaderView::span(int column, int level) const {
-    const QStringList path = pathOf(column);
-    const auto prefix = path.mid(0, level + 1);
-    auto same = [&](int c) {
-        const QStringList p = pathOf(c);
-        return p.size() > level + 1 && p.mid(0, level + 1) == prefix;
-    };
-    if (path.size() <= level + 1) return {column, column}; // the leaf itself
-    int first = column, last = column;
-    while (first > 0 && same(first - 1)) --first;
-    while (last + 1 < count() && same(last + 1)) ++last;
-    return {first, last};
+    ensureLayout();
+    if (column < 0 || column >= static_cast<int>(spans_.size()) || level < 0 || level >= levels_) return {column, column};
+    return spans_[static_cast<std::size_t>(column)][static_cast<std::size_t>(level)];
 }
 
 void NestedHeaderView::paintSection(QPainter* painter, const QRect& rect, int logicalIndex) const {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <QHeaderView>
+#include <utility>
+#include <vector>
 
 namespace quarry {
 
@@ -24,8 +26,12 @@ private:
     QStringList pathOf(int column) const;
     int levels() const;
     int bandHeight() const;
+    void ensureLayout() const;
 
-    mutable int levels_ = -1; ///< cached; -1 when the columns changed
+    // Read from the model once per change of columns (reset, insert, remove, header change).
+    mutable int levels_ = -1; ///< -1 when the columns changed
+    mutable std::vector<QStringList> paths_;
+    mutable std::vector<std::vector<std::pair<int, int>>> spans_; ///< [column][level]
 };
 
 } // namespace quarry

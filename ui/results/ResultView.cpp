@@ -69,6 +69,8 @@ ResultView::ResultView(QWidget* parent) : QWidget(parent) {
         if (i == 2) refreshJson();
     });
     connect(rows_, &ResultSet::wasReset, this, [this] {
+        json_->clear();
+        jsonRows_ = 0;
         if (currentView() == 2) refreshJson();
     });
     connect(rows_, &ResultSet::rowsAppended, this, [this](int first) {
@@ -166,20 +168,22 @@ QString ResultView::selectionAsJson() const {
 }
 
 void ResultView::refreshJson() {
+    // Appends only the rows not shown yet, so a page arriving costs that page, not the whole text.
+    const auto& rows = rows_->rows();
+    const std::size_t n = std::min(rows.size(), kJsonRowsShown);
+    if (jsonRows_ >= n) return;
     Field root;
     root.type = TypeKind::Struct;
     root.fields = rows_->schema().fields;
     std::string out;
-    const auto& rows = rows_->rows();
-    const std::size_t n = std::min(rows.size(), kJsonRowsShown);
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = jsonRows_; i < n; ++i) {
         appendJsonValue(out, rows[i], root);
-        out += '\n';
+        if (i + 1 < n) out += '\n';
     }
-    QString text = QString::fromStdString(out);
-    if (rows.size() > n)
-        text += tr("\u2026 the first %1 of %2 loaded rows; export the result for all of them\n").arg(n).arg(rows.size());
-    json_->setPlainText(text);
+    jsonRows_ = n;
+    json_->appendPlainText(QString::fromStdString(out));
+    if (n == kJsonRowsShown)
+        json_->appendPlainText(tr("\u2026 only the first %1 rows are shown here; export the result for all of them").arg(n));
 }
 
 } // namespace quarry

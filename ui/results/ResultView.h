@@ -49,6 +49,7 @@ private:
     QTableView* grid_;
     QTableView* flat_;
     QPlainTextEdit* json_;
+    std::size_t jsonRows_ = 0; ///< rows already in json_
     QLabel* status_;
 };
 
