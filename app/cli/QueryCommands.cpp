@@ -3,12 +3,15 @@
 
 #include "query/History.h"
 #include "query/QueryRunner.h"
+#include "query/ResultExport.h"
 #include "query/ResultPager.h"
+#include "value/RowWriter.h"
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
+#include <unistd.h>
 
 namespace quarry::cli {
 namespace {
@@ -54,6 +57,12 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
     std::string sql = a.sql;
     if (sql == "-") sql.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     if (sql.find_first_not_of(" \t\r\n") == std::string::npos) throw UsageError("the query is empty");
+    std::optional<RowFormat> outputFormat;
+    if (!a.output.empty()) {
+        outputFormat = a.formatGiven && f != Format::Table ? parseRowFormat(g.format) : rowFormatForPath(a.output);
+        if (!outputFormat)
+            throw UsageError("which format should " + a.output + " be? Name it .csv, .ndjson or .json, or add --format csv|ndjson|json");
+    }
     auto client = makeClient(g);
     QueryRunner runner(client, a.pricePerTiB);
     QueryRequest r;
@@ -111,18 +120,45 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
     if (!out.ok()) return fail(*out.error);
     for (const auto& w : out.warnings) std::cerr << "quarry-cli: warning: " << w.value("message", std::string()) << '\n';
 
-    RowPage all;
-    all.schema = out.schema;
-    ResultPager pager(client, out.job);
-    while (!a.maxRows || static_cast<std::int64_t>(all.rows.size()) < *a.maxRows) {
-        auto page = pager.next();
-        if (!page) break;
-        for (auto& row : page->rows) {
-            if (a.maxRows && static_cast<std::int64_t>(all.rows.size()) >= *a.maxRows) break;
-            all.rows.push_back(std::move(row));
+    if (!a.output.empty()) {
+        ExportOptions eo;
+        eo.format = *outputFormat;
+        eo.progress = [&](const ExportProgress& p) {
+            if (!isatty(2)) return;
+            std::fprintf(stderr, "\r%llu of %lld rows written", static_cast<unsigned long long>(p.rows),
+                         static_cast<long long>(p.totalRows.value_or(0)));
+        };
+        const auto done = exportResult(client, out.job, a.output, eo);
+        if (isatty(2)) std::fputc('\n', stderr);
+        std::fprintf(stderr, "Wrote %llu rows (%s) to %s as %s.\n", static_cast<unsigned long long>(done.rows),
+                     humanBytes(done.bytes).c_str(), a.output.c_str(), std::string(rowFormatName(*outputFormat)).c_str());
+    } else if (f == Format::Table) {
+        // A table needs every row to size its columns; other formats stream page by page.
+        RowPage all;
+        all.schema = out.schema;
+        ResultPager pager(client, out.job);
+        while (!a.maxRows || static_cast<std::int64_t>(all.rows.size()) < *a.maxRows) {
+            auto page = pager.next();
+            if (!page) break;
+            for (auto& row : page->rows) {
+                if (a.maxRows && static_cast<std::int64_t>(all.rows.size()) >= *a.maxRows) break;
+                all.rows.push_back(std::move(row));
+            }
         }
+        printRows(std::cout, all, f);
+    } else {
+        const RowFormat rf = f == Format::Csv ? RowFormat::Csv : f == Format::NdJson ? RowFormat::NdJson : RowFormat::JsonArray;
+        RowWriter writer(std::cout, rf, out.schema);
+        ResultPager pager(client, out.job);
+        while (!a.maxRows || static_cast<std::int64_t>(writer.rowsWritten()) < *a.maxRows) {
+            auto page = pager.next();
+            if (!page) break;
+            std::span<const Value> rows(page->rows);
+            if (a.maxRows) rows = rows.first(std::min<std::size_t>(rows.size(), static_cast<std::size_t>(*a.maxRows) - writer.rowsWritten()));
+            writer.write(rows);
+        }
+        writer.finish();
     }
-    printRows(std::cout, all, f);
     std::cout.flush(); // rows first, then the summary on stderr
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "Job %s:%s.%s: %lld rows in %.2f s, %s processed, %s billed%s\n", out.job.projectId.c_str(),

@@ -16,6 +16,8 @@ struct QueryArgs {
     std::string jobId, location, dataset;
     double pricePerTiB = 6.25;
     bool noHistory = false;
+    std::string output; ///< write every row to this file (format from --format or its extension)
+    bool formatGiven = false; ///< --format was on the command line
 };
 
 /// quarry-cli query: runs (or estimates) a query, prints rows, records the run in the history.

@@ -155,6 +155,10 @@ int main(int argc, char** argv) {
     query->add_option("--dataset", qa.dataset, "default dataset for unqualified table names");
     query->add_option("--price-per-tib", qa.pricePerTiB, "on-demand price for cost estimates")->check(CLI::PositiveNumber);
     query->add_flag("--no-history", qa.noHistory, "do not record the run in the local history");
+    query->add_option("-o,--output", qa.output,
+                      "write every row to FILE (all pages, streamed; .csv, .ndjson or .json, or as --format says); "
+                      "the file is replaced only when the export is complete")
+        ->excludes("--max-rows")->excludes("--dry-run");
 
     std::string cancelJob, cancelLocation;
     auto* cancel = app.add_subcommand("cancel", "cancel a job and wait until it has stopped");
@@ -203,6 +207,7 @@ int main(int argc, char** argv) {
     }
     Format f = Format::Table;
     parseFormat(g.format, f);
+    qa.formatGiven = app.get_option("--format")->count() > 0;
     if (maxBytes >= 0) qa.maxBytes = maxBytes;
     if (maxRows >= 0) qa.maxRows = maxRows;
     try {

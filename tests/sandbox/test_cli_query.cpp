@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -53,6 +55,31 @@ TEST(CliQuery, RunsAndPrintsRowsAndRecordsHistory) {
     r = cli("history -n 2");
     EXPECT_NE(r.out.find("SELECT COUNT(*) AS c FROM d.t"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("DONE"), std::string::npos) << r.out;
+}
+
+TEST(CliQuery, OutputWritesEveryRowToAFileInTheFormatItsNameSays) {
+    SandboxProcess s;
+    seed(s);
+    const std::string base = "--endpoint " + s.url() + " --project p ";
+    const auto dir = std::filesystem::temp_directory_path() / ("quarry-cli-out-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto r = cli(base + "query -o " + (dir / "r.csv").string() + " 'SELECT n, tags FROM d.t ORDER BY n'");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("Wrote 3 rows"), std::string::npos) << r.out;
+    std::ifstream csv(dir / "r.csv");
+    const std::string text((std::istreambuf_iterator<char>(csv)), {});
+    EXPECT_EQ(text, "n,tags\r\n1,\"[\"\"a\"\",\"\"b\"\"]\"\r\n2,[]\r\n3,\"[\"\"c\"\"]\"\r\n");
+    // --format wins over the name; an unknown extension without --format is a usage error.
+    r = cli(base + "--format ndjson query -o " + (dir / "r.txt").string() + " 'SELECT n FROM d.t ORDER BY n'");
+    ASSERT_EQ(r.code, 0) << r.out;
+    std::ifstream nd(dir / "r.txt");
+    const std::string lines((std::istreambuf_iterator<char>(nd)), {});
+    EXPECT_EQ(lines, "{\"n\":\"1\"}\n{\"n\":\"2\"}\n{\"n\":\"3\"}\n");
+    r = cli(base + "query -o " + (dir / "r.xlsx").string() + " 'SELECT 1'");
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_NE(r.out.find("Name it .csv, .ndjson or .json"), std::string::npos) << r.out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "r.xlsx"));
+    std::filesystem::remove_all(dir);
 }
 
 TEST(CliQuery, SqlErrorsPointAtTheColumn) {

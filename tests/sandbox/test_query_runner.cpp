@@ -3,7 +3,13 @@
 // connection-reset faults.
 #include "SandboxProcess.h"
 #include "query/QueryRunner.h"
+#include "query/ResultExport.h"
 #include "query/ResultPager.h"
+#include "net/HttpClient.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 #include <thread>
@@ -150,6 +156,108 @@ TEST(ResultPager, PagesThroughOneHundredThousandRowsOnceInOrder) {
     const auto tail = pager.next();
     ASSERT_TRUE(tail);
     EXPECT_EQ(tail->rows.front()[0].asInt64(), 99990);
+}
+
+namespace {
+std::filesystem::path freshDir(const std::string& name) {
+    const auto d = std::filesystem::temp_directory_path() / ("quarry-export-" + name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+    return d;
+}
+std::vector<std::string> entries(const std::filesystem::path& d) {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(d)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+} // namespace
+
+TEST(ResultExport, StreamsEveryPageToAFileAndReportsProgress) {
+    SandboxProcess s;
+    BigQueryClient c(options(s));
+    makeBig(c, 30000);
+    QueryRunner runner(c);
+    const auto out = runner.run(request("SELECT id, pad FROM d.big ORDER BY id"));
+    ASSERT_TRUE(out.ok());
+    const auto dir = freshDir("ok");
+
+    ExportOptions o;
+    o.targetPageBytes = 64 * 1024; // many pages
+    std::vector<ExportProgress> seen;
+    o.progress = [&](const ExportProgress& p) { seen.push_back(p); };
+    o.format = RowFormat::Csv;
+    const auto done = exportResult(c, out.job, dir / "big.csv", o);
+    EXPECT_EQ(done.rows, 30000u);
+    EXPECT_EQ(done.bytes, std::filesystem::file_size(dir / "big.csv"));
+    ASSERT_GT(seen.size(), 3u);
+    for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_GT(seen[i].rows, seen[i - 1].rows);
+    EXPECT_EQ(seen.back().totalRows, 30000);
+    std::ifstream csv(dir / "big.csv");
+    std::string line;
+    std::getline(csv, line);
+    EXPECT_EQ(line, "id,pad\r");
+    for (int i = 0; i < 30000; ++i) {
+        ASSERT_TRUE(std::getline(csv, line));
+        ASSERT_EQ(line, std::to_string(i) + ",row-" + std::to_string(i) + "\r");
+    }
+    EXPECT_FALSE(std::getline(csv, line));
+
+    o.format = RowFormat::JsonArray;
+    exportResult(c, out.job, dir / "big.json", o);
+    std::ifstream jf(dir / "big.json");
+    const auto all = nlohmann::json::parse(jf);
+    ASSERT_EQ(all.size(), 30000u);
+    EXPECT_EQ(all[29999]["id"], "29999");
+    EXPECT_EQ(entries(dir), (std::vector<std::string>{"big.csv", "big.json"})); // no temporary files left
+    std::filesystem::remove_all(dir);
+}
+
+TEST(ResultExport, ACancelledOrFailedExportLeavesTheOldFileAndNothingElse) {
+    SandboxProcess s;
+    BigQueryClient c(options(s));
+    makeBig(c, 20000);
+    QueryRunner runner(c);
+    const auto out = runner.run(request("SELECT id, pad FROM d.big ORDER BY id"));
+    ASSERT_TRUE(out.ok());
+    const auto dir = freshDir("cancel");
+    { std::ofstream(dir / "keep.ndjson") << "old contents\n"; }
+
+    CancelToken cancel;
+    ExportOptions o;
+    o.format = RowFormat::NdJson;
+    o.targetPageBytes = 64 * 1024;
+    o.cancel = &cancel;
+    o.progress = [&](const ExportProgress&) { cancel.cancel(); }; // after the first page
+    try {
+        exportResult(c, out.job, dir / "keep.ndjson", o);
+        FAIL() << "a cancelled export returned";
+    } catch (const TransportError& e) {
+        EXPECT_EQ(e.kind(), TransportError::Kind::Cancelled);
+    }
+    std::ifstream kept(dir / "keep.ndjson");
+    std::string text((std::istreambuf_iterator<char>(kept)), {});
+    EXPECT_EQ(text, "old contents\n");
+    EXPECT_EQ(entries(dir), std::vector<std::string>{"keep.ndjson"});
+
+    // A folder that does not exist: the error names the file and says what to do.
+    ExportOptions plain;
+    try {
+        exportResult(c, out.job, dir / "missing" / "r.csv", plain);
+        FAIL() << "an export into a missing folder returned";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("choose another place"), std::string::npos) << e.what();
+    }
+    // An unknown job: the API's error, and still nothing written.
+    try {
+        exportResult(c, JobRef{"p", "nope", ""}, dir / "none.csv", plain);
+        FAIL() << "an export of an unknown job returned";
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.httpStatus(), 404);
+    }
+    EXPECT_EQ(entries(dir), std::vector<std::string>{"keep.ndjson"});
+    std::filesystem::remove_all(dir);
 }
 
 TEST(QueryRunner, ARestartedRunnerReattachesToARunningJob) {

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+#include "query/ResultExport.h"
+
+#include "net/HttpClient.h"
+#include "query/ResultPager.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+namespace quarry {
+namespace {
+
+std::filesystem::path temporaryBeside(const std::filesystem::path& dest) {
+    std::random_device rd;
+    const auto tag = std::to_string(rd() % 1000000);
+    return dest.parent_path() / ("." + dest.filename().string() + "." + tag + ".part");
+}
+
+/// Removes the temporary file unless the export got as far as renaming it.
+struct PartFile {
+    std::filesystem::path path;
+    bool keep = false;
+    ~PartFile() {
+        if (keep) return;
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+    }
+};
+
+[[noreturn]] void diskError(const std::filesystem::path& p, const char* what, int err) {
+    throw std::runtime_error("cannot " + std::string(what) + " " + p.string() + ": " +
+                             (err ? std::strerror(err) : "write failed") +
+                             " (is the disk full or the folder read-only? choose another place)");
+}
+
+} // namespace
+
+ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std::filesystem::path& dest,
+                            const ExportOptions& options) {
+    auto cancelled = [&] { return options.cancel && options.cancel->isCancelled(); };
+    if (cancelled()) throw TransportError(TransportError::Kind::Cancelled, "export cancelled");
+    PartFile part{temporaryBeside(dest)};
+    std::vector<char> buffer(1u << 20);
+    std::ofstream out;
+    out.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    out.open(part.path, std::ios::binary | std::ios::trunc);
+    if (!out) diskError(dest, "create", errno);
+
+    ResultPager pager(client, job, options.targetPageBytes);
+    std::optional<RowWriter> writer;
+    ExportProgress p;
+    while (auto page = pager.next(options.cancel)) {
+        if (!writer) writer.emplace(out, options.format, page->schema);
+        writer->write(page->rows);
+        if (!out) diskError(dest, "write", errno);
+        p.rows = writer->rowsWritten();
+        p.totalRows = pager.totalRows();
+        p.bytes = static_cast<std::uint64_t>(out.tellp());
+        if (options.progress) options.progress(p);
+        if (cancelled()) throw TransportError(TransportError::Kind::Cancelled, "export cancelled");
+    }
+    if (!writer) writer.emplace(out, options.format, Schema{}); // a job with no result pages
+    writer->finish();
+    out.close();
+    if (!out) diskError(dest, "write", errno);
+    p.bytes = std::filesystem::file_size(part.path);
+    std::error_code ec;
+    std::filesystem::rename(part.path, dest, ec);
+    if (ec) throw std::runtime_error("cannot replace " + dest.string() + ": " + ec.message());
+    part.keep = true;
+    return p;
+}
+
+} // namespace quarry
