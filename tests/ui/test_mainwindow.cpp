@@ -16,6 +16,9 @@
 #include <Qsci/qsciscintilla.h>
 #include <QAbstractItemModelTester>
 #include <QDropEvent>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -25,6 +28,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QtTest>
 #include <memory>
 
@@ -127,6 +131,43 @@ private slots:
         QVERIFY(job.bytesProcessed > 0);
         const QString history = home_->path() + QStringLiteral("/data/quarry/history.ndjson");
         QTRY_VERIFY_WITH_TIMEOUT(readAll(history).contains(tab->job()->jobId().toUtf8()), 5000);
+    }
+
+    void exportsTheWholeResultWithProgress() {
+        auto w = openWindow();
+        QueryTab* tab = runQuery(*w, QStringLiteral("SELECT fullName, citiesLived FROM samples.persons ORDER BY fullName"));
+        QVERIFY(tab);
+        ResultView* r = tab->results();
+        QVERIFY(r->exportButton()->isEnabled());
+        const QString nd = home_->path() + QStringLiteral("/people.ndjson");
+        QSignalSpy finished(tab, &QueryTab::exportFinished);
+        tab->exportTo(nd);
+        QVERIFY(r->isExporting() || finished.size() == 1); // progress shows while it runs
+        QVERIFY(finished.wait(20000) || finished.size() == 1);
+        QCOMPARE(finished.last().at(0).toString(), QString());
+        QVERIFY(!r->isExporting());
+        QVERIFY2(r->status().startsWith(QStringLiteral("Exported 3 rows")), qPrintable(r->status()));
+        const QList<QByteArray> lines = readAll(nd).trimmed().split('\n');
+        QCOMPARE(lines.size(), 3);
+        QJsonObject mike;
+        for (const auto& line : lines)
+            if (const auto o = QJsonDocument::fromJson(line).object(); o.value(QStringLiteral("fullName")) == QStringLiteral("Mike Jones")) mike = o;
+        QCOMPARE(mike.value(QStringLiteral("fullName")).toString(), QStringLiteral("Mike Jones"));
+        QCOMPARE(mike.value(QStringLiteral("citiesLived")).toArray().size(), 4);
+        // CSV: nested columns stay whole as JSON in one field; a running job cannot be exported.
+        const QString csv = home_->path() + QStringLiteral("/people.csv");
+        tab->exportTo(csv);
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(finished.last().at(0).toString(), QString());
+        QVERIFY(readAll(csv).startsWith("fullName,citiesLived\r\n"));
+        QVERIFY(readAll(csv).contains("Mike Jones,\"[{\"\"place\"\":\"\"Los Angeles\"\""));
+        tab->editor()->setText(QStringLiteral("SELECT 1"));
+        tab->run();
+        QVERIFY(!r->exportButton()->isEnabled());
+        tab->exportTo(home_->path() + QStringLiteral("/none.csv"));
+        QCOMPARE(finished.last().at(0).toString(), QStringLiteral("Run a query first: there is no result to export."));
+        QVERIFY(!QFile::exists(home_->path() + QStringLiteral("/none.csv")));
+        QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning(), 20000);
     }
 
     void marksTheFailingPosition() {

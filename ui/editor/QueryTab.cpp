@@ -7,11 +7,15 @@
 #include "jobs/OnGui.h"
 #include "jobs/QueryJob.h"
 #include "jobs/Session.h"
+#include "results/ExportTask.h"
 #include "results/ResultView.h"
 
 #include <Qsci/qsciscintilla.h>
 #include <QAction>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QLabel>
+#include <QLocale>
 #include <QPointer>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
@@ -57,6 +61,7 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     topLayout->addWidget(cost_);
 
     results_ = new ResultView(this);
+    connect(results_, &ResultView::exportRequested, this, &QueryTab::exportWithDialog);
     splitter_ = new QSplitter(Qt::Vertical, this);
     splitter_->addWidget(top);
     splitter_->addWidget(results_);
@@ -143,6 +148,7 @@ void QueryTab::setSession(std::shared_ptr<Session> session) {
     });
     connect(job_, &QueryJob::succeeded, this, [this](const QString& summary) {
         results_->setStatus(summary);
+        results_->setExportable(true);
         emit runningChanged(false);
     });
     connect(job_, &QueryJob::failed, this, [this](const QString& message, int line, int column) {
@@ -176,6 +182,7 @@ void QueryTab::run() {
     QueryRequest r;
     r.sql = sql.toStdString();
     results_->setStatus(tr("submitting \u2026"));
+    results_->setExportable(false);
     job_->start(r);
     emit runningChanged(true);
 }
@@ -236,6 +243,46 @@ void QueryTab::complete() {
     for (const auto& item : c.items) lastCompletions_ << QString::fromStdString(item.text);
     if (lastCompletions_.isEmpty()) return;
     editor_->showUserList(1, lastCompletions_);
+}
+
+void QueryTab::exportWithDialog() {
+    const QString base = title_.isEmpty() ? tr("result") : title_;
+    QString filter;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export the whole result"), base + QStringLiteral(".csv"),
+                                                      tr("CSV (*.csv);;Newline-delimited JSON (*.ndjson *.jsonl);;JSON (*.json)"), &filter);
+    if (path.isEmpty()) return;
+    std::optional<RowFormat> format;
+    if (filter.startsWith(QStringLiteral("CSV"))) format = RowFormat::Csv;
+    else if (filter.startsWith(QStringLiteral("Newline"))) format = RowFormat::NdJson;
+    else format = RowFormat::JsonArray;
+    exportTo(path, format);
+}
+
+void QueryTab::exportTo(const QString& path, std::optional<RowFormat> format) {
+    const auto job = job_ ? job_->resultJob() : std::nullopt;
+    if (!job || export_) {
+        emit exportFinished(export_ ? tr("An export is already running.") : tr("Run a query first: there is no result to export."));
+        return;
+    }
+    const auto byName = rowFormatForPath(path.toStdString());
+    const RowFormat f = byName ? *byName : format.value_or(RowFormat::Csv);
+    export_ = new ExportTask(session_, *job, path, f, this);
+    connect(export_, &ExportTask::progress, this, [this](quint64 rows, qint64 total, quint64) {
+        results_->showExportProgress(rows, total);
+    });
+    connect(results_, &ResultView::exportCancelRequested, export_, &ExportTask::cancel);
+    connect(export_, &ExportTask::finished, this, [this, f](const QString& error, quint64 rows, quint64 bytes) {
+        const QString name = QFileInfo(export_->path()).fileName();
+        results_->endExport(error.isEmpty() ? tr("Exported %1 rows (%2) to %3 as %4")
+                                                  .arg(QLocale().toString(rows), formatBytes(bytes), name,
+                                                       QString::fromLatin1(rowFormatName(f).data()).toUpper())
+                                            : error);
+        export_->deleteLater();
+        export_ = nullptr;
+        emit exportFinished(error);
+    });
+    results_->showExportProgress(0, -1);
+    export_->start();
 }
 
 void QueryTab::cancel() {

@@ -2,9 +2,11 @@
 #pragma once
 
 #include "query/History.h"
+#include "value/RowWriter.h"
 
 #include <QWidget>
 #include <memory>
+#include <optional>
 
 class QLabel;
 class QsciScintilla;
@@ -13,6 +15,7 @@ class QTimer;
 
 namespace quarry {
 
+class ExportTask;
 class QueryJob;
 class ResultView;
 class SchemaCache;
@@ -62,6 +65,11 @@ public:
     TabState state() const;
     void restore(const TabState& s);
     void setFile(const QString& file) { file_ = file; }
+    /// Exports every row of the shown result to `path` on a worker (format from the name, else
+    /// `format`); progress shows over the grid; exportFinished() tells the outcome.
+    void exportTo(const QString& path, std::optional<RowFormat> format = std::nullopt);
+    /// Asks where to save, then exports (the result view's Export button).
+    void exportWithDialog();
     /// Marks an error at [line:col] of the text (1-based) with the message under the line.
     void markError(const QString& message, int line, int column);
 
@@ -72,6 +80,8 @@ signals:
     void runningChanged(bool running);
     /// A job of this tab was submitted or ended (for the jobs panel and the history).
     void jobRecorded(const quarry::HistoryEntry& entry);
+    /// An export ended: error is empty when the file is complete.
+    void exportFinished(const QString& error);
 
 private:
     void clearMarks();
@@ -81,6 +91,7 @@ private:
     ResultView* results_;
     QSplitter* splitter_;
     QueryJob* job_ = nullptr;
+    ExportTask* export_ = nullptr;
     std::shared_ptr<Session> session_;
     int offsetLine_ = 0, offsetIndex_ = 0; ///< where the run text starts in the editor
     QLabel* cost_;

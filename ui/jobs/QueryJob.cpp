@@ -87,6 +87,7 @@ void QueryJob::start(QueryRequest request) {
     request_ = request;
     running_ = true;
     summary_.clear();
+    result_.reset();
     rows_->clear();
     HistoryEntry entry;
     entry.sql = request.sql;
@@ -133,6 +134,7 @@ void QueryJob::start(QueryRequest request) {
                 rows->append(std::move(holder->rows), !holder->pageToken.empty());
                 self->running_ = false;
                 self->summary_ = summary;
+                self->result_ = outcome.job;
                 emit self->succeeded(summary);
             });
         } catch (const ApiError& e) {

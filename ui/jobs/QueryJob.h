@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QString>
 #include <memory>
+#include <optional>
 
 namespace quarry {
 
@@ -28,6 +29,8 @@ public:
     QString jobId() const { return QString::fromStdString(request_.jobId); }
     /// The statistics line shown over the grid once the job is done.
     QString summary() const { return summary_; }
+    /// The job whose rows are shown, once it succeeded (for exporting all of them).
+    std::optional<JobRef> resultJob() const { return result_; }
 
 signals:
     void stateChanged(const QString& state);
@@ -47,6 +50,7 @@ private:
     std::shared_ptr<Shared> shared_;
     bool running_ = false;
     QString summary_;
+    std::optional<JobRef> result_;
 };
 
 } // namespace quarry

@@ -14,7 +14,10 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QToolButton>
 #include <QStackedWidget>
 #include <QTabBar>
 #include <QTableView>
@@ -53,11 +56,31 @@ ResultView::ResultView(QWidget* parent) : QWidget(parent) {
     status_->setObjectName(QStringLiteral("resultStatus"));
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
+    export_ = new QToolButton(this);
+    export_->setObjectName(QStringLiteral("exportButton"));
+    export_->setText(tr("Export…"));
+    export_->setToolTip(tr("Save every row of this result (all pages) as CSV, NDJSON or JSON"));
+    export_->setEnabled(false);
+    exportBar_ = new QProgressBar(this);
+    exportBar_->setObjectName(QStringLiteral("exportProgress"));
+    exportBar_->setMaximumWidth(220);
+    exportBar_->setTextVisible(true);
+    exportBar_->hide();
+    exportCancel_ = new QToolButton(this);
+    exportCancel_->setObjectName(QStringLiteral("exportCancel"));
+    exportCancel_->setText(tr("Cancel export"));
+    exportCancel_->hide();
+    connect(export_, &QToolButton::clicked, this, &ResultView::exportRequested);
+    connect(exportCancel_, &QToolButton::clicked, this, &ResultView::exportCancelRequested);
+
     auto* top = new QHBoxLayout;
     top->setContentsMargins(0, 0, 0, 0);
     top->addWidget(tabs_);
     top->addStretch(1);
     top->addWidget(status_);
+    top->addWidget(exportBar_);
+    top->addWidget(exportCancel_);
+    top->addWidget(export_);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
@@ -117,6 +140,32 @@ void ResultView::showView(int view) { tabs_->setCurrentIndex(view); }
 int ResultView::currentView() const { return tabs_->currentIndex(); }
 void ResultView::setStatus(const QString& text) { status_->setText(text); }
 QString ResultView::status() const { return status_->text(); }
+
+void ResultView::setExportable(bool on) { export_->setEnabled(on && !isExporting()); }
+
+bool ResultView::isExporting() const { return !exportBar_->isHidden(); }
+
+void ResultView::showExportProgress(quint64 rows, qint64 totalRows) {
+    exportBar_->show();
+    exportCancel_->show();
+    export_->setEnabled(false);
+    if (totalRows > 0) {
+        // QProgressBar counts in int: scale to per mille so a billion rows fit.
+        exportBar_->setRange(0, 1000);
+        exportBar_->setValue(static_cast<int>(std::min<quint64>(1000, rows * 1000 / static_cast<quint64>(totalRows))));
+        exportBar_->setFormat(tr("%1 of %2 rows").arg(QLocale().toString(rows), QLocale().toString(totalRows)));
+    } else {
+        exportBar_->setRange(0, 0);
+        exportBar_->setFormat(tr("%1 rows").arg(QLocale().toString(rows)));
+    }
+}
+
+void ResultView::endExport(const QString& message) {
+    exportBar_->hide();
+    exportCancel_->hide();
+    export_->setEnabled(true);
+    setStatus(message);
+}
 
 QTableView* ResultView::visibleGrid() const { return currentView() == 1 ? flat_ : grid_; }
 

@@ -4,6 +4,8 @@
 #include <QWidget>
 
 class QLabel;
+class QProgressBar;
+class QToolButton;
 class QPlainTextEdit;
 class QTabBar;
 class QStackedWidget;
@@ -35,6 +37,17 @@ public:
     QString selectionAsTsv() const;
     QString selectionAsJson() const;
 
+    /// The Export button (enabled when a finished result is shown) and the export's progress.
+    QToolButton* exportButton() const { return export_; }
+    void setExportable(bool on);
+    void showExportProgress(quint64 rows, qint64 totalRows);
+    void endExport(const QString& message);
+    bool isExporting() const;
+
+signals:
+    void exportRequested();
+    void exportCancelRequested();
+
 private:
     QTableView* makeGrid(ResultModel* model, bool nestedHeader);
     void refreshJson();
@@ -51,6 +64,9 @@ private:
     QPlainTextEdit* json_;
     std::size_t jsonRows_ = 0; ///< rows already in json_
     QLabel* status_;
+    QToolButton* export_;
+    QProgressBar* exportBar_;
+    QToolButton* exportCancel_;
 };
 
 } // namespace quarry

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#include "ExportTask.h"
+
+#include "jobs/OnGui.h"
+#include "jobs/Session.h"
+#include "net/CancelToken.h"
+#include "net/HttpClient.h"
+#include "query/ResultExport.h"
+
+#include <QPointer>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace quarry {
+
+struct ExportTask::Shared {
+    CancelToken cancel;
+};
+
+ExportTask::ExportTask(std::shared_ptr<Session> session, JobRef job, QString path, RowFormat format, QObject* parent)
+    : QObject(parent), session_(std::move(session)), job_(std::move(job)), path_(std::move(path)), format_(format),
+      shared_(std::make_shared<Shared>()) {}
+
+ExportTask::~ExportTask() { shared_->cancel.cancel(); }
+
+void ExportTask::cancel() { shared_->cancel.cancel(); }
+
+void ExportTask::start() {
+    QPointer<ExportTask> self(this);
+    auto shared = shared_;
+    auto session = session_;
+    const JobRef job = job_;
+    const std::filesystem::path dest = path_.toStdString();
+    const RowFormat format = format_;
+    (void)QtConcurrent::run([self, shared, session, job, dest, format] {
+        ExportOptions o;
+        o.format = format;
+        o.cancel = &shared->cancel;
+        o.progress = [self](const ExportProgress& p) {
+            const auto rows = static_cast<quint64>(p.rows);
+            const auto total = static_cast<qint64>(p.totalRows.value_or(-1));
+            const auto bytes = static_cast<quint64>(p.bytes);
+            onGui([self, rows, total, bytes] {
+                if (self) emit self->progress(rows, total, bytes);
+            });
+        };
+        QString error;
+        ExportProgress done;
+        try {
+            done = exportResult(*session->client, job, dest, o);
+        } catch (const TransportError& e) {
+            error = e.kind() == TransportError::Kind::Cancelled ? tr("Export cancelled; nothing was written.")
+                                                                : QString::fromUtf8(e.what());
+        } catch (const ApiError& e) {
+            error = QString::fromStdString(e.message());
+        } catch (const std::exception& e) {
+            error = QString::fromUtf8(e.what());
+        }
+        const auto rows = static_cast<quint64>(done.rows), bytes = static_cast<quint64>(done.bytes);
+        onGui([self, error, rows, bytes] {
+            if (self) emit self->finished(error, rows, bytes);
+        });
+    });
+}
+
+} // namespace quarry
