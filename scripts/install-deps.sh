@@ -8,7 +8,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git
   libcurl4-openssl-dev libssl-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libsimdjson-dev
-  qt6-base-dev qt6-base-dev-tools libqscintilla2-qt6-dev qtkeychain-qt6-dev libgl-dev
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libqscintilla2-qt6-dev qtkeychain-qt6-dev libgl-dev
 )
 test_pkgs=(
   libgtest-dev clang libclang-rt-14-dev xvfb xauth sqlite3 nodejs npm

@@ -14,6 +14,11 @@ export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} XDG_DATA_HOME="$home/data" 
 "$build/app/quarry" --screenshot "$out/main-window.png"
 echo "wrote $out/main-window.png"
 
+# The chart tab over a GROUP BY of the nested cities.
+XDG_DATA_HOME="$home/data4" "$build/app/quarry" --screenshot "$out/chart.png" --screenshot-view chart --screenshot-sql \
+  "SELECT c.place, COUNT(*) AS people, SUM(ARRAY_LENGTH(c.yearsLived)) AS years FROM samples.persons, UNNEST(citiesLived) AS c GROUP BY c.place ORDER BY years DESC"
+echo "wrote $out/chart.png"
+
 # The upload dialog mid-upload: 20,000 generated persons, each insertAll slowed down.
 python3 "$root/resources/samples/generate_persons.py" 20000 > "$home/persons_20000.ndjson"
 QUARRY_SANDBOX_FAULTS="insertAll:delay=300ms:1" XDG_DATA_HOME="$home/data2" \

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "MainWindow.h"
+#include "results/ResultView.h"
 #include "upload/UploadDialog.h"
+
+#include <Qsci/qsciscintilla.h>
 #include "quarry/Version.h"
 
 #include <QApplication>
@@ -35,6 +38,13 @@ int main(int argc, char** argv) {
     const QCommandLineOption shotConnection(QStringLiteral("screenshot-connection"),
                                             QStringLiteral("With --screenshot: save a PNG of the dialog that adds a connection."));
     cli.addOption(shotConnection);
+    const QCommandLineOption shotSql(QStringLiteral("screenshot-sql"),
+                                     QStringLiteral("With --screenshot: run this query instead of the current tab's."), QStringLiteral("sql"));
+    cli.addOption(shotSql);
+    const QCommandLineOption shotView(QStringLiteral("screenshot-view"),
+                                      QStringLiteral("With --screenshot: show the result as grid, flattened, json or chart."),
+                                      QStringLiteral("view"));
+    cli.addOption(shotView);
     cli.process(app);
 
     quarry::MainWindow w;
@@ -62,12 +72,16 @@ int main(int argc, char** argv) {
         });
         QTimer::singleShot(120000, &w, [] { QApplication::exit(2); });
     } else if (cli.isSet(shot)) {
-        const QString file = cli.value(shot);
-        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file] {
+        const QString file = cli.value(shot), sql = cli.value(shotSql);
+        const int view = QStringList{QStringLiteral("grid"), QStringLiteral("flattened"), QStringLiteral("json"), QStringLiteral("chart")}
+                             .indexOf(cli.value(shotView));
+        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file, sql, view] {
             auto* tab = w.currentTab();
             if (!tab) QApplication::exit(1);
-            QObject::connect(tab, &quarry::QueryTab::runningChanged, &w, [&w, file](bool running) {
+            if (!sql.isEmpty()) tab->editor()->setText(sql);
+            QObject::connect(tab, &quarry::QueryTab::runningChanged, &w, [&w, tab, file, view](bool running) {
                 if (running) return;
+                if (view > 0) tab->results()->showView(view);
                 QTimer::singleShot(1000, &w, [&w, file] { QApplication::exit(w.grab().save(file, "PNG") ? 0 : 1); });
             });
             tab->run();

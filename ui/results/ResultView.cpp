@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ResultView.h"
 
+#include "ChartView.h"
 #include "NestedHeaderView.h"
 #include "ResultModel.h"
 #include "ResultSet.h"
@@ -38,6 +39,7 @@ ResultView::ResultView(QWidget* parent) : QWidget(parent) {
     tabs_->addTab(tr("Grid"));
     tabs_->addTab(tr("Flattened"));
     tabs_->addTab(tr("JSON"));
+    tabs_->addTab(tr("Chart"));
     tabs_->setDocumentMode(true);
     stack_ = new QStackedWidget(this);
     grid_ = makeGrid(gridModel_, true);
@@ -52,6 +54,9 @@ ResultView::ResultView(QWidget* parent) : QWidget(parent) {
     stack_->addWidget(grid_);
     stack_->addWidget(flat_);
     stack_->addWidget(json_);
+    chart_ = new ChartView(rows_, this);
+    chart_->setObjectName(QStringLiteral("resultChart"));
+    stack_->addWidget(chart_);
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("resultStatus"));
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);

@@ -13,11 +13,12 @@ class QTableView;
 
 namespace quarry {
 
+class ChartView;
 class ResultModel;
 class ResultSet;
 
-/// A result in three views over one ResultSet: the nested grid (records as sub-columns,
-/// arrays as sub-rows), the flattened grid, and JSON; with a line of job statistics.
+/// A result in four views over one ResultSet: the nested grid (records as sub-columns,
+/// arrays as sub-rows), the flattened grid, JSON and a chart; with a line of job statistics.
 class ResultView : public QWidget {
     Q_OBJECT
 public:
@@ -28,7 +29,8 @@ public:
     QTableView* flatGrid() const { return flat_; }
     ResultModel* gridModel() const { return gridModel_; }
     ResultModel* flatModel() const { return flatModel_; }
-    /// 0 grid, 1 flattened, 2 JSON.
+    ChartView* chart() const { return chart_; }
+    /// 0 grid, 1 flattened, 2 JSON, 3 chart.
     void showView(int view);
     int currentView() const;
     void setStatus(const QString& text);
@@ -63,6 +65,7 @@ private:
     QTableView* flat_;
     QPlainTextEdit* json_;
     std::size_t jsonRows_ = 0; ///< rows already in json_
+    ChartView* chart_;
     QLabel* status_;
     QToolButton* export_;
     QProgressBar* exportBar_;
