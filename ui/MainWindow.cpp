@@ -4,6 +4,7 @@
 #include "SandboxHost.h"
 #include "connections/ConnectionDialog.h"
 #include "connections/ConnectionStore.h"
+#include "editor/FindBar.h"
 #include "editor/TabStore.h"
 #include "jobs/QueryJob.h"
 #include "jobs/JobsModel.h"
@@ -55,8 +56,6 @@ const char* kWelcome =
     "--   SELECT fullName, c.name AS child, c.age FROM samples.persons, UNNEST(children) AS c WHERE c.age > 6\n"
     "--   SELECT city.place, COUNT(*) AS people FROM samples.persons, UNNEST(citiesLived) AS city GROUP BY 1 ORDER BY 2 DESC\n";
 
-QString newId() { return QUuid::createUuid().toString(QUuid::WithoutBraces).remove(QLatin1Char('-')).left(16); }
-
 QString tabsDir() { return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/tabs"); }
 
 } // namespace
@@ -73,6 +72,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setCentralWidget(tabs_);
     connect(tabs_, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
     connect(tabs_->tabBar(), &QTabBar::tabMoved, this, &MainWindow::saveOrder);
+    tabs_->tabBar()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(tabs_->tabBar(), &QTabBar::customContextMenuRequested, this, &MainWindow::tabMenu);
+    connect(tabs_->tabBar(), &QTabBar::tabBarDoubleClicked, this, &MainWindow::renameTabDialog);
 
     schema_ = new SchemaModel(this);
     cache_ = new SchemaCache(this);
@@ -154,6 +156,13 @@ void MainWindow::buildActions() {
     auto* closeAction = file->addAction(tr("Close tab"), this, [this] { closeTab(tabs_->currentIndex()); });
     closeAction->setShortcut(QKeySequence::Close);
     file->addSeparator();
+    file->addAction(tr("Open .sql file\u2026"), this, [this] { openSqlFileDialog(); })->setShortcut(QKeySequence::Open);
+    file->addAction(tr("Save"), this, [this] { saveTab(tabs_->currentIndex(), false); })->setShortcut(QKeySequence::Save);
+    file->addAction(tr("Save as\u2026"), this, [this] { saveTab(tabs_->currentIndex(), true); })->setShortcut(QKeySequence::SaveAs);
+    file->addSeparator();
+    file->addAction(tr("Rename tab\u2026"), this, [this] { renameTabDialog(tabs_->currentIndex()); })->setShortcut(QKeySequence(Qt::Key_F2));
+    file->addAction(tr("Duplicate tab"), this, [this] { duplicateTab(tabs_->currentIndex()); });
+    file->addSeparator();
     file->addAction(tr("Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
 
     auto* query = menuBar()->addMenu(tr("&Query"));
@@ -167,6 +176,28 @@ void MainWindow::buildActions() {
         if (auto* t = currentTab()) t->cancel();
     });
     cancel->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
+    query->addSeparator();
+    query->addAction(tr("Find\u2026 (Ctrl+F)"), this, [this] {
+        if (auto* t = currentTab()) t->findBar()->openFind();
+    });
+    query->addAction(tr("Replace\u2026 (Ctrl+H)"), this, [this] {
+        if (auto* t = currentTab()) t->findBar()->openReplace();
+    });
+    query->addAction(tr("Format SQL (Ctrl+Shift+F)"), this, [this] {
+        if (auto* t = currentTab()) t->formatText();
+    });
+    auto* legacy = query->addAction(tr("Legacy SQL"));
+    legacy->setCheckable(true);
+    connect(legacy, &QAction::toggled, this, [this](bool on) {
+        if (auto* t = currentTab()) t->setLegacySql(on);
+    });
+    connect(query, &QMenu::aboutToShow, this, [this, legacy] {
+        auto* t = currentTab();
+        const QSignalBlocker b(legacy);
+        legacy->setEnabled(t != nullptr);
+        legacy->setChecked(t && t->effectiveLegacySql());
+    });
+    query->addSeparator();
     auto* refresh = query->addAction(tr("Refresh schema"), this, [this] { schema_->refresh(); });
     refresh->setShortcut(QKeySequence::Refresh);
     refresh->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
@@ -201,77 +232,6 @@ void MainWindow::buildActions() {
 
 QueryTab* MainWindow::currentTab() const { return qobject_cast<QueryTab*>(tabs_->currentWidget()); }
 QueryTab* MainWindow::tabAt(int i) const { return qobject_cast<QueryTab*>(tabs_->widget(i)); }
-
-QueryTab* MainWindow::addTab(const TabState& state) {
-    auto* tab = new QueryTab(state.id, tabs_);
-    tab->restore(state);
-    tab->setSchemaCache(cache_);
-    tab->editor()->viewport()->installEventFilter(this); // file drops upload, text drops edit
-    const int i = tabs_->addTab(tab, tab->title());
-    tabs_->setCurrentIndex(i);
-    if (session_) tab->setSession(session_);
-    auto* timer = new QTimer(tab);
-    timer->setSingleShot(true);
-    timer->setInterval(400); // debounced: a burst of keystrokes is one write, within a second
-    connect(timer, &QTimer::timeout, this, [this, tab] { store_->save(tab->state()); });
-    connect(tab, &QueryTab::modified, timer, qOverload<>(&QTimer::start));
-    connect(tab, &QueryTab::titleChanged, this, [this, tab](const QString& t) {
-        tabs_->setTabText(tabs_->indexOf(tab), t);
-    });
-    connect(tab, &QueryTab::jobRecorded, this, [this](const HistoryEntry& e) {
-        jobs_->upsert(e);
-        if (e.state == "RUNNING") return;
-        (void)QtConcurrent::run([e] {
-            try {
-                History(History::defaultPath()).append(e);
-            } catch (const std::exception&) {
-                // The history is a convenience: a full disk must not disturb the query.
-            }
-        });
-    });
-    connect(tab, &QueryTab::runningChanged, this, [this, tab](bool running) {
-        tabs_->setTabIcon(tabs_->indexOf(tab), running ? style()->standardIcon(QStyle::SP_BrowserReload) : QIcon());
-    });
-    return tab;
-}
-
-QueryTab* MainWindow::newTab(const QString& text, const QString& title) {
-    TabState s;
-    s.id = newId();
-    s.title = title.isEmpty() ? tr("Query %1").arg(tabs_->count() + 1) : title;
-    s.text = text;
-    auto* tab = addTab(s);
-    store_->save(tab->state());
-    saveOrder();
-    tab->editor()->setFocus();
-    return tab;
-}
-
-void MainWindow::closeTab(int index) {
-    auto* tab = tabAt(index);
-    if (!tab) return;
-    closed_.push(tab->state());
-    store_->remove(tab->id());
-    tabs_->removeTab(index);
-    tab->deleteLater();
-    saveOrder();
-    statusBar()->showMessage(tr("Tab closed \u2014 Ctrl+Shift+T brings it back"), 5000);
-}
-
-void MainWindow::reopenClosedTab() {
-    if (closed_.isEmpty()) return;
-    const TabState s = closed_.pop();
-    auto* tab = addTab(s);
-    store_->save(tab->state());
-    saveOrder();
-}
-
-void MainWindow::saveOrder() {
-    QStringList ids;
-    for (int i = 0; i < tabs_->count(); ++i)
-        if (auto* t = tabAt(i)) ids << t->id();
-    store_->saveOrder(ids);
-}
 
 void MainWindow::onTabsLoaded(const QList<TabState>& tabs) {
     for (const auto& s : tabs) addTab(s);
@@ -442,6 +402,15 @@ void MainWindow::jobsMenu(const QPoint& at) {
     menu.exec(jobsView_->viewport()->mapToGlobal(at));
 }
 
+QStringList MainWindow::sqlFiles(const QMimeData* mime) {
+    QStringList files;
+    if (!mime || !mime->hasUrls()) return files;
+    for (const QUrl& u : mime->urls())
+        if (u.isLocalFile() && u.toLocalFile().toLower().endsWith(QStringLiteral(".sql")) && QFileInfo(u.toLocalFile()).isFile())
+            files << u.toLocalFile();
+    return files;
+}
+
 QStringList MainWindow::uploadableFiles(const QMimeData* mime) {
     QStringList files;
     if (!mime || !mime->hasUrls()) return files;
@@ -497,14 +466,15 @@ void MainWindow::uploadFiles(const QStringList& files, const QString& dataset, c
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
-    if (!uploadableFiles(e->mimeData()).isEmpty()) e->acceptProposedAction();
+    if (!uploadableFiles(e->mimeData()).isEmpty() || !sqlFiles(e->mimeData()).isEmpty()) e->acceptProposedAction();
 }
 
 void MainWindow::dragMoveEvent(QDragMoveEvent* e) {
-    if (!uploadableFiles(e->mimeData()).isEmpty()) e->acceptProposedAction();
+    if (!uploadableFiles(e->mimeData()).isEmpty() || !sqlFiles(e->mimeData()).isEmpty()) e->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* e) {
+    for (const QString& f : sqlFiles(e->mimeData())) openSqlFile(f);
     const QStringList files = uploadableFiles(e->mimeData());
     if (files.isEmpty()) return;
     e->acceptProposedAction();
@@ -516,6 +486,12 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
     const auto type = event->type();
     if (type != QEvent::DragEnter && type != QEvent::DragMove && type != QEvent::Drop) return QMainWindow::eventFilter(watched, event);
     auto* drop = static_cast<QDropEvent*>(event);
+    if (const QStringList sql = sqlFiles(drop->mimeData()); !sql.isEmpty()) {
+        drop->acceptProposedAction();
+        if (type == QEvent::Drop)
+            for (const QString& f : sql) openSqlFile(f);
+        return true;
+    }
     const QStringList files = uploadableFiles(drop->mimeData());
     if (files.isEmpty()) return QMainWindow::eventFilter(watched, event); // text: the widget's own drop
     drop->acceptProposedAction();

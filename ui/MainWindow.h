@@ -57,6 +57,16 @@ public:
     QueryTab* newTab(const QString& text = {}, const QString& title = {});
     void closeTab(int index);
     void reopenClosedTab();
+    /// Opens a .sql file in a new tab (read on a worker), or shows the tab that has it open.
+    void openSqlFile(const QString& path);
+    void openSqlFileDialog();
+    /// Saves a tab to its file; with `ask` (or no file yet) asks where first.
+    void saveTab(int index, bool ask);
+    void renameTab(int index, const QString& title);
+    void renameTabDialog(int index);
+    QueryTab* duplicateTab(int index);
+    /// The .sql files among dropped URLs.
+    static QStringList sqlFiles(const QMimeData* mime);
     /// Opens the upload dialog for each file, targeting `dataset` (and `table`, if given).
     void uploadFiles(const QStringList& files, const QString& dataset, const QString& table = {});
     /// The JSON/NDJSON files among dropped URLs (others are ignored).
@@ -79,6 +89,8 @@ private:
     QueryTab* addTab(const TabState& state);
     void scheduleSave(QueryTab* tab);
     void saveOrder();
+    void tabMenu(const QPoint& at);
+    QString tabText(QueryTab* tab) const;
     void setSession(std::shared_ptr<Session> s);
     void schemaMenu(const QPoint& at);
     void buildJobsPanel();

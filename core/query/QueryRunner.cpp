@@ -42,9 +42,16 @@ std::string QueryRunner::newJobId() {
     return id;
 }
 
+std::optional<bool> QueryRunner::prefixDialect(const std::string& sql) {
+    const std::string start = lowerTrimmedStart(sql);
+    if (start.rfind("#legacysql", 0) == 0) return true;
+    if (start.rfind("#standardsql", 0) == 0) return false;
+    return std::nullopt;
+}
+
 bool QueryRunner::isLegacy(const std::string& sql, std::optional<bool> choice) {
     if (choice) return *choice;
-    return lowerTrimmedStart(sql).rfind("#legacysql", 0) == 0;
+    return prefixDialect(sql).value_or(false);
 }
 
 double QueryRunner::costUsd(std::uint64_t bytes) const {

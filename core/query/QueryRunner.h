@@ -77,6 +77,8 @@ public:
     double costUsd(std::uint64_t bytes) const;
     static std::string newJobId();
     /// Whether the text is legacy SQL: explicit choice, else its "#legacySQL" first line.
+    /// The dialect a "#legacySQL" (true) or "#standardSQL" (false) first line asks for, if any.
+    static std::optional<bool> prefixDialect(const std::string& sql);
     static bool isLegacy(const std::string& sql, std::optional<bool> choice);
 
 private:

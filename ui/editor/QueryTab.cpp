@@ -2,6 +2,9 @@
 #include "QueryTab.h"
 
 #include "Completion.h"
+#include "FindBar.h"
+#include "SqlFiles.h"
+#include "SqlFormat.h"
 #include "SqlLexer.h"
 #include "schema/SchemaCache.h"
 #include "jobs/OnGui.h"
@@ -12,6 +15,8 @@
 
 #include <Qsci/qsciscintilla.h>
 #include <QAction>
+#include <QComboBox>
+#include <QHBoxLayout>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -53,12 +58,23 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     estimateTimer_->setSingleShot(true);
     estimateTimer_->setInterval(600);
     connect(estimateTimer_, &QTimer::timeout, this, &QueryTab::estimate);
+    dialect_ = new QComboBox(this);
+    dialect_->setObjectName(QStringLiteral("dialectBox"));
+    dialect_->addItems({tr("GoogleSQL"), tr("Legacy SQL")});
+    dialect_->setToolTip(tr("The SQL dialect of this tab. A first line of #legacySQL or #standardSQL decides instead."));
+    connect(dialect_, &QComboBox::activated, this, [this](int i) { setLegacySql(i == 1); });
+    find_ = new FindBar(editor_, this);
+    auto* meterRow = new QHBoxLayout;
+    meterRow->setContentsMargins(0, 0, 4, 0);
+    meterRow->addWidget(cost_, 1);
+    meterRow->addWidget(dialect_);
     auto* top = new QWidget(this);
     auto* topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
     topLayout->setSpacing(0);
     topLayout->addWidget(editor_, 1);
-    topLayout->addWidget(cost_);
+    topLayout->addWidget(find_);
+    topLayout->addLayout(meterRow);
 
     results_ = new ResultView(this);
     connect(results_, &ResultView::exportRequested, this, &QueryTab::exportWithDialog);
@@ -107,7 +123,19 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     completeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Space));
     completeAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(completeAction, &QAction::triggered, this, &QueryTab::complete);
-    addActions({runAction, cancelAction, commentAction, completeAction});
+    auto* findAction = new QAction(tr("Find"), this);
+    findAction->setShortcut(QKeySequence::Find);
+    findAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(findAction, &QAction::triggered, find_, &FindBar::openFind);
+    auto* replaceAction = new QAction(tr("Replace"), this);
+    replaceAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_H));
+    replaceAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(replaceAction, &QAction::triggered, find_, &FindBar::openReplace);
+    auto* formatAction = new QAction(tr("Format SQL"), this);
+    formatAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    formatAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(formatAction, &QAction::triggered, this, &QueryTab::formatText);
+    addActions({runAction, cancelAction, commentAction, completeAction, findAction, replaceAction, formatAction});
     connect(editor_, &QsciScintilla::SCN_CHARADDED, this, [this](int ch) {
         if (ch == '.') complete();
     });
@@ -119,6 +147,8 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
 
     connect(editor_, &QsciScintilla::textChanged, this, [this] {
         clearMarks();
+        dialectChanged();
+        if (!file_.isEmpty()) emit titleChanged(title_); // the "modified" mark may change
         ++estimateSerial_; // whatever is on its way describes old text
         if (session_) estimateTimer_->start();
         emit modified();
@@ -181,6 +211,9 @@ void QueryTab::run() {
     }
     QueryRequest r;
     r.sql = sql.toStdString();
+    // A #legacySQL/#standardSQL first line of the whole text decides; else the tab's choice.
+    const auto prefix = QueryRunner::prefixDialect(editor_->text().toStdString());
+    r.legacySql = prefix ? prefix : std::optional<bool>(legacy_);
     results_->setStatus(tr("submitting \u2026"));
     results_->setExportable(false);
     job_->start(r);
@@ -197,6 +230,7 @@ void QueryTab::estimate() {
     QueryRequest r;
     r.sql = sql.toStdString();
     r.project = session_->project;
+    if (!QueryRunner::prefixDialect(r.sql)) r.legacySql = legacy_;
     auto session = session_;
     QPointer<QueryTab> self(this);
     (void)QtConcurrent::run([self, serial, session, r] {
@@ -318,6 +352,77 @@ void QueryTab::markError(const QString& message, int line, int column) {
     editor_->ensureLineVisible(l);
 }
 
+void QueryTab::setLegacySql(bool legacy) {
+    if (legacy_ == legacy) return;
+    legacy_ = legacy;
+    dialectChanged();
+    if (session_) estimateTimer_->start();
+    emit modified();
+}
+
+bool QueryTab::effectiveLegacySql() const {
+    return QueryRunner::prefixDialect(editor_->text().toStdString()).value_or(legacy_);
+}
+
+void QueryTab::dialectChanged() {
+    const auto prefix = QueryRunner::prefixDialect(editor_->text().toStdString());
+    const bool legacy = prefix.value_or(legacy_);
+    dialect_->setCurrentIndex(legacy ? 1 : 0);
+    dialect_->setEnabled(!prefix);
+    auto* lexer = static_cast<SqlLexer*>(editor_->lexer());
+    if (lexer->isLegacy() != legacy) {
+        lexer->setLegacy(legacy);
+        editor_->recolor();
+    }
+}
+
+bool QueryTab::formatText() {
+    const bool selection = editor_->hasSelectedText();
+    const QString text = selection ? editor_->selectedText() : editor_->text();
+    const auto r = formatSql(text.toStdString());
+    if (!r.ok) {
+        emit message(QString::fromStdString(r.error));
+        return false;
+    }
+    QString out = QString::fromStdString(r.text);
+    if (selection && !text.endsWith(QLatin1Char('\n'))) out.chop(1); // keep what follows on its line
+    if (out == text) return true;
+    int line, index;
+    editor_->getCursorPosition(&line, &index);
+    editor_->beginUndoAction();
+    if (selection) {
+        editor_->replaceSelectedText(out);
+    } else {
+        editor_->selectAll();
+        editor_->replaceSelectedText(out);
+        editor_->setCursorPosition(std::min(line, editor_->lines() - 1), 0);
+    }
+    editor_->endUndoAction();
+    return true;
+}
+
+void QueryTab::setFile(const QString& file, const QString& savedText) {
+    file_ = file;
+    savedText_ = savedText;
+    emit titleChanged(title_);
+}
+
+bool QueryTab::isModifiedSinceSave() const { return !file_.isEmpty() && editor_->text() != savedText_; }
+
+void QueryTab::saveTo(const QString& path) {
+    const QString text = editor_->text();
+    writeSqlFile(path, text, this, [this, path, text](const QString& error) {
+        if (error.isEmpty()) {
+            setFile(path, text);
+            emit message(tr("Saved %1").arg(path));
+        } else {
+            emit message(error);
+        }
+        emit saved(error);
+        emit modified();
+    });
+}
+
 TabState QueryTab::state() const {
     TabState s;
     s.id = id_;
@@ -325,16 +430,27 @@ TabState QueryTab::state() const {
     s.text = editor_->text();
     editor_->getCursorPosition(&s.line, &s.index);
     s.file = file_;
+    s.legacy = legacy_;
     return s;
 }
 
 void QueryTab::restore(const TabState& s) {
     title_ = s.title.isEmpty() ? tr("Query") : s.title;
     file_ = s.file;
-    const QSignalBlocker block(editor_);
-    editor_->setText(s.text);
-    editor_->setCursorPosition(s.line, s.index);
+    legacy_ = s.legacy;
+    {
+        const QSignalBlocker block(editor_);
+        editor_->setText(s.text);
+        editor_->setCursorPosition(s.line, s.index);
+    }
+    dialectChanged();
     emit titleChanged(title_);
+    // What the file holds now tells whether the restored text has unsaved changes.
+    if (!file_.isEmpty())
+        readSqlFile(file_, this, [this](const QString& text, const QString& error) {
+            savedText_ = error.isEmpty() ? text : QString();
+            emit titleChanged(title_);
+        });
 }
 
 } // namespace quarry

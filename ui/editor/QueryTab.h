@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+class QComboBox;
 class QLabel;
 class QsciScintilla;
 class QSplitter;
@@ -16,6 +17,7 @@ class QTimer;
 namespace quarry {
 
 class ExportTask;
+class FindBar;
 class QueryJob;
 class ResultView;
 class SchemaCache;
@@ -28,6 +30,7 @@ struct TabState {
     QString text;
     int line = 0, index = 0; ///< cursor
     QString file;  ///< the .sql file it was opened from or saved to, if any
+    bool legacy = false; ///< legacy SQL (a #legacySQL/#standardSQL first line wins over it)
 };
 
 /// One query tab: the SQL editor over its results. Ctrl+Enter runs the selection, or the
@@ -64,7 +67,22 @@ public:
 
     TabState state() const;
     void restore(const TabState& s);
-    void setFile(const QString& file) { file_ = file; }
+    QString file() const { return file_; }
+    /// Ties the tab to a .sql file whose saved text is `savedText` (what is on disk now).
+    void setFile(const QString& file, const QString& savedText);
+    /// The text differs from the file it was opened from or saved to.
+    bool isModifiedSinceSave() const;
+    /// Saves the text to `path` (atomically, on a worker); saved() tells the outcome.
+    void saveTo(const QString& path);
+
+    /// The dialect chosen for this tab, and the one that runs (a first-line prefix wins).
+    bool legacySql() const { return legacy_; }
+    void setLegacySql(bool legacy);
+    bool effectiveLegacySql() const;
+    /// Lays out the selection, or the whole text (one undo step); false with a message if the
+    /// text cannot be split into tokens.
+    bool formatText();
+    FindBar* findBar() const { return find_; }
     /// Exports every row of the shown result to `path` on a worker (format from the name, else
     /// `format`); progress shows over the grid; exportFinished() tells the outcome.
     void exportTo(const QString& path, std::optional<RowFormat> format = std::nullopt);
@@ -80,11 +98,16 @@ signals:
     void runningChanged(bool running);
     /// A job of this tab was submitted or ended (for the jobs panel and the history).
     void jobRecorded(const quarry::HistoryEntry& entry);
+    /// Saving to a .sql file ended: error is empty when the file is written.
+    void saved(const QString& error);
+    /// A short message for the status bar.
+    void message(const QString& text);
     /// An export ended: error is empty when the file is complete.
     void exportFinished(const QString& error);
 
 private:
     void clearMarks();
+    void dialectChanged();
 
     QString id_, title_, file_;
     QsciScintilla* editor_;
@@ -95,6 +118,10 @@ private:
     std::shared_ptr<Session> session_;
     int offsetLine_ = 0, offsetIndex_ = 0; ///< where the run text starts in the editor
     QLabel* cost_;
+    QComboBox* dialect_;
+    FindBar* find_;
+    bool legacy_ = false;
+    QString savedText_; ///< the file's text as last read or written
     QTimer* estimateTimer_;
     quint64 estimateSerial_ = 0; ///< answers to older texts are dropped
     SchemaCache* cache_ = nullptr;

@@ -37,6 +37,24 @@ const char* kFunctions =
     "unix_date unix_micros unix_millis unix_seconds upper variance "
     "nest top last first group_concat integer_sum";
 
+// Legacy SQL (https://cloud.google.com/bigquery/docs/reference/legacy-sql).
+const char* kLegacyKeywords =
+    "all and as asc between by case contains cross desc distinct each else end false flatten from full group "
+    "having if ignore in inner is join left like limit not null omit on or order outer record select then true "
+    "union when where within "
+    "integer float boolean string timestamp bytes record";
+
+const char* kLegacyFunctions =
+    "abs avg ceil coalesce concat corr count covar_pop cume_dist date date_add datediff day dayofweek "
+    "dayofyear dense_rank exact_count_distinct first floor format_ip format_utc_usec group_concat "
+    "group_concat_unquoted hash hour ifnull instr is_explicitly_defined is_inf is_nan is_null json_extract "
+    "json_extract_scalar lag last lead left length ln log lower lpad ltrim max min minute month msec_to_timestamp "
+    "nest now nth ntile parse_ip parse_utc_usec percent_rank position pow quantiles quarter rank regexp_extract "
+    "regexp_match regexp_replace replace right round row_number rpad rtrim sec_to_timestamp second some split "
+    "sqrt stddev strftime_utc_usec string substr sum table_date_range table_date_range_strict table_query "
+    "timestamp timestamp_to_msec timestamp_to_sec timestamp_to_usec top upper usec_to_timestamp "
+    "utc_usec_to_day utc_usec_to_hour utc_usec_to_month utc_usec_to_week utc_usec_to_year variance week year";
+
 } // namespace
 
 SqlLexer::SqlLexer(QObject* parent) : QsciLexerSQL(parent) {
@@ -51,8 +69,8 @@ SqlLexer::SqlLexer(QObject* parent) : QsciLexerSQL(parent) {
 }
 
 const char* SqlLexer::keywords(int set) const {
-    if (set == 1) return kKeywords;
-    if (set == 2) return kFunctions; // "database objects" style: shown as functions
+    if (set == 1) return legacy_ ? kLegacyKeywords : kKeywords;
+    if (set == 2) return legacy_ ? kLegacyFunctions : kFunctions; // "database objects" style: shown as functions
     return QsciLexerSQL::keywords(set);
 }
 

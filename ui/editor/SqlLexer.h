@@ -5,14 +5,21 @@
 
 namespace quarry {
 
-/// QScintilla's SQL lexer with BigQuery's reserved words (GoogleSQL and legacy SQL) and
-/// function names, backtick-quoted identifiers, `#` line comments (legacy SQL, and the
-/// `#legacySQL`/`#standardSQL` prefixes) and `--` comments.
+/// QScintilla's SQL lexer with BigQuery's keywords and function names for GoogleSQL or, when
+/// set to legacy, for legacy SQL (FLATTEN, WITHIN RECORD, OMIT ... IF, NEST, TOP, ...);
+/// backtick-quoted identifiers, `#` line comments (the `#legacySQL`/`#standardSQL` prefixes)
+/// and `--` comments.
 class SqlLexer : public QsciLexerSQL {
     Q_OBJECT
 public:
     explicit SqlLexer(QObject* parent = nullptr);
     const char* keywords(int set) const override;
+    /// Legacy SQL's words and functions instead of GoogleSQL's (call recolor() after).
+    void setLegacy(bool legacy) { legacy_ = legacy; }
+    bool isLegacy() const { return legacy_; }
+
+private:
+    bool legacy_ = false;
 };
 
 } // namespace quarry

@@ -50,7 +50,8 @@ TabStore::~TabStore() {
 QByteArray TabStore::encode(const TabState& s) {
     QJsonObject o{{QStringLiteral("id"), s.id},     {QStringLiteral("title"), s.title},
                   {QStringLiteral("text"), s.text}, {QStringLiteral("line"), s.line},
-                  {QStringLiteral("index"), s.index}, {QStringLiteral("file"), s.file}};
+                  {QStringLiteral("index"), s.index}, {QStringLiteral("file"), s.file},
+                  {QStringLiteral("legacy"), s.legacy}};
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -67,6 +68,7 @@ std::optional<TabState> TabStore::decode(const QByteArray& bytes) {
     s.line = std::max(0, o.value(QStringLiteral("line")).toInt());
     s.index = std::max(0, o.value(QStringLiteral("index")).toInt());
     s.file = o.value(QStringLiteral("file")).toString();
+    s.legacy = o.value(QStringLiteral("legacy")).toBool();
     return s;
 }
 

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: MIT
+// The editor's tools: find and replace, Format SQL, the dialect of a tab (and that it reaches
+// the server), .sql files (open, modified mark, save, refusals), rename and duplicate, all on
+// the app's embedded sandbox.
+#include "MainWindow.h"
+#include "editor/FindBar.h"
+#include "editor/SqlFormat.h"
+#include "editor/SqlLexer.h"
+#include "editor/TabStore.h"
+#include "results/ResultView.h"
+
+#include <Qsci/qsciscintilla.h>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <memory>
+
+using namespace quarry;
+
+namespace {
+
+QByteArray readAll(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void writeAll(const QString& path, const QByteArray& bytes) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
+    f.write(bytes);
+}
+
+} // namespace
+
+class TestEditor : public QObject {
+    Q_OBJECT
+    std::unique_ptr<QTemporaryDir> home_;
+
+    std::unique_ptr<MainWindow> openWindow() {
+        auto w = std::make_unique<MainWindow>();
+        QSignalSpy ready(w.get(), &MainWindow::ready);
+        w->show();
+        if (!ready.wait(30000)) qWarning("the window did not get ready");
+        return w;
+    }
+
+    // Runs the tab's text; returns the status line once the job ended.
+    QString run(QueryTab* tab) {
+        QSignalSpy done(tab, &QueryTab::runningChanged);
+        tab->run();
+        if (!QTest::qWaitFor([&] { return done.size() >= 2 && !done.last().at(0).toBool(); }, 20000)) return QStringLiteral("(timeout)");
+        return tab->results()->status();
+    }
+
+private slots:
+    void init() {
+        home_ = std::make_unique<QTemporaryDir>();
+        QVERIFY(home_->isValid());
+        qputenv("XDG_DATA_HOME", (home_->path() + QStringLiteral("/data")).toUtf8());
+        qputenv("XDG_CONFIG_HOME", (home_->path() + QStringLiteral("/config")).toUtf8());
+    }
+
+    void findAndReplace() {
+        QueryTab tab(QStringLiteral("t1"));
+        tab.show();
+        auto* e = tab.editor();
+        e->setText(QStringLiteral("SELECT persons.a FROM persons\nJOIN Persons_x USING (a)\n-- persons"));
+        FindBar* f = tab.findBar();
+        QVERIFY(!f->isVisible());
+        f->openFind();
+        QVERIFY(f->isVisible());
+        QTest::keyClicks(f->findEdit(), QStringLiteral("persons"));
+        QCOMPARE(f->countText(), QStringLiteral("1 of 4")); // case-insensitive: Persons_x too
+        QCOMPARE(e->selectedText(), QStringLiteral("persons"));
+        QVERIFY(f->findNext());
+        QCOMPARE(f->countText(), QStringLiteral("2 of 4"));
+        f->setOptions(true, true, false); // match case, whole words
+        QCOMPARE(f->count().first, 3);
+        f->setOptions(false, false, true);
+        f->findEdit()->setText(QStringLiteral("pers\\w+_x"));
+        QVERIFY(f->findNext());
+        QCOMPARE(e->selectedText(), QStringLiteral("Persons_x"));
+        f->findEdit()->setText(QStringLiteral("nothing here"));
+        QVERIFY(!f->findNext());
+        QCOMPARE(f->countText(), QStringLiteral("no match"));
+
+        // Replace all is one undo step.
+        f->setOptions(true, true, false);
+        f->openReplace();
+        f->findEdit()->setText(QStringLiteral("persons"));
+        f->replaceEdit()->setText(QStringLiteral("people"));
+        QCOMPARE(f->replaceAll(), 3);
+        QCOMPARE(e->text(), QStringLiteral("SELECT people.a FROM people\nJOIN Persons_x USING (a)\n-- people"));
+        e->undo();
+        QCOMPARE(e->text(), QStringLiteral("SELECT persons.a FROM persons\nJOIN Persons_x USING (a)\n-- persons"));
+        // Replace one: only a selection that is a match is replaced.
+        e->setCursorPosition(0, 0);
+        f->replaceOne(); // selects the first match
+        f->replaceOne(); // replaces it, selects the next
+        QVERIFY(e->text().startsWith(QStringLiteral("SELECT people.a FROM persons")));
+    }
+
+    void formatIsOneUndoStepAndRefusesBrokenText() {
+        QueryTab tab(QStringLiteral("t2"));
+        auto* e = tab.editor();
+        const QString original = QStringLiteral("select a, b from t where a > 1 order by b");
+        e->setText(original);
+        QVERIFY(tab.formatText());
+        QCOMPARE(e->text(), QString::fromStdString(formatSql(original.toStdString()).text));
+        QVERIFY(e->text().contains(QStringLiteral("\nFROM t\nWHERE a > 1\n")));
+        e->undo();
+        QCOMPARE(e->text(), original);
+        // Only the selection, when there is one.
+        e->setText(QStringLiteral("-- keep me as I am\nselect 1 from t"));
+        e->setSelection(1, 0, 1, 15);
+        QVERIFY(tab.formatText());
+        QCOMPARE(e->text(), QStringLiteral("-- keep me as I am\nSELECT 1\nFROM t"));
+        // Broken text: a message with the position, the text untouched.
+        QSignalSpy message(&tab, &QueryTab::message);
+        e->setText(QStringLiteral("select 'open"));
+        QVERIFY(!tab.formatText());
+        QCOMPARE(message.last().at(0).toString(), QStringLiteral("Cannot format: unterminated string at [1:8]"));
+        QCOMPARE(e->text(), QStringLiteral("select 'open"));
+    }
+
+    void dialectIsPerTabAndReachesTheServer() {
+        auto w = openWindow();
+        QueryTab* tab = w->newTab(QStringLiteral("SELECT 1 AS one"), QStringLiteral("dialect"));
+        auto* box = tab->findChild<QComboBox*>(QStringLiteral("dialectBox"));
+        QVERIFY(box);
+        QCOMPARE(box->currentIndex(), 0);
+        QVERIFY(run(tab).startsWith(QStringLiteral("1 row")));
+        tab->setLegacySql(true);
+        QCOMPARE(box->currentIndex(), 1);
+        QVERIFY(static_cast<SqlLexer*>(tab->editor()->lexer())->isLegacy());
+        // The sandbox has no legacy SQL yet, so its answer shows the flag arrived.
+        QVERIFY2(run(tab).contains(QStringLiteral("Legacy SQL is not supported by the sandbox")), qPrintable(tab->results()->status()));
+        // A #standardSQL first line decides over the tab's choice, and locks the box.
+        tab->editor()->setText(QStringLiteral("#standardSQL\nSELECT 1 AS one"));
+        QCOMPARE(box->currentIndex(), 0);
+        QVERIFY(!box->isEnabled());
+        QVERIFY(!tab->effectiveLegacySql());
+        QVERIFY(run(tab).startsWith(QStringLiteral("1 row")));
+        // Kept with the tab.
+        const auto back = TabStore::decode(TabStore::encode(tab->state()));
+        QVERIFY(back && back->legacy);
+    }
+
+    void sqlFilesOpenSaveAndRefuse() {
+        auto w = openWindow();
+        const QString path = home_->path() + QStringLiteral("/report.sql");
+        writeAll(path, "\xEF\xBB\xBFSELECT fullName\nFROM samples.persons\n");
+        const int before = w->tabs()->count();
+        w->openSqlFile(path);
+        QTRY_COMPARE(w->tabs()->count(), before + 1);
+        QueryTab* tab = w->currentTab();
+        QCOMPARE(tab->title(), QStringLiteral("report.sql"));
+        QCOMPARE(tab->editor()->text(), QStringLiteral("SELECT fullName\nFROM samples.persons\n")); // no BOM
+        QCOMPARE(tab->file(), path);
+        QVERIFY(!tab->isModifiedSinceSave());
+        // Opening it again shows the same tab.
+        w->tabs()->setCurrentIndex(0);
+        w->openSqlFile(path);
+        QTRY_COMPARE(w->currentTab(), tab);
+        QCOMPARE(w->tabs()->count(), before + 1);
+
+        tab->editor()->append(QStringLiteral("WHERE age > 30\n"));
+        QVERIFY(tab->isModifiedSinceSave());
+        QCOMPARE(w->tabs()->tabText(w->tabs()->indexOf(tab)), QStringLiteral("report.sql \u2022"));
+        QSignalSpy saved(tab, &QueryTab::saved);
+        w->saveTab(w->tabs()->indexOf(tab), false);
+        QVERIFY(saved.wait(10000));
+        QCOMPARE(saved.last().at(0).toString(), QString());
+        QCOMPARE(readAll(path), QByteArray("SELECT fullName\nFROM samples.persons\nWHERE age > 30\n"));
+        QCOMPARE(w->tabs()->tabText(w->tabs()->indexOf(tab)), QStringLiteral("report.sql"));
+
+        // A folder that does not exist: the error names it and the tab keeps its file.
+        tab->saveTo(home_->path() + QStringLiteral("/no/such/dir/x.sql"));
+        QVERIFY(saved.wait(10000));
+        QVERIFY(saved.last().at(0).toString().contains(QStringLiteral("/no/such/dir/x.sql")));
+        QCOMPARE(tab->file(), path);
+
+        // Not UTF-8: refused with file:line, and no tab is opened.
+        const QString latin1 = home_->path() + QStringLiteral("/latin1.sql");
+        writeAll(latin1, "SELECT 1\n-- caf\xE9\n");
+        const int n = w->tabs()->count();
+        w->openSqlFile(latin1);
+        QTRY_VERIFY2(w->statusBar()->currentMessage().contains(QStringLiteral("latin1.sql:2: the file is not UTF-8")), qPrintable(w->statusBar()->currentMessage()));
+        QCOMPARE(w->tabs()->count(), n);
+
+        // A dropped .sql file opens too.
+        const QString dropped = home_->path() + QStringLiteral("/dropped.sql");
+        writeAll(dropped, "SELECT 2\n");
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(dropped)});
+        QVERIFY(MainWindow::sqlFiles(&mime) == QStringList{dropped});
+        QDragEnterEvent enter(QPoint(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(w.get(), &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(w.get(), &drop);
+        QTRY_COMPARE(w->currentTab()->title(), QStringLiteral("dropped.sql"));
+    }
+
+    void renameAndDuplicateSurviveARestart() {
+        {
+            auto w = openWindow();
+            QueryTab* tab = w->newTab(QStringLiteral("SELECT 3"), QStringLiteral("Query 2"));
+            const int index = w->tabs()->indexOf(tab);
+            w->renameTab(index, QStringLiteral("  Weekly numbers "));
+            QCOMPARE(w->tabs()->tabText(index), QStringLiteral("Weekly numbers"));
+            QueryTab* copy = w->duplicateTab(index);
+            QCOMPARE(w->tabs()->indexOf(copy), index + 1);
+            QCOMPARE(copy->editor()->text(), QStringLiteral("SELECT 3"));
+            QCOMPARE(copy->title(), QStringLiteral("Weekly numbers (copy)"));
+            QVERIFY(copy->id() != tab->id());
+            w->renameTab(index, QStringLiteral("   ")); // a blank name is ignored
+            QCOMPARE(tab->title(), QStringLiteral("Weekly numbers"));
+            w->close();
+        }
+        auto w = openWindow();
+        QStringList titles;
+        for (int i = 0; i < w->tabs()->count(); ++i) titles << w->tabs()->tabText(i);
+        QCOMPARE(titles, (QStringList{QStringLiteral("Welcome"), QStringLiteral("Weekly numbers"), QStringLiteral("Weekly numbers (copy)")}));
+    }
+};
+
+QTEST_MAIN(TestEditor)
+#include "test_editor.moc"
