@@ -28,6 +28,9 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QPointer>
+#include <QFileDialog>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -261,12 +264,29 @@ void MainWindow::schemaMenu(const QPoint& at) {
     const auto kind = static_cast<SchemaModel::Kind>(i.data(SchemaModel::KindRole).toInt());
     const QString name = i.data(SchemaModel::QualifiedNameRole).toString();
     QMenu menu(this);
-    if (kind == SchemaModel::Kind::Table || kind == SchemaModel::Kind::View)
+    const bool table = kind == SchemaModel::Kind::Table || kind == SchemaModel::Kind::View;
+    const TableRef ref = table && session_ ? TableRef::parse(name.toStdString(), session_->project) : TableRef{};
+    if (table)
         menu.addAction(tr("Query this table"), this, [this, name] {
             newTab(QStringLiteral("SELECT *\nFROM %1\nLIMIT 100\n").arg(name))->run();
         });
+    if (kind == SchemaModel::Kind::Table)
+        menu.addAction(tr("Preview (free, no query)"), this, [this, ref] { previewTable(ref); });
+    if (kind == SchemaModel::Kind::Table || kind == SchemaModel::Kind::Dataset)
+        menu.addAction(tr("Upload files into\u2026"), this, [this, at] {
+            const QStringList files = QFileDialog::getOpenFileNames(this, tr("Upload JSON files"), {},
+                                                                    tr("JSON (*.json *.ndjson *.jsonl *.json.gz *.ndjson.gz *.jsonl.gz)"));
+            if (files.isEmpty()) return;
+            const auto [dataset, tableName] = dropTarget(at);
+            uploadFiles(files, dataset, tableName);
+        });
     if (!name.isEmpty()) menu.addAction(tr("Copy name"), this, [name] { QApplication::clipboard()->setText(name); });
     menu.addAction(tr("Refresh"), this, [this, i] { schema_->refresh(i); });
+    if (table) {
+        menu.addSeparator();
+        menu.addAction(tr("Delete %1\u2026").arg(kind == SchemaModel::Kind::View ? tr("view") : tr("table")), this,
+                       [this, ref] { deleteTable(ref, true); });
+    }
     menu.exec(tree_->viewport()->mapToGlobal(at));
 }
 
@@ -425,6 +445,42 @@ QStringList MainWindow::uploadableFiles(const QMimeData* mime) {
             }
     }
     return files;
+}
+
+QueryTab* MainWindow::previewTable(const TableRef& table) {
+    QueryTab* tab = newTab(QStringLiteral("SELECT *\nFROM `%1.%2.%3`\nLIMIT 100\n")
+                               .arg(QString::fromStdString(table.projectId), QString::fromStdString(table.datasetId),
+                                    QString::fromStdString(table.tableId)),
+                           QString::fromStdString(table.tableId));
+    tab->preview(table);
+    return tab;
+}
+
+void MainWindow::deleteTable(const TableRef& table, bool confirm) {
+    if (!session_) return;
+    const QString name = QString::fromStdString(table.projectId + "." + table.datasetId + "." + table.tableId);
+    if (confirm && QMessageBox::question(this, tr("Delete table"),
+                                         tr("Delete %1 and all its rows? This cannot be undone.").arg(name),
+                                         QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
+        return;
+    auto session = session_;
+    QPointer<MainWindow> self(this);
+    (void)QtConcurrent::run([self, session, table, name] {
+        QString error;
+        try {
+            session->client->deleteTable(table);
+        } catch (const ApiError& e) {
+            error = QString::fromStdString(e.message());
+        } catch (const std::exception& e) {
+            error = QString::fromUtf8(e.what());
+        }
+        onGui([self, error, name] {
+            if (!self) return;
+            self->statusBar()->showMessage(error.isEmpty() ? tr("Deleted %1").arg(name) : tr("%1 was not deleted: %2").arg(name, error), 10000);
+            if (error.isEmpty()) self->schema_->refresh();
+            emit self->tableDeleted(name, error);
+        });
+    });
 }
 
 std::pair<QString, QString> MainWindow::dropTarget(const QPoint& pos) const {

@@ -65,6 +65,10 @@ public:
     void renameTab(int index, const QString& title);
     void renameTabDialog(int index);
     QueryTab* duplicateTab(int index);
+    /// A new tab showing the table's first rows (tabledata.list: free).
+    QueryTab* previewTable(const TableRef& table);
+    /// Deletes a table on a worker, after asking when `confirm`; tableDeleted() tells the outcome.
+    void deleteTable(const TableRef& table, bool confirm);
     /// The .sql files among dropped URLs.
     static QStringList sqlFiles(const QMimeData* mime);
     /// Opens the upload dialog for each file, targeting `dataset` (and `table`, if given).
@@ -75,6 +79,7 @@ public:
 signals:
     /// The connection is up (the sandbox started) and the tabs are restored.
     void ready();
+    void tableDeleted(const QString& name, const QString& error);
 
 protected:
     void closeEvent(QCloseEvent* e) override;

@@ -3,10 +3,14 @@
 // the server), .sql files (open, modified mark, save, refusals), rename and duplicate, all on
 // the app's embedded sandbox.
 #include "MainWindow.h"
+#include "bigquery/BigQueryClient.h"
+#include "jobs/JobsModel.h"
+#include "jobs/Session.h"
 #include "editor/FindBar.h"
 #include "editor/SqlFormat.h"
 #include "editor/SqlLexer.h"
 #include "editor/TabStore.h"
+#include "results/ResultSet.h"
 #include "results/ResultView.h"
 
 #include <Qsci/qsciscintilla.h>
@@ -16,6 +20,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QtTest>
 #include <memory>
 
@@ -204,6 +209,32 @@ private slots:
         QDropEvent drop(QPointF(5, 5), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QCoreApplication::sendEvent(w.get(), &drop);
         QTRY_COMPARE(w->currentTab()->title(), QStringLiteral("dropped.sql"));
+    }
+
+    void previewAndDeleteFromTheSchemaTree() {
+        auto w = openWindow();
+        QueryTab* tab = w->previewTable(TableRef{"sandbox", "samples", "persons"});
+        QSignalSpy done(tab, &QueryTab::runningChanged);
+        QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning() && tab->results()->status().contains(QStringLiteral("free")), 10000);
+        QVERIFY2(tab->results()->status().startsWith(QStringLiteral("Preview of sandbox.samples.persons \u00b7 3 rows")),
+                 qPrintable(tab->results()->status()));
+        QCOMPARE(tab->results()->resultSet()->rows().size(), std::size_t(3));
+        QVERIFY(!tab->results()->exportButton()->isEnabled()); // nothing to export from: no job ran
+        QCOMPARE(w->jobsModel()->rowCount(), 0);               // and none is in the jobs panel
+
+        // Delete: a table made for it goes; a missing one says why.
+        auto client = w->session()->client;
+        client->insertTable("sandbox", "samples", {{"tableReference", {{"tableId", "scratch"}}},
+                                                   {"schema", {{"fields", {{{"name", "x"}, {"type", "INT64"}}}}}}});
+        QSignalSpy deleted(w.get(), &MainWindow::tableDeleted);
+        w->deleteTable(TableRef{"sandbox", "samples", "scratch"}, false);
+        QVERIFY(deleted.wait(10000));
+        QCOMPARE(deleted.last().at(1).toString(), QString());
+        QVERIFY_THROWS_EXCEPTION(ApiError, client->getTable(TableRef{"sandbox", "samples", "scratch"}));
+        w->deleteTable(TableRef{"sandbox", "samples", "scratch"}, false);
+        QVERIFY(deleted.wait(10000));
+        QVERIFY2(deleted.last().at(1).toString().contains(QStringLiteral("Not found")), qPrintable(deleted.last().at(1).toString()));
+        QVERIFY(w->statusBar()->currentMessage().contains(QStringLiteral("was not deleted")));
     }
 
     void renameAndDuplicateSurviveARestart() {

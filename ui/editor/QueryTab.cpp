@@ -178,7 +178,7 @@ void QueryTab::setSession(std::shared_ptr<Session> session) {
     });
     connect(job_, &QueryJob::succeeded, this, [this](const QString& summary) {
         results_->setStatus(summary);
-        results_->setExportable(true);
+        results_->setExportable(job_->resultJob().has_value()); // a preview has no job to export from
         emit runningChanged(false);
     });
     connect(job_, &QueryJob::failed, this, [this](const QString& message, int line, int column) {
@@ -217,6 +217,17 @@ void QueryTab::run() {
     results_->setStatus(tr("submitting \u2026"));
     results_->setExportable(false);
     job_->start(r);
+    emit runningChanged(true);
+}
+
+void QueryTab::preview(const TableRef& table) {
+    if (!job_) {
+        results_->setStatus(tr("Not connected yet: the sandbox is still starting."));
+        return;
+    }
+    results_->setStatus(tr("reading the first rows \u2026"));
+    results_->setExportable(false);
+    job_->startPreview(table);
     emit runningChanged(true);
 }
 

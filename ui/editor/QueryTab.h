@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "bigquery/References.h"
 #include "query/History.h"
 #include "value/RowWriter.h"
 
@@ -62,6 +63,8 @@ public:
 
     void setSession(std::shared_ptr<Session> session);
     void run();
+    /// Shows the first rows of a table (free: tabledata.list, no query).
+    void preview(const TableRef& table);
     void cancel();
     bool isRunning() const;
 

@@ -16,7 +16,15 @@ namespace quarry {
 struct QueryJob::Shared {
     CancelToken cancel;
     std::unique_ptr<ResultPager> pager;
+    // A preview pages through tabledata.list instead of a job's results.
+    std::optional<TableRef> table;
+    Schema schema;
+    std::string token;
 };
+
+namespace {
+constexpr int kPreviewPageRows = 1000;
+}
 
 namespace {
 
@@ -154,7 +162,77 @@ void QueryJob::start(QueryRequest request) {
     });
 }
 
+void QueryJob::startPreview(const TableRef& table) {
+    if (shared_) shared_->cancel.cancel();
+    shared_ = std::make_shared<Shared>();
+    shared_->table = table;
+    request_ = {};
+    running_ = true;
+    summary_.clear();
+    result_.reset();
+    rows_->clear();
+    QPointer<QueryJob> self(this);
+    QPointer<ResultSet> rows(rows_);
+    auto shared = shared_;
+    auto session = session_;
+    (void)QtConcurrent::run([self, rows, shared, session, table] {
+        QString error;
+        auto holder = std::make_shared<RowPage>();
+        try {
+            ListRowsOptions o;
+            o.maxResults = kPreviewPageRows;
+            *holder = session->client->listRows(table, o, nullptr, &shared->cancel);
+            shared->schema = holder->schema;
+            shared->token = holder->pageToken;
+        } catch (const ApiError& e) {
+            error = QString::fromStdString(e.message());
+        } catch (const std::exception& e) {
+            error = QString::fromUtf8(e.what());
+        }
+        onGui([self, rows, shared, holder, error, table] {
+            if (!self || self->shared_ != shared || !rows) return;
+            self->running_ = false;
+            if (!error.isEmpty()) {
+                emit self->failed(error, 0, 0);
+                return;
+            }
+            const qint64 total = holder->totalRows.value_or(static_cast<qint64>(holder->rows.size()));
+            rows->reset(holder->schema, total);
+            rows->append(std::move(holder->rows), !holder->pageToken.empty());
+            self->summary_ = tr("Preview of %1 \u00b7 %2 rows \u00b7 free (tabledata.list, no query)")
+                                 .arg(QString::fromStdString(table.projectId + "." + table.datasetId + "." + table.tableId))
+                                 .arg(total);
+            emit self->succeeded(self->summary_);
+        });
+    });
+}
+
 void QueryJob::fetchNext() {
+    if (shared_ && shared_->table) {
+        QPointer<ResultSet> rows(rows_);
+        QPointer<QueryJob> self(this);
+        auto shared = shared_;
+        auto session = session_;
+        (void)QtConcurrent::run([self, rows, shared, session] {
+            try {
+                ListRowsOptions o;
+                o.maxResults = kPreviewPageRows;
+                o.pageToken = shared->token;
+                auto holder = std::make_shared<RowPage>(session->client->listRows(*shared->table, o, &shared->schema, &shared->cancel));
+                shared->token = holder->pageToken;
+                const bool more = !holder->pageToken.empty();
+                onGui([self, rows, shared, holder, more] {
+                    if (self && self->shared_ == shared && rows) rows->append(std::move(holder->rows), more);
+                });
+            } catch (const std::exception& e) {
+                const QString message = QString::fromUtf8(e.what());
+                onGui([self, rows, shared, message] {
+                    if (self && self->shared_ == shared && rows) rows->fetchFailed(message);
+                });
+            }
+        });
+        return;
+    }
     if (!shared_ || !shared_->pager) {
         rows_->fetchFailed(tr("No query is loaded."));
         return;

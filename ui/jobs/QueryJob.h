@@ -24,6 +24,9 @@ public:
     ~QueryJob() override;
 
     void start(QueryRequest request);
+    /// Shows a table's rows without a query (tabledata.list: free, nothing billed), paged like
+    /// a result. Not recorded in the history: no job runs.
+    void startPreview(const TableRef& table);
     void cancel();
     bool isRunning() const { return running_; }
     QString jobId() const { return QString::fromStdString(request_.jobId); }
