@@ -5,6 +5,7 @@
 #include "MainWindow.h"
 #include "bigquery/BigQueryClient.h"
 #include "jobs/JobsModel.h"
+#include "jobs/QueryJob.h"
 #include "jobs/Session.h"
 #include "editor/FindBar.h"
 #include "editor/SqlFormat.h"
@@ -235,6 +236,31 @@ private slots:
         QVERIFY(deleted.wait(10000));
         QVERIFY2(deleted.last().at(1).toString().contains(QStringLiteral("Not found")), qPrintable(deleted.last().at(1).toString()));
         QVERIFY(w->statusBar()->currentMessage().contains(QStringLiteral("was not deleted")));
+    }
+
+    void theLastResultComesBackWithTheTab() {
+        QString jobId;
+        {
+            auto w = openWindow();
+            QueryTab* tab = w->newTab(QStringLiteral("SELECT fullName FROM samples.persons ORDER BY fullName"), QStringLiteral("people"));
+            QVERIFY(run(tab).startsWith(QStringLiteral("3 rows")));
+            jobId = tab->job()->jobId();
+            QCOMPARE(tab->state().jobId, jobId);
+            QCOMPARE(tab->state().jobConnection, QStringLiteral("Local sandbox"));
+            // A duplicate shows the same result, read again from the job (no new query).
+            QueryTab* copy = w->duplicateTab(w->tabs()->indexOf(tab));
+            QTRY_COMPARE_WITH_TIMEOUT(copy->results()->resultSet()->rows().size(), std::size_t(3), 10000);
+            QVERIFY2(copy->results()->status().contains(jobId), qPrintable(copy->results()->status()));
+            QVERIFY(copy->results()->exportButton()->isEnabled());
+            QCOMPARE(w->jobsModel()->rowCount(), 1);
+            w->close();
+        }
+        // After a restart the sandbox has forgotten its jobs: the tab says so instead of a blank grid.
+        auto w = openWindow();
+        QueryTab* tab = w->tabAt(1);
+        QCOMPARE(tab->title(), QStringLiteral("people"));
+        QTRY_VERIFY_WITH_TIMEOUT(tab->results()->status().contains(QStringLiteral("is gone: run the query again")), 10000);
+        QVERIFY(tab->results()->status().contains(jobId));
     }
 
     void renameAndDuplicateSurviveARestart() {

@@ -186,6 +186,15 @@ void QueryTab::setSession(std::shared_ptr<Session> session) {
         markError(message, line, column);
         emit runningChanged(false);
     });
+    connect(job_, &QueryJob::succeeded, this, &QueryTab::modified); // the tab's state names the job now
+    // A restored tab shows its last result again, if it ran on this connection.
+    if (pendingResult_ && pendingResult_->jobConnection == session_->label) {
+        const TabState s = *pendingResult_;
+        pendingResult_.reset();
+        results_->setStatus(tr("loading the last result \u2026"));
+        job_->reattach(JobRef{s.jobProject.toStdString(), s.jobId.toStdString(), s.jobLocation.toStdString()});
+        emit runningChanged(true);
+    }
 }
 
 bool QueryTab::isRunning() const { return job_ && job_->isRunning(); }
@@ -442,6 +451,17 @@ TabState QueryTab::state() const {
     editor_->getCursorPosition(&s.line, &s.index);
     s.file = file_;
     s.legacy = legacy_;
+    if (const auto job = job_ ? job_->resultJob() : std::nullopt; job && session_) {
+        s.jobProject = QString::fromStdString(job->projectId);
+        s.jobId = QString::fromStdString(job->jobId);
+        s.jobLocation = QString::fromStdString(job->location);
+        s.jobConnection = session_->label;
+    } else if (pendingResult_) {
+        s.jobProject = pendingResult_->jobProject;
+        s.jobId = pendingResult_->jobId;
+        s.jobLocation = pendingResult_->jobLocation;
+        s.jobConnection = pendingResult_->jobConnection;
+    }
     return s;
 }
 
@@ -449,6 +469,7 @@ void QueryTab::restore(const TabState& s) {
     title_ = s.title.isEmpty() ? tr("Query") : s.title;
     file_ = s.file;
     legacy_ = s.legacy;
+    if (!s.jobId.isEmpty()) pendingResult_ = s;
     {
         const QSignalBlocker block(editor_);
         editor_->setText(s.text);

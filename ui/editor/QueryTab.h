@@ -32,6 +32,9 @@ struct TabState {
     int line = 0, index = 0; ///< cursor
     QString file;  ///< the .sql file it was opened from or saved to, if any
     bool legacy = false; ///< legacy SQL (a #legacySQL/#standardSQL first line wins over it)
+    /// The job whose result the tab showed, and the connection it ran on: shown again on
+    /// restore (BigQuery keeps results for about 24 hours).
+    QString jobProject, jobId, jobLocation, jobConnection;
 };
 
 /// One query tab: the SQL editor over its results. Ctrl+Enter runs the selection, or the
@@ -125,6 +128,7 @@ private:
     FindBar* find_;
     bool legacy_ = false;
     QString savedText_; ///< the file's text as last read or written
+    std::optional<TabState> pendingResult_; ///< a restored job to show once connected
     QTimer* estimateTimer_;
     quint64 estimateSerial_ = 0; ///< answers to older texts are dropped
     SchemaCache* cache_ = nullptr;

@@ -52,6 +52,10 @@ QByteArray TabStore::encode(const TabState& s) {
                   {QStringLiteral("text"), s.text}, {QStringLiteral("line"), s.line},
                   {QStringLiteral("index"), s.index}, {QStringLiteral("file"), s.file},
                   {QStringLiteral("legacy"), s.legacy}};
+    if (!s.jobId.isEmpty())
+        o.insert(QStringLiteral("job"), QJsonObject{{QStringLiteral("project"), s.jobProject}, {QStringLiteral("id"), s.jobId},
+                                                    {QStringLiteral("location"), s.jobLocation},
+                                                    {QStringLiteral("connection"), s.jobConnection}});
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -69,6 +73,11 @@ std::optional<TabState> TabStore::decode(const QByteArray& bytes) {
     s.index = std::max(0, o.value(QStringLiteral("index")).toInt());
     s.file = o.value(QStringLiteral("file")).toString();
     s.legacy = o.value(QStringLiteral("legacy")).toBool();
+    const auto job = o.value(QStringLiteral("job")).toObject();
+    s.jobProject = job.value(QStringLiteral("project")).toString();
+    s.jobId = job.value(QStringLiteral("id")).toString();
+    s.jobLocation = job.value(QStringLiteral("location")).toString();
+    s.jobConnection = job.value(QStringLiteral("connection")).toString();
     return s;
 }
 

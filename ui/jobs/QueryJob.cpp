@@ -26,6 +26,7 @@ namespace {
 constexpr int kPreviewPageRows = 1000;
 }
 
+
 namespace {
 
 double msField(const Json& stats, const char* key) {
@@ -73,6 +74,27 @@ QString summarize(const QueryOutcome& o) {
 }
 
 } // namespace
+
+// On a worker: reads the first page of a finished job and hands it to the GUI thread.
+void QueryJob::showOutcome(QPointer<QueryJob> self, QPointer<ResultSet> rows, std::shared_ptr<Shared> shared,
+                           std::shared_ptr<Session> session, const QueryOutcome& outcome, const HistoryEntry& entry, bool record) {
+    shared->pager = std::make_unique<ResultPager>(*session->client, outcome.job);
+    auto page = shared->pager->next(&shared->cancel);
+    const QString summary = summarize(outcome);
+    auto holder = std::make_shared<RowPage>();
+    if (page) *holder = std::move(*page);
+    else holder->schema = outcome.schema;
+    onGui([self, rows, shared, holder, summary, outcome, entry, record] {
+        if (!self || self->shared_ != shared || !rows) return;
+        if (record) emit self->recorded(entry);
+        rows->reset(holder->schema, outcome.totalRows);
+        rows->append(std::move(holder->rows), !holder->pageToken.empty());
+        self->running_ = false;
+        self->summary_ = summary;
+        self->result_ = outcome.job;
+        emit self->succeeded(summary);
+    });
+}
 
 QueryJob::QueryJob(std::shared_ptr<Session> session, ResultSet* rows, QObject* parent)
     : QObject(parent), session_(std::move(session)), rows_(rows) {
@@ -129,22 +151,7 @@ void QueryJob::start(QueryRequest request) {
                 fail(QString::fromStdString(outcome.error->message()), outcome.error->line(), outcome.error->column());
                 return;
             }
-            shared->pager = std::make_unique<ResultPager>(*session->client, outcome.job);
-            auto page = shared->pager->next(&shared->cancel);
-            const QString summary = summarize(outcome);
-            auto holder = std::make_shared<RowPage>();
-            if (page) *holder = std::move(*page);
-            else holder->schema = outcome.schema;
-            onGui([self, rows, shared, holder, summary, outcome, entry] {
-                if (!self || self->shared_ != shared || !rows) return;
-                emit self->recorded(entry);
-                rows->reset(holder->schema, outcome.totalRows);
-                rows->append(std::move(holder->rows), !holder->pageToken.empty());
-                self->running_ = false;
-                self->summary_ = summary;
-                self->result_ = outcome.job;
-                emit self->succeeded(summary);
-            });
+            showOutcome(self, rows, shared, session, outcome, entry, true);
         } catch (const ApiError& e) {
             entry.endMs = nowMs();
             entry.state = "FAILED";
@@ -203,6 +210,43 @@ void QueryJob::startPreview(const TableRef& table) {
                                  .arg(QString::fromStdString(table.projectId + "." + table.datasetId + "." + table.tableId))
                                  .arg(total);
             emit self->succeeded(self->summary_);
+        });
+    });
+}
+
+void QueryJob::reattach(const JobRef& job) {
+    if (shared_) shared_->cancel.cancel();
+    shared_ = std::make_shared<Shared>();
+    request_ = {};
+    request_.project = job.projectId;
+    request_.jobId = job.jobId;
+    running_ = true;
+    summary_.clear();
+    result_.reset();
+    rows_->clear();
+    QPointer<QueryJob> self(this);
+    QPointer<ResultSet> rows(rows_);
+    auto shared = shared_;
+    auto session = session_;
+    (void)QtConcurrent::run([self, rows, shared, session, job] {
+        QString error;
+        try {
+            const auto outcome = session->runner->attach(job, {}, &shared->cancel);
+            if (outcome.ok()) {
+                showOutcome(self, rows, shared, session, outcome, HistoryEntry{}, false);
+                return;
+            }
+            error = QString::fromStdString(outcome.error->message());
+        } catch (const ApiError& e) {
+            error = e.httpStatus() == 404 ? tr("The last result (job %1) is gone: run the query again.").arg(QString::fromStdString(job.jobId))
+                                          : QString::fromStdString(e.message());
+        } catch (const std::exception& e) {
+            error = QString::fromUtf8(e.what());
+        }
+        onGui([self, shared, error] {
+            if (!self || self->shared_ != shared) return;
+            self->running_ = false;
+            emit self->failed(error, 0, 0);
         });
     });
 }

@@ -5,6 +5,7 @@
 #include "query/QueryRunner.h"
 
 #include <QObject>
+#include <QPointer>
 #include <QString>
 #include <memory>
 #include <optional>
@@ -27,6 +28,9 @@ public:
     /// Shows a table's rows without a query (tabledata.list: free, nothing billed), paged like
     /// a result. Not recorded in the history: no job runs.
     void startPreview(const TableRef& table);
+    /// Shows the result of a job that ran before (a restart): follows it if it still runs,
+    /// then pages its rows. Not recorded again in the history.
+    void reattach(const JobRef& job);
     void cancel();
     bool isRunning() const { return running_; }
     QString jobId() const { return QString::fromStdString(request_.jobId); }
@@ -46,6 +50,8 @@ signals:
 private:
     struct Shared;
     void fetchNext();
+    static void showOutcome(QPointer<QueryJob> self, QPointer<ResultSet> rows, std::shared_ptr<Shared> shared,
+                            std::shared_ptr<Session> session, const QueryOutcome& outcome, const HistoryEntry& entry, bool record);
 
     std::shared_ptr<Session> session_;
     ResultSet* rows_;
