@@ -28,3 +28,7 @@ echo "wrote $out/upload-dialog.png"
 # The dialog that adds a connection (keys, ADC or an endpoint).
 XDG_DATA_HOME="$home/data3" "$build/app/quarry" --screenshot "$out/connection-dialog.png" --screenshot-connection
 echo "wrote $out/connection-dialog.png"
+
+# The key-pair wizard right after it generated a key (fingerprint and the admin's command).
+XDG_DATA_HOME="$home/data5" "$build/app/quarry" --screenshot "$out/key-pair-wizard.png" --screenshot-keypair
+echo "wrote $out/key-pair-wizard.png"

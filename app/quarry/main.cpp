@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "MainWindow.h"
+#include "connections/ConnectionDialog.h"
+#include "connections/KeyPairWizard.h"
 #include "results/ResultView.h"
 #include "upload/UploadDialog.h"
 
@@ -9,6 +11,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDialog>
+#include <QLineEdit>
 #include <QTimer>
 #include <cstring>
 #include <iostream>
@@ -38,6 +41,9 @@ int main(int argc, char** argv) {
     const QCommandLineOption shotConnection(QStringLiteral("screenshot-connection"),
                                             QStringLiteral("With --screenshot: save a PNG of the dialog that adds a connection."));
     cli.addOption(shotConnection);
+    const QCommandLineOption shotKeyPair(QStringLiteral("screenshot-keypair"),
+                                         QStringLiteral("With --screenshot: save a PNG of the key-pair wizard after it made a key."));
+    cli.addOption(shotKeyPair);
     const QCommandLineOption shotSql(QStringLiteral("screenshot-sql"),
                                      QStringLiteral("With --screenshot: run this query instead of the current tab's."), QStringLiteral("sql"));
     cli.addOption(shotSql);
@@ -49,7 +55,20 @@ int main(int argc, char** argv) {
 
     quarry::MainWindow w;
     w.show();
-    if (cli.isSet(shot) && cli.isSet(shotConnection)) {
+    if (cli.isSet(shot) && cli.isSet(shotKeyPair)) {
+        const QString file = cli.value(shot);
+        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file] {
+            auto* d = qobject_cast<quarry::ConnectionDialog*>(w.addConnection());
+            if (!d) QApplication::exit(1);
+            quarry::KeyPairWizard* k = d->openKeyPairWizard();
+            k->emailEdit()->setText(QStringLiteral("reports@my-project.iam.gserviceaccount.com"));
+            QObject::connect(k, &quarry::KeyPairWizard::generated, k, [k, file](const QString& error) {
+                QTimer::singleShot(300, k, [k, file, error] { QApplication::exit(error.isEmpty() && k->grab().save(file, "PNG") ? 0 : 1); });
+            });
+            k->generate();
+        });
+        QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });
+    } else if (cli.isSet(shot) && cli.isSet(shotConnection)) {
         const QString file = cli.value(shot);
         QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file] {
             QDialog* d = w.addConnection();

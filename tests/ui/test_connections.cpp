@@ -8,6 +8,7 @@
 #include "auth/KeyPair.h"
 #include "connections/ConnectionDialog.h"
 #include "connections/ConnectionStore.h"
+#include "connections/KeyPairWizard.h"
 #include "editor/QueryTab.h"
 #include "net/HttpClient.h"
 #include "results/ResultModel.h"
@@ -15,7 +16,9 @@
 #include "SandboxProcess.h"
 
 #include <Qsci/qsciscintilla.h>
+#include <QAbstractButton>
 #include <QComboBox>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProcess>
@@ -96,6 +99,64 @@ private slots:
         qInfo("refused with: %s", qPrintable(d.statusText()));
         QVERIFY2(d.statusText().contains(QStringLiteral("invalid_grant")), qPrintable(d.statusText()));
         QVERIFY(store.list().isEmpty());
+    }
+
+    // The wizard end to end: generate here, the admin uploads the certificate, the key id
+    // makes a key file, and the connection dialog signs in with it.
+    void keyPairWizardMakesAKeyThatSignsIn() {
+        ConnectionStore store;
+        ConnectionDialog d(&store);
+        d.endpointEdit()->setText(QString::fromStdString(sandbox_->url()));
+        d.projectEdit()->setText(QStringLiteral("p"));
+        KeyPairWizard* w = d.openKeyPairWizard();
+        QVERIFY(w->isVisible());
+        const QString folder = dir_.path() + QStringLiteral("/wizard");
+        w->folderEdit()->setText(folder);
+        QSignalSpy generated(w, &KeyPairWizard::generated);
+        w->generate(); // no e-mail yet: refused with what to do
+        QCOMPARE(generated.size(), 1);
+        QVERIFY(w->statusText().contains(QStringLiteral("e-mail address")));
+        QVERIFY(!w->button(QWizard::NextButton)->isEnabled());
+        w->emailEdit()->setText(QString::fromStdString(kEmail));
+        w->generate();
+        QVERIFY(generated.wait(20000));
+        QCOMPARE(generated.last().at(0).toString(), QString());
+        QVERIFY(w->button(QWizard::NextButton)->isEnabled());
+        // The fingerprint is the certificate's, as openssl computes it.
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-in"), w->certificatePath(), QStringLiteral("-noout"),
+                                                  QStringLiteral("-fingerprint"), QStringLiteral("-sha256")});
+        QVERIFY(openssl.waitForFinished(10000));
+        const QString expected = QString::fromUtf8(openssl.readAllStandardOutput()).section(QLatin1Char('='), 1).trimmed();
+        QVERIFY2(w->fingerprint().contains(expected, Qt::CaseInsensitive), qPrintable(w->fingerprint() + QStringLiteral(" vs ") + expected));
+        QVERIFY(w->uploadCommand().contains(QStringLiteral("gcloud iam service-accounts keys upload")));
+        QVERIFY(w->uploadCommand().contains(QString::fromStdString(kEmail)));
+        QVERIFY(QFileInfo(folder + QStringLiteral("/private_key.pem")).permissions() ==
+                (QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadUser | QFileDevice::WriteUser));
+
+        // The admin's step, as the command says: upload the certificate; the answer is the key id.
+        HttpClient http;
+        HttpRequest r;
+        r.method = "POST";
+        r.url = sandbox_->url() + "/v1/projects/-/serviceAccounts/" + kEmail + "/keys:upload";
+        r.body = auth::uploadRestBody(readText(w->certificatePath().toStdString()));
+        const auto resp = http.send(r);
+        QCOMPARE(resp.status, 200L);
+        const auto name = nlohmann::json::parse(resp.body)["name"].get<std::string>();
+        w->next();
+        QVERIFY(!w->button(QWizard::FinishButton)->isEnabled());
+        w->keyIdEdit()->setText(QString::fromStdString(name.substr(name.rfind('/') + 1)));
+        QVERIFY(w->button(QWizard::FinishButton)->isEnabled());
+        QSignalSpy closed(w, &QDialog::accepted);
+        w->accept(); // "Make the key file"
+        QVERIFY(closed.wait(10000));
+        QCOMPARE(d.keyFileEdit()->text(), folder + QStringLiteral("/key.json"));
+        QCOMPARE(d.nameEdit()->text(), QString::fromStdString(kEmail));
+
+        QSignalSpy connected(&d, &ConnectionDialog::connected);
+        d.connectAndSave();
+        QVERIFY2(connected.wait(20000), qPrintable(d.statusText()));
+        store.remove(store.list().first().id);
     }
 
     void keyConnectionSignsInAndLivesInTheKeychain() {

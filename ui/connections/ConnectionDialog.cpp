@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ConnectionDialog.h"
 
+#include "KeyPairWizard.h"
+
 #include "auth/Credentials.h"
 #include "jobs/OnGui.h"
 #include "jobs/Session.h"
@@ -37,9 +39,13 @@ ConnectionDialog::ConnectionDialog(ConnectionStore* store, QWidget* parent) : QD
         const QString f = QFileDialog::getOpenFileName(this, tr("Service-account key"), {}, tr("JSON key (*.json);;All files (*)"));
         if (!f.isEmpty()) keyFile_->setText(f);
     });
+    makeKey_ = new QPushButton(tr("Make a key pair\u2026"), this);
+    makeKey_->setToolTip(tr("Generate your own key and certificate; the admin uploads the certificate, no private key is sent"));
+    connect(makeKey_, &QPushButton::clicked, this, &ConnectionDialog::openKeyPairWizard);
     auto* keyRow = new QHBoxLayout;
     keyRow->addWidget(keyFile_, 1);
     keyRow->addWidget(browse_);
+    keyRow->addWidget(makeKey_);
     project_ = new QLineEdit(this);
     project_->setPlaceholderText(tr("default: the key's project"));
     endpoint_ = new QLineEdit(this);
@@ -85,8 +91,21 @@ void ConnectionDialog::kindChanged() {
     const auto kind = ConnectionInfo::Kind(kind_->currentData().toInt());
     keyFile_->setEnabled(kind == ConnectionInfo::Kind::KeyFile);
     browse_->setEnabled(kind == ConnectionInfo::Kind::KeyFile);
+    makeKey_->setEnabled(kind == ConnectionInfo::Kind::KeyFile);
     if (kind == ConnectionInfo::Kind::Endpoint) endpoint_->setPlaceholderText(QStringLiteral("http://127.0.0.1:9050"));
     else endpoint_->setPlaceholderText(QStringLiteral("https://bigquery.googleapis.com"));
+}
+
+KeyPairWizard* ConnectionDialog::openKeyPairWizard() {
+    auto* w = new KeyPairWizard(endpoint_->text(), this);
+    w->setAttribute(Qt::WA_DeleteOnClose);
+    connect(w, &QDialog::accepted, this, [this, w] {
+        keyFile_->setText(w->keyFile());
+        if (name_->text() == tr("BigQuery")) name_->setText(w->emailEdit()->text().trimmed());
+        status_->setText(tr("Key file ready: Connect signs in with it once the admin has uploaded the certificate."));
+    });
+    w->open();
+    return w;
 }
 
 void ConnectionDialog::connectAndSave() {

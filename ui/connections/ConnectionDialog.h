@@ -12,6 +12,10 @@ class QLineEdit;
 class QPushButton;
 
 namespace quarry {
+class KeyPairWizard;
+}
+
+namespace quarry {
 
 /// Adds a connection: a service-account JSON key (its text goes to the OS keychain, never to
 /// a settings file), Application Default Credentials, or an endpoint without sign-in (a
@@ -29,6 +33,8 @@ public:
     QLineEdit* endpointEdit() const { return endpoint_; }
     QDoubleSpinBox* byteCapBox() const { return byteCap_; }
     QString statusText() const;
+    /// Opens the wizard that makes an own key pair; when it finishes, its key file is chosen here.
+    KeyPairWizard* openKeyPairWizard();
 
 public slots:
     void connectAndSave();
@@ -45,6 +51,7 @@ private:
     QComboBox* kind_;
     QLineEdit* keyFile_;
     QPushButton* browse_;
+    QPushButton* makeKey_;
     QLineEdit* project_;
     QLineEdit* endpoint_;
     QDoubleSpinBox* byteCap_;
