@@ -14,6 +14,10 @@ export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} XDG_DATA_HOME="$home/data" 
 "$build/app/quarry" --screenshot "$out/main-window.png"
 echo "wrote $out/main-window.png"
 
+# The same in the dark palette, at twice the pixel density (icons and text drawn for it).
+QUARRY_THEME=dark QT_SCALE_FACTOR=2 XDG_DATA_HOME="$home/data6" "$build/app/quarry" --screenshot "$out/main-window-dark-2x.png"
+echo "wrote $out/main-window-dark-2x.png"
+
 # The chart tab over a GROUP BY of the nested cities.
 XDG_DATA_HOME="$home/data4" "$build/app/quarry" --screenshot "$out/chart.png" --screenshot-view chart --screenshot-sql \
   "SELECT c.place, COUNT(*) AS people, SUM(ARRAY_LENGTH(c.yearsLived)) AS years FROM samples.persons, UNNEST(citiesLived) AS c GROUP BY c.place ORDER BY years DESC"

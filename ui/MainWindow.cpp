@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "MainWindow.h"
 
+#include "Icons.h"
 #include "SandboxHost.h"
 #include "connections/ConnectionDialog.h"
 #include "connections/ConnectionStore.h"
@@ -174,11 +175,11 @@ void MainWindow::buildActions() {
     });
     run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
     run->setShortcutContext(Qt::ApplicationShortcut);
-    run->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    run->setIcon(icons::icon(icons::Kind::Run));
     auto* cancel = query->addAction(tr("Cancel"), this, [this] {
         if (auto* t = currentTab()) t->cancel();
     });
-    cancel->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
+    cancel->setIcon(icons::icon(icons::Kind::Stop));
     query->addSeparator();
     query->addAction(tr("Find\u2026 (Ctrl+F)"), this, [this] {
         if (auto* t = currentTab()) t->findBar()->openFind();
@@ -203,7 +204,7 @@ void MainWindow::buildActions() {
     query->addSeparator();
     auto* refresh = query->addAction(tr("Refresh schema"), this, [this] { schema_->refresh(); });
     refresh->setShortcut(QKeySequence::Refresh);
-    refresh->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
+    refresh->setIcon(icons::icon(icons::Kind::Refresh));
 
     auto* bar = addToolBar(tr("Query"));
     bar->setObjectName(QStringLiteral("queryToolBar"));
@@ -229,7 +230,7 @@ void MainWindow::buildActions() {
     bar->addAction(cancel);
     bar->addSeparator();
     bar->addAction(refresh);
-    newTabAction->setIcon(style()->standardIcon(QStyle::SP_FileIcon));
+    newTabAction->setIcon(icons::icon(icons::Kind::NewTab));
     bar->addAction(newTabAction);
 }
 

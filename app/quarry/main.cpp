@@ -2,6 +2,7 @@
 #include "MainWindow.h"
 #include "connections/ConnectionDialog.h"
 #include "connections/KeyPairWizard.h"
+#include "Theme.h"
 #include "results/ResultView.h"
 #include "upload/UploadDialog.h"
 
@@ -11,6 +12,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDialog>
+#include <QIcon>
 #include <QLineEdit>
 #include <QTimer>
 #include <cstring>
@@ -52,6 +54,10 @@ int main(int argc, char** argv) {
                                       QStringLiteral("view"));
     cli.addOption(shotView);
     cli.process(app);
+    QIcon icon;
+    for (int size : {16, 24, 32, 48, 64, 128, 256}) icon.addFile(QStringLiteral(":/icons/quarry-%1.png").arg(size), QSize(size, size));
+    QApplication::setWindowIcon(icon); // every size, so it is sharp at any scale
+    quarry::theme::followSystem(&app);
 
     quarry::MainWindow w;
     w.show();

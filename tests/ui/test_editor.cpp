@@ -2,7 +2,9 @@
 // The editor's tools: find and replace, Format SQL, the dialect of a tab (and that it reaches
 // the server), .sql files (open, modified mark, save, refusals), rename and duplicate, all on
 // the app's embedded sandbox.
+#include "Icons.h"
 #include "MainWindow.h"
+#include "Theme.h"
 #include "bigquery/BigQueryClient.h"
 #include "jobs/JobsModel.h"
 #include "jobs/QueryJob.h"
@@ -14,7 +16,9 @@
 #include "results/ResultSet.h"
 #include "results/ResultView.h"
 
+#include <Qsci/qscilexersql.h>
 #include <Qsci/qsciscintilla.h>
+#include <cmath>
 #include <QComboBox>
 #include <QLineEdit>
 #include <QMimeData>
@@ -261,6 +265,41 @@ private slots:
         QCOMPARE(tab->title(), QStringLiteral("people"));
         QTRY_VERIFY_WITH_TIMEOUT(tab->results()->status().contains(QStringLiteral("is gone: run the query again")), 10000);
         QVERIFY(tab->results()->status().contains(jobId));
+    }
+
+    void darkPaletteReachesTheEditorAndIcons() {
+        qputenv("QUARRY_THEME", "dark");
+        theme::followSystem(this);
+        QVERIFY(theme::isDark(QApplication::palette()));
+        QueryTab tab(QStringLiteral("t3"));
+        tab.editor()->setText(QStringLiteral("SELECT 1 -- one"));
+        auto styleColor = [&](int message, int style) {
+            const long bgr = tab.editor()->SendScintilla(message, static_cast<unsigned long>(style));
+            return QColor(bgr & 0xff, (bgr >> 8) & 0xff, (bgr >> 16) & 0xff);
+        };
+        const QColor paper = styleColor(QsciScintilla::SCI_STYLEGETBACK, QsciLexerSQL::Keyword);
+        QCOMPARE(paper, QApplication::palette().color(QPalette::Base));
+        // Every coloured style must read on the paper: WCAG contrast of at least 4.5.
+        auto luminance = [](const QColor& c) {
+            auto lin = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+            return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF());
+        };
+        for (int style : {int(QsciLexerSQL::Default), int(QsciLexerSQL::Keyword), int(QsciLexerSQL::CommentLine), int(QsciLexerSQL::Number),
+                          int(QsciLexerSQL::SingleQuotedString), 16}) {
+            const double a = luminance(styleColor(QsciScintilla::SCI_STYLEGETFORE, style)), b = luminance(paper);
+            const double contrast = (std::max(a, b) + 0.05) / (std::min(a, b) + 0.05);
+            QVERIFY2(contrast >= 4.5, qPrintable(QStringLiteral("style %1: contrast %2").arg(style).arg(contrast)));
+        }
+        // Icons are drawn for the size and scale asked for.
+        const QPixmap run = icons::icon(icons::Kind::Run).pixmap(QSize(16, 16), 2.0);
+        QCOMPARE(run.size(), QSize(32, 32));
+        QVERIFY(run.toImage().pixelColor(14, 16).alpha() > 200);   // inside the triangle
+        QCOMPARE(run.toImage().pixelColor(30, 2).alpha(), 0);     // outside it
+        // Back to light: the editor follows.
+        theme::apply(theme::Scheme::Light);
+        QVERIFY(!theme::isDark(QApplication::palette()));
+        QTRY_VERIFY(styleColor(QsciScintilla::SCI_STYLEGETBACK, QsciLexerSQL::Keyword).lightness() > 128);
+        qunsetenv("QUARRY_THEME");
     }
 
     void renameAndDuplicateSurviveARestart() {

@@ -16,6 +16,7 @@
 #include <Qsci/qsciscintilla.h>
 #include <QAction>
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -45,7 +46,6 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     editor_->setTabWidth(2);
     editor_->setBraceMatching(QsciScintilla::SloppyBraceMatch);
     editor_->setCaretLineVisible(true);
-    editor_->setCaretLineBackgroundColor(palette().color(QPalette::AlternateBase));
     editor_->setAnnotationDisplay(QsciScintilla::AnnotationBoxed);
     editor_->indicatorDefine(QsciScintilla::SquiggleLowIndicator, kErrorIndicator);
     editor_->setIndicatorForegroundColor(QColor(0xd0, 0x30, 0x30), kErrorIndicator);
@@ -154,9 +154,29 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
         emit modified();
     });
     connect(editor_, &QsciScintilla::cursorPositionChanged, this, [this] { emit modified(); });
+    applyPalette();
 }
 
 QueryTab::~QueryTab() = default;
+
+void QueryTab::changeEvent(QEvent* e) {
+    QWidget::changeEvent(e);
+    if (e->type() == QEvent::PaletteChange) applyPalette();
+}
+
+void QueryTab::applyPalette() {
+    const QPalette p = palette();
+    static_cast<SqlLexer*>(editor_->lexer())->applyPalette(p);
+    editor_->setCaretForegroundColor(p.color(QPalette::Text));
+    editor_->setCaretLineBackgroundColor(p.color(QPalette::AlternateBase));
+    editor_->setMarginsBackgroundColor(p.color(QPalette::Window));
+    editor_->setMarginsForegroundColor(p.color(QPalette::Disabled, QPalette::Text));
+    editor_->setSelectionBackgroundColor(p.color(QPalette::Highlight));
+    editor_->setSelectionForegroundColor(p.color(QPalette::HighlightedText));
+    editor_->setMatchedBraceBackgroundColor(p.color(QPalette::Mid));
+    editor_->setMatchedBraceForegroundColor(p.color(QPalette::Text));
+    editor_->recolor();
+}
 
 void QueryTab::setTitle(const QString& title) {
     if (title == title_) return;

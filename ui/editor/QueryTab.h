@@ -111,7 +111,11 @@ signals:
     /// An export ended: error is empty when the file is complete.
     void exportFinished(const QString& error);
 
+protected:
+    void changeEvent(QEvent* e) override;
+
 private:
+    void applyPalette();
     void clearMarks();
     void dialectChanged();
 

@@ -2,6 +2,7 @@
 #include "SqlLexer.h"
 
 #include <QFontDatabase>
+#include <QPalette>
 
 namespace quarry {
 namespace {
@@ -66,6 +67,32 @@ SqlLexer::SqlLexer(QObject* parent) : QsciLexerSQL(parent) {
     const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
     setDefaultFont(mono);
     setFont(mono);
+}
+
+void SqlLexer::applyPalette(const QPalette& palette) {
+    const bool dark = palette.color(QPalette::Base).lightness() < 128;
+    const QColor text = palette.color(QPalette::Text);
+    setDefaultPaper(palette.color(QPalette::Base));
+    setDefaultColor(text);
+    setPaper(palette.color(QPalette::Base), -1);
+    for (int style = 0; style < 32; ++style) {
+        if (description(style).isEmpty() && style != 16) continue; // 16: the functions list (SCE_SQL_WORD2)
+        QColor c = dark ? text : defaultColor(style);
+        if (dark) {
+            switch (style) {
+            case Comment: case CommentLine: case CommentDoc: case CommentLineHash: case PlusComment: c = QColor(0x8a, 0xa8, 0x7e); break;
+            case Number: c = QColor(0xf7, 0x8c, 0x6c); break;
+            case Keyword: c = QColor(0x82, 0xaa, 0xff); break;
+            case DoubleQuotedString: case SingleQuotedString: c = QColor(0xc3, 0xe8, 0x8d); break;
+            case KeywordSet5: case PlusKeyword: c = QColor(0xc7, 0x92, 0xea); break;
+            case QuotedIdentifier: c = QColor(0xff, 0xcb, 0x6b); break;
+            default: break;
+            }
+            // Scintilla's "database objects" list (set 2: functions) has no enum in QsciLexerSQL.
+            if (style == 16) c = QColor(0xc7, 0x92, 0xea);
+        }
+        setColor(c, style);
+    }
 }
 
 const char* SqlLexer::keywords(int set) const {

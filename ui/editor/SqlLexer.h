@@ -17,6 +17,9 @@ public:
     /// Legacy SQL's words and functions instead of GoogleSQL's (call recolor() after).
     void setLegacy(bool legacy) { legacy_ = legacy; }
     bool isLegacy() const { return legacy_; }
+    /// Colours for the palette: the paper is the palette's base; on a dark base, colours
+    /// that read on dark; on a light one, QScintilla's own.
+    void applyPalette(const QPalette& palette);
 
 private:
     bool legacy_ = false;
