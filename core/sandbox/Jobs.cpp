@@ -116,6 +116,48 @@ std::shared_ptr<Job> JobManager::find(const std::string& p, const std::string& i
     return it->second;
 }
 
+// The plan in BigQuery's shape. The sandbox runs each stage on one thread and does not split
+// waiting, reading and writing from computing: all of a stage's time is compute, and the
+// ratios compare stages with the longest one, as BigQuery's do.
+static void planJson(Job& job, const std::vector<sql::PlanStage>& plan) {
+    double longest = 0;
+    for (const auto& s : plan) longest = std::max(longest, s.durationMs);
+    Json stages = Json::array();
+    for (const auto& s : plan) {
+        const double ratio = longest > 0 ? s.durationMs / longest : 0;
+        Json steps = Json::array();
+        for (const auto& [kind, sub] : s.steps) steps.push_back({{"kind", kind}, {"substeps", sub}});
+        Json inputs = Json::array();
+        for (int i : s.inputStages) inputs.push_back(std::to_string(i));
+        stages.push_back({{"name", s.name},
+                          {"id", std::to_string(s.id)},
+                          {"inputStages", inputs},
+                          {"status", "COMPLETE"},
+                          {"startMs", std::to_string(s.startMs)},
+                          {"endMs", std::to_string(s.endMs)},
+                          {"recordsRead", std::to_string(s.recordsRead)},
+                          {"recordsWritten", std::to_string(s.recordsWritten)},
+                          {"parallelInputs", "1"},
+                          {"completedParallelInputs", "1"},
+                          {"waitRatioAvg", 0.0}, {"waitRatioMax", 0.0},
+                          {"readRatioAvg", 0.0}, {"readRatioMax", 0.0},
+                          {"computeRatioAvg", ratio}, {"computeRatioMax", ratio},
+                          {"writeRatioAvg", 0.0}, {"writeRatioMax", 0.0},
+                          {"computeMsAvg", std::to_string(static_cast<std::int64_t>(s.durationMs))},
+                          {"computeMsMax", std::to_string(static_cast<std::int64_t>(s.durationMs))},
+                          {"steps", steps}});
+    }
+    job.queryPlan = std::move(stages);
+    if (!plan.empty()) {
+        const std::int64_t elapsed = plan.back().endMs - plan.front().startMs;
+        job.timeline = Json::array({{{"elapsedMs", std::to_string(elapsed)},
+                                     {"totalSlotMs", std::to_string(elapsed)},
+                                     {"pendingUnits", "0"},
+                                     {"completedUnits", std::to_string(plan.size())},
+                                     {"activeUnits", "0"}}});
+    }
+}
+
 Json JobManager::resource(const Job& j) const {
     std::lock_guard g(mutex_);
     Json stats = {{"creationTime", std::to_string(j.creationTime)}};
@@ -133,6 +175,10 @@ Json JobManager::resource(const Job& j) const {
                               {"cacheHit", j.cacheHit},
                               {"statementType", "SELECT"},
                               {"totalSlotMs", "0"}};
+            if (!j.queryPlan.empty()) {
+                stats["query"]["queryPlan"] = j.queryPlan;
+                stats["query"]["timeline"] = j.timeline;
+            }
             if (boolField(j.configuration, "dryRun", false)) {
                 stats["query"]["schema"] = j.schema.toJson();
                 stats["query"]["totalBytesProcessedAccuracy"] = "PRECISE";
@@ -424,6 +470,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
                                                                      ". " + std::to_string(wouldBill) + " or higher required.");
             }
             auto result = prepared->run();
+            planJson(job, result.plan);
             job.bytesProcessed = result.bytesProcessed;
             job.bytesBilled = billed(result.bytesProcessed);
             job.rows = std::make_shared<const std::vector<Value>>(std::move(result.rows));

@@ -24,6 +24,8 @@ struct Job {
     bool cacheHit = false;
     Schema schema;
     std::shared_ptr<const std::vector<Value>> rows; ///< shared with the result cache
+    Json queryPlan = Json::array(); ///< statistics.query.queryPlan of the run (empty from the cache)
+    Json timeline = Json::array();
     std::atomic<bool> cancelRequested{false};
 };
 

@@ -321,6 +321,54 @@ TEST(SandboxApi, JobsRunAsynchronouslyAndReportTheirLifecycle) {
     EXPECT_EQ(list["jobs"][0]["jobReference"]["jobId"], "my_job_1");
 }
 
+// queryPlan: the sandbox's own stages with their true record counts, in BigQuery's shape.
+TEST(SandboxApi, QueryPlanReportsTheStagesThatRan) {
+    SandboxProcess s;
+    auto c = clientFor(s);
+    createPersons(c);
+    c.insertAll(TableRef{"p", "samples", "persons"}, insertBody(personsRows(), "i"));
+    auto planOf = [&](const std::string& id, const std::string& sql) {
+        c.insertJob("p", {{"jobReference", {{"jobId", id}}},
+                          {"configuration", {{"query", {{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}}}}}});
+        QueryResultsOptions wait;
+        wait.timeoutMs = 10000;
+        wait.maxResults = 0;
+        EXPECT_TRUE(c.getQueryResults(JobRef{"p", id, ""}, wait).jobComplete);
+        return c.getJob(JobRef{"p", id, ""})["statistics"]["query"];
+    };
+    // 3 persons with 9 cities -> WHERE keeps 7 -> 6 places -> HAVING keeps Austin and Stockholm.
+    const Json q = planOf("agg", "SELECT c.place, COUNT(*) AS n FROM samples.persons, UNNEST(citiesLived) c "
+                                 "WHERE c.place != 'Russia' AND c.place != 'Seattle' GROUP BY 1 HAVING n > 1 ORDER BY 1");
+    const Json& plan = q["queryPlan"];
+    ASSERT_EQ(plan.size(), 3u) << q.dump(2);
+    EXPECT_EQ(plan[0]["name"], "S00: Input");
+    EXPECT_EQ(plan[0]["recordsRead"], "3");
+    EXPECT_EQ(plan[0]["recordsWritten"], "7");
+    EXPECT_EQ(plan[0]["steps"][0]["kind"], "READ");
+    EXPECT_EQ(plan[0]["steps"][0]["substeps"][0], "FROM samples.persons");
+    EXPECT_EQ(plan[1]["name"], "S01: Aggregate");
+    EXPECT_EQ(plan[1]["inputStages"], Json::array({"0"}));
+    EXPECT_EQ(plan[1]["recordsRead"], "7");
+    EXPECT_EQ(plan[1]["recordsWritten"], "2");
+    EXPECT_EQ(plan[2]["name"], "S02: Output");
+    EXPECT_EQ(plan[2]["recordsWritten"], "2");
+    double maxRatio = 0;
+    for (const auto& st : plan) {
+        EXPECT_LE(std::stoll(st["startMs"].get<std::string>()), std::stoll(st["endMs"].get<std::string>()));
+        maxRatio = std::max(maxRatio, st["computeRatioMax"].get<double>());
+    }
+    EXPECT_DOUBLE_EQ(maxRatio, 1.0); // ratios are relative to the longest stage
+    EXPECT_EQ(q["timeline"][0]["completedUnits"], "3");
+    // Without GROUP BY: input then output, with the LIMIT step.
+    const Json plain = planOf("plain", "SELECT fullName FROM samples.persons ORDER BY age LIMIT 2")["queryPlan"];
+    ASSERT_EQ(plain.size(), 2u);
+    EXPECT_EQ(plain[1]["name"], "S01: Output");
+    EXPECT_EQ(plain[1]["recordsRead"], "3");
+    EXPECT_EQ(plain[1]["recordsWritten"], "2");
+    EXPECT_EQ(plain[1]["steps"][0]["kind"], "SORT");
+    EXPECT_EQ(plain[1]["steps"][1]["kind"], "LIMIT");
+}
+
 TEST(SandboxApi, LongPollTimesOutAndCancelStopsASlowJob) {
     SandboxProcess s({"--faults", "job:delay=30s:1"});
     auto c = clientFor(s);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <chrono>
 #include "sandbox/sql/Engine.h"
 
 #include "sandbox/Bytes.h"
@@ -98,6 +99,38 @@ struct AggState {
 };
 
 } // namespace
+
+/// Times consecutive stages: each stage runs from the end of the one before.
+struct StageClock {
+    std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+    std::int64_t lastWall = wallMs();
+    int next = 0;
+
+    static std::int64_t wallMs() {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    }
+    PlanStage stage(std::string name, std::vector<int> inputs, std::uint64_t read, std::uint64_t written) {
+        const auto now = std::chrono::steady_clock::now();
+        PlanStage s;
+        s.name = std::move(name);
+        s.id = next++;
+        s.inputStages = std::move(inputs);
+        s.recordsRead = read;
+        s.recordsWritten = written;
+        s.durationMs = std::chrono::duration<double, std::milli>(now - last).count();
+        s.startMs = lastWall;
+        s.endMs = lastWall + static_cast<std::int64_t>(s.durationMs);
+        last = now;
+        lastWall = s.endMs;
+        return s;
+    }
+};
+
+std::string planName(const FromItem& item) {
+    std::string out;
+    for (const auto& part : item.tablePath) out += (out.empty() ? "" : ".") + part;
+    return out.empty() ? std::string("(subquery)") : out;
+}
 
 struct PreparedQuery::Impl {
     QueryContext ctx;
@@ -1167,6 +1200,8 @@ struct PreparedQuery::Impl {
         QueryResult result;
         result.schema = schema;
         result.bytesProcessed = bytesLocked() + subBytes;
+        StageClock clock;
+        std::uint64_t scanned = 0, passed = 0;
 
         std::vector<const Value*> slots(vars.size(), nullptr);
         std::vector<Value> holders(sel.from.size());
@@ -1189,6 +1224,7 @@ struct PreparedQuery::Impl {
             if ((++visited & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
             Frame f{slots.data(), nullptr, nullptr};
             if (sel.where && !isTrue(eval(*sel.where, f))) return;
+            ++passed;
             if (aggregating) {
                 std::vector<Value> keys;
                 std::string k;
@@ -1249,6 +1285,7 @@ struct PreparedQuery::Impl {
             };
             if (item.kind == FromItem::Kind::Table) {
                 const auto& rows = vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows;
+                scanned += rows.size();
                 for (std::size_t n = 0; n < rows.size(); ++n) visit(rows[n], n);
             } else {
                 Frame f{slots.data(), nullptr, nullptr};
@@ -1279,6 +1316,17 @@ struct PreparedQuery::Impl {
             }
         }
 
+        {
+            PlanStage input = clock.stage("S00: Input", {}, scanned, passed);
+            std::vector<std::string> reads;
+            for (const auto& item : sel.from) reads.push_back(item.kind == FromItem::Kind::Table ? "FROM " + planName(item) : "UNNEST");
+            input.steps.push_back({"READ", reads});
+            if (sel.from.size() > 1) input.steps.push_back({"JOIN", {std::to_string(sel.from.size()) + " inputs, nested loop"}});
+            if (sel.where) input.steps.push_back({"FILTER", {"WHERE"}});
+            input.steps.push_back({"WRITE", {aggregating ? "TO S01" : "TO S01: Output"}});
+            result.plan.push_back(std::move(input));
+        }
+        const std::size_t beforeGroups = out.size();
         if (aggregating) {
             for (auto& g : groups) {
                 std::vector<Value> aggValues;
@@ -1291,6 +1339,14 @@ struct PreparedQuery::Impl {
                 out.push_back(std::move(r));
             }
         }
+        if (aggregating) {
+            PlanStage agg = clock.stage("S01: Aggregate", {0}, passed, out.size() - beforeGroups);
+            agg.steps.push_back({"AGGREGATE", {std::to_string(groupKeys.size()) + " group keys, " + std::to_string(aggs.size()) + " aggregates"}});
+            if (sel.having) agg.steps.push_back({"FILTER", {"HAVING"}});
+            agg.steps.push_back({"WRITE", {"TO S02: Output"}});
+            result.plan.push_back(std::move(agg));
+        }
+        const std::uint64_t outputRead = out.size();
         if (sel.distinct) {
             std::unordered_set<std::string> seen;
             std::vector<OutRow> kept;
@@ -1325,6 +1381,13 @@ struct PreparedQuery::Impl {
             for (std::size_t c = 0; c < columns.size(); ++c) row[c] = std::move(out[i].cols[c]);
             result.rows.push_back(std::move(row));
         }
+        PlanStage output = clock.stage(aggregating ? "S02: Output" : "S01: Output", {static_cast<int>(result.plan.size()) - 1},
+                                       outputRead, result.rows.size());
+        if (sel.distinct) output.steps.push_back({"AGGREGATE", {"DISTINCT"}});
+        if (!order.empty()) output.steps.push_back({"SORT", {std::to_string(order.size()) + " keys"}});
+        if (sel.limit || sel.offset) output.steps.push_back({"LIMIT", {"OFFSET " + std::to_string(start) + ", LIMIT " + (sel.limit ? std::to_string(*sel.limit) : std::string("none"))}});
+        output.steps.push_back({"WRITE", {"TO the result"}});
+        result.plan.push_back(std::move(output));
         return result;
     }
 

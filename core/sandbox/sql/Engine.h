@@ -24,10 +24,24 @@ struct QueryContext {
     const std::atomic<bool>* cancelled = nullptr;
 };
 
+/// One stage of the sandbox's own execution, as statistics.query.queryPlan reports it: what
+/// the operator read and wrote, when it ran, and its steps (READ, JOIN, FILTER, AGGREGATE,
+/// SORT, LIMIT, WRITE) with their substeps.
+struct PlanStage {
+    std::string name;
+    int id = 0;
+    std::vector<int> inputStages;
+    std::uint64_t recordsRead = 0, recordsWritten = 0;
+    std::int64_t startMs = 0, endMs = 0; ///< wall clock, ms since the epoch
+    double durationMs = 0;               ///< measured with a steady clock
+    std::vector<std::pair<std::string, std::vector<std::string>>> steps;
+};
+
 struct QueryResult {
     Schema schema;
     std::vector<Value> rows;
     std::uint64_t bytesProcessed = 0;
+    std::vector<PlanStage> plan;
 };
 
 /// A parsed and bound SELECT, ready to estimate (dry run) or run.
