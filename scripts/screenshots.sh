@@ -23,6 +23,11 @@ XDG_DATA_HOME="$home/data4" "$build/app/quarry" --screenshot "$out/chart.png" --
   "SELECT c.place, COUNT(*) AS people, SUM(ARRAY_LENGTH(c.yearsLived)) AS years FROM samples.persons, UNNEST(citiesLived) AS c GROUP BY c.place ORDER BY years DESC"
 echo "wrote $out/chart.png"
 
+# The execution plan of that query (from the jobs panel's context menu).
+XDG_DATA_HOME="$home/data7" "$build/app/quarry" --screenshot "$out/execution-plan.png" --screenshot-plan --screenshot-sql \
+  "SELECT c.place, COUNT(*) AS people FROM samples.persons, UNNEST(citiesLived) AS c WHERE c.place != 'Russia' GROUP BY c.place HAVING people > 1 ORDER BY people DESC"
+echo "wrote $out/execution-plan.png"
+
 # The upload dialog mid-upload: 20,000 generated persons, each insertAll slowed down.
 python3 "$root/resources/samples/generate_persons.py" 20000 > "$home/persons_20000.ndjson"
 QUARRY_SANDBOX_FAULTS="insertAll:delay=300ms:1" XDG_DATA_HOME="$home/data2" \

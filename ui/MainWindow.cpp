@@ -9,6 +9,7 @@
 #include "editor/TabStore.h"
 #include "jobs/QueryJob.h"
 #include "jobs/JobsModel.h"
+#include "jobs/PlanView.h"
 #include "jobs/OnGui.h"
 #include "jobs/Session.h"
 #include "schema/SchemaCache.h"
@@ -408,6 +409,34 @@ void MainWindow::openJob(int row) {
     if (e.errorLine > 0) tab->markError(QString::fromStdString(e.errorMessage), e.errorLine, e.errorColumn);
 }
 
+PlanView* MainWindow::showPlan(int row) {
+    if (row < 0 || row >= jobs_->rowCount() || !session_) return nullptr;
+    const HistoryEntry e = jobs_->entry(row);
+    auto* view = new PlanView(this);
+    view->setAttribute(Qt::WA_DeleteOnClose);
+    view->show();
+    auto session = session_;
+    const JobRef job{e.project.empty() ? session->project : e.project, e.jobId, e.location};
+    QPointer<PlanView> target(view);
+    (void)QtConcurrent::run([session, job, target] {
+        nlohmann::json resource;
+        QString error;
+        try {
+            resource = session->client->getJob(job);
+        } catch (const ApiError& ex) {
+            error = QString::fromStdString(ex.message());
+        } catch (const std::exception& ex) {
+            error = QString::fromUtf8(ex.what());
+        }
+        onGui([target, resource, error] {
+            if (!target) return;
+            if (error.isEmpty()) target->setJob(resource);
+            else target->setError(error);
+        });
+    });
+    return view;
+}
+
 void MainWindow::jobsMenu(const QPoint& at) {
     const QModelIndex i = jobsView_->indexAt(at);
     if (!i.isValid()) return;
@@ -419,6 +448,7 @@ void MainWindow::jobsMenu(const QPoint& at) {
             for (int t = 0; t < tabs_->count(); ++t)
                 if (auto* tab = tabAt(t); tab && tab->job() && tab->job()->jobId().toStdString() == e.jobId) tab->cancel();
         });
+    if (e.state == "DONE" && !e.dryRun) menu.addAction(tr("Show the execution plan"), this, [this, i] { showPlan(i.row()); });
     menu.addAction(tr("Copy job id"), this, [e] { QApplication::clipboard()->setText(QString::fromStdString(e.jobId)); });
     menu.exec(jobsView_->viewport()->mapToGlobal(at));
 }

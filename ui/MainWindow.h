@@ -22,6 +22,7 @@ namespace quarry {
 
 class ConnectionStore;
 class JobsModel;
+class PlanView;
 class SandboxHost;
 class SchemaCache;
 class SchemaModel;
@@ -65,6 +66,9 @@ public:
     void renameTab(int index, const QString& title);
     void renameTabDialog(int index);
     QueryTab* duplicateTab(int index);
+    /// Opens the execution plan of the job in the jobs panel's row (read with jobs.get on a
+    /// worker); the view's loaded() fires when it is shown.
+    PlanView* showPlan(int row);
     /// A new tab showing the table's first rows (tabledata.list: free).
     QueryTab* previewTable(const TableRef& table);
     /// Deletes a table on a worker, after asking when `confirm`; tableDeleted() tells the outcome.

@@ -3,6 +3,7 @@
 #include "connections/ConnectionDialog.h"
 #include "connections/KeyPairWizard.h"
 #include "Theme.h"
+#include "jobs/PlanView.h"
 #include "results/ResultView.h"
 #include "upload/UploadDialog.h"
 
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
                                       QStringLiteral("With --screenshot: show the result as grid, flattened, json or chart."),
                                       QStringLiteral("view"));
     cli.addOption(shotView);
+    const QCommandLineOption shotPlan(QStringLiteral("screenshot-plan"),
+                                      QStringLiteral("With --screenshot: run the query, then save a PNG of its execution plan."));
+    cli.addOption(shotPlan);
     cli.process(app);
     QIcon icon;
     for (int size : {16, 24, 32, 48, 64, 128, 256}) icon.addFile(QStringLiteral(":/icons/quarry-%1.png").arg(size), QSize(size, size));
@@ -98,14 +102,22 @@ int main(int argc, char** argv) {
         QTimer::singleShot(120000, &w, [] { QApplication::exit(2); });
     } else if (cli.isSet(shot)) {
         const QString file = cli.value(shot), sql = cli.value(shotSql);
+        const bool plan = cli.isSet(shotPlan);
         const int view = QStringList{QStringLiteral("grid"), QStringLiteral("flattened"), QStringLiteral("json"), QStringLiteral("chart")}
                              .indexOf(cli.value(shotView));
-        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file, sql, view] {
+        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file, sql, view, plan] {
             auto* tab = w.currentTab();
             if (!tab) QApplication::exit(1);
             if (!sql.isEmpty()) tab->editor()->setText(sql);
-            QObject::connect(tab, &quarry::QueryTab::runningChanged, &w, [&w, tab, file, view](bool running) {
+            QObject::connect(tab, &quarry::QueryTab::runningChanged, &w, [&w, tab, file, view, plan](bool running) {
                 if (running) return;
+                if (plan) {
+                    quarry::PlanView* p = w.showPlan(0);
+                    QObject::connect(p, &quarry::PlanView::loaded, p, [p, file] {
+                        QTimer::singleShot(300, p, [p, file] { QApplication::exit(p->grab().save(file, "PNG") ? 0 : 1); });
+                    });
+                    return;
+                }
                 if (view > 0) tab->results()->showView(view);
                 QTimer::singleShot(1000, &w, [&w, file] { QApplication::exit(w.grab().save(file, "PNG") ? 0 : 1); });
             });

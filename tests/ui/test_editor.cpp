@@ -7,6 +7,7 @@
 #include "Theme.h"
 #include "bigquery/BigQueryClient.h"
 #include "jobs/JobsModel.h"
+#include "jobs/PlanView.h"
 #include "jobs/QueryJob.h"
 #include "jobs/Session.h"
 #include "editor/FindBar.h"
@@ -25,6 +26,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QTreeWidget>
 #include <QToolButton>
 #include <QtTest>
 #include <memory>
@@ -300,6 +302,27 @@ private slots:
         QVERIFY(!theme::isDark(QApplication::palette()));
         QTRY_VERIFY(styleColor(QsciScintilla::SCI_STYLEGETBACK, QsciLexerSQL::Keyword).lightness() > 128);
         qunsetenv("QUARRY_THEME");
+    }
+
+    void executionPlanOfAJob() {
+        auto w = openWindow();
+        QueryTab* tab = w->newTab(QStringLiteral("SELECT c.place, COUNT(*) AS n FROM samples.persons, UNNEST(citiesLived) c GROUP BY 1"),
+                                  QStringLiteral("plan"));
+        QVERIFY(run(tab).startsWith(QStringLiteral("7 rows"))); // 9 cities, 7 places
+        PlanView* view = w->showPlan(0);
+        QVERIFY(view);
+        QSignalSpy loaded(view, &PlanView::loaded);
+        QVERIFY(loaded.wait(10000));
+        QTreeWidget* t = view->tree();
+        QCOMPARE(t->topLevelItemCount(), 3);
+        QCOMPARE(t->topLevelItem(0)->text(0), QStringLiteral("S00: Input"));
+        QCOMPARE(t->topLevelItem(0)->text(1), QStringLiteral("3"));
+        QCOMPARE(t->topLevelItem(0)->text(2), QStringLiteral("9"));
+        QCOMPARE(t->topLevelItem(1)->text(0), QStringLiteral("S01: Aggregate"));
+        QCOMPARE(t->topLevelItem(1)->text(2), QStringLiteral("7"));
+        QVERIFY(t->topLevelItem(0)->child(0)->text(0).startsWith(QStringLiteral("READ  FROM samples.persons")));
+        QVERIFY2(view->summary().contains(QStringLiteral("3 stage")), qPrintable(view->summary()));
+        QVERIFY(!view->grab().isNull());
     }
 
     void renameAndDuplicateSurviveARestart() {

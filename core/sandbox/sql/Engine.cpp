@@ -126,6 +126,8 @@ struct StageClock {
     }
 };
 
+std::string counted(std::size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
+
 std::string planName(const FromItem& item) {
     std::string out;
     for (const auto& part : item.tablePath) out += (out.empty() ? "" : ".") + part;
@@ -1341,7 +1343,7 @@ struct PreparedQuery::Impl {
         }
         if (aggregating) {
             PlanStage agg = clock.stage("S01: Aggregate", {0}, passed, out.size() - beforeGroups);
-            agg.steps.push_back({"AGGREGATE", {std::to_string(groupKeys.size()) + " group keys, " + std::to_string(aggs.size()) + " aggregates"}});
+            agg.steps.push_back({"AGGREGATE", {counted(groupKeys.size(), "group key", "group keys") + ", " + counted(aggs.size(), "aggregate", "aggregates")}});
             if (sel.having) agg.steps.push_back({"FILTER", {"HAVING"}});
             agg.steps.push_back({"WRITE", {"TO S02: Output"}});
             result.plan.push_back(std::move(agg));
@@ -1384,7 +1386,7 @@ struct PreparedQuery::Impl {
         PlanStage output = clock.stage(aggregating ? "S02: Output" : "S01: Output", {static_cast<int>(result.plan.size()) - 1},
                                        outputRead, result.rows.size());
         if (sel.distinct) output.steps.push_back({"AGGREGATE", {"DISTINCT"}});
-        if (!order.empty()) output.steps.push_back({"SORT", {std::to_string(order.size()) + " keys"}});
+        if (!order.empty()) output.steps.push_back({"SORT", {counted(order.size(), "key", "keys")}});
         if (sel.limit || sel.offset) output.steps.push_back({"LIMIT", {"OFFSET " + std::to_string(start) + ", LIMIT " + (sel.limit ? std::to_string(*sel.limit) : std::string("none"))}});
         output.steps.push_back({"WRITE", {"TO the result"}});
         result.plan.push_back(std::move(output));
