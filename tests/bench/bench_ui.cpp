@@ -4,11 +4,25 @@
 //                                 -> one JSON line: ms from main() to the first paint of the
 //                                    window, then exits; with --ready (quarry) it waits for
 //                                    ready (sandbox up, tabs back) and reports that too
+//   bench_ui responsive ROWS      -> JSON lines: the largest and the 99th-percentile gap between
+//                                    ticks of a 10 ms timer on the GUI thread, while idle (the
+//                                    baseline), during a slow job (job:delay 2 s), uploading a
+//                                    ROWS-row NDJSON file, running a query over it and exporting
+//                                    the whole result
 //   bench_ui model ROWS [--peer]  -> one JSON line: heap growth of a ROWS x 10 result in the
 //                                    nested grid model (or in a QStandardItemModel, the peer)
 //                                    and ns per data(DisplayRole) call on random cells
 // Process start-up before main() is measured by run_ui.sh around the whole command.
 #include "MainWindow.h"
+#include "editor/QueryTab.h"
+#include "results/ResultView.h"
+#include "upload/UploadDialog.h"
+
+#include <Qsci/qsciscintilla.h>
+#include <QFile>
+#include <QTemporaryDir>
+#include <algorithm>
+#include <functional>
 #include "results/ResultModel.h"
 #include "results/ResultSet.h"
 #include "value/Display.h"
@@ -150,6 +164,116 @@ int model(int argc, char** argv, std::size_t rows, bool peer) {
     return 0;
 }
 
+// Ticks of a 10 ms timer; the gaps between them say how long the GUI thread was busy.
+class TickGaps {
+public:
+    TickGaps() {
+        timer_.setInterval(10);
+        timer_.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&timer_, &QTimer::timeout, [this] {
+            const qint64 now = clock_.nsecsElapsed();
+            if (last_ >= 0) gaps_.push_back(static_cast<double>(now - last_) / 1e6);
+            last_ = now;
+        });
+        clock_.start();
+        timer_.start();
+    }
+    void phase() { gaps_.clear(), last_ = -1; }
+    void report(const char* name) {
+        std::vector<double> g = gaps_;
+        std::sort(g.begin(), g.end());
+        const double p99 = g.empty() ? 0 : g[std::min(g.size() - 1, static_cast<std::size_t>(static_cast<double>(g.size()) * 0.99))];
+        std::printf("{\"phase\":\"%s\",\"ticks\":%zu,\"max_gap_ms\":%.1f,\"p99_gap_ms\":%.1f}\n", name, g.size(), g.empty() ? 0 : g.back(), p99);
+        std::fflush(stdout);
+    }
+
+private:
+    QTimer timer_;
+    QElapsedTimer clock_;
+    qint64 last_ = -1;
+    std::vector<double> gaps_;
+};
+
+// Runs the event loop until `done` holds (checked every 20 ms) or 120 s pass.
+bool waitFor(const std::function<bool()>& done) {
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > 120000) return false;
+        QEventLoop loop;
+        QTimer::singleShot(20, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    return true;
+}
+
+int responsive(int argc, char** argv, std::size_t rows) {
+    QTemporaryDir home;
+    qputenv("XDG_DATA_HOME", (home.path() + QStringLiteral("/data")).toUtf8());
+    qputenv("XDG_CONFIG_HOME", (home.path() + QStringLiteral("/config")).toUtf8());
+    qputenv("QUARRY_SANDBOX_FAULTS", "job:delay=2s:1"); // the first job is slow
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Quarry"));
+    QApplication::setOrganizationName(QStringLiteral("Quarry"));
+    const QString file = home.path() + QStringLiteral("/people.ndjson");
+    {
+        QFile f(file);
+        if (!f.open(QIODevice::WriteOnly)) return 2;
+        for (std::size_t i = 0; i < rows; ++i)
+            f.write(QStringLiteral("{\"id\":%1,\"name\":\"person %1\",\"cities\":[{\"place\":\"Oslo\",\"years\":[2001,2002]},{\"place\":\"Lima\",\"years\":[2010]}]}\n")
+                        .arg(i).toUtf8());
+    }
+    MainWindow w;
+    bool ready = false;
+    QObject::connect(&w, &MainWindow::ready, [&] { ready = true; });
+    w.show();
+    if (!waitFor([&] { return ready; })) return 3;
+    TickGaps ticks;
+    QueryTab* tab = w.currentTab();
+
+    ticks.phase();
+    QElapsedTimer idle;
+    idle.start();
+    waitFor([&] { return idle.elapsed() > 2000; });
+    ticks.report("idle (baseline)");
+
+    ticks.phase();
+    tab->editor()->setText(QStringLiteral("SELECT 1 AS slow"));
+    tab->run();
+    if (!waitFor([&] { return !tab->isRunning(); })) return 4;
+    ticks.report("slow job (job:delay 2 s)");
+
+    ticks.phase();
+    w.uploadFiles({file}, QStringLiteral("uploads"), QStringLiteral("people"));
+    bool uploaded = false;
+    if (!waitFor([&] {
+            auto* d = w.findChild<UploadDialog*>();
+            if (!d) return uploaded;
+            if (!uploaded && !d->isUploading() && d->schemaReady() && d->statusText().contains(QStringLiteral("Ready"))) {
+                QObject::connect(d, &UploadDialog::finished, [&] { uploaded = true; });
+                d->startUpload();
+            }
+            return uploaded;
+        }))
+        return 5;
+    ticks.report("upload");
+
+    ticks.phase();
+    tab->editor()->setText(QStringLiteral("SELECT * FROM uploads.people"));
+    tab->run();
+    if (!waitFor([&] { return !tab->isRunning(); })) return 6;
+    ticks.report("query");
+
+    ticks.phase();
+    bool exported = false;
+    QObject::connect(tab, &QueryTab::exportFinished, [&] { exported = true; });
+    tab->exportTo(home.path() + QStringLiteral("/all.ndjson"));
+    if (!waitFor([&] { return exported; })) return 7;
+    ticks.report("export of every row");
+    std::printf("{\"rows\":%zu,\"status\":\"%s\"}\n", rows, qPrintable(tab->results()->status()));
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -157,6 +281,7 @@ int main(int argc, char** argv) {
     qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? QByteArray("offscreen") : qgetenv("QT_QPA_PLATFORM"));
     if (argc >= 3 && std::string(argv[1]) == "startup")
         return startup(argc, argv, std::string(argv[2]) == "bare", argc >= 4 && std::string(argv[3]) == "--ready");
+    if (argc >= 3 && std::string(argv[1]) == "responsive") return responsive(argc, argv, std::stoul(argv[2]));
     if (argc >= 3 && std::string(argv[1]) == "model")
         return model(argc, argv, std::stoul(argv[2]), argc >= 4 && std::string(argv[3]) == "--peer");
     std::fprintf(stderr, "usage: bench_ui startup bare|quarry [--ready] | bench_ui model ROWS [--peer]\n");

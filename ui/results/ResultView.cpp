@@ -28,6 +28,7 @@
 namespace quarry {
 namespace {
 constexpr std::size_t kJsonRowsShown = 5000;
+constexpr int kFitLines = 200; ///< lines measured to fit column widths
 }
 
 ResultView::ResultView(QWidget* parent) : QWidget(parent) {
@@ -94,6 +95,7 @@ ResultView::ResultView(QWidget* parent) : QWidget(parent) {
 
     connect(tabs_, &QTabBar::currentChanged, this, [this](int i) {
         stack_->setCurrentIndex(i);
+        fitVisible();
         if (i == 2) refreshJson();
     });
     connect(rows_, &ResultSet::wasReset, this, [this] {
@@ -133,12 +135,21 @@ QTableView* ResultView::makeGrid(ResultModel* model, bool nestedHeader) {
 }
 
 void ResultView::fitColumns() {
-    // Fit the first page's widths once; a user's later resizing is left alone.
-    for (QTableView* v : {grid_, flat_}) {
-        v->resizeColumnsToContents();
-        for (int c = 0; c < v->model()->columnCount(); ++c)
-            v->setColumnWidth(c, std::clamp(v->columnWidth(c) + 12, 60, 360));
-    }
+    // Fit the first page's widths once, from its first lines, and only for the grid that is
+    // shown (the other when it is first shown): measuring every line of a nested page is
+    // tens of milliseconds on the GUI thread. A user's later resizing is left alone.
+    unfitted_ = {grid_, flat_};
+    fitVisible();
+}
+
+void ResultView::fitVisible() {
+    QTableView* v = currentView() == 1 ? flat_ : currentView() == 0 ? grid_ : nullptr;
+    if (!v || !unfitted_.contains(v)) return;
+    unfitted_.removeAll(v);
+    v->horizontalHeader()->setResizeContentsPrecision(kFitLines);
+    v->resizeColumnsToContents();
+    for (int c = 0; c < v->model()->columnCount(); ++c)
+        v->setColumnWidth(c, std::clamp(v->columnWidth(c) + 12, 60, 360));
 }
 
 void ResultView::showView(int view) { tabs_->setCurrentIndex(view); }

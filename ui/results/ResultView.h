@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QList>
 #include <QWidget>
 
 class QLabel;
@@ -54,6 +55,7 @@ private:
     QTableView* makeGrid(ResultModel* model, bool nestedHeader);
     void refreshJson();
     void fitColumns();
+    void fitVisible();
     QTableView* visibleGrid() const;
 
     ResultSet* rows_;
@@ -65,6 +67,7 @@ private:
     QTableView* flat_;
     QPlainTextEdit* json_;
     std::size_t jsonRows_ = 0; ///< rows already in json_
+    QList<QTableView*> unfitted_;  ///< grids whose widths wait until they are shown
     ChartView* chart_;
     QLabel* status_;
     QToolButton* export_;
