@@ -233,6 +233,60 @@ private slots:
         QVERIFY(!view.grab().isNull());
     }
 
+    void recordsCollapseToOneColumnAndExpandAgain() {
+        const Schema s = personsSchema();
+        ResultSet set;
+        ResultModel m(&set, GridMode::Nested);
+        QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        set.reset(s, 3);
+        set.append(persons(s), false);
+        const int columns = m.columnCount();
+        const int mike = m.firstLineOf(1);
+        QCOMPARE(m.firstLineOf(2) - mike, 16); // 4 cities with 4 years each
+        m.setCollapsed(QStringLiteral("citiesLived"), true);
+        QCOMPARE(m.columnCount(), columns - 1); // place and yearsLived become one column
+        const int cities = columnNamed(m, {QStringLiteral("\u25b8 citiesLived")});
+        QVERIFY(cities >= 0);
+        QVERIFY(m.headerData(cities, Qt::Horizontal, ResultModel::CollapsedRole).toBool());
+        QCOMPARE(m.firstLineOf(2) - m.firstLineOf(1), 3); // now the 3 children decide
+        const QString whole = text(m, m.firstLineOf(1), cities);
+        QVERIFY2(whole.startsWith(QStringLiteral("[{")) && whole.contains(QStringLiteral("Los Angeles")) && whole.contains(QStringLiteral("Austin")),
+                 qPrintable(whole));
+        QVERIFY(m.index(m.firstLineOf(1) + 1, cities).data().isNull()); // one line, not one per city
+        QVERIFY(m.index(m.firstLineOf(1), cities).data(ResultModel::JsonRole).toString().startsWith(QStringLiteral("[{\"place\"")));
+        // A nested RECORD by its dotted path, in the flattened view too.
+        ResultModel flat(&set, GridMode::Flattened);
+        const int flatLines = flat.rowCount();
+        flat.setCollapsed(QStringLiteral("citiesLived"), true);
+        QVERIFY(flat.rowCount() < flatLines); // the cities no longer multiply the lines
+        m.toggleCollapsed(QStringLiteral("citiesLived"));
+        QCOMPARE(m.columnCount(), columns);
+        QCOMPARE(m.firstLineOf(2) - m.firstLineOf(1), 16);
+    }
+
+    void headerDoubleClickTogglesARecord() {
+        const Schema s = personsSchema();
+        ResultView view;
+        view.resultSet()->reset(s, 3);
+        view.resultSet()->append(persons(s), false);
+        view.resize(1200, 500);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        auto* header = qobject_cast<NestedHeaderView*>(view.grid()->horizontalHeader());
+        const int child = columnNamed(*view.gridModel(), {QStringLiteral("children"), QStringLiteral("name")});
+        // The top band over children.name is the "children" record.
+        const QPoint band(header->sectionViewportPosition(child) + 5, 3);
+        QCOMPARE(header->recordAt(band), QStringLiteral("children"));
+        QCOMPARE(header->recordAt(QPoint(header->sectionViewportPosition(0) + 5, 3)), QString()); // a plain column
+        QTest::mouseDClick(header->viewport(), Qt::LeftButton, {}, band);
+        QVERIFY(view.gridModel()->isCollapsed(QStringLiteral("children")));
+        const int collapsed = columnNamed(*view.gridModel(), {QStringLiteral("\u25b8 children")});
+        QVERIFY(collapsed >= 0);
+        QCOMPARE(header->recordAt(QPoint(header->sectionViewportPosition(collapsed) + 5, header->height() - 3)), QStringLiteral("children"));
+        QTest::mouseDClick(header->viewport(), Qt::LeftButton, {}, QPoint(header->sectionViewportPosition(collapsed) + 5, header->height() - 3));
+        QVERIFY(!view.gridModel()->isCollapsed(QStringLiteral("children")));
+    }
+
     void headerSpansRecordColumns() {
         const Schema s = personsSchema();
         ResultView view;

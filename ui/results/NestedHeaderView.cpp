@@ -3,6 +3,7 @@
 
 #include "ResultModel.h"
 
+#include <QMouseEvent>
 #include <QPainter>
 #include <QStyleOptionHeader>
 
@@ -78,6 +79,30 @@ std::pair<int, int> NestedHeaderView::span(int column, int level) const {
     ensureLayout();
     if (column < 0 || column >= static_cast<int>(spans_.size()) || level < 0 || level >= levels_) return {column, column};
     return spans_[static_cast<std::size_t>(column)][static_cast<std::size_t>(level)];
+}
+
+QString NestedHeaderView::recordAt(const QPoint& pos) const {
+    const int column = logicalIndexAt(pos);
+    if (column < 0 || !model()) return {};
+    const QStringList path = pathOf(column);
+    const int band = std::max(1, height() / std::max(1, levels()));
+    const int level = pos.y() / band;
+    if (level < path.size() - 1) return path.mid(0, level + 1).join(QLatin1Char('.')); // a record's band
+    if (model()->headerData(column, Qt::Horizontal, ResultModel::CollapsedRole).toBool()) {
+        QStringList names = path;
+        names.last().remove(QStringLiteral("\u25b8 "));
+        return names.join(QLatin1Char('.'));
+    }
+    return {};
+}
+
+void NestedHeaderView::mouseDoubleClickEvent(QMouseEvent* e) {
+    const QString record = recordAt(e->position().toPoint());
+    if (record.isEmpty()) {
+        QHeaderView::mouseDoubleClickEvent(e);
+        return;
+    }
+    emit toggleRecord(record);
 }
 
 void NestedHeaderView::paintSection(QPainter* painter, const QRect& rect, int logicalIndex) const {

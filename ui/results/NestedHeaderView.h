@@ -18,9 +18,16 @@ public:
     void setModel(QAbstractItemModel* model) override;
     /// The columns [first, last] that share the path prefix of `column` up to `level`.
     std::pair<int, int> span(int column, int level) const;
+    /// The RECORD a double-click at `pos` toggles (its dotted path), or empty.
+    QString recordAt(const QPoint& pos) const;
+
+signals:
+    /// A RECORD's band (or a collapsed RECORD's column) was double-clicked.
+    void toggleRecord(const QString& path);
 
 protected:
     void paintSection(QPainter* painter, const QRect& rect, int logicalIndex) const override;
+    void mouseDoubleClickEvent(QMouseEvent* e) override;
 
 private:
     QStringList pathOf(int column) const;

@@ -17,7 +17,7 @@ std::uint64_t mulSat(std::uint64_t a, std::uint64_t b) {
 
 ResultLayout::ResultLayout() : root_(std::make_shared<Field>()) {}
 
-ResultLayout::ResultLayout(const Schema& schema, GridMode mode) : mode_(mode) {
+ResultLayout::ResultLayout(const Schema& schema, GridMode mode, const std::set<std::string>& collapsed) : mode_(mode) {
     auto root = std::make_shared<Field>();
     root->type = TypeKind::Struct;
     root->fields = schema.fields;
@@ -30,11 +30,20 @@ ResultLayout::ResultLayout(const Schema& schema, GridMode mode) : mode_(mode) {
         c.path.push_back(static_cast<int>(i));
         c.fields.push_back(&root_->fields[i]);
         c.names.push_back(root_->fields[i].name);
-        collect(root_->fields[i], std::move(c));
+        collect(root_->fields[i], std::move(c), collapsed);
     }
 }
 
-void ResultLayout::collect(const Field& f, LeafColumn prefix) {
+void ResultLayout::collect(const Field& f, LeafColumn prefix, const std::set<std::string>& collapsed) {
+    std::string dotted;
+    for (const auto& n : prefix.names) dotted += (dotted.empty() ? "" : ".") + n;
+    if (f.isRecord() && !f.fields.empty() && collapsed.count(dotted)) {
+        collapsedFields_.insert(&f);
+        prefix.collapsed = true;
+        depth_ = std::max(depth_, static_cast<int>(prefix.names.size()));
+        columns_.push_back(std::move(prefix));
+        return;
+    }
     if (!f.isRecord() || f.fields.empty()) {
         depth_ = std::max(depth_, static_cast<int>(prefix.names.size()));
         columns_.push_back(std::move(prefix));
@@ -45,7 +54,7 @@ void ResultLayout::collect(const Field& f, LeafColumn prefix) {
         c.path.push_back(static_cast<int>(i));
         c.fields.push_back(&f.fields[i]);
         c.names.push_back(f.fields[i].name);
-        collect(f.fields[i], std::move(c));
+        collect(f.fields[i], std::move(c), collapsed);
     }
 }
 
@@ -61,6 +70,7 @@ std::string ResultLayout::columnTitle(std::size_t column) const {
 }
 
 std::uint64_t ResultLayout::fieldLines(const Value& v, const Field& f) const {
+    if (isCollapsed(f)) return 1; // shown whole on one line
     if (!f.isRepeated()) return elementLines(v, f);
     if (v.isNull() || v.size() == 0) return 1;
     std::uint64_t n = 0;
@@ -87,6 +97,10 @@ GridCell ResultLayout::cell(const Value& row, std::size_t column, std::uint64_t 
 
 GridCell ResultLayout::descend(const Value& v, const Field& f, const LeafColumn& c, std::size_t d,
                                std::uint64_t s) const {
+    if (isCollapsed(f)) { // a collapsed RECORD is always its column's leaf: the whole value
+        if (s != 0 && mode_ == GridMode::Nested) return {};
+        return {GridCell::State::Value, &v, &f, true};
+    }
     if (!f.isRepeated()) return descendElement(v, f, c, d, s);
     if (v.isNull() || v.size() == 0) {
         if (s != 0) return {};

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct LeafColumn {
     std::vector<int> path;                 ///< field index at each level below the row
     std::vector<const Field*> fields;      ///< the fields along the path, leaf last
     std::vector<std::string> names;        ///< their names
+    bool collapsed = false;                ///< a RECORD shown whole in one column
     const Field& leaf() const { return *fields.back(); }
 };
 
@@ -39,6 +41,7 @@ struct GridCell {
     State state = State::Blank;
     const Value* value = nullptr;
     const Field* field = nullptr; ///< the leaf field; for an array element, the element's type
+    bool whole = false;           ///< `value` is the whole field (a collapsed RECORD, maybe REPEATED)
 };
 
 /// The geometry of nested rows: how many display lines a row takes and which value sits in
@@ -47,7 +50,9 @@ struct GridCell {
 class ResultLayout {
 public:
     ResultLayout();
-    ResultLayout(const Schema& schema, GridMode mode);
+    /// `collapsed`: dotted paths of RECORD fields ("children", "a.b") shown whole, as JSON in
+    /// one column and one line, instead of as sub-columns and sub-rows.
+    ResultLayout(const Schema& schema, GridMode mode, const std::set<std::string>& collapsed = {});
 
     GridMode mode() const { return mode_; }
     const std::vector<LeafColumn>& columns() const { return columns_; }
@@ -69,12 +74,14 @@ private:
     GridCell descend(const Value& v, const Field& f, const LeafColumn& c, std::size_t d, std::uint64_t s) const;
     GridCell descendElement(const Value& e, const Field& f, const LeafColumn& c, std::size_t d,
                             std::uint64_t s) const;
-    void collect(const Field& f, LeafColumn prefix);
+    void collect(const Field& f, LeafColumn prefix, const std::set<std::string>& collapsed);
+    bool isCollapsed(const Field& f) const { return collapsedFields_.count(&f) != 0; }
 
     std::shared_ptr<const Field> root_;
     GridMode mode_ = GridMode::Nested;
     std::vector<LeafColumn> columns_;
     int depth_ = 1;
+    std::set<const Field*> collapsedFields_; ///< into root_'s tree
 };
 
 } // namespace quarry

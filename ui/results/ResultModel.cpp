@@ -40,7 +40,7 @@ ResultModel::ResultModel(ResultSet* rows, GridMode mode, QObject* parent)
 }
 
 void ResultModel::rebuild() {
-    layout_ = ResultLayout(rows_ ? rows_->schema() : Schema{}, mode_);
+    layout_ = ResultLayout(rows_ ? rows_->schema() : Schema{}, mode_, collapsed_);
     starts_.clear();
     lines_ = 0;
     if (!rows_) return;
@@ -49,6 +49,17 @@ void ResultModel::rebuild() {
         lines_ += layout_.lineCount(r);
     }
 }
+
+void ResultModel::setCollapsed(const QString& path, bool collapsed) {
+    if (isCollapsed(path) == collapsed) return;
+    beginResetModel();
+    if (collapsed) collapsed_.insert(path.toStdString());
+    else collapsed_.erase(path.toStdString());
+    rebuild();
+    endResetModel();
+}
+
+void ResultModel::toggleCollapsed(const QString& path) { setCollapsed(path, !isCollapsed(path)); }
 
 void ResultModel::onAppended(int first, int count) {
     const auto& rows = rows_->rows();
@@ -124,7 +135,7 @@ QVariant ResultModel::data(const QModelIndex& index, int role) const {
     case Qt::ToolTipRole: {
         if (c.state == GridCell::State::Blank) return {};
         if (c.state == GridCell::State::EmptyArray) return QStringLiteral("[]");
-        const QString s = QString::fromStdString(displayText(*c.value, *c.field));
+        const QString s = QString::fromStdString(c.whole ? displayCell(*c.value, *c.field) : displayText(*c.value, *c.field));
         if (role == Qt::DisplayRole && s.size() > 500) return s.left(500) + QChar(0x2026);
         return s;
     }
@@ -150,7 +161,8 @@ QVariant ResultModel::data(const QModelIndex& index, int role) const {
         if (c.state == GridCell::State::Blank) return QString();
         if (c.state == GridCell::State::EmptyArray) return QStringLiteral("[]");
         std::string out;
-        appendJsonValue(out, *c.value, *c.field);
+        if (c.whole) appendJsonCell(out, *c.value, *c.field);
+        else appendJsonValue(out, *c.value, *c.field);
         return QString::fromStdString(out);
     }
     default:
@@ -170,17 +182,21 @@ QVariant ResultModel::headerData(int section, Qt::Orientation o, int role) const
     const LeafColumn& c = layout_.columns()[static_cast<std::size_t>(section)];
     switch (role) {
     case Qt::DisplayRole:
-        return QString::fromStdString(layout_.columnTitle(static_cast<std::size_t>(section)));
+        return (c.collapsed ? QStringLiteral("\u25b8 ") : QString()) + QString::fromStdString(layout_.columnTitle(static_cast<std::size_t>(section)));
+    case CollapsedRole:
+        return c.collapsed;
     case Qt::ToolTipRole: {
         QStringList parts;
         for (std::size_t i = 1; i < c.fields.size(); ++i)
             parts << QString::fromStdString(c.fields[i]->name) + QStringLiteral(" (") + QString::fromStdString(c.fields[i]->typeDescription()) + QLatin1Char(')');
-        return parts.join(QStringLiteral(" \u203a "));
+        return parts.join(QStringLiteral(" \u203a ")) +
+               (c.collapsed ? tr("\nShown whole: double-click to show its fields") : QString());
     }
     case HeaderPathRole: {
         if (mode_ == GridMode::Flattened) return QStringList{QString::fromStdString(layout_.columnTitle(static_cast<std::size_t>(section)))};
         QStringList path;
         for (const auto& n : c.names) path << QString::fromStdString(n);
+        if (c.collapsed) path.last().prepend(QStringLiteral("\u25b8 ")); // shown whole: a marker to expand it
         return path;
     }
     default:

@@ -23,6 +23,7 @@ public:
         CellStateRole,                 ///< int(GridCell::State)
         JsonRole,                      ///< the cell as JSON text (empty for a blank)
         HeaderPathRole,                ///< horizontal header: QStringList of the field path
+        CollapsedRole,                 ///< horizontal header: the column is a collapsed RECORD
     };
 
     ResultModel(ResultSet* rows, GridMode mode, QObject* parent = nullptr);
@@ -42,6 +43,10 @@ public:
     GridCell cellAt(int line, int column) const;
     /// Model row where a result row starts.
     int firstLineOf(std::size_t resultRow) const;
+    /// Shows a RECORD (dotted path, "children") whole in one column, or as sub-columns again.
+    void setCollapsed(const QString& path, bool collapsed);
+    void toggleCollapsed(const QString& path);
+    bool isCollapsed(const QString& path) const { return collapsed_.count(path.toStdString()) != 0; }
 
 private:
     void rebuild();
@@ -52,6 +57,7 @@ private:
     ResultLayout layout_;
     std::vector<std::uint64_t> starts_; ///< first line of each result row
     std::uint64_t lines_ = 0;
+    std::set<std::string> collapsed_; ///< kept across results with the same field paths
 };
 
 } // namespace quarry

@@ -111,7 +111,12 @@ ResultView::ResultView(QWidget* parent) : QWidget(parent) {
 
 QTableView* ResultView::makeGrid(ResultModel* model, bool nestedHeader) {
     auto* view = new QTableView(this);
-    if (nestedHeader) view->setHorizontalHeader(new NestedHeaderView(view));
+    if (nestedHeader) {
+        auto* header = new NestedHeaderView(view);
+        view->setHorizontalHeader(header);
+        // Double-clicking a RECORD shows it whole (JSON in one column) or as its fields again.
+        connect(header, &NestedHeaderView::toggleRecord, model, &ResultModel::toggleCollapsed);
+    }
     view->setModel(model);
     view->setWordWrap(false);
     view->setAlternatingRowColors(false); // the model alternates whole result rows
