@@ -55,9 +55,7 @@ ResultView::ResultView(QWidget* parent) : QWidget(parent) {
     stack_->addWidget(grid_);
     stack_->addWidget(flat_);
     stack_->addWidget(json_);
-    chart_ = new ChartView(rows_, this);
-    chart_->setObjectName(QStringLiteral("resultChart"));
-    stack_->addWidget(chart_);
+    stack_->addWidget(new QWidget(this)); // the chart, made when it is first shown (start-up cost)
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("resultStatus"));
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -94,6 +92,14 @@ ResultView::ResultView(QWidget* parent) : QWidget(parent) {
     layout->addWidget(stack_, 1);
 
     connect(tabs_, &QTabBar::currentChanged, this, [this](int i) {
+        if (i == 3 && !chart_) {
+            chart_ = new ChartView(rows_, this);
+            chart_->setObjectName(QStringLiteral("resultChart"));
+            QWidget* placeholder = stack_->widget(3);
+            stack_->insertWidget(3, chart_);
+            stack_->removeWidget(placeholder);
+            placeholder->deleteLater();
+        }
         stack_->setCurrentIndex(i);
         fitVisible();
         if (i == 2) refreshJson();

@@ -30,6 +30,7 @@ public:
     QTableView* flatGrid() const { return flat_; }
     ResultModel* gridModel() const { return gridModel_; }
     ResultModel* flatModel() const { return flatModel_; }
+    /// The chart view, made when the Chart tab is first shown (null before).
     ChartView* chart() const { return chart_; }
     /// 0 grid, 1 flattened, 2 JSON, 3 chart.
     void showView(int view);
@@ -68,7 +69,7 @@ private:
     QPlainTextEdit* json_;
     std::size_t jsonRows_ = 0; ///< rows already in json_
     QList<QTableView*> unfitted_;  ///< grids whose widths wait until they are shown
-    ChartView* chart_;
+    ChartView* chart_ = nullptr;
     QLabel* status_;
     QToolButton* export_;
     QProgressBar* exportBar_;
