@@ -2,6 +2,7 @@
 #include "sandbox/sql/Parser.h"
 
 #include "sandbox/sql/Lexer.h"
+#include "sandbox/sql/Unsupported.h"
 #include "value/Civil.h"
 #include "value/Numbers.h"
 
@@ -822,6 +823,10 @@ private:
 
 } // namespace
 
-Select parseQuery(std::string_view sql) { return Parser(lex(sql)).query(); }
+Select parseQuery(std::string_view sql) {
+    auto tokens = lex(sql);
+    rejectUnsupported(tokens);
+    return Parser(std::move(tokens)).query();
+}
 
 } // namespace quarry::sandbox::sql

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/sql/Unsupported.h"
+
+#include <algorithm>
+#include <iterator>
+#include <cctype>
+#include <string>
+
+namespace quarry::sandbox::sql {
+namespace {
+
+constexpr std::string_view kStatements[] = {
+    "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE", "DECLARE", "BEGIN",
+    "SET", "CALL", "EXECUTE", "EXPORT", "LOAD", "GRANT", "REVOKE", "ASSERT", "IF", "UNDROP"};
+
+// BigQuery functions the sandbox does not have yet (functions it has are in Functions.cpp).
+constexpr std::string_view kMissingFunctions[] = {
+    "ACOS", "APPROX_COUNT_DISTINCT", "APPROX_QUANTILES", "APPROX_TOP_COUNT", "ARRAY_CONCAT", "ARRAY_REVERSE",
+    "ARRAY_TO_STRING", "ASCII", "ASIN", "ATAN", "ATAN2", "BIT_AND", "BIT_COUNT", "BIT_OR", "BIT_XOR", "CODE_POINTS_TO_STRING",
+    "CORR", "COS", "COVAR_POP", "COVAR_SAMP", "CUME_DIST", "DATE_ADD", "DATE_DIFF", "DATE_FROM_UNIX_DATE",
+    "DATE_SUB", "DATE_TRUNC", "DATETIME_ADD", "DATETIME_DIFF", "DATETIME_SUB", "DATETIME_TRUNC", "DENSE_RANK",
+    "DIV", "FARM_FINGERPRINT", "FIRST_VALUE", "FORMAT", "FORMAT_DATE", "FORMAT_DATETIME", "FORMAT_TIME",
+    "FORMAT_TIMESTAMP", "FROM_BASE64", "FROM_HEX", "GENERATE_ARRAY", "GENERATE_DATE_ARRAY",
+    "GENERATE_TIMESTAMP_ARRAY", "GENERATE_UUID", "INITCAP", "INSTR", "IEEE_DIVIDE", "JSON_EXTRACT",
+    "JSON_EXTRACT_ARRAY", "JSON_EXTRACT_SCALAR", "JSON_QUERY", "JSON_QUERY_ARRAY", "JSON_VALUE",
+    "JSON_VALUE_ARRAY", "LAG", "LAST_DAY", "LAST_VALUE", "LEAD", "LEFT", "LOG", "LOG10", "LPAD", "MD5",
+    "NET.HOST", "NORMALIZE", "NTH_VALUE", "NTILE", "PARSE_DATE", "PARSE_DATETIME", "PARSE_JSON",
+    "PARSE_TIMESTAMP", "PERCENT_RANK", "PERCENTILE_CONT", "RAND", "RANGE_BUCKET", "RANK", "REGEXP_CONTAINS",
+    "REGEXP_EXTRACT", "REGEXP_EXTRACT_ALL", "REGEXP_INSTR", "REGEXP_REPLACE", "REPEAT", "RIGHT", "ROW_NUMBER",
+    "RPAD", "SAFE_DIVIDE", "SHA256", "SIN", "SPLIT", "STDDEV", "STRING", "TAN", "TIMESTAMP_ADD",
+    "TIMESTAMP_DIFF", "TIMESTAMP_MICROS", "TIMESTAMP_MILLIS", "TIMESTAMP_SECONDS", "TIMESTAMP_SUB",
+    "TIMESTAMP_TRUNC", "TO_BASE64", "TO_HEX", "TO_JSON", "TO_JSON_STRING", "TRANSLATE", "UNIX_DATE"};
+
+std::string upper(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return s;
+}
+
+[[noreturn]] void fail(const std::string& what, Pos pos) { throw SqlError(what + " is not supported by the sandbox yet", pos); }
+
+} // namespace
+
+void rejectUnsupported(const std::vector<Token>& t) {
+    if (t.empty()) return;
+    if (t[0].kind == Tok::Ident) {
+        const std::string first = upper(t[0].text);
+        if (std::find(std::begin(kStatements), std::end(kStatements), first) != std::end(kStatements))
+            throw SqlError(first + " statements are not supported by the sandbox yet: it runs queries (SELECT, WITH). "
+                                   "Make and fill tables through the API (tables.insert, insertAll) or an upload",
+                           t[0].pos);
+    }
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const Token& k = t[i];
+        const bool call = i + 1 < t.size() && t[i + 1].is("(");
+        const bool afterDot = i > 0 && t[i - 1].is(".");
+        if (k.kind == Tok::Ident && !afterDot) {
+            const std::string u = upper(k.text);
+            if (u == "OVER") throw SqlError("Window functions (OVER) are not supported by the sandbox yet", k.pos);
+            if (u == "QUALIFY") fail("QUALIFY", k.pos);
+            if (u == "EXISTS") fail("EXISTS", k.pos);
+            if (u == "EXTRACT") fail("EXTRACT", k.pos);
+            if (u == "INTERVAL") fail("INTERVAL", k.pos);
+            if (u == "PIVOT" || u == "UNPIVOT") fail(u, k.pos);
+            if (u == "TABLESAMPLE") fail("TABLESAMPLE", k.pos);
+            if ((u == "EXCEPT" || u == "REPLACE") && call && i > 0 && t[i - 1].is("*")) fail("SELECT * " + u + " (...)", k.pos);
+        }
+        if ((k.kind == Tok::Ident || k.kind == Tok::QuotedIdent) && upper(k.text).find("INFORMATION_SCHEMA") != std::string::npos)
+            fail("INFORMATION_SCHEMA", k.pos);
+    }
+    // Then functions, so ROW_NUMBER() OVER (...) says "window functions" first.
+    for (std::size_t i = 0; i + 1 < t.size(); ++i) {
+        const Token& k = t[i];
+        if (k.kind != Tok::Ident || !t[i + 1].is("(") || (i > 0 && t[i - 1].is("."))) continue;
+        const std::string u = upper(k.text);
+        if (std::find(std::begin(kMissingFunctions), std::end(kMissingFunctions), u) != std::end(kMissingFunctions))
+            fail("The function " + u, k.pos);
+    }
+}
+
+} // namespace quarry::sandbox::sql
