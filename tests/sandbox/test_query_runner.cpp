@@ -173,13 +173,19 @@ std::vector<std::string> entries(const std::filesystem::path& d) {
 }
 } // namespace
 
+// A finished job over `rows` rows of d.big, ordered by id.
+JobRef bigResult(BigQueryClient& c, int rows) {
+    makeBig(c, rows);
+    QueryRunner runner(c);
+    const auto out = runner.run(request("SELECT id, pad FROM d.big ORDER BY id"));
+    EXPECT_TRUE(out.ok());
+    return out.job;
+}
+
 TEST(ResultExport, StreamsEveryPageToAFileAndReportsProgress) {
     SandboxProcess s;
     BigQueryClient c(options(s));
-    makeBig(c, 30000);
-    QueryRunner runner(c);
-    const auto out = runner.run(request("SELECT id, pad FROM d.big ORDER BY id"));
-    ASSERT_TRUE(out.ok());
+    const JobRef job = bigResult(c, 30000);
     const auto dir = freshDir("ok");
 
     ExportOptions o;
@@ -187,7 +193,7 @@ TEST(ResultExport, StreamsEveryPageToAFileAndReportsProgress) {
     std::vector<ExportProgress> seen;
     o.progress = [&](const ExportProgress& p) { seen.push_back(p); };
     o.format = RowFormat::Csv;
-    const auto done = exportResult(c, out.job, dir / "big.csv", o);
+    const auto done = exportResult(c, job, dir / "big.csv", o);
     EXPECT_EQ(done.rows, 30000u);
     EXPECT_EQ(done.bytes, std::filesystem::file_size(dir / "big.csv"));
     ASSERT_GT(seen.size(), 3u);
@@ -204,7 +210,7 @@ TEST(ResultExport, StreamsEveryPageToAFileAndReportsProgress) {
     EXPECT_FALSE(std::getline(csv, line));
 
     o.format = RowFormat::JsonArray;
-    exportResult(c, out.job, dir / "big.json", o);
+    exportResult(c, job, dir / "big.json", o);
     std::ifstream jf(dir / "big.json");
     const auto all = nlohmann::json::parse(jf);
     ASSERT_EQ(all.size(), 30000u);
@@ -216,10 +222,7 @@ TEST(ResultExport, StreamsEveryPageToAFileAndReportsProgress) {
 TEST(ResultExport, ACancelledOrFailedExportLeavesTheOldFileAndNothingElse) {
     SandboxProcess s;
     BigQueryClient c(options(s));
-    makeBig(c, 20000);
-    QueryRunner runner(c);
-    const auto out = runner.run(request("SELECT id, pad FROM d.big ORDER BY id"));
-    ASSERT_TRUE(out.ok());
+    const JobRef job = bigResult(c, 20000);
     const auto dir = freshDir("cancel");
     { std::ofstream(dir / "keep.ndjson") << "old contents\n"; }
 
@@ -230,7 +233,7 @@ TEST(ResultExport, ACancelledOrFailedExportLeavesTheOldFileAndNothingElse) {
     o.cancel = &cancel;
     o.progress = [&](const ExportProgress&) { cancel.cancel(); }; // after the first page
     try {
-        exportResult(c, out.job, dir / "keep.ndjson", o);
+        exportResult(c, job, dir / "keep.ndjson", o);
         FAIL() << "a cancelled export returned";
     } catch (const TransportError& e) {
         EXPECT_EQ(e.kind(), TransportError::Kind::Cancelled);
@@ -243,7 +246,7 @@ TEST(ResultExport, ACancelledOrFailedExportLeavesTheOldFileAndNothingElse) {
     // A folder that does not exist: the error names the file and says what to do.
     ExportOptions plain;
     try {
-        exportResult(c, out.job, dir / "missing" / "r.csv", plain);
+        exportResult(c, job, dir / "missing" / "r.csv", plain);
         FAIL() << "an export into a missing folder returned";
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();

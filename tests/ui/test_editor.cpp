@@ -4,6 +4,7 @@
 // the app's embedded sandbox.
 #include "Icons.h"
 #include "MainWindow.h"
+#include "WindowTest.h"
 #include "Theme.h"
 #include "bigquery/BigQueryClient.h"
 #include "jobs/JobsModel.h"
@@ -35,10 +36,7 @@ using namespace quarry;
 
 namespace {
 
-QByteArray readAll(const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
+using test::readAll;
 
 void writeAll(const QString& path, const QByteArray& bytes) {
     QFile f(path);
@@ -52,13 +50,7 @@ class TestEditor : public QObject {
     Q_OBJECT
     std::unique_ptr<QTemporaryDir> home_;
 
-    std::unique_ptr<MainWindow> openWindow() {
-        auto w = std::make_unique<MainWindow>();
-        QSignalSpy ready(w.get(), &MainWindow::ready);
-        w->show();
-        if (!ready.wait(30000)) qWarning("the window did not get ready");
-        return w;
-    }
+    std::unique_ptr<MainWindow> openWindow() { return test::openWindow(30000); }
 
     // Runs the tab's text; returns the status line once the job ended.
     QString run(QueryTab* tab) {
@@ -70,10 +62,8 @@ class TestEditor : public QObject {
 
 private slots:
     void init() {
-        home_ = std::make_unique<QTemporaryDir>();
+        home_ = test::freshHome();
         QVERIFY(home_->isValid());
-        qputenv("XDG_DATA_HOME", (home_->path() + QStringLiteral("/data")).toUtf8());
-        qputenv("XDG_CONFIG_HOME", (home_->path() + QStringLiteral("/config")).toUtf8());
     }
 
     void findAndReplace() {

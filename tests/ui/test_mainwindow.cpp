@@ -4,6 +4,7 @@
 // cancelling a slow job while the GUI keeps processing events, the lazily loaded schema tree,
 // and query tabs that survive a crash. Each test gets a fresh home folder.
 #include "MainWindow.h"
+#include "WindowTest.h"
 #include "bigquery/BigQueryClient.h"
 #include "editor/TabStore.h"
 #include "jobs/JobsModel.h"
@@ -44,10 +45,7 @@ int columnNamed(const ResultModel& m, const QStringList& path) {
     return -1;
 }
 
-QByteArray readAll(const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
+using test::readAll;
 
 } // namespace
 
@@ -55,13 +53,7 @@ class TestMainWindow : public QObject {
     Q_OBJECT
     std::unique_ptr<QTemporaryDir> home_;
 
-    std::unique_ptr<MainWindow> openWindow() {
-        auto w = std::make_unique<MainWindow>();
-        QSignalSpy ready(w.get(), &MainWindow::ready);
-        w->show();
-        if (!ready.wait(kStartTimeout)) qWarning("the window did not get ready");
-        return w;
-    }
+    std::unique_ptr<MainWindow> openWindow() { return test::openWindow(kStartTimeout); }
 
     QueryTab* runQuery(MainWindow& w, const QString& sql) {
         QueryTab* tab = w.currentTab();
@@ -76,10 +68,8 @@ class TestMainWindow : public QObject {
 
 private slots:
     void init() {
-        home_ = std::make_unique<QTemporaryDir>();
+        home_ = test::freshHome();
         QVERIFY(home_->isValid());
-        qputenv("XDG_DATA_HOME", (home_->path() + QStringLiteral("/data")).toUtf8());
-        qputenv("XDG_CONFIG_HOME", (home_->path() + QStringLiteral("/config")).toUtf8());
         qunsetenv("QUARRY_SANDBOX_FAULTS");
         QStandardPaths::setTestModeEnabled(false);
     }

@@ -59,6 +59,16 @@ QString text(const ResultModel& m, int row, int column) { return m.index(row, co
 
 class TestResultModel : public QObject {
     Q_OBJECT
+
+    // The persons sample in a shown result view.
+    static void showPersons(ResultView& view) {
+        const Schema s = personsSchema();
+        view.resultSet()->reset(s, 3);
+        view.resultSet()->append(persons(s), false);
+        view.resize(1200, 500);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+    }
 private slots:
     void nestedLayoutOfPersons() {
         const Schema s = personsSchema();
@@ -265,13 +275,8 @@ private slots:
     }
 
     void headerDoubleClickTogglesARecord() {
-        const Schema s = personsSchema();
         ResultView view;
-        view.resultSet()->reset(s, 3);
-        view.resultSet()->append(persons(s), false);
-        view.resize(1200, 500);
-        view.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        showPersons(view);
         auto* header = qobject_cast<NestedHeaderView*>(view.grid()->horizontalHeader());
         const int child = columnNamed(*view.gridModel(), {QStringLiteral("children"), QStringLiteral("name")});
         // The top band over children.name is the "children" record.
@@ -290,11 +295,7 @@ private slots:
     void headerSpansRecordColumns() {
         const Schema s = personsSchema();
         ResultView view;
-        view.resultSet()->reset(s, 3);
-        view.resultSet()->append(persons(s), false);
-        view.resize(1200, 500);
-        view.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        showPersons(view);
         auto* header = qobject_cast<NestedHeaderView*>(view.grid()->horizontalHeader());
         QVERIFY(header);
         const int child = columnNamed(*view.gridModel(), {QStringLiteral("children"), QStringLiteral("name")});

@@ -108,17 +108,12 @@ QueryJob::~QueryJob() {
 }
 
 void QueryJob::start(QueryRequest request) {
-    if (shared_) shared_->cancel.cancel();
-    shared_ = std::make_shared<Shared>();
+    beginRun();
     if (request.jobId.empty()) request.jobId = QueryRunner::newJobId();
     if (request.project.empty()) request.project = session_->project;
     if (!request.maximumBytesBilled && session_->byteCap) request.maximumBytesBilled = session_->byteCap;
     if (request.location.empty()) request.location = session_->location;
     request_ = request;
-    running_ = true;
-    summary_.clear();
-    result_.reset();
-    rows_->clear();
     HistoryEntry entry;
     entry.sql = request.sql;
     entry.project = request.project;
@@ -169,15 +164,19 @@ void QueryJob::start(QueryRequest request) {
     });
 }
 
-void QueryJob::startPreview(const TableRef& table) {
-    if (shared_) shared_->cancel.cancel();
+void QueryJob::beginRun() {
+    if (shared_) shared_->cancel.cancel(); // whatever ran before: its answers are dropped
     shared_ = std::make_shared<Shared>();
-    shared_->table = table;
-    request_ = {};
     running_ = true;
     summary_.clear();
     result_.reset();
     rows_->clear();
+}
+
+void QueryJob::startPreview(const TableRef& table) {
+    beginRun();
+    shared_->table = table;
+    request_ = {};
     QPointer<QueryJob> self(this);
     QPointer<ResultSet> rows(rows_);
     auto shared = shared_;
@@ -215,15 +214,10 @@ void QueryJob::startPreview(const TableRef& table) {
 }
 
 void QueryJob::reattach(const JobRef& job) {
-    if (shared_) shared_->cancel.cancel();
-    shared_ = std::make_shared<Shared>();
+    beginRun();
     request_ = {};
     request_.project = job.projectId;
     request_.jobId = job.jobId;
-    running_ = true;
-    summary_.clear();
-    result_.reset();
-    rows_->clear();
     QPointer<QueryJob> self(this);
     QPointer<ResultSet> rows(rows_);
     auto shared = shared_;

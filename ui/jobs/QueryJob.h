@@ -49,6 +49,7 @@ signals:
 
 private:
     struct Shared;
+    void beginRun();
     void fetchNext();
     static void showOutcome(QPointer<QueryJob> self, QPointer<ResultSet> rows, std::shared_ptr<Shared> shared,
                             std::shared_ptr<Session> session, const QueryOutcome& outcome, const HistoryEntry& entry, bool record);
