@@ -21,6 +21,7 @@
 #include <Qsci/qscilexersql.h>
 #include <Qsci/qsciscintilla.h>
 #include <cmath>
+#include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QLineEdit>
 #include <QMimeData>
@@ -292,6 +293,18 @@ private slots:
         QVERIFY(!theme::isDark(QApplication::palette()));
         QTRY_VERIFY(styleColor(QsciScintilla::SCI_STYLEGETBACK, QsciLexerSQL::Keyword).lightness() > 128);
         qunsetenv("QUARRY_THEME");
+    }
+
+    void jobsPanelModelUnderTheTester() {
+        auto w = openWindow();
+        QAbstractItemModelTester tester(w->jobsModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QueryTab* tab = w->newTab(QStringLiteral("SELECT 1 AS one"), QStringLiteral("jobs"));
+        QVERIFY(run(tab).startsWith(QStringLiteral("1 row")));
+        tab->editor()->setText(QStringLiteral("SELECT nope"));
+        QVERIFY(run(tab).contains(QStringLiteral("Unrecognized name: nope")));
+        QCOMPARE(w->jobsModel()->rowCount(), 2); // each job once: RUNNING rows become DONE/FAILED
+        QCOMPARE(w->jobsModel()->entry(0).state, std::string("FAILED")); // newest first
+        QCOMPARE(w->jobsModel()->entry(1).state, std::string("DONE"));
     }
 
     void executionPlanOfAJob() {
