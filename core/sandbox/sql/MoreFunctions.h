@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/sql/Ast.h"
+
+#include <optional>
+#include <vector>
+
+namespace quarry::sandbox::sql {
+
+/// Regular expressions (RE2, the engine BigQuery uses), string and array functions:
+/// REGEXP_CONTAINS, REGEXP_EXTRACT, REGEXP_EXTRACT_ALL, REGEXP_REPLACE, SPLIT, ARRAY_TO_STRING,
+/// ARRAY_CONCAT, ARRAY_REVERSE, GENERATE_ARRAY, SAFE_DIVIDE, DIV, LPAD, RPAD, REPEAT, LEFT,
+/// RIGHT, INITCAP. nullopt: not one of these (Functions.cpp goes on).
+std::optional<SqlType> bindMoreFunction(const Expr& call, const std::vector<SqlType>& args);
+std::optional<Value> callMoreFunction(const Expr& call, std::vector<Value>& args);
+
+} // namespace quarry::sandbox::sql
