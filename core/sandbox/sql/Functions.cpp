@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/Functions.h"
 
+#include "sandbox/sql/FunctionHelpers.h"
 #include "sandbox/sql/MoreFunctions.h"
 #include "sandbox/sql/ValueOps.h"
 #include "value/Civil.h"
@@ -17,27 +18,7 @@ namespace quarry::sandbox::sql {
 namespace {
 
 using K = TypeKind;
-
-SqlType S(K k) { return SqlType::scalar(k); }
-
-[[noreturn]] void noSignature(const Expr& call, const std::vector<SqlType>& args) {
-    std::string types;
-    for (std::size_t i = 0; i < args.size(); ++i) types += (i ? ", " : "") + args[i].name();
-    throw SqlError("No matching signature for function " + call.op + " for argument types: " + types, call.pos);
-}
-
-bool isString(const SqlType& t) { return t.unknown || (!t.array && t.kind == K::String); }
-bool isStringOrBytes(const SqlType& t) { return t.unknown || (!t.array && (t.kind == K::String || t.kind == K::Bytes)); }
-bool isInt(const SqlType& t) { return t.unknown || (!t.array && t.kind == K::Int64); }
-bool isNum(const SqlType& t) { return t.unknown || t.isNumeric(); }
-
-// UTF-8 helpers on code points.
-std::vector<std::size_t> charStarts(std::string_view s) {
-    std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < s.size(); ++i)
-        if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) out.push_back(i);
-    return out;
-}
+using namespace fn;
 
 std::int64_t checkedAdd(std::int64_t a, std::int64_t b, const char* op) {
     std::int64_t r;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/MoreFunctions.h"
 
+#include "sandbox/sql/FunctionHelpers.h"
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/ValueOps.h"
 
@@ -16,19 +17,7 @@ namespace quarry::sandbox::sql {
 namespace {
 
 using K = TypeKind;
-
-SqlType S(K k) { return SqlType::scalar(k); }
-
-[[noreturn]] void noSignature(const Expr& call, const std::vector<SqlType>& args) {
-    std::string types;
-    for (std::size_t i = 0; i < args.size(); ++i) types += (i ? ", " : "") + args[i].name();
-    throw SqlError("No matching signature for function " + call.op + " for argument types: " + types, call.pos);
-}
-
-bool isText(const SqlType& t, K k) { return t.unknown || (!t.array && t.kind == k); }
-bool isString(const SqlType& t) { return isText(t, K::String); }
-bool isInt(const SqlType& t) { return isText(t, K::Int64); }
-bool isNum(const SqlType& t) { return t.unknown || t.isNumeric(); }
+using namespace fn;
 
 // Compiled patterns, per thread (queries run on worker threads).
 const RE2& pattern(std::string_view text) {
@@ -43,13 +32,6 @@ const RE2& pattern(std::string_view text) {
         it = cache.emplace(std::string(text), std::move(re)).first;
     }
     return *it->second;
-}
-
-std::vector<std::size_t> charStarts(std::string_view s) {
-    std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < s.size(); ++i)
-        if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) out.push_back(i);
-    return out;
 }
 
 Value stringArray(const std::vector<std::string>& parts) {
