@@ -203,6 +203,27 @@ TEST(SqlHostile, PrefixesAndCorruptionsFailCleanly) {
     EXPECT_GT(errors, 0);
 }
 
+// Query text must be UTF-8 (fuzz_sql found a division by zero in RPAD when a stray
+// continuation byte reached it as a "character"). Escapes still produce any character.
+TEST(SqlHostile, InvalidUtf8IsRefusedWhereItIs) {
+    const std::string stray = "SELECT RPAD('ab', 5, '\x83\xa9') AS d";
+    auto got = env().run(stray);
+    EXPECT_NE(got.find("not valid UTF-8 (byte 0x83)"), std::string::npos) << got;
+    EXPECT_NE(got.find("at [1:23]"), std::string::npos) << got;
+    for (const char* bad : {"SELECT 1 -- \xc3", "SELECT '\xe2\x82'", "SELECT\n'\xed\xa0\x80'", "SELECT '\xf4\x90\x80\x80'", "SELECT '\xc0\xaf'"}) {
+        got = env().run(bad);
+        EXPECT_NE(got.find("not valid UTF-8"), std::string::npos) << got;
+    }
+    EXPECT_NE(env().run("SELECT\n  '\xc0\xaf'").find("at [2:4]"), std::string::npos);
+    EXPECT_EQ(env().run("SELECT RPAD('ab', 5, '\\x83\\u00e9') AS d, LENGTH(b'\\x83\\101') AS e, '\\101\\U0001F600' AS f"),
+              "[{\"d\":\"ab\u0083\u00e9\u0083\",\"e\":\"2\",\"f\":\"A\U0001F600\"}]");
+    for (const char* bad : {"SELECT '\\u12'", "SELECT '\\ud800'", "SELECT '\\8'", "SELECT '\\12'", "SELECT b'\\u0041'", "SELECT '\\U00110000'"}) {
+        got = env().run(bad);
+        EXPECT_NE(got.find("Illegal escape sequence"), std::string::npos) << bad << " -> " << got;
+        EXPECT_NE(got.find("at [1:"), std::string::npos) << got;
+    }
+}
+
 TEST(SqlHostile, DeepNestingIsBoundedNotACrash) {
     const std::string deep = "SELECT " + std::string(60, '(') + "1" + std::string(60, ')');
     EXPECT_EQ(env().run(deep), R"([{"f0_":"1"}])");

@@ -30,7 +30,7 @@ inline bool isNum(const SqlType& t) { return t.unknown || t.isNumeric(); }
 inline std::vector<std::size_t> charStarts(std::string_view s) {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < s.size(); ++i)
-        if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) out.push_back(i);
+        if (i == 0 || (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) out.push_back(i);
     return out;
 }
 

@@ -2,6 +2,8 @@
 #include "sandbox/sql/Lexer.h"
 
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
 
 namespace quarry::sandbox::sql {
 
@@ -19,6 +21,7 @@ public:
     explicit Lexer(std::string_view s) : s_(s) {}
 
     std::vector<Token> run() {
+        checkUtf8();
         std::vector<Token> out;
         while (true) {
             skipSpace();
@@ -41,7 +44,7 @@ public:
                     advance();
                 }
                 t.kind = bytes ? Tok::Bytes : Tok::String;
-                t.text = quoted(raw, t.pos);
+                t.text = quoted(raw, bytes, t.pos);
             } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
                 t.kind = Tok::Ident;
                 while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_'))
@@ -64,7 +67,7 @@ public:
                 if (t.text.empty()) throw SqlError("Syntax error: Invalid empty identifier", t.pos);
             } else if (c == '\'' || c == '"') {
                 t.kind = Tok::String;
-                t.text = quoted(false, t.pos);
+                t.text = quoted(false, false, t.pos);
             } else if (c == '@' && n != '@') {
                 advance();
                 t.kind = Tok::Param;
@@ -103,6 +106,71 @@ public:
 
 private:
     Pos pos() const { return {line_, col_}; }
+
+    /// BigQuery takes query text as UTF-8 only; a stray byte is refused at its position
+    /// before anything else looks at the text.
+    void checkUtf8() {
+        int line = 1, col = 1;
+        for (std::size_t i = 0; i < s_.size();) {
+            const auto b = static_cast<unsigned char>(s_[i]);
+            const std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+            bool ok = n != 0 && i + n <= s_.size();
+            std::uint32_t cp = n == 1 ? b : n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+            for (std::size_t k = 1; ok && k < n; ++k) {
+                const auto c = static_cast<unsigned char>(s_[i + k]);
+                ok = (c & 0xC0) == 0x80;
+                cp = (cp << 6) | (c & 0x3F);
+            }
+            static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+            if (ok && (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) ok = false;
+            if (!ok) {
+                char hex[8];
+                std::snprintf(hex, sizeof hex, "0x%02X", b);
+                throw SqlError(std::string("Syntax error: The query is not valid UTF-8 (byte ") + hex +
+                                   "); save it as UTF-8 or write the character as an escape such as \\u00e9",
+                               {line, col});
+            }
+            if (b == '\n') {
+                ++line;
+                col = 1;
+            } else {
+                ++col;
+            }
+            i += n;
+        }
+    }
+
+    static void appendUtf8(std::string& out, std::uint32_t cp) {
+        if (cp < 0x80) {
+            out.push_back(static_cast<char>(cp));
+        } else if (cp < 0x800) {
+            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        } else if (cp < 0x10000) {
+            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        } else {
+            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        }
+    }
+
+    /// Reads exactly `count` digits of `base` for an escape, or refuses the escape at `ep`.
+    std::uint32_t escapeDigits(int count, int base, char e, Pos ep) {
+        std::uint32_t v = 0;
+        for (int k = 0; k < count; ++k) {
+            const char d = i_ < s_.size() ? s_[i_] : '\0';
+            const bool ok = base == 8 ? (d >= '0' && d <= '7') : std::isxdigit(static_cast<unsigned char>(d)) != 0;
+            if (!ok) throw SqlError(std::string("Syntax error: Illegal escape sequence: \\") + e, ep);
+            advance();
+            v = v * static_cast<std::uint32_t>(base) +
+                static_cast<std::uint32_t>(std::isdigit(static_cast<unsigned char>(d)) ? d - '0' : std::tolower(d) - 'a' + 10);
+        }
+        return v;
+    }
 
     char advance() {
         const char c = s_[i_++];
@@ -168,7 +236,9 @@ private:
         t.kind = isFloat ? Tok::Float : Tok::Int;
     }
 
-    std::string quoted(bool raw, Pos start) {
+    /// A quoted literal's decoded text. Escapes follow GoogleSQL: \xHH and \ooo are one
+    /// character in a STRING and one byte in BYTES; \uXXXX and \UXXXXXXXX are STRING only.
+    std::string quoted(bool raw, bool bytes, Pos start) {
         const char q = s_[i_];
         const bool triple = i_ + 2 < s_.size() && s_[i_ + 1] == q && s_[i_ + 2] == q;
         advance();
@@ -207,14 +277,26 @@ private:
                 case 'f': out.push_back('\f'); break;
                 case 'v': out.push_back('\v'); break;
                 case 'a': out.push_back('\a'); break;
-                case '0': out.push_back('\0'); break;
                 case '\\': case '\'': case '"': case '`': case '?': out.push_back(e); break;
-                case 'x': {
-                    std::string hex;
-                    for (int k = 0; k < 2 && i_ < s_.size() && std::isxdigit(static_cast<unsigned char>(s_[i_])); ++k)
-                        hex.push_back(advance());
-                    if (hex.size() != 2) throw SqlError("Syntax error: Illegal escape sequence: \\x", ep);
-                    out.push_back(static_cast<char>(std::stoi(hex, nullptr, 16)));
+                case 'x': case 'X': case '0': case '1': case '2': case '3': {
+                    std::uint32_t v = 0;
+                    if (e == 'x' || e == 'X') {
+                        v = escapeDigits(2, 16, e, ep);
+                    } else {
+                        --i_; // the first octal digit is part of the three
+                        --col_;
+                        v = escapeDigits(3, 8, e, ep);
+                    }
+                    if (bytes) out.push_back(static_cast<char>(v));
+                    else appendUtf8(out, v);
+                    break;
+                }
+                case 'u': case 'U': {
+                    if (bytes) throw SqlError(std::string("Syntax error: Illegal escape sequence: \\") + e + " in a BYTES literal", ep);
+                    const std::uint32_t v = escapeDigits(e == 'u' ? 4 : 8, 16, e, ep);
+                    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+                        throw SqlError("Syntax error: Illegal escape sequence: not a Unicode code point", ep);
+                    appendUtf8(out, v);
                     break;
                 }
                 default: throw SqlError(std::string("Syntax error: Illegal escape sequence: \\") + e, ep);
