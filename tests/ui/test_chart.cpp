@@ -67,7 +67,8 @@ private slots:
 
     void pointsComeFromRowsWithNullsAndCaps() {
         const Schema s = salesSchema();
-        const auto rows = salesRows(s);
+        ColumnStore rows(s);
+        rows.append(salesRows(s));
         ChartData d = chartData(rows, s, 0, {2, 3, 1, 4}, 100); // STRING and REPEATED Y are refused
         QCOMPARE(d.xKind, AxisKind::Time);
         QCOMPARE(d.series.size(), std::size_t(2));

@@ -216,7 +216,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!tab->isRunning() && tab->results()->status().contains(QStringLiteral("free")), 10000);
         QVERIFY2(tab->results()->status().startsWith(QStringLiteral("Preview of sandbox.samples.persons \u00b7 3 rows")),
                  qPrintable(tab->results()->status()));
-        QCOMPARE(tab->results()->resultSet()->rows().size(), std::size_t(3));
+        QCOMPARE(tab->results()->resultSet()->rowCount(), std::size_t(3));
         QVERIFY(!tab->results()->exportButton()->isEnabled()); // nothing to export from: no job ran
         QCOMPARE(w->jobsModel()->rowCount(), 0);               // and none is in the jobs panel
 
@@ -246,7 +246,7 @@ private slots:
             QCOMPARE(tab->state().jobConnection, QStringLiteral("Local sandbox"));
             // A duplicate shows the same result, read again from the job (no new query).
             QueryTab* copy = w->duplicateTab(w->tabs()->indexOf(tab));
-            QTRY_COMPARE_WITH_TIMEOUT(copy->results()->resultSet()->rows().size(), std::size_t(3), 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(copy->results()->resultSet()->rowCount(), std::size_t(3), 10000);
             QVERIFY2(copy->results()->status().contains(jobId), qPrintable(copy->results()->status()));
             QVERIFY(copy->results()->exportButton()->isEnabled());
             QCOMPARE(w->jobsModel()->rowCount(), 1);

@@ -170,6 +170,55 @@ private slots:
         QCOMPARE(m.index(1, 2).data(ResultModel::JsonRole).toString(), QStringLiteral("\"x\""));
     }
 
+    // Flat results: one line per row, no line index, cells rebuilt from typed columns.
+    void flatResultsAreOneLinePerRow() {
+        const auto s = Schema::fromJson(nlohmann::json::parse(R"({"fields":[
+            {"name":"n","type":"INTEGER"},{"name":"city","type":"STRING"},{"name":"day","type":"DATE"},
+            {"name":"r","type":"RECORD","fields":[{"name":"a","type":"FLOAT"}]},
+            {"name":"tags","type":"STRING","mode":"REPEATED"}]})"));
+        ResultSet set;
+        ResultModel m(&set, GridMode::Nested);
+        ResultModel flat(&set, GridMode::Flattened);
+        QAbstractItemModelTester t1(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(&flat, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        std::string page;
+        for (int i = 0; i < 150; ++i)
+            page += "{\"n\":" + (i % 10 == 4 ? std::string("null") : std::to_string(i)) + ",\"city\":\"" + (i % 2 ? "Oslo" : "Lima") +
+                    "\",\"day\":\"2026-01-0" + std::to_string(1 + i % 9) + "\",\"r\":{\"a\":" + std::to_string(i) + ".5}}\n";
+        set.reset(s, 300);
+        set.append(rowsOf(s, page), true);
+        set.append(rowsOf(s, page), false);
+        QCOMPARE(m.rowCount(), 300);
+        QCOMPARE(flat.rowCount(), 300);
+        QVERIFY(!m.layout().singleLine()); // tags is REPEATED
+        QCOMPARE(m.firstLineOf(151), 151);
+        QCOMPARE(text(m, 151, 1), QStringLiteral("Oslo"));
+        QCOMPARE(text(m, 154, 0), QStringLiteral("null"));
+        QVERIFY(m.index(154, 0).data(ResultModel::IsNullRole).toBool());
+        QCOMPARE(text(m, 299, 2), QStringLiteral("2026-01-06"));
+        QCOMPARE(text(m, 299, 3), QStringLiteral("149.5"));
+        QCOMPARE(text(m, 299, 4), QStringLiteral("[]"));
+
+        const auto plain = Schema::fromJson(nlohmann::json::parse(R"({"fields":[
+            {"name":"n","type":"INTEGER"},{"name":"city","type":"STRING"},{"name":"day","type":"DATE"},
+            {"name":"r","type":"RECORD","fields":[{"name":"a","type":"FLOAT"}]}]})"));
+        set.reset(plain, 300);
+        set.append(rowsOf(plain, page), true);
+        set.append(rowsOf(plain, page), false);
+        QVERIFY(m.layout().singleLine());
+        QCOMPARE(m.rowCount(), 300);
+        QCOMPARE(m.locate(299), (std::pair<std::size_t, std::uint64_t>{299, 0}));
+        QCOMPARE(m.firstLineOf(299), 299);
+        QCOMPARE(m.firstLineOf(300), -1);
+        QCOMPARE(text(m, 151, 1), QStringLiteral("Oslo"));
+        QCOMPARE(text(m, 150, 1), QStringLiteral("Lima"));
+        QCOMPARE(text(m, 154, 0), QStringLiteral("null"));
+        QCOMPARE(m.index(153, 0).data(ResultModel::JsonRole).toString(), QStringLiteral("\"3\""));
+        QCOMPARE(text(flat, 299, 3), QStringLiteral("149.5"));
+        QCOMPARE(m.headerData(299, Qt::Vertical).toULongLong(), 300ull);
+        QCOMPARE(set.row(2)[1].asText(), std::string_view("Lima"));
+    }
+
     void pagesArriveThroughFetchMore() {
         const Schema s = personsSchema();
         ResultSet set;

@@ -56,7 +56,7 @@ std::vector<ChartColumn> chartableColumns(const Schema& schema) {
     return out;
 }
 
-ChartData chartData(const std::vector<Value>& rows, const Schema& schema, int xColumn,
+ChartData chartData(const ColumnStore& rows, const Schema& schema, int xColumn,
                     const std::vector<int>& yColumns, std::size_t maxPoints) {
     ChartData d;
     const auto nFields = static_cast<int>(schema.fields.size());
@@ -69,14 +69,14 @@ ChartData chartData(const std::vector<Value>& rows, const Schema& schema, int xC
             !schema.fields[static_cast<std::size_t>(y)].isRepeated())
             ys.push_back(y);
     for (int y : ys) d.series.push_back({schema.fields[static_cast<std::size_t>(y)].name, {}});
-    for (const Value& row : rows) {
+    if (static_cast<int>(rows.columnCount()) < nFields) return d;
+    Value xs, ysc;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
         if (d.x.size() >= maxPoints) {
             d.truncated = true;
             break;
         }
-        const auto items = row.items();
-        if (static_cast<int>(items.size()) < nFields) continue;
-        const Value& xv = items[static_cast<std::size_t>(xColumn)];
+        const Value& xv = rows.cell(r, static_cast<std::size_t>(xColumn), xs);
         if (xv.isNull()) {
             ++d.rowsSkipped;
             continue;
@@ -84,7 +84,7 @@ ChartData chartData(const std::vector<Value>& rows, const Schema& schema, int xC
         d.categories.push_back(displayText(xv, xf));
         d.x.push_back(d.xKind == AxisKind::Category ? static_cast<double>(d.x.size()) : numberOf(xv, xf));
         for (std::size_t s = 0; s < ys.size(); ++s)
-            d.series[s].y.push_back(numberOf(items[static_cast<std::size_t>(ys[s])], schema.fields[static_cast<std::size_t>(ys[s])]));
+            d.series[s].y.push_back(numberOf(rows.cell(r, static_cast<std::size_t>(ys[s]), ysc), schema.fields[static_cast<std::size_t>(ys[s])]));
     }
     return d;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "value/ColumnStore.h"
 #include "value/Schema.h"
 #include "value/Value.h"
 
@@ -41,7 +42,7 @@ struct ChartData {
 
 /// Takes X from column `xColumn` and one series per column of `yColumns` (numbers only),
 /// from at most `maxPoints` rows.
-ChartData chartData(const std::vector<Value>& rows, const Schema& schema, int xColumn,
+ChartData chartData(const ColumnStore& rows, const Schema& schema, int xColumn,
                     const std::vector<int>& yColumns, std::size_t maxPoints);
 
 } // namespace quarry

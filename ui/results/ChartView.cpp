@@ -169,12 +169,12 @@ void ChartView::redraw() {
     }
     const Type t = type();
     const std::size_t cap = t == Type::Bar ? kMaxBars : kMaxPoints;
-    data_ = chartData(rows_->rows(), rows_->schema(), xColumn(), ys, cap);
+    data_ = chartData(rows_->store(), rows_->schema(), xColumn(), ys, cap);
 
     QStringList notes;
     if (ys.empty()) notes << tr("Choose a number column for Y.");
     if (data_.truncated) notes << tr("The first %1 rows are drawn.").arg(data_.x.size());
-    else if (rows_->hasMore()) notes << tr("%1 of %2 rows are loaded; scroll the grid for more.").arg(rows_->rows().size()).arg(rows_->totalRows());
+    else if (rows_->hasMore()) notes << tr("%1 of %2 rows are loaded; scroll the grid for more.").arg(rows_->rowCount()).arg(rows_->totalRows());
     if (data_.rowsSkipped) notes << tr("%1 rows with no X are left out.").arg(data_.rowsSkipped);
     note_->setText(notes.join(QLatin1Char(' ')));
     if (data_.series.empty() || data_.x.empty()) return;

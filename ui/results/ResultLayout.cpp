@@ -32,6 +32,9 @@ ResultLayout::ResultLayout(const Schema& schema, GridMode mode, const std::set<s
         c.names.push_back(root_->fields[i].name);
         collect(root_->fields[i], std::move(c), collapsed);
     }
+    for (const LeafColumn& c : columns_)
+        for (std::size_t d = 1; d < c.fields.size(); ++d)
+            if (c.fields[d]->isRepeated() && !(c.collapsed && d + 1 == c.fields.size())) singleLine_ = false;
 }
 
 void ResultLayout::collect(const Field& f, LeafColumn prefix, const std::set<std::string>& collapsed) {
@@ -89,10 +92,33 @@ std::uint64_t ResultLayout::elementLines(const Value& e, const Field& f) const {
     return lines;
 }
 
-std::uint64_t ResultLayout::lineCount(const Value& row) const { return elementLines(row, *root_); }
+// The row itself is the root STRUCT, never NULL; these mirror elementLines and
+// descendElement at depth 0 over RowCells.
+std::uint64_t ResultLayout::lineCount(const RowCells& row) const {
+    if (singleLine_) return 1;
+    const std::size_t n = std::min(row.size(), root_->fields.size());
+    std::uint64_t lines = 1;
+    Value scratch;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto k = fieldLines(row.at(i, scratch), root_->fields[i]);
+        lines = mode_ == GridMode::Nested ? std::max(lines, k) : mulSat(lines, k);
+    }
+    return lines;
+}
 
-GridCell ResultLayout::cell(const Value& row, std::size_t column, std::uint64_t line) const {
-    return descendElement(row, *root_, columns_.at(column), 0, line);
+GridCell ResultLayout::cell(const RowCells& row, std::size_t column, std::uint64_t line, Value& scratch) const {
+    const LeafColumn& c = columns_.at(column);
+    const auto i = static_cast<std::size_t>(c.path[1]);
+    if (i >= row.size()) return {GridCell::State::Value, &kNull, &c.leaf()};
+    const Field& g = root_->fields[i];
+    const Value& v = row.at(i, scratch);
+    if (mode_ == GridMode::Nested || singleLine_) return descend(v, g, c, 1, line);
+    std::uint64_t stride = 1;
+    const std::size_t n = std::min(row.size(), root_->fields.size());
+    Value other;
+    for (std::size_t j = n; j-- > i + 1;) stride = mulSat(stride, fieldLines(row.at(j, other), root_->fields[j]));
+    const auto count = fieldLines(v, g);
+    return descend(v, g, c, 1, (line / stride) % count);
 }
 
 GridCell ResultLayout::descend(const Value& v, const Field& f, const LeafColumn& c, std::size_t d,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "value/ColumnStore.h"
 #include "value/Schema.h"
 #include "value/Value.h"
 
@@ -58,11 +59,20 @@ public:
     const std::vector<LeafColumn>& columns() const { return columns_; }
     /// The deepest column path (1 for a flat schema): the header's number of levels.
     int headerDepth() const { return depth_; }
-    /// Display lines of a row (a STRUCT value of the schema), at least 1. Saturates at
-    /// kMaxLinesPerRow so a hostile cross product cannot overflow.
-    std::uint64_t lineCount(const Value& row) const;
-    /// The cell at a line of a row (line < lineCount(row)).
-    GridCell cell(const Value& row, std::size_t column, std::uint64_t line) const;
+    /// Display lines of a row, at least 1. Saturates at kMaxLinesPerRow so a hostile cross
+    /// product cannot overflow.
+    std::uint64_t lineCount(const RowCells& row) const;
+    std::uint64_t lineCount(const Value& row) const { return lineCount(StructCells(row)); }
+    /// Whether every row takes one line (no uncollapsed REPEATED field): the grid then needs
+    /// no per-row line index.
+    bool singleLine() const { return singleLine_; }
+    /// The cell at a line of a row (line < lineCount(row)). Its value may live in `scratch`.
+    GridCell cell(const RowCells& row, std::size_t column, std::uint64_t line, Value& scratch) const;
+    /// For a STRUCT row; the cell points into `row`.
+    GridCell cell(const Value& row, std::size_t column, std::uint64_t line) const {
+        Value unused;
+        return cell(StructCells(row), column, line, unused);
+    }
     /// The column's header text: the leaf name (Nested) or the `_`-joined path (Flattened).
     std::string columnTitle(std::size_t column) const;
 
@@ -81,6 +91,7 @@ private:
     GridMode mode_ = GridMode::Nested;
     std::vector<LeafColumn> columns_;
     int depth_ = 1;
+    bool singleLine_ = true;
     std::set<const Field*> collapsedFields_; ///< into root_'s tree
 };
 

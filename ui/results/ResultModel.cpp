@@ -44,9 +44,14 @@ void ResultModel::rebuild() {
     starts_.clear();
     lines_ = 0;
     if (!rows_) return;
-    for (const Value& r : rows_->rows()) {
+    const ColumnStore& store = rows_->store();
+    if (layout_.singleLine()) {
+        lines_ = store.size(); // one line per row: no index needed
+        return;
+    }
+    for (std::size_t i = 0; i < store.size(); ++i) {
         starts_.push_back(lines_);
-        lines_ += layout_.lineCount(r);
+        lines_ += layout_.lineCount(store.rowCells(i));
     }
 }
 
@@ -62,13 +67,17 @@ void ResultModel::setCollapsed(const QString& path, bool collapsed) {
 void ResultModel::toggleCollapsed(const QString& path) { setCollapsed(path, !isCollapsed(path)); }
 
 void ResultModel::onAppended(int first, int count) {
-    const auto& rows = rows_->rows();
+    const ColumnStore& store = rows_->store();
     std::uint64_t added = 0;
     std::vector<std::uint64_t> starts;
-    starts.reserve(static_cast<std::size_t>(count));
-    for (int i = first; i < first + count; ++i) {
-        starts.push_back(lines_ + added);
-        added += layout_.lineCount(rows[static_cast<std::size_t>(i)]);
+    if (layout_.singleLine()) {
+        added = static_cast<std::uint64_t>(count);
+    } else {
+        starts.reserve(static_cast<std::size_t>(count));
+        for (int i = first; i < first + count; ++i) {
+            starts.push_back(lines_ + added);
+            added += layout_.lineCount(store.rowCells(static_cast<std::size_t>(i)));
+        }
     }
     if (added == 0) return;
     const auto last = std::min<std::uint64_t>(lines_ + added, INT_MAX);
@@ -91,20 +100,16 @@ int ResultModel::columnCount(const QModelIndex& parent) const {
 
 std::pair<std::size_t, std::uint64_t> ResultModel::locate(int line) const {
     const auto l = static_cast<std::uint64_t>(line);
+    if (layout_.singleLine()) return {static_cast<std::size_t>(l), 0};
     const auto it = std::upper_bound(starts_.begin(), starts_.end(), l);
     const auto top = static_cast<std::size_t>(it - starts_.begin()) - 1;
     return {top, l - starts_[top]};
 }
 
 int ResultModel::firstLineOf(std::size_t resultRow) const {
+    if (layout_.singleLine()) return resultRow < lines_ ? static_cast<int>(std::min<std::uint64_t>(resultRow, INT_MAX)) : -1;
     if (resultRow >= starts_.size()) return -1;
     return static_cast<int>(std::min<std::uint64_t>(starts_[resultRow], INT_MAX));
-}
-
-GridCell ResultModel::cellAt(int line, int column) const {
-    if (line < 0 || column < 0 || line >= rowCount() || column >= columnCount() || !rows_) return {};
-    const auto [top, sub] = locate(line);
-    return layout_.cell(rows_->rows()[top], static_cast<std::size_t>(column), sub);
 }
 
 QVariant ResultModel::data(const QModelIndex& index, int role) const {
@@ -128,7 +133,8 @@ QVariant ResultModel::data(const QModelIndex& index, int role) const {
     default:
         break;
     }
-    const GridCell c = layout_.cell(rows_->rows()[top], static_cast<std::size_t>(index.column()), sub);
+    Value scratch; // holds the cell's value when the store rebuilds it
+    const GridCell c = layout_.cell(rows_->store().rowCells(top), static_cast<std::size_t>(index.column()), sub, scratch);
     const bool isNull = c.state == GridCell::State::Value && c.value->isNull();
     switch (role) {
     case Qt::DisplayRole:

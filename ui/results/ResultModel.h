@@ -39,8 +39,6 @@ public:
     ResultSet* resultSet() const { return rows_; }
     /// The result row and line within it of a model row.
     std::pair<std::size_t, std::uint64_t> locate(int line) const;
-    /// The cell at a model index (Blank when out of range).
-    GridCell cellAt(int line, int column) const;
     /// Model row where a result row starts.
     int firstLineOf(std::size_t resultRow) const;
     /// Shows a RECORD (dotted path, "children") whole in one column, or as sub-columns again.

@@ -8,7 +8,7 @@ ResultSet::ResultSet(QObject* parent) : QObject(parent) {}
 void ResultSet::reset(Schema schema, qint64 totalRows) {
     emit aboutToReset();
     schema_ = std::move(schema);
-    rows_.clear();
+    store_.reset(schema_);
     totalRows_ = totalRows;
     hasMore_ = false;
     fetching_ = false;
@@ -18,10 +18,9 @@ void ResultSet::reset(Schema schema, qint64 totalRows) {
 void ResultSet::clear() { reset(Schema{}, 0); }
 
 void ResultSet::append(std::vector<Value> rows, bool more) {
-    const int first = static_cast<int>(rows_.size());
+    const int first = static_cast<int>(store_.size());
     const int count = static_cast<int>(rows.size());
-    rows_.reserve(rows_.size() + rows.size());
-    for (auto& r : rows) rows_.push_back(std::move(r));
+    store_.append(std::move(rows));
     hasMore_ = more;
     fetching_ = false;
     if (count > 0) emit rowsAppended(first, count);

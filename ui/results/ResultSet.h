@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "value/ColumnStore.h"
 #include "value/Schema.h"
 #include "value/Value.h"
 
@@ -17,8 +18,12 @@ public:
     explicit ResultSet(QObject* parent = nullptr);
 
     const Schema& schema() const { return schema_; }
-    const std::vector<Value>& rows() const { return rows_; }
-    /// Rows the server says the result has (may exceed rows() while pages are loading).
+    /// The loaded rows, kept column by column (see ColumnStore).
+    const ColumnStore& store() const { return store_; }
+    std::size_t rowCount() const { return store_.size(); }
+    /// One loaded row as a STRUCT value (built on demand).
+    Value row(std::size_t i) const { return store_.row(i); }
+    /// Rows the server says the result has (may exceed rowCount() while pages are loading).
     qint64 totalRows() const { return totalRows_; }
     bool hasMore() const { return hasMore_; }
     bool fetching() const { return fetching_; }
@@ -42,7 +47,7 @@ signals:
 
 private:
     Schema schema_;
-    std::vector<Value> rows_;
+    ColumnStore store_;
     qint64 totalRows_ = 0;
     bool hasMore_ = false;
     bool fetching_ = false;

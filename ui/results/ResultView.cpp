@@ -237,7 +237,7 @@ QString ResultView::selectionAsJson() const {
     root.fields = rows_->schema().fields;
     std::string out;
     for (const auto t : tops) {
-        appendJsonValue(out, rows_->rows()[t], root);
+        if (t < rows_->rowCount()) appendJsonValue(out, rows_->row(t), root);
         out += '\n';
     }
     return QString::fromStdString(out);
@@ -245,15 +245,14 @@ QString ResultView::selectionAsJson() const {
 
 void ResultView::refreshJson() {
     // Appends only the rows not shown yet, so a page arriving costs that page, not the whole text.
-    const auto& rows = rows_->rows();
-    const std::size_t n = std::min(rows.size(), kJsonRowsShown);
+    const std::size_t n = std::min(rows_->rowCount(), kJsonRowsShown);
     if (jsonRows_ >= n) return;
     Field root;
     root.type = TypeKind::Struct;
     root.fields = rows_->schema().fields;
     std::string out;
     for (std::size_t i = jsonRows_; i < n; ++i) {
-        appendJsonValue(out, rows[i], root);
+        appendJsonValue(out, rows_->row(i), root);
         if (i + 1 < n) out += '\n';
     }
     jsonRows_ = n;
