@@ -241,6 +241,7 @@ std::optional<Value> callMoreFunction(const Expr& c, std::vector<Value>& a) {
         const std::int64_t k = a[1].asInt64();
         if (k < 0) throw EvalError(n + "() requires a non-negative length");
         if (n == "LEFT") return Value::string(prefix(k));
+        if (k == 0) return Value::string("");
         return Value::string(k >= len ? s : s.substr(starts[static_cast<std::size_t>(len - k)]));
     }
     if (n == "REPEAT") {
