@@ -14,6 +14,7 @@ namespace quarry::sandbox::sql {
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
+struct WindowSpec;
 
 /// One expression node. The parser fills the syntax part; the binder fills the part below
 /// "bound", which the evaluator reads.
@@ -47,12 +48,14 @@ struct Expr {
     bool typed = false, distinct = false, star = false, negated = false, safe = false;
     bool hasOperand = false, hasElse = false, inUnnest = false;
     int paramIndex = -1;
+    std::shared_ptr<WindowSpec> window; ///< a Call with OVER (...): an analytic function
 
     // bound
     SqlType type;
     int slot = -1;                 ///< range variable for a Path
     std::vector<int> fieldPath;    ///< field indices below the slot
     int aggIndex = -1;             ///< this node is aggregate number aggIndex
+    int windowIndex = -1;          ///< this node is analytic function number windowIndex
     int groupIndex = -1;           ///< this node equals GROUP BY key number groupIndex
     bool isAggregate = false;
 };
@@ -64,7 +67,28 @@ struct SelectItem {
     Pos pos;
 };
 
+struct OrderItem {
+    ExprPtr expr;
+    bool desc = false;
+    std::optional<bool> nullsFirst;
+};
+
 struct Select;
+
+/// OVER (PARTITION BY ... ORDER BY ... ROWS|RANGE BETWEEN start AND end).
+struct WindowSpec {
+    struct Bound {
+        enum class Kind { UnboundedPreceding, Preceding, CurrentRow, Following, UnboundedFollowing } kind = Kind::CurrentRow;
+        ExprPtr offset; ///< for Preceding and Following
+        Pos pos;
+    };
+    std::vector<ExprPtr> partitionBy;
+    std::vector<OrderItem> orderBy;
+    bool hasFrame = false;
+    bool rows = true; ///< ROWS (physical) or RANGE (by the ORDER BY value)
+    Bound start, end;
+    Pos pos;
+};
 
 struct FromItem {
     enum class Kind { Table, Unnest } kind = Kind::Table;
@@ -81,12 +105,6 @@ struct FromItem {
     Pos pos;
 };
 
-struct OrderItem {
-    ExprPtr expr;
-    bool desc = false;
-    std::optional<bool> nullsFirst;
-};
-
 struct Select {
     /// A set operation instead of a SELECT: branch 1 op 1 branch 2 op 2 ... ("UNION ALL",
     /// "UNION DISTINCT", "INTERSECT DISTINCT", "EXCEPT DISTINCT"), left to right.
@@ -100,6 +118,7 @@ struct Select {
     ExprPtr where;
     std::vector<ExprPtr> groupBy;
     ExprPtr having;
+    ExprPtr qualify;
     std::vector<OrderItem> orderBy;
     std::optional<std::int64_t> limit, offset;
     Pos pos;

@@ -6,6 +6,7 @@
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/Parser.h"
 #include "sandbox/sql/ValueOps.h"
+#include "sandbox/sql/Window.h"
 
 #include <algorithm>
 #include <cmath>
@@ -48,17 +49,49 @@ ExprPtr clone(const Expr& e) {
     c->inUnnest = e.inUnnest;
     c->paramIndex = e.paramIndex;
     for (const auto& a : e.args) c->args.push_back(clone(*a));
+    if (e.window) {
+        auto w = std::make_shared<WindowSpec>();
+        w->pos = e.window->pos;
+        for (const auto& p : e.window->partitionBy) w->partitionBy.push_back(clone(*p));
+        for (const auto& o : e.window->orderBy) w->orderBy.push_back({clone(*o.expr), o.desc, o.nullsFirst});
+        w->hasFrame = e.window->hasFrame;
+        w->rows = e.window->rows;
+        for (auto [from, to] : {std::pair{&e.window->start, &w->start}, std::pair{&e.window->end, &w->end}}) {
+            to->kind = from->kind;
+            to->pos = from->pos;
+            if (from->offset) to->offset = clone(*from->offset);
+        }
+        c->window = std::move(w);
+    }
     return c;
 }
 
+/// Calls a function on every expression below `e`, window clauses included.
+template <class F> bool anyBelow(const Expr& e, F&& f) {
+    for (const auto& a : e.args)
+        if (f(*a)) return true;
+    if (e.window) {
+        for (const auto& p : e.window->partitionBy)
+            if (f(*p)) return true;
+        for (const auto& o : e.window->orderBy)
+            if (f(*o.expr)) return true;
+    }
+    return false;
+}
+
+bool containsWindow(const Expr& e) {
+    if (e.window) return true;
+    return anyBelow(e, [](const Expr& a) { return containsWindow(a); });
+}
+
 bool containsAggregate(const Expr& e) {
-    if (e.kind == Expr::Kind::Call && isAggregateFunction(e.op)) return true;
-    return std::any_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return containsAggregate(*a); });
+    if (e.kind == Expr::Kind::Call && !e.window && isAggregateFunction(e.op)) return true; // with OVER: analytic
+    return anyBelow(e, [](const Expr& a) { return containsAggregate(a); });
 }
 
 bool sameExpr(const Expr& a, const Expr& b) {
     if (a.kind != b.kind || a.op != b.op || a.args.size() != b.args.size() || a.distinct != b.distinct ||
-        a.negated != b.negated || a.star != b.star)
+        a.negated != b.negated || a.star != b.star || a.window || b.window)
         return false;
     if (a.kind == Expr::Kind::Path && (a.slot != b.slot || a.fieldPath != b.fieldPath)) return false;
     if (a.kind == Expr::Kind::Literal && !(a.value == b.value)) return false;
@@ -83,6 +116,7 @@ struct Frame {
     const Value* const* vars = nullptr;
     const std::vector<Value>* aggs = nullptr;
     const std::vector<Value>* keys = nullptr;
+    const std::vector<Value>* windows = nullptr; ///< this row's analytic function values
 };
 
 struct AggState {
@@ -144,6 +178,7 @@ struct PreparedQuery::Impl {
     };
     std::vector<FromBinding> fromSlots;
     std::vector<Expr*> aggs;
+    std::vector<Expr*> windows; ///< analytic calls, computed after grouping, before DISTINCT
     bool aggregating = false;
     std::vector<ExprPtr> owned;
     struct Column {
@@ -176,6 +211,8 @@ struct PreparedQuery::Impl {
         std::size_t visible = 0;
         const char* aggContext = nullptr; ///< null: aggregates allowed; else the clause that forbids them
         bool inAgg = false;
+        const char* windowContext = nullptr; ///< the clause that forbids analytic functions
+        bool inWindow = false;
     };
 
     [[noreturn]] static void err(const std::string& m, Pos p) { throw SqlError(m, p); }
@@ -275,6 +312,11 @@ struct PreparedQuery::Impl {
             e.type = binaryType(e.op, e.args[0]->type, e.args[1]->type, e.pos);
             return;
         case K::Call: {
+            if (e.window) {
+                bindWindow(e, bc);
+                return;
+            }
+            if (isAnalyticOnlyFunction(e.op)) err("Analytic function " + e.op + " cannot be called without an OVER clause", e.pos);
             if (isAggregateFunction(e.op)) {
                 if (bc.aggContext) err("Aggregate function " + e.op + " not allowed in " + bc.aggContext, e.pos);
                 if (bc.inAgg) err("Aggregations of aggregations are not allowed", e.pos);
@@ -423,6 +465,34 @@ struct PreparedQuery::Impl {
         }
     }
 
+    void bindWindow(Expr& e, const BindCtx& bc) {
+        const char* where = bc.windowContext ? bc.windowContext : bc.aggContext;
+        if (where) err("Analytic function not allowed in " + std::string(where), e.pos);
+        if (bc.inAgg) err("Analytic function cannot be an argument of an aggregate function", e.pos);
+        if (bc.inWindow) err("Analytic function cannot be an argument of another analytic function", e.pos);
+        if (!isAnalyticOnlyFunction(e.op) && !isAggregateFunction(e.op))
+            err("Function " + e.op + " is not an analytic function and cannot be used with OVER", e.pos);
+        BindCtx inner = bc;
+        inner.inWindow = true;
+        for (auto& a : e.args) bind(*a, inner);
+        for (auto& p : e.window->partitionBy) bind(*p, inner);
+        for (auto& o : e.window->orderBy) bind(*o.expr, inner);
+        for (auto* b : {&e.window->start, &e.window->end})
+            if (b->offset) {
+                BindCtx constant;
+                constant.aggContext = "a window frame";
+                bind(*b->offset, constant);
+            }
+        SqlType aggType;
+        if (isAggregateFunction(e.op)) {
+            bindAggregate(e);
+            aggType = e.type;
+        }
+        e.type = bindAnalytic(e, aggType);
+        e.windowIndex = static_cast<int>(windows.size());
+        windows.push_back(&e);
+    }
+
     void bindAggregate(Expr& e) {
         const auto& n = e.op;
         auto argType = [&](std::size_t i) { return e.args.size() > i ? e.args[i]->type : SqlType::null(); };
@@ -477,6 +547,10 @@ struct PreparedQuery::Impl {
                     " which is neither grouped nor aggregated",
                 e.pos);
         for (auto& a : e.args) markGrouped(*a, clause);
+        if (e.window) {
+            for (auto& p : e.window->partitionBy) markGrouped(*p, clause);
+            for (auto& o : e.window->orderBy) markGrouped(*o.expr, clause);
+        }
     }
 
     /// HAVING and ORDER BY may name SELECT-list aliases: a single name that is not a column
@@ -871,8 +945,20 @@ struct PreparedQuery::Impl {
         if (sel.having) {
             if (!aggregating) err("HAVING clause requires GROUP BY or aggregation to be present", sel.having->pos);
             substituteAliases(sel.having, input);
-            bind(*sel.having, input);
+            BindCtx h = input;
+            h.windowContext = "HAVING clause";
+            bind(*sel.having, h);
             markGrouped(*sel.having, "HAVING clause");
+        }
+        if (sel.qualify) {
+            substituteAliases(sel.qualify, input);
+            bind(*sel.qualify, input);
+            if (aggregating) markGrouped(*sel.qualify, "QUALIFY clause");
+            const auto& t = sel.qualify->type;
+            if (!t.unknown && (t.array || t.kind != TypeKind::Bool))
+                err("QUALIFY clause should return type BOOL, but returns " + t.name(), sel.qualify->pos);
+            if (windows.empty())
+                err("The QUALIFY clause needs an analytic function (OVER) in the SELECT list or in QUALIFY itself", sel.qualify->pos);
         }
         for (auto& o : sel.orderBy) {
             Order ord;
@@ -911,6 +997,10 @@ struct PreparedQuery::Impl {
 
     Value eval(const Expr& e, const Frame& f) const {
         using K = Expr::Kind;
+        if (e.windowIndex >= 0) {
+            if (!f.windows) throw EvalError("internal: analytic function evaluated before its window");
+            return (*f.windows)[static_cast<std::size_t>(e.windowIndex)];
+        }
         if (e.groupIndex >= 0 && f.keys) return (*f.keys)[static_cast<std::size_t>(e.groupIndex)];
         if (e.aggIndex >= 0 && f.aggs) return (*f.aggs)[static_cast<std::size_t>(e.aggIndex)];
         switch (e.kind) {
@@ -1057,12 +1147,23 @@ struct PreparedQuery::Impl {
     }
 
     void update(AggState& s, const Expr& agg, const Frame& f) const {
+        if (agg.star) {
+            ++s.count;
+            return;
+        }
+        Value sep;
+        const bool hasSep = agg.op == "STRING_AGG" && agg.args.size() > 1;
+        if (hasSep) sep = eval(*agg.args[1], f);
+        add(s, agg, eval(*agg.args[0], f), hasSep ? &sep : nullptr);
+    }
+
+    /// Adds one value to an aggregate; `sep` is STRING_AGG's separator.
+    void add(AggState& s, const Expr& agg, Value v, const Value* sep) const {
         const auto& n = agg.op;
         if (agg.star) {
             ++s.count;
             return;
         }
-        Value v = eval(*agg.args[0], f);
         if (agg.distinct) {
             if (v.isNull()) return;
             std::string key;
@@ -1101,12 +1202,8 @@ struct PreparedQuery::Impl {
         } else if (n == "STRING_AGG") {
             if (v.isNull()) return;
             if (s.any) {
-                if (agg.args.size() > 1) {
-                    const Value sep = eval(*agg.args[1], f);
-                    s.text.append(sep.asText());
-                } else {
-                    s.text += ",";
-                }
+                if (sep) s.text.append(sep->asText());
+                else s.text += ",";
             }
             s.text.append(v.asText());
             s.any = true;
@@ -1212,7 +1309,13 @@ struct PreparedQuery::Impl {
 
         struct OutRow {
             std::vector<Value> cols, keys;
+            // With analytic functions a row is finished after all rows exist, from what it
+            // captured: its FROM variables (table rows by pointer, the rest copied) or its
+            // group's aggregates and keys.
+            std::vector<const Value*> ptrs;
+            std::vector<Value> own, aggv, groupv;
         };
+        const bool windowed = !windows.empty();
         std::vector<OutRow> out;
         std::unordered_map<std::string, std::size_t> groupIndex;
         struct Group {
@@ -1249,6 +1352,20 @@ struct PreparedQuery::Impl {
                 return;
             }
             OutRow r;
+            if (windowed) {
+                r.ptrs.resize(slots.size());
+                r.own.resize(slots.size());
+                for (std::size_t k = 0; k < slots.size(); ++k) {
+                    if (!slots[k] || vars[k].table) {
+                        r.ptrs[k] = slots[k]; // table rows stay put while the query holds its locks
+                    } else {
+                        r.own[k] = *slots[k];
+                        r.ptrs[k] = &r.own[k];
+                    }
+                }
+                out.push_back(std::move(r));
+                return;
+            }
             for (const auto& c : columns) r.cols.push_back(eval(*c.expr, f));
             for (const auto& o : order) r.keys.push_back(o.column >= 0 ? Value() : eval(*o.expr, f));
             out.push_back(std::move(r));
@@ -1336,6 +1453,12 @@ struct PreparedQuery::Impl {
                 Frame f{nullptr, &aggValues, &g.keys};
                 if (sel.having && !isTrue(eval(*sel.having, f))) continue;
                 OutRow r;
+                if (windowed) {
+                    r.aggv = std::move(aggValues);
+                    r.groupv = std::move(g.keys);
+                    out.push_back(std::move(r));
+                    continue;
+                }
                 for (const auto& c : columns) r.cols.push_back(eval(*c.expr, f));
                 for (const auto& o : order) r.keys.push_back(o.column >= 0 ? Value() : eval(*o.expr, f));
                 out.push_back(std::move(r));
@@ -1348,7 +1471,55 @@ struct PreparedQuery::Impl {
             agg.steps.push_back({"WRITE", {"TO S02: Output"}});
             result.plan.push_back(std::move(agg));
         }
-        const std::uint64_t outputRead = out.size();
+        const std::size_t beforeQualify = out.size();
+        if (windowed) {
+            // Each analytic function over all rows, then the rows finished with their values.
+            auto frameOf = [&](const OutRow& r, const std::vector<Value>* win) {
+                return aggregating ? Frame{nullptr, &r.aggv, &r.groupv, win} : Frame{r.ptrs.data(), nullptr, nullptr, win};
+            };
+            std::vector<std::vector<Value>> values(out.size(), std::vector<Value>(windows.size()));
+            for (std::size_t w = 0; w < windows.size(); ++w) {
+                const Expr& call = *windows[w];
+                std::vector<WindowRow> in(out.size());
+                for (std::size_t i = 0; i < out.size(); ++i) {
+                    if ((i & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
+                    const Frame f = frameOf(out[i], nullptr);
+                    for (const auto& p : call.window->partitionBy) appendKey(in[i].partition, eval(*p, f));
+                    for (const auto& o : call.window->orderBy) in[i].order.push_back(eval(*o.expr, f));
+                    for (const auto& a : call.args) in[i].args.push_back(eval(*a, f));
+                }
+                struct Agg final : FrameAggregate {
+                    const Impl& q;
+                    const Expr& call;
+                    const std::vector<WindowRow>& rows;
+                    AggState state;
+                    Agg(const Impl& owner, const Expr& c, const std::vector<WindowRow>& r) : q(owner), call(c), rows(r) {}
+                    void reset() override { state = AggState{}; }
+                    void add(std::size_t r) override {
+                        const auto& a = rows[r].args;
+                        q.add(state, call, call.star || a.empty() ? Value() : a[0], a.size() > 1 ? &a[1] : nullptr);
+                    }
+                    Value value() override {
+                        if (call.op != "ARRAY_AGG") return q.finish(state, call);
+                        AggState copy = state; // finishing an ARRAY_AGG moves its list out
+                        return q.finish(copy, call);
+                    }
+                } agg(*this, call, in);
+                auto res = computeWindow(call, in, isAggregateFunction(call.op) ? &agg : nullptr);
+                for (std::size_t i = 0; i < out.size(); ++i) values[i][w] = std::move(res[i]);
+            }
+            std::vector<OutRow> kept;
+            for (std::size_t i = 0; i < out.size(); ++i) {
+                const Frame f = frameOf(out[i], &values[i]);
+                if (sel.qualify && !isTrue(eval(*sel.qualify, f))) continue;
+                OutRow r;
+                for (const auto& c : columns) r.cols.push_back(eval(*c.expr, f));
+                for (const auto& o : order) r.keys.push_back(o.column >= 0 ? Value() : eval(*o.expr, f));
+                kept.push_back(std::move(r));
+            }
+            out = std::move(kept);
+        }
+        const std::uint64_t outputRead = beforeQualify;
         if (sel.distinct) {
             std::unordered_set<std::string> seen;
             std::vector<OutRow> kept;
@@ -1385,6 +1556,8 @@ struct PreparedQuery::Impl {
         }
         PlanStage output = clock.stage(aggregating ? "S02: Output" : "S01: Output", {static_cast<int>(result.plan.size()) - 1},
                                        outputRead, result.rows.size());
+        if (windowed) output.steps.push_back({"ANALYTIC", {counted(windows.size(), "window function", "window functions")}});
+        if (sel.qualify) output.steps.push_back({"FILTER", {"QUALIFY"}});
         if (sel.distinct) output.steps.push_back({"AGGREGATE", {"DISTINCT"}});
         if (!order.empty()) output.steps.push_back({"SORT", {counted(order.size(), "key", "keys")}});
         if (sel.limit || sel.offset) output.steps.push_back({"LIMIT", {"OFFSET " + std::to_string(start) + ", LIMIT " + (sel.limit ? std::to_string(*sel.limit) : std::string("none"))}});

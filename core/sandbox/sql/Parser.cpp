@@ -198,27 +198,90 @@ private:
             } while (acceptOp(","));
         }
         if (acceptKw("HAVING")) s.having = expr();
+        if (acceptKw("QUALIFY")) s.qualify = expr();
         if (peek().kw("ORDER")) {
             next();
             expectKw("BY");
-            do {
-                OrderItem o;
-                o.expr = expr();
-                if (acceptKw("DESC")) o.desc = true;
-                else acceptKw("ASC");
-                if (acceptKw("NULLS")) {
-                    if (acceptKw("FIRST")) o.nullsFirst = true;
-                    else if (acceptKw("LAST")) o.nullsFirst = false;
-                    else fail("Expected keyword FIRST or LAST but got " + describe(peek()));
-                }
-                s.orderBy.push_back(std::move(o));
-            } while (acceptOp(","));
+            s.orderBy = orderItems();
         }
         if (acceptKw("LIMIT")) {
             s.limit = intLiteral("LIMIT");
             if (acceptKw("OFFSET")) s.offset = intLiteral("OFFSET");
         }
         return s;
+    }
+
+    std::vector<OrderItem> orderItems() {
+        std::vector<OrderItem> out;
+        do {
+            OrderItem o;
+            o.expr = expr();
+            if (acceptKw("DESC")) o.desc = true;
+            else acceptKw("ASC");
+            if (acceptKw("NULLS")) {
+                if (acceptKw("FIRST")) o.nullsFirst = true;
+                else if (acceptKw("LAST")) o.nullsFirst = false;
+                else fail("Expected keyword FIRST or LAST but got " + describe(peek()));
+            }
+            out.push_back(std::move(o));
+        } while (acceptOp(","));
+        return out;
+    }
+
+    /// OVER ( [PARTITION BY ...] [ORDER BY ...] [ROWS|RANGE frame] ), after the OVER.
+    std::shared_ptr<WindowSpec> windowSpec(Pos p) {
+        auto w = std::make_shared<WindowSpec>();
+        w->pos = p;
+        if (!peek().is("(")) {
+            if (peek().kind == Tok::Ident && !reserved(peek()))
+                throw SqlError("Named windows (OVER name) are not supported by the sandbox yet; write the window out", peek().pos);
+            fail("Expected \"(\" but got " + describe(peek()));
+        }
+        next();
+        if (acceptKw("PARTITION")) {
+            expectKw("BY");
+            do {
+                w->partitionBy.push_back(expr());
+            } while (acceptOp(","));
+        }
+        if (acceptKw("ORDER")) {
+            expectKw("BY");
+            w->orderBy = orderItems();
+        }
+        if (peek().kw("ROWS") || peek().kw("RANGE")) {
+            w->hasFrame = true;
+            w->rows = upper(next().text) == "ROWS";
+            if (acceptKw("BETWEEN")) {
+                w->start = frameBound();
+                expectKw("AND");
+                w->end = frameBound();
+            } else {
+                w->start = frameBound();
+                w->end.kind = WindowSpec::Bound::Kind::CurrentRow;
+            }
+        }
+        expectOp(")");
+        return w;
+    }
+
+    WindowSpec::Bound frameBound() {
+        using B = WindowSpec::Bound::Kind;
+        WindowSpec::Bound b;
+        b.pos = peek().pos;
+        if (acceptKw("UNBOUNDED")) {
+            if (acceptKw("PRECEDING")) b.kind = B::UnboundedPreceding;
+            else if (acceptKw("FOLLOWING")) b.kind = B::UnboundedFollowing;
+            else fail("Expected keyword PRECEDING or FOLLOWING but got " + describe(peek()));
+        } else if (acceptKw("CURRENT")) {
+            expectKw("ROW");
+            b.kind = B::CurrentRow;
+        } else {
+            b.offset = expr();
+            if (acceptKw("PRECEDING")) b.kind = B::Preceding;
+            else if (acceptKw("FOLLOWING")) b.kind = B::Following;
+            else fail("Expected keyword PRECEDING or FOLLOWING but got " + describe(peek()));
+        }
+        return b;
     }
 
     std::int64_t intLiteral(const char* what) {
@@ -750,6 +813,7 @@ private:
             if (acceptOp("*")) {
                 e->star = true;
                 expectOp(")");
+                if (acceptKw("OVER")) e->window = windowSpec(p);
                 return e;
             }
             if (acceptKw("DISTINCT")) e->distinct = true;
@@ -759,6 +823,7 @@ private:
                 } while (acceptOp(","));
             }
             expectOp(")");
+            if (acceptKw("OVER")) e->window = windowSpec(p);
             return e;
         }
         if (peek().is(".") && peek(1).kind == Tok::Ident && peek(2).is("(") && upper(name) == "SAFE") {

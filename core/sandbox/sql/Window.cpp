@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: MIT
+// Analytic (window) functions: numbering (ROW_NUMBER, RANK, DENSE_RANK, PERCENT_RANK,
+// CUME_DIST, NTILE), navigation (LAG, LEAD, FIRST_VALUE, LAST_VALUE, NTH_VALUE) and every
+// aggregate over ROWS or RANGE frames, with BigQuery's default frames.
+#include "sandbox/sql/Window.h"
+
+#include "sandbox/sql/Functions.h"
+#include "sandbox/sql/ValueOps.h"
+
+#include <algorithm>
+#include <array>
+#include <unordered_map>
+
+namespace quarry::sandbox::sql {
+namespace {
+
+using B = WindowSpec::Bound::Kind;
+
+constexpr std::array<std::string_view, 11> kAnalytic{"ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE",
+                                                     "LAG", "LEAD", "FIRST_VALUE", "LAST_VALUE", "NTH_VALUE"};
+
+[[noreturn]] void err(const std::string& m, Pos p) { throw SqlError(m, p); }
+
+bool isConstant(const Expr& e) { return e.kind == Expr::Kind::Literal || e.kind == Expr::Kind::Param; }
+
+/// A constant INT64 argument (LAG's offset, NTILE's buckets, a ROWS offset), checked at bind.
+std::int64_t constantInt(const Expr& e, const std::string& what) {
+    if (!isConstant(e) || (!e.type.unknown && (e.type.array || e.type.kind != TypeKind::Int64)))
+        err(what + " must be a constant INT64", e.pos);
+    if (e.value.isNull()) err(what + " cannot be NULL", e.pos);
+    if (e.value.kind() != ValueKind::Int64) err(what + " must be a constant INT64", e.pos);
+    return e.value.asInt64();
+}
+
+double numberOf(const Value& v) {
+    if (v.kind() == ValueKind::Int64) return static_cast<double>(v.asInt64());
+    if (v.kind() == ValueKind::Float64) return v.asDouble();
+    return toDouble(v);
+}
+
+} // namespace
+
+bool isAnalyticOnlyFunction(const std::string& n) { return std::find(kAnalytic.begin(), kAnalytic.end(), n) != kAnalytic.end(); }
+
+SqlType bindAnalytic(const Expr& e, const SqlType& aggregateType) {
+    const WindowSpec& w = *e.window;
+    const std::string& n = e.op;
+    const bool numbering = n == "ROW_NUMBER" || n == "RANK" || n == "DENSE_RANK" || n == "PERCENT_RANK" || n == "CUME_DIST" || n == "NTILE";
+    const bool navigation = n == "LAG" || n == "LEAD";
+    if ((numbering || navigation) && w.hasFrame) err("Window framing clause is not allowed for analytic function " + n, w.pos);
+    if ((numbering && n != "ROW_NUMBER") || navigation)
+        if (w.orderBy.empty()) err("Window ORDER BY is required for analytic function " + n, e.pos);
+    if (e.distinct && (numbering || navigation || n == "FIRST_VALUE" || n == "LAST_VALUE" || n == "NTH_VALUE"))
+        err("DISTINCT is not allowed for analytic function " + n, e.pos);
+    for (const auto& o : w.orderBy)
+        if (o.expr->type.array || (!o.expr->type.unknown && o.expr->type.kind == TypeKind::Struct))
+            err("ORDER BY does not support expressions of type " + o.expr->type.name(), o.expr->pos);
+    for (const auto& p : w.partitionBy)
+        if (p->type.array) err("Partitioning by expressions of type ARRAY is not allowed", p->pos);
+    if (w.hasFrame) {
+        if (w.start.kind == B::UnboundedFollowing) err("Window frame start cannot be UNBOUNDED FOLLOWING", w.start.pos);
+        if (w.end.kind == B::UnboundedPreceding) err("Window frame end cannot be UNBOUNDED PRECEDING", w.end.pos);
+        if (static_cast<int>(w.start.kind) > static_cast<int>(w.end.kind))
+            err("Window frame start cannot come after its end", w.start.pos);
+        for (const auto* b : {&w.start, &w.end}) {
+            if (!b->offset) continue;
+            if (w.rows) {
+                if (constantInt(*b->offset, "A ROWS frame offset") < 0) err("Window frame offset cannot be negative", b->pos);
+                continue;
+            }
+            if (w.orderBy.size() != 1)
+                err("A RANGE frame with an offset needs exactly one ORDER BY expression", b->pos);
+            const SqlType& k = w.orderBy[0].expr->type;
+            if (!k.unknown && !k.isNumeric()) err("A RANGE frame with an offset needs a numeric ORDER BY expression, not " + k.name(), b->pos);
+            if (!isConstant(*b->offset) || b->offset->value.isNull() || !(b->offset->type.unknown || b->offset->type.isNumeric()))
+                err("A RANGE frame offset must be a constant number", b->pos);
+            if (numberOf(b->offset->value) < 0) err("Window frame offset cannot be negative", b->pos);
+        }
+    }
+    auto argCount = [&](std::size_t lo, std::size_t hi) {
+        if (e.star || e.args.size() < lo || e.args.size() > hi) {
+            std::string types;
+            for (const auto& a : e.args) types += (types.empty() ? "" : ", ") + a->type.name();
+            err("No matching signature for analytic function " + n + " for argument types: " + (e.star ? "*" : types), e.pos);
+        }
+    };
+    const SqlType first = e.args.empty() ? SqlType::null() : e.args[0]->type;
+    const SqlType valueType = first.unknown ? SqlType::scalar(TypeKind::Int64) : first;
+    if (n == "ROW_NUMBER" || n == "RANK" || n == "DENSE_RANK") {
+        argCount(0, 0);
+        return SqlType::scalar(TypeKind::Int64);
+    }
+    if (n == "PERCENT_RANK" || n == "CUME_DIST") {
+        argCount(0, 0);
+        return SqlType::scalar(TypeKind::Float64);
+    }
+    if (n == "NTILE") {
+        argCount(1, 1);
+        if (constantInt(*e.args[0], "NTILE's bucket count") <= 0) err("The N value (number of buckets) for the NTILE function must be positive", e.args[0]->pos);
+        return SqlType::scalar(TypeKind::Int64);
+    }
+    if (navigation) {
+        argCount(1, 3);
+        if (e.args.size() >= 2 && constantInt(*e.args[1], "The offset of " + n) < 0)
+            err("The offset to " + n + " must be non-negative", e.args[1]->pos);
+        if (e.args.size() == 3 && !e.args[2]->type.unknown && !first.unknown && !(e.args[2]->type == first) &&
+            !(first.isNumeric() && e.args[2]->type.isNumeric()))
+            err("No matching signature for analytic function " + n + " for argument types: " + first.name() + ", INT64, " + e.args[2]->type.name(), e.args[2]->pos);
+        return valueType;
+    }
+    if (n == "FIRST_VALUE" || n == "LAST_VALUE") {
+        argCount(1, 1);
+        return valueType;
+    }
+    if (n == "NTH_VALUE") {
+        argCount(2, 2);
+        if (constantInt(*e.args[1], "NTH_VALUE's N") <= 0) err("The N value for the NTH_VALUE function must be positive", e.args[1]->pos);
+        return valueType;
+    }
+    return aggregateType;
+}
+
+std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& rows, FrameAggregate* aggregate) {
+    const WindowSpec& w = *e.window;
+    const std::string& n = e.op;
+    std::vector<Value> out(rows.size());
+
+    // Partitions in order of first appearance.
+    std::vector<std::vector<std::size_t>> parts;
+    {
+        std::unordered_map<std::string_view, std::size_t> index;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const auto [it, added] = index.emplace(rows[i].partition, parts.size());
+            if (added) parts.emplace_back();
+            parts[it->second].push_back(i);
+        }
+    }
+    auto compare = [&](std::size_t a, std::size_t b) {
+        for (std::size_t k = 0; k < w.orderBy.size(); ++k) {
+            const Value& x = rows[a].order[k];
+            const Value& y = rows[b].order[k];
+            const bool desc = w.orderBy[k].desc;
+            const bool nullsFirst = w.orderBy[k].nullsFirst.value_or(!desc);
+            if (x.isNull() || y.isNull()) {
+                if (x.isNull() == y.isNull()) continue;
+                return x.isNull() == nullsFirst ? -1 : 1;
+            }
+            const int c = compareValues(x, y);
+            if (c != 0) return desc ? -c : c;
+        }
+        return 0;
+    };
+
+    for (auto& part : parts) {
+        std::stable_sort(part.begin(), part.end(), [&](std::size_t a, std::size_t b) { return compare(a, b) < 0; });
+        const std::size_t m = part.size();
+        // Peer groups: rows with equal ORDER BY values.
+        std::vector<std::size_t> peerStart(m), peerEnd(m);
+        for (std::size_t p = 0; p < m;) {
+            std::size_t q = p + 1;
+            while (q < m && compare(part[p], part[q]) == 0) ++q;
+            for (std::size_t r = p; r < q; ++r) {
+                peerStart[r] = p;
+                peerEnd[r] = q;
+            }
+            p = q;
+        }
+        auto arg = [&](std::size_t p, std::size_t k) -> const Value& { return rows[part[p]].args[k]; };
+
+        if (n == "ROW_NUMBER" || n == "RANK" || n == "DENSE_RANK" || n == "PERCENT_RANK" || n == "CUME_DIST") {
+            std::int64_t dense = 0;
+            for (std::size_t p = 0; p < m; ++p) {
+                if (peerStart[p] == p) ++dense;
+                Value v;
+                if (n == "ROW_NUMBER") v = Value::int64(static_cast<std::int64_t>(p) + 1);
+                else if (n == "RANK") v = Value::int64(static_cast<std::int64_t>(peerStart[p]) + 1);
+                else if (n == "DENSE_RANK") v = Value::int64(dense);
+                else if (n == "PERCENT_RANK") v = Value::float64(m == 1 ? 0.0 : static_cast<double>(peerStart[p]) / static_cast<double>(m - 1));
+                else v = Value::float64(static_cast<double>(peerEnd[p]) / static_cast<double>(m));
+                out[part[p]] = std::move(v);
+            }
+            continue;
+        }
+        if (n == "NTILE") {
+            const auto buckets = static_cast<std::size_t>(e.args[0]->value.asInt64());
+            const std::size_t base = m / buckets, extra = m % buckets;
+            std::size_t p = 0;
+            for (std::size_t b = 0; b < buckets && p < m; ++b)
+                for (std::size_t k = 0; k < base + (b < extra ? 1 : 0) && p < m; ++k) out[part[p++]] = Value::int64(static_cast<std::int64_t>(b) + 1);
+            continue;
+        }
+        if (n == "LAG" || n == "LEAD") {
+            const std::int64_t off = e.args.size() >= 2 ? e.args[1]->value.asInt64() : 1;
+            for (std::size_t p = 0; p < m; ++p) {
+                const std::int64_t q = static_cast<std::int64_t>(p) + (n == "LAG" ? -off : off);
+                if (q >= 0 && q < static_cast<std::int64_t>(m)) out[part[p]] = coerce(arg(static_cast<std::size_t>(q), 0), e.type);
+                else if (e.args.size() == 3) out[part[p]] = coerce(arg(p, 2), e.type);
+            }
+            continue;
+        }
+
+        // Everything else reads a frame [lo, hi) of the sorted partition.
+        std::vector<double> keys;
+        const bool rangeOffsets = w.hasFrame && !w.rows && (w.start.offset || w.end.offset);
+        if (rangeOffsets) {
+            keys.resize(m);
+            for (std::size_t p = 0; p < m; ++p) {
+                const Value& k = rows[part[p]].order[0];
+                keys[p] = k.isNull() ? 0 : numberOf(k);
+            }
+        }
+        const bool desc = !w.orderBy.empty() && w.orderBy[0].desc;
+        auto isNullKey = [&](std::size_t p) { return rows[part[p]].order[0].isNull(); };
+        // RANGE offsets: the first position (in sort order) past the frame's edge, found by
+        // binary search over the run of non-NULL keys (NULLs sort all first or all last).
+        auto rangeEdge = [&](std::size_t p, double delta, bool isEnd) {
+            const double target = keys[p] + (desc ? -delta : delta);
+            std::size_t a = 0, b = m;
+            while (a < b && isNullKey(a)) ++a;
+            while (b > a && isNullKey(b - 1)) --b;
+            auto before = [&](std::size_t q) { // q lies before the edge
+                const double k = keys[q];
+                if (isEnd) return desc ? k >= target : k <= target;
+                return desc ? k > target : k < target;
+            };
+            while (a < b) {
+                const std::size_t mid = a + (b - a) / 2;
+                if (before(mid)) a = mid + 1;
+                else b = mid;
+            }
+            return a;
+        };
+        auto bound = [&](const WindowSpec::Bound& b, std::size_t p, bool isEnd) -> std::size_t {
+            switch (b.kind) {
+            case B::UnboundedPreceding: return 0;
+            case B::UnboundedFollowing: return m;
+            case B::CurrentRow:
+                if (w.rows) return isEnd ? p + 1 : p;
+                return isEnd ? peerEnd[p] : peerStart[p];
+            case B::Preceding:
+            case B::Following: {
+                if (w.rows) {
+                    const std::int64_t off = b.offset->value.asInt64();
+                    std::int64_t q = static_cast<std::int64_t>(p) + (b.kind == B::Preceding ? -off : off) + (isEnd ? 1 : 0);
+                    return static_cast<std::size_t>(std::clamp<std::int64_t>(q, 0, static_cast<std::int64_t>(m)));
+                }
+                if (isNullKey(p)) return isEnd ? peerEnd[p] : peerStart[p]; // NULLs frame only NULLs
+                const double off = numberOf(b.offset->value) * (b.kind == B::Preceding ? -1 : 1);
+                return rangeEdge(p, off, isEnd);
+            }
+            }
+            return p;
+        };
+        auto frame = [&](std::size_t p) -> std::pair<std::size_t, std::size_t> {
+            if (!w.hasFrame) return w.orderBy.empty() ? std::pair<std::size_t, std::size_t>{0, m} : std::pair<std::size_t, std::size_t>{0, peerEnd[p]};
+            const std::size_t lo = bound(w.start, p, false), hi = bound(w.end, p, true);
+            return {lo, std::max(lo, hi)};
+        };
+
+        if (n == "FIRST_VALUE" || n == "LAST_VALUE" || n == "NTH_VALUE") {
+            const auto nth = n == "NTH_VALUE" ? static_cast<std::size_t>(e.args[1]->value.asInt64()) : 0;
+            for (std::size_t p = 0; p < m; ++p) {
+                const auto [lo, hi] = frame(p);
+                if (lo >= hi) continue;
+                if (n == "FIRST_VALUE") out[part[p]] = arg(lo, 0);
+                else if (n == "LAST_VALUE") out[part[p]] = arg(hi - 1, 0);
+                else if (lo + nth - 1 < hi) out[part[p]] = arg(lo + nth - 1, 0);
+            }
+            continue;
+        }
+        if (!aggregate) continue;
+        // Aggregates: frames that all start at the partition's first row grow as p grows, so
+        // one running state serves them all; other frames are summed afresh.
+        bool running = true;
+        for (std::size_t p = 0; p < m && running; ++p) running = frame(p).first == 0;
+        aggregate->reset();
+        std::size_t added = 0;
+        for (std::size_t p = 0; p < m; ++p) {
+            const auto [lo, hi] = frame(p);
+            if (running) {
+                for (; added < hi; ++added) aggregate->add(part[added]);
+            } else {
+                aggregate->reset();
+                for (std::size_t q = lo; q < hi; ++q) aggregate->add(part[q]);
+            }
+            out[part[p]] = aggregate->value();
+        }
+    }
+    return out;
+}
+
+} // namespace quarry::sandbox::sql
