@@ -15,6 +15,7 @@ namespace quarry::sandbox::sql {
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 struct WindowSpec;
+struct Select;
 
 /// One expression node. The parser fills the syntax part; the binder fills the part below
 /// "bound", which the evaluator reads.
@@ -32,10 +33,11 @@ struct Expr {
         ArrayCtor,  ///< args; castType (element) when typed ARRAY<T>[...]
         Subscript,  ///< args[0][args[1]]; op: OFFSET, ORDINAL, SAFE_OFFSET, SAFE_ORDINAL
         Field,      ///< args[0].name
-        In,         ///< args[0] IN (args[1..]); negated; inUnnest: args[1] is the array
+        In,         ///< args[0] IN (args[1..]); negated; inUnnest: args[1] is the array; or IN (subquery)
         Between,    ///< args[0] BETWEEN args[1] AND args[2]; negated
         Like,       ///< args[0] LIKE args[1]; negated
         IsNull,     ///< args[0] IS [NOT] NULL / TRUE / FALSE (op: NULL, TRUE, FALSE); negated
+        Subquery,   ///< subquery; op: SCALAR "(SELECT ...)", ARRAY "ARRAY(SELECT ...)", EXISTS
     };
     Kind kind = Kind::Literal;
     Pos pos;
@@ -49,10 +51,12 @@ struct Expr {
     bool hasOperand = false, hasElse = false, inUnnest = false;
     int paramIndex = -1;
     std::shared_ptr<WindowSpec> window; ///< a Call with OVER (...): an analytic function
+    std::shared_ptr<Select> subquery;   ///< Subquery, or In with a subquery
 
     // bound
     SqlType type;
     int slot = -1;                 ///< range variable for a Path
+    int outerDepth = 0;            ///< a Path of an enclosing query: how many queries out
     std::vector<int> fieldPath;    ///< field indices below the slot
     int aggIndex = -1;             ///< this node is aggregate number aggIndex
     int windowIndex = -1;          ///< this node is analytic function number windowIndex

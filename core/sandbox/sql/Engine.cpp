@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <unordered_map>
@@ -48,6 +49,7 @@ ExprPtr clone(const Expr& e) {
     c->hasElse = e.hasElse;
     c->inUnnest = e.inUnnest;
     c->paramIndex = e.paramIndex;
+    c->subquery = e.subquery; // shared: the engine binds a Select once
     for (const auto& a : e.args) c->args.push_back(clone(*a));
     if (e.window) {
         auto w = std::make_shared<WindowSpec>();
@@ -91,7 +93,7 @@ bool containsAggregate(const Expr& e) {
 
 bool sameExpr(const Expr& a, const Expr& b) {
     if (a.kind != b.kind || a.op != b.op || a.args.size() != b.args.size() || a.distinct != b.distinct ||
-        a.negated != b.negated || a.star != b.star || a.window || b.window)
+        a.negated != b.negated || a.star != b.star || a.window || b.window || a.subquery || b.subquery)
         return false;
     if (a.kind == Expr::Kind::Path && (a.slot != b.slot || a.fieldPath != b.fieldPath)) return false;
     if (a.kind == Expr::Kind::Literal && !(a.value == b.value)) return false;
@@ -117,7 +119,12 @@ struct Frame {
     const std::vector<Value>* aggs = nullptr;
     const std::vector<Value>* keys = nullptr;
     const std::vector<Value>* windows = nullptr; ///< this row's analytic function values
+    const Frame* outer = nullptr;                ///< the enclosing query's row, for a correlated subquery
 };
+
+/// Queries running on this thread: only the outermost takes the table locks (for the tables
+/// of its subqueries too), so a subquery evaluated per row never locks a table twice.
+thread_local int runDepth = 0;
 
 struct AggState {
     std::int64_t count = 0;
@@ -179,6 +186,14 @@ struct PreparedQuery::Impl {
     std::vector<FromBinding> fromSlots;
     std::vector<Expr*> aggs;
     std::vector<Expr*> windows; ///< analytic calls, computed after grouping, before DISTINCT
+    /// Subqueries in expressions (scalar, ARRAY, EXISTS, IN), by their Select; bound with this
+    /// query as their outer scope, run per row when correlated, once otherwise.
+    std::map<const Select*, std::unique_ptr<Impl>> exprSubs;
+    Impl* outerQuery = nullptr;
+    std::size_t outerVisible = 0;  ///< the outer query's range variables the subquery sees
+    bool correlated = false;       ///< reads a column of an enclosing query
+    const Frame* outerFrame = nullptr;  ///< while running as a correlated subquery
+    mutable std::optional<QueryResult> cached; ///< an uncorrelated subquery's result
     bool aggregating = false;
     std::vector<ExprPtr> owned;
     struct Column {
@@ -241,6 +256,14 @@ struct PreparedQuery::Impl {
                     found = static_cast<int>(v);
                     idx = static_cast<int>(k);
                 }
+            }
+            if (found < 0 && outerQuery) {
+                BindCtx up;
+                up.visible = outerVisible;
+                outerQuery->resolvePath(e, up);
+                ++e.outerDepth;
+                correlated = true;
+                return;
             }
             if (found < 0) err("Unrecognized name: " + p[0], e.pos);
             e.slot = found;
@@ -430,7 +453,11 @@ struct PreparedQuery::Impl {
         }
         case K::In: {
             for (auto& a : e.args) bind(*a, bc);
-            if (e.inUnnest) {
+            if (e.subquery) {
+                const Impl& sub = bindSubquery(e, bc);
+                if (sub.schema.fields.size() != 1) err("Subquery of type IN must have only one output column", e.subquery->pos);
+                binaryType("=", e.args[0]->type, SqlType::fromField(sub.schema.fields[0]), e.pos);
+            } else if (e.inUnnest) {
                 const auto& at = e.args[1]->type;
                 if (!at.array && !at.unknown) err("Second argument of IN UNNEST must be an array but was " + at.name(), e.args[1]->pos);
                 binaryType("=", e.args[0]->type, at.element(), e.pos);
@@ -438,6 +465,21 @@ struct PreparedQuery::Impl {
                 for (std::size_t i = 1; i < e.args.size(); ++i) binaryType("=", e.args[0]->type, e.args[i]->type, e.args[i]->pos);
             }
             e.type = SqlType::scalar(TypeKind::Bool);
+            return;
+        }
+        case K::Subquery: {
+            const Impl& sub = bindSubquery(e, bc);
+            if (e.op == "EXISTS") {
+                e.type = SqlType::scalar(TypeKind::Bool);
+                return;
+            }
+            if (sub.schema.fields.size() != 1)
+                err((e.op == "ARRAY" ? std::string("ARRAY") : std::string("Scalar")) +
+                        " subquery cannot have more than one column unless using SELECT AS STRUCT to build STRUCT values",
+                    e.subquery->pos);
+            const SqlType t = SqlType::fromField(sub.schema.fields[0]);
+            if (e.op == "ARRAY" && t.array) err("Cannot use array subquery with column of type " + t.name() + " because nested arrays are not supported", e.pos);
+            e.type = e.op == "ARRAY" ? t.arrayOf() : t;
             return;
         }
         case K::Between:
@@ -463,6 +505,24 @@ struct PreparedQuery::Impl {
             e.type = SqlType::scalar(TypeKind::Bool);
             return;
         }
+    }
+
+    /// Binds an expression's subquery with this query as its outer scope (once per Select:
+    /// clones of an expression share it).
+    const Impl& bindSubquery(Expr& e, const BindCtx& bc) {
+        auto& slot = exprSubs[e.subquery.get()];
+        if (!slot) {
+            if (bc.aggContext && std::string(bc.aggContext) == "a window frame") err("A subquery is not allowed in a window frame", e.pos);
+            auto child = std::make_unique<Impl>();
+            child->ctx = ctx;
+            child->ctes = ctes;
+            child->outerQuery = this;
+            child->outerVisible = bc.visible;
+            child->sel = std::move(*e.subquery);
+            child->bindAll();
+            slot = std::move(child);
+        }
+        return *slot;
     }
 
     void bindWindow(Expr& e, const BindCtx& bc) {
@@ -537,6 +597,8 @@ struct PreparedQuery::Impl {
 
     void markGrouped(Expr& e, const char* clause) {
         if (e.isAggregate) return;
+        if (e.subquery && exprSubs.count(e.subquery.get()) && exprSubs.at(e.subquery.get())->correlated)
+            err(std::string("A correlated subquery in the ") + clause + " of a grouped query is not supported by the sandbox yet", e.pos);
         for (std::size_t k = 0; k < groupKeys.size(); ++k)
             if (sameExpr(e, *groupKeys[k])) {
                 e.groupIndex = static_cast<int>(k);
@@ -617,6 +679,10 @@ struct PreparedQuery::Impl {
                 bool implicit = false;
                 for (const auto& v : vars)
                     if (!v.name.empty() && iequals(v.name, f.tablePath[0]) && f.tablePath.size() > 1) implicit = true;
+                // ... or of an enclosing query's (a correlated FROM p.children).
+                for (const Impl* q = this; !implicit && q->outerQuery && f.tablePath.size() > 1; q = q->outerQuery)
+                    for (std::size_t k = 0; k < q->outerVisible; ++k)
+                        if (!q->outerQuery->vars[k].name.empty() && iequals(q->outerQuery->vars[k].name, f.tablePath[0])) implicit = true;
                 if (implicit) {
                     auto path = std::make_unique<Expr>();
                     path->kind = Expr::Kind::Path;
@@ -987,7 +1053,10 @@ struct PreparedQuery::Impl {
 
     // ---- evaluation ----
     const Value* pathPtr(const Expr& e, const Frame& f) const {
-        const Value* v = f.vars[e.slot];
+        const Frame* fr = &f;
+        for (int d = 0; d < e.outerDepth && fr; ++d) fr = fr->outer;
+        if (!fr || !fr->vars) return nullptr;
+        const Value* v = fr->vars[e.slot];
         for (int idx : e.fieldPath) {
             if (!v || v->kind() != ValueKind::Struct) return nullptr;
             v = &(*v)[static_cast<std::size_t>(idx)];
@@ -1097,8 +1166,36 @@ struct PreparedQuery::Impl {
             if (s.isNull()) return {};
             return s[static_cast<std::size_t>(e.fieldPath[0])];
         }
+        case K::Subquery: {
+            const QueryResult& r = runSubquery(e, f);
+            if (e.op == "EXISTS") return Value::boolean(!r.rows.empty());
+            if (e.op == "SCALAR") {
+                if (r.rows.size() > 1) throw EvalError("Scalar subquery produced more than one element");
+                return r.rows.empty() ? Value() : r.rows[0][0];
+            }
+            Value out = Value::arrayOf(r.rows.size());
+            for (std::size_t i = 0; i < r.rows.size(); ++i) {
+                if (r.rows[i][0].isNull()) throw EvalError("Array cannot have a null element; error in writing field of ARRAY subquery");
+                out[i] = r.rows[i][0];
+            }
+            return out;
+        }
         case K::In: {
             Value x = eval(*e.args[0], f);
+            if (e.subquery) {
+                const QueryResult& r = runSubquery(e, f);
+                if (r.rows.empty()) return Value::boolean(e.negated); // IN of nothing is FALSE, even for NULL
+                if (x.isNull()) return {};
+                bool sawNull = false;
+                for (const auto& row : r.rows) {
+                    if (row[0].isNull()) {
+                        sawNull = true;
+                        continue;
+                    }
+                    if (isTrue(binaryOp("=", x, row[0], SqlType::scalar(TypeKind::Bool)))) return Value::boolean(!e.negated);
+                }
+                return sawNull ? Value() : Value::boolean(e.negated);
+            }
             if (x.isNull()) return {};
             bool sawNull = false;
             auto test = [&](const Value& c) {
@@ -1247,6 +1344,38 @@ struct PreparedQuery::Impl {
         return {};
     }
 
+    /// An expression's subquery for the current row: run with the row as its outer scope
+    /// when correlated, once (and kept) otherwise.
+    const QueryResult& runSubquery(const Expr& e, const Frame& f) const {
+        Impl& sub = *exprSubs.at(e.subquery.get());
+        if (!sub.correlated) {
+            if (!sub.cached) sub.cached = sub.run(nullptr);
+            return *sub.cached;
+        }
+        sub.cached = sub.run(&f);
+        return *sub.cached;
+    }
+
+    /// The stored tables this query and every subquery in its expressions read (not the
+    /// temporary tables of FROM subqueries, which their own runs fill).
+    void exprSubTables(std::vector<Table*>& out) const {
+        for (const auto& [select, sub] : exprSubs) {
+            for (const auto& v : sub->vars)
+                if (v.table && !v.table->project.empty()) out.push_back(v.table.get());
+            sub->exprSubTables(out);
+            for (const auto& s2 : sub->subs) {
+                for (const auto& v : s2->impl->vars)
+                    if (v.table && !v.table->project.empty()) out.push_back(v.table.get());
+                s2->impl->exprSubTables(out);
+            }
+            for (const auto& b : sub->setBranches) {
+                for (const auto& v : b->impl->vars)
+                    if (v.table && !v.table->project.empty()) out.push_back(v.table.get());
+                b->impl->exprSubTables(out);
+            }
+        }
+    }
+
     /// Runs the subqueries this query reads and fills their tables; returns their bytes.
     std::uint64_t materialize() {
         std::uint64_t bytes = 0;
@@ -1284,17 +1413,29 @@ struct PreparedQuery::Impl {
         }
     }
 
-    QueryResult run() {
-        // Subqueries first, each with its own locks; then hold every table this query reads
-        // for the duration, in a fixed order (no lock-order inversions).
+    QueryResult run(const Frame* outer = nullptr) {
+        // Subqueries first, each with its own locks; then hold every table this query (and the
+        // subqueries in its expressions) reads for the duration, in a fixed order (no
+        // lock-order inversions). A query running inside another's row holds no locks itself.
+        outerFrame = outer;
         if (!setBranches.empty()) return runSetOperation();
         const std::uint64_t subBytes = materialize();
         std::vector<Table*> tables;
-        for (const auto& v : vars)
-            if (v.table && std::find(tables.begin(), tables.end(), v.table.get()) == tables.end()) tables.push_back(v.table.get());
-        std::sort(tables.begin(), tables.end());
+        if (runDepth == 0) {
+            for (const auto& v : vars)
+                if (v.table) tables.push_back(v.table.get());
+            exprSubTables(tables);
+            std::sort(tables.begin(), tables.end());
+            tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
+        }
         std::vector<std::shared_lock<std::shared_mutex>> locks;
         for (auto* t : tables) locks.emplace_back(t->mutex);
+        struct Depth {
+            Depth() { ++runDepth; }
+            ~Depth() { --runDepth; }
+            Depth(const Depth&) = delete;
+            Depth& operator=(const Depth&) = delete;
+        } depth;
 
         QueryResult result;
         result.schema = schema;
@@ -1327,7 +1468,7 @@ struct PreparedQuery::Impl {
 
         auto leaf = [&]() {
             if ((++visited & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
-            Frame f{slots.data(), nullptr, nullptr};
+            Frame f{slots.data(), nullptr, nullptr, nullptr, outer};
             if (sel.where && !isTrue(eval(*sel.where, f))) return;
             ++passed;
             if (aggregating) {
@@ -1397,7 +1538,7 @@ struct PreparedQuery::Impl {
             auto visit = [&](const Value& v, std::size_t n) {
                 if ((++visited & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
                 setSlot(i, &v, n);
-                if (item.on && !isTrue(eval(*item.on, Frame{slots.data(), nullptr, nullptr}))) return;
+                if (item.on && !isTrue(eval(*item.on, Frame{slots.data(), nullptr, nullptr, nullptr, outer}))) return;
                 any = true;
                 if (!matched[i].empty()) matched[i][n] = 1;
                 iterate(i + 1);
@@ -1407,7 +1548,7 @@ struct PreparedQuery::Impl {
                 scanned += rows.size();
                 for (std::size_t n = 0; n < rows.size(); ++n) visit(rows[n], n);
             } else {
-                Frame f{slots.data(), nullptr, nullptr};
+                Frame f{slots.data(), nullptr, nullptr, nullptr, outer};
                 const Value* arr = nullptr;
                 if (item.unnest->kind == Expr::Kind::Path) {
                     arr = pathPtr(*item.unnest, f);
@@ -1450,7 +1591,7 @@ struct PreparedQuery::Impl {
             for (auto& g : groups) {
                 std::vector<Value> aggValues;
                 for (std::size_t a = 0; a < aggs.size(); ++a) aggValues.push_back(finish(g.states[a], *aggs[a]));
-                Frame f{nullptr, &aggValues, &g.keys};
+                Frame f{nullptr, &aggValues, &g.keys, nullptr, outer};
                 if (sel.having && !isTrue(eval(*sel.having, f))) continue;
                 OutRow r;
                 if (windowed) {
@@ -1475,7 +1616,7 @@ struct PreparedQuery::Impl {
         if (windowed) {
             // Each analytic function over all rows, then the rows finished with their values.
             auto frameOf = [&](const OutRow& r, const std::vector<Value>* win) {
-                return aggregating ? Frame{nullptr, &r.aggv, &r.groupv, win} : Frame{r.ptrs.data(), nullptr, nullptr, win};
+                return aggregating ? Frame{nullptr, &r.aggv, &r.groupv, win, outer} : Frame{r.ptrs.data(), nullptr, nullptr, win, outer};
             };
             std::vector<std::vector<Value>> values(out.size(), std::vector<Value>(windows.size()));
             for (std::size_t w = 0; w < windows.size(); ++w) {

@@ -499,7 +499,12 @@ private:
                     expectOp(")");
                 } else {
                     expectOp("(");
-                    if (peek().kw("SELECT")) throw SqlError("IN (subquery) is not supported by the sandbox yet", peek().pos);
+                    if (peek().kw("SELECT") || peek().kw("WITH")) {
+                        e->subquery = std::make_shared<Select>(withSelect());
+                        expectOp(")");
+                        l = std::move(e);
+                        continue;
+                    }
                     do {
                         e->args.push_back(expr());
                     } while (acceptOp(","));
@@ -699,7 +704,7 @@ private:
         case Tok::Op:
             if (t.is("(")) {
                 next();
-                if (peek().kw("SELECT")) throw SqlError("Scalar subqueries are not supported by the sandbox yet", peek().pos);
+                if (peek().kw("SELECT") || peek().kw("WITH")) return subquery(p, "SCALAR");
                 auto first = expr();
                 if (acceptOp(",")) {
                     auto s = make(Expr::Kind::StructCtor, p);
@@ -770,7 +775,12 @@ private:
             expectOp("[");
             return arrayElements(p, typed ? &el : nullptr);
         }
-        if (t.kw("ARRAY") && peek(1).is("(")) throw SqlError("ARRAY(subquery) is not supported by the sandbox yet", p);
+        if ((t.kw("ARRAY") || t.kw("EXISTS")) && peek(1).is("(")) {
+            const std::string kind = upper(next().text);
+            next();
+            if (!peek().kw("SELECT") && !peek().kw("WITH")) fail("Expected a subquery (SELECT ...) after " + kind + "(");
+            return subquery(p, kind);
+        }
         if (t.kw("STRUCT") && (peek(1).is("(") || peek(1).is("<"))) {
             next();
             auto s = make(Expr::Kind::StructCtor, p);
@@ -842,6 +852,15 @@ private:
         }
         auto e = make(Expr::Kind::Path, p);
         e->path.push_back(name);
+        return e;
+    }
+
+    /// The rest of `(SELECT ...)` after its "(": a scalar, ARRAY or EXISTS subquery.
+    ExprPtr subquery(Pos p, const std::string& kind) {
+        auto e = make(Expr::Kind::Subquery, p);
+        e->op = kind;
+        e->subquery = std::make_shared<Select>(withSelect());
+        expectOp(")");
         return e;
     }
 

@@ -56,7 +56,6 @@ void rejectUnsupported(const std::vector<Token>& t) {
         if (k.kind == Tok::Ident && !afterDot) {
             const std::string u = upper(k.text);
             if (u == "WINDOW" && i > 0) fail("The WINDOW clause (named windows)", k.pos);
-            if (u == "EXISTS") fail("EXISTS", k.pos);
             if (u == "EXTRACT") fail("EXTRACT", k.pos);
             if (u == "INTERVAL") fail("INTERVAL", k.pos);
             if (u == "PIVOT" || u == "UNPIVOT") fail(u, k.pos);
