@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/Bytes.h"
 
+#include "sandbox/Store.h"
+
 namespace quarry::sandbox {
 namespace {
 
@@ -37,6 +39,22 @@ std::uint64_t rowBytes(const Value& row, const std::vector<Field>& fields) {
     const auto items = row.items();
     for (std::size_t i = 0; i < fields.size() && i < items.size(); ++i) n += logicalBytes(items[i], fields[i]);
     return n;
+}
+
+std::vector<std::uint64_t> columnBytes(const Table& t) {
+    std::lock_guard lock(t.bytesMutex);
+    const auto& fields = t.schema.fields;
+    if (t.bytesVersion != t.version || t.bytesSchemaVersion != t.schemaVersion || t.bytesByColumn.size() != fields.size()) {
+        std::vector<std::uint64_t> sums(fields.size(), 0);
+        for (const auto& row : t.rows) {
+            const auto items = row.items();
+            for (std::size_t c = 0; c < fields.size() && c < items.size(); ++c) sums[c] += logicalBytes(items[c], fields[c]);
+        }
+        t.bytesByColumn = std::move(sums);
+        t.bytesVersion = t.version;
+        t.bytesSchemaVersion = t.schemaVersion;
+    }
+    return t.bytesByColumn;
 }
 
 } // namespace quarry::sandbox

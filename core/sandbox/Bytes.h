@@ -16,4 +16,10 @@ std::uint64_t logicalBytes(const Value& v, const Field& f);
 /// The same for a whole row laid out as `fields`.
 std::uint64_t rowBytes(const Value& row, const std::vector<Field>& fields);
 
+struct Table;
+/// Logical bytes of each column of a table, over all its rows. The caller holds the table's
+/// lock (shared is enough); the sums are kept until the rows or schema change, so a query or
+/// tables.get over a big table does not walk every value each time.
+std::vector<std::uint64_t> columnBytes(const Table& t);
+
 } // namespace quarry::sandbox

@@ -348,7 +348,7 @@ std::string Store::datasetLocation(const std::string& p, const std::string& d) c
 Json Store::tableResource(const Table& t) const {
     Json r = t.meta;
     std::uint64_t bytes = 0;
-    for (const auto& row : t.rows) bytes += rowBytes(row, t.schema.fields);
+    for (const auto b : columnBytes(t)) bytes += b;
     r["numRows"] = std::to_string(t.rows.size());
     r["numBytes"] = std::to_string(bytes);
     r["numLongTermBytes"] = "0";

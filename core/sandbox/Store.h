@@ -48,6 +48,10 @@ struct Table {
     std::unordered_set<IdKey, IdKey::Hash> insertIds;
     std::deque<std::pair<std::int64_t, IdKey>> insertIdOrder;
     mutable std::shared_mutex mutex;
+    /// Logical bytes per column (see Bytes.h), computed once per version of the rows.
+    mutable std::mutex bytesMutex;
+    mutable std::uint64_t bytesVersion = 0, bytesSchemaVersion = 0;
+    mutable std::vector<std::uint64_t> bytesByColumn;
 };
 
 struct Dataset {

@@ -118,7 +118,7 @@ struct Frame {
     const Value* const* vars = nullptr;
     const std::vector<Value>* aggs = nullptr;
     const std::vector<Value>* keys = nullptr;
-    const std::vector<Value>* windows = nullptr; ///< this row's analytic function values
+    const Value* windows = nullptr; ///< this row's analytic function values, by windowIndex
     const Frame* outer = nullptr;                ///< the enclosing query's row, for a correlated subquery
 };
 
@@ -182,6 +182,10 @@ struct PreparedQuery::Impl {
     struct FromBinding {
         int slot = -1;
         int offsetSlot = -1;
+        /// A table joined ON an equality (left key = this item's key): its rows are found by a
+        /// hash of the key instead of a scan per left row.
+        const Expr* probeKey = nullptr; ///< over the items before
+        const Expr* buildKey = nullptr; ///< over this item's row
     };
     std::vector<FromBinding> fromSlots;
     std::vector<Expr*> aggs;
@@ -727,6 +731,7 @@ struct PreparedQuery::Impl {
             }
             fromSlots.push_back(fb);
             bindJoin(f, fb);
+            findHashKeys(f, fromSlots.back());
         }
     }
 
@@ -796,6 +801,51 @@ struct PreparedQuery::Impl {
         const auto& t = f.on->type;
         if (!t.unknown && (t.array || t.kind != TypeKind::Bool))
             err("JOIN ON clause should return type BOOL, but returns " + t.name(), f.on->pos);
+    }
+
+    /// Range variables an expression reads; false if it reads anything else (an enclosing
+    /// query, a subquery, a parameter-free function is fine).
+    static bool slotsOf(const Expr& e, std::set<int>& out) {
+        if (e.subquery || e.window || e.outerDepth > 0) return false;
+        if (e.kind == Expr::Kind::Path) out.insert(e.slot);
+        for (const auto& a : e.args)
+            if (!slotsOf(*a, out)) return false;
+        return true;
+    }
+
+    void findHashKeys(const FromItem& f, FromBinding& fb) {
+        using J = FromItem::Join;
+        if (!f.on || f.kind != FromItem::Kind::Table || (f.join != J::Inner && f.join != J::Left && f.join != J::Right && f.join != J::Full)) return;
+        std::vector<const Expr*> conjuncts{f.on.get()};
+        for (std::size_t k = 0; k < conjuncts.size(); ++k) {
+            const Expr* c = conjuncts[k];
+            if (c->kind == Expr::Kind::Binary && c->op == "AND") {
+                conjuncts.push_back(c->args[0].get());
+                conjuncts.push_back(c->args[1].get());
+                continue;
+            }
+            if (c->kind != Expr::Kind::Binary || c->op != "=") continue;
+            const SqlType &a = c->args[0]->type, &b = c->args[1]->type;
+            // Only kinds whose key text is equal exactly when = is true (no INT64 = FLOAT64,
+            // no NaN, no STRUCT or ARRAY).
+            if (a.unknown || b.unknown || a.array || b.array || !(a == b)) continue;
+            switch (a.kind) {
+            case TypeKind::Int64: case TypeKind::String: case TypeKind::Bytes: case TypeKind::Bool: case TypeKind::Date:
+            case TypeKind::Time: case TypeKind::DateTime: case TypeKind::Timestamp: break;
+            default: continue;
+            }
+            for (int side = 0; side < 2; ++side) {
+                std::set<int> l, r;
+                if (!slotsOf(*c->args[static_cast<std::size_t>(side)], l) || !slotsOf(*c->args[static_cast<std::size_t>(1 - side)], r)) break;
+                const bool leftBefore = !l.empty() && *l.rbegin() < fb.slot;
+                const bool rightHere = r.size() == 1 && *r.begin() == fb.slot;
+                if (leftBefore && rightHere) {
+                    fb.probeKey = c->args[static_cast<std::size_t>(side)].get();
+                    fb.buildKey = c->args[static_cast<std::size_t>(1 - side)].get();
+                    return;
+                }
+            }
+        }
     }
 
     static ExprPtr pathTo(std::vector<std::string> path, Pos pos) {
@@ -1068,7 +1118,7 @@ struct PreparedQuery::Impl {
         using K = Expr::Kind;
         if (e.windowIndex >= 0) {
             if (!f.windows) throw EvalError("internal: analytic function evaluated before its window");
-            return (*f.windows)[static_cast<std::size_t>(e.windowIndex)];
+            return f.windows[e.windowIndex];
         }
         if (e.groupIndex >= 0 && f.keys) return (*f.keys)[static_cast<std::size_t>(e.groupIndex)];
         if (e.aggIndex >= 0 && f.aggs) return (*f.aggs)[static_cast<std::size_t>(e.aggIndex)];
@@ -1494,15 +1544,12 @@ struct PreparedQuery::Impl {
             }
             OutRow r;
             if (windowed) {
-                r.ptrs.resize(slots.size());
-                r.own.resize(slots.size());
+                r.ptrs.assign(slots.begin(), slots.end()); // table rows stay put while the query holds its locks
                 for (std::size_t k = 0; k < slots.size(); ++k) {
-                    if (!slots[k] || vars[k].table) {
-                        r.ptrs[k] = slots[k]; // table rows stay put while the query holds its locks
-                    } else {
-                        r.own[k] = *slots[k];
-                        r.ptrs[k] = &r.own[k];
-                    }
+                    if (!slots[k] || vars[k].table) continue;
+                    if (r.own.empty()) r.own.resize(slots.size()); // sized once: the pointers into it stay valid
+                    r.own[k] = *slots[k];
+                    r.ptrs[k] = &r.own[k];
                 }
                 out.push_back(std::move(r));
                 return;
@@ -1520,6 +1567,24 @@ struct PreparedQuery::Impl {
         for (std::size_t i = 0; i < sel.from.size(); ++i)
             if (sel.from[i].join == J::Right || sel.from[i].join == J::Full)
                 matched[i].assign(vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows.size(), 0);
+        // Hash tables of the items joined on an equality, built once per run.
+        std::vector<std::unordered_map<std::string, std::vector<std::size_t>>> hashed(sel.from.size());
+        for (std::size_t i = 0; i < sel.from.size(); ++i) {
+            const auto& fb = fromSlots[i];
+            if (!fb.buildKey) continue;
+            const auto& rows = vars[static_cast<std::size_t>(fb.slot)].table->rows;
+            scanned += rows.size();
+            std::vector<const Value*> probe(vars.size(), nullptr);
+            for (std::size_t n = 0; n < rows.size(); ++n) {
+                if ((++visited & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
+                probe[static_cast<std::size_t>(fb.slot)] = &rows[n];
+                const Value key = eval(*fb.buildKey, Frame{probe.data(), nullptr, nullptr, nullptr, outer});
+                if (key.isNull()) continue; // = with NULL is never true
+                std::string k;
+                appendKey(k, key);
+                hashed[i][k].push_back(n);
+            }
+        }
         auto setSlot = [&](std::size_t i, const Value* v, std::size_t n) {
             const auto& fb = fromSlots[i];
             slots[static_cast<std::size_t>(fb.slot)] = v;
@@ -1543,7 +1608,16 @@ struct PreparedQuery::Impl {
                 if (!matched[i].empty()) matched[i][n] = 1;
                 iterate(i + 1);
             };
-            if (item.kind == FromItem::Kind::Table) {
+            if (item.kind == FromItem::Kind::Table && fromSlots[i].probeKey) {
+                const auto& rows = vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows;
+                const Value key = eval(*fromSlots[i].probeKey, Frame{slots.data(), nullptr, nullptr, nullptr, outer});
+                if (!key.isNull()) {
+                    std::string k;
+                    appendKey(k, key);
+                    if (const auto it = hashed[i].find(k); it != hashed[i].end())
+                        for (const std::size_t n : it->second) visit(rows[n], n);
+                }
+            } else if (item.kind == FromItem::Kind::Table) {
                 const auto& rows = vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows;
                 scanned += rows.size();
                 for (std::size_t n = 0; n < rows.size(); ++n) visit(rows[n], n);
@@ -1581,7 +1655,10 @@ struct PreparedQuery::Impl {
             std::vector<std::string> reads;
             for (const auto& item : sel.from) reads.push_back(item.kind == FromItem::Kind::Table ? "FROM " + planName(item) : "UNNEST");
             input.steps.push_back({"READ", reads});
-            if (sel.from.size() > 1) input.steps.push_back({"JOIN", {std::to_string(sel.from.size()) + " inputs, nested loop"}});
+            if (sel.from.size() > 1) {
+                const bool hash = std::any_of(fromSlots.begin(), fromSlots.end(), [](const FromBinding& b) { return b.buildKey != nullptr; });
+                input.steps.push_back({"JOIN", {std::to_string(sel.from.size()) + " inputs, " + (hash ? "hash join on equal keys" : "nested loop")}});
+            }
             if (sel.where) input.steps.push_back({"FILTER", {"WHERE"}});
             input.steps.push_back({"WRITE", {aggregating ? "TO S01" : "TO S01: Output"}});
             result.plan.push_back(std::move(input));
@@ -1615,10 +1692,11 @@ struct PreparedQuery::Impl {
         const std::size_t beforeQualify = out.size();
         if (windowed) {
             // Each analytic function over all rows, then the rows finished with their values.
-            auto frameOf = [&](const OutRow& r, const std::vector<Value>* win) {
+            auto frameOf = [&](const OutRow& r, const Value* win) {
                 return aggregating ? Frame{nullptr, &r.aggv, &r.groupv, win, outer} : Frame{r.ptrs.data(), nullptr, nullptr, win, outer};
             };
-            std::vector<std::vector<Value>> values(out.size(), std::vector<Value>(windows.size()));
+            const std::size_t nw = windows.size();
+            std::vector<Value> values(out.size() * nw); // row i's values at [i * nw, (i + 1) * nw)
             for (std::size_t w = 0; w < windows.size(); ++w) {
                 const Expr& call = *windows[w];
                 std::vector<WindowRow> in(out.size());
@@ -1647,11 +1725,11 @@ struct PreparedQuery::Impl {
                     }
                 } agg(*this, call, in);
                 auto res = computeWindow(call, in, isAggregateFunction(call.op) ? &agg : nullptr);
-                for (std::size_t i = 0; i < out.size(); ++i) values[i][w] = std::move(res[i]);
+                for (std::size_t i = 0; i < out.size(); ++i) values[i * nw + w] = std::move(res[i]);
             }
             std::vector<OutRow> kept;
             for (std::size_t i = 0; i < out.size(); ++i) {
-                const Frame f = frameOf(out[i], &values[i]);
+                const Frame f = frameOf(out[i], values.data() + i * nw);
                 if (sel.qualify && !isTrue(eval(*sel.qualify, f))) continue;
                 OutRow r;
                 for (const auto& c : columns) r.cols.push_back(eval(*c.expr, f));
@@ -1712,12 +1790,11 @@ struct PreparedQuery::Impl {
         std::set<std::pair<const Table*, int>> counted;
         for (const auto& v : vars) {
             if (!v.table || v.table->project.empty()) continue; // subquery results are not billed again
-            const auto& fields = v.table->schema.fields;
-            for (std::size_t c = 0; c < fields.size(); ++c) {
+            const auto bytes = columnBytes(*v.table);
+            for (std::size_t c = 0; c < bytes.size(); ++c) {
                 if (!v.usedWhole && !v.used.count(static_cast<int>(c))) continue;
                 if (!counted.insert({v.table.get(), static_cast<int>(c)}).second) continue;
-                for (const auto& row : v.table->rows)
-                    if (c < row.size()) total += logicalBytes(row[c], fields[c]);
+                total += bytes[c];
             }
         }
         return total;

@@ -151,8 +151,41 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
         return 0;
     };
 
+    // One integer-like ORDER BY key (INT64, DATE, TIME, DATETIME, TIMESTAMP, the common case)
+    // sorts as plain structs instead of through compareValues.
+    bool intKey = w.orderBy.size() == 1;
+    for (std::size_t i = 0; i < rows.size() && intKey; ++i) {
+        const Value& v = rows[i].order[0];
+        const ValueKind k = v.kind();
+        intKey = v.isNull() || k == ValueKind::Int64 || k == ValueKind::Date || k == ValueKind::Time || k == ValueKind::DateTime ||
+                 k == ValueKind::Timestamp;
+    }
+    struct IntKey {
+        int nullRank;
+        std::int64_t key;
+        std::size_t index;
+        bool operator<(const IntKey& o) const {
+            if (nullRank != o.nullRank) return nullRank < o.nullRank;
+            if (key != o.key) return key < o.key;
+            return index < o.index; // ties keep input order: a stable sort
+        }
+    };
+    std::vector<IntKey> keyed;
+
     for (auto& part : parts) {
-        std::stable_sort(part.begin(), part.end(), [&](std::size_t a, std::size_t b) { return compare(a, b) < 0; });
+        if (intKey) {
+            const bool desc = w.orderBy[0].desc, nullsFirst = w.orderBy[0].nullsFirst.value_or(!desc);
+            keyed.clear();
+            for (const std::size_t i : part) {
+                const Value& v = rows[i].order[0];
+                if (v.isNull()) keyed.push_back({nullsFirst ? 0 : 2, 0, i});
+                else keyed.push_back({1, desc ? ~v.asInt64() : v.asInt64(), i}); // ~ reverses the order, no overflow
+            }
+            std::sort(keyed.begin(), keyed.end());
+            for (std::size_t k = 0; k < keyed.size(); ++k) part[k] = keyed[k].index;
+        } else {
+            std::stable_sort(part.begin(), part.end(), [&](std::size_t a, std::size_t b) { return compare(a, b) < 0; });
+        }
         const std::size_t m = part.size();
         // Peer groups: rows with equal ORDER BY values.
         std::vector<std::size_t> peerStart(m), peerEnd(m);
