@@ -5,6 +5,7 @@
 #include "sandbox/Bytes.h"
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/Parser.h"
+#include "sandbox/sql/DateFunctions.h"
 #include "sandbox/sql/ValueOps.h"
 #include "sandbox/sql/Window.h"
 
@@ -232,6 +233,7 @@ struct PreparedQuery::Impl {
         bool inAgg = false;
         const char* windowContext = nullptr; ///< the clause that forbids analytic functions
         bool inWindow = false;
+        bool intervalArg = false; ///< binding a direct argument of DATE_ADD and its kin
     };
 
     [[noreturn]] static void err(const std::string& m, Pos p) { throw SqlError(m, p); }
@@ -357,9 +359,15 @@ struct PreparedQuery::Impl {
                 return;
             }
             if (e.star) err("Function " + e.op + " does not accept *", e.pos);
+            if (e.op == "INTERVAL" && !bc.intervalArg)
+                err("INTERVAL values are supported by the sandbox only as arguments of DATE_ADD, DATE_SUB, DATETIME_ADD, "
+                    "DATETIME_SUB, TIMESTAMP_ADD, TIMESTAMP_SUB, TIME_ADD, TIME_SUB and GENERATE_DATE_ARRAY",
+                    e.pos);
             std::vector<SqlType> types;
+            BindCtx argCtx = bc;
+            argCtx.intervalArg = takesInterval(e.op);
             for (auto& a : e.args) {
-                bind(*a, bc);
+                bind(*a, argCtx);
                 types.push_back(a->type);
             }
             e.type = bindFunction(e, types);

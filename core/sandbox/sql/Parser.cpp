@@ -775,6 +775,32 @@ private:
             expectOp("[");
             return arrayElements(p, typed ? &el : nullptr);
         }
+        if (t.kw("EXTRACT") && peek(1).is("(")) {
+            // EXTRACT(part FROM value): a call with the part as a STRING literal first.
+            next();
+            next();
+            auto e = make(Expr::Kind::Call, p);
+            e->op = "EXTRACT";
+            const Token& part = peek();
+            if (part.kind != Tok::Ident) fail("Expected a date part name but got " + describe(part));
+            e->args.push_back(literal(part.pos, Value::string(upper(next().text)), SqlType::scalar(TypeKind::String)));
+            expectKw("FROM");
+            e->args.push_back(expr());
+            if (peek().kw("AT")) throw SqlError("EXTRACT ... AT TIME ZONE is not supported by the sandbox yet; it keeps timestamps in UTC", peek().pos);
+            expectOp(")");
+            return e;
+        }
+        if (t.kw("INTERVAL")) {
+            // INTERVAL n part: only as an argument of DATE_ADD and its kin (the binder checks).
+            next();
+            auto e = make(Expr::Kind::Call, p);
+            e->op = "INTERVAL";
+            e->args.push_back(expr());
+            const Token& part = peek();
+            if (part.kind != Tok::Ident) fail("Expected a date part name after INTERVAL but got " + describe(part));
+            e->args.push_back(literal(part.pos, Value::string(upper(next().text)), SqlType::scalar(TypeKind::String)));
+            return e;
+        }
         if ((t.kw("ARRAY") || t.kw("EXISTS")) && peek(1).is("(")) {
             const std::string kind = upper(next().text);
             next();
@@ -833,6 +859,7 @@ private:
                 } while (acceptOp(","));
             }
             expectOp(")");
+            datePartArgument(*e);
             if (acceptKw("OVER")) e->window = windowSpec(p);
             return e;
         }
@@ -853,6 +880,29 @@ private:
         auto e = make(Expr::Kind::Path, p);
         e->path.push_back(name);
         return e;
+    }
+
+    /// The date part of DATE_DIFF(a, b, DAY), DATE_TRUNC(d, MONTH), LAST_DAY(d, YEAR) and kin
+    /// is a keyword, not a column: it becomes an upper-case STRING literal.
+    void datePartArgument(Expr& call) {
+        std::size_t at = 0;
+        const std::string& n = call.op;
+        if (n == "DATE_DIFF" || n == "DATETIME_DIFF" || n == "TIMESTAMP_DIFF" || n == "TIME_DIFF") at = 3;
+        else if (n == "DATE_TRUNC" || n == "DATETIME_TRUNC" || n == "TIMESTAMP_TRUNC" || n == "TIME_TRUNC" || n == "LAST_DAY") at = 2;
+        if (at == 0 || call.args.size() < at) return;
+        ExprPtr& a = call.args[at - 1];
+        std::string part;
+        if (a->kind == Expr::Kind::Path && a->path.size() == 1) {
+            part = upper(a->path[0]);
+        } else if (a->kind == Expr::Kind::Call && (a->op == "WEEK" || a->op == "ISOWEEK") && a->args.size() == 1 &&
+                   a->args[0]->kind == Expr::Kind::Path && a->args[0]->path.size() == 1) {
+            if (upper(a->args[0]->path[0]) != "SUNDAY")
+                throw SqlError("WEEK(" + upper(a->args[0]->path[0]) + ") is not supported by the sandbox yet; use WEEK (Sunday) or ISOWEEK (Monday)", a->pos);
+            part = "WEEK";
+        } else {
+            return;
+        }
+        a = literal(a->pos, Value::string(part), SqlType::scalar(TypeKind::String));
     }
 
     /// The rest of `(SELECT ...)` after its "(": a scalar, ARRAY or EXISTS subquery.
