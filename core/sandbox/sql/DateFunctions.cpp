@@ -407,12 +407,12 @@ std::optional<Value> callDateFunction(const Expr& c, std::vector<Value>& a) {
         const std::int64_t next = part == "WEEK" ? start + 7 * kDay : addPart(start, 1, part);
         return Value::date(static_cast<std::int32_t>(floorDiv(next, kDay) - 1));
     }
-    if (n.starts_with("FORMAT_")) {
+    if (n == "FORMAT_DATE" || n == "FORMAT_DATETIME" || n == "FORMAT_TIME" || n == "FORMAT_TIMESTAMP") {
         if (anyNull) return Value();
         if (a.size() == 3) requireUtc(a[2]);
         return Value::string(tf::format(a[0].asText(), microsOf(a[1])));
     }
-    if (n.starts_with("PARSE_")) {
+    if (n == "PARSE_DATE" || n == "PARSE_DATETIME" || n == "PARSE_TIME" || n == "PARSE_TIMESTAMP") {
         if (anyNull) return Value();
         if (a.size() == 3) requireUtc(a[2]);
         std::int64_t offset = 0;
@@ -423,8 +423,8 @@ std::optional<Value> callDateFunction(const Expr& c, std::vector<Value>& a) {
         return Value::dateTime(micros);
     }
     if (anyNull) {
-        if (n == "UNIX_DATE" || n.starts_with("UNIX_") || n == "DATE_FROM_UNIX_DATE" || n.starts_with("TIMESTAMP_") || n == "DATE" ||
-            n == "DATETIME" || n == "TIMESTAMP")
+        if (n == "UNIX_DATE" || n == "UNIX_SECONDS" || n == "UNIX_MILLIS" || n == "UNIX_MICROS" || n == "DATE_FROM_UNIX_DATE" ||
+            n == "TIMESTAMP_SECONDS" || n == "TIMESTAMP_MILLIS" || n == "TIMESTAMP_MICROS" || n == "DATE" || n == "DATETIME" || n == "TIMESTAMP")
             return Value();
         return std::nullopt;
     }

@@ -437,6 +437,11 @@ struct PreparedQuery::Impl {
                 types.push_back(a->type);
             }
             SqlType el = e.typed ? e.castType : commonType(types, e.pos, "ARRAY");
+            if (e.typed)
+                for (std::size_t i = 0; i < types.size(); ++i) {
+                    if (types[i].unknown) continue;
+                    if (!coercesTo(types[i], el)) err("Array element type " + types[i].name() + " does not coerce to " + el.name(), e.args[i]->pos);
+                }
             if (el.unknown) el = SqlType::scalar(TypeKind::Int64);
             e.type = el.arrayOf();
             return;
@@ -516,6 +521,25 @@ struct PreparedQuery::Impl {
                 err("No matching signature for operator IS " + e.op + " for argument types: " + e.args[0]->type.name(), e.pos);
             e.type = SqlType::scalar(TypeKind::Bool);
             return;
+        }
+    }
+
+    /// Whether a value of `from` can stand where `to` is expected: numeric widening, and
+    /// STRUCTs field by field whatever their names (STRUCT(1) fits STRUCT<x INT64>).
+    static bool coercesTo(const SqlType& from, const SqlType& to) {
+        if (from.unknown) return true;
+        if (from.array != to.array) return false;
+        if (from.array) return coercesTo(from.element(), to.element());
+        if (from.kind == TypeKind::Struct || to.kind == TypeKind::Struct) {
+            if (from.kind != to.kind || from.fields.size() != to.fields.size()) return false;
+            for (std::size_t i = 0; i < from.fields.size(); ++i)
+                if (!coercesTo(from.fields[i].second, to.fields[i].second)) return false;
+            return true;
+        }
+        try {
+            return commonType({to, from}, Pos{}, "ARRAY") == to;
+        } catch (const SqlError&) {
+            return false;
         }
     }
 

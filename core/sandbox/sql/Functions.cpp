@@ -3,6 +3,7 @@
 
 #include "sandbox/sql/FunctionHelpers.h"
 #include "sandbox/sql/DateFunctions.h"
+#include "sandbox/sql/JsonFunctions.h"
 #include "sandbox/sql/MoreFunctions.h"
 #include "sandbox/sql/ValueOps.h"
 #include "value/Civil.h"
@@ -478,6 +479,7 @@ bool likeMatch(std::string_view s, std::string_view p) {
 SqlType bindFunction(const Expr& c, const std::vector<SqlType>& a) {
     if (auto t = bindMoreFunction(c, a)) return *t;
     if (auto t = bindDateFunction(c, a)) return *t;
+    if (auto t = bindJsonFunction(c, a)) return *t;
     const auto& n = c.op;
     const auto argc = a.size();
     auto need = [&](std::size_t lo, std::size_t hi) {
@@ -590,6 +592,7 @@ SqlType bindFunction(const Expr& c, const std::vector<SqlType>& a) {
 Value callFunction(const Expr& c, std::vector<Value>& a) {
     if (auto v = callMoreFunction(c, a)) return std::move(*v);
     if (auto v = callDateFunction(c, a)) return std::move(*v);
+    if (auto v = callJsonFunction(c, a)) return std::move(*v);
     const auto& n = c.op;
     const bool anyNull = std::any_of(a.begin(), a.end(), [](const Value& v) { return v.isNull(); });
     if (n == "IF") return isTrue(a[0]) ? coerce(a[1], c.type) : coerce(a[2], c.type);

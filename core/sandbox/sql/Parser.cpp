@@ -91,6 +91,16 @@ private:
     void expectOp(std::string_view op) {
         if (!acceptOp(op)) fail("Expected \"" + std::string(op) + "\" but got " + describe(peek()));
     }
+    /// The ">" closing a type parameter list; the lexer reads ARRAY<STRUCT<a INT64>>'s ">>" as
+    /// one token, so its first half is taken and the second left for the outer list.
+    void closeAngle() {
+        if (i_ < t_.size() && t_[i_].is(">>")) {
+            t_[i_].text = ">";
+            ++t_[i_].pos.col;
+            return;
+        }
+        expectOp(">");
+    }
     std::string identifier(const char* what) {
         const Token& t = peek();
         if (t.kind == Tok::QuotedIdent || (t.kind == Tok::Ident && !reserved(t))) return next().text;
@@ -627,7 +637,7 @@ private:
         if (n == "ARRAY") {
             expectOp("<");
             SqlType el = typeName();
-            expectOp(">");
+            closeAngle();
             if (el.array) throw SqlError("Arrays of arrays are not supported", p);
             return el.arrayOf();
         }
@@ -641,7 +651,7 @@ private:
                     fname = next().text;
                 t.fields.emplace_back(fname, typeName());
             } while (acceptOp(","));
-            expectOp(">");
+            closeAngle();
             return t;
         }
         const auto k = parseTypeName(n);
@@ -769,7 +779,7 @@ private:
             bool typed = false;
             if (acceptOp("<")) {
                 el = typeName();
-                expectOp(">");
+                closeAngle();
                 typed = true;
             }
             expectOp("[");

@@ -21,14 +21,13 @@ constexpr std::string_view kMissingFunctions[] = {
     "DATETIME_DIFF",
     "FARM_FINGERPRINT", "FORMAT",
     "FROM_BASE64", "FROM_HEX",
-    "GENERATE_TIMESTAMP_ARRAY", "GENERATE_UUID", "INSTR", "IEEE_DIVIDE", "JSON_EXTRACT",
-    "JSON_EXTRACT_ARRAY", "JSON_EXTRACT_SCALAR", "JSON_QUERY", "JSON_QUERY_ARRAY", "JSON_VALUE",
-    "JSON_VALUE_ARRAY", "LOG", "LOG10", "MD5",
-    "NET.HOST", "NORMALIZE", "PARSE_JSON",
+    "GENERATE_TIMESTAMP_ARRAY", "GENERATE_UUID", "INSTR", "IEEE_DIVIDE",
+    "LOG", "LOG10", "MD5",
+    "NET.HOST", "NORMALIZE",
     "PERCENTILE_CONT", "RAND", "RANGE_BUCKET",
     "REGEXP_INSTR",
     "SHA256", "SIN", "STDDEV", "STRING", "TAN",
-    "TO_BASE64", "TO_HEX", "TO_JSON", "TO_JSON_STRING", "TRANSLATE"};
+    "TO_BASE64", "TO_HEX", "TRANSLATE"};
 
 std::string upper(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
