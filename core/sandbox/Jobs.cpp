@@ -2,6 +2,8 @@
 #include "sandbox/JsonFields.h"
 #include "sandbox/Jobs.h"
 
+#include "sandbox/InformationSchema.h"
+
 #include "sandbox/sql/Engine.h"
 #include "value/FvCodec.h"
 
@@ -407,6 +409,13 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         const std::string ddDataset = str(dd, "datasetId");
         const std::string location = job.location;
         ctx.resolveTable = [&, ddProject, ddDataset, location](const std::vector<std::string>& path, sql::Pos pos) {
+            if (const auto is = informationSchemaRef(path)) {
+                try {
+                    return informationSchema(store_, is->project.empty() ? job.project : is->project, is->dataset, is->view);
+                } catch (const ApiFailure& e) {
+                    throw ApiFailure("notFound", std::string(e.what()) + " was not found in location " + location);
+                }
+            }
             std::string p = job.project, d, t;
             if (path.size() == 1) {
                 if (ddDataset.empty())

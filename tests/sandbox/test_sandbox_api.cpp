@@ -414,6 +414,22 @@ TEST(SandboxApi, QueryErrorsAreBigQuerys) {
     EXPECT_EQ(grouped.message(), "SELECT list expression references column age which is neither grouped nor aggregated at [1:18]");
 }
 
+// INFORMATION_SCHEMA through jobs.query: a fresh snapshot per query (a table made after a
+// first query shows up in the second, the result cache notwithstanding).
+TEST(SandboxApi, InformationSchemaSeesTablesAsTheyAre) {
+    SandboxProcess s;
+    auto c = clientFor(s);
+    createPersons(c);
+    const std::string sql = "SELECT table_name FROM samples.INFORMATION_SCHEMA.TABLES ORDER BY 1";
+    EXPECT_EQ(query(c, sql), Json::parse(R"([{"table_name":"persons"}])"));
+    c.insertTable("p", "samples", Json::parse(R"({"tableReference":{"tableId":"later"},"schema":{"fields":[{"name":"x","type":"INTEGER"}]}})"));
+    EXPECT_EQ(query(c, sql), Json::parse(R"([{"table_name":"later"},{"table_name":"persons"}])"));
+    EXPECT_EQ(query(c, "SELECT COUNT(*) AS n FROM `p.samples.INFORMATION_SCHEMA.COLUMN_FIELD_PATHS` WHERE STARTS_WITH(field_path, 'citiesLived')"),
+              Json::parse(R"([{"n":"3"}])"));
+    auto missing = apiError([&] { query(c, "SELECT * FROM nope.INFORMATION_SCHEMA.TABLES"); });
+    EXPECT_EQ(missing.httpStatus(), 404);
+}
+
 TEST(SandboxApi, DryRunCapsAndCache) {
     SandboxProcess s;
     auto c = clientFor(s);

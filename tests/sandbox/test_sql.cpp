@@ -2,6 +2,7 @@
 // The SQL engine in process, driven by tests/data/sql/*.test (query => expected rows, or
 // query !! expected error with its [line:col]).
 #include "TestData.h"
+#include "sandbox/InformationSchema.h"
 #include "sandbox/Store.h"
 #include "sandbox/sql/Engine.h"
 #include "sandbox/sql/Parser.h"
@@ -96,6 +97,7 @@ public:
     std::string run(const std::string& sql) {
         sql::QueryContext ctx;
         ctx.resolveTable = [this](const std::vector<std::string>& path, sql::Pos pos) {
+            if (const auto is = informationSchemaRef(path)) return informationSchema(*store_, is->project.empty() ? "p" : is->project, is->dataset, is->view);
             if (path.size() != 2) throw sql::SqlError("Table \"" + path.back() + "\" must be qualified with a dataset (e.g. dataset.table)", pos);
             return store_->table("p", path[0], path[1]);
         };

@@ -58,8 +58,6 @@ void rejectUnsupported(const std::vector<Token>& t) {
             if (u == "TABLESAMPLE") fail("TABLESAMPLE", k.pos);
             if ((u == "EXCEPT" || u == "REPLACE") && call && i > 0 && t[i - 1].is("*")) fail("SELECT * " + u + " (...)", k.pos);
         }
-        if ((k.kind == Tok::Ident || k.kind == Tok::QuotedIdent) && upper(k.text).find("INFORMATION_SCHEMA") != std::string::npos)
-            fail("INFORMATION_SCHEMA", k.pos);
     }
     // Then functions.
     for (std::size_t i = 0; i + 1 < t.size(); ++i) {
