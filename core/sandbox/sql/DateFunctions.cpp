@@ -74,9 +74,11 @@ std::int64_t addPart(std::int64_t micros, std::int64_t n, const std::string& par
         if (__builtin_mul_overflow(n, 7, &days)) throw EvalError("The result is outside the DATE/TIMESTAMP range (years 1 to 9999)");
         return addPart(micros, days, "DAY");
     }
-    if (part == "MONTH") return addMonths(micros, n);
-    if (part == "QUARTER") return addMonths(micros, n * 3);
-    if (part == "YEAR") return addMonths(micros, n * 12);
+    if (part == "MONTH" || part == "QUARTER" || part == "YEAR") {
+        // Any count past 120,000 months leaves years 1..9999; checked before multiplying.
+        if (n > 200'000 || n < -200'000) throw EvalError("The result is outside the DATE/TIMESTAMP range (years 1 to 9999)");
+        return addMonths(micros, n * (part == "MONTH" ? 1 : part == "QUARTER" ? 3 : 12));
+    }
     std::int64_t step = subDayMicros(part), delta = 0;
     if (__builtin_mul_overflow(n, step, &delta)) throw EvalError("The result is outside the DATE/TIMESTAMP range (years 1 to 9999)");
     std::int64_t out = 0;
@@ -367,9 +369,10 @@ std::optional<Value> callDateFunction(const Expr& c, std::vector<Value>& a) {
         const std::int64_t end = a[1].asInt64();
         for (std::int64_t k = 0;; ++k) {
             if (days.size() > 1'000'000) throw EvalError("GENERATE_DATE_ARRAY would make more than 1,000,000 elements");
-            std::int64_t d;
+            std::int64_t d, count;
+            if (__builtin_mul_overflow(k, step, &count)) break;
             try {
-                d = floorDiv(addPart(a[0].asInt64() * kDay, k * step, part), kDay);
+                d = floorDiv(addPart(a[0].asInt64() * kDay, count, part), kDay);
             } catch (const EvalError&) {
                 break; // past year 9999: the sequence ends
             }

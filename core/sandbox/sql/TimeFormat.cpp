@@ -235,6 +235,7 @@ std::int64_t parse(std::string_view fmt, std::string_view text, std::int64_t& of
         }
         case 's': {
             const auto secs = number(12, true);
+            if (secs < civil::kMinMicros / 1'000'000 || secs > civil::kMaxMicros / 1'000'000) fail();
             const Civil s = split(secs * 1'000'000);
             c = s;
             break;

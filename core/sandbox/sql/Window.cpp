@@ -224,9 +224,11 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
         }
         if (n == "LAG" || n == "LEAD") {
             const std::int64_t off = e.args.size() >= 2 ? e.args[1]->value.asInt64() : 1;
+            const auto size = static_cast<std::int64_t>(m);
             for (std::size_t p = 0; p < m; ++p) {
-                const std::int64_t q = static_cast<std::int64_t>(p) + (n == "LAG" ? -off : off);
-                if (q >= 0 && q < static_cast<std::int64_t>(m)) out[part[p]] = coerce(arg(static_cast<std::size_t>(q), 0), e.type);
+                // An offset past the partition (up to INT64_MAX) just finds nothing.
+                const std::int64_t q = off >= size ? -1 : static_cast<std::int64_t>(p) + (n == "LAG" ? -off : off);
+                if (q >= 0 && q < size) out[part[p]] = coerce(arg(static_cast<std::size_t>(q), 0), e.type);
                 else if (e.args.size() == 3) out[part[p]] = coerce(arg(p, 2), e.type);
             }
             continue;
@@ -273,9 +275,10 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
             case B::Preceding:
             case B::Following: {
                 if (w.rows) {
-                    const std::int64_t off = b.offset->value.asInt64();
-                    std::int64_t q = static_cast<std::int64_t>(p) + (b.kind == B::Preceding ? -off : off) + (isEnd ? 1 : 0);
-                    return static_cast<std::size_t>(std::clamp<std::int64_t>(q, 0, static_cast<std::int64_t>(m)));
+                    const std::int64_t size = static_cast<std::int64_t>(m);
+                    const std::int64_t off = std::min(b.offset->value.asInt64(), size + 1); // no overflow past the partition
+                    const std::int64_t q = static_cast<std::int64_t>(p) + (b.kind == B::Preceding ? -off : off) + (isEnd ? 1 : 0);
+                    return static_cast<std::size_t>(std::clamp<std::int64_t>(q, 0, size));
                 }
                 if (isNullKey(p)) return isEnd ? peerEnd[p] : peerStart[p]; // NULLs frame only NULLs
                 const double off = numberOf(b.offset->value) * (b.kind == B::Preceding ? -1 : 1);
@@ -297,7 +300,7 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
                 if (lo >= hi) continue;
                 if (n == "FIRST_VALUE") out[part[p]] = arg(lo, 0);
                 else if (n == "LAST_VALUE") out[part[p]] = arg(hi - 1, 0);
-                else if (lo + nth - 1 < hi) out[part[p]] = arg(lo + nth - 1, 0);
+                else if (nth <= hi - lo) out[part[p]] = arg(lo + nth - 1, 0);
             }
             continue;
         }
