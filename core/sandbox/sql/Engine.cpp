@@ -1438,24 +1438,14 @@ struct PreparedQuery::Impl {
         return *sub.cached;
     }
 
-    /// The stored tables this query and every subquery in its expressions read (not the
-    /// temporary tables of FROM subqueries, which their own runs fill).
-    void exprSubTables(std::vector<Table*>& out) const {
-        for (const auto& [select, sub] : exprSubs) {
-            for (const auto& v : sub->vars)
-                if (v.table && !v.table->project.empty()) out.push_back(v.table.get());
-            sub->exprSubTables(out);
-            for (const auto& s2 : sub->subs) {
-                for (const auto& v : s2->impl->vars)
-                    if (v.table && !v.table->project.empty()) out.push_back(v.table.get());
-                s2->impl->exprSubTables(out);
-            }
-            for (const auto& b : sub->setBranches) {
-                for (const auto& v : b->impl->vars)
-                    if (v.table && !v.table->project.empty()) out.push_back(v.table.get());
-                b->impl->exprSubTables(out);
-            }
-        }
+    /// Every stored table this query reads, through its FROM subqueries, set branches and
+    /// expression subqueries at any depth (not the temporary tables FROM subqueries fill).
+    void storedTables(std::vector<Table*>& out) const {
+        for (const auto& v : vars)
+            if (v.table && !v.table->project.empty()) out.push_back(v.table.get());
+        for (const auto& sub : subs) sub->impl->storedTables(out);
+        for (const auto& b : setBranches) b->impl->storedTables(out);
+        for (const auto& [select, sub] : exprSubs) sub->storedTables(out);
     }
 
     /// Runs the subqueries this query reads and fills their tables; returns their bytes.
@@ -1506,7 +1496,7 @@ struct PreparedQuery::Impl {
         if (runDepth == 0) {
             for (const auto& v : vars)
                 if (v.table) tables.push_back(v.table.get());
-            exprSubTables(tables);
+            for (const auto& [select, sub] : exprSubs) sub->storedTables(tables); // they run inside this one's rows
             std::sort(tables.begin(), tables.end());
             tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
         }
