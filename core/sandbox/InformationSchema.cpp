@@ -2,6 +2,7 @@
 #include "sandbox/InformationSchema.h"
 
 #include "sandbox/sql/SqlType.h"
+#include "value/Text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,10 +10,7 @@
 namespace quarry::sandbox {
 namespace {
 
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return s;
-}
+using text::upper;
 
 Field column(const char* name, TypeKind type) {
     Field f;

@@ -2,7 +2,7 @@
 #include "sandbox/JsonFields.h"
 #include "sandbox/Jobs.h"
 
-#include "sandbox/InformationSchema.h"
+#include "sandbox/Statements.h"
 
 #include "sandbox/sql/Engine.h"
 #include "value/FvCodec.h"
@@ -175,8 +175,14 @@ Json JobManager::resource(const Job& j) const {
             stats["query"] = {{"totalBytesProcessed", std::to_string(j.bytesProcessed)},
                               {"totalBytesBilled", std::to_string(j.bytesBilled)},
                               {"cacheHit", j.cacheHit},
-                              {"statementType", "SELECT"},
+                              {"statementType", j.statementType},
                               {"totalSlotMs", "0"}};
+            if (j.numDmlAffectedRows) {
+                stats["query"]["numDmlAffectedRows"] = std::to_string(*j.numDmlAffectedRows);
+                stats["query"]["dmlStats"] = j.dmlStats;
+            }
+            if (j.ddl.is_object())
+                for (const auto& [k, v] : j.ddl.items()) stats["query"][k] = v;
             if (!j.queryPlan.empty()) {
                 stats["query"]["queryPlan"] = j.queryPlan;
                 stats["query"]["timeline"] = j.timeline;
@@ -372,6 +378,50 @@ void JobManager::finish(Job& job, Json errorResult) {
     changed_.notify_all();
 }
 
+void JobManager::runStatements(Job& job, StatementRunner& runner, std::vector<sql::Statement> statements,
+                               const std::string& text, bool dryRun, const std::function<void(std::uint64_t)>& checkCap) {
+    // A second parse for the estimates the byte cap needs: running a statement consumes it.
+    std::vector<sql::Statement> estimates;
+    const bool capped = objectField(job.configuration, "query").contains("maximumBytesBilled");
+    if (capped && !dryRun) estimates = sql::parseScript(text);
+    job.statementType = statements.size() == 1 ? sql::statementType(statements[0]) : "SCRIPT";
+    std::uint64_t total = 0;
+    std::int64_t affected = 0, inserted = 0, updated = 0, deleted = 0;
+    bool dml = false;
+    StatementResult last;
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
+        if (capped && !dryRun) checkCap(total + runner.run(std::move(estimates[i]), true).bytesProcessed);
+        last = runner.run(std::move(statements[i]), dryRun);
+        total += last.bytesProcessed;
+        if (last.affectedRows) {
+            dml = true;
+            affected += *last.affectedRows;
+            inserted += last.inserted;
+            updated += last.updated;
+            deleted += last.deleted;
+        }
+    }
+    job.bytesProcessed = total;
+    job.bytesBilled = dryRun ? 0 : billed(total);
+    job.schema = last.schema;
+    job.rows = std::make_shared<const std::vector<Value>>(std::move(last.rows));
+    if (!last.plan.empty()) planJson(job, last.plan);
+    if (dml && !dryRun) {
+        job.numDmlAffectedRows = affected;
+        job.dmlStats = {{"insertedRowCount", std::to_string(inserted)},
+                        {"updatedRowCount", std::to_string(updated)},
+                        {"deletedRowCount", std::to_string(deleted)}};
+    }
+    if (statements.size() == 1 && !last.ddlOperation.empty()) {
+        job.ddl = {{"ddlOperationPerformed", last.ddlOperation}};
+        if (!last.ddlTargetTable.is_null()) job.ddl["ddlTargetTable"] = last.ddlTargetTable;
+        if (!last.ddlTargetDataset.is_null()) job.ddl["ddlTargetDataset"] = last.ddlTargetDataset;
+    }
+    if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
+    finish(job, nullptr);
+}
+
 void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
     Job& job = *jobPtr;
     const Json q = objectField(job.configuration, "query");
@@ -403,42 +453,14 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
                              "Legacy SQL is not supported by the sandbox yet: set useLegacySql to false or start the query with #standardSQL",
                              "query");
 
-        sql::QueryContext ctx;
+        StatementScope scope;
         const auto dd = objectField(q, "defaultDataset");
         const std::string ddProject = str(dd, "projectId").empty() ? job.project : str(dd, "projectId");
         const std::string ddDataset = str(dd, "datasetId");
-        const std::string location = job.location;
-        ctx.resolveTable = [&, ddProject, ddDataset, location](const std::vector<std::string>& path, sql::Pos pos) {
-            if (const auto is = informationSchemaRef(path)) {
-                try {
-                    return informationSchema(store_, is->project.empty() ? job.project : is->project, is->dataset, is->view);
-                } catch (const ApiFailure& e) {
-                    throw ApiFailure("notFound", std::string(e.what()) + " was not found in location " + location);
-                }
-            }
-            std::string p = job.project, d, t;
-            if (path.size() == 1) {
-                if (ddDataset.empty())
-                    throw sql::SqlError("Table \"" + path[0] + "\" must be qualified with a dataset (e.g. dataset.table)", pos);
-                p = ddProject;
-                d = ddDataset;
-                t = path[0];
-            } else if (path.size() == 2) {
-                d = path[0];
-                t = path[1];
-            } else if (path.size() == 3) {
-                p = path[0];
-                d = path[1];
-                t = path[2];
-            } else {
-                throw sql::SqlError("Invalid table name: too many parts", pos);
-            }
-            try {
-                return store_.table(p, d, t);
-            } catch (const ApiFailure& e) {
-                throw ApiFailure("notFound", std::string(e.what()) + " was not found in location " + location);
-            }
-        };
+        scope.project = job.project;
+        scope.location = job.location;
+        scope.defaultProject = ddProject;
+        scope.defaultDataset = ddDataset;
         std::string cacheKey = text + "\n" + ddProject + "." + ddDataset;
         for (const auto& p : arrayField(q, "queryParameters")) {
             const std::string name = str(p, "name");
@@ -446,11 +468,28 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             prm.type = paramType(objectField(p, "parameterType"), name);
             prm.value = paramValue(objectField(p, "parameterValue"), prm.type, name);
             cacheKey += "\n" + p.dump();
-            if (name.empty()) ctx.positionalParams.push_back(std::move(prm));
-            else ctx.namedParams[lowerCopy(name)] = std::move(prm);
+            if (name.empty()) scope.positionalParams.push_back(std::move(prm));
+            else scope.namedParams[lowerCopy(name)] = std::move(prm);
         }
-        ctx.cancelled = &job.cancelRequested;
-        auto prepared = sql::PreparedQuery::prepare(text, std::move(ctx));
+        scope.cancelled = &job.cancelRequested;
+        auto statements = sql::parseScript(text);
+        StatementRunner runner(store_, scope);
+        std::optional<std::uint64_t> cap;
+        if (q.contains("maximumBytesBilled")) {
+            const auto& m = q["maximumBytesBilled"];
+            cap = m.is_string() ? std::stoull(m.get<std::string>()) : m.get<std::uint64_t>();
+        }
+        auto checkCap = [&](std::uint64_t estimate) {
+            const std::uint64_t wouldBill = billed(estimate);
+            if (cap && wouldBill > *cap)
+                throw ApiFailure("bytesBilledLimitExceeded", "Query exceeded limit for bytes billed: " + std::to_string(*cap) +
+                                                                 ". " + std::to_string(wouldBill) + " or higher required.");
+        };
+        if (statements.size() != 1 || statements[0].kind != sql::Statement::Kind::Query) {
+            runStatements(job, runner, std::move(statements), text, dryRun, checkCap);
+            return;
+        }
+        auto prepared = sql::PreparedQuery::prepare(std::move(*statements[0].query), runner.queryContext());
         for (const auto& v : prepared->tableVersions()) cacheKey += "\n" + v;
         job.schema = prepared->schema();
         const bool nondeterministic = lowerCopy(text).find("current_") != std::string::npos;
@@ -469,15 +508,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             }
         }
         if (!job.cacheHit) {
-            const std::uint64_t estimate = prepared->estimateBytes();
-            const std::uint64_t wouldBill = billed(estimate);
-            if (q.contains("maximumBytesBilled")) {
-                const auto& m = q["maximumBytesBilled"];
-                const std::uint64_t cap = m.is_string() ? std::stoull(m.get<std::string>()) : m.get<std::uint64_t>();
-                if (wouldBill > cap)
-                    throw ApiFailure("bytesBilledLimitExceeded", "Query exceeded limit for bytes billed: " + std::to_string(cap) +
-                                                                     ". " + std::to_string(wouldBill) + " or higher required.");
-            }
+            checkCap(prepared->estimateBytes());
             auto result = prepared->run();
             planJson(job, result.plan);
             job.bytesProcessed = result.bytesProcessed;

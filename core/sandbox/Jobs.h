@@ -3,11 +3,14 @@
 
 #include "sandbox/Faults.h"
 #include "sandbox/Store.h"
+#include "sandbox/Statements.h"
 
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <thread>
 
@@ -22,6 +25,10 @@ struct Job {
     Json errorResult;          ///< null unless failed
     std::uint64_t bytesProcessed = 0, bytesBilled = 0;
     bool cacheHit = false;
+    std::string statementType = "SELECT";
+    std::optional<std::int64_t> numDmlAffectedRows; ///< DML only
+    Json dmlStats;                                  ///< insertedRowCount, updatedRowCount, deletedRowCount
+    Json ddl; ///< ddlOperationPerformed and ddlTargetTable / ddlTargetDataset, for DDL
     Schema schema;
     std::shared_ptr<const std::vector<Value>> rows; ///< shared with the result cache
     Json queryPlan = Json::array(); ///< statistics.query.queryPlan of the run (empty from the cache)
@@ -56,6 +63,9 @@ private:
     std::shared_ptr<Job> create(const std::string& project, std::string jobId, const std::string& location,
                                 Json configuration);
     void run(const std::shared_ptr<Job>& job);
+    /// DML, DDL and scripts: runs the statements in order; the job's rows are the last one's.
+    void runStatements(Job& job, StatementRunner& runner, std::vector<sql::Statement> statements, const std::string& text,
+                       bool dryRun, const std::function<void(std::uint64_t)>& checkCap);
     void worker();
     void finish(Job& job, Json errorResult);
 

@@ -159,6 +159,11 @@ void writeFileAtomic(const std::filesystem::path& file, std::string_view content
     syncDir(file.parent_path());
 }
 
+void renameDurably(const std::filesystem::path& from, const std::filesystem::path& to) {
+    if (::rename(from.c_str(), to.c_str()) != 0) throw StorageError(sysError("cannot rename onto", to));
+    syncDir(to.parent_path());
+}
+
 std::string readWholeFile(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     if (!in) throw StorageError("cannot read " + file.string());

@@ -57,5 +57,7 @@ private:
 /// Writes a small file atomically: temp file, fsync, rename, fsync of the directory.
 void writeFileAtomic(const std::filesystem::path& file, std::string_view content);
 std::string readWholeFile(const std::filesystem::path& file);
+/// rename(2) and a sync of the directory: after it returns, `to` is `from` even after a crash.
+void renameDurably(const std::filesystem::path& from, const std::filesystem::path& to);
 
 } // namespace quarry::sandbox

@@ -206,6 +206,10 @@ struct Server::Impl {
                           ",\"jobReference\":" + jobResource["jobReference"].dump() + ",\"jobComplete\":true" +
                           ",\"schema\":" + job.schema.toJson().dump() + ",\"totalBytesProcessed\":\"" +
                           std::to_string(job.bytesProcessed) + "\",\"cacheHit\":" + (job.cacheHit ? "true" : "false");
+        if (job.numDmlAffectedRows) {
+            out += ",\"numDmlAffectedRows\":\"" + std::to_string(*job.numDmlAffectedRows) + "\"";
+            if (std::string(kind) == "bigquery#queryResponse") out += ",\"dmlStats\":" + job.dmlStats.dump();
+        }
         // (Not `job.rows ? *job.rows : std::vector<Value>()`: that conditional copies every row.)
         static const std::vector<Value> kNoRows;
         const std::vector<Value>& rows = job.rows ? *job.rows : kNoRows;

@@ -528,6 +528,49 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
     return t;
 }
 
+void Store::appendValues(Table& t, std::vector<Value> rows) {
+    if (rows.empty()) return;
+    std::unique_lock lock(t.mutex);
+    std::vector<std::pair<std::string, Value>> tagged;
+    tagged.reserve(rows.size());
+    for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
+    t.log->syncTo(appendRows(t, tagged));
+    for (auto& [_, v] : tagged) t.rows.push_back(std::move(v));
+    ++t.version;
+    t.meta["lastModifiedTime"] = std::to_string(nowMs());
+}
+
+void Store::replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows) {
+    std::unique_lock lock(t.mutex);
+    if (t.version != version)
+        throw ApiFailure("invalidQuery", "Could not serialize access to table " + t.project + ":" + t.dataset + "." + t.id +
+                                             " due to concurrent update");
+    const auto file = tableDir(t.project, t.dataset, t.id) / "rows.qrl";
+    const auto fresh = file.string() + ".new";
+    std::filesystem::remove(fresh);
+    std::vector<std::pair<std::string, Value>> tagged;
+    tagged.reserve(rows.size());
+    for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
+    auto old = std::move(t.log);
+    try {
+        t.log = std::make_unique<RowLog>(fresh);
+        t.log->syncTo(appendRows(t, tagged));
+        t.log.reset();
+        renameDurably(fresh, file);
+    } catch (...) {
+        t.log = std::move(old);
+        std::error_code ec;
+        std::filesystem::remove(fresh, ec);
+        throw;
+    }
+    old.reset();
+    t.log = std::make_unique<RowLog>(file);
+    t.rows.clear();
+    for (auto& [_, v] : tagged) t.rows.push_back(std::move(v));
+    ++t.version;
+    t.meta["lastModifiedTime"] = std::to_string(nowMs());
+}
+
 namespace {
 
 /// An insertAll request read against a table's schema: rows that became Values (with their

@@ -108,6 +108,13 @@ public:
     std::shared_ptr<Table> putTable(const std::string& project, const std::string& dataset, const std::string& id,
                                     const Schema& schema, std::vector<Value> rows, bool replace);
 
+    /// DML: appends rows (already laid out as the table's schema) in one durable log record.
+    void appendValues(Table& t, std::vector<Value> rows);
+    /// DML: replaces every row. The rows go to a fresh log that is renamed over the old one, so
+    /// a crash leaves the old rows or the new, never a mix. Fails with BigQuery's "Could not
+    /// serialize access" when the table changed after `version` was read.
+    void replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows);
+
     /// tabledata.insertAll with BigQuery's rules. `request` is the parsed body.
     std::vector<InsertRowErrors> insertAll(const std::string& project, const std::string& dataset,
                                            const std::string& table, const Json& request);

@@ -23,4 +23,8 @@ bool isValidUtf8(std::string_view s);
 /// app and the CLI, so both print the same text for the same job.
 std::string formatBytes(unsigned long long bytes);
 
+/// ASCII case folding, as SQL compares identifiers and keywords.
+bool iequals(std::string_view a, std::string_view b);
+std::string upper(std::string s);
+
 } // namespace quarry::text

@@ -55,6 +55,10 @@ check "page with max_rows=1" '"fullName":"Anna Karenina"' bq query --use_legacy_
   'SELECT fullName FROM bqds.persons ORDER BY fullName'
 check "list rows" '"fullName":"Mike Jones"' bq head --format=json --max_rows=3 bqp:bqds.persons
 check "list rows one at a time from an offset" '"fullName":"Anna Karenina"' bq head --format=json --max_rows=1 --start_row=2 bqp:bqds.persons
+check "DML reports its affected rows" "Number of affected rows: 1" bq query --use_legacy_sql=false \
+  "DELETE FROM bqds.persons WHERE fullName = 'Mike Jones'"
+check "DDL creates a table" "Created bqp.bqds.kids" bq query --use_legacy_sql=false \
+  'CREATE TABLE bqds.kids AS SELECT c.name FROM bqds.persons, UNNEST(children) AS c'
 check "a syntax error is invalidQuery" "Syntax error" bq query --use_legacy_sql=false 'SELECT FROM WHERE'
 check "a missing table is not found" "Not found: Table bqp:bqds.nope" bq show bqp:bqds.nope
 check_clean "delete the dataset" bq rm -r -f -d bqp:bqds

@@ -85,6 +85,20 @@ await check('a missing table is a 404', async () => {
     return true;
   });
 });
+await check('DML: UPDATE reports its affected rows, and the rows change', async () => {
+  const [job] = await bq.createQueryJob({ query: "UPDATE node_ds.persons SET age = age + 1 WHERE gender = 'Male'" });
+  await job.getQueryResults();
+  const [meta] = await job.getMetadata();
+  assert.equal(meta.statistics.query.statementType, 'UPDATE');
+  assert.equal(meta.statistics.query.numDmlAffectedRows, '2');
+  const [result] = await bq.query({ query: "SELECT age FROM node_ds.persons WHERE fullName = 'John Doe'" });
+  assert.equal(result[0].age, 23);
+});
+await check('DDL: CREATE TABLE AS SELECT makes a table the client can read', async () => {
+  await bq.query({ query: 'CREATE TABLE node_ds.names AS SELECT fullName FROM node_ds.persons' });
+  const [rows] = await ds.table('names').getRows();
+  assert.equal(rows.length, 3);
+});
 await check('delete the dataset with its contents', async () => {
   await ds.delete({ force: true });
   const [exists] = await ds.exists();

@@ -562,3 +562,57 @@ TEST(SandboxApi, RowsLeftOutOfAnInsertStayOutAfterRestart) {
     s.stop();
     std::filesystem::remove_all(data);
 }
+
+// DML and DDL through jobs.query and jobs.get: the statistics clients read, the rows changed,
+// and the changes still there after the sandbox is killed and started again.
+TEST(SandboxApi, DmlAndDdlThroughJobsSurviveACrash) {
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-dml-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(data);
+    {
+        SandboxProcess s({}, data);
+        auto c = clientFor(s);
+        const auto ddl = c.query("p", {{"query", "CREATE SCHEMA shop; CREATE TABLE shop.inv (product STRING NOT NULL, qty INT64)"},
+                                       {"useLegacySql", false}});
+        const auto script = c.getJob(JobRef{"p", ddl.meta["jobReference"]["jobId"].get<std::string>(), ""});
+        EXPECT_EQ(script["statistics"]["query"]["statementType"], "SCRIPT");
+
+        auto ins = c.query("p", {{"query", "INSERT shop.inv VALUES ('dryer', 30), ('oven', 5), ('washer', 20)"}, {"useLegacySql", false}});
+        EXPECT_EQ(ins.meta["numDmlAffectedRows"], "3");
+        EXPECT_EQ(ins.meta["dmlStats"]["insertedRowCount"], "3");
+        const auto job = c.getJob(JobRef{"p", ins.meta["jobReference"]["jobId"].get<std::string>(), ""});
+        EXPECT_EQ(job["statistics"]["query"]["statementType"], "INSERT");
+        EXPECT_EQ(job["statistics"]["query"]["numDmlAffectedRows"], "3");
+
+        // A dry run estimates and changes nothing.
+        const auto dry = c.query("p", {{"query", "DELETE FROM shop.inv WHERE qty < 10"}, {"useLegacySql", false}, {"dryRun", true}});
+        EXPECT_NE(dry.meta["totalBytesProcessed"], "0");
+        EXPECT_EQ(query(c, "SELECT COUNT(*) AS n FROM shop.inv"), Json::parse(R"([{"n":"3"}])"));
+
+        auto merged = c.query("p", {{"query", R"(MERGE shop.inv T USING (SELECT 'oven' AS product, 0 AS qty UNION ALL SELECT 'fridge', 2) S
+            ON T.product = S.product
+            WHEN MATCHED AND S.qty = 0 THEN DELETE
+            WHEN NOT MATCHED THEN INSERT ROW
+            WHEN NOT MATCHED BY SOURCE THEN UPDATE SET qty = qty + 1)"},
+                                    {"useLegacySql", false}});
+        EXPECT_EQ(merged.meta["numDmlAffectedRows"], "4");
+        EXPECT_EQ(merged.meta["dmlStats"], Json::parse(R"({"insertedRowCount":"1","updatedRowCount":"2","deletedRowCount":"1"})"));
+
+        // A refused statement changes nothing: the second row breaks NOT NULL.
+        const auto bad = apiError([&] { query(c, "INSERT shop.inv VALUES ('ok', 1), (NULL, 2)"); });
+        EXPECT_EQ(bad.reason(), "invalidQuery");
+        EXPECT_NE(bad.message().find("Required field product cannot be NULL"), std::string::npos) << bad.message();
+        s.killHard();
+    }
+    SandboxProcess s({}, data);
+    auto c = clientFor(s);
+    EXPECT_EQ(query(c, "SELECT product, qty FROM shop.inv ORDER BY product"),
+              Json::parse(R"([{"product":"dryer","qty":"31"},{"product":"fridge","qty":"2"},{"product":"washer","qty":"21"}])"));
+    const auto drop = c.query("p", {{"query", "DROP TABLE shop.inv"}, {"useLegacySql", false}});
+    const auto job = c.getJob(JobRef{"p", drop.meta["jobReference"]["jobId"].get<std::string>(), ""});
+    EXPECT_EQ(job["statistics"]["query"]["ddlOperationPerformed"], "DROP");
+    EXPECT_EQ(job["statistics"]["query"]["ddlTargetTable"]["tableId"], "inv");
+    const auto gone = apiError([&] { query(c, "SELECT * FROM shop.inv"); });
+    EXPECT_EQ(gone.httpStatus(), 404);
+    s.stop();
+    std::filesystem::remove_all(data);
+}

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The SQL engine in process, driven by tests/data/sql/*.test (query => expected rows, or
-// query !! expected error with its [line:col]).
+// The SQL engine and the statement runner in process, driven by tests/data/sql/*.test
+// (script => expected rows, or script !! expected error with its [line:col]).
 #include "TestData.h"
-#include "sandbox/InformationSchema.h"
+#include "sandbox/Statements.h"
 #include "sandbox/Store.h"
 #include "sandbox/sql/Engine.h"
-#include "sandbox/sql/Parser.h"
+#include "sandbox/sql/Statement.h"
 #include "value/Display.h"
 
 #include <gtest/gtest.h>
@@ -73,6 +73,7 @@ public:
         while (std::getline(in, line))
             if (!line.empty()) rows.push_back({{"json", Json::parse(line)}});
         EXPECT_TRUE(store_->insertAll("p", "samples", "persons", {{"rows", rows}}).empty());
+        store_->insertDataset("p", {{"datasetReference", {{"datasetId", "scratch"}}}}); // DML cases' own tables
         store_->insertDataset("p", {{"datasetReference", {{"datasetId", "t"}}}});
         store_->insertTable("p", "t", {{"tableReference", {{"tableId", "nums"}}},
                                        {"schema", Json::parse(R"({"fields":[{"name":"id","type":"INT64"},{"name":"x","type":"INT64"},
@@ -93,17 +94,22 @@ public:
         std::filesystem::remove_all(dir_, ec);
     }
 
-    /// Runs a query; returns the rows as JSON text, or the error text prefixed with "!! ".
+    /// Runs a script; returns the last statement's rows as JSON text (a DML statement's counts
+    /// and a DDL statement's operation as one JSON object), or the error text prefixed with "!! ".
     std::string run(const std::string& sql) {
-        sql::QueryContext ctx;
-        ctx.resolveTable = [this](const std::vector<std::string>& path, sql::Pos pos) {
-            if (const auto is = informationSchemaRef(path)) return informationSchema(*store_, is->project.empty() ? "p" : is->project, is->dataset, is->view);
-            if (path.size() != 2) throw sql::SqlError("Table \"" + path.back() + "\" must be qualified with a dataset (e.g. dataset.table)", pos);
-            return store_->table("p", path[0], path[1]);
-        };
+        StatementScope scope;
+        scope.project = "p";
+        scope.location = "US";
+        StatementRunner runner(*store_, scope);
         try {
-            auto q = sql::PreparedQuery::prepare(sql, ctx);
-            const auto result = q->run();
+            auto statements = sql::parseScript(sql);
+            StatementResult result;
+            for (auto& s : statements) result = runner.run(std::move(s), false);
+            if (result.affectedRows)
+                return Json({{"affected", *result.affectedRows}, {"inserted", result.inserted}, {"updated", result.updated},
+                             {"deleted", result.deleted}})
+                    .dump();
+            if (!result.ddlOperation.empty()) return Json({{"ddl", result.ddlOperation}}).dump();
             Field row;
             row.type = TypeKind::Struct;
             row.fields = result.schema.fields;
@@ -189,7 +195,7 @@ TEST(SqlHostile, PrefixesAndCorruptionsFailCleanly) {
     for (const auto& c : loadCases()) {
         for (std::size_t n = 0; n <= c.sql.size(); ++n) {
             try {
-                sql::parseQuery(std::string_view(c.sql).substr(0, n));
+                sql::parseScript(std::string_view(c.sql).substr(0, n));
             } catch (const sql::SqlError& e) {
                 ++errors;
                 EXPECT_NE(std::string(e.what()).find(" at ["), std::string::npos) << e.what();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <chrono>
 #include "sandbox/sql/Engine.h"
+#include "value/Text.h"
 
 #include "sandbox/Bytes.h"
 #include "sandbox/sql/Functions.h"
@@ -20,11 +21,7 @@
 namespace quarry::sandbox::sql {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using text::iequals;
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -206,6 +203,7 @@ struct PreparedQuery::Impl {
         Expr* expr = nullptr;
     };
     std::vector<Column> columns;
+    std::vector<SqlType> columnTypes; ///< of the output columns, NULL literals still unknown
     std::vector<ExprPtr> groupKeys;
     /// A FROM subquery or WITH query: bound on its own, materialized into a temporary table
     /// (no project) before the query that reads it runs.
@@ -521,25 +519,6 @@ struct PreparedQuery::Impl {
                 err("No matching signature for operator IS " + e.op + " for argument types: " + e.args[0]->type.name(), e.pos);
             e.type = SqlType::scalar(TypeKind::Bool);
             return;
-        }
-    }
-
-    /// Whether a value of `from` can stand where `to` is expected: numeric widening, and
-    /// STRUCTs field by field whatever their names (STRUCT(1) fits STRUCT<x INT64>).
-    static bool coercesTo(const SqlType& from, const SqlType& to) {
-        if (from.unknown) return true;
-        if (from.array != to.array) return false;
-        if (from.array) return coercesTo(from.element(), to.element());
-        if (from.kind == TypeKind::Struct || to.kind == TypeKind::Struct) {
-            if (from.kind != to.kind || from.fields.size() != to.fields.size()) return false;
-            for (std::size_t i = 0; i < from.fields.size(); ++i)
-                if (!coercesTo(from.fields[i].second, to.fields[i].second)) return false;
-            return true;
-        }
-        try {
-            return commonType({to, from}, Pos{}, "ARRAY") == to;
-        } catch (const SqlError&) {
-            return false;
         }
     }
 
@@ -962,6 +941,7 @@ struct PreparedQuery::Impl {
             if (types[c].kind == TypeKind::Float64 && !types[c].array && first[c].expr->type.kind != TypeKind::Float64)
                 setFloat.push_back(c);
             schema.fields.push_back(types[c].toField(first[c].name));
+            columnTypes.push_back(types[c]);
         }
     }
 
@@ -1130,7 +1110,10 @@ struct PreparedQuery::Impl {
             }
             order.push_back(ord);
         }
-        for (const auto& c : columns) schema.fields.push_back(c.expr->type.toField(c.name));
+        for (const auto& c : columns) {
+            schema.fields.push_back(c.expr->type.toField(c.name));
+            columnTypes.push_back(c.expr->type);
+        }
     }
 
     // ---- evaluation ----
@@ -1827,14 +1810,20 @@ PreparedQuery::PreparedQuery() : d_(std::make_unique<Impl>()) {}
 PreparedQuery::~PreparedQuery() = default;
 
 std::unique_ptr<PreparedQuery> PreparedQuery::prepare(std::string_view sql, QueryContext ctx) {
+    return prepare(parseQuery(sql), std::move(ctx));
+}
+
+std::unique_ptr<PreparedQuery> PreparedQuery::prepare(Select sel, QueryContext ctx) {
     std::unique_ptr<PreparedQuery> q(new PreparedQuery());
     q->d_->ctx = std::move(ctx);
-    q->d_->sel = parseQuery(sql);
+    q->d_->sel = std::move(sel);
     q->d_->bindAll();
     return q;
 }
 
 const Schema& PreparedQuery::schema() const { return d_->schema; }
+
+const std::vector<SqlType>& PreparedQuery::columnTypes() const { return d_->columnTypes; }
 
 std::uint64_t PreparedQuery::estimateBytes() const { return d_->estimate(); }
 

@@ -49,9 +49,13 @@ class PreparedQuery {
 public:
     /// Throws SqlError for invalid SQL, ApiFailure notFound for missing tables.
     static std::unique_ptr<PreparedQuery> prepare(std::string_view sql, QueryContext ctx);
+    /// The same for a query already parsed (or built by the DML runner).
+    static std::unique_ptr<PreparedQuery> prepare(Select sel, QueryContext ctx);
     ~PreparedQuery();
 
     const Schema& schema() const;
+    /// The output columns' types; a column of only NULL literals is `unknown` (fits any type).
+    const std::vector<SqlType>& columnTypes() const;
     /// Bytes of the referenced columns of the referenced tables (what BigQuery bills).
     std::uint64_t estimateBytes() const;
     /// (project, dataset, table, version) of every table read, for the result cache.

@@ -143,6 +143,23 @@ SqlType commonType(const std::vector<SqlType>& types, Pos pos, const char* what)
     return out;
 }
 
+bool coercesTo(const SqlType& from, const SqlType& to) {
+    if (from.unknown) return true;
+    if (from.array != to.array) return false;
+    if (from.array) return coercesTo(from.element(), to.element());
+    if (from.kind == K::Struct || to.kind == K::Struct) {
+        if (from.kind != to.kind || from.fields.size() != to.fields.size()) return false;
+        for (std::size_t i = 0; i < from.fields.size(); ++i)
+            if (!coercesTo(from.fields[i].second, to.fields[i].second)) return false;
+        return true;
+    }
+    try {
+        return commonType({to, from}, Pos{}, "ARRAY") == to;
+    } catch (const SqlError&) {
+        return false;
+    }
+}
+
 Value coerce(const Value& v, const SqlType& to) {
     if (v.isNull() || to.unknown || to.array || to.kind == K::Struct) return v;
     if (to.kind == K::Float64 && v.kind() != ValueKind::Float64 &&

@@ -24,6 +24,9 @@ Value castValue(const Value& v, const SqlType& to, bool safe);
 
 /// The common supertype for CASE/IF/COALESCE/ARRAY elements, or SqlError.
 SqlType commonType(const std::vector<SqlType>& types, Pos pos, const char* what);
+/// Whether a value of `from` can stand where `to` is expected: numeric widening, and
+/// STRUCTs field by field whatever their names (STRUCT(1) fits STRUCT<x INT64>).
+bool coercesTo(const SqlType& from, const SqlType& to);
 /// Converts a value to a supertype (INT64 -> FLOAT64/NUMERIC, NUMERIC -> FLOAT64).
 Value coerce(const Value& v, const SqlType& to);
 

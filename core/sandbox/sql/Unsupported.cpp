@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/Unsupported.h"
 
+#include "value/Text.h"
+
 #include <algorithm>
 #include <iterator>
 #include <cctype>
@@ -9,9 +11,12 @@
 namespace quarry::sandbox::sql {
 namespace {
 
+using text::upper;
+
+// Statements the sandbox does not run (queries, DML and CREATE/DROP TABLE/SCHEMA it does).
 constexpr std::string_view kStatements[] = {
-    "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE", "DECLARE", "BEGIN",
-    "SET", "CALL", "EXECUTE", "EXPORT", "LOAD", "GRANT", "REVOKE", "ASSERT", "IF", "UNDROP"};
+    "ALTER", "DECLARE", "BEGIN", "SET", "CALL", "EXECUTE", "EXPORT", "LOAD", "GRANT", "REVOKE",
+    "ASSERT", "IF", "UNDROP", "WHILE", "LOOP", "REPEAT", "FOR", "RAISE", "RETURN", "COMMIT", "ROLLBACK"};
 
 // BigQuery functions the sandbox does not have yet (functions it has are in Functions.cpp).
 constexpr std::string_view kMissingFunctions[] = {
@@ -29,23 +34,19 @@ constexpr std::string_view kMissingFunctions[] = {
     "SHA256", "SIN", "STDDEV", "STRING", "TAN",
     "TO_BASE64", "TO_HEX", "TRANSLATE"};
 
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return s;
-}
-
 [[noreturn]] void fail(const std::string& what, Pos pos) { throw SqlError(what + " is not supported by the sandbox yet", pos); }
 
 } // namespace
 
 void rejectUnsupported(const std::vector<Token>& t) {
     if (t.empty()) return;
-    if (t[0].kind == Tok::Ident) {
-        const std::string first = upper(t[0].text);
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i].kind != Tok::Ident || (i > 0 && !t[i - 1].is(";"))) continue;
+        const std::string first = upper(t[i].text);
         if (std::find(std::begin(kStatements), std::end(kStatements), first) != std::end(kStatements))
-            throw SqlError(first + " statements are not supported by the sandbox yet: it runs queries (SELECT, WITH). "
-                                   "Make and fill tables through the API (tables.insert, insertAll) or an upload",
-                           t[0].pos);
+            throw SqlError(first + " statements are not supported by the sandbox yet: it runs queries (SELECT, WITH), "
+                                   "DML (INSERT, UPDATE, DELETE, MERGE, TRUNCATE TABLE) and CREATE/DROP TABLE and SCHEMA",
+                           t[i].pos);
     }
     for (std::size_t i = 0; i < t.size(); ++i) {
         const Token& k = t[i];

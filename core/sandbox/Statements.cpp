@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: MIT
+// The statement runner: table resolution, queries, INSERT, TRUNCATE and the DDL statements.
+// UPDATE, DELETE and MERGE are in StatementsDml.cpp.
+#include "sandbox/Statements.h"
+
+#include "sandbox/InformationSchema.h"
+#include "sandbox/StatementHelpers.h"
+
+namespace quarry::sandbox {
+
+using namespace dml;
+using sql::SqlError;
+using sql::SqlType;
+using K = sql::Statement::Kind;
+
+StatementRunner::StatementRunner(Store& store, StatementScope scope) : store_(store), scope_(std::move(scope)) {}
+
+StatementRunner::TableRef StatementRunner::tableRef(const std::vector<std::string>& path, sql::Pos pos) const {
+    if (path.size() == 1) {
+        if (scope_.defaultDataset.empty())
+            throw SqlError("Table \"" + path[0] + "\" must be qualified with a dataset (e.g. dataset.table)", pos);
+        return {scope_.defaultProject.empty() ? scope_.project : scope_.defaultProject, scope_.defaultDataset, path[0]};
+    }
+    if (path.size() == 2) return {scope_.project, path[0], path[1]};
+    if (path.size() == 3) return {path[0], path[1], path[2]};
+    throw SqlError("Invalid table name: too many parts", pos);
+}
+
+std::shared_ptr<Table> StatementRunner::stored(const TableRef& r) const {
+    try {
+        return store_.table(r.project, r.dataset, r.table);
+    } catch (const ApiFailure& e) {
+        throw ApiFailure("notFound", std::string(e.what()) + " was not found in location " + scope_.location);
+    }
+}
+
+sql::QueryContext StatementRunner::contextWith(const TableRef& target, std::shared_ptr<Table> view) const {
+    sql::QueryContext ctx;
+    ctx.namedParams = scope_.namedParams;
+    ctx.positionalParams = scope_.positionalParams;
+    ctx.cancelled = scope_.cancelled;
+    ctx.resolveTable = [this, target, view](const std::vector<std::string>& path, sql::Pos pos) -> std::shared_ptr<Table> {
+        if (const auto is = informationSchemaRef(path)) {
+            try {
+                return informationSchema(store_, is->project.empty() ? scope_.project : is->project, is->dataset, is->view);
+            } catch (const ApiFailure& e) {
+                throw ApiFailure("notFound", std::string(e.what()) + " was not found in location " + scope_.location);
+            }
+        }
+        const auto ref = tableRef(path, pos);
+        if (view && ref == target) return view;
+        return stored(ref);
+    };
+    return ctx;
+}
+
+sql::QueryContext StatementRunner::queryContext() const { return contextWith({}, nullptr); }
+
+StatementRunner::Snapshot StatementRunner::snapshot(const TableRef& r) const {
+    Snapshot s;
+    s.stored = stored(r);
+    s.view = std::make_shared<Table>();
+    s.view->project = r.project;
+    s.view->dataset = r.dataset;
+    s.view->id = r.table;
+    std::shared_lock lock(s.stored->mutex);
+    s.version = s.stored->version;
+    s.view->version = s.version;
+    s.view->schema = s.stored->schema;
+    Field rowField;
+    rowField.name = kRowColumn;
+    rowField.type = TypeKind::Int64;
+    s.view->schema.fields.push_back(rowField);
+    const std::size_t n = s.stored->schema.fields.size();
+    s.view->rows.reserve(s.stored->rows.size());
+    for (std::size_t i = 0; i < s.stored->rows.size(); ++i) {
+        Value v = Value::structOf(n + 1);
+        const Value& r0 = s.stored->rows[i];
+        for (std::size_t k = 0; k < n && k < r0.size(); ++k) v[k] = r0[k];
+        v[n] = Value::int64(static_cast<std::int64_t>(i));
+        s.view->rows.push_back(std::move(v));
+    }
+    return s;
+}
+
+StatementResult StatementRunner::run(sql::Statement&& s, bool dryRun) {
+    StatementResult r;
+    switch (s.kind) {
+    case K::Query: {
+        auto q = sql::PreparedQuery::prepare(std::move(*s.query), queryContext());
+        r.schema = q->schema();
+        if (dryRun) {
+            r.bytesProcessed = q->estimateBytes();
+            break;
+        }
+        auto result = q->run();
+        r.rows = std::move(result.rows);
+        r.bytesProcessed = result.bytesProcessed;
+        r.plan = std::move(result.plan);
+        break;
+    }
+    case K::Insert: r = insert(s, dryRun); break;
+    case K::Update: r = update(s, dryRun); break;
+    case K::Delete: r = remove(s, dryRun); break;
+    case K::Truncate: r = truncate(s, dryRun); break;
+    case K::Merge: r = merge(s, dryRun); break;
+    case K::CreateTable: r = createTable(s, dryRun); break;
+    case K::DropTable: r = dropTable(s, dryRun); break;
+    case K::CreateSchema: r = createSchema(s, dryRun); break;
+    case K::DropSchema: r = dropSchema(s, dryRun); break;
+    }
+    r.statementType = sql::statementType(s);
+    if (s.kind == K::Insert || s.kind == K::Update || s.kind == K::Delete || s.kind == K::Merge || s.kind == K::Truncate)
+        r.affectedRows = r.inserted + r.updated + r.deleted;
+    return r;
+}
+
+namespace {
+
+/// The columns an INSERT names (all, in order, when it names none), as indices.
+std::vector<int> insertColumns(const sql::Statement& s, const Table& t) {
+    std::vector<int> cols;
+    if (s.columns.empty()) {
+        for (std::size_t i = 0; i < t.schema.fields.size(); ++i) cols.push_back(static_cast<int>(i));
+        return cols;
+    }
+    for (const auto& name : s.columns) {
+        const int i = columnIndex(t.schema.fields, name);
+        if (i < 0) throw SqlError("Column " + name + " is not present in table " + t.dataset + "." + t.id, s.targetPos);
+        if (std::find(cols.begin(), cols.end(), i) != cols.end())
+            throw SqlError("INSERT has columns with duplicate name: " + name, s.targetPos);
+        cols.push_back(i);
+    }
+    return cols;
+}
+
+void checkAssignable(const SqlType& from, const Field& to, sql::Pos pos, const std::string& what, Literal lit = Literal::None) {
+    if (!assignable(from, SqlType::fromField(to), lit))
+        throw SqlError(what + " has type " + from.name() + " which cannot be inserted into column " + to.name +
+                           ", which has type " + SqlType::fromField(to).name(),
+                       pos);
+}
+
+} // namespace
+
+StatementResult StatementRunner::insert(sql::Statement& s, bool dryRun) {
+    StatementResult r;
+    const auto t = stored(tableRef(s.target, s.targetPos));
+    const auto cols = insertColumns(s, *t);
+    const auto& fields = t->schema.fields;
+    std::vector<Value> rows;
+    auto place = [&](Value& row, int col, const Value& v) { row[static_cast<std::size_t>(col)] = fit(v, SqlType::fromField(fields[static_cast<std::size_t>(col)])); };
+    if (s.query) {
+        auto q = sql::PreparedQuery::prepare(std::move(*s.query), queryContext());
+        const auto& types = q->columnTypes();
+        if (types.size() != cols.size())
+            throw SqlError("Inserted row has wrong column count; Has " + std::to_string(types.size()) + ", expected " +
+                               std::to_string(cols.size()),
+                           s.pos);
+        for (std::size_t c = 0; c < cols.size(); ++c)
+            checkAssignable(types[c], fields[static_cast<std::size_t>(cols[c])], s.pos, "Query column " + std::to_string(c + 1));
+        auto result = runQuery(*q, dryRun, r);
+        if (!result) return r;
+        for (const auto& in : result->rows) {
+            Value row = Value::structOf(fields.size());
+            for (std::size_t c = 0; c < cols.size(); ++c) place(row, cols[c], in[c]);
+            rows.push_back(std::move(row));
+        }
+    } else {
+        for (auto& values : s.values) {
+            if (values.size() != cols.size())
+                throw SqlError("Inserted row has wrong column count; Has " + std::to_string(values.size()) + ", expected " +
+                                   std::to_string(cols.size()),
+                               s.pos);
+            sql::Select one;
+            one.pos = s.pos;
+            std::vector<int> where; // which column each select item fills
+            std::vector<sql::Pos> positions;
+            std::vector<Literal> literals;
+            for (std::size_t c = 0; c < values.size(); ++c) {
+                if (!values[c]) continue;
+                positions.push_back(values[c]->pos);
+                literals.push_back(literalKind(*values[c]));
+                one.items.push_back(item(std::move(values[c]), "c" + std::to_string(c)));
+                where.push_back(cols[c]);
+            }
+            Value row = Value::structOf(fields.size());
+            if (!one.items.empty()) {
+                auto q = sql::PreparedQuery::prepare(std::move(one), queryContext());
+                for (std::size_t k = 0; k < where.size(); ++k)
+                    checkAssignable(q->columnTypes()[k], fields[static_cast<std::size_t>(where[k])], positions[k], "Value", literals[k]);
+                if (dryRun) continue;
+                auto result = q->run();
+                for (std::size_t k = 0; k < where.size(); ++k) place(row, where[k], result.rows.at(0)[k]);
+            }
+            rows.push_back(std::move(row));
+        }
+        if (dryRun) return r;
+    }
+    for (const auto& row : rows) checkRequired(row, fields);
+    r.inserted = static_cast<std::int64_t>(rows.size());
+    store_.appendValues(*t, std::move(rows));
+    return r;
+}
+
+StatementResult StatementRunner::truncate(sql::Statement& s, bool dryRun) {
+    StatementResult r;
+    const auto t = stored(tableRef(s.target, s.targetPos));
+    if (dryRun) return r;
+    std::uint64_t version = 0;
+    {
+        std::shared_lock lock(t->mutex);
+        version = t->version;
+        r.deleted = static_cast<std::int64_t>(t->rows.size());
+    }
+    store_.replaceRows(*t, version, {});
+    return r;
+}
+
+namespace {
+
+Json tableJson(const StatementRunner::TableRef& r) {
+    return {{"projectId", r.project}, {"datasetId", r.dataset}, {"tableId", r.table}};
+}
+
+} // namespace
+
+StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
+    StatementResult r;
+    const auto ref = tableRef(s.target, s.targetPos);
+    r.ddlTargetTable = tableJson(ref);
+    bool exists = true;
+    try {
+        store_.table(ref.project, ref.dataset, ref.table);
+    } catch (const ApiFailure&) {
+        exists = false;
+    }
+    if (exists && s.ifNotExists) {
+        r.ddlOperation = "SKIP";
+        return r;
+    }
+    if (exists && !s.orReplace)
+        throw ApiFailure("duplicate", "Already Exists: Table " + ref.project + ":" + ref.dataset + "." + ref.table);
+    store_.getDataset(ref.project, ref.dataset); // notFound before any work
+    Schema schema;
+    for (const auto& c : s.schema) {
+        if (columnIndex(schema.fields, c.name) >= 0) throw SqlError("Duplicate column name " + c.name + " in CREATE TABLE", c.pos);
+        Field f = c.type.toField(c.name);
+        if (c.notNull) {
+            if (c.type.array) throw SqlError("NOT NULL cannot be applied to ARRAY column " + c.name, c.pos);
+            f.mode = Mode::Required;
+        }
+        schema.fields.push_back(std::move(f));
+    }
+    std::vector<Value> rows;
+    if (s.query) {
+        auto q = sql::PreparedQuery::prepare(std::move(*s.query), queryContext());
+        const auto& types = q->columnTypes();
+        if (s.schema.empty()) {
+            schema = q->schema();
+            for (std::size_t c = 0; c < schema.fields.size(); ++c) {
+                const auto& name = schema.fields[c].name;
+                if (name.empty() || (name.size() > 2 && name[0] == 'f' && name.back() == '_' &&
+                                       std::all_of(name.begin() + 1, name.end() - 1, [](char ch) { return ch >= '0' && ch <= '9'; })))
+                    throw SqlError("CREATE TABLE columns must be named, but column " + std::to_string(c + 1) + " has no name", s.pos);
+                if (columnIndex(std::vector<Field>(schema.fields.begin(), schema.fields.begin() + static_cast<long>(c)), name) >= 0)
+                    throw SqlError("CREATE TABLE has columns with duplicate name " + name, s.pos);
+            }
+        } else {
+            if (types.size() != schema.fields.size())
+                throw SqlError("The number of columns in the column definition list does not match the query: " +
+                                   std::to_string(schema.fields.size()) + " and " + std::to_string(types.size()),
+                               s.pos);
+            for (std::size_t c = 0; c < types.size(); ++c)
+                checkAssignable(types[c], schema.fields[c], s.pos, "Query column " + std::to_string(c + 1));
+        }
+        auto result = runQuery(*q, dryRun, r);
+        if (!result) return r;
+        const auto rowType = SqlType::fromFields(schema.fields);
+        for (const auto& in : result->rows) {
+            rows.push_back(fit(in, rowType));
+            checkRequired(rows.back(), schema.fields);
+        }
+    }
+    if (dryRun) return r;
+    store_.putTable(ref.project, ref.dataset, ref.table, schema, std::move(rows), exists);
+    r.ddlOperation = exists ? "REPLACE" : "CREATE";
+    return r;
+}
+
+StatementResult StatementRunner::dropTable(sql::Statement& s, bool dryRun) {
+    StatementResult r;
+    const auto ref = tableRef(s.target, s.targetPos);
+    r.ddlTargetTable = tableJson(ref);
+    try {
+        store_.table(ref.project, ref.dataset, ref.table);
+    } catch (const ApiFailure&) {
+        if (!s.ifExists) throw ApiFailure("notFound", "Not found: Table " + ref.project + ":" + ref.dataset + "." + ref.table);
+        r.ddlOperation = "SKIP";
+        return r;
+    }
+    if (dryRun) return r;
+    store_.deleteTable(ref.project, ref.dataset, ref.table);
+    r.ddlOperation = "DROP";
+    return r;
+}
+
+namespace {
+
+std::pair<std::string, std::string> schemaRef(const sql::Statement& s, const std::string& project) {
+    if (s.target.size() == 1) return {project, s.target[0]};
+    if (s.target.size() == 2) return {s.target[0], s.target[1]};
+    throw SqlError("A schema name has one or two parts (project.dataset)", s.targetPos);
+}
+
+} // namespace
+
+StatementResult StatementRunner::createSchema(sql::Statement& s, bool dryRun) {
+    StatementResult r;
+    const auto [project, dataset] = schemaRef(s, scope_.project);
+    r.ddlTargetDataset = {{"projectId", project}, {"datasetId", dataset}};
+    bool exists = true;
+    try {
+        store_.getDataset(project, dataset);
+    } catch (const ApiFailure&) {
+        exists = false;
+    }
+    if (exists) {
+        if (!s.ifNotExists) throw ApiFailure("duplicate", "Already Exists: Dataset " + project + ":" + dataset);
+        r.ddlOperation = "SKIP";
+        return r;
+    }
+    if (dryRun) return r;
+    Json body = {{"datasetReference", {{"projectId", project}, {"datasetId", dataset}}}};
+    if (!scope_.location.empty()) body["location"] = scope_.location;
+    store_.insertDataset(project, body);
+    r.ddlOperation = "CREATE";
+    return r;
+}
+
+StatementResult StatementRunner::dropSchema(sql::Statement& s, bool dryRun) {
+    StatementResult r;
+    const auto [project, dataset] = schemaRef(s, scope_.project);
+    r.ddlTargetDataset = {{"projectId", project}, {"datasetId", dataset}};
+    try {
+        store_.getDataset(project, dataset);
+    } catch (const ApiFailure&) {
+        if (!s.ifExists) throw ApiFailure("notFound", "Not found: Dataset " + project + ":" + dataset);
+        r.ddlOperation = "SKIP";
+        return r;
+    }
+    if (dryRun) return r;
+    try {
+        store_.deleteDataset(project, dataset, s.cascade);
+    } catch (const ApiFailure& e) {
+        if (e.reason() != "resourceInUse") throw;
+        throw ApiFailure("invalidQuery", "Schema " + project + ":" + dataset +
+                                             " is not empty: drop its tables first, or use DROP SCHEMA ... CASCADE");
+    }
+    r.ddlOperation = "DROP";
+    return r;
+}
+
+} // namespace quarry::sandbox

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/Store.h"
+#include "sandbox/sql/Engine.h"
+#include "sandbox/sql/Statement.h"
+
+#include <optional>
+
+namespace quarry::sandbox {
+
+/// What one statement did: a query's rows, or DML counts, or the DDL operation performed.
+struct StatementResult {
+    std::string statementType = "SELECT";
+    Schema schema;
+    std::vector<Value> rows;
+    std::optional<std::int64_t> affectedRows; ///< numDmlAffectedRows, for DML
+    std::int64_t inserted = 0, updated = 0, deleted = 0;
+    std::string ddlOperation; ///< CREATE, REPLACE, SKIP or DROP
+    Json ddlTargetTable, ddlTargetDataset;
+    std::uint64_t bytesProcessed = 0;
+    std::vector<sql::PlanStage> plan;
+};
+
+/// Where a job's statements run: its project, location, default dataset and parameters.
+struct StatementScope {
+    std::string project, location;
+    std::string defaultProject, defaultDataset;
+    std::map<std::string, sql::Param> namedParams;
+    std::vector<sql::Param> positionalParams;
+    const std::atomic<bool>* cancelled = nullptr;
+};
+
+/// Runs queries, DML and DDL against the store. DML reads a snapshot of its target, works out
+/// the new rows with the query engine, then commits them in one durable step (an append for
+/// INSERT, a whole new row log renamed into place for UPDATE, DELETE and MERGE); a statement
+/// that fails changes nothing.
+class StatementRunner {
+public:
+    StatementRunner(Store& store, StatementScope scope);
+
+    /// How queries find tables: INFORMATION_SCHEMA views; `d.t`, `p.d.t`, or `t` in the
+    /// default dataset.
+    sql::QueryContext queryContext() const;
+    /// Runs one statement (consuming it). A dry run checks it and estimates its bytes but
+    /// changes nothing.
+    StatementResult run(sql::Statement&& s, bool dryRun);
+
+    struct TableRef {
+        std::string project, dataset, table;
+        bool operator==(const TableRef&) const = default;
+    };
+    TableRef tableRef(const std::vector<std::string>& path, sql::Pos pos) const;
+
+private:
+    struct Snapshot;
+    sql::QueryContext contextWith(const TableRef& target, std::shared_ptr<Table> view) const;
+    std::shared_ptr<Table> stored(const TableRef& r) const;
+    Snapshot snapshot(const TableRef& r) const;
+
+    StatementResult insert(sql::Statement& s, bool dryRun);
+    StatementResult update(sql::Statement& s, bool dryRun);
+    StatementResult remove(sql::Statement& s, bool dryRun);
+    StatementResult truncate(sql::Statement& s, bool dryRun);
+    StatementResult merge(sql::Statement& s, bool dryRun);
+    StatementResult createTable(sql::Statement& s, bool dryRun);
+    StatementResult dropTable(sql::Statement& s, bool dryRun);
+    StatementResult createSchema(sql::Statement& s, bool dryRun);
+    StatementResult dropSchema(sql::Statement& s, bool dryRun);
+
+    Store& store_;
+    StatementScope scope_;
+};
+
+} // namespace quarry::sandbox

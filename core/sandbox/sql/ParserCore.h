@@ -1,0 +1,975 @@
+// SPDX-License-Identifier: MIT
+// The recursive-descent parser behind parseQuery and parseScript (internal: include only
+// from the parser's own .cpp files).
+#pragma once
+
+#include "sandbox/sql/Ast.h"
+#include "sandbox/sql/Lexer.h"
+#include "sandbox/sql/Unsupported.h"
+#include "value/Civil.h"
+#include "value/Numbers.h"
+#include "value/Text.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <limits>
+
+namespace quarry::sandbox::sql::detail {
+
+
+constexpr std::array<std::string_view, 62> kReserved{
+    "ALL", "AND", "ANY", "ARRAY", "AS", "ASC", "ASSERT_ROWS_MODIFIED", "AT", "BETWEEN", "BY", "CASE", "CAST",
+    "COLLATE", "CONTAINS", "CREATE", "CROSS", "CUBE", "CURRENT", "DEFAULT", "DEFINE", "DESC", "DISTINCT", "ELSE",
+    "END", "ENUM", "ESCAPE", "EXCEPT", "EXCLUDE", "EXISTS", "EXTRACT", "FALSE", "FETCH", "FOLLOWING", "FOR",
+    "FROM", "FULL", "GROUP", "GROUPING", "GROUPS", "HASH", "HAVING", "IF", "IGNORE", "IN", "INNER", "INTERSECT",
+    "INTERVAL", "INTO", "IS", "JOIN", "LATERAL", "LEFT", "LIKE", "LIMIT", "LOOKUP", "MERGE", "NATURAL", "NEW",
+    "NO", "NOT", "NULL", "NULLS"};
+constexpr std::array<std::string_view, 26> kReserved2{
+    "OF", "ON", "OR", "ORDER", "OUTER", "OVER", "PARTITION", "PRECEDING", "PROTO", "QUALIFY", "RANGE", "RECURSIVE",
+    "RESPECT", "RIGHT", "ROLLUP", "ROWS", "SELECT", "SET", "SOME", "STRUCT", "TABLESAMPLE", "THEN", "TO", "TREAT",
+    "TRUE", "UNBOUNDED"};
+constexpr std::array<std::string_view, 6> kReserved3{"UNION", "UNNEST", "USING", "WHEN", "WHERE", "WINDOW"};
+
+inline bool reserved(const Token& t) {
+    if (t.kind != Tok::Ident) return false;
+    std::string u = t.text;
+    std::transform(u.begin(), u.end(), u.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    auto in = [&](const auto& list) { return std::find(list.begin(), list.end(), u) != list.end(); };
+    return in(kReserved) || in(kReserved2) || in(kReserved3) || u == "WITH";
+}
+
+using text::upper;
+
+inline std::string describe(const Token& t) {
+    switch (t.kind) {
+    case Tok::End: return "end of input";
+    case Tok::Ident: return reserved(t) ? "keyword " + upper(t.text) : "identifier \"" + t.text + "\"";
+    case Tok::QuotedIdent: return "identifier `" + t.text + "`";
+    case Tok::String: return "string literal \"" + t.text + "\"";
+    case Tok::Bytes: return "bytes literal";
+    case Tok::Int: return "integer literal \"" + t.text + "\"";
+    case Tok::Float: return "floating point literal \"" + t.text + "\"";
+    case Tok::Param: return "query parameter @" + t.text;
+    case Tok::Question: return "\"?\"";
+    case Tok::Op: return "\"" + t.text + "\"";
+    }
+    return "token";
+}
+
+class Parser {
+public:
+    explicit Parser(std::vector<Token> toks) : t_(std::move(toks)) {}
+
+    Select query() {
+        Select s = withSelect();
+        while (peek().is(";")) next();
+        if (peek().kind != Tok::End) fail("Expected end of input but got " + describe(peek()));
+        return s;
+    }
+
+protected:
+    const Token& peek(int k = 0) const { return t_[std::min(i_ + static_cast<std::size_t>(k), t_.size() - 1)]; }
+    const Token& next() { return t_[std::min(i_++, t_.size() - 1)]; }
+    [[noreturn]] void fail(const std::string& msg) const { throw SqlError("Syntax error: " + msg, peek().pos); }
+    bool acceptKw(std::string_view w) {
+        if (peek().kw(w)) {
+            next();
+            return true;
+        }
+        return false;
+    }
+    bool acceptOp(std::string_view op) {
+        if (peek().is(op)) {
+            next();
+            return true;
+        }
+        return false;
+    }
+    void expectKw(std::string_view w) {
+        if (!acceptKw(w)) fail("Expected keyword " + std::string(w) + " but got " + describe(peek()));
+    }
+    void expectOp(std::string_view op) {
+        if (!acceptOp(op)) fail("Expected \"" + std::string(op) + "\" but got " + describe(peek()));
+    }
+    /// The ">" closing a type parameter list; the lexer reads ARRAY<STRUCT<a INT64>>'s ">>" as
+    /// one token, so its first half is taken and the second left for the outer list.
+    void closeAngle() {
+        if (i_ < t_.size() && t_[i_].is(">>")) {
+            t_[i_].text = ">";
+            ++t_[i_].pos.col;
+            return;
+        }
+        expectOp(">");
+    }
+    std::string identifier(const char* what) {
+        const Token& t = peek();
+        if (t.kind == Tok::QuotedIdent || (t.kind == Tok::Ident && !reserved(t))) return next().text;
+        fail(std::string("Expected ") + what + " but got " + describe(t));
+    }
+    bool aliasAhead() const {
+        const Token& t = peek();
+        return t.kind == Tok::QuotedIdent || (t.kind == Tok::Ident && !reserved(t));
+    }
+
+    /// [WITH name AS (query), ...] SELECT ...
+    Select withSelect() {
+        DepthGuard g(*this);
+        std::vector<std::pair<std::string, std::shared_ptr<Select>>> with;
+        if (acceptKw("WITH")) {
+            if (peek().kw("RECURSIVE")) throw SqlError("WITH RECURSIVE is not supported by the sandbox", peek().pos);
+            do {
+                const auto name = identifier("WITH query name");
+                expectKw("AS");
+                expectOp("(");
+                with.emplace_back(name, std::make_shared<Select>(withSelect()));
+                expectOp(")");
+            } while (acceptOp(","));
+        }
+        bool parenthesized = false;
+        Select s = branch(parenthesized);
+        if (peek().kw("UNION") || peek().kw("INTERSECT") || peek().kw("EXCEPT")) s = setOperation(std::move(s), parenthesized);
+        s.with = std::move(with);
+        return s;
+    }
+
+    Select branch(bool& parenthesized) {
+        parenthesized = peek().is("(");
+        if (!parenthesized) return select();
+        next();
+        Select s = withSelect();
+        expectOp(")");
+        return s;
+    }
+
+    /// `a UNION ALL b ... [ORDER BY] [LIMIT]` becomes SELECT * FROM (the set operation) with the
+    /// ORDER BY and LIMIT the last branch parsed, which belong to the whole.
+    Select setOperation(Select first, bool lastParenthesized) {
+        const Pos pos = first.pos;
+        auto set = std::make_shared<Select>();
+        set->pos = pos;
+        set->setBranches.push_back(std::make_shared<Select>(std::move(first)));
+        while (peek().kw("UNION") || peek().kw("INTERSECT") || peek().kw("EXCEPT")) {
+            const Token& opTok = next();
+            std::string op = opTok.text;
+            for (auto& c : op) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            if (acceptKw("ALL")) {
+                if (op != "UNION") throw SqlError(op + " ALL is not supported; use " + op + " DISTINCT", opTok.pos);
+                op += " ALL";
+            } else if (acceptKw("DISTINCT")) {
+                op += " DISTINCT";
+            } else {
+                fail("Expected keyword ALL or keyword DISTINCT but got " + describe(peek()));
+            }
+            if (!set->setOps.empty() && set->setOps.front() != op)
+                throw SqlError("Syntax error: Different set operations cannot be used in the same query without using "
+                               "parentheses for grouping",
+                               opTok.pos);
+            set->setOps.push_back(op);
+            set->setBranches.push_back(std::make_shared<Select>(branch(lastParenthesized)));
+        }
+        Select outer;
+        outer.pos = pos;
+        SelectItem star;
+        star.star = true;
+        star.pos = pos;
+        outer.items.push_back(std::move(star));
+        if (!lastParenthesized) {
+            auto& last = *set->setBranches.back();
+            outer.orderBy = std::move(last.orderBy);
+            last.orderBy.clear();
+            outer.limit = last.limit;
+            outer.offset = last.offset;
+            last.limit.reset();
+            last.offset.reset();
+        }
+        FromItem f;
+        f.pos = pos;
+        f.subquery = std::move(set);
+        outer.from.push_back(std::move(f));
+        return outer;
+    }
+
+    Select select() {
+        Select s;
+        s.pos = peek().pos;
+        expectKw("SELECT");
+        if (acceptKw("DISTINCT")) s.distinct = true;
+        else acceptKw("ALL");
+        do {
+            s.items.push_back(selectItem());
+        } while (acceptOp(","));
+        if (acceptKw("FROM")) from(s);
+        if (acceptKw("WHERE")) s.where = expr();
+        if (peek().kw("GROUP")) {
+            next();
+            expectKw("BY");
+            do {
+                s.groupBy.push_back(expr());
+            } while (acceptOp(","));
+        }
+        if (acceptKw("HAVING")) s.having = expr();
+        if (acceptKw("QUALIFY")) s.qualify = expr();
+        if (peek().kw("ORDER")) {
+            next();
+            expectKw("BY");
+            s.orderBy = orderItems();
+        }
+        if (acceptKw("LIMIT")) {
+            s.limit = intLiteral("LIMIT");
+            if (acceptKw("OFFSET")) s.offset = intLiteral("OFFSET");
+        }
+        return s;
+    }
+
+    std::vector<OrderItem> orderItems() {
+        std::vector<OrderItem> out;
+        do {
+            OrderItem o;
+            o.expr = expr();
+            if (acceptKw("DESC")) o.desc = true;
+            else acceptKw("ASC");
+            if (acceptKw("NULLS")) {
+                if (acceptKw("FIRST")) o.nullsFirst = true;
+                else if (acceptKw("LAST")) o.nullsFirst = false;
+                else fail("Expected keyword FIRST or LAST but got " + describe(peek()));
+            }
+            out.push_back(std::move(o));
+        } while (acceptOp(","));
+        return out;
+    }
+
+    /// OVER ( [PARTITION BY ...] [ORDER BY ...] [ROWS|RANGE frame] ), after the OVER.
+    std::shared_ptr<WindowSpec> windowSpec(Pos p) {
+        auto w = std::make_shared<WindowSpec>();
+        w->pos = p;
+        if (!peek().is("(")) {
+            if (peek().kind == Tok::Ident && !reserved(peek()))
+                throw SqlError("Named windows (OVER name) are not supported by the sandbox yet; write the window out", peek().pos);
+            fail("Expected \"(\" but got " + describe(peek()));
+        }
+        next();
+        if (acceptKw("PARTITION")) {
+            expectKw("BY");
+            do {
+                w->partitionBy.push_back(expr());
+            } while (acceptOp(","));
+        }
+        if (acceptKw("ORDER")) {
+            expectKw("BY");
+            w->orderBy = orderItems();
+        }
+        if (peek().kw("ROWS") || peek().kw("RANGE")) {
+            w->hasFrame = true;
+            w->rows = upper(next().text) == "ROWS";
+            if (acceptKw("BETWEEN")) {
+                w->start = frameBound();
+                expectKw("AND");
+                w->end = frameBound();
+            } else {
+                w->start = frameBound();
+                w->end.kind = WindowSpec::Bound::Kind::CurrentRow;
+            }
+        }
+        expectOp(")");
+        return w;
+    }
+
+    WindowSpec::Bound frameBound() {
+        using B = WindowSpec::Bound::Kind;
+        WindowSpec::Bound b;
+        b.pos = peek().pos;
+        if (acceptKw("UNBOUNDED")) {
+            if (acceptKw("PRECEDING")) b.kind = B::UnboundedPreceding;
+            else if (acceptKw("FOLLOWING")) b.kind = B::UnboundedFollowing;
+            else fail("Expected keyword PRECEDING or FOLLOWING but got " + describe(peek()));
+        } else if (acceptKw("CURRENT")) {
+            expectKw("ROW");
+            b.kind = B::CurrentRow;
+        } else {
+            b.offset = expr();
+            if (acceptKw("PRECEDING")) b.kind = B::Preceding;
+            else if (acceptKw("FOLLOWING")) b.kind = B::Following;
+            else fail("Expected keyword PRECEDING or FOLLOWING but got " + describe(peek()));
+        }
+        return b;
+    }
+
+    std::int64_t intLiteral(const char* what) {
+        if (peek().kind != Tok::Int)
+            fail(std::string(what) + " expects an integer literal but got " + describe(peek()));
+        const auto v = numbers::parseInt64(next().text);
+        if (!v || *v < 0) fail(std::string(what) + " expects a non-negative integer");
+        return *v;
+    }
+
+    SelectItem selectItem() {
+        SelectItem it;
+        it.pos = peek().pos;
+        if (acceptOp("*")) {
+            it.star = true;
+            return it;
+        }
+        it.expr = expr();
+        if (peek().is(".") && peek(1).is("*")) {
+            next();
+            next();
+            it.star = true;
+            return it;
+        }
+        if (acceptKw("AS")) it.alias = identifier("alias");
+        else if (aliasAhead()) it.alias = next().text;
+        return it;
+    }
+
+    void from(Select& s) {
+        s.from.push_back(fromItem());
+        while (true) {
+            if (acceptOp(",")) {
+                s.from.push_back(fromItem());
+            } else if (peek().kw("CROSS") && peek(1).kw("JOIN")) {
+                next();
+                next();
+                s.from.push_back(fromItem());
+                s.from.back().join = FromItem::Join::Cross;
+            } else if (peek().kw("JOIN") || peek().kw("INNER") || peek().kw("LEFT") || peek().kw("RIGHT") ||
+                       peek().kw("FULL")) {
+                using J = FromItem::Join;
+                J join = J::Inner;
+                if (acceptKw("LEFT")) join = J::Left;
+                else if (acceptKw("RIGHT")) join = J::Right;
+                else if (acceptKw("FULL")) join = J::Full;
+                else acceptKw("INNER");
+                if (join != J::Inner) acceptKw("OUTER");
+                if (!acceptKw("JOIN")) fail("Expected keyword JOIN but got " + describe(peek()));
+                auto item = fromItem();
+                item.join = join;
+                if (acceptKw("ON")) {
+                    item.on = expr();
+                } else if (acceptKw("USING")) {
+                    expectOp("(");
+                    do item.usingColumns.push_back(identifier("column name"));
+                    while (acceptOp(","));
+                    expectOp(")");
+                }
+                s.from.push_back(std::move(item));
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// A (possibly quoted, possibly dotted) table path: `p.d.t`, p.d.t, d.t, or alias.field.
+    std::vector<std::string> tablePath() {
+        std::vector<std::string> path;
+        auto part = [&]() {
+            const Token& t = peek();
+            if (t.kind == Tok::QuotedIdent) {
+                std::string q = next().text;
+                std::size_t start = 0;
+                while (true) {
+                    const auto dot = q.find('.', start);
+                    path.push_back(q.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+                    if (dot == std::string::npos) break;
+                    start = dot + 1;
+                }
+            } else if (t.kind == Tok::Ident) {
+                std::string id = next().text;
+                // project ids may contain dashes: my-project.d.t
+                while (peek().is("-") && (peek(1).kind == Tok::Ident || peek(1).kind == Tok::Int)) {
+                    next();
+                    id += "-" + next().text;
+                }
+                path.push_back(id);
+            } else {
+                fail("Expected table name but got " + describe(t));
+            }
+        };
+        part();
+        while (acceptOp(".")) part();
+        return path;
+    }
+
+    FromItem fromItem() {
+        FromItem f;
+        f.pos = peek().pos;
+        if (peek().kw("UNNEST")) {
+            next();
+            expectOp("(");
+            f.kind = FromItem::Kind::Unnest;
+            f.unnest = expr();
+            expectOp(")");
+        } else if (peek().is("(") && (peek(1).kw("SELECT") || peek(1).kw("WITH") || peek(1).is("("))) {
+            next();
+            f.subquery = std::make_shared<Select>(withSelect());
+            expectOp(")");
+        } else if (peek().is("(")) {
+            throw SqlError("Parenthesized joins are not supported by the sandbox yet", peek().pos);
+        } else {
+            f.tablePath = tablePath();
+        }
+        if (acceptKw("AS")) f.alias = identifier("alias");
+        else if (aliasAhead()) f.alias = next().text;
+        if (peek().kw("WITH") && peek(1).kw("OFFSET")) {
+            next();
+            next();
+            f.withOffset = true;
+            f.offsetAlias = "offset";
+            if (acceptKw("AS")) f.offsetAlias = identifier("alias");
+            else if (aliasAhead()) f.offsetAlias = next().text;
+        }
+        return f;
+    }
+
+    // ---- expressions, lowest precedence first ----
+    ExprPtr make(Expr::Kind k, Pos p) {
+        auto e = std::make_unique<Expr>();
+        e->kind = k;
+        e->pos = p;
+        return e;
+    }
+
+    /// Bounds recursion: hostile input such as 5,000 open parentheses must be an error,
+    /// not a stack overflow.
+    struct DepthGuard {
+        Parser& p;
+        explicit DepthGuard(Parser& parser) : p(parser) {
+            if (++p.depth_ > kMaxDepth) {
+                --p.depth_;
+                throw SqlError("Syntax error: Expression is nested too deeply (more than " + std::to_string(kMaxDepth) +
+                                   " levels)",
+                               p.peek().pos);
+            }
+        }
+        ~DepthGuard() { --p.depth_; }
+    };
+    static constexpr int kMaxDepth = 256;
+
+    ExprPtr expr() {
+        DepthGuard g(*this);
+        return orExpr();
+    }
+
+    /// One level of a left-associative keyword operator (OR, AND).
+    ExprPtr keywordLevel(ExprPtr (Parser::*nextLevel)(), std::string_view keyword) {
+        auto l = (this->*nextLevel)();
+        while (peek().kw(keyword)) {
+            auto e = make(Expr::Kind::Binary, next().pos);
+            e->op = std::string(keyword);
+            e->args.push_back(std::move(l));
+            e->args.push_back((this->*nextLevel)());
+            l = std::move(e);
+        }
+        return l;
+    }
+    ExprPtr orExpr() { return keywordLevel(&Parser::andExpr, "OR"); }
+    ExprPtr andExpr() { return keywordLevel(&Parser::notExpr, "AND"); }
+
+    ExprPtr notExpr() {
+        DepthGuard g(*this);
+        if (peek().kw("NOT")) {
+            auto e = make(Expr::Kind::Unary, next().pos);
+            e->op = "NOT";
+            e->args.push_back(notExpr());
+            return e;
+        }
+        return comparison();
+    }
+
+    ExprPtr comparison() {
+        auto l = concat();
+        while (true) {
+            const Token& t = peek();
+            if (t.is("=") || t.is("!=") || t.is("<>") || t.is("<") || t.is("<=") || t.is(">") || t.is(">=")) {
+                auto e = make(Expr::Kind::Binary, next().pos);
+                e->op = t_[i_ - 1].text == "<>" ? "!=" : t_[i_ - 1].text;
+                e->args.push_back(std::move(l));
+                e->args.push_back(concat());
+                l = std::move(e);
+                continue;
+            }
+            bool negated = false;
+            std::size_t save = i_;
+            if (peek().kw("NOT") && (peek(1).kw("IN") || peek(1).kw("BETWEEN") || peek(1).kw("LIKE"))) {
+                next();
+                negated = true;
+            }
+            if (peek().kw("IS")) {
+                auto e = make(Expr::Kind::IsNull, next().pos);
+                e->negated = acceptKw("NOT");
+                if (acceptKw("NULL")) e->op = "NULL";
+                else if (acceptKw("TRUE")) e->op = "TRUE";
+                else if (acceptKw("FALSE")) e->op = "FALSE";
+                else fail("Expected keyword NULL, TRUE or FALSE but got " + describe(peek()));
+                e->args.push_back(std::move(l));
+                l = std::move(e);
+                continue;
+            }
+            if (peek().kw("IN")) {
+                auto e = make(Expr::Kind::In, next().pos);
+                e->negated = negated;
+                e->args.push_back(std::move(l));
+                if (acceptKw("UNNEST")) {
+                    e->inUnnest = true;
+                    expectOp("(");
+                    e->args.push_back(expr());
+                    expectOp(")");
+                } else {
+                    expectOp("(");
+                    if (peek().kw("SELECT") || peek().kw("WITH")) {
+                        e->subquery = std::make_shared<Select>(withSelect());
+                        expectOp(")");
+                        l = std::move(e);
+                        continue;
+                    }
+                    do {
+                        e->args.push_back(expr());
+                    } while (acceptOp(","));
+                    expectOp(")");
+                }
+                l = std::move(e);
+                continue;
+            }
+            if (peek().kw("BETWEEN")) {
+                auto e = make(Expr::Kind::Between, next().pos);
+                e->negated = negated;
+                e->args.push_back(std::move(l));
+                e->args.push_back(concat());
+                expectKw("AND");
+                e->args.push_back(concat());
+                l = std::move(e);
+                continue;
+            }
+            if (peek().kw("LIKE")) {
+                auto e = make(Expr::Kind::Like, next().pos);
+                e->negated = negated;
+                e->args.push_back(std::move(l));
+                e->args.push_back(concat());
+                l = std::move(e);
+                continue;
+            }
+            i_ = save;
+            return l;
+        }
+    }
+
+    ExprPtr binaryLevel(ExprPtr (Parser::*nextLevel)(), std::initializer_list<std::string_view> ops) {
+        auto l = (this->*nextLevel)();
+        while (true) {
+            const Token& t = peek();
+            const auto it = std::find_if(ops.begin(), ops.end(), [&](std::string_view o) { return t.is(o); });
+            if (it == ops.end()) return l;
+            auto e = make(Expr::Kind::Binary, next().pos);
+            e->op = std::string(*it);
+            e->args.push_back(std::move(l));
+            e->args.push_back((this->*nextLevel)());
+            l = std::move(e);
+        }
+    }
+    ExprPtr concat() { return binaryLevel(&Parser::additive, {"||"}); }
+    ExprPtr additive() { return binaryLevel(&Parser::multiplicative, {"+", "-"}); }
+    ExprPtr multiplicative() { return binaryLevel(&Parser::unary, {"*", "/"}); }
+
+    ExprPtr unary() {
+        DepthGuard g(*this);
+        if (peek().is("-") || peek().is("+") || peek().is("~")) {
+            const Token& t = next();
+            auto inner = unary();
+            if (t.text == "+") return inner;
+            // Fold -literal so that -9223372036854775808 is representable.
+            if (t.text == "-" && inner->kind == Expr::Kind::Literal && !inner->value.isNull()) {
+                if (inner->value.kind() == ValueKind::Int64) {
+                    // "int-min" is 9223372036854775808, valid only negated.
+                    if (inner->op != "int-min") inner->value = Value::int64(-inner->value.asInt64());
+                    inner->op.clear();
+                    inner->pos = t.pos;
+                    return inner;
+                }
+                if (inner->value.kind() == ValueKind::Float64) {
+                    inner->value = Value::float64(-inner->value.asDouble());
+                    inner->pos = t.pos;
+                    return inner;
+                }
+            }
+            auto e = make(Expr::Kind::Unary, t.pos);
+            e->op = t.text;
+            e->args.push_back(std::move(inner));
+            return e;
+        }
+        return postfix();
+    }
+
+    ExprPtr postfix() {
+        auto e = primary();
+        while (true) {
+            if (peek().is("[")) {
+                auto s = make(Expr::Kind::Subscript, next().pos);
+                std::string mode = "OFFSET";
+                const bool wrapped = peek().kind == Tok::Ident && peek(1).is("(") &&
+                                     (peek().kw("OFFSET") || peek().kw("ORDINAL") || peek().kw("SAFE_OFFSET") ||
+                                      peek().kw("SAFE_ORDINAL"));
+                if (wrapped) {
+                    mode = upper(next().text);
+                    next();
+                }
+                s->op = mode;
+                s->args.push_back(std::move(e));
+                s->args.push_back(expr());
+                if (wrapped) expectOp(")");
+                expectOp("]");
+                e = std::move(s);
+            } else if (peek().is(".") && !peek(1).is("*")) {
+                next();
+                auto f = make(Expr::Kind::Field, peek().pos);
+                const Token& n = peek();
+                if (n.kind != Tok::Ident && n.kind != Tok::QuotedIdent) fail("Expected field name but got " + describe(n));
+                f->op = next().text;
+                if (e->kind == Expr::Kind::Path) {
+                    e->path.push_back(f->op);
+                    continue;
+                }
+                f->args.push_back(std::move(e));
+                e = std::move(f);
+            } else {
+                return e;
+            }
+        }
+    }
+
+    SqlType typeName() {
+        const Pos p = peek().pos;
+        if (peek().kind != Tok::Ident && peek().kind != Tok::QuotedIdent)
+            fail("Expected type name but got " + describe(peek()));
+        std::string n = upper(next().text);
+        if (n == "ARRAY") {
+            expectOp("<");
+            SqlType el = typeName();
+            closeAngle();
+            if (el.array) throw SqlError("Arrays of arrays are not supported", p);
+            return el.arrayOf();
+        }
+        if (n == "STRUCT") {
+            SqlType t = SqlType::scalar(TypeKind::Struct);
+            expectOp("<");
+            do {
+                std::string fname;
+                if ((peek().kind == Tok::Ident || peek().kind == Tok::QuotedIdent) &&
+                    !(peek(1).is(",") || peek(1).is(">") || peek(1).is("<")))
+                    fname = next().text;
+                t.fields.emplace_back(fname, typeName());
+            } while (acceptOp(","));
+            closeAngle();
+            return t;
+        }
+        const auto k = parseTypeName(n);
+        if (!k || *k == TypeKind::Struct || *k == TypeKind::Range) throw SqlError("Type not found: " + n, p);
+        return SqlType::scalar(*k);
+    }
+
+    ExprPtr literal(Pos p, Value v, SqlType t) {
+        auto e = make(Expr::Kind::Literal, p);
+        e->value = std::move(v);
+        e->type = std::move(t);
+        return e;
+    }
+
+    ExprPtr primary() {
+        const Token& t = peek();
+        const Pos p = t.pos;
+        switch (t.kind) {
+        case Tok::Int: {
+            next();
+            std::optional<std::int64_t> v;
+            bool intMin = false;
+            if (t.text.size() > 2 && (t.text[1] == 'x' || t.text[1] == 'X')) {
+                try {
+                    v = static_cast<std::int64_t>(std::stoull(t.text.substr(2), nullptr, 16));
+                } catch (...) {
+                }
+            } else {
+                v = numbers::parseInt64(t.text);
+                if (!v && t.text == "9223372036854775808") {
+                    v = std::numeric_limits<std::int64_t>::min(); // only valid negated
+                    intMin = true;
+                }
+            }
+            if (!v) throw SqlError("Invalid integer literal: " + t.text, p);
+            auto e = literal(p, Value::int64(*v), SqlType::scalar(TypeKind::Int64));
+            if (intMin) e->op = "int-min";
+            return e;
+        }
+        case Tok::Float: {
+            next();
+            const auto v = numbers::parseDouble(t.text);
+            if (!v) throw SqlError("Invalid floating point literal: " + t.text, p);
+            return literal(p, Value::float64(*v), SqlType::scalar(TypeKind::Float64));
+        }
+        case Tok::String: next(); return literal(p, Value::string(t.text), SqlType::scalar(TypeKind::String));
+        case Tok::Bytes: next(); return literal(p, Value::bytes(t.text), SqlType::scalar(TypeKind::Bytes));
+        case Tok::Param: {
+            next();
+            auto e = make(Expr::Kind::Param, p);
+            e->op = t.text;
+            return e;
+        }
+        case Tok::Question: {
+            next();
+            auto e = make(Expr::Kind::Param, p);
+            e->paramIndex = positional_++;
+            return e;
+        }
+        case Tok::Op:
+            if (t.is("(")) {
+                next();
+                if (peek().kw("SELECT") || peek().kw("WITH")) return subquery(p, "SCALAR");
+                auto first = expr();
+                if (acceptOp(",")) {
+                    auto s = make(Expr::Kind::StructCtor, p);
+                    s->names.emplace_back();
+                    s->args.push_back(std::move(first));
+                    do {
+                        s->names.emplace_back();
+                        s->args.push_back(expr());
+                    } while (acceptOp(","));
+                    expectOp(")");
+                    return s;
+                }
+                expectOp(")");
+                return first;
+            }
+            if (t.is("[")) {
+                next();
+                return arrayElements(p, nullptr);
+            }
+            fail("Unexpected " + describe(t));
+        case Tok::QuotedIdent: {
+            auto e = make(Expr::Kind::Path, p);
+            const std::string q = next().text;
+            std::size_t start = 0;
+            while (true) {
+                const auto dot = q.find('.', start);
+                e->path.push_back(q.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+                if (dot == std::string::npos) break;
+                start = dot + 1;
+            }
+            return e;
+        }
+        case Tok::End: fail("Unexpected end of input");
+        case Tok::Ident: break;
+        }
+        // identifiers, keywords, function calls, typed literals
+        if (t.kw("NULL")) {
+            next();
+            auto e = literal(p, Value(), SqlType::null());
+            return e;
+        }
+        if (t.kw("TRUE") || t.kw("FALSE")) {
+            next();
+            return literal(p, Value::boolean(t.kw("TRUE")), SqlType::scalar(TypeKind::Bool));
+        }
+        if (t.kw("CASE")) return caseExpr();
+        if (t.kw("CAST") || t.kw("SAFE_CAST")) {
+            const bool safe = t.kw("SAFE_CAST");
+            next();
+            expectOp("(");
+            auto e = make(Expr::Kind::Cast, p);
+            e->safe = safe;
+            e->args.push_back(expr());
+            expectKw("AS");
+            e->castType = typeName();
+            expectOp(")");
+            return e;
+        }
+        if (t.kw("ARRAY") && (peek(1).is("[") || peek(1).is("<"))) {
+            next();
+            SqlType el;
+            bool typed = false;
+            if (acceptOp("<")) {
+                el = typeName();
+                closeAngle();
+                typed = true;
+            }
+            expectOp("[");
+            return arrayElements(p, typed ? &el : nullptr);
+        }
+        if (t.kw("EXTRACT") && peek(1).is("(")) {
+            // EXTRACT(part FROM value): a call with the part as a STRING literal first.
+            next();
+            next();
+            auto e = make(Expr::Kind::Call, p);
+            e->op = "EXTRACT";
+            const Token& part = peek();
+            if (part.kind != Tok::Ident) fail("Expected a date part name but got " + describe(part));
+            e->args.push_back(literal(part.pos, Value::string(upper(next().text)), SqlType::scalar(TypeKind::String)));
+            expectKw("FROM");
+            e->args.push_back(expr());
+            if (peek().kw("AT")) throw SqlError("EXTRACT ... AT TIME ZONE is not supported by the sandbox yet; it keeps timestamps in UTC", peek().pos);
+            expectOp(")");
+            return e;
+        }
+        if (t.kw("INTERVAL")) {
+            // INTERVAL n part: only as an argument of DATE_ADD and its kin (the binder checks).
+            next();
+            auto e = make(Expr::Kind::Call, p);
+            e->op = "INTERVAL";
+            e->args.push_back(expr());
+            const Token& part = peek();
+            if (part.kind != Tok::Ident) fail("Expected a date part name after INTERVAL but got " + describe(part));
+            e->args.push_back(literal(part.pos, Value::string(upper(next().text)), SqlType::scalar(TypeKind::String)));
+            return e;
+        }
+        if ((t.kw("ARRAY") || t.kw("EXISTS")) && peek(1).is("(")) {
+            const std::string kind = upper(next().text);
+            next();
+            if (!peek().kw("SELECT") && !peek().kw("WITH")) fail("Expected a subquery (SELECT ...) after " + kind + "(");
+            return subquery(p, kind);
+        }
+        if (t.kw("STRUCT") && (peek(1).is("(") || peek(1).is("<"))) {
+            next();
+            auto s = make(Expr::Kind::StructCtor, p);
+            if (peek().is("<")) {
+                i_--; // re-read STRUCT<...> as a type
+                s->castType = typeName();
+                s->typed = true;
+            }
+            expectOp("(");
+            if (!peek().is(")")) {
+                do {
+                    s->args.push_back(expr());
+                    std::string alias;
+                    if (acceptKw("AS")) alias = identifier("field name");
+                    s->names.push_back(alias);
+                } while (acceptOp(","));
+            }
+            expectOp(")");
+            return s;
+        }
+        if ((t.kw("DATE") || t.kw("TIMESTAMP") || t.kw("DATETIME") || t.kw("TIME") || t.kw("NUMERIC") ||
+             t.kw("BIGNUMERIC") || t.kw("JSON") || t.kw("BIGDECIMAL") || t.kw("DECIMAL")) &&
+            peek(1).kind == Tok::String) {
+            const std::string kind = upper(next().text);
+            const Token& lit = next();
+            auto e = make(Expr::Kind::Cast, p);
+            e->args.push_back(literal(lit.pos, Value::string(lit.text), SqlType::scalar(TypeKind::String)));
+            e->castType = SqlType::scalar(*parseTypeName(kind));
+            e->op = "literal";
+            return e;
+        }
+        if (reserved(t) && !(t.kw("IF") || t.kw("LEFT") || t.kw("RIGHT")))
+            fail("Unexpected keyword " + upper(t.text));
+        const std::string name = next().text;
+        if (peek().is("(")) {
+            next();
+            auto e = make(Expr::Kind::Call, p);
+            e->op = upper(name);
+            if (e->op == "SAFE" ) fail("Unexpected \"(\"");
+            if (acceptOp("*")) {
+                e->star = true;
+                expectOp(")");
+                if (acceptKw("OVER")) e->window = windowSpec(p);
+                return e;
+            }
+            if (acceptKw("DISTINCT")) e->distinct = true;
+            if (!peek().is(")")) {
+                do {
+                    e->args.push_back(expr());
+                } while (acceptOp(","));
+            }
+            expectOp(")");
+            datePartArgument(*e);
+            if (acceptKw("OVER")) e->window = windowSpec(p);
+            return e;
+        }
+        if (peek().is(".") && peek(1).kind == Tok::Ident && peek(2).is("(") && upper(name) == "SAFE") {
+            next();
+            auto e = make(Expr::Kind::Call, p);
+            e->op = upper(next().text);
+            e->safe = true;
+            next();
+            if (!peek().is(")")) {
+                do {
+                    e->args.push_back(expr());
+                } while (acceptOp(","));
+            }
+            expectOp(")");
+            return e;
+        }
+        auto e = make(Expr::Kind::Path, p);
+        e->path.push_back(name);
+        return e;
+    }
+
+    /// The date part of DATE_DIFF(a, b, DAY), DATE_TRUNC(d, MONTH), LAST_DAY(d, YEAR) and kin
+    /// is a keyword, not a column: it becomes an upper-case STRING literal.
+    void datePartArgument(Expr& call) {
+        std::size_t at = 0;
+        const std::string& n = call.op;
+        if (n == "DATE_DIFF" || n == "DATETIME_DIFF" || n == "TIMESTAMP_DIFF" || n == "TIME_DIFF") at = 3;
+        else if (n == "DATE_TRUNC" || n == "DATETIME_TRUNC" || n == "TIMESTAMP_TRUNC" || n == "TIME_TRUNC" || n == "LAST_DAY") at = 2;
+        if (at == 0 || call.args.size() < at) return;
+        ExprPtr& a = call.args[at - 1];
+        std::string part;
+        if (a->kind == Expr::Kind::Path && a->path.size() == 1) {
+            part = upper(a->path[0]);
+        } else if (a->kind == Expr::Kind::Call && (a->op == "WEEK" || a->op == "ISOWEEK") && a->args.size() == 1 &&
+                   a->args[0]->kind == Expr::Kind::Path && a->args[0]->path.size() == 1) {
+            if (upper(a->args[0]->path[0]) != "SUNDAY")
+                throw SqlError("WEEK(" + upper(a->args[0]->path[0]) + ") is not supported by the sandbox yet; use WEEK (Sunday) or ISOWEEK (Monday)", a->pos);
+            part = "WEEK";
+        } else {
+            return;
+        }
+        a = literal(a->pos, Value::string(part), SqlType::scalar(TypeKind::String));
+    }
+
+    /// The rest of `(SELECT ...)` after its "(": a scalar, ARRAY or EXISTS subquery.
+    ExprPtr subquery(Pos p, const std::string& kind) {
+        auto e = make(Expr::Kind::Subquery, p);
+        e->op = kind;
+        e->subquery = std::make_shared<Select>(withSelect());
+        expectOp(")");
+        return e;
+    }
+
+    ExprPtr arrayElements(Pos p, const SqlType* elementType) {
+        auto a = make(Expr::Kind::ArrayCtor, p);
+        if (elementType) {
+            a->castType = *elementType;
+            a->typed = true;
+        }
+        if (!peek().is("]")) {
+            do {
+                a->args.push_back(expr());
+            } while (acceptOp(","));
+        }
+        expectOp("]");
+        return a;
+    }
+
+    ExprPtr caseExpr() {
+        auto e = make(Expr::Kind::Case, next().pos);
+        if (!peek().kw("WHEN")) {
+            e->hasOperand = true;
+            e->args.push_back(expr());
+        }
+        if (!peek().kw("WHEN")) fail("Expected keyword WHEN but got " + describe(peek()));
+        while (acceptKw("WHEN")) {
+            e->args.push_back(expr());
+            expectKw("THEN");
+            e->args.push_back(expr());
+        }
+        if (acceptKw("ELSE")) {
+            e->hasElse = true;
+            e->args.push_back(expr());
+        }
+        expectKw("END");
+        return e;
+    }
+
+    std::vector<Token> t_;
+    std::size_t i_ = 0;
+    int positional_ = 0;
+    int depth_ = 0;
+};
+
+} // namespace quarry::sandbox::sql::detail
