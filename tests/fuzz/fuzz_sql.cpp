@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer: SQL text through the lexer, parser, binder and executor of the sandbox, over a
-// small nested table. Any SqlError/EvalError/ApiFailure is a fine answer; a crash is not.
+// libFuzzer: SQL scripts through the lexer, parsers, binder, executor and statement runner of
+// the sandbox (queries, DML, DDL), over a small nested table that is put back after any input
+// that changed it. Any SqlError/EvalError/ApiFailure is a fine answer; a crash is not.
+#include "sandbox/Statements.h"
 #include "sandbox/Store.h"
-#include "sandbox/sql/Engine.h"
 
 #include <filesystem>
 #include <unistd.h>
@@ -11,6 +12,18 @@ using namespace quarry::sandbox;
 
 namespace {
 
+constexpr const char* kSchema = R"({"fields":[
+            {"name":"a","type":"INT64"},{"name":"s","type":"STRING"},{"name":"f","type":"FLOAT64"},
+            {"name":"r","type":"RECORD","mode":"REPEATED","fields":[{"name":"x","type":"INT64"},
+              {"name":"tags","type":"STRING","mode":"REPEATED"}]}]})";
+constexpr const char* kRows = R"({"rows":[{"json":{"a":1,"s":"x","f":1.5,"r":[{"x":1,"tags":["a"]}]}},
+            {"json":{"a":2,"r":[]}},{"json":{"s":"y","f":-0.5,"r":[{"x":3},{"x":4,"tags":["b","c"]}]}}]})";
+
+void fill(Store& st) {
+    st.insertTable("p", "d", {{"tableReference", {{"tableId", "t"}}}, {"schema", Json::parse(kSchema)}});
+    st.insertAll("p", "d", "t", Json::parse(kRows));
+}
+
 Store& store() {
     static Store* s = [] {
         Store::Options o;
@@ -18,15 +31,34 @@ Store& store() {
         std::filesystem::remove_all(o.root);
         auto* st = new Store(o);
         st->insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}});
-        st->insertTable("p", "d", Json::parse(R"({"tableReference":{"tableId":"t"},"schema":{"fields":[
-            {"name":"a","type":"INT64"},{"name":"s","type":"STRING"},{"name":"f","type":"FLOAT64"},
-            {"name":"r","type":"RECORD","mode":"REPEATED","fields":[{"name":"x","type":"INT64"},
-              {"name":"tags","type":"STRING","mode":"REPEATED"}]}]}})"));
-        st->insertAll("p", "d", "t", Json::parse(R"({"rows":[{"json":{"a":1,"s":"x","f":1.5,"r":[{"x":1,"tags":["a"]}]}},
-            {"json":{"a":2,"r":[]}},{"json":{"s":"y","f":-0.5,"r":[{"x":3},{"x":4,"tags":["b","c"]}]}}]})"));
+        st->insertDataset("p", {{"datasetReference", {{"datasetId", "scratch"}}}});
+        fill(*st);
         return st;
     }();
     return *s;
+}
+
+/// Puts the store back as it was: d.t with its three rows, an empty scratch, nothing else.
+void reset(Store& st, std::uint64_t version) {
+    for (const auto& ds : st.listDatasets("p")) {
+        const auto id = ds["datasetReference"]["datasetId"].get<std::string>();
+        if (id != "d" && id != "scratch") st.deleteDataset("p", id, true);
+    }
+    for (const char* id : {"d", "scratch"})
+        try {
+            st.getDataset("p", id);
+        } catch (const ApiFailure&) {
+            st.insertDataset("p", {{"datasetReference", {{"datasetId", id}}}});
+        }
+    for (const auto& t : st.listTables("p", "scratch")) st.deleteTable("p", "scratch", t["tableReference"]["tableId"].get<std::string>());
+    std::shared_ptr<Table> t;
+    try {
+        t = st.table("p", "d", "t");
+    } catch (const ApiFailure&) {
+    }
+    if (t && t->version == version && t->schema.fields.size() == 4) return;
+    if (t) st.deleteTable("p", "d", "t");
+    fill(st);
 }
 
 } // namespace
@@ -34,18 +66,19 @@ Store& store() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size > 4096) return 0;
     const std::string sql(reinterpret_cast<const char*>(data), size);
-    sql::QueryContext ctx;
-    ctx.resolveTable = [](const std::vector<std::string>& path, sql::Pos pos) {
-        if (path.size() != 2) throw sql::SqlError("table must be d.t", pos);
-        return store().table("p", path[0], path[1]);
-    };
+    static const std::uint64_t version = store().table("p", "d", "t")->version;
+    StatementScope scope;
+    scope.project = "p";
+    scope.location = "US";
+    StatementRunner runner(store(), scope);
     try {
-        auto q = sql::PreparedQuery::prepare(sql, ctx);
-        (void)q->estimateBytes();
-        (void)q->run();
+        for (auto& s : sql::parseScript(sql)) (void)runner.run(std::move(s), false);
+        auto again = sql::parseScript(sql); // and a dry run of each statement, on what is left
+        for (auto& s : again) (void)runner.run(std::move(s), true);
     } catch (const sql::SqlError&) {
     } catch (const sql::EvalError&) {
     } catch (const ApiFailure&) {
     }
+    reset(store(), version);
     return 0;
 }
