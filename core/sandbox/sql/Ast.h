@@ -68,6 +68,8 @@ struct SelectItem {
     ExprPtr expr;       ///< null for a bare *
     std::string alias;
     bool star = false;  ///< * or expr.*
+    std::vector<std::string> except;                        ///< * EXCEPT (a, b)
+    std::vector<std::pair<ExprPtr, std::string>> replace;   ///< * REPLACE (expr AS a, ...)
     Pos pos;
 };
 

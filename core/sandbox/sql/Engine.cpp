@@ -902,6 +902,29 @@ struct PreparedQuery::Impl {
         }
     }
 
+    /// `* EXCEPT (...)` drops columns from what the star gave (from `start` on), `* REPLACE (...)`
+    /// puts other expressions under their names.
+    void exceptAndReplace(SelectItem& it, std::vector<std::pair<ExprPtr, std::string>>& out, std::size_t start) {
+        auto find = [&](const std::string& name) {
+            for (std::size_t i = start; i < out.size(); ++i)
+                if (iequals(out[i].second, name)) return static_cast<long>(i);
+            return -1L;
+        };
+        for (const auto& name : it.except) {
+            const long i = find(name);
+            if (i < 0) err("Column " + name + " in SELECT * EXCEPT list does not exist", it.pos);
+            out.erase(out.begin() + i);
+        }
+        if (!it.except.empty() && out.size() == start) err("SELECT * expands to zero columns after applying EXCEPT", it.pos);
+        std::set<std::string> replaced;
+        for (auto& [expr, name] : it.replace) {
+            const long i = find(name);
+            if (i < 0) err("Column " + name + " in SELECT * REPLACE list does not exist", expr->pos);
+            if (!replaced.insert(lower(name)).second) err("Column " + name + " cannot be replaced twice in SELECT * REPLACE", expr->pos);
+            out[static_cast<std::size_t>(i)].first = std::move(expr);
+        }
+    }
+
     /// UNION ALL / UNION DISTINCT / INTERSECT DISTINCT / EXCEPT DISTINCT: the branches must have
     /// the same number of columns and compatible types (INT64 with FLOAT64 gives FLOAT64); the
     /// names come from the first.
@@ -1048,7 +1071,9 @@ struct PreparedQuery::Impl {
         int anonymous = 0;
         for (auto& it : sel.items) {
             if (it.star) {
+                const auto start = expanded.size();
                 expandStar(it, expanded);
+                exceptAndReplace(it, expanded, start);
                 continue;
             }
             std::string name = it.alias;

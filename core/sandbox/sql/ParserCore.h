@@ -303,11 +303,33 @@ protected:
         return *v;
     }
 
+    /// `* EXCEPT (a, b)` and `* REPLACE (expr AS a, ...)`.
+    void starModifiers(SelectItem& it) {
+        if (peek().kw("EXCEPT") && peek(1).is("(")) {
+            next();
+            next();
+            do it.except.push_back(identifier("column name"));
+            while (acceptOp(","));
+            expectOp(")");
+        }
+        if (peek().kw("REPLACE") && peek(1).is("(")) {
+            next();
+            next();
+            do {
+                auto e = expr();
+                expectKw("AS");
+                it.replace.emplace_back(std::move(e), identifier("column name"));
+            } while (acceptOp(","));
+            expectOp(")");
+        }
+    }
+
     SelectItem selectItem() {
         SelectItem it;
         it.pos = peek().pos;
         if (acceptOp("*")) {
             it.star = true;
+            starModifiers(it);
             return it;
         }
         it.expr = expr();
@@ -315,6 +337,7 @@ protected:
             next();
             next();
             it.star = true;
+            starModifiers(it);
             return it;
         }
         if (acceptKw("AS")) it.alias = identifier("alias");

@@ -57,7 +57,6 @@ void rejectUnsupported(const std::vector<Token>& t) {
             if (u == "WINDOW" && i > 0) fail("The WINDOW clause (named windows)", k.pos);
             if (u == "PIVOT" || u == "UNPIVOT") fail(u, k.pos);
             if (u == "TABLESAMPLE") fail("TABLESAMPLE", k.pos);
-            if ((u == "EXCEPT" || u == "REPLACE") && call && i > 0 && t[i - 1].is("*")) fail("SELECT * " + u + " (...)", k.pos);
         }
     }
     // Then functions.
