@@ -8,21 +8,10 @@ corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 case "$name" in
   fuzz_sql)
-    python3 - "$src/tests/data/sql" "$corpus" <<'PY'
-import os, sys
-n = 0
-for f in sorted(os.listdir(sys.argv[1])):
-    if not f.endswith(".test"): continue
-    sql = []
-    for line in open(os.path.join(sys.argv[1], f)):
-        if line.startswith(("=> ", "!! ", "----")):
-            if sql:
-                open(os.path.join(sys.argv[2], "c%d" % n), "w").write("".join(sql).replace("samples.persons", "d.t").replace("t.nums", "d.t"))
-                n += 1
-                sql = []
-        else:
-            sql.append(line)
-PY
+    i=0
+    for f in "$src"/tests/data/sql/cases/*/query.sql; do
+      sed -e 's/samples\.persons/d.t/g' -e 's/t\.nums/d.t/g' "$f" > "$corpus/c$i"; i=$((i+1))
+    done
     ;;
   fuzz_insert_rows)
     i=0

@@ -22,19 +22,12 @@ std::string upper(std::string s) {
 
 QStringList corpus() {
     QStringList out;
-    const QDir dir(QStringLiteral(QUARRY_SOURCE_DIR "/tests/data/sql"));
-    for (const QString& name : dir.entryList({QStringLiteral("*.test")})) {
-        QFile f(dir.filePath(name));
+    const QDir dir(QStringLiteral(QUARRY_SOURCE_DIR "/tests/data/sql/cases"));
+    for (const QString& name : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
+        QFile f(dir.filePath(name + QStringLiteral("/query.sql")));
         if (!f.open(QIODevice::ReadOnly)) qFatal("cannot read %s", qPrintable(name));
-        for (const QString& block : QString::fromUtf8(f.readAll()).split(QStringLiteral("\n----\n"))) {
-            QStringList sqlLines;
-            for (const QString& line : block.split(QLatin1Char('\n'))) {
-                if (line.startsWith(QStringLiteral("=> ")) || line.startsWith(QStringLiteral("!! "))) break;
-                sqlLines << line;
-            }
-            const QString q = sqlLines.join(QLatin1Char('\n')).trimmed();
-            if (!q.isEmpty()) out << q;
-        }
+        const QString q = QString::fromUtf8(f.readAll()).trimmed();
+        if (!q.isEmpty()) out << q;
     }
     return out;
 }

@@ -1,0 +1,1 @@
+SELECT fullName, age FROM samples.persons GROUP BY fullName

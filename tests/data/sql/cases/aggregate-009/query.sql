@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM samples.persons WHERE COUNT(*) > 1

@@ -1,0 +1,1 @@
+SELECT SUM(fullName) FROM samples.persons

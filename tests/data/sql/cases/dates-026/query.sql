@@ -1,0 +1,1 @@
+SELECT PARSE_DATE('%Y-%m-%d', '2023-02-29')

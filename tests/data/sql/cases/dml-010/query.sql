@@ -1,0 +1,3 @@
+CREATE OR REPLACE TABLE scratch.a (v FLOAT64, n NUMERIC);
+INSERT INTO scratch.a VALUES (1, 2), (NULL, 2.5);
+SELECT v, n, v / 2 AS half FROM scratch.a ORDER BY v NULLS LAST

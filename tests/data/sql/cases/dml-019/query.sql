@@ -1,0 +1,3 @@
+CREATE OR REPLACE TABLE scratch.a (id INT64, p STRUCT<x INT64>);
+INSERT INTO scratch.a VALUES (1, NULL);
+UPDATE scratch.a SET p.x = 1 WHERE TRUE

@@ -1,0 +1,3 @@
+CREATE OR REPLACE TABLE scratch.a (id INT64, name STRING);
+INSERT INTO scratch.a VALUES (3, 'c');
+UPDATE scratch.a SET name = k.name FROM t.kinds k WHERE a.id = k.id

@@ -1,0 +1,3 @@
+CREATE OR REPLACE TABLE scratch.a (id INT64 NOT NULL, name STRING);
+INSERT INTO scratch.a VALUES (1, 'a');
+UPDATE scratch.a SET id = NULL WHERE TRUE

@@ -1,0 +1,2 @@
+CREATE OR REPLACE TABLE scratch.a (id INT64);
+DELETE FROM scratch.a

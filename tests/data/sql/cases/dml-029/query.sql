@@ -1,0 +1,3 @@
+CREATE OR REPLACE TABLE scratch.a (id INT64);
+INSERT INTO scratch.a VALUES (1), (2);
+DELETE FROM scratch.a WHERE FALSE

@@ -1,0 +1,3 @@
+CREATE OR REPLACE TABLE scratch.inv (product STRING, quantity INT64);
+MERGE scratch.inv T USING t.kinds S ON FALSE
+WHEN MATCHED THEN INSERT ROW

@@ -1,0 +1,2 @@
+CREATE OR REPLACE TABLE scratch.c3 (x INT64);
+CREATE TABLE scratch.c3 (x INT64)

@@ -1,0 +1,4 @@
+CREATE OR REPLACE TABLE scratch.c4 (x INT64);
+INSERT INTO scratch.c4 VALUES (1);
+CREATE OR REPLACE TABLE scratch.c4 (label STRING, n INT64) AS SELECT 'one', 1;
+SELECT * FROM scratch.c4

@@ -1,0 +1,1 @@
+CREATE TABLE nosuch.c (a INT64)

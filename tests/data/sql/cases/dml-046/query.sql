@@ -1,0 +1,3 @@
+CREATE OR REPLACE TABLE scratch.c7 (a INT64);
+DROP TABLE scratch.c7;
+SELECT COUNT(*) AS n FROM scratch.INFORMATION_SCHEMA.TABLES WHERE table_name = 'c7'

@@ -1,0 +1,1 @@
+DROP TABLE scratch.never_made

@@ -1,0 +1,3 @@
+CREATE SCHEMA IF NOT EXISTS made_here;
+CREATE OR REPLACE TABLE made_here.x AS SELECT 1 AS one;
+DROP SCHEMA made_here

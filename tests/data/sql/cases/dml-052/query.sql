@@ -1,0 +1,1 @@
+CREATE VIEW scratch.v AS SELECT 1 AS x

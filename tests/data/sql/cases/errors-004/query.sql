@@ -1,0 +1,3 @@
+SELECT fullName
+FROM samples.persons
+WHERE age >

@@ -1,0 +1,1 @@
+SELECT p.nope FROM samples.persons p

@@ -1,0 +1,1 @@
+SELECT fullName.x FROM samples.persons

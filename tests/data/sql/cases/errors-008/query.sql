@@ -1,0 +1,1 @@
+SELECT children.name FROM samples.persons

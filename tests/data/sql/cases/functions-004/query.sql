@@ -1,0 +1,1 @@
+SELECT CASE WHEN 1 > 2 THEN 'a' WHEN 2 > 1 THEN 'b' ELSE 'c' END AS s, CASE 3 WHEN 1 THEN 'one' WHEN 3 THEN 'three' END AS o

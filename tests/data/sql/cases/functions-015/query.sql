@@ -1,0 +1,1 @@
+SELECT GREATEST(1, 5, 3) AS g, LEAST(2.5, 1) AS l, SAFE.SQRT(-1) AS s, POW(2, 10) AS p

@@ -1,0 +1,1 @@
+SELECT REGEXP_EXTRACT('ab', '(a)(b)')

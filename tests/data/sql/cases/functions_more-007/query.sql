@@ -1,0 +1,1 @@
+SELECT fullName FROM samples.persons WHERE REGEXP_CONTAINS(fullName, r'^J') ORDER BY 1

@@ -1,0 +1,1 @@
+SELECT DIV(1, 0)

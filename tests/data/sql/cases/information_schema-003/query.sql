@@ -1,0 +1,1 @@
+SELECT ddl FROM t.INFORMATION_SCHEMA.TABLES WHERE table_name = 'kinds'

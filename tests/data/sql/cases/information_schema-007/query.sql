@@ -1,0 +1,1 @@
+SELECT table_name FROM `p.t.INFORMATION_SCHEMA.TABLES` WHERE table_name LIKE 'n%'

@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS n FROM t.nums a FULL JOIN t.kinds b ON FALSE

@@ -1,0 +1,1 @@
+SELECT id, name FROM t.nums JOIN t.kinds USING (id) ORDER BY id, name

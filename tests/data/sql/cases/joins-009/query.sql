@@ -1,0 +1,1 @@
+SELECT * FROM t.nums JOIN t.kinds USING (id) WHERE name = 'one'

@@ -1,0 +1,1 @@
+SELECT id FROM t.nums RIGHT JOIN t.kinds USING (id) ORDER BY id

@@ -1,0 +1,1 @@
+SELECT 1 FROM t.nums n JOIN t.kinds k ON k.id = z.id

@@ -1,0 +1,1 @@
+SELECT 1 FROM t.nums n RIGHT JOIN UNNEST(n.tags) t ON TRUE

@@ -1,0 +1,1 @@
+SELECT id FROM t.nums a JOIN t.nums b ON a.id = b.id

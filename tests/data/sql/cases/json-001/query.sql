@@ -1,0 +1,1 @@
+SELECT JSON_VALUE('{"a":{"b":"x"}}', '$.a.b') AS s, JSON_VALUE('{"a":{"n":1.5}}', '$.a.n') AS n, JSON_VALUE('{"a":{"t":true}}', '$.a.t') AS t, JSON_VALUE('{"a":{"z":null}}', '$.a.z') AS z, JSON_VALUE('{"a":{"arr":[1,2]}}', '$.a.arr') AS arr, JSON_VALUE('{"a":1}', '$.missing') AS m

@@ -1,0 +1,1 @@
+SELECT JSON_QUERY('{"a":{"b":[1,{"c":"d"}]}}', '$.a.b') AS q, JSON_QUERY('{"a":{"b":[1,{"c":"d"}]}}', '$.a.b[1]') AS e, JSON_EXTRACT('{"a b":{"c":2}}', "$['a b']") AS x, JSON_EXTRACT_SCALAR('{"a b":{"c":2}}', "$['a b'].c") AS y, JSON_QUERY('{"a":"str"}', '$.a') AS quoted, JSON_VALUE('{"a b":3}', '$."a b"') AS spaced

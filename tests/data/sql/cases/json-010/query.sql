@@ -1,0 +1,1 @@
+SELECT JSON_VALUE('{"a":1}', 'a')

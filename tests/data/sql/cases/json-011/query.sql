@@ -1,0 +1,1 @@
+SELECT PARSE_JSON('{bad')

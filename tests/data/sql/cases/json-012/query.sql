@@ -1,0 +1,1 @@
+SELECT JSON_VALUE(1, '$')

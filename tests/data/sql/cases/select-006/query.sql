@@ -1,0 +1,1 @@
+SELECT * FROM t.nums ORDER BY id

@@ -1,0 +1,1 @@
+SELECT children[OFFSET(5)].name FROM samples.persons

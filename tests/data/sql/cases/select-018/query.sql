@@ -1,0 +1,1 @@
+SELECT id FROM t.nums WHERE x IS NULL OR s IS NULL ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id, x FROM t.nums ORDER BY x DESC

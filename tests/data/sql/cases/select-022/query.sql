@@ -1,0 +1,1 @@
+SELECT phoneNumber.* FROM samples.persons ORDER BY 1

@@ -1,0 +1,1 @@
+SELECT p.* FROM t.nums AS p WHERE p.id = 1

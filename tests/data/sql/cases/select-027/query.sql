@@ -1,0 +1,1 @@
+SELECT * EXCEPT (tags, f) FROM t.nums ORDER BY id

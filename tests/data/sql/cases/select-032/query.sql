@@ -1,0 +1,1 @@
+SELECT * EXCEPT (nope) FROM t.kinds

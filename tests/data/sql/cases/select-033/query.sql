@@ -1,0 +1,1 @@
+SELECT * EXCEPT (id, name) FROM t.kinds

@@ -1,0 +1,1 @@
+SELECT * REPLACE ('x' AS nope) FROM t.kinds

@@ -1,0 +1,1 @@
+SELECT * FROM t.kinds EXCEPT DISTINCT SELECT * FROM t.kinds WHERE id = 3

@@ -1,0 +1,1 @@
+SELECT id FROM t.nums UNION ALL SELECT id FROM t.kinds ORDER BY id

@@ -1,0 +1,1 @@
+SELECT id FROM t.kinds EXCEPT DISTINCT SELECT id FROM t.nums

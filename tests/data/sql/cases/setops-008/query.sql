@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS n FROM (SELECT id FROM t.nums UNION ALL SELECT id FROM t.kinds)

@@ -1,0 +1,1 @@
+SELECT tags FROM t.nums UNION DISTINCT SELECT tags FROM t.nums

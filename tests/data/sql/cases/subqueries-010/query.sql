@@ -1,0 +1,1 @@
+WITH persons AS (SELECT fullName FROM samples.persons WHERE fullName LIKE 'J%') SELECT fullName FROM persons

@@ -1,0 +1,1 @@
+WITH a AS (SELECT nope FROM t.nums) SELECT 1

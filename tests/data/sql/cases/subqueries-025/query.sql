@@ -1,0 +1,1 @@
+SELECT id FROM t.nums WHERE id NOT IN (SELECT x FROM t.nums)

@@ -1,0 +1,1 @@
+SELECT NULL IN (SELECT 1 FROM t.nums WHERE FALSE) AS a, 1 IN (SELECT x FROM t.nums) AS b, 10 IN (SELECT x FROM t.nums) AS c

@@ -1,0 +1,1 @@
+SELECT SUM((SELECT COUNT(*) FROM UNNEST(children))) AS kids FROM samples.persons

@@ -1,0 +1,1 @@
+SELECT (SELECT id FROM t.nums) AS x

@@ -1,0 +1,1 @@
+SELECT (SELECT id, x FROM t.nums LIMIT 1)

@@ -1,0 +1,1 @@
+SELECT gender, (SELECT COUNT(*) FROM UNNEST(children)) AS k FROM samples.persons GROUP BY gender

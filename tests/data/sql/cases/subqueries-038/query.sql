@@ -1,0 +1,1 @@
+SELECT id IN (SELECT id, x FROM t.nums) FROM t.nums

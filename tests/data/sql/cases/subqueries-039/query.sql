@@ -1,0 +1,1 @@
+SELECT ARRAY(SELECT tags FROM t.nums)

@@ -1,0 +1,1 @@
+SELECT (SELECT nope FROM t.nums LIMIT 1)

@@ -1,0 +1,1 @@
+SELECT c.name, RANK() OVER (ORDER BY c.age) AS r, DENSE_RANK() OVER (ORDER BY c.age) AS d, PERCENT_RANK() OVER (ORDER BY c.age) AS pr, CUME_DIST() OVER (ORDER BY c.age) AS cd FROM samples.persons p, p.children c ORDER BY c.age, c.name

@@ -1,0 +1,1 @@
+SELECT c.name, FIRST_VALUE(c.name) OVER (ORDER BY c.age, c.name ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS youngest, LAST_VALUE(c.name) OVER (ORDER BY c.age, c.name ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS oldest, NTH_VALUE(c.name, 2) OVER (ORDER BY c.age, c.name) AS second FROM samples.persons p, p.children c ORDER BY c.age, c.name

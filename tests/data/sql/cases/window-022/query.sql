@@ -1,0 +1,1 @@
+WITH kids AS (SELECT p.fullName, c.name, c.age FROM samples.persons p, p.children c) SELECT name, age - AVG(age) OVER (PARTITION BY fullName) AS diff FROM kids WHERE age > 6 QUALIFY MAX(age) OVER (PARTITION BY fullName) > 10 ORDER BY name

@@ -1,0 +1,1 @@
+SELECT id FROM t.nums WHERE ROW_NUMBER() OVER () = 1

@@ -1,0 +1,1 @@
+SELECT RANK() OVER () FROM t.nums

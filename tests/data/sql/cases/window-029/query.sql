@@ -1,0 +1,1 @@
+SELECT SUM(ROW_NUMBER() OVER ()) FROM t.nums

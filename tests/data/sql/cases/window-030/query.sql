@@ -1,0 +1,1 @@
+SELECT id FROM t.nums QUALIFY id = 1

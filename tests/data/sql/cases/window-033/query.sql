@@ -1,0 +1,1 @@
+SELECT LAG(x, id) OVER (ORDER BY id) FROM t.nums

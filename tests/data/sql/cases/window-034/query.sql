@@ -1,0 +1,1 @@
+SELECT UPPER(s) OVER () FROM t.nums

@@ -1,0 +1,1 @@
+SELECT SUM(x) OVER w FROM t.nums

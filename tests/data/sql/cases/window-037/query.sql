@@ -1,0 +1,1 @@
+SELECT id, SUM(x) OVER (ORDER BY id) FROM t.nums GROUP BY id
