@@ -317,6 +317,15 @@ std::string sha256(std::string_view bytes) {
     return std::string(reinterpret_cast<char*>(md), n);
 }
 
+std::string digest(const char* algorithm, std::string_view bytes) {
+    const EVP_MD* md = EVP_get_digestbyname(algorithm);
+    if (!md) throw std::invalid_argument(std::string("unknown digest ") + algorithm);
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(bytes.data(), bytes.size(), out, &n, md, nullptr);
+    return std::string(reinterpret_cast<char*>(out), n);
+}
+
 std::string fingerprint(std::string_view der) {
     static constexpr char hex[] = "0123456789ABCDEF";
     const auto d = sha256(der);

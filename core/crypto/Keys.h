@@ -92,6 +92,8 @@ CertificateInfo inspectCertificate(std::string_view pem);
 bool isCertificatePem(std::string_view text);
 
 std::string sha256(std::string_view bytes);
+/// Other digests by OpenSSL name ("MD5", "SHA1", "SHA512"), raw bytes.
+std::string digest(const char* algorithm, std::string_view bytes);
 /// How Quarry shows every fingerprint: SHA-256 as colon-separated upper-case hex, the form
 /// `openssl x509 -fingerprint -sha256` prints, so the two can be compared by eye.
 std::string fingerprint(std::string_view der);

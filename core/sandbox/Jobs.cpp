@@ -3,6 +3,7 @@
 #include "sandbox/Jobs.h"
 
 #include "sandbox/Statements.h"
+#include "sandbox/sql/ScalarExtras.h"
 
 #include "sandbox/sql/Engine.h"
 #include "value/FvCodec.h"
@@ -492,7 +493,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         auto prepared = sql::PreparedQuery::prepare(std::move(*statements[0].query), runner.queryContext());
         for (const auto& v : prepared->tableVersions()) cacheKey += "\n" + v;
         job.schema = prepared->schema();
-        const bool nondeterministic = lowerCopy(text).find("current_") != std::string::npos;
+        const bool nondeterministic = sql::callsVolatileFunction(text);
         if (dryRun) {
             job.bytesProcessed = prepared->estimateBytes();
             finish(job, nullptr);

@@ -5,6 +5,7 @@
 #include "sandbox/sql/DateFunctions.h"
 #include "sandbox/sql/JsonFunctions.h"
 #include "sandbox/sql/MoreFunctions.h"
+#include "sandbox/sql/ScalarExtras.h"
 #include "sandbox/sql/ValueOps.h"
 #include "value/Civil.h"
 #include "value/Display.h"
@@ -495,6 +496,7 @@ bool likeMatch(std::string_view s, std::string_view p) {
 
 SqlType bindFunction(const Expr& c, const std::vector<SqlType>& a) {
     if (auto t = bindMoreFunction(c, a)) return *t;
+    if (auto t = bindScalarExtra(c, a)) return *t;
     if (auto t = bindDateFunction(c, a)) return *t;
     if (auto t = bindJsonFunction(c, a)) return *t;
     const auto& n = c.op;
@@ -608,6 +610,7 @@ SqlType bindFunction(const Expr& c, const std::vector<SqlType>& a) {
 
 Value callFunction(const Expr& c, std::vector<Value>& a) {
     if (auto v = callMoreFunction(c, a)) return std::move(*v);
+    if (auto v = callScalarExtra(c, a)) return std::move(*v);
     if (auto v = callDateFunction(c, a)) return std::move(*v);
     if (auto v = callJsonFunction(c, a)) return std::move(*v);
     const auto& n = c.op;

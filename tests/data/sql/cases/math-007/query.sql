@@ -1,0 +1,1 @@
+SELECT RANGE_BUCKET(1, [3, 2])

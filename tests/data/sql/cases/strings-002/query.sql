@@ -1,0 +1,1 @@
+SELECT TO_HEX(b'\x00\xff') AS h, FROM_HEX('00ff') = b'\x00\xff' AS back, FROM_HEX('abc') = b'\x0a\xbc' AS odd, TO_BASE64(b'hi!') AS b64, FROM_BASE64('aGkh') = b'hi!' AS raw, TO_HEX(MD5('')) AS md5, TO_HEX(SHA256('abc')) AS sha, TO_HEX(SHA1('abc')) AS sha1, LENGTH(SHA512('abc')) AS n512

@@ -1,0 +1,1 @@
+SELECT INSTR('banana', 'an') AS a, INSTR('banana', 'an', 3) AS b, INSTR('banana', 'an', 1, 2) AS c, INSTR('banana', 'an', -1) AS d, INSTR('banana', 'an', -3, 2) AS e, INSTR('banana', 'x') AS f, INSTR('héhé', 'é', 3) AS g, INSTR(b'abab', b'b', 1, 2) AS h

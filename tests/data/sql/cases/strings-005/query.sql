@@ -1,0 +1,1 @@
+SELECT INSTR('banana', 'an', 0)
