@@ -236,14 +236,16 @@ std::optional<SqlType> bindDateFunction(const Expr& c, const std::vector<SqlType
         }
         return S(K::Date).arrayOf();
     }
-    if (n == "DATE_DIFF" || n == "TIMESTAMP_DIFF") {
+    if (n == "DATE_DIFF" || n == "TIMESTAMP_DIFF" || n == "DATETIME_DIFF") {
         need(3, 3);
-        const K kind = n == "DATE_DIFF" ? K::Date : K::Timestamp;
+        const K kind = n == "DATE_DIFF" ? K::Date : n == "DATETIME_DIFF" ? K::DateTime : K::Timestamp;
         if (!is(a[0], kind) || !is(a[1], kind)) noSignature(c, a);
         const std::string part = partOf(*c.args[2]);
-        const bool ok = kind == K::Date ? (part == "DAY" || part == "WEEK" || part == "MONTH" || part == "QUARTER" || part == "YEAR")
-                                        : std::find(kSubDay.begin(), kSubDay.end(), part) != kSubDay.end();
-        if (!ok) badPart(c, part, kind == K::Date ? "DAY, WEEK, MONTH, QUARTER, YEAR" : "MICROSECOND ... DAY");
+        const bool datePart = part == "DAY" || part == "WEEK" || part == "MONTH" || part == "QUARTER" || part == "YEAR";
+        const bool subDay = std::find(kSubDay.begin(), kSubDay.end(), part) != kSubDay.end();
+        const bool ok = kind == K::Date ? datePart : kind == K::Timestamp ? subDay : datePart || subDay;
+        if (!ok)
+            badPart(c, part, kind == K::Date ? "DAY, WEEK, MONTH, QUARTER, YEAR" : kind == K::Timestamp ? "MICROSECOND ... DAY" : "MICROSECOND ... YEAR");
         return S(K::Int64);
     }
     if (n == "DATE_TRUNC" || n == "DATETIME_TRUNC" || n == "TIMESTAMP_TRUNC") {
@@ -383,11 +385,14 @@ std::optional<Value> callDateFunction(const Expr& c, std::vector<Value>& a) {
         for (std::size_t i = 0; i < days.size(); ++i) out[i] = Value::date(days[i]);
         return out;
     }
-    if (n == "DATE_DIFF" || n == "TIMESTAMP_DIFF") {
+    if (n == "DATE_DIFF" || n == "TIMESTAMP_DIFF" || n == "DATETIME_DIFF") {
         if (anyNull) return Value();
         const std::string part = partOf(*c.args[2]);
         const std::int64_t x = microsOf(a[0]), y = microsOf(a[1]);
-        if (n == "TIMESTAMP_DIFF") return Value::int64((x - y) / subDayMicros(part)); // whole parts, toward zero
+        // Below a day: whole parts elapsed, toward zero. From DAY up (DATE_DIFF, DATETIME_DIFF):
+        // the part's boundaries crossed.
+        if (n == "TIMESTAMP_DIFF" || (n == "DATETIME_DIFF" && part != "DAY" && std::find(kSubDay.begin(), kSubDay.end(), part) != kSubDay.end()))
+            return Value::int64((x - y) / subDayMicros(part));
         const std::int64_t dx = floorDiv(x, kDay), dy = floorDiv(y, kDay);
         if (part == "DAY") return Value::int64(dx - dy);
         if (part == "WEEK") return Value::int64(floorDiv(dx + 4, 7) - floorDiv(dy + 4, 7)); // Sundays crossed
