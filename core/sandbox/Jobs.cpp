@@ -3,6 +3,7 @@
 #include "sandbox/Jobs.h"
 
 #include "sandbox/Statements.h"
+#include "sandbox/sql/Legacy.h"
 #include "sandbox/sql/ScalarExtras.h"
 
 #include "sandbox/sql/Engine.h"
@@ -444,16 +445,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
                                  "Injected fault (sandbox --faults job:" + std::to_string(d.status) + ")");
         }
         std::string text = str(q, "query");
-        bool legacy = boolField(q, "useLegacySql", true);
-        std::string head = text.substr(0, text.find_first_not_of(" \t\r\n") == std::string::npos ? 0 : text.find_first_not_of(" \t\r\n"));
-        const auto trimmed = text.substr(head.size());
-        if (lowerCopy(trimmed.substr(0, 12)) == "#standardsql") legacy = false;
-        if (lowerCopy(trimmed.substr(0, 10)) == "#legacysql") legacy = true;
-        if (legacy)
-            throw ApiFailure("invalidQuery",
-                             "Legacy SQL is not supported by the sandbox yet: set useLegacySql to false or start the query with #standardSQL",
-                             "query");
-
+        const bool legacy = sql::isLegacySql(text, boolField(q, "useLegacySql", true));
         StatementScope scope;
         const auto dd = objectField(q, "defaultDataset");
         const std::string ddProject = str(dd, "projectId").empty() ? job.project : str(dd, "projectId");
@@ -473,7 +465,6 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             else scope.namedParams[lowerCopy(name)] = std::move(prm);
         }
         scope.cancelled = &job.cancelRequested;
-        auto statements = sql::parseScript(text);
         StatementRunner runner(store_, scope);
         std::optional<std::uint64_t> cap;
         if (q.contains("maximumBytesBilled")) {
@@ -486,11 +477,18 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
                 throw ApiFailure("bytesBilledLimitExceeded", "Query exceeded limit for bytes billed: " + std::to_string(*cap) +
                                                                  ". " + std::to_string(wouldBill) + " or higher required.");
         };
-        if (statements.size() != 1 || statements[0].kind != sql::Statement::Kind::Query) {
-            runStatements(job, runner, std::move(statements), text, dryRun, checkCap);
-            return;
+        std::unique_ptr<sql::PreparedQuery> prepared;
+        if (legacy) {
+            const auto ctx = runner.queryContext();
+            prepared = sql::PreparedQuery::prepare(sql::translateLegacy(text, ctx.resolveTable), runner.queryContext());
+        } else {
+            auto statements = sql::parseScript(text);
+            if (statements.size() != 1 || statements[0].kind != sql::Statement::Kind::Query) {
+                runStatements(job, runner, std::move(statements), text, dryRun, checkCap);
+                return;
+            }
+            prepared = sql::PreparedQuery::prepare(std::move(*statements[0].query), runner.queryContext());
         }
-        auto prepared = sql::PreparedQuery::prepare(std::move(*statements[0].query), runner.queryContext());
         for (const auto& v : prepared->tableVersions()) cacheKey += "\n" + v;
         job.schema = prepared->schema();
         const bool nondeterministic = sql::callsVolatileFunction(text);

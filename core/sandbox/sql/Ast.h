@@ -52,6 +52,7 @@ struct Expr {
     int paramIndex = -1;
     std::shared_ptr<WindowSpec> window; ///< a Call with OVER (...): an analytic function
     std::shared_ptr<Select> subquery;   ///< Subquery, or In with a subquery
+    std::string within;                 ///< legacy SQL: aggregate WITHIN "RECORD" or a node path
 
     // bound
     SqlType type;
@@ -108,6 +109,7 @@ struct FromItem {
     std::string alias;
     bool withOffset = false;
     std::string offsetAlias;
+    std::vector<std::string> flatten;   ///< legacy SQL: FLATTEN(table, this field)
     Pos pos;
 };
 

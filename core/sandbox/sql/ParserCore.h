@@ -198,7 +198,7 @@ protected:
         else acceptKw("ALL");
         do {
             s.items.push_back(selectItem());
-        } while (acceptOp(","));
+        } while (acceptOp(",") && !(legacy_ && peek().kw("FROM"))); // legacy SQL allows "a, b, FROM"
         if (acceptKw("FROM")) from(s);
         if (acceptKw("WHERE")) s.where = expr();
         if (peek().kw("GROUP")) {
@@ -416,6 +416,28 @@ protected:
     FromItem fromItem() {
         FromItem f;
         f.pos = peek().pos;
+        if (legacy_ && peek().is("(") && peek(1).kw("FLATTEN")) { // (FLATTEN(table, field))
+            next();
+            FromItem inner = fromItem();
+            expectOp(")");
+            if (acceptKw("AS")) inner.alias = identifier("alias");
+            else if (aliasAhead()) inner.alias = next().text;
+            return inner;
+        }
+        if (legacy_ && peek().kw("FLATTEN") && peek(1).is("(")) {
+            next();
+            next();
+            FromItem inner = fromItem();
+            expectOp(",");
+            std::vector<std::string> field{identifier("field name")};
+            while (acceptOp(".")) field.push_back(identifier("field name"));
+            expectOp(")");
+            inner.flatten = std::move(field);
+            inner.pos = f.pos;
+            if (acceptKw("AS")) inner.alias = identifier("alias");
+            else if (aliasAhead()) inner.alias = next().text;
+            return inner;
+        }
         if (peek().kw("UNNEST")) {
             next();
             expectOp("(");
@@ -901,6 +923,14 @@ protected:
             expectOp(")");
             datePartArgument(*e);
             if (acceptKw("OVER")) e->window = windowSpec(p);
+            if (legacy_ && acceptKw("WITHIN")) {
+                if (acceptKw("RECORD")) {
+                    e->within = "RECORD";
+                } else {
+                    e->within = identifier("RECORD or a field name");
+                    while (acceptOp(".")) e->within += "." + identifier("field name");
+                }
+            }
             return e;
         }
         if (peek().is(".") && peek(1).kind == Tok::Ident && peek(2).is("(") && upper(name) == "SAFE") {
@@ -993,6 +1023,7 @@ protected:
     std::size_t i_ = 0;
     int positional_ = 0;
     int depth_ = 0;
+    bool legacy_ = false; ///< legacy SQL: FLATTEN in FROM, aggregates WITHIN
 };
 
 } // namespace quarry::sandbox::sql::detail

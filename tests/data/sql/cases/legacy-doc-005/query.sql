@@ -1,0 +1,2 @@
+SELECT fullName, children.name
+FROM [docs.persons4]
