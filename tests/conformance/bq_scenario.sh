@@ -59,6 +59,8 @@ check "DML reports its affected rows" "Number of affected rows: 1" bq query --us
   "DELETE FROM bqds.persons WHERE fullName = 'Mike Jones'"
 check "DDL creates a table" "Created bqp.bqds.kids" bq query --use_legacy_sql=false \
   'CREATE TABLE bqds.kids AS SELECT c.name FROM bqds.persons, UNNEST(children) AS c'
+check "legacy SQL is the default: WITHIN RECORD" '"kids":"2"' bq query --format=json \
+  'SELECT fullName, COUNT(children.name) WITHIN RECORD AS kids FROM [bqp:bqds.persons] ORDER BY fullName'
 check "a syntax error is invalidQuery" "Syntax error" bq query --use_legacy_sql=false 'SELECT FROM WHERE'
 check "a missing table is not found" "Not found: Table bqp:bqds.nope" bq show bqp:bqds.nope
 check_clean "delete the dataset" bq rm -r -f -d bqp:bqds

@@ -406,9 +406,20 @@ TEST(SandboxApi, QueryErrorsAreBigQuerys) {
     auto missing = apiError([&] { query(c, "SELECT * FROM samples.nope"); });
     EXPECT_EQ(missing.httpStatus(), 404);
     EXPECT_EQ(missing.message(), "Not found: Table p:samples.nope was not found in location US");
-    auto legacy = apiError([&] { c.query("p", {{"query", "SELECT 1"}, {"useLegacySql", true}}); });
+    // Legacy SQL, with BigQuery's errors (the bq conformance scenario checks that it is the
+    // default when useLegacySql is absent; this client always sends it).
+    auto legacy = apiError([&] {
+        c.query("p", {{"query", "SELECT fullName, children.name, citiesLived.place FROM [p:samples.persons]"}, {"useLegacySql", true}});
+    });
     EXPECT_EQ(legacy.reason(), "invalidQuery");
-    EXPECT_NE(legacy.message().find("Legacy SQL"), std::string::npos);
+    EXPECT_EQ(legacy.message(), "Cannot output multiple independently repeated fields at the same time. Found children_name and "
+                                "citiesLived_place at [1:1]");
+    c.insertAll(TableRef{"p", "samples", "persons"}, insertBody(personsRows(), ""));
+    const auto flat = c.query("p", {{"query", "#legacySQL\nSELECT fullName, children.name FROM [samples.persons] WHERE children.age > 8"}});
+    ASSERT_EQ(flat.schema.fields.size(), 2u);
+    EXPECT_EQ(flat.schema.fields[1].name, "children_name");
+    ASSERT_EQ(flat.rows.size(), 2u);
+    EXPECT_EQ(flat.rows[1][1].asText(), "Earl");
     EXPECT_EQ(query(c, "#standardSQL\nSELECT 1 AS one", {{"useLegacySql", true}}), Json::parse(R"([{"one":"1"}])"));
     auto grouped = apiError([&] { query(c, "SELECT fullName, age FROM samples.persons GROUP BY fullName"); });
     EXPECT_EQ(grouped.message(), "SELECT list expression references column age which is neither grouped nor aggregated at [1:18]");

@@ -96,6 +96,8 @@ public:
         for (auto& o : sel.orderBy) collect(o.expr, nullptr, "");
         checkIndependence(outputKeys, sel.pos);
         assignVariables(sel);
+        for (const auto& it : sel.items)
+            if (!it.alias.empty()) aliases_.insert(text::upper(it.alias));
         // Pass 2: rewrite every path onto those variables.
         for (auto& it : sel.items) rewrite(it.expr);
         rewrite(sel.where);
@@ -129,6 +131,7 @@ private:
                 throw SqlError("Tables of different schemas in one FROM list (UNION ALL) are not supported by the sandbox yet", f.pos);
         }
         schema_ = tables.front()->schema;
+        tableName_ = tables.front()->dataset + "." + tables.front()->id;
         fields_ = &schema_.fields;
         userAlias_ = first.alias.empty() ? first.tablePath.back() : first.alias;
         if (!first.flatten.empty()) {
@@ -338,7 +341,11 @@ private:
         if (e->kind == Expr::Kind::Subquery) return;
         if (e->kind == Expr::Kind::Path) {
             const auto r = resolve(e->path, e->pos);
-            if (!r) return;
+            if (!r) {
+                if (e->path.size() == 1 && aliases_.count(text::upper(e->path[0]))) return; // a SELECT alias
+                if (e->path[0].rfind("__", 0) == 0) return;                               // ours
+                throw SqlError("Field '" + joined(e->path, e->path.size(), ".") + "' not found in table '" + tableName_ + "'", e->pos);
+            }
             auto [var, rest] = variableFor(r->names, r->names.size());
             std::vector<std::string> path{var};
             for (std::size_t i = rest; i < r->names.size(); ++i) path.push_back(r->names[i]);
@@ -427,6 +434,8 @@ private:
     std::string userAlias_;
     std::string flattened_;
     std::set<std::string> used_;
+    std::set<std::string> aliases_; ///< the SELECT list's, upper case
+    std::string tableName_;
     std::map<std::string, std::string> readKeys_;
     std::map<std::string, std::string> vars_;
     int withinCount_ = 0;

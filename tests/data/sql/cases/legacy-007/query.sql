@@ -1,0 +1,1 @@
+SELECT fullName FROM [p:samples.persons] ORDER BY fullName

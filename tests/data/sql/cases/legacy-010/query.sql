@@ -1,0 +1,1 @@
+SELECT phoneNumber FROM [samples.persons] WHERE fullName = 'John Doe'

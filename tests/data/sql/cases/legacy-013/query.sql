@@ -1,0 +1,1 @@
+SELECT fullName, children.name FROM [samples.persons] WHERE children.age > 8

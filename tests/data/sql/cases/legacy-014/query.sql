@@ -1,0 +1,1 @@
+SELECT fullName, citiesLived.yearsLived FROM [samples.persons] WHERE citiesLived.place = 'Austin'

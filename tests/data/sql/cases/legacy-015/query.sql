@@ -1,0 +1,1 @@
+SELECT COUNT(children.name) AS kids, COUNT(*) AS flattened FROM [samples.persons]

@@ -1,0 +1,1 @@
+SELECT fullName, children.name, citiesLived.place FROM [samples.persons]

@@ -1,0 +1,1 @@
+INSERT INTO [d.t] VALUES (1)

@@ -1,0 +1,1 @@
+SELECT fullName, COUNT(citiesLived.yearsLived) WITHIN citiesLived.place FROM [samples.persons]

@@ -1,0 +1,1 @@
+SELECT fullName FROM FLATTEN([samples.persons], age)

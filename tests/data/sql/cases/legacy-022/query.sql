@@ -1,0 +1,1 @@
+SELECT kind, fullName FROM [samples.persons] t WHERE t.age < 30

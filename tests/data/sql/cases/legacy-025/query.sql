@@ -1,0 +1,1 @@
+SELECT fullName FROM [samples.persons] WHERE citiesLived.yearsLived > 2006
