@@ -53,6 +53,15 @@ bool validTableId(const std::string& s) {
     });
 }
 
+/// The sandbox keeps each dataset and table in a folder named after its id: longer ids than a
+/// folder name can hold (255 bytes, percent-encoded) are refused instead of failing on disk.
+void checkFolderFits(const std::string& kind, const std::string& id, const char* location) {
+    if (folderName(id).size() > 255)
+        throw ApiFailure("invalid", kind + " IDs longer than 255 bytes (once percent-encoded) are not supported by the sandbox, "
+                                           "which keeps each in a folder of that name: use a shorter ID",
+                         location);
+}
+
 std::string etagOf(const Json& j) {
     const auto h = std::hash<std::string>{}(j.dump());
     static constexpr char hex[] = "0123456789abcdef";
@@ -271,6 +280,7 @@ Json Store::insertDataset(const std::string& project, const Json& body) {
         throw ApiFailure("invalid", "Invalid dataset ID \"" + id +
                                         "\". Dataset IDs must be alphanumeric (plus underscores) and must be at most 1024 characters long.",
                          "datasetReference.datasetId");
+    checkFolderFits("Dataset", id, "datasetReference.datasetId");
     std::unique_lock lock(mutex_);
     auto& datasets = projects_[project];
     if (datasets.count(id)) throw ApiFailure("duplicate", "Already Exists: Dataset " + project + ":" + id);
@@ -365,6 +375,7 @@ Json Store::insertTable(const std::string& p, const std::string& d, const Json& 
     const auto ref = objectField(body, "tableReference");
     const std::string id = str(ref, "tableId");
     if (!validTableId(id)) throw ApiFailure("invalid", "Invalid table ID \"" + id + "\".", "tableReference.tableId");
+    checkFolderFits("Table", id, "tableReference.tableId");
     const Schema schema = schemaFrom(body);
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer: SQL scripts through the lexer, parsers, binder, executor and statement runner of
-// the sandbox (queries, DML, DDL), over a small nested table that is put back after any input
+// libFuzzer: SQL text as legacy SQL (translated) and as GoogleSQL scripts through the lexer,
+// parsers, binder, executor and statement runner of the sandbox (queries, DML, DDL), over a small nested table that is put back after any input
 // that changed it. Any SqlError/EvalError/ApiFailure is a fine answer; a crash is not.
 #include "sandbox/Statements.h"
 #include "sandbox/Store.h"
+#include "sandbox/sql/Legacy.h"
 
 #include <filesystem>
 #include <unistd.h>
@@ -71,7 +72,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     scope.project = "p";
     scope.location = "US";
     StatementRunner runner(store(), scope);
-    try {
+    try { // as legacy SQL
+        const auto ctx = runner.queryContext();
+        auto q = sql::PreparedQuery::prepare(sql::translateLegacy(sql, ctx.resolveTable), runner.queryContext());
+        (void)q->estimateBytes();
+        (void)q->run();
+    } catch (const sql::SqlError&) {
+    } catch (const sql::EvalError&) {
+    } catch (const ApiFailure&) {
+    }
+    try { // as GoogleSQL
         for (auto& s : sql::parseScript(sql)) (void)runner.run(std::move(s), false);
         auto again = sql::parseScript(sql); // and a dry run of each statement, on what is left
         for (auto& s : again) (void)runner.run(std::move(s), true);
