@@ -108,12 +108,6 @@ void appendTime(std::string& out, std::int64_t micros) {
     }
 }
 
-std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
-    std::int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-    return q;
-}
-
 } // namespace
 
 std::int32_t daysFromCivil(int y, unsigned m, unsigned d) {

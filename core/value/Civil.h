@@ -39,4 +39,9 @@ std::string formatTimestampDisplay(std::int64_t unixMicros);
 /// "YYYY-MM-DDTHH:MM:SS.ffffffZ" (RFC 3339 for insertAll rows).
 std::string formatTimestampRfc3339(std::int64_t unixMicros);
 
+/// Division rounding toward negative infinity (days before 1970 stay whole days).
+inline constexpr std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
 } // namespace quarry::civil

@@ -18,7 +18,7 @@ namespace tf = timefmt;
 
 constexpr std::int64_t kDay = civil::kMicrosPerDay;
 
-std::int64_t floorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+using civil::floorDiv;
 
 bool is(const SqlType& t, K k) { return t.unknown || (!t.array && t.kind == k); }
 

@@ -15,7 +15,7 @@ constexpr std::array<const char*, 12> kMonths{"January", "February", "March",   
                                                "July",    "August",   "September", "October", "November", "December"};
 constexpr std::array<const char*, 7> kDays{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
 
-std::int64_t floorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+using civil::floorDiv;
 
 std::string pad(std::int64_t v, int width, char fill = '0') {
     std::string s = std::to_string(v < 0 ? -v : v);
