@@ -90,7 +90,9 @@ public:
         // Pass 1: the repeated fields read (outside WITHIN aggregates), and WITHIN nodes.
         std::map<std::string, std::string> outputKeys; // key -> the output column reading it
         for (auto& it : sel.items) collect(it.expr, &outputKeys, it.alias);
+        filtering_ = true;
         collect(sel.where, nullptr, "");
+        filtering_ = false;
         for (auto& g : sel.groupBy) collect(g, nullptr, "");
         collect(sel.having, nullptr, "");
         for (auto& o : sel.orderBy) collect(o.expr, nullptr, "");
@@ -100,7 +102,7 @@ public:
             if (!it.alias.empty()) aliases_.insert(text::upper(it.alias));
         // Pass 2: rewrite every path onto those variables.
         for (auto& it : sel.items) rewrite(it.expr);
-        rewrite(sel.where);
+        filter(sel);
         for (auto& g : sel.groupBy) rewrite(g);
         rewrite(sel.having);
         for (auto& o : sel.orderBy) rewrite(o.expr);
@@ -138,7 +140,10 @@ private:
             const auto r = resolve(first.flatten, first.pos);
             if (!r || r->repeated.empty()) throw SqlError("FLATTEN needs a repeated field, not " + joined(first.flatten, first.flatten.size(), "."), first.pos);
             flattened_ = r->key(r->repeated.back());
-            for (const auto& k : r->keys()) used_.insert(k);
+            for (const auto& k : r->keys()) {
+                used_.insert(k);
+                shaping_.insert(k);
+            }
         }
         if (sel.from.size() > 1) {
             auto u = std::make_shared<Select>();
@@ -247,6 +252,7 @@ private:
                     throw SqlError("WITHIN " + e->within + " must name a repeated field", e->pos);
                 for (const auto& k : node->keys()) {
                     used_.insert(k);
+                    if (!filtering_) shaping_.insert(k);
                     if (outputKeys) outputKeys->emplace(k, column);
                 }
             }
@@ -258,6 +264,7 @@ private:
             if (!r) return;
             for (const auto& k : r->keys()) {
                 used_.insert(k);
+                if (!filtering_) shaping_.insert(k);
                 if (outputKeys) outputKeys->emplace(k, column.empty() ? joined(r->names, r->names.size(), "_") : column);
                 else readKeys_.emplace(k, joined(r->names, r->names.size(), "."));
             }
@@ -300,7 +307,7 @@ private:
 
     /// A LEFT JOIN UNNEST per repeated field read, outermost first.
     void assignVariables(Select& sel) {
-        std::vector<std::string> keys(used_.begin(), used_.end());
+        std::vector<std::string> keys(shaping_.begin(), shaping_.end());
         std::sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) {
             return std::count(a.begin(), a.end(), '.') < std::count(b.begin(), b.end(), '.') ||
                    (std::count(a.begin(), a.end(), '.') == std::count(b.begin(), b.end(), '.') && a < b);
@@ -332,8 +339,87 @@ private:
         return {kRow, 0};
     }
 
+    /// WHERE keeps the structure of the rows the rest of the query shapes: a repeated field
+    /// read only in WHERE does not multiply rows; a row is kept when some value of it passes,
+    /// as `EXISTS (SELECT 1 FROM UNNEST(...) ... WHERE condition)`.
+    void filter(Select& sel) {
+        if (!sel.where) return;
+        std::vector<std::string> only;
+        for (const auto& k : used_)
+            if (!shaping_.count(k)) only.push_back(k);
+        if (only.empty()) {
+            rewrite(sel.where);
+            return;
+        }
+        std::sort(only.begin(), only.end(), [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+        const Pos pos = sel.where->pos;
+        auto saved = vars_;
+        auto sub = std::make_shared<Select>();
+        sub->pos = pos;
+        for (const auto& k : only) {
+            const auto names = splitDots(k);
+            auto [parentVar, rest] = variableFor(names, names.size() - 1);
+            std::vector<std::string> path{parentVar};
+            for (std::size_t i = rest; i < names.size(); ++i) path.push_back(names[i]);
+            const std::string var = "__filter_" + std::to_string(vars_.size() + 1);
+            vars_[k] = var;
+            FromItem u;
+            u.kind = FromItem::Kind::Unnest;
+            u.unnest = pathTo(path, pos);
+            u.alias = var;
+            u.pos = pos;
+            sub->from.push_back(std::move(u));
+        }
+        rewrite(sel.where);
+        vars_ = std::move(saved);
+        SelectItem one;
+        one.pos = pos;
+        auto lit = std::make_unique<Expr>();
+        lit->kind = Expr::Kind::Literal;
+        lit->value = Value::int64(1);
+        lit->type = SqlType::scalar(TypeKind::Int64);
+        lit->pos = pos;
+        one.expr = std::move(lit);
+        sub->items.push_back(std::move(one));
+        sub->where = std::move(sel.where);
+        auto exists = std::make_unique<Expr>();
+        exists->kind = Expr::Kind::Subquery;
+        exists->op = "EXISTS";
+        exists->pos = pos;
+        exists->subquery = std::move(sub);
+        sel.where = std::move(exists);
+    }
+
+    /// Legacy functions under their GoogleSQL names.
+    static void legacyFunction(Expr& e) {
+        if (e.kind != Expr::Kind::Call) return;
+        const std::string& n = e.op;
+        if (n == "GROUP_CONCAT" || n == "GROUP_CONCAT_UNQUOTED") {
+            e.op = "STRING_AGG";
+            if (e.args.size() == 1) {
+                auto sep = std::make_unique<Expr>();
+                sep->kind = Expr::Kind::Literal;
+                sep->value = Value::string(",");
+                sep->type = SqlType::scalar(TypeKind::String);
+                sep->pos = e.pos;
+                e.args.push_back(std::move(sep));
+            }
+        } else if (n == "EXACT_COUNT_DISTINCT") {
+            e.op = "COUNT";
+            e.distinct = true;
+        } else if (n == "REGEXP_MATCH") {
+            e.op = "REGEXP_CONTAINS";
+        } else if ((n == "INTEGER" || n == "FLOAT" || n == "STRING" || n == "BOOLEAN") && e.args.size() == 1) {
+            e.kind = Expr::Kind::Cast;
+            e.safe = true; // legacy conversions give NULL for what they cannot read
+            e.castType = SqlType::scalar(n == "INTEGER" ? TypeKind::Int64 : n == "FLOAT" ? TypeKind::Float64
+                                         : n == "STRING"  ? TypeKind::String : TypeKind::Bool);
+        }
+    }
+
     void rewrite(ExprPtr& e) {
         if (!e) return;
+        legacyFunction(*e);
         if (e->kind == Expr::Kind::Call && !e->within.empty()) {
             within(e);
             return;
@@ -413,6 +499,7 @@ private:
             sub->from.push_back(std::move(one));
         }
         e->within.clear();
+        legacyFunction(*e);
         for (auto& a : e->args) rewrite(a);
         vars_ = std::move(saved);
         const Pos pos = e->pos;
@@ -433,7 +520,9 @@ private:
     const std::vector<Field>* fields_ = nullptr;
     std::string userAlias_;
     std::string flattened_;
-    std::set<std::string> used_;
+    std::set<std::string> used_;    ///< every repeated field read
+    std::set<std::string> shaping_; ///< those read outside WHERE: they decide the result's rows
+    bool filtering_ = false;        ///< collecting WHERE's
     std::set<std::string> aliases_; ///< the SELECT list's, upper case
     std::string tableName_;
     std::map<std::string, std::string> readKeys_;
@@ -461,7 +550,6 @@ Select translateLegacy(std::string_view sql, const TableLookup& lookup) {
                 throw SqlError("Legacy SQL runs queries only: for " + w + " statements set useLegacySql to false (or start with #standardSQL)", t.pos);
             break;
         }
-    rejectUnsupported(tokens);
     return Translator(lookup).translate(LegacyParser(std::move(tokens)).query());
 }
 

@@ -521,6 +521,26 @@ protected:
         return comparison();
     }
 
+    /// Legacy SQL's `x [NOT] CONTAINS y`: STRPOS(x, y) > 0.
+    ExprPtr legacyContains(ExprPtr l) {
+        const Pos p = peek().pos;
+        const bool negated = acceptKw("NOT");
+        next();
+        auto call = make(Expr::Kind::Call, p);
+        call->op = "STRPOS";
+        call->args.push_back(std::move(l));
+        call->args.push_back(concat());
+        auto gt = make(Expr::Kind::Binary, p);
+        gt->op = ">";
+        gt->args.push_back(std::move(call));
+        gt->args.push_back(literal(p, Value::int64(0), SqlType::scalar(TypeKind::Int64)));
+        if (!negated) return gt;
+        auto n = make(Expr::Kind::Unary, p);
+        n->op = "NOT";
+        n->args.push_back(std::move(gt));
+        return n;
+    }
+
     ExprPtr comparison() {
         auto l = concat();
         while (true) {
@@ -531,6 +551,10 @@ protected:
                 e->args.push_back(std::move(l));
                 e->args.push_back(concat());
                 l = std::move(e);
+                continue;
+            }
+            if (legacy_ && (peek().kw("CONTAINS") || (peek().kw("NOT") && peek(1).kw("CONTAINS")))) {
+                l = legacyContains(std::move(l));
                 continue;
             }
             bool negated = false;

@@ -1,1 +1,1 @@
-SELECT COUNT(children.name) AS kids, COUNT(*) AS flattened FROM [samples.persons]
+SELECT COUNT(children.name) AS kids, SUM(children.age) AS years FROM [samples.persons]

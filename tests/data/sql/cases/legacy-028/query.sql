@@ -1,0 +1,1 @@
+SELECT fullName, GROUP_CONCAT(children.name) WITHIN RECORD AS kids FROM [samples.persons]

@@ -1,0 +1,1 @@
+SELECT INTEGER('42') AS i, INTEGER('x') AS bad, FLOAT('1.5') AS f, STRING(age) AS s, EXACT_COUNT_DISTINCT(gender) AS genders FROM [samples.persons] WHERE REGEXP_MATCH(fullName, r'^Jo') GROUP BY i, bad, f, s
