@@ -28,6 +28,15 @@ XDG_DATA_HOME="$home/data7" "$build/app/quarry" --screenshot "$out/execution-pla
   "SELECT c.place, COUNT(*) AS people FROM samples.persons, UNNEST(citiesLived) AS c WHERE c.place != 'Russia' GROUP BY c.place HAVING people > 1 ORDER BY people DESC"
 echo "wrote $out/execution-plan.png"
 
+# Legacy SQL on the sandbox: flattened output, WITHIN RECORD and WITHIN a node.
+XDG_DATA_HOME="$home/data8" "$build/app/quarry" --screenshot "$out/legacy-sql.png" --screenshot-sql "#legacySQL
+SELECT fullName,
+  COUNT(children.name) WITHIN RECORD AS kids,
+  citiesLived.place,
+  COUNT(citiesLived.yearsLived) WITHIN citiesLived AS years
+FROM [samples.persons]"
+echo "wrote $out/legacy-sql.png"
+
 # The upload dialog mid-upload: 20,000 generated persons, each insertAll slowed down.
 python3 "$root/resources/samples/generate_persons.py" 20000 > "$home/persons_20000.ndjson"
 QUARRY_SANDBOX_FAULTS="insertAll:delay=300ms:1" XDG_DATA_HOME="$home/data2" \
