@@ -1,0 +1,4 @@
+SELECT fullName, place
+FROM samples.persons,
+UNNEST(citiesLived)
+WHERE place = "Austin"

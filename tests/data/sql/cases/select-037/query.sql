@@ -1,0 +1,2 @@
+SELECT fullName, phoneNumber.number
+FROM samples.persons
