@@ -339,6 +339,9 @@ struct PreparedQuery::Impl {
             e.type = binaryType(e.op, e.args[0]->type, e.args[1]->type, e.pos);
             return;
         case K::Call: {
+            // The legacy translation rewrites every WITHIN it can; one left is in a place it
+            // does not reach (a query over a subquery, say): an error, not a plain aggregate.
+            if (!e.within.empty()) err("WITHIN " + e.within + " is not supported by the sandbox here (only over a table)", e.pos);
             if (e.window) {
                 bindWindow(e, bc);
                 return;
@@ -677,6 +680,7 @@ struct PreparedQuery::Impl {
 
     void bindFrom() {
         for (auto& f : sel.from) {
+            if (!f.flatten.empty()) err("FLATTEN is supported by the sandbox only over a table", f.pos);
             FromBinding fb;
             std::shared_ptr<Sub> sub;
             if (f.subquery) sub = makeSub(std::move(*f.subquery), f.alias);

@@ -121,6 +121,7 @@ private:
                 throw SqlError("JOIN in legacy SQL is not supported by the sandbox yet; use GoogleSQL", f.pos);
         FromItem& first = sel.from.front();
         if (first.subquery) {
+            if (!first.flatten.empty()) throw SqlError("FLATTEN of a subquery is not supported by the sandbox yet", first.pos);
             if (sel.from.size() > 1) throw SqlError("A subquery in a comma-separated FROM list is not supported by the sandbox yet", sel.from[1].pos);
             first.subquery = std::make_shared<Select>(Translator(lookup_).translate(std::move(*first.subquery)));
             return;
