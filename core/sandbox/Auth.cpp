@@ -5,6 +5,7 @@
 #include "crypto/Jwt.h"
 #include "crypto/Keys.h"
 #include "value/JsonParse.h"
+#include "value/Text.h"
 
 #include <cctype>
 #include <fstream>
@@ -63,16 +64,6 @@ SandboxAuth::Answer unauthenticated(bool missing, const std::string& detail) {
     Json err = {{"message", detail}, {"domain", "global"}, {"reason", missing ? "required" : "authError"},
                 {"location", "Authorization"}, {"locationType", "header"}};
     return {401, {{"error", {{"code", 401}, {"message", message}, {"errors", Json::array({err})}, {"status", "UNAUTHENTICATED"}}}}};
-}
-
-std::string hex(std::string_view bytes) {
-    static constexpr char h[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out.push_back(h[c >> 4]);
-        out.push_back(h[c & 15]);
-    }
-    return out;
 }
 
 bool validKeyId(const std::string& id) {
@@ -280,7 +271,7 @@ SandboxAuth::Answer SandboxAuth::uploadKey(const std::string& account, const std
             if (l.find("-----") == std::string::npos) b += l.substr(0, l.find_last_not_of("\r") + 1);
         return b;
     }());
-    const std::string kid = hex(crypto::sha256(der.value_or(*pem))).substr(0, 40);
+    const std::string kid = text::hexEncode(crypto::sha256(der.value_or(*pem))).substr(0, 40);
     std::lock_guard lock(mutex_);
     const auto acc = accounts_.find(account);
     if (acc == accounts_.end()) return notFound();

@@ -280,6 +280,7 @@ Json Store::insertDataset(const std::string& project, const Json& body) {
         throw ApiFailure("invalid", "Invalid dataset ID \"" + id +
                                         "\". Dataset IDs must be alphanumeric (plus underscores) and must be at most 1024 characters long.",
                          "datasetReference.datasetId");
+    checkFolderFits("Project", project, "datasetReference.projectId");
     checkFolderFits("Dataset", id, "datasetReference.datasetId");
     std::unique_lock lock(mutex_);
     auto& datasets = projects_[project];

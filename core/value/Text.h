@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,11 @@ bool isValidUtf8(std::string_view s);
 /// console shows bytes processed and as on-demand pricing counts TiB). One formatter for the
 /// app and the CLI, so both print the same text for the same job.
 std::string formatBytes(unsigned long long bytes);
+
+/// Appends code point `cp` (at most U+10FFFF, not a surrogate) as UTF-8.
+void appendUtf8(std::string& out, std::uint32_t cp);
+/// Bytes as lower-case hex, two digits each.
+std::string hexEncode(std::string_view bytes);
 
 /// ASCII case folding, as SQL compares identifiers and keywords.
 bool iequals(std::string_view a, std::string_view b);

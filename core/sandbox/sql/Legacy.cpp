@@ -56,6 +56,15 @@ ExprPtr pathTo(std::vector<std::string> path, Pos pos) {
     return e;
 }
 
+ExprPtr oneLiteral(Pos pos) {
+    auto lit = std::make_unique<Expr>();
+    lit->kind = Expr::Kind::Literal;
+    lit->value = Value::int64(1);
+    lit->type = SqlType::scalar(TypeKind::Int64);
+    lit->pos = pos;
+    return lit;
+}
+
 /// A path read against the table's schema: field names as the schema spells them, and which of
 /// them are repeated.
 struct Resolved {
@@ -314,20 +323,26 @@ private:
                    (std::count(a.begin(), a.end(), '.') == std::count(b.begin(), b.end(), '.') && a < b);
         });
         for (const auto& k : keys) {
-            const auto names = splitDots(k);
-            auto [parentVar, rest] = variableFor(names, names.size() - 1);
-            std::vector<std::string> path{parentVar};
-            for (std::size_t i = rest; i < names.size(); ++i) path.push_back(names[i]);
-            const std::string var = "__legacy_" + std::to_string(vars_.size() + 1);
-            vars_[k] = var;
-            FromItem u;
-            u.kind = FromItem::Kind::Unnest;
-            u.join = FromItem::Join::Left;
-            u.unnest = pathTo(path, sel.pos);
-            u.alias = var;
-            u.pos = sel.pos;
-            sel.from.push_back(std::move(u));
+            sel.from.push_back(unnestVariable(k, "__legacy_", sel.pos));
+            sel.from.back().join = FromItem::Join::Left;
         }
+    }
+
+    /// `UNNEST(parent.rest) AS prefixN` for a repeated field's key, where parent is the variable
+    /// of its deepest repeated ancestor; the new variable then stands for the key.
+    FromItem unnestVariable(const std::string& key, const char* prefix, Pos pos) {
+        const auto names = splitDots(key);
+        auto [parentVar, rest] = variableFor(names, names.size() - 1);
+        std::vector<std::string> path{parentVar};
+        for (std::size_t i = rest; i < names.size(); ++i) path.push_back(names[i]);
+        const std::string var = prefix + std::to_string(++variables_);
+        vars_[key] = var;
+        FromItem u;
+        u.kind = FromItem::Kind::Unnest;
+        u.unnest = pathTo(path, pos);
+        u.alias = var;
+        u.pos = pos;
+        return u;
     }
 
     /// The variable holding names[0..upTo) 's deepest repeated prefix, and where the rest of the
@@ -357,31 +372,13 @@ private:
         auto saved = vars_;
         auto sub = std::make_shared<Select>();
         sub->pos = pos;
-        for (const auto& k : only) {
-            const auto names = splitDots(k);
-            auto [parentVar, rest] = variableFor(names, names.size() - 1);
-            std::vector<std::string> path{parentVar};
-            for (std::size_t i = rest; i < names.size(); ++i) path.push_back(names[i]);
-            const std::string var = "__filter_" + std::to_string(vars_.size() + 1);
-            vars_[k] = var;
-            FromItem u;
-            u.kind = FromItem::Kind::Unnest;
-            u.unnest = pathTo(path, pos);
-            u.alias = var;
-            u.pos = pos;
-            sub->from.push_back(std::move(u));
-        }
+        for (const auto& k : only) sub->from.push_back(unnestVariable(k, "__filter_", pos));
         rewrite(sel.where);
         vars_ = std::move(saved);
-        SelectItem one;
-        one.pos = pos;
-        auto lit = std::make_unique<Expr>();
-        lit->kind = Expr::Kind::Literal;
-        lit->value = Value::int64(1);
-        lit->type = SqlType::scalar(TypeKind::Int64);
-        lit->pos = pos;
-        one.expr = std::move(lit);
-        sub->items.push_back(std::move(one));
+        SelectItem item;
+        item.pos = pos;
+        item.expr = oneLiteral(pos);
+        sub->items.push_back(std::move(item));
         sub->where = std::move(sel.where);
         auto exists = std::make_unique<Expr>();
         exists->kind = Expr::Kind::Subquery;
@@ -469,32 +466,14 @@ private:
         auto saved = vars_;
         auto sub = std::make_shared<Select>();
         sub->pos = e->pos;
-        for (const auto& k : chain) {
-            const auto names = splitDots(k);
-            auto [parentVar, rest] = variableFor(names, names.size() - 1);
-            std::vector<std::string> path{parentVar};
-            for (std::size_t i = rest; i < names.size(); ++i) path.push_back(names[i]);
-            const std::string var = "__within_" + std::to_string(++withinCount_);
-            vars_[k] = var;
-            FromItem u;
-            u.kind = FromItem::Kind::Unnest;
-            u.unnest = pathTo(path, e->pos);
-            u.alias = var;
-            u.pos = e->pos;
-            sub->from.push_back(std::move(u));
-        }
+        for (const auto& k : chain) sub->from.push_back(unnestVariable(k, "__within_", e->pos));
         if (chain.empty()) {
             FromItem one;
             one.kind = FromItem::Kind::Unnest;
             auto arr = std::make_unique<Expr>();
             arr->kind = Expr::Kind::ArrayCtor;
             arr->pos = e->pos;
-            auto lit = std::make_unique<Expr>();
-            lit->kind = Expr::Kind::Literal;
-            lit->value = Value::int64(1);
-            lit->type = SqlType::scalar(TypeKind::Int64);
-            lit->pos = e->pos;
-            arr->args.push_back(std::move(lit));
+            arr->args.push_back(oneLiteral(e->pos));
             one.unnest = std::move(arr);
             one.pos = e->pos;
             sub->from.push_back(std::move(one));
@@ -528,7 +507,7 @@ private:
     std::string tableName_;
     std::map<std::string, std::string> readKeys_;
     std::map<std::string, std::string> vars_;
-    int withinCount_ = 0;
+    int variables_ = 0; ///< numbers the variables this translation makes
 };
 
 } // namespace

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/Lexer.h"
 
+#include "value/Text.h"
+
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -140,24 +142,6 @@ private:
         }
     }
 
-    static void appendUtf8(std::string& out, std::uint32_t cp) {
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-        }
-    }
-
     /// Reads exactly `count` digits of `base` for an escape, or refuses the escape at `ep`.
     std::uint32_t escapeDigits(int count, int base, char e, Pos ep) {
         std::uint32_t v = 0;
@@ -288,7 +272,7 @@ private:
                         v = escapeDigits(3, 8, e, ep);
                     }
                     if (bytes) out.push_back(static_cast<char>(v));
-                    else appendUtf8(out, v);
+                    else text::appendUtf8(out, v);
                     break;
                 }
                 case 'u': case 'U': {
@@ -296,7 +280,7 @@ private:
                     const std::uint32_t v = escapeDigits(e == 'u' ? 4 : 8, 16, e, ep);
                     if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
                         throw SqlError("Syntax error: Illegal escape sequence: not a Unicode code point", ep);
-                    appendUtf8(out, v);
+                    text::appendUtf8(out, v);
                     break;
                 }
                 default: throw SqlError(std::string("Syntax error: Illegal escape sequence: \\") + e, ep);

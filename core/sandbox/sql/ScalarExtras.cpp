@@ -24,16 +24,6 @@ constexpr std::string_view kDigests[] = {"MD5", "SHA1", "SHA256", "SHA512"};
 
 bool in(std::string_view n, const auto& list) { return std::find(std::begin(list), std::end(list), n) != std::end(list); }
 
-std::string hex(std::string_view raw) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : raw) {
-        out.push_back(digits[c >> 4]);
-        out.push_back(digits[c & 15]);
-    }
-    return out;
-}
-
 std::string number(double x) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.15g", x);
@@ -48,26 +38,6 @@ std::vector<std::string> chars(std::string_view s) {
     const auto starts = charStarts(s);
     for (std::size_t i = 0; i < starts.size(); ++i)
         out.emplace_back(s.substr(starts[i], (i + 1 < starts.size() ? starts[i + 1] : s.size()) - starts[i]));
-    return out;
-}
-
-std::string utf8(std::int64_t cp) {
-    std::string out;
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
     return out;
 }
 
@@ -197,7 +167,7 @@ std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
         for (auto& ch : raw) ch = static_cast<char>(rng() & 0xFF);
         raw[6] = static_cast<char>((raw[6] & 0x0F) | 0x40); // version 4
         raw[8] = static_cast<char>((raw[8] & 0x3F) | 0x80); // RFC 4122 variant
-        const std::string h = hex(raw);
+        const std::string h = text::hexEncode(raw);
         return Value::string(h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20));
     }
     const bool known = in(n, kUnary) || in(n, kDigests) || n == "ATAN2" || n == "IEEE_DIVIDE" || n == "LOG" ||
@@ -248,7 +218,7 @@ std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
         }
         return Value::int64(count);
     }
-    if (n == "TO_HEX") return Value::string(hex(a[0].asText()));
+    if (n == "TO_HEX") return Value::string(text::hexEncode(a[0].asText()));
     if (n == "TO_BASE64") return Value::string(text::base64Encode(a[0].asText()));
     if (n == "FROM_HEX") {
         std::string s(a[0].asText());
@@ -297,7 +267,7 @@ std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
             if (v.isNull()) return Value();
             const auto cp = v.asInt64();
             if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) throw EvalError("Invalid code point: " + std::to_string(cp));
-            out += utf8(cp);
+            text::appendUtf8(out, static_cast<std::uint32_t>(cp));
         }
         return Value::string(out);
     }

@@ -41,7 +41,6 @@ void rejectUnsupported(const std::vector<Token>& t) {
     }
     for (std::size_t i = 0; i < t.size(); ++i) {
         const Token& k = t[i];
-        const bool call = i + 1 < t.size() && t[i + 1].is("(");
         const bool afterDot = i > 0 && t[i - 1].is(".");
         if (k.kind == Tok::Ident && !afterDot) {
             const std::string u = upper(k.text);
