@@ -2,6 +2,8 @@
 #include "AuthCommands.h"
 
 #include "auth/KeyPair.h"
+#include "value/JsonParse.h"
+#include "value/Text.h"
 
 #include <chrono>
 #include <fstream>
@@ -67,12 +69,22 @@ int cmdKeyGenerate(const KeyGenerateArgs& a) {
 int cmdKeyFingerprint(const Globals& g, const std::string& file) {
     auto bytes = readFile(file);
     const auto first = bytes.find_first_not_of(" \t\r\n");
-    const bool holdsSecret = !crypto::isCertificatePem(bytes) && bytes.find("-----BEGIN PUBLIC KEY-----") == std::string::npos;
+    const bool isPublic = crypto::isCertificatePem(bytes) || bytes.find("-----BEGIN PUBLIC KEY-----") != std::string::npos ||
+                          (bytes.find("\"publicKeyData\"") != std::string::npos && bytes.find("PRIVATE KEY") == std::string::npos);
+    const bool holdsSecret = !isPublic;
     if (crypto::isCertificatePem(bytes)) {
         printCertificate(crypto::inspectCertificate(bytes));
     } else if (bytes.find("-----BEGIN PUBLIC KEY-----") != std::string::npos) {
         const auto k = crypto::PublicKey::fromPem(bytes);
         row("public key", "SHA-256 " + crypto::fingerprint(k.der()) + " (RSA " + std::to_string(k.bits()) + ")");
+    } else if (const auto upload = parseJsonOrDiscard(bytes); upload.is_object() && upload.contains("publicKeyData")) {
+        // The body of IAM's keys:upload (key generate writes it): a base64 certificate.
+        const auto pem = upload["publicKeyData"].is_string()
+                             ? text::base64Decode(upload["publicKeyData"].get<std::string>())
+                             : std::optional<std::string>();
+        if (!pem || !crypto::isCertificatePem(*pem))
+            throw UsageError(file + ": publicKeyData is not a base64 PEM certificate (as `key generate` writes it)");
+        printCertificate(crypto::inspectCertificate(*pem));
     } else if (first != std::string::npos && bytes[first] == '{') {
         auth::KeyFileOptions ko;
         if (!g.passphraseFile.empty()) ko.passphrase = readPassphraseFile(g.passphraseFile);

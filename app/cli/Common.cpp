@@ -5,6 +5,10 @@
 #include "value/Text.h"
 
 #include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -81,5 +85,94 @@ std::string str(const Json& j, const char* key) {
 }
 
 std::string humanBytes(std::uint64_t n) { return text::formatBytes(n); }
+
+std::int64_t parseByteSize(const std::string& text, const std::string& option) {
+    auto bad = [&] {
+        return UsageError(option + ": '" + text +
+                          "' is not a size: write a number of bytes, or a number with a unit: 500MB, 1.5GB, 2TiB "
+                          "(KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB powers of 1024)");
+    };
+    std::size_t i = 0;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == 0) throw bad();
+    double n = 0;
+    try {
+        std::size_t used = 0;
+        n = std::stod(text.substr(0, i), &used);
+        if (used != i) throw bad();
+    } catch (const std::logic_error&) {
+        throw bad();
+    }
+    std::string unit = text.substr(i);
+    unit.erase(0, std::min(unit.size(), unit.find_first_not_of(' ')));
+    for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    static const std::pair<const char*, double> units[] = {
+        {"", 1},        {"B", 1},          {"KB", 1e3},           {"MB", 1e6},           {"GB", 1e9},
+        {"TB", 1e12},   {"PB", 1e15},      {"KIB", 1024.0},       {"MIB", 1048576.0},    {"GIB", 1073741824.0},
+        {"TIB", 1099511627776.0}, {"PIB", 1125899906842624.0}};
+    for (const auto& [name, factor] : units) {
+        if (unit != name) continue;
+        const double bytes = std::floor(n * factor);
+        if (!(bytes >= 1)) throw UsageError(option + ": '" + text + "' is less than one byte");
+        if (bytes > 9.2e18) throw UsageError(option + ": '" + text + "' is more than BigQuery can count (about 9.2 EB)");
+        return static_cast<std::int64_t>(bytes);
+    }
+    throw bad();
+}
+
+JobRef parseJobRef(const std::string& text, const std::string& defaultProject, const std::string& location) {
+    JobRef j{defaultProject, text, location};
+    // Job ids are letters, digits, '_' and '-': a '.' or ':' separates the other parts.
+    const auto dot = text.rfind('.');
+    const auto colon = text.rfind(':');
+    if (dot == std::string::npos && colon == std::string::npos) return j;
+    const bool byDot = dot != std::string::npos && (colon == std::string::npos || dot > colon);
+    const auto sep = byDot ? dot : colon;
+    j.jobId = text.substr(sep + 1);
+    const std::string head = text.substr(0, sep);
+    if (byDot) {
+        const auto c = head.rfind(':');
+        j.location = c == std::string::npos ? head : head.substr(c + 1);
+        if (c != std::string::npos) j.projectId = head.substr(0, c);
+        if (!location.empty() && location != j.location)
+            throw UsageError("the job " + text + " is in " + j.location + ", not in --location " + location);
+    } else {
+        j.projectId = head;
+    }
+    if (j.jobId.empty() || j.projectId.empty())
+        throw UsageError("'" + text + "' is not a job: write JOB_ID, LOCATION.JOB_ID or PROJECT:LOCATION.JOB_ID");
+    return j;
+}
+
+std::string jobRefText(const JobRef& j) {
+    return j.projectId + ":" + (j.location.empty() ? std::string() : j.location + ".") + j.jobId;
+}
+
+namespace {
+std::atomic<int> gSignal{0};
+extern "C" void onInterrupt(int sig) { gSignal = sig; }
+} // namespace
+
+InterruptWatch::InterruptWatch(CancelToken& token) {
+    gSignal = 0;
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    thread_ = std::thread([this, &token] {
+        while (!done_) {
+            if (gSignal) token.cancel();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+}
+
+InterruptWatch::~InterruptWatch() {
+    done_ = true;
+    thread_.join();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+}
+
+bool InterruptWatch::interrupted() { return gSignal != 0; }
+int InterruptWatch::signal() { return gSignal; }
 
 } // namespace quarry::cli

@@ -2,8 +2,12 @@
 #pragma once
 
 #include "bigquery/BigQueryClient.h"
+#include "net/CancelToken.h"
 
+#include <atomic>
+#include <cstdint>
 #include <string>
+#include <thread>
 
 namespace quarry::cli {
 
@@ -38,5 +42,31 @@ std::string requireProject(const BigQueryClient& c);
 std::string str(const Json& j, const char* key);
 /// "4.0 KB", "10.0 MB", ... (text::formatBytes: binary units, the same text the app shows).
 std::string humanBytes(std::uint64_t n);
+
+/// A byte count as people write it: "1000000", "500MB", "1.5 GB", "2TiB" (KB, MB, GB, TB, PB
+/// are powers of 1000; KiB, MiB, GiB, TiB, PiB powers of 1024). UsageError names `option`.
+std::int64_t parseByteSize(const std::string& text, const std::string& option);
+
+/// A job as the CLI and bq print it: "PROJECT:LOCATION.JOB_ID", "LOCATION.JOB_ID" or a bare
+/// JOB_ID (project from `defaultProject`, location from `location` unless the text names one).
+JobRef parseJobRef(const std::string& text, const std::string& defaultProject, const std::string& location);
+/// "PROJECT:LOCATION.JOB_ID".
+std::string jobRefText(const JobRef& j);
+
+/// Turns SIGINT and SIGTERM into a cancel of `token` while it lives (the default handling is
+/// put back after). interrupted() tells whether one came, signal() which.
+class InterruptWatch {
+public:
+    explicit InterruptWatch(CancelToken& token);
+    ~InterruptWatch();
+    InterruptWatch(const InterruptWatch&) = delete;
+    InterruptWatch& operator=(const InterruptWatch&) = delete;
+    static bool interrupted();
+    static int signal();
+
+private:
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+};
 
 } // namespace quarry::cli

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <iostream>
 #include <iterator>
+#include <mutex>
 #include <unistd.h>
 
 namespace quarry::cli {
@@ -114,7 +115,54 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
     }
 
     const auto t0 = std::chrono::steady_clock::now();
-    const auto out = runner.run(r);
+    // Ctrl-C or SIGTERM while the job runs cancels it on the server (it would go on billing),
+    // says which job it was and records it; a second signal during that ends the CLI at once.
+    JobRef submitted;
+    std::mutex submittedMutex;
+    r.onSubmit = [&](const JobRef& j) {
+        std::lock_guard lock(submittedMutex);
+        submitted = j;
+    };
+    CancelToken interrupt;
+    std::optional<QueryOutcome> result;
+    {
+        InterruptWatch watch(interrupt);
+        try {
+            result = runner.run(r, {}, &interrupt);
+        } catch (const TransportError& e) {
+            if (e.kind() != TransportError::Kind::Cancelled || !InterruptWatch::interrupted()) throw;
+        }
+    }
+    if (!result) {
+        JobRef job;
+        {
+            std::lock_guard lock(submittedMutex);
+            job = submitted;
+        }
+        h.jobId = job.jobId;
+        h.location = job.location;
+        h.state = "CANCELLED";
+        h.errorReason = "stopped";
+        h.errorMessage = "interrupted by the user (signal " + std::to_string(InterruptWatch::signal()) + ")";
+        if (job.jobId.empty()) {
+            std::fprintf(stderr, "\nquarry-cli: interrupted before a job was sent.\n");
+        } else {
+            std::fprintf(stderr, "\nquarry-cli: interrupted: cancelling job %s ...\n", jobRefText(job).c_str());
+            try {
+                const auto c = runner.cancel(job);
+                h.state = c.alreadyDone ? "DONE" : "CANCELLED";
+                std::fprintf(stderr, "Job %s %s.\n", jobRefText(job).c_str(),
+                             c.alreadyDone ? "had already finished" : "was stopped");
+            } catch (const ApiError& e) {
+                if (e.httpStatus() != 404) throw;
+                std::fprintf(stderr, "Job %s was never created.\n", jobRefText(job).c_str());
+            }
+        }
+        h.endMs = nowMs();
+        record(a, h);
+        return 130;
+    }
+    const auto& out = *result;
     h.jobId = out.job.jobId;
     h.location = out.job.location;
     if (!out.ok()) return fail(*out.error);
@@ -161,8 +209,8 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
     }
     std::cout.flush(); // rows first, then the summary on stderr
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "Job %s:%s.%s: %lld rows in %.2f s, %s processed, %s billed%s\n", out.job.projectId.c_str(),
-                 out.job.location.c_str(), out.job.jobId.c_str(), static_cast<long long>(out.totalRows), secs,
+    std::fprintf(stderr, "Job %s: %lld rows in %.2f s, %s processed, %s billed%s\n", jobRefText(out.job).c_str(),
+                 static_cast<long long>(out.totalRows), secs,
                  humanBytes(out.bytesProcessed).c_str(), humanBytes(out.bytesBilled).c_str(), out.cacheHit ? ", cache hit" : "");
     if (a.maxRows && out.totalRows > *a.maxRows)
         std::fprintf(stderr, "Showing the first %lld of %lld rows (--max-rows).\n", static_cast<long long>(*a.maxRows),
@@ -180,9 +228,11 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
 int cmdCancel(const Globals& g, const std::string& jobId, const std::string& location) {
     auto client = makeClient(g);
     QueryRunner runner(client);
-    const auto r = runner.cancel(JobRef{requireProject(client), jobId, location});
-    if (r.stopped) std::cout << "Job " << jobId << " was stopped.\n";
-    else std::cout << "Job " << jobId << " had already finished.\n";
+    const JobRef job = parseJobRef(jobId, client.projectId(), location);
+    if (job.projectId.empty()) throw UsageError("no project for job " + jobId + ": give --project or PROJECT:LOCATION.JOB_ID");
+    const auto r = runner.cancel(job);
+    if (r.alreadyDone) std::cout << "Job " << jobRefText(job) << " had already finished.\n";
+    else std::cout << "Job " << jobRefText(job) << " was stopped.\n";
     return 0;
 }
 
@@ -202,6 +252,30 @@ int cmdJobs(const Globals& g, Format f, bool runningOnly) {
                              status.contains("errorResult") ? str(status["errorResult"], "reason") : std::string()});
     }
     printGrid(std::cout, grid, f);
+    return 0;
+}
+
+int cmdJob(const Globals& g, Format f, const std::string& spec) {
+    auto client = makeClient(g);
+    const JobRef ref = parseJobRef(spec, client.projectId(), "");
+    if (ref.projectId.empty()) throw UsageError("no project for job " + spec + ": give --project or PROJECT:LOCATION.JOB_ID");
+    const auto j = client.getJob(ref);
+    if (f == Format::Json || f == Format::NdJson) {
+        std::cout << j.dump(f == Format::Json ? 2 : -1) << '\n';
+        return 0;
+    }
+    const auto& status = j.value("status", Json::object());
+    const auto& stats = j.value("statistics", Json::object());
+    const auto& q = j.value("configuration", Json::object()).value("query", Json::object());
+    JobRef shown = ref;
+    shown.location = str(j.value("jobReference", Json::object()), "location");
+    std::cout << "Job " << jobRefText(shown) << '\n';
+    std::cout << "  state: " << str(status, "state") << '\n';
+    if (status.contains("errorResult"))
+        std::cout << "  error: " << str(status["errorResult"], "reason") << ": " << str(status["errorResult"], "message") << '\n';
+    for (const char* k : {"creationTime", "startTime", "endTime", "totalBytesProcessed"})
+        if (const auto v = str(stats, k); !v.empty()) std::cout << "  " << k << ": " << v << '\n';
+    if (const auto sql = str(q, "query"); !sql.empty()) std::cout << "  query: " << sql << '\n';
     return 0;
 }
 

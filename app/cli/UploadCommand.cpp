@@ -5,44 +5,13 @@
 #include "net/CancelToken.h"
 #include "upload/Uploader.h"
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <thread>
 #include <unistd.h>
 
 namespace quarry::cli {
 namespace {
-
-std::atomic<bool> gInterrupted{false};
-extern "C" void onSignal(int) { gInterrupted = true; }
-
-/// Turns SIGINT/SIGTERM into a cancel of the upload for as long as it lives.
-class InterruptWatch {
-public:
-    explicit InterruptWatch(CancelToken& t) {
-        std::signal(SIGINT, onSignal);
-        std::signal(SIGTERM, onSignal);
-        thread_ = std::thread([this, &t] {
-            while (!done_) {
-                if (gInterrupted) t.cancel();
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            }
-        });
-    }
-    ~InterruptWatch() {
-        done_ = true;
-        thread_.join();
-        std::signal(SIGINT, SIG_DFL);
-        std::signal(SIGTERM, SIG_DFL);
-    }
-
-private:
-    std::atomic<bool> done_{false};
-    std::thread thread_;
-};
 
 std::string thousands(std::uint64_t n) {
     const std::string digits = std::to_string(n);
@@ -60,9 +29,14 @@ Schema readSchemaFile(const std::string& path) {
     const auto j = parseJsonOrDiscard(in);
     if (j.is_discarded()) throw UsageError(path + " is not valid JSON (expected a BigQuery schema: [{\"name\":...,\"type\":...}])");
     try {
-        if (j.is_array()) return Schema::fromJson(Json{{"fields", j}});
-        if (j.is_object() && j.contains("schema")) return Schema::fromJson(j["schema"]);
-        return Schema::fromJson(j);
+        if (j.is_array()) {
+            Schema s = Schema::fromJson(Json{{"fields", j}});
+            checkNoReservedNames(s.fields);
+            return s;
+        }
+        Schema s = j.is_object() && j.contains("schema") ? Schema::fromJson(j["schema"]) : Schema::fromJson(j);
+        checkNoReservedNames(s.fields);
+        return s;
     } catch (const SchemaError& e) {
         throw UsageError(path + ": " + e.what());
     }

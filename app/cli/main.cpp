@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
     CLI::App app{"quarry-cli: BigQuery from a terminal"};
     app.set_version_flag("--version", std::string("quarry-cli ") + kVersion);
     app.require_subcommand(1);
+    app.option_defaults()->always_capture_default(); // --help shows each option's default
     Globals g;
     app.add_option("--endpoint", g.endpoint,
                    "API base URL (default: $BIGQUERY_EMULATOR_HOST, else https://bigquery.googleapis.com)");
@@ -131,8 +132,10 @@ int main(int argc, char** argv) {
     ls->add_option("DATASET", lsDataset, "dataset (or PROJECT.DATASET)");
 
     std::string showTable;
-    auto* show = app.add_subcommand("show", "table details and schema as a tree");
-    show->add_option("TABLE", showTable, "DATASET.TABLE or PROJECT.DATASET.TABLE")->required();
+    bool showJob = false;
+    auto* show = app.add_subcommand("show", "table details and schema as a tree, or a job's (-j)");
+    show->add_option("TABLE", showTable, "DATASET.TABLE or PROJECT.DATASET.TABLE; with -j, a job")->required();
+    show->add_flag("-j,--job", showJob, "show a job: JOB_ID, LOCATION.JOB_ID or PROJECT:LOCATION.JOB_ID");
 
     std::string headTable;
     int headRows = 10;
@@ -143,12 +146,14 @@ int main(int argc, char** argv) {
     head->add_option("--fields", headFields, "only these fields (a,b.c)")->delimiter(',');
 
     QueryArgs qa;
-    std::int64_t maxBytes = -1, maxRows = -1;
+    std::string maxBytes;
+    std::int64_t maxRows = -1;
     auto* query = app.add_subcommand("query", "run a query (GoogleSQL unless --legacy or a #legacySQL first line)");
     query->add_option("SQL", qa.sql, "the query, or - to read it from standard input")->required();
     query->add_flag("--legacy", qa.legacy, "legacy SQL");
     query->add_flag("--dry-run", qa.dryRun, "estimate bytes and cost, show the result schema, run nothing");
-    query->add_option("--max-bytes", maxBytes, "fail instead of billing more than N bytes (maximumBytesBilled)")->check(CLI::PositiveNumber);
+    query->add_option("--max-bytes", maxBytes,
+                      "fail instead of billing more than this (maximumBytesBilled): bytes, or 500MB, 1.5GB, 2TiB");
     query->add_option("--max-rows", maxRows, "print at most N rows")->check(CLI::NonNegativeNumber);
     query->add_option("--job-id", qa.jobId, "client-chosen job id (default: generated)");
     query->add_option("--location", qa.location, "job location (default: the default dataset's)");
@@ -162,12 +167,14 @@ int main(int argc, char** argv) {
 
     std::string cancelJob, cancelLocation;
     auto* cancel = app.add_subcommand("cancel", "cancel a job and wait until it has stopped");
-    cancel->add_option("JOB_ID", cancelJob, "job id")->required();
+    cancel->add_option("JOB", cancelJob, "JOB_ID, LOCATION.JOB_ID or PROJECT:LOCATION.JOB_ID (as query prints it)")->required();
     cancel->add_option("--location", cancelLocation, "job location");
 
     bool runningOnly = false;
-    auto* jobs = app.add_subcommand("jobs", "recent jobs of the project");
+    std::string jobsOne;
+    auto* jobs = app.add_subcommand("jobs", "recent jobs of the project, or one job");
     jobs->add_flag("--running", runningOnly, "only jobs still pending or running");
+    jobs->add_option("JOB", jobsOne, "show this job: JOB_ID, LOCATION.JOB_ID or PROJECT:LOCATION.JOB_ID");
 
     int historyLast = 20;
     auto* history = app.add_subcommand("history", "the local history of runs");
@@ -175,14 +182,17 @@ int main(int argc, char** argv) {
 
     UploadArgs ua;
     auto* upload = app.add_subcommand("upload", "stream a local JSON or NDJSON file (.gz too) into a table");
-    upload->add_option("FILE", ua.file, "NDJSON or JSON array file, optionally gzip-compressed")->required()->check(CLI::ExistingFile);
+    upload->add_option("FILE", ua.file,
+                       "NDJSON or JSON array file, optionally gzip-compressed; - or /dev/stdin reads a pipe")->required();
     upload->add_option("TABLE", ua.table, "DATASET.TABLE or PROJECT.DATASET.TABLE");
     upload->add_flag("--create", ua.create, "create the table if it does not exist");
     upload->add_flag("--autodetect", ua.autodetect, "infer the schema from the whole file");
     upload->add_option("--schema", ua.schemaFile, "schema file (JSON, as bq uses) for a new table")->check(CLI::ExistingFile);
     upload->add_flag("--skip-invalid", ua.skipInvalid, "upload the valid rows even if some are invalid (they go to the rejects file)");
     upload->add_flag("--ignore-unknown", ua.ignoreUnknown, "drop fields the table does not have");
-    upload->add_option("--rejects", ua.rejects, "rejects file (default: FILE.rejects.ndjson)");
+    upload->add_option("--rejects", ua.rejects,
+                       "rejects file (default: FILE.rejects.ndjson; stdin.rejects.ndjson for a pipe); only a new file "
+                       "or an earlier rejects file is ever replaced");
     upload->add_option("--batch-rows", ua.batchRows, "rows per request (at most 50000)")->check(CLI::Range(1, 50000));
     upload->add_option("--batch-bytes", ua.batchBytes, "bytes per request (at most 10000000)")->check(CLI::Range(1024, 10000000));
     upload->add_option("--concurrency", ua.concurrency, "requests in flight")->check(CLI::Range(1, 64));
@@ -208,9 +218,9 @@ int main(int argc, char** argv) {
     Format f = Format::Table;
     parseFormat(g.format, f);
     qa.formatGiven = app.get_option("--format")->count() > 0;
-    if (maxBytes >= 0) qa.maxBytes = maxBytes;
     if (maxRows >= 0) qa.maxRows = maxRows;
     try {
+        if (!maxBytes.empty()) qa.maxBytes = parseByteSize(maxBytes, "--max-bytes");
         if (*keyGen) return cmdKeyGenerate(kg);
         if (*keyFp) return cmdKeyFingerprint(g, fingerprintFile);
         if (*keyFile) return cmdKeyMakeFile(g, kf);
@@ -221,10 +231,10 @@ int main(int argc, char** argv) {
             return cmdUpload(g, f, ua);
         }
         if (*cancel) return cmdCancel(g, cancelJob, cancelLocation);
-        if (*jobs) return cmdJobs(g, f, runningOnly);
+        if (*jobs) return jobsOne.empty() ? cmdJobs(g, f, runningOnly) : cmdJob(g, f, jobsOne);
         if (*history) return cmdHistory(f, historyLast);
         if (*ls) return cmdLs(g, f, lsDataset);
-        if (*show) return cmdShow(g, f, showTable);
+        if (*show) return showJob ? cmdJob(g, f, showTable) : cmdShow(g, f, showTable);
         if (*head) return cmdHead(g, f, headTable, headRows, headFields);
     } catch (const auth::AuthError& e) {
         std::cerr << "quarry-cli: sign-in: " << e.what() << '\n';

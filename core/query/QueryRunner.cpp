@@ -165,8 +165,10 @@ QueryOutcome QueryRunner::run(const QueryRequest& r, const std::function<void(co
         const std::string id = ownId ? newJobId() : r.jobId;
         Json job = {{"jobReference", {{"projectId", r.project}, {"jobId", id}}}, {"configuration", jobConfig(r, false)}};
         if (!location.empty()) job["jobReference"]["location"] = location;
+        if (r.onSubmit) r.onSubmit(JobRef{r.project, id, location});
         const auto inserted = client_.insertJob(r.project, job, cancel);
         JobRef ref{r.project, id, str(inserted.value("jobReference", Json::object()), "location")};
+        if (r.onSubmit && ref.location != location) r.onSubmit(ref);
         auto out = follow(ref, str(inserted.value("status", Json::object()), "state"), onState, cancel, r.pollTimeout);
         out.reruns = reruns;
         if (out.error && jobLevelRetry(out.error->reason()) && ownId && reruns < 3) {

@@ -20,6 +20,9 @@ struct QueryRequest {
     bool useQueryCache = true;
     std::string jobId; ///< empty: a fresh client-generated id (safe to retry)
     std::chrono::milliseconds pollTimeout{10'000};
+    /// Called with each job's reference just before jobs.insert sends it (so that a caller
+    /// interrupted meanwhile can still cancel it); the location may be empty then.
+    std::function<void(const JobRef&)> onSubmit;
 };
 
 struct StateChange {

@@ -223,6 +223,14 @@ Json tableJson(const StatementRunner::TableRef& r) {
     return {{"projectId", r.project}, {"datasetId", r.dataset}, {"tableId", r.table}};
 }
 
+/// BigQuery refuses columns named like its system columns (_PARTITIONTIME, _TABLE_SUFFIX, ...).
+void checkReservedNames(const std::vector<Field>& fields, sql::Pos pos) {
+    for (const auto& f : fields) {
+        if (auto e = reservedFieldNameError(f.name)) throw SqlError(*e, pos);
+        checkReservedNames(f.fields, pos);
+    }
+}
+
 } // namespace
 
 StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
@@ -252,6 +260,7 @@ StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
         }
         schema.fields.push_back(std::move(f));
     }
+    for (const auto& c : s.schema) checkReservedNames({c.type.toField(c.name)}, c.pos);
     std::vector<Value> rows;
     if (s.query) {
         auto q = sql::PreparedQuery::prepare(std::move(*s.query), queryContext());
@@ -274,6 +283,7 @@ StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
             for (std::size_t c = 0; c < types.size(); ++c)
                 checkAssignable(types[c], schema.fields[c], s.pos, "Query column " + std::to_string(c + 1));
         }
+        checkReservedNames(schema.fields, s.pos);
         auto result = runQuery(*q, dryRun, r);
         if (!result) return r;
         const auto rowType = SqlType::fromFields(schema.fields);

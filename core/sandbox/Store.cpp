@@ -128,7 +128,9 @@ void checkSchemaChange(const std::vector<Field>& oldF, const std::vector<Field>&
 
 Schema schemaFrom(const Json& body) {
     try {
-        return Schema::fromJson(objectField(body, "schema"));
+        auto s = Schema::fromJson(objectField(body, "schema"));
+        checkNoReservedNames(s.fields);
+        return s;
     } catch (const SchemaError& e) {
         throw ApiFailure("invalid", e.what(), "schema");
     }

@@ -2,9 +2,9 @@
 #include "upload/BatchSender.h"
 
 #include "bigquery/ApiError.h"
+#include "crypto/Digest.h"
 #include "value/Text.h"
 
-#include <charconv>
 
 namespace quarry::upload {
 namespace {
@@ -19,21 +19,28 @@ bool tooLarge(const ApiError& e) {
 
 } // namespace
 
-BatchBuilder::BatchBuilder(std::string fileId, int generation, bool ignoreUnknown, std::size_t maxRows,
+BatchBuilder::BatchBuilder(std::string inputId, int generation, bool ignoreUnknown, std::size_t maxRows,
                            std::size_t maxBytes)
-    : fileId_(std::move(fileId)), generation_(generation), maxRows_(maxRows), maxBytes_(maxBytes) {
+    : inputId_(std::move(inputId)), generation_(generation), maxRows_(maxRows), maxBytes_(maxBytes) {
     prefix_ = std::string("{\"skipInvalidRows\":false,\"ignoreUnknownValues\":") + (ignoreUnknown ? "true" : "false") +
               ",\"rows\":[";
 }
 
 bool BatchBuilder::full(const Batch& b, std::string_view text) const {
-    return b.rows.size() >= maxRows_ || b.body.size() + rowCost(text) + 2 > maxBytes_;
+    return b.rows.size() >= maxRows_ || (!b.rows.empty() && b.body.size() + rowCost(text) + 2 > maxBytes_);
 }
 
 void BatchBuilder::start(Batch& b, std::uint64_t firstOrdinal) const {
     b = Batch();
     b.range = {firstOrdinal, firstOrdinal};
     b.body = prefix_;
+}
+
+std::string BatchBuilder::insertId(std::uint64_t ordinal, std::string_view text) const {
+    // q<input id, 32 hex>g<generation>r<ordinal>h<16 hex of the record's SHA-256>: at most 82
+    // characters (BigQuery allows 128).
+    return "q" + inputId_ + "g" + std::to_string(generation_) + "r" + std::to_string(ordinal) + "h" +
+           crypto::sha256Hex(text, 16);
 }
 
 void BatchBuilder::add(Batch& b, std::uint64_t ordinal, std::uint64_t line, std::uint64_t column,
@@ -43,19 +50,8 @@ void BatchBuilder::add(Batch& b, std::uint64_t ordinal, std::uint64_t line, std:
         b.body += ',';
         ++r.rowBegin;
     }
-    // Deterministic: the same record of the same file in the same generation gets the same id.
-    auto num = [&](std::uint64_t n) {
-        char d[24];
-        b.body.append(d, static_cast<std::size_t>(std::to_chars(d, d + sizeof d, n).ptr - d));
-    };
-    b.body += "{\"insertId\":\"q";
-    b.body += fileId_;
-    b.body += 'g';
-    num(static_cast<std::uint64_t>(generation_));
-    b.body += 'L';
-    num(line);
-    b.body += 'C';
-    num(column);
+    b.body += "{\"insertId\":\"";
+    b.body += insertId(ordinal, text);
     b.body += "\",\"json\":";
     r.textBegin = b.body.size();
     b.body += text;

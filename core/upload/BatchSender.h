@@ -32,17 +32,29 @@ struct Batch {
     bool empty() const { return range.end == range.first; }
 };
 
-/// Builds batches within row and byte limits.
+/// BigQuery's limit on one insertAll request ("10 MB"); a row larger than --batch-bytes still
+/// goes, alone in its request, while it fits this.
+inline constexpr std::size_t kMaxRequestBytes = 10'000'000;
+
+/// Builds batches within row and byte limits. Each row's insertId is derived from the input's
+/// identity (a hash of its whole content, or a random one for a pipe), the upload's generation,
+/// the record's position and a hash of the record's own bytes: retries and resumes of the same
+/// upload reuse it, and nothing else can: two different files, or two different rows, never
+/// share an id, so BigQuery's de-duplication can only ever drop a true re-send.
 class BatchBuilder {
 public:
-    BatchBuilder(std::string fileId, int generation, bool ignoreUnknown, std::size_t maxRows, std::size_t maxBytes);
+    BatchBuilder(std::string inputId, int generation, bool ignoreUnknown, std::size_t maxRows, std::size_t maxBytes);
 
-    /// Bytes one row adds to a body (so a caller can reject a row that can never fit).
-    std::size_t rowCost(std::string_view text) const { return text.size() + 96; }
-    /// Largest row text a request can carry.
-    std::size_t maxRowText() const { return maxBytes_ - prefix_.size() - 96 - 2; }
-    /// True if the row does not fit the current batch (close it first).
+    /// Bytes one row adds to a body beyond its text: `,{"insertId":"<id>","json":` and `}`.
+    static constexpr std::size_t kRowOverhead = 160;
+    std::size_t rowCost(std::string_view text) const { return text.size() + kRowOverhead; }
+    /// Largest row text a request can carry (alone in it).
+    std::size_t maxRowText() const { return kMaxRequestBytes - prefix_.size() - kRowOverhead - 2; }
+    /// True if the row does not fit the current batch (close it first). A row too large for
+    /// --batch-bytes makes a batch of its own.
     bool full(const Batch& b, std::string_view text) const;
+    /// The insertId of a record.
+    std::string insertId(std::uint64_t ordinal, std::string_view text) const;
     void start(Batch& b, std::uint64_t firstOrdinal) const;
     void add(Batch& b, std::uint64_t ordinal, std::uint64_t line, std::uint64_t column, std::string_view text) const;
     void close(Batch& b) const { b.body += "]}"; }
@@ -50,7 +62,7 @@ public:
     std::string bodyFor(const Batch& b, const std::vector<std::size_t>& rows) const;
 
 private:
-    std::string fileId_;
+    std::string inputId_;
     int generation_;
     std::string prefix_;
     std::size_t maxRows_, maxBytes_;

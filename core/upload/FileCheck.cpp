@@ -132,6 +132,7 @@ CheckResult checkFile(const std::string& path, RecordReader::Options readerOptio
             }
         }
         if (!b.items.empty()) push();
+        if (!result.cancelled) result.contentHash = reader.contentHash();
     } catch (...) {
         std::lock_guard g(m);
         if (!failure) failure = std::current_exception();

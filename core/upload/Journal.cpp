@@ -2,6 +2,8 @@
 #include "upload/Journal.h"
 #include "value/JsonParse.h"
 
+#include "crypto/Digest.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -10,7 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,31 +30,21 @@ std::string sysError(const std::string& what, const std::string& path) {
 std::string fileIdentity(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw JournalError(sysError("cannot open", path));
-    struct stat st {};
-    ::fstat(fd, &st);
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-    EVP_DigestUpdate(ctx, &size, sizeof size);
-    std::string buf(64 * 1024, '\0');
-    auto readAt = [&](std::uint64_t off) {
-        const auto n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(off));
-        if (n > 0) EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(n));
-    };
-    readAt(0);
-    if (size > buf.size()) readAt(size - std::min<std::uint64_t>(size, buf.size()));
-    ::close(fd);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx, md, &len);
-    EVP_MD_CTX_free(ctx);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (int i = 0; i < 8; ++i) {
-        out += hex[md[i] >> 4];
-        out += hex[md[i] & 15];
+    crypto::Sha256 hash;
+    std::string buf(1u << 20, '\0');
+    for (;;) {
+        const auto n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const std::string why = sysError("cannot read", path);
+            ::close(fd);
+            throw JournalError(why);
+        }
+        if (n == 0) break;
+        hash.update({buf.data(), static_cast<std::size_t>(n)});
     }
-    return out;
+    ::close(fd);
+    return hash.hex().substr(0, 32);
 }
 
 std::string Journal::defaultDir() {
@@ -132,7 +123,14 @@ Journal Journal::create(const std::string& path, const Header& h) {
     return load(path);
 }
 
+Journal Journal::inMemory(const Header& h) {
+    Journal j;
+    j.header_ = h;
+    return j;
+}
+
 void Journal::append(const std::string& line) {
+    if (fd_ < 0) return; // in memory
     if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(fd_) != 0)
         throw JournalError(sysError("cannot write the upload journal", path_));
 }
@@ -143,7 +141,7 @@ void Journal::ack(OrdinalRange r, std::uint64_t inserted, std::uint64_t rejected
     std::uint64_t mine = 0;
     {
         std::lock_guard g(mutex_);
-        if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+        if (fd_ >= 0 && ::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
             throw JournalError(sysError("cannot write the upload journal", path_));
         mine = ++written_;
         ranges_.push_back(r);
@@ -152,6 +150,7 @@ void Journal::ack(OrdinalRange r, std::uint64_t inserted, std::uint64_t rejected
     }
     // Group commit: one fdatasync covers every line written before it, so the sending threads
     // share syncs instead of queueing for one each. The ack counts once it is on disk.
+    if (fd_ < 0) return;
     std::lock_guard s(syncMutex_);
     std::uint64_t target = 0;
     {

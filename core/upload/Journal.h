@@ -14,8 +14,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// A short, content-derived identity of a file: SHA-256 over its size and its first and last
-/// 64 KiB, as 16 hex digits. Cheap for any size; changes when the file is edited or replaced.
+/// The identity of a file's content: the first 32 hex digits of SHA-256 over all its bytes
+/// (about 1.5 GB/s here). Any change to the file changes it.
 std::string fileIdentity(const std::string& path);
 
 /// Ranges of record ordinals [first, end) that are finished: their rows acknowledged by the
@@ -39,6 +39,8 @@ public:
     static Journal load(const std::string& path);
     /// Creates (replaces) a journal with this header, synced.
     static Journal create(const std::string& path, const Header& h);
+    /// A journal kept in memory only, for an input that cannot be resumed (a pipe).
+    static Journal inMemory(const Header& h);
 
     Journal(Journal&&) noexcept;
     ~Journal();

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "upload/RecordReader.h"
 
+#include "crypto/Digest.h"
+
 #include <cerrno>
+#include <optional>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -21,13 +24,15 @@ std::string mb(std::size_t n) { return std::to_string(n >> 20) + " MB"; }
 struct RecordReader::Source {
     int fd = -1;
     std::uint64_t size = 0, read = 0;
-    bool gzip = false, zDone = false, zOpen = false;
+    bool gzip = false, zDone = false, zOpen = false, betweenMembers = false;
+    std::optional<crypto::Sha256> hash;
     z_stream z{};
     std::string in; ///< compressed input not yet inflated
     std::string error;
 
-    explicit Source(const std::string& path) {
-        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    Source(const std::string& path, bool hashContent) {
+        if (hashContent) hash.emplace();
+        fd = path == "-" ? ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) throw InputError("cannot open " + path + ": " + std::strerror(errno));
         struct stat st {};
         if (::fstat(fd, &st) == 0) {
@@ -56,6 +61,7 @@ struct RecordReader::Source {
             const auto r = ::read(fd, dst, n);
             if (r >= 0) {
                 read += static_cast<std::uint64_t>(r);
+                if (hash) hash->update({dst, static_cast<std::size_t>(r)});
                 return static_cast<std::size_t>(r);
             }
             if (errno != EINTR) throw InputError(std::string("cannot read the file: ") + std::strerror(errno));
@@ -77,16 +83,19 @@ struct RecordReader::Source {
         z.next_out = reinterpret_cast<Bytef*>(dst);
         z.avail_out = static_cast<uInt>(n);
         while (z.avail_out == n) {
+            if (betweenMembers) {
+                // gzip ignores zero bytes padding the end of a file (tape blocks, some writers).
+                in.erase(0, std::min(in.size(), in.find_first_not_of('\0')));
+                if (!in.empty()) betweenMembers = false;
+            }
             if (in.empty()) {
                 in.resize(256 * 1024);
                 in.resize(rawRead(in.data(), in.size()));
-                if (in.empty()) {
-                    zDone = true;
-                    // Ended between members is fine; inside one it is a truncated file.
-                    if (z.total_in != 0 || z.total_out != 0)
-                        error = "the gzip stream ends early (truncated file?)";
-                    break;
-                }
+                if (!in.empty()) continue;
+                zDone = true;
+                // Ended between members is fine; inside one it is a truncated file.
+                if (z.total_in != 0 || z.total_out != 0) error = "the gzip stream ends early (truncated file?)";
+                break;
             }
             z.next_in = reinterpret_cast<Bytef*>(in.data());
             z.avail_in = static_cast<uInt>(in.size());
@@ -95,6 +104,7 @@ struct RecordReader::Source {
             if (rc == Z_STREAM_END) {
                 inflateReset(&z); // another member may follow
                 z.total_in = z.total_out = 0;
+                betweenMembers = true;
                 continue;
             }
             if (rc != Z_OK && rc != Z_BUF_ERROR) {
@@ -108,13 +118,14 @@ struct RecordReader::Source {
 };
 
 RecordReader::RecordReader(const std::string& path, Options options)
-    : o_(options), src_(std::make_unique<Source>(path)), format_(options.format) {}
+    : o_(options), src_(std::make_unique<Source>(path, options.hashContent)), format_(options.format) {}
 
 RecordReader::~RecordReader() = default;
 
 bool RecordReader::compressed() const { return src_->gzip; }
 std::uint64_t RecordReader::fileBytesRead() const { return src_->read; }
 std::uint64_t RecordReader::fileSize() const { return src_->size; }
+std::string RecordReader::contentHash() const { return src_->hash ? src_->hash->hex() : std::string(); }
 
 void RecordReader::compact() {
     if (pos_ == 0) return;
@@ -161,7 +172,23 @@ void RecordReader::detectFormat() {
     started_ = true;
     while (buf_.size() - pos_ < 3 && fill()) {
     }
+    while (buf_.size() - pos_ < 4 && fill()) {
+    }
     if (buf_.compare(pos_, 3, "\xEF\xBB\xBF") == 0) pos_ += 3; // BOM: not a column
+    const std::string_view head(buf_.data() + pos_, std::min<std::size_t>(4, buf_.size() - pos_));
+    const auto wide = [&]() -> const char* {
+        if (head.substr(0, 4) == std::string_view("\0\0\xFE\xFF", 4) || head.substr(0, 4) == std::string_view("\xFF\xFE\0\0", 4))
+            return "UTF-32";
+        if (head.substr(0, 2) == "\xFE\xFF" || head.substr(0, 2) == "\xFF\xFE") return "UTF-16";
+        // No byte order mark: '{' or '[' with a zero byte beside it.
+        if (head.size() >= 2 && ((head[0] == 0 && (head[1] == '{' || head[1] == '[')) ||
+                                 ((head[0] == '{' || head[0] == '[') && head[1] == 0)))
+            return "UTF-16";
+        return nullptr;
+    }();
+    if (wide)
+        throw InputError(std::string("this file is ") + wide + " text; BigQuery reads JSON as UTF-8. Convert it first, e.g. "
+                         "iconv -f " + wide + " -t UTF-8 FILE > FILE.utf8.json");
     if (format_ == InputFormat::Ndjson) return;
     skipSpace();
     const bool bracket = pos_ < buf_.size() && buf_[pos_] == '[';
@@ -245,6 +272,10 @@ bool RecordReader::nextLine(Record& out) {
         ++line_;
         col_ = 1;
         if (b == e) continue; // blank line
+        if (ordinal_ == 0 && e - b == 1 && buf_[b] == '{')
+            throw InputError("line " + std::to_string(out.line) +
+                             " is a lone '{': this looks like pretty-printed JSON (one object spread over several lines). "
+                             "Use a JSON array, or one object per line (jq -c . FILE > FILE.ndjson writes that)");
         out.ordinal = ordinal_++;
         out.text = std::string_view(buf_.data() + b, e - b);
         out.readableAfter = buf_.size() - e >= Record::kReadablePadding;

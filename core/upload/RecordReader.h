@@ -34,7 +34,9 @@ public:
 /// Streams records out of a local file in constant memory, whatever its size: NDJSON (one
 /// object per line; blank lines skipped, CRLF accepted) or one top-level JSON array, detected
 /// from the first byte or chosen. gzip input (any number of members) is detected by its magic
-/// bytes; a UTF-8 byte order mark is skipped. A record larger than `maxRecordBytes` becomes an
+/// bytes (zero bytes padding the end, which gzip accepts, are skipped); a UTF-8 byte order mark
+/// is skipped, UTF-16 and UTF-32 text and pretty-printed JSON objects are refused with what to
+/// do. A record larger than `maxRecordBytes` becomes an
 /// error record and the reader moves on to the next one.
 class RecordReader {
 public:
@@ -42,9 +44,10 @@ public:
         InputFormat format = InputFormat::Auto;
         std::size_t maxRecordBytes = 64u << 20;
         std::size_t chunkBytes = 1u << 20;
+        bool hashContent = false; ///< keep a SHA-256 of the file's bytes (see contentHash())
     };
 
-    /// Throws InputError if the file cannot be opened.
+    /// Throws InputError if the file cannot be opened. "-" reads standard input.
     RecordReader(const std::string& path, Options options);
     ~RecordReader();
     RecordReader(const RecordReader&) = delete;
@@ -59,6 +62,9 @@ public:
     /// Bytes of the file consumed so far (compressed bytes for gzip), and the file's size.
     std::uint64_t fileBytesRead() const;
     std::uint64_t fileSize() const;
+    /// With Options::hashContent: SHA-256 (hex) of the file's bytes read so far (as stored, so
+    /// of the compressed bytes for gzip); the whole file's once next() has returned false.
+    std::string contentHash() const;
     /// Bytes of JSON text consumed so far (after decompression).
     std::uint64_t textBytesRead() const { return consumedBase_ + pos_; }
 

@@ -81,6 +81,12 @@ bool RowChecker::parse(const Record& r, simdjson::dom::element& doc, Rejection& 
             err = parser_->parse(padded_.data(), n, false).get(doc);
         }
     }
+    if (err == simdjson::DEPTH_ERROR) {
+        why = {r.line, r.column,
+               "the record nests objects and arrays more than " + std::to_string(parser_->max_depth()) +
+                   " levels deep; BigQuery allows 15 levels of nested RECORD"};
+        return false;
+    }
     if (err) {
         why = locateJsonError(r.text, r.line, r.column);
         return false;
@@ -101,8 +107,10 @@ bool RowChecker::accept(const Record& r, std::size_t maxText, Rejection& why) {
     if (!check(r, why)) return false;
     if (r.text.size() <= maxText) return true;
     why = {r.line, r.column,
-           "the row is " + std::to_string(r.text.size()) + " bytes; one insertAll request carries at most " +
-               std::to_string(maxText)};
+           "the row is " + std::to_string(r.text.size()) + " bytes, more than a streaming insert can carry (" +
+               std::to_string(maxText) +
+               " bytes: BigQuery's 10 MB request limit less the request's own framing). Load the file with a load "
+               "job instead (bq load), whose rows may be up to 100 MB"};
     return false;
 }
 

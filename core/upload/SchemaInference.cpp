@@ -33,7 +33,7 @@ bool validName(std::string_view n) {
 struct SchemaInference::Node {
     std::string name;
     std::array<std::uint64_t, kCount> first{}; ///< first line each kind was seen (0 = never)
-    std::uint64_t arrayInArray = 0, nullInArray = 0, badName = 0, tooDeep = 0;
+    std::uint64_t arrayInArray = 0, nullInArray = 0, badName = 0, reservedName = 0, tooDeep = 0;
     bool allDates = true, allTimestamps = true;
     std::vector<std::unique_ptr<Node>> children; ///< in order of first appearance
     std::vector<std::pair<std::string, std::size_t>> index; ///< lower-case name -> child
@@ -46,6 +46,7 @@ struct SchemaInference::Node {
         children.push_back(std::make_unique<Node>());
         children.back()->name = std::string(key);
         if (!validName(key)) children.back()->badName = line;
+        else if (reservedFieldNameError(key)) children.back()->reservedName = line;
         return children.back().get();
     }
 
@@ -115,6 +116,9 @@ struct SchemaInference::Node {
         if (badName)
             add("'" + name + "' (line " + std::to_string(badName) +
                 ") is not a valid column name: use letters, digits and underscores, starting with a letter or underscore");
+        if (reservedName)
+            add(*reservedFieldNameError(name) + " (line " + std::to_string(reservedName) +
+                "). Rename the field in the file, or upload into a table whose schema leaves it out and pass --ignore-unknown");
         if (tooDeep) add("nesting deeper than 15 levels (line " + std::to_string(tooDeep) + "); BigQuery allows 15");
         if (arrayInArray)
             add("an array inside an array (line " + std::to_string(arrayInArray) +
@@ -135,7 +139,7 @@ struct SchemaInference::Node {
     std::uint64_t singleLine = 0;
 
     bool conflicted() const {
-        return badName || tooDeep || arrayInArray || (first[kRecord] && any({kBool, kInt, kFloat, kString})) ||
+        return badName || reservedName || tooDeep || arrayInArray || (first[kRecord] && any({kBool, kInt, kFloat, kString})) ||
                (first[kArray] && singleLine);
     }
 

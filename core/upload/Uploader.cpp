@@ -5,14 +5,18 @@
 #include "net/CancelToken.h"
 #include "upload/BatchSender.h"
 #include "upload/FileCheck.h"
+#include "crypto/Digest.h"
 #include "crypto/Keys.h"
+#include "upload/Input.h"
 #include "upload/Journal.h"
 #include "upload/RejectsFile.h"
 #include "upload/RowChecker.h"
+#include "value/Text.h"
 
 #include <chrono>
 #include <simdjson.h>
 #include <filesystem>
+#include <optional>
 #include <strings.h>
 
 namespace quarry::upload {
@@ -88,6 +92,7 @@ struct Uploader::Run {
     UploadSummary s;
     Clock::time_point t0 = Clock::now();
     bool needsTable = false;
+    std::string readPath; ///< o.file, or its temporary copy (a pipe read twice)
 
     void note(const std::string& n) {
         s.notes.push_back(n);
@@ -103,7 +108,7 @@ struct Uploader::Run {
     }
 
     Uploader::Inferred infer() {
-        auto r = Uploader::inferSchema(o.file, o.format, cancel, u.onProgress);
+        auto r = Uploader::inferSchema(readPath, o.format, cancel, u.onProgress);
         for (const auto& n : r.notes) note("schema: " + n);
         return r;
     }
@@ -137,6 +142,11 @@ struct Uploader::Run {
         Schema schema;
         if (o.schema) {
             schema = *o.schema;
+            checkNoReservedNames(schema.fields);
+        } else if (!o.autodetect) {
+            throw UploadError("table " + o.table.display() +
+                              " does not exist, and --create needs its schema: pass --autodetect (inferred from the "
+                              "whole file) or --schema FILE.");
         } else {
             const auto inf = infer();
             if (!inf.conflicts.empty()) {
@@ -171,10 +181,13 @@ struct Uploader::Run {
     }
 
     /// Strict mode: every row is checked before anything is sent.
-    void checkAll(const Schema& schema, std::size_t limit, RejectsFile& rejects) {
+    /// Returns the content hash of the file as the check read it (empty for a pipe's copy).
+    std::string checkAll(const Schema& schema, std::size_t limit, RejectsFile& rejects, bool hash) {
         Ticker tick(u.onProgress, t0);
         Rejection first;
-        const auto r = checkFile(o.file, {o.format, o.maxRecordBytes}, schema, o.ignoreUnknown, limit, cancel,
+        RecordReader::Options ro{o.format, o.maxRecordBytes};
+        ro.hashContent = hash;
+        const auto r = checkFile(readPath, ro, schema, o.ignoreUnknown, limit, cancel,
                                  [&](const std::vector<Reject>& bad) {
                                      if (first.message.empty() && !bad.empty())
                                          first = {bad[0].line, bad[0].column, bad[0].error};
@@ -185,77 +198,97 @@ struct Uploader::Run {
                                          tick.emit({"checking rows", p.records, 0, p.rejected, 0, p.fileBytesRead, p.fileBytes});
                                  });
         if (r.cancelled) throw UploadError("cancelled before anything was sent");
-        if (r.rejected)
+        if (r.rejected) {
+            rejects.commit();
             throw UploadError(plural(r.rejected, "row", "rows") + " of " + std::to_string(r.records) + " in " + o.file +
                               " cannot be uploaded (first: " + o.file + ":" + std::to_string(first.line) + ":" +
                               std::to_string(first.column) + ": " + first.message + "). Nothing was sent. Every one is listed with its line in " +
                               rejects.path() + ". Fix them, or pass --skip-invalid to upload the valid rows.");
+        }
+        return r.contentHash.substr(0, std::min<std::size_t>(32, r.contentHash.size()));
     }
 };
 
 UploadSummary Uploader::run(const CancelToken* cancel) {
-    Run run{*this, o_, cancel, {}};
+    Run run{*this, o_, cancel, {}, Clock::now(), false, {}};
     run.checkOptions();
     UploadSummary& s = run.s;
     const std::string table = o_.table.display();
 
-    // Identity and journal.
+    // What is read: a regular file is hashed, checked, sent and resumable; a pipe is read once
+    // (or copied aside first when it must be read twice).
+    const InputKind input = inspectInput(o_.file);
+    if (!input.regular && o_.resume)
+        throw UploadError("--resume needs a file that can be read again, and " + o_.file + " is " + input.what +
+                          ". Save the input to a file and upload that to be able to resume.");
+    std::optional<Spool> spool;
+    run.readPath = o_.file;
+    if (!input.regular && (!o_.skipInvalid || o_.autodetect)) {
+        if (onProgress) onProgress({"reading input", 0, 0, 0, 0, 0, 0, 0});
+        spool.emplace(o_.file, cancel);
+        if (spool->cancelled()) throw UploadError("cancelled before anything was sent");
+        run.readPath = spool->path();
+    }
+    s.rejectsFile = o_.rejectsFile.empty() ? defaultRejectsPath(o_.file, input) : o_.rejectsFile;
+    std::optional<RejectsFile> rejectsHolder;
+    try {
+        rejectsHolder.emplace(s.rejectsFile, input); // refuses unsafe paths before anything is sent
+    } catch (const JournalError& e) {
+        throw UploadError(e.what());
+    }
+    RejectsFile& rejects = *rejectsHolder;
+
+    // Identity and journal. A pipe gets a random identity: nothing of it can be resumed, and
+    // no other upload may share its insertIds.
     std::string fileId;
     try {
-        fileId = fileIdentity(o_.file);
+        fileId = input.regular ? fileIdentity(o_.file) : text::hexEncode(crypto::randomBytes(16));
     } catch (const JournalError& e) {
         throw UploadError(e.what());
     }
     const std::string dir = o_.journalDir.empty() ? Journal::defaultDir() : o_.journalDir;
     // The same table name on another server (Google, a sandbox) is another upload.
-    const std::string server = [&] {
-        static constexpr char hex[] = "0123456789abcdef";
-        const auto d = crypto::sha256(client_.endpoint().baseUrl);
-        std::string h;
-        for (std::size_t i = 0; i < 4; ++i) {
-            h.push_back(hex[static_cast<unsigned char>(d[i]) >> 4]);
-            h.push_back(hex[static_cast<unsigned char>(d[i]) & 15]);
-        }
-        return h;
-    }();
-    s.journalFile = dir + "/" + fileId + "-" + server + "-" + o_.table.projectId + "." + o_.table.datasetId + "." +
-                    o_.table.tableId + ".journal";
+    const std::string server = crypto::sha256Hex(client_.endpoint().baseUrl, 8);
     std::optional<Journal> journal;
     int generation = 0;
-    try {
-        if (std::filesystem::exists(s.journalFile)) {
-            Journal prev = Journal::load(s.journalFile);
-            const std::string counts = plural(prev.insertedRows(), "row", "rows") + " inserted, " +
-                                       std::to_string(prev.rejectedRows()) + " rejected";
-            if (!prev.done() && !o_.resume && !o_.resumeIfInterrupted)
-                throw UploadError("an interrupted upload of " + o_.file + " into " + table + " exists (" + counts +
-                                  " so far). Run again with --resume to finish it (no row is sent twice), or delete " +
-                                  s.journalFile + " to start over.");
-            if (prev.done() && o_.resume) {
-                s.resumed = true;
-                s.earlierInserted = prev.insertedRows();
-                s.earlierRejected = prev.rejectedRows();
-                run.note("this upload had already finished (" + counts + "); nothing left to send");
-                return s;
+    if (input.regular) {
+        s.journalFile = dir + "/" + fileId + "-" + server + "-" + o_.table.projectId + "." + o_.table.datasetId + "." +
+                        o_.table.tableId + ".journal";
+        try {
+            if (std::filesystem::exists(s.journalFile)) {
+                Journal prev = Journal::load(s.journalFile);
+                const std::string counts = plural(prev.insertedRows(), "row", "rows") + " inserted, " +
+                                           std::to_string(prev.rejectedRows()) + " rejected";
+                if (!prev.done() && !o_.resume && !o_.resumeIfInterrupted)
+                    throw UploadError("an interrupted upload of " + o_.file + " into " + table + " exists (" + counts +
+                                      " so far). Run again with --resume to finish it (no row is sent twice), or delete " +
+                                      s.journalFile + " to start over.");
+                if (prev.done() && o_.resume) {
+                    s.resumed = true;
+                    s.earlierInserted = prev.insertedRows();
+                    s.earlierRejected = prev.rejectedRows();
+                    run.note("this upload had already finished (" + counts + "); nothing left to send");
+                    if (!RejectsFile::isRejectsFile(s.rejectsFile) || !std::filesystem::exists(s.rejectsFile))
+                        s.rejectsFile.clear();
+                    return s;
+                }
+                if (prev.done() && !o_.again)
+                    throw UploadError(o_.file + " was already uploaded into " + table + " (" + counts +
+                                      "). Pass --again to insert its rows a second time.");
+                if (prev.done()) generation = prev.header().generation + 1;
+                else journal.emplace(std::move(prev));
+            } else if (o_.resume) {
+                throw UploadError("no interrupted upload of " + o_.file + " into " + table +
+                                  " was found (was the file changed since?). Run without --resume to start one.");
             }
-            if (prev.done() && !o_.again)
-                throw UploadError(o_.file + " was already uploaded into " + table + " (" + counts +
-                                  "). Pass --again to insert its rows a second time.");
-            if (prev.done()) generation = prev.header().generation + 1;
-            else journal.emplace(std::move(prev));
-        } else if (o_.resume) {
-            throw UploadError("no interrupted upload of " + o_.file + " into " + table +
-                              " was found (was the file changed since?). Run without --resume to start one.");
+        } catch (const JournalError& e) {
+            throw UploadError(e.what());
         }
-    } catch (const JournalError& e) {
-        throw UploadError(e.what());
     }
 
     // A resumed upload keeps its generation of insertIds; a new one uses `generation`.
     BatchBuilder builder(fileId, journal ? journal->header().generation : generation, o_.ignoreUnknown, o_.batchRows,
                          o_.batchBytes);
-    s.rejectsFile = o_.rejectsFile.empty() ? o_.file + ".rejects.ndjson" : o_.rejectsFile;
-    RejectsFile rejects(s.rejectsFile);
     bool prechecked = false;
     try {
         s.schema = run.resolveSchema();
@@ -270,15 +303,16 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
             rejects.keepOnly(journal->finished());
             run.note("resuming: " + plural(s.earlierInserted, "row was", "rows were") + " inserted before");
         } else {
-            rejects.discardOld();
+            rejects.startFresh();
             if (!o_.skipInvalid) {
-                run.checkAll(s.schema, builder.maxRowText(), rejects);
+                const std::string checked = run.checkAll(s.schema, builder.maxRowText(), rejects, input.regular);
                 // Every row was checked and fits: the upload pass need not check them again,
                 // unless the file changed in the meantime.
-                prechecked = fileIdentity(o_.file) == fileId;
+                prechecked = !input.regular || checked == fileId;
             }
             ensureTable();
-            journal.emplace(Journal::create(s.journalFile, {fileId, o_.file, table, generation}));
+            const Journal::Header header{fileId, o_.file, table, generation};
+            journal.emplace(input.regular ? Journal::create(s.journalFile, header) : Journal::inMemory(header));
         }
     } catch (const JournalError& e) {
         throw UploadError(e.what());
@@ -287,7 +321,9 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     }
 
     // The upload pass.
-    RecordReader reader(o_.file, {o_.format, o_.maxRecordBytes});
+    RecordReader::Options readOptions{o_.format, o_.maxRecordBytes};
+    readOptions.hashContent = input.regular;
+    RecordReader reader(run.readPath, readOptions);
     RowChecker checker(s.schema, o_.ignoreUnknown);
     SendCounters counters;
     const auto finished = journal->finished();
@@ -364,14 +400,20 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     s.bytesSent = counters.bytesSent;
     s.seconds = std::chrono::duration<double>(Clock::now() - run.t0).count();
     tick.emit(progress(s.cancelled ? "cancelled" : "done"));
-    if (!s.cancelled) {
-        try {
+    if (!s.cancelled && input.regular && reader.contentHash().substr(0, 32) != fileId)
+        throw UploadError(o_.file + " changed while it was being uploaded: the " + plural(s.inserted, "row", "rows") +
+                          " inserted are those read from it as it changed, each with its own insertId. Nothing more is "
+                          "sent; check the table, and upload files that do not change while they are read.");
+    try {
+        if (!s.cancelled) {
             journal->markDone();
-        } catch (const JournalError& e) {
-            throw UploadError(e.what());
+            rejects.commit();
         }
+    } catch (const JournalError& e) {
+        throw UploadError(e.what());
     }
     if (!rejects.used()) s.rejectsFile.clear();
+    else if (s.cancelled) s.rejectsFile = rejects.partialPath();
     return s;
 }
 

@@ -31,7 +31,7 @@ struct UploadOptions {
     std::optional<Schema> schema;     ///< the schema to create the table with
     bool skipInvalid = false;         ///< upload the valid rows even if some are invalid
     bool ignoreUnknown = false;       ///< drop fields the table does not have
-    std::string rejectsFile;          ///< empty: FILE.rejects.ndjson
+    std::string rejectsFile;          ///< empty: FILE.rejects.ndjson (stdin.rejects.ndjson for a pipe)
     std::size_t batchRows = 500;      ///< at most 50,000 (BigQuery's cap)
     std::size_t batchBytes = 9u << 20; ///< at most 10 MB (BigQuery's request cap)
     int concurrency = 4;
@@ -59,17 +59,20 @@ struct UploadSummary {
     bool cancelled = false, resumed = false, createdTable = false;
     Schema schema;
     std::vector<std::string> notes;
-    std::string rejectsFile; ///< empty when nothing was rejected
+    std::string rejectsFile; ///< empty when nothing was rejected (FILE.partial when cancelled)
     std::string journalFile;
 };
 
-/// Streams a local JSON/NDJSON file into a table with tabledata.insertAll: schema from the
-/// table, a schema file or inference over the whole file; rows checked locally first; batches
-/// within BigQuery's limits built from the input text as it is; several requests in flight;
-/// deterministic insertIds (file identity, generation, line and column) so retries and resumes
-/// never duplicate; stopped rows re-sent, invalid ones rejected, oversized batches split; every
-/// row ends up inserted or in the rejects file with its line; a journal makes the upload
-/// resumable after a crash, a kill or a cancel.
+/// Streams a local JSON/NDJSON file (or a pipe: "-", /dev/stdin) into a table with
+/// tabledata.insertAll: schema from the table, a schema file or inference over the whole file;
+/// rows checked locally first; batches within BigQuery's limits built from the input text as it
+/// is; several requests in flight; insertIds derived from the file's whole content, the
+/// generation, the record's position and its own bytes (BatchBuilder), so retries and resumes
+/// never duplicate and different data is never de-duplicated; stopped rows re-sent, invalid ones
+/// rejected, oversized batches split; every row ends up inserted or in the rejects file with its
+/// line; a journal makes the upload of a regular file resumable after a crash, a kill or a
+/// cancel. A pipe is read once; when it must be read twice (strict check, --autodetect) it is
+/// copied to a temporary file first. It cannot be resumed.
 class Uploader {
 public:
     Uploader(BigQueryClient& client, UploadOptions options);

@@ -19,6 +19,31 @@ bool validFieldName(std::string_view n) {
     return std::all_of(n.begin(), n.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
+bool iequals(std::string_view a, std::string_view b);
+
+} // namespace
+
+std::optional<std::string> reservedFieldNameError(std::string_view n) {
+    static constexpr std::string_view kPrefixes[] = {"_PARTITION", "_TABLE_", "_FILE_", "_ROW_TIMESTAMP", "__ROOT__",
+                                                     "_COLIDENTIFIER", "_CHANGE_SEQUENCE_NUMBER", "_CHANGE_TYPE",
+                                                     "_CHANGE_TIMESTAMP"};
+    for (const auto p : kPrefixes)
+        if (n.size() >= p.size() && iequals(n.substr(0, p.size()), p))
+            return "Invalid field name \"" + std::string(n) +
+                   "\". Field names are not allowed to start with the (case-insensitive) prefixes _PARTITION, _TABLE_, "
+                   "_FILE_, _ROW_TIMESTAMP, __ROOT__ and _COLIDENTIFIER";
+    return std::nullopt;
+}
+
+void checkNoReservedNames(const std::vector<Field>& fields) {
+    for (const auto& f : fields) {
+        if (auto e = reservedFieldNameError(f.name)) throw SchemaError(*e);
+        checkNoReservedNames(f.fields);
+    }
+}
+
+namespace {
+
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) ==

@@ -4,6 +4,7 @@
 #include "value/Types.h"
 
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -18,6 +19,10 @@ class SchemaError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+/// BigQuery's error for a field name it reserves for system columns (_PARTITIONTIME,
+/// _TABLE_SUFFIX, _FILE_NAME, ...: the prefixes are case-insensitive), or nothing.
+std::optional<std::string> reservedFieldNameError(std::string_view name);
 
 /// One column (TableFieldSchema). RECORD columns carry sub-fields.
 struct Field {
@@ -39,6 +44,10 @@ struct Field {
     /// The type as people read it: "STRING", "INT64 REPEATED", "STRUCT REQUIRED".
     std::string typeDescription() const;
 };
+
+/// Throws SchemaError if a field at any depth has a reserved name: for the schema of a table
+/// being created (a query's result schema may carry such names, so parsing does not check).
+void checkNoReservedNames(const std::vector<Field>& fields);
 
 /// A table or result schema (TableSchema).
 struct Schema {

@@ -95,41 +95,61 @@ void appendJsonString(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
+namespace {
+
+/// Length of the well-formed UTF-8 sequence at p (1 to 4), or 0 if there is none.
+std::size_t utf8Sequence(const unsigned char* p, const unsigned char* end) {
+    const unsigned char c = *p;
+    if (c < 0x80) return 1;
+    int n;
+    std::uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+        n = 1;
+        cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 2;
+        cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 3;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (end - p < n + 1) return 0;
+    for (int k = 1; k <= n; ++k) {
+        if ((p[k] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) return 0;
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return static_cast<std::size_t>(n) + 1;
+}
+
+} // namespace
+
 bool isValidUtf8(std::string_view s) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const auto* end = p + s.size();
     while (p < end) {
-        const unsigned char c = *p;
-        if (c < 0x80) {
-            ++p;
-            continue;
-        }
-        int n;
-        std::uint32_t cp;
-        if ((c & 0xE0) == 0xC0) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (end - p <= n) {
-            if (end - p < n + 1) return false;
-        }
-        for (int k = 1; k <= n; ++k) {
-            if ((p[k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[k] & 0x3F);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) return false;
-        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        p += n + 1;
+        const std::size_t n = utf8Sequence(p, end);
+        if (!n) return false;
+        p += n;
     }
     return true;
+}
+
+std::string toValidUtf8(std::string_view s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    std::string out;
+    out.reserve(s.size());
+    while (p < end) {
+        const std::size_t n = utf8Sequence(p, end);
+        if (n) out.append(reinterpret_cast<const char*>(p), n);
+        else out += "\xEF\xBF\xBD";
+        p += n ? n : 1;
+    }
+    return out;
 }
 
 std::string formatBytes(unsigned long long bytes) {

@@ -18,6 +18,8 @@ void appendJsonString(std::string& out, std::string_view s);
 
 /// True if s is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool isValidUtf8(std::string_view s);
+/// s with each byte that is not part of well-formed UTF-8 replaced by U+FFFD.
+std::string toValidUtf8(std::string_view s);
 
 /// A byte count as people read it: "512 B", "4.0 KB", "1.5 GB" (binary units, as the BigQuery
 /// console shows bytes processed and as on-demand pricing counts TiB). One formatter for the

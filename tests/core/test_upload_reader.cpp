@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 using namespace quarry;
@@ -95,8 +96,17 @@ TEST_P(HostileUpload, EveryRecordIsCountedAndEveryRejectSaysWhere) {
     for (const auto& e : fs::directory_iterator(dir))
         if (e.path().filename().string().rfind("input", 0) == 0) input = e.path().string();
     ASSERT_FALSE(input.empty());
-    const Outcome o = checkFile(input, corpusSchema());
     SCOPED_TRACE(GetParam());
+    if (expect.contains("input_error")) { // the whole file is refused, with what to do
+        try {
+            checkFile(input, corpusSchema());
+            FAIL() << "expected an InputError";
+        } catch (const InputError& e) {
+            EXPECT_NE(std::string(e.what()).find(expect["input_error"].get<std::string>()), std::string::npos) << e.what();
+        }
+        return;
+    }
+    const Outcome o = checkFile(input, corpusSchema());
     if (expect.contains("read")) {
         EXPECT_EQ(o.read, expect["read"].get<std::uint64_t>());
     }
@@ -134,6 +144,50 @@ TEST_P(HostileUpload, EveryRecordIsCountedAndEveryRejectSaysWhere) {
         EXPECT_GT(o.read, 0u);
         EXPECT_EQ(o.rejects.size(), o.read);
     }
+}
+
+TEST(RowChecker, HundredThousandLevelsOfNestingAreRejectedSayingSo) {
+    std::string deep = "{\"name\":\"x\",\"addr\":";
+    for (int i = 0; i < 100000; ++i) deep += "{\"a\":";
+    deep += "1";
+    deep.append(100000, '}');
+    deep += "}\n{\"name\":\"y\"}\n";
+    TempFile f(deep);
+    const Outcome o = checkFile(f.path, corpusSchema());
+    EXPECT_EQ(o.read, 2u);
+    EXPECT_EQ(o.valid, 1u);
+    ASSERT_EQ(o.rejects.size(), 1u);
+    EXPECT_NE(o.rejects[0].message.find("levels deep; BigQuery allows 15 levels"), std::string::npos) << o.rejects[0].message;
+}
+
+TEST(RecordReader, StandardInputIsReadAsAStreamAndHashed) {
+    TempFile f("{\"name\":\"a\"}\n{\"name\":\"b\"}\n");
+    // "-" is standard input: put the file there for this process.
+    const int saved = ::dup(0);
+    const int fd = ::open(f.path.c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    ::dup2(fd, 0);
+    ::close(fd);
+    RecordReader::Options o;
+    o.hashContent = true;
+    std::uint64_t n = 0;
+    std::string hash;
+    {
+        RecordReader reader("-", o);
+        Record r;
+        while (reader.next(r)) ++n;
+        hash = reader.contentHash();
+    }
+    ::dup2(saved, 0);
+    ::close(saved);
+    EXPECT_EQ(n, 2u);
+    // The same bytes read from the path hash the same.
+    RecordReader again(f.path, o);
+    Record r;
+    while (again.next(r)) {
+    }
+    EXPECT_EQ(again.contentHash(), hash);
+    EXPECT_EQ(hash.size(), 64u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, HostileUpload, ::testing::ValuesIn(test::caseFolders("hostile/upload")),

@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <csignal>
 #include <sys/wait.h>
+#include <unistd.h>
 
 using namespace quarry;
 using quarry::test::SandboxProcess;
@@ -116,10 +118,90 @@ TEST(CliQuery, CancelAndJobs) {
     EXPECT_NE(r.out.find("| slow "), std::string::npos) << r.out;
     r = cli(base + "cancel slow");
     EXPECT_EQ(r.code, 0) << r.out;
-    EXPECT_EQ(r.out, "Job slow was stopped.\n");
+    EXPECT_EQ(r.out, "Job p:slow was stopped.\n");
     r = cli(base + "cancel slow");
-    EXPECT_EQ(r.out, "Job slow had already finished.\n");
+    EXPECT_EQ(r.out, "Job p:slow had already finished.\n");
     r = cli(base + "cancel nope");
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.out.find("notFound: Not found: Job p:nope"), std::string::npos) << r.out;
+}
+
+TEST(CliQuery, InterruptCancelsTheJobOnTheServerPrintsItAndRecordsIt) {
+    SandboxProcess s({"--faults", "job:delay=120s:1"});
+    BigQueryClient::Options o;
+    o.endpoint = Endpoint::fromUrl(s.url());
+    o.projectId = "p";
+    BigQueryClient c(o);
+    const auto dir = std::filesystem::temp_directory_path() / ("quarry-cli-int-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string log = (dir / "cli.log").string();
+    for (int sig : {SIGINT, SIGTERM}) {
+        SCOPED_TRACE(sig);
+        const std::string cmd = "XDG_DATA_HOME=" + (dir / "data").string() + " exec " + QUARRY_CLI + " --endpoint " +
+                                s.url() + " --project p query 'SELECT 17 AS n' > " + log + " 2>&1";
+        const pid_t pid = ::fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        // Wait (bounded) until the server runs the job, then interrupt the CLI as Ctrl-C would.
+        std::string jobId;
+        for (int i = 0; i < 400 && jobId.empty(); ++i) {
+            for (const auto& j : c.listJobs("p", {}, {"running"}, 100).value("jobs", Json::array()))
+                jobId = j["jobReference"].value("jobId", "");
+            if (jobId.empty()) ::usleep(50'000);
+        }
+        ASSERT_FALSE(jobId.empty());
+        ::kill(pid, sig);
+        int status = 0;
+        for (int i = 0; i < 600 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) ::usleep(50'000);
+        if (::waitpid(pid, &status, WNOHANG) == 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            FAIL() << "the CLI did not stop after the signal";
+        }
+        EXPECT_TRUE(WIFEXITED(status));
+        EXPECT_EQ(WEXITSTATUS(status), 130);
+        std::ifstream in(log);
+        const std::string out((std::istreambuf_iterator<char>(in)), {});
+        const std::string ref = "p:US." + jobId;
+        EXPECT_NE(out.find("cancelling job " + ref), std::string::npos) << out;
+        EXPECT_NE(out.find("Job " + ref + " was stopped."), std::string::npos) << out;
+        const auto job = c.getJob(JobRef{"p", jobId, "US"});
+        EXPECT_EQ(job["status"].value("state", ""), "DONE");
+        EXPECT_EQ(job["status"]["errorResult"].value("reason", ""), "stopped");
+        // Every reference the CLI prints is accepted where a job is named.
+        const std::string base = "XDG_DATA_HOME=" + (dir / "data").string() + " " + QUARRY_CLI + " --endpoint " + s.url() +
+                                 " --project p ";
+        auto r = quarry::test::runCommand(base + "cancel " + ref);
+        EXPECT_EQ(r.code, 0) << r.out;
+        EXPECT_EQ(r.out, "Job " + ref + " had already finished.\n");
+        r = quarry::test::runCommand(base + "jobs " + ref);
+        EXPECT_NE(r.out.find("state: DONE"), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("error: stopped"), std::string::npos) << r.out;
+        r = quarry::test::runCommand(base + "show -j US." + jobId);
+        EXPECT_NE(r.out.find("Job " + ref), std::string::npos) << r.out;
+        r = quarry::test::runCommand(base + "history -n 1");
+        EXPECT_NE(r.out.find(jobId), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("CANCELLED"), std::string::npos) << r.out;
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(CliQuery, ByteCapsTakeUnits) {
+    SandboxProcess s;
+    seed(s);
+    const std::string base = "--endpoint " + s.url() + " --project p ";
+    auto r = cli(base + "query --max-bytes 1GB 'SELECT n FROM d.t'");
+    EXPECT_EQ(r.code, 0) << r.out;
+    r = cli(base + "query --max-bytes '1.5 KiB' 'SELECT n FROM d.t'");
+    EXPECT_EQ(r.code, 0) << r.out;
+    r = cli(base + "query --max-bytes 20B 'SELECT n + 1 AS m FROM d.t'");
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("raise --max-bytes (now 20)"), std::string::npos) << r.out;
+    r = cli(base + "query --max-bytes 1XB 'SELECT n FROM d.t'");
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_NE(r.out.find("--max-bytes: '1XB' is not a size"), std::string::npos) << r.out;
+    EXPECT_LT(r.out.size(), 400u) << r.out; // a sentence, not a 300-digit range
 }

@@ -141,7 +141,7 @@ TEST(Upload, ARowTooLargeForAnyRequestIsRejectedWithItsLine) {
     ASSERT_EQ(rej.size(), 1u);
     const auto r = Json::parse(rej[0]);
     EXPECT_EQ(r["line"], 21);
-    EXPECT_NE(r["error"].get<std::string>().find("one insertAll request carries at most"), std::string::npos);
+    EXPECT_NE(r["error"].get<std::string>().find("more than a streaming insert can carry"), std::string::npos);
     EXPECT_EQ(r["text"].get<std::string>().size(), (10u << 20) + 23); // kept whole: nothing lost
 }
 

@@ -137,9 +137,6 @@ void createPersonsTable(BigQueryClient& c, const std::string& table) {
     c.insertTable("p", "d", {{"tableReference", {{"tableId", table}}}, {"schema", {{"fields", schema}}}});
 }
 
-namespace {
-
-/// Runs a query whose single row is all INT64 columns; returns them by name (NULL -> 0).
 Sums queryRow(BigQueryClient& c, const std::string& sql) {
     const auto page = c.query("p", {{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}});
     Sums out;
@@ -153,8 +150,6 @@ Sums queryRow(BigQueryClient& c, const std::string& sql) {
     }
     return out;
 }
-
-} // namespace
 
 long long countRows(BigQueryClient& c, const std::string& table) {
     return queryRow(c, "SELECT COUNT(*) AS n FROM d." + table)["n"];
