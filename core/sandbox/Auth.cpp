@@ -8,7 +8,10 @@
 #include "value/Text.h"
 
 #include <cctype>
+#include <fcntl.h>
 #include <fstream>
+#include <openssl/crypto.h>
+#include <unistd.h>
 #include <sstream>
 
 namespace quarry::sandbox {
@@ -94,7 +97,22 @@ SandboxAuth::SandboxAuth(Options o) : o_(std::move(o)) {
         throw std::runtime_error("--auth keys:" + o_.dir.string() + ": no such folder (it holds one folder per "
                                  "service-account email with <key id>.pem certificates)");
     load();
+    // The admin token: made once, readable by the folder's owner only.
+    const auto path = adminTokenPath(o_.dir);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        const std::string token = text::hexEncode(crypto::randomBytes(32)) + "\n";
+        const bool ok = ::write(fd, token.data(), token.size()) == static_cast<ssize_t>(token.size()) && ::fsync(fd) == 0;
+        ::close(fd);
+        if (!ok) throw std::runtime_error("cannot write the admin token " + path.string());
+    }
+    std::ifstream in(path);
+    std::getline(in, adminToken_);
+    if (adminToken_.size() < 32)
+        throw std::runtime_error(path.string() + " does not hold an admin token (delete it: a new one is made at start)");
 }
+
+std::filesystem::path SandboxAuth::adminTokenPath(const std::filesystem::path& dir) { return dir / ".admin-token"; }
 
 SandboxAuth::~SandboxAuth() = default;
 
@@ -238,7 +256,20 @@ SandboxAuth::Answer SandboxAuth::authorize(const std::string& header, const std:
     return {200, {{"email", email}}};
 }
 
-SandboxAuth::Answer SandboxAuth::uploadKey(const std::string& account, const std::string& body) {
+SandboxAuth::Answer SandboxAuth::uploadKey(const std::string& account, const std::string& body,
+                                           const std::string& authorizationHeader) {
+    if (authorizationHeader.empty())
+        return {401, {{"error", {{"code", 401},
+                                 {"message", "Request is missing required authentication credential. The sandbox's keys:upload "
+                                             "is for the admin: send Authorization: Bearer <the token in DIR/.admin-token>."},
+                                 {"status", "UNAUTHENTICATED"}}}}};
+    const std::string expected = "Bearer " + adminToken_;
+    if (authorizationHeader.size() != expected.size() ||
+        CRYPTO_memcmp(authorizationHeader.data(), expected.data(), expected.size()) != 0)
+        return {403, {{"error", {{"code", 403},
+                                 {"message", "Permission 'iam.serviceAccountKeys.create' denied on resource (or it may not "
+                                             "exist). The sandbox's keys:upload takes the admin token in DIR/.admin-token."},
+                                 {"status", "PERMISSION_DENIED"}}}}};
     const auto notFound = [&] {
         return Answer{404, {{"error", {{"code", 404}, {"message", "Service account projects/-/serviceAccounts/" + account + " does not exist."},
                                        {"status", "NOT_FOUND"}}}}};

@@ -21,7 +21,11 @@ namespace quarry::sandbox {
 ///   lifetime) and issues short-lived opaque bearer tokens.
 /// - API requests need `Authorization: Bearer` with such a token or a self-signed JWT
 ///   (aud https://bigquery.googleapis.com/ or the sandbox's own base URL, or a scope claim).
-/// - keys:upload (IAM's route) adds a certificate to an existing account, as an admin would.
+/// - keys:upload (IAM's route) adds a certificate to an existing account, for the admin only:
+///   the caller must send `Authorization: Bearer <admin token>`, the token the sandbox keeps in
+///   DIR/.admin-token (made at first start, 0600). Whoever can read DIR could add keys by hand
+///   anyway; nobody else can (a caller that can reach the port but not the folder cannot
+///   give itself an account).
 /// Answers carry Google's error bodies. Pure logic: the Server wires it to HTTP.
 class SandboxAuth {
 public:
@@ -47,8 +51,11 @@ public:
     /// Checks an API request's Authorization header; `selfBaseUrl` is accepted as a JWT aud.
     /// Returns status 200 with {"email": ...} on success, or the 401 to send.
     Answer authorize(const std::string& authorizationHeader, const std::string& selfBaseUrl);
-    /// IAM keys:upload for `account` with body {"publicKeyData": base64(PEM)}.
-    Answer uploadKey(const std::string& account, const std::string& body);
+    /// IAM keys:upload for `account` with body {"publicKeyData": base64(PEM)}, by the admin
+    /// (`authorizationHeader` "Bearer <admin token>"; else 401 or 403 and nothing is stored).
+    Answer uploadKey(const std::string& account, const std::string& body, const std::string& authorizationHeader);
+    /// Where the admin token is kept: DIR/.admin-token.
+    static std::filesystem::path adminTokenPath(const std::filesystem::path& dir);
 
 private:
     struct Key;
@@ -61,6 +68,7 @@ private:
     std::string checkTimes(const nlohmann::json& claims) const;
 
     Options o_;
+    std::string adminToken_;
     std::vector<std::string> notes_;
     mutable std::mutex mutex_;
     std::map<std::string, std::unique_ptr<Account>> accounts_;

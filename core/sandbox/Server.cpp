@@ -243,7 +243,7 @@ struct Server::Impl {
                       sendError(res, "notFound", "The sandbox runs without authentication (start it with --auth keys:DIR).");
                       return;
                   }
-                  const auto a = auth->uploadKey(req.matches[2], req.body);
+                  const auto a = auth->uploadKey(req.matches[2], req.body, req.get_header_value("Authorization"));
                   sendJson(res, a.status, a.body);
               });
     }

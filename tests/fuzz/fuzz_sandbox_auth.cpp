@@ -55,7 +55,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                       "http://127.0.0.1:1/token");
         break;
     }
-    default: w.auth->uploadKey("nobody@p.iam.gserviceaccount.com", rest); break;
+    default: {
+        static const std::string admin = [] {
+            std::ifstream in(quarry::sandbox::SandboxAuth::adminTokenPath(w.dir));
+            std::string t;
+            std::getline(in, t);
+            return "Bearer " + t;
+        }();
+        w.auth->uploadKey("nobody@p.iam.gserviceaccount.com", rest, admin);
+        w.auth->uploadKey("nobody@p.iam.gserviceaccount.com", rest, "Bearer " + rest);
+        break;
+    }
     }
     return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -29,6 +30,13 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kEmail = "robot@sandbox-proj.iam.gserviceaccount.com";
+
+std::string firstLine(const fs::path& p) {
+    std::ifstream in(p);
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
 
 /// A key folder with one account, a sandbox trusting it, and a key pair uploaded to it.
 struct AuthSandbox {
@@ -56,13 +64,17 @@ struct AuthSandbox {
     }
     std::string tokenUri() const { return url() + "/token"; }
 
-    /// keys:upload as the admin would; returns the key id.
-    std::string upload(const std::string& certPem, const std::string& account = kEmail, long* status = nullptr) {
+    /// keys:upload as the admin would (with the admin token); returns the key id.
+    std::string upload(const std::string& certPem, const std::string& account = kEmail, long* status = nullptr,
+                       std::optional<std::string> authorization = std::nullopt) {
         HttpClient http;
         HttpRequest r;
         r.method = "POST";
         r.url = url() + "/v1/projects/-/serviceAccounts/" + account + "/keys:upload";
         r.body = uploadRestBody(certPem);
+        const std::string admin = "Bearer " + firstLine(keys / ".admin-token");
+        const std::string header = authorization.value_or(admin);
+        if (!header.empty()) r.headers.push_back({"Authorization", header});
         const auto resp = http.send(r);
         if (status) *status = resp.status;
         if (resp.status != 200) return resp.body;
@@ -201,6 +213,34 @@ TEST(SandboxAuth, CallsWithoutOrWithABadTokenGetGoogles401) {
     }
 }
 
+TEST(SandboxAuth, OnlyTheAdminCanUploadKeysSoNobodyCanGiveThemselvesAnAccount) {
+    AuthSandbox s;
+    // An attacker who reaches the port makes a key pair and tries to have it trusted.
+    KeyPairOptions o;
+    o.accountEmail = kEmail;
+    const auto mine = generateKeyPair(fs::path(s.dir.path) / "attacker", o);
+    const auto cert = quarry::test::readFile(mine.certificate);
+    const auto countKeys = [&] {
+        return std::distance(fs::directory_iterator(s.keys / kEmail), fs::directory_iterator());
+    };
+    const auto before = countKeys();
+    long status = 0;
+    auto body = s.upload(cert, kEmail, &status, std::string());
+    EXPECT_EQ(status, 401) << body;
+    expectContains(body, "DIR/.admin-token");
+    body = s.upload(cert, kEmail, &status, std::string("Bearer ") + std::string(64, '0'));
+    EXPECT_EQ(status, 403) << body;
+    expectContains(body, "PERMISSION_DENIED");
+    EXPECT_EQ(countKeys(), before); // nothing was written into the key folder
+    // The token file is the owner's alone.
+    EXPECT_EQ(fs::status(s.keys / ".admin-token").permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
+    // The admin can.
+    s.upload(cert, kEmail, &status);
+    EXPECT_EQ(status, 200);
+    EXPECT_EQ(countKeys(), before + 1);
+}
+
 TEST(SandboxAuth, ExpiredTokensAreRefreshedAfterA401) {
     AuthSandbox s({"--token-lifetime", "1"});
     // The client's clock stands still: it believes its token is fresh; the sandbox's does not.
@@ -332,6 +372,7 @@ TEST(SandboxAuth, WeakKeysAreNeitherTrustedNorAccepted) {
         r.method = "POST";
         r.url = sb.url() + "/v1/projects/-/serviceAccounts/" + kEmail + "/keys:upload";
         r.body = uploadRestBody(quarry::test::readFile(keys / kEmail / "weak1024.pem"));
+        r.headers.push_back({"Authorization", "Bearer " + firstLine(keys / ".admin-token")});
         const auto resp = http.send(r);
         EXPECT_EQ(resp.status, 400);
         expectContains(resp.body, "1024 bits; RSA keys of 2048 bits or more are required");

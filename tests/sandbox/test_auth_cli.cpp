@@ -56,6 +56,10 @@ struct CliEnv {
         r.method = "POST";
         r.url = sandbox->url() + "/v1/projects/-/serviceAccounts/" + kEmail + "/keys:upload";
         r.body = auth::uploadRestBody(quarry::test::readFile(cert));
+        std::ifstream admin(root / "keys" / ".admin-token");
+        std::string token;
+        std::getline(admin, token);
+        r.headers.push_back({"Authorization", "Bearer " + token});
         const auto name = nlohmann::json::parse(http.send(r).body)["name"].get<std::string>();
         return name.substr(name.rfind('/') + 1);
     }

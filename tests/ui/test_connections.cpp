@@ -58,6 +58,14 @@ class TestConnections : public QObject {
     std::string keyJson_;
     QString keyFile_;
 
+    /// The sandbox's keys:upload is for the admin, who can read the key folder's token.
+    std::string adminBearer() const {
+        std::ifstream in(fs::path(dir_.path().toStdString()) / "keys" / ".admin-token");
+        std::string token;
+        std::getline(in, token);
+        return "Bearer " + token;
+    }
+
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
@@ -74,6 +82,7 @@ private slots:
         r.method = "POST";
         r.url = sandbox_->url() + "/v1/projects/-/serviceAccounts/" + kEmail + "/keys:upload";
         r.body = auth::uploadRestBody(readText(pair.certificate));
+        r.headers.push_back({"Authorization", adminBearer()});
         const auto resp = http.send(r);
         QCOMPARE(resp.status, 200L);
         const auto name = nlohmann::json::parse(resp.body)["name"].get<std::string>();
@@ -140,6 +149,7 @@ private slots:
         r.method = "POST";
         r.url = sandbox_->url() + "/v1/projects/-/serviceAccounts/" + kEmail + "/keys:upload";
         r.body = auth::uploadRestBody(readText(w->certificatePath().toStdString()));
+        r.headers.push_back({"Authorization", adminBearer()});
         const auto resp = http.send(r);
         QCOMPARE(resp.status, 200L);
         const auto name = nlohmann::json::parse(resp.body)["name"].get<std::string>();
