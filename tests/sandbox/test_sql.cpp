@@ -302,4 +302,29 @@ TEST(SqlHostile, DeepNestingIsBoundedNotACrash) {
     }
 }
 
+// Operator chains are parsed in loops but make trees as tall as they are long: 100,000 links
+// of any kind are refused with a position instead of overflowing the stack (they did, at
+// 30,000, in the binder); 999 still evaluate.
+TEST(SqlHostile, LongOperatorChainsAreBoundedNotACrash) {
+    const std::pair<const char*, const char*> kinds[] = {
+        {"1", "+1"}, {"'a'", "||'a'"}, {"TRUE", " AND TRUE"}, {"FALSE", " OR FALSE"}, {"1", "*1"},
+        {"1", " = 1 = TRUE"}, {"[1]", "[OFFSET(0)]"}, {"STRUCT(1 AS a)", ".a"}};
+    for (const auto& [head, link] : kinds) {
+        SCOPED_TRACE(link);
+        std::string s = std::string("SELECT ") + head;
+        for (int i = 0; i < 100000; ++i) s += link;
+        const auto got = env().run(s);
+        EXPECT_EQ(got.rfind("!! ", 0), 0u) << got.substr(0, 200);
+        EXPECT_NE(got.find("Expression is too long"), std::string::npos) << got.substr(0, 200);
+        EXPECT_NE(got.find("at [1:"), std::string::npos) << got.substr(0, 200);
+    }
+    std::string legacy = "SELECT 1";
+    for (int i = 0; i < 100000; ++i) legacy += "+1";
+    const auto got = env().outcome(legacy, true);
+    EXPECT_NE(got.value("error", "").find("Expression is too long"), std::string::npos) << got.dump().substr(0, 200);
+    std::string fine = "SELECT 1";
+    for (int i = 0; i < 998; ++i) fine += "+1";
+    EXPECT_EQ(env().run(fine + " AS n"), R"([{"n":"999"}])");
+}
+
 } // namespace

@@ -490,6 +490,26 @@ protected:
     };
     static constexpr int kMaxDepth = 256;
 
+    /// Operator chains (`1+1+...`, `a OR b OR ...`, `x[OFFSET(0)][OFFSET(0)]...`, `a.b.c...`)
+    /// are parsed in loops, but make trees as tall as they are long, and the binder, the
+    /// evaluator and the destructor recurse over those. Every link of every chain being
+    /// parsed counts here, so a tree is never taller than kMaxDepth + kMaxChainLinks.
+    static constexpr int kMaxChainLinks = 1000;
+    struct ChainGuard {
+        Parser& p;
+        int links = 0;
+        explicit ChainGuard(Parser& parser) : p(parser) {}
+        void link(Pos at) {
+            if (p.links_ >= kMaxChainLinks)
+                throw SqlError("Syntax error: Expression is too long: more than " + std::to_string(kMaxChainLinks) +
+                                   " operators in a row. Split it, or use IN (...) or UNNEST([...]) for long lists",
+                               at);
+            ++p.links_;
+            ++links;
+        }
+        ~ChainGuard() { p.links_ -= links; }
+    };
+
     ExprPtr expr() {
         DepthGuard g(*this);
         return orExpr();
@@ -498,7 +518,9 @@ protected:
     /// One level of a left-associative keyword operator (OR, AND).
     ExprPtr keywordLevel(ExprPtr (Parser::*nextLevel)(), std::string_view keyword) {
         auto l = (this->*nextLevel)();
+        ChainGuard chain(*this);
         while (peek().kw(keyword)) {
+            chain.link(peek().pos);
             auto e = make(Expr::Kind::Binary, next().pos);
             e->op = std::string(keyword);
             e->args.push_back(std::move(l));
@@ -543,8 +565,10 @@ protected:
 
     ExprPtr comparison() {
         auto l = concat();
+        ChainGuard chain(*this);
         while (true) {
             const Token& t = peek();
+            chain.link(t.pos);
             if (t.is("=") || t.is("!=") || t.is("<>") || t.is("<") || t.is("<=") || t.is(">") || t.is(">=")) {
                 auto e = make(Expr::Kind::Binary, next().pos);
                 e->op = t_[i_ - 1].text == "<>" ? "!=" : t_[i_ - 1].text;
@@ -624,10 +648,12 @@ protected:
 
     ExprPtr binaryLevel(ExprPtr (Parser::*nextLevel)(), std::initializer_list<std::string_view> ops) {
         auto l = (this->*nextLevel)();
+        ChainGuard chain(*this);
         while (true) {
             const Token& t = peek();
             const auto it = std::find_if(ops.begin(), ops.end(), [&](std::string_view o) { return t.is(o); });
             if (it == ops.end()) return l;
+            chain.link(t.pos);
             auto e = make(Expr::Kind::Binary, next().pos);
             e->op = std::string(*it);
             e->args.push_back(std::move(l));
@@ -670,7 +696,9 @@ protected:
 
     ExprPtr postfix() {
         auto e = primary();
+        ChainGuard chain(*this);
         while (true) {
+            if (peek().is("[") || (peek().is(".") && !peek(1).is("*"))) chain.link(peek().pos);
             if (peek().is("[")) {
                 auto s = make(Expr::Kind::Subscript, next().pos);
                 std::string mode = "OFFSET";
@@ -1047,6 +1075,7 @@ protected:
     std::size_t i_ = 0;
     int positional_ = 0;
     int depth_ = 0;
+    int links_ = 0; ///< chain links being parsed (ChainGuard)
     bool legacy_ = false; ///< legacy SQL: FLATTEN in FROM, aggregates WITHIN
 };
 
