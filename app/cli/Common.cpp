@@ -44,6 +44,7 @@ auth::Credentials credentialsFor(const Globals& g, const Endpoint& endpoint) {
     if (!g.keyFile.empty()) c = auth::loadKeyFile(g.keyFile, ko);
     else if (g.adc || endpoint.isGoogle()) c = auth::findDefaultCredentials(ko);
     crypto::wipe(ko.passphrase);
+    auth::checkCredentialsForEndpoint(c, endpoint, g.allowCredentialsToEndpoint);
     for (const auto& w : c.warnings) std::cerr << "quarry-cli: warning: " << w << '\n';
     return c;
 }
@@ -57,6 +58,7 @@ BigQueryClient::Options clientOptions(const Globals& g, auth::Credentials* used)
     if (g.verbose) o.http.log = [](const std::string& line) { std::cerr << line << '\n'; };
     const auto creds = credentialsFor(g, o.endpoint);
     auth::TokenOptions to;
+    to.audience = auth::audienceFor(o.endpoint); // a self-signed JWT is good only where it is sent
     to.http.userAgent = o.http.userAgent;
     to.http.log = o.http.log;
     to.mode = g.tokenMode == "exchange"      ? auth::TokenOptions::Mode::Exchange

@@ -23,6 +23,7 @@ struct Globals {
     bool adc = false;
     std::string keyEmail, keyId, passphraseFile;
     std::string tokenMode = "auto"; ///< auto, exchange or self-signed
+    bool allowCredentialsToEndpoint = false; ///< send Google credentials to a non-Google endpoint
 };
 
 /// A usage problem found after parsing (exit code 2).

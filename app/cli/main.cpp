@@ -93,6 +93,9 @@ int main(int argc, char** argv) {
     app.add_option("--key-id", g.keyId, "the key id of a .p12 or PEM key (JWT kid)");
     app.add_option("--passphrase-file", g.passphraseFile, "file whose first line decrypts an encrypted private key")
         ->check(CLI::ExistingFile);
+    app.add_flag("--allow-credentials-to-endpoint", g.allowCredentialsToEndpoint,
+                 "send Google credentials (ADC, Google service-account keys) to an --endpoint that is not Google's "
+                 "API over HTTPS; without it they are never sent there");
     app.add_option("--token-mode", g.tokenMode,
                    "auto (self-signed JWT for Google, else token exchange), exchange or self-signed")
         ->check(CLI::IsMember({"auto", "exchange", "self-signed"}));

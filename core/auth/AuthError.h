@@ -20,6 +20,7 @@ public:
         InvalidGrant,   ///< the token endpoint refused the key or refresh token
         InvalidClient,  ///< unknown or disabled OAuth client, scope or delegation refused
         TokenEndpoint,  ///< the token endpoint failed (5xx, bad answer) after retries
+        UntrustedEndpoint, ///< Google credentials would go to an endpoint that is not Google's
     };
     AuthError(Kind k, const std::string& what) : std::runtime_error(what), kind_(k) {}
     Kind kind() const { return kind_; }

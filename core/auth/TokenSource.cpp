@@ -33,8 +33,8 @@ std::string joined(const std::vector<std::string>& v) {
 }
 
 bool isGoogleTokenUri(std::string_view uri) {
-    return uri.starts_with("https://") &&
-           (uri.find(".googleapis.com/") != std::string_view::npos || uri.find("accounts.google.com/") != std::string_view::npos);
+    const auto host = Endpoint::hostOf(uri);
+    return uri.starts_with("https://") && (Endpoint::isGoogleHost(host) || host == "accounts.google.com");
 }
 
 /// Posts a form to a token endpoint under Google's retry rules and reads the token.
@@ -276,6 +276,25 @@ AuthError tokenEndpointError(long status, std::string_view body, const std::stri
     if (error.empty() && !body.empty() && !j.is_object())
         return AuthError(K::TokenEndpoint, head + " with a body that is not JSON; is " + uri + " a token endpoint?");
     return AuthError(K::TokenEndpoint, head + said + ".");
+}
+
+bool isGoogleCredential(const Credentials& c) {
+    if (c.type == Credentials::Type::AuthorizedUser) return true;
+    return c.type == Credentials::Type::ServiceAccount && c.serviceAccount && isGoogleTokenUri(c.serviceAccount->tokenUri);
+}
+
+void checkCredentialsForEndpoint(const Credentials& c, const Endpoint& endpoint, bool trusted) {
+    if (trusted || endpoint.isGoogle() || !isGoogleCredential(c)) return;
+    const std::string why = endpoint.isHttps() ? " is not Google's API" : " is not Google's API, and plain HTTP besides";
+    throw AuthError(AuthError::Kind::UntrustedEndpoint,
+                    c.who() + " (from " + c.source + ") are Google credentials, and " + endpoint.baseUrl + why +
+                        ": a token sent there could be used at Google by whoever runs it, so none is sent. Use a key "
+                        "made for that endpoint (the sandbox's own keys), no key, or, if you trust it with your Google "
+                        "identity, say so explicitly (quarry-cli: --allow-credentials-to-endpoint).");
+}
+
+std::string audienceFor(const Endpoint& endpoint) {
+    return endpoint.isGoogle() ? std::string(kBigQueryAudience) : endpoint.baseUrl + "/";
 }
 
 std::shared_ptr<TokenSource> makeTokenSource(const Credentials& c, TokenOptions o) {

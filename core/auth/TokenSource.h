@@ -2,6 +2,7 @@
 #pragma once
 
 #include "auth/Credentials.h"
+#include "bigquery/Endpoint.h"
 #include "net/CancelToken.h"
 #include "net/HttpClient.h"
 
@@ -78,6 +79,17 @@ struct TokenOptions {
     int tokenAttempts = 3;
     std::chrono::milliseconds tokenBackoff{1000};
 };
+
+/// Google credentials: an authorized user (gcloud's ADC) or a service account whose token
+/// endpoint is Google's. A token or self-signed JWT made from them works at Google.
+bool isGoogleCredential(const Credentials& c);
+/// Throws AuthError (Kind::UntrustedEndpoint) when Google credentials would go to `endpoint`
+/// that is not Google's API over HTTPS (whoever runs it could use the token at Google), unless
+/// `trusted`: the user said so explicitly. Credentials of the endpoint's own (the sandbox's
+/// keys, whose token_uri is the sandbox) and no credentials pass.
+void checkCredentialsForEndpoint(const Credentials& c, const Endpoint& endpoint, bool trusted);
+/// The self-signed JWT audience for calls to `endpoint`: Google's for Google, else its own base URL.
+std::string audienceFor(const Endpoint& endpoint);
 
 /// The token source for `c`, or nullptr for Type::None.
 std::shared_ptr<TokenSource> makeTokenSource(const Credentials& c, TokenOptions options = {});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "bigquery/Endpoint.h"
 
+#include <cctype>
 #include <cstdlib>
 
 namespace quarry {
@@ -25,8 +26,33 @@ Endpoint Endpoint::resolve(std::string_view cli, std::string_view connection) {
     return Endpoint{};
 }
 
-bool Endpoint::isGoogle() const {
-    return baseUrl.starts_with("https://") && baseUrl.find(".googleapis.com") != std::string::npos;
+std::string Endpoint::hostOf(std::string_view url) {
+    auto rest = url;
+    if (const auto scheme = rest.find("://"); scheme != std::string_view::npos) rest.remove_prefix(scheme + 3);
+    rest = rest.substr(0, rest.find_first_of("/?#"));
+    if (const auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+    std::string host;
+    if (rest.starts_with("[")) {
+        host = std::string(rest.substr(1, rest.find(']') == std::string_view::npos ? std::string_view::npos : rest.find(']') - 1));
+    } else {
+        host = std::string(rest.substr(0, rest.find(':')));
+    }
+    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!host.empty() && host.back() == '.') host.pop_back(); // "googleapis.com." is the same name
+    return host;
+}
+
+bool Endpoint::isGoogleHost(std::string_view host) {
+    constexpr std::string_view kDomain = "googleapis.com";
+    if (host == kDomain) return true;
+    return host.size() > kDomain.size() + 1 && host.ends_with(kDomain) && host[host.size() - kDomain.size() - 1] == '.';
+}
+
+bool Endpoint::isGoogle() const { return isHttps() && isGoogleHost(hostOf(baseUrl)); }
+
+bool Endpoint::isLoopback() const {
+    const auto h = hostOf(baseUrl);
+    return h == "localhost" || h == "::1" || h.starts_with("127.");
 }
 
 std::string urlEncode(std::string_view s) {

@@ -21,7 +21,15 @@ struct Endpoint {
 
     /// baseUrl + "/bigquery/v2"
     std::string apiRoot() const { return baseUrl + "/bigquery/v2"; }
+    /// Google's API over HTTPS: the URL's host (parsed, not searched for) is googleapis.com
+    /// or under it. "https://x/.googleapis.com" is not.
     bool isGoogle() const;
+    /// 127.0.0.0/8, localhost or [::1].
+    bool isLoopback() const;
+    bool isHttps() const { return baseUrl.starts_with("https://"); }
+    /// The host of `url` ("scheme://[user@]host[:port]/..."), lower-case, without brackets.
+    static std::string hostOf(std::string_view url);
+    static bool isGoogleHost(std::string_view host);
 };
 
 /// Percent-encodes one URL path segment or query value (RFC 3986 unreserved kept).

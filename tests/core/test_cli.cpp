@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
 using quarry::test::ScriptedServer;
 
@@ -109,4 +110,33 @@ TEST(Cli, NetworkFailureExitsOneWithoutNoise) {
     EXPECT_EQ(r.code, 1);
     EXPECT_EQ(r.out.rfind("quarry-cli: network: ", 0), 0u) << r.out;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+// A Google service-account key (token_uri Google's) pointed at another endpoint: nothing is
+// sent there (a self-signed JWT for Google could be replayed at Google) unless the user says so.
+TEST(Cli, GoogleCredentialsAreNotSentToAnotherEndpoint) {
+    ScriptedServer s(route);
+    const std::string dir = "/tmp/quarry-cli-trust-" + std::to_string(::getpid());
+    auto r = cli("key generate --out " + dir + " --email robot@p.iam.gserviceaccount.com");
+    ASSERT_EQ(r.code, 0) << r.out;
+    r = cli("key make-file --private-key " + dir + "/private_key.pem --email robot@p.iam.gserviceaccount.com --key-id k1 --out " +
+            dir + "/sa.json");
+    ASSERT_EQ(r.code, 0) << r.out;
+    r = cli("--endpoint " + s.url() + " --project p --key " + dir + "/sa.json ls");
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("are Google credentials, and " + s.url() + " is not Google's API, and plain HTTP besides"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(s.requestCount(), 0);
+    r = cli("--endpoint " + s.url() + " --project p --key " + dir + "/sa.json --allow-credentials-to-endpoint ls");
+    EXPECT_EQ(r.code, 0) << r.out;
+    ASSERT_EQ(s.requestCount(), 1);
+    // The JWT it signed is for that endpoint, not for Google.
+    const auto bearer = s.requests().back().header("Authorization");
+    ASSERT_EQ(bearer.rfind("Bearer ", 0), 0u) << bearer;
+    auto payload = bearer.substr(bearer.find('.') + 1, bearer.rfind('.') - bearer.find('.') - 1);
+    while (payload.size() % 4) payload += '=';
+    r = quarry::test::runCommand("echo '" + payload + "' | tr '_-' '/+' | base64 -d 2>/dev/null");
+    EXPECT_NE(r.out.find("\"aud\":\"" + s.url() + "/\""), std::string::npos) << r.out;
+    quarry::test::runCommand("rm -rf " + dir);
 }

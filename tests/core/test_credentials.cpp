@@ -399,3 +399,42 @@ TEST(KeyPairs, GeneratedFilesAreStandardAndPrivate) {
     o.bits = 1024;
     EXPECT_EQ(kindOf([&] { generateKeyPair(s.dir / "weak", o); }), AuthError::Kind::WeakKey);
 }
+
+TEST(EndpointTrust, GoogleIsDecidedByTheParsedHostNotASubstring) {
+    for (const char* google : {"https://bigquery.googleapis.com", "https://bigquery.us-east1.rep.googleapis.com",
+                               "https://BigQuery.GoogleAPIs.com.", "https://user@bigquery.googleapis.com:443"})
+        EXPECT_TRUE(Endpoint::fromUrl(google).isGoogle()) << google;
+    for (const char* other : {"https://x/.googleapis.com", "https://evil.example/bigquery.googleapis.com",
+                              "https://googleapis.com.evil.example", "https://bigquery.googleapis.com@evil.example",
+                              "https://xgoogleapis.com", "http://bigquery.googleapis.com", "http://127.0.0.1:9050"})
+        EXPECT_FALSE(Endpoint::fromUrl(other).isGoogle()) << other;
+    EXPECT_TRUE(Endpoint::fromUrl("http://127.0.0.1:9050").isLoopback());
+    EXPECT_TRUE(Endpoint::fromUrl("http://[::1]:9050").isLoopback());
+    EXPECT_EQ(audienceFor(Endpoint::fromUrl("http://127.0.0.1:9050")), "http://127.0.0.1:9050/");
+    EXPECT_EQ(audienceFor(Endpoint{}), std::string(kBigQueryAudience));
+}
+
+TEST(EndpointTrust, GoogleCredentialsAreNeverSentElsewhereUnlessTrusted) {
+    Scratch s;
+    const auto google = loadKeyFile(s.file("sa.json", saJson()));
+    const auto sandboxKey = loadKeyFile(s.file("own.json", saJson("http://127.0.0.1:9050/token")));
+    const auto evilTokenUri = loadKeyFile(s.file("evil.json", saJson("https://evil.example/x.googleapis.com/token")));
+    for (const char* url : {"http://127.0.0.1:9050", "https://x/.googleapis.com", "http://bigquery.googleapis.com"}) {
+        SCOPED_TRACE(url);
+        try {
+            checkCredentialsForEndpoint(google, Endpoint::fromUrl(url), false);
+            ADD_FAILURE() << "Google credentials allowed to " << url;
+        } catch (const AuthError& e) {
+            EXPECT_EQ(e.kind(), AuthError::Kind::UntrustedEndpoint);
+            EXPECT_NE(std::string(e.what()).find("none is sent"), std::string::npos) << e.what();
+            EXPECT_EQ(std::string(e.what()).find("PRIVATE KEY"), std::string::npos); // no secret in the text
+        }
+        EXPECT_NO_THROW(checkCredentialsForEndpoint(google, Endpoint::fromUrl(url), true)); // said so explicitly
+        EXPECT_NO_THROW(checkCredentialsForEndpoint(sandboxKey, Endpoint::fromUrl(url), false));
+        EXPECT_NO_THROW(checkCredentialsForEndpoint(Credentials{}, Endpoint::fromUrl(url), false));
+    }
+    EXPECT_NO_THROW(checkCredentialsForEndpoint(google, Endpoint{}, false));
+    // A token_uri that only mentions googleapis.com is not Google's: not Google credentials.
+    EXPECT_FALSE(isGoogleCredential(evilTokenUri));
+    EXPECT_TRUE(isGoogleCredential(google));
+}

@@ -181,7 +181,10 @@ void openConnection(const ConnectionInfo& info, const QByteArray& secret,
                                                    "the key of connection '" + info.name.toStdString() + "'");
             else if (info.kind == ConnectionInfo::Kind::Adc)
                 creds = auth::findDefaultCredentials();
-            o.tokens = auth::makeTokenSource(creds);
+            auth::checkCredentialsForEndpoint(creds, o.endpoint, false);
+            auth::TokenOptions to;
+            to.audience = auth::audienceFor(o.endpoint);
+            o.tokens = auth::makeTokenSource(creds, to);
             o.projectId = info.project.isEmpty() ? creds.projectId() : info.project.toStdString();
             if (creds.user) o.quotaProject = creds.user->quotaProjectId;
             if (o.projectId.empty()) throw std::runtime_error("no project: name the project this connection works in");
