@@ -38,6 +38,10 @@ void sendError(httplib::Response& res, const std::string& reason, const std::str
 
 std::string etag(const std::string& s) { return "\"" + std::to_string(std::hash<std::string>{}(s)) + "\""; }
 
+/// Deeper request bodies are refused before anything reads them (a JSON column's value may
+/// nest 500 levels inside an insertAll body's own few).
+constexpr int kMaxRequestJsonDepth = 520;
+
 Json parseBody(const httplib::Request& req) {
     if (req.body.empty()) return Json::object();
     auto j = parseJsonOrDiscard(req.body);
@@ -136,6 +140,14 @@ struct Server::Impl {
                     sendJson(res, a.status, a.body);
                     return;
                 }
+            }
+            // Request JSON that nests without bound would make any recursive step (printing a
+            // description back, an error that quotes a value) overflow the stack: refuse it.
+            if (jsonNestingDepth(req.body) > kMaxRequestJsonDepth) {
+                sendError(res, "invalid",
+                          "The request's JSON nests objects and arrays more than " + std::to_string(kMaxRequestJsonDepth) +
+                              " levels deep; the sandbox accepts no more (a JSON column holds at most 500).");
+                return;
             }
             const auto d = faults->decide(target);
             if (d.delay.count()) std::this_thread::sleep_for(d.delay);

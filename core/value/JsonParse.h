@@ -17,4 +17,26 @@ template <class Input> nlohmann::json parseJsonOrDiscard(Input&& in) {
     }
 }
 
+/// How deep `text` nests objects and arrays (0 for a scalar), found by a scan that recurses
+/// nowhere: check it before parsing text that could nest without bound, since nlohmann's
+/// printing and destruction recurse (and simdjson stops at 1,024 levels).
+inline int jsonNestingDepth(std::string_view text) {
+    int depth = 0, most = 0;
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char ch = text[i];
+        if (inString) {
+            if (ch == '\\') ++i;
+            else if (ch == '"') inString = false;
+        } else if (ch == '"') {
+            inString = true;
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > most) most = depth;
+        } else if (ch == ']' || ch == '}') {
+            --depth;
+        }
+    }
+    return most;
+}
+
 } // namespace quarry

@@ -5,6 +5,7 @@
 #include "SandboxProcess.h"
 #include "TestData.h"
 #include "bigquery/BigQueryClient.h"
+#include "net/HttpClient.h"
 #include "value/Display.h"
 
 #include <fstream>
@@ -626,4 +627,57 @@ TEST(SandboxApi, DmlAndDdlThroughJobsSurviveACrash) {
     EXPECT_EQ(gone.httpStatus(), 404);
     s.stop();
     std::filesystem::remove_all(data);
+}
+
+// JSON nested 100,000 deep in any field of any route is refused with 400 before anything
+// reads it (it killed the sandbox: the description echoed back, or a type error quoting the
+// value, printed it recursively), and the sandbox goes on answering.
+TEST(SandboxApi, DeepJsonInAnyRouteIsRefusedAndTheSandboxSurvives) {
+    SandboxProcess s;
+    auto c = clientFor(s);
+    createPersons(c);
+    std::string deep;
+    for (int i = 0; i < 100000; ++i) deep += "{\"a\":";
+    deep += "1";
+    deep.append(100000, '}');
+    std::string deepArray = std::string(100000, '[') + std::string(100000, ']');
+    const std::string api = s.url() + "/bigquery/v2/projects/p";
+    const std::pair<std::string, std::string> requests[] = {
+        {api + "/datasets", R"({"datasetReference":{"datasetId":"x"},"description":)" + deep + "}"},
+        {api + "/jobs", R"({"configuration":{"query":{"query":"SELECT 1"}},"labels":)" + deep + "}"},
+        {api + "/queries", R"({"query":"SELECT 1","queryParameters":)" + deepArray + "}"},
+        {api + "/datasets/samples/tables", R"({"tableReference":{"tableId":"t"},"schema":)" + deep + "}"},
+        {api + "/datasets/samples/tables/persons/insertAll", R"({"rows":[{"json":{"fullName":)" + deep + "}}]}"},
+        {api + "/datasets/samples/tables/persons/insertAll", R"({"rows":[{"json":{"fullName":)" + deepArray + "}}]}"},
+    };
+    HttpClient http;
+    for (const auto& [url, body] : requests) {
+        SCOPED_TRACE(url);
+        HttpRequest r;
+        r.method = "POST";
+        r.url = url;
+        r.body = body;
+        r.headers.push_back({"Content-Type", "application/json"});
+        const auto resp = http.send(r);
+        EXPECT_EQ(resp.status, 400) << resp.body.substr(0, 300);
+        EXPECT_NE(resp.body.find("levels deep"), std::string::npos) << resp.body.substr(0, 300);
+    }
+    HttpRequest patch;
+    patch.method = "PATCH";
+    patch.url = api + "/datasets/samples";
+    patch.body = R"({"description":)" + deep + "}";
+    patch.headers.push_back({"Content-Type", "application/json"});
+    EXPECT_EQ(http.send(patch).status, 400);
+    // Still alive, and nothing was made.
+    EXPECT_EQ(c.listAllDatasets("p").size(), 1u);
+    // Nesting a JSON column may have (500 levels) still goes through the body check.
+    std::string fine;
+    for (int i = 0; i < 400; ++i) fine += "[";
+    fine.append(400, ']');
+    HttpRequest ok;
+    ok.method = "POST";
+    ok.url = api + "/datasets";
+    ok.body = R"({"datasetReference":{"datasetId":"y"},"labels":{"k":"v"},"x":)" + fine + "}";
+    ok.headers.push_back({"Content-Type", "application/json"});
+    EXPECT_NE(http.send(ok).status, 400);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/JsonFunctions.h"
+#include "value/JsonParse.h"
 
 #include "crypto/Base64.h"
 #include "sandbox/sql/FunctionHelpers.h"
@@ -89,22 +90,7 @@ const Json* find(const Json& doc, const std::vector<Step>& path) {
 
 /// Parses JSON text; nesting past 500 levels is refused first (parsing and printing recurse).
 Json parseJson(std::string_view text) {
-    int depth = 0, most = 0;
-    bool inString = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char ch = text[i];
-        if (inString) {
-            if (ch == '\\') ++i;
-            else if (ch == '"') inString = false;
-        } else if (ch == '"') {
-            inString = true;
-        } else if (ch == '[' || ch == '{') {
-            most = std::max(most, ++depth);
-        } else if (ch == ']' || ch == '}') {
-            --depth;
-        }
-    }
-    if (most > 500) throw EvalError("JSON nested deeper than 500 levels is not supported by the sandbox");
+    if (jsonNestingDepth(text) > 500) throw EvalError("JSON nested deeper than 500 levels is not supported by the sandbox");
     return Json::parse(text, nullptr, false);
 }
 
