@@ -10,6 +10,7 @@
 #include "value/FvCodec.h"
 
 #include <httplib.h>
+#include <optional>
 #include <thread>
 
 namespace quarry::sandbox {
@@ -37,6 +38,38 @@ void sendError(httplib::Response& res, const std::string& reason, const std::str
 }
 
 std::string etag(const std::string& s) { return "\"" + std::to_string(std::hash<std::string>{}(s)) + "\""; }
+
+/// The host part of a Host header ("127.0.0.1:9050", "[::1]:9050") or an Origin
+/// ("http://localhost:3000"), lower-case, without brackets.
+std::string hostPart(std::string v) {
+    if (const auto scheme = v.find("://"); scheme != std::string::npos) v.erase(0, scheme + 3);
+    v = v.substr(0, v.find('/'));
+    if (!v.empty() && v.front() == '[') v = v.substr(1, v.find(']') - 1);
+    else v = v.substr(0, v.find(':'));
+    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return v;
+}
+
+bool loopbackName(const std::string& h) { return h == "localhost" || h == "::1" || h.rfind("127.", 0) == 0; }
+
+/// Why a request that a web page could have made is refused, or nothing. A page on another
+/// origin must not drive the sandbox (CSRF: browsers send its Origin), nor reach it under a
+/// name of its own that resolves to 127.0.0.1 (DNS rebinding: the Host is that name).
+std::optional<std::string> browserRisk(const httplib::Request& req, bool loopbackOnly, const std::string& target) {
+    if (loopbackOnly && req.has_header("Host") && !loopbackName(hostPart(req.get_header_value("Host"))))
+        return "The sandbox answers only to 127.0.0.1, localhost or [::1] (the Host header was " +
+               req.get_header_value("Host") + ").";
+    if (req.has_header("Origin") && !loopbackName(hostPart(req.get_header_value("Origin"))))
+        return "The sandbox does not answer web pages of other origins (" + req.get_header_value("Origin") + ").";
+    if (!req.body.empty() && target != "token" && target != "keys.upload") {
+        std::string type = req.get_header_value("Content-Type");
+        for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (type.rfind("application/json", 0) != 0)
+            return "Request bodies must be JSON, sent with Content-Type: application/json (this one was '" +
+                   req.get_header_value("Content-Type") + "').";
+    }
+    return std::nullopt;
+}
 
 /// Deeper request bodies are refused before anything reads them (a JSON column's value may
 /// nest 500 levels inside an insertAll body's own few).
@@ -133,6 +166,10 @@ struct Server::Impl {
     /// Wraps a handler: fault injection, then ApiFailure/JSON errors to BigQuery's envelope.
     Handler guard(std::string target, Handler h) {
         return [this, target, h](const httplib::Request& req, httplib::Response& res) {
+            if (const auto why = browserRisk(req, loopbackName(o.host), target)) {
+                sendError(res, "accessDenied", *why);
+                return;
+            }
             if (auth && target != "token" && target != "keys.upload") {
                 const auto a = auth->authorize(req.get_header_value("Authorization"), selfUrl(req));
                 if (!a.ok()) {

@@ -13,7 +13,7 @@ rows=${1:-1000000}; batch=${2:-500}; conc=${3:-4}
 python3 "$root/resources/samples/generate_persons.py" "$rows" > "$work/persons.ndjson"
 start_sandbox
 schema="$root/resources/samples/persons/schema.json"
-curl -sf -X POST "$url/bigquery/v2/projects/bench/datasets" -d '{"datasetReference":{"datasetId":"bench_cpp"}}' >/dev/null
+curl -sf -X POST -H "Content-Type: application/json" "$url/bigquery/v2/projects/bench/datasets" -d '{"datasetReference":{"datasetId":"bench_cpp"}}' >/dev/null
 for mode in strict single; do
   extra=(); [[ $mode == single ]] && extra=(--skip-invalid)
   XDG_STATE_HOME="$work/state" /usr/bin/time -f '%e %M' -o "$work/qtime.$mode" \

@@ -681,3 +681,42 @@ TEST(SandboxApi, DeepJsonInAnyRouteIsRefusedAndTheSandboxSurvives) {
     ok.headers.push_back({"Content-Type", "application/json"});
     EXPECT_NE(http.send(ok).status, 400);
 }
+
+// A web page cannot drive the sandbox: a cross-origin "simple" POST (text/plain, which needs
+// no preflight) ran DROP SCHEMA ... CASCADE; a page on a name that resolves to 127.0.0.1 (DNS
+// rebinding) could read everything.
+TEST(SandboxApi, WebPagesOfOtherOriginsAndOtherHostNamesAreRefused) {
+    SandboxProcess s;
+    auto c = clientFor(s);
+    createPersons(c);
+    HttpClient http;
+    auto post = [&](const std::vector<std::pair<std::string, std::string>>& headers) {
+        HttpRequest r;
+        r.method = "POST";
+        r.url = s.url() + "/bigquery/v2/projects/p/queries";
+        r.body = R"({"query":"DROP SCHEMA samples CASCADE","useLegacySql":false})";
+        r.headers = headers;
+        return http.send(r);
+    };
+    auto resp = post({{"Content-Type", "text/plain"}, {"Origin", "http://evil.example"}});
+    EXPECT_EQ(resp.status, 403) << resp.body;
+    EXPECT_NE(resp.body.find("other origins"), std::string::npos) << resp.body;
+    resp = post({{"Content-Type", "text/plain"}});
+    EXPECT_EQ(resp.status, 403) << resp.body;
+    EXPECT_NE(resp.body.find("Content-Type: application/json"), std::string::npos) << resp.body;
+    resp = post({{"Content-Type", "application/json"}, {"Origin", "null"}});
+    EXPECT_EQ(resp.status, 403) << resp.body;
+    resp = post({{"Content-Type", "application/json"}, {"Host", "rebind.evil.example:" + s.url().substr(s.url().rfind(':') + 1)}});
+    EXPECT_EQ(resp.status, 403) << resp.body;
+    EXPECT_NE(resp.body.find("answers only to 127.0.0.1"), std::string::npos) << resp.body;
+    HttpRequest get;
+    get.url = s.url() + "/bigquery/v2/projects/p/datasets";
+    get.headers = {{"Host", "rebind.evil.example"}};
+    EXPECT_EQ(http.send(get).status, 403);
+    EXPECT_EQ(c.listAllDatasets("p").size(), 1u); // nothing was dropped
+    // A page of the sandbox's own machine, and every ordinary client, still get answers.
+    get.headers = {{"Origin", "http://localhost:5173"}};
+    EXPECT_EQ(http.send(get).status, 200);
+    get.headers = {{"Host", "localhost:" + s.url().substr(s.url().rfind(':') + 1)}};
+    EXPECT_EQ(http.send(get).status, 200);
+}
