@@ -9,7 +9,11 @@
 #include "sandbox/Store.h"
 #include "value/FvCodec.h"
 
+#include <arpa/inet.h>
+#include <filesystem>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <optional>
 #include <thread>
 
@@ -69,6 +73,40 @@ std::optional<std::string> browserRisk(const httplib::Request& req, bool loopbac
                    req.get_header_value("Content-Type") + "').";
     }
     return std::nullopt;
+}
+
+/// The largest request body read, however it is framed (Content-Length or chunked).
+constexpr std::size_t kMaxBodyBytes = 64u << 20;
+
+/// Stops reading the connection `req` came on, so that httplib (0.11) closes it after the
+/// answer instead of parsing the rest of an unread body as further requests. httplib does not
+/// hand the socket to handlers: it is found among this process's descriptors by its peer.
+void stopReading(const httplib::Request& req) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/proc/self/fd", ec)) {
+        int fd = -1;
+        try {
+            fd = std::stoi(e.path().filename().string());
+        } catch (const std::exception&) {
+            continue;
+        }
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+        char host[INET6_ADDRSTRLEN] = {};
+        int port = -1;
+        if (peer.ss_family == AF_INET) {
+            const auto* a = reinterpret_cast<const sockaddr_in*>(&peer);
+            ::inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+            port = ntohs(a->sin_port);
+        } else if (peer.ss_family == AF_INET6) {
+            const auto* a = reinterpret_cast<const sockaddr_in6*>(&peer);
+            ::inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+            port = ntohs(a->sin6_port);
+        }
+        if (port == req.remote_port && req.remote_addr == host) ::shutdown(fd, SHUT_RD);
+    }
 }
 
 /// Deeper request bodies are refused before anything reads them (a JSON column's value may
@@ -231,11 +269,41 @@ struct Server::Impl {
     void route(const char* method, const std::string& pattern, std::string target, Handler h) {
         auto g = guard(std::move(target), std::move(h));
         const std::string m = method;
-        if (m == "GET") http.Get(pattern, g);
-        else if (m == "POST") http.Post(pattern, g);
-        else if (m == "PATCH") http.Patch(pattern, g);
-        else if (m == "PUT") http.Put(pattern, g);
-        else if (m == "DELETE") http.Delete(pattern, g);
+        if (m == "GET") {
+            http.Get(pattern, g);
+            return;
+        }
+        // Bodies are read here, up to kMaxBodyBytes whatever their framing: httplib checks
+        // its limit against a Content-Length only, and would take a chunked body of any size.
+        auto bounded = [g](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+            std::string body;
+            bool tooLarge = false;
+            const bool complete = read([&](const char* data, std::size_t n) {
+                if (body.size() + n > kMaxBodyBytes) {
+                    tooLarge = true;
+                    return false;
+                }
+                body.append(data, n);
+                return true;
+            });
+            if (tooLarge || !complete) {
+                res.set_header("Connection", "close"); // the rest of the body is never read
+                stopReading(req);
+                sendJson(res, tooLarge ? 413 : 400,
+                         {{"error", {{"code", tooLarge ? 413 : 400},
+                                     {"message", tooLarge ? "Request payload size exceeds the limit: " + std::to_string(kMaxBodyBytes) + " bytes."
+                                                          : std::string("The request body could not be read.")},
+                                     {"status", tooLarge ? "OUT_OF_RANGE" : "INVALID_ARGUMENT"}}}});
+                return;
+            }
+            httplib::Request withBody = req;
+            withBody.body = std::move(body);
+            g(withBody, res);
+        };
+        if (m == "POST") http.Post(pattern, bounded);
+        else if (m == "PATCH") http.Patch(pattern, bounded);
+        else if (m == "PUT") http.Put(pattern, bounded);
+        else if (m == "DELETE") http.Delete(pattern, bounded);
     }
 
     void writeQueryResults(httplib::Response& res, const Job& job, const httplib::Request& req, const char* kind,
@@ -484,7 +552,7 @@ Server::Server(Options o) : d_(std::make_unique<Impl>()) {
             log(req.method + " " + req.path + " " + std::to_string(res.status) + " (" + std::to_string(res.body.size()) + " bytes)");
         });
     d_->http.new_task_queue = [] { return new httplib::ThreadPool(32); };
-    d_->http.set_payload_max_length(64 * 1024 * 1024);
+    d_->http.set_payload_max_length(kMaxBodyBytes);
     d_->http.set_tcp_nodelay(true); // headers and body go out at once: no Nagle/delayed-ACK stalls
     d_->http.set_keep_alive_max_count(1000);
     d_->http.set_read_timeout(60, 0);

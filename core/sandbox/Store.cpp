@@ -199,19 +199,39 @@ std::vector<std::string> Store::load() {
     std::unique_lock lock(mutex_);
     std::vector<std::string> notes;
     namespace fs = std::filesystem;
+    // One damaged table (or dataset, or a stray folder) must not keep the others from loading:
+    // it is left on disk as it is, reported, and its name stays taken (damaged_) so that
+    // nothing is created over it.
+    auto damaged = [&](const fs::path& where, const std::string& why) {
+        damaged_.insert(where.string());
+        notes.push_back("DAMAGED: " + where.string() + " could not be loaded (" + why +
+                        "); it is left as it is and out of service. Move it away to use its name again.");
+    };
     for (const auto& pe : fs::directory_iterator(o_.root)) {
         if (!pe.is_directory()) continue;
-        const auto project = idFromFolder(pe.path().filename().string());
+        std::string project;
+        try {
+            project = idFromFolder(pe.path().filename().string());
+        } catch (const std::exception&) {
+            notes.push_back("skipped " + pe.path().string() + ": not a folder the sandbox made");
+            continue;
+        }
         for (const auto& de : fs::directory_iterator(pe.path())) {
             const auto metaFile = de.path() / "dataset.json";
             if (!de.is_directory() || !fs::exists(metaFile)) continue;
             Dataset ds;
             ds.project = project;
-            ds.id = idFromFolder(de.path().filename().string());
-            ds.meta = Json::parse(readWholeFile(metaFile));
+            try {
+                ds.id = idFromFolder(de.path().filename().string());
+                ds.meta = Json::parse(readWholeFile(metaFile));
+            } catch (const std::exception& e) {
+                damaged(de.path(), e.what());
+                continue;
+            }
             for (const auto& te : fs::directory_iterator(de.path())) {
                 const auto tmeta = te.path() / "table.json";
                 if (!te.is_directory() || !fs::exists(tmeta)) continue;
+                try {
                 auto t = std::make_shared<Table>();
                 t->project = project;
                 t->dataset = ds.id;
@@ -254,6 +274,9 @@ std::vector<std::string> Store::load() {
                     notes.push_back("table " + project + ":" + ds.id + "." + t->id + ": dropped a torn tail of " +
                                     std::to_string(dropped) + " bytes (an unacknowledged write)");
                 ds.tables[t->id] = t;
+                } catch (const std::exception& e) {
+                    damaged(te.path(), e.what());
+                }
             }
             projects_[project][ds.id] = std::move(ds);
         }
@@ -287,6 +310,7 @@ Json Store::insertDataset(const std::string& project, const Json& body) {
     std::unique_lock lock(mutex_);
     auto& datasets = projects_[project];
     if (datasets.count(id)) throw ApiFailure("duplicate", "Already Exists: Dataset " + project + ":" + id);
+    checkNotDamaged(datasetDir(project, id), "Dataset " + project + ":" + id);
     Dataset ds;
     ds.project = project;
     ds.id = id;
@@ -383,6 +407,7 @@ Json Store::insertTable(const std::string& p, const std::string& d, const Json& 
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
     if (ds.tables.count(id)) throw ApiFailure("duplicate", "Already Exists: Table " + p + ":" + d + "." + id);
+    checkNotDamaged(tableDir(p, d, id), "Table " + p + ":" + d + "." + id);
     auto t = std::make_shared<Table>();
     t->project = p;
     t->dataset = d;
@@ -488,7 +513,24 @@ std::uint64_t Store::appendRequest(Table& t, std::string_view body, const std::v
     return t.log->write(payload);
 }
 
+namespace {
+
+/// Whether any text of `v` (STRING, JSON, at any depth) is not UTF-8: such a row could not be
+/// read back at the next start, so it is never stored.
+bool hasInvalidUtf8(const Value& v) {
+    if (v.kind() == ValueKind::String || v.kind() == ValueKind::Json) return !text::isValidUtf8(v.asText());
+    for (std::size_t i = 0; i < v.size(); ++i)
+        if (hasInvalidUtf8(v[i])) return true;
+    return false;
+}
+
+} // namespace
+
 std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows) {
+    for (const auto& [_, v] : rows)
+        if (hasInvalidUtf8(v))
+            throw ApiFailure("invalid", "A STRING value to be stored in " + t.project + ":" + t.dataset + "." + t.id +
+                                            " is not valid UTF-8; nothing was written.");
     // One log record per call (chunked if huge); a record is all-or-nothing on replay.
     const auto when = nowMs();
     std::size_t i = 0;
@@ -512,6 +554,12 @@ std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::strin
         end = t.log->write(payload);
     }
     return end;
+}
+
+void Store::checkNotDamaged(const std::filesystem::path& dir, const std::string& what) const {
+    if (damaged_.count(dir.string()))
+        throw ApiFailure("duplicate", "Already Exists: " + what + " is damaged on disk (" + dir.string() +
+                                          " could not be loaded at start); move that folder away to use the name again");
 }
 
 std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& d, const std::string& id,

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -149,6 +150,9 @@ private:
     int lockFd_ = -1;
     mutable std::shared_mutex mutex_;
     std::map<std::string, std::map<std::string, Dataset>> projects_;
+    /// Folders that could not be loaded: left alone, their names not to be reused.
+    std::set<std::string> damaged_;
+    void checkNotDamaged(const std::filesystem::path& dir, const std::string& what) const;
 };
 
 /// Percent-encodes an id for use as one folder name.

@@ -21,6 +21,7 @@ public:
 
     const std::string& url() const { return url_; }
     const std::filesystem::path& dataDir() const { return data_; }
+    int pid() const { return pid_; }
     /// SIGKILL, as a crash would: nothing is flushed or closed.
     void killHard();
     /// SIGTERM and wait; returns the exit status.

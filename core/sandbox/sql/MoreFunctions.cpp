@@ -25,6 +25,15 @@ const RE2& pattern(std::string_view text) {
     auto it = cache.find(std::string(text));
     if (it == cache.end()) {
         if (cache.size() > 256) cache.clear();
+        // \C matches one byte, so a match could cut a character in two and hand back text
+        // that is not UTF-8 (which nothing may store). BigQuery's STRING patterns match characters.
+        for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+            if (text[i] != '\\') continue;
+            if (text[i + 1] == 'C')
+                throw EvalError("Cannot parse regular expression: \\C (any byte) is not supported in a STRING pattern; "
+                                "use . (any character)");
+            ++i;
+        }
         RE2::Options o;
         o.set_log_errors(false);
         auto re = std::make_unique<RE2>(std::string(text), o);
