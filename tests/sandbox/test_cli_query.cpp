@@ -170,7 +170,7 @@ TEST(CliQuery, InterruptCancelsTheJobOnTheServerPrintsItAndRecordsIt) {
         EXPECT_NE(out.find("Job " + ref + " was stopped."), std::string::npos) << out;
         const auto job = c.getJob(JobRef{"p", jobId, "US"});
         EXPECT_EQ(job["status"].value("state", ""), "DONE");
-        EXPECT_EQ(job["status"]["errorResult"].value("reason", ""), "stopped");
+        EXPECT_EQ(job["status"].value("errorResult", Json::object()).value("reason", ""), "stopped");
         // Every reference the CLI prints is accepted where a job is named.
         const std::string base = "XDG_DATA_HOME=" + (dir / "data").string() + " " + QUARRY_CLI + " --endpoint " + s.url() +
                                  " --project p ";
