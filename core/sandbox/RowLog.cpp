@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
@@ -68,16 +69,32 @@ std::uint64_t RowLog::replay(const std::function<void(std::string_view)>& onReco
         got += static_cast<std::size_t>(n);
     }
     data.resize(got);
+    // The intact record at `at`, if there is one.
+    auto recordAt = [&](std::size_t at) -> std::optional<std::string_view> {
+        if (at + kHeader > data.size() || std::memcmp(data.data() + at, kMagic, 4) != 0) return std::nullopt;
+        const auto len = getU32(data.data() + at + 4);
+        const auto sum = getU32(data.data() + at + 8);
+        if (len > kMaxRecord || at + kHeader + len > data.size()) return std::nullopt;
+        const std::string_view payload(data.data() + at + kHeader, len);
+        if (crc(payload) != sum) return std::nullopt;
+        return payload;
+    };
     std::size_t pos = 0;
-    while (pos + kHeader <= data.size()) {
-        if (std::memcmp(data.data() + pos, kMagic, 4) != 0) break;
-        const auto len = getU32(data.data() + pos + 4);
-        const auto sum = getU32(data.data() + pos + 8);
-        if (len > kMaxRecord || pos + kHeader + len > data.size()) break;
-        const std::string_view payload(data.data() + pos + kHeader, len);
-        if (crc(payload) != sum) break;
-        onRecord(payload);
-        pos += kHeader + len;
+    while (const auto payload = recordAt(pos)) {
+        onRecord(*payload);
+        pos += kHeader + payload->size();
+    }
+    // Only the last record can be torn by a crash. A bad record with intact ones after it is
+    // damage (a flipped byte, a bad sector): cutting there would silently drop acknowledged
+    // rows, so nothing is cut and the caller sets the table aside.
+    for (std::size_t at = pos + 1; at + kHeader <= data.size(); ++at) {
+        const void* hit = std::memchr(data.data() + at, kMagic[0], data.size() - at);
+        if (!hit) break;
+        at = static_cast<std::size_t>(static_cast<const char*>(hit) - data.data());
+        if (recordAt(at))
+            throw StorageError(file_.string() + " is damaged at byte " + std::to_string(pos) +
+                               ", and intact records follow from byte " + std::to_string(at) +
+                               ": not a torn tail, so nothing was cut");
     }
     const std::uint64_t dropped = data.size() - pos;
     if (dropped) {

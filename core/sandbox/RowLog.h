@@ -19,8 +19,10 @@ public:
 /// An append-only file of records, each framed as
 ///   magic "QRL1" | u32 payload length | u32 CRC-32 of the payload | payload.
 /// append() returns only after the record is on disk (fdatasync). Reading stops at the first
-/// record that is incomplete or fails its CRC: that is a torn tail from a crash, and it is cut
-/// off (the file truncated to the last good record) so the next append starts clean.
+/// record that is incomplete or fails its CRC: when nothing intact follows, that is a torn tail
+/// from a crash, and it is cut off (the file truncated to the last good record) so the next
+/// append starts clean; when intact records follow, the file is damaged and replay() throws
+/// StorageError without cutting anything.
 class RowLog {
 public:
     explicit RowLog(std::filesystem::path file);
