@@ -863,3 +863,23 @@ TEST(SandboxApi, AFlippedByteMidLogIsDamageNotATornTail) {
     std::filesystem::remove_all(data);
     std::filesystem::remove(log);
 }
+
+// LIKE over one large value with a pattern that backtracks (16 MB of 'a' against
+// '%aaa...ab') takes minutes; it ignored cancel and held a worker all along. It listens now.
+TEST(SandboxApi, CancelStopsAPathologicalLikeInsideOneRow) {
+    SandboxProcess s;
+    auto c = clientFor(s);
+    c.insertJob("p", {{"jobReference", {{"jobId", "like"}}},
+                      {"configuration", {{"query", {{"query", "SELECT REPEAT('a', 16000000) LIKE CONCAT('%', REPEAT('a', 20000), 'b') AS m"},
+                                                    {"useLegacySql", false}}}}}});
+    for (int i = 0; i < 200 && c.getJob(JobRef{"p", "like", ""})["status"]["state"] != "RUNNING"; ++i)
+        std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(300ms); // well inside the match
+    c.cancelJob(JobRef{"p", "like", ""});
+    QueryResultsOptions o;
+    o.timeoutMs = 30000; // a bound for the test, not a measurement: the match alone runs for minutes
+    o.maxResults = 0;
+    const auto e = apiError([&] { c.getQueryResults(JobRef{"p", "like", ""}, o); });
+    EXPECT_EQ(e.reason(), "stopped");
+    EXPECT_EQ(c.getJob(JobRef{"p", "like", ""})["status"]["state"], "DONE");
+}

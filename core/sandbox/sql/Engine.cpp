@@ -1862,6 +1862,20 @@ std::vector<std::string> PreparedQuery::tableVersions() const {
     return out;
 }
 
-QueryResult PreparedQuery::run() { return d_->run(); }
+namespace {
+thread_local const std::atomic<bool>* tlCancel = nullptr;
+} // namespace
+
+CancelScope::CancelScope(const std::atomic<bool>* flag) : previous_(tlCancel) { tlCancel = flag; }
+CancelScope::~CancelScope() { tlCancel = previous_; }
+
+void throwIfCancelled() {
+    if (tlCancel && tlCancel->load()) throw PreparedQuery::Cancelled{};
+}
+
+QueryResult PreparedQuery::run() {
+    CancelScope scope(d_->ctx.cancelled);
+    return d_->run();
+}
 
 } // namespace quarry::sandbox::sql

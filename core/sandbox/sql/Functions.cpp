@@ -466,9 +466,12 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
 }
 
 bool likeMatch(std::string_view s, std::string_view p) {
-    // Iterative wildcard match with backtracking on the last %.
+    // Iterative wildcard match with backtracking on the last %: O(text x pattern) at worst,
+    // so it listens for a cancel as it goes.
     std::size_t si = 0, pi = 0, starP = std::string_view::npos, starS = 0;
+    std::uint32_t steps = 0;
     while (si < s.size()) {
+        if ((++steps & 0xFFFFF) == 0) throwIfCancelled();
         if (pi < p.size() && p[pi] == '\\' && pi + 1 < p.size() && p[pi + 1] == s[si]) {
             pi += 2;
             ++si;

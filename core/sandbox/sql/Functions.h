@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <atomic>
+
 #include "sandbox/sql/Ast.h"
 
 #include <vector>
@@ -32,5 +34,20 @@ Value coerce(const Value& v, const SqlType& to);
 
 /// LIKE with % and _ (and backslash escapes), on bytes.
 bool likeMatch(std::string_view text, std::string_view pattern);
+
+/// Makes the query running on this thread stoppable inside one value's evaluation: set by
+/// PreparedQuery::run for its duration; loops that can run long (LIKE over large text, REPEAT)
+/// call throwIfCancelled(), which throws PreparedQuery::Cancelled once the job is cancelled.
+class CancelScope {
+public:
+    explicit CancelScope(const std::atomic<bool>* flag);
+    ~CancelScope();
+    CancelScope(const CancelScope&) = delete;
+    CancelScope& operator=(const CancelScope&) = delete;
+
+private:
+    const std::atomic<bool>* previous_;
+};
+void throwIfCancelled();
 
 } // namespace quarry::sandbox::sql
