@@ -83,7 +83,24 @@ bool validEmail(const std::string& e) {
 
 struct SandboxAuth::Key {
     crypto::PublicKey publicKey;
+    std::int64_t notAfter = 0; ///< seconds since 1970 when a certificate's validity ends; 0: a bare key
+    std::string notAfterText;
 };
+
+namespace {
+
+/// The key in `pem` (a certificate or a public key), with the certificate's end of validity.
+SandboxAuth::Key keyFrom(const std::string& pem) {
+    SandboxAuth::Key k{crypto::PublicKey::fromPem(pem)};
+    if (crypto::isCertificatePem(pem)) {
+        const auto info = crypto::inspectCertificate(pem);
+        k.notAfter = std::chrono::duration_cast<std::chrono::seconds>(info.notAfterTime.time_since_epoch()).count();
+        k.notAfterText = info.notAfter;
+    }
+    return k;
+}
+
+} // namespace
 struct SandboxAuth::Account {
     std::map<std::string, Key> keys; // by key id
 };
@@ -137,13 +154,14 @@ void SandboxAuth::load() {
             std::ostringstream s;
             s << in.rdbuf();
             try {
-                auto k = crypto::PublicKey::fromPem(s.str());
+                auto key = keyFrom(s.str());
+                const auto& k = key.publicKey;
                 if (k.bits() < crypto::kMinRsaBits) {
                     notes_.push_back("not trusting " + f.path().string() + ": an RSA key of " + std::to_string(k.bits()) +
                                      " bits is too weak (2048 or more)");
                     continue;
                 }
-                account->keys.emplace(kid, Key{std::move(k)});
+                account->keys.emplace(kid, std::move(key));
             } catch (const crypto::CryptoError& e) {
                 notes_.push_back("not trusting " + f.path().string() + ": " + e.what());
             }
@@ -172,10 +190,12 @@ std::string SandboxAuth::verifySignature(const std::string& token, Json& claims,
             return std::string(kBadSignature) + " (the sandbox trusts no key '" + kid + "' for " + email + ")";
         if (!k->second.publicKey.verifySha256(jwt.signingInput, jwt.signature))
             return std::string(kBadSignature) + " (the signature does not match key '" + kid + "')";
+        if (k->second.notAfter && now() > k->second.notAfter)
+            return std::string(kBadSignature) + " (the certificate of key '" + kid + "' expired at " + k->second.notAfterText + ")";
         return {};
     }
     for (const auto& [id, key] : acc->second->keys)
-        if (key.publicKey.verifySha256(jwt.signingInput, jwt.signature)) return {};
+        if (key.publicKey.verifySha256(jwt.signingInput, jwt.signature) && !(key.notAfter && now() > key.notAfter)) return {};
     return std::string(kBadSignature) + " (no key of " + email + " matches the signature)";
 }
 
@@ -312,7 +332,7 @@ SandboxAuth::Answer SandboxAuth::uploadKey(const std::string& account, const std
         out << *pem;
         if (!out.flush()) return {500, {{"error", {{"code", 500}, {"message", "The sandbox could not store the key."}, {"status", "INTERNAL"}}}}};
     }
-    acc->second->keys.insert_or_assign(kid, Key{crypto::PublicKey::fromPem(*pem)});
+    acc->second->keys.insert_or_assign(kid, keyFrom(*pem));
     return {200,
             {{"name", "projects/-/serviceAccounts/" + account + "/keys/" + kid},
              {"validAfterTime", info.notBefore},

@@ -57,8 +57,9 @@ public:
     /// Where the admin token is kept: DIR/.admin-token.
     static std::filesystem::path adminTokenPath(const std::filesystem::path& dir);
 
-private:
     struct Key;
+
+private:
     struct Account;
     struct Grant;
     std::int64_t now() const;

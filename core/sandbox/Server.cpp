@@ -339,8 +339,13 @@ struct Server::Impl {
         res.set_content(out, "application/json; charset=UTF-8");
     }
 
-    static std::string selfUrl(const httplib::Request& req) {
-        return "http://" + req.get_header_value("Host");
+    /// The sandbox's own base URL, as a JWT audience: the loopback name the client used, but
+    /// always this server's port (a JWT made for another service on this machine is not for
+    /// it); on another interface (--allow-remote) the address it serves on.
+    std::string selfUrl(const httplib::Request& req) const {
+        const std::string named = hostPart(req.get_header_value("Host"));
+        const std::string host = loopbackName(o.host) && loopbackName(named) ? named : o.host;
+        return "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
     }
 
     void authRoutes() {

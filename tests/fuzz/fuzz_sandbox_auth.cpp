@@ -24,7 +24,7 @@ struct World {
     World() {
         dir = std::filesystem::temp_directory_path() / ("quarry-fuzz-auth-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir / kEmail);
-        std::ofstream(dir / kEmail / "k1.pem") << quarry::crypto::selfSignedCertificate(key, "unused", 1);
+        std::ofstream(dir / kEmail / "k1.pem") << quarry::crypto::selfSignedCertificate(key, "unused", 36500); // valid at the fixed now below
         quarry::sandbox::SandboxAuth::Options o;
         o.dir = dir;
         o.now = [] { return std::int64_t(1'800'000'000); };

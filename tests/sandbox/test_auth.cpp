@@ -171,6 +171,20 @@ TEST(SandboxAuth, SelfSignedJwtSignsInWithoutARoundTrip) {
     auto client = s.client(tokens);
     makeDataset(client);
     EXPECT_EQ(client.listAllDatasets("p").size(), 1u);
+    // Its audience may be the sandbox itself as the client calls it, but only at its own port:
+    // a JWT made for another service on this machine is not accepted here.
+    const std::string port = s.url().substr(s.url().rfind(':') + 1);
+    auto own = AuthSandbox::options(TokenOptions::Mode::SelfSigned);
+    own.audience = s.url() + "/";
+    EXPECT_EQ(s.client(makeTokenSource(s.credentials(s.kid), own)).listAllDatasets("p").size(), 1u);
+    auto elsewhere = AuthSandbox::options(TokenOptions::Mode::SelfSigned);
+    elsewhere.audience = "http://127.0.0.1:" + std::to_string(std::stoi(port) == 1 ? 2 : 1) + "/";
+    try {
+        s.client(makeTokenSource(s.credentials(s.kid), elsewhere)).listAllDatasets("p");
+        ADD_FAILURE() << "a JWT for another port was accepted";
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.httpStatus(), 401);
+    }
     EXPECT_EQ(s.finalLog().find("/token"), std::string::npos) << "a self-signed JWT needs no token endpoint";
 }
 
