@@ -95,6 +95,8 @@ int cmdUpload(const Globals& g, Format f, const UploadArgs& a) {
     o.concurrency = a.concurrency;
     o.resume = a.resume;
     o.again = a.again;
+    if (a.inFlight == "resend") o.inFlight = upload::UploadOptions::InFlight::Resend;
+    if (a.inFlight == "skip") o.inFlight = upload::UploadOptions::InFlight::Skip;
 
     upload::Uploader up(client, o);
     const bool tty = !a.noProgress && ::isatty(STDERR_FILENO);

@@ -15,6 +15,7 @@ struct UploadArgs {
     bool resume = false, again = false, printSchema = false, noProgress = false;
     std::size_t batchRows = 500, batchBytes = 9u << 20;
     int concurrency = 4;
+    std::string inFlight; ///< "", "resend" or "skip" (UploadOptions::InFlight)
 };
 
 /// quarry-cli upload FILE DATASET.TABLE: streams a JSON/NDJSON file with insertAll (see

@@ -201,6 +201,10 @@ int main(int argc, char** argv) {
     upload->add_option("--concurrency", ua.concurrency, "requests in flight")->check(CLI::Range(1, 64));
     upload->add_flag("--resume", ua.resume, "continue an interrupted upload of this file into this table");
     upload->add_flag("--again", ua.again, "upload a file that was uploaded before, once more");
+    upload->add_option("--in-flight", ua.inFlight,
+                       "with --resume, long after a stop: resend (rows that had landed are duplicated) or skip (rows "
+                       "that had not are missing) the batches that were being sent")
+        ->check(CLI::IsMember({"resend", "skip"}));
     upload->add_option("--input-format", ua.inputFormat, "auto, ndjson or json (one array)")
         ->check(CLI::IsMember({"auto", "ndjson", "json"}));
     upload->add_flag("--print-schema", ua.printSchema, "print the schema inferred from the whole file and exit");

@@ -41,10 +41,20 @@ void syncDir(const std::filesystem::path& dir) {
     }
 }
 
+/// create_directories, and each new folder's entry synced in its parent, so that a folder
+/// made before an acknowledged write is still there after a power cut.
+void createDirectoriesDurably(const std::filesystem::path& dir) {
+    if (dir.empty() || std::filesystem::exists(dir)) return;
+    createDirectoriesDurably(dir.parent_path());
+    std::error_code ec;
+    if (!std::filesystem::create_directory(dir, ec) && ec) throw StorageError("cannot create " + dir.string() + ": " + ec.message());
+    syncDir(dir.parent_path().empty() ? std::filesystem::path(".") : dir.parent_path());
+}
+
 } // namespace
 
 RowLog::RowLog(std::filesystem::path file) : file_(std::move(file)) {
-    std::filesystem::create_directories(file_.parent_path());
+    createDirectoriesDurably(file_.parent_path());
     const bool existed = std::filesystem::exists(file_);
     fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0) throw StorageError(sysError("cannot open", file_));
@@ -154,7 +164,7 @@ void RowLog::clear() {
 }
 
 void writeFileAtomic(const std::filesystem::path& file, std::string_view content) {
-    std::filesystem::create_directories(file.parent_path());
+    createDirectoriesDurably(file.parent_path());
     const auto tmp = file.string() + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) throw StorageError(sysError("cannot create", tmp));

@@ -556,6 +556,7 @@ Server::Server(Options o) : d_(std::make_unique<Impl>()) {
         d_->http.set_logger([log = d_->o.log](const httplib::Request& req, const httplib::Response& res) {
             log(req.method + " " + req.path + " " + std::to_string(res.status) + " (" + std::to_string(res.body.size()) + " bytes)");
         });
+    d_->http.set_default_headers({{"X-Quarry-Data-Id", d_->store->dataId()}});
     d_->http.new_task_queue = [] { return new httplib::ThreadPool(32); };
     d_->http.set_payload_max_length(kMaxBodyBytes);
     d_->http.set_tcp_nodelay(true); // headers and body go out at once: no Nagle/delayed-ACK stalls

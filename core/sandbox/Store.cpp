@@ -2,6 +2,8 @@
 #include "sandbox/JsonFields.h"
 #include "sandbox/Store.h"
 
+#include "crypto/Keys.h"
+
 #include "sandbox/Bytes.h"
 #include "value/InsertRowWriter.h"
 #include "value/Text.h"
@@ -9,6 +11,7 @@
 #include "value/JsonRowReader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fcntl.h>
 #include <functional>
@@ -180,6 +183,12 @@ Store::Store(Options o) : o_(std::move(o)) {
         lockFd_ = -1;
         throw StorageError("the data folder " + o_.root.string() +
                            " is in use by another sandbox (quarry-sandbox or the Quarry app); stop it or pick another folder with --data");
+    }
+    const auto idFile = o_.root / "data-id";
+    if (std::filesystem::exists(idFile)) dataId_ = readWholeFile(idFile);
+    if (dataId_.size() != 32 || !std::all_of(dataId_.begin(), dataId_.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+        dataId_ = text::hexEncode(crypto::randomBytes(16));
+        writeFileAtomic(idFile, dataId_);
     }
 }
 

@@ -86,6 +86,11 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
+    /// A random id of this data folder, made once and kept in it (`data-id`): the same
+    /// sandbox data whatever port serves it, so a client's upload journal finds its upload
+    /// again after the app restarts its sandbox on another port.
+    const std::string& dataId() const { return dataId_; }
+
     /// Reads everything under root; returns a note per table whose torn tail was cut.
     std::vector<std::string> load();
 
@@ -147,6 +152,7 @@ private:
     std::uint64_t appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored);
 
     Options o_;
+    std::string dataId_;
     int lockFd_ = -1;
     mutable std::shared_mutex mutex_;
     std::map<std::string, std::map<std::string, Dataset>> projects_;

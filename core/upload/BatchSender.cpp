@@ -161,6 +161,7 @@ void BatchSender::send(Batch& b) {
     std::vector<Reject> rejects = std::move(b.rejects);
     std::uint64_t inserted = 0;
     if (!b.rows.empty()) {
+        journal_.sending(b.range);
         std::vector<std::size_t> all(b.rows.size());
         for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
         sendRows(b, std::move(all), rejects, inserted);

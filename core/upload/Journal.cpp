@@ -55,7 +55,7 @@ std::string Journal::defaultDir() {
 
 Journal::Journal(Journal&& o) noexcept
     : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)), header_(std::move(o.header_)),
-      ranges_(std::move(o.ranges_)), inserted_(o.inserted_), rejected_(o.rejected_), done_(o.done_) {}
+      ranges_(std::move(o.ranges_)), sent_(std::move(o.sent_)), inserted_(o.inserted_), rejected_(o.rejected_), done_(o.done_) {}
 
 Journal::~Journal() {
     if (fd_ >= 0) ::close(fd_);
@@ -96,6 +96,9 @@ Journal Journal::load(const std::string& path) {
                 j.inserted_ += ins;
                 j.rejected_ += rej;
             }
+        } else if (word == "send") {
+            OrdinalRange r;
+            if (ls >> r.first >> r.end && r.end >= r.first) j.sent_.push_back(r);
         } else if (word == "done") {
             j.done_ = true;
         }
@@ -161,6 +164,37 @@ void Journal::ack(OrdinalRange r, std::uint64_t inserted, std::uint64_t rejected
     if (::fdatasync(fd_) != 0) throw JournalError(sysError("cannot sync the upload journal", path_));
     std::lock_guard g(mutex_);
     synced_ = std::max(synced_, target);
+}
+
+void Journal::sending(OrdinalRange r) {
+    const std::string line = "send " + std::to_string(r.first) + " " + std::to_string(r.end) + "\n";
+    std::lock_guard g(mutex_);
+    sent_.push_back(r);
+    if (fd_ >= 0 && ::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+        throw JournalError(sysError("cannot write the upload journal", path_));
+}
+
+std::vector<OrdinalRange> Journal::inFlight() const {
+    const auto done = finished();
+    std::vector<OrdinalRange> out;
+    for (auto r : sent_) {
+        // What of r no finished range covers.
+        for (const auto& f : done) {
+            if (f.end <= r.first || f.first >= r.end) continue;
+            if (f.first > r.first) out.push_back({r.first, f.first});
+            r.first = std::max(r.first, f.end);
+            if (r.first >= r.end) break;
+        }
+        if (r.first < r.end) out.push_back(r);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+}
+
+std::chrono::system_clock::time_point Journal::lastWritten() const {
+    struct stat st {};
+    if (path_.empty() || ::stat(path_.c_str(), &st) != 0) return std::chrono::system_clock::now();
+    return std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec));
 }
 
 void Journal::markDone() {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <stdexcept>
@@ -25,8 +26,9 @@ struct OrdinalRange {
 };
 
 /// The upload's checkpoint: a small append-only text file. The header line names the file,
-/// table and generation; each acknowledged batch adds `ack FIRST END INSERTED REJECTED`, written
-/// and synced before the batch counts as done; `done` closes a finished upload. A torn last
+/// table and generation; `send FIRST END` before a batch goes out; each acknowledged batch adds
+/// `ack FIRST END INSERTED REJECTED`, written and synced before the batch counts as done;
+/// `done` closes a finished upload. A torn last
 /// line (a crash mid-write) is ignored on reading.
 class Journal {
 public:
@@ -55,6 +57,13 @@ public:
 
     /// Appends and syncs one finished batch. Thread-safe. Throws JournalError.
     void ack(OrdinalRange r, std::uint64_t inserted, std::uint64_t rejected);
+    /// Notes (not synced: it is for a killed CLI, whose writes the OS keeps) that a batch is
+    /// about to be sent. Thread-safe.
+    void sending(OrdinalRange r);
+    /// Ranges sent but never acknowledged: rows that may or may not be in the table, sorted.
+    std::vector<OrdinalRange> inFlight() const;
+    /// When the journal was last written (its file's modification time).
+    std::chrono::system_clock::time_point lastWritten() const;
     void markDone();
 
     /// Where journals live: $XDG_STATE_HOME/quarry/uploads (~/.local/state/quarry/uploads).
@@ -68,6 +77,7 @@ private:
     int fd_ = -1;
     Header header_;
     std::vector<OrdinalRange> ranges_;
+    std::vector<OrdinalRange> sent_;
     std::uint64_t inserted_ = 0, rejected_ = 0;
     bool done_ = false;
     std::uint64_t written_ = 0, synced_ = 0; ///< ack lines written, and known to be on disk

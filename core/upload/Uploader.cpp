@@ -13,6 +13,7 @@
 #include "upload/RowChecker.h"
 #include "value/Text.h"
 
+#include <cctype>
 #include <chrono>
 #include <simdjson.h>
 #include <filesystem>
@@ -23,6 +24,9 @@ namespace quarry::upload {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// How long BigQuery is sure to remember an insertId ("at least one minute", best effort).
+constexpr std::chrono::seconds kDedupWindow{60};
 
 std::string plural(std::uint64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
@@ -181,6 +185,42 @@ struct Uploader::Run {
     }
 
     /// Strict mode: every row is checked before anything is sent.
+    /// Batches sent but never acknowledged by the run that stopped: re-sent with the same
+    /// insertIds while BigQuery still remembers them, else only as the user chooses.
+    void settleInFlight(Journal& journal) {
+        const auto flying = journal.inFlight();
+        if (flying.empty()) return;
+        std::uint64_t rows = 0;
+        std::string where;
+        for (const auto& r : flying) {
+            rows += r.end - r.first;
+            if (where.size() < 200)
+                where += (where.empty() ? "" : ", ") + std::string("#") + std::to_string(r.first + 1) + "-" + std::to_string(r.end);
+        }
+        const auto age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - journal.lastWritten());
+        const std::string what = plural(rows, "row", "rows") + " (records " + where + ") were being sent when the upload stopped " +
+                                 std::to_string(age.count() / 60) + " min " + std::to_string(age.count() % 60) + " s ago";
+        if (age <= kDedupWindow) {
+            note(what + "; they are sent again with the same insertIds, which BigQuery still de-duplicates");
+            return;
+        }
+        switch (o.inFlight) {
+        case UploadOptions::InFlight::Ask:
+            throw UploadError(what + ", longer than BigQuery de-duplicates insertIds (about a minute): whether they "
+                              "reached the table cannot be known from here. Check the table for them, then run again with "
+                              "--in-flight resend (those that landed will be there twice) or --in-flight skip (those that "
+                              "did not will be missing).");
+        case UploadOptions::InFlight::Resend:
+            note(what + "; sent again as asked (--in-flight resend): any that had landed are now there twice");
+            return;
+        case UploadOptions::InFlight::Skip:
+            for (const auto& r : flying) journal.ack(r, r.end - r.first, 0);
+            s.earlierInserted += rows;
+            note(what + "; counted as inserted as asked (--in-flight skip), not sent again");
+            return;
+        }
+    }
+
     /// Returns the content hash of the file as the check read it (empty for a pipe's copy).
     std::string checkAll(const Schema& schema, std::size_t limit, RejectsFile& rejects, bool hash) {
         Ticker tick(u.onProgress, t0);
@@ -248,7 +288,22 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     }
     const std::string dir = o_.journalDir.empty() ? Journal::defaultDir() : o_.journalDir;
     // The same table name on another server (Google, a sandbox) is another upload.
-    const std::string server = crypto::sha256Hex(client_.endpoint().baseUrl, 8);
+    // A sandbox names its data folder (X-Quarry-Data-Id), so the app's sandbox, which gets a
+    // new port at each start, is still the same server; anything else is its URL.
+    const std::string server = [&] {
+        if (client_.endpoint().isLoopback()) {
+            try {
+                const auto r = client_.call("GET", "/projects/" + urlEncode(o_.table.projectId) + "/datasets",
+                                            "maxResults=0", {}, cancel);
+                const auto id = r.header("X-Quarry-Data-Id");
+                if (id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+                    return "sandbox" + id.substr(0, 16);
+            } catch (const std::exception&) {
+                // Not a sandbox that says: its URL, as for any server.
+            }
+        }
+        return crypto::sha256Hex(client_.endpoint().baseUrl, 8);
+    }();
     std::optional<Journal> journal;
     int generation = 0;
     if (input.regular) {
@@ -302,6 +357,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
             s.earlierRejected = journal->rejectedRows();
             rejects.keepOnly(journal->finished());
             run.note("resuming: " + plural(s.earlierInserted, "row was", "rows were") + " inserted before");
+            run.settleInFlight(*journal);
         } else {
             rejects.startFresh();
             if (!o_.skipInvalid) {

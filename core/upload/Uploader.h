@@ -38,6 +38,12 @@ struct UploadOptions {
     bool resume = false;              ///< continue an interrupted upload of this file
     bool resumeIfInterrupted = false; ///< resume when a journal says so, else start (the GUI)
     bool again = false;               ///< upload a file whose upload already finished once more
+    /// On resume, batches that were sent but never acknowledged may or may not be in the table.
+    /// Within BigQuery's de-duplication window (about a minute) they are re-sent with the same
+    /// insertIds; later, Ask stops with an explanation, Resend sends them again (those that
+    /// had landed are then there twice), Skip counts them as inserted (those that had not are
+    /// then missing).
+    enum class InFlight { Ask, Resend, Skip } inFlight = InFlight::Ask;
     std::string journalDir;           ///< empty: Journal::defaultDir()
     std::size_t maxRecordBytes = 16u << 20;
 };

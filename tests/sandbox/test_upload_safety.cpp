@@ -12,6 +12,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <thread>
 
 using namespace quarry;
 using namespace quarry::test;
@@ -287,4 +288,37 @@ TEST(UploadSafety, KeyFingerprintReadsTheKeysUploadFileKeyGenerateWrote) {
     const auto fromCert = runCommand(std::string(QUARRY_CLI) + " key fingerprint " + dir.path + "/k/public_cert.pem");
     EXPECT_EQ(fromUpload.out, fromCert.out);
     EXPECT_NE(fromUpload.out.find("SHA-256"), std::string::npos) << fromUpload.out;
+}
+
+// A resume long after the stop (past BigQuery's one-minute de-duplication window) cannot know
+// whether the batches then in flight landed: it says so instead of claiming "nothing is sent
+// twice", and goes on only as told. The sandbox's data folder names the server, so the app's
+// sandbox on a new port finds the same journal.
+TEST(UploadSafety, ResumeLongAfterAStopAsksAboutRowsInFlightAndFindsTheSandboxOnAnyPort) {
+    UploadEnv env({"--faults", "insertAll:delay=3s:1"});
+    createIdTable(env.client, "t");
+    spit(env.dir.path + "/a.ndjson", fixedRows(2000, 'a'));
+    const std::string state = env.dir.path + "/state";
+    // Killed while its first batches are in flight.
+    auto r = runCommand("cd " + env.dir.path + " && (XDG_STATE_HOME=" + state + " timeout -s KILL 1.5 " + QUARRY_CLI +
+                        " --endpoint " + env.sandbox.url() + " --project p upload a.ndjson d.t --batch-rows 100 --no-progress; true)");
+    fs::path journal;
+    for (const auto& e : fs::recursive_directory_iterator(state))
+        if (e.path().extension() == ".journal") journal = e.path();
+    ASSERT_FALSE(journal.empty()) << r.out;
+    EXPECT_NE(journal.filename().string().find("-sandbox"), std::string::npos) << journal; // named by its data, not port
+    ASSERT_NE(slurp(journal.string()).find("\nsend "), std::string::npos);
+    // As if it stopped ten minutes ago.
+    const auto old = fs::last_write_time(journal) - std::chrono::minutes(10);
+    fs::last_write_time(journal, old);
+    std::this_thread::sleep_for(std::chrono::seconds(4)); // the delayed inserts land meanwhile
+    r = cli(env, "upload a.ndjson d.t --batch-rows 100 --resume");
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("were being sent when the upload stopped 10 min"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("--in-flight resend"), std::string::npos) << r.out;
+    fs::last_write_time(journal, old);
+    r = cli(env, "upload a.ndjson d.t --batch-rows 100 --resume --in-flight skip");
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("counted as inserted as asked"), std::string::npos) << r.out;
+    EXPECT_EQ(countRows(env.client, "t"), 2000); // those in flight had landed: exactly once
 }
