@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <random>
 
 namespace quarry {
 namespace {
@@ -71,8 +72,8 @@ HttpResponse BigQueryClient::call(const std::string& method, const std::string& 
 }
 
 Json BigQueryClient::callJson(const std::string& method, const std::string& path, const std::string& query,
-                              const Json* body, const CancelToken* c) {
-    const auto resp = call(method, path, query, body ? body->dump() : std::string(), c);
+                              const Json* body, const CancelToken* c, bool idempotent) {
+    const auto resp = call(method, path, query, body ? body->dump() : std::string(), c, idempotent);
     if (resp.body.empty()) return Json::object();
     auto j = parseJsonOrDiscard(resp.body);
     if (j.is_discarded())
@@ -126,7 +127,9 @@ Json BigQueryClient::getDataset(const std::string& p, const std::string& d, cons
 }
 
 Json BigQueryClient::insertDataset(const std::string& p, const Json& dataset, const CancelToken* c) {
-    return callJson("POST", "/projects/" + enc(p) + "/datasets", {}, &dataset, c);
+    // Not idempotent: after a lost answer a retry would meet its own dataset as a 409, so it
+    // is retried only when the request cannot have reached the server.
+    return callJson("POST", "/projects/" + enc(p) + "/datasets", {}, &dataset, c, false);
 }
 
 Json BigQueryClient::patchDataset(const std::string& p, const std::string& d, const Json& patch,
@@ -167,7 +170,7 @@ Json BigQueryClient::getTable(const TableRef& t, const CancelToken* c) {
 
 Json BigQueryClient::insertTable(const std::string& p, const std::string& d, const Json& table,
                                  const CancelToken* c) {
-    return callJson("POST", datasetPath(p, d) + "/tables", {}, &table, c);
+    return callJson("POST", datasetPath(p, d) + "/tables", {}, &table, c, false); // as insertDataset
 }
 
 Json BigQueryClient::patchTable(const TableRef& t, const Json& patch, const CancelToken* c) {
@@ -227,10 +230,22 @@ InsertAllResult BigQueryClient::insertAll(const TableRef& t, const std::string& 
 
 // ---- jobs ----
 
+std::string BigQueryClient::newJobId() {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    std::string id = "quarry_";
+    for (int i = 0; i < 26; ++i) id.push_back(alphabet[rng() % 36]);
+    return id;
+}
+
 Json BigQueryClient::insertJob(const std::string& p, Json job, const CancelToken* c) {
     if (job.contains("configuration") && job["configuration"].contains("query"))
         completeQueryConfig(job["configuration"]["query"]);
-    const bool clientId = job.contains("jobReference") && job["jobReference"].contains("jobId");
+    // A job id chosen here makes the insert safe to retry (a second attempt meets the first
+    // job instead of starting the query again), as Google's clients do.
+    if (!job.contains("jobReference") || !job["jobReference"].is_object()) job["jobReference"] = Json::object();
+    if (!job["jobReference"].contains("jobId")) job["jobReference"]["jobId"] = newJobId();
+    const bool clientId = true;
     try {
         auto r = callJson("POST", "/projects/" + enc(p) + "/jobs", {}, &job, c);
         remember(r.value("jobReference", Json::object()));

@@ -119,6 +119,9 @@ public:
     /// The location this client has seen for a job, or empty.
     std::string knownLocation(const std::string& jobId) const;
 
+    /// A fresh client-chosen job id ("quarry_" and 26 random letters and digits).
+    static std::string newJobId();
+
     /// A raw call: `path` is below /bigquery/v2 (e.g. "/projects/p/datasets").
     HttpResponse call(const std::string& method, const std::string& path, const std::string& query = {},
                       const std::string& body = {}, const CancelToken* c = nullptr, bool idempotent = true,
@@ -126,7 +129,7 @@ public:
 
 private:
     Json callJson(const std::string& method, const std::string& path, const std::string& query = {},
-                  const Json* body = nullptr, const CancelToken* c = nullptr);
+                  const Json* body = nullptr, const CancelToken* c = nullptr, bool idempotent = true);
     void remember(const Json& jobReference);
     std::string locationFor(const JobRef& j) const;
 

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <random>
 
 namespace quarry {
 namespace {
@@ -34,13 +33,7 @@ bool jobLevelRetry(const std::string& reason) {
 
 QueryRunner::QueryRunner(BigQueryClient& client, double pricePerTiB) : client_(client), pricePerTiB_(pricePerTiB) {}
 
-std::string QueryRunner::newJobId() {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    std::string id = "quarry_";
-    for (int i = 0; i < 26; ++i) id.push_back(alphabet[rng() % 36]);
-    return id;
-}
+std::string QueryRunner::newJobId() { return BigQueryClient::newJobId(); }
 
 std::optional<bool> QueryRunner::prefixDialect(const std::string& sql) {
     const std::string start = lowerTrimmedStart(sql);

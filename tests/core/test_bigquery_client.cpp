@@ -285,3 +285,21 @@ TEST(BigQueryClient, ARefusedTokenIsReplacedOnceAndTheQuotaProjectIsSent) {
     }
     EXPECT_EQ(never.requestCount(), 2);
 }
+
+// After a lost answer, a retried datasets.insert or tables.insert would meet its own resource
+// as a 409; they are retried only when the request cannot have reached the server. A job gets
+// a client-chosen id, so its insert is safe to retry.
+TEST(BigQueryClient, CreatesAreNotRetriedAfterALostAnswerAndJobsGetTheirOwnId) {
+    ScriptedServer s([](const ScriptedServer::Request&, int i) {
+        if (i <= 1) return ScriptedServer::reset(); // the dataset's and the table's answers are lost
+        return ScriptedServer::json(200, R"({"kind":"bigquery#job"})");
+    });
+    auto c = client(s);
+    EXPECT_THROW(c.insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}}), TransportError);
+    EXPECT_EQ(s.requests().size(), 1u);
+    EXPECT_THROW(c.insertTable("p", "d", {{"tableReference", {{"tableId", "t"}}}}), TransportError);
+    EXPECT_EQ(s.requests().size(), 2u);
+    c.insertJob("p", {{"configuration", {{"query", {{"query", "SELECT 1"}}}}}});
+    const auto sent = Json::parse(s.requests().back().body);
+    EXPECT_EQ(sent["jobReference"].value("jobId", "").rfind("quarry_", 0), 0u) << sent.dump();
+}
