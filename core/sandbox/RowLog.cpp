@@ -69,7 +69,7 @@ RowLog::~RowLog() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-std::uint64_t RowLog::replay(const std::function<void(std::string_view)>& onRecord) {
+std::uint64_t RowLog::replay(const std::function<void(std::string_view, std::uint64_t)>& onRecord) {
     std::lock_guard g(mutex_);
     std::string data(size_, '\0');
     std::size_t got = 0;
@@ -91,7 +91,7 @@ std::uint64_t RowLog::replay(const std::function<void(std::string_view)>& onReco
     };
     std::size_t pos = 0;
     while (const auto payload = recordAt(pos)) {
-        onRecord(*payload);
+        onRecord(*payload, pos);
         pos += kHeader + payload->size();
     }
     // Only the last record can be torn by a crash. A bad record with intact ones after it is
@@ -156,6 +156,15 @@ void RowLog::append(std::string_view payload) {
     syncTo(end);
 }
 
+void RowLog::truncateTo(std::uint64_t offset) {
+    std::lock_guard g(mutex_);
+    if (offset >= size_) return;
+    if (::ftruncate(fd_, static_cast<off_t>(offset)) != 0 || ::fdatasync(fd_) != 0)
+        throw StorageError(sysError("cannot truncate", file_));
+    size_ = offset;
+    synced_ = std::min(synced_, offset);
+}
+
 void RowLog::clear() {
     std::lock_guard g(mutex_);
     if (::ftruncate(fd_, 0) != 0 || ::fdatasync(fd_) != 0) throw StorageError(sysError("cannot truncate", file_));
@@ -185,6 +194,8 @@ void writeFileAtomic(const std::filesystem::path& file, std::string_view content
     if (::rename(tmp.c_str(), file.c_str()) != 0) throw StorageError(sysError("cannot rename onto", file));
     syncDir(file.parent_path());
 }
+
+void syncFolder(const std::filesystem::path& dir) { syncDir(dir); }
 
 void renameDurably(const std::filesystem::path& from, const std::filesystem::path& to) {
     if (::rename(from.c_str(), to.c_str()) != 0) throw StorageError(sysError("cannot rename onto", to));

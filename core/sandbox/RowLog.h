@@ -30,9 +30,12 @@ public:
     RowLog(const RowLog&) = delete;
     RowLog& operator=(const RowLog&) = delete;
 
-    /// Calls `onRecord` for each intact record in order; returns the number of bytes dropped
-    /// from a torn tail (0 when the file was clean).
-    std::uint64_t replay(const std::function<void(std::string_view payload)>& onRecord);
+    /// Calls `onRecord` for each intact record in order, with the offset it starts at; returns
+    /// the number of bytes dropped from a torn tail (0 when the file was clean).
+    std::uint64_t replay(const std::function<void(std::string_view payload, std::uint64_t offset)>& onRecord);
+    /// Cuts the file back to `offset` (a record boundary), durably: records of a statement
+    /// that never finished.
+    void truncateTo(std::uint64_t offset);
     /// Appends one record durably. Throws StorageError on I/O failure (nothing half-visible:
     /// a short write is truncated away before the error is reported).
     void append(std::string_view payload);
@@ -59,6 +62,8 @@ private:
 /// Writes a small file atomically: temp file, fsync, rename, fsync of the directory.
 void writeFileAtomic(const std::filesystem::path& file, std::string_view content);
 std::string readWholeFile(const std::filesystem::path& file);
+/// fsync of a folder: its entries (files made, renamed or removed) survive a crash.
+void syncFolder(const std::filesystem::path& dir);
 /// rename(2) and a sync of the directory: after it returns, `to` is `from` even after a crash.
 void renameDurably(const std::filesystem::path& from, const std::filesystem::path& to);
 

@@ -561,6 +561,9 @@ Server::Server(Options o) : d_(std::make_unique<Impl>()) {
     d_->http.set_payload_max_length(kMaxBodyBytes);
     d_->http.set_tcp_nodelay(true); // headers and body go out at once: no Nagle/delayed-ACK stalls
     d_->http.set_keep_alive_max_count(1000);
+    // An idle keep-alive connection holds one of the pool's workers, and stop() waits for it:
+    // let it go after a second (clients reconnect on loopback for nothing).
+    d_->http.set_keep_alive_timeout(1);
     d_->http.set_read_timeout(60, 0);
     d_->http.set_write_timeout(60, 0);
     d_->routes();

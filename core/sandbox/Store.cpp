@@ -56,8 +56,12 @@ bool validTableId(const std::string& s) {
     });
 }
 
+/// Present in a table folder while CREATE TABLE ... AS SELECT writes it.
+constexpr const char* kCreatingMarker = "CREATING";
+
 /// The sandbox keeps each dataset and table in a folder named after its id: longer ids than a
 /// folder name can hold (255 bytes, percent-encoded) are refused instead of failing on disk.
+
 void checkFolderFits(const std::string& kind, const std::string& id, const char* location) {
     if (folderName(id).size() > 255)
         throw ApiFailure("invalid", kind + " IDs longer than 255 bytes (once percent-encoded) are not supported by the sandbox, "
@@ -239,6 +243,12 @@ std::vector<std::string> Store::load() {
             }
             for (const auto& te : fs::directory_iterator(de.path())) {
                 const auto tmeta = te.path() / "table.json";
+                if (te.is_directory() && fs::exists(te.path() / kCreatingMarker)) {
+                    // A CREATE TABLE ... AS SELECT that a crash stopped: never acknowledged.
+                    fs::remove_all(te.path());
+                    notes.push_back("removed " + te.path().string() + ": a CREATE TABLE AS SELECT that never finished");
+                    continue;
+                }
                 if (!te.is_directory() || !fs::exists(tmeta)) continue;
                 try {
                 auto t = std::make_shared<Table>();
@@ -249,18 +259,37 @@ std::vector<std::string> Store::load() {
                 t->schema = Schema::fromJson(objectField(t->meta, "schema"));
                 t->log = std::make_unique<RowLog>(te.path() / "rows.qrl");
                 JsonRowReader reader(t->schema, true);
-                const auto dropped = t->log->replay([&](std::string_view payload) {
+                // A statement's rows may span records ("more": true on all but its last): they
+                // count only once its last record is there.
+                struct Pending {
+                    Value row;
+                    std::optional<IdKey> id;
+                    std::int64_t when;
+                };
+                std::vector<Pending> pending;
+                std::optional<std::uint64_t> groupStart;
+                std::uint64_t unfinished = 0;
+                const auto dropped = t->log->replay([&](std::string_view payload, std::uint64_t offset) {
                     const auto rec = Json::parse(payload);
                     const auto when = rec.value("t", std::int64_t{0});
+                    const bool more = rec.value("more", false);
+                    if (!groupStart) groupStart = offset;
                     auto keep = [&](const Json& row, const Json* id) {
                         std::vector<RowIssue> issues;
                         Value v = reader.read(row, issues);
                         if (!issues.empty()) return; // cannot happen for rows we wrote
-                        if (id && id->is_string()) {
-                            const IdKey key = IdKey::of(id->get_ref<const std::string&>());
-                            if (t->insertIds.insert(key).second) t->insertIdOrder.emplace_back(when, key);
+                        std::optional<IdKey> key;
+                        if (id && id->is_string()) key = IdKey::of(id->get_ref<const std::string&>());
+                        pending.push_back({std::move(v), key, when});
+                    };
+                    auto settle = [&] {
+                        if (more) return;
+                        for (auto& p : pending) {
+                            if (p.id && t->insertIds.insert(*p.id).second) t->insertIdOrder.emplace_back(p.when, *p.id);
+                            t->rows.push_back(std::move(p.row));
                         }
-                        t->rows.push_back(std::move(v));
+                        pending.clear();
+                        groupStart.reset();
                     };
                     if (const auto req = rec.find("req"); req != rec.end()) {
                         // A whole insertAll body as it came, minus the rows at "skip".
@@ -272,13 +301,22 @@ std::vector<std::string> Store::load() {
                             const auto id = rows[k].find("insertId");
                             keep(rows[k]["json"], id != rows[k].end() ? &*id : nullptr);
                         }
+                        settle();
                         return;
                     }
                     for (const auto& r : rec["rows"]) {
                         const auto id = r.find("i");
                         keep(r["j"], id != r.end() ? &*id : nullptr);
                     }
+                    settle();
                 });
+                if (groupStart) {
+                    unfinished = t->log->size() - *groupStart;
+                    t->log->truncateTo(*groupStart);
+                    notes.push_back("table " + project + ":" + ds.id + "." + t->id + ": dropped " +
+                                    std::to_string(pending.size()) + " rows of a statement that never finished (" +
+                                    std::to_string(unfinished) + " bytes)");
+                }
                 if (dropped)
                     notes.push_back("table " + project + ":" + ds.id + "." + t->id + ": dropped a torn tail of " +
                                     std::to_string(dropped) + " bytes (an unacknowledged write)");
@@ -560,6 +598,9 @@ std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::strin
             payload += "}";
         }
         payload += "]}";
+        // All of one call's records make one statement: all but the last say there is more,
+        // so a crash between them leaves none of its rows (load() drops an unfinished group).
+        if (i < rows.size()) payload.insert(payload.find(",\"rows\""), ",\"more\":true");
         end = t.log->write(payload);
     }
     return end;
@@ -586,16 +627,35 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
         } catch (const ApiFailure&) {
         }
     }
-    Json body = {{"tableReference", {{"tableId", id}}}, {"schema", schema.toJson()}};
-    insertTable(p, d, body);
-    auto t = table(p, d, id);
-    std::unique_lock lock(t->mutex);
-    std::vector<std::pair<std::string, Value>> tagged;
-    tagged.reserve(rows.size());
-    for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
-    t->log->syncTo(appendRows(*t, tagged));
-    for (auto& [_, v] : tagged) t->rows.push_back(std::move(v));
-    ++t->version;
+    // All or nothing, across a crash too: a marker says the table is being made (load()
+    // removes a table that still has it), and a failure removes what was made.
+    if (!validTableId(id)) throw ApiFailure("invalid", "Invalid table ID \"" + id + "\".", "tableReference.tableId");
+    checkFolderFits("Table", id, "tableReference.tableId");
+    const auto marker = tableDir(p, d, id) / kCreatingMarker;
+    writeFileAtomic(marker, "");
+    std::shared_ptr<Table> t;
+    try {
+        Json body = {{"tableReference", {{"tableId", id}}}, {"schema", schema.toJson()}};
+        insertTable(p, d, body);
+        t = table(p, d, id);
+        std::unique_lock lock(t->mutex);
+        std::vector<std::pair<std::string, Value>> tagged;
+        tagged.reserve(rows.size());
+        for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
+        t->log->syncTo(appendRows(*t, tagged));
+        for (auto& [_, v] : tagged) t->rows.push_back(std::move(v));
+        ++t->version;
+    } catch (...) {
+        try {
+            if (t) deleteTable(p, d, id);
+            else std::filesystem::remove_all(tableDir(p, d, id));
+        } catch (...) {
+            // The marker stays: the next start removes the table.
+        }
+        throw;
+    }
+    if (::unlink(marker.c_str()) != 0) throw StorageError("cannot finish creating " + tableDir(p, d, id).string());
+    syncFolder(tableDir(p, d, id)); // the marker is gone for good before the statement succeeds
     return t;
 }
 

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+// Statements are all or nothing across kill -9: a real quarry-sandbox is killed at random
+// moments of CREATE TABLE ... AS SELECT and INSERT ... SELECT over enough rows to span several
+// log records, 20 rounds each, and restarted; every time the table holds all the statement's
+// rows or none of them, and nothing acknowledged before is lost.
+#include "SandboxProcess.h"
+#include "bigquery/BigQueryClient.h"
+
+#include <chrono>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <random>
+#include <thread>
+
+using namespace quarry;
+using quarry::test::SandboxProcess;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kRows = 100000; // ~13 MB of log: two records
+
+BigQueryClient clientFor(const SandboxProcess& s) {
+    BigQueryClient::Options o;
+    o.endpoint = Endpoint::fromUrl(s.url());
+    o.projectId = "p";
+    o.retry = RetryPolicy::none();
+    return BigQueryClient(o);
+}
+
+Json run(BigQueryClient& c, const std::string& sql) {
+    return c.query("p", {{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}, {"timeoutMs", 60000}}).meta;
+}
+
+long long count(BigQueryClient& c, const std::string& table) {
+    const auto page = c.query("p", {{"query", "SELECT COUNT(*) AS n FROM d." + table}, {"useLegacySql", false}, {"useQueryCache", false}});
+    return page.rows.at(0)[0].asInt64();
+}
+
+bool exists(BigQueryClient& c, const std::string& table) {
+    try {
+        c.getTable(TableRef{"p", "d", table});
+        return true;
+    } catch (const ApiError& e) {
+        if (e.httpStatus() != 404) throw;
+        return false;
+    }
+}
+
+/// Starts `sql` as a job and kills the sandbox at a random moment up to `span` later.
+void killDuring(SandboxProcess& s, BigQueryClient& c, const std::string& sql, std::chrono::milliseconds span, std::mt19937& rnd) {
+    c.insertJob("p", {{"configuration", {{"query", {{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}}}}}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(rnd() % (span.count() * 6 / 5 + 1))); // now and then after the end
+    s.killHard();
+}
+
+struct CrashData {
+    std::filesystem::path dir = std::filesystem::temp_directory_path() / ("quarry-crash-" + std::to_string(::getpid()));
+    CrashData() {
+        std::filesystem::remove_all(dir);
+        SandboxProcess s({}, dir);
+        auto c = clientFor(s);
+        c.insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}});
+        run(c, "CREATE TABLE d.src AS SELECT x, REPEAT('y', 100) AS s FROM UNNEST(GENERATE_ARRAY(1, " + std::to_string(kRows) + ")) AS x");
+        s.stop();
+    }
+    ~CrashData() { std::filesystem::remove_all(dir); }
+};
+
+} // namespace
+
+TEST(CrashSafety, CreateTableAsSelectIsAllOrNothingAcrossKillNine) {
+    CrashData data;
+    std::mt19937 rnd(17);
+    std::chrono::milliseconds span{};
+    {
+        SandboxProcess s({}, data.dir);
+        auto c = clientFor(s);
+        const auto t0 = std::chrono::steady_clock::now();
+        run(c, "CREATE TABLE d.calibrate AS SELECT * FROM d.src");
+        span = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0) + 50ms;
+        s.stop();
+    }
+    int whole = 0, none = 0;
+    for (int round = 0; round < 20; ++round) {
+        const std::string table = "copy" + std::to_string(round);
+        {
+            SandboxProcess s({}, data.dir);
+            auto c = clientFor(s);
+            killDuring(s, c, "CREATE TABLE d." + table + " AS SELECT * FROM d.src", span, rnd);
+        }
+        SandboxProcess s({}, data.dir);
+        auto c = clientFor(s);
+        if (exists(c, table)) {
+            EXPECT_EQ(count(c, table), kRows) << table;
+            ++whole;
+        } else {
+            ++none;
+        }
+        EXPECT_EQ(count(c, "src"), kRows);
+        s.stop();
+    }
+    std::cout << "CTAS killed 20 times: " << whole << " complete, " << none << " absent\n";
+}
+
+TEST(CrashSafety, InsertSelectIsAllOrNothingAcrossKillNine) {
+    CrashData data;
+    std::mt19937 rnd(23);
+    std::chrono::milliseconds span{};
+    {
+        SandboxProcess s({}, data.dir);
+        auto c = clientFor(s);
+        run(c, "CREATE TABLE d.dst (x INT64, s STRING)");
+        const auto t0 = std::chrono::steady_clock::now();
+        run(c, "INSERT INTO d.dst SELECT * FROM d.src");
+        span = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0) + 50ms;
+        s.stop();
+    }
+    long long expected = kRows; // acknowledged so far
+    int applied = 0;
+    for (int round = 0; round < 20; ++round) {
+        {
+            SandboxProcess s({}, data.dir);
+            auto c = clientFor(s);
+            killDuring(s, c, "INSERT INTO d.dst SELECT * FROM d.src", span, rnd);
+        }
+        SandboxProcess s({}, data.dir);
+        auto c = clientFor(s);
+        const auto n = count(c, "dst");
+        EXPECT_TRUE(n == expected || n == expected + kRows) << "round " << round << ": " << n << " rows";
+        if (n == expected + kRows) ++applied;
+        expected = n;
+        s.stop();
+    }
+    std::cout << "INSERT ... SELECT killed 20 times: " << applied << " applied whole, " << 20 - applied << " not at all\n";
+}
