@@ -12,11 +12,19 @@ case "$name" in
     for f in "$src"/tests/data/sql/cases/*/query.sql; do
       sed -e 's/samples\.persons/d.t/g' -e 's/t\.nums/d.t/g' "$f" > "$corpus/c$i"; i=$((i+1))
     done
+    # Long and deep: operator chains past their limit, nesting near it, a 100 KB literal.
+    { printf 'SELECT 1'; for _ in $(seq 1500); do printf '+1'; done; } > "$corpus/chain"
+    { printf 'SELECT TRUE'; for _ in $(seq 1200); do printf ' AND x.a[OFFSET(0)]'; done; printf ' FROM d.t x'; } > "$corpus/chain2"
+    { printf 'SELECT '; for _ in $(seq 250); do printf '('; done; printf '1'; for _ in $(seq 250); do printf ')'; done; } > "$corpus/deep"
+    { printf "SELECT '"; head -c 100000 /dev/zero | tr '\0' 'a'; printf "'"; } > "$corpus/long"
     ;;
   fuzz_insert_rows)
     i=0
     while IFS= read -r line; do echo "{\"rows\":[{\"json\":$line}]}" > "$corpus/p$i"; i=$((i+1)); done < "$src/resources/samples/persons/persons.ndjson"
     echo '{"rows":[{"json":{"i":"1","f":1.5,"n":"1.25","b":true,"by":"AAE=","ts":"2022-01-01T00:00:00Z","d":"2024-02-29","t":"01:02:03","dt":"2024-01-01T00:00:00","j":{"a":[1]},"rg":"[2020-01-01, UNBOUNDED)","r":[{"s":"x","deep":{"x":[1,2]}}]}}]}' > "$corpus/all"
+    # Deep values: in a JSON column, and where a RECORD is expected.
+    { printf '{"rows":[{"json":{"j":'; for _ in $(seq 3000); do printf '['; done; for _ in $(seq 3000); do printf ']'; done; printf '}}]}'; } > "$corpus/deep"
+    { printf '{"rows":[{"json":{"r":'; for _ in $(seq 3000); do printf '{"s":'; done; printf '1'; for _ in $(seq 3000); do printf '}'; done; printf '}}]}'; } > "$corpus/deep2"
     ;;
   fuzz_record_reader)
     i=0
@@ -24,6 +32,8 @@ case "$name" in
     for f in "$src"/tests/data/hostile/upload/*/input*; do
       { printf 'A'; head -c 3000 "$f"; } > "$corpus/u$i"; { printf 'I'; head -c 3000 "$f"; } > "$corpus/v$i"; i=$((i+1))
     done
+    { printf 'A{"a":'; for _ in $(seq 5000); do printf '['; done; for _ in $(seq 5000); do printf ']'; done; printf '}\n'; } > "$corpus/deep"
+    { printf 'A{"s":"'; head -c 100000 /dev/zero | tr '\0' 'x'; printf '"}\n{"s":1}\n'; } > "$corpus/long"
     ;;
   fuzz_sandbox_auth)
     # Mode byte + input (see the fuzzer): claims to sign, bearer tokens, forms, upload bodies.
@@ -39,4 +49,4 @@ case "$name" in
     ;;
 esac
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
-exec "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=4096 -print_final_stats=1 "$corpus"
+exec "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=262144 -print_final_stats=1 "$corpus"
