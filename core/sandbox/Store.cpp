@@ -418,6 +418,10 @@ void Store::deleteDataset(const std::string& p, const std::string& d, bool delet
     if (!ds.tables.empty() && !deleteContents)
         throw ApiFailure("resourceInUse", "Dataset " + p + ":" + d +
                                               " is still in use. Delete its tables first or use deleteContents=true.");
+    for (const auto& [_, t] : ds.tables) {
+        std::unique_lock tl(t->mutex);
+        t->dropped = true;
+    }
     std::filesystem::remove(datasetDir(p, d) / "dataset.json"); // the catalog entry goes first
     std::error_code ec;
     std::filesystem::remove_all(datasetDir(p, d), ec);
@@ -537,6 +541,11 @@ void Store::deleteTable(const std::string& p, const std::string& d, const std::s
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
     if (!ds.tables.count(id)) throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
+    {
+        const auto& t = ds.tables.at(id);
+        std::unique_lock tl(t->mutex);
+        t->dropped = true;
+    }
     const auto dir = tableDir(p, d, id);
     std::filesystem::remove(dir / "table.json"); // the catalog entry goes first: no half table on restart
     std::error_code ec;
@@ -659,9 +668,22 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
     return t;
 }
 
+namespace {
+
+/// A statement that read a table before it was dropped must not write: the folder may belong
+/// to a new table of the same name by now.
+void checkNotDropped(const Table& t) {
+    if (t.dropped)
+        throw ApiFailure("notFound", "Not found: Table " + t.project + ":" + t.dataset + "." + t.id +
+                                         " (it was dropped while this statement ran)");
+}
+
+} // namespace
+
 void Store::appendValues(Table& t, std::vector<Value> rows) {
     if (rows.empty()) return;
     std::unique_lock lock(t.mutex);
+    checkNotDropped(t);
     std::vector<std::pair<std::string, Value>> tagged;
     tagged.reserve(rows.size());
     for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
@@ -673,6 +695,7 @@ void Store::appendValues(Table& t, std::vector<Value> rows) {
 
 void Store::replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows) {
     std::unique_lock lock(t.mutex);
+    checkNotDropped(t);
     if (t.version != version)
         throw ApiFailure("invalidQuery", "Could not serialize access to table " + t.project + ":" + t.dataset + "." + t.id +
                                              " due to concurrent update");
@@ -852,6 +875,7 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
         return errors; // nothing written
     }
     std::unique_lock lock(t.mutex);
+    checkNotDropped(t);
     // The schema changed (tables.patch) between reading and writing: lay the rows out again.
     if (t.schemaVersion != schemaVersion) {
         good = reread();

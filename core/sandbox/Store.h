@@ -43,6 +43,9 @@ struct Table {
     std::uint64_t version = 1; ///< bumps on every change: the result cache keys on it
     std::unique_ptr<RowLog> log;
     std::uint64_t schemaVersion = 0; ///< bumps when tables.patch changes the schema
+    /// Set (under `mutex`) when the table is dropped: a statement still holding it must not
+    /// write into the folder, which a new table of the same name may own by then.
+    bool dropped = false;
     /// insertIds seen within the window, as 128-bit hashes (no string per id; a collision of
     /// two different ids is about n^2 / 2^129: never, in practice), and the same oldest first
     /// with when they were seen (ms), for expiry.

@@ -134,3 +134,45 @@ TEST(CrashSafety, InsertSelectIsAllOrNothingAcrossKillNine) {
     }
     std::cout << "INSERT ... SELECT killed 20 times: " << applied << " applied whole, " << 20 - applied << " not at all\n";
 }
+
+// An UPDATE racing a DROP and a re-create of its table committed its rows into the new table's
+// folder: after a restart the new table's acknowledged inserts were gone and the dropped rows
+// were back. A statement holding a dropped table now fails instead of writing.
+TEST(CrashSafety, AnUpdateRacingADropAndRecreateNeverWritesIntoTheNewTable) {
+    const auto dir = std::filesystem::temp_directory_path() / ("quarry-race-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    int updateFirst = 0, dropFirst = 0;
+    for (int round = 0; round < 20; ++round) {
+        {
+            SandboxProcess s({}, dir);
+            auto c = clientFor(s);
+            if (round == 0) c.insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}});
+            run(c, "CREATE OR REPLACE TABLE d.t AS SELECT x FROM UNNEST(GENERATE_ARRAY(1, 50000)) AS x");
+            auto update = clientFor(s);
+            const std::string job = "upd" + std::to_string(round);
+            update.insertJob("p", {{"jobReference", {{"jobId", job}}},
+                                   {"configuration", {{"query", {{"query", "UPDATE d.t SET x = x + 1 WHERE TRUE"}, {"useLegacySql", false}}}}}});
+            std::this_thread::sleep_for(std::chrono::milliseconds(round * 3)); // sweep the moment of the drop
+            c.deleteTable(TableRef{"p", "d", "t"});
+            run(c, "CREATE TABLE d.t (x INT64)");
+            ASSERT_TRUE(c.insertAll(TableRef{"p", "d", "t"}, R"({"rows":[{"json":{"x":-1}},{"json":{"x":-2}},{"json":{"x":-3}}]})").ok());
+            QueryResultsOptions o;
+            o.timeoutMs = 60000;
+            o.maxResults = 0;
+            try {
+                c.getQueryResults(JobRef{"p", job, ""}, o);
+                ++updateFirst;
+            } catch (const ApiError&) {
+                ++dropFirst; // the UPDATE met its table dropped (or changed) and wrote nothing
+            }
+            EXPECT_EQ(count(c, "t"), 3) << "round " << round;
+            s.stop();
+        }
+        SandboxProcess s({}, dir);
+        auto c = clientFor(s);
+        EXPECT_EQ(count(c, "t"), 3) << "round " << round << " after a restart";
+        s.stop();
+    }
+    std::cout << "UPDATE vs DROP + CREATE, 20 rounds: update first " << updateFirst << ", drop first " << dropFirst << "\n";
+    std::filesystem::remove_all(dir);
+}
