@@ -16,7 +16,7 @@ case "$name" in
     { printf 'SELECT 1'; for _ in $(seq 1500); do printf '+1'; done; } > "$corpus/chain"
     { printf 'SELECT TRUE'; for _ in $(seq 1200); do printf ' AND x.a[OFFSET(0)]'; done; printf ' FROM d.t x'; } > "$corpus/chain2"
     { printf 'SELECT '; for _ in $(seq 250); do printf '('; done; printf '1'; for _ in $(seq 250); do printf ')'; done; } > "$corpus/deep"
-    { printf "SELECT '"; head -c 100000 /dev/zero | tr '\0' 'a'; printf "'"; } > "$corpus/long"
+    { printf "SELECT '"; head -c 60000 /dev/zero | tr '\0' 'a'; printf "'"; } > "$corpus/long"
     ;;
   fuzz_insert_rows)
     i=0
@@ -33,7 +33,7 @@ case "$name" in
       { printf 'A'; head -c 3000 "$f"; } > "$corpus/u$i"; { printf 'I'; head -c 3000 "$f"; } > "$corpus/v$i"; i=$((i+1))
     done
     { printf 'A{"a":'; for _ in $(seq 5000); do printf '['; done; for _ in $(seq 5000); do printf ']'; done; printf '}\n'; } > "$corpus/deep"
-    { printf 'A{"s":"'; head -c 100000 /dev/zero | tr '\0' 'x'; printf '"}\n{"s":1}\n'; } > "$corpus/long"
+    { printf 'A{"s":"'; head -c 60000 /dev/zero | tr '\0' 'x'; printf '"}\n{"s":1}\n'; } > "$corpus/long"
     ;;
   fuzz_sandbox_auth)
     # Mode byte + input (see the fuzzer): claims to sign, bearer tokens, forms, upload bodies.
@@ -49,4 +49,4 @@ case "$name" in
     ;;
 esac
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
-exec "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=262144 -print_final_stats=1 "$corpus"
+exec "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 "$corpus"
