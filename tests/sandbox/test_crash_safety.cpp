@@ -4,6 +4,7 @@
 // log records, 20 rounds each, and restarted; every time the table holds all the statement's
 // rows or none of them, and nothing acknowledged before is lost.
 #include "SandboxProcess.h"
+#include "UploadFixture.h"
 #include "bigquery/BigQueryClient.h"
 
 #include <chrono>
@@ -20,32 +21,13 @@ namespace {
 
 constexpr int kRows = 100000; // ~13 MB of log: two records
 
-BigQueryClient clientFor(const SandboxProcess& s) {
-    BigQueryClient::Options o;
-    o.endpoint = Endpoint::fromUrl(s.url());
-    o.projectId = "p";
-    o.retry = RetryPolicy::none();
-    return BigQueryClient(o);
-}
+BigQueryClient clientFor(const SandboxProcess& s) { return BigQueryClient(quarry::test::clientOptions(s)); }
 
 Json run(BigQueryClient& c, const std::string& sql) {
     return c.query("p", {{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}, {"timeoutMs", 60000}}).meta;
 }
 
-long long count(BigQueryClient& c, const std::string& table) {
-    const auto page = c.query("p", {{"query", "SELECT COUNT(*) AS n FROM d." + table}, {"useLegacySql", false}, {"useQueryCache", false}});
-    return page.rows.at(0)[0].asInt64();
-}
-
-bool exists(BigQueryClient& c, const std::string& table) {
-    try {
-        c.getTable(TableRef{"p", "d", table});
-        return true;
-    } catch (const ApiError& e) {
-        if (e.httpStatus() != 404) throw;
-        return false;
-    }
-}
+long long count(BigQueryClient& c, const std::string& table) { return quarry::test::countRows(c, table); }
 
 /// Starts `sql` as a job and kills the sandbox at a random moment up to `span` later.
 void killDuring(SandboxProcess& s, BigQueryClient& c, const std::string& sql, std::chrono::milliseconds span, std::mt19937& rnd) {
@@ -91,7 +73,7 @@ TEST(CrashSafety, CreateTableAsSelectIsAllOrNothingAcrossKillNine) {
         }
         SandboxProcess s({}, data.dir);
         auto c = clientFor(s);
-        if (exists(c, table)) {
+        if (quarry::test::tableExists(c, table)) {
             EXPECT_EQ(count(c, table), kRows) << table;
             ++whole;
         } else {

@@ -51,16 +51,6 @@ void createIdTable(BigQueryClient& c, const std::string& table) {
                              {"schema", {{"fields", {{{"name", "id"}, {"type", "INTEGER"}}, {{"name", "v"}, {"type", "STRING"}}}}}}});
 }
 
-bool tableExists(BigQueryClient& c, const std::string& table) {
-    try {
-        c.getTable(TableRef{"p", "d", table});
-        return true;
-    } catch (const ApiError& e) {
-        if (e.httpStatus() != 404) throw;
-        return false;
-    }
-}
-
 } // namespace
 
 TEST(UploadSafety, RejectsPathsThatAreTheInputADeviceAFifoAFolderOrSomeoneElsesFileAreRefusedUntouched) {

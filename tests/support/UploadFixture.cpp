@@ -151,6 +151,16 @@ Sums queryRow(BigQueryClient& c, const std::string& sql) {
     return out;
 }
 
+bool tableExists(BigQueryClient& c, const std::string& table) {
+    try {
+        c.getTable(TableRef{"p", "d", table});
+        return true;
+    } catch (const ApiError& e) {
+        if (e.httpStatus() != 404) throw;
+        return false;
+    }
+}
+
 long long countRows(BigQueryClient& c, const std::string& table) {
     return queryRow(c, "SELECT COUNT(*) AS n FROM d." + table)["n"];
 }

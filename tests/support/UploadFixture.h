@@ -49,6 +49,8 @@ void makeDataset(BigQueryClient& c);
 /// p:d.<table> with the persons schema.
 void createPersonsTable(BigQueryClient& c, const std::string& table);
 long long countRows(BigQueryClient& c, const std::string& table);
+/// Whether p:d.<table> exists.
+bool tableExists(BigQueryClient& c, const std::string& table);
 /// Runs a query whose single row is all INT64 columns; returns them by name (NULL -> 0).
 Sums queryRow(BigQueryClient& c, const std::string& sql);
 /// Runs the checksum queries over p:d.<table> and compares every sum with `expected`.
