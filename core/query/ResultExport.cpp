@@ -48,6 +48,16 @@ ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std
     out.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     out.open(part.path, std::ios::binary | std::ios::trunc);
     if (!out) diskError(dest, "create", errno);
+    // Query results can be private: a new export is the owner's alone; a replaced file keeps
+    // the permissions it had.
+    {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        const auto existing = fs::status(dest, ec);
+        fs::permissions(part.path,
+                        !ec && fs::is_regular_file(existing) ? existing.permissions() : fs::perms::owner_read | fs::perms::owner_write,
+                        ec);
+    }
 
     ResultPager pager(client, job, options.targetPageBytes);
     std::optional<RowWriter> writer;

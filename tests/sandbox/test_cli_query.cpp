@@ -71,6 +71,9 @@ TEST(CliQuery, OutputWritesEveryRowToAFileInTheFormatItsNameSays) {
     std::ifstream csv(dir / "r.csv");
     const std::string text((std::istreambuf_iterator<char>(csv)), {});
     EXPECT_EQ(text, "n,tags\r\n1,\"[\"\"a\"\",\"\"b\"\"]\"\r\n2,[]\r\n3,\"[\"\"c\"\"]\"\r\n");
+    // Results can be private: a new export is the owner's alone.
+    EXPECT_EQ(std::filesystem::status(dir / "r.csv").permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     // --format wins over the name; an unknown extension without --format is a usage error.
     r = cli(base + "--format ndjson query -o " + (dir / "r.txt").string() + " 'SELECT n FROM d.t ORDER BY n'");
     ASSERT_EQ(r.code, 0) << r.out;

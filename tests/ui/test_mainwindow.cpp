@@ -7,6 +7,8 @@
 #include "WindowTest.h"
 #include "bigquery/BigQueryClient.h"
 #include "editor/TabStore.h"
+
+#include <QFileInfo>
 #include "jobs/JobsModel.h"
 #include "jobs/QueryJob.h"
 #include "results/ResultModel.h"
@@ -362,6 +364,7 @@ private slots:
             QTRY_VERIFY_WITH_TIMEOUT(readAll(file).contains("unsaved?"), 5000);
             const auto saved = TabStore::decode(readAll(file));
             QVERIFY(saved);
+            QCOMPARE(QFileInfo(file).permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup), QFileDevice::Permissions());
             QCOMPARE(saved->line, 1);
             QCOMPARE(saved->index, 4);
             // The crash: the window goes away with no close event (nothing flushed by closing).

@@ -27,6 +27,8 @@ bool validId(const QString& id) {
 QString writeAtomically(const QString& path, const QByteArray& bytes) {
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly)) return QObject::tr("%1: %2").arg(path, f.errorString());
+    // Query text can hold what others on this computer should not read: the owner's alone.
+    f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     if (f.write(bytes) != bytes.size()) return QObject::tr("%1: %2").arg(path, f.errorString());
     if (!f.commit()) return QObject::tr("%1: %2").arg(path, f.errorString());
     return {};
