@@ -770,7 +770,13 @@ TEST(SandboxApi, AChunkedBodyOfTenGigabytesIsCutOffEarly) {
     ::close(fd);
     EXPECT_LT(sent, 256ull << 20) << "the sandbox kept reading";
     if (n > 0) EXPECT_NE(std::string(buf, static_cast<std::size_t>(n)).find(" 413 "), std::string::npos);
+#if defined(__SANITIZE_ADDRESS__)
+    // Under AddressSanitizer freed blocks stay in quarantine and shadow memory is added: the
+    // 200 MB bound is the plain build's; this one only says the body was not read whole.
+    EXPECT_LT(peakRssMb(s.pid()), 600);
+#else
     EXPECT_LT(peakRssMb(s.pid()), 200);
+#endif
     EXPECT_EQ(c.listAllDatasets("p").size(), 1u); // still answering, nothing made
 }
 
