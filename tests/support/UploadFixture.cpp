@@ -138,7 +138,9 @@ void createPersonsTable(BigQueryClient& c, const std::string& table) {
 }
 
 Sums queryRow(BigQueryClient& c, const std::string& sql) {
-    const auto page = c.query("p", {{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}});
+    // A long wait: under a sanitizer on a busy machine the checksum query can outlast the
+    // default 10 s (the HTTP client itself waits 120 s at most).
+    const auto page = c.query("p", {{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}, {"timeoutMs", 100000}});
     Sums out;
     if (page.rows.size() != 1) {
         ADD_FAILURE() << sql << ": " << page.rows.size() << " rows";
