@@ -40,7 +40,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Rejection why;
     simdjson::dom::element doc;
     std::uint64_t expectOrdinal = 0, lastLine = 0;
-    while (reader.next(r)) {
+    for (;;) {
+        try {
+            if (!reader.next(r)) break;
+        } catch (const InputError& e) {
+            // A whole file refused up front (UTF-16/32 text, pretty-printed JSON): before any
+            // record, and saying what to do.
+            if (expectOrdinal != 0 || std::string(e.what()).empty()) __builtin_trap();
+            return 0;
+        }
         if (r.ordinal != expectOrdinal++) __builtin_trap(); // ordinals are dense
         if (r.line < lastLine || r.line == 0 || r.column == 0) __builtin_trap();
         lastLine = r.line;
