@@ -493,8 +493,10 @@ protected:
     /// Operator chains (`1+1+...`, `a OR b OR ...`, `x[OFFSET(0)][OFFSET(0)]...`, `a.b.c...`)
     /// are parsed in loops, but make trees as tall as they are long, and the binder, the
     /// evaluator and the destructor recurse over those. Every link of every chain being
-    /// parsed counts here, so a tree is never taller than kMaxDepth + kMaxChainLinks.
-    static constexpr int kMaxChainLinks = 1000;
+    /// parsed counts here, so a tree is never taller than kMaxDepth + kMaxChainLinks (556
+    /// levels: within an 8 MB stack even with a sanitizer's large frames; the fuzzer overflowed
+    /// one at 963).
+    static constexpr int kMaxChainLinks = 300;
     struct ChainGuard {
         Parser& p;
         int links = 0;
