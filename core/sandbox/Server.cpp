@@ -201,7 +201,8 @@ struct Server::Impl {
 
     using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
-    /// Wraps a handler: fault injection, then ApiFailure/JSON errors to BigQuery's envelope.
+    /// Wraps a handler: requests a web page could have made refused, sign-in, JSON depth,
+    /// fault injection, then ApiFailure/JSON errors to BigQuery's envelope.
     Handler guard(std::string target, Handler h) {
         return [this, target, h](const httplib::Request& req, httplib::Response& res) {
             if (const auto why = browserRisk(req, loopbackName(o.host), target)) {

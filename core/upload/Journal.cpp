@@ -44,7 +44,7 @@ std::string fileIdentity(const std::string& path) {
         hash.update({buf.data(), static_cast<std::size_t>(n)});
     }
     ::close(fd);
-    return hash.hex().substr(0, 32);
+    return contentIdentity(hash.hex());
 }
 
 std::string Journal::defaultDir() {

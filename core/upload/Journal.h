@@ -18,6 +18,9 @@ public:
 /// The identity of a file's content: the first 32 hex digits of SHA-256 over all its bytes
 /// (about 1.5 GB/s here). Any change to the file changes it.
 std::string fileIdentity(const std::string& path);
+/// The identity of content whose SHA-256 (hex, as RecordReader::contentHash gives it) is
+/// `sha256Hex`: the same digits fileIdentity returns; empty for an empty hash.
+inline std::string contentIdentity(const std::string& sha256Hex) { return sha256Hex.substr(0, 32); }
 
 /// Ranges of record ordinals [first, end) that are finished: their rows acknowledged by the
 /// server and their rejects written.

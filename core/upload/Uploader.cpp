@@ -184,7 +184,6 @@ struct Uploader::Run {
         return schema;
     }
 
-    /// Strict mode: every row is checked before anything is sent.
     /// Batches sent but never acknowledged by the run that stopped: re-sent with the same
     /// insertIds while BigQuery still remembers them, else only as the user chooses.
     void settleInFlight(Journal& journal) {
@@ -221,7 +220,8 @@ struct Uploader::Run {
         }
     }
 
-    /// Returns the content hash of the file as the check read it (empty for a pipe's copy).
+    /// Strict mode: every row is checked before anything is sent. Returns the identity of the
+    /// file as the check read it (empty for a pipe's copy).
     std::string checkAll(const Schema& schema, std::size_t limit, RejectsFile& rejects, bool hash) {
         Ticker tick(u.onProgress, t0);
         Rejection first;
@@ -245,7 +245,7 @@ struct Uploader::Run {
                               std::to_string(first.column) + ": " + first.message + "). Nothing was sent. Every one is listed with its line in " +
                               rejects.path() + ". Fix them, or pass --skip-invalid to upload the valid rows.");
         }
-        return r.contentHash.substr(0, std::min<std::size_t>(32, r.contentHash.size()));
+        return contentIdentity(r.contentHash);
     }
 };
 
@@ -456,7 +456,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     s.bytesSent = counters.bytesSent;
     s.seconds = std::chrono::duration<double>(Clock::now() - run.t0).count();
     tick.emit(progress(s.cancelled ? "cancelled" : "done"));
-    if (!s.cancelled && input.regular && reader.contentHash().substr(0, 32) != fileId)
+    if (!s.cancelled && input.regular && contentIdentity(reader.contentHash()) != fileId)
         throw UploadError(o_.file + " changed while it was being uploaded: the " + plural(s.inserted, "row", "rows") +
                           " inserted are those read from it as it changed, each with its own insertId. Nothing more is "
                           "sent; check the table, and upload files that do not change while they are read.");
