@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <sys/resource.h>
 #include <thread>
 
 namespace {
@@ -52,6 +53,11 @@ int main(int argc, char** argv) {
     long long tokenSeconds = 3600;
     app.add_option("--token-lifetime", tokenSeconds, "seconds an issued access token lives (default 3600)")
         ->check(CLI::Range(1, 86400));
+    double clientSeconds = 10;
+    app.add_option("--client-timeout", clientSeconds,
+                   "seconds a client may take to send a request's headers, and after which a body or answer must "
+                   "move at 64 KB/s (default 10)")
+        ->check(CLI::Range(0.1, 3600.0));
     bool logRequests = false;
     app.add_flag("--log-requests", logRequests, "print one line per request to stderr (method, path, status)");
     try {
@@ -68,9 +74,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (!loopback && open) std::cerr << "quarry-sandbox: WARNING: listening on " << o.host << " without authentication\n";
+    // Every client connection is a descriptor: take all the system allows (often 1,024 by default).
+    if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     o.dataDir = data.empty() ? defaultDataDir() : std::filesystem::path(data);
     o.dedupWindow = std::chrono::seconds(dedupSeconds);
     o.tokenLifetime = std::chrono::seconds(tokenSeconds);
+    o.connections.clientTimeout = std::chrono::milliseconds(static_cast<long long>(clientSeconds * 1000));
     if (logRequests) o.log = [](const std::string& line) { std::cerr << "quarry-sandbox: " << line << std::endl; };
     try {
         quarry::sandbox::Server server(o);

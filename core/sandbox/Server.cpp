@@ -4,15 +4,13 @@
 #include "sandbox/Server.h"
 
 #include "sandbox/Auth.h"
+#include "sandbox/ConnectionGate.h"
 #include "sandbox/Faults.h"
 #include "sandbox/Jobs.h"
 #include "sandbox/Store.h"
 #include "value/FvCodec.h"
 
-#include <arpa/inet.h>
-#include <filesystem>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <optional>
 #include <thread>
@@ -77,37 +75,6 @@ std::optional<std::string> browserRisk(const httplib::Request& req, bool loopbac
 
 /// The largest request body read, however it is framed (Content-Length or chunked).
 constexpr std::size_t kMaxBodyBytes = 64u << 20;
-
-/// Stops reading the connection `req` came on, so that httplib (0.11) closes it after the
-/// answer instead of parsing the rest of an unread body as further requests. httplib does not
-/// hand the socket to handlers: it is found among this process's descriptors by its peer.
-void stopReading(const httplib::Request& req) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/proc/self/fd", ec)) {
-        int fd = -1;
-        try {
-            fd = std::stoi(e.path().filename().string());
-        } catch (const std::exception&) {
-            continue;
-        }
-        sockaddr_storage peer{};
-        socklen_t len = sizeof peer;
-        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
-        char host[INET6_ADDRSTRLEN] = {};
-        int port = -1;
-        if (peer.ss_family == AF_INET) {
-            const auto* a = reinterpret_cast<const sockaddr_in*>(&peer);
-            ::inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-            port = ntohs(a->sin_port);
-        } else if (peer.ss_family == AF_INET6) {
-            const auto* a = reinterpret_cast<const sockaddr_in6*>(&peer);
-            ::inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-            port = ntohs(a->sin6_port);
-        }
-        if (port == req.remote_port && req.remote_addr == host) ::shutdown(fd, SHUT_RD);
-    }
-}
 
 /// Deeper request bodies are refused before anything reads them (a JSON column's value may
 /// nest 500 levels inside an insertAll body's own few).
@@ -189,12 +156,14 @@ std::size_t appendRowsPage(std::string& out, const std::vector<Value>& rows, std
 } // namespace
 
 struct Server::Impl {
+    explicit Impl(Options opts) : o(std::move(opts)), http(o.connections) {}
+
     Options o;
     std::unique_ptr<Store> store;
     std::unique_ptr<Faults> faults;
     std::unique_ptr<SandboxAuth> auth;
     std::unique_ptr<JobManager> jobs;
-    httplib::Server http;
+    GatedServer http;
     std::thread thread;
     int port = 0;
     std::vector<std::string> notes;
@@ -289,7 +258,7 @@ struct Server::Impl {
             });
             if (tooLarge || !complete) {
                 res.set_header("Connection", "close"); // the rest of the body is never read
-                stopReading(req);
+                GatedServer::stopReadingCurrent();
                 sendJson(res, tooLarge ? 413 : 400,
                          {{"error", {{"code", tooLarge ? 413 : 400},
                                      {"message", tooLarge ? "Request payload size exceeds the limit: " + std::to_string(kMaxBodyBytes) + " bytes."
@@ -535,8 +504,7 @@ struct Server::Impl {
     }
 };
 
-Server::Server(Options o) : d_(std::make_unique<Impl>()) {
-    d_->o = std::move(o);
+Server::Server(Options o) : d_(std::make_unique<Impl>(std::move(o))) {
     d_->faults = d_->o.faults.empty() ? std::make_unique<Faults>() : std::make_unique<Faults>(d_->o.faults, d_->o.seed);
     Store::Options so;
     so.root = d_->o.dataDir;
@@ -558,15 +526,12 @@ Server::Server(Options o) : d_(std::make_unique<Impl>()) {
             log(req.method + " " + req.path + " " + std::to_string(res.status) + " (" + std::to_string(res.body.size()) + " bytes)");
         });
     d_->http.set_default_headers({{"X-Quarry-Data-Id", d_->store->dataId()}});
-    d_->http.new_task_queue = [] { return new httplib::ThreadPool(32); };
     d_->http.set_payload_max_length(kMaxBodyBytes);
     d_->http.set_tcp_nodelay(true); // headers and body go out at once: no Nagle/delayed-ACK stalls
     d_->http.set_keep_alive_max_count(1000);
-    // An idle keep-alive connection holds one of the pool's workers, and stop() waits for it:
-    // let it go after a second (clients reconnect on loopback for nothing).
-    d_->http.set_keep_alive_timeout(1);
-    d_->http.set_read_timeout(60, 0);
-    d_->http.set_write_timeout(60, 0);
+    // One read or write waits at most this long; ConnectionLimits sets the overall pace.
+    d_->http.set_read_timeout(30, 0);
+    d_->http.set_write_timeout(30, 0);
     d_->routes();
 }
 
@@ -576,6 +541,7 @@ int Server::start() {
     if (d_->o.port == 0) d_->port = d_->http.bind_to_any_port(d_->o.host);
     else d_->port = d_->http.bind_to_port(d_->o.host, d_->o.port) ? d_->o.port : -1;
     if (d_->port <= 0) throw std::runtime_error("cannot listen on " + d_->o.host + ":" + std::to_string(d_->o.port));
+    d_->http.widenBacklog(SOMAXCONN);
     d_->thread = std::thread([this] { d_->http.listen_after_bind(); });
     for (int i = 0; i < 5000 && !d_->http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     if (!d_->http.is_running()) throw std::runtime_error("the HTTP server did not start");
@@ -586,6 +552,7 @@ void Server::stop() {
     if (d_->thread.joinable()) {
         d_->http.stop();
         d_->thread.join();
+        d_->http.shutdownConnections();
     }
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "sandbox/ConnectionLimits.h"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -28,6 +30,7 @@ public:
         std::chrono::seconds tokenLifetime{3600};
         /// One line per request (method, path without query, status) to this callback.
         std::function<void(const std::string&)> log;
+        ConnectionLimits connections;
     };
 
     /// Loads the data folder. Throws std::runtime_error (bad fault spec, unreadable data).

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/ConnectionGate.h"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <fcntl.h>
+#include <mutex>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace quarry::sandbox {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// A connection between requests: the bytes read from it that no request has used yet.
+struct Conn {
+    int fd = -1;
+    std::string buf;      ///< read, not yet used by a request
+    std::string out;      ///< an answer the client has not taken yet (sent by the gate)
+    std::size_t outOff = 0;
+    bool closeAfterOut = false;
+    Clock::time_point deadline;
+    bool started = false; ///< a byte of the next request has arrived
+    Clock::time_point firstByte; ///< ... at this time
+    std::size_t scanned = 0; ///< body bytes searched for a chunked body's end
+    std::size_t served = 0;
+};
+
+/// httplib's accept loop hands each connection over at once: nothing waits in a queue.
+class InlineQueue : public httplib::TaskQueue {
+public:
+    void enqueue(std::function<void()> fn) override { fn(); }
+    void shutdown() override {}
+};
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+enum class Ready {
+    No,             ///< the headers are still arriving
+    BodyArriving,   ///< the headers are here, a body the gate holds is still arriving
+    Whole,          ///< the request is in memory: a worker answers it without waiting on the client
+    Streaming,      ///< the headers are here; the body is read by a bulk worker as it comes
+    HeaderTooLarge,
+};
+
+std::size_t headersEnd(const Conn& c) {
+    const auto end = c.buf.find("\r\n\r\n");
+    return end == std::string::npos ? end : end + 4;
+}
+
+/// How far the request at the start of `c.buf` has arrived.
+Ready assess(Conn& c, const ConnectionLimits& l, bool memoryTight) {
+    const auto end = headersEnd(c);
+    if (end == std::string::npos)
+        return c.buf.size() > l.maxHeaderBytes ? Ready::HeaderTooLarge : Ready::No;
+    if (end > l.maxHeaderBytes) return Ready::HeaderTooLarge;
+    const std::string head = lower(c.buf.substr(0, end - 2));
+    auto header = [&](const std::string& name) -> std::string {
+        const auto at = head.find("\r\n" + name + ":");
+        if (at == std::string::npos) return {};
+        const auto from = at + name.size() + 3;
+        std::string v = head.substr(from, head.find("\r\n", from) - from);
+        v.erase(0, v.find_first_not_of(" \t"));
+        v.erase(v.find_last_not_of(" \t") + 1);
+        return v;
+    };
+    const std::string_view body = std::string_view(c.buf).substr(end);
+    const bool chunked = header("transfer-encoding").find("chunked") != std::string::npos;
+    const std::string length = header("content-length");
+    bool whole = false;
+    std::size_t expected = 0;
+    if (chunked) {
+        // Searched from where the last look ended, so that a long body is scanned once.
+        whole = body.starts_with("0\r\n\r\n") || body.find("\r\n0\r\n\r\n", c.scanned) != std::string_view::npos;
+        c.scanned = body.size() < 7 ? 0 : body.size() - 7;
+        expected = l.prebufferBody;
+    } else if (length.empty()) {
+        return Ready::Whole;
+    } else {
+        for (char ch : length) {
+            if (ch < '0' || ch > '9' || expected > l.prebufferBody) return Ready::Streaming; // httplib answers it
+            expected = expected * 10 + static_cast<std::size_t>(ch - '0');
+        }
+        whole = body.size() >= expected;
+    }
+    if (whole) return Ready::Whole;
+    if (memoryTight || expected > l.prebufferBody || body.size() >= l.prebufferBody || header("expect") == "100-continue")
+        return Ready::Streaming;
+    return Ready::BodyArriving;
+}
+
+void closeConn(int fd) {
+    ::shutdown(fd, SHUT_RDWR);
+    ::close(fd);
+}
+
+/// Best effort: a short answer on a connection about to be closed.
+void sayAndClose(int fd, const char* statusLine) {
+    const std::string msg = std::string("HTTP/1.1 ") + statusLine + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+    [[maybe_unused]] const auto n = ::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    closeConn(fd);
+}
+
+bool waitFor(int fd, short events, Clock::time_point until) {
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        if (left <= 0) return false;
+        pollfd p{fd, events, 0};
+        const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+        if (r > 0) return (p.revents & (events | POLLHUP | POLLERR)) != 0;
+        if (r < 0 && errno != EINTR) return false;
+    }
+}
+
+std::string addressText(const sockaddr_storage& a, int& port) {
+    char host[INET6_ADDRSTRLEN] = {};
+    port = -1;
+    if (a.ss_family == AF_INET) {
+        const auto* v4 = reinterpret_cast<const sockaddr_in*>(&a);
+        ::inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
+        port = ntohs(v4->sin_port);
+    } else if (a.ss_family == AF_INET6) {
+        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&a);
+        ::inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
+        port = ntohs(v6->sin6_port);
+    }
+    return host;
+}
+
+/// One request's stream for httplib: first the bytes the gate read, then the socket, with the
+/// body and the answer each held to ConnectionLimits' minimum rate.
+class GateStream : public httplib::Stream {
+public:
+    GateStream(Conn& c, const ConnectionLimits& l, std::atomic<std::size_t>& pending, std::chrono::seconds ioTimeout)
+        : c_(c), l_(l), pending_(pending), ioTimeout_(ioTimeout), readStart_(c.started ? c.firstByte : Clock::now()) {}
+
+    bool is_readable() const override { return off_ < c_.buf.size() || waitFor(c_.fd, POLLIN, readDeadline()); }
+    bool is_writable() const override { return !c_.out.empty() || waitFor(c_.fd, POLLOUT, writeDeadline()); }
+
+    ssize_t read(char* ptr, size_t size) override {
+        if (off_ == c_.buf.size() && !fill()) return readShut_ ? 0 : -1;
+        const std::size_t n = std::min(size, c_.buf.size() - off_);
+        std::memcpy(ptr, c_.buf.data() + off_, n);
+        off_ += n;
+        return static_cast<ssize_t>(n);
+    }
+
+    /// Sends what the socket takes now; the rest is kept for the gate to send (up to
+    /// maxPendingAnswers for all connections; past that, waits at the minimum rate).
+    ssize_t write(const char* ptr, size_t size) override {
+        if (!writing_) {
+            writing_ = true;
+            writeStart_ = Clock::now();
+        }
+        std::size_t done = 0;
+        while (done < size) {
+            if (!c_.out.empty()) {
+                pending_ += size - done;
+                c_.out.append(ptr + done, size - done);
+                return static_cast<ssize_t>(size);
+            }
+            const auto n = ::send(c_.fd, ptr + done, size - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                done += static_cast<std::size_t>(n);
+                written_ += static_cast<std::size_t>(n);
+            } else if (n < 0 && errno == EINTR) {
+                continue;
+            } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (pending_ + (size - done) <= l_.maxPendingAnswers) {
+                    pending_ += size - done;
+                    c_.out.assign(ptr + done, size - done);
+                    return static_cast<ssize_t>(size);
+                }
+                if (!waitFor(c_.fd, POLLOUT, writeDeadline())) return -1;
+            } else {
+                return -1;
+            }
+        }
+        return static_cast<ssize_t>(done);
+    }
+
+    void get_remote_ip_and_port(std::string& ip, int& port) const override {
+        sockaddr_storage a{};
+        socklen_t len = sizeof a;
+        port = -1;
+        if (::getpeername(c_.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) ip = addressText(a, port);
+    }
+    void get_local_ip_and_port(std::string& ip, int& port) const override {
+        sockaddr_storage a{};
+        socklen_t len = sizeof a;
+        port = -1;
+        if (::getsockname(c_.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) ip = addressText(a, port);
+    }
+    socket_t socket() const override { return c_.fd; }
+
+    void stopReading() {
+        readShut_ = true;
+        ::shutdown(c_.fd, SHUT_RD);
+    }
+    bool readingStopped() const { return readShut_; }
+    /// Drops the bytes this request used; what is left belongs to the next one.
+    void consume() { c_.buf.erase(0, off_); }
+
+private:
+    Clock::time_point rateDeadline(Clock::time_point start, std::size_t bytes) const {
+        const auto perByte = std::chrono::duration<double>(1.0 / static_cast<double>(l_.minBytesPerSecond));
+        return start + l_.clientTimeout + std::chrono::duration_cast<Clock::duration>(perByte * static_cast<double>(bytes));
+    }
+    Clock::time_point readDeadline() const {
+        return std::min(rateDeadline(readStart_, read_), Clock::now() + ioTimeout_);
+    }
+    Clock::time_point writeDeadline() const {
+        return std::min(rateDeadline(writing_ ? writeStart_ : Clock::now(), written_), Clock::now() + ioTimeout_);
+    }
+
+    /// Reads more from the socket into the buffer; false at its end, on error or too slowly.
+    bool fill() {
+        if (readShut_) return false;
+        c_.buf.erase(0, off_);
+        off_ = 0;
+        char chunk[64 * 1024];
+        for (;;) {
+            const auto n = ::recv(c_.fd, chunk, sizeof chunk, MSG_DONTWAIT);
+            if (n > 0) {
+                c_.buf.append(chunk, static_cast<std::size_t>(n));
+                read_ += static_cast<std::size_t>(n);
+                return true;
+            }
+            if (n == 0) return false;
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+            if (!waitFor(c_.fd, POLLIN, readDeadline())) return false;
+        }
+    }
+
+    Conn& c_;
+    const ConnectionLimits& l_;
+    std::atomic<std::size_t>& pending_;
+    std::chrono::seconds ioTimeout_;
+    std::size_t off_ = 0;
+    std::size_t read_ = 0;
+    std::size_t written_ = 0;
+    Clock::time_point readStart_;
+    Clock::time_point writeStart_;
+    bool writing_ = false;
+    bool readShut_ = false;
+};
+
+thread_local GateStream* t_current = nullptr;
+
+} // namespace
+
+struct GatedServer::Gate {
+    GatedServer& server;
+    ConnectionLimits limits;
+    httplib::ThreadPool pool; ///< answers requests that are wholly in memory
+    httplib::ThreadPool bulk; ///< answers requests whose body is still arriving
+    std::mutex mutex;
+    std::vector<std::unique_ptr<Conn>> incoming; // guarded by mutex
+    std::atomic<bool> stopping{false};
+    std::atomic<std::size_t> bufferedBytes{0}; ///< requests' bytes held by waiting connections
+    std::atomic<std::size_t> pendingOut{0};    ///< answers' bytes not yet taken by their clients
+    int wake[2] = {-1, -1};
+    std::thread thread;
+
+    Gate(GatedServer& s, ConnectionLimits l)
+        : server(s), limits(l), pool(static_cast<std::size_t>(std::max(1, l.workers))),
+          bulk(static_cast<std::size_t>(std::max(1, l.bulkWorkers))) {
+        if (::pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("cannot create the connection gate's pipe");
+        thread = std::thread([this] { loop(); });
+    }
+
+    void admit(std::unique_ptr<Conn> c) {
+        {
+            std::lock_guard lock(mutex);
+            if (!stopping) incoming.push_back(std::move(c));
+        }
+        if (c) forget(*c);
+        else [[maybe_unused]] const auto n = ::write(wake[1], "x", 1);
+    }
+
+    void forget(Conn& c) {
+        pendingOut -= c.out.size() - c.outOff;
+        closeConn(c.fd);
+    }
+
+    void dispatch(std::unique_ptr<Conn> c, httplib::ThreadPool& to) {
+        to.enqueue([this, raw = c.release()] { serve(std::unique_ptr<Conn>(raw)); });
+    }
+
+    void serve(std::unique_ptr<Conn> c) {
+        GateStream s(*c, limits, pendingOut, std::chrono::seconds(server.read_timeout_sec_));
+        const bool closeAfter = stopping || ++c->served >= server.keep_alive_max_count_;
+        bool closed = false;
+        bool ok = false;
+        t_current = &s;
+        try {
+            ok = server.process_request(s, closeAfter, closed, nullptr);
+        } catch (const std::exception&) {
+        }
+        t_current = nullptr;
+        s.consume();
+        c->started = false;
+        c->scanned = 0;
+        if (!ok) {
+            forget(*c);
+            return;
+        }
+        c->closeAfterOut = closed || closeAfter || s.readingStopped();
+        if (!c->out.empty()) {
+            // The gate sends the rest; the client must take it at the minimum rate.
+            c->deadline = Clock::now() + limits.clientTimeout +
+                          std::chrono::milliseconds(1000 * c->out.size() / std::max<std::size_t>(1, limits.minBytesPerSecond));
+        } else if (c->closeAfterOut) {
+            forget(*c);
+            return;
+        } else {
+            rearm(*c);
+        }
+        admit(std::move(c));
+    }
+
+    /// After an answer: waiting for the next request.
+    void rearm(Conn& c) const {
+        c.started = !c.buf.empty();
+        c.firstByte = Clock::now();
+        c.deadline = Clock::now() + (c.started ? limits.clientTimeout : limits.idleKeepAlive + std::chrono::seconds(1));
+    }
+
+    /// Reads what `c` has sent; false when it has closed or failed.
+    bool readSome(Conn& c) {
+        char chunk[64 * 1024];
+        while (c.buf.size() <= limits.maxHeaderBytes + limits.prebufferBody) {
+            const auto n = ::recv(c.fd, chunk, sizeof chunk, MSG_DONTWAIT);
+            if (n > 0) {
+                if (!c.started) {
+                    c.started = true;
+                    c.firstByte = Clock::now();
+                    c.deadline = c.firstByte + limits.clientTimeout;
+                }
+                c.buf.append(chunk, static_cast<std::size_t>(n));
+                bufferedBytes += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (n == 0) return false;
+            if (errno == EINTR) continue;
+            return errno == EAGAIN || errno == EWOULDBLOCK;
+        }
+        return true;
+    }
+
+    /// Sends what `c` has pending; false when the connection failed.
+    bool sendSome(Conn& c) {
+        while (c.outOff < c.out.size()) {
+            const auto n = ::send(c.fd, c.out.data() + c.outOff, c.out.size() - c.outOff, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                c.outOff += static_cast<std::size_t>(n);
+                pendingOut -= static_cast<std::size_t>(n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        }
+        c.out.clear();
+        c.outOff = 0;
+        return true;
+    }
+
+    enum class Next { Wait, Dispatched, Closed };
+
+    /// One connection's turn in the loop, `revents` from poll().
+    Next step(std::unique_ptr<Conn>& c, short revents, Clock::time_point now) {
+        if (!c->out.empty()) {
+            if (revents && !sendSome(*c)) return forget(*c), Next::Closed;
+            if (!c->out.empty()) return now >= c->deadline ? (forget(*c), Next::Closed) : Next::Wait;
+            if (c->closeAfterOut) return forget(*c), Next::Closed;
+            rearm(*c);
+            revents = POLLIN; // a next request may be waiting already
+        }
+        if (revents && !readSome(*c)) {
+            bufferedBytes -= c->buf.size();
+            return forget(*c), Next::Closed;
+        }
+        const Ready ready = assess(*c, limits, bufferedBytes > limits.maxBufferedBytes);
+        if (ready == Ready::Whole || ready == Ready::Streaming) {
+            bufferedBytes -= c->buf.size();
+            dispatch(std::move(c), ready == Ready::Whole ? pool : bulk);
+            return Next::Dispatched;
+        }
+        if (ready == Ready::BodyArriving) {
+            // The body must keep the minimum rate from clientTimeout after the first byte on
+            // (as a bulk worker's reading does, however long the request waited for one).
+            const auto bodyBytes = c->buf.size() - headersEnd(*c);
+            c->deadline = c->firstByte + limits.clientTimeout +
+                          std::chrono::milliseconds(1000 * bodyBytes / std::max<std::size_t>(1, limits.minBytesPerSecond));
+        }
+        if (ready == Ready::HeaderTooLarge || now >= c->deadline) {
+            bufferedBytes -= c->buf.size();
+            if (c->started) sayAndClose(c->fd, ready == Ready::HeaderTooLarge ? "431 Request Header Fields Too Large" : "408 Request Timeout");
+            else closeConn(c->fd);
+            return Next::Closed;
+        }
+        return Next::Wait;
+    }
+
+    void loop() {
+        std::vector<std::unique_ptr<Conn>> waiting;
+        std::vector<pollfd> fds;
+        while (!stopping) {
+            {
+                std::lock_guard lock(mutex);
+                for (auto& c : incoming) {
+                    bufferedBytes += c->buf.size();
+                    if (waiting.size() >= limits.maxWaiting) {
+                        bufferedBytes -= c->buf.size();
+                        forget(*c);
+                    } else {
+                        waiting.push_back(std::move(c));
+                    }
+                }
+                incoming.clear();
+            }
+            fds.assign(1, pollfd{wake[0], POLLIN, 0});
+            for (const auto& c : waiting) fds.push_back(pollfd{c->fd, static_cast<short>(c->out.empty() ? POLLIN : POLLOUT), 0});
+            // Connections handed back with a next request already read are looked at at once.
+            const int r = ::poll(fds.data(), fds.size(), 200);
+            if (r < 0 && errno != EINTR) break;
+            char sink[256];
+            while (::read(wake[0], sink, sizeof sink) > 0) {
+            }
+            const auto now = Clock::now();
+            for (std::size_t i = 0; i < waiting.size(); ++i)
+                if (step(waiting[i], r > 0 ? fds[i + 1].revents : 0, now) != Next::Wait) waiting[i].reset();
+            std::erase_if(waiting, [](const auto& c) { return !c; });
+        }
+        for (auto& c : waiting) forget(*c);
+    }
+
+    void shutdown() {
+        {
+            std::lock_guard lock(mutex);
+            if (stopping.exchange(true)) return;
+        }
+        [[maybe_unused]] const auto n = ::write(wake[1], "x", 1);
+        if (thread.joinable()) thread.join();
+        pool.shutdown();
+        bulk.shutdown();
+        {
+            std::lock_guard lock(mutex);
+            for (auto& c : incoming) forget(*c);
+            incoming.clear();
+        }
+        ::close(wake[0]);
+        ::close(wake[1]);
+    }
+};
+
+GatedServer::GatedServer(ConnectionLimits limits) : gate_(std::make_unique<Gate>(*this, limits)) {
+    new_task_queue = [] { return new InlineQueue; };
+    set_keep_alive_timeout(limits.idleKeepAlive.count());
+}
+
+GatedServer::~GatedServer() { shutdownConnections(); }
+
+void GatedServer::widenBacklog(int connections) {
+    if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, connections);
+}
+
+void GatedServer::shutdownConnections() { gate_->shutdown(); }
+
+void GatedServer::stopReadingCurrent() {
+    if (t_current) t_current->stopReading();
+}
+
+bool GatedServer::process_and_close_socket(socket_t sock) {
+    auto c = std::make_unique<Conn>();
+    c->fd = sock;
+    c->deadline = Clock::now() + gate_->limits.clientTimeout;
+    gate_->admit(std::move(c));
+    return true;
+}
+
+} // namespace quarry::sandbox
