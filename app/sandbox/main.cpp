@@ -58,6 +58,12 @@ int main(int argc, char** argv) {
                    "seconds a client may take to send a request's headers, and after which a body or answer must "
                    "move at 64 KB/s (default 10)")
         ->check(CLI::Range(0.1, 3600.0));
+    std::size_t queryMemoryMb = 2048, keptResultsMb = 1024;
+    app.add_option("--query-memory", queryMemoryMb, "MB of memory one query may hold at once (default 2048)")
+        ->check(CLI::Range(16, 1 << 22));
+    app.add_option("--kept-results", keptResultsMb,
+                   "MB of finished jobs' results and configurations kept; the oldest are dropped first (default 1024)")
+        ->check(CLI::Range(1, 1 << 22));
     bool logRequests = false;
     app.add_flag("--log-requests", logRequests, "print one line per request to stderr (method, path, status)");
     try {
@@ -82,6 +88,8 @@ int main(int argc, char** argv) {
     o.dataDir = data.empty() ? defaultDataDir() : std::filesystem::path(data);
     o.dedupWindow = std::chrono::seconds(dedupSeconds);
     o.tokenLifetime = std::chrono::seconds(tokenSeconds);
+    o.jobs.queryMemory = queryMemoryMb << 20;
+    o.jobs.keptBytes = keptResultsMb << 20;
     o.connections.clientTimeout = std::chrono::milliseconds(static_cast<long long>(clientSeconds * 1000));
     if (logRequests) o.log = [](const std::string& line) { std::cerr << "quarry-sandbox: " << line << std::endl; };
     try {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "sandbox/ConnectionLimits.h"
+#include "sandbox/Limits.h"
 
 #include <httplib.h>
 #include <memory>

@@ -97,7 +97,8 @@ std::string lowerCopy(std::string s) {
 
 } // namespace
 
-JobManager::JobManager(Store& store, Faults& faults, int workers) : store_(store), faults_(faults) {
+JobManager::JobManager(Store& store, Faults& faults, int workers, JobLimits limits)
+    : store_(store), faults_(faults), limits_(limits) {
     for (int i = 0; i < std::max(1, workers); ++i) workers_.emplace_back([this] { worker(); });
 }
 
@@ -217,6 +218,14 @@ std::shared_ptr<Job> JobManager::create(const std::string& project, std::string 
     job->id = std::move(jobId);
     job->configuration = std::move(configuration);
     if (!job->configuration.contains("jobType")) job->configuration["jobType"] = "QUERY";
+    const Json q = objectField(job->configuration, "query");
+    std::size_t chars = 0;
+    if (q.contains("query") && q["query"].is_string())
+        for (const unsigned char ch : q["query"].get_ref<const std::string&>()) chars += (ch & 0xC0) != 0x80;
+    if (chars > limits_.maxQueryChars)
+        throw ApiFailure("invalid", "The query is too large. The maximum standard SQL query length is 1024.00K characters, "
+                                    "including comments and white space characters.");
+    job->configurationBytes = job->configuration.dump().size();
     job->creationTime = Store::nowMs();
     std::string loc = location;
     if (loc.empty()) {
@@ -376,12 +385,63 @@ void JobManager::finish(Job& job, Json errorResult) {
         job.state = "DONE";
         if (!job.startTime) job.startTime = Store::nowMs();
         job.endTime = std::max(Store::nowMs(), job.startTime);
+        if (!job.id.empty()) retain(&job);
     }
     changed_.notify_all();
 }
 
+std::shared_ptr<const std::vector<Value>> JobManager::results(const Job& j) const {
+    std::lock_guard g(mutex_);
+    if (j.resultsDropped)
+        throw ApiFailure("notFound", "Not found: the results of job " + j.project + ":" + j.location + "." + j.id +
+                                         " are no longer kept. The sandbox keeps query results for " +
+                                         std::to_string(limits_.resultLifetime.count()) + " hours and " +
+                                         std::to_string(limits_.keptBytes >> 20) +
+                                         " MB in all, dropping the oldest first; run the query again.");
+    return j.rows;
+}
+
+void JobManager::dropResults(Job& job) {
+    if (!job.rows) return;
+    for (auto it = cache_.begin(); it != cache_.end();)
+        it = it->second.rows == job.rows ? cache_.erase(it) : std::next(it);
+    job.rows.reset();
+    job.resultBytes = 0;
+    job.resultsDropped = true;
+}
+
+void JobManager::retain(const Job* keep) {
+    const std::int64_t oldest = Store::nowMs() - std::chrono::duration_cast<std::chrono::milliseconds>(limits_.resultLifetime).count();
+    std::size_t total = 0;
+    for (const auto& j : order_) {
+        if (j->state == "DONE" && j->rows && j->endTime < oldest && j.get() != keep) dropResults(*j);
+        total += j->resultBytes + j->configurationBytes;
+    }
+    // order_ is by creation: the oldest results go first, then the oldest finished jobs.
+    for (auto it = order_.begin(); total > limits_.keptBytes && it != order_.end(); ++it)
+        if ((*it)->state == "DONE" && (*it)->rows && it->get() != keep) {
+            total -= (*it)->resultBytes;
+            dropResults(**it);
+        }
+    auto over = [&] { return total > limits_.keptBytes || order_.size() > limits_.keptJobs; };
+    for (auto it = order_.begin(); over() && it != order_.end();) {
+        Job& j = **it;
+        if (j.state != "DONE" || &j == keep) {
+            ++it;
+            continue;
+        }
+        total -= j.resultBytes + j.configurationBytes;
+        dropResults(j);
+        jobs_.erase(j.project + "/" + j.id);
+        for (auto r = requestIds_.begin(); r != requestIds_.end();)
+            r = r->second == j.id && r->first.starts_with(j.project + "/") ? requestIds_.erase(r) : std::next(r);
+        it = order_.erase(it);
+    }
+}
+
 void JobManager::runStatements(Job& job, StatementRunner& runner, std::vector<sql::Statement> statements,
-                               const std::string& text, bool dryRun, const std::function<void(std::uint64_t)>& checkCap) {
+                               const std::string& text, bool dryRun, const std::function<void(std::uint64_t)>& checkCap,
+                               const MemoryBudget& budget) {
     // A second parse for the estimates the byte cap needs: running a statement consumes it.
     std::vector<sql::Statement> estimates;
     const bool capped = objectField(job.configuration, "query").contains("maximumBytesBilled");
@@ -394,7 +454,10 @@ void JobManager::runStatements(Job& job, StatementRunner& runner, std::vector<sq
     for (std::size_t i = 0; i < statements.size(); ++i) {
         if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
         if (capped && !dryRun) checkCap(total + runner.run(std::move(estimates[i]), true).bytesProcessed);
+        const auto before = budget.used();
         last = runner.run(std::move(statements[i]), dryRun);
+        // What a SELECT's rows hold (a DML statement's growth is its table's, not the job's).
+        job.resultBytes = last.rows.empty() ? 0 : static_cast<std::size_t>(std::max<std::int64_t>(0, budget.used() - before));
         total += last.bytesProcessed;
         if (last.affectedRows) {
             dml = true;
@@ -444,6 +507,9 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
                                                                     : "invalid",
                                  "Injected fault (sandbox --faults job:" + std::to_string(d.status) + ")");
         }
+        // Everything the query allocates on this thread counts against its budget; the
+        // catch below runs after it has been unwound and freed.
+        const MemoryBudget budget(limits_.queryMemory);
         std::string text = str(q, "query");
         const bool legacy = sql::isLegacySql(text, boolField(q, "useLegacySql", true));
         StatementScope scope;
@@ -484,7 +550,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         } else {
             auto statements = sql::parseScript(text);
             if (statements.size() != 1 || statements[0].kind != sql::Statement::Kind::Query) {
-                runStatements(job, runner, std::move(statements), text, dryRun, checkCap);
+                runStatements(job, runner, std::move(statements), text, dryRun, checkCap, budget);
                 return;
             }
             prepared = sql::PreparedQuery::prepare(std::move(*statements[0].query), runner.queryContext());
@@ -508,11 +574,20 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         }
         if (!job.cacheHit) {
             checkCap(prepared->estimateBytes());
+            const auto before = budget.used();
             auto result = prepared->run();
             planJson(job, result.plan);
             job.bytesProcessed = result.bytesProcessed;
             job.bytesBilled = billed(result.bytesProcessed);
             job.rows = std::make_shared<const std::vector<Value>>(std::move(result.rows));
+            job.resultBytes = static_cast<std::size_t>(std::max<std::int64_t>(0, budget.used() - before));
+            if (job.resultBytes > limits_.keptBytes) {
+                job.rows.reset();
+                throw ApiFailure("responseTooLarge", "Response too large to return. Consider specifying a destination table in "
+                                                     "your job configuration (the sandbox keeps " +
+                                                         std::to_string(limits_.keptBytes >> 20) +
+                                                         " MB of results: quarry-sandbox --kept-results).");
+            }
             if (useCache) {
                 std::lock_guard g(mutex_);
                 if (cache_.size() > 256) cache_.clear();
@@ -529,6 +604,11 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         finish(job, errorProto("invalidQuery", e.what(), "query"));
     } catch (const ApiFailure& e) {
         finish(job, errorProto(e.reason(), e.what(), e.location()));
+    } catch (const QueryMemoryExceeded&) {
+        finish(job, errorProto("resourcesExceeded",
+                               "Resources exceeded during query execution: The query could not be executed in the allotted "
+                               "memory. The sandbox gives one query " + std::to_string(limits_.queryMemory >> 20) +
+                                   " MB at a time (quarry-sandbox --query-memory)."));
     } catch (const std::exception& e) {
         finish(job, errorProto("internalError", std::string("The sandbox failed to run this job: ") + e.what()));
     }

@@ -2,10 +2,13 @@
 #pragma once
 
 #include "sandbox/Faults.h"
+#include "sandbox/Limits.h"
+#include "sandbox/MemoryBudget.h"
 #include "sandbox/Store.h"
 #include "sandbox/Statements.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -34,13 +37,16 @@ struct Job {
     Json queryPlan = Json::array(); ///< statistics.query.queryPlan of the run (empty from the cache)
     Json timeline = Json::array();
     std::atomic<bool> cancelRequested{false};
+    std::size_t configurationBytes = 0; ///< the configuration as sent
+    std::size_t resultBytes = 0;        ///< memory the result rows hold
+    bool resultsDropped = false;        ///< past JobLimits: the rows are gone, the job's record stays
 };
 
 /// Runs query jobs on a worker pool: PENDING -> RUNNING -> DONE, with cancel, long-polling,
 /// a result cache keyed by query text and table versions, dry runs and byte caps.
 class JobManager {
 public:
-    JobManager(Store& store, Faults& faults, int workers = 2);
+    JobManager(Store& store, Faults& faults, int workers = 2, JobLimits limits = {});
     ~JobManager();
 
     /// jobs.insert. A dry run is answered at once and not stored.
@@ -57,6 +63,8 @@ public:
     std::shared_ptr<Job> query(const std::string& project, const Json& request);
 
     Json resource(const Job& j) const;
+    /// A finished job's rows (null for none). Throws notFound once JobLimits dropped them.
+    std::shared_ptr<const std::vector<Value>> results(const Job& j) const;
 
 private:
     std::shared_ptr<Job> find(const std::string& project, const std::string& jobId, const std::string& location = {}) const;
@@ -65,9 +73,12 @@ private:
     void run(const std::shared_ptr<Job>& job);
     /// DML, DDL and scripts: runs the statements in order; the job's rows are the last one's.
     void runStatements(Job& job, StatementRunner& runner, std::vector<sql::Statement> statements, const std::string& text,
-                       bool dryRun, const std::function<void(std::uint64_t)>& checkCap);
+                       bool dryRun, const std::function<void(std::uint64_t)>& checkCap, const MemoryBudget& budget);
     void worker();
     void finish(Job& job, Json errorResult);
+    /// Under mutex_: drops results and jobs past limits_, oldest first, never `keep`'s.
+    void retain(const Job* keep);
+    void dropResults(Job& job);
 
     Store& store_;
     Faults& faults_;
@@ -83,6 +94,7 @@ private:
         std::shared_ptr<const std::vector<Value>> rows;
     };
     std::map<std::string, Cached> cache_;
+    JobLimits limits_;
     bool stopping_ = false;
     std::vector<std::thread> workers_;
 };

@@ -186,6 +186,11 @@ struct Server::Impl {
                     return;
                 }
             }
+            // BigQuery's limit for every API request (insertAll included).
+            if (req.body.size() > kMaxRequestBytes) {
+                sendError(res, "invalid", "Request payload size exceeds the limit: " + std::to_string(kMaxRequestBytes) + " bytes.");
+                return;
+            }
             // Request JSON that nests without bound would make any recursive step (printing a
             // description back, an error that quotes a value) overflow the stack: refuse it.
             if (jsonNestingDepth(req.body) > kMaxRequestJsonDepth) {
@@ -297,9 +302,10 @@ struct Server::Impl {
             out += ",\"numDmlAffectedRows\":\"" + std::to_string(*job.numDmlAffectedRows) + "\"";
             if (std::string(kind) == "bigquery#queryResponse") out += ",\"dmlStats\":" + job.dmlStats.dump();
         }
-        // (Not `job.rows ? *job.rows : std::vector<Value>()`: that conditional copies every row.)
+        // (Not `held ? *held : std::vector<Value>()`: that conditional copies every row.)
         static const std::vector<Value> kNoRows;
-        const std::vector<Value>& rows = job.rows ? *job.rows : kNoRows;
+        const auto held = jobs->results(job);
+        const std::vector<Value>& rows = held ? *held : kNoRows;
         out += ",\"totalRows\":\"" + std::to_string(rows.size()) + "\"";
         const std::size_t start = startFrom(req);
         const std::size_t next = appendRowsPage(out, rows, start, maxRows, job.schema, nullptr, tsEncoding(req));
@@ -399,8 +405,6 @@ struct Server::Impl {
 
         // ---- tabledata ----
         route("POST", P + "/datasets/([^/]+)/tables/([^/]+)/insertAll", "insertAll", [this](const auto& req, auto& res) {
-            if (req.body.size() > kMaxRequestBytes)
-                throw ApiFailure("invalid", "Request payload size exceeds the limit: " + std::to_string(kMaxRequestBytes) + " bytes.");
             const auto errors = store->insertAllText(req.matches[1], req.matches[2], req.matches[3], req.body);
             Json out = {{"kind", "bigquery#tableDataInsertAllResponse"}};
             if (!errors.empty()) {
@@ -520,7 +524,7 @@ Server::Server(Options o) : d_(std::make_unique<Impl>(std::move(o))) {
         d_->auth = std::make_unique<SandboxAuth>(ao);
         for (const auto& n : d_->auth->notes()) d_->notes.push_back(n);
     }
-    d_->jobs = std::make_unique<JobManager>(*d_->store, *d_->faults, d_->o.workers);
+    d_->jobs = std::make_unique<JobManager>(*d_->store, *d_->faults, d_->o.workers, d_->o.jobs);
     if (d_->o.log)
         d_->http.set_logger([log = d_->o.log](const httplib::Request& req, const httplib::Response& res) {
             log(req.method + " " + req.path + " " + std::to_string(res.status) + " (" + std::to_string(res.body.size()) + " bytes)");

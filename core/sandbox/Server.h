@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "sandbox/ConnectionLimits.h"
+#include "sandbox/Limits.h"
 
 #include <chrono>
 #include <cstdint>
@@ -31,6 +31,7 @@ public:
         /// One line per request (method, path without query, status) to this callback.
         std::function<void(const std::string&)> log;
         ConnectionLimits connections;
+        JobLimits jobs;
     };
 
     /// Loads the data folder. Throws std::runtime_error (bad fault spec, unreadable data).

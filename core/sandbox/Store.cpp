@@ -5,6 +5,7 @@
 #include "crypto/Keys.h"
 
 #include "sandbox/Bytes.h"
+#include "sandbox/MemoryBudget.h"
 #include "value/InsertRowWriter.h"
 #include "value/Text.h"
 #include "value/JsonParse.h"
@@ -345,6 +346,7 @@ const Dataset& Store::datasetRef(const std::string& p, const std::string& d) con
 }
 
 Json Store::insertDataset(const std::string& project, const Json& body) {
+    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     if (!body.is_object()) throw ApiFailure("invalid", "Dataset resource must be a JSON object");
     const auto ref = objectField(body, "datasetReference");
     const std::string id = str(ref, "datasetId");
@@ -413,6 +415,7 @@ Json Store::patchDataset(const std::string& p, const std::string& d, const Json&
 }
 
 void Store::deleteDataset(const std::string& p, const std::string& d, bool deleteContents) {
+    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
     if (!ds.tables.empty() && !deleteContents)
@@ -538,6 +541,7 @@ Json Store::patchTable(const std::string& p, const std::string& d, const std::st
 }
 
 void Store::deleteTable(const std::string& p, const std::string& d, const std::string& id) {
+    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
     if (!ds.tables.count(id)) throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
@@ -623,6 +627,7 @@ void Store::checkNotDamaged(const std::filesystem::path& dir, const std::string&
 
 std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& d, const std::string& id,
                                        const Schema& schema, std::vector<Value> rows, bool replace) {
+    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     {
         std::unique_lock lock(mutex_);
         auto& ds = datasetRef(p, d);
@@ -681,6 +686,7 @@ void checkNotDropped(const Table& t) {
 } // namespace
 
 void Store::appendValues(Table& t, std::vector<Value> rows) {
+    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     if (rows.empty()) return;
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
@@ -694,6 +700,7 @@ void Store::appendValues(Table& t, std::vector<Value> rows) {
 }
 
 void Store::replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows) {
+    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
     if (t.version != version)

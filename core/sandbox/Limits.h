@@ -23,4 +23,15 @@ struct ConnectionLimits {
     int bulkWorkers = 16; ///< threads that read bodies still arriving (large, or slow)
 };
 
+/// What a query may use and what finished jobs may keep (docs/SANDBOX.md, Security).
+struct JobLimits {
+    std::size_t queryMemory = std::size_t{2} << 30; ///< heap one query may hold at once
+    /// Results and configurations of finished jobs together; past it the oldest results, then
+    /// the oldest jobs, are dropped.
+    std::size_t keptBytes = std::size_t{1} << 30;
+    std::chrono::hours resultLifetime{24}; ///< as BigQuery's temporary result tables
+    std::size_t keptJobs = 10000;
+    std::size_t maxQueryChars = 1024 * 1024; ///< as BigQuery's 1,024K characters
+};
+
 } // namespace quarry::sandbox
