@@ -2,6 +2,7 @@
 // Every REST route of a real quarry-sandbox process, through Quarry's own BigQueryClient:
 // datasets, tables, insertAll (invalid/stopped, dedup, limits), tabledata.list paging,
 // jobs (409, long poll, cancel, dry run, byte cap, cache, requestId), and durability.
+#include "ExpectApiError.h"
 #include "SandboxProcess.h"
 #include "TestData.h"
 #include "bigquery/BigQueryClient.h"
@@ -19,6 +20,7 @@
 
 using namespace quarry;
 using quarry::test::SandboxProcess;
+using quarry::test::apiError;
 using namespace std::chrono_literals;
 
 namespace {
@@ -71,17 +73,6 @@ Json query(BigQueryClient& c, const std::string& sql, Json extra = Json::object(
         out.push_back(Json::parse(s));
     }
     return out;
-}
-
-template <typename F>
-ApiError apiError(F&& f) {
-    try {
-        f();
-    } catch (const ApiError& e) {
-        return e;
-    }
-    ADD_FAILURE() << "expected an ApiError";
-    return ApiError(0, "", "");
 }
 
 } // namespace
@@ -727,14 +718,6 @@ TEST(SandboxApi, WebPagesOfOtherOriginsAndOtherHostNamesAreRefused) {
 
 namespace {
 
-/// Peak resident memory of a process (VmHWM), in MB.
-long peakRssMb(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
-    return -1;
-}
-
 } // namespace
 
 // A chunked body has no Content-Length for the 64 MB limit to check: one of 3 GB was read
@@ -769,13 +752,15 @@ TEST(SandboxApi, AChunkedBodyOfTenGigabytesIsCutOffEarly) {
     const auto n = ::recv(fd, buf, sizeof buf - 1, 0);
     ::close(fd);
     EXPECT_LT(sent, 256ull << 20) << "the sandbox kept reading";
-    if (n > 0) EXPECT_NE(std::string(buf, static_cast<std::size_t>(n)).find(" 413 "), std::string::npos);
+    if (n > 0) {
+        EXPECT_NE(std::string(buf, static_cast<std::size_t>(n)).find(" 413 "), std::string::npos);
+    }
 #if defined(__SANITIZE_ADDRESS__)
     // Under AddressSanitizer freed blocks stay in quarantine and shadow memory is added: the
     // 200 MB bound is the plain build's; this one only says the body was not read whole.
-    EXPECT_LT(peakRssMb(s.pid()), 600);
+    EXPECT_LT(s.peakRssMb(), 600);
 #else
-    EXPECT_LT(peakRssMb(s.pid()), 200);
+    EXPECT_LT(s.peakRssMb(), 200);
 #endif
     EXPECT_EQ(c.listAllDatasets("p").size(), 1u); // still answering, nothing made
 }

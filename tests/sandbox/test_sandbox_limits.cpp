@@ -2,37 +2,20 @@
 // Memory a client can make a real quarry-sandbox hold is bounded: one query's heap
 // (--query-memory), finished jobs' results and configurations (--kept-results), a request's
 // size and a query's length, each with BigQuery's error, and the sandbox goes on answering.
+#include "ExpectApiError.h"
 #include "SandboxProcess.h"
 #include "UploadFixture.h"
 #include "bigquery/BigQueryClient.h"
 
-#include <fstream>
 #include <gtest/gtest.h>
 
 using namespace quarry;
 using quarry::test::SandboxProcess;
+using quarry::test::apiError;
 
 namespace {
 
 BigQueryClient clientFor(const SandboxProcess& s) { return BigQueryClient(quarry::test::clientOptions(s)); }
-
-/// Peak resident memory of a process (VmHWM), in MB.
-long peakRssMb(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
-    return -1;
-}
-
-template <class F> ApiError apiError(F&& f) {
-    try {
-        f();
-    } catch (const ApiError& e) {
-        return e;
-    }
-    ADD_FAILURE() << "no error";
-    return ApiError(0, "", "no error");
-}
 
 JobRef job(const std::string& id) { return JobRef{"p", id, ""}; }
 
@@ -61,7 +44,7 @@ TEST(SandboxLimits, AQueryHoldsNoMoreThanItsMemoryBudget) {
         EXPECT_EQ(e.reason(), "resourcesExceeded") << sql << ": " << e.message();
         EXPECT_NE(e.message().find("256 MB"), std::string::npos) << e.message();
     }
-    EXPECT_LT(peakRssMb(s.pid()), 1024);
+    EXPECT_LT(s.peakRssMb(), 1024);
     const auto ok = c.query("p", query("SELECT LENGTH(STRING_AGG(REPEAT('x', 1000), '')) AS n FROM UNNEST(GENERATE_ARRAY(1, 1000))"));
     ASSERT_EQ(ok.rows.size(), 1u);
     EXPECT_EQ(ok.rows[0][0].asInt64(), 1000000);
@@ -91,7 +74,7 @@ TEST(SandboxLimits, FinishedJobsKeepBoundedMemory) {
         ids.push_back(r["jobReference"]["jobId"].get<std::string>());
         c.getQueryResults(job(ids.back()), waitLong());
     }
-    EXPECT_LT(peakRssMb(s.pid()), 1024);
+    EXPECT_LT(s.peakRssMb(), 1024);
     EXPECT_EQ(apiError([&] { c.getJob(job(ids.front())); }).reason(), "notFound");
     EXPECT_EQ(c.getJob(job(ids.back()))["status"]["state"], "DONE");
     EXPECT_EQ(c.getQueryResults(job(ids.back()), waitLong()).totalRows, 1);

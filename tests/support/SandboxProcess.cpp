@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "SandboxProcess.h"
 
+#include <fstream>
+
 #include <csignal>
 #include <fcntl.h>
 #include <cstdio>
@@ -80,6 +82,13 @@ SandboxProcess::~SandboxProcess() {
         std::error_code ec;
         std::filesystem::remove_all(data_, ec);
     }
+}
+
+long SandboxProcess::peakRssMb() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
+    return -1;
 }
 
 } // namespace quarry::test

@@ -22,6 +22,8 @@ public:
     const std::string& url() const { return url_; }
     const std::filesystem::path& dataDir() const { return data_; }
     int pid() const { return pid_; }
+    /// The process's peak resident memory (VmHWM), in MB; -1 if unknown.
+    long peakRssMb() const;
     /// SIGKILL, as a crash would: nothing is flushed or closed.
     void killHard();
     /// SIGTERM and wait; returns the exit status.
