@@ -30,6 +30,8 @@ Faults::Faults(const std::string& spec, std::uint64_t seed) : rng_(seed) {
         }
         if (action == "reset") {
             r.reset = true;
+        } else if (action == "eio") {
+            r.ioError = true;
         } else if (action.rfind("delay=", 0) == 0) {
             std::string d = action.substr(6);
             long long n = 0;
@@ -42,11 +44,17 @@ Faults::Faults(const std::string& spec, std::uint64_t seed) : rng_(seed) {
             int status = 0;
             const auto [p, ec] = std::from_chars(action.data(), action.data() + action.size(), status);
             if (ec != std::errc() || p != action.data() + action.size() || status < 400 || status > 599)
-                throw std::invalid_argument("fault rule '" + item + "': action must be an HTTP status 400-599, reset or delay=...");
+                throw std::invalid_argument("fault rule '" + item + "': action must be an HTTP status 400-599, reset, delay=... or eio");
             r.status = status;
         }
         rules_.push_back(std::move(r));
     }
+}
+
+bool Faults::names(const std::string& target) const {
+    for (const auto& r : rules_)
+        if (r.target == target) return true;
+    return false;
 }
 
 Faults::Decision Faults::decide(const std::string& target) {
@@ -59,6 +67,7 @@ Faults::Decision Faults::decide(const std::string& target) {
         if (u(rng_) >= r.probability) continue;
         if (r.delay.count()) d.delay += r.delay;
         if (r.reset && !d.status) d.reset = true;
+        if (r.ioError) d.ioError = true;
         if (r.status && !d.reset && !d.status) d.status = r.status;
     }
     return d;

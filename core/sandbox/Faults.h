@@ -15,21 +15,24 @@ namespace quarry::sandbox {
 /// TARGET:ACTION:PROBABILITY, e.g.
 ///   insertAll:503:0.05,insertAll:reset:0.02,insertAll:413:0.01,any:delay=300ms:0.1,job:delay=2s:1
 /// TARGET: an API method (insertAll, list, query, getQueryResults, jobs.insert, tables.get, ...),
-/// `job` (the execution of a query job) or `any`. ACTION: an HTTP status (answered with
-/// BigQuery's error for it), `reset` (the request is carried out, then the connection is
-/// dropped before the answer), or delay=N(ms|s).
+/// `job` (the execution of a query job), `sync` (a table log's fdatasync) or `any`. ACTION: an
+/// HTTP status (answered with BigQuery's error for it), `reset` (the request is carried out,
+/// then the connection is dropped before the answer), delay=N(ms|s), or `eio` (for `sync`:
+/// the disk reports an I/O error).
 class Faults {
 public:
     struct Rule {
         std::string target;
         int status = 0;            ///< HTTP status to answer, or 0
         bool reset = false;
+        bool ioError = false;
         std::chrono::milliseconds delay{0};
         double probability = 0;
     };
     struct Decision {
         int status = 0;
         bool reset = false;
+        bool ioError = false;
         std::chrono::milliseconds delay{0};
     };
 
@@ -40,6 +43,8 @@ public:
     /// What to do with one call of `target` (rules for `any` apply too).
     Decision decide(const std::string& target);
     bool empty() const { return rules_.empty(); }
+    /// Whether any rule names `target` itself (not through `any`).
+    bool names(const std::string& target) const;
 
 private:
     std::vector<Rule> rules_;

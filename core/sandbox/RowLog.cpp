@@ -116,6 +116,20 @@ std::uint64_t RowLog::replay(const std::function<void(std::string_view, std::uin
     return dropped;
 }
 
+namespace {
+std::function<bool()>& syncFault() {
+    static std::function<bool()> f;
+    return f;
+}
+} // namespace
+
+void RowLog::setSyncFault(std::function<bool()> fault) { syncFault() = std::move(fault); }
+
+std::string RowLog::failure() const {
+    std::lock_guard g(mutex_);
+    return failure_;
+}
+
 std::uint64_t RowLog::write(std::string_view payload) {
     if (payload.size() > kMaxRecord) throw StorageError("record too large for " + file_.string());
     std::string rec(kHeader + payload.size(), '\0');
@@ -124,6 +138,7 @@ std::uint64_t RowLog::write(std::string_view payload) {
     putU32(rec.data() + 8, crc(payload));
     std::memcpy(rec.data() + kHeader, payload.data(), payload.size());
     std::lock_guard g(mutex_);
+    if (!failure_.empty()) throw StorageError(failure_);
     std::size_t done = 0;
     while (done < rec.size()) {
         const auto n = ::pwrite(fd_, rec.data() + done, rec.size() - done, static_cast<off_t>(size_ + done));
@@ -143,10 +158,18 @@ void RowLog::syncTo(std::uint64_t end) {
     std::uint64_t target = 0;
     {
         std::lock_guard g(mutex_);
+        if (!failure_.empty()) throw StorageError(failure_);
         if (synced_ >= end) return;
         target = size_;
     }
-    if (::fdatasync(fd_) != 0) throw StorageError(sysError("cannot sync", file_));
+    const bool injected = syncFault() && syncFault()();
+    if (injected || ::fdatasync(fd_) != 0) {
+        if (injected) errno = EIO;
+        const std::string why = sysError("cannot sync", file_);
+        std::lock_guard g(mutex_);
+        failure_ = why + " (nothing more is written to it: what reached the disk is unknown until it is read again)";
+        throw StorageError(why);
+    }
     std::lock_guard g(mutex_);
     synced_ = std::max(synced_, target);
 }

@@ -47,6 +47,14 @@ public:
     /// Empties the file (durably).
     void clear();
 
+    /// After a failed sync the file's state on disk is unknown (Linux may have dropped the
+    /// unsynced pages): every later write and sync throws, with this reason. Empty while fine.
+    std::string failure() const;
+
+    /// Test hook (quarry-sandbox --faults sync:eio:P): when it returns true, a sync fails
+    /// with EIO, as a failing disk's would. Set before any log is written.
+    static void setSyncFault(std::function<bool()> fault);
+
     std::uint64_t size() const { return size_; }
     const std::filesystem::path& path() const { return file_; }
 
@@ -55,7 +63,8 @@ private:
     int fd_ = -1;
     std::uint64_t size_ = 0;
     std::uint64_t synced_ = 0; ///< everything below this offset is on disk
-    std::mutex mutex_;
+    std::string failure_;      ///< guarded by mutex_
+    mutable std::mutex mutex_;
     std::mutex syncMutex_;
 };
 

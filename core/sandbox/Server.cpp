@@ -510,6 +510,8 @@ struct Server::Impl {
 
 Server::Server(Options o) : d_(std::make_unique<Impl>(std::move(o))) {
     d_->faults = d_->o.faults.empty() ? std::make_unique<Faults>() : std::make_unique<Faults>(d_->o.faults, d_->o.seed);
+    if (d_->faults->names("sync"))
+        RowLog::setSyncFault([f = d_->faults.get()] { return f->decide("sync").ioError; });
     Store::Options so;
     so.root = d_->o.dataDir;
     so.dedupWindow = d_->o.dedupWindow;
@@ -539,7 +541,10 @@ Server::Server(Options o) : d_(std::make_unique<Impl>(std::move(o))) {
     d_->routes();
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+    stop();
+    if (d_->faults->names("sync")) RowLog::setSyncFault(nullptr);
+}
 
 int Server::start() {
     if (d_->o.port == 0) d_->port = d_->http.bind_to_any_port(d_->o.host);

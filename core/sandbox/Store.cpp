@@ -217,7 +217,7 @@ std::vector<std::string> Store::load() {
     // it is left on disk as it is, reported, and its name stays taken (damaged_) so that
     // nothing is created over it.
     auto damaged = [&](const fs::path& where, const std::string& why) {
-        damaged_.insert(where.string());
+        damaged_[where.string()] = "could not be loaded at start; move that folder away to use the name again";
         notes.push_back("DAMAGED: " + where.string() + " could not be loaded (" + why +
                         "); it is left as it is and out of service. Move it away to use its name again.");
     };
@@ -495,6 +495,8 @@ std::shared_ptr<Table> Store::table(const std::string& p, const std::string& d, 
     } else {
         throw ApiFailure("notFound", "Not found: Dataset " + p + ":" + d);
     }
+    if (const auto it = damaged_.find(tableDir(p, d, id).string()); it != damaged_.end())
+        throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id + " is out of service: it " + it->second);
     throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
 }
 
@@ -620,9 +622,21 @@ std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::strin
 }
 
 void Store::checkNotDamaged(const std::filesystem::path& dir, const std::string& what) const {
-    if (damaged_.count(dir.string()))
-        throw ApiFailure("duplicate", "Already Exists: " + what + " is damaged on disk (" + dir.string() +
-                                          " could not be loaded at start); move that folder away to use the name again");
+    if (const auto it = damaged_.find(dir.string()); it != damaged_.end())
+        throw ApiFailure("duplicate", "Already Exists: " + what + " is out of service (" + dir.string() + " " + it->second + ")");
+}
+
+void Store::removeSetAside(const Table& t) {
+    std::unique_lock lock(mutex_);
+    damaged_[tableDir(t.project, t.dataset, t.id).string()] =
+        "was set aside after a disk error: " + t.failure +
+        ". Restart the sandbox to load it again from what reached the disk (rows of the failed requests may or may not be there)";
+    const auto pit = projects_.find(t.project);
+    if (pit == projects_.end()) return;
+    const auto dit = pit->second.find(t.dataset);
+    if (dit == pit->second.end()) return;
+    const auto it = dit->second.tables.find(t.id);
+    if (it != dit->second.tables.end() && it->second.get() == &t) dit->second.tables.erase(it);
 }
 
 std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& d, const std::string& id,
@@ -675,9 +689,20 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
 
 namespace {
 
+/// Marks `t` out of service if its log failed a sync (caller holds t.mutex); whether it did.
+bool setAside(Table& t) {
+    t.failure = t.log ? t.log->failure() : std::string();
+    if (t.failure.empty()) return false;
+    t.dropped = true;
+    return true;
+}
+
 /// A statement that read a table before it was dropped must not write: the folder may belong
 /// to a new table of the same name by now.
 void checkNotDropped(const Table& t) {
+    if (!t.failure.empty())
+        throw StorageError("table " + t.project + ":" + t.dataset + "." + t.id + " was set aside after a disk error (" +
+                           t.failure + "); restart the sandbox to load it again");
     if (t.dropped)
         throw ApiFailure("notFound", "Not found: Table " + t.project + ":" + t.dataset + "." + t.id +
                                          " (it was dropped while this statement ran)");
@@ -693,7 +718,14 @@ void Store::appendValues(Table& t, std::vector<Value> rows) {
     std::vector<std::pair<std::string, Value>> tagged;
     tagged.reserve(rows.size());
     for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
-    t.log->syncTo(appendRows(t, tagged));
+    try {
+        t.log->syncTo(appendRows(t, tagged));
+    } catch (const StorageError&) {
+        if (!setAside(t)) throw;
+        lock.unlock();
+        removeSetAside(t);
+        throw;
+    }
     for (auto& [_, v] : tagged) t.rows.push_back(std::move(v));
     ++t.version;
     t.meta["lastModifiedTime"] = std::to_string(nowMs());
@@ -929,7 +961,18 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
     // Group commit: the answer waits until the rows are on disk, but the table is not held
     // meanwhile, so requests in flight share one fdatasync. (Rows are readable a moment
     // before they are durable; a crash in that moment loses rows nobody was told were saved.)
-    t.log->syncTo(end);
+    // A failed sync sets the table aside: its rows and insertIds in memory are no longer
+    // what the disk holds, and a retry must not be told its rows are already in.
+    try {
+        t.log->syncTo(end);
+    } catch (const StorageError&) {
+        {
+            std::unique_lock relock(t.mutex);
+            if (!setAside(t)) throw;
+        }
+        removeSetAside(t);
+        throw;
+    }
     return errors;
 }
 

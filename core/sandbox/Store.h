@@ -46,6 +46,8 @@ struct Table {
     /// Set (under `mutex`) when the table is dropped: a statement still holding it must not
     /// write into the folder, which a new table of the same name may own by then.
     bool dropped = false;
+    /// Why the table was set aside (a failed sync of its log), or empty. Set with `dropped`.
+    std::string failure;
     /// insertIds seen within the window, as 128-bit hashes (no string per id; a collision of
     /// two different ids is about n^2 / 2^129: never, in practice), and the same oldest first
     /// with when they were seen (ms), for expiry.
@@ -159,9 +161,14 @@ private:
     int lockFd_ = -1;
     mutable std::shared_mutex mutex_;
     std::map<std::string, std::map<std::string, Dataset>> projects_;
-    /// Folders that could not be loaded: left alone, their names not to be reused.
-    std::set<std::string> damaged_;
+    /// Folders out of service, with why: could not be loaded, or a table set aside after a
+    /// disk error. Left alone; their names are not reused until the sandbox starts again.
+    std::map<std::string, std::string> damaged_;
     void checkNotDamaged(const std::filesystem::path& dir, const std::string& what) const;
+    /// After a failed sync of `t`'s log: takes `t` out of the catalog for good (until a
+    /// restart reads what reached the disk). The caller has marked `t` (setAside) and holds
+    /// no table lock.
+    void removeSetAside(const Table& t);
 };
 
 /// Percent-encodes an id for use as one folder name.
