@@ -59,6 +59,12 @@ bool validTableId(const std::string& s) {
 
 /// Present in a table folder while CREATE TABLE ... AS SELECT writes it.
 constexpr const char* kCreatingMarker = "CREATING";
+// CREATE OR REPLACE writes the new table at <folder>.replacing, moves the old one to
+// <folder>.replaced, the new one into place, then removes the old. Table folders never hold
+// a '.' (folderName encodes it), so these names cannot be tables; load() finishes or undoes
+// a replacement a crash interrupted.
+constexpr const char* kReplacing = ".replacing";
+constexpr const char* kReplaced = ".replaced";
 
 /// The sandbox keeps each dataset and table in a folder named after its id: longer ids than a
 /// folder name can hold (255 bytes, percent-encoded) are refused instead of failing on disk.
@@ -242,6 +248,7 @@ std::vector<std::string> Store::load() {
                 damaged(de.path(), e.what());
                 continue;
             }
+            recoverReplacements(de.path(), notes);
             for (const auto& te : fs::directory_iterator(de.path())) {
                 const auto tmeta = te.path() / "table.json";
                 if (te.is_directory() && fs::exists(te.path() / kCreatingMarker)) {
@@ -330,6 +337,29 @@ std::vector<std::string> Store::load() {
         }
     }
     return notes;
+}
+
+void Store::recoverReplacements(const std::filesystem::path& datasetDir, std::vector<std::string>& notes) {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> replaced, replacing;
+    for (const auto& e : fs::directory_iterator(datasetDir)) {
+        const std::string name = e.path().filename().string();
+        if (name.ends_with(kReplaced)) replaced.push_back(e.path());
+        else if (name.ends_with(kReplacing)) replacing.push_back(e.path());
+    }
+    for (const auto& old : replaced) {
+        const fs::path table = old.string().substr(0, old.string().size() - std::strlen(kReplaced));
+        if (fs::exists(table)) {
+            fs::remove_all(old); // the new table is in place: the old one's removal was cut short
+        } else {
+            renameDurably(old, table); // cut short before the new one moved in: the old one stays
+            notes.push_back("kept " + table.string() + ": a CREATE OR REPLACE TABLE that never finished");
+        }
+    }
+    for (const auto& fresh : replacing) {
+        fs::remove_all(fresh);
+        notes.push_back("removed " + fresh.string() + ": a CREATE OR REPLACE TABLE that never finished");
+    }
 }
 
 Dataset& Store::datasetRef(const std::string& p, const std::string& d) {
@@ -451,6 +481,27 @@ void Store::saveTable(const Table& t) {
     writeFileAtomic(tableDir(t.project, t.dataset, t.id) / "table.json", t.meta.dump());
 }
 
+std::shared_ptr<Table> Store::newTable(const std::string& p, const Dataset& ds, const std::string& id, const Json& body,
+                                       const Schema& schema) {
+    auto t = std::make_shared<Table>();
+    t->project = p;
+    t->dataset = ds.id;
+    t->id = id;
+    t->schema = schema;
+    t->meta = body;
+    const auto now = std::to_string(nowMs());
+    t->meta["kind"] = "bigquery#table";
+    t->meta["id"] = p + ":" + ds.id + "." + id;
+    t->meta["tableReference"] = {{"projectId", p}, {"datasetId", ds.id}, {"tableId", id}};
+    t->meta["schema"] = schema.toJson();
+    t->meta["type"] = body.contains("view") ? "VIEW" : "TABLE";
+    t->meta["creationTime"] = now;
+    t->meta["lastModifiedTime"] = now;
+    t->meta["location"] = ds.meta.value("location", std::string("US"));
+    t->meta.erase("etag");
+    return t;
+}
+
 Json Store::insertTable(const std::string& p, const std::string& d, const Json& body) {
     if (!body.is_object()) throw ApiFailure("invalid", "Table resource must be a JSON object");
     const auto ref = objectField(body, "tableReference");
@@ -462,22 +513,7 @@ Json Store::insertTable(const std::string& p, const std::string& d, const Json& 
     auto& ds = datasetRef(p, d);
     if (ds.tables.count(id)) throw ApiFailure("duplicate", "Already Exists: Table " + p + ":" + d + "." + id);
     checkNotDamaged(tableDir(p, d, id), "Table " + p + ":" + d + "." + id);
-    auto t = std::make_shared<Table>();
-    t->project = p;
-    t->dataset = d;
-    t->id = id;
-    t->schema = schema;
-    t->meta = body;
-    const auto now = std::to_string(nowMs());
-    t->meta["kind"] = "bigquery#table";
-    t->meta["id"] = p + ":" + d + "." + id;
-    t->meta["tableReference"] = {{"projectId", p}, {"datasetId", d}, {"tableId", id}};
-    t->meta["schema"] = schema.toJson();
-    t->meta["type"] = body.contains("view") ? "VIEW" : "TABLE";
-    t->meta["creationTime"] = now;
-    t->meta["lastModifiedTime"] = now;
-    t->meta["location"] = ds.meta.value("location", std::string("US"));
-    t->meta.erase("etag");
+    auto t = newTable(p, ds, id, body, schema);
     t->log = std::make_unique<RowLog>(tableDir(p, d, id) / "rows.qrl");
     saveTable(*t);
     ds.tables[id] = t;
@@ -647,12 +683,8 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
         auto& ds = datasetRef(p, d);
         if (ds.tables.count(id)) {
             if (!replace) throw ApiFailure("duplicate", "Already Exists: Table " + p + ":" + d + "." + id);
-        }
-    }
-    if (replace) {
-        try {
-            deleteTable(p, d, id);
-        } catch (const ApiFailure&) {
+            lock.unlock();
+            return replaceTable(p, d, id, schema, std::move(rows));
         }
     }
     // All or nothing, across a crash too: a marker says the table is being made (load()
@@ -709,6 +741,60 @@ void checkNotDropped(const Table& t) {
 }
 
 } // namespace
+
+std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::string& d, const std::string& id,
+                                           const Schema& schema, std::vector<Value> rows) {
+    namespace fs = std::filesystem;
+    const auto dir = tableDir(p, d, id);
+    const fs::path staging = dir.string() + kReplacing;
+    const fs::path old = dir.string() + kReplaced;
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    std::shared_ptr<Table> fresh;
+    {
+        std::shared_lock lock(mutex_);
+        fresh = newTable(p, datasetRef(p, d), id, {{"tableReference", {{"tableId", id}}}}, schema);
+    }
+    std::vector<std::pair<std::string, Value>> tagged;
+    tagged.reserve(rows.size());
+    for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
+    try {
+        writeFileAtomic(staging / "table.json", fresh->meta.dump());
+        fresh->log = std::make_unique<RowLog>(staging / "rows.qrl");
+        fresh->log->syncTo(appendRows(*fresh, tagged));
+        fresh->log.reset();
+        syncFolder(staging);
+    } catch (...) {
+        fs::remove_all(staging, ec);
+        throw;
+    }
+    for (auto& [_, v] : tagged) fresh->rows.push_back(std::move(v));
+    {
+        std::unique_lock lock(mutex_);
+        auto& ds = datasetRef(p, d);
+        const auto it = ds.tables.find(id);
+        try {
+            if (it != ds.tables.end()) {
+                std::unique_lock tl(it->second->mutex);
+                renameDurably(dir, old);
+                it->second->dropped = true;
+            }
+            renameDurably(staging, dir);
+        } catch (...) {
+            if (fs::exists(old) && !fs::exists(dir)) {
+                renameDurably(old, dir);
+                if (it != ds.tables.end()) it->second->dropped = false;
+            }
+            fs::remove_all(staging, ec);
+            throw;
+        }
+        fresh->log = std::make_unique<RowLog>(dir / "rows.qrl");
+        ++fresh->version;
+        ds.tables[id] = fresh;
+    }
+    fs::remove_all(old, ec);
+    return fresh;
+}
 
 void Store::appendValues(Table& t, std::vector<Value> rows) {
     const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way

@@ -151,6 +151,15 @@ private:
     const Dataset& datasetRef(const std::string& p, const std::string& d) const;
     Json tableResource(const Table& t) const;
     void saveTable(const Table& t);
+    /// Finishes or undoes CREATE OR REPLACE TABLEs a crash interrupted in a dataset's folder.
+    static void recoverReplacements(const std::filesystem::path& datasetDir, std::vector<std::string>& notes);
+    /// A table's in-memory object with its resource filled in (no log yet).
+    static std::shared_ptr<Table> newTable(const std::string& p, const Dataset& ds, const std::string& id, const Json& body,
+                                           const Schema& schema);
+    /// CREATE OR REPLACE over an existing table: the new one is written beside it and the two
+    /// folders are swapped in one step, so a crash or failure leaves the old table whole.
+    std::shared_ptr<Table> replaceTable(const std::string& p, const std::string& d, const std::string& id,
+                                        const Schema& schema, std::vector<Value> rows);
     /// Writes rows to the table's log (not yet synced); returns the offset to sync to.
     std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows);
     /// Writes a whole insertAll body instead, with the positions of the rows not stored.

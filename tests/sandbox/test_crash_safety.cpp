@@ -36,18 +36,61 @@ void killDuring(SandboxProcess& s, BigQueryClient& c, const std::string& sql, st
     s.killHard();
 }
 
+/// A data folder with dataset d and, made by `setup` (default: d.src of kRows rows).
 struct CrashData {
     std::filesystem::path dir = std::filesystem::temp_directory_path() / ("quarry-crash-" + std::to_string(::getpid()));
-    CrashData() {
+    explicit CrashData(std::vector<std::string> setup = {"CREATE TABLE d.src AS SELECT x, REPEAT('y', 100) AS s FROM UNNEST(GENERATE_ARRAY(1, " +
+                                                         std::to_string(kRows) + ")) AS x"}) {
         std::filesystem::remove_all(dir);
         SandboxProcess s({}, dir);
         auto c = clientFor(s);
         c.insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}});
-        run(c, "CREATE TABLE d.src AS SELECT x, REPEAT('y', 100) AS s FROM UNNEST(GENERATE_ARRAY(1, " + std::to_string(kRows) + ")) AS x");
+        for (const auto& sql : setup) run(c, sql);
         s.stop();
     }
     ~CrashData() { std::filesystem::remove_all(dir); }
 };
+
+/// Rows of a table whose column g says which statement wrote each row last.
+struct Generation {
+    long long rows = 0, lowest = 0, highest = 0;
+};
+Generation generation(BigQueryClient& c, const std::string& table) {
+    auto r = quarry::test::queryRow(c, "SELECT COUNT(*) AS n, MIN(g) AS lo, MAX(g) AS hi FROM d." + table);
+    return {r["n"], r["lo"], r["hi"]};
+}
+
+/// How long `sql` takes on the data, plus a margin: the span to kill the sandbox within.
+std::chrono::milliseconds timeOf(const CrashData& data, const std::string& sql) {
+    SandboxProcess s({}, data.dir);
+    auto c = clientFor(s);
+    const auto t0 = std::chrono::steady_clock::now();
+    run(c, sql);
+    const auto span = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0) + 50ms;
+    s.stop();
+    return span;
+}
+
+/// 20 rounds of: start, run `statement(round)`, kill -9 at a random moment, restart, and
+/// check with `check(round, client)`, which says whether the statement was applied.
+template <class Statement, class Check>
+void killRounds(const CrashData& data, std::chrono::milliseconds span, unsigned seed, Statement statement, Check check,
+                const char* what) {
+    std::mt19937 rnd(seed);
+    int applied = 0;
+    for (int round = 0; round < 20; ++round) {
+        {
+            SandboxProcess s({}, data.dir);
+            auto c = clientFor(s);
+            killDuring(s, c, statement(round), span, rnd);
+        }
+        SandboxProcess s({}, data.dir);
+        auto c = clientFor(s);
+        if (check(round, c)) ++applied;
+        s.stop();
+    }
+    std::cout << what << " killed 20 times: " << applied << " applied whole, " << 20 - applied << " not at all\n";
+}
 
 } // namespace
 
@@ -157,4 +200,77 @@ TEST(CrashSafety, AnUpdateRacingADropAndRecreateNeverWritesIntoTheNewTable) {
     }
     std::cout << "UPDATE vs DROP + CREATE, 20 rounds: update first " << updateFirst << ", drop first " << dropFirst << "\n";
     std::filesystem::remove_all(dir);
+}
+
+// UPDATE, MERGE and CREATE OR REPLACE TABLE ... AS SELECT rewrite a whole table: after kill -9
+// at any moment, every row carries the new generation or every row the old one, and a
+// replaced table is never missing.
+TEST(CrashSafety, DmlUpdateIsAllOrNothingAcrossKillNine) {
+    CrashData data({"CREATE TABLE d.u AS SELECT x, 0 AS g, REPEAT('y', 100) AS s FROM UNNEST(GENERATE_ARRAY(1, " +
+                    std::to_string(kRows) + ")) AS x"});
+    const auto span = timeOf(data, "UPDATE d.u SET g = 0 WHERE TRUE");
+    long long current = 0;
+    killRounds(
+        data, span, 29, [](int round) { return "UPDATE d.u SET g = " + std::to_string(round + 1) + " WHERE TRUE"; },
+        [&](int round, BigQueryClient& c) {
+            const auto g = generation(c, "u");
+            EXPECT_EQ(g.rows, kRows) << "round " << round;
+            EXPECT_EQ(g.lowest, g.highest) << "round " << round << ": rows of two generations";
+            EXPECT_TRUE(g.lowest == current || g.lowest == round + 1) << "round " << round << ": generation " << g.lowest;
+            const bool applied = g.lowest == round + 1;
+            current = g.lowest;
+            return applied;
+        },
+        "UPDATE");
+}
+
+TEST(CrashSafety, DmlMergeIsAllOrNothingAcrossKillNine) {
+    const long long half = kRows / 2;
+    CrashData data({"CREATE TABLE d.m AS SELECT x, 0 AS g, REPEAT('y', 100) AS s FROM UNNEST(GENERATE_ARRAY(1, " +
+                    std::to_string(half) + ")) AS x"});
+    auto merge = [&](int round) {
+        const std::string g = std::to_string(round + 1);
+        return "MERGE d.m T USING (SELECT x FROM UNNEST(GENERATE_ARRAY(1, " + std::to_string(half + 1 + round) +
+               ")) AS x) S ON T.x = S.x WHEN MATCHED THEN UPDATE SET g = " + g +
+               " WHEN NOT MATCHED THEN INSERT (x, g, s) VALUES (S.x, " + g + ", 'new')";
+    };
+    const auto span = timeOf(data, "MERGE d.m T USING (SELECT x FROM UNNEST(GENERATE_ARRAY(1, " + std::to_string(half) +
+                                       ")) AS x) S ON T.x = S.x WHEN MATCHED THEN UPDATE SET g = 0");
+    Generation current{half, 0, 0};
+    killRounds(
+        data, span, 31, merge,
+        [&](int round, BigQueryClient& c) {
+            const auto g = generation(c, "m");
+            EXPECT_EQ(g.lowest, g.highest) << "round " << round << ": rows of two generations";
+            const bool applied = g.lowest == round + 1;
+            if (applied) EXPECT_EQ(g.rows, half + 1 + round) << "round " << round;
+            else EXPECT_TRUE(g.rows == current.rows && g.lowest == current.lowest) << "round " << round << ": " << g.rows;
+            current = g;
+            return applied;
+        },
+        "MERGE");
+}
+
+TEST(CrashSafety, CreateOrReplaceTableAsSelectIsAllOrNothingAcrossKillNine) {
+    CrashData data({"CREATE TABLE d.r AS SELECT x, 0 AS g, REPEAT('y', 100) AS s FROM UNNEST(GENERATE_ARRAY(1, " +
+                    std::to_string(kRows) + ")) AS x"});
+    auto replace = [](int round) {
+        return "CREATE OR REPLACE TABLE d.r AS SELECT x, " + std::to_string(round + 1) +
+               " AS g, REPEAT('y', 100) AS s FROM UNNEST(GENERATE_ARRAY(1, " + std::to_string(kRows + round) + ")) AS x";
+    };
+    const auto span = timeOf(data, "CREATE OR REPLACE TABLE d.calibrate AS SELECT * FROM d.r");
+    long long current = 0;
+    killRounds(
+        data, span, 37, replace,
+        [&](int round, BigQueryClient& c) {
+            EXPECT_TRUE(quarry::test::tableExists(c, "r")) << "round " << round << ": the replaced table is gone";
+            const auto g = generation(c, "r");
+            EXPECT_EQ(g.lowest, g.highest) << "round " << round << ": rows of two generations";
+            EXPECT_TRUE(g.lowest == current || g.lowest == round + 1) << "round " << round << ": generation " << g.lowest;
+            EXPECT_EQ(g.rows, kRows + std::max(0LL, g.lowest - 1)) << "round " << round;
+            const bool applied = g.lowest == round + 1;
+            current = g.lowest;
+            return applied;
+        },
+        "CREATE OR REPLACE TABLE AS SELECT");
 }
