@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Engine benchmark against DuckDB (npm @duckdb/node-api), same run, same data: N synthetic
+# nested persons rows (generate_persons.py) loaded into a fresh quarry-sandbox (insertAll) and
+# into DuckDB (read_json, nested types kept), an 800-row lookup table and a second large table
+# (ages) in both. Each query: median of 3 wall times (the sandbox's over HTTP, cache off), the
+# peak RSS of each engine during it, and the rows, which must be the same.
+# Usage: tests/bench/run_engine.sh [ROWS=1000000]
+source "$(dirname "$0")/common.sh"
+rows=${1:-1000000}
+(cd "$here" && npm ci --no-audit --no-fund --silent)
+python3 "$root/resources/samples/generate_persons.py" "$rows" > "$work/persons.ndjson"
+start_sandbox
+pid=$(pgrep -n -f "quarry-sandbox --port 0 --data $work/data")
+"$build/tests/bench/bench_ingest" "$url" "$work/persons.ndjson" "$root/resources/samples/persons/schema.json" 500 4 >/dev/null
+python3 - "$url" "$work" "$pid" "$here" <<'PY'
+import json, subprocess, sys, time, urllib.request
+url, work, pid, here = sys.argv[1:5]
+
+def call(method, path, body=None):
+    req = urllib.request.Request(url + "/bigquery/v2/projects/bench" + path, json.dumps(body).encode() if body else None,
+                                 {"Content-Type": "application/json"}, method=method)
+    return json.load(urllib.request.urlopen(req))
+
+def sql(q):
+    return call("POST", "/queries", {"query": q, "useLegacySql": False, "useQueryCache": False, "timeoutMs": 600000})
+
+sql("CREATE TABLE bench_cpp.areas AS SELECT code, CONCAT('R', CAST(MOD(code, 10) AS STRING)) AS region "
+    "FROM UNNEST(GENERATE_ARRAY(200, 999)) AS code")
+sql("CREATE TABLE bench_cpp.ages AS SELECT fullName, age FROM bench_cpp.persons")
+
+# name: (GoogleSQL for the sandbox, DuckDB's SQL)
+queries = {
+    "GROUP BY over UNNEST": (
+        "SELECT c.gender AS g, COUNT(*) AS n, AVG(c.age) AS avg_age FROM bench_cpp.persons, UNNEST(children) AS c GROUP BY g ORDER BY g",
+        "SELECT c.gender AS g, COUNT(*) AS n, AVG(c.age) AS avg_age FROM persons, UNNEST(children) AS t(c) GROUP BY g ORDER BY g"),
+    "JOIN with an 800-row lookup table": (
+        "SELECT a.region, COUNT(*) AS n FROM bench_cpp.persons p JOIN bench_cpp.areas a ON p.phoneNumber.areaCode = a.code "
+        "GROUP BY a.region ORDER BY a.region",
+        "SELECT a.region, COUNT(*) AS n FROM persons p JOIN areas a ON p.phoneNumber.areaCode = a.code "
+        "GROUP BY a.region ORDER BY a.region"),
+    "window (RANK over partitions)": (
+        "SELECT gender, COUNT(*) AS n, MAX(r) AS top FROM (SELECT gender, RANK() OVER (PARTITION BY gender ORDER BY age DESC) AS r "
+        "FROM bench_cpp.persons) GROUP BY gender ORDER BY gender",
+        "SELECT gender, COUNT(*) AS n, MAX(r) AS top FROM (SELECT gender, RANK() OVER (PARTITION BY gender ORDER BY age DESC) AS r "
+        "FROM persons) GROUP BY gender ORDER BY gender"),
+    "ORDER BY ... LIMIT 10": (
+        "SELECT fullName, age FROM bench_cpp.persons ORDER BY age DESC, fullName LIMIT 10",
+        "SELECT fullName, age FROM persons ORDER BY age DESC, fullName LIMIT 10"),
+    "COUNT(DISTINCT) on a unique column": (
+        "SELECT COUNT(DISTINCT fullName) AS n FROM bench_cpp.persons",
+        "SELECT COUNT(DISTINCT fullName) AS n FROM persons"),
+    "LIKE filter": (
+        "SELECT COUNT(*) AS n FROM bench_cpp.persons WHERE fullName LIKE '%Doe 1%'",
+        "SELECT COUNT(*) AS n FROM persons WHERE fullName LIKE '%Doe 1%'"),
+    "GROUP BY two keys": (
+        "SELECT gender, phoneNumber.areaCode AS code, COUNT(*) AS n FROM bench_cpp.persons GROUP BY gender, code ORDER BY gender, code LIMIT 10",
+        "SELECT gender, phoneNumber.areaCode AS code, COUNT(*) AS n FROM persons GROUP BY gender, code ORDER BY gender, code LIMIT 10"),
+    "JOIN of two large tables": (
+        "SELECT COUNT(*) AS n, SUM(p.age + q.age) AS s FROM bench_cpp.persons p JOIN bench_cpp.ages q ON p.fullName = q.fullName",
+        "SELECT COUNT(*) AS n, SUM(p.age + q.age) AS s FROM persons p JOIN ages q ON p.fullName = q.fullName"),
+    "correlated EXISTS over an array": (
+        "SELECT COUNT(*) AS n FROM bench_cpp.persons p WHERE EXISTS (SELECT 1 FROM UNNEST(p.children) AS c WHERE c.age > 15)",
+        "SELECT COUNT(*) AS n FROM persons p WHERE EXISTS (SELECT 1 FROM UNNEST(p.children) AS t(c) WHERE c.age > 15)"),
+}
+
+with open(work + "/duck_queries.json", "w") as f:
+    json.dump({k: v[1] for k, v in queries.items()}, f)
+duck = subprocess.run(["node", here + "/duck_queries.mjs", work + "/persons.ndjson", work + "/duck_queries.json"],
+                      capture_output=True, text=True, check=True).stdout.splitlines()
+duck_meta = json.loads(duck[0])
+duck = {d["query"]: d for d in map(json.loads, duck[1:])}
+
+def peak_mb():
+    for l in open("/proc/%s/status" % pid):
+        if l.startswith("VmHWM"): return int(l.split()[1]) / 1024
+
+def run_quarry(q):
+    times, peak, rows = [], 0, None
+    for _ in range(3):
+        open("/proc/%s/clear_refs" % pid, "w").write("5")
+        t0 = time.perf_counter()
+        resp = sql(q)
+        times.append(time.perf_counter() - t0)
+        peak = max(peak, peak_mb())
+        rows = [[c["v"] for c in r["f"]] for r in resp.get("rows", [])]
+    return sorted(times)[1], peak, rows
+
+def norm(rows):  # integers exactly, averages to 6 digits
+    def one(x):
+        s = str(x)
+        try:
+            return str(round(float(s), 6)) if "." in s else str(int(s)) if s.lstrip("-").isdigit() else s
+        except ValueError:
+            return s
+    return [[one(x) for x in r] for r in rows]
+
+print(json.dumps({"rows": sum(1 for _ in open(work + "/persons.ndjson")), "duckdb": duck_meta["version"]}))
+for name, (q, _) in queries.items():
+    qt, qpeak, qrows = run_quarry(q)
+    d = duck[name]
+    same = norm(qrows) == norm(d["rows"])
+    print(json.dumps({"query": name, "sandbox_s": round(qt, 3), "sandbox_peak_rss_mb": round(qpeak),
+                      "duckdb_s": round(d["seconds"], 3), "duckdb_peak_rss_mb": d["peak_rss_mb"],
+                      "sandbox_over_duckdb": round(qt / d["seconds"], 1), "same_rows": same}))
+    if not same:
+        print("  rows differ:\n    sandbox %s\n    duckdb  %s" % (qrows[:5], d["rows"][:5]))
+PY
