@@ -1783,8 +1783,16 @@ struct PreparedQuery::Impl {
             }
             out = std::move(kept);
         }
+        // Rows are ordered through an index (ties keep their input order, as a stable sort
+        // would); with a LIMIT only the first OFFSET + LIMIT are put in order (top-N).
+        std::vector<std::size_t> rank(out.size());
+        for (std::size_t i = 0; i < rank.size(); ++i) rank[i] = i;
+        const std::size_t start = sel.offset ? static_cast<std::size_t>(*sel.offset) : 0;
+        const std::size_t end = sel.limit ? std::min(out.size(), start + static_cast<std::size_t>(*sel.limit)) : out.size();
         if (!order.empty()) {
-            std::stable_sort(out.begin(), out.end(), [&](const OutRow& a, const OutRow& b) {
+            auto before = [&](std::size_t ia, std::size_t ib) {
+                const OutRow& a = out[ia];
+                const OutRow& b = out[ib];
                 for (std::size_t i = 0; i < order.size(); ++i) {
                     const auto& o = order[i];
                     const Value& x = o.column >= 0 ? a.cols[static_cast<std::size_t>(o.column)] : a.keys[i];
@@ -1796,15 +1804,14 @@ struct PreparedQuery::Impl {
                     const int c = compareValues(x, y);
                     if (c != 0) return o.desc ? c > 0 : c < 0;
                 }
-                return false;
-            });
+                return ia < ib;
+            };
+            if (end < rank.size() / 2) std::partial_sort(rank.begin(), rank.begin() + static_cast<std::ptrdiff_t>(end), rank.end(), before);
+            else std::sort(rank.begin(), rank.end(), before);
         }
-        std::size_t start = sel.offset ? static_cast<std::size_t>(*sel.offset) : 0;
-        std::size_t end = out.size();
-        if (sel.limit) end = std::min(end, start + static_cast<std::size_t>(*sel.limit));
         for (std::size_t i = start; i < end; ++i) {
             Value row = Value::structOf(columns.size());
-            for (std::size_t c = 0; c < columns.size(); ++c) row[c] = std::move(out[i].cols[c]);
+            for (std::size_t c = 0; c < columns.size(); ++c) row[c] = std::move(out[rank[i]].cols[c]);
             result.rows.push_back(std::move(row));
         }
         PlanStage output = clock.stage(aggregating ? "S02: Output" : "S01: Output", {static_cast<int>(result.plan.size()) - 1},
