@@ -1369,7 +1369,9 @@ struct PreparedQuery::Impl {
             if (v.isNull()) return;
             s.any = true;
             ++s.count;
-            if (v.kind() == ValueKind::Int64 && n == "SUM") {
+            // The accumulator follows the result type, not each value's kind (a UNION of
+            // INT64 and FLOAT64 branches may hand over both).
+            if (n == "SUM" && agg.type.kind == TypeKind::Int64) {
                 if (__builtin_add_overflow(s.isum, v.asInt64(), &s.isum)) throw EvalError("int64 overflow in SUM");
             } else if (v.kind() == ValueKind::Numeric || v.kind() == ValueKind::BigNumeric) {
                 const auto x = parseNumeric(v.asText());
@@ -1380,7 +1382,10 @@ struct PreparedQuery::Impl {
             }
         } else if (n == "MIN" || n == "MAX") {
             if (v.isNull()) return;
-            if (!s.any || (n == "MIN" ? compareValues(v, s.best) < 0 : compareValues(v, s.best) > 0)) s.best = std::move(v);
+            // NaN wins both, as in BigQuery (it sorts first, so MIN finds it by comparing).
+            const auto isNaN = [](const Value& x) { return x.kind() == ValueKind::Float64 && std::isnan(x.asDouble()); };
+            if (s.any && isNaN(s.best)) return;
+            if (!s.any || isNaN(v) || (n == "MIN" ? compareValues(v, s.best) < 0 : compareValues(v, s.best) > 0)) s.best = std::move(v);
             s.any = true;
         } else if (n == "ANY_VALUE") {
             if (!s.any && !v.isNull()) {

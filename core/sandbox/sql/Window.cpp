@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <unordered_map>
 
 namespace quarry::sandbox::sql {
@@ -37,6 +38,60 @@ double numberOf(const Value& v) {
     if (v.kind() == ValueKind::Float64) return v.asDouble();
     return toDouble(v);
 }
+
+/// The ORDER BY keys of a partition in sort order, for RANGE frames with offsets: exact when
+/// the keys and offsets are INT64 or NUMERIC (integers scaled by 10^9 in 128 bits, so neither
+/// INT64_MAX + 2 nor 38 digits lose anything), otherwise doubles.
+class RangeKeys {
+public:
+    RangeKeys() = default;
+    template <class Rows>
+    RangeKeys(const Rows& rows, const std::vector<std::size_t>& part, std::initializer_list<const Value*> offsets) {
+        exact_ = true;
+        for (const Value* o : offsets)
+            if (o && !exactKind(*o)) exact_ = false;
+        for (std::size_t p : part)
+            if (const Value& k = rows[p].order[0]; !k.isNull() && !exactKind(k)) exact_ = false;
+        apart_.resize(part.size());
+        if (exact_) ints_.resize(part.size());
+        else reals_.resize(part.size());
+        for (std::size_t q = 0; q < part.size(); ++q) {
+            const Value& k = rows[part[q]].order[0];
+            if (k.isNull()) {
+                apart_[q] = 1;
+            } else if (exact_) {
+                ints_[q] = scaled(k);
+            } else {
+                reals_[q] = numberOf(k);
+                apart_[q] = std::isnan(reals_[q]);
+            }
+        }
+    }
+    /// NULL or NaN: no distance to any key.
+    bool apart(std::size_t q) const { return apart_[q] != 0; }
+    /// Compares key q with key p moved by `offset` towards the smaller (or the larger) keys.
+    int compareShifted(std::size_t q, std::size_t p, const Value& offset, bool towardsSmaller) const {
+        if (exact_) {
+            const Num128 off = scaled(offset);
+            const Num128 target = towardsSmaller ? ints_[p] - off : ints_[p] + off;
+            return ints_[q] < target ? -1 : ints_[q] > target ? 1 : 0;
+        }
+        const double off = numberOf(offset);
+        const double target = towardsSmaller ? reals_[p] - off : reals_[p] + off; // inf stays inf
+        return reals_[q] < target ? -1 : reals_[q] > target ? 1 : 0;
+    }
+
+private:
+    static bool exactKind(const Value& v) { return v.kind() == ValueKind::Int64 || v.kind() == ValueKind::Numeric; }
+    static Num128 scaled(const Value& v) {
+        if (v.kind() == ValueKind::Int64) return static_cast<Num128>(v.asInt64()) * kNumericScale;
+        return parseNumeric(v.asText()).value_or(0);
+    }
+    bool exact_ = false;
+    std::vector<Num128> ints_;
+    std::vector<double> reals_;
+    std::vector<char> apart_;
+};
 
 } // namespace
 
@@ -235,28 +290,22 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
         }
 
         // Everything else reads a frame [lo, hi) of the sorted partition.
-        std::vector<double> keys;
         const bool rangeOffsets = w.hasFrame && !w.rows && (w.start.offset || w.end.offset);
-        if (rangeOffsets) {
-            keys.resize(m);
-            for (std::size_t p = 0; p < m; ++p) {
-                const Value& k = rows[part[p]].order[0];
-                keys[p] = k.isNull() ? 0 : numberOf(k);
-            }
-        }
+        RangeKeys keys;
+        if (rangeOffsets) keys = RangeKeys(rows, part, {w.start.offset ? &w.start.offset->value : nullptr, w.end.offset ? &w.end.offset->value : nullptr});
         const bool desc = !w.orderBy.empty() && w.orderBy[0].desc;
-        auto isNullKey = [&](std::size_t p) { return rows[part[p]].order[0].isNull(); };
         // RANGE offsets: the first position (in sort order) past the frame's edge, found by
-        // binary search over the run of non-NULL keys (NULLs sort all first or all last).
-        auto rangeEdge = [&](std::size_t p, double delta, bool isEnd) {
-            const double target = keys[p] + (desc ? -delta : delta);
+        // binary search over the keys that have a distance (NULL and NaN sort all at one end
+        // or the other, and frame only their peers).
+        auto rangeEdge = [&](std::size_t p, const Value& offset, bool preceding, bool isEnd) {
+            const bool towardsSmaller = preceding != desc;
             std::size_t a = 0, b = m;
-            while (a < b && isNullKey(a)) ++a;
-            while (b > a && isNullKey(b - 1)) --b;
+            while (a < b && keys.apart(a)) ++a;
+            while (b > a && keys.apart(b - 1)) --b;
             auto before = [&](std::size_t q) { // q lies before the edge
-                const double k = keys[q];
-                if (isEnd) return desc ? k >= target : k <= target;
-                return desc ? k > target : k < target;
+                const int c = keys.compareShifted(q, p, offset, towardsSmaller);
+                if (isEnd) return desc ? c >= 0 : c <= 0;
+                return desc ? c > 0 : c < 0;
             };
             while (a < b) {
                 const std::size_t mid = a + (b - a) / 2;
@@ -280,9 +329,8 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
                     const std::int64_t q = static_cast<std::int64_t>(p) + (b.kind == B::Preceding ? -off : off) + (isEnd ? 1 : 0);
                     return static_cast<std::size_t>(std::clamp<std::int64_t>(q, 0, size));
                 }
-                if (isNullKey(p)) return isEnd ? peerEnd[p] : peerStart[p]; // NULLs frame only NULLs
-                const double off = numberOf(b.offset->value) * (b.kind == B::Preceding ? -1 : 1);
-                return rangeEdge(p, off, isEnd);
+                if (keys.apart(p)) return isEnd ? peerEnd[p] : peerStart[p]; // NULLs (and NaNs) frame only their peers
+                return rangeEdge(p, b.offset->value, b.kind == B::Preceding, isEnd);
             }
             }
             return p;
