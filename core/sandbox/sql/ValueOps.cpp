@@ -103,6 +103,18 @@ int compareValues(const Value& a, const Value& b) {
         return cmp(x, y);
     }
     if (a.isText() && b.isText()) return a.asText().compare(b.asText()) < 0 ? -1 : (a.asText() == b.asText() ? 0 : 1);
+    if (ka == ValueKind::Range && kb == ValueKind::Range) {
+        // By start, then end; an unbounded (NULL) start is before every date, an unbounded
+        // end after every one.
+        for (std::size_t i = 0; i < 2; ++i) {
+            if (a[i].isNull() || b[i].isNull()) {
+                if (a[i].isNull() == b[i].isNull()) continue;
+                return (a[i].isNull() == (i == 0)) ? -1 : 1;
+            }
+            if (const int c = compareValues(a[i], b[i])) return c;
+        }
+        return 0;
+    }
     if (ka == ValueKind::Struct || ka == ValueKind::Array) {
         const auto n = std::min(a.size(), b.size());
         for (std::size_t i = 0; i < n; ++i) {
