@@ -1236,9 +1236,10 @@ struct PreparedQuery::Impl {
             Value out = Value::arrayOf(e.args.size());
             const SqlType el = e.type.element();
             for (std::size_t i = 0; i < e.args.size(); ++i) {
+                // A NULL element is allowed inside a query ([1, NULL] IN UNNEST, ARRAY_LENGTH);
+                // only writing it out is an error (checkWritable).
                 Value v = eval(*e.args[i], f);
-                if (v.isNull()) throw EvalError("Array cannot have a null element; error in writing field");
-                out[i] = e.typed ? castValue(v, el, false) : coerce(v, el);
+                out[i] = v.isNull() ? Value() : e.typed ? castValue(v, el, false) : coerce(v, el);
             }
             return out;
         }
@@ -1268,10 +1269,7 @@ struct PreparedQuery::Impl {
                 return r.rows.empty() ? Value() : r.rows[0][0];
             }
             Value out = Value::arrayOf(r.rows.size());
-            for (std::size_t i = 0; i < r.rows.size(); ++i) {
-                if (r.rows[i][0].isNull()) throw EvalError("Array cannot have a null element; error in writing field of ARRAY subquery");
-                out[i] = r.rows[i][0];
-            }
+            for (std::size_t i = 0; i < r.rows.size(); ++i) out[i] = r.rows[i][0]; // NULLs: see checkWritable
             return out;
         }
         case K::In: {
@@ -1290,6 +1288,12 @@ struct PreparedQuery::Impl {
                 }
                 return sawNull ? Value() : Value::boolean(e.negated);
             }
+            Value inArray;
+            if (e.inUnnest) {
+                inArray = eval(*e.args[1], f);
+                // IN an empty or NULL array is FALSE, even for NULL (as IN of an empty subquery).
+                if (inArray.isNull() || inArray.size() == 0) return Value::boolean(e.negated);
+            }
             if (x.isNull()) return {};
             bool sawNull = false;
             auto test = [&](const Value& c) {
@@ -1301,8 +1305,7 @@ struct PreparedQuery::Impl {
             };
             bool found = false;
             if (e.inUnnest) {
-                Value arr = eval(*e.args[1], f);
-                for (const auto& c : arr.items())
+                for (const auto& c : inArray.items())
                     if (test(c)) {
                         found = true;
                         break;
@@ -1885,9 +1888,35 @@ void throwIfCancelled() {
     if (tlCancel && tlCancel->load()) throw PreparedQuery::Cancelled{};
 }
 
+namespace {
+
+/// BigQuery refuses to write an array with a NULL element (a result row, a table's row).
+void checkWritable(const Value& v, const Field& f) {
+    if (v.isNull()) return;
+    if (f.isRepeated()) {
+        for (const auto& item : v.items()) {
+            if (item.isNull()) throw EvalError("Array cannot have a null element; error in writing field " + f.name);
+            if (f.isRecord())
+                for (std::size_t i = 0; i < f.fields.size() && i < item.size(); ++i) checkWritable(item[i], f.fields[i]);
+        }
+    } else if (f.isRecord()) {
+        for (std::size_t i = 0; i < f.fields.size() && i < v.size(); ++i) checkWritable(v[i], f.fields[i]);
+    }
+}
+
+bool holdsArrays(const std::vector<Field>& fields) {
+    return std::any_of(fields.begin(), fields.end(), [](const Field& f) { return f.isRepeated() || holdsArrays(f.fields); });
+}
+
+} // namespace
+
 QueryResult PreparedQuery::run() {
     CancelScope scope(d_->ctx.cancelled);
-    return d_->run();
+    QueryResult r = d_->run();
+    if (holdsArrays(r.schema.fields))
+        for (const auto& row : r.rows)
+            for (std::size_t i = 0; i < r.schema.fields.size() && i < row.size(); ++i) checkWritable(row[i], r.schema.fields[i]);
+    return r;
 }
 
 } // namespace quarry::sandbox::sql

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace quarry::sandbox::sql {
 
@@ -90,6 +91,59 @@ int cmp(T a, T b) {
 
 } // namespace
 
+std::optional<Num128> intervalNanos(std::string_view t) {
+    // BigQuery's canonical text: [-]Y-M [-]D [-]H:M:S[.F], each part optional from the left.
+    std::vector<std::string_view> parts;
+    for (std::size_t at = 0; at <= t.size();) {
+        const auto sp = t.find(' ', at);
+        const auto end = sp == std::string_view::npos ? t.size() : sp;
+        if (end > at) parts.push_back(t.substr(at, end - at));
+        at = end + 1;
+    }
+    auto number = [](std::string_view s, Num128& out) {
+        if (s.empty() || s.size() > 18) return false;
+        out = 0;
+        for (char c : s) {
+            if (c < '0' || c > '9') return false;
+            out = out * 10 + (c - '0');
+        }
+        return true;
+    };
+    Num128 months = 0, days = 0, nanos = 0;
+    for (auto part : parts) {
+        const bool negative = part.starts_with('-');
+        if (negative) part.remove_prefix(1);
+        Num128 x = 0;
+        if (const auto dash = part.find('-'); dash != std::string_view::npos) {
+            Num128 y = 0, m = 0;
+            if (!number(part.substr(0, dash), y) || !number(part.substr(dash + 1), m)) return std::nullopt;
+            months = negative ? -(y * 12 + m) : y * 12 + m;
+        } else if (part.find(':') != std::string_view::npos) {
+            Num128 h = 0, mi = 0, sec = 0, frac = 0;
+            const auto c1 = part.find(':'), c2 = part.find(':', c1 + 1);
+            if (c2 == std::string_view::npos) return std::nullopt;
+            auto secText = part.substr(c2 + 1);
+            std::string_view fracText;
+            if (const auto dot = secText.find('.'); dot != std::string_view::npos) {
+                fracText = secText.substr(dot + 1);
+                secText = secText.substr(0, dot);
+            }
+            if (!number(part.substr(0, c1), h) || !number(part.substr(c1 + 1, c2 - c1 - 1), mi) || !number(secText, sec))
+                return std::nullopt;
+            if (fracText.size() > 9 || (!fracText.empty() && !number(fracText, frac))) return std::nullopt;
+            for (std::size_t i = fracText.size(); i < 9; ++i) frac *= 10;
+            x = ((h * 60 + mi) * 60 + sec) * 1'000'000'000 + frac;
+            nanos = negative ? -x : x;
+        } else {
+            if (!number(part, x)) return std::nullopt;
+            days = negative ? -x : x;
+        }
+    }
+    // Compared as BigQuery compares them: a month is 30 days, a day 24 hours.
+    constexpr Num128 kDay = static_cast<Num128>(86'400) * 1'000'000'000;
+    return (months * 30 + days) * kDay + nanos;
+}
+
 int compareValues(const Value& a, const Value& b) {
     const auto ka = a.kind(), kb = b.kind();
     if (isNumberKind(ka) && isNumberKind(kb)) {
@@ -101,6 +155,10 @@ int compareValues(const Value& a, const Value& b) {
         const double x = toDouble(a), y = toDouble(b);
         if (std::isnan(x) || std::isnan(y)) return cmp(!std::isnan(x), !std::isnan(y));
         return cmp(x, y);
+    }
+    if (ka == ValueKind::Interval && kb == ValueKind::Interval) {
+        const auto x = intervalNanos(a.asText()), y = intervalNanos(b.asText());
+        if (x && y) return cmp(*x, *y);
     }
     if (a.isText() && b.isText()) return a.asText().compare(b.asText()) < 0 ? -1 : (a.asText() == b.asText() ? 0 : 1);
     if (ka == ValueKind::Range && kb == ValueKind::Range) {
@@ -152,8 +210,14 @@ void appendKey(std::string& out, const Value& v) {
     case ValueKind::String:
     case ValueKind::Bytes:
     case ValueKind::Geography:
-    case ValueKind::Json:
-    case ValueKind::Interval: {
+    case ValueKind::Interval:
+        // Equal intervals group together however they are written (1 month and 30 days).
+        if (const auto n = intervalNanos(v.asText())) {
+            out += formatNumeric(*n);
+            break;
+        }
+        [[fallthrough]];
+    case ValueKind::Json: {
         const auto t = v.asText();
         out += std::to_string(t.size());
         out.push_back(':');

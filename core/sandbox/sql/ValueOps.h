@@ -15,6 +15,9 @@ inline constexpr std::int64_t kNumericScale = 1'000'000'000;
 inline constexpr Num128 kTen29 = static_cast<Num128>(10'000'000'000'000'000LL) * 10'000'000'000'000LL;
 std::optional<Num128> parseNumeric(std::string_view text);
 std::string formatNumeric(Num128 v);
+/// An INTERVAL's canonical text as nanoseconds, a month counted as 30 days and a day as 24
+/// hours (how BigQuery orders and groups intervals); nullopt if it is not that text.
+std::optional<Num128> intervalNanos(std::string_view canonical);
 /// The value as a double (INT64, FLOAT64, NUMERIC, BIGNUMERIC).
 double toDouble(const Value& v);
 
