@@ -223,7 +223,7 @@ std::vector<std::string> Store::load() {
     // it is left on disk as it is, reported, and its name stays taken (damaged_) so that
     // nothing is created over it.
     auto damaged = [&](const fs::path& where, const std::string& why) {
-        damaged_[where.string()] = "could not be loaded at start; move that folder away to use the name again";
+        damaged_[where.string()] = "is damaged on disk (it could not be loaded at start); move that folder away to use the name again";
         notes.push_back("DAMAGED: " + where.string() + " could not be loaded (" + why +
                         "); it is left as it is and out of service. Move it away to use its name again.");
     };
@@ -532,7 +532,7 @@ std::shared_ptr<Table> Store::table(const std::string& p, const std::string& d, 
         throw ApiFailure("notFound", "Not found: Dataset " + p + ":" + d);
     }
     if (const auto it = damaged_.find(tableDir(p, d, id).string()); it != damaged_.end())
-        throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id + " is out of service: it " + it->second);
+        throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id + " " + it->second);
     throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
 }
 
@@ -659,7 +659,7 @@ std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::strin
 
 void Store::checkNotDamaged(const std::filesystem::path& dir, const std::string& what) const {
     if (const auto it = damaged_.find(dir.string()); it != damaged_.end())
-        throw ApiFailure("duplicate", "Already Exists: " + what + " is out of service (" + dir.string() + " " + it->second + ")");
+        throw ApiFailure("duplicate", "Already Exists: " + what + " " + it->second + " (" + dir.string() + ")");
 }
 
 void Store::removeSetAside(const Table& t) {
