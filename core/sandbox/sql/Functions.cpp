@@ -13,6 +13,7 @@
 #include "value/Text.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -312,6 +313,30 @@ bool castable(const SqlType& from, const SqlType& to) {
     return false;
 }
 
+namespace {
+
+/// `d` (finite) as a plain decimal without an exponent, from its shortest round-trip digits.
+std::string plainDecimal(double d) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+    std::string sci(buf, r.ptr);
+    const bool negative = sci.starts_with('-');
+    if (negative) sci.erase(0, 1);
+    const auto e = sci.find('e');
+    const int exponent = std::stoi(sci.substr(e + 1));
+    std::string digits = sci.substr(0, e);
+    digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+    // digits = d1 d2 ... dn, value = 0.d1...dn * 10^(exponent + 1)
+    const int point = exponent + 1;
+    std::string out;
+    if (point <= 0) out = "0." + std::string(static_cast<std::size_t>(-point), '0') + digits;
+    else if (static_cast<std::size_t>(point) >= digits.size()) out = digits + std::string(static_cast<std::size_t>(point) - digits.size(), '0');
+    else out = digits.substr(0, static_cast<std::size_t>(point)) + "." + digits.substr(static_cast<std::size_t>(point));
+    return negative ? "-" + out : out;
+}
+
+} // namespace
+
 Value castValue(const Value& v, const SqlType& to, bool safe) {
     if (v.isNull()) return {};
     auto failed = [&](const std::string& what) -> Value {
@@ -393,15 +418,27 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
         if (v.kind() == ValueKind::Int64) t = std::to_string(v.asInt64());
         else if (v.kind() == ValueKind::Float64) {
             if (!std::isfinite(v.asDouble())) return failed("Illegal conversion of non-finite floating point number to numeric: " + castToString(v));
-            char buf[64];
-            std::snprintf(buf, sizeof buf, "%.9f", v.asDouble());
-            t = buf;
+            // The shortest decimal that reads back as this double, as BigQuery converts
+            // (9.9999999e28 is 99999999000000000000000000000, not its binary expansion).
+            t = plainDecimal(v.asDouble());
         } else if (v.isText()) t = text;
+        // The sandbox's BIGNUMERIC keeps NUMERIC's 9 digits after the point: refuse to round
+        // away what BigQuery would keep (up to 38), rather than answer wrongly.
+        if (big) {
+            const auto dot = t.find('.');
+            if (dot != std::string::npos && t.find_first_of("eE") == std::string::npos &&
+                t.find_first_not_of("0", dot + 10) != std::string::npos)
+                return failed("BIGNUMERIC values with more than 9 digits after the decimal point are not supported by the sandbox yet: " + t);
+        }
         const bool ok = big ? numbers::isBigNumeric(t) : numbers::isNumeric(t);
         if (!ok) {
-            // Round extra fraction digits instead of failing when the value fits.
-            if (const auto n = parseNumeric(t.substr(0, t.find('.') == std::string::npos ? t.size() : t.find('.') + 10)))
+            // Extra fraction digits round half away from zero, as BigQuery's do, when the value fits.
+            const auto dot = t.find('.');
+            const std::size_t cut = dot == std::string::npos ? t.size() : dot + 10;
+            if (auto n = parseNumeric(t.substr(0, cut))) {
+                if (cut < t.size() && t[cut] >= '5' && t[cut] <= '9') *n += t.starts_with('-') ? -1 : 1;
                 return big ? Value::bigNumeric(formatNumeric(*n)) : Value::numeric(formatNumeric(*n));
+            }
             return failed("Invalid " + std::string(big ? "BIGNUMERIC" : "NUMERIC") + " value: " + (t.empty() ? castToString(v) : t));
         }
         if (const auto n = parseNumeric(t)) return big ? Value::bigNumeric(formatNumeric(*n)) : Value::numeric(formatNumeric(*n));
