@@ -129,7 +129,9 @@ struct AggState {
     bool any = false;
     Value best;
     double fsum = 0;
-    Num128 nsum = 0;
+    /// NUMERIC sums in two parts, whole units and the scaled remainder, so that adding values
+    /// near NUMERIC's limit cannot overflow 128 bits (the total is checked at the end).
+    Num128 nunits = 0, nsum = 0;
     std::int64_t isum = 0;
     bool logical = true;
     std::vector<Value> list;
@@ -1379,7 +1381,8 @@ struct PreparedQuery::Impl {
             } else if (v.kind() == ValueKind::Numeric || v.kind() == ValueKind::BigNumeric) {
                 const auto x = parseNumeric(v.asText());
                 if (!x) throw EvalError("BIGNUMERIC value outside what the sandbox aggregates (NUMERIC range)");
-                s.nsum += *x;
+                s.nunits += *x / kNumericScale;
+                s.nsum += *x % kNumericScale;
             } else {
                 s.fsum += toDouble(v);
             }
@@ -1420,14 +1423,25 @@ struct PreparedQuery::Impl {
         if (n == "SUM") {
             if (!s.any) return {};
             if (agg.type.kind == TypeKind::Int64) return Value::int64(s.isum);
-            if (agg.type.kind == TypeKind::Numeric || agg.type.kind == TypeKind::BigNumeric)
-                return agg.type.kind == TypeKind::Numeric ? Value::numeric(formatNumeric(s.nsum)) : Value::bigNumeric(formatNumeric(s.nsum));
+            if (agg.type.kind == TypeKind::Numeric || agg.type.kind == TypeKind::BigNumeric) {
+                const Num128 units = s.nunits + s.nsum / kNumericScale, rest = s.nsum % kNumericScale;
+                if (units >= kTen29 || units <= -kTen29) throw EvalError("numeric overflow: SUM");
+                const Num128 total = units * kNumericScale + rest;
+                return agg.type.kind == TypeKind::Numeric ? Value::numeric(formatNumeric(total)) : Value::bigNumeric(formatNumeric(total));
+            }
             return Value::float64(s.fsum);
         }
         if (n == "AVG") {
             if (!s.any) return {};
             if (agg.type.kind == TypeKind::Numeric || agg.type.kind == TypeKind::BigNumeric) {
-                const Num128 avg = s.nsum / s.count;
+                // (units * 10^9 + rest) / count, exactly, rounded half away from zero at the 9th digit.
+                const Num128 count = s.count, units = s.nunits + s.nsum / kNumericScale, rest = s.nsum % kNumericScale;
+                const Num128 remainder = (units % count) * kNumericScale + rest; // |units % count| < count: no overflow
+                Num128 avg = (units / count) * kNumericScale + remainder / count;
+                const Num128 left = remainder % count;
+                if (left != 0 && agg.type.kind == TypeKind::BigNumeric)
+                    throw EvalError("AVG of BIGNUMERIC with more than 9 digits after the decimal point is not supported by the sandbox yet");
+                if (2 * (left < 0 ? -left : left) >= count) avg += remainder < 0 ? -1 : 1;
                 return agg.type.kind == TypeKind::Numeric ? Value::numeric(formatNumeric(avg)) : Value::bigNumeric(formatNumeric(avg));
             }
             return Value::float64(s.fsum / static_cast<double>(s.count));

@@ -212,6 +212,14 @@ SqlType binaryType(const std::string& op, const SqlType& l, const SqlType& r, Po
     return fail();
 }
 
+static Value floatResult(const Value& a, const std::string& op, const Value& b, double r) {
+    // Finite operands with an infinite result: BigQuery's "floating point overflow" (an infinite
+    // or NaN operand carries through instead).
+    if (std::isinf(r) && std::isfinite(toDouble(a)) && std::isfinite(toDouble(b)))
+        throw EvalError("floating point overflow: " + castToString(a) + " " + op + " " + castToString(b));
+    return Value::float64(r);
+}
+
 Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlType& result) {
     if (op == "AND") {
         if ((a.kind() == ValueKind::Bool && !a.asBool()) || (b.kind() == ValueKind::Bool && !b.asBool()))
@@ -244,7 +252,7 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
             }
             const double y = toDouble(b);
             if (y == 0) throw EvalError("division by zero: " + castToString(a) + " / " + castToString(b));
-            return Value::float64(toDouble(a) / y);
+            return floatResult(a, op, b, toDouble(a) / y);
         }
         if (result.kind == K::Int64) {
             const auto x = a.asInt64(), y = b.asInt64();
@@ -263,7 +271,7 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
             return numericResult(numMul(x, y), result.kind == K::BigNumeric);
         }
         const double x = toDouble(a), y = toDouble(b);
-        return Value::float64(op == "+" ? x + y : op == "-" ? x - y : x * y);
+        return floatResult(a, op, b, op == "+" ? x + y : op == "-" ? x - y : x * y);
     }
     // comparison
     int c;

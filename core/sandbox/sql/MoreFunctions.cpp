@@ -169,9 +169,11 @@ std::optional<Value> callMoreFunction(const Expr& c, std::vector<Value>& a) {
     }
     if (n == "SAFE_DIVIDE") {
         if (anyNull) return Value();
-        const double y = toDouble(a[1]);
+        const double x = toDouble(a[0]), y = toDouble(a[1]);
         if (y == 0) return Value();
-        return Value::float64(toDouble(a[0]) / y);
+        const double r = x / y;
+        if (std::isinf(r) && std::isfinite(x) && std::isfinite(y)) return Value(); // overflow: NULL, as BigQuery
+        return Value::float64(r);
     }
     const bool known = n == "REGEXP_CONTAINS" || n == "REGEXP_EXTRACT" || n == "REGEXP_EXTRACT_ALL" || n == "REGEXP_REPLACE" ||
                        n == "SPLIT" || n == "ARRAY_REVERSE" || n == "GENERATE_ARRAY" || n == "DIV" || n == "LPAD" || n == "RPAD" ||
