@@ -49,27 +49,14 @@ std::optional<double> parseDouble(std::string_view s) {
     return v;
 }
 
-std::string formatDouble(double v) {
-    if (std::isnan(v)) return "NaN";
-    if (std::isinf(v)) return v < 0 ? "-Infinity" : "Infinity";
-    if (v == 0) return std::signbit(v) ? "-0.0" : "0.0";
-    // Shortest round-trip digits and exponent from to_chars in scientific form: d.dddde±x
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-    std::string_view sci(buf, static_cast<std::size_t>(r.ptr - buf));
-    std::string out;
-    if (sci.front() == '-') {
-        out.push_back('-');
-        sci.remove_prefix(1);
-    }
-    const auto e = sci.find('e');
-    std::string mant;
-    for (char c : sci.substr(0, e))
-        if (c != '.') mant.push_back(c);
-    int exp = 0;
-    std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+'), sci.data() + sci.size(), exp);
-    const double a = std::fabs(v);
-    if (a >= 1e-3 && a < 1e7) {
+namespace {
+
+/// Java's Double.toString layout (what BigQuery's REST answers use) for the digits `mant`
+/// (no leading or trailing zeros) times 10^exp, i.e. d.ddd x 10^exp: plain from 10^-3 to
+/// 10^7, else d.dddEexp.
+std::string javaLayout(bool negative, const std::string& mant, int exp) {
+    std::string out = negative ? "-" : "";
+    if (exp >= -3 && exp < 7) {
         if (exp >= 0) {
             const auto intDigits = static_cast<std::size_t>(exp) + 1;
             if (mant.size() <= intDigits) {
@@ -94,6 +81,27 @@ std::string formatDouble(double v) {
     out.push_back('E');
     out += std::to_string(exp);
     return out;
+}
+
+} // namespace
+
+std::string formatDouble(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v < 0 ? "-Infinity" : "Infinity";
+    if (v == 0) return std::signbit(v) ? "-0.0" : "0.0";
+    // Shortest round-trip digits and exponent from to_chars in scientific form: d.dddde±x
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+    std::string_view sci(buf, static_cast<std::size_t>(r.ptr - buf));
+    const bool negative = sci.front() == '-';
+    if (negative) sci.remove_prefix(1);
+    const auto e = sci.find('e');
+    std::string mant;
+    for (char c : sci.substr(0, e))
+        if (c != '.') mant.push_back(c);
+    int exp = 0;
+    std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+'), sci.data() + sci.size(), exp);
+    return javaLayout(negative, mant, exp);
 }
 
 bool isDecimal(std::string_view s, int maxInt, int maxFrac) {
@@ -198,7 +206,15 @@ std::optional<std::int64_t> secondsTextToMicros(std::string_view s) {
 }
 
 std::string microsToSecondsText(std::int64_t micros) {
-    return formatDouble(static_cast<double>(micros) / 1e6);
+    // Exact, from the integer (a double loses microseconds after the year 2255), in the
+    // layout formatDouble gives the same value.
+    if (micros == 0) return "0.0";
+    const bool negative = micros < 0;
+    const std::uint64_t magnitude = negative ? static_cast<std::uint64_t>(-(micros + 1)) + 1 : static_cast<std::uint64_t>(micros);
+    std::string digits = std::to_string(magnitude);
+    const int exp = static_cast<int>(digits.size()) - 1 - 6;
+    while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+    return javaLayout(negative, digits, exp);
 }
 
 } // namespace quarry::numbers

@@ -67,6 +67,20 @@ TEST(Numbers, DoublesInJavaNotation) {
     EXPECT_FALSE(numbers::parseDouble("--1"));
 }
 
+// TIMESTAMPs as float seconds carry every microsecond: a double cannot hold
+// 253402300799.999999 (9999-12-31 23:59:59.999999) and printed the year 10000.
+TEST(Numbers, TimestampSecondsAreExact) {
+    EXPECT_EQ(numbers::microsToSecondsText(253402300799999999), "2.53402300799999999E11");
+    EXPECT_EQ(numbers::microsToSecondsText(-62135596800000000), "-6.21355968E10");
+    EXPECT_EQ(numbers::microsToSecondsText(1577865600000000), "1.5778656E9");
+    EXPECT_EQ(numbers::microsToSecondsText(1500000), "1.5");
+    EXPECT_EQ(numbers::microsToSecondsText(1), "1.0E-6");
+    EXPECT_EQ(numbers::microsToSecondsText(-1000), "-0.001");
+    EXPECT_EQ(numbers::microsToSecondsText(0), "0.0");
+    for (std::int64_t us : {std::int64_t{1409592122117000}, std::int64_t{-123456789}, std::int64_t{10000000000000}})
+        EXPECT_EQ(numbers::microsToSecondsText(us), numbers::formatDouble(static_cast<double>(us) / 1e6)) << us;
+}
+
 TEST(Numbers, DecimalLimits) {
     EXPECT_TRUE(numbers::isNumeric("99999999999999999999999999999.999999999"));
     EXPECT_FALSE(numbers::isNumeric("999999999999999999999999999999"));
