@@ -1286,7 +1286,9 @@ struct PreparedQuery::Impl {
                         sawNull = true;
                         continue;
                     }
-                    if (isTrue(binaryOp("=", x, row[0], SqlType::scalar(TypeKind::Bool)))) return Value::boolean(!e.negated);
+                    const Value eq = binaryOp("=", x, row[0], SqlType::scalar(TypeKind::Bool));
+                    if (eq.isNull()) sawNull = true; // a STRUCT with a NULL field: unknown, not unequal
+                    else if (eq.asBool()) return Value::boolean(!e.negated);
                 }
                 return sawNull ? Value() : Value::boolean(e.negated);
             }
@@ -1303,7 +1305,9 @@ struct PreparedQuery::Impl {
                     sawNull = true;
                     return false;
                 }
-                return isTrue(binaryOp("=", x, c, SqlType::scalar(TypeKind::Bool)));
+                const Value eq = binaryOp("=", x, c, SqlType::scalar(TypeKind::Bool));
+                if (eq.isNull()) sawNull = true; // a STRUCT with a NULL field: unknown, not unequal
+                return isTrue(eq);
             };
             bool found = false;
             if (e.inUnnest) {

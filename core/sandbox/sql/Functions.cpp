@@ -107,7 +107,12 @@ std::string castToString(const Value& v) {
         }
         return buf;
     }
-    case ValueKind::Timestamp: return civil::formatTimestampDisplay(v.asInt64()).substr(0, civil::formatTimestampDisplay(v.asInt64()).size() - 4) + "+00";
+    case ValueKind::Timestamp: {
+        // Fractions in as few groups of three digits as they need: .100, .000100.
+        std::string t = civil::formatDateTime(v.asInt64(), ' ');
+        if (t.find('.') != std::string::npos && t.ends_with("000")) t.resize(t.size() - 3);
+        return t + "+00";
+    }
     case ValueKind::Bytes: return std::string(v.asText());
     default: {
         Field f;
@@ -212,6 +217,30 @@ SqlType binaryType(const std::string& op, const SqlType& l, const SqlType& r, Po
     return fail();
 }
 
+/// STRUCT equality, field by field in three values: FALSE if some field pair differs, else
+/// NULL if some pair holds a NULL, else TRUE.
+static Value structEquals(const Value& a, const Value& b) {
+    bool unknown = false;
+    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+        const Value& x = a[i];
+        const Value& y = b[i];
+        if (x.isNull() || y.isNull()) {
+            unknown = true;
+            continue;
+        }
+        if (x.kind() == ValueKind::Struct && y.kind() == ValueKind::Struct) {
+            const Value eq = structEquals(x, y);
+            if (eq.isNull()) unknown = true;
+            else if (!eq.asBool()) return Value::boolean(false);
+            continue;
+        }
+        if ((x.kind() == ValueKind::Float64 && std::isnan(x.asDouble())) || (y.kind() == ValueKind::Float64 && std::isnan(y.asDouble())))
+            return Value::boolean(false);
+        if (compareValues(x, y) != 0) return Value::boolean(false);
+    }
+    return unknown ? Value() : Value::boolean(true);
+}
+
 static Value floatResult(const Value& a, const std::string& op, const Value& b, double r) {
     // Finite operands with an infinite result: BigQuery's "floating point overflow" (an infinite
     // or NaN operand carries through instead).
@@ -274,6 +303,10 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
         return floatResult(a, op, b, op == "+" ? x + y : op == "-" ? x - y : x * y);
     }
     // comparison
+    if ((op == "=" || op == "!=") && a.kind() == ValueKind::Struct && b.kind() == ValueKind::Struct) {
+        const Value eq = structEquals(a, b);
+        return eq.isNull() || op == "=" ? eq : Value::boolean(!eq.asBool());
+    }
     int c;
     // A string compared with a date/time value is read as that type (as BigQuery coerces literals).
     auto asTimeOf = [](const Value& text, ValueKind kind) {
