@@ -128,7 +128,7 @@ struct AggState {
     std::int64_t count = 0;
     bool any = false;
     Value best;
-    double fsum = 0;
+    long double fsum = 0; ///< wider than a double: 1.7e308 + 1.7e307 - 1.7e308 stays finite
     /// NUMERIC sums in two parts, whole units and the scaled remainder, so that adding values
     /// near NUMERIC's limit cannot overflow 128 bits (the total is checked at the end).
     Num128 nunits = 0, nsum = 0;
@@ -1388,7 +1388,7 @@ struct PreparedQuery::Impl {
                 s.nunits += *x / kNumericScale;
                 s.nsum += *x % kNumericScale;
             } else {
-                s.fsum += toDouble(v);
+                s.fsum += static_cast<long double>(toDouble(v));
             }
         } else if (n == "MIN" || n == "MAX") {
             if (v.isNull()) return;
@@ -1433,7 +1433,7 @@ struct PreparedQuery::Impl {
                 const Num128 total = units * kNumericScale + rest;
                 return agg.type.kind == TypeKind::Numeric ? Value::numeric(formatNumeric(total)) : Value::bigNumeric(formatNumeric(total));
             }
-            return Value::float64(s.fsum);
+            return Value::float64(static_cast<double>(s.fsum));
         }
         if (n == "AVG") {
             if (!s.any) return {};
@@ -1448,7 +1448,7 @@ struct PreparedQuery::Impl {
                 if (2 * (left < 0 ? -left : left) >= count) avg += remainder < 0 ? -1 : 1;
                 return agg.type.kind == TypeKind::Numeric ? Value::numeric(formatNumeric(avg)) : Value::bigNumeric(formatNumeric(avg));
             }
-            return Value::float64(s.fsum / static_cast<double>(s.count));
+            return Value::float64(static_cast<double>(s.fsum / static_cast<long double>(s.count)));
         }
         if (n == "MIN" || n == "MAX" || n == "ANY_VALUE") return s.any ? coerce(s.best, agg.type) : Value();
         if (n == "ARRAY_AGG") {

@@ -75,13 +75,15 @@ Num128 numDiv(Num128 x, Num128 y) {
             const long double rest = static_cast<long double>(rem) / static_cast<long double>(ay);
             long double scale = 1;
             for (int k = i; k < 9; ++k) scale *= 10;
-            frac = frac * static_cast<Num128>(scale) + static_cast<Num128>(rest * scale);
+            frac = frac * static_cast<Num128>(scale) + static_cast<Num128>(rest * scale + 0.5L);
+            rem = 0;
             break;
         }
         frac = frac * 10 + r10 / ay;
         rem = r10 % ay;
     }
     out += frac;
+    if (rem != 0 && rem >= ay - rem) ++out; // the 10th digit and beyond round half away from zero
     return negative ? -out : out;
 }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <unordered_map>
 
 namespace quarry::sandbox::sql {
@@ -77,7 +78,11 @@ public:
             return ints_[q] < target ? -1 : ints_[q] > target ? 1 : 0;
         }
         const double off = numberOf(offset);
-        const double target = towardsSmaller ? reals_[p] - off : reals_[p] + off; // inf stays inf
+        double target = towardsSmaller ? reals_[p] - off : reals_[p] + off; // inf stays inf
+        // A finite key and a finite offset frame finite keys only: the sum saturates at the
+        // largest double instead of reaching the infinities' peer groups (an infinite offset
+        // does reach them).
+        if (std::isfinite(reals_[p]) && std::isfinite(off)) target = std::clamp(target, -std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
         return reals_[q] < target ? -1 : reals_[q] > target ? 1 : 0;
     }
 
