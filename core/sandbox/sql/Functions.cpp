@@ -316,9 +316,12 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
                   : kind == ValueKind::DateTime ? K::DateTime : K::Time;
         return castValue(text, SqlType::scalar(k), false);
     };
-    if (a.isText() && !b.isText()) {
+    auto timeKind = [](ValueKind k) {
+        return k == ValueKind::Date || k == ValueKind::DateTime || k == ValueKind::Timestamp || k == ValueKind::Time;
+    };
+    if (a.kind() == ValueKind::String && timeKind(b.kind())) {
         c = compareValues(asTimeOf(a, b.kind()), b);
-    } else if (b.isText() && !a.isText()) {
+    } else if (b.kind() == ValueKind::String && timeKind(a.kind())) {
         c = compareValues(a, asTimeOf(b, a.kind()));
     } else {
         if ((a.kind() == ValueKind::Float64 && std::isnan(a.asDouble())) ||

@@ -144,13 +144,47 @@ std::optional<Num128> intervalNanos(std::string_view t) {
     return (months * 30 + days) * kDay + nanos;
 }
 
+int compareDecimalText(std::string_view a, std::string_view b) {
+    struct Parts {
+        bool negative = false;
+        std::string_view whole, frac;
+    };
+    auto split = [](std::string_view t) {
+        Parts p;
+        if (!t.empty() && (t.front() == '-' || t.front() == '+')) {
+            p.negative = t.front() == '-';
+            t.remove_prefix(1);
+        }
+        const auto dot = t.find('.');
+        p.whole = t.substr(0, dot);
+        p.frac = dot == std::string_view::npos ? std::string_view() : t.substr(dot + 1);
+        while (!p.whole.empty() && p.whole.front() == '0') p.whole.remove_prefix(1);
+        while (!p.frac.empty() && p.frac.back() == '0') p.frac.remove_suffix(1);
+        if (p.whole.empty() && p.frac.empty()) p.negative = false; // -0 is 0
+        return p;
+    };
+    const Parts x = split(a), y = split(b);
+    if (x.negative != y.negative) return x.negative ? -1 : 1;
+    int c = 0; // of the magnitudes
+    if (x.whole.size() != y.whole.size()) c = x.whole.size() < y.whole.size() ? -1 : 1;
+    else if (const int w = x.whole.compare(y.whole)) c = w < 0 ? -1 : 1;
+    else if (const int f = x.frac.compare(y.frac)) c = f < 0 ? -1 : 1;
+    return x.negative ? -c : c;
+}
+
 int compareValues(const Value& a, const Value& b) {
     const auto ka = a.kind(), kb = b.kind();
     if (isNumberKind(ka) && isNumberKind(kb)) {
         if (ka == ValueKind::Int64 && kb == ValueKind::Int64) return cmp(a.asInt64(), b.asInt64());
-        if (ka == ValueKind::Numeric && kb == ValueKind::Numeric) {
-            const auto x = parseNumeric(a.asText()), y = parseNumeric(b.asText());
+        const bool decA = ka == ValueKind::Numeric || ka == ValueKind::BigNumeric || ka == ValueKind::Int64;
+        const bool decB = kb == ValueKind::Numeric || kb == ValueKind::BigNumeric || kb == ValueKind::Int64;
+        if (decA && decB) {
+            const auto x = ka == ValueKind::Int64 ? std::optional<Num128>(static_cast<Num128>(a.asInt64()) * kNumericScale) : parseNumeric(a.asText());
+            const auto y = kb == ValueKind::Int64 ? std::optional<Num128>(static_cast<Num128>(b.asInt64()) * kNumericScale) : parseNumeric(b.asText());
             if (x && y) return cmp(*x, *y);
+            // BIGNUMERIC beyond NUMERIC's digits: compared as decimal text, exactly.
+            return compareDecimalText(ka == ValueKind::Int64 ? std::to_string(a.asInt64()) : std::string(a.asText()),
+                                      kb == ValueKind::Int64 ? std::to_string(b.asInt64()) : std::string(b.asText()));
         }
         const double x = toDouble(a), y = toDouble(b);
         if (std::isnan(x) || std::isnan(y)) return cmp(!std::isnan(x), !std::isnan(y));

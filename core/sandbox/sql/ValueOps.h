@@ -21,6 +21,8 @@ std::optional<Num128> intervalNanos(std::string_view canonical);
 /// The value as a double (INT64, FLOAT64, NUMERIC, BIGNUMERIC).
 double toDouble(const Value& v);
 
+/// Orders two decimal texts ([-]digits[.digits]) exactly, whatever their length.
+int compareDecimalText(std::string_view a, std::string_view b);
 /// Orders two non-NULL values of comparable kinds: <0, 0, >0. INT64, FLOAT64 and NUMERIC
 /// compare by value; NaN sorts first, as in BigQuery.
 int compareValues(const Value& a, const Value& b);
