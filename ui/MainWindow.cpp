@@ -174,8 +174,8 @@ void MainWindow::buildActions() {
     auto* run = query->addAction(tr("Run"), this, [this] {
         if (auto* t = currentTab()) t->run();
     });
-    run->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
-    run->setShortcutContext(Qt::ApplicationShortcut);
+    run->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+    run->setShortcutContext(Qt::WindowShortcut); // not in a dialog over the window
     run->setIcon(icons::icon(icons::Kind::Run));
     auto* cancel = query->addAction(tr("Cancel"), this, [this] {
         if (auto* t = currentTab()) t->cancel();

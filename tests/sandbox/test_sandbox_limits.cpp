@@ -33,7 +33,7 @@ Json query(const std::string& sql) { return {{"query", sql}, {"useLegacySql", fa
 // --query-memory at once; past it, BigQuery's resourcesExceeded, the memory is given back, and
 // the next query runs.
 TEST(SandboxLimits, AQueryHoldsNoMoreThanItsMemoryBudget) {
-    SandboxProcess s({"--query-memory", "256"});
+    SandboxProcess s({"--query-memory", "128"});
     auto c = clientFor(s);
     for (const std::string sql : {
              "SELECT LENGTH(STRING_AGG(REPEAT('x', 1000000), '')) AS n FROM UNNEST(GENERATE_ARRAY(1, 3000))",
@@ -42,7 +42,7 @@ TEST(SandboxLimits, AQueryHoldsNoMoreThanItsMemoryBudget) {
          }) {
         const auto e = apiError([&] { c.query("p", query(sql)); });
         EXPECT_EQ(e.reason(), "resourcesExceeded") << sql << ": " << e.message();
-        EXPECT_NE(e.message().find("256 MB"), std::string::npos) << e.message();
+        EXPECT_NE(e.message().find("128 MB"), std::string::npos) << e.message();
     }
     EXPECT_LT(s.peakRssMb(), 1024);
     const auto ok = c.query("p", query("SELECT LENGTH(STRING_AGG(REPEAT('x', 1000), '')) AS n FROM UNNEST(GENERATE_ARRAY(1, 1000))"));
@@ -66,9 +66,9 @@ TEST(SandboxLimits, FinishedJobsKeepBoundedMemory) {
     const auto longQuery = apiError([&] { c.query("p", query("SELECT 1 " + std::string(1100000, ' '))); });
     EXPECT_NE(longQuery.message().find("The query is too large"), std::string::npos) << longQuery.message();
 
-    // 30 jobs.insert of 9 MB each: 270 MB of configuration, of which 8 MB is kept.
+    // 20 jobs.insert of 9 MB each: 180 MB of configuration, of which 8 MB is kept.
     std::vector<std::string> ids;
-    for (int i = 0; i < 30; ++i) {
+    for (int i = 0; i < 20; ++i) {
         const Json r = c.insertJob("p", {{"configuration", {{"query", {{"query", "SELECT REPEAT('z', 500000) AS s"}, {"useLegacySql", false}}},
                                                             {"labels", {{"pad", std::string(9u << 20, 'b')}}}}}});
         ids.push_back(r["jobReference"]["jobId"].get<std::string>());

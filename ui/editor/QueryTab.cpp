@@ -87,10 +87,8 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(splitter_);
 
-    auto* runAction = new QAction(tr("Run"), this);
-    runAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
-    runAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    connect(runAction, &QAction::triggered, this, &QueryTab::run);
+    // Ctrl+Enter is the main window's Query > Run: one owner, or Qt finds the shortcut
+    // ambiguous and runs nothing.
     auto* cancelAction = new QAction(tr("Cancel"), this);
     cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
     cancelAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -135,7 +133,7 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     formatAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
     formatAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(formatAction, &QAction::triggered, this, &QueryTab::formatText);
-    addActions({runAction, cancelAction, commentAction, completeAction, findAction, replaceAction, formatAction});
+    addActions({cancelAction, commentAction, completeAction, findAction, replaceAction, formatAction});
     connect(editor_, &QsciScintilla::SCN_CHARADDED, this, [this](int ch) {
         if (ch == '.') complete();
     });
@@ -226,10 +224,12 @@ void QueryTab::run() {
     }
     clearMarks();
     QString sql;
-    if (editor_->hasSelectedText()) {
+    // The selection itself, not hasSelectedText(): QScintilla updates that flag late, and after
+    // select-all and typing it still said "selected" with nothing selected.
+    if (const QString selected = editor_->selectedText(); !selected.isEmpty()) {
         int l1, i1;
         editor_->getSelection(&offsetLine_, &offsetIndex_, &l1, &i1);
-        sql = editor_->selectedText();
+        sql = selected;
     } else {
         offsetLine_ = offsetIndex_ = 0;
         sql = editor_->text();

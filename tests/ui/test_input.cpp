@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// The main window as a person drives it: keys and clicks delivered as events to the window,
+// so Qt's shortcut map and focus decide what happens, never a direct method call. Any Qt
+// warning printed during a test fails it ("Ambiguous shortcut overload" is how Ctrl+Enter
+// silently did nothing).
+#include "MainWindow.h"
+#include "WindowTest.h"
+#include "results/ResultView.h"
+
+#include <Qsci/qsciscintilla.h>
+#include <QApplication>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QToolBar>
+#include <QToolButton>
+#include <QtTest>
+#include <memory>
+
+using namespace quarry;
+
+namespace {
+
+QStringList g_warnings;
+
+void recordWarnings(QtMsgType type, const QMessageLogContext&, const QString& message) {
+    // The offscreen platform's own limit, not the app's.
+    const bool platform = message.contains(QStringLiteral("This plugin does not support"));
+    if (type != QtDebugMsg && type != QtInfoMsg && !platform) g_warnings << message;
+    fprintf(stderr, "%s\n", qPrintable(message));
+}
+
+/// Clicks into the editor, selects everything with Ctrl+A and types `sql` over it.
+void typeQuery(QsciScintilla* editor, const QString& sql) {
+    QTest::mouseClick(editor->viewport(), Qt::LeftButton, {}, QPoint(20, 10));
+    QTest::keyClick(editor, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClicks(editor, sql);
+}
+
+} // namespace
+
+class TestInput : public QObject {
+    Q_OBJECT
+    std::unique_ptr<QTemporaryDir> home_;
+    QtMessageHandler previous_ = nullptr;
+
+private slots:
+    void init() {
+        home_ = test::freshHome();
+        QVERIFY(home_->isValid());
+        g_warnings.clear();
+        previous_ = qInstallMessageHandler(recordWarnings);
+    }
+
+    void cleanup() {
+        qInstallMessageHandler(previous_);
+        QVERIFY2(g_warnings.isEmpty(), qPrintable(g_warnings.join(QLatin1Char('\n'))));
+    }
+
+    // The first thing the welcome tab says to do: type, press Ctrl+Enter, see the rows.
+    void ctrlEnterRunsWhatWasTyped() {
+        auto w = test::openWindow();
+        QueryTab* tab = w->currentTab();
+        QVERIFY(tab);
+        w->activateWindow();
+        typeQuery(tab->editor(), QStringLiteral("SELECT fullName FROM samples.persons ORDER BY fullName"));
+        QSignalSpy running(tab, &QueryTab::runningChanged);
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return, Qt::ControlModifier);
+        QVERIFY2(QTest::qWaitFor([&] { return running.size() >= 2 && !running.last().at(0).toBool(); }, 20000),
+                 qPrintable(tab->results()->status()));
+        QVERIFY2(tab->results()->status().startsWith(QStringLiteral("3 rows")), qPrintable(tab->results()->status()));
+        // The keypad's Enter does the same.
+        typeQuery(tab->editor(), QStringLiteral("SELECT 1 AS one"));
+        QSignalSpy again(tab, &QueryTab::runningChanged);
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Enter, Qt::ControlModifier | Qt::KeypadModifier);
+        QVERIFY(QTest::qWaitFor([&] { return again.size() >= 2 && !again.last().at(0).toBool(); }, 20000));
+        QVERIFY2(tab->results()->status().startsWith(QStringLiteral("1 row")), qPrintable(tab->results()->status()));
+    }
+
+    // Select all, type a new query and click Run on the toolbar: the typed query runs (it
+    // answered "Nothing to run: the editor is empty.").
+    void typingOverASelectionThenClickingRunRunsIt() {
+        auto w = test::openWindow();
+        QueryTab* tab = w->currentTab();
+        QVERIFY(tab);
+        typeQuery(tab->editor(), QStringLiteral("SELECT 2 AS two"));
+        auto* bar = w->findChild<QToolBar*>(QStringLiteral("queryToolBar"));
+        QVERIFY(bar);
+        QToolButton* runButton = nullptr;
+        for (auto* b : bar->findChildren<QToolButton*>())
+            if (b->defaultAction() && b->defaultAction()->text() == QStringLiteral("Run")) runButton = b;
+        QVERIFY(runButton);
+        QSignalSpy running(tab, &QueryTab::runningChanged);
+        QTest::mouseClick(runButton, Qt::LeftButton);
+        QVERIFY2(QTest::qWaitFor([&] { return running.size() >= 2 && !running.last().at(0).toBool(); }, 20000),
+                 qPrintable(tab->results()->status()));
+        QVERIFY2(tab->results()->status().startsWith(QStringLiteral("1 row")), qPrintable(tab->results()->status()));
+    }
+};
+
+QTEST_MAIN(TestInput)
+#include "test_input.moc"
