@@ -380,6 +380,20 @@ struct PreparedQuery::Impl {
             bind(*e.args[0], bc);
             if (!castable(e.args[0]->type, e.castType))
                 err("Invalid cast from " + e.args[0]->type.name() + " to " + e.castType.name(), e.pos);
+            // A FLOAT64 literal cast to NUMERIC or BIGNUMERIC is read from its digits as
+            // written, as BigQuery does (9999999.999999999 is not the double's 9999999.9999999981).
+            if (const Expr& a = *e.args[0]; a.kind == K::Literal && a.value.kind() == ValueKind::Float64 && a.path.size() == 1 &&
+                                           !e.castType.array && (e.castType.kind == TypeKind::Numeric || e.castType.kind == TypeKind::BigNumeric)) {
+                try {
+                    e.value = castValue(Value::string(a.path[0]), e.castType, e.safe);
+                } catch (const EvalError& ex) {
+                    err(ex.what(), a.pos);
+                }
+                e.kind = K::Literal;
+                e.type = e.castType;
+                e.args.clear();
+                return;
+            }
             if (e.op == "literal") {
                 try {
                     e.value = castValue(e.args[0]->value, e.castType, false);

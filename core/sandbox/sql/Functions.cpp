@@ -361,24 +361,42 @@ bool castable(const SqlType& from, const SqlType& to) {
 
 namespace {
 
-/// `d` (finite) as a plain decimal without an exponent, from its shortest round-trip digits.
-std::string plainDecimal(double d) {
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-    std::string sci(buf, r.ptr);
-    const bool negative = sci.starts_with('-');
-    if (negative) sci.erase(0, 1);
-    const auto e = sci.find('e');
-    const int exponent = std::stoi(sci.substr(e + 1));
-    std::string digits = sci.substr(0, e);
-    digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
-    // digits = d1 d2 ... dn, value = 0.d1...dn * 10^(exponent + 1)
-    const int point = exponent + 1;
+/// A decimal in exponent notation ("-1.25e+3") written out plainly ("-1250"), digit by digit;
+/// anything else is returned as it was (and fails later as an invalid number).
+std::string expandExponent(const std::string& t) {
+    const auto e = t.find_first_of("eE");
+    std::string mant = t.substr(0, e);
+    int exponent = 0;
+    try {
+        std::size_t used = 0;
+        exponent = std::stoi(t.substr(e + 1), &used);
+        if (used != t.size() - e - 1 || exponent > 400 || exponent < -400) return t;
+    } catch (const std::exception&) {
+        return t;
+    }
+    const bool negative = !mant.empty() && mant.front() == '-';
+    if (!mant.empty() && (mant.front() == '-' || mant.front() == '+')) mant.erase(0, 1);
+    const auto dot = mant.find('.');
+    std::string digits = mant;
+    int point = static_cast<int>(mant.size());
+    if (dot != std::string::npos) {
+        digits.erase(dot, 1);
+        point = static_cast<int>(dot);
+    }
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return t;
+    point += exponent;
     std::string out;
     if (point <= 0) out = "0." + std::string(static_cast<std::size_t>(-point), '0') + digits;
     else if (static_cast<std::size_t>(point) >= digits.size()) out = digits + std::string(static_cast<std::size_t>(point) - digits.size(), '0');
     else out = digits.substr(0, static_cast<std::size_t>(point)) + "." + digits.substr(static_cast<std::size_t>(point));
     return negative ? "-" + out : out;
+}
+
+/// `d` (finite) as a plain decimal without an exponent, from its shortest round-trip digits.
+std::string plainDecimal(double d) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+    return expandExponent(std::string(buf, r.ptr));
 }
 
 } // namespace
@@ -467,7 +485,10 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
             // The shortest decimal that reads back as this double, as BigQuery converts
             // (9.9999999e28 is 99999999000000000000000000000, not its binary expansion).
             t = plainDecimal(v.asDouble());
-        } else if (v.isText()) t = text;
+        } else if (v.isText()) {
+            t = text;
+            if (t.find_first_of("eE") != std::string::npos) t = expandExponent(t); // 1.5e3 reads as 1500
+        }
         // The sandbox's BIGNUMERIC keeps NUMERIC's 9 digits after the point: refuse to round
         // away what BigQuery would keep (up to 38), rather than answer wrongly.
         if (big) {

@@ -684,6 +684,7 @@ protected:
                 }
                 if (inner->value.kind() == ValueKind::Float64) {
                     inner->value = Value::float64(-inner->value.asDouble());
+                    if (inner->path.size() == 1) inner->path[0] = "-" + inner->path[0];
                     inner->pos = t.pos;
                     return inner;
                 }
@@ -801,7 +802,9 @@ protected:
             next();
             const auto v = numbers::parseDouble(t.text);
             if (!v) throw SqlError("Invalid floating point literal: " + t.text, p);
-            return literal(p, Value::float64(*v), SqlType::scalar(TypeKind::Float64));
+            auto e = literal(p, Value::float64(*v), SqlType::scalar(TypeKind::Float64));
+            e->path = {t.text}; // the digits as written: CAST(1.1 AS NUMERIC) reads them, not the double
+            return e;
         }
         case Tok::String: next(); return literal(p, Value::string(t.text), SqlType::scalar(TypeKind::String));
         case Tok::Bytes: next(); return literal(p, Value::bytes(t.text), SqlType::scalar(TypeKind::Bytes));
