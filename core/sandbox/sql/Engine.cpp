@@ -397,7 +397,9 @@ struct PreparedQuery::Impl {
             if (e.op == "literal") {
                 try {
                     e.value = castValue(e.args[0]->value, e.castType, false);
-                } catch (const EvalError&) {
+                } catch (const EvalError& ex) {
+                    if (std::string_view(ex.what()).find("not supported by the sandbox") != std::string_view::npos)
+                        err(ex.what(), e.args[0]->pos);
                     err("Invalid " + e.castType.name() + " literal: \"" + std::string(e.args[0]->value.asText()) + "\"",
                         e.args[0]->pos);
                 }
