@@ -110,6 +110,7 @@ struct Var {
     std::set<int> used;
     bool usedWhole = false;
     std::set<int> hidden; ///< USING columns reachable only qualified (the other side's copy is visible)
+    bool anonymous = false; ///< an unaliased UNNEST of scalars: SELECT * still shows it, as f0_
 };
 
 struct Frame {
@@ -751,6 +752,11 @@ struct PreparedQuery::Impl {
                 Var v;
                 v.name = f.alias;
                 v.type = t.unknown ? SqlType::scalar(TypeKind::Int64) : t.element();
+                if (v.name.empty() && !v.type.isStruct()) {
+                    // No name to write, but SELECT * returns its values (a column f0_ in BigQuery).
+                    v.name = "$unnest" + std::to_string(vars.size());
+                    v.anonymous = true;
+                }
                 fb.slot = static_cast<int>(vars.size());
                 vars.push_back(std::move(v));
             }
@@ -906,7 +912,7 @@ struct PreparedQuery::Impl {
                         out.emplace_back(std::move(p), fname);
                     }
                 } else if (!var.name.empty()) {
-                    out.emplace_back(pathTo({var.name}, it.pos), var.name);
+                    out.emplace_back(pathTo({var.name}, it.pos), var.anonymous ? std::string() : var.name);
                 }
             }
             return;
