@@ -456,6 +456,23 @@ struct PreparedQuery::Impl {
                 if (a->type.array) err("Cannot construct array with element type " + a->type.name() + " because nested arrays are not supported", a->pos);
                 types.push_back(a->type);
             }
+            // Literal coercion: beside a NUMERIC (or BIGNUMERIC) element, a FLOAT64 literal is
+            // read as that type from its digits, as BigQuery types [NUMERIC '1', 1.5] NUMERIC.
+            if (!e.typed)
+                for (const TypeKind exact : {TypeKind::BigNumeric, TypeKind::Numeric}) {
+                    if (std::none_of(types.begin(), types.end(), [&](const SqlType& t) { return !t.unknown && !t.array && t.kind == exact; }))
+                        continue;
+                    for (std::size_t i = 0; i < e.args.size(); ++i) {
+                        Expr& a = *e.args[i];
+                        if (a.kind != K::Literal || a.value.kind() != ValueKind::Float64 || a.path.size() != 1) continue;
+                        try {
+                            a.value = castValue(Value::string(a.path[0]), SqlType::scalar(exact), false);
+                            a.type = types[i] = SqlType::scalar(exact);
+                        } catch (const EvalError&) {
+                        }
+                    }
+                    break;
+                }
             SqlType el = e.typed ? e.castType : commonType(types, e.pos, "ARRAY");
             if (e.typed)
                 for (std::size_t i = 0; i < types.size(); ++i) {
