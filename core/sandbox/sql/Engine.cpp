@@ -130,6 +130,7 @@ struct AggState {
     bool any = false;
     Value best;
     long double fsum = 0; ///< wider than a double: 1.7e308 + 1.7e307 - 1.7e308 stays finite
+    bool nonFinite = false; ///< an input was NaN or infinite (then so may the result be)
     /// NUMERIC sums in two parts, whole units and the scaled remainder, so that adding values
     /// near NUMERIC's limit cannot overflow 128 bits (the total is checked at the end).
     Num128 nunits = 0, nsum = 0;
@@ -339,6 +340,10 @@ struct PreparedQuery::Impl {
         case K::Binary:
             bind(*e.args[0], bc);
             bind(*e.args[1], bc);
+            if (e.op == "+" || e.op == "-" || e.op == "*" || e.op == "/")
+                for (const auto& a : e.args)
+                    if (a->kind == K::Literal && a->value.isNull() && a->type.unknown)
+                        err("Operands of " + e.op + " cannot be literal NULL", a->pos);
             e.type = binaryType(e.op, e.args[0]->type, e.args[1]->type, e.pos);
             return;
         case K::Call: {
@@ -1404,7 +1409,7 @@ struct PreparedQuery::Impl {
             return;
         }
         if (agg.distinct) {
-            if (v.isNull()) return;
+            if (v.isNull() && n != "ARRAY_AGG") return; // ARRAY_AGG keeps a NULL (once), other aggregates skip it
             std::string key;
             appendKey(key, v);
             if (!s.seen.insert(key).second) return;
@@ -1427,7 +1432,9 @@ struct PreparedQuery::Impl {
                 s.nunits += *x / kNumericScale;
                 s.nsum += *x % kNumericScale;
             } else {
-                s.fsum += static_cast<long double>(toDouble(v));
+                const double x = toDouble(v);
+                if (!std::isfinite(x)) s.nonFinite = true;
+                s.fsum += static_cast<long double>(x);
             }
         } else if (n == "MIN" || n == "MAX") {
             if (v.isNull()) return;
@@ -1442,9 +1449,9 @@ struct PreparedQuery::Impl {
                 s.any = true;
             }
         } else if (n == "ARRAY_AGG") {
-            if (v.isNull()) throw EvalError("Array cannot have a null element; error in writing field " + std::string("ARRAY_AGG"));
-            s.list.push_back(std::move(v));
+            s.list.push_back(std::move(v)); // a NULL element is refused when written out (checkWritable)
         } else if (n == "STRING_AGG") {
+            if (sep && sep->isNull()) throw EvalError("Illegal NULL separator in STRING_AGG");
             if (v.isNull()) return;
             if (s.any) {
                 if (sep) s.text.append(sep->asText());
@@ -1472,7 +1479,9 @@ struct PreparedQuery::Impl {
                 const Num128 total = units * kNumericScale + rest;
                 return agg.type.kind == TypeKind::Numeric ? Value::numeric(formatNumeric(total)) : Value::bigNumeric(formatNumeric(total));
             }
-            return Value::float64(static_cast<double>(s.fsum));
+            const double sum = static_cast<double>(s.fsum);
+            if (!std::isfinite(sum) && !s.nonFinite) throw EvalError("floating point overflow in SUM");
+            return Value::float64(sum);
         }
         if (n == "AVG") {
             if (!s.any) return {};

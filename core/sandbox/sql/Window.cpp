@@ -25,6 +25,17 @@ constexpr std::array<std::string_view, 11> kAnalytic{"ROW_NUMBER", "RANK", "DENS
 
 bool isConstant(const Expr& e) { return e.kind == Expr::Kind::Literal || e.kind == Expr::Kind::Param; }
 
+/// An expression of constants only ([-1, -1], -x for a parameter x, CAST('1' AS INT64)): no
+/// column, subquery, aggregate or window in it.
+bool isConstantExpression(const Expr& e) {
+    if (isConstant(e)) return true;
+    if (e.kind == Expr::Kind::Path || e.kind == Expr::Kind::Subquery || e.subquery || e.window ||
+        (e.kind == Expr::Kind::Call && (isAggregateFunction(e.op) || e.star)))
+        return false;
+    if (e.args.empty()) return false;
+    return std::all_of(e.args.begin(), e.args.end(), [](const auto& a) { return a && isConstantExpression(*a); });
+}
+
 /// A constant INT64 argument (LAG's offset, NTILE's buckets, a ROWS offset), checked at bind.
 std::int64_t constantInt(const Expr& e, const std::string& what) {
     if (!isConstant(e) || (!e.type.unknown && (e.type.array || e.type.kind != TypeKind::Int64)))
@@ -110,6 +121,8 @@ SqlType bindAnalytic(const Expr& e, const SqlType& aggregateType) {
     if ((numbering || navigation) && w.hasFrame) err("Window framing clause is not allowed for analytic function " + n, w.pos);
     if ((numbering && n != "ROW_NUMBER") || navigation)
         if (w.orderBy.empty()) err("Window ORDER BY is required for analytic function " + n, e.pos);
+    if (navigation && e.args.size() == 3 && !isConstantExpression(*e.args[2]))
+        err("The third argument (the default expression) to " + n + " must be constant", e.args[2]->pos);
     if (e.distinct && (numbering || navigation || n == "FIRST_VALUE" || n == "LAST_VALUE" || n == "NTH_VALUE"))
         err("DISTINCT is not allowed for analytic function " + n, e.pos);
     for (const auto& o : w.orderBy)
