@@ -167,9 +167,13 @@ public:
         std::size_t done = 0;
         while (done < size) {
             if (!c_.out.empty()) {
-                pending_ += size - done;
-                c_.out.append(ptr + done, size - done);
-                return static_cast<ssize_t>(size);
+                if (pending_ + (size - done) <= l_.maxPendingAnswers) {
+                    pending_ += size - done;
+                    c_.out.append(ptr + done, size - done);
+                    return static_cast<ssize_t>(size);
+                }
+                if (!flushPending()) return -1; // past the cap: this answer waits for its reader
+                continue;
             }
             const auto n = ::send(c_.fd, ptr + done, size - done, MSG_DONTWAIT | MSG_NOSIGNAL);
             if (n > 0) {
@@ -189,6 +193,27 @@ public:
             }
         }
         return static_cast<ssize_t>(done);
+    }
+
+    /// Sends what this answer has kept so far, waiting for the reader at the minimum rate.
+    bool flushPending() {
+        while (c_.outOff < c_.out.size()) {
+            const auto n = ::send(c_.fd, c_.out.data() + c_.outOff, c_.out.size() - c_.outOff, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                c_.outOff += static_cast<std::size_t>(n);
+                pending_ -= static_cast<std::size_t>(n);
+                written_ += static_cast<std::size_t>(n);
+            } else if (n < 0 && errno == EINTR) {
+                continue;
+            } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (!waitFor(c_.fd, POLLOUT, writeDeadline())) return false;
+            } else {
+                return false;
+            }
+        }
+        c_.out.clear();
+        c_.outOff = 0;
+        return true;
     }
 
     void get_remote_ip_and_port(std::string& ip, int& port) const override {
