@@ -124,6 +124,27 @@ bool waitFor(int fd, short events, Clock::time_point until) {
     }
 }
 
+enum class Sent { All, WouldBlock, Failed };
+
+/// Sends what `c` holds for its reader, as far as the socket takes it now; `pending` (all
+/// connections' held bytes) goes down by what left. Returns how far it got.
+Sent sendHeld(Conn& c, std::atomic<std::size_t>& pending) {
+    while (c.outOff < c.out.size()) {
+        const auto n = ::send(c.fd, c.out.data() + c.outOff, c.out.size() - c.outOff, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            c.outOff += static_cast<std::size_t>(n);
+            pending -= static_cast<std::size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Sent::WouldBlock : Sent::Failed;
+        }
+    }
+    c.out.clear();
+    c.outOff = 0;
+    return Sent::All;
+}
+
 std::string addressText(const sockaddr_storage& a, int& port) {
     char host[INET6_ADDRSTRLEN] = {};
     port = -1;
@@ -197,22 +218,13 @@ public:
 
     /// Sends what this answer has kept so far, waiting for the reader at the minimum rate.
     bool flushPending() {
-        while (c_.outOff < c_.out.size()) {
-            const auto n = ::send(c_.fd, c_.out.data() + c_.outOff, c_.out.size() - c_.outOff, MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (n > 0) {
-                c_.outOff += static_cast<std::size_t>(n);
-                pending_ -= static_cast<std::size_t>(n);
-                written_ += static_cast<std::size_t>(n);
-            } else if (n < 0 && errno == EINTR) {
-                continue;
-            } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                if (!waitFor(c_.fd, POLLOUT, writeDeadline())) return false;
-            } else {
-                return false;
-            }
+        const std::size_t held = c_.out.size() - c_.outOff;
+        for (;;) {
+            const Sent r = sendHeld(c_, pending_);
+            if (r == Sent::All) break;
+            if (r == Sent::Failed || !waitFor(c_.fd, POLLOUT, writeDeadline())) return false;
         }
-        c_.out.clear();
-        c_.outOff = 0;
+        written_ += held;
         return true;
     }
 
@@ -386,29 +398,12 @@ struct GatedServer::Gate {
         return true;
     }
 
-    /// Sends what `c` has pending; false when the connection failed.
-    bool sendSome(Conn& c) {
-        while (c.outOff < c.out.size()) {
-            const auto n = ::send(c.fd, c.out.data() + c.outOff, c.out.size() - c.outOff, MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (n > 0) {
-                c.outOff += static_cast<std::size_t>(n);
-                pendingOut -= static_cast<std::size_t>(n);
-                continue;
-            }
-            if (n < 0 && errno == EINTR) continue;
-            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-        }
-        c.out.clear();
-        c.outOff = 0;
-        return true;
-    }
-
     enum class Next { Wait, Dispatched, Closed };
 
     /// One connection's turn in the loop, `revents` from poll().
     Next step(std::unique_ptr<Conn>& c, short revents, Clock::time_point now) {
         if (!c->out.empty()) {
-            if (revents && !sendSome(*c)) return forget(*c), Next::Closed;
+            if (revents && sendHeld(*c, pendingOut) == Sent::Failed) return forget(*c), Next::Closed;
             if (!c->out.empty()) return now >= c->deadline ? (forget(*c), Next::Closed) : Next::Wait;
             if (c->closeAfterOut) return forget(*c), Next::Closed;
             rearm(*c);
