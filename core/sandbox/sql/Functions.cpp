@@ -364,114 +364,21 @@ bool castable(const SqlType& from, const SqlType& to) {
 
 namespace {
 
-/// An INTERVAL written as BigQuery reads it ('Y-M', 'H:M:S', 'Y-M D', 'D H:M:S',
-/// 'Y-M D H:M:S[.F]' with signs, or ISO 8601 'P1Y2M3DT4H5M6.5S') in its canonical text
-/// 'Y-M D H:M:S[.F]'; nullopt if it is none of these.
+/// An INTERVAL written as BigQuery reads it (see parseInterval) in its canonical text
+/// 'Y-M D H:M:S[.F]'; nullopt if it is not one.
 std::optional<std::string> intervalFromText(std::string_view t) {
-    using I = long long;
-    I months = 0, days = 0, nanos = 0;
-    auto digits = [](std::string_view d, I& out) {
-        if (d.empty() || d.size() > 12 || d.find_first_not_of("0123456789") != std::string_view::npos) return false;
-        out = std::stoll(std::string(d));
-        return true;
-    };
-    auto seconds = [&](std::string_view d, I& out) { // S[.F] as nanoseconds
-        const auto dot = d.find('.');
-        I whole = 0, frac = 0;
-        if (!digits(d.substr(0, dot), whole)) return false;
-        if (dot != std::string_view::npos) {
-            const auto f = d.substr(dot + 1);
-            if (f.empty() || f.size() > 9 || !digits(f, frac)) return false;
-            for (std::size_t i = f.size(); i < 9; ++i) frac *= 10;
-        }
-        out = whole * 1'000'000'000 + frac;
-        return true;
-    };
-    if (t.starts_with('P')) {
-        std::string_view rest = t.substr(1);
-        bool time = false, any = false;
-        while (!rest.empty()) {
-            if (rest.front() == 'T' && !time) {
-                time = true;
-                rest.remove_prefix(1);
-                continue;
-            }
-            const bool negative = rest.front() == '-';
-            if (negative) rest.remove_prefix(1);
-            const auto unitAt = rest.find_first_of("YMWDHS");
-            if (unitAt == std::string_view::npos) return std::nullopt;
-            const char unit = rest[unitAt];
-            const auto number = rest.substr(0, unitAt);
-            rest.remove_prefix(unitAt + 1);
-            I n = 0;
-            if (unit == 'S' && time) {
-                if (!seconds(number, n)) return std::nullopt;
-            } else if (!digits(number, n)) {
-                return std::nullopt;
-            }
-            if (negative) n = -n;
-            any = true;
-            if (!time && unit == 'Y') months += n * 12;
-            else if (!time && unit == 'M') months += n;
-            else if (!time && unit == 'W') days += n * 7;
-            else if (!time && unit == 'D') days += n;
-            else if (time && unit == 'H') nanos += n * 3'600'000'000'000;
-            else if (time && unit == 'M') nanos += n * 60'000'000'000;
-            else if (time && unit == 'S') nanos += n;
-            else return std::nullopt;
-        }
-        if (!any) return std::nullopt;
-    } else {
-        std::vector<std::string_view> parts;
-        for (std::size_t at = 0; at < t.size();) {
-            const auto sp = t.find(' ', at);
-            const auto end = sp == std::string_view::npos ? t.size() : sp;
-            if (end > at) parts.push_back(t.substr(at, end - at));
-            at = end + 1;
-        }
-        auto signedPart = [](std::string_view& p) {
-            const bool negative = p.starts_with('-');
-            if (negative || p.starts_with('+')) p.remove_prefix(1);
-            return negative ? -1 : 1;
-        };
-        auto yearMonth = [&](std::string_view p) {
-            const int sign = signedPart(p);
-            const auto dash = p.find('-');
-            I y = 0, m = 0;
-            if (dash == std::string_view::npos || !digits(p.substr(0, dash), y) || !digits(p.substr(dash + 1), m)) return false;
-            months = sign * (y * 12 + m);
-            return true;
-        };
-        auto clock = [&](std::string_view p) {
-            const int sign = signedPart(p);
-            const auto c1 = p.find(':'), c2 = p.find(':', c1 + 1);
-            I h = 0, mi = 0, sec = 0;
-            if (c1 == std::string_view::npos || c2 == std::string_view::npos || !digits(p.substr(0, c1), h) ||
-                !digits(p.substr(c1 + 1, c2 - c1 - 1), mi) || !seconds(p.substr(c2 + 1), sec))
-                return false;
-            nanos = sign * (h * 3'600'000'000'000 + mi * 60'000'000'000 + sec);
-            return true;
-        };
-        auto day = [&](std::string_view p) {
-            const int sign = signedPart(p);
-            I d = 0;
-            if (!digits(p, d)) return false;
-            days = sign * d;
-            return true;
-        };
-        const bool ok = parts.size() == 1   ? (parts[0].find(':') != std::string_view::npos ? clock(parts[0]) : yearMonth(parts[0]))
-                        : parts.size() == 2 ? (parts[1].find(':') != std::string_view::npos ? day(parts[0]) && clock(parts[1])
-                                                                                            : yearMonth(parts[0]) && day(parts[1]))
-                        : parts.size() == 3 ? yearMonth(parts[0]) && day(parts[1]) && clock(parts[2])
-                                            : false;
-        if (!ok) return std::nullopt;
-    }
-    const I am = months < 0 ? -months : months, an = nanos < 0 ? -nanos : nanos;
-    std::string out = (months < 0 ? "-" : "") + std::to_string(am / 12) + "-" + std::to_string(am % 12) + " " + std::to_string(days) + " " +
-                      (nanos < 0 ? "-" : "") + std::to_string(an / 3'600'000'000'000) + ":" +
-                      std::to_string(an / 60'000'000'000 % 60) + ":" + std::to_string(an / 1'000'000'000 % 60);
-    if (const I frac = an % 1'000'000'000) {
-        std::string f = std::to_string(frac);
+    const auto parts = parseInterval(t);
+    if (!parts) return std::nullopt;
+    const long long months = parts->months;
+    const Num128 nanos = parts->nanos;
+    const long long am = months < 0 ? -months : months;
+    const Num128 an = nanos < 0 ? -nanos : nanos; // past int64 at 2.5 million hours
+    auto text = [](Num128 n) { return std::to_string(static_cast<long long>(n)); }; // each part fits after the division
+    std::string out = (months < 0 ? "-" : "") + std::to_string(am / 12) + "-" + std::to_string(am % 12) + " " +
+                      std::to_string(parts->days) + " " + (nanos < 0 ? "-" : "") + text(an / 3'600'000'000'000) + ":" +
+                      text(an / 60'000'000'000 % 60) + ":" + text(an / 1'000'000'000 % 60);
+    if (const Num128 frac = an % 1'000'000'000) {
+        std::string f = text(frac);
         f = std::string(9 - f.size(), '0') + f;
         while (f.back() == '0') f.pop_back();
         out += "." + f;

@@ -91,57 +91,118 @@ int cmp(T a, T b) {
 
 } // namespace
 
-std::optional<Num128> intervalNanos(std::string_view t) {
-    // BigQuery's canonical text: [-]Y-M [-]D [-]H:M:S[.F], each part optional from the left.
-    std::vector<std::string_view> parts;
-    for (std::size_t at = 0; at <= t.size();) {
-        const auto sp = t.find(' ', at);
-        const auto end = sp == std::string_view::npos ? t.size() : sp;
-        if (end > at) parts.push_back(t.substr(at, end - at));
-        at = end + 1;
-    }
-    auto number = [](std::string_view s, Num128& out) {
-        if (s.empty() || s.size() > 18) return false;
-        out = 0;
-        for (char c : s) {
-            if (c < '0' || c > '9') return false;
-            out = out * 10 + (c - '0');
-        }
+std::optional<IntervalParts> parseInterval(std::string_view t) {
+    using I = Num128; // wide enough for 12-digit hours in nanoseconds
+    I months = 0, days = 0, nanos = 0;
+    auto digits = [](std::string_view d, I& out) {
+        if (d.empty() || d.size() > 12 || d.find_first_not_of("0123456789") != std::string_view::npos) return false;
+        out = static_cast<I>(std::stoll(std::string(d)));
         return true;
     };
-    Num128 months = 0, days = 0, nanos = 0;
-    for (auto part : parts) {
-        const bool negative = part.starts_with('-');
-        if (negative) part.remove_prefix(1);
-        Num128 x = 0;
-        if (const auto dash = part.find('-'); dash != std::string_view::npos) {
-            Num128 y = 0, m = 0;
-            if (!number(part.substr(0, dash), y) || !number(part.substr(dash + 1), m)) return std::nullopt;
-            months = negative ? -(y * 12 + m) : y * 12 + m;
-        } else if (part.find(':') != std::string_view::npos) {
-            Num128 h = 0, mi = 0, sec = 0, frac = 0;
-            const auto c1 = part.find(':'), c2 = part.find(':', c1 + 1);
-            if (c2 == std::string_view::npos) return std::nullopt;
-            auto secText = part.substr(c2 + 1);
-            std::string_view fracText;
-            if (const auto dot = secText.find('.'); dot != std::string_view::npos) {
-                fracText = secText.substr(dot + 1);
-                secText = secText.substr(0, dot);
-            }
-            if (!number(part.substr(0, c1), h) || !number(part.substr(c1 + 1, c2 - c1 - 1), mi) || !number(secText, sec))
-                return std::nullopt;
-            if (fracText.size() > 9 || (!fracText.empty() && !number(fracText, frac))) return std::nullopt;
-            for (std::size_t i = fracText.size(); i < 9; ++i) frac *= 10;
-            x = ((h * 60 + mi) * 60 + sec) * 1'000'000'000 + frac;
-            nanos = negative ? -x : x;
-        } else {
-            if (!number(part, x)) return std::nullopt;
-            days = negative ? -x : x;
+    auto seconds = [&](std::string_view d, I& out) { // S[.F] as nanoseconds
+        const auto dot = d.find('.');
+        I whole = 0, frac = 0;
+        if (!digits(d.substr(0, dot), whole)) return false;
+        if (dot != std::string_view::npos) {
+            const auto f = d.substr(dot + 1);
+            if (f.empty() || f.size() > 9 || !digits(f, frac)) return false;
+            for (std::size_t i = f.size(); i < 9; ++i) frac *= 10;
         }
+        out = whole * 1'000'000'000 + frac;
+        return true;
+    };
+    if (t.starts_with('P')) {
+        std::string_view rest = t.substr(1);
+        bool time = false, any = false;
+        while (!rest.empty()) {
+            if (rest.front() == 'T' && !time) {
+                time = true;
+                rest.remove_prefix(1);
+                continue;
+            }
+            const bool negative = rest.front() == '-';
+            if (negative) rest.remove_prefix(1);
+            const auto unitAt = rest.find_first_of("YMWDHS");
+            if (unitAt == std::string_view::npos) return std::nullopt;
+            const char unit = rest[unitAt];
+            const auto number = rest.substr(0, unitAt);
+            rest.remove_prefix(unitAt + 1);
+            I n = 0;
+            if (unit == 'S' && time) {
+                if (!seconds(number, n)) return std::nullopt;
+            } else if (!digits(number, n)) {
+                return std::nullopt;
+            }
+            if (negative) n = -n;
+            any = true;
+            if (!time && unit == 'Y') months += n * 12;
+            else if (!time && unit == 'M') months += n;
+            else if (!time && unit == 'W') days += n * 7;
+            else if (!time && unit == 'D') days += n;
+            else if (time && unit == 'H') nanos += n * 3'600'000'000'000;
+            else if (time && unit == 'M') nanos += n * 60'000'000'000;
+            else if (time && unit == 'S') nanos += n;
+            else return std::nullopt;
+        }
+        if (!any) return std::nullopt;
+    } else {
+        std::vector<std::string_view> parts;
+        for (std::size_t at = 0; at < t.size();) {
+            const auto sp = t.find(' ', at);
+            const auto end = sp == std::string_view::npos ? t.size() : sp;
+            if (end > at) parts.push_back(t.substr(at, end - at));
+            at = end + 1;
+        }
+        auto signedPart = [](std::string_view& p) {
+            const bool negative = p.starts_with('-');
+            if (negative || p.starts_with('+')) p.remove_prefix(1);
+            return negative ? -1 : 1;
+        };
+        auto yearMonth = [&](std::string_view p) {
+            const int sign = signedPart(p);
+            const auto dash = p.find('-');
+            I y = 0, m = 0;
+            if (dash == std::string_view::npos || !digits(p.substr(0, dash), y) || !digits(p.substr(dash + 1), m)) return false;
+            months = sign * (y * 12 + m);
+            return true;
+        };
+        auto clock = [&](std::string_view p) {
+            const int sign = signedPart(p);
+            const auto c1 = p.find(':'), c2 = p.find(':', c1 + 1);
+            I h = 0, mi = 0, sec = 0;
+            if (c1 == std::string_view::npos || c2 == std::string_view::npos || !digits(p.substr(0, c1), h) ||
+                !digits(p.substr(c1 + 1, c2 - c1 - 1), mi) || !seconds(p.substr(c2 + 1), sec))
+                return false;
+            nanos = sign * (h * 3'600'000'000'000 + mi * 60'000'000'000 + sec);
+            return true;
+        };
+        auto day = [&](std::string_view p) {
+            const int sign = signedPart(p);
+            I d = 0;
+            if (!digits(p, d)) return false;
+            days = sign * d;
+            return true;
+        };
+        const bool ok = parts.size() == 1   ? (parts[0].find(':') != std::string_view::npos ? clock(parts[0]) : yearMonth(parts[0]))
+                        : parts.size() == 2 ? (parts[1].find(':') != std::string_view::npos ? day(parts[0]) && clock(parts[1])
+                                                                                            : yearMonth(parts[0]) && day(parts[1]))
+                        : parts.size() == 3 ? yearMonth(parts[0]) && day(parts[1]) && clock(parts[2])
+                                            : false;
+        if (!ok) return std::nullopt;
     }
+    // BigQuery's range: 10,000 years, 3,660,000 days, 87,840,000 hours.
+    constexpr I kMaxNanos = static_cast<I>(87'840'000) * 3'600'000'000'000;
+    if (months > 120'000 || months < -120'000 || days > 3'660'000 || days < -3'660'000 || nanos > kMaxNanos || nanos < -kMaxNanos)
+        return std::nullopt;
+    return IntervalParts{static_cast<long long>(months), static_cast<long long>(days), nanos};
+}
+
+std::optional<Num128> intervalNanos(std::string_view t) {
+    const auto p = parseInterval(t);
+    if (!p) return std::nullopt;
     // Compared as BigQuery compares them: a month is 30 days, a day 24 hours.
     constexpr Num128 kDay = static_cast<Num128>(86'400) * 1'000'000'000;
-    return (months * 30 + days) * kDay + nanos;
+    return (static_cast<Num128>(p->months) * 30 + p->days) * kDay + p->nanos;
 }
 
 int compareDecimalText(std::string_view a, std::string_view b) {

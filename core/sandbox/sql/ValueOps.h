@@ -15,6 +15,15 @@ inline constexpr std::int64_t kNumericScale = 1'000'000'000;
 inline constexpr Num128 kTen29 = static_cast<Num128>(10'000'000'000'000'000LL) * 10'000'000'000'000LL;
 std::optional<Num128> parseNumeric(std::string_view text);
 std::string formatNumeric(Num128 v);
+/// An INTERVAL's months, days and nanoseconds, each signed as written.
+struct IntervalParts {
+    long long months = 0, days = 0;
+    Num128 nanos = 0;
+};
+/// An INTERVAL as BigQuery reads it: 'Y-M', 'H:M:S', 'Y-M D', 'D H:M:S', 'Y-M D H:M:S[.F]' with
+/// signed parts (the canonical text is the last), or ISO 8601 'P1Y2M3DT4H5M6.5S'; nullopt for
+/// anything else or past BigQuery's range (10,000 years).
+std::optional<IntervalParts> parseInterval(std::string_view text);
 /// An INTERVAL's canonical text as nanoseconds, a month counted as 30 days and a day as 24
 /// hours (how BigQuery orders and groups intervals); nullopt if it is not that text.
 std::optional<Num128> intervalNanos(std::string_view canonical);
