@@ -17,6 +17,9 @@ using ExprPtr = std::unique_ptr<Expr>;
 struct WindowSpec;
 struct Select;
 
+/// A bound aggregate function (what the aggregate state machine does with each value).
+enum class AggFn : std::uint8_t { None, Count, CountIf, Sum, Avg, Min, Max, AnyValue, ArrayAgg, StringAgg, LogicalAnd, LogicalOr };
+
 /// One expression node. The parser fills the syntax part; the binder fills the part below
 /// "bound", which the evaluator reads.
 struct Expr {
@@ -63,6 +66,7 @@ struct Expr {
     int windowIndex = -1;          ///< this node is analytic function number windowIndex
     int groupIndex = -1;           ///< this node equals GROUP BY key number groupIndex
     bool isAggregate = false;
+    AggFn aggFn = AggFn::None;     ///< an aggregate call's function, resolved once at bind time
 };
 
 struct SelectItem {

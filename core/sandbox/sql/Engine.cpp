@@ -7,10 +7,13 @@
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/Parser.h"
 #include "sandbox/sql/DateFunctions.h"
+#include "sandbox/sql/RowEval.h"
+#include "sandbox/sql/plan/Executor.h"
 #include "sandbox/sql/ValueOps.h"
 #include "sandbox/sql/Window.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <optional>
 #include <set>
@@ -113,33 +116,9 @@ struct Var {
     bool anonymous = false; ///< an unaliased UNNEST of scalars: SELECT * still shows it, as f0_
 };
 
-struct Frame {
-    const Value* const* vars = nullptr;
-    const std::vector<Value>* aggs = nullptr;
-    const std::vector<Value>* keys = nullptr;
-    const Value* windows = nullptr; ///< this row's analytic function values, by windowIndex
-    const Frame* outer = nullptr;                ///< the enclosing query's row, for a correlated subquery
-};
-
 /// Queries running on this thread: only the outermost takes the table locks (for the tables
 /// of its subqueries too), so a subquery evaluated per row never locks a table twice.
 thread_local int runDepth = 0;
-
-struct AggState {
-    std::int64_t count = 0;
-    bool any = false;
-    Value best;
-    long double fsum = 0; ///< wider than a double: 1.7e308 + 1.7e307 - 1.7e308 stays finite
-    bool nonFinite = false; ///< an input was NaN or infinite (then so may the result be)
-    /// NUMERIC sums in two parts, whole units and the scaled remainder, so that adding values
-    /// near NUMERIC's limit cannot overflow 128 bits (the total is checked at the end).
-    Num128 nunits = 0, nsum = 0;
-    std::int64_t isum = 0;
-    bool logical = true;
-    std::vector<Value> list;
-    std::string text;
-    std::unordered_set<std::string> seen;
-};
 
 } // namespace
 
@@ -177,7 +156,7 @@ std::string planName(const FromItem& item) {
     return out.empty() ? std::string("(subquery)") : out;
 }
 
-struct PreparedQuery::Impl {
+struct PreparedQuery::Impl final : RowEvaluator {
     QueryContext ctx;
     Select sel;
     std::vector<Var> vars;
@@ -612,8 +591,18 @@ struct PreparedQuery::Impl {
         windows.push_back(&e);
     }
 
+    static AggFn aggFnOf(const std::string& n) {
+        static const std::map<std::string, AggFn> byName = {
+            {"COUNT", AggFn::Count}, {"COUNTIF", AggFn::CountIf}, {"SUM", AggFn::Sum}, {"AVG", AggFn::Avg},
+            {"MIN", AggFn::Min}, {"MAX", AggFn::Max}, {"ANY_VALUE", AggFn::AnyValue}, {"ARRAY_AGG", AggFn::ArrayAgg},
+            {"STRING_AGG", AggFn::StringAgg}, {"LOGICAL_AND", AggFn::LogicalAnd}, {"LOGICAL_OR", AggFn::LogicalOr}};
+        const auto it = byName.find(n);
+        return it == byName.end() ? AggFn::None : it->second;
+    }
+
     void bindAggregate(Expr& e) {
         const auto& n = e.op;
+        e.aggFn = aggFnOf(n);
         auto argType = [&](std::size_t i) { return e.args.size() > i ? e.args[i]->type : SqlType::null(); };
         auto needArgs = [&](std::size_t lo, std::size_t hi) {
             if (e.star && n != "COUNT") err("Function " + n + " does not accept *", e.pos);
@@ -1204,7 +1193,7 @@ struct PreparedQuery::Impl {
         return v;
     }
 
-    Value eval(const Expr& e, const Frame& f) const {
+    Value eval(const Expr& e, const Frame& f) const override {
         using K = Expr::Kind;
         if (e.windowIndex >= 0) {
             if (!f.windows) throw EvalError("internal: analytic function evaluated before its window");
@@ -1402,29 +1391,27 @@ struct PreparedQuery::Impl {
     }
 
     /// Adds one value to an aggregate; `sep` is STRING_AGG's separator.
-    void add(AggState& s, const Expr& agg, Value v, const Value* sep) const {
-        const auto& n = agg.op;
+    void add(AggState& s, const Expr& agg, const Value& v, const Value* sep) const override {
+        const AggFn fn = agg.aggFn;
         if (agg.star) {
             ++s.count;
             return;
         }
         if (agg.distinct) {
-            if (v.isNull() && n != "ARRAY_AGG") return; // ARRAY_AGG keeps a NULL (once), other aggregates skip it
-            std::string key;
-            appendKey(key, v);
-            if (!s.seen.insert(key).second) return;
+            if (v.isNull() && fn != AggFn::ArrayAgg) return; // ARRAY_AGG keeps a NULL (once), other aggregates skip it
+            if (!s.seen.insert(v)) return;
         }
-        if (n == "COUNT") {
+        if (fn == AggFn::Count) {
             if (!v.isNull()) ++s.count;
-        } else if (n == "COUNTIF") {
+        } else if (fn == AggFn::CountIf) {
             if (isTrue(v)) ++s.count;
-        } else if (n == "SUM" || n == "AVG") {
+        } else if (fn == AggFn::Sum || fn == AggFn::Avg) {
             if (v.isNull()) return;
             s.any = true;
             ++s.count;
             // The accumulator follows the result type, not each value's kind (a UNION of
             // INT64 and FLOAT64 branches may hand over both).
-            if (n == "SUM" && agg.type.kind == TypeKind::Int64) {
+            if (fn == AggFn::Sum && agg.type.kind == TypeKind::Int64) {
                 if (__builtin_add_overflow(s.isum, v.asInt64(), &s.isum)) throw EvalError("int64 overflow in SUM");
             } else if (v.kind() == ValueKind::Numeric || v.kind() == ValueKind::BigNumeric) {
                 const auto x = parseNumeric(v.asText());
@@ -1436,21 +1423,21 @@ struct PreparedQuery::Impl {
                 if (!std::isfinite(x)) s.nonFinite = true;
                 s.fsum += static_cast<long double>(x);
             }
-        } else if (n == "MIN" || n == "MAX") {
+        } else if (fn == AggFn::Min || fn == AggFn::Max) {
             if (v.isNull()) return;
             // NaN wins both, as in BigQuery (it sorts first, so MIN finds it by comparing).
             const auto isNaN = [](const Value& x) { return x.kind() == ValueKind::Float64 && std::isnan(x.asDouble()); };
             if (s.any && isNaN(s.best)) return;
-            if (!s.any || isNaN(v) || (n == "MIN" ? compareValues(v, s.best) < 0 : compareValues(v, s.best) > 0)) s.best = std::move(v);
+            if (!s.any || isNaN(v) || (fn == AggFn::Min ? compareValues(v, s.best) < 0 : compareValues(v, s.best) > 0)) s.best = v;
             s.any = true;
-        } else if (n == "ANY_VALUE") {
+        } else if (fn == AggFn::AnyValue) {
             if (!s.any && !v.isNull()) {
-                s.best = std::move(v);
+                s.best = v;
                 s.any = true;
             }
-        } else if (n == "ARRAY_AGG") {
-            s.list.push_back(std::move(v)); // a NULL element is refused when written out (checkWritable)
-        } else if (n == "STRING_AGG") {
+        } else if (fn == AggFn::ArrayAgg) {
+            s.list.push_back(v); // a NULL element is refused when written out (checkWritable)
+        } else if (fn == AggFn::StringAgg) {
             if (sep && sep->isNull()) throw EvalError("Illegal NULL separator in STRING_AGG");
             if (v.isNull()) return;
             if (s.any) {
@@ -1459,18 +1446,18 @@ struct PreparedQuery::Impl {
             }
             s.text.append(v.asText());
             s.any = true;
-        } else if (n == "LOGICAL_AND" || n == "LOGICAL_OR") {
+        } else if (fn == AggFn::LogicalAnd || fn == AggFn::LogicalOr) {
             if (v.isNull()) return;
             if (!s.any) s.logical = v.asBool();
-            else s.logical = n == "LOGICAL_AND" ? (s.logical && v.asBool()) : (s.logical || v.asBool());
+            else s.logical = fn == AggFn::LogicalAnd ? (s.logical && v.asBool()) : (s.logical || v.asBool());
             s.any = true;
         }
     }
 
-    Value finish(AggState& s, const Expr& agg) const {
-        const auto& n = agg.op;
-        if (n == "COUNT" || n == "COUNTIF") return Value::int64(s.count);
-        if (n == "SUM") {
+    Value finish(AggState& s, const Expr& agg) const override {
+        const AggFn fn = agg.aggFn;
+        if (fn == AggFn::Count || fn == AggFn::CountIf) return Value::int64(s.count);
+        if (fn == AggFn::Sum) {
             if (!s.any) return {};
             if (agg.type.kind == TypeKind::Int64) return Value::int64(s.isum);
             if (agg.type.kind == TypeKind::Numeric || agg.type.kind == TypeKind::BigNumeric) {
@@ -1483,7 +1470,7 @@ struct PreparedQuery::Impl {
             if (!std::isfinite(sum) && !s.nonFinite) throw EvalError("floating point overflow in SUM");
             return Value::float64(sum);
         }
-        if (n == "AVG") {
+        if (fn == AggFn::Avg) {
             if (!s.any) return {};
             if (agg.type.kind == TypeKind::Numeric || agg.type.kind == TypeKind::BigNumeric) {
                 // (units * 10^9 + rest) / count, exactly, rounded half away from zero at the 9th digit.
@@ -1498,17 +1485,17 @@ struct PreparedQuery::Impl {
             }
             return Value::float64(static_cast<double>(s.fsum / static_cast<long double>(s.count)));
         }
-        if (n == "MIN" || n == "MAX" || n == "ANY_VALUE") return s.any ? coerce(s.best, agg.type) : Value();
-        if (n == "ARRAY_AGG") {
+        if (fn == AggFn::Min || fn == AggFn::Max || fn == AggFn::AnyValue) return s.any ? coerce(s.best, agg.type) : Value();
+        if (fn == AggFn::ArrayAgg) {
             Value out = Value::arrayOf(s.list.size());
             for (std::size_t i = 0; i < s.list.size(); ++i) out[i] = std::move(s.list[i]);
             return out;
         }
-        if (n == "STRING_AGG") {
+        if (fn == AggFn::StringAgg) {
             if (!s.any) return {};
             return agg.type.kind == TypeKind::Bytes ? Value::bytes(s.text) : Value::string(s.text);
         }
-        if (n == "LOGICAL_AND" || n == "LOGICAL_OR") return s.any ? Value::boolean(s.logical) : Value();
+        if (fn == AggFn::LogicalAnd || fn == AggFn::LogicalOr) return s.any ? Value::boolean(s.logical) : Value();
         return {};
     }
 
@@ -1598,6 +1585,10 @@ struct PreparedQuery::Impl {
         QueryResult result;
         result.schema = schema;
         result.bytesProcessed = bytesLocked() + subBytes;
+        if (plannable()) {
+            plan::execute(boundSelect(outer), result);
+            return result;
+        }
         StageClock clock;
         std::uint64_t scanned = 0, passed = 0;
 
@@ -1898,6 +1889,81 @@ struct PreparedQuery::Impl {
         output.steps.push_back({"WRITE", {"TO the result"}});
         result.plan.push_back(std::move(output));
         return result;
+    }
+
+    /// Whether the plan executor runs this query: a table, then UNNESTs of paths joined
+    /// without ON and tables joined on equal keys (inner or LEFT), and no analytic functions. (The rest runs row by row below until the
+    /// executor has operators for it.)
+    bool plannable() const {
+        static const bool forcedRowByRow = [] {
+            const char* e = std::getenv("QUARRY_SANDBOX_ENGINE");
+            return e && std::string_view(e) == "rows";
+        }();
+        if (forcedRowByRow || !windows.empty() || sel.from.empty()) return false;
+        using J = FromItem::Join;
+        for (std::size_t i = 0; i < sel.from.size(); ++i) {
+            const auto& f = sel.from[i];
+            const auto& fb = fromSlots[i];
+            if (fb.offsetSlot >= 0) return false;
+            if (i == 0) {
+                if (f.kind != FromItem::Kind::Table || !vars[static_cast<std::size_t>(fb.slot)].table) return false;
+                continue;
+            }
+            if (f.join != J::Comma && f.join != J::Cross && f.join != J::Inner && f.join != J::Left) return false;
+            if (f.kind == FromItem::Kind::Unnest && f.unnest->kind == Expr::Kind::Path && !f.on) continue;
+            if (f.kind == FromItem::Kind::Table && fb.buildKey && vars[static_cast<std::size_t>(fb.slot)].table) continue;
+            return false;
+        }
+        return true;
+    }
+
+    /// Whether ON is exactly the equality its hash join looks up (then it need not be
+    /// evaluated again: for the key types findHashKeys allows, equal keys are equal values).
+    static bool onIsTheKey(const FromItem& f, const FromBinding& fb) {
+        const Expr& on = *f.on;
+        return on.kind == Expr::Kind::Binary && on.op == "=" &&
+               ((on.args[0].get() == fb.probeKey && on.args[1].get() == fb.buildKey) ||
+                (on.args[0].get() == fb.buildKey && on.args[1].get() == fb.probeKey));
+    }
+
+    plan::BoundSelect boundSelect(const Frame* outer) const {
+        plan::BoundSelect q;
+        for (std::size_t i = 0; i < sel.from.size(); ++i) {
+            const auto& f = sel.from[i];
+            plan::BoundSelect::Source src;
+            src.slot = fromSlots[i].slot;
+            if (f.kind == FromItem::Kind::Table) {
+                src.table = vars[static_cast<std::size_t>(src.slot)].table.get();
+                src.name = "FROM " + planName(f);
+                if (i > 0) {
+                    src.left = f.join == FromItem::Join::Left;
+                    src.buildKey = fromSlots[i].buildKey;
+                    src.probeKey = fromSlots[i].probeKey;
+                    src.on = onIsTheKey(f, fromSlots[i]) ? nullptr : f.on.get();
+                }
+            } else {
+                src.unnest = f.unnest.get();
+                src.left = f.join == FromItem::Join::Left;
+                src.name = "UNNEST";
+            }
+            q.sources.push_back(std::move(src));
+        }
+        q.width = vars.size();
+        q.where = sel.where.get();
+        q.aggregating = aggregating;
+        for (const auto& g : groupKeys) q.groupKeys.push_back(g.get());
+        q.aggs.assign(aggs.begin(), aggs.end());
+        q.having = sel.having.get();
+        for (const auto& c : columns) q.columns.push_back(c.expr);
+        for (const auto& o : order)
+            q.order.push_back({o.column >= 0 ? columns[static_cast<std::size_t>(o.column)].expr : o.expr, o.column, o.desc, o.nullsFirst});
+        q.distinct = sel.distinct;
+        q.limit = sel.limit;
+        q.offset = sel.offset;
+        q.rows = this;
+        q.outer = outer;
+        q.cancelled = ctx.cancelled;
+        return q;
     }
 
     std::uint64_t bytesLocked() const {

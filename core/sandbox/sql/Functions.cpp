@@ -13,6 +13,7 @@
 #include "value/Text.h"
 
 #include <algorithm>
+#include <functional>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -601,7 +602,45 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
     return failed("Invalid cast");
 }
 
+namespace {
+
+/// LIKE with only literal text and %: the literal pieces found in order (the first one
+/// anchored at the start, the last at the end unless a % stands there); linear time.
+bool likePercentsOnly(std::string_view s, std::string_view p) {
+    std::size_t from = 0;
+    bool first = true;
+    while (true) {
+        const std::size_t cut = p.find('%');
+        const std::string_view piece = p.substr(0, cut);
+        if (cut == std::string_view::npos) { // the last piece: at the end
+            if (first) return s == piece;
+            return s.size() - from >= piece.size() && s.ends_with(piece);
+        }
+        if (first) {
+            if (!s.starts_with(piece)) return false;
+            from = piece.size();
+        } else if (!piece.empty()) {
+            // A long piece through Boyer-Moore: a naive search is text x piece at worst.
+            std::size_t at = std::string_view::npos;
+            if (piece.size() <= 16) {
+                at = s.find(piece, from);
+            } else {
+                const auto it = std::search(s.begin() + static_cast<std::ptrdiff_t>(from), s.end(),
+                                            std::boyer_moore_searcher(piece.begin(), piece.end()));
+                if (it != s.end()) at = static_cast<std::size_t>(it - s.begin());
+            }
+            if (at == std::string_view::npos) return false;
+            from = at + piece.size();
+        }
+        first = false;
+        p.remove_prefix(cut + 1);
+    }
+}
+
+} // namespace
+
 bool likeMatch(std::string_view s, std::string_view p) {
+    if (p.find_first_of("_\\") == std::string_view::npos) return likePercentsOnly(s, p);
     // Iterative wildcard match with backtracking on the last %: O(text x pattern) at worst,
     // so it listens for a cancel as it goes.
     std::size_t si = 0, pi = 0, starP = std::string_view::npos, starS = 0;

@@ -302,16 +302,18 @@ void appendKey(std::string& out, const Value& v) {
             break;
         }
         [[fallthrough]];
+    case ValueKind::Interval:
+        // Equal intervals group together however they are written (1 month and 30 days).
+        if (v.kind() == ValueKind::Interval) {
+            if (const auto n = intervalNanos(v.asText())) {
+                out += formatNumeric(*n);
+                break;
+            }
+        }
+        [[fallthrough]];
     case ValueKind::String:
     case ValueKind::Bytes:
     case ValueKind::Geography:
-    case ValueKind::Interval:
-        // Equal intervals group together however they are written (1 month and 30 days).
-        if (const auto n = intervalNanos(v.asText())) {
-            out += formatNumeric(*n);
-            break;
-        }
-        [[fallthrough]];
     case ValueKind::Json: {
         const auto t = v.asText();
         out += std::to_string(t.size());

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/sql/Ast.h"
+#include "sandbox/sql/ValueOps.h"
+#include "sandbox/sql/plan/KeyHash.h"
+
+#include <string>
+#include <vector>
+
+namespace quarry::sandbox::sql {
+
+/// What a bound expression is evaluated against: the current row's range variables (by
+/// slot), or, after grouping, its group's aggregates and keys; analytic values; the
+/// enclosing query's row for a correlated subquery.
+struct Frame {
+    const Value* const* vars = nullptr;
+    const std::vector<Value>* aggs = nullptr;
+    const std::vector<Value>* keys = nullptr;
+    const Value* windows = nullptr; ///< this row's analytic function values, by windowIndex
+    const Frame* outer = nullptr;   ///< the enclosing query's row, for a correlated subquery
+};
+
+/// One aggregate's running state.
+struct AggState {
+    std::int64_t count = 0;
+    bool any = false;
+    Value best;
+    long double fsum = 0; ///< wider than a double: 1.7e308 + 1.7e307 - 1.7e308 stays finite
+    bool nonFinite = false; ///< an input was NaN or infinite (then so may the result be)
+    /// NUMERIC sums in two parts, whole units and the scaled remainder, so that adding values
+    /// near NUMERIC's limit cannot overflow 128 bits (the total is checked at the end).
+    Num128 nunits = 0, nsum = 0;
+    std::int64_t isum = 0;
+    bool logical = true;
+    std::vector<Value> list;
+    std::string text;
+    DistinctSet seen; ///< DISTINCT inputs
+};
+
+/// The row-at-a-time evaluator of a bound query, which the plan executor calls for what it
+/// does not evaluate over a whole batch itself (and for aggregates).
+class RowEvaluator {
+public:
+    virtual ~RowEvaluator() = default;
+    virtual Value eval(const Expr& e, const Frame& f) const = 0;
+    /// Adds one value to an aggregate; `sep` is STRING_AGG's separator.
+    virtual void add(AggState& s, const Expr& agg, const Value& v, const Value* sep) const = 0;
+    virtual Value finish(AggState& s, const Expr& agg) const = 0;
+};
+
+} // namespace quarry::sandbox::sql

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/sql/Engine.h"
+#include "sandbox/sql/RowEval.h"
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace quarry::sandbox::sql::plan {
+
+/// A bound SELECT as the plan executor takes it from the binder: what to read, the bound
+/// expressions of each clause, and the evaluator for what runs row by row.
+struct BoundSelect {
+    /// The range variables of one FROM item: the first is a table; each after it an UNNEST of
+    /// a path over the items before it, or a table joined on equal keys.
+    struct Source {
+        const Table* table = nullptr; ///< a table (scanned, or joined by a hash of its key)
+        const Expr* unnest = nullptr; ///< or an UNNEST
+        bool left = false;            ///< LEFT JOIN: a row without a match stays, with NULL here
+        const Expr* buildKey = nullptr; ///< a joined table: its side of ON's equality ...
+        const Expr* probeKey = nullptr; ///< ... and the other side, over the items before
+        const Expr* on = nullptr;       ///< the whole ON, when more than that equality
+        int slot = -1;
+        std::string name;             ///< for the plan: FROM and the table's path, or UNNEST
+    };
+    std::vector<Source> sources;
+    std::size_t width = 0; ///< range variables (slots) per row
+    const Expr* where = nullptr;
+    bool aggregating = false;
+    std::vector<const Expr*> groupKeys, aggs;
+    const Expr* having = nullptr;
+    std::vector<const Expr*> columns;
+    struct Order {
+        const Expr* expr = nullptr;
+        int column = -1; ///< ORDER BY an output column (its value is the column's), or -1
+        bool desc = false, nullsFirst = true;
+    };
+    std::vector<Order> order;
+    bool distinct = false;
+    std::optional<std::int64_t> limit, offset;
+    const RowEvaluator* rows = nullptr;
+    const Frame* outer = nullptr;
+    const std::atomic<bool>* cancelled = nullptr;
+};
+
+/// Runs the plan: a pipeline of operators over batches of rows (scan, UNNEST, filter), then
+/// hash aggregation, then the output (top-N or sort, DISTINCT, OFFSET/LIMIT, projection).
+/// Fills `out.rows` and `out.plan`; throws EvalError, PreparedQuery::Cancelled.
+void execute(const BoundSelect& q, QueryResult& out);
+
+} // namespace quarry::sandbox::sql::plan

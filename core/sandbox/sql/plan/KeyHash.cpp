@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/sql/plan/KeyHash.h"
+
+#include "sandbox/sql/ValueOps.h"
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+namespace quarry::sandbox::sql {
+namespace {
+
+std::size_t mix(std::size_t h, std::size_t x) {
+    // boost::hash_combine's constant, widened: enough spread for open hashing.
+    return h ^ (x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
+std::size_t hashBytes(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+/// A FLOAT64 as GROUP BY sees it: every NaN one value, -0 the same as 0.
+double canonical(double d) {
+    if (std::isnan(d)) return NAN;
+    return d == 0 ? 0.0 : d;
+}
+
+std::size_t hashNum128(Num128 n) {
+    const auto lo = static_cast<std::uint64_t>(n), hi = static_cast<std::uint64_t>(n >> 64);
+    return mix(std::hash<std::uint64_t>{}(lo), std::hash<std::uint64_t>{}(hi));
+}
+
+bool isDecimal(ValueKind k) { return k == ValueKind::Numeric || k == ValueKind::BigNumeric; }
+
+} // namespace
+
+std::size_t keyHash(const Value& v) {
+    const auto k = v.kind();
+    std::size_t h = static_cast<std::size_t>(k) * 0x100000001b3ULL;
+    switch (k) {
+    case ValueKind::Null: return h;
+    case ValueKind::Float64: {
+        const double d = canonical(v.asDouble());
+        std::uint64_t bits;
+        std::memcpy(&bits, &d, 8);
+        return mix(h, std::hash<std::uint64_t>{}(bits));
+    }
+    case ValueKind::Numeric:
+    case ValueKind::BigNumeric:
+        if (const auto n = parseNumeric(v.asText())) return mix(h, hashNum128(*n));
+        return mix(h, hashBytes(v.asText()));
+    case ValueKind::Interval:
+        if (const auto n = intervalNanos(v.asText())) return mix(h, hashNum128(*n));
+        return mix(h, hashBytes(v.asText()));
+    case ValueKind::String:
+    case ValueKind::Bytes:
+    case ValueKind::Geography:
+    case ValueKind::Json: return mix(h, hashBytes(v.asText()));
+    case ValueKind::Struct:
+    case ValueKind::Array:
+    case ValueKind::Range:
+        h = mix(h, v.size());
+        for (const auto& c : v.items()) h = mix(h, keyHash(c));
+        return h;
+    default: return mix(h, std::hash<std::int64_t>{}(v.asInt64()));
+    }
+}
+
+bool keyEqual(const Value& a, const Value& b) {
+    const auto k = a.kind();
+    if (k != b.kind()) return false;
+    switch (k) {
+    case ValueKind::Null: return true;
+    case ValueKind::Float64: {
+        const double x = canonical(a.asDouble()), y = canonical(b.asDouble());
+        return std::memcmp(&x, &y, 8) == 0;
+    }
+    case ValueKind::Numeric:
+    case ValueKind::BigNumeric:
+    case ValueKind::Interval: {
+        const auto x = isDecimal(k) ? parseNumeric(a.asText()) : intervalNanos(a.asText());
+        const auto y = isDecimal(k) ? parseNumeric(b.asText()) : intervalNanos(b.asText());
+        if (x && y) return *x == *y;
+        if (x || y) return false;
+        return a.asText() == b.asText();
+    }
+    case ValueKind::String:
+    case ValueKind::Bytes:
+    case ValueKind::Geography:
+    case ValueKind::Json: return a.asText() == b.asText();
+    case ValueKind::Struct:
+    case ValueKind::Array:
+    case ValueKind::Range: {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (!keyEqual(a[i], b[i])) return false;
+        return true;
+    }
+    default: return a.asInt64() == b.asInt64();
+    }
+}
+
+bool DistinctSet::insert(const Value& v) {
+    const std::size_t h = keyHash(v);
+    if (slots_.empty()) slots_.assign(64, 0);
+    std::size_t mask = slots_.size() - 1, at = h & mask;
+    while (const std::uint32_t i = slots_[at]) {
+        if (hashes_[i - 1] == h && keyEqual(values_[i - 1], v)) return false;
+        at = (at + 1) & mask;
+    }
+    values_.push_back(v);
+    hashes_.push_back(h);
+    slots_[at] = static_cast<std::uint32_t>(values_.size());
+    if (values_.size() * 2 > slots_.size()) { // keep it at most half full
+        std::vector<std::uint32_t> bigger(slots_.size() * 2, 0);
+        mask = bigger.size() - 1;
+        for (std::size_t i = 0; i < hashes_.size(); ++i) {
+            std::size_t to = hashes_[i] & mask;
+            while (bigger[to] != 0) to = (to + 1) & mask;
+            bigger[to] = static_cast<std::uint32_t>(i + 1);
+        }
+        slots_ = std::move(bigger);
+    }
+    return true;
+}
+
+} // namespace quarry::sandbox::sql

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/sql/plan/Output.h"
+
+#include "sandbox/sql/plan/KeyHash.h"
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_set>
+
+namespace quarry::sandbox::sql::plan {
+namespace {
+
+/// ORDER BY's comparison of two rows' keys: <0 when the first comes first, 0 on a tie.
+template <class A, class B> int compareKeys(const std::vector<BoundSelect::Order>& order, A keyA, B keyB) {
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const Value &x = keyA(i), &y = keyB(i);
+        if (x.isNull() || y.isNull()) {
+            if (x.isNull() == y.isNull()) continue;
+            return x.isNull() == order[i].nullsFirst ? -1 : 1;
+        }
+        if (const int c = compareValues(x, y)) return order[i].desc ? -c : c;
+    }
+    return 0;
+}
+
+Value structOf(std::vector<Value>&& cols) {
+    Value row = Value::structOf(cols.size());
+    for (std::size_t c = 0; c < cols.size(); ++c) row[c] = std::move(cols[c]);
+    return row;
+}
+
+} // namespace
+
+Output::Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& result)
+    : q_(q), ev_(ev), result_(result), colVecs_(q.columns.size()), keyVecs_(q.order.size()) {
+    if (q.limit) wanted_ = static_cast<std::size_t>(q.offset.value_or(0) + *q.limit);
+    if (q.aggregating || q.distinct || (q.order.empty() ? false : !q.limit)) mode_ = Mode::Collect;
+    else if (!q.order.empty()) mode_ = Mode::TopN;
+    else mode_ = Mode::Stream;
+}
+
+bool Output::before(const Candidate& a, const Candidate& b) const {
+    const int c = compareKeys(q_.order, [&](std::size_t i) -> const Value& { return a.keys[i]; },
+                              [&](std::size_t i) -> const Value& { return b.keys[i]; });
+    return c != 0 ? c < 0 : a.seq < b.seq;
+}
+
+bool Output::consume(const Batch& b, const Selection& sel) {
+    Timed t(stats);
+    stats.in += sel.size();
+    switch (mode_) {
+    case Mode::TopN: offerTopN(b, sel); return true;
+    case Mode::Collect: projectInto(b, sel); return true;
+    case Mode::Stream: break;
+    }
+    // Without ORDER BY the first OFFSET + LIMIT rows are the answer: stop reading after them.
+    Selection take;
+    for (const auto i : sel) {
+        if (q_.limit && streamed_ >= wanted_) break;
+        if (streamed_++ >= static_cast<std::uint64_t>(q_.offset.value_or(0))) take.push_back(i);
+    }
+    for (std::size_t c = 0; c < q_.columns.size(); ++c) ev_.eval(*q_.columns[c], b, take, colVecs_[c]);
+    for (const auto i : take) {
+        std::vector<Value> cols;
+        cols.reserve(q_.columns.size());
+        for (auto& v : colVecs_) cols.push_back(valueAt(v, i));
+        result_.push_back(structOf(std::move(cols)));
+    }
+    return !(q_.limit && streamed_ >= wanted_);
+}
+
+void Output::projectInto(const Batch& b, const Selection& sel) {
+    for (std::size_t c = 0; c < q_.columns.size(); ++c) ev_.eval(*q_.columns[c], b, sel, colVecs_[c]);
+    for (std::size_t k = 0; k < q_.order.size(); ++k)
+        if (q_.order[k].column < 0) ev_.eval(*q_.order[k].expr, b, sel, keyVecs_[k]);
+    for (const auto i : sel) {
+        Row r;
+        r.cols.reserve(q_.columns.size());
+        for (auto& v : colVecs_) r.cols.push_back(valueAt(v, i));
+        for (std::size_t k = 0; k < q_.order.size(); ++k) {
+            const int c = q_.order[k].column;
+            r.keys.push_back(c >= 0 ? r.cols[static_cast<std::size_t>(c)] : valueAt(keyVecs_[k], i));
+        }
+        rows_.push_back(std::move(r));
+    }
+}
+
+void Output::offerTopN(const Batch& b, const Selection& sel) {
+    if (wanted_ == 0) return;
+    for (std::size_t k = 0; k < q_.order.size(); ++k) ev_.eval(*q_.order[k].expr, b, sel, keyVecs_[k]);
+    auto worse = [this](const Candidate& x, const Candidate& y) { return before(x, y); }; // max-heap: worst on top
+    for (const auto i : sel) {
+        const std::uint64_t seq = seq_++;
+        if (heap_.size() == wanted_) {
+            // Later rows lose ties (they come after in input order), so only a strictly
+            // smaller key can enter.
+            const Candidate& top = heap_.front();
+            const int c = compareKeys(q_.order, [&](std::size_t k) -> const Value& { return valueAt(keyVecs_[k], i); },
+                                      [&](std::size_t k) -> const Value& { return top.keys[k]; });
+            if (c >= 0) continue;
+            std::pop_heap(heap_.begin(), heap_.end(), worse);
+            heap_.pop_back();
+        }
+        Candidate cand;
+        cand.row.assign(b.row(i), b.row(i) + b.width);
+        cand.keys.reserve(q_.order.size());
+        for (auto& v : keyVecs_) cand.keys.push_back(valueAt(v, i));
+        cand.seq = seq;
+        heap_.push_back(std::move(cand));
+        std::push_heap(heap_.begin(), heap_.end(), worse);
+    }
+}
+
+void Output::finishTopN() {
+    std::sort_heap(heap_.begin(), heap_.end(), [this](const Candidate& x, const Candidate& y) { return before(x, y); });
+    const std::size_t skip = static_cast<std::size_t>(q_.offset.value_or(0));
+    if (heap_.size() <= skip) return;
+    Batch winners;
+    winners.width = q_.width;
+    Selection all;
+    for (std::size_t n = skip; n < heap_.size(); ++n) {
+        winners.slots.insert(winners.slots.end(), heap_[n].row.begin(), heap_[n].row.end());
+        all.push_back(static_cast<std::uint32_t>(winners.size++));
+    }
+    for (std::size_t c = 0; c < q_.columns.size(); ++c) ev_.eval(*q_.columns[c], winners, all, colVecs_[c]);
+    for (const auto i : all) {
+        const Candidate& cand = heap_[skip + i];
+        std::vector<Value> cols;
+        cols.reserve(q_.columns.size());
+        for (std::size_t c = 0; c < q_.columns.size(); ++c) {
+            // ORDER BY an output column: the value it was ordered by (RAND() is not re-drawn).
+            const auto k = std::find_if(q_.order.begin(), q_.order.end(), [&](const auto& o) { return o.column == static_cast<int>(c); });
+            cols.push_back(k != q_.order.end() ? cand.keys[static_cast<std::size_t>(k - q_.order.begin())] : valueAt(colVecs_[c], i));
+        }
+        result_.push_back(structOf(std::move(cols)));
+    }
+}
+
+void Output::consumeGroups(std::deque<HashAggregate::Group>& groups, OperatorStats& aggStats) {
+    Timed t(aggStats);
+    std::uint64_t kept = 0;
+    for (auto& g : groups) {
+        std::vector<Value> aggValues;
+        aggValues.reserve(q_.aggs.size());
+        for (std::size_t a = 0; a < q_.aggs.size(); ++a) aggValues.push_back(q_.rows->finish(g.states[a], *q_.aggs[a]));
+        const Frame f{nullptr, &aggValues, &g.keys, nullptr, q_.outer};
+        if (q_.having && !isTrue(q_.rows->eval(*q_.having, f))) continue;
+        ++kept;
+        Row r;
+        for (const Expr* c : q_.columns) r.cols.push_back(q_.rows->eval(*c, f));
+        for (const auto& o : q_.order) r.keys.push_back(o.column >= 0 ? r.cols[static_cast<std::size_t>(o.column)] : q_.rows->eval(*o.expr, f));
+        rows_.push_back(std::move(r));
+    }
+    aggStats.out = kept;
+    stats.in += kept;
+}
+
+void Output::finishRows() {
+    if (q_.distinct) {
+        struct Hash {
+            const std::vector<Row>* rows;
+            std::size_t operator()(std::size_t i) const {
+                std::size_t h = 0;
+                for (const auto& v : (*rows)[i].cols) h = (h ^ keyHash(v)) * 0x100000001b3ULL;
+                return h;
+            }
+        };
+        struct Eq {
+            const std::vector<Row>* rows;
+            bool operator()(std::size_t a, std::size_t b) const {
+                const auto &x = (*rows)[a].cols, &y = (*rows)[b].cols;
+                for (std::size_t c = 0; c < x.size(); ++c)
+                    if (!keyEqual(x[c], y[c])) return false;
+                return true;
+            }
+        };
+        std::unordered_set<std::size_t, Hash, Eq> seen(16, Hash{&rows_}, Eq{&rows_});
+        std::vector<Row> kept;
+        for (std::size_t i = 0; i < rows_.size(); ++i)
+            if (seen.insert(i).second) kept.push_back(rows_[i]);
+        rows_ = std::move(kept);
+    }
+    std::vector<std::size_t> rank(rows_.size());
+    std::iota(rank.begin(), rank.end(), std::size_t{0});
+    const std::size_t start = static_cast<std::size_t>(q_.offset.value_or(0));
+    const std::size_t end = q_.limit ? std::min(rows_.size(), start + static_cast<std::size_t>(*q_.limit)) : rows_.size();
+    if (!q_.order.empty()) {
+        auto first = [&](std::size_t a, std::size_t b) {
+            const int c = compareKeys(q_.order, [&](std::size_t k) -> const Value& { return rows_[a].keys[k]; },
+                                      [&](std::size_t k) -> const Value& { return rows_[b].keys[k]; });
+            return c != 0 ? c < 0 : a < b;
+        };
+        if (end < rank.size() / 2) std::partial_sort(rank.begin(), rank.begin() + static_cast<std::ptrdiff_t>(end), rank.end(), first);
+        else std::sort(rank.begin(), rank.end(), first);
+    }
+    for (std::size_t i = start; i < end; ++i) result_.push_back(structOf(std::move(rows_[rank[i]].cols)));
+}
+
+void Output::finish() {
+    Timed t(stats);
+    if (mode_ == Mode::TopN) finishTopN();
+    else if (mode_ == Mode::Collect) finishRows();
+    stats.out = result_.size();
+}
+
+} // namespace quarry::sandbox::sql::plan

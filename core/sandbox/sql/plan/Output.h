@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/sql/plan/Operators.h"
+
+#include <vector>
+
+namespace quarry::sandbox::sql::plan {
+
+/// The end of the plan: projection, DISTINCT, ORDER BY (a top-N heap when there is a LIMIT),
+/// OFFSET and LIMIT, into the result's rows.
+class Output {
+public:
+    Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& result);
+    /// Rows of the FROM pipeline (a query without GROUP BY). False when no more are needed
+    /// (a LIMIT without ORDER BY or DISTINCT is full).
+    bool consume(const Batch& b, const Selection& sel);
+    /// The groups of an aggregating query: HAVING, then the same as rows.
+    void consumeGroups(std::deque<HashAggregate::Group>& groups, OperatorStats& aggStats);
+    void finish();
+    OperatorStats stats;
+    std::uint64_t written() const { return result_.size(); }
+
+private:
+    struct Row {
+        std::vector<Value> cols, keys;
+    };
+    struct Candidate {
+        std::vector<const Value*> row;
+        std::vector<Value> keys;
+        std::uint64_t seq = 0;
+    };
+    bool before(const Candidate& a, const Candidate& b) const;
+    void projectInto(const Batch& b, const Selection& sel);
+    void offerTopN(const Batch& b, const Selection& sel);
+    void finishTopN();
+    void finishRows();
+    enum class Mode { Stream, TopN, Collect } mode_;
+    const BoundSelect& q_;
+    const VectorEval& ev_;
+    std::vector<Value>& result_;
+    std::size_t wanted_ = 0;     ///< OFFSET + LIMIT, when there is a LIMIT
+    std::uint64_t streamed_ = 0; ///< rows seen by Stream, the OFFSET ones included
+    std::uint64_t seq_ = 0;
+    std::vector<Candidate> heap_; ///< TopN: the best `wanted_` rows so far, the worst on top
+    std::vector<Row> rows_;       ///< Collect
+    std::vector<Vec> colVecs_, keyVecs_;
+};
+
+} // namespace quarry::sandbox::sql::plan

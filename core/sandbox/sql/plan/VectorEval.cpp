@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/sql/plan/VectorEval.h"
+
+#include "sandbox/sql/Functions.h"
+
+#include <cmath>
+
+namespace quarry::sandbox::sql::plan {
+namespace {
+
+using K = Expr::Kind;
+
+enum class Cmp { None, Eq, Ne, Lt, Le, Gt, Ge };
+
+Cmp comparison(const std::string& op) {
+    if (op == "=") return Cmp::Eq;
+    if (op == "!=") return Cmp::Ne;
+    if (op == "<") return Cmp::Lt;
+    if (op == "<=") return Cmp::Le;
+    if (op == ">") return Cmp::Gt;
+    if (op == ">=") return Cmp::Ge;
+    return Cmp::None;
+}
+
+bool holds(Cmp op, int c) {
+    switch (op) {
+    case Cmp::Eq: return c == 0;
+    case Cmp::Ne: return c != 0;
+    case Cmp::Lt: return c < 0;
+    case Cmp::Le: return c <= 0;
+    case Cmp::Gt: return c > 0;
+    default: return c >= 0;
+    }
+}
+
+template <class T> int order(T a, T b) { return a < b ? -1 : (b < a ? 1 : 0); }
+
+/// The result slots of `out` for a batch: `own` sized once, so pointers into it stay valid.
+void prepare(Vec& out, std::size_t n, bool computed) {
+    out.at.assign(n, nullptr);
+    if (computed) {
+        out.own.clear();
+        out.own.resize(n);
+    }
+}
+
+} // namespace
+
+const Value& nullValue() {
+    static const Value null;
+    return null;
+}
+
+const Value* readPath(const Expr& e, const Value* const* row, const Frame* outer) {
+    const Value* v = nullptr;
+    if (e.outerDepth == 0) {
+        v = row[e.slot];
+    } else {
+        const Frame* fr = outer;
+        for (int d = 1; d < e.outerDepth && fr; ++d) fr = fr->outer;
+        v = fr && fr->vars ? fr->vars[e.slot] : nullptr;
+    }
+    for (int idx : e.fieldPath) {
+        if (!v || v->kind() != ValueKind::Struct) return nullptr;
+        v = &(*v)[static_cast<std::size_t>(idx)];
+    }
+    return v;
+}
+
+void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const {
+    if (e.windowIndex >= 0 || e.aggIndex >= 0) return rowByRow(e, b, sel, out);
+    switch (e.kind) {
+    case K::Literal:
+    case K::Param:
+        prepare(out, b.size, false);
+        for (const auto i : sel) out.at[i] = &e.value;
+        return;
+    case K::Path: {
+        prepare(out, b.size, false);
+        if (e.outerDepth > 0) { // the same value for every row: the enclosing query's
+            const Value* v = readPath(e, nullptr, outer_);
+            for (const auto i : sel) out.at[i] = v;
+            return;
+        }
+        for (const auto i : sel) out.at[i] = readPath(e, b.row(i), outer_);
+        return;
+    }
+    case K::Field: {
+        Vec s;
+        eval(*e.args[0], b, sel, s);
+        prepare(out, b.size, false);
+        for (const auto i : sel) {
+            const Value* v = s.at[i];
+            out.at[i] = v && !v->isNull() ? &(*v)[static_cast<std::size_t>(e.fieldPath[0])] : nullptr;
+        }
+        // A field of a computed struct points into `s`, which goes away: keep it.
+        if (!s.own.empty()) {
+            out.own.clear();
+            out.own.resize(b.size);
+            for (const auto i : sel)
+                if (out.at[i]) {
+                    out.own[i] = *out.at[i];
+                    out.at[i] = &out.own[i];
+                }
+        }
+        return;
+    }
+    case K::Binary:
+        if (e.op == "AND" || e.op == "OR") return logical(e, b, sel, out);
+        return binary(e, b, sel, out);
+    case K::Unary:
+        if (e.op != "NOT") return rowByRow(e, b, sel, out);
+        {
+            Vec a;
+            eval(*e.args[0], b, sel, a);
+            prepare(out, b.size, true);
+            for (const auto i : sel)
+                if (a.at[i] && !a.at[i]->isNull()) {
+                    out.own[i] = Value::boolean(!a.at[i]->asBool());
+                    out.at[i] = &out.own[i];
+                }
+        }
+        return;
+    case K::Like: {
+        Vec s, p;
+        eval(*e.args[0], b, sel, s);
+        eval(*e.args[1], b, sel, p);
+        prepare(out, b.size, true);
+        for (const auto i : sel) {
+            const Value &x = valueAt(s, i), &y = valueAt(p, i);
+            if (x.isNull() || y.isNull()) continue;
+            out.own[i] = Value::boolean(likeMatch(x.asText(), y.asText()) != e.negated);
+            out.at[i] = &out.own[i];
+        }
+        return;
+    }
+    case K::IsNull: {
+        Vec a;
+        eval(*e.args[0], b, sel, a);
+        prepare(out, b.size, true);
+        for (const auto i : sel) {
+            const Value& v = valueAt(a, i);
+            const bool r = e.op == "NULL" ? v.isNull() : !v.isNull() && v.asBool() == (e.op == "TRUE");
+            out.own[i] = Value::boolean(r != e.negated);
+            out.at[i] = &out.own[i];
+        }
+        return;
+    }
+    case K::Cast: {
+        Vec a;
+        eval(*e.args[0], b, sel, a);
+        prepare(out, b.size, true);
+        for (const auto i : sel) {
+            out.own[i] = castValue(valueAt(a, i), e.castType, e.safe);
+            out.at[i] = &out.own[i];
+        }
+        return;
+    }
+    default: return rowByRow(e, b, sel, out);
+    }
+}
+
+void VectorEval::rowByRow(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const {
+    prepare(out, b.size, true);
+    for (const auto i : sel) {
+        const Frame f{b.row(i), nullptr, nullptr, nullptr, outer_};
+        out.own[i] = rows_.eval(e, f);
+        out.at[i] = &out.own[i];
+    }
+}
+
+void VectorEval::binary(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const {
+    Vec l, r;
+    eval(*e.args[0], b, sel, l);
+    eval(*e.args[1], b, sel, r);
+    prepare(out, b.size, true);
+    const Cmp cmp = comparison(e.op);
+    for (const auto i : sel) {
+        const Value &x = valueAt(l, i), &y = valueAt(r, i);
+        if (x.isNull() || y.isNull()) continue; // every operator but AND/OR: NULL in, NULL out
+        const auto kx = x.kind(), ky = y.kind();
+        if (cmp != Cmp::None && kx == ky && (kx == ValueKind::Int64 || kx == ValueKind::String || kx == ValueKind::Date)) {
+            const int c = kx == ValueKind::String ? order(x.asText(), y.asText()) : order(x.asInt64(), y.asInt64());
+            out.own[i] = Value::boolean(holds(cmp, c));
+        } else {
+            out.own[i] = binaryOp(e.op, x, y, e.type);
+        }
+        out.at[i] = &out.own[i];
+    }
+}
+
+void VectorEval::logical(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const {
+    const bool isAnd = e.op == "AND";
+    Vec l, r;
+    eval(*e.args[0], b, sel, l);
+    // The left side decides a row when it is FALSE (AND) or TRUE (OR); the right side is
+    // evaluated for the others only, so it raises no error for a row the left side decided.
+    Selection rest;
+    rest.reserve(sel.size());
+    for (const auto i : sel) {
+        const Value& x = valueAt(l, i);
+        if (!(x.kind() == ValueKind::Bool && x.asBool() != isAnd)) rest.push_back(i);
+    }
+    if (!rest.empty()) eval(*e.args[1], b, rest, r);
+    prepare(out, b.size, true);
+    std::size_t k = 0;
+    for (const auto i : sel) {
+        const Value& x = valueAt(l, i);
+        if (k < rest.size() && rest[k] == i) {
+            ++k;
+            const Value& y = valueAt(r, i);
+            out.own[i] = binaryOp(e.op, x, y, e.type);
+        } else {
+            out.own[i] = Value::boolean(!isAnd);
+        }
+        out.at[i] = out.own[i].isNull() ? nullptr : &out.own[i];
+    }
+}
+
+} // namespace quarry::sandbox::sql::plan

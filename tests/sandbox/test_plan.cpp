@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+// The plan executor's building blocks against the definitions they replace: typed keys
+// against appendKey's strings, LIKE's linear path against a regular expression.
+#include "sandbox/sql/Functions.h"
+#include "sandbox/sql/ValueOps.h"
+#include "sandbox/sql/plan/KeyHash.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <regex>
+#include <set>
+
+using namespace quarry;
+using namespace quarry::sandbox::sql;
+
+namespace {
+
+std::string keyOf(const Value& v) {
+    std::string k;
+    appendKey(k, v);
+    return k;
+}
+
+std::vector<Value> corpus() {
+    std::vector<Value> out = {
+        Value(), Value::int64(0), Value::int64(-1), Value::int64(1), Value::float64(0.0), Value::float64(-0.0),
+        Value::float64(NAN), Value::float64(-NAN), Value::float64(INFINITY), Value::float64(1.5),
+        Value::numeric("1"), Value::numeric("1.000000000"), Value::numeric("-0"), Value::bigNumeric("1"),
+        Value::string(""), Value::string("a"), Value::string("a long string over thirteen bytes"),
+        Value::bytes("a"), Value::string("0-1 0 0:0:0"), Value::string("0-0 30 0:0:0"),
+        Value::interval("0-1 0 0:0:0"), Value::interval("0-0 30 0:0:0"), Value::interval("0-0 0 720:0:0"),
+        Value::interval("0-0 1 0:0:0"), Value::boolean(true), Value::boolean(false), Value::date(0), Value::date(1),
+        Value::timestamp(0), Value::dateTime(0), Value::time(0), Value::json("{}"), Value::geography("POINT(1 2)"),
+    };
+    const std::size_t scalars = out.size();
+    for (std::size_t i = 0; i < scalars; i += 3) {
+        Value s = Value::structOf(2);
+        s[0] = out[i];
+        s[1] = out[(i + 1) % scalars];
+        out.push_back(s);
+        Value a = Value::arrayOf(1);
+        a[0] = out[i];
+        out.push_back(a);
+    }
+    out.push_back(Value::range(Value::date(1), Value()));
+    out.push_back(Value::range(Value::date(1), Value::date(2)));
+    return out;
+}
+
+} // namespace
+
+// Two values are one group exactly when appendKey gives them the same string, and equal
+// values hash alike.
+TEST(PlanKeys, TypedKeysGroupAsTheKeyStringsDo) {
+    const auto values = corpus();
+    for (const auto& a : values) {
+        for (const auto& b : values) {
+            const bool same = keyOf(a) == keyOf(b);
+            EXPECT_EQ(keyEqual(a, b), same) << keyOf(a) << " vs " << keyOf(b);
+            if (same) {
+                EXPECT_EQ(keyHash(a), keyHash(b));
+            }
+        }
+    }
+}
+
+TEST(PlanKeys, StringsThatReadAsIntervalsAreStillDifferentStrings) {
+    EXPECT_NE(keyOf(Value::string("0-1 0 0:0:0")), keyOf(Value::string("0-0 30 0:0:0")));
+    EXPECT_EQ(keyOf(Value::interval("0-1 0 0:0:0")), keyOf(Value::interval("0-0 30 0:0:0")));
+}
+
+TEST(PlanKeys, DistinctSetCountsWhatTheKeyStringsCount) {
+    std::mt19937 rng(7);
+    const auto values = corpus();
+    DistinctSet set;
+    std::set<std::string> strings;
+    for (int i = 0; i < 20000; ++i) {
+        Value v = (i % 3) ? Value::int64(static_cast<std::int64_t>(rng() % 5000)) : values[rng() % values.size()];
+        EXPECT_EQ(set.insert(v), strings.insert(keyOf(v)).second);
+    }
+    EXPECT_EQ(set.size(), strings.size());
+}
+
+// LIKE patterns of only text and % take a linear path; it must answer as the general matcher
+// (here: the same pattern as a regular expression) for every string.
+TEST(PlanLike, PercentOnlyPatternsMatchAsRegularExpressions) {
+    std::mt19937 rng(11);
+    const std::string alphabet = "ab%";
+    for (int i = 0; i < 20000; ++i) {
+        std::string text, pattern, re;
+        for (std::size_t n = rng() % 7; n > 0; --n) text += "ab"[rng() % 2];
+        for (std::size_t n = rng() % 6; n > 0; --n) pattern += alphabet[rng() % 3];
+        for (char c : pattern) re += c == '%' ? std::string(".*") : std::string(1, c);
+        const bool want = std::regex_match(text, std::regex(re));
+        EXPECT_EQ(likeMatch(text, pattern), want) << "'" << text << "' LIKE '" << pattern << "'";
+    }
+    // Pieces over 16 bytes take Boyer-Moore: patterns cut from the text itself, some changed.
+    for (int i = 0; i < 3000; ++i) {
+        std::string text;
+        for (std::size_t n = 40 + rng() % 60; n > 0; --n) text += "ab"[rng() % 4 == 0];
+        std::string pattern = rng() % 2 ? "%" : "";
+        for (int piece = 0; piece < 2; ++piece) {
+            const std::size_t len = 17 + rng() % 4, at = rng() % (text.size() - len);
+            std::string cut = text.substr(at, len);
+            if (rng() % 3 == 0) cut[rng() % len] ^= 3; // 'a' <-> 'b'
+            pattern += cut + "%";
+        }
+        if (rng() % 2) pattern.pop_back();
+        std::string re;
+        for (char c : pattern) re += c == '%' ? std::string(".*") : std::string(1, c);
+        EXPECT_EQ(likeMatch(text, pattern), std::regex_match(text, std::regex(re))) << "'" << text << "' LIKE '" << pattern << "'";
+    }
+    EXPECT_FALSE(likeMatch("abc", "ab%bc")); // the two ends may not overlap
+    EXPECT_TRUE(likeMatch("abbc", "ab%bc"));
+    EXPECT_TRUE(likeMatch("", "%"));
+    EXPECT_FALSE(likeMatch("", "a%"));
+}
