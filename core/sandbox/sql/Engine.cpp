@@ -13,12 +13,10 @@
 #include "sandbox/sql/Window.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cmath>
 #include <optional>
 #include <set>
 #include <shared_mutex>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace quarry::sandbox::sql {
@@ -122,34 +120,6 @@ thread_local int runDepth = 0;
 
 } // namespace
 
-/// Times consecutive stages: each stage runs from the end of the one before.
-struct StageClock {
-    std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
-    std::int64_t lastWall = wallMs();
-    int next = 0;
-
-    static std::int64_t wallMs() {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    }
-    PlanStage stage(std::string name, std::vector<int> inputs, std::uint64_t read, std::uint64_t written) {
-        const auto now = std::chrono::steady_clock::now();
-        PlanStage s;
-        s.name = std::move(name);
-        s.id = next++;
-        s.inputStages = std::move(inputs);
-        s.recordsRead = read;
-        s.recordsWritten = written;
-        s.durationMs = std::chrono::duration<double, std::milli>(now - last).count();
-        s.startMs = lastWall;
-        s.endMs = lastWall + static_cast<std::int64_t>(s.durationMs);
-        last = now;
-        lastWall = s.endMs;
-        return s;
-    }
-};
-
-std::string counted(std::size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
-
 std::string planName(const FromItem& item) {
     std::string out;
     for (const auto& part : item.tablePath) out += (out.empty() ? "" : ".") + part;
@@ -179,6 +149,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
     bool correlated = false;       ///< reads a column of an enclosing query
     const Frame* outerFrame = nullptr;  ///< while running as a correlated subquery
     mutable std::optional<QueryResult> cached; ///< an uncorrelated subquery's result
+    std::unique_ptr<plan::BoundSelect> planned; ///< what the plan executor runs, once bound
     bool aggregating = false;
     std::vector<ExprPtr> owned;
     struct Column {
@@ -1379,17 +1350,6 @@ struct PreparedQuery::Impl final : RowEvaluator {
         return {};
     }
 
-    void update(AggState& s, const Expr& agg, const Frame& f) const {
-        if (agg.star) {
-            ++s.count;
-            return;
-        }
-        Value sep;
-        const bool hasSep = agg.op == "STRING_AGG" && agg.args.size() > 1;
-        if (hasSep) sep = eval(*agg.args[1], f);
-        add(s, agg, eval(*agg.args[0], f), hasSep ? &sep : nullptr);
-    }
-
     /// Adds one value to an aggregate; `sep` is STRING_AGG's separator.
     void add(AggState& s, const Expr& agg, const Value& v, const Value* sep) const override {
         const AggFn fn = agg.aggFn;
@@ -1585,336 +1545,12 @@ struct PreparedQuery::Impl final : RowEvaluator {
         QueryResult result;
         result.schema = schema;
         result.bytesProcessed = bytesLocked() + subBytes;
-        if (plannable()) {
-            plan::execute(boundSelect(outer), result);
-            return result;
-        }
-        StageClock clock;
-        std::uint64_t scanned = 0, passed = 0;
-
-        std::vector<const Value*> slots(vars.size(), nullptr);
-        std::vector<Value> holders(sel.from.size());
-        std::vector<Value> offsets(sel.from.size());
-        std::size_t visited = 0;
-
-        struct OutRow {
-            std::vector<Value> cols, keys;
-            // With analytic functions a row is finished after all rows exist, from what it
-            // captured: its FROM variables (table rows by pointer, the rest copied) or its
-            // group's aggregates and keys.
-            std::vector<const Value*> ptrs;
-            std::vector<Value> own, aggv, groupv;
-        };
-        const bool windowed = !windows.empty();
-        std::vector<OutRow> out;
-        std::unordered_map<std::string, std::size_t> groupIndex;
-        struct Group {
-            std::vector<Value> keys;
-            std::vector<AggState> states;
-        };
-        std::vector<Group> groups;
-        if (aggregating && groupKeys.empty()) groups.push_back({{}, std::vector<AggState>(aggs.size())});
-
-        auto leaf = [&]() {
-            if ((++visited & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
-            Frame f{slots.data(), nullptr, nullptr, nullptr, outer};
-            if (sel.where && !isTrue(eval(*sel.where, f))) return;
-            ++passed;
-            if (aggregating) {
-                std::vector<Value> keys;
-                std::string k;
-                for (const auto& g : groupKeys) {
-                    keys.push_back(eval(*g, f));
-                    appendKey(k, keys.back());
-                }
-                std::size_t gi = 0;
-                if (!groupKeys.empty()) {
-                    const auto it = groupIndex.find(k);
-                    if (it == groupIndex.end()) {
-                        gi = groups.size();
-                        groupIndex.emplace(std::move(k), gi);
-                        groups.push_back({std::move(keys), std::vector<AggState>(aggs.size())});
-                    } else {
-                        gi = it->second;
-                    }
-                }
-                for (std::size_t a = 0; a < aggs.size(); ++a) update(groups[gi].states[a], *aggs[a], f);
-                return;
-            }
-            OutRow r;
-            if (windowed) {
-                r.ptrs.assign(slots.begin(), slots.end()); // table rows stay put while the query holds its locks
-                for (std::size_t k = 0; k < slots.size(); ++k) {
-                    if (!slots[k] || vars[k].table) continue;
-                    if (r.own.empty()) r.own.resize(slots.size()); // sized once: the pointers into it stay valid
-                    r.own[k] = *slots[k];
-                    r.ptrs[k] = &r.own[k];
-                }
-                out.push_back(std::move(r));
-                return;
-            }
-            for (const auto& c : columns) r.cols.push_back(eval(*c.expr, f));
-            for (const auto& o : order) r.keys.push_back(o.column >= 0 ? Value() : eval(*o.expr, f));
-            out.push_back(std::move(r));
-        };
-
-        // Joins run as nested loops: ON filters each item's rows for the current prefix; a LEFT
-        // (or FULL) item with no match yields one NULL row; the rows of a RIGHT (or FULL) item
-        // that never matched are emitted afterwards with everything before it NULL.
-        using J = FromItem::Join;
-        std::vector<std::vector<char>> matched(sel.from.size());
-        for (std::size_t i = 0; i < sel.from.size(); ++i)
-            if (sel.from[i].join == J::Right || sel.from[i].join == J::Full)
-                matched[i].assign(vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows.size(), 0);
-        // Hash tables of the items joined on an equality, built once per run.
-        std::vector<std::unordered_map<std::string, std::vector<std::size_t>>> hashed(sel.from.size());
-        for (std::size_t i = 0; i < sel.from.size(); ++i) {
-            const auto& fb = fromSlots[i];
-            if (!fb.buildKey) continue;
-            const auto& rows = vars[static_cast<std::size_t>(fb.slot)].table->rows;
-            scanned += rows.size();
-            std::vector<const Value*> probe(vars.size(), nullptr);
-            for (std::size_t n = 0; n < rows.size(); ++n) {
-                if ((++visited & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
-                probe[static_cast<std::size_t>(fb.slot)] = &rows[n];
-                const Value key = eval(*fb.buildKey, Frame{probe.data(), nullptr, nullptr, nullptr, outer});
-                if (key.isNull()) continue; // = with NULL is never true
-                std::string k;
-                appendKey(k, key);
-                hashed[i][k].push_back(n);
-            }
-        }
-        auto setSlot = [&](std::size_t i, const Value* v, std::size_t n) {
-            const auto& fb = fromSlots[i];
-            slots[static_cast<std::size_t>(fb.slot)] = v;
-            if (fb.offsetSlot >= 0) {
-                offsets[i] = Value::int64(static_cast<std::int64_t>(n));
-                slots[static_cast<std::size_t>(fb.offsetSlot)] = v ? &offsets[i] : nullptr;
-            }
-        };
-        std::function<void(std::size_t)> iterate = [&](std::size_t i) {
-            if (i == sel.from.size()) {
-                leaf();
-                return;
-            }
-            const auto& item = sel.from[i];
-            bool any = false;
-            auto visit = [&](const Value& v, std::size_t n) {
-                if ((++visited & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
-                setSlot(i, &v, n);
-                if (item.on && !isTrue(eval(*item.on, Frame{slots.data(), nullptr, nullptr, nullptr, outer}))) return;
-                any = true;
-                if (!matched[i].empty()) matched[i][n] = 1;
-                iterate(i + 1);
-            };
-            if (item.kind == FromItem::Kind::Table && fromSlots[i].probeKey) {
-                const auto& rows = vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows;
-                const Value key = eval(*fromSlots[i].probeKey, Frame{slots.data(), nullptr, nullptr, nullptr, outer});
-                if (!key.isNull()) {
-                    std::string k;
-                    appendKey(k, key);
-                    if (const auto it = hashed[i].find(k); it != hashed[i].end())
-                        for (const std::size_t n : it->second) visit(rows[n], n);
-                }
-            } else if (item.kind == FromItem::Kind::Table) {
-                const auto& rows = vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows;
-                scanned += rows.size();
-                for (std::size_t n = 0; n < rows.size(); ++n) visit(rows[n], n);
-            } else {
-                Frame f{slots.data(), nullptr, nullptr, nullptr, outer};
-                const Value* arr = nullptr;
-                if (item.unnest->kind == Expr::Kind::Path) {
-                    arr = pathPtr(*item.unnest, f);
-                } else {
-                    holders[i] = eval(*item.unnest, f);
-                    arr = &holders[i];
-                }
-                if (arr && arr->kind() == ValueKind::Array)
-                    for (std::size_t n = 0; n < arr->size(); ++n) visit((*arr)[n], n);
-            }
-            if (!any && (item.join == J::Left || item.join == J::Full)) {
-                setSlot(i, nullptr, 0);
-                iterate(i + 1);
-            }
-        };
-        iterate(0);
-        for (std::size_t i = 0; i < sel.from.size(); ++i) {
-            if (matched[i].empty()) continue;
-            const auto& rows = vars[static_cast<std::size_t>(fromSlots[i].slot)].table->rows;
-            for (std::size_t n = 0; n < rows.size(); ++n) {
-                if (matched[i][n]) continue;
-                for (std::size_t j = 0; j < i; ++j) setSlot(j, nullptr, 0);
-                setSlot(i, &rows[n], n);
-                iterate(i + 1);
-            }
-        }
-
-        {
-            PlanStage input = clock.stage("S00: Input", {}, scanned, passed);
-            std::vector<std::string> reads;
-            for (const auto& item : sel.from) reads.push_back(item.kind == FromItem::Kind::Table ? "FROM " + planName(item) : "UNNEST");
-            input.steps.push_back({"READ", reads});
-            if (sel.from.size() > 1) {
-                const bool hash = std::any_of(fromSlots.begin(), fromSlots.end(), [](const FromBinding& b) { return b.buildKey != nullptr; });
-                input.steps.push_back({"JOIN", {std::to_string(sel.from.size()) + " inputs, " + (hash ? "hash join on equal keys" : "nested loop")}});
-            }
-            if (sel.where) input.steps.push_back({"FILTER", {"WHERE"}});
-            input.steps.push_back({"WRITE", {aggregating ? "TO S01" : "TO S01: Output"}});
-            result.plan.push_back(std::move(input));
-        }
-        const std::size_t beforeGroups = out.size();
-        if (aggregating) {
-            for (auto& g : groups) {
-                std::vector<Value> aggValues;
-                for (std::size_t a = 0; a < aggs.size(); ++a) aggValues.push_back(finish(g.states[a], *aggs[a]));
-                Frame f{nullptr, &aggValues, &g.keys, nullptr, outer};
-                if (sel.having && !isTrue(eval(*sel.having, f))) continue;
-                OutRow r;
-                if (windowed) {
-                    r.aggv = std::move(aggValues);
-                    r.groupv = std::move(g.keys);
-                    out.push_back(std::move(r));
-                    continue;
-                }
-                for (const auto& c : columns) r.cols.push_back(eval(*c.expr, f));
-                for (const auto& o : order) r.keys.push_back(o.column >= 0 ? Value() : eval(*o.expr, f));
-                out.push_back(std::move(r));
-            }
-        }
-        if (aggregating) {
-            PlanStage agg = clock.stage("S01: Aggregate", {0}, passed, out.size() - beforeGroups);
-            agg.steps.push_back({"AGGREGATE", {counted(groupKeys.size(), "group key", "group keys") + ", " + counted(aggs.size(), "aggregate", "aggregates")}});
-            if (sel.having) agg.steps.push_back({"FILTER", {"HAVING"}});
-            agg.steps.push_back({"WRITE", {"TO S02: Output"}});
-            result.plan.push_back(std::move(agg));
-        }
-        const std::size_t beforeQualify = out.size();
-        if (windowed) {
-            // Each analytic function over all rows, then the rows finished with their values.
-            auto frameOf = [&](const OutRow& r, const Value* win) {
-                return aggregating ? Frame{nullptr, &r.aggv, &r.groupv, win, outer} : Frame{r.ptrs.data(), nullptr, nullptr, win, outer};
-            };
-            const std::size_t nw = windows.size();
-            std::vector<Value> values(out.size() * nw); // row i's values at [i * nw, (i + 1) * nw)
-            for (std::size_t w = 0; w < windows.size(); ++w) {
-                const Expr& call = *windows[w];
-                std::vector<WindowRow> in(out.size());
-                for (std::size_t i = 0; i < out.size(); ++i) {
-                    if ((i & 4095) == 0 && ctx.cancelled && ctx.cancelled->load()) throw Cancelled{};
-                    const Frame f = frameOf(out[i], nullptr);
-                    for (const auto& p : call.window->partitionBy) appendKey(in[i].partition, eval(*p, f));
-                    for (const auto& o : call.window->orderBy) in[i].order.push_back(eval(*o.expr, f));
-                    for (const auto& a : call.args) in[i].args.push_back(eval(*a, f));
-                }
-                struct Agg final : FrameAggregate {
-                    const Impl& q;
-                    const Expr& call;
-                    const std::vector<WindowRow>& rows;
-                    AggState state;
-                    Agg(const Impl& owner, const Expr& c, const std::vector<WindowRow>& r) : q(owner), call(c), rows(r) {}
-                    void reset() override { state = AggState{}; }
-                    void add(std::size_t r) override {
-                        const auto& a = rows[r].args;
-                        q.add(state, call, call.star || a.empty() ? Value() : a[0], a.size() > 1 ? &a[1] : nullptr);
-                    }
-                    Value value() override {
-                        if (call.op != "ARRAY_AGG") return q.finish(state, call);
-                        AggState copy = state; // finishing an ARRAY_AGG moves its list out
-                        return q.finish(copy, call);
-                    }
-                } agg(*this, call, in);
-                auto res = computeWindow(call, in, isAggregateFunction(call.op) ? &agg : nullptr);
-                for (std::size_t i = 0; i < out.size(); ++i) values[i * nw + w] = std::move(res[i]);
-            }
-            std::vector<OutRow> kept;
-            for (std::size_t i = 0; i < out.size(); ++i) {
-                const Frame f = frameOf(out[i], values.data() + i * nw);
-                if (sel.qualify && !isTrue(eval(*sel.qualify, f))) continue;
-                OutRow r;
-                for (const auto& c : columns) r.cols.push_back(eval(*c.expr, f));
-                for (const auto& o : order) r.keys.push_back(o.column >= 0 ? Value() : eval(*o.expr, f));
-                kept.push_back(std::move(r));
-            }
-            out = std::move(kept);
-        }
-        const std::uint64_t outputRead = beforeQualify;
-        if (sel.distinct) {
-            std::unordered_set<std::string> seen;
-            std::vector<OutRow> kept;
-            for (auto& r : out) {
-                std::string k;
-                for (const auto& c : r.cols) appendKey(k, c);
-                if (seen.insert(std::move(k)).second) kept.push_back(std::move(r));
-            }
-            out = std::move(kept);
-        }
-        // Rows are ordered through an index (ties keep their input order, as a stable sort
-        // would); with a LIMIT only the first OFFSET + LIMIT are put in order (top-N).
-        std::vector<std::size_t> rank(out.size());
-        for (std::size_t i = 0; i < rank.size(); ++i) rank[i] = i;
-        const std::size_t start = sel.offset ? static_cast<std::size_t>(*sel.offset) : 0;
-        const std::size_t end = sel.limit ? std::min(out.size(), start + static_cast<std::size_t>(*sel.limit)) : out.size();
-        if (!order.empty()) {
-            auto before = [&](std::size_t ia, std::size_t ib) {
-                const OutRow& a = out[ia];
-                const OutRow& b = out[ib];
-                for (std::size_t i = 0; i < order.size(); ++i) {
-                    const auto& o = order[i];
-                    const Value& x = o.column >= 0 ? a.cols[static_cast<std::size_t>(o.column)] : a.keys[i];
-                    const Value& y = o.column >= 0 ? b.cols[static_cast<std::size_t>(o.column)] : b.keys[i];
-                    if (x.isNull() || y.isNull()) {
-                        if (x.isNull() == y.isNull()) continue;
-                        return x.isNull() == o.nullsFirst;
-                    }
-                    const int c = compareValues(x, y);
-                    if (c != 0) return o.desc ? c > 0 : c < 0;
-                }
-                return ia < ib;
-            };
-            if (end < rank.size() / 2) std::partial_sort(rank.begin(), rank.begin() + static_cast<std::ptrdiff_t>(end), rank.end(), before);
-            else std::sort(rank.begin(), rank.end(), before);
-        }
-        for (std::size_t i = start; i < end; ++i) {
-            Value row = Value::structOf(columns.size());
-            for (std::size_t c = 0; c < columns.size(); ++c) row[c] = std::move(out[rank[i]].cols[c]);
-            result.rows.push_back(std::move(row));
-        }
-        PlanStage output = clock.stage(aggregating ? "S02: Output" : "S01: Output", {static_cast<int>(result.plan.size()) - 1},
-                                       outputRead, result.rows.size());
-        if (windowed) output.steps.push_back({"ANALYTIC", {counted(windows.size(), "window function", "window functions")}});
-        if (sel.qualify) output.steps.push_back({"FILTER", {"QUALIFY"}});
-        if (sel.distinct) output.steps.push_back({"AGGREGATE", {"DISTINCT"}});
-        if (!order.empty()) output.steps.push_back({"SORT", {counted(order.size(), "key", "keys")}});
-        if (sel.limit || sel.offset) output.steps.push_back({"LIMIT", {"OFFSET " + std::to_string(start) + ", LIMIT " + (sel.limit ? std::to_string(*sel.limit) : std::string("none"))}});
-        output.steps.push_back({"WRITE", {"TO the result"}});
-        result.plan.push_back(std::move(output));
+        // Bound once; a correlated subquery runs it again for each row of its outer query.
+        if (!planned) planned = std::make_unique<plan::BoundSelect>(boundSelect());
+        planned->outer = outer;
+        planned->reportPlan = outer == nullptr && runDepth == 1;
+        plan::execute(*planned, result);
         return result;
-    }
-
-    /// Whether the plan executor runs this query: a table, then UNNESTs of paths joined
-    /// without ON and tables joined on equal keys (inner or LEFT), and no analytic functions. (The rest runs row by row below until the
-    /// executor has operators for it.)
-    bool plannable() const {
-        static const bool forcedRowByRow = [] {
-            const char* e = std::getenv("QUARRY_SANDBOX_ENGINE");
-            return e && std::string_view(e) == "rows";
-        }();
-        if (forcedRowByRow || !windows.empty() || sel.from.empty()) return false;
-        using J = FromItem::Join;
-        for (std::size_t i = 0; i < sel.from.size(); ++i) {
-            const auto& f = sel.from[i];
-            const auto& fb = fromSlots[i];
-            if (fb.offsetSlot >= 0) return false;
-            if (i == 0) {
-                if (f.kind != FromItem::Kind::Table || !vars[static_cast<std::size_t>(fb.slot)].table) return false;
-                continue;
-            }
-            if (f.join != J::Comma && f.join != J::Cross && f.join != J::Inner && f.join != J::Left) return false;
-            if (f.kind == FromItem::Kind::Unnest && f.unnest->kind == Expr::Kind::Path && !f.on) continue;
-            if (f.kind == FromItem::Kind::Table && fb.buildKey && vars[static_cast<std::size_t>(fb.slot)].table) continue;
-            return false;
-        }
-        return true;
     }
 
     /// Whether ON is exactly the equality its hash join looks up (then it need not be
@@ -1926,24 +1562,27 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 (on.args[0].get() == fb.buildKey && on.args[1].get() == fb.probeKey));
     }
 
-    plan::BoundSelect boundSelect(const Frame* outer) const {
+    plan::BoundSelect boundSelect() const {
         plan::BoundSelect q;
         for (std::size_t i = 0; i < sel.from.size(); ++i) {
             const auto& f = sel.from[i];
             plan::BoundSelect::Source src;
             src.slot = fromSlots[i].slot;
+            src.offsetSlot = fromSlots[i].offsetSlot;
+            using J = FromItem::Join;
+            src.left = f.join == J::Left || f.join == J::Full;
+            src.right = f.join == J::Right || f.join == J::Full;
+            src.on = f.on.get();
             if (f.kind == FromItem::Kind::Table) {
                 src.table = vars[static_cast<std::size_t>(src.slot)].table.get();
                 src.name = "FROM " + planName(f);
-                if (i > 0) {
-                    src.left = f.join == FromItem::Join::Left;
+                if (fromSlots[i].buildKey) {
                     src.buildKey = fromSlots[i].buildKey;
                     src.probeKey = fromSlots[i].probeKey;
-                    src.on = onIsTheKey(f, fromSlots[i]) ? nullptr : f.on.get();
+                    if (onIsTheKey(f, fromSlots[i])) src.on = nullptr;
                 }
             } else {
                 src.unnest = f.unnest.get();
-                src.left = f.join == FromItem::Join::Left;
                 src.name = "UNNEST";
             }
             q.sources.push_back(std::move(src));
@@ -1954,6 +1593,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
         for (const auto& g : groupKeys) q.groupKeys.push_back(g.get());
         q.aggs.assign(aggs.begin(), aggs.end());
         q.having = sel.having.get();
+        q.windows.assign(windows.begin(), windows.end());
+        q.qualify = sel.qualify.get();
         for (const auto& c : columns) q.columns.push_back(c.expr);
         for (const auto& o : order)
             q.order.push_back({o.column >= 0 ? columns[static_cast<std::size_t>(o.column)].expr : o.expr, o.column, o.desc, o.nullsFirst});
@@ -1961,7 +1602,6 @@ struct PreparedQuery::Impl final : RowEvaluator {
         q.limit = sel.limit;
         q.offset = sel.offset;
         q.rows = this;
-        q.outer = outer;
         q.cancelled = ctx.cancelled;
         return q;
     }

@@ -41,13 +41,17 @@ struct Stages {
 
 void execute(const BoundSelect& q, QueryResult& out) {
     VectorEval ev(*q.rows, q.outer);
-    std::vector<const RowOperator*> fromOps;
+    std::vector<RowOperator*> fromOps;
     auto from = buildFrom(q, ev, fromOps);
     std::optional<Filter> filter;
     if (q.where) filter.emplace(*q.where, ev);
     std::optional<HashAggregate> agg;
     if (q.aggregating) agg.emplace(q, ev);
     Output output(q, ev, out.rows);
+    for (auto* op : fromOps) op->stats.timed = q.reportPlan;
+    if (filter) filter->stats.timed = q.reportPlan;
+    if (agg) agg->stats.timed = q.reportPlan;
+    output.stats.timed = q.reportPlan;
 
     Batch b;
     Selection sel;
@@ -63,6 +67,7 @@ void execute(const BoundSelect& q, QueryResult& out) {
     }
     if (agg) output.consumeGroups(agg->groups(), agg->stats);
     output.finish();
+    if (!q.reportPlan) return;
 
     // The stages the user sees are the operators that ran: the FROM pipeline with its
     // filter, the hash aggregation, the output.
@@ -88,8 +93,10 @@ void execute(const BoundSelect& q, QueryResult& out) {
         a.steps.push_back({"WRITE", {"TO S02: Output"}});
     }
     PlanStage& o = stages.add(agg ? "S02: Output" : "S01: Output", {static_cast<int>(out.plan.size()) - 1}, output.stats.in, out.rows.size(), output.stats.time);
+    if (!q.windows.empty()) o.steps.push_back({"ANALYTIC", {counted(q.windows.size(), "window function", "window functions")}});
+    if (q.qualify) o.steps.push_back({"FILTER", {"QUALIFY"}});
     if (q.distinct) o.steps.push_back({"AGGREGATE", {"DISTINCT"}});
-    if (!q.order.empty()) o.steps.push_back({"SORT", {counted(q.order.size(), "key", "keys") + (q.limit && !q.distinct && !agg ? ", top " + std::to_string(q.offset.value_or(0) + *q.limit) : "")}});
+    if (!q.order.empty()) o.steps.push_back({"SORT", {counted(q.order.size(), "key", "keys") + (q.limit && !q.distinct && !agg && q.windows.empty() ? ", top " + std::to_string(q.offset.value_or(0) + *q.limit) : "")}});
     if (q.limit || q.offset)
         o.steps.push_back({"LIMIT", {"OFFSET " + std::to_string(q.offset.value_or(0)) + ", LIMIT " + (q.limit ? std::to_string(*q.limit) : std::string("none"))}});
     o.steps.push_back({"WRITE", {"TO the result"}});

@@ -14,16 +14,19 @@ namespace quarry::sandbox::sql::plan {
 /// A bound SELECT as the plan executor takes it from the binder: what to read, the bound
 /// expressions of each clause, and the evaluator for what runs row by row.
 struct BoundSelect {
-    /// The range variables of one FROM item: the first is a table; each after it an UNNEST of
-    /// a path over the items before it, or a table joined on equal keys.
+    /// The range variables of one FROM item: a table first, or an UNNEST; each after it an
+    /// UNNEST of an expression over the items before it, or a table joined by a hash of
+    /// equal keys or by a nested loop. No items: one row (SELECT without FROM).
     struct Source {
         const Table* table = nullptr; ///< a table (scanned, or joined by a hash of its key)
         const Expr* unnest = nullptr; ///< or an UNNEST
-        bool left = false;            ///< LEFT JOIN: a row without a match stays, with NULL here
+        bool left = false;            ///< LEFT or FULL JOIN: an input row without a match stays
+        bool right = false;           ///< RIGHT or FULL JOIN: a table row without a match stays
         const Expr* buildKey = nullptr; ///< a joined table: its side of ON's equality ...
         const Expr* probeKey = nullptr; ///< ... and the other side, over the items before
-        const Expr* on = nullptr;       ///< the whole ON, when more than that equality
+        const Expr* on = nullptr;       ///< ON, unless it is only that equality
         int slot = -1;
+        int offsetSlot = -1;          ///< UNNEST ... WITH OFFSET: the element's offset
         std::string name;             ///< for the plan: FROM and the table's path, or UNNEST
     };
     std::vector<Source> sources;
@@ -32,6 +35,8 @@ struct BoundSelect {
     bool aggregating = false;
     std::vector<const Expr*> groupKeys, aggs;
     const Expr* having = nullptr;
+    std::vector<const Expr*> windows; ///< analytic calls, computed after grouping, by windowIndex
+    const Expr* qualify = nullptr;
     std::vector<const Expr*> columns;
     struct Order {
         const Expr* expr = nullptr;
@@ -44,6 +49,8 @@ struct BoundSelect {
     const RowEvaluator* rows = nullptr;
     const Frame* outer = nullptr;
     const std::atomic<bool>* cancelled = nullptr;
+    /// Fill QueryResult::plan (the query the user ran, not a subquery run once per row).
+    bool reportPlan = true;
 };
 
 /// Runs the plan: a pipeline of operators over batches of rows (scan, UNNEST, filter), then

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/plan/Operators.h"
 
+#include "sandbox/sql/plan/Join.h"
+
 #include "sandbox/sql/plan/KeyHash.h"
 
 #include <algorithm>
@@ -9,9 +11,6 @@ namespace quarry::sandbox::sql::plan {
 
 // ---- FROM ----
 
-namespace {
-
-/// Adds a row to `b`: `row`'s range variables, with `slot` set to `here`.
 void appendRow(Batch& b, const Value* const* row, int slot, const Value* here) {
     b.slots.insert(b.slots.end(), row, row + b.width);
     b.slots[b.size * b.width + static_cast<std::size_t>(slot)] = here;
@@ -21,8 +20,6 @@ void appendRow(Batch& b, const Value* const* row, int slot, const Value* here) {
 void checkCancel(const BoundSelect& q) {
     if (q.cancelled && q.cancelled->load()) throw PreparedQuery::Cancelled{};
 }
-
-} // namespace
 
 bool TableScan::next(Batch& out) {
     Timed t(stats);
@@ -39,169 +36,30 @@ bool TableScan::next(Batch& out) {
     return n > 0;
 }
 
-bool UnnestJoin::next(Batch& out) {
-    Timed t(stats);
+bool OneRow::next(Batch& out) {
     out.clear();
-    out.width = q_.width;
-    while (out.size < kBatchRows) {
-        if (row_ >= in_.size) {
-            if (!input_->next(in_)) break;
-            stats.in += in_.size;
-            row_ = element_ = 0;
-            continue;
-        }
-        const Value* const* r = in_.row(row_);
-        const Value* arr = readPath(*s_.unnest, r, q_.outer);
-        const std::size_t n = arr && arr->kind() == ValueKind::Array ? arr->size() : 0;
-        if (n == 0) {
-            if (s_.left) appendRow(out, r, s_.slot, nullptr); // LEFT JOIN UNNEST of nothing: the row stays
-            ++row_;
-            continue;
-        }
-        while (element_ < n && out.size < kBatchRows) appendRow(out, r, s_.slot, &(*arr)[element_++]);
-        if (element_ >= n) {
-            ++row_;
-            element_ = 0;
-        }
-    }
-    stats.out += out.size;
-    return out.size > 0;
+    out.width = width_;
+    if (done_) return false;
+    done_ = true;
+    out.slots.assign(width_, nullptr);
+    out.size = 1;
+    stats.out = 1;
+    return true;
 }
 
-void HashJoin::build() {
-    built_ = true;
-    const auto& rows = s_.table->rows;
-    tableRows += rows.size();
-    Batch b;
-    b.width = q_.width;
-    Selection sel;
-    Vec keys;
-    entries_.reserve(rows.size());
-    keys_.reserve(rows.size());
-    for (std::size_t start = 0; start < rows.size(); start += kBatchRows) {
-        checkCancel(q_);
-        const std::size_t n = std::min(kBatchRows, rows.size() - start);
-        b.size = n;
-        b.slots.assign(n * q_.width, nullptr);
-        sel.resize(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            b.slots[i * q_.width + static_cast<std::size_t>(s_.slot)] = &rows[start + i];
-            sel[i] = static_cast<std::uint32_t>(i);
-        }
-        ev_.eval(*s_.buildKey, b, sel, keys);
-        for (std::size_t i = 0; i < n; ++i) {
-            const Value* k = keys.at[i];
-            if (!k || k->isNull()) continue; // = with NULL is never true
-            if (!keys.own.empty()) {
-                computedKeys_.push_back(*k);
-                k = &computedKeys_.back();
-            }
-            entries_.push_back({keyHash(*k), static_cast<std::uint32_t>(start + i), 0});
-            keys_.push_back(k);
-        }
+std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all) {
+    std::unique_ptr<RowOperator> op;
+    std::size_t i = 0;
+    if (!q.sources.empty() && q.sources[0].table) {
+        op = std::make_unique<TableScan>(q, q.sources[0]);
+        i = 1;
+    } else {
+        op = std::make_unique<OneRow>(q.width);
     }
-    std::size_t size = 16;
-    while (size < entries_.size() * 2) size *= 2;
-    buckets_.assign(size, 0);
-    // Linked from the last entry to the first, so each bucket lists its rows in table order.
-    for (std::size_t e = entries_.size(); e-- > 0;) {
-        auto& head = buckets_[entries_[e].hash & (size - 1)];
-        entries_[e].next = head;
-        head = static_cast<std::uint32_t>(e + 1);
-    }
-}
-
-void HashJoin::append(Batch& b, const Value* const* row, const Value* here) const { appendRow(b, row, s_.slot, here); }
-
-void HashJoin::probe(Batch& staged, std::vector<std::uint64_t>& from, std::vector<char>& unmatched) {
-    staged.clear();
-    staged.width = q_.width;
-    from.clear();
-    unmatched.clear();
-    const auto& rows = s_.table->rows;
-    const std::size_t mask = buckets_.size() - 1;
-    while (staged.size < kBatchRows) {
-        if (row_ >= in_.size) {
-            if (!input_->next(in_)) break;
-            stats.in += in_.size;
-            row_ = 0;
-            Selection all(in_.size);
-            for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint32_t>(i);
-            ev_.eval(*s_.probeKey, in_, all, probeKeys_);
-            continue;
-        }
-        const Value* const* r = in_.row(row_);
-        const Value* k = probeKeys_.at[row_];
-        const std::size_t before = staged.size;
-        if (k && !k->isNull()) {
-            const std::size_t h = keyHash(*k);
-            for (std::uint32_t e = buckets_[h & mask]; e != 0; e = entries_[e - 1].next) {
-                const Entry& en = entries_[e - 1];
-                if (en.hash != h || !keyEqual(*keys_[e - 1], *k)) continue;
-                append(staged, r, &rows[en.row]);
-                from.push_back(inputRow_);
-                unmatched.push_back(0);
-            }
-        }
-        if (staged.size == before && s_.left) {
-            append(staged, r, nullptr);
-            from.push_back(inputRow_);
-            unmatched.push_back(1);
-        }
-        ++row_;
-        ++inputRow_;
-    }
-}
-
-bool HashJoin::next(Batch& out) {
-    Timed t(stats);
-    if (!built_) build();
-    Batch staged;
-    std::vector<std::uint64_t> from;
-    std::vector<char> unmatched;
-    while (true) {
-        probe(staged, from, unmatched);
-        if (staged.size == 0) return false;
-        if (!s_.on) {
-            out = std::move(staged);
-            stats.out += out.size;
-            return true;
-        }
-        // The rest of ON, on the pairs found; a LEFT input row none of whose pairs pass it
-        // stays once, with NULL here.
-        Selection pairs;
-        for (std::size_t i = 0; i < staged.size; ++i)
-            if (!unmatched[i]) pairs.push_back(static_cast<std::uint32_t>(i));
-        ev_.eval(*s_.on, staged, pairs, on_);
-        out.clear();
-        out.width = q_.width;
-        for (std::size_t i = 0; i < staged.size;) {
-            std::size_t end = i;
-            bool any = false;
-            for (; end < staged.size && from[end] == from[i]; ++end) {
-                if (unmatched[end] || isTrue(valueAt(on_, end))) {
-                    out.slots.insert(out.slots.end(), staged.row(end), staged.row(end) + q_.width);
-                    ++out.size;
-                    any = true;
-                }
-            }
-            if (!any && s_.left) append(out, staged.row(i), nullptr);
-            i = end;
-        }
-        if (out.size > 0) {
-            stats.out += out.size;
-            return true;
-        }
-    }
-}
-
-std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<const RowOperator*>& all) {
-    std::unique_ptr<RowOperator> op = std::make_unique<TableScan>(q, q.sources[0]);
     all.push_back(op.get());
-    for (std::size_t i = 1; i < q.sources.size(); ++i) {
+    for (; i < q.sources.size(); ++i) {
         const auto& s = q.sources[i];
-        if (s.unnest) op = std::make_unique<UnnestJoin>(q, s, std::move(op));
-        else op = std::make_unique<HashJoin>(q, s, ev, std::move(op));
+        op = std::make_unique<Join>(q, s, ev, std::move(op));
         all.push_back(op.get());
     }
     return op;

@@ -12,17 +12,23 @@
 
 namespace quarry::sandbox::sql::plan {
 
-/// What an operator did, for the query plan: records in and out and its own time.
+/// What an operator did, for the query plan: records in and out and its own time (timed only
+/// for a plan that is reported: a subquery run once per row is not).
 struct OperatorStats {
     std::uint64_t in = 0, out = 0;
     std::chrono::steady_clock::duration time{};
+    bool timed = true;
 };
 
 /// Measures the time spent inside one operator call.
 class Timed {
 public:
-    explicit Timed(OperatorStats& s) : s_(s), start_(std::chrono::steady_clock::now()) {}
-    ~Timed() { s_.time += std::chrono::steady_clock::now() - start_; }
+    explicit Timed(OperatorStats& s) : s_(s) {
+        if (s_.timed) start_ = std::chrono::steady_clock::now();
+    }
+    ~Timed() {
+        if (s_.timed) s_.time += std::chrono::steady_clock::now() - start_;
+    }
     Timed(const Timed&) = delete;
     Timed& operator=(const Timed&) = delete;
 
@@ -53,57 +59,24 @@ private:
     std::size_t nextRow_ = 0;
 };
 
-/// [LEFT] JOIN UNNEST(path): each input row once per element of its array.
-class UnnestJoin final : public RowOperator {
+/// No FROM, or a FROM that starts with UNNEST: one row, every range variable NULL.
+class OneRow final : public RowOperator {
 public:
-    UnnestJoin(const BoundSelect& q, const BoundSelect::Source& s, std::unique_ptr<RowOperator> input)
-        : q_(q), s_(s), input_(std::move(input)) {}
+    explicit OneRow(std::size_t width) : width_(width) {}
     bool next(Batch& out) override;
 
 private:
-    const BoundSelect& q_;
-    const BoundSelect::Source& s_;
-    std::unique_ptr<RowOperator> input_;
-    Batch in_;
-    std::size_t row_ = 0, element_ = 0;
+    std::size_t width_;
+    bool done_ = false;
 };
 
-/// [LEFT] JOIN table ON key = key [AND ...]: the table's rows hashed by their key once, each
-/// input row's key looked up; the rest of ON is checked on the pairs found.
-class HashJoin final : public RowOperator {
-public:
-    HashJoin(const BoundSelect& q, const BoundSelect::Source& s, const VectorEval& ev, std::unique_ptr<RowOperator> input)
-        : q_(q), s_(s), ev_(ev), input_(std::move(input)) {}
-    bool next(Batch& out) override;
+/// Adds a row to `b`: `row`'s range variables, with `slot` set to `here`.
+void appendRow(Batch& b, const Value* const* row, int slot, const Value* here);
+/// Throws PreparedQuery::Cancelled once the query's job is cancelled.
+void checkCancel(const BoundSelect& q);
 
-private:
-    void build();
-    /// Pairs of rows from in_ (from row_ on) with their matches, about a batch of them.
-    /// Each staged row's input row (a running number) and whether it is the NULL row of an
-    /// input row without a match.
-    void probe(Batch& staged, std::vector<std::uint64_t>& from, std::vector<char>& unmatched);
-    void append(Batch& b, const Value* const* row, const Value* here) const;
-    const BoundSelect& q_;
-    const BoundSelect::Source& s_;
-    const VectorEval& ev_;
-    std::unique_ptr<RowOperator> input_;
-    bool built_ = false;
-    struct Entry {
-        std::size_t hash;
-        std::uint32_t row, next; ///< next: entry index + 1 in the same bucket, 0 at the end
-    };
-    std::vector<Entry> entries_;
-    std::vector<const Value*> keys_;  ///< by entry: the row's key
-    std::deque<Value> computedKeys_;  ///< keys that are not a column of the row
-    std::vector<std::uint32_t> buckets_; ///< entry index + 1
-    Batch in_;
-    Vec probeKeys_, on_;
-    std::size_t row_ = 0;
-    std::uint64_t inputRow_ = 0;
-};
-
-/// The FROM clause as a chain of the operators above.
-std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<const RowOperator*>& all);
+/// The FROM clause: a scan of its first table (or one row), then a Join per item after it.
+std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all);
 
 /// WHERE: narrows a batch's selection to the rows where the predicate is TRUE.
 class Filter {

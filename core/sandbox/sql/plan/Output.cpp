@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/plan/Output.h"
 
+#include "sandbox/sql/Functions.h"
+#include "sandbox/sql/Window.h"
 #include "sandbox/sql/plan/KeyHash.h"
 
 #include <algorithm>
@@ -34,7 +36,8 @@ Value structOf(std::vector<Value>&& cols) {
 Output::Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& result)
     : q_(q), ev_(ev), result_(result), colVecs_(q.columns.size()), keyVecs_(q.order.size()) {
     if (q.limit) wanted_ = static_cast<std::size_t>(q.offset.value_or(0) + *q.limit);
-    if (q.aggregating || q.distinct || (q.order.empty() ? false : !q.limit)) mode_ = Mode::Collect;
+    if (!q.windows.empty()) mode_ = Mode::Windowed;
+    else if (q.aggregating || q.distinct || (q.order.empty() ? false : !q.limit)) mode_ = Mode::Collect;
     else if (!q.order.empty()) mode_ = Mode::TopN;
     else mode_ = Mode::Stream;
 }
@@ -51,6 +54,10 @@ bool Output::consume(const Batch& b, const Selection& sel) {
     switch (mode_) {
     case Mode::TopN: offerTopN(b, sel); return true;
     case Mode::Collect: projectInto(b, sel); return true;
+    case Mode::Windowed:
+        for (const auto i : sel) waiting_.insert(waiting_.end(), b.row(i), b.row(i) + b.width);
+        waitingRows_ += sel.size();
+        return true;
     case Mode::Stream: break;
     }
     // Without ORDER BY the first OFFSET + LIMIT rows are the answer: stop reading after them.
@@ -146,6 +153,10 @@ void Output::consumeGroups(std::deque<HashAggregate::Group>& groups, OperatorSta
         const Frame f{nullptr, &aggValues, &g.keys, nullptr, q_.outer};
         if (q_.having && !isTrue(q_.rows->eval(*q_.having, f))) continue;
         ++kept;
+        if (mode_ == Mode::Windowed) {
+            waitingGroups_.push_back({std::move(aggValues), std::move(g.keys)});
+            continue;
+        }
         Row r;
         for (const Expr* c : q_.columns) r.cols.push_back(q_.rows->eval(*c, f));
         for (const auto& o : q_.order) r.keys.push_back(o.column >= 0 ? r.cols[static_cast<std::size_t>(o.column)] : q_.rows->eval(*o.expr, f));
@@ -196,10 +207,61 @@ void Output::finishRows() {
     for (std::size_t i = start; i < end; ++i) result_.push_back(structOf(std::move(rows_[rank[i]].cols)));
 }
 
+void Output::finishWindows() {
+    const bool grouped = q_.aggregating;
+    const std::size_t n = grouped ? waitingGroups_.size() : waitingRows_, nw = q_.windows.size();
+    auto frameOf = [&](std::size_t i, const Value* win) {
+        return grouped ? Frame{nullptr, &waitingGroups_[i].aggs, &waitingGroups_[i].keys, win, q_.outer}
+                       : Frame{waiting_.data() + i * q_.width, nullptr, nullptr, win, q_.outer};
+    };
+    // Each analytic function over all rows, then the rows finished with their values.
+    std::vector<Value> values(n * nw); // row i's values at [i * nw, (i + 1) * nw)
+    for (std::size_t w = 0; w < nw; ++w) {
+        const Expr& call = *q_.windows[w];
+        std::vector<WindowRow> in(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            if ((i & 4095) == 0 && q_.cancelled && q_.cancelled->load()) throw PreparedQuery::Cancelled{};
+            const Frame f = frameOf(i, nullptr);
+            for (const auto& p : call.window->partitionBy) appendKey(in[i].partition, q_.rows->eval(*p, f));
+            for (const auto& o : call.window->orderBy) in[i].order.push_back(q_.rows->eval(*o.expr, f));
+            for (const auto& a : call.args) in[i].args.push_back(q_.rows->eval(*a, f));
+        }
+        struct Agg final : FrameAggregate {
+            const RowEvaluator& q;
+            const Expr& call;
+            const std::vector<WindowRow>& rows;
+            AggState state;
+            Agg(const RowEvaluator& owner, const Expr& c, const std::vector<WindowRow>& r) : q(owner), call(c), rows(r) {}
+            void reset() override { state = AggState{}; }
+            void add(std::size_t r) override {
+                const auto& a = rows[r].args;
+                q.add(state, call, call.star || a.empty() ? nullValue() : a[0], a.size() > 1 ? &a[1] : nullptr);
+            }
+            Value value() override {
+                if (call.aggFn != AggFn::ArrayAgg) return q.finish(state, call);
+                AggState copy = state; // finishing an ARRAY_AGG moves its list out
+                return q.finish(copy, call);
+            }
+        } agg(*q_.rows, call, in);
+        auto res = computeWindow(call, in, isAggregateFunction(call.op) ? &agg : nullptr);
+        for (std::size_t i = 0; i < n; ++i) values[i * nw + w] = std::move(res[i]);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const Frame f = frameOf(i, values.data() + i * nw);
+        if (q_.qualify && !isTrue(q_.rows->eval(*q_.qualify, f))) continue;
+        Row r;
+        for (const Expr* c : q_.columns) r.cols.push_back(q_.rows->eval(*c, f));
+        for (const auto& o : q_.order) r.keys.push_back(o.column >= 0 ? r.cols[static_cast<std::size_t>(o.column)] : q_.rows->eval(*o.expr, f));
+        rows_.push_back(std::move(r));
+    }
+    finishRows();
+}
+
 void Output::finish() {
     Timed t(stats);
     if (mode_ == Mode::TopN) finishTopN();
     else if (mode_ == Mode::Collect) finishRows();
+    else if (mode_ == Mode::Windowed) finishWindows();
     stats.out = result_.size();
 }
 

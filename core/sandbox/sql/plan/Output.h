@@ -7,7 +7,7 @@
 
 namespace quarry::sandbox::sql::plan {
 
-/// The end of the plan: projection, DISTINCT, ORDER BY (a top-N heap when there is a LIMIT),
+/// The end of the plan: analytic functions and QUALIFY, projection, DISTINCT, ORDER BY (a top-N heap when there is a LIMIT),
 /// OFFSET and LIMIT, into the result's rows.
 class Output {
 public:
@@ -35,7 +35,8 @@ private:
     void offerTopN(const Batch& b, const Selection& sel);
     void finishTopN();
     void finishRows();
-    enum class Mode { Stream, TopN, Collect } mode_;
+    void finishWindows();
+    enum class Mode { Stream, TopN, Collect, Windowed } mode_;
     const BoundSelect& q_;
     const VectorEval& ev_;
     std::vector<Value>& result_;
@@ -44,6 +45,14 @@ private:
     std::uint64_t seq_ = 0;
     std::vector<Candidate> heap_; ///< TopN: the best `wanted_` rows so far, the worst on top
     std::vector<Row> rows_;       ///< Collect
+    /// Windowed: rows wait for their analytic values; each keeps its range variables (rows of
+    /// the FROM clause stay put while the query runs) or its group's aggregates and keys.
+    std::vector<const Value*> waiting_;
+    std::size_t waitingRows_ = 0;
+    struct GroupRow {
+        std::vector<Value> aggs, keys;
+    };
+    std::vector<GroupRow> waitingGroups_;
     std::vector<Vec> colVecs_, keyVecs_;
 };
 

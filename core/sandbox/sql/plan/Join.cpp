@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/sql/plan/Join.h"
+
+#include "sandbox/sql/plan/KeyHash.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace quarry::sandbox::sql::plan {
+
+Join::Join(const BoundSelect& q, const BoundSelect::Source& s, const VectorEval& ev, std::unique_ptr<RowOperator> input)
+    : q_(q), s_(s), ev_(ev), input_(std::move(input)) {
+    kind_ = s.unnest ? Kind::Unnest : s.buildKey ? Kind::Hash : Kind::Loop;
+    if (s.right) matched_.assign(s.table->rows.size(), 0);
+}
+
+void Join::build() {
+    built_ = true;
+    if (kind_ == Kind::Unnest) return;
+    const auto& rows = s_.table->rows;
+    tableRows += rows.size();
+    if (kind_ == Kind::Loop) return;
+    Batch b;
+    b.width = q_.width;
+    Selection sel;
+    Vec keys;
+    entries_.reserve(rows.size());
+    keys_.reserve(rows.size());
+    for (std::size_t start = 0; start < rows.size(); start += kBatchRows) {
+        checkCancel(q_);
+        const std::size_t n = std::min(kBatchRows, rows.size() - start);
+        b.size = n;
+        b.slots.assign(n * q_.width, nullptr);
+        sel.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            b.slots[i * q_.width + static_cast<std::size_t>(s_.slot)] = &rows[start + i];
+            sel[i] = static_cast<std::uint32_t>(i);
+        }
+        ev_.eval(*s_.buildKey, b, sel, keys);
+        for (std::size_t i = 0; i < n; ++i) {
+            const Value* k = keys.at[i];
+            if (!k || k->isNull()) continue; // = with NULL is never true
+            if (!keys.own.empty()) {
+                computedKeys_.push_back(*k);
+                k = &computedKeys_.back();
+            }
+            entries_.push_back({keyHash(*k), static_cast<std::uint32_t>(start + i), 0});
+            keys_.push_back(k);
+        }
+    }
+    std::size_t size = 16;
+    while (size < entries_.size() * 2) size *= 2;
+    buckets_.assign(size, 0);
+    // Linked from the last entry to the first, so each bucket lists its rows in table order.
+    for (std::size_t e = entries_.size(); e-- > 0;) {
+        auto& head = buckets_[entries_[e].hash & (size - 1)];
+        entries_[e].next = head;
+        head = static_cast<std::uint32_t>(e + 1);
+    }
+}
+
+void Join::startInput() {
+    Selection all(in_.size);
+    std::iota(all.begin(), all.end(), std::uint32_t{0});
+    if (kind_ == Kind::Hash) {
+        ev_.eval(*s_.probeKey, in_, all, probeKeys_);
+    } else if (kind_ == Kind::Unnest && s_.unnest->kind != Expr::Kind::Path) {
+        ev_.eval(*s_.unnest, in_, all, arrays_);
+        for (std::size_t i = 0; i < arrays_.own.size(); ++i)
+            if (arrays_.at[i]) {
+                kept_.push_back(std::move(arrays_.own[i]));
+                arrays_.at[i] = &kept_.back();
+            }
+    }
+}
+
+void Join::openRow() {
+    rowOpen_ = true;
+    rowId_ = nextRowId_++;
+    pos_ = count_ = 0;
+    switch (kind_) {
+    case Kind::Unnest:
+        array_ = s_.unnest->kind == Expr::Kind::Path ? readPath(*s_.unnest, in_.row(row_), q_.outer) : arrays_.at[row_];
+        count_ = array_ && array_->kind() == ValueKind::Array ? array_->size() : 0;
+        break;
+    case Kind::Hash:
+        key_ = probeKeys_.at[row_];
+        chain_ = 0;
+        if (key_ && !key_->isNull()) {
+            keyHash_ = keyHash(*key_);
+            chain_ = buckets_[keyHash_ & (buckets_.size() - 1)];
+        }
+        break;
+    case Kind::Loop: count_ = s_.table->rows.size(); break;
+    }
+}
+
+bool Join::nextCandidate(const Value*& v, std::size_t& n) {
+    switch (kind_) {
+    case Kind::Unnest:
+        if (pos_ >= count_) return false;
+        v = &(*array_)[pos_];
+        n = pos_++;
+        return true;
+    case Kind::Loop:
+        if (pos_ >= count_) return false;
+        v = &s_.table->rows[pos_];
+        n = pos_++;
+        return true;
+    case Kind::Hash:
+        while (chain_ != 0) {
+            const std::size_t e = chain_ - 1;
+            chain_ = entries_[e].next;
+            if (entries_[e].hash != keyHash_ || !keyEqual(*keys_[e], *key_)) continue;
+            v = &s_.table->rows[entries_[e].row];
+            n = entries_[e].row;
+            return true;
+        }
+        return false;
+    }
+    return false;
+}
+
+void Join::stage() {
+    staged_.clear();
+    staged_.width = q_.width;
+    from_.clear();
+    candidate_.clear();
+    ended_.clear();
+    endedSlots_.clear();
+    while (staged_.size < kBatchRows) {
+        if (!rowOpen_) {
+            if (row_ >= in_.size) {
+                if (inputDone_ || !input_->next(in_)) {
+                    inputDone_ = true;
+                    return;
+                }
+                stats.in += in_.size;
+                row_ = 0;
+                startInput();
+                continue;
+            }
+            openRow();
+        }
+        const Value* v = nullptr;
+        std::size_t n = 0;
+        if (nextCandidate(v, n)) {
+            appendRow(staged_, in_.row(row_), s_.slot, v);
+            if (s_.offsetSlot >= 0) {
+                while (offsets_.size() <= n) offsets_.push_back(Value::int64(static_cast<std::int64_t>(offsets_.size())));
+                staged_.slots[(staged_.size - 1) * q_.width + static_cast<std::size_t>(s_.offsetSlot)] = &offsets_[n];
+            }
+            from_.push_back(rowId_);
+            candidate_.push_back(static_cast<std::uint32_t>(n));
+            continue;
+        }
+        ended_.push_back({staged_.size, rowId_, endedSlots_.size()});
+        endedSlots_.insert(endedSlots_.end(), in_.row(row_), in_.row(row_) + q_.width);
+        rowOpen_ = false;
+        ++row_;
+    }
+}
+
+bool Join::emitUnmatchedRight(Batch& out) {
+    if (matched_.empty()) return false;
+    const auto& rows = s_.table->rows;
+    const std::vector<const Value*> nulls(q_.width, nullptr);
+    while (rightPos_ < rows.size() && out.size < kBatchRows) {
+        if (!matched_[rightPos_]) appendRow(out, nulls.data(), s_.slot, &rows[rightPos_]);
+        ++rightPos_;
+    }
+    stats.out += out.size;
+    return out.size > 0;
+}
+
+bool Join::next(Batch& out) {
+    Timed t(stats);
+    if (!built_) build();
+    out.clear();
+    out.width = q_.width;
+    while (true) {
+        checkCancel(q_);
+        stage();
+        if (staged_.size == 0 && ended_.empty()) return emitUnmatchedRight(out); // no input left
+        if (staged_.size > 0 && s_.on) {
+            Selection all(staged_.size);
+            std::iota(all.begin(), all.end(), std::uint32_t{0});
+            ev_.eval(*s_.on, staged_, all, on_);
+        }
+        std::size_t e = 0;
+        auto end = [&](const Ended& row) {
+            const bool any = anyRow_ == row.row && anyPassed_;
+            if (!any && s_.left) appendRow(out, endedSlots_.data() + row.slots, s_.slot, nullptr);
+        };
+        for (std::size_t p = 0; p < staged_.size; ++p) {
+            while (e < ended_.size() && ended_[e].at == p) end(ended_[e++]);
+            if (from_[p] != anyRow_) {
+                anyRow_ = from_[p];
+                anyPassed_ = false;
+            }
+            if (s_.on && !isTrue(valueAt(on_, p))) continue;
+            anyPassed_ = true;
+            out.slots.insert(out.slots.end(), staged_.row(p), staged_.row(p) + q_.width);
+            ++out.size;
+            if (!matched_.empty()) matched_[candidate_[p]] = 1;
+        }
+        while (e < ended_.size()) end(ended_[e++]);
+        if (out.size > 0) {
+            stats.out += out.size;
+            return true;
+        }
+    }
+}
+
+} // namespace quarry::sandbox::sql::plan
