@@ -40,10 +40,7 @@ void Join::build() {
         for (std::size_t i = 0; i < n; ++i) {
             const Value* k = keys.at[i];
             if (!k || k->isNull()) continue; // = with NULL is never true
-            if (!keys.own.empty()) {
-                computedKeys_.push_back(*k);
-                k = &computedKeys_.back();
-            }
+            if (!keys.own.empty()) k = computedKeys_.push(*k);
             entries_.push_back({keyHash(*k), static_cast<std::uint32_t>(start + i), 0});
             keys_.push_back(k);
         }
@@ -67,15 +64,13 @@ void Join::startInput() {
     } else if (kind_ == Kind::Unnest && s_.unnest->kind != Expr::Kind::Path) {
         ev_.eval(*s_.unnest, in_, all, arrays_);
         for (std::size_t i = 0; i < arrays_.own.size(); ++i)
-            if (arrays_.at[i]) {
-                kept_.push_back(std::move(arrays_.own[i]));
-                arrays_.at[i] = &kept_.back();
-            }
+            if (arrays_.at[i]) arrays_.at[i] = kept_.push(std::move(arrays_.own[i]));
     }
 }
 
 void Join::openRow() {
     rowOpen_ = true;
+    rowHadCandidate_ = false;
     rowId_ = nextRowId_++;
     pos_ = count_ = 0;
     switch (kind_) {
@@ -128,6 +123,9 @@ void Join::stage() {
     candidate_.clear();
     ended_.clear();
     endedSlots_.clear();
+    // Without ON beyond the key every candidate is a match: a LEFT row without one gets its
+    // NULL row right here; with ON, rows that end are noted for next() to decide.
+    const bool direct = !s_.on;
     while (staged_.size < kBatchRows) {
         if (!rowOpen_) {
             if (row_ >= in_.size) {
@@ -147,15 +145,21 @@ void Join::stage() {
         if (nextCandidate(v, n)) {
             appendRow(staged_, in_.row(row_), s_.slot, v);
             if (s_.offsetSlot >= 0) {
-                while (offsets_.size() <= n) offsets_.push_back(Value::int64(static_cast<std::int64_t>(offsets_.size())));
+                while (offsets_.size() <= n) offsets_.push(Value::int64(static_cast<std::int64_t>(offsets_.size())));
                 staged_.slots[(staged_.size - 1) * q_.width + static_cast<std::size_t>(s_.offsetSlot)] = &offsets_[n];
             }
-            from_.push_back(rowId_);
-            candidate_.push_back(static_cast<std::uint32_t>(n));
+            rowHadCandidate_ = true;
+            if (!direct) from_.push_back(rowId_);
+            if (!matched_.empty()) candidate_.push_back(static_cast<std::uint32_t>(n));
             continue;
         }
-        ended_.push_back({staged_.size, rowId_, endedSlots_.size()});
-        endedSlots_.insert(endedSlots_.end(), in_.row(row_), in_.row(row_) + q_.width);
+        if (direct && !rowHadCandidate_ && s_.left) {
+            appendRow(staged_, in_.row(row_), s_.slot, nullptr);
+            if (!matched_.empty()) candidate_.push_back(kNoCandidate);
+        } else if (!direct && s_.left) {
+            ended_.push_back({staged_.size, rowId_, endedSlots_.size()});
+            endedSlots_.insert(endedSlots_.end(), in_.row(row_), in_.row(row_) + q_.width);
+        }
         rowOpen_ = false;
         ++row_;
     }
@@ -182,6 +186,13 @@ bool Join::next(Batch& out) {
         checkCancel(q_);
         stage();
         if (staged_.size == 0 && ended_.empty()) return emitUnmatchedRight(out); // no input left
+        if (!s_.on) {
+            for (const auto c : candidate_)
+                if (c != kNoCandidate) matched_[c] = 1;
+            std::swap(out, staged_);
+            stats.out += out.size;
+            return true;
+        }
         if (staged_.size > 0 && s_.on) {
             Selection all(staged_.size);
             std::iota(all.begin(), all.end(), std::uint32_t{0});

@@ -3,7 +3,6 @@
 
 #include "sandbox/sql/plan/Operators.h"
 
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -42,20 +41,20 @@ private:
     };
     std::vector<Entry> entries_;
     std::vector<const Value*> keys_; ///< by entry
-    std::deque<Value> computedKeys_; ///< keys that are not a column of the row
+    StableValues computedKeys_; ///< keys that are not a column of the row
     std::vector<std::uint32_t> buckets_;
     bool built_ = false;
 
     // the input
     Batch in_;
     Vec probeKeys_, arrays_;
-    std::deque<Value> kept_;    ///< computed arrays: rows further on point into them
-    std::deque<Value> offsets_; ///< offsets_[n] is n, for WITH OFFSET
+    StableValues kept_;    ///< computed arrays: rows further on point into them
+    StableValues offsets_; ///< offsets_[n] is n, for WITH OFFSET
     std::size_t row_ = 0;
     bool inputDone_ = false;
 
     // the open input row's candidates
-    bool rowOpen_ = false;
+    bool rowOpen_ = false, rowHadCandidate_ = false;
     std::uint64_t rowId_ = 0, nextRowId_ = 0;
     const Value* array_ = nullptr;
     const Value* key_ = nullptr;
@@ -64,8 +63,9 @@ private:
 
     // a staged batch of pairs, and the input rows whose candidates ended within it
     Batch staged_;
-    std::vector<std::uint64_t> from_;
-    std::vector<std::uint32_t> candidate_;
+    std::vector<std::uint64_t> from_; ///< with ON: each pair's input row
+    std::vector<std::uint32_t> candidate_; ///< RIGHT/FULL: each pair's table row
+    static constexpr std::uint32_t kNoCandidate = ~0U;
     struct Ended {
         std::size_t at;      ///< staged pairs before it
         std::uint64_t row;

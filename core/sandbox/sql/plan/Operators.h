@@ -5,7 +5,6 @@
 #include "sandbox/sql/plan/VectorEval.h"
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -102,7 +101,7 @@ public:
         std::vector<AggState> states;
         std::size_t hash = 0;
     };
-    std::deque<Group>& groups() { return groups_; }
+    std::vector<Group>& groups() { return groups_; }
     OperatorStats stats;
 
 private:
@@ -110,7 +109,7 @@ private:
     void grow();
     const BoundSelect& q_;
     const VectorEval& ev_;
-    std::deque<Group> groups_;
+    std::vector<Group> groups_;
     std::vector<std::uint32_t> table_; ///< group index + 1; 0 is empty
     std::vector<Vec> keyVecs_, argVecs_, sepVecs_;
 };

@@ -143,7 +143,7 @@ void Output::finishTopN() {
     }
 }
 
-void Output::consumeGroups(std::deque<HashAggregate::Group>& groups, OperatorStats& aggStats) {
+void Output::consumeGroups(std::vector<HashAggregate::Group>& groups, OperatorStats& aggStats) {
     Timed t(aggStats);
     std::uint64_t kept = 0;
     for (auto& g : groups) {
@@ -210,21 +210,52 @@ void Output::finishRows() {
 void Output::finishWindows() {
     const bool grouped = q_.aggregating;
     const std::size_t n = grouped ? waitingGroups_.size() : waitingRows_, nw = q_.windows.size();
-    auto frameOf = [&](std::size_t i, const Value* win) {
-        return grouped ? Frame{nullptr, &waitingGroups_[i].aggs, &waitingGroups_[i].keys, win, q_.outer}
-                       : Frame{waiting_.data() + i * q_.width, nullptr, nullptr, win, q_.outer};
+    // Rows of the FROM clause are evaluated a batch at a time; groups one by one.
+    auto batches = [&](auto&& each) {
+        Batch b;
+        b.width = q_.width;
+        Selection sel;
+        for (std::size_t first = 0; first < n; first += kBatchRows) {
+            checkCancel(q_);
+            const std::size_t m = std::min(kBatchRows, n - first);
+            b.size = m;
+            b.slots.assign(waiting_.begin() + static_cast<std::ptrdiff_t>(first * q_.width),
+                           waiting_.begin() + static_cast<std::ptrdiff_t>((first + m) * q_.width));
+            sel.resize(m);
+            std::iota(sel.begin(), sel.end(), std::uint32_t{0});
+            each(b, sel, first);
+        }
     };
+    auto groupFrame = [&](std::size_t i, const Value* win) { return Frame{nullptr, &waitingGroups_[i].aggs, &waitingGroups_[i].keys, win, q_.outer}; };
     // Each analytic function over all rows, then the rows finished with their values.
     std::vector<Value> values(n * nw); // row i's values at [i * nw, (i + 1) * nw)
     for (std::size_t w = 0; w < nw; ++w) {
         const Expr& call = *q_.windows[w];
         std::vector<WindowRow> in(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            if ((i & 4095) == 0 && q_.cancelled && q_.cancelled->load()) throw PreparedQuery::Cancelled{};
-            const Frame f = frameOf(i, nullptr);
-            for (const auto& p : call.window->partitionBy) appendKey(in[i].partition, q_.rows->eval(*p, f));
-            for (const auto& o : call.window->orderBy) in[i].order.push_back(q_.rows->eval(*o.expr, f));
-            for (const auto& a : call.args) in[i].args.push_back(q_.rows->eval(*a, f));
+        if (grouped) {
+            for (std::size_t i = 0; i < n; ++i) {
+                if ((i & 4095) == 0) checkCancel(q_);
+                const Frame f = groupFrame(i, nullptr);
+                for (const auto& p : call.window->partitionBy) appendKey(in[i].partition, q_.rows->eval(*p, f));
+                for (const auto& o : call.window->orderBy) in[i].order.push_back(q_.rows->eval(*o.expr, f));
+                for (const auto& a : call.args) in[i].args.push_back(q_.rows->eval(*a, f));
+            }
+        } else {
+            Vec v;
+            batches([&](const Batch& b, const Selection& sel, std::size_t first) {
+                for (const auto& p : call.window->partitionBy) {
+                    ev_.eval(*p, b, sel, v);
+                    for (const auto i : sel) appendKey(in[first + i].partition, valueAt(v, i));
+                }
+                for (const auto& o : call.window->orderBy) {
+                    ev_.eval(*o.expr, b, sel, v);
+                    for (const auto i : sel) in[first + i].order.push_back(valueAt(v, i));
+                }
+                for (const auto& a : call.args) {
+                    ev_.eval(*a, b, sel, v);
+                    for (const auto i : sel) in[first + i].args.push_back(valueAt(v, i));
+                }
+            });
         }
         struct Agg final : FrameAggregate {
             const RowEvaluator& q;
@@ -246,13 +277,29 @@ void Output::finishWindows() {
         auto res = computeWindow(call, in, isAggregateFunction(call.op) ? &agg : nullptr);
         for (std::size_t i = 0; i < n; ++i) values[i * nw + w] = std::move(res[i]);
     }
-    for (std::size_t i = 0; i < n; ++i) {
-        const Frame f = frameOf(i, values.data() + i * nw);
-        if (q_.qualify && !isTrue(q_.rows->eval(*q_.qualify, f))) continue;
-        Row r;
-        for (const Expr* c : q_.columns) r.cols.push_back(q_.rows->eval(*c, f));
-        for (const auto& o : q_.order) r.keys.push_back(o.column >= 0 ? r.cols[static_cast<std::size_t>(o.column)] : q_.rows->eval(*o.expr, f));
-        rows_.push_back(std::move(r));
+    if (!grouped) {
+        Vec keep;
+        batches([&](Batch& b, Selection& sel, std::size_t first) {
+            b.windows = values.data() + first * nw;
+            b.windowStride = nw;
+            if (q_.qualify) {
+                ev_.eval(*q_.qualify, b, sel, keep);
+                std::size_t kept = 0;
+                for (const auto i : sel)
+                    if (isTrue(valueAt(keep, i))) sel[kept++] = i;
+                sel.resize(kept);
+            }
+            projectInto(b, sel);
+        });
+    } else {
+        for (std::size_t i = 0; i < n; ++i) {
+            const Frame f = groupFrame(i, values.data() + i * nw);
+            if (q_.qualify && !isTrue(q_.rows->eval(*q_.qualify, f))) continue;
+            Row r;
+            for (const Expr* c : q_.columns) r.cols.push_back(q_.rows->eval(*c, f));
+            for (const auto& o : q_.order) r.keys.push_back(o.column >= 0 ? r.cols[static_cast<std::size_t>(o.column)] : q_.rows->eval(*o.expr, f));
+            rows_.push_back(std::move(r));
+        }
     }
     finishRows();
 }

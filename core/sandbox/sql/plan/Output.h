@@ -16,7 +16,7 @@ public:
     /// (a LIMIT without ORDER BY or DISTINCT is full).
     bool consume(const Batch& b, const Selection& sel);
     /// The groups of an aggregating query: HAVING, then the same as rows.
-    void consumeGroups(std::deque<HashAggregate::Group>& groups, OperatorStats& aggStats);
+    void consumeGroups(std::vector<HashAggregate::Group>& groups, OperatorStats& aggStats);
     void finish();
     OperatorStats stats;
     std::uint64_t written() const { return result_.size(); }

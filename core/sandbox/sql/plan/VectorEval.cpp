@@ -22,6 +22,16 @@ Cmp comparison(const std::string& op) {
     return Cmp::None;
 }
 
+enum class Arith { None, Add, Sub, Mul, Div };
+
+Arith arithmetic(const std::string& op) {
+    if (op == "+") return Arith::Add;
+    if (op == "-") return Arith::Sub;
+    if (op == "*") return Arith::Mul;
+    if (op == "/") return Arith::Div;
+    return Arith::None;
+}
+
 bool holds(Cmp op, int c) {
     switch (op) {
     case Cmp::Eq: return c == 0;
@@ -68,6 +78,11 @@ const Value* readPath(const Expr& e, const Value* const* row, const Frame* outer
 }
 
 void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const {
+    if (e.windowIndex >= 0 && b.windows) {
+        prepare(out, b.size, false);
+        for (const auto i : sel) out.at[i] = &b.windows[i * b.windowStride + static_cast<std::size_t>(e.windowIndex)];
+        return;
+    }
     if (e.windowIndex >= 0 || e.aggIndex >= 0) return rowByRow(e, b, sel, out);
     switch (e.kind) {
     case K::Literal:
@@ -163,7 +178,7 @@ void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& 
 void VectorEval::rowByRow(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const {
     prepare(out, b.size, true);
     for (const auto i : sel) {
-        const Frame f{b.row(i), nullptr, nullptr, nullptr, outer_};
+        const Frame f{b.row(i), nullptr, nullptr, b.windows ? b.windows + i * b.windowStride : nullptr, outer_};
         out.own[i] = rows_.eval(e, f);
         out.at[i] = &out.own[i];
     }
@@ -175,17 +190,40 @@ void VectorEval::binary(const Expr& e, const Batch& b, const Selection& sel, Vec
     eval(*e.args[1], b, sel, r);
     prepare(out, b.size, true);
     const Cmp cmp = comparison(e.op);
+    const Arith arith = arithmetic(e.op);
+    const bool intResult = e.type.kind == TypeKind::Int64 && !e.type.array, floatResult = e.type.kind == TypeKind::Float64 && !e.type.array;
+    auto number = [](ValueKind k) { return k == ValueKind::Int64 || k == ValueKind::Float64; };
     for (const auto i : sel) {
         const Value &x = valueAt(l, i), &y = valueAt(r, i);
         if (x.isNull() || y.isNull()) continue; // every operator but AND/OR: NULL in, NULL out
         const auto kx = x.kind(), ky = y.kind();
+        out.at[i] = &out.own[i];
         if (cmp != Cmp::None && kx == ky && (kx == ValueKind::Int64 || kx == ValueKind::String || kx == ValueKind::Date)) {
             const int c = kx == ValueKind::String ? order(x.asText(), y.asText()) : order(x.asInt64(), y.asInt64());
             out.own[i] = Value::boolean(holds(cmp, c));
-        } else {
-            out.own[i] = binaryOp(e.op, x, y, e.type);
+            continue;
         }
-        out.at[i] = &out.own[i];
+        // Arithmetic that cannot go wrong in the common kinds; an overflow, a division by
+        // zero or an infinite result takes binaryOp's path, for its error or value.
+        if (arith != Arith::None && arith != Arith::Div && intResult && kx == ValueKind::Int64 && ky == ValueKind::Int64) {
+            std::int64_t v;
+            const bool over = arith == Arith::Add ? __builtin_add_overflow(x.asInt64(), y.asInt64(), &v)
+                            : arith == Arith::Sub ? __builtin_sub_overflow(x.asInt64(), y.asInt64(), &v)
+                                                  : __builtin_mul_overflow(x.asInt64(), y.asInt64(), &v);
+            if (!over) {
+                out.own[i] = Value::int64(v);
+                continue;
+            }
+        } else if (arith != Arith::None && floatResult && number(kx) && number(ky)) {
+            const double a = kx == ValueKind::Int64 ? static_cast<double>(x.asInt64()) : x.asDouble();
+            const double c = ky == ValueKind::Int64 ? static_cast<double>(y.asInt64()) : y.asDouble();
+            const double v = arith == Arith::Add ? a + c : arith == Arith::Sub ? a - c : arith == Arith::Mul ? a * c : (c == 0 ? INFINITY : a / c);
+            if (!std::isinf(v)) {
+                out.own[i] = Value::float64(v);
+                continue;
+            }
+        }
+        out.own[i] = binaryOp(e.op, x, y, e.type);
     }
 }
 

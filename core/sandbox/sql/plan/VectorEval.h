@@ -4,6 +4,7 @@
 #include "sandbox/sql/RowEval.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace quarry::sandbox::sql::plan {
@@ -16,11 +17,36 @@ inline constexpr std::size_t kBatchRows = 2048;
 struct Batch {
     std::size_t width = 0, size = 0;
     std::vector<const Value*> slots;
+    /// Rows with analytic values: row i's are at windows[i * windowStride], by windowIndex.
+    const Value* windows = nullptr;
+    std::size_t windowStride = 0;
     const Value* const* row(std::size_t i) const { return slots.data() + i * width; }
     void clear() {
         size = 0;
         slots.clear();
     }
+};
+
+/// Values that rows point into for the whole query (computed arrays, keys, offsets): kept in
+/// chunks that never move, and nothing is allocated until the first one.
+class StableValues {
+public:
+    const Value* push(Value v) {
+        if (chunks_.empty() || used_ == kChunk) {
+            chunks_.push_back(std::make_unique<Value[]>(kChunk));
+            used_ = 0;
+        }
+        Value* at = &chunks_.back()[used_++];
+        *at = std::move(v);
+        return at;
+    }
+    std::size_t size() const { return chunks_.empty() ? 0 : (chunks_.size() - 1) * kChunk + used_; }
+    const Value& operator[](std::size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+
+private:
+    static constexpr std::size_t kChunk = 256;
+    std::vector<std::unique_ptr<Value[]>> chunks_;
+    std::size_t used_ = 0;
 };
 
 /// The batch rows an operation applies to, in order.
