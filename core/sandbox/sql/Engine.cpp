@@ -1562,6 +1562,47 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 (on.args[0].get() == fb.buildKey && on.args[1].get() == fb.probeKey));
     }
 
+    /// WHERE's top-level AND parts, each placed right after the FROM item that binds the last
+    /// range variable it reads; parts keep their written order (a part is never checked
+    /// before one written ahead of it, which may guard it: x != 0 AND 10 / x > 1).
+    void pushDownWhere(plan::BoundSelect& q) const {
+        std::vector<const Expr*> parts;
+        std::vector<const Expr*> todo{sel.where.get()};
+        while (!todo.empty()) {
+            const Expr* e = todo.back();
+            todo.pop_back();
+            if (!e) continue;
+            if (e->kind == Expr::Kind::Binary && e->op == "AND") {
+                todo.push_back(e->args[1].get());
+                todo.push_back(e->args[0].get());
+            } else {
+                parts.push_back(e);
+            }
+        }
+        std::vector<int> itemOf(vars.size(), -1);
+        int lastRight = -1;
+        for (std::size_t i = 0; i < fromSlots.size(); ++i) {
+            itemOf[static_cast<std::size_t>(fromSlots[i].slot)] = static_cast<int>(i);
+            if (fromSlots[i].offsetSlot >= 0) itemOf[static_cast<std::size_t>(fromSlots[i].offsetSlot)] = static_cast<int>(i);
+            if (q.sources[i].right) lastRight = static_cast<int>(i);
+        }
+        const int end = static_cast<int>(q.sources.size()); // after the whole FROM clause
+        q.pushed.assign(q.sources.size(), {});
+        int floor = 0;
+        for (const Expr* part : parts) {
+            std::set<int> slots;
+            int at = 0;
+            if (!slotsOf(*part, slots)) at = end;
+            for (const int s : slots) at = std::max(at, itemOf[static_cast<std::size_t>(s)]);
+            // A RIGHT or FULL JOIN after it would bring rows back with its side NULL.
+            if (at < lastRight || at >= end - 1) at = end;
+            at = std::max(at, floor);
+            floor = at;
+            if (at == end) q.where.push_back(part);
+            else q.pushed[static_cast<std::size_t>(at)].push_back(part);
+        }
+    }
+
     plan::BoundSelect boundSelect() const {
         plan::BoundSelect q;
         for (std::size_t i = 0; i < sel.from.size(); ++i) {
@@ -1588,7 +1629,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             q.sources.push_back(std::move(src));
         }
         q.width = vars.size();
-        q.where = sel.where.get();
+        pushDownWhere(q);
         q.aggregating = aggregating;
         for (const auto& g : groupKeys) q.groupKeys.push_back(g.get());
         q.aggs.assign(aggs.begin(), aggs.end());

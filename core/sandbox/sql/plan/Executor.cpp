@@ -44,7 +44,7 @@ void execute(const BoundSelect& q, QueryResult& out) {
     std::vector<RowOperator*> fromOps;
     auto from = buildFrom(q, ev, fromOps);
     std::optional<Filter> filter;
-    if (q.where) filter.emplace(*q.where, ev);
+    if (!q.where.empty()) filter.emplace(q.where, ev);
     std::optional<HashAggregate> agg;
     if (q.aggregating) agg.emplace(q, ev);
     Output output(q, ev, out.rows);
@@ -83,7 +83,10 @@ void execute(const BoundSelect& q, QueryResult& out) {
             const bool hash = std::any_of(q.sources.begin(), q.sources.end(), [](const auto& s) { return s.buildKey != nullptr; });
             input.steps.push_back({"JOIN", {std::to_string(q.sources.size()) + " inputs, " + (hash ? "hash join on equal keys" : "nested loop")}});
         }
-        if (q.where) input.steps.push_back({"FILTER", {"WHERE"}});
+        std::size_t pushed = 0;
+        for (const auto& parts : q.pushed) pushed += parts.size();
+        if (pushed > 0) input.steps.push_back({"FILTER", {"WHERE: " + counted(pushed, "condition", "conditions") + " before the joins after it"}});
+        if (!q.where.empty()) input.steps.push_back({"FILTER", {"WHERE"}});
         input.steps.push_back({"WRITE", {agg ? "TO S01" : "TO S01: Output"}});
     }
     if (agg) {

@@ -31,7 +31,12 @@ struct BoundSelect {
     };
     std::vector<Source> sources;
     std::size_t width = 0; ///< range variables (slots) per row
-    const Expr* where = nullptr;
+    /// WHERE, split at its top-level ANDs and kept in written order. A part is checked right
+    /// after the FROM item that binds the last range variable it reads (pushed[k]: after item
+    /// k), unless it reads an enclosing query or a subquery, or a RIGHT or FULL JOIN follows;
+    /// those are checked after the whole FROM clause (`where`).
+    std::vector<std::vector<const Expr*>> pushed;
+    std::vector<const Expr*> where;
     bool aggregating = false;
     std::vector<const Expr*> groupKeys, aggs;
     const Expr* having = nullptr;

@@ -6,6 +6,7 @@
 #include "sandbox/sql/plan/KeyHash.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace quarry::sandbox::sql::plan {
 
@@ -57,10 +58,16 @@ std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& e
         op = std::make_unique<OneRow>(q.width);
     }
     all.push_back(op.get());
-    for (; i < q.sources.size(); ++i) {
-        const auto& s = q.sources[i];
-        op = std::make_unique<Join>(q, s, ev, std::move(op));
+    auto filterAfter = [&](std::size_t k) {
+        if (k >= q.pushed.size() || q.pushed[k].empty()) return;
+        op = std::make_unique<FilterRows>(q.pushed[k], ev, std::move(op));
         all.push_back(op.get());
+    };
+    if (i == 1) filterAfter(0);
+    for (; i < q.sources.size(); ++i) {
+        op = std::make_unique<Join>(q, q.sources[i], ev, std::move(op));
+        all.push_back(op.get());
+        filterAfter(i);
     }
     return op;
 }
@@ -70,12 +77,32 @@ std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& e
 void Filter::apply(const Batch& b, Selection& sel) {
     Timed t(stats);
     stats.in += sel.size();
-    ev_.eval(pred_, b, sel, v_);
-    std::size_t kept = 0;
-    for (const auto i : sel)
-        if (isTrue(valueAt(v_, i))) sel[kept++] = i;
-    sel.resize(kept);
-    stats.out += kept;
+    for (const Expr* part : parts_) {
+        if (sel.empty()) break;
+        ev_.eval(*part, b, sel, v_);
+        std::size_t kept = 0;
+        for (const auto i : sel)
+            if (isTrue(valueAt(v_, i))) sel[kept++] = i;
+        sel.resize(kept);
+    }
+    stats.out += sel.size();
+}
+
+bool FilterRows::next(Batch& out) {
+    Timed t(stats);
+    while (input_->next(in_)) {
+        sel_.resize(in_.size);
+        std::iota(sel_.begin(), sel_.end(), std::uint32_t{0});
+        filter_.apply(in_, sel_);
+        if (sel_.empty()) continue;
+        out.clear();
+        out.width = in_.width;
+        for (const auto i : sel_) out.slots.insert(out.slots.end(), in_.row(i), in_.row(i) + in_.width);
+        out.size = sel_.size();
+        stats.out += out.size;
+        return true;
+    }
+    return false;
 }
 
 // ---- GROUP BY ----

@@ -77,17 +77,33 @@ void checkCancel(const BoundSelect& q);
 /// The FROM clause: a scan of its first table (or one row), then a Join per item after it.
 std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all);
 
-/// WHERE: narrows a batch's selection to the rows where the predicate is TRUE.
+/// WHERE: narrows a batch's selection to the rows where every part is TRUE, each part
+/// evaluated only for the rows the ones before it kept (AND's order).
 class Filter {
 public:
-    Filter(const Expr& predicate, const VectorEval& ev) : pred_(predicate), ev_(ev) {}
+    Filter(std::vector<const Expr*> parts, const VectorEval& ev) : parts_(std::move(parts)), ev_(ev) {}
     void apply(const Batch& b, Selection& sel);
     OperatorStats stats;
 
 private:
-    const Expr& pred_;
+    std::vector<const Expr*> parts_;
     const VectorEval& ev_;
     Vec v_;
+};
+
+/// A Filter inside the FROM pipeline (WHERE parts pushed below later joins): hands on only
+/// the rows that pass.
+class FilterRows final : public RowOperator {
+public:
+    FilterRows(std::vector<const Expr*> parts, const VectorEval& ev, std::unique_ptr<RowOperator> input)
+        : filter_(std::move(parts), ev), input_(std::move(input)) {}
+    bool next(Batch& out) override;
+
+private:
+    Filter filter_;
+    std::unique_ptr<RowOperator> input_;
+    Batch in_;
+    Selection sel_;
 };
 
 /// GROUP BY: groups rows by typed keys in an open-addressing hash table and feeds each
