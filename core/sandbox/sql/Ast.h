@@ -93,6 +93,7 @@ struct WindowSpec {
         ExprPtr offset; ///< for Preceding and Following
         Pos pos;
     };
+    std::string base; ///< a named window this one builds on: OVER w, OVER (w ORDER BY ...)
     std::vector<ExprPtr> partitionBy;
     std::vector<OrderItem> orderBy;
     bool hasFrame = false;
@@ -131,6 +132,8 @@ struct Select {
     std::vector<ExprPtr> groupBy;
     ExprPtr having;
     ExprPtr qualify;
+    /// WINDOW name AS (...), ...: windows the analytic calls of this SELECT may name.
+    std::vector<std::pair<std::string, std::shared_ptr<WindowSpec>>> namedWindows;
     std::vector<OrderItem> orderBy;
     std::optional<std::int64_t> limit, offset;
     Pos pos;

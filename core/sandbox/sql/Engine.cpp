@@ -53,6 +53,7 @@ ExprPtr clone(const Expr& e) {
     if (e.window) {
         auto w = std::make_shared<WindowSpec>();
         w->pos = e.window->pos;
+        w->base = e.window->base;
         for (const auto& p : e.window->partitionBy) w->partitionBy.push_back(clone(*p));
         for (const auto& o : e.window->orderBy) w->orderBy.push_back({clone(*o.expr), o.desc, o.nullsFirst});
         w->hasFrame = e.window->hasFrame;
@@ -534,7 +535,38 @@ struct PreparedQuery::Impl final : RowEvaluator {
         return *slot;
     }
 
+    /// OVER w, OVER (w ...): the named window's clauses copied in, as BigQuery extends a named
+    /// window: the reference may add ORDER BY where it has none, and a frame where it has
+    /// none; never PARTITION BY.
+    void resolveNamedWindow(WindowSpec& w, int depth = 0) {
+        if (w.base.empty()) return;
+        if (depth > 100) err("Named windows refer to each other in a cycle", w.pos);
+        const auto it = std::find_if(sel.namedWindows.begin(), sel.namedWindows.end(),
+                                     [&](const auto& n) { return iequals(n.first, w.base); });
+        if (it == sel.namedWindows.end()) err("Unrecognized window alias " + w.base, w.pos);
+        WindowSpec& named = *it->second;
+        resolveNamedWindow(named, depth + 1);
+        if (!w.partitionBy.empty()) err("If a window has a PARTITION BY, it cannot reference a named window", w.pos);
+        if (!named.orderBy.empty() && !w.orderBy.empty()) err("If a window inherits an ORDER BY from its referenced window, it cannot have an inline ORDER BY", w.pos);
+        if (named.hasFrame && (!w.orderBy.empty() || w.hasFrame))
+            err("Named window " + w.base + " has a window frame: a window that references it cannot add to it", w.pos);
+        for (const auto& p : named.partitionBy) w.partitionBy.push_back(clone(*p));
+        if (w.orderBy.empty())
+            for (const auto& o : named.orderBy) w.orderBy.push_back({clone(*o.expr), o.desc, o.nullsFirst});
+        if (named.hasFrame) {
+            w.hasFrame = true;
+            w.rows = named.rows;
+            for (auto [from, to] : {std::pair{&named.start, &w.start}, std::pair{&named.end, &w.end}}) {
+                to->kind = from->kind;
+                to->pos = from->pos;
+                to->offset = from->offset ? clone(*from->offset) : nullptr;
+            }
+        }
+        w.base.clear();
+    }
+
     void bindWindow(Expr& e, const BindCtx& bc) {
+        resolveNamedWindow(*e.window);
         const char* where = bc.windowContext ? bc.windowContext : bc.aggContext;
         if (where) err("Analytic function not allowed in " + std::string(where), e.pos);
         if (bc.inAgg) err("Analytic function cannot be an argument of an aggregate function", e.pos);

@@ -210,6 +210,22 @@ protected:
         }
         if (acceptKw("HAVING")) s.having = expr();
         if (acceptKw("QUALIFY")) s.qualify = expr();
+        if (acceptKw("WINDOW")) {
+            do {
+                const Pos at = peek().pos;
+                std::string name = identifier("window name");
+                expectKw("AS");
+                std::shared_ptr<WindowSpec> spec;
+                if (peek().is("(")) {
+                    spec = windowSpec(at);
+                } else {
+                    spec = std::make_shared<WindowSpec>();
+                    spec->pos = at;
+                    spec->base = identifier("window name");
+                }
+                s.namedWindows.emplace_back(std::move(name), std::move(spec));
+            } while (acceptOp(","));
+        }
         if (peek().kw("ORDER")) {
             next();
             expectKw("BY");
@@ -244,11 +260,19 @@ protected:
         auto w = std::make_shared<WindowSpec>();
         w->pos = p;
         if (!peek().is("(")) {
-            if (peek().kind == Tok::Ident && !reserved(peek()))
-                throw SqlError("Named windows (OVER name) are not supported by the sandbox yet; write the window out", peek().pos);
+            if (peek().kind == Tok::Ident && !reserved(peek())) { // OVER name
+                w->pos = peek().pos;
+                w->base = next().text;
+                return w;
+            }
             fail("Expected \"(\" but got " + describe(peek()));
         }
         next();
+        if (peek().kind == Tok::Ident && !reserved(peek()) && !peek().kw("PARTITION") && !peek().kw("ORDER") && !peek().kw("ROWS") &&
+            !peek().kw("RANGE")) {
+            w->pos = peek().pos;
+            w->base = next().text; // OVER (name ORDER BY ...)
+        }
         if (acceptKw("PARTITION")) {
             expectKw("BY");
             do {

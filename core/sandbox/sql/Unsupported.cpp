@@ -44,7 +44,6 @@ void rejectUnsupported(const std::vector<Token>& t) {
         const bool afterDot = i > 0 && t[i - 1].is(".");
         if (k.kind == Tok::Ident && !afterDot) {
             const std::string u = upper(k.text);
-            if (u == "WINDOW" && i > 0) fail("The WINDOW clause (named windows)", k.pos);
             if (u == "PIVOT" || u == "UNPIVOT") fail(u, k.pos);
             if (u == "TABLESAMPLE") fail("TABLESAMPLE", k.pos);
         }

@@ -90,6 +90,9 @@ public:
         }
         const double off = numberOf(offset);
         double target = towardsSmaller ? reals_[p] - off : reals_[p] + off; // inf stays inf
+        if (std::isnan(target)) // an infinite offset cancelling an infinite key: no frame edge
+            throw EvalError(std::string("Offset value cannot be positive infinity when there exists a ") + (reals_[p] > 0 ? "positive" : "negative") +
+                            " infinity order key that the offset moves towards " + (towardsSmaller ? "smaller" : "larger") + " keys");
         // A finite key and a finite offset frame finite keys only: the sum saturates at the
         // largest double instead of reaching the infinities' peer groups (an infinite offset
         // does reach them).
@@ -98,10 +101,15 @@ public:
     }
 
 private:
-    static bool exactKind(const Value& v) { return v.kind() == ValueKind::Int64 || v.kind() == ValueKind::Numeric; }
+    static bool exactKind(const Value& v) {
+        return v.kind() == ValueKind::Int64 || v.kind() == ValueKind::Numeric || v.kind() == ValueKind::BigNumeric;
+    }
     static Num128 scaled(const Value& v) {
         if (v.kind() == ValueKind::Int64) return static_cast<Num128>(v.asInt64()) * kNumericScale;
-        return parseNumeric(v.asText()).value_or(0);
+        const auto n = parseNumeric(v.asText());
+        // BIGNUMERIC past NUMERIC's digits would need 256-bit sums; a double is not exact.
+        if (!n) throw EvalError("RANGE window frames over BIGNUMERIC values beyond NUMERIC's range or scale are not supported by the sandbox yet");
+        return *n;
     }
     bool exact_ = false;
     std::vector<Num128> ints_;
@@ -147,7 +155,10 @@ SqlType bindAnalytic(const Expr& e, const SqlType& aggregateType) {
             if (!k.unknown && !k.isNumeric()) err("A RANGE frame with an offset needs a numeric ORDER BY expression, not " + k.name(), b->pos);
             if (!isConstant(*b->offset) || b->offset->value.isNull() || !(b->offset->type.unknown || b->offset->type.isNumeric()))
                 err("A RANGE frame offset must be a constant number", b->pos);
-            if (numberOf(b->offset->value) < 0) err("Window frame offset cannot be negative", b->pos);
+            if (const double off = numberOf(b->offset->value); std::isnan(off))
+                err("Window frame offset for PRECEDING or FOLLOWING must be non-negative, but was nan", b->pos);
+            else if (off < 0)
+                err("Window frame offset cannot be negative", b->pos);
         }
     }
     auto argCount = [&](std::size_t lo, std::size_t hi) {

@@ -1,0 +1,4 @@
+SELECT fullName, RANK() OVER w AS r, SUM(age) OVER (w2) AS s
+FROM samples.persons
+WINDOW w AS (PARTITION BY gender ORDER BY age DESC), w2 AS (ORDER BY age ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+ORDER BY fullName

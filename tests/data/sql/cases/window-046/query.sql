@@ -1,0 +1,1 @@
+SELECT RANK() OVER nowin FROM samples.persons WINDOW w AS (ORDER BY age)
