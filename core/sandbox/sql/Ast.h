@@ -18,7 +18,10 @@ struct WindowSpec;
 struct Select;
 
 /// A bound aggregate function (what the aggregate state machine does with each value).
-enum class AggFn : std::uint8_t { None, Count, CountIf, Sum, Avg, Min, Max, AnyValue, ArrayAgg, StringAgg, LogicalAnd, LogicalOr };
+enum class AggFn : std::uint8_t {
+    None, Count, CountIf, Sum, Avg, Min, Max, AnyValue, ArrayAgg, StringAgg, LogicalAnd, LogicalOr,
+    StddevPop, StddevSamp, VarPop, VarSamp, CovarPop, CovarSamp, Corr
+};
 
 /// One expression node. The parser fills the syntax part; the binder fills the part below
 /// "bound", which the evaluator reads.

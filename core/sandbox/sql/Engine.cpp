@@ -598,7 +598,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
         static const std::map<std::string, AggFn> byName = {
             {"COUNT", AggFn::Count}, {"COUNTIF", AggFn::CountIf}, {"SUM", AggFn::Sum}, {"AVG", AggFn::Avg},
             {"MIN", AggFn::Min}, {"MAX", AggFn::Max}, {"ANY_VALUE", AggFn::AnyValue}, {"ARRAY_AGG", AggFn::ArrayAgg},
-            {"STRING_AGG", AggFn::StringAgg}, {"LOGICAL_AND", AggFn::LogicalAnd}, {"LOGICAL_OR", AggFn::LogicalOr}};
+            {"STRING_AGG", AggFn::StringAgg}, {"LOGICAL_AND", AggFn::LogicalAnd}, {"LOGICAL_OR", AggFn::LogicalOr},
+            {"STDDEV_POP", AggFn::StddevPop}, {"STDDEV_SAMP", AggFn::StddevSamp}, {"STDDEV", AggFn::StddevSamp},
+            {"VAR_POP", AggFn::VarPop}, {"VAR_SAMP", AggFn::VarSamp}, {"VARIANCE", AggFn::VarSamp},
+            {"COVAR_POP", AggFn::CovarPop}, {"COVAR_SAMP", AggFn::CovarSamp}, {"CORR", AggFn::Corr}};
         const auto it = byName.find(n);
         return it == byName.end() ? AggFn::None : it->second;
     }
@@ -643,6 +646,17 @@ struct PreparedQuery::Impl final : RowEvaluator {
         } else if (n == "LOGICAL_AND" || n == "LOGICAL_OR") {
             needArgs(1, 1);
             e.type = SqlType::scalar(TypeKind::Bool);
+        } else if (e.aggFn == AggFn::CovarPop || e.aggFn == AggFn::CovarSamp || e.aggFn == AggFn::Corr) {
+            needArgs(2, 2);
+            const SqlType u = argType(1);
+            if ((!t.unknown && !t.isNumeric()) || (!u.unknown && !u.isNumeric()))
+                err("No matching signature for aggregate function " + n + " for argument types: " + t.name() + ", " + u.name(), e.pos);
+            if (e.distinct) err("Aggregate function " + n + " does not support DISTINCT", e.pos);
+            e.type = SqlType::scalar(TypeKind::Float64);
+        } else if (e.aggFn != AggFn::None) { // STDDEV_POP, STDDEV_SAMP, VAR_POP, VAR_SAMP and their aliases
+            needArgs(1, 1);
+            if (!t.unknown && !t.isNumeric()) err("No matching signature for aggregate function " + n + " for argument types: " + t.name(), e.pos);
+            e.type = SqlType::scalar(TypeKind::Float64);
         }
     }
 
@@ -1382,6 +1396,23 @@ struct PreparedQuery::Impl final : RowEvaluator {
         return {};
     }
 
+    /// A STDDEV, VAR, COVAR or CORR input: NUMERIC as its distance from the first one seen,
+    /// computed exactly (the statistics do not depend on the origin), so that
+    /// 99999999999999999999999999999.8 and .9 still differ; other numbers as they are.
+    static long double statInput(const Value& v, bool& have, Num128& origin) {
+        if (v.kind() != ValueKind::Numeric) return toDouble(v);
+        const auto n = parseNumeric(v.asText());
+        if (!n) return toDouble(v);
+        if (!have) {
+            origin = *n;
+            have = true;
+        }
+        Num128 d;
+        if (__builtin_sub_overflow(*n, origin, &d)) // opposite ends of the range: far apart anyway
+            return (static_cast<long double>(*n) - static_cast<long double>(origin)) / kNumericScale;
+        return static_cast<long double>(d) / kNumericScale;
+    }
+
     /// Adds one value to an aggregate; `sep` is STRING_AGG's separator.
     void add(AggState& s, const Expr& agg, const Value& v, const Value* sep) const override {
         const AggFn fn = agg.aggFn;
@@ -1438,6 +1469,25 @@ struct PreparedQuery::Impl final : RowEvaluator {
             }
             s.text.append(v.asText());
             s.any = true;
+        } else if (fn == AggFn::CovarPop || fn == AggFn::CovarSamp || fn == AggFn::Corr) {
+            if (v.isNull() || !sep || sep->isNull()) return; // pairs with a NULL are skipped
+            const long double x = statInput(v, s.haveOriginX, s.originX), y = statInput(*sep, s.haveOriginY, s.originY);
+            if (!std::isfinite(static_cast<double>(x)) || !std::isfinite(static_cast<double>(y))) s.nonFinite = true;
+            ++s.count;
+            const long double dx = x - s.meanX, dy = y - s.meanY;
+            s.meanX += dx / static_cast<long double>(s.count);
+            s.meanY += dy / static_cast<long double>(s.count);
+            s.m2X += dx * (x - s.meanX);
+            s.m2Y += dy * (y - s.meanY);
+            s.coMoment += dx * (y - s.meanY);
+        } else if (fn != AggFn::None && fn >= AggFn::StddevPop) { // STDDEV and VAR
+            if (v.isNull()) return;
+            const long double x = statInput(v, s.haveOriginX, s.originX);
+            if (!std::isfinite(static_cast<double>(x))) s.nonFinite = true;
+            ++s.count;
+            const long double d = x - s.meanX;
+            s.meanX += d / static_cast<long double>(s.count);
+            s.m2X += d * (x - s.meanX);
         } else if (fn == AggFn::LogicalAnd || fn == AggFn::LogicalOr) {
             if (v.isNull()) return;
             if (!s.any) s.logical = v.asBool();
@@ -1488,6 +1538,23 @@ struct PreparedQuery::Impl final : RowEvaluator {
             return agg.type.kind == TypeKind::Bytes ? Value::bytes(s.text) : Value::string(s.text);
         }
         if (fn == AggFn::LogicalAnd || fn == AggFn::LogicalOr) return s.any ? Value::boolean(s.logical) : Value();
+        if (fn >= AggFn::StddevPop) {
+            // The population forms need one value (or pair), the sample forms two; an infinite or
+            // NaN input makes the answer NaN.
+            const bool sample = fn == AggFn::StddevSamp || fn == AggFn::VarSamp || fn == AggFn::CovarSamp || fn == AggFn::Corr;
+            if (s.count < (sample ? 2 : 1)) return {};
+            if (s.nonFinite) return Value::float64(std::nan(""));
+            const long double n = static_cast<long double>(s.count) - (sample && fn != AggFn::Corr ? 1 : 0);
+            switch (fn) {
+            case AggFn::StddevPop:
+            case AggFn::StddevSamp: return Value::float64(static_cast<double>(std::sqrt(s.m2X / n)));
+            case AggFn::VarPop:
+            case AggFn::VarSamp: return Value::float64(static_cast<double>(s.m2X / n));
+            case AggFn::CovarPop:
+            case AggFn::CovarSamp: return Value::float64(static_cast<double>(s.coMoment / n));
+            default: return Value::float64(static_cast<double>(s.coMoment / std::sqrt(s.m2X * s.m2Y))); // CORR; 0/0 is NaN
+            }
+        }
         return {};
     }
 

@@ -132,7 +132,9 @@ std::string castToString(const Value& v) {
 
 bool isAggregateFunction(const std::string& n) {
     return n == "COUNT" || n == "SUM" || n == "AVG" || n == "MIN" || n == "MAX" || n == "COUNTIF" ||
-           n == "ARRAY_AGG" || n == "STRING_AGG" || n == "ANY_VALUE" || n == "LOGICAL_AND" || n == "LOGICAL_OR";
+           n == "ARRAY_AGG" || n == "STRING_AGG" || n == "ANY_VALUE" || n == "LOGICAL_AND" || n == "LOGICAL_OR" ||
+           n == "STDDEV_POP" || n == "STDDEV_SAMP" || n == "STDDEV" || n == "VAR_POP" || n == "VAR_SAMP" || n == "VARIANCE" ||
+           n == "COVAR_POP" || n == "COVAR_SAMP" || n == "CORR";
 }
 
 SqlType commonType(const std::vector<SqlType>& types, Pos pos, const char* what) {
@@ -765,7 +767,11 @@ SqlType bindFunction(const Expr& c, const std::vector<SqlType>& a) {
     if (n == "POW" || n == "POWER") {
         need(2, 2);
         if (!isNum(a[0]) || !isNum(a[1])) noSignature(c, a);
-        return S(K::Float64);
+        // FLOAT64 with anything is FLOAT64, so is INT64 with INT64; else the widest decimal.
+        const auto kindOf = [](const SqlType& t) { return t.unknown ? K::Int64 : t.kind; };
+        const K x = kindOf(a[0]), y = kindOf(a[1]);
+        if (x == K::Float64 || y == K::Float64 || (x == K::Int64 && y == K::Int64)) return S(K::Float64);
+        return S(x == K::BigNumeric || y == K::BigNumeric ? K::BigNumeric : K::Numeric);
     }
     if (n == "GREATEST" || n == "LEAST") {
         need(1, 1000);
@@ -784,6 +790,26 @@ SqlType bindFunction(const Expr& c, const std::vector<SqlType>& a) {
         return S(K::DateTime);
     }
     throw SqlError("Function not found: " + n, c.pos);
+}
+
+/// POW of NUMERIC or BIGNUMERIC: exact, by repeated multiplication, for a whole exponent from
+/// 0 to 128 whose result has at most 9 decimals; refused otherwise (a double is not exact
+/// and the sandbox does not round powers as BigQuery does yet).
+Value decimalPower(const Value& base, const Value& exponent, bool big) {
+    const auto asDecimal = [](const Value& v) -> std::optional<Num128> {
+        if (v.kind() == ValueKind::Int64) return static_cast<Num128>(v.asInt64()) * kNumericScale;
+        return parseNumeric(v.asText());
+    };
+    const auto x = asDecimal(base), k = asDecimal(exponent);
+    const auto refuse = [] { throw EvalError("POW of NUMERIC with a result that is not exact in 9 decimals (or a negative or fractional exponent) is not supported by the sandbox yet"); };
+    if (!x || !k || *k < 0 || *k % kNumericScale != 0 || *k / kNumericScale > 128) refuse();
+    Num128 r = kNumericScale;
+    const Num128 xl = *x % kNumericScale;
+    for (Num128 i = 0; i < *k / kNumericScale; ++i) {
+        if ((r % kNumericScale) * xl % kNumericScale != 0) refuse(); // x * r / scale would drop digits
+        r = numMul(r, *x);
+    }
+    return numericResult(r, big);
 }
 
 Value callFunction(const Expr& c, std::vector<Value>& a) {
@@ -941,7 +967,10 @@ Value callFunction(const Expr& c, std::vector<Value>& a) {
         }
         return Value::float64(n == "SQRT" ? std::sqrt(d) : n == "LN" ? std::log(d) : n == "EXP" ? std::exp(d) : std::log10(d));
     }
-    if (n == "POW" || n == "POWER") return Value::float64(std::pow(toDouble(a[0]), toDouble(a[1])));
+    if (n == "POW" || n == "POWER") {
+        if (c.type.kind == K::Float64) return Value::float64(std::pow(toDouble(a[0]), toDouble(a[1])));
+        return decimalPower(a[0], a[1], c.type.kind == K::BigNumeric);
+    }
     throw EvalError("Function not implemented: " + n);
 }
 

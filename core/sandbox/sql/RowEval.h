@@ -32,6 +32,13 @@ struct AggState {
     /// near NUMERIC's limit cannot overflow 128 bits (the total is checked at the end).
     Num128 nunits = 0, nsum = 0;
     std::int64_t isum = 0;
+    /// STDDEV, VAR, COVAR, CORR: running means and sums of squared (co)deviations, updated as
+    /// Welford's method does (no cancellation of large sums); x is the first argument.
+    long double meanX = 0, meanY = 0, m2X = 0, m2Y = 0, coMoment = 0;
+    /// NUMERIC inputs count from the first one seen (exactly), so that values differing
+    /// only in their 30th digit still differ as long doubles.
+    bool haveOriginX = false, haveOriginY = false;
+    Num128 originX = 0, originY = 0;
     bool logical = true;
     std::vector<Value> list;
     std::string text;

@@ -157,7 +157,8 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
         const Expr& agg = *q_.aggs[a];
         if (agg.star || agg.args.empty()) continue;
         ev_.eval(*agg.args[0], b, sel, argVecs_[a]);
-        if (agg.op == "STRING_AGG" && agg.args.size() > 1) {
+        const bool pair = agg.aggFn == AggFn::StringAgg || agg.aggFn == AggFn::CovarPop || agg.aggFn == AggFn::CovarSamp || agg.aggFn == AggFn::Corr;
+        if (pair && agg.args.size() > 1) {
             ev_.eval(*agg.args[1], b, sel, sepVecs_[a]);
             hasSep[a] = true;
         }

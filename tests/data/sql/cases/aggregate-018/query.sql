@@ -1,0 +1,1 @@
+SELECT POW(NUMERIC '1.5', 2) AS sq, POWER(NUMERIC '-0.1', 3) AS cubed, POW(2, 10) AS f
