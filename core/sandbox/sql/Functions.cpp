@@ -448,6 +448,13 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
         for (std::size_t i = 0; i < to.fields.size() && i < v.size(); ++i) out[i] = castValue(v[i], to.fields[i].second, safe);
         return out;
     }
+    // A value cast to its own type is itself (ARRAY<BOOL>[true], CAST(b'a' AS BYTES)).
+    const auto same = [&](ValueKind k) { return v.kind() == k; };
+    if ((to.kind == K::Bool && same(ValueKind::Bool)) || (to.kind == K::Bytes && same(ValueKind::Bytes)) ||
+        (to.kind == K::Date && same(ValueKind::Date)) || (to.kind == K::Time && same(ValueKind::Time)) ||
+        (to.kind == K::DateTime && same(ValueKind::DateTime)) || (to.kind == K::Timestamp && same(ValueKind::Timestamp)) ||
+        (to.kind == K::Json && same(ValueKind::Json)) || (to.kind == K::Geography && same(ValueKind::Geography)))
+        return v;
     const std::string text = v.isText() ? std::string(v.asText()) : std::string();
     switch (to.kind) {
     case K::String:
