@@ -133,6 +133,7 @@ struct Select {
     std::vector<FromItem> from;
     ExprPtr where;
     std::vector<ExprPtr> groupBy;
+    bool groupByAll = false; ///< GROUP BY ALL: the keys are the SELECT items that read the FROM clause
     ExprPtr having;
     ExprPtr qualify;
     /// WINDOW name AS (...), ...: windows the analytic calls of this SELECT may name.

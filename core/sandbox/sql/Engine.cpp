@@ -1067,6 +1067,38 @@ struct PreparedQuery::Impl final : RowEvaluator {
         return result;
     }
 
+    static bool hasSubquery(const Expr& e) {
+        if (e.subquery) return true;
+        for (const auto& a : e.args)
+            if (hasSubquery(*a)) return true;
+        return false;
+    }
+
+    /// Whether a bound expression reads a range variable of this query's FROM clause.
+    static bool readsFrom(const Expr& e) {
+        if (e.kind == Expr::Kind::Path && e.outerDepth == 0) return true;
+        for (const auto& a : e.args)
+            if (readsFrom(*a)) return true;
+        return false;
+    }
+
+    /// GROUP BY ALL: every SELECT item without aggregate or analytic functions that reads the
+    /// FROM clause is a key (constants, parameters and columns of an enclosing query are not).
+    void inferGroupKeys(const BindCtx& input) {
+        for (const auto& it : sel.items) {
+            if (it.star) err("GROUP BY ALL with SELECT * is not supported by the sandbox yet", it.pos);
+            if (containsAggregate(*it.expr) || containsWindow(*it.expr)) continue;
+            if (hasSubquery(*it.expr)) err("GROUP BY ALL over a SELECT item with a subquery is not supported by the sandbox yet", it.expr->pos);
+            auto key = clone(*it.expr);
+            BindCtx gb = input;
+            gb.aggContext = "GROUP BY clause";
+            bind(*key, gb);
+            if (!readsFrom(*key)) continue;
+            if (key->type.array) err("Grouping by expressions of type ARRAY is not allowed", key->pos);
+            groupKeys.push_back(std::move(key));
+        }
+    }
+
     void bindAll() {
         for (auto& [name, query] : sel.with) ctes.emplace_back(name, makeSub(std::move(*query), name));
         if (!sel.setBranches.empty()) {
@@ -1084,7 +1116,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (!t.unknown && (t.array || t.kind != TypeKind::Bool))
                 err("WHERE clause should return type BOOL, but returns " + t.name(), sel.where->pos);
         }
-        aggregating = !sel.groupBy.empty();
+        aggregating = !sel.groupBy.empty() || sel.groupByAll;
         for (const auto& it : sel.items)
             if (it.expr && containsAggregate(*it.expr)) aggregating = true;
         if (sel.having && containsAggregate(*sel.having)) aggregating = true;
@@ -1121,6 +1153,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (key->type.array) err("Grouping by expressions of type ARRAY is not allowed", key->pos);
             groupKeys.push_back(std::move(key));
         }
+
+        if (sel.groupByAll) inferGroupKeys(input);
 
         // SELECT list
         std::vector<std::pair<ExprPtr, std::string>> expanded;

@@ -204,9 +204,13 @@ protected:
         if (peek().kw("GROUP")) {
             next();
             expectKw("BY");
-            do {
-                s.groupBy.push_back(expr());
-            } while (acceptOp(","));
+            if (acceptKw("ALL")) {
+                s.groupByAll = true;
+            } else {
+                do {
+                    s.groupBy.push_back(expr());
+                } while (acceptOp(","));
+            }
         }
         if (acceptKw("HAVING")) s.having = expr();
         if (acceptKw("QUALIFY")) s.qualify = expr();

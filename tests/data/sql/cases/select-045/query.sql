@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS n, 'x' AS c FROM samples.persons GROUP BY ALL
