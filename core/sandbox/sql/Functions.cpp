@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/Functions.h"
+#include "value/RangeText.h"
 
 #include "sandbox/sql/FunctionHelpers.h"
 #include "sandbox/sql/DateFunctions.h"
@@ -345,6 +346,8 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
 
 bool castable(const SqlType& from, const SqlType& to) {
     if (from.unknown || from == to) return true;
+    if (to.kind == K::Range && !to.array) return !from.array && from.kind == K::String;
+    if (from.kind == K::Range && !from.array) return false; // to STRING: its text form per element type is not checked yet
     if (from.array || to.array) return from.array && to.array && castable(from.element(), to.element());
     if (to.kind == K::Struct || from.kind == K::Struct) {
         if (from.kind != K::Struct || to.kind != K::Struct || from.fields.size() != to.fields.size()) return false;
@@ -602,6 +605,31 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
         break;
     case K::Json:
         if (v.kind() == ValueKind::String) return Value::json(v.asText());
+        break;
+    case K::Range:
+        if (v.kind() == ValueKind::String) {
+            // '[start, end)', each side a value of the element type or UNBOUNDED (or NULL).
+            const auto sides = rangetext::split(text);
+            if (!sides) return failed("Invalid RANGE value: '" + text + "'");
+            Value ends[2];
+            const std::string_view parts[2] = {sides->first, sides->second};
+            for (int i = 0; i < 2; ++i) {
+                std::string side(parts[i]);
+                std::transform(side.begin(), side.end(), side.begin(), ::toupper);
+                if (side == "UNBOUNDED" || side == "NULL") continue;
+                // A TIMESTAMP bound without a zone means the session's default zone, which the
+                // sandbox does not have (no SET @@time_zone): refuse rather than assume UTC.
+                const std::string_view after = parts[i].size() > 10 ? parts[i].substr(10) : std::string_view();
+                if (to.rangeElement == K::Timestamp && after.find_first_of("+-Z/") == std::string_view::npos && side.find("UTC") == std::string::npos)
+                    throw EvalError("RANGE<TIMESTAMP> bounds without a time zone are not supported by the sandbox yet; write the zone, as in '2020-01-01 00:00:00+00'");
+                ends[i] = castValue(Value::string(parts[i]), SqlType::scalar(to.rangeElement), safe);
+                if (ends[i].isNull()) return {};
+            }
+            if (!ends[0].isNull() && !ends[1].isNull() && ends[0].asInt64() >= ends[1].asInt64())
+                return failed("Range start element must be smaller than range end element: '" + text + "'");
+            return Value::range(std::move(ends[0]), std::move(ends[1]));
+        }
+        if (v.kind() == ValueKind::Range) return v;
         break;
     case K::Geography:
         if (v.kind() == ValueKind::String) return Value::geography(v.asText());

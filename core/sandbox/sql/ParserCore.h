@@ -789,6 +789,16 @@ protected:
             closeAngle();
             return t;
         }
+        if (n == "RANGE" && peek().is("<")) {
+            next();
+            const SqlType el = typeName();
+            closeAngle();
+            if (el.array || (el.kind != TypeKind::Date && el.kind != TypeKind::DateTime && el.kind != TypeKind::Timestamp))
+                throw SqlError("Unsupported type: RANGE<" + el.name() + "> (RANGE takes DATE, DATETIME or TIMESTAMP)", p);
+            SqlType t = SqlType::scalar(TypeKind::Range);
+            t.rangeElement = el.kind;
+            return t;
+        }
         const auto k = parseTypeName(n);
         if (!k || *k == TypeKind::Struct || *k == TypeKind::Range) throw SqlError("Type not found: " + n, p);
         return SqlType::scalar(*k);
@@ -982,6 +992,16 @@ protected:
             auto e = make(Expr::Kind::Cast, p);
             e->args.push_back(literal(lit.pos, Value::string(lit.text), SqlType::scalar(TypeKind::String)));
             e->castType = SqlType::scalar(*parseTypeName(kind));
+            e->op = "literal";
+            return e;
+        }
+        if (t.kw("RANGE") && peek(1).is("<")) { // RANGE<DATE> '[2020-01-01, UNBOUNDED)'
+            SqlType type = typeName();
+            if (peek().kind != Tok::String) fail("Expected a string literal after " + type.name() + " but got " + describe(peek()));
+            const Token& lit = next();
+            auto e = make(Expr::Kind::Cast, p);
+            e->args.push_back(literal(lit.pos, Value::string(lit.text), SqlType::scalar(TypeKind::String)));
+            e->castType = std::move(type);
             e->op = "literal";
             return e;
         }
