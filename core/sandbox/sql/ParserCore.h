@@ -14,6 +14,7 @@
 #include <array>
 #include <cctype>
 #include <limits>
+#include <utility>
 
 namespace quarry::sandbox::sql::detail {
 
@@ -193,12 +194,22 @@ protected:
     Select select() {
         Select s;
         s.pos = peek().pos;
+        const bool asStructAllowed = std::exchange(asStructAllowed_, false);
         expectKw("SELECT");
         if (acceptKw("DISTINCT")) s.distinct = true;
         else acceptKw("ALL");
+        bool asStruct = false;
+        if (peek().kw("AS") && peek(1).kw("STRUCT")) {
+            if (!asStructAllowed)
+                throw SqlError("SELECT AS STRUCT outside an ARRAY, scalar or EXISTS subquery is not supported by the sandbox yet", peek().pos);
+            next();
+            next();
+            asStruct = true;
+        }
         do {
             s.items.push_back(selectItem());
         } while (acceptOp(",") && !(legacy_ && peek().kw("FROM"))); // legacy SQL allows "a, b, FROM"
+        if (asStruct) structItems(s);
         if (acceptKw("FROM")) from(s);
         if (acceptKw("WHERE")) s.where = expr();
         if (peek().kw("GROUP")) {
@@ -1080,10 +1091,30 @@ protected:
         a = literal(a->pos, Value::string(part), SqlType::scalar(TypeKind::String));
     }
 
+    /// SELECT AS STRUCT a, b AS c: one column, STRUCT(a, b AS c), its fields named as the
+    /// items would name their columns.
+    void structItems(Select& s) {
+        auto st = make(Expr::Kind::StructCtor, s.pos);
+        for (auto& it : s.items) {
+            if (it.star || !it.expr)
+                throw SqlError("SELECT AS STRUCT with * is not supported by the sandbox yet", it.pos);
+            std::string name = it.alias;
+            if (name.empty() && it.expr->kind == Expr::Kind::Path) name = it.expr->path.back();
+            st->names.push_back(name);
+            st->args.push_back(std::move(it.expr));
+        }
+        s.items.clear();
+        SelectItem one;
+        one.expr = std::move(st);
+        one.pos = s.pos;
+        s.items.push_back(std::move(one));
+    }
+
     /// The rest of `(SELECT ...)` after its "(": a scalar, ARRAY or EXISTS subquery.
     ExprPtr subquery(Pos p, const std::string& kind) {
         auto e = make(Expr::Kind::Subquery, p);
         e->op = kind;
+        asStructAllowed_ = peek().kw("SELECT"); // its own SELECT may be AS STRUCT
         e->subquery = std::make_shared<Select>(withSelect());
         expectOp(")");
         return e;
@@ -1130,6 +1161,7 @@ protected:
     int depth_ = 0;
     int links_ = 0; ///< chain links being parsed (ChainGuard)
     bool legacy_ = false; ///< legacy SQL: FLATTEN in FROM, aggregates WITHIN
+    bool asStructAllowed_ = false; ///< the next SELECT opens an expression subquery
 };
 
 } // namespace quarry::sandbox::sql::detail
