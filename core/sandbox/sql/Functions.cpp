@@ -152,6 +152,24 @@ SqlType commonType(const std::vector<SqlType>& types, Pos pos, const char* what)
             if (rank(t.kind) > rank(out.kind)) out = t;
             continue;
         }
+        // STRUCTs of the same arity: field by field, named as the first that names a field
+        // ([STRUCT(1.0 AS y, 1.0 AS x), (2.0, 2)] is ARRAY<STRUCT<y FLOAT64, x FLOAT64>>).
+        if (out.isStruct() && t.isStruct() && out.fields.size() == t.fields.size()) {
+            SqlType merged = out;
+            bool ok = true;
+            for (std::size_t i = 0; i < out.fields.size() && ok; ++i) {
+                try {
+                    merged.fields[i].second = commonType({out.fields[i].second, t.fields[i].second}, pos, what);
+                } catch (const SqlError&) {
+                    ok = false;
+                }
+                if (merged.fields[i].first.empty()) merged.fields[i].first = t.fields[i].first;
+            }
+            if (ok) {
+                out = std::move(merged);
+                continue;
+            }
+        }
         throw SqlError(std::string("No matching signature for ") + what + "; the types " + out.name() + " and " +
                            t.name() + " have no common supertype",
                        pos);
@@ -177,7 +195,14 @@ bool coercesTo(const SqlType& from, const SqlType& to) {
 }
 
 Value coerce(const Value& v, const SqlType& to) {
-    if (v.isNull() || to.unknown || to.array || to.kind == K::Struct) return v;
+    if (v.isNull() || to.unknown) return v;
+    if (to.array || to.kind == K::Struct) { // element by element, field by field (INT64 in a FLOAT64 field)
+        const bool fits = to.array ? v.kind() == ValueKind::Array : v.kind() == ValueKind::Struct && v.size() == to.fields.size();
+        if (!fits) return v;
+        Value out = v;
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = coerce(v[i], to.array ? to.element() : to.fields[i].second);
+        return out;
+    }
     if (to.kind == K::Float64 && v.kind() != ValueKind::Float64 &&
         (v.kind() == ValueKind::Int64 || v.kind() == ValueKind::Numeric || v.kind() == ValueKind::BigNumeric))
         return Value::float64(toDouble(v));
@@ -863,7 +888,8 @@ Value callFunction(const Expr& c, std::vector<Value>& a) {
     }
     if (n == "NULLIF") {
         if (a[0].isNull()) return {};
-        if (!a[1].isNull() && compareValues(coerce(a[0], c.type), coerce(a[1], c.type)) == 0) return {};
+        // Equal as = says: a STRUCT with a NULL field is not equal (unknown), nor is NaN to NaN.
+        if (!a[1].isNull() && isTrue(binaryOp("=", coerce(a[0], c.type), coerce(a[1], c.type), SqlType::scalar(K::Bool)))) return {};
         return coerce(a[0], c.type);
     }
     if (n == "CURRENT_TIMESTAMP" || n == "CURRENT_DATE" || n == "CURRENT_DATETIME") {
