@@ -510,6 +510,14 @@ struct PreparedQuery::Impl final : RowEvaluator {
         }
         case K::IsNull:
             bind(*e.args[0], bc);
+            if (e.op == "DISTINCT") { // compared as GROUP BY compares, after coercion to one type
+                bind(*e.args[1], bc);
+                if (e.args[0]->type.array || e.args[1]->type.array)
+                    err("IS DISTINCT FROM does not support ARRAY arguments", e.pos);
+                e.castType = commonType({e.args[0]->type, e.args[1]->type}, e.pos, "operator IS DISTINCT FROM");
+                e.type = SqlType::scalar(TypeKind::Bool);
+                return;
+            }
             if (e.op != "NULL" && !e.args[0]->type.unknown && (e.args[0]->type.array || e.args[0]->type.kind != TypeKind::Bool))
                 err("No matching signature for operator IS " + e.op + " for argument types: " + e.args[0]->type.name(), e.pos);
             e.type = SqlType::scalar(TypeKind::Bool);
@@ -1421,6 +1429,11 @@ struct PreparedQuery::Impl final : RowEvaluator {
         }
         case K::IsNull: {
             Value v = eval(*e.args[0], f);
+            if (e.op == "DISTINCT") {
+                const Value w = eval(*e.args[1], f);
+                const bool same = keyEqual(coerce(v, e.castType), coerce(w, e.castType)); // NULL is NULL, NaN is NaN
+                return Value::boolean(same == e.negated);
+            }
             bool r;
             if (e.op == "NULL") r = v.isNull();
             else r = !v.isNull() && v.asBool() == (e.op == "TRUE");

@@ -631,6 +631,15 @@ protected:
             if (peek().kw("IS")) {
                 auto e = make(Expr::Kind::IsNull, next().pos);
                 e->negated = acceptKw("NOT");
+                if (peek().kw("DISTINCT") && peek(1).kw("FROM")) { // a IS [NOT] DISTINCT FROM b
+                    next();
+                    next();
+                    e->op = "DISTINCT";
+                    e->args.push_back(std::move(l));
+                    e->args.push_back(concat());
+                    l = std::move(e);
+                    continue;
+                }
                 if (acceptKw("NULL")) e->op = "NULL";
                 else if (acceptKw("TRUE")) e->op = "TRUE";
                 else if (acceptKw("FALSE")) e->op = "FALSE";

@@ -150,6 +150,7 @@ void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& 
         return;
     }
     case K::IsNull: {
+        if (e.op == "DISTINCT") return rowByRow(e, b, sel, out);
         Vec a;
         eval(*e.args[0], b, sel, a);
         prepare(out, b.size, true);
