@@ -1527,7 +1527,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             s.m2X += dx * (x - s.meanX);
             s.m2Y += dy * (y - s.meanY);
             s.coMoment += dx * (y - s.meanY);
-        } else if (fn != AggFn::None && fn >= AggFn::StddevPop) { // STDDEV and VAR
+        } else if (fn >= AggFn::StddevPop) { // STDDEV and VAR
             if (v.isNull()) return;
             const long double x = statInput(v, s.haveOriginX, s.originX);
             if (!std::isfinite(static_cast<double>(x))) s.nonFinite = true;

@@ -57,7 +57,7 @@ void execute(const BoundSelect& q, QueryResult& out) {
     Selection sel;
     std::uint64_t passed = 0;
     while (from->next(b)) {
-        if (q.cancelled && q.cancelled->load()) throw PreparedQuery::Cancelled{};
+        checkCancel(q);
         sel.resize(b.size);
         std::iota(sel.begin(), sel.end(), std::uint32_t{0});
         if (filter) filter->apply(b, sel);

@@ -90,6 +90,7 @@ void Filter::apply(const Batch& b, Selection& sel) {
 
 bool FilterRows::next(Batch& out) {
     Timed t(stats);
+    filter_.stats.timed = stats.timed; // its time is this operator's
     while (input_->next(in_)) {
         sel_.resize(in_.size);
         std::iota(sel_.begin(), sel_.end(), std::uint32_t{0});

@@ -143,6 +143,13 @@ void Output::finishTopN() {
     }
 }
 
+void Output::collectRow(const Frame& f) {
+    Row r;
+    for (const Expr* c : q_.columns) r.cols.push_back(q_.rows->eval(*c, f));
+    for (const auto& o : q_.order) r.keys.push_back(o.column >= 0 ? r.cols[static_cast<std::size_t>(o.column)] : q_.rows->eval(*o.expr, f));
+    rows_.push_back(std::move(r));
+}
+
 void Output::consumeGroups(std::vector<HashAggregate::Group>& groups, OperatorStats& aggStats) {
     Timed t(aggStats);
     std::uint64_t kept = 0;
@@ -157,10 +164,7 @@ void Output::consumeGroups(std::vector<HashAggregate::Group>& groups, OperatorSt
             waitingGroups_.push_back({std::move(aggValues), std::move(g.keys)});
             continue;
         }
-        Row r;
-        for (const Expr* c : q_.columns) r.cols.push_back(q_.rows->eval(*c, f));
-        for (const auto& o : q_.order) r.keys.push_back(o.column >= 0 ? r.cols[static_cast<std::size_t>(o.column)] : q_.rows->eval(*o.expr, f));
-        rows_.push_back(std::move(r));
+        collectRow(f);
     }
     aggStats.out = kept;
     stats.in += kept;
@@ -295,10 +299,7 @@ void Output::finishWindows() {
         for (std::size_t i = 0; i < n; ++i) {
             const Frame f = groupFrame(i, values.data() + i * nw);
             if (q_.qualify && !isTrue(q_.rows->eval(*q_.qualify, f))) continue;
-            Row r;
-            for (const Expr* c : q_.columns) r.cols.push_back(q_.rows->eval(*c, f));
-            for (const auto& o : q_.order) r.keys.push_back(o.column >= 0 ? r.cols[static_cast<std::size_t>(o.column)] : q_.rows->eval(*o.expr, f));
-            rows_.push_back(std::move(r));
+            collectRow(f);
         }
     }
     finishRows();

@@ -32,6 +32,8 @@ private:
     };
     bool before(const Candidate& a, const Candidate& b) const;
     void projectInto(const Batch& b, const Selection& sel);
+    /// One collected row (a group's, or a windowed one's), evaluated row by row from its frame.
+    void collectRow(const Frame& f);
     void offerTopN(const Batch& b, const Selection& sel);
     void finishTopN();
     void finishRows();
