@@ -126,6 +126,14 @@ struct Select {
     /// "UNION DISTINCT", "INTERSECT DISTINCT", "EXCEPT DISTINCT"), left to right.
     std::vector<std::shared_ptr<Select>> setBranches;
     std::vector<std::string> setOps;
+    /// How the branches' columns pair up: by position, or by name (CORRESPONDING, BY NAME).
+    struct SetColumns {
+        enum class Match { Position, Name, StrictName } match = Match::Position;
+        /// Which names the result has: those in every branch (INNER), in any (FULL), in the first (LEFT).
+        enum class Mode { Inner, Full, Left } mode = Mode::Inner;
+        bool hasList = false;          ///< CORRESPONDING BY (...) / BY NAME ON (...)
+        std::vector<std::string> list; ///< the result's columns, in this order
+    } setColumns;
     /// WITH name AS (SELECT ...), ...: each may use the ones before it.
     std::vector<std::pair<std::string, std::shared_ptr<Select>>> with;
     bool distinct = false;

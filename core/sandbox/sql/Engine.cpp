@@ -8,6 +8,7 @@
 #include "sandbox/sql/Parser.h"
 #include "sandbox/sql/DateFunctions.h"
 #include "sandbox/sql/RowEval.h"
+#include "sandbox/sql/SetOperation.h"
 #include "sandbox/sql/plan/Executor.h"
 #include "sandbox/sql/ValueOps.h"
 #include "sandbox/sql/Window.h"
@@ -152,10 +153,12 @@ struct PreparedQuery::Impl final : RowEvaluator {
     mutable std::optional<QueryResult> cached; ///< an uncorrelated subquery's result
     std::unique_ptr<plan::BoundSelect> planned; ///< what the plan executor runs, once bound
     bool aggregating = false;
+    bool setBranch = false; ///< a set operation's input: its column names may repeat (the result's may not)
     std::vector<ExprPtr> owned;
     struct Column {
         std::string name;
         Expr* expr = nullptr;
+        bool anonymous = false; ///< named fN_ for want of an alias
     };
     std::vector<Column> columns;
     std::vector<SqlType> columnTypes; ///< of the output columns, NULL literals still unknown
@@ -169,7 +172,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
     std::vector<std::pair<std::string, std::shared_ptr<Sub>>> ctes; ///< visible WITH names, outer ones too
     std::vector<std::shared_ptr<Sub>> subs;                         ///< what this query reads, in order
     std::vector<std::shared_ptr<Sub>> setBranches;                  ///< a set operation's queries
-    std::vector<std::size_t> setFloat;                              ///< columns INT64 in some branch, FLOAT64 in the result
+    SetPlan setPlan;                                                ///< how the branches' columns pair up
     struct Order {
         Expr* expr = nullptr;
         int column = -1;
@@ -713,9 +716,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
         for (auto& a : e->args) substituteAliases(a, bc);
     }
 
-    std::shared_ptr<Sub> makeSub(Select&& query, const std::string& name) {
+    std::shared_ptr<Sub> makeSub(Select&& query, const std::string& name, bool ofSet = false) {
         auto sub = std::make_shared<Sub>();
         sub->impl = std::make_unique<Impl>();
+        sub->impl->setBranch = ofSet;
         sub->impl->ctx = ctx;
         sub->impl->ctes = ctes;
         sub->impl->sel = std::move(query);
@@ -989,89 +993,40 @@ struct PreparedQuery::Impl final : RowEvaluator {
         }
     }
 
-    /// UNION ALL / UNION DISTINCT / INTERSECT DISTINCT / EXCEPT DISTINCT: the branches must have
-    /// the same number of columns and compatible types (INT64 with FLOAT64 gives FLOAT64); the
-    /// names come from the first.
+    /// UNION / INTERSECT / EXCEPT: the branches pair their columns by position or by name
+    /// (SetOperation.h); the result's types are the supertypes of the paired columns.
     void bindSetOperation() {
-        for (auto& b : sel.setBranches) setBranches.push_back(makeSub(std::move(*b), ""));
-        const auto& first = setBranches[0]->impl->columns;
-        std::vector<SqlType> types;
-        for (const auto& c : first) types.push_back(c.expr->type);
-        for (std::size_t b = 1; b < setBranches.size(); ++b) {
-            const auto& op = sel.setOps[b - 1];
-            const auto& cols = setBranches[b]->impl->columns;
-            if (cols.size() != first.size())
-                err("Queries in " + op + " have mismatched column count; query 1 has " + std::to_string(first.size()) +
-                        " columns, query " + std::to_string(b + 1) + " has " + std::to_string(cols.size()) + " columns",
-                    setBranches[b]->impl->sel.pos);
-            for (std::size_t c = 0; c < cols.size(); ++c) {
-                const auto& t = cols[c].expr->type;
-                if (t.unknown || t == types[c]) continue;
-                if (types[c].unknown) {
-                    types[c] = t;
-                    continue;
-                }
-                const bool intFloat = !t.array && !types[c].array &&
-                                      ((t.kind == TypeKind::Int64 && types[c].kind == TypeKind::Float64) ||
-                                       (t.kind == TypeKind::Float64 && types[c].kind == TypeKind::Int64));
-                if (!intFloat)
-                    err("Column " + std::to_string(c + 1) + " in " + op + " has incompatible types: " + types[c].name() +
-                            ", " + t.name(),
-                        setBranches[b]->impl->sel.pos);
-                types[c] = SqlType::scalar(TypeKind::Float64);
+        std::vector<SetBranchShape> shapes;
+        for (auto& b : sel.setBranches) {
+            setBranches.push_back(makeSub(std::move(*b), "", true));
+            const auto& impl = *setBranches.back()->impl;
+            SetBranchShape& shape = shapes.emplace_back();
+            shape.pos = impl.sel.pos;
+            for (const auto& c : impl.columns) {
+                shape.names.push_back(c.name);
+                shape.types.push_back(c.expr->type);
+                shape.anonymous.push_back(c.anonymous);
+                const bool literal = c.expr->kind == Expr::Kind::Literal && !c.expr->value.isNull();
+                shape.literal.push_back(literal ? &c.expr->value : nullptr);
             }
         }
-        for (std::size_t c = 0; c < types.size(); ++c) {
-            if (types[c].array && sel.setOps[0] != "UNION ALL")
-                err("Column " + std::to_string(c + 1) + " of type " + types[c].name() + " cannot be used in " + sel.setOps[0],
-                    sel.pos);
-            if (types[c].kind == TypeKind::Float64 && !types[c].array && first[c].expr->type.kind != TypeKind::Float64)
-                setFloat.push_back(c);
-            schema.fields.push_back(types[c].toField(first[c].name));
-            columnTypes.push_back(types[c]);
+        setPlan = planSetOperation(shapes, sel.setOps, sel.setColumns, sel.pos);
+        for (std::size_t c = 0; c < setPlan.names.size(); ++c) {
+            schema.fields.push_back(setPlan.types[c].toField(setPlan.names[c]));
+            columnTypes.push_back(setPlan.types[c]);
         }
     }
 
     QueryResult runSetOperation() {
         QueryResult result;
         result.schema = schema;
-        std::vector<Value> rows;
-        const auto keyOf = [](const Value& row) {
-            std::string k;
-            for (std::size_t c = 0; c < row.size(); ++c) appendKey(k, row[c]);
-            return k;
-        };
-        const auto distinct = [&](std::vector<Value> in) {
-            std::unordered_set<std::string> seen;
-            std::vector<Value> out;
-            for (auto& r : in)
-                if (seen.insert(keyOf(r)).second) out.push_back(std::move(r));
-            return out;
-        };
         for (std::size_t b = 0; b < setBranches.size(); ++b) {
             auto r = setBranches[b]->impl->run();
             result.bytesProcessed += r.bytesProcessed;
-            for (auto& row : r.rows)
-                for (auto c : setFloat)
-                    if (row[c].kind() == ValueKind::Int64) row[c] = Value::float64(static_cast<double>(row[c].asInt64()));
-            if (b == 0) {
-                rows = std::move(r.rows);
-                continue;
-            }
-            const auto& op = sel.setOps[b - 1];
-            if (op == "UNION ALL" || op == "UNION DISTINCT") {
-                for (auto& row : r.rows) rows.push_back(std::move(row));
-                if (op == "UNION DISTINCT") rows = distinct(std::move(rows));
-            } else {
-                std::unordered_set<std::string> other;
-                for (const auto& row : r.rows) other.insert(keyOf(row));
-                std::vector<Value> kept;
-                for (auto& row : distinct(std::move(rows)))
-                    if (other.count(keyOf(row)) == (op == "INTERSECT DISTINCT" ? 1u : 0u)) kept.push_back(std::move(row));
-                rows = std::move(kept);
-            }
+            shapeSetRows(r.rows, setPlan, b);
+            if (b == 0) result.rows = std::move(r.rows);
+            else combineSetRows(result.rows, std::move(r.rows), sel.setOps[b - 1]);
         }
-        result.rows = std::move(rows);
         return result;
     }
 
@@ -1184,13 +1139,14 @@ struct PreparedQuery::Impl final : RowEvaluator {
         for (auto& [expr, name] : expanded) {
             bind(*expr, input);
             if (aggregating) markGrouped(*expr, "SELECT list");
-            if (name.empty()) name = "f" + std::to_string(anonymous++) + "_";
-            columns.push_back({name, expr.get()});
+            const bool unnamed = name.empty();
+            if (unnamed) name = "f" + std::to_string(anonymous++) + "_";
+            columns.push_back({name, expr.get(), unnamed});
             owned.push_back(std::move(expr));
         }
         std::set<std::string> seenNames;
         for (const auto& c : columns)
-            if (!seenNames.insert(lower(c.name)).second)
+            if (!setBranch && !seenNames.insert(lower(c.name)).second)
                 err("Duplicate column names in the result are not supported. Found duplicate(s): " + c.name, sel.pos);
 
         if (sel.having) {

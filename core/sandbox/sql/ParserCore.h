@@ -129,7 +129,7 @@ protected:
         }
         bool parenthesized = false;
         Select s = branch(parenthesized);
-        if (peek().kw("UNION") || peek().kw("INTERSECT") || peek().kw("EXCEPT")) s = setOperation(std::move(s), parenthesized);
+        if (setOpAhead()) s = setOperation(std::move(s), parenthesized);
         s.with = std::move(with);
         return s;
     }
@@ -143,6 +143,88 @@ protected:
         return s;
     }
 
+    /// Whether a set operator starts here, with its INNER / FULL [OUTER] / LEFT [OUTER] / OUTER
+    /// prefix (which a FROM clause must not read as a join).
+    bool setOpAhead() const {
+        int k = 0;
+        if (peek().kw("INNER") || peek().kw("OUTER")) k = 1;
+        else if (peek().kw("FULL") || peek().kw("LEFT")) k = peek(1).kw("OUTER") ? 2 : 1;
+        return peek(k).kw("UNION") || peek(k).kw("INTERSECT") || peek(k).kw("EXCEPT");
+    }
+
+    /// ( name, ... ) after CORRESPONDING BY or BY NAME ON.
+    std::vector<std::string> setColumnList() {
+        std::vector<std::string> names;
+        expectOp("(");
+        do names.push_back(identifier("column name"));
+        while (acceptOp(","));
+        expectOp(")");
+        return names;
+    }
+
+    /// One set operator: [INNER | FULL [OUTER] | LEFT [OUTER] | OUTER] UNION|INTERSECT|EXCEPT
+    /// ALL|DISTINCT [BY NAME [ON (...)] | [STRICT] CORRESPONDING [BY (...)]]. Returns its text,
+    /// which every operator of one chain must repeat.
+    std::string setOperator(std::string& op, Select::SetColumns& cols) {
+        using M = Select::SetColumns::Match;
+        using Mode = Select::SetColumns::Mode;
+        const Pos at = peek().pos;
+        std::string prefix;
+        if (acceptKw("INNER")) {
+            prefix = "INNER";
+        } else if (peek().kw("FULL") || peek().kw("LEFT")) {
+            prefix = peek().kw("FULL") ? "FULL" : "LEFT";
+            next();
+            acceptKw("OUTER");
+        } else if (acceptKw("OUTER")) {
+            prefix = "FULL"; // OUTER alone is FULL OUTER
+        }
+        const Token& opTok = next();
+        op = opTok.text;
+        for (auto& c : op) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (acceptKw("ALL")) {
+            if (op != "UNION") throw SqlError(op + " ALL is not supported; use " + op + " DISTINCT", opTok.pos);
+            op += " ALL";
+        } else if (acceptKw("DISTINCT")) {
+            op += " DISTINCT";
+        } else {
+            fail("Expected keyword ALL or keyword DISTINCT but got " + describe(peek()));
+        }
+        std::string text = prefix + " " + op;
+        cols = {};
+        if (peek().kw("BY") && peek(1).kw("NAME")) {
+            next();
+            next();
+            cols.match = prefix.empty() ? M::StrictName : M::Name;
+            text += " BY NAME";
+            if (acceptKw("ON")) {
+                cols.hasList = true;
+                cols.list = setColumnList();
+            }
+        } else if (peek().kw("CORRESPONDING") || (peek().kw("STRICT") && peek(1).kw("CORRESPONDING"))) {
+            const bool strict = acceptKw("STRICT");
+            if (strict && !prefix.empty())
+                throw SqlError("Syntax error: STRICT CORRESPONDING cannot be used with " + prefix, at);
+            next();
+            cols.match = strict ? M::StrictName : M::Name;
+            text += strict ? " STRICT CORRESPONDING" : " CORRESPONDING";
+            if (peek().kw("BY") && peek(1).is("(")) {
+                next();
+                cols.hasList = true;
+                cols.list = setColumnList();
+            }
+        } else if (!prefix.empty()) {
+            throw SqlError(prefix + " in set operations cannot be used without CORRESPONDING or BY NAME", at);
+        }
+        cols.mode = prefix == "FULL" ? Mode::Full : prefix == "LEFT" ? Mode::Left : Mode::Inner;
+        for (const auto& n : cols.list) {
+            std::string lowered = n;
+            for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            text += " " + lowered;
+        }
+        return text;
+    }
+
     /// `a UNION ALL b ... [ORDER BY] [LIMIT]` becomes SELECT * FROM (the set operation) with the
     /// ORDER BY and LIMIT the last branch parsed, which belong to the whole.
     Select setOperation(Select first, bool lastParenthesized) {
@@ -150,23 +232,19 @@ protected:
         auto set = std::make_shared<Select>();
         set->pos = pos;
         set->setBranches.push_back(std::make_shared<Select>(std::move(first)));
-        while (peek().kw("UNION") || peek().kw("INTERSECT") || peek().kw("EXCEPT")) {
-            const Token& opTok = next();
-            std::string op = opTok.text;
-            for (auto& c : op) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-            if (acceptKw("ALL")) {
-                if (op != "UNION") throw SqlError(op + " ALL is not supported; use " + op + " DISTINCT", opTok.pos);
-                op += " ALL";
-            } else if (acceptKw("DISTINCT")) {
-                op += " DISTINCT";
-            } else {
-                fail("Expected keyword ALL or keyword DISTINCT but got " + describe(peek()));
-            }
-            if (!set->setOps.empty() && set->setOps.front() != op)
+        std::string chain;
+        while (setOpAhead()) {
+            const Pos opPos = peek().pos;
+            std::string op;
+            Select::SetColumns cols;
+            const std::string text = setOperator(op, cols);
+            if (!chain.empty() && chain != text)
                 throw SqlError("Syntax error: Different set operations cannot be used in the same query without using "
                                "parentheses for grouping",
-                               opTok.pos);
+                               opPos);
+            chain = text;
             set->setOps.push_back(op);
+            set->setColumns = std::move(cols);
             set->setBranches.push_back(std::make_shared<Select>(branch(lastParenthesized)));
         }
         Select outer;
@@ -394,8 +472,8 @@ protected:
                 next();
                 s.from.push_back(fromItem());
                 s.from.back().join = FromItem::Join::Cross;
-            } else if (peek().kw("JOIN") || peek().kw("INNER") || peek().kw("LEFT") || peek().kw("RIGHT") ||
-                       peek().kw("FULL")) {
+            } else if ((peek().kw("JOIN") || peek().kw("INNER") || peek().kw("LEFT") || peek().kw("RIGHT") ||
+                        peek().kw("FULL")) && !setOpAhead()) {
                 using J = FromItem::Join;
                 J join = J::Inner;
                 if (acceptKw("LEFT")) join = J::Left;

@@ -100,6 +100,14 @@ bool keyEqual(const Value& a, const Value& b) {
     }
 }
 
+bool DistinctSet::contains(const Value& v) const {
+    if (slots_.empty()) return false;
+    const std::size_t h = keyHash(v), mask = slots_.size() - 1;
+    for (std::size_t at = h & mask; const std::uint32_t i = slots_[at]; at = (at + 1) & mask)
+        if (hashes_[i - 1] == h && keyEqual(values_[i - 1], v)) return true;
+    return false;
+}
+
 bool DistinctSet::insert(const Value& v) {
     const std::size_t h = keyHash(v);
     if (slots_.empty()) slots_.assign(64, 0);

@@ -22,6 +22,7 @@ class DistinctSet {
 public:
     /// Adds `v` (a copy) unless an equal value is there; true if it was added.
     bool insert(const Value& v);
+    bool contains(const Value& v) const;
     std::size_t size() const { return values_.size(); }
 
 private:

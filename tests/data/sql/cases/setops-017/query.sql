@@ -1,0 +1,4 @@
+SELECT 1 AS one, 10 AS two, 100 AS three
+FULL OUTER UNION ALL BY NAME
+SELECT 20 AS two, 2 AS one, 1000 AS four
+ORDER BY one

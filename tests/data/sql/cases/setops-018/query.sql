@@ -1,0 +1,1 @@
+SELECT id, s FROM t.nums UNION ALL BY NAME SELECT 'z' AS s, 9 AS id ORDER BY id

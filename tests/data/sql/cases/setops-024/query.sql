@@ -1,0 +1,4 @@
+SELECT a.id FROM t.nums a JOIN t.nums b USING (id)
+FULL UNION ALL CORRESPONDING
+SELECT 'x' AS s
+ORDER BY id, s
