@@ -141,6 +141,9 @@ struct Select {
     std::vector<FromItem> from;
     ExprPtr where;
     std::vector<ExprPtr> groupBy;
+    /// ROLLUP, CUBE, GROUPING SETS: each set lists the groupBy entries it groups by (the rest
+    /// are NULL in its rows). Empty: one set of every entry.
+    std::vector<std::vector<std::size_t>> groupingSets;
     bool groupByAll = false; ///< GROUP BY ALL: the keys are the SELECT items that read the FROM clause
     ExprPtr having;
     ExprPtr qualify;

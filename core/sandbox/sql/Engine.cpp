@@ -163,6 +163,9 @@ struct PreparedQuery::Impl final : RowEvaluator {
     std::vector<Column> columns;
     std::vector<SqlType> columnTypes; ///< of the output columns, NULL literals still unknown
     std::vector<ExprPtr> groupKeys;
+    std::vector<std::vector<bool>> groupingSets; ///< ROLLUP, CUBE, GROUPING SETS: which keys each set groups by
+    bool usesGrouping = false;                   ///< GROUPING(...) reads the group's grouping bits
+    std::set<const Expr*> keyItems;              ///< SELECT items GROUP BY names by position or alias
     /// A FROM subquery or WITH query: bound on its own, materialized into a temporary table
     /// (no project) before the query that reads it runs.
     struct Sub {
@@ -309,6 +312,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 return;
             }
             if (isAnalyticOnlyFunction(e.op)) err("Analytic function " + e.op + " cannot be called without an OVER clause", e.pos);
+            if (e.op == "GROUPING") {
+                bindGrouping(e, bc);
+                return;
+            }
             if (isAggregateFunction(e.op)) {
                 if (bc.aggContext) err("Aggregate function " + e.op + " not allowed in " + bc.aggContext, e.pos);
                 if (bc.inAgg) err("Aggregations of aggregations are not allowed", e.pos);
@@ -671,8 +678,67 @@ struct PreparedQuery::Impl final : RowEvaluator {
         }
     }
 
+    /// One key per distinct GROUP BY expression (ROLLUP(a, (a, b)) names a twice); the
+    /// grouping sets in terms of those keys.
+    void dedupeGroupKeys() {
+        std::vector<std::size_t> keyOf;
+        std::vector<ExprPtr> unique;
+        for (auto& k : groupKeys) {
+            std::size_t u = 0;
+            while (u < unique.size() && !sameExpr(*unique[u], *k)) ++u;
+            if (u == unique.size()) unique.push_back(std::move(k));
+            keyOf.push_back(u);
+        }
+        groupKeys = std::move(unique);
+        for (const auto& set : sel.groupingSets) {
+            auto& bits = groupingSets.emplace_back(groupKeys.size(), false);
+            for (const auto i : set) bits[keyOf[i]] = true;
+        }
+    }
+
+    /// GROUPING(key): 1 in the rows of a grouping set without that key, else 0. It reads the
+    /// group's grouping bits, which follow its keys.
+    void bindGrouping(Expr& e, const BindCtx& bc) {
+        if (bc.aggContext) err("Aggregate function GROUPING not allowed in " + std::string(bc.aggContext), e.pos);
+        if (e.args.size() != 1 || e.distinct || e.star)
+            err("No matching signature for aggregate function GROUPING; it takes one grouping key", e.pos);
+        BindCtx inner = bc;
+        inner.inAgg = true;
+        bind(*e.args[0], inner);
+        for (std::size_t k = 0; k < groupKeys.size(); ++k)
+            if (sameExpr(*e.args[0], *groupKeys[k])) {
+                e.groupIndex = static_cast<int>(groupKeys.size() + k);
+                e.type = SqlType::scalar(TypeKind::Int64);
+                usesGrouping = true;
+                return;
+            }
+        err("GROUPING must have an argument that exists within the group-by expression list", e.args[0]->pos);
+    }
+
+    /// Whether every column `e` reads (outside aggregates) is itself a grouping key.
+    bool readsOnlyKeyColumns(const Expr& e) const {
+        if (e.isAggregate) return true;
+        if (e.kind == Expr::Kind::Path || e.kind == Expr::Kind::Field) {
+            for (const auto& k : groupKeys)
+                if (sameExpr(e, *k)) return true;
+            if (e.kind == Expr::Kind::Path) return e.outerDepth > 0;
+        }
+        if (e.subquery || e.window) return false;
+        for (const auto& a : e.args)
+            if (!readsOnlyKeyColumns(*a)) return false;
+        return true;
+    }
+
     void markGrouped(Expr& e, const char* clause) {
-        if (e.isAggregate) return;
+        if (e.isAggregate || e.groupIndex >= 0) return;
+        // With grouping sets, an expression over grouped columns is computed from them, as
+        // BigQuery does: in ROLLUP(a, a + 1), a + 1 is NULL exactly where a is.
+        // A SELECT item named by position or alias in GROUP BY is that key itself.
+        if (!groupingSets.empty() && e.kind != Expr::Kind::Path && e.kind != Expr::Kind::Field && !e.args.empty() &&
+            !keyItems.count(&e) && readsOnlyKeyColumns(e)) {
+            for (auto& a : e.args) markGrouped(*a, clause);
+            return;
+        }
         if (e.subquery && exprSubs.count(e.subquery.get()) && exprSubs.at(e.subquery.get())->correlated)
             err(std::string("A correlated subquery in the ") + clause + " of a grouped query is not supported by the sandbox yet", e.pos);
         for (std::size_t k = 0; k < groupKeys.size(); ++k)
@@ -1060,6 +1126,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (key->type.array) err("Grouping by expressions of type ARRAY is not allowed", key->pos);
             groupKeys.push_back(std::move(key));
         }
+        dedupeGroupKeys();
     }
 
     void bindAll() {
@@ -1079,7 +1146,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (!t.unknown && (t.array || t.kind != TypeKind::Bool))
                 err("WHERE clause should return type BOOL, but returns " + t.name(), sel.where->pos);
         }
-        aggregating = !sel.groupBy.empty() || sel.groupByAll;
+        aggregating = !sel.groupBy.empty() || !sel.groupingSets.empty() || sel.groupByAll;
         for (const auto& it : sel.items)
             if (it.expr && containsAggregate(*it.expr)) aggregating = true;
         if (sel.having && containsAggregate(*sel.having)) aggregating = true;
@@ -1095,6 +1162,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                     sel.items[static_cast<std::size_t>(n - 1)].star)
                     err("GROUP BY is out of SELECT column number range: " + std::to_string(n), g->pos);
                 key = clone(*sel.items[static_cast<std::size_t>(n - 1)].expr);
+                keyItems.insert(sel.items[static_cast<std::size_t>(n - 1)].expr.get());
             } else if (g->kind == Expr::Kind::Path && g->path.size() == 1) {
                 for (const auto& it : sel.items)
                     if (!it.alias.empty() && iequals(it.alias, g->path[0]) && it.expr) {
@@ -1105,7 +1173,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
                             isColumn = true;
                         } catch (const SqlError&) {
                         }
-                        if (!isColumn) key = clone(*it.expr);
+                        if (!isColumn) {
+                            key = clone(*it.expr);
+                            keyItems.insert(it.expr.get());
+                        }
                         break;
                     }
             }
@@ -1116,6 +1187,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (key->type.array) err("Grouping by expressions of type ARRAY is not allowed", key->pos);
             groupKeys.push_back(std::move(key));
         }
+        dedupeGroupKeys();
 
         if (sel.groupByAll) inferGroupKeys(input);
 
@@ -1734,6 +1806,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
         pushDownWhere(q);
         q.aggregating = aggregating;
         for (const auto& g : groupKeys) q.groupKeys.push_back(g.get());
+        q.groupingSets = groupingSets;
+        if (q.groupingSets.empty() && usesGrouping) q.groupingSets.emplace_back(groupKeys.size(), true);
         q.aggs.assign(aggs.begin(), aggs.end());
         q.having = sel.having.get();
         q.windows.assign(windows.begin(), windows.end());

@@ -269,6 +269,105 @@ protected:
         return outer;
     }
 
+    using GroupingSets = std::vector<std::vector<std::size_t>>;
+
+    /// GROUP BY's items: expressions, ROLLUP(...), CUBE(...), GROUPING SETS(...) and (). Each
+    /// item stands for a list of grouping sets (indices into s.groupBy); the clause's sets are
+    /// their product. Plain expressions alone leave s.groupingSets empty (one set of all).
+    void groupBy(Select& s) {
+        const Pos at = peek().pos;
+        GroupingSets sets{{}};
+        bool special = false;
+        do {
+            const GroupingSets item = groupingItem(s, special, false);
+            GroupingSets product;
+            for (const auto& a : sets)
+                for (const auto& b : item) {
+                    auto& both = product.emplace_back(a);
+                    both.insert(both.end(), b.begin(), b.end());
+                }
+            sets = std::move(product);
+            if (sets.size() > 4096) throw SqlError("GROUP BY has more than 4096 grouping sets", at);
+        } while (acceptOp(","));
+        if (special) s.groupingSets = std::move(sets);
+    }
+
+    /// One GROUP BY item, or (inGroupingSets) one element of GROUPING SETS (...), where a
+    /// parenthesized list is one set of several columns.
+    GroupingSets groupingItem(Select& s, bool& special, bool inGroupingSets) {
+        if ((peek().kw("ROLLUP") || peek().kw("CUBE")) && peek(1).is("(")) {
+            special = true;
+            const bool rollup = next().kw("ROLLUP");
+            const Pos at = peek().pos;
+            next();
+            std::vector<std::vector<std::size_t>> groups;
+            do groups.push_back(columnGroup(s));
+            while (acceptOp(","));
+            expectOp(")");
+            GroupingSets out;
+            if (rollup) {
+                for (std::size_t n = groups.size() + 1; n-- > 0;) {
+                    auto& set = out.emplace_back();
+                    for (std::size_t g = 0; g < n; ++g) set.insert(set.end(), groups[g].begin(), groups[g].end());
+                }
+                return out;
+            }
+            if (groups.size() > 12) throw SqlError("CUBE takes at most 12 items", at);
+            for (std::size_t mask = (std::size_t{1} << groups.size()); mask-- > 0;) {
+                auto& set = out.emplace_back();
+                for (std::size_t g = 0; g < groups.size(); ++g)
+                    if (mask & (std::size_t{1} << g)) set.insert(set.end(), groups[g].begin(), groups[g].end());
+            }
+            return out;
+        }
+        if (!inGroupingSets && peek().kw("GROUPING") && peek(1).kw("SETS")) {
+            special = true;
+            next();
+            next();
+            expectOp("(");
+            GroupingSets out;
+            do {
+                const GroupingSets element = groupingItem(s, special, true);
+                out.insert(out.end(), element.begin(), element.end());
+            } while (acceptOp(","));
+            expectOp(")");
+            return out;
+        }
+        if (peek().is("(") && peek(1).is(")")) {
+            special = true;
+            next();
+            next();
+            return {{}};
+        }
+        if (inGroupingSets) return {columnGroup(s)};
+        s.groupBy.push_back(expr());
+        return {{s.groupBy.size() - 1}};
+    }
+
+    /// An item of ROLLUP, CUBE or GROUPING SETS: an expression, or (a, b, ...) taken together.
+    std::vector<std::size_t> columnGroup(Select& s) {
+        std::vector<std::size_t> group;
+        if (peek().is("(") && !peek(1).kw("SELECT") && !peek(1).kw("WITH")) {
+            // (a, b) is a group of columns; (a + 1) or (a) a group of one.
+            const std::size_t mark = i_;
+            next();
+            std::vector<ExprPtr> items;
+            do items.push_back(expr());
+            while (acceptOp(","));
+            if (acceptOp(")") && (peek().is(",") || peek().is(")"))) {
+                for (auto& e : items) {
+                    s.groupBy.push_back(std::move(e));
+                    group.push_back(s.groupBy.size() - 1);
+                }
+                return group;
+            }
+            i_ = mark; // a parenthesized start of a longer expression: (a + 1) * 2
+        }
+        s.groupBy.push_back(expr());
+        group.push_back(s.groupBy.size() - 1);
+        return group;
+    }
+
     Select select() {
         Select s;
         s.pos = peek().pos;
@@ -286,20 +385,15 @@ protected:
         }
         do {
             s.items.push_back(selectItem());
-        } while (acceptOp(",") && !(legacy_ && peek().kw("FROM"))); // legacy SQL allows "a, b, FROM"
+        } while (acceptOp(",") && !peek().kw("FROM")); // a trailing comma: "SELECT a, b, FROM t"
         if (asStruct) structItems(s);
         if (acceptKw("FROM")) from(s);
         if (acceptKw("WHERE")) s.where = expr();
         if (peek().kw("GROUP")) {
             next();
             expectKw("BY");
-            if (acceptKw("ALL")) {
-                s.groupByAll = true;
-            } else {
-                do {
-                    s.groupBy.push_back(expr());
-                } while (acceptOp(","));
-            }
+            if (acceptKw("ALL")) s.groupByAll = true;
+            else groupBy(s);
         }
         if (acceptKw("HAVING")) s.having = expr();
         if (acceptKw("QUALIFY")) s.qualify = expr();
@@ -1103,7 +1197,7 @@ protected:
             e->op = "literal";
             return e;
         }
-        if (reserved(t) && !(t.kw("IF") || t.kw("LEFT") || t.kw("RIGHT")))
+        if (reserved(t) && !(t.kw("IF") || t.kw("LEFT") || t.kw("RIGHT") || (t.kw("GROUPING") && peek(1).is("("))))
             fail("Unexpected keyword " + upper(t.text));
         const std::string name = next().text;
         if (peek().is("(")) {

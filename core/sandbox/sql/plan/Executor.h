@@ -39,6 +39,10 @@ struct BoundSelect {
     std::vector<const Expr*> where;
     bool aggregating = false;
     std::vector<const Expr*> groupKeys, aggs;
+    /// ROLLUP, CUBE, GROUPING SETS (or GROUPING() over a plain GROUP BY): which keys each set
+    /// groups by. A group's keys are then its key values (NULL where its set lacks the key),
+    /// one INT64 grouping bit per key (1: not grouped by it), and the set's index.
+    std::vector<std::vector<bool>> groupingSets;
     const Expr* having = nullptr;
     std::vector<const Expr*> windows; ///< analytic calls, computed after grouping, by windowIndex
     const Expr* qualify = nullptr;

@@ -110,8 +110,38 @@ bool FilterRows::next(Batch& out) {
 
 HashAggregate::HashAggregate(const BoundSelect& q, const VectorEval& ev)
     : q_(q), ev_(ev), keyVecs_(q.groupKeys.size()), argVecs_(q.aggs.size()), sepVecs_(q.aggs.size()) {
-    if (q.groupKeys.empty()) groups_.push_back({{}, std::vector<AggState>(q.aggs.size()), 0});
     table_.assign(1024, 0);
+    if (q.groupKeys.empty() && q.groupingSets.empty()) groups_.push_back({{}, std::vector<AggState>(q.aggs.size()), 0});
+    // A grouping set without keys has its one row even over no input rows.
+    for (std::size_t s = 0; s < q.groupingSets.size(); ++s)
+        if (std::none_of(q.groupingSets[s].begin(), q.groupingSets[s].end(), [](bool b) { return b; })) {
+            std::vector<const Value*> keys;
+            groupKeysOf(s, false, 0, keys);
+            findOrAdd(keys, hashOf(keys));
+        }
+}
+
+namespace {
+const Value kGrouped = Value::int64(0), kNotGrouped = Value::int64(1);
+}
+
+void HashAggregate::groupKeysOf(std::size_t set, bool row, std::size_t i, std::vector<const Value*>& keys) {
+    const std::size_t n = q_.groupKeys.size();
+    const auto& bits = q_.groupingSets[set];
+    keys.assign(2 * n + 1, nullptr);
+    for (std::size_t k = 0; k < n; ++k) {
+        keys[k] = bits[k] && row ? keyVecs_[k].at[i] : nullptr;
+        keys[n + k] = bits[k] ? &kGrouped : &kNotGrouped;
+    }
+    if (setIndex_.size() != q_.groupingSets.size())
+        for (std::size_t s = setIndex_.size(); s < q_.groupingSets.size(); ++s) setIndex_.push_back(Value::int64(static_cast<std::int64_t>(s)));
+    keys[2 * n] = &setIndex_[set];
+}
+
+std::size_t HashAggregate::hashOf(const std::vector<const Value*>& keys) {
+    std::size_t hash = 0x84222325;
+    for (const Value* k : keys) hash = (hash ^ keyHash(k ? *k : nullValue())) * 0x100000001b3ULL;
+    return hash;
 }
 
 void HashAggregate::grow() {
@@ -165,21 +195,23 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
         }
     }
     std::vector<const Value*> keys(q_.groupKeys.size());
+    const std::size_t sets = std::max<std::size_t>(q_.groupingSets.size(), 1);
     for (const auto i : sel) {
-        std::size_t g = 0;
-        if (!keys.empty()) {
-            std::size_t hash = 0x84222325;
-            for (std::size_t k = 0; k < keys.size(); ++k) {
-                keys[k] = keyVecs_[k].at[i];
-                hash = (hash ^ keyHash(keys[k] ? *keys[k] : nullValue())) * 0x100000001b3ULL;
+        for (std::size_t set = 0; set < sets; ++set) { // a row counts once in each grouping set
+            std::size_t g = 0;
+            if (!q_.groupingSets.empty()) {
+                groupKeysOf(set, true, i, keys);
+                g = findOrAdd(keys, hashOf(keys));
+            } else if (!keys.empty()) {
+                for (std::size_t k = 0; k < keys.size(); ++k) keys[k] = keyVecs_[k].at[i];
+                g = findOrAdd(keys, hashOf(keys));
             }
-            g = findOrAdd(keys, hash);
-        }
-        auto& states = groups_[g].states;
-        for (std::size_t a = 0; a < q_.aggs.size(); ++a) {
-            const Expr& agg = *q_.aggs[a];
-            const bool noArg = agg.star || agg.args.empty();
-            q_.rows->add(states[a], agg, noArg ? nullValue() : valueAt(argVecs_[a], i), hasSep[a] ? &valueAt(sepVecs_[a], i) : nullptr);
+            auto& states = groups_[g].states;
+            for (std::size_t a = 0; a < q_.aggs.size(); ++a) {
+                const Expr& agg = *q_.aggs[a];
+                const bool noArg = agg.star || agg.args.empty();
+                q_.rows->add(states[a], agg, noArg ? nullValue() : valueAt(argVecs_[a], i), hasSep[a] ? &valueAt(sepVecs_[a], i) : nullptr);
+            }
         }
     }
     stats.out = groups_.size();

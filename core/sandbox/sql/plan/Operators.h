@@ -122,6 +122,10 @@ public:
 
 private:
     std::size_t findOrAdd(const std::vector<const Value*>& keys, std::size_t hash);
+    static std::size_t hashOf(const std::vector<const Value*>& keys);
+    /// A row's keys in grouping set `set`: values (NULL off the set, or for no row), bits, index.
+    void groupKeysOf(std::size_t set, bool row, std::size_t i, std::vector<const Value*>& keys);
+    std::vector<Value> setIndex_;
     void grow();
     const BoundSelect& q_;
     const VectorEval& ev_;

@@ -1,0 +1,1 @@
+SELECT COUNT(*) AS n FROM (SELECT s, id FROM t.nums GROUP BY CUBE(s, id))

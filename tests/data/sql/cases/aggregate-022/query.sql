@@ -1,0 +1,1 @@
+SELECT s, COUNT(*) AS n FROM t.nums WHERE id > 100 GROUP BY GROUPING SETS ((), s)

@@ -1,0 +1,1 @@
+SELECT GROUPING(x) FROM t.nums GROUP BY id
