@@ -19,12 +19,14 @@ struct Select;
 
 /// A bound aggregate function (what the aggregate state machine does with each value).
 enum class AggFn : std::uint8_t {
-    None, Count, CountIf, Sum, Avg, Min, Max, AnyValue, ArrayAgg, StringAgg, LogicalAnd, LogicalOr,
+    None, Count, CountIf, Sum, Avg, Min, Max, AnyValue, ArrayAgg, ArrayConcatAgg, StringAgg, LogicalAnd, LogicalOr,
     StddevPop, StddevSamp, VarPop, VarSamp, CovarPop, CovarSamp, Corr
 };
 
 /// One expression node. The parser fills the syntax part; the binder fills the part below
 /// "bound", which the evaluator reads.
+struct AggModifiers;
+
 struct Expr {
     enum class Kind {
         Literal,  ///< value + type
@@ -57,6 +59,7 @@ struct Expr {
     bool hasOperand = false, hasElse = false, inUnnest = false;
     int paramIndex = -1;
     std::shared_ptr<WindowSpec> window; ///< a Call with OVER (...): an analytic function
+    std::shared_ptr<AggModifiers> aggMods; ///< IGNORE NULLS, ORDER BY, LIMIT inside an aggregate call
     std::shared_ptr<Select> subquery;   ///< Subquery, or In with a subquery
     std::string within;                 ///< legacy SQL: aggregate WITHIN "RECORD" or a node path
 
@@ -88,6 +91,15 @@ struct OrderItem {
 };
 
 struct Select;
+
+/// What an aggregate call takes after its arguments: ARRAY_AGG(x IGNORE NULLS ORDER BY y DESC
+/// LIMIT 3).
+struct AggModifiers {
+    enum class Nulls { Default, Ignore, Respect } nulls = Nulls::Default;
+    std::vector<OrderItem> order;
+    std::optional<std::int64_t> limit;
+    Pos pos;
+};
 
 /// OVER (PARTITION BY ... ORDER BY ... ROWS|RANGE BETWEEN start AND end).
 struct WindowSpec {

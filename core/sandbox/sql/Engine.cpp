@@ -323,11 +323,13 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 inner.inAgg = true;
                 for (auto& a : e.args) bind(*a, inner);
                 bindAggregate(e);
+                if (e.aggMods) bindAggModifiers(e, inner);
                 e.isAggregate = true;
                 e.aggIndex = static_cast<int>(aggs.size());
                 aggs.push_back(&e);
                 return;
             }
+            if (e.aggMods) err("IGNORE NULLS, ORDER BY and LIMIT belong to aggregate function calls; " + e.op + " is not one", e.aggMods->pos);
             if (e.star) err("Function " + e.op + " does not accept *", e.pos);
             if (e.op == "INTERVAL" && !bc.intervalArg)
                 err("INTERVAL values are supported by the sandbox only as arguments of DATE_ADD, DATE_SUB, DATETIME_ADD, "
@@ -510,11 +512,24 @@ struct PreparedQuery::Impl final : RowEvaluator {
             return;
         case K::Like: {
             for (auto& a : e.args) bind(*a, bc);
-            for (const auto& a : e.args)
-                if (!a->type.unknown && (a->type.array || (a->type.kind != TypeKind::String && a->type.kind != TypeKind::Bytes)))
-                    err("No matching signature for operator LIKE for argument types: " + e.args[0]->type.name() + ", " +
-                            e.args[1]->type.name(),
+            const std::string name = e.op.empty() ? "LIKE" : "LIKE " + e.op;
+            TypeKind kind = TypeKind::String;
+            bool known = false;
+            for (std::size_t i = 0; i < e.args.size(); ++i) {
+                const bool emptyLiteral = e.args[i]->kind == K::ArrayCtor && e.args[i]->args.empty() && !e.args[i]->typed;
+                if (i == 1 && e.inUnnest && emptyLiteral) continue; // [] takes the patterns' type
+                const SqlType t = i == 1 && e.inUnnest ? e.args[1]->type.element() : e.args[i]->type;
+                const bool arrayOk = i == 1 && e.inUnnest ? e.args[1]->type.array || e.args[1]->type.unknown : !t.array;
+                const bool textual = t.unknown || (!t.array && (t.kind == TypeKind::String || t.kind == TypeKind::Bytes));
+                if (!arrayOk || !textual || (known && !t.unknown && t.kind != kind))
+                    err("No matching signature for operator " + name + " for argument types: " + e.args[0]->type.name() + ", " +
+                            e.args[i]->type.name(),
                         e.pos);
+                if (!t.unknown && !known) {
+                    kind = t.kind;
+                    known = true;
+                }
+            }
             e.type = SqlType::scalar(TypeKind::Bool);
             return;
         }
@@ -584,6 +599,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
     }
 
     void bindWindow(Expr& e, const BindCtx& bc) {
+        if (e.aggMods && (!e.aggMods->order.empty() || e.aggMods->limit))
+            err("ORDER BY and LIMIT are not allowed in an aggregate call with OVER", e.aggMods->pos);
+        if (e.aggMods && e.op != "ARRAY_AGG")
+            err("IGNORE NULLS and RESPECT NULLS in analytic function " + e.op + " are not supported by the sandbox yet", e.aggMods->pos);
         resolveNamedWindow(*e.window);
         const char* where = bc.windowContext ? bc.windowContext : bc.aggContext;
         if (where) err("Analytic function not allowed in " + std::string(where), e.pos);
@@ -616,12 +635,34 @@ struct PreparedQuery::Impl final : RowEvaluator {
         static const std::map<std::string, AggFn> byName = {
             {"COUNT", AggFn::Count}, {"COUNTIF", AggFn::CountIf}, {"SUM", AggFn::Sum}, {"AVG", AggFn::Avg},
             {"MIN", AggFn::Min}, {"MAX", AggFn::Max}, {"ANY_VALUE", AggFn::AnyValue}, {"ARRAY_AGG", AggFn::ArrayAgg},
+            {"ARRAY_CONCAT_AGG", AggFn::ArrayConcatAgg},
             {"STRING_AGG", AggFn::StringAgg}, {"LOGICAL_AND", AggFn::LogicalAnd}, {"LOGICAL_OR", AggFn::LogicalOr},
             {"STDDEV_POP", AggFn::StddevPop}, {"STDDEV_SAMP", AggFn::StddevSamp}, {"STDDEV", AggFn::StddevSamp},
             {"VAR_POP", AggFn::VarPop}, {"VAR_SAMP", AggFn::VarSamp}, {"VARIANCE", AggFn::VarSamp},
             {"COVAR_POP", AggFn::CovarPop}, {"COVAR_SAMP", AggFn::CovarSamp}, {"CORR", AggFn::Corr}};
         const auto it = byName.find(n);
         return it == byName.end() ? AggFn::None : it->second;
+    }
+
+    /// ARRAY_AGG(x IGNORE NULLS ORDER BY k LIMIT n), STRING_AGG(x ORDER BY k LIMIT n).
+    void bindAggModifiers(Expr& e, const BindCtx& inner) {
+        auto& m = *e.aggMods;
+        const bool ordered = e.aggFn == AggFn::ArrayAgg || e.aggFn == AggFn::ArrayConcatAgg || e.aggFn == AggFn::StringAgg;
+        if (m.nulls != AggModifiers::Nulls::Default && e.aggFn != AggFn::ArrayAgg)
+            err("IGNORE NULLS and RESPECT NULLS are not allowed in aggregate function " + e.op, m.pos);
+        if ((!m.order.empty() || m.limit) && !ordered)
+            err("ORDER BY and LIMIT are not allowed in aggregate function " + e.op, m.pos);
+        if (m.limit && *m.limit < 0) err("LIMIT in an aggregate function must not be negative", m.pos);
+        for (auto& o : m.order) {
+            bind(*o.expr, inner);
+            const auto& t = o.expr->type;
+            if (t.array || t.kind == TypeKind::Struct || t.kind == TypeKind::Geography || t.kind == TypeKind::Json)
+                err("ORDER BY does not support expressions of type " + t.name(), o.expr->pos);
+            // ARRAY_AGG(DISTINCT x ORDER BY k): k must be x, or the order of a value's copies is unclear.
+            if (e.distinct && !sameExpr(*o.expr, *e.args[0]))
+                err("An aggregate function that has both DISTINCT and ORDER BY arguments can only ORDER BY expressions that are arguments to the function",
+                    o.expr->pos);
+        }
     }
 
     void bindAggregate(Expr& e) {
@@ -656,6 +697,11 @@ struct PreparedQuery::Impl final : RowEvaluator {
             needArgs(1, 1);
             if (t.array) err("ARRAY_AGG cannot be used on argument of type " + t.name() + " because nested arrays are not supported", e.pos);
             e.type = (t.unknown ? SqlType::scalar(TypeKind::Int64) : t).arrayOf();
+        } else if (n == "ARRAY_CONCAT_AGG") {
+            needArgs(1, 1);
+            if (!t.unknown && !t.array) err("No matching signature for aggregate function ARRAY_CONCAT_AGG for argument types: " + t.name(), e.pos);
+            if (e.distinct) err("Aggregate function ARRAY_CONCAT_AGG does not support DISTINCT", e.pos);
+            e.type = t.unknown ? SqlType::scalar(TypeKind::Int64).arrayOf() : t;
         } else if (n == "STRING_AGG") {
             needArgs(1, 2);
             if (!t.unknown && (t.array || (t.kind != TypeKind::String && t.kind != TypeKind::Bytes)))
@@ -1280,6 +1326,29 @@ struct PreparedQuery::Impl final : RowEvaluator {
         return v;
     }
 
+    /// x [NOT] LIKE ANY / ALL: OR / AND of `x [NOT] LIKE p` over the patterns, three-valued;
+    /// over an empty or NULL array ANY is FALSE and ALL TRUE, whatever x is.
+    Value likeQuantified(const Expr& e, const Frame& f) const {
+        const bool all = e.op == "ALL";
+        Value patterns;
+        if (e.inUnnest) {
+            patterns = eval(*e.args[1], f);
+            if (patterns.isNull() || patterns.size() == 0) return Value::boolean(all);
+        }
+        const Value x = eval(*e.args[0], f);
+        bool sawNull = false;
+        const std::size_t n = e.inUnnest ? patterns.size() : e.args.size() - 1;
+        for (std::size_t i = 0; i < n; ++i) {
+            const Value p = e.inUnnest ? patterns[i] : eval(*e.args[i + 1], f);
+            if (x.isNull() || p.isNull()) {
+                sawNull = true;
+                continue;
+            }
+            if ((likeMatch(x.asText(), p.asText()) != e.negated) != all) return Value::boolean(!all);
+        }
+        return sawNull ? Value() : Value::boolean(all);
+    }
+
     Value eval(const Expr& e, const Frame& f) const override {
         using K = Expr::Kind;
         if (e.windowIndex >= 0) {
@@ -1451,6 +1520,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             return Value::boolean(!r.asBool());
         }
         case K::Like: {
+            if (!e.op.empty()) return likeQuantified(e, f);
             Value s = eval(*e.args[0], f), p = eval(*e.args[1], f);
             if (s.isNull() || p.isNull()) return {};
             return Value::boolean(likeMatch(s.asText(), p.asText()) != e.negated);
@@ -1534,7 +1604,13 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 s.any = true;
             }
         } else if (fn == AggFn::ArrayAgg) {
+            if (v.isNull() && agg.aggMods && agg.aggMods->nulls == AggModifiers::Nulls::Ignore) return;
             s.list.push_back(v); // a NULL element is refused when written out (checkWritable)
+        } else if (fn == AggFn::ArrayConcatAgg) {
+            if (v.isNull()) return; // NULL arrays add nothing
+            for (const auto& item : v.items()) s.list.push_back(item);
+            s.any = true;
+            ++s.count; // arrays joined (LIMIT counts them)
         } else if (fn == AggFn::StringAgg) {
             if (sep && sep->isNull()) throw EvalError("Illegal NULL separator in STRING_AGG");
             if (v.isNull()) return;
@@ -1544,6 +1620,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             }
             s.text.append(v.asText());
             s.any = true;
+            ++s.count; // values joined (LIMIT counts them)
         } else if (fn == AggFn::CovarPop || fn == AggFn::CovarSamp || fn == AggFn::Corr) {
             if (v.isNull() || !sep || sep->isNull()) return; // pairs with a NULL are skipped
             const long double x = statInput(v, s.haveOriginX, s.originX), y = statInput(*sep, s.haveOriginY, s.originY);
@@ -1571,8 +1648,36 @@ struct PreparedQuery::Impl final : RowEvaluator {
         }
     }
 
+    /// An aggregate with ORDER BY or LIMIT: its held inputs sorted (stable) by the keys, then
+    /// added in that order until LIMIT of them are in.
+    void releaseHeld(AggState& s, const Expr& agg) const {
+        const auto& m = *agg.aggMods;
+        auto held = std::move(s.held);
+        std::stable_sort(held.begin(), held.end(), [&](const std::vector<Value>& a, const std::vector<Value>& b) {
+            for (std::size_t k = 0; k < m.order.size(); ++k) {
+                const Value &x = a[2 + k], &y = b[2 + k];
+                const bool nullsFirst = m.order[k].nullsFirst.value_or(!m.order[k].desc);
+                if (x.isNull() != y.isNull()) return x.isNull() == nullsFirst;
+                if (x.isNull()) continue;
+                const int c = compareValues(x, y);
+                if (c != 0) return m.order[k].desc ? c > 0 : c < 0;
+            }
+            return false;
+        });
+        AggState out;
+        std::size_t taken = 0;
+        for (const auto& h : held) {
+            if (m.limit && taken >= static_cast<std::size_t>(*m.limit)) break;
+            const std::size_t before = agg.aggFn == AggFn::ArrayAgg ? out.list.size() : static_cast<std::size_t>(out.count);
+            add(out, agg, h[0], agg.aggFn == AggFn::StringAgg && agg.args.size() > 1 ? &h[1] : nullptr);
+            taken += (agg.aggFn == AggFn::ArrayAgg ? out.list.size() : static_cast<std::size_t>(out.count)) > before;
+        }
+        s = std::move(out);
+    }
+
     Value finish(AggState& s, const Expr& agg) const override {
         const AggFn fn = agg.aggFn;
+        if (agg.aggMods && (!agg.aggMods->order.empty() || agg.aggMods->limit)) releaseHeld(s, agg);
         if (fn == AggFn::Count || fn == AggFn::CountIf) return Value::int64(s.count);
         if (fn == AggFn::Sum) {
             if (!s.any) return {};
@@ -1603,7 +1708,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
             return Value::float64(static_cast<double>(s.fsum / static_cast<long double>(s.count)));
         }
         if (fn == AggFn::Min || fn == AggFn::Max || fn == AggFn::AnyValue) return s.any ? coerce(s.best, agg.type) : Value();
-        if (fn == AggFn::ArrayAgg) {
+        if (fn == AggFn::ArrayAgg || fn == AggFn::ArrayConcatAgg) {
+            if (fn == AggFn::ArrayConcatAgg && !s.any) return {}; // no rows, or only NULL arrays
             Value out = Value::arrayOf(s.list.size());
             for (std::size_t i = 0; i < s.list.size(); ++i) out[i] = std::move(s.list[i]);
             return out;

@@ -269,6 +269,15 @@ protected:
         return outer;
     }
 
+    /// After a comma in the SELECT list: whether the list ends there (a trailing comma).
+    bool selectListEnds() const {
+        const Token& t = peek();
+        if (t.kind == Tok::End || t.is(")") || t.is(";")) return true;
+        for (const char* w : {"FROM", "WHERE", "GROUP", "HAVING", "QUALIFY", "WINDOW", "ORDER", "LIMIT", "UNION", "INTERSECT", "EXCEPT"})
+            if (t.kw(w)) return true;
+        return false;
+    }
+
     using GroupingSets = std::vector<std::vector<std::size_t>>;
 
     /// GROUP BY's items: expressions, ROLLUP(...), CUBE(...), GROUPING SETS(...) and (). Each
@@ -385,7 +394,7 @@ protected:
         }
         do {
             s.items.push_back(selectItem());
-        } while (acceptOp(",") && !peek().kw("FROM")); // a trailing comma: "SELECT a, b, FROM t"
+        } while (acceptOp(",") && !selectListEnds()); // a trailing comma: "SELECT a, b, FROM t"
         if (asStruct) structItems(s);
         if (acceptKw("FROM")) from(s);
         if (acceptKw("WHERE")) s.where = expr();
@@ -423,6 +432,24 @@ protected:
             if (acceptKw("OFFSET")) s.offset = intLiteral("OFFSET");
         }
         return s;
+    }
+
+    /// [IGNORE | RESPECT NULLS] [ORDER BY ...] [LIMIT n] before an aggregate call's ")".
+    void aggregateModifiers(Expr& e) {
+        if (!peek().kw("IGNORE") && !peek().kw("RESPECT") && !peek().kw("ORDER") && !peek().kw("LIMIT")) return;
+        auto m = std::make_shared<AggModifiers>();
+        m->pos = peek().pos;
+        if (peek().kw("IGNORE") || peek().kw("RESPECT")) {
+            m->nulls = next().kw("IGNORE") ? AggModifiers::Nulls::Ignore : AggModifiers::Nulls::Respect;
+            expectKw("NULLS");
+        }
+        if (peek().kw("ORDER")) {
+            next();
+            expectKw("BY");
+            m->order = orderItems();
+        }
+        if (acceptKw("LIMIT")) m->limit = intLiteral("LIMIT");
+        e.aggMods = std::move(m);
     }
 
     std::vector<OrderItem> orderItems() {
@@ -859,13 +886,41 @@ protected:
                 auto e = make(Expr::Kind::Like, next().pos);
                 e->negated = negated;
                 e->args.push_back(std::move(l));
-                e->args.push_back(concat());
+                if (peek().kw("ANY") || peek().kw("SOME") || peek().kw("ALL")) likeQuantified(*e);
+                else e->args.push_back(concat());
                 l = std::move(e);
                 continue;
             }
             i_ = save;
             return l;
         }
+    }
+
+    /// x [NOT] LIKE ANY|SOME|ALL (p, ...) | UNNEST(array) | (subquery): op is ANY or ALL; the
+    /// patterns follow x in args, or (inUnnest) one array does.
+    void likeQuantified(Expr& e) {
+        e.op = next().kw("ALL") ? "ALL" : "ANY";
+        if (acceptKw("UNNEST")) {
+            e.inUnnest = true;
+            expectOp("(");
+            e.args.push_back(expr());
+            expectOp(")");
+            return;
+        }
+        const Pos at = peek().pos;
+        expectOp("(");
+        if (peek().kw("SELECT") || peek().kw("WITH")) { // the subquery's rows as one array
+            auto sub = make(Expr::Kind::Subquery, at);
+            sub->op = "ARRAY";
+            sub->subquery = std::make_shared<Select>(withSelect());
+            expectOp(")");
+            e.inUnnest = true;
+            e.args.push_back(std::move(sub));
+            return;
+        }
+        do e.args.push_back(expr());
+        while (acceptOp(","));
+        expectOp(")");
     }
 
     ExprPtr binaryLevel(ExprPtr (Parser::*nextLevel)(), std::initializer_list<std::string_view> ops) {
@@ -1217,6 +1272,7 @@ protected:
                     e->args.push_back(expr());
                 } while (acceptOp(","));
             }
+            aggregateModifiers(*e);
             expectOp(")");
             datePartArgument(*e);
             if (acceptKw("OVER")) e->window = windowSpec(p);

@@ -43,6 +43,9 @@ struct AggState {
     std::vector<Value> list;
     std::string text;
     DistinctSet seen; ///< DISTINCT inputs
+    /// An aggregate with ORDER BY or LIMIT holds its inputs until it finishes: each is the
+    /// value, the separator (STRING_AGG) or NULL, then the ORDER BY keys.
+    std::vector<std::vector<Value>> held;
 };
 
 /// The row-at-a-time evaluator of a bound query, which the plan executor calls for what it

@@ -109,7 +109,7 @@ bool FilterRows::next(Batch& out) {
 // ---- GROUP BY ----
 
 HashAggregate::HashAggregate(const BoundSelect& q, const VectorEval& ev)
-    : q_(q), ev_(ev), keyVecs_(q.groupKeys.size()), argVecs_(q.aggs.size()), sepVecs_(q.aggs.size()) {
+    : q_(q), ev_(ev), keyVecs_(q.groupKeys.size()), argVecs_(q.aggs.size()), sepVecs_(q.aggs.size()), orderVecs_(q.aggs.size()) {
     table_.assign(1024, 0);
     if (q.groupKeys.empty() && q.groupingSets.empty()) groups_.push_back({{}, std::vector<AggState>(q.aggs.size()), 0});
     // A grouping set without keys has its one row even over no input rows.
@@ -123,7 +123,12 @@ HashAggregate::HashAggregate(const BoundSelect& q, const VectorEval& ev)
 
 namespace {
 const Value kGrouped = Value::int64(0), kNotGrouped = Value::int64(1);
+
+/// An aggregate that holds its inputs to sort or cut them when its group is done.
+bool held(const Expr& agg) {
+    return agg.aggMods && (!agg.aggMods->order.empty() || agg.aggMods->limit);
 }
+} // namespace
 
 void HashAggregate::groupKeysOf(std::size_t set, bool row, std::size_t i, std::vector<const Value*>& keys) {
     const std::size_t n = q_.groupKeys.size();
@@ -187,6 +192,10 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
     for (std::size_t a = 0; a < q_.aggs.size(); ++a) {
         const Expr& agg = *q_.aggs[a];
         if (agg.star || agg.args.empty()) continue;
+        if (held(agg)) {
+            orderVecs_[a].resize(agg.aggMods->order.size());
+            for (std::size_t k = 0; k < agg.aggMods->order.size(); ++k) ev_.eval(*agg.aggMods->order[k].expr, b, sel, orderVecs_[a][k]);
+        }
         ev_.eval(*agg.args[0], b, sel, argVecs_[a]);
         const bool pair = agg.aggFn == AggFn::StringAgg || agg.aggFn == AggFn::CovarPop || agg.aggFn == AggFn::CovarSamp || agg.aggFn == AggFn::Corr;
         if (pair && agg.args.size() > 1) {
@@ -210,7 +219,15 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
             for (std::size_t a = 0; a < q_.aggs.size(); ++a) {
                 const Expr& agg = *q_.aggs[a];
                 const bool noArg = agg.star || agg.args.empty();
-                q_.rows->add(states[a], agg, noArg ? nullValue() : valueAt(argVecs_[a], i), hasSep[a] ? &valueAt(sepVecs_[a], i) : nullptr);
+                const Value& v = noArg ? nullValue() : valueAt(argVecs_[a], i);
+                if (held(agg) && !noArg) { // ORDER BY / LIMIT: sorted and added when the group is done
+                    auto& h = states[a].held.emplace_back();
+                    h.push_back(v);
+                    h.push_back(hasSep[a] ? valueAt(sepVecs_[a], i) : Value());
+                    for (const auto& k : orderVecs_[a]) h.push_back(valueAt(k, i));
+                    continue;
+                }
+                q_.rows->add(states[a], agg, v, hasSep[a] ? &valueAt(sepVecs_[a], i) : nullptr);
             }
         }
     }

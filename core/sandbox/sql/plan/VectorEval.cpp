@@ -137,6 +137,7 @@ void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& 
         }
         return;
     case K::Like: {
+        if (!e.op.empty()) return rowByRow(e, b, sel, out); // LIKE ANY / ALL
         Vec s, p;
         eval(*e.args[0], b, sel, s);
         eval(*e.args[1], b, sel, p);

@@ -1,0 +1,1 @@
+SELECT ARRAY_CONCAT_AGG(tags ORDER BY id DESC) AS all_tags, ARRAY_CONCAT_AGG(tags LIMIT 1) AS first_tags FROM t.nums WHERE tags IS NOT NULL

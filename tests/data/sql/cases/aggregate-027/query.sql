@@ -1,0 +1,1 @@
+SELECT SUM(id ORDER BY id) FROM t.nums
