@@ -16,15 +16,17 @@ else()
   endif()
 endif()
 
-if(QUARRY_FUZZ)
-  # Instrument everything for coverage-guided fuzzing; the fuzz targets add the driver.
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=address,undefined)
-elseif(QUARRY_SANITIZE)
+# One sanitizer build serves the tests and the fuzzers: AddressSanitizer + UBSan everywhere,
+# and (QUARRY_FUZZ, clang) libFuzzer's coverage hooks in the libraries the fuzzers drive.
+if(QUARRY_SANITIZE OR QUARRY_FUZZ)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
 function(quarry_target_defaults target)
   target_link_libraries(${target} PRIVATE quarry_warnings)
+  get_target_property(kind ${target} TYPE)
+  if(QUARRY_FUZZ AND kind STREQUAL "STATIC_LIBRARY")
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
 endfunction()

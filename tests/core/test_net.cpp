@@ -191,7 +191,9 @@ TEST(Retry, RateLimitedAs403IsRetriedByReason) {
 TEST(Retry, AccessDeniedAndNotFoundAreNotRetried) {
     const std::string denied =
         R"({"error":{"code":403,"message":"Access Denied","errors":[{"reason":"accessDenied"}]}})";
-    for (const auto& [status, body] : std::vector<std::pair<int, std::string>>{{404, kNotFound}, {403, denied}, {400, "{}"}}) {
+    for (const auto& answer : std::vector<std::pair<int, std::string>>{{404, kNotFound}, {403, denied}, {400, "{}"}}) {
+        const int status = answer.first; // a named copy: clang 14 cannot capture structured bindings
+        const std::string& body = answer.second;
         ScriptedServer s([&](const auto&, int) { return ScriptedServer::json(status, body); });
         HttpClient http;
         EXPECT_EQ(sendWithRetry(http, get(s), fastPolicy()).status, status);

@@ -755,7 +755,7 @@ TEST(SandboxApi, AChunkedBodyOfTenGigabytesIsCutOffEarly) {
     if (n > 0) {
         EXPECT_NE(std::string(buf, static_cast<std::size_t>(n)).find(" 413 "), std::string::npos);
     }
-#if defined(__SANITIZE_ADDRESS__)
+#if QUARRY_TEST_ASAN
     // Under AddressSanitizer freed blocks stay in quarantine and shadow memory is added: the
     // 200 MB bound is the plain build's; this one only says the body was not read whole.
     EXPECT_LT(s.peakRssMb(), 600);

@@ -5,6 +5,19 @@
 #include <string>
 #include <vector>
 
+// Whether this build runs under AddressSanitizer: GCC says so with __SANITIZE_ADDRESS__,
+// clang through __has_feature. Bounds on memory a test measures differ under it.
+#if defined(__SANITIZE_ADDRESS__)
+#define QUARRY_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define QUARRY_TEST_ASAN 1
+#endif
+#endif
+#ifndef QUARRY_TEST_ASAN
+#define QUARRY_TEST_ASAN 0
+#endif
+
 namespace quarry::test {
 
 /// Runs the real quarry-sandbox executable on 127.0.0.1 with a free port and a data folder,
