@@ -29,10 +29,20 @@ Json query(const std::string& sql) { return {{"query", sql}, {"useLegacySql", fa
 
 } // namespace
 
+// A query's memory is counted through operator new, which clang's sanitizer runtimes define
+// themselves (MemoryBudget.cpp counts nothing there). These bounds are checked by the plain
+// build (and GCC's ASan); the clang sanitizer tree skips them rather than time out.
+#if QUARRY_TEST_ASAN && defined(__clang__)
+#define SKIP_WITHOUT_MEMORY_ACCOUNTING() GTEST_SKIP() << "no memory accounting under clang's AddressSanitizer"
+#else
+#define SKIP_WITHOUT_MEMORY_ACCOUNTING() static_cast<void>(0)
+#endif
+
 // STRING_AGG(REPEAT(...)) grew to 4 GB: a query had no memory budget. Now each query may hold
 // --query-memory at once; past it, BigQuery's resourcesExceeded, the memory is given back, and
 // the next query runs.
 TEST(SandboxLimits, AQueryHoldsNoMoreThanItsMemoryBudget) {
+    SKIP_WITHOUT_MEMORY_ACCOUNTING();
     SandboxProcess s({"--query-memory", "128"});
     auto c = clientFor(s);
     for (const std::string sql : {
@@ -55,6 +65,7 @@ TEST(SandboxLimits, AQueryHoldsNoMoreThanItsMemoryBudget) {
 // finished jobs keep at most --kept-results: the oldest results go first (their job's record
 // stays, and asking for the rows says why they are gone), then the oldest jobs.
 TEST(SandboxLimits, FinishedJobsKeepBoundedMemory) {
+    SKIP_WITHOUT_MEMORY_ACCOUNTING();
     SandboxProcess s({"--kept-results", "8"});
     auto c = clientFor(s);
     const auto tooBig = apiError([&] {
