@@ -92,10 +92,12 @@ struct OrderItem {
 
 struct Select;
 
-/// What an aggregate call takes after its arguments: ARRAY_AGG(x IGNORE NULLS ORDER BY y DESC
-/// LIMIT 3).
+/// What an aggregate call takes after its arguments: ARRAY_AGG(x IGNORE NULLS HAVING MAX z
+/// ORDER BY y DESC LIMIT 3).
 struct AggModifiers {
     enum class Nulls { Default, Ignore, Respect } nulls = Nulls::Default;
+    ExprPtr having;          ///< HAVING MAX|MIN having: only the rows where it is greatest / least
+    bool havingMax = false;
     std::vector<OrderItem> order;
     std::optional<std::int64_t> limit;
     Pos pos;

@@ -599,8 +599,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
     }
 
     void bindWindow(Expr& e, const BindCtx& bc) {
-        if (e.aggMods && (!e.aggMods->order.empty() || e.aggMods->limit))
-            err("ORDER BY and LIMIT are not allowed in an aggregate call with OVER", e.aggMods->pos);
+        if (e.aggMods && (!e.aggMods->order.empty() || e.aggMods->limit || e.aggMods->having))
+            err("HAVING MAX|MIN, ORDER BY and LIMIT are not allowed in an aggregate call with OVER", e.aggMods->pos);
         if (e.aggMods && e.op != "ARRAY_AGG")
             err("IGNORE NULLS and RESPECT NULLS in analytic function " + e.op + " are not supported by the sandbox yet", e.aggMods->pos);
         resolveNamedWindow(*e.window);
@@ -653,6 +653,12 @@ struct PreparedQuery::Impl final : RowEvaluator {
         if ((!m.order.empty() || m.limit) && !ordered)
             err("ORDER BY and LIMIT are not allowed in aggregate function " + e.op, m.pos);
         if (m.limit && *m.limit < 0) err("LIMIT in an aggregate function must not be negative", m.pos);
+        if (m.having) {
+            bind(*m.having, inner);
+            const auto& t = m.having->type;
+            if (t.array || t.kind == TypeKind::Struct || t.kind == TypeKind::Geography || t.kind == TypeKind::Json)
+                err("HAVING " + std::string(m.havingMax ? "MAX" : "MIN") + " does not support expressions of type " + t.name(), m.having->pos);
+        }
         for (auto& o : m.order) {
             bind(*o.expr, inner);
             const auto& t = o.expr->type;
@@ -1580,7 +1586,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
             // The accumulator follows the result type, not each value's kind (a UNION of
             // INT64 and FLOAT64 branches may hand over both).
             if (fn == AggFn::Sum && agg.type.kind == TypeKind::Int64) {
-                if (__builtin_add_overflow(s.isum, v.asInt64(), &s.isum)) throw EvalError("int64 overflow in SUM");
+                // Reported when the group is done: a row HAVING MAX|MIN later discards raises nothing.
+                if (__builtin_add_overflow(s.isum, v.asInt64(), &s.isum)) s.overflow = true;
             } else if (v.kind() == ValueKind::Numeric || v.kind() == ValueKind::BigNumeric) {
                 const auto x = parseNumeric(v.asText());
                 if (!x) throw EvalError("BIGNUMERIC value outside what the sandbox aggregates (NUMERIC range)");
@@ -1681,6 +1688,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
         if (fn == AggFn::Count || fn == AggFn::CountIf) return Value::int64(s.count);
         if (fn == AggFn::Sum) {
             if (!s.any) return {};
+            if (s.overflow) throw EvalError("int64 overflow in SUM");
             if (agg.type.kind == TypeKind::Int64) return Value::int64(s.isum);
             if (agg.type.kind == TypeKind::Numeric || agg.type.kind == TypeKind::BigNumeric) {
                 const Num128 units = s.nunits + s.nsum / kNumericScale, rest = s.nsum % kNumericScale;

@@ -434,14 +434,22 @@ protected:
         return s;
     }
 
-    /// [IGNORE | RESPECT NULLS] [ORDER BY ...] [LIMIT n] before an aggregate call's ")".
+    /// [IGNORE | RESPECT NULLS] [HAVING MAX|MIN expr] [ORDER BY ...] [LIMIT n] before an
+    /// aggregate call's ")".
     void aggregateModifiers(Expr& e) {
-        if (!peek().kw("IGNORE") && !peek().kw("RESPECT") && !peek().kw("ORDER") && !peek().kw("LIMIT")) return;
+        if (!peek().kw("IGNORE") && !peek().kw("RESPECT") && !peek().kw("HAVING") && !peek().kw("ORDER") && !peek().kw("LIMIT"))
+            return;
         auto m = std::make_shared<AggModifiers>();
         m->pos = peek().pos;
         if (peek().kw("IGNORE") || peek().kw("RESPECT")) {
             m->nulls = next().kw("IGNORE") ? AggModifiers::Nulls::Ignore : AggModifiers::Nulls::Respect;
             expectKw("NULLS");
+        }
+        if (acceptKw("HAVING")) {
+            if (peek().kw("MAX")) m->havingMax = true;
+            else if (!peek().kw("MIN")) fail("Expected keyword MAX or keyword MIN but got " + describe(peek()));
+            next();
+            m->having = expr();
         }
         if (peek().kw("ORDER")) {
             next();
@@ -1262,6 +1270,7 @@ protected:
             if (e->op == "SAFE" ) fail("Unexpected \"(\"");
             if (acceptOp("*")) {
                 e->star = true;
+                aggregateModifiers(*e); // COUNT(* HAVING MAX x)
                 expectOp(")");
                 if (acceptKw("OVER")) e->window = windowSpec(p);
                 return e;

@@ -28,6 +28,7 @@ struct AggState {
     Value best;
     long double fsum = 0; ///< wider than a double: 1.7e308 + 1.7e307 - 1.7e308 stays finite
     bool nonFinite = false; ///< an input was NaN or infinite (then so may the result be)
+    bool overflow = false;  ///< an INT64 SUM overflowed (an error when the group is done)
     /// NUMERIC sums in two parts, whole units and the scaled remainder, so that adding values
     /// near NUMERIC's limit cannot overflow 128 bits (the total is checked at the end).
     Num128 nunits = 0, nsum = 0;
@@ -46,7 +47,32 @@ struct AggState {
     /// An aggregate with ORDER BY or LIMIT holds its inputs until it finishes: each is the
     /// value, the separator (STRING_AGG) or NULL, then the ORDER BY keys.
     std::vector<std::vector<Value>> held;
+    /// HAVING MAX|MIN: the greatest (least) value seen so far; the state holds only the rows
+    /// that have it. A NaN is greatest and least and equals no row, so then none are kept.
+    Value havingBest;
+    bool havingAny = false, havingNaN = false;
 };
+
+/// HAVING MAX|MIN over one more row whose having value is `h`: whether the row's value is
+/// to be added; a new best first empties the state.
+inline bool admitHaving(AggState& s, const Value& h, bool max) {
+    if (h.isNull() || s.havingNaN) return false;
+    const bool nan = h.kind() == ValueKind::Float64 && h.asDouble() != h.asDouble();
+    int c = 1;
+    if (!nan && s.havingAny) {
+        c = compareValues(h, s.havingBest);
+        if (!max) c = -c;
+    }
+    if (c < 0) return false;
+    if (c > 0) {
+        AggState fresh;
+        fresh.havingAny = true;
+        fresh.havingNaN = nan;
+        fresh.havingBest = h;
+        s = std::move(fresh);
+    }
+    return !nan;
+}
 
 /// The row-at-a-time evaluator of a bound query, which the plan executor calls for what it
 /// does not evaluate over a whole batch itself (and for aggregates).

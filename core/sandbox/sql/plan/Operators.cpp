@@ -109,7 +109,7 @@ bool FilterRows::next(Batch& out) {
 // ---- GROUP BY ----
 
 HashAggregate::HashAggregate(const BoundSelect& q, const VectorEval& ev)
-    : q_(q), ev_(ev), keyVecs_(q.groupKeys.size()), argVecs_(q.aggs.size()), sepVecs_(q.aggs.size()), orderVecs_(q.aggs.size()) {
+    : q_(q), ev_(ev), keyVecs_(q.groupKeys.size()), argVecs_(q.aggs.size()), sepVecs_(q.aggs.size()), havingVecs_(q.aggs.size()), orderVecs_(q.aggs.size()) {
     table_.assign(1024, 0);
     if (q.groupKeys.empty() && q.groupingSets.empty()) groups_.push_back({{}, std::vector<AggState>(q.aggs.size()), 0});
     // A grouping set without keys has its one row even over no input rows.
@@ -191,6 +191,7 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
     std::vector<bool> hasSep(q_.aggs.size(), false);
     for (std::size_t a = 0; a < q_.aggs.size(); ++a) {
         const Expr& agg = *q_.aggs[a];
+        if (agg.aggMods && agg.aggMods->having) ev_.eval(*agg.aggMods->having, b, sel, havingVecs_[a]);
         if (agg.star || agg.args.empty()) continue;
         if (held(agg)) {
             orderVecs_[a].resize(agg.aggMods->order.size());
@@ -220,6 +221,8 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
                 const Expr& agg = *q_.aggs[a];
                 const bool noArg = agg.star || agg.args.empty();
                 const Value& v = noArg ? nullValue() : valueAt(argVecs_[a], i);
+                if (agg.aggMods && agg.aggMods->having && !admitHaving(states[a], valueAt(havingVecs_[a], i), agg.aggMods->havingMax))
+                    continue; // HAVING MAX|MIN: not a row with the best value (so far)
                 if (held(agg) && !noArg) { // ORDER BY / LIMIT: sorted and added when the group is done
                     auto& h = states[a].held.emplace_back();
                     h.push_back(v);
