@@ -7,6 +7,7 @@
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/Parser.h"
 #include "sandbox/sql/DateFunctions.h"
+#include "sandbox/sql/MoreAggregates.h"
 #include "sandbox/sql/RowEval.h"
 #include "sandbox/sql/SetOperation.h"
 #include "sandbox/sql/plan/Executor.h"
@@ -635,7 +636,9 @@ struct PreparedQuery::Impl final : RowEvaluator {
         static const std::map<std::string, AggFn> byName = {
             {"COUNT", AggFn::Count}, {"COUNTIF", AggFn::CountIf}, {"SUM", AggFn::Sum}, {"AVG", AggFn::Avg},
             {"MIN", AggFn::Min}, {"MAX", AggFn::Max}, {"ANY_VALUE", AggFn::AnyValue}, {"ARRAY_AGG", AggFn::ArrayAgg},
-            {"ARRAY_CONCAT_AGG", AggFn::ArrayConcatAgg},
+            {"ARRAY_CONCAT_AGG", AggFn::ArrayConcatAgg}, {"BIT_AND", AggFn::BitAnd}, {"BIT_OR", AggFn::BitOr},
+            {"BIT_XOR", AggFn::BitXor}, {"APPROX_COUNT_DISTINCT", AggFn::ApproxCountDistinct},
+            {"APPROX_TOP_COUNT", AggFn::ApproxTopCount}, {"APPROX_QUANTILES", AggFn::ApproxQuantiles},
             {"STRING_AGG", AggFn::StringAgg}, {"LOGICAL_AND", AggFn::LogicalAnd}, {"LOGICAL_OR", AggFn::LogicalOr},
             {"STDDEV_POP", AggFn::StddevPop}, {"STDDEV_SAMP", AggFn::StddevSamp}, {"STDDEV", AggFn::StddevSamp},
             {"VAR_POP", AggFn::VarPop}, {"VAR_SAMP", AggFn::VarSamp}, {"VARIANCE", AggFn::VarSamp},
@@ -648,7 +651,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
     void bindAggModifiers(Expr& e, const BindCtx& inner) {
         auto& m = *e.aggMods;
         const bool ordered = e.aggFn == AggFn::ArrayAgg || e.aggFn == AggFn::ArrayConcatAgg || e.aggFn == AggFn::StringAgg;
-        if (m.nulls != AggModifiers::Nulls::Default && e.aggFn != AggFn::ArrayAgg)
+        if (m.nulls != AggModifiers::Nulls::Default && e.aggFn != AggFn::ArrayAgg && e.aggFn != AggFn::ApproxQuantiles)
             err("IGNORE NULLS and RESPECT NULLS are not allowed in aggregate function " + e.op, m.pos);
         if ((!m.order.empty() || m.limit) && !ordered)
             err("ORDER BY and LIMIT are not allowed in aggregate function " + e.op, m.pos);
@@ -681,6 +684,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 err("Number of arguments does not match for aggregate function " + n, e.pos);
         };
         const SqlType t = argType(0);
+        if (isMoreAggregate(e.aggFn)) {
+            bindMoreAggregate(e);
+            return;
+        }
         if (n == "COUNT") {
             needArgs(1, 1);
             e.type = SqlType::scalar(TypeKind::Int64);
@@ -1571,10 +1578,12 @@ struct PreparedQuery::Impl final : RowEvaluator {
             ++s.count;
             return;
         }
+        if (fn == AggFn::ApproxCountDistinct) return addMoreAggregate(s, agg, v); // distinct by nature
         if (agg.distinct) {
             if (v.isNull() && fn != AggFn::ArrayAgg) return; // ARRAY_AGG keeps a NULL (once), other aggregates skip it
             if (!s.seen.insert(v)) return;
         }
+        if (isMoreAggregate(fn)) return addMoreAggregate(s, agg, v);
         if (fn == AggFn::Count) {
             if (!v.isNull()) ++s.count;
         } else if (fn == AggFn::CountIf) {
@@ -1685,6 +1694,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
     Value finish(AggState& s, const Expr& agg) const override {
         const AggFn fn = agg.aggFn;
         if (agg.aggMods && (!agg.aggMods->order.empty() || agg.aggMods->limit)) releaseHeld(s, agg);
+        if (isMoreAggregate(fn)) return finishMoreAggregate(s, agg);
         if (fn == AggFn::Count || fn == AggFn::CountIf) return Value::int64(s.count);
         if (fn == AggFn::Sum) {
             if (!s.any) return {};

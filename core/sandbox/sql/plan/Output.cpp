@@ -273,7 +273,9 @@ void Output::finishWindows() {
                 q.add(state, call, call.star || a.empty() ? nullValue() : a[0], a.size() > 1 ? &a[1] : nullptr);
             }
             Value value() override {
-                if (call.aggFn != AggFn::ArrayAgg && call.aggFn != AggFn::ArrayConcatAgg) return q.finish(state, call);
+                const bool consumes = call.aggFn == AggFn::ArrayAgg || call.aggFn == AggFn::ArrayConcatAgg ||
+                                      call.aggFn == AggFn::ApproxQuantiles || call.aggFn == AggFn::ApproxTopCount;
+                if (!consumes) return q.finish(state, call);
                 AggState copy = state; // finishing an ARRAY_AGG moves its list out
                 return q.finish(copy, call);
             }

@@ -1,0 +1,2 @@
+SELECT BIT_AND(x) AS a, BIT_OR(x) AS o, BIT_XOR(x) AS xo, APPROX_COUNT_DISTINCT(s) AS n
+FROM UNNEST([STRUCT(12 AS x, 'a' AS s), (10, 'b'), (NULL, 'a')])
