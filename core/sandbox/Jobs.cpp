@@ -67,6 +67,9 @@ Value paramValue(const Json& v, const SqlType& t, const std::string& name) {
         return out;
     }
     if (t.kind == TypeKind::Struct) {
+        // No structValues at all is a NULL STRUCT (what the Node client sends for one); a
+        // STRUCT whose fields are all NULL has structValues naming them.
+        if (!v.is_object() || !v.contains("structValues")) return {};
         Value out = Value::structOf(t.fields.size());
         const auto sv = objectField(v, "structValues");
         for (std::size_t i = 0; i < t.fields.size(); ++i)

@@ -446,7 +446,19 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (e.typed)
                 for (std::size_t i = 0; i < types.size(); ++i) {
                     if (types[i].unknown) continue;
-                    if (!coercesTo(types[i], el)) err("Array element type " + types[i].name() + " does not coerce to " + el.name(), e.args[i]->pos);
+                    auto& a = *e.args[i];
+                    const bool timeLike = !el.array && (el.kind == TypeKind::Date || el.kind == TypeKind::DateTime ||
+                                                        el.kind == TypeKind::Time || el.kind == TypeKind::Timestamp);
+                    if (timeLike && a.kind == K::Literal && !types[i].array && types[i].kind == TypeKind::String) {
+                        // A STRING literal coerces to a date or time type: ARRAY<DATE>['2000-01-01'].
+                        try {
+                            a.value = castValue(a.value, el, false);
+                            a.type = types[i] = el;
+                            continue;
+                        } catch (const EvalError&) {
+                        }
+                    }
+                    if (!coercesTo(types[i], el)) err("Array element type " + types[i].name() + " does not coerce to " + el.name(), a.pos);
                 }
             if (el.unknown) el = SqlType::scalar(TypeKind::Int64);
             e.type = el.arrayOf();
@@ -1402,6 +1414,15 @@ struct PreparedQuery::Impl final : RowEvaluator {
             return binaryOp(e.op, eval(*e.args[0], f), eval(*e.args[1], f), e.type);
         }
         case K::Call: {
+            // IF, IFNULL and COALESCE evaluate only the arguments they need, as BigQuery does:
+            // IF(x = 0, 0, 1 / x) never divides by zero.
+            if (e.op == "IF" && e.args.size() == 3)
+                return coerce(eval(*e.args[isTrue(eval(*e.args[0], f)) ? 1 : 2], f), e.type);
+            if ((e.op == "IFNULL" || e.op == "COALESCE") && !e.safe) {
+                for (const auto& a : e.args)
+                    if (Value v = eval(*a, f); !v.isNull()) return coerce(v, e.type);
+                return {};
+            }
             std::vector<Value> args;
             args.reserve(e.args.size());
             for (const auto& a : e.args) args.push_back(eval(*a, f));

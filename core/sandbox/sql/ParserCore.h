@@ -1037,7 +1037,7 @@ protected:
             do {
                 std::string fname;
                 if ((peek().kind == Tok::Ident || peek().kind == Tok::QuotedIdent) &&
-                    !(peek(1).is(",") || peek(1).is(">") || peek(1).is("<")))
+                    !(peek(1).is(",") || peek(1).is(">") || peek(1).is(">>") || peek(1).is("<")))
                     fname = next().text;
                 t.fields.emplace_back(fname, typeName());
             } while (acceptOp(","));

@@ -102,6 +102,11 @@ std::optional<SqlType> bindScalarExtra(const Expr& c, const std::vector<SqlType>
         need(0, 0);
         return S(K::Float64);
     }
+    if (n == "ERROR") { // no value of its own: it fits wherever it stands (IF(bad, ERROR('...'), x))
+        need(1, 1);
+        if (!isString(a[0])) noSignature(c, a);
+        return SqlType::null();
+    }
     if (n == "GENERATE_UUID") {
         need(0, 0);
         return S(K::String);
@@ -157,6 +162,7 @@ std::optional<SqlType> bindScalarExtra(const Expr& c, const std::vector<SqlType>
 
 std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
     const auto& n = c.op;
+    if (n == "ERROR") throw EvalError(a[0].isNull() ? std::string("NULL") : std::string(a[0].asText()));
     if (n == "RAND") {
         thread_local std::mt19937_64 rng{std::random_device{}()};
         return Value::float64(std::uniform_real_distribution<double>(0.0, 1.0)(rng));
