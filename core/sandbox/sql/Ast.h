@@ -20,7 +20,7 @@ struct Select;
 /// A bound aggregate function (what the aggregate state machine does with each value).
 enum class AggFn : std::uint8_t {
     None, Count, CountIf, Sum, Avg, Min, Max, AnyValue, ArrayAgg, ArrayConcatAgg, StringAgg, LogicalAnd, LogicalOr,
-    BitAnd, BitOr, BitXor, ApproxCountDistinct, ApproxTopCount, ApproxQuantiles,
+    BitAnd, BitOr, BitXor, ApproxCountDistinct, ApproxTopCount, ApproxTopSum, ApproxQuantiles,
     StddevPop, StddevSamp, VarPop, VarSamp, CovarPop, CovarSamp, Corr
 };
 

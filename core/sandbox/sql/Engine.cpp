@@ -650,7 +650,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
             {"MIN", AggFn::Min}, {"MAX", AggFn::Max}, {"ANY_VALUE", AggFn::AnyValue}, {"ARRAY_AGG", AggFn::ArrayAgg},
             {"ARRAY_CONCAT_AGG", AggFn::ArrayConcatAgg}, {"BIT_AND", AggFn::BitAnd}, {"BIT_OR", AggFn::BitOr},
             {"BIT_XOR", AggFn::BitXor}, {"APPROX_COUNT_DISTINCT", AggFn::ApproxCountDistinct},
-            {"APPROX_TOP_COUNT", AggFn::ApproxTopCount}, {"APPROX_QUANTILES", AggFn::ApproxQuantiles},
+            {"APPROX_TOP_COUNT", AggFn::ApproxTopCount}, {"APPROX_TOP_SUM", AggFn::ApproxTopSum},
+            {"APPROX_QUANTILES", AggFn::ApproxQuantiles},
             {"STRING_AGG", AggFn::StringAgg}, {"LOGICAL_AND", AggFn::LogicalAnd}, {"LOGICAL_OR", AggFn::LogicalOr},
             {"STDDEV_POP", AggFn::StddevPop}, {"STDDEV_SAMP", AggFn::StddevSamp}, {"STDDEV", AggFn::StddevSamp},
             {"VAR_POP", AggFn::VarPop}, {"VAR_SAMP", AggFn::VarSamp}, {"VARIANCE", AggFn::VarSamp},
@@ -1599,12 +1600,12 @@ struct PreparedQuery::Impl final : RowEvaluator {
             ++s.count;
             return;
         }
-        if (fn == AggFn::ApproxCountDistinct) return addMoreAggregate(s, agg, v); // distinct by nature
+        if (fn == AggFn::ApproxCountDistinct) return addMoreAggregate(s, agg, v, sep); // distinct by nature
         if (agg.distinct) {
             if (v.isNull() && fn != AggFn::ArrayAgg) return; // ARRAY_AGG keeps a NULL (once), other aggregates skip it
             if (!s.seen.insert(v)) return;
         }
-        if (isMoreAggregate(fn)) return addMoreAggregate(s, agg, v);
+        if (isMoreAggregate(fn)) return addMoreAggregate(s, agg, v, sep);
         if (fn == AggFn::Count) {
             if (!v.isNull()) ++s.count;
         } else if (fn == AggFn::CountIf) {

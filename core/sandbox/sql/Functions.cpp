@@ -134,7 +134,7 @@ std::string castToString(const Value& v) {
 bool isAggregateFunction(const std::string& n) {
     return n == "COUNT" || n == "SUM" || n == "AVG" || n == "MIN" || n == "MAX" || n == "COUNTIF" ||
            n == "ARRAY_AGG" || n == "ARRAY_CONCAT_AGG" || n == "STRING_AGG" || n == "BIT_AND" || n == "BIT_OR" || n == "BIT_XOR" ||
-           n == "APPROX_COUNT_DISTINCT" || n == "APPROX_TOP_COUNT" || n == "APPROX_QUANTILES" || n == "ANY_VALUE" || n == "LOGICAL_AND" || n == "LOGICAL_OR" ||
+           n == "APPROX_COUNT_DISTINCT" || n == "APPROX_TOP_COUNT" || n == "APPROX_TOP_SUM" || n == "APPROX_QUANTILES" || n == "ANY_VALUE" || n == "LOGICAL_AND" || n == "LOGICAL_OR" ||
            n == "STDDEV_POP" || n == "STDDEV_SAMP" || n == "STDDEV" || n == "VAR_POP" || n == "VAR_SAMP" || n == "VARIANCE" ||
            n == "COVAR_POP" || n == "COVAR_SAMP" || n == "CORR";
 }

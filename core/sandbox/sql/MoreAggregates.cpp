@@ -5,6 +5,9 @@
 #include "sandbox/sql/ValueOps.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <unordered_map>
 
 namespace quarry::sandbox::sql {
@@ -18,6 +21,7 @@ const char* nameOf(AggFn fn) {
     case AggFn::BitXor: return "BIT_XOR";
     case AggFn::ApproxCountDistinct: return "APPROX_COUNT_DISTINCT";
     case AggFn::ApproxTopCount: return "APPROX_TOP_COUNT";
+    case AggFn::ApproxTopSum: return "APPROX_TOP_SUM";
     default: return "APPROX_QUANTILES";
     }
 }
@@ -25,7 +29,7 @@ const char* nameOf(AggFn fn) {
 /// The count argument of APPROX_TOP_COUNT / APPROX_QUANTILES: a literal or a parameter.
 std::int64_t constantCount(const Expr& e) {
     const std::string n = nameOf(e.aggFn);
-    const Expr& a = *e.args[1];
+    const Expr& a = *e.args.back();
     if (a.kind != Expr::Kind::Literal && a.kind != Expr::Kind::Param)
         throw SqlError("The second argument to " + n + " must be a literal or query parameter", a.pos);
     if (!a.type.unknown && (a.type.array || a.type.kind != TypeKind::Int64))
@@ -39,6 +43,63 @@ std::int64_t constantCount(const Expr& e) {
     return count;
 }
 
+/// A weight as BigQuery prints it in its error: -1, -0.1, -inf, nan.
+std::string weightText(const Value& w) {
+    if (w.kind() == ValueKind::Int64) return std::to_string(w.asInt64());
+    const double d = w.asDouble();
+    if (d != d) return "nan";
+    if (d == -HUGE_VAL) return "-inf";
+    char buf[40];
+    for (int precision = 1; precision <= 17; ++precision) { // the shortest that reads back
+        std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+        if (std::strtod(buf, nullptr) == d) break;
+    }
+    return buf;
+}
+
+/// APPROX_TOP_SUM: each distinct value (held in order first seen) with the sum of its
+/// non-NULL weights (NULL if it has none), greatest first.
+Value topSums(AggState& s, const Expr& agg) {
+    if (s.held.empty()) return {};
+    const bool integral = agg.type.element().fields[1].second.kind == TypeKind::Int64;
+    std::unordered_map<std::string, std::size_t> at;
+    struct Entry {
+        std::size_t first;
+        bool any = false;
+        std::int64_t isum = 0;
+        double fsum = 0;
+    };
+    std::vector<Entry> sums;
+    for (std::size_t i = 0; i < s.held.size(); ++i) {
+        std::string key;
+        appendKey(key, s.held[i][0]);
+        const auto [it, fresh] = at.try_emplace(std::move(key), sums.size());
+        if (fresh) sums.push_back({i});
+        Entry& e = sums[it->second];
+        const Value& w = s.held[i][1];
+        if (w.isNull()) continue;
+        if (integral && __builtin_add_overflow(e.isum, w.asInt64(), &e.isum))
+            throw EvalError("int64 overflow: " + std::to_string(e.isum) + " + " + std::to_string(w.asInt64()));
+        if (!integral) e.fsum += w.asDouble();
+        e.any = true;
+    }
+    const auto greater = [&](const Entry& a, const Entry& b) {
+        if (a.any != b.any) return a.any; // NULL sums last
+        if (!a.any) return false;
+        return integral ? a.isum > b.isum : a.fsum > b.fsum;
+    };
+    std::stable_sort(sums.begin(), sums.end(), greater);
+    const std::size_t k = std::min(sums.size(), static_cast<std::size_t>(agg.value.asInt64()));
+    Value out = Value::arrayOf(k);
+    for (std::size_t i = 0; i < k; ++i) {
+        Value row = Value::structOf(2);
+        row[0] = s.held[sums[i].first][0];
+        if (sums[i].any) row[1] = integral ? Value::int64(sums[i].isum) : Value::float64(sums[i].fsum);
+        out[i] = std::move(row);
+    }
+    return out;
+}
+
 /// ORDER BY's order, NULLs first (APPROX_QUANTILES ... RESPECT NULLS).
 bool before(const Value& a, const Value& b) {
     if (a.isNull() || b.isNull()) return a.isNull() && !b.isNull();
@@ -49,13 +110,14 @@ bool before(const Value& a, const Value& b) {
 
 bool isMoreAggregate(AggFn fn) {
     return fn == AggFn::BitAnd || fn == AggFn::BitOr || fn == AggFn::BitXor || fn == AggFn::ApproxCountDistinct ||
-           fn == AggFn::ApproxTopCount || fn == AggFn::ApproxQuantiles;
+           fn == AggFn::ApproxTopCount || fn == AggFn::ApproxTopSum || fn == AggFn::ApproxQuantiles;
 }
 
 void bindMoreAggregate(Expr& e) {
     const std::string n = nameOf(e.aggFn);
     const bool counted = e.aggFn == AggFn::ApproxTopCount || e.aggFn == AggFn::ApproxQuantiles;
-    if (e.star || e.args.size() != (counted ? 2u : 1u))
+    const std::size_t argc = e.aggFn == AggFn::ApproxTopSum ? 3 : counted ? 2 : 1;
+    if (e.star || e.args.size() != argc)
         throw SqlError("Number of arguments does not match for aggregate function " + n, e.pos);
     const SqlType& t = e.args[0]->type;
     if (e.aggFn == AggFn::BitAnd || e.aggFn == AggFn::BitOr || e.aggFn == AggFn::BitXor) {
@@ -84,12 +146,31 @@ void bindMoreAggregate(Expr& e) {
         e.value = Value::int64(constantCount(e));
         SqlType row = SqlType::scalar(TypeKind::Struct);
         row.fields = {{"value", element}, {"count", SqlType::scalar(TypeKind::Int64)}};
+        if (e.aggFn == AggFn::ApproxTopSum) {
+            const SqlType& w = e.args[1]->type;
+            if (!w.unknown && (w.array || (w.kind != TypeKind::Int64 && w.kind != TypeKind::Float64))) {
+                if (!w.array && (w.kind == TypeKind::Numeric || w.kind == TypeKind::BigNumeric))
+                    throw SqlError("APPROX_TOP_SUM over " + w.name() + " weights is not supported by the sandbox yet", e.args[1]->pos);
+                throw SqlError("No matching signature for aggregate function APPROX_TOP_SUM for argument types: " + t.name() + ", " +
+                                   w.name(),
+                               e.pos);
+            }
+            row.fields[1] = {"sum", w.unknown ? SqlType::scalar(TypeKind::Int64) : w};
+        }
         e.type = row.arrayOf();
     }
 }
 
-void addMoreAggregate(AggState& s, const Expr& agg, const Value& v) {
+void addMoreAggregate(AggState& s, const Expr& agg, const Value& v, const Value* weight) {
     switch (agg.aggFn) {
+    case AggFn::ApproxTopSum: {
+        const Value w = weight ? *weight : Value();
+        const bool negative = !w.isNull() && (w.kind() == ValueKind::Int64 ? w.asInt64() < 0 : !(w.asDouble() >= 0));
+        if (negative)
+            throw EvalError("APPROX_TOP_SUM does not support negative or NaN weights in the second argument; got " + weightText(w));
+        s.held.push_back({v, w});
+        return;
+    }
     case AggFn::BitAnd:
     case AggFn::BitOr:
     case AggFn::BitXor: {
@@ -120,6 +201,7 @@ Value finishMoreAggregate(AggState& s, const Expr& agg) {
     case AggFn::BitOr:
     case AggFn::BitXor: return s.any ? Value::int64(s.isum) : Value();
     case AggFn::ApproxCountDistinct: return Value::int64(s.count);
+    case AggFn::ApproxTopSum: return topSums(s, agg);
     case AggFn::ApproxQuantiles: {
         if (s.list.empty()) return {};
         std::stable_sort(s.list.begin(), s.list.end(), before);

@@ -198,7 +198,8 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
             for (std::size_t k = 0; k < agg.aggMods->order.size(); ++k) ev_.eval(*agg.aggMods->order[k].expr, b, sel, orderVecs_[a][k]);
         }
         ev_.eval(*agg.args[0], b, sel, argVecs_[a]);
-        const bool pair = agg.aggFn == AggFn::StringAgg || agg.aggFn == AggFn::CovarPop || agg.aggFn == AggFn::CovarSamp || agg.aggFn == AggFn::Corr;
+        const bool pair = agg.aggFn == AggFn::StringAgg || agg.aggFn == AggFn::CovarPop || agg.aggFn == AggFn::CovarSamp ||
+                          agg.aggFn == AggFn::Corr || agg.aggFn == AggFn::ApproxTopSum;
         if (pair && agg.args.size() > 1) {
             ev_.eval(*agg.args[1], b, sel, sepVecs_[a]);
             hasSep[a] = true;

@@ -274,7 +274,8 @@ void Output::finishWindows() {
             }
             Value value() override {
                 const bool consumes = call.aggFn == AggFn::ArrayAgg || call.aggFn == AggFn::ArrayConcatAgg ||
-                                      call.aggFn == AggFn::ApproxQuantiles || call.aggFn == AggFn::ApproxTopCount;
+                                      call.aggFn == AggFn::ApproxQuantiles || call.aggFn == AggFn::ApproxTopCount ||
+                                      call.aggFn == AggFn::ApproxTopSum;
                 if (!consumes) return q.finish(state, call);
                 AggState copy = state; // finishing an ARRAY_AGG moves its list out
                 return q.finish(copy, call);

@@ -1,0 +1,1 @@
+SELECT APPROX_TOP_SUM(k, w, 1) FROM UNNEST([STRUCT('a' AS k, -1.5 AS w)])
