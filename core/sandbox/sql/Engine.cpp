@@ -614,8 +614,9 @@ struct PreparedQuery::Impl final : RowEvaluator {
     void bindWindow(Expr& e, const BindCtx& bc) {
         if (e.aggMods && (!e.aggMods->order.empty() || e.aggMods->limit || e.aggMods->having))
             err("HAVING MAX|MIN, ORDER BY and LIMIT are not allowed in an aggregate call with OVER", e.aggMods->pos);
-        if (e.aggMods && e.op != "ARRAY_AGG")
-            err("IGNORE NULLS and RESPECT NULLS in analytic function " + e.op + " are not supported by the sandbox yet", e.aggMods->pos);
+        const bool navigates = e.op == "FIRST_VALUE" || e.op == "LAST_VALUE" || e.op == "NTH_VALUE";
+        if (e.aggMods && e.op != "ARRAY_AGG" && !navigates)
+            err("IGNORE NULLS and RESPECT NULLS are not allowed in analytic function " + e.op, e.aggMods->pos);
         resolveNamedWindow(*e.window);
         const char* where = bc.windowContext ? bc.windowContext : bc.aggContext;
         if (where) err("Analytic function not allowed in " + std::string(where), e.pos);

@@ -372,9 +372,26 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
 
         if (n == "FIRST_VALUE" || n == "LAST_VALUE" || n == "NTH_VALUE") {
             const auto nth = n == "NTH_VALUE" ? static_cast<std::size_t>(e.args[1]->value.asInt64()) : 0;
+            const bool ignoreNulls = e.aggMods && e.aggMods->nulls == AggModifiers::Nulls::Ignore;
+            // IGNORE NULLS: the frame's values are the non-NULL ones; their positions in the
+            // partition, in order, find any frame's first, last or n-th by binary search.
+            std::vector<std::size_t> present;
+            if (ignoreNulls)
+                for (std::size_t p = 0; p < m; ++p)
+                    if (!arg(p, 0).isNull()) present.push_back(p);
             for (std::size_t p = 0; p < m; ++p) {
                 const auto [lo, hi] = frame(p);
                 if (lo >= hi) continue;
+                if (ignoreNulls) {
+                    const auto first = std::lower_bound(present.begin(), present.end(), lo);
+                    const auto end = std::lower_bound(first, present.end(), hi);
+                    const auto count = static_cast<std::size_t>(end - first);
+                    if (count == 0) continue;
+                    if (n == "FIRST_VALUE") out[part[p]] = arg(*first, 0);
+                    else if (n == "LAST_VALUE") out[part[p]] = arg(*(end - 1), 0);
+                    else if (nth <= count) out[part[p]] = arg(first[static_cast<std::ptrdiff_t>(nth - 1)], 0);
+                    continue;
+                }
                 if (n == "FIRST_VALUE") out[part[p]] = arg(lo, 0);
                 else if (n == "LAST_VALUE") out[part[p]] = arg(hi - 1, 0);
                 else if (nth <= hi - lo) out[part[p]] = arg(lo + nth - 1, 0);
