@@ -102,6 +102,8 @@ struct AggModifiers {
     std::vector<OrderItem> order;
     std::optional<std::int64_t> limit;
     Pos pos;
+    /// ORDER BY or LIMIT: the aggregate holds its inputs and sorts or cuts them at the end.
+    bool holdsInputs() const { return !order.empty() || limit; }
 };
 
 /// OVER (PARTITION BY ... ORDER BY ... ROWS|RANGE BETWEEN start AND end).

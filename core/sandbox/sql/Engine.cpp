@@ -1418,9 +1418,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
         case K::Call: {
             // IF, IFNULL and COALESCE evaluate only the arguments they need, as BigQuery does:
             // IF(x = 0, 0, 1 / x) never divides by zero.
-            if (e.op == "IF" && e.args.size() == 3)
-                return coerce(eval(*e.args[isTrue(eval(*e.args[0], f)) ? 1 : 2], f), e.type);
-            if ((e.op == "IFNULL" || e.op == "COALESCE") && !e.safe) {
+            if (e.op == "IF") return coerce(eval(*e.args[isTrue(eval(*e.args[0], f)) ? 1 : 2], f), e.type);
+            if (e.op == "IFNULL" || e.op == "COALESCE") {
                 for (const auto& a : e.args)
                     if (Value v = eval(*a, f); !v.isNull()) return coerce(v, e.type);
                 return {};
@@ -1716,7 +1715,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
 
     Value finish(AggState& s, const Expr& agg) const override {
         const AggFn fn = agg.aggFn;
-        if (agg.aggMods && (!agg.aggMods->order.empty() || agg.aggMods->limit)) releaseHeld(s, agg);
+        if (agg.aggMods && agg.aggMods->holdsInputs()) releaseHeld(s, agg);
         if (isMoreAggregate(fn)) return finishMoreAggregate(s, agg);
         if (fn == AggFn::Count || fn == AggFn::CountIf) return Value::int64(s.count);
         if (fn == AggFn::Sum) {

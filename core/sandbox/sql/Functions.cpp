@@ -880,13 +880,7 @@ Value callFunction(const Expr& c, std::vector<Value>& a) {
     if (auto v = callJsonFunction(c, a)) return std::move(*v);
     const auto& n = c.op;
     const bool anyNull = std::any_of(a.begin(), a.end(), [](const Value& v) { return v.isNull(); });
-    if (n == "IF") return isTrue(a[0]) ? coerce(a[1], c.type) : coerce(a[2], c.type);
-    if (n == "IFNULL") return coerce(a[0].isNull() ? a[1] : a[0], c.type);
-    if (n == "COALESCE") {
-        for (auto& v : a)
-            if (!v.isNull()) return coerce(v, c.type);
-        return {};
-    }
+    // IF, IFNULL and COALESCE are evaluated lazily by the row evaluator, never here.
     if (n == "NULLIF") {
         if (a[0].isNull()) return {};
         // Equal as = says: a STRUCT with a NULL field is not equal (unknown), nor is NaN to NaN.

@@ -57,8 +57,9 @@ std::string weightText(const Value& w) {
     return buf;
 }
 
-/// APPROX_TOP_SUM: each distinct value (held in order first seen) with the sum of its
-/// non-NULL weights (NULL if it has none), greatest first.
+/// APPROX_TOP_SUM and APPROX_TOP_COUNT (weights of 1): each distinct value (held in order
+/// first seen) with the sum of its non-NULL weights (NULL if it has none), greatest first, ties
+/// in the order first seen.
 Value topSums(AggState& s, const Expr& agg) {
     if (s.held.empty()) return {};
     const bool integral = agg.type.element().fields[1].second.kind == TypeKind::Int64;
@@ -191,7 +192,7 @@ void addMoreAggregate(AggState& s, const Expr& agg, const Value& v, const Value*
         if (!v.isNull() || respect) s.list.push_back(v);
         return;
     }
-    default: s.list.push_back(v); return; // APPROX_TOP_COUNT counts NULL as a value
+    default: s.held.push_back({v, Value::int64(1)}); return; // APPROX_TOP_COUNT: a weight of 1 per row, NULL a value too
     }
 }
 
@@ -201,7 +202,6 @@ Value finishMoreAggregate(AggState& s, const Expr& agg) {
     case AggFn::BitOr:
     case AggFn::BitXor: return s.any ? Value::int64(s.isum) : Value();
     case AggFn::ApproxCountDistinct: return Value::int64(s.count);
-    case AggFn::ApproxTopSum: return topSums(s, agg);
     case AggFn::ApproxQuantiles: {
         if (s.list.empty()) return {};
         std::stable_sort(s.list.begin(), s.list.end(), before);
@@ -210,28 +210,7 @@ Value finishMoreAggregate(AggState& s, const Expr& agg) {
         for (std::size_t i = 0; i <= n; ++i) out[i] = s.list[i * last / n]; // the lower of the two nearest ranks
         return out;
     }
-    default: { // APPROX_TOP_COUNT: the most frequent values, ties in the order first seen
-        if (s.list.empty()) return {};
-        std::unordered_map<std::string, std::size_t> at;
-        std::vector<std::pair<std::size_t, std::int64_t>> counts; // first index, count
-        for (std::size_t i = 0; i < s.list.size(); ++i) {
-            std::string key;
-            appendKey(key, s.list[i]);
-            const auto [it, fresh] = at.try_emplace(std::move(key), counts.size());
-            if (fresh) counts.push_back({i, 0});
-            ++counts[it->second].second;
-        }
-        std::stable_sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-        const std::size_t k = std::min(counts.size(), static_cast<std::size_t>(agg.value.asInt64()));
-        Value out = Value::arrayOf(k);
-        for (std::size_t i = 0; i < k; ++i) {
-            Value row = Value::structOf(2);
-            row[0] = s.list[counts[i].first];
-            row[1] = Value::int64(counts[i].second);
-            out[i] = std::move(row);
-        }
-        return out;
-    }
+    default: return topSums(s, agg); // APPROX_TOP_SUM, APPROX_TOP_COUNT
     }
 }
 

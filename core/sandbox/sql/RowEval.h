@@ -45,7 +45,8 @@ struct AggState {
     std::string text;
     DistinctSet seen; ///< DISTINCT inputs
     /// An aggregate with ORDER BY or LIMIT holds its inputs until it finishes: each is the
-    /// value, the separator (STRING_AGG) or NULL, then the ORDER BY keys.
+    /// value, the separator (STRING_AGG) or NULL, then the ORDER BY keys. APPROX_TOP_SUM and
+    /// APPROX_TOP_COUNT hold value and weight.
     std::vector<std::vector<Value>> held;
     /// HAVING MAX|MIN: the greatest (least) value seen so far; the state holds only the rows
     /// that have it. A NaN is greatest and least and equals no row, so then none are kept.

@@ -111,6 +111,7 @@ bool FilterRows::next(Batch& out) {
 HashAggregate::HashAggregate(const BoundSelect& q, const VectorEval& ev)
     : q_(q), ev_(ev), keyVecs_(q.groupKeys.size()), argVecs_(q.aggs.size()), sepVecs_(q.aggs.size()), havingVecs_(q.aggs.size()), orderVecs_(q.aggs.size()) {
     table_.assign(1024, 0);
+    for (std::size_t s = 0; s < q.groupingSets.size(); ++s) setIndex_.push_back(Value::int64(static_cast<std::int64_t>(s)));
     if (q.groupKeys.empty() && q.groupingSets.empty()) groups_.push_back({{}, std::vector<AggState>(q.aggs.size()), 0});
     // A grouping set without keys has its one row even over no input rows.
     for (std::size_t s = 0; s < q.groupingSets.size(); ++s)
@@ -125,9 +126,7 @@ namespace {
 const Value kGrouped = Value::int64(0), kNotGrouped = Value::int64(1);
 
 /// An aggregate that holds its inputs to sort or cut them when its group is done.
-bool held(const Expr& agg) {
-    return agg.aggMods && (!agg.aggMods->order.empty() || agg.aggMods->limit);
-}
+bool held(const Expr& agg) { return agg.aggMods && agg.aggMods->holdsInputs(); }
 } // namespace
 
 void HashAggregate::groupKeysOf(std::size_t set, bool row, std::size_t i, std::vector<const Value*>& keys) {
@@ -138,8 +137,6 @@ void HashAggregate::groupKeysOf(std::size_t set, bool row, std::size_t i, std::v
         keys[k] = bits[k] && row ? keyVecs_[k].at[i] : nullptr;
         keys[n + k] = bits[k] ? &kGrouped : &kNotGrouped;
     }
-    if (setIndex_.size() != q_.groupingSets.size())
-        for (std::size_t s = setIndex_.size(); s < q_.groupingSets.size(); ++s) setIndex_.push_back(Value::int64(static_cast<std::int64_t>(s)));
     keys[2 * n] = &setIndex_[set];
 }
 

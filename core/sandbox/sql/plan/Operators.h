@@ -125,7 +125,7 @@ private:
     static std::size_t hashOf(const std::vector<const Value*>& keys);
     /// A row's keys in grouping set `set`: values (NULL off the set, or for no row), bits, index.
     void groupKeysOf(std::size_t set, bool row, std::size_t i, std::vector<const Value*>& keys);
-    std::vector<Value> setIndex_;
+    std::vector<Value> setIndex_; ///< each grouping set's index as a key value
     void grow();
     const BoundSelect& q_;
     const VectorEval& ev_;
