@@ -28,7 +28,8 @@ std::string ddlOf(const Table& t) {
     std::string out = "CREATE TABLE `" + t.project + "." + t.dataset + "." + t.id + "`\n(";
     for (std::size_t i = 0; i < t.schema.fields.size(); ++i) {
         const Field& f = t.schema.fields[i];
-        out += (i ? ",\n  " : "\n  ") + f.name + " " + typeOf(f) + (f.mode == Mode::Required ? " NOT NULL" : "");
+        out += (i ? ",\n  " : "\n  ") + f.name + " " + typeOf(f) + (f.collation.empty() ? "" : " COLLATE '" + f.collation + "'") +
+               (f.mode == Mode::Required ? " NOT NULL" : "");
     }
     return out + "\n);";
 }
@@ -68,7 +69,7 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
                               column("is_nullable", TypeKind::String), column("data_type", TypeKind::String),
                               column("is_generated", TypeKind::String), column("is_hidden", TypeKind::String),
                               column("is_system_defined", TypeKind::String), column("is_partitioning_column", TypeKind::String),
-                              column("clustering_ordinal_position", TypeKind::Int64)};
+                              column("clustering_ordinal_position", TypeKind::Int64), column("collation_name", TypeKind::String)};
     } else if (view == "COLUMN_FIELD_PATHS") {
         out->schema.fields = {catalog, schema, name, column("column_name", TypeKind::String), column("field_path", TypeKind::String),
                               column("data_type", TypeKind::String), column("description", TypeKind::String)};
@@ -108,7 +109,7 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
                 fieldPaths(f, "", h, out->rows);
                 continue;
             }
-            Value r = Value::structOf(12);
+            Value r = Value::structOf(13);
             for (std::size_t k = 0; k < 3; ++k) r[k] = head[k];
             r[3] = text(f.name);
             r[4] = Value::int64(static_cast<std::int64_t>(i) + 1);
@@ -118,6 +119,7 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
             r[8] = text("NO");
             r[9] = text("NO");
             r[10] = text("NO");
+            if (!f.collation.empty()) r[12] = text(f.collation);
             out->rows.push_back(std::move(r));
         }
     }

@@ -84,6 +84,10 @@ Field Field::fromJson(const nlohmann::json& j, const std::string& parent, int de
     }
     if (const auto d = j.find("description"); d != j.end() && d->is_string())
         f.description = d->get<std::string>();
+    if (const auto c = j.find("collation"); c != j.end() && c->is_string() && !c->get<std::string>().empty()) {
+        if (f.type != TypeKind::String) throw SchemaError("field '" + path + "': only STRING fields take a collation");
+        f.collation = c->get<std::string>();
+    }
     if (f.type == TypeKind::Range) {
         const auto r = j.find("rangeElementType");
         if (r != j.end() && r->is_object() && r->contains("type") && (*r)["type"].is_string()) {
@@ -115,6 +119,7 @@ Field Field::fromJson(const nlohmann::json& j, const std::string& parent, int de
 nlohmann::json Field::toJson() const {
     nlohmann::json j{{"name", name}, {"type", legacyTypeName(type)}, {"mode", modeName(mode)}};
     if (!description.empty()) j["description"] = description;
+    if (!collation.empty()) j["collation"] = collation;
     if (type == TypeKind::Range) j["rangeElementType"] = {{"type", legacyTypeName(rangeElement)}};
     if (type == TypeKind::Struct) {
         auto arr = nlohmann::json::array();

@@ -32,6 +32,7 @@ struct Field {
     std::vector<Field> fields;              ///< sub-fields of a RECORD
     TypeKind rangeElement = TypeKind::Date; ///< element type of a RANGE
     std::string description;
+    std::string collation; ///< a STRING's collation ('und:ci'); empty for none
 
     bool isRepeated() const { return mode == Mode::Repeated; }
     bool isRecord() const { return type == TypeKind::Struct; }

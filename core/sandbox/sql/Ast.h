@@ -12,6 +12,7 @@
 
 namespace quarry::sandbox::sql {
 
+class Collation;
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 struct WindowSpec;
@@ -74,6 +75,9 @@ struct Expr {
     int groupIndex = -1;           ///< this node equals GROUP BY key number groupIndex
     bool isAggregate = false;
     AggFn aggFn = AggFn::None;     ///< an aggregate call's function, resolved once at bind time
+    /// The collation this node compares, groups or searches strings under (=, IN, LIKE,
+    /// REPLACE, MIN, COUNT(DISTINCT ...)); null for code point order.
+    const Collation* collation = nullptr;
 };
 
 struct SelectItem {
@@ -89,6 +93,11 @@ struct OrderItem {
     ExprPtr expr;
     bool desc = false;
     std::optional<bool> nullsFirst;
+    bool hasCollate = false;    ///< ORDER BY x COLLATE 'spec' (collate) or COLLATE @p (collateParam)
+    std::string collate;
+    ExprPtr collateParam;
+    Pos collatePos;
+    const Collation* collation = nullptr; ///< bound: the order its strings sort in (none: code points)
 };
 
 struct Select;

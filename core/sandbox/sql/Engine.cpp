@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <chrono>
 #include "sandbox/sql/Engine.h"
+
+#include "sandbox/sql/CollationRules.h"
 #include "value/Text.h"
 
 #include "sandbox/Bytes.h"
@@ -31,6 +33,8 @@ std::string lower(std::string s) {
     return s;
 }
 
+OrderItem cloneOrder(const OrderItem& o);
+
 ExprPtr clone(const Expr& e) {
     auto c = std::make_unique<Expr>();
     c->kind = e.kind;
@@ -57,7 +61,7 @@ ExprPtr clone(const Expr& e) {
         w->pos = e.window->pos;
         w->base = e.window->base;
         for (const auto& p : e.window->partitionBy) w->partitionBy.push_back(clone(*p));
-        for (const auto& o : e.window->orderBy) w->orderBy.push_back({clone(*o.expr), o.desc, o.nullsFirst});
+        for (const auto& o : e.window->orderBy) w->orderBy.push_back(cloneOrder(o));
         w->hasFrame = e.window->hasFrame;
         w->rows = e.window->rows;
         for (auto [from, to] : {std::pair{&e.window->start, &w->start}, std::pair{&e.window->end, &w->end}}) {
@@ -67,6 +71,18 @@ ExprPtr clone(const Expr& e) {
         }
         c->window = std::move(w);
     }
+    return c;
+}
+
+OrderItem cloneOrder(const OrderItem& o) {
+    OrderItem c;
+    c.expr = clone(*o.expr);
+    c.desc = o.desc;
+    c.nullsFirst = o.nullsFirst;
+    c.hasCollate = o.hasCollate;
+    c.collate = o.collate;
+    if (o.collateParam) c.collateParam = clone(*o.collateParam);
+    c.collatePos = o.collatePos;
     return c;
 }
 
@@ -182,6 +198,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
         int column = -1;
         bool desc = false;
         bool nullsFirst = true;
+        const Collation* collation = nullptr;
     };
     std::vector<Order> order;
     Schema schema;
@@ -303,6 +320,9 @@ struct PreparedQuery::Impl final : RowEvaluator {
                     if (a->kind == K::Literal && a->value.isNull() && a->type.unknown)
                         err("Operands of " + e.op + " cannot be literal NULL", a->pos);
             e.type = binaryType(e.op, e.args[0]->type, e.args[1]->type, e.pos);
+            if (e.op == "=" || e.op == "!=" || e.op == "<" || e.op == "<=" || e.op == ">" || e.op == ">=")
+                e.collation = comparisonCollation({&e.args[0]->type, &e.args[1]->type}, e.pos, "operator " + e.op);
+            else if (e.op == "||") propagateCollation(e.type, {e.args[0]->type, e.args[1]->type}, e.pos, "operator ||");
             return;
         case K::Call: {
             // The legacy translation rewrites every WITHIN it can; one left is in a place it
@@ -324,6 +344,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 inner.inAgg = true;
                 for (auto& a : e.args) bind(*a, inner);
                 bindAggregate(e);
+                collateCall(e);
                 if (e.aggMods) bindAggModifiers(e, inner);
                 e.isAggregate = true;
                 e.aggIndex = static_cast<int>(aggs.size());
@@ -343,7 +364,13 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 bind(*a, argCtx);
                 types.push_back(a->type);
             }
+            typeEmptyArrays(e, types);
+            if (e.op == "COLLATE") {
+                bindCollateCall(e);
+                return;
+            }
             e.type = bindFunction(e, types);
+            collateCall(e);
             return;
         }
         case K::Cast: {
@@ -393,6 +420,11 @@ struct PreparedQuery::Impl final : RowEvaluator {
             }
             if (e.hasElse) results.push_back(e.args.back()->type);
             e.type = commonType(results, e.pos, "CASE");
+            if (e.hasOperand) { // the operand and every WHEN value compare under one collation
+                std::vector<const SqlType*> compared{&e.args[0]->type};
+                for (std::size_t w = 1; w + 1 < whenEnd; w += 2) compared.push_back(&e.args[w]->type);
+                e.collation = comparisonCollation(compared, e.pos, "CASE");
+            }
             return;
         }
         case K::StructCtor: {
@@ -491,13 +523,22 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (e.subquery) {
                 const Impl& sub = bindSubquery(e, bc);
                 if (sub.schema.fields.size() != 1) err("Subquery of type IN must have only one output column", e.subquery->pos);
-                binaryType("=", e.args[0]->type, SqlType::fromField(sub.schema.fields[0]), e.pos);
+                const SqlType column = SqlType::fromField(sub.schema.fields[0]);
+                binaryType("=", e.args[0]->type, column, e.pos);
+                e.collation = comparisonCollation({&e.args[0]->type, &column}, e.subquery->pos, "IN operator");
             } else if (e.inUnnest) {
                 const auto& at = e.args[1]->type;
                 if (!at.array && !at.unknown) err("Second argument of IN UNNEST must be an array but was " + at.name(), e.args[1]->pos);
                 binaryType("=", e.args[0]->type, at.element(), e.pos);
+                e.collation = comparisonCollation({&e.args[0]->type, &at}, e.args[1]->pos, "IN UNNEST");
             } else {
-                for (std::size_t i = 1; i < e.args.size(); ++i) binaryType("=", e.args[0]->type, e.args[i]->type, e.args[i]->pos);
+                std::vector<const SqlType*> all;
+                for (std::size_t i = 1; i < e.args.size(); ++i) {
+                    binaryType("=", e.args[0]->type, e.args[i]->type, e.args[i]->pos);
+                    all.push_back(&e.args[i]->type);
+                }
+                all.push_back(&e.args[0]->type);
+                e.collation = comparisonCollation(all, e.pos, "IN operator");
             }
             e.type = SqlType::scalar(TypeKind::Bool);
             return;
@@ -521,6 +562,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             for (auto& a : e.args) bind(*a, bc);
             binaryType("<=", e.args[1]->type, e.args[0]->type, e.pos);
             binaryType("<=", e.args[0]->type, e.args[2]->type, e.pos);
+            e.collation = comparisonCollation({&e.args[0]->type, &e.args[1]->type, &e.args[2]->type}, e.pos, "BETWEEN");
             e.type = SqlType::scalar(TypeKind::Bool);
             return;
         case K::Like: {
@@ -543,6 +585,9 @@ struct PreparedQuery::Impl final : RowEvaluator {
                     known = true;
                 }
             }
+            std::vector<const SqlType*> all;
+            for (const auto& a : e.args) all.push_back(&a->type);
+            e.collation = comparisonCollation(all, e.pos, name);
             e.type = SqlType::scalar(TypeKind::Bool);
             return;
         }
@@ -553,6 +598,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 if (e.args[0]->type.array || e.args[1]->type.array)
                     err("IS DISTINCT FROM does not support ARRAY arguments", e.pos);
                 e.castType = commonType({e.args[0]->type, e.args[1]->type}, e.pos, "operator IS DISTINCT FROM");
+                e.collation = comparisonCollation({&e.args[0]->type, &e.args[1]->type}, e.pos, "IS DISTINCT FROM");
                 e.type = SqlType::scalar(TypeKind::Bool);
                 return;
             }
@@ -598,7 +644,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             err("Named window " + w.base + " has a window frame: a window that references it cannot add to it", w.pos);
         for (const auto& p : named.partitionBy) w.partitionBy.push_back(clone(*p));
         if (w.orderBy.empty())
-            for (const auto& o : named.orderBy) w.orderBy.push_back({clone(*o.expr), o.desc, o.nullsFirst});
+            for (const auto& o : named.orderBy) w.orderBy.push_back(cloneOrder(o));
         if (named.hasFrame) {
             w.hasFrame = true;
             w.rows = named.rows;
@@ -628,7 +674,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
         inner.inWindow = true;
         for (auto& a : e.args) bind(*a, inner);
         for (auto& p : e.window->partitionBy) bind(*p, inner);
-        for (auto& o : e.window->orderBy) bind(*o.expr, inner);
+        for (auto& o : e.window->orderBy) bindOrderItem(o, inner);
         for (auto* b : {&e.window->start, &e.window->end})
             if (b->offset) {
                 BindCtx constant;
@@ -641,8 +687,40 @@ struct PreparedQuery::Impl final : RowEvaluator {
             aggType = e.type;
         }
         e.type = bindAnalytic(e, aggType);
+        collateCall(e);
         e.windowIndex = static_cast<int>(windows.size());
         windows.push_back(&e);
+    }
+
+    /// An untyped `[]` argument takes the type of the call's first other array argument:
+    /// ARRAY_CONCAT(['a'], []) and IFNULL(names, []) are ARRAY<STRING>, as in BigQuery.
+    static void typeEmptyArrays(Expr& e, std::vector<SqlType>& types) {
+        auto emptyLiteral = [](const Expr& a) { return a.kind == Expr::Kind::ArrayCtor && a.args.empty() && !a.typed; };
+        const SqlType* model = nullptr;
+        for (std::size_t i = 0; i < e.args.size() && !model; ++i)
+            if (types[i].array && !emptyLiteral(*e.args[i])) model = &types[i];
+        if (!model) return;
+        const SqlType t = *model;
+        for (std::size_t i = 0; i < e.args.size(); ++i)
+            if (emptyLiteral(*e.args[i])) e.args[i]->type = types[i] = t;
+    }
+
+    /// ORDER BY x [COLLATE ...] in a window or an aggregate: binds x and its collation.
+    void bindOrderItem(OrderItem& o, const BindCtx& bc) {
+        bind(*o.expr, bc);
+        if (o.collateParam) bind(*o.collateParam, bc);
+        o.collation = orderCollation(o, o.collateParam.get());
+    }
+
+    /// A call's collation: a STRING result takes its arguments' collation, and what it
+    /// compares or searches (MIN, COUNT(DISTINCT ...), REPLACE) it does under it.
+    void collateCall(Expr& e) {
+        std::vector<SqlType> types;
+        std::vector<const SqlType*> refs;
+        for (const auto& a : e.args) types.push_back(a->type);
+        for (const auto& t : types) refs.push_back(&t);
+        propagateCollation(e.type, types, e.pos, "function " + e.op);
+        e.collation = comparisonCollation(refs, e.pos, "function " + e.op);
     }
 
     static AggFn aggFnOf(const std::string& n) {
@@ -677,7 +755,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 err("HAVING " + std::string(m.havingMax ? "MAX" : "MIN") + " does not support expressions of type " + t.name(), m.having->pos);
         }
         for (auto& o : m.order) {
-            bind(*o.expr, inner);
+            bindOrderItem(o, inner);
             const auto& t = o.expr->type;
             if (t.array || t.kind == TypeKind::Struct || t.kind == TypeKind::Geography || t.kind == TypeKind::Json)
                 err("ORDER BY does not support expressions of type " + t.name(), o.expr->pos);
@@ -763,6 +841,12 @@ struct PreparedQuery::Impl final : RowEvaluator {
             keyOf.push_back(u);
         }
         groupKeys = std::move(unique);
+        // GoogleSQL's reference groups these sets by code point even where the key has a
+        // collation, unlike GROUP BY: rather than guess which answer is BigQuery's, refuse.
+        if (!sel.groupingSets.empty())
+            for (const auto& k : groupKeys)
+                if (collationOfType(k->type))
+                    err("GROUPING SETS, ROLLUP and CUBE over a key with a collation are not supported by the sandbox yet", k->pos);
         for (const auto& set : sel.groupingSets) {
             auto& bits = groupingSets.emplace_back(groupKeys.size(), false);
             for (const auto i : set) bits[keyOf[i]] = true;
@@ -1164,7 +1248,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             result.bytesProcessed += r.bytesProcessed;
             shapeSetRows(r.rows, setPlan, b);
             if (b == 0) result.rows = std::move(r.rows);
-            else combineSetRows(result.rows, std::move(r.rows), sel.setOps[b - 1]);
+            else combineSetRows(result.rows, std::move(r.rows), sel.setOps[b - 1], setPlan.types);
         }
         return result;
     }
@@ -1331,7 +1415,11 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 if (aggregating) markGrouped(*o.expr, "ORDER BY clause");
                 if (o.expr->type.array) err("ORDER BY does not support expressions of type " + o.expr->type.name(), o.expr->pos);
                 ord.expr = o.expr.get();
+            } else {
+                o.expr->type = columns[static_cast<std::size_t>(ord.column)].expr->type;
             }
+            if (o.collateParam) bind(*o.collateParam, input);
+            ord.collation = orderCollation(o, o.collateParam.get());
             order.push_back(ord);
         }
         for (const auto& c : columns) {
@@ -1371,7 +1459,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 sawNull = true;
                 continue;
             }
-            if ((likeMatch(x.asText(), p.asText()) != e.negated) != all) return Value::boolean(!all);
+            const bool match = e.collation ? e.collation->like(x.asText(), p.asText()) : likeMatch(x.asText(), p.asText());
+            if ((match != e.negated) != all) return Value::boolean(!all);
         }
         return sawNull ? Value() : Value::boolean(all);
     }
@@ -1413,7 +1502,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 if (e.op == "OR" && a.kind() == ValueKind::Bool && a.asBool()) return Value::boolean(true);
                 return binaryOp(e.op, a, eval(*e.args[1], f), e.type);
             }
-            return binaryOp(e.op, eval(*e.args[0], f), eval(*e.args[1], f), e.type);
+            return binaryOp(e.op, eval(*e.args[0], f), eval(*e.args[1], f), e.type, e.collation);
         }
         case K::Call: {
             // IF, IFNULL and COALESCE evaluate only the arguments they need, as BigQuery does:
@@ -1444,7 +1533,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             const std::size_t whenEnd = e.args.size() - (e.hasElse ? 1 : 0);
             for (; i + 1 < whenEnd; i += 2) {
                 bool hit;
-                if (e.hasOperand) hit = isTrue(binaryOp("=", operand, eval(*e.args[i], f), SqlType::scalar(TypeKind::Bool)));
+                if (e.hasOperand) hit = isTrue(binaryOp("=", operand, eval(*e.args[i], f), SqlType::scalar(TypeKind::Bool), e.collation));
                 else hit = isTrue(eval(*e.args[i], f));
                 if (hit) return coerce(eval(*e.args[i + 1], f), e.type);
             }
@@ -1510,7 +1599,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                         sawNull = true;
                         continue;
                     }
-                    const Value eq = binaryOp("=", x, row[0], SqlType::scalar(TypeKind::Bool));
+                    const Value eq = binaryOp("=", x, row[0], SqlType::scalar(TypeKind::Bool), e.collation);
                     if (eq.isNull()) sawNull = true; // a STRUCT with a NULL field: unknown, not unequal
                     else if (eq.asBool()) return Value::boolean(!e.negated);
                 }
@@ -1529,7 +1618,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                     sawNull = true;
                     return false;
                 }
-                const Value eq = binaryOp("=", x, c, SqlType::scalar(TypeKind::Bool));
+                const Value eq = binaryOp("=", x, c, SqlType::scalar(TypeKind::Bool), e.collation);
                 if (eq.isNull()) sawNull = true; // a STRUCT with a NULL field: unknown, not unequal
                 return isTrue(eq);
             };
@@ -1549,8 +1638,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
         }
         case K::Between: {
             Value x = eval(*e.args[0], f), lo = eval(*e.args[1], f), hi = eval(*e.args[2], f);
-            Value r = binaryOp("AND", binaryOp(">=", x, lo, SqlType::scalar(TypeKind::Bool)),
-                               binaryOp("<=", x, hi, SqlType::scalar(TypeKind::Bool)), SqlType::scalar(TypeKind::Bool));
+            Value r = binaryOp("AND", binaryOp(">=", x, lo, SqlType::scalar(TypeKind::Bool), e.collation),
+                               binaryOp("<=", x, hi, SqlType::scalar(TypeKind::Bool), e.collation), SqlType::scalar(TypeKind::Bool));
             if (r.isNull() || !e.negated) return r;
             return Value::boolean(!r.asBool());
         }
@@ -1558,13 +1647,14 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (!e.op.empty()) return likeQuantified(e, f);
             Value s = eval(*e.args[0], f), p = eval(*e.args[1], f);
             if (s.isNull() || p.isNull()) return {};
-            return Value::boolean(likeMatch(s.asText(), p.asText()) != e.negated);
+            const bool match = e.collation ? e.collation->like(s.asText(), p.asText()) : likeMatch(s.asText(), p.asText());
+            return Value::boolean(match != e.negated);
         }
         case K::IsNull: {
             Value v = eval(*e.args[0], f);
             if (e.op == "DISTINCT") {
                 const Value w = eval(*e.args[1], f);
-                const bool same = keyEqual(coerce(v, e.castType), coerce(w, e.castType)); // NULL is NULL, NaN is NaN
+                const bool same = keyEqual(coerce(v, e.castType), coerce(w, e.castType), e.collation); // NULL is NULL, NaN is NaN
                 return Value::boolean(same == e.negated);
             }
             bool r;
@@ -1603,7 +1693,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
         if (fn == AggFn::ApproxCountDistinct) return addMoreAggregate(s, agg, v, sep); // distinct by nature
         if (agg.distinct) {
             if (v.isNull() && fn != AggFn::ArrayAgg) return; // ARRAY_AGG keeps a NULL (once), other aggregates skip it
-            if (!s.seen.insert(v)) return;
+            if (!s.seen.insert(v, agg.collation)) return;
         }
         if (isMoreAggregate(fn)) return addMoreAggregate(s, agg, v, sep);
         if (fn == AggFn::Count) {
@@ -1634,7 +1724,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             // NaN wins both, as in BigQuery (it sorts first, so MIN finds it by comparing).
             const auto isNaN = [](const Value& x) { return x.kind() == ValueKind::Float64 && std::isnan(x.asDouble()); };
             if (s.any && isNaN(s.best)) return;
-            if (!s.any || isNaN(v) || (fn == AggFn::Min ? compareValues(v, s.best) < 0 : compareValues(v, s.best) > 0)) s.best = v;
+            if (!s.any || isNaN(v) || (fn == AggFn::Min ? compareValues(v, s.best, agg.collation) < 0 : compareValues(v, s.best, agg.collation) > 0)) s.best = v;
             s.any = true;
         } else if (fn == AggFn::AnyValue) {
             if (!s.any && !v.isNull()) {
@@ -1697,7 +1787,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 const bool nullsFirst = m.order[k].nullsFirst.value_or(!m.order[k].desc);
                 if (x.isNull() != y.isNull()) return x.isNull() == nullsFirst;
                 if (x.isNull()) continue;
-                const int c = compareValues(x, y);
+                const int c = compareValues(x, y, m.order[k].collation);
                 if (c != 0) return m.order[k].desc ? c > 0 : c < 0;
             }
             return false;
@@ -1960,7 +2050,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
         q.qualify = sel.qualify.get();
         for (const auto& c : columns) q.columns.push_back(c.expr);
         for (const auto& o : order)
-            q.order.push_back({o.column >= 0 ? columns[static_cast<std::size_t>(o.column)].expr : o.expr, o.column, o.desc, o.nullsFirst});
+            q.order.push_back({o.column >= 0 ? columns[static_cast<std::size_t>(o.column)].expr : o.expr, o.column, o.desc, o.nullsFirst,
+                               o.collation});
         q.distinct = sel.distinct;
         q.limit = sel.limit;
         q.offset = sel.offset;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/Functions.h"
+
+#include "sandbox/sql/CollationRules.h"
 #include "value/RangeText.h"
 
 #include "sandbox/sql/FunctionHelpers.h"
@@ -147,7 +149,10 @@ SqlType commonType(const std::vector<SqlType>& types, Pos pos, const char* what)
             out = t;
             continue;
         }
-        if (out == t) continue;
+        if (out == t) {
+            if (out.kind == K::String) out.collation = mergeCollation(out.collation, t.collation, pos, what);
+            continue;
+        }
         if (out.isNumeric() && t.isNumeric()) {
             auto rank = [](K k) { return k == K::Int64 ? 0 : k == K::Numeric ? 1 : k == K::BigNumeric ? 2 : 3; };
             if (rank(t.kind) > rank(out.kind)) out = t;
@@ -284,7 +289,7 @@ static Value floatResult(const Value& a, const std::string& op, const Value& b, 
     return Value::float64(r);
 }
 
-Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlType& result) {
+Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlType& result, const Collation* coll) {
     if (op == "AND") {
         if ((a.kind() == ValueKind::Bool && !a.asBool()) || (b.kind() == ValueKind::Bool && !b.asBool()))
             return Value::boolean(false);
@@ -360,7 +365,7 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
         if ((a.kind() == ValueKind::Float64 && std::isnan(a.asDouble())) ||
             (b.kind() == ValueKind::Float64 && std::isnan(b.asDouble())))
             return Value::boolean(op == "!=");
-        c = compareValues(a, b);
+        c = compareValues(a, b, coll);
     }
     if (op == "=") return Value::boolean(c == 0);
     if (op == "!=") return Value::boolean(c != 0);
@@ -874,6 +879,8 @@ Value decimalPower(const Value& base, const Value& exponent, bool big) {
 }
 
 Value callFunction(const Expr& c, std::vector<Value>& a) {
+    if (c.op == "COLLATE") return std::move(a[0]); // the collation is the type's, not the value's
+    if (c.collation && searchesUnderCollation(c.op) && !a.empty() && a[0].kind() != ValueKind::Bytes) return callCollated(c, a);
     if (auto v = callMoreFunction(c, a)) return std::move(*v);
     if (auto v = callScalarExtra(c, a)) return std::move(*v);
     if (auto v = callDateFunction(c, a)) return std::move(*v);

@@ -17,7 +17,9 @@ Value callFunction(const Expr& call, std::vector<Value>& args);
 
 /// Result type of a binary operator, or SqlError ("No matching signature for operator ...").
 SqlType binaryType(const std::string& op, const SqlType& l, const SqlType& r, Pos pos);
-Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlType& result);
+class Collation;
+/// `coll` (may be null): the collation STRINGs compare under.
+Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlType& result, const Collation* coll = nullptr);
 
 /// Whether CAST(from AS to) is allowed.
 bool castable(const SqlType& from, const SqlType& to);

@@ -185,7 +185,7 @@ void addMoreAggregate(AggState& s, const Expr& agg, const Value& v, const Value*
         return;
     }
     case AggFn::ApproxCountDistinct:
-        if (!v.isNull() && s.seen.insert(v)) ++s.count;
+        if (!v.isNull() && s.seen.insert(v, agg.collation)) ++s.count;
         return;
     case AggFn::ApproxQuantiles: {
         const bool respect = agg.aggMods && agg.aggMods->nulls == AggModifiers::Nulls::Respect;

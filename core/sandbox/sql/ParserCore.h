@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sandbox/sql/Ast.h"
+#include "sandbox/sql/Collation.h"
 #include "sandbox/sql/Lexer.h"
 #include "sandbox/sql/Unsupported.h"
 #include "value/Civil.h"
@@ -465,6 +466,13 @@ protected:
         do {
             OrderItem o;
             o.expr = expr();
+            if (peek().kw("COLLATE")) { // ORDER BY x COLLATE 'und:ci' (or @param)
+                o.collatePos = next().pos;
+                o.hasCollate = true;
+                if (peek().kind == Tok::String) o.collate = next().text;
+                else if (peek().kind == Tok::Param || peek().kind == Tok::Question) o.collateParam = primary();
+                else fail("Expected a string literal after COLLATE but got " + describe(peek()));
+            }
             if (acceptKw("DESC")) o.desc = true;
             else acceptKw("ASC");
             if (acceptKw("NULLS")) {
@@ -1056,7 +1064,19 @@ protected:
         }
         const auto k = parseTypeName(n);
         if (!k || *k == TypeKind::Struct || *k == TypeKind::Range) throw SqlError("Type not found: " + n, p);
-        return SqlType::scalar(*k);
+        SqlType t = SqlType::scalar(*k);
+        if (*k == TypeKind::String && peek().kw("COLLATE")) { // STRING COLLATE 'und:ci'
+            next();
+            if (peek().kind != Tok::String) fail("Expected a string literal after COLLATE but got " + describe(peek()));
+            const Token& c = next();
+            try {
+                Collation::named(c.text);
+            } catch (const CollationError& ex) {
+                throw SqlError(ex.what(), c.pos);
+            }
+            t.collation = c.text;
+        }
+        return t;
     }
 
     ExprPtr literal(Pos p, Value v, SqlType t) {
@@ -1260,7 +1280,7 @@ protected:
             e->op = "literal";
             return e;
         }
-        if (reserved(t) && !(t.kw("IF") || t.kw("LEFT") || t.kw("RIGHT") || (t.kw("GROUPING") && peek(1).is("("))))
+        if (reserved(t) && !(t.kw("IF") || t.kw("LEFT") || t.kw("RIGHT") || ((t.kw("GROUPING") || t.kw("COLLATE")) && peek(1).is("("))))
             fail("Unexpected keyword " + upper(t.text));
         const std::string name = next().text;
         if (peek().is("(")) {

@@ -4,6 +4,10 @@
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/SqlError.h"
 #include "sandbox/sql/plan/KeyHash.h"
+#include "sandbox/sql/CollationRules.h"
+#include "sandbox/sql/ValueOps.h"
+
+#include <unordered_set>
 
 #include <algorithm>
 #include <cctype>
@@ -217,22 +221,47 @@ void shapeSetRows(std::vector<Value>& rows, const SetPlan& plan, std::size_t bra
     }
 }
 
-void combineSetRows(std::vector<Value>& acc, std::vector<Value> next, const std::string& op) {
-    const auto distinct = [](std::vector<Value>& rows) {
-        DistinctSet seen;
-        std::erase_if(rows, [&](const Value& r) { return !seen.insert(r); });
-    };
+namespace {
+
+/// The rows as GROUP BY keys under their columns' collations (some column has one).
+class CollatedRows {
+public:
+    explicit CollatedRows(std::vector<const Collation*> colls) : colls_(std::move(colls)) {}
+    bool insert(const Value& row) { return keys_.insert(key(row)).second; }
+    bool contains(const Value& row) const { return keys_.count(key(row)) != 0; }
+
+private:
+    std::string key(const Value& row) const {
+        std::string k;
+        for (std::size_t c = 0; c < row.size(); ++c) appendKey(k, row[c], c < colls_.size() ? colls_[c] : nullptr);
+        return k;
+    }
+    std::vector<const Collation*> colls_;
+    std::unordered_set<std::string> keys_;
+};
+
+template <class Set> void combineWith(std::vector<Value>& acc, std::vector<Value> next, const std::string& op, Set seen, Set other) {
+    const auto distinct = [&](std::vector<Value>& rows) { std::erase_if(rows, [&](const Value& r) { return !seen.insert(r); }); };
     if (op == "UNION ALL" || op == "UNION DISTINCT") {
         acc.reserve(acc.size() + next.size());
         for (auto& r : next) acc.push_back(std::move(r));
         if (op == "UNION DISTINCT") distinct(acc);
         return;
     }
-    DistinctSet other;
     for (const auto& r : next) other.insert(r);
     distinct(acc);
     const bool keepFound = op == "INTERSECT DISTINCT";
     std::erase_if(acc, [&](const Value& r) { return other.contains(r) != keepFound; });
+}
+
+} // namespace
+
+void combineSetRows(std::vector<Value>& acc, std::vector<Value> next, const std::string& op, const std::vector<SqlType>& types) {
+    std::vector<const Collation*> colls;
+    for (const auto& t : types) colls.push_back(collationOfType(t));
+    if (std::any_of(colls.begin(), colls.end(), [](const Collation* c) { return c != nullptr; }))
+        return combineWith(acc, std::move(next), op, CollatedRows(colls), CollatedRows(colls));
+    combineWith(acc, std::move(next), op, DistinctSet(), DistinctSet());
 }
 
 } // namespace quarry::sandbox::sql

@@ -44,7 +44,8 @@ SetPlan planSetOperation(const std::vector<SetBranchShape>& branches, const std:
 void shapeSetRows(std::vector<Value>& rows, const SetPlan& plan, std::size_t branch);
 
 /// Applies `op` ("UNION ALL", "UNION DISTINCT", "INTERSECT DISTINCT", "EXCEPT DISTINCT") to
-/// the rows so far and the next branch's rows, as GROUP BY compares values.
-void combineSetRows(std::vector<Value>& acc, std::vector<Value> next, const std::string& op);
+/// the rows so far and the next branch's rows, as GROUP BY compares values (a column of a
+/// collated STRING type under its collation).
+void combineSetRows(std::vector<Value>& acc, std::vector<Value> next, const std::string& op, const std::vector<SqlType>& types);
 
 } // namespace quarry::sandbox::sql

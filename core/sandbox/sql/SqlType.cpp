@@ -28,6 +28,7 @@ Field SqlType::toField(const std::string& columnName) const {
     f.type = unknown ? TypeKind::Int64 : kind;
     f.mode = array ? Mode::Repeated : Mode::Nullable;
     f.rangeElement = rangeElement;
+    if (kind == TypeKind::String) f.collation = collation;
     if (kind == TypeKind::Struct && !unknown) {
         for (std::size_t i = 0; i < fields.size(); ++i) {
             const auto& n = fields[i].first;
@@ -47,6 +48,7 @@ SqlType SqlType::fromFields(const std::vector<Field>& fs) {
 SqlType SqlType::fromField(const Field& f) {
     SqlType t = f.isRecord() ? fromFields(f.fields) : scalar(f.type);
     t.rangeElement = f.rangeElement;
+    t.collation = f.collation;
     t.array = f.isRepeated();
     return t;
 }

@@ -18,6 +18,9 @@ struct SqlType {
     bool unknown = false;
     std::vector<NamedType> fields; ///< STRUCT fields (name may be empty)
     TypeKind rangeElement = TypeKind::Date;
+    /// A STRING's (or ARRAY<STRING>'s elements') collation: "und:ci", "binary"; empty for none.
+    /// Not part of the type's identity (== ignores it).
+    std::string collation;
 
     static SqlType scalar(TypeKind k);
     static SqlType null();

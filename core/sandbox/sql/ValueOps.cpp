@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/ValueOps.h"
 
+#include "sandbox/sql/Collation.h"
+
 #include "value/Numbers.h"
 
 #include <cmath>
@@ -336,6 +338,40 @@ void appendKey(std::string& out, const Value& v) {
         out.append(buf, 8);
     }
     }
+}
+
+int compareValues(const Value& a, const Value& b, const Collation* c) {
+    if (!c) return compareValues(a, b);
+    if (a.kind() == ValueKind::String && b.kind() == ValueKind::String) return c->compare(a.asText(), b.asText());
+    if (a.kind() == ValueKind::Array && b.kind() == ValueKind::Array) {
+        const auto n = std::min(a.size(), b.size());
+        for (std::size_t i = 0; i < n; ++i) {
+            if (a[i].isNull() || b[i].isNull()) {
+                if (a[i].isNull() != b[i].isNull()) return a[i].isNull() ? -1 : 1;
+                continue;
+            }
+            if (const int r = compareValues(a[i], b[i], c)) return r;
+        }
+        return cmp(a.size(), b.size());
+    }
+    return compareValues(a, b);
+}
+
+void appendKey(std::string& out, const Value& v, const Collation* c) {
+    if (!c || (v.kind() != ValueKind::String && v.kind() != ValueKind::Array)) return appendKey(out, v);
+    if (v.kind() == ValueKind::String) {
+        const std::string key = c->sortKey(v.asText());
+        out.push_back('c');
+        out += std::to_string(key.size());
+        out.push_back(':');
+        out += key;
+        return;
+    }
+    out.push_back('A' + static_cast<int>(ValueKind::Array));
+    out += std::to_string(v.size());
+    out.push_back('(');
+    for (const auto& e : v.items()) appendKey(out, e, c);
+    out.push_back(')');
 }
 
 } // namespace quarry::sandbox::sql

@@ -38,6 +38,12 @@ int compareValues(const Value& a, const Value& b);
 /// A string that is equal for values that GROUP BY and DISTINCT treat as equal.
 void appendKey(std::string& out, const Value& v);
 
+class Collation;
+/// The same under a collation (may be null): STRING values, alone or in an ARRAY, compare and
+/// group as the collation says ('und:ci': "a" = "A").
+int compareValues(const Value& a, const Value& b, const Collation* c);
+void appendKey(std::string& out, const Value& v, const Collation* c);
+
 /// Evaluates a BOOL for WHERE/HAVING: NULL and FALSE are both "no".
 inline bool isTrue(const Value& v) { return v.kind() == ValueKind::Bool && v.asBool(); }
 

@@ -229,7 +229,7 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
                 if (x.isNull() == y.isNull()) continue;
                 return x.isNull() == nullsFirst ? -1 : 1;
             }
-            const int c = compareValues(x, y);
+            const int c = compareValues(x, y, w.orderBy[k].collation);
             if (c != 0) return desc ? -c : c;
         }
         return 0;

@@ -51,6 +51,7 @@ struct BoundSelect {
         const Expr* expr = nullptr;
         int column = -1; ///< ORDER BY an output column (its value is the column's), or -1
         bool desc = false, nullsFirst = true;
+        const Collation* collation = nullptr; ///< strings sort under it (null: code points)
     };
     std::vector<Order> order;
     bool distinct = false;

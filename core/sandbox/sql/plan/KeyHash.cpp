@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/plan/KeyHash.h"
 
+#include "sandbox/sql/Collation.h"
 #include "sandbox/sql/ValueOps.h"
 
 #include <cmath>
@@ -100,20 +101,39 @@ bool keyEqual(const Value& a, const Value& b) {
     }
 }
 
-bool DistinctSet::contains(const Value& v) const {
+std::size_t keyHash(const Value& v, const Collation* c) {
+    if (!c) return keyHash(v);
+    if (v.kind() == ValueKind::String) return mix(static_cast<std::size_t>(ValueKind::String), hashBytes(c->sortKey(v.asText())));
+    if (v.kind() != ValueKind::Array) return keyHash(v);
+    std::size_t h = mix(static_cast<std::size_t>(ValueKind::Array), v.size());
+    for (const auto& e : v.items()) h = mix(h, keyHash(e, c));
+    return h;
+}
+
+bool keyEqual(const Value& a, const Value& b, const Collation* c) {
+    if (!c) return keyEqual(a, b);
+    if (a.kind() == ValueKind::String && b.kind() == ValueKind::String) return c->equal(a.asText(), b.asText());
+    if (a.kind() != ValueKind::Array || b.kind() != ValueKind::Array) return keyEqual(a, b);
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (!keyEqual(a[i], b[i], c)) return false;
+    return true;
+}
+
+bool DistinctSet::contains(const Value& v, const Collation* c) const {
     if (slots_.empty()) return false;
-    const std::size_t h = keyHash(v), mask = slots_.size() - 1;
+    const std::size_t h = keyHash(v, c), mask = slots_.size() - 1;
     for (std::size_t at = h & mask; const std::uint32_t i = slots_[at]; at = (at + 1) & mask)
-        if (hashes_[i - 1] == h && keyEqual(values_[i - 1], v)) return true;
+        if (hashes_[i - 1] == h && keyEqual(values_[i - 1], v, c)) return true;
     return false;
 }
 
-bool DistinctSet::insert(const Value& v) {
-    const std::size_t h = keyHash(v);
+bool DistinctSet::insert(const Value& v, const Collation* c) {
+    const std::size_t h = keyHash(v, c);
     if (slots_.empty()) slots_.assign(64, 0);
     std::size_t mask = slots_.size() - 1, at = h & mask;
     while (const std::uint32_t i = slots_[at]) {
-        if (hashes_[i - 1] == h && keyEqual(values_[i - 1], v)) return false;
+        if (hashes_[i - 1] == h && keyEqual(values_[i - 1], v, c)) return false;
         at = (at + 1) & mask;
     }
     values_.push_back(v);

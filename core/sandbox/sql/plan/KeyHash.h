@@ -15,14 +15,19 @@ namespace quarry::sandbox::sql {
 /// length (1 month = 30 days); STRUCT, ARRAY and RANGE item by item.
 std::size_t keyHash(const Value& v);
 bool keyEqual(const Value& a, const Value& b);
+class Collation;
+/// The same under a collation (may be null): STRINGs, alone or in an ARRAY, by their sort keys.
+std::size_t keyHash(const Value& v, const Collation* c);
+bool keyEqual(const Value& a, const Value& b, const Collation* c);
 
 /// A set of values under GROUP BY's equality (DISTINCT aggregates): open addressing over one
 /// array of values, no node per value.
 class DistinctSet {
 public:
-    /// Adds `v` (a copy) unless an equal value is there; true if it was added.
-    bool insert(const Value& v);
-    bool contains(const Value& v) const;
+    /// Adds `v` (a copy) unless an equal value is there; true if it was added. `c` (may be
+    /// null): values equal under it are equal (the same `c` for every call on one set).
+    bool insert(const Value& v, const Collation* c = nullptr);
+    bool contains(const Value& v, const Collation* c = nullptr) const;
     std::size_t size() const { return values_.size(); }
 
 private:

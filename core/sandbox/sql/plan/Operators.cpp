@@ -4,6 +4,7 @@
 #include "sandbox/sql/plan/Join.h"
 
 #include "sandbox/sql/plan/KeyHash.h"
+#include "sandbox/sql/CollationRules.h"
 
 #include <algorithm>
 #include <numeric>
@@ -111,6 +112,7 @@ bool FilterRows::next(Batch& out) {
 HashAggregate::HashAggregate(const BoundSelect& q, const VectorEval& ev)
     : q_(q), ev_(ev), keyVecs_(q.groupKeys.size()), argVecs_(q.aggs.size()), sepVecs_(q.aggs.size()), havingVecs_(q.aggs.size()), orderVecs_(q.aggs.size()) {
     table_.assign(1024, 0);
+    for (const Expr* k : q.groupKeys) keyCollations_.push_back(collationOfType(k->type));
     for (std::size_t s = 0; s < q.groupingSets.size(); ++s) setIndex_.push_back(Value::int64(static_cast<std::int64_t>(s)));
     if (q.groupKeys.empty() && q.groupingSets.empty()) groups_.push_back({{}, std::vector<AggState>(q.aggs.size()), 0});
     // A grouping set without keys has its one row even over no input rows.
@@ -140,9 +142,12 @@ void HashAggregate::groupKeysOf(std::size_t set, bool row, std::size_t i, std::v
     keys[2 * n] = &setIndex_[set];
 }
 
-std::size_t HashAggregate::hashOf(const std::vector<const Value*>& keys) {
+std::size_t HashAggregate::hashOf(const std::vector<const Value*>& keys) const {
     std::size_t hash = 0x84222325;
-    for (const Value* k : keys) hash = (hash ^ keyHash(k ? *k : nullValue())) * 0x100000001b3ULL;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const Collation* c = i < keyCollations_.size() ? keyCollations_[i] : nullptr;
+        hash = (hash ^ keyHash(keys[i] ? *keys[i] : nullValue(), c)) * 0x100000001b3ULL;
+    }
     return hash;
 }
 
@@ -165,7 +170,7 @@ std::size_t HashAggregate::findOrAdd(const std::vector<const Value*>& keys, std:
         if (group.hash == hash) {
             bool same = true;
             for (std::size_t k = 0; k < keys.size() && same; ++k)
-                same = keyEqual(group.keys[k], keys[k] ? *keys[k] : nullValue());
+                same = keyEqual(group.keys[k], keys[k] ? *keys[k] : nullValue(), k < keyCollations_.size() ? keyCollations_[k] : nullptr);
             if (same) return g - 1;
         }
         at = (at + 1) & mask;

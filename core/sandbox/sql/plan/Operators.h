@@ -122,7 +122,8 @@ public:
 
 private:
     std::size_t findOrAdd(const std::vector<const Value*>& keys, std::size_t hash);
-    static std::size_t hashOf(const std::vector<const Value*>& keys);
+    std::size_t hashOf(const std::vector<const Value*>& keys) const;
+    std::vector<const Collation*> keyCollations_; ///< per key: the collation it groups under (or null)
     /// A row's keys in grouping set `set`: values (NULL off the set, or for no row), bits, index.
     void groupKeysOf(std::size_t set, bool row, std::size_t i, std::vector<const Value*>& keys);
     std::vector<Value> setIndex_; ///< each grouping set's index as a key value

@@ -4,6 +4,7 @@
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/Window.h"
 #include "sandbox/sql/plan/KeyHash.h"
+#include "sandbox/sql/CollationRules.h"
 
 #include <algorithm>
 #include <numeric>
@@ -20,7 +21,7 @@ template <class A, class B> int compareKeys(const std::vector<BoundSelect::Order
             if (x.isNull() == y.isNull()) continue;
             return x.isNull() == order[i].nullsFirst ? -1 : 1;
         }
-        if (const int c = compareValues(x, y)) return order[i].desc ? -c : c;
+        if (const int c = compareValues(x, y, order[i].collation)) return order[i].desc ? -c : c;
     }
     return 0;
 }
@@ -172,24 +173,30 @@ void Output::consumeGroups(std::vector<HashAggregate::Group>& groups, OperatorSt
 
 void Output::finishRows() {
     if (q_.distinct) {
+        std::vector<const Collation*> colls; // per column: the collation it is distinct under
+        for (const Expr* c : q_.columns) colls.push_back(collationOfType(c->type));
         struct Hash {
             const std::vector<Row>* rows;
+            const std::vector<const Collation*>* colls;
             std::size_t operator()(std::size_t i) const {
                 std::size_t h = 0;
-                for (const auto& v : (*rows)[i].cols) h = (h ^ keyHash(v)) * 0x100000001b3ULL;
+                const auto& cols = (*rows)[i].cols;
+                for (std::size_t c = 0; c < cols.size(); ++c)
+                    h = (h ^ keyHash(cols[c], c < colls->size() ? (*colls)[c] : nullptr)) * 0x100000001b3ULL;
                 return h;
             }
         };
         struct Eq {
             const std::vector<Row>* rows;
+            const std::vector<const Collation*>* colls;
             bool operator()(std::size_t a, std::size_t b) const {
                 const auto &x = (*rows)[a].cols, &y = (*rows)[b].cols;
                 for (std::size_t c = 0; c < x.size(); ++c)
-                    if (!keyEqual(x[c], y[c])) return false;
+                    if (!keyEqual(x[c], y[c], c < colls->size() ? (*colls)[c] : nullptr)) return false;
                 return true;
             }
         };
-        std::unordered_set<std::size_t, Hash, Eq> seen(16, Hash{&rows_}, Eq{&rows_});
+        std::unordered_set<std::size_t, Hash, Eq> seen(16, Hash{&rows_, &colls}, Eq{&rows_, &colls});
         std::vector<Row> kept;
         for (std::size_t i = 0; i < rows_.size(); ++i)
             if (seen.insert(i).second) kept.push_back(rows_[i]);
@@ -236,20 +243,23 @@ void Output::finishWindows() {
     for (std::size_t w = 0; w < nw; ++w) {
         const Expr& call = *q_.windows[w];
         std::vector<WindowRow> in(n);
+        std::vector<const Collation*> partColls; // PARTITION BY x: rows whose x collate equal are one partition
+        for (const auto& p : call.window->partitionBy) partColls.push_back(collationOfType(p->type));
         if (grouped) {
             for (std::size_t i = 0; i < n; ++i) {
                 if ((i & 4095) == 0) checkCancel(q_);
                 const Frame f = groupFrame(i, nullptr);
-                for (const auto& p : call.window->partitionBy) appendKey(in[i].partition, q_.rows->eval(*p, f));
+                for (std::size_t k = 0; k < call.window->partitionBy.size(); ++k)
+                    appendKey(in[i].partition, q_.rows->eval(*call.window->partitionBy[k], f), partColls[k]);
                 for (const auto& o : call.window->orderBy) in[i].order.push_back(q_.rows->eval(*o.expr, f));
                 for (const auto& a : call.args) in[i].args.push_back(q_.rows->eval(*a, f));
             }
         } else {
             Vec v;
             batches([&](const Batch& b, const Selection& sel, std::size_t first) {
-                for (const auto& p : call.window->partitionBy) {
-                    ev_.eval(*p, b, sel, v);
-                    for (const auto i : sel) appendKey(in[first + i].partition, valueAt(v, i));
+                for (std::size_t k = 0; k < call.window->partitionBy.size(); ++k) {
+                    ev_.eval(*call.window->partitionBy[k], b, sel, v);
+                    for (const auto i : sel) appendKey(in[first + i].partition, valueAt(v, i), partColls[k]);
                 }
                 for (const auto& o : call.window->orderBy) {
                     ev_.eval(*o.expr, b, sel, v);

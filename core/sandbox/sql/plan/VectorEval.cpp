@@ -122,6 +122,7 @@ void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& 
     }
     case K::Binary:
         if (e.op == "AND" || e.op == "OR") return logical(e, b, sel, out);
+        if (e.collation) return rowByRow(e, b, sel, out); // strings compare under a collation
         return binary(e, b, sel, out);
     case K::Unary:
         if (e.op != "NOT") return rowByRow(e, b, sel, out);
@@ -137,7 +138,7 @@ void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& 
         }
         return;
     case K::Like: {
-        if (!e.op.empty()) return rowByRow(e, b, sel, out); // LIKE ANY / ALL
+        if (!e.op.empty() || e.collation) return rowByRow(e, b, sel, out); // LIKE ANY / ALL, or under a collation
         Vec s, p;
         eval(*e.args[0], b, sel, s);
         eval(*e.args[1], b, sel, p);

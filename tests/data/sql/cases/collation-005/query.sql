@@ -1,0 +1,1 @@
+SELECT COLLATE('a', 'binary') = COLLATE('A', 'und:ci')

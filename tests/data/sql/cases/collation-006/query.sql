@@ -1,0 +1,1 @@
+SELECT COLLATE('abc', UPPER('und:ci'))
