@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/JsonFields.h"
 #include "sandbox/Jobs.h"
+#include "sandbox/sql/TimeZone.h"
 
 #include "sandbox/Statements.h"
 #include "sandbox/sql/Legacy.h"
@@ -342,7 +343,7 @@ std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& r
     }
     Json q = {{"query", req["query"]}};
     for (const char* k : {"useLegacySql", "defaultDataset", "useQueryCache", "queryParameters", "parameterMode",
-                          "maximumBytesBilled", "labels", "maxResults"})
+                          "maximumBytesBilled", "labels", "maxResults", "connectionProperties"})
         if (req.contains(k)) q[k] = req[k];
     Json config = {{"query", q}, {"jobType", "QUERY"}};
     if (boolField(req, "dryRun", false)) config["dryRun"] = true;
@@ -532,6 +533,15 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             cacheKey += "\n" + p.dump();
             if (name.empty()) scope.positionalParams.push_back(std::move(prm));
             else scope.namedParams[lowerCopy(name)] = std::move(prm);
+        }
+        // connectionProperties [{"key": "time_zone", "value": "America/Los_Angeles"}]: the
+        // default zone of the job's queries, as SET @@time_zone sets it in a script.
+        for (const auto& p : arrayField(q, "connectionProperties")) {
+            if (str(p, "key") != "time_zone") continue;
+            const std::string zone = str(p, "value");
+            if (!sql::TimeZone::find(zone)) throw ApiFailure("invalid", "Invalid time zone: " + zone, "connectionProperties");
+            scope.timeZone = zone;
+            cacheKey += "\ntime_zone=" + zone;
         }
         scope.cancelled = &job.cancelRequested;
         StatementRunner runner(store_, scope);

@@ -5,6 +5,8 @@
 
 #include "sandbox/InformationSchema.h"
 #include "sandbox/StatementHelpers.h"
+#include "sandbox/sql/TimeZone.h"
+#include "value/Text.h"
 
 namespace quarry::sandbox {
 
@@ -39,6 +41,7 @@ sql::QueryContext StatementRunner::contextWith(const TableRef& target, std::shar
     ctx.namedParams = scope_.namedParams;
     ctx.positionalParams = scope_.positionalParams;
     ctx.cancelled = scope_.cancelled;
+    ctx.timeZone = scope_.timeZone;
     ctx.resolveTable = [this, target, view](const std::vector<std::string>& path, sql::Pos pos) -> std::shared_ptr<Table> {
         if (const auto is = informationSchemaRef(path)) {
             try {
@@ -108,6 +111,7 @@ StatementResult StatementRunner::run(sql::Statement&& s, bool dryRun) {
     case K::DropTable: r = dropTable(s, dryRun); break;
     case K::CreateSchema: r = createSchema(s, dryRun); break;
     case K::DropSchema: r = dropSchema(s, dryRun); break;
+    case K::SetSystemVariable: r = setSystemVariable(s); break;
     }
     r.statementType = sql::statementType(s);
     if (s.kind == K::Insert || s.kind == K::Update || s.kind == K::Delete || s.kind == K::Merge || s.kind == K::Truncate)
@@ -346,6 +350,30 @@ StatementResult StatementRunner::createSchema(sql::Statement& s, bool dryRun) {
     store_.insertDataset(project, body);
     r.ddlOperation = "CREATE";
     return r;
+}
+
+/// SET @@time_zone = expr: the zone the script's later statements read times in (a dry run
+/// sets it too, so that the statements after it are checked as they would run).
+StatementResult StatementRunner::setSystemVariable(sql::Statement& s) {
+    const std::string name = s.target.empty() ? std::string() : s.target[0];
+    if (!text::iequals(name, "time_zone"))
+        throw sql::SqlError("The system variable @@" + name + " is not supported by the sandbox yet (only @@time_zone)", s.targetPos);
+    const sql::Pos at = s.value->pos;
+    sql::Select sel;
+    sel.pos = at;
+    sql::SelectItem item;
+    item.expr = std::move(s.value);
+    item.pos = at;
+    sel.items.push_back(std::move(item));
+    auto q = sql::PreparedQuery::prepare(std::move(sel), queryContext());
+    if (q->columnTypes().empty() || (!q->columnTypes()[0].unknown && q->columnTypes()[0].kind != TypeKind::String) || q->columnTypes()[0].array)
+        throw sql::SqlError("Cannot coerce expression to the type of @@time_zone: STRING", at);
+    const auto result = q->run();
+    const Value& v = result.rows.at(0)[0];
+    if (v.isNull()) throw sql::SqlError("@@time_zone cannot be set to NULL", at);
+    if (!sql::TimeZone::find(v.asText())) throw sql::SqlError("Invalid time zone: " + std::string(v.asText()), at);
+    scope_.timeZone = std::string(v.asText());
+    return {};
 }
 
 StatementResult StatementRunner::dropSchema(sql::Statement& s, bool dryRun) {

@@ -29,6 +29,9 @@ struct StatementScope {
     std::map<std::string, sql::Param> namedParams;
     std::vector<sql::Param> positionalParams;
     const std::atomic<bool>* cancelled = nullptr;
+    /// The default time zone of the job's queries (its time_zone connection property, then
+    /// SET @@time_zone in the script); empty: UTC.
+    std::string timeZone;
 };
 
 /// Runs queries, DML and DDL against the store. DML reads a snapshot of its target, works out
@@ -67,6 +70,7 @@ private:
     StatementResult dropTable(sql::Statement& s, bool dryRun);
     StatementResult createSchema(sql::Statement& s, bool dryRun);
     StatementResult dropSchema(sql::Statement& s, bool dryRun);
+    StatementResult setSystemVariable(sql::Statement& s);
 
     Store& store_;
     StatementScope scope_;

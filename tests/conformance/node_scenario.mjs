@@ -99,6 +99,20 @@ await check('DDL: CREATE TABLE AS SELECT makes a table the client can read', asy
   const [rows] = await ds.table('names').getRows();
   assert.equal(rows.length, 3);
 });
+await check('a time_zone connection property and SET @@time_zone set the default zone', async () => {
+  const sql = "SELECT CAST(TIMESTAMP '2024-01-01 00:00:00+00' AS STRING) AS s";
+  const [byProperty] = await bq.query({ query: sql, connectionProperties: [{ key: 'time_zone', value: 'America/Los_Angeles' }] });
+  assert.equal(byProperty[0].s, '2023-12-31 16:00:00-08');
+  const [byScript] = await bq.query({ query: "SET @@time_zone = 'Asia/Kolkata';\n" + sql });
+  assert.equal(byScript[0].s, '2024-01-01 05:30:00+05:30');
+});
+await check('a STRING COLLATE und:ci column compares without case', async () => {
+  await bq.query({ query: "CREATE TABLE node_ds.ci (name STRING COLLATE 'und:ci') AS SELECT 'Alice' AS name" });
+  const [meta] = await ds.table('ci').getMetadata();
+  assert.equal(meta.schema.fields[0].collation, 'und:ci');
+  const [rows] = await bq.query({ query: "SELECT COUNT(*) AS n FROM node_ds.ci WHERE name = 'ALICE'" });
+  assert.equal(rows[0].n, 1);
+});
 await check('delete the dataset with its contents', async () => {
   await ds.delete({ force: true });
   const [exists] = await ds.exists();

@@ -4,6 +4,7 @@
 #include "sandbox/sql/FunctionHelpers.h"
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/TimeFormat.h"
+#include "sandbox/sql/TimeZone.h"
 #include "value/Civil.h"
 
 #include <algorithm>
@@ -107,26 +108,25 @@ std::int64_t truncPart(std::int64_t micros, const std::string& part) {
     return tf::join(c);
 }
 
-/// The time zone argument: only UTC (and zero offsets) in the sandbox.
-void requireUtc(const Value& tz) {
-    const auto z = tz.asText();
-    if (z == "UTC" || z == "Etc/UTC" || z == "Z" || z == "+00" || z == "+00:00" || z == "-00:00") return;
-    throw EvalError("Time zone \"" + std::string(z) + "\" is not supported by the sandbox yet; it keeps every timestamp in UTC");
-}
-
 /// A constant time zone argument is checked when the query is bound, so the error has its place.
 void checkZoneArgument(const Expr& call, std::size_t i) {
     if (call.args.size() <= i) return;
     const Expr& z = *call.args[i];
     if (z.kind != Expr::Kind::Literal || z.value.kind() != ValueKind::String) return;
-    try {
-        requireUtc(z.value);
-    } catch (const EvalError& e) {
-        throw SqlError(e.what(), z.pos);
-    }
+    if (!TimeZone::find(z.value.asText())) throw SqlError("Invalid time zone: " + std::string(z.value.asText()), z.pos);
+}
+
+/// The zone argument `i` of a call, or the query's default zone when there is none.
+const TimeZone& zoneOf(const std::vector<Value>& a, std::size_t i) {
+    return i < a.size() ? TimeZone::named(a[i].asText()) : TimeZone::current();
 }
 
 std::int64_t microsOf(const Value& v) { return v.kind() == ValueKind::Date ? v.asInt64() * kDay : v.asInt64(); }
+
+/// A value's wall-clock time: a TIMESTAMP's in `zone`, a DATE's or DATETIME's as it is.
+std::int64_t civilOf(const Value& v, const TimeZone& zone) {
+    return v.kind() == ValueKind::Timestamp ? zone.toLocal(v.asInt64()) : microsOf(v);
+}
 
 Value ofKind(ValueKind k, std::int64_t micros) {
     switch (k) {
@@ -137,8 +137,7 @@ Value ofKind(ValueKind k, std::int64_t micros) {
     }
 }
 
-std::int64_t extract(const std::string& part, const Value& v) {
-    const std::int64_t micros = microsOf(v);
+std::int64_t extract(const std::string& part, std::int64_t micros) {
     const tf::Civil c = tf::split(micros);
     const std::int64_t days = floorDiv(micros, kDay);
     if (part == "YEAR") return c.year;
@@ -172,7 +171,7 @@ bool takesInterval(const std::string& n) {
 
 std::optional<SqlType> bindDateFunction(const Expr& c, const std::vector<SqlType>& a) {
     const auto& n = c.op;
-    if (n == "TIMESTAMP_TRUNC" || n == "FORMAT_TIMESTAMP" || n == "PARSE_TIMESTAMP") checkZoneArgument(c, 2);
+    if (n == "TIMESTAMP_TRUNC" || n == "FORMAT_TIMESTAMP" || n == "PARSE_TIMESTAMP" || n == "EXTRACT") checkZoneArgument(c, 2);
     if (n == "DATE" || n == "DATETIME" || n == "TIMESTAMP") checkZoneArgument(c, 1);
     const auto argc = a.size();
     auto need = [&](std::size_t lo, std::size_t hi) {
@@ -187,9 +186,10 @@ std::optional<SqlType> bindDateFunction(const Expr& c, const std::vector<SqlType
         return S(K::Int64);
     }
     if (n == "EXTRACT") {
-        need(2, 2);
+        need(2, 3);
         const std::string part = partOf(*c.args[0]);
         const SqlType& t = a[1];
+        if (argc == 3 && (!is(t, K::Timestamp) || !isString(a[2]))) noSignature(c, a); // ... AT TIME ZONE z
         if (part == "DATE") {
             if (!is(t, K::Timestamp) && !is(t, K::DateTime)) noSignature(c, a);
             return S(K::Date);
@@ -335,13 +335,13 @@ std::optional<Value> callDateFunction(const Expr& c, std::vector<Value>& a) {
     const bool anyNull = std::any_of(a.begin(), a.end(), [](const Value& v) { return v.isNull(); });
     if (n == "INTERVAL") return a[0];
     if (n == "EXTRACT") {
-        if (a[1].isNull()) return Value();
+        if (a[1].isNull() || (a.size() > 2 && a[2].isNull())) return Value();
         const std::string part = partOf(*c.args[0]);
-        const std::int64_t micros = microsOf(a[1]);
+        const std::int64_t micros = civilOf(a[1], zoneOf(a, 2)); // EXTRACT(... AT TIME ZONE z)
         if (part == "DATE") return Value::date(static_cast<std::int32_t>(floorDiv(micros, kDay)));
         if (part == "TIME") return Value::time(micros - floorDiv(micros, kDay) * kDay);
         if (part == "DATETIME") return Value::dateTime(micros);
-        return Value::int64(extract(part, a[1]));
+        return Value::int64(extract(part, micros));
     }
     if (takesInterval(n) && n != "GENERATE_DATE_ARRAY") {
         if (anyNull) return Value();
@@ -404,8 +404,11 @@ std::optional<Value> callDateFunction(const Expr& c, std::vector<Value>& a) {
         return Value::int64(cx.year - cy.year);
     }
     if (n == "DATE_TRUNC" || n == "DATETIME_TRUNC" || n == "TIMESTAMP_TRUNC") {
-        if (a[0].isNull()) return Value();
-        if (a.size() == 3 && !a[2].isNull()) requireUtc(a[2]);
+        if (a[0].isNull() || (a.size() == 3 && a[2].isNull())) return Value();
+        if (a[0].kind() == ValueKind::Timestamp) { // truncated in its zone's wall-clock time
+            const TimeZone& zone = zoneOf(a, 2);
+            return Value::timestamp(checked(zone.toUtc(truncPart(zone.toLocal(a[0].asInt64()), partOf(*c.args[1])))));
+        }
         return ofKind(a[0].kind(), truncPart(microsOf(a[0]), partOf(*c.args[1])));
     }
     if (n == "LAST_DAY") {
@@ -417,15 +420,19 @@ std::optional<Value> callDateFunction(const Expr& c, std::vector<Value>& a) {
     }
     if (n == "FORMAT_DATE" || n == "FORMAT_DATETIME" || n == "FORMAT_TIME" || n == "FORMAT_TIMESTAMP") {
         if (anyNull) return Value();
-        if (a.size() == 3) requireUtc(a[2]);
+        if (a[1].kind() == ValueKind::Timestamp) {
+            const TimeZone& zone = zoneOf(a, 2);
+            const std::int64_t offset = zone.offsetAt(a[1].asInt64());
+            return Value::string(tf::format(a[0].asText(), a[1].asInt64() + offset, offset));
+        }
         return Value::string(tf::format(a[0].asText(), microsOf(a[1])));
     }
     if (n == "PARSE_DATE" || n == "PARSE_DATETIME" || n == "PARSE_TIME" || n == "PARSE_TIMESTAMP") {
         if (anyNull) return Value();
-        if (a.size() == 3) requireUtc(a[2]);
         std::int64_t offset = 0;
-        const std::int64_t micros = tf::parse(a[0].asText(), a[1].asText(), offset);
-        if (n == "PARSE_TIMESTAMP") return Value::timestamp(checked(micros - offset));
+        bool zoned = false;
+        const std::int64_t micros = tf::parse(a[0].asText(), a[1].asText(), offset, &zoned);
+        if (n == "PARSE_TIMESTAMP") return Value::timestamp(checked(zoned ? micros - offset : zoneOf(a, 2).toUtc(micros)));
         if (n == "PARSE_DATE") return Value::date(static_cast<std::int32_t>(floorDiv(micros, kDay)));
         if (n == "PARSE_TIME") return Value::time(micros - floorDiv(micros, kDay) * kDay);
         return Value::dateTime(micros);
@@ -463,8 +470,7 @@ std::optional<Value> callDateFunction(const Expr& c, std::vector<Value>& a) {
             if (static_cast<std::int64_t>(dd) != d) throw EvalError(what); // February 30th and the like
             return Value::date(days);
         }
-        if (a.size() == 2) requireUtc(a[1]);
-        return Value::date(static_cast<std::int32_t>(floorDiv(microsOf(a[0]), kDay)));
+        return Value::date(static_cast<std::int32_t>(floorDiv(civilOf(a[0], zoneOf(a, 1)), kDay)));
     }
     if (n == "DATETIME") {
         if (a.size() == 6) {
@@ -483,17 +489,17 @@ std::optional<Value> callDateFunction(const Expr& c, std::vector<Value>& a) {
             return Value::dateTime(us);
         }
         if (a.size() == 2 && a[1].kind() == ValueKind::Time) return Value::dateTime(microsOf(a[0]) + a[1].asInt64());
-        if (a.size() == 2) requireUtc(a[1]);
-        return Value::dateTime(microsOf(a[0]));
+        return Value::dateTime(civilOf(a[0], zoneOf(a, 1)));
     }
     if (n == "TIMESTAMP") {
-        if (a.size() == 2) requireUtc(a[1]);
+        const TimeZone& zone = zoneOf(a, 1);
         if (a[0].kind() == ValueKind::String) {
-            const auto t = civil::parseTimestampText(a[0].asText());
+            const auto t = parseTimestampIn(a[0].asText(), zone);
             if (!t) throw EvalError("Invalid timestamp: '" + std::string(a[0].asText()) + "'");
             return Value::timestamp(*t);
         }
-        return Value::timestamp(microsOf(a[0]));
+        if (a[0].kind() == ValueKind::Timestamp) return a[0];
+        return Value::timestamp(checked(zone.toUtc(microsOf(a[0]))));
     }
     return std::nullopt;
 }

@@ -3,6 +3,7 @@
 #include "sandbox/sql/Engine.h"
 
 #include "sandbox/sql/CollationRules.h"
+#include "sandbox/sql/TimeZone.h"
 #include "value/Text.h"
 
 #include "sandbox/Bytes.h"
@@ -2083,8 +2084,13 @@ std::unique_ptr<PreparedQuery> PreparedQuery::prepare(std::string_view sql, Quer
     return prepare(parseQuery(sql), std::move(ctx));
 }
 
+namespace {
+const TimeZone* zoneOf(const QueryContext& ctx) { return ctx.timeZone.empty() ? nullptr : &TimeZone::named(ctx.timeZone); }
+} // namespace
+
 std::unique_ptr<PreparedQuery> PreparedQuery::prepare(Select sel, QueryContext ctx) {
     std::unique_ptr<PreparedQuery> q(new PreparedQuery());
+    ZoneScope zone(zoneOf(ctx)); // literals without a zone are read in it as they are bound
     q->d_->ctx = std::move(ctx);
     q->d_->sel = std::move(sel);
     q->d_->bindAll();
@@ -2138,6 +2144,7 @@ bool holdsArrays(const std::vector<Field>& fields) {
 
 QueryResult PreparedQuery::run() {
     CancelScope scope(d_->ctx.cancelled);
+    ZoneScope zone(zoneOf(d_->ctx));
     QueryResult r = d_->run();
     if (holdsArrays(r.schema.fields))
         for (const auto& row : r.rows)

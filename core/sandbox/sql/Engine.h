@@ -22,6 +22,9 @@ struct QueryContext {
     std::map<std::string, Param> namedParams; ///< keys in lower case
     std::vector<Param> positionalParams;
     const std::atomic<bool>* cancelled = nullptr;
+    /// The default time zone (SET @@time_zone, the job's time_zone connection property):
+    /// TIMESTAMP text without a zone is read in it, DATE(ts) and EXTRACT work in it. Empty: UTC.
+    std::string timeZone;
 };
 
 /// One stage of the sandbox's own execution, as statistics.query.queryPlan reports it: what

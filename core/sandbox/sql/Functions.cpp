@@ -2,6 +2,7 @@
 #include "sandbox/sql/Functions.h"
 
 #include "sandbox/sql/CollationRules.h"
+#include "sandbox/sql/TimeZone.h"
 #include "value/RangeText.h"
 
 #include "sandbox/sql/FunctionHelpers.h"
@@ -117,10 +118,20 @@ std::string castToString(const Value& v) {
         return buf;
     }
     case ValueKind::Timestamp: {
-        // Fractions in as few groups of three digits as they need: .100, .000100.
-        std::string t = civil::formatDateTime(v.asInt64(), ' ');
+        // In the query's time zone, with its offset: 2014-12-01 00:00:00-08, +05:30 when it
+        // is not whole hours. Fractions in as few groups of three digits as they need.
+        const std::int64_t offset = TimeZone::current().offsetAt(v.asInt64());
+        std::string t = civil::formatDateTime(v.asInt64() + offset, ' ');
         if (t.find('.') != std::string::npos && t.ends_with("000")) t.resize(t.size() - 3);
-        return t + "+00";
+        const std::int64_t m = (offset < 0 ? -offset : offset) / 60'000'000;
+        char zone[16];
+        std::snprintf(zone, sizeof zone, "%c%02d", offset < 0 ? '-' : '+', static_cast<int>(m / 60));
+        t += zone;
+        if (m % 60) {
+            std::snprintf(zone, sizeof zone, ":%02d", static_cast<int>(m % 60));
+            t += zone;
+        }
+        return t;
     }
     case ValueKind::Bytes: return std::string(v.asText());
     default: {
@@ -603,7 +614,7 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
             return failed("Could not cast literal \"" + text + "\" to type DATE");
         }
         if (v.kind() == ValueKind::Timestamp || v.kind() == ValueKind::DateTime) {
-            const auto us = v.asInt64();
+            const auto us = v.kind() == ValueKind::Timestamp ? TimeZone::current().toLocal(v.asInt64()) : v.asInt64();
             return Value::date(static_cast<std::int32_t>((us >= 0 ? us : us - civil::kMicrosPerDay + 1) / civil::kMicrosPerDay));
         }
         break;
@@ -613,7 +624,7 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
             return failed("Could not cast literal \"" + text + "\" to type TIME");
         }
         if (v.kind() == ValueKind::Timestamp || v.kind() == ValueKind::DateTime) {
-            auto r = v.asInt64() % civil::kMicrosPerDay;
+            auto r = (v.kind() == ValueKind::Timestamp ? TimeZone::current().toLocal(v.asInt64()) : v.asInt64()) % civil::kMicrosPerDay;
             if (r < 0) r += civil::kMicrosPerDay;
             return Value::time(r);
         }
@@ -624,15 +635,16 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
             return failed("Could not cast literal \"" + text + "\" to type DATETIME");
         }
         if (v.kind() == ValueKind::Date) return Value::dateTime(v.asInt64() * civil::kMicrosPerDay);
-        if (v.kind() == ValueKind::Timestamp) return Value::dateTime(v.asInt64());
+        if (v.kind() == ValueKind::Timestamp) return Value::dateTime(TimeZone::current().toLocal(v.asInt64()));
         break;
     case K::Timestamp:
         if (v.kind() == ValueKind::String) {
-            if (auto t = civil::parseTimestampText(text)) return Value::timestamp(*t);
+            // Without a zone, the text is in the query's time zone (SET @@time_zone; UTC).
+            if (auto t = parseTimestampIn(text, TimeZone::current())) return Value::timestamp(*t);
             return failed("Could not cast literal \"" + text + "\" to type TIMESTAMP");
         }
-        if (v.kind() == ValueKind::Date) return Value::timestamp(v.asInt64() * civil::kMicrosPerDay);
-        if (v.kind() == ValueKind::DateTime) return Value::timestamp(v.asInt64());
+        if (v.kind() == ValueKind::Date) return Value::timestamp(TimeZone::current().toUtc(v.asInt64() * civil::kMicrosPerDay));
+        if (v.kind() == ValueKind::DateTime) return Value::timestamp(TimeZone::current().toUtc(v.asInt64()));
         break;
     case K::Json:
         if (v.kind() == ValueKind::String) return Value::json(v.asText());
@@ -648,11 +660,14 @@ Value castValue(const Value& v, const SqlType& to, bool safe) {
                 std::string side(parts[i]);
                 std::transform(side.begin(), side.end(), side.begin(), ::toupper);
                 if (side == "UNBOUNDED" || side == "NULL") continue;
-                // A TIMESTAMP bound without a zone means the session's default zone, which the
-                // sandbox does not have (no SET @@time_zone): refuse rather than assume UTC.
+                // A TIMESTAMP bound without a zone is in the query's time zone once the job
+                // names one (SET @@time_zone); before that, refused rather than assumed UTC:
+                // GoogleSQL's reference reads such bounds in its own default zone.
                 const std::string_view after = parts[i].size() > 10 ? parts[i].substr(10) : std::string_view();
-                if (to.rangeElement == K::Timestamp && after.find_first_of("+-Z/") == std::string_view::npos && side.find("UTC") == std::string::npos)
-                    throw EvalError("RANGE<TIMESTAMP> bounds without a time zone are not supported by the sandbox yet; write the zone, as in '2020-01-01 00:00:00+00'");
+                if (to.rangeElement == K::Timestamp && !TimeZone::currentIsSet() && after.find_first_of("+-Z/") == std::string_view::npos &&
+                    side.find("UTC") == std::string::npos)
+                    throw EvalError("RANGE<TIMESTAMP> bounds without a time zone are not supported by the sandbox unless the job sets one "
+                                    "(SET @@time_zone); write the zone, as in '2020-01-01 00:00:00+00'");
                 ends[i] = castValue(Value::string(parts[i]), SqlType::scalar(to.rangeElement), safe);
                 if (ends[i].isNull()) return {};
             }
@@ -895,11 +910,14 @@ Value callFunction(const Expr& c, std::vector<Value>& a) {
         return coerce(a[0], c.type);
     }
     if (n == "CURRENT_TIMESTAMP" || n == "CURRENT_DATE" || n == "CURRENT_DATETIME") {
-        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
-        if (n == "CURRENT_TIMESTAMP") return Value::timestamp(us);
+        const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+        if (n == "CURRENT_TIMESTAMP") return Value::timestamp(now);
+        if (!a.empty() && a[0].isNull()) return {};
+        // The wall clock of the zone named, or of the query's time zone.
+        const std::int64_t us = (a.empty() ? TimeZone::current() : TimeZone::named(a[0].asText())).toLocal(now);
         if (n == "CURRENT_DATETIME") return Value::dateTime(us);
-        return Value::date(static_cast<std::int32_t>(us / civil::kMicrosPerDay));
+        return Value::date(static_cast<std::int32_t>(civil::floorDiv(us, civil::kMicrosPerDay)));
     }
     if (n == "CONCAT") {
         if (anyNull) return {};

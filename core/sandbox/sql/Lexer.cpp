@@ -70,6 +70,13 @@ public:
             } else if (c == '\'' || c == '"') {
                 t.kind = Tok::String;
                 t.text = quoted(false, false, t.pos);
+            } else if (c == '@' && n == '@') { // @@time_zone: a system variable
+                advance();
+                advance();
+                t.kind = Tok::SystemVariable;
+                while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_' || s_[i_] == '.'))
+                    t.text.push_back(advance());
+                if (t.text.empty()) throw SqlError("Syntax error: Expected a system variable name after @@", t.pos);
             } else if (c == '@' && n != '@') {
                 advance();
                 t.kind = Tok::Param;

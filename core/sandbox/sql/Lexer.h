@@ -9,7 +9,7 @@
 
 namespace quarry::sandbox::sql {
 
-enum class Tok { Ident, QuotedIdent, String, Bytes, Int, Float, Param, Question, Op, End };
+enum class Tok { Ident, QuotedIdent, String, Bytes, Int, Float, Param, SystemVariable, Question, Op, End };
 
 struct Token {
     Tok kind = Tok::End;

@@ -53,6 +53,7 @@ inline std::string describe(const Token& t) {
     case Tok::Int: return "integer literal \"" + t.text + "\"";
     case Tok::Float: return "floating point literal \"" + t.text + "\"";
     case Tok::Param: return "query parameter @" + t.text;
+    case Tok::SystemVariable: return "system variable @@" + t.text;
     case Tok::Question: return "\"?\"";
     case Tok::Op: return "\"" + t.text + "\"";
     }
@@ -1218,7 +1219,11 @@ protected:
             e->args.push_back(literal(part.pos, Value::string(upper(next().text)), SqlType::scalar(TypeKind::String)));
             expectKw("FROM");
             e->args.push_back(expr());
-            if (peek().kw("AT")) throw SqlError("EXTRACT ... AT TIME ZONE is not supported by the sandbox yet; it keeps timestamps in UTC", peek().pos);
+            if (acceptKw("AT")) { // EXTRACT(part FROM ts AT TIME ZONE zone)
+                expectKw("TIME");
+                expectKw("ZONE");
+                e->args.push_back(expr());
+            }
             expectOp(")");
             return e;
         }

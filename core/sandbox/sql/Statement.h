@@ -35,7 +35,7 @@ struct ColumnDef {
 
 /// One statement of a script: a query, DML or DDL.
 struct Statement {
-    enum class Kind { Query, Insert, Update, Delete, Truncate, Merge, CreateTable, DropTable, CreateSchema, DropSchema };
+    enum class Kind { Query, Insert, Update, Delete, Truncate, Merge, CreateTable, DropTable, CreateSchema, DropSchema, SetSystemVariable };
     Kind kind = Kind::Query;
     Pos pos;
     std::shared_ptr<Select> query;      ///< Query; INSERT ... SELECT; CREATE TABLE ... AS SELECT
@@ -51,6 +51,7 @@ struct Statement {
     ExprPtr on;                         ///< MERGE ON
     std::vector<MergeClause> clauses;   ///< MERGE WHEN ...
     std::vector<ColumnDef> schema;      ///< CREATE TABLE (name type, ...)
+    ExprPtr value;                      ///< SET @@name = value (target: the name)
     bool orReplace = false, ifNotExists = false, ifExists = false, cascade = false;
 };
 

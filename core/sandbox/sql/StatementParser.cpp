@@ -53,6 +53,13 @@ private:
             create(s);
         } else if (acceptKw("DROP")) {
             drop(s);
+        } else if (peek().kw("SET") && peek(1).kind == Tok::SystemVariable) { // SET @@time_zone = 'x'
+            next();
+            s.kind = K::SetSystemVariable;
+            s.targetPos = peek().pos;
+            s.target = {next().text};
+            expectOp("=");
+            s.value = expr();
         } else {
             fail("Expected a statement (SELECT, WITH, INSERT, UPDATE, DELETE, MERGE, CREATE, DROP) but got " +
                  detail::describe(peek()));
@@ -284,6 +291,7 @@ const char* statementType(const Statement& s) {
     case Statement::Kind::DropTable: return "DROP_TABLE";
     case Statement::Kind::CreateSchema: return "CREATE_SCHEMA";
     case Statement::Kind::DropSchema: return "DROP_SCHEMA";
+    case Statement::Kind::SetSystemVariable: return "SCRIPT";
     }
     return "SELECT";
 }

@@ -64,7 +64,7 @@ void isoWeek(std::int64_t days, int& isoYear, int& week) {
     week = (dayOfYear(y, m, d) - 1) / 7 + 1;
 }
 
-std::string format(std::string_view fmt, std::int64_t micros) {
+std::string format(std::string_view fmt, std::int64_t micros, std::int64_t offsetMicros) {
     const Civil c = split(micros);
     const std::int64_t days = floorDiv(micros, civil::kMicrosPerDay);
     const int yday = dayOfYear(c.year, c.month, c.day), wday = weekday(days);
@@ -111,9 +111,18 @@ std::string format(std::string_view fmt, std::int64_t micros) {
             out += e == 'V' ? pad(iw, 2) : pad(iy, 4);
             break;
         }
-        case 's': out += std::to_string(floorDiv(micros, 1'000'000)); break;
-        case 'Z': out += "UTC"; break;
-        case 'z': out += "+0000"; break;
+        case 's': out += std::to_string(floorDiv(micros - offsetMicros, 1'000'000)); break;
+        case 'Z': { // UTC, UTC-8, UTC+5:30
+            const std::int64_t m = (offsetMicros < 0 ? -offsetMicros : offsetMicros) / 60'000'000;
+            out += "UTC";
+            if (m) out += (offsetMicros < 0 ? "-" : "+") + std::to_string(m / 60) + (m % 60 ? ":" + pad(static_cast<int>(m % 60), 2) : "");
+            break;
+        }
+        case 'z': {
+            const std::int64_t m = (offsetMicros < 0 ? -offsetMicros : offsetMicros) / 60'000'000;
+            out += (offsetMicros < 0 ? "-" : "+") + pad(static_cast<int>(m / 60), 2) + pad(static_cast<int>(m % 60), 2);
+            break;
+        }
         case 'n': out += '\n'; break;
         case 't': out += '\t'; break;
         case '%': out += '%'; break;
@@ -134,9 +143,10 @@ std::string format(std::string_view fmt, std::int64_t micros) {
     return out;
 }
 
-std::int64_t parse(std::string_view fmt, std::string_view text, std::int64_t& offsetMicros) {
+std::int64_t parse(std::string_view fmt, std::string_view text, std::int64_t& offsetMicros, bool* zoned) {
     Civil c;
     offsetMicros = 0;
+    bool named = false;
     std::size_t t = 0;
     bool pm = false, hour12 = false;
     auto fail = [&]() -> std::int64_t {
@@ -238,10 +248,15 @@ std::int64_t parse(std::string_view fmt, std::string_view text, std::int64_t& of
             if (secs < civil::kMinMicros / 1'000'000 || secs > civil::kMaxMicros / 1'000'000) fail();
             const Civil s = split(secs * 1'000'000);
             c = s;
+            named = true;
             break;
         }
-        case 'Z': name(std::array<const char*, 1>{"UTC"}, false); break;
+        case 'Z':
+            name(std::array<const char*, 1>{"UTC"}, false);
+            named = true;
+            break;
         case 'z': {
+            named = true;
             if (t < text.size() && (text[t] == 'Z' || text[t] == 'z')) {
                 ++t;
                 break;
@@ -297,6 +312,7 @@ std::int64_t parse(std::string_view fmt, std::string_view text, std::int64_t& of
     if (y != c.year) fail();
     c.month = m;
     c.day = d;
+    if (zoned) *zoned = named;
     return join(c);
 }
 

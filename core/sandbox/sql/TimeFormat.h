@@ -26,9 +26,12 @@ int dayOfYear(int year, unsigned month, unsigned day); ///< 1-based
 /// ISO 8601 week number and its year.
 void isoWeek(std::int64_t days, int& isoYear, int& week);
 
-std::string format(std::string_view fmt, std::int64_t micros);
+/// `micros` is the local wall-clock time; `offsetMicros` its zone's offset from UTC there
+/// (what %z, %Z and %s show).
+std::string format(std::string_view fmt, std::int64_t micros, std::int64_t offsetMicros = 0);
 /// Parses `text` by `fmt`; fields not in the format are 1970-01-01 00:00:00. A %z or %Z offset
-/// is returned in `offsetMicros` (0 when absent), to subtract for a TIMESTAMP.
-std::int64_t parse(std::string_view fmt, std::string_view text, std::int64_t& offsetMicros);
+/// is returned in `offsetMicros` (0 when absent), to subtract for a TIMESTAMP; `zoned` (if
+/// given) says whether the text named its offset (%z, %Z, %s).
+std::int64_t parse(std::string_view fmt, std::string_view text, std::int64_t& offsetMicros, bool* zoned = nullptr);
 
 } // namespace quarry::sandbox::sql::timefmt

@@ -1,0 +1,1 @@
+SELECT DATE(TIMESTAMP '2024-01-01 00:00:00+00', 'Mars/Olympus_Mons')

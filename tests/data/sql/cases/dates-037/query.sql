@@ -1,0 +1,2 @@
+SET @@time_zone = 'Nowhere/Else';
+SELECT 1
