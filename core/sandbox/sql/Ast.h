@@ -86,6 +86,9 @@ struct SelectItem {
     bool star = false;  ///< * or expr.*
     std::vector<std::string> except;                        ///< * EXCEPT (a, b)
     std::vector<std::pair<ExprPtr, std::string>> replace;   ///< * REPLACE (expr AS a, ...)
+    /// PIVOT's rewrite: EXCEPT names that are not columns are ignored, and the star may
+    /// expand to no columns.
+    bool exceptLenient = false;
     Pos pos;
 };
 
@@ -110,6 +113,8 @@ struct AggModifiers {
     bool havingMax = false;
     std::vector<OrderItem> order;
     std::optional<std::int64_t> limit;
+    /// Only the rows where this is TRUE (PIVOT's rewrite: the rows of one pivot value).
+    ExprPtr where;
     Pos pos;
     /// ORDER BY or LIMIT: the aggregate holds its inputs and sorts or cuts them at the end.
     bool holdsInputs() const { return !order.empty() || limit; }

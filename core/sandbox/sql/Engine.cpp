@@ -2,6 +2,7 @@
 #include <chrono>
 #include "sandbox/sql/Engine.h"
 
+#include "sandbox/sql/AstClone.h"
 #include "sandbox/sql/CollationRules.h"
 #include "sandbox/sql/TimeZone.h"
 #include "value/Text.h"
@@ -34,58 +35,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-OrderItem cloneOrder(const OrderItem& o);
-
-ExprPtr clone(const Expr& e) {
-    auto c = std::make_unique<Expr>();
-    c->kind = e.kind;
-    c->pos = e.pos;
-    c->op = e.op;
-    c->path = e.path;
-    c->names = e.names;
-    c->value = e.value;
-    c->castType = e.castType;
-    c->type = e.type;
-    c->typed = e.typed;
-    c->distinct = e.distinct;
-    c->star = e.star;
-    c->negated = e.negated;
-    c->safe = e.safe;
-    c->hasOperand = e.hasOperand;
-    c->hasElse = e.hasElse;
-    c->inUnnest = e.inUnnest;
-    c->paramIndex = e.paramIndex;
-    c->subquery = e.subquery; // shared: the engine binds a Select once
-    for (const auto& a : e.args) c->args.push_back(clone(*a));
-    if (e.window) {
-        auto w = std::make_shared<WindowSpec>();
-        w->pos = e.window->pos;
-        w->base = e.window->base;
-        for (const auto& p : e.window->partitionBy) w->partitionBy.push_back(clone(*p));
-        for (const auto& o : e.window->orderBy) w->orderBy.push_back(cloneOrder(o));
-        w->hasFrame = e.window->hasFrame;
-        w->rows = e.window->rows;
-        for (auto [from, to] : {std::pair{&e.window->start, &w->start}, std::pair{&e.window->end, &w->end}}) {
-            to->kind = from->kind;
-            to->pos = from->pos;
-            if (from->offset) to->offset = clone(*from->offset);
-        }
-        c->window = std::move(w);
-    }
-    return c;
-}
-
-OrderItem cloneOrder(const OrderItem& o) {
-    OrderItem c;
-    c.expr = clone(*o.expr);
-    c.desc = o.desc;
-    c.nullsFirst = o.nullsFirst;
-    c.hasCollate = o.hasCollate;
-    c.collate = o.collate;
-    if (o.collateParam) c.collateParam = clone(*o.collateParam);
-    c.collatePos = o.collatePos;
-    return c;
-}
 
 /// Calls a function on every expression below `e`, window clauses included.
 template <class F> bool anyBelow(const Expr& e, F&& f) {
@@ -643,7 +592,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
         if (!named.orderBy.empty() && !w.orderBy.empty()) err("If a window inherits an ORDER BY from its referenced window, it cannot have an inline ORDER BY", w.pos);
         if (named.hasFrame && (!w.orderBy.empty() || w.hasFrame))
             err("Named window " + w.base + " has a window frame: a window that references it cannot add to it", w.pos);
-        for (const auto& p : named.partitionBy) w.partitionBy.push_back(clone(*p));
+        for (const auto& p : named.partitionBy) w.partitionBy.push_back(cloneExpr(*p));
         if (w.orderBy.empty())
             for (const auto& o : named.orderBy) w.orderBy.push_back(cloneOrder(o));
         if (named.hasFrame) {
@@ -652,7 +601,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             for (auto [from, to] : {std::pair{&named.start, &w.start}, std::pair{&named.end, &w.end}}) {
                 to->kind = from->kind;
                 to->pos = from->pos;
-                to->offset = from->offset ? clone(*from->offset) : nullptr;
+                to->offset = from->offset ? cloneExpr(*from->offset) : nullptr;
             }
         }
         w.base.clear();
@@ -661,7 +610,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
     void bindWindow(Expr& e, const BindCtx& bc) {
         if (e.aggMods && (!e.aggMods->order.empty() || e.aggMods->limit || e.aggMods->having))
             err("HAVING MAX|MIN, ORDER BY and LIMIT are not allowed in an aggregate call with OVER", e.aggMods->pos);
-        const bool navigates = e.op == "FIRST_VALUE" || e.op == "LAST_VALUE" || e.op == "NTH_VALUE";
+        const bool navigates = e.op == "FIRST_VALUE" || e.op == "LAST_VALUE" || e.op == "NTH_VALUE" || e.op == "PERCENTILE_CONT" ||
+                               e.op == "PERCENTILE_DISC";
         if (e.aggMods && e.op != "ARRAY_AGG" && !navigates)
             err("IGNORE NULLS and RESPECT NULLS are not allowed in analytic function " + e.op, e.aggMods->pos);
         resolveNamedWindow(*e.window);
@@ -749,6 +699,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
         if ((!m.order.empty() || m.limit) && !ordered)
             err("ORDER BY and LIMIT are not allowed in aggregate function " + e.op, m.pos);
         if (m.limit && *m.limit < 0) err("LIMIT in an aggregate function must not be negative", m.pos);
+        if (m.where) bind(*m.where, inner); // PIVOT: the rows of one pivot value
         if (m.having) {
             bind(*m.having, inner);
             const auto& t = m.having->type;
@@ -921,7 +872,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
         if (e->kind == Expr::Kind::Path && e->path.size() == 1) {
             bool isColumn = true;
             try {
-                auto probe = clone(*e);
+                auto probe = cloneExpr(*e);
                 BindCtx quiet = bc;
                 resolvePath(*probe, quiet);
             } catch (const SqlError&) {
@@ -931,7 +882,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 for (const auto& c : columns)
                     if (iequals(c.name, e->path[0])) {
                         const Pos pos = e->pos;
-                        e = clone(*c.expr);
+                        e = cloneExpr(*c.expr);
                         e->pos = pos;
                         return;
                     }
@@ -1182,13 +1133,13 @@ struct PreparedQuery::Impl final : RowEvaluator {
             return;
         }
         if (it.expr->kind != Expr::Kind::Path) err("Dot-star is only supported on names and field paths in the sandbox", it.pos);
-        auto probe = clone(*it.expr);
+        auto probe = cloneExpr(*it.expr);
         BindCtx bc;
         bc.visible = vars.size();
         bind(*probe, bc);
         if (!probe->type.isStruct()) err("Dot-star is not supported for type " + probe->type.name(), it.pos);
         for (const auto& [fname, ftype] : probe->type.fields) {
-            auto p = clone(*it.expr);
+            auto p = cloneExpr(*it.expr);
             p->path.push_back(fname);
             out.emplace_back(std::move(p), fname);
         }
@@ -1204,10 +1155,11 @@ struct PreparedQuery::Impl final : RowEvaluator {
         };
         for (const auto& name : it.except) {
             const long i = find(name);
+            if (i < 0 && it.exceptLenient) continue;
             if (i < 0) err("Column " + name + " in SELECT * EXCEPT list does not exist", it.pos);
             out.erase(out.begin() + i);
         }
-        if (!it.except.empty() && out.size() == start) err("SELECT * expands to zero columns after applying EXCEPT", it.pos);
+        if (!it.except.empty() && out.size() == start && !it.exceptLenient) err("SELECT * expands to zero columns after applying EXCEPT", it.pos);
         std::set<std::string> replaced;
         for (auto& [expr, name] : it.replace) {
             const long i = find(name);
@@ -1272,11 +1224,23 @@ struct PreparedQuery::Impl final : RowEvaluator {
     /// GROUP BY ALL: every SELECT item without aggregate or analytic functions that reads the
     /// FROM clause is a key (constants, parameters and columns of an enclosing query are not).
     void inferGroupKeys(const BindCtx& input) {
-        for (const auto& it : sel.items) {
-            if (it.star) err("GROUP BY ALL with SELECT * is not supported by the sandbox yet", it.pos);
-            if (containsAggregate(*it.expr) || containsWindow(*it.expr)) continue;
-            if (hasSubquery(*it.expr)) err("GROUP BY ALL over a SELECT item with a subquery is not supported by the sandbox yet", it.expr->pos);
-            auto key = clone(*it.expr);
+        std::vector<const Expr*> items;
+        std::vector<std::pair<ExprPtr, std::string>> starred; // what the stars give: each a key
+        for (auto& it : sel.items) {
+            if (!it.star) {
+                items.push_back(it.expr.get());
+                continue;
+            }
+            if (!it.replace.empty()) err("GROUP BY ALL with SELECT * REPLACE is not supported by the sandbox yet", it.pos);
+            const auto start = starred.size();
+            expandStar(it, starred);
+            exceptAndReplace(it, starred, start);
+        }
+        for (const auto& s : starred) items.push_back(s.first.get());
+        for (const Expr* item : items) {
+            if (containsAggregate(*item) || containsWindow(*item)) continue;
+            if (hasSubquery(*item)) err("GROUP BY ALL over a SELECT item with a subquery is not supported by the sandbox yet", item->pos);
+            auto key = cloneExpr(*item);
             BindCtx gb = input;
             gb.aggContext = "GROUP BY clause";
             bind(*key, gb);
@@ -1319,26 +1283,26 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 if (n < 1 || n > static_cast<std::int64_t>(sel.items.size()) || !sel.items[static_cast<std::size_t>(n - 1)].expr ||
                     sel.items[static_cast<std::size_t>(n - 1)].star)
                     err("GROUP BY is out of SELECT column number range: " + std::to_string(n), g->pos);
-                key = clone(*sel.items[static_cast<std::size_t>(n - 1)].expr);
+                key = cloneExpr(*sel.items[static_cast<std::size_t>(n - 1)].expr);
                 keyItems.insert(sel.items[static_cast<std::size_t>(n - 1)].expr.get());
             } else if (g->kind == Expr::Kind::Path && g->path.size() == 1) {
                 for (const auto& it : sel.items)
                     if (!it.alias.empty() && iequals(it.alias, g->path[0]) && it.expr) {
                         bool isColumn = false;
                         try {
-                            auto probe = clone(*g);
+                            auto probe = cloneExpr(*g);
                             bind(*probe, input);
                             isColumn = true;
                         } catch (const SqlError&) {
                         }
                         if (!isColumn) {
-                            key = clone(*it.expr);
+                            key = cloneExpr(*it.expr);
                             keyItems.insert(it.expr.get());
                         }
                         break;
                     }
             }
-            if (!key) key = clone(*g);
+            if (!key) key = cloneExpr(*g);
             BindCtx gb = input;
             gb.aggContext = "GROUP BY clause";
             bind(*key, gb);

@@ -5,6 +5,7 @@
 
 #include "sandbox/sql/Ast.h"
 #include "sandbox/sql/Collation.h"
+#include "sandbox/sql/Pivot.h"
 #include "sandbox/sql/Lexer.h"
 #include "sandbox/sql/Unsupported.h"
 #include "value/Civil.h"
@@ -709,16 +710,100 @@ protected:
             f.tablePath = tablePath();
         }
         if (acceptKw("AS")) f.alias = identifier("alias");
-        else if (aliasAhead()) f.alias = next().text;
+        else if (aliasAhead() && !pivotAhead()) f.alias = next().text;
         if (peek().kw("WITH") && peek(1).kw("OFFSET")) {
             next();
             next();
             f.withOffset = true;
             f.offsetAlias = "offset";
             if (acceptKw("AS")) f.offsetAlias = identifier("alias");
-            else if (aliasAhead()) f.offsetAlias = next().text;
+            else if (aliasAhead() && !pivotAhead()) f.offsetAlias = next().text;
+        }
+        while (pivotAhead()) {
+            const bool pivot = peek().kw("PIVOT");
+            f = pivot ? rewritePivot(std::move(f), pivotClause()) : rewriteUnpivot(std::move(f), unpivotClause());
+            if (acceptKw("AS")) f.alias = identifier("alias");
+            else if (aliasAhead() && !pivotAhead()) f.alias = next().text;
         }
         return f;
+    }
+
+    /// PIVOT ( or UNPIVOT ( / UNPIVOT INCLUDE|EXCLUDE NULLS (: not an alias named pivot.
+    bool pivotAhead() const {
+        return (peek().kw("PIVOT") && peek(1).is("(")) ||
+               (peek().kw("UNPIVOT") && (peek(1).is("(") || peek(1).kw("INCLUDE") || peek(1).kw("EXCLUDE")));
+    }
+
+    /// PIVOT (agg [AS a], ... FOR expr IN (value [AS v], ...)), at PIVOT.
+    PivotSpec pivotClause() {
+        PivotSpec s;
+        s.pos = next().pos;
+        expectOp("(");
+        do {
+            PivotSpec::Aggregate a;
+            a.call = expr();
+            if (acceptKw("AS")) a.alias = identifier("alias");
+            else if (aliasAhead() && !peek().kw("FOR")) a.alias = next().text;
+            s.aggregates.push_back(std::move(a));
+        } while (acceptOp(","));
+        expectKw("FOR");
+        s.forExpr = concat(); // not expr(): `y IN (...)` is the clause, not an IN test
+        expectKw("IN");
+        expectOp("(");
+        do {
+            PivotSpec::PivotValue v;
+            v.value = expr();
+            if (acceptKw("AS")) v.alias = identifier("alias");
+            else if (aliasAhead()) v.alias = next().text;
+            s.values.push_back(std::move(v));
+        } while (acceptOp(","));
+        expectOp(")");
+        expectOp(")");
+        return s;
+    }
+
+    /// UNPIVOT [INCLUDE|EXCLUDE NULLS] (v FOR name IN (c [AS label], ...)), or with (v1, v2)
+    /// and ((c1, c2) [AS label], ...), at UNPIVOT.
+    UnpivotSpec unpivotClause() {
+        UnpivotSpec s;
+        s.pos = next().pos;
+        if (acceptKw("INCLUDE")) {
+            expectKw("NULLS");
+            s.includeNulls = true;
+        } else if (acceptKw("EXCLUDE")) {
+            expectKw("NULLS");
+        }
+        expectOp("(");
+        if (acceptOp("(")) {
+            do s.valueColumns.push_back(identifier("column name"));
+            while (acceptOp(","));
+            expectOp(")");
+        } else {
+            s.valueColumns.push_back(identifier("column name"));
+        }
+        expectKw("FOR");
+        s.nameColumn = identifier("column name");
+        expectKw("IN");
+        expectOp("(");
+        do {
+            UnpivotSpec::Group g;
+            if (acceptOp("(")) {
+                do g.columns.push_back(postfix());
+                while (acceptOp(","));
+                expectOp(")");
+            } else {
+                g.columns.push_back(postfix());
+            }
+            if (acceptKw("AS")) {
+                const Token& t = peek();
+                if (t.kind != Tok::String && t.kind != Tok::Int) fail("Expected a string or integer label after AS but got " + describe(t));
+                g.label = primary();
+            }
+            s.groups.push_back(std::move(g));
+        } while (acceptOp(","));
+        expectOp(")");
+        expectOp(")");
+        return s;
     }
 
     // ---- expressions, lowest precedence first ----

@@ -18,8 +18,9 @@ namespace {
 
 using B = WindowSpec::Bound::Kind;
 
-constexpr std::array<std::string_view, 11> kAnalytic{"ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE",
-                                                     "LAG", "LEAD", "FIRST_VALUE", "LAST_VALUE", "NTH_VALUE"};
+constexpr std::array<std::string_view, 13> kAnalytic{"ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE",
+                                                     "LAG", "LEAD", "FIRST_VALUE", "LAST_VALUE", "NTH_VALUE",
+                                                     "PERCENTILE_CONT", "PERCENTILE_DISC"};
 
 [[noreturn]] void err(const std::string& m, Pos p) { throw SqlError(m, p); }
 
@@ -117,6 +118,32 @@ private:
     std::vector<char> apart_;
 };
 
+/// PERCENTILE_CONT(x, p) and PERCENTILE_DISC(x, p) OVER ([PARTITION BY ...]): p a constant
+/// in [0, 1]; CONT interpolates FLOAT64 (NUMERIC inputs are refused rather than rounded
+/// through a double), DISC returns a value of x's type.
+SqlType bindPercentile(const Expr& e, const SqlType& x) {
+    const std::string& n = e.op;
+    if (e.args.size() != 2 || e.star || e.distinct)
+        err("No matching signature for analytic function " + n + "; it takes (value, percentile)", e.pos);
+    if (!e.window->orderBy.empty() || e.window->hasFrame)
+        err("Window ORDER BY and framing are not allowed for analytic function " + n, e.window->pos);
+    const Expr& p = *e.args[1];
+    if (!isConstant(p) || !(p.type.unknown || (!p.type.array && (p.type.isNumeric()))))
+        err("The percentile of " + n + " must be a constant number (a literal or a query parameter)", p.pos);
+    if (p.value.isNull()) err("The percentile of " + n + " cannot be NULL", p.pos);
+    const double f = numberOf(p.value);
+    if (!(f >= 0 && f <= 1)) err("Percentile argument must be in [0, 1]; got " + std::to_string(f), p.pos);
+    if (x.array || (!x.unknown && (x.kind == TypeKind::Struct || x.kind == TypeKind::Json || x.kind == TypeKind::Geography)))
+        err("No matching signature for analytic function " + n + " for argument types: " + x.name(), e.pos);
+    if (n == "PERCENTILE_DISC") return x.unknown ? SqlType::scalar(TypeKind::Int64) : x;
+    if (!x.unknown && x.kind != TypeKind::Int64 && x.kind != TypeKind::Float64) {
+        if (x.kind == TypeKind::Numeric || x.kind == TypeKind::BigNumeric)
+            err("PERCENTILE_CONT over " + x.name() + " is not supported by the sandbox yet (it would round through FLOAT64)", e.pos);
+        err("No matching signature for analytic function PERCENTILE_CONT for argument types: " + x.name(), e.pos);
+    }
+    return SqlType::scalar(TypeKind::Float64);
+}
+
 } // namespace
 
 bool isAnalyticOnlyFunction(const std::string& n) { return std::find(kAnalytic.begin(), kAnalytic.end(), n) != kAnalytic.end(); }
@@ -170,6 +197,7 @@ SqlType bindAnalytic(const Expr& e, const SqlType& aggregateType) {
     };
     const SqlType first = e.args.empty() ? SqlType::null() : e.args[0]->type;
     const SqlType valueType = first.unknown ? SqlType::scalar(TypeKind::Int64) : first;
+    if (n == "PERCENTILE_CONT" || n == "PERCENTILE_DISC") return bindPercentile(e, first);
     if (n == "ROW_NUMBER" || n == "RANK" || n == "DENSE_RANK") {
         argCount(0, 0);
         return SqlType::scalar(TypeKind::Int64);
@@ -296,6 +324,36 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
                 else v = Value::float64(static_cast<double>(peerEnd[p]) / static_cast<double>(m));
                 out[part[p]] = std::move(v);
             }
+            continue;
+        }
+        if (n == "PERCENTILE_CONT" || n == "PERCENTILE_DISC") {
+            // Over the whole partition: its non-NULL values sorted (NULLs first, as the
+            // smallest, with RESPECT NULLS).
+            const bool respect = e.aggMods && e.aggMods->nulls == AggModifiers::Nulls::Respect;
+            std::vector<const Value*> vals;
+            for (std::size_t p = 0; p < m; ++p)
+                if (respect || !arg(p, 0).isNull()) vals.push_back(&arg(p, 0));
+            std::stable_sort(vals.begin(), vals.end(), [&](const Value* a, const Value* b) {
+                if (a->isNull() || b->isNull()) return a->isNull() && !b->isNull();
+                return compareValues(*a, *b, e.collation) < 0;
+            });
+            Value result;
+            const double f = numberOf(e.args[1]->value);
+            const std::size_t count = vals.size();
+            if (count > 0 && n == "PERCENTILE_DISC") {
+                // The first value whose cumulative share reaches f.
+                const double at = std::ceil(f * static_cast<double>(count));
+                const std::size_t k = at <= 1 ? 0 : std::min(count - 1, static_cast<std::size_t>(at) - 1);
+                result = *vals[k];
+            } else if (count > 0) {
+                const double pos = f * static_cast<double>(count - 1);
+                const auto lo = static_cast<std::size_t>(std::floor(pos)), hi = static_cast<std::size_t>(std::ceil(pos));
+                if (!vals[lo]->isNull() && !vals[hi]->isNull()) {
+                    const double a = numberOf(*vals[lo]), b = numberOf(*vals[hi]);
+                    result = Value::float64(lo == hi ? a : a + (pos - static_cast<double>(lo)) * (b - a));
+                }
+            }
+            for (std::size_t p = 0; p < m; ++p) out[part[p]] = result;
             continue;
         }
         if (n == "NTILE") {

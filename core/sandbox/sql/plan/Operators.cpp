@@ -110,7 +110,7 @@ bool FilterRows::next(Batch& out) {
 // ---- GROUP BY ----
 
 HashAggregate::HashAggregate(const BoundSelect& q, const VectorEval& ev)
-    : q_(q), ev_(ev), keyVecs_(q.groupKeys.size()), argVecs_(q.aggs.size()), sepVecs_(q.aggs.size()), havingVecs_(q.aggs.size()), orderVecs_(q.aggs.size()) {
+    : q_(q), ev_(ev), keyVecs_(q.groupKeys.size()), argVecs_(q.aggs.size()), sepVecs_(q.aggs.size()), havingVecs_(q.aggs.size()), whereVecs_(q.aggs.size()), orderVecs_(q.aggs.size()) {
     table_.assign(1024, 0);
     for (const Expr* k : q.groupKeys) keyCollations_.push_back(collationOfType(k->type));
     for (std::size_t s = 0; s < q.groupingSets.size(); ++s) setIndex_.push_back(Value::int64(static_cast<std::int64_t>(s)));
@@ -194,6 +194,7 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
     for (std::size_t a = 0; a < q_.aggs.size(); ++a) {
         const Expr& agg = *q_.aggs[a];
         if (agg.aggMods && agg.aggMods->having) ev_.eval(*agg.aggMods->having, b, sel, havingVecs_[a]);
+        if (agg.aggMods && agg.aggMods->where) ev_.eval(*agg.aggMods->where, b, sel, whereVecs_[a]);
         if (agg.star || agg.args.empty()) continue;
         if (held(agg)) {
             orderVecs_[a].resize(agg.aggMods->order.size());
@@ -223,6 +224,7 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
             for (std::size_t a = 0; a < q_.aggs.size(); ++a) {
                 const Expr& agg = *q_.aggs[a];
                 const bool noArg = agg.star || agg.args.empty();
+                if (agg.aggMods && agg.aggMods->where && !isTrue(valueAt(whereVecs_[a], i))) continue; // another pivot value's row
                 const Value& v = noArg ? nullValue() : valueAt(argVecs_[a], i);
                 if (agg.aggMods && agg.aggMods->having && !admitHaving(states[a], valueAt(havingVecs_[a], i), agg.aggMods->havingMax))
                     continue; // HAVING MAX|MIN: not a row with the best value (so far)

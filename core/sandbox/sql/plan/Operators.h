@@ -132,7 +132,7 @@ private:
     const VectorEval& ev_;
     std::vector<Group> groups_;
     std::vector<std::uint32_t> table_; ///< group index + 1; 0 is empty
-    std::vector<Vec> keyVecs_, argVecs_, sepVecs_, havingVecs_;
+    std::vector<Vec> keyVecs_, argVecs_, sepVecs_, havingVecs_, whereVecs_;
     std::vector<std::vector<Vec>> orderVecs_; ///< per aggregate, its ORDER BY keys over the batch
 };
 
