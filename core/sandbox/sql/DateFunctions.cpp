@@ -5,6 +5,7 @@
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/TimeFormat.h"
 #include "sandbox/sql/TimeZone.h"
+#include "sandbox/sql/Intervals.h"
 #include "value/Civil.h"
 
 #include <algorithm>
@@ -47,20 +48,6 @@ std::int64_t subDayMicros(std::string_view part) {
                    call.pos);
 }
 
-/// Months from civil fields, with the day clamped to the new month's length (Jan 31 + 1 month
-/// is Feb 28 or 29), as BigQuery does.
-std::int64_t addMonths(std::int64_t micros, std::int64_t months) {
-    tf::Civil c = tf::split(micros);
-    const std::int64_t total = static_cast<std::int64_t>(c.year) * 12 + (c.month - 1) + months;
-    if (total < 12 || total >= 10000 * 12) throw EvalError("The result is outside the DATE/TIMESTAMP range (years 1 to 9999)");
-    c.year = static_cast<int>(total / 12);
-    c.month = static_cast<unsigned>(total % 12 + 1);
-    static constexpr unsigned kLen[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (c.year % 4 == 0 && c.year % 100 != 0) || c.year % 400 == 0;
-    const unsigned len = c.month == 2 && leap ? 29 : kLen[c.month - 1];
-    c.day = std::min(c.day, len);
-    return tf::join(c);
-}
 
 std::int64_t checked(std::int64_t micros) {
     if (micros < civil::kMinMicros || micros > civil::kMaxMicros)
@@ -164,6 +151,21 @@ bool dateLike(const SqlType& t) { return is(t, K::Date) || is(t, K::DateTime) ||
 
 } // namespace
 
+/// Months from civil fields, with the day clamped to the new month's length (Jan 31 + 1 month
+/// is Feb 28 or 29), as BigQuery does.
+std::int64_t addMonths(std::int64_t micros, std::int64_t months) {
+    tf::Civil c = tf::split(micros);
+    const std::int64_t total = static_cast<std::int64_t>(c.year) * 12 + (c.month - 1) + months;
+    if (total < 12 || total >= 10000 * 12) throw EvalError("The result is outside the DATE/TIMESTAMP range (years 1 to 9999)");
+    c.year = static_cast<int>(total / 12);
+    c.month = static_cast<unsigned>(total % 12 + 1);
+    static constexpr unsigned kLen[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (c.year % 4 == 0 && c.year % 100 != 0) || c.year % 400 == 0;
+    const unsigned len = c.month == 2 && leap ? 29 : kLen[c.month - 1];
+    c.day = std::min(c.day, len);
+    return tf::join(c);
+}
+
 bool takesInterval(const std::string& n) {
     return n == "DATE_ADD" || n == "DATE_SUB" || n == "DATETIME_ADD" || n == "DATETIME_SUB" || n == "TIMESTAMP_ADD" ||
            n == "TIMESTAMP_SUB" || n == "TIME_ADD" || n == "TIME_SUB" || n == "GENERATE_DATE_ARRAY";
@@ -183,6 +185,18 @@ std::optional<SqlType> bindDateFunction(const Expr& c, const std::vector<SqlType
         const std::string part = partOf(*c.args[1]);
         static const std::array<std::string_view, 10> ok{"MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"};
         if (std::find(ok.begin(), ok.end(), part) == ok.end()) throw SqlError("Unknown INTERVAL part " + part, c.args[1]->pos);
+        return S(K::Int64);
+    }
+    if (n == "JUSTIFY_DAYS" || n == "JUSTIFY_HOURS" || n == "JUSTIFY_INTERVAL") {
+        need(1, 1);
+        if (!is(a[0], K::Interval)) noSignature(c, a);
+        return S(K::Interval);
+    }
+    if (n == "EXTRACT" && argc == 2 && !a[1].unknown && is(a[1], K::Interval)) {
+        static const std::array<std::string_view, 8> ok{"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"};
+        const std::string part = partOf(*c.args[0]);
+        if (std::find(ok.begin(), ok.end(), part) == ok.end())
+            throw SqlError("EXTRACT from INTERVAL does not support the " + part + " date part", c.args[0]->pos);
         return S(K::Int64);
     }
     if (n == "EXTRACT") {
@@ -334,9 +348,16 @@ std::optional<Value> callDateFunction(const Expr& c, std::vector<Value>& a) {
     const auto& n = c.op;
     const bool anyNull = std::any_of(a.begin(), a.end(), [](const Value& v) { return v.isNull(); });
     if (n == "INTERVAL") return a[0];
+    if (n == "$INTERVAL") {
+        if (a[0].isNull()) return Value();
+        if (a.size() == 3) return intervalOfRange(a[0].asText(), partOf(*c.args[1]), partOf(*c.args[2]));
+        return intervalOfPart(a[0], partOf(*c.args[1]));
+    }
+    if (n == "JUSTIFY_DAYS" || n == "JUSTIFY_HOURS" || n == "JUSTIFY_INTERVAL") return anyNull ? Value() : justifyInterval(n, a[0]);
     if (n == "EXTRACT") {
         if (a[1].isNull() || (a.size() > 2 && a[2].isNull())) return Value();
         const std::string part = partOf(*c.args[0]);
+        if (a[1].kind() == ValueKind::Interval) return Value::int64(extractFromInterval(part, a[1]));
         const std::int64_t micros = civilOf(a[1], zoneOf(a, 2)); // EXTRACT(... AT TIME ZONE z)
         if (part == "DATE") return Value::date(static_cast<std::int32_t>(floorDiv(micros, kDay)));
         if (part == "TIME") return Value::time(micros - floorDiv(micros, kDay) * kDay);

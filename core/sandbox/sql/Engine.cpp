@@ -4,6 +4,7 @@
 
 #include "sandbox/sql/AstClone.h"
 #include "sandbox/sql/CollationRules.h"
+#include "sandbox/sql/Intervals.h"
 #include "sandbox/sql/TimeZone.h"
 #include "value/Text.h"
 
@@ -256,7 +257,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                     err("No matching signature for operator NOT for argument types: " + t.name(), e.pos);
                 e.type = SqlType::scalar(TypeKind::Bool);
             } else {
-                if (!t.unknown && !t.isNumeric())
+                if (!t.unknown && !t.isNumeric() && !(e.op == "-" && !t.array && t.kind == TypeKind::Interval))
                     err("No matching signature for operator " + e.op + " for argument types: " + t.name(), e.pos);
                 e.type = t.unknown ? SqlType::scalar(TypeKind::Int64) : t;
             }
@@ -303,10 +304,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
             }
             if (e.aggMods) err("IGNORE NULLS, ORDER BY and LIMIT belong to aggregate function calls; " + e.op + " is not one", e.aggMods->pos);
             if (e.star) err("Function " + e.op + " does not accept *", e.pos);
-            if (e.op == "INTERVAL" && !bc.intervalArg)
-                err("INTERVAL values are supported by the sandbox only as arguments of DATE_ADD, DATE_SUB, DATETIME_ADD, "
-                    "DATETIME_SUB, TIMESTAMP_ADD, TIMESTAMP_SUB, TIME_ADD, TIME_SUB and GENERATE_DATE_ARRAY",
-                    e.pos);
+            if (e.op == "INTERVAL" && (!bc.intervalArg || e.args.size() == 3)) {
+                bindIntervalValue(e, bc);
+                return;
+            }
             std::vector<SqlType> types;
             BindCtx argCtx = bc;
             argCtx.intervalArg = takesInterval(e.op);
@@ -643,6 +644,27 @@ struct PreparedQuery::Impl final : RowEvaluator {
         windows.push_back(&e);
     }
 
+    /// INTERVAL n part, INTERVAL 'text' part [TO part] as a value (outside DATE_ADD and its
+    /// kin, which read the count and part themselves): the call `$INTERVAL`.
+    void bindIntervalValue(Expr& e, const BindCtx& bc) {
+        for (auto& a : e.args) bind(*a, bc);
+        const SqlType& n = e.args[0]->type;
+        const std::string part(e.args[1]->value.asText());
+        static const std::set<std::string> parts{"YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND", "MICROSECOND"};
+        if (e.args.size() == 3) {
+            const std::string to(e.args[2]->value.asText());
+            if (!validIntervalRange(part, to)) err("Unsupported INTERVAL range " + part + " TO " + to, e.args[1]->pos);
+            if (!n.unknown && (n.array || n.kind != TypeKind::String))
+                err("INTERVAL ... " + part + " TO " + to + " needs a STRING, not " + n.name(), e.args[0]->pos);
+        } else {
+            if (!parts.count(part)) err("Unknown INTERVAL part " + part, e.args[1]->pos);
+            if (!n.unknown && (n.array || (n.kind != TypeKind::Int64 && n.kind != TypeKind::String)))
+                err("INTERVAL needs an INT64 count or a STRING, not " + n.name(), e.args[0]->pos);
+        }
+        e.op = "$INTERVAL";
+        e.type = SqlType::scalar(TypeKind::Interval);
+    }
+
     /// An untyped `[]` argument takes the type of the call's first other array argument:
     /// ARRAY_CONCAT(['a'], []) and IFNULL(names, []) are ARRAY<STRING>, as in BigQuery.
     static void typeEmptyArrays(Expr& e, std::vector<SqlType>& types) {
@@ -741,7 +763,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
             e.type = SqlType::scalar(TypeKind::Int64);
         } else if (n == "SUM" || n == "AVG") {
             needArgs(1, 1);
-            if (!t.unknown && !t.isNumeric()) err("No matching signature for aggregate function " + n + " for argument types: " + t.name(), e.pos);
+            if (!t.unknown && !t.isNumeric() && !(!t.array && t.kind == TypeKind::Interval))
+                err("No matching signature for aggregate function " + n + " for argument types: " + t.name(), e.pos);
             if (t.unknown) e.type = SqlType::scalar(n == "SUM" ? TypeKind::Int64 : TypeKind::Float64);
             else if (n == "AVG" && t.kind == TypeKind::Int64) e.type = SqlType::scalar(TypeKind::Float64);
             else e.type = t;
@@ -1455,6 +1478,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 return Value::int64(-a.asInt64());
             }
             if (a.kind() == ValueKind::Float64) return Value::float64(-a.asDouble());
+            if (a.kind() == ValueKind::Interval) return negateInterval(a);
             std::string t(a.asText());
             t = t.starts_with("-") ? t.substr(1) : "-" + t;
             if (t == "-0") t = "0";
@@ -1674,6 +1698,11 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (fn == AggFn::Sum && agg.type.kind == TypeKind::Int64) {
                 // Reported when the group is done: a row HAVING MAX|MIN later discards raises nothing.
                 if (__builtin_add_overflow(s.isum, v.asInt64(), &s.isum)) s.overflow = true;
+            } else if (v.kind() == ValueKind::Interval) { // part by part, checked at the end
+                const IntervalParts p = partsOf(v);
+                s.nunits += p.months;
+                s.idays += p.days;
+                s.nsum += p.nanos;
             } else if (v.kind() == ValueKind::Numeric || v.kind() == ValueKind::BigNumeric) {
                 const auto x = parseNumeric(v.asText());
                 if (!x) throw EvalError("BIGNUMERIC value outside what the sandbox aggregates (NUMERIC range)");
@@ -1773,6 +1802,14 @@ struct PreparedQuery::Impl final : RowEvaluator {
         if (agg.aggMods && agg.aggMods->holdsInputs()) releaseHeld(s, agg);
         if (isMoreAggregate(fn)) return finishMoreAggregate(s, agg);
         if (fn == AggFn::Count || fn == AggFn::CountIf) return Value::int64(s.count);
+        if ((fn == AggFn::Sum || fn == AggFn::Avg) && agg.type.kind == TypeKind::Interval) {
+            if (!s.any) return {};
+            if (s.nunits > 120000 || s.nunits < -120000 || s.idays > 3660000 || s.idays < -3660000)
+                throw EvalError("Interval value is out of range in " + std::string(fn == AggFn::Sum ? "SUM" : "AVG"));
+            const Value sum = intervalValue({static_cast<long long>(s.nunits), static_cast<long long>(s.idays), s.nsum});
+            if (fn == AggFn::Sum) return sum;
+            return intervalOperation("/", sum, Value::int64(s.count), agg.type);
+        }
         if (fn == AggFn::Sum) {
             if (!s.any) return {};
             if (s.overflow) throw EvalError("int64 overflow in SUM");

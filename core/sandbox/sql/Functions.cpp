@@ -2,6 +2,7 @@
 #include "sandbox/sql/Functions.h"
 
 #include "sandbox/sql/CollationRules.h"
+#include "sandbox/sql/Intervals.h"
 #include "sandbox/sql/TimeZone.h"
 #include "value/RangeText.h"
 
@@ -244,6 +245,7 @@ SqlType binaryType(const std::string& op, const SqlType& l, const SqlType& r, Po
         return fail();
     }
     if (op == "+" || op == "-" || op == "*" || op == "/") {
+        if (const auto t = intervalOperationType(op, l, r)) return *t;
         if (op == "-" && !l.array && !r.array && l.kind == K::Date && isInt(r)) return S(K::Date);
         if (op == "+" && !l.array && !r.array && l.kind == K::Date && isInt(r)) return S(K::Date);
         if (!isNum(l) || !isNum(r)) return fail();
@@ -320,6 +322,8 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
         return a.kind() == ValueKind::Bytes ? Value::bytes(s) : Value::string(s);
     }
     if (op == "+" || op == "-" || op == "*" || op == "/") {
+        if (result.kind == K::Interval || a.kind() == ValueKind::Interval || b.kind() == ValueKind::Interval)
+            return intervalOperation(op, a, b, result);
         if (a.kind() == ValueKind::Date) {
             const auto d = a.asInt64() + (op == "+" ? b.asInt64() : -b.asInt64());
             return Value::date(static_cast<std::int32_t>(d));

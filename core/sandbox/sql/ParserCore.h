@@ -389,11 +389,12 @@ protected:
         else acceptKw("ALL");
         bool asStruct = false;
         if (peek().kw("AS") && peek(1).kw("STRUCT")) {
-            if (!asStructAllowed)
-                throw SqlError("SELECT AS STRUCT outside an ARRAY, scalar or EXISTS subquery is not supported by the sandbox yet", peek().pos);
             next();
             next();
-            asStruct = true;
+            // In an expression subquery each row becomes one STRUCT value. Elsewhere (a FROM
+            // subquery, the outer query, a set operation's branch) the value table of STRUCT
+            // rows reads as the table of their fields, which is what it is in BigQuery.
+            asStruct = asStructAllowed;
         }
         do {
             s.items.push_back(selectItem());
@@ -1321,6 +1322,11 @@ protected:
             const Token& part = peek();
             if (part.kind != Tok::Ident) fail("Expected a date part name after INTERVAL but got " + describe(part));
             e->args.push_back(literal(part.pos, Value::string(upper(next().text)), SqlType::scalar(TypeKind::String)));
+            if (acceptKw("TO")) { // INTERVAL '1-2' YEAR TO MONTH
+                const Token& to = peek();
+                if (to.kind != Tok::Ident) fail("Expected a date part name after TO but got " + describe(to));
+                e->args.push_back(literal(to.pos, Value::string(upper(next().text)), SqlType::scalar(TypeKind::String)));
+            }
             return e;
         }
         if ((t.kw("ARRAY") || t.kw("EXISTS")) && peek(1).is("(")) {

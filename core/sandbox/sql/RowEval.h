@@ -32,6 +32,8 @@ struct AggState {
     /// NUMERIC sums in two parts, whole units and the scaled remainder, so that adding values
     /// near NUMERIC's limit cannot overflow 128 bits (the total is checked at the end).
     Num128 nunits = 0, nsum = 0;
+    /// INTERVAL sums: months in nunits, nanoseconds in nsum, days here.
+    Num128 idays = 0;
     std::int64_t isum = 0;
     /// STDDEV, VAR, COVAR, CORR: running means and sums of squared (co)deviations, updated as
     /// Welford's method does (no cancellation of large sums); x is the first argument.
