@@ -182,6 +182,7 @@ struct Select {
     std::vector<std::pair<std::string, std::shared_ptr<WindowSpec>>> namedWindows;
     std::vector<OrderItem> orderBy;
     std::optional<std::int64_t> limit, offset;
+    ExprPtr limitParam, offsetParam; ///< LIMIT @n OFFSET @m: read when the query is bound
     Pos pos;
 };
 

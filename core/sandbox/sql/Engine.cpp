@@ -23,6 +23,7 @@
 #include <cmath>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <shared_mutex>
 #include <unordered_set>
 
@@ -1274,7 +1275,24 @@ struct PreparedQuery::Impl final : RowEvaluator {
         dedupeGroupKeys();
     }
 
+    /// LIMIT @n OFFSET @m: the parameters' values, which must be non-NULL and non-negative
+    /// INT64s (checked as the query starts, as BigQuery does).
+    void bindLimitParams() {
+        for (auto [param, value, what] : {std::tuple{&sel.limitParam, &sel.limit, "LIMIT"}, std::tuple{&sel.offsetParam, &sel.offset, "OFFSET"}}) {
+            if (!*param) continue;
+            bind(**param, BindCtx{});
+            const SqlType& t = (*param)->type;
+            if (!t.unknown && (t.array || t.kind != TypeKind::Int64))
+                err(std::string(what) + " expects an integer literal or parameter, not " + t.name(), (*param)->pos);
+            const Value& v = (*param)->value;
+            if (v.isNull()) throw EvalError("Limit requires non-null count and offset");
+            if (v.asInt64() < 0) throw EvalError("Limit requires non-negative count and offset");
+            *value = v.asInt64();
+        }
+    }
+
     void bindAll() {
+        bindLimitParams();
         for (auto& [name, query] : sel.with) ctes.emplace_back(name, makeSub(std::move(*query), name));
         if (!sel.setBranches.empty()) {
             bindSetOperation();

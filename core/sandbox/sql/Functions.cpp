@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/Functions.h"
 
+#include "sandbox/sql/ArrayFunctions.h"
 #include "sandbox/sql/CollationRules.h"
 #include "sandbox/sql/Intervals.h"
 #include "sandbox/sql/TimeZone.h"
@@ -240,6 +241,11 @@ SqlType binaryType(const std::string& op, const SqlType& l, const SqlType& r, Po
     }
     if (op == "||") {
         if (isString(l) && isString(r)) return S(K::String);
+        if ((l.array || l.unknown) && (r.array || r.unknown) && !(l.unknown && r.unknown)) { // ARRAY || ARRAY
+            if (l.unknown) return r;
+            if (r.unknown || l == r) return l;
+            return fail();
+        }
         if (isStringOrBytes(l) && isStringOrBytes(r) && (l.unknown || r.unknown || l.kind == r.kind))
             return l.unknown ? (r.unknown ? S(K::String) : r) : l;
         return fail();
@@ -316,6 +322,12 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
         return Value::boolean(false);
     }
     if (a.isNull() || b.isNull()) return {};
+    if (op == "||" && a.kind() == ValueKind::Array) {
+        Value out = Value::arrayOf(a.size() + b.size());
+        for (std::size_t i = 0; i < a.size(); ++i) out[i] = a[i];
+        for (std::size_t i = 0; i < b.size(); ++i) out[a.size() + i] = b[i];
+        return out;
+    }
     if (op == "||") {
         std::string s(a.asText());
         s.append(b.asText());
@@ -761,6 +773,7 @@ bool likeMatch(std::string_view s, std::string_view p) {
 
 SqlType bindFunction(const Expr& c, const std::vector<SqlType>& a) {
     if (auto t = bindMoreFunction(c, a)) return *t;
+    if (auto t = bindArrayFunction(c, a)) return *t;
     if (auto t = bindScalarExtra(c, a)) return *t;
     if (auto t = bindDateFunction(c, a)) return *t;
     if (auto t = bindJsonFunction(c, a)) return *t;
@@ -901,6 +914,7 @@ Value callFunction(const Expr& c, std::vector<Value>& a) {
     if (c.op == "COLLATE") return std::move(a[0]); // the collation is the type's, not the value's
     if (c.collation && searchesUnderCollation(c.op) && !a.empty() && a[0].kind() != ValueKind::Bytes) return callCollated(c, a);
     if (auto v = callMoreFunction(c, a)) return std::move(*v);
+    if (auto v = callArrayFunction(c, a)) return std::move(*v);
     if (auto v = callScalarExtra(c, a)) return std::move(*v);
     if (auto v = callDateFunction(c, a)) return std::move(*v);
     if (auto v = callJsonFunction(c, a)) return std::move(*v);

@@ -262,6 +262,8 @@ protected:
             last.orderBy.clear();
             outer.limit = last.limit;
             outer.offset = last.offset;
+            outer.limitParam = std::move(last.limitParam);
+            outer.offsetParam = std::move(last.offsetParam);
             last.limit.reset();
             last.offset.reset();
         }
@@ -432,8 +434,8 @@ protected:
             s.orderBy = orderItems();
         }
         if (acceptKw("LIMIT")) {
-            s.limit = intLiteral("LIMIT");
-            if (acceptKw("OFFSET")) s.offset = intLiteral("OFFSET");
+            limitValue(s.limit, s.limitParam, "LIMIT");
+            if (acceptKw("OFFSET")) limitValue(s.offset, s.offsetParam, "OFFSET");
         }
         return s;
     }
@@ -550,6 +552,12 @@ protected:
             else fail("Expected keyword PRECEDING or FOLLOWING but got " + describe(peek()));
         }
         return b;
+    }
+
+    /// LIMIT's or OFFSET's count: an integer literal, or a query parameter (read at bind).
+    void limitValue(std::optional<std::int64_t>& value, ExprPtr& param, const char* what) {
+        if (peek().kind == Tok::Param || peek().kind == Tok::Question) param = primary();
+        else value = intLiteral(what);
     }
 
     std::int64_t intLiteral(const char* what) {
