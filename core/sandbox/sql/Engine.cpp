@@ -317,6 +317,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 types.push_back(a->type);
             }
             typeEmptyArrays(e, types);
+            coerceTimeLiterals(e, types);
             if (e.op == "COLLATE") {
                 bindCollateCall(e);
                 return;
@@ -664,6 +665,31 @@ struct PreparedQuery::Impl final : RowEvaluator {
         }
         e.op = "$INTERVAL";
         e.type = SqlType::scalar(TypeKind::Interval);
+    }
+
+    /// A STRING literal where a date function takes its date or time reads as that type, as
+    /// BigQuery coerces literals: DATE_DIFF('2024-01-02', '2024-01-01', DAY).
+    static void coerceTimeLiterals(Expr& e, std::vector<SqlType>& types) {
+        static const std::map<std::string, std::pair<TypeKind, std::size_t>> kTakes = {
+            {"GENERATE_DATE_ARRAY", {TypeKind::Date, 2}}, {"DATE_DIFF", {TypeKind::Date, 2}}, {"DATE_TRUNC", {TypeKind::Date, 1}},
+            {"DATE_ADD", {TypeKind::Date, 1}}, {"DATE_SUB", {TypeKind::Date, 1}}, {"LAST_DAY", {TypeKind::Date, 1}},
+            {"TIMESTAMP_TRUNC", {TypeKind::Timestamp, 1}}, {"TIMESTAMP_DIFF", {TypeKind::Timestamp, 2}},
+            {"TIMESTAMP_ADD", {TypeKind::Timestamp, 1}}, {"TIMESTAMP_SUB", {TypeKind::Timestamp, 1}},
+            {"DATETIME_TRUNC", {TypeKind::DateTime, 1}}, {"DATETIME_DIFF", {TypeKind::DateTime, 2}},
+            {"DATETIME_ADD", {TypeKind::DateTime, 1}}, {"DATETIME_SUB", {TypeKind::DateTime, 1}}};
+        const auto it = kTakes.find(e.op);
+        if (it == kTakes.end()) return;
+        const SqlType to = SqlType::scalar(it->second.first);
+        for (std::size_t i = 0; i < it->second.second && i < e.args.size(); ++i) {
+            Expr& a = *e.args[i];
+            if (a.kind != Expr::Kind::Literal || a.value.kind() != ValueKind::String) continue;
+            try {
+                a.value = castValue(a.value, to, false);
+                a.type = types[i] = to;
+            } catch (const EvalError&) {
+                // not a date: the signature error follows
+            }
+        }
     }
 
     /// An untyped `[]` argument takes the type of the call's first other array argument:

@@ -202,6 +202,8 @@ std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
     if (n == "IEEE_DIVIDE") return Value::float64(toDouble(a[0]) / toDouble(a[1]));
     if (n == "LOG") {
         const double x = toDouble(a[0]), base = a.size() > 1 ? toDouble(a[1]) : std::exp(1.0);
+        // BigQuery's table for LOG(X, Y): NaN in, -inf X or +inf Y give NaN before any error.
+        if (std::isnan(x) || std::isnan(base) || x == -INFINITY || base == INFINITY) return Value::float64(NAN);
         if (x <= 0 || base <= 0 || base == 1) {
             if (c.safe) return Value();
             outOfRange(c, x <= 0 ? x : base);
