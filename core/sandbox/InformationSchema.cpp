@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/InformationSchema.h"
+#include "sandbox/Views.h"
 
 #include "sandbox/sql/SqlType.h"
 #include "value/Text.h"
@@ -25,6 +26,7 @@ std::string typeOf(const Field& f) { return sql::SqlType::fromField(f).name(); }
 
 /// CREATE TABLE `p.d.t` (col TYPE [NOT NULL], ...); as INFORMATION_SCHEMA.TABLES writes it.
 std::string ddlOf(const Table& t) {
+    if (isView(t)) return "CREATE VIEW `" + t.project + "." + t.dataset + "." + t.id + "`\nAS " + viewQuery(t) + ";";
     std::string out = "CREATE TABLE `" + t.project + "." + t.dataset + "." + t.id + "`\n(";
     for (std::size_t i = 0; i < t.schema.fields.size(); ++i) {
         const Field& f = t.schema.fields[i];
@@ -70,12 +72,15 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
                               column("is_generated", TypeKind::String), column("is_hidden", TypeKind::String),
                               column("is_system_defined", TypeKind::String), column("is_partitioning_column", TypeKind::String),
                               column("clustering_ordinal_position", TypeKind::Int64), column("collation_name", TypeKind::String)};
+    } else if (view == "VIEWS") {
+        out->schema.fields = {catalog, schema, name, column("view_definition", TypeKind::String), column("check_option", TypeKind::String),
+                              column("use_standard_sql", TypeKind::String)};
     } else if (view == "COLUMN_FIELD_PATHS") {
         out->schema.fields = {catalog, schema, name, column("column_name", TypeKind::String), column("field_path", TypeKind::String),
                               column("data_type", TypeKind::String), column("description", TypeKind::String)};
     } else {
         throw ApiFailure("notFound", "Not found: Table " + project + ":" + dataset + ".INFORMATION_SCHEMA." + view +
-                                         " (the sandbox has the views TABLES, COLUMNS and COLUMN_FIELD_PATHS)");
+                                         " (the sandbox has the views TABLES, COLUMNS, COLUMN_FIELD_PATHS and VIEWS)");
     }
     for (const Json& entry : store.listTables(project, dataset)) { // notFound for a missing dataset
         const std::string id = entry["tableReference"].value("tableId", std::string());
@@ -87,6 +92,15 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
         }
         std::shared_lock lock(t->mutex);
         const std::vector<Value> head{text(project), text(dataset), text(id)};
+        if (view == "VIEWS") {
+            if (!isView(*t)) continue;
+            Value r = Value::structOf(6);
+            for (std::size_t k = 0; k < 3; ++k) r[k] = head[k];
+            r[3] = text(viewQuery(*t));
+            r[5] = text("YES");
+            out->rows.push_back(std::move(r));
+            continue;
+        }
         if (view == "TABLES") {
             Value r = Value::structOf(8);
             r[0] = head[0];

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "sandbox/Views.h"
 #include "sandbox/JsonFields.h"
 #include "value/JsonParse.h"
 #include "sandbox/Server.h"
@@ -389,7 +390,9 @@ struct Server::Impl {
             sendJson(res, 200, out);
         });
         route("POST", P + "/datasets/([^/]+)/tables", "tables.insert", [this](const auto& req, auto& res) {
-            sendJson(res, 200, store->insertTable(req.matches[1], req.matches[2], parseBody(req)));
+            Json body = parseBody(req);
+            if (body.is_object() && body.contains("view")) body = viewBody(*store, req.matches[1], req.matches[2], std::move(body));
+            sendJson(res, 200, store->insertTable(req.matches[1], req.matches[2], body));
         });
         route("GET", P + "/datasets/([^/]+)/tables/([^/]+)", "tables.get", [this](const auto& req, auto& res) {
             sendJson(res, 200, store->getTable(req.matches[1], req.matches[2], req.matches[3]));
@@ -405,6 +408,8 @@ struct Server::Impl {
 
         // ---- tabledata ----
         route("POST", P + "/datasets/([^/]+)/tables/([^/]+)/insertAll", "insertAll", [this](const auto& req, auto& res) {
+            if (isView(*store->table(req.matches[1], req.matches[2], req.matches[3])))
+                throw ApiFailure("invalid", "Cannot add rows to a table of type VIEW: " + std::string(req.matches[3]));
             const auto errors = store->insertAllText(req.matches[1], req.matches[2], req.matches[3], req.body);
             Json out = {{"kind", "bigquery#tableDataInsertAllResponse"}};
             if (!errors.empty()) {
@@ -416,6 +421,7 @@ struct Server::Impl {
         });
         route("GET", P + "/datasets/([^/]+)/tables/([^/]+)/data", "tabledata.list", [this](const auto& req, auto& res) {
             auto t = store->table(req.matches[1], req.matches[2], req.matches[3]);
+            if (isView(*t)) throw ApiFailure("invalid", "Cannot list a table of type VIEW.");
             std::shared_lock lock(t->mutex);
             std::optional<Schema> projected;
             if (req.has_param("selectedFields") && !req.get_param_value("selectedFields").empty()) {

@@ -5,6 +5,7 @@
 
 #include "sandbox/InformationSchema.h"
 #include "sandbox/StatementHelpers.h"
+#include "sandbox/Views.h"
 #include "sandbox/sql/TimeZone.h"
 #include "value/Text.h"
 
@@ -62,6 +63,8 @@ sql::QueryContext StatementRunner::queryContext() const { return contextWith({},
 StatementRunner::Snapshot StatementRunner::snapshot(const TableRef& r) const {
     Snapshot s;
     s.stored = stored(r);
+    if (isView(*s.stored))
+        throw ApiFailure("invalidQuery", "Table " + r.project + ":" + r.dataset + "." + r.table + " is a view: DML statements cannot change it");
     s.view = std::make_shared<Table>();
     s.view->project = r.project;
     s.view->dataset = r.dataset;
@@ -112,6 +115,8 @@ StatementResult StatementRunner::run(sql::Statement&& s, bool dryRun) {
     case K::CreateSchema: r = createSchema(s, dryRun); break;
     case K::DropSchema: r = dropSchema(s, dryRun); break;
     case K::SetSystemVariable: r = setSystemVariable(s); break;
+    case K::CreateView: r = createView(s, dryRun); break;
+    case K::DropView: r = dropView(s, dryRun); break;
     }
     r.statementType = sql::statementType(s);
     if (s.kind == K::Insert || s.kind == K::Update || s.kind == K::Delete || s.kind == K::Merge || s.kind == K::Truncate)
@@ -237,9 +242,7 @@ void checkReservedNames(const std::vector<Field>& fields, sql::Pos pos) {
 
 } // namespace
 
-StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
-    StatementResult r;
-    const auto ref = tableRef(s.target, s.targetPos);
+std::optional<bool> StatementRunner::createTarget(const sql::Statement& s, const TableRef& ref, StatementResult& r) const {
     r.ddlTargetTable = tableJson(ref);
     bool exists = true;
     try {
@@ -249,11 +252,20 @@ StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
     }
     if (exists && s.ifNotExists) {
         r.ddlOperation = "SKIP";
-        return r;
+        return std::nullopt;
     }
     if (exists && !s.orReplace)
         throw ApiFailure("duplicate", "Already Exists: Table " + ref.project + ":" + ref.dataset + "." + ref.table);
     store_.getDataset(ref.project, ref.dataset); // notFound before any work
+    return exists;
+}
+
+StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
+    StatementResult r;
+    const auto ref = tableRef(s.target, s.targetPos);
+    const auto target = createTarget(s, ref, r);
+    if (!target) return r;
+    const bool exists = *target;
     Schema schema;
     for (const auto& c : s.schema) {
         if (columnIndex(schema.fields, c.name) >= 0) throw SqlError("Duplicate column name " + c.name + " in CREATE TABLE", c.pos);
@@ -306,16 +318,41 @@ StatementResult StatementRunner::dropTable(sql::Statement& s, bool dryRun) {
     StatementResult r;
     const auto ref = tableRef(s.target, s.targetPos);
     r.ddlTargetTable = tableJson(ref);
+    std::shared_ptr<Table> t;
     try {
-        store_.table(ref.project, ref.dataset, ref.table);
+        t = store_.table(ref.project, ref.dataset, ref.table);
     } catch (const ApiFailure&) {
         if (!s.ifExists) throw ApiFailure("notFound", "Not found: Table " + ref.project + ":" + ref.dataset + "." + ref.table);
         r.ddlOperation = "SKIP";
         return r;
     }
+    const bool view = s.kind == sql::Statement::Kind::DropView;
+    if (isView(*t) != view)
+        throw ApiFailure("invalidQuery", (view ? "DROP VIEW cannot drop table " : "DROP TABLE cannot drop view ") + ref.project + ":" +
+                                             ref.dataset + "." + ref.table + (view ? "; use DROP TABLE" : "; use DROP VIEW"));
     if (dryRun) return r;
     store_.deleteTable(ref.project, ref.dataset, ref.table);
     r.ddlOperation = "DROP";
+    return r;
+}
+
+StatementResult StatementRunner::dropView(sql::Statement& s, bool dryRun) { return dropTable(s, dryRun); }
+
+/// CREATE [OR REPLACE] VIEW [IF NOT EXISTS] d.v AS query: the query's text is stored, after
+/// it binds (and gives the view's schema).
+StatementResult StatementRunner::createView(sql::Statement& s, bool dryRun) {
+    StatementResult r;
+    const auto ref = tableRef(s.target, s.targetPos);
+    const auto target = createTarget(s, ref, r);
+    if (!target) return r;
+    const bool exists = *target;
+    Json body = {{"tableReference", {{"projectId", ref.project}, {"datasetId", ref.dataset}, {"tableId", ref.table}}},
+                 {"view", {{"query", s.viewSql}, {"useLegacySql", false}}}};
+    body = viewBody(store_, ref.project, ref.dataset, std::move(body));
+    if (dryRun) return r;
+    if (exists) store_.deleteTable(ref.project, ref.dataset, ref.table);
+    store_.insertTable(ref.project, ref.dataset, body);
+    r.ddlOperation = exists ? "REPLACE" : "CREATE";
     return r;
 }
 

@@ -71,6 +71,11 @@ private:
     StatementResult createSchema(sql::Statement& s, bool dryRun);
     StatementResult dropSchema(sql::Statement& s, bool dryRun);
     StatementResult setSystemVariable(sql::Statement& s);
+    StatementResult createView(sql::Statement& s, bool dryRun);
+    /// CREATE [OR REPLACE | IF NOT EXISTS] of `ref`: whether it exists (to be replaced), or
+    /// nullopt when IF NOT EXISTS finds it (r says SKIP); a duplicate or missing dataset throws.
+    std::optional<bool> createTarget(const sql::Statement& s, const TableRef& ref, StatementResult& r) const;
+    StatementResult dropView(sql::Statement& s, bool dryRun);
 
     Store& store_;
     StatementScope scope_;

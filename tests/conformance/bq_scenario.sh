@@ -61,6 +61,10 @@ check "DDL creates a table" "Created bqp.bqds.kids" bq query --use_legacy_sql=fa
   'CREATE TABLE bqds.kids AS SELECT c.name FROM bqds.persons, UNNEST(children) AS c'
 check "legacy SQL is the default: WITHIN RECORD" '"kids":"2"' bq query --format=json \
   'SELECT fullName, COUNT(children.name) WITHIN RECORD AS kids FROM [bqp:bqds.persons] ORDER BY fullName'
+check "make a view with bq mk --view" "successfully created" bq mk --use_legacy_sql=false \
+  --view 'SELECT fullName FROM bqds.persons WHERE age >= 20' bqp:bqds.grown
+check "show it as a VIEW" '"type": "VIEW"' bq show --format=prettyjson bqp:bqds.grown
+check "query the view" '"n":"' bq query --use_legacy_sql=false --format=json 'SELECT COUNT(*) AS n FROM bqds.grown'
 check "a syntax error is invalidQuery" "Syntax error" bq query --use_legacy_sql=false 'SELECT FROM WHERE'
 check "a missing table is not found" "Not found: Table bqp:bqds.nope" bq show bqp:bqds.nope
 check_clean "delete the dataset" bq rm -r -f -d bqp:bqds

@@ -113,6 +113,16 @@ await check('a STRING COLLATE und:ci column compares without case', async () => 
   const [rows] = await bq.query({ query: "SELECT COUNT(*) AS n FROM node_ds.ci WHERE name = 'ALICE'" });
   assert.equal(rows[0].n, 1);
 });
+await check('a view made through the client reads its table as it is now', async () => {
+  await ds.createTable('grown', { view: { query: 'SELECT fullName FROM node_ds.persons WHERE age >= 20', useLegacySql: false } });
+  const [meta] = await ds.table('grown').getMetadata();
+  assert.equal(meta.type, 'VIEW');
+  const [viaView] = await bq.query({ query: 'SELECT COUNT(*) AS n FROM node_ds.grown' });
+  const [direct] = await bq.query({ query: 'SELECT COUNT(*) AS n FROM node_ds.persons WHERE age >= 20' });
+  assert.equal(viaView[0].n, direct[0].n);
+  assert.ok(direct[0].n > 0);
+  await assert.rejects(ds.table('grown').getRows(), (e) => e.code === 400 && /VIEW/.test(e.message));
+});
 await check('delete the dataset with its contents', async () => {
   await ds.delete({ force: true });
   const [exists] = await ds.exists();

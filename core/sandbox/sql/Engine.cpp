@@ -2,6 +2,7 @@
 #include <chrono>
 #include "sandbox/sql/Engine.h"
 
+#include "sandbox/Views.h"
 #include "sandbox/sql/AstClone.h"
 #include "sandbox/sql/CollationRules.h"
 #include "sandbox/sql/Intervals.h"
@@ -970,13 +971,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (f.subquery) sub = makeSub(std::move(*f.subquery), f.alias);
             else if (f.kind == FromItem::Kind::Table) sub = cteNamed(f.tablePath);
             if (sub) {
-                if (std::find(subs.begin(), subs.end(), sub) == subs.end()) subs.push_back(sub);
-                Var v;
-                v.name = f.subquery ? f.alias : (f.alias.empty() ? f.tablePath.back() : f.alias);
-                v.type = SqlType::fromFields(sub->table->schema.fields);
-                v.table = sub->table;
-                fb.slot = static_cast<int>(vars.size());
-                vars.push_back(std::move(v));
+                fb.slot = addSubVar(sub, f.subquery ? f.alias : (f.alias.empty() ? f.tablePath.back() : f.alias));
             } else if (f.kind == FromItem::Kind::Table) {
                 // alias.field (a repeated field of an earlier range variable) is an implicit UNNEST.
                 bool implicit = false;
@@ -994,8 +989,9 @@ struct PreparedQuery::Impl final : RowEvaluator {
                     f.unnest = std::move(path);
                     f.kind = FromItem::Kind::Unnest;
                     if (f.alias.empty()) f.alias = f.tablePath.back();
+                } else if (auto table = ctx.resolveTable(f.tablePath, f.pos); isView(*table)) {
+                    fb.slot = addSubVar(viewSub(*table, f), f.alias.empty() ? f.tablePath.back() : f.alias);
                 } else {
-                    auto table = ctx.resolveTable(f.tablePath, f.pos);
                     Var v;
                     v.name = f.alias.empty() ? f.tablePath.back() : f.alias;
                     {
@@ -1037,6 +1033,36 @@ struct PreparedQuery::Impl final : RowEvaluator {
             bindJoin(f, fb);
             findHashKeys(f, fromSlots.back());
         }
+    }
+
+    /// A range variable over a subquery's (or a view's) rows; its slot.
+    int addSubVar(const std::shared_ptr<Sub>& sub, std::string name) {
+        if (std::find(subs.begin(), subs.end(), sub) == subs.end()) subs.push_back(sub);
+        Var v;
+        v.name = std::move(name);
+        v.type = SqlType::fromFields(sub->table->schema.fields);
+        v.table = sub->table;
+        vars.push_back(std::move(v));
+        return static_cast<int>(vars.size()) - 1;
+    }
+
+    /// A view in FROM: its query, bound here as a subquery (each read sees its tables as they
+    /// are now). A view that reads itself, directly or not, stops at 16 levels.
+    std::shared_ptr<Sub> viewSub(const Table& view, const FromItem& f) {
+        thread_local int depth = 0;
+        const std::string name = view.project + "." + view.dataset + "." + view.id;
+        if (depth >= 16) err("View " + name + " nests views more than 16 deep (does it read itself?)", f.pos);
+        ++depth;
+        struct Leave {
+            ~Leave() { --depth; }
+        } leave;
+        Select query;
+        try {
+            query = parseQuery(viewQuery(view));
+        } catch (const SqlError& e) {
+            err("View " + name + " has a query that is not valid: " + e.what(), f.pos);
+        }
+        return makeSub(std::move(query), f.alias.empty() ? f.tablePath.back() : f.alias);
     }
 
     /// ON and USING of a JOIN, bound over this item and the ones before it.

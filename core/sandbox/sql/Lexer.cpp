@@ -29,6 +29,7 @@ public:
             skipSpace();
             Token t;
             t.pos = pos();
+            t.offset = i_;
             if (i_ >= s_.size()) {
                 t.kind = Tok::End;
                 out.push_back(t);

@@ -15,6 +15,7 @@ struct Token {
     Tok kind = Tok::End;
     std::string text; ///< identifier/op text, or the decoded literal for strings and bytes
     Pos pos;
+    std::size_t offset = 0; ///< where it starts in the text, in bytes
     bool is(std::string_view op) const { return kind == Tok::Op && text == op; }
     /// Case-insensitive keyword test (unquoted identifiers only).
     bool kw(std::string_view word) const;

@@ -35,7 +35,8 @@ struct ColumnDef {
 
 /// One statement of a script: a query, DML or DDL.
 struct Statement {
-    enum class Kind { Query, Insert, Update, Delete, Truncate, Merge, CreateTable, DropTable, CreateSchema, DropSchema, SetSystemVariable };
+    enum class Kind { Query, Insert, Update, Delete, Truncate, Merge, CreateTable, DropTable, CreateSchema, DropSchema, SetSystemVariable,
+                      CreateView, DropView };
     Kind kind = Kind::Query;
     Pos pos;
     std::shared_ptr<Select> query;      ///< Query; INSERT ... SELECT; CREATE TABLE ... AS SELECT
@@ -52,6 +53,7 @@ struct Statement {
     std::vector<MergeClause> clauses;   ///< MERGE WHEN ...
     std::vector<ColumnDef> schema;      ///< CREATE TABLE (name type, ...)
     ExprPtr value;                      ///< SET @@name = value (target: the name)
+    std::string viewSql;                ///< CREATE VIEW: the query's text, as written
     bool orReplace = false, ifNotExists = false, ifExists = false, cascade = false;
 };
 

@@ -4,12 +4,14 @@
 #include "sandbox/sql/ParserCore.h"
 #include "sandbox/sql/Statement.h"
 
+#include <cctype>
+
 namespace quarry::sandbox::sql {
 namespace {
 
 class StatementParser : public detail::Parser {
 public:
-    using Parser::Parser;
+    StatementParser(std::vector<Token> toks, std::string_view sql) : Parser(std::move(toks)), sql_(sql) {}
 
     std::vector<Statement> script() {
         std::vector<Statement> out;
@@ -27,6 +29,7 @@ public:
 
 private:
     using K = Statement::Kind;
+    std::string_view sql_; ///< the script's text (CREATE VIEW keeps its query's)
 
     Statement statement() {
         Statement s;
@@ -216,6 +219,10 @@ private:
             if (peek().kw("OPTIONS")) unsupported("CREATE SCHEMA ... OPTIONS", peek().pos);
             return;
         }
+        if (acceptKw("VIEW")) {
+            createView(s);
+            return;
+        }
         if (!acceptKw("TABLE")) unsupported("CREATE " + detail::upper(peek().text), peek().pos);
         s.kind = K::CreateTable;
         ifNotExists(s);
@@ -255,8 +262,25 @@ private:
         }
     }
 
+    /// CREATE [OR REPLACE] VIEW [IF NOT EXISTS] d.v AS query, after VIEW: the query is kept
+    /// as written (a view is its text, bound each time it is read).
+    void createView(Statement& s) {
+        s.kind = K::CreateView;
+        ifNotExists(s);
+        if (s.ifNotExists && s.orReplace) throw SqlError("CREATE OR REPLACE and IF NOT EXISTS cannot both be given", s.pos);
+        target(s, false);
+        if (peek().is("(") || peek().kw("OPTIONS")) unsupported("CREATE VIEW with a column list or OPTIONS", peek().pos);
+        expectKw("AS");
+        if (!queryAhead()) fail("Expected a query but got " + detail::describe(peek()));
+        const std::size_t start = peek().offset;
+        s.query = std::make_shared<Select>(withSelect());
+        s.viewSql = std::string(sql_.substr(start, peek().offset - start));
+        while (!s.viewSql.empty() && std::isspace(static_cast<unsigned char>(s.viewSql.back()))) s.viewSql.pop_back();
+    }
+
     void drop(Statement& s) {
         if (acceptKw("SCHEMA")) s.kind = K::DropSchema;
+        else if (acceptKw("VIEW")) s.kind = K::DropView;
         else if (acceptKw("TABLE")) s.kind = K::DropTable;
         else unsupported("DROP " + detail::upper(peek().text), peek().pos);
         if (acceptKw("IF")) {
@@ -276,7 +300,7 @@ private:
 std::vector<Statement> parseScript(std::string_view sql) {
     auto tokens = lex(sql);
     rejectUnsupported(tokens);
-    return StatementParser(std::move(tokens)).script();
+    return StatementParser(std::move(tokens), sql).script();
 }
 
 const char* statementType(const Statement& s) {
@@ -292,6 +316,8 @@ const char* statementType(const Statement& s) {
     case Statement::Kind::CreateSchema: return "CREATE_SCHEMA";
     case Statement::Kind::DropSchema: return "DROP_SCHEMA";
     case Statement::Kind::SetSystemVariable: return "SCRIPT";
+    case Statement::Kind::CreateView: return "CREATE_VIEW";
+    case Statement::Kind::DropView: return "DROP_VIEW";
     }
     return "SELECT";
 }

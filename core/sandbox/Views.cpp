@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/Views.h"
+
+#include "sandbox/ApiFailure.h"
+#include "sandbox/JsonFields.h"
+#include "sandbox/Statements.h"
+#include "sandbox/sql/Engine.h"
+#include "sandbox/sql/Legacy.h"
+
+namespace quarry::sandbox {
+
+bool isView(const Table& t) { return t.meta.is_object() && t.meta.value("type", std::string()) == "VIEW"; }
+
+std::string viewQuery(const Table& t) {
+    if (!t.meta.is_object()) return {};
+    const auto v = t.meta.find("view");
+    if (v == t.meta.end() || !v->is_object()) return {};
+    return v->value("query", std::string());
+}
+
+Schema viewSchema(Store& store, const std::string& project, const std::string& query) {
+    StatementScope scope;
+    scope.project = project;
+    scope.defaultProject = project;
+    scope.location = "US";
+    StatementRunner runner(store, scope);
+    try {
+        return sql::PreparedQuery::prepare(query, runner.queryContext())->schema();
+    } catch (const sql::SqlError& e) {
+        throw ApiFailure("invalidQuery", std::string("The view's query is not valid: ") + e.what(), "view.query");
+    }
+}
+
+Json viewBody(Store& store, const std::string& project, const std::string& dataset, Json body) {
+    const Json& view = body["view"];
+    if (!view.is_object() || !view.contains("query") || !view["query"].is_string() || view["query"].get<std::string>().empty())
+        throw ApiFailure("invalid", "A view needs view.query, the text of its query", "view.query");
+    const std::string query = view["query"].get<std::string>();
+    const auto u = view.find("useLegacySql"); // BigQuery's default is legacy SQL
+    if (sql::isLegacySql(query, !(u != view.end() && u->is_boolean() && !u->get<bool>())))
+        throw ApiFailure("invalid", "Legacy SQL views are not supported by the sandbox yet; set view.useLegacySql to false", "view.useLegacySql");
+    store.getDataset(project, dataset); // notFound before the query is bound
+    body["schema"] = viewSchema(store, project, query).toJson();
+    body["view"]["useLegacySql"] = false;
+    return body;
+}
+
+} // namespace quarry::sandbox

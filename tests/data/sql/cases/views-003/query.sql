@@ -1,0 +1,2 @@
+CREATE VIEW scratch.v AS SELECT 1 AS x;
+DELETE FROM scratch.v WHERE TRUE

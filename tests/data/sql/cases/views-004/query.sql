@@ -1,0 +1,1 @@
+CREATE VIEW scratch.v AS SELECT nope FROM scratch.missing
