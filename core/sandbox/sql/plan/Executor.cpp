@@ -99,7 +99,7 @@ void execute(const BoundSelect& q, QueryResult& out) {
     if (!q.windows.empty()) o.steps.push_back({"ANALYTIC", {counted(q.windows.size(), "window function", "window functions")}});
     if (q.qualify) o.steps.push_back({"FILTER", {"QUALIFY"}});
     if (q.distinct) o.steps.push_back({"AGGREGATE", {"DISTINCT"}});
-    if (!q.order.empty()) o.steps.push_back({"SORT", {counted(q.order.size(), "key", "keys") + (q.limit && !q.distinct && !agg && q.windows.empty() ? ", top " + std::to_string(q.offset.value_or(0) + *q.limit) : "")}});
+    if (!q.order.empty()) o.steps.push_back({"SORT", {counted(q.order.size(), "key", "keys") + (q.limit && !q.distinct && !agg && q.windows.empty() ? ", top " + std::to_string(q.rowsWanted()) : "")}});
     if (q.limit || q.offset)
         o.steps.push_back({"LIMIT", {"OFFSET " + std::to_string(q.offset.value_or(0)) + ", LIMIT " + (q.limit ? std::to_string(*q.limit) : std::string("none"))}});
     o.steps.push_back({"WRITE", {"TO the result"}});

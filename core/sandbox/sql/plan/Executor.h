@@ -56,6 +56,8 @@ struct BoundSelect {
     std::vector<Order> order;
     bool distinct = false;
     std::optional<std::int64_t> limit, offset;
+    /// OFFSET + LIMIT (both at most INT64's largest): the rows the output needs, without overflow.
+    std::uint64_t rowsWanted() const { return static_cast<std::uint64_t>(offset.value_or(0)) + static_cast<std::uint64_t>(limit.value_or(0)); }
     const RowEvaluator* rows = nullptr;
     const Frame* outer = nullptr;
     const std::atomic<bool>* cancelled = nullptr;

@@ -36,7 +36,7 @@ Value structOf(std::vector<Value>&& cols) {
 
 Output::Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& result)
     : q_(q), ev_(ev), result_(result), colVecs_(q.columns.size()), keyVecs_(q.order.size()) {
-    if (q.limit) wanted_ = static_cast<std::size_t>(q.offset.value_or(0) + *q.limit);
+    if (q.limit) wanted_ = static_cast<std::size_t>(q.rowsWanted());
     if (!q.windows.empty()) mode_ = Mode::Windowed;
     else if (q.aggregating || q.distinct || (q.order.empty() ? false : !q.limit)) mode_ = Mode::Collect;
     else if (!q.order.empty()) mode_ = Mode::TopN;
@@ -205,7 +205,7 @@ void Output::finishRows() {
     std::vector<std::size_t> rank(rows_.size());
     std::iota(rank.begin(), rank.end(), std::size_t{0});
     const std::size_t start = static_cast<std::size_t>(q_.offset.value_or(0));
-    const std::size_t end = q_.limit ? std::min(rows_.size(), start + static_cast<std::size_t>(*q_.limit)) : rows_.size();
+    const std::size_t end = q_.limit ? static_cast<std::size_t>(std::min<std::uint64_t>(rows_.size(), q_.rowsWanted())) : rows_.size();
     if (!q_.order.empty()) {
         auto first = [&](std::size_t a, std::size_t b) {
             const int c = compareKeys(q_.order, [&](std::size_t k) -> const Value& { return rows_[a].keys[k]; },
