@@ -145,6 +145,9 @@ std::optional<std::pair<std::size_t, std::size_t>> Collation::find(std::string_v
     if (U_FAILURE(st) || at == USEARCH_DONE) return std::nullopt;
     const std::int32_t len = search.getMatchedLength();
     const auto offsets = byteOffsets(rest);
+    // Text that is not valid UTF-8 may convert to a different count of UTF-16 units than the
+    // walk above made: no match rather than an offset past the end.
+    if (at < 0 || len < 0 || static_cast<std::size_t>(at) + static_cast<std::size_t>(len) >= offsets.size()) return std::nullopt;
     return std::make_pair(from + offsets[static_cast<std::size_t>(at)], from + offsets[static_cast<std::size_t>(at + len)]);
 }
 
