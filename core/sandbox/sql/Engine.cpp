@@ -672,7 +672,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
     /// BigQuery coerces literals: DATE_DIFF('2024-01-02', '2024-01-01', DAY).
     static void coerceTimeLiterals(Expr& e, std::vector<SqlType>& types) {
         static const std::map<std::string, std::pair<TypeKind, std::size_t>> kTakes = {
-            {"GENERATE_DATE_ARRAY", {TypeKind::Date, 2}}, {"DATE_DIFF", {TypeKind::Date, 2}}, {"DATE_TRUNC", {TypeKind::Date, 1}},
+            {"GENERATE_DATE_ARRAY", {TypeKind::Date, 2}}, {"GENERATE_TIMESTAMP_ARRAY", {TypeKind::Timestamp, 2}}, {"DATE_DIFF", {TypeKind::Date, 2}}, {"DATE_TRUNC", {TypeKind::Date, 1}},
             {"DATE_ADD", {TypeKind::Date, 1}}, {"DATE_SUB", {TypeKind::Date, 1}}, {"LAST_DAY", {TypeKind::Date, 1}},
             {"TIMESTAMP_TRUNC", {TypeKind::Timestamp, 1}}, {"TIMESTAMP_DIFF", {TypeKind::Timestamp, 2}},
             {"TIMESTAMP_ADD", {TypeKind::Timestamp, 1}}, {"TIMESTAMP_SUB", {TypeKind::Timestamp, 1}},
