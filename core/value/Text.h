@@ -26,6 +26,13 @@ std::string toValidUtf8(std::string_view s);
 /// app and the CLI, so both print the same text for the same job.
 std::string formatBytes(unsigned long long bytes);
 
+/// Where the UTF-8 code point that starts at byte `i` of `s` ends (by its lead byte; at most
+/// s.size()).
+inline std::size_t nextCodePoint(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    return i + n < s.size() ? i + n : s.size();
+}
 /// Appends code point `cp` (at most U+10FFFF, not a surrogate) as UTF-8.
 void appendUtf8(std::string& out, std::uint32_t cp);
 /// Bytes as lower-case hex, two digits each.

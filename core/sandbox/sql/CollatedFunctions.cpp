@@ -5,14 +5,12 @@
 #include "sandbox/sql/CollationRules.h"
 
 #include "sandbox/sql/Functions.h"
+#include "value/Text.h"
 
 namespace quarry::sandbox::sql {
 namespace {
 
-std::size_t nextCodePoint(std::string_view s, std::size_t i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    return std::min(s.size(), i + (c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4));
-}
+using text::nextCodePoint;
 
 std::int64_t codePointsBefore(std::string_view s, std::size_t byte) {
     std::int64_t n = 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/Collation.h"
 
+#include "value/Text.h"
+
 #include <unicode/coll.h>
 #include <unicode/locid.h>
 #include <unicode/sortkey.h>
@@ -46,12 +48,6 @@ std::vector<std::size_t> byteOffsets(std::string_view s) {
     }
     at16.push_back(s.size());
     return at16;
-}
-
-std::size_t codePointEnd(std::string_view s, std::size_t i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    return std::min(s.size(), i + n);
 }
 
 icu::UnicodeString u16(std::string_view s) {
@@ -170,7 +166,7 @@ std::vector<LikeToken> likeTokens(std::string_view p) {
         }
         if (out.empty() || out.back().kind != LikeToken::Kind::Literal) out.push_back({LikeToken::Kind::Literal, {}});
         if (c == '\\' && i + 1 < p.size()) ++i;
-        const std::size_t end = codePointEnd(p, i);
+        const std::size_t end = text::nextCodePoint(p, i);
         out.back().text.append(p.substr(i, end - i));
         i = end;
     }
@@ -182,7 +178,7 @@ std::vector<LikeToken> likeTokens(std::string_view p) {
 bool Collation::like(std::string_view s, std::string_view pattern) const {
     const auto tokens = likeTokens(pattern);
     std::vector<std::size_t> bounds; // the code point boundaries of s
-    for (std::size_t i = 0; i < s.size(); i = codePointEnd(s, i)) bounds.push_back(i);
+    for (std::size_t i = 0; i < s.size(); i = text::nextCodePoint(s, i)) bounds.push_back(i);
     bounds.push_back(s.size());
     const std::size_t nb = bounds.size();
     // reach[k][j]: the first k tokens can match s up to boundary j.

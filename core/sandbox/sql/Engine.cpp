@@ -435,14 +435,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
                     auto& a = *e.args[i];
                     const bool timeLike = !el.array && (el.kind == TypeKind::Date || el.kind == TypeKind::DateTime ||
                                                         el.kind == TypeKind::Time || el.kind == TypeKind::Timestamp);
-                    if (timeLike && a.kind == K::Literal && !types[i].array && types[i].kind == TypeKind::String) {
-                        // A STRING literal coerces to a date or time type: ARRAY<DATE>['2000-01-01'].
-                        try {
-                            a.value = castValue(a.value, el, false);
-                            a.type = types[i] = el;
-                            continue;
-                        } catch (const EvalError&) {
-                        }
+                    // A STRING literal coerces to a date or time type: ARRAY<DATE>['2000-01-01'].
+                    if (timeLike && coerceStringLiteral(a, el)) {
+                        types[i] = el;
+                        continue;
                     }
                     if (!coercesTo(types[i], el)) err("Array element type " + types[i].name() + " does not coerce to " + el.name(), a.pos);
                 }
@@ -681,15 +677,19 @@ struct PreparedQuery::Impl final : RowEvaluator {
         const auto it = kTakes.find(e.op);
         if (it == kTakes.end()) return;
         const SqlType to = SqlType::scalar(it->second.first);
-        for (std::size_t i = 0; i < it->second.second && i < e.args.size(); ++i) {
-            Expr& a = *e.args[i];
-            if (a.kind != Expr::Kind::Literal || a.value.kind() != ValueKind::String) continue;
-            try {
-                a.value = castValue(a.value, to, false);
-                a.type = types[i] = to;
-            } catch (const EvalError&) {
-                // not a date: the signature error follows
-            }
+        for (std::size_t i = 0; i < it->second.second && i < e.args.size(); ++i)
+            if (coerceStringLiteral(*e.args[i], to)) types[i] = to; // else the signature error follows
+    }
+
+    /// A STRING literal read as `to` (a date or time type), if it is one; whether it was.
+    static bool coerceStringLiteral(Expr& a, const SqlType& to) {
+        if (a.kind != Expr::Kind::Literal || a.value.kind() != ValueKind::String) return false;
+        try {
+            a.value = castValue(a.value, to, false);
+            a.type = to;
+            return true;
+        } catch (const EvalError&) {
+            return false;
         }
     }
 

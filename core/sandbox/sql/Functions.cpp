@@ -433,21 +433,11 @@ namespace {
 std::optional<std::string> intervalFromText(std::string_view t) {
     const auto parts = parseInterval(t);
     if (!parts) return std::nullopt;
-    const long long months = parts->months;
-    const Num128 nanos = parts->nanos;
-    const long long am = months < 0 ? -months : months;
-    const Num128 an = nanos < 0 ? -nanos : nanos; // past int64 at 2.5 million hours
-    auto text = [](Num128 n) { return std::to_string(static_cast<long long>(n)); }; // each part fits after the division
-    std::string out = (months < 0 ? "-" : "") + std::to_string(am / 12) + "-" + std::to_string(am % 12) + " " +
-                      std::to_string(parts->days) + " " + (nanos < 0 ? "-" : "") + text(an / 3'600'000'000'000) + ":" +
-                      text(an / 60'000'000'000 % 60) + ":" + text(an / 1'000'000'000 % 60);
-    if (const Num128 frac = an % 1'000'000'000) {
-        std::string f = text(frac);
-        f = std::string(9 - f.size(), '0') + f;
-        while (f.back() == '0') f.pop_back();
-        out += "." + f;
+    try {
+        return std::string(intervalValue(*parts).asText());
+    } catch (const EvalError&) {
+        return std::nullopt; // past BigQuery's range
     }
-    return out;
 }
 
 /// A decimal in exponent notation ("-1.25e+3") written out plainly ("-1250"), digit by digit;

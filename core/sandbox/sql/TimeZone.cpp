@@ -43,8 +43,6 @@ std::optional<std::int64_t> fixedOffset(std::string_view s) {
     return (negative ? -1 : 1) * (hours * 60LL + minutes) * kMicrosPerMinute;
 }
 
-std::int64_t floorDiv(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 } // namespace
 
 TimeZone::TimeZone(std::string name, std::int64_t fixedOffset, std::unique_ptr<Rules> rules)
@@ -89,7 +87,7 @@ std::int64_t TimeZone::offsetAt(std::int64_t utcMicros) const {
     if (!rules_) return fixed_;
     std::int32_t raw = 0, dst = 0;
     UErrorCode st = U_ZERO_ERROR;
-    rules_->tz->getOffset(static_cast<UDate>(floorDiv(utcMicros, 1000)), false, raw, dst, st);
+    rules_->tz->getOffset(static_cast<UDate>(civil::floorDiv(utcMicros, 1000)), false, raw, dst, st);
     if (U_FAILURE(st)) return 0;
     return (static_cast<std::int64_t>(raw) + dst) * 1000;
 }
@@ -98,7 +96,7 @@ std::int64_t TimeZone::toUtc(std::int64_t localMicros) const {
     if (!rules_) return localMicros - fixed_;
     std::int32_t raw = 0, dst = 0;
     UErrorCode st = U_ZERO_ERROR;
-    rules_->tz->getOffsetFromLocal(static_cast<UDate>(floorDiv(localMicros, 1000)), UCAL_TZ_LOCAL_FORMER, UCAL_TZ_LOCAL_FORMER,
+    rules_->tz->getOffsetFromLocal(static_cast<UDate>(civil::floorDiv(localMicros, 1000)), UCAL_TZ_LOCAL_FORMER, UCAL_TZ_LOCAL_FORMER,
                                    raw, dst, st);
     if (U_FAILURE(st)) return localMicros;
     return localMicros - (static_cast<std::int64_t>(raw) + dst) * 1000;
