@@ -486,6 +486,7 @@ void JobManager::runStatements(Job& job, StatementRunner& runner, std::vector<sq
         job.ddl = {{"ddlOperationPerformed", last.ddlOperation}};
         if (!last.ddlTargetTable.is_null()) job.ddl["ddlTargetTable"] = last.ddlTargetTable;
         if (!last.ddlTargetDataset.is_null()) job.ddl["ddlTargetDataset"] = last.ddlTargetDataset;
+        if (!last.ddlTargetRoutine.is_null()) job.ddl["ddlTargetRoutine"] = last.ddlTargetRoutine;
     }
     if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
     finish(job, nullptr);
@@ -562,11 +563,17 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             prepared = sql::PreparedQuery::prepare(sql::translateLegacy(text, ctx.resolveTable), runner.queryContext());
         } else {
             auto statements = sql::parseScript(text);
-            if (statements.size() != 1 || statements[0].kind != sql::Statement::Kind::Query) {
+            // CREATE TEMP FUNCTION ...; SELECT ...: one query with its functions, not a script.
+            std::size_t functions = 0;
+            while (functions < statements.size() && statements[functions].kind == sql::Statement::Kind::CreateFunction &&
+                   statements[functions].temp)
+                ++functions;
+            if (functions + 1 != statements.size() || statements.back().kind != sql::Statement::Kind::Query) {
                 runStatements(job, runner, std::move(statements), text, dryRun, checkCap, budget);
                 return;
             }
-            prepared = sql::PreparedQuery::prepare(std::move(*statements[0].query), runner.queryContext());
+            for (std::size_t i = 0; i < functions; ++i) runner.run(std::move(statements[i]), dryRun);
+            prepared = sql::PreparedQuery::prepare(std::move(*statements.back().query), runner.queryContext());
         }
         for (const auto& v : prepared->tableVersions()) cacheKey += "\n" + v;
         job.schema = prepared->schema();

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "sandbox/Routines.h"
 #include "sandbox/Views.h"
 #include "sandbox/JsonFields.h"
 #include "value/JsonParse.h"
@@ -403,6 +404,36 @@ struct Server::Impl {
             });
         route("DELETE", P + "/datasets/([^/]+)/tables/([^/]+)", "tables.delete", [this](const auto& req, auto& res) {
             store->deleteTable(req.matches[1], req.matches[2], req.matches[3]);
+            res.status = 204;
+        });
+
+        // ---- routines (SQL functions) ----
+        route("GET", P + "/datasets/([^/]+)/routines", "routines.list", [this](const auto& req, auto& res) {
+            const auto all = store->listRoutines(req.matches[1], req.matches[2]);
+            const std::size_t start = startFrom(req);
+            const std::size_t max = static_cast<std::size_t>(intParam(req, "maxResults").value_or(1000));
+            Json out = Json::object();
+            Json list = Json::array();
+            for (std::size_t i = start; i < all.size() && list.size() < max; ++i) list.push_back(all[i]);
+            if (!list.empty()) out["routines"] = list;
+            if (start + list.size() < all.size()) out["nextPageToken"] = std::to_string(start + list.size());
+            sendJson(res, 200, out);
+        });
+        route("POST", P + "/datasets/([^/]+)/routines", "routines.insert", [this](const auto& req, auto& res) {
+            const Json body = parseBody(req);
+            checkRoutineBody(*store, req.matches[1], req.matches[2], body);
+            sendJson(res, 200, store->insertRoutine(req.matches[1], req.matches[2], body));
+        });
+        route("GET", P + "/datasets/([^/]+)/routines/([^/]+)", "routines.get", [this](const auto& req, auto& res) {
+            sendJson(res, 200, store->getRoutine(req.matches[1], req.matches[2], req.matches[3]));
+        });
+        route("PUT", P + "/datasets/([^/]+)/routines/([^/]+)", "routines.update", [this](const auto& req, auto& res) {
+            const Json body = parseBody(req);
+            checkRoutineBody(*store, req.matches[1], req.matches[2], body);
+            sendJson(res, 200, store->updateRoutine(req.matches[1], req.matches[2], req.matches[3], body));
+        });
+        route("DELETE", P + "/datasets/([^/]+)/routines/([^/]+)", "routines.delete", [this](const auto& req, auto& res) {
+            store->deleteRoutine(req.matches[1], req.matches[2], req.matches[3]);
             res.status = 204;
         });
 

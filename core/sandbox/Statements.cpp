@@ -16,7 +16,9 @@ using sql::SqlError;
 using sql::SqlType;
 using K = sql::Statement::Kind;
 
-StatementRunner::StatementRunner(Store& store, StatementScope scope) : store_(store), scope_(std::move(scope)) {}
+StatementRunner::StatementRunner(Store& store, StatementScope scope) : store_(store), scope_(std::move(scope)) {
+    if (!scope_.state) scope_.state = std::make_shared<ScriptState>();
+}
 
 StatementRunner::TableRef StatementRunner::tableRef(const std::vector<std::string>& path, sql::Pos pos) const {
     if (path.size() == 1) {
@@ -43,6 +45,11 @@ sql::QueryContext StatementRunner::contextWith(const TableRef& target, std::shar
     ctx.positionalParams = scope_.positionalParams;
     ctx.cancelled = scope_.cancelled;
     ctx.timeZone = scope_.timeZone;
+    ctx.variables = scope_.state->variables;
+    ctx.variables["@@time_zone"] = {SqlType::scalar(TypeKind::String), Value::string(scope_.timeZone.empty() ? "UTC" : scope_.timeZone)};
+    ctx.variables["@@project_id"] = {SqlType::scalar(TypeKind::String), Value::string(scope_.project)};
+    ctx.variables["@@location"] = {SqlType::scalar(TypeKind::String), Value::string(scope_.location)};
+    ctx.resolveFunction = [this](const std::vector<std::string>& path, sql::Pos pos) { return userFunction(path, pos); };
     ctx.resolveTable = [this, target, view](const std::vector<std::string>& path, sql::Pos pos) -> std::shared_ptr<Table> {
         if (const auto is = informationSchemaRef(path)) {
             try {
@@ -117,6 +124,8 @@ StatementResult StatementRunner::run(sql::Statement&& s, bool dryRun) {
     case K::SetSystemVariable: r = setSystemVariable(s); break;
     case K::CreateView: r = createView(s, dryRun); break;
     case K::DropView: r = dropView(s, dryRun); break;
+    case K::CreateFunction: r = createFunction(s, dryRun); break;
+    case K::DropFunction: r = dropFunction(s, dryRun); break;
     }
     r.statementType = sql::statementType(s);
     if (s.kind == K::Insert || s.kind == K::Update || s.kind == K::Delete || s.kind == K::Merge || s.kind == K::Truncate)
@@ -396,17 +405,9 @@ StatementResult StatementRunner::setSystemVariable(sql::Statement& s) {
     if (!text::iequals(name, "time_zone"))
         throw sql::SqlError("The system variable @@" + name + " is not supported by the sandbox yet (only @@time_zone)", s.targetPos);
     const sql::Pos at = s.value->pos;
-    sql::Select sel;
-    sel.pos = at;
-    sql::SelectItem item;
-    item.expr = std::move(s.value);
-    item.pos = at;
-    sel.items.push_back(std::move(item));
-    auto q = sql::PreparedQuery::prepare(std::move(sel), queryContext());
-    if (q->columnTypes().empty() || (!q->columnTypes()[0].unknown && q->columnTypes()[0].kind != TypeKind::String) || q->columnTypes()[0].array)
+    const auto [v, type] = evaluate(std::move(s.value));
+    if ((!type.unknown && type.kind != TypeKind::String) || type.array)
         throw sql::SqlError("Cannot coerce expression to the type of @@time_zone: STRING", at);
-    const auto result = q->run();
-    const Value& v = result.rows.at(0)[0];
     if (v.isNull()) throw sql::SqlError("@@time_zone cannot be set to NULL", at);
     if (!sql::TimeZone::find(v.asText())) throw sql::SqlError("Invalid time zone: " + std::string(v.asText()), at);
     scope_.timeZone = std::string(v.asText());

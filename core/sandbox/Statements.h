@@ -17,9 +17,15 @@ struct StatementResult {
     std::optional<std::int64_t> affectedRows; ///< numDmlAffectedRows, for DML
     std::int64_t inserted = 0, updated = 0, deleted = 0;
     std::string ddlOperation; ///< CREATE, REPLACE, SKIP or DROP
-    Json ddlTargetTable, ddlTargetDataset;
+    Json ddlTargetTable, ddlTargetDataset, ddlTargetRoutine;
     std::uint64_t bytesProcessed = 0;
     std::vector<sql::PlanStage> plan;
+};
+
+/// What a script (or a query with CREATE TEMP FUNCTION) keeps from one statement to the next.
+struct ScriptState {
+    std::map<std::string, std::shared_ptr<const sql::UdfDef>> functions; ///< temporary functions, by upper-case name
+    std::map<std::string, sql::Param> variables; ///< DECLAREd (lower-case names), and "@@error.message" and kin
 };
 
 /// Where a job's statements run: its project, location, default dataset and parameters.
@@ -32,6 +38,8 @@ struct StatementScope {
     /// The default time zone of the job's queries (its time_zone connection property, then
     /// SET @@time_zone in the script); empty: UTC.
     std::string timeZone;
+    /// Temporary functions and variables; the runner makes one when none is given.
+    std::shared_ptr<ScriptState> state;
 };
 
 /// Runs queries, DML and DDL against the store. DML reads a snapshot of its target, works out
@@ -55,6 +63,12 @@ public:
     };
     TableRef tableRef(const std::vector<std::string>& path, sql::Pos pos) const;
 
+    /// `SELECT expr` in this runner's context (variables, functions, parameters): the value
+    /// and its type. Throws SqlError / EvalError.
+    std::pair<Value, sql::SqlType> evaluate(sql::ExprPtr expr);
+    ScriptState& state() { return *scope_.state; }
+    const StatementScope& scope() const { return scope_; }
+
 private:
     struct Snapshot;
     sql::QueryContext contextWith(const TableRef& target, std::shared_ptr<Table> view) const;
@@ -76,6 +90,9 @@ private:
     /// nullopt when IF NOT EXISTS finds it (r says SKIP); a duplicate or missing dataset throws.
     std::optional<bool> createTarget(const sql::Statement& s, const TableRef& ref, StatementResult& r) const;
     StatementResult dropView(sql::Statement& s, bool dryRun);
+    StatementResult createFunction(sql::Statement& s, bool dryRun);
+    StatementResult dropFunction(sql::Statement& s, bool dryRun);
+    std::shared_ptr<const sql::UdfDef> userFunction(const std::vector<std::string>& path, sql::Pos pos) const;
 
     Store& store_;
     StatementScope scope_;

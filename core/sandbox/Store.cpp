@@ -66,24 +66,6 @@ constexpr const char* kCreatingMarker = "CREATING";
 constexpr const char* kReplacing = ".replacing";
 constexpr const char* kReplaced = ".replaced";
 
-/// The sandbox keeps each dataset and table in a folder named after its id: longer ids than a
-/// folder name can hold (255 bytes, percent-encoded) are refused instead of failing on disk.
-
-void checkFolderFits(const std::string& kind, const std::string& id, const char* location) {
-    if (folderName(id).size() > 255)
-        throw ApiFailure("invalid", kind + " IDs longer than 255 bytes (once percent-encoded) are not supported by the sandbox, "
-                                           "which keeps each in a folder of that name: use a shorter ID",
-                         location);
-}
-
-std::string etagOf(const Json& j) {
-    const auto h = std::hash<std::string>{}(j.dump());
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string s = "\"";
-    for (int i = 0; i < 16; ++i) s.push_back(hex[(h >> (i * 4)) & 15]);
-    return s + "\"";
-}
-
 std::string str(const Json& j, const char* key) {
     const auto it = j.find(key);
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -151,6 +133,24 @@ Schema schemaFrom(const Json& body) {
 }
 
 } // namespace
+
+/// The sandbox keeps each dataset and table in a folder named after its id: longer ids than a
+/// folder name can hold (255 bytes, percent-encoded) are refused instead of failing on disk.
+
+void checkFolderFits(const std::string& kind, const std::string& id, const char* location) {
+    if (folderName(id).size() > 255)
+        throw ApiFailure("invalid", kind + " IDs longer than 255 bytes (once percent-encoded) are not supported by the sandbox, "
+                                           "which keeps each in a folder of that name: use a shorter ID",
+                         location);
+}
+
+std::string etagOf(const Json& j) {
+    const auto h = std::hash<std::string>{}(j.dump());
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string s = "\"";
+    for (int i = 0; i < 16; ++i) s.push_back(hex[(h >> (i * 4)) & 15]);
+    return s + "\"";
+}
 
 std::string folderName(const std::string& id) {
     static constexpr char hex[] = "0123456789ABCDEF";
@@ -249,6 +249,7 @@ std::vector<std::string> Store::load() {
                 continue;
             }
             recoverReplacements(de.path(), notes);
+            loadRoutines(ds, de.path() / "routines", notes);
             for (const auto& te : fs::directory_iterator(de.path())) {
                 const auto tmeta = te.path() / "table.json";
                 if (te.is_directory() && fs::exists(te.path() / kCreatingMarker)) {
@@ -448,7 +449,7 @@ void Store::deleteDataset(const std::string& p, const std::string& d, bool delet
     const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
-    if (!ds.tables.empty() && !deleteContents)
+    if ((!ds.tables.empty() || !ds.routines.empty()) && !deleteContents)
         throw ApiFailure("resourceInUse", "Dataset " + p + ":" + d +
                                               " is still in use. Delete its tables first or use deleteContents=true.");
     for (const auto& [_, t] : ds.tables) {

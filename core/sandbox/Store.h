@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <shared_mutex>
 #include <unordered_map>
@@ -64,6 +65,8 @@ struct Dataset {
     std::string project, id;
     Json meta;
     std::map<std::string, std::shared_ptr<Table>> tables;
+    /// SQL functions stored in the dataset (Routine resources), by routine id.
+    std::map<std::string, Json> routines;
 };
 
 /// One row's errors in an insertAll answer.
@@ -134,6 +137,18 @@ public:
     std::vector<InsertRowErrors> insertAllText(const std::string& project, const std::string& dataset,
                                                const std::string& table, std::string_view body);
 
+    /// routines.insert (and CREATE FUNCTION): a SQL scalar function. `replace` lets it take
+    /// the place of one of the same id (CREATE OR REPLACE); otherwise that is a duplicate.
+    /// Each routine is kept in root/<project>/<dataset>/routines/<id>.json.
+    Json insertRoutine(const std::string& project, const std::string& dataset, const Json& body, bool replace = false);
+    /// routines.update: replaces an existing routine's definition.
+    Json updateRoutine(const std::string& project, const std::string& dataset, const std::string& routine, const Json& body);
+    Json getRoutine(const std::string& project, const std::string& dataset, const std::string& routine) const;
+    /// null when the dataset has no routine of that id (a missing dataset throws notFound).
+    std::optional<Json> findRoutine(const std::string& project, const std::string& dataset, const std::string& routine) const;
+    std::vector<Json> listRoutines(const std::string& project, const std::string& dataset) const;
+    void deleteRoutine(const std::string& project, const std::string& dataset, const std::string& routine);
+
     /// Location of a dataset ("US" by default).
     std::string datasetLocation(const std::string& project, const std::string& dataset) const;
 
@@ -151,6 +166,10 @@ private:
     const Dataset& datasetRef(const std::string& p, const std::string& d) const;
     Json tableResource(const Table& t) const;
     void saveTable(const Table& t);
+    /// Reads a dataset's routines (a damaged one is reported and left out).
+    static void loadRoutines(Dataset& ds, const std::filesystem::path& dir, std::vector<std::string>& notes);
+    /// Under an exclusive mutex_: stores one routine's resource (atomic rewrite of its file).
+    void saveRoutine(Dataset& ds, const std::string& id, Json resource);
     /// Finishes or undoes CREATE OR REPLACE TABLEs a crash interrupted in a dataset's folder.
     static void recoverReplacements(const std::filesystem::path& datasetDir, std::vector<std::string>& notes);
     /// A table's in-memory object with its resource filled in (no log yet).
@@ -179,6 +198,11 @@ private:
     /// no table lock.
     void removeSetAside(const Table& t);
 };
+
+/// A resource's etag: a hash of its JSON.
+std::string etagOf(const Json& j);
+/// Refuses an id whose folder name would not fit in 255 bytes (ApiFailure invalid at `location`).
+void checkFolderFits(const std::string& kind, const std::string& id, const char* location);
 
 /// Percent-encodes an id for use as one folder name.
 std::string folderName(const std::string& id);

@@ -10,5 +10,8 @@ namespace quarry::sandbox::sql {
 /// once, by its address).
 ExprPtr cloneExpr(const Expr& e);
 OrderItem cloneOrder(const OrderItem& o);
+/// The same, with a copy of each subquery too (an expression used twice in different queries).
+ExprPtr cloneExprDeep(const Expr& e);
+Select cloneSelect(const Select& s);
 
 } // namespace quarry::sandbox::sql

@@ -7,6 +7,7 @@
 #include "sandbox/sql/CollationRules.h"
 #include "sandbox/sql/Intervals.h"
 #include "sandbox/sql/TimeZone.h"
+#include "sandbox/sql/Udf.h"
 #include "value/Text.h"
 
 #include "sandbox/Bytes.h"
@@ -89,6 +90,7 @@ struct Var {
 /// Queries running on this thread: only the outermost takes the table locks (for the tables
 /// of its subqueries too), so a subquery evaluated per row never locks a table twice.
 thread_local int runDepth = 0;
+thread_local int udfDepth = 0; ///< user function calls being expanded, one inside another
 
 } // namespace
 
@@ -197,10 +199,12 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 BindCtx up;
                 up.visible = outerVisible;
                 outerQuery->resolvePath(e, up);
+                if (e.kind != Expr::Kind::Path) return; // a script variable
                 ++e.outerDepth;
                 correlated = true;
                 return;
             }
+            if (found < 0 && readVariable(e)) return;
             if (found < 0) err("Unrecognized name: " + p[0], e.pos);
             e.slot = found;
             e.fieldPath.push_back(idx);
@@ -229,6 +233,73 @@ struct PreparedQuery::Impl final : RowEvaluator {
         }
     }
 
+    /// A name no column has, read from the script's variables: `e` becomes the value (and the
+    /// fields its path goes on to). False when there is no such variable.
+    bool readVariable(Expr& e) const {
+        const auto it = ctx.variables.find(lower(e.path[0]));
+        if (it == ctx.variables.end()) return false;
+        auto v = std::make_unique<Expr>();
+        v->kind = Expr::Kind::Literal;
+        v->pos = e.pos;
+        v->value = it->second.value;
+        v->type = it->second.type;
+        v = fieldsBelow(std::move(v), e);
+        Expr replaced = std::move(*v);
+        e = std::move(replaced);
+        if (e.kind == Expr::Kind::Field) const_cast<Impl*>(this)->bind(e, BindCtx{});
+        return true;
+    }
+
+    /// A call of a user function: replaced by its body, which is bound in its place. False for
+    /// a built-in.
+    bool expandUserFunction(Expr& e, const BindCtx& bc) {
+        std::vector<std::string> name = e.path.empty() ? std::vector<std::string>{e.op} : e.path;
+        if (name.size() == 2) { // namespaced built-ins: NET.HOST, KEYS.NEW_KEYSET, AEAD.ENCRYPT, ...
+            const std::string ns = text::upper(name[0]);
+            for (const char* builtin : {"NET", "HLL_COUNT", "KEYS", "AEAD", "DETERMINISTIC_ENCRYPT", "DETERMINISTIC_DECRYPT", "KLL_QUANTILES", "S2"})
+                if (ns == builtin) err("The function " + e.op + " is not supported by the sandbox yet", e.pos);
+        }
+        std::shared_ptr<const UdfDef> def = ctx.resolveFunction ? ctx.resolveFunction(name, e.pos) : nullptr;
+        if (!def) {
+            if (!e.path.empty()) err("Function not found: " + e.op, e.pos);
+            return false;
+        }
+        struct Depth {
+            Depth(Pos p) {
+                if (udfDepth >= 32)
+                    throw SqlError("User-defined functions call each other more than 32 deep (a function may not call itself)", p);
+                ++udfDepth;
+            }
+            ~Depth() { --udfDepth; }
+        } depth(e.pos);
+        expandUdfCall(e, *def);
+        bind(e, bc);
+        return true;
+    }
+
+    /// CAST's implicit kin: a UDF's argument to its parameter's type, its body to RETURNS.
+    void bindUdfCoercion(Expr& e, const BindCtx& bc) {
+        bind(*e.args[0], bc);
+        Expr& a = *e.args[0];
+        if (a.kind == Expr::Kind::Literal && a.value.kind() == ValueKind::String && !a.type.unknown) coerceStringLiteral(a, e.castType);
+        if (!coercesTo(a.type, e.castType)) {
+            if (e.op == "udf-arg")
+                err("No matching signature for function " + e.path[0] + " for argument types: " + a.type.name() + " (argument " +
+                        e.path[1] + "). Supported signature: " + e.path[2],
+                    a.pos);
+            err("Function " + e.path[0] + " is declared to return " + e.castType.name() + " but its body gives " + a.type.name(), e.pos);
+        }
+        if (a.type == e.castType || a.type.unknown) {
+            if (a.type.unknown) a.type = e.castType;
+            Expr replaced = std::move(a);
+            e = std::move(replaced);
+            return;
+        }
+        e.op.clear();
+        e.path.clear();
+        e.type = e.castType;
+    }
+
     void bind(Expr& e, const BindCtx& bc) {
         using K = Expr::Kind;
         switch (e.kind) {
@@ -241,6 +312,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 if (static_cast<std::size_t>(e.paramIndex) < ctx.positionalParams.size())
                     p = &ctx.positionalParams[static_cast<std::size_t>(e.paramIndex)];
                 else err("Query has more positional parameters than were given", e.pos);
+            } else if (e.op.starts_with("@@")) {
+                const auto it = ctx.variables.find(lower(e.op));
+                if (it == ctx.variables.end()) err("Unrecognized system variable " + e.op, e.pos);
+                p = &it->second;
             } else {
                 const auto it = ctx.namedParams.find(lower(e.op));
                 if (it == ctx.namedParams.end()) err("Query parameter '" + e.op + "' not found", e.pos);
@@ -281,6 +356,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
             // The legacy translation rewrites every WITHIN it can; one left is in a place it
             // does not reach (a query over a subquery, say): an error, not a plain aggregate.
             if (!e.within.empty()) err("WITHIN " + e.within + " is not supported by the sandbox here (only over a table)", e.pos);
+            if ((!e.path.empty() || ctx.resolveFunction) && expandUserFunction(e, bc)) return;
             if (e.window) {
                 bindWindow(e, bc);
                 return;
@@ -328,6 +404,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
             return;
         }
         case K::Cast: {
+            if (e.op == "udf-arg" || e.op == "udf-return") {
+                bindUdfCoercion(e, bc);
+                return;
+            }
             bind(*e.args[0], bc);
             if (!castable(e.args[0]->type, e.castType))
                 err("Invalid cast from " + e.args[0]->type.name() + " to " + e.castType.name(), e.pos);

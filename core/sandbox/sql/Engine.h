@@ -16,6 +16,8 @@ struct Param {
     Value value;
 };
 
+struct UdfDef;
+
 struct QueryContext {
     /// Finds a table by its FROM path (1 to 3 parts); throws ApiFailure notFound.
     std::function<std::shared_ptr<Table>(const std::vector<std::string>& path, Pos pos)> resolveTable;
@@ -25,6 +27,13 @@ struct QueryContext {
     /// The default time zone (SET @@time_zone, the job's time_zone connection property):
     /// TIMESTAMP text without a zone is read in it, DATE(ts) and EXTRACT work in it. Empty: UTC.
     std::string timeZone;
+    /// A call's user function: a temporary function (by its one-part name, upper case) or a
+    /// routine (dataset.f, project.dataset.f). Null when there is none of that name (a
+    /// built-in, then); throws ApiFailure notFound for a routine path that names nothing.
+    std::function<std::shared_ptr<const UdfDef>(const std::vector<std::string>& path, Pos pos)> resolveFunction;
+    /// A script's variables (lower-case names), read where a name is not a column, and system
+    /// variables ("@@error.message", "@@time_zone").
+    std::map<std::string, Param> variables;
 };
 
 /// One stage of the sandbox's own execution, as statistics.query.queryPlan reports it: what

@@ -11,4 +11,10 @@ Select parseQuery(std::string_view sql) {
     return detail::Parser(std::move(tokens)).query();
 }
 
+ExprPtr parseExpression(std::string_view sql) {
+    auto tokens = lex(sql);
+    rejectUnsupported(tokens);
+    return detail::Parser(std::move(tokens)).wholeExpression();
+}
+
 } // namespace quarry::sandbox::sql

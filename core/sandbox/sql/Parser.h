@@ -11,4 +11,7 @@ namespace quarry::sandbox::sql {
 /// Throws SqlError "Syntax error: ... at [l:c]" naming the offending token.
 Select parseQuery(std::string_view sql);
 
+/// Parses one expression (a SQL function's body), with positions within `sql`.
+ExprPtr parseExpression(std::string_view sql);
+
 } // namespace quarry::sandbox::sql

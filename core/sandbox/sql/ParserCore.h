@@ -72,6 +72,18 @@ public:
         return s;
     }
 
+    /// One whole expression (a SQL function's body).
+    ExprPtr wholeExpression() {
+        auto e = expr();
+        if (peek().kind != Tok::End) fail("Expected end of input but got " + describe(peek()));
+        return e;
+    }
+
+    /// Where parsing goes on: the token at `index` (a script re-reads a statement each time it
+    /// runs it).
+    void seek(std::size_t index) { i_ = index; }
+    std::size_t tokenIndex() const { return i_; }
+
 protected:
     const Token& peek(int k = 0) const { return t_[std::min(i_ + static_cast<std::size_t>(k), t_.size() - 1)]; }
     const Token& next() { return t_[std::min(i_++, t_.size() - 1)]; }
@@ -1104,6 +1116,8 @@ protected:
                 if (wrapped) expectOp(")");
                 expectOp("]");
                 e = std::move(s);
+            } else if (peek().is("(") && e->kind == Expr::Kind::Path && e->path.size() > 1) {
+                e = qualifiedCall(std::move(e));
             } else if (peek().is(".") && !peek(1).is("*")) {
                 next();
                 auto f = make(Expr::Kind::Field, peek().pos);
@@ -1120,6 +1134,29 @@ protected:
                 return e;
             }
         }
+    }
+
+    /// `dataset.f(args)`, `project.dataset.f(args)`: a call of a SQL function stored in a
+    /// dataset (a routine), or of a namespaced built-in (NET.HOST). path: the name's parts.
+    ExprPtr qualifiedCall(ExprPtr name) {
+        auto e = make(Expr::Kind::Call, name->pos);
+        for (const auto& part : name->path) {
+            std::size_t start = 0;
+            while (true) { // `p.d.f` quoted as one identifier
+                const auto dot = part.find('.', start);
+                e->path.push_back(part.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+                if (dot == std::string::npos) break;
+                start = dot + 1;
+            }
+        }
+        for (const auto& part : e->path) e->op += (e->op.empty() ? "" : ".") + upper(part);
+        expectOp("(");
+        if (!peek().is(")")) {
+            do e->args.push_back(expr());
+            while (acceptOp(","));
+        }
+        expectOp(")");
+        return e;
     }
 
     SqlType typeName() {
@@ -1220,6 +1257,12 @@ protected:
             next();
             auto e = make(Expr::Kind::Param, p);
             e->op = t.text;
+            return e;
+        }
+        case Tok::SystemVariable: { // @@error.message: read from the script's state
+            next();
+            auto e = make(Expr::Kind::Param, p);
+            e->op = "@@" + t.text;
             return e;
         }
         case Tok::Question: {
@@ -1386,7 +1429,13 @@ protected:
         }
         if (reserved(t) && !(t.kw("IF") || t.kw("LEFT") || t.kw("RIGHT") || ((t.kw("GROUPING") || t.kw("COLLATE")) && peek(1).is("("))))
             fail("Unexpected keyword " + upper(t.text));
+        const bool quoted = t.kind == Tok::QuotedIdent;
         const std::string name = next().text;
+        if (quoted && peek().is("(") && name.find('.') != std::string::npos) {
+            auto path = make(Expr::Kind::Path, p);
+            path->path.push_back(name);
+            return qualifiedCall(std::move(path));
+        }
         if (peek().is("(")) {
             next();
             auto e = make(Expr::Kind::Call, p);

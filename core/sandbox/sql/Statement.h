@@ -2,6 +2,7 @@
 #pragma once
 
 #include "sandbox/sql/Ast.h"
+#include "sandbox/sql/Udf.h"
 
 #include <string_view>
 
@@ -36,7 +37,7 @@ struct ColumnDef {
 /// One statement of a script: a query, DML or DDL.
 struct Statement {
     enum class Kind { Query, Insert, Update, Delete, Truncate, Merge, CreateTable, DropTable, CreateSchema, DropSchema, SetSystemVariable,
-                      CreateView, DropView };
+                      CreateView, DropView, CreateFunction, DropFunction };
     Kind kind = Kind::Query;
     Pos pos;
     std::shared_ptr<Select> query;      ///< Query; INSERT ... SELECT; CREATE TABLE ... AS SELECT
@@ -54,7 +55,9 @@ struct Statement {
     std::vector<ColumnDef> schema;      ///< CREATE TABLE (name type, ...)
     ExprPtr value;                      ///< SET @@name = value (target: the name)
     std::string viewSql;                ///< CREATE VIEW: the query's text, as written
+    std::shared_ptr<UdfDef> function;   ///< CREATE [TEMP] FUNCTION
     bool orReplace = false, ifNotExists = false, ifExists = false, cascade = false;
+    bool temp = false;                  ///< CREATE TEMP FUNCTION
 };
 
 /// Parses a script: statements separated by semicolons (a single query is a script of one).

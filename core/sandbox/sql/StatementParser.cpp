@@ -210,7 +210,19 @@ private:
             expectKw("REPLACE");
             s.orReplace = true;
         }
-        if (peek().kw("TEMP") || peek().kw("TEMPORARY")) unsupported("CREATE TEMP TABLE", peek().pos);
+        if ((peek().kw("TEMP") || peek().kw("TEMPORARY")) && peek(1).kw("FUNCTION")) {
+            next();
+            next();
+            createFunction(s, true);
+            return;
+        }
+        if (peek().kw("TEMP") || peek().kw("TEMPORARY")) unsupported("CREATE TEMP " + detail::upper(peek(1).text), peek().pos);
+        if (acceptKw("FUNCTION")) {
+            createFunction(s, false);
+            return;
+        }
+        if (peek().kw("AGGREGATE") || (peek().kw("TABLE") && peek(1).kw("FUNCTION")) || peek().kw("PROCEDURE"))
+            unsupported("CREATE " + detail::upper(peek().text) + (peek().kw("TABLE") ? " FUNCTION" : ""), peek().pos);
         if (acceptKw("SCHEMA")) {
             s.kind = K::CreateSchema;
             if (s.orReplace) unsupported("CREATE OR REPLACE SCHEMA", s.pos);
@@ -278,7 +290,71 @@ private:
         while (!s.viewSql.empty() && std::isspace(static_cast<unsigned char>(s.viewSql.back()))) s.viewSql.pop_back();
     }
 
+    /// CREATE [OR REPLACE] [TEMP] FUNCTION [IF NOT EXISTS] name (param type | ANY TYPE, ...)
+    /// [RETURNS type] AS (expression) [OPTIONS (description = '...')], after FUNCTION.
+    void createFunction(Statement& s, bool temp) {
+        s.kind = K::CreateFunction;
+        s.temp = temp;
+        ifNotExists(s);
+        if (s.ifNotExists && s.orReplace) throw SqlError("CREATE OR REPLACE and IF NOT EXISTS cannot both be given", s.pos);
+        target(s, false);
+        if (temp && s.target.size() != 1) throw SqlError("A temporary function's name must not be qualified: write just " + s.target.back(), s.targetPos);
+        auto def = std::make_shared<UdfDef>();
+        for (const auto& part : s.target) def->name += (def->name.empty() ? "" : ".") + part;
+        expectOp("(");
+        if (!peek().is(")")) {
+            do {
+                UdfArg a;
+                const Pos namePos = peek().pos;
+                a.name = identifier("parameter name");
+                for (const auto& other : def->args)
+                    if (text::iequals(other.name, a.name)) throw SqlError("Duplicate parameter name " + a.name, namePos);
+                if (peek().kw("ANY") && peek(1).kw("TYPE")) {
+                    next();
+                    next();
+                } else {
+                    a.type = typeName();
+                }
+                def->args.push_back(std::move(a));
+            } while (acceptOp(","));
+        }
+        expectOp(")");
+        if (acceptKw("RETURNS")) def->returns = typeName();
+        if (peek().kw("LANGUAGE")) unsupported("JavaScript functions (LANGUAGE js)", peek().pos);
+        if (peek().kw("REMOTE")) unsupported("Remote functions", peek().pos);
+        expectKw("AS");
+        expectOp("(");
+        const std::size_t start = peek().offset;
+        (void)expr();
+        def->body = std::string(sql_.substr(start, peek().offset - start));
+        while (!def->body.empty() && std::isspace(static_cast<unsigned char>(def->body.back()))) def->body.pop_back();
+        expectOp(")");
+        if (acceptKw("OPTIONS")) {
+            expectOp("(");
+            do {
+                const std::string option = identifier("option name");
+                expectOp("=");
+                const Token& v = peek();
+                if (text::iequals(option, "description") && v.kind == Tok::String) def->description = v.text;
+                else if (!text::iequals(option, "description")) unsupported("Function option " + option, v.pos);
+                else fail("Expected a string literal but got " + detail::describe(v));
+                next();
+            } while (acceptOp(","));
+            expectOp(")");
+        }
+        s.function = std::move(def);
+    }
+
     void drop(Statement& s) {
+        if (acceptKw("FUNCTION")) {
+            s.kind = K::DropFunction;
+            if (acceptKw("IF")) {
+                expectKw("EXISTS");
+                s.ifExists = true;
+            }
+            target(s, false);
+            return;
+        }
         if (acceptKw("SCHEMA")) s.kind = K::DropSchema;
         else if (acceptKw("VIEW")) s.kind = K::DropView;
         else if (acceptKw("TABLE")) s.kind = K::DropTable;
@@ -318,6 +394,8 @@ const char* statementType(const Statement& s) {
     case Statement::Kind::SetSystemVariable: return "SCRIPT";
     case Statement::Kind::CreateView: return "CREATE_VIEW";
     case Statement::Kind::DropView: return "DROP_VIEW";
+    case Statement::Kind::CreateFunction: return "CREATE_FUNCTION";
+    case Statement::Kind::DropFunction: return "DROP_FUNCTION";
     }
     return "SELECT";
 }

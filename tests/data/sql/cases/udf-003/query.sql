@@ -1,0 +1,3 @@
+CREATE TEMP FUNCTION total(xs ARRAY<INT64>) AS ((SELECT SUM(x) FROM UNNEST(xs) AS x));
+CREATE TEMP FUNCTION pct(part ANY TYPE, whole ANY TYPE) AS (ROUND(100 * part / whole, 1));
+SELECT total([1, 2, 3]) AS t, pct(COUNTIF(n > 10), COUNT(*)) AS p FROM UNNEST([10, 20, 30]) AS n

@@ -1,0 +1,2 @@
+CREATE TEMP FUNCTION f(x INT64) AS (x * 2);
+SELECT f(1.5)

@@ -1,0 +1,2 @@
+CREATE TEMP FUNCTION f(x INT64) AS (x + y);
+SELECT f(1)
