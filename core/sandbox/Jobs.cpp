@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/JsonFields.h"
 #include "sandbox/Jobs.h"
+#include "sandbox/sql/Script.h"
 #include "sandbox/sql/TimeZone.h"
 
 #include "sandbox/Statements.h"
@@ -14,6 +15,19 @@
 #include <random>
 
 namespace quarry::sandbox {
+
+Json errorProto(const std::string& reason, const std::string& message, const std::string& location) {
+    Json e = {{"reason", reason}, {"message", message}};
+    if (!location.empty()) e["location"] = location;
+    return e;
+}
+
+std::uint64_t billed(std::uint64_t bytes) {
+    if (bytes == 0) return 0;
+    constexpr std::uint64_t mb = 1024 * 1024;
+    return std::max<std::uint64_t>(10 * mb, (bytes + mb - 1) / mb * mb);
+}
+
 namespace {
 
 using sql::Param;
@@ -37,12 +51,6 @@ std::string newJobId() {
 bool validJobId(const std::string& id) {
     return !id.empty() && id.size() <= 1024 &&
            std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
-}
-
-Json errorProto(const std::string& reason, const std::string& message, const std::string& location = {}) {
-    Json e = {{"reason", reason}, {"message", message}};
-    if (!location.empty()) e["location"] = location;
-    return e;
 }
 
 SqlType paramType(const Json& t, const std::string& name) {
@@ -88,12 +96,6 @@ Value paramValue(const Json& v, const SqlType& t, const std::string& name) {
     }
 }
 
-std::uint64_t billed(std::uint64_t bytes) {
-    if (bytes == 0) return 0;
-    constexpr std::uint64_t mb = 1024 * 1024;
-    return std::max<std::uint64_t>(10 * mb, (bytes + mb - 1) / mb * mb);
-}
-
 std::string lowerCopy(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
@@ -128,7 +130,7 @@ std::shared_ptr<Job> JobManager::find(const std::string& p, const std::string& i
 // The plan in BigQuery's shape. The sandbox runs each stage on one thread and does not split
 // waiting, reading and writing from computing: all of a stage's time is compute, and the
 // ratios compare stages with the longest one, as BigQuery's do.
-static void planJson(Job& job, const std::vector<sql::PlanStage>& plan) {
+void planJson(Job& job, const std::vector<sql::PlanStage>& plan) {
     double longest = 0;
     for (const auto& s : plan) longest = std::max(longest, s.durationMs);
     Json stages = Json::array();
@@ -201,6 +203,11 @@ Json JobManager::resource(const Job& j) const {
             }
         }
     }
+    if (!j.parentId.empty()) {
+        stats["parentJobId"] = j.parentId;
+        stats["scriptStatistics"] = j.scriptStatistics;
+    }
+    if (j.numChildJobs) stats["numChildJobs"] = std::to_string(j.numChildJobs);
     Json ref = {{"projectId", j.project}, {"location", j.location}};
     if (!j.id.empty()) ref["jobId"] = j.id;
     Json r = {{"kind", "bigquery#job"},
@@ -296,12 +303,12 @@ Json JobManager::cancel(const std::string& p, const std::string& id, const std::
     return {{"kind", "bigquery#jobCancelResponse"}, {"job", resource(*job)}};
 }
 
-Json JobManager::list(const std::string& p, const std::vector<std::string>& stateFilter) const {
+Json JobManager::list(const std::string& p, const std::vector<std::string>& stateFilter, const std::string& parentJobId) const {
     std::vector<std::shared_ptr<Job>> jobs;
     {
         std::lock_guard g(mutex_);
         for (auto it = order_.rbegin(); it != order_.rend(); ++it)
-            if ((*it)->project == p) jobs.push_back(*it);
+            if ((*it)->project == p && (*it)->parentId == parentJobId) jobs.push_back(*it);
     }
     Json out = Json::array();
     for (const auto& j : jobs) {
@@ -443,55 +450,6 @@ void JobManager::retain(const Job* keep) {
     }
 }
 
-void JobManager::runStatements(Job& job, StatementRunner& runner, std::vector<sql::Statement> statements,
-                               const std::string& text, bool dryRun, const std::function<void(std::uint64_t)>& checkCap,
-                               const MemoryBudget& budget) {
-    // A second parse for the estimates the byte cap needs: running a statement consumes it.
-    std::vector<sql::Statement> estimates;
-    const bool capped = objectField(job.configuration, "query").contains("maximumBytesBilled");
-    if (capped && !dryRun) estimates = sql::parseScript(text);
-    job.statementType = statements.size() == 1 ? sql::statementType(statements[0]) : "SCRIPT";
-    std::uint64_t total = 0;
-    std::int64_t affected = 0, inserted = 0, updated = 0, deleted = 0;
-    bool dml = false;
-    StatementResult last;
-    for (std::size_t i = 0; i < statements.size(); ++i) {
-        if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
-        if (capped && !dryRun) checkCap(total + runner.run(std::move(estimates[i]), true).bytesProcessed);
-        const auto before = budget.used();
-        last = runner.run(std::move(statements[i]), dryRun);
-        // What a SELECT's rows hold (a DML statement's growth is its table's, not the job's).
-        job.resultBytes = last.rows.empty() ? 0 : static_cast<std::size_t>(std::max<std::int64_t>(0, budget.used() - before));
-        total += last.bytesProcessed;
-        if (last.affectedRows) {
-            dml = true;
-            affected += *last.affectedRows;
-            inserted += last.inserted;
-            updated += last.updated;
-            deleted += last.deleted;
-        }
-    }
-    job.bytesProcessed = total;
-    job.bytesBilled = dryRun ? 0 : billed(total);
-    job.schema = last.schema;
-    job.rows = std::make_shared<const std::vector<Value>>(std::move(last.rows));
-    if (!last.plan.empty()) planJson(job, last.plan);
-    if (dml && !dryRun) {
-        job.numDmlAffectedRows = affected;
-        job.dmlStats = {{"insertedRowCount", std::to_string(inserted)},
-                        {"updatedRowCount", std::to_string(updated)},
-                        {"deletedRowCount", std::to_string(deleted)}};
-    }
-    if (statements.size() == 1 && !last.ddlOperation.empty()) {
-        job.ddl = {{"ddlOperationPerformed", last.ddlOperation}};
-        if (!last.ddlTargetTable.is_null()) job.ddl["ddlTargetTable"] = last.ddlTargetTable;
-        if (!last.ddlTargetDataset.is_null()) job.ddl["ddlTargetDataset"] = last.ddlTargetDataset;
-        if (!last.ddlTargetRoutine.is_null()) job.ddl["ddlTargetRoutine"] = last.ddlTargetRoutine;
-    }
-    if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
-    finish(job, nullptr);
-}
-
 void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
     Job& job = *jobPtr;
     const Json q = objectField(job.configuration, "query");
@@ -562,14 +520,17 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             const auto ctx = runner.queryContext();
             prepared = sql::PreparedQuery::prepare(sql::translateLegacy(text, ctx.resolveTable), runner.queryContext());
         } else {
-            auto statements = sql::parseScript(text);
+            const auto script = sql::parseProgram(text);
+            std::vector<sql::Statement> statements;
+            if (!script.control)
+                for (const auto& st : script.steps) statements.push_back(sql::statementAt(script, st.begin));
             // CREATE TEMP FUNCTION ...; SELECT ...: one query with its functions, not a script.
             std::size_t functions = 0;
             while (functions < statements.size() && statements[functions].kind == sql::Statement::Kind::CreateFunction &&
                    statements[functions].temp)
                 ++functions;
-            if (functions + 1 != statements.size() || statements.back().kind != sql::Statement::Kind::Query) {
-                runStatements(job, runner, std::move(statements), text, dryRun, checkCap, budget);
+            if (script.control || functions + 1 != statements.size() || statements.back().kind != sql::Statement::Kind::Query) {
+                runStatements(job, runner, script, dryRun, checkCap, budget);
                 return;
             }
             for (std::size_t i = 0; i < functions; ++i) runner.run(std::move(statements[i]), dryRun);

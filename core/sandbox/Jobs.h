@@ -6,6 +6,7 @@
 #include "sandbox/MemoryBudget.h"
 #include "sandbox/Store.h"
 #include "sandbox/Statements.h"
+#include "sandbox/sql/Script.h"
 
 #include <atomic>
 #include <chrono>
@@ -40,7 +41,18 @@ struct Job {
     std::size_t configurationBytes = 0; ///< the configuration as sent
     std::size_t resultBytes = 0;        ///< memory the result rows hold
     bool resultsDropped = false;        ///< past JobLimits: the rows are gone, the job's record stays
+    std::string parentId;               ///< a script's statement: the script's job
+    Json scriptStatistics;              ///< a script's statement: evaluationKind and stackFrames
+    int numChildJobs = 0;               ///< a script: the statements it ran
 };
+
+/// An ErrorProto: reason, message and (when given) location.
+Json errorProto(const std::string& reason, const std::string& message, const std::string& location = {});
+/// The bytes a query is billed for: rounded up to a MB, at least 10 MB (none for 0).
+std::uint64_t billed(std::uint64_t bytes);
+
+/// statistics.query.queryPlan and timeline of a job from the stages that ran.
+void planJson(Job& job, const std::vector<sql::PlanStage>& plan);
 
 /// Runs query jobs on a worker pool: PENDING -> RUNNING -> DONE, with cancel, long-polling,
 /// a result cache keyed by query text and table versions, dry runs and byte caps.
@@ -53,7 +65,8 @@ public:
     Json insert(const std::string& project, const Json& body);
     Json get(const std::string& project, const std::string& jobId, const std::string& location) const;
     Json cancel(const std::string& project, const std::string& jobId, const std::string& location);
-    Json list(const std::string& project, const std::vector<std::string>& stateFilter) const;
+    /// Top-level jobs, or with `parentJobId` the statements that script ran.
+    Json list(const std::string& project, const std::vector<std::string>& stateFilter, const std::string& parentJobId = {}) const;
 
     /// Waits until the job is DONE or `timeout` passes (the getQueryResults long poll).
     std::shared_ptr<Job> wait(const std::string& project, const std::string& jobId, const std::string& location,
@@ -71,9 +84,12 @@ private:
     std::shared_ptr<Job> create(const std::string& project, std::string jobId, const std::string& location,
                                 Json configuration);
     void run(const std::shared_ptr<Job>& job);
-    /// DML, DDL and scripts: runs the statements in order; the job's rows are the last one's.
-    void runStatements(Job& job, StatementRunner& runner, std::vector<sql::Statement> statements, const std::string& text,
-                       bool dryRun, const std::function<void(std::uint64_t)>& checkCap, const MemoryBudget& budget);
+    /// DML, DDL and scripts: runs the statements in order (a script's each as a child job);
+    /// the job's rows are the last one's.
+    void runStatements(Job& job, StatementRunner& runner, const sql::Script& script, bool dryRun,
+                       const std::function<void(std::uint64_t)>& checkCap, const MemoryBudget& budget);
+    /// Records a statement a script ran as a finished child job of `parent`.
+    void addChild(Job& parent, const struct ScriptEvent& ev, std::size_t resultBytes);
     void worker();
     void finish(Job& job, Json errorResult);
     /// Under mutex_: drops results and jobs past limits_, oldest first, never `keep`'s.
@@ -96,6 +112,7 @@ private:
     std::map<std::string, Cached> cache_;
     JobLimits limits_;
     bool stopping_ = false;
+    std::int64_t lastChildCreation_ = 0; ///< under mutex_
     std::vector<std::thread> workers_;
 };
 

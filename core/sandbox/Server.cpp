@@ -492,7 +492,7 @@ struct Server::Impl {
             std::vector<std::string> states;
             const auto n = req.get_param_value_count("stateFilter");
             for (std::size_t i = 0; i < n; ++i) states.push_back(req.get_param_value("stateFilter", i));
-            const auto all = jobs->list(req.matches[1], states);
+            const auto all = jobs->list(req.matches[1], states, req.get_param_value("parentJobId"));
             const std::size_t start = startFrom(req);
             const std::size_t max = static_cast<std::size_t>(intParam(req, "maxResults").value_or(1000));
             Json list = Json::array();

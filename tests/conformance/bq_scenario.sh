@@ -65,6 +65,22 @@ check "make a view with bq mk --view" "successfully created" bq mk --use_legacy_
   --view 'SELECT fullName FROM bqds.persons WHERE age >= 20' bqp:bqds.grown
 check "show it as a VIEW" '"type": "VIEW"' bq show --format=prettyjson bqp:bqds.grown
 check "query the view" '"n":"' bq query --use_legacy_sql=false --format=json 'SELECT COUNT(*) AS n FROM bqds.grown'
+check "a script prints each statement's rows" '"kids":"2"' bq query --use_legacy_sql=false --format=json "$(cat <<'SQL'
+DECLARE adults INT64;
+SET adults = (SELECT COUNT(*) FROM bqds.persons WHERE age >= 20);
+IF adults > 0 THEN
+  SELECT adults;
+END IF;
+SELECT fullName, ARRAY_LENGTH(children) AS kids FROM bqds.persons WHERE fullName = 'John Doe'
+SQL
+)"
+check "a script's child jobs are listed under it" '"parentJobId"' bq ls -j --format=prettyjson \
+  --parent_job_id="$(bq ls -j --format=json -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["jobReference"]["jobId"])')"
+check "CREATE FUNCTION stores a routine" "Created bqp.bqds.initial" bq query --use_legacy_sql=false \
+  'CREATE FUNCTION bqds.initial(name STRING) AS (SUBSTR(name, 1, 1))'
+check "list the routine" "initial" bq ls --routines bqp:bqds
+check "a query calls it, and a temp function" '"i":"J","t":"JJ"' bq query --use_legacy_sql=false --format=json \
+  "CREATE TEMP FUNCTION twice(s STRING) AS (CONCAT(s, s)); SELECT bqds.initial(fullName) AS i, twice(bqds.initial(fullName)) AS t FROM bqds.persons WHERE fullName = 'John Doe'"
 check "a syntax error is invalidQuery" "Syntax error" bq query --use_legacy_sql=false 'SELECT FROM WHERE'
 check "a missing table is not found" "Not found: Table bqp:bqds.nope" bq show bqp:bqds.nope
 check_clean "delete the dataset" bq rm -r -f -d bqp:bqds

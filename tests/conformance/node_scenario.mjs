@@ -123,6 +123,65 @@ await check('a view made through the client reads its table as it is now', async
   assert.ok(direct[0].n > 0);
   await assert.rejects(ds.table('grown').getRows(), (e) => e.code === 400 && /VIEW/.test(e.message));
 });
+await check('a SQL function made through the client (routines.insert) is called by queries', async () => {
+  const [routine] = await ds.createRoutine('add_tax', {
+    routineType: 'SCALAR_FUNCTION',
+    language: 'SQL',
+    arguments: [{ name: 'price', dataType: { typeKind: 'FLOAT64' } }],
+    returnType: { typeKind: 'FLOAT64' },
+    definitionBody: 'ROUND(price * 1.2, 2)',
+  });
+  const [meta] = await routine.getMetadata();
+  assert.equal(meta.routineReference.routineId, 'add_tax');
+  assert.equal(meta.arguments[0].dataType.typeKind, 'FLOAT64');
+  const [listed] = await ds.getRoutines();
+  assert.deepEqual(listed.map((r) => r.id), ['add_tax']);
+  const [rows] = await bq.query({ query: 'SELECT node_ds.add_tax(10) AS gross, `conformance.node_ds.add_tax`(2.5) AS small' });
+  assert.equal(rows[0].gross, 12);
+  assert.equal(rows[0].small, 3);
+  await routine.delete();
+  await assert.rejects(bq.query({ query: 'SELECT node_ds.add_tax(1)' }), /Function not found: node_ds.add_tax/);
+});
+await check('CREATE TEMP FUNCTION before a query is one query; CREATE FUNCTION stores one', async () => {
+  const [rows, , response] = await bq.query({
+    query: 'CREATE TEMP FUNCTION twice(x ANY TYPE) AS (x * 2);\nSELECT twice(21) AS n, twice(1.25) AS f',
+  });
+  assert.deepEqual(rows, [{ n: 42, f: 2.5 }]);
+  await bq.query({ query: 'CREATE FUNCTION node_ds.initials(name STRING) AS (REGEXP_REPLACE(name, r"([A-Z])[a-z]* ?", r"\\1"))' });
+  const [r] = await ds.routine('initials').getMetadata();
+  assert.equal(r.routineType, 'SCALAR_FUNCTION');
+  const [people] = await bq.query({ query: "SELECT node_ds.initials('John Doe') AS i" });
+  assert.equal(people[0].i, 'JD');
+});
+await check('a script runs its statements as child jobs; the last one gives the rows', async () => {
+  const script = `DECLARE n INT64 DEFAULT 0;
+DECLARE names ARRAY<STRING> DEFAULT [];
+WHILE n < 3 DO
+  SET n = n + 1;
+END WHILE;
+FOR p IN (SELECT fullName FROM node_ds.persons ORDER BY fullName) DO
+  SET names = ARRAY_CONCAT(names, [p.fullName]);
+END FOR;
+SELECT n, ARRAY_LENGTH(names) AS people`;
+  const [job] = await bq.createQueryJob({ query: script });
+  const [rows] = await job.getQueryResults();
+  assert.deepEqual(rows, [{ n: 3, people: 3 }]);
+  const [meta] = await job.getMetadata();
+  assert.equal(meta.statistics.query.statementType, 'SCRIPT');
+  assert.equal(meta.statistics.numChildJobs, '1');
+  const [children] = await bq.getJobs({ parentJobId: job.id });
+  assert.equal(children.length, 1);
+  assert.equal(children[0].metadata.statistics.parentJobId, job.id);
+  assert.equal(children[0].metadata.statistics.scriptStatistics.evaluationKind, 'STATEMENT');
+  const [childRows] = await children[0].getQueryResults();
+  assert.deepEqual(childRows, [{ n: 3, people: 3 }]);
+  const [top] = await bq.getJobs();
+  assert.ok(!top.some((j) => j.metadata.statistics.parentJobId), 'children are listed only under their parent');
+});
+await check('an error a script does not handle fails it at its [line:col]', async () => {
+  await assert.rejects(bq.query({ query: 'DECLARE x INT64 DEFAULT 1;\nIF x = 1 THEN\n  RAISE USING MESSAGE = "x is one";\nEND IF' }),
+    /x is one at \[3:3\]/);
+});
 await check('delete the dataset with its contents', async () => {
   await ds.delete({ force: true });
   const [exists] = await ds.exists();

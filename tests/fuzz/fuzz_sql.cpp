@@ -2,6 +2,7 @@
 // libFuzzer: SQL text as legacy SQL (translated) and as GoogleSQL scripts through the lexer,
 // parsers, binder, executor and statement runner of the sandbox (queries, DML, DDL), over a small nested table that is put back after any input
 // that changed it. Any SqlError/EvalError/ApiFailure is a fine answer; a crash is not.
+#include "sandbox/Script.h"
 #include "sandbox/Statements.h"
 #include "sandbox/Store.h"
 #include "sandbox/sql/Legacy.h"
@@ -82,9 +83,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const ApiFailure&) {
     }
     try { // as GoogleSQL
-        for (auto& s : sql::parseScript(sql)) (void)runner.run(std::move(s), false);
-        auto again = sql::parseScript(sql); // and a dry run of each statement, on what is left
-        for (auto& s : again) (void)runner.run(std::move(s), true);
+        const auto script = sql::parseProgram(sql);
+        ScriptHooks hooks;
+        hooks.maxLoopTurns = 200; // a fuzzed LOOP without BREAK must not hang the fuzzer
+        (void)ScriptRunner(runner, script, false, hooks).run();
+        (void)ScriptRunner(runner, script, true, hooks).run(); // and a dry run, on what is left
     } catch (const sql::SqlError&) {
     } catch (const sql::EvalError&) {
     } catch (const ApiFailure&) {

@@ -4,6 +4,7 @@
 // and the expected result with its schema, or DML counts, or a DDL operation, or an error).
 // Each case runs against a fresh store holding only its input tables (tests/data/sql/tables).
 #include "TestData.h"
+#include "sandbox/Script.h"
 #include "sandbox/Statements.h"
 #include "sandbox/Store.h"
 #include "sandbox/sql/Engine.h"
@@ -99,7 +100,8 @@ public:
                 result.schema = q->schema();
                 result.rows = q->run().rows;
             } else {
-                for (auto& s : sql::parseScript(sql)) result = runner.run(std::move(s), false);
+                const auto script = sql::parseProgram(sql);
+                result = ScriptRunner(runner, script, false).run();
             }
             if (result.affectedRows)
                 return {{"dml", {{"affected", *result.affectedRows}, {"inserted", result.inserted}, {"updated", result.updated},
@@ -247,7 +249,7 @@ TEST(SqlHostile, PrefixesAndCorruptionsFailCleanly) {
     for (const auto& c : loadCases()) {
         for (std::size_t n = 0; n <= c.sql.size(); ++n) {
             try {
-                sql::parseScript(std::string_view(c.sql).substr(0, n));
+                sql::parseProgram(std::string_view(c.sql).substr(0, n));
             } catch (const sql::SqlError& e) {
                 ++errors;
                 EXPECT_NE(std::string(e.what()).find(" at ["), std::string::npos) << e.what();

@@ -105,7 +105,7 @@ public:
                         break;
                     }
                 if (t.text.empty()) {
-                    if (std::string_view("+-*/%=<>(),.[];~&|^").find(c) == std::string_view::npos)
+                    if (std::string_view("+-*/%=<>(),.[];~&|^:").find(c) == std::string_view::npos)
                         throw SqlError(std::string("Syntax error: Illegal input character \"") + c + "\"", t.pos);
                     t.text = std::string(1, advance());
                 }

@@ -83,6 +83,8 @@ public:
     /// runs it).
     void seek(std::size_t index) { i_ = index; }
     std::size_t tokenIndex() const { return i_; }
+    /// The token read last.
+    const Token& previous() const { return t_[i_ ? std::min(i_, t_.size()) - 1 : 0]; }
 
 protected:
     const Token& peek(int k = 0) const { return t_[std::min(i_ + static_cast<std::size_t>(k), t_.size() - 1)]; }

@@ -1,0 +1,2 @@
+DECLARE x INT64 DEFAULT 5;
+SET x = 'five'

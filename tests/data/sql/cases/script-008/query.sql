@@ -1,0 +1,3 @@
+IF TRUE THEN
+  BREAK;
+END IF

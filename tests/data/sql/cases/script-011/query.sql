@@ -1,0 +1,6 @@
+BEGIN
+  SELECT ERROR('inner');
+EXCEPTION WHEN ERROR THEN
+  SELECT 1;
+END;
+SELECT @@error.message
