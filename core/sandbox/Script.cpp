@@ -36,6 +36,16 @@ ScriptRunner::ScriptRunner(StatementRunner& runner, const sql::Script& script, b
     : runner_(runner), script_(script), dryRun_(dryRun), hooks_(std::move(hooks)) {}
 
 StatementResult ScriptRunner::run() {
+    runner_.state().inScript = script_.control || script_.steps.size() > 1;
+    struct Cleanup { // temporary tables last as long as the script
+        StatementRunner& r;
+        ~Cleanup() {
+            try {
+                r.dropTemporaryTables();
+            } catch (...) { // a disk error: the hidden dataset goes at the next start
+            }
+        }
+    } cleanup{runner_};
     const Jump j = steps(script_.steps);
     if (j.flow == Flow::Break || j.flow == Flow::Continue) // the parser allows these only inside a loop or block
         throw SqlError("BREAK and CONTINUE belong inside a loop", script_.steps.front().pos);

@@ -352,7 +352,7 @@ struct Server::Impl {
         authRoutes();
         // ---- datasets ----
         route("GET", P + "/datasets", "datasets.list", [this](const auto& req, auto& res) {
-            const auto all = store->listDatasets(req.matches[1]);
+            const auto all = store->listDatasets(req.matches[1], req.get_param_value("all") == "true");
             const std::size_t start = startFrom(req);
             const std::size_t max = static_cast<std::size_t>(intParam(req, "maxResults").value_or(1000));
             Json out = {{"kind", "bigquery#datasetList"}};

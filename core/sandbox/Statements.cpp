@@ -21,6 +21,7 @@ StatementRunner::StatementRunner(Store& store, StatementScope scope) : store_(st
 }
 
 StatementRunner::TableRef StatementRunner::tableRef(const std::vector<std::string>& path, sql::Pos pos) const {
+    if (path.size() == 1 && scope_.state->tempTables.count(path[0])) return {scope_.project, scope_.state->tempDataset, path[0]};
     if (path.size() == 1) {
         if (scope_.defaultDataset.empty())
             throw SqlError("Table \"" + path[0] + "\" must be qualified with a dataset (e.g. dataset.table)", pos);
@@ -269,8 +270,36 @@ std::optional<bool> StatementRunner::createTarget(const sql::Statement& s, const
     return exists;
 }
 
+void StatementRunner::dropTemporaryTables() {
+    auto& st = *scope_.state;
+    if (st.tempDataset.empty()) return;
+    try {
+        store_.deleteDataset(scope_.project, st.tempDataset, true);
+    } catch (const ApiFailure&) { // already gone
+    }
+    st.tempDataset.clear();
+    st.tempTables.clear();
+}
+
+/// CREATE TEMP TABLE t: a table of the script's own hidden dataset, named without one.
+void StatementRunner::declareTemporaryTable(const sql::Statement& s) {
+    auto& st = *scope_.state;
+    if (!st.inScript)
+        throw SqlError("CREATE TEMP TABLE needs a script (several statements); sessions are not supported by the sandbox yet", s.pos);
+    if (s.target.size() != 1) throw SqlError("A temporary table's name must not be qualified: write just " + s.target.back(), s.targetPos);
+    if (st.tempDataset.empty()) {
+        static std::atomic<unsigned> counter{0};
+        st.tempDataset = "_script_" + std::to_string(Store::nowMs()) + "_" + std::to_string(++counter);
+        Json body = {{"datasetReference", {{"projectId", scope_.project}, {"datasetId", st.tempDataset}}}};
+        if (!scope_.location.empty()) body["location"] = scope_.location;
+        store_.insertDataset(scope_.project, body);
+    }
+    st.tempTables.insert(s.target[0]);
+}
+
 StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
     StatementResult r;
+    if (s.temp) declareTemporaryTable(s);
     const auto ref = tableRef(s.target, s.targetPos);
     const auto target = createTarget(s, ref, r);
     if (!target) return r;
@@ -310,15 +339,15 @@ StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
         }
         checkReservedNames(schema.fields, s.pos);
         auto result = runQuery(*q, dryRun, r);
-        if (!result) return r;
+        if (!result && !s.temp) return r;
         const auto rowType = SqlType::fromFields(schema.fields);
-        for (const auto& in : result->rows) {
+        for (const auto& in : result ? result->rows : std::vector<Value>{}) {
             rows.push_back(fit(in, rowType));
             checkRequired(rows.back(), schema.fields);
         }
     }
-    if (dryRun) return r;
-    store_.putTable(ref.project, ref.dataset, ref.table, schema, std::move(rows), exists);
+    if (dryRun && !s.temp) return r; // a dry run's temporary table is made empty: the statements after it read it
+    store_.putTable(ref.project, ref.dataset, ref.table, schema, dryRun ? std::vector<Value>{} : std::move(rows), exists);
     r.ddlOperation = exists ? "REPLACE" : "CREATE";
     return r;
 }

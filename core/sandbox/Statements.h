@@ -6,6 +6,7 @@
 #include "sandbox/sql/Statement.h"
 
 #include <optional>
+#include <set>
 
 namespace quarry::sandbox {
 
@@ -26,6 +27,9 @@ struct StatementResult {
 struct ScriptState {
     std::map<std::string, std::shared_ptr<const sql::UdfDef>> functions; ///< temporary functions, by upper-case name
     std::map<std::string, sql::Param> variables; ///< DECLAREd (lower-case names), and "@@error.message" and kin
+    bool inScript = false;     ///< several statements: temporary tables are allowed
+    std::string tempDataset;   ///< the hidden dataset of the script's temporary tables, once made
+    std::set<std::string> tempTables; ///< their names, read unqualified
 };
 
 /// Where a job's statements run: its project, location, default dataset and parameters.
@@ -67,6 +71,8 @@ public:
     /// and its type. Throws SqlError / EvalError.
     std::pair<Value, sql::SqlType> evaluate(sql::ExprPtr expr);
     ScriptState& state() { return *scope_.state; }
+    /// Drops the script's temporary tables (at its end, whatever the outcome).
+    void dropTemporaryTables();
     const StatementScope& scope() const { return scope_; }
 
 private:
@@ -81,6 +87,7 @@ private:
     StatementResult truncate(sql::Statement& s, bool dryRun);
     StatementResult merge(sql::Statement& s, bool dryRun);
     StatementResult createTable(sql::Statement& s, bool dryRun);
+    void declareTemporaryTable(const sql::Statement& s);
     StatementResult dropTable(sql::Statement& s, bool dryRun);
     StatementResult createSchema(sql::Statement& s, bool dryRun);
     StatementResult dropSchema(sql::Statement& s, bool dryRun);

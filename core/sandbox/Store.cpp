@@ -243,6 +243,11 @@ std::vector<std::string> Store::load() {
             ds.project = project;
             try {
                 ds.id = idFromFolder(de.path().filename().string());
+                if (ds.id.starts_with("_script_")) { // a script's temporary tables, left by a crash
+                    fs::remove_all(de.path());
+                    notes.push_back("removed " + de.path().string() + ": temporary tables of a script that never finished");
+                    continue;
+                }
                 ds.meta = Json::parse(readWholeFile(metaFile));
             } catch (const std::exception& e) {
                 damaged(de.path(), e.what());
@@ -415,12 +420,13 @@ Json Store::getDataset(const std::string& p, const std::string& d) const {
     return datasetRef(p, d).meta;
 }
 
-std::vector<Json> Store::listDatasets(const std::string& p) const {
+std::vector<Json> Store::listDatasets(const std::string& p, bool hidden) const {
     std::shared_lock lock(mutex_);
     std::vector<Json> out;
     const auto it = projects_.find(p);
     if (it == projects_.end()) return out;
     for (const auto& [id, ds] : it->second) {
+        if (!hidden && id.starts_with("_")) continue;
         Json e = {{"kind", "bigquery#dataset"}, {"id", ds.meta["id"]}, {"datasetReference", ds.meta["datasetReference"]},
                   {"location", ds.meta["location"]}};
         for (const char* k : {"friendlyName", "labels"})

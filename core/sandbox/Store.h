@@ -104,7 +104,9 @@ public:
 
     Json insertDataset(const std::string& project, const Json& body);
     Json getDataset(const std::string& project, const std::string& dataset) const;
-    std::vector<Json> listDatasets(const std::string& project) const;
+    /// Datasets whose ids start with "_" are hidden (scripts' temporary tables), as in
+    /// BigQuery, unless `hidden` (datasets.list?all=true).
+    std::vector<Json> listDatasets(const std::string& project, bool hidden = false) const;
     Json patchDataset(const std::string& project, const std::string& dataset, const Json& patch);
     void deleteDataset(const std::string& project, const std::string& dataset, bool deleteContents);
 

@@ -178,6 +178,15 @@ SELECT n, ARRAY_LENGTH(names) AS people`;
   const [top] = await bq.getJobs();
   assert.ok(!top.some((j) => j.metadata.statistics.parentJobId), 'children are listed only under their parent');
 });
+await check("a script's temporary tables are read unqualified and gone when it ends", async () => {
+  const [rows] = await bq.query({ query: `CREATE TEMP TABLE grownups AS SELECT fullName FROM node_ds.persons WHERE age >= 20;
+INSERT INTO grownups VALUES ('Zed');
+SELECT COUNT(*) AS n FROM grownups` });
+  const [direct] = await bq.query({ query: 'SELECT COUNT(*) AS n FROM node_ds.persons WHERE age >= 20' });
+  assert.equal(rows[0].n, direct[0].n + 1);
+  const [all] = await bq.getDatasets({ all: true });
+  assert.deepEqual(all.map((d) => d.id), ['node_ds'], 'the hidden dataset of the temporary tables is dropped');
+});
 await check('an error a script does not handle fails it at its [line:col]', async () => {
   await assert.rejects(bq.query({ query: 'DECLARE x INT64 DEFAULT 1;\nIF x = 1 THEN\n  RAISE USING MESSAGE = "x is one";\nEND IF' }),
     /x is one at \[3:3\]/);

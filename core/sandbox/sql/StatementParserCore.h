@@ -218,7 +218,12 @@ protected:
             createFunction(s, true);
             return;
         }
-        if (peek().kw("TEMP") || peek().kw("TEMPORARY")) unsupported("CREATE TEMP " + upper(peek(1).text), peek().pos);
+        if ((peek().kw("TEMP") || peek().kw("TEMPORARY")) && peek(1).kw("TABLE")) {
+            next();
+            s.temp = true;
+        } else if (peek().kw("TEMP") || peek().kw("TEMPORARY")) {
+            unsupported("CREATE TEMP " + upper(peek(1).text), peek().pos);
+        }
         if (acceptKw("FUNCTION")) {
             createFunction(s, false);
             return;
