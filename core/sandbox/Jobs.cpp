@@ -208,6 +208,7 @@ Json JobManager::resource(const Job& j) const {
         stats["scriptStatistics"] = j.scriptStatistics;
     }
     if (j.numChildJobs) stats["numChildJobs"] = std::to_string(j.numChildJobs);
+    if (!j.sessionId.empty()) stats["sessionInfo"] = {{"sessionId", j.sessionId}};
     Json ref = {{"projectId", j.project}, {"location", j.location}};
     if (!j.id.empty()) ref["jobId"] = j.id;
     Json r = {{"kind", "bigquery#job"},
@@ -350,7 +351,7 @@ std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& r
     }
     Json q = {{"query", req["query"]}};
     for (const char* k : {"useLegacySql", "defaultDataset", "useQueryCache", "queryParameters", "parameterMode",
-                          "maximumBytesBilled", "labels", "maxResults", "connectionProperties"})
+                          "maximumBytesBilled", "labels", "maxResults", "connectionProperties", "createSession"})
         if (req.contains(k)) q[k] = req[k];
     Json config = {{"query", q}, {"jobType", "QUERY"}};
     if (boolField(req, "dryRun", false)) config["dryRun"] = true;
@@ -493,6 +494,30 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             if (name.empty()) scope.positionalParams.push_back(std::move(prm));
             else scope.namedParams[lowerCopy(name)] = std::move(prm);
         }
+        // A session: createSession makes one; connectionProperties session_id runs in one
+        // (one job at a time), with its variables, functions and temporary tables.
+        std::shared_ptr<Session> session;
+        if (boolField(q, "createSession", false)) session = sessions_.create(job.project);
+        for (const auto& p : arrayField(q, "connectionProperties"))
+            if (str(p, "key") == "session_id") {
+                if (session) throw ApiFailure("invalid", "createSession and a session_id cannot both be given", "connectionProperties");
+                session = sessions_.find(job.project, str(p, "value"));
+            }
+        std::unique_lock<std::mutex> sessionTurn;
+        if (session) {
+            sessionTurn = std::unique_lock(session->running);
+            // A dry run must not change the session: it works on a copy of its state.
+            scope.state = dryRun ? std::make_shared<ScriptState>(*session->state) : session->state;
+            scope.sessionId = session->id;
+            job.sessionId = session->id;
+        }
+        struct EndIfAborted { // CALL BQ.ABORT_SESSION() ran: the session is gone after this job
+            Sessions& sessions;
+            std::shared_ptr<Session> session;
+            ~EndIfAborted() {
+                if (session && session->state->ended) sessions.end(session->id);
+            }
+        } endIfAborted{sessions_, dryRun ? nullptr : session};
         // connectionProperties [{"key": "time_zone", "value": "America/Los_Angeles"}]: the
         // default zone of the job's queries, as SET @@time_zone sets it in a script.
         for (const auto& p : arrayField(q, "connectionProperties")) {
@@ -544,7 +569,8 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             finish(job, nullptr);
             return;
         }
-        const bool useCache = boolField(q, "useQueryCache", true) && !nondeterministic;
+        // A session's query may read its variables and temporary functions: never cached.
+        const bool useCache = boolField(q, "useQueryCache", true) && !nondeterministic && !session;
         if (useCache) {
             std::lock_guard g(mutex_);
             const auto it = cache_.find(cacheKey);

@@ -4,6 +4,7 @@
 #include "sandbox/Faults.h"
 #include "sandbox/Limits.h"
 #include "sandbox/MemoryBudget.h"
+#include "sandbox/Sessions.h"
 #include "sandbox/Store.h"
 #include "sandbox/Statements.h"
 #include "sandbox/sql/Script.h"
@@ -44,6 +45,7 @@ struct Job {
     std::string parentId;               ///< a script's statement: the script's job
     Json scriptStatistics;              ///< a script's statement: evaluationKind and stackFrames
     int numChildJobs = 0;               ///< a script: the statements it ran
+    std::string sessionId;              ///< the session the job made or ran in
 };
 
 /// An ErrorProto: reason, message and (when given) location.
@@ -113,6 +115,7 @@ private:
     JobLimits limits_;
     bool stopping_ = false;
     std::int64_t lastChildCreation_ = 0; ///< under mutex_
+    Sessions sessions_;
     std::vector<std::thread> workers_;
 };
 

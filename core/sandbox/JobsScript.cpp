@@ -68,6 +68,7 @@ void JobManager::addChild(Job& parent, const ScriptEvent& ev, std::size_t result
     child->project = parent.project;
     child->location = parent.location;
     child->parentId = parent.id;
+    child->sessionId = parent.sessionId;
     Json q = {{"query", ev.step->text}, {"useLegacySql", false}};
     const Json parentQuery = objectField(parent.configuration, "query");
     if (parentQuery.contains("defaultDataset")) q["defaultDataset"] = parentQuery["defaultDataset"];

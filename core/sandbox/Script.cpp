@@ -36,17 +36,18 @@ ScriptRunner::ScriptRunner(StatementRunner& runner, const sql::Script& script, b
     : runner_(runner), script_(script), dryRun_(dryRun), hooks_(std::move(hooks)) {}
 
 StatementResult ScriptRunner::run() {
-    runner_.state().inScript = script_.control || script_.steps.size() > 1;
-    struct Cleanup { // temporary tables last as long as the script
+    auto& state = runner_.state();
+    state.inScript = state.session || script_.control || script_.steps.size() > 1;
+    struct Cleanup { // temporary tables last as long as the script (or its session)
         StatementRunner& r;
         ~Cleanup() {
             try {
-                r.dropTemporaryTables();
+                if (!r.state().session || r.state().ended) r.dropTemporaryTables();
             } catch (...) { // a disk error: the hidden dataset goes at the next start
             }
         }
     } cleanup{runner_};
-    const Jump j = steps(script_.steps);
+    const Jump j = steps(script_.steps, state.session);
     if (j.flow == Flow::Break || j.flow == Flow::Continue) // the parser allows these only inside a loop or block
         throw SqlError("BREAK and CONTINUE belong inside a loop", script_.steps.front().pos);
     return std::move(last_);
@@ -57,10 +58,11 @@ void ScriptRunner::checkCancelled() const {
     if (flag && flag->load()) throw sql::PreparedQuery::Cancelled{};
 }
 
-ScriptRunner::Jump ScriptRunner::steps(const std::vector<ScriptStep>& list) {
-    std::vector<std::string> declared; // this block's variables, gone at its end
+ScriptRunner::Jump ScriptRunner::steps(const std::vector<ScriptStep>& list, bool keep) {
+    std::vector<std::string> declared; // this block's variables, gone at its end (a session's stay)
     auto forget = [&] {
-        for (const auto& name : declared) runner_.state().variables.erase(name);
+        if (!keep)
+            for (const auto& name : declared) runner_.state().variables.erase(name);
     };
     try {
         for (const auto& st : list) {
@@ -110,6 +112,8 @@ ScriptRunner::Jump ScriptRunner::step(const ScriptStep& st, std::vector<std::str
         if (!st.exprs.empty()) (void)evaluate(st.exprs[0]);
         return {};
     case SK::Assert: assertion(st); return {};
+    case SK::AbortSession: abortSession(st); return {};
+    case SK::ExecuteImmediate: executeImmediate(st); return {};
     }
     return {};
 }
@@ -305,6 +309,61 @@ void ScriptRunner::assertion(const ScriptStep& st) {
         }
         return none;
     });
+}
+
+void ScriptRunner::executeImmediate(const ScriptStep& st) {
+    current_ = &st;
+    const auto at = script_.tokens[st.exprs[0]].pos;
+    const auto [text, type] = evaluate(st.exprs[0]);
+    if (!type.unknown && (type.array || type.kind != TypeKind::String))
+        throw SqlError("EXECUTE IMMEDIATE needs the SQL as a STRING, not " + type.name(), at);
+    if (text.isNull()) throw SqlError("EXECUTE IMMEDIATE was given NULL instead of a SQL statement", at);
+    std::map<std::string, sql::Param> named;
+    std::vector<sql::Param> positional;
+    for (std::size_t i = 1; i < st.exprs.size(); ++i) {
+        auto [v, t] = evaluate(st.exprs[i]);
+        sql::Param p{t.unknown ? SqlType::scalar(TypeKind::Int64) : t, std::move(v)};
+        if (st.aliases[i - 1].empty()) positional.push_back(std::move(p));
+        else named[lowerName(st.aliases[i - 1])] = std::move(p);
+    }
+    const sql::Script inner = sql::parseProgram(text.asText());
+    if (inner.control || inner.steps.size() != 1)
+        throw SqlError("EXECUTE IMMEDIATE runs one SQL statement (a query, DML or DDL), not a script", at);
+    auto s = sql::statementAt(inner, inner.steps[0].begin);
+    const std::string statementType = sql::statementType(s);
+    if (hooks_.beforeStatement && !dryRun_) hooks_.beforeStatement(sql::statementAt(inner, inner.steps[0].begin));
+    reported(st, statementType, [&]() -> const StatementResult& {
+        last_ = runner_.runWithParameters(std::move(s), dryRun_, std::move(named), std::move(positional));
+        return last_;
+    });
+    if (st.names.empty()) return;
+    if (last_.schema.fields.size() != st.names.size())
+        throw SqlError("EXECUTE IMMEDIATE ... INTO names " + std::to_string(st.names.size()) + " variables but the query gives " +
+                           std::to_string(last_.schema.fields.size()) + " columns",
+                       st.pos);
+    if (last_.rows.size() > 1) throw SqlError("EXECUTE IMMEDIATE ... INTO: the query returned more than one row", st.pos);
+    auto& vars = runner_.state().variables;
+    const SqlType rowType = SqlType::fromFields(last_.schema.fields);
+    for (std::size_t i = 0; i < st.names.size(); ++i) {
+        const auto it = vars.find(lowerName(st.names[i]));
+        if (it == vars.end()) throw SqlError("Undeclared variable: " + st.names[i], st.pos);
+        const Value v = last_.rows.empty() || dryRun_ ? Value() : last_.rows[0][i];
+        it->second.value = assign(v, rowType.fields[i].second, it->second.type, st.names[i], st.pos);
+    }
+}
+
+void ScriptRunner::abortSession(const ScriptStep& st) {
+    auto& state = runner_.state();
+    if (!state.session) throw SqlError("BQ.ABORT_SESSION ends a session; this job does not run in one", st.pos);
+    if (!st.exprs.empty()) {
+        const auto [v, t] = evaluate(st.exprs[0]);
+        if (!t.unknown && (t.array || t.kind != TypeKind::String)) throw SqlError("BQ.ABORT_SESSION takes a session id (STRING)", st.pos);
+        if (!v.isNull() && v.asText() != runner_.scope().sessionId)
+            throw SqlError("BQ.ABORT_SESSION in the sandbox ends the session the job runs in; " + std::string(v.asText()) + " is another", st.pos);
+    }
+    if (dryRun_) return;
+    state.ended = true;
+    runner_.dropTemporaryTables();
 }
 
 void ScriptRunner::raise(const ScriptStep& st) {

@@ -45,7 +45,8 @@ private:
         std::string label;
     };
 
-    Jump steps(const std::vector<sql::ScriptStep>& list);
+    /// `keep`: the variables declared stay after the list (a session's top level).
+    Jump steps(const std::vector<sql::ScriptStep>& list, bool keep = false);
     Jump step(const sql::ScriptStep& st, std::vector<std::string>& declared);
     Jump loop(const sql::ScriptStep& st);
     Jump forLoop(const sql::ScriptStep& st);
@@ -57,6 +58,8 @@ private:
     void declare(const sql::ScriptStep& st, std::vector<std::string>& declared);
     void set(const sql::ScriptStep& st);
     void assertion(const sql::ScriptStep& st);
+    void abortSession(const sql::ScriptStep& st);
+    void executeImmediate(const sql::ScriptStep& st);
     [[noreturn]] void raise(const sql::ScriptStep& st);
     /// A condition: TRUE, or not (FALSE and NULL).
     bool condition(std::size_t exprStart, const char* what);

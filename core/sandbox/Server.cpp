@@ -300,6 +300,7 @@ struct Server::Impl {
                           ",\"jobReference\":" + jobResource["jobReference"].dump() + ",\"jobComplete\":true" +
                           ",\"schema\":" + job.schema.toJson().dump() + ",\"totalBytesProcessed\":\"" +
                           std::to_string(job.bytesProcessed) + "\",\"cacheHit\":" + (job.cacheHit ? "true" : "false");
+        if (!job.sessionId.empty()) out += ",\"sessionInfo\":{\"sessionId\":" + Json(job.sessionId).dump() + "}";
         if (job.numDmlAffectedRows) {
             out += ",\"numDmlAffectedRows\":\"" + std::to_string(*job.numDmlAffectedRows) + "\"";
             if (std::string(kind) == "bigquery#queryResponse") out += ",\"dmlStats\":" + job.dmlStats.dump();

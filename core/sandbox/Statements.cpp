@@ -285,7 +285,7 @@ void StatementRunner::dropTemporaryTables() {
 void StatementRunner::declareTemporaryTable(const sql::Statement& s) {
     auto& st = *scope_.state;
     if (!st.inScript)
-        throw SqlError("CREATE TEMP TABLE needs a script (several statements); sessions are not supported by the sandbox yet", s.pos);
+        throw SqlError("CREATE TEMP TABLE needs a script (several statements) or a session", s.pos);
     if (s.target.size() != 1) throw SqlError("A temporary table's name must not be qualified: write just " + s.target.back(), s.targetPos);
     if (st.tempDataset.empty()) {
         static std::atomic<unsigned> counter{0};

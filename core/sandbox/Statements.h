@@ -27,7 +27,9 @@ struct StatementResult {
 struct ScriptState {
     std::map<std::string, std::shared_ptr<const sql::UdfDef>> functions; ///< temporary functions, by upper-case name
     std::map<std::string, sql::Param> variables; ///< DECLAREd (lower-case names), and "@@error.message" and kin
-    bool inScript = false;     ///< several statements: temporary tables are allowed
+    bool inScript = false;     ///< several statements, or a session: temporary tables are allowed
+    bool session = false;      ///< a session's: declarations and temporary tables outlive each job
+    bool ended = false;        ///< CALL BQ.ABORT_SESSION() ran
     std::string tempDataset;   ///< the hidden dataset of the script's temporary tables, once made
     std::set<std::string> tempTables; ///< their names, read unqualified
 };
@@ -44,6 +46,7 @@ struct StatementScope {
     std::string timeZone;
     /// Temporary functions and variables; the runner makes one when none is given.
     std::shared_ptr<ScriptState> state;
+    std::string sessionId; ///< the session the job runs in, if any
 };
 
 /// Runs queries, DML and DDL against the store. DML reads a snapshot of its target, works out
@@ -60,6 +63,9 @@ public:
     /// Runs one statement (consuming it). A dry run checks it and estimates its bytes but
     /// changes nothing.
     StatementResult run(sql::Statement&& s, bool dryRun);
+    /// The same with these query parameters in place of the job's (EXECUTE IMMEDIATE ... USING).
+    StatementResult runWithParameters(sql::Statement&& s, bool dryRun, std::map<std::string, sql::Param> named,
+                                      std::vector<sql::Param> positional);
 
     struct TableRef {
         std::string project, dataset, table;

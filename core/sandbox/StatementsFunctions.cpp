@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The statement runner's SQL functions: CREATE [TEMP] FUNCTION, DROP FUNCTION, how a call
-// finds its function, and evaluating one expression (for scripts' SET, IF, WHILE, ...).
+// finds its function, and what scripts ask of it: evaluating one expression (SET, IF, WHILE,
+// ...) and running a statement with parameters of its own (EXECUTE IMMEDIATE ... USING).
 #include "sandbox/Routines.h"
 #include "sandbox/Statements.h"
 
@@ -22,6 +23,22 @@ std::pair<Value, sql::SqlType> StatementRunner::evaluate(sql::ExprPtr expr) {
     const sql::SqlType type = q->columnTypes().at(0);
     auto result = q->run();
     return {std::move(result.rows.at(0)[0]), type};
+}
+
+StatementResult StatementRunner::runWithParameters(sql::Statement&& s, bool dryRun, std::map<std::string, sql::Param> named,
+                                                   std::vector<sql::Param> positional) {
+    std::swap(scope_.namedParams, named);
+    std::swap(scope_.positionalParams, positional);
+    struct Restore {
+        StatementScope& scope;
+        std::map<std::string, sql::Param>& named;
+        std::vector<sql::Param>& positional;
+        ~Restore() {
+            std::swap(scope.namedParams, named);
+            std::swap(scope.positionalParams, positional);
+        }
+    } restore{scope_, named, positional};
+    return run(std::move(s), dryRun);
 }
 
 std::shared_ptr<const sql::UdfDef> StatementRunner::userFunction(const std::vector<std::string>& path, sql::Pos pos) const {

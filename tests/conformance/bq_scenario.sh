@@ -81,6 +81,10 @@ check "CREATE FUNCTION stores a routine" "Created bqp.bqds.initial" bq query --u
 check "list the routine" "initial" bq ls --routines bqp:bqds
 check "a query calls it, and a temp function" '"i":"J","t":"JJ"' bq query --use_legacy_sql=false --format=json \
   "CREATE TEMP FUNCTION twice(s STRING) AS (CONCAT(s, s)); SELECT bqds.initial(fullName) AS i, twice(bqds.initial(fullName)) AS t FROM bqds.persons WHERE fullName = 'John Doe'"
+session=$(bq query --use_legacy_sql=false --create_session 'DECLARE base INT64 DEFAULT 41; SELECT base' 2>&1 |
+  sed -n 's/^In session: //p')
+check "a session made with --create_session keeps its variables" '"answer":"42"' bq query --use_legacy_sql=false \
+  --format=json --session_id="$session" 'SELECT base + 1 AS answer'
 check "a syntax error is invalidQuery" "Syntax error" bq query --use_legacy_sql=false 'SELECT FROM WHERE'
 check "a missing table is not found" "Not found: Table bqp:bqds.nope" bq show bqp:bqds.nope
 check_clean "delete the dataset" bq rm -r -f -d bqp:bqds

@@ -187,6 +187,25 @@ SELECT COUNT(*) AS n FROM grownups` });
   const [all] = await bq.getDatasets({ all: true });
   assert.deepEqual(all.map((d) => d.id), ['node_ds'], 'the hidden dataset of the temporary tables is dropped');
 });
+await check('a session keeps variables, functions and temporary tables from one query to the next', async () => {
+  const [job] = await bq.createQueryJob({
+    query: "DECLARE greeting STRING DEFAULT 'hello';\nCREATE TEMP TABLE seen (n INT64);\nINSERT INTO seen VALUES (1), (2)",
+    createSession: true,
+  });
+  await job.getQueryResults();
+  const [meta] = await job.getMetadata();
+  const sessionId = meta.statistics.sessionInfo.sessionId;
+  assert.ok(sessionId);
+  const inSession = { connectionProperties: [{ key: 'session_id', value: sessionId }] };
+  await bq.query({ query: "SET greeting = CONCAT(greeting, ' again');\nCREATE TEMP FUNCTION twice(x INT64) AS (2 * x)", ...inSession });
+  const [rows] = await bq.query({ query: 'SELECT greeting AS g, twice(SUM(n)) AS s FROM seen', ...inSession });
+  assert.deepEqual(rows, [{ g: 'hello again', s: 6 }]);
+  await assert.rejects(bq.query({ query: 'SELECT greeting' }), /Unrecognized name: greeting/);
+  await bq.query({ query: 'CALL BQ.ABORT_SESSION()', ...inSession });
+  await assert.rejects(bq.query({ query: 'SELECT 1', ...inSession }), /not found or has ended/);
+  const [all] = await bq.getDatasets({ all: true });
+  assert.deepEqual(all.map((d) => d.id), ['node_ds'], "the session's temporary tables are dropped with it");
+});
 await check('an error a script does not handle fails it at its [line:col]', async () => {
   await assert.rejects(bq.query({ query: 'DECLARE x INT64 DEFAULT 1;\nIF x = 1 THEN\n  RAISE USING MESSAGE = "x is one";\nEND IF' }),
     /x is one at \[3:3\]/);

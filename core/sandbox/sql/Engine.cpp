@@ -289,12 +289,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
                     a.pos);
             err("Function " + e.path[0] + " is declared to return " + e.castType.name() + " but its body gives " + a.type.name(), e.pos);
         }
-        if (a.type == e.castType || a.type.unknown) {
-            if (a.type.unknown) a.type = e.castType;
-            Expr replaced = std::move(a);
-            e = std::move(replaced);
-            return;
-        }
+        // The node stays a CAST even between equal types: the argument is bound in place, and
+        // an aggregate or analytic call in it is known to the binder by its address.
         e.op.clear();
         e.path.clear();
         e.type = e.castType;

@@ -16,15 +16,18 @@
 namespace quarry::sandbox::sql {
 
 struct ScriptStep {
-    enum class Kind { Statement, Declare, Set, If, Loop, While, Repeat, For, Break, Continue, Block, Raise, Return, Assert };
+    enum class Kind { Statement, Declare, Set, If, Loop, While, Repeat, For, Break, Continue, Block, Raise, Return, Assert,
+                      AbortSession, ExecuteImmediate };
     Kind kind = Kind::Statement;
     Pos pos, endPos;            ///< where the step starts and ends (the child job's stack frame)
     std::size_t begin = 0;      ///< Statement: its first token
     std::string text;           ///< the step as written (without its ';')
-    std::vector<std::string> names; ///< Declare / Set: the variables; For: the loop variable
+    std::vector<std::string> names; ///< Declare / Set / EXECUTE IMMEDIATE ... INTO: the variables; For: the loop variable
+    std::vector<std::string> aliases; ///< EXECUTE IMMEDIATE ... USING: each value's AS name (empty: positional)
     std::optional<SqlType> type;    ///< Declare: the type given
     /// Tokens where expressions start: Declare [default], Set [value], If [cond per branch],
-    /// While / Repeat [cond], For [query], Raise [message], Assert [cond, message].
+    /// While / Repeat [cond], For [query], Raise [message], Assert [cond, message],
+    /// ExecuteImmediate [sql, USING values...].
     std::vector<std::size_t> exprs;
     /// If: one body per condition, then the ELSE body when hasElse; loops: [body];
     /// Block: [body, handler when hasHandler].

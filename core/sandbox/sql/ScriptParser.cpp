@@ -201,8 +201,33 @@ private:
             if (acceptKw("AS")) st.exprs.push_back(expressionStart());
         } else if (peek().kw("COMMIT") || peek().kw("ROLLBACK")) {
             unsupported("BEGIN TRANSACTION (multi-statement transactions)", peek().pos);
-        } else if (peek().kw("EXECUTE")) {
-            unsupported("EXECUTE IMMEDIATE", peek().pos);
+        } else if (peek().kw("EXECUTE") && peek(1).kw("IMMEDIATE")) {
+            next();
+            next();
+            st.kind = SK::ExecuteImmediate;
+            st.exprs.push_back(expressionStart());
+            if (acceptKw("INTO")) {
+                do st.names.push_back(identifier("variable name"));
+                while (acceptOp(","));
+            }
+            if (acceptKw("USING")) {
+                do {
+                    st.exprs.push_back(expressionStart());
+                    st.aliases.push_back(acceptKw("AS") ? identifier("parameter name") : std::string());
+                } while (acceptOp(","));
+                const bool named = !st.aliases.front().empty();
+                for (const auto& a : st.aliases)
+                    if (a.empty() == named) throw SqlError("EXECUTE IMMEDIATE ... USING takes all values named (AS name) or none", st.pos);
+            }
+        } else if (peek().kw("CALL") && peek(1).kw("BQ") && peek(2).is(".") && peek(3).kw("ABORT_SESSION")) {
+            next(); // CALL BQ.ABORT_SESSION([session id]): ends the session the job runs in
+            next();
+            next();
+            next();
+            st.kind = SK::AbortSession;
+            expectOp("(");
+            if (!peek().is(")")) st.exprs.push_back(expressionStart());
+            expectOp(")");
         } else if (peek().kw("CALL")) {
             unsupported("Procedures (CALL)", peek().pos);
         } else {
