@@ -3,6 +3,7 @@
 #include "sandbox/Views.h"
 
 #include "sandbox/sql/SqlType.h"
+#include "sandbox/sql/Udf.h"
 #include "value/Text.h"
 
 #include <algorithm>
@@ -47,6 +48,66 @@ void fieldPaths(const Field& f, const std::string& prefix, const std::vector<Val
     for (const Field& g : f.fields) fieldPaths(g, path, head, rows);
 }
 
+Value msTimestamp(const Json& resource, const char* key) {
+    const auto ms = resource.value(key, std::string("0"));
+    return Value::timestamp(std::stoll(ms.empty() ? "0" : ms) * 1000);
+}
+
+/// INFORMATION_SCHEMA.ROUTINES and PARAMETERS: the dataset's SQL functions.
+void routineRows(const Store& store, const std::string& project, const std::string& dataset, const std::string& view, Table& out) {
+    const Field catalog = column("specific_catalog", TypeKind::String), schema = column("specific_schema", TypeKind::String),
+                name = column("specific_name", TypeKind::String);
+    if (view == "ROUTINES")
+        out.schema.fields = {catalog, schema, name, column("routine_catalog", TypeKind::String), column("routine_schema", TypeKind::String),
+                             column("routine_name", TypeKind::String), column("routine_type", TypeKind::String),
+                             column("data_type", TypeKind::String), column("routine_body", TypeKind::String),
+                             column("routine_definition", TypeKind::String), column("external_language", TypeKind::String),
+                             column("is_deterministic", TypeKind::String), column("security_type", TypeKind::String),
+                             column("created", TypeKind::Timestamp), column("last_altered", TypeKind::Timestamp), column("ddl", TypeKind::String)};
+    else
+        out.schema.fields = {catalog, schema, name, column("ordinal_position", TypeKind::Int64), column("parameter_mode", TypeKind::String),
+                             column("is_result", TypeKind::String), column("parameter_name", TypeKind::String),
+                             column("data_type", TypeKind::String), column("parameter_default", TypeKind::String),
+                             column("is_aggregate", TypeKind::String)};
+    for (const Json& entry : store.listRoutines(project, dataset)) {
+        const std::string id = entry["routineReference"].value("routineId", std::string());
+        const auto routine = store.findRoutine(project, dataset, id);
+        if (!routine) continue; // deleted meanwhile
+        const sql::UdfDef def = sql::udfFromRoutine(*routine, id);
+        if (view == "PARAMETERS") {
+            for (std::size_t i = 0; i < def.args.size(); ++i) {
+                Value r = Value::structOf(10);
+                r[0] = text(project);
+                r[1] = text(dataset);
+                r[2] = text(id);
+                r[3] = Value::int64(static_cast<std::int64_t>(i) + 1);
+                r[4] = text("IN");
+                r[5] = text("NO");
+                r[6] = text(def.args[i].name);
+                r[7] = text(def.args[i].type ? def.args[i].type->name() : "ANY TYPE");
+                out.rows.push_back(std::move(r));
+            }
+            continue;
+        }
+        std::string params;
+        for (std::size_t i = 0; i < def.args.size(); ++i)
+            params += (i ? ", " : "") + def.args[i].name + " " + (def.args[i].type ? def.args[i].type->name() : "ANY TYPE");
+        Value r = Value::structOf(16);
+        for (std::size_t k : {0, 3}) r[k] = text(project);
+        for (std::size_t k : {1, 4}) r[k] = text(dataset);
+        for (std::size_t k : {2, 5}) r[k] = text(id);
+        r[6] = text("FUNCTION");
+        if (def.returns) r[7] = text(def.returns->name());
+        r[8] = text("SQL");
+        r[9] = text(def.body);
+        r[13] = msTimestamp(*routine, "creationTime");
+        r[14] = msTimestamp(*routine, "lastModifiedTime");
+        r[15] = text("CREATE FUNCTION `" + project + "." + dataset + "." + id + "`(" + params + ")" +
+                     (def.returns ? " RETURNS " + def.returns->name() : std::string()) + " AS (\n" + def.body + "\n);");
+        out.rows.push_back(std::move(r));
+    }
+}
+
 } // namespace
 
 std::optional<InformationSchemaRef> informationSchemaRef(const std::vector<std::string>& path) {
@@ -78,9 +139,13 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
     } else if (view == "COLUMN_FIELD_PATHS") {
         out->schema.fields = {catalog, schema, name, column("column_name", TypeKind::String), column("field_path", TypeKind::String),
                               column("data_type", TypeKind::String), column("description", TypeKind::String)};
+    } else if (view == "ROUTINES" || view == "PARAMETERS") {
+        routineRows(store, project, dataset, view, *out);
+        return out;
     } else {
         throw ApiFailure("notFound", "Not found: Table " + project + ":" + dataset + ".INFORMATION_SCHEMA." + view +
-                                         " (the sandbox has the views TABLES, COLUMNS, COLUMN_FIELD_PATHS and VIEWS)");
+                                         " (the sandbox has the views TABLES, COLUMNS, COLUMN_FIELD_PATHS, VIEWS, ROUTINES and "
+                                         "PARAMETERS)");
     }
     for (const Json& entry : store.listTables(project, dataset)) { // notFound for a missing dataset
         const std::string id = entry["tableReference"].value("tableId", std::string());
@@ -109,8 +174,7 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
             r[3] = text(t->meta.value("type", std::string("TABLE")) == "VIEW" ? "VIEW" : "BASE TABLE");
             r[4] = text("YES");
             r[5] = text("NO");
-            const auto created = t->meta.value("creationTime", std::string("0"));
-            r[6] = Value::timestamp(std::stoll(created.empty() ? "0" : created) * 1000);
+            r[6] = msTimestamp(t->meta, "creationTime");
             r[7] = text(ddlOf(*t));
             out->rows.push_back(std::move(r));
             continue;
