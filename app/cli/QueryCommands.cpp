@@ -74,6 +74,8 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
     if (a.legacy) r.legacySql = true;
     r.maximumBytesBilled = a.maxBytes;
     r.jobId = a.jobId;
+    r.createSession = a.createSession;
+    r.sessionId = a.sessionId;
 
     HistoryEntry h;
     h.sql = sql;
@@ -212,6 +214,7 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
     std::fprintf(stderr, "Job %s: %lld rows in %.2f s, %s processed, %s billed%s\n", jobRefText(out.job).c_str(),
                  static_cast<long long>(out.totalRows), secs,
                  humanBytes(out.bytesProcessed).c_str(), humanBytes(out.bytesBilled).c_str(), out.cacheHit ? ", cache hit" : "");
+    if (!out.sessionId.empty()) std::fprintf(stderr, "In session: %s\n", out.sessionId.c_str());
     if (a.maxRows && out.totalRows > *a.maxRows)
         std::fprintf(stderr, "Showing the first %lld of %lld rows (--max-rows).\n", static_cast<long long>(*a.maxRows),
                      static_cast<long long>(out.totalRows));

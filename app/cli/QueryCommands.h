@@ -16,6 +16,8 @@ struct QueryArgs {
     std::string jobId, location, dataset;
     double pricePerTiB = 6.25;
     bool noHistory = false;
+    bool createSession = false; ///< --create-session
+    std::string sessionId;      ///< --session-id
     std::string output; ///< write every row to this file (format from --format or its extension)
     bool formatGiven = false; ///< --format was on the command line
 };

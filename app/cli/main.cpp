@@ -163,6 +163,11 @@ int main(int argc, char** argv) {
     query->add_option("--dataset", qa.dataset, "default dataset for unqualified table names");
     query->add_option("--price-per-tib", qa.pricePerTiB, "on-demand price for cost estimates")->check(CLI::PositiveNumber);
     query->add_flag("--no-history", qa.noHistory, "do not record the run in the local history");
+    query->add_flag("--create-session", qa.createSession,
+                    "start a BigQuery session with this query (its id is printed); later queries pass --session-id");
+    query->add_option("--session-id", qa.sessionId,
+                      "run in this session: its variables, temporary functions and temporary tables are there")
+        ->excludes("--create-session");
     query->add_option("-o,--output", qa.output,
                       "write every row to FILE (all pages, streamed; .csv, .ndjson or .json, or as --format says); "
                       "the file is replaced only when the export is complete")

@@ -60,6 +60,9 @@ Json QueryRunner::jobConfig(const QueryRequest& r, bool dryRun) const {
                                   : Json{{"projectId", r.defaultDataset.substr(0, dot)}, {"datasetId", r.defaultDataset.substr(dot + 1)}};
     }
     if (r.maximumBytesBilled) q["maximumBytesBilled"] = std::to_string(*r.maximumBytesBilled);
+    // A BigQuery session: start one, or run in one (its variables and temporary tables).
+    if (!r.sessionId.empty()) q["connectionProperties"] = Json::array({{{"key", "session_id"}, {"value", r.sessionId}}});
+    else if (r.createSession && !dryRun) q["createSession"] = true;
     Json config = {{"query", q}};
     if (dryRun) config["dryRun"] = true;
     return config;
@@ -106,6 +109,7 @@ void QueryRunner::finish(QueryOutcome& out, const CancelToken* cancel) {
     out.bytesBilled = u64(q, "totalBytesBilled");
     out.slotMs = u64(q, "totalSlotMs");
     out.cacheHit = q.value("cacheHit", false);
+    out.sessionId = stats.value("sessionInfo", Json::object()).value("sessionId", std::string());
 }
 
 QueryOutcome QueryRunner::attach(const JobRef& job, const std::function<void(const StateChange&)>& onState,

@@ -18,6 +18,10 @@ struct QueryRequest {
     std::optional<bool> legacySql; ///< unset: "#legacySQL"/"#standardSQL" first line, else GoogleSQL
     std::optional<std::int64_t> maximumBytesBilled;
     bool useQueryCache = true;
+    /// Run in this BigQuery session (connectionProperties session_id), or, when empty and
+    /// createSession is set, start one (QueryOutcome::sessionId names it).
+    std::string sessionId;
+    bool createSession = false;
     std::string jobId; ///< empty: a fresh client-generated id (safe to retry)
     std::chrono::milliseconds pollTimeout{10'000};
     /// Called with each job's reference just before jobs.insert sends it (so that a caller
@@ -41,6 +45,7 @@ struct QueryOutcome {
     std::uint64_t bytesProcessed = 0, bytesBilled = 0;
     std::uint64_t slotMs = 0;
     bool cacheHit = false;
+    std::string sessionId; ///< the session the job ran in (statistics.sessionInfo)
     int reruns = 0; ///< times the query was re-submitted after a job-level backend error
     bool ok() const { return !error; }
 };

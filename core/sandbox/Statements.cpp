@@ -21,7 +21,11 @@ StatementRunner::StatementRunner(Store& store, StatementScope scope) : store_(st
 }
 
 StatementRunner::TableRef StatementRunner::tableRef(const std::vector<std::string>& path, sql::Pos pos) const {
-    if (path.size() == 1 && scope_.state->tempTables.count(path[0])) return {scope_.project, scope_.state->tempDataset, path[0]};
+    // A temporary table: `t`, or `_SESSION.t` as a session's queries may also write it.
+    const bool sessionName = path.size() == 2 && path[0] == "_SESSION";
+    if ((path.size() == 1 || sessionName) && scope_.state->tempTables.count(path.back()))
+        return {scope_.project, scope_.state->tempDataset, path.back()};
+    if (sessionName) throw ApiFailure("notFound", "Not found: Table _SESSION." + path[1] + " (no temporary table of that name in this script or session)");
     if (path.size() == 1) {
         if (scope_.defaultDataset.empty())
             throw SqlError("Table \"" + path[0] + "\" must be qualified with a dataset (e.g. dataset.table)", pos);
@@ -286,7 +290,10 @@ void StatementRunner::declareTemporaryTable(const sql::Statement& s) {
     auto& st = *scope_.state;
     if (!st.inScript)
         throw SqlError("CREATE TEMP TABLE needs a script (several statements) or a session", s.pos);
-    if (s.target.size() != 1) throw SqlError("A temporary table's name must not be qualified: write just " + s.target.back(), s.targetPos);
+    if (s.target.size() != 1 && !(s.target.size() == 2 && s.target[0] == "_SESSION"))
+        throw SqlError("A temporary table's name must not be qualified: write just " + s.target.back() + " (or _SESSION." +
+                           s.target.back() + ")",
+                       s.targetPos);
     if (st.tempDataset.empty()) {
         static std::atomic<unsigned> counter{0};
         st.tempDataset = "_script_" + std::to_string(Store::nowMs()) + "_" + std::to_string(++counter);
@@ -294,7 +301,7 @@ void StatementRunner::declareTemporaryTable(const sql::Statement& s) {
         if (!scope_.location.empty()) body["location"] = scope_.location;
         store_.insertDataset(scope_.project, body);
     }
-    st.tempTables.insert(s.target[0]);
+    st.tempTables.insert(s.target.back());
 }
 
 StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {

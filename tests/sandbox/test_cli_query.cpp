@@ -208,3 +208,27 @@ TEST(CliQuery, ByteCapsTakeUnits) {
     EXPECT_NE(r.out.find("--max-bytes: '1XB' is not a size"), std::string::npos) << r.out;
     EXPECT_LT(r.out.size(), 400u) << r.out; // a sentence, not a 300-digit range
 }
+
+// A session, as bq's --create_session and --session_id give one: variables and temporary
+// tables from one query are there in the next; BQ.ABORT_SESSION ends it.
+TEST(CliQuery, SessionsKeepVariablesAndTemporaryTables) {
+    SandboxProcess s;
+    seed(s);
+    const std::string base = "--endpoint " + s.url() + " --project p --format ndjson ";
+    auto r = cli(base + "query --no-history --create-session "
+                        "'DECLARE k INT64 DEFAULT 10; CREATE TEMP TABLE big AS SELECT n FROM d.t WHERE n > 1; SELECT k'");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto at = r.out.find("In session: ");
+    ASSERT_NE(at, std::string::npos) << r.out;
+    const std::string id = r.out.substr(at + 12, r.out.find('\n', at) - at - 12);
+    r = cli(base + "query --no-history --session-id " + id + " 'SELECT k * SUM(n) AS total FROM _SESSION.big'");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find(R"({"total":"50"})"), std::string::npos) << r.out;
+    r = cli(base + "query --no-history 'SELECT k'"); // outside the session there is no k
+    EXPECT_NE(r.code, 0);
+    r = cli(base + "query --no-history --session-id " + id + " 'CALL BQ.ABORT_SESSION()'");
+    ASSERT_EQ(r.code, 0) << r.out;
+    r = cli(base + "query --no-history --session-id " + id + " 'SELECT 1'");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.out.find("not found or has ended"), std::string::npos) << r.out;
+}
