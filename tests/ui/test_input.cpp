@@ -5,10 +5,12 @@
 // silently did nothing).
 #include "MainWindow.h"
 #include "WindowTest.h"
+#include "results/ResultSet.h"
 #include "results/ResultView.h"
 
 #include <Qsci/qsciscintilla.h>
 #include <QApplication>
+#include <QCheckBox>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QToolBar>
@@ -94,6 +96,34 @@ private slots:
         QVERIFY2(QTest::qWaitFor([&] { return running.size() >= 2 && !running.last().at(0).toBool(); }, 20000),
                  qPrintable(tab->results()->status()));
         QVERIFY2(tab->results()->status().startsWith(QStringLiteral("1 row")), qPrintable(tab->results()->status()));
+    }
+
+    // The tab's Session checkbox, clicked: a variable declared in one run is there in the
+    // next; clicked again, the session ends and the name is unknown.
+    void aTabSessionKeepsVariablesBetweenRuns() {
+        auto w = test::openWindow();
+        QueryTab* tab = w->currentTab();
+        QVERIFY(tab);
+        auto* toggle = tab->findChild<QCheckBox*>(QStringLiteral("sessionToggle"));
+        QVERIFY(toggle);
+        QTest::mouseClick(toggle, Qt::LeftButton, {}, QPoint(8, toggle->height() / 2));
+        QVERIFY(tab->bigQuerySessionOn());
+        auto runTyped = [&](const QString& sql) {
+            typeQuery(tab->editor(), sql);
+            QSignalSpy running(tab, &QueryTab::runningChanged);
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return, Qt::ControlModifier);
+            return QTest::qWaitFor([&] { return running.size() >= 2 && !running.last().at(0).toBool(); }, 20000);
+        };
+        QVERIFY2(runTyped(QStringLiteral("DECLARE answer INT64 DEFAULT 41; SELECT answer")), qPrintable(tab->results()->status()));
+        QVERIFY2(!tab->bigQuerySessionId().isEmpty(), qPrintable(tab->results()->status()));
+        QVERIFY2(runTyped(QStringLiteral("SELECT answer + 1 AS y")), qPrintable(tab->results()->status()));
+        QVERIFY2(tab->results()->status().startsWith(QStringLiteral("1 row")), qPrintable(tab->results()->status()));
+        QCOMPARE(tab->results()->resultSet()->row(0)[0].asInt64(), 42);
+        QTest::mouseClick(toggle, Qt::LeftButton, {}, QPoint(8, toggle->height() / 2));
+        QVERIFY(!tab->bigQuerySessionOn());
+        QVERIFY(tab->bigQuerySessionId().isEmpty());
+        QVERIFY(runTyped(QStringLiteral("SELECT answer")));
+        QVERIFY2(tab->results()->status().contains(QStringLiteral("Unrecognized name: answer")), qPrintable(tab->results()->status()));
     }
 };
 

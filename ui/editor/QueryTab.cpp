@@ -15,6 +15,7 @@
 
 #include <Qsci/qsciscintilla.h>
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
 #include <QHBoxLayout>
@@ -66,7 +67,13 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     find_ = new FindBar(editor_, this);
     auto* meterRow = new QHBoxLayout;
     meterRow->setContentsMargins(0, 0, 4, 0);
+    sessionBox_ = new QCheckBox(tr("Session"), this);
+    sessionBox_->setObjectName(QStringLiteral("sessionToggle"));
+    sessionBox_->setToolTip(tr("Run this tab's queries in one BigQuery session: temporary tables and variables stay "
+                               "from one run to the next. Turning it off or closing the tab ends the session."));
+    connect(sessionBox_, &QCheckBox::toggled, this, &QueryTab::setBigQuerySession);
     meterRow->addWidget(cost_, 1);
+    meterRow->addWidget(sessionBox_);
     meterRow->addWidget(dialect_);
     auto* top = new QWidget(this);
     auto* topLayout = new QVBoxLayout(top);
@@ -155,7 +162,7 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     applyPalette();
 }
 
-QueryTab::~QueryTab() = default;
+QueryTab::~QueryTab() { endBigQuerySession(); }
 
 void QueryTab::changeEvent(QEvent* e) {
     QWidget::changeEvent(e);
@@ -183,7 +190,37 @@ void QueryTab::setTitle(const QString& title) {
     emit modified();
 }
 
+void QueryTab::setBigQuerySession(bool on) {
+    if (sessionBox_->isChecked() != on) sessionBox_->setChecked(on); // comes back here through toggled
+    if (!on) endBigQuerySession();
+}
+
+bool QueryTab::bigQuerySessionOn() const { return sessionBox_->isChecked(); }
+
+void QueryTab::endBigQuerySession() {
+    if (bqSessionId_.isEmpty()) return;
+    if (session_) {
+        QueryRequest r;
+        r.sql = "CALL BQ.ABORT_SESSION()";
+        r.project = session_->project;
+        r.location = session_->location;
+        r.legacySql = false;
+        r.sessionId = bqSessionId_.toStdString();
+        auto session = session_;
+        (void)QtConcurrent::run([session, r] {
+            try {
+                session->runner->run(r);
+            } catch (const std::exception&) { // gone already: BigQuery ends idle sessions itself
+            }
+        });
+    }
+    bqSessionId_.clear();
+    sessionBox_->setToolTip(tr("Run this tab's queries in one BigQuery session: temporary tables and variables stay "
+                               "from one run to the next. Turning it off or closing the tab ends the session."));
+}
+
 void QueryTab::setSession(std::shared_ptr<Session> session) {
+    endBigQuerySession(); // a session belongs to the connection it was started on
     session_ = std::move(session);
     delete job_;
     job_ = nullptr;
@@ -195,6 +232,10 @@ void QueryTab::setSession(std::shared_ptr<Session> session) {
         results_->setStatus(tr("%1 \u2026 (Esc cancels)").arg(state.toLower()));
     });
     connect(job_, &QueryJob::succeeded, this, [this](const QString& summary) {
+        if (sessionBox_->isChecked() && bqSessionId_.isEmpty() && !job_->bigQuerySession().isEmpty()) {
+            bqSessionId_ = job_->bigQuerySession();
+            sessionBox_->setToolTip(tr("In BigQuery session %1. Turning this off ends it.").arg(bqSessionId_));
+        }
         results_->setStatus(summary);
         results_->setExportable(job_->resultJob().has_value()); // a preview has no job to export from
         emit runningChanged(false);
@@ -243,6 +284,10 @@ void QueryTab::run() {
     // A #legacySQL/#standardSQL first line of the whole text decides; else the tab's choice.
     const auto prefix = QueryRunner::prefixDialect(editor_->text().toStdString());
     r.legacySql = prefix ? prefix : std::optional<bool>(legacy_);
+    if (sessionBox_->isChecked()) {
+        r.sessionId = bqSessionId_.toStdString();
+        r.createSession = bqSessionId_.isEmpty();
+    }
     results_->setStatus(tr("submitting \u2026"));
     results_->setExportable(false);
     job_->start(r);
@@ -270,6 +315,7 @@ void QueryTab::estimate() {
     QueryRequest r;
     r.sql = sql.toStdString();
     r.project = session_->project;
+    r.sessionId = bqSessionId_.toStdString(); // the session's variables and tables are known there
     if (!QueryRunner::prefixDialect(r.sql)) r.legacySql = legacy_;
     auto session = session_;
     QPointer<QueryTab> self(this);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QsciScintilla;
@@ -65,6 +66,13 @@ public:
     QStringList lastCompletions() const { return lastCompletions_; }
 
     void setSession(std::shared_ptr<Session> session);
+    /// Runs this tab's queries in one BigQuery session (the checkbox under the editor):
+    /// temporary tables and variables stay from one run to the next. Turning it off, changing
+    /// the connection or closing the tab ends the session on the server.
+    void setBigQuerySession(bool on);
+    bool bigQuerySessionOn() const;
+    /// The id of the tab's BigQuery session once a run started it (empty before).
+    QString bigQuerySessionId() const { return bqSessionId_; }
     void run();
     /// Shows the first rows of a table (free: tabledata.list, no query).
     void preview(const TableRef& table);
@@ -118,6 +126,8 @@ private:
     void applyPalette();
     void clearMarks();
     void dialectChanged();
+    /// Ends the tab's BigQuery session on the server (CALL BQ.ABORT_SESSION(), on a worker).
+    void endBigQuerySession();
 
     QString id_, title_, file_;
     QsciScintilla* editor_;
@@ -129,6 +139,8 @@ private:
     int offsetLine_ = 0, offsetIndex_ = 0; ///< where the run text starts in the editor
     QLabel* cost_;
     QComboBox* dialect_;
+    QCheckBox* sessionBox_;
+    QString bqSessionId_; ///< the tab's BigQuery session, once a run started it
     FindBar* find_;
     bool legacy_ = false;
     QString savedText_; ///< the file's text as last read or written

@@ -92,6 +92,7 @@ void QueryJob::showOutcome(QPointer<QueryJob> self, QPointer<ResultSet> rows, st
         self->running_ = false;
         self->summary_ = summary;
         self->result_ = outcome.job;
+        self->bigQuerySession_ = QString::fromStdString(outcome.sessionId);
         emit self->succeeded(summary);
     });
 }

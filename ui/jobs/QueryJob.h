@@ -38,6 +38,8 @@ public:
     QString summary() const { return summary_; }
     /// The job whose rows are shown, once it succeeded (for exporting all of them).
     std::optional<JobRef> resultJob() const { return result_; }
+    /// The BigQuery session the last successful job ran in (empty: none).
+    QString bigQuerySession() const { return bigQuerySession_; }
 
 signals:
     void stateChanged(const QString& state);
@@ -61,6 +63,7 @@ private:
     bool running_ = false;
     QString summary_;
     std::optional<JobRef> result_;
+    QString bigQuerySession_;
 };
 
 } // namespace quarry
