@@ -25,4 +25,11 @@ std::optional<InformationSchemaRef> informationSchemaRef(const std::vector<std::
 std::shared_ptr<Table> informationSchema(const Store& store, const std::string& project, const std::string& dataset,
                                          const std::string& view);
 
+/// `region-us.INFORMATION_SCHEMA.JOBS`, `JOBS_BY_USER`, `JOBS_BY_PROJECT`: the job history of
+/// the region (every job the sandbox still keeps, a script's child jobs too; the sandbox has
+/// one user, so the three hold the same rows). `jobs` are job resources as jobs.get gives them.
+bool isJobsView(const std::string& dataset, const std::string& view);
+std::shared_ptr<Table> jobsView(const std::string& project, const std::string& region, const std::string& view,
+                                const std::vector<Json>& jobs);
+
 } // namespace quarry::sandbox

@@ -329,6 +329,18 @@ Json JobManager::list(const std::string& p, const std::vector<std::string>& stat
     return out;
 }
 
+std::vector<Json> JobManager::history(const std::string& p) const {
+    std::vector<std::shared_ptr<Job>> jobs;
+    {
+        std::lock_guard g(mutex_);
+        for (const auto& j : order_)
+            if (j->project == p) jobs.push_back(j);
+    }
+    std::vector<Json> out;
+    for (const auto& j : jobs) out.push_back(resource(*j));
+    return out;
+}
+
 std::shared_ptr<Job> JobManager::wait(const std::string& p, const std::string& id, const std::string& location,
                                       std::chrono::milliseconds timeout) const {
     auto job = find(p, id, location);
@@ -528,6 +540,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             cacheKey += "\ntime_zone=" + zone;
         }
         scope.cancelled = &job.cancelRequested;
+        scope.jobHistory = [this](const std::string& project) { return history(project); };
         StatementRunner runner(store_, scope);
         std::optional<std::uint64_t> cap;
         if (q.contains("maximumBytesBilled")) {

@@ -78,6 +78,8 @@ public:
     std::shared_ptr<Job> query(const std::string& project, const Json& request);
 
     Json resource(const Job& j) const;
+    /// Every job of the project the sandbox keeps (children of scripts too), oldest first.
+    std::vector<Json> history(const std::string& project) const;
     /// A finished job's rows (null for none). Throws notFound once JobLimits dropped them.
     std::shared_ptr<const std::vector<Value>> results(const Job& j) const;
 

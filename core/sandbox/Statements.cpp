@@ -57,6 +57,10 @@ sql::QueryContext StatementRunner::contextWith(const TableRef& target, std::shar
     ctx.resolveFunction = [this](const std::vector<std::string>& path, sql::Pos pos) { return userFunction(path, pos); };
     ctx.resolveTable = [this, target, view](const std::vector<std::string>& path, sql::Pos pos) -> std::shared_ptr<Table> {
         if (const auto is = informationSchemaRef(path)) {
+            if (isJobsView(is->dataset, is->view)) {
+                const std::string project = is->project.empty() ? scope_.project : is->project;
+                return jobsView(project, is->dataset, is->view, scope_.jobHistory ? scope_.jobHistory(project) : std::vector<Json>{});
+            }
             try {
                 return informationSchema(store_, is->project.empty() ? scope_.project : is->project, is->dataset, is->view);
             } catch (const ApiFailure& e) {

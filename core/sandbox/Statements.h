@@ -5,6 +5,7 @@
 #include "sandbox/sql/Engine.h"
 #include "sandbox/sql/Statement.h"
 
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -47,6 +48,8 @@ struct StatementScope {
     /// Temporary functions and variables; the runner makes one when none is given.
     std::shared_ptr<ScriptState> state;
     std::string sessionId; ///< the session the job runs in, if any
+    /// The project's jobs as jobs.get gives them (INFORMATION_SCHEMA.JOBS); none when unset.
+    std::function<std::vector<Json>(const std::string& project)> jobHistory;
 };
 
 /// Runs queries, DML and DDL against the store. DML reads a snapshot of its target, works out

@@ -210,6 +210,17 @@ await check('an error a script does not handle fails it at its [line:col]', asyn
   await assert.rejects(bq.query({ query: 'DECLARE x INT64 DEFAULT 1;\nIF x = 1 THEN\n  RAISE USING MESSAGE = "x is one";\nEND IF' }),
     /x is one at \[3:3\]/);
 });
+await check("region-us.INFORMATION_SCHEMA.JOBS lists the project's jobs, a script's children too", async () => {
+  const [rows] = await bq.query({ query: `SELECT statement_type, state, total_bytes_processed, total_bytes_billed, user_email
+    FROM \`region-us\`.INFORMATION_SCHEMA.JOBS WHERE statement_type = 'UPDATE'` });
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].state, 'DONE');
+  assert.ok(rows[0].total_bytes_processed > 0);
+  assert.ok(rows[0].total_bytes_billed >= rows[0].total_bytes_processed);
+  const [kids] = await bq.query({ query: `SELECT COUNT(*) AS n FROM region-us.INFORMATION_SCHEMA.JOBS_BY_PROJECT
+    WHERE parent_job_id IS NOT NULL` });
+  assert.ok(kids[0].n >= 1);
+});
 await check('delete the dataset with its contents', async () => {
   await ds.delete({ force: true });
   const [exists] = await ds.exists();
