@@ -530,6 +530,19 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
                 if (session && session->state->ended) sessions.end(session->id);
             }
         } endIfAborted{sessions_, dryRun ? nullptr : session};
+        struct DropDryRunDataset { // a dry run's CREATE TEMP TABLE in a session that had none
+            Store& store;
+            std::string project, before;
+            std::shared_ptr<ScriptState> copy;
+            ~DropDryRunDataset() {
+                if (!copy || copy->tempDataset.empty() || copy->tempDataset == before) return;
+                try {
+                    store.deleteDataset(project, copy->tempDataset, true);
+                } catch (...) { // gone already; a restart removes it otherwise
+                }
+            }
+        } dropDryRunDataset{store_, job.project, session ? session->state->tempDataset : std::string(),
+                            session && dryRun ? scope.state : nullptr};
         // connectionProperties [{"key": "time_zone", "value": "America/Los_Angeles"}]: the
         // default zone of the job's queries, as SET @@time_zone sets it in a script.
         for (const auto& p : arrayField(q, "connectionProperties")) {

@@ -18,6 +18,7 @@ using K = sql::Statement::Kind;
 
 StatementRunner::StatementRunner(Store& store, StatementScope scope) : store_(store), scope_(std::move(scope)) {
     if (!scope_.state) scope_.state = std::make_shared<ScriptState>();
+    if (scope_.timeZone.empty()) scope_.timeZone = scope_.state->timeZone; // a session's SET @@time_zone
 }
 
 StatementRunner::TableRef StatementRunner::tableRef(const std::vector<std::string>& path, sql::Pos pos) const {
@@ -451,6 +452,7 @@ StatementResult StatementRunner::setSystemVariable(sql::Statement& s) {
     if (v.isNull()) throw sql::SqlError("@@time_zone cannot be set to NULL", at);
     if (!sql::TimeZone::find(v.asText())) throw sql::SqlError("Invalid time zone: " + std::string(v.asText()), at);
     scope_.timeZone = std::string(v.asText());
+    scope_.state->timeZone = scope_.timeZone; // a session keeps it for its next jobs
     return {};
 }
 

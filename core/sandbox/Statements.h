@@ -33,6 +33,7 @@ struct ScriptState {
     bool ended = false;        ///< CALL BQ.ABORT_SESSION() ran
     std::string tempDataset;   ///< the hidden dataset of the script's temporary tables, once made
     std::set<std::string> tempTables; ///< their names, read unqualified
+    std::string timeZone;      ///< SET @@time_zone (a session keeps it from one job to the next)
 };
 
 /// Where a job's statements run: its project, location, default dataset and parameters.

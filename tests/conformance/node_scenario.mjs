@@ -197,7 +197,9 @@ await check('a session keeps variables, functions and temporary tables from one 
   const sessionId = meta.statistics.sessionInfo.sessionId;
   assert.ok(sessionId);
   const inSession = { connectionProperties: [{ key: 'session_id', value: sessionId }] };
-  await bq.query({ query: "SET greeting = CONCAT(greeting, ' again');\nCREATE TEMP FUNCTION twice(x INT64) AS (2 * x)", ...inSession });
+  await bq.query({ query: "SET greeting = CONCAT(greeting, ' again');\nCREATE TEMP FUNCTION twice(x INT64) AS (2 * x);\nSET @@time_zone = 'Asia/Tokyo'", ...inSession });
+  const [zone] = await bq.query({ query: "SELECT @@time_zone AS z, EXTRACT(HOUR FROM TIMESTAMP '2024-01-01 00:00:00+00') AS h", ...inSession });
+  assert.deepEqual(zone, [{ z: 'Asia/Tokyo', h: 9 }]);
   const [rows] = await bq.query({ query: 'SELECT greeting AS g, twice(SUM(n)) AS s FROM seen', ...inSession });
   assert.deepEqual(rows, [{ g: 'hello again', s: 6 }]);
   await assert.rejects(bq.query({ query: 'SELECT greeting' }), /Unrecognized name: greeting/);
