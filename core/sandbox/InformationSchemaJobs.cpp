@@ -2,6 +2,7 @@
 // `region-us.INFORMATION_SCHEMA.JOBS` (and JOBS_BY_USER, JOBS_BY_PROJECT): the sandbox's job
 // history as BigQuery's view has it, for cost reports that run unchanged on both.
 #include "sandbox/InformationSchema.h"
+#include "sandbox/JsonFields.h"
 
 #include "value/Text.h"
 
@@ -21,21 +22,16 @@ Field record(const char* name, std::vector<Field> fields) {
     return f;
 }
 
-std::string text(const Json& j, const char* key) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 Value stringOrNull(const std::string& s) { return s.empty() ? Value() : Value::string(s); }
 
 /// A resource's "123" (ms or bytes) as a number; NULL when absent.
 Value number(const Json& j, const char* key) {
-    const std::string s = text(j, key);
+    const std::string s = stringField(j, key);
     return s.empty() ? Value() : Value::int64(std::stoll(s));
 }
 
 Value msTime(const Json& j, const char* key) {
-    const std::string s = text(j, key);
+    const std::string s = stringField(j, key);
     return s.empty() ? Value() : Value::timestamp(std::stoll(s) * 1000);
 }
 
@@ -65,39 +61,39 @@ std::shared_ptr<Table> jobsView(const std::string& project, const std::string& r
     const std::string location = text::upper(region.substr(7)); // region-us -> US
     for (const Json& j : jobs) {
         const Json ref = j.value("jobReference", Json::object());
-        if (text::upper(text(ref, "location")) != location) continue;
+        if (text::upper(stringField(ref, "location")) != location) continue;
         const Json stats = j.value("statistics", Json::object());
         const Json q = stats.value("query", Json::object());
         const Json status = j.value("status", Json::object());
         const Json config = j.value("configuration", Json::object());
         Value r = Value::structOf(out->schema.fields.size());
         r[0] = msTime(stats, "creationTime");
-        r[1] = Value::string(text(ref, "projectId"));
-        r[2] = Value::string(text(j, "user_email"));
-        r[3] = Value::string(text(ref, "jobId"));
-        r[4] = Value::string(text(config, "jobType").empty() ? "QUERY" : text(config, "jobType"));
-        r[5] = stringOrNull(text(q, "statementType"));
+        r[1] = Value::string(stringField(ref, "projectId"));
+        r[2] = Value::string(stringField(j, "user_email"));
+        r[3] = Value::string(stringField(ref, "jobId"));
+        r[4] = Value::string(stringField(config, "jobType").empty() ? "QUERY" : stringField(config, "jobType"));
+        r[5] = stringOrNull(stringField(q, "statementType"));
         r[6] = Value::string(config.value("query", Json::object()).value("priority", std::string("INTERACTIVE")));
         r[7] = msTime(stats, "startTime");
         r[8] = msTime(stats, "endTime");
-        r[9] = stringOrNull(text(config.value("query", Json::object()), "query"));
-        r[10] = Value::string(text(status, "state"));
+        r[9] = stringOrNull(stringField(config.value("query", Json::object()), "query"));
+        r[10] = Value::string(stringField(status, "state"));
         r[11] = number(q, "totalBytesProcessed");
         r[12] = number(q, "totalSlotMs");
         if (status.contains("errorResult")) {
             const Json e = status["errorResult"];
             Value err = Value::structOf(4);
-            err[0] = stringOrNull(text(e, "reason"));
-            err[1] = stringOrNull(text(e, "location"));
-            err[3] = stringOrNull(text(e, "message"));
+            err[0] = stringOrNull(stringField(e, "reason"));
+            err[1] = stringOrNull(stringField(e, "location"));
+            err[3] = stringOrNull(stringField(e, "message"));
             r[13] = std::move(err);
         }
         if (q.contains("cacheHit")) r[14] = Value::boolean(q.value("cacheHit", false));
         r[15] = number(q, "totalBytesBilled");
-        r[16] = stringOrNull(text(stats, "parentJobId"));
+        r[16] = stringOrNull(stringField(stats, "parentJobId"));
         if (stats.contains("sessionInfo")) {
             Value si = Value::structOf(1);
-            si[0] = stringOrNull(text(stats["sessionInfo"], "sessionId"));
+            si[0] = stringOrNull(stringField(stats["sessionInfo"], "sessionId"));
             r[17] = std::move(si);
         }
         out->rows.push_back(std::move(r));

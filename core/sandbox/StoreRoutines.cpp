@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Routines: SQL scalar functions kept in a dataset, one JSON file each.
+#include "sandbox/JsonFields.h"
 #include "sandbox/MemoryBudget.h"
 #include "sandbox/Store.h"
 #include "sandbox/sql/Udf.h"
@@ -15,23 +16,18 @@ bool validRoutineId(const std::string& s) {
            std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
-std::string text(const Json& j, const char* key) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 /// The definition a routines.insert/update body gives, checked: only SQL scalar functions.
 Json definition(const Json& body) {
     if (!body.is_object()) throw ApiFailure("invalid", "Routine resource must be a JSON object");
-    const std::string type = text(body, "routineType");
+    const std::string type = stringField(body, "routineType");
     if (type.empty()) throw ApiFailure("invalid", "routineType is required (SCALAR_FUNCTION)", "routineType");
     if (type != "SCALAR_FUNCTION")
         throw ApiFailure("invalid", "Routines of type " + type + " are not supported by the sandbox yet: it keeps SQL scalar functions (SCALAR_FUNCTION)",
                          "routineType");
-    const std::string language = text(body, "language");
+    const std::string language = stringField(body, "language");
     if (!language.empty() && language != "SQL")
         throw ApiFailure("invalid", language + " functions are not supported by the sandbox yet: it runs SQL functions", "language");
-    if (text(body, "definitionBody").empty()) throw ApiFailure("invalid", "definitionBody is required", "definitionBody");
+    if (stringField(body, "definitionBody").empty()) throw ApiFailure("invalid", "definitionBody is required", "definitionBody");
     sql::UdfDef def;
     try {
         def = sql::udfFromRoutine(body, "f");
@@ -76,7 +72,7 @@ Json Store::insertRoutine(const std::string& p, const std::string& d, const Json
     const MemoryBudgetPause commit;
     Json def = definition(body);
     const auto ref = body.value("routineReference", Json::object());
-    const std::string id = text(ref, "routineId");
+    const std::string id = stringField(ref, "routineId");
     if (!validRoutineId(id))
         throw ApiFailure("invalid", "Invalid routine ID \"" + id + "\". Routine IDs must be alphanumeric (plus underscores); the sandbox takes up to 250 characters (one file each).",
                          "routineReference.routineId");
