@@ -128,7 +128,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     store_->load();
 
-    // No Google connection is set up yet: work on the embedded sandbox.
+    // No Google connection is set up yet: work on the local sandbox (a child process).
     sandbox_ = new SandboxHost(this);
     connect(sandbox_, &SandboxHost::ready, this, [this](const QString& url, const QString& note) {
         sandboxSession_ = Session::sandbox(url);
@@ -138,7 +138,23 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             setSession(sandboxSession_);
         }
     });
-    connect(sandbox_, &SandboxHost::failed, this, [this](const QString& message) { connection_->setText(message); });
+    connect(sandbox_, &SandboxHost::failed, this, [this](const QString& message) {
+        sandboxNote_ = message;
+        if (connectionId_.isEmpty()) connection_->setText(message);
+    });
+    connect(sandbox_, &SandboxHost::stopped, this, [this](const QString& message) {
+        sandboxNote_ = message;
+        if (connectionId_.isEmpty()) connection_->setText(message);
+    });
+    connect(sandbox_, &SandboxHost::restarted, this, [this](const QString& url) {
+        const bool moved = !sandboxSession_ || sandboxSession_->url != url;
+        if (moved) sandboxSession_ = Session::sandbox(url);
+        sandboxNote_ = tr("Local sandbox at %1 \u2014 restarted after it stopped").arg(url);
+        if (!connectionId_.isEmpty()) return;
+        connection_->setText(sandboxNote_);
+        if (moved) setSession(sandboxSession_);
+        else schema_->refresh();
+    });
     sandbox_->start();
     // The connection used last time, if it was not the sandbox. It is the current one from
     // now on, so the sandbox, starting meanwhile, does not take its place.

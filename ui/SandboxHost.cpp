@@ -2,12 +2,18 @@
 #include "SandboxHost.h"
 
 #include "bigquery/BigQueryClient.h"
-#include "sandbox/Server.h"
 
+#include <QCoreApplication>
+#include <QDir>
 #include <QFile>
 #include <QFutureWatcher>
 #include <QStandardPaths>
 #include <QtConcurrent/QtConcurrentRun>
+
+#if defined(Q_OS_LINUX)
+#include <csignal>
+#include <sys/prctl.h>
+#endif
 
 // Resources live in the static quarry_ui library: register them before first use.
 static void initQuarryResources() { Q_INIT_RESOURCE(quarry); }
@@ -15,10 +21,8 @@ static void initQuarryResources() { Q_INIT_RESOURCE(quarry); }
 namespace quarry {
 namespace {
 
-struct StartResult {
-    std::shared_ptr<sandbox::Server> server;
-    QString url, note, error;
-};
+constexpr int kMaxDeathsPerMinute = 3;
+constexpr qsizetype kKeptStderr = 4096;
 
 std::string resourceText(const QString& path) {
     QFile f(path);
@@ -27,13 +31,26 @@ std::string resourceText(const QString& path) {
 }
 
 // The same folder the standalone quarry-sandbox uses by default, so both see the same data
-// (never at the same time: the Store locks the folder).
+// (never at the same time: the sandbox locks the folder).
 QString defaultDataDir() {
 #if defined(Q_OS_LINUX)
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/quarry/sandbox");
 #else
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/Quarry/sandbox");
 #endif
+}
+
+// QUARRY_SANDBOX_BIN, else the quarry-sandbox installed (or built) beside the app, else one
+// on PATH. Empty when there is none.
+QString sandboxProgram() {
+    if (const QString named = qEnvironmentVariable("QUARRY_SANDBOX_BIN"); !named.isEmpty()) return named;
+    const QString appDir = QCoreApplication::applicationDirPath();
+    const QString name = QStringLiteral("quarry-sandbox");
+    // Beside the app (Linux, Windows, the build tree); macOS: the bundle's MacOS folder, or
+    // the bin folder next to Quarry.app.
+    const QStringList dirs = {appDir, appDir + QStringLiteral("/../../../bin")};
+    if (const QString beside = QStandardPaths::findExecutable(name, dirs); !beside.isEmpty()) return beside;
+    return QStandardPaths::findExecutable(name);
 }
 
 // Creates samples.persons once, through the REST API (the same path as any client).
@@ -75,43 +92,140 @@ QString seedSamples(const QString& url) {
 SandboxHost::SandboxHost(QObject* parent) : QObject(parent) { initQuarryResources(); }
 
 SandboxHost::~SandboxHost() {
-    if (server_) server_->stop();
+    stopping_ = true;
+    if (seeding_) seeding_->waitForFinished(); // a few REST calls to a sandbox that is still up
+    if (process_ && process_->state() != QProcess::NotRunning) {
+        process_->terminate(); // SIGTERM: the sandbox finishes its answers and closes its logs
+        if (!process_->waitForFinished(5000)) {
+            process_->kill();
+            process_->waitForFinished(2000);
+        }
+    }
 }
 
+qint64 SandboxHost::processId() const { return process_ ? process_->processId() : 0; }
+
 void SandboxHost::start() {
-    const QString dataDir = defaultDataDir();
+    program_ = sandboxProgram();
+    dataDir_ = defaultDataDir();
+    if (program_.isEmpty()) {
+        emit failed(tr("The local sandbox could not start: quarry-sandbox was not found next to Quarry (%1). "
+                       "Reinstall Quarry, or set QUARRY_SANDBOX_BIN to its path.")
+                        .arg(QDir::toNativeSeparators(QCoreApplication::applicationDirPath())));
+        return;
+    }
+    launch(0);
+}
+
+void SandboxHost::launch(int port) {
+    if (process_) process_->deleteLater();
+    process_ = new QProcess(this);
+    listening_ = false;
+    stdout_.clear();
+    stderr_.clear();
+    QStringList args = {QStringLiteral("--port"), QString::number(port), QStringLiteral("--data"), dataDir_};
     // Fault injection for demos and tests (e.g. "job:delay=5s:1" makes every job slow enough to
     // cancel); the same spec as quarry-sandbox --faults.
-    const std::string faults = qEnvironmentVariable("QUARRY_SANDBOX_FAULTS").toStdString();
-    auto* watcher = new QFutureWatcher<StartResult>(this);
-    connect(watcher, &QFutureWatcher<StartResult>::finished, this, [this, watcher] {
-        const StartResult r = watcher->result();
-        watcher->deleteLater();
-        if (!r.error.isEmpty()) {
-            emit failed(r.error);
+    if (const QString faults = qEnvironmentVariable("QUARRY_SANDBOX_FAULTS"); !faults.isEmpty())
+        args << QStringLiteral("--faults") << faults;
+#if defined(Q_OS_LINUX)
+    // If the app dies without stopping it, the kernel stops the sandbox too.
+    process_->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+#endif
+    connect(process_, &QProcess::readyReadStandardOutput, this, &SandboxHost::onOutput);
+    connect(process_, &QProcess::readyReadStandardError, this, [this] {
+        stderr_ += process_->readAllStandardError();
+        if (stderr_.size() > kKeptStderr) stderr_ = stderr_.right(kKeptStderr);
+    });
+    connect(process_, &QProcess::finished, this, &SandboxHost::onFinished);
+    connect(process_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
+        if (e == QProcess::FailedToStart) onFinished(-1, QProcess::CrashExit);
+    });
+    process_->start(program_, args);
+}
+
+void SandboxHost::onOutput() {
+    stdout_ += process_->readAllStandardOutput();
+    if (listening_) return;
+    const qsizetype end = stdout_.indexOf('\n');
+    if (end < 0) return;
+    const QString line = QString::fromUtf8(stdout_.left(end)).trimmed();
+    const QString prefix = QStringLiteral("listening on ");
+    if (!line.startsWith(prefix)) return;
+    listening_ = true;
+    url_ = line.mid(prefix.size());
+    port_ = url_.section(QLatin1Char(':'), -1).toInt();
+    triedFreshPort_ = false;
+    seed();
+}
+
+// Puts the sample in place (once per data folder; later starts only look), then tells the owner.
+void SandboxHost::seed() {
+    if (seeding_) return;
+    seeding_ = new QFutureWatcher<QString>(this);
+    connect(seeding_, &QFutureWatcher<QString>::finished, this, [this] {
+        const QString note = seeding_->result();
+        seeding_->deleteLater();
+        seeding_ = nullptr;
+        if (stopping_ || !listening_) return;
+        if (everReady_) {
+            emit restarted(url_);
             return;
         }
-        server_ = r.server;
-        url_ = r.url;
-        emit ready(r.url, r.note);
+        everReady_ = true;
+        emit ready(url_, note);
     });
-    watcher->setFuture(QtConcurrent::run([dataDir, faults]() {
-        StartResult r;
+    const QString url = url_;
+    seeding_->setFuture(QtConcurrent::run([url] {
         try {
-            sandbox::Server::Options o;
-            o.dataDir = dataDir.toStdString();
-            o.faults = faults;
-            r.server = std::make_shared<sandbox::Server>(o);
-            const int port = r.server->start();
-            r.url = QStringLiteral("http://127.0.0.1:%1").arg(port);
-            r.note = seedSamples(r.url);
+            return seedSamples(url);
         } catch (const std::exception& e) {
-            r.error = QObject::tr("The local sandbox could not start: %1").arg(QString::fromUtf8(e.what()));
-            if (r.server) r.server->stop();
-            r.server.reset();
+            return QObject::tr("the sample could not be created: %1").arg(QString::fromUtf8(e.what()));
         }
-        return r;
     }));
+}
+
+QString SandboxHost::lastError() const {
+    // The sandbox's last words: "quarry-sandbox: <what went wrong>".
+    const QStringList lines = QString::fromUtf8(stderr_).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+        QString l = it->trimmed();
+        if (l == QStringLiteral("quarry-sandbox: stopped")) continue;
+        if (l.startsWith(QStringLiteral("quarry-sandbox: "))) l = l.mid(16);
+        return l;
+    }
+    return process_ && process_->error() == QProcess::FailedToStart ? process_->errorString() : QString();
+}
+
+void SandboxHost::onFinished(int exitCode, QProcess::ExitStatus status) {
+    if (stopping_) return;
+    const bool wasListening = listening_;
+    listening_ = false;
+    QString why = lastError();
+    if (why.isEmpty())
+        why = status == QProcess::CrashExit ? tr("it crashed") : tr("it exited with code %1").arg(exitCode);
+    if (!wasListening && !everReady_) {
+        emit failed(tr("The local sandbox could not start: %1").arg(why));
+        return;
+    }
+    if (!wasListening && port_ != 0 && !triedFreshPort_) {
+        // The old port may be taken by now: once, let the sandbox pick a free one.
+        triedFreshPort_ = true;
+        launch(0);
+        return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(deaths_, [now](auto t) { return now - t > std::chrono::minutes(1); });
+    deaths_.push_back(now);
+    if (static_cast<int>(deaths_.size()) >= kMaxDeathsPerMinute) {
+        emit failed(tr("The local sandbox stopped %1 times within a minute and is left stopped: %2. "
+                       "Restart Quarry to try again.")
+                        .arg(deaths_.size())
+                        .arg(why));
+        return;
+    }
+    emit stopped(tr("The local sandbox stopped (%1); restarting it\u2026").arg(why));
+    launch(port_);
 }
 
 } // namespace quarry

@@ -14,6 +14,7 @@
 //                                    and ns per data(DisplayRole) call on random cells
 // Process start-up before main() is measured by run_ui.sh around the whole command.
 #include "MainWindow.h"
+#include "SandboxHost.h"
 #include "editor/QueryTab.h"
 #include "results/ResultView.h"
 #include "upload/UploadDialog.h"
@@ -22,6 +23,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include "results/ResultModel.h"
 #include "results/ResultSet.h"
@@ -207,6 +209,15 @@ bool waitFor(const std::function<bool()>& done) {
     return true;
 }
 
+// A "VmHWM:"-style field of /proc/PID/status in MB, or -1.
+long statusMb(qint64 pid, const char* field) {
+    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!f.open(QIODevice::ReadOnly)) return -1;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (line.startsWith(field)) return line.mid(static_cast<qsizetype>(std::strlen(field))).trimmed().split(' ').value(0).toLong() / 1024;
+    return -1;
+}
+
 int responsive(int argc, char** argv, std::size_t rows) {
     QTemporaryDir home;
     qputenv("XDG_DATA_HOME", (home.path() + QStringLiteral("/data")).toUtf8());
@@ -270,7 +281,11 @@ int responsive(int argc, char** argv, std::size_t rows) {
     tab->exportTo(home.path() + QStringLiteral("/all.ndjson"));
     if (!waitFor([&] { return exported; })) return 7;
     ticks.report("export of every row");
-    std::printf("{\"rows\":%zu,\"status\":\"%s\"}\n", rows, qPrintable(tab->results()->status()));
+    // Memory: the app's own high-water mark, and the sandbox child's (it holds the tables).
+    auto* host = w.findChild<SandboxHost*>();
+    std::printf("{\"rows\":%zu,\"status\":\"%s\",\"app_peak_rss_mb\":%ld,\"sandbox_peak_rss_mb\":%ld}\n", rows,
+                qPrintable(tab->results()->status()), statusMb(QCoreApplication::applicationPid(), "VmHWM:"),
+                host ? statusMb(host->processId(), "VmHWM:") : -1L);
     return 0;
 }
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Desktop benchmarks, offscreen (after scripts/build.sh):
 #  1. start-up: from exec to the first paint of the window (wall clock), Quarry's main
-#     window (fresh home folder: welcome tab, embedded sandbox) vs a bare QMainWindow; median
+#     window (fresh home folder: welcome tab, the sandbox child process) vs a bare QMainWindow; median
 #     of RUNS runs each, plus Quarry's time to ready (sandbox up, tabs restored).
 #  2. the nested grid model over ROWS x 10 columns: heap growth and ns per data() call, vs a
 #     QStandardItemModel holding the same cells as display text (what generic tools do).
@@ -14,6 +14,8 @@ rows=${1:-1000000}
 runs=${2:-7}
 bench=${QUARRY_BUILD_DIR:-$root/build}/tests/bench/bench_ui
 export QT_QPA_PLATFORM=offscreen
+# The window starts the sandbox this build made as its child process.
+export QUARRY_SANDBOX_BIN=${QUARRY_SANDBOX_BIN:-${QUARRY_BUILD_DIR:-$root/build}/app/quarry-sandbox}
 python3 - "$bench" "$runs" <<'PY'
 import json, os, statistics, subprocess, sys, tempfile, time
 bench, runs = sys.argv[1], int(sys.argv[2])

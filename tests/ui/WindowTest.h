@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: MIT
 // What the main-window tests share: a fresh home folder per test function (XDG_DATA_HOME and
-// XDG_CONFIG_HOME point into it) and a window that is shown and ready (sandbox up, tabs back).
+// XDG_CONFIG_HOME point into it), a window that is shown and ready (sandbox up, tabs back),
+// typing and running a query through key events, and failing a test on any Qt warning.
 #pragma once
 
 #include "MainWindow.h"
 
+#include <Qsci/qsciscintilla.h>
+#include <QApplication>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QtTest>
+#include <QStringList>
+#include <cstdio>
 #include <memory>
 
 namespace quarry::test {
@@ -25,6 +31,48 @@ inline std::unique_ptr<MainWindow> openWindow(int timeoutMs = 30000) {
     w->show();
     if (!ready.wait(timeoutMs)) qWarning("the window did not get ready");
     return w;
+}
+
+/// Any Qt warning during a test fails it: start() in init(), and in cleanup()
+/// `QVERIFY2(w.stop().isEmpty(), ...)` with what was printed. The offscreen platform's own
+/// limits ("This plugin does not support ...") are not the app's and are let through.
+class QtWarnings {
+public:
+    void start() {
+        seen().clear();
+        previous_ = qInstallMessageHandler(&QtWarnings::record);
+    }
+    QString stop() {
+        qInstallMessageHandler(previous_);
+        return seen().join(QLatin1Char('\n'));
+    }
+
+private:
+    static QStringList& seen() {
+        static QStringList s;
+        return s;
+    }
+    static void record(QtMsgType type, const QMessageLogContext&, const QString& message) {
+        const bool platform = message.contains(QStringLiteral("This plugin does not support"));
+        if (type != QtDebugMsg && type != QtInfoMsg && !platform) seen() << message;
+        fprintf(stderr, "%s\n", qPrintable(message));
+    }
+    QtMessageHandler previous_ = nullptr;
+};
+
+/// Clicks into the editor, selects everything with Ctrl+A and types `sql` over it.
+inline void typeQuery(QsciScintilla* editor, const QString& sql) {
+    QTest::mouseClick(editor->viewport(), Qt::LeftButton, {}, QPoint(20, 10));
+    QTest::keyClick(editor, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClicks(editor, sql);
+}
+
+/// Types `sql` into the tab, presses Ctrl+Enter where the focus is and waits for the run to end.
+inline bool runTyped(QueryTab* tab, const QString& sql) {
+    typeQuery(tab->editor(), sql);
+    QSignalSpy running(tab, &QueryTab::runningChanged);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return, Qt::ControlModifier);
+    return QTest::qWaitFor([&] { return running.size() >= 2 && !running.last().at(0).toBool(); }, 20000);
 }
 
 inline QByteArray readAll(const QString& path) {

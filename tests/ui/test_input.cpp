@@ -20,42 +20,23 @@
 
 using namespace quarry;
 
-namespace {
-
-QStringList g_warnings;
-
-void recordWarnings(QtMsgType type, const QMessageLogContext&, const QString& message) {
-    // The offscreen platform's own limit, not the app's.
-    const bool platform = message.contains(QStringLiteral("This plugin does not support"));
-    if (type != QtDebugMsg && type != QtInfoMsg && !platform) g_warnings << message;
-    fprintf(stderr, "%s\n", qPrintable(message));
-}
-
-/// Clicks into the editor, selects everything with Ctrl+A and types `sql` over it.
-void typeQuery(QsciScintilla* editor, const QString& sql) {
-    QTest::mouseClick(editor->viewport(), Qt::LeftButton, {}, QPoint(20, 10));
-    QTest::keyClick(editor, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClicks(editor, sql);
-}
-
-} // namespace
+using test::typeQuery;
 
 class TestInput : public QObject {
     Q_OBJECT
     std::unique_ptr<QTemporaryDir> home_;
-    QtMessageHandler previous_ = nullptr;
+    test::QtWarnings warnings_;
 
 private slots:
     void init() {
         home_ = test::freshHome();
         QVERIFY(home_->isValid());
-        g_warnings.clear();
-        previous_ = qInstallMessageHandler(recordWarnings);
+        warnings_.start();
     }
 
     void cleanup() {
-        qInstallMessageHandler(previous_);
-        QVERIFY2(g_warnings.isEmpty(), qPrintable(g_warnings.join(QLatin1Char('\n'))));
+        const QString warnings = warnings_.stop();
+        QVERIFY2(warnings.isEmpty(), qPrintable(warnings));
     }
 
     // The first thing the welcome tab says to do: type, press Ctrl+Enter, see the rows.
@@ -108,12 +89,7 @@ private slots:
         QVERIFY(toggle);
         QTest::mouseClick(toggle, Qt::LeftButton, {}, QPoint(8, toggle->height() / 2));
         QVERIFY(tab->bigQuerySessionOn());
-        auto runTyped = [&](const QString& sql) {
-            typeQuery(tab->editor(), sql);
-            QSignalSpy running(tab, &QueryTab::runningChanged);
-            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return, Qt::ControlModifier);
-            return QTest::qWaitFor([&] { return running.size() >= 2 && !running.last().at(0).toBool(); }, 20000);
-        };
+        auto runTyped = [&](const QString& sql) { return test::runTyped(tab, sql); };
         QVERIFY2(runTyped(QStringLiteral("DECLARE answer INT64 DEFAULT 41; SELECT answer")), qPrintable(tab->results()->status()));
         QVERIFY2(!tab->bigQuerySessionId().isEmpty(), qPrintable(tab->results()->status()));
         QVERIFY2(runTyped(QStringLiteral("SELECT answer + 1 AS y")), qPrintable(tab->results()->status()));
