@@ -7,19 +7,6 @@
 
 namespace quarry {
 
-bool Value::isText() const {
-    switch (h_.kind) {
-    case ValueKind::String:
-    case ValueKind::Bytes:
-    case ValueKind::Numeric:
-    case ValueKind::BigNumeric:
-    case ValueKind::Geography:
-    case ValueKind::Json:
-    case ValueKind::Interval: return true;
-    default: return false;
-    }
-}
-
 Value Value::int64(std::int64_t v) {
     Value x;
     x.h_.kind = ValueKind::Int64;
@@ -93,22 +80,6 @@ Value Value::range(Value start, Value end) {
     x.h_.items[0] = std::move(start);
     x.h_.items[1] = std::move(end);
     return x;
-}
-
-std::string_view Value::asText() const {
-    if (!isText()) return {};
-    if (isInline()) return {inlineData(), inlineLen()};
-    return {h_.s, h_.len};
-}
-
-std::span<const Value> Value::items() const {
-    if (!isContainer()) return {};
-    return {h_.items, h_.len};
-}
-
-std::span<Value> Value::items() {
-    if (!isContainer()) return {};
-    return {h_.items, h_.len};
 }
 
 void Value::release() noexcept {

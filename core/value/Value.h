@@ -30,6 +30,16 @@ enum class ValueKind : std::uint8_t {
     Array,      ///< items
 };
 
+namespace detail {
+constexpr std::uint32_t kindBit(ValueKind k) { return 1u << static_cast<int>(k); }
+/// The kinds held as text (inline up to 13 bytes, else in a heap block).
+constexpr std::uint32_t kTextKinds = kindBit(ValueKind::String) | kindBit(ValueKind::Bytes) | kindBit(ValueKind::Numeric) |
+                                     kindBit(ValueKind::BigNumeric) | kindBit(ValueKind::Geography) |
+                                     kindBit(ValueKind::Json) | kindBit(ValueKind::Interval);
+/// The kinds holding items in a heap block.
+constexpr std::uint32_t kContainerKinds = kindBit(ValueKind::Range) | kindBit(ValueKind::Struct) | kindBit(ValueKind::Array);
+} // namespace detail
+
 /// One nested BigQuery value in 16 bytes. Text up to 14 bytes is stored inline; longer text and
 /// child items live in one heap block owned by the value. Copies are deep; moves are cheap.
 class Value {
@@ -65,7 +75,7 @@ public:
 
     ValueKind kind() const { return h_.kind; }
     bool isNull() const { return h_.kind == ValueKind::Null; }
-    bool isText() const;
+    bool isText() const { return detail::kTextKinds >> static_cast<int>(h_.kind) & 1u; }
     bool isContainer() const {
         return h_.kind == ValueKind::Struct || h_.kind == ValueKind::Array || h_.kind == ValueKind::Range;
     }
@@ -73,16 +83,34 @@ public:
     std::int64_t asInt64() const { return h_.i; } ///< Int64, Date, Time, DateTime, Timestamp
     double asDouble() const { return h_.d; }
     bool asBool() const { return h_.i != 0; }
-    std::string_view asText() const;
+    std::string_view asText() const {
+        if (!isText()) return {};
+        if (isInline()) return {inlineData(), inlineLen()};
+        return {h_.s, h_.len};
+    }
 
     std::size_t size() const { return isContainer() ? h_.len : 0; }
-    std::span<const Value> items() const;
-    std::span<Value> items();
+    std::span<const Value> items() const {
+        if (!isContainer()) return {};
+        return {h_.items, h_.len};
+    }
+    std::span<Value> items() {
+        if (!isContainer()) return {};
+        return {h_.items, h_.len};
+    }
     const Value& operator[](std::size_t i) const { return items()[i]; }
     Value& operator[](std::size_t i) { return items()[i]; }
 
     /// Structural equality; Float64 NaN equals NaN so round-trips compare equal.
     bool operator==(const Value& o) const;
+
+    /// The first byte of the heap block this value owns (text over 13 bytes, a STRUCT's or
+    /// an ARRAY's items), or 0 when it owns none. Scans read it for a whole batch in one tight
+    /// loop, so that the CPU loads many such blocks at once before the rows are evaluated.
+    std::uint8_t heapByte() const noexcept {
+        if (h_.tag == kInline || h_.len == 0 || !((detail::kTextKinds | detail::kContainerKinds) >> static_cast<int>(h_.kind) & 1u)) return 0;
+        return static_cast<std::uint8_t>(*h_.s);
+    }
 
     /// Heap bytes owned by this value and its children (for memory accounting).
     std::size_t heapBytes() const;

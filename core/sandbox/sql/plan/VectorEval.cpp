@@ -97,7 +97,24 @@ void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& 
             for (const auto i : sel) out.at[i] = v;
             return;
         }
-        for (const auto i : sel) out.at[i] = readPath(e, b.row(i), outer_);
+        // readPath's walk, a level at a time over the batch. Each table row's columns, long
+        // text and nested values are heap blocks of their own: after each step the batch's
+        // values (and a byte of what each points to) are read in one tight loop of
+        // independent loads, which the CPU keeps many of in flight; the next step, or the
+        // operation after this that branches on each value, then finds them in the cache
+        // instead of waiting for them one at a time.
+        std::uint8_t touched = 0;
+        for (const auto i : sel) out.at[i] = b.row(i)[e.slot];
+        for (const int idx : e.fieldPath) {
+            for (const auto i : sel) {
+                const Value* v = out.at[i];
+                out.at[i] = v && v->kind() == ValueKind::Struct ? &(*v)[static_cast<std::size_t>(idx)] : nullptr;
+            }
+            for (const auto i : sel)
+                if (const Value* v = out.at[i]) touched ^= static_cast<std::uint8_t>(v->kind()) ^ v->heapByte();
+        }
+        volatile std::uint8_t sink = touched;
+        (void)sink;
         return;
     }
     case K::Field: {
