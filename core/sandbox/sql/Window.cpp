@@ -64,12 +64,12 @@ public:
         for (const Value* o : offsets)
             if (o && !exactKind(*o)) exact_ = false;
         for (std::size_t p : part)
-            if (const Value& k = rows[p].order[0]; !k.isNull() && !exactKind(k)) exact_ = false;
+            if (const Value& k = rows.orderOf(p, 0); !k.isNull() && !exactKind(k)) exact_ = false;
         apart_.resize(part.size());
         if (exact_) ints_.resize(part.size());
         else reals_.resize(part.size());
         for (std::size_t q = 0; q < part.size(); ++q) {
-            const Value& k = rows[part[q]].order[0];
+            const Value& k = rows.orderOf(part[q], 0);
             if (k.isNull()) {
                 apart_[q] = 1;
             } else if (exact_) {
@@ -232,25 +232,18 @@ SqlType bindAnalytic(const Expr& e, const SqlType& aggregateType) {
     return aggregateType;
 }
 
-std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& rows, FrameAggregate* aggregate) {
+std::vector<Value> computeWindow(const Expr& e, const WindowInput& rows, FrameAggregate* aggregate) {
     const WindowSpec& w = *e.window;
     const std::string& n = e.op;
     std::vector<Value> out(rows.size());
 
     // Partitions in order of first appearance.
-    std::vector<std::vector<std::size_t>> parts;
-    {
-        std::unordered_map<std::string_view, std::size_t> index;
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            const auto [it, added] = index.emplace(rows[i].partition, parts.size());
-            if (added) parts.emplace_back();
-            parts[it->second].push_back(i);
-        }
-    }
+    std::vector<std::vector<std::size_t>> parts(rows.partitions);
+    for (std::size_t i = 0; i < rows.size(); ++i) parts[rows.partition[i]].push_back(i);
     auto compare = [&](std::size_t a, std::size_t b) {
         for (std::size_t k = 0; k < w.orderBy.size(); ++k) {
-            const Value& x = rows[a].order[k];
-            const Value& y = rows[b].order[k];
+            const Value& x = rows.orderOf(a, k);
+            const Value& y = rows.orderOf(b, k);
             const bool desc = w.orderBy[k].desc;
             const bool nullsFirst = w.orderBy[k].nullsFirst.value_or(!desc);
             if (x.isNull() || y.isNull()) {
@@ -267,7 +260,7 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
     // sorts as plain structs instead of through compareValues.
     bool intKey = w.orderBy.size() == 1;
     for (std::size_t i = 0; i < rows.size() && intKey; ++i) {
-        const Value& v = rows[i].order[0];
+        const Value& v = rows.orderOf(i, 0);
         const ValueKind k = v.kind();
         intKey = v.isNull() || k == ValueKind::Int64 || k == ValueKind::Date || k == ValueKind::Time || k == ValueKind::DateTime ||
                  k == ValueKind::Timestamp;
@@ -289,7 +282,7 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
             const bool desc = w.orderBy[0].desc, nullsFirst = w.orderBy[0].nullsFirst.value_or(!desc);
             keyed.clear();
             for (const std::size_t i : part) {
-                const Value& v = rows[i].order[0];
+                const Value& v = rows.orderOf(i, 0);
                 if (v.isNull()) keyed.push_back({nullsFirst ? 0 : 2, 0, i});
                 else keyed.push_back({1, desc ? ~v.asInt64() : v.asInt64(), i}); // ~ reverses the order, no overflow
             }
@@ -310,7 +303,7 @@ std::vector<Value> computeWindow(const Expr& e, const std::vector<WindowRow>& ro
             }
             p = q;
         }
-        auto arg = [&](std::size_t p, std::size_t k) -> const Value& { return rows[part[p]].args[k]; };
+        auto arg = [&](std::size_t p, std::size_t k) -> const Value& { return rows.argOf(part[p], k); };
 
         if (n == "ROW_NUMBER" || n == "RANK" || n == "DENSE_RANK" || n == "PERCENT_RANK" || n == "CUME_DIST") {
             std::int64_t dense = 0;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace quarry::sandbox::sql::plan {
@@ -77,8 +78,24 @@ bool Output::consume(const Batch& b, const Selection& sel) {
     return !(q_.limit && streamed_ >= wanted_);
 }
 
+bool Output::direct() const { return q_.order.empty() && !q_.distinct; }
+
+bool Output::admit() {
+    const std::uint64_t at = streamed_++;
+    return at >= static_cast<std::uint64_t>(q_.offset.value_or(0)) && (!q_.limit || at < wanted_);
+}
+
 void Output::projectInto(const Batch& b, const Selection& sel) {
     for (std::size_t c = 0; c < q_.columns.size(); ++c) ev_.eval(*q_.columns[c], b, sel, colVecs_[c]);
+    if (direct()) { // nothing to sort or remove: straight into the result
+        for (const auto i : sel) {
+            if (!admit()) continue;
+            Value row = Value::structOf(q_.columns.size());
+            for (std::size_t c = 0; c < colVecs_.size(); ++c) row[c] = valueAt(colVecs_[c], i);
+            result_.push_back(std::move(row));
+        }
+        return;
+    }
     for (std::size_t k = 0; k < q_.order.size(); ++k)
         if (q_.order[k].column < 0) ev_.eval(*q_.order[k].expr, b, sel, keyVecs_[k]);
     for (const auto i : sel) {
@@ -145,6 +162,13 @@ void Output::finishTopN() {
 }
 
 void Output::collectRow(const Frame& f) {
+    if (direct()) {
+        if (!admit()) return;
+        Value row = Value::structOf(q_.columns.size());
+        for (std::size_t c = 0; c < q_.columns.size(); ++c) row[c] = q_.rows->eval(*q_.columns[c], f);
+        result_.push_back(std::move(row));
+        return;
+    }
     Row r;
     for (const Expr* c : q_.columns) r.cols.push_back(q_.rows->eval(*c, f));
     for (const auto& o : q_.order) r.keys.push_back(o.column >= 0 ? r.cols[static_cast<std::size_t>(o.column)] : q_.rows->eval(*o.expr, f));
@@ -172,6 +196,7 @@ void Output::consumeGroups(std::vector<HashAggregate::Group>& groups, OperatorSt
 }
 
 void Output::finishRows() {
+    if (direct()) return; // the rows went to the result as they came
     if (q_.distinct) {
         std::vector<const Collation*> colls; // per column: the collation it is distinct under
         for (const Expr* c : q_.columns) colls.push_back(collationOfType(c->type));
@@ -242,45 +267,61 @@ void Output::finishWindows() {
     std::vector<Value> values(n * nw); // row i's values at [i * nw, (i + 1) * nw)
     for (std::size_t w = 0; w < nw; ++w) {
         const Expr& call = *q_.windows[w];
-        std::vector<WindowRow> in(n);
+        const auto& partitionBy = call.window->partitionBy;
+        WindowInput in;
+        in.orderWidth = call.window->orderBy.size();
+        in.argWidth = call.args.size();
+        in.resize(n);
         std::vector<const Collation*> partColls; // PARTITION BY x: rows whose x collate equal are one partition
-        for (const auto& p : call.window->partitionBy) partColls.push_back(collationOfType(p->type));
+        for (const auto& p : partitionBy) partColls.push_back(collationOfType(p->type));
+        // Partitions are numbered by their keys (appendKey of the PARTITION BY values) in order of first appearance.
+        std::unordered_map<std::string, std::uint32_t> partitionIds;
+        auto number = [&](std::size_t row, std::string& key) {
+            const auto [it, added] = partitionIds.try_emplace(key, static_cast<std::uint32_t>(partitionIds.size()));
+            in.partition[row] = it->second;
+            key.clear();
+        };
         if (grouped) {
+            std::string key;
             for (std::size_t i = 0; i < n; ++i) {
                 if ((i & 4095) == 0) checkCancel(q_);
                 const Frame f = groupFrame(i, nullptr);
-                for (std::size_t k = 0; k < call.window->partitionBy.size(); ++k)
-                    appendKey(in[i].partition, q_.rows->eval(*call.window->partitionBy[k], f), partColls[k]);
-                for (const auto& o : call.window->orderBy) in[i].order.push_back(q_.rows->eval(*o.expr, f));
-                for (const auto& a : call.args) in[i].args.push_back(q_.rows->eval(*a, f));
+                for (std::size_t k = 0; k < partitionBy.size(); ++k) appendKey(key, q_.rows->eval(*partitionBy[k], f), partColls[k]);
+                if (!partitionBy.empty()) number(i, key);
+                for (std::size_t k = 0; k < in.orderWidth; ++k) in.order[i * in.orderWidth + k] = q_.rows->eval(*call.window->orderBy[k].expr, f);
+                for (std::size_t k = 0; k < in.argWidth; ++k) in.args[i * in.argWidth + k] = q_.rows->eval(*call.args[k], f);
             }
         } else {
             Vec v;
+            std::vector<std::string> keys(partitionBy.empty() ? 0 : kBatchRows);
             batches([&](const Batch& b, const Selection& sel, std::size_t first) {
-                for (std::size_t k = 0; k < call.window->partitionBy.size(); ++k) {
-                    ev_.eval(*call.window->partitionBy[k], b, sel, v);
-                    for (const auto i : sel) appendKey(in[first + i].partition, valueAt(v, i), partColls[k]);
+                for (std::size_t k = 0; k < partitionBy.size(); ++k) {
+                    ev_.eval(*partitionBy[k], b, sel, v);
+                    for (const auto i : sel) appendKey(keys[i], valueAt(v, i), partColls[k]);
                 }
-                for (const auto& o : call.window->orderBy) {
-                    ev_.eval(*o.expr, b, sel, v);
-                    for (const auto i : sel) in[first + i].order.push_back(valueAt(v, i));
+                if (!partitionBy.empty())
+                    for (const auto i : sel) number(first + i, keys[i]);
+                for (std::size_t k = 0; k < in.orderWidth; ++k) {
+                    ev_.eval(*call.window->orderBy[k].expr, b, sel, v);
+                    for (const auto i : sel) in.order[(first + i) * in.orderWidth + k] = valueAt(v, i);
                 }
-                for (const auto& a : call.args) {
-                    ev_.eval(*a, b, sel, v);
-                    for (const auto i : sel) in[first + i].args.push_back(valueAt(v, i));
+                for (std::size_t k = 0; k < in.argWidth; ++k) {
+                    ev_.eval(*call.args[k], b, sel, v);
+                    for (const auto i : sel) in.args[(first + i) * in.argWidth + k] = valueAt(v, i);
                 }
             });
         }
+        if (!partitionBy.empty()) in.partitions = static_cast<std::uint32_t>(partitionIds.size());
         struct Agg final : FrameAggregate {
             const RowEvaluator& q;
             const Expr& call;
-            const std::vector<WindowRow>& rows;
+            const WindowInput& rows;
             AggState state;
-            Agg(const RowEvaluator& owner, const Expr& c, const std::vector<WindowRow>& r) : q(owner), call(c), rows(r) {}
+            Agg(const RowEvaluator& owner, const Expr& c, const WindowInput& r) : q(owner), call(c), rows(r) {}
             void reset() override { state = AggState{}; }
             void add(std::size_t r) override {
-                const auto& a = rows[r].args;
-                q.add(state, call, call.star || a.empty() ? nullValue() : a[0], a.size() > 1 ? &a[1] : nullptr);
+                const std::size_t width = rows.argWidth;
+                q.add(state, call, call.star || width == 0 ? nullValue() : rows.argOf(r, 0), width > 1 ? &rows.argOf(r, 1) : nullptr);
             }
             Value value() override {
                 const bool consumes = call.aggFn == AggFn::ArrayAgg || call.aggFn == AggFn::ArrayConcatAgg ||

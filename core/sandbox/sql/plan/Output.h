@@ -37,13 +37,17 @@ private:
     void offerTopN(const Batch& b, const Selection& sel);
     void finishTopN();
     void finishRows();
+    /// Collected rows with neither ORDER BY nor DISTINCT go to the result as they come.
+    bool direct() const;
+    /// Counts one more finished row; whether it is inside OFFSET and LIMIT.
+    bool admit();
     void finishWindows();
     enum class Mode { Stream, TopN, Collect, Windowed } mode_;
     const BoundSelect& q_;
     const VectorEval& ev_;
     std::vector<Value>& result_;
     std::size_t wanted_ = 0;     ///< OFFSET + LIMIT, when there is a LIMIT
-    std::uint64_t streamed_ = 0; ///< rows seen by Stream, the OFFSET ones included
+    std::uint64_t streamed_ = 0; ///< rows seen by Stream (or a direct Collect), the OFFSET ones included
     std::uint64_t seq_ = 0;
     std::vector<Candidate> heap_; ///< TopN: the best `wanted_` rows so far, the worst on top
     std::vector<Row> rows_;       ///< Collect
