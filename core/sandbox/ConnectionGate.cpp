@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/ConnectionGate.h"
+#include "value/Text.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -42,10 +43,7 @@ public:
     void shutdown() override {}
 };
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
+using text::lower;
 
 enum class Ready {
     No,             ///< the headers are still arriving

@@ -14,12 +14,6 @@ namespace {
 
 using text::upper;
 
-Field column(const char* name, TypeKind type) {
-    Field f;
-    f.name = name;
-    f.type = type;
-    return f;
-}
 
 Value text(const std::string& s) { return Value::string(s); }
 
@@ -55,20 +49,20 @@ Value msTimestamp(const Json& resource, const char* key) {
 
 /// INFORMATION_SCHEMA.ROUTINES and PARAMETERS: the dataset's SQL functions.
 void routineRows(const Store& store, const std::string& project, const std::string& dataset, const std::string& view, Table& out) {
-    const Field catalog = column("specific_catalog", TypeKind::String), schema = column("specific_schema", TypeKind::String),
-                name = column("specific_name", TypeKind::String);
+    const Field catalog = viewColumn("specific_catalog", TypeKind::String), schema = viewColumn("specific_schema", TypeKind::String),
+                name = viewColumn("specific_name", TypeKind::String);
     if (view == "ROUTINES")
-        out.schema.fields = {catalog, schema, name, column("routine_catalog", TypeKind::String), column("routine_schema", TypeKind::String),
-                             column("routine_name", TypeKind::String), column("routine_type", TypeKind::String),
-                             column("data_type", TypeKind::String), column("routine_body", TypeKind::String),
-                             column("routine_definition", TypeKind::String), column("external_language", TypeKind::String),
-                             column("is_deterministic", TypeKind::String), column("security_type", TypeKind::String),
-                             column("created", TypeKind::Timestamp), column("last_altered", TypeKind::Timestamp), column("ddl", TypeKind::String)};
+        out.schema.fields = {catalog, schema, name, viewColumn("routine_catalog", TypeKind::String), viewColumn("routine_schema", TypeKind::String),
+                             viewColumn("routine_name", TypeKind::String), viewColumn("routine_type", TypeKind::String),
+                             viewColumn("data_type", TypeKind::String), viewColumn("routine_body", TypeKind::String),
+                             viewColumn("routine_definition", TypeKind::String), viewColumn("external_language", TypeKind::String),
+                             viewColumn("is_deterministic", TypeKind::String), viewColumn("security_type", TypeKind::String),
+                             viewColumn("created", TypeKind::Timestamp), viewColumn("last_altered", TypeKind::Timestamp), viewColumn("ddl", TypeKind::String)};
     else
-        out.schema.fields = {catalog, schema, name, column("ordinal_position", TypeKind::Int64), column("parameter_mode", TypeKind::String),
-                             column("is_result", TypeKind::String), column("parameter_name", TypeKind::String),
-                             column("data_type", TypeKind::String), column("parameter_default", TypeKind::String),
-                             column("is_aggregate", TypeKind::String)};
+        out.schema.fields = {catalog, schema, name, viewColumn("ordinal_position", TypeKind::Int64), viewColumn("parameter_mode", TypeKind::String),
+                             viewColumn("is_result", TypeKind::String), viewColumn("parameter_name", TypeKind::String),
+                             viewColumn("data_type", TypeKind::String), viewColumn("parameter_default", TypeKind::String),
+                             viewColumn("is_aggregate", TypeKind::String)};
     for (const Json& entry : store.listRoutines(project, dataset)) {
         const std::string id = entry["routineReference"].value("routineId", std::string());
         const auto routine = store.findRoutine(project, dataset, id);
@@ -122,23 +116,23 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
     out->project = project; // billed like a table; a new snapshot each time, so never a stale cached result
     out->dataset = dataset;
     out->id = "INFORMATION_SCHEMA." + view;
-    const Field catalog = column("table_catalog", TypeKind::String), schema = column("table_schema", TypeKind::String),
-                name = column("table_name", TypeKind::String);
+    const Field catalog = viewColumn("table_catalog", TypeKind::String), schema = viewColumn("table_schema", TypeKind::String),
+                name = viewColumn("table_name", TypeKind::String);
     if (view == "TABLES") {
-        out->schema.fields = {catalog, schema, name, column("table_type", TypeKind::String), column("is_insertable_into", TypeKind::String),
-                              column("is_typed", TypeKind::String), column("creation_time", TypeKind::Timestamp), column("ddl", TypeKind::String)};
+        out->schema.fields = {catalog, schema, name, viewColumn("table_type", TypeKind::String), viewColumn("is_insertable_into", TypeKind::String),
+                              viewColumn("is_typed", TypeKind::String), viewColumn("creation_time", TypeKind::Timestamp), viewColumn("ddl", TypeKind::String)};
     } else if (view == "COLUMNS") {
-        out->schema.fields = {catalog, schema, name, column("column_name", TypeKind::String), column("ordinal_position", TypeKind::Int64),
-                              column("is_nullable", TypeKind::String), column("data_type", TypeKind::String),
-                              column("is_generated", TypeKind::String), column("is_hidden", TypeKind::String),
-                              column("is_system_defined", TypeKind::String), column("is_partitioning_column", TypeKind::String),
-                              column("clustering_ordinal_position", TypeKind::Int64), column("collation_name", TypeKind::String)};
+        out->schema.fields = {catalog, schema, name, viewColumn("column_name", TypeKind::String), viewColumn("ordinal_position", TypeKind::Int64),
+                              viewColumn("is_nullable", TypeKind::String), viewColumn("data_type", TypeKind::String),
+                              viewColumn("is_generated", TypeKind::String), viewColumn("is_hidden", TypeKind::String),
+                              viewColumn("is_system_defined", TypeKind::String), viewColumn("is_partitioning_column", TypeKind::String),
+                              viewColumn("clustering_ordinal_position", TypeKind::Int64), viewColumn("collation_name", TypeKind::String)};
     } else if (view == "VIEWS") {
-        out->schema.fields = {catalog, schema, name, column("view_definition", TypeKind::String), column("check_option", TypeKind::String),
-                              column("use_standard_sql", TypeKind::String)};
+        out->schema.fields = {catalog, schema, name, viewColumn("view_definition", TypeKind::String), viewColumn("check_option", TypeKind::String),
+                              viewColumn("use_standard_sql", TypeKind::String)};
     } else if (view == "COLUMN_FIELD_PATHS") {
-        out->schema.fields = {catalog, schema, name, column("column_name", TypeKind::String), column("field_path", TypeKind::String),
-                              column("data_type", TypeKind::String), column("description", TypeKind::String)};
+        out->schema.fields = {catalog, schema, name, viewColumn("column_name", TypeKind::String), viewColumn("field_path", TypeKind::String),
+                              viewColumn("data_type", TypeKind::String), viewColumn("description", TypeKind::String)};
     } else if (view == "ROUTINES" || view == "PARAMETERS") {
         routineRows(store, project, dataset, view, *out);
         return out;

@@ -16,6 +16,14 @@ namespace quarry::sandbox {
 struct InformationSchemaRef {
     std::string project, dataset, view;
 };
+/// A column of a view's schema.
+inline Field viewColumn(const char* name, TypeKind type) {
+    Field f;
+    f.name = name;
+    f.type = type;
+    return f;
+}
+
 std::optional<InformationSchemaRef> informationSchemaRef(const std::vector<std::string>& path);
 
 /// A snapshot of a dataset's INFORMATION_SCHEMA view as a table, built when the query is bound:

@@ -9,15 +9,9 @@
 namespace quarry::sandbox {
 namespace {
 
-Field column(const char* name, TypeKind type) {
-    Field f;
-    f.name = name;
-    f.type = type;
-    return f;
-}
 
 Field record(const char* name, std::vector<Field> fields) {
-    Field f = column(name, TypeKind::Struct);
+    Field f = viewColumn(name, TypeKind::Struct);
     f.fields = std::move(fields);
     return f;
 }
@@ -47,17 +41,17 @@ std::shared_ptr<Table> jobsView(const std::string& project, const std::string& r
     out->project = project;
     out->dataset = region;
     out->id = "INFORMATION_SCHEMA." + view;
-    out->schema.fields = {column("creation_time", TypeKind::Timestamp), column("project_id", TypeKind::String),
-                          column("user_email", TypeKind::String), column("job_id", TypeKind::String),
-                          column("job_type", TypeKind::String), column("statement_type", TypeKind::String),
-                          column("priority", TypeKind::String), column("start_time", TypeKind::Timestamp),
-                          column("end_time", TypeKind::Timestamp), column("query", TypeKind::String),
-                          column("state", TypeKind::String), column("total_bytes_processed", TypeKind::Int64),
-                          column("total_slot_ms", TypeKind::Int64),
-                          record("error_result", {column("reason", TypeKind::String), column("location", TypeKind::String),
-                                                  column("debug_info", TypeKind::String), column("message", TypeKind::String)}),
-                          column("cache_hit", TypeKind::Bool), column("total_bytes_billed", TypeKind::Int64),
-                          column("parent_job_id", TypeKind::String), record("session_info", {column("session_id", TypeKind::String)})};
+    out->schema.fields = {viewColumn("creation_time", TypeKind::Timestamp), viewColumn("project_id", TypeKind::String),
+                          viewColumn("user_email", TypeKind::String), viewColumn("job_id", TypeKind::String),
+                          viewColumn("job_type", TypeKind::String), viewColumn("statement_type", TypeKind::String),
+                          viewColumn("priority", TypeKind::String), viewColumn("start_time", TypeKind::Timestamp),
+                          viewColumn("end_time", TypeKind::Timestamp), viewColumn("query", TypeKind::String),
+                          viewColumn("state", TypeKind::String), viewColumn("total_bytes_processed", TypeKind::Int64),
+                          viewColumn("total_slot_ms", TypeKind::Int64),
+                          record("error_result", {viewColumn("reason", TypeKind::String), viewColumn("location", TypeKind::String),
+                                                  viewColumn("debug_info", TypeKind::String), viewColumn("message", TypeKind::String)}),
+                          viewColumn("cache_hit", TypeKind::Bool), viewColumn("total_bytes_billed", TypeKind::Int64),
+                          viewColumn("parent_job_id", TypeKind::String), record("session_info", {viewColumn("session_id", TypeKind::String)})};
     const std::string location = text::upper(region.substr(7)); // region-us -> US
     for (const Json& j : jobs) {
         const Json ref = j.value("jobReference", Json::object());

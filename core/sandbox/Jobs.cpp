@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/JsonFields.h"
 #include "sandbox/Jobs.h"
+#include "value/Text.h"
 #include "sandbox/sql/Script.h"
 #include "sandbox/sql/TimeZone.h"
 
@@ -96,11 +97,6 @@ Value paramValue(const Json& v, const SqlType& t, const std::string& name) {
     }
 }
 
-std::string lowerCopy(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 } // namespace
 
 JobManager::JobManager(Store& store, Faults& faults, int workers, JobLimits limits)
@@ -122,7 +118,7 @@ std::shared_ptr<Job> JobManager::find(const std::string& p, const std::string& i
     std::lock_guard g(mutex_);
     const auto it = jobs_.find(p + "/" + id);
     // A job asked for in another location is not found there, as in BigQuery.
-    if (it == jobs_.end() || (!location.empty() && lowerCopy(location) != lowerCopy(it->second->location)))
+    if (it == jobs_.end() || (!location.empty() && text::lower(location) != text::lower(it->second->location)))
         throw ApiFailure("notFound", "Not found: Job " + p + ":" + (location.empty() ? std::string() : location + ".") + id);
     return it->second;
 }
@@ -319,7 +315,7 @@ Json JobManager::list(const std::string& p, const std::vector<std::string>& stat
             state = j->state;
         }
         if (!stateFilter.empty() &&
-            std::none_of(stateFilter.begin(), stateFilter.end(), [&](const std::string& s) { return lowerCopy(s) == lowerCopy(state); }))
+            std::none_of(stateFilter.begin(), stateFilter.end(), [&](const std::string& s) { return text::lower(s) == text::lower(state); }))
             continue;
         Json r = resource(*j);
         r["state"] = state;
@@ -504,7 +500,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             prm.value = paramValue(objectField(p, "parameterValue"), prm.type, name);
             cacheKey += "\n" + p.dump();
             if (name.empty()) scope.positionalParams.push_back(std::move(prm));
-            else scope.namedParams[lowerCopy(name)] = std::move(prm);
+            else scope.namedParams[text::lower(name)] = std::move(prm);
         }
         // A session: createSession makes one; connectionProperties session_id runs in one
         // (one job at a time), with its variables, functions and temporary tables.

@@ -18,11 +18,6 @@ using SK = ScriptStep::Kind;
 
 namespace {
 
-std::string lowerName(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
 /// `v` of type `from` as a value of `to`, as SET and DECLARE ... DEFAULT assign it.
 Value assign(const Value& v, const SqlType& from, const SqlType& to, const std::string& name, sql::Pos pos) {
     if (!sql::coercesTo(from, to))
@@ -154,7 +149,7 @@ ScriptRunner::Jump ScriptRunner::forLoop(const ScriptStep& st) {
     auto query = sql::statementAt(script_, st.exprs[0]);
     const StatementResult rows = runner_.run(std::move(query), dryRun_);
     const SqlType rowType = SqlType::fromFields(rows.schema.fields);
-    const std::string name = lowerName(st.names[0]);
+    const std::string name = text::lower(st.names[0]);
     if (runner_.state().variables.count(name)) throw SqlError("Variable " + st.names[0] + " is already declared", st.pos);
     Jump out;
     struct Forget {
@@ -256,7 +251,7 @@ void ScriptRunner::declare(const ScriptStep& st, std::vector<std::string>& decla
     current_ = &st;
     auto& vars = runner_.state().variables;
     for (const auto& n : st.names)
-        if (vars.count(lowerName(n))) throw SqlError("Variable " + n + " is already declared", st.pos);
+        if (vars.count(text::lower(n))) throw SqlError("Variable " + n + " is already declared", st.pos);
     SqlType type = st.type.value_or(SqlType::scalar(TypeKind::Int64));
     Value value;
     if (!st.exprs.empty()) {
@@ -266,8 +261,8 @@ void ScriptRunner::declare(const ScriptStep& st, std::vector<std::string>& decla
         value = assign(v, t, type, st.names[0], script_.tokens[st.exprs[0]].pos);
     }
     for (const auto& n : st.names) {
-        vars[lowerName(n)] = {type, value};
-        declared.push_back(lowerName(n));
+        vars[text::lower(n)] = {type, value};
+        declared.push_back(text::lower(n));
     }
 }
 
@@ -275,11 +270,11 @@ void ScriptRunner::set(const ScriptStep& st) {
     current_ = &st;
     auto& vars = runner_.state().variables;
     for (const auto& n : st.names)
-        if (!vars.count(lowerName(n))) throw SqlError("Undeclared variable: " + n, st.pos);
+        if (!vars.count(text::lower(n))) throw SqlError("Undeclared variable: " + n, st.pos);
     const auto pos = script_.tokens[st.exprs[0]].pos;
     auto [v, t] = evaluate(st.exprs[0]);
     if (st.names.size() == 1) {
-        auto& var = vars[lowerName(st.names[0])];
+        auto& var = vars[text::lower(st.names[0])];
         if (untypedEmptyArray(st.exprs[0])) t = var.type;
         var.value = assign(v, t, var.type, st.names[0], pos);
         return;
@@ -288,10 +283,10 @@ void ScriptRunner::set(const ScriptStep& st) {
         throw SqlError("SET of " + std::to_string(st.names.size()) + " variables needs a STRUCT of as many fields, not " + t.name(), pos);
     std::vector<Value> values;
     for (std::size_t i = 0; i < st.names.size(); ++i) {
-        auto& var = vars[lowerName(st.names[i])];
+        auto& var = vars[text::lower(st.names[i])];
         values.push_back(assign(v.isNull() ? Value() : v[i], t.fields[i].second, var.type, st.names[i], pos));
     }
-    for (std::size_t i = 0; i < st.names.size(); ++i) vars[lowerName(st.names[i])].value = std::move(values[i]);
+    for (std::size_t i = 0; i < st.names.size(); ++i) vars[text::lower(st.names[i])].value = std::move(values[i]);
 }
 
 void ScriptRunner::assertion(const ScriptStep& st) {
@@ -324,7 +319,7 @@ void ScriptRunner::executeImmediate(const ScriptStep& st) {
         auto [v, t] = evaluate(st.exprs[i]);
         sql::Param p{t.unknown ? SqlType::scalar(TypeKind::Int64) : t, std::move(v)};
         if (st.aliases[i - 1].empty()) positional.push_back(std::move(p));
-        else named[lowerName(st.aliases[i - 1])] = std::move(p);
+        else named[text::lower(st.aliases[i - 1])] = std::move(p);
     }
     const sql::Script inner = sql::parseProgram(text.asText());
     if (inner.control || inner.steps.size() != 1)
@@ -345,7 +340,7 @@ void ScriptRunner::executeImmediate(const ScriptStep& st) {
     auto& vars = runner_.state().variables;
     const SqlType rowType = SqlType::fromFields(last_.schema.fields);
     for (std::size_t i = 0; i < st.names.size(); ++i) {
-        const auto it = vars.find(lowerName(st.names[i]));
+        const auto it = vars.find(text::lower(st.names[i]));
         if (it == vars.end()) throw SqlError("Undeclared variable: " + st.names[i], st.pos);
         const Value v = last_.rows.empty() || dryRun_ ? Value() : last_.rows[0][i];
         it->second.value = assign(v, rowType.fields[i].second, it->second.type, st.names[i], st.pos);

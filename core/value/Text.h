@@ -41,5 +41,7 @@ std::string hexEncode(std::string_view bytes);
 /// ASCII case folding, as SQL compares identifiers and keywords.
 bool iequals(std::string_view a, std::string_view b);
 std::string upper(std::string s);
+/// ASCII lower case (names, locations, states: never user text).
+std::string lower(std::string s);
 
 } // namespace quarry::text

@@ -34,10 +34,7 @@ namespace {
 
 using text::iequals;
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
+using text::lower;
 
 
 /// Calls a function on every expression below `e`, window clauses included.
