@@ -61,10 +61,13 @@ void Join::startInput() {
     std::iota(all.begin(), all.end(), std::uint32_t{0});
     if (kind_ == Kind::Hash) {
         ev_.eval(*s_.probeKey, in_, all, probeKeys_);
-    } else if (kind_ == Kind::Unnest && s_.unnest->kind != Expr::Kind::Path) {
+    } else if (kind_ == Kind::Unnest) {
+        // A path (the common UNNEST(children)) is read in place, the batch's arrays loaded
+        // together; a computed array is kept for the rows that point into it.
         ev_.eval(*s_.unnest, in_, all, arrays_);
-        for (std::size_t i = 0; i < arrays_.own.size(); ++i)
-            if (arrays_.at[i]) arrays_.at[i] = kept_.push(std::move(arrays_.own[i]));
+        if (s_.unnest->kind != Expr::Kind::Path)
+            for (std::size_t i = 0; i < arrays_.own.size(); ++i)
+                if (arrays_.at[i]) arrays_.at[i] = kept_.push(std::move(arrays_.own[i]));
     }
 }
 
@@ -75,7 +78,7 @@ void Join::openRow() {
     pos_ = count_ = 0;
     switch (kind_) {
     case Kind::Unnest:
-        array_ = s_.unnest->kind == Expr::Kind::Path ? readPath(*s_.unnest, in_.row(row_), q_.outer) : arrays_.at[row_];
+        array_ = arrays_.at[row_];
         count_ = array_ && array_->kind() == ValueKind::Array ? array_->size() : 0;
         break;
     case Kind::Hash:
