@@ -80,6 +80,7 @@ void Filter::apply(const Batch& b, Selection& sel) {
     stats.in += sel.size();
     for (const Expr* part : parts_) {
         if (sel.empty()) break;
+        if (ev_.narrow(*part, b, sel)) continue;
         ev_.eval(*part, b, sel, v_);
         std::size_t kept = 0;
         for (const auto i : sel)

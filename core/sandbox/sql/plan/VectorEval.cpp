@@ -247,6 +247,38 @@ void VectorEval::binary(const Expr& e, const Batch& b, const Selection& sel, Vec
     }
 }
 
+bool VectorEval::narrow(const Expr& e, const Batch& b, Selection& sel) const {
+    // x LIKE 'pattern' and x <op> constant, where x is anything: the rows where it is TRUE,
+    // without a BOOL value per row. Anything else is eval()'s.
+    if (e.windowIndex >= 0 || e.aggIndex >= 0) return false;
+    const bool like = e.kind == K::Like && e.op.empty() && !e.collation;
+    const Cmp cmp = e.kind == K::Binary && !e.collation ? comparison(e.op) : Cmp::None;
+    if (!like && cmp == Cmp::None) return false;
+    const Expr& rhs = *e.args[1];
+    if ((rhs.kind != K::Literal && rhs.kind != K::Param) || rhs.windowIndex >= 0 || rhs.aggIndex >= 0) return false;
+    const Value& y = rhs.value;
+    const ValueKind ky = y.kind();
+    if (like ? ky != ValueKind::String && ky != ValueKind::Bytes && ky != ValueKind::Null
+             : ky != ValueKind::Int64 && ky != ValueKind::String && ky != ValueKind::Date && ky != ValueKind::Null)
+        return false;
+    Vec x;
+    eval(*e.args[0], b, sel, x);
+    std::size_t kept = 0;
+    if (ky != ValueKind::Null) { // NULL on the right: NULL for every row, none kept
+        for (const auto i : sel) {
+            const Value& v = valueAt(x, i);
+            if (v.isNull()) continue;
+            bool keep;
+            if (like) keep = likeMatch(v.asText(), y.asText()) != e.negated;
+            else if (v.kind() == ky) keep = holds(cmp, ky == ValueKind::String ? order(v.asText(), y.asText()) : order(v.asInt64(), y.asInt64()));
+            else keep = isTrue(binaryOp(e.op, v, y, e.type)); // other kinds: binary()'s own path
+            if (keep) sel[kept++] = i;
+        }
+    }
+    sel.resize(kept);
+    return true;
+}
+
 void VectorEval::logical(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const {
     const bool isAnd = e.op == "AND";
     Vec l, r;
