@@ -61,6 +61,11 @@ void Join::startInput() {
     std::iota(all.begin(), all.end(), std::uint32_t{0});
     if (kind_ == Kind::Hash) {
         ev_.eval(*s_.probeKey, in_, all, probeKeys_);
+        // The batch's key hashes in one loop (its keys read together, not one per row as
+        // the rows are paired).
+        probeHashes_.resize(in_.size);
+        for (const auto i : all)
+            if (const Value* k = probeKeys_.at[i]; k && !k->isNull()) probeHashes_[i] = keyHash(*k);
     } else if (kind_ == Kind::Unnest) {
         // A path (the common UNNEST(children)) is read in place, the batch's arrays loaded
         // together; a computed array is kept for the rows that point into it.
@@ -85,7 +90,7 @@ void Join::openRow() {
         key_ = probeKeys_.at[row_];
         chain_ = 0;
         if (key_ && !key_->isNull()) {
-            keyHash_ = keyHash(*key_);
+            keyHash_ = probeHashes_[row_];
             chain_ = buckets_[keyHash_ & (buckets_.size() - 1)];
         }
         break;

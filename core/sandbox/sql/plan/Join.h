@@ -48,6 +48,7 @@ private:
     // the input
     Batch in_;
     Vec probeKeys_, arrays_;
+    std::vector<std::size_t> probeHashes_; ///< keyHash of each input row's probe key (when not NULL)
     StableValues kept_;    ///< computed arrays: rows further on point into them
     StableValues offsets_; ///< offsets_[n] is n, for WITH OFFSET
     std::size_t row_ = 0;
