@@ -138,14 +138,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             setSession(sandboxSession_);
         }
     });
-    connect(sandbox_, &SandboxHost::failed, this, [this](const QString& message) {
+    // It could not start, or stopped (and is being started again, or left stopped).
+    auto sandboxTrouble = [this](const QString& message) {
         sandboxNote_ = message;
         if (connectionId_.isEmpty()) connection_->setText(message);
-    });
-    connect(sandbox_, &SandboxHost::stopped, this, [this](const QString& message) {
-        sandboxNote_ = message;
-        if (connectionId_.isEmpty()) connection_->setText(message);
-    });
+    };
+    connect(sandbox_, &SandboxHost::failed, this, sandboxTrouble);
+    connect(sandbox_, &SandboxHost::stopped, this, sandboxTrouble);
     connect(sandbox_, &SandboxHost::restarted, this, [this](const QString& url) {
         const bool moved = !sandboxSession_ || sandboxSession_->url != url;
         if (moved) sandboxSession_ = Session::sandbox(url);

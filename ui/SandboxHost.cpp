@@ -145,8 +145,9 @@ void SandboxHost::launch(int port) {
 }
 
 void SandboxHost::onOutput() {
-    stdout_ += process_->readAllStandardOutput();
-    if (listening_) return;
+    const QByteArray more = process_->readAllStandardOutput();
+    if (listening_) return; // it prints nothing else
+    stdout_ += more;
     const qsizetype end = stdout_.indexOf('\n');
     if (end < 0) return;
     const QString line = QString::fromUtf8(stdout_.left(end)).trimmed();
@@ -187,11 +188,12 @@ void SandboxHost::seed() {
 
 QString SandboxHost::lastError() const {
     // The sandbox's last words: "quarry-sandbox: <what went wrong>".
+    const QString prefix = QStringLiteral("quarry-sandbox: ");
     const QStringList lines = QString::fromUtf8(stderr_).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
         QString l = it->trimmed();
-        if (l == QStringLiteral("quarry-sandbox: stopped")) continue;
-        if (l.startsWith(QStringLiteral("quarry-sandbox: "))) l = l.mid(16);
+        if (l == prefix + QStringLiteral("stopped")) continue;
+        if (l.startsWith(prefix)) l = l.mid(prefix.size());
         return l;
     }
     return process_ && process_->error() == QProcess::FailedToStart ? process_->errorString() : QString();

@@ -9,7 +9,6 @@
 namespace quarry::sandbox {
 namespace {
 
-
 Field record(const char* name, std::vector<Field> fields) {
     Field f = viewColumn(name, TypeKind::Struct);
     f.fields = std::move(fields);

@@ -76,9 +76,7 @@ public:
     ValueKind kind() const { return h_.kind; }
     bool isNull() const { return h_.kind == ValueKind::Null; }
     bool isText() const { return detail::kTextKinds >> static_cast<int>(h_.kind) & 1u; }
-    bool isContainer() const {
-        return h_.kind == ValueKind::Struct || h_.kind == ValueKind::Array || h_.kind == ValueKind::Range;
-    }
+    bool isContainer() const { return detail::kContainerKinds >> static_cast<int>(h_.kind) & 1u; }
 
     std::int64_t asInt64() const { return h_.i; } ///< Int64, Date, Time, DateTime, Timestamp
     double asDouble() const { return h_.d; }
@@ -105,10 +103,11 @@ public:
     bool operator==(const Value& o) const;
 
     /// The first byte of the heap block this value owns (text over 13 bytes, a STRUCT's or
-    /// an ARRAY's items), or 0 when it owns none. Scans read it for a whole batch in one tight
-    /// loop, so that the CPU loads many such blocks at once before the rows are evaluated.
+    /// an ARRAY's items), or 0 when it owns none. The plan executor reads it for a whole batch
+    /// in one tight loop, so that the CPU loads many such blocks at once before the rows are
+    /// evaluated.
     std::uint8_t heapByte() const noexcept {
-        if (h_.tag == kInline || h_.len == 0 || !((detail::kTextKinds | detail::kContainerKinds) >> static_cast<int>(h_.kind) & 1u)) return 0;
+        if (isInline() || h_.len == 0 || !(isText() || isContainer())) return 0;
         return static_cast<std::uint8_t>(*h_.s);
     }
 

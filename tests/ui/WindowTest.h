@@ -75,6 +75,23 @@ inline bool runTyped(QueryTab* tab, const QString& sql) {
     return QTest::qWaitFor([&] { return running.size() >= 2 && !running.last().at(0).toBool(); }, 20000);
 }
 
+/// A test function's surroundings: a fresh home folder, and Qt warnings recorded. begin() in
+/// init(); end() in cleanup() returns the warnings printed meanwhile (none is the pass).
+class WindowFixture {
+public:
+    bool begin() {
+        home_ = freshHome();
+        warnings_.start();
+        return home_->isValid();
+    }
+    QString end() { return warnings_.stop(); }
+    QString home() const { return home_->path(); }
+
+private:
+    std::unique_ptr<QTemporaryDir> home_;
+    QtWarnings warnings_;
+};
+
 inline QByteArray readAll(const QString& path) {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();

@@ -24,18 +24,13 @@ using test::typeQuery;
 
 class TestInput : public QObject {
     Q_OBJECT
-    std::unique_ptr<QTemporaryDir> home_;
-    test::QtWarnings warnings_;
+    test::WindowFixture fixture_;
 
 private slots:
-    void init() {
-        home_ = test::freshHome();
-        QVERIFY(home_->isValid());
-        warnings_.start();
-    }
+    void init() { QVERIFY(fixture_.begin()); }
 
     void cleanup() {
-        const QString warnings = warnings_.stop();
+        const QString warnings = fixture_.end();
         QVERIFY2(warnings.isEmpty(), qPrintable(warnings));
     }
 

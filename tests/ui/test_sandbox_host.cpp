@@ -23,7 +23,6 @@ using namespace quarry;
 
 namespace {
 
-
 QString statusText(MainWindow& w) {
     auto* status = w.findChild<QLabel*>(QStringLiteral("connectionStatus"));
     return status ? status->text() : QString();
@@ -35,18 +34,13 @@ bool alive(qint64 pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) ==
 
 class TestSandboxHost : public QObject {
     Q_OBJECT
-    std::unique_ptr<QTemporaryDir> home_;
-    test::QtWarnings warnings_;
+    test::WindowFixture fixture_;
 
 private slots:
-    void init() {
-        home_ = test::freshHome();
-        QVERIFY(home_->isValid());
-        warnings_.start();
-    }
+    void init() { QVERIFY(fixture_.begin()); }
 
     void cleanup() {
-        const QString warnings = warnings_.stop();
+        const QString warnings = fixture_.end();
         QVERIFY2(warnings.isEmpty(), qPrintable(warnings));
     }
 
@@ -117,7 +111,7 @@ private slots:
         QProcess byHand;
         byHand.start(qEnvironmentVariable("QUARRY_SANDBOX_BIN"),
                      {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--data"),
-                      home_->path() + QStringLiteral("/data/quarry/sandbox")});
+                      fixture_.home() + QStringLiteral("/data/quarry/sandbox")});
         QVERIFY(byHand.waitForStarted());
         QVERIFY(QTest::qWaitFor([&] { return byHand.canReadLine() || byHand.waitForReadyRead(100); }, 10000));
         QVERIFY(byHand.readLine().startsWith("listening on "));
