@@ -2,6 +2,7 @@
 // quarry-sandbox: a local BigQuery-compatible REST server.
 #include "quarry/Version.h"
 #include "sandbox/Server.h"
+#include "sandbox/sql/plan/Executor.h"
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -64,6 +65,12 @@ int main(int argc, char** argv) {
     app.add_option("--kept-results", keptResultsMb,
                    "MB of finished jobs' results and configurations kept; the oldest are dropped first (default 1024)")
         ->check(CLI::Range(1, 1 << 22));
+    quarry::sandbox::sql::plan::SplitSettings split;
+    app.add_option("--query-threads", split.threads,
+                   "threads one query may split a large aggregating scan over (default: the machine's cores, at most 8; 1 never splits)")
+        ->check(CLI::Range(1, 64));
+    app.add_option("--split-rows", split.minRows, "rows a table needs before a query splits its scan (default 32768; tests use 1)")
+        ->check(CLI::Range(1, 1 << 30));
     bool logRequests = false;
     app.add_flag("--log-requests", logRequests, "print one line per request to stderr (method, path, status)");
     try {
@@ -90,6 +97,7 @@ int main(int argc, char** argv) {
     o.tokenLifetime = std::chrono::seconds(tokenSeconds);
     o.jobs.queryMemory = queryMemoryMb << 20;
     o.jobs.keptBytes = keptResultsMb << 20;
+    quarry::sandbox::sql::plan::setSplitSettings(split);
     o.connections.clientTimeout = std::chrono::milliseconds(static_cast<long long>(clientSeconds * 1000));
     if (logRequests) o.log = [](const std::string& line) { std::cerr << "quarry-sandbox: " << line << std::endl; };
     try {

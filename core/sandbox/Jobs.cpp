@@ -130,8 +130,21 @@ void planJson(Job& job, const std::vector<sql::PlanStage>& plan) {
     double longest = 0;
     for (const auto& s : plan) longest = std::max(longest, s.durationMs);
     Json stages = Json::array();
+    double slotMs = 0;
     for (const auto& s : plan) {
         const double ratio = longest > 0 ? s.durationMs / longest : 0;
+        // A stage split into parts: its slots' time is theirs together, its average a part's.
+        double total = s.durationMs, most = s.durationMs;
+        if (!s.partMs.empty()) {
+            total = 0;
+            most = 0;
+            for (const double ms : s.partMs) {
+                total += ms;
+                most = std::max(most, ms);
+            }
+        }
+        slotMs += total;
+        const double average = total / std::max(1, s.parallelInputs);
         Json steps = Json::array();
         for (const auto& [kind, sub] : s.steps) steps.push_back({{"kind", kind}, {"substeps", sub}});
         Json inputs = Json::array();
@@ -144,21 +157,21 @@ void planJson(Job& job, const std::vector<sql::PlanStage>& plan) {
                           {"endMs", std::to_string(s.endMs)},
                           {"recordsRead", std::to_string(s.recordsRead)},
                           {"recordsWritten", std::to_string(s.recordsWritten)},
-                          {"parallelInputs", "1"},
-                          {"completedParallelInputs", "1"},
+                          {"parallelInputs", std::to_string(s.parallelInputs)},
+                          {"completedParallelInputs", std::to_string(s.parallelInputs)},
                           {"waitRatioAvg", 0.0}, {"waitRatioMax", 0.0},
                           {"readRatioAvg", 0.0}, {"readRatioMax", 0.0},
                           {"computeRatioAvg", ratio}, {"computeRatioMax", ratio},
                           {"writeRatioAvg", 0.0}, {"writeRatioMax", 0.0},
-                          {"computeMsAvg", std::to_string(static_cast<std::int64_t>(s.durationMs))},
-                          {"computeMsMax", std::to_string(static_cast<std::int64_t>(s.durationMs))},
+                          {"computeMsAvg", std::to_string(static_cast<std::int64_t>(average))},
+                          {"computeMsMax", std::to_string(static_cast<std::int64_t>(most))},
                           {"steps", steps}});
     }
     job.queryPlan = std::move(stages);
     if (!plan.empty()) {
         const std::int64_t elapsed = plan.back().endMs - plan.front().startMs;
         job.timeline = Json::array({{{"elapsedMs", std::to_string(elapsed)},
-                                     {"totalSlotMs", std::to_string(elapsed)},
+                                     {"totalSlotMs", std::to_string(std::max(elapsed, static_cast<std::int64_t>(slotMs)))},
                                      {"pendingUnits", "0"},
                                      {"completedUnits", std::to_string(plan.size())},
                                      {"activeUnits", "0"}}});

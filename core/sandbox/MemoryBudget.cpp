@@ -3,6 +3,7 @@
 // counted only on a thread with a MemoryBudget in force (a thread-local test otherwise).
 #include "sandbox/MemoryBudget.h"
 
+#include <atomic>
 #include <cstdlib>
 
 #if defined(__GLIBC__)
@@ -30,9 +31,10 @@
 namespace quarry::sandbox {
 namespace {
 
+/// Atomic: a query's worker threads count into their query's counter too.
 struct Counter {
-    std::int64_t used = 0;
-    std::int64_t peak = 0;
+    std::atomic<std::int64_t> used{0};
+    std::atomic<std::int64_t> peak{0};
     std::int64_t limit = 0;
 };
 
@@ -42,7 +44,8 @@ thread_local Counter* tlCounter = nullptr;
 
 MemoryBudget::MemoryBudget(std::size_t limit) : limit_(limit), previous_(tlCounter) {
     // The counter itself is allocated before counting starts, and freed after it ends.
-    auto* c = new Counter{0, 0, static_cast<std::int64_t>(limit)};
+    auto* c = new Counter;
+    c->limit = static_cast<std::int64_t>(limit);
     tlCounter = c;
 }
 
@@ -52,8 +55,12 @@ MemoryBudget::~MemoryBudget() {
     delete c;
 }
 
-std::int64_t MemoryBudget::used() const { return tlCounter ? tlCounter->used : 0; }
-std::int64_t MemoryBudget::peak() const { return tlCounter ? tlCounter->peak : 0; }
+std::int64_t MemoryBudget::used() const { return tlCounter ? tlCounter->used.load() : 0; }
+std::int64_t MemoryBudget::peak() const { return tlCounter ? tlCounter->peak.load() : 0; }
+
+MemoryBudgetShare::MemoryBudgetShare() : counter_(tlCounter) {}
+MemoryBudgetShare::Scope::Scope(const MemoryBudgetShare& share) : saved_(tlCounter) { tlCounter = static_cast<Counter*>(share.counter_); }
+MemoryBudgetShare::Scope::~Scope() { tlCounter = static_cast<Counter*>(saved_); }
 
 MemoryBudgetPause::MemoryBudgetPause() : saved_(tlCounter) { tlCounter = nullptr; }
 MemoryBudgetPause::~MemoryBudgetPause() { tlCounter = static_cast<Counter*>(saved_); }
@@ -76,12 +83,15 @@ void* allocate(std::size_t n) {
     if (!p) throw std::bad_alloc();
     if (auto* c = quarry::sandbox::tlCounter) {
         const auto size = static_cast<std::int64_t>(QUARRY_USABLE_SIZE(p));
-        if (c->used + size > c->limit) {
+        const std::int64_t used = c->used.fetch_add(size, std::memory_order_relaxed) + size;
+        if (used > c->limit) {
+            c->used.fetch_sub(size, std::memory_order_relaxed);
             std::free(p);
             throw quarry::sandbox::QueryMemoryExceeded();
         }
-        c->used += size;
-        if (c->used > c->peak) c->peak = c->used;
+        std::int64_t peak = c->peak.load(std::memory_order_relaxed);
+        while (used > peak && !c->peak.compare_exchange_weak(peak, used, std::memory_order_relaxed)) {
+        }
     }
     return p;
 }
@@ -96,7 +106,7 @@ void* allocateNothrow(std::size_t n) noexcept {
 
 void release(void* p) noexcept {
     if (!p) return;
-    if (auto* c = quarry::sandbox::tlCounter) c->used -= static_cast<std::int64_t>(QUARRY_USABLE_SIZE(p));
+    if (auto* c = quarry::sandbox::tlCounter) c->used.fetch_sub(static_cast<std::int64_t>(QUARRY_USABLE_SIZE(p)), std::memory_order_relaxed);
     std::free(p);
 }
 

@@ -16,8 +16,9 @@ public:
 
 /// Counts the heap bytes the calling thread holds while this is in force (what it allocates
 /// minus what it frees, as the allocator sizes them) and fails any allocation that would take
-/// that past `limit` with QueryMemoryExceeded. One query runs on one thread, so this bounds
-/// what a query can hold at once: STRING_AGG over a billion rows, a cross join, a sort.
+/// that past `limit` with QueryMemoryExceeded. A query runs on one thread, and the threads it
+/// splits a scan over join its budget (MemoryBudgetShare), so this bounds what a query can
+/// hold at once: STRING_AGG over a billion rows, a cross join, a sort.
 /// Scopes nest; the innermost is in force. Not counted in builds where a sanitizer owns
 /// operator new (supported() is false there).
 class MemoryBudget {
@@ -37,6 +38,27 @@ public:
 private:
     std::size_t limit_;
     void* previous_;
+};
+
+/// The budget in force on the thread that makes this (or none), for threads that work for the
+/// same query: each puts itself under it with a Scope, and all of them count into it. The
+/// budget must outlive every Scope.
+class MemoryBudgetShare {
+public:
+    MemoryBudgetShare();
+    class Scope {
+    public:
+        explicit Scope(const MemoryBudgetShare& share);
+        ~Scope();
+        Scope(const Scope&) = delete;
+        Scope& operator=(const Scope&) = delete;
+
+    private:
+        void* saved_;
+    };
+
+private:
+    void* counter_;
 };
 
 /// Suspends the calling thread's budget while in force: for the Store's commits, which must

@@ -10,6 +10,7 @@
 #include "sandbox/sql/Engine.h"
 #include "sandbox/sql/Legacy.h"
 #include "sandbox/sql/Statement.h"
+#include "sandbox/sql/plan/Executor.h"
 #include "value/Display.h"
 
 #include <cstdlib>
@@ -121,6 +122,15 @@ public:
         }
     }
 
+    /// A query's plan as it ran.
+    std::vector<sql::PlanStage> plan(const std::string& sql) {
+        StatementScope scope;
+        scope.project = "p";
+        scope.location = "US";
+        StatementRunner runner(*store_, scope);
+        return sql::PreparedQuery::prepare(sql, runner.queryContext())->run().plan;
+    }
+
     /// The same as text: the rows' JSON, or the error prefixed with "!! ".
     std::string run(const std::string& sql) {
         const Json o = outcome(sql);
@@ -168,8 +178,7 @@ void recordSchema(const Case& c, const Json& schema) {
 
 class SqlCase : public ::testing::TestWithParam<Case> {};
 
-TEST_P(SqlCase, GivesTheExpectedResult) {
-    const auto& c = GetParam();
+void checkCase(const Case& c) {
     SCOPED_TRACE("tests/data/sql/cases/" + c.name + "\n" + c.sql);
     const std::string dialect = c.spec.value("dialect", "");
     ASSERT_TRUE(dialect == "GoogleSQL" || dialect == "legacy") << "dialect: GoogleSQL or legacy";
@@ -200,11 +209,82 @@ TEST_P(SqlCase, GivesTheExpectedResult) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, SqlCase, ::testing::ValuesIn(loadCases()), [](const auto& param) {
+TEST_P(SqlCase, GivesTheExpectedResult) { checkCase(GetParam()); }
+
+/// Every scan that may be split is split, into three parts (more than this machine's cores
+/// need not have), however small its table.
+class SplitScans {
+public:
+    SplitScans() : saved_(sql::plan::splitSettings()) { sql::plan::setSplitSettings({3, 1}); }
+    ~SplitScans() { sql::plan::setSplitSettings(saved_); }
+    SplitScans(const SplitScans&) = delete;
+    SplitScans& operator=(const SplitScans&) = delete;
+
+private:
+    sql::plan::SplitSettings saved_;
+};
+
+class SqlCaseSplit : public ::testing::TestWithParam<Case> {};
+
+// The same cases with every splittable scan split over threads: the same answers and errors.
+TEST_P(SqlCaseSplit, GivesTheSameResultWithItsScanSplit) {
+    const SplitScans split;
+    checkCase(GetParam());
+}
+
+std::string caseName(const ::testing::TestParamInfo<Case>& param) {
     std::string n = param.param.name;
     std::replace(n.begin(), n.end(), '-', '_');
     return n;
-});
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, SqlCase, ::testing::ValuesIn(loadCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(Cases, SqlCaseSplit, ::testing::ValuesIn(loadCases()), caseName);
+
+// Aggregates and sorts over a table split into parts give what one pass gives, value for
+// value (first-seen order of groups and ARRAY_AGG, which of equal values comes first or is
+// MIN, exact INT64 sums, the first error in row order), and the plan says the scan was split.
+TEST(SqlSplit, AggregatesOverPartsEqualOnePass) {
+    SqlEnv e({});
+    ASSERT_EQ(e.run("CREATE TABLE scratch.t AS SELECT x, MOD(x * 7919, 13) AS k, IF(MOD(x, 5) = 0, NULL, CAST(x AS STRING)) AS s, "
+                    "IF(MOD(x, 3) = 0, 'A', 'a') AS c, MOD(x, 2) = 0 AS b, IF(x = 1234, 9223372036854775807, IF(x = 4000, -9223372036854775807, x)) AS big "
+                    "FROM UNNEST(GENERATE_ARRAY(1, 5000)) AS x").substr(0, 2),
+              "{\"");
+    const std::vector<std::string> queries = {
+        "SELECT k, COUNT(*), COUNT(s), SUM(x), AVG(x), MIN(s), MAX(s), ANY_VALUE(s), COUNTIF(b) FROM scratch.t GROUP BY k",
+        "SELECT k, ARRAY_AGG(x), ARRAY_AGG(s IGNORE NULLS), STRING_AGG(s), STRING_AGG(s, '|') FROM scratch.t GROUP BY k",
+        "SELECT COUNT(DISTINCT s), COUNT(DISTINCT k), SUM(DISTINCT k), ARRAY_AGG(DISTINCT c), LOGICAL_AND(b), LOGICAL_OR(b), "
+        "BIT_XOR(x), BIT_OR(x), BIT_AND(x) FROM scratch.t",
+        "SELECT MIN(c COLLATE 'und:ci'), MAX(c COLLATE 'und:ci') FROM scratch.t",
+        "SELECT b, k, COUNT(*) FROM scratch.t GROUP BY ROLLUP(b, k)",
+        "SELECT SUM(big), AVG(big) FROM scratch.t",
+        "SELECT SUM(IF(x > 4990, 9223372036854775807, 0)) FROM scratch.t",
+        "SELECT k, SUM(IF(x = 4500, ERROR('late'), IF(x = 20, ERROR('early'), 1))) FROM scratch.t GROUP BY k",
+        "SELECT t.k, COUNT(*) FROM scratch.t JOIN (SELECT DISTINCT k FROM scratch.t) u ON t.k = u.k WHERE x > 10 GROUP BY t.k",
+        "SELECT x, s FROM scratch.t ORDER BY k, s LIMIT 17",
+        "SELECT x FROM scratch.t WHERE b ORDER BY k DESC LIMIT 5 OFFSET 3",
+        "SELECT DISTINCT k, c FROM scratch.t",
+        "SELECT c, x FROM scratch.t ORDER BY c COLLATE 'und:ci'",
+        "SELECT x FROM scratch.t ORDER BY IF(x = 4500, ERROR('late'), IF(x = 20, ERROR('early'), x)) LIMIT 3",
+    };
+    for (const auto& q : queries) {
+        const std::string one = e.run(q);
+        const SplitScans split;
+        EXPECT_EQ(e.run(q), one) << q;
+    }
+    {
+        const SplitScans split;
+        // Exact whatever the order: a running total over INT64's range on the way is no overflow.
+        EXPECT_EQ(e.run("SELECT SUM(big) FROM scratch.t"), e.run("SELECT 12497266"));
+        const auto plan = e.plan("SELECT k, COUNT(*) FROM scratch.t GROUP BY k");
+        ASSERT_FALSE(plan.empty());
+        EXPECT_EQ(plan[0].parallelInputs, 3);
+        EXPECT_EQ(plan[0].recordsRead, 5000u);
+        EXPECT_EQ(e.plan("SELECT x FROM scratch.t ORDER BY x LIMIT 1")[0].parallelInputs, 3);
+        EXPECT_EQ(e.plan("SELECT x FROM scratch.t LIMIT 1")[0].parallelInputs, 1);           // rows that stream out
+        EXPECT_EQ(e.plan("SELECT SUM(x / 2) FROM scratch.t")[0].parallelInputs, 1);          // a FLOAT64 sum
+    }
+}
 
 // Enough cases, across the features (the bar is 150 at least).
 TEST(SqlCases, ThereAreEnough) { EXPECT_GE(loadCases().size(), 150u); }

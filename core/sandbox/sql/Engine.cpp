@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -1838,9 +1839,11 @@ struct PreparedQuery::Impl final : RowEvaluator {
             ++s.count;
             // The accumulator follows the result type, not each value's kind (a UNION of
             // INT64 and FLOAT64 branches may hand over both).
-            if (fn == AggFn::Sum && agg.type.kind == TypeKind::Int64) {
-                // Reported when the group is done: a row HAVING MAX|MIN later discards raises nothing.
-                if (__builtin_add_overflow(s.isum, v.asInt64(), &s.isum)) s.overflow = true;
+            // INT64 inputs are summed exactly, as ZetaSQL does (128 bits): only a total
+            // outside INT64 is an overflow, whatever the order of the rows, and it is
+            // reported when the group is done (a row HAVING MAX|MIN later discards raises nothing).
+            if ((fn == AggFn::Sum && agg.type.kind == TypeKind::Int64) || (fn == AggFn::Avg && v.kind() == ValueKind::Int64)) {
+                s.wide += v.asInt64();
             } else if (v.kind() == ValueKind::Interval) { // part by part, checked at the end
                 const IntervalParts p = partsOf(v);
                 s.nunits += p.months;
@@ -1955,8 +1958,11 @@ struct PreparedQuery::Impl final : RowEvaluator {
         }
         if (fn == AggFn::Sum) {
             if (!s.any) return {};
-            if (s.overflow) throw EvalError("int64 overflow in SUM");
-            if (agg.type.kind == TypeKind::Int64) return Value::int64(s.isum);
+            if (agg.type.kind == TypeKind::Int64) {
+                if (s.wide > std::numeric_limits<std::int64_t>::max() || s.wide < std::numeric_limits<std::int64_t>::min())
+                    throw EvalError("int64 overflow in SUM");
+                return Value::int64(static_cast<std::int64_t>(s.wide));
+            }
             if (agg.type.kind == TypeKind::Numeric || agg.type.kind == TypeKind::BigNumeric) {
                 const Num128 units = s.nunits + s.nsum / kNumericScale, rest = s.nsum % kNumericScale;
                 if (units >= kTen29 || units <= -kTen29) throw EvalError("numeric overflow: SUM");
@@ -1980,7 +1986,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
                 if (2 * (left < 0 ? -left : left) >= count) avg += remainder < 0 ? -1 : 1;
                 return agg.type.kind == TypeKind::Numeric ? Value::numeric(formatNumeric(avg)) : Value::bigNumeric(formatNumeric(avg));
             }
-            return Value::float64(static_cast<double>(s.fsum / static_cast<long double>(s.count)));
+            return Value::float64(static_cast<double>((s.fsum + static_cast<long double>(s.wide)) / static_cast<long double>(s.count)));
         }
         if (fn == AggFn::Min || fn == AggFn::Max || fn == AggFn::AnyValue) return s.any ? coerce(s.best, agg.type) : Value();
         if (fn == AggFn::ArrayAgg || fn == AggFn::ArrayConcatAgg) {
@@ -2202,6 +2208,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
         q.offset = sel.offset;
         q.rows = this;
         q.cancelled = ctx.cancelled;
+        q.splittable = exprSubs.empty(); // a subquery keeps per-row state (its outer row, its cached result)
         return q;
     }
 

@@ -47,6 +47,8 @@ struct PlanStage {
     std::int64_t startMs = 0, endMs = 0; ///< wall clock, ms since the epoch
     double durationMs = 0;               ///< measured with a steady clock
     std::vector<std::pair<std::string, std::vector<std::string>>> steps;
+    int parallelInputs = 1;     ///< parts of the input run side by side
+    std::vector<double> partMs; ///< with more than one: each part's time
 };
 
 struct QueryResult {

@@ -28,13 +28,15 @@ struct AggState {
     Value best;
     long double fsum = 0; ///< wider than a double: 1.7e308 + 1.7e307 - 1.7e308 stays finite
     bool nonFinite = false; ///< an input was NaN or infinite (then so may the result be)
-    bool overflow = false;  ///< an INT64 SUM overflowed (an error when the group is done)
+    /// INT64 inputs of SUM and AVG, summed exactly (an out-of-range SUM is an error when the
+    /// group is done).
+    Num128 wide = 0;
     /// NUMERIC sums in two parts, whole units and the scaled remainder, so that adding values
     /// near NUMERIC's limit cannot overflow 128 bits (the total is checked at the end).
     Num128 nunits = 0, nsum = 0;
     /// INTERVAL sums: months in nunits, nanoseconds in nsum, days here.
     Num128 idays = 0;
-    std::int64_t isum = 0;
+    std::int64_t isum = 0; ///< BIT_AND, BIT_OR, BIT_XOR
     /// STDDEV, VAR, COVAR, CORR: running means and sums of squared (co)deviations, updated as
     /// Welford's method does (no cancellation of large sums); x is the first argument.
     long double meanX = 0, meanY = 0, m2X = 0, m2Y = 0, coMoment = 0;

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/plan/Executor.h"
 
+#include "sandbox/MemoryBudget.h"
+#include "sandbox/sql/Functions.h"
+#include "sandbox/sql/TimeZone.h"
+#include "sandbox/sql/plan/AggMerge.h"
 #include "sandbox/sql/plan/Output.h"
 
 #include <algorithm>
+#include <exception>
 #include <numeric>
 #include <optional>
+#include <thread>
 
 namespace quarry::sandbox::sql::plan {
 namespace {
@@ -39,32 +45,133 @@ struct Stages {
 
 } // namespace
 
-void execute(const BoundSelect& q, QueryResult& out) {
-    VectorEval ev(*q.rows, q.outer);
-    std::vector<RowOperator*> fromOps;
-    auto from = buildFrom(q, ev, fromOps);
-    std::optional<Filter> filter;
-    if (!q.where.empty()) filter.emplace(q.where, ev);
-    std::optional<HashAggregate> agg;
-    if (q.aggregating) agg.emplace(q, ev);
-    Output output(q, ev, out.rows);
-    for (auto* op : fromOps) op->stats.timed = q.reportPlan;
-    if (filter) filter->stats.timed = q.reportPlan;
-    if (agg) agg->stats.timed = q.reportPlan;
-    output.stats.timed = q.reportPlan;
+namespace {
 
-    Batch b;
-    Selection sel;
-    std::uint64_t passed = 0;
-    while (from->next(b)) {
-        checkCancel(q);
-        sel.resize(b.size);
-        std::iota(sel.begin(), sel.end(), std::uint32_t{0});
-        if (filter) filter->apply(b, sel);
-        passed += sel.size();
-        if (agg) agg->consume(b, sel);
-        else if (!output.consume(b, sel)) break;
+std::atomic<unsigned> gThreads{0};
+std::atomic<std::size_t> gMinRows{SplitSettings{}.minRows};
+
+/// FROM, WHERE and GROUP BY over one part of the first table's rows: the operators, each
+/// with its own evaluator, so that parts can run on threads of their own.
+struct Pipeline {
+    /// `separate`: rows that are not grouped go to an Output of its own (a later part's).
+    Pipeline(const BoundSelect& q, RowRange range, bool separate) : ev(*q.rows, q.outer) {
+        from = buildFrom(q, ev, fromOps, range);
+        if (!q.where.empty()) filter.emplace(q.where, ev);
+        if (q.aggregating) agg.emplace(q, ev);
+        else if (separate) ownOutput.emplace(q, ev, ownRows);
+        for (auto* op : fromOps) op->stats.timed = q.reportPlan;
+        if (filter) filter->stats.timed = q.reportPlan;
+        if (agg) agg->stats.timed = q.reportPlan;
+        if (ownOutput) ownOutput->stats.timed = q.reportPlan;
     }
+    Pipeline(const Pipeline&) = delete;
+    Pipeline& operator=(const Pipeline&) = delete;
+
+    /// Runs every row through; without aggregation into `output` (until it has enough).
+    /// Stops early, leaving the rest, once `stop` says an earlier part failed.
+    void run(const BoundSelect& q, Output* output, const std::atomic<bool>* stop = nullptr) {
+        Batch b;
+        Selection sel;
+        while (from->next(b)) {
+            checkCancel(q);
+            if (stop && stop->load(std::memory_order_relaxed)) return;
+            sel.resize(b.size);
+            std::iota(sel.begin(), sel.end(), std::uint32_t{0});
+            if (filter) filter->apply(b, sel);
+            passed += sel.size();
+            if (agg) agg->consume(b, sel);
+            else if (!output->consume(b, sel)) break;
+        }
+    }
+    std::chrono::steady_clock::duration inputTime() const {
+        return from->stats.time + (filter ? filter->stats.time : std::chrono::steady_clock::duration{});
+    }
+
+    VectorEval ev;
+    std::vector<RowOperator*> fromOps;
+    std::unique_ptr<RowOperator> from;
+    std::optional<Filter> filter;
+    std::optional<HashAggregate> agg;
+    std::vector<Value> ownRows;
+    std::optional<Output> ownOutput;
+    std::uint64_t passed = 0;
+};
+
+/// How many parts to split the query's scan into: one unless it reads a large enough table
+/// first, has no subquery in its expressions and no RIGHT or FULL JOIN, and either
+/// aggregates (the parts' groups are merged, which every aggregate must allow) or keeps its
+/// rows to sort or de-duplicate them (each part's are joined in order).
+std::size_t partsFor(const BoundSelect& q) {
+    const SplitSettings set = splitSettings();
+    unsigned threads = set.threads ? set.threads : std::min(8U, std::max(1U, std::thread::hardware_concurrency()));
+    if (threads < 2 || !(q.aggregating || Output::splittable(q)) || !q.splittable || q.outer || q.sources.empty() || !q.sources[0].table) return 1;
+    const std::size_t rows = q.sources[0].table->rows.size();
+    if (rows < std::max<std::size_t>(set.minRows, 2)) return 1;
+    if (std::any_of(q.sources.begin(), q.sources.end(), [](const auto& s) { return s.right; })) return 1;
+    if (q.aggregating && !std::all_of(q.aggs.begin(), q.aggs.end(), [](const Expr* a) { return mergeable(*a); })) return 1;
+    return std::min<std::size_t>(threads, rows);
+}
+
+/// Runs `parts` pipelines over contiguous parts of the table, the first on this thread into
+/// `output`, and merges their groups (or kept rows) into the first's in order. An error is
+/// the one the first failing part (in row order) raised, as one pass would have met it first.
+void runSplit(const BoundSelect& q, std::vector<std::unique_ptr<Pipeline>>& parts, Output& output) {
+    const std::size_t n = parts.size();
+    std::vector<std::exception_ptr> errors(n);
+    std::vector<std::atomic<bool>> stop(n); // stop[i]: a part before i failed
+    const TimeZone* zone = TimeZone::currentIsSet() ? &TimeZone::current() : nullptr;
+    const MemoryBudgetShare budget;
+    auto work = [&](std::size_t i) {
+        try {
+            parts[i]->run(q, i == 0 ? &output : parts[i]->ownOutput ? &*parts[i]->ownOutput : nullptr, &stop[i]);
+        } catch (...) {
+            errors[i] = std::current_exception();
+            for (std::size_t j = i + 1; j < n; ++j) stop[j] = true;
+        }
+    };
+    {
+        std::vector<std::jthread> threads;
+        threads.reserve(n - 1);
+        for (std::size_t i = 1; i < n; ++i)
+            threads.emplace_back([&, i] {
+                const MemoryBudgetShare::Scope scope(budget);
+                const CancelScope cancel(q.cancelled);
+                const ZoneScope inZone(zone);
+                work(i);
+            });
+        work(0);
+    } // joined here
+    for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
+    for (std::size_t i = 1; i < n; ++i) {
+        if (parts[0]->agg) parts[0]->agg->absorb(*parts[i]->agg);
+        else output.absorb(*parts[i]->ownOutput);
+        parts[0]->passed += parts[i]->passed;
+    }
+}
+
+} // namespace
+
+void setSplitSettings(SplitSettings s) {
+    gThreads = s.threads;
+    gMinRows = s.minRows;
+}
+
+SplitSettings splitSettings() { return {gThreads.load(), gMinRows.load()}; }
+
+void execute(const BoundSelect& q, QueryResult& out) {
+    const std::size_t n = partsFor(q);
+    std::vector<std::unique_ptr<Pipeline>> pipelines;
+    const std::size_t rows = n > 1 ? q.sources[0].table->rows.size() : 0;
+    for (std::size_t i = 0; i < n; ++i)
+        pipelines.push_back(std::make_unique<Pipeline>(q, n == 1 ? RowRange{} : RowRange{rows * i / n, rows * (i + 1) / n}, i > 0));
+    Pipeline& main = *pipelines[0];
+    Output output(q, main.ev, out.rows);
+    output.stats.timed = q.reportPlan;
+    if (n > 1) runSplit(q, pipelines, output);
+    else main.run(q, &output);
+    auto& agg = main.agg;
+    const std::uint64_t passed = main.passed;
     if (agg) output.consumeGroups(agg->groups(), agg->stats);
     output.finish();
     if (!q.reportPlan) return;
@@ -73,9 +180,16 @@ void execute(const BoundSelect& q, QueryResult& out) {
     // filter, the hash aggregation, the output.
     Stages stages{out.plan};
     {
+        // Each part reads its share of the first table, and all of every table joined to it.
         std::uint64_t read = 0;
-        for (const auto* op : fromOps) read += op->tableRows;
-        PlanStage& input = stages.add("S00: Input", {}, read, passed, from->stats.time + (filter ? filter->stats.time : std::chrono::steady_clock::duration{}));
+        for (std::size_t i = 0; i < main.fromOps.size(); ++i) read += main.fromOps[i]->tableRows;
+        for (std::size_t p = 1; p < n; ++p) read += pipelines[p]->fromOps[0]->tableRows;
+        std::chrono::steady_clock::duration longest{};
+        for (const auto& p : pipelines) longest = std::max(longest, p->inputTime());
+        PlanStage& input = stages.add("S00: Input", {}, read, passed, longest);
+        input.parallelInputs = static_cast<int>(n);
+        if (n > 1)
+            for (const auto& p : pipelines) input.partMs.push_back(std::chrono::duration<double, std::milli>(p->inputTime()).count());
         std::vector<std::string> reads;
         for (const auto& s : q.sources) reads.push_back(s.name);
         input.steps.push_back({"READ", reads});
@@ -87,6 +201,7 @@ void execute(const BoundSelect& q, QueryResult& out) {
         for (const auto& parts : q.pushed) pushed += parts.size();
         if (pushed > 0) input.steps.push_back({"FILTER", {"WHERE: " + counted(pushed, "condition", "conditions") + " before the joins after it"}});
         if (!q.where.empty()) input.steps.push_back({"FILTER", {"WHERE"}});
+        if (n > 1) input.steps.push_back({"COMPUTE", {"rows split into " + std::to_string(n) + " parts, run side by side"}});
         input.steps.push_back({"WRITE", {agg ? "TO S01" : "TO S01: Output"}});
     }
     if (agg) {

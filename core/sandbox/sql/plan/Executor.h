@@ -63,7 +63,19 @@ struct BoundSelect {
     const std::atomic<bool>* cancelled = nullptr;
     /// Fill QueryResult::plan (the query the user ran, not a subquery run once per row).
     bool reportPlan = true;
+    /// Its expressions may be evaluated on several threads at once (no subqueries in them).
+    bool splittable = false;
 };
+
+/// How a query's scan may be split over threads: into at most `threads` contiguous parts,
+/// when its first table has at least `minRows` rows. Settings of the process (the sandbox's
+/// --query-threads and --split-rows); tests set minRows to 1 to split every table.
+struct SplitSettings {
+    unsigned threads = 0; ///< 0: the machine's cores, at most 8
+    std::size_t minRows = 32768;
+};
+void setSplitSettings(SplitSettings s);
+SplitSettings splitSettings();
 
 /// Runs the plan: a pipeline of operators over batches of rows (scan, UNNEST, filter), then
 /// hash aggregation, then the output (top-N or sort, DISTINCT, OFFSET/LIMIT, projection).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/plan/Operators.h"
 
+#include "sandbox/sql/plan/AggMerge.h"
 #include "sandbox/sql/plan/Join.h"
 
 #include "sandbox/sql/plan/KeyHash.h"
@@ -28,7 +29,8 @@ bool TableScan::next(Batch& out) {
     out.clear();
     out.width = q_.width;
     const auto& rows = s_.table->rows;
-    const std::size_t n = std::min(kBatchRows, rows.size() - nextRow_);
+    const std::size_t end = std::min(end_, rows.size());
+    const std::size_t n = nextRow_ < end ? std::min(kBatchRows, end - nextRow_) : 0;
     out.slots.assign(n * q_.width, nullptr);
     for (std::size_t i = 0; i < n; ++i) out.slots[i * q_.width + static_cast<std::size_t>(s_.slot)] = &rows[nextRow_ + i];
     nextRow_ += n;
@@ -49,11 +51,11 @@ bool OneRow::next(Batch& out) {
     return true;
 }
 
-std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all) {
+std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all, RowRange range) {
     std::unique_ptr<RowOperator> op;
     std::size_t i = 0;
     if (!q.sources.empty() && q.sources[0].table) {
-        op = std::make_unique<TableScan>(q, q.sources[0]);
+        op = std::make_unique<TableScan>(q, q.sources[0], range.begin, range.end);
         i = 1;
     } else {
         op = std::make_unique<OneRow>(q.width);
@@ -185,6 +187,30 @@ std::size_t HashAggregate::findOrAdd(const std::vector<const Value*>& keys, std:
     table_[at] = static_cast<std::uint32_t>(groups_.size());
     if (groups_.size() * 2 > table_.size()) grow();
     return groups_.size() - 1;
+}
+
+void HashAggregate::absorb(HashAggregate& later) {
+    stats.in += later.stats.in;
+    stats.time = std::max(stats.time, later.stats.time); // the parts ran side by side
+    const bool oneGroup = q_.groupKeys.empty() && q_.groupingSets.empty(); // groups_[0], not in table_
+    std::vector<const Value*> keys;
+    for (std::size_t g = 0; g < later.groups_.size(); ++g) {
+        Group& from = later.groups_[g];
+        std::size_t at = 0;
+        if (!oneGroup) {
+            keys.clear();
+            for (const Value& k : from.keys) keys.push_back(&k);
+            const std::size_t before = groups_.size();
+            at = findOrAdd(keys, from.hash);
+            if (at == before) { // a group only the later rows have
+                groups_[at].states = std::move(from.states);
+                continue;
+            }
+        }
+        for (std::size_t a = 0; a < q_.aggs.size(); ++a) mergeInto(groups_[at].states[a], std::move(from.states[a]), *q_.aggs[a], *q_.rows);
+    }
+    later.groups_.clear();
+    stats.out = groups_.size();
 }
 
 void HashAggregate::consume(const Batch& b, const Selection& sel) {

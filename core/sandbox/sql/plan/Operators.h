@@ -46,16 +46,17 @@ public:
     std::uint64_t tableRows = 0; ///< rows it read from a table (what the plan reports as read)
 };
 
-/// The first FROM item: a table's rows, by pointer.
+/// The first FROM item: a table's rows [begin, end), by pointer.
 class TableScan final : public RowOperator {
 public:
-    TableScan(const BoundSelect& q, const BoundSelect::Source& s) : q_(q), s_(s) {}
+    TableScan(const BoundSelect& q, const BoundSelect::Source& s, std::size_t begin, std::size_t end)
+        : q_(q), s_(s), nextRow_(begin), end_(end) {}
     bool next(Batch& out) override;
 
 private:
     const BoundSelect& q_;
     const BoundSelect::Source& s_;
-    std::size_t nextRow_ = 0;
+    std::size_t nextRow_, end_;
 };
 
 /// No FROM, or a FROM that starts with UNNEST: one row, every range variable NULL.
@@ -74,8 +75,14 @@ void appendRow(Batch& b, const Value* const* row, int slot, const Value* here);
 /// Throws PreparedQuery::Cancelled once the query's job is cancelled.
 void checkCancel(const BoundSelect& q);
 
-/// The FROM clause: a scan of its first table (or one row), then a Join per item after it.
-std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all);
+/// Rows [begin, end) of a table.
+struct RowRange {
+    std::size_t begin = 0, end = static_cast<std::size_t>(-1);
+};
+
+/// The FROM clause: a scan of its first table's rows in `range` (or one row), then a Join
+/// per item after it.
+std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all, RowRange range = {});
 
 /// WHERE: narrows a batch's selection to the rows where every part is TRUE, each part
 /// evaluated only for the rows the ones before it kept (AND's order).
@@ -118,6 +125,10 @@ public:
         std::size_t hash = 0;
     };
     std::vector<Group>& groups() { return groups_; }
+    /// Takes in the groups of `later`, which consumed the rows right after this one's (a
+    /// part of a split scan): its new groups follow in their order, the others' states are
+    /// merged (every aggregate must be mergeable()).
+    void absorb(HashAggregate& later);
     OperatorStats stats;
 
 private:

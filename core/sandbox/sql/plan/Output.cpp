@@ -7,6 +7,7 @@
 #include "sandbox/sql/CollationRules.h"
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
@@ -134,6 +135,29 @@ void Output::offerTopN(const Batch& b, const Selection& sel) {
         heap_.push_back(std::move(cand));
         std::push_heap(heap_.begin(), heap_.end(), worse);
     }
+}
+
+void Output::absorb(Output& later) {
+    stats.in += later.stats.in;
+    stats.time = std::max(stats.time, later.stats.time); // the parts ran side by side
+    if (mode_ == Mode::TopN) {
+        auto worse = [this](const Candidate& x, const Candidate& y) { return before(x, y); };
+        for (auto& cand : later.heap_) {
+            cand.seq += seq_; // the later rows come after all of this one's
+            if (heap_.size() == wanted_) {
+                if (wanted_ == 0 || !before(cand, heap_.front())) continue;
+                std::pop_heap(heap_.begin(), heap_.end(), worse);
+                heap_.pop_back();
+            }
+            heap_.push_back(std::move(cand));
+            std::push_heap(heap_.begin(), heap_.end(), worse);
+        }
+        seq_ += later.seq_;
+    } else {
+        rows_.insert(rows_.end(), std::make_move_iterator(later.rows_.begin()), std::make_move_iterator(later.rows_.end()));
+    }
+    later.heap_.clear();
+    later.rows_.clear();
 }
 
 void Output::finishTopN() {

@@ -18,6 +18,12 @@ public:
     /// The groups of an aggregating query: HAVING, then the same as rows.
     void consumeGroups(std::vector<HashAggregate::Group>& groups, OperatorStats& aggStats);
     void finish();
+    /// Whether the rows of a split scan can go to an Output per part, whose rows absorb()
+    /// then joins (ORDER BY, DISTINCT; not analytic functions, nor rows that stream out).
+    static bool splittable(const BoundSelect& q) { return q.windows.empty() && (q.distinct || !q.order.empty()); }
+    /// Takes in the rows `later` kept (an Output of the same query that consumed the rows
+    /// right after this one's): as if this one had consumed them.
+    void absorb(Output& later);
     OperatorStats stats;
     std::uint64_t written() const { return result_.size(); }
 

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+// Combining aggregate states of consecutive runs of rows (a scan split over threads). Each
+// rule mirrors what the row evaluator's add() does with one more row, so the combined state
+// is the one a single pass leaves: counts and exact sums add up, a run's best value or
+// logical result is added as one more row, lists are appended, and a DISTINCT aggregate's
+// later values are added again in the order they were first seen (add() skips those seen).
+#include "sandbox/sql/plan/AggMerge.h"
+
+#include <iterator>
+
+namespace quarry::sandbox::sql::plan {
+namespace {
+
+bool exactSum(const Expr& agg) {
+    switch (agg.type.kind) {
+    case TypeKind::Int64:
+    case TypeKind::Numeric:
+    case TypeKind::BigNumeric:
+    case TypeKind::Interval: return true;
+    case TypeKind::Float64: // AVG of INT64 sums its inputs exactly (AggState::wide)
+        return agg.aggFn == AggFn::Avg && !agg.args.empty() && agg.args[0]->type.kind == TypeKind::Int64;
+    default: return false;
+    }
+}
+
+/// STRING_AGG's separator, the same on every row: a constant that is not NULL, or none (",").
+bool constantSeparator(const Expr& agg) {
+    if (agg.args.size() < 2) return true;
+    const Expr& sep = *agg.args[1];
+    return sep.kind == Expr::Kind::Literal && !sep.value.isNull();
+}
+
+} // namespace
+
+bool mergeable(const Expr& agg) {
+    if (agg.aggMods && (agg.aggMods->holdsInputs() || agg.aggMods->having)) return false;
+    if (agg.star) return true;
+    switch (agg.aggFn) {
+    case AggFn::Count:
+    case AggFn::CountIf:
+    case AggFn::Min:
+    case AggFn::Max:
+    case AggFn::AnyValue:
+    case AggFn::ArrayAgg:
+    case AggFn::LogicalAnd:
+    case AggFn::LogicalOr:
+    case AggFn::BitAnd:
+    case AggFn::BitOr:
+    case AggFn::BitXor: return true;
+    case AggFn::ArrayConcatAgg: return !agg.distinct;
+    case AggFn::StringAgg: return !agg.distinct && constantSeparator(agg);
+    case AggFn::Sum:
+    case AggFn::Avg: return agg.distinct || exactSum(agg);
+    default: return false;
+    }
+}
+
+void mergeInto(AggState& into, AggState&& later, const Expr& agg, const RowEvaluator& rows) {
+    if (agg.star) {
+        into.count += later.count;
+        return;
+    }
+    if (agg.distinct) {
+        for (const Value& v : later.seen.values()) rows.add(into, agg, v, nullptr);
+        return;
+    }
+    switch (agg.aggFn) {
+    case AggFn::Count:
+    case AggFn::CountIf: into.count += later.count; return;
+    case AggFn::Sum:
+    case AggFn::Avg:
+        into.any = into.any || later.any;
+        into.count += later.count;
+        into.wide += later.wide;
+        into.nunits += later.nunits;
+        into.nsum += later.nsum;
+        into.idays += later.idays;
+        into.fsum += later.fsum; // zero for the exact sums mergeable() admits
+        into.nonFinite = into.nonFinite || later.nonFinite;
+        return;
+    case AggFn::ArrayAgg:
+        into.list.insert(into.list.end(), std::make_move_iterator(later.list.begin()), std::make_move_iterator(later.list.end()));
+        return;
+    case AggFn::ArrayConcatAgg:
+        into.list.insert(into.list.end(), std::make_move_iterator(later.list.begin()), std::make_move_iterator(later.list.end()));
+        into.any = into.any || later.any;
+        into.count += later.count;
+        return;
+    case AggFn::StringAgg:
+        if (!later.any) return;
+        if (into.any) into.text.append(agg.args.size() > 1 ? agg.args[1]->value.asText() : std::string_view(","));
+        into.text.append(later.text);
+        into.any = true;
+        into.count += later.count;
+        return;
+    case AggFn::LogicalAnd:
+    case AggFn::LogicalOr:
+        if (later.any) rows.add(into, agg, Value::boolean(later.logical), nullptr);
+        return;
+    case AggFn::BitAnd:
+    case AggFn::BitOr:
+    case AggFn::BitXor:
+        if (later.any) rows.add(into, agg, Value::int64(later.isum), nullptr);
+        return;
+    default: // MIN, MAX, ANY_VALUE: the later run's pick is one more row
+        if (later.any) rows.add(into, agg, later.best, nullptr);
+        return;
+    }
+}
+
+} // namespace quarry::sandbox::sql::plan
