@@ -283,6 +283,7 @@ TEST(SqlSplit, AggregatesOverPartsEqualOnePass) {
         EXPECT_EQ(e.plan("SELECT x FROM scratch.t ORDER BY x LIMIT 1")[0].parallelInputs, 3);
         EXPECT_EQ(e.plan("SELECT x FROM scratch.t LIMIT 1")[0].parallelInputs, 1);           // rows that stream out
         EXPECT_EQ(e.plan("SELECT SUM(x / 2) FROM scratch.t")[0].parallelInputs, 1);          // a FLOAT64 sum
+        EXPECT_EQ(e.plan("SELECT COUNT(DISTINCT s) FROM scratch.t")[0].parallelInputs, 1);   // DISTINCT
     }
 }
 

@@ -2,8 +2,7 @@
 // Combining aggregate states of consecutive runs of rows (a scan split over threads). Each
 // rule mirrors what the row evaluator's add() does with one more row, so the combined state
 // is the one a single pass leaves: counts and exact sums add up, a run's best value or
-// logical result is added as one more row, lists are appended, and a DISTINCT aggregate's
-// later values are added again in the order they were first seen (add() skips those seen).
+// logical result is added as one more row, lists and texts are appended.
 #include "sandbox/sql/plan/AggMerge.h"
 
 #include <iterator>
@@ -35,6 +34,9 @@ bool constantSeparator(const Expr& agg) {
 bool mergeable(const Expr& agg) {
     if (agg.aggMods && (agg.aggMods->holdsInputs() || agg.aggMods->having)) return false;
     if (agg.star) return true;
+    // DISTINCT: merging two parts' sets costs what adding the later part's values to one set
+    // did, so a split would gain nothing (until groups are partitioned by key hash).
+    if (agg.distinct) return false;
     switch (agg.aggFn) {
     case AggFn::Count:
     case AggFn::CountIf:
@@ -47,10 +49,10 @@ bool mergeable(const Expr& agg) {
     case AggFn::BitAnd:
     case AggFn::BitOr:
     case AggFn::BitXor: return true;
-    case AggFn::ArrayConcatAgg: return !agg.distinct;
-    case AggFn::StringAgg: return !agg.distinct && constantSeparator(agg);
+    case AggFn::ArrayConcatAgg: return true;
+    case AggFn::StringAgg: return constantSeparator(agg);
     case AggFn::Sum:
-    case AggFn::Avg: return agg.distinct || exactSum(agg);
+    case AggFn::Avg: return exactSum(agg);
     default: return false;
     }
 }
@@ -58,10 +60,6 @@ bool mergeable(const Expr& agg) {
 void mergeInto(AggState& into, AggState&& later, const Expr& agg, const RowEvaluator& rows) {
     if (agg.star) {
         into.count += later.count;
-        return;
-    }
-    if (agg.distinct) {
-        for (const Value& v : later.seen.values()) rows.add(into, agg, v, nullptr);
         return;
     }
     switch (agg.aggFn) {

@@ -9,8 +9,8 @@ namespace quarry::sandbox::sql::plan {
 /// can be combined into exactly the state one pass over all of them leaves (the same value,
 /// bit for bit, and the same errors): true for COUNT, COUNTIF, SUM and AVG of INT64, NUMERIC
 /// and INTERVAL, MIN, MAX, ANY_VALUE, ARRAY_AGG, ARRAY_CONCAT_AGG, STRING_AGG with a constant
-/// separator, LOGICAL_AND/OR, BIT_AND/OR/XOR, and their DISTINCT forms. Not for FLOAT64 sums
-/// (rounding depends on the order), the statistics, APPROX_*, ORDER BY, LIMIT or HAVING MAX|MIN.
+/// separator, LOGICAL_AND/OR, BIT_AND/OR/XOR. Not for FLOAT64 sums (rounding depends on the
+/// order), the statistics, APPROX_*, DISTINCT, ORDER BY, LIMIT or HAVING MAX|MIN.
 bool mergeable(const Expr& agg);
 
 /// Adds `later` (the state of the rows after those `into` saw) into `into`, for a mergeable

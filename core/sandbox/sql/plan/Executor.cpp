@@ -102,11 +102,14 @@ struct Pipeline {
 /// aggregates (the parts' groups are merged, which every aggregate must allow) or keeps its
 /// rows to sort or de-duplicate them (each part's are joined in order).
 std::size_t partsFor(const BoundSelect& q) {
+    // Cheap tests first: a subquery run once per row of its outer query comes here each time.
+    if (!q.splittable || q.outer || q.sources.empty() || !q.sources[0].table || !(q.aggregating || Output::splittable(q))) return 1;
     const SplitSettings set = splitSettings();
-    unsigned threads = set.threads ? set.threads : std::min(8U, std::max(1U, std::thread::hardware_concurrency()));
-    if (threads < 2 || !(q.aggregating || Output::splittable(q)) || !q.splittable || q.outer || q.sources.empty() || !q.sources[0].table) return 1;
     const std::size_t rows = q.sources[0].table->rows.size();
     if (rows < std::max<std::size_t>(set.minRows, 2)) return 1;
+    static const unsigned cores = std::min(8U, std::max(1U, std::thread::hardware_concurrency()));
+    const unsigned threads = set.threads ? set.threads : cores;
+    if (threads < 2) return 1;
     if (std::any_of(q.sources.begin(), q.sources.end(), [](const auto& s) { return s.right; })) return 1;
     if (q.aggregating && !std::all_of(q.aggs.begin(), q.aggs.end(), [](const Expr* a) { return mergeable(*a); })) return 1;
     return std::min<std::size_t>(threads, rows);
