@@ -80,6 +80,13 @@ public:
             }
         }
     }
+    static StatementScope projectScope() {
+        StatementScope scope;
+        scope.project = "p";
+        scope.location = "US";
+        return scope;
+    }
+
     ~SqlEnv() {
         store_.reset();
         std::error_code ec;
@@ -89,9 +96,7 @@ public:
     /// Runs a script; the outcome of its last statement: {"schema", "rows"} for a query (rows
     /// as the JSON view shows them), {"dml"} counts, {"ddl"} operation, or {"error"} text.
     Json outcome(const std::string& sql, bool legacy = false) {
-        StatementScope scope;
-        scope.project = "p";
-        scope.location = "US";
+        const StatementScope scope = projectScope();
         StatementRunner runner(*store_, scope);
         try {
             StatementResult result;
@@ -124,9 +129,7 @@ public:
 
     /// A query's plan as it ran.
     std::vector<sql::PlanStage> plan(const std::string& sql) {
-        StatementScope scope;
-        scope.project = "p";
-        scope.location = "US";
+        const StatementScope scope = projectScope();
         StatementRunner runner(*store_, scope);
         return sql::PreparedQuery::prepare(sql, runner.queryContext())->run().plan;
     }

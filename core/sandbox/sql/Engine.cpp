@@ -1837,10 +1837,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
             if (v.isNull()) return;
             s.any = true;
             ++s.count;
-            // The accumulator follows the result type, not each value's kind (a UNION of
-            // INT64 and FLOAT64 branches may hand over both).
-            // INT64 inputs are summed exactly, as ZetaSQL does (128 bits): only a total
-            // outside INT64 is an overflow, whatever the order of the rows, and it is
+            // SUM's accumulator follows the result type, not each value's kind (a UNION of
+            // INT64 and FLOAT64 branches may hand over both); AVG's INT64 values are summed
+            // apart from its others. INT64 inputs are summed exactly, as ZetaSQL does (128
+            // bits): only a total outside INT64 is an overflow, whatever the order of the rows,
             // reported when the group is done (a row HAVING MAX|MIN later discards raises nothing).
             if ((fn == AggFn::Sum && agg.type.kind == TypeKind::Int64) || (fn == AggFn::Avg && v.kind() == ValueKind::Int64)) {
                 s.wide += v.asInt64();

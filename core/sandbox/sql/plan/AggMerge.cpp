@@ -76,13 +76,12 @@ void mergeInto(AggState& into, AggState&& later, const Expr& agg, const RowEvalu
         into.fsum += later.fsum; // zero for the exact sums mergeable() admits
         into.nonFinite = into.nonFinite || later.nonFinite;
         return;
-    case AggFn::ArrayAgg:
-        into.list.insert(into.list.end(), std::make_move_iterator(later.list.begin()), std::make_move_iterator(later.list.end()));
-        return;
     case AggFn::ArrayConcatAgg:
-        into.list.insert(into.list.end(), std::make_move_iterator(later.list.begin()), std::make_move_iterator(later.list.end()));
         into.any = into.any || later.any;
         into.count += later.count;
+        [[fallthrough]];
+    case AggFn::ArrayAgg:
+        into.list.insert(into.list.end(), std::make_move_iterator(later.list.begin()), std::make_move_iterator(later.list.end()));
         return;
     case AggFn::StringAgg:
         if (!later.any) return;

@@ -43,10 +43,6 @@ struct Stages {
     }
 };
 
-} // namespace
-
-namespace {
-
 std::atomic<unsigned> gThreads{0};
 std::atomic<std::size_t> gMinRows{SplitSettings{}.minRows};
 

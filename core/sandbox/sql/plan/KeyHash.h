@@ -29,8 +29,6 @@ public:
     bool insert(const Value& v, const Collation* c = nullptr);
     bool contains(const Value& v, const Collation* c = nullptr) const;
     std::size_t size() const { return values_.size(); }
-    /// The values, in the order they were first inserted.
-    const std::vector<Value>& values() const { return values_; }
 
 private:
     std::vector<Value> values_;

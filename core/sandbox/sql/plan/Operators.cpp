@@ -194,8 +194,7 @@ void HashAggregate::absorb(HashAggregate& later) {
     stats.time = std::max(stats.time, later.stats.time); // the parts ran side by side
     const bool oneGroup = q_.groupKeys.empty() && q_.groupingSets.empty(); // groups_[0], not in table_
     std::vector<const Value*> keys;
-    for (std::size_t g = 0; g < later.groups_.size(); ++g) {
-        Group& from = later.groups_[g];
+    for (Group& from : later.groups_) {
         std::size_t at = 0;
         if (!oneGroup) {
             keys.clear();
