@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+// The query engine's PreparedQuery::Impl: one class, defined over several files (Engine*.cpp)
+// by what its methods do: binding names and calls, clauses, FROM, evaluation, running.
+// Private to those files.
+#pragma once
+
+#include "sandbox/sql/Engine.h"
+
+#include "sandbox/Bytes.h"
+#include "sandbox/Views.h"
+#include "sandbox/sql/AstClone.h"
+#include "sandbox/sql/CollationRules.h"
+#include "sandbox/sql/DateFunctions.h"
+#include "sandbox/sql/Functions.h"
+#include "sandbox/sql/Intervals.h"
+#include "sandbox/sql/MoreAggregates.h"
+#include "sandbox/sql/Parser.h"
+#include "sandbox/sql/RowEval.h"
+#include "sandbox/sql/SetOperation.h"
+#include "sandbox/sql/TimeZone.h"
+#include "sandbox/sql/Udf.h"
+#include "sandbox/sql/ValueOps.h"
+#include "sandbox/sql/Window.h"
+#include "sandbox/sql/plan/Executor.h"
+#include "value/Text.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <tuple>
+#include <unordered_set>
+
+namespace quarry::sandbox::sql {
+namespace engine {
+
+/// Calls a function on every expression below `e`, window clauses included.
+template <class F> bool anyBelow(const Expr& e, F&& f) {
+    for (const auto& a : e.args)
+        if (f(*a)) return true;
+    if (e.window) {
+        for (const auto& p : e.window->partitionBy)
+            if (f(*p)) return true;
+        for (const auto& o : e.window->orderBy)
+            if (f(*o.expr)) return true;
+    }
+    return false;
+}
+
+inline bool containsWindow(const Expr& e) {
+    if (e.window) return true;
+    return anyBelow(e, [](const Expr& a) { return containsWindow(a); });
+}
+
+inline bool containsAggregate(const Expr& e) {
+    if (e.kind == Expr::Kind::Call && !e.window && isAggregateFunction(e.op)) return true; // with OVER: analytic
+    return anyBelow(e, [](const Expr& a) { return containsAggregate(a); });
+}
+
+inline bool sameExpr(const Expr& a, const Expr& b) {
+    if (a.kind != b.kind || a.op != b.op || a.args.size() != b.args.size() || a.distinct != b.distinct ||
+        a.negated != b.negated || a.star != b.star || a.window || b.window || a.subquery || b.subquery)
+        return false;
+    if (a.kind == Expr::Kind::Path && (a.slot != b.slot || a.fieldPath != b.fieldPath)) return false;
+    if (a.kind == Expr::Kind::Literal && !(a.value == b.value)) return false;
+    if (a.kind == Expr::Kind::Cast && !(a.castType == b.castType)) return false;
+    if (a.kind == Expr::Kind::Param && a.paramIndex != b.paramIndex) return false;
+    for (std::size_t i = 0; i < a.args.size(); ++i)
+        if (!sameExpr(*a.args[i], *b.args[i])) return false;
+    return true;
+}
+
+struct Var {
+    std::string name;
+    SqlType type;
+    std::shared_ptr<Table> table;
+    bool offset = false;
+    std::set<int> used;
+    bool usedWhole = false;
+    std::set<int> hidden; ///< USING columns reachable only qualified (the other side's copy is visible)
+    bool anonymous = false; ///< an unaliased UNNEST of scalars: SELECT * still shows it, as f0_
+};
+
+/// Queries running on this thread: only the outermost takes the table locks (for the tables
+/// of its subqueries too), so a subquery evaluated per row never locks a table twice.
+inline thread_local int runDepth = 0;
+inline thread_local int udfDepth = 0; ///< user function calls being expanded, one inside another
+
+/// How a FROM item is named in the plan.
+inline std::string planName(const FromItem& item) {
+    std::string out;
+    for (const auto& part : item.tablePath) out += (out.empty() ? "" : ".") + part;
+    return out.empty() ? std::string("(subquery)") : out;
+}
+
+} // namespace engine
+
+using engine::anyBelow;
+using engine::containsAggregate;
+using engine::containsWindow;
+using engine::planName;
+using engine::runDepth;
+using engine::sameExpr;
+using engine::udfDepth;
+using engine::Var;
+using text::iequals;
+using text::lower;
+
+struct PreparedQuery::Impl final : RowEvaluator {
+    QueryContext ctx;
+    Select sel;
+    std::vector<Var> vars;
+    struct FromBinding {
+        int slot = -1;
+        int offsetSlot = -1;
+        /// A table joined ON an equality (left key = this item's key): its rows are found by a
+        /// hash of the key instead of a scan per left row.
+        const Expr* probeKey = nullptr; ///< over the items before
+        const Expr* buildKey = nullptr; ///< over this item's row
+    };
+    std::vector<FromBinding> fromSlots;
+    std::vector<Expr*> aggs;
+    std::vector<Expr*> windows; ///< analytic calls, computed after grouping, before DISTINCT
+    /// Subqueries in expressions (scalar, ARRAY, EXISTS, IN), by their Select; bound with this
+    /// query as their outer scope, run per row when correlated, once otherwise.
+    std::map<const Select*, std::unique_ptr<Impl>> exprSubs;
+    Impl* outerQuery = nullptr;
+    std::size_t outerVisible = 0;  ///< the outer query's range variables the subquery sees
+    bool correlated = false;       ///< reads a column of an enclosing query
+    const Frame* outerFrame = nullptr;  ///< while running as a correlated subquery
+    mutable std::optional<QueryResult> cached; ///< an uncorrelated subquery's result
+    std::unique_ptr<plan::BoundSelect> planned; ///< what the plan executor runs, once bound
+    bool aggregating = false;
+    bool setBranch = false; ///< a set operation's input: its column names may repeat (the result's may not)
+    std::vector<ExprPtr> owned;
+    struct Column {
+        std::string name;
+        Expr* expr = nullptr;
+        bool anonymous = false; ///< named fN_ for want of an alias
+    };
+    std::vector<Column> columns;
+    std::vector<SqlType> columnTypes; ///< of the output columns, NULL literals still unknown
+    std::vector<ExprPtr> groupKeys;
+    std::vector<std::vector<bool>> groupingSets; ///< ROLLUP, CUBE, GROUPING SETS: which keys each set groups by
+    bool usesGrouping = false;                   ///< GROUPING(...) reads the group's grouping bits
+    std::set<const Expr*> keyItems;              ///< SELECT items GROUP BY names by position or alias
+    /// A FROM subquery or WITH query: bound on its own, materialized into a temporary table
+    /// (no project) before the query that reads it runs.
+    struct Sub {
+        std::unique_ptr<Impl> impl;
+        std::shared_ptr<Table> table;
+    };
+    std::vector<std::pair<std::string, std::shared_ptr<Sub>>> ctes; ///< visible WITH names, outer ones too
+    std::vector<std::shared_ptr<Sub>> subs;                         ///< what this query reads, in order
+    std::vector<std::shared_ptr<Sub>> setBranches;                  ///< a set operation's queries
+    SetPlan setPlan;                                                ///< how the branches' columns pair up
+    struct Order {
+        Expr* expr = nullptr;
+        int column = -1;
+        bool desc = false;
+        bool nullsFirst = true;
+        const Collation* collation = nullptr;
+    };
+    std::vector<Order> order;
+    Schema schema;
+
+    // ---- binding ----
+    struct BindCtx {
+        std::size_t visible = 0;
+        const char* aggContext = nullptr; ///< null: aggregates allowed; else the clause that forbids them
+        bool inAgg = false;
+        const char* windowContext = nullptr; ///< the clause that forbids analytic functions
+        bool inWindow = false;
+        bool intervalArg = false; ///< binding a direct argument of DATE_ADD and its kin
+    };
+
+    [[noreturn]] static void err(const std::string& m, Pos p) { throw SqlError(m, p); }
+
+    void resolvePath(Expr& e, const BindCtx& bc);
+
+    /// A name no column has, read from the script's variables: `e` becomes the value (and the
+    /// fields its path goes on to). False when there is no such variable.
+    bool readVariable(Expr& e) const;
+
+    /// A call of a user function: replaced by its body, which is bound in its place. False for
+    /// a built-in.
+    bool expandUserFunction(Expr& e, const BindCtx& bc);
+
+    /// CAST's implicit kin: a UDF's argument to its parameter's type, its body to RETURNS.
+    void bindUdfCoercion(Expr& e, const BindCtx& bc);
+
+    void bind(Expr& e, const BindCtx& bc);
+
+    /// Binds an expression's subquery with this query as its outer scope (once per Select:
+    /// clones of an expression share it).
+    const Impl& bindSubquery(Expr& e, const BindCtx& bc);
+
+    /// OVER w, OVER (w ...): the named window's clauses copied in, as BigQuery extends a named
+    /// window: the reference may add ORDER BY where it has none, and a frame where it has
+    /// none; never PARTITION BY.
+    void resolveNamedWindow(WindowSpec& w, int depth = 0);
+
+    void bindWindow(Expr& e, const BindCtx& bc);
+
+    /// INTERVAL n part, INTERVAL 'text' part [TO part] as a value (outside DATE_ADD and its
+    /// kin, which read the count and part themselves): the call `$INTERVAL`.
+    void bindIntervalValue(Expr& e, const BindCtx& bc);
+
+    /// A STRING literal where a date function takes its date or time reads as that type, as
+    /// BigQuery coerces literals: DATE_DIFF('2024-01-02', '2024-01-01', DAY).
+    static void coerceTimeLiterals(Expr& e, std::vector<SqlType>& types);
+
+    /// A STRING literal read as `to` (a date or time type), if it is one; whether it was.
+    static bool coerceStringLiteral(Expr& a, const SqlType& to);
+
+    /// An untyped `[]` argument takes the type of the call's first other array argument:
+    /// ARRAY_CONCAT(['a'], []) and IFNULL(names, []) are ARRAY<STRING>, as in BigQuery.
+    static void typeEmptyArrays(Expr& e, std::vector<SqlType>& types);
+
+    /// ORDER BY x [COLLATE ...] in a window or an aggregate: binds x and its collation.
+    void bindOrderItem(OrderItem& o, const BindCtx& bc);
+
+    /// A call's collation: a STRING result takes its arguments' collation, and what it
+    /// compares or searches (MIN, COUNT(DISTINCT ...), REPLACE) it does under it.
+    void collateCall(Expr& e);
+
+    static AggFn aggFnOf(const std::string& n);
+
+    /// ARRAY_AGG(x IGNORE NULLS ORDER BY k LIMIT n), STRING_AGG(x ORDER BY k LIMIT n).
+    void bindAggModifiers(Expr& e, const BindCtx& inner);
+
+    void bindAggregate(Expr& e);
+
+    /// One key per distinct GROUP BY expression (ROLLUP(a, (a, b)) names a twice); the
+    /// grouping sets in terms of those keys.
+    void dedupeGroupKeys();
+
+    /// GROUPING(key): 1 in the rows of a grouping set without that key, else 0. It reads the
+    /// group's grouping bits, which follow its keys.
+    void bindGrouping(Expr& e, const BindCtx& bc);
+
+    /// Whether every column `e` reads (outside aggregates) is itself a grouping key.
+    bool readsOnlyKeyColumns(const Expr& e) const;
+
+    void markGrouped(Expr& e, const char* clause);
+
+    /// HAVING and ORDER BY may name SELECT-list aliases: a single name that is not a column
+    /// of the FROM clause becomes a copy of that select expression.
+    void substituteAliases(ExprPtr& e, const BindCtx& bc);
+
+    std::shared_ptr<Sub> makeSub(Select&& query, const std::string& name, bool ofSet = false);
+
+    std::shared_ptr<Sub> cteNamed(const std::vector<std::string>& path) const;
+
+    void bindFrom();
+
+    /// A range variable over a subquery's (or a view's) rows; its slot.
+    int addSubVar(const std::shared_ptr<Sub>& sub, std::string name);
+
+    /// A view in FROM: its query, bound here as a subquery (each read sees its tables as they
+    /// are now). A view that reads itself, directly or not, stops at 16 levels.
+    std::shared_ptr<Sub> viewSub(const Table& view, const FromItem& f);
+
+    /// ON and USING of a JOIN, bound over this item and the ones before it.
+    void bindJoin(FromItem& f, const FromBinding& fb);
+
+    /// Range variables an expression reads; false if it reads anything else (an enclosing
+    /// query, a subquery, a parameter-free function is fine).
+    static bool slotsOf(const Expr& e, std::set<int>& out);
+
+    void findHashKeys(const FromItem& f, FromBinding& fb);
+
+    static ExprPtr pathTo(std::vector<std::string> path, Pos pos);
+
+    void expandStar(SelectItem& it, std::vector<std::pair<ExprPtr, std::string>>& out);
+
+    /// `* EXCEPT (...)` drops columns from what the star gave (from `start` on), `* REPLACE (...)`
+    /// puts other expressions under their names.
+    void exceptAndReplace(SelectItem& it, std::vector<std::pair<ExprPtr, std::string>>& out, std::size_t start);
+
+    /// UNION / INTERSECT / EXCEPT: the branches pair their columns by position or by name
+    /// (SetOperation.h); the result's types are the supertypes of the paired columns.
+    void bindSetOperation();
+
+    QueryResult runSetOperation();
+
+    static bool hasSubquery(const Expr& e);
+
+    /// Whether a bound expression reads a range variable of this query's FROM clause.
+    static bool readsFrom(const Expr& e);
+
+    /// GROUP BY ALL: every SELECT item without aggregate or analytic functions that reads the
+    /// FROM clause is a key (constants, parameters and columns of an enclosing query are not).
+    void inferGroupKeys(const BindCtx& input);
+
+    /// LIMIT @n OFFSET @m: the parameters' values, which must be non-NULL and non-negative
+    /// INT64s (checked as the query starts, as BigQuery does).
+    void bindLimitParams();
+
+    void bindAll();
+
+    // ---- evaluation ----
+    const Value* pathPtr(const Expr& e, const Frame& f) const;
+
+    /// x [NOT] LIKE ANY / ALL: OR / AND of `x [NOT] LIKE p` over the patterns, three-valued;
+    /// over an empty or NULL array ANY is FALSE and ALL TRUE, whatever x is.
+    Value likeQuantified(const Expr& e, const Frame& f) const;
+
+    Value eval(const Expr& e, const Frame& f) const override;
+
+    /// A STDDEV, VAR, COVAR or CORR input: NUMERIC as its distance from the first one seen,
+    /// computed exactly (the statistics do not depend on the origin), so that
+    /// 99999999999999999999999999999.8 and .9 still differ; other numbers as they are.
+    static long double statInput(const Value& v, bool& have, Num128& origin);
+
+    /// Adds one value to an aggregate; `sep` is STRING_AGG's separator.
+    void add(AggState& s, const Expr& agg, const Value& v, const Value* sep) const override;
+
+    /// An aggregate with ORDER BY or LIMIT: its held inputs sorted (stable) by the keys, then
+    /// added in that order until LIMIT of them are in.
+    void releaseHeld(AggState& s, const Expr& agg) const;
+
+    Value finish(AggState& s, const Expr& agg) const override;
+
+    /// An expression's subquery for the current row: run with the row as its outer scope
+    /// when correlated, once (and kept) otherwise.
+    const QueryResult& runSubquery(const Expr& e, const Frame& f) const;
+
+    /// Every stored table this query reads, through its FROM subqueries, set branches and
+    /// expression subqueries at any depth (not the temporary tables FROM subqueries fill).
+    void storedTables(std::vector<Table*>& out) const;
+
+    /// Runs the subqueries this query reads and fills their tables; returns their bytes.
+    std::uint64_t materialize();
+
+    std::uint64_t estimate() const;
+
+    void versions(std::vector<std::string>& out) const;
+
+    QueryResult run(const Frame* outer = nullptr);
+
+    /// Whether ON is exactly the equality its hash join looks up (then it need not be
+    /// evaluated again: for the key types findHashKeys allows, equal keys are equal values).
+    static bool onIsTheKey(const FromItem& f, const FromBinding& fb);
+
+    /// WHERE's top-level AND parts, each placed right after the FROM item that binds the last
+    /// range variable it reads; parts keep their written order (a part is never checked
+    /// before one written ahead of it, which may guard it: x != 0 AND 10 / x > 1).
+    void pushDownWhere(plan::BoundSelect& q) const;
+
+    plan::BoundSelect boundSelect() const;
+
+    std::uint64_t bytesLocked() const;
+};
+
+} // namespace quarry::sandbox::sql
