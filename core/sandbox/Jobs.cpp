@@ -598,7 +598,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         }
         for (const auto& v : prepared->tableVersions()) cacheKey += "\n" + v;
         job.schema = prepared->schema();
-        const bool nondeterministic = sql::callsVolatileFunction(text);
+        const bool nondeterministic = !prepared->deterministic();
         if (dryRun) {
             job.bytesProcessed = prepared->estimateBytes();
             finish(job, nullptr);

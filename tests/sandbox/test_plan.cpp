@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The plan executor's building blocks against the definitions they replace: typed keys
-// against appendKey's strings, LIKE's linear path against LIKE's definition.
+// against appendKey's strings, LIKE's linear path against LIKE's definition; the function catalog.
+#include "sandbox/sql/FunctionCatalog.h"
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/ValueOps.h"
 #include "sandbox/sql/plan/KeyHash.h"
@@ -123,4 +124,44 @@ TEST(PlanLike, PercentOnlyPatternsMatchAsRegularExpressions) {
     EXPECT_TRUE(likeMatch("abbc", "ab%bc"));
     EXPECT_TRUE(likeMatch("", "%"));
     EXPECT_FALSE(likeMatch("", "a%"));
+}
+
+// The function catalog: one entry per name, found by name, kinds agreeing with the binder's
+// questions, the clock and the dice marked as not fixed by their arguments.
+TEST(FunctionCatalog, OneEntryPerNameFoundByName) {
+    const auto all = builtinFunctions();
+    ASSERT_GE(all.size(), 180u);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (i > 0) {
+            EXPECT_LT(all[i - 1].name, all[i].name) << "twice or out of order: " << all[i].name;
+        }
+        EXPECT_EQ(findFunction(all[i].name), &all[i]);
+        const std::string name(all[i].name);
+        EXPECT_EQ(isAggregateFunction(name), all[i].kind == FunctionKind::Aggregate) << name;
+        if (all[i].call) {
+            EXPECT_EQ(all[i].family, FunctionFamily::Base) << name;
+        }
+    }
+    EXPECT_EQ(findFunction("NO_SUCH_FUNCTION"), nullptr);
+    EXPECT_EQ(findFunction("length"), nullptr); // names are looked up as the parser upper-cases them
+    EXPECT_EQ(findFunction("RAND")->stability, Stability::Volatile);
+    EXPECT_EQ(findFunction("GENERATE_UUID")->stability, Stability::Volatile);
+    EXPECT_EQ(findFunction("CURRENT_TIMESTAMP")->stability, Stability::PerQuery);
+    EXPECT_EQ(findFunction("LENGTH")->stability, Stability::Immutable);
+    EXPECT_EQ(findFunction("ROW_NUMBER")->kind, FunctionKind::Analytic);
+}
+
+// A NULL-propagating function's evaluator never sees a NULL: callFunction answers NULL first,
+// whatever the other arguments would have made it do (MOD(NULL, 0) is NULL, not an error).
+TEST(FunctionCatalog, NullPropagatingCallsAnswerNullBeforeAnyCheck) {
+    for (const auto& d : builtinFunctions()) {
+        if (!d.nullPropagating) continue;
+        Expr call;
+        call.kind = Expr::Kind::Call;
+        call.op = std::string(d.name);
+        call.fn = &d;
+        call.type = SqlType::scalar(TypeKind::Int64);
+        std::vector<Value> args{Value(), Value::int64(0), Value::int64(-1)};
+        EXPECT_TRUE(callFunction(call, args).isNull()) << d.name;
+    }
 }

@@ -464,6 +464,18 @@ TEST(SandboxApi, DryRunCapsAndCache) {
     EXPECT_EQ(after.meta["cacheHit"], false);
     EXPECT_EQ(after.rows[0][0].asInt64(), 6);
 
+    // Only what calls a function whose result is not fixed by its arguments is never cached,
+    // whether the call is in the query or in a view it reads; a name like "brand" is no call.
+    const auto cachedTwice = [&](const std::string& sql) {
+        c.query("p", {{"query", sql}});
+        return c.query("p", {{"query", sql}}).meta["cacheHit"].get<bool>();
+    };
+    EXPECT_TRUE(cachedTwice("SELECT COUNT(*) AS brand, 'CURRENT_DATE' AS current_x FROM samples.persons"));
+    EXPECT_FALSE(cachedTwice("SELECT RAND() < 2 AS r FROM samples.persons"));
+    query(c, "CREATE VIEW samples.today AS SELECT fullName, CURRENT_DATE() AS d FROM samples.persons");
+    EXPECT_FALSE(cachedTwice("SELECT COUNT(*) AS n FROM samples.today"));
+    EXPECT_FALSE(cachedTwice("SELECT (SELECT MAX(d) FROM samples.today) AS d"));
+
     const Json withId = {{"query", "SELECT 2 AS x"}, {"requestId", "req-1"}};
     const auto a = c.query("p", withId);
     const auto b = c.query("p", withId);

@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+namespace re2 {
+class RE2;
+}
+
 namespace quarry::sandbox::sql {
 
 class Collation;
@@ -17,6 +21,7 @@ struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 struct WindowSpec;
 struct Select;
+struct FunctionDef;
 
 /// A bound aggregate function (what the aggregate state machine does with each value).
 enum class AggFn : std::uint8_t {
@@ -75,6 +80,8 @@ struct Expr {
     int groupIndex = -1;           ///< this node equals GROUP BY key number groupIndex
     bool isAggregate = false;
     AggFn aggFn = AggFn::None;     ///< an aggregate call's function, resolved once at bind time
+    const FunctionDef* fn = nullptr; ///< a built-in call's function (FunctionCatalog), resolved at bind time
+    std::shared_ptr<const re2::RE2> regex; ///< REGEXP_*'s constant pattern, compiled at bind time
     /// The collation this node compares, groups or searches strings under (=, IN, LIKE,
     /// REPLACE, MIN, COUNT(DISTINCT ...)); null for code point order.
     const Collation* collation = nullptr;

@@ -58,6 +58,17 @@ void PreparedQuery::Impl::versions(std::vector<std::string>& out) const {
     }
 }
 
+bool PreparedQuery::Impl::deterministic() const {
+    if (nondeterministic) return false;
+    for (const auto& sub : subs)
+        if (!sub->impl->deterministic()) return false;
+    for (const auto& b : setBranches)
+        if (!b->impl->deterministic()) return false;
+    for (const auto& [select, sub] : exprSubs)
+        if (!sub->deterministic()) return false;
+    return true;
+}
+
 QueryResult PreparedQuery::Impl::run(const Frame* outer) {
     // Subqueries first, each with its own locks; then hold every table this query (and the
     // subqueries in its expressions) reads for the duration, in a fixed order (no
@@ -226,6 +237,8 @@ const Schema& PreparedQuery::schema() const { return d_->schema; }
 const std::vector<SqlType>& PreparedQuery::columnTypes() const { return d_->columnTypes; }
 
 std::uint64_t PreparedQuery::estimateBytes() const { return d_->estimate(); }
+
+bool PreparedQuery::deterministic() const { return d_->deterministic(); }
 
 std::vector<std::string> PreparedQuery::tableVersions() const {
     std::vector<std::string> out;

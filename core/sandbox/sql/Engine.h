@@ -74,6 +74,9 @@ public:
     std::uint64_t estimateBytes() const;
     /// (project, dataset, table, version) of every table read, for the result cache.
     std::vector<std::string> tableVersions() const;
+    /// False when the query (its views and subqueries too) calls a function whose result is
+    /// not fixed by its arguments (CURRENT_TIMESTAMP, RAND...): BigQuery caches no such result.
+    bool deterministic() const;
     /// Runs the query. Throws EvalError for runtime failures, Cancelled when asked to stop.
     QueryResult run();
 

@@ -182,6 +182,8 @@ void PreparedQuery::Impl::bind(Expr& e, const BindCtx& bc) {
         // does not reach (a query over a subquery, say): an error, not a plain aggregate.
         if (!e.within.empty()) err("WITHIN " + e.within + " is not supported by the sandbox here (only over a table)", e.pos);
         if ((!e.path.empty() || ctx.resolveFunction) && expandUserFunction(e, bc)) return;
+        e.fn = findFunction(e.op);
+        if (e.fn && e.fn->stability != Stability::Immutable) nondeterministic = true;
         if (e.window) {
             bindWindow(e, bc);
             return;
@@ -225,6 +227,10 @@ void PreparedQuery::Impl::bind(Expr& e, const BindCtx& bc) {
             return;
         }
         e.type = bindFunction(e, types);
+        // Every function the evaluators know is in the catalog; one that is not would be
+        // evaluated by name after all: say so instead.
+        if (!e.fn) err("Function " + e.op + " is missing from the sandbox's function catalog (a sandbox defect)", e.pos);
+        compileConstantPattern(e);
         collateCall(e);
         return;
     }

@@ -11,9 +11,11 @@
 #include "sandbox/sql/AstClone.h"
 #include "sandbox/sql/CollationRules.h"
 #include "sandbox/sql/DateFunctions.h"
+#include "sandbox/sql/FunctionCatalog.h"
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/Intervals.h"
 #include "sandbox/sql/MoreAggregates.h"
+#include "sandbox/sql/MoreFunctions.h"
 #include "sandbox/sql/Parser.h"
 #include "sandbox/sql/RowEval.h"
 #include "sandbox/sql/SetOperation.h"
@@ -135,6 +137,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
     mutable std::optional<QueryResult> cached; ///< an uncorrelated subquery's result
     std::unique_ptr<plan::BoundSelect> planned; ///< what the plan executor runs, once bound
     bool aggregating = false;
+    bool nondeterministic = false; ///< calls CURRENT_DATE, RAND or their kin (not below: see deterministic())
     bool setBranch = false; ///< a set operation's input: its column names may repeat (the result's may not)
     std::vector<ExprPtr> owned;
     struct Column {
@@ -340,6 +343,9 @@ struct PreparedQuery::Impl final : RowEvaluator {
     std::uint64_t estimate() const;
 
     void versions(std::vector<std::string>& out) const;
+
+    /// Whether the query, its subqueries and the views it reads call only Immutable functions.
+    bool deterministic() const;
 
     QueryResult run(const Frame* outer = nullptr);
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/Functions.h"
 
+#include "sandbox/sql/BasicFunctions.h"
+#include "sandbox/sql/FunctionCatalog.h"
+
 #include "sandbox/sql/ArrayFunctions.h"
 #include "sandbox/sql/CollationRules.h"
 #include "sandbox/sql/Intervals.h"
@@ -104,54 +107,11 @@ Num128 numOf(const Value& v) {
     return *n;
 }
 
-std::string castToString(const Value& v) {
-    switch (v.kind()) {
-    case ValueKind::Float64: {
-        const double d = v.asDouble();
-        if (std::isnan(d)) return "nan";
-        if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.17g", d);
-        // shortest representation that round-trips
-        for (int prec = 1; prec <= 17; ++prec) {
-            std::snprintf(buf, sizeof buf, "%.*g", prec, d);
-            if (std::strtod(buf, nullptr) == d) break;
-        }
-        return buf;
-    }
-    case ValueKind::Timestamp: {
-        // In the query's time zone, with its offset: 2014-12-01 00:00:00-08, +05:30 when it
-        // is not whole hours. Fractions in as few groups of three digits as they need.
-        const std::int64_t offset = TimeZone::current().offsetAt(v.asInt64());
-        std::string t = civil::formatDateTime(v.asInt64() + offset, ' ');
-        if (t.find('.') != std::string::npos && t.ends_with("000")) t.resize(t.size() - 3);
-        const std::int64_t m = (offset < 0 ? -offset : offset) / 60'000'000;
-        char zone[16];
-        std::snprintf(zone, sizeof zone, "%c%02d", offset < 0 ? '-' : '+', static_cast<int>(m / 60));
-        t += zone;
-        if (m % 60) {
-            std::snprintf(zone, sizeof zone, ":%02d", static_cast<int>(m % 60));
-            t += zone;
-        }
-        return t;
-    }
-    case ValueKind::Bytes: return std::string(v.asText());
-    default: {
-        Field f;
-        f.type = K::String;
-        return displayText(v, f);
-    }
-    }
-}
-
 } // namespace
 
 bool isAggregateFunction(const std::string& n) {
-    return n == "COUNT" || n == "SUM" || n == "AVG" || n == "MIN" || n == "MAX" || n == "COUNTIF" ||
-           n == "ARRAY_AGG" || n == "ARRAY_CONCAT_AGG" || n == "STRING_AGG" || n == "BIT_AND" || n == "BIT_OR" || n == "BIT_XOR" ||
-           n == "APPROX_COUNT_DISTINCT" || n == "APPROX_TOP_COUNT" || n == "APPROX_TOP_SUM" || n == "APPROX_QUANTILES" || n == "ANY_VALUE" || n == "LOGICAL_AND" || n == "LOGICAL_OR" ||
-           n == "STDDEV_POP" || n == "STDDEV_SAMP" || n == "STDDEV" || n == "VAR_POP" || n == "VAR_SAMP" || n == "VARIANCE" ||
-           n == "COVAR_POP" || n == "COVAR_SAMP" || n == "CORR";
+    const FunctionDef* d = findFunction(n);
+    return d && d->kind == FunctionKind::Aggregate;
 }
 
 SqlType commonType(const std::vector<SqlType>& types, Pos pos, const char* what) {
@@ -402,295 +362,6 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
     return Value::boolean(c >= 0);
 }
 
-bool castable(const SqlType& from, const SqlType& to) {
-    if (from.unknown || from == to) return true;
-    if (to.kind == K::Range && !to.array) return !from.array && from.kind == K::String;
-    if (from.kind == K::Range && !from.array) return false; // to STRING: its text form per element type is not checked yet
-    if (from.array || to.array) return from.array && to.array && castable(from.element(), to.element());
-    if (to.kind == K::Struct || from.kind == K::Struct) {
-        if (from.kind != K::Struct || to.kind != K::Struct || from.fields.size() != to.fields.size()) return false;
-        for (std::size_t i = 0; i < from.fields.size(); ++i)
-            if (!castable(from.fields[i].second, to.fields[i].second)) return false;
-        return true;
-    }
-    if (to.kind == K::String) return true;
-    if (from.kind == K::String) return to.kind != K::Geography;
-    if (from.isNumeric() && to.isNumeric()) return true;
-    if (from.kind == K::Bool && to.kind == K::Int64) return true;
-    if (from.kind == K::Int64 && to.kind == K::Bool) return true;
-    if (from.kind == K::Bytes && to.kind == K::String) return true;
-    if ((from.kind == K::Timestamp || from.kind == K::DateTime) && (to.kind == K::Date || to.kind == K::Time ||
-                                                                     to.kind == K::DateTime || to.kind == K::Timestamp))
-        return true;
-    if (from.kind == K::Date && (to.kind == K::DateTime || to.kind == K::Timestamp)) return true;
-    return false;
-}
-
-namespace {
-
-/// An INTERVAL written as BigQuery reads it (see parseInterval) in its canonical text
-/// 'Y-M D H:M:S[.F]'; nullopt if it is not one.
-std::optional<std::string> intervalFromText(std::string_view t) {
-    const auto parts = parseInterval(t);
-    if (!parts) return std::nullopt;
-    try {
-        return std::string(intervalValue(*parts).asText());
-    } catch (const EvalError&) {
-        return std::nullopt; // past BigQuery's range
-    }
-}
-
-/// A decimal in exponent notation ("-1.25e+3") written out plainly ("-1250"), digit by digit;
-/// anything else is returned as it was (and fails later as an invalid number).
-std::string expandExponent(const std::string& t) {
-    const auto e = t.find_first_of("eE");
-    std::string mant = t.substr(0, e);
-    int exponent = 0;
-    try {
-        std::size_t used = 0;
-        exponent = std::stoi(t.substr(e + 1), &used);
-        if (used != t.size() - e - 1 || exponent > 400 || exponent < -400) return t;
-    } catch (const std::exception&) {
-        return t;
-    }
-    const bool negative = !mant.empty() && mant.front() == '-';
-    if (!mant.empty() && (mant.front() == '-' || mant.front() == '+')) mant.erase(0, 1);
-    const auto dot = mant.find('.');
-    std::string digits = mant;
-    int point = static_cast<int>(mant.size());
-    if (dot != std::string::npos) {
-        digits.erase(dot, 1);
-        point = static_cast<int>(dot);
-    }
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return t;
-    point += exponent;
-    std::string out;
-    if (point <= 0) out = "0." + std::string(static_cast<std::size_t>(-point), '0') + digits;
-    else if (static_cast<std::size_t>(point) >= digits.size()) out = digits + std::string(static_cast<std::size_t>(point) - digits.size(), '0');
-    else out = digits.substr(0, static_cast<std::size_t>(point)) + "." + digits.substr(static_cast<std::size_t>(point));
-    return negative ? "-" + out : out;
-}
-
-/// `d` (finite) as a plain decimal without an exponent, from its shortest round-trip digits.
-std::string plainDecimal(double d) {
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-    return expandExponent(std::string(buf, r.ptr));
-}
-
-} // namespace
-
-Value castValue(const Value& v, const SqlType& to, bool safe) {
-    if (v.isNull()) return {};
-    auto failed = [&](const std::string& what) -> Value {
-        if (safe) return {};
-        throw EvalError(what);
-    };
-    if (to.array) {
-        Value out = Value::arrayOf(v.size());
-        for (std::size_t i = 0; i < v.size(); ++i) {
-            out[i] = castValue(v[i], to.element(), safe);
-            if (out[i].isNull() && !v[i].isNull()) return {};
-        }
-        return out;
-    }
-    if (to.kind == K::Struct) {
-        Value out = Value::structOf(to.fields.size());
-        for (std::size_t i = 0; i < to.fields.size() && i < v.size(); ++i) out[i] = castValue(v[i], to.fields[i].second, safe);
-        return out;
-    }
-    // A value cast to its own type is itself (ARRAY<BOOL>[true], CAST(b'a' AS BYTES)).
-    const auto same = [&](ValueKind k) { return v.kind() == k; };
-    if ((to.kind == K::Bool && same(ValueKind::Bool)) || (to.kind == K::Bytes && same(ValueKind::Bytes)) ||
-        (to.kind == K::Date && same(ValueKind::Date)) || (to.kind == K::Time && same(ValueKind::Time)) ||
-        (to.kind == K::DateTime && same(ValueKind::DateTime)) || (to.kind == K::Timestamp && same(ValueKind::Timestamp)) ||
-        (to.kind == K::Json && same(ValueKind::Json)) || (to.kind == K::Geography && same(ValueKind::Geography)))
-        return v;
-    const std::string text = v.isText() ? std::string(v.asText()) : std::string();
-    switch (to.kind) {
-    case K::String:
-        if (v.kind() == ValueKind::Bytes) {
-            if (!text::isValidUtf8(v.asText())) return failed("Invalid UTF-8 in BYTES cast to STRING");
-            return Value::string(v.asText());
-        }
-        return Value::string(castToString(v));
-    case K::Bytes:
-        if (v.kind() == ValueKind::String) return Value::bytes(v.asText());
-        break;
-    case K::Int64:
-        switch (v.kind()) {
-        case ValueKind::Int64: return v;
-        case ValueKind::Bool: return Value::int64(v.asBool() ? 1 : 0);
-        case ValueKind::Float64: {
-            const double d = std::round(v.asDouble());
-            if (!std::isfinite(d) || d >= 9.223372036854775807e18 || d < -9.223372036854775808e18)
-                return failed("Illegal conversion of non-finite or out-of-range floating point number to an integer: " + castToString(v));
-            return Value::int64(static_cast<std::int64_t>(d));
-        }
-        case ValueKind::Numeric:
-        case ValueKind::BigNumeric: {
-            const auto n = parseNumeric(v.asText());
-            if (!n) return failed("Bad int64 value: " + text);
-            Num128 q = *n / kNumericScale, r = *n % kNumericScale;
-            if (r * 2 >= kNumericScale) ++q;
-            else if (r * 2 <= -kNumericScale) --q;
-            return Value::int64(static_cast<std::int64_t>(q));
-        }
-        case ValueKind::String: {
-            std::string t = text;
-            while (!t.empty() && t.front() == ' ') t.erase(0, 1);
-            while (!t.empty() && t.back() == ' ') t.pop_back();
-            if (auto i = numbers::parseInt64(t)) return Value::int64(*i);
-            if (t.size() > 2 && (t.substr(0, 2) == "0x" || t.substr(0, 2) == "0X")) {
-                try {
-                    return Value::int64(static_cast<std::int64_t>(std::stoull(t.substr(2), nullptr, 16)));
-                } catch (...) {
-                }
-            }
-            return failed("Bad int64 value: " + text);
-        }
-        default: break;
-        }
-        break;
-    case K::Float64:
-        if (v.kind() == ValueKind::String) {
-            if (auto d = numbers::parseDouble(text)) return Value::float64(*d);
-            return failed("Bad double value: " + text);
-        }
-        if (v.kind() == ValueKind::Int64 || v.kind() == ValueKind::Float64 || v.kind() == ValueKind::Numeric ||
-            v.kind() == ValueKind::BigNumeric)
-            return Value::float64(toDouble(v));
-        break;
-    case K::Numeric:
-    case K::BigNumeric: {
-        const bool big = to.kind == K::BigNumeric;
-        std::string t;
-        if (v.kind() == ValueKind::Int64) t = std::to_string(v.asInt64());
-        else if (v.kind() == ValueKind::Float64) {
-            if (!std::isfinite(v.asDouble())) return failed("Illegal conversion of non-finite floating point number to numeric: " + castToString(v));
-            // The shortest decimal that reads back as this double, as BigQuery converts
-            // (9.9999999e28 is 99999999000000000000000000000, not its binary expansion).
-            t = plainDecimal(v.asDouble());
-        } else if (v.isText()) {
-            t = text;
-            if (t.find_first_of("eE") != std::string::npos) t = expandExponent(t); // 1.5e3 reads as 1500
-        }
-        // The sandbox's BIGNUMERIC keeps NUMERIC's 9 digits after the point: refuse to round
-        // away what BigQuery would keep (up to 38), rather than answer wrongly.
-        if (big) {
-            const auto dot = t.find('.');
-            if (dot != std::string::npos && t.find_first_of("eE") == std::string::npos &&
-                t.find_first_not_of("0", dot + 10) != std::string::npos)
-                return failed("BIGNUMERIC values with more than 9 digits after the decimal point are not supported by the sandbox yet: " + t);
-        }
-        const bool ok = big ? numbers::isBigNumeric(t) : numbers::isNumeric(t);
-        if (!ok) {
-            // Extra fraction digits round half away from zero, as BigQuery's do, when the value fits.
-            const auto dot = t.find('.');
-            const std::size_t cut = dot == std::string::npos ? t.size() : dot + 10;
-            if (auto n = parseNumeric(t.substr(0, cut))) {
-                if (cut < t.size() && t[cut] >= '5' && t[cut] <= '9') *n += t.starts_with('-') ? -1 : 1;
-                return big ? Value::bigNumeric(formatNumeric(*n)) : Value::numeric(formatNumeric(*n));
-            }
-            return failed("Invalid " + std::string(big ? "BIGNUMERIC" : "NUMERIC") + " value: " + (t.empty() ? castToString(v) : t));
-        }
-        if (const auto n = parseNumeric(t)) return big ? Value::bigNumeric(formatNumeric(*n)) : Value::numeric(formatNumeric(*n));
-        return big ? Value::bigNumeric(t) : Value::numeric(t);
-    }
-    case K::Interval:
-        if (v.kind() == ValueKind::String) {
-            if (const auto canonical = intervalFromText(text)) return Value::interval(*canonical);
-            return failed("Invalid INTERVAL value: '" + text + "'");
-        }
-        if (v.kind() == ValueKind::Interval) return v;
-        break;
-    case K::Bool:
-        if (v.kind() == ValueKind::Int64) return Value::boolean(v.asInt64() != 0);
-        if (v.kind() == ValueKind::String) {
-            std::string u = text;
-            std::transform(u.begin(), u.end(), u.begin(), ::tolower);
-            if (u == "true") return Value::boolean(true);
-            if (u == "false") return Value::boolean(false);
-            return failed("Bad bool value: " + text);
-        }
-        break;
-    case K::Date:
-        if (v.kind() == ValueKind::String) {
-            if (auto d = civil::parseDate(text)) return Value::date(*d);
-            return failed("Could not cast literal \"" + text + "\" to type DATE");
-        }
-        if (v.kind() == ValueKind::Timestamp || v.kind() == ValueKind::DateTime) {
-            const auto us = v.kind() == ValueKind::Timestamp ? TimeZone::current().toLocal(v.asInt64()) : v.asInt64();
-            return Value::date(static_cast<std::int32_t>((us >= 0 ? us : us - civil::kMicrosPerDay + 1) / civil::kMicrosPerDay));
-        }
-        break;
-    case K::Time:
-        if (v.kind() == ValueKind::String) {
-            if (auto t = civil::parseTime(text)) return Value::time(*t);
-            return failed("Could not cast literal \"" + text + "\" to type TIME");
-        }
-        if (v.kind() == ValueKind::Timestamp || v.kind() == ValueKind::DateTime) {
-            auto r = (v.kind() == ValueKind::Timestamp ? TimeZone::current().toLocal(v.asInt64()) : v.asInt64()) % civil::kMicrosPerDay;
-            if (r < 0) r += civil::kMicrosPerDay;
-            return Value::time(r);
-        }
-        break;
-    case K::DateTime:
-        if (v.kind() == ValueKind::String) {
-            if (auto t = civil::parseDateTime(text)) return Value::dateTime(*t);
-            return failed("Could not cast literal \"" + text + "\" to type DATETIME");
-        }
-        if (v.kind() == ValueKind::Date) return Value::dateTime(v.asInt64() * civil::kMicrosPerDay);
-        if (v.kind() == ValueKind::Timestamp) return Value::dateTime(TimeZone::current().toLocal(v.asInt64()));
-        break;
-    case K::Timestamp:
-        if (v.kind() == ValueKind::String) {
-            // Without a zone, the text is in the query's time zone (SET @@time_zone; UTC).
-            if (auto t = parseTimestampIn(text, TimeZone::current())) return Value::timestamp(*t);
-            return failed("Could not cast literal \"" + text + "\" to type TIMESTAMP");
-        }
-        if (v.kind() == ValueKind::Date) return Value::timestamp(TimeZone::current().toUtc(v.asInt64() * civil::kMicrosPerDay));
-        if (v.kind() == ValueKind::DateTime) return Value::timestamp(TimeZone::current().toUtc(v.asInt64()));
-        break;
-    case K::Json:
-        if (v.kind() == ValueKind::String) return Value::json(v.asText());
-        break;
-    case K::Range:
-        if (v.kind() == ValueKind::String) {
-            // '[start, end)', each side a value of the element type or UNBOUNDED (or NULL).
-            const auto sides = rangetext::split(text);
-            if (!sides) return failed("Invalid RANGE value: '" + text + "'");
-            Value ends[2];
-            const std::string_view parts[2] = {sides->first, sides->second};
-            for (int i = 0; i < 2; ++i) {
-                std::string side(parts[i]);
-                std::transform(side.begin(), side.end(), side.begin(), ::toupper);
-                if (side == "UNBOUNDED" || side == "NULL") continue;
-                // A TIMESTAMP bound without a zone is in the query's time zone once the job
-                // names one (SET @@time_zone); before that, refused rather than assumed UTC:
-                // GoogleSQL's reference reads such bounds in its own default zone.
-                const std::string_view after = parts[i].size() > 10 ? parts[i].substr(10) : std::string_view();
-                if (to.rangeElement == K::Timestamp && !TimeZone::currentIsSet() && after.find_first_of("+-Z/") == std::string_view::npos &&
-                    side.find("UTC") == std::string::npos)
-                    throw EvalError("RANGE<TIMESTAMP> bounds without a time zone are not supported by the sandbox unless the job sets one "
-                                    "(SET @@time_zone); write the zone, as in '2020-01-01 00:00:00+00'");
-                ends[i] = castValue(Value::string(parts[i]), SqlType::scalar(to.rangeElement), safe);
-                if (ends[i].isNull()) return {};
-            }
-            if (!ends[0].isNull() && !ends[1].isNull() && ends[0].asInt64() >= ends[1].asInt64())
-                return failed("Range start element must be smaller than range end element: '" + text + "'");
-            return Value::range(std::move(ends[0]), std::move(ends[1]));
-        }
-        if (v.kind() == ValueKind::Range) return v;
-        break;
-    case K::Geography:
-        if (v.kind() == ValueKind::String) return Value::geography(v.asText());
-        break;
-    default: break;
-    }
-    return failed("Invalid cast");
-}
-
 namespace {
 
 /// LIKE with only literal text and %: the literal pieces found in order (the first one
@@ -900,167 +571,50 @@ Value decimalPower(const Value& base, const Value& exponent, bool big) {
     return numericResult(r, big);
 }
 
-Value callFunction(const Expr& c, std::vector<Value>& a) {
-    if (c.op == "COLLATE") return std::move(a[0]); // the collation is the type's, not the value's
-    if (c.collation && searchesUnderCollation(c.op) && !a.empty() && a[0].kind() != ValueKind::Bytes) return callCollated(c, a);
-    if (auto v = callMoreFunction(c, a)) return std::move(*v);
-    if (auto v = callArrayFunction(c, a)) return std::move(*v);
-    if (auto v = callScalarExtra(c, a)) return std::move(*v);
-    if (auto v = callDateFunction(c, a)) return std::move(*v);
-    if (auto v = callJsonFunction(c, a)) return std::move(*v);
+Value basic::logarithmic(const Expr& c, const Args& a) {
     const auto& n = c.op;
-    const bool anyNull = std::any_of(a.begin(), a.end(), [](const Value& v) { return v.isNull(); });
-    // IF, IFNULL and COALESCE are evaluated lazily by the row evaluator, never here.
-    if (n == "NULLIF") {
-        if (a[0].isNull()) return {};
-        // Equal as = says: a STRUCT with a NULL field is not equal (unknown), nor is NaN to NaN.
-        if (!a[1].isNull() && isTrue(binaryOp("=", coerce(a[0], c.type), coerce(a[1], c.type), SqlType::scalar(K::Bool)))) return {};
-        return coerce(a[0], c.type);
+    const double d = toDouble(a[0]);
+    if ((n == "SQRT" && d < 0) || ((n == "LN" || n == "LOG10") && d <= 0)) {
+        if (c.safe) return {};
+        throw EvalError("Argument to " + n + " is out of range: " + castToString(a[0]));
     }
-    if (n == "CURRENT_TIMESTAMP" || n == "CURRENT_DATE" || n == "CURRENT_DATETIME") {
-        const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
-        if (n == "CURRENT_TIMESTAMP") return Value::timestamp(now);
-        if (!a.empty() && a[0].isNull()) return {};
-        // The wall clock of the zone named, or of the query's time zone.
-        const std::int64_t us = (a.empty() ? TimeZone::current() : TimeZone::named(a[0].asText())).toLocal(now);
-        if (n == "CURRENT_DATETIME") return Value::dateTime(us);
-        return Value::date(static_cast<std::int32_t>(civil::floorDiv(us, civil::kMicrosPerDay)));
-    }
-    if (n == "CONCAT") {
-        if (anyNull) return {};
-        std::string s;
-        for (auto& v : a) s.append(v.asText());
-        return c.type.kind == K::Bytes ? Value::bytes(s) : Value::string(s);
-    }
-    if (n == "GREATEST" || n == "LEAST") {
-        if (anyNull) return {};
-        Value best = coerce(a[0], c.type);
-        for (std::size_t i = 1; i < a.size(); ++i) {
-            Value v = coerce(a[i], c.type);
-            const int cmp = compareValues(v, best);
-            if ((n == "GREATEST" && cmp > 0) || (n == "LEAST" && cmp < 0)) best = std::move(v);
-        }
-        return best;
-    }
-    if (anyNull) return {};
-    const bool bytes = !a.empty() && a[0].kind() == ValueKind::Bytes;
-    auto textResult = [&](std::string s) { return bytes ? Value::bytes(s) : Value::string(s); };
-    if (n == "LOWER" || n == "UPPER") {
-        std::string s(a[0].asText());
-        for (auto& ch : s)
-            ch = static_cast<char>(n == "LOWER" ? std::tolower(static_cast<unsigned char>(ch)) : std::toupper(static_cast<unsigned char>(ch)));
-        return textResult(s);
-    }
-    if (n == "REVERSE") {
-        const auto s = a[0].asText();
-        if (bytes) return Value::bytes(std::string(s.rbegin(), s.rend()));
-        const auto starts = charStarts(s);
-        std::string out;
-        for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
-            const auto end = (it == starts.rbegin()) ? s.size() : *(it - 1);
-            out.append(s.substr(*it, end - *it));
-        }
-        return Value::string(out);
-    }
-    if (n == "LENGTH" || n == "CHAR_LENGTH" || n == "CHARACTER_LENGTH")
-        return Value::int64(static_cast<std::int64_t>(bytes ? a[0].asText().size() : charStarts(a[0].asText()).size()));
-    if (n == "BYTE_LENGTH") return Value::int64(static_cast<std::int64_t>(a[0].asText().size()));
-    if (n == "SUBSTR" || n == "SUBSTRING") {
-        const auto s = a[0].asText();
-        std::vector<std::size_t> starts;
-        if (bytes) {
-            for (std::size_t i = 0; i < s.size(); ++i) starts.push_back(i);
-        } else {
-            starts = charStarts(s);
-        }
-        const auto len = static_cast<std::int64_t>(starts.size());
-        std::int64_t pos = a[1].asInt64();
-        if (pos < 0) pos = std::max<std::int64_t>(len + pos, 0);
-        else if (pos > 0) pos -= 1;
-        std::int64_t count = a.size() == 3 ? a[2].asInt64() : len;
-        if (count < 0) throw EvalError("Third argument in SUBSTR() cannot be negative");
-        if (pos >= len || count == 0) return textResult("");
-        const auto end = std::min(len, pos + count);
-        const auto b = starts[static_cast<std::size_t>(pos)];
-        const auto e = end >= len ? s.size() : starts[static_cast<std::size_t>(end)];
-        return textResult(std::string(s.substr(b, e - b)));
-    }
-    if (n == "TRIM" || n == "LTRIM" || n == "RTRIM") {
-        std::string s(a[0].asText());
-        const std::string chars = a.size() == 2 ? std::string(a[1].asText()) : std::string(" \t\n\r\f\v");
-        if (n != "RTRIM") s.erase(0, std::min(s.size(), s.find_first_not_of(chars)));
-        if (n != "LTRIM") {
-            const auto last = s.find_last_not_of(chars);
-            s.erase(last == std::string::npos ? 0 : last + 1);
-        }
-        return textResult(s);
-    }
-    if (n == "REPLACE") {
-        std::string s(a[0].asText());
-        const std::string from(a[1].asText()), to(a[2].asText());
-        if (from.empty()) return textResult(s);
-        std::string out;
-        std::size_t pos = 0, hit;
-        while ((hit = s.find(from, pos)) != std::string::npos) {
-            out.append(s, pos, hit - pos);
-            out += to;
-            pos = hit + from.size();
-        }
-        out.append(s, pos);
-        return textResult(out);
-    }
-    if (n == "STARTS_WITH") return Value::boolean(a[0].asText().starts_with(a[1].asText()));
-    if (n == "ENDS_WITH") return Value::boolean(a[0].asText().ends_with(a[1].asText()));
-    if (n == "STRPOS") {
-        const auto pos = a[0].asText().find(a[1].asText());
-        if (pos == std::string_view::npos) return Value::int64(0);
-        return Value::int64(static_cast<std::int64_t>(bytes ? pos + 1 : charStarts(a[0].asText().substr(0, pos)).size() + 1));
-    }
-    if (n == "ARRAY_LENGTH") return Value::int64(static_cast<std::int64_t>(a[0].size()));
-    if (n == "MOD") {
-        if (a[1].asInt64() == 0) throw EvalError("division by zero: MOD(" + std::to_string(a[0].asInt64()) + ", 0)");
-        if (a[1].asInt64() == -1) return Value::int64(0);
-        return Value::int64(a[0].asInt64() % a[1].asInt64());
-    }
-    if (n == "ABS") {
-        if (a[0].kind() == ValueKind::Int64) {
-            if (a[0].asInt64() == INT64_MIN) throw EvalError("int64 overflow: ABS(" + std::to_string(INT64_MIN) + ")");
-            return Value::int64(std::llabs(a[0].asInt64()));
-        }
-        if (a[0].kind() == ValueKind::Float64) return Value::float64(std::fabs(a[0].asDouble()));
-        auto t = std::string(a[0].asText());
-        if (!t.empty() && t[0] == '-') t.erase(0, 1);
-        return Value::text(a[0].kind(), t);
-    }
-    if (n == "SIGN") {
-        const double d = toDouble(a[0]);
-        const int s = d > 0 ? 1 : d < 0 ? -1 : 0;
-        if (a[0].kind() == ValueKind::Int64) return Value::int64(s);
-        if (a[0].kind() == ValueKind::Float64) return Value::float64(s);
-        return Value::text(a[0].kind(), std::to_string(s));
-    }
-    if (n == "ROUND" || n == "TRUNC" || n == "FLOOR" || n == "CEIL" || n == "CEILING") {
-        const int digits = a.size() == 2 ? static_cast<int>(a[1].asInt64()) : 0;
-        const double scale = std::pow(10.0, digits);
-        const double d = toDouble(a[0]) * scale;
-        const double r = n == "ROUND" ? std::round(d) : n == "TRUNC" ? std::trunc(d) : n == "FLOOR" ? std::floor(d) : std::ceil(d);
-        if (c.type.kind == K::Float64) return Value::float64(r / scale);
-        return castValue(Value::float64(r / scale), c.type, false);
-    }
-    if (n == "SQRT" || n == "LN" || n == "EXP" || n == "LOG10") {
-        const double d = toDouble(a[0]);
-        if ((n == "SQRT" && d < 0) || ((n == "LN" || n == "LOG10") && d <= 0)) {
-            if (c.safe) return {};
-            throw EvalError("Argument to " + n + " is out of range: " + castToString(a[0]));
-        }
-        return Value::float64(n == "SQRT" ? std::sqrt(d) : n == "LN" ? std::log(d) : n == "EXP" ? std::exp(d) : std::log10(d));
-    }
-    if (n == "POW" || n == "POWER") {
-        if (c.type.kind == K::Float64) return Value::float64(std::pow(toDouble(a[0]), toDouble(a[1])));
-        return decimalPower(a[0], a[1], c.type.kind == K::BigNumeric);
-    }
-    throw EvalError("Function not implemented: " + n);
+    return Value::float64(n == "SQRT" ? std::sqrt(d) : n == "LN" ? std::log(d) : n == "EXP" ? std::exp(d) : std::log10(d));
+}
+
+Value basic::pow(const Expr& c, const Args& a) {
+    if (c.type.kind == K::Float64) return Value::float64(std::pow(toDouble(a[0]), toDouble(a[1])));
+    return decimalPower(a[0], a[1], c.type.kind == K::BigNumeric);
+}
+
+namespace {
+
+/// The families that still choose by name, in FunctionFamily's order (Base excluded).
+using FamilyCall = std::optional<Value> (*)(const Expr&, std::vector<Value>&);
+constexpr FamilyCall kFamilies[] = {callMoreFunction, callArrayFunction, callScalarExtra, callDateFunction, callJsonFunction};
+static_assert(std::size(kFamilies) == static_cast<std::size_t>(FunctionFamily::Base));
+
+/// The families from `from` on, in their old order, then the functions with an evaluator of
+/// their own.
+Value callFrom(FunctionFamily from, const Expr& c, std::vector<Value>& a) {
+    for (auto i = static_cast<std::size_t>(from); i < std::size(kFamilies); ++i)
+        if (auto v = kFamilies[i](c, a)) return std::move(*v);
+    if (const FunctionDef* d = findFunction(c.op); d && d->call) return callDirect(*d, c, a);
+    throw EvalError("Function not implemented: " + c.op);
+}
+
+} // namespace
+
+Value callDirect(const FunctionDef& d, const Expr& c, const Args& a) {
+    if (d.nullPropagating && a.anyNull()) return {};
+    return d.call(c, a);
+}
+
+Value callFunction(const Expr& c, std::vector<Value>& a) {
+    if (c.collation && searchesUnderCollation(c.op) && !a.empty() && a[0].kind() != ValueKind::Bytes) return callCollated(c, a);
+    const FunctionDef* d = c.fn; // resolved when the call was bound; null for a call made up later
+    if (!d) return callFrom(FunctionFamily::More, c, a);
+    if (d->call) return callDirect(*d, c, a);
+    return callFrom(d->family, c, a);
 }
 
 } // namespace quarry::sandbox::sql

@@ -14,6 +14,11 @@ bool isAggregateFunction(const std::string& upperName);
 SqlType bindFunction(const Expr& call, const std::vector<SqlType>& args);
 /// Runs a scalar function. Throws EvalError (SAFE. calls return NULL instead).
 Value callFunction(const Expr& call, std::vector<Value>& args);
+struct FunctionDef;
+class Args;
+/// Runs a function that has its own evaluator (`def.call`): NULL first for one that
+/// propagates NULLs. No SAFE. handling (the caller's) and no collation (see callFunction).
+Value callDirect(const FunctionDef& def, const Expr& call, const Args& args);
 
 /// Result type of a binary operator, or SqlError ("No matching signature for operator ...").
 SqlType binaryType(const std::string& op, const SqlType& l, const SqlType& r, Pos pos);
@@ -25,6 +30,9 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
 bool castable(const SqlType& from, const SqlType& to);
 /// CAST. Throws EvalError unless `safe` (then NULL).
 Value castValue(const Value& v, const SqlType& to, bool safe);
+/// The text CAST(v AS STRING) gives (shortest round-tripping FLOAT64, a TIMESTAMP in the
+/// query's time zone with its offset).
+std::string castToString(const Value& v);
 
 /// The common supertype for CASE/IF/COALESCE/ARRAY elements, or SqlError.
 SqlType commonType(const std::vector<SqlType>& types, Pos pos, const char* what);

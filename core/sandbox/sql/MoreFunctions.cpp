@@ -19,29 +19,37 @@ namespace {
 using K = TypeKind;
 using namespace fn;
 
-// Compiled patterns, per thread (queries run on worker threads).
+/// A pattern compiled, or the error BigQuery gives for it.
+std::unique_ptr<RE2> compile(std::string_view text) {
+    // \C matches one byte, so a match could cut a character in two and hand back text
+    // that is not UTF-8 (which nothing may store). BigQuery's STRING patterns match characters.
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        if (text[i] != '\\') continue;
+        if (text[i + 1] == 'C')
+            throw EvalError("Cannot parse regular expression: \\C (any byte) is not supported in a STRING pattern; "
+                            "use . (any character)");
+        ++i;
+    }
+    RE2::Options o;
+    o.set_log_errors(false);
+    auto re = std::make_unique<RE2>(std::string(text), o);
+    if (!re->ok()) throw EvalError("Cannot parse regular expression: " + re->error());
+    return re;
+}
+
+/// A pattern that varies by row: compiled once per thread and text (up to 256 kept).
 const RE2& pattern(std::string_view text) {
     thread_local std::unordered_map<std::string, std::unique_ptr<RE2>> cache;
     auto it = cache.find(std::string(text));
     if (it == cache.end()) {
         if (cache.size() > 256) cache.clear();
-        // \C matches one byte, so a match could cut a character in two and hand back text
-        // that is not UTF-8 (which nothing may store). BigQuery's STRING patterns match characters.
-        for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-            if (text[i] != '\\') continue;
-            if (text[i + 1] == 'C')
-                throw EvalError("Cannot parse regular expression: \\C (any byte) is not supported in a STRING pattern; "
-                                "use . (any character)");
-            ++i;
-        }
-        RE2::Options o;
-        o.set_log_errors(false);
-        auto re = std::make_unique<RE2>(std::string(text), o);
-        if (!re->ok()) throw EvalError("Cannot parse regular expression: " + re->error());
-        it = cache.emplace(std::string(text), std::move(re)).first;
+        it = cache.emplace(std::string(text), compile(text)).first;
     }
     return *it->second;
 }
+
+/// The call's pattern: compiled when it was bound if it is a constant.
+const RE2& pattern(const Expr& c, const Value& text) { return c.regex ? *c.regex : pattern(text.asText()); }
 
 Value stringArray(const std::vector<std::string>& parts) {
     Value out = Value::arrayOf(parts.size());
@@ -142,6 +150,21 @@ std::optional<SqlType> bindMoreFunction(const Expr& c, const std::vector<SqlType
     return std::nullopt;
 }
 
+Value regexpContains(const Expr& c, const Args& a) {
+    return Value::boolean(RE2::PartialMatch(re2::StringPiece(a[0].asText().data(), a[0].asText().size()), pattern(c, a[1])));
+}
+
+void compileConstantPattern(Expr& c) {
+    const auto& n = c.op;
+    if (n != "REGEXP_CONTAINS" && n != "REGEXP_EXTRACT" && n != "REGEXP_EXTRACT_ALL" && n != "REGEXP_REPLACE") return;
+    if (c.args.size() < 2 || c.args[1]->kind != Expr::Kind::Literal || c.args[1]->value.isNull()) return;
+    try {
+        c.regex = compile(c.args[1]->value.asText());
+    } catch (const EvalError&) {
+        // Left to the first row, as before: BigQuery reports a bad pattern only when it runs.
+    }
+}
+
 std::optional<Value> callMoreFunction(const Expr& c, std::vector<Value>& a) {
     const auto& n = c.op;
     const bool anyNull = std::any_of(a.begin(), a.end(), [](const Value& v) { return v.isNull(); });
@@ -175,19 +198,18 @@ std::optional<Value> callMoreFunction(const Expr& c, std::vector<Value>& a) {
         if (std::isinf(r) && std::isfinite(x) && std::isfinite(y)) return Value(); // overflow: NULL, as BigQuery
         return Value::float64(r);
     }
-    const bool known = n == "REGEXP_CONTAINS" || n == "REGEXP_EXTRACT" || n == "REGEXP_EXTRACT_ALL" || n == "REGEXP_REPLACE" ||
+    const bool known = n == "REGEXP_EXTRACT" || n == "REGEXP_EXTRACT_ALL" || n == "REGEXP_REPLACE" ||
                        n == "SPLIT" || n == "ARRAY_REVERSE" || n == "GENERATE_ARRAY" || n == "DIV" || n == "LPAD" || n == "RPAD" ||
                        n == "REPEAT" || n == "LEFT" || n == "RIGHT" || n == "INITCAP";
     if (!known) return std::nullopt;
     if (anyNull) return Value();
-    if (n == "REGEXP_CONTAINS") return Value::boolean(RE2::PartialMatch(re2::StringPiece(a[0].asText().data(), a[0].asText().size()), pattern(a[1].asText())));
     if (n == "REGEXP_EXTRACT") {
         re2::StringPiece input(a[0].asText().data(), a[0].asText().size());
-        const auto m = extract(pattern(a[1].asText()), input);
+        const auto m = extract(pattern(c, a[1]), input);
         return m ? Value::string(*m) : Value();
     }
     if (n == "REGEXP_EXTRACT_ALL") {
-        const RE2& re = pattern(a[1].asText());
+        const RE2& re = pattern(c, a[1]);
         re2::StringPiece input(a[0].asText().data(), a[0].asText().size());
         std::vector<std::string> all;
         while (auto m = extract(re, input)) {
@@ -198,7 +220,7 @@ std::optional<Value> callMoreFunction(const Expr& c, std::vector<Value>& a) {
     }
     if (n == "REGEXP_REPLACE") {
         std::string s(a[0].asText());
-        RE2::GlobalReplace(&s, pattern(a[1].asText()), re2::StringPiece(a[2].asText().data(), a[2].asText().size()));
+        RE2::GlobalReplace(&s, pattern(c, a[1]), re2::StringPiece(a[2].asText().data(), a[2].asText().size()));
         return Value::string(s);
     }
     if (n == "SPLIT") {

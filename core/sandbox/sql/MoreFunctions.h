@@ -2,6 +2,7 @@
 #pragma once
 
 #include "sandbox/sql/Ast.h"
+#include "sandbox/sql/FunctionCatalog.h"
 
 #include <optional>
 #include <vector>
@@ -14,5 +15,10 @@ namespace quarry::sandbox::sql {
 /// RIGHT, INITCAP. nullopt: not one of these (Functions.cpp goes on).
 std::optional<SqlType> bindMoreFunction(const Expr& call, const std::vector<SqlType>& args);
 std::optional<Value> callMoreFunction(const Expr& call, std::vector<Value>& args);
+/// REGEXP_* with a constant pattern: compiles it once, when the call is bound (a pattern
+/// that does not compile is left to fail on the first row, as it did).
+void compileConstantPattern(Expr& call);
+/// REGEXP_CONTAINS (NULL-propagating, through the catalog).
+Value regexpContains(const Expr& call, const Args& args);
 
 } // namespace quarry::sandbox::sql

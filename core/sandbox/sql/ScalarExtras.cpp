@@ -70,12 +70,6 @@ std::int64_t instr(std::string_view hay, std::string_view needle, std::int64_t s
 
 } // namespace
 
-bool callsVolatileFunction(std::string_view sqlText) {
-    std::string s = text::upper(std::string(sqlText));
-    return s.find("CURRENT_") != std::string::npos || s.find("RAND") != std::string::npos ||
-           s.find("GENERATE_UUID") != std::string::npos;
-}
-
 std::optional<SqlType> bindScalarExtra(const Expr& c, const std::vector<SqlType>& a) {
     const auto& n = c.op;
     const auto argc = a.size();

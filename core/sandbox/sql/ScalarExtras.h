@@ -15,8 +15,4 @@ namespace quarry::sandbox::sql {
 std::optional<SqlType> bindScalarExtra(const Expr& call, const std::vector<SqlType>& args);
 std::optional<Value> callScalarExtra(const Expr& call, std::vector<Value>& args);
 
-/// Whether a query's text calls a function whose answer changes per run (RAND, GENERATE_UUID,
-/// CURRENT_*): such results are not cached.
-bool callsVolatileFunction(std::string_view sqlText);
-
 } // namespace quarry::sandbox::sql

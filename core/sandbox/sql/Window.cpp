@@ -4,6 +4,7 @@
 // aggregate over ROWS or RANGE frames, with BigQuery's default frames.
 #include "sandbox/sql/Window.h"
 
+#include "sandbox/sql/FunctionCatalog.h"
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/ValueOps.h"
 
@@ -16,10 +17,6 @@ namespace quarry::sandbox::sql {
 namespace {
 
 using B = WindowSpec::Bound::Kind;
-
-constexpr std::array<std::string_view, 13> kAnalytic{"ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE",
-                                                     "LAG", "LEAD", "FIRST_VALUE", "LAST_VALUE", "NTH_VALUE",
-                                                     "PERCENTILE_CONT", "PERCENTILE_DISC"};
 
 [[noreturn]] void err(const std::string& m, Pos p) { throw SqlError(m, p); }
 
@@ -145,7 +142,10 @@ SqlType bindPercentile(const Expr& e, const SqlType& x) {
 
 } // namespace
 
-bool isAnalyticOnlyFunction(const std::string& n) { return std::find(kAnalytic.begin(), kAnalytic.end(), n) != kAnalytic.end(); }
+bool isAnalyticOnlyFunction(const std::string& n) {
+    const FunctionDef* d = findFunction(n);
+    return d && d->kind == FunctionKind::Analytic;
+}
 
 SqlType bindAnalytic(const Expr& e, const SqlType& aggregateType) {
     const WindowSpec& w = *e.window;

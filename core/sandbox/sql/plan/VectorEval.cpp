@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/plan/VectorEval.h"
 
+#include "sandbox/sql/CollationRules.h"
+#include "sandbox/sql/FunctionCatalog.h"
 #include "sandbox/sql/Functions.h"
 
 #include <cmath>
@@ -191,7 +193,31 @@ void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& 
         }
         return;
     }
+    case K::Call:
+        // A function with its own evaluator, called on the batch's values where they are;
+        // under a collation, or evaluated by a family that chooses by name, row by row.
+        if (e.fn && e.fn->call && !(e.collation && searchesUnderCollation(e.op))) return direct(e, b, sel, out);
+        return rowByRow(e, b, sel, out);
     default: return rowByRow(e, b, sel, out);
+    }
+}
+
+void VectorEval::direct(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const {
+    std::vector<Vec> args(e.args.size());
+    for (std::size_t k = 0; k < e.args.size(); ++k) eval(*e.args[k], b, sel, args[k]);
+    prepare(out, b.size, true);
+    std::vector<const Value*> at(e.args.size());
+    for (const auto i : sel) {
+        for (std::size_t k = 0; k < at.size(); ++k) at[k] = &valueAt(args[k], i);
+        Value v;
+        try {
+            v = callDirect(*e.fn, e, Args(at.data(), at.size()));
+        } catch (const EvalError&) {
+            if (!e.safe) throw;
+        }
+        if (v.isNull()) continue;
+        out.own[i] = std::move(v);
+        out.at[i] = &out.own[i];
     }
 }
 

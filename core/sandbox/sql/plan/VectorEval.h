@@ -67,8 +67,9 @@ const Value* readPath(const Expr& e, const Value* const* row, const Frame* outer
 inline const Value& valueAt(const Vec& v, std::size_t i) { return v.at[i] ? *v.at[i] : nullValue(); }
 
 /// Evaluates bound expressions a batch at a time: columns and fields are read in place,
-/// comparisons, AND/OR/NOT, LIKE, IS NULL and CAST run as loops over the batch; anything
-/// else is handed to the row evaluator one row at a time. Results, errors and NULL handling
+/// comparisons, AND/OR/NOT, LIKE, IS NULL, CAST and the functions with an evaluator of their
+/// own (FunctionCatalog) run as loops over the batch; anything else is handed to the row
+/// evaluator one row at a time. Results, errors and NULL handling
 /// are the row evaluator's: AND and OR evaluate their right side only for the rows the
 /// left side does not decide, as it does.
 class VectorEval {
@@ -81,6 +82,7 @@ public:
 
 private:
     void rowByRow(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
+    void direct(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
     void binary(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
     void logical(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
     const RowEvaluator& rows_;
