@@ -494,7 +494,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         }
         // Everything the query allocates on this thread counts against its budget; the
         // catch below runs after it has been unwound and freed.
-        const MemoryBudget budget(limits_.queryMemory);
+        const sql::MemoryBudget budget(limits_.queryMemory);
         std::string text = str(q, "query");
         const bool legacy = sql::isLegacySql(text, boolField(q, "useLegacySql", true));
         StatementScope scope;
@@ -646,7 +646,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         finish(job, errorProto("invalidQuery", e.what(), "query"));
     } catch (const ApiFailure& e) {
         finish(job, errorProto(e.reason(), e.what(), e.location()));
-    } catch (const QueryMemoryExceeded&) {
+    } catch (const sql::QueryMemoryExceeded&) {
         finish(job, errorProto("resourcesExceeded",
                                "Resources exceeded during query execution: The query could not be executed in the allotted "
                                "memory. The sandbox gives one query " + std::to_string(limits_.queryMemory >> 20) +

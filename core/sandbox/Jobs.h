@@ -3,7 +3,7 @@
 
 #include "sandbox/Faults.h"
 #include "sandbox/Limits.h"
-#include "sandbox/MemoryBudget.h"
+#include "sandbox/sql/MemoryBudget.h"
 #include "sandbox/Sessions.h"
 #include "sandbox/Store.h"
 #include "sandbox/Statements.h"
@@ -91,7 +91,7 @@ private:
     /// DML, DDL and scripts: runs the statements in order (a script's each as a child job);
     /// the job's rows are the last one's.
     void runStatements(Job& job, StatementRunner& runner, const sql::Script& script, bool dryRun,
-                       const std::function<void(std::uint64_t)>& checkCap, const MemoryBudget& budget);
+                       const std::function<void(std::uint64_t)>& checkCap, const sql::MemoryBudget& budget);
     /// Records a statement a script ran as a finished child job of `parent`.
     void addChild(Job& parent, const struct ScriptEvent& ev, std::size_t resultBytes);
     void worker();

@@ -10,7 +10,7 @@
 namespace quarry::sandbox {
 
 void JobManager::runStatements(Job& job, StatementRunner& runner, const sql::Script& script, bool dryRun,
-                               const std::function<void(std::uint64_t)>& checkCap, const MemoryBudget& budget) {
+                               const std::function<void(std::uint64_t)>& checkCap, const sql::MemoryBudget& budget) {
     const bool capped = objectField(job.configuration, "query").contains("maximumBytesBilled");
     const bool isScript = script.control || script.steps.size() > 1;
     job.statementType = isScript ? "SCRIPT" : sql::statementType(sql::statementAt(script, script.steps[0].begin));

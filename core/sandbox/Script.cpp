@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/Script.h"
 
-#include "sandbox/MemoryBudget.h"
+#include "sandbox/sql/MemoryBudget.h"
 #include "sandbox/Store.h"
 #include "sandbox/sql/Functions.h"
 #include "value/Text.h"
@@ -172,7 +172,7 @@ ScriptRunner::Jump ScriptRunner::block(const ScriptStep& st) {
     Jump j;
     try {
         j = steps(st.bodies[0]);
-    } catch (const QueryMemoryExceeded&) {
+    } catch (const sql::QueryMemoryExceeded&) {
         throw;
     } catch (const std::exception& e) {
         if (!st.hasHandler || dryRun_) throw;

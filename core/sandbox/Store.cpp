@@ -4,8 +4,8 @@
 
 #include "crypto/Keys.h"
 
-#include "sandbox/Bytes.h"
-#include "sandbox/MemoryBudget.h"
+#include "sandbox/sql/Bytes.h"
+#include "sandbox/sql/MemoryBudget.h"
 #include "value/InsertRowWriter.h"
 #include "value/Text.h"
 #include "value/JsonParse.h"
@@ -382,7 +382,7 @@ const Dataset& Store::datasetRef(const std::string& p, const std::string& d) con
 }
 
 Json Store::insertDataset(const std::string& project, const Json& body) {
-    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
+    const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     if (!body.is_object()) throw ApiFailure("invalid", "Dataset resource must be a JSON object");
     const auto ref = objectField(body, "datasetReference");
     const std::string id = str(ref, "datasetId");
@@ -452,7 +452,7 @@ Json Store::patchDataset(const std::string& p, const std::string& d, const Json&
 }
 
 void Store::deleteDataset(const std::string& p, const std::string& d, bool deleteContents) {
-    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
+    const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
     if ((!ds.tables.empty() || !ds.routines.empty()) && !deleteContents)
@@ -476,7 +476,7 @@ std::string Store::datasetLocation(const std::string& p, const std::string& d) c
 Json Store::tableResource(const Table& t) const {
     Json r = t.meta;
     std::uint64_t bytes = 0;
-    for (const auto b : columnBytes(t)) bytes += b;
+    for (const auto b : sql::columnBytes(t)) bytes += b;
     r["numRows"] = std::to_string(t.rows.size());
     r["numBytes"] = std::to_string(bytes);
     r["numLongTermBytes"] = "0";
@@ -586,7 +586,7 @@ Json Store::patchTable(const std::string& p, const std::string& d, const std::st
 }
 
 void Store::deleteTable(const std::string& p, const std::string& d, const std::string& id) {
-    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
+    const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
     if (!ds.tables.count(id)) throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
@@ -684,7 +684,7 @@ void Store::removeSetAside(const Table& t) {
 
 std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& d, const std::string& id,
                                        const Schema& schema, std::vector<Value> rows, bool replace) {
-    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
+    const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     {
         std::unique_lock lock(mutex_);
         auto& ds = datasetRef(p, d);
@@ -804,7 +804,7 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
 }
 
 void Store::appendValues(Table& t, std::vector<Value> rows) {
-    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
+    const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     if (rows.empty()) return;
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
@@ -825,7 +825,7 @@ void Store::appendValues(Table& t, std::vector<Value> rows) {
 }
 
 void Store::replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows) {
-    const MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
+    const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
     if (t.version != version)

@@ -3,6 +3,7 @@
 
 #include "sandbox/ApiFailure.h"
 #include "sandbox/RowLog.h"
+#include "sandbox/sql/TableData.h"
 #include "value/Schema.h"
 #include "value/Value.h"
 
@@ -25,7 +26,6 @@ namespace quarry::sandbox {
 
 using Json = nlohmann::json;
 
-/// One table: its resource, its rows in memory, and the durable log behind them.
 /// A 128-bit hash of an insertId.
 struct IdKey {
     std::uint64_t a = 0, b = 0;
@@ -36,14 +36,10 @@ struct IdKey {
     static IdKey of(std::string_view id);
 };
 
-struct Table {
-    std::string project, dataset, id;
-    Json meta;     ///< the Table resource as stored (without computed numRows/numBytes)
-    Schema schema;
-    std::vector<Value> rows; ///< STRUCT values laid out as `schema`
-    std::uint64_t version = 1; ///< bumps on every change: the result cache keys on it
+/// A stored table: what the engine reads (sql::TableData) and the store's own state.
+struct Table final : sql::TableData {
+    Json meta; ///< the Table resource as stored (without computed numRows/numBytes)
     std::unique_ptr<RowLog> log;
-    std::uint64_t schemaVersion = 0; ///< bumps when tables.patch changes the schema
     /// Set (under `mutex`) when the table is dropped: a statement still holding it must not
     /// write into the folder, which a new table of the same name may own by then.
     bool dropped = false;
@@ -54,11 +50,9 @@ struct Table {
     /// with when they were seen (ms), for expiry.
     std::unordered_set<IdKey, IdKey::Hash> insertIds;
     std::deque<std::pair<std::int64_t, IdKey>> insertIdOrder;
-    mutable std::shared_mutex mutex;
-    /// Logical bytes per column (see Bytes.h), computed once per version of the rows.
-    mutable std::mutex bytesMutex;
-    mutable std::uint64_t bytesVersion = 0, bytesSchemaVersion = 0;
-    mutable std::vector<std::uint64_t> bytesByColumn;
+
+    bool isView() const override; ///< `meta.type` is VIEW (Views.cpp)
+    std::string viewQuery() const override;
 };
 
 struct Dataset {

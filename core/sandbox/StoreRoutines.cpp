@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Routines: SQL scalar functions kept in a dataset, one JSON file each.
 #include "sandbox/JsonFields.h"
-#include "sandbox/MemoryBudget.h"
+#include "sandbox/sql/MemoryBudget.h"
 #include "sandbox/Store.h"
 #include "sandbox/sql/Udf.h"
 
@@ -69,7 +69,7 @@ void Store::saveRoutine(Dataset& ds, const std::string& id, Json resource) {
 }
 
 Json Store::insertRoutine(const std::string& p, const std::string& d, const Json& body, bool replace) {
-    const MemoryBudgetPause commit;
+    const sql::MemoryBudgetPause commit;
     Json def = definition(body);
     const auto ref = body.value("routineReference", Json::object());
     const std::string id = stringField(ref, "routineId");
@@ -90,7 +90,7 @@ Json Store::insertRoutine(const std::string& p, const std::string& d, const Json
 }
 
 Json Store::updateRoutine(const std::string& p, const std::string& d, const std::string& r, const Json& body) {
-    const MemoryBudgetPause commit;
+    const sql::MemoryBudgetPause commit;
     Json def = definition(body);
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);

@@ -9,14 +9,18 @@
 
 namespace quarry::sandbox {
 
-bool isView(const Table& t) { return t.meta.is_object() && t.meta.value("type", std::string()) == "VIEW"; }
+bool Table::isView() const { return meta.is_object() && meta.value("type", std::string()) == "VIEW"; }
 
-std::string viewQuery(const Table& t) {
-    if (!t.meta.is_object()) return {};
-    const auto v = t.meta.find("view");
-    if (v == t.meta.end() || !v->is_object()) return {};
+std::string Table::viewQuery() const {
+    if (!meta.is_object()) return {};
+    const auto v = meta.find("view");
+    if (v == meta.end() || !v->is_object()) return {};
     return v->value("query", std::string());
 }
+
+bool isView(const Table& t) { return t.isView(); }
+
+std::string viewQuery(const Table& t) { return t.viewQuery(); }
 
 Schema viewSchema(Store& store, const std::string& project, const std::string& query) {
     StatementScope scope;

@@ -14,7 +14,7 @@ const QueryResult& PreparedQuery::Impl::runSubquery(const Expr& e, const Frame& 
     return *sub.cached;
 }
 
-void PreparedQuery::Impl::storedTables(std::vector<Table*>& out) const {
+void PreparedQuery::Impl::storedTables(std::vector<TableData*>& out) const {
     for (const auto& v : vars)
         if (v.table && !v.table->project.empty()) out.push_back(v.table.get());
     for (const auto& sub : subs) sub->impl->storedTables(out);
@@ -37,7 +37,7 @@ std::uint64_t PreparedQuery::Impl::estimate() const {
     std::uint64_t total = 0;
     for (const auto& b : setBranches) total += b->impl->estimate();
     for (const auto& sub : subs) total += sub->impl->estimate();
-    std::vector<Table*> tables;
+    std::vector<TableData*> tables;
     for (const auto& v : vars)
         if (v.table && !v.table->project.empty() && std::find(tables.begin(), tables.end(), v.table.get()) == tables.end())
             tables.push_back(v.table.get());
@@ -76,7 +76,7 @@ QueryResult PreparedQuery::Impl::run(const Frame* outer) {
     outerFrame = outer;
     if (!setBranches.empty()) return runSetOperation();
     const std::uint64_t subBytes = materialize();
-    std::vector<Table*> tables;
+    std::vector<TableData*> tables;
     if (runDepth == 0) {
         for (const auto& v : vars)
             if (v.table) tables.push_back(v.table.get());
@@ -199,7 +199,7 @@ plan::BoundSelect PreparedQuery::Impl::boundSelect() const {
 
 std::uint64_t PreparedQuery::Impl::bytesLocked() const {
     std::uint64_t total = 0;
-    std::set<std::pair<const Table*, int>> counted;
+    std::set<std::pair<const TableData*, int>> counted;
     for (const auto& v : vars) {
         if (!v.table || v.table->project.empty()) continue; // subquery results are not billed again
         const auto bytes = columnBytes(*v.table);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "sandbox/Store.h"
+#include "sandbox/sql/TableData.h"
 #include "sandbox/sql/Ast.h"
 
 #include <atomic>
@@ -20,7 +20,7 @@ struct UdfDef;
 
 struct QueryContext {
     /// Finds a table by its FROM path (1 to 3 parts); throws ApiFailure notFound.
-    std::function<std::shared_ptr<Table>(const std::vector<std::string>& path, Pos pos)> resolveTable;
+    std::function<std::shared_ptr<TableData>(const std::vector<std::string>& path, Pos pos)> resolveTable;
     std::map<std::string, Param> namedParams; ///< keys in lower case
     std::vector<Param> positionalParams;
     const std::atomic<bool>* cancelled = nullptr;

@@ -274,7 +274,7 @@ std::shared_ptr<PreparedQuery::Impl::Sub> PreparedQuery::Impl::makeSub(Select&& 
     sub->impl->ctes = ctes;
     sub->impl->sel = std::move(query);
     sub->impl->bindAll();
-    sub->table = std::make_shared<Table>();
+    sub->table = std::make_shared<TableData>();
     sub->table->id = name;
     sub->table->schema = sub->impl->schema;
     return sub;

@@ -30,7 +30,7 @@ void PreparedQuery::Impl::bindFrom() {
                 f.unnest = std::move(path);
                 f.kind = FromItem::Kind::Unnest;
                 if (f.alias.empty()) f.alias = f.tablePath.back();
-            } else if (auto table = ctx.resolveTable(f.tablePath, f.pos); isView(*table)) {
+            } else if (auto table = ctx.resolveTable(f.tablePath, f.pos); table->isView()) {
                 fb.slot = addSubVar(viewSub(*table, f), f.alias.empty() ? f.tablePath.back() : f.alias);
             } else {
                 Var v;
@@ -86,7 +86,7 @@ int PreparedQuery::Impl::addSubVar(const std::shared_ptr<Sub>& sub, std::string 
     return static_cast<int>(vars.size()) - 1;
 }
 
-std::shared_ptr<PreparedQuery::Impl::Sub> PreparedQuery::Impl::viewSub(const Table& view, const FromItem& f) {
+std::shared_ptr<PreparedQuery::Impl::Sub> PreparedQuery::Impl::viewSub(const TableData& view, const FromItem& f) {
     thread_local int depth = 0;
     const std::string name = view.project + "." + view.dataset + "." + view.id;
     if (depth >= 16) err("View " + name + " nests views more than 16 deep (does it read itself?)", f.pos);
@@ -96,7 +96,7 @@ std::shared_ptr<PreparedQuery::Impl::Sub> PreparedQuery::Impl::viewSub(const Tab
     } leave;
     Select query;
     try {
-        query = parseQuery(viewQuery(view));
+        query = parseQuery(view.viewQuery());
     } catch (const SqlError& e) {
         err("View " + name + " has a query that is not valid: " + e.what(), f.pos);
     }

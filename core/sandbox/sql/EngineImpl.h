@@ -6,8 +6,7 @@
 
 #include "sandbox/sql/Engine.h"
 
-#include "sandbox/Bytes.h"
-#include "sandbox/Views.h"
+#include "sandbox/sql/Bytes.h"
 #include "sandbox/sql/AstClone.h"
 #include "sandbox/sql/CollationRules.h"
 #include "sandbox/sql/DateFunctions.h"
@@ -79,7 +78,7 @@ inline bool sameExpr(const Expr& a, const Expr& b) {
 struct Var {
     std::string name;
     SqlType type;
-    std::shared_ptr<Table> table;
+    std::shared_ptr<TableData> table;
     bool offset = false;
     std::set<int> used;
     bool usedWhole = false;
@@ -155,7 +154,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
     /// (no project) before the query that reads it runs.
     struct Sub {
         std::unique_ptr<Impl> impl;
-        std::shared_ptr<Table> table;
+        std::shared_ptr<TableData> table;
     };
     std::vector<std::pair<std::string, std::shared_ptr<Sub>>> ctes; ///< visible WITH names, outer ones too
     std::vector<std::shared_ptr<Sub>> subs;                         ///< what this query reads, in order
@@ -266,7 +265,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
 
     /// A view in FROM: its query, bound here as a subquery (each read sees its tables as they
     /// are now). A view that reads itself, directly or not, stops at 16 levels.
-    std::shared_ptr<Sub> viewSub(const Table& view, const FromItem& f);
+    std::shared_ptr<Sub> viewSub(const TableData& view, const FromItem& f);
 
     /// ON and USING of a JOIN, bound over this item and the ones before it.
     void bindJoin(FromItem& f, const FromBinding& fb);
@@ -335,7 +334,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
 
     /// Every stored table this query reads, through its FROM subqueries, set branches and
     /// expression subqueries at any depth (not the temporary tables FROM subqueries fill).
-    void storedTables(std::vector<Table*>& out) const;
+    void storedTables(std::vector<TableData*>& out) const;
 
     /// Runs the subqueries this query reads and fills their tables; returns their bytes.
     std::uint64_t materialize();

@@ -135,7 +135,7 @@ private:
             first.subquery = std::make_shared<Select>(Translator(lookup_).translate(std::move(*first.subquery)));
             return;
         }
-        std::vector<std::shared_ptr<Table>> tables;
+        std::vector<std::shared_ptr<TableData>> tables;
         for (const auto& f : sel.from) {
             tables.push_back(lookup_(f.tablePath, f.pos));
             if (!tables.back()) throw SqlError("Table not found", f.pos);

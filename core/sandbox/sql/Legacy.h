@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "sandbox/Store.h"
+#include "sandbox/sql/TableData.h"
 #include "sandbox/sql/Ast.h"
 
 #include <functional>
@@ -10,7 +10,7 @@
 
 namespace quarry::sandbox::sql {
 
-using TableLookup = std::function<std::shared_ptr<Table>(const std::vector<std::string>& path, Pos pos)>;
+using TableLookup = std::function<std::shared_ptr<TableData>(const std::vector<std::string>& path, Pos pos)>;
 
 /// Legacy SQL, as the GoogleSQL query that gives the same flattened result:
 /// - `[project:dataset.table]` and `[dataset.table]` references; comma-separated tables of one

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/plan/Executor.h"
 
-#include "sandbox/MemoryBudget.h"
+#include "sandbox/sql/MemoryBudget.h"
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/TimeZone.h"
 #include "sandbox/sql/plan/AggMerge.h"

@@ -18,7 +18,7 @@ struct BoundSelect {
     /// UNNEST of an expression over the items before it, or a table joined by a hash of
     /// equal keys or by a nested loop. No items: one row (SELECT without FROM).
     struct Source {
-        const Table* table = nullptr; ///< a table (scanned, or joined by a hash of its key)
+        const TableData* table = nullptr; ///< a table (scanned, or joined by a hash of its key)
         const Expr* unnest = nullptr; ///< or an UNNEST
         bool left = false;            ///< LEFT or FULL JOIN: an input row without a match stays
         bool right = false;           ///< RIGHT or FULL JOIN: a table row without a match stays

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "sandbox/Bytes.h"
+#include "sandbox/sql/Bytes.h"
 
-#include "sandbox/Store.h"
+#include "sandbox/sql/TableData.h"
 
-namespace quarry::sandbox {
+namespace quarry::sandbox::sql {
 namespace {
 
 std::uint64_t scalarBytes(const Value& v, const Field& f) {
@@ -41,7 +41,7 @@ std::uint64_t rowBytes(const Value& row, const std::vector<Field>& fields) {
     return n;
 }
 
-std::vector<std::uint64_t> columnBytes(const Table& t) {
+std::vector<std::uint64_t> columnBytes(const TableData& t) {
     std::lock_guard lock(t.bytesMutex);
     const auto& fields = t.schema.fields;
     if (t.bytesVersion != t.version || t.bytesSchemaVersion != t.schemaVersion || t.bytesByColumn.size() != fields.size()) {
@@ -57,4 +57,4 @@ std::vector<std::uint64_t> columnBytes(const Table& t) {
     return t.bytesByColumn;
 }
 
-} // namespace quarry::sandbox
+} // namespace quarry::sandbox::sql

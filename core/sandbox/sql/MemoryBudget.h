@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <new>
 
-namespace quarry::sandbox {
+namespace quarry::sandbox::sql {
 
 /// Thrown by an allocation that would take a thread past its MemoryBudget. A std::bad_alloc,
 /// so code that copes with running out of memory copes with this too.
@@ -74,4 +74,4 @@ private:
     void* saved_;
 };
 
-} // namespace quarry::sandbox
+} // namespace quarry::sandbox::sql

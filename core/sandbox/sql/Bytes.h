@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-namespace quarry::sandbox {
+namespace quarry::sandbox::sql {
 
 /// Logical bytes of a value as BigQuery bills them: 8 for INT64, FLOAT64 and the date/time
 /// types, 16 for NUMERIC and INTERVAL, 32 for BIGNUMERIC, 1 for BOOL, 2 + length for STRING
@@ -16,10 +16,10 @@ std::uint64_t logicalBytes(const Value& v, const Field& f);
 /// The same for a whole row laid out as `fields`.
 std::uint64_t rowBytes(const Value& row, const std::vector<Field>& fields);
 
-struct Table;
+struct TableData;
 /// Logical bytes of each column of a table, over all its rows. The caller holds the table's
 /// lock (shared is enough); the sums are kept until the rows or schema change, so a query or
 /// tables.get over a big table does not walk every value each time.
-std::vector<std::uint64_t> columnBytes(const Table& t);
+std::vector<std::uint64_t> columnBytes(const TableData& t);
 
-} // namespace quarry::sandbox
+} // namespace quarry::sandbox::sql

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Replaces the global operator new and delete: every allocation goes through here, and is
 // counted only on a thread with a MemoryBudget in force (a thread-local test otherwise).
-#include "sandbox/MemoryBudget.h"
+#include "sandbox/sql/MemoryBudget.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -28,7 +28,7 @@
 #define QUARRY_NO_COUNTING 1
 #endif
 
-namespace quarry::sandbox {
+namespace quarry::sandbox::sql {
 namespace {
 
 /// Atomic: a query's worker threads count into their query's counter too.
@@ -73,7 +73,7 @@ bool MemoryBudget::supported() {
 #endif
 }
 
-} // namespace quarry::sandbox
+} // namespace quarry::sandbox::sql
 
 #if !defined(QUARRY_NO_COUNTING)
 namespace {
@@ -81,13 +81,13 @@ namespace {
 void* allocate(std::size_t n) {
     void* p = std::malloc(n ? n : 1);
     if (!p) throw std::bad_alloc();
-    if (auto* c = quarry::sandbox::tlCounter) {
+    if (auto* c = quarry::sandbox::sql::tlCounter) {
         const auto size = static_cast<std::int64_t>(QUARRY_USABLE_SIZE(p));
         const std::int64_t used = c->used.fetch_add(size, std::memory_order_relaxed) + size;
         if (used > c->limit) {
             c->used.fetch_sub(size, std::memory_order_relaxed);
             std::free(p);
-            throw quarry::sandbox::QueryMemoryExceeded();
+            throw quarry::sandbox::sql::QueryMemoryExceeded();
         }
         std::int64_t peak = c->peak.load(std::memory_order_relaxed);
         while (used > peak && !c->peak.compare_exchange_weak(peak, used, std::memory_order_relaxed)) {
@@ -106,7 +106,7 @@ void* allocateNothrow(std::size_t n) noexcept {
 
 void release(void* p) noexcept {
     if (!p) return;
-    if (auto* c = quarry::sandbox::tlCounter) c->used.fetch_sub(static_cast<std::int64_t>(QUARRY_USABLE_SIZE(p)), std::memory_order_relaxed);
+    if (auto* c = quarry::sandbox::sql::tlCounter) c->used.fetch_sub(static_cast<std::int64_t>(QUARRY_USABLE_SIZE(p)), std::memory_order_relaxed);
     std::free(p);
 }
 

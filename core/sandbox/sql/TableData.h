@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "value/Schema.h"
+#include "value/Value.h"
+
+#include <cstdint>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+namespace quarry::sandbox::sql {
+
+/// A table as the query engine reads it: what it is called, its schema, its rows and their
+/// version, and the lock readers hold. The engine's own temporary tables (WITH queries and
+/// FROM subqueries) are just this; the store's tables extend it with their log and their
+/// insertIds, and answer whether they are views. The SQL library knows tables only through
+/// this and `QueryContext::resolveTable`.
+struct TableData {
+    TableData() = default;
+    TableData(const TableData&) = delete;
+    TableData& operator=(const TableData&) = delete;
+    virtual ~TableData() = default;
+
+    /// A logical view: a table that holds no rows, only a GoogleSQL query bound again each
+    /// time a query reads it.
+    virtual bool isView() const { return false; }
+    /// The view's query text (empty for a table that is not a view).
+    virtual std::string viewQuery() const { return {}; }
+
+    std::string project, dataset, id; ///< project empty: a temporary table of one query
+    Schema schema;
+    std::vector<Value> rows;   ///< STRUCT values laid out as `schema`
+    std::uint64_t version = 1; ///< bumps on every change: the result cache keys on it
+    std::uint64_t schemaVersion = 0; ///< bumps when the schema changes in place
+    mutable std::shared_mutex mutex;
+    /// Logical bytes per column (see Bytes.h), computed once per version of the rows.
+    mutable std::mutex bytesMutex;
+    mutable std::uint64_t bytesVersion = 0, bytesSchemaVersion = 0;
+    mutable std::vector<std::uint64_t> bytesByColumn;
+};
+
+} // namespace quarry::sandbox::sql
