@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/sql/FunctionCatalog.h"
 
+#include "sandbox/sql/ArrayFunctions.h"
 #include "sandbox/sql/BasicFunctions.h"
 #include "sandbox/sql/MoreFunctions.h"
 
@@ -76,6 +77,7 @@ std::vector<FunctionDef> build() {
     r.own({"EXP", "LN", "LOG10", "SQRT"}, logarithmic, true);
     r.own({"POW", "POWER"}, pow, true);
     r.own({"REGEXP_CONTAINS"}, regexpContains, true);
+    r.own({"ARRAY_MAX", "ARRAY_MIN"}, arrayMinMax, true);
 
     r.kind(FunctionKind::Aggregate,
            {"ANY_VALUE", "APPROX_COUNT_DISTINCT", "APPROX_QUANTILES", "APPROX_TOP_COUNT", "APPROX_TOP_SUM", "ARRAY_AGG",
