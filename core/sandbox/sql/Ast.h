@@ -82,6 +82,7 @@ struct Expr {
     AggFn aggFn = AggFn::None;     ///< an aggregate call's function, resolved once at bind time
     const FunctionDef* fn = nullptr; ///< a built-in call's function (FunctionCatalog), resolved at bind time
     std::shared_ptr<const re2::RE2> regex; ///< REGEXP_*'s constant pattern, compiled at bind time
+    bool literalPattern = false; ///< REGEXP_CONTAINS's constant pattern has no operator: a substring search
     /// The collation this node compares, groups or searches strings under (=, IN, LIKE,
     /// REPLACE, MIN, COUNT(DISTINCT ...)); null for code point order.
     const Collation* collation = nullptr;

@@ -151,6 +151,7 @@ std::optional<SqlType> bindMoreFunction(const Expr& c, const std::vector<SqlType
 }
 
 Value regexpContains(const Expr& c, const Args& a) {
+    if (c.literalPattern) return Value::boolean(a[0].asText().find(a[1].asText()) != std::string_view::npos);
     return Value::boolean(RE2::PartialMatch(re2::StringPiece(a[0].asText().data(), a[0].asText().size()), pattern(c, a[1])));
 }
 
@@ -159,7 +160,10 @@ void compileConstantPattern(Expr& c) {
     if (n != "REGEXP_CONTAINS" && n != "REGEXP_EXTRACT" && n != "REGEXP_EXTRACT_ALL" && n != "REGEXP_REPLACE") return;
     if (c.args.size() < 2 || c.args[1]->kind != Expr::Kind::Literal || c.args[1]->value.isNull()) return;
     try {
-        c.regex = compile(c.args[1]->value.asText());
+        const auto text = c.args[1]->value.asText();
+        c.regex = compile(text);
+        // A pattern with no operator matches where its text occurs: a substring search.
+        c.literalPattern = n == "REGEXP_CONTAINS" && text.find_first_of("\\.+*?()|[]{}^$") == std::string_view::npos;
     } catch (const EvalError&) {
         // Left to the first row, as before: BigQuery reports a bad pattern only when it runs.
     }
