@@ -7,9 +7,10 @@ build=${QUARRY_BUILD_DIR:-$root/build}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 
-# Starts a fresh quarry-sandbox on a free port with its data in $work/data; sets $url.
+# Starts a fresh quarry-sandbox on a free port with its data in $work/data (and the options
+# in $SANDBOX_ARGS); sets $url.
 start_sandbox() {
-  "$build/app/quarry-sandbox" --port 0 --data "$work/data" > "$work/out" 2>/dev/null &
+  "$build/app/quarry-sandbox" --port 0 --data "$work/data" ${SANDBOX_ARGS:-} > "$work/out" 2>/dev/null &
   for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.05; done
   url=$(sed -n 's/^listening on //p' "$work/out")
 }
