@@ -5,6 +5,9 @@
 #include "value/Text.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
 #include <ostream>
 
 namespace quarry::cli {
@@ -176,6 +179,27 @@ void printSchemaTree(std::ostream& os, const Schema& s) {
         if (!l.description.empty()) os << "  -- " << l.description;
         os << '\n';
     }
+}
+
+std::string timeText(const std::string& epochMs, Format f) {
+    std::int64_t ms = 0;
+    const auto* end = epochMs.data() + epochMs.size();
+    if (epochMs.empty() || std::from_chars(epochMs.data(), end, ms).ptr != end) return epochMs;
+    const std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    std::tm tm{};
+    if (!localtime_r(&secs, &tm)) return epochMs;
+    char buf[64];
+    if (f == Format::Table) {
+        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+        return buf;
+    }
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    const long offset = tm.tm_gmtoff; // seconds east of UTC
+    const long a = offset < 0 ? -offset : offset;
+    char tail[32];
+    std::snprintf(tail, sizeof tail, ".%03d%c%02ld:%02ld", static_cast<int>(((ms % 1000) + 1000) % 1000), offset < 0 ? '-' : '+',
+                  a / 3600, (a % 3600) / 60);
+    return std::string(buf) + tail;
 }
 
 } // namespace quarry::cli

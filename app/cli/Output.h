@@ -11,6 +11,12 @@ namespace quarry::cli {
 
 enum class Format { Table, Json, NdJson, Csv };
 
+/// A time given as milliseconds since the epoch (BigQuery's creationTime and the history's
+/// start), in this machine's time zone: "2026-12-05 16:22:31" in a table, ISO 8601 with
+/// milliseconds and the offset ("2026-12-05T16:22:31.814+01:00") in JSON, NDJSON and CSV.
+/// Text that is not a number is returned as it is.
+std::string timeText(const std::string& epochMs, Format f);
+
 /// Parses "table", "json", "ndjson", "csv".
 bool parseFormat(const std::string& s, Format& out);
 

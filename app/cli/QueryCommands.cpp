@@ -251,7 +251,7 @@ int cmdJobs(const Globals& g, Format f, bool runningOnly) {
         const auto& ref = j.value("jobReference", Json::object());
         const auto& status = j.value("status", Json::object());
         const auto created = str(j.value("statistics", Json::object()), "creationTime");
-        grid.rows.push_back({str(ref, "jobId"), str(ref, "location"), str(status, "state"), created,
+        grid.rows.push_back({str(ref, "jobId"), str(ref, "location"), str(status, "state"), timeText(created, f),
                              status.contains("errorResult") ? str(status["errorResult"], "reason") : std::string()});
     }
     printGrid(std::cout, grid, f);
@@ -276,8 +276,9 @@ int cmdJob(const Globals& g, Format f, const std::string& spec) {
     std::cout << "  state: " << str(status, "state") << '\n';
     if (status.contains("errorResult"))
         std::cout << "  error: " << str(status["errorResult"], "reason") << ": " << str(status["errorResult"], "message") << '\n';
-    for (const char* k : {"creationTime", "startTime", "endTime", "totalBytesProcessed"})
-        if (const auto v = str(stats, k); !v.empty()) std::cout << "  " << k << ": " << v << '\n';
+    for (const char* k : {"creationTime", "startTime", "endTime"})
+        if (const auto v = str(stats, k); !v.empty()) std::cout << "  " << k << ": " << timeText(v, Format::Table) << '\n';
+    if (const auto v = str(stats, "totalBytesProcessed"); !v.empty()) std::cout << "  totalBytesProcessed: " << v << '\n';
     if (const auto sql = str(q, "query"); !sql.empty()) std::cout << "  query: " << sql << '\n';
     return 0;
 }
@@ -292,7 +293,7 @@ int cmdHistory(Format f, int last) {
         std::string sql = e.sql;
         for (auto& c : sql)
             if (c == '\n' || c == '\t') c = ' ';
-        grid.rows.push_back({std::to_string(e.startMs), e.dryRun ? "DRY RUN" : e.state, e.jobId, humanBytes(e.bytesProcessed), sql});
+        grid.rows.push_back({timeText(std::to_string(e.startMs), f), e.dryRun ? "DRY RUN" : e.state, e.jobId, humanBytes(e.bytesProcessed), sql});
     }
     printGrid(std::cout, grid, f);
     return 0;

@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("quarry-cli ") + kVersion);
     app.require_subcommand(1);
     app.option_defaults()->always_capture_default(); // --help shows each option's default
+    // Global options may come after the verb too (`query --format json ...`), as in bq: a
+    // subcommand hands what it does not know to its parent (inherited by every subcommand).
+    app.fallthrough();
     Globals g;
     app.add_option("--endpoint", g.endpoint,
                    "API base URL (default: $BIGQUERY_EMULATOR_HOST, else https://bigquery.googleapis.com)");

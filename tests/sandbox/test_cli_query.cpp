@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <gtest/gtest.h>
 #include <csignal>
 #include <sys/wait.h>
@@ -52,11 +53,20 @@ TEST(CliQuery, RunsAndPrintsRowsAndRecordsHistory) {
     EXPECT_EQ(r.out.rfind("n\r\n1\r\n", 0), 0u) << r.out;
     EXPECT_EQ(r.out.find("2\r\n"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("Showing the first 1 of 3 rows"), std::string::npos) << r.out;
+    // Global options after the verb, as bq takes them.
+    r = cli("query --format json --endpoint " + s.url() + " --project p --dataset d 'SELECT n FROM t WHERE n = 2'");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find(R"("n":"2")"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("| 2 |"), std::string::npos) << r.out; // not the table format
     r = cli(base + "query -", "SELECT COUNT(*) AS c FROM d.t");
     EXPECT_NE(r.out.find("| 3 |"), std::string::npos) << r.out;
     r = cli("history -n 2");
     EXPECT_NE(r.out.find("SELECT COUNT(*) AS c FROM d.t"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("DONE"), std::string::npos) << r.out;
+    // Start times are local times people read, ISO 8601 in the data formats; never epoch ms.
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(\| 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d +\|)"))) << r.out;
+    r = cli("--format json history -n 1");
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(R"("started":"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d")"))) << r.out;
 }
 
 TEST(CliQuery, OutputWritesEveryRowToAFileInTheFormatItsNameSays) {
