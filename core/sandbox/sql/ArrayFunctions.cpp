@@ -5,8 +5,6 @@
 #include "sandbox/sql/ValueOps.h"
 #include "sandbox/sql/plan/KeyHash.h"
 
-#include <cmath>
-
 namespace quarry::sandbox::sql {
 
 using K = TypeKind;
@@ -32,7 +30,6 @@ Value arrayMinMax(const Expr& c, const Args& a) {
     // The smallest (largest) element that is not NULL, as MIN (MAX) over the elements: NULL
     // when there is none, NaN when there is one, the first of equal elements.
     const bool min = c.op == "ARRAY_MIN";
-    const auto isNaN = [](const Value& x) { return x.kind() == ValueKind::Float64 && std::isnan(x.asDouble()); };
     const Value* best = nullptr;
     for (const auto& v : a[0].items()) {
         if (v.isNull()) continue;

@@ -188,12 +188,12 @@ void PreparedQuery::Impl::bind(Expr& e, const BindCtx& bc) {
             bindWindow(e, bc);
             return;
         }
-        if (isAnalyticOnlyFunction(e.op)) err("Analytic function " + e.op + " cannot be called without an OVER clause", e.pos);
+        if (e.fn && e.fn->kind == FunctionKind::Analytic) err("Analytic function " + e.op + " cannot be called without an OVER clause", e.pos);
         if (e.op == "GROUPING") {
             bindGrouping(e, bc);
             return;
         }
-        if (isAggregateFunction(e.op)) {
+        if (e.fn && e.fn->kind == FunctionKind::Aggregate) {
             if (bc.aggContext) err("Aggregate function " + e.op + " not allowed in " + bc.aggContext, e.pos);
             if (bc.inAgg) err("Aggregations of aggregations are not allowed", e.pos);
             BindCtx inner = bc;

@@ -299,7 +299,6 @@ void PreparedQuery::Impl::add(AggState& s, const Expr& agg, const Value& v, cons
     } else if (fn == AggFn::Min || fn == AggFn::Max) {
         if (v.isNull()) return;
         // NaN wins both, as in BigQuery (it sorts first, so MIN finds it by comparing).
-        const auto isNaN = [](const Value& x) { return x.kind() == ValueKind::Float64 && std::isnan(x.asDouble()); };
         if (s.any && isNaN(s.best)) return;
         if (!s.any || isNaN(v) || (fn == AggFn::Min ? compareValues(v, s.best, agg.collation) < 0 : compareValues(v, s.best, agg.collation) > 0)) s.best = v;
         s.any = true;

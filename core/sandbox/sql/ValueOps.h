@@ -3,6 +3,7 @@
 
 #include "value/Value.h"
 
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -46,5 +47,7 @@ void appendKey(std::string& out, const Value& v, const Collation* c);
 
 /// Evaluates a BOOL for WHERE/HAVING: NULL and FALSE are both "no".
 inline bool isTrue(const Value& v) { return v.kind() == ValueKind::Bool && v.asBool(); }
+/// A FLOAT64 NaN (which MIN, MAX, ARRAY_MIN and ARRAY_MAX return whenever they meet one).
+inline bool isNaN(const Value& v) { return v.kind() == ValueKind::Float64 && std::isnan(v.asDouble()); }
 
 } // namespace quarry::sandbox::sql
