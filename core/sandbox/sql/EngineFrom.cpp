@@ -5,7 +5,9 @@
 namespace quarry::sandbox::sql {
 
 void PreparedQuery::Impl::bindFrom() {
+    const std::size_t firstVar = vars.size();
     for (auto& f : sel.from) {
+        const std::size_t itemVar = vars.size();
         if (!f.flatten.empty()) err("FLATTEN is supported by the sandbox only over a table", f.pos);
         FromBinding fb;
         std::shared_ptr<Sub> sub;
@@ -70,6 +72,11 @@ void PreparedQuery::Impl::bindFrom() {
             fb.offsetSlot = static_cast<int>(vars.size());
             vars.push_back(std::move(o));
         }
+        // Two range variables of one FROM clause may not share a name, as in BigQuery.
+        for (std::size_t i = itemVar; i < vars.size(); ++i)
+            for (std::size_t j = firstVar; j < itemVar && !vars[i].anonymous && !vars[i].name.empty(); ++j)
+                if (!vars[j].anonymous && iequals(vars[i].name, vars[j].name))
+                    err("Duplicate table alias " + vars[i].name + " in the same FROM clause", f.pos);
         fromSlots.push_back(fb);
         bindJoin(f, fb);
         findHashKeys(f, fromSlots.back());
