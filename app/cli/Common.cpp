@@ -2,6 +2,7 @@
 #include "Common.h"
 
 #include "quarry/Version.h"
+#include "value/JsonParse.h"
 #include "value/Text.h"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -176,5 +178,45 @@ InterruptWatch::~InterruptWatch() {
 
 bool InterruptWatch::interrupted() { return gSignal != 0; }
 int InterruptWatch::signal() { return gSignal; }
+
+Schema readSchemaArgument(const std::string& spec) {
+    if (std::filesystem::is_regular_file(spec)) {
+        std::ifstream in(spec);
+        if (!in) throw UsageError("cannot read the schema file " + spec);
+        const auto j = parseJsonOrDiscard(in);
+        if (j.is_discarded()) throw UsageError(spec + " is not valid JSON (expected a BigQuery schema: [{\"name\":...,\"type\":...}])");
+        try {
+            Schema s = j.is_array()                               ? Schema::fromJson(Json{{"fields", j}})
+                       : j.is_object() && j.contains("schema") ? Schema::fromJson(j["schema"])
+                                                                : Schema::fromJson(j);
+            checkNoReservedNames(s.fields);
+            return s;
+        } catch (const SchemaError& e) {
+            throw UsageError(spec + ": " + e.what());
+        }
+    }
+    // Inline: name:TYPE,name:TYPE (bq's short form; TYPE defaults to STRING, no nesting).
+    if (spec.find_first_of("{[/") != std::string::npos || spec.ends_with(".json"))
+        throw UsageError("the schema file " + spec + " does not exist");
+    Json fields = Json::array();
+    std::size_t start = 0;
+    for (int column = 1; start <= spec.size(); ++column) {
+        const auto comma = std::min(spec.find(',', start), spec.size());
+        const std::string item = spec.substr(start, comma - start);
+        const auto colon = item.find(':');
+        const std::string name = item.substr(0, colon), type = colon == std::string::npos ? "STRING" : item.substr(colon + 1);
+        if (name.empty() || type.empty())
+            throw UsageError("schema \"" + spec + "\", column " + std::to_string(column) + ": expected name:TYPE");
+        fields.push_back({{"name", name}, {"type", type}});
+        start = comma + 1;
+    }
+    try {
+        Schema s = Schema::fromJson(Json{{"fields", fields}});
+        checkNoReservedNames(s.fields);
+        return s;
+    } catch (const SchemaError& e) {
+        throw UsageError("schema \"" + spec + "\": " + e.what());
+    }
+}
 
 } // namespace quarry::cli

@@ -38,6 +38,10 @@ BigQueryClient::Options clientOptions(const Globals& g, auth::Credentials* used 
 BigQueryClient makeClient(const Globals& g);
 /// The first line of a file holding a passphrase (never a command-line argument).
 std::string readPassphraseFile(const std::string& path);
+/// A schema as bq takes it: a JSON file ([{"name":...,"type":...}], {"fields":[...]} or a
+/// table resource with "schema"), or inline "name:TYPE,name2:TYPE" (TYPE defaults to STRING).
+/// UsageError says what is wrong and where.
+Schema readSchemaArgument(const std::string& spec);
 /// The client's project, or UsageError.
 std::string requireProject(const BigQueryClient& c);
 std::string str(const Json& j, const char* key);

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 #include "UploadCommand.h"
-#include "value/JsonParse.h"
 
 #include "net/CancelToken.h"
 #include "upload/Uploader.h"
@@ -21,25 +20,6 @@ std::string thousands(std::uint64_t n) {
         out += digits[i];
     }
     return out;
-}
-
-Schema readSchemaFile(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw UsageError("cannot read the schema file " + path);
-    const auto j = parseJsonOrDiscard(in);
-    if (j.is_discarded()) throw UsageError(path + " is not valid JSON (expected a BigQuery schema: [{\"name\":...,\"type\":...}])");
-    try {
-        if (j.is_array()) {
-            Schema s = Schema::fromJson(Json{{"fields", j}});
-            checkNoReservedNames(s.fields);
-            return s;
-        }
-        Schema s = j.is_object() && j.contains("schema") ? Schema::fromJson(j["schema"]) : Schema::fromJson(j);
-        checkNoReservedNames(s.fields);
-        return s;
-    } catch (const SchemaError& e) {
-        throw UsageError(path + ": " + e.what());
-    }
 }
 
 upload::InputFormat inputFormat(const std::string& s) {
@@ -86,7 +66,7 @@ int cmdUpload(const Globals& g, Format f, const UploadArgs& a) {
     o.format = inputFormat(a.inputFormat);
     o.create = a.create;
     o.autodetect = a.autodetect;
-    if (!a.schemaFile.empty()) o.schema = readSchemaFile(a.schemaFile);
+    if (!a.schemaFile.empty()) o.schema = readSchemaArgument(a.schemaFile);
     o.skipInvalid = a.skipInvalid;
     o.ignoreUnknown = a.ignoreUnknown;
     o.rejectsFile = a.rejects;

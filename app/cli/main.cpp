@@ -3,7 +3,9 @@
 #include "AuthCommands.h"
 #include "Common.h"
 #include "Output.h"
+#include "LoadCommand.h"
 #include "QueryCommands.h"
+#include "TableCommands.h"
 #include "UploadCommand.h"
 #include "bigquery/BigQueryClient.h"
 #include "quarry/Version.h"
@@ -218,6 +220,11 @@ int main(int argc, char** argv) {
     upload->add_flag("--print-schema", ua.printSchema, "print the schema inferred from the whole file and exit");
     upload->add_flag("--no-progress", ua.noProgress, "no progress line on stderr");
 
+    LoadArgs la;
+    auto* load = addLoadCommand(app, la);
+    TableVerbs verbs;
+    addTableVerbs(app, verbs);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -245,6 +252,8 @@ int main(int argc, char** argv) {
             if (ua.table.empty() && !ua.printSchema) throw UsageError("upload needs a TABLE (DATASET.TABLE)");
             return cmdUpload(g, f, ua);
         }
+        if (*load) return cmdLoad(g, f, la);
+        if (const int rc = runTableVerbs(g, f, verbs); rc >= 0) return rc;
         if (*cancel) return cmdCancel(g, cancelJob, cancelLocation);
         if (*jobs) return jobsOne.empty() ? cmdJobs(g, f, runningOnly) : cmdJob(g, f, jobsOne);
         if (*history) return cmdHistory(f, historyLast);

@@ -51,6 +51,12 @@ HttpResponse BigQueryClient::call(const std::string& method, const std::string& 
     req.body = body;
     if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT")
         req.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    auto resp = send(std::move(req), c, idempotent, observer);
+    if (resp.status >= 300) throw ApiError::fromResponse(resp);
+    return resp;
+}
+
+HttpResponse BigQueryClient::send(HttpRequest req, const CancelToken* c, bool idempotent, const RetryObserver* observer) {
     if (!options_.quotaProject.empty()) req.headers.emplace_back("X-Goog-User-Project", options_.quotaProject);
     std::string token;
     if (options_.tokens) token = options_.tokens->token(c);
@@ -67,7 +73,8 @@ HttpResponse BigQueryClient::call(const std::string& method, const std::string& 
         resp = sendWithRetry(http_, req, options_.retry, c, idempotent, observer);
     }
     crypto::wipe(token);
-    if (resp.status >= 300) throw ApiError::fromResponse(resp);
+    for (auto& h : req.headers)
+        if (h.first == "Authorization") crypto::wipe(h.second);
     return resp;
 }
 

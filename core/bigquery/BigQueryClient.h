@@ -116,6 +116,24 @@ public:
     /// jobs.query: the synchronous shortcut. The first page of rows comes back decoded.
     RowPage query(const std::string& project, Json request, const CancelToken* c = nullptr);
 
+    // resumable media uploads (load jobs; BigQueryUploads.cpp)
+    struct UploadState {
+        bool complete = false;
+        std::uint64_t received = 0; ///< bytes the server has acknowledged
+        Json job;                   ///< the load job, once complete
+    };
+    /// Starts a resumable upload for a load job (`job` is the jobs.insert body); returns the
+    /// session URI. The URI must be on the endpoint's host: credentials go nowhere else.
+    std::string startUpload(const std::string& project, const Json& job, std::optional<std::uint64_t> size,
+                            const CancelToken* c = nullptr);
+    /// Sends bytes [first, first + data.size()) of the upload; `total` with the last chunk.
+    /// A chunk sent again (after a lost answer) is harmless: the server skips what it has.
+    UploadState putUpload(const std::string& sessionUri, std::string_view data, std::uint64_t first,
+                          std::optional<std::uint64_t> total, const CancelToken* c = nullptr);
+    /// How much of the upload the server has, or its job once complete. ApiError 404 when
+    /// the session is gone (expired): nothing of it was loaded.
+    UploadState uploadStatus(const std::string& sessionUri, std::optional<std::uint64_t> total, const CancelToken* c = nullptr);
+
     /// The location this client has seen for a job, or empty.
     std::string knownLocation(const std::string& jobId) const;
 
@@ -128,6 +146,10 @@ public:
                       const RetryObserver* observer = nullptr);
 
 private:
+    /// One request with the sign-in header, retried per the policy (and once more with a fresh
+    /// token after a 401); any status comes back.
+    HttpResponse send(HttpRequest req, const CancelToken* c, bool idempotent, const RetryObserver* observer = nullptr);
+    UploadState uploadAnswer(const HttpResponse& r);
     Json callJson(const std::string& method, const std::string& path, const std::string& query = {},
                   const Json* body = nullptr, const CancelToken* c = nullptr, bool idempotent = true);
     void remember(const Json& jobReference);

@@ -188,6 +188,10 @@ Json JobManager::resource(const Job& j) const {
         if (!j.errorResult.is_null()) {
             status["errorResult"] = j.errorResult;
             status["errors"] = Json::array({j.errorResult});
+            if (!j.errors.empty()) status["errors"] = j.errors;
+        } else if (!j.configuration.contains("query")) {
+            if (j.transferStats.is_object()) stats[j.configuration.contains("load") ? "load" : "copy"] = j.transferStats;
+            if (!j.errors.empty()) status["errors"] = j.errors; // rows skipped under maxBadRecords
         } else {
             stats["totalBytesProcessed"] = std::to_string(j.bytesProcessed);
             stats["query"] = {{"totalBytesProcessed", std::to_string(j.bytesProcessed)},
@@ -238,7 +242,10 @@ std::shared_ptr<Job> JobManager::create(const std::string& project, std::string 
     job->project = project;
     job->id = std::move(jobId);
     job->configuration = std::move(configuration);
-    if (!job->configuration.contains("jobType")) job->configuration["jobType"] = "QUERY";
+    if (!job->configuration.contains("jobType"))
+        job->configuration["jobType"] = job->configuration.contains("load")   ? "LOAD"
+                                        : job->configuration.contains("copy") ? "COPY"
+                                                                              : "QUERY";
     const Json q = objectField(job->configuration, "query");
     std::size_t chars = 0;
     if (q.contains("query") && q["query"].is_string())
@@ -250,7 +257,9 @@ std::shared_ptr<Job> JobManager::create(const std::string& project, std::string 
     job->creationTime = Store::nowMs();
     std::string loc = location;
     if (loc.empty()) {
-        const auto dd = objectField(objectField(job->configuration, "query"), "defaultDataset");
+        auto dd = objectField(objectField(job->configuration, "query"), "defaultDataset");
+        for (const char* kind : {"load", "copy"})
+            if (job->configuration.contains(kind)) dd = objectField(objectField(job->configuration, kind), "destinationTable");
         if (dd.contains("datasetId")) {
             try {
                 loc = store_.datasetLocation(str(dd, "projectId").empty() ? project : str(dd, "projectId"), str(dd, "datasetId"));
@@ -262,17 +271,31 @@ std::shared_ptr<Job> JobManager::create(const std::string& project, std::string 
     return job;
 }
 
-Json JobManager::insert(const std::string& project, const Json& body) {
+Json JobManager::insert(const std::string& project, const Json& body, const std::filesystem::path& uploadFile) {
     if (!body.is_object()) throw ApiFailure("invalid", "Job resource must be a JSON object");
     const auto ref = objectField(body, "jobReference");
     const auto config = objectField(body, "configuration");
-    if (!config.contains("query"))
-        throw ApiFailure("notImplemented", "The sandbox runs query jobs only; load, extract and copy jobs are not supported");
+    struct RemoveUnlessTaken { // an upload no job took is removed
+        std::filesystem::path file;
+        ~RemoveUnlessTaken() {
+            std::error_code ec;
+            if (!file.empty()) std::filesystem::remove(file, ec);
+        }
+    } upload{uploadFile};
+    if (config.contains("load")) {
+        if (uploadFile.empty())
+            throw ApiFailure("notImplemented", arrayField(objectField(config, "load"), "sourceUris").empty()
+                                                   ? "A load job needs its data: upload the file with the request (uploadType=multipart or resumable)."
+                                                   : "The sandbox cannot read Cloud Storage (gs://) sources; upload the file with the request instead.");
+    } else if (!config.contains("query") && !config.contains("copy")) {
+        throw ApiFailure("notImplemented", "Extract jobs are not supported by the sandbox yet; the sandbox runs query, load and copy jobs.");
+    }
     std::string id = str(ref, "jobId");
     if (!id.empty() && !validJobId(id))
         throw ApiFailure("invalid", "Invalid job ID \"" + id + "\". Job IDs must be alphanumeric (plus underscores and dashes) and at most 1024 characters long.",
                          "jobReference.jobId");
     auto job = create(project, id.empty() ? newJobId() : id, str(ref, "location"), config);
+    job->upload = std::exchange(upload.file, {});
     if (boolField(config, "dryRun", false)) {
         job->id.clear();
         run(job);
@@ -474,6 +497,10 @@ void JobManager::retain(const Job* keep) {
 
 void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
     Job& job = *jobPtr;
+    if (!job.configuration.contains("query")) {
+        runTransfer(job);
+        return;
+    }
     const Json q = objectField(job.configuration, "query");
     const bool dryRun = boolField(job.configuration, "dryRun", false);
     try {

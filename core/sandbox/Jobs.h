@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -46,6 +47,9 @@ struct Job {
     Json scriptStatistics;              ///< a script's statement: evaluationKind and stackFrames
     int numChildJobs = 0;               ///< a script: the statements it ran
     std::string sessionId;              ///< the session the job made or ran in
+    std::filesystem::path upload;       ///< a load job's uploaded file (removed when the job ends)
+    Json errors = Json::array();        ///< status.errors beyond errorResult (a load's bad rows)
+    Json transferStats;                 ///< statistics.load or statistics.copy of a finished load or copy job
 };
 
 /// An ErrorProto: reason, message and (when given) location.
@@ -63,8 +67,9 @@ public:
     JobManager(Store& store, Faults& faults, int workers = 2, JobLimits limits = {});
     ~JobManager();
 
-    /// jobs.insert. A dry run is answered at once and not stored.
-    Json insert(const std::string& project, const Json& body);
+    /// jobs.insert. A dry run is answered at once and not stored. A load job's data comes as
+    /// `upload` (a file the job takes over and removes when it ends).
+    Json insert(const std::string& project, const Json& body, const std::filesystem::path& upload = {});
     Json get(const std::string& project, const std::string& jobId, const std::string& location) const;
     Json cancel(const std::string& project, const std::string& jobId, const std::string& location);
     /// Top-level jobs, or with `parentJobId` the statements that script ran.
@@ -88,6 +93,8 @@ private:
     std::shared_ptr<Job> create(const std::string& project, std::string jobId, const std::string& location,
                                 Json configuration);
     void run(const std::shared_ptr<Job>& job);
+    /// Load and copy jobs (JobsLoad.cpp).
+    void runTransfer(Job& job);
     /// DML, DDL and scripts: runs the statements in order (a script's each as a child job);
     /// the job's rows are the last one's.
     void runStatements(Job& job, StatementRunner& runner, const sql::Script& script, bool dryRun,

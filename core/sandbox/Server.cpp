@@ -10,10 +10,14 @@
 #include "sandbox/Faults.h"
 #include "sandbox/Jobs.h"
 #include "sandbox/Store.h"
+#include "sandbox/UploadRoutes.h"
+#include "sandbox/Uploads.h"
 #include "value/FvCodec.h"
 
 #include <httplib.h>
 #include <sys/socket.h>
+#include <fstream>
+#include <limits>
 #include <optional>
 #include <thread>
 
@@ -165,6 +169,7 @@ struct Server::Impl {
     std::unique_ptr<Faults> faults;
     std::unique_ptr<SandboxAuth> auth;
     std::unique_ptr<JobManager> jobs;
+    std::unique_ptr<Uploads> uploads;
     GatedServer http;
     std::thread thread;
     int port = 0;
@@ -283,6 +288,26 @@ struct Server::Impl {
         else if (m == "DELETE") http.Delete(pattern, bounded);
     }
 
+    using StreamHandler = std::function<void(const httplib::Request&, httplib::Response&, const BodyReader&)>;
+
+    /// A route whose body is streamed to the handler (uploads of any size), behind the same guard.
+    void streamRoute(const char* method, const std::string& pattern, std::string target, StreamHandler h) {
+        auto handler = [this, target, h](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+            bool readBody = false;
+            const BodyReader body = [&](const std::function<bool(const char*, std::size_t)>& receive) {
+                readBody = true;
+                return read([&](const char* d, std::size_t n) { return receive(d, n); });
+            };
+            guard(target, [&](const httplib::Request& r, httplib::Response& s) { h(r, s, body); })(req, res);
+            if (!readBody) { // refused before its body was read: the rest is never parsed as requests
+                res.set_header("Connection", "close");
+                GatedServer::stopReadingCurrent();
+            }
+        };
+        if (std::string(method) == "POST") http.Post(pattern, handler);
+        else http.Put(pattern, handler);
+    }
+
     void writeQueryResults(httplib::Response& res, const Job& job, const httplib::Request& req, const char* kind,
                            std::optional<int> maxRows) {
         const Json jobResource = jobs->resource(job);
@@ -325,6 +350,18 @@ struct Server::Impl {
         const std::string named = hostPart(req.get_header_value("Host"));
         const std::string host = loopbackName(o.host) && loopbackName(named) ? named : o.host;
         return "http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+    }
+
+    /// Media uploads for load jobs: multipart (the job and the data in one request) and
+    /// resumable (a session, then chunks with Content-Range; 308 and Range until complete).
+    void uploadRoutes() {
+        const std::string U = R"(/upload/bigquery/v2/projects/([^/]+)/jobs)";
+        streamRoute("POST", U, "jobs.upload", [this](const httplib::Request& req, httplib::Response& res, const BodyReader& body) {
+            startUpload(req, res, body, *uploads, *jobs, selfUrl(req));
+        });
+        streamRoute("PUT", U, "jobs.upload", [this](const httplib::Request& req, httplib::Response& res, const BodyReader& body) {
+            continueUpload(req, res, body, *uploads, *jobs);
+        });
     }
 
     void authRoutes() {
@@ -486,6 +523,8 @@ struct Server::Impl {
             res.set_content(out, "application/json; charset=UTF-8");
         });
 
+        uploadRoutes();
+
         // ---- jobs ----
         route("POST", P + "/jobs", "jobs.insert",
               [this](const auto& req, auto& res) { sendJson(res, 200, jobs->insert(req.matches[1], parseBody(req))); });
@@ -565,12 +604,29 @@ Server::Server(Options o) : d_(std::make_unique<Impl>(std::move(o))) {
         for (const auto& n : d_->auth->notes()) d_->notes.push_back(n);
     }
     d_->jobs = std::make_unique<JobManager>(*d_->store, *d_->faults, d_->o.workers, d_->o.jobs);
+    d_->uploads = std::make_unique<Uploads>(std::filesystem::path(d_->o.dataDir) / ".uploads");
     if (d_->o.log)
         d_->http.set_logger([log = d_->o.log](const httplib::Request& req, const httplib::Response& res) {
             log(req.method + " " + req.path + " " + std::to_string(res.status) + " (" + std::to_string(res.body.size()) + " bytes)");
         });
     d_->http.set_default_headers({{"X-Quarry-Data-Id", d_->store->dataId()}});
-    d_->http.set_payload_max_length(kMaxBodyBytes);
+    // Uploads stream bodies of any size to disk; every other body is held to kMaxBodyBytes,
+    // by the routes themselves and, before anything is read, by its Content-Length here.
+    d_->http.set_payload_max_length(std::numeric_limits<std::size_t>::max());
+    d_->http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+        if (req.path.starts_with("/upload/")) return httplib::Server::HandlerResponse::Unhandled;
+        const bool chunked = req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+        const std::uint64_t length = req.has_header("Content-Length") ? std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) : 0;
+        const bool bodiless = req.method == "GET" || req.method == "HEAD";
+        if (length > kMaxBodyBytes || (bodiless && (length > 0 || chunked))) {
+            res.set_header("Connection", "close");
+            GatedServer::stopReadingCurrent();
+            sendJson(res, 413, {{"error", {{"code", 413}, {"message", "Request payload size exceeds the limit: " + std::to_string(kMaxBodyBytes) + " bytes."},
+                                           {"status", "OUT_OF_RANGE"}}}});
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
     d_->http.set_tcp_nodelay(true); // headers and body go out at once: no Nagle/delayed-ACK stalls
     d_->http.set_keep_alive_max_count(1000);
     // One read or write waits at most this long; ConnectionLimits sets the overall pace.

@@ -122,6 +122,26 @@ void checkSchemaChange(const std::vector<Field>& oldF, const std::vector<Field>&
     }
 }
 
+/// Labels in a patch merge key by key: a value sets the label, null removes it (bq update
+/// --set_label / --clear_label); null for the whole object removes them all.
+void patchLabels(Json& meta, const Json& patch) {
+    const auto it = patch.find("labels");
+    if (it == patch.end()) return;
+    if (it->is_null()) {
+        meta.erase("labels");
+        return;
+    }
+    if (!it->is_object()) throw ApiFailure("invalid", "labels must be an object of strings", "labels");
+    Json labels = meta.contains("labels") && meta["labels"].is_object() ? meta["labels"] : Json::object();
+    for (const auto& [k, v] : it->items()) {
+        if (v.is_null()) labels.erase(k);
+        else if (v.is_string()) labels[k] = v;
+        else throw ApiFailure("invalid", "The value of label " + k + " must be a string", "labels");
+    }
+    if (labels.empty()) meta.erase("labels");
+    else meta["labels"] = labels;
+}
+
 Schema schemaFrom(const Json& body) {
     try {
         auto s = Schema::fromJson(objectField(body, "schema"));
@@ -228,7 +248,8 @@ std::vector<std::string> Store::load() {
                         "); it is left as it is and out of service. Move it away to use its name again.");
     };
     for (const auto& pe : fs::directory_iterator(o_.root)) {
-        if (!pe.is_directory()) continue;
+        // Dot folders are the sandbox's own (.uploads: upload sessions), not projects.
+        if (!pe.is_directory() || pe.path().filename().string().starts_with(".")) continue;
         std::string project;
         try {
             project = idFromFolder(pe.path().filename().string());
@@ -439,11 +460,12 @@ std::vector<Json> Store::listDatasets(const std::string& p, bool hidden) const {
 Json Store::patchDataset(const std::string& p, const std::string& d, const Json& patch) {
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
-    for (const char* k : {"friendlyName", "description", "labels", "defaultTableExpirationMs", "access"})
+    for (const char* k : {"friendlyName", "description", "defaultTableExpirationMs", "access"})
         if (patch.contains(k)) {
             if (patch[k].is_null()) ds.meta.erase(k);
             else ds.meta[k] = patch[k];
         }
+    patchLabels(ds.meta, patch);
     ds.meta["lastModifiedTime"] = std::to_string(nowMs());
     ds.meta.erase("etag");
     ds.meta["etag"] = etagOf(ds.meta);
@@ -566,7 +588,7 @@ std::vector<Json> Store::listTables(const std::string& p, const std::string& d) 
 Json Store::patchTable(const std::string& p, const std::string& d, const std::string& id, const Json& patch) {
     auto t = table(p, d, id);
     std::unique_lock lock(t->mutex);
-    if (patch.contains("schema")) {
+    if (patch.contains("schema") && !patch["schema"].is_null()) { // bq update sends "schema": null for no change
         const Schema next = schemaFrom(patch);
         checkSchemaChange(t->schema.fields, next.fields, "");
         for (auto& row : t->rows) row = relayout(row, t->schema.fields, next.fields);
@@ -574,11 +596,12 @@ Json Store::patchTable(const std::string& p, const std::string& d, const std::st
         ++t->schemaVersion;
         t->meta["schema"] = next.toJson();
     }
-    for (const char* k : {"friendlyName", "description", "labels", "expirationTime"})
+    for (const char* k : {"friendlyName", "description", "expirationTime"})
         if (patch.contains(k)) {
             if (patch[k].is_null()) t->meta.erase(k);
             else t->meta[k] = patch[k];
         }
+    patchLabels(t->meta, patch);
     t->meta["lastModifiedTime"] = std::to_string(nowMs());
     ++t->version;
     saveTable(*t);
@@ -683,7 +706,7 @@ void Store::removeSetAside(const Table& t) {
 }
 
 std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& d, const std::string& id,
-                                       const Schema& schema, std::vector<Value> rows, bool replace) {
+                                       const Schema& schema, std::vector<Value> rows, bool replace, const Json& extra) {
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     {
         std::unique_lock lock(mutex_);
@@ -702,7 +725,9 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
     writeFileAtomic(marker, "");
     std::shared_ptr<Table> t;
     try {
-        Json body = {{"tableReference", {{"tableId", id}}}, {"schema", schema.toJson()}};
+        Json body = extra.is_object() ? extra : Json::object();
+        body["tableReference"] = {{"tableId", id}};
+        body["schema"] = schema.toJson();
         insertTable(p, d, body);
         t = table(p, d, id);
         std::unique_lock lock(t->mutex);

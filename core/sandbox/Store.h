@@ -114,9 +114,12 @@ public:
     /// The table, or ApiFailure notFound ("Not found: Table p:d.t").
     std::shared_ptr<Table> table(const std::string& project, const std::string& dataset,
                                  const std::string& table) const;
-    /// Creates or replaces a table with rows (query destinations, CREATE TABLE AS).
+    /// Creates or replaces a table with rows (query destinations, CREATE TABLE AS, load and
+    /// copy jobs). `extra`: more of the Table resource for a table made new (description,
+    /// timePartitioning, clustering); a replaced table takes only the schema and rows.
     std::shared_ptr<Table> putTable(const std::string& project, const std::string& dataset, const std::string& id,
-                                    const Schema& schema, std::vector<Value> rows, bool replace);
+                                    const Schema& schema, std::vector<Value> rows, bool replace,
+                                    const Json& extra = Json::object());
 
     /// DML: appends rows (already laid out as the table's schema) in one durable log record.
     void appendValues(Table& t, std::vector<Value> rows);

@@ -87,7 +87,41 @@ check "a session made with --create_session keeps its variables" '"answer":"42"'
   --format=json --session_id="$session" 'SELECT base + 1 AS answer'
 check "a syntax error is invalidQuery" "Syntax error" bq query --use_legacy_sql=false 'SELECT FROM WHERE'
 check "a missing table is not found" "Not found: Table bqp:bqds.nope" bq show bqp:bqds.nope
+# Load jobs (the file goes up through the resumable upload protocol), copy jobs, update, mk, rm.
+printf 'name,age,born\nAda,36,1815-12-10\nAlan,41,1912-06-23\n' > "$work/people.csv"
+printf 'name,age\nAda,36\nBob,old\nCy\n' > "$work/bad.csv"
+gzip -c "$samples/persons/persons.ndjson" > "$work/persons.ndjson.gz"
+check "load NDJSON with a schema file" "Upload complete" bq load --source_format=NEWLINE_DELIMITED_JSON \
+  bqp:bqds.loaded "$samples/persons/persons.ndjson" "$work/schema.json"
+check "the loaded rows are there once, nested" '"n":"3"' bq query --use_legacy_sql=false --format=json \
+  'SELECT COUNT(*) AS n FROM bqds.loaded WHERE ARRAY_LENGTH(children) >= 0'
+check "load gzip NDJSON with --replace" "Upload complete" bq load --replace --source_format=NEWLINE_DELIMITED_JSON \
+  bqp:bqds.loaded "$work/persons.ndjson.gz"
+check "--replace left the file's rows only" '"numRows": "3"' bq show --format=prettyjson bqp:bqds.loaded
+check "load CSV with --autodetect" "Upload complete" bq load --autodetect bqp:bqds.people "$work/people.csv"
+check "autodetection read the header and the types" '"type": "INTEGER"' bq show --format=prettyjson bqp:bqds.people
+check "autodetected dates" '"born":"1815-12-10"' bq query --use_legacy_sql=false --format=json \
+  "SELECT name, born FROM bqds.people WHERE name = 'Ada'"
+check "a bad CSV row fails the load and names its line" "line_number: 3" bq load --skip_leading_rows=1 \
+  bqp:bqds.bad "$work/bad.csv" name:STRING,age:INTEGER
+check "a failed load adds no table and no rows" "Not found: Table bqp:bqds.bad" bq show bqp:bqds.bad
+check "--max_bad_records skips them and says which" "line_number: 4" bq load --skip_leading_rows=1 --max_bad_records=2 \
+  bqp:bqds.bad "$work/bad.csv" name:STRING,age:INTEGER
+check "copy a table" "successfully copied" bq cp bqp:bqds.people bqp:bqds.people2
+check "copy again, appending" "successfully copied" bq cp -a bqp:bqds.people bqp:bqds.people2
+check "the copy has both" '"n":"4"' bq query --use_legacy_sql=false --format=json 'SELECT COUNT(*) AS n FROM bqds.people2'
+check "update a table's description, expiration and labels" "successfully updated" bq update \
+  --description "people, loaded" --expiration 3600 --set_label team:data bqp:bqds.people2
+check "they show" '"team": "data"' bq show --format=prettyjson bqp:bqds.people2
+check "update adds a column" "successfully updated" bq update bqp:bqds.people2 name:STRING,age:INTEGER,born:DATE,email:STRING
+check "the column shows" '"name": "email"' bq show --format=prettyjson bqp:bqds.people2
+check "update a dataset" "successfully updated" bq update --description "scenario" --default_table_expiration 7200 bqp:bqds
+check "mk a partitioned, clustered table with an inline schema" "successfully created" bq mk --table \
+  --description made --time_partitioning_field born --clustering_fields name bqp:bqds.parts name:STRING,born:DATE
+check "its partitioning shows" '"field": "born"' bq show --format=prettyjson bqp:bqds.parts
+check_clean "rm a table with -f" bq rm -f -t bqp:bqds.people2
+check "it is gone" "Not found: Table bqp:bqds.people2" bq show bqp:bqds.people2
 check_clean "delete the dataset" bq rm -r -f -d bqp:bqds
-check "it is gone" "Not found: Dataset bqp:bqds" bq show bqp:bqds
+check "the dataset is gone" "Not found: Dataset bqp:bqds" bq show bqp:bqds
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -4,7 +4,9 @@
 // first failed check; prints "N passed, 0 failed" at the end.
 import { BigQuery } from '@google-cloud/bigquery';
 import { PassThroughClient } from 'google-auth-library';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
 const [base, samples] = process.argv.slice(2);
@@ -222,6 +224,39 @@ await check("region-us.INFORMATION_SCHEMA.JOBS lists the project's jobs, a scrip
   const [kids] = await bq.query({ query: `SELECT COUNT(*) AS n FROM region-us.INFORMATION_SCHEMA.JOBS_BY_PROJECT
     WHERE parent_job_id IS NOT NULL` });
   assert.ok(kids[0].n >= 1);
+});
+await check('a load job from a local NDJSON file (multipart upload) adds its rows once, with statistics', async () => {
+  const [job] = await ds.table('loaded').load(`${samples}/persons/persons.ndjson`,
+    { sourceFormat: 'NEWLINE_DELIMITED_JSON', schema });
+  assert.equal(job.status.state, 'DONE');
+  assert.equal(job.status.errorResult, undefined);
+  assert.equal(job.statistics.load.outputRows, '3');
+  const [rows] = await bq.query({ query: 'SELECT COUNT(*) AS n, COUNTIF(ARRAY_LENGTH(children) > 0) AS parents FROM node_ds.loaded' });
+  assert.equal(rows[0].n, 3);
+  assert.ok(rows[0].parents >= 1);
+});
+await check('a CSV load job with a bad row fails whole and names the line', async () => {
+  const file = join(tmpdir(), `quarry-node-${process.pid}.csv`);
+  writeFileSync(file, 'name,age\nAda,36\nBob,old\n');
+  try {
+    await assert.rejects(ds.table('loaded_csv').load(file, { sourceFormat: 'CSV', skipLeadingRows: 1,
+      schema: { fields: [{ name: 'name', type: 'STRING' }, { name: 'age', type: 'INTEGER' }] } }),
+      (e) => /too many errors/.test(e.message) && e.errors.some((x) => /line_number: 3/.test(x.message)));
+    const [exists] = await ds.table('loaded_csv').exists();
+    if (exists) {
+      const [rows] = await bq.query({ query: 'SELECT COUNT(*) AS n FROM node_ds.loaded_csv' });
+      assert.equal(rows[0].n, 0);
+    }
+  } finally {
+    unlinkSync(file);
+  }
+});
+await check('a copy job appends a table to another', async () => {
+  const [job] = await ds.table('loaded').copy(ds.table('loaded_copy'));
+  assert.equal(job.statistics.copy.copiedRows, '3');
+  await ds.table('loaded').copy(ds.table('loaded_copy'), { writeDisposition: 'WRITE_APPEND' });
+  const [meta] = await ds.table('loaded_copy').getMetadata();
+  assert.equal(meta.numRows, '6');
 });
 await check('delete the dataset with its contents', async () => {
   await ds.delete({ force: true });

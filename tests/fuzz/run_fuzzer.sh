@@ -43,6 +43,16 @@ case "$name" in
     printf '\001grant_type=refresh_token&x=%%41%%' > "$corpus/f1"
     printf '\004{"publicKeyData":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="}' > "$corpus/u1"
     ;;
+  fuzz_load_input)
+    # Mode byte (see the fuzzer) + a CSV file, a multipart body, a Content-Range.
+    printf '\000a,b,c\r\n"x, ""y""",,\n\n"open\nline",2\n\357\273\277bom,\351\n' > "$corpus/c1"
+    printf '\004"multi\nline",x\n"never closed\n' > "$corpus/c2"
+    printf '\001a\tb\n"q"x\ty\n' > "$corpus/c3"
+    printf '\000--b\r\nContent-Type: application/json\r\n\r\n{"configuration":{"load":{}}}\r\n--b\r\n\r\n{"a":1}\n\r\n--b--\r\n' > "$corpus/m1"
+    printf '\040--b\n\n{}\n--b\n\nx\n--b--' > "$corpus/m2"
+    printf '\000bytes 0-99/1000' > "$corpus/r1"
+    printf '\000bytes */*' > "$corpus/r2"
+    ;;
   fuzz_fv_decoder)
     i=0
     for f in "$src"/tests/data/fv/*/response.json "$src"/tests/data/hostile/fv/*/response.json; do cp "$f" "$corpus/r$i"; i=$((i+1)); done

@@ -2,6 +2,7 @@
 // quarry-cli upload as a user runs it: killed with SIGKILL at random points and resumed until
 // done (the table must end with exactly the file's rows), and its messages and exit codes.
 #include "RunCommand.h"
+#include "Spawn.h"
 #include "SandboxProcess.h"
 #include "UploadFixture.h"
 
@@ -27,42 +28,6 @@ std::vector<std::string> uploadArgs(const SandboxProcess& s, const std::string& 
 }
 
 /// Starts the CLI with XDG_STATE_HOME=state (its journals) and output to `log`.
-pid_t spawnCli(std::vector<std::string> args, const std::string& state, const std::string& log) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::vector<std::string> env = {"XDG_STATE_HOME=" + state, "PATH=/usr/bin:/bin"};
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = -1;
-    if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data()) != 0) pid = -1;
-    posix_spawn_file_actions_destroy(&fa);
-    return pid;
-}
-
-/// Waits up to `limit`; returns the exit code, or -1 if still running (then killed) or signalled.
-int waitFor(pid_t pid, std::chrono::milliseconds limit, bool* stillRunning = nullptr) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    for (;;) {
-        const pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) break;
-        if (std::chrono::steady_clock::now() >= end) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            if (stillRunning) *stillRunning = true;
-            return -1;
-        }
-        std::this_thread::sleep_for(5ms);
-    }
-    if (stillRunning) *stillRunning = false;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 std::string cli(const SandboxProcess& s, const std::string& args, const std::string& state) {
     return runCommand("XDG_STATE_HOME=" + state + " " + QUARRY_CLI + " --endpoint " + s.url() + " --project p " + args).out;
 }

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/ApiFailure.h"
+#include "sandbox/Store.h"
+
+#include <atomic>
+#include <filesystem>
+
+namespace quarry::sandbox {
+
+/// A load or copy job that failed with more than one error: `errors` is the job's
+/// status.errors (the summary first, then each bad row with its line).
+class JobErrors : public ApiFailure {
+public:
+    JobErrors(const std::string& reason, const std::string& message, Json errors)
+        : ApiFailure(reason, message), errors_(std::move(errors)) {}
+    const Json& errors() const { return errors_; }
+
+private:
+    Json errors_;
+};
+
+/// What a finished load job reports.
+struct LoadResult {
+    Json statistics;                ///< statistics.load: inputFiles, inputFileBytes, outputRows, outputBytes, badRecords
+    Json errors = Json::array();    ///< rows skipped under maxBadRecords (the job still succeeds)
+};
+
+/// Runs configuration.load over an uploaded file (CSV or NEWLINE_DELIMITED_JSON, gzip or
+/// not): the schema from the job, the table or autodetection; every row read before any is
+/// written, then committed in one step (append, truncate or into an empty table), so a failed
+/// load adds no rows. Throws JobErrors (bad rows past maxBadRecords, with their lines),
+/// ApiFailure, or sql::PreparedQuery::Cancelled when `cancel` is set.
+LoadResult runLoad(Store& store, const std::string& project, const Json& load, const std::filesystem::path& file,
+                   const std::atomic<bool>& cancel);
+
+/// Runs configuration.copy: one or more source tables (same schema) into a destination, with
+/// BigQuery's write (default WRITE_EMPTY) and create dispositions. Returns statistics.copy.
+Json runCopy(Store& store, const std::string& project, const Json& copy);
+
+/// Two schemas with the same fields (names case-insensitively, types, modes; descriptions aside).
+bool sameShape(const std::vector<Field>& a, const std::vector<Field>& b);
+
+} // namespace quarry::sandbox
