@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// What the main-window tests share: a fresh home folder per test function (XDG_DATA_HOME and
-// XDG_CONFIG_HOME point into it), a window that is shown and ready (sandbox up, tabs back),
+// What the main-window tests share: a fresh home folder per test function (XDG_DATA_HOME,
+// XDG_CONFIG_HOME and XDG_STATE_HOME, where upload journals live, point into it), a window that is shown and ready (sandbox up, tabs back),
 // typing and running a query through key events, and failing a test on any Qt warning.
 #pragma once
 
@@ -22,6 +22,7 @@ inline std::unique_ptr<QTemporaryDir> freshHome() {
     auto home = std::make_unique<QTemporaryDir>();
     qputenv("XDG_DATA_HOME", (home->path() + QStringLiteral("/data")).toUtf8());
     qputenv("XDG_CONFIG_HOME", (home->path() + QStringLiteral("/config")).toUtf8());
+    qputenv("XDG_STATE_HOME", (home->path() + QStringLiteral("/state")).toUtf8());
     return home;
 }
 

@@ -32,6 +32,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QToolButton>
+#include <QRadioButton>
 #include <QtTest>
 #include <memory>
 
@@ -295,6 +296,40 @@ private slots:
                                     QStringLiteral("Portland"), QStringLiteral("Austin")}));
         // The schema tree learned of the new dataset.
         QTRY_VERIFY_WITH_TIMEOUT(w->schemaModel()->find(w->schemaModel()->index(0, 0), QStringLiteral("uploads")).isValid(), 10000);
+    }
+
+    // The same file through a load job: chosen with the mouse, free, every row once.
+    void droppedFileIsLoadedWithALoadJob() {
+        auto w = openWindow();
+        const QString file = home_->path() + QStringLiteral("/loaded.ndjson");
+        QVERIFY(QFile::copy(QStringLiteral(QUARRY_SOURCE_DIR "/resources/samples/persons/persons.ndjson"), file));
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(file)});
+        QDragEnterEvent enter(QPoint(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w.get(), &enter);
+        QDropEvent drop(QPointF(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w.get(), &drop);
+        const auto dialogs = w->findChildren<UploadDialog*>();
+        QCOMPARE(dialogs.size(), 1);
+        UploadDialog* d = dialogs.first();
+        QVERIFY(QTest::qWaitForWindowExposed(d));
+        QTRY_VERIFY_WITH_TIMEOUT(d->schemaReady(), 10000);
+        // A small file defaults to streaming; each choice says what it costs.
+        QVERIFY(d->streamChoice()->isChecked());
+        QVERIFY2(d->streamChoice()->text().contains(QStringLiteral("$0.01")), qPrintable(d->streamChoice()->text()));
+        QVERIFY2(d->loadChoice()->text().contains(QStringLiteral("free")), qPrintable(d->loadChoice()->text()));
+        QTest::mouseClick(d->loadChoice(), Qt::LeftButton, {}, QPoint(8, d->loadChoice()->height() / 2));
+        QVERIFY(d->loadChoice()->isChecked());
+        QSignalSpy finished(d, &UploadDialog::finished);
+        auto* start = d->findChild<QPushButton*>(QStringLiteral("uploadStart"));
+        QTest::mouseClick(start, Qt::LeftButton);
+        QVERIFY(finished.wait(30000));
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(d->statusText()));
+        QVERIFY2(d->statusText().startsWith(QStringLiteral("3 rows loaded into uploads.loaded by a load job, 0 bad rows")),
+                 qPrintable(d->statusText()));
+        QueryTab* tab = runQuery(*w, QStringLiteral("SELECT COUNT(DISTINCT fullName) AS n FROM uploads.loaded"));
+        QVERIFY(tab);
+        QCOMPARE(tab->results()->gridModel()->index(0, 0).data().toString(), QStringLiteral("3"));
     }
 
     void droppingOnADatasetTargetsIt() {

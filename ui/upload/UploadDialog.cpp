@@ -4,6 +4,7 @@
 #include "jobs/OnGui.h"
 #include "jobs/Session.h"
 #include "net/CancelToken.h"
+#include "upload/Loader.h"
 #include "upload/Uploader.h"
 
 #include <QCheckBox>
@@ -16,6 +17,7 @@
 #include <QLineEdit>
 #include <QPointer>
 #include <QProgressBar>
+#include <QRadioButton>
 #include <QPushButton>
 #include <QTreeWidget>
 #include <QUrl>
@@ -26,6 +28,17 @@ namespace quarry {
 namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+/// From this size a load job is the default: free, and the wait for the job is small next to
+/// the upload.
+constexpr qint64 kLoadByDefaultBytes = 50ll << 20;
+
+/// Streaming inserts cost $0.01 per 200 MB, each row counted as at least 1 KB (BigQuery's
+/// pricing page); load jobs are free.
+double streamingDollars(std::uint64_t bytes, std::uint64_t rows) {
+    const double billed = std::max<double>(static_cast<double>(bytes), static_cast<double>(rows) * 1024.0);
+    return billed / (200.0 * 1024 * 1024) * 0.01;
+}
 QString latin(std::string_view s) { return QString::fromLatin1(s.data(), static_cast<int>(s.size())); }
 
 /// A table name from a file name: "persons (2).ndjson.gz" -> "persons_2".
@@ -61,6 +74,16 @@ void addField(QTreeWidget* tree, QTreeWidgetItem* parent, const Field& f) {
     for (const auto& c : f.fields) addField(tree, item, c);
 }
 
+/// The dataset of `t`, made when it does not exist yet (on a worker thread).
+void ensureDataset(BigQueryClient& client, const TableRef& t, const CancelToken* cancel) {
+    try {
+        client.getDataset(t.projectId, t.datasetId, cancel);
+    } catch (const ApiError& e) {
+        if (e.httpStatus() != 404) throw;
+        client.insertDataset(t.projectId, {{"datasetReference", {{"datasetId", t.datasetId}}}}, cancel);
+    }
+}
+
 } // namespace
 
 UploadDialog::UploadDialog(std::shared_ptr<Session> session, const QString& file, const QString& dataset,
@@ -77,6 +100,12 @@ UploadDialog::UploadDialog(std::shared_ptr<Session> session, const QString& file
     schemaTree_->setHeaderLabels({tr("Field"), tr("Type"), tr("Mode")});
     schemaTree_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     schemaTree_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+    load_ = new QRadioButton(this);
+    load_->setObjectName(QStringLiteral("uploadModeLoad"));
+    stream_ = new QRadioButton(this);
+    stream_->setObjectName(QStringLiteral("uploadModeStream"));
+    (QFileInfo(file).size() >= kLoadByDefaultBytes ? load_ : stream_)->setChecked(true);
+    showCosts(0);
     skipInvalid_ = new QCheckBox(tr("Upload the valid rows when some are invalid (the others go to the rejects file)"), this);
     skipInvalid_->setChecked(true);
     ignoreUnknown_ = new QCheckBox(tr("Drop fields the table does not have"), this);
@@ -114,6 +143,8 @@ UploadDialog::UploadDialog(std::shared_ptr<Session> session, const QString& file
     layout->addWidget(new QLabel(tr("Schema, inferred from the whole file (double-click to edit; an existing table keeps its own):"), this));
     layout->addWidget(schemaTree_, 1);
     layout->addWidget(notes_);
+    layout->addWidget(load_);
+    layout->addWidget(stream_);
     layout->addWidget(skipInvalid_);
     layout->addWidget(ignoreUnknown_);
     layout->addWidget(progress_);
@@ -158,11 +189,22 @@ void UploadDialog::inferSchema() {
             for (const auto& c : result->conflicts) notes << qs(c.message);
             self->notes_->setText(notes.join(QLatin1Char('\n')));
             self->status_->setText(tr("%1 records read; %2 unreadable. Ready to upload.").arg(result->records).arg(result->unreadable));
+            self->showCosts(result->records);
             self->progress_->setValue(0);
             self->schemaReady_ = true;
             self->uploadButton_->setEnabled(!result->schema.fields.empty());
         });
     });
+}
+
+void UploadDialog::showCosts(std::uint64_t records) {
+    const auto bytes = static_cast<std::uint64_t>(QFileInfo(file_).size());
+    const bool local = session_ && session_->client && session_->client->endpoint().isLoopback();
+    const QString free = local ? tr(" (the local sandbox charges nothing either way)") : QString();
+    load_->setText(tr("Load job: free; the rows appear when the job finishes%1").arg(free));
+    const double dollars = streamingDollars(bytes, records);
+    stream_->setText(tr("Streaming inserts: about $%1 for this file; the rows appear within seconds%2")
+                         .arg(dollars < 0.01 ? QStringLiteral("0.01") : QString::number(dollars, 'f', 2), free));
 }
 
 void UploadDialog::fillTree(const Schema& s) {
@@ -183,6 +225,8 @@ void UploadDialog::setBusy(bool busy) {
     dataset_->setEnabled(!busy);
     table_->setEnabled(!busy);
     schemaTree_->setEnabled(!busy);
+    load_->setEnabled(!busy);
+    stream_->setEnabled(!busy);
 }
 
 void UploadDialog::startUpload() {
@@ -199,62 +243,113 @@ void UploadDialog::startUpload() {
         status_->setText(tr("The schema is not valid: %1").arg(QString::fromUtf8(e.what()).toHtmlEscaped()));
         return;
     }
+    if (load_->isChecked()) {
+        startLoad(*o.schema, dataset, table);
+        return;
+    }
     o.file = file_.toStdString();
     o.table = TableRef{session_->project, dataset.toStdString(), table.toStdString()};
     o.create = true;
     o.resumeIfInterrupted = true; // dropping a cancelled file again finishes it, nothing twice
     o.skipInvalid = skipInvalid_->isChecked();
     o.ignoreUnknown = ignoreUnknown_->isChecked();
+    runInBackground(tr("Starting\u2026"), o.table, [o, dataset, table](const QPointer<UploadDialog>& self, BigQueryClient& client,
+                                                                      const CancelToken* cancel) {
+        upload::Uploader u(client, o);
+        u.onProgress = [self](const upload::UploadProgress& p) {
+            const double frac = p.fileBytes ? double(p.fileBytesRead) / double(p.fileBytes) : 0;
+            const double rate = p.seconds > 0 ? double(p.rowsInserted) / p.seconds : 0;
+            QString line = tr("%1: %2 rows inserted, %3 rejected").arg(QString::fromLatin1(p.phase)).arg(p.rowsInserted).arg(p.rowsRejected);
+            if (rate > 0) line += tr(" \u00b7 %1 rows/s").arg(rate, 0, 'f', 0);
+            if (frac > 0.01 && frac < 1) line += tr(" \u00b7 about %1 s left").arg(p.seconds * (1 - frac) / frac, 0, 'f', 0);
+            showProgress(self, frac, line);
+        };
+        const auto s = u.run(cancel);
+        QString text = s.cancelled ? tr("Cancelled after %1 rows; drop the file again to resume where it stopped.").arg(s.inserted)
+                                   : tr("%1 rows inserted into %2.%3, %4 rejected, in %5 s.")
+                                         .arg(s.inserted).arg(dataset, table).arg(s.rejected).arg(s.seconds, 0, 'f', 1);
+        text = text.toHtmlEscaped();
+        if (!s.rejectsFile.empty()) {
+            const QString path = qs(s.rejectsFile);
+            text += QStringLiteral(" <a href=\"%1\">%2</a>").arg(QUrl::fromLocalFile(path).toString(), tr("Open the rejects file"));
+        }
+        return RunOutcome{!s.cancelled && s.rejected == 0, text};
+    });
+}
+
+// The file through a load job (upload::Loader: resumable upload, then the job): a run cut
+// off is continued by dropping the file again.
+void UploadDialog::startLoad(const Schema& schema, const QString& dataset, const QString& table) {
+    upload::LoadOptions o;
+    o.file = file_.toStdString();
+    o.table = TableRef{session_->project, dataset.toStdString(), table.toStdString()};
+    o.sourceFormat = "NEWLINE_DELIMITED_JSON";
+    o.schema = schema;
+    if (skipInvalid_->isChecked()) o.maxBadRecords = 1000000000;
+    o.ignoreUnknown = ignoreUnknown_->isChecked();
+    runInBackground(tr("Starting the upload for a load job\u2026"), o.table,
+                    [o, dataset, table](const QPointer<UploadDialog>& self, BigQueryClient& client, const CancelToken* cancel) {
+        upload::Loader loader(client, o);
+        loader.onProgress = [self](const upload::LoadProgress& p) {
+            const double frac = p.totalBytes && *p.totalBytes ? double(p.bytesSent) / double(*p.totalBytes) : 0;
+            showProgress(self, frac, std::string_view(p.phase) == "loading"
+                                         ? tr("The load job is reading the file\u2026 (%1 s)").arg(p.seconds, 0, 'f', 0)
+                                         : tr("Uploading: %1 of %2").arg(formatBytes(p.bytesSent), formatBytes(p.totalBytes.value_or(0))));
+        };
+        try {
+            const auto s = loader.run(cancel);
+            const Json stats = s.job["statistics"].value("load", Json::object());
+            QString text = tr("%1 rows loaded into %2.%3 by a load job, %4 bad rows skipped, in %5 s.")
+                               .arg(qs(stats.value("outputRows", std::string("0"))), dataset, table,
+                                    qs(stats.value("badRecords", std::string("0"))))
+                               .arg(s.seconds, 0, 'f', 1);
+            for (const auto& e : s.job["status"].value("errors", Json::array())) text += QLatin1Char('\n') + qs(e.value("message", std::string()));
+            return RunOutcome{stats.value("badRecords", std::string("0")) == "0", text.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"))};
+        } catch (const upload::LoadError& e) {
+            if (cancel->isCancelled())
+                return RunOutcome{false, tr("Cancelled; drop the file again to continue the upload where it stopped.").toHtmlEscaped()};
+            QString text = tr("The load failed: %1").arg(QString::fromUtf8(e.what())).toHtmlEscaped();
+            for (const auto& d : e.details()) text += QStringLiteral("<br>") + qs(d).toHtmlEscaped();
+            return RunOutcome{false, text};
+        }
+    });
+}
+
+void UploadDialog::showProgress(const QPointer<UploadDialog>& self, double fraction, const QString& line) {
+    onGui([self, fraction, line] {
+        if (!self) return;
+        self->progress_->setValue(static_cast<int>(fraction * 1000));
+        self->status_->setText(line.toHtmlEscaped());
+    });
+}
+
+void UploadDialog::runInBackground(const QString& starting, const TableRef& target, Work work) {
     setBusy(true);
-    status_->setText(tr("Starting\u2026"));
+    status_->setText(starting);
     QPointer<UploadDialog> self(this);
     auto session = session_;
     auto cancel = cancel_;
-    (void)QtConcurrent::run([self, session, cancel, o, dataset, table] {
-        QString text;
-        bool ok = false;
+    const QString dataset = qs(target.datasetId), table = qs(target.tableId);
+    (void)QtConcurrent::run([self, session, cancel, target, work, dataset, table] {
+        RunOutcome out;
         try {
-            try {
-                session->client->getDataset(o.table.projectId, o.table.datasetId, cancel.get());
-            } catch (const ApiError& e) {
-                if (e.httpStatus() != 404) throw;
-                session->client->insertDataset(o.table.projectId, {{"datasetReference", {{"datasetId", o.table.datasetId}}}}, cancel.get());
-            }
-            upload::Uploader u(*session->client, o);
-            u.onProgress = [self](const upload::UploadProgress& p) {
-                const double frac = p.fileBytes ? double(p.fileBytesRead) / double(p.fileBytes) : 0;
-                const double rate = p.seconds > 0 ? double(p.rowsInserted) / p.seconds : 0;
-                QString line = tr("%1: %2 rows inserted, %3 rejected").arg(QString::fromLatin1(p.phase)).arg(p.rowsInserted).arg(p.rowsRejected);
-                if (rate > 0) line += tr(" \u00b7 %1 rows/s").arg(rate, 0, 'f', 0);
-                if (frac > 0.01 && frac < 1) line += tr(" \u00b7 about %1 s left").arg(p.seconds * (1 - frac) / frac, 0, 'f', 0);
-                onGui([self, frac, line] {
-                    if (!self) return;
-                    self->progress_->setValue(static_cast<int>(frac * 1000));
-                    self->status_->setText(line.toHtmlEscaped());
-                });
-            };
-            const auto s = u.run(cancel.get());
-            ok = !s.cancelled && s.rejected == 0;
-            text = s.cancelled ? tr("Cancelled after %1 rows; drop the file again to resume where it stopped.").arg(s.inserted)
-                               : tr("%1 rows inserted into %2.%3, %4 rejected, in %5 s.")
-                                     .arg(s.inserted).arg(dataset, table).arg(s.rejected).arg(s.seconds, 0, 'f', 1);
-            text = text.toHtmlEscaped();
-            if (!s.rejectsFile.empty()) {
-                const QString path = qs(s.rejectsFile);
-                text += QStringLiteral(" <a href=\"%1\">%2</a>").arg(QUrl::fromLocalFile(path).toString(), tr("Open the rejects file"));
-            }
+            ensureDataset(*session->client, target, cancel.get());
+            out = work(self, *session->client, cancel.get());
         } catch (const std::exception& e) {
-            text = tr("The upload failed: %1").arg(QString::fromUtf8(e.what())).toHtmlEscaped();
+            out = {false, tr("The upload failed: %1").arg(QString::fromUtf8(e.what())).toHtmlEscaped()};
         }
-        onGui([self, ok, text, dataset, table] {
-            if (!self) return;
-            if (self->cancel_->isCancelled()) self->cancel_ = std::make_shared<CancelToken>();
-            self->setBusy(false);
-            self->progress_->setValue(ok ? 1000 : self->progress_->value());
-            self->status_->setText(text);
-            emit self->finished(ok, dataset, table);
+        onGui([self, out, dataset, table] {
+            if (self) self->endRun(out.ok, out.html, dataset, table);
         });
     });
+}
+
+void UploadDialog::endRun(bool ok, const QString& text, const QString& dataset, const QString& table) {
+    if (cancel_->isCancelled()) cancel_ = std::make_shared<CancelToken>();
+    setBusy(false);
+    progress_->setValue(ok ? 1000 : progress_->value());
+    status_->setText(text);
+    emit finished(ok, dataset, table);
 }
 
 void UploadDialog::cancelUpload() {
