@@ -78,6 +78,20 @@ int cmdUpload(const Globals& g, Format f, const UploadArgs& a) {
     if (a.inFlight == "resend") o.inFlight = upload::UploadOptions::InFlight::Resend;
     if (a.inFlight == "skip") o.inFlight = upload::UploadOptions::InFlight::Skip;
 
+    if (a.create) {
+        // --create makes the table; the dataset it goes in only when asked.
+        try {
+            client.getDataset(o.table.projectId, o.table.datasetId);
+        } catch (const ApiError& e) {
+            if (e.httpStatus() != 404) throw;
+            const std::string ds = o.table.projectId + ":" + o.table.datasetId;
+            if (!a.createDataset)
+                throw std::runtime_error("upload: the dataset " + ds + " does not exist. Add --create-dataset to make it too, "
+                                         "or make it first (quarry-cli mk " + ds + " --location ...).");
+            client.insertDataset(o.table.projectId, {{"datasetReference", {{"datasetId", o.table.datasetId}}}});
+            std::cerr << "note: made the dataset " << ds << '\n';
+        }
+    }
     upload::Uploader up(client, o);
     const bool tty = !a.noProgress && ::isatty(STDERR_FILENO);
     bool drew = false;

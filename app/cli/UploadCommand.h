@@ -11,7 +11,7 @@ namespace quarry::cli {
 
 struct UploadArgs {
     std::string file, table, schemaFile, rejects, inputFormat = "auto";
-    bool create = false, autodetect = false, skipInvalid = false, ignoreUnknown = false;
+    bool create = false, createDataset = false, autodetect = false, skipInvalid = false, ignoreUnknown = false;
     bool resume = false, again = false, printSchema = false, noProgress = false;
     std::size_t batchRows = 500, batchBytes = 9u << 20;
     int concurrency = 4;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // quarry-cli: Quarry's work from a terminal. Exit codes: 0 ok, 1 API or network error, 2 usage.
 #include "AuthCommands.h"
+#include "CatalogCommands.h"
 #include "Common.h"
 #include "Output.h"
 #include "LoadCommand.h"
@@ -17,61 +18,6 @@
 using namespace quarry;
 using namespace quarry::cli;
 
-namespace {
-
-int cmdLs(const Globals& g, Format f, const std::string& dataset) {
-    auto c = makeClient(g);
-    const auto project = requireProject(c);
-    Grid grid;
-    if (dataset.empty()) {
-        grid.header = {"datasetId", "location"};
-        for (const auto& d : c.listAllDatasets(project))
-            grid.rows.push_back({d.value("datasetReference", Json::object()).value("datasetId", ""), str(d, "location")});
-    } else {
-        std::string ds = dataset;
-        std::string proj = project;
-        if (const auto sep = ds.find_last_of(".:"); sep != std::string::npos) {
-            proj = ds.substr(0, sep);
-            ds = ds.substr(sep + 1);
-        }
-        grid.header = {"tableId", "type", "created"};
-        for (const auto& t : c.listAllTables(proj, ds))
-            grid.rows.push_back({t.value("tableReference", Json::object()).value("tableId", ""), str(t, "type"),
-                                 str(t, "creationTime")});
-    }
-    printGrid(std::cout, grid, f);
-    return 0;
-}
-
-int cmdShow(const Globals& g, Format f, const std::string& spec) {
-    auto c = makeClient(g);
-    const auto ref = TableRef::parse(spec, c.projectId());
-    const auto t = c.getTable(ref);
-    const auto schema = Schema::fromJson(t.value("schema", Json::object()));
-    if (f == Format::Json || f == Format::NdJson) {
-        std::cout << schema.toJson()["fields"].dump(f == Format::Json ? 2 : -1) << '\n';
-        return 0;
-    }
-    std::cout << "Table " << ref.display() << "\n";
-    for (const char* k : {"type", "numRows", "numBytes", "location", "description"})
-        if (const auto v = str(t, k); !v.empty()) std::cout << "  " << k << ": " << v << '\n';
-    std::cout << "\n";
-    printSchemaTree(std::cout, schema);
-    return 0;
-}
-
-int cmdHead(const Globals& g, Format f, const std::string& spec, int n, const std::vector<std::string>& fields) {
-    auto c = makeClient(g);
-    const auto ref = TableRef::parse(spec, c.projectId());
-    ListRowsOptions o;
-    o.maxResults = n;
-    o.selectedFields = fields;
-    const auto page = c.listRows(ref, o);
-    printRows(std::cout, page, f);
-    return 0;
-}
-
-} // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"quarry-cli: BigQuery from a terminal"};
@@ -144,6 +90,8 @@ int main(int argc, char** argv) {
     auto* show = app.add_subcommand("show", "table details and schema as a tree, or a job's (-j)");
     show->add_option("TABLE", showTable, "DATASET.TABLE or PROJECT.DATASET.TABLE; with -j, a job")->required();
     show->add_flag("-j,--job", showJob, "show a job: JOB_ID, LOCATION.JOB_ID or PROJECT:LOCATION.JOB_ID");
+    bool showRoutine = false;
+    show->add_flag("--routine", showRoutine, "show a routine (DATASET.ROUTINE): arguments, return type, body");
 
     std::string headTable;
     int headRows = 10;
@@ -199,6 +147,7 @@ int main(int argc, char** argv) {
                        "NDJSON or JSON array file, optionally gzip-compressed; - or /dev/stdin reads a pipe")->required();
     upload->add_option("TABLE", ua.table, "DATASET.TABLE or PROJECT.DATASET.TABLE");
     upload->add_flag("--create", ua.create, "create the table if it does not exist");
+    upload->add_flag("--create-dataset", ua.createDataset, "with --create: create the dataset too if it does not exist");
     upload->add_flag("--autodetect", ua.autodetect, "infer the schema from the whole file");
     upload->add_option("--schema", ua.schemaFile, "schema file (JSON, as bq uses) for a new table")->check(CLI::ExistingFile);
     upload->add_flag("--skip-invalid", ua.skipInvalid, "upload the valid rows even if some are invalid (they go to the rejects file)");
@@ -258,7 +207,7 @@ int main(int argc, char** argv) {
         if (*jobs) return jobsOne.empty() ? cmdJobs(g, f, runningOnly) : cmdJob(g, f, jobsOne);
         if (*history) return cmdHistory(f, historyLast);
         if (*ls) return cmdLs(g, f, lsDataset);
-        if (*show) return showJob ? cmdJob(g, f, showTable) : cmdShow(g, f, showTable);
+        if (*show) return showJob ? cmdJob(g, f, showTable) : cmdShow(g, f, showTable, showRoutine);
         if (*head) return cmdHead(g, f, headTable, headRows, headFields);
     } catch (const auth::AuthError& e) {
         std::cerr << "quarry-cli: sign-in: " << e.what() << '\n';

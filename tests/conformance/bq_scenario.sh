@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The bq CLI (from the google-cloud-cli package) against quarry-sandbox: the Sandbox issue's
-# scenario. Usage: bq_scenario.sh BASE_URL SAMPLES_DIR. Prints "N passed, M failed".
+# scenario. Usage: bq_scenario.sh BASE_URL SAMPLES_DIR [QUARRY_CLI]. Prints "N passed, M failed".
+# With QUARRY_CLI, Quarry's load, mk, cp and update run on the same inputs as bq's and must
+# give the same tables.
 # bq.py is run with the SDK's bundled Python directly: the `bq` wrapper insists on a gcloud
 # login, while bq itself takes --oauth_access_token as the issue describes.
 set -uo pipefail
 base=$1
 samples=$2
+quarry=${3:-}
 sdk=$(dirname "$(dirname "$(readlink -f "$(command -v bq)")")")
 [[ -f "$sdk/platform/bq/bq.py" ]] || sdk=/usr/lib/google-cloud-sdk
 discovery=$sdk/platform/bq/discovery_next/bigquery.json
@@ -119,6 +122,37 @@ check "update a dataset" "successfully updated" bq update --description "scenari
 check "mk a partitioned, clustered table with an inline schema" "successfully created" bq mk --table \
   --description made --time_partitioning_field born --clustering_fields name bqp:bqds.parts name:STRING,born:DATE
 check "its partitioning shows" '"field": "born"' bq show --format=prettyjson bqp:bqds.parts
+# Quarry's own verbs on the same inputs give the same tables as bq's (schema, rows, metadata).
+if [[ -n "$quarry" ]]; then
+  q() { XDG_STATE_HOME="$work/state" "$quarry" --endpoint "$base" --project bqp "$@" </dev/null; }
+  shape() { # a table's schema, row count and metadata, without ids, times and etags
+    bq show --format=json "bqp:bqds.$1" | python3 -c 'import json,sys; t=json.load(sys.stdin)
+print(json.dumps({k: t.get(k) for k in ("schema","numRows","description","labels","timePartitioning","clustering","type")}, sort_keys=True),
+      "expires" if t.get("expirationTime") else "never")'
+  }
+  rows() { bq query --use_legacy_sql=false --format=json "SELECT TO_JSON_STRING(t) AS j FROM bqds.$1 AS t ORDER BY j"; }
+  same() { # same NAME BQ_TABLE QUARRY_TABLE
+    local a b
+    a="$(shape "$2") $(rows "$2")"; b="$(shape "$3") $(rows "$3")"
+    if [[ "$a" == "$b" && "$a" == *'"schema"'* ]]; then
+      passed=$((passed + 1)); echo "ok - $1"
+    else
+      failed=$((failed + 1)); echo "FAILED - $1:"; echo "    bq:     $a"; echo "    quarry: $b"
+    fi
+  }
+  q load --autodetect "$work/people.csv" bqds.q_people >/dev/null
+  same "quarry-cli load --autodetect makes bq's table" people q_people
+  q load --replace "$work/persons.ndjson.gz" bqds.q_loaded "$work/schema.json" >/dev/null
+  same "quarry-cli load of gzip NDJSON with a schema file makes bq's table" loaded q_loaded
+  q load --skip_leading_rows 1 --max_bad_records 2 "$work/bad.csv" bqds.q_bad name:STRING,age:INTEGER >/dev/null
+  same "quarry-cli load --max_bad_records keeps bq's rows" bad q_bad
+  q cp bqds.people bqds.q_people2 >/dev/null && q cp -a bqds.people bqds.q_people2 >/dev/null
+  q update bqds.q_people2 --description "people, loaded" --expiration 3600 --set_label team:data >/dev/null
+  q update bqds.q_people2 name:STRING,age:INTEGER,born:DATE,email:STRING >/dev/null
+  same "quarry-cli cp and update give bq's table" people2 q_people2
+  q mk bqds.q_parts name:STRING,born:DATE --description made --time_partitioning_field born --clustering_fields name >/dev/null
+  same "quarry-cli mk gives bq's partitioned, clustered table" parts q_parts
+fi
 check_clean "rm a table with -f" bq rm -f -t bqp:bqds.people2
 check "it is gone" "Not found: Table bqp:bqds.people2" bq show bqp:bqds.people2
 check_clean "delete the dataset" bq rm -r -f -d bqp:bqds

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Starts quarry-sandbox on a free loopback port with a scratch data folder, runs a scenario
-# against it, and stops the sandbox. Usage: with_sandbox.sh SANDBOX_BINARY node|bq
+# against it, and stops the sandbox. Usage: with_sandbox.sh SANDBOX_BINARY node|bq [QUARRY_CLI]
 # Exit 77 (skipped) when the client is not installed on this machine.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,5 +29,5 @@ url=$(sed -n 's/^listening on //p' "$work/out")
 if [[ "$client" == node ]]; then
   node "$here/node_scenario.mjs" "$url" "$root/resources/samples"
 else
-  "$here/bq_scenario.sh" "$url" "$root/resources/samples"
+  "$here/bq_scenario.sh" "$url" "$root/resources/samples" "${3:-}"
 fi

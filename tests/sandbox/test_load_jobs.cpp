@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <regex>
 
 using namespace quarry;
 using namespace quarry::test;
@@ -246,6 +247,14 @@ TEST(LoadJobs, CliVerbsMakeCopyUpdateAndRemove) {
     EXPECT_NE(cli(s, "load --skip-leading-rows 1 " + env.dir.path + "/t.csv d2.t", st).find("rows loaded     2"), std::string::npos);
     EXPECT_NE(cli(s, "mk --view 'SELECT name FROM d2.t WHERE n > 1' d2.v", st).find("View 'p:d2.v'"), std::string::npos);
     EXPECT_NE(cli(s, "query 'SELECT name FROM d2.v'", st).find("Bob"), std::string::npos);
+    // show tells a view's query and a routine's signature; ls writes times people read.
+    EXPECT_NE(cli(s, "show d2.v", st).find("SELECT name FROM d2.t WHERE n > 1"), std::string::npos);
+    cli(s, "query 'CREATE FUNCTION d2.plus(x INT64) AS (x + 1)'", st);
+    const auto routine = cli(s, "show --routine d2.plus", st);
+    EXPECT_NE(routine.find("arguments: (x INT64)"), std::string::npos) << routine;
+    EXPECT_NE(routine.find("x + 1"), std::string::npos) << routine;
+    const auto listed = cli(s, "ls d2", st);
+    EXPECT_TRUE(std::regex_search(listed, std::regex(R"(\| t +\| TABLE \| \d{4}-\d\d-\d\d \d\d:\d\d)"))) << listed;
     EXPECT_NE(cli(s, "cp d2.t d2.c", st).find("(2 rows"), std::string::npos);
     EXPECT_NE(cli(s, "cp d2.t d2.c", st).find("Already Exists"), std::string::npos);
     EXPECT_NE(cli(s, "cp -a d2.t,d2.t d2.c", st).find("(4 rows"), std::string::npos);
@@ -265,4 +274,50 @@ TEST(LoadJobs, CliVerbsMakeCopyUpdateAndRemove) {
     EXPECT_NE(cli(s, "rm -f d2", st).find("still in use"), std::string::npos);
     cli(s, "rm -r -f d2", st);
     EXPECT_NE(cli(s, "ls d2", st).find("Not found: Dataset"), std::string::npos);
+}
+
+// upload --create makes a table, and its dataset only when asked, saying how otherwise.
+TEST(LoadJobs, UploadCreatesAMissingDatasetOnlyWhenAsked) {
+    UploadEnv env;
+    const UploadFile f = writePersons(env.dir.path + "/p.ndjson", 5);
+    const std::string st = env.dir.path + "/state";
+    auto out = cli(env.sandbox, "upload --create --autodetect " + f.path + " fresh.people", st);
+    EXPECT_NE(out.find("Add --create-dataset"), std::string::npos) << out;
+    out = cli(env.sandbox, "upload --create --create-dataset --autodetect " + f.path + " fresh.people", st);
+    EXPECT_NE(out.find("made the dataset p:fresh"), std::string::npos) << out;
+    EXPECT_EQ(env.client.getTable(TableRef::parse("fresh.people", "p"))["numRows"], "5");
+}
+
+// Hostile CSV through a whole load: a byte order mark, a ragged row, invalid UTF-8, a quote
+// left open across lines and a 101 MB line each come back as a bad row naming its line; the
+// good rows load when maxBadRecords allows, and none do when it does not.
+TEST(LoadJobs, HostileCsvRowsAreReportedWithTheirLines) {
+    UploadEnv env;
+    const std::string file = env.dir.path + "/hostile.csv";
+    {
+        std::ofstream out(file, std::ios::binary);
+        out << "\xEF\xBB\xBFname,n\n"     // 1: BOM, header
+            << "Ada,1\n"                     // 2
+            << "Bob\n"                        // 3: too few columns
+            << "Cy,3\n"                       // 4
+            << "Jos\xE9,5\n"                 // 5: Latin-1, not UTF-8
+            << "\"open,6\n"                   // 6: a quote never closed on its line
+            << std::string(101u << 20, 'x') << ",7\n" // 7: over BigQuery's 100 MB row
+            << "Dee,8\n";                     // 8
+    }
+    const std::string st = env.dir.path + "/state";
+    auto out = cli(env.sandbox, "load --skip_leading_rows 1 " + file + " d.h name:STRING,n:INTEGER", st);
+    EXPECT_NE(out.find("too many errors"), std::string::npos) << out.substr(0, 2000);
+    EXPECT_FALSE(tableExists(env.client, "h"));
+    out = cli(env.sandbox, "load --skip_leading_rows 1 --max_bad_records 10 " + file + " d.h name:STRING,n:INTEGER", st);
+    EXPECT_NE(out.find("rows loaded     3"), std::string::npos) << out.substr(0, 2000);
+    EXPECT_NE(out.find("bad rows        4"), std::string::npos) << out.substr(0, 2000);
+    for (const char* line : {"line_number: 3", "line_number: 5", "line_number: 6", "line_number: 7"})
+        EXPECT_NE(out.find(line), std::string::npos) << line << " in " << out.substr(0, 2000);
+    EXPECT_NE(out.find("not valid UTF-8"), std::string::npos);
+    EXPECT_NE(out.find("allowQuotedNewlines"), std::string::npos);
+    EXPECT_NE(out.find("100 MB"), std::string::npos);
+    const Sums names = queryRow(env.client, "SELECT COUNT(*) AS n, COUNTIF(name = 'Ada') AS ada FROM d.h");
+    EXPECT_EQ(names.at("n"), 3);
+    EXPECT_EQ(names.at("ada"), 1); // the header (after its byte order mark) skipped, Ada once
 }
