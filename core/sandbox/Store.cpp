@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/JsonFields.h"
 #include "sandbox/Store.h"
+#include "sandbox/Partitioning.h"
 
 #include "crypto/Keys.h"
 
@@ -292,6 +293,7 @@ std::vector<std::string> Store::load() {
                 t->id = idFromFolder(te.path().filename().string());
                 t->meta = Json::parse(readWholeFile(tmeta));
                 t->schema = Schema::fromJson(objectField(t->meta, "schema"));
+                applyPartitioning(*t, false);
                 t->log = std::make_unique<RowLog>(te.path() / "rows.qrl");
                 JsonRowReader reader(t->schema, true);
                 // A statement's rows may span records ("more": true on all but its last): they
@@ -528,6 +530,7 @@ std::shared_ptr<Table> Store::newTable(const std::string& p, const Dataset& ds, 
     t->meta["lastModifiedTime"] = now;
     t->meta["location"] = ds.meta.value("location", std::string("US"));
     t->meta.erase("etag");
+    if (t->meta["type"] == "TABLE") applyPartitioning(*t, true);
     return t;
 }
 
@@ -596,12 +599,13 @@ Json Store::patchTable(const std::string& p, const std::string& d, const std::st
         ++t->schemaVersion;
         t->meta["schema"] = next.toJson();
     }
-    for (const char* k : {"friendlyName", "description", "expirationTime"})
+    for (const char* k : {"friendlyName", "description", "expirationTime", "requirePartitionFilter"})
         if (patch.contains(k)) {
             if (patch[k].is_null()) t->meta.erase(k);
             else t->meta[k] = patch[k];
         }
     patchLabels(t->meta, patch);
+    applyPartitioning(*t, false);
     t->meta["lastModifiedTime"] = std::to_string(nowMs());
     ++t->version;
     saveTable(*t);

@@ -122,6 +122,16 @@ check "update a dataset" "successfully updated" bq update --description "scenari
 check "mk a partitioned, clustered table with an inline schema" "successfully created" bq mk --table \
   --description made --time_partitioning_field born --clustering_fields name bqp:bqds.parts name:STRING,born:DATE
 check "its partitioning shows" '"field": "born"' bq show --format=prettyjson bqp:bqds.parts
+check "rows go in" "Number of affected rows: 3" bq query --use_legacy_sql=false \
+  "INSERT INTO bqds.parts (name, born) VALUES ('Ada', '1815-12-10'), ('Alan', '1912-06-23'), ('Grace', '1906-12-09')"
+dry() { bq query --use_legacy_sql=false --dry_run "$1" 2>&1 | sed -n 's/.*will process \([0-9]*\) bytes.*/\1/p'; }
+all=$(dry 'SELECT name FROM bqds.parts WHERE born IS NOT NULL')
+one=$(dry "SELECT name FROM bqds.parts WHERE born = '1815-12-10'")
+if [[ -n "$all" && -n "$one" && "$one" -gt 0 && "$one" -lt "$all" ]]; then
+  passed=$((passed + 1)); echo "ok - a dry run's bytes drop with a partition filter ($all -> $one)"
+else
+  failed=$((failed + 1)); echo "FAILED - a dry run's bytes drop with a partition filter: '$all' -> '$one'"
+fi
 # Quarry's own verbs on the same inputs give the same tables as bq's (schema, rows, metadata).
 if [[ -n "$quarry" ]]; then
   q() { XDG_STATE_HOME="$work/state" "$quarry" --endpoint "$base" --project bqp "$@" </dev/null; }
@@ -151,6 +161,7 @@ print(json.dumps({k: t.get(k) for k in ("schema","numRows","description","labels
   q update bqds.q_people2 name:STRING,age:INTEGER,born:DATE,email:STRING >/dev/null
   same "quarry-cli cp and update give bq's table" people2 q_people2
   q mk bqds.q_parts name:STRING,born:DATE --description made --time_partitioning_field born --clustering_fields name >/dev/null
+  q query "INSERT INTO bqds.q_parts (name, born) VALUES ('Ada', '1815-12-10'), ('Alan', '1912-06-23'), ('Grace', '1906-12-09')" >/dev/null
   same "quarry-cli mk gives bq's partitioned, clustered table" parts q_parts
 fi
 check_clean "rm a table with -f" bq rm -f -t bqp:bqds.people2

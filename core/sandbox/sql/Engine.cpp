@@ -112,19 +112,7 @@ bool PreparedQuery::Impl::onIsTheKey(const FromItem& f, const FromBinding& fb) {
 }
 
 void PreparedQuery::Impl::pushDownWhere(plan::BoundSelect& q) const {
-    std::vector<const Expr*> parts;
-    std::vector<const Expr*> todo{sel.where.get()};
-    while (!todo.empty()) {
-        const Expr* e = todo.back();
-        todo.pop_back();
-        if (!e) continue;
-        if (e->kind == Expr::Kind::Binary && e->op == "AND") {
-            todo.push_back(e->args[1].get());
-            todo.push_back(e->args[0].get());
-        } else {
-            parts.push_back(e);
-        }
-    }
+    const std::vector<const Expr*> parts = andParts(sel.where.get());
     std::vector<int> itemOf(vars.size(), -1);
     int lastRight = -1;
     for (std::size_t i = 0; i < fromSlots.size(); ++i) {
@@ -202,6 +190,11 @@ std::uint64_t PreparedQuery::Impl::bytesLocked() const {
     std::set<std::pair<const TableData*, int>> counted;
     for (const auto& v : vars) {
         if (!v.table || v.table->project.empty()) continue; // subquery results are not billed again
+        const std::size_t i = static_cast<std::size_t>(&v - vars.data());
+        if (i < partitionRanges.size() && partitionRanges[i] && v.partitioning) { // only the partitions WHERE can touch
+            if (counted.insert({v.table.get(), -1}).second) total += prunedBytes(v, *partitionRanges[i]);
+            continue;
+        }
         const auto bytes = columnBytes(*v.table);
         for (std::size_t c = 0; c < bytes.size(); ++c) {
             if (!v.usedWhole && !v.used.count(static_cast<int>(c))) continue;

@@ -305,6 +305,7 @@ void PreparedQuery::Impl::bindAll() {
         if (!t.unknown && (t.array || t.kind != TypeKind::Bool))
             err("WHERE clause should return type BOOL, but returns " + t.name(), sel.where->pos);
     }
+    findPartitionRanges();
     aggregating = !sel.groupBy.empty() || !sel.groupingSets.empty() || sel.groupByAll;
     for (const auto& it : sel.items)
         if (it.expr && containsAggregate(*it.expr)) aggregating = true;

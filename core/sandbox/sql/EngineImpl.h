@@ -84,12 +84,30 @@ struct Var {
     bool usedWhole = false;
     std::set<int> hidden; ///< USING columns reachable only qualified (the other side's copy is visible)
     bool anonymous = false; ///< an unaliased UNNEST of scalars: SELECT * still shows it, as f0_
+    std::optional<TableData::Partitioning> partitioning; ///< the table's, read with its schema
 };
 
 /// Queries running on this thread: only the outermost takes the table locks (for the tables
 /// of its subqueries too), so a subquery evaluated per row never locks a table twice.
 inline thread_local int runDepth = 0;
 inline thread_local int udfDepth = 0; ///< user function calls being expanded, one inside another
+
+/// The top-level AND parts of a condition, in written order (none for null).
+inline std::vector<const Expr*> andParts(const Expr* condition) {
+    std::vector<const Expr*> parts, todo{condition};
+    while (!todo.empty()) {
+        const Expr* e = todo.back();
+        todo.pop_back();
+        if (!e) continue;
+        if (e->kind == Expr::Kind::Binary && e->op == "AND") {
+            todo.push_back(e->args[1].get());
+            todo.push_back(e->args[0].get());
+        } else {
+            parts.push_back(e);
+        }
+    }
+    return parts;
+}
 
 /// How a FROM item is named in the plan.
 inline std::string planName(const FromItem& item) {
@@ -100,6 +118,7 @@ inline std::string planName(const FromItem& item) {
 
 } // namespace engine
 
+using engine::andParts;
 using engine::anyBelow;
 using engine::containsAggregate;
 using engine::containsWindow;
@@ -360,6 +379,22 @@ struct PreparedQuery::Impl final : RowEvaluator {
     plan::BoundSelect boundSelect() const;
 
     std::uint64_t bytesLocked() const;
+
+    /// The partitions a WHERE lets a partitioned table's range variable touch (Pruning.cpp):
+    /// keys from `lo` to `hi`, and only `points` when an IN list named them. Empty when the
+    /// WHERE does not narrow the variable's partitions.
+    struct PartitionRange {
+        std::int64_t lo = std::numeric_limits<std::int64_t>::min() + 1, hi = std::numeric_limits<std::int64_t>::max();
+        std::optional<std::set<std::int64_t>> points;
+        bool contains(std::int64_t key) const { return key >= lo && key <= hi && (!points || points->count(key)); }
+    };
+    std::vector<std::optional<PartitionRange>> partitionRanges; ///< by range variable
+    /// After WHERE is bound: each partitioned table's range from WHERE's top-level AND parts
+    /// that compare its partition column with a constant; a table that requires a partition
+    /// filter and has none is an error, as in BigQuery.
+    void findPartitionRanges();
+    /// Bytes of the used columns of `v` over the partitions `range` allows.
+    static std::uint64_t prunedBytes(const Var& v, const PartitionRange& range);
 };
 
 } // namespace quarry::sandbox::sql

@@ -5,6 +5,8 @@
 #include "value/Value.h"
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -29,6 +31,18 @@ struct TableData {
     /// The view's query text (empty for a table that is not a view).
     virtual std::string viewQuery() const { return {}; }
 
+    /// Time-unit column partitioning (a table's timePartitioning with a field): the top-level
+    /// column, its unit, and whether every query must filter on it. Bytes processed count only
+    /// the partitions a query's WHERE can touch (Pruning.cpp).
+    struct Partitioning {
+        enum class Unit { Hour, Day, Month, Year };
+        int column = -1;
+        std::string columnName;
+        TypeKind type = TypeKind::Date; ///< DATE, DATETIME or TIMESTAMP
+        Unit unit = Unit::Day;
+        bool requireFilter = false;
+    };
+
     std::string project, dataset, id; ///< project empty: a temporary table of one query
     Schema schema;
     std::vector<Value> rows;   ///< STRUCT values laid out as `schema`
@@ -39,6 +53,13 @@ struct TableData {
     mutable std::mutex bytesMutex;
     mutable std::uint64_t bytesVersion = 0, bytesSchemaVersion = 0;
     mutable std::vector<std::uint64_t> bytesByColumn;
+    std::optional<Partitioning> partitioning; ///< set under `mutex` (exclusive)
+    /// Logical bytes per partition (by partitionKey; NULLs under INT64_MIN) and column, for a
+    /// partitioned table, computed once per version of the rows (under bytesMutex).
+    mutable std::map<std::int64_t, std::vector<std::uint64_t>> bytesByPartition;
+    mutable std::uint64_t partitionBytesVersion = 0, partitionBytesSchemaVersion = 0;
+    mutable int partitionBytesColumn = -1; ///< the partitioning bytesByPartition was computed for
+    mutable Partitioning::Unit partitionBytesUnit = Partitioning::Unit::Day;
 };
 
 } // namespace quarry::sandbox::sql

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// Partitioned tables in a real quarry-sandbox: bytes processed (dry run and real) count only
+// the partitions a query's WHERE can touch, as BigQuery bills them; requirePartitionFilter
+// refuses a query without such a filter with BigQuery's message; a partitioning field that is
+// not a DATE, DATETIME or TIMESTAMP column is refused when the table is made.
+#include "ExpectApiError.h"
+#include "SandboxProcess.h"
+#include "UploadFixture.h"
+#include "bigquery/BigQueryClient.h"
+#include "value/Civil.h"
+
+#include <gtest/gtest.h>
+
+using namespace quarry;
+using namespace quarry::test;
+
+namespace {
+
+/// A day-partitioned table d.p: day DATE, v INT64; on day i of January 2024 (1..30), i rows.
+void makeDays(BigQueryClient& c) {
+    makeDataset(c);
+    c.insertTable("p", "d", {{"tableReference", {{"tableId", "p"}}},
+                             {"schema", {{"fields", {{{"name", "day"}, {"type", "DATE"}}, {{"name", "v"}, {"type", "INTEGER"}}}}}},
+                             {"timePartitioning", {{"type", "DAY"}, {"field", "day"}}}});
+    Json rows = Json::array();
+    for (int day = 1; day <= 30; ++day)
+        for (int k = 0; k < day; ++k)
+            rows.push_back({{"json", {{"day", "2024-01-" + std::string(day < 10 ? "0" : "") + std::to_string(day)}, {"v", k}}}});
+    c.insertAll(TableRef{"p", "d", "p"}, Json{{"rows", rows}}.dump());
+}
+
+std::uint64_t dryBytes(BigQueryClient& c, const std::string& sql) {
+    const auto r = c.query("p", {{"query", sql}, {"dryRun", true}, {"useLegacySql", false}});
+    return std::stoull(r.meta["totalBytesProcessed"].get<std::string>());
+}
+
+std::uint64_t runBytes(BigQueryClient& c, const std::string& sql) {
+    const auto r = c.query("p", {{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}, {"timeoutMs", 60000}});
+    return std::stoull(r.meta["totalBytesProcessed"].get<std::string>());
+}
+
+constexpr std::uint64_t kAllRows = 30 * 31 / 2; // 465
+constexpr std::uint64_t kRow = 8 + 8;           // day (DATE) and v (INT64): 8 bytes each
+
+} // namespace
+
+TEST(Partitions, BytesCountOnlyThePartitionsAFilterCanTouch) {
+    SandboxProcess s;
+    BigQueryClient c(clientOptions(s));
+    makeDays(c);
+    EXPECT_EQ(dryBytes(c, "SELECT v FROM d.p"), 8 * kAllRows);
+    EXPECT_EQ(dryBytes(c, "SELECT v FROM d.p WHERE day IS NOT NULL"), kRow * kAllRows); // narrows nothing
+    const std::pair<const char*, std::uint64_t> cases[] = {
+        {"SELECT v FROM d.p WHERE day = '2024-01-05'", kRow * 5},
+        {"SELECT v FROM d.p WHERE DATE '2024-01-05' = day AND v >= 0", kRow * 5},
+        {"SELECT v FROM d.p WHERE day BETWEEN '2024-01-01' AND '2024-01-03'", kRow * (1 + 2 + 3)},
+        {"SELECT v FROM d.p WHERE day > '2024-01-28'", kRow * (29 + 30)},
+        {"SELECT v FROM d.p WHERE day < '2024-01-03' OR v > 100", kRow * kAllRows}, // OR: no pruning
+        {"SELECT v FROM d.p WHERE day IN ('2024-01-02', '2024-01-04')", kRow * (2 + 4)},
+        {"SELECT v FROM d.p WHERE day >= DATE_SUB(DATE '2024-01-30', INTERVAL 1 DAY)", kRow * (29 + 30)},
+        {"SELECT v FROM d.p WHERE day = '2024-02-05'", 0},
+    };
+    for (const auto& [sql, bytes] : cases) {
+        EXPECT_EQ(dryBytes(c, sql), bytes) << sql;
+        EXPECT_EQ(runBytes(c, sql), bytes) << sql; // the job bills what the dry run said
+    }
+    // The rows do not depend on pruning.
+    const auto r = c.query("p", {{"query", "SELECT COUNT(*) AS n FROM d.p WHERE day < '2024-01-03'"}, {"useLegacySql", false}});
+    EXPECT_EQ(r.rows[0][0].asInt64(), 3);
+}
+
+TEST(Partitions, RequirePartitionFilterRefusesAQueryWithoutOne) {
+    SandboxProcess s;
+    BigQueryClient c(clientOptions(s));
+    makeDays(c);
+    c.patchTable(TableRef{"p", "d", "p"}, {{"requirePartitionFilter", true}});
+    const auto e = apiError([&] { c.query("p", {{"query", "SELECT COUNT(*) FROM d.p"}, {"useLegacySql", false}}); });
+    EXPECT_EQ(e.reason(), "invalidQuery");
+    EXPECT_NE(e.message().find("Cannot query over table 'p.d.p' without a filter over column(s) 'day' that can be used for partition elimination"),
+              std::string::npos) << e.message();
+    const auto r = c.query("p", {{"query", "SELECT COUNT(*) FROM d.p WHERE day = '2024-01-07'"}, {"useLegacySql", false}});
+    EXPECT_EQ(r.rows[0][0].asInt64(), 7);
+}
+
+TEST(Partitions, APartitioningFieldMustBeADateOrTimeColumn) {
+    SandboxProcess s;
+    BigQueryClient c(clientOptions(s));
+    makeDataset(c);
+    const Json schema = {{"fields", {{{"name", "n"}, {"type", "INTEGER"}}, {{"name", "ts"}, {"type", "TIMESTAMP"}}}}};
+    auto e = apiError([&] {
+        c.insertTable("p", "d", {{"tableReference", {{"tableId", "x"}}}, {"schema", schema}, {"timePartitioning", {{"type", "DAY"}, {"field", "nope"}}}});
+    });
+    EXPECT_EQ(e.message(), "The field specified for partitioning cannot be found in the schema");
+    e = apiError([&] {
+        c.insertTable("p", "d", {{"tableReference", {{"tableId", "x"}}}, {"schema", schema}, {"timePartitioning", {{"type", "DAY"}, {"field", "n"}}}});
+    });
+    EXPECT_NE(e.message().find("must be of type DATE, DATETIME or TIMESTAMP"), std::string::npos) << e.message();
+    // A TIMESTAMP column by month: two rows in March, one in April.
+    c.insertTable("p", "d", {{"tableReference", {{"tableId", "m"}}}, {"schema", schema}, {"timePartitioning", {{"type", "MONTH"}, {"field", "ts"}}}});
+    c.insertAll(TableRef{"p", "d", "m"}, R"({"rows":[{"json":{"n":1,"ts":"2024-03-01 10:00:00"}},{"json":{"n":2,"ts":"2024-03-31 23:59:59"}},{"json":{"n":3,"ts":"2024-04-01 00:00:00"}}]})");
+    EXPECT_EQ(dryBytes(c, "SELECT n FROM d.m WHERE ts >= TIMESTAMP '2024-03-15'"), 3u * 16); // March and April
+    EXPECT_EQ(dryBytes(c, "SELECT n FROM d.m WHERE ts < TIMESTAMP '2024-04-01'"), 2u * 16);  // March only
+}
