@@ -309,6 +309,45 @@ void StatementRunner::declareTemporaryTable(const sql::Statement& s) {
     st.tempTables.insert(s.target.back());
 }
 
+namespace {
+
+/// BigQuery's rule for what PARTITION BY may say, by the type of the column it names.
+void checkPartitionBy(const sql::Statement& s, const Schema& schema) {
+    if (s.partitionField.empty()) return;
+    const int c = schema.indexOf(s.partitionField);
+    const TypeKind t = c < 0 ? TypeKind::String : schema.fields[static_cast<std::size_t>(c)].type;
+    const std::string& fn = s.partitionFn;
+    const bool ok = c >= 0 && ((fn.empty() && t == TypeKind::Date) ||
+                               (fn == "DATE" && (t == TypeKind::Timestamp || t == TypeKind::DateTime)) ||
+                               (fn == "DATE_TRUNC" && t == TypeKind::Date && (s.partitionUnit == "MONTH" || s.partitionUnit == "YEAR")) ||
+                               (fn == "DATETIME_TRUNC" && t == TypeKind::DateTime) || (fn == "TIMESTAMP_TRUNC" && t == TypeKind::Timestamp));
+    if (!ok)
+        throw SqlError("PARTITION BY expression must be _PARTITIONDATE, DATE(_PARTITIONTIME), DATE(<timestamp_column>), "
+                       "DATE(<datetime_column>), DATETIME_TRUNC(<datetime_column>, DAY/HOUR/MONTH/YEAR), a DATE-type column, "
+                       "TIMESTAMP_TRUNC(<timestamp_column>, DAY/HOUR/MONTH/YEAR), DATE_TRUNC(<date_column>, MONTH/YEAR), or "
+                       "RANGE_BUCKET(<int64_column>, GENERATE_ARRAY(<int64_value>, <int64_value>[, <int64_value>]))",
+                       s.pos);
+}
+
+/// The Table resource fields CREATE TABLE's PARTITION BY, CLUSTER BY and OPTIONS give.
+Json tableProperties(const sql::Statement& s) {
+    Json out = Json::object();
+    if (!s.partitionField.empty()) out["timePartitioning"] = {{"type", s.partitionUnit}, {"field", s.partitionField}};
+    if (!s.clusterBy.empty()) out["clustering"] = {{"fields", s.clusterBy}};
+    for (const auto& [name, v] : s.tableOptions) {
+        if (v.isNull()) continue;
+        if (name == "description") out["description"] = std::string(v.asText());
+        else if (name == "friendly_name") out["friendlyName"] = std::string(v.asText());
+        else if (name == "require_partition_filter") out["requirePartitionFilter"] = v.asBool();
+        else if (name == "partition_expiration_days" && out.contains("timePartitioning"))
+            out["timePartitioning"]["expirationMs"] = std::to_string(static_cast<std::int64_t>(
+                (v.kind() == ValueKind::Int64 ? static_cast<double>(v.asInt64()) : v.asDouble()) * 86400000.0));
+    }
+    return out;
+}
+
+} // namespace
+
 StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
     StatementResult r;
     if (s.temp) declareTemporaryTable(s);
@@ -358,8 +397,10 @@ StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
             checkRequired(rows.back(), schema.fields);
         }
     }
+    checkPartitionBy(s, schema);
     if (dryRun && !s.temp) return r; // a dry run's temporary table is made empty: the statements after it read it
-    store_.putTable(ref.project, ref.dataset, ref.table, schema, dryRun ? std::vector<Value>{} : std::move(rows), exists);
+    store_.putTable(ref.project, ref.dataset, ref.table, schema, dryRun ? std::vector<Value>{} : std::move(rows), exists,
+                    tableProperties(s));
     r.ddlOperation = exists ? "REPLACE" : "CREATE";
     return r;
 }

@@ -718,7 +718,7 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
         if (ds.tables.count(id)) {
             if (!replace) throw ApiFailure("duplicate", "Already Exists: Table " + p + ":" + d + "." + id);
             lock.unlock();
-            return replaceTable(p, d, id, schema, std::move(rows));
+            return replaceTable(p, d, id, schema, std::move(rows), extra);
         }
     }
     // All or nothing, across a crash too: a marker says the table is being made (load()
@@ -779,7 +779,7 @@ void checkNotDropped(const Table& t) {
 } // namespace
 
 std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::string& d, const std::string& id,
-                                           const Schema& schema, std::vector<Value> rows) {
+                                           const Schema& schema, std::vector<Value> rows, const Json& extra) {
     namespace fs = std::filesystem;
     const auto dir = tableDir(p, d, id);
     const fs::path staging = dir.string() + kReplacing;
@@ -789,7 +789,9 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
     std::shared_ptr<Table> fresh;
     {
         std::shared_lock lock(mutex_);
-        fresh = newTable(p, datasetRef(p, d), id, {{"tableReference", {{"tableId", id}}}}, schema);
+        Json body = extra.is_object() ? extra : Json::object();
+        body["tableReference"] = {{"tableId", id}};
+        fresh = newTable(p, datasetRef(p, d), id, body, schema);
     }
     std::vector<std::pair<std::string, Value>> tagged;
     tagged.reserve(rows.size());

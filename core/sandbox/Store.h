@@ -116,7 +116,7 @@ public:
                                  const std::string& table) const;
     /// Creates or replaces a table with rows (query destinations, CREATE TABLE AS, load and
     /// copy jobs). `extra`: more of the Table resource for a table made new (description,
-    /// timePartitioning, clustering); a replaced table takes only the schema and rows.
+    /// timePartitioning, clustering), made new or replacing the old one.
     std::shared_ptr<Table> putTable(const std::string& project, const std::string& dataset, const std::string& id,
                                     const Schema& schema, std::vector<Value> rows, bool replace,
                                     const Json& extra = Json::object());
@@ -177,7 +177,7 @@ private:
     /// CREATE OR REPLACE over an existing table: the new one is written beside it and the two
     /// folders are swapped in one step, so a crash or failure leaves the old table whole.
     std::shared_ptr<Table> replaceTable(const std::string& p, const std::string& d, const std::string& id,
-                                        const Schema& schema, std::vector<Value> rows);
+                                        const Schema& schema, std::vector<Value> rows, const Json& extra);
     /// Writes rows to the table's log (not yet synced); returns the offset to sync to.
     std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows);
     /// Writes a whole insertAll body instead, with the positions of the rows not stored.

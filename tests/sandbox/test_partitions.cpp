@@ -101,3 +101,28 @@ TEST(Partitions, APartitioningFieldMustBeADateOrTimeColumn) {
     EXPECT_EQ(dryBytes(c, "SELECT n FROM d.m WHERE ts >= TIMESTAMP '2024-03-15'"), 3u * 16); // March and April
     EXPECT_EQ(dryBytes(c, "SELECT n FROM d.m WHERE ts < TIMESTAMP '2024-04-01'"), 2u * 16);  // March only
 }
+
+// CREATE TABLE with PARTITION BY, CLUSTER BY and OPTIONS makes the table tables.insert would.
+TEST(Partitions, DdlPartitionsClustersAndSetsOptions) {
+    SandboxProcess s;
+    BigQueryClient c(clientOptions(s));
+    makeDataset(c);
+    const auto run = [&](const std::string& sql) { return c.query("p", {{"query", sql}, {"useLegacySql", false}, {"timeoutMs", 60000}}); };
+    run("CREATE TABLE d.m (d DATE, v INT64) PARTITION BY DATE_TRUNC(d, MONTH) CLUSTER BY v "
+        "OPTIONS (description = 'by month', require_partition_filter = TRUE) "
+        "AS SELECT DATE '2024-01-05' AS d, 1 AS v UNION ALL SELECT DATE '2024-01-20', 2 UNION ALL SELECT DATE '2024-02-05', 3");
+    const Json t = c.getTable(TableRef{"p", "d", "m"});
+    EXPECT_EQ(t["timePartitioning"], (Json{{"type", "MONTH"}, {"field", "d"}}));
+    EXPECT_EQ(t["clustering"]["fields"], Json::array({"v"}));
+    EXPECT_EQ(t["description"], "by month");
+    EXPECT_EQ(t["requirePartitionFilter"], true);
+    const auto e = apiError([&] { run("SELECT v FROM d.m"); });
+    EXPECT_NE(e.message().find("without a filter over column(s) 'd'"), std::string::npos) << e.message();
+    EXPECT_EQ(dryBytes(c, "SELECT v FROM d.m WHERE d = '2024-01-31'"), 2u * 16); // January, both rows
+    // CREATE OR REPLACE keeps the new definition; DATE(timestamp) partitions by day.
+    run("CREATE OR REPLACE TABLE d.m (ts TIMESTAMP) PARTITION BY DATE(ts)");
+    EXPECT_EQ(c.getTable(TableRef{"p", "d", "m"})["timePartitioning"], (Json{{"type", "DAY"}, {"field", "ts"}}));
+    EXPECT_NE(apiError([&] { run("CREATE TABLE d.n (n INT64) PARTITION BY n"); }).message().find("PARTITION BY expression must be"), std::string::npos);
+    EXPECT_NE(apiError([&] { run("CREATE TABLE d.n (a INT64, b INT64, c INT64, e INT64, f INT64) CLUSTER BY a, b, c, e, f"); })
+                  .message().find("only up to 4 clustering columns"), std::string::npos);
+}

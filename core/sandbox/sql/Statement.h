@@ -53,6 +53,14 @@ struct Statement {
     ExprPtr on;                         ///< MERGE ON
     std::vector<MergeClause> clauses;   ///< MERGE WHEN ...
     std::vector<ColumnDef> schema;      ///< CREATE TABLE (name type, ...)
+    /// CREATE TABLE ... PARTITION BY col | DATE(col) | DATE_TRUNC/DATETIME_TRUNC/TIMESTAMP_TRUNC(col, unit):
+    /// the column and DAY, HOUR, MONTH or YEAR (empty: not partitioned).
+    std::string partitionField, partitionUnit;
+    std::string partitionFn; ///< "" (the column itself), DATE, DATE_TRUNC, DATETIME_TRUNC or TIMESTAMP_TRUNC
+    std::vector<std::string> clusterBy; ///< CREATE TABLE ... CLUSTER BY a, b
+    /// CREATE TABLE ... OPTIONS: description, friendly_name (strings), require_partition_filter
+    /// (BOOL), partition_expiration_days (a number), by option name in lower case.
+    std::vector<std::pair<std::string, Value>> tableOptions;
     ExprPtr value;                      ///< SET @@name = value (target: the name)
     std::string viewSql;                ///< CREATE VIEW: the query's text, as written
     std::shared_ptr<UdfDef> function;   ///< CREATE [TEMP] FUNCTION

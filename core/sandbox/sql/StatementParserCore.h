@@ -263,6 +263,22 @@ protected:
             } while (acceptOp(","));
             expectOp(")");
         }
+        if (peek().kw("DEFAULT")) unsupported("CREATE TABLE ... DEFAULT", peek().pos);
+        if (acceptKw("PARTITION")) {
+            expectKw("BY");
+            partitionBy(s);
+        }
+        if (acceptKw("CLUSTER")) {
+            expectKw("BY");
+            const Pos at = peek().pos;
+            do s.clusterBy.push_back(identifier("column name"));
+            while (acceptOp(","));
+            if (s.clusterBy.size() > 4)
+                throw SqlError("Too many clustering columns: " + std::to_string(s.clusterBy.size()) +
+                                   ", only up to 4 clustering columns are allowed",
+                               at);
+        }
+        if (acceptKw("OPTIONS")) tableOptions(s);
         for (const char* clause : {"PARTITION", "CLUSTER", "OPTIONS", "LIKE", "COPY", "CLONE", "DEFAULT"})
             if (peek().kw(clause)) unsupported(std::string("CREATE TABLE ... ") + clause, peek().pos);
         if (acceptKw("AS")) {
@@ -271,6 +287,62 @@ protected:
         } else if (s.schema.empty()) {
             fail("Expected a column list or AS query but got " + describe(peek()));
         }
+    }
+
+    /// PARTITION BY col | DATE(col) | DATE_TRUNC(col, unit) | DATETIME_TRUNC(...) | TIMESTAMP_TRUNC(...).
+    void partitionBy(Statement& s) {
+        const Pos at = peek().pos;
+        const ExprPtr e = expr();
+        const auto column = [&](const Expr& c) -> std::string {
+            if (c.kind != Expr::Kind::Path || c.path.size() != 1) fail("PARTITION BY expects a column, DATE(column) or a *_TRUNC(column, unit)");
+            const std::string up = upper(c.path[0]);
+            if (up == "_PARTITIONDATE" || up == "_PARTITIONTIME") unsupported("Ingestion-time partitioning (" + up + ")", at);
+            return c.path[0];
+        };
+        s.partitionUnit = "DAY";
+        if (e->kind == Expr::Kind::Path) {
+            s.partitionField = column(*e);
+        } else if (e->kind == Expr::Kind::Call && e->op == "DATE" && e->args.size() == 1) {
+            s.partitionField = column(*e->args[0]);
+            s.partitionFn = e->op;
+        } else if (e->kind == Expr::Kind::Call && e->args.size() == 2 &&
+                   (e->op == "DATE_TRUNC" || e->op == "DATETIME_TRUNC" || e->op == "TIMESTAMP_TRUNC")) {
+            s.partitionField = column(*e->args[0]);
+            s.partitionFn = e->op;
+            const Expr& unit = *e->args[1];
+            s.partitionUnit = unit.kind == Expr::Kind::Path && unit.path.size() == 1 ? upper(unit.path[0])
+                              : unit.kind == Expr::Kind::Literal && unit.value.kind() == ValueKind::String ? upper(std::string(unit.value.asText()))
+                                                                                                            : std::string();
+            if (s.partitionUnit != "DAY" && s.partitionUnit != "HOUR" && s.partitionUnit != "MONTH" && s.partitionUnit != "YEAR")
+                throw SqlError("PARTITION BY " + e->op + " takes DAY, HOUR, MONTH or YEAR", unit.pos);
+        } else if (e->kind == Expr::Kind::Call && e->op == "RANGE_BUCKET") {
+            unsupported("Integer-range partitioning (RANGE_BUCKET)", at);
+        } else {
+            throw SqlError("PARTITION BY expects a column, DATE(column) or a *_TRUNC(column, unit)", at);
+        }
+    }
+
+    /// OPTIONS (name = literal, ...) of CREATE TABLE.
+    void tableOptions(Statement& s) {
+        expectOp("(");
+        do {
+            const Pos at = peek().pos;
+            std::string name = identifier("option name");
+            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            expectOp("=");
+            const ExprPtr v = expr();
+            const bool text = name == "description" || name == "friendly_name";
+            if (!text && name != "require_partition_filter" && name != "partition_expiration_days")
+                unsupported("Table option " + name, at);
+            if (v->kind != Expr::Kind::Literal) throw SqlError("The value of option " + name + " must be a literal", v->pos);
+            const auto k = v->value.kind();
+            const bool fits = text ? (k == ValueKind::String || k == ValueKind::Null)
+                              : name == "require_partition_filter" ? (k == ValueKind::Bool || k == ValueKind::Null)
+                                                                   : (k == ValueKind::Int64 || k == ValueKind::Float64 || k == ValueKind::Null);
+            if (!fits) throw SqlError("The value of option " + name + " has the wrong type", v->pos);
+            s.tableOptions.emplace_back(name, v->value);
+        } while (acceptOp(","));
+        expectOp(")");
     }
 
     void ifNotExists(Statement& s) {
