@@ -219,4 +219,22 @@ Schema readSchemaArgument(const std::string& spec) {
     }
 }
 
+Json timePartitioningOf(const std::string& field, const std::string& type) {
+    if (field.empty() && type.empty()) return nullptr;
+    Json p = {{"type", type.empty() ? "DAY" : type}};
+    if (!field.empty()) p["field"] = field;
+    return p;
+}
+
+Json clusteringOf(const std::string& list) {
+    if (list.empty()) return nullptr;
+    Json fields = Json::array();
+    for (std::size_t s = 0; s <= list.size();) {
+        const auto c = std::min(list.find(',', s), list.size());
+        fields.push_back(list.substr(s, c - s));
+        s = c + 1;
+    }
+    return {{"fields", fields}};
+}
+
 } // namespace quarry::cli

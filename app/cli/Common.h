@@ -42,6 +42,10 @@ std::string readPassphraseFile(const std::string& path);
 /// table resource with "schema"), or inline "name:TYPE,name2:TYPE" (TYPE defaults to STRING).
 /// UsageError says what is wrong and where.
 Schema readSchemaArgument(const std::string& spec);
+/// A new table's timePartitioning from --time_partitioning_field/_type (null when neither is given).
+Json timePartitioningOf(const std::string& field, const std::string& type);
+/// A new table's clustering from --clustering_fields "a,b" (null when empty).
+Json clusteringOf(const std::string& list);
 /// The client's project, or UsageError.
 std::string requireProject(const BigQueryClient& c);
 std::string str(const Json& j, const char* key);

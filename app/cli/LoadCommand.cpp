@@ -73,19 +73,8 @@ upload::LoadOptions optionsFor(const LoadArgs& a, const std::string& project) {
     if (a.allowQuotedNewlines) o.csv["allowQuotedNewlines"] = true;
     if (a.maxBadRecords >= 0) o.maxBadRecords = a.maxBadRecords;
     o.ignoreUnknown = a.ignoreUnknown;
-    if (!a.partitionField.empty() || !a.partitionType.empty()) {
-        o.timePartitioning = {{"type", a.partitionType.empty() ? "DAY" : a.partitionType}};
-        if (!a.partitionField.empty()) o.timePartitioning["field"] = a.partitionField;
-    }
-    if (!a.clusteringFields.empty()) {
-        Json fields = Json::array();
-        for (std::size_t s = 0; s <= a.clusteringFields.size();) {
-            const auto c = std::min(a.clusteringFields.find(',', s), a.clusteringFields.size());
-            fields.push_back(a.clusteringFields.substr(s, c - s));
-            s = c + 1;
-        }
-        o.clustering = {{"fields", fields}};
-    }
+    o.timePartitioning = timePartitioningOf(a.partitionField, a.partitionType);
+    o.clustering = clusteringOf(a.clusteringFields);
     o.chunkBytes = static_cast<std::size_t>(a.chunkMb) << 20;
     o.again = a.again;
     o.restart = a.restart;

@@ -82,16 +82,6 @@ void printResult(Format f, const Json& resource, const std::string& text) {
     else std::cout << text << '\n';
 }
 
-Json clusteringOf(const std::string& list) {
-    Json fields = Json::array();
-    for (std::size_t s = 0; s <= list.size();) {
-        const auto c = std::min(list.find(',', s), list.size());
-        fields.push_back(list.substr(s, c - s));
-        s = c + 1;
-    }
-    return {{"fields", fields}};
-}
-
 int mk(const Globals& g, Format f, const TableVerbs& v) {
     auto c = makeClient(g);
     const auto project = requireProject(c);
@@ -116,11 +106,8 @@ int mk(const Globals& g, Format f, const TableVerbs& v) {
     }
     if (!v.description.empty()) body["description"] = v.description;
     if (v.expiration > 0) body["expirationTime"] = std::to_string(nowMs() + v.expiration * 1000);
-    if (!v.partitionField.empty() || !v.partitionType.empty()) {
-        body["timePartitioning"] = {{"type", v.partitionType.empty() ? "DAY" : v.partitionType}};
-        if (!v.partitionField.empty()) body["timePartitioning"]["field"] = v.partitionField;
-    }
-    if (!v.clusteringFields.empty()) body["clustering"] = clusteringOf(v.clusteringFields);
+    if (const Json p = timePartitioningOf(v.partitionField, v.partitionType); !p.is_null()) body["timePartitioning"] = p;
+    if (const Json c2 = clusteringOf(v.clusteringFields); !c2.is_null()) body["clustering"] = c2;
     const auto r = c.insertTable(t.projectId, t.datasetId, body);
     printResult(f, r, std::string(v.mkView.empty() ? "Table" : "View") + " '" + t.display() + "' successfully created.");
     return 0;
