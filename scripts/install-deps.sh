@@ -14,6 +14,7 @@ test_pkgs=(
   libgtest-dev clang libclang-rt-14-dev xvfb xauth sqlite3 nodejs npm
   dpkg-dev desktop-file-utils appstream file curl openssl
   dbus gnome-keyring libsecret-tools
+  xdotool xclip
 )
 
 want=("${build_pkgs[@]}")

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "MainWindow.h"
 
+#include "Background.h"
 #include "Icons.h"
 #include "SandboxHost.h"
+#include "Shortcuts.h"
 #include "connections/ConnectionDialog.h"
 #include "connections/ConnectionStore.h"
 #include "editor/FindBar.h"
@@ -43,7 +45,6 @@
 #include <QTreeView>
 #include <QTableView>
 #include <QUuid>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace quarry {
 namespace {
@@ -170,20 +171,20 @@ MainWindow::~MainWindow() = default;
 void MainWindow::buildActions() {
     auto* file = menuBar()->addMenu(tr("&File"));
     auto* newTabAction = file->addAction(tr("New tab"), this, [this] { newTab(); });
-    newTabAction->setShortcut(QKeySequence::AddTab);
+    newTabAction->setShortcuts(shortcutsFor(QKeySequence::AddTab, QKeySequence(Qt::CTRL | Qt::Key_T)));
     auto* reopen = file->addAction(tr("Reopen closed tab"), this, &MainWindow::reopenClosedTab);
     reopen->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
     auto* closeAction = file->addAction(tr("Close tab"), this, [this] { closeTab(tabs_->currentIndex()); });
-    closeAction->setShortcut(QKeySequence::Close);
+    closeAction->setShortcuts(shortcutsFor(QKeySequence::Close, QKeySequence(Qt::CTRL | Qt::Key_W)));
     file->addSeparator();
-    file->addAction(tr("Open .sql file\u2026"), this, [this] { openSqlFileDialog(); })->setShortcut(QKeySequence::Open);
-    file->addAction(tr("Save"), this, [this] { saveTab(tabs_->currentIndex(), false); })->setShortcut(QKeySequence::Save);
-    file->addAction(tr("Save as\u2026"), this, [this] { saveTab(tabs_->currentIndex(), true); })->setShortcut(QKeySequence::SaveAs);
+    file->addAction(tr("Open .sql file\u2026"), this, [this] { openSqlFileDialog(); })->setShortcuts(shortcutsFor(QKeySequence::Open, QKeySequence(Qt::CTRL | Qt::Key_O)));
+    file->addAction(tr("Save"), this, [this] { saveTab(tabs_->currentIndex(), false); })->setShortcuts(shortcutsFor(QKeySequence::Save, QKeySequence(Qt::CTRL | Qt::Key_S)));
+    file->addAction(tr("Save as\u2026"), this, [this] { saveTab(tabs_->currentIndex(), true); })->setShortcuts(shortcutsFor(QKeySequence::SaveAs, QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)));
     file->addSeparator();
     file->addAction(tr("Rename tab\u2026"), this, [this] { renameTabDialog(tabs_->currentIndex()); })->setShortcut(QKeySequence(Qt::Key_F2));
     file->addAction(tr("Duplicate tab"), this, [this] { duplicateTab(tabs_->currentIndex()); });
     file->addSeparator();
-    file->addAction(tr("Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+    file->addAction(tr("Quit"), this, &QWidget::close)->setShortcuts(shortcutsFor(QKeySequence::Quit, QKeySequence(Qt::CTRL | Qt::Key_Q)));
 
     auto* query = menuBar()->addMenu(tr("&Query"));
     auto* run = query->addAction(tr("Run"), this, [this] {
@@ -196,6 +197,9 @@ void MainWindow::buildActions() {
         if (auto* t = currentTab()) t->cancel();
     });
     cancel->setIcon(icons::icon(icons::Kind::Stop));
+    query->addAction(tr("Switch between editor and results"), this, [this] {
+        if (auto* t = currentTab()) t->switchFocus();
+    })->setShortcut(QKeySequence(Qt::Key_F6));
     query->addSeparator();
     query->addAction(tr("Find\u2026 (Ctrl+F)"), this, [this] {
         if (auto* t = currentTab()) t->findBar()->openFind();
@@ -219,7 +223,7 @@ void MainWindow::buildActions() {
     });
     query->addSeparator();
     auto* refresh = query->addAction(tr("Refresh schema"), this, [this] { schema_->refresh(); });
-    refresh->setShortcut(QKeySequence::Refresh);
+    refresh->setShortcuts(shortcutsFor(QKeySequence::Refresh, QKeySequence(Qt::Key_F5)));
     refresh->setIcon(icons::icon(icons::Kind::Refresh));
 
     auto* bar = addToolBar(tr("Query"));
@@ -347,7 +351,7 @@ void MainWindow::useConnection(const QString& id) {
     connection_->setText(tr("Connecting to %1\u2026").arg(info->name));
     QPointer<MainWindow> self(this);
     auto open = [self, info = *info](const QByteArray& secret) {
-        openConnection(info, secret, [self, info](std::shared_ptr<Session> s, QString error) {
+        openConnection(self, info, secret, [self, info](std::shared_ptr<Session> s, QString error) {
             if (!self) return;
             if (!s) {
                 self->connection_->setText(tr("%1: %2").arg(info.name, error));
@@ -404,7 +408,7 @@ void MainWindow::buildJobsPanel() {
     addDockWidget(Qt::BottomDockWidgetArea, dock);
     resizeDocks({dock}, {150}, Qt::Vertical);
     QPointer<MainWindow> self(this);
-    (void)QtConcurrent::run([self] {
+    Background::run(this, [self](const CancelToken&) {
         std::vector<HistoryEntry> entries;
         try {
             entries = History(History::defaultPath()).load();
@@ -433,11 +437,11 @@ PlanView* MainWindow::showPlan(int row) {
     auto session = session_;
     const JobRef job{e.project.empty() ? session->project : e.project, e.jobId, e.location};
     QPointer<PlanView> target(view);
-    (void)QtConcurrent::run([session, job, target] {
+    Background::run(view, [session, job, target](const CancelToken& cancel) {
         nlohmann::json resource;
         QString error;
         try {
-            resource = session->client->getJob(job);
+            resource = session->client->getJob(job, &cancel);
         } catch (const ApiError& ex) {
             error = QString::fromStdString(ex.message());
         } catch (const std::exception& ex) {
@@ -511,10 +515,10 @@ void MainWindow::deleteTable(const TableRef& table, bool confirm) {
         return;
     auto session = session_;
     QPointer<MainWindow> self(this);
-    (void)QtConcurrent::run([self, session, table, name] {
+    Background::run(this, [self, session, table, name](const CancelToken& cancel) {
         QString error;
         try {
-            session->client->deleteTable(table);
+            session->client->deleteTable(table, &cancel);
         } catch (const ApiError& e) {
             error = QString::fromStdString(e.message());
         } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 // files (open, save, save as). File reads and writes run on workers (SqlFiles).
 #include "MainWindow.h"
 
+#include "Background.h"
 #include "editor/SqlFiles.h"
 #include "editor/TabStore.h"
 #include "jobs/JobsModel.h"
@@ -19,7 +20,6 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QUuid>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace quarry {
 namespace {
@@ -49,7 +49,8 @@ QueryTab* MainWindow::addTab(const TabState& state) {
     connect(tab, &QueryTab::jobRecorded, this, [this](const HistoryEntry& e) {
         jobs_->upsert(e);
         if (e.state == "RUNNING") return;
-        (void)QtConcurrent::run([e] {
+        // The application owns the write: it completes when the tab closes right after.
+        Background::run(nullptr, [e](const CancelToken&) {
             try {
                 History(History::defaultPath()).append(e);
             } catch (const std::exception&) {
@@ -80,6 +81,8 @@ void MainWindow::closeTab(int index) {
     if (!tab) return;
     closed_.push(tab->state());
     store_->remove(tab->id());
+    // A job still running is stopped on the server, not left to bill for rows nobody will see.
+    if (tab->isRunning()) tab->cancel();
     tabs_->removeTab(index);
     tab->deleteLater();
     saveOrder();

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "Background.h"
 #include "MainWindow.h"
 #include "connections/ConnectionDialog.h"
 #include "connections/KeyPairWizard.h"
@@ -18,6 +19,7 @@
 #include <QTimer>
 #include <cstring>
 #include <iostream>
+#include <memory>
 
 int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
@@ -63,7 +65,8 @@ int main(int argc, char** argv) {
     QApplication::setWindowIcon(icon); // every size, so it is sharp at any scale
     quarry::theme::followSystem(&app);
 
-    quarry::MainWindow w;
+    auto window = std::make_unique<quarry::MainWindow>();
+    quarry::MainWindow& w = *window;
     w.show();
     if (cli.isSet(shot) && cli.isSet(shotKeyPair)) {
         const QString file = cli.value(shot);
@@ -125,5 +128,8 @@ int main(int argc, char** argv) {
         });
         QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });
     }
-    return QApplication::exec();
+    const int code = QApplication::exec();
+    window.reset(); // its tabs hand their last cleanups (a session ended, the history written) to the background
+    quarry::Background::instance().shutdown();
+    return code;
 }

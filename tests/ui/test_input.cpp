@@ -5,12 +5,15 @@
 // silently did nothing).
 #include "MainWindow.h"
 #include "WindowTest.h"
+#include "jobs/QueryJob.h"
+#include "jobs/Session.h"
 #include "results/ResultSet.h"
 #include "results/ResultView.h"
 
 #include <Qsci/qsciscintilla.h>
 #include <QApplication>
 #include <QCheckBox>
+#include <QPointer>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QToolBar>
@@ -95,6 +98,36 @@ private slots:
         QVERIFY(tab->bigQuerySessionId().isEmpty());
         QVERIFY(runTyped(QStringLiteral("SELECT answer")));
         QVERIFY2(tab->results()->status().contains(QStringLiteral("Unrecognized name: answer")), qPrintable(tab->results()->status()));
+    }
+
+    // Ctrl+W on a tab whose job still runs: the tab goes and the job is cancelled on the
+    // server (it was left running, billing for rows nobody would see).
+    void closingATabCancelsItsRunningJobOnTheServer() {
+        qputenv("QUARRY_SANDBOX_FAULTS", "job:delay=20s:1");
+        auto w = test::openWindow();
+        qunsetenv("QUARRY_SANDBOX_FAULTS");
+        QueryTab* tab = w->currentTab();
+        QVERIFY(tab);
+        w->activateWindow();
+        typeQuery(tab->editor(), QStringLiteral("SELECT fullName FROM samples.persons"));
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return, Qt::ControlModifier);
+        QTRY_VERIFY_WITH_TIMEOUT(tab->results()->status().startsWith(QStringLiteral("running")), 10000);
+        QVERIFY(tab->job());
+        const JobRef job{w->session()->project, tab->job()->jobId().toStdString(), {}};
+        QVERIFY(!job.jobId.empty());
+        QPointer<QueryTab> closing(tab);
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_W, Qt::ControlModifier);
+        QTRY_VERIFY(!closing); // (the window then opens a fresh tab: it always has one)
+        auto client = w->session()->client;
+        nlohmann::json status;
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         status = client->getJob(job)["status"];
+                         return status.value("state", std::string()) == "DONE";
+                     },
+                     10000),
+                 status.dump().c_str());
+        QCOMPARE(QString::fromStdString(status["errorResult"].value("reason", std::string())), QStringLiteral("stopped"));
     }
 };
 

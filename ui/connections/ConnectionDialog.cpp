@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ConnectionDialog.h"
 
+#include "Background.h"
 #include "KeyPairWizard.h"
-
 #include "auth/Credentials.h"
 #include "jobs/OnGui.h"
 #include "jobs/Session.h"
@@ -20,7 +20,6 @@
 #include <QPushButton>
 #include <QUuid>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace quarry {
 
@@ -129,7 +128,7 @@ void ConnectionDialog::connectAndSave() {
     status_->setText(tr("Signing in\u2026"));
     QPointer<ConnectionDialog> self(this);
     const QString keyFile = keyFile_->text().trimmed();
-    (void)QtConcurrent::run([self, info, keyFile] {
+    Background::run(this, [self, info, keyFile](const CancelToken&) {
         QByteArray secret;
         QString error, warning;
         if (info.kind == ConnectionInfo::Kind::KeyFile) {
@@ -146,7 +145,7 @@ void ConnectionDialog::connectAndSave() {
                 self->connect_->setEnabled(true);
                 return;
             }
-            openConnection(info, secret, [self, info, secret, warning](std::shared_ptr<Session> s, QString openError) mutable {
+            openConnection(self, info, secret, [self, info, secret, warning](std::shared_ptr<Session> s, QString openError) mutable {
                 if (!self) return;
                 if (!s) {
                     self->status_->setText(openError);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ConnectionStore.h"
 
+#include "Background.h"
 #include "auth/AuthError.h"
 #include "auth/Credentials.h"
 #include "jobs/OnGui.h"
@@ -10,7 +11,6 @@
 #include <QPointer>
 #include <QSettings>
 #include <QThreadPool>
-#include <QtConcurrent/QtConcurrentRun>
 #include <qt6keychain/keychain.h>
 
 namespace quarry {
@@ -166,9 +166,10 @@ void ConnectionStore::readSecret(const QString& id, std::function<void(QByteArra
     job->start();
 }
 
-void openConnection(const ConnectionInfo& info, const QByteArray& secret,
+void openConnection(QObject* context, const ConnectionInfo& info, const QByteArray& secret,
                     std::function<void(std::shared_ptr<Session>, QString)> done) {
-    (void)QtConcurrent::run([info, secret, done] {
+    QPointer<QObject> ctx(context);
+    Background::run(context, [info, secret, done, ctx](const CancelToken& cancel) {
         std::shared_ptr<Session> session;
         QString error;
         try {
@@ -196,14 +197,16 @@ void openConnection(const ConnectionInfo& info, const QByteArray& secret,
             s->location = info.location.toStdString();
             s->client = std::make_shared<BigQueryClient>(o);
             s->runner = std::make_shared<QueryRunner>(*s->client);
-            s->client->listDatasets(s->project, {}, 1); // signs in and checks access now
+            s->client->listDatasets(s->project, {}, 1, &cancel); // signs in and checks access now
             session = s;
         } catch (const ApiError& e) {
             error = QObject::tr("%1 answered: %2").arg(info.name, QString::fromStdString(e.message()));
         } catch (const std::exception& e) {
             error = QString::fromUtf8(e.what());
         }
-        onGui([done, session, error] { done(session, error); });
+        onGui([done, session, error, ctx] {
+            if (ctx) done(session, error);
+        });
     });
 }
 

@@ -62,8 +62,9 @@ private:
 
 /// Opens a connection on a worker: reads the key (JSON key file text from the keychain, or
 /// Application Default Credentials), makes the token source and the client, and checks them
-/// with one datasets.list call. `done` gets the session, or an error saying what to do.
-void openConnection(const ConnectionInfo& info, const QByteArray& secret,
+/// with one datasets.list call. `done` gets the session, or an error saying what to do, on
+/// the GUI thread while `context` lives (its end cancels the sign-in).
+void openConnection(QObject* context, const ConnectionInfo& info, const QByteArray& secret,
                     std::function<void(std::shared_ptr<Session>, QString)> done);
 
 } // namespace quarry

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "KeyPairWizard.h"
 
+#include "Background.h"
 #include "auth/KeyPair.h"
 #include "jobs/OnGui.h"
 
@@ -16,7 +17,6 @@
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 #include <fstream>
 
 namespace quarry {
@@ -129,7 +129,7 @@ void KeyPairWizard::generate() {
     generateStatus_->setText(tr("Generating a 2048-bit RSA key\u2026"));
     QPointer<KeyPairWizard> self(this);
     const std::string dir = folder_->text().trimmed().toStdString();
-    (void)QtConcurrent::run([self, email, dir] {
+    Background::run(this, [self, email, dir](const CancelToken&) {
         QString error, fingerprint, command, key, cert;
         try {
             auth::KeyPairOptions o;
@@ -181,7 +181,7 @@ void KeyPairWizard::writeKeyFile() {
     const std::string key = privateKey_.toStdString(), email = email_->text().trimmed().toStdString(),
                       uri = tokenUri().toStdString();
     const std::string path = (std::filesystem::path(key).parent_path() / "key.json").string();
-    (void)QtConcurrent::run([self, key, email, uri, path, keyId] {
+    Background::run(this, [self, key, email, uri, path, keyId](const CancelToken&) {
         QString error;
         try {
             auth::writePrivateFile(path, auth::keyFileJson(readText(key), email, keyId.toStdString(), uri), false);

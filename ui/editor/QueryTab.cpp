@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "QueryTab.h"
 
+#include "Background.h"
+#include "Shortcuts.h"
 #include "Completion.h"
 #include "FindBar.h"
 #include "SqlFiles.h"
@@ -25,7 +27,6 @@
 #include <QLocale>
 #include <QPointer>
 #include <QTimer>
-#include <QtConcurrent/QtConcurrentRun>
 #include <QSplitter>
 #include <QVBoxLayout>
 
@@ -129,7 +130,7 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     completeAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(completeAction, &QAction::triggered, this, &QueryTab::complete);
     auto* findAction = new QAction(tr("Find"), this);
-    findAction->setShortcut(QKeySequence::Find);
+    findAction->setShortcuts(shortcutsFor(QKeySequence::Find, QKeySequence(Qt::CTRL | Qt::Key_F)));
     findAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(findAction, &QAction::triggered, find_, &FindBar::openFind);
     auto* replaceAction = new QAction(tr("Replace"), this);
@@ -207,9 +208,10 @@ void QueryTab::endBigQuerySession() {
         r.legacySql = false;
         r.sessionId = bqSessionId_.toStdString();
         auto session = session_;
-        (void)QtConcurrent::run([session, r] {
+        // Owned by the application, not the tab: it runs on while the tab closes.
+        Background::run(nullptr, [session, r](const CancelToken& cancel) {
             try {
-                session->runner->run(r);
+                session->runner->run(r, {}, &cancel);
             } catch (const std::exception&) { // gone already: BigQuery ends idle sessions itself
             }
         });
@@ -319,10 +321,10 @@ void QueryTab::estimate() {
     if (!QueryRunner::prefixDialect(r.sql)) r.legacySql = legacy_;
     auto session = session_;
     QPointer<QueryTab> self(this);
-    (void)QtConcurrent::run([self, serial, session, r] {
+    Background::run(this, [self, serial, session, r](const CancelToken& cancel) {
         QString text, error;
         try {
-            const DryRunResult d = session->runner->dryRun(r);
+            const DryRunResult d = session->runner->dryRun(r, &cancel);
             text = tr("This query will process %1 (~$%2)")
                        .arg(formatBytes(d.bytesProcessed))
                        .arg(d.estimatedCostUsd, 0, 'f', d.estimatedCostUsd < 0.01 ? 4 : 2);
@@ -403,6 +405,11 @@ void QueryTab::exportTo(const QString& path, std::optional<RowFormat> format) {
     });
     results_->showExportProgress(0, -1);
     export_->start();
+}
+
+void QueryTab::switchFocus() {
+    if (editor_->hasFocus()) results_->focusContent();
+    else editor_->setFocus(Qt::ShortcutFocusReason);
 }
 
 void QueryTab::cancel() {

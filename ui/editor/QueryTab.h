@@ -77,6 +77,9 @@ public:
     /// Shows the first rows of a table (free: tabledata.list, no query).
     void preview(const TableRef& table);
     void cancel();
+    /// F6: the keyboard focus goes from the editor to the results, or from anywhere else in
+    /// the tab back to the editor.
+    void switchFocus();
     bool isRunning() const;
 
     TabState state() const;

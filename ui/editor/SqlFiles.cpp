@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "SqlFiles.h"
 
+#include "Background.h"
 #include "jobs/OnGui.h"
 
 #include <QFile>
 #include <QPointer>
 #include <QSaveFile>
 #include <QStringDecoder>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace quarry {
 namespace {
@@ -16,7 +16,7 @@ constexpr qint64 kMaxBytes = 10 * 1024 * 1024;
 
 void readSqlFile(const QString& path, QObject* context, std::function<void(QString, QString)> done) {
     QPointer<QObject> ctx(context);
-    (void)QtConcurrent::run([path, ctx, done] {
+    Background::run(context, [path, ctx, done](const CancelToken&) {
         QString text, error;
         QFile f(path);
         if (!f.open(QIODevice::ReadOnly)) {
@@ -50,7 +50,7 @@ void readSqlFile(const QString& path, QObject* context, std::function<void(QStri
 
 void writeSqlFile(const QString& path, const QString& text, QObject* context, std::function<void(QString)> done) {
     QPointer<QObject> ctx(context);
-    (void)QtConcurrent::run([path, text, ctx, done] {
+    Background::run(context, [path, text, ctx, done](const CancelToken&) {
         QString error;
         QSaveFile f(path);
         if (!f.open(QIODevice::WriteOnly)) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "QueryJob.h"
 
+#include "Background.h"
 #include "OnGui.h"
 #include "Session.h"
 #include "net/HttpClient.h"
@@ -9,7 +10,6 @@
 
 #include <QCoreApplication>
 #include <QPointer>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace quarry {
 
@@ -24,8 +24,14 @@ struct QueryJob::Shared {
 
 namespace {
 constexpr int kPreviewPageRows = 1000;
-}
 
+/// The run's own token, as the Background task's: cancelled by a new run, by this object's
+/// end and by the application's shutdown alike.
+template <class Shared>
+std::shared_ptr<CancelToken> cancelOf(const std::shared_ptr<Shared>& shared) {
+    return {shared, &shared->cancel};
+}
+} // namespace
 
 namespace {
 
@@ -126,7 +132,7 @@ void QueryJob::start(QueryRequest request) {
     QPointer<ResultSet> rows(rows_);
     auto shared = shared_;
     auto session = session_;
-    (void)QtConcurrent::run([self, rows, shared, session, request, entry]() mutable {
+    Background::runWith(this, cancelOf(shared), [self, rows, shared, session, request, entry](const CancelToken&) mutable {
         auto fail = [&](const QString& message, int line, int column) {
             onGui([self, shared, message, line, column, entry] {
                 if (!self || self->shared_ != shared) return;
@@ -182,7 +188,7 @@ void QueryJob::startPreview(const TableRef& table) {
     QPointer<ResultSet> rows(rows_);
     auto shared = shared_;
     auto session = session_;
-    (void)QtConcurrent::run([self, rows, shared, session, table] {
+    Background::runWith(this, cancelOf(shared), [self, rows, shared, session, table](const CancelToken&) {
         QString error;
         auto holder = std::make_shared<RowPage>();
         try {
@@ -223,7 +229,7 @@ void QueryJob::reattach(const JobRef& job) {
     QPointer<ResultSet> rows(rows_);
     auto shared = shared_;
     auto session = session_;
-    (void)QtConcurrent::run([self, rows, shared, session, job] {
+    Background::runWith(this, cancelOf(shared), [self, rows, shared, session, job](const CancelToken&) {
         QString error;
         try {
             const auto outcome = session->runner->attach(job, {}, &shared->cancel);
@@ -252,7 +258,7 @@ void QueryJob::fetchNext() {
         QPointer<QueryJob> self(this);
         auto shared = shared_;
         auto session = session_;
-        (void)QtConcurrent::run([self, rows, shared, session] {
+        Background::runWith(this, cancelOf(shared), [self, rows, shared, session](const CancelToken&) {
             try {
                 ListRowsOptions o;
                 o.maxResults = kPreviewPageRows;
@@ -280,7 +286,7 @@ void QueryJob::fetchNext() {
     QPointer<ResultSet> rows(rows_);
     auto shared = shared_;
     auto session = session_;
-    (void)QtConcurrent::run([self, rows, shared, session] {
+    Background::runWith(this, cancelOf(shared), [self, rows, shared, session](const CancelToken&) {
         try {
             auto page = shared->pager->next(&shared->cancel);
             auto holder = std::make_shared<RowPage>(page ? std::move(*page) : RowPage{});
@@ -303,10 +309,11 @@ void QueryJob::cancel() {
     if (!running_) return;
     const JobRef job{request_.project, request_.jobId, {}};
     auto session = session_;
-    // The running worker sees the job end with "stopped" and reports failed().
-    (void)QtConcurrent::run([session, job] {
+    // The running worker sees the job end with "stopped" and reports failed(). The application
+    // owns the call: it goes on when the tab (and this object) close right after.
+    Background::run(nullptr, [session, job](const CancelToken& stop) {
         try {
-            session->runner->cancel(job);
+            session->runner->cancel(job, &stop);
         } catch (const std::exception&) {
             // The job may not exist yet (cancel right after submit) or be done: nothing to stop.
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ExportTask.h"
 
+#include "Background.h"
 #include "jobs/OnGui.h"
 #include "jobs/Session.h"
 #include "net/CancelToken.h"
@@ -8,7 +9,6 @@
 #include "query/ResultExport.h"
 
 #include <QPointer>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace quarry {
 
@@ -31,7 +31,8 @@ void ExportTask::start() {
     const JobRef job = job_;
     const std::filesystem::path dest = path_.toStdString();
     const RowFormat format = format_;
-    (void)QtConcurrent::run([self, shared, session, job, dest, format] {
+    Background::runWith(this, std::shared_ptr<CancelToken>(shared, &shared->cancel),
+                        [self, shared, session, job, dest, format](const CancelToken&) {
         ExportOptions o;
         o.format = format;
         o.cancel = &shared->cancel;

@@ -3,6 +3,7 @@
 
 #include "ChartView.h"
 #include "NestedHeaderView.h"
+#include "Shortcuts.h"
 #include "ResultModel.h"
 #include "ResultSet.h"
 #include "value/Display.h"
@@ -132,7 +133,7 @@ QTableView* ResultView::makeGrid(ResultModel* model, bool nestedHeader) {
     view->horizontalHeader()->setDefaultSectionSize(140);
     view->horizontalHeader()->setStretchLastSection(false);
     auto* copy = new QAction(tr("Copy as TSV"), view);
-    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcuts(shortcutsFor(QKeySequence::Copy, QKeySequence(Qt::CTRL | Qt::Key_C)));
     copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(copy, &QAction::triggered, this, [this] { QApplication::clipboard()->setText(selectionAsTsv()); });
     auto* copyJson = new QAction(tr("Copy rows as JSON"), view);
@@ -192,6 +193,10 @@ void ResultView::endExport(const QString& message) {
     exportCancel_->hide();
     export_->setEnabled(true);
     setStatus(message);
+}
+
+void ResultView::focusContent() {
+    if (QWidget* w = stack_->currentWidget()) w->setFocus(Qt::ShortcutFocusReason);
 }
 
 QTableView* ResultView::visibleGrid() const { return currentView() == 1 ? flat_ : grid_; }

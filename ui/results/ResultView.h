@@ -34,6 +34,8 @@ public:
     ChartView* chart() const { return chart_; }
     /// 0 grid, 1 flattened, 2 JSON, 3 chart.
     void showView(int view);
+    /// Gives the keyboard focus to the view on show (grid, flattened, JSON or chart).
+    void focusContent();
     int currentView() const;
     void setStatus(const QString& text);
     QString status() const;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "SchemaCache.h"
 
+#include "Background.h"
 #include "jobs/OnGui.h"
 #include "jobs/Session.h"
 
 #include <QPointer>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace quarry {
 
@@ -27,7 +27,7 @@ void SchemaCache::fetch(const QString& key,
     QPointer<SchemaCache> self(this);
     auto session = session_;
     const quint64 generation = generation_;
-    (void)QtConcurrent::run([=] {
+    Background::run(this, [=](const CancelToken&) {
         QString error;
         std::vector<std::string> names;
         std::optional<Schema> schema;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "SchemaModel.h"
 
+#include "Background.h"
 #include "jobs/OnGui.h"
 #include "jobs/Session.h"
 #include "value/Schema.h"
@@ -11,7 +12,6 @@
 #include <QMimeData>
 #include <QPointer>
 #include <QStyle>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace quarry {
 
@@ -193,11 +193,11 @@ void SchemaModel::fetchMore(const QModelIndex& parent) {
     const quint64 serial = n->serial;
     auto session = session_;
     QPointer<SchemaModel> self(this);
-    (void)QtConcurrent::run([=] {
+    Background::run(this, [=](const CancelToken& cancel) {
         auto out = std::make_shared<Loaded>();
         try {
             if (kind == Kind::Project) {
-                for (const auto& d : session->client->listAllDatasets(project)) {
+                for (const auto& d : session->client->listAllDatasets(project, &cancel)) {
                     auto c = std::make_unique<Node>();
                     c->kind = Kind::Dataset;
                     c->project = project;
@@ -211,7 +211,7 @@ void SchemaModel::fetchMore(const QModelIndex& parent) {
                 }
                 if (out->children.empty()) out->children.push_back(message(tr("no datasets"), false));
             } else if (kind == Kind::Dataset) {
-                for (const auto& t : session->client->listAllTables(project, dataset)) {
+                for (const auto& t : session->client->listAllTables(project, dataset, &cancel)) {
                     auto c = std::make_unique<Node>();
                     const std::string type = t.value("type", std::string("TABLE"));
                     c->kind = type == "VIEW" ? Kind::View : Kind::Table;
@@ -226,7 +226,7 @@ void SchemaModel::fetchMore(const QModelIndex& parent) {
                 }
                 if (out->children.empty()) out->children.push_back(message(tr("no tables"), false));
             } else {
-                const Json t = session->client->getTable(TableRef{project, dataset, table});
+                const Json t = session->client->getTable(TableRef{project, dataset, table}, &cancel);
                 out->details = tableDetails(t);
                 Node holder;
                 if (t.contains("schema")) addFields(&holder, Schema::fromJson(t["schema"]).fields, {});

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "UploadDialog.h"
 
+#include "Background.h"
 #include "jobs/OnGui.h"
 #include "jobs/Session.h"
 #include "net/CancelToken.h"
@@ -22,7 +23,6 @@
 #include <QTreeWidget>
 #include <QUrl>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace quarry {
 namespace {
@@ -163,7 +163,7 @@ void UploadDialog::inferSchema() {
     QPointer<UploadDialog> self(this);
     const std::string file = file_.toStdString();
     auto cancel = cancel_;
-    (void)QtConcurrent::run([self, file, cancel] {
+    Background::runWith(this, cancel, [self, file, cancel](const CancelToken&) {
         std::shared_ptr<upload::Uploader::Inferred> result;
         QString error;
         try {
@@ -330,7 +330,7 @@ void UploadDialog::runInBackground(const QString& starting, const TableRef& targ
     auto session = session_;
     auto cancel = cancel_;
     const QString dataset = qs(target.datasetId), table = qs(target.tableId);
-    (void)QtConcurrent::run([self, session, cancel, target, work, dataset, table] {
+    Background::runWith(this, cancel, [self, session, cancel, target, work, dataset, table](const CancelToken&) {
         RunOutcome out;
         try {
             ensureDataset(*session->client, target, cancel.get());
