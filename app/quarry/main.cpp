@@ -1,22 +1,11 @@
 // SPDX-License-Identifier: MIT
+#include "Application.h"
 #include "Background.h"
 #include "MainWindow.h"
-#include "connections/ConnectionDialog.h"
-#include "connections/KeyPairWizard.h"
-#include "Theme.h"
-#include "jobs/PlanView.h"
-#include "results/ResultView.h"
-#include "upload/UploadDialog.h"
-
-#include <Qsci/qsciscintilla.h>
 #include "quarry/Version.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QDialog>
-#include <QIcon>
-#include <QLineEdit>
-#include <QTimer>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -29,105 +18,14 @@ int main(int argc, char** argv) {
         }
     }
     QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("Quarry"));
-    QApplication::setOrganizationName(QStringLiteral("Quarry"));
-    QApplication::setApplicationVersion(QString::fromLatin1(quarry::kVersion));
+    quarry::setUpApplication(app);
     QCommandLineParser cli;
     cli.setApplicationDescription(QStringLiteral("Quarry: a desktop workbench for BigQuery"));
     cli.addHelpOption();
-    const QCommandLineOption shot(QStringLiteral("screenshot"),
-                                  QStringLiteral("Once connected, run the current tab's query, save a PNG of the window, then quit."),
-                                  QStringLiteral("file"));
-    cli.addOption(shot);
-    const QCommandLineOption shotUpload(QStringLiteral("screenshot-upload"),
-                                        QStringLiteral("With --screenshot: upload this file and save a PNG of the upload dialog mid-upload."),
-                                        QStringLiteral("ndjson"));
-    cli.addOption(shotUpload);
-    const QCommandLineOption shotConnection(QStringLiteral("screenshot-connection"),
-                                            QStringLiteral("With --screenshot: save a PNG of the dialog that adds a connection."));
-    cli.addOption(shotConnection);
-    const QCommandLineOption shotKeyPair(QStringLiteral("screenshot-keypair"),
-                                         QStringLiteral("With --screenshot: save a PNG of the key-pair wizard after it made a key."));
-    cli.addOption(shotKeyPair);
-    const QCommandLineOption shotSql(QStringLiteral("screenshot-sql"),
-                                     QStringLiteral("With --screenshot: run this query instead of the current tab's."), QStringLiteral("sql"));
-    cli.addOption(shotSql);
-    const QCommandLineOption shotView(QStringLiteral("screenshot-view"),
-                                      QStringLiteral("With --screenshot: show the result as grid, flattened, json or chart."),
-                                      QStringLiteral("view"));
-    cli.addOption(shotView);
-    const QCommandLineOption shotPlan(QStringLiteral("screenshot-plan"),
-                                      QStringLiteral("With --screenshot: run the query, then save a PNG of its execution plan."));
-    cli.addOption(shotPlan);
     cli.process(app);
-    QIcon icon;
-    for (int size : {16, 24, 32, 48, 64, 128, 256}) icon.addFile(QStringLiteral(":/icons/quarry-%1.png").arg(size), QSize(size, size));
-    QApplication::setWindowIcon(icon); // every size, so it is sharp at any scale
-    quarry::theme::followSystem(&app);
 
     auto window = std::make_unique<quarry::MainWindow>();
-    quarry::MainWindow& w = *window;
-    w.show();
-    if (cli.isSet(shot) && cli.isSet(shotKeyPair)) {
-        const QString file = cli.value(shot);
-        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file] {
-            auto* d = qobject_cast<quarry::ConnectionDialog*>(w.addConnection());
-            if (!d) QApplication::exit(1);
-            quarry::KeyPairWizard* k = d->openKeyPairWizard();
-            k->emailEdit()->setText(QStringLiteral("reports@my-project.iam.gserviceaccount.com"));
-            QObject::connect(k, &quarry::KeyPairWizard::generated, k, [k, file](const QString& error) {
-                QTimer::singleShot(300, k, [k, file, error] { QApplication::exit(error.isEmpty() && k->grab().save(file, "PNG") ? 0 : 1); });
-            });
-            k->generate();
-        });
-        QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });
-    } else if (cli.isSet(shot) && cli.isSet(shotConnection)) {
-        const QString file = cli.value(shot);
-        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file] {
-            QDialog* d = w.addConnection();
-            QTimer::singleShot(500, d, [d, file] { QApplication::exit(d->grab().save(file, "PNG") ? 0 : 1); });
-        });
-        QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });
-    } else if (cli.isSet(shot) && cli.isSet(shotUpload)) {
-        const QString file = cli.value(shot), data = cli.value(shotUpload);
-        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file, data] {
-            w.uploadFiles({data}, QStringLiteral("uploads"));
-            auto* poll = new QTimer(&w);
-            QObject::connect(poll, &QTimer::timeout, &w, [&w, file] {
-                auto* d = w.findChild<quarry::UploadDialog*>();
-                if (!d) return;
-                if (d->schemaReady() && !d->isUploading() && d->statusText().contains(QStringLiteral("Ready"))) d->startUpload();
-                if (d->isUploading() && d->statusText().contains(QStringLiteral("rows/s")))
-                    QApplication::exit(d->grab().save(file, "PNG") ? 0 : 1);
-            });
-            poll->start(100);
-        });
-        QTimer::singleShot(120000, &w, [] { QApplication::exit(2); });
-    } else if (cli.isSet(shot)) {
-        const QString file = cli.value(shot), sql = cli.value(shotSql);
-        const bool plan = cli.isSet(shotPlan);
-        const int view = QStringList{QStringLiteral("grid"), QStringLiteral("flattened"), QStringLiteral("json"), QStringLiteral("chart")}
-                             .indexOf(cli.value(shotView));
-        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file, sql, view, plan] {
-            auto* tab = w.currentTab();
-            if (!tab) QApplication::exit(1);
-            if (!sql.isEmpty()) tab->editor()->setText(sql);
-            QObject::connect(tab, &quarry::QueryTab::runningChanged, &w, [&w, tab, file, view, plan](bool running) {
-                if (running) return;
-                if (plan) {
-                    quarry::PlanView* p = w.showPlan(0);
-                    QObject::connect(p, &quarry::PlanView::loaded, p, [p, file] {
-                        QTimer::singleShot(300, p, [p, file] { QApplication::exit(p->grab().save(file, "PNG") ? 0 : 1); });
-                    });
-                    return;
-                }
-                if (view > 0) tab->results()->showView(view);
-                QTimer::singleShot(1000, &w, [&w, file] { QApplication::exit(w.grab().save(file, "PNG") ? 0 : 1); });
-            });
-            tab->run();
-        });
-        QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });
-    }
+    window->show();
     const int code = QApplication::exec();
     window.reset(); // its tabs hand their last cleanups (a session ended, the history written) to the background
     quarry::Background::instance().shutdown();
