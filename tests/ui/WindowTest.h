@@ -4,6 +4,7 @@
 // typing and running a query through key events, and failing a test on any Qt warning.
 #pragma once
 
+#include "FailOnWarnings.h"
 #include "MainWindow.h"
 
 #include <Qsci/qsciscintilla.h>

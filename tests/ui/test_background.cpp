@@ -2,6 +2,7 @@
 // Background work with an owner: results reach the GUI thread while the owner lives, the
 // owner's end cancels the work and drops its result, a caller's token cancels it too, and
 // shutdown joins everything (the application's own cleanups finish first).
+#include "FailOnWarnings.h"
 #include "Background.h"
 
 #include <QApplication>
@@ -18,6 +19,8 @@ class TestBackground : public QObject {
     Q_OBJECT
 
 private slots:
+    void init() { test::failOnQtWarnings(); }
+
     void theResultReachesTheGuiThread() {
         QObject owner;
         int got = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The chart tab: which columns can be axes, the points taken from rows (NULLs, dates, caps),
 // and the QtCharts series built from them as the user picks type, X and Y.
+#include "FailOnWarnings.h"
 #include "results/ChartData.h"
 #include "results/ChartView.h"
 #include "results/ResultSet.h"
@@ -55,6 +56,8 @@ std::vector<Value> salesRows(const Schema& s) {
 class TestChart : public QObject {
     Q_OBJECT
 private slots:
+    void init() { test::failOnQtWarnings(); }
+
     void columnsThatCanBeAxes() {
         const auto cols = chartableColumns(salesSchema());
         QCOMPARE(cols.size(), std::size_t(4)); // not the REPEATED tags, not the RECORD meta

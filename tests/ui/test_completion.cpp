@@ -2,6 +2,7 @@
 // Completion of nested field paths: UNNEST and table aliases, RECORD columns at any depth,
 // backtick paths, datasets and tables, missing schemas reported for loading, and no crash at
 // any cursor position of hostile text.
+#include "FailOnWarnings.h"
 #include "editor/Completion.h"
 
 #include <QFile>
@@ -45,6 +46,8 @@ QStringList at(std::string text, const Catalog& c = catalog()) {
 class TestCompletion : public QObject {
     Q_OBJECT
 private slots:
+    void init() { test::failOnQtWarnings(); }
+
     void unnestAliasGivesTheElementFields() {
         QCOMPARE(at("SELECT c.| FROM samples.persons, UNNEST(citiesLived) c"),
                  (QStringList{QStringLiteral("place"), QStringLiteral("yearsLived")}));

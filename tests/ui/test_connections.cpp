@@ -4,6 +4,7 @@
 // made by Quarry's core, uploaded like an admin would, becomes a JSON key; the connection
 // dialog signs in with it and stores it in the keychain (never in the settings file); a new
 // window opens the saved connection from the keychain and runs a query with it.
+#include "FailOnWarnings.h"
 #include "MainWindow.h"
 #include "auth/KeyPair.h"
 #include "connections/ConnectionDialog.h"
@@ -67,6 +68,8 @@ class TestConnections : public QObject {
     }
 
 private slots:
+    void init() { test::failOnQtWarnings(); }
+
     void initTestCase() {
         QVERIFY(dir_.isValid());
         QStandardPaths::setTestModeEnabled(false);

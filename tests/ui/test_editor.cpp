@@ -63,6 +63,7 @@ class TestEditor : public QObject {
 
 private slots:
     void init() {
+        test::failOnQtWarnings();
         home_ = test::freshHome();
         QVERIFY(home_->isValid());
     }

@@ -71,6 +71,7 @@ class TestMainWindow : public QObject {
 
 private slots:
     void init() {
+        test::failOnQtWarnings();
         home_ = test::freshHome();
         QVERIFY(home_->isValid());
         qunsetenv("QUARRY_SANDBOX_FAULTS");

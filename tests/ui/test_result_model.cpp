@@ -2,6 +2,7 @@
 // The nested result grid: line layout of RECORD/REPEATED rows (the persons sample, whose
 // shape the docs' tutorials use), NULL vs empty vs blank, the flattened cross product, the
 // spanning header, and both models under QAbstractItemModelTester while pages arrive.
+#include "FailOnWarnings.h"
 #include "results/NestedHeaderView.h"
 #include "results/ResultModel.h"
 #include "results/ResultSet.h"
@@ -70,6 +71,8 @@ class TestResultModel : public QObject {
         QVERIFY(QTest::qWaitForWindowExposed(&view));
     }
 private slots:
+    void init() { test::failOnQtWarnings(); }
+
     void nestedLayoutOfPersons() {
         const Schema s = personsSchema();
         ResultSet set;

@@ -3,6 +3,7 @@
 // sandbox's own lexer sees the same tokens before and after (only white space and the case of
 // reserved words may change), formatting twice changes nothing, and broken text is refused
 // with its position.
+#include "FailOnWarnings.h"
 #include "editor/SqlFormat.h"
 #include "sandbox/sql/Lexer.h"
 
@@ -50,6 +51,8 @@ QString sameTokens(const std::string& a, const std::string& b) {
 class TestSqlFormat : public QObject {
     Q_OBJECT
 private slots:
+    void init() { test::failOnQtWarnings(); }
+
     // Function names and non-reserved words (count, offset) keep the case they were written in.
     void laysOutClausesItemsAndSubqueries() {
         const auto r = formatSql(
