@@ -2,6 +2,7 @@
 #include "MainWindow.h"
 
 #include "Background.h"
+#include "Dialogs.h"
 #include "Icons.h"
 #include "SandboxHost.h"
 #include "Shortcuts.h"
@@ -32,9 +33,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QPointer>
-#include <QFileDialog>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -295,8 +294,8 @@ void MainWindow::schemaMenu(const QPoint& at) {
         menu.addAction(tr("Preview (free, no query)"), this, [this, ref] { previewTable(ref); });
     if (kind == SchemaModel::Kind::Table || kind == SchemaModel::Kind::Dataset)
         menu.addAction(tr("Upload files into\u2026"), this, [this, at] {
-            const QStringList files = QFileDialog::getOpenFileNames(this, tr("Upload JSON files"), {},
-                                                                    tr("JSON (*.json *.ndjson *.jsonl *.json.gz *.ndjson.gz *.jsonl.gz)"));
+            const QStringList files = dialogs::openFileNames(this, tr("Upload JSON files"),
+                                                             tr("JSON (*.json *.ndjson *.jsonl *.json.gz *.ndjson.gz *.jsonl.gz)"));
             if (files.isEmpty()) return;
             const auto [dataset, tableName] = dropTarget(at);
             uploadFiles(files, dataset, tableName);
@@ -306,7 +305,7 @@ void MainWindow::schemaMenu(const QPoint& at) {
     if (table) {
         menu.addSeparator();
         menu.addAction(tr("Delete %1\u2026").arg(kind == SchemaModel::Kind::View ? tr("view") : tr("table")), this,
-                       [this, ref] { deleteTable(ref, true); });
+                       [this, ref] { deleteTable(ref); });
     }
     menu.exec(tree_->viewport()->mapToGlobal(at));
 }
@@ -506,13 +505,10 @@ QueryTab* MainWindow::previewTable(const TableRef& table) {
     return tab;
 }
 
-void MainWindow::deleteTable(const TableRef& table, bool confirm) {
+void MainWindow::deleteTable(const TableRef& table) {
     if (!session_) return;
     const QString name = QString::fromStdString(table.projectId + "." + table.datasetId + "." + table.tableId);
-    if (confirm && QMessageBox::question(this, tr("Delete table"),
-                                         tr("Delete %1 and all its rows? This cannot be undone.").arg(name),
-                                         QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
-        return;
+    if (!dialogs::confirm(this, tr("Delete table"), tr("Delete %1 and all its rows? This cannot be undone.").arg(name))) return;
     auto session = session_;
     QPointer<MainWindow> self(this);
     Background::run(this, [self, session, table, name](const CancelToken& cancel) {

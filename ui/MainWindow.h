@@ -71,8 +71,8 @@ public:
     PlanView* showPlan(int row);
     /// A new tab showing the table's first rows (tabledata.list: free).
     QueryTab* previewTable(const TableRef& table);
-    /// Deletes a table on a worker, after asking when `confirm`; tableDeleted() tells the outcome.
-    void deleteTable(const TableRef& table, bool confirm);
+    /// Asks (dialogs::confirm), then deletes a table on a worker; tableDeleted() tells the outcome.
+    void deleteTable(const TableRef& table);
     /// The .sql files among dropped URLs.
     static QStringList sqlFiles(const QMimeData* mime);
     /// Opens the upload dialog for each file, targeting `dataset` (and `table`, if given).

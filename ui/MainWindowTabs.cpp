@@ -4,13 +4,13 @@
 #include "MainWindow.h"
 
 #include "Background.h"
+#include "Dialogs.h"
 #include "editor/SqlFiles.h"
 #include "editor/TabStore.h"
 #include "jobs/JobsModel.h"
 #include "query/History.h"
 
 #include <Qsci/qsciscintilla.h>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QMenu>
@@ -130,7 +130,7 @@ void MainWindow::openSqlFile(const QString& path) {
 }
 
 void MainWindow::openSqlFileDialog() {
-    const QStringList files = QFileDialog::getOpenFileNames(this, tr("Open SQL files"), {}, tr("SQL (*.sql);;All files (*)"));
+    const QStringList files = dialogs::openFileNames(this, tr("Open SQL files"), tr("SQL (*.sql);;All files (*)"));
     for (const QString& f : files) openSqlFile(f);
 }
 
@@ -140,7 +140,7 @@ void MainWindow::saveTab(int index, bool ask) {
     QString path = tab->file();
     if (ask || path.isEmpty()) {
         const QString suggestion = path.isEmpty() ? tab->title() + QStringLiteral(".sql") : path;
-        path = QFileDialog::getSaveFileName(this, tr("Save the query"), suggestion, tr("SQL (*.sql);;All files (*)"));
+        path = dialogs::saveFileName(this, tr("Save the query"), suggestion, tr("SQL (*.sql);;All files (*)"));
         if (path.isEmpty()) return;
         if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".sql");
     }

@@ -4,6 +4,7 @@
 // the app's embedded sandbox.
 #include "Icons.h"
 #include "MainWindow.h"
+#include "Dialogs.h"
 #include "WindowTest.h"
 #include "Theme.h"
 #include "bigquery/BigQueryClient.h"
@@ -227,12 +228,28 @@ private slots:
         client->insertTable("sandbox", "samples", {{"tableReference", {{"tableId", "scratch"}}},
                                                    {"schema", {{"fields", {{{"name", "x"}, {"type", "INT64"}}}}}}});
         QSignalSpy deleted(w.get(), &MainWindow::tableDeleted);
-        w->deleteTable(TableRef{"sandbox", "samples", "scratch"}, false);
+        // Cancel in the question keeps the table; Yes deletes it.
+        bool answer = false;
+        QString asked;
+        dialogs::Answerer answers;
+        answers.question = [&](const QString&, const QString& text) {
+            asked = text;
+            return answer;
+        };
+        dialogs::answerWith(answers);
+        w->deleteTable(TableRef{"sandbox", "samples", "scratch"});
+        QVERIFY2(asked.contains(QStringLiteral("sandbox.samples.scratch")), qPrintable(asked));
+        QTest::qWait(200);
+        QCOMPARE(deleted.size(), 0);
+        QVERIFY(client->getTable(TableRef{"sandbox", "samples", "scratch"}).contains("schema"));
+        answer = true;
+        w->deleteTable(TableRef{"sandbox", "samples", "scratch"});
         QVERIFY(deleted.wait(10000));
         QCOMPARE(deleted.last().at(1).toString(), QString());
         QVERIFY_THROWS_EXCEPTION(ApiError, client->getTable(TableRef{"sandbox", "samples", "scratch"}));
-        w->deleteTable(TableRef{"sandbox", "samples", "scratch"}, false);
+        w->deleteTable(TableRef{"sandbox", "samples", "scratch"});
         QVERIFY(deleted.wait(10000));
+        dialogs::answerWith({});
         QVERIFY2(deleted.last().at(1).toString().contains(QStringLiteral("Not found")), qPrintable(deleted.last().at(1).toString()));
         QVERIFY(w->statusBar()->currentMessage().contains(QStringLiteral("was not deleted")));
     }

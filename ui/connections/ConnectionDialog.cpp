@@ -2,6 +2,7 @@
 #include "ConnectionDialog.h"
 
 #include "Background.h"
+#include "Dialogs.h"
 #include "KeyPairWizard.h"
 #include "auth/Credentials.h"
 #include "jobs/OnGui.h"
@@ -11,7 +12,6 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFile>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -35,7 +35,7 @@ ConnectionDialog::ConnectionDialog(ConnectionStore* store, QWidget* parent) : QD
     keyFile_->setPlaceholderText(tr("the .json key file; its text is kept in the system keychain"));
     browse_ = new QPushButton(tr("Browse\u2026"), this);
     connect(browse_, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Service-account key"), {}, tr("JSON key (*.json);;All files (*)"));
+        const QString f = dialogs::openFileName(this, tr("Service-account key"), tr("JSON key (*.json);;All files (*)"));
         if (!f.isEmpty()) keyFile_->setText(f);
     });
     makeKey_ = new QPushButton(tr("Make a key pair\u2026"), this);

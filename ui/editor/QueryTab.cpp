@@ -2,6 +2,7 @@
 #include "QueryTab.h"
 
 #include "Background.h"
+#include "Dialogs.h"
 #include "Shortcuts.h"
 #include "Completion.h"
 #include "FindBar.h"
@@ -15,14 +16,17 @@
 #include "results/ExportTask.h"
 #include "results/ResultView.h"
 
+#include <Qsci/qscicommand.h>
+#include <Qsci/qscicommandset.h>
 #include <Qsci/qsciscintilla.h>
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
 #include <QHBoxLayout>
-#include <QFileDialog>
+#include <QKeyEvent>
 #include <QFileInfo>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QLocale>
 #include <QPointer>
@@ -142,6 +146,8 @@ QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id
     formatAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(formatAction, &QAction::triggered, this, &QueryTab::formatText);
     addActions({cancelAction, commentAction, completeAction, findAction, replaceAction, formatAction});
+    freeWindowKeys();
+    editor_->installEventFilter(this);
     connect(editor_, &QsciScintilla::SCN_CHARADDED, this, [this](int ch) {
         if (ch == '.') complete();
     });
@@ -364,17 +370,24 @@ void QueryTab::complete() {
     lastCompletions_.clear();
     for (const auto& item : c.items) lastCompletions_ << QString::fromStdString(item.text);
     if (lastCompletions_.isEmpty()) return;
+    // Scintilla places the list on the screen under the caret and dereferences that screen
+    // unchecked: with the caret off every screen (a window partly off the desktop) it crashed.
+    const long pos = editor_->SendScintilla(QsciScintilla::SCI_GETCURRENTPOS);
+    const QPoint caret(static_cast<int>(editor_->SendScintilla(QsciScintilla::SCI_POINTXFROMPOSITION, 0UL, pos)),
+                       static_cast<int>(editor_->SendScintilla(QsciScintilla::SCI_POINTYFROMPOSITION, 0UL, pos)));
+    if (!QGuiApplication::screenAt(editor_->viewport()->mapToGlobal(caret))) return;
     editor_->showUserList(1, lastCompletions_);
 }
 
 void QueryTab::exportWithDialog() {
     const QString base = title_.isEmpty() ? tr("result") : title_;
     QString filter;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export the whole result"), base + QStringLiteral(".csv"),
-                                                      tr("CSV (*.csv);;Newline-delimited JSON (*.ndjson *.jsonl);;JSON (*.json)"), &filter);
+    const QString path = dialogs::saveFileName(this, tr("Export the whole result"), base + QStringLiteral(".csv"),
+                                               tr("CSV (*.csv);;Newline-delimited JSON (*.ndjson *.jsonl);;JSON (*.json)"), &filter);
     if (path.isEmpty()) return;
-    std::optional<RowFormat> format;
-    if (filter.startsWith(QStringLiteral("CSV"))) format = RowFormat::Csv;
+    std::optional<RowFormat> format; // no filter chosen (a test's answer): by the file's extension
+    if (filter.isEmpty()) format = std::nullopt;
+    else if (filter.startsWith(QStringLiteral("CSV"))) format = RowFormat::Csv;
     else if (filter.startsWith(QStringLiteral("Newline"))) format = RowFormat::NdJson;
     else format = RowFormat::JsonArray;
     exportTo(path, format);
@@ -405,6 +418,35 @@ void QueryTab::exportTo(const QString& path, std::optional<RowFormat> format) {
     });
     results_->showExportProgress(0, -1);
     export_->start();
+}
+
+void QueryTab::freeWindowKeys() {
+    // QScintilla's key map claims keys the window and the tab use (Ctrl+T transposes lines,
+    // Ctrl+Shift+T copies one); an editor with a binding accepts the ShortcutOverride, so the
+    // shortcut never fired while the editor had the focus. The editor gives these up.
+    const QKeyCombination keys[] = {
+        Qt::CTRL | Qt::Key_T, Qt::CTRL | Qt::SHIFT | Qt::Key_T, Qt::CTRL | Qt::Key_W, Qt::CTRL | Qt::Key_Q,
+        Qt::CTRL | Qt::Key_O, Qt::CTRL | Qt::Key_S, Qt::CTRL | Qt::SHIFT | Qt::Key_S, QKeyCombination(Qt::Key_F2),
+        QKeyCombination(Qt::Key_F5), QKeyCombination(Qt::Key_F6), Qt::CTRL | Qt::Key_Return, Qt::CTRL | Qt::Key_Enter,
+        Qt::CTRL | Qt::Key_Slash, Qt::CTRL | Qt::Key_Space, Qt::CTRL | Qt::Key_F, Qt::CTRL | Qt::Key_H,
+        Qt::CTRL | Qt::SHIFT | Qt::Key_F};
+    for (const QKeyCombination combination : keys)
+        while (QsciCommand* c = editor_->standardCommands()->boundTo(combination.toCombined())) {
+            const int key = combination.toCombined();
+            if (c->key() == key) c->setKey(0);
+            if (c->alternateKey() == key) c->setAlternateKey(0);
+        }
+}
+
+bool QueryTab::eventFilter(QObject* watched, QEvent* event) {
+    // Esc is the editor's own too (it ends its selection modes): while a job runs and no
+    // completion list is open, Esc in the editor cancels the job, as everywhere else in the tab.
+    if (watched == editor_ && event->type() == QEvent::KeyPress && static_cast<QKeyEvent*>(event)->key() == Qt::Key_Escape &&
+        static_cast<QKeyEvent*>(event)->modifiers() == Qt::NoModifier && isRunning() && !editor_->isListActive()) {
+        cancel();
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void QueryTab::switchFocus() {

@@ -80,6 +80,11 @@ public:
     /// F6: the keyboard focus goes from the editor to the results, or from anywhere else in
     /// the tab back to the editor.
     void switchFocus();
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+public:
     bool isRunning() const;
 
     TabState state() const;
@@ -126,6 +131,7 @@ protected:
     void changeEvent(QEvent* e) override;
 
 private:
+    void freeWindowKeys();
     void applyPalette();
     void clearMarks();
     void dialectChanged();

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+// Whole journeys through the real window, by input only: keys and clicks delivered as events
+// (Qt's shortcut map and focus decide), a file dropped on the window, dialogs answered the
+// way a person would (Dialogs.h). Any Qt warning fails a journey.
+#include "Background.h"
+#include "Dialogs.h"
+#include "MainWindow.h"
+#include "WindowTest.h"
+#include "jobs/QueryJob.h"
+#include "jobs/Session.h"
+#include "results/ResultModel.h"
+#include "results/ResultView.h"
+#include "upload/UploadDialog.h"
+
+#include <Qsci/qsciscintilla.h>
+#include <QApplication>
+#include <QDropEvent>
+#include <QFile>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QToolButton>
+#include <QUrl>
+#include <QtTest>
+#include <memory>
+
+using namespace quarry;
+
+namespace {
+
+/// Ctrl+Enter where the focus is, then waits for the run to end.
+bool pressRun(QueryTab* tab) {
+    QSignalSpy running(tab, &QueryTab::runningChanged);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return, Qt::ControlModifier);
+    return QTest::qWaitFor([&] { return running.size() >= 2 && !running.last().at(0).toBool(); }, 20000);
+}
+
+/// As test::typeQuery, with Return pressed for each line break.
+void typeLines(QsciScintilla* editor, const QString& sql) {
+    const QStringList lines = sql.split(QLatin1Char('\n'));
+    test::typeQuery(editor, lines.first());
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        QTest::keyClick(editor, Qt::Key_Return);
+        QTest::keyClicks(editor, lines[i]);
+    }
+}
+
+/// Clicks a view's tab (Grid, Flattened, JSON, Chart) over the result.
+void clickView(ResultView* r, int view) {
+    auto* bar = r->findChild<QTabBar*>(QStringLiteral("resultViews"));
+    QTest::mouseClick(bar, Qt::LeftButton, {}, bar->tabRect(view).center());
+}
+
+/// Presses `key` with `mods` where the focus is (or at the window).
+void press(QWidget* window, Qt::Key key, Qt::KeyboardModifiers mods = {}) {
+    QWidget* at = QApplication::focusWidget();
+    QTest::keyClick(at ? at : window, key, mods);
+}
+
+} // namespace
+
+class TestJourneys : public QObject {
+    Q_OBJECT
+    test::WindowFixture fixture_;
+
+private slots:
+    void init() {
+        qunsetenv("QUARRY_SANDBOX_FAULTS");
+        QVERIFY(fixture_.begin());
+    }
+
+    void cleanup() {
+        dialogs::answerWith({});
+        const QString warnings = fixture_.end();
+        QVERIFY2(warnings.isEmpty(), qPrintable(warnings));
+    }
+
+    // A new user: the welcome tab's query, Ctrl+Enter, the nested grid, then Flattened and
+    // JSON clicked.
+    void firstRunOnAFreshHome() {
+        auto w = test::openWindow();
+        w->activateWindow();
+        QueryTab* tab = w->currentTab();
+        QVERIFY(tab);
+        QVERIFY2(tab->editor()->text().contains(QStringLiteral("Welcome to Quarry")), qPrintable(tab->editor()->text()));
+        // A click into the text (right of the line-number margin, where a click selects a line).
+        QTest::mouseClick(tab->editor()->viewport(), Qt::LeftButton, {}, QPoint(tab->editor()->viewport()->width() / 2, 10));
+        QVERIFY(pressRun(tab));
+        ResultView* r = tab->results();
+        QVERIFY2(r->status().startsWith(QStringLiteral("3 rows")), qPrintable(r->status()));
+        // Nested: arrays are sub-rows, so the grid has more lines than rows.
+        const int nestedLines = r->gridModel()->rowCount();
+        QVERIFY2(nestedLines > 3, qPrintable(QString::number(nestedLines)));
+        QCOMPARE(r->gridModel()->index(0, 0).data().toString(), QStringLiteral("John Doe"));
+        clickView(r, 1);
+        QCOMPARE(r->currentView(), 1);
+        QVERIFY2(r->flatModel()->rowCount() > nestedLines, qPrintable(QString::number(r->flatModel()->rowCount())));
+        clickView(r, 2);
+        QCOMPARE(r->currentView(), 2);
+        auto* json = r->findChild<QPlainTextEdit*>(QStringLiteral("resultJson"));
+        QVERIFY(json);
+        QTRY_VERIFY(json->toPlainText().contains(QStringLiteral("\"Mike Jones\"")));
+        QVERIFY(json->toPlainText().contains(QStringLiteral("citiesLived")));
+        clickView(r, 0);
+        QCOMPARE(r->currentView(), 0);
+    }
+
+    // The seed workflow: drop the persons file on the window, take the inferred schema,
+    // click Upload; legacy SQL's FLATTEN and WITHIN and GoogleSQL's UNNEST over it, typed and
+    // run with Ctrl+Enter; the result exported with the Export button.
+    void dropUploadQueryAndExport() {
+        auto w = test::openWindow();
+        w->activateWindow();
+        const QString file = fixture_.home() + QStringLiteral("/persons.json");
+        QVERIFY(QFile::copy(QStringLiteral(QUARRY_SOURCE_DIR "/resources/samples/persons/persons.ndjson"), file));
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(file)});
+        QDragEnterEvent enter(QPoint(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w.get(), &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w.get(), &drop);
+        const auto dialogs = w->findChildren<UploadDialog*>();
+        QCOMPARE(dialogs.size(), 1);
+        UploadDialog* d = dialogs.first();
+        QVERIFY(QTest::qWaitForWindowExposed(d));
+        QTRY_VERIFY_WITH_TIMEOUT(d->schemaReady(), 10000);
+        QSignalSpy finished(d, &UploadDialog::finished);
+        QTest::mouseClick(d->findChild<QPushButton*>(QStringLiteral("uploadStart")), Qt::LeftButton);
+        QVERIFY(finished.wait(30000));
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(d->statusText()));
+        const QString table = QStringLiteral("uploads.persons");
+        QPointer<UploadDialog> dialog(d);
+        QTest::keyClick(d, Qt::Key_Escape); // done: Esc closes the dialog
+        QTRY_VERIFY(!dialog || !dialog->isVisible());
+        w->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(w.get()));
+
+        QueryTab* tab = w->currentTab();
+        typeLines(tab->editor(), QStringLiteral("#legacySQL\nSELECT fullName, children.name FROM FLATTEN([%1], children)").arg(table));
+        QVERIFY(pressRun(tab));
+        QVERIFY2(tab->results()->status().startsWith(QStringLiteral("6 rows")), qPrintable(tab->results()->status()));
+
+        typeLines(tab->editor(),
+                  QStringLiteral("#legacySQL\nSELECT fullName, COUNT(children.name) WITHIN RECORD AS kids FROM [%1]").arg(table));
+        QVERIFY(pressRun(tab));
+        QVERIFY2(tab->results()->status().startsWith(QStringLiteral("3 rows")), qPrintable(tab->results()->status()));
+        QCOMPARE(tab->results()->gridModel()->index(1, 1).data().toString(), QStringLiteral("3")); // Mike Jones's three
+
+        test::typeQuery(tab->editor(),
+                        QStringLiteral("SELECT p.fullName, c.name FROM %1 AS p, UNNEST(p.children) AS c ORDER BY c.name").arg(table));
+        QVERIFY(pressRun(tab));
+        QVERIFY2(tab->results()->status().startsWith(QStringLiteral("5 rows")), qPrintable(tab->results()->status()));
+
+        const QString out = fixture_.home() + QStringLiteral("/children.csv");
+        dialogs::Answerer answers;
+        answers.saveFile = [&](const QString&, const QString&) { return out; };
+        dialogs::answerWith(answers);
+        QSignalSpy exported(tab, &QueryTab::exportFinished);
+        QTest::mouseClick(tab->results()->exportButton(), Qt::LeftButton);
+        QVERIFY(exported.wait(20000) || exported.size() == 1);
+        QCOMPARE(exported.last().at(0).toString(), QString());
+        QCOMPARE(test::readAll(out), QByteArray("fullName,name\r\nMike Jones,Earl\r\nJohn Doe,Jane\r\nJohn Doe,John\r\n"
+                                                "Mike Jones,Kit\r\nMike Jones,Sam\r\n"));
+    }
+
+    // A long job, Esc: the job stops on the server and the grid stays empty.
+    void aLongJobCancelledWithEsc() {
+        qputenv("QUARRY_SANDBOX_FAULTS", "job:delay=20s:1");
+        auto w = test::openWindow();
+        qunsetenv("QUARRY_SANDBOX_FAULTS");
+        w->activateWindow();
+        QueryTab* tab = w->currentTab();
+        test::typeQuery(tab->editor(), QStringLiteral("SELECT fullName FROM samples.persons"));
+        QSignalSpy running(tab, &QueryTab::runningChanged);
+        press(w.get(), Qt::Key_Return, Qt::ControlModifier);
+        QTRY_VERIFY_WITH_TIMEOUT(tab->results()->status().startsWith(QStringLiteral("running")), 10000);
+        const JobRef job{w->session()->project, tab->job()->jobId().toStdString(), {}};
+        press(w.get(), Qt::Key_Escape);
+        QVERIFY(QTest::qWaitFor([&] { return running.size() >= 2 && !running.last().at(0).toBool(); }, 10000));
+        QVERIFY2(tab->results()->status().contains(QStringLiteral("cancel"), Qt::CaseInsensitive), qPrintable(tab->results()->status()));
+        QCOMPARE(tab->results()->gridModel()->rowCount(), 0);
+        const auto status = w->session()->client->getJob(job)["status"];
+        QCOMPARE(QString::fromStdString(status["errorResult"].value("reason", std::string())), QStringLiteral("stopped"));
+    }
+
+    // Twenty tabs opened with Ctrl+T and typed into, closed with Ctrl+W; Ctrl+Shift+T brings
+    // the last one back with its text. No background work is left behind.
+    void twentyTabsOpenedAndClosed() {
+        auto w = test::openWindow();
+        w->activateWindow();
+        const int before = w->tabs()->count();
+        for (int i = 1; i <= 20; ++i) {
+            press(w.get(), Qt::Key_T, Qt::ControlModifier);
+            QCOMPARE(w->tabs()->count(), before + i);
+            QTest::keyClicks(w->currentTab()->editor(), QStringLiteral("SELECT %1 AS n").arg(i));
+        }
+        QCOMPARE(w->currentTab()->editor()->text(), QStringLiteral("SELECT 20 AS n"));
+        for (int i = 1; i <= 20; ++i) {
+            press(w.get(), Qt::Key_W, Qt::ControlModifier);
+            QTRY_COMPARE(w->tabs()->count(), std::max(1, before + 20 - i));
+        }
+        press(w.get(), Qt::Key_T, Qt::ControlModifier | Qt::ShiftModifier);
+        QTRY_VERIFY(w->currentTab() && w->currentTab()->editor()->text() == QStringLiteral("SELECT 1 AS n"));
+        QTRY_COMPARE(Background::instance().pending(), 0);
+    }
+};
+
+QTEST_MAIN(TestJourneys)
+#include "test_journeys.moc"
