@@ -9,6 +9,9 @@
 
 #include <Qsci/qsciscintilla.h>
 #include <QApplication>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QUrl>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -93,6 +96,21 @@ private:
     std::unique_ptr<QTemporaryDir> home_;
     QtWarnings warnings_;
 };
+
+/// Drags `files` over `target` and drops them at `at` (as a file manager would); returns
+/// whether the drag was accepted.
+inline bool dropFiles(QWidget* target, const QStringList& files, QPoint at = QPoint(400, 300)) {
+    QMimeData mime;
+    QList<QUrl> urls;
+    for (const QString& f : files) urls << QUrl::fromLocalFile(f);
+    mime.setUrls(urls);
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(target, &enter);
+    if (!enter.isAccepted()) return false;
+    QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(target, &drop);
+    return true;
+}
 
 inline QByteArray readAll(const QString& path) {
     QFile f(path);

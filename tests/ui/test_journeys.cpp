@@ -116,13 +116,7 @@ private slots:
         w->activateWindow();
         const QString file = fixture_.home() + QStringLiteral("/persons.json");
         QVERIFY(QFile::copy(QStringLiteral(QUARRY_SOURCE_DIR "/resources/samples/persons/persons.ndjson"), file));
-        QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(file)});
-        QDragEnterEvent enter(QPoint(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QApplication::sendEvent(w.get(), &enter);
-        QVERIFY(enter.isAccepted());
-        QDropEvent drop(QPointF(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QApplication::sendEvent(w.get(), &drop);
+        QVERIFY(test::dropFiles(w.get(), {file}));
         const auto dialogs = w->findChildren<UploadDialog*>();
         QCOMPARE(dialogs.size(), 1);
         UploadDialog* d = dialogs.first();

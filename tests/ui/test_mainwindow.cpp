@@ -48,6 +48,7 @@ int columnNamed(const ResultModel& m, const QStringList& path) {
     return -1;
 }
 
+using test::dropFiles;
 using test::readAll;
 
 } // namespace
@@ -261,13 +262,7 @@ private slots:
         auto w = openWindow();
         const QString file = home_->path() + QStringLiteral("/persons.ndjson");
         QVERIFY(QFile::copy(QStringLiteral(QUARRY_SOURCE_DIR "/resources/samples/persons/persons.ndjson"), file));
-        QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(file), QUrl::fromLocalFile(home_->path() + QStringLiteral("/notes.txt"))});
-        QDragEnterEvent enter(QPoint(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QApplication::sendEvent(w.get(), &enter);
-        QVERIFY(enter.isAccepted());
-        QDropEvent drop(QPointF(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QApplication::sendEvent(w.get(), &drop);
+        QVERIFY(dropFiles(w.get(), {file, home_->path() + QStringLiteral("/notes.txt")}));
         const auto dialogs = w->findChildren<UploadDialog*>();
         QCOMPARE(dialogs.size(), 1); // notes.txt is not uploadable
         UploadDialog* d = dialogs.first();
@@ -304,12 +299,7 @@ private slots:
         auto w = openWindow();
         const QString file = home_->path() + QStringLiteral("/loaded.ndjson");
         QVERIFY(QFile::copy(QStringLiteral(QUARRY_SOURCE_DIR "/resources/samples/persons/persons.ndjson"), file));
-        QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(file)});
-        QDragEnterEvent enter(QPoint(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QApplication::sendEvent(w.get(), &enter);
-        QDropEvent drop(QPointF(400, 300), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QApplication::sendEvent(w.get(), &drop);
+        QVERIFY(dropFiles(w.get(), {file}));
         const auto dialogs = w->findChildren<UploadDialog*>();
         QCOMPARE(dialogs.size(), 1);
         UploadDialog* d = dialogs.first();
