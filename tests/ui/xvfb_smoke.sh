@@ -4,7 +4,8 @@
 # display, a query typed with xdotool, Ctrl+Enter, F6 to the results, Ctrl+A and Ctrl+C, and
 # the clipboard (read with xclip) must hold the row the query made. Ctrl+Q then quits: the
 # app exits 0, its sandbox child stops with it, and the app printed nothing (a Qt warning
-# would be printed). Usage: xvfb_smoke.sh QUARRY_BIN QUARRY_SANDBOX_BIN
+# would be printed). Then text typed into the tab, the app killed with SIGKILL and started
+# again: the tab comes back with the text. Usage: xvfb_smoke.sh QUARRY_BIN QUARRY_SANDBOX_BIN
 set -euo pipefail
 app=$1 sandbox=$2
 for tool in Xvfb xdotool xclip; do
@@ -26,7 +27,7 @@ trap cleanup EXIT
 fail() {
   echo "FAIL: $*"
   echo "--- what the app printed:"
-  cat "$work/app.log" 2>/dev/null || true
+  cat "$work/first.log" "$work/app.log" 2>/dev/null || true
   exit 1
 }
 mkdir -p "$work/home" && mkdir -m 700 "$work/run"
@@ -38,10 +39,12 @@ for _ in $(seq 100); do [[ -s "$work/display" ]] && break; sleep 0.1; done
 [[ -s "$work/display" ]] || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
 export DISPLAY=":$(head -1 "$work/display")"
 
-env -i PATH="$PATH" HOME="$work/home" XDG_RUNTIME_DIR="$work/run" DISPLAY="$DISPLAY" LANG=C.UTF-8 \
-  QUARRY_SANDBOX_BIN="$sandbox" "$app" >"$work/app.log" 2>&1 &
-app_pid=$!
-
+start_app() { # $1: log file
+  env -i PATH="$PATH" HOME="$work/home" XDG_RUNTIME_DIR="$work/run" DISPLAY="$DISPLAY" LANG=C.UTF-8 \
+    QUARRY_SANDBOX_BIN="$sandbox" "$app" >"$1" 2>&1 &
+  app_pid=$!
+}
+start_app "$work/first.log"
 win=$(timeout 30 xdotool search --sync --onlyvisible --name '^Quarry' | head -1) || fail "no Quarry window appeared"
 xdotool windowfocus --sync "$win"
 xdotool key --clearmodifiers ctrl+a
@@ -63,6 +66,31 @@ while ((SECONDS < deadline)); do
   xdotool key F6
 done
 [[ "$got" == $'answer\nsmoke-42'* ]] || fail "the grid did not show the row; the clipboard held: $got"
+[[ -s "$work/first.log" ]] && fail "the app printed something (a Qt warning?)"
+
+# Typed text outlives a kill -9: back in the editor (F6), type, wait until the tab is on disk,
+# kill the app, start it again: the editor holds the text.
+xdotool key F6 ctrl+a
+xdotool type --delay 5 "SELECT 'survived' AS kept"
+for _ in $(seq 100); do grep -rqs "survived" "$work/home/.local/share" && break; sleep 0.1; done
+grep -rqs "survived" "$work/home/.local/share" || fail "the typed tab never reached the disk"
+disown "$app_pid" # (else bash reports the kill)
+kill -9 "$app_pid"
+for _ in $(seq 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 50); do pgrep -f "$work/" >/dev/null || break; sleep 0.1; done
+start_app "$work/app.log"
+win=$(timeout 30 xdotool search --sync --onlyvisible --name '^Quarry' | head -1) || fail "no Quarry window after the restart"
+xdotool windowfocus --sync "$win"
+got=''
+# Copy from where the focus is; F6 moves it between the results and the editor meanwhile.
+for _ in $(seq 50); do
+  xdotool key ctrl+a ctrl+c
+  got=$(xclip -o -selection clipboard 2>/dev/null || true)
+  [[ "$got" == "SELECT 'survived' AS kept" ]] && break
+  xdotool key F6
+  sleep 0.2
+done
+[[ "$got" == "SELECT 'survived' AS kept" ]] || fail "after kill -9 the tab came back as: $got"
 
 xdotool key ctrl+q
 for _ in $(seq 150); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
@@ -74,4 +102,4 @@ app_pid=''
 sleep 0.5
 pgrep -f "$work/" >/dev/null && fail "the sandbox outlived the app"
 [[ -s "$work/app.log" ]] && fail "the app printed something (a Qt warning?)"
-echo "PASS: typed, Ctrl+Enter, F6, copied 'smoke-42' from the grid; Ctrl+Q quit cleanly"
+echo "PASS: typed, Ctrl+Enter, F6, copied 'smoke-42' from the grid; the tab outlived kill -9; Ctrl+Q quit cleanly"
