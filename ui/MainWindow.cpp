@@ -71,6 +71,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
     tabs_ = new QTabWidget(this);
     tabs_->setObjectName(QStringLiteral("queryTabs"));
+    tabs_->setAccessibleName(tr("Query tabs"));
     tabs_->setTabsClosable(true);
     tabs_->setMovable(true);
     tabs_->setDocumentMode(true);
@@ -85,6 +86,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     cache_ = new SchemaCache(this);
     tree_ = new QTreeView(this);
     tree_->setObjectName(QStringLiteral("schemaTree"));
+    tree_->setAccessibleName(tr("Schema"));
     tree_->setModel(schema_);
     tree_->setDragEnabled(true);
     tree_->setDragDropMode(QAbstractItemView::DragOnly);
@@ -391,6 +393,7 @@ void MainWindow::buildJobsPanel() {
     jobs_ = new JobsModel(this);
     jobsView_ = new QTableView(this);
     jobsView_->setObjectName(QStringLiteral("jobsView"));
+    jobsView_->setAccessibleName(tr("Jobs"));
     jobsView_->setModel(jobs_);
     jobsView_->setSelectionBehavior(QAbstractItemView::SelectRows);
     jobsView_->verticalHeader()->hide();

@@ -32,6 +32,7 @@ ConnectionDialog::ConnectionDialog(ConnectionStore* store, QWidget* parent) : QD
     kind_->addItem(tr("Application Default Credentials (gcloud auth application-default login)"), int(ConnectionInfo::Kind::Adc));
     kind_->addItem(tr("An endpoint without sign-in (a sandbox or an emulator)"), int(ConnectionInfo::Kind::Endpoint));
     keyFile_ = new QLineEdit(this);
+    keyFile_->setAccessibleName(tr("Key file"));
     keyFile_->setPlaceholderText(tr("the .json key file; its text is kept in the system keychain"));
     browse_ = new QPushButton(tr("Browse\u2026"), this);
     connect(browse_, &QPushButton::clicked, this, [this] {

@@ -61,6 +61,7 @@ KeyPairWizard::KeyPairWizard(const QString& endpoint, QWidget* parent) : QWizard
     fingerprint_->setWordWrap(true);
     command_ = new QPlainTextEdit(generatePage);
     command_->setObjectName(QStringLiteral("keyPairCommand"));
+    command_->setAccessibleName(tr("Command for the project admin"));
     command_->setReadOnly(true);
     command_->setMaximumHeight(110);
     command_->setPlaceholderText(tr("The command for the admin appears here."));

@@ -43,6 +43,7 @@ constexpr int kErrorAnnotationStyle = 200;
 QueryTab::QueryTab(const QString& id, QWidget* parent) : QWidget(parent), id_(id), title_(tr("Query")) {
     editor_ = new QsciScintilla(this);
     editor_->setObjectName(QStringLiteral("sqlEditor"));
+    editor_->setAccessibleName(tr("SQL editor"));
     editor_->setUtf8(true);
     editor_->setLexer(new SqlLexer(editor_));
     editor_->setMarginLineNumbers(0, true);

@@ -46,10 +46,13 @@ ResultView::ResultView(QWidget* parent) : QWidget(parent) {
     stack_ = new QStackedWidget(this);
     grid_ = makeGrid(gridModel_, true);
     grid_->setObjectName(QStringLiteral("resultGrid"));
+    grid_->setAccessibleName(tr("Result grid"));
     flat_ = makeGrid(flatModel_, false);
     flat_->setObjectName(QStringLiteral("flatGrid"));
+    flat_->setAccessibleName(tr("Flattened result"));
     json_ = new QPlainTextEdit(this);
     json_->setObjectName(QStringLiteral("resultJson"));
+    json_->setAccessibleName(tr("Result as JSON"));
     json_->setReadOnly(true);
     json_->setLineWrapMode(QPlainTextEdit::NoWrap);
     json_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));

@@ -97,6 +97,7 @@ UploadDialog::UploadDialog(std::shared_ptr<Session> session, const QString& file
     table_->setObjectName(QStringLiteral("uploadTable"));
     schemaTree_ = new QTreeWidget(this);
     schemaTree_->setObjectName(QStringLiteral("uploadSchema"));
+    schemaTree_->setAccessibleName(tr("Schema of the table"));
     schemaTree_->setHeaderLabels({tr("Field"), tr("Type"), tr("Mode")});
     schemaTree_->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     schemaTree_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
