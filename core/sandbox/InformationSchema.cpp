@@ -2,6 +2,7 @@
 #include "sandbox/InformationSchema.h"
 #include "sandbox/Views.h"
 
+#include "sandbox/sql/Pruning.h"
 #include "sandbox/sql/SqlType.h"
 #include "sandbox/sql/Udf.h"
 #include "value/Text.h"
@@ -12,6 +13,7 @@
 namespace quarry::sandbox {
 namespace {
 
+using text::lower;
 using text::upper;
 
 
@@ -102,6 +104,38 @@ void routineRows(const Store& store, const std::string& project, const std::stri
     }
 }
 
+/// A column's 1-based place among the table's clustering columns.
+std::optional<std::int64_t> clusteringPosition(const Table& t, const std::string& column) {
+    const auto c = t.meta.find("clustering");
+    if (c == t.meta.end() || !c->is_object() || !c->contains("fields") || !(*c)["fields"].is_array()) return std::nullopt;
+    std::int64_t at = 0;
+    for (const auto& f : (*c)["fields"]) {
+        ++at;
+        if (f.is_string() && lower(f.get<std::string>()) == lower(column)) return at;
+    }
+    return std::nullopt;
+}
+
+/// PARTITIONS: one row per partition. The sandbox keeps no time per partition: each carries
+/// the table's last modification, and its storage tier follows from it (LONG_TERM after 90
+/// days without a change, as BigQuery bills).
+void partitionRows(const Table& t, const std::vector<Value>& head, std::vector<Value>& rows) {
+    const Value modified = msTimestamp(t.meta, "lastModifiedTime");
+    constexpr std::int64_t kLongTermMicros = 90LL * 24 * 3600 * 1000 * 1000;
+    const bool longTerm = !modified.isNull() && Store::nowMs() * 1000 - modified.asInt64() > kLongTermMicros;
+    for (const auto& p : sql::partitionSummaries(t)) {
+        Value r = Value::structOf(9);
+        for (std::size_t k = 0; k < 3; ++k) r[k] = head[k];
+        if (p.id) r[3] = text(*p.id);
+        r[4] = Value::int64(static_cast<std::int64_t>(p.rows));
+        r[5] = Value::int64(static_cast<std::int64_t>(p.logicalBytes));
+        r[6] = r[5];
+        r[7] = modified;
+        r[8] = text(longTerm ? "LONG_TERM" : "ACTIVE");
+        rows.push_back(std::move(r));
+    }
+}
+
 } // namespace
 
 std::optional<InformationSchemaRef> informationSchemaRef(const std::vector<std::string>& path) {
@@ -133,13 +167,17 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
     } else if (view == "COLUMN_FIELD_PATHS") {
         out->schema.fields = {catalog, schema, name, viewColumn("column_name", TypeKind::String), viewColumn("field_path", TypeKind::String),
                               viewColumn("data_type", TypeKind::String), viewColumn("description", TypeKind::String)};
+    } else if (view == "PARTITIONS") {
+        out->schema.fields = {catalog, schema, name, viewColumn("partition_id", TypeKind::String), viewColumn("total_rows", TypeKind::Int64),
+                              viewColumn("total_logical_bytes", TypeKind::Int64), viewColumn("total_billable_bytes", TypeKind::Int64),
+                              viewColumn("last_modified_time", TypeKind::Timestamp), viewColumn("storage_tier", TypeKind::String)};
     } else if (view == "ROUTINES" || view == "PARAMETERS") {
         routineRows(store, project, dataset, view, *out);
         return out;
     } else {
         throw ApiFailure("notFound", "Not found: Table " + project + ":" + dataset + ".INFORMATION_SCHEMA." + view +
-                                         " (the sandbox has the views TABLES, COLUMNS, COLUMN_FIELD_PATHS, VIEWS, ROUTINES and "
-                                         "PARAMETERS)");
+                                         " (the sandbox has the views TABLES, COLUMNS, COLUMN_FIELD_PATHS, VIEWS, PARTITIONS, ROUTINES "
+                                         "and PARAMETERS)");
     }
     for (const Json& entry : store.listTables(project, dataset)) { // notFound for a missing dataset
         const std::string id = entry["tableReference"].value("tableId", std::string());
@@ -158,6 +196,11 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
             r[3] = text(viewQuery(*t));
             r[5] = text("YES");
             out->rows.push_back(std::move(r));
+            continue;
+        }
+        if (view == "PARTITIONS") {
+            if (isView(*t)) continue;
+            partitionRows(*t, head, out->rows);
             continue;
         }
         if (view == "TABLES") {
@@ -190,7 +233,8 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
             r[7] = text("NEVER");
             r[8] = text("NO");
             r[9] = text("NO");
-            r[10] = text("NO");
+            r[10] = text(t->partitioning && t->partitioning->column == static_cast<int>(i) ? "YES" : "NO");
+            if (const auto at = clusteringPosition(*t, f.name)) r[11] = Value::int64(*at);
             if (!f.collation.empty()) r[12] = text(f.collation);
             out->rows.push_back(std::move(r));
         }

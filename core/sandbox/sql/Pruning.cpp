@@ -6,6 +6,8 @@
 // narrow the partitions; anything else (OR, functions of the column, a subquery) narrows
 // nothing, and a narrowed scan never includes the NULL partition. The rows a query returns
 // do not depend on this: WHERE is evaluated on every row as before.
+#include "sandbox/sql/Pruning.h"
+
 #include "sandbox/sql/EngineImpl.h"
 
 #include "value/Civil.h"
@@ -212,6 +214,64 @@ std::uint64_t PreparedQuery::Impl::prunedBytes(const Var& v, const PartitionRang
             if (v.usedWhole || v.used.count(static_cast<int>(c))) total += bytes[c];
     }
     return total;
+}
+
+namespace {
+
+std::string twoDigits(unsigned v) { return (v < 10 ? "0" : "") + std::to_string(v); }
+
+/// BigQuery's partition id of a key (partitionKey's numbering).
+std::string partitionId(std::int64_t key, Unit unit) {
+    if (key == kNullPartition) return "__NULL__";
+    if (unit == Unit::Year) return std::to_string(key);
+    if (unit == Unit::Month) {
+        const std::int64_t y = civil::floorDiv(key, 12);
+        return std::to_string(y) + twoDigits(static_cast<unsigned>(key - y * 12 + 1));
+    }
+    const std::int64_t days = unit == Unit::Hour ? civil::floorDiv(key, 24) : key;
+    int y;
+    unsigned m, d;
+    civil::civilFromDays(days, y, m, d);
+    std::string id = std::to_string(y) + twoDigits(m) + twoDigits(d);
+    if (unit == Unit::Hour) id += twoDigits(static_cast<unsigned>(key - days * 24));
+    return id;
+}
+
+} // namespace
+
+std::vector<PartitionSummary> partitionSummaries(const TableData& t) {
+    const auto& fields = t.schema.fields;
+    auto rowBytes = [&](const Value& row) {
+        std::uint64_t n = 0;
+        const auto items = row.items();
+        for (std::size_t c = 0; c < fields.size() && c < items.size(); ++c) n += logicalBytes(items[c], fields[c]);
+        return n;
+    };
+    if (!t.partitioning) {
+        PartitionSummary all;
+        for (const auto& row : t.rows) {
+            ++all.rows;
+            all.logicalBytes += rowBytes(row);
+        }
+        return {all};
+    }
+    const auto& part = *t.partitioning;
+    std::map<std::int64_t, PartitionSummary> byKey;
+    for (const auto& row : t.rows) {
+        const auto items = row.items();
+        const auto key = static_cast<std::size_t>(part.column) < items.size()
+                             ? partitionKey(items[static_cast<std::size_t>(part.column)], part.unit).value_or(kNullPartition)
+                             : kNullPartition;
+        auto& s = byKey[key];
+        ++s.rows;
+        s.logicalBytes += rowBytes(row);
+    }
+    std::vector<PartitionSummary> out;
+    for (auto& [key, s] : byKey) {
+        s.id = partitionId(key, part.unit);
+        out.push_back(std::move(s));
+    }
+    return out;
 }
 
 } // namespace quarry::sandbox::sql

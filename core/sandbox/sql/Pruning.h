@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "sandbox/sql/TableData.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quarry::sandbox::sql {
+
+/// One partition of a table as INFORMATION_SCHEMA.PARTITIONS lists it: the id BigQuery writes
+/// (20240131 by day, 2024013114 by hour, 202401 by month, 2024 by year, __NULL__ for rows
+/// whose partitioning value is NULL; none for a table that is not partitioned), its rows and
+/// its logical bytes.
+struct PartitionSummary {
+    std::optional<std::string> id;
+    std::uint64_t rows = 0;
+    std::uint64_t logicalBytes = 0;
+};
+/// In partition order; one entry (without an id) for a table that is not partitioned. The
+/// caller holds `t.mutex` (shared).
+std::vector<PartitionSummary> partitionSummaries(const TableData& t);
+
+} // namespace quarry::sandbox::sql
