@@ -50,6 +50,7 @@ Value make(ValueKind k, std::int64_t v) {
 void ColumnStore::reset(const Schema& schema) {
     fields_.clear();
     starts_.clear();
+    resident_.clear();
     rows_ = 0;
     for (const Field& f : schema.fields) {
         const Typed t = typedForm(f);
@@ -146,6 +147,7 @@ void ColumnStore::append(std::vector<Value>&& rows) {
     if (rows.empty()) return;
     for (std::size_t f = 0; f < fields_.size(); ++f) fields_[f].parts.push_back(pack(fields_[f], rows, f));
     starts_.push_back(rows_);
+    resident_.push_back(true);
     rows_ += rows.size();
     rows.clear();
     rows.shrink_to_fit();
@@ -193,17 +195,40 @@ Value ColumnStore::row(std::size_t row) const {
     return out;
 }
 
+std::size_t ColumnStore::partBytes(const Part& p) const {
+    std::size_t n = p.i64.capacity() * 8 + p.i32.capacity() * 4 + p.f64.capacity() * 8 + p.u8.capacity() + p.text.capacity() +
+                    p.ends.capacity() * 4 + p.values.capacity() * sizeof(Value) + p.nulls.capacity() / 8;
+    for (const Value& v : p.values) n += v.heapBytes();
+    return n;
+}
+
 std::size_t ColumnStore::heapBytes() const {
-    std::size_t n = starts_.capacity() * sizeof(std::size_t) + fields_.capacity() * sizeof(Column);
+    std::size_t n = starts_.capacity() * sizeof(std::size_t) + resident_.capacity() / 8 + fields_.capacity() * sizeof(Column);
     for (const Column& c : fields_) {
         n += c.parts.capacity() * sizeof(Part);
-        for (const Part& p : c.parts) {
-            n += p.i64.capacity() * 8 + p.i32.capacity() * 4 + p.f64.capacity() * 8 + p.u8.capacity() + p.text.capacity() +
-                 p.ends.capacity() * 4 + p.values.capacity() * sizeof(Value) + p.nulls.capacity() / 8;
-            for (const Value& v : p.values) n += v.heapBytes();
-        }
+        for (const Part& p : c.parts) n += partBytes(p);
     }
     return n;
+}
+
+std::size_t ColumnStore::pageBytes(std::size_t page) const {
+    std::size_t n = 0;
+    for (const Column& c : fields_) n += partBytes(c.parts[page]);
+    return n;
+}
+
+void ColumnStore::evict(std::size_t page) {
+    if (!resident_[page]) return;
+    for (Column& c : fields_) c.parts[page] = Part{};
+    resident_[page] = false;
+}
+
+bool ColumnStore::restore(std::size_t page, std::vector<Value>&& rows) {
+    if (resident_[page] || rows.size() != pageSize(page)) return false;
+    for (std::size_t f = 0; f < fields_.size(); ++f) fields_[f].parts[page] = pack(fields_[f], rows, f);
+    resident_[page] = true;
+    rows.clear();
+    return true;
 }
 
 } // namespace quarry

@@ -55,6 +55,23 @@ public:
     /// Heap bytes held (for benchmarks and tests).
     std::size_t heapBytes() const;
 
+    /// Pages as they were appended, for a cache that keeps only some of them: an evicted
+    /// page's rows stay counted (and keep their numbers) but hold no data until restored with
+    /// the same rows. cell() and row() must not be asked for a row of an evicted page.
+    std::size_t pageCount() const { return starts_.size(); }
+    std::size_t pageOf(std::size_t row) const { return find(row).first; }
+    std::size_t pageStart(std::size_t page) const { return starts_[page]; }
+    std::size_t pageSize(std::size_t page) const {
+        return (page + 1 < starts_.size() ? starts_[page + 1] : rows_) - starts_[page];
+    }
+    bool isResident(std::size_t page) const { return resident_[page]; }
+    /// Heap bytes of one page's data.
+    std::size_t pageBytes(std::size_t page) const;
+    void evict(std::size_t page);
+    /// Puts an evicted page's rows back; false (and nothing changes) unless `rows` has the
+    /// page's row count.
+    bool restore(std::size_t page, std::vector<Value>&& rows);
+
     /// RowCells for one row.
     class Row final : public RowCells {
     public:
@@ -94,7 +111,10 @@ private:
     std::pair<std::size_t, std::size_t> find(std::size_t row) const;
 
     std::vector<Column> fields_;
+    std::size_t partBytes(const Part& p) const;
+
     std::vector<std::size_t> starts_; ///< first row of each page
+    std::vector<bool> resident_;      ///< per page: its data is held
     std::size_t rows_ = 0;
 };
 

@@ -12,6 +12,9 @@
 //   bench_ui model ROWS [--peer]  -> one JSON line: heap growth of a ROWS x 10 result in the
 //                                    nested grid model (or in a QStandardItemModel, the peer)
 //                                    and ns per data(DisplayRole) call on random cells
+//   bench_ui scroll ROWS [--unbounded]
+//                                 -> one JSON line: the app's memory while the grid of a ROWS-row
+//                                    result is scrolled to the last row and back (run_scroll.sh)
 // Process start-up before main() is measured by run_ui.sh around the whole command.
 #include "MainWindow.h"
 #include "SandboxHost.h"
@@ -21,6 +24,8 @@
 
 #include <Qsci/qsciscintilla.h>
 #include <QFile>
+#include <QScrollBar>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <algorithm>
 #include <cstring>
@@ -289,6 +294,71 @@ int responsive(int argc, char** argv, std::size_t rows) {
     return 0;
 }
 
+/// Scrolls the nested grid of a ROWS-row result (INT64, a short STRING, FLOAT64, TIMESTAMP) from the
+/// first row to the last, a page at a time as the grid asks for more, then back to the first
+/// in 100 steps, each waiting until the rows on screen are held. With --unbounded the result
+/// keeps every page (what it did before the memory budget).
+int scroll(int argc, char** argv, std::size_t rows, bool unbounded) {
+    QTemporaryDir home;
+    qputenv("XDG_DATA_HOME", (home.path() + QStringLiteral("/data")).toUtf8());
+    qputenv("XDG_CONFIG_HOME", (home.path() + QStringLiteral("/config")).toUtf8());
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Quarry"));
+    QApplication::setOrganizationName(QStringLiteral("Quarry"));
+    MainWindow w;
+    bool ready = false;
+    QObject::connect(&w, &MainWindow::ready, [&] { ready = true; });
+    w.show();
+    if (!waitFor([&] { return ready; })) return 3;
+    QueryTab* tab = w.currentTab();
+    ResultSet* set = tab->results()->resultSet();
+    if (unbounded) set->setMemoryBudget(SIZE_MAX);
+    // GENERATE_ARRAY stops at about a million elements, as in BigQuery: thousands of thousands.
+    rows = std::max<std::size_t>(1, rows / 1000) * 1000;
+    tab->editor()->setText(QStringLiteral("SELECT x, CONCAT('row ', CAST(x AS STRING)) AS s, x * 2.5 AS f, TIMESTAMP_SECONDS(x) AS t "
+                                          "FROM UNNEST(GENERATE_ARRAY(0, %1)) AS a, UNNEST(GENERATE_ARRAY(1, 1000)) AS b, "
+                                          "UNNEST([a * 1000 + b]) AS x ORDER BY x")
+                               .arg(rows / 1000 - 1));
+    tab->run();
+    if (!waitFor([&] { return !tab->isRunning(); })) return 4;
+    QTableView* grid = tab->results()->grid();
+    QScrollBar* bar = grid->verticalScrollBar();
+    QElapsedTimer clock;
+    clock.start();
+    long peakRssDown = 0;
+    while (set->rowCount() < rows) {
+        const std::size_t before = set->rowCount();
+        bar->setValue(bar->maximum()); // at the end the grid fetches more
+        if (!waitFor([&] { return set->rowCount() > before || !set->hasMore(); })) return 5;
+        peakRssDown = std::max(peakRssDown, statusMb(QCoreApplication::applicationPid(), "VmRSS:"));
+        if (!set->hasMore() && set->rowCount() < rows) {
+            std::fprintf(stderr, "bench_ui scroll: %zu of %zu rows: %s\n", set->rowCount(), rows, qPrintable(tab->results()->status()));
+            return 6;
+        }
+    }
+    const double down = clock.elapsed() / 1000.0;
+    const double heldDown = static_cast<double>(set->heapBytes()) / (1 << 20);
+    clock.restart();
+    long peakRssUp = 0;
+    for (int step = 99; step >= 0; --step) {
+        bar->setValue(bar->maximum() * step / 99);
+        const auto top = static_cast<std::size_t>(grid->rowAt(0));
+        if (!waitFor([&] {
+                grid->viewport()->repaint(); // paints ask for (and touch) the rows on screen
+                return set->isLoaded(top);
+            }))
+            return 7;
+        peakRssUp = std::max(peakRssUp, statusMb(QCoreApplication::applicationPid(), "VmRSS:"));
+    }
+    const double up = clock.elapsed() / 1000.0;
+    std::printf("{\"mode\":\"%s\",\"rows\":%zu,\"budget_mb\":%.0f,\"held_mb_at_end\":%.1f,\"rss_mb_down\":%ld,\"rss_mb_up\":%ld,"
+                "\"app_peak_rss_mb\":%ld,\"down_s\":%.1f,\"up_s\":%.1f,\"first_cell\":\"%s\"}\n",
+                unbounded ? "unbounded" : "budget", rows, unbounded ? -1.0 : static_cast<double>(set->memoryBudget()) / (1 << 20),
+                heldDown, peakRssDown, peakRssUp, statusMb(QCoreApplication::applicationPid(), "VmHWM:"), down, up,
+                qPrintable(tab->results()->gridModel()->index(0, 1).data().toString()));
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -297,6 +367,8 @@ int main(int argc, char** argv) {
     if (argc >= 3 && std::string(argv[1]) == "startup")
         return startup(argc, argv, std::string(argv[2]) == "bare", argc >= 4 && std::string(argv[3]) == "--ready");
     if (argc >= 3 && std::string(argv[1]) == "responsive") return responsive(argc, argv, std::stoul(argv[2]));
+    if (argc >= 3 && std::string(argv[1]) == "scroll")
+        return scroll(argc, argv, std::stoul(argv[2]), argc >= 4 && std::string(argv[3]) == "--unbounded");
     if (argc >= 3 && std::string(argv[1]) == "model")
         return model(argc, argv, std::stoul(argv[2]), argc >= 4 && std::string(argv[3]) == "--peer");
     std::fprintf(stderr, "usage: bench_ui startup bare|quarry [--ready] | bench_ui model ROWS [--peer]\n");

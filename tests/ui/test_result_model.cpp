@@ -376,6 +376,62 @@ private slots:
         view.resultSet()->reset(s, 3);
         QCOMPARE(text->toPlainText(), QString());
     }
+
+    // Over its memory budget a flat result drops the pages read longest ago (never the first
+    // or the newest); an evicted row shows a placeholder and asks for its page once; the page
+    // put back shows its values again. A nested result is held whole.
+    void evictsAndRestoresPagesOverTheBudget() {
+        const Schema schema = Schema::fromJson(nlohmann::json::parse(
+            R"({"fields":[{"name":"x","type":"INTEGER"},{"name":"s","type":"STRING"}]})"));
+        auto page = [&](int first) {
+            std::vector<Value> rows;
+            for (int i = first; i < first + 1000; ++i) {
+                Value r = Value::structOf(2);
+                r[0] = Value::int64(i);
+                r[1] = Value::string("row " + std::to_string(i));
+                rows.push_back(std::move(r));
+            }
+            return rows;
+        };
+        ResultSet rows;
+        rows.reset(schema, 5000);
+        rows.setMemoryBudget(1); // everything that may go, goes
+        ResultModel model(&rows, GridMode::Nested);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        for (int p = 0; p < 5; ++p) rows.append(page(p * 1000), p < 4);
+        QCOMPARE(model.rowCount(), 5000);
+        QVERIFY(rows.isLoaded(0) && rows.isLoaded(999));
+        QVERIFY(!rows.isLoaded(1000) && !rows.isLoaded(3999));
+        QVERIFY(rows.isLoaded(4000) && rows.isLoaded(4999));
+        QCOMPARE(text(model, 4999, 1), QStringLiteral("row 4999"));
+
+        QSignalSpy wanted(&rows, &ResultSet::pageWanted);
+        QCOMPARE(text(model, 1500, 1), QStringLiteral("\u2026"));
+        QCOMPARE(text(model, 1501, 0), QStringLiteral("\u2026"));
+        QCOMPARE(wanted.size(), 1); // once until it arrives
+        QCOMPARE(wanted.first().at(0).toULongLong(), 1000ULL);
+        QCOMPARE(wanted.first().at(1).toULongLong(), 1000ULL);
+
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        std::vector<Value> wrong = page(1000);
+        wrong.pop_back();
+        rows.restore(1000, std::move(wrong)); // not the page's rows: ignored
+        QVERIFY(!rows.isLoaded(1500));
+        rows.setMemoryBudget(std::size_t(1) << 30);
+        rows.restore(1000, page(1000));
+        QVERIFY(rows.isLoaded(1500));
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(text(model, 1500, 1), QStringLiteral("row 1500"));
+        QCOMPARE(model.index(1500, 0).data().toString(), QStringLiteral("1500"));
+
+        // Nested (a repeated field): its line layout needs every row, so nothing goes.
+        const Schema nested = personsSchema();
+        ResultSet whole;
+        whole.reset(nested, 0);
+        whole.setMemoryBudget(1);
+        for (int p = 0; p < 3; ++p) whole.append(persons(nested), true);
+        for (std::size_t i = 0; i < whole.rowCount(); ++i) QVERIFY(whole.isLoaded(i));
+    }
 };
 
 QTEST_MAIN(TestResultModel)

@@ -106,6 +106,7 @@ void QueryJob::showOutcome(QPointer<QueryJob> self, QPointer<ResultSet> rows, st
 QueryJob::QueryJob(std::shared_ptr<Session> session, ResultSet* rows, QObject* parent)
     : QObject(parent), session_(std::move(session)), rows_(rows) {
     connect(rows_, &ResultSet::moreRequested, this, &QueryJob::fetchNext);
+    connect(rows_, &ResultSet::pageWanted, this, &QueryJob::fetchPage);
 }
 
 QueryJob::~QueryJob() {
@@ -300,6 +301,51 @@ void QueryJob::fetchNext() {
             onGui([self, rows, shared, message] {
                 if (!self || self->shared_ != shared || !rows) return;
                 rows->fetchFailed(message);
+            });
+        }
+    });
+}
+
+void QueryJob::fetchPage(qulonglong first, qulonglong count) {
+    const auto table = shared_ ? shared_->table : std::nullopt;
+    const auto job = result_;
+    if (!shared_ || (!table && !job)) {
+        rows_->restoreFailed(first, tr("No result is loaded."));
+        return;
+    }
+    QPointer<QueryJob> self(this);
+    QPointer<ResultSet> rows(rows_);
+    auto shared = shared_;
+    auto session = session_;
+    Background::runWith(this, cancelOf(shared), [self, rows, shared, session, table, job, first, count](const CancelToken&) {
+        try {
+            auto got = std::make_shared<std::vector<Value>>();
+            while (got->size() < count) {
+                const std::uint64_t at = first + got->size();
+                const int want = static_cast<int>(std::min<std::uint64_t>(count - got->size(), 100000));
+                RowPage page;
+                if (table) {
+                    ListRowsOptions o;
+                    o.startIndex = at;
+                    o.maxResults = want;
+                    page = session->client->listRows(*table, o, &shared->schema, &shared->cancel);
+                } else {
+                    QueryResultsOptions o;
+                    o.startIndex = at;
+                    o.maxResults = want;
+                    page = session->client->getQueryResults(*job, o, &shared->cancel);
+                }
+                if (page.rows.empty()) throw std::runtime_error("the server has no rows from " + std::to_string(at) + " any more");
+                for (auto& r : page.rows) got->push_back(std::move(r));
+            }
+            got->resize(count); // a server that sent more than asked
+            onGui([self, rows, shared, got, first] {
+                if (self && self->shared_ == shared && rows) rows->restore(first, std::move(*got));
+            });
+        } catch (const std::exception& e) {
+            const QString message = QString::fromUtf8(e.what());
+            onGui([self, rows, shared, message, first] {
+                if (self && self->shared_ == shared && rows) rows->restoreFailed(first, message);
             });
         }
     });

@@ -53,6 +53,8 @@ private:
     struct Shared;
     void beginRun();
     void fetchNext();
+    /// Reads an evicted page of the shown result again (startIndex), for the ResultSet.
+    void fetchPage(qulonglong first, qulonglong count);
     static void showOutcome(QPointer<QueryJob> self, QPointer<ResultSet> rows, std::shared_ptr<Shared> shared,
                             std::shared_ptr<Session> session, const QueryOutcome& outcome, const HistoryEntry& entry, bool record);
 

@@ -76,6 +76,11 @@ ChartData chartData(const ColumnStore& rows, const Schema& schema, int xColumn,
             d.truncated = true;
             break;
         }
+        if (const std::size_t page = rows.pageOf(r); !rows.isResident(page)) { // evicted: not charted
+            d.rowsNotHeld += rows.pageSize(page);
+            r = rows.pageStart(page) + rows.pageSize(page) - 1;
+            continue;
+        }
         const Value& xv = rows.cell(r, static_cast<std::size_t>(xColumn), xs);
         if (xv.isNull()) {
             ++d.rowsSkipped;

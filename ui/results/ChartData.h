@@ -38,6 +38,7 @@ struct ChartData {
     std::vector<ChartSeriesData> series;
     std::size_t rowsSkipped = 0;          ///< rows with a NULL X
     bool truncated = false;               ///< more rows than maxPoints
+    std::size_t rowsNotHeld = 0;          ///< rows evicted from memory (a long result scrolled through)
 };
 
 /// Takes X from column `xColumn` and one series per column of `yColumns` (numbers only),

@@ -176,6 +176,8 @@ void ChartView::redraw() {
     if (data_.truncated) notes << tr("The first %1 rows are drawn.").arg(data_.x.size());
     else if (rows_->hasMore()) notes << tr("%1 of %2 rows are loaded; scroll the grid for more.").arg(rows_->rowCount()).arg(rows_->totalRows());
     if (data_.rowsSkipped) notes << tr("%1 rows with no X are left out.").arg(data_.rowsSkipped);
+    if (data_.rowsNotHeld)
+        notes << tr("%1 rows scrolled far away are not held in memory and not drawn.").arg(data_.rowsNotHeld);
     note_->setText(notes.join(QLatin1Char(' ')));
     if (data_.series.empty() || data_.x.empty()) return;
 

@@ -36,6 +36,10 @@ ResultModel::ResultModel(ResultSet* rows, GridMode mode, QObject* parent)
         endResetModel();
     });
     connect(rows, &ResultSet::rowsAppended, this, &ResultModel::onAppended);
+    connect(rows, &ResultSet::rowsRestored, this, [this](int first, int count) {
+        // Only results of one line per row are evicted: lines are rows.
+        if (count > 0 && columnCount() > 0) emit dataChanged(index(first, 0), index(first + count - 1, columnCount() - 1));
+    });
     rebuild();
 }
 
@@ -132,6 +136,12 @@ QVariant ResultModel::data(const QModelIndex& index, int role) const {
         return {};
     default:
         break;
+    }
+    rows_->touch(top);
+    if (!rows_->isLoaded(top)) { // evicted (far from the view): its page is on its way back
+        if (role == Qt::DisplayRole) return QStringLiteral("\u2026");
+        if (role == Qt::ToolTipRole) return tr("loading\u2026");
+        return {};
     }
     Value scratch; // holds the cell's value when the store rebuilds it
     const GridCell c = layout_.cell(rows_->store().rowCells(top), static_cast<std::size_t>(index.column()), sub, scratch);

@@ -34,6 +34,7 @@ constexpr int kFitLines = 200; ///< lines measured to fit column widths
 
 ResultView::ResultView(QWidget* parent) : QWidget(parent) {
     rows_ = new ResultSet(this);
+    rows_->setPinnedRows(kJsonRowsShown); // the JSON view reads them when it is shown
     gridModel_ = new ResultModel(rows_, GridMode::Nested, this);
     flatModel_ = new ResultModel(rows_, GridMode::Flattened, this);
     tabs_ = new QTabBar(this);
@@ -138,11 +139,15 @@ QTableView* ResultView::makeGrid(ResultModel* model, bool nestedHeader) {
     auto* copy = new QAction(tr("Copy as TSV"), view);
     copy->setShortcuts(shortcutsFor(QKeySequence::Copy, QKeySequence(Qt::CTRL | Qt::Key_C)));
     copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    connect(copy, &QAction::triggered, this, [this] { QApplication::clipboard()->setText(selectionAsTsv()); });
+    connect(copy, &QAction::triggered, this, [this] {
+        if (selectionLoaded()) QApplication::clipboard()->setText(selectionAsTsv());
+    });
     auto* copyJson = new QAction(tr("Copy rows as JSON"), view);
     copyJson->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     copyJson->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    connect(copyJson, &QAction::triggered, this, [this] { QApplication::clipboard()->setText(selectionAsJson()); });
+    connect(copyJson, &QAction::triggered, this, [this] {
+        if (selectionLoaded()) QApplication::clipboard()->setText(selectionAsJson());
+    });
     view->addAction(copy);
     view->addAction(copyJson);
     view->setContextMenuPolicy(Qt::ActionsContextMenu);
@@ -204,6 +209,21 @@ void ResultView::focusContent() {
 
 QTableView* ResultView::visibleGrid() const { return currentView() == 1 ? flat_ : grid_; }
 
+bool ResultView::selectionLoaded() {
+    const QTableView* view = visibleGrid();
+    const auto indexes = view->selectionModel() ? view->selectionModel()->selectedIndexes() : QModelIndexList{};
+    std::size_t missing = 0;
+    std::set<qulonglong> tops;
+    for (const auto& i : indexes) tops.insert(i.data(ResultModel::TopRowRole).toULongLong());
+    for (const auto t : tops)
+        if (!rows_->isLoaded(t)) ++missing;
+    if (missing == 0) return true;
+    setStatus(tr("Nothing copied: %1 of the selected rows are not held in memory now (scrolled far away). Copy fewer "
+                 "rows, or export the result.")
+                  .arg(missing));
+    return false;
+}
+
 QString ResultView::selectionAsTsv() const {
     const QTableView* view = visibleGrid();
     const auto indexes = view->selectionModel() ? view->selectionModel()->selectedIndexes() : QModelIndexList{};
@@ -245,7 +265,8 @@ QString ResultView::selectionAsJson() const {
     root.fields = rows_->schema().fields;
     std::string out;
     for (const auto t : tops) {
-        if (t < rows_->rowCount()) appendJsonValue(out, rows_->row(t), root);
+        if (!rows_->isLoaded(t)) return {}; // see selectionLoaded()
+        appendJsonValue(out, rows_->row(t), root);
         out += '\n';
     }
     return QString::fromStdString(out);
@@ -259,7 +280,7 @@ void ResultView::refreshJson() {
     root.type = TypeKind::Struct;
     root.fields = rows_->schema().fields;
     std::string out;
-    for (std::size_t i = jsonRows_; i < n; ++i) {
+    for (std::size_t i = jsonRows_; i < n; ++i) { // the first page: never evicted
         appendJsonValue(out, rows_->row(i), root);
         if (i + 1 < n) out += '\n';
     }

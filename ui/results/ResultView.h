@@ -41,6 +41,9 @@ public:
     QString status() const;
     /// The selection of the visible grid as TSV (header line first) or as JSON lines.
     QString selectionAsTsv() const;
+    /// Whether every selected row is held (see ResultSet's memory budget); if not, says so
+    /// in the status line.
+    bool selectionLoaded();
     QString selectionAsJson() const;
 
     /// The Export button (enabled when a finished result is shown) and the export's progress.
