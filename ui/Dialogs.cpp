@@ -2,6 +2,8 @@
 #include "Dialogs.h"
 
 #include <QFileDialog>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QMessageBox>
 
 namespace quarry::dialogs {
@@ -35,6 +37,13 @@ bool confirm(QWidget* parent, const QString& title, const QString& text) {
     if (answerer().question) return answerer().question(title, text);
     return QMessageBox::question(parent, title, text, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) ==
            QMessageBox::Yes;
+}
+
+std::optional<QString> askText(QWidget* parent, const QString& title, const QString& label, const QString& current) {
+    if (answerer().text) return answerer().text(title, current);
+    bool ok = false;
+    const QString t = QInputDialog::getText(parent, title, label, QLineEdit::Normal, current, &ok);
+    return ok ? std::optional<QString>(t) : std::nullopt;
 }
 
 } // namespace quarry::dialogs

@@ -4,6 +4,7 @@
 #include <QString>
 #include <QStringList>
 #include <functional>
+#include <optional>
 
 class QWidget;
 
@@ -19,6 +20,8 @@ struct Answerer {
     std::function<QStringList(const QString& title)> openFiles;
     /// A Yes/Cancel question: true is Yes.
     std::function<bool(const QString& title, const QString& text)> question;
+    /// A line of text (given the current one); nullopt for Cancel.
+    std::function<std::optional<QString>(const QString& title, const QString& current)> text;
 };
 /// Installs `a` (an empty Answerer: the real dialogs again).
 void answerWith(Answerer a);
@@ -30,5 +33,7 @@ QString openFileName(QWidget* parent, const QString& title, const QString& filte
 QStringList openFileNames(QWidget* parent, const QString& title, const QString& filter);
 /// Yes/Cancel, Cancel by default. True when the user chose Yes.
 bool confirm(QWidget* parent, const QString& title, const QString& text);
+/// One line of text, starting from `current`; nullopt when cancelled.
+std::optional<QString> askText(QWidget* parent, const QString& title, const QString& label, const QString& current);
 
 } // namespace quarry::dialogs

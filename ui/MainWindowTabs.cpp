@@ -12,7 +12,6 @@
 
 #include <Qsci/qsciscintilla.h>
 #include <QFileInfo>
-#include <QInputDialog>
 #include <QMenu>
 #include <QStatusBar>
 #include <QStyle>
@@ -161,9 +160,7 @@ void MainWindow::renameTab(int index, const QString& title) {
 void MainWindow::renameTabDialog(int index) {
     QueryTab* tab = tabAt(index);
     if (!tab) return;
-    bool ok = false;
-    const QString title = QInputDialog::getText(this, tr("Rename tab"), tr("Name"), QLineEdit::Normal, tab->title(), &ok);
-    if (ok) renameTab(index, title);
+    if (const auto title = dialogs::askText(this, tr("Rename tab"), tr("Name"), tab->title())) renameTab(index, *title);
 }
 
 QueryTab* MainWindow::duplicateTab(int index) {

@@ -10,16 +10,20 @@
 #include "jobs/Session.h"
 #include "results/ResultModel.h"
 #include "results/ResultView.h"
+#include "editor/FindBar.h"
 #include "upload/UploadDialog.h"
 
 #include <Qsci/qsciscintilla.h>
 #include <QApplication>
+#include <QClipboard>
 #include <QDropEvent>
 #include <QFile>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
+#include <QLineEdit>
+#include <QTableView>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QToolButton>
@@ -200,6 +204,55 @@ private slots:
         press(w.get(), Qt::Key_T, Qt::ControlModifier | Qt::ShiftModifier);
         QTRY_VERIFY(w->currentTab() && w->currentTab()->editor()->text() == QStringLiteral("SELECT 1 AS n"));
         QTRY_COMPARE(Background::instance().pending(), 0);
+    }
+
+    // The editor and result keys the README names, pressed where a person presses them.
+    void theReadmesKeysDoWhatItSays() {
+        auto w = test::openWindow();
+        w->activateWindow();
+        QueryTab* tab = w->currentTab();
+        QsciScintilla* e = tab->editor();
+        test::typeQuery(e, QStringLiteral("select fullName from samples.persons where age > 20 order by fullName"));
+        press(w.get(), Qt::Key_F, Qt::ControlModifier | Qt::ShiftModifier); // Format SQL
+        const QString formatted = QStringLiteral("SELECT fullName\nFROM samples.persons\nWHERE age > 20\nORDER BY fullName\n");
+        QCOMPARE(e->text(), formatted);
+        press(w.get(), Qt::Key_Slash, Qt::ControlModifier); // comment the caret's line, then not
+        QVERIFY2(e->text().contains(QStringLiteral("-- ")), qPrintable(e->text()));
+        press(w.get(), Qt::Key_Slash, Qt::ControlModifier);
+        QCOMPARE(e->text(), formatted);
+
+        press(w.get(), Qt::Key_F, Qt::ControlModifier); // find
+        QVERIFY(tab->findBar()->isVisible());
+        QCOMPARE(QApplication::focusWidget(), tab->findBar()->findEdit());
+        QTest::keyClicks(QApplication::focusWidget(), QStringLiteral("fullName"));
+        QCOMPARE(tab->findBar()->countText(), QStringLiteral("1 of 2"));
+        press(w.get(), Qt::Key_Escape);
+        QVERIFY(!tab->findBar()->isVisible());
+        QTest::mouseClick(e->viewport(), Qt::LeftButton, {}, QPoint(e->viewport()->width() / 2, 10));
+        press(w.get(), Qt::Key_H, Qt::ControlModifier); // replace
+        QVERIFY(tab->findBar()->isVisible() && tab->findBar()->replaceEdit()->isVisible());
+        press(w.get(), Qt::Key_Escape);
+
+        dialogs::Answerer answers; // F2 renames the tab
+        answers.text = [](const QString&, const QString&) { return std::optional<QString>(QStringLiteral("People over 20")); };
+        dialogs::answerWith(answers);
+        QTest::mouseClick(e->viewport(), Qt::LeftButton, {}, QPoint(e->viewport()->width() / 2, 10));
+        press(w.get(), Qt::Key_F2);
+        QCOMPARE(tab->title(), QStringLiteral("People over 20"));
+        QCOMPARE(w->tabs()->tabText(w->tabs()->indexOf(tab)), QStringLiteral("People over 20"));
+
+        QVERIFY(pressRun(tab));
+        press(w.get(), Qt::Key_F6); // to the grid: Ctrl+A, Ctrl+C copies TSV; Ctrl+Shift+C JSON
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget*>(tab->results()->grid()));
+        press(w.get(), Qt::Key_A, Qt::ControlModifier);
+        press(w.get(), Qt::Key_C, Qt::ControlModifier);
+        const QString tsv = QApplication::clipboard()->text();
+        QVERIFY2(tsv.startsWith(QStringLiteral("fullName\n")) && tsv.contains(QStringLiteral("\nMike Jones\n")), qPrintable(tsv));
+        press(w.get(), Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+        const QString json = QApplication::clipboard()->text();
+        QVERIFY2(json.startsWith(QLatin1Char('{')) && json.contains(QStringLiteral("Mike Jones")), qPrintable(json));
+        press(w.get(), Qt::Key_F6); // and back to the editor
+        QCOMPARE(QApplication::focusWidget(), static_cast<QWidget*>(e));
     }
 };
 

@@ -75,15 +75,25 @@ FindBar::FindBar(QsciScintilla* editor, QWidget* parent) : QWidget(parent), edit
     connect(find_, &QLineEdit::returnPressed, this, [this] { findNext(!(QApplication::keyboardModifiers() & Qt::ShiftModifier)); });
     connect(replace_, &QLineEdit::returnPressed, this, &FindBar::replaceOne);
     for (QCheckBox* c : {case_, word_, regex_}) connect(c, &QCheckBox::toggled, this, &FindBar::updateCount);
-    auto* close = new QAction(this);
-    close->setShortcut(QKeySequence(Qt::Key_Escape));
-    close->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    connect(close, &QAction::triggered, this, [this] {
-        hide();
-        editor_->setFocus();
-    });
-    addAction(close);
+    // Esc closes the bar. Not as a shortcut: the tab's Cancel (Esc) is one too, and with both
+    // Qt found Esc ambiguous and did neither. The bar's fields take Esc for themselves.
+    for (QWidget* w : findChildren<QWidget*>()) w->installEventFilter(this);
     hide();
+}
+
+bool FindBar::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress) {
+        const auto* key = static_cast<QKeyEvent*>(event);
+        if (key->key() == Qt::Key_Escape && key->modifiers() == Qt::NoModifier) {
+            event->accept();
+            if (event->type() == QEvent::KeyPress) {
+                hide();
+                editor_->setFocus();
+            }
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void FindBar::setOptions(bool caseSensitive, bool wholeWord, bool regex) {

@@ -34,6 +34,9 @@ public:
     std::pair<int, int> count() const;
     QString countText() const;
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void updateCount();
 

@@ -513,8 +513,11 @@ void QueryTab::dialectChanged() {
 }
 
 bool QueryTab::formatText() {
-    const bool selection = editor_->hasSelectedText();
-    const QString text = selection ? editor_->selectedText() : editor_->text();
+    // The selection itself, not hasSelectedText(): after select-all and typing, QScintilla still
+    // said "selected", so Format laid out the empty selection and did nothing (as Run once did).
+    const QString selected = editor_->selectedText();
+    const bool selection = !selected.isEmpty();
+    const QString text = selection ? selected : editor_->text();
     const auto r = formatSql(text.toStdString());
     if (!r.ok) {
         emit message(QString::fromStdString(r.error));
