@@ -11,11 +11,13 @@
 #include "results/ResultModel.h"
 #include "results/ResultView.h"
 #include "editor/FindBar.h"
+#include "schema/SchemaModel.h"
 #include "upload/UploadDialog.h"
 
 #include <Qsci/qsciscintilla.h>
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
 #include <QDropEvent>
 #include <QFile>
 #include <QMimeData>
@@ -24,6 +26,7 @@
 #include <QPushButton>
 #include <QLineEdit>
 #include <QTableView>
+#include <QTreeView>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QToolButton>
@@ -253,6 +256,57 @@ private slots:
         QVERIFY2(json.startsWith(QLatin1Char('{')) && json.contains(QStringLiteral("Mike Jones")), qPrintable(json));
         press(w.get(), Qt::Key_F6); // and back to the editor
         QCOMPARE(QApplication::focusWidget(), static_cast<QWidget*>(e));
+    }
+
+    // Ctrl+S and Ctrl+O with the file dialogs answered, the dialect chosen in its box by
+    // keyboard, and a table double-clicked in the schema tree into the editor.
+    void filesDialectAndTheSchemaTree() {
+        auto w = test::openWindow();
+        w->activateWindow();
+        press(w.get(), Qt::Key_T, Qt::ControlModifier);
+        QueryTab* tab = w->currentTab();
+        QTest::keyClicks(tab->editor(), QStringLiteral("SELECT 7 AS seven"));
+        const QString saved = fixture_.home() + QStringLiteral("/seven.sql"), other = fixture_.home() + QStringLiteral("/eight.sql");
+        {
+            QFile f(other);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("SELECT 8 AS eight\n");
+        }
+        dialogs::Answerer answers;
+        answers.saveFile = [&](const QString&, const QString&) { return saved; };
+        answers.openFiles = [&](const QString&) { return QStringList{other}; };
+        dialogs::answerWith(answers);
+        press(w.get(), Qt::Key_S, Qt::ControlModifier);
+        QTRY_COMPARE(test::readAll(saved), QByteArray("SELECT 7 AS seven"));
+        QTRY_COMPARE(tab->title(), QStringLiteral("seven.sql"));
+        press(w.get(), Qt::Key_O, Qt::ControlModifier);
+        QTRY_VERIFY(w->currentTab() != tab && w->currentTab()->editor()->text() == QStringLiteral("SELECT 8 AS eight\n"));
+
+        // Legacy SQL from the tab's dialect box, by keyboard.
+        tab = w->currentTab();
+        auto* dialect = tab->findChild<QComboBox*>(QStringLiteral("dialectBox"));
+        QVERIFY(dialect);
+        dialect->setFocus(Qt::TabFocusReason);
+        QTest::keyClick(dialect, Qt::Key_Down);
+        QVERIFY(tab->legacySql());
+        test::typeQuery(tab->editor(), QStringLiteral("SELECT COUNT(*) AS n FROM [samples.persons]"));
+        QVERIFY(pressRun(tab));
+        QCOMPARE(tab->results()->gridModel()->index(0, 0).data().toString(), QStringLiteral("3"));
+
+        // A double-click on a table in the schema tree writes its name where the caret is.
+        SchemaModel* m = w->schemaModel();
+        QTreeView* tree = w->schemaTree();
+        QTRY_VERIFY_WITH_TIMEOUT(m->find(m->index(0, 0), QStringLiteral("samples")).isValid(), 10000);
+        const QModelIndex samples = m->find(m->index(0, 0), QStringLiteral("samples"));
+        tree->expand(samples);
+        QTRY_VERIFY_WITH_TIMEOUT(m->find(samples, QStringLiteral("persons")).isValid(), 10000);
+        const QModelIndex persons = m->find(samples, QStringLiteral("persons"));
+        tree->scrollTo(persons);
+        test::typeQuery(tab->editor(), QStringLiteral("SELECT COUNT(*) FROM "));
+        const QPoint at = tree->visualRect(persons).center();
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, at); // a double-click's first press, as a mouse sends it
+        QTest::mouseDClick(tree->viewport(), Qt::LeftButton, {}, at);
+        QCOMPARE(tab->editor()->text(), QStringLiteral("SELECT COUNT(*) FROM `sandbox.samples.persons`"));
     }
 };
 
