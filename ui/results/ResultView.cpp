@@ -209,13 +209,17 @@ void ResultView::focusContent() {
 
 QTableView* ResultView::visibleGrid() const { return currentView() == 1 ? flat_ : grid_; }
 
-bool ResultView::selectionLoaded() {
+std::set<qulonglong> ResultView::selectedTopRows() const {
     const QTableView* view = visibleGrid();
     const auto indexes = view->selectionModel() ? view->selectionModel()->selectedIndexes() : QModelIndexList{};
-    std::size_t missing = 0;
     std::set<qulonglong> tops;
     for (const auto& i : indexes) tops.insert(i.data(ResultModel::TopRowRole).toULongLong());
-    for (const auto t : tops)
+    return tops;
+}
+
+bool ResultView::selectionLoaded() {
+    std::size_t missing = 0;
+    for (const auto t : selectedTopRows())
         if (!rows_->isLoaded(t)) ++missing;
     if (missing == 0) return true;
     setStatus(tr("Nothing copied: %1 of the selected rows are not held in memory now (scrolled far away). Copy fewer "
@@ -256,10 +260,7 @@ QString ResultView::selectionAsTsv() const {
 }
 
 QString ResultView::selectionAsJson() const {
-    const QTableView* view = visibleGrid();
-    const auto indexes = view->selectionModel() ? view->selectionModel()->selectedIndexes() : QModelIndexList{};
-    std::set<qulonglong> tops;
-    for (const auto& i : indexes) tops.insert(i.data(ResultModel::TopRowRole).toULongLong());
+    const std::set<qulonglong> tops = selectedTopRows();
     Field root;
     root.type = TypeKind::Struct;
     root.fields = rows_->schema().fields;

@@ -3,6 +3,7 @@
 
 #include <QList>
 #include <QWidget>
+#include <set>
 
 class QLabel;
 class QProgressBar;
@@ -44,6 +45,8 @@ public:
     /// Whether every selected row is held (see ResultSet's memory budget); if not, says so
     /// in the status line.
     bool selectionLoaded();
+    /// The result rows (not display lines) the visible grid's selection touches.
+    std::set<qulonglong> selectedTopRows() const;
     QString selectionAsJson() const;
 
     /// The Export button (enabled when a finished result is shown) and the export's progress.
