@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
+#include <filesystem>
 #include <gtest/gtest.h>
 #include <random>
 #include <spawn.h>
@@ -32,6 +33,21 @@ std::string cli(const SandboxProcess& s, const std::string& args, const std::str
     return runCommand("XDG_STATE_HOME=" + state + " " + QUARRY_CLI + " --endpoint " + s.url() + " --project p " + args).out;
 }
 
+/// Waits (up to 60 s) until the upload journal directory under `state` holds a file, or `pid`
+/// has ended.
+void waitForJournal(const std::string& state, pid_t pid) {
+    const auto dir = std::filesystem::path(state) / "quarry" / "uploads";
+    const auto end = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < end) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(dir, ec) && !std::filesystem::is_empty(dir, ec)) return;
+        siginfo_t info{};
+        if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
+            return; // ended; waitFor reaps it
+        std::this_thread::sleep_for(5ms);
+    }
+}
+
 } // namespace
 
 TEST(CliUpload, KilledAtRandomPointsAndResumedEndsWithExactlyTheFilesRows) {
@@ -51,7 +67,10 @@ TEST(CliUpload, KilledAtRandomPointsAndResumedEndsWithExactlyTheFilesRows) {
         const pid_t pid = spawnCli(args, state, log);
         ASSERT_GT(pid, 0);
         bool running = false;
-        // Kill the first six runs somewhere in their first 0.1-0.9 s; let the last one finish.
+        // Kill the first run somewhere in its first 0.1-0.9 s (perhaps before its journal
+        // exists), the next five 0.1-0.9 s after the journal exists (a slow start, as under a
+        // sanitizer, must not turn every kill into one before the journal); let the last finish.
+        if (kills >= 1 && kills < 6) waitForJournal(state, pid);
         const auto limit = kills < 6 ? std::chrono::milliseconds(100 + rnd() % 800) : std::chrono::milliseconds(120000);
         code = waitFor(pid, limit, &running);
         if (running) {
