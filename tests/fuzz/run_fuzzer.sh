@@ -53,6 +53,30 @@ case "$name" in
     printf '\000bytes 0-99/1000' > "$corpus/r1"
     printf '\000bytes */*' > "$corpus/r2"
     ;;
+  fuzz_segment)
+    # Row group bodies (see sandbox/Segment.cpp): INT64s, text, an ARRAY of STRUCTs, NULLs.
+    python3 - "$corpus" <<'PY'
+import sys, struct
+def v(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7f) | 0x80]); n >>= 7
+    return out + bytes([n])
+def zz(n): return (n << 1) ^ (n >> 63) if n >= 0 else ((-n) << 1) - 1
+def column(kinds, ints=b"", doubles=b"", lens=b"", text=b"", sizes=b""):
+    streams = [kinds, ints, doubles, lens, text, sizes]
+    return b"".join(v(len(x)) for x in streams) + b"".join(streams)
+def body(rows, cols, widths, ids=b"", nids=0):
+    schema = b'{"fields":[{"name":"a","type":"INTEGER"},{"name":"b","type":"STRING"}]}'
+    return v(3) + b"\0" + v(rows) + v(len(schema)) + schema + v(nids) + ids + v(len(cols)) + b"".join(cols) + b"".join(v(w) for w in widths)
+ints = column(bytes([1] * 4), ints=b"".join(v(zz(d)) for d in [5, 1, 1, -100]))
+texts = column(bytes([6, 0, 6, 7]), lens=v(3) + v(5) + v(1), text=b"abchello" + b"\x01")
+nested = column(bytes([17, 16, 1, 6, 16, 1, 0, 0, 17, 255]), ints=v(zz(7)) + v(zz(1)), lens=v(2), text=b"xy", sizes=v(2) + v(2) + v(2) + v(0))
+floats = column(bytes([2, 2, 0, 2]), doubles=struct.pack("<ddd", 1.5, float("nan"), -0.0))
+open(sys.argv[1] + "/s1", "wb").write(b"B" + body(4, [ints, texts], [2, 2, 2, 2]))
+open(sys.argv[1] + "/s2", "wb").write(b"B" + body(4, [ints, floats, nested], [3, 3, 3, 2], struct.pack("<qQQ", 1, 2, 3), 1))
+PY
+    ;;
   fuzz_fv_decoder)
     i=0
     for f in "$src"/tests/data/fv/*/response.json "$src"/tests/data/hostile/fv/*/response.json; do cp "$f" "$corpus/r$i"; i=$((i+1)); done

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Row groups: a table's rows stored column by column, compressed (issue 20's checkpoint).
+//
+// A row group is one record of a table's segment file (`rows.qseg`, framed and checksummed as
+// a RowLog). It holds up to kRowGroupRows rows, the schema they were written with, which log
+// generation follows it, and the insertIds within the de-duplication window when it was
+// written. Each top-level column is encoded on its own, its values walked in preorder (a
+// STRUCT's or ARRAY's items after it) into five streams: kinds (a byte per value), integers
+// (INT64, DATE, TIME, DATETIME, TIMESTAMP, BOOL: zig-zag varints of the difference from the
+// column's previous integer), doubles (8 bytes), text (varint lengths, then the bytes) and
+// item counts (varints). The whole group is compressed with zstd. Any value round-trips
+// exactly (NaN payloads, -0.0, invalid text kinds included), whatever the schema says.
+
+#include "value/Schema.h"
+#include "value/Value.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace quarry::sandbox {
+
+/// Rows per row group written by a checkpoint or a rewrite.
+inline constexpr std::size_t kRowGroupRows = 100'000;
+
+/// An insertId kept for de-duplication: its 128-bit hash and when it was seen (ms).
+struct SegmentId {
+    std::int64_t when = 0;
+    std::uint64_t a = 0, b = 0;
+};
+
+struct RowGroup {
+    Schema schema;             ///< as the rows were written (they may predate a column added)
+    std::uint64_t nextLog = 0; ///< the log generation holding what came after these rows
+    /// More groups of the same checkpoint follow: this one counts only once the last is there.
+    bool more = false;
+    std::vector<SegmentId> ids;
+    std::vector<Value> rows;
+};
+
+/// Encodes rows (STRUCTs laid out as `schema`) into one row group's payload.
+std::string encodeRowGroup(std::span<const Value> rows, const Schema& schema, std::uint64_t nextLog, bool more,
+                           std::span<const SegmentId> ids);
+/// Decodes a payload; throws std::runtime_error naming what is wrong when it is not one.
+RowGroup decodeRowGroup(std::string_view payload);
+
+/// The two halves of the above, for the fuzzer: a payload is a format byte, the body's size
+/// and the body compressed; the body is what the decoder reads.
+std::string packRowGroupBody(std::string_view body);
+RowGroup decodeRowGroupBody(std::string_view body);
+
+} // namespace quarry::sandbox
