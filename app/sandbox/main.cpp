@@ -47,6 +47,15 @@ int main(int argc, char** argv) {
     app.add_option("--faults", o.faults, "fault injection, e.g. 'insertAll:503:0.05,job:delay=2s:1'");
     app.add_option("--seed", o.seed, "seed for fault injection");
     app.add_option("--dedup-window", dedupSeconds, "seconds an insertId is remembered (default 600)")->check(CLI::PositiveNumber);
+    double checkpointMb = 64;
+    double checkpointIdleSeconds = 5;
+    app.add_option("--checkpoint-mb", checkpointMb,
+                   "fold a table's log into compressed row groups once it is this large (default 64; 0: never in the "
+                   "background)")
+        ->check(CLI::Range(0.0, 1048576.0));
+    app.add_option("--checkpoint-idle", checkpointIdleSeconds,
+                   "... or once it has had no writes for this many seconds (default 5)")
+        ->check(CLI::Range(0.1, 86400.0));
     app.add_option("--workers", o.workers, "job worker threads")->check(CLI::Range(1, 64));
     app.add_option("--auth", o.auth,
                    "none (default) or keys:DIR: trust the service-account keys in DIR/<email>/<key id>.pem, "
@@ -94,6 +103,8 @@ int main(int argc, char** argv) {
     }
     o.dataDir = data.empty() ? defaultDataDir() : std::filesystem::path(data);
     o.dedupWindow = std::chrono::seconds(dedupSeconds);
+    o.checkpointBytes = static_cast<std::uint64_t>(checkpointMb * 1048576.0);
+    o.checkpointIdle = std::chrono::milliseconds(static_cast<long long>(checkpointIdleSeconds * 1000));
     o.tokenLifetime = std::chrono::seconds(tokenSeconds);
     o.jobs.queryMemory = queryMemoryMb << 20;
     o.jobs.keptBytes = keptResultsMb << 20;

@@ -592,6 +592,8 @@ Server::Server(Options o) : d_(std::make_unique<Impl>(std::move(o))) {
     Store::Options so;
     so.root = d_->o.dataDir;
     so.dedupWindow = d_->o.dedupWindow;
+    so.checkpointBytes = d_->o.checkpointBytes;
+    so.checkpointIdle = d_->o.checkpointIdle;
     d_->store = std::make_unique<Store>(so);
     d_->notes = d_->store->load();
     if (!d_->o.auth.empty() && d_->o.auth != "none") {

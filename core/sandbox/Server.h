@@ -24,6 +24,10 @@ public:
         std::string faults;      ///< Faults spec
         std::uint64_t seed = 0;  ///< fault RNG seed
         std::chrono::milliseconds dedupWindow{10 * 60 * 1000};
+        /// A table's log is folded into compressed row groups at this size or after
+        /// `checkpointIdle` without writes (Store::Options); 0 turns background checkpoints off.
+        std::uint64_t checkpointBytes = 64u << 20;
+        std::chrono::milliseconds checkpointIdle{5000};
         int workers = 2;
         /// Empty or "none": open, as on loopback by default. "keys:DIR": see SandboxAuth.
         std::string auth;

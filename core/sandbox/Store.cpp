@@ -2,6 +2,7 @@
 #include "sandbox/JsonFields.h"
 #include "sandbox/Store.h"
 #include "sandbox/Partitioning.h"
+#include "sandbox/TableFiles.h"
 
 #include "crypto/Keys.h"
 
@@ -17,6 +18,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <functional>
+#include <iostream>
 #include <simdjson.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -155,6 +157,10 @@ Schema schemaFrom(const Json& body) {
 
 } // namespace
 
+Value relayoutRow(const Value& row, const std::vector<Field>& from, const std::vector<Field>& to) {
+    return relayout(row, from, to);
+}
+
 /// The sandbox keeps each dataset and table in a folder named after its id: longer ids than a
 /// folder name can hold (255 bytes, percent-encoded) are refused instead of failing on disk.
 
@@ -225,7 +231,58 @@ Store::Store(Options o) : o_(std::move(o)) {
 }
 
 Store::~Store() {
+    if (checkpointer_.joinable()) {
+        checkpointer_.request_stop();
+        checkpointer_.join(); // before the lock goes: no checkpoint may outlive it
+    }
     if (lockFd_ >= 0) ::close(lockFd_); // closing releases the lock
+}
+
+bool Store::checkpoint(const std::string& p, const std::string& d, const std::string& id) {
+    const auto t = table(p, d, id);
+    if (t->isView()) return false;
+    return checkpointTable(*t, tableDir(p, d, id), o_.dedupWindow.count(), nowMs());
+}
+
+void Store::checkpointLoop(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+        {
+            std::unique_lock wake(checkpointWake_);
+            checkpointCv_.wait_for(wake, stop, std::min<std::chrono::milliseconds>(std::chrono::seconds(1), o_.checkpointIdle),
+                                   [] { return false; });
+        }
+        if (stop.stop_requested()) return;
+        const auto now = std::chrono::steady_clock::now();
+        std::vector<std::shared_ptr<Table>> due;
+        {
+            std::shared_lock lock(mutex_);
+            std::map<const Table*, std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> seen;
+            for (const auto& project : projects_)
+                for (const auto& dataset : project.second)
+                    for (const auto& [id, t] : dataset.second.tables) {
+                        if (t->isView()) continue;
+                        std::shared_lock tl(t->mutex);
+                        const std::uint64_t logBytes = t->log ? t->log->size() : 0;
+                        auto last = lastSeen_.find(t.get());
+                        auto mark = last != lastSeen_.end() && last->second.first == t->version
+                                        ? last->second
+                                        : std::make_pair(t->version, now);
+                        seen[t.get()] = mark;
+                        if (logBytes >= o_.checkpointBytes || (logBytes > 0 && now - mark.second >= o_.checkpointIdle))
+                            due.push_back(t);
+                    }
+            lastSeen_ = std::move(seen);
+        }
+        for (const auto& t : due) {
+            if (stop.stop_requested()) return;
+            try {
+                checkpointTable(*t, tableDir(t->project, t->dataset, t->id), o_.dedupWindow.count(), nowMs());
+            } catch (const std::exception& e) {
+                std::cerr << "quarry-sandbox: checkpoint of " << t->project << ":" << t->dataset << "." << t->id
+                          << " failed (its log keeps the rows): " << e.what() << std::endl;
+            }
+        }
+    }
 }
 
 std::filesystem::path Store::datasetDir(const std::string& p, const std::string& d) const {
@@ -294,69 +351,7 @@ std::vector<std::string> Store::load() {
                 t->meta = Json::parse(readWholeFile(tmeta));
                 t->schema = Schema::fromJson(objectField(t->meta, "schema"));
                 applyPartitioning(*t, false);
-                t->log = std::make_unique<RowLog>(te.path() / "rows.qrl");
-                JsonRowReader reader(t->schema, true);
-                // A statement's rows may span records ("more": true on all but its last): they
-                // count only once its last record is there.
-                struct Pending {
-                    Value row;
-                    std::optional<IdKey> id;
-                    std::int64_t when;
-                };
-                std::vector<Pending> pending;
-                std::optional<std::uint64_t> groupStart;
-                std::uint64_t unfinished = 0;
-                const auto dropped = t->log->replay([&](std::string_view payload, std::uint64_t offset) {
-                    const auto rec = Json::parse(payload);
-                    const auto when = rec.value("t", std::int64_t{0});
-                    const bool more = rec.value("more", false);
-                    if (!groupStart) groupStart = offset;
-                    auto keep = [&](const Json& row, const Json* id) {
-                        std::vector<RowIssue> issues;
-                        Value v = reader.read(row, issues);
-                        if (!issues.empty()) return; // cannot happen for rows we wrote
-                        std::optional<IdKey> key;
-                        if (id && id->is_string()) key = IdKey::of(id->get_ref<const std::string&>());
-                        pending.push_back({std::move(v), key, when});
-                    };
-                    auto settle = [&] {
-                        if (more) return;
-                        for (auto& p : pending) {
-                            if (p.id && t->insertIds.insert(*p.id).second) t->insertIdOrder.emplace_back(p.when, *p.id);
-                            t->rows.push_back(std::move(p.row));
-                        }
-                        pending.clear();
-                        groupStart.reset();
-                    };
-                    if (const auto req = rec.find("req"); req != rec.end()) {
-                        // A whole insertAll body as it came, minus the rows at "skip".
-                        std::vector<bool> skip((*req)["rows"].size(), false);
-                        for (const auto& k : rec["skip"]) skip[k.get<std::size_t>()] = true;
-                        const auto& rows = (*req)["rows"];
-                        for (std::size_t k = 0; k < rows.size(); ++k) {
-                            if (skip[k]) continue;
-                            const auto id = rows[k].find("insertId");
-                            keep(rows[k]["json"], id != rows[k].end() ? &*id : nullptr);
-                        }
-                        settle();
-                        return;
-                    }
-                    for (const auto& r : rec["rows"]) {
-                        const auto id = r.find("i");
-                        keep(r["j"], id != r.end() ? &*id : nullptr);
-                    }
-                    settle();
-                });
-                if (groupStart) {
-                    unfinished = t->log->size() - *groupStart;
-                    t->log->truncateTo(*groupStart);
-                    notes.push_back("table " + project + ":" + ds.id + "." + t->id + ": dropped " +
-                                    std::to_string(pending.size()) + " rows of a statement that never finished (" +
-                                    std::to_string(unfinished) + " bytes)");
-                }
-                if (dropped)
-                    notes.push_back("table " + project + ":" + ds.id + "." + t->id + ": dropped a torn tail of " +
-                                    std::to_string(dropped) + " bytes (an unacknowledged write)");
+                loadTableRows(*t, te.path(), notes);
                 ds.tables[t->id] = t;
                 } catch (const std::exception& e) {
                     damaged(te.path(), e.what());
@@ -365,6 +360,8 @@ std::vector<std::string> Store::load() {
             projects_[project][ds.id] = std::move(ds);
         }
     }
+    if (o_.checkpointBytes > 0 && !checkpointer_.joinable())
+        checkpointer_ = std::jthread([this](std::stop_token stop) { checkpointLoop(stop); });
     return notes;
 }
 
@@ -546,7 +543,7 @@ Json Store::insertTable(const std::string& p, const std::string& d, const Json& 
     if (ds.tables.count(id)) throw ApiFailure("duplicate", "Already Exists: Table " + p + ":" + d + "." + id);
     checkNotDamaged(tableDir(p, d, id), "Table " + p + ":" + d + "." + id);
     auto t = newTable(p, ds, id, body, schema);
-    t->log = std::make_unique<RowLog>(tableDir(p, d, id) / "rows.qrl");
+    t->log = std::make_shared<RowLog>(logFile(tableDir(p, d, id), 0));
     saveTable(*t);
     ds.tables[id] = t;
     return tableResource(*t);
@@ -798,7 +795,7 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
     for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
     try {
         writeFileAtomic(staging / "table.json", fresh->meta.dump());
-        fresh->log = std::make_unique<RowLog>(staging / "rows.qrl");
+        fresh->log = std::make_shared<RowLog>(logFile(staging, 0));
         fresh->log->syncTo(appendRows(*fresh, tagged));
         fresh->log.reset();
         syncFolder(staging);
@@ -826,7 +823,7 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
             fs::remove_all(staging, ec);
             throw;
         }
-        fresh->log = std::make_unique<RowLog>(dir / "rows.qrl");
+        fresh->log = std::make_shared<RowLog>(logFile(dir, 0));
         ++fresh->version;
         ds.tables[id] = fresh;
     }
@@ -857,33 +854,18 @@ void Store::appendValues(Table& t, std::vector<Value> rows) {
 
 void Store::replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows) {
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
+    std::lock_guard cp(t.checkpointMutex);
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
     if (t.version != version)
         throw ApiFailure("invalidQuery", "Could not serialize access to table " + t.project + ":" + t.dataset + "." + t.id +
                                              " due to concurrent update");
-    const auto file = tableDir(t.project, t.dataset, t.id) / "rows.qrl";
-    const auto fresh = file.string() + ".new";
-    std::filesystem::remove(fresh);
-    std::vector<std::pair<std::string, Value>> tagged;
-    tagged.reserve(rows.size());
-    for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
-    auto old = std::move(t.log);
-    try {
-        t.log = std::make_unique<RowLog>(fresh);
-        t.log->syncTo(appendRows(t, tagged));
-        t.log.reset();
-        renameDurably(fresh, file);
-    } catch (...) {
-        t.log = std::move(old);
-        std::error_code ec;
-        std::filesystem::remove(fresh, ec);
-        throw;
-    }
-    old.reset();
-    t.log = std::make_unique<RowLog>(file);
-    t.rows.clear();
-    for (auto& [_, v] : tagged) t.rows.push_back(std::move(v));
+    for (const auto& r : rows)
+        if (hasInvalidUtf8(r))
+            throw ApiFailure("invalid", "A STRING value to be stored in " + t.project + ":" + t.dataset + "." + t.id +
+                                            " is not valid UTF-8; nothing was written.");
+    rewriteTableRows(t, tableDir(t.project, t.dataset, t.id), rows, o_.dedupWindow.count(), nowMs());
+    t.rows = std::move(rows);
     ++t.version;
     t.meta["lastModifiedTime"] = std::to_string(nowMs());
 }
@@ -1081,6 +1063,7 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
     for (auto& f : fresh) t.rows.push_back(std::move(f.second));
     ++t.version;
     t.meta["lastModifiedTime"] = std::to_string(now);
+    const auto log = t.log; // a checkpoint may start the next log meanwhile; this one holds the rows
     lock.unlock();
     // Group commit: the answer waits until the rows are on disk, but the table is not held
     // meanwhile, so requests in flight share one fdatasync. (Rows are readable a moment
@@ -1088,7 +1071,7 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
     // A failed sync sets the table aside: its rows and insertIds in memory are no longer
     // what the disk holds, and a retry must not be told its rows are already in.
     try {
-        t.log->syncTo(end);
+        log->syncTo(end);
     } catch (const StorageError&) {
         {
             std::unique_lock relock(t.mutex);

@@ -8,6 +8,8 @@
 #include "value/Value.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <thread>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -39,7 +41,16 @@ struct IdKey {
 /// A stored table: what the engine reads (sql::TableData) and the store's own state.
 struct Table final : sql::TableData {
     Json meta; ///< the Table resource as stored (without computed numRows/numBytes)
-    std::unique_ptr<RowLog> log;
+    /// The log new rows go to (generation `logGen`: TableFiles.h). Shared: a writer waiting
+    /// for its sync keeps the log it wrote to while a checkpoint starts the next one.
+    std::shared_ptr<RowLog> log;
+    std::uint64_t logGen = 0;
+    /// The segment file (row groups), once there is one, and how many of `rows` it holds.
+    /// Both change only under `checkpointMutex`, which checkpoints and rewrites hold
+    /// throughout (before `mutex`).
+    std::unique_ptr<RowLog> segments;
+    std::size_t checkpointedRows = 0;
+    std::mutex checkpointMutex;
     /// Set (under `mutex`) when the table is dropped: a statement still holding it must not
     /// write into the folder, which a new table of the same name may own by then.
     bool dropped = false;
@@ -80,6 +91,11 @@ public:
         std::filesystem::path root;
         std::chrono::milliseconds dedupWindow{10 * 60 * 1000};
         std::size_t maxRequestBytes = 10 * 1024 * 1024;
+        /// Background checkpoints (TableFiles.h): a table's log is folded into row groups once
+        /// it reaches this size, or once it has had no writes for `checkpointIdle`. 0: only
+        /// when checkpoint() is called.
+        std::uint64_t checkpointBytes = 0;
+        std::chrono::milliseconds checkpointIdle{5000};
     };
     /// Takes an exclusive lock on the data folder: a second server on the same folder fails
     /// with StorageError instead of corrupting it.
@@ -153,6 +169,9 @@ public:
 
     static std::int64_t nowMs();
 
+    /// Folds a table's log into row groups now. Returns whether there was anything to fold.
+    bool checkpoint(const std::string& project, const std::string& dataset, const std::string& table);
+
 private:
     std::vector<InsertRowErrors> commitRows(Table& t, std::vector<std::pair<std::string, Value>> good,
                                             std::string_view body, std::vector<std::uint32_t> index,
@@ -183,6 +202,12 @@ private:
     /// Writes a whole insertAll body instead, with the positions of the rows not stored.
     std::uint64_t appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored);
 
+    /// The background checkpointer: every second, folds the logs that are due.
+    void checkpointLoop(std::stop_token stop);
+    std::mutex checkpointWake_;
+    std::condition_variable_any checkpointCv_;
+    std::map<const Table*, std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> lastSeen_; ///< version, since when
+
     Options o_;
     std::string dataId_;
     int lockFd_ = -1;
@@ -196,7 +221,12 @@ private:
     /// restart reads what reached the disk). The caller has marked `t` (setAside) and holds
     /// no table lock.
     void removeSetAside(const Table& t);
+    std::jthread checkpointer_; ///< last: stopped and joined before the rest goes
 };
+
+/// A row laid out as `from` (a STRUCT of those fields) laid out again as `to`, matching
+/// fields by name: added fields are NULL (an empty array when repeated).
+Value relayoutRow(const Value& row, const std::vector<Field>& from, const std::vector<Field>& to);
 
 /// A resource's etag: a hash of its JSON.
 std::string etagOf(const Json& j);

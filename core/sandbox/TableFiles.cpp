@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/TableFiles.h"
+
+#include "sandbox/Segment.h"
+#include "value/JsonRowReader.h"
+
+#include <algorithm>
+#include <optional>
+
+namespace quarry::sandbox {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kSegments = "rows.qseg";
+/// A row group also ends at about this many bytes of values, so that its record stays well
+/// under RowLog's 64 MB per record even before compression.
+constexpr std::size_t kRowGroupBytes = 48u << 20;
+
+std::string tableName(const Table& t) { return t.project + ":" + t.dataset + "." + t.id; }
+
+/// The generations of the logs in a table's folder, oldest first.
+std::vector<std::uint64_t> logGenerations(const fs::path& dir) {
+    std::vector<std::uint64_t> gens;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const auto name = e.path().filename().string();
+        if (name == "rows.qrl") {
+            gens.push_back(0);
+        } else if (name.starts_with("rows.") && name.ends_with(".qrl") && name.size() > 9) {
+            const auto digits = name.substr(5, name.size() - 9);
+            if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+                digits.size() > 18)
+                continue;
+            gens.push_back(std::stoull(digits));
+        }
+    }
+    std::sort(gens.begin(), gens.end());
+    return gens;
+}
+
+void keepId(Table& t, const IdKey& key, std::int64_t when) {
+    if (t.insertIds.insert(key).second) t.insertIdOrder.emplace_back(when, key);
+}
+
+/// Replays one JSON row log into `t` (rows and insertIds), cutting a torn tail and a
+/// statement whose last record is missing.
+void replayLog(Table& t, RowLog& log, std::vector<std::string>& notes) {
+    JsonRowReader reader(t.schema, true);
+    // A statement's rows may span records ("more": true on all but its last): they count
+    // only once its last record is there.
+    struct Pending {
+        Value row;
+        std::optional<IdKey> id;
+        std::int64_t when;
+    };
+    std::vector<Pending> pending;
+    std::optional<std::uint64_t> groupStart;
+    const auto dropped = log.replay([&](std::string_view payload, std::uint64_t offset) {
+        const auto rec = Json::parse(payload);
+        const auto when = rec.value("t", std::int64_t{0});
+        const bool more = rec.value("more", false);
+        if (!groupStart) groupStart = offset;
+        auto keep = [&](const Json& row, const Json* id) {
+            std::vector<RowIssue> issues;
+            Value v = reader.read(row, issues);
+            if (!issues.empty()) return; // cannot happen for rows we wrote
+            std::optional<IdKey> key;
+            if (id && id->is_string()) key = IdKey::of(id->get_ref<const std::string&>());
+            pending.push_back({std::move(v), key, when});
+        };
+        auto settle = [&] {
+            if (more) return;
+            for (auto& p : pending) {
+                if (p.id) keepId(t, *p.id, p.when);
+                t.rows.push_back(std::move(p.row));
+            }
+            pending.clear();
+            groupStart.reset();
+        };
+        if (const auto req = rec.find("req"); req != rec.end()) {
+            // A whole insertAll body as it came, minus the rows at "skip".
+            std::vector<bool> skip((*req)["rows"].size(), false);
+            for (const auto& k : rec["skip"]) skip[k.get<std::size_t>()] = true;
+            const auto& rows = (*req)["rows"];
+            for (std::size_t k = 0; k < rows.size(); ++k) {
+                if (skip[k]) continue;
+                const auto id = rows[k].find("insertId");
+                keep(rows[k]["json"], id != rows[k].end() ? &*id : nullptr);
+            }
+            settle();
+            return;
+        }
+        for (const auto& r : rec["rows"]) {
+            const auto id = r.find("i");
+            keep(r["j"], id != r.end() ? &*id : nullptr);
+        }
+        settle();
+    });
+    if (groupStart) {
+        const auto unfinished = log.size() - *groupStart;
+        log.truncateTo(*groupStart);
+        notes.push_back("table " + tableName(t) + ": dropped " + std::to_string(pending.size()) +
+                        " rows of a statement that never finished (" + std::to_string(unfinished) + " bytes)");
+    }
+    if (dropped)
+        notes.push_back("table " + tableName(t) + ": dropped a torn tail of " + std::to_string(dropped) +
+                        " bytes (an unacknowledged write)");
+}
+
+/// Reads the segment file's row groups into `t`; returns the log generation after them.
+std::uint64_t replaySegments(Table& t, const fs::path& file, std::vector<std::string>& notes) {
+    t.segments = std::make_unique<RowLog>(file);
+    const auto schemaText = t.schema.toJson().dump();
+    std::vector<Value> pending;
+    std::optional<std::uint64_t> batchStart;
+    std::vector<SegmentId> ids;
+    std::uint64_t nextLog = 0;
+    const auto dropped = t.segments->replay([&](std::string_view payload, std::uint64_t offset) {
+        RowGroup g = decodeRowGroup(payload);
+        if (!batchStart) batchStart = offset;
+        const bool relayout = g.schema.toJson().dump() != schemaText; // written before a column was added
+        for (auto& r : g.rows) pending.push_back(relayout ? relayoutRow(r, g.schema.fields, t.schema.fields) : std::move(r));
+        if (g.more) return;
+        if (t.rows.empty()) t.rows = std::move(pending);
+        else std::move(pending.begin(), pending.end(), std::back_inserter(t.rows));
+        pending.clear();
+        batchStart.reset();
+        nextLog = g.nextLog;
+        ids = std::move(g.ids);
+    });
+    if (batchStart) {
+        t.segments->truncateTo(*batchStart);
+        notes.push_back("table " + tableName(t) + ": dropped a checkpoint that never finished (its rows are in the log)");
+    }
+    if (dropped)
+        notes.push_back("table " + tableName(t) + ": dropped a torn tail of " + std::to_string(dropped) +
+                        " bytes from its segment file (a checkpoint that never finished)");
+    for (const auto& id : ids) keepId(t, IdKey{id.a, id.b}, id.when);
+    t.checkpointedRows = t.rows.size();
+    return nextLog;
+}
+
+/// The insertIds still within the de-duplication window, oldest first.
+std::vector<SegmentId> windowIds(const Table& t, std::int64_t window, std::int64_t now) {
+    std::vector<SegmentId> ids;
+    for (const auto& [when, key] : t.insertIdOrder)
+        if (now - when <= window) ids.push_back({when, key.a, key.b});
+    return ids;
+}
+
+/// Where the group starting at row `a` ends: kRowGroupRows rows or kRowGroupBytes of values.
+std::size_t groupEnd(const std::vector<Value>& rows, std::size_t a, std::size_t n) {
+    std::size_t bytes = 0, b = a;
+    while (b < n && b - a < kRowGroupRows && bytes < kRowGroupBytes) bytes += sizeof(Value) + rows[b++].heapBytes();
+    return b;
+}
+
+void removeLogsUpTo(const fs::path& dir, std::uint64_t gen) {
+    bool removed = false;
+    for (const auto g : logGenerations(dir))
+        if (g <= gen) {
+            std::error_code ec;
+            fs::remove(logFile(dir, g), ec);
+            removed = true;
+        }
+    if (removed) syncFolder(dir);
+}
+
+} // namespace
+
+fs::path logFile(const fs::path& dir, std::uint64_t gen) {
+    return gen == 0 ? dir / "rows.qrl" : dir / ("rows." + std::to_string(gen) + ".qrl");
+}
+
+void loadTableRows(Table& t, const fs::path& dir, std::vector<std::string>& notes) {
+    std::uint64_t first = 0;
+    if (fs::exists(dir / kSegments)) first = replaySegments(t, dir / kSegments, notes);
+    std::shared_ptr<RowLog> last;
+    std::uint64_t lastGen = first;
+    for (const auto gen : logGenerations(dir)) {
+        if (gen < first) continue; // folded into the segments by a checkpoint that stopped before removing it
+        last = std::make_shared<RowLog>(logFile(dir, gen));
+        replayLog(t, *last, notes);
+        lastGen = gen;
+    }
+    if (first > 0) removeLogsUpTo(dir, first - 1);
+    if (!last) last = std::make_shared<RowLog>(logFile(dir, first)); // no log yet
+    t.log = std::move(last);
+    t.logGen = lastGen;
+}
+
+bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, std::int64_t nowMs) {
+    std::lock_guard cp(t.checkpointMutex);
+    std::uint64_t nextGen = 0;
+    std::size_t n = 0;
+    std::vector<SegmentId> ids;
+    {
+        std::unique_lock lock(t.mutex);
+        if (t.dropped || !t.log || !t.log->failure().empty()) return false;
+        if (t.segments && !t.segments->failure().empty()) return false;
+        if (t.log->size() == 0 && t.rows.size() == t.checkpointedRows) return false;
+        // New rows go to the next log from here on; the segment file takes the rows so far.
+        nextGen = t.logGen + 1;
+        auto next = std::make_shared<RowLog>(logFile(dir, nextGen));
+        if (next->size() != 0) next->clear();
+        if (!t.segments) t.segments = std::make_unique<RowLog>(dir / kSegments);
+        t.log = std::move(next);
+        t.logGen = nextGen;
+        n = t.rows.size();
+        ids = windowIds(t, dedupWindowMs, nowMs);
+    }
+    const auto batchStart = t.segments->size();
+    try {
+        std::uint64_t end = 0;
+        std::size_t a = t.checkpointedRows;
+        do {
+            std::string payload;
+            {
+                // Inserts wait only while one group is encoded. Rows below n do not change
+                // meanwhile: rewrites hold checkpointMutex, and a schema patch lays rows out
+                // again in place, which the group's own schema then describes.
+                std::shared_lock lock(t.mutex);
+                if (t.dropped) return false;
+                const std::size_t b = groupEnd(t.rows, a, n);
+                const bool last = b == n;
+                payload = encodeRowGroup(std::span<const Value>(t.rows.data() + a, b - a), t.schema, nextGen, !last,
+                                         last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>());
+                a = b;
+            }
+            end = t.segments->write(payload);
+        } while (a < n);
+        t.segments->syncTo(end);
+    } catch (...) {
+        // No later batch may follow this one's first groups: cut them off (a failed sync has
+        // already stopped every later write to the file).
+        try {
+            t.segments->truncateTo(batchStart);
+        } catch (...) {
+        }
+        throw;
+    }
+    t.checkpointedRows = n;
+    std::shared_lock lock(t.mutex);
+    if (!t.dropped) removeLogsUpTo(dir, nextGen - 1); // under the lock: the folder is still this table's
+    return true;
+}
+
+void rewriteTableRows(Table& t, const fs::path& dir, const std::vector<Value>& rows, std::int64_t dedupWindowMs,
+                      std::int64_t nowMs) {
+    const auto file = dir / kSegments;
+    const fs::path fresh = file.string() + ".new";
+    std::error_code ec;
+    fs::remove(fresh, ec);
+    const std::uint64_t nextGen = t.logGen + 1;
+    const auto ids = windowIds(t, dedupWindowMs, nowMs);
+    std::shared_ptr<RowLog> next;
+    try {
+        {
+            RowLog out(fresh);
+            std::uint64_t end = 0;
+            std::size_t a = 0;
+            do {
+                const std::size_t b = groupEnd(rows, a, rows.size());
+                const bool last = b == rows.size();
+                end = out.write(encodeRowGroup(std::span<const Value>(rows.data() + a, b - a), t.schema, nextGen, !last,
+                                               last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>()));
+                a = b;
+            } while (a < rows.size());
+            out.syncTo(end);
+        }
+        next = std::make_shared<RowLog>(logFile(dir, nextGen));
+        if (next->size() != 0) next->clear();
+        renameDurably(fresh, file); // the commit point: from here the new rows are the table
+    } catch (...) {
+        fs::remove(fresh, ec);
+        throw;
+    }
+    t.segments = std::make_unique<RowLog>(file);
+    t.log = std::move(next);
+    t.logGen = nextGen;
+    t.checkpointedRows = rows.size();
+    removeLogsUpTo(dir, nextGen - 1);
+}
+
+} // namespace quarry::sandbox

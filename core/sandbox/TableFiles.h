@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// A table's rows on disk: a segment file of compressed row groups and the logs after it.
+//
+//   <table>/rows.qseg       row groups (Segment.h), each a RowLog record; the checkpointed rows
+//   <table>/rows.qrl        the log of generation 0 (also every table written before segments)
+//   <table>/rows.<N>.qrl    the log of generation N
+//
+// Each row group names the log generation that follows it: at load, the groups are read,
+// logs of older generations are removed (a checkpoint that stopped before removing them) and
+// the others are replayed in order. A checkpoint starts the next log generation (under the
+// table's exclusive lock, between statements), encodes the rows the segment file lacks
+// (under a shared lock, a group at a time, so inserts go on meanwhile), appends the groups
+// (fdatasync; all but the last say more follow, and load drops a batch whose last group is
+// missing) and only then removes the old logs. A crash at any point leaves either the old
+// groups and logs or the new ones. A rewrite (UPDATE, DELETE, MERGE, TRUNCATE) writes a whole
+// new segment file and renames it over the old one.
+
+#include "sandbox/Store.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace quarry::sandbox {
+
+/// The log file of generation `gen` in a table's folder.
+std::filesystem::path logFile(const std::filesystem::path& dir, std::uint64_t gen);
+
+/// Reads a table's rows, insertIds and files from `dir` into `t` (whose schema is set): row
+/// groups, then the logs after them. Notes what was cut (torn tails, unfinished statements).
+/// Throws StorageError or std::runtime_error for damage, which sets the table aside.
+void loadTableRows(Table& t, const std::filesystem::path& dir, std::vector<std::string>& notes);
+
+/// Folds `t`'s log into new row groups and removes the log. Returns false when there was
+/// nothing to fold or the table was dropped. `dedupWindowMs`: which insertIds to keep.
+bool checkpointTable(Table& t, const std::filesystem::path& dir, std::int64_t dedupWindowMs, std::int64_t nowMs);
+
+/// Replaces every row of `t` on disk with `rows` (a new segment file renamed over the old,
+/// a new empty log). The caller holds `t.checkpointMutex` and `t.mutex` exclusively, and
+/// sets `t.rows` after it returns; on failure nothing on disk changed.
+void rewriteTableRows(Table& t, const std::filesystem::path& dir, const std::vector<Value>& rows,
+                      std::int64_t dedupWindowMs, std::int64_t nowMs);
+
+} // namespace quarry::sandbox
