@@ -260,7 +260,7 @@ void Store::checkpointLoop(std::stop_token stop) {
             for (const auto& project : projects_)
                 for (const auto& dataset : project.second)
                     for (const auto& [id, t] : dataset.second.tables) {
-                        if (t->isView()) continue;
+                        if (t->isView() || !t->rowsLoaded.load(std::memory_order_acquire)) continue;
                         std::shared_lock tl(t->mutex);
                         const std::uint64_t logBytes = t->log ? t->log->size() : 0;
                         auto last = lastSeen_.find(t.get());
@@ -351,7 +351,7 @@ std::vector<std::string> Store::load() {
                 t->meta = Json::parse(readWholeFile(tmeta));
                 t->schema = Schema::fromJson(objectField(t->meta, "schema"));
                 applyPartitioning(*t, false);
-                loadTableRows(*t, te.path(), notes);
+                t->rowsLoaded = false; // read at first use (loadRows)
                 ds.tables[t->id] = t;
                 } catch (const std::exception& e) {
                     damaged(te.path(), e.what());
@@ -551,6 +551,13 @@ Json Store::insertTable(const std::string& p, const std::string& d, const Json& 
 
 std::shared_ptr<Table> Store::table(const std::string& p, const std::string& d, const std::string& id) const {
     std::shared_lock lock(mutex_);
+    auto found = findTable(p, d, id);
+    lock.unlock();
+    if (!found->rowsLoaded.load(std::memory_order_acquire)) loadRows(found);
+    return found;
+}
+
+std::shared_ptr<Table> Store::findTable(const std::string& p, const std::string& d, const std::string& id) const {
     const auto pit = projects_.find(p);
     if (pit != projects_.end()) {
         const auto dit = pit->second.find(d);
@@ -563,6 +570,46 @@ std::shared_ptr<Table> Store::table(const std::string& p, const std::string& d, 
     if (const auto it = damaged_.find(tableDir(p, d, id).string()); it != damaged_.end())
         throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id + " " + it->second);
     throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
+}
+
+void Store::loadRows(const std::shared_ptr<Table>& t) const {
+    std::lock_guard once(t->loadMutex);
+    if (t->rowsLoaded.load(std::memory_order_acquire)) return;
+    const auto dir = tableDir(t->project, t->dataset, t->id);
+    if (t->dropped) // another caller found it damaged a moment ago
+        throw ApiFailure("notFound", "Not found: Table " + t->project + ":" + t->dataset + "." + t->id);
+    std::vector<std::string> notes;
+    std::string damage;
+    {
+        std::unique_lock tl(t->mutex);
+        try {
+            loadTableRows(*t, dir, notes);
+            t->rowsLoaded.store(true, std::memory_order_release);
+        } catch (const std::exception& e) {
+            damage = e.what();
+            t->rows.clear();
+            t->rows.shrink_to_fit();
+            t->dropped = true;
+        }
+    }
+    for (const auto& n : notes) std::cerr << "quarry-sandbox: " << n << std::endl;
+    if (damage.empty()) return;
+    std::cerr << "quarry-sandbox: DAMAGED: " << dir.string() << " could not be loaded (" << damage
+              << "); it is left as it is and out of service. Move it away to use its name again." << std::endl;
+    {
+        // The same as a table load() finds damaged: out of the catalog, its name kept out of use.
+        auto& self = const_cast<Store&>(*this); // the catalog changes; the caller only asked for a table
+        std::unique_lock lock(self.mutex_);
+        self.damaged_[dir.string()] =
+            "is damaged on disk (it could not be loaded); move that folder away to use the name again";
+        const auto pit = self.projects_.find(t->project);
+        if (pit != self.projects_.end())
+            if (const auto dit = pit->second.find(t->dataset); dit != pit->second.end())
+                if (const auto it = dit->second.tables.find(t->id); it != dit->second.tables.end() && it->second == t)
+                    dit->second.tables.erase(it);
+    }
+    throw ApiFailure("notFound", "Not found: Table " + t->project + ":" + t->dataset + "." + t->id +
+                                     " is damaged on disk (it could not be loaded); move that folder away to use the name again");
 }
 
 Json Store::getTable(const std::string& p, const std::string& d, const std::string& id) const {

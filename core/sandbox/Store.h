@@ -7,6 +7,7 @@
 #include "value/Schema.h"
 #include "value/Value.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <thread>
@@ -51,6 +52,11 @@ struct Table final : sql::TableData {
     std::unique_ptr<RowLog> segments;
     std::size_t checkpointedRows = 0;
     std::mutex checkpointMutex;
+    /// Whether rows, insertIds and log are read from disk yet. A restart reads only the
+    /// catalog; Store::table() reads a table's rows the first time it is asked for (under
+    /// `loadMutex`), so the sandbox listens at once and holds only the tables in use.
+    std::atomic<bool> rowsLoaded{true};
+    std::mutex loadMutex;
     /// Set (under `mutex`) when the table is dropped: a statement still holding it must not
     /// write into the folder, which a new table of the same name may own by then.
     bool dropped = false;
@@ -109,7 +115,9 @@ public:
     /// again after the app restarts its sandbox on another port.
     const std::string& dataId() const { return dataId_; }
 
-    /// Reads everything under root; returns a note per table whose torn tail was cut.
+    /// Reads the catalog under root (datasets, tables' resources, routines); returns notes on
+    /// what was damaged or cleaned up. A table's rows are read when it is first used, and
+    /// what that finds (a torn tail cut, damage) is written to standard error then.
     std::vector<std::string> load();
 
     Json insertDataset(const std::string& project, const Json& body);
@@ -202,6 +210,11 @@ private:
     /// Writes a whole insertAll body instead, with the positions of the rows not stored.
     std::uint64_t appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored);
 
+    /// The catalog's table (or ApiFailure notFound), rows not necessarily read. Under mutex_.
+    std::shared_ptr<Table> findTable(const std::string& p, const std::string& d, const std::string& id) const;
+    /// Reads `t`'s rows if they are not read yet; on damage, sets the table aside (as load()
+    /// would have) and throws ApiFailure notFound.
+    void loadRows(const std::shared_ptr<Table>& t) const;
     /// The background checkpointer: every second, folds the logs that are due.
     void checkpointLoop(std::stop_token stop);
     std::mutex checkpointWake_;

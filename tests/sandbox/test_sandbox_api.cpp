@@ -486,7 +486,7 @@ TEST(SandboxApi, AcknowledgedRowsSurviveKillNine) {
     const auto data = std::filesystem::temp_directory_path() / ("quarry-durable-" + std::to_string(::getpid()));
     std::filesystem::remove_all(data);
     {
-        SandboxProcess s({}, data);
+        SandboxProcess s({"--checkpoint-mb", "0"}, data); // this test edits the JSON log itself
         auto c = clientFor(s);
         createPersons(c);
         for (int batch = 0; batch < 20; ++batch)
@@ -837,7 +837,7 @@ TEST(SandboxApi, AFlippedByteMidLogIsDamageNotATornTail) {
     const auto log = data.string() + ".log";
     std::filesystem::remove_all(data);
     {
-        SandboxProcess s({}, data);
+        SandboxProcess s({"--checkpoint-mb", "0"}, data); // this test edits the JSON log itself
         auto c = clientFor(s);
         createPersons(c);
         for (int batch = 0; batch < 5; ++batch)
