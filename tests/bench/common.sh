@@ -5,7 +5,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${QUARRY_BUILD_DIR:-$root/build}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # Starts a fresh quarry-sandbox on a free port with its data in $work/data (and the options
 # in $SANDBOX_ARGS); sets $url.

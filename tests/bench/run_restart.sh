@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Restart benchmark (issue 20): N synthetic persons rows streamed into a fresh quarry-sandbox
+# (insertAll), then the sandbox stopped and started again on its data folder. Measured for
+# the log-only format (--checkpoint-mb 0: every row in JSON logs, as before checkpoints) and
+# for checkpointed row groups (the default, after the idle checkpoint has run): the data
+# folder's size, the seconds from starting the process to its "listening" line, the resident
+# memory once it listens and the rows it then counts. Peer: DuckDB (npm @duckdb/node-api) with
+# the same rows in a database file, opened in a fresh process and counted.
+# Usage: tests/bench/run_restart.sh [ROWS=1000000]
+source "$(dirname "$0")/common.sh"
+rows=${1:-1000000}
+(cd "$here" && npm ci --no-audit --no-fund --silent)
+python3 "$root/resources/samples/generate_persons.py" "$rows" > "$work/persons.ndjson"
+ndjson_mb=$(du -m --apparent-size "$work/persons.ndjson" | cut -f1)
+
+count_rows() {
+  curl -s -X POST "$1/bigquery/v2/projects/bench/queries" -H 'Content-Type: application/json' \
+    -d '{"query":"SELECT COUNT(*) FROM bench_cpp.persons","useLegacySql":false,"useQueryCache":false}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["rows"][0]["f"][0]["v"])'
+}
+
+# measure NAME ARGS: ingest into a fresh folder, wait for the log to be folded (unless
+# checkpoints are off), stop, restart three times; prints a result line.
+measure() {
+  local name=$1 args=$2 data="$work/data-$1"
+  "$build/app/quarry-sandbox" --port 0 --data "$data" $args > "$work/out" 2>/dev/null &
+  local pid=$!
+  for _ in $(seq 200); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.05; done
+  local url; url=$(sed -n 's/^listening on //p' "$work/out")
+  "$build/tests/bench/bench_ingest" "$url" "$work/persons.ndjson" "$root/resources/samples/persons/schema.json" 500 4 >/dev/null
+  if [[ "$args" != *"--checkpoint-mb 0"* ]]; then
+    # The idle checkpoint (5 s without writes) folds the log: wait until no log holds rows.
+    for _ in $(seq 600); do
+      if ! find "$data" -name 'rows*.qrl' -size +0 | grep -q .; then break; fi
+      sleep 0.5
+    done
+  fi
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  local size_mb; size_mb=$(du -sm --apparent-size "$data" | cut -f1)
+  local best="" best_first=""
+  for _ in 1 2 3; do
+    local t0; t0=$(date +%s.%N)
+    "$build/app/quarry-sandbox" --port 0 --data "$data" $args > "$work/out" 2>/dev/null &
+    pid=$!
+    until grep -q listening "$work/out" 2>/dev/null; do sleep 0.005; done
+    local t1; t1=$(date +%s.%N)
+    local rss; rss=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status")
+    url=$(sed -n 's/^listening on //p' "$work/out")
+    local n; n=$(count_rows "$url")
+    local t2; t2=$(date +%s.%N)
+    local rss2; rss2=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status")
+    kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+    local s; s=$(echo "$t1 - $t0" | bc)
+    local first; first=$(echo "$t2 - $t0" | bc)
+    if [[ -z "$best" ]] || (( $(echo "$s < $best" | bc) )); then best=$s; fi
+    if [[ -z "$best_first" ]] || (( $(echo "$first < $best_first" | bc) )); then best_first=$first; fi
+    echo "  $name: listening after ${s}s (RSS ${rss} MB), the first COUNT(*) answered after ${first}s (RSS ${rss2} MB): ${n} rows" >&2
+    [[ "$n" == "$rows" ]] || { echo "expected $rows rows, counted $n" >&2; exit 1; }
+  done
+  echo "$name | folder ${size_mb} MB ($(echo "scale=2; $size_mb / $ndjson_mb" | bc)x the NDJSON) | listening after ${best} s, RSS ${rss} MB | start + COUNT(*) ${best_first} s, RSS then ${rss2} MB (best of 3)"
+}
+
+echo "persons rows: $rows, NDJSON ${ndjson_mb} MB"
+measure log-only "--checkpoint-mb 0"
+measure row-groups ""
+node "$here/duck_restart.mjs" load "$work/duck.db" "$work/persons.ndjson"
+duck_mb=$(du -m --apparent-size "$work/duck.db" | cut -f1)
+for _ in 1 2 3; do node "$here/duck_restart.mjs" open "$work/duck.db"; done | tee "$work/duck.out" >&2
+python3 - "$work/duck.out" "$duck_mb" "$ndjson_mb" <<'PY'
+import json, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+best = min(runs, key=lambda r: r["seconds"])
+print("duckdb | file %s MB (%.2fx the NDJSON) | open + count %.3f s (best of 3) | RSS then %d MB (node alone %d MB)"
+      % (sys.argv[2], int(sys.argv[2]) / int(sys.argv[3]), best["seconds"], best["rss_mb"], best["node_rss_mb"]))
+PY
