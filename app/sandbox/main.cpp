@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
     app.add_option("--checkpoint-idle", checkpointIdleSeconds,
                    "... or once it has had no writes for this many seconds (default 5)")
         ->check(CLI::Range(0.1, 86400.0));
+    long long tableMemoryMb = 4096;
+    app.add_option("--table-memory", tableMemoryMb,
+                   "MB of table rows to hold in memory; past it, the tables used longest ago are let go and read "
+                   "again from disk when next used (default 4096; 0: no limit)")
+        ->check(CLI::Range(0LL, 1LL << 30));
     app.add_option("--workers", o.workers, "job worker threads")->check(CLI::Range(1, 64));
     app.add_option("--auth", o.auth,
                    "none (default) or keys:DIR: trust the service-account keys in DIR/<email>/<key id>.pem, "
@@ -105,6 +110,7 @@ int main(int argc, char** argv) {
     o.dedupWindow = std::chrono::seconds(dedupSeconds);
     o.checkpointBytes = static_cast<std::uint64_t>(checkpointMb * 1048576.0);
     o.checkpointIdle = std::chrono::milliseconds(static_cast<long long>(checkpointIdleSeconds * 1000));
+    o.tableMemory = static_cast<std::uint64_t>(tableMemoryMb) << 20;
     o.tokenLifetime = std::chrono::seconds(tokenSeconds);
     o.jobs.queryMemory = queryMemoryMb << 20;
     o.jobs.keptBytes = keptResultsMb << 20;

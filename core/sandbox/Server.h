@@ -28,6 +28,8 @@ public:
         /// `checkpointIdle` without writes (Store::Options); 0 turns background checkpoints off.
         std::uint64_t checkpointBytes = 64u << 20;
         std::chrono::milliseconds checkpointIdle{5000};
+        /// Memory for tables' rows before those used longest ago are let go (Store::Options).
+        std::uint64_t tableMemory = 4096ull << 20;
         int workers = 2;
         /// Empty or "none": open, as on loopback by default. "keys:DIR": see SandboxAuth.
         std::string auth;

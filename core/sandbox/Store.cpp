@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <functional>
 #include <iostream>
+#include <malloc.h>
 #include <simdjson.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -244,6 +245,78 @@ bool Store::checkpoint(const std::string& p, const std::string& d, const std::st
     return checkpointTable(*t, tableDir(p, d, id), o_.dedupWindow.count(), nowMs());
 }
 
+namespace {
+
+/// The memory a table's rows take, estimated from up to 1,024 rows spread over them.
+std::uint64_t estimateRowBytes(const Table& t) {
+    const std::size_t n = t.rows.size();
+    if (n == 0) return 0;
+    const std::size_t step = std::max<std::size_t>(1, n / 1024);
+    std::uint64_t sampled = 0, count = 0;
+    for (std::size_t i = 0; i < n; i += step, ++count) sampled += sizeof(Value) + t.rows[i].heapBytes();
+    return sampled * n / count;
+}
+
+} // namespace
+
+std::size_t Store::releaseMemory() {
+    if (o_.tableMemory == 0) return 0;
+    struct Loaded {
+        std::shared_ptr<Table> t;
+        std::uint64_t bytes;
+        std::int64_t used;
+    };
+    std::vector<Loaded> loaded;
+    std::uint64_t total = 0;
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& project : projects_)
+            for (const auto& dataset : project.second)
+                for (const auto& [id, t] : dataset.second.tables) {
+                    if (t->isView() || !t->rowsLoaded.load(std::memory_order_acquire)) continue;
+                    std::shared_lock tl(t->mutex);
+                    const auto bytes = estimateRowBytes(*t);
+                    total += bytes;
+                    loaded.push_back({t, bytes, t->lastUsedMs.load(std::memory_order_relaxed)});
+                }
+    }
+    if (total <= o_.tableMemory) return 0;
+    std::sort(loaded.begin(), loaded.end(), [](const Loaded& a, const Loaded& b) { return a.used < b.used; });
+    std::size_t released = 0;
+    for (auto& l : loaded) {
+        if (total <= o_.tableMemory) break;
+        std::vector<Value> gone; // freed after the locks are let go
+        {
+            // With mutex_ held nobody can take the table from the catalog; if only the catalog
+            // and `l` hold it, nobody is using it.
+            std::unique_lock lock(mutex_);
+            std::unique_lock cp(l.t->checkpointMutex, std::try_to_lock);
+            if (!cp.owns_lock() || l.t.use_count() != 2) continue;
+            std::unique_lock tl(l.t->mutex);
+            Table& t = *l.t;
+            // Only rows that are all in row groups: the log must be empty.
+            if (t.dropped || !t.log || t.log->size() != 0 || t.checkpointedRows != t.rows.size()) continue;
+            gone = std::move(t.rows);
+            t.rows = {};
+            t.insertIds.clear(); // read again from the last row group, which has the window's
+            t.insertIdOrder.clear();
+            t.log.reset();
+            t.segments.reset();
+            t.checkpointedRows = 0;
+            t.logGen = 0;
+            t.rowsLoaded.store(false, std::memory_order_release);
+        }
+        total -= l.bytes;
+        ++released;
+        std::cerr << "quarry-sandbox: let go of the rows of " << l.t->project << ":" << l.t->dataset << "." << l.t->id
+                  << " (about " << (l.bytes >> 20) << " MB) to stay within --table-memory; they are read again when next used"
+                  << std::endl;
+    }
+    loaded.clear();
+    if (released) ::malloc_trim(0); // hand the freed pages back to the system
+    return released;
+}
+
 void Store::checkpointLoop(std::stop_token stop) {
     while (!stop.stop_requested()) {
         {
@@ -282,6 +355,8 @@ void Store::checkpointLoop(std::stop_token stop) {
                           << " failed (its log keeps the rows): " << e.what() << std::endl;
             }
         }
+        due.clear(); // our references would keep those tables in memory
+        releaseMemory();
     }
 }
 
@@ -553,6 +628,7 @@ std::shared_ptr<Table> Store::table(const std::string& p, const std::string& d, 
     std::shared_lock lock(mutex_);
     auto found = findTable(p, d, id);
     lock.unlock();
+    found->lastUsedMs.store(nowMs(), std::memory_order_relaxed);
     if (!found->rowsLoaded.load(std::memory_order_acquire)) loadRows(found);
     return found;
 }
@@ -578,13 +654,27 @@ void Store::loadRows(const std::shared_ptr<Table>& t) const {
     const auto dir = tableDir(t->project, t->dataset, t->id);
     if (t->dropped) // another caller found it damaged a moment ago
         throw ApiFailure("notFound", "Not found: Table " + t->project + ":" + t->dataset + "." + t->id);
+    // Reading the table is not the query's work: its memory budget must not stop it half-way.
+    const sql::MemoryBudgetPause pause;
     std::vector<std::string> notes;
     std::string damage;
     {
         std::unique_lock tl(t->mutex);
+        auto reset = [&] {
+            t->rows = {};
+            t->insertIds.clear();
+            t->insertIdOrder.clear();
+            t->log.reset();
+            t->segments.reset();
+            t->checkpointedRows = 0;
+            t->logGen = 0;
+        };
         try {
             loadTableRows(*t, dir, notes);
             t->rowsLoaded.store(true, std::memory_order_release);
+        } catch (const std::bad_alloc&) {
+            reset(); // out of memory is not damage: the next use tries again
+            throw;
         } catch (const std::exception& e) {
             damage = e.what();
             t->rows.clear();

@@ -57,6 +57,9 @@ struct Table final : sql::TableData {
     /// `loadMutex`), so the sandbox listens at once and holds only the tables in use.
     std::atomic<bool> rowsLoaded{true};
     std::mutex loadMutex;
+    /// When Store::table() last handed the table out (ms since the epoch): the tables used
+    /// longest ago give their memory back first (Store::releaseMemory).
+    std::atomic<std::int64_t> lastUsedMs{0};
     /// Set (under `mutex`) when the table is dropped: a statement still holding it must not
     /// write into the folder, which a new table of the same name may own by then.
     bool dropped = false;
@@ -102,6 +105,10 @@ public:
         /// when checkpoint() is called.
         std::uint64_t checkpointBytes = 0;
         std::chrono::milliseconds checkpointIdle{5000};
+        /// When the rows of the tables read into memory take more than this (estimated), the
+        /// background thread gives back the memory of those used longest ago whose rows are
+        /// all in row groups, until they fit; they are read again when next used. 0: no limit.
+        std::uint64_t tableMemory = 0;
     };
     /// Takes an exclusive lock on the data folder: a second server on the same folder fails
     /// with StorageError instead of corrupting it.
@@ -176,6 +183,11 @@ public:
     std::string datasetLocation(const std::string& project, const std::string& dataset) const;
 
     static std::int64_t nowMs();
+
+    /// Gives back the memory of tables used longest ago until the tables in memory fit
+    /// Options::tableMemory: only tables nobody is using, whose rows are all checkpointed.
+    /// Returns how many were let go. The background thread calls it after its checkpoints.
+    std::size_t releaseMemory();
 
     /// Folds a table's log into row groups now. Returns whether there was anything to fold.
     bool checkpoint(const std::string& project, const std::string& dataset, const std::string& table);

@@ -5,6 +5,9 @@
 #include "value/JsonRowReader.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <thread>
 #include <optional>
 
 namespace quarry::sandbox {
@@ -108,27 +111,65 @@ void replayLog(Table& t, RowLog& log, std::vector<std::string>& notes) {
                         " bytes (an unacknowledged write)");
 }
 
+/// Decodes row groups on every core (each group on its own): a table's first use waits for
+/// its groups, and building its Values is most of that wait.
+std::vector<RowGroup> decodeAll(const std::vector<std::string>& payloads, std::vector<std::exception_ptr>& errors) {
+    std::vector<RowGroup> groups(payloads.size());
+    errors.assign(payloads.size(), nullptr);
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+        for (std::size_t i; (i = next.fetch_add(1)) < payloads.size();) {
+            try {
+                groups[i] = decodeRowGroup(payloads[i]);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        }
+    };
+    const std::size_t threads = std::min<std::size_t>({payloads.size(), 8, std::max(1u, std::thread::hardware_concurrency())});
+    {
+        std::vector<std::jthread> pool;
+        for (std::size_t k = 1; k < threads; ++k) pool.emplace_back(work);
+        work();
+    }
+    return groups;
+}
+
 /// Reads the segment file's row groups into `t`; returns the log generation after them.
 std::uint64_t replaySegments(Table& t, const fs::path& file, std::vector<std::string>& notes) {
     t.segments = std::make_unique<RowLog>(file);
+    std::vector<std::string> payloads;
+    std::vector<std::uint64_t> offsets;
+    const auto dropped = t.segments->replay([&](std::string_view payload, std::uint64_t offset) {
+        payloads.emplace_back(payload);
+        offsets.push_back(offset);
+    });
+    std::vector<std::exception_ptr> errors;
+    auto groups = decodeAll(payloads, errors);
+    payloads.clear();
     const auto schemaText = t.schema.toJson().dump();
     std::vector<Value> pending;
     std::optional<std::uint64_t> batchStart;
     std::vector<SegmentId> ids;
     std::uint64_t nextLog = 0;
-    const auto dropped = t.segments->replay([&](std::string_view payload, std::uint64_t offset) {
-        RowGroup g = decodeRowGroup(payload);
-        if (!batchStart) batchStart = offset;
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        if (errors[i]) std::rethrow_exception(errors[i]); // damage: the table is set aside
+        RowGroup& g = groups[i];
+        if (!batchStart) batchStart = offsets[i];
         const bool relayout = g.schema.toJson().dump() != schemaText; // written before a column was added
-        for (auto& r : g.rows) pending.push_back(relayout ? relayoutRow(r, g.schema.fields, t.schema.fields) : std::move(r));
-        if (g.more) return;
+        if (relayout)
+            for (auto& r : g.rows) r = relayoutRow(r, g.schema.fields, t.schema.fields);
+        if (pending.empty()) pending = std::move(g.rows);
+        else std::move(g.rows.begin(), g.rows.end(), std::back_inserter(pending));
+        g.rows = {};
+        if (g.more) continue;
         if (t.rows.empty()) t.rows = std::move(pending);
         else std::move(pending.begin(), pending.end(), std::back_inserter(t.rows));
-        pending.clear();
+        pending = {};
         batchStart.reset();
         nextLog = g.nextLog;
         ids = std::move(g.ids);
-    });
+    }
     if (batchStart) {
         t.segments->truncateTo(*batchStart);
         notes.push_back("table " + tableName(t) + ": dropped a checkpoint that never finished (its rows are in the log)");

@@ -289,3 +289,28 @@ TEST_F(TableFiles, ACheckpointThatNeverFinishedIsCutAndTheLogKeepsItsRows) {
     expectRows(f.rows(), 250);
     EXPECT_EQ(fs::file_size(seg), before); // cut back
 }
+
+TEST_F(TableFiles, TablesUsedLongestAgoGiveTheirMemoryBackAndAreReadAgainWhenUsed) {
+    Store::Options o;
+    o.root = f.dir.path;
+    o.tableMemory = 1; // any table's rows are over it
+    f.store.reset();
+    f.store = std::make_unique<Store>(o);
+    f.store->load();
+    f.insert(0, 400, "id");
+    std::weak_ptr<Table> watch = f.store->table("p", "d", "t");
+    EXPECT_EQ(f.store->releaseMemory(), 0u); // its rows are only in the log yet
+    EXPECT_TRUE(f.store->checkpoint("p", "d", "t"));
+    {
+        const auto inUse = f.store->table("p", "d", "t");
+        EXPECT_EQ(f.store->releaseMemory(), 0u); // a statement holding the table keeps it
+    }
+    EXPECT_EQ(f.store->releaseMemory(), 1u);
+    const auto held = watch.lock(); // the same table, still in the catalog
+    ASSERT_TRUE(held);
+    EXPECT_FALSE(held->rowsLoaded);
+    EXPECT_TRUE(held->rows.empty());
+    f.insert(0, 400, "id"); // read again: rows and the insertIds the last row group kept
+    expectRows(f.rows(), 400);
+    EXPECT_TRUE(held->rowsLoaded);
+}
