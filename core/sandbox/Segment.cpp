@@ -158,10 +158,52 @@ struct ColumnReader {
 
 std::string encodeRowGroup(std::span<const Value> rows, const Schema& schema, std::uint64_t nextLog, bool more,
                            std::span<const SegmentId> ids) {
+    return packRowGroupBody(encodeRowGroupBody(rows, schema, nextLog, more, ids));
+}
+
+std::string encodeRowGroupBody(std::span<const Value> rows, const Schema& schema, std::uint64_t nextLog, bool more,
+                               std::span<const SegmentId> ids) {
+    RowGroupEncoder e;
+    e.add(rows);
+    return e.finish(schema, nextLog, more, ids);
+}
+
+struct RowGroupEncoder::Columns {
+    std::vector<ColumnWriter> columns;
+    std::string widths; ///< each row's own column count (varints)
+};
+
+RowGroupEncoder::RowGroupEncoder() : c_(std::make_unique<Columns>()) {}
+RowGroupEncoder::~RowGroupEncoder() = default;
+
+void RowGroupEncoder::add(std::span<const Value> rows) {
+    auto& cols = c_->columns;
+    for (const auto& r : rows) {
+        while (cols.size() < r.size()) { // a wider row than any before: earlier rows lack it
+            cols.emplace_back();
+            cols.back().kinds.assign(rows_, static_cast<char>(0xff));
+        }
+        for (std::size_t c = 0; c < cols.size(); ++c) {
+            if (c < r.size()) cols[c].add(r[c]);
+            else cols[c].kinds.push_back(static_cast<char>(0xff)); // a row with fewer columns
+        }
+        putVarint(c_->widths, r.size());
+        ++rows_;
+    }
+}
+
+std::size_t RowGroupEncoder::bytes() const {
+    std::size_t n = c_->widths.size();
+    for (const auto& w : c_->columns)
+        n += w.kinds.size() + w.ints.size() + w.doubles.size() + w.lens.size() + w.text.size() + w.sizes.size();
+    return n;
+}
+
+std::string RowGroupEncoder::finish(const Schema& schema, std::uint64_t nextLog, bool more, std::span<const SegmentId> ids) {
     std::string body;
     putVarint(body, nextLog);
     body.push_back(more ? 1 : 0);
-    putVarint(body, rows.size());
+    putVarint(body, rows_);
     const std::string schemaText = schema.toJson().dump();
     putVarint(body, schemaText.size());
     body += schemaText;
@@ -171,20 +213,10 @@ std::string encodeRowGroup(std::span<const Value> rows, const Schema& schema, st
         putFixed(body, id.a);
         putFixed(body, id.b);
     }
-    std::size_t columns = 0;
-    for (const auto& r : rows) columns = std::max(columns, r.size());
-    putVarint(body, columns);
-    for (std::size_t c = 0; c < columns; ++c) {
-        ColumnWriter w;
-        for (const auto& r : rows) {
-            if (c < r.size()) w.add(r[c]);
-            else w.kinds.push_back(static_cast<char>(0xff)); // a row with fewer columns
-        }
-        w.appendTo(body);
-    }
-    // Columns of shorter rows: each row's own column count.
-    for (const auto& r : rows) putVarint(body, r.size());
-    return packRowGroupBody(body);
+    putVarint(body, c_->columns.size());
+    for (const auto& w : c_->columns) w.appendTo(body);
+    body += c_->widths;
+    return body;
 }
 
 std::string packRowGroupBody(std::string_view body) {

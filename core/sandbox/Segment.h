@@ -16,6 +16,7 @@
 #include "value/Value.h"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,9 +48,32 @@ std::string encodeRowGroup(std::span<const Value> rows, const Schema& schema, st
 /// Decodes a payload; throws std::runtime_error naming what is wrong when it is not one.
 RowGroup decodeRowGroup(std::string_view payload);
 
-/// The two halves of the above, for the fuzzer: a payload is a format byte, the body's size
-/// and the body compressed; the body is what the decoder reads.
+/// The halves of the above: a payload is a format byte, the body's size and the body
+/// compressed. A checkpoint builds the body while it holds the table and compresses it after;
+/// the fuzzer feeds bodies to the decoder.
+std::string encodeRowGroupBody(std::span<const Value> rows, const Schema& schema, std::uint64_t nextLog, bool more,
+                               std::span<const SegmentId> ids);
 std::string packRowGroupBody(std::string_view body);
+
+/// A row group's body built a few rows at a time, so that a checkpoint holds the table only
+/// while it reads each slice of rows.
+class RowGroupEncoder {
+public:
+    RowGroupEncoder();
+    ~RowGroupEncoder();
+    RowGroupEncoder(const RowGroupEncoder&) = delete;
+    RowGroupEncoder& operator=(const RowGroupEncoder&) = delete;
+    void add(std::span<const Value> rows);
+    std::size_t rows() const { return rows_; }
+    /// The body's size so far, about.
+    std::size_t bytes() const;
+    std::string finish(const Schema& schema, std::uint64_t nextLog, bool more, std::span<const SegmentId> ids);
+
+private:
+    struct Columns;
+    std::unique_ptr<Columns> c_;
+    std::size_t rows_ = 0;
+};
 RowGroup decodeRowGroupBody(std::string_view body);
 
 } // namespace quarry::sandbox

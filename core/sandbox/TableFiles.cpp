@@ -19,6 +19,8 @@ constexpr const char* kSegments = "rows.qseg";
 /// A row group also ends at about this many bytes of values, so that its record stays well
 /// under RowLog's 64 MB per record even before compression.
 constexpr std::size_t kRowGroupBytes = 48u << 20;
+/// Rows a checkpoint lays out per hold of the table's lock.
+constexpr std::size_t kSliceRows = 4096;
 
 std::string tableName(const Table& t) { return t.project + ":" + t.dataset + "." + t.id; }
 
@@ -256,20 +258,35 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
         std::uint64_t end = 0;
         std::size_t a = t.checkpointedRows;
         do {
-            std::string payload;
-            {
-                // Inserts wait only while one group is encoded. Rows below n do not change
-                // meanwhile: rewrites hold checkpointMutex, and a schema patch lays rows out
-                // again in place, which the group's own schema then describes.
+            // A group is laid out a slice of rows at a time under a shared lock, so inserts
+            // wait for one slice, never for a whole group or its compression. Rows below n do
+            // not change meanwhile (rewrites hold checkpointMutex), except that a schema patch
+            // lays every row out again: then the group starts over under the new schema.
+            auto enc = std::make_unique<RowGroupEncoder>();
+            std::size_t b = a;
+            std::uint64_t schemaVersion = 0;
+            Schema schema;
+            while (b < n && b - a < kRowGroupRows && enc->bytes() < kRowGroupBytes) {
                 std::shared_lock lock(t.mutex);
                 if (t.dropped) return false;
-                const std::size_t b = groupEnd(t.rows, a, n);
-                const bool last = b == n;
-                payload = encodeRowGroup(std::span<const Value>(t.rows.data() + a, b - a), t.schema, nextGen, !last,
-                                         last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>());
-                a = b;
+                if (b == a) {
+                    schemaVersion = t.schemaVersion;
+                    schema = t.schema;
+                } else if (t.schemaVersion != schemaVersion) {
+                    enc = std::make_unique<RowGroupEncoder>();
+                    b = a;
+                    schemaVersion = t.schemaVersion;
+                    schema = t.schema;
+                }
+                const std::size_t to = std::min({n, b + kSliceRows, a + kRowGroupRows});
+                enc->add(std::span<const Value>(t.rows.data() + b, to - b));
+                b = to;
             }
-            end = t.segments->write(payload);
+            const bool last = b == n;
+            const auto body = enc->finish(schema, nextGen, !last,
+                                          last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>());
+            end = t.segments->write(packRowGroupBody(body));
+            a = b;
         } while (a < n);
         t.segments->syncTo(end);
     } catch (...) {
