@@ -5,6 +5,7 @@
 #include "sandbox/Segment.h"
 #include "sandbox/Store.h"
 #include "sandbox/TableFiles.h"
+#include "TestData.h"
 
 #include <bit>
 #include <cmath>
@@ -313,4 +314,49 @@ TEST_F(TableFiles, TablesUsedLongestAgoGiveTheirMemoryBackAndAreReadAgainWhenUse
     f.insert(0, 400, "id"); // read again: rows and the insertIds the last row group kept
     expectRows(f.rows(), 400);
     EXPECT_TRUE(held->rowsLoaded);
+}
+
+// Item 9 of issue 20: a data folder written before row groups (a committed fixture made with
+// the JSON row log: an insertAll body record, a DML record, a column added by a patch, a
+// view) opens, keeps its insertIds, is folded at a checkpoint, and reads the same after.
+TEST(StorageUpgrade, AFolderWrittenBeforeRowGroupsOpensAndIsFolded) {
+    TempDir dir;
+    fs::copy(quarry::test::dataDir() / "storage" / "rowlog-v1", dir.path, fs::copy_options::recursive);
+    auto open = [&] {
+        Store::Options o;
+        o.root = dir.path;
+        auto s = std::make_unique<Store>(o);
+        EXPECT_TRUE(s->load().empty());
+        return s;
+    };
+    auto expectKinds = [](const std::vector<Value>& rows) {
+        ASSERT_EQ(rows.size(), 4u);
+        ASSERT_EQ(rows[0].size(), 14u); // the column added after the first rows
+        EXPECT_EQ(rows[0][0].asInt64(), 1);
+        EXPECT_EQ(rows[0][2].asText(), "1.25");
+        EXPECT_EQ(rows[0][4].asText(), "first, a longer string than fourteen bytes");
+        EXPECT_EQ(rows[0][5].asText(), std::string("\x00\x01", 2));
+        EXPECT_EQ(rows[0][12].size(), 2u);
+        EXPECT_EQ(rows[0][12][0][0].size(), 2u);
+        EXPECT_TRUE(rows[0][13].isNull());
+        EXPECT_EQ(rows[1][0].asInt64(), INT64_MIN);
+        EXPECT_TRUE(std::signbit(rows[1][1].asDouble()));
+        EXPECT_EQ(rows[1][4].asText(), "é ü 漢字");
+        EXPECT_EQ(rows[2][4].asText(), "from DML");
+        EXPECT_EQ(rows[3][13].asText(), "after the patch");
+    };
+    auto retry = [](Store& s) { // an insertAll the fixture's client sent, sent again
+        s.insertAll("fixture", "d", "kinds", Json::parse(R"({"rows":[{"insertId":"a1","json":{"i":"1"}}]})"));
+    };
+    auto s = open();
+    expectKinds(s->table("fixture", "d", "kinds")->rows);
+    EXPECT_TRUE(s->table("fixture", "d", "v")->isView());
+    retry(*s);
+    expectKinds(s->table("fixture", "d", "kinds")->rows); // de-duplicated
+    EXPECT_TRUE(s->checkpoint("fixture", "d", "kinds"));
+    EXPECT_FALSE(fs::exists(dir.path / "fixture" / "d" / "kinds" / "rows.qrl"));
+    s.reset();
+    s = open();
+    retry(*s);
+    expectKinds(s->table("fixture", "d", "kinds")->rows);
 }
