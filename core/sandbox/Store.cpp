@@ -794,6 +794,35 @@ bool hasInvalidUtf8(const Value& v) {
     return false;
 }
 
+bool hasRepeated(const std::vector<Field>& fields) {
+    for (const auto& f : fields)
+        if (f.isRepeated() || (f.isRecord() && hasRepeated(f.fields))) return true;
+    return false;
+}
+
+/// A stored repeated field is never NULL (BigQuery keeps an empty array): a NULL array a
+/// statement wrote (a column an INSERT left out, SET x = NULL, NULL in a query's result)
+/// becomes empty, at any depth of records.
+void emptyNullArrays(Value& row, const std::vector<Field>& fields) {
+    for (std::size_t i = 0; i < fields.size() && i < row.size(); ++i) {
+        const Field& f = fields[i];
+        Value& cell = row[i];
+        if (f.isRepeated()) {
+            if (cell.isNull()) cell = Value::arrayOf(0);
+            else if (f.isRecord())
+                for (auto& e : cell.items())
+                    if (!e.isNull()) emptyNullArrays(e, f.fields);
+        } else if (f.isRecord() && !cell.isNull()) {
+            emptyNullArrays(cell, f.fields);
+        }
+    }
+}
+
+void emptyNullArrays(std::vector<Value>& rows, const Schema& schema) {
+    if (!hasRepeated(schema.fields)) return;
+    for (auto& r : rows) emptyNullArrays(r, schema.fields);
+}
+
 } // namespace
 
 std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows) {
@@ -850,6 +879,7 @@ void Store::removeSetAside(const Table& t) {
 std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& d, const std::string& id,
                                        const Schema& schema, std::vector<Value> rows, bool replace, const Json& extra) {
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
+    emptyNullArrays(rows, schema);
     {
         std::unique_lock lock(mutex_);
         auto& ds = datasetRef(p, d);
@@ -977,6 +1007,7 @@ void Store::appendValues(Table& t, std::vector<Value> rows) {
     if (rows.empty()) return;
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
+    emptyNullArrays(rows, t.schema);
     std::vector<std::pair<std::string, Value>> tagged;
     tagged.reserve(rows.size());
     for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
@@ -1005,6 +1036,7 @@ void Store::replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows
         if (hasInvalidUtf8(r))
             throw ApiFailure("invalid", "A STRING value to be stored in " + t.project + ":" + t.dataset + "." + t.id +
                                             " is not valid UTF-8; nothing was written.");
+    emptyNullArrays(rows, t.schema);
     rewriteTableRows(t, tableDir(t.project, t.dataset, t.id), rows, o_.dedupWindow.count(), nowMs());
     t.rows = std::move(rows);
     ++t.version;
