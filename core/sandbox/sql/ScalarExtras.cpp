@@ -7,6 +7,7 @@
 #include "value/Text.h"
 
 #include <algorithm>
+#include <farmhash.h>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -127,6 +128,11 @@ std::optional<SqlType> bindScalarExtra(const Expr& c, const std::vector<SqlType>
         if (!isStringOrBytes(a[0])) noSignature(c, a);
         return S(K::Bytes);
     }
+    if (n == "FARM_FINGERPRINT") {
+        need(1, 1);
+        if (!isStringOrBytes(a[0])) noSignature(c, a);
+        return S(K::Int64);
+    }
     if (n == "INSTR") {
         need(2, 4);
         const bool bytes = !a[0].unknown && a[0].kind == K::Bytes;
@@ -170,7 +176,7 @@ std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
         const std::string h = text::hexEncode(raw);
         return Value::string(h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20));
     }
-    const bool known = in(n, kUnary) || in(n, kDigests) || n == "ATAN2" || n == "IEEE_DIVIDE" || n == "LOG" ||
+    const bool known = in(n, kUnary) || in(n, kDigests) || n == "FARM_FINGERPRINT" || n == "ATAN2" || n == "IEEE_DIVIDE" || n == "LOG" ||
                        n == "IS_NAN" || n == "IS_INF" || n == "RANGE_BUCKET" || n == "TO_HEX" || n == "TO_BASE64" || n == "FROM_HEX" || n == "FROM_BASE64" ||
                        n == "INSTR" || n == "ASCII" || n == "CODE_POINTS_TO_STRING" || n == "TRANSLATE";
     if (!known) return std::nullopt;
@@ -249,6 +255,10 @@ std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
         return Value::bytes(*raw);
     }
     if (in(n, kDigests)) return Value::bytes(crypto::digest(n == "SHA256" ? "SHA256" : n.c_str(), a[0].asText()));
+    if (n == "FARM_FINGERPRINT") { // FarmHash's Fingerprint64 of the bytes, as a signed INT64
+        const auto s = a[0].asText();
+        return Value::int64(static_cast<std::int64_t>(util::Fingerprint64(s.data(), s.size())));
+    }
     if (n == "INSTR") {
         const std::int64_t start = a.size() > 2 ? a[2].asInt64() : 1, occurrence = a.size() > 3 ? a[3].asInt64() : 1;
         if (start == 0) throw EvalError("INSTR: the position must not be 0");
