@@ -7,6 +7,7 @@
 #include "value/Text.h"
 
 #include <algorithm>
+#include <bit>
 #include <farmhash.h>
 #include <cmath>
 #include <cstdio>
@@ -128,6 +129,11 @@ std::optional<SqlType> bindScalarExtra(const Expr& c, const std::vector<SqlType>
         if (!isStringOrBytes(a[0])) noSignature(c, a);
         return S(K::Bytes);
     }
+    if (n == "BIT_COUNT") {
+        need(1, 1);
+        if (!(isInt(a[0]) || isBytes(a[0]))) noSignature(c, a);
+        return S(K::Int64);
+    }
     if (n == "FARM_FINGERPRINT") {
         need(1, 1);
         if (!isStringOrBytes(a[0])) noSignature(c, a);
@@ -176,7 +182,7 @@ std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
         const std::string h = text::hexEncode(raw);
         return Value::string(h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20));
     }
-    const bool known = in(n, kUnary) || in(n, kDigests) || n == "FARM_FINGERPRINT" || n == "ATAN2" || n == "IEEE_DIVIDE" || n == "LOG" ||
+    const bool known = in(n, kUnary) || in(n, kDigests) || n == "FARM_FINGERPRINT" || n == "BIT_COUNT" || n == "ATAN2" || n == "IEEE_DIVIDE" || n == "LOG" ||
                        n == "IS_NAN" || n == "IS_INF" || n == "RANGE_BUCKET" || n == "TO_HEX" || n == "TO_BASE64" || n == "FROM_HEX" || n == "FROM_BASE64" ||
                        n == "INSTR" || n == "ASCII" || n == "CODE_POINTS_TO_STRING" || n == "TRANSLATE";
     if (!known) return std::nullopt;
@@ -255,6 +261,12 @@ std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
         return Value::bytes(*raw);
     }
     if (in(n, kDigests)) return Value::bytes(crypto::digest(n == "SHA256" ? "SHA256" : n.c_str(), a[0].asText()));
+    if (n == "BIT_COUNT") { // set bits of an INT64's two's complement, or of every byte
+        if (a[0].kind() == ValueKind::Int64) return Value::int64(std::popcount(static_cast<std::uint64_t>(a[0].asInt64())));
+        std::int64_t bits = 0;
+        for (const unsigned char b : a[0].asText()) bits += std::popcount(b);
+        return Value::int64(bits);
+    }
     if (n == "FARM_FINGERPRINT") { // FarmHash's Fingerprint64 of the bytes, as a signed INT64
         const auto s = a[0].asText();
         return Value::int64(static_cast<std::int64_t>(util::Fingerprint64(s.data(), s.size())));

@@ -19,7 +19,6 @@ constexpr std::string_view kStatements[] = {"ALTER", "EXPORT", "LOAD", "GRANT", 
 
 // BigQuery functions the sandbox does not have yet (functions it has are in Functions.cpp).
 constexpr std::string_view kMissingFunctions[] = {
-    "BIT_COUNT",
     "FORMAT",
     "NET.HOST", "NORMALIZE",
     "REGEXP_INSTR", "STRING"};

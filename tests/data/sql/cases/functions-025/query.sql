@@ -1,0 +1,3 @@
+SELECT a, BIT_COUNT(a) AS a_bits, BIT_COUNT(b'\x00\x0f\xff') AS b_bits, BIT_COUNT(b'') AS empty_bits,
+  BIT_COUNT(-9223372036854775808) AS min_bits
+FROM UNNEST([0, -1, NULL, 256]) AS a ORDER BY a NULLS FIRST
