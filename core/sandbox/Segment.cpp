@@ -240,11 +240,12 @@ RowGroup decodeRowGroup(std::string_view payload) {
                                  ", which this sandbox does not read (it reads format 1); a newer sandbox wrote it");
     const auto rawSize = head.fixed();
     const auto stored = ZSTD_getFrameContentSize(head.p, static_cast<std::size_t>(head.end - head.p));
-    if (stored != rawSize || rawSize > (std::uint64_t{1} << 34)) Reader::bad("its size does not match");
-    std::string body(rawSize, '\0');
-    const auto n = ZSTD_decompress(body.data(), body.size(), head.p, static_cast<std::size_t>(head.end - head.p));
+    // A group holds about 48 MB of values, one huge row at most a few hundred: 1 GB is damage.
+    if (stored != rawSize || rawSize > (std::uint64_t{1} << 30)) Reader::bad("its size does not match");
+    const std::unique_ptr<char[]> body(new char[rawSize]); // not zeroed: zstd writes every byte
+    const auto n = ZSTD_decompress(body.get(), rawSize, head.p, static_cast<std::size_t>(head.end - head.p));
     if (ZSTD_isError(n) || n != rawSize) Reader::bad("it does not decompress");
-    return decodeRowGroupBody(body);
+    return decodeRowGroupBody(std::string_view(body.get(), rawSize));
 }
 
 RowGroup decodeRowGroupBody(std::string_view body) {

@@ -674,7 +674,7 @@ void Store::loadRows(const std::shared_ptr<Table>& t) const {
             t->logGen = 0;
         };
         try {
-            loadTableRows(*t, dir, notes);
+            loadTableRows(*t, dir, nowMs() - o_.dedupWindow.count(), notes);
             t->rowsLoaded.store(true, std::memory_order_release);
         } catch (const std::bad_alloc&) {
             reset(); // out of memory is not damage: the next use tries again

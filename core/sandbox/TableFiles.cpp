@@ -44,13 +44,14 @@ std::vector<std::uint64_t> logGenerations(const fs::path& dir) {
     return gens;
 }
 
-void keepId(Table& t, const IdKey& key, std::int64_t when) {
-    if (t.insertIds.insert(key).second) t.insertIdOrder.emplace_back(when, key);
+/// Remembers an insertId seen at `when`, unless it is older than the window (`since`).
+void keepId(Table& t, const IdKey& key, std::int64_t when, std::int64_t since) {
+    if (when >= since && t.insertIds.insert(key).second) t.insertIdOrder.emplace_back(when, key);
 }
 
 /// Replays one JSON row log into `t` (rows and insertIds), cutting a torn tail and a
 /// statement whose last record is missing.
-void replayLog(Table& t, RowLog& log, std::vector<std::string>& notes) {
+void replayLog(Table& t, RowLog& log, std::int64_t idsSince, std::vector<std::string>& notes) {
     JsonRowReader reader(t.schema, true);
     // A statement's rows may span records ("more": true on all but its last): they count
     // only once its last record is there.
@@ -77,7 +78,7 @@ void replayLog(Table& t, RowLog& log, std::vector<std::string>& notes) {
         auto settle = [&] {
             if (more) return;
             for (auto& p : pending) {
-                if (p.id) keepId(t, *p.id, p.when);
+                if (p.id) keepId(t, *p.id, p.when, idsSince);
                 t.rows.push_back(std::move(p.row));
             }
             pending.clear();
@@ -138,7 +139,7 @@ std::vector<RowGroup> decodeAll(const std::vector<std::string>& payloads, std::v
 }
 
 /// Reads the segment file's row groups into `t`; returns the log generation after them.
-std::uint64_t replaySegments(Table& t, const fs::path& file, std::vector<std::string>& notes) {
+std::uint64_t replaySegments(Table& t, const fs::path& file, std::int64_t idsSince, std::vector<std::string>& notes) {
     t.segments = std::make_unique<RowLog>(file);
     std::vector<std::string> payloads;
     std::vector<std::uint64_t> offsets;
@@ -179,7 +180,7 @@ std::uint64_t replaySegments(Table& t, const fs::path& file, std::vector<std::st
     if (dropped)
         notes.push_back("table " + tableName(t) + ": dropped a torn tail of " + std::to_string(dropped) +
                         " bytes from its segment file (a checkpoint that never finished)");
-    for (const auto& id : ids) keepId(t, IdKey{id.a, id.b}, id.when);
+    for (const auto& id : ids) keepId(t, IdKey{id.a, id.b}, id.when, idsSince);
     t.checkpointedRows = t.rows.size();
     return nextLog;
 }
@@ -216,15 +217,15 @@ fs::path logFile(const fs::path& dir, std::uint64_t gen) {
     return gen == 0 ? dir / "rows.qrl" : dir / ("rows." + std::to_string(gen) + ".qrl");
 }
 
-void loadTableRows(Table& t, const fs::path& dir, std::vector<std::string>& notes) {
+void loadTableRows(Table& t, const fs::path& dir, std::int64_t idsSince, std::vector<std::string>& notes) {
     std::uint64_t first = 0;
-    if (fs::exists(dir / kSegments)) first = replaySegments(t, dir / kSegments, notes);
+    if (fs::exists(dir / kSegments)) first = replaySegments(t, dir / kSegments, idsSince, notes);
     std::shared_ptr<RowLog> last;
     std::uint64_t lastGen = first;
     for (const auto gen : logGenerations(dir)) {
         if (gen < first) continue; // folded into the segments by a checkpoint that stopped before removing it
         last = std::make_shared<RowLog>(logFile(dir, gen));
-        replayLog(t, *last, notes);
+        replayLog(t, *last, idsSince, notes);
         lastGen = gen;
     }
     if (first > 0) removeLogsUpTo(dir, first - 1);

@@ -27,10 +27,11 @@ namespace quarry::sandbox {
 /// The log file of generation `gen` in a table's folder.
 std::filesystem::path logFile(const std::filesystem::path& dir, std::uint64_t gen);
 
-/// Reads a table's rows, insertIds and files from `dir` into `t` (whose schema is set): row
-/// groups, then the logs after them. Notes what was cut (torn tails, unfinished statements).
-/// Throws StorageError or std::runtime_error for damage, which sets the table aside.
-void loadTableRows(Table& t, const std::filesystem::path& dir, std::vector<std::string>& notes);
+/// Reads a table's rows, insertIds (those seen since `idsSince`, ms) and files from `dir` into
+/// `t` (whose schema is set): row groups, then the logs after them. Notes what was cut (torn
+/// tails, unfinished statements). Throws StorageError or std::runtime_error for damage, which
+/// sets the table aside.
+void loadTableRows(Table& t, const std::filesystem::path& dir, std::int64_t idsSince, std::vector<std::string>& notes);
 
 /// Folds `t`'s log into new row groups and removes the log. Returns false when there was
 /// nothing to fold or the table was dropped. `dedupWindowMs`: which insertIds to keep.
