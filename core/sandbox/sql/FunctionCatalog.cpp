@@ -38,7 +38,7 @@ std::vector<FunctionDef> build() {
     r.family(F::Array, {"ARRAY_FIRST", "ARRAY_IS_DISTINCT", "ARRAY_LAST"});
     r.family(F::ScalarExtra, {"ACOS", "ASCII", "ASIN", "ATAN", "ATAN2", "BIT_COUNT", "CODE_POINTS_TO_STRING", "COS", "COSH", "ERROR",
                               "FARM_FINGERPRINT", "FROM_BASE64", "FROM_HEX", "IEEE_DIVIDE", "INSTR", "IS_INF", "IS_NAN", "LOG", "MD5",
-                              "RANGE_BUCKET", "SHA1", "SHA256", "SHA512", "SIN", "SINH", "TAN", "TANH", "TO_BASE64", "TO_HEX",
+                              "RANGE_BUCKET", "SHA1", "SHA256", "SHA512", "SIN", "SINH", "STRING", "TAN", "TANH", "TO_BASE64", "TO_HEX",
                               "TRANSLATE"});
     r.family(F::ScalarExtra, {"GENERATE_UUID", "RAND"}, Stability::Volatile);
     r.family(F::Date, {"$INTERVAL", "DATE", "DATETIME", "DATETIME_ADD", "DATETIME_DIFF", "DATETIME_SUB", "DATETIME_TRUNC",

@@ -4,6 +4,8 @@
 #include "crypto/Keys.h"
 #include "sandbox/sql/FunctionHelpers.h"
 #include "sandbox/sql/ValueOps.h"
+#include "sandbox/sql/TimeZone.h"
+#include "sandbox/sql/Functions.h"
 #include "value/Text.h"
 
 #include <algorithm>
@@ -129,6 +131,14 @@ std::optional<SqlType> bindScalarExtra(const Expr& c, const std::vector<SqlType>
         if (!isStringOrBytes(a[0])) noSignature(c, a);
         return S(K::Bytes);
     }
+    if (n == "STRING") { // STRING(timestamp[, time_zone]); STRING(json) is JSON's, not here yet
+        need(1, 2);
+        if (!a[0].unknown && !a[0].array && a[0].kind == K::Json)
+            throw SqlError("STRING of a JSON value is not supported by the sandbox yet", c.pos);
+        if (!(a[0].unknown || (!a[0].array && a[0].kind == K::Timestamp)) || (argc == 2 && !isString(a[1])))
+            noSignature(c, a);
+        return S(K::String);
+    }
     if (n == "BIT_COUNT") {
         need(1, 1);
         if (!(isInt(a[0]) || isBytes(a[0]))) noSignature(c, a);
@@ -182,7 +192,7 @@ std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
         const std::string h = text::hexEncode(raw);
         return Value::string(h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20));
     }
-    const bool known = in(n, kUnary) || in(n, kDigests) || n == "FARM_FINGERPRINT" || n == "BIT_COUNT" || n == "ATAN2" || n == "IEEE_DIVIDE" || n == "LOG" ||
+    const bool known = in(n, kUnary) || in(n, kDigests) || n == "FARM_FINGERPRINT" || n == "BIT_COUNT" || n == "STRING" || n == "ATAN2" || n == "IEEE_DIVIDE" || n == "LOG" ||
                        n == "IS_NAN" || n == "IS_INF" || n == "RANGE_BUCKET" || n == "TO_HEX" || n == "TO_BASE64" || n == "FROM_HEX" || n == "FROM_BASE64" ||
                        n == "INSTR" || n == "ASCII" || n == "CODE_POINTS_TO_STRING" || n == "TRANSLATE";
     if (!known) return std::nullopt;
@@ -261,6 +271,11 @@ std::optional<Value> callScalarExtra(const Expr& c, std::vector<Value>& a) {
         return Value::bytes(*raw);
     }
     if (in(n, kDigests)) return Value::bytes(crypto::digest(n == "SHA256" ? "SHA256" : n.c_str(), a[0].asText()));
+    if (n == "STRING") { // as CAST(ts AS STRING), in the zone given (else the query's)
+        if (a.size() < 2) return Value::string(castToString(a[0]));
+        const ZoneScope zone(&TimeZone::named(a[1].asText()));
+        return Value::string(castToString(a[0]));
+    }
     if (n == "BIT_COUNT") { // set bits of an INT64's two's complement, or of every byte
         if (a[0].kind() == ValueKind::Int64) return Value::int64(std::popcount(static_cast<std::uint64_t>(a[0].asInt64())));
         std::int64_t bits = 0;

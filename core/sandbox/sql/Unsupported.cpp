@@ -21,7 +21,7 @@ constexpr std::string_view kStatements[] = {"ALTER", "EXPORT", "LOAD", "GRANT", 
 constexpr std::string_view kMissingFunctions[] = {
     "FORMAT",
     "NET.HOST", "NORMALIZE",
-    "REGEXP_INSTR", "STRING"};
+    "REGEXP_INSTR"};
 
 [[noreturn]] void fail(const std::string& what, Pos pos) { throw SqlError(what + " is not supported by the sandbox yet", pos); }
 
