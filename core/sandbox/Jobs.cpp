@@ -554,6 +554,11 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         std::unique_lock<std::mutex> sessionTurn;
         if (session) {
             sessionTurn = std::unique_lock(session->running);
+            // A job found the session while the one before it was still ending it (CALL
+            // BQ.ABORT_SESSION(), whose client may ask again as soon as it is answered).
+            if (session->state->ended)
+                throw ApiFailure("invalid", "Session " + session->id + " was not found or has ended. Start a new one with createSession.",
+                                 "connectionProperties");
             // A dry run must not change the session: it works on a copy of its state.
             scope.state = dryRun ? std::make_shared<ScriptState>(*session->state) : session->state;
             scope.sessionId = session->id;
