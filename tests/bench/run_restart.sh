@@ -9,7 +9,7 @@
 # batches, 4 in flight) with checkpoints running meanwhile or not. Peer: DuckDB (npm @duckdb/node-api) with
 # the same rows in a database file, opened in a fresh process and counted.
 # Usage: tests/bench/run_restart.sh [ROWS=1000000]   (LOG_ONLY=0 skips the log-only format,
-# whose first query at 10M rows takes minutes)
+# whose first query at 10M rows takes minutes; RUNS=N restarts each N times, default 3)
 source "$(dirname "$0")/common.sh"
 rows=${1:-1000000}
 (cd "$here" && npm ci --no-audit --no-fund --silent)
@@ -42,7 +42,7 @@ measure() {
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   local size_mb; size_mb=$(du -sm --apparent-size "$data" | cut -f1)
   local best="" best_first=""
-  for _ in 1 2 3; do
+  for _ in $(seq "${RUNS:-3}"); do
     local t0; t0=$(date +%s.%N)
     "$build/app/quarry-sandbox" --port 0 --data "$data" $args > "$work/out" 2>/dev/null &
     pid=$!
@@ -61,7 +61,7 @@ measure() {
     echo "  $name: listening after ${s}s (RSS ${rss} MB), the first COUNT(*) answered after ${first}s (RSS ${rss2} MB): ${n} rows" >&2
     [[ "$n" == "$rows" ]] || { echo "expected $rows rows, counted $n" >&2; exit 1; }
   done
-  echo "$name | ingest ${rate} rows/s | folder ${size_mb} MB ($(echo "scale=2; $size_mb / $ndjson_mb" | bc)x the NDJSON) | listening after ${best} s, RSS ${rss} MB | start + COUNT(*) ${best_first} s, RSS then ${rss2} MB (best of 3)"
+  echo "$name | ingest ${rate} rows/s | folder ${size_mb} MB ($(echo "scale=2; $size_mb / $ndjson_mb" | bc)x the NDJSON) | listening after ${best} s, RSS ${rss} MB | start + COUNT(*) ${best_first} s, RSS then ${rss2} MB (best of ${RUNS:-3})"
 }
 
 echo "persons rows: $rows, NDJSON ${ndjson_mb} MB"
@@ -69,11 +69,11 @@ if [[ "${LOG_ONLY:-1}" != 0 ]]; then measure log-only "--checkpoint-mb 0"; fi
 measure row-groups ""
 node "$here/duck_restart.mjs" load "$work/duck.db" "$work/persons.ndjson"
 duck_mb=$(du -m --apparent-size "$work/duck.db" | cut -f1)
-for _ in 1 2 3; do node "$here/duck_restart.mjs" open "$work/duck.db"; done | tee "$work/duck.out" >&2
+for _ in $(seq "${RUNS:-3}"); do node "$here/duck_restart.mjs" open "$work/duck.db"; done | tee "$work/duck.out" >&2
 python3 - "$work/duck.out" "$duck_mb" "$ndjson_mb" <<'PY'
 import json, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]
 best = min(runs, key=lambda r: r["seconds"])
-print("duckdb | file %s MB (%.2fx the NDJSON) | open + count %.3f s (best of 3) | RSS then %d MB (node alone %d MB)"
-      % (sys.argv[2], int(sys.argv[2]) / int(sys.argv[3]), best["seconds"], best["rss_mb"], best["node_rss_mb"]))
+print("duckdb | file %s MB (%.2fx the NDJSON) | open + count %.3f s (best of %s) | RSS then %d MB (node alone %d MB)"
+      % (sys.argv[2], int(sys.argv[2]) / int(sys.argv[3]), best["seconds"], len(runs), best["rss_mb"], best["node_rss_mb"]))
 PY
