@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kSegments = "rows.qseg";
-/// A row group also ends at about this many bytes of values, so that its record stays well
+/// A row group also ends at about this many bytes laid out, so that its record stays well
 /// under RowLog's 64 MB per record even before compression.
 constexpr std::size_t kRowGroupBytes = 48u << 20;
 /// Rows a checkpoint lays out per hold of the table's lock.
@@ -193,11 +193,15 @@ std::vector<SegmentId> windowIds(const Table& t, std::int64_t window, std::int64
     return ids;
 }
 
-/// Where the group starting at row `a` ends: kRowGroupRows rows or kRowGroupBytes of values.
-std::size_t groupEnd(const std::vector<Value>& rows, std::size_t a, std::size_t n) {
-    std::size_t bytes = 0, b = a;
-    while (b < n && b - a < kRowGroupRows && bytes < kRowGroupBytes) bytes += sizeof(Value) + rows[b++].heapBytes();
-    return b;
+/// Whether a group being laid out has room for more rows.
+bool groupHasRoom(const RowGroupEncoder& enc) { return enc.rows() < kRowGroupRows && enc.bytes() < kRowGroupBytes; }
+
+/// Lays rows from `b` (below `n`) into `enc`, at most kSliceRows and no more than the group
+/// takes; returns where it stopped.
+std::size_t addSlice(RowGroupEncoder& enc, const std::vector<Value>& rows, std::size_t b, std::size_t n) {
+    const std::size_t to = std::min({n, b + kSliceRows, b + (kRowGroupRows - enc.rows())});
+    enc.add(std::span<const Value>(rows.data() + b, to - b));
+    return to;
 }
 
 void removeLogsUpTo(const fs::path& dir, std::uint64_t gen) {
@@ -267,7 +271,7 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
             std::size_t b = a;
             std::uint64_t schemaVersion = 0;
             Schema schema;
-            while (b < n && b - a < kRowGroupRows && enc->bytes() < kRowGroupBytes) {
+            while (b < n && groupHasRoom(*enc)) {
                 std::shared_lock lock(t.mutex);
                 if (t.dropped) return false;
                 if (b == a) {
@@ -279,9 +283,7 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
                     schemaVersion = t.schemaVersion;
                     schema = t.schema;
                 }
-                const std::size_t to = std::min({n, b + kSliceRows, a + kRowGroupRows});
-                enc->add(std::span<const Value>(t.rows.data() + b, to - b));
-                b = to;
+                b = addSlice(*enc, t.rows, b, n);
             }
             const bool last = b == n;
             const auto body = enc->finish(schema, nextGen, !last,
@@ -319,12 +321,12 @@ void rewriteTableRows(Table& t, const fs::path& dir, const std::vector<Value>& r
             RowLog out(fresh);
             std::uint64_t end = 0;
             std::size_t a = 0;
-            do {
-                const std::size_t b = groupEnd(rows, a, rows.size());
-                const bool last = b == rows.size();
-                end = out.write(encodeRowGroup(std::span<const Value>(rows.data() + a, b - a), t.schema, nextGen, !last,
-                                               last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>()));
-                a = b;
+            do { // groups cut as a checkpoint cuts them
+                RowGroupEncoder enc;
+                while (a < rows.size() && groupHasRoom(enc)) a = addSlice(enc, rows, a, rows.size());
+                const bool last = a == rows.size();
+                end = out.write(packRowGroupBody(enc.finish(t.schema, nextGen, !last,
+                                                            last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>())));
             } while (a < rows.size());
             out.syncTo(end);
         }
