@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
                    "again from disk when next used (default 4096; 0: no limit)")
         ->check(CLI::Range(0LL, 1LL << 30));
     app.add_option("--workers", o.workers, "job worker threads")->check(CLI::Range(1, 64));
+    app.add_option("--user", o.user,
+                   "the account jobs are made by without sign-in (default sandbox@quarry.local); a request may "
+                   "name another in an X-Quarry-User header. With --auth, the token's account.");
     app.add_option("--auth", o.auth,
                    "none (default) or keys:DIR: trust the service-account keys in DIR/<email>/<key id>.pem, "
                    "serve a token endpoint at /token, and require a bearer token on every API call");

@@ -15,7 +15,8 @@ namespace quarry::sandbox {
 /// TARGET:ACTION:PROBABILITY, e.g.
 ///   insertAll:503:0.05,insertAll:reset:0.02,insertAll:413:0.01,any:delay=300ms:0.1,job:delay=2s:1
 /// TARGET: an API method (insertAll, list, query, getQueryResults, jobs.insert, tables.get, ...),
-/// `job` (the execution of a query job), `sync` (a table log's fdatasync) or `any`. ACTION: an
+/// `job` (the execution of a query job), `job@KEY=VALUE` (of a query job with that label; asked
+/// before `job`), `sync` (a table log's fdatasync) or `any`. ACTION: an
 /// HTTP status (answered with BigQuery's error for it), `reset` (the request is carried out,
 /// then the connection is dropped before the answer), delay=N(ms|s), or `eio` (for `sync`:
 /// the disk reports an I/O error).

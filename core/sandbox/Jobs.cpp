@@ -178,6 +178,23 @@ void planJson(Job& job, const std::vector<sql::PlanStage>& plan) {
     }
 }
 
+namespace {
+
+/// Slot time of a job (under JobManager::mutex_): the sandbox runs a job on one worker, so
+/// its slot-ms are its running time, or the plan's when its stages ran on more threads.
+std::int64_t slotMs(const Job& j) {
+    if (!j.startTime) return 0;
+    const std::int64_t end = j.state == "DONE" ? j.endTime : Store::nowMs();
+    std::int64_t ms = std::max<std::int64_t>(0, end - j.startTime);
+    if (!j.timeline.empty()) {
+        const std::string planned = j.timeline.back().value("totalSlotMs", std::string("0"));
+        ms = std::max<std::int64_t>(ms, std::stoll(planned));
+    }
+    return ms;
+}
+
+} // namespace
+
 Json JobManager::resource(const Job& j) const {
     std::lock_guard g(mutex_);
     Json stats = {{"creationTime", std::to_string(j.creationTime)}};
@@ -198,7 +215,7 @@ Json JobManager::resource(const Job& j) const {
                               {"totalBytesBilled", std::to_string(j.bytesBilled)},
                               {"cacheHit", j.cacheHit},
                               {"statementType", j.statementType},
-                              {"totalSlotMs", "0"}};
+                              {"totalSlotMs", std::to_string(slotMs(j))}};
             if (j.numDmlAffectedRows) {
                 stats["query"]["numDmlAffectedRows"] = std::to_string(*j.numDmlAffectedRows);
                 stats["query"]["dmlStats"] = j.dmlStats;
@@ -220,6 +237,20 @@ Json JobManager::resource(const Job& j) const {
         stats["parentJobId"] = j.parentId;
         stats["scriptStatistics"] = j.scriptStatistics;
     }
+    if (j.startTime) stats["totalSlotMs"] = std::to_string(slotMs(j));
+    if (j.state == "RUNNING" && j.configuration.contains("query")) {
+        // Progress while it runs, as BigQuery's timeline gives it (units known only for a
+        // job slowed by --faults: the sandbox's own queries finish before anyone could look).
+        Json sample = {{"elapsedMs", std::to_string(std::max<std::int64_t>(0, Store::nowMs() - j.startTime))},
+                       {"totalSlotMs", std::to_string(slotMs(j))},
+                       {"activeUnits", "1"}};
+        if (j.unitsDone >= 0) {
+            sample["completedUnits"] = std::to_string(j.unitsDone.load());
+            sample["pendingUnits"] = std::to_string(std::max<std::int64_t>(0, j.unitsPending.load()));
+            sample["estimatedRunnableUnits"] = std::to_string(std::max<std::int64_t>(0, j.unitsPending.load()));
+        }
+        stats["query"] = {{"statementType", j.statementType}, {"totalSlotMs", std::to_string(slotMs(j))}, {"timeline", Json::array({sample})}};
+    }
     if (j.numChildJobs) stats["numChildJobs"] = std::to_string(j.numChildJobs);
     if (!j.sessionId.empty()) stats["sessionInfo"] = {{"sessionId", j.sessionId}};
     Json ref = {{"projectId", j.project}, {"location", j.location}};
@@ -231,17 +262,25 @@ Json JobManager::resource(const Job& j) const {
               {"configuration", j.configuration},
               {"status", status},
               {"statistics", stats},
-              {"user_email", "sandbox@quarry.local"},
-              {"principal_subject", "user:sandbox@quarry.local"}};
+              {"user_email", j.user},
+              {"principal_subject", (j.user.ends_with(".gserviceaccount.com") ? "serviceAccount:" : "user:") + j.user}};
     return r;
 }
 
 std::shared_ptr<Job> JobManager::create(const std::string& project, std::string jobId, const std::string& location,
-                                        Json configuration) {
+                                        Json configuration, const std::string& user) {
     auto job = std::make_shared<Job>();
     job->project = project;
     job->id = std::move(jobId);
     job->configuration = std::move(configuration);
+    job->user = user.empty() ? defaultUser_ : user;
+    const Json q0 = objectField(job->configuration, "query");
+    if (q0.contains("priority")) {
+        const Json& pr = q0["priority"];
+        if (!pr.is_string() || (pr != "INTERACTIVE" && pr != "BATCH"))
+            throw ApiFailure("invalid", "Invalid value for priority: " + (pr.is_string() ? pr.get<std::string>() : pr.dump()) +
+                                            ". Use INTERACTIVE or BATCH.", "configuration.query.priority");
+    }
     if (!job->configuration.contains("jobType"))
         job->configuration["jobType"] = job->configuration.contains("load")   ? "LOAD"
                                         : job->configuration.contains("copy") ? "COPY"
@@ -271,7 +310,8 @@ std::shared_ptr<Job> JobManager::create(const std::string& project, std::string 
     return job;
 }
 
-Json JobManager::insert(const std::string& project, const Json& body, const std::filesystem::path& uploadFile) {
+Json JobManager::insert(const std::string& project, const Json& body, const std::filesystem::path& uploadFile,
+                        const std::string& user) {
     if (!body.is_object()) throw ApiFailure("invalid", "Job resource must be a JSON object");
     const auto ref = objectField(body, "jobReference");
     const auto config = objectField(body, "configuration");
@@ -294,7 +334,7 @@ Json JobManager::insert(const std::string& project, const Json& body, const std:
     if (!id.empty() && !validJobId(id))
         throw ApiFailure("invalid", "Invalid job ID \"" + id + "\". Job IDs must be alphanumeric (plus underscores and dashes) and at most 1024 characters long.",
                          "jobReference.jobId");
-    auto job = create(project, id.empty() ? newJobId() : id, str(ref, "location"), config);
+    auto job = create(project, id.empty() ? newJobId() : id, str(ref, "location"), config, user);
     job->upload = std::exchange(upload.file, {});
     if (boolField(config, "dryRun", false)) {
         job->id.clear();
@@ -336,12 +376,19 @@ Json JobManager::cancel(const std::string& p, const std::string& id, const std::
     return {{"kind", "bigquery#jobCancelResponse"}, {"job", resource(*job)}};
 }
 
-Json JobManager::list(const std::string& p, const std::vector<std::string>& stateFilter, const std::string& parentJobId) const {
+Json JobManager::list(const std::string& p, const ListFilter& f) const {
+    const std::string caller = f.user.empty() ? defaultUser_ : f.user;
     std::vector<std::shared_ptr<Job>> jobs;
     {
         std::lock_guard g(mutex_);
-        for (auto it = order_.rbegin(); it != order_.rend(); ++it)
-            if ((*it)->project == p && (*it)->parentId == parentJobId) jobs.push_back(*it);
+        for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+            const Job& j = **it;
+            if (j.project != p || j.parentId != f.parentJobId) continue;
+            if (!f.allUsers && j.user != caller) continue;
+            if (f.minCreationTime && j.creationTime < *f.minCreationTime) continue;
+            if (f.maxCreationTime && j.creationTime > *f.maxCreationTime) continue;
+            jobs.push_back(*it);
+        }
     }
     Json out = Json::array();
     for (const auto& j : jobs) {
@@ -350,23 +397,25 @@ Json JobManager::list(const std::string& p, const std::vector<std::string>& stat
             std::lock_guard g(mutex_);
             state = j->state;
         }
-        if (!stateFilter.empty() &&
-            std::none_of(stateFilter.begin(), stateFilter.end(), [&](const std::string& s) { return text::lower(s) == text::lower(state); }))
+        if (!f.states.empty() &&
+            std::none_of(f.states.begin(), f.states.end(), [&](const std::string& s) { return text::lower(s) == text::lower(state); }))
             continue;
         Json r = resource(*j);
         r["state"] = state;
         if (r["status"].contains("errorResult")) r["errorResult"] = r["status"]["errorResult"];
+        // MINIMAL (jobs.list's default projection) leaves out the job's configuration.
+        if (!f.full) r["configuration"] = {{"jobType", r["configuration"].value("jobType", std::string())}};
         out.push_back(std::move(r));
     }
     return out;
 }
 
-std::vector<Json> JobManager::history(const std::string& p) const {
+std::vector<Json> JobManager::history(const std::string& p, const std::string& user) const {
     std::vector<std::shared_ptr<Job>> jobs;
     {
         std::lock_guard g(mutex_);
         for (const auto& j : order_)
-            if (j->project == p) jobs.push_back(j);
+            if (j->project == p && (user.empty() || j->user == user)) jobs.push_back(j);
     }
     std::vector<Json> out;
     for (const auto& j : jobs) out.push_back(resource(*j));
@@ -381,7 +430,7 @@ std::shared_ptr<Job> JobManager::wait(const std::string& p, const std::string& i
     return job;
 }
 
-std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& req) {
+std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& req, const std::string& user) {
     if (!req.is_object() || !req.contains("query") || !req["query"].is_string())
         throw ApiFailure("invalid", "Required parameter is missing: query", "query");
     const std::string requestId = str(req, "requestId");
@@ -395,17 +444,18 @@ std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& r
     }
     Json q = {{"query", req["query"]}};
     for (const char* k : {"useLegacySql", "defaultDataset", "useQueryCache", "queryParameters", "parameterMode",
-                          "maximumBytesBilled", "labels", "maxResults", "connectionProperties", "createSession"})
+                          "maximumBytesBilled", "maxResults", "connectionProperties", "createSession"})
         if (req.contains(k)) q[k] = req[k];
     Json config = {{"query", q}, {"jobType", "QUERY"}};
+    if (req.contains("labels")) config["labels"] = req["labels"]; // a job's labels, as jobs.insert has them
     if (boolField(req, "dryRun", false)) config["dryRun"] = true;
     Json body = {{"configuration", config}, {"jobReference", {{"location", str(req, "location")}}}};
     if (boolField(req, "dryRun", false)) {
-        auto job = create(project, "", str(req, "location"), config);
+        auto job = create(project, "", str(req, "location"), config, user);
         run(job);
         return job;
     }
-    const auto r = insert(project, body);
+    const auto r = insert(project, body, {}, user);
     const std::string id = r["jobReference"]["jobId"].get<std::string>();
     if (!requestId.empty()) {
         std::lock_guard g(mutex_);
@@ -495,6 +545,19 @@ void JobManager::retain(const Job* keep) {
     }
 }
 
+Faults::Decision JobManager::jobFault(const Job& job) {
+    // A rule for jobs with a label (job@KEY=VALUE) is asked first; then the rule for any job.
+    const Json labels = objectField(job.configuration, "labels");
+    for (const auto& [k, v] : labels.items()) {
+        if (!v.is_string()) continue;
+        const std::string target = "job@" + k + "=" + v.get<std::string>();
+        if (!faults_.names(target)) continue;
+        const auto d = faults_.decide(target);
+        if (d.delay.count() || d.status) return d;
+    }
+    return faults_.decide("job");
+}
+
 void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
     Job& job = *jobPtr;
     if (!job.configuration.contains("query")) {
@@ -506,10 +569,18 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
     try {
         if (!dryRun) {
             // Fault injection: slow jobs (job:delay=...) that a cancel can interrupt.
-            const auto d = faults_.decide("job");
-            const auto until = std::chrono::steady_clock::now() + d.delay;
+            const auto d = jobFault(job);
+            // Its work is counted in units of 100 ms of the delay, so that the job's timeline
+            // shows progress and a watcher can estimate what is left.
+            const auto start = std::chrono::steady_clock::now(), until = start + d.delay;
+            const std::int64_t units = d.delay.count() / 100;
             while (std::chrono::steady_clock::now() < until) {
                 if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
+                if (units > 0) {
+                    const auto done = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count() / 100;
+                    job.unitsPending = std::max<std::int64_t>(0, units - done);
+                    job.unitsDone = std::min<std::int64_t>(done, units);
+                }
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
             // Job-level failures carry BigQuery's job reasons (clients re-run the query on these).
@@ -594,7 +665,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             cacheKey += "\ntime_zone=" + zone;
         }
         scope.cancelled = &job.cancelRequested;
-        scope.jobHistory = [this](const std::string& project) { return history(project); };
+        scope.jobHistory = [this, &job](const std::string& project, bool callerOnly) { return history(project, callerOnly ? job.user : std::string()); };
         StatementRunner runner(store_, scope);
         std::optional<std::uint64_t> cap;
         if (q.contains("maximumBytesBilled")) {

@@ -50,6 +50,10 @@ struct Job {
     std::filesystem::path upload;       ///< a load job's uploaded file (removed when the job ends)
     Json errors = Json::array();        ///< status.errors beyond errorResult (a load's bad rows)
     Json transferStats;                 ///< statistics.load or statistics.copy of a finished load or copy job
+    std::string user;                   ///< who made it: the token's account, or the caller's (see JobManager::insert)
+    /// Work of a running job, as statistics.query.timeline reports it: units done and still
+    /// to do (-1: not known). Only a job slowed by --faults knows them before it ends.
+    std::atomic<std::int64_t> unitsDone{-1}, unitsPending{-1};
 };
 
 /// An ErrorProto: reason, message and (when given) location.
@@ -67,31 +71,48 @@ public:
     JobManager(Store& store, Faults& faults, int workers = 2, JobLimits limits = {});
     ~JobManager();
 
-    /// jobs.insert. A dry run is answered at once and not stored. A load job's data comes as
-    /// `upload` (a file the job takes over and removes when it ends).
-    Json insert(const std::string& project, const Json& body, const std::filesystem::path& upload = {});
+    /// jobs.insert by `user` (an email; empty: the sandbox's default user). A dry run is
+    /// answered at once and not stored. A load job's data comes as `upload` (a file the job
+    /// takes over and removes when it ends).
+    Json insert(const std::string& project, const Json& body, const std::filesystem::path& upload = {},
+                const std::string& user = {});
     Json get(const std::string& project, const std::string& jobId, const std::string& location) const;
     Json cancel(const std::string& project, const std::string& jobId, const std::string& location);
-    /// Top-level jobs, or with `parentJobId` the statements that script ran.
-    Json list(const std::string& project, const std::vector<std::string>& stateFilter, const std::string& parentJobId = {}) const;
+    /// jobs.list's filters: the caller's jobs only unless allUsers, states, creation times
+    /// (ms since the epoch, inclusive), a script's statements; MINIMAL leaves out configuration.
+    struct ListFilter {
+        std::vector<std::string> states;
+        std::string parentJobId;
+        std::string user; ///< the caller
+        bool allUsers = false;
+        bool full = false;
+        std::optional<std::int64_t> minCreationTime, maxCreationTime;
+    };
+    /// Top-level jobs (or a script's statements), newest first.
+    Json list(const std::string& project, const ListFilter& filter) const;
+    /// The user jobs are made by when the request names none (Server::Options::user).
+    void setDefaultUser(std::string email) { defaultUser_ = std::move(email); }
 
     /// Waits until the job is DONE or `timeout` passes (the getQueryResults long poll).
     std::shared_ptr<Job> wait(const std::string& project, const std::string& jobId, const std::string& location,
                               std::chrono::milliseconds timeout) const;
-    /// jobs.query: starts (or, for a repeated requestId, finds) the job, waits up to timeoutMs.
-    /// Returns the job; a dry run returns a finished, unstored job.
-    std::shared_ptr<Job> query(const std::string& project, const Json& request);
+    /// jobs.query by `user`: starts (or, for a repeated requestId, finds) the job, waits up to
+    /// timeoutMs. Returns the job; a dry run returns a finished, unstored job.
+    std::shared_ptr<Job> query(const std::string& project, const Json& request, const std::string& user = {});
 
     Json resource(const Job& j) const;
-    /// Every job of the project the sandbox keeps (children of scripts too), oldest first.
-    std::vector<Json> history(const std::string& project) const;
+    /// Every job of the project the sandbox keeps (children of scripts too), oldest first;
+    /// with `user`, only that user's.
+    std::vector<Json> history(const std::string& project, const std::string& user = {}) const;
     /// A finished job's rows (null for none). Throws notFound once JobLimits dropped them.
     std::shared_ptr<const std::vector<Value>> results(const Job& j) const;
 
 private:
     std::shared_ptr<Job> find(const std::string& project, const std::string& jobId, const std::string& location = {}) const;
     std::shared_ptr<Job> create(const std::string& project, std::string jobId, const std::string& location,
-                                Json configuration);
+                                Json configuration, const std::string& user);
+    /// What --faults does to a query job's run: a rule for one of its labels, else `job`'s.
+    Faults::Decision jobFault(const Job& job);
     void run(const std::shared_ptr<Job>& job);
     /// Load and copy jobs (JobsLoad.cpp).
     void runTransfer(Job& job);
@@ -122,6 +143,7 @@ private:
     };
     std::map<std::string, Cached> cache_;
     JobLimits limits_;
+    std::string defaultUser_ = "sandbox@quarry.local";
     bool stopping_ = false;
     std::int64_t lastChildCreation_ = 0; ///< under mutex_
     Sessions sessions_;

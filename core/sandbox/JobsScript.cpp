@@ -69,6 +69,7 @@ void JobManager::addChild(Job& parent, const ScriptEvent& ev, std::size_t result
     child->location = parent.location;
     child->parentId = parent.id;
     child->sessionId = parent.sessionId;
+    child->user = parent.user;
     Json q = {{"query", ev.step->text}, {"useLegacySql", false}};
     const Json parentQuery = objectField(parent.configuration, "query");
     if (parentQuery.contains("defaultDataset")) q["defaultDataset"] = parentQuery["defaultDataset"];

@@ -6,6 +6,7 @@
 #include "sandbox/Server.h"
 
 #include "sandbox/Auth.h"
+#include "value/Text.h"
 #include "sandbox/ConnectionGate.h"
 #include "sandbox/Faults.h"
 #include "sandbox/Jobs.h"
@@ -106,6 +107,24 @@ std::optional<int> intParam(const httplib::Request& req, const char* name) {
     }
 }
 
+/// A parameter of ms since the epoch (jobs.list's minCreationTime, maxCreationTime).
+std::optional<std::int64_t> msParam(const httplib::Request& req, const char* name) {
+    if (!req.has_param(name)) return std::nullopt;
+    const auto v = req.get_param_value(name);
+    try {
+        std::size_t used = 0;
+        const long long n = std::stoll(v, &used);
+        if (used != v.size() || n < 0) throw std::invalid_argument("");
+        return n;
+    } catch (...) {
+        throw ApiFailure("invalid", "Invalid value for " + std::string(name) + ": \"" + v + "\" (milliseconds since the epoch)", name);
+    }
+}
+
+bool boolParam(const httplib::Request& req, const char* name) {
+    return req.has_param(name) && text::lower(req.get_param_value(name)) == "true";
+}
+
 std::size_t indexParam(const httplib::Request& req, const char* name, const char* label) {
     const auto t = req.get_param_value(name);
     try {
@@ -161,6 +180,15 @@ std::size_t appendRowsPage(std::string& out, const std::vector<Value>& rows, std
 
 } // namespace
 
+/// The account of the request this thread is handling (set by Impl::guard).
+thread_local std::string tCaller;
+
+bool plausibleEmail(const std::string& s) {
+    const auto at = s.find('@');
+    if (s.size() > 254 || at == std::string::npos || at == 0 || at + 1 == s.size() || s.find('@', at + 1) != std::string::npos) return false;
+    return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c > 32 && c < 127 && c != '"' && c != '\\'; });
+}
+
 struct Server::Impl {
     explicit Impl(Options opts) : o(std::move(opts)), http(o.connections) {}
 
@@ -185,6 +213,7 @@ struct Server::Impl {
                 sendError(res, "accessDenied", *why);
                 return;
             }
+            tCaller.clear();
             if (auth && target != "token" && target != "keys.upload") {
                 const auto a = auth->authorize(req.get_header_value("Authorization"), selfUrl(req));
                 if (!a.ok()) {
@@ -192,7 +221,17 @@ struct Server::Impl {
                     sendJson(res, a.status, a.body);
                     return;
                 }
+                tCaller = a.body.value("email", std::string());
+            } else if (!auth && req.has_header("X-Quarry-User")) {
+                // Without sign-in anyone may do anything, so a caller may say who it is
+                // (tests and scripts that play several users); with --auth only the token counts.
+                tCaller = req.get_header_value("X-Quarry-User");
+                if (!plausibleEmail(tCaller)) {
+                    sendError(res, "invalid", "X-Quarry-User must be an email address (user@domain), at most 254 characters.");
+                    return;
+                }
             }
+            if (tCaller.empty()) tCaller = o.user;
             // BigQuery's limit for every API request (insertAll included).
             if (req.body.size() > kMaxRequestBytes) {
                 sendError(res, "invalid", "Request payload size exceeds the limit: " + std::to_string(kMaxRequestBytes) + " bytes.");
@@ -357,10 +396,10 @@ struct Server::Impl {
     void uploadRoutes() {
         const std::string U = R"(/upload/bigquery/v2/projects/([^/]+)/jobs)";
         streamRoute("POST", U, "jobs.upload", [this](const httplib::Request& req, httplib::Response& res, const BodyReader& body) {
-            startUpload(req, res, body, *uploads, *jobs, selfUrl(req));
+            startUpload(req, res, body, *uploads, *jobs, selfUrl(req), tCaller);
         });
         streamRoute("PUT", U, "jobs.upload", [this](const httplib::Request& req, httplib::Response& res, const BodyReader& body) {
-            continueUpload(req, res, body, *uploads, *jobs);
+            continueUpload(req, res, body, *uploads, *jobs, tCaller);
         });
     }
 
@@ -527,12 +566,21 @@ struct Server::Impl {
 
         // ---- jobs ----
         route("POST", P + "/jobs", "jobs.insert",
-              [this](const auto& req, auto& res) { sendJson(res, 200, jobs->insert(req.matches[1], parseBody(req))); });
+              [this](const auto& req, auto& res) { sendJson(res, 200, jobs->insert(req.matches[1], parseBody(req), {}, tCaller)); });
         route("GET", P + "/jobs", "jobs.list", [this](const auto& req, auto& res) {
-            std::vector<std::string> states;
+            JobManager::ListFilter f;
             const auto n = req.get_param_value_count("stateFilter");
-            for (std::size_t i = 0; i < n; ++i) states.push_back(req.get_param_value("stateFilter", i));
-            const auto all = jobs->list(req.matches[1], states, req.get_param_value("parentJobId"));
+            for (std::size_t i = 0; i < n; ++i) f.states.push_back(req.get_param_value("stateFilter", i));
+            f.parentJobId = req.get_param_value("parentJobId");
+            f.user = tCaller;
+            f.allUsers = boolParam(req, "allUsers");
+            const std::string projection = text::lower(req.get_param_value("projection"));
+            if (!projection.empty() && projection != "full" && projection != "minimal")
+                throw ApiFailure("invalid", "Invalid value for projection: " + req.get_param_value("projection") + " (full or minimal).", "projection");
+            f.full = projection == "full";
+            f.minCreationTime = msParam(req, "minCreationTime");
+            f.maxCreationTime = msParam(req, "maxCreationTime");
+            const auto all = jobs->list(req.matches[1], f);
             const std::size_t start = startFrom(req);
             const std::size_t max = static_cast<std::size_t>(intParam(req, "maxResults").value_or(1000));
             Json list = Json::array();
@@ -550,7 +598,7 @@ struct Server::Impl {
         });
         route("POST", P + "/queries", "query", [this](const auto& req, auto& res) {
             const Json body = parseBody(req);
-            auto job = jobs->query(req.matches[1], body);
+            auto job = jobs->query(req.matches[1], body, tCaller);
             if (job->id.empty()) { // dry run
                 if (!job->errorResult.is_null()) {
                     sendError(res, job->errorResult.value("reason", std::string("invalid")),
@@ -607,6 +655,7 @@ Server::Server(Options o) : d_(std::make_unique<Impl>(std::move(o))) {
         for (const auto& n : d_->auth->notes()) d_->notes.push_back(n);
     }
     d_->jobs = std::make_unique<JobManager>(*d_->store, *d_->faults, d_->o.workers, d_->o.jobs);
+    d_->jobs->setDefaultUser(d_->o.user);
     d_->uploads = std::make_unique<Uploads>(std::filesystem::path(d_->o.dataDir) / ".uploads");
     if (d_->o.log)
         d_->http.set_logger([log = d_->o.log](const httplib::Request& req, const httplib::Response& res) {

@@ -31,6 +31,9 @@ public:
         /// Memory for tables' rows before those used longest ago are let go (Store::Options).
         std::uint64_t tableMemory = 4096ull << 20;
         int workers = 2;
+        /// Who makes jobs without sign-in, unless a request says (X-Quarry-User); with --auth
+        /// the token's account does.
+        std::string user = "sandbox@quarry.local";
         /// Empty or "none": open, as on loopback by default. "keys:DIR": see SandboxAuth.
         std::string auth;
         std::chrono::seconds tokenLifetime{3600};

@@ -60,7 +60,7 @@ sql::QueryContext StatementRunner::contextWith(const TableRef& target, std::shar
         if (const auto is = informationSchemaRef(path)) {
             if (isJobsView(is->dataset, is->view)) {
                 const std::string project = is->project.empty() ? scope_.project : is->project;
-                return jobsView(project, is->dataset, is->view, scope_.jobHistory ? scope_.jobHistory(project) : std::vector<Json>{});
+                return jobsView(project, is->dataset, is->view, scope_.jobHistory ? scope_.jobHistory(project, is->view == "JOBS_BY_USER") : std::vector<Json>{});
             }
             try {
                 return informationSchema(store_, is->project.empty() ? scope_.project : is->project, is->dataset, is->view);

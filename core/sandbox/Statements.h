@@ -50,7 +50,8 @@ struct StatementScope {
     std::shared_ptr<ScriptState> state;
     std::string sessionId; ///< the session the job runs in, if any
     /// The project's jobs as jobs.get gives them (INFORMATION_SCHEMA.JOBS); none when unset.
-    std::function<std::vector<Json>(const std::string& project)> jobHistory;
+    /// `callerOnly`: only those of the user running this statement (JOBS_BY_USER).
+    std::function<std::vector<Json>(const std::string& project, bool callerOnly)> jobHistory;
 };
 
 /// Runs queries, DML and DDL against the store. DML reads a snapshot of its target, works out

@@ -37,7 +37,7 @@ std::optional<std::uint64_t> headerNumber(const httplib::Request& req, const cha
 } // namespace
 
 void startUpload(const httplib::Request& req, httplib::Response& res, const BodyReader& body, Uploads& uploads, JobManager& jobs,
-                 const std::string& selfUrl) {
+                 const std::string& selfUrl, const std::string& user) {
     const std::string project = req.matches[1], type = req.get_param_value("uploadType");
     if (type == "resumable") {
         std::string text;
@@ -74,15 +74,16 @@ void startUpload(const httplib::Request& req, httplib::Response& res, const Body
         if (!whole || !out) throw ApiFailure("invalid", "The upload could not be read whole (the connection ended, or the disk is full).");
     }
     const Json job = uploads.splitMultipart(spool.file, req.get_header_value("Content-Type"), data.file);
-    sendJson(res, 200, jobs.insert(project, job, std::exchange(data.file, {})));
+    sendJson(res, 200, jobs.insert(project, job, std::exchange(data.file, {}), user));
 }
 
-void continueUpload(const httplib::Request& req, httplib::Response& res, const BodyReader& body, Uploads& uploads, JobManager& jobs) {
+void continueUpload(const httplib::Request& req, httplib::Response& res, const BodyReader& body, Uploads& uploads, JobManager& jobs,
+                    const std::string& user) {
     const std::string project = req.matches[1], id = req.get_param_value("upload_id");
     if (id.empty()) throw ApiFailure("invalid", "Required parameter is missing: upload_id", "upload_id");
     const auto range = Uploads::parseRange(req.get_header_value("Content-Range"), headerNumber(req, "Content-Length"));
     const auto s = uploads.put(project, id, range, body, [&](const std::filesystem::path& data) {
-        return jobs.insert(project, uploads.find(project, id).job, data)["jobReference"]["jobId"].get<std::string>();
+        return jobs.insert(project, uploads.find(project, id).job, data, user)["jobReference"]["jobId"].get<std::string>();
     });
     if (!s.jobId.empty()) {
         sendJson(res, 200, jobs.get(project, s.jobId, ""));

@@ -161,6 +161,10 @@ TEST(SandboxAuth, OwnKeyPairSignsInThroughTheTokenEndpoint) {
     makeDataset(client);
     createPersonsTable(client, "t");
     EXPECT_EQ(client.listAllDatasets("p").size(), 1u);
+    // Its jobs are the account's (the jobs monitor's user column, JOBS_BY_USER).
+    const Json job = client.insertJob("p", {{"configuration", {{"query", {{"query", "SELECT 1"}, {"useLegacySql", false}}}}}});
+    EXPECT_EQ(job["user_email"], kEmail);
+    EXPECT_EQ(job["principal_subject"], std::string("serviceAccount:") + kEmail);
     EXPECT_EQ(tokens->fetchCount(), 1);
     EXPECT_NE(s.finalLog().find("POST /token 200"), std::string::npos);
 }
