@@ -239,25 +239,6 @@ int cmdCancel(const Globals& g, const std::string& jobId, const std::string& loc
     return 0;
 }
 
-int cmdJobs(const Globals& g, Format f, bool runningOnly) {
-    auto client = makeClient(g);
-    const auto project = requireProject(client);
-    Grid grid;
-    grid.header = {"jobId", "location", "state", "created", "error"};
-    std::vector<std::string> filter;
-    if (runningOnly) filter = {"running", "pending"};
-    const auto page = client.listJobs(project, {}, filter, 100);
-    for (const auto& j : page.value("jobs", Json::array())) {
-        const auto& ref = j.value("jobReference", Json::object());
-        const auto& status = j.value("status", Json::object());
-        const auto created = str(j.value("statistics", Json::object()), "creationTime");
-        grid.rows.push_back({str(ref, "jobId"), str(ref, "location"), str(status, "state"), timeText(created, f),
-                             status.contains("errorResult") ? str(status["errorResult"], "reason") : std::string()});
-    }
-    printGrid(std::cout, grid, f);
-    return 0;
-}
-
 int cmdJob(const Globals& g, Format f, const std::string& spec) {
     auto client = makeClient(g);
     const JobRef ref = parseJobRef(spec, client.projectId(), "");

@@ -26,7 +26,6 @@ struct QueryArgs {
 /// An SQL error prints the offending line with a caret under the column. Returns the exit code.
 int cmdQuery(const Globals& g, Format f, const QueryArgs& a);
 int cmdCancel(const Globals& g, const std::string& jobId, const std::string& location);
-int cmdJobs(const Globals& g, Format f, bool runningOnly);
 /// One job (jobs JOB, show -j JOB): its reference, state, error, times, bytes and query.
 int cmdJob(const Globals& g, Format f, const std::string& job);
 int cmdHistory(Format f, int last);

@@ -5,6 +5,7 @@
 #include "Common.h"
 #include "Output.h"
 #include "LoadCommand.h"
+#include "JobCommands.h"
 #include "QueryCommands.h"
 #include "TableCommands.h"
 #include "UploadCommand.h"
@@ -131,11 +132,28 @@ int main(int argc, char** argv) {
     cancel->add_option("JOB", cancelJob, "JOB_ID, LOCATION.JOB_ID or PROJECT:LOCATION.JOB_ID (as query prints it)")->required();
     cancel->add_option("--location", cancelLocation, "job location");
 
-    bool runningOnly = false;
+    JobsArgs ja;
     std::string jobsOne;
-    auto* jobs = app.add_subcommand("jobs", "recent jobs of the project, or one job");
-    jobs->add_flag("--running", runningOnly, "only jobs still pending or running");
+    auto* jobs = app.add_subcommand("jobs", "recent jobs of the project (yours, or everyone's), or one job");
+    jobs->add_flag("--running", ja.running, "only jobs still pending or running");
+    jobs->add_flag("-a,--all-users", ja.allUsers, "every user's jobs, not only yours (BigQuery: bigquery.jobs.listAll)");
+    jobs->add_option("-n,--max", ja.max, "at most this many jobs (default 100)")->check(CLI::Range(1, 100000));
     jobs->add_option("JOB", jobsOne, "show this job: JOB_ID, LOCATION.JOB_ID or PROJECT:LOCATION.JOB_ID");
+    WatchArgs wa;
+    auto* watch = jobs->add_subcommand("watch", "cancel the project's running jobs that match a rule, every round (all users)");
+    watch->add_option("--cancel-if", wa.rule,
+                      "conditions that must all hold, e.g. 'type=QUERY priority=INTERACTIVE elapsed>=60m remaining>=5m' "
+                      "(keys: type, priority, state, user with = or !=; elapsed, remaining, slot with >=, >, <=, < and "
+                      "a duration such as 90s, 60m, 1h)")
+        ->required();
+    watch->add_option("--every", wa.every, "time between rounds (default 60s)");
+    watch->add_flag("--dry-run", wa.dryRun, "only say which jobs the rule matches; cancel none");
+    watch->add_flag("--once", wa.once, "one round, then exit");
+    watch->add_option("--log", wa.log, "append one NDJSON audit line per decision to FILE");
+    watch->add_option("--slots", wa.slots,
+                      "the project's committed slots: estimate what is left as if the job had all of them (default: "
+                      "at the rate it has run so far)")
+        ->check(CLI::PositiveNumber);
 
     int historyLast = 20;
     auto* history = app.add_subcommand("history", "the local history of runs");
@@ -204,7 +222,8 @@ int main(int argc, char** argv) {
         if (*load) return cmdLoad(g, f, la);
         if (const int rc = runTableVerbs(g, f, verbs); rc >= 0) return rc;
         if (*cancel) return cmdCancel(g, cancelJob, cancelLocation);
-        if (*jobs) return jobsOne.empty() ? cmdJobs(g, f, runningOnly) : cmdJob(g, f, jobsOne);
+        if (*watch) return cmdJobsWatch(g, wa);
+        if (*jobs) return jobsOne.empty() ? cmdJobs(g, f, ja) : cmdJob(g, f, jobsOne);
         if (*history) return cmdHistory(f, historyLast);
         if (*ls) return cmdLs(g, f, lsDataset);
         if (*show) return showJob ? cmdJob(g, f, showTable) : cmdShow(g, f, showTable, showRoutine);

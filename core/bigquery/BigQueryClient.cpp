@@ -285,10 +285,15 @@ Json BigQueryClient::cancelJob(const JobRef& j, const CancelToken* c) {
 Json BigQueryClient::listJobs(const std::string& p, const std::string& pageToken,
                               const std::vector<std::string>& stateFilter, std::optional<int> max,
                               const CancelToken* c) {
+    return listJobs(p, JobListOptions{pageToken, stateFilter, max, false}, c);
+}
+
+Json BigQueryClient::listJobs(const std::string& p, const JobListOptions& o, const CancelToken* c) {
     std::string q = "projection=full";
-    if (!pageToken.empty()) addParam(q, "pageToken", pageToken);
-    if (max) addParam(q, "maxResults", std::to_string(*max));
-    for (const auto& s : stateFilter) addParam(q, "stateFilter", s);
+    if (o.allUsers) addParam(q, "allUsers", "true");
+    if (!o.pageToken.empty()) addParam(q, "pageToken", o.pageToken);
+    if (o.maxResults) addParam(q, "maxResults", std::to_string(*o.maxResults));
+    for (const auto& s : o.stateFilter) addParam(q, "stateFilter", s);
     return callJson("GET", "/projects/" + enc(p) + "/jobs", q, nullptr, c);
 }
 

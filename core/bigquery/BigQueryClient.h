@@ -112,6 +112,15 @@ public:
     Json listJobs(const std::string& project, const std::string& pageToken = {},
                   const std::vector<std::string>& stateFilter = {}, std::optional<int> maxResults = {},
                   const CancelToken* c = nullptr);
+    /// jobs.list with projection=full; allUsers lists every user's jobs (BigQuery needs
+    /// bigquery.jobs.listAll on the project for it).
+    struct JobListOptions {
+        std::string pageToken;
+        std::vector<std::string> stateFilter;
+        std::optional<int> maxResults;
+        bool allUsers = false;
+    };
+    Json listJobs(const std::string& project, const JobListOptions& o, const CancelToken* c = nullptr);
     RowPage getQueryResults(const JobRef& j, const QueryResultsOptions& o, const CancelToken* c = nullptr);
     /// jobs.query: the synchronous shortcut. The first page of rows comes back decoded.
     RowPage query(const std::string& project, Json request, const CancelToken* c = nullptr);

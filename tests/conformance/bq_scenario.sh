@@ -169,6 +169,14 @@ print(json.dumps({"query": "SELECT TO_JSON_STRING(t) AS j FROM bqds.%s AS t ORDE
   q query "INSERT INTO bqds.q_parts (name, born) VALUES ('Ada', '1815-12-10'), ('Alan', '1912-06-23'), ('Grace', '1906-12-09')" >/dev/null
   same "quarry-cli mk gives bq's partitioned, clustered table" parts q_parts
 fi
+# The jobs monitor: a job slowed by the sandbox (with_sandbox.sh's fault rule for the label
+# quarry-test:slow) is listed for all users while it runs, and bq cancel stops it.
+bq query --nosync --use_legacy_sql=false --label quarry-test:slow 'SELECT 1' >/dev/null 2>&1
+slow=$(bq ls -j -a --format=json 2>/dev/null | python3 -c 'import json,sys
+print(next((j["jobReference"]["jobId"] for j in json.load(sys.stdin) if j["status"]["state"] == "RUNNING"), ""))')
+check "ls -j -a lists the running job with its user" 'sandbox@quarry.local' bq ls -j -a --format=prettyjson
+check "cancel stops it" "Job has been cancelled successfully" bq cancel "${slow:-none}"
+check "it is listed as failed" "FAILURE" bq ls -j -a
 check_clean "rm a table with -f" bq rm -f -t bqp:bqds.people2
 check "it is gone" "Not found: Table bqp:bqds.people2" bq show bqp:bqds.people2
 check_clean "delete the dataset" bq rm -r -f -d bqp:bqds

@@ -179,6 +179,9 @@ SELECT n, ARRAY_LENGTH(names) AS people`;
   assert.deepEqual(childRows, [{ n: 3, people: 3 }]);
   const [top] = await bq.getJobs();
   assert.ok(!top.some((j) => j.metadata.statistics.parentJobId), 'children are listed only under their parent');
+  const [everyone] = await bq.getJobs({ allUsers: true, projection: 'full' });
+  assert.ok(everyone.some((j) => j.id === job.id && j.metadata.user_email === 'sandbox@quarry.local'
+    && j.metadata.configuration.query.query === script), 'allUsers lists the job with its user and query');
 });
 await check("a script's temporary tables are read unqualified and gone when it ends", async () => {
   const [rows] = await bq.query({ query: `CREATE TEMP TABLE grownups AS SELECT fullName FROM node_ds.persons WHERE age >= 20;

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+// The project jobs monitor: jobs made by several users (X-Quarry-User), jobs.list with
+// allUsers, projection and creation times, INFORMATION_SCHEMA.JOBS_BY_USER, and
+// `quarry-cli jobs watch` cancelling exactly the jobs its rule matches.
+#include "RunCommand.h"
+#include "SandboxProcess.h"
+#include "bigquery/BigQueryClient.h"
+#include "net/HttpClient.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+using namespace quarry;
+using quarry::test::SandboxProcess;
+
+namespace {
+
+struct Caller {
+    explicit Caller(const SandboxProcess& sandbox) : s(sandbox) {}
+    const SandboxProcess& s;
+    HttpClient http;
+
+    HttpResponse send(const std::string& method, const std::string& path, const std::string& user, const Json& body = nullptr) {
+        HttpRequest r;
+        r.method = method;
+        r.url = s.url() + "/bigquery/v2/projects/p" + path;
+        if (!user.empty()) r.headers.push_back({"X-Quarry-User", user});
+        if (!body.is_null()) {
+            r.headers.push_back({"Content-Type", "application/json"});
+            r.body = body.dump();
+        }
+        return http.send(r);
+    }
+    Json json(const std::string& method, const std::string& path, const std::string& user, const Json& body = nullptr) {
+        const auto resp = send(method, path, user, body);
+        EXPECT_EQ(resp.status, 200) << method << " " << path << ": " << resp.body;
+        return Json::parse(resp.body);
+    }
+    /// A query job of `user` with a label (which --faults rules select) and a priority.
+    std::string start(const std::string& user, const std::string& label, const std::string& priority, const std::string& sql = "SELECT 1") {
+        const Json job = {{"configuration",
+                           {{"labels", {{"w", label}}}, {"query", {{"query", sql}, {"useLegacySql", false}, {"priority", priority}}}}}};
+        return json("POST", "/jobs", user, job)["jobReference"]["jobId"].get<std::string>();
+    }
+    Json get(const std::string& id) { return json("GET", "/jobs/" + id, "admin@x.com"); }
+};
+
+std::set<std::string> ids(const Json& list) {
+    std::set<std::string> out;
+    for (const auto& j : list.value("jobs", Json::array())) out.insert(j["jobReference"]["jobId"].get<std::string>());
+    return out;
+}
+
+/// Waits (bounded) until every job runs and its timeline shows at least `units` done.
+void waitForProgress(Caller& c, const std::vector<std::string>& jobs, int units) {
+    for (const auto& id : jobs) {
+        bool ready = false;
+        for (int i = 0; i < 600 && !ready; ++i) {
+            const Json j = c.get(id);
+            const Json tl = j["statistics"].value("query", Json::object()).value("timeline", Json::array());
+            ready = !tl.empty() && std::stoi(tl.back().value("completedUnits", std::string("0"))) >= units;
+            if (!ready) ::usleep(50'000);
+        }
+        ASSERT_TRUE(ready) << "job " << id << " never showed progress";
+    }
+}
+
+quarry::test::CommandResult cli(const SandboxProcess& s, const std::string& args) {
+    static const std::string home = std::filesystem::temp_directory_path() / ("quarry-watch-home-" + std::to_string(::getpid()));
+    return quarry::test::runCommand("XDG_DATA_HOME=" + home + " " + QUARRY_CLI + " --endpoint " + s.url() + " --project p " + args);
+}
+
+} // namespace
+
+TEST(JobsMonitor, JobsCarryTheirUserAndListAllUsersOnlyWhenAsked) {
+    SandboxProcess s({"--user", "me@x.com"});
+    Caller c(s);
+    const auto mine = c.json("POST", "/queries", "", {{"query", "SELECT 1"}, {"useLegacySql", false}});
+    const auto annsQuery = c.json("POST", "/queries", "ann@x.com", {{"query", "SELECT 2"}, {"useLegacySql", false}});
+    const std::string mineId = mine["jobReference"]["jobId"], annId = annsQuery["jobReference"]["jobId"];
+    EXPECT_EQ(c.get(mineId)["user_email"], "me@x.com"); // --user: the default
+    EXPECT_EQ(c.get(annId)["user_email"], "ann@x.com");
+    EXPECT_EQ(c.get(annId)["principal_subject"], "user:ann@x.com");
+    EXPECT_EQ(c.json("GET", "/jobs/" + annId, "svc@p.iam.gserviceaccount.com")["user_email"], "ann@x.com");
+
+    // jobs.list: the caller's own jobs, every user's with allUsers.
+    EXPECT_EQ(ids(c.json("GET", "/jobs", "")), std::set<std::string>{mineId});
+    EXPECT_EQ(ids(c.json("GET", "/jobs", "ann@x.com")), std::set<std::string>{annId});
+    EXPECT_EQ(ids(c.json("GET", "/jobs?allUsers=true", "bob@x.com")), (std::set<std::string>{mineId, annId}));
+    EXPECT_TRUE(ids(c.json("GET", "/jobs", "bob@x.com")).empty());
+
+    // MINIMAL leaves the configuration out but for its type; FULL keeps the query.
+    const Json minimal = c.json("GET", "/jobs", "ann@x.com")["jobs"][0];
+    EXPECT_EQ(minimal["configuration"], Json({{"jobType", "QUERY"}}));
+    const Json full = c.json("GET", "/jobs?projection=full", "ann@x.com")["jobs"][0];
+    EXPECT_EQ(full["configuration"]["query"]["query"], "SELECT 2");
+    EXPECT_EQ(full["user_email"], "ann@x.com");
+    EXPECT_EQ(c.send("GET", "/jobs?projection=most", "").status, 400);
+
+    // Creation time bounds (ms, inclusive).
+    const std::string created = c.get(annId)["statistics"]["creationTime"];
+    EXPECT_EQ(ids(c.json("GET", "/jobs?allUsers=true&minCreationTime=" + std::to_string(std::stoll(created) + 1), "")).count(annId), 0u);
+    EXPECT_EQ(ids(c.json("GET", "/jobs?allUsers=true&maxCreationTime=" + created, "")).count(annId), 1u);
+
+    // JOBS_BY_USER holds the caller's jobs; JOBS_BY_PROJECT everyone's.
+    auto users = [&](const std::string& view, const std::string& who) {
+        const Json r = c.json("POST", "/queries", who,
+                              {{"query", "SELECT DISTINCT user_email FROM `region-us`.INFORMATION_SCHEMA." + view + " ORDER BY 1"},
+                               {"useLegacySql", false}});
+        std::vector<std::string> out;
+        for (const auto& row : r.value("rows", Json::array())) out.push_back(row["f"][0]["v"].get<std::string>());
+        return out;
+    };
+    EXPECT_EQ(users("JOBS_BY_USER", "ann@x.com"), std::vector<std::string>{"ann@x.com"});
+    EXPECT_EQ(users("JOBS_BY_PROJECT", "ann@x.com"), (std::vector<std::string>{"ann@x.com", "me@x.com"}));
+
+    // A caller naming itself must name an address; a priority must be BigQuery's.
+    EXPECT_EQ(c.send("GET", "/jobs", "not an email").status, 400);
+    const auto bad = c.send("POST", "/jobs", "", {{"configuration", {{"query", {{"query", "SELECT 1"}, {"priority", "URGENT"}}}}}});
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_NE(bad.body.find("Invalid value for priority"), std::string::npos) << bad.body;
+}
+
+TEST(JobsMonitor, WatchCancelsExactlyTheMatchingJobsOfThreeUsers) {
+    // Slowed jobs report their progress in units of 100 ms of their delay: a 600 s one has
+    // minutes left, a 200 s one under five minutes however soon the watcher looks.
+    SandboxProcess s({"--workers", "8", "--faults", "job@w=slow:delay=600s:1,job@w=medium:delay=200s:1"});
+    Caller c(s);
+    std::map<std::string, std::string> expect; // job -> "cancel" or "keep"
+    expect[c.start("ann@x.com", "slow", "INTERACTIVE")] = "cancel";
+    expect[c.start("ann@x.com", "slow", "BATCH")] = "keep";         // not interactive
+    expect[c.start("bob@x.com", "slow", "INTERACTIVE")] = "cancel";
+    expect[c.start("bob@x.com", "medium", "INTERACTIVE")] = "keep"; // under 5 minutes left
+    expect[c.start("cy@x.com", "slow", "INTERACTIVE")] = "cancel";
+    expect[c.start("cy@x.com", "slow", "BATCH")] = "keep";
+    std::vector<std::string> all;
+    for (const auto& [id, _] : expect) all.push_back(id);
+    waitForProgress(c, all, 5);
+
+    const std::string rule = "--cancel-if 'type=QUERY priority=INTERACTIVE elapsed>=500ms remaining>=5m'";
+    const auto log = std::filesystem::temp_directory_path() / ("quarry-watch-" + std::to_string(::getpid()) + ".ndjson");
+    std::filesystem::remove(log);
+
+    // A dry run names the three and cancels none.
+    auto r = cli(s, "jobs watch --once --dry-run " + rule);
+    ASSERT_EQ(r.code, 0) << r.out;
+    for (const auto& [id, what] : expect) {
+        EXPECT_EQ(r.out.find("would-cancel p:US." + id) != std::string::npos, what == "cancel") << id << "\n" << r.out;
+        EXPECT_EQ(c.get(id)["status"]["state"], "RUNNING") << id;
+    }
+
+    r = cli(s, "jobs watch --once " + rule + " --log " + log.string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("3 matched"), std::string::npos) << r.out;
+    for (const auto& [id, what] : expect) {
+        const Json j = c.get(id);
+        if (what == "cancel") {
+            EXPECT_EQ(j["status"]["state"], "DONE") << id;
+            EXPECT_EQ(j["status"].value("errorResult", Json::object()).value("reason", ""), "stopped") << id;
+        } else {
+            EXPECT_EQ(j["status"]["state"], "RUNNING") << id;
+        }
+    }
+    // One audit line per decision, with the job's user and why.
+    std::ifstream in(log);
+    std::map<std::string, Json> lines;
+    for (std::string line; std::getline(in, line);) {
+        const Json j = Json::parse(line);
+        lines[j["job"].get<std::string>().substr(5)] = j; // after "p:US."
+    }
+    ASSERT_EQ(lines.size(), expect.size());
+    for (const auto& [id, what] : expect) {
+        const Json& l = lines[id];
+        EXPECT_EQ(l["decision"], what) << l.dump();
+        EXPECT_EQ(l["result"], what == "cancel" ? "stopped" : "kept") << l.dump();
+        EXPECT_EQ(l["user"], c.get(id)["user_email"]) << l.dump();
+        EXPECT_NE(l["why"].get<std::string>().find("remaining="), std::string::npos) << l.dump();
+    }
+    // Every user's jobs are seen: the listing of all users shows the three kept as running.
+    r = cli(s, "--format json jobs --all-users --running");
+    const Json listed = Json::parse(r.out);
+    EXPECT_EQ(listed.size(), 3u) << r.out;
+    std::filesystem::remove(log);
+}
+
+TEST(JobsMonitor, AWatchRuleThatCannotBeReadSaysWhere) {
+    SandboxProcess s;
+    auto r = cli(s, "jobs watch --once --cancel-if 'type=QUERY elapsd>=60m'");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.out.find("[col 12]: unknown key 'elapsd'"), std::string::npos) << r.out;
+    r = cli(s, "jobs watch --once --cancel-if 'elapsed>=60x'");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.out.find("[col 10]: '60x' is not a duration"), std::string::npos) << r.out;
+    r = cli(s, "jobs watch --once --every soon --cancel-if 'elapsed>=60m'");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.out.find("--every 'soon' is not a duration"), std::string::npos) << r.out;
+}
