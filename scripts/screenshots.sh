@@ -45,6 +45,11 @@ QUARRY_SANDBOX_FAULTS="insertAll:delay=300ms:1" XDG_DATA_HOME="$home/data2" \
   "$build/tests/ui/quarry-screenshot" --screenshot "$out/upload-dialog.png" --screenshot-upload "$home/persons_20000.ndjson"
 echo "wrote $out/upload-dialog.png"
 
+# The Project jobs window: three users' slowed jobs, with what each has left.
+QUARRY_SANDBOX_FAULTS="job@w=slow:delay=600s:1,job@w=medium:delay=200s:1" XDG_DATA_HOME="$home/data9" \
+  "$build/tests/ui/quarry-screenshot" --screenshot "$out/project-jobs.png" --screenshot-project-jobs
+echo "wrote $out/project-jobs.png"
+
 # The dialog that adds a connection (keys, ADC or an endpoint).
 XDG_DATA_HOME="$home/data3" "$build/tests/ui/quarry-screenshot" --screenshot "$out/connection-dialog.png" --screenshot-connection
 echo "wrote $out/connection-dialog.png"

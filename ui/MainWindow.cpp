@@ -12,6 +12,7 @@
 #include "editor/TabStore.h"
 #include "jobs/QueryJob.h"
 #include "jobs/JobsModel.h"
+#include "jobs/ProjectJobsWindow.h"
 #include "jobs/PlanView.h"
 #include "jobs/OnGui.h"
 #include "jobs/Session.h"
@@ -223,6 +224,7 @@ void MainWindow::buildActions() {
         legacy->setChecked(t && t->effectiveLegacySql());
     });
     query->addSeparator();
+    query->addAction(tr("Project jobs\u2026"), this, [this] { showProjectJobs(); })->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_J));
     auto* refresh = query->addAction(tr("Refresh schema"), this, [this] { schema_->refresh(); });
     refresh->setShortcuts(shortcutsFor(QKeySequence::Refresh, QKeySequence(Qt::Key_F5)));
     refresh->setIcon(icons::icon(icons::Kind::Refresh));
@@ -253,6 +255,16 @@ void MainWindow::buildActions() {
     bar->addAction(refresh);
     newTabAction->setIcon(icons::icon(icons::Kind::NewTab));
     bar->addAction(newTabAction);
+}
+
+ProjectJobsWindow* MainWindow::showProjectJobs() {
+    // Every user's jobs of the connection's project, with cancel and a watch rule.
+    auto* win = findChild<ProjectJobsWindow*>();
+    if (!win) win = new ProjectJobsWindow([this] { return session_; }, this);
+    win->show();
+    win->raise();
+    win->activateWindow();
+    return win;
 }
 
 QueryTab* MainWindow::currentTab() const { return qobject_cast<QueryTab*>(tabs_->currentWidget()); }

@@ -23,6 +23,7 @@ namespace quarry {
 class ConnectionStore;
 class JobsModel;
 class PlanView;
+class ProjectJobsWindow;
 class SandboxHost;
 class SchemaCache;
 class SchemaModel;
@@ -44,6 +45,8 @@ public:
     QueryTab* tabAt(int i) const;
     SchemaModel* schemaModel() const { return schema_; }
     JobsModel* jobsModel() const { return jobs_; }
+    /// Opens (or raises) the "Project jobs" window (Query menu, Ctrl+Shift+J).
+    ProjectJobsWindow* showProjectJobs();
     ConnectionStore* connections() const { return connections_; }
     QComboBox* connectionBox() const { return connectionBox_; }
     /// Switches to a saved connection ("" for the local sandbox); reports through the status bar.

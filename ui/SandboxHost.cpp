@@ -123,7 +123,10 @@ void SandboxHost::launch(int port) {
     listening_ = false;
     stdout_.clear();
     stderr_.clear();
-    QStringList args = {QStringLiteral("--port"), QString::number(port), QStringLiteral("--data"), dataDir_};
+    // Eight jobs at once, as BigQuery runs a tab's query beside the others: two long ones (a
+    // slow script, a job a colleague's rule is watching) do not hold up a third tab's query.
+    QStringList args = {QStringLiteral("--port"), QString::number(port), QStringLiteral("--data"), dataDir_,
+                        QStringLiteral("--workers"), QStringLiteral("8")};
     // Fault injection for demos and tests (e.g. "job:delay=5s:1" makes every job slow enough to
     // cancel); the same spec as quarry-sandbox --faults.
     if (const QString faults = qEnvironmentVariable("QUARRY_SANDBOX_FAULTS"); !faults.isEmpty())

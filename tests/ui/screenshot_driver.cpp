@@ -5,6 +5,9 @@
 #include "Application.h"
 #include "Background.h"
 #include "MainWindow.h"
+#include "jobs/ProjectJobsWindow.h"
+#include "jobs/Session.h"
+#include "net/HttpClient.h"
 #include "connections/ConnectionDialog.h"
 #include "connections/KeyPairWizard.h"
 #include "jobs/PlanView.h"
@@ -50,6 +53,9 @@ int main(int argc, char** argv) {
     const QCommandLineOption shotPlan(QStringLiteral("screenshot-plan"),
                                       QStringLiteral("With --screenshot: run the query, then save a PNG of its execution plan."));
     cli.addOption(shotPlan);
+    const QCommandLineOption shotJobs(QStringLiteral("screenshot-project-jobs"),
+                                      QStringLiteral("With --screenshot: start slowed jobs of three users, save a PNG of the Project jobs window."));
+    cli.addOption(shotJobs);
     cli.process(app);
     if (!cli.isSet(shot)) {
         std::fprintf(stderr, "quarry-screenshot: --screenshot FILE is required (see --help)\n");
@@ -70,6 +76,39 @@ int main(int argc, char** argv) {
                 QTimer::singleShot(300, k, [k, file, error] { QApplication::exit(error.isEmpty() && k->grab().save(file, "PNG") ? 0 : 1); });
             });
             k->generate();
+        });
+        QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });
+    } else if (cli.isSet(shot) && cli.isSet(shotJobs)) {
+        const QString file = cli.value(shot);
+        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file] {
+            // Jobs as three colleagues' clients would start them (X-Quarry-User on the sandbox;
+            // the fault rule for their labels keeps them running).
+            const struct {
+                const char *user, *label, *priority, *sql;
+            } jobs[] = {
+                {"ann@example.com", "slow", "INTERACTIVE", "SELECT user_id, COUNT(*) AS sessions FROM analytics.events GROUP BY user_id"},
+                {"ann@example.com", "slow", "BATCH", "CALL reporting.rebuild_daily_rollups()"},
+                {"bob@example.com", "medium", "INTERACTIVE", "SELECT * FROM billing.invoices WHERE issued >= '2026-11-01'"},
+                {"bob@example.com", "slow", "INTERACTIVE", "SELECT a.*, b.* FROM clicks a JOIN impressions b USING (ad_id)"},
+                {"cy@example.com", "slow", "BATCH", "INSERT INTO archive.events SELECT * FROM analytics.events WHERE day < '2026-01-01'"},
+            };
+            for (const auto& j : jobs) {
+                quarry::HttpClient http;
+                quarry::HttpRequest r;
+                r.method = "POST";
+                r.url = w.session()->url.toStdString() + "/bigquery/v2/projects/sandbox/jobs";
+                r.headers = {{"X-Quarry-User", j.user}, {"Content-Type", "application/json"}};
+                r.body = quarry::Json{{"configuration", {{"labels", {{"w", j.label}}},
+                                                         {"query", {{"query", j.sql}, {"useLegacySql", false}, {"priority", j.priority}}}}}}.dump();
+                if (http.send(r).status != 200) QApplication::exit(1);
+            }
+            // A few seconds in, so elapsed times and estimates show.
+            QTimer::singleShot(3000, &w, [&w, file] {
+                quarry::ProjectJobsWindow* p = w.showProjectJobs();
+                QObject::connect(p, &quarry::ProjectJobsWindow::refreshed, p, [p, file] {
+                    QTimer::singleShot(300, p, [p, file] { QApplication::exit(p->grab().save(file, "PNG") ? 0 : 1); });
+                });
+            });
         });
         QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });
     } else if (cli.isSet(shot) && cli.isSet(shotConnection)) {
