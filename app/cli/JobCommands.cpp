@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "JobCommands.h"
 
+#include "query/CostReport.h"
 #include "query/JobRule.h"
 #include "query/QueryRunner.h"
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -149,6 +151,52 @@ int cmdJobsWatch(const Globals& g, const WatchArgs& a) {
     }
     std::cout << "Stopped watching." << std::endl;
     return 130;
+}
+
+int cmdCost(const Globals& g, Format f, const CostArgs& a) {
+    CostReport::Options o;
+    o.days = a.days;
+    o.by = a.by == "user" ? CostReport::By::User : a.by == "query" ? CostReport::By::Query : CostReport::By::Day;
+    o.location = a.location;
+    o.pricePerTiB = a.pricePerTiB;
+    o.mine = a.mine;
+    o.top = a.top;
+    auto client = makeClient(g);
+    const auto project = requireProject(client);
+    QueryRunner runner(client, a.pricePerTiB);
+    CancelToken interrupt;
+    InterruptWatch watch(interrupt);
+    const CostReport report = CostReport::run(runner, client, project, o, &interrupt);
+    auto money = [](double usd) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, usd < 1 ? "%.4f" : "%.2f", usd);
+        return std::string(buf);
+    };
+    const bool table = f == Format::Table;
+    Grid grid;
+    grid.header = {a.by};
+    if (o.by == CostReport::By::Query) grid.header.push_back("user");
+    for (const char* h : {"jobs", "bytes_billed", "cost_usd"}) grid.header.push_back(h);
+    auto add = [&](const std::string& key, const std::string& user, std::int64_t jobs, std::uint64_t bytes, double usd) {
+        std::vector<std::string> row = {table && o.by == CostReport::By::Query ? key.substr(0, 80) : key};
+        if (o.by == CostReport::By::Query) row.push_back(user);
+        row.push_back(std::to_string(jobs));
+        row.push_back(table ? humanBytes(bytes) : std::to_string(bytes));
+        row.push_back(money(usd));
+        grid.rows.push_back(std::move(row));
+    };
+    for (const auto& r : report.rows) {
+        std::string key = r.key;
+        for (auto& c : key)
+            if (table && (c == '\n' || c == '\r' || c == '\t')) c = ' ';
+        add(key, r.user, r.jobs, r.bytesBilled, r.costUsd);
+    }
+    if (table) add("total", "", report.jobs, report.bytesBilled, report.costUsd);
+    printGrid(std::cout, grid, f);
+    if (table)
+        std::fprintf(stderr, "Query jobs of the last %d days in %s, %s, at $%.2f per TiB billed.\n", a.days, a.location.c_str(),
+                     a.mine ? "yours only" : "every user's", a.pricePerTiB);
+    return 0;
 }
 
 } // namespace quarry::cli

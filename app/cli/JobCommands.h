@@ -32,4 +32,15 @@ struct WatchArgs {
 };
 int cmdJobsWatch(const Globals& g, const WatchArgs& a);
 
+/// quarry-cli cost: bytes billed and on-demand cost per day, user or query (CostReport).
+struct CostArgs {
+    int days = 30;
+    std::string by = "day"; ///< day, user or query
+    std::string location = "US";
+    double pricePerTiB = 6.25;
+    bool mine = false;
+    int top = 20;
+};
+int cmdCost(const Globals& g, Format f, const CostArgs& a);
+
 } // namespace quarry::cli

@@ -155,6 +155,15 @@ int main(int argc, char** argv) {
                       "at the rate it has run so far)")
         ->check(CLI::PositiveNumber);
 
+    CostArgs ca;
+    auto* cost = app.add_subcommand("cost", "bytes billed and on-demand cost per day, user or query (INFORMATION_SCHEMA.JOBS_BY_PROJECT)");
+    cost->add_option("--days", ca.days, "the last this many days (default 30; at most 180)")->check(CLI::Range(1, 180));
+    cost->add_option("--by", ca.by, "day (default), user or query (the most expensive --top)")->check(CLI::IsMember({"day", "user", "query"}));
+    cost->add_option("--location", ca.location, "the jobs' location (default US)");
+    cost->add_option("--price-per-tib", ca.pricePerTiB, "on-demand USD per TiB billed (default 6.25)")->check(CLI::NonNegativeNumber);
+    cost->add_flag("--mine", ca.mine, "only your jobs (JOBS_BY_USER: needs no project-wide permission)");
+    cost->add_option("--top", ca.top, "with --by query: how many (default 20)")->check(CLI::Range(1, 10000));
+
     int historyLast = 20;
     auto* history = app.add_subcommand("history", "the local history of runs");
     history->add_option("-n,--last", historyLast, "how many entries")->check(CLI::PositiveNumber);
@@ -223,6 +232,7 @@ int main(int argc, char** argv) {
         if (const int rc = runTableVerbs(g, f, verbs); rc >= 0) return rc;
         if (*cancel) return cmdCancel(g, cancelJob, cancelLocation);
         if (*watch) return cmdJobsWatch(g, wa);
+        if (*cost) return cmdCost(g, f, ca);
         if (*jobs) return jobsOne.empty() ? cmdJobs(g, f, ja) : cmdJob(g, f, jobsOne);
         if (*history) return cmdHistory(f, historyLast);
         if (*ls) return cmdLs(g, f, lsDataset);

@@ -199,3 +199,58 @@ TEST(JobsMonitor, AWatchRuleThatCannotBeReadSaysWhere) {
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.out.find("--every 'soon' is not a duration"), std::string::npos) << r.out;
 }
+
+TEST(JobsMonitor, CostSumsEachUsersBilledBytesWithoutCountingScriptsTwice) {
+    SandboxProcess s;
+    Caller c(s);
+    const Json ddl = c.json("POST", "/queries", "",
+                            {{"query", "CREATE SCHEMA d; CREATE TABLE d.t AS SELECT x, REPEAT('a', 100) AS s FROM UNNEST(GENERATE_ARRAY(1, 200000)) AS x"},
+                             {"useLegacySql", false}, {"timeoutMs", 60000}});
+    ASSERT_TRUE(ddl.value("jobComplete", false)) << ddl.dump();
+    auto run = [&](const std::string& user, const std::string& sql) {
+        const Json r = c.json("POST", "/queries", user, {{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}, {"timeoutMs", 60000}});
+        ASSERT_TRUE(r.value("jobComplete", false)) << r.dump();
+    };
+    run("ann@x.com", "SELECT COUNT(*) FROM d.t WHERE s LIKE '%b%'");
+    run("ann@x.com", "DECLARE n INT64 DEFAULT 1; SELECT SUM(x) FROM d.t; SELECT MAX(s) FROM d.t"); // a script and its two statements
+    run("bob@x.com", "SELECT MAX(x) FROM d.t");
+
+    // What the report must say, from the jobs themselves: each user's finished query jobs
+    // but scripts, and the bytes billed jobs.get gives each.
+    std::map<std::string, std::pair<std::int64_t, std::int64_t>> want; // user -> jobs, bytes
+    auto count = [&](const Json& j) {
+        const Json q = j["statistics"].value("query", Json::object());
+        if (q.value("statementType", std::string()) == "SCRIPT") return;
+        auto& w = want[j["user_email"].get<std::string>()];
+        ++w.first;
+        w.second += std::stoll(q.value("totalBytesBilled", std::string("0")));
+    };
+    const Json top = c.json("GET", "/jobs?allUsers=true&projection=full", "");
+    for (const auto& j : top["jobs"]) {
+        count(j);
+        if (j["statistics"].value("numChildJobs", std::string()).empty()) continue;
+        const Json children = c.json("GET", "/jobs?allUsers=true&projection=full&parentJobId=" + j["jobReference"]["jobId"].get<std::string>(), "");
+        for (const auto& child : children["jobs"]) count(child);
+    }
+    ASSERT_EQ(want["ann@x.com"].first, 3); // the LIKE query and the script's two SELECTs
+    ASSERT_GT(want["ann@x.com"].second, 0);
+
+    const auto r = cli(s, "--format json cost --by user --price-per-tib 5");
+    ASSERT_EQ(r.code, 0) << r.out;
+    const Json report = Json::parse(r.out.substr(0, r.out.rfind(']') + 1));
+    std::map<std::string, Json> byUser;
+    for (const auto& row : report) byUser[row["user"].get<std::string>()] = row;
+    for (const char* user : {"ann@x.com", "bob@x.com"}) {
+        SCOPED_TRACE(user);
+        ASSERT_TRUE(byUser.count(user)) << r.out;
+        EXPECT_EQ(std::stoll(byUser[user]["jobs"].get<std::string>()), want[user].first);
+        EXPECT_EQ(std::stoll(byUser[user]["bytes_billed"].get<std::string>()), want[user].second);
+        EXPECT_NEAR(std::stod(byUser[user]["cost_usd"].get<std::string>()), static_cast<double>(want[user].second) / (1LL << 40) * 5, 1e-4);
+    }
+    // Most expensive first.
+    EXPECT_EQ(report[0]["user"], "ann@x.com") << r.out;
+    // By day: one day, every job of the window's users.
+    const auto days = cli(s, "--format json cost");
+    ASSERT_EQ(days.code, 0) << days.out;
+    EXPECT_EQ(Json::parse(days.out.substr(0, days.out.rfind(']') + 1)).size(), 1u) << days.out;
+}
