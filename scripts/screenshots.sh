@@ -50,6 +50,10 @@ QUARRY_SANDBOX_FAULTS="job@w=slow:delay=600s:1,job@w=medium:delay=200s:1" XDG_DA
   "$build/tests/ui/quarry-screenshot" --screenshot "$out/project-jobs.png" --screenshot-project-jobs
 echo "wrote $out/project-jobs.png"
 
+# The Cost window per user, over three users' queries.
+XDG_DATA_HOME="$home/data10" "$build/tests/ui/quarry-screenshot" --screenshot "$out/cost.png" --screenshot-cost
+echo "wrote $out/cost.png"
+
 # The dialog that adds a connection (keys, ADC or an endpoint).
 XDG_DATA_HOME="$home/data3" "$build/tests/ui/quarry-screenshot" --screenshot "$out/connection-dialog.png" --screenshot-connection
 echo "wrote $out/connection-dialog.png"

@@ -11,6 +11,7 @@
 #include "editor/FindBar.h"
 #include "editor/TabStore.h"
 #include "jobs/QueryJob.h"
+#include "jobs/CostWindow.h"
 #include "jobs/JobsModel.h"
 #include "jobs/ProjectJobsWindow.h"
 #include "jobs/PlanView.h"
@@ -225,6 +226,7 @@ void MainWindow::buildActions() {
     });
     query->addSeparator();
     query->addAction(tr("Project jobs\u2026"), this, [this] { showProjectJobs(); })->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_J));
+    query->addAction(tr("Cost\u2026"), this, [this] { showCost(); })->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
     auto* refresh = query->addAction(tr("Refresh schema"), this, [this] { schema_->refresh(); });
     refresh->setShortcuts(shortcutsFor(QKeySequence::Refresh, QKeySequence(Qt::Key_F5)));
     refresh->setIcon(icons::icon(icons::Kind::Refresh));
@@ -261,6 +263,15 @@ ProjectJobsWindow* MainWindow::showProjectJobs() {
     // Every user's jobs of the connection's project, with cancel and a watch rule.
     auto* win = findChild<ProjectJobsWindow*>();
     if (!win) win = new ProjectJobsWindow([this] { return session_; }, this);
+    win->show();
+    win->raise();
+    win->activateWindow();
+    return win;
+}
+
+CostWindow* MainWindow::showCost() {
+    auto* win = findChild<CostWindow*>();
+    if (!win) win = new CostWindow([this] { return session_; }, [this] { return connectionId_; }, this);
     win->show();
     win->raise();
     win->activateWindow();

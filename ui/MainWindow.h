@@ -22,6 +22,7 @@ namespace quarry {
 
 class ConnectionStore;
 class JobsModel;
+class CostWindow;
 class PlanView;
 class ProjectJobsWindow;
 class SandboxHost;
@@ -47,6 +48,8 @@ public:
     JobsModel* jobsModel() const { return jobs_; }
     /// Opens (or raises) the "Project jobs" window (Query menu, Ctrl+Shift+J).
     ProjectJobsWindow* showProjectJobs();
+    /// Opens (or raises) the "Cost" window (Query menu, Ctrl+Shift+K).
+    CostWindow* showCost();
     ConnectionStore* connections() const { return connections_; }
     QComboBox* connectionBox() const { return connectionBox_; }
     /// Switches to a saved connection ("" for the local sandbox); reports through the status bar.

@@ -3,8 +3,11 @@
 // it to a state worth showing and saves a PNG of the window or a dialog. scripts/screenshots.sh
 // runs it for every picture in docs/screenshots.
 #include "Application.h"
+#include <QComboBox>
+#include <QStandardItemModel>
 #include "Background.h"
 #include "MainWindow.h"
+#include "jobs/CostWindow.h"
 #include "jobs/ProjectJobsWindow.h"
 #include "jobs/Session.h"
 #include "net/HttpClient.h"
@@ -56,6 +59,9 @@ int main(int argc, char** argv) {
     const QCommandLineOption shotJobs(QStringLiteral("screenshot-project-jobs"),
                                       QStringLiteral("With --screenshot: start slowed jobs of three users, save a PNG of the Project jobs window."));
     cli.addOption(shotJobs);
+    const QCommandLineOption shotCost(QStringLiteral("screenshot-cost"),
+                                      QStringLiteral("With --screenshot: run queries as three users, save a PNG of the Cost window per user."));
+    cli.addOption(shotCost);
     cli.process(app);
     if (!cli.isSet(shot)) {
         std::fprintf(stderr, "quarry-screenshot: --screenshot FILE is required (see --help)\n");
@@ -108,6 +114,32 @@ int main(int argc, char** argv) {
                 QObject::connect(p, &quarry::ProjectJobsWindow::refreshed, p, [p, file] {
                     QTimer::singleShot(300, p, [p, file] { QApplication::exit(p->grab().save(file, "PNG") ? 0 : 1); });
                 });
+            });
+        });
+        QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });
+    } else if (cli.isSet(shot) && cli.isSet(shotCost)) {
+        const QString file = cli.value(shot);
+        QObject::connect(&w, &quarry::MainWindow::ready, &w, [&w, file] {
+            const struct {
+                const char* user;
+                int runs;
+            } users[] = {{"ann@example.com", 6}, {"bob@example.com", 3}, {"cy@example.com", 1}};
+            for (const auto& u : users)
+                for (int i = 0; i < u.runs; ++i) {
+                    quarry::HttpClient http;
+                    quarry::HttpRequest r;
+                    r.method = "POST";
+                    r.url = w.session()->url.toStdString() + "/bigquery/v2/projects/sandbox/queries";
+                    r.headers = {{"X-Quarry-User", u.user}, {"Content-Type", "application/json"}};
+                    r.body = quarry::Json{{"query", "SELECT fullName, age FROM samples.persons WHERE age > " + std::to_string(i)},
+                                          {"useLegacySql", false}, {"useQueryCache", false}}.dump();
+                    if (http.send(r).status != 200) QApplication::exit(1);
+                }
+            quarry::CostWindow* c = w.showCost();
+            c->findChild<QComboBox*>(QStringLiteral("costBy"))->setCurrentIndex(1); // per user
+            QObject::connect(c, &quarry::CostWindow::refreshed, c, [c, file] {
+                if (c->table()->rowCount() < 3) return;
+                QTimer::singleShot(500, c, [c, file] { QApplication::exit(c->grab().save(file, "PNG") ? 0 : 1); });
             });
         });
         QTimer::singleShot(60000, &w, [] { QApplication::exit(2); });

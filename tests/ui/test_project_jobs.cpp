@@ -6,12 +6,17 @@
 #include "Dialogs.h"
 #include "MainWindow.h"
 #include "WindowTest.h"
+#include "jobs/CostWindow.h"
 #include "jobs/ProjectJobsModel.h"
 #include "jobs/ProjectJobsWindow.h"
 #include "jobs/Session.h"
 #include "net/HttpClient.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QSettings>
+#include <QStandardItemModel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QTableView>
@@ -115,6 +120,68 @@ private slots:
         QTest::keyClick(rule, Qt::Key_Return);
         QVERIFY2(win->status().startsWith(QStringLiteral("The rule [col 12]: unknown key 'elapsd'")), qPrintable(win->status()));
         win->close();
+    }
+
+    // Queries of two users, then the Cost window: today's bar holds every user's cost; per
+    // user, each with their jobs, most expensive first; a new price is kept and used.
+    void costPerDayAndPerUser() {
+        auto w = test::openWindow();
+        QVERIFY(w->session());
+        const QString url = w->session()->url;
+        HttpClient http;
+        auto query = [&](const std::string& user, const std::string& sql) {
+            HttpRequest r;
+            r.method = "POST";
+            r.url = url.toStdString() + "/bigquery/v2/projects/sandbox/queries";
+            r.headers = {{"X-Quarry-User", user}, {"Content-Type", "application/json"}};
+            r.body = Json{{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}, {"timeoutMs", 60000}}.dump();
+            return http.send(r).status == 200;
+        };
+        for (int i = 0; i < 3; ++i) QVERIFY(query("ann@x.com", "SELECT fullName FROM samples.persons WHERE age > " + std::to_string(i)));
+        QVERIFY(query("bob@x.com", "SELECT COUNT(*) FROM samples.persons"));
+
+        w->activateWindow();
+        QTest::keyClick(w.get(), Qt::Key_K, Qt::ControlModifier | Qt::ShiftModifier);
+        auto* cost = w->findChild<CostWindow*>();
+        QVERIFY(cost);
+        QSignalSpy refreshed(cost, &CostWindow::refreshed);
+        QVERIFY(refreshed.wait(30000) || refreshed.size() == 1);
+        QVERIFY2(cost->status().contains(QStringLiteral("every user's jobs")), qPrintable(cost->status()));
+        const QList<double> days = cost->bars();
+        QCOMPARE(days.size(), 30);
+        for (int i = 0; i < 29; ++i) QCOMPARE(days[i], 0.0);
+        QVERIFY(days.last() > 0);
+
+        // Per user, chosen with the keyboard on the combo box.
+        auto* by = cost->findChild<QComboBox*>(QStringLiteral("costBy"));
+        by->setFocus();
+        QTest::keyClick(by, Qt::Key_Down);
+        QVERIFY(refreshed.wait(30000) || refreshed.size() == 2);
+        QStandardItemModel* t = cost->table();
+        std::map<QString, int> jobs;
+        for (int r = 0; r < t->rowCount(); ++r) jobs[t->item(r, 0)->text()] = t->item(r, 1)->text().toInt();
+        QCOMPARE(jobs[QStringLiteral("ann@x.com")], 3);
+        QCOMPARE(jobs[QStringLiteral("bob@x.com")], 1);
+        QCOMPARE(cost->bars().size(), t->rowCount());
+        for (int i = 1; i < cost->bars().size(); ++i) QVERIFY(cost->bars()[i - 1] >= cost->bars()[i]);
+        auto annsBar = [&] {
+            for (int r = 0; r < t->rowCount(); ++r)
+                if (t->item(r, 0)->text() == QStringLiteral("ann@x.com")) return cost->bars().value(r);
+            return -1.0;
+        };
+        const double before = annsBar();
+        QVERIFY(before > 0);
+
+        // Twice the price: twice the cost, and the price is kept for this connection.
+        auto* price = cost->findChild<QDoubleSpinBox*>(QStringLiteral("costPrice"));
+        QTest::mouseClick(price, Qt::LeftButton);
+        QTest::keyClick(price, Qt::Key_A, Qt::ControlModifier);
+        QTest::keyClicks(price, QStringLiteral("12.5"));
+        QTest::keyClick(price, Qt::Key_Return);
+        QVERIFY(refreshed.wait(30000) || refreshed.size() == 3);
+        QVERIFY2(std::abs(annsBar() - 2 * before) < 1e-12, qPrintable(QString::number(annsBar())));
+        QCOMPARE(QSettings().value(QStringLiteral("cost/sandbox/pricePerTiB")).toDouble(), 12.5);
+        cost->close();
     }
 };
 
