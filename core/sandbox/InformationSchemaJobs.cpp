@@ -50,7 +50,8 @@ std::shared_ptr<Table> jobsView(const std::string& project, const std::string& r
                           record("error_result", {viewColumn("reason", TypeKind::String), viewColumn("location", TypeKind::String),
                                                   viewColumn("debug_info", TypeKind::String), viewColumn("message", TypeKind::String)}),
                           viewColumn("cache_hit", TypeKind::Bool), viewColumn("total_bytes_billed", TypeKind::Int64),
-                          viewColumn("parent_job_id", TypeKind::String), record("session_info", {viewColumn("session_id", TypeKind::String)})};
+                          viewColumn("parent_job_id", TypeKind::String), record("session_info", {viewColumn("session_id", TypeKind::String)}),
+                          record("job_creation_reason", {viewColumn("code", TypeKind::String)})};
     const std::string location = text::upper(region.substr(7)); // region-us -> US
     for (const Json& j : jobs) {
         const Json ref = j.value("jobReference", Json::object());
@@ -88,6 +89,12 @@ std::shared_ptr<Table> jobsView(const std::string& project, const std::string& r
             Value si = Value::structOf(1);
             si[0] = stringOrNull(stringField(stats["sessionInfo"], "sessionId"));
             r[17] = std::move(si);
+        }
+        // NULL for a query answered without a job (short query mode; job_id is its queryId).
+        if (j.contains("jobCreationReason")) {
+            Value why = Value::structOf(1);
+            why[0] = stringOrNull(stringField(j["jobCreationReason"], "code"));
+            r[18] = std::move(why);
         }
         out->rows.push_back(std::move(r));
     }

@@ -118,7 +118,7 @@ std::shared_ptr<Job> JobManager::find(const std::string& p, const std::string& i
     std::lock_guard g(mutex_);
     const auto it = jobs_.find(p + "/" + id);
     // A job asked for in another location is not found there, as in BigQuery.
-    if (it == jobs_.end() || (!location.empty() && text::lower(location) != text::lower(it->second->location)))
+    if (it == jobs_.end() || it->second->withoutJob || (!location.empty() && text::lower(location) != text::lower(it->second->location)))
         throw ApiFailure("notFound", "Not found: Job " + p + ":" + (location.empty() ? std::string() : location + ".") + id);
     return it->second;
 }
@@ -264,7 +264,17 @@ Json JobManager::resource(const Job& j) const {
               {"statistics", stats},
               {"user_email", j.user},
               {"principal_subject", (j.user.ends_with(".gserviceaccount.com") ? "serviceAccount:" : "user:") + j.user}};
+    if (!j.creationReason.empty()) r["jobCreationReason"] = {{"code", j.creationReason}};
     return r;
+}
+
+bool JobManager::settleOptional(Job& job, bool fits) {
+    std::lock_guard g(mutex_);
+    if (!job.optionalCreation || job.state != "DONE" || !job.creationReason.empty() || job.withoutJob) return job.withoutJob;
+    if (job.statementType != "SELECT" || !job.sessionId.empty()) job.creationReason = "OTHER";
+    else if (!fits && job.errorResult.is_null()) job.creationReason = "LARGE_RESULTS";
+    else job.withoutJob = true;
+    return job.withoutJob;
 }
 
 std::shared_ptr<Job> JobManager::create(const std::string& project, std::string jobId, const std::string& location,
@@ -336,6 +346,7 @@ Json JobManager::insert(const std::string& project, const Json& body, const std:
                          "jobReference.jobId");
     auto job = create(project, id.empty() ? newJobId() : id, str(ref, "location"), config, user);
     job->upload = std::exchange(upload.file, {});
+    job->creationReason = "REQUESTED";
     if (boolField(config, "dryRun", false)) {
         job->id.clear();
         run(job);
@@ -383,7 +394,7 @@ Json JobManager::list(const std::string& p, const ListFilter& f) const {
         std::lock_guard g(mutex_);
         for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
             const Job& j = **it;
-            if (j.project != p || j.parentId != f.parentJobId) continue;
+            if (j.project != p || j.parentId != f.parentJobId || j.withoutJob) continue;
             if (!f.allUsers && j.user != caller) continue;
             if (f.minCreationTime && j.creationTime < *f.minCreationTime) continue;
             if (f.maxCreationTime && j.creationTime > *f.maxCreationTime) continue;
@@ -448,6 +459,10 @@ std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& r
         if (req.contains(k)) q[k] = req[k];
     Json config = {{"query", q}, {"jobType", "QUERY"}};
     if (req.contains("labels")) config["labels"] = req["labels"]; // a job's labels, as jobs.insert has them
+    const std::string mode = str(req, "jobCreationMode");
+    if (!mode.empty() && mode != "JOB_CREATION_MODE_UNSPECIFIED" && mode != "JOB_CREATION_REQUIRED" && mode != "JOB_CREATION_OPTIONAL")
+        throw ApiFailure("invalid", "Invalid value for jobCreationMode: " + mode + " (JOB_CREATION_REQUIRED or JOB_CREATION_OPTIONAL).",
+                         "jobCreationMode");
     if (boolField(req, "dryRun", false)) config["dryRun"] = true;
     Json body = {{"configuration", config}, {"jobReference", {{"location", str(req, "location")}}}};
     if (boolField(req, "dryRun", false)) {
@@ -457,12 +472,23 @@ std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& r
     }
     const auto r = insert(project, body, {}, user);
     const std::string id = r["jobReference"]["jobId"].get<std::string>();
+    if (mode == "JOB_CREATION_OPTIONAL") {
+        std::lock_guard g(mutex_);
+        auto& job = *jobs_.at(project + "/" + id);
+        job.optionalCreation = true;
+        job.creationReason.clear(); // decided once it has run (settleOptional)
+    }
     if (!requestId.empty()) {
         std::lock_guard g(mutex_);
         requestIds_[project + "/" + requestId] = id;
     }
     const int timeoutMs = req.contains("timeoutMs") && req["timeoutMs"].is_number_integer() ? req["timeoutMs"].get<int>() : 10000;
-    return wait(project, id, {}, std::chrono::milliseconds(std::max(0, timeoutMs)));
+    auto job = wait(project, id, {}, std::chrono::milliseconds(std::max(0, timeoutMs)));
+    {
+        std::lock_guard g(mutex_);
+        if (job->optionalCreation && job->state != "DONE" && job->creationReason.empty()) job->creationReason = "LONG_RUNNING";
+    }
+    return job;
 }
 
 void JobManager::worker() {

@@ -54,6 +54,14 @@ struct Job {
     /// Work of a running job, as statistics.query.timeline reports it: units done and still
     /// to do (-1: not known). Only a job slowed by --faults knows them before it ends.
     std::atomic<std::int64_t> unitsDone{-1}, unitsPending{-1};
+    /// jobCreationReason.code (under JobManager::mutex_): REQUESTED for jobs.insert and a
+    /// jobs.query that asks for a job; with JOB_CREATION_OPTIONAL the reason one was needed
+    /// (LONG_RUNNING, LARGE_RESULTS, OTHER), or empty once answered without one.
+    std::string creationReason;
+    bool optionalCreation = false; ///< jobs.query with jobCreationMode JOB_CREATION_OPTIONAL
+    /// Answered without a job (short query mode): jobs.get, jobs.list and jobs.cancel do not
+    /// know it; INFORMATION_SCHEMA.JOBS keeps it under its queryId (its id).
+    bool withoutJob = false;
 };
 
 /// An ErrorProto: reason, message and (when given) location.
@@ -101,6 +109,11 @@ public:
     std::shared_ptr<Job> query(const std::string& project, const Json& request, const std::string& user = {});
 
     Json resource(const Job& j) const;
+    /// A JOB_CREATION_OPTIONAL query that has finished: answered whole (`fits`: every row in
+    /// the response) it needs no job; else a job is kept for the next pages (LARGE_RESULTS).
+    /// A statement other than a query, or one in a session, always keeps its job (OTHER).
+    /// Returns whether it was answered without a job.
+    bool settleOptional(Job& job, bool fits);
     /// Every job of the project the sandbox keeps (children of scripts too), oldest first;
     /// with `user`, only that user's.
     std::vector<Json> history(const std::string& project, const std::string& user = {}) const;

@@ -347,21 +347,53 @@ struct Server::Impl {
         else http.Put(pattern, handler);
     }
 
-    void writeQueryResults(httplib::Response& res, const Job& job, const httplib::Request& req, const char* kind,
-                           std::optional<int> maxRows) {
-        const Json jobResource = jobs->resource(job);
+    /// getQueryResults, or jobs.query's answer (`optional`: its jobCreationMode was
+    /// JOB_CREATION_OPTIONAL, so a query answered whole gets no job: a queryId instead, and
+    /// the job's own statistics in the answer; else jobCreationReason says why there is one).
+    void writeQueryResults(httplib::Response& res, Job& job, const httplib::Request& req, const char* kind,
+                           std::optional<int> maxRows, bool optional = false) {
+        Json jobResource = jobs->resource(job);
+        auto reason = [&] {
+            const Json r = jobs->resource(job);
+            return r.contains("jobCreationReason") ? ",\"jobCreationReason\":" + r["jobCreationReason"].dump() : std::string();
+        };
         if (job.state != "DONE") {
-            sendJson(res, 200, {{"kind", kind}, {"etag", etag(job.id + "pending")}, {"jobReference", jobResource["jobReference"]},
-                                {"jobComplete", false}});
+            Json pending = {{"kind", kind}, {"etag", etag(job.id + "pending")}, {"jobReference", jobResource["jobReference"]},
+                            {"jobComplete", false}};
+            if (optional && jobResource.contains("jobCreationReason")) pending["jobCreationReason"] = jobResource["jobCreationReason"];
+            sendJson(res, 200, pending);
             return;
         }
         if (!job.errorResult.is_null()) {
+            if (optional) jobs->settleOptional(job, true);
             sendError(res, job.errorResult.value("reason", std::string("internalError")),
                       job.errorResult.value("message", std::string()), job.errorResult.value("location", std::string()));
             return;
         }
+        // (Not `held ? *held : std::vector<Value>()`: that conditional copies every row.)
+        static const std::vector<Value> kNoRows;
+        const auto held = jobs->results(job);
+        const std::vector<Value>& rows = held ? *held : kNoRows;
+        const std::size_t start = startFrom(req);
+        std::string page;
+        const std::size_t next = appendRowsPage(page, rows, start, maxRows, job.schema, nullptr, tsEncoding(req));
+        const bool more = next < rows.size() && !(maxRows && *maxRows == 0);
+        const bool noJob = optional && jobs->settleOptional(job, !more && start == 0);
+        std::string ref = jobResource["jobReference"].dump();
+        std::string extra;
+        if (noJob) {
+            const Json stats = jobResource["statistics"];
+            ref.clear(); // no jobReference at all (Google's clients take one as a job to follow)
+            extra = ",\"queryId\":" + Json(job.id).dump() + ",\"location\":" + Json(job.location).dump() +
+                    ",\"totalBytesBilled\":\"" + std::to_string(job.bytesBilled) + "\"" +
+                    ",\"totalSlotMs\":" + Json(stats.value("totalSlotMs", std::string("0"))).dump();
+            for (const char* k : {"creationTime", "startTime", "endTime"})
+                if (stats.contains(k)) extra += ",\"" + std::string(k) + "\":" + stats[k].dump();
+        } else if (optional) {
+            extra = reason();
+        }
         std::string out = "{\"kind\":\"" + std::string(kind) + "\",\"etag\":" + Json(etag(job.id + "done")).dump() +
-                          ",\"jobReference\":" + jobResource["jobReference"].dump() + ",\"jobComplete\":true" +
+                          (ref.empty() ? std::string() : ",\"jobReference\":" + ref) + ",\"jobComplete\":true" + extra +
                           ",\"schema\":" + job.schema.toJson().dump() + ",\"totalBytesProcessed\":\"" +
                           std::to_string(job.bytesProcessed) + "\",\"cacheHit\":" + (job.cacheHit ? "true" : "false");
         if (!job.sessionId.empty()) out += ",\"sessionInfo\":{\"sessionId\":" + Json(job.sessionId).dump() + "}";
@@ -369,14 +401,9 @@ struct Server::Impl {
             out += ",\"numDmlAffectedRows\":\"" + std::to_string(*job.numDmlAffectedRows) + "\"";
             if (std::string(kind) == "bigquery#queryResponse") out += ",\"dmlStats\":" + job.dmlStats.dump();
         }
-        // (Not `held ? *held : std::vector<Value>()`: that conditional copies every row.)
-        static const std::vector<Value> kNoRows;
-        const auto held = jobs->results(job);
-        const std::vector<Value>& rows = held ? *held : kNoRows;
         out += ",\"totalRows\":\"" + std::to_string(rows.size()) + "\"";
-        const std::size_t start = startFrom(req);
-        const std::size_t next = appendRowsPage(out, rows, start, maxRows, job.schema, nullptr, tsEncoding(req));
-        if (next < rows.size() && !(maxRows && *maxRows == 0)) out += ",\"pageToken\":\"" + std::to_string(next) + "\"";
+        out += page;
+        if (more) out += ",\"pageToken\":\"" + std::to_string(next) + "\"";
         out += "}";
         res.status = 200;
         res.set_content(out, "application/json; charset=UTF-8");
@@ -619,7 +646,7 @@ struct Server::Impl {
             if (boolField(fmt, "useInt64Timestamp", false)) fake.params.emplace("formatOptions.useInt64Timestamp", "true");
             if (fmt.contains("timestampOutputFormat"))
                 fake.params.emplace("formatOptions.timestampOutputFormat", fmt["timestampOutputFormat"].get<std::string>());
-            writeQueryResults(res, *job, fake, "bigquery#queryResponse", maxRows);
+            writeQueryResults(res, *job, fake, "bigquery#queryResponse", maxRows, body.contains("jobCreationMode") && body["jobCreationMode"] == "JOB_CREATION_OPTIONAL");
         });
         route("GET", P + "/queries/([^/]+)", "getQueryResults", [this](const auto& req, auto& res) {
             const int timeout = intParam(req, "timeoutMs").value_or(10000);

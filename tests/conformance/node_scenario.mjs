@@ -261,6 +261,19 @@ await check('a copy job appends a table to another', async () => {
   const [meta] = await ds.table('loaded_copy').getMetadata();
   assert.equal(meta.numRows, '6');
 });
+await check('short query mode: a small query is answered without a job, a large one gets one', async () => {
+  const short = new BigQuery({ projectId: 'conformance', apiEndpoint: base, authClient: new PassThroughClient(),
+    defaultJobCreationMode: 'JOB_CREATION_OPTIONAL' });
+  const [rows] = await short.query({ query: 'SELECT COUNT(*) AS n FROM node_ds.loaded_copy' });
+  assert.deepEqual(rows, [{ n: 6 }]);
+  const [before] = await bq.getJobs({ allUsers: true });
+  const [, , resp] = await short.query({ query: 'SELECT 7 AS n' }, { autoPaginate: false });
+  assert.ok(resp.queryId && !resp.jobReference, 'answered with a queryId and no job');
+  const [after] = await bq.getJobs({ allUsers: true });
+  assert.equal(after.length, before.length, 'no job was made');
+  const [many] = await short.query({ query: 'SELECT x FROM UNNEST(GENERATE_ARRAY(1, 5)) AS x', maxResults: 2 });
+  assert.equal(many.length, 5, 'every row, through the job it needed');
+});
 await check('delete the dataset with its contents', async () => {
   await ds.delete({ force: true });
   const [exists] = await ds.exists();

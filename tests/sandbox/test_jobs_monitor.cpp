@@ -254,3 +254,55 @@ TEST(JobsMonitor, CostSumsEachUsersBilledBytesWithoutCountingScriptsTwice) {
     ASSERT_EQ(days.code, 0) << days.out;
     EXPECT_EQ(Json::parse(days.out.substr(0, days.out.rfind(']') + 1)).size(), 1u) << days.out;
 }
+
+TEST(JobsMonitor, ShortQueryModeAnswersSmallQueriesWithoutAJobAndSaysWhyOtherwise) {
+    SandboxProcess s({"--faults", "job@w=slow:delay=3s:1"});
+    Caller c(s);
+    auto ask = [&](Json body) {
+        body["useLegacySql"] = false;
+        body["jobCreationMode"] = "JOB_CREATION_OPTIONAL";
+        return c.json("POST", "/queries", "ann@x.com", body);
+    };
+    // Answered whole: a queryId, no jobReference, the job's statistics in the answer.
+    Json r = ask({{"query", "SELECT x FROM UNNEST([1, 2, 3]) AS x"}, {"requestId", "r1"}});
+    ASSERT_TRUE(r.contains("queryId")) << r.dump();
+    EXPECT_FALSE(r.contains("jobReference")) << r.dump();
+    EXPECT_FALSE(r.contains("jobCreationReason")) << r.dump();
+    EXPECT_EQ(r["rows"].size(), 3u);
+    EXPECT_FALSE(r.contains("pageToken"));
+    for (const char* k : {"totalBytesBilled", "totalSlotMs", "creationTime", "startTime", "endTime", "location"}) EXPECT_TRUE(r.contains(k)) << k;
+    const std::string queryId = r["queryId"];
+    EXPECT_EQ(c.send("GET", "/jobs/" + queryId, "ann@x.com").status, 404); // no job to get
+    EXPECT_TRUE(ids(c.json("GET", "/jobs?allUsers=true", "")).empty());
+    // The same request again (a retry) is the same answer.
+    EXPECT_EQ(ask({{"query", "SELECT x FROM UNNEST([1, 2, 3]) AS x"}, {"requestId", "r1"}})["queryId"], queryId);
+
+    // More rows than the answer holds: a job, for the next pages.
+    r = ask({{"query", "SELECT x FROM UNNEST([1, 2, 3]) AS x"}, {"maxResults", 2}});
+    EXPECT_EQ(r["jobCreationReason"]["code"], "LARGE_RESULTS") << r.dump();
+    EXPECT_EQ(r["pageToken"], "2");
+    const std::string large = r["jobReference"]["jobId"];
+    EXPECT_EQ(c.get(large)["jobCreationReason"]["code"], "LARGE_RESULTS");
+    // Not done within timeoutMs: a job to wait on.
+    r = ask({{"query", "SELECT 1"}, {"timeoutMs", 100}, {"labels", {{"w", "slow"}}}});
+    EXPECT_FALSE(r["jobComplete"].get<bool>());
+    EXPECT_EQ(r["jobCreationReason"]["code"], "LONG_RUNNING") << r.dump();
+    // Not a query: always a job.
+    r = ask({{"query", "CREATE SCHEMA d"}});
+    EXPECT_EQ(r["jobCreationReason"]["code"], "OTHER") << r.dump();
+    // Asked for (or by jobs.insert): REQUESTED.
+    r = c.json("POST", "/queries", "ann@x.com", {{"query", "SELECT 1"}, {"useLegacySql", false}, {"jobCreationMode", "JOB_CREATION_REQUIRED"}});
+    EXPECT_EQ(c.get(r["jobReference"]["jobId"])["jobCreationReason"]["code"], "REQUESTED");
+    EXPECT_EQ(c.get(c.start("ann@x.com", "none", "INTERACTIVE"))["jobCreationReason"]["code"], "REQUESTED");
+    // A bad query is its error, with no job either way.
+    const auto bad = c.send("POST", "/queries", "ann@x.com", {{"query", "SELECT nope"}, {"useLegacySql", false}, {"jobCreationMode", "JOB_CREATION_OPTIONAL"}});
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_EQ(c.send("POST", "/queries", "", {{"query", "SELECT 1"}, {"jobCreationMode", "MAYBE"}}).status, 400);
+
+    // INFORMATION_SCHEMA.JOBS keeps the query under its queryId, with no creation reason.
+    r = c.json("POST", "/queries", "ann@x.com",
+               {{"query", "SELECT job_creation_reason.code FROM `region-us`.INFORMATION_SCHEMA.JOBS WHERE job_id = '" + queryId + "'"},
+                {"useLegacySql", false}});
+    ASSERT_EQ(r["rows"].size(), 1u) << r.dump();
+    EXPECT_TRUE(r["rows"][0]["f"][0]["v"].is_null()) << r.dump();
+}
