@@ -21,6 +21,24 @@ std::int64_t nowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+/// A result's pages: the one a short query was answered with, or a job's through a pager.
+class Pages {
+public:
+    Pages(BigQueryClient& client, const QueryOutcome& out) : out_(out) {
+        if (!out.rows) pager_.emplace(client, out.job);
+    }
+    std::optional<RowPage> next() {
+        if (pager_) return pager_->next();
+        if (std::exchange(given_, true)) return std::nullopt;
+        return *out_.rows;
+    }
+
+private:
+    const QueryOutcome& out_;
+    std::optional<ResultPager> pager_;
+    bool given_ = false;
+};
+
 void record(const QueryArgs& a, const HistoryEntry& e) {
     if (a.noHistory) return;
     try {
@@ -116,6 +134,8 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
         return 0;
     }
 
+    // Short query mode unless a job is wanted: an export reads pages of a job, a session runs in one.
+    r.jobCreationOptional = a.jobCreation == "optional" && a.output.empty();
     const auto t0 = std::chrono::steady_clock::now();
     // Ctrl-C or SIGTERM while the job runs cancels it on the server (it would go on billing),
     // says which job it was and records it; a second signal during that ends the CLI at once.
@@ -147,7 +167,8 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
         h.errorReason = "stopped";
         h.errorMessage = "interrupted by the user (signal " + std::to_string(InterruptWatch::signal()) + ")";
         if (job.jobId.empty()) {
-            std::fprintf(stderr, "\nquarry-cli: interrupted before a job was sent.\n");
+            std::fprintf(stderr, r.jobCreationOptional ? "\nquarry-cli: interrupted before the query was answered (no job was made).\n"
+                                                       : "\nquarry-cli: interrupted before a job was sent.\n");
         } else {
             std::fprintf(stderr, "\nquarry-cli: interrupted: cancelling job %s ...\n", jobRefText(job).c_str());
             try {
@@ -186,9 +207,9 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
         // A table needs every row to size its columns; other formats stream page by page.
         RowPage all;
         all.schema = out.schema;
-        ResultPager pager(client, out.job);
+        Pages pages(client, out);
         while (!a.maxRows || static_cast<std::int64_t>(all.rows.size()) < *a.maxRows) {
-            auto page = pager.next();
+            auto page = pages.next();
             if (!page) break;
             for (auto& row : page->rows) {
                 if (a.maxRows && static_cast<std::int64_t>(all.rows.size()) >= *a.maxRows) break;
@@ -199,9 +220,9 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
     } else {
         const RowFormat rf = f == Format::Csv ? RowFormat::Csv : f == Format::NdJson ? RowFormat::NdJson : RowFormat::JsonArray;
         RowWriter writer(std::cout, rf, out.schema);
-        ResultPager pager(client, out.job);
+        Pages pages(client, out);
         while (!a.maxRows || static_cast<std::int64_t>(writer.rowsWritten()) < *a.maxRows) {
-            auto page = pager.next();
+            auto page = pages.next();
             if (!page) break;
             std::span<const Value> rows(page->rows);
             if (a.maxRows) rows = rows.first(std::min<std::size_t>(rows.size(), static_cast<std::size_t>(*a.maxRows) - writer.rowsWritten()));
@@ -211,7 +232,10 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
     }
     std::cout.flush(); // rows first, then the summary on stderr
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "Job %s: %lld rows in %.2f s, %s processed, %s billed%s\n", jobRefText(out.job).c_str(),
+    // Short query mode: the job is named only when one was made, with BigQuery's reason.
+    const std::string what = out.job.jobId.empty() ? "Query " + out.queryId + " (no job)"
+                             : "Job " + jobRefText(out.job) + (out.jobCreationReason.empty() ? std::string() : " (made: " + out.jobCreationReason + ")");
+    std::fprintf(stderr, "%s: %lld rows in %.2f s, %s processed, %s billed%s\n", what.c_str(),
                  static_cast<long long>(out.totalRows), secs,
                  humanBytes(out.bytesProcessed).c_str(), humanBytes(out.bytesBilled).c_str(), out.cacheHit ? ", cache hit" : "");
     if (!out.sessionId.empty()) std::fprintf(stderr, "In session: %s\n", out.sessionId.c_str());

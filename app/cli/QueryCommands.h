@@ -20,6 +20,7 @@ struct QueryArgs {
     std::string sessionId;      ///< --session-id
     std::string output; ///< write every row to this file (format from --format or its extension)
     bool formatGiven = false; ///< --format was on the command line
+    std::string jobCreation = "optional"; ///< --job-creation: optional (short query mode) or required
 };
 
 /// quarry-cli query: runs (or estimates) a query, prints rows, records the run in the history.

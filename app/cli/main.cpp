@@ -122,6 +122,10 @@ int main(int argc, char** argv) {
     query->add_option("--session-id", qa.sessionId,
                       "run in this session: its variables, temporary functions and temporary tables are there")
         ->excludes("--create-session");
+    query->add_option("--job-creation", qa.jobCreation,
+                      "optional (default): short query mode, a query answered at once needs no job (BigQuery says why "
+                      "when it makes one); required: always a job")
+        ->check(CLI::IsMember({"optional", "required"}));
     query->add_option("-o,--output", qa.output,
                       "write every row to FILE (all pages, streamed; .csv, .ndjson or .json, or as --format says); "
                       "the file is replaced only when the export is complete")

@@ -153,9 +153,76 @@ QueryOutcome QueryRunner::follow(const JobRef& job, const std::string& initialSt
     return out;
 }
 
+QueryOutcome QueryRunner::runOptional(const QueryRequest& r, const std::string& location,
+                                      const std::function<void(const StateChange&)>& onState, const CancelToken* cancel) {
+    Json body = jobConfig(r, false)["query"];
+    body["jobCreationMode"] = "JOB_CREATION_OPTIONAL";
+    body["requestId"] = newJobId(); // a retry of this request is answered as the first was
+    body["timeoutMs"] = static_cast<int>(r.pollTimeout.count());
+    if (!location.empty()) body["location"] = location;
+    QueryOutcome out;
+    out.job = JobRef{r.project, {}, location};
+    out.states.push_back({"RUNNING", std::chrono::system_clock::now()});
+    if (onState) onState(out.states.back());
+    RowPage page;
+    try {
+        page = client_.query(r.project, body, cancel);
+    } catch (const ApiError& e) {
+        out.error = e; // the query's own error: no job either way
+        return out;
+    } catch (const TransportError&) {
+        // Interrupted: if BigQuery made a job meanwhile (the same requestId finds it), the
+        // caller hears of it through onSubmit (and cancels it as any other); else it is
+        // cancelled here.
+        if (cancel && cancel->isCancelled()) {
+            try {
+                Json again = body;
+                again["timeoutMs"] = 0;
+                again["maxResults"] = 0;
+                const auto ref = client_.query(r.project, again).meta.value("jobReference", Json::object());
+                const JobRef job{r.project, str(ref, "jobId"), str(ref, "location")};
+                if (!job.jobId.empty() && r.onSubmit) r.onSubmit(job);
+                else if (!job.jobId.empty()) client_.cancelJob(job);
+            } catch (const std::exception&) {
+            }
+        }
+        throw;
+    }
+    const Json ref = page.meta.value("jobReference", Json::object());
+    const std::string reason = page.meta.value("jobCreationReason", Json::object()).value("code", std::string());
+    if (!str(ref, "jobId").empty()) {
+        const JobRef job{r.project, str(ref, "jobId"), str(ref, "location")};
+        if (r.onSubmit) r.onSubmit(job);
+        QueryOutcome followed = follow(job, page.jobComplete ? "DONE" : "RUNNING", onState, cancel, r.pollTimeout);
+        followed.states.insert(followed.states.begin(), out.states.front());
+        followed.jobCreationReason = reason;
+        return followed;
+    }
+    out.queryId = str(page.meta, "queryId");
+    out.schema = page.schema;
+    out.totalRows = page.totalRows.value_or(static_cast<std::int64_t>(page.rows.size()));
+    out.bytesProcessed = u64(page.meta, "totalBytesProcessed");
+    out.bytesBilled = u64(page.meta, "totalBytesBilled");
+    out.slotMs = u64(page.meta, "totalSlotMs");
+    out.cacheHit = page.meta.value("cacheHit", false);
+    // What the job's statistics would have said, for those who show times.
+    Json stats = Json::object();
+    for (const char* k : {"creationTime", "startTime", "endTime"})
+        if (page.meta.contains(k)) stats[k] = page.meta[k];
+    out.jobResource = {{"statistics", stats}, {"queryId", out.queryId}};
+    if (page.meta.contains("errors") && page.meta["errors"].is_array())
+        for (const auto& w : page.meta["errors"]) out.warnings.push_back(w);
+    out.rows = std::move(page);
+    out.states.push_back({"DONE", std::chrono::system_clock::now()});
+    if (onState) onState(out.states.back());
+    return out;
+}
+
 QueryOutcome QueryRunner::run(const QueryRequest& r, const std::function<void(const StateChange&)>& onState,
                               const CancelToken* cancel) {
     const std::string location = locationFor(r, cancel);
+    if (r.jobCreationOptional && r.sessionId.empty() && !r.createSession && r.jobId.empty())
+        return runOptional(r, location, onState, cancel);
     const bool ownId = r.jobId.empty();
     int reruns = 0;
     while (true) {

@@ -27,6 +27,11 @@ struct QueryRequest {
     /// Called with each job's reference just before jobs.insert sends it (so that a caller
     /// interrupted meanwhile can still cancel it); the location may be empty then.
     std::function<void(const JobRef&)> onSubmit;
+    /// Short query mode: jobs.query with jobCreationMode JOB_CREATION_OPTIONAL, so a query
+    /// answered whole needs no job (QueryOutcome::queryId, ::rows). Not with a session or a
+    /// caller-chosen jobId; a job BigQuery makes anyway (QueryOutcome::jobCreationReason) is
+    /// followed as usual.
+    bool jobCreationOptional = false;
 };
 
 struct StateChange {
@@ -47,6 +52,11 @@ struct QueryOutcome {
     bool cacheHit = false;
     std::string sessionId; ///< the session the job ran in (statistics.sessionInfo)
     int reruns = 0; ///< times the query was re-submitted after a job-level backend error
+    /// Short query mode: answered without a job (job.jobId empty), the query's id and every
+    /// row; with a job, why BigQuery made one (LONG_RUNNING, LARGE_RESULTS, OTHER).
+    std::string queryId;
+    std::optional<RowPage> rows;
+    std::string jobCreationReason;
     bool ok() const { return !error; }
 };
 
@@ -93,6 +103,8 @@ private:
     Json jobConfig(const QueryRequest& r, bool dryRun) const;
     std::string locationFor(const QueryRequest& r, const CancelToken* cancel);
     void finish(QueryOutcome& out, const CancelToken* cancel);
+    QueryOutcome runOptional(const QueryRequest& r, const std::string& location,
+                             const std::function<void(const StateChange&)>& onState, const CancelToken* cancel);
     QueryOutcome follow(const JobRef& job, const std::string& initialState,
                         const std::function<void(const StateChange&)>& onState, const CancelToken* cancel,
                         std::chrono::milliseconds pollTimeout);

@@ -450,6 +450,8 @@ std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& r
         const auto it = requestIds_.find(project + "/" + requestId);
         if (it != requestIds_.end()) {
             const auto job = jobs_.at(project + "/" + it->second);
+            // Its id is about to be given out: from now on it is a job for good.
+            if (job->optionalCreation && job->state != "DONE" && job->creationReason.empty()) job->creationReason = "LONG_RUNNING";
             return job;
         }
     }

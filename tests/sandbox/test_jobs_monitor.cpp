@@ -306,3 +306,25 @@ TEST(JobsMonitor, ShortQueryModeAnswersSmallQueriesWithoutAJobAndSaysWhyOtherwis
     ASSERT_EQ(r["rows"].size(), 1u) << r.dump();
     EXPECT_TRUE(r["rows"][0]["f"][0]["v"].is_null()) << r.dump();
 }
+
+TEST(JobsMonitor, TheCliAsksForNoJobUnlessOneIsNeeded) {
+    SandboxProcess s;
+    auto r = cli(s, "--format csv query 'SELECT x FROM UNNEST([3, 1, 2]) AS x ORDER BY x'");
+    ASSERT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("x\r\n1\r\n2\r\n3\r\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(no job): 3 rows"), std::string::npos) << r.out;
+    Caller c(s);
+    EXPECT_TRUE(ids(c.json("GET", "/jobs?allUsers=true", "")).empty());
+    // DDL needs a job, and the CLI says why it was made; required asks for one.
+    r = cli(s, "query 'CREATE SCHEMA d'");
+    EXPECT_NE(r.out.find("(made: OTHER)"), std::string::npos) << r.out;
+    r = cli(s, "query --job-creation required 'SELECT 1'");
+    EXPECT_NE(r.out.find("Job p:US.quarry_"), std::string::npos) << r.out; // the client names its jobs
+    EXPECT_EQ(r.out.find("(no job)"), std::string::npos) << r.out;
+    EXPECT_EQ(ids(c.json("GET", "/jobs?allUsers=true", "")).size(), 2u);
+    // A bad query is still pointed at.
+    r = cli(s, "query 'SELECT nope'");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("Unrecognized name: nope"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("       ^"), std::string::npos) << r.out;
+}
