@@ -226,6 +226,28 @@ Json timePartitioningOf(const std::string& field, const std::string& type) {
     return p;
 }
 
+Json rangePartitioningOf(const std::string& spec) {
+    if (spec.empty()) return nullptr;
+    std::vector<std::string> parts;
+    for (std::size_t s = 0; s <= spec.size();) {
+        const auto c = std::min(spec.find(',', s), spec.size());
+        parts.push_back(spec.substr(s, c - s));
+        s = c + 1;
+    }
+    const auto integer = [](const std::string& t) {
+        std::size_t used = 0;
+        try {
+            (void)std::stoll(t, &used);
+        } catch (...) {
+            return false;
+        }
+        return used == t.size();
+    };
+    if (parts.size() != 4 || parts[0].empty() || !integer(parts[1]) || !integer(parts[2]) || !integer(parts[3]))
+        throw UsageError("--range_partitioning takes FIELD,START,END,INTERVAL with integer bounds, e.g. id,0,1000,10; not '" + spec + "'");
+    return {{"field", parts[0]}, {"range", {{"start", parts[1]}, {"end", parts[2]}, {"interval", parts[3]}}}};
+}
+
 Json clusteringOf(const std::string& list) {
     if (list.empty()) return nullptr;
     Json fields = Json::array();

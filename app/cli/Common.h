@@ -44,6 +44,9 @@ std::string readPassphraseFile(const std::string& path);
 Schema readSchemaArgument(const std::string& spec);
 /// A new table's timePartitioning from --time_partitioning_field/_type (null when neither is given).
 Json timePartitioningOf(const std::string& field, const std::string& type);
+/// A new table's rangePartitioning from --range_partitioning "field,start,end,interval" (null
+/// when empty); UsageError when it is not four parts with integer bounds.
+Json rangePartitioningOf(const std::string& spec);
 /// A new table's clustering from --clustering_fields "a,b" (null when empty).
 Json clusteringOf(const std::string& list);
 /// The client's project, or UsageError.

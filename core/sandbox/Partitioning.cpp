@@ -6,9 +6,65 @@
 
 namespace quarry::sandbox {
 
+namespace {
+
+using Unit = sql::TableData::Partitioning::Unit;
+
+/// A range bound as the REST API gives it: an int64 as a string (or a JSON number).
+std::optional<std::int64_t> bound(const Json& range, const char* key) {
+    if (!range.contains(key)) return std::nullopt;
+    const Json& v = range[key];
+    if (v.is_number_integer()) return v.get<std::int64_t>();
+    if (!v.is_string()) return std::nullopt;
+    try {
+        std::size_t used = 0;
+        const long long n = std::stoll(v.get<std::string>(), &used);
+        if (used != v.get_ref<const std::string&>().size()) return std::nullopt;
+        return n;
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+/// rangePartitioning {field, range {start, end, interval}}: INT64 buckets, at most 10,000.
+void applyRangePartitioning(Table& t, const Json& rp, bool validate) {
+    const auto fail = [&](const std::string& why) {
+        if (validate) throw ApiFailure("invalid", why, "rangePartitioning");
+    };
+    if (t.meta.contains("timePartitioning") && !objectField(t.meta, "timePartitioning").empty())
+        return fail("A table cannot have both timePartitioning and rangePartitioning");
+    const std::string field = stringField(rp, "field");
+    const int column = t.schema.indexOf(field);
+    if (field.empty() || column < 0) return fail("The field specified for partitioning cannot be found in the schema");
+    const Field& f = t.schema.fields[static_cast<std::size_t>(column)];
+    if (f.isRepeated() || f.type != TypeKind::Int64)
+        return fail("Integer-range partitioning field " + field + " must be of type INTEGER, not " + f.typeDescription());
+    const Json range = objectField(rp, "range");
+    const auto start = bound(range, "start"), end = bound(range, "end"), interval = bound(range, "interval");
+    if (!start || !end || !interval) return fail("rangePartitioning.range needs start, end and interval (integers)");
+    if (*interval <= 0) return fail("rangePartitioning.range.interval must be positive");
+    if (*start >= *end) return fail("rangePartitioning.range.start must be less than its end");
+    const std::uint64_t width = static_cast<std::uint64_t>(*end) - static_cast<std::uint64_t>(*start); // end > start
+    const std::uint64_t buckets = (width - 1) / static_cast<std::uint64_t>(*interval) + 1;
+    if (buckets > 10000)
+        return fail("Too many partitions: the range makes " + std::to_string(buckets) + "; a table has at most 10000");
+    sql::TableData::Partitioning p;
+    p.unit = Unit::Range;
+    p.column = column;
+    p.columnName = f.name;
+    p.type = TypeKind::Int64;
+    p.start = *start;
+    p.end = *end;
+    p.interval = *interval;
+    p.requireFilter = boolField(t.meta, "requirePartitionFilter", false);
+    t.partitioning = p;
+}
+
+} // namespace
+
 void applyPartitioning(Table& t, bool validate) {
-    using Unit = sql::TableData::Partitioning::Unit;
     t.partitioning.reset();
+    if (const auto rp = objectField(t.meta, "rangePartitioning"); !rp.empty()) return applyRangePartitioning(t, rp, validate);
     const auto tp = objectField(t.meta, "timePartitioning");
     const std::string field = stringField(tp, "field");
     if (tp.empty() || field.empty()) return;

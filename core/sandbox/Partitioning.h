@@ -10,7 +10,9 @@ namespace quarry::sandbox {
 /// timePartitioning). With `validate`, a field that is not a top-level DATE, DATETIME or
 /// TIMESTAMP column, or a unit it cannot have, is ApiFailure invalid with BigQuery's message;
 /// without, such a table is simply not partitioned (a folder written before this check).
-/// Ingestion-time partitioning (no field) is kept in the resource but prunes nothing yet.
+/// rangePartitioning {field, range {start, end, interval}} partitions a top-level INT64
+/// column into at most 10,000 buckets. Ingestion-time partitioning (no field) is kept in the
+/// resource but prunes nothing yet.
 void applyPartitioning(Table& t, bool validate);
 
 } // namespace quarry::sandbox

@@ -320,7 +320,8 @@ void checkPartitionBy(const sql::Statement& s, const Schema& schema) {
     const bool ok = c >= 0 && ((fn.empty() && t == TypeKind::Date) ||
                                (fn == "DATE" && (t == TypeKind::Timestamp || t == TypeKind::DateTime)) ||
                                (fn == "DATE_TRUNC" && t == TypeKind::Date && (s.partitionUnit == "MONTH" || s.partitionUnit == "YEAR")) ||
-                               (fn == "DATETIME_TRUNC" && t == TypeKind::DateTime) || (fn == "TIMESTAMP_TRUNC" && t == TypeKind::Timestamp));
+                               (fn == "DATETIME_TRUNC" && t == TypeKind::DateTime) || (fn == "TIMESTAMP_TRUNC" && t == TypeKind::Timestamp) ||
+                               (fn == "RANGE_BUCKET" && t == TypeKind::Int64));
     if (!ok)
         throw SqlError("PARTITION BY expression must be _PARTITIONDATE, DATE(_PARTITIONTIME), DATE(<timestamp_column>), "
                        "DATE(<datetime_column>), DATETIME_TRUNC(<datetime_column>, DAY/HOUR/MONTH/YEAR), a DATE-type column, "
@@ -332,7 +333,11 @@ void checkPartitionBy(const sql::Statement& s, const Schema& schema) {
 /// The Table resource fields CREATE TABLE's PARTITION BY, CLUSTER BY and OPTIONS give.
 Json tableProperties(const sql::Statement& s) {
     Json out = Json::object();
-    if (!s.partitionField.empty()) out["timePartitioning"] = {{"type", s.partitionUnit}, {"field", s.partitionField}};
+    if (s.partitionFn == "RANGE_BUCKET")
+        out["rangePartitioning"] = {{"field", s.partitionField},
+                                    {"range", {{"start", std::to_string(s.rangeStart)}, {"end", std::to_string(s.rangeEnd)},
+                                               {"interval", std::to_string(s.rangeInterval)}}}};
+    else if (!s.partitionField.empty()) out["timePartitioning"] = {{"type", s.partitionUnit}, {"field", s.partitionField}};
     if (!s.clusterBy.empty()) out["clustering"] = {{"fields", s.clusterBy}};
     for (const auto& [name, v] : s.tableOptions) {
         if (v.isNull()) continue;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Partition pruning, for bytes processed as BigQuery bills them: a query over a table
-// partitioned by a DATE, DATETIME or TIMESTAMP column is charged only for the partitions its
-// WHERE can touch. The model: WHERE's top-level AND parts of the forms `col op constant`
+// partitioned by a DATE, DATETIME or TIMESTAMP column, or by integer ranges of an INT64 one,
+// is charged only for the partitions its WHERE can touch. The model: WHERE's top-level AND parts of the forms `col op constant`
 // (=, <, <=, >, >=, either side), `col BETWEEN constant AND constant` and `col IN (constants)`
 // narrow the partitions; anything else (OR, functions of the column, a subquery) narrows
 // nothing, and a narrowed scan never includes the NULL partition. The rows a query returns
@@ -16,12 +16,28 @@ namespace quarry::sandbox::sql {
 namespace {
 
 using Unit = TableData::Partitioning::Unit;
+using Partitioning = TableData::Partitioning;
 constexpr std::int64_t kNullPartition = std::numeric_limits<std::int64_t>::min();
+/// Integer-range partitioning: values below `start` and from `end` on. They are one partition
+/// (__UNPARTITIONED__), kept under two keys so that ranges order them with the buckets.
+constexpr std::int64_t kBelowRange = kNullPartition + 1, kAboveRange = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMicrosPerHour = 3'600'000'000LL, kMicrosPerDay = 86'400'000'000LL;
 
-/// The partition of a DATE, DATETIME or TIMESTAMP value; nullopt for another kind.
-std::optional<std::int64_t> partitionKey(const Value& v, Unit unit) {
+/// The partition of a value of the partitioning column (for a range, its bucket's start);
+/// nullopt for a value of another kind.
+std::optional<std::int64_t> partitionKey(const Value& v, const Partitioning& p) {
     if (v.isNull()) return kNullPartition;
+    const Unit unit = p.unit;
+    if (unit == Unit::Range) {
+        if (v.kind() != ValueKind::Int64) return std::nullopt;
+        const std::int64_t i = v.asInt64();
+        if (i < p.start) return kBelowRange;
+        if (i >= p.end) return kAboveRange;
+        // In unsigned arithmetic: i - start fits there whatever their signs (i >= start).
+        const std::uint64_t offset = static_cast<std::uint64_t>(i) - static_cast<std::uint64_t>(p.start);
+        const std::uint64_t step = static_cast<std::uint64_t>(p.interval);
+        return static_cast<std::int64_t>(static_cast<std::uint64_t>(p.start) + offset / step * step);
+    }
     std::int64_t days;
     switch (v.kind()) {
     case ValueKind::Date:
@@ -45,11 +61,13 @@ std::optional<std::int64_t> partitionKey(const Value& v, Unit unit) {
 
 /// The value just before `v` in its type's order (for `col < v`).
 Value before(const Value& v) {
+    if (v.kind() == ValueKind::Int64) return Value::int64(v.asInt64() == std::numeric_limits<std::int64_t>::min() ? v.asInt64() : v.asInt64() - 1);
     if (v.kind() == ValueKind::Date) return Value::date(static_cast<std::int32_t>(v.asInt64() - 1));
     if (v.kind() == ValueKind::Timestamp) return Value::timestamp(v.asInt64() - 1);
     return Value::dateTime(v.asInt64() - 1);
 }
 Value after(const Value& v) {
+    if (v.kind() == ValueKind::Int64) return Value::int64(v.asInt64() == std::numeric_limits<std::int64_t>::max() ? v.asInt64() : v.asInt64() + 1);
     if (v.kind() == ValueKind::Date) return Value::date(static_cast<std::int32_t>(v.asInt64() + 1));
     if (v.kind() == ValueKind::Timestamp) return Value::timestamp(v.asInt64() + 1);
     return Value::dateTime(v.asInt64() + 1);
@@ -117,7 +135,7 @@ void PreparedQuery::Impl::findPartitionRanges() {
             const auto& part = *vars[static_cast<std::size_t>(slot)].partitioning;
             if (v->kind() == ValueKind::String) v = asColumnType(v->asText(), part.type); // '2024-01-05' = day
             if (!v) return std::nullopt;
-            auto k = partitionKey(*v, part.unit);
+            auto k = partitionKey(*v, part);
             return k == kNullPartition ? std::nullopt : k;
         };
         if (p->kind == Expr::Kind::Binary && p->args.size() == 2) {
@@ -133,7 +151,7 @@ void PreparedQuery::Impl::findPartitionRanges() {
             }
             auto c = constant(*other);
             if (c && c->kind() == ValueKind::String) c = asColumnType(c->asText(), vars[static_cast<std::size_t>(slot)].partitioning->type);
-            if (!c || c->isNull() || !partitionKey(*c, Unit::Day)) continue;
+            if (!c || c->isNull() || !partitionKey(*c, *vars[static_cast<std::size_t>(slot)].partitioning)) continue;
             if (op == "=" || op == "<=" || op == ">=") {
                 const auto k = keyOf(c);
                 if (!k) continue;
@@ -190,13 +208,13 @@ std::uint64_t PreparedQuery::Impl::prunedBytes(const Var& v, const PartitionRang
     std::lock_guard lock(t.bytesMutex);
     const auto& fields = t.schema.fields;
     if (t.partitionBytesVersion != t.version || t.partitionBytesSchemaVersion != t.schemaVersion ||
-        t.partitionBytesColumn != v.partitioning->column || t.partitionBytesUnit != v.partitioning->unit) {
+        t.partitionBytesFor != *v.partitioning) {
         std::map<std::int64_t, std::vector<std::uint64_t>> sums;
         const int column = v.partitioning->column;
         for (const auto& row : t.rows) {
             const auto items = row.items();
             if (static_cast<std::size_t>(column) >= items.size()) continue;
-            const auto key = partitionKey(items[static_cast<std::size_t>(column)], v.partitioning->unit).value_or(kNullPartition);
+            const auto key = partitionKey(items[static_cast<std::size_t>(column)], *v.partitioning).value_or(kNullPartition);
             auto& s = sums[key];
             s.resize(fields.size(), 0);
             for (std::size_t c = 0; c < fields.size() && c < items.size(); ++c) s[c] += logicalBytes(items[c], fields[c]);
@@ -204,12 +222,14 @@ std::uint64_t PreparedQuery::Impl::prunedBytes(const Var& v, const PartitionRang
         t.bytesByPartition = std::move(sums);
         t.partitionBytesVersion = t.version;
         t.partitionBytesSchemaVersion = t.schemaVersion;
-        t.partitionBytesColumn = v.partitioning->column;
-        t.partitionBytesUnit = v.partitioning->unit;
+        t.partitionBytesFor = *v.partitioning;
     }
+    // Either side of an integer range touched: the one __UNPARTITIONED__ partition is read.
+    const bool outside = v.partitioning->unit == Unit::Range && (range.contains(kBelowRange) || range.contains(kAboveRange));
     std::uint64_t total = 0;
     for (const auto& [key, bytes] : t.bytesByPartition) {
-        if (key == kNullPartition || !range.contains(key)) continue;
+        const bool unpartitioned = v.partitioning->unit == Unit::Range && (key == kBelowRange || key == kAboveRange);
+        if (key == kNullPartition || (unpartitioned ? !outside : !range.contains(key))) continue;
         for (std::size_t c = 0; c < bytes.size(); ++c)
             if (v.usedWhole || v.used.count(static_cast<int>(c))) total += bytes[c];
     }
@@ -223,6 +243,7 @@ std::string twoDigits(unsigned v) { return (v < 10 ? "0" : "") + std::to_string(
 /// BigQuery's partition id of a key (partitionKey's numbering).
 std::string partitionId(std::int64_t key, Unit unit) {
     if (key == kNullPartition) return "__NULL__";
+    if (unit == Unit::Range) return key == kBelowRange || key == kAboveRange ? "__UNPARTITIONED__" : std::to_string(key);
     if (unit == Unit::Year) return std::to_string(key);
     if (unit == Unit::Month) {
         const std::int64_t y = civil::floorDiv(key, 12);
@@ -259,9 +280,10 @@ std::vector<PartitionSummary> partitionSummaries(const TableData& t) {
     std::map<std::int64_t, PartitionSummary> byKey;
     for (const auto& row : t.rows) {
         const auto items = row.items();
-        const auto key = static_cast<std::size_t>(part.column) < items.size()
-                             ? partitionKey(items[static_cast<std::size_t>(part.column)], part.unit).value_or(kNullPartition)
-                             : kNullPartition;
+        auto key = static_cast<std::size_t>(part.column) < items.size()
+                       ? partitionKey(items[static_cast<std::size_t>(part.column)], part).value_or(kNullPartition)
+                       : kNullPartition;
+        if (key == kAboveRange && part.unit == Unit::Range) key = kBelowRange; // one __UNPARTITIONED__
         auto& s = byKey[key];
         ++s.rows;
         s.logicalBytes += rowBytes(row);

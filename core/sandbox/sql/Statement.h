@@ -56,7 +56,9 @@ struct Statement {
     /// CREATE TABLE ... PARTITION BY col | DATE(col) | DATE_TRUNC/DATETIME_TRUNC/TIMESTAMP_TRUNC(col, unit):
     /// the column and DAY, HOUR, MONTH or YEAR (empty: not partitioned).
     std::string partitionField, partitionUnit;
-    std::string partitionFn; ///< "" (the column itself), DATE, DATE_TRUNC, DATETIME_TRUNC or TIMESTAMP_TRUNC
+    std::string partitionFn; ///< "" (the column itself), DATE, DATE_TRUNC, DATETIME_TRUNC, TIMESTAMP_TRUNC or RANGE_BUCKET
+    /// PARTITION BY RANGE_BUCKET(col, GENERATE_ARRAY(start, end[, interval])).
+    std::int64_t rangeStart = 0, rangeEnd = 0, rangeInterval = 1;
     std::vector<std::string> clusterBy; ///< CREATE TABLE ... CLUSTER BY a, b
     /// CREATE TABLE ... OPTIONS: description, friendly_name (strings), require_partition_filter
     /// (BOOL), partition_expiration_days (a number), by option name in lower case.

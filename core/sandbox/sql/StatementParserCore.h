@@ -289,7 +289,8 @@ protected:
         }
     }
 
-    /// PARTITION BY col | DATE(col) | DATE_TRUNC(col, unit) | DATETIME_TRUNC(...) | TIMESTAMP_TRUNC(...).
+    /// PARTITION BY col | DATE(col) | DATE_TRUNC(col, unit) | DATETIME_TRUNC(...) | TIMESTAMP_TRUNC(...)
+    /// | RANGE_BUCKET(col, GENERATE_ARRAY(start, end[, interval])).
     void partitionBy(Statement& s) {
         const Pos at = peek().pos;
         const ExprPtr e = expr();
@@ -316,7 +317,22 @@ protected:
             if (s.partitionUnit != "DAY" && s.partitionUnit != "HOUR" && s.partitionUnit != "MONTH" && s.partitionUnit != "YEAR")
                 throw SqlError("PARTITION BY " + e->op + " takes DAY, HOUR, MONTH or YEAR", unit.pos);
         } else if (e->kind == Expr::Kind::Call && e->op == "RANGE_BUCKET") {
-            unsupported("Integer-range partitioning (RANGE_BUCKET)", at);
+            // RANGE_BUCKET(col, GENERATE_ARRAY(start, end[, interval])), integer literals.
+            const Expr* gen = e->args.size() == 2 ? e->args[1].get() : nullptr;
+            if (!gen || gen->kind != Expr::Kind::Call || gen->op != "GENERATE_ARRAY" || gen->args.size() < 2 || gen->args.size() > 3)
+                throw SqlError("PARTITION BY RANGE_BUCKET takes a column and GENERATE_ARRAY(start, end[, interval])", at);
+            std::int64_t bounds[3] = {0, 0, 1};
+            for (std::size_t i = 0; i < gen->args.size(); ++i) {
+                const Expr& b = *gen->args[i];
+                if (b.kind != Expr::Kind::Literal || b.value.kind() != ValueKind::Int64)
+                    throw SqlError("GENERATE_ARRAY in PARTITION BY RANGE_BUCKET takes integer literals", b.pos);
+                bounds[i] = b.value.asInt64();
+            }
+            s.partitionField = column(*e->args[0]);
+            s.partitionFn = e->op;
+            s.rangeStart = bounds[0];
+            s.rangeEnd = bounds[1];
+            s.rangeInterval = bounds[2];
         } else {
             throw SqlError("PARTITION BY expects a column, DATE(column) or a *_TRUNC(column, unit)", at);
         }

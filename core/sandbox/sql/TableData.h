@@ -35,12 +35,16 @@ struct TableData {
     /// column, its unit, and whether every query must filter on it. Bytes processed count only
     /// the partitions a query's WHERE can touch (Pruning.cpp).
     struct Partitioning {
-        enum class Unit { Hour, Day, Month, Year };
+        /// Range: integer-range partitioning of an INT64 column, buckets [start + k*interval,
+        /// start + (k+1)*interval) up to `end`; values outside are __UNPARTITIONED__.
+        enum class Unit { Hour, Day, Month, Year, Range };
         int column = -1;
         std::string columnName;
-        TypeKind type = TypeKind::Date; ///< DATE, DATETIME or TIMESTAMP
+        TypeKind type = TypeKind::Date; ///< DATE, DATETIME or TIMESTAMP; INT64 for Range
         Unit unit = Unit::Day;
+        std::int64_t start = 0, end = 0, interval = 1; ///< Range only
         bool requireFilter = false;
+        bool operator==(const Partitioning&) const = default;
     };
 
     std::string project, dataset, id; ///< project empty: a temporary table of one query
@@ -58,8 +62,7 @@ struct TableData {
     /// partitioned table, computed once per version of the rows (under bytesMutex).
     mutable std::map<std::int64_t, std::vector<std::uint64_t>> bytesByPartition;
     mutable std::uint64_t partitionBytesVersion = 0, partitionBytesSchemaVersion = 0;
-    mutable int partitionBytesColumn = -1; ///< the partitioning bytesByPartition was computed for
-    mutable Partitioning::Unit partitionBytesUnit = Partitioning::Unit::Day;
+    mutable std::optional<Partitioning> partitionBytesFor; ///< the partitioning bytesByPartition was computed for
 };
 
 } // namespace quarry::sandbox::sql
