@@ -4,6 +4,7 @@
 // cancelling a slow job while the GUI keeps processing events, the lazily loaded schema tree,
 // and query tabs that survive a crash. Each test gets a fresh home folder.
 #include "MainWindow.h"
+#include "jobs/Session.h"
 #include "WindowTest.h"
 #include "bigquery/BigQueryClient.h"
 #include "editor/TabStore.h"
@@ -375,6 +376,28 @@ private slots:
         QVERIFY(!m->find(samples, QStringLiteral("persons")).isValid());
         if (m->canFetchMore(samples)) m->fetchMore(samples);
         QTRY_VERIFY_WITH_TIMEOUT(m->find(samples, QStringLiteral("persons")).isValid(), 10000);
+        // A partitioned, clustered table says how: what a filter must name to be billed less.
+        w->session()->client->query(w->session()->project,
+                                    {{"query", "CREATE TABLE samples.events (d DATE, n INT64, s STRING) PARTITION BY d CLUSTER BY s, n "
+                                               "OPTIONS (require_partition_filter = TRUE)"},
+                                     {"useLegacySql", false}});
+        w->session()->client->query(w->session()->project,
+                                    {{"query", "CREATE TABLE samples.ranged (id INT64) PARTITION BY RANGE_BUCKET(id, GENERATE_ARRAY(0, 100, 10))"},
+                                     {"useLegacySql", false}});
+        QTest::keyClick(w->schemaTree(), Qt::Key_F5);
+        const auto rangedListed = [&] {
+            const QModelIndex ds = m->find(m->index(0, 0), QStringLiteral("samples"));
+            if (ds.isValid() && m->canFetchMore(ds)) m->fetchMore(ds);
+            return m->find(ds, QStringLiteral("ranged")).isValid();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(rangedListed(), 10000);
+        const QModelIndex samplesAgain = m->find(m->index(0, 0), QStringLiteral("samples"));
+        const QString events = m->find(samplesAgain, QStringLiteral("events")).data(Qt::ToolTipRole).toString();
+        QVERIFY2(events.contains(QStringLiteral("partitioned by day on d")) && events.contains(QStringLiteral("clustered by s, n")) &&
+                     events.contains(QStringLiteral("queries must filter on the partitioning column")),
+                 qPrintable(events));
+        const QString ranged = m->find(samplesAgain, QStringLiteral("ranged")).data(Qt::ToolTipRole).toString();
+        QVERIFY2(ranged.contains(QStringLiteral("partitioned by ranges of id: 0 to 100, every 10")), qPrintable(ranged));
     }
 
     void tabsSurviveACrash() {

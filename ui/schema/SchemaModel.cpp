@@ -59,7 +59,22 @@ QString tableDetails(const Json& t) {
     if (const auto m = jsonText(t, "lastModifiedTime"); !m.isEmpty())
         lines << QObject::tr("modified %1").arg(QDateTime::fromMSecsSinceEpoch(m.toLongLong(), Qt::UTC).toString(Qt::ISODate));
     if (const auto loc = jsonText(t, "location"); !loc.isEmpty()) lines << QObject::tr("location %1").arg(loc);
-    if (t.contains("timePartitioning")) lines << QObject::tr("partitioned by %1").arg(qs(t["timePartitioning"].value("field", std::string("_PARTITIONTIME"))));
+    // How it is partitioned and clustered: what a filter must name to be billed less.
+    if (const Json tp = t.value("timePartitioning", Json::object()); !tp.empty())
+        lines << QObject::tr("partitioned by %1 on %2")
+                     .arg(qs(tp.value("type", std::string("DAY"))).toLower(), qs(tp.value("field", std::string("_PARTITIONTIME"))));
+    if (const Json rp = t.value("rangePartitioning", Json::object()); !rp.empty()) {
+        const Json r = rp.value("range", Json::object());
+        lines << QObject::tr("partitioned by ranges of %1: %2 to %3, every %4")
+                     .arg(qs(rp.value("field", std::string())), jsonText(r, "start"), jsonText(r, "end"), jsonText(r, "interval"));
+    }
+    if (t.value("requirePartitionFilter", false)) lines << QObject::tr("queries must filter on the partitioning column");
+    if (const Json cl = t.value("clustering", Json::object()).value("fields", Json::array()); cl.is_array() && !cl.empty()) {
+        QStringList fields;
+        for (const auto& f : cl)
+            if (f.is_string()) fields << qs(f.get<std::string>());
+        lines << QObject::tr("clustered by %1").arg(fields.join(QStringLiteral(", ")));
+    }
     if (const auto d = jsonText(t, "description"); !d.isEmpty()) lines << d;
     return lines.join(QLatin1Char('\n'));
 }
