@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 namespace quarry {
 
@@ -80,6 +81,28 @@ private:
     std::uint64_t lastId_ = 0;
     bool stopping_ = false;
     QThreadPool pool_;
+};
+
+/// A refresh that runs in the background once at a time (GUI thread only): begin() says
+/// whether to start one now, or marks that another is wanted once the running one ends;
+/// end() (when it has) says whether to start that one.
+class RefreshGate {
+public:
+    bool begin() {
+        if (running_) {
+            again_ = true;
+            return false;
+        }
+        running_ = true;
+        return true;
+    }
+    bool end() {
+        running_ = false;
+        return std::exchange(again_, false);
+    }
+
+private:
+    bool running_ = false, again_ = false;
 };
 
 template <class Work, class Done>

@@ -18,7 +18,6 @@ std::int64_t nowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-
 /// Every page of jobs.list (newest first), up to `max` jobs.
 std::vector<Json> listAll(BigQueryClient& client, const std::string& project, BigQueryClient::JobListOptions o, std::size_t max,
                           const CancelToken* cancel = nullptr) {
@@ -30,11 +29,6 @@ std::vector<Json> listAll(BigQueryClient& client, const std::string& project, Bi
         o.pageToken = str(page, "nextPageToken");
     } while (!o.pageToken.empty() && out.size() < max);
     return out;
-}
-
-JobRef refOf(const Json& j) {
-    const auto& r = j.value("jobReference", Json::object());
-    return {str(r, "projectId"), str(r, "jobId"), str(r, "location")};
 }
 
 std::string oneLine(std::string s, std::size_t max) {
@@ -61,7 +55,7 @@ int cmdJobs(const Globals& g, Format f, const JobsArgs& a) {
     grid.header = {"jobId", "location", "user", "type", "priority", "state", "created", "elapsed", "processed", "slot_ms", "error", "query"};
     const std::int64_t now = nowMs();
     for (const auto& j : jobs) {
-        const auto ref = refOf(j);
+        const auto ref = jobRefOf(j);
         const auto& status = j.value("status", Json::object());
         const auto& stats = j.value("statistics", Json::object());
         const auto& q = j.value("configuration", Json::object()).value("query", Json::object());
@@ -105,7 +99,7 @@ int cmdJobsWatch(const Globals& g, const WatchArgs& a) {
     std::cout << "Watching " << project << "'s running jobs" << (a.dryRun ? " (dry run: nothing is cancelled)" : "")
               << ": cancel if " << rule.text() << std::endl;
     auto audit = [&](const Json& j, const std::string& decision, const std::string& why, const std::string& result) {
-        const JobRef ref = refOf(j);
+        const JobRef ref = jobRefOf(j);
         const Json line = {{"time", isoNow()}, {"job", jobRefText(ref)}, {"user", str(j, "user_email")},
                            {"decision", decision}, {"why", why}, {"result", result}};
         if (decision != "keep") std::cout << line["time"].get<std::string>() << " " << decision << " " << jobRefText(ref) << " (" << str(j, "user_email") << "): " << why << " -> " << result << std::endl;
@@ -131,7 +125,7 @@ int cmdJobsWatch(const Globals& g, const WatchArgs& a) {
                 }
                 std::string result;
                 try {
-                    const auto r = runner.cancel(refOf(j), &interrupt);
+                    const auto r = runner.cancel(jobRefOf(j), &interrupt);
                     result = r.alreadyDone ? "had already finished" : r.stopped ? "stopped" : "finished before the cancel took effect";
                 } catch (const ApiError& e) {
                     result = std::string("cancel failed: ") + e.reason() + ": " + e.what();
@@ -178,19 +172,14 @@ int cmdCost(const Globals& g, Format f, const CostArgs& a) {
     if (o.by == CostReport::By::Query) grid.header.push_back("user");
     for (const char* h : {"jobs", "bytes_billed", "cost_usd"}) grid.header.push_back(h);
     auto add = [&](const std::string& key, const std::string& user, std::int64_t jobs, std::uint64_t bytes, double usd) {
-        std::vector<std::string> row = {table && o.by == CostReport::By::Query ? key.substr(0, 80) : key};
+        std::vector<std::string> row = {table ? oneLine(key, 80) : key}; // a query's text on one line in a table
         if (o.by == CostReport::By::Query) row.push_back(user);
         row.push_back(std::to_string(jobs));
         row.push_back(table ? humanBytes(bytes) : std::to_string(bytes));
         row.push_back(money(usd));
         grid.rows.push_back(std::move(row));
     };
-    for (const auto& r : report.rows) {
-        std::string key = r.key;
-        for (auto& c : key)
-            if (table && (c == '\n' || c == '\r' || c == '\t')) c = ' ';
-        add(key, r.user, r.jobs, r.bytesBilled, r.costUsd);
-    }
+    for (const auto& r : report.rows) add(r.key, r.user, r.jobs, r.bytesBilled, r.costUsd);
     if (table) add("total", "", report.jobs, report.bytesBilled, report.costUsd);
     printGrid(std::cout, grid, f);
     if (table)

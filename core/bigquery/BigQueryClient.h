@@ -19,6 +19,13 @@ namespace quarry {
 
 using Json = nlohmann::json;
 
+/// The job a jobs.get or jobs.list resource (or a jobs.query answer) names: its jobReference.
+inline JobRef jobRefOf(const Json& resource) {
+    const Json ref = resource.value("jobReference", Json::object());
+    auto text = [&](const char* k) { return ref.contains(k) && ref[k].is_string() ? ref[k].get<std::string>() : std::string(); };
+    return {text("projectId"), text("jobId"), text("location")};
+}
+
 struct ListRowsOptions {
     std::optional<int> maxResults;
     std::string pageToken;

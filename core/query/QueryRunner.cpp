@@ -179,8 +179,8 @@ QueryOutcome QueryRunner::runOptional(const QueryRequest& r, const std::string& 
                 Json again = body;
                 again["timeoutMs"] = 0;
                 again["maxResults"] = 0;
-                const auto ref = client_.query(r.project, again).meta.value("jobReference", Json::object());
-                const JobRef job{r.project, str(ref, "jobId"), str(ref, "location")};
+                JobRef job = jobRefOf(client_.query(r.project, again).meta);
+                job.projectId = r.project;
                 if (!job.jobId.empty() && r.onSubmit) r.onSubmit(job);
                 else if (!job.jobId.empty()) client_.cancelJob(job);
             } catch (const std::exception&) {
@@ -188,10 +188,9 @@ QueryOutcome QueryRunner::runOptional(const QueryRequest& r, const std::string& 
         }
         throw;
     }
-    const Json ref = page.meta.value("jobReference", Json::object());
     const std::string reason = page.meta.value("jobCreationReason", Json::object()).value("code", std::string());
-    if (!str(ref, "jobId").empty()) {
-        const JobRef job{r.project, str(ref, "jobId"), str(ref, "location")};
+    if (JobRef job = jobRefOf(page.meta); !job.jobId.empty()) {
+        job.projectId = r.project;
         if (r.onSubmit) r.onSubmit(job);
         QueryOutcome followed = follow(job, page.jobComplete ? "DONE" : "RUNNING", onState, cancel, r.pollTimeout);
         followed.states.insert(followed.states.begin(), out.states.front());
@@ -275,10 +274,7 @@ std::vector<JobRef> QueryRunner::runningJobs(const std::string& project, const C
     std::string token;
     do {
         const auto page = client_.listJobs(project, token, {"running", "pending"}, {}, cancel);
-        for (const auto& j : page.value("jobs", Json::array())) {
-            const auto& ref = j.value("jobReference", Json::object());
-            out.push_back({str(ref, "projectId"), str(ref, "jobId"), str(ref, "location")});
-        }
+        for (const auto& j : page.value("jobs", Json::array())) out.push_back(jobRefOf(j));
         token = str(page, "nextPageToken");
     } while (!token.empty());
     return out;

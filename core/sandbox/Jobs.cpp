@@ -268,6 +268,11 @@ Json JobManager::resource(const Job& j) const {
     return r;
 }
 
+void JobManager::keepUnfinished(Job& job) {
+    // Its id is about to be given out unfinished: from now on it is a job for good.
+    if (job.optionalCreation && job.state != "DONE" && job.creationReason.empty()) job.creationReason = "LONG_RUNNING";
+}
+
 bool JobManager::settleOptional(Job& job, bool fits) {
     std::lock_guard g(mutex_);
     if (!job.optionalCreation || job.state != "DONE" || !job.creationReason.empty() || job.withoutJob) return job.withoutJob;
@@ -450,8 +455,7 @@ std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& r
         const auto it = requestIds_.find(project + "/" + requestId);
         if (it != requestIds_.end()) {
             const auto job = jobs_.at(project + "/" + it->second);
-            // Its id is about to be given out: from now on it is a job for good.
-            if (job->optionalCreation && job->state != "DONE" && job->creationReason.empty()) job->creationReason = "LONG_RUNNING";
+            keepUnfinished(*job);
             return job;
         }
     }
@@ -488,7 +492,7 @@ std::shared_ptr<Job> JobManager::query(const std::string& project, const Json& r
     auto job = wait(project, id, {}, std::chrono::milliseconds(std::max(0, timeoutMs)));
     {
         std::lock_guard g(mutex_);
-        if (job->optionalCreation && job->state != "DONE" && job->creationReason.empty()) job->creationReason = "LONG_RUNNING";
+        keepUnfinished(*job);
     }
     return job;
 }

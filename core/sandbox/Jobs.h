@@ -124,6 +124,9 @@ private:
     std::shared_ptr<Job> find(const std::string& project, const std::string& jobId, const std::string& location = {}) const;
     std::shared_ptr<Job> create(const std::string& project, std::string jobId, const std::string& location,
                                 Json configuration, const std::string& user);
+    /// Under mutex_: a JOB_CREATION_OPTIONAL query answered unfinished (its id given out)
+    /// stays a job, LONG_RUNNING.
+    void keepUnfinished(Job& job);
     /// What --faults does to a query job's run: a rule for one of its labels, else `job`'s.
     Faults::Decision jobFault(const Job& job);
     void run(const std::shared_ptr<Job>& job);

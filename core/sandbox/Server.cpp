@@ -178,8 +178,6 @@ std::size_t appendRowsPage(std::string& out, const std::vector<Value>& rows, std
     return i;
 }
 
-} // namespace
-
 /// The account of the request this thread is handling (set by Impl::guard).
 thread_local std::string tCaller;
 
@@ -188,6 +186,8 @@ bool plausibleEmail(const std::string& s) {
     if (s.size() > 254 || at == std::string::npos || at == 0 || at + 1 == s.size() || s.find('@', at + 1) != std::string::npos) return false;
     return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c > 32 && c < 127 && c != '"' && c != '\\'; });
 }
+
+} // namespace
 
 struct Server::Impl {
     explicit Impl(Options opts) : o(std::move(opts)), http(o.connections) {}
@@ -352,12 +352,8 @@ struct Server::Impl {
     /// the job's own statistics in the answer; else jobCreationReason says why there is one).
     void writeQueryResults(httplib::Response& res, Job& job, const httplib::Request& req, const char* kind,
                            std::optional<int> maxRows, bool optional = false) {
-        Json jobResource = jobs->resource(job);
-        auto reason = [&] {
-            const Json r = jobs->resource(job);
-            return r.contains("jobCreationReason") ? ",\"jobCreationReason\":" + r["jobCreationReason"].dump() : std::string();
-        };
         if (job.state != "DONE") {
+            const Json jobResource = jobs->resource(job);
             Json pending = {{"kind", kind}, {"etag", etag(job.id + "pending")}, {"jobReference", jobResource["jobReference"]},
                             {"jobComplete", false}};
             if (optional && jobResource.contains("jobCreationReason")) pending["jobCreationReason"] = jobResource["jobCreationReason"];
@@ -379,6 +375,7 @@ struct Server::Impl {
         const std::size_t next = appendRowsPage(page, rows, start, maxRows, job.schema, nullptr, tsEncoding(req));
         const bool more = next < rows.size() && !(maxRows && *maxRows == 0);
         const bool noJob = optional && jobs->settleOptional(job, !more && start == 0);
+        const Json jobResource = jobs->resource(job); // as settled: its jobCreationReason is final
         std::string ref = jobResource["jobReference"].dump();
         std::string extra;
         if (noJob) {
@@ -389,8 +386,8 @@ struct Server::Impl {
                     ",\"totalSlotMs\":" + Json(stats.value("totalSlotMs", std::string("0"))).dump();
             for (const char* k : {"creationTime", "startTime", "endTime"})
                 if (stats.contains(k)) extra += ",\"" + std::string(k) + "\":" + stats[k].dump();
-        } else if (optional) {
-            extra = reason();
+        } else if (optional && jobResource.contains("jobCreationReason")) {
+            extra = ",\"jobCreationReason\":" + jobResource["jobCreationReason"].dump();
         }
         std::string out = "{\"kind\":\"" + std::string(kind) + "\",\"etag\":" + Json(etag(job.id + "done")).dump() +
                           (ref.empty() ? std::string() : ",\"jobReference\":" + ref) + ",\"jobComplete\":true" + extra +

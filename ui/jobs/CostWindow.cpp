@@ -12,6 +12,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QStandardItemModel>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -61,7 +62,8 @@ CostWindow::CostWindow(SessionSource session, std::function<QString()> connectio
     price_->setDecimals(2);
     price_->setPrefix(QStringLiteral("$"));
     price_->setSuffix(tr(" per TiB"));
-    price_->setValue(QSettings().value(priceKey(connectionKey_()), 6.25).toDouble());
+    priceOf_ = connectionKey_();
+    price_->setValue(QSettings().value(priceKey(priceOf_), 6.25).toDouble());
     mine_ = new QCheckBox(tr("Only my jobs"), this);
     mine_->setObjectName(QStringLiteral("costMine"));
     mine_->setToolTip(tr("JOBS_BY_USER: needs no permission on the whole project"));
@@ -103,7 +105,7 @@ CostWindow::CostWindow(SessionSource session, std::function<QString()> connectio
     connect(by_, &QComboBox::currentIndexChanged, this, &CostWindow::refresh);
     connect(mine_, &QCheckBox::toggled, this, &CostWindow::refresh);
     connect(price_, &QDoubleSpinBox::editingFinished, this, [this] {
-        QSettings().setValue(priceKey(connectionKey_()), price_->value());
+        QSettings().setValue(priceKey(priceOf_), price_->value());
         refresh();
     });
 }
@@ -127,16 +129,18 @@ void CostWindow::showEvent(QShowEvent* e) {
 }
 
 void CostWindow::refresh() {
-    if (running_) {
-        again_ = true;
-        return;
-    }
     const auto session = session_();
     if (!session) {
         status_->setText(tr("Not connected yet."));
         return;
     }
-    running_ = true;
+    if (!running_.begin()) return;
+    // Another connection since the last report: its own price.
+    if (const QString key = connectionKey_(); key != priceOf_) {
+        priceOf_ = key;
+        const QSignalBlocker quiet(price_);
+        price_->setValue(QSettings().value(priceKey(key), 6.25).toDouble());
+    }
     status_->setText(tr("Reading the project's jobs\u2026"));
     CostReport::Options o;
     o.days = days_->currentData().toInt();
@@ -157,11 +161,11 @@ void CostWindow::refresh() {
             return out;
         },
         [this](Outcome out) {
-            running_ = false;
+            const bool again = running_.end();
             if (out.error.isEmpty()) display(out.report, out.options);
             else status_->setText(tr("Could not read the jobs: %1").arg(out.error));
             emit refreshed();
-            if (std::exchange(again_, false)) refresh();
+            if (again) refresh();
         });
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "Background.h"
 #include "Session.h"
 #include "query/CostReport.h"
 
@@ -56,7 +57,8 @@ private:
     QTableView* view_ = nullptr;
     QStandardItemModel* rows_ = nullptr;
     QLabel* status_ = nullptr;
-    bool running_ = false, again_ = false;
+    RefreshGate running_;
+    QString priceOf_; ///< the connection the price shown is kept for
 };
 
 } // namespace quarry

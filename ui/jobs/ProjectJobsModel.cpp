@@ -29,7 +29,7 @@ void ProjectJobsModel::setJobs(std::vector<Json> jobs, std::int64_t nowMs) {
 
 int ProjectJobsModel::rowOf(const std::string& jobId) const {
     for (std::size_t i = 0; i < jobs_.size(); ++i)
-        if (field(jobs_[i].value("jobReference", Json::object()), "jobId") == jobId) return static_cast<int>(i);
+        if (jobRefOf(jobs_[i]).jobId == jobId) return static_cast<int>(i);
     return -1;
 }
 
@@ -39,14 +39,13 @@ int ProjectJobsModel::columnCount(const QModelIndex& parent) const { return pare
 QVariant ProjectJobsModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount()) return {};
     const Json& j = jobs_[static_cast<std::size_t>(index.row())];
-    if (role == JobRole) return q(j.dump());
     if (role == Qt::TextAlignmentRole && (index.column() == Elapsed || index.column() == Processed || index.column() == SlotTime || index.column() == Left))
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole && role != Qt::ToolTipRole) return {};
     const Json stats = j.value("statistics", Json::object());
     const Json query = j.value("configuration", Json::object()).value("query", Json::object());
     switch (index.column()) {
-    case JobId: return q(field(j.value("jobReference", Json::object()), "jobId"));
+    case JobId: return q(jobRefOf(j).jobId);
     case User: return q(field(j, "user_email"));
     case Type: return q(JobRule::jobType(j));
     case Priority: return q(JobRule::priority(j));

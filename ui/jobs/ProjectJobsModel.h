@@ -16,7 +16,6 @@ class ProjectJobsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column { JobId, User, Type, Priority, State, Elapsed, Processed, SlotTime, Left, Query, ColumnCount };
-    enum Role { JobRole = Qt::UserRole + 1 }; ///< the job's resource as JSON text
 
     explicit ProjectJobsModel(QObject* parent = nullptr);
     /// Replaces the jobs, listed at `nowMs` (ms since the epoch; elapsed times count to it).

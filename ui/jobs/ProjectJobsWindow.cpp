@@ -32,11 +32,6 @@ std::string field(const Json& j, const char* key) {
     return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
 }
 
-JobRef refOf(const Json& j) {
-    const Json r = j.value("jobReference", Json::object());
-    return {field(r, "projectId"), field(r, "jobId"), field(r, "location")};
-}
-
 struct Listing {
     std::vector<Json> jobs;
     std::int64_t at = 0;
@@ -139,16 +134,12 @@ void ProjectJobsWindow::updateButtons() {
 }
 
 void ProjectJobsWindow::refresh() {
-    if (listing_) {
-        again_ = true;
-        return;
-    }
     const auto session = session_();
     if (!session) {
         status_->setText(tr("Not connected yet."));
         return;
     }
-    listing_ = true;
+    if (!listing_.begin()) return;
     BigQueryClient::JobListOptions o;
     o.allUsers = allUsers_->isChecked();
     if (runningOnly_->isChecked()) o.stateFilter = {"running", "pending"};
@@ -170,10 +161,10 @@ void ProjectJobsWindow::refresh() {
             return out;
         },
         [this](Listing l) {
-            listing_ = false;
+            const bool again = listing_.end();
             if (l.error.isEmpty()) {
                 std::set<std::string> selected;
-                for (const QModelIndex& i : view_->selectionModel()->selectedRows()) selected.insert(refOf(model_->job(i.row())).jobId);
+                for (const QModelIndex& i : view_->selectionModel()->selectedRows()) selected.insert(jobRefOf(model_->job(i.row())).jobId);
                 model_->setJobs(std::move(l.jobs), l.at);
                 for (const auto& id : selected)
                     if (const int row = model_->rowOf(id); row >= 0)
@@ -185,7 +176,7 @@ void ProjectJobsWindow::refresh() {
             }
             updateButtons();
             emit refreshed();
-            if (std::exchange(again_, false)) refresh();
+            if (again) refresh();
         });
 }
 
@@ -194,7 +185,7 @@ void ProjectJobsWindow::cancelSelected() {
     QStringList names;
     for (const QModelIndex& i : view_->selectionModel()->selectedRows()) {
         list.push_back(model_->job(i.row()));
-        names << QString::fromStdString(refOf(list.back()).jobId + " (" + field(list.back(), "user_email") + ")");
+        names << QString::fromStdString(jobRefOf(list.back()).jobId + " (" + field(list.back(), "user_email") + ")");
     }
     if (list.empty()) return;
     if (!dialogs::confirm(this, tr("Cancel jobs"), tr("Cancel %1?\n\n%2").arg(jobs(static_cast<int>(list.size())), names.join(QLatin1Char('\n')))))
@@ -221,7 +212,7 @@ void ProjectJobsWindow::applyRule() {
         const auto d = rule.evaluate(j, now);
         if (!d.matches) continue;
         matched.push_back(j);
-        if (lines.size() < 12) lines << QString::fromStdString(refOf(j).jobId + " (" + field(j, "user_email") + "): " + d.why);
+        if (lines.size() < 12) lines << QString::fromStdString(jobRefOf(j).jobId + " (" + field(j, "user_email") + "): " + d.why);
     }
     if (matched.empty()) {
         status_->setText(tr("The rule matches none of the %1 listed.").arg(jobs(model_->rowCount())));
@@ -241,7 +232,7 @@ void ProjectJobsWindow::cancelJobs(std::vector<Json> list) {
     updateButtons();
     status_->setText(tr("Cancelling %1\u2026").arg(jobs(static_cast<int>(list.size()))));
     std::vector<JobRef> refs;
-    for (const auto& j : list) refs.push_back(refOf(j));
+    for (const auto& j : list) refs.push_back(jobRefOf(j));
     Background::run(
         this,
         [session, refs](const CancelToken& token) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "Background.h"
 #include "Session.h"
 
 #include <QTimer>
@@ -61,7 +62,8 @@ private:
     QPushButton* apply_ = nullptr;
     QLabel* status_ = nullptr;
     QTimer timer_;
-    bool listing_ = false, again_ = false, cancelling_ = false;
+    RefreshGate listing_;
+    bool cancelling_ = false;
 };
 
 } // namespace quarry
