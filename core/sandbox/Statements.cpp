@@ -444,7 +444,7 @@ StatementResult StatementRunner::createView(sql::Statement& s, bool dryRun) {
     const bool exists = *target;
     Json body = {{"tableReference", {{"projectId", ref.project}, {"datasetId", ref.dataset}, {"tableId", ref.table}}},
                  {"view", {{"query", s.viewSql}, {"useLegacySql", false}}}};
-    body = viewBody(store_, ref.project, ref.dataset, std::move(body));
+    body = viewBody(store_, ref.project, ref.dataset, std::move(body), &s.viewSqlPos);
     if (dryRun) return r;
     if (exists) store_.deleteTable(ref.project, ref.dataset, ref.table);
     store_.insertTable(ref.project, ref.dataset, body);

@@ -65,6 +65,7 @@ struct Statement {
     std::vector<std::pair<std::string, Value>> tableOptions;
     ExprPtr value;                      ///< SET @@name = value (target: the name)
     std::string viewSql;                ///< CREATE VIEW: the query's text, as written
+    Pos viewSqlPos;                     ///< ... and where it starts in the statement
     std::shared_ptr<UdfDef> function;   ///< CREATE [TEMP] FUNCTION
     bool orReplace = false, ifNotExists = false, ifExists = false, cascade = false;
     bool temp = false;                  ///< CREATE TEMP FUNCTION

@@ -380,6 +380,7 @@ protected:
         expectKw("AS");
         if (!queryAhead()) fail("Expected a query but got " + describe(peek()));
         const std::size_t start = peek().offset;
+        s.viewSqlPos = peek().pos;
         s.query = std::make_shared<Select>(withSelect());
         s.viewSql = std::string(sql_.substr(start, peek().offset - start));
         while (!s.viewSql.empty() && std::isspace(static_cast<unsigned char>(s.viewSql.back()))) s.viewSql.pop_back();
