@@ -38,6 +38,19 @@ void completeQueryConfig(Json& q) {
 
 BigQueryClient::BigQueryClient(Options options) : options_(std::move(options)), http_(options_.http) {}
 
+std::string BigQueryClient::sandboxDataId(const std::string& project, const CancelToken* c) {
+    if (!endpoint().isLoopback()) return {};
+    try {
+        const auto r = call("GET", "/projects/" + urlEncode(project) + "/datasets", "maxResults=0", {}, c);
+        const auto id = r.header("X-Quarry-Data-Id");
+        if (id.size() == 32 && std::all_of(id.begin(), id.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); }))
+            return id;
+    } catch (const std::exception&) {
+        // Not a sandbox that says.
+    }
+    return {};
+}
+
 HttpResponse BigQueryClient::call(const std::string& method, const std::string& path, const std::string& query,
                                   const std::string& body, const CancelToken* c, bool idempotent,
                                   const RetryObserver* observer) {

@@ -78,6 +78,9 @@ public:
     explicit BigQueryClient(Options options);
     const std::string& projectId() const { return options_.projectId; }
     const Endpoint& endpoint() const { return options_.endpoint; }
+    /// The id of a Quarry sandbox's data folder (its X-Quarry-Data-Id, 32 hex digits) when the
+    /// endpoint is a sandbox on this machine, else empty (Google, another emulator, an error).
+    std::string sandboxDataId(const std::string& project, const CancelToken* c = nullptr);
 
     // datasets
     Json listDatasets(const std::string& project, const std::string& pageToken = {},

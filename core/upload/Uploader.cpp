@@ -291,17 +291,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     // A sandbox names its data folder (X-Quarry-Data-Id), so the app's sandbox, which gets a
     // new port at each start, is still the same server; anything else is its URL.
     const std::string server = [&] {
-        if (client_.endpoint().isLoopback()) {
-            try {
-                const auto r = client_.call("GET", "/projects/" + urlEncode(o_.table.projectId) + "/datasets",
-                                            "maxResults=0", {}, cancel);
-                const auto id = r.header("X-Quarry-Data-Id");
-                if (id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
-                    return "sandbox" + id.substr(0, 16);
-            } catch (const std::exception&) {
-                // Not a sandbox that says: its URL, as for any server.
-            }
-        }
+        if (const auto id = client_.sandboxDataId(o_.table.projectId, cancel); !id.empty()) return "sandbox" + id.substr(0, 16);
         return crypto::sha256Hex(client_.endpoint().baseUrl, 8);
     }();
     std::optional<Journal> journal;
