@@ -9,6 +9,7 @@
 #include "QueryCommands.h"
 #include "TableCommands.h"
 #include "UploadCommand.h"
+#include "ValidateCommand.h"
 #include "bigquery/BigQueryClient.h"
 #include "quarry/Version.h"
 
@@ -168,6 +169,15 @@ int main(int argc, char** argv) {
     cost->add_flag("--mine", ca.mine, "only your jobs (JOBS_BY_USER: needs no project-wide permission)");
     cost->add_option("--top", ca.top, "with --by query: how many (default 20)")->check(CLI::Range(1, 10000));
 
+    ValidateArgs va;
+    auto* validate = app.add_subcommand("validate", "dry-run every .sql file of a folder in dependency order: errors at "
+                                                    "file:line:col, bytes each would process (on a sandbox, views are made as they pass)");
+    validate->add_option("DIR", va.dir, "folder of .sql files (searched recursively)")->required();
+    validate->add_option("--dataset", va.dataset, "default dataset (DATASET or PROJECT.DATASET) for names without one");
+    validate->add_option("--location", va.location, "location of the dry runs (default: the server's)");
+    validate->add_option("--parallel", va.parallel, "files checked at once")->check(CLI::Range(1, 64));
+    validate->add_flag("--no-create", va.noCreate, "on a sandbox too, only dry-run: make nothing the files define");
+
     int historyLast = 20;
     auto* history = app.add_subcommand("history", "the local history of runs");
     history->add_option("-n,--last", historyLast, "how many entries")->check(CLI::PositiveNumber);
@@ -237,6 +247,7 @@ int main(int argc, char** argv) {
         if (*cancel) return cmdCancel(g, cancelJob, cancelLocation);
         if (*watch) return cmdJobsWatch(g, wa);
         if (*cost) return cmdCost(g, f, ca);
+        if (*validate) return cmdValidate(g, f, va);
         if (*jobs) return jobsOne.empty() ? cmdJobs(g, f, ja) : cmdJob(g, f, jobsOne);
         if (*history) return cmdHistory(f, historyLast);
         if (*ls) return cmdLs(g, f, lsDataset);
