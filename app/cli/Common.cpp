@@ -219,10 +219,11 @@ Schema readSchemaArgument(const std::string& spec) {
     }
 }
 
-Json timePartitioningOf(const std::string& field, const std::string& type) {
-    if (field.empty() && type.empty()) return nullptr;
+Json timePartitioningOf(const std::string& field, const std::string& type, std::int64_t expirationSeconds) {
+    if (field.empty() && type.empty() && expirationSeconds <= 0) return nullptr;
     Json p = {{"type", type.empty() ? "DAY" : type}};
     if (!field.empty()) p["field"] = field;
+    if (expirationSeconds > 0) p["expirationMs"] = std::to_string(expirationSeconds * 1000);
     return p;
 }
 

@@ -42,8 +42,9 @@ std::string readPassphraseFile(const std::string& path);
 /// table resource with "schema"), or inline "name:TYPE,name2:TYPE" (TYPE defaults to STRING).
 /// UsageError says what is wrong and where.
 Schema readSchemaArgument(const std::string& spec);
-/// A new table's timePartitioning from --time_partitioning_field/_type (null when neither is given).
-Json timePartitioningOf(const std::string& field, const std::string& type);
+/// A new table's timePartitioning from --time_partitioning_field/_type/_expiration (seconds, as
+/// bq takes it; null when none is given).
+Json timePartitioningOf(const std::string& field, const std::string& type, std::int64_t expirationSeconds = 0);
 /// A new table's rangePartitioning from --range_partitioning "field,start,end,interval" (null
 /// when empty); UsageError when it is not four parts with integer bounds.
 Json rangePartitioningOf(const std::string& spec);

@@ -24,6 +24,8 @@ void addTableVerbs(CLI::App& app, TableVerbs& v) {
                      "a dataset's tables expire this many seconds after they are made")->check(CLI::PositiveNumber);
     v.mk->add_option("--time-partitioning-field,--time_partitioning_field", v.partitionField, "partition by this column");
     v.mk->add_option("--time-partitioning-type,--time_partitioning_type", v.partitionType, "DAY (default), HOUR, MONTH or YEAR");
+    v.mk->add_option("--time-partitioning-expiration,--time_partitioning_expiration", v.partitionExpiration,
+                     "seconds a partition is kept after its start (its rows are deleted then)")->check(CLI::PositiveNumber);
     v.mk->add_option("--range-partitioning,--range_partitioning", v.rangePartitioning,
                      "partition an INTEGER column by ranges: FIELD,START,END,INTERVAL (as bq takes it)");
     v.mk->add_option("--clustering-fields,--clustering_fields", v.clusteringFields, "cluster by these columns (a,b)");
@@ -108,7 +110,7 @@ int mk(const Globals& g, Format f, const TableVerbs& v) {
     }
     if (!v.description.empty()) body["description"] = v.description;
     if (v.expiration > 0) body["expirationTime"] = std::to_string(nowMs() + v.expiration * 1000);
-    if (const Json p = timePartitioningOf(v.partitionField, v.partitionType); !p.is_null()) body["timePartitioning"] = p;
+    if (const Json p = timePartitioningOf(v.partitionField, v.partitionType, v.partitionExpiration); !p.is_null()) body["timePartitioning"] = p;
     if (const Json p = rangePartitioningOf(v.rangePartitioning); !p.is_null()) body["rangePartitioning"] = p;
     if (const Json c2 = clusteringOf(v.clusteringFields); !c2.is_null()) body["clustering"] = c2;
     const auto r = c.insertTable(t.projectId, t.datasetId, body);

@@ -16,6 +16,7 @@ struct TableVerbs {
     CLI::App *mk = nullptr, *rm = nullptr, *cp = nullptr, *update = nullptr;
     // mk
     std::string mkTarget, mkSchema, mkView, location, description, partitionField, partitionType, clusteringFields;
+    std::int64_t partitionExpiration = 0; ///< seconds
     std::string rangePartitioning; ///< --range_partitioning FIELD,START,END,INTERVAL
     bool mkDataset = false, mkTable = false, legacySql = false;
     std::int64_t expiration = -1, defaultTableExpiration = -1; ///< seconds

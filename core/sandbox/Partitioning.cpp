@@ -58,6 +58,8 @@ void applyRangePartitioning(Table& t, const Json& rp, bool validate) {
     p.interval = *interval;
     p.requireFilter = boolField(t.meta, "requirePartitionFilter", false);
     t.partitioning = p;
+    if (validate) // INT64 fields are strings in BigQuery's resources, however they were sent
+        for (const char* k : {"start", "end", "interval"}) t.meta["rangePartitioning"]["range"][k] = std::to_string(*bound(range, k));
 }
 
 } // namespace
@@ -88,6 +90,17 @@ void applyPartitioning(Table& t, bool validate) {
     p.columnName = f.name;
     p.type = f.type;
     p.requireFilter = boolField(t.meta, "requirePartitionFilter", false) || boolField(tp, "requirePartitionFilter", false);
+    if (const auto e = tp.find("expirationMs"); e != tp.end() && !e->is_null()) {
+        std::int64_t ms = 0;
+        try {
+            ms = e->is_string() ? std::stoll(e->get<std::string>()) : e->get<std::int64_t>();
+        } catch (const std::exception&) {
+            return fail("timePartitioning.expirationMs must be a number of milliseconds");
+        }
+        if (ms <= 0) return fail("The partition expiration must be positive; leave timePartitioning.expirationMs out for none");
+        p.expirationMs = ms;
+        if (validate) t.meta["timePartitioning"]["expirationMs"] = std::to_string(ms); // INT64: a string, as BigQuery answers
+    }
     t.partitioning = p;
 }
 

@@ -329,6 +329,7 @@ void Store::checkpointLoop(std::stop_token stop) {
                                    [] { return false; });
         }
         if (stop.stop_requested()) return;
+        expirePartitions(stop);
         const auto now = std::chrono::steady_clock::now();
         std::vector<std::shared_ptr<Table>> due;
         {

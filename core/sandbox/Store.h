@@ -229,6 +229,12 @@ private:
     void loadRows(const std::shared_ptr<Table>& t) const;
     /// The background checkpointer: every second, folds the logs that are due.
     void checkpointLoop(std::stop_token stop);
+    /// Deletes the rows of expired partitions (timePartitioning.expirationMs) of every table
+    /// that has any; called by the background thread each round (Expiration.cpp).
+    void expirePartitions(const std::stop_token& stop);
+    /// Per table: the version last checked for expired partitions and when (ms) its next
+    /// partition expires; a table is read again only when either has moved.
+    std::map<const Table*, std::pair<std::uint64_t, std::int64_t>> expiryChecked_;
     std::mutex checkpointWake_;
     std::condition_variable_any checkpointCv_;
     std::map<const Table*, std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> lastSeen_; ///< version, since when

@@ -124,6 +124,13 @@ check "mk a partitioned, clustered table with an inline schema" "successfully cr
 check "its partitioning shows" '"field": "born"' bq show --format=prettyjson bqp:bqds.parts
 check "rows go in" "Number of affected rows: 3" bq query --use_legacy_sql=false \
   "INSERT INTO bqds.parts (name, born) VALUES ('Ada', '1815-12-10'), ('Alan', '1912-06-23'), ('Grace', '1906-12-09')"
+check "mk a table whose partitions expire after a day" "successfully created" bq mk --table \
+  --time_partitioning_field born --time_partitioning_expiration 86400 bqp:bqds.expiring name:STRING,born:DATE
+check "its expiration shows" '"expirationMs": "86400000"' bq show --format=prettyjson bqp:bqds.expiring
+bq query --use_legacy_sql=false "INSERT INTO bqds.expiring (name, born) VALUES ('Ada', '1815-12-10'), ('Now', CURRENT_DATE())" >/dev/null
+expiring() { bq query --use_legacy_sql=false --format=json 'SELECT COUNT(*) AS n FROM bqds.expiring' 2>&1; }
+for _ in $(seq 40); do [[ "$(expiring)" == *'"n":"1"'* ]] && break; sleep 0.25; done
+check "the expired partition's row is deleted, today's stays" '"n":"1"' expiring
 dry() { bq query --use_legacy_sql=false --dry_run "$1" 2>&1 | sed -n 's/.*will process \([0-9]*\) bytes.*/\1/p'; }
 drops() { # drops NAME QUERY FILTERED-QUERY: the filtered dry run processes fewer bytes, but some
   local all one

@@ -9,7 +9,9 @@
 #include "bigquery/BigQueryClient.h"
 #include "value/Civil.h"
 
+#include <filesystem>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 using namespace quarry;
 using namespace quarry::test;
@@ -178,4 +180,55 @@ TEST(Partitions, IntegerRangesPruneByBucket) {
         c.query("p", {{"query", "CREATE TABLE d.r3 (s STRING) PARTITION BY RANGE_BUCKET(s, GENERATE_ARRAY(0, 10, 1))"}, {"useLegacySql", false}});
     });
     EXPECT_NE(e.message().find("PARTITION BY expression must be"), std::string::npos) << e.message();
+}
+
+// Partition expiration: a partition's rows go once its start (UTC) plus expirationMs has
+// passed, by the background thread; the NULL partition and partitions still in time stay,
+// and a restart does not bring the deleted rows back. DDL's partition_expiration_days too.
+TEST(Partitions, ExpiredPartitionsAreDeletedFromTheirStart) {
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-expiry-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(data);
+    const auto count = [](BigQueryClient& c, const std::string& table) {
+        const auto r = c.query("p", {{"query", "SELECT COUNT(*) FROM d." + table}, {"useLegacySql", false}, {"useQueryCache", false}});
+        return r.rows.at(0).items()[0].asInt64();
+    };
+    const auto waitFor = [&](BigQueryClient& c, const std::string& table, std::int64_t n) {
+        for (int i = 0; i < 200 && count(c, table) != n; ++i) ::usleep(50'000);
+        return count(c, table);
+    };
+    {
+        SandboxProcess s({"--checkpoint-idle", "0.2"}, data);
+        BigQueryClient c(clientOptions(s));
+        makeDataset(c);
+        const auto run = [&](const std::string& sql) { c.query("p", {{"query", sql}, {"useLegacySql", false}, {"timeoutMs", 60000}}); };
+        // Two days: yesterday's partition started less than two days ago; three days ago's
+        // did not. Dates are the sandbox's UTC today, as BigQuery's partitions are.
+        run("CREATE TABLE d.days (day DATE, n INT64) PARTITION BY day OPTIONS (partition_expiration_days = 2) AS "
+            "SELECT day, n FROM UNNEST([STRUCT(CURRENT_DATE() AS day, 1 AS n), (DATE_SUB(CURRENT_DATE(), INTERVAL 1 DAY), 2), "
+            "(DATE_SUB(CURRENT_DATE(), INTERVAL 3 DAY), 3), (DATE_SUB(CURRENT_DATE(), INTERVAL 400 DAY), 4), (CAST(NULL AS DATE), 5)])");
+        EXPECT_EQ(c.getTable(TableRef{"p", "d", "days"})["timePartitioning"]["expirationMs"], "172800000");
+        // By month, through tables.insert: 40 days from a month's first day.
+        c.insertTable("p", "d", {{"tableReference", {{"tableId", "months"}}},
+                                 {"schema", {{"fields", {{{"name", "ts"}, {"type", "TIMESTAMP"}}}}}},
+                                 {"timePartitioning", {{"type", "MONTH"}, {"field", "ts"}, {"expirationMs", "3456000000"}}}});
+        run("INSERT d.months (ts) SELECT TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 70 DAY) UNION ALL "
+            "SELECT TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 400 DAY)");
+        EXPECT_EQ(waitFor(c, "days", 3), 3);
+        EXPECT_EQ(waitFor(c, "months", 1), 1);
+        const auto left = c.query("p", {{"query", "SELECT ARRAY_AGG(n ORDER BY n) FROM d.days"}, {"useLegacySql", false}});
+        EXPECT_EQ(left.rows.at(0).items()[0].items().size(), 3u);
+        EXPECT_EQ(left.rows.at(0).items()[0].items()[2].asInt64(), 5); // the NULL partition stays
+        // Zero or less is refused, as BigQuery refuses it.
+        EXPECT_NE(apiError([&] {
+                      c.insertTable("p", "d", {{"tableReference", {{"tableId", "bad"}}},
+                                               {"schema", {{"fields", {{{"name", "ts"}, {"type", "TIMESTAMP"}}}}}},
+                                               {"timePartitioning", {{"type", "DAY"}, {"field", "ts"}, {"expirationMs", "0"}}}});
+                  }).message().find("must be positive"),
+                  std::string::npos);
+    }
+    SandboxProcess again({}, data);
+    BigQueryClient c(clientOptions(again));
+    EXPECT_EQ(count(c, "days"), 3);
+    EXPECT_EQ(count(c, "months"), 1);
+    std::filesystem::remove_all(data);
 }

@@ -260,6 +260,23 @@ std::string partitionId(std::int64_t key, Unit unit) {
 
 } // namespace
 
+std::optional<std::int64_t> partitionStartMicros(const Value& v, const Partitioning& p) {
+    if (v.isNull() || p.unit == Unit::Range) return std::nullopt;
+    const auto key = partitionKey(v, p);
+    if (!key) return std::nullopt;
+    switch (p.unit) {
+    case Unit::Hour: return *key * kMicrosPerHour;
+    case Unit::Day: return *key * kMicrosPerDay;
+    case Unit::Month:
+        return static_cast<std::int64_t>(civil::daysFromCivil(static_cast<int>(civil::floorDiv(*key, 12)),
+                                                              static_cast<unsigned>(*key - civil::floorDiv(*key, 12) * 12) + 1, 1)) *
+               kMicrosPerDay;
+    case Unit::Year: return static_cast<std::int64_t>(civil::daysFromCivil(static_cast<int>(*key), 1, 1)) * kMicrosPerDay;
+    case Unit::Range: break;
+    }
+    return std::nullopt;
+}
+
 std::vector<PartitionSummary> partitionSummaries(const TableData& t) {
     const auto& fields = t.schema.fields;
     auto rowBytes = [&](const Value& row) {

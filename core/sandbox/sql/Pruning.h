@@ -23,4 +23,10 @@ struct PartitionSummary {
 /// caller holds `t.mutex` (shared).
 std::vector<PartitionSummary> partitionSummaries(const TableData& t);
 
+/// Where the time partition holding `v` (a value of the partitioning column) starts, in
+/// microseconds since the epoch, UTC (a DATETIME read as UTC): BigQuery's "partition time",
+/// from which a partition's expiration counts. nullopt for NULL, for a value of another
+/// kind, and for integer-range partitioning.
+std::optional<std::int64_t> partitionStartMicros(const Value& v, const TableData::Partitioning& p);
+
 } // namespace quarry::sandbox::sql

@@ -44,6 +44,9 @@ struct TableData {
         Unit unit = Unit::Day;
         std::int64_t start = 0, end = 0, interval = 1; ///< Range only
         bool requireFilter = false;
+        /// timePartitioning.expirationMs: a partition's rows are deleted once its partition
+        /// time (its start, UTC) plus this has passed (0: never). Not for Range.
+        std::int64_t expirationMs = 0;
         bool operator==(const Partitioning&) const = default;
     };
 
