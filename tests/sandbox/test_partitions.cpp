@@ -2,7 +2,8 @@
 // Partitioned tables in a real quarry-sandbox: bytes processed (dry run and real) count only
 // the partitions a query's WHERE can touch, as BigQuery bills them; requirePartitionFilter
 // refuses a query without such a filter with BigQuery's message; a partitioning field that is
-// not a DATE, DATETIME or TIMESTAMP column is refused when the table is made.
+// not a DATE, DATETIME or TIMESTAMP column is refused when the table is made; partitions
+// expire; a view or subquery bills only the columns its reader uses.
 #include "ExpectApiError.h"
 #include "SandboxProcess.h"
 #include "UploadFixture.h"
@@ -231,4 +232,35 @@ TEST(Partitions, ExpiredPartitionsAreDeletedFromTheirStart) {
     EXPECT_EQ(count(c, "days"), 3);
     EXPECT_EQ(count(c, "months"), 1);
     std::filesystem::remove_all(data);
+}
+
+// Column pruning of bytes: a column of a view, FROM subquery or WITH query counts only when
+// the query reading it uses it, as BigQuery bills; DISTINCT, ORDER BY and set operations keep
+// theirs.
+TEST(Partitions, BytesCountOnlyTheColumnsReadThroughViewsAndSubqueries) {
+    SandboxProcess s;
+    BigQueryClient c(clientOptions(s));
+    makeDataset(c);
+    const auto run = [&](const std::string& sql) { c.query("p", {{"query", sql}, {"useLegacySql", false}, {"timeoutMs", 60000}}); };
+    run("CREATE TABLE d.people AS SELECT 'ann' AS name, 30 AS age UNION ALL SELECT 'bob', 12");
+    run("CREATE VIEW d.adults AS SELECT name, age FROM d.people");
+    run("CREATE VIEW d.names AS SELECT name FROM d.adults");
+    constexpr std::uint64_t kName = 2 * (2 + 3), kAge = 2 * 8;
+    const std::pair<const char*, std::uint64_t> cases[] = {
+        {"SELECT name FROM d.adults", kName},
+        {"SELECT * FROM d.names", kName},
+        {"SELECT * FROM d.adults", kName + kAge},
+        {"SELECT COUNT(*) FROM d.adults", 0},
+        {"SELECT name FROM (SELECT name, age FROM d.people WHERE age > 1)", kName + kAge}, // WHERE reads age
+        {"SELECT k FROM (SELECT name AS k, SUM(age) AS s FROM d.people GROUP BY 1)", kName},
+        {"WITH c AS (SELECT name, age FROM d.people) SELECT a.name FROM c AS a JOIN c AS b USING (name)", kName},
+        {"SELECT name FROM (SELECT DISTINCT name, age FROM d.people)", kName + kAge},
+        {"SELECT name FROM (SELECT name, age FROM d.people ORDER BY age LIMIT 1)", kName + kAge},
+        {"SELECT x.name FROM (SELECT name, age FROM d.people UNION ALL SELECT name, age FROM d.people) AS x", 2 * (kName + kAge)},
+        {"SELECT (SELECT MAX(n) FROM (SELECT name AS n, age FROM d.adults))", kName},
+    };
+    for (const auto& [sql, bytes] : cases) {
+        EXPECT_EQ(dryBytes(c, sql), bytes) << sql;
+        EXPECT_EQ(runBytes(c, sql), bytes) << sql;
+    }
 }

@@ -24,6 +24,7 @@ void PreparedQuery::Impl::storedTables(std::vector<TableData*>& out) const {
 
 std::uint64_t PreparedQuery::Impl::materialize() {
     std::uint64_t bytes = 0;
+    passNeededColumns(uses());
     for (auto& sub : subs) {
         auto r = sub->impl->run();
         std::unique_lock lock(sub->table->mutex);
@@ -33,18 +34,59 @@ std::uint64_t PreparedQuery::Impl::materialize() {
     return bytes;
 }
 
-std::uint64_t PreparedQuery::Impl::estimate() const {
+PreparedQuery::Impl::Uses PreparedQuery::Impl::uses() const {
+    Uses u;
+    u.columns.resize(vars.size());
+    u.whole.resize(vars.size(), false);
+    for (std::size_t i = 0; i < vars.size(); ++i) {
+        u.columns[i] = vars[i].used;
+        u.whole[i] = vars[i].usedWhole;
+    }
+    // Every column counts for the outermost query, a DISTINCT (its rows are all its columns)
+    // and a set operation's input; otherwise only those the reader uses or ORDER BY names.
+    const bool all = !neededColumns || sel.distinct || setBranch;
+    for (std::size_t c = 0; c < itemUses.size(); ++c) {
+        if (!all && !(c < neededColumns->size() && (*neededColumns)[c]) && !orderColumns.count(static_cast<int>(c))) continue;
+        for (const auto& [slot, column] : itemUses[c]) {
+            const auto s = static_cast<std::size_t>(slot);
+            if (s >= vars.size()) continue;
+            if (column < 0) u.whole[s] = true;
+            else u.columns[s].insert(column);
+        }
+    }
+    return u;
+}
+
+void PreparedQuery::Impl::passNeededColumns(const Uses& u) const {
+    for (const auto& sub : subs) {
+        std::vector<bool> needed(sub->table->schema.fields.size(), false);
+        for (std::size_t i = 0; i < vars.size(); ++i) {
+            if (vars[i].table != sub->table) continue;
+            for (std::size_t c = 0; c < needed.size(); ++c)
+                if (u.whole[i] || u.columns[i].count(static_cast<int>(c))) needed[c] = true;
+        }
+        sub->impl->neededColumns = std::move(needed);
+    }
+}
+
+std::uint64_t PreparedQuery::Impl::estimateLocked() const {
     std::uint64_t total = 0;
-    for (const auto& b : setBranches) total += b->impl->estimate();
-    for (const auto& sub : subs) total += sub->impl->estimate();
+    passNeededColumns(uses());
+    for (const auto& b : setBranches) total += b->impl->estimateLocked();
+    for (const auto& sub : subs) total += sub->impl->estimateLocked();
+    // An expression's subquery reads its tables once for the query, however often it runs.
+    for (const auto& [select, sub] : exprSubs) total += sub->estimateLocked();
+    return total + bytesLocked();
+}
+
+std::uint64_t PreparedQuery::Impl::estimate() const {
     std::vector<TableData*> tables;
-    for (const auto& v : vars)
-        if (v.table && !v.table->project.empty() && std::find(tables.begin(), tables.end(), v.table.get()) == tables.end())
-            tables.push_back(v.table.get());
+    storedTables(tables);
     std::sort(tables.begin(), tables.end());
+    tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
     std::vector<std::shared_lock<std::shared_mutex>> locks;
     for (auto* t : tables) locks.emplace_back(t->mutex);
-    return total + bytesLocked();
+    return estimateLocked();
 }
 
 void PreparedQuery::Impl::versions(std::vector<std::string>& out) const {
@@ -96,6 +138,7 @@ QueryResult PreparedQuery::Impl::run(const Frame* outer) {
     QueryResult result;
     result.schema = schema;
     result.bytesProcessed = bytesLocked() + subBytes;
+    for (const auto& [select, sub] : exprSubs) result.bytesProcessed += sub->estimateLocked(); // their tables are locked above
     // Bound once; a correlated subquery runs it again for each row of its outer query.
     if (!planned) planned = std::make_unique<plan::BoundSelect>(boundSelect());
     planned->outer = outer;
@@ -188,16 +231,17 @@ plan::BoundSelect PreparedQuery::Impl::boundSelect() const {
 std::uint64_t PreparedQuery::Impl::bytesLocked() const {
     std::uint64_t total = 0;
     std::set<std::pair<const TableData*, int>> counted;
+    const Uses u = uses();
     for (const auto& v : vars) {
         if (!v.table || v.table->project.empty()) continue; // subquery results are not billed again
         const std::size_t i = static_cast<std::size_t>(&v - vars.data());
         if (i < partitionRanges.size() && partitionRanges[i] && v.partitioning) { // only the partitions WHERE can touch
-            if (counted.insert({v.table.get(), -1}).second) total += prunedBytes(v, *partitionRanges[i]);
+            if (counted.insert({v.table.get(), -1}).second) total += prunedBytes(v, *partitionRanges[i], u.columns[i], u.whole[i]);
             continue;
         }
         const auto bytes = columnBytes(*v.table);
         for (std::size_t c = 0; c < bytes.size(); ++c) {
-            if (!v.usedWhole && !v.used.count(static_cast<int>(c))) continue;
+            if (!u.whole[i] && !u.columns[i].count(static_cast<int>(c))) continue;
             if (!counted.insert({v.table.get(), static_cast<int>(c)}).second) continue;
             total += bytes[c];
         }

@@ -62,7 +62,8 @@ void PreparedQuery::Impl::resolvePath(Expr& e, const BindCtx& bc) {
     e.type = t;
     auto& var = vars[static_cast<std::size_t>(e.slot)];
     if (var.table) {
-        if (e.fieldPath.empty()) var.usedWhole = true;
+        if (useSink) useSink->emplace_back(e.slot, e.fieldPath.empty() ? -1 : e.fieldPath[0]); // a select-list column's
+        else if (e.fieldPath.empty()) var.usedWhole = true;
         else var.used.insert(e.fieldPath[0]);
     }
 }

@@ -369,7 +369,13 @@ void PreparedQuery::Impl::bindAll() {
         expanded.emplace_back(std::move(it.expr), name);
     }
     for (auto& [expr, name] : expanded) {
+        struct Sink { // this column's reads are recorded apart (column pruning of bytes)
+            Impl& q;
+            ~Sink() { q.useSink = nullptr; }
+        } sink{*this};
+        useSink = &itemUses.emplace_back();
         bind(*expr, input);
+        useSink = nullptr;
         if (aggregating) markGrouped(*expr, "SELECT list");
         const bool unnamed = name.empty();
         if (unnamed) name = "f" + std::to_string(anonymous++) + "_";
@@ -408,9 +414,11 @@ void PreparedQuery::Impl::bindAll() {
             if (n < 1 || n > static_cast<std::int64_t>(columns.size()))
                 err("ORDER BY is out of SELECT column number range: " + std::to_string(n), o.expr->pos);
             ord.column = static_cast<int>(n - 1);
+            orderColumns.insert(ord.column);
         } else if (o.expr->kind == Expr::Kind::Path && o.expr->path.size() == 1) {
             for (std::size_t c = 0; c < columns.size(); ++c)
                 if (iequals(columns[c].name, o.expr->path[0])) ord.column = static_cast<int>(c);
+            if (ord.column >= 0) orderColumns.insert(ord.column);
         }
         if (ord.column < 0) {
             substituteAliases(o.expr, input);

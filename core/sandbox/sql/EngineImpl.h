@@ -359,6 +359,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
     std::uint64_t materialize();
 
     std::uint64_t estimate() const;
+    /// The same, with every table it reads (storedTables) locked by the caller.
+    std::uint64_t estimateLocked() const;
 
     void versions(std::vector<std::string>& out) const;
 
@@ -380,6 +382,25 @@ struct PreparedQuery::Impl final : RowEvaluator {
 
     std::uint64_t bytesLocked() const;
 
+    /// Column pruning of what is billed: a column of a FROM subquery or view counts only if
+    /// the query reading it uses it (BigQuery leaves the others out). Each output column's
+    /// reads of this query's range variables (slot, top-level column or -1 for the whole row)
+    /// are recorded apart while the select list binds (`useSink`), and count only for the
+    /// columns `neededColumns` names (set by the reader before estimate or run; none: all).
+    std::vector<std::vector<std::pair<int, int>>> itemUses;
+    std::vector<std::pair<int, int>>* useSink = nullptr;
+    std::optional<std::vector<bool>> neededColumns;
+    std::set<int> orderColumns; ///< output columns ORDER BY names by ordinal or alias
+    struct Uses {
+        std::vector<std::set<int>> columns; ///< by range variable
+        std::vector<bool> whole;
+    };
+    /// What this query reads of each range variable: WHERE, GROUP BY, ON, ... and the select
+    /// list's needed columns.
+    Uses uses() const;
+    /// Tells each FROM subquery which of its columns this query uses.
+    void passNeededColumns(const Uses& u) const;
+
     /// The partitions a WHERE lets a partitioned table's range variable touch (Pruning.cpp):
     /// keys from `lo` to `hi`, and only `points` when an IN list named them. Empty when the
     /// WHERE does not narrow the variable's partitions.
@@ -394,7 +415,7 @@ struct PreparedQuery::Impl final : RowEvaluator {
     /// filter and has none is an error, as in BigQuery.
     void findPartitionRanges();
     /// Bytes of the used columns of `v` over the partitions `range` allows.
-    static std::uint64_t prunedBytes(const Var& v, const PartitionRange& range);
+    static std::uint64_t prunedBytes(const Var& v, const PartitionRange& range, const std::set<int>& used, bool whole);
 };
 
 } // namespace quarry::sandbox::sql

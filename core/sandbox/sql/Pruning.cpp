@@ -203,7 +203,7 @@ void PreparedQuery::Impl::findPartitionRanges() {
     }
 }
 
-std::uint64_t PreparedQuery::Impl::prunedBytes(const Var& v, const PartitionRange& range) {
+std::uint64_t PreparedQuery::Impl::prunedBytes(const Var& v, const PartitionRange& range, const std::set<int>& used, bool whole) {
     const TableData& t = *v.table;
     std::lock_guard lock(t.bytesMutex);
     const auto& fields = t.schema.fields;
@@ -231,7 +231,7 @@ std::uint64_t PreparedQuery::Impl::prunedBytes(const Var& v, const PartitionRang
         const bool unpartitioned = v.partitioning->unit == Unit::Range && (key == kBelowRange || key == kAboveRange);
         if (key == kNullPartition || (unpartitioned ? !outside : !range.contains(key))) continue;
         for (std::size_t c = 0; c < bytes.size(); ++c)
-            if (v.usedWhole || v.used.count(static_cast<int>(c))) total += bytes[c];
+            if (whole || used.count(static_cast<int>(c))) total += bytes[c];
     }
     return total;
 }
