@@ -77,6 +77,15 @@ open(sys.argv[1] + "/s1", "wb").write(b"B" + body(4, [ints, texts], [2, 2, 2, 2]
 open(sys.argv[1] + "/s2", "wb").write(b"B" + body(4, [ints, floats, nested], [3, 3, 3, 2], struct.pack("<qQQ", 1, 2, 3), 1))
 PY
     ;;
+  fuzz_client_text)
+    # 'R' + a watch rule; otherwise .sql files joined by NUL bytes (views reading each other).
+    printf 'Rtype=QUERY priority=INTERACTIVE elapsed>=60m remaining>=5m' > "$corpus/r1"
+    printf 'Rstate!=DONE user=a@b.c slot>1.5h remaining<90s' > "$corpus/r2"
+    printf 'FCREATE VIEW ds.a AS SELECT 1 AS x;\0CREATE OR REPLACE VIEW `p.ds.b` AS\nSELECT * FROM ds.a\0SELECT * FROM b JOIN ds.c USING (x)' > "$corpus/v1"
+    printf "FCREATE TEMP FUNCTION f(x INT64) AS (x);\nSELECT f(1) FROM ds.t;\nCREATE PROCEDURE ds.p() BEGIN SELECT CASE WHEN 1 THEN 2 END; END;\0/* c */ CREATE TABLE ds.t AS SELECT 'a;b' AS s" > "$corpus/v2"
+    i=0
+    for f in "$src"/tests/data/sql/cases/*/query.sql; do { printf 'F'; cat "$f"; } > "$corpus/q$i"; i=$((i+1)); done
+    ;;
   fuzz_fv_decoder)
     i=0
     for f in "$src"/tests/data/fv/*/response.json "$src"/tests/data/hostile/fv/*/response.json; do cp "$f" "$corpus/r$i"; i=$((i+1)); done
