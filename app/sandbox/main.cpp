@@ -2,6 +2,7 @@
 // quarry-sandbox: a local BigQuery-compatible REST server.
 #include "quarry/Version.h"
 #include "sandbox/Server.h"
+#include "sandbox/sql/Pruning.h"
 #include "sandbox/sql/plan/Executor.h"
 
 #include <CLI/CLI.hpp>
@@ -88,6 +89,11 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 64));
     app.add_option("--split-rows", split.minRows, "rows a table needs before a query splits its scan (default 32768; tests use 1)")
         ->check(CLI::Range(1, 1 << 30));
+    double clusterBlockMb = 64;
+    app.add_option("--cluster-block-mb", clusterBlockMb,
+                   "MB of a clustered table's storage blocks: a query's run bills only the blocks its filter on the first "
+                   "clustering column can touch (default 64; a dry run is the upper bound, as BigQuery's)")
+        ->check(CLI::Range(0.0001, 1048576.0));
     bool logRequests = false;
     app.add_flag("--log-requests", logRequests, "print one line per request to stderr (method, path, status)");
     try {
@@ -118,6 +124,7 @@ int main(int argc, char** argv) {
     o.jobs.queryMemory = queryMemoryMb << 20;
     o.jobs.keptBytes = keptResultsMb << 20;
     quarry::sandbox::sql::plan::setSplitSettings(split);
+    quarry::sandbox::sql::setClusterBlockBytes(static_cast<std::uint64_t>(clusterBlockMb * 1024 * 1024));
     o.connections.clientTimeout = std::chrono::milliseconds(static_cast<long long>(clientSeconds * 1000));
     if (logRequests) o.log = [](const std::string& line) { std::cerr << "quarry-sandbox: " << line << std::endl; };
     try {

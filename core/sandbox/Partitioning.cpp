@@ -66,6 +66,14 @@ void applyRangePartitioning(Table& t, const Json& rp, bool validate) {
 
 void applyPartitioning(Table& t, bool validate) {
     t.partitioning.reset();
+    t.clusterColumns.clear();
+    if (const auto c = t.meta.find("clustering"); c != t.meta.end() && c->is_object())
+        for (const auto& f : c->value("fields", Json::array()))
+            if (f.is_string()) {
+                const int column = t.schema.indexOf(f.get<std::string>());
+                if (column < 0) break; // a field it lacks: the ones after it order nothing
+                t.clusterColumns.push_back(column);
+            }
     if (const auto rp = objectField(t.meta, "rangePartitioning"); !rp.empty()) return applyRangePartitioning(t, rp, validate);
     const auto tp = objectField(t.meta, "timePartitioning");
     const std::string field = stringField(tp, "field");

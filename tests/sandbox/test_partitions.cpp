@@ -264,3 +264,43 @@ TEST(Partitions, BytesCountOnlyTheColumnsReadThroughViewsAndSubqueries) {
         EXPECT_EQ(runBytes(c, sql), bytes) << sql;
     }
 }
+
+// Clustering: a run bills only the storage blocks (rows in clustering order, cut every
+// --cluster-block-mb) its filter on the first clustering column can touch; the dry run is the
+// upper bound, as BigQuery's is; a table smaller than a block (the default is 64 MB) is one
+// block, so clustering saves it nothing.
+TEST(Partitions, ClusteringBillsOnlyTheBlocksARunTouches) {
+    const auto fill = [](BigQueryClient& c) {
+        makeDataset(c);
+        c.query("p", {{"query", "CREATE TABLE d.c (k INT64, v INT64) CLUSTER BY k AS "
+                                "SELECT MOD(x * 37, 100) AS k, x AS v FROM UNNEST(GENERATE_ARRAY(0, 99)) AS x"},
+                      {"useLegacySql", false}, {"timeoutMs", 60000}});
+    };
+    constexpr std::uint64_t kRow = 16, kBlock = 7 * kRow; // 7 rows of 16 bytes pass 0.0001 MB (104.9 bytes)
+    {
+        SandboxProcess s({"--cluster-block-mb", "0.0001"});
+        BigQueryClient c(clientOptions(s));
+        fill(c);
+        EXPECT_EQ(dryBytes(c, "SELECT v FROM d.c WHERE k = 50"), 100 * kRow);
+        EXPECT_EQ(runBytes(c, "SELECT v FROM d.c WHERE k = 50"), kBlock);                // k 49..55
+        EXPECT_EQ(runBytes(c, "SELECT v FROM d.c WHERE k BETWEEN 10 AND 20"), 2 * kBlock); // 7..13, 14..20
+        EXPECT_EQ(runBytes(c, "SELECT v FROM d.c WHERE k IN (0, 99)"), kBlock + 2 * kRow); // the first and the last (98, 99)
+        EXPECT_EQ(runBytes(c, "SELECT v FROM d.c WHERE k > 95"), kBlock + 2 * kRow);      // 91..97, and 98..99
+        EXPECT_EQ(runBytes(c, "SELECT v FROM d.c WHERE v = 50"), 100 * 8u);               // not the clustering column
+        EXPECT_EQ(runBytes(c, "SELECT v FROM d.c WHERE k = 50 OR v = 1"), 100 * kRow);    // OR narrows nothing
+        EXPECT_EQ(runBytes(c, "SELECT COUNT(*) FROM d.c WHERE k = 1000"), 0u);            // no block holds it
+        // Partitioned and clustered: blocks within each partition the filter leaves. Day one
+        // holds the even x, whose k are the even numbers, in blocks of seven: 42..54 holds 50.
+        c.query("p", {{"query", "CREATE TABLE d.pc (day DATE, k INT64) PARTITION BY day CLUSTER BY k AS SELECT "
+                                "DATE_ADD(DATE '2024-01-01', INTERVAL MOD(x, 2) DAY) AS day, MOD(x * 37, 100) AS k "
+                                "FROM UNNEST(GENERATE_ARRAY(0, 99)) AS x"},
+                      {"useLegacySql", false}, {"timeoutMs", 60000}});
+        const std::string both = "SELECT k FROM d.pc WHERE day = '2024-01-01' AND k = 50";
+        EXPECT_EQ(dryBytes(c, both), 50 * kRow);
+        EXPECT_EQ(runBytes(c, both), kBlock);
+    }
+    SandboxProcess s;
+    BigQueryClient c(clientOptions(s));
+    fill(c);
+    EXPECT_EQ(runBytes(c, "SELECT v FROM d.c WHERE k = 50"), 100 * kRow);
+}

@@ -137,7 +137,7 @@ QueryResult PreparedQuery::Impl::run(const Frame* outer) {
 
     QueryResult result;
     result.schema = schema;
-    result.bytesProcessed = bytesLocked() + subBytes;
+    result.bytesProcessed = bytesLocked(true) + subBytes;
     for (const auto& [select, sub] : exprSubs) result.bytesProcessed += sub->estimateLocked(); // their tables are locked above
     // Bound once; a correlated subquery runs it again for each row of its outer query.
     if (!planned) planned = std::make_unique<plan::BoundSelect>(boundSelect());
@@ -228,13 +228,18 @@ plan::BoundSelect PreparedQuery::Impl::boundSelect() const {
     return q;
 }
 
-std::uint64_t PreparedQuery::Impl::bytesLocked() const {
+std::uint64_t PreparedQuery::Impl::bytesLocked(bool executed) const {
     std::uint64_t total = 0;
     std::set<std::pair<const TableData*, int>> counted;
     const Uses u = uses();
     for (const auto& v : vars) {
         if (!v.table || v.table->project.empty()) continue; // subquery results are not billed again
         const std::size_t i = static_cast<std::size_t>(&v - vars.data());
+        if (executed && i < clusterRanges.size() && clusterRanges[i] && v.clusterColumn >= 0) { // only the blocks WHERE can touch
+            const PartitionRange* partitions = i < partitionRanges.size() && partitionRanges[i] && v.partitioning ? &*partitionRanges[i] : nullptr;
+            if (counted.insert({v.table.get(), -1}).second) total += clusteredBytes(v, partitions, *clusterRanges[i], u.columns[i], u.whole[i]);
+            continue;
+        }
         if (i < partitionRanges.size() && partitionRanges[i] && v.partitioning) { // only the partitions WHERE can touch
             if (counted.insert({v.table.get(), -1}).second) total += prunedBytes(v, *partitionRanges[i], u.columns[i], u.whole[i]);
             continue;

@@ -41,6 +41,7 @@ void PreparedQuery::Impl::bindFrom() {
                     std::shared_lock lock(table->mutex);
                     v.type = SqlType::fromFields(table->schema.fields);
                     v.partitioning = table->partitioning;
+                    if (!table->clusterColumns.empty()) v.clusterColumn = table->clusterColumns.front();
                 }
                 v.table = table;
                 fb.slot = static_cast<int>(vars.size());

@@ -85,6 +85,7 @@ struct Var {
     std::set<int> hidden; ///< USING columns reachable only qualified (the other side's copy is visible)
     bool anonymous = false; ///< an unaliased UNNEST of scalars: SELECT * still shows it, as f0_
     std::optional<TableData::Partitioning> partitioning; ///< the table's, read with its schema
+    int clusterColumn = -1; ///< the table's first clustering column, read with its schema
 };
 
 /// Queries running on this thread: only the outermost takes the table locks (for the tables
@@ -380,7 +381,9 @@ struct PreparedQuery::Impl final : RowEvaluator {
 
     plan::BoundSelect boundSelect() const;
 
-    std::uint64_t bytesLocked() const;
+    /// `executed`: for a run, which bills only the storage blocks of a clustered table its
+    /// WHERE can touch; a dry run's estimate is the upper bound, as BigQuery's is.
+    std::uint64_t bytesLocked(bool executed = false) const;
 
     /// Column pruning of what is billed: a column of a FROM subquery or view counts only if
     /// the query reading it uses it (BigQuery leaves the others out). Each output column's
@@ -410,12 +413,27 @@ struct PreparedQuery::Impl final : RowEvaluator {
         bool contains(std::int64_t key) const { return key >= lo && key <= hi && (!points || points->count(key)); }
     };
     std::vector<std::optional<PartitionRange>> partitionRanges; ///< by range variable
+    /// What WHERE lets a clustered table's first clustering column be (inclusive bounds, or
+    /// only `points`), by range variable; none when WHERE does not narrow it.
+    struct ValueRange {
+        std::optional<Value> lo, hi;
+        std::optional<std::vector<Value>> points;
+    };
+    std::vector<std::optional<ValueRange>> clusterRanges;
+    /// Narrows a clustered variable's range by one WHERE part: `op` (=, <, <=, >, >=,
+    /// between, in) with its constants, for a column of type `field`.
+    static void narrowClusterRange(std::optional<ValueRange>& cur, const std::string& op, const std::vector<std::optional<Value>>& values,
+                                   const SqlType& field);
     /// After WHERE is bound: each partitioned table's range from WHERE's top-level AND parts
     /// that compare its partition column with a constant; a table that requires a partition
     /// filter and has none is an error, as in BigQuery.
     void findPartitionRanges();
     /// Bytes of the used columns of `v` over the partitions `range` allows.
     static std::uint64_t prunedBytes(const Var& v, const PartitionRange& range, const std::set<int>& used, bool whole);
+    /// Bytes of the used columns of `v`'s storage blocks that `clusters` lets a run touch,
+    /// within the partitions `partitions` allows (all when null).
+    static std::uint64_t clusteredBytes(const Var& v, const PartitionRange* partitions, const ValueRange& clusters,
+                                        const std::set<int>& used, bool whole);
 };
 
 } // namespace quarry::sandbox::sql

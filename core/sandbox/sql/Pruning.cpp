@@ -5,7 +5,9 @@
 // (=, <, <=, >, >=, either side), `col BETWEEN constant AND constant` and `col IN (constants)`
 // narrow the partitions; anything else (OR, functions of the column, a subquery) narrows
 // nothing, and a narrowed scan never includes the NULL partition. The rows a query returns
-// do not depend on this: WHERE is evaluated on every row as before.
+// do not depend on this: WHERE is evaluated on every row as before. Clustered tables: a run
+// (not a dry run) bills only the storage blocks the same forms on the first clustering column
+// can touch (clusteredBytes).
 #include "sandbox/sql/Pruning.h"
 
 #include "sandbox/sql/EngineImpl.h"
@@ -107,14 +109,123 @@ bool constantTree(const Expr& e) {
 
 } // namespace
 
+namespace {
+
+/// A top-level AND part of WHERE that compares one range variable's column with constants:
+/// `col op c` (either side; `op` as if the column were on the left), `col BETWEEN c1 AND c2`
+/// ("between"), `col IN (c, ...)` ("in"). `values` are the constants (nullopt when one
+/// cannot be read before the rows: an error the row-by-row WHERE will report).
+struct ColumnTest {
+    int slot = -1;
+    std::string op;
+    std::vector<std::optional<Value>> values;
+};
+
+template <class ColumnOf, class Constant>
+std::optional<ColumnTest> columnTest(const Expr& p, const ColumnOf& columnOf, const Constant& constant) {
+    ColumnTest t;
+    if (p.kind == Expr::Kind::Binary && p.args.size() == 2) {
+        static const std::map<std::string, std::string> flipped = {{"=", "="}, {"<", ">"}, {"<=", ">="}, {">", "<"}, {">=", "<="}};
+        const auto it = flipped.find(p.op);
+        if (it == flipped.end()) return std::nullopt;
+        t.op = p.op;
+        const Expr* other = p.args[1].get();
+        if ((t.slot = columnOf(*p.args[0])) < 0) {
+            if ((t.slot = columnOf(*p.args[1])) < 0) return std::nullopt;
+            other = p.args[0].get();
+            t.op = it->second;
+        }
+        t.values.push_back(constant(*other));
+    } else if (p.kind == Expr::Kind::Between && !p.negated && (t.slot = columnOf(*p.args[0])) >= 0) {
+        t.op = "between";
+        t.values = {constant(*p.args[1]), constant(*p.args[2])};
+    } else if (p.kind == Expr::Kind::In && !p.negated && !p.inUnnest && !p.subquery && (t.slot = columnOf(*p.args[0])) >= 0) {
+        t.op = "in";
+        for (std::size_t i = 1; i < p.args.size(); ++i) t.values.push_back(constant(*p.args[i]));
+    } else {
+        return std::nullopt;
+    }
+    return t;
+}
+
+std::uint64_t clusterBlockBytes = 64ull << 20;
+
+} // namespace
+
+namespace {
+
+/// Whether a constant can be compared with a clustering column's stored values as they are:
+/// one of the column's own kind (a string against a DATE, an INT64 against a FLOAT64 would be
+/// coerced by the comparison: they narrow nothing here).
+bool sameKind(const Value& v, const SqlType& t) {
+    if (t.array || t.unknown) return false;
+    switch (t.kind) {
+    case TypeKind::Int64: return v.kind() == ValueKind::Int64;
+    case TypeKind::Numeric: return v.kind() == ValueKind::Numeric;
+    case TypeKind::Bool: return v.kind() == ValueKind::Bool;
+    case TypeKind::String: return v.kind() == ValueKind::String;
+    case TypeKind::Bytes: return v.kind() == ValueKind::Bytes;
+    case TypeKind::Date: return v.kind() == ValueKind::Date;
+    case TypeKind::DateTime: return v.kind() == ValueKind::DateTime;
+    case TypeKind::Timestamp: return v.kind() == ValueKind::Timestamp;
+    default: return false;
+    }
+}
+
+} // namespace
+
+void PreparedQuery::Impl::narrowClusterRange(std::optional<ValueRange>& cur, const std::string& op,
+                                             const std::vector<std::optional<Value>>& values, const SqlType& field) {
+    const auto usable = [&](const std::optional<Value>& v) { return v && !v->isNull() && sameKind(*v, field); };
+    ValueRange r;
+    if (op == "in") {
+        r.points.emplace();
+        for (const auto& v : values) {
+            if (v && v->isNull()) continue; // matches nothing
+            if (!usable(v)) return;
+            r.points->push_back(*v);
+        }
+    } else if (op == "between") {
+        if (!usable(values[0]) || !usable(values[1])) return;
+        r.lo = values[0];
+        r.hi = values[1];
+    } else {
+        if (!usable(values[0])) return;
+        if (op != ">" && op != ">=") r.hi = values[0]; // < as <=: a block holding the bound is read anyway
+        if (op != "<" && op != "<=") r.lo = values[0];
+    }
+    if (!cur) {
+        cur = std::move(r);
+        return;
+    }
+    if (r.lo && (!cur->lo || compareValues(*r.lo, *cur->lo) > 0)) cur->lo = r.lo;
+    if (r.hi && (!cur->hi || compareValues(*r.hi, *cur->hi) < 0)) cur->hi = r.hi;
+    if (r.points) {
+        if (!cur->points) cur->points = std::move(r.points);
+        else {
+            std::vector<Value> both;
+            for (const auto& a : *cur->points)
+                if (std::any_of(r.points->begin(), r.points->end(), [&](const Value& b) { return compareValues(a, b) == 0; }))
+                    both.push_back(a);
+            cur->points = std::move(both);
+        }
+    }
+}
+
+
+void setClusterBlockBytes(std::uint64_t bytes) { clusterBlockBytes = std::max<std::uint64_t>(1, bytes); }
+
 void PreparedQuery::Impl::findPartitionRanges() {
     partitionRanges.assign(vars.size(), std::nullopt);
+    clusterRanges.assign(vars.size(), std::nullopt);
     const std::vector<const Expr*> parts = andParts(sel.where.get());
-    // The range variable whose partition column `e` is, or -1.
-    const auto columnOf = [&](const Expr& e) -> int {
+    // The range variable whose partition (or first clustering) column `e` is, or -1.
+    const auto columnOf = [&](const Expr& e, bool cluster) -> int {
         if (e.kind != Expr::Kind::Path || e.outerDepth != 0 || e.slot < 0 || e.fieldPath.size() != 1) return -1;
         const auto& v = vars[static_cast<std::size_t>(e.slot)];
-        if (!v.table || !v.partitioning || v.partitioning->column != e.fieldPath[0]) return -1;
+        if (!v.table) return -1;
+        if (cluster) return v.clusterColumn == e.fieldPath[0] ? e.slot : -1;
+        if (!v.partitioning || v.partitioning->column != e.fieldPath[0]) return -1;
         return e.slot;
     };
     const auto constant = [&](const Expr& e) -> std::optional<Value> {
@@ -126,58 +237,54 @@ void PreparedQuery::Impl::findPartitionRanges() {
         }
     };
     for (const Expr* p : parts) {
-        int slot = -1;
+        if (const auto t = columnTest(*p, [&](const Expr& e) { return columnOf(e, true); }, constant)) {
+            const auto& v = vars[static_cast<std::size_t>(t->slot)];
+            narrowClusterRange(clusterRanges[static_cast<std::size_t>(t->slot)], t->op, t->values,
+                               v.type.fields[static_cast<std::size_t>(v.clusterColumn)].second);
+        }
+        const auto t = columnTest(*p, [&](const Expr& e) { return columnOf(e, false); }, constant);
+        if (!t) continue;
+        const int slot = t->slot;
+        const auto& part = *vars[static_cast<std::size_t>(slot)].partitioning;
         std::optional<std::int64_t> lo, hi;
         std::optional<std::set<std::int64_t>> points;
         bool bad = false;
         const auto keyOf = [&](std::optional<Value> v) -> std::optional<std::int64_t> {
             if (!v) return std::nullopt;
-            const auto& part = *vars[static_cast<std::size_t>(slot)].partitioning;
             if (v->kind() == ValueKind::String) v = asColumnType(v->asText(), part.type); // '2024-01-05' = day
             if (!v) return std::nullopt;
             auto k = partitionKey(*v, part);
             return k == kNullPartition ? std::nullopt : k;
         };
-        if (p->kind == Expr::Kind::Binary && p->args.size() == 2) {
-            static const std::map<std::string, std::string> flipped = {{"=", "="}, {"<", ">"}, {"<=", ">="}, {">", "<"}, {">=", "<="}};
-            const auto it = flipped.find(p->op);
-            if (it == flipped.end()) continue;
-            std::string op = p->op;
-            const Expr* other = p->args[1].get();
-            if ((slot = columnOf(*p->args[0])) < 0) {
-                if ((slot = columnOf(*p->args[1])) < 0) continue;
-                other = p->args[0].get();
-                op = it->second;
+        if (t->op == "between") {
+            lo = keyOf(t->values[0]);
+            hi = keyOf(t->values[1]);
+            bad = !lo || !hi;
+        } else if (t->op == "in") {
+            points.emplace();
+            for (const auto& c : t->values) {
+                if (bad) break;
+                const auto k = keyOf(c);
+                if (k) points->insert(*k);
+                else bad = !c || !c->isNull(); // NULL matches nothing
             }
-            auto c = constant(*other);
-            if (c && c->kind() == ValueKind::String) c = asColumnType(c->asText(), vars[static_cast<std::size_t>(slot)].partitioning->type);
-            if (!c || c->isNull() || !partitionKey(*c, *vars[static_cast<std::size_t>(slot)].partitioning)) continue;
-            if (op == "=" || op == "<=" || op == ">=") {
+        } else {
+            auto c = t->values[0];
+            if (c && c->kind() == ValueKind::String) c = asColumnType(c->asText(), part.type);
+            if (!c || c->isNull() || !partitionKey(*c, part)) continue;
+            if (t->op == "=" || t->op == "<=" || t->op == ">=") {
                 const auto k = keyOf(c);
                 if (!k) continue;
-                if (op != ">=") hi = k;
-                if (op != "<=") lo = k;
-            } else if (op == "<") {
+                if (t->op != ">=") hi = k;
+                if (t->op != "<=") lo = k;
+            } else if (t->op == "<") {
                 hi = keyOf(before(*c));
             } else {
                 lo = keyOf(after(*c));
             }
             bad = !lo && !hi;
-        } else if (p->kind == Expr::Kind::Between && !p->negated && (slot = columnOf(*p->args[0])) >= 0) {
-            lo = keyOf(constant(*p->args[1]));
-            hi = keyOf(constant(*p->args[2]));
-            bad = !lo || !hi;
-        } else if (p->kind == Expr::Kind::In && !p->negated && !p->inUnnest && !p->subquery && (slot = columnOf(*p->args[0])) >= 0) {
-            points.emplace();
-            for (std::size_t i = 1; i < p->args.size() && !bad; ++i) {
-                const auto k = keyOf(constant(*p->args[i]));
-                if (k) points->insert(*k);
-                else bad = !constant(*p->args[i]) || !constant(*p->args[i])->isNull(); // NULL matches nothing
-            }
-        } else {
-            continue;
         }
-        if (slot < 0 || bad) continue;
+        if (bad) continue;
         auto& r = partitionRanges[static_cast<std::size_t>(slot)];
         if (!r) r.emplace();
         if (lo) r->lo = std::max(r->lo, *lo);
@@ -232,6 +339,89 @@ std::uint64_t PreparedQuery::Impl::prunedBytes(const Var& v, const PartitionRang
         if (key == kNullPartition || (unpartitioned ? !outside : !range.contains(key))) continue;
         for (std::size_t c = 0; c < bytes.size(); ++c)
             if (whole || used.count(static_cast<int>(c))) total += bytes[c];
+    }
+    return total;
+}
+
+std::uint64_t PreparedQuery::Impl::clusteredBytes(const Var& v, const PartitionRange* partitions, const ValueRange& clusters,
+                                                  const std::set<int>& used, bool whole) {
+    const TableData& t = *v.table;
+    std::lock_guard lock(t.bytesMutex);
+    const auto& fields = t.schema.fields;
+    const auto column = static_cast<std::size_t>(v.clusterColumn);
+    if (t.clusterBlocksVersion != t.version || t.clusterBlocksSchemaVersion != t.schemaVersion ||
+        t.clusterBlocksFor != v.partitioning || t.clusterBlocksColumn != v.clusterColumn || t.clusterBlocksSize != clusterBlockBytes) {
+        // Each partition's rows in clustering order (NULLs first), cut into blocks.
+        std::map<std::int64_t, std::vector<const Value*>> byPartition;
+        for (const auto& row : t.rows) {
+            const auto items = row.items();
+            std::int64_t key = 0;
+            if (v.partitioning && static_cast<std::size_t>(v.partitioning->column) < items.size())
+                key = partitionKey(items[static_cast<std::size_t>(v.partitioning->column)], *v.partitioning).value_or(kNullPartition);
+            byPartition[key].push_back(&row);
+        }
+        const auto cell = [&](const Value* row) -> const Value* {
+            const auto items = row->items();
+            return column < items.size() ? &items[column] : nullptr;
+        };
+        std::map<std::int64_t, std::vector<TableData::ClusterBlock>> blocks;
+        for (auto& [key, rows] : byPartition) {
+            std::stable_sort(rows.begin(), rows.end(), [&](const Value* a, const Value* b) {
+                const Value *x = cell(a), *y = cell(b);
+                const bool xn = !x || x->isNull(), yn = !y || y->isNull();
+                if (xn || yn) return xn && !yn;
+                return compareValues(*x, *y) < 0;
+            });
+            auto& out = blocks[key];
+            std::uint64_t size = 0;
+            for (const Value* row : rows) {
+                if (out.empty() || size >= clusterBlockBytes) {
+                    out.emplace_back().bytes.assign(fields.size(), 0);
+                    size = 0;
+                }
+                auto& b = out.back();
+                const auto items = row->items();
+                for (std::size_t c = 0; c < fields.size() && c < items.size(); ++c) {
+                    const auto n = logicalBytes(items[c], fields[c]);
+                    b.bytes[c] += n;
+                    size += n;
+                }
+                if (const Value* x = cell(row); x && !x->isNull()) {
+                    if (!b.min) b.min = *x; // rows come in order: the first is the least
+                    b.max = *x;
+                }
+            }
+        }
+        t.clusterBlocks = std::move(blocks);
+        t.clusterBlocksVersion = t.version;
+        t.clusterBlocksSchemaVersion = t.schemaVersion;
+        t.clusterBlocksFor = v.partitioning;
+        t.clusterBlocksColumn = v.clusterColumn;
+        t.clusterBlocksSize = clusterBlockBytes;
+    }
+    const auto touches = [&](const TableData::ClusterBlock& b) {
+        if (!b.min) return false; // only NULLs: no comparison holds
+        if (clusters.lo && compareValues(*b.max, *clusters.lo) < 0) return false;
+        if (clusters.hi && compareValues(*b.min, *clusters.hi) > 0) return false;
+        if (clusters.points)
+            return std::any_of(clusters.points->begin(), clusters.points->end(), [&](const Value& p) {
+                return compareValues(p, *b.min) >= 0 && compareValues(p, *b.max) <= 0;
+            });
+        return true;
+    };
+    const bool outside = partitions && v.partitioning->unit == Unit::Range &&
+                         (partitions->contains(kBelowRange) || partitions->contains(kAboveRange));
+    std::uint64_t total = 0;
+    for (const auto& [key, list] : t.clusterBlocks) {
+        if (partitions) {
+            const bool unpartitioned = v.partitioning->unit == Unit::Range && (key == kBelowRange || key == kAboveRange);
+            if (key == kNullPartition || (unpartitioned ? !outside : !partitions->contains(key))) continue;
+        }
+        for (const auto& b : list) {
+            if (!touches(b)) continue;
+            for (std::size_t c = 0; c < b.bytes.size(); ++c)
+                if (whole || used.count(static_cast<int>(c))) total += b.bytes[c];
+        }
     }
     return total;
 }

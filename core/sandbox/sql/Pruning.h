@@ -29,4 +29,8 @@ std::vector<PartitionSummary> partitionSummaries(const TableData& t);
 /// kind, and for integer-range partitioning.
 std::optional<std::int64_t> partitionStartMicros(const Value& v, const TableData::Partitioning& p);
 
+/// The size of a clustered table's storage blocks, in logical bytes (default 64 MB, the size
+/// from which BigQuery says clustering pays; quarry-sandbox --cluster-block-mb).
+void setClusterBlockBytes(std::uint64_t bytes);
+
 } // namespace quarry::sandbox::sql

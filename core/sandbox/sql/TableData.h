@@ -61,6 +61,20 @@ struct TableData {
     mutable std::uint64_t bytesVersion = 0, bytesSchemaVersion = 0;
     mutable std::vector<std::uint64_t> bytesByColumn;
     std::optional<Partitioning> partitioning; ///< set under `mutex` (exclusive)
+    /// The table's clustering columns (top-level, in order; set with `partitioning`). A run
+    /// (not a dry run) bills only the storage blocks a filter on the first can touch.
+    std::vector<int> clusterColumns;
+    /// Storage blocks of a clustered table (Pruning.cpp): per partition key (one key when not
+    /// partitioned), rows in clustering order cut every `clusterBlockBytes`; each block's
+    /// first clustering column's range and its logical bytes per column. Under bytesMutex.
+    struct ClusterBlock {
+        std::optional<Value> min, max; ///< none: only NULLs
+        std::vector<std::uint64_t> bytes;
+    };
+    mutable std::map<std::int64_t, std::vector<ClusterBlock>> clusterBlocks;
+    mutable std::uint64_t clusterBlocksVersion = 0, clusterBlocksSchemaVersion = 0, clusterBlocksSize = 0;
+    mutable int clusterBlocksColumn = -1;
+    mutable std::optional<Partitioning> clusterBlocksFor;
     /// Logical bytes per partition (by partitionKey; NULLs under INT64_MIN) and column, for a
     /// partitioned table, computed once per version of the rows (under bytesMutex).
     mutable std::map<std::int64_t, std::vector<std::uint64_t>> bytesByPartition;
