@@ -276,7 +276,7 @@ TEST(Partitions, ClusteringBillsOnlyTheBlocksARunTouches) {
                                 "SELECT MOD(x * 37, 100) AS k, x AS v FROM UNNEST(GENERATE_ARRAY(0, 99)) AS x"},
                       {"useLegacySql", false}, {"timeoutMs", 60000}});
     };
-    constexpr std::uint64_t kRow = 16, kBlock = 7 * kRow; // 7 rows of 16 bytes pass 0.0001 MB (104.9 bytes)
+    constexpr std::uint64_t kBlock = 7 * kRow; // rows of 16 bytes (two INT64s): 7 pass 0.0001 MB (104.9 bytes)
     {
         SandboxProcess s({"--cluster-block-mb", "0.0001"});
         BigQueryClient c(clientOptions(s));
