@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "query/ViewGraph.h"
 
+#include "bigquery/ApiError.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -91,8 +92,8 @@ std::vector<std::pair<std::size_t, std::size_t>> statements(const Reader& r) {
     for (std::size_t i = 0; i < r.toks.size(); ++i) {
         const SqlToken* t = r.toks[i];
         if (word(t, "CASE")) ++depth;
-        else if (word(t, "BEGIN") && !word(r.at(i + 1), "TRANSACTION") && !(r.at(i + 1) && r.at(i + 1)->kind == K::Semicolon) && r.at(i + 1))
-            ++depth;
+        else if (const SqlToken* n = r.at(i + 1); word(t, "BEGIN") && n && n->kind != K::Semicolon && !word(n, "TRANSACTION"))
+            ++depth; // a block, not BEGIN [TRANSACTION];
         else if (word(t, "END") && depth > 0 && !word(r.at(i + 1), "IF") && !word(r.at(i + 1), "LOOP") &&
                  !word(r.at(i + 1), "WHILE") && !word(r.at(i + 1), "FOR") && !word(r.at(i + 1), "REPEAT"))
             --depth;
@@ -162,7 +163,9 @@ SqlFile parseSqlFile(std::string path, std::string text, const std::string& defa
         SqlChunk c;
         c.offset = r.toks[first]->offset;
         c.text = f.text.substr(c.offset, endOf(*r.toks[last]) - c.offset);
-        classify(r, first, c, defaultProject, defaultDataset);
+        Reader statement; // its own tokens only: a CREATE never reads into the next statement
+        statement.toks.assign(r.toks.begin() + static_cast<long>(first), r.toks.begin() + static_cast<long>(last) + 1);
+        classify(statement, 0, c, defaultProject, defaultDataset);
         if (!c.definition() && !f.chunks.empty() && !f.chunks.back().definition()) {
             auto& prev = f.chunks.back(); // one script with the statements before it
             prev.text = f.text.substr(prev.offset, endOf(*r.toks[last]) - prev.offset);
@@ -285,14 +288,8 @@ std::string dryRunText(const SqlChunk& c) {
 }
 
 std::string mapErrorPosition(const std::string& message, const SqlChunk& c, SqlPosition& at) {
-    static const std::regex pos(R"(\[(\d+):(\d+)\])");
-    std::smatch m;
-    std::string::const_iterator from = message.begin();
-    std::smatch last;
-    bool found = false;
-    for (; std::regex_search(from, message.end(), m, pos); from = m[0].second) last = m, found = true;
-    if (!found) return message;
-    int line = std::stoi(last[1].str()), col = std::stoi(last[2].str());
+    int line = 0, col = 0;
+    if (!parseSqlPosition(message, line, col)) return message;
     if (dryRunText(c).size() != c.text.size()) { // " OR REPLACE" was put in after CREATE
         const auto p = sqlPosition(c.text, c.afterCreate);
         if (line == p.line && col > p.col) col = std::max(p.col, col - 11);
@@ -300,9 +297,9 @@ std::string mapErrorPosition(const std::string& message, const SqlChunk& c, SqlP
     if (line == 1) col += c.start.col - 1;
     line += c.start.line - 1;
     at = {line, col};
-    const auto begin = static_cast<std::size_t>(last[0].first - message.begin());
-    const auto end = static_cast<std::size_t>(last[0].second - message.begin());
-    return message.substr(0, begin) + "[" + std::to_string(line) + ":" + std::to_string(col) + "]" + message.substr(end);
+    const auto pos = message.rfind(" at [") + 4; // parseSqlPosition found it: the trailing one
+    return message.substr(0, pos) + "[" + std::to_string(line) + ":" + std::to_string(col) + "]" +
+           message.substr(message.find(']', pos) + 1);
 }
 
 } // namespace quarry

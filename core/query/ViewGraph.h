@@ -62,7 +62,8 @@ ViewGraph readSqlFolder(const std::string& dir, const std::string& defaultProjec
 /// gets OR REPLACE, so a folder checks the same whether or not its objects exist yet.
 std::string dryRunText(const SqlChunk& c);
 
-/// Maps a "[line:col]" in a message about `dryRunText(c)` to the file's line and column.
+/// Maps the trailing " at [line:col]" of a message about `dryRunText(c)` (parseSqlPosition) to
+/// the file's line and column.
 /// Returns the message with the position rewritten, and sets `at` (unchanged without one).
 std::string mapErrorPosition(const std::string& message, const SqlChunk& c, SqlPosition& at);
 

@@ -13,6 +13,13 @@ SqlFile file(const std::string& path, const std::string& text, const std::string
     return parseSqlFile(path, text, "p", dataset);
 }
 
+/// A folder of files given as {path, text} pairs, ordered.
+ViewGraph folder(std::initializer_list<std::pair<const char*, const char*>> files) {
+    std::vector<SqlFile> read;
+    for (const auto& [path, text] : files) read.push_back(file(path, text));
+    return orderSqlFiles(std::move(read));
+}
+
 std::vector<std::string> order(const ViewGraph& g) {
     std::vector<std::string> out;
     for (const auto& wave : g.waves)
@@ -69,6 +76,16 @@ TEST(ViewGraph, PersistentCreatesAreTheirOwnChunksAndEverythingElseStaysTogether
     EXPECT_EQ(f.chunks[5].start.line, 7);
 }
 
+// Found by fuzz_client_text: a CREATE's query was looked for in the statement after it.
+TEST(ViewGraph, ACreateReadsOnlyItsOwnStatement) {
+    const auto f = file("t.sql", "CREATE TABLE ds.t AS;\nSELECT 1 AS y");
+    ASSERT_EQ(f.chunks.size(), 2u);
+    EXPECT_EQ(f.chunks[0].kind, SqlChunk::Kind::CreateTable);
+    EXPECT_EQ(f.chunks[0].text, "CREATE TABLE ds.t AS");
+    EXPECT_EQ(f.chunks[0].queryOffset, 0u); // none: the server says what is missing
+    EXPECT_EQ(file("v.sql", "CREATE VIEW;\nds.v AS SELECT 1").chunks.at(0).defines, "");
+}
+
 TEST(ViewGraph, TextThatCannotBeSplitIsAnErrorWithItsPlace) {
     const auto f = file("bad.sql", "SELECT 1;\nSELECT 'open");
     EXPECT_EQ(f.error, "unterminated string at [2:8]");
@@ -77,14 +94,14 @@ TEST(ViewGraph, TextThatCannotBeSplitIsAnErrorWithItsPlace) {
 }
 
 TEST(ViewGraph, FilesComeAfterTheFilesDefiningWhatTheyRead) {
-    std::vector<SqlFile> files;
-    files.push_back(file("c.sql", "CREATE VIEW ds.c AS SELECT * FROM ds.b JOIN ds.a USING (x)"));
-    files.push_back(file("b.sql", "CREATE VIEW ds.b AS SELECT * FROM ds.a"));
-    files.push_back(file("a.sql", "CREATE TABLE ds.a (x INT64)"));
-    files.push_back(file("q.sql", "SELECT * FROM ds.c, ds.unknown"));
-    files.push_back(file("f.sql", "SELECT ds.fn(1)"));
-    files.push_back(file("fn.sql", "CREATE FUNCTION ds.fn(x INT64) AS (x)"));
-    const auto g = orderSqlFiles(std::move(files));
+    const auto g = folder({
+        {"c.sql", "CREATE VIEW ds.c AS SELECT * FROM ds.b JOIN ds.a USING (x)"},
+        {"b.sql", "CREATE VIEW ds.b AS SELECT * FROM ds.a"},
+        {"a.sql", "CREATE TABLE ds.a (x INT64)"},
+        {"q.sql", "SELECT * FROM ds.c, ds.unknown"},
+        {"f.sql", "SELECT ds.fn(1)"},
+        {"fn.sql", "CREATE FUNCTION ds.fn(x INT64) AS (x)"},
+    });
     EXPECT_TRUE(g.problems.empty());
     ASSERT_EQ(g.waves.size(), 4u);
     EXPECT_EQ(order(g), (std::vector<std::string>{"a.sql", "fn.sql", "b.sql", "f.sql", "c.sql", "q.sql"}));
@@ -92,14 +109,14 @@ TEST(ViewGraph, FilesComeAfterTheFilesDefiningWhatTheyRead) {
 }
 
 TEST(ViewGraph, ACycleIsNamedAndItsFilesAndThoseBehindItAreLeftOut) {
-    std::vector<SqlFile> files;
-    files.push_back(file("x.sql", "CREATE VIEW ds.x AS SELECT * FROM ds.y"));
-    files.push_back(file("y.sql", "CREATE VIEW ds.y AS SELECT * FROM ds.z"));
-    files.push_back(file("z.sql", "CREATE VIEW ds.z AS SELECT * FROM ds.x"));
-    files.push_back(file("after.sql", "SELECT * FROM ds.x"));
-    files.push_back(file("free.sql", "SELECT 1"));
-    files.push_back(file("twice.sql", "CREATE VIEW ds.x AS SELECT 2"));
-    const auto g = orderSqlFiles(std::move(files));
+    const auto g = folder({
+        {"x.sql", "CREATE VIEW ds.x AS SELECT * FROM ds.y"},
+        {"y.sql", "CREATE VIEW ds.y AS SELECT * FROM ds.z"},
+        {"z.sql", "CREATE VIEW ds.z AS SELECT * FROM ds.x"},
+        {"after.sql", "SELECT * FROM ds.x"},
+        {"free.sql", "SELECT 1"},
+        {"twice.sql", "CREATE VIEW ds.x AS SELECT 2"},
+    });
     EXPECT_EQ(order(g), (std::vector<std::string>{"free.sql", "twice.sql"}));
     ASSERT_EQ(g.problems.size(), 2u);
     EXPECT_EQ(g.problems[0], "p.ds.x is defined by both x.sql and twice.sql (the first is used)");

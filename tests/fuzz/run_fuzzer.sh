@@ -83,6 +83,7 @@ PY
     printf 'Rstate!=DONE user=a@b.c slot>1.5h remaining<90s' > "$corpus/r2"
     printf 'FCREATE VIEW ds.a AS SELECT 1 AS x;\0CREATE OR REPLACE VIEW `p.ds.b` AS\nSELECT * FROM ds.a\0SELECT * FROM b JOIN ds.c USING (x)' > "$corpus/v1"
     printf "FCREATE TEMP FUNCTION f(x INT64) AS (x);\nSELECT f(1) FROM ds.t;\nCREATE PROCEDURE ds.p() BEGIN SELECT CASE WHEN 1 THEN 2 END; END;\0/* c */ CREATE TABLE ds.t AS SELECT 'a;b' AS s" > "$corpus/v2"
+    printf 'FCREATE TABLE ds.t AS;\nSELECT 1 AS y\0CREATE PROCEDURE ds.p() BEGIN SELECT 1; BEGIN SELECT 2; END;' > "$corpus/v3"
     i=0
     for f in "$src"/tests/data/sql/cases/*/query.sql; do { printf 'F'; cat "$f"; } > "$corpus/q$i"; i=$((i+1)); done
     ;;
