@@ -17,8 +17,7 @@ struct FileResult {
     enum class Status { Ok, Error, Skipped } status = Status::Ok;
     SqlPosition at{0, 0};
     std::string message;
-    std::uint64_t bytes = 0;     ///< the file's queries, or a query of each view it defines
-    std::vector<std::string> made; ///< what it made in the sandbox
+    std::uint64_t bytes = 0; ///< the file's queries, or a query of each view it defines
 };
 
 const char* statusText(FileResult::Status s) {
@@ -96,7 +95,6 @@ private:
         using Kind = SqlChunk::Kind;
         if (c.kind == Kind::CreateView || c.kind == Kind::CreateRoutine) {
             run(dryRunText(c)); // OR REPLACE: the folder's text is what counts
-            r.made.push_back(c.defines);
             if (c.kind == Kind::CreateView) r.bytes += runner_.dryRun(request("SELECT * FROM " + quoted(c.defines))).bytesProcessed;
             return;
         }
@@ -115,7 +113,6 @@ private:
         // A new table is made empty: CREATE TABLE ... AS runs its query under LIMIT 0.
         run(c.queryOffset == 0 ? c.text
                                : c.text.substr(0, c.queryOffset) + "SELECT * FROM (\n" + c.text.substr(c.queryOffset) + "\n) LIMIT 0");
-        r.made.push_back(c.defines);
     }
 
     BigQueryClient& client_;
@@ -163,7 +160,12 @@ int cmdValidate(const Globals& g, Format f, const ValidateArgs& a) {
                                          ", which did not pass";
                     continue;
                 }
-                results[i] = checker.check(graph.files[i]);
+                try {
+                    results[i] = checker.check(graph.files[i]);
+                } catch (const std::exception& e) { // the server could not be reached, ...: this file, not the run
+                    results[i].status = FileResult::Status::Error;
+                    results[i].message = std::string("could not be checked: ") + e.what();
+                }
             }
         };
         {
@@ -190,7 +192,9 @@ int cmdValidate(const Globals& g, Format f, const ValidateArgs& a) {
             if (r.status == FileResult::Status::Ok)
                 std::cout << "ok       " << graph.files[i].path << "  " << humanBytes(r.bytes) << '\n';
             else if (r.status == FileResult::Status::Error)
-                std::cout << "error    " << graph.files[i].path << ':' << r.at.line << ':' << r.at.col << ": " << r.message << '\n';
+                std::cout << "error    " << graph.files[i].path
+                          << (r.at.line > 0 ? ':' + std::to_string(r.at.line) + ':' + std::to_string(r.at.col) : std::string()) << ": "
+                          << r.message << '\n';
             else
                 std::cout << "skipped  " << graph.files[i].path << ": " << r.message << '\n';
             return;

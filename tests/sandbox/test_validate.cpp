@@ -133,6 +133,11 @@ TEST(Validate, WithoutCreatingAFileReadingAnotherFilesViewFailsWithBigQuerysNotF
     EXPECT_NE(cli(s, "show ds.v").code, 0); // nothing was made
     r = cli(s, "validate " + dir.string() + " --parallel 1");
     EXPECT_EQ(r.code, 0) << r.out;
+    // A server that cannot be reached fails each file, with why, and the run ends normally.
+    r = quarry::test::runCommand(std::string(QUARRY_CLI) + " --endpoint http://127.0.0.1:1 --project p --max-retries 0 validate " + dir.string());
+    EXPECT_EQ(r.code, 1) << r.out;
+    EXPECT_NE(r.out.find("error    v.sql: could not be checked: "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("0 passed, 1 with errors, 1 not checked"), std::string::npos) << r.out; // w.sql reads v.sql's view
     fs::remove_all(dir);
     EXPECT_EQ(cli(s, "validate " + dir.string()).code, 2);
 }
