@@ -59,7 +59,7 @@ void applyRangePartitioning(Table& t, const Json& rp, bool validate) {
     p.requireFilter = boolField(t.meta, "requirePartitionFilter", false);
     t.partitioning = p;
     if (validate) // INT64 fields are strings in BigQuery's resources, however they were sent
-        for (const char* k : {"start", "end", "interval"}) t.meta["rangePartitioning"]["range"][k] = std::to_string(*bound(range, k));
+        t.meta["rangePartitioning"]["range"] = {{"start", std::to_string(*start)}, {"end", std::to_string(*end)}, {"interval", std::to_string(*interval)}};
 }
 
 } // namespace

@@ -22,9 +22,9 @@ void PreparedQuery::Impl::storedTables(std::vector<TableData*>& out) const {
     for (const auto& [select, sub] : exprSubs) sub->storedTables(out);
 }
 
-std::uint64_t PreparedQuery::Impl::materialize() {
+std::uint64_t PreparedQuery::Impl::materialize(const Uses& u) {
     std::uint64_t bytes = 0;
-    passNeededColumns(uses());
+    passNeededColumns(u);
     for (auto& sub : subs) {
         auto r = sub->impl->run();
         std::unique_lock lock(sub->table->mutex);
@@ -71,12 +71,13 @@ void PreparedQuery::Impl::passNeededColumns(const Uses& u) const {
 
 std::uint64_t PreparedQuery::Impl::estimateLocked() const {
     std::uint64_t total = 0;
-    passNeededColumns(uses());
+    const Uses u = uses();
+    passNeededColumns(u);
     for (const auto& b : setBranches) total += b->impl->estimateLocked();
     for (const auto& sub : subs) total += sub->impl->estimateLocked();
     // An expression's subquery reads its tables once for the query, however often it runs.
     for (const auto& [select, sub] : exprSubs) total += sub->estimateLocked();
-    return total + bytesLocked();
+    return total + bytesLocked(u, false);
 }
 
 std::uint64_t PreparedQuery::Impl::estimate() const {
@@ -117,7 +118,8 @@ QueryResult PreparedQuery::Impl::run(const Frame* outer) {
     // lock-order inversions). A query running inside another's row holds no locks itself.
     outerFrame = outer;
     if (!setBranches.empty()) return runSetOperation();
-    const std::uint64_t subBytes = materialize();
+    const Uses u = uses();
+    const std::uint64_t subBytes = materialize(u);
     std::vector<TableData*> tables;
     if (runDepth == 0) {
         for (const auto& v : vars)
@@ -137,7 +139,7 @@ QueryResult PreparedQuery::Impl::run(const Frame* outer) {
 
     QueryResult result;
     result.schema = schema;
-    result.bytesProcessed = bytesLocked(true) + subBytes;
+    result.bytesProcessed = bytesLocked(u, true) + subBytes;
     for (const auto& [select, sub] : exprSubs) result.bytesProcessed += sub->estimateLocked(); // their tables are locked above
     // Bound once; a correlated subquery runs it again for each row of its outer query.
     if (!planned) planned = std::make_unique<plan::BoundSelect>(boundSelect());
@@ -228,10 +230,9 @@ plan::BoundSelect PreparedQuery::Impl::boundSelect() const {
     return q;
 }
 
-std::uint64_t PreparedQuery::Impl::bytesLocked(bool executed) const {
+std::uint64_t PreparedQuery::Impl::bytesLocked(const Uses& u, bool executed) const {
     std::uint64_t total = 0;
     std::set<std::pair<const TableData*, int>> counted;
-    const Uses u = uses();
     for (const auto& v : vars) {
         if (!v.table || v.table->project.empty()) continue; // subquery results are not billed again
         const std::size_t i = static_cast<std::size_t>(&v - vars.data());

@@ -369,13 +369,14 @@ void PreparedQuery::Impl::bindAll() {
         expanded.emplace_back(std::move(it.expr), name);
     }
     for (auto& [expr, name] : expanded) {
-        struct Sink { // this column's reads are recorded apart (column pruning of bytes)
-            Impl& q;
-            ~Sink() { q.useSink = nullptr; }
-        } sink{*this};
-        useSink = &itemUses.emplace_back();
-        bind(*expr, input);
-        useSink = nullptr;
+        {
+            struct Sink { // this column's reads are recorded apart (column pruning of bytes)
+                Impl& q;
+                ~Sink() { q.useSink = nullptr; }
+            } sink{*this}; // back to the variables' own sets once the column is bound (or fails)
+            useSink = &itemUses.emplace_back();
+            bind(*expr, input);
+        }
         if (aggregating) markGrouped(*expr, "SELECT list");
         const bool unnamed = name.empty();
         if (unnamed) name = "f" + std::to_string(anonymous++) + "_";

@@ -356,8 +356,14 @@ struct PreparedQuery::Impl final : RowEvaluator {
     /// expression subqueries at any depth (not the temporary tables FROM subqueries fill).
     void storedTables(std::vector<TableData*>& out) const;
 
-    /// Runs the subqueries this query reads and fills their tables; returns their bytes.
-    std::uint64_t materialize();
+    /// What a query reads of each of its range variables (see uses()).
+    struct Uses {
+        std::vector<std::set<int>> columns; ///< by range variable
+        std::vector<bool> whole;
+    };
+    /// Runs the subqueries this query reads (told which of their columns it uses: `u`) and
+    /// fills their tables; returns their bytes.
+    std::uint64_t materialize(const Uses& u);
 
     std::uint64_t estimate() const;
     /// The same, with every table it reads (storedTables) locked by the caller.
@@ -381,9 +387,6 @@ struct PreparedQuery::Impl final : RowEvaluator {
 
     plan::BoundSelect boundSelect() const;
 
-    /// `executed`: for a run, which bills only the storage blocks of a clustered table its
-    /// WHERE can touch; a dry run's estimate is the upper bound, as BigQuery's is.
-    std::uint64_t bytesLocked(bool executed = false) const;
 
     /// Column pruning of what is billed: a column of a FROM subquery or view counts only if
     /// the query reading it uses it (BigQuery leaves the others out). Each output column's
@@ -394,15 +397,15 @@ struct PreparedQuery::Impl final : RowEvaluator {
     std::vector<std::pair<int, int>>* useSink = nullptr;
     std::optional<std::vector<bool>> neededColumns;
     std::set<int> orderColumns; ///< output columns ORDER BY names by ordinal or alias
-    struct Uses {
-        std::vector<std::set<int>> columns; ///< by range variable
-        std::vector<bool> whole;
-    };
     /// What this query reads of each range variable: WHERE, GROUP BY, ON, ... and the select
     /// list's needed columns.
     Uses uses() const;
     /// Tells each FROM subquery which of its columns this query uses.
     void passNeededColumns(const Uses& u) const;
+    /// The stored tables' bytes this query reads itself (`u`: uses()). `executed`: for a run,
+    /// which bills only the storage blocks of a clustered table its WHERE can touch; a dry
+    /// run's estimate is the upper bound, as BigQuery's is.
+    std::uint64_t bytesLocked(const Uses& u, bool executed) const;
 
     /// The partitions a WHERE lets a partitioned table's range variable touch (Pruning.cpp):
     /// keys from `lo` to `hi`, and only `points` when an IN list named them. Empty when the

@@ -107,10 +107,6 @@ bool constantTree(const Expr& e) {
     return std::all_of(e.args.begin(), e.args.end(), [](const auto& a) { return a && constantTree(*a); });
 }
 
-} // namespace
-
-namespace {
-
 /// A top-level AND part of WHERE that compares one range variable's column with constants:
 /// `col op c` (either side; `op` as if the column were on the left), `col BETWEEN c1 AND c2`
 /// ("between"), `col IN (c, ...)` ("in"). `values` are the constants (nullopt when one
