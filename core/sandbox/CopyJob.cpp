@@ -32,6 +32,7 @@ Json runCopy(Store& store, const std::string& project, const Json& cfg) {
 
     // Every source read at one moment each (a consistent snapshot per table).
     Schema schema;
+    Json spec = Json::object();
     std::vector<Value> rows;
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& [sp, sd, st] = sources[i];
@@ -40,7 +41,13 @@ Json runCopy(Store& store, const std::string& project, const Json& cfg) {
             throw ApiFailure("invalid", "Using table " + sp + ":" + sd + "." + st +
                                             " is not allowed for this operation because of its type. Try using a different table that is of type TABLE.");
         std::shared_lock l(src->mutex);
-        if (i == 0) schema = src->schema;
+        if (i == 0) {
+            schema = src->schema;
+            // A table made by the copy is partitioned and clustered as its source, and rows
+            // copied between ingestion-time partitioned tables keep their partitions.
+            for (const char* k : {"timePartitioning", "rangePartitioning", "clustering", "requirePartitionFilter"})
+                if (src->meta.contains(k)) spec[k] = src->meta[k];
+        }
         else if (!sameShape(schema.fields, src->schema.fields))
             throw ApiFailure("invalid", "Incompatible table schemas: " + sp + ":" + sd + "." + st + " does not have the schema of " +
                                             sources[0][0] + ":" + sources[0][1] + "." + sources[0][2] + ".");
@@ -59,11 +66,11 @@ Json runCopy(Store& store, const std::string& project, const Json& cfg) {
     }
     if (!dest) {
         if (create == "CREATE_NEVER") throw ApiFailure("notFound", "Not found: Table " + name);
-        store.putTable(p, d, t, schema, std::move(rows), false);
+        store.putTable(p, d, t, schema, std::move(rows), false, spec);
     } else if (dest->isView()) {
         throw ApiFailure("invalid", "Cannot copy into " + name + ": it is a view.");
     } else if (write == "WRITE_TRUNCATE") {
-        store.putTable(p, d, t, schema, std::move(rows), true);
+        store.putTable(p, d, t, schema, std::move(rows), true, spec);
     } else {
         {
             std::shared_lock l(dest->mutex);

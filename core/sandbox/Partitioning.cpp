@@ -3,6 +3,7 @@
 
 #include "sandbox/ApiFailure.h"
 #include "sandbox/JsonFields.h"
+#include "sandbox/sql/Pruning.h"
 
 namespace quarry::sandbox {
 
@@ -77,15 +78,10 @@ void applyPartitioning(Table& t, bool validate) {
     if (const auto rp = objectField(t.meta, "rangePartitioning"); !rp.empty()) return applyRangePartitioning(t, rp, validate);
     const auto tp = objectField(t.meta, "timePartitioning");
     const std::string field = stringField(tp, "field");
-    if (tp.empty() || field.empty()) return;
+    if (tp.empty()) return;
     const auto fail = [&](const std::string& why) {
         if (validate) throw ApiFailure("invalid", why, "timePartitioning");
     };
-    const int column = t.schema.indexOf(field);
-    if (column < 0) return fail("The field specified for partitioning cannot be found in the schema");
-    const Field& f = t.schema.fields[static_cast<std::size_t>(column)];
-    if (f.isRepeated() || (f.type != TypeKind::Date && f.type != TypeKind::DateTime && f.type != TypeKind::Timestamp))
-        return fail("Partitioning field " + field + " must be of type DATE, DATETIME or TIMESTAMP, not " + f.typeDescription());
     const std::string type = stringField(tp, "type").empty() ? "DAY" : stringField(tp, "type");
     sql::TableData::Partitioning p;
     if (type == "DAY") p.unit = Unit::Day;
@@ -93,10 +89,23 @@ void applyPartitioning(Table& t, bool validate) {
     else if (type == "MONTH") p.unit = Unit::Month;
     else if (type == "YEAR") p.unit = Unit::Year;
     else return fail("Invalid time partitioning type " + type + ": DAY, HOUR, MONTH or YEAR");
-    if (p.unit == Unit::Hour && f.type == TypeKind::Date) return fail("HOUR partitioning needs a DATETIME or TIMESTAMP column; " + field + " is a DATE");
-    p.column = column;
-    p.columnName = f.name;
-    p.type = f.type;
+    if (field.empty()) { // ingestion time: the hidden field after the schema's columns
+        p.ingestion = true;
+        p.column = static_cast<int>(t.schema.fields.size());
+        p.columnName = sql::TableData::kPartitionTime;
+        p.type = TypeKind::Timestamp;
+    } else {
+        const int column = t.schema.indexOf(field);
+        if (column < 0) return fail("The field specified for partitioning cannot be found in the schema");
+        const Field& f = t.schema.fields[static_cast<std::size_t>(column)];
+        if (f.isRepeated() || (f.type != TypeKind::Date && f.type != TypeKind::DateTime && f.type != TypeKind::Timestamp))
+            return fail("Partitioning field " + field + " must be of type DATE, DATETIME or TIMESTAMP, not " + f.typeDescription());
+        if (p.unit == Unit::Hour && f.type == TypeKind::Date)
+            return fail("HOUR partitioning needs a DATETIME or TIMESTAMP column; " + field + " is a DATE");
+        p.column = column;
+        p.columnName = f.name;
+        p.type = f.type;
+    }
     p.requireFilter = boolField(t.meta, "requirePartitionFilter", false) || boolField(tp, "requirePartitionFilter", false);
     if (const auto e = tp.find("expirationMs"); e != tp.end() && !e->is_null()) {
         std::int64_t ms = 0;
@@ -110,6 +119,26 @@ void applyPartitioning(Table& t, bool validate) {
         if (validate) t.meta["timePartitioning"]["expirationMs"] = std::to_string(ms); // INT64: a string, as BigQuery answers
     }
     t.partitioning = p;
+}
+
+Value partitionTimeAt(const sql::TableData::Partitioning& p, std::int64_t whenMs) {
+    const auto start = sql::partitionStartMicros(Value::timestamp(whenMs * 1000), p);
+    return start ? Value::timestamp(*start) : Value();
+}
+
+void fitStoredRow(const Table& t, Value& row, std::int64_t whenMs) {
+    const std::size_t n = t.schema.fields.size();
+    const bool hidden = t.partitioning && t.partitioning->ingestion;
+    const std::size_t stored = n + (hidden ? 1 : 0);
+    if (row.size() == stored || row.isNull()) return;
+    Value out = Value::structOf(stored);
+    for (std::size_t k = 0; k < n && k < row.size(); ++k) out[k] = std::move(row[k]);
+    if (hidden) out[n] = partitionTimeAt(*t.partitioning, whenMs);
+    row = std::move(out);
+}
+
+void fitStoredRows(const Table& t, std::vector<Value>& rows, std::int64_t whenMs) {
+    for (auto& r : rows) fitStoredRow(t, r, whenMs);
 }
 
 } // namespace quarry::sandbox

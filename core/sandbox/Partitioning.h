@@ -11,8 +11,18 @@ namespace quarry::sandbox {
 /// TIMESTAMP column, or a unit it cannot have, is ApiFailure invalid with BigQuery's message;
 /// without, such a table is simply not partitioned (a folder written before this check).
 /// rangePartitioning {field, range {start, end, interval}} partitions a top-level INT64
-/// column into at most 10,000 buckets. Ingestion-time partitioning (no field) is kept in the
-/// resource but prunes nothing yet.
+/// column into at most 10,000 buckets. Ingestion-time partitioning (timePartitioning without
+/// a field) partitions by a hidden field each stored row carries (TableData::storedSchema).
 void applyPartitioning(Table& t, bool validate);
+
+/// The partition time of a row written at `whenMs` into a table partitioned by ingestion
+/// time `p`: the start (UTC) of the hour, day, month or year it was written in.
+Value partitionTimeAt(const sql::TableData::Partitioning& p, std::int64_t whenMs);
+
+/// Lays rows out as `t` stores them (caller holds t.mutex): a row of an ingestion-time
+/// partitioned table that has only the schema's columns gets the partition time of `whenMs`;
+/// a row with more (one copied from such a table into another) loses the extra.
+void fitStoredRow(const Table& t, Value& row, std::int64_t whenMs);
+void fitStoredRows(const Table& t, std::vector<Value>& rows, std::int64_t whenMs);
 
 } // namespace quarry::sandbox

@@ -133,14 +133,17 @@ struct StatementRunner::Snapshot {
     std::shared_ptr<Table> stored;
     std::shared_ptr<Table> view;
     std::uint64_t version = 0;
-    /// The rows as stored (the view's rows without kRowColumn).
+    /// The rows as stored (the view's rows without kRowColumn; an ingestion-time partition's
+    /// hidden time kept).
     std::vector<Value> rows() const {
         std::vector<Value> out;
         out.reserve(view->rows.size());
         const std::size_t n = stored->schema.fields.size();
+        const bool hidden = view->partitioning && view->partitioning->ingestion; // its time after kRowColumn
         for (const auto& r : view->rows) {
-            Value v = Value::structOf(n);
+            Value v = Value::structOf(n + (hidden ? 1 : 0));
             for (std::size_t i = 0; i < n; ++i) v[i] = r[i];
+            if (hidden) v[n] = r[n + 1];
             out.push_back(std::move(v));
         }
         return out;

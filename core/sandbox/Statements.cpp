@@ -4,9 +4,11 @@
 #include "sandbox/Statements.h"
 
 #include "sandbox/InformationSchema.h"
+#include "sandbox/Partitioning.h"
 #include "sandbox/StatementHelpers.h"
 #include "sandbox/Views.h"
 #include "sandbox/sql/TimeZone.h"
+#include "value/Civil.h"
 #include "value/Text.h"
 
 namespace quarry::sandbox {
@@ -95,12 +97,18 @@ StatementRunner::Snapshot StatementRunner::snapshot(const TableRef& r) const {
     rowField.type = TypeKind::Int64;
     s.view->schema.fields.push_back(rowField);
     const std::size_t n = s.stored->schema.fields.size();
+    // The statement's WHERE prunes and is checked for a partition filter as a query's is; an
+    // ingestion-time partition's hidden time follows the row number.
+    s.view->partitioning = s.stored->partitioning;
+    const bool hidden = s.view->partitioning && s.view->partitioning->ingestion;
+    if (hidden) s.view->partitioning->column = static_cast<int>(n + 1);
     s.view->rows.reserve(s.stored->rows.size());
     for (std::size_t i = 0; i < s.stored->rows.size(); ++i) {
-        Value v = Value::structOf(n + 1);
+        Value v = Value::structOf(n + (hidden ? 2 : 1));
         const Value& r0 = s.stored->rows[i];
         for (std::size_t k = 0; k < n && k < r0.size(); ++k) v[k] = r0[k];
         v[n] = Value::int64(static_cast<std::int64_t>(i));
+        if (hidden && n < r0.size()) v[n + 1] = r0[n];
         s.view->rows.push_back(std::move(v));
     }
     return s;
@@ -153,7 +161,9 @@ std::vector<int> insertColumns(const sql::Statement& s, const Table& t) {
         return cols;
     }
     for (const auto& name : s.columns) {
-        const int i = columnIndex(t.schema.fields, name);
+        int i = columnIndex(t.schema.fields, name);
+        if (i < 0 && t.partitioning && t.partitioning->ingestion && text::iequals(name, sql::TableData::kPartitionTime))
+            i = t.partitioning->column; // the rows' partition, named as BigQuery allows
         if (i < 0) throw SqlError("Column " + name + " is not present in table " + t.dataset + "." + t.id, s.targetPos);
         if (std::find(cols.begin(), cols.end(), i) != cols.end())
             throw SqlError("INSERT has columns with duplicate name: " + name, s.targetPos);
@@ -169,13 +179,31 @@ void checkAssignable(const SqlType& from, const Field& to, sql::Pos pos, const s
                        pos);
 }
 
+/// INSERT ... (_PARTITIONTIME, ...): each row's time must be where a partition starts.
+void checkPartitionTimes(const std::vector<Value>& rows, const Table& t, sql::Pos pos) {
+    const auto& part = *t.partitioning;
+    const std::size_t at = static_cast<std::size_t>(part.column);
+    for (const auto& row : rows) {
+        const Value& v = row[at];
+        if (v.isNull()) throw SqlError("_PARTITIONTIME cannot be NULL: name the partition each row goes to", pos);
+        if (partitionTimeAt(part, civil::floorDiv(v.asInt64(), 1000)).asInt64() != v.asInt64())
+            throw SqlError("_PARTITIONTIME " + civil::formatTimestampDisplay(v.asInt64()) + " is not the start of a partition of " +
+                               t.dataset + "." + t.id + " (partitioned by " + t.meta["timePartitioning"].value("type", std::string("DAY")) +
+                               " of ingestion time)",
+                           pos);
+    }
+}
+
 } // namespace
 
 StatementResult StatementRunner::insert(sql::Statement& s, bool dryRun) {
     StatementResult r;
     const auto t = stored(tableRef(s.target, s.targetPos));
     const auto cols = insertColumns(s, *t);
-    const auto& fields = t->schema.fields;
+    const Schema stored = t->storedSchema();
+    const auto& fields = stored.fields;
+    // Rows that name no partition time get the statement's (Store::appendValues).
+    const std::size_t width = t->schema.fields.size() + (std::find(cols.begin(), cols.end(), static_cast<int>(t->schema.fields.size())) != cols.end());
     std::vector<Value> rows;
     auto place = [&](Value& row, int col, const Value& v) { row[static_cast<std::size_t>(col)] = fit(v, SqlType::fromField(fields[static_cast<std::size_t>(col)])); };
     if (s.query) {
@@ -190,7 +218,7 @@ StatementResult StatementRunner::insert(sql::Statement& s, bool dryRun) {
         auto result = runQuery(*q, dryRun, r);
         if (!result) return r;
         for (const auto& in : result->rows) {
-            Value row = Value::structOf(fields.size());
+            Value row = Value::structOf(width);
             for (std::size_t c = 0; c < cols.size(); ++c) place(row, cols[c], in[c]);
             rows.push_back(std::move(row));
         }
@@ -212,7 +240,7 @@ StatementResult StatementRunner::insert(sql::Statement& s, bool dryRun) {
                 one.items.push_back(item(std::move(values[c]), "c" + std::to_string(c)));
                 where.push_back(cols[c]);
             }
-            Value row = Value::structOf(fields.size());
+            Value row = Value::structOf(width);
             if (!one.items.empty()) {
                 auto q = sql::PreparedQuery::prepare(std::move(one), queryContext());
                 for (std::size_t k = 0; k < where.size(); ++k)
@@ -225,7 +253,8 @@ StatementResult StatementRunner::insert(sql::Statement& s, bool dryRun) {
         }
         if (dryRun) return r;
     }
-    for (const auto& row : rows) checkRequired(row, fields);
+    for (const auto& row : rows) checkRequired(row, t->schema.fields);
+    if (width > t->schema.fields.size()) checkPartitionTimes(rows, *t, s.pos);
     r.inserted = static_cast<std::int64_t>(rows.size());
     store_.appendValues(*t, std::move(rows));
     return r;
@@ -312,8 +341,24 @@ void StatementRunner::declareTemporaryTable(const sql::Statement& s) {
 namespace {
 
 /// BigQuery's rule for what PARTITION BY may say, by the type of the column it names.
+/// Whether PARTITION BY names ingestion time: _PARTITIONDATE, DATE(_PARTITIONTIME) or
+/// TIMESTAMP_TRUNC(_PARTITIONTIME, unit).
+bool ingestionPartitioned(const sql::Statement& s) {
+    const std::string& f = s.partitionField;
+    const std::string& fn = s.partitionFn;
+    return (text::iequals(f, "_PARTITIONDATE") && fn.empty()) ||
+           (text::iequals(f, sql::TableData::kPartitionTime) && (fn == "DATE" || fn == "TIMESTAMP_TRUNC"));
+}
+
 void checkPartitionBy(const sql::Statement& s, const Schema& schema) {
     if (s.partitionField.empty()) return;
+    if (ingestionPartitioned(s)) {
+        if (s.query)
+            throw SqlError("PARTITION BY " + s.partitionField + " (ingestion time) cannot be used with AS query_statement: create "
+                           "the table with a column list, then INSERT the query's rows",
+                           s.pos);
+        return;
+    }
     const int c = schema.indexOf(s.partitionField);
     const TypeKind t = c < 0 ? TypeKind::String : schema.fields[static_cast<std::size_t>(c)].type;
     const std::string& fn = s.partitionFn;
@@ -337,6 +382,7 @@ Json tableProperties(const sql::Statement& s) {
         out["rangePartitioning"] = {{"field", s.partitionField},
                                     {"range", {{"start", std::to_string(s.rangeStart)}, {"end", std::to_string(s.rangeEnd)},
                                                {"interval", std::to_string(s.rangeInterval)}}}};
+    else if (ingestionPartitioned(s)) out["timePartitioning"] = {{"type", s.partitionUnit}};
     else if (!s.partitionField.empty()) out["timePartitioning"] = {{"type", s.partitionUnit}, {"field", s.partitionField}};
     if (!s.clusterBy.empty()) out["clustering"] = {{"fields", s.clusterBy}};
     for (const auto& [name, v] : s.tableOptions) {

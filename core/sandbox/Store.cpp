@@ -733,8 +733,10 @@ Json Store::patchTable(const std::string& p, const std::string& d, const std::st
     if (patch.contains("schema") && !patch["schema"].is_null()) { // bq update sends "schema": null for no change
         const Schema next = schemaFrom(patch);
         checkSchemaChange(t->schema.fields, next.fields, "");
-        for (auto& row : t->rows) row = relayout(row, t->schema.fields, next.fields);
+        const Schema before = t->storedSchema();
         t->schema = next;
+        const Schema after = t->storedSchema(); // the hidden partition time stays last
+        for (auto& row : t->rows) row = relayout(row, before.fields, after.fields);
         ++t->schemaVersion;
         t->meta["schema"] = next.toJson();
     }
@@ -768,9 +770,10 @@ void Store::deleteTable(const std::string& p, const std::string& d, const std::s
     ds.tables.erase(id);
 }
 
-std::uint64_t Store::appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored) {
-    // The body as it came (one copy, no per-row work); replay reads it with the same rules.
-    std::string payload = "{\"t\":" + std::to_string(nowMs()) + ",\"skip\":[";
+std::uint64_t Store::appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored, std::int64_t when) {
+    // The body as it came (one copy, no per-row work); replay reads it with the same rules,
+    // and gives its rows the partition time of `when` (ingestion-time partitioning).
+    std::string payload = "{\"t\":" + std::to_string(when) + ",\"skip\":[";
     bool first = true;
     for (std::size_t i = 0; i < stored.size(); ++i) {
         if (stored[i]) continue;
@@ -833,6 +836,7 @@ std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::strin
                                             " is not valid UTF-8; nothing was written.");
     // One log record per call (chunked if huge); a record is all-or-nothing on replay.
     const auto when = nowMs();
+    const auto fields = t.storedSchema().fields; // an ingestion-time partition's hidden field too
     std::size_t i = 0;
     std::uint64_t end = 0;
     while (i < rows.size()) {
@@ -847,7 +851,7 @@ std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::strin
                 payload += ',';
             }
             payload += "\"j\":";
-            appendInsertRow(payload, rows[i].second, t.schema.fields);
+            appendInsertRow(payload, rows[i].second, fields);
             payload += "}";
         }
         payload += "]}";
@@ -904,6 +908,7 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
         insertTable(p, d, body);
         t = table(p, d, id);
         std::unique_lock lock(t->mutex);
+        fitStoredRows(*t, rows, nowMs());
         std::vector<std::pair<std::string, Value>> tagged;
         tagged.reserve(rows.size());
         for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
@@ -962,6 +967,7 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
         body["tableReference"] = {{"tableId", id}};
         fresh = newTable(p, datasetRef(p, d), id, body, schema);
     }
+    fitStoredRows(*fresh, rows, nowMs());
     std::vector<std::pair<std::string, Value>> tagged;
     tagged.reserve(rows.size());
     for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
@@ -1009,6 +1015,7 @@ void Store::appendValues(Table& t, std::vector<Value> rows) {
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
     emptyNullArrays(rows, t.schema);
+    fitStoredRows(t, rows, nowMs());
     std::vector<std::pair<std::string, Value>> tagged;
     tagged.reserve(rows.size());
     for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
@@ -1038,6 +1045,7 @@ void Store::replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows
             throw ApiFailure("invalid", "A STRING value to be stored in " + t.project + ":" + t.dataset + "." + t.id +
                                             " is not valid UTF-8; nothing was written.");
     emptyNullArrays(rows, t.schema);
+    fitStoredRows(t, rows, nowMs()); // rows a MERGE inserted
     rewriteTableRows(t, tableDir(t.project, t.dataset, t.id), rows, o_.dedupWindow.count(), nowMs());
     t.rows = std::move(rows);
     ++t.version;
@@ -1223,9 +1231,10 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
         if (logBody) stored[index[k]] = true;
     }
     if (fresh.empty()) return errors;
+    for (auto& f : fresh) fitStoredRow(t, f.second, now);
     std::uint64_t end = 0;
     try {
-        end = logBody ? appendRequest(t, body, stored) : appendRows(t, fresh);
+        end = logBody ? appendRequest(t, body, stored, now) : appendRows(t, fresh);
     } catch (...) {
         for (auto f = fresh.rbegin(); f != fresh.rend(); ++f) // newest first: the deque's tail
             if (!f->first.empty()) {

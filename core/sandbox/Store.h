@@ -220,7 +220,7 @@ private:
     /// Writes rows to the table's log (not yet synced); returns the offset to sync to.
     std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows);
     /// Writes a whole insertAll body instead, with the positions of the rows not stored.
-    std::uint64_t appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored);
+    std::uint64_t appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored, std::int64_t when);
 
     /// The catalog's table (or ApiFailure notFound), rows not necessarily read. Under mutex_.
     std::shared_ptr<Table> findTable(const std::string& p, const std::string& d, const std::string& id) const;

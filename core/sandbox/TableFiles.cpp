@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/TableFiles.h"
 
+#include "sandbox/Partitioning.h"
 #include "sandbox/Segment.h"
 #include "value/JsonRowReader.h"
 
@@ -52,7 +53,11 @@ void keepId(Table& t, const IdKey& key, std::int64_t when, std::int64_t since) {
 /// Replays one JSON row log into `t` (rows and insertIds), cutting a torn tail and a
 /// statement whose last record is missing.
 void replayLog(Table& t, RowLog& log, std::int64_t idsSince, std::vector<std::string>& notes) {
-    JsonRowReader reader(t.schema, true);
+    // Rows the sandbox wrote (DML, loads, copies) hold every stored field; insertAll bodies as
+    // they came hold the schema's only, and take the partition time of their record.
+    const Schema stored = t.storedSchema();
+    JsonRowReader reader(stored, true), bodyReader(t.schema, true);
+    const bool hidden = t.partitioning && t.partitioning->ingestion;
     // A statement's rows may span records ("more": true on all but its last): they count
     // only once its last record is there.
     struct Pending {
@@ -67,10 +72,13 @@ void replayLog(Table& t, RowLog& log, std::int64_t idsSince, std::vector<std::st
         const auto when = rec.value("t", std::int64_t{0});
         const bool more = rec.value("more", false);
         if (!groupStart) groupStart = offset;
-        auto keep = [&](const Json& row, const Json* id) {
+        auto keep = [&](const Json& row, const Json* id, bool body) {
             std::vector<RowIssue> issues;
-            Value v = reader.read(row, issues);
+            Value v = (body ? bodyReader : reader).read(row, issues);
             if (!issues.empty()) return; // cannot happen for rows we wrote
+            if (hidden && body) fitStoredRow(t, v, when);
+            else if (hidden && v[v.size() - 1].isNull()) // written before the table kept partition times
+                v[v.size() - 1] = partitionTimeAt(*t.partitioning, when);
             std::optional<IdKey> key;
             if (id && id->is_string()) key = IdKey::of(id->get_ref<const std::string&>());
             pending.push_back({std::move(v), key, when});
@@ -92,14 +100,14 @@ void replayLog(Table& t, RowLog& log, std::int64_t idsSince, std::vector<std::st
             for (std::size_t k = 0; k < rows.size(); ++k) {
                 if (skip[k]) continue;
                 const auto id = rows[k].find("insertId");
-                keep(rows[k]["json"], id != rows[k].end() ? &*id : nullptr);
+                keep(rows[k]["json"], id != rows[k].end() ? &*id : nullptr, true);
             }
             settle();
             return;
         }
         for (const auto& r : rec["rows"]) {
             const auto id = r.find("i");
-            keep(r["j"], id != r.end() ? &*id : nullptr);
+            keep(r["j"], id != r.end() ? &*id : nullptr, false);
         }
         settle();
     });
@@ -150,7 +158,8 @@ std::uint64_t replaySegments(Table& t, const fs::path& file, std::int64_t idsSin
     std::vector<std::exception_ptr> errors;
     auto groups = decodeAll(payloads, errors);
     payloads.clear();
-    const auto schemaText = t.schema.toJson().dump();
+    const Schema stored = t.storedSchema();
+    const auto schemaText = stored.toJson().dump();
     std::vector<Value> pending;
     std::optional<std::uint64_t> batchStart;
     std::vector<SegmentId> ids;
@@ -161,7 +170,7 @@ std::uint64_t replaySegments(Table& t, const fs::path& file, std::int64_t idsSin
         if (!batchStart) batchStart = offsets[i];
         const bool relayout = g.schema.toJson().dump() != schemaText; // written before a column was added
         if (relayout)
-            for (auto& r : g.rows) r = relayoutRow(r, g.schema.fields, t.schema.fields);
+            for (auto& r : g.rows) r = relayoutRow(r, g.schema.fields, stored.fields);
         if (pending.empty()) pending = std::move(g.rows);
         else std::move(g.rows.begin(), g.rows.end(), std::back_inserter(pending));
         g.rows = {};
@@ -276,12 +285,12 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
                 if (t.dropped) return false;
                 if (b == a) {
                     schemaVersion = t.schemaVersion;
-                    schema = t.schema;
+                    schema = t.storedSchema();
                 } else if (t.schemaVersion != schemaVersion) {
                     enc = std::make_unique<RowGroupEncoder>();
                     b = a;
                     schemaVersion = t.schemaVersion;
-                    schema = t.schema;
+                    schema = t.storedSchema();
                 }
                 b = addSlice(*enc, t.rows, b, n);
             }
@@ -325,7 +334,7 @@ void rewriteTableRows(Table& t, const fs::path& dir, const std::vector<Value>& r
                 RowGroupEncoder enc;
                 while (a < rows.size() && groupHasRoom(enc)) a = addSlice(enc, rows, a, rows.size());
                 const bool last = a == rows.size();
-                end = out.write(packRowGroupBody(enc.finish(t.schema, nextGen, !last,
+                end = out.write(packRowGroupBody(enc.finish(t.storedSchema(), nextGen, !last,
                                                             last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>())));
             } while (a < rows.size());
             out.syncTo(end);

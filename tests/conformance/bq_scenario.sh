@@ -143,6 +143,15 @@ drops() { # drops NAME QUERY FILTERED-QUERY: the filtered dry run processes fewe
 }
 drops "a dry run's bytes drop with a partition filter" 'SELECT name FROM bqds.parts WHERE born IS NOT NULL' \
   "SELECT name FROM bqds.parts WHERE born = '1815-12-10'"
+check "mk an ingestion-time partitioned table" "successfully created" bq mk --table \
+  --time_partitioning_type=DAY bqp:bqds.ingested name:STRING
+check "it has no partitioning field" '"type": "DAY"' bq show --format=prettyjson bqp:bqds.ingested
+bq query --use_legacy_sql=false "INSERT INTO bqds.ingested (_PARTITIONTIME, name) VALUES ('2024-01-01', 'old'), ('2024-01-02', 'older')" >/dev/null 2>&1
+bq query --use_legacy_sql=false "INSERT INTO bqds.ingested (name) VALUES ('today')" >/dev/null 2>&1
+check "_PARTITIONDATE reads each row's partition" '"pd":"2024-01-01"' bq query --use_legacy_sql=false --format=json \
+  "SELECT _PARTITIONDATE AS pd, name FROM bqds.ingested WHERE name = 'old'"
+drops "a dry run's bytes drop with a _PARTITIONTIME filter" 'SELECT name FROM bqds.ingested' \
+  "SELECT name FROM bqds.ingested WHERE _PARTITIONTIME = TIMESTAMP '2024-01-02'"
 check "mk an integer-range partitioned table" "successfully created" bq mk --table \
   --range_partitioning=id,0,100,10 bqp:bqds.ranged id:INTEGER,name:STRING
 check "its range shows" '"interval": "10"' bq show --format=prettyjson bqp:bqds.ranged

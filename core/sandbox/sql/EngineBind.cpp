@@ -29,10 +29,16 @@ void PreparedQuery::Impl::resolvePath(Expr& e, const BindCtx& bc) {
                 idx = static_cast<int>(k);
             }
         }
+        if (found < 0 && p.size() == 1 && bindPartitionTime(e, p[0], -1, bc)) return;
         if (found < 0 && outerQuery) {
             BindCtx up;
             up.visible = outerVisible;
             outerQuery->resolvePath(e, up);
+            if (e.kind == Expr::Kind::Cast) { // an outer table's _PARTITIONDATE
+                ++e.args[0]->outerDepth;
+                correlated = true;
+                return;
+            }
             if (e.kind != Expr::Kind::Path) return; // a script variable
             ++e.outerDepth;
             correlated = true;
@@ -45,6 +51,7 @@ void PreparedQuery::Impl::resolvePath(Expr& e, const BindCtx& bc) {
         t = vars[static_cast<std::size_t>(found)].type.fields[static_cast<std::size_t>(idx)].second;
         rest = 1;
     }
+    if (rest == 1 && p.size() == 2 && e.fieldPath.empty() && bindPartitionTime(e, p[1], e.slot, bc)) return;
     for (std::size_t i = rest; i < p.size(); ++i) {
         if (!t.isStruct())
             err("Cannot access field " + p[i] + " on a value with type " + t.name(), e.pos);
@@ -66,6 +73,36 @@ void PreparedQuery::Impl::resolvePath(Expr& e, const BindCtx& bc) {
         else if (e.fieldPath.empty()) var.usedWhole = true;
         else var.used.insert(e.fieldPath[0]);
     }
+}
+
+bool PreparedQuery::Impl::bindPartitionTime(Expr& e, const std::string& name, int slot, const BindCtx& bc) {
+    const bool date = iequals(name, "_PARTITIONDATE");
+    if (!date && !iequals(name, TableData::kPartitionTime)) return false;
+    const auto has = [&](const Var& v) {
+        return v.table && v.partitioning && v.partitioning->ingestion && (!date || v.partitioning->unit == TableData::Partitioning::Unit::Day);
+    };
+    if (slot < 0) {
+        for (std::size_t v = 0; v < bc.visible; ++v) {
+            if (!has(vars[v])) continue;
+            if (slot >= 0) err("Column name " + name + " is ambiguous", e.pos);
+            slot = static_cast<int>(v);
+        }
+    }
+    if (slot < 0 || !has(vars[static_cast<std::size_t>(slot)])) return false;
+    // Not a column the query is billed for: no use is recorded.
+    e.slot = slot;
+    e.fieldPath = {vars[static_cast<std::size_t>(slot)].partitioning->column};
+    e.type = SqlType::scalar(TypeKind::Timestamp);
+    if (!date) return true;
+    auto time = std::make_unique<Expr>(std::move(e));
+    Expr cast;
+    cast.kind = Expr::Kind::Cast;
+    cast.pos = time->pos;
+    cast.castType = SqlType::scalar(TypeKind::Date);
+    cast.type = cast.castType;
+    cast.args.push_back(std::move(time));
+    e = std::move(cast);
+    return true;
 }
 
 bool PreparedQuery::Impl::readVariable(Expr& e) const {

@@ -378,6 +378,12 @@ void PreparedQuery::Impl::bindAll() {
             bind(*expr, input);
         }
         if (aggregating) markGrouped(*expr, "SELECT list");
+        // A pseudo-column is selected only under an alias, as in BigQuery (its own name is
+        // reserved for the partition time).
+        if (const Expr* pseudo = expr->kind == Expr::Kind::Cast && !expr->args.empty() ? expr->args[0].get() : expr.get();
+            pseudo->kind == Expr::Kind::Path && pseudo->slot >= 0 && pseudo->fieldPath.size() == 1 && pseudo->outerDepth == 0 &&
+            (iequals(name, TableData::kPartitionTime) || iequals(name, "_PARTITIONDATE")))
+            err("Select " + name + " under an alias (" + name + " AS pt): its name is reserved for the partition time", expr->pos);
         const bool unnamed = name.empty();
         if (unnamed) name = "f" + std::to_string(anonymous++) + "_";
         columns.push_back({name, expr.get(), unnamed});

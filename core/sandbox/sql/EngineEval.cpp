@@ -51,7 +51,14 @@ Value PreparedQuery::Impl::eval(const Expr& e, const Frame& f) const {
     case K::Param: return e.value;
     case K::Path: {
         const Value* v = pathPtr(e, f);
-        return v ? *v : Value();
+        if (!v) return Value();
+        // A whole row of an ingestion-time partitioned table, without its hidden partition time.
+        if (e.fieldPath.empty() && v->kind() == ValueKind::Struct && e.type.isStruct() && v->size() > e.type.fields.size()) {
+            Value row = Value::structOf(e.type.fields.size());
+            for (std::size_t i = 0; i < e.type.fields.size(); ++i) row[i] = (*v)[i];
+            return row;
+        }
+        return *v;
     }
     case K::Unary: {
         Value a = eval(*e.args[0], f);

@@ -207,6 +207,10 @@ struct PreparedQuery::Impl final : RowEvaluator {
     /// A name no column has, read from the script's variables: `e` becomes the value (and the
     /// fields its path goes on to). False when there is no such variable.
     bool readVariable(Expr& e) const;
+    /// _PARTITIONTIME / _PARTITIONDATE of an ingestion-time partitioned table: `name` read
+    /// from range variable `slot` (or, for -1, the one visible table that has it). Whether it
+    /// bound `e`; _PARTITIONDATE becomes a CAST of the hidden time to DATE.
+    bool bindPartitionTime(Expr& e, const std::string& name, int slot, const BindCtx& bc);
 
     /// A call of a user function: replaced by its body, which is bound in its place. False for
     /// a built-in.

@@ -215,13 +215,23 @@ void PreparedQuery::Impl::findPartitionRanges() {
     partitionRanges.assign(vars.size(), std::nullopt);
     clusterRanges.assign(vars.size(), std::nullopt);
     const std::vector<const Expr*> parts = andParts(sel.where.get());
-    // The range variable whose partition (or first clustering) column `e` is, or -1.
-    const auto columnOf = [&](const Expr& e, bool cluster) -> int {
+    // The range variable whose partition (or first clustering) column `e` is, or -1. An
+    // ingestion-time table's _PARTITIONDATE (a CAST of its hidden time to DATE) and
+    // DATE(_PARTITIONTIME) are too:
+    // `dateForm` says so, and its constants are read as DATEs.
+    bool dateForm = false;
+    const auto columnOf = [&](const Expr& c, bool cluster) -> int {
+        const bool date = !cluster && c.args.size() == 1 && c.args[0] && c.args[0]->kind == Expr::Kind::Path &&
+                          ((c.kind == Expr::Kind::Cast && c.castType.kind == TypeKind::Date && !c.castType.array) ||
+                           (c.kind == Expr::Kind::Call && !c.window && text::iequals(c.op, "DATE"))); // DATE(_PARTITIONTIME)
+        const Expr& e = date ? *c.args[0] : c;
         if (e.kind != Expr::Kind::Path || e.outerDepth != 0 || e.slot < 0 || e.fieldPath.size() != 1) return -1;
         const auto& v = vars[static_cast<std::size_t>(e.slot)];
         if (!v.table) return -1;
         if (cluster) return v.clusterColumn == e.fieldPath[0] ? e.slot : -1;
         if (!v.partitioning || v.partitioning->column != e.fieldPath[0]) return -1;
+        if (date && (!v.partitioning->ingestion || v.partitioning->unit != Unit::Day)) return -1;
+        dateForm = date;
         return e.slot;
     };
     const auto constant = [&](const Expr& e) -> std::optional<Value> {
@@ -242,12 +252,13 @@ void PreparedQuery::Impl::findPartitionRanges() {
         if (!t) continue;
         const int slot = t->slot;
         const auto& part = *vars[static_cast<std::size_t>(slot)].partitioning;
+        const TypeKind constantType = dateForm ? TypeKind::Date : part.type;
         std::optional<std::int64_t> lo, hi;
         std::optional<std::set<std::int64_t>> points;
         bool bad = false;
         const auto keyOf = [&](std::optional<Value> v) -> std::optional<std::int64_t> {
             if (!v) return std::nullopt;
-            if (v->kind() == ValueKind::String) v = asColumnType(v->asText(), part.type); // '2024-01-05' = day
+            if (v->kind() == ValueKind::String) v = asColumnType(v->asText(), constantType); // '2024-01-05' = day
             if (!v) return std::nullopt;
             auto k = partitionKey(*v, part);
             return k == kNullPartition ? std::nullopt : k;
@@ -266,7 +277,7 @@ void PreparedQuery::Impl::findPartitionRanges() {
             }
         } else {
             auto c = t->values[0];
-            if (c && c->kind() == ValueKind::String) c = asColumnType(c->asText(), part.type);
+            if (c && c->kind() == ValueKind::String) c = asColumnType(c->asText(), constantType);
             if (!c || c->isNull() || !partitionKey(*c, part)) continue;
             if (t->op == "=" || t->op == "<=" || t->op == ">=") {
                 const auto k = keyOf(c);
@@ -300,8 +311,9 @@ void PreparedQuery::Impl::findPartitionRanges() {
         const auto& t = vars[i].table;
         const auto& part = vars[i].partitioning;
         if (!t || !part || !part->requireFilter || partitionRanges[i]) continue;
-        err("Cannot query over table '" + t->project + "." + t->dataset + "." + t->id + "' without a filter over column(s) '" +
-                part->columnName + "' that can be used for partition elimination",
+        const std::string named = part->ingestion ? "'_PARTITION_LOAD_TIME', '_PARTITIONDATE', '_PARTITIONTIME'" : "'" + part->columnName + "'";
+        err("Cannot query over table '" + t->project + "." + t->dataset + "." + t->id + "' without a filter over column(s) " +
+                named + " that can be used for partition elimination",
             sel.where ? sel.where->pos : Pos{});
     }
 }

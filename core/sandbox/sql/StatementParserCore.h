@@ -296,9 +296,7 @@ protected:
         const ExprPtr e = expr();
         const auto column = [&](const Expr& c) -> std::string {
             if (c.kind != Expr::Kind::Path || c.path.size() != 1) fail("PARTITION BY expects a column, DATE(column) or a *_TRUNC(column, unit)");
-            const std::string up = upper(c.path[0]);
-            if (up == "_PARTITIONDATE" || up == "_PARTITIONTIME") unsupported("Ingestion-time partitioning (" + up + ")", at);
-            return c.path[0];
+            return c.path[0]; // _PARTITIONDATE / _PARTITIONTIME: ingestion time (checkPartitionBy)
         };
         s.partitionUnit = "DAY";
         if (e->kind == Expr::Kind::Path) {

@@ -47,8 +47,27 @@ struct TableData {
         /// timePartitioning.expirationMs: a partition's rows are deleted once its partition
         /// time (its start, UTC) plus this has passed (0: never). Not for Range.
         std::int64_t expirationMs = 0;
+        /// Ingestion-time partitioning (timePartitioning without a field): each stored row
+        /// carries its partition time (TIMESTAMP, the start of its unit, UTC) as a hidden field
+        /// after the schema's columns, at `column` == schema.fields.size(). Queries read it as
+        /// _PARTITIONTIME (and, for DAY, _PARTITIONDATE); SELECT * and the schema leave it out.
+        bool ingestion = false;
         bool operator==(const Partitioning&) const = default;
     };
+    /// The name of the hidden field of ingestion-time partitioning.
+    static constexpr const char* kPartitionTime = "_PARTITIONTIME";
+    /// The fields each stored row holds: the schema's, then the hidden partition time of an
+    /// ingestion-time partitioned table. What the table's files are written and read with.
+    Schema storedSchema() const {
+        Schema s = schema;
+        if (partitioning && partitioning->ingestion) {
+            Field f;
+            f.name = kPartitionTime;
+            f.type = TypeKind::Timestamp;
+            s.fields.push_back(std::move(f));
+        }
+        return s;
+    }
 
     std::string project, dataset, id; ///< project empty: a temporary table of one query
     Schema schema;
