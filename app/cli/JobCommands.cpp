@@ -61,10 +61,12 @@ int cmdJobs(const Globals& g, Format f, const JobsArgs& a) {
         const auto& q = j.value("configuration", Json::object()).value("query", Json::object());
         const std::string type = JobRule::jobType(j), priority = JobRule::priority(j);
         const std::string elapsed = str(stats, "startTime").empty() ? std::string() : JobRule::durationText(JobRule::elapsedMs(j, now));
-        const std::string processed = str(stats, "totalBytesProcessed");
+        // A table shows a running query's share of its estimate too ("≈ 1.2 MB of 3 MB").
+        const auto bytes = JobRule::bytesProcessed(j);
+        const std::string processed = f == Format::Table ? (bytes ? JobRule::bytesText(*bytes) : std::string()) : str(stats, "totalBytesProcessed");
         grid.rows.push_back({ref.jobId, ref.location, str(j, "user_email"), type, priority, str(status, "state"),
                              timeText(str(stats, "creationTime"), f), elapsed,
-                             processed.empty() ? std::string() : (f == Format::Table ? humanBytes(std::stoull(processed)) : processed),
+                             processed,
                              str(stats, "totalSlotMs"),
                              status.contains("errorResult") ? str(status["errorResult"], "reason") : std::string(),
                              f == Format::Table ? oneLine(str(q, "query"), 60) : str(q, "query")});

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "query/JobRule.h"
 
+#include "value/Text.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -153,6 +155,35 @@ std::optional<std::int64_t> JobRule::remainingMs(const Json& job, std::optional<
     }
     if (!std::isfinite(ms) || ms > 1e15) return std::nullopt;
     return static_cast<std::int64_t>(std::llround(ms));
+}
+
+std::optional<JobRule::Bytes> JobRule::bytesProcessed(const Json& job) {
+    const Json stats = job.value("statistics", Json::object());
+    if (const auto b = number(stats, "totalBytesProcessed"); b && *b >= 0) {
+        Bytes out;
+        out.total = static_cast<std::uint64_t>(*b);
+        out.soFar = out.total;
+        return out;
+    }
+    const Json query = stats.value("query", Json::object());
+    const auto estimate = number(query, "estimatedBytesProcessed");
+    if (!estimate || *estimate < 0) return std::nullopt;
+    Bytes out;
+    out.estimated = true;
+    out.total = static_cast<std::uint64_t>(*estimate);
+    const Json timeline = query.value("timeline", Json::array());
+    if (timeline.is_array() && !timeline.empty()) {
+        const auto done = number(timeline.back(), "completedUnits"), pending = number(timeline.back(), "pendingUnits");
+        if (done && pending && *done >= 0 && *pending >= 0 && *done + *pending > 0)
+            out.soFar = static_cast<std::uint64_t>(std::llround(*estimate * *done / (*done + *pending)));
+    }
+    return out;
+}
+
+std::string JobRule::bytesText(const Bytes& b) {
+    if (!b.estimated) return text::formatBytes(b.total);
+    if (b.soFar) return "\u2248 " + text::formatBytes(*b.soFar) + " of " + text::formatBytes(b.total);
+    return "\u2264 " + text::formatBytes(b.total);
 }
 
 std::string JobRule::durationText(std::int64_t ms) {

@@ -45,6 +45,18 @@ public:
 
     /// The estimate alone (see the class comment); nullopt when the job gives none.
     static std::optional<std::int64_t> remainingMs(const nlohmann::json& job, std::optional<double> slots = {});
+    /// What a job has processed: a finished job's totalBytesProcessed (`total` the same); for a
+    /// running query, its statistics.query.estimatedBytesProcessed (`total`) times the share of
+    /// the last timeline sample's units completed (`soFar`; `total` alone when it has none).
+    /// nullopt when the job says neither.
+    struct Bytes {
+        std::optional<std::uint64_t> soFar;
+        std::uint64_t total = 0;
+        bool estimated = false; ///< from the estimate: the job is still running
+    };
+    static std::optional<Bytes> bytesProcessed(const nlohmann::json& job);
+    /// "1.5 MB", "≈ 300 KB of 1.5 MB", "≤ 1.5 MB": bytesProcessed as a person reads it.
+    static std::string bytesText(const Bytes& b);
     /// "1h02m", "3m05s", "12.3s", "450ms".
     static std::string durationText(std::int64_t ms);
     /// "90s", "60m", "1.5h", "500ms" in ms; nullopt when it is not a number and a unit.

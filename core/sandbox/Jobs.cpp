@@ -250,6 +250,7 @@ Json JobManager::resource(const Job& j) const {
             sample["estimatedRunnableUnits"] = std::to_string(std::max<std::int64_t>(0, j.unitsPending.load()));
         }
         stats["query"] = {{"statementType", j.statementType}, {"totalSlotMs", std::to_string(slotMs(j))}, {"timeline", Json::array({sample})}};
+        if (j.estimatedBytes >= 0) stats["query"]["estimatedBytesProcessed"] = std::to_string(j.estimatedBytes.load());
     }
     if (j.numChildJobs) stats["numChildJobs"] = std::to_string(j.numChildJobs);
     if (!j.sessionId.empty()) stats["sessionInfo"] = {{"sessionId", j.sessionId}};
@@ -590,6 +591,27 @@ Faults::Decision JobManager::jobFault(const Job& job) {
     return faults_.decide("job");
 }
 
+void JobManager::waitOnFault(Job& job) {
+    const auto d = jobFault(job);
+    const auto start = std::chrono::steady_clock::now(), until = start + d.delay;
+    const std::int64_t units = d.delay.count() / 100;
+    while (std::chrono::steady_clock::now() < until) {
+        if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
+        if (units > 0) {
+            const auto done = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count() / 100;
+            job.unitsPending = std::max<std::int64_t>(0, units - done);
+            job.unitsDone = std::min<std::int64_t>(done, units);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    // Job-level failures carry BigQuery's job reasons (clients re-run the query on these).
+    if (d.status)
+        throw ApiFailure(d.status == 429 || d.status == 403 ? "jobRateLimitExceeded"
+                         : d.status >= 500                  ? "jobBackendError"
+                                                            : "invalid",
+                         "Injected fault (sandbox --faults job:" + std::to_string(d.status) + ")");
+}
+
 void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
     Job& job = *jobPtr;
     if (!job.configuration.contains("query")) {
@@ -599,29 +621,6 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
     const Json q = objectField(job.configuration, "query");
     const bool dryRun = boolField(job.configuration, "dryRun", false);
     try {
-        if (!dryRun) {
-            // Fault injection: slow jobs (job:delay=...) that a cancel can interrupt.
-            const auto d = jobFault(job);
-            // Its work is counted in units of 100 ms of the delay, so that the job's timeline
-            // shows progress and a watcher can estimate what is left.
-            const auto start = std::chrono::steady_clock::now(), until = start + d.delay;
-            const std::int64_t units = d.delay.count() / 100;
-            while (std::chrono::steady_clock::now() < until) {
-                if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
-                if (units > 0) {
-                    const auto done = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count() / 100;
-                    job.unitsPending = std::max<std::int64_t>(0, units - done);
-                    job.unitsDone = std::min<std::int64_t>(done, units);
-                }
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            }
-            // Job-level failures carry BigQuery's job reasons (clients re-run the query on these).
-            if (d.status)
-                throw ApiFailure(d.status == 429 || d.status == 403 ? "jobRateLimitExceeded"
-                                 : d.status >= 500                  ? "jobBackendError"
-                                                                    : "invalid",
-                                 "Injected fault (sandbox --faults job:" + std::to_string(d.status) + ")");
-        }
         // Everything the query allocates on this thread counts against its budget; the
         // catch below runs after it has been unwound and freed.
         const sql::MemoryBudget budget(limits_.queryMemory);
@@ -725,6 +724,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
                    statements[functions].temp)
                 ++functions;
             if (script.control || functions + 1 != statements.size() || statements.back().kind != sql::Statement::Kind::Query) {
+                if (!dryRun) waitOnFault(job);
                 runStatements(job, runner, script, dryRun, checkCap, budget);
                 return;
             }
@@ -739,6 +739,10 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             finish(job, nullptr);
             return;
         }
+        // What it will read, known before it runs (a monitor shows it, with the progress).
+        const std::uint64_t estimate = prepared->estimateBytes();
+        job.estimatedBytes = static_cast<std::int64_t>(estimate);
+        waitOnFault(job);
         // A session's query may read its variables and temporary functions: never cached.
         const bool useCache = boolField(q, "useQueryCache", true) && !nondeterministic && !session;
         if (useCache) {
@@ -750,7 +754,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             }
         }
         if (!job.cacheHit) {
-            checkCap(prepared->estimateBytes());
+            checkCap(estimate);
             const auto before = budget.used();
             auto result = prepared->run();
             planJson(job, result.plan);

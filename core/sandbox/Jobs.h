@@ -54,6 +54,9 @@ struct Job {
     /// Work of a running job, as statistics.query.timeline reports it: units done and still
     /// to do (-1: not known). Only a job slowed by --faults knows them before it ends.
     std::atomic<std::int64_t> unitsDone{-1}, unitsPending{-1};
+    /// The bytes a running query was estimated to process once bound (-1: not yet), as
+    /// statistics.query.estimatedBytesProcessed reports it while the job runs.
+    std::atomic<std::int64_t> estimatedBytes{-1};
     /// jobCreationReason.code (under JobManager::mutex_): REQUESTED for jobs.insert and a
     /// jobs.query that asks for a job; with JOB_CREATION_OPTIONAL the reason one was needed
     /// (LONG_RUNNING, LARGE_RESULTS, OTHER), or empty once answered without one.
@@ -129,6 +132,10 @@ private:
     void keepUnfinished(Job& job);
     /// What --faults does to a query job's run: a rule for one of its labels, else `job`'s.
     Faults::Decision jobFault(const Job& job);
+    /// Fault injection (--faults job:delay=...,job:503): waits out the job's delay, which a
+    /// cancel interrupts, counting its work in units of 100 ms for the timeline; then throws
+    /// the injected failure, if any.
+    void waitOnFault(Job& job);
     void run(const std::shared_ptr<Job>& job);
     /// Load and copy jobs (JobsLoad.cpp).
     void runTransfer(Job& job);

@@ -123,3 +123,33 @@ TEST(JobRule, Durations) {
     EXPECT_EQ(JobRule::durationText(185'000), "3m05s");
     EXPECT_EQ(JobRule::durationText(3'720'000), "1h02m");
 }
+
+// What a job has read: a finished job's total; a running query's share of its estimate by
+// completed units; the estimate alone without units; nothing when it says neither.
+TEST(JobRule, BytesSoFarAreTheEstimatesShareOfCompletedUnits) {
+    Json done = running("", 0);
+    done["status"]["state"] = "DONE";
+    done["statistics"]["totalBytesProcessed"] = "2048";
+    auto b = JobRule::bytesProcessed(done);
+    ASSERT_TRUE(b);
+    EXPECT_FALSE(b->estimated);
+    EXPECT_EQ(b->total, 2048u);
+    EXPECT_EQ(JobRule::bytesText(*b), "2.0 KB");
+
+    Json half = running("", 0, Json::array({sample(1000, 1000, 25, 75)}));
+    half["statistics"]["query"]["estimatedBytesProcessed"] = "4194304";
+    b = JobRule::bytesProcessed(half);
+    ASSERT_TRUE(b && b->soFar);
+    EXPECT_TRUE(b->estimated);
+    EXPECT_EQ(*b->soFar, 1048576u);
+    EXPECT_EQ(JobRule::bytesText(*b), "\u2248 1.0 MB of 4.0 MB");
+
+    Json noUnits = running("", 0);
+    noUnits["statistics"]["query"] = {{"estimatedBytesProcessed", "1024"}};
+    b = JobRule::bytesProcessed(noUnits);
+    ASSERT_TRUE(b);
+    EXPECT_FALSE(b->soFar);
+    EXPECT_EQ(JobRule::bytesText(*b), "\u2264 1.0 KB");
+
+    EXPECT_FALSE(JobRule::bytesProcessed(running("", 0)));
+}

@@ -92,11 +92,12 @@ int main(int argc, char** argv) {
             const struct {
                 const char *user, *label, *priority, *sql;
             } jobs[] = {
-                {"ann@example.com", "slow", "INTERACTIVE", "SELECT user_id, COUNT(*) AS sessions FROM analytics.events GROUP BY user_id"},
-                {"ann@example.com", "slow", "BATCH", "CALL reporting.rebuild_daily_rollups()"},
-                {"bob@example.com", "medium", "INTERACTIVE", "SELECT * FROM billing.invoices WHERE issued >= '2026-11-01'"},
-                {"bob@example.com", "slow", "INTERACTIVE", "SELECT a.*, b.* FROM clicks a JOIN impressions b USING (ad_id)"},
-                {"cy@example.com", "slow", "BATCH", "INSERT INTO archive.events SELECT * FROM analytics.events WHERE day < '2026-01-01'"},
+                // (Each reads the sample table: a job is bound, and estimated, before its delay.)
+                {"ann@example.com", "slow", "INTERACTIVE", "SELECT c.place, COUNT(*) AS people FROM samples.persons, UNNEST(citiesLived) c GROUP BY c.place"},
+                {"ann@example.com", "slow", "BATCH", "SELECT fullName, age FROM samples.persons ORDER BY age DESC"},
+                {"bob@example.com", "medium", "INTERACTIVE", "SELECT * FROM samples.persons WHERE age >= 30"},
+                {"bob@example.com", "slow", "INTERACTIVE", "SELECT a.fullName AS who, b.fullName AS other FROM samples.persons a CROSS JOIN samples.persons b"},
+                {"cy@example.com", "slow", "BATCH", "SELECT gender, AVG(age) AS age FROM samples.persons GROUP BY gender"},
             };
             for (const auto& j : jobs) {
                 quarry::HttpClient http;

@@ -19,6 +19,7 @@
 #include <QStandardItemModel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTableView>
 #include <QtTest>
 #include <map>
@@ -34,7 +35,7 @@ std::string startJob(const QString& url, const std::string& user, const std::str
     r.method = "POST";
     r.url = url.toStdString() + "/bigquery/v2/projects/sandbox/jobs";
     r.headers = {{"X-Quarry-User", user}, {"Content-Type", "application/json"}};
-    r.body = Json{{"configuration", {{"labels", {{"w", label}}}, {"query", {{"query", "SELECT 1"}, {"useLegacySql", false}, {"priority", priority}}}}}}.dump();
+    r.body = Json{{"configuration", {{"labels", {{"w", label}}}, {"query", {{"query", "SELECT fullName FROM samples.persons"}, {"useLegacySql", false}, {"priority", priority}}}}}}.dump();
     const auto resp = http.send(r);
     if (resp.status != 200) return {};
     return Json::parse(resp.body)["jobReference"]["jobId"].get<std::string>();
@@ -85,6 +86,10 @@ private slots:
         // Listed with their users, and (once they have run a moment) an estimate of what is left.
         QTRY_VERIFY_WITH_TIMEOUT(win->model()->rowCount() == 6 && !win->model()->index(win->model()->rowOf(byHand), ProjectJobsModel::Left).data().toString().isEmpty(), 20000);
         QCOMPARE(win->model()->index(win->model()->rowOf(byHand), ProjectJobsModel::User).data().toString(), QStringLiteral("dee@x.com"));
+        // What each has read so far: its share of the estimate made when it was bound.
+        const QString read = win->model()->index(win->model()->rowOf(byHand), ProjectJobsModel::Processed).data().toString();
+        QVERIFY2(read.startsWith(QStringLiteral("\u2248 ")) && read.contains(QStringLiteral(" of ")) && !read.endsWith(QStringLiteral(" of 0 B")),
+                 qPrintable(read));
 
         // A click on dee's row, Cancel, Yes: that job stops.
         QString asked;
@@ -103,11 +108,24 @@ private slots:
         QCOMPARE(stateOf(w.get(), byHand), std::string("DONE/stopped"));
         QTRY_COMPARE_WITH_TIMEOUT(win->model()->rowCount(), 5, 20000);
 
-        // The seeds' rule with a short elapsed time, typed and applied with Return.
+        // The seeds' rule with a short elapsed time, typed and applied with Return: with a
+        // million committed slots nothing has 5 minutes left ...
+        auto* slotsBox = win->findChild<QSpinBox*>(QStringLiteral("committedSlots"));
+        QTest::mouseClick(slotsBox, Qt::LeftButton);
+        QTest::keyClick(slotsBox, Qt::Key_A, Qt::ControlModifier);
+        QTest::keyClicks(slotsBox, QStringLiteral("1000000"));
         auto* rule = win->findChild<QLineEdit*>(QStringLiteral("watchRule"));
         QTest::mouseClick(rule, Qt::LeftButton);
         QTest::keyClick(rule, Qt::Key_A, Qt::ControlModifier);
         QTest::keyClicks(rule, QStringLiteral("type=QUERY priority=INTERACTIVE elapsed>=500ms remaining>=5m"));
+        QTest::keyClick(rule, Qt::Key_Return);
+        QVERIFY2(win->status().startsWith(QStringLiteral("The rule matches none")), qPrintable(win->status()));
+        // ... and at the rate they have run, three have.
+        QTest::mouseClick(slotsBox, Qt::LeftButton);
+        QTest::keyClick(slotsBox, Qt::Key_A, Qt::ControlModifier);
+        QTest::keyClicks(slotsBox, QStringLiteral("0"));
+        QCOMPARE(slotsBox->value(), 0);
+        QTest::mouseClick(rule, Qt::LeftButton);
         QTest::keyClick(rule, Qt::Key_Return);
         QVERIFY(ended.wait(30000) || ended.size() == 2);
         QVERIFY2(asked.startsWith(QStringLiteral("The rule matches 3 jobs running or pending")), qPrintable(asked));

@@ -33,6 +33,11 @@ int ProjectJobsModel::rowOf(const std::string& jobId) const {
     return -1;
 }
 
+void ProjectJobsModel::setCommittedSlots(std::optional<double> n) {
+    slots_ = n;
+    if (!jobs_.empty()) emit dataChanged(index(0, Left), index(rowCount() - 1, Left), {Qt::DisplayRole});
+}
+
 int ProjectJobsModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : static_cast<int>(jobs_.size()); }
 int ProjectJobsModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
@@ -51,16 +56,16 @@ QVariant ProjectJobsModel::data(const QModelIndex& index, int role) const {
     case Priority: return q(JobRule::priority(j));
     case State: return q(field(j.value("status", Json::object()), "state"));
     case Elapsed: return field(stats, "startTime").empty() ? QString() : q(JobRule::durationText(JobRule::elapsedMs(j, now_)));
-    case Processed: {
-        const std::string b = field(stats, "totalBytesProcessed");
-        return b.empty() ? QString() : formatBytes(std::stoull(b));
+    case Processed: { // a running query's share of its estimate
+        const auto b = JobRule::bytesProcessed(j);
+        return b ? q(JobRule::bytesText(*b)) : QString();
     }
     case SlotTime: {
         const std::string ms = field(stats, "totalSlotMs");
         return ms.empty() ? QString() : q(JobRule::durationText(std::stoll(ms)));
     }
     case Left: {
-        const auto left = JobRule::remainingMs(j);
+        const auto left = JobRule::remainingMs(j, slots_);
         return left ? q(JobRule::durationText(*left)) : QString();
     }
     case Query: {

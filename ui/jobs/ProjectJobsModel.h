@@ -25,6 +25,10 @@ public:
     std::int64_t listedAt() const { return now_; }
     /// The row of a job id, or -1.
     int rowOf(const std::string& jobId) const;
+    /// The project's committed slots for the estimates of what is left (none: at the rate
+    /// each job has run so far).
+    void setCommittedSlots(std::optional<double> n);
+    std::optional<double> committedSlots() const { return slots_; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -34,6 +38,7 @@ public:
 private:
     std::vector<Json> jobs_;
     std::int64_t now_ = 0;
+    std::optional<double> slots_;
 };
 
 } // namespace quarry

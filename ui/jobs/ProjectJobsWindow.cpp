@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <chrono>
@@ -78,6 +79,14 @@ ProjectJobsWindow::ProjectJobsWindow(SessionSource session, QWidget* parent)
     rule_->setAccessibleName(tr("Cancel if"));
     rule_->setToolTip(tr("Conditions that must all hold: type, priority, state, user with = or !=; elapsed, remaining, slot "
                          "with >=, >, <=, < and a duration (90s, 60m, 1h). The same rule as quarry-cli jobs watch."));
+    slots_ = new QSpinBox(this);
+    slots_->setObjectName(QStringLiteral("committedSlots"));
+    slots_->setAccessibleName(tr("Committed slots"));
+    slots_->setRange(0, 1'000'000);
+    slots_->setSingleStep(100);
+    slots_->setSpecialValueText(tr("none"));
+    slots_->setToolTip(tr("The project's committed slots: what is left is estimated as if the job had them all (quarry-cli jobs "
+                          "watch --slots). None: at the rate each job has run so far."));
     apply_ = new QPushButton(tr("Apply rule\u2026"), this);
     apply_->setObjectName(QStringLiteral("applyRule"));
     auto* ruleRow = new QHBoxLayout;
@@ -87,6 +96,10 @@ ProjectJobsWindow::ProjectJobsWindow(SessionSource session, QWidget* parent)
     ruleLabel->setBuddy(rule_);
     ruleRow->addWidget(ruleLabel);
     ruleRow->addWidget(rule_, 1);
+    auto* slotsLabel = new QLabel(tr("Slots:"), this);
+    slotsLabel->setBuddy(slots_);
+    ruleRow->addWidget(slotsLabel);
+    ruleRow->addWidget(slots_);
     ruleRow->addWidget(apply_);
 
     status_ = new QLabel(this);
@@ -109,6 +122,7 @@ ProjectJobsWindow::ProjectJobsWindow(SessionSource session, QWidget* parent)
     connect(cancel_, &QPushButton::clicked, this, &ProjectJobsWindow::cancelSelected);
     connect(apply_, &QPushButton::clicked, this, &ProjectJobsWindow::applyRule);
     connect(rule_, &QLineEdit::returnPressed, this, &ProjectJobsWindow::applyRule);
+    connect(slots_, &QSpinBox::valueChanged, this, [this](int n) { model_->setCommittedSlots(n > 0 ? std::optional<double>(n) : std::nullopt); });
     connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ProjectJobsWindow::updateButtons);
     updateButtons();
 }
@@ -209,7 +223,7 @@ void ProjectJobsWindow::applyRule() {
     for (const Json& j : model_->jobs()) {
         const std::string state = field(j.value("status", Json::object()), "state");
         if (state != "RUNNING" && state != "PENDING") continue;
-        const auto d = rule.evaluate(j, now);
+        const auto d = rule.evaluate(j, now, model_->committedSlots());
         if (!d.matches) continue;
         matched.push_back(j);
         if (lines.size() < 12) lines << QString::fromStdString(jobRefOf(j).jobId + " (" + field(j, "user_email") + "): " + d.why);

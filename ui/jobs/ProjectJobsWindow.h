@@ -13,6 +13,7 @@ class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSpinBox;
 class QTableView;
 
 namespace quarry {
@@ -59,6 +60,7 @@ private:
     QCheckBox* runningOnly_ = nullptr;
     QPushButton* cancel_ = nullptr;
     QLineEdit* rule_ = nullptr;
+    QSpinBox* slots_ = nullptr; ///< committed slots for the estimates (0: none)
     QPushButton* apply_ = nullptr;
     QLabel* status_ = nullptr;
     QTimer timer_;
