@@ -218,6 +218,13 @@ void MainWindow::buildActions() {
     connect(legacy, &QAction::toggled, this, [this](bool on) {
         if (auto* t = currentTab()) t->setLegacySql(on);
     });
+    // Short query mode (QueryJob): small queries are answered without a job; off, every run
+    // makes one (its plan, its id in the history, its result again after a restart).
+    auto* shortMode = query->addAction(tr("Short queries without a job"));
+    shortMode->setObjectName(QStringLiteral("shortQueryMode"));
+    shortMode->setCheckable(true);
+    shortMode->setChecked(QSettings().value(QStringLiteral("query/shortMode"), true).toBool());
+    connect(shortMode, &QAction::toggled, this, [](bool on) { QSettings().setValue(QStringLiteral("query/shortMode"), on); });
     connect(query, &QMenu::aboutToShow, this, [this, legacy] {
         auto* t = currentTab();
         const QSignalBlocker b(legacy);
@@ -490,10 +497,13 @@ void MainWindow::jobsMenu(const QPoint& at) {
     if (e.state == "RUNNING")
         menu.addAction(tr("Cancel the job"), this, [this, e] {
             for (int t = 0; t < tabs_->count(); ++t)
-                if (auto* tab = tabAt(t); tab && tab->job() && tab->job()->jobId().toStdString() == e.jobId) tab->cancel();
+                if (auto* tab = tabAt(t); tab && tab->job() && tab->job()->runId().toStdString() == e.runId) tab->cancel();
         });
-    if (e.state == "DONE" && !e.dryRun) menu.addAction(tr("Show the execution plan"), this, [this, i] { showPlan(i.row()); });
-    menu.addAction(tr("Copy job id"), this, [e] { QApplication::clipboard()->setText(QString::fromStdString(e.jobId)); });
+    if (e.state == "DONE" && !e.dryRun && !e.jobId.empty())
+        menu.addAction(tr("Show the execution plan"), this, [this, i] { showPlan(i.row()); });
+    if (!e.jobId.empty()) menu.addAction(tr("Copy job id"), this, [e] { QApplication::clipboard()->setText(QString::fromStdString(e.jobId)); });
+    else if (!e.queryId.empty())
+        menu.addAction(tr("Copy query id"), this, [e] { QApplication::clipboard()->setText(QString::fromStdString(e.queryId)); });
     menu.exec(jobsView_->viewport()->mapToGlobal(at));
 }
 

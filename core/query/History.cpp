@@ -15,6 +15,8 @@ nlohmann::json HistoryEntry::toJson() const {
                         {"state", state}, {"startMs", startMs}, {"endMs", endMs},
                         {"bytesProcessed", std::to_string(bytesProcessed)}, {"bytesBilled", std::to_string(bytesBilled)}, {"slotMs", std::to_string(slotMs)},
                         {"cacheHit", cacheHit}, {"dryRun", dryRun}};
+    if (!runId.empty() && runId != jobId) j["runId"] = runId;
+    if (!queryId.empty()) j["queryId"] = queryId;
     if (!errorReason.empty())
         j["error"] = {{"reason", errorReason}, {"message", errorMessage}, {"line", errorLine}, {"column", errorColumn}};
     return j;
@@ -27,6 +29,8 @@ std::optional<HistoryEntry> HistoryEntry::fromJson(const nlohmann::json& j) {
     e.sql = s("sql");
     e.project = s("project");
     e.jobId = s("jobId");
+    e.runId = s("runId").empty() ? e.jobId : s("runId");
+    e.queryId = s("queryId");
     e.location = s("location");
     e.state = s("state");
     e.startMs = j.value("startMs", std::int64_t{0});

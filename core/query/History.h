@@ -12,6 +12,10 @@ namespace quarry {
 /// One query run as the history keeps it.
 struct HistoryEntry {
     std::string sql, project, jobId, location, state; ///< state: DONE, FAILED, CANCELLED, RUNNING
+    /// The client's own id of the run: its job id, or, in short query mode, one made before
+    /// anyone knows whether BigQuery will make a job (the entries of one run share it).
+    std::string runId;
+    std::string queryId; ///< short query mode: the id of a query answered without a job
     std::int64_t startMs = 0, endMs = 0;
     std::uint64_t bytesProcessed = 0, bytesBilled = 0, slotMs = 0;
     bool cacheHit = false, dryRun = false;

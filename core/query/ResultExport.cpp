@@ -36,10 +36,9 @@ struct PartFile {
                              " (is the disk full or the folder read-only? choose another place)");
 }
 
-} // namespace
-
-ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std::filesystem::path& dest,
-                            const ExportOptions& options) {
+/// Writes the pages `next` gives (until it gives none) to `dest` through a temporary file.
+ExportProgress exportPages(const std::function<std::optional<RowPage>()>& next, const std::function<std::optional<std::int64_t>()>& total,
+                           const std::filesystem::path& dest, const ExportOptions& options) {
     auto cancelled = [&] { return options.cancel && options.cancel->isCancelled(); };
     if (cancelled()) throw TransportError(TransportError::Kind::Cancelled, "export cancelled");
     PartFile part{temporaryBeside(dest)};
@@ -59,15 +58,14 @@ ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std
                         ec);
     }
 
-    ResultPager pager(client, job, options.targetPageBytes);
     std::optional<RowWriter> writer;
     ExportProgress p;
-    while (auto page = pager.next(options.cancel)) {
+    while (auto page = next()) {
         if (!writer) writer.emplace(out, options.format, page->schema);
         writer->write(page->rows);
         if (!out) diskError(dest, "write", errno);
         p.rows = writer->rowsWritten();
-        p.totalRows = pager.totalRows();
+        p.totalRows = total();
         p.bytes = static_cast<std::uint64_t>(out.tellp());
         if (options.progress) options.progress(p);
         if (cancelled()) throw TransportError(TransportError::Kind::Cancelled, "export cancelled");
@@ -82,6 +80,25 @@ ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std
     if (ec) throw std::runtime_error("cannot replace " + dest.string() + ": " + ec.message());
     part.keep = true;
     return p;
+}
+
+} // namespace
+
+ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std::filesystem::path& dest,
+                            const ExportOptions& options) {
+    ResultPager pager(client, job, options.targetPageBytes);
+    return exportPages([&] { return pager.next(options.cancel); }, [&] { return pager.totalRows(); }, dest, options);
+}
+
+ExportProgress exportRows(const RowPage& rows, const std::filesystem::path& dest, const ExportOptions& options) {
+    bool given = false;
+    return exportPages(
+        [&]() -> std::optional<RowPage> {
+            if (given) return std::nullopt;
+            given = true;
+            return rows;
+        },
+        [&] { return std::optional<std::int64_t>(static_cast<std::int64_t>(rows.rows.size())); }, dest, options);
 }
 
 } // namespace quarry

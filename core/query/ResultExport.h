@@ -32,5 +32,8 @@ struct ExportOptions {
 /// (the API), std::runtime_error naming the file (the disk), or TransportError(Cancelled).
 ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std::filesystem::path& dest,
                             const ExportOptions& options);
+/// The same for a result held whole in memory: a query answered without a job (short query
+/// mode), which has no pages to read again.
+ExportProgress exportRows(const RowPage& rows, const std::filesystem::path& dest, const ExportOptions& options);
 
 } // namespace quarry

@@ -6,6 +6,7 @@
 
 #include "FailOnWarnings.h"
 #include "MainWindow.h"
+#include "bigquery/BigQueryClient.h"
 
 #include <Qsci/qsciscintilla.h>
 #include <QApplication>
@@ -115,6 +116,22 @@ inline bool dropFiles(QWidget* target, const QStringList& files, QPoint at = QPo
 inline QByteArray readAll(const QString& path) {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/// "DONE/stopped", "RUNNING", ... of the newest job of the project that ran `sql`; empty
+/// when there is none (yet). A run in short query mode has no job id to ask for until
+/// BigQuery makes one, so tests find its job as a person would: in the project's list.
+inline std::string jobStateOf(BigQueryClient& c, const std::string& project, const std::string& sql) {
+    const auto list = c.listJobs(project, BigQueryClient::JobListOptions{});
+    for (const auto& j : list.value("jobs", nlohmann::json::array())) {
+        const auto config = j.value("configuration", nlohmann::json::object()).value("query", nlohmann::json::object());
+        if (config.value("query", std::string()) != sql) continue;
+        const auto status = j.value("status", nlohmann::json::object());
+        std::string state = status.value("state", std::string());
+        if (status.contains("errorResult")) state += "/" + status["errorResult"].value("reason", std::string());
+        return state;
+    }
+    return {};
 }
 
 } // namespace quarry::test

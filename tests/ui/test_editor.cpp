@@ -31,6 +31,7 @@
 #include <QTemporaryDir>
 #include <QTreeWidget>
 #include <QToolButton>
+#include <QSettings>
 #include <QtTest>
 #include <memory>
 
@@ -255,6 +256,12 @@ private slots:
     }
 
     void theLastResultComesBackWithTheTab() {
+        // A result comes back from its job: with short query mode off, every run makes one
+        // (a query answered without a job has nothing to read again after a restart).
+        QSettings().setValue(QStringLiteral("query/shortMode"), false);
+        struct Restore {
+            ~Restore() { QSettings().remove(QStringLiteral("query/shortMode")); }
+        } restore;
         QString jobId;
         {
             auto w = openWindow();
@@ -327,6 +334,11 @@ private slots:
     }
 
     void executionPlanOfAJob() {
+        // A plan is a job's: with short query mode off, the run makes one.
+        QSettings().setValue(QStringLiteral("query/shortMode"), false);
+        struct Restore {
+            ~Restore() { QSettings().remove(QStringLiteral("query/shortMode")); }
+        } restore;
         auto w = openWindow();
         QueryTab* tab = w->newTab(QStringLiteral("SELECT c.place, COUNT(*) AS n FROM samples.persons, UNNEST(citiesLived) c GROUP BY 1"),
                                   QStringLiteral("plan"));

@@ -113,21 +113,21 @@ private slots:
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Return, Qt::ControlModifier);
         QTRY_VERIFY_WITH_TIMEOUT(tab->results()->status().startsWith(QStringLiteral("running")), 10000);
         QVERIFY(tab->job());
-        const JobRef job{w->session()->project, tab->job()->jobId().toStdString(), {}};
-        QVERIFY(!job.jobId.empty());
+        // In short query mode the job has no id yet (BigQuery makes one once the query runs
+        // long); closing the tab stops the wait, and the job made meanwhile is cancelled.
         QPointer<QueryTab> closing(tab);
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_W, Qt::ControlModifier);
         QTRY_VERIFY(!closing); // (the window then opens a fresh tab: it always has one)
         auto client = w->session()->client;
-        nlohmann::json status;
+        std::string state;
         QVERIFY2(QTest::qWaitFor(
                      [&] {
-                         status = client->getJob(job)["status"];
-                         return status.value("state", std::string()) == "DONE";
+                         state = test::jobStateOf(*client, w->session()->project, "SELECT fullName FROM samples.persons");
+                         return state.starts_with("DONE");
                      },
-                     10000),
-                 status.dump().c_str());
-        QCOMPARE(QString::fromStdString(status["errorResult"].value("reason", std::string())), QStringLiteral("stopped"));
+                     15000),
+                 state.c_str());
+        QCOMPARE(state, std::string("DONE/stopped"));
     }
 };
 

@@ -120,13 +120,23 @@ private slots:
         // The grid's view shows them: the header spans and the rows are there to paint.
         QCOMPARE(r->grid()->model()->rowCount(), 16);
         QVERIFY(!r->grid()->grab().isNull());
-        // The jobs panel lists the run, and the history file (shared with quarry-cli) keeps it.
+        // Short query mode (the default): answered without a job, as the summary says. The
+        // jobs panel lists the run (one row from submit to end) with its query id, and the
+        // history file (shared with quarry-cli) keeps it.
+        QVERIFY2(r->status().contains(QStringLiteral("no job (short query)")), qPrintable(r->status()));
+        QVERIFY(tab->job()->jobId().isEmpty());
+        QCOMPARE(w->jobsModel()->rowCount(), 1);
         const HistoryEntry& job = w->jobsModel()->entry(0);
         QCOMPARE(job.state, std::string("DONE"));
-        QCOMPARE(QString::fromStdString(job.jobId), tab->job()->jobId());
+        QCOMPARE(QString::fromStdString(job.runId), tab->job()->runId());
+        QVERIFY(job.jobId.empty());
+        QVERIFY(!job.queryId.empty());
         QVERIFY(job.bytesProcessed > 0);
+        QVERIFY2(w->jobsModel()->index(0, JobsModel::JobId).data().toString().contains(QString::fromStdString(job.queryId)),
+                 qPrintable(w->jobsModel()->index(0, JobsModel::JobId).data().toString()));
         const QString history = home_->path() + QStringLiteral("/data/quarry/history.ndjson");
-        QTRY_VERIFY_WITH_TIMEOUT(readAll(history).contains(tab->job()->jobId().toUtf8()), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(readAll(history).contains(tab->job()->runId().toUtf8()), 5000);
+        QVERIFY(readAll(history).contains(QByteArray::fromStdString(job.queryId)));
     }
 
     void exportsTheWholeResultWithProgress() {

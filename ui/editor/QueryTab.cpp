@@ -246,7 +246,7 @@ void QueryTab::setSession(std::shared_ptr<Session> session) {
             sessionBox_->setToolTip(tr("In BigQuery session %1. Turning this off ends it.").arg(bqSessionId_));
         }
         results_->setStatus(summary);
-        results_->setExportable(job_->resultJob().has_value()); // a preview has no job to export from
+        results_->setExportable(job_->hasResult()); // a preview has no result to export
         emit runningChanged(false);
     });
     connect(job_, &QueryJob::failed, this, [this](const QString& message, int line, int column) {
@@ -396,13 +396,14 @@ void QueryTab::exportWithDialog() {
 
 void QueryTab::exportTo(const QString& path, std::optional<RowFormat> format) {
     const auto job = job_ ? job_->resultJob() : std::nullopt;
-    if (!job || export_) {
+    const auto whole = job_ ? job_->resultRows() : nullptr; // answered without a job
+    if ((!job && !whole) || export_) {
         emit exportFinished(export_ ? tr("An export is already running.") : tr("Run a query first: there is no result to export."));
         return;
     }
     const auto byName = rowFormatForPath(path.toStdString());
     const RowFormat f = byName ? *byName : format.value_or(RowFormat::Csv);
-    export_ = new ExportTask(session_, *job, path, f, this);
+    export_ = job ? new ExportTask(session_, *job, path, f, this) : new ExportTask(whole, path, f, this);
     connect(export_, &ExportTask::progress, this, [this](quint64 rows, qint64 total, quint64) {
         results_->showExportProgress(rows, total);
     });

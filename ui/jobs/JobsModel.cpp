@@ -40,7 +40,7 @@ JobsModel::JobsModel(QObject* parent) : QAbstractTableModel(parent) {
 
 void JobsModel::upsert(const HistoryEntry& e) {
     for (std::size_t i = 0; i < entries_.size(); ++i)
-        if (entries_[i].jobId == e.jobId && !e.jobId.empty()) {
+        if (!e.runId.empty() ? entries_[i].runId == e.runId : (entries_[i].jobId == e.jobId && !e.jobId.empty())) {
             entries_[i] = e;
             emit dataChanged(index(static_cast<int>(i), 0), index(static_cast<int>(i), ColumnCount - 1));
             if (e.state == "RUNNING") tick_.start();
@@ -104,7 +104,8 @@ QVariant JobsModel::data(const QModelIndex& index, int role) const {
         QString q = lines.join(QLatin1Char(' ')).simplified();
         return q.size() > 120 ? q.left(120) + QChar(0x2026) : q;
     }
-    case JobId:
+    case JobId: // a query answered without a job (short query mode) has only its query id
+        if (e.jobId.empty() && !e.queryId.empty()) return tr("no job \u00b7 query %1").arg(QString::fromStdString(e.queryId));
         return QString::fromStdString(e.jobId);
     default:
         return {};

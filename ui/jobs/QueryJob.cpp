@@ -10,11 +10,16 @@
 
 #include <QCoreApplication>
 #include <QPointer>
+#include <QSettings>
+#include <mutex>
 
 namespace quarry {
 
 struct QueryJob::Shared {
     CancelToken cancel;
+    std::mutex mutex;
+    std::optional<JobRef> job; ///< the server's job, once known (short query mode: maybe never)
+    bool cancelAsked = false;  ///< cancel() came before the job's id did
     std::unique_ptr<ResultPager> pager;
     // A preview pages through tabledata.list instead of a job's results.
     std::optional<TableRef> table;
@@ -50,6 +55,8 @@ std::int64_t nowMs() {
 // Fills the end of a history entry from a finished job.
 void record(HistoryEntry& e, const QueryOutcome& o) {
     e.endMs = nowMs();
+    e.jobId = o.job.jobId;
+    e.queryId = o.queryId;
     e.location = o.job.location;
     e.bytesProcessed = o.bytesProcessed;
     e.bytesBilled = o.bytesBilled;
@@ -75,7 +82,10 @@ QString summarize(const QueryOutcome& o) {
     const Json stats = o.jobResource.value("statistics", Json::object());
     const double start = msField(stats, "startTime"), end = msField(stats, "endTime");
     if (start > 0 && end >= start) parts << QObject::tr("%1 s").arg((end - start) / 1000.0, 0, 'f', 2);
-    parts << QString::fromStdString(o.job.jobId);
+    if (o.job.jobId.empty()) parts << QObject::tr("no job (short query)");
+    else parts << QString::fromStdString(o.job.jobId);
+    if (!o.jobCreationReason.empty() && o.jobCreationReason != "REQUESTED")
+        parts << QObject::tr("job made: %1").arg(QString::fromStdString(o.jobCreationReason));
     return parts.join(QStringLiteral(" \u00b7 "));
 }
 
@@ -84,20 +94,28 @@ QString summarize(const QueryOutcome& o) {
 // On a worker: reads the first page of a finished job and hands it to the GUI thread.
 void QueryJob::showOutcome(QPointer<QueryJob> self, QPointer<ResultSet> rows, std::shared_ptr<Shared> shared,
                            std::shared_ptr<Session> session, const QueryOutcome& outcome, const HistoryEntry& entry, bool record) {
-    shared->pager = std::make_unique<ResultPager>(*session->client, outcome.job);
-    auto page = shared->pager->next(&shared->cancel);
-    const QString summary = summarize(outcome);
     auto holder = std::make_shared<RowPage>();
-    if (page) *holder = std::move(*page);
-    else holder->schema = outcome.schema;
-    onGui([self, rows, shared, holder, summary, outcome, entry, record] {
+    std::shared_ptr<const RowPage> whole; // answered without a job: every row, kept
+    if (outcome.job.jobId.empty() && outcome.rows) {
+        whole = std::make_shared<const RowPage>(*outcome.rows);
+        *holder = *whole;
+        holder->pageToken.clear();
+    } else {
+        shared->pager = std::make_unique<ResultPager>(*session->client, outcome.job);
+        auto page = shared->pager->next(&shared->cancel);
+        if (page) *holder = std::move(*page);
+        else holder->schema = outcome.schema;
+    }
+    const QString summary = summarize(outcome);
+    onGui([self, rows, shared, holder, whole, summary, outcome, entry, record] {
         if (!self || self->shared_ != shared || !rows) return;
         if (record) emit self->recorded(entry);
         rows->reset(holder->schema, outcome.totalRows);
         rows->append(std::move(holder->rows), !holder->pageToken.empty());
         self->running_ = false;
         self->summary_ = summary;
-        self->result_ = outcome.job;
+        if (whole) self->resultRows_ = whole;
+        else self->result_ = outcome.job;
         self->bigQuerySession_ = QString::fromStdString(outcome.sessionId);
         emit self->succeeded(summary);
     });
@@ -117,15 +135,43 @@ QueryJob::~QueryJob() {
 
 void QueryJob::start(QueryRequest request) {
     beginRun();
-    if (request.jobId.empty()) request.jobId = QueryRunner::newJobId();
+    // Short query mode: BigQuery decides whether a job is needed, so its id is not ours to
+    // choose; the run has its own id for the history and the jobs panel.
+    const bool shortMode = QSettings().value(QStringLiteral("query/shortMode"), true).toBool() && request.jobId.empty() &&
+                           request.sessionId.empty() && !request.createSession;
+    runId_ = QString::fromStdString(request.jobId.empty() ? QueryRunner::newJobId() : request.jobId);
+    if (shortMode) request.jobCreationOptional = true;
+    else if (request.jobId.empty()) request.jobId = runId_.toStdString();
     if (request.project.empty()) request.project = session_->project;
     if (!request.maximumBytesBilled && session_->byteCap) request.maximumBytesBilled = session_->byteCap;
     if (request.location.empty()) request.location = session_->location;
+    {
+        // The job's id as soon as it is known: what cancel() stops. One made after cancel()
+        // (or after this object went) is cancelled here, on the worker that learns of it.
+        std::weak_ptr<Shared> weak = shared_;
+        auto session = session_;
+        request.onSubmit = [weak, session](const JobRef& job) {
+            const auto shared = weak.lock();
+            bool stop = !shared;
+            if (shared) {
+                std::lock_guard lock(shared->mutex);
+                shared->job = job;
+                stop = shared->cancelAsked || shared->cancel.isCancelled();
+            }
+            if (stop && !job.jobId.empty()) {
+                try {
+                    session->client->cancelJob(job);
+                } catch (const std::exception&) { // gone or done: nothing to stop
+                }
+            }
+        };
+    }
     request_ = request;
     HistoryEntry entry;
     entry.sql = request.sql;
     entry.project = request.project;
     entry.jobId = request.jobId;
+    entry.runId = runId_.toStdString();
     entry.state = "RUNNING";
     entry.startMs = nowMs();
     emit recorded(entry);
@@ -165,11 +211,20 @@ void QueryJob::start(QueryRequest request) {
             fail(QString::fromStdString(e.message()), e.line(), e.column());
         } catch (const std::exception& e) {
             entry.endMs = nowMs();
-            entry.state = shared->cancel.isCancelled() ? "CANCELLED" : "FAILED";
-            entry.errorMessage = e.what();
-            fail(QString::fromUtf8(e.what()), 0, 0);
+            const bool cancelled = shared->cancel.isCancelled();
+            entry.state = cancelled ? "CANCELLED" : "FAILED";
+            entry.errorMessage = cancelled ? "cancelled before an answer" : e.what();
+            fail(cancelled ? tr("Query cancelled before it was answered.") : QString::fromUtf8(e.what()), 0, 0);
         }
     });
+}
+
+QString QueryJob::jobId() const {
+    if (shared_) {
+        std::lock_guard lock(shared_->mutex);
+        if (shared_->job) return QString::fromStdString(shared_->job->jobId);
+    }
+    return QString::fromStdString(request_.jobId);
 }
 
 void QueryJob::beginRun() {
@@ -178,6 +233,7 @@ void QueryJob::beginRun() {
     running_ = true;
     summary_.clear();
     result_.reset();
+    resultRows_.reset();
     rows_->clear();
 }
 
@@ -307,6 +363,20 @@ void QueryJob::fetchNext() {
 }
 
 void QueryJob::fetchPage(qulonglong first, qulonglong count) {
+    if (resultRows_) { // a result without a job is held whole: its rows are here
+        const auto& all = resultRows_->rows;
+        if (first + count > all.size()) {
+            rows_->restoreFailed(first, tr("The result has no rows from %1.").arg(first));
+            return;
+        }
+        // After the view's call that asked for it has returned, as a page read from a job is.
+        auto page = std::make_shared<std::vector<Value>>(all.begin() + static_cast<std::ptrdiff_t>(first),
+                                                         all.begin() + static_cast<std::ptrdiff_t>(first + count));
+        QMetaObject::invokeMethod(
+            this, [rows = QPointer<ResultSet>(rows_), first, page] { if (rows) rows->restore(first, std::move(*page)); },
+            Qt::QueuedConnection);
+        return;
+    }
     const auto table = shared_ ? shared_->table : std::nullopt;
     const auto job = result_;
     if (!shared_ || (!table && !job)) {
@@ -353,7 +423,18 @@ void QueryJob::fetchPage(qulonglong first, qulonglong count) {
 
 void QueryJob::cancel() {
     if (!running_) return;
-    const JobRef job{request_.project, request_.jobId, {}};
+    JobRef job{request_.project, request_.jobId, {}};
+    {
+        std::lock_guard lock(shared_->mutex);
+        if (shared_->job) job = *shared_->job;
+        shared_->cancelAsked = true;
+    }
+    if (job.jobId.empty()) {
+        // Short query mode before any job: stop waiting. If BigQuery made one meanwhile, the
+        // worker learns its id (onSubmit) and cancels it there.
+        shared_->cancel.cancel();
+        return;
+    }
     auto session = session_;
     // The running worker sees the job end with "stopped" and reports failed(). The application
     // owns the call: it goes on when the tab (and this object) close right after.

@@ -18,6 +18,13 @@ struct Session;
 /// One query run from the GUI: submitted, long-polled and paged on worker threads, never on
 /// the GUI thread. Rows go into a ResultSet as pages arrive (the first page at once, the
 /// rest when a view asks for more). cancel() cancels the job on the server (jobs.cancel).
+///
+/// Short query mode (the setting query/shortMode, on by default; not in a BigQuery
+/// session): jobs.query with JOB_CREATION_OPTIONAL, so a small query is answered whole with
+/// no job, and its rows are kept here (an evicted page and an export are read from them). A
+/// job BigQuery makes anyway (LONG_RUNNING, LARGE_RESULTS) is followed as usual and named in
+/// the summary with why it was made. Until one is made, cancel() stops the wait, and a job
+/// made meanwhile is cancelled on the server as soon as its id is known.
 class QueryJob : public QObject {
     Q_OBJECT
 public:
@@ -33,7 +40,14 @@ public:
     void reattach(const JobRef& job);
     void cancel();
     bool isRunning() const { return running_; }
-    QString jobId() const { return QString::fromStdString(request_.jobId); }
+    /// The server's job id, once there is one (empty for a query answered without a job).
+    QString jobId() const;
+    /// The client's id of the run (the history's runId): the same from submit to end.
+    QString runId() const { return runId_; }
+    /// Whether the last run answered with rows (a job's, or those of a query without one).
+    bool hasResult() const { return result_.has_value() || resultRows_ != nullptr; }
+    /// The rows of a query answered without a job, whole.
+    std::shared_ptr<const RowPage> resultRows() const { return resultRows_; }
     /// The statistics line shown over the grid once the job is done.
     QString summary() const { return summary_; }
     /// The job whose rows are shown, once it succeeded (for exporting all of them).
@@ -65,6 +79,8 @@ private:
     bool running_ = false;
     QString summary_;
     std::optional<JobRef> result_;
+    std::shared_ptr<const RowPage> resultRows_;
+    QString runId_;
     QString bigQuerySession_;
 };
 

@@ -20,6 +20,9 @@ ExportTask::ExportTask(std::shared_ptr<Session> session, JobRef job, QString pat
     : QObject(parent), session_(std::move(session)), job_(std::move(job)), path_(std::move(path)), format_(format),
       shared_(std::make_shared<Shared>()) {}
 
+ExportTask::ExportTask(std::shared_ptr<const RowPage> rows, QString path, RowFormat format, QObject* parent)
+    : QObject(parent), rows_(std::move(rows)), path_(std::move(path)), format_(format), shared_(std::make_shared<Shared>()) {}
+
 ExportTask::~ExportTask() { shared_->cancel.cancel(); }
 
 void ExportTask::cancel() { shared_->cancel.cancel(); }
@@ -29,10 +32,11 @@ void ExportTask::start() {
     auto shared = shared_;
     auto session = session_;
     const JobRef job = job_;
+    const auto whole = rows_;
     const std::filesystem::path dest = path_.toStdString();
     const RowFormat format = format_;
     Background::runWith(this, std::shared_ptr<CancelToken>(shared, &shared->cancel),
-                        [self, shared, session, job, dest, format](const CancelToken&) {
+                        [self, shared, session, job, whole, dest, format](const CancelToken&) {
         ExportOptions o;
         o.format = format;
         o.cancel = &shared->cancel;
@@ -47,7 +51,7 @@ void ExportTask::start() {
         QString error;
         ExportProgress done;
         try {
-            done = exportResult(*session->client, job, dest, o);
+            done = whole ? exportRows(*whole, dest, o) : exportResult(*session->client, job, dest, o);
         } catch (const TransportError& e) {
             error = e.kind() == TransportError::Kind::Cancelled ? tr("Export cancelled; nothing was written.")
                                                                 : QString::fromUtf8(e.what());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bigquery/References.h"
+#include "value/RowPage.h"
 #include "value/RowWriter.h"
 
 #include <QObject>
@@ -13,11 +14,13 @@ namespace quarry {
 struct Session;
 
 /// Exports every row of a finished job to a file on a worker (core exportResult: all pages,
-/// streamed, the file replaced only when complete), reporting progress on the GUI thread.
+/// streamed, the file replaced only when complete), reporting progress on the GUI thread. A
+/// result answered without a job (short query mode) is written from the rows it came with.
 class ExportTask : public QObject {
     Q_OBJECT
 public:
     ExportTask(std::shared_ptr<Session> session, JobRef job, QString path, RowFormat format, QObject* parent = nullptr);
+    ExportTask(std::shared_ptr<const RowPage> rows, QString path, RowFormat format, QObject* parent = nullptr);
     ~ExportTask() override;
     void start();
     void cancel();
@@ -32,6 +35,7 @@ private:
     struct Shared;
     std::shared_ptr<Session> session_;
     JobRef job_;
+    std::shared_ptr<const RowPage> rows_;
     QString path_;
     RowFormat format_;
     std::shared_ptr<Shared> shared_;
