@@ -4,6 +4,9 @@
 #include "sandbox/ApiFailure.h"
 #include "sandbox/JsonFields.h"
 #include "sandbox/sql/Pruning.h"
+#include "value/Civil.h"
+
+#include <algorithm>
 
 namespace quarry::sandbox {
 
@@ -135,6 +138,49 @@ void fitStoredRow(const Table& t, Value& row, std::int64_t whenMs) {
     for (std::size_t k = 0; k < n && k < row.size(); ++k) out[k] = std::move(row[k]);
     if (hidden) out[n] = partitionTimeAt(*t.partitioning, whenMs);
     row = std::move(out);
+}
+
+std::pair<std::string, std::string> splitDecorator(const std::string& id) {
+    const auto at = id.find('$');
+    if (at == std::string::npos) return {id, {}};
+    return {id.substr(0, at), id.substr(at + 1)};
+}
+
+std::int64_t decoratedPartitionMs(const Table& t, const std::string& decorator, std::int64_t nowMs) {
+    const std::string name = t.project + ":" + t.dataset + "." + t.id + "$" + decorator;
+    if (!t.partitioning || t.partitioning->unit == Unit::Range)
+        throw ApiFailure("invalid", "Cannot use a partition decorator on " + name + ": the table is not partitioned by time.");
+    const auto& p = *t.partitioning;
+    if (!p.ingestion)
+        throw ApiFailure("invalid", "Streaming to metadata partition of column based partitioning table " + name +
+                                        " is disallowed. Stream to the table; each row goes to the partition of its " +
+                                        p.columnName + ".");
+    const std::size_t digits = p.unit == Unit::Hour ? 10 : p.unit == Unit::Day ? 8 : p.unit == Unit::Month ? 6 : 4;
+    const bool allDigits = std::all_of(decorator.begin(), decorator.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const auto fail = [&] {
+        throw ApiFailure("invalid", "Invalid partition decorator " + name + ": write the partition as " +
+                                        (digits == 10 ? "YYYYMMDDHH" : digits == 8 ? "YYYYMMDD" : digits == 6 ? "YYYYMM" : "YYYY") +
+                                        " for a table partitioned by " + stringField(objectField(t.meta, "timePartitioning"), "type") + ".");
+    };
+    if (decorator.size() != digits || !allDigits) fail();
+    const int year = std::stoi(decorator.substr(0, 4));
+    const unsigned month = digits >= 6 ? static_cast<unsigned>(std::stoi(decorator.substr(4, 2))) : 1;
+    const unsigned day = digits >= 8 ? static_cast<unsigned>(std::stoi(decorator.substr(6, 2))) : 1;
+    const int hour = digits == 10 ? std::stoi(decorator.substr(8, 2)) : 0;
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23) fail();
+    const std::int32_t days = civil::daysFromCivil(year, month, day);
+    int y;
+    unsigned m, dd;
+    civil::civilFromDays(days, y, m, dd);
+    if (m != month || dd != day) fail(); // 20240230
+    const std::int64_t startMs = (static_cast<std::int64_t>(days) * 24 + hour) * 3'600'000;
+    constexpr std::int64_t kDayMs = 86'400'000;
+    const std::int64_t today = civil::floorDiv(nowMs, kDayMs) * kDayMs;
+    if (startMs < today - 31 * kDayMs || startMs > today + 16 * kDayMs)
+        throw ApiFailure("invalid", "The destination table's partition " + name +
+                                        " is outside the allowed bounds. You can only stream to partitions within 31 days in the "
+                                        "past and 16 days in the future relative to the current date.");
+    return startMs;
 }
 
 void fitStoredRows(const Table& t, std::vector<Value>& rows, std::int64_t whenMs) {

@@ -23,6 +23,15 @@ Value partitionTimeAt(const sql::TableData::Partitioning& p, std::int64_t whenMs
 /// partitioned table that has only the schema's columns gets the partition time of `whenMs`;
 /// a row with more (one copied from such a table into another) loses the extra.
 void fitStoredRow(const Table& t, Value& row, std::int64_t whenMs);
+
+/// A table id with a partition decorator ("events$20240101"): the table's id and the
+/// decorator (empty when there is none).
+std::pair<std::string, std::string> splitDecorator(const std::string& id);
+/// Where the partition a decorator names starts (ms since the epoch, UTC), for streaming into
+/// it: only a table partitioned by ingestion time (caller holds t.mutex), with a decorator of
+/// its unit (YYYYMMDD, YYYYMMDDHH, YYYYMM, YYYY), within 31 days before and 16 days after
+/// `nowMs`, as BigQuery allows. Otherwise ApiFailure invalid with BigQuery's words.
+std::int64_t decoratedPartitionMs(const Table& t, const std::string& decorator, std::int64_t nowMs);
 void fitStoredRows(const Table& t, std::vector<Value>& rows, std::int64_t whenMs);
 
 } // namespace quarry::sandbox

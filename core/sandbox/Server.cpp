@@ -4,6 +4,7 @@
 #include "sandbox/JsonFields.h"
 #include "value/JsonParse.h"
 #include "sandbox/Server.h"
+#include "sandbox/Partitioning.h"
 
 #include "sandbox/Auth.h"
 #include "value/Text.h"
@@ -540,7 +541,7 @@ struct Server::Impl {
 
         // ---- tabledata ----
         route("POST", P + "/datasets/([^/]+)/tables/([^/]+)/insertAll", "insertAll", [this](const auto& req, auto& res) {
-            if (isView(*store->table(req.matches[1], req.matches[2], req.matches[3])))
+            if (isView(*store->table(req.matches[1], req.matches[2], splitDecorator(req.matches[3]).first)))
                 throw ApiFailure("invalid", "Cannot add rows to a table of type VIEW: " + std::string(req.matches[3]));
             const auto errors = store->insertAllText(req.matches[1], req.matches[2], req.matches[3], req.body);
             Json out = {{"kind", "bigquery#tableDataInsertAllResponse"}};

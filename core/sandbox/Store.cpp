@@ -770,10 +770,14 @@ void Store::deleteTable(const std::string& p, const std::string& d, const std::s
     ds.tables.erase(id);
 }
 
-std::uint64_t Store::appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored, std::int64_t when) {
+std::uint64_t Store::appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored, std::int64_t when,
+                                   std::optional<std::int64_t> partitionMs) {
     // The body as it came (one copy, no per-row work); replay reads it with the same rules,
-    // and gives its rows the partition time of `when` (ingestion-time partitioning).
-    std::string payload = "{\"t\":" + std::to_string(when) + ",\"skip\":[";
+    // and gives its rows the partition time of `when`, or of the partition its decorator
+    // named ("pt"), when the table is partitioned by ingestion time.
+    std::string payload = "{\"t\":" + std::to_string(when);
+    if (partitionMs) payload += ",\"pt\":" + std::to_string(*partitionMs);
+    payload += ",\"skip\":[";
     bool first = true;
     for (std::size_t i = 0; i < stored.size(); ++i) {
         if (stored[i]) continue;
@@ -1153,28 +1157,34 @@ bool readRowsFast(std::string_view body, const Schema& schema, ReadRows& out) {
 
 std::vector<InsertRowErrors> Store::insertAll(const std::string& p, const std::string& d, const std::string& id,
                                               const Json& request) {
-    auto t = table(p, d, id);
+    const auto [name, decorator] = splitDecorator(id);
+    auto t = table(p, d, name);
     std::uint64_t schemaVersion = 0;
     ReadRows rows;
+    std::optional<std::int64_t> partition;
     {
         std::shared_lock lock(t->mutex);
+        if (!decorator.empty()) partition = decoratedPartitionMs(*t, decorator, nowMs());
         schemaVersion = t->schemaVersion;
         rows = readRows(request, t->schema);
     }
     return commitRows(*t, std::move(rows.good), {}, {}, std::move(rows.errors), rows.invalid, rows.skipInvalid,
-                      schemaVersion, [&] { return readRows(request, t->schema).good; });
+                      schemaVersion, [&] { return readRows(request, t->schema).good; }, partition);
 }
 
 std::vector<InsertRowErrors> Store::insertAllText(const std::string& p, const std::string& d, const std::string& id,
                                                   std::string_view body) {
-    auto t = table(p, d, id);
+    const auto [name, decorator] = splitDecorator(id);
+    auto t = table(p, d, name);
     std::uint64_t schemaVersion = 0;
     ReadRows rows;
     bool fast = false;
+    std::optional<std::int64_t> partition;
     {
         // Rows are read under a shared lock: requests for one table are parsed in parallel and
         // only the write below is exclusive.
         std::shared_lock lock(t->mutex);
+        if (!decorator.empty()) partition = decoratedPartitionMs(*t, decorator, nowMs());
         schemaVersion = t->schemaVersion;
         fast = readRowsFast(body, t->schema, rows);
     }
@@ -1188,14 +1198,15 @@ std::vector<InsertRowErrors> Store::insertAllText(const std::string& p, const st
                           ReadRows again;
                           readRowsFast(body, t->schema, again);
                           return std::move(again.good);
-                      });
+                      }, partition);
 }
 
 std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<std::string, Value>> good,
                                                std::string_view body, std::vector<std::uint32_t> index,
                                                std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
                                                bool skipInvalid, std::uint64_t schemaVersion,
-                                               const std::function<std::vector<std::pair<std::string, Value>>()>& reread) {
+                                               const std::function<std::vector<std::pair<std::string, Value>>()>& reread,
+                                               std::optional<std::int64_t> partitionMs) {
     if (!errors.empty() && !skipInvalid) {
         for (std::size_t i = 0; i < invalid.size(); ++i)
             if (!invalid[i]) errors.push_back({static_cast<int>(i), {Json{{"reason", "stopped"}, {"message", ""}}}});
@@ -1231,10 +1242,10 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
         if (logBody) stored[index[k]] = true;
     }
     if (fresh.empty()) return errors;
-    for (auto& f : fresh) fitStoredRow(t, f.second, now);
+    for (auto& f : fresh) fitStoredRow(t, f.second, partitionMs.value_or(now));
     std::uint64_t end = 0;
     try {
-        end = logBody ? appendRequest(t, body, stored, now) : appendRows(t, fresh);
+        end = logBody ? appendRequest(t, body, stored, now, partitionMs) : appendRows(t, fresh);
     } catch (...) {
         for (auto f = fresh.rbegin(); f != fresh.rend(); ++f) // newest first: the deque's tail
             if (!f->first.empty()) {

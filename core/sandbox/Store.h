@@ -159,7 +159,9 @@ public:
     /// serialize access" when the table changed after `version` was read.
     void replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows);
 
-    /// tabledata.insertAll with BigQuery's rules. `request` is the parsed body.
+    /// tabledata.insertAll with BigQuery's rules. `request` is the parsed body. `table` may
+    /// name a partition of a table partitioned by ingestion time ("t$20240101"): its rows go
+    /// there instead of to today's (decoratedPartitionMs says which are allowed).
     std::vector<InsertRowErrors> insertAll(const std::string& project, const std::string& dataset,
                                            const std::string& table, const Json& request);
     /// The same from the body's text: parsed with simdjson, rows read under a shared lock so
@@ -197,7 +199,8 @@ private:
                                             std::string_view body, std::vector<std::uint32_t> index,
                                             std::vector<InsertRowErrors> errors, const std::vector<bool>& invalid,
                                             bool skipInvalid, std::uint64_t schemaVersion,
-                                            const std::function<std::vector<std::pair<std::string, Value>>()>& reread);
+                                            const std::function<std::vector<std::pair<std::string, Value>>()>& reread,
+                                            std::optional<std::int64_t> partitionMs);
     std::filesystem::path datasetDir(const std::string& p, const std::string& d) const;
     std::filesystem::path tableDir(const std::string& p, const std::string& d, const std::string& t) const;
     Dataset& datasetRef(const std::string& p, const std::string& d);
@@ -220,7 +223,8 @@ private:
     /// Writes rows to the table's log (not yet synced); returns the offset to sync to.
     std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows);
     /// Writes a whole insertAll body instead, with the positions of the rows not stored.
-    std::uint64_t appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored, std::int64_t when);
+    std::uint64_t appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored, std::int64_t when,
+                                std::optional<std::int64_t> partitionMs);
 
     /// The catalog's table (or ApiFailure notFound), rows not necessarily read. Under mutex_.
     std::shared_ptr<Table> findTable(const std::string& p, const std::string& d, const std::string& id) const;

@@ -70,13 +70,14 @@ void replayLog(Table& t, RowLog& log, std::int64_t idsSince, std::vector<std::st
     const auto dropped = log.replay([&](std::string_view payload, std::uint64_t offset) {
         const auto rec = Json::parse(payload);
         const auto when = rec.value("t", std::int64_t{0});
+        const auto partitionAt = rec.value("pt", when); // a partition decorator's, else the record's
         const bool more = rec.value("more", false);
         if (!groupStart) groupStart = offset;
         auto keep = [&](const Json& row, const Json* id, bool body) {
             std::vector<RowIssue> issues;
             Value v = (body ? bodyReader : reader).read(row, issues);
             if (!issues.empty()) return; // cannot happen for rows we wrote
-            if (hidden && body) fitStoredRow(t, v, when);
+            if (hidden && body) fitStoredRow(t, v, partitionAt);
             else if (hidden && v[v.size() - 1].isNull()) // written before the table kept partition times
                 v[v.size() - 1] = partitionTimeAt(*t.partitioning, when);
             std::optional<IdKey> key;

@@ -110,9 +110,32 @@ TEST(IngestionPartitions, RowsKeepTheirPartitionThroughLogsDmlCopiesAndRestarts)
         copyTable(c, "t", "t_copy");
         EXPECT_EQ(partitions(c, "t_copy"), expected);
 
-        // A row streamed after the rewrite goes to the log: it too must come back.
+        // A row streamed after the rewrite goes to the log: it too must come back. So must
+        // one streamed into yesterday's partition through its decorator (t$YYYYMMDD).
         c.insertAll(TableRef{"p", "d", "t"}, R"({"rows":[{"json":{"a":10,"s":"late"}}]})");
-        expected += " " + day + ":10";
+        const std::string y(run(c, "SELECT CAST(DATE_SUB(CURRENT_DATE(), INTERVAL 1 DAY) AS STRING)").rows.at(0).items()[0].asText());
+        std::string digits = y;
+        std::erase(digits, '-');
+        ASSERT_TRUE(c.insertAll(TableRef{"p", "d", "t$" + digits}, R"({"rows":[{"json":{"a":11,"s":"yesterday"}}]})").ok());
+        expected += " " + day + ":10 " + y + ":11";
+        EXPECT_EQ(partitions(c, "t"), expected);
+        // Decorators BigQuery refuses: out of its bounds, not of the table's unit, on a table
+        // partitioned by a column.
+        EXPECT_NE(apiError([&] { c.insertAll(TableRef{"p", "d", "t$20200101"}, R"({"rows":[{"json":{"a":12}}]})"); })
+                      .message()
+                      .find("outside the allowed bounds"),
+                  std::string::npos);
+        EXPECT_NE(apiError([&] { c.insertAll(TableRef{"p", "d", "t$2024010112"}, R"({"rows":[{"json":{"a":12}}]})"); })
+                      .message()
+                      .find("write the partition as YYYYMMDD"),
+                  std::string::npos);
+        c.insertTable("p", "d", {{"tableReference", {{"tableId", "bycol"}}},
+                                 {"schema", {{"fields", {{{"name", "day"}, {"type", "DATE"}}}}}},
+                                 {"timePartitioning", {{"type", "DAY"}, {"field", "day"}}}});
+        EXPECT_NE(apiError([&] { c.insertAll(TableRef{"p", "d", "bycol$" + digits}, R"({"rows":[{"json":{"day":"2024-01-01"}}]})"); })
+                      .message()
+                      .find("Streaming to metadata partition of column based partitioning table"),
+                  std::string::npos);
     }
     SandboxProcess again({}, data);
     BigQueryClient c(clientOptions(again));
