@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Load jobs: an uploaded CSV or NDJSON file read against a schema, then committed at once.
 #include "sandbox/LoadJob.h"
+#include "sandbox/Partitioning.h"
 
 #include "sandbox/JsonFields.h"
 #include "sandbox/sql/Bytes.h"
@@ -379,14 +380,22 @@ LoadResult runLoad(Store& store, const std::string& project, const Json& cfg, co
         throw ApiFailure("invalid", "Invalid createDisposition: " + create, "configuration.load.createDisposition");
 
     store.getDataset(p, d); // notFound for a missing dataset
+    // A partition decorator (t$20240101): the load writes that partition of the table only.
+    const auto [base, decorator] = splitDecorator(t);
     std::shared_ptr<Table> table;
     try {
-        table = store.table(p, d, t);
+        table = store.table(p, d, base);
     } catch (const ApiFailure& e) {
         if (e.reason() != "notFound") throw;
     }
     if (table && table->isView()) throw ApiFailure("invalid", "Cannot load data into " + name + ": it is a view.");
-    if (!table && create == "CREATE_NEVER") throw ApiFailure("notFound", "Not found: Table " + name);
+    if (!table && (create == "CREATE_NEVER" || !decorator.empty()))
+        throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + base);
+    std::optional<std::int64_t> partition;
+    if (!decorator.empty()) {
+        std::shared_lock l(table->mutex);
+        partition = partitionOfDecorator(*table, decorator);
+    }
 
     const bool given = cfg.contains("schema") && !arrayField(objectField(cfg, "schema"), "fields").empty();
     const bool csv = format == "CSV";
@@ -427,10 +436,41 @@ LoadResult runLoad(Store& store, const std::string& project, const Json& cfg, co
                                   : readJson(file, schema, boolField(cfg, "ignoreUnknownValues", false), bad, cancel);
     if (cancel) throw sql::PreparedQuery::Cancelled{};
 
+    if (partition) {
+        // Every row must be the partition's (a table partitioned by ingestion time: they are
+        // put there), in the table's own layout.
+        std::shared_lock l(table->mutex);
+        if (!sameShape(schema.fields, table->schema.fields))
+            throw ApiFailure("invalid", "A load into the partition " + name + " must have the table's schema.");
+        fitStoredRows(*table, rows, *partition);
+        for (const auto& r : rows)
+            if (!inPartition(*table, r, *partition))
+                throw ApiFailure("invalid", "Some rows belong to different partitions rather than destination partition " + decorator);
+    }
     std::uint64_t outBytes = 0;
     for (const auto& r : rows) outBytes += sql::rowBytes(r, schema.fields);
     const std::size_t outRows = rows.size();
-    if (!table) {
+    if (partition) {
+        std::vector<Value> all;
+        std::uint64_t version;
+        bool occupied = false;
+        {
+            std::shared_lock l(table->mutex);
+            version = table->version;
+            for (const auto& r : table->rows) {
+                const bool here = inPartition(*table, r, *partition);
+                occupied = occupied || here;
+                if (write == "WRITE_TRUNCATE" && !here) all.push_back(r);
+            }
+        }
+        if (write == "WRITE_EMPTY" && occupied) throw ApiFailure("duplicate", "Already Exists: Table " + name);
+        if (write == "WRITE_TRUNCATE") { // the other partitions as they were, this one replaced, at once
+            std::move(rows.begin(), rows.end(), std::back_inserter(all));
+            store.replaceRows(*table, version, std::move(all));
+        } else {
+            store.appendValues(*table, std::move(rows));
+        }
+    } else if (!table) {
         store.putTable(p, d, t, schema, std::move(rows), false, createProperties(cfg));
     } else if (write == "WRITE_TRUNCATE") {
         bool sameSchema;
@@ -440,8 +480,17 @@ LoadResult runLoad(Store& store, const std::string& project, const Json& cfg, co
             sameSchema = sameShape(schema.fields, table->schema.fields);
             version = table->version;
         }
-        if (sameSchema) store.replaceRows(*table, version, std::move(rows));
-        else store.putTable(p, d, t, schema, std::move(rows), true);
+        if (sameSchema) {
+            store.replaceRows(*table, version, std::move(rows));
+        } else { // a new schema; the table stays partitioned and clustered as it was
+            Json spec = Json::object();
+            {
+                std::shared_lock l(table->mutex);
+                for (const char* k : {"timePartitioning", "rangePartitioning", "clustering", "requirePartitionFilter"})
+                    if (table->meta.contains(k)) spec[k] = table->meta[k];
+            }
+            store.putTable(p, d, t, schema, std::move(rows), true, spec);
+        }
     } else {
         if (write == "WRITE_EMPTY") {
             std::shared_lock l(table->mutex);

@@ -146,15 +146,12 @@ std::pair<std::string, std::string> splitDecorator(const std::string& id) {
     return {id.substr(0, at), id.substr(at + 1)};
 }
 
-std::int64_t decoratedPartitionMs(const Table& t, const std::string& decorator, std::int64_t nowMs) {
+std::int64_t partitionOfDecorator(const Table& t, const std::string& decorator) {
     const std::string name = t.project + ":" + t.dataset + "." + t.id + "$" + decorator;
     if (!t.partitioning || t.partitioning->unit == Unit::Range)
-        throw ApiFailure("invalid", "Cannot use a partition decorator on " + name + ": the table is not partitioned by time.");
+        throw ApiFailure("invalid", "Cannot use a partition decorator on " + name +
+                                        ": the sandbox knows decorators of tables partitioned by time only.");
     const auto& p = *t.partitioning;
-    if (!p.ingestion)
-        throw ApiFailure("invalid", "Streaming to metadata partition of column based partitioning table " + name +
-                                        " is disallowed. Stream to the table; each row goes to the partition of its " +
-                                        p.columnName + ".");
     const std::size_t digits = p.unit == Unit::Hour ? 10 : p.unit == Unit::Day ? 8 : p.unit == Unit::Month ? 6 : 4;
     const bool allDigits = std::all_of(decorator.begin(), decorator.end(), [](char c) { return c >= '0' && c <= '9'; });
     const auto fail = [&] {
@@ -173,7 +170,16 @@ std::int64_t decoratedPartitionMs(const Table& t, const std::string& decorator, 
     unsigned m, dd;
     civil::civilFromDays(days, y, m, dd);
     if (m != month || dd != day) fail(); // 20240230
-    const std::int64_t startMs = (static_cast<std::int64_t>(days) * 24 + hour) * 3'600'000;
+    return (static_cast<std::int64_t>(days) * 24 + hour) * 3'600'000;
+}
+
+std::int64_t decoratedPartitionMs(const Table& t, const std::string& decorator, std::int64_t nowMs) {
+    const std::string name = t.project + ":" + t.dataset + "." + t.id + "$" + decorator;
+    if (t.partitioning && t.partitioning->unit != Unit::Range && !t.partitioning->ingestion)
+        throw ApiFailure("invalid", "Streaming to metadata partition of column based partitioning table " + name +
+                                        " is disallowed. Stream to the table; each row goes to the partition of its " +
+                                        t.partitioning->columnName + ".");
+    const std::int64_t startMs = partitionOfDecorator(t, decorator);
     constexpr std::int64_t kDayMs = 86'400'000;
     const std::int64_t today = civil::floorDiv(nowMs, kDayMs) * kDayMs;
     if (startMs < today - 31 * kDayMs || startMs > today + 16 * kDayMs)
@@ -181,6 +187,14 @@ std::int64_t decoratedPartitionMs(const Table& t, const std::string& decorator, 
                                         " is outside the allowed bounds. You can only stream to partitions within 31 days in the "
                                         "past and 16 days in the future relative to the current date.");
     return startMs;
+}
+
+bool inPartition(const Table& t, const Value& row, std::int64_t startMs) {
+    const auto& p = *t.partitioning;
+    const auto at = static_cast<std::size_t>(p.column);
+    if (at >= row.size()) return false;
+    const auto start = sql::partitionStartMicros(row[at], p);
+    return start && *start == startMs * 1000;
 }
 
 void fitStoredRows(const Table& t, std::vector<Value>& rows, std::int64_t whenMs) {

@@ -27,11 +27,15 @@ void fitStoredRow(const Table& t, Value& row, std::int64_t whenMs);
 /// A table id with a partition decorator ("events$20240101"): the table's id and the
 /// decorator (empty when there is none).
 std::pair<std::string, std::string> splitDecorator(const std::string& id);
-/// Where the partition a decorator names starts (ms since the epoch, UTC), for streaming into
-/// it: only a table partitioned by ingestion time (caller holds t.mutex), with a decorator of
-/// its unit (YYYYMMDD, YYYYMMDDHH, YYYYMM, YYYY), within 31 days before and 16 days after
-/// `nowMs`, as BigQuery allows. Otherwise ApiFailure invalid with BigQuery's words.
+/// Where the partition a decorator names starts (ms since the epoch, UTC): a decorator of the
+/// unit of a table partitioned by time (YYYYMMDD, YYYYMMDDHH, YYYYMM, YYYY; caller holds
+/// t.mutex). Otherwise ApiFailure invalid saying what to write.
+std::int64_t partitionOfDecorator(const Table& t, const std::string& decorator);
+/// The same for streaming into it: only a table partitioned by ingestion time, within 31 days
+/// before and 16 days after `nowMs`, as BigQuery allows; otherwise BigQuery's words.
 std::int64_t decoratedPartitionMs(const Table& t, const std::string& decorator, std::int64_t nowMs);
+/// Whether a stored row of `t` (partitioned by time) is in the partition starting at `startMs`.
+bool inPartition(const Table& t, const Value& row, std::int64_t startMs);
 void fitStoredRows(const Table& t, std::vector<Value>& rows, std::int64_t whenMs);
 
 } // namespace quarry::sandbox

@@ -183,6 +183,49 @@ TEST(LoadJobs, LoadsAreAtomicWithBigQuerysErrorsAndDispositions) {
     EXPECT_FALSE(tableExists(c, "nosuch"));
 }
 
+// A load into a partition decorator (bq load --replace 'd.t$20240101'): WRITE_TRUNCATE
+// replaces that partition only, every row must be the partition's, WRITE_EMPTY refuses one
+// that has rows, and a table partitioned by ingestion time takes the rows into it.
+TEST(LoadJobs, ALoadIntoAPartitionDecoratorWritesThatPartitionOnly) {
+    UploadEnv env;
+    auto& c = env.client;
+    const std::string state = env.dir.path + "/state";
+    c.insertTable("p", "d", {{"tableReference", {{"tableId", "byday"}}},
+                             {"schema", {{"fields", {{{"name", "day"}, {"type", "DATE"}}, {{"name", "n"}, {"type", "INTEGER"}}}}}},
+                             {"timePartitioning", {{"type", "DAY"}, {"field", "day"}}}});
+    c.insertAll(TableRef{"p", "d", "byday"},
+                R"({"rows":[{"json":{"day":"2024-01-01","n":1}},{"json":{"day":"2024-01-01","n":2}},{"json":{"day":"2024-01-02","n":3}}]})");
+    const auto days = [&](const std::string& table, const std::string& column) {
+        const auto r = c.query("p", {{"query", "SELECT STRING_AGG(CONCAT(CAST(" + column + " AS STRING), ':', CAST(n AS STRING)), ' ' "
+                                                "ORDER BY n) FROM d." + table},
+                                     {"useLegacySql", false}});
+        return std::string(r.rows.at(0).items()[0].asText());
+    };
+    writeText(env.dir.path + "/jan1.ndjson", R"({"day":"2024-01-01","n":10}
+{"day":"2024-01-01","n":11}
+)");
+    auto out = cli(env.sandbox, "load --replace " + env.dir.path + "/jan1.ndjson 'd.byday$20240101'", state);
+    EXPECT_NE(out.find("rows loaded     2"), std::string::npos) << out;
+    EXPECT_EQ(days("byday", "day"), "2024-01-02:3 2024-01-01:10 2024-01-01:11");
+    // A row of another day, into 2024-01-02: nothing is written.
+    out = cli(env.sandbox, "load --again " + env.dir.path + "/jan1.ndjson 'd.byday$20240102'", state);
+    EXPECT_NE(out.find("Some rows belong to different partitions rather than destination partition 20240102"), std::string::npos) << out;
+    out = cli(env.sandbox, "load --if-empty --again " + env.dir.path + "/jan1.ndjson 'd.byday$20240101'", state);
+    EXPECT_NE(out.find("Already Exists: Table p:d.byday$20240101"), std::string::npos) << out;
+    EXPECT_EQ(days("byday", "day"), "2024-01-02:3 2024-01-01:10 2024-01-01:11");
+
+    // Ingestion time: the rows go into the partition named, however long ago.
+    c.insertTable("p", "d", {{"tableReference", {{"tableId", "ing"}}},
+                             {"schema", {{"fields", {{{"name", "n"}, {"type", "INTEGER"}}}}}},
+                             {"timePartitioning", {{"type", "DAY"}}}});
+    writeText(env.dir.path + "/n.ndjson", R"({"n":1}
+{"n":2}
+)");
+    out = cli(env.sandbox, "load " + env.dir.path + "/n.ndjson 'd.ing$20200105'", state);
+    EXPECT_NE(out.find("rows loaded     2"), std::string::npos) << out;
+    EXPECT_EQ(days("ing", "_PARTITIONDATE"), "2020-01-05:1 2020-01-05:2");
+}
+
 // The uploader killed twice mid-upload and run again: it goes on from the bytes the sandbox
 // has, and the table holds every row of the file exactly once.
 TEST(LoadJobs, CliKilledTwiceMidUploadResumesAndLoadsEveryRowOnce) {
