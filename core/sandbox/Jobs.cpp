@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/JsonFields.h"
 #include "sandbox/Jobs.h"
+#include "sandbox/LoadJob.h"
 #include "value/Text.h"
 #include "sandbox/sql/Script.h"
 #include "sandbox/sql/TimeZone.h"
@@ -724,6 +725,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
                    statements[functions].temp)
                 ++functions;
             if (script.control || functions + 1 != statements.size() || statements.back().kind != sql::Statement::Kind::Query) {
+                checkNoDestination(q, script.control || statements.size() > functions + 1, true);
                 if (!dryRun) waitOnFault(job);
                 runStatements(job, runner, script, dryRun, checkCap, budget);
                 return;
@@ -744,7 +746,8 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         job.estimatedBytes = static_cast<std::int64_t>(estimate);
         waitOnFault(job);
         // A session's query may read its variables and temporary functions: never cached.
-        const bool useCache = boolField(q, "useQueryCache", true) && !nondeterministic && !session;
+        const bool useCache = boolField(q, "useQueryCache", true) && !nondeterministic && !session &&
+                              objectField(q, "destinationTable").empty(); // a result written to a table is never the cache's
         if (useCache) {
             std::lock_guard g(mutex_);
             const auto it = cache_.find(cacheKey);
@@ -762,7 +765,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             job.bytesBilled = billed(result.bytesProcessed);
             job.rows = std::make_shared<const std::vector<Value>>(std::move(result.rows));
             job.resultBytes = static_cast<std::size_t>(std::max<std::int64_t>(0, budget.used() - before));
-            if (job.resultBytes > limits_.keptBytes) {
+            if (job.resultBytes > limits_.keptBytes && objectField(q, "destinationTable").empty()) { // a destination takes any size
                 job.rows.reset();
                 throw ApiFailure("responseTooLarge", "Response too large to return. Consider specifying a destination table in "
                                                      "your job configuration (the sandbox keeps " +
@@ -776,6 +779,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             }
         }
         if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
+        if (job.rows) writeQueryDestination(store_, job.project, q, job.schema, *job.rows);
         finish(job, nullptr);
     } catch (const sql::PreparedQuery::Cancelled&) {
         finish(job, errorProto("stopped", "Job execution was cancelled: User requested cancellation"));

@@ -39,6 +39,16 @@ LoadResult runLoad(Store& store, const std::string& project, const Json& load, c
 /// BigQuery's write (default WRITE_EMPTY) and create dispositions. Returns statistics.copy.
 Json runCopy(Store& store, const std::string& project, const Json& copy);
 
+/// configuration.query.destinationTable (QueryDestination.cpp): writes a finished query's
+/// result to the table, with BigQuery's dispositions (CREATE_IF_NEEDED, WRITE_EMPTY by default)
+/// and a partition decorator's meaning (WRITE_TRUNCATE replaces that partition only). A new
+/// table takes the job's timePartitioning, rangePartitioning, clustering and
+/// destinationTableProperties. Nothing when the job names no destination.
+void writeQueryDestination(Store& store, const std::string& project, const Json& query, const Schema& schema,
+                           const std::vector<Value>& rows);
+/// Refuses a destination table for a script or a DML/DDL statement, as BigQuery does.
+void checkNoDestination(const Json& query, bool script, bool statement);
+
 /// Two schemas with the same fields (names case-insensitively, types, modes; descriptions aside).
 bool sameShape(const std::vector<Field>& a, const std::vector<Field>& b);
 

@@ -152,6 +152,11 @@ check "_PARTITIONDATE reads each row's partition" '"pd":"2024-01-01"' bq query -
   "SELECT _PARTITIONDATE AS pd, name FROM bqds.ingested WHERE name = 'old'"
 drops "a dry run's bytes drop with a _PARTITIONTIME filter" 'SELECT name FROM bqds.ingested' \
   "SELECT name FROM bqds.ingested WHERE _PARTITIONTIME = TIMESTAMP '2024-01-02'"
+bq query --use_legacy_sql=false --destination_table bqds.qout 'SELECT n FROM UNNEST([1, 2, 3]) AS n' >/dev/null 2>&1
+check "a query's result goes to its --destination_table" '"n":"3"' bq query --use_legacy_sql=false --format=json \
+  'SELECT COUNT(*) AS n FROM bqds.qout'
+bq query --use_legacy_sql=false --replace --destination_table bqds.qout 'SELECT 9 AS n' >/dev/null 2>&1
+check "--replace replaces it" '"c":"1","n":"9"' bq query --use_legacy_sql=false --format=json 'SELECT MAX(n) AS n, COUNT(*) AS c FROM bqds.qout'
 check "mk an integer-range partitioned table" "successfully created" bq mk --table \
   --range_partitioning=id,0,100,10 bqp:bqds.ranged id:INTEGER,name:STRING
 check "its range shows" '"interval": "10"' bq show --format=prettyjson bqp:bqds.ranged
