@@ -362,40 +362,13 @@ bool sameShape(const std::vector<Field>& a, const std::vector<Field>& b) {
 
 LoadResult runLoad(Store& store, const std::string& project, const Json& cfg, const fs::path& file,
                    const std::atomic<bool>& cancel) {
-    const auto dest = objectField(cfg, "destinationTable");
-    const std::string p = stringField(dest, "projectId").empty() ? project : stringField(dest, "projectId");
-    const std::string d = stringField(dest, "datasetId"), t = stringField(dest, "tableId");
-    if (d.empty() || t.empty())
-        throw ApiFailure("invalid", "Required parameter is missing: destinationTable", "configuration.load.destinationTable");
-    const std::string name = p + ":" + d + "." + t;
     const std::string format = upper(stringField(cfg, "sourceFormat").empty() ? "CSV" : stringField(cfg, "sourceFormat"));
     if (format != "CSV" && format != "NEWLINE_DELIMITED_JSON")
         throw ApiFailure("notImplemented", "The sandbox loads CSV and NEWLINE_DELIMITED_JSON files; " + format +
                                                " is not supported by the sandbox yet.", "configuration.load.sourceFormat");
-    const std::string write = stringField(cfg, "writeDisposition").empty() ? "WRITE_APPEND" : stringField(cfg, "writeDisposition");
-    const std::string create = stringField(cfg, "createDisposition").empty() ? "CREATE_IF_NEEDED" : stringField(cfg, "createDisposition");
-    if (write != "WRITE_APPEND" && write != "WRITE_TRUNCATE" && write != "WRITE_EMPTY")
-        throw ApiFailure("invalid", "Invalid writeDisposition: " + write, "configuration.load.writeDisposition");
-    if (create != "CREATE_IF_NEEDED" && create != "CREATE_NEVER")
-        throw ApiFailure("invalid", "Invalid createDisposition: " + create, "configuration.load.createDisposition");
-
-    store.getDataset(p, d); // notFound for a missing dataset
     // A partition decorator (t$20240101): the load writes that partition of the table only.
-    const auto [base, decorator] = splitDecorator(t);
-    std::shared_ptr<Table> table;
-    try {
-        table = store.table(p, d, base);
-    } catch (const ApiFailure& e) {
-        if (e.reason() != "notFound") throw;
-    }
-    if (table && table->isView()) throw ApiFailure("invalid", "Cannot load data into " + name + ": it is a view.");
-    if (!table && (create == "CREATE_NEVER" || !decorator.empty()))
-        throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + base);
-    std::optional<std::int64_t> partition;
-    if (!decorator.empty()) {
-        std::shared_lock l(table->mutex);
-        partition = partitionOfDecorator(*table, decorator);
-    }
+    const Destination dest = resolveDestination(store, project, cfg, "load", "WRITE_APPEND", "load data into");
+    const auto& [p, d, t, decorator, name, write, create, table, partition] = dest;
 
     const bool given = cfg.contains("schema") && !arrayField(objectField(cfg, "schema"), "fields").empty();
     const bool csv = format == "CSV";

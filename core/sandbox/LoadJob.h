@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <optional>
 
 namespace quarry::sandbox {
 
@@ -38,6 +39,22 @@ LoadResult runLoad(Store& store, const std::string& project, const Json& load, c
 /// Runs configuration.copy: one or more source tables (same schema) into a destination, with
 /// BigQuery's write (default WRITE_EMPTY) and create dispositions. Returns statistics.copy.
 Json runCopy(Store& store, const std::string& project, const Json& copy);
+
+/// The table a load or query job writes (QueryDestination.cpp).
+struct Destination {
+    std::string project, dataset, id; ///< `id` without its partition decorator
+    std::string decorator;            ///< "20240101" of "t$20240101", or empty
+    std::string name;                 ///< "p:d.t$20240101", as errors name it
+    std::string write, create;        ///< the dispositions
+    std::shared_ptr<Table> table;     ///< null: not there yet, and CREATE_IF_NEEDED
+    std::optional<std::int64_t> partition; ///< where the decorator's partition starts (ms)
+};
+/// Reads configuration.<kind>.destinationTable and the dispositions (write by default
+/// `defaultWrite`, create CREATE_IF_NEEDED) and checks them: the dataset must exist, a view is
+/// refused ("Cannot <verb> p:d.t: it is a view."), a missing table is notFound with
+/// CREATE_NEVER or a decorator, and a decorator must name a partition of the table's unit.
+Destination resolveDestination(Store& store, const std::string& project, const Json& cfg, const std::string& kind,
+                               const std::string& defaultWrite, const std::string& verb);
 
 /// configuration.query.destinationTable (QueryDestination.cpp): writes a finished query's
 /// result to the table, with BigQuery's dispositions (CREATE_IF_NEEDED, WRITE_EMPTY by default)

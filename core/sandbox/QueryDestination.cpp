@@ -16,33 +16,45 @@ void checkNoDestination(const Json& query, bool script, bool statement) {
                          "configuration.query.destinationTable");
 }
 
-void writeQueryDestination(Store& store, const std::string& project, const Json& q, const Schema& schema,
-                           const std::vector<Value>& result) {
-    const Json dest = objectField(q, "destinationTable");
-    if (dest.empty()) return;
-    const std::string p = stringField(dest, "projectId").empty() ? project : stringField(dest, "projectId");
-    const std::string d = stringField(dest, "datasetId"), id = stringField(dest, "tableId");
-    if (d.empty() || id.empty())
-        throw ApiFailure("invalid", "Required parameter is missing: destinationTable.tableId", "configuration.query.destinationTable");
-    const std::string name = p + ":" + d + "." + id;
-    const std::string write = stringField(q, "writeDisposition").empty() ? "WRITE_EMPTY" : stringField(q, "writeDisposition");
-    const std::string create = stringField(q, "createDisposition").empty() ? "CREATE_IF_NEEDED" : stringField(q, "createDisposition");
-    if (write != "WRITE_APPEND" && write != "WRITE_TRUNCATE" && write != "WRITE_EMPTY")
-        throw ApiFailure("invalid", "Invalid writeDisposition: " + write, "configuration.query.writeDisposition");
-    if (create != "CREATE_IF_NEEDED" && create != "CREATE_NEVER")
-        throw ApiFailure("invalid", "Invalid createDisposition: " + create, "configuration.query.createDisposition");
-
-    store.getDataset(p, d); // notFound for a missing dataset
-    const auto [base, decorator] = splitDecorator(id);
-    std::shared_ptr<Table> table;
+Destination resolveDestination(Store& store, const std::string& project, const Json& cfg, const std::string& kind,
+                               const std::string& defaultWrite, const std::string& verb) {
+    const std::string where = "configuration." + kind + ".";
+    const Json dest = objectField(cfg, "destinationTable");
+    Destination out;
+    out.project = stringField(dest, "projectId").empty() ? project : stringField(dest, "projectId");
+    out.dataset = stringField(dest, "datasetId");
+    const std::string id = stringField(dest, "tableId");
+    if (out.dataset.empty() || id.empty())
+        throw ApiFailure("invalid", "Required parameter is missing: destinationTable", where + "destinationTable");
+    std::tie(out.id, out.decorator) = splitDecorator(id);
+    out.name = out.project + ":" + out.dataset + "." + id;
+    out.write = stringField(cfg, "writeDisposition").empty() ? defaultWrite : stringField(cfg, "writeDisposition");
+    out.create = stringField(cfg, "createDisposition").empty() ? "CREATE_IF_NEEDED" : stringField(cfg, "createDisposition");
+    if (out.write != "WRITE_APPEND" && out.write != "WRITE_TRUNCATE" && out.write != "WRITE_EMPTY")
+        throw ApiFailure("invalid", "Invalid writeDisposition: " + out.write, where + "writeDisposition");
+    if (out.create != "CREATE_IF_NEEDED" && out.create != "CREATE_NEVER")
+        throw ApiFailure("invalid", "Invalid createDisposition: " + out.create, where + "createDisposition");
+    store.getDataset(out.project, out.dataset); // notFound for a missing dataset
     try {
-        table = store.table(p, d, base);
+        out.table = store.table(out.project, out.dataset, out.id);
     } catch (const ApiFailure& e) {
         if (e.reason() != "notFound") throw;
     }
-    if (table && table->isView()) throw ApiFailure("invalid", "Cannot write query results to " + name + ": it is a view.");
-    if (!table && (create == "CREATE_NEVER" || !decorator.empty()))
-        throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + base);
+    if (out.table && out.table->isView()) throw ApiFailure("invalid", "Cannot " + verb + " " + out.name + ": it is a view.");
+    if (!out.table && (out.create == "CREATE_NEVER" || !out.decorator.empty()))
+        throw ApiFailure("notFound", "Not found: Table " + out.project + ":" + out.dataset + "." + out.id);
+    if (!out.decorator.empty()) {
+        std::shared_lock l(out.table->mutex);
+        out.partition = partitionOfDecorator(*out.table, out.decorator);
+    }
+    return out;
+}
+
+void writeQueryDestination(Store& store, const std::string& project, const Json& q, const Schema& schema,
+                           const std::vector<Value>& result) {
+    if (objectField(q, "destinationTable").empty()) return;
+    const Destination dest = resolveDestination(store, project, q, "query", "WRITE_EMPTY", "write query results to");
+    const auto& [p, d, base, decorator, name, write, create, table, partition] = dest;
     std::vector<Value> rows(result.begin(), result.end());
 
     if (!table) { // made with the job's partitioning, clustering and properties
@@ -57,7 +69,6 @@ void writeQueryDestination(Store& store, const std::string& project, const Json&
     }
     std::uint64_t version;
     bool sameSchema, occupied = false;
-    std::optional<std::int64_t> partition;
     std::vector<Value> kept; // WRITE_TRUNCATE of a partition: the other partitions' rows
     Json spec = Json::object();
     {
@@ -66,8 +77,7 @@ void writeQueryDestination(Store& store, const std::string& project, const Json&
         sameSchema = sameShape(schema.fields, table->schema.fields);
         for (const char* k : {"timePartitioning", "rangePartitioning", "clustering", "requirePartitionFilter"})
             if (table->meta.contains(k)) spec[k] = table->meta[k];
-        if (!decorator.empty()) {
-            partition = partitionOfDecorator(*table, decorator);
+        if (partition) {
             if (!sameSchema) throw ApiFailure("invalid", "Query results written to the partition " + name + " must have the table's schema.");
             fitStoredRows(*table, rows, *partition);
             for (const auto& r : rows)
