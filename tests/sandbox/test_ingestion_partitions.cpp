@@ -163,6 +163,13 @@ TEST(IngestionPartitions, DdlMakesThemAndTheirFiltersAreRequiredWhenAsked) {
                   .find("without a filter over column(s) '_PARTITION_LOAD_TIME', '_PARTITIONDATE', '_PARTITIONTIME'"),
               std::string::npos);
     EXPECT_EQ(run(c, "SELECT x FROM d.daily WHERE _PARTITIONDATE >= '2020-01-01'").rows.size(), 1u);
+    // DML is held to it too; a MERGE (whose filter BigQuery reads from ON) is not refused.
+    EXPECT_NE(apiError([&] { run(c, "DELETE FROM d.daily WHERE x = 1"); }).message().find("without a filter over column(s)"),
+              std::string::npos);
+    run(c, "MERGE d.daily AS t USING (SELECT 2 AS x) AS s ON t.x = s.x AND t._PARTITIONDATE >= '2020-01-01' "
+           "WHEN NOT MATCHED THEN INSERT (x) VALUES (s.x)");
+    run(c, "DELETE FROM d.daily WHERE _PARTITIONDATE >= '2020-01-01' AND x = 1");
+    EXPECT_EQ(run(c, "SELECT x FROM d.daily WHERE _PARTITIONDATE >= '2020-01-01'").rows.at(0).items()[0].asInt64(), 2);
 
     // Hourly: the start of the hour the row was written in; _PARTITIONDATE is for days only.
     run(c, "INSERT INTO d.hourly (x) VALUES (1)");
