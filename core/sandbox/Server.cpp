@@ -553,9 +553,18 @@ struct Server::Impl {
             sendJson(res, 200, out);
         });
         route("GET", P + "/datasets/([^/]+)/tables/([^/]+)/data", "tabledata.list", [this](const auto& req, auto& res) {
-            auto t = store->table(req.matches[1], req.matches[2], req.matches[3]);
+            const auto [id, decorator] = splitDecorator(req.matches[3]);
+            auto t = store->table(req.matches[1], req.matches[2], id);
             if (isView(*t)) throw ApiFailure("invalid", "Cannot list a table of type VIEW.");
             std::shared_lock lock(t->mutex);
+            // A partition decorator (t$20240101, bq head 't$20240101') lists that partition's rows.
+            std::vector<Value> partitionRows;
+            if (!decorator.empty()) {
+                const auto startMs = partitionOfDecorator(*t, decorator);
+                for (const auto& r : t->rows)
+                    if (inPartition(*t, r, startMs)) partitionRows.push_back(r);
+            }
+            const std::vector<Value>& rows = decorator.empty() ? t->rows : partitionRows;
             std::optional<Schema> projected;
             if (req.has_param("selectedFields") && !req.get_param_value("selectedFields").empty()) {
                 std::vector<std::string> sel;
@@ -577,11 +586,11 @@ struct Server::Impl {
             }
             std::string out = "{\"kind\":\"bigquery#tableDataList\",\"etag\":" +
                               Json(etag(t->id + std::to_string(t->version))).dump() + ",\"totalRows\":\"" +
-                              std::to_string(t->rows.size()) + "\"";
+                              std::to_string(rows.size()) + "\"";
             const std::size_t start = startFrom(req);
             const auto max = intParam(req, "maxResults");
-            const std::size_t next = appendRowsPage(out, t->rows, start, max, t->schema, projected ? &*projected : nullptr, tsEncoding(req));
-            if (next < t->rows.size() && !(max && *max == 0)) out += ",\"pageToken\":\"" + std::to_string(next) + "\"";
+            const std::size_t next = appendRowsPage(out, rows, start, max, t->schema, projected ? &*projected : nullptr, tsEncoding(req));
+            if (next < rows.size() && !(max && *max == 0)) out += ",\"pageToken\":\"" + std::to_string(next) + "\"";
             out += "}";
             res.status = 200;
             res.set_content(out, "application/json; charset=UTF-8");

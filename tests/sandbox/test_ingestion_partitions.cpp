@@ -97,6 +97,13 @@ TEST(IngestionPartitions, RowsKeepTheirPartitionThroughLogsDmlCopiesAndRestarts)
                   std::string::npos);
         EXPECT_FALSE(c.insertAll(TableRef{"p", "d", "t"}, R"({"rows":[{"json":{"a":8,"_PARTITIONTIME":"2024-01-01"}}]})").ok());
 
+        // tabledata.list of a partition decorator lists that partition's rows.
+        const Schema schema = Schema::fromJson(c.getTable(TableRef{"p", "d", "t"})["schema"]);
+        const auto listed = c.listRows(TableRef{"p", "d", "t$20240102"}, ListRowsOptions{}, &schema);
+        ASSERT_EQ(listed.rows.size(), 2u);
+        EXPECT_EQ(listed.totalRows.value_or(-1), 2);
+        EXPECT_EQ(listed.rows[0][0].asInt64() + listed.rows[1][0].asInt64(), 4 + 5);
+
         // UPDATE and DELETE keep the partitions of the rows they keep; MERGE's inserted rows
         // take the statement's.
         run(c, "UPDATE d.t SET s = 'u' WHERE _PARTITIONDATE = '2024-01-02'");
