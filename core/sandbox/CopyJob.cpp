@@ -3,6 +3,7 @@
 #include "sandbox/LoadJob.h"
 
 #include "sandbox/JsonFields.h"
+#include "sandbox/Partitioning.h"
 #include "sandbox/sql/Bytes.h"
 
 namespace quarry::sandbox {
@@ -32,7 +33,7 @@ Json runCopy(Store& store, const std::string& project, const Json& cfg) {
 
     // Every source read at one moment each (a consistent snapshot per table).
     Schema schema;
-    Json spec = Json::object();
+    Json spec;
     std::vector<Value> rows;
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& [sp, sd, st] = sources[i];
@@ -45,8 +46,7 @@ Json runCopy(Store& store, const std::string& project, const Json& cfg) {
             schema = src->schema;
             // A table made by the copy is partitioned and clustered as its source, and rows
             // copied between ingestion-time partitioned tables keep their partitions.
-            for (const char* k : {"timePartitioning", "rangePartitioning", "clustering", "requirePartitionFilter"})
-                if (src->meta.contains(k)) spec[k] = src->meta[k];
+            spec = partitionSpec(*src);
         }
         else if (!sameShape(schema.fields, src->schema.fields))
             throw ApiFailure("invalid", "Incompatible table schemas: " + sp + ":" + sd + "." + st + " does not have the schema of " +

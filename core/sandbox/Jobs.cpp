@@ -745,9 +745,10 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         const std::uint64_t estimate = prepared->estimateBytes();
         job.estimatedBytes = static_cast<std::int64_t>(estimate);
         waitOnFault(job);
-        // A session's query may read its variables and temporary functions: never cached.
-        const bool useCache = boolField(q, "useQueryCache", true) && !nondeterministic && !session &&
-                              objectField(q, "destinationTable").empty(); // a result written to a table is never the cache's
+        // A session's query may read its variables and temporary functions: never cached; nor
+        // is a result written to a table, which also takes any size.
+        const bool toTable = !objectField(q, "destinationTable").empty();
+        const bool useCache = boolField(q, "useQueryCache", true) && !nondeterministic && !session && !toTable;
         if (useCache) {
             std::lock_guard g(mutex_);
             const auto it = cache_.find(cacheKey);
@@ -765,7 +766,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             job.bytesBilled = billed(result.bytesProcessed);
             job.rows = std::make_shared<const std::vector<Value>>(std::move(result.rows));
             job.resultBytes = static_cast<std::size_t>(std::max<std::int64_t>(0, budget.used() - before));
-            if (job.resultBytes > limits_.keptBytes && objectField(q, "destinationTable").empty()) { // a destination takes any size
+            if (job.resultBytes > limits_.keptBytes && !toTable) {
                 job.rows.reset();
                 throw ApiFailure("responseTooLarge", "Response too large to return. Consider specifying a destination table in "
                                                      "your job configuration (the sandbox keeps " +
@@ -779,7 +780,7 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
             }
         }
         if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
-        if (job.rows) writeQueryDestination(store_, job.project, q, job.schema, *job.rows);
+        if (toTable && job.rows) writeQueryDestination(store_, job.project, q, job.schema, *job.rows);
         finish(job, nullptr);
     } catch (const sql::PreparedQuery::Cancelled&) {
         finish(job, errorProto("stopped", "Job execution was cancelled: User requested cancellation"));

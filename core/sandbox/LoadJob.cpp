@@ -333,16 +333,6 @@ std::vector<Value> readCsv(const fs::path& file, const Schema& schema, const Jso
 
 // ---- committing ----
 
-Json createProperties(const Json& cfg) {
-    Json extra = Json::object();
-    for (const char* k : {"timePartitioning", "rangePartitioning", "clustering"})
-        if (cfg.contains(k) && cfg[k].is_object()) extra[k] = cfg[k];
-    const auto props = objectField(cfg, "destinationTableProperties");
-    for (const char* k : {"description", "friendlyName", "labels"})
-        if (props.contains(k)) extra[k] = props[k];
-    return extra;
-}
-
 bool allowsFieldAddition(const Json& cfg) {
     for (const auto& o : arrayField(cfg, "schemaUpdateOptions"))
         if (o.is_string() && o.get<std::string>() == "ALLOW_FIELD_ADDITION") return true;
@@ -409,69 +399,10 @@ LoadResult runLoad(Store& store, const std::string& project, const Json& cfg, co
                                   : readJson(file, schema, boolField(cfg, "ignoreUnknownValues", false), bad, cancel);
     if (cancel) throw sql::PreparedQuery::Cancelled{};
 
-    if (partition) {
-        // Every row must be the partition's (a table partitioned by ingestion time: they are
-        // put there), in the table's own layout.
-        std::shared_lock l(table->mutex);
-        if (!sameShape(schema.fields, table->schema.fields))
-            throw ApiFailure("invalid", "A load into the partition " + name + " must have the table's schema.");
-        fitStoredRows(*table, rows, *partition);
-        for (const auto& r : rows)
-            if (!inPartition(*table, r, *partition))
-                throw ApiFailure("invalid", "Some rows belong to different partitions rather than destination partition " + decorator);
-    }
     std::uint64_t outBytes = 0;
     for (const auto& r : rows) outBytes += sql::rowBytes(r, schema.fields);
     const std::size_t outRows = rows.size();
-    if (partition) {
-        std::vector<Value> all;
-        std::uint64_t version;
-        bool occupied = false;
-        {
-            std::shared_lock l(table->mutex);
-            version = table->version;
-            for (const auto& r : table->rows) {
-                const bool here = inPartition(*table, r, *partition);
-                occupied = occupied || here;
-                if (write == "WRITE_TRUNCATE" && !here) all.push_back(r);
-            }
-        }
-        if (write == "WRITE_EMPTY" && occupied) throw ApiFailure("duplicate", "Already Exists: Table " + name);
-        if (write == "WRITE_TRUNCATE") { // the other partitions as they were, this one replaced, at once
-            std::move(rows.begin(), rows.end(), std::back_inserter(all));
-            store.replaceRows(*table, version, std::move(all));
-        } else {
-            store.appendValues(*table, std::move(rows));
-        }
-    } else if (!table) {
-        store.putTable(p, d, t, schema, std::move(rows), false, createProperties(cfg));
-    } else if (write == "WRITE_TRUNCATE") {
-        bool sameSchema;
-        std::uint64_t version;
-        {
-            std::shared_lock l(table->mutex);
-            sameSchema = sameShape(schema.fields, table->schema.fields);
-            version = table->version;
-        }
-        if (sameSchema) {
-            store.replaceRows(*table, version, std::move(rows));
-        } else { // a new schema; the table stays partitioned and clustered as it was
-            Json spec = Json::object();
-            {
-                std::shared_lock l(table->mutex);
-                for (const char* k : {"timePartitioning", "rangePartitioning", "clustering", "requirePartitionFilter"})
-                    if (table->meta.contains(k)) spec[k] = table->meta[k];
-            }
-            store.putTable(p, d, t, schema, std::move(rows), true, spec);
-        }
-    } else {
-        if (write == "WRITE_EMPTY") {
-            std::shared_lock l(table->mutex);
-            if (!table->rows.empty()) throw ApiFailure("duplicate", "Already Exists: Table " + name);
-        }
-        if (addFields) store.patchTable(p, d, t, {{"schema", schema.toJson()}});
-        store.appendValues(*table, std::move(rows));
-    }
+    writeDestination(store, dest, schema, std::move(rows), createProperties(cfg), addFields);
     LoadResult r;
     r.statistics = {{"inputFiles", "1"},
                     {"inputFileBytes", std::to_string(fs::file_size(file))},

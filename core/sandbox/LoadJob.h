@@ -40,7 +40,7 @@ LoadResult runLoad(Store& store, const std::string& project, const Json& load, c
 /// BigQuery's write (default WRITE_EMPTY) and create dispositions. Returns statistics.copy.
 Json runCopy(Store& store, const std::string& project, const Json& copy);
 
-/// The table a load or query job writes (QueryDestination.cpp).
+/// The table a load or query job writes (Destination.cpp).
 struct Destination {
     std::string project, dataset, id; ///< `id` without its partition decorator
     std::string decorator;            ///< "20240101" of "t$20240101", or empty
@@ -56,7 +56,20 @@ struct Destination {
 Destination resolveDestination(Store& store, const std::string& project, const Json& cfg, const std::string& kind,
                                const std::string& defaultWrite, const std::string& verb);
 
-/// configuration.query.destinationTable (QueryDestination.cpp): writes a finished query's
+/// Writes `rows` (laid out as `schema`) to the destination with its write disposition, all or
+/// nothing: a missing table is made with `newTable` (timePartitioning, clustering, ...
+/// createProperties gives); WRITE_TRUNCATE replaces the rows (a decorator's partition's only;
+/// a new schema keeps the table's partitioning and clustering); WRITE_EMPTY refuses a table
+/// (or partition) that has rows; a schema that differs is refused unless `addFields` (then
+/// the table's schema is patched first). Rows into a decorator must all be its partition's.
+void writeDestination(Store& store, const Destination& dest, const Schema& schema, std::vector<Value> rows,
+                      const Json& newTable, bool addFields);
+/// The Table resource fields a job's configuration gives a table it makes: timePartitioning,
+/// rangePartitioning, clustering and destinationTableProperties' description, friendlyName,
+/// labels.
+Json createProperties(const Json& cfg);
+
+/// configuration.query.destinationTable (Destination.cpp): writes a finished query's
 /// result to the table, with BigQuery's dispositions (CREATE_IF_NEEDED, WRITE_EMPTY by default)
 /// and a partition decorator's meaning (WRITE_TRUNCATE replaces that partition only). A new
 /// table takes the job's timePartitioning, rangePartitioning, clustering and

@@ -140,6 +140,13 @@ void fitStoredRow(const Table& t, Value& row, std::int64_t whenMs) {
     row = std::move(out);
 }
 
+Json partitionSpec(const Table& t) {
+    Json spec = Json::object();
+    for (const char* k : {"timePartitioning", "rangePartitioning", "clustering", "requirePartitionFilter"})
+        if (t.meta.contains(k)) spec[k] = t.meta[k];
+    return spec;
+}
+
 std::pair<std::string, std::string> splitDecorator(const std::string& id) {
     const auto at = id.find('$');
     if (at == std::string::npos) return {id, {}};

@@ -24,6 +24,11 @@ Value partitionTimeAt(const sql::TableData::Partitioning& p, std::int64_t whenMs
 /// a row with more (one copied from such a table into another) loses the extra.
 void fitStoredRow(const Table& t, Value& row, std::int64_t whenMs);
 
+/// How `t` is partitioned and clustered, as Table resource fields (timePartitioning,
+/// rangePartitioning, clustering, requirePartitionFilter): what a table made in its place
+/// (a copy, a replacing load) keeps. Caller holds t.mutex.
+Json partitionSpec(const Table& t);
+
 /// A table id with a partition decorator ("events$20240101"): the table's id and the
 /// decorator (empty when there is none).
 std::pair<std::string, std::string> splitDecorator(const std::string& id);

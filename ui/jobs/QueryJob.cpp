@@ -363,20 +363,6 @@ void QueryJob::fetchNext() {
 }
 
 void QueryJob::fetchPage(qulonglong first, qulonglong count) {
-    if (resultRows_) { // a result without a job is held whole: its rows are here
-        const auto& all = resultRows_->rows;
-        if (first + count > all.size()) {
-            rows_->restoreFailed(first, tr("The result has no rows from %1.").arg(first));
-            return;
-        }
-        // After the view's call that asked for it has returned, as a page read from a job is.
-        auto page = std::make_shared<std::vector<Value>>(all.begin() + static_cast<std::ptrdiff_t>(first),
-                                                         all.begin() + static_cast<std::ptrdiff_t>(first + count));
-        QMetaObject::invokeMethod(
-            this, [rows = QPointer<ResultSet>(rows_), first, page] { if (rows) rows->restore(first, std::move(*page)); },
-            Qt::QueuedConnection);
-        return;
-    }
     const auto table = shared_ ? shared_->table : std::nullopt;
     const auto job = result_;
     if (!shared_ || (!table && !job)) {

@@ -21,7 +21,8 @@ struct Session;
 ///
 /// Short query mode (the setting query/shortMode, on by default; not in a BigQuery
 /// session): jobs.query with JOB_CREATION_OPTIONAL, so a small query is answered whole with
-/// no job, and its rows are kept here (an evicted page and an export are read from them). A
+/// no job, and its rows are kept here for export (the grid holds them as one page, which it
+/// never evicts, so no page is asked for again). A
 /// job BigQuery makes anyway (LONG_RUNNING, LARGE_RESULTS) is followed as usual and named in
 /// the summary with why it was made. Until one is made, cancel() stops the wait, and a job
 /// made meanwhile is cancelled on the server as soon as its id is known.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// configuration.query.destinationTable: a query's result written to a table, with BigQuery's
-// create and write dispositions (default CREATE_IF_NEEDED and WRITE_EMPTY), all or nothing.
+// The table a load or query job writes: found with its dispositions and partition decorator,
+// then written all or nothing (loads, and configuration.query.destinationTable).
 #include "sandbox/LoadJob.h"
 
 #include "sandbox/JsonFields.h"
@@ -50,35 +50,36 @@ Destination resolveDestination(Store& store, const std::string& project, const J
     return out;
 }
 
-void writeQueryDestination(Store& store, const std::string& project, const Json& q, const Schema& schema,
-                           const std::vector<Value>& result) {
-    if (objectField(q, "destinationTable").empty()) return;
-    const Destination dest = resolveDestination(store, project, q, "query", "WRITE_EMPTY", "write query results to");
-    const auto& [p, d, base, decorator, name, write, create, table, partition] = dest;
-    std::vector<Value> rows(result.begin(), result.end());
+Json createProperties(const Json& cfg) {
+    Json extra = Json::object();
+    for (const char* k : {"timePartitioning", "rangePartitioning", "clustering"})
+        if (cfg.contains(k) && cfg[k].is_object()) extra[k] = cfg[k];
+    const auto props = objectField(cfg, "destinationTableProperties");
+    for (const char* k : {"description", "friendlyName", "labels"})
+        if (props.contains(k)) extra[k] = props[k];
+    return extra;
+}
 
-    if (!table) { // made with the job's partitioning, clustering and properties
-        Json extra = Json::object();
-        for (const char* k : {"timePartitioning", "rangePartitioning", "clustering"})
-            if (q.contains(k) && q[k].is_object()) extra[k] = q[k];
-        const Json props = objectField(q, "destinationTableProperties");
-        for (const char* k : {"description", "friendlyName", "labels"})
-            if (props.contains(k)) extra[k] = props[k];
-        store.putTable(p, d, base, schema, std::move(rows), false, extra);
+void writeDestination(Store& store, const Destination& dest, const Schema& schema, std::vector<Value> rows,
+                      const Json& newTable, bool addFields) {
+    const auto& [p, d, base, decorator, name, write, create, table, partition] = dest;
+    if (!table) {
+        store.putTable(p, d, base, schema, std::move(rows), false, newTable);
         return;
     }
     std::uint64_t version;
     bool sameSchema, occupied = false;
     std::vector<Value> kept; // WRITE_TRUNCATE of a partition: the other partitions' rows
-    Json spec = Json::object();
+    Json spec;
     {
         std::shared_lock l(table->mutex);
         version = table->version;
         sameSchema = sameShape(schema.fields, table->schema.fields);
-        for (const char* k : {"timePartitioning", "rangePartitioning", "clustering", "requirePartitionFilter"})
-            if (table->meta.contains(k)) spec[k] = table->meta[k];
+        spec = partitionSpec(*table);
         if (partition) {
-            if (!sameSchema) throw ApiFailure("invalid", "Query results written to the partition " + name + " must have the table's schema.");
+            // Every row must be the partition's (a table partitioned by ingestion time: they
+            // are put there), in the table's own layout.
+            if (!sameSchema) throw ApiFailure("invalid", "Rows written to the partition " + name + " must have the table's schema.");
             fitStoredRows(*table, rows, *partition);
             for (const auto& r : rows)
                 if (!inPartition(*table, r, *partition))
@@ -86,27 +87,36 @@ void writeQueryDestination(Store& store, const std::string& project, const Json&
             for (const auto& r : table->rows) {
                 const bool here = inPartition(*table, r, *partition);
                 occupied = occupied || here;
-                if (!here) kept.push_back(r);
+                if (!here && write == "WRITE_TRUNCATE") kept.push_back(r);
             }
         } else {
             occupied = !table->rows.empty();
         }
     }
-    if (write == "WRITE_EMPTY") {
-        if (occupied) throw ApiFailure("duplicate", "Already Exists: Table " + name);
-        if (!sameSchema) throw ApiFailure("invalid", "Provided Schema does not match Table " + name + ".");
-        store.appendValues(*table, std::move(rows));
-    } else if (write == "WRITE_APPEND") {
-        if (!sameSchema) throw ApiFailure("invalid", "Provided Schema does not match Table " + name + ".");
-        store.appendValues(*table, std::move(rows));
-    } else if (partition) { // WRITE_TRUNCATE of one partition
-        std::move(rows.begin(), rows.end(), std::back_inserter(kept));
-        store.replaceRows(*table, version, std::move(kept));
-    } else if (sameSchema) {
-        store.replaceRows(*table, version, std::move(rows));
-    } else { // the result's schema replaces the table's; its partitioning and clustering stay
-        store.putTable(p, d, base, schema, std::move(rows), true, spec);
+    if (write == "WRITE_TRUNCATE") {
+        if (partition) { // the other partitions as they were, this one replaced, at once
+            std::move(rows.begin(), rows.end(), std::back_inserter(kept));
+            store.replaceRows(*table, version, std::move(kept));
+        } else if (sameSchema) {
+            store.replaceRows(*table, version, std::move(rows));
+        } else { // the new schema replaces the table's; its partitioning and clustering stay
+            store.putTable(p, d, base, schema, std::move(rows), true, spec);
+        }
+        return;
     }
+    if (write == "WRITE_EMPTY" && occupied) throw ApiFailure("duplicate", "Already Exists: Table " + name);
+    if (!sameSchema) {
+        if (!addFields) throw ApiFailure("invalid", "Provided Schema does not match Table " + name + ".");
+        store.patchTable(p, d, base, {{"schema", schema.toJson()}});
+    }
+    store.appendValues(*table, std::move(rows));
+}
+
+void writeQueryDestination(Store& store, const std::string& project, const Json& q, const Schema& schema,
+                           const std::vector<Value>& result) {
+    if (objectField(q, "destinationTable").empty()) return;
+    const Destination dest = resolveDestination(store, project, q, "query", "WRITE_EMPTY", "write query results to");
+    writeDestination(store, dest, schema, std::vector<Value>(result.begin(), result.end()), createProperties(q), false);
 }
 
 } // namespace quarry::sandbox
