@@ -150,6 +150,9 @@ Json partitionSpec(const Table& t) {
 std::pair<std::string, std::string> splitDecorator(const std::string& id) {
     const auto at = id.find('$');
     if (at == std::string::npos) return {id, {}};
+    if (at + 1 == id.size())
+        throw ApiFailure("invalid", "Invalid table ID \"" + id + "\": write a partition after the $ (" + id.substr(0, at) +
+                                        "$20240101), or leave the $ out.");
     return {id.substr(0, at), id.substr(at + 1)};
 }
 

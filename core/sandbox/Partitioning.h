@@ -30,7 +30,7 @@ void fitStoredRow(const Table& t, Value& row, std::int64_t whenMs);
 Json partitionSpec(const Table& t);
 
 /// A table id with a partition decorator ("events$20240101"): the table's id and the
-/// decorator (empty when there is none).
+/// decorator (empty when there is none). A `$` with nothing after it is ApiFailure invalid.
 std::pair<std::string, std::string> splitDecorator(const std::string& id);
 /// Where the partition a decorator names starts (ms since the epoch, UTC): a decorator of the
 /// unit of a table partitioned by time (YYYYMMDD, YYYYMMDDHH, YYYYMM, YYYY; caller holds

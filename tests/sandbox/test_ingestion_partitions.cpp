@@ -132,10 +132,16 @@ TEST(IngestionPartitions, RowsKeepTheirPartitionThroughLogsDmlCopiesAndRestarts)
                       .message()
                       .find("outside the allowed bounds"),
                   std::string::npos);
-        EXPECT_NE(apiError([&] { c.insertAll(TableRef{"p", "d", "t$2024010112"}, R"({"rows":[{"json":{"a":12}}]})"); })
+        EXPECT_NE(apiError([&] { c.insertAll(TableRef{"p", "d", "t$"}, R"({"rows":[{"json":{"a":12}}]})"); })
                       .message()
-                      .find("write the partition as YYYYMMDD"),
+                      .find("write a partition after the $"),
                   std::string::npos);
+        for (const char* bad : {"t$2024010112", "t$20240230", "t$2024013x", "t$-2024010"})
+            EXPECT_NE(apiError([&] { c.insertAll(TableRef{"p", "d", bad}, R"({"rows":[{"json":{"a":12}}]})"); })
+                          .message()
+                          .find("write the partition as YYYYMMDD"),
+                      std::string::npos)
+                << bad;
         c.insertTable("p", "d", {{"tableReference", {{"tableId", "bycol"}}},
                                  {"schema", {{"fields", {{{"name", "day"}, {"type", "DATE"}}}}}},
                                  {"timePartitioning", {{"type", "DAY"}, {"field", "day"}}}});
