@@ -157,15 +157,15 @@ struct ColumnReader {
 } // namespace
 
 std::string encodeRowGroup(std::span<const Value> rows, const Schema& schema, std::uint64_t nextLog, bool more,
-                           std::span<const SegmentId> ids) {
-    return packRowGroupBody(encodeRowGroupBody(rows, schema, nextLog, more, ids));
+                           std::span<const SegmentId> ids, std::span<const CommitSpan> commits) {
+    return packRowGroupBody(encodeRowGroupBody(rows, schema, nextLog, more, ids, commits));
 }
 
 std::string encodeRowGroupBody(std::span<const Value> rows, const Schema& schema, std::uint64_t nextLog, bool more,
-                               std::span<const SegmentId> ids) {
+                               std::span<const SegmentId> ids, std::span<const CommitSpan> commits) {
     RowGroupEncoder e;
     e.add(rows);
-    return e.finish(schema, nextLog, more, ids);
+    return e.finish(schema, nextLog, more, ids, commits);
 }
 
 struct RowGroupEncoder::Columns {
@@ -199,7 +199,8 @@ std::size_t RowGroupEncoder::bytes() const {
     return n;
 }
 
-std::string RowGroupEncoder::finish(const Schema& schema, std::uint64_t nextLog, bool more, std::span<const SegmentId> ids) {
+std::string RowGroupEncoder::finish(const Schema& schema, std::uint64_t nextLog, bool more, std::span<const SegmentId> ids,
+                                    std::span<const CommitSpan> commits) {
     std::string body;
     putVarint(body, nextLog);
     body.push_back(more ? 1 : 0);
@@ -216,6 +217,15 @@ std::string RowGroupEncoder::finish(const Schema& schema, std::uint64_t nextLog,
     putVarint(body, c_->columns.size());
     for (const auto& w : c_->columns) w.appendTo(body);
     body += c_->widths;
+    if (!commits.empty()) {
+        putVarint(body, commits.size());
+        std::int64_t previous = 0;
+        for (const auto& c : commits) {
+            putVarint(body, c.rows);
+            putVarint(body, zigzag(static_cast<std::int64_t>(static_cast<std::uint64_t>(c.ms) - static_cast<std::uint64_t>(previous))));
+            previous = c.ms;
+        }
+    }
     return body;
 }
 
@@ -297,6 +307,21 @@ RowGroup decodeRowGroupBody(std::string_view body) {
     }
     for (const auto& c : readers)
         if (c.kinds.p != c.kinds.end) Reader::bad("values left over");
+    if (r.p != r.end) {
+        const auto spans = r.varint();
+        if (spans > rowCount || spans == 0) Reader::bad("more commit spans than rows");
+        g.commits.resize(spans);
+        std::uint64_t covered = 0;
+        std::int64_t previous = 0;
+        for (auto& c : g.commits) {
+            c.rows = r.varint();
+            c.ms = static_cast<std::int64_t>(static_cast<std::uint64_t>(previous) + static_cast<std::uint64_t>(unzigzag(r.varint())));
+            previous = c.ms;
+            covered += c.rows;
+            if (c.rows == 0 || covered > rowCount) Reader::bad("commit spans that do not match its rows");
+        }
+        if (covered != rowCount || r.p != r.end) Reader::bad("commit spans that do not match its rows");
+    }
     return g;
 }
 

@@ -11,6 +11,8 @@
 // column's previous integer), doubles (8 bytes), text (varint lengths, then the bytes) and
 // item counts (varints). The whole group is compressed with zstd. Any value round-trips
 // exactly (NaN payloads, -0.0, invalid text kinds included), whatever the schema says.
+// After the rows, when each run of them was committed (time travel, History.h): a trailer
+// groups written before it do not have, and readers that predate it never look at.
 
 #include "value/Schema.h"
 #include "value/Value.h"
@@ -33,6 +35,13 @@ struct SegmentId {
     std::uint64_t a = 0, b = 0;
 };
 
+/// `rows` consecutive rows committed at `ms` (ms since the epoch).
+struct CommitSpan {
+    std::uint64_t rows = 0;
+    std::int64_t ms = 0;
+    bool operator==(const CommitSpan&) const = default;
+};
+
 struct RowGroup {
     Schema schema;             ///< as the rows were written (they may predate a column added)
     std::uint64_t nextLog = 0; ///< the log generation holding what came after these rows
@@ -40,11 +49,14 @@ struct RowGroup {
     bool more = false;
     std::vector<SegmentId> ids;
     std::vector<Value> rows;
+    /// When the rows were committed, in order, covering all of them; empty in a group
+    /// written before groups kept it.
+    std::vector<CommitSpan> commits;
 };
 
 /// Encodes rows (STRUCTs laid out as `schema`) into one row group's payload.
 std::string encodeRowGroup(std::span<const Value> rows, const Schema& schema, std::uint64_t nextLog, bool more,
-                           std::span<const SegmentId> ids);
+                           std::span<const SegmentId> ids, std::span<const CommitSpan> commits = {});
 /// Decodes a payload; throws std::runtime_error naming what is wrong when it is not one.
 RowGroup decodeRowGroup(std::string_view payload);
 
@@ -52,7 +64,7 @@ RowGroup decodeRowGroup(std::string_view payload);
 /// compressed. A checkpoint builds the body while it holds the table and compresses it after;
 /// the fuzzer feeds bodies to the decoder.
 std::string encodeRowGroupBody(std::span<const Value> rows, const Schema& schema, std::uint64_t nextLog, bool more,
-                               std::span<const SegmentId> ids);
+                               std::span<const SegmentId> ids, std::span<const CommitSpan> commits = {});
 std::string packRowGroupBody(std::string_view body);
 
 /// A row group's body built a few rows at a time, so that a checkpoint holds the table only
@@ -67,7 +79,9 @@ public:
     std::size_t rows() const { return rows_; }
     /// The body's size so far, about.
     std::size_t bytes() const;
-    std::string finish(const Schema& schema, std::uint64_t nextLog, bool more, std::span<const SegmentId> ids);
+    /// `commits` covers the rows added (or is empty: then none is written).
+    std::string finish(const Schema& schema, std::uint64_t nextLog, bool more, std::span<const SegmentId> ids,
+                       std::span<const CommitSpan> commits = {});
 
 private:
     struct Columns;

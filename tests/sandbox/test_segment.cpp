@@ -128,6 +128,20 @@ TEST(Segment, RowsOfDifferentWidthsAndNoRowsRoundTrip) {
     EXPECT_TRUE(decodeRowGroup(encodeRowGroup({}, Schema{}, 3, false, {})).rows.empty());
 }
 
+TEST(Segment, CommitTimesRoundTripAndGroupsWithoutThemStillRead) {
+    std::mt19937_64 rnd(3);
+    const auto rows = randomRows(rnd, 10, 2);
+    const std::vector<CommitSpan> spans = {{3, 1'700'000'000'000}, {6, 1'700'000'000'250}, {1, -5}};
+    EXPECT_EQ(decodeRowGroup(encodeRowGroup(rows, Schema{}, 1, false, {}, spans)).commits, spans);
+    // A group written before groups kept commit times (no trailer) reads with none.
+    const auto old = decodeRowGroup(encodeRowGroup(rows, Schema{}, 1, false, {}));
+    EXPECT_TRUE(old.commits.empty());
+    EXPECT_EQ(old.rows.size(), 10u);
+    // Spans that do not cover the rows exactly are damage.
+    for (const auto& bad : std::vector<std::vector<CommitSpan>>{{{3, 1}}, {{11, 1}}, {{5, 1}, {0, 2}, {5, 3}}})
+        EXPECT_THROW(decodeRowGroup(encodeRowGroup(rows, Schema{}, 1, false, {}, bad)), std::runtime_error);
+}
+
 TEST(Segment, DamageIsAnErrorThatSaysSoNeverACrash) {
     std::mt19937_64 rnd(7);
     const auto rows = randomRows(rnd, 50, 4);
