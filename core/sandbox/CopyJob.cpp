@@ -4,15 +4,16 @@
 
 #include "sandbox/JsonFields.h"
 #include "sandbox/Partitioning.h"
+#include "sandbox/Snapshots.h"
+#include "value/Civil.h"
 #include "sandbox/sql/Bytes.h"
 
 namespace quarry::sandbox {
 
 Json runCopy(Store& store, const std::string& project, const Json& cfg) {
-    const std::string op = stringField(cfg, "operationType");
-    if (!op.empty() && op != "COPY")
-        throw ApiFailure("notImplemented", "Copy jobs of operationType " + op + " (snapshots, clones, restores) are not supported by the sandbox yet.",
-                         "configuration.copy.operationType");
+    const std::string op = stringField(cfg, "operationType").empty() ? "COPY" : stringField(cfg, "operationType");
+    if (op != "COPY" && op != "SNAPSHOT" && op != "CLONE" && op != "RESTORE")
+        throw ApiFailure("invalid", "Invalid operationType: " + op + " (COPY, SNAPSHOT, CLONE or RESTORE)", "configuration.copy.operationType");
     const auto ref = [&](const Json& j, const char* what) {
         const std::string p = stringField(j, "projectId").empty() ? project : stringField(j, "projectId");
         const std::string d = stringField(j, "datasetId"), t = stringField(j, "tableId");
@@ -31,13 +32,58 @@ Json runCopy(Store& store, const std::string& project, const Json& cfg) {
     if (write != "WRITE_APPEND" && write != "WRITE_TRUNCATE" && write != "WRITE_EMPTY")
         throw ApiFailure("invalid", "Invalid writeDisposition: " + write, "configuration.copy.writeDisposition");
 
+    // A source may name a time ("t@1700000000000", "t@-3600000"): that version of the table,
+    // within the time-travel window, also of a table dropped since (restoring it).
+    const auto now = Store::nowMs();
+    const auto source = [&](const std::array<std::string, 3>& s) -> std::pair<std::shared_ptr<Table>, std::int64_t> {
+        const auto [id, at] = splitSnapshotDecorator(s[2], now);
+        if (!at) return {store.table(s[0], s[1], id), now};
+        return {store.tableAsOf(s[0], s[1], id, *at, true), *at};
+    };
+    if (op != "COPY") {
+        // A snapshot, a clone, or a table restored from a snapshot: one source, made anew
+        // (WRITE_TRUNCATE replaces a table that is not a snapshot).
+        if (sources.size() != 1)
+            throw ApiFailure("invalid", "A copy job of operationType " + op + " takes exactly one source table", "configuration.copy.sourceTables");
+        const auto [base, at] = source(sources[0]);
+        if (op == "RESTORE" && base->meta.value("type", std::string()) != "SNAPSHOT")
+            throw ApiFailure("invalid", "operationType RESTORE copies a table snapshot, and " + base->project + ":" + base->dataset + "." +
+                                            base->id + " is not one; use operationType COPY or CLONE");
+        store.getDataset(p, d);
+        bool exists = true;
+        try {
+            store.table(p, d, t);
+        } catch (const ApiFailure& e) {
+            if (e.reason() != "notFound") throw;
+            exists = false;
+        }
+        if (exists && (op == "SNAPSHOT" || write != "WRITE_TRUNCATE")) throw ApiFailure("duplicate", "Already Exists: Table " + name);
+        if (!exists && create == "CREATE_NEVER") throw ApiFailure("notFound", "Not found: Table " + name);
+        Json extra = Json::object();
+        if (const auto expires = stringField(cfg, "destinationExpirationTime"); !expires.empty()) {
+            const auto micros = civil::parseTimestampText(expires);
+            if (!micros) throw ApiFailure("invalid", "Invalid destinationExpirationTime: " + expires, "configuration.copy.destinationExpirationTime");
+            extra["expirationTime"] = std::to_string(*micros / 1000);
+        }
+        std::uint64_t bytes = 0;
+        std::size_t count = 0;
+        {
+            std::shared_lock l(base->mutex);
+            for (const auto& r : base->rows) bytes += sql::rowBytes(r, base->schema.fields);
+            count = base->rows.size();
+        }
+        putCopyOf(store, *base, at, op == "SNAPSHOT" ? CopyOf::Snapshot : op == "CLONE" ? CopyOf::Clone : CopyOf::Restore, p, d, t,
+                  exists, extra);
+        return {{"copiedRows", std::to_string(count)}, {"copiedLogicalBytes", std::to_string(bytes)}};
+    }
+
     // Every source read at one moment each (a consistent snapshot per table).
     Schema schema;
     Json spec;
     std::vector<Value> rows;
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& [sp, sd, st] = sources[i];
-        const auto src = store.table(sp, sd, st);
+        const auto src = source(sources[i]).first;
         if (src->isView())
             throw ApiFailure("invalid", "Using table " + sp + ":" + sd + "." + st +
                                             " is not allowed for this operation because of its type. Try using a different table that is of type TABLE.");

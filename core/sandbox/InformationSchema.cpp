@@ -208,7 +208,8 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
             r[0] = head[0];
             r[1] = head[1];
             r[2] = head[2];
-            r[3] = text(t->meta.value("type", std::string("TABLE")) == "VIEW" ? "VIEW" : "BASE TABLE");
+            const auto type = t->meta.value("type", std::string("TABLE"));
+            r[3] = text(type == "VIEW" ? "VIEW" : type == "SNAPSHOT" ? "SNAPSHOT" : t->meta.contains("cloneDefinition") ? "CLONE" : "BASE TABLE");
             r[4] = text("YES");
             r[5] = text("NO");
             r[6] = msTimestamp(t->meta, "creationTime");

@@ -5,6 +5,8 @@
 
 #include "sandbox/InformationSchema.h"
 #include "sandbox/Partitioning.h"
+#include "sandbox/Snapshots.h"
+#include "sandbox/sql/Functions.h"
 #include "sandbox/StatementHelpers.h"
 #include "sandbox/Views.h"
 #include "sandbox/sql/TimeZone.h"
@@ -73,6 +75,17 @@ sql::QueryContext StatementRunner::contextWith(const TableRef& target, std::shar
         const auto ref = tableRef(path, pos);
         if (view && ref == target) return view;
         return stored(ref);
+    };
+    ctx.resolveTableAsOf = [this](const std::vector<std::string>& path, std::int64_t ms, sql::Pos pos) -> std::shared_ptr<Table> {
+        if (informationSchemaRef(path)) throw sql::SqlError("FOR SYSTEM_TIME AS OF cannot read INFORMATION_SCHEMA views", pos);
+        const auto ref = tableRef(path, pos);
+        try {
+            return store_.tableAsOf(ref.project, ref.dataset, ref.table, ms);
+        } catch (const ApiFailure& e) {
+            if (e.reason() == "notFound") throw ApiFailure("notFound", std::string(e.what()) + " was not found in location " + scope_.location);
+            if (e.reason() == "invalidQuery") throw sql::SqlError(e.what(), pos);
+            throw;
+        }
     };
     return ctx;
 }
@@ -406,6 +419,7 @@ StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
     const auto target = createTarget(s, ref, r);
     if (!target) return r;
     const bool exists = *target;
+    if (s.clone) return cloneTable(s, ref, exists, dryRun, std::move(r));
     Schema schema;
     for (const auto& c : s.schema) {
         if (columnIndex(schema.fields, c.name) >= 0) throw SqlError("Duplicate column name " + c.name + " in CREATE TABLE", c.pos);
@@ -456,6 +470,32 @@ StatementResult StatementRunner::createTable(sql::Statement& s, bool dryRun) {
     return r;
 }
 
+StatementResult StatementRunner::cloneTable(sql::Statement& s, const TableRef& ref, bool exists, bool dryRun, StatementResult r) {
+    std::int64_t ms = Store::nowMs();
+    std::shared_ptr<Table> base;
+    if (s.cloneOf.systemTime) {
+        const sql::Pos at = s.cloneOf.systemTime->pos;
+        auto [v, type] = evaluate(std::move(s.cloneOf.systemTime));
+        if (type.kind == TypeKind::String && !type.array) v = sql::castValue(v, SqlType::scalar(TypeKind::Timestamp), false);
+        else if (type.kind != TypeKind::Timestamp || type.array)
+            throw SqlError("FOR SYSTEM_TIME AS OF expects an expression of type TIMESTAMP but got " + type.name(), at);
+        if (v.isNull()) throw SqlError("FOR SYSTEM_TIME AS OF expects a TIMESTAMP but got NULL", at);
+        const std::int64_t micros = v.asInt64();
+        ms = micros >= 0 ? micros / 1000 : -((-micros + 999) / 1000);
+        base = std::static_pointer_cast<Table>(queryContext().resolveTableAsOf(s.cloneOf.tablePath, ms, s.cloneOf.pos));
+    } else {
+        base = stored(tableRef(s.cloneOf.tablePath, s.cloneOf.pos));
+    }
+    if (isView(*base))
+        throw ApiFailure("invalidQuery", "CLONE cannot copy view " + base->project + ":" + base->dataset + "." + base->id +
+                                             "; only a table can be cloned or snapshotted");
+    if (dryRun) return r;
+    putCopyOf(store_, *base, ms, s.snapshot ? CopyOf::Snapshot : CopyOf::Clone, ref.project, ref.dataset, ref.table, exists,
+              tableProperties(s));
+    r.ddlOperation = exists ? "REPLACE" : "CREATE";
+    return r;
+}
+
 StatementResult StatementRunner::dropTable(sql::Statement& s, bool dryRun) {
     StatementResult r;
     const auto ref = tableRef(s.target, s.targetPos);
@@ -469,6 +509,9 @@ StatementResult StatementRunner::dropTable(sql::Statement& s, bool dryRun) {
         return r;
     }
     const bool view = s.kind == sql::Statement::Kind::DropView;
+    if (s.snapshot && t->meta.value("type", std::string()) != "SNAPSHOT")
+        throw ApiFailure("invalidQuery", "DROP SNAPSHOT TABLE cannot drop " + ref.project + ":" + ref.dataset + "." + ref.table +
+                                             ", which is not a table snapshot; use DROP " + (isView(*t) ? "VIEW" : "TABLE"));
     if (isView(*t) != view)
         throw ApiFailure("invalidQuery", (view ? "DROP VIEW cannot drop table " : "DROP TABLE cannot drop view ") + ref.project + ":" +
                                              ref.dataset + "." + ref.table + (view ? "; use DROP TABLE" : "; use DROP VIEW"));

@@ -98,6 +98,8 @@ private:
     StatementResult truncate(sql::Statement& s, bool dryRun);
     StatementResult merge(sql::Statement& s, bool dryRun);
     StatementResult createTable(sql::Statement& s, bool dryRun);
+    /// CREATE [SNAPSHOT] TABLE ... CLONE (StatementsFunctions.cpp), after createTarget.
+    StatementResult cloneTable(sql::Statement& s, const TableRef& ref, bool exists, bool dryRun, StatementResult r);
     void declareTemporaryTable(const sql::Statement& s);
     StatementResult dropTable(sql::Statement& s, bool dryRun);
     StatementResult createSchema(sql::Statement& s, bool dryRun);

@@ -2,6 +2,8 @@
 #include "sandbox/JsonFields.h"
 #include "sandbox/Store.h"
 #include "sandbox/Partitioning.h"
+#include "sandbox/History.h"
+#include "sandbox/Snapshots.h"
 #include "sandbox/TableFiles.h"
 
 #include "crypto/Keys.h"
@@ -301,6 +303,7 @@ std::size_t Store::releaseMemory() {
             t.rows = {};
             t.insertIds.clear(); // read again from the last row group, which has the window's
             t.insertIdOrder.clear();
+            t.commits = {};
             t.log.reset();
             t.segments.reset();
             t.checkpointedRows = 0;
@@ -463,6 +466,10 @@ void Store::recoverReplacements(const std::filesystem::path& datasetDir, std::ve
         }
     }
     for (const auto& fresh : replacing) {
+        // Its past versions came from the table it was to replace (History.h): they go back.
+        const fs::path table = fresh.string().substr(0, fresh.string().size() - std::strlen(kReplacing));
+        if (fs::exists(fresh / "history") && fs::exists(table) && !fs::exists(table / "history"))
+            renameDurably(fresh / "history", table / "history");
         fs::remove_all(fresh);
         notes.push_back("removed " + fresh.string() + ": a CREATE OR REPLACE TABLE that never finished");
     }
@@ -602,12 +609,15 @@ std::shared_ptr<Table> Store::newTable(const std::string& p, const Dataset& ds, 
     t->meta["id"] = p + ":" + ds.id + "." + id;
     t->meta["tableReference"] = {{"projectId", p}, {"datasetId", ds.id}, {"tableId", id}};
     t->meta["schema"] = schema.toJson();
-    t->meta["type"] = body.contains("view") ? "VIEW" : "TABLE";
+    // SNAPSHOT: a table snapshot (Snapshots.h), made only with its snapshotDefinition.
+    t->meta["type"] = body.contains("view")                                                     ? "VIEW"
+                      : body.value("type", std::string()) == "SNAPSHOT" && body.contains("snapshotDefinition") ? "SNAPSHOT"
+                                                                                                : "TABLE";
     t->meta["creationTime"] = now;
     t->meta["lastModifiedTime"] = now;
     t->meta["location"] = ds.meta.value("location", std::string("US"));
     t->meta.erase("etag");
-    if (t->meta["type"] == "TABLE") applyPartitioning(*t, true);
+    if (t->meta["type"] != "VIEW") applyPartitioning(*t, true);
     return t;
 }
 
@@ -669,6 +679,7 @@ void Store::loadRows(const std::shared_ptr<Table>& t) const {
             t->rows = {};
             t->insertIds.clear();
             t->insertIdOrder.clear();
+            t->commits = {};
             t->log.reset();
             t->segments.reset();
             t->checkpointedRows = 0;
@@ -755,16 +766,27 @@ Json Store::patchTable(const std::string& p, const std::string& d, const std::st
 
 void Store::deleteTable(const std::string& p, const std::string& d, const std::string& id) {
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
+    const auto window = timeTravelWindowMs(p, d);
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
     if (!ds.tables.count(id)) throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
+    const auto dir = tableDir(p, d, id);
     {
         const auto& t = ds.tables.at(id);
         std::unique_lock tl(t->mutex);
         t->dropped = true;
+        std::filesystem::remove(dir / "table.json"); // the catalog entry goes first: no half table on restart
+        // It stays restorable within the window (bq cp 'd.t@<ms>'): its versions go to the
+        // dataset's deleted tables (History.h). A failure here does not stop the drop.
+        if (t->meta.value("type", std::string()) != "VIEW") {
+            try {
+                keepDeletedTable(*t, dir, nowMs(), window);
+            } catch (const std::exception& e) {
+                std::cerr << "quarry-sandbox: the dropped table " << p << ":" << d << "." << id
+                          << " could not be kept for time travel: " << e.what() << std::endl;
+            }
+        }
     }
-    const auto dir = tableDir(p, d, id);
-    std::filesystem::remove(dir / "table.json"); // the catalog entry goes first: no half table on restart
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
     ds.tables.erase(id);
@@ -833,13 +855,12 @@ void emptyNullArrays(std::vector<Value>& rows, const Schema& schema) {
 
 } // namespace
 
-std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows) {
+std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows, std::int64_t when) {
     for (const auto& [_, v] : rows)
         if (hasInvalidUtf8(v))
             throw ApiFailure("invalid", "A STRING value to be stored in " + t.project + ":" + t.dataset + "." + t.id +
                                             " is not valid UTF-8; nothing was written.");
     // One log record per call (chunked if huge); a record is all-or-nothing on replay.
-    const auto when = nowMs();
     const auto fields = t.storedSchema().fields; // an ingestion-time partition's hidden field too
     std::size_t i = 0;
     std::uint64_t end = 0;
@@ -894,6 +915,7 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
         auto& ds = datasetRef(p, d);
         if (ds.tables.count(id)) {
             if (!replace) throw ApiFailure("duplicate", "Already Exists: Table " + p + ":" + d + "." + id);
+            checkNotSnapshot(*ds.tables.at(id));
             lock.unlock();
             return replaceTable(p, d, id, schema, std::move(rows), extra);
         }
@@ -912,12 +934,14 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
         insertTable(p, d, body);
         t = table(p, d, id);
         std::unique_lock lock(t->mutex);
-        fitStoredRows(*t, rows, nowMs());
+        const auto now = nowMs();
+        fitStoredRows(*t, rows, now);
         std::vector<std::pair<std::string, Value>> tagged;
         tagged.reserve(rows.size());
         for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
-        t->log->syncTo(appendRows(*t, tagged));
+        t->log->syncTo(appendRows(*t, tagged, now));
         for (auto& [_, v] : tagged) t->rows.push_back(std::move(v));
+        noteCommit(*t, now);
         ++t->version;
     } catch (...) {
         try {
@@ -971,14 +995,15 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
         body["tableReference"] = {{"tableId", id}};
         fresh = newTable(p, datasetRef(p, d), id, body, schema);
     }
-    fitStoredRows(*fresh, rows, nowMs());
+    const auto now = nowMs();
+    fitStoredRows(*fresh, rows, now);
     std::vector<std::pair<std::string, Value>> tagged;
     tagged.reserve(rows.size());
     for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
     try {
         writeFileAtomic(staging / "table.json", fresh->meta.dump());
         fresh->log = std::make_shared<RowLog>(logFile(staging, 0));
-        fresh->log->syncTo(appendRows(*fresh, tagged));
+        fresh->log->syncTo(appendRows(*fresh, tagged, now));
         fresh->log.reset();
         syncFolder(staging);
     } catch (...) {
@@ -986,13 +1011,32 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
         throw;
     }
     for (auto& [_, v] : tagged) fresh->rows.push_back(std::move(v));
+    noteCommit(*fresh, now);
+    // The table replaced stays readable as a past version (History.h): its history goes with
+    // the name, and its files become the version that ends now. Held so that no checkpoint
+    // changes its files meanwhile.
+    std::shared_ptr<Table> previous;
+    {
+        std::shared_lock lock(mutex_);
+        const auto& tables = datasetRef(p, d).tables;
+        if (const auto it = tables.find(id); it != tables.end()) previous = it->second;
+    }
+    std::unique_lock<std::mutex> held;
+    if (previous) held = std::unique_lock(previous->checkpointMutex);
+    const auto window = timeTravelWindowMs(p, d);
     {
         std::unique_lock lock(mutex_);
         auto& ds = datasetRef(p, d);
         const auto it = ds.tables.find(id);
+        bool historyMoved = false;
         try {
             if (it != ds.tables.end()) {
                 std::unique_lock tl(it->second->mutex);
+                if (it->second == previous && fs::exists(dir / "history")) {
+                    renameDurably(dir / "history", staging / "history");
+                    historyMoved = true;
+                }
+                if (it->second == previous) keepPastVersion(*previous, dir, staging, nowMs(), window);
                 renameDurably(dir, old);
                 it->second->dropped = true;
             }
@@ -1002,6 +1046,8 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
                 renameDurably(old, dir);
                 if (it != ds.tables.end()) it->second->dropped = false;
             }
+            if (historyMoved && fs::exists(staging / "history") && !fs::exists(dir / "history"))
+                renameDurably(staging / "history", dir / "history");
             fs::remove_all(staging, ec);
             throw;
         }
@@ -1018,13 +1064,15 @@ void Store::appendValues(Table& t, std::vector<Value> rows) {
     if (rows.empty()) return;
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
+    checkNotSnapshot(t);
     emptyNullArrays(rows, t.schema);
-    fitStoredRows(t, rows, nowMs());
+    const auto now = nowMs();
+    fitStoredRows(t, rows, now);
     std::vector<std::pair<std::string, Value>> tagged;
     tagged.reserve(rows.size());
     for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
     try {
-        t.log->syncTo(appendRows(t, tagged));
+        t.log->syncTo(appendRows(t, tagged, now));
     } catch (const StorageError&) {
         if (!setAside(t)) throw;
         lock.unlock();
@@ -1032,15 +1080,18 @@ void Store::appendValues(Table& t, std::vector<Value> rows) {
         throw;
     }
     for (auto& [_, v] : tagged) t.rows.push_back(std::move(v));
+    noteCommit(t, now);
     ++t.version;
-    t.meta["lastModifiedTime"] = std::to_string(nowMs());
+    t.meta["lastModifiedTime"] = std::to_string(now);
 }
 
 void Store::replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows) {
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
+    const auto window = timeTravelWindowMs(t.project, t.dataset); // before t's locks: catalog first
     std::lock_guard cp(t.checkpointMutex);
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
+    checkNotSnapshot(t);
     if (t.version != version)
         throw ApiFailure("invalidQuery", "Could not serialize access to table " + t.project + ":" + t.dataset + "." + t.id +
                                              " due to concurrent update");
@@ -1049,11 +1100,16 @@ void Store::replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows
             throw ApiFailure("invalid", "A STRING value to be stored in " + t.project + ":" + t.dataset + "." + t.id +
                                             " is not valid UTF-8; nothing was written.");
     emptyNullArrays(rows, t.schema);
-    fitStoredRows(t, rows, nowMs()); // rows a MERGE inserted
-    rewriteTableRows(t, tableDir(t.project, t.dataset, t.id), rows, o_.dedupWindow.count(), nowMs());
+    const auto now = nowMs();
+    fitStoredRows(t, rows, now); // rows a MERGE inserted
+    const auto dir = tableDir(t.project, t.dataset, t.id);
+    keepPastVersion(t, dir, dir, now, window); // the rows so far stay readable as they were (History.h)
+    rewriteTableRows(t, dir, rows, o_.dedupWindow.count(), now);
     t.rows = std::move(rows);
+    t.commits = {};
+    noteCommit(t, now);
     ++t.version;
-    t.meta["lastModifiedTime"] = std::to_string(nowMs());
+    t.meta["lastModifiedTime"] = std::to_string(now);
 }
 
 namespace {
@@ -1214,6 +1270,7 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
     }
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
+    checkNotSnapshot(t);
     // The schema changed (tables.patch) between reading and writing: lay the rows out again.
     if (t.schemaVersion != schemaVersion) {
         good = reread();
@@ -1245,7 +1302,7 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
     for (auto& f : fresh) fitStoredRow(t, f.second, partitionMs.value_or(now));
     std::uint64_t end = 0;
     try {
-        end = logBody ? appendRequest(t, body, stored, now, partitionMs) : appendRows(t, fresh);
+        end = logBody ? appendRequest(t, body, stored, now, partitionMs) : appendRows(t, fresh, now);
     } catch (...) {
         for (auto f = fresh.rbegin(); f != fresh.rend(); ++f) // newest first: the deque's tail
             if (!f->first.empty()) {
@@ -1255,6 +1312,7 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
         throw;
     }
     for (auto& f : fresh) t.rows.push_back(std::move(f.second));
+    noteCommit(t, now);
     ++t.version;
     t.meta["lastModifiedTime"] = std::to_string(now);
     const auto log = t.log; // a checkpoint may start the next log meanwhile; this one holds the rows

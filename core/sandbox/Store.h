@@ -70,6 +70,13 @@ struct Table final : sql::TableData {
     /// with when they were seen (ms), for expiry.
     std::unordered_set<IdKey, IdKey::Hash> insertIds;
     std::deque<std::pair<std::int64_t, IdKey>> insertIdOrder;
+    /// When `rows` were committed, for time travel (History.h): rows [previous end, end) at
+    /// `ms`, in the order they were added, times never going back. Read and written with rows.
+    struct Commit {
+        std::size_t end = 0;
+        std::int64_t ms = 0;
+    };
+    std::vector<Commit> commits;
 
     bool isView() const override; ///< `meta.type` is VIEW (Views.cpp)
     std::string viewQuery() const override;
@@ -191,6 +198,14 @@ public:
     /// Returns how many were let go. The background thread calls it after its checkpoints.
     std::size_t releaseMemory();
 
+    /// The table as it was at `ms` (FOR SYSTEM_TIME AS OF; History.cpp): a copy of that
+    /// version's rows, its schema and partitioning. ApiFailure invalidQuery with BigQuery's
+    /// "Invalid snapshot time" outside the dataset's time-travel window or before the table
+    /// was made; notFound as table() does. `dropped`: also the tables of that name dropped
+    /// within the window (a copy job restoring one; a query does not see them, as in BigQuery).
+    std::shared_ptr<Table> tableAsOf(const std::string& project, const std::string& dataset, const std::string& table,
+                                     std::int64_t ms, bool dropped = false) const;
+
     /// Folds a table's log into row groups now. Returns whether there was anything to fold.
     bool checkpoint(const std::string& project, const std::string& dataset, const std::string& table);
 
@@ -220,8 +235,24 @@ private:
     /// folders are swapped in one step, so a crash or failure leaves the old table whole.
     std::shared_ptr<Table> replaceTable(const std::string& p, const std::string& d, const std::string& id,
                                         const Schema& schema, std::vector<Value> rows, const Json& extra);
-    /// Writes rows to the table's log (not yet synced); returns the offset to sync to.
-    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows);
+    /// Writes rows to the table's log (not yet synced), committed at `when`; returns the
+    /// offset to sync to.
+    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows, std::int64_t when);
+    /// Before a statement rewrites or replaces `t` (whose files are in `dir`): keeps its
+    /// files as the version that ends now (History.h) and removes versions past the
+    /// window (`windowMs`, from timeTravelWindowMs before any table lock). The caller holds
+    /// t.checkpointMutex and t.mutex.
+    void keepPastVersion(const Table& t, const std::filesystem::path& dir, const std::filesystem::path& into,
+                         std::int64_t now, std::int64_t windowMs) const;
+    /// When `t` (files in `dir`) is dropped: keeps its versions, the one ending now and its
+    /// past ones, among the dataset's deleted tables (History.h). Caller holds t.mutex.
+    void keepDeletedTable(const Table& t, const std::filesystem::path& dir, std::int64_t now, std::int64_t windowMs) const;
+    /// A past version's rows committed by `ms`; null when it was removed meanwhile.
+    std::shared_ptr<Table> readPastVersion(const struct PastVersion& v, const std::string& p, const std::string& d,
+                                           const std::string& id, std::int64_t ms) const;
+    /// The dataset's time-travel window in ms (maxTimeTravelHours; 7 days by default).
+    std::int64_t timeTravelWindowMs(const std::string& project, const std::string& dataset) const;
+    mutable std::mutex historyMutex_; ///< one reader of a past version's files at a time
     /// Writes a whole insertAll body instead, with the positions of the rows not stored.
     std::uint64_t appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored, std::int64_t when,
                                 std::optional<std::int64_t> partitionMs);

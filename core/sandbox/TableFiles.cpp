@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/TableFiles.h"
 
+#include "sandbox/History.h"
 #include "sandbox/Partitioning.h"
 #include "sandbox/Segment.h"
 #include "value/JsonRowReader.h"
@@ -90,6 +91,7 @@ void replayLog(Table& t, RowLog& log, std::int64_t idsSince, std::vector<std::st
                 if (p.id) keepId(t, *p.id, p.when, idsSince);
                 t.rows.push_back(std::move(p.row));
             }
+            noteCommit(t, when); // a statement's rows count from its last record
             pending.clear();
             groupStart.reset();
         };
@@ -162,6 +164,8 @@ std::uint64_t replaySegments(Table& t, const fs::path& file, std::int64_t idsSin
     const Schema stored = t.storedSchema();
     const auto schemaText = stored.toJson().dump();
     std::vector<Value> pending;
+    std::vector<CommitSpan> pendingSpans;
+    bool spansKnown = true;
     std::optional<std::uint64_t> batchStart;
     std::vector<SegmentId> ids;
     std::uint64_t nextLog = 0;
@@ -172,10 +176,15 @@ std::uint64_t replaySegments(Table& t, const fs::path& file, std::int64_t idsSin
         const bool relayout = g.schema.toJson().dump() != schemaText; // written before a column was added
         if (relayout)
             for (auto& r : g.rows) r = relayoutRow(r, g.schema.fields, stored.fields);
+        if (g.commits.empty() && !g.rows.empty()) spansKnown = false;
+        pendingSpans.insert(pendingSpans.end(), g.commits.begin(), g.commits.end());
         if (pending.empty()) pending = std::move(g.rows);
         else std::move(g.rows.begin(), g.rows.end(), std::back_inserter(pending));
         g.rows = {};
         if (g.more) continue;
+        addCommitSpans(t, spansKnown ? pendingSpans : std::vector<CommitSpan>{}, pending.size());
+        pendingSpans.clear();
+        spansKnown = true;
         if (t.rows.empty()) t.rows = std::move(pending);
         else std::move(pending.begin(), pending.end(), std::back_inserter(t.rows));
         pending = {};
@@ -296,8 +305,13 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
                 b = addSlice(*enc, t.rows, b, n);
             }
             const bool last = b == n;
+            std::vector<CommitSpan> spans;
+            {
+                std::shared_lock lock(t.mutex);
+                spans = commitSpans(t, a, b);
+            }
             const auto body = enc->finish(schema, nextGen, !last,
-                                          last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>());
+                                          last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>(), spans);
             end = t.segments->write(packRowGroupBody(body));
             a = b;
         } while (a < n);
@@ -331,12 +345,15 @@ void rewriteTableRows(Table& t, const fs::path& dir, const std::vector<Value>& r
             RowLog out(fresh);
             std::uint64_t end = 0;
             std::size_t a = 0;
-            do { // groups cut as a checkpoint cuts them
+            do { // groups cut as a checkpoint cuts them; every row committed now
                 RowGroupEncoder enc;
+                const std::size_t first = a;
                 while (a < rows.size() && groupHasRoom(enc)) a = addSlice(enc, rows, a, rows.size());
                 const bool last = a == rows.size();
+                const std::vector<CommitSpan> spans{{a - first, nowMs}};
                 end = out.write(packRowGroupBody(enc.finish(t.storedSchema(), nextGen, !last,
-                                                            last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>())));
+                                                            last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>(),
+                                                            a > first ? std::span<const CommitSpan>(spans) : std::span<const CommitSpan>())));
             } while (a < rows.size());
             out.syncTo(end);
         }

@@ -157,6 +157,8 @@ struct FromItem {
     bool withOffset = false;
     std::string offsetAlias;
     std::vector<std::string> flatten;   ///< legacy SQL: FLATTEN(table, this field)
+    /// FOR SYSTEM_TIME AS OF: the table as it was at this constant TIMESTAMP (time travel).
+    ExprPtr systemTime;
     Pos pos;
 };
 

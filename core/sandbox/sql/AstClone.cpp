@@ -112,6 +112,7 @@ Select cloneSelect(const Select& s) {
         g.withOffset = f.withOffset;
         g.offsetAlias = f.offsetAlias;
         g.flatten = f.flatten;
+        g.systemTime = copyOrNull(f.systemTime, true);
         g.pos = f.pos;
         c.from.push_back(std::move(g));
     }

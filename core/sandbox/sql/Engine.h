@@ -21,6 +21,10 @@ struct UdfDef;
 struct QueryContext {
     /// Finds a table by its FROM path (1 to 3 parts); throws ApiFailure notFound.
     std::function<std::shared_ptr<TableData>(const std::vector<std::string>& path, Pos pos)> resolveTable;
+    /// The same table as it was at `ms` (FOR SYSTEM_TIME AS OF, ms since the epoch): a copy of
+    /// that version's rows. Throws ApiFailure for a time outside the table's time-travel
+    /// window. Unset: time travel is refused.
+    std::function<std::shared_ptr<TableData>(const std::vector<std::string>& path, std::int64_t ms, Pos pos)> resolveTableAsOf;
     std::map<std::string, Param> namedParams; ///< keys in lower case
     std::vector<Param> positionalParams;
     const std::atomic<bool>* cancelled = nullptr;

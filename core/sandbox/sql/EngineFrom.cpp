@@ -11,6 +11,8 @@ void PreparedQuery::Impl::bindFrom() {
         if (!f.flatten.empty()) err("FLATTEN is supported by the sandbox only over a table", f.pos);
         FromBinding fb;
         std::shared_ptr<Sub> sub;
+        if (f.systemTime && (f.subquery || f.kind != FromItem::Kind::Table || cteNamed(f.tablePath)))
+            err("FOR SYSTEM_TIME AS OF can only be applied to a table", f.systemTime->pos);
         if (f.subquery) sub = makeSub(std::move(*f.subquery), f.alias);
         else if (f.kind == FromItem::Kind::Table) sub = cteNamed(f.tablePath);
         if (sub) {
@@ -24,6 +26,7 @@ void PreparedQuery::Impl::bindFrom() {
             for (const Impl* q = this; !implicit && q->outerQuery && f.tablePath.size() > 1; q = q->outerQuery)
                 for (std::size_t k = 0; k < q->outerVisible; ++k)
                     if (!q->outerQuery->vars[k].name.empty() && iequals(q->outerQuery->vars[k].name, f.tablePath[0])) implicit = true;
+            if (implicit && f.systemTime) err("FOR SYSTEM_TIME AS OF can only be applied to a table", f.systemTime->pos);
             if (implicit) {
                 auto path = std::make_unique<Expr>();
                 path->kind = Expr::Kind::Path;
@@ -32,7 +35,7 @@ void PreparedQuery::Impl::bindFrom() {
                 f.unnest = std::move(path);
                 f.kind = FromItem::Kind::Unnest;
                 if (f.alias.empty()) f.alias = f.tablePath.back();
-            } else if (auto table = ctx.resolveTable(f.tablePath, f.pos); table->isView()) {
+            } else if (auto table = f.systemTime ? tableAsOf(f) : ctx.resolveTable(f.tablePath, f.pos); table->isView()) {
                 fb.slot = addSubVar(viewSub(*table, f), f.alias.empty() ? f.tablePath.back() : f.alias);
             } else {
                 Var v;
@@ -83,6 +86,44 @@ void PreparedQuery::Impl::bindFrom() {
         bindJoin(f, fb);
         findHashKeys(f, fromSlots.back());
     }
+}
+
+namespace {
+
+/// Whether a bound expression reads nothing of a row: no column, subquery or aggregate.
+bool readsNoRow(const Expr& e) {
+    if ((e.kind == Expr::Kind::Path && e.slot >= 0) || e.kind == Expr::Kind::Subquery || e.subquery || e.isAggregate ||
+        e.window || e.outerDepth > 0)
+        return false;
+    return std::all_of(e.args.begin(), e.args.end(), [](const auto& a) { return !a || readsNoRow(*a); });
+}
+
+} // namespace
+
+std::shared_ptr<TableData> PreparedQuery::Impl::tableAsOf(FromItem& f) {
+    Expr& e = *f.systemTime;
+    BindCtx bc;
+    bc.aggContext = "FOR SYSTEM_TIME AS OF";
+    bc.windowContext = "FOR SYSTEM_TIME AS OF";
+    bind(e, bc);
+    if (!readsNoRow(e)) err("FOR SYSTEM_TIME AS OF expects a constant expression of type TIMESTAMP", e.pos);
+    Value at;
+    try {
+        at = eval(e, Frame{});
+        if (e.type.kind == TypeKind::String && !e.type.array) at = castValue(at, SqlType::scalar(TypeKind::Timestamp), false);
+        else if (e.type.kind != TypeKind::Timestamp || e.type.array)
+            err("FOR SYSTEM_TIME AS OF expects an expression of type TIMESTAMP but got " + e.type.name(), e.pos);
+    } catch (const SqlError&) {
+        throw;
+    } catch (const std::exception& x) {
+        err(std::string("FOR SYSTEM_TIME AS OF: ") + x.what(), e.pos);
+    }
+    if (at.isNull()) err("FOR SYSTEM_TIME AS OF expects a TIMESTAMP but got NULL", e.pos);
+    if (!ctx.resolveTableAsOf) err("FOR SYSTEM_TIME AS OF is not supported here", e.pos);
+    nondeterministic = true; // the answer depends on the time read, never on the table's version alone
+    const std::int64_t micros = at.asInt64();
+    const std::int64_t ms = micros >= 0 ? micros / 1000 : -((-micros + 999) / 1000);
+    return ctx.resolveTableAsOf(f.tablePath, ms, f.pos);
 }
 
 int PreparedQuery::Impl::addSubVar(const std::shared_ptr<Sub>& sub, std::string name) {

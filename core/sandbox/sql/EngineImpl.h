@@ -283,6 +283,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
     std::shared_ptr<Sub> cteNamed(const std::vector<std::string>& path) const;
 
     void bindFrom();
+    /// The table of FROM item `f` as of its FOR SYSTEM_TIME AS OF time (bound and read here).
+    std::shared_ptr<TableData> tableAsOf(FromItem& f);
 
     /// A range variable over a subquery's (or a view's) rows; its slot.
     int addSubVar(const std::shared_ptr<Sub>& sub, std::string name);

@@ -275,9 +275,11 @@ FromItem Parser::fromItem() {
         throw SqlError("Parenthesized joins are not supported by the sandbox yet", peek().pos);
     } else {
         f.tablePath = tablePath();
+        systemTime(f);
     }
     if (acceptKw("AS")) f.alias = identifier("alias");
     else if (aliasAhead() && !pivotAhead()) f.alias = next().text;
+    if (!f.tablePath.empty() && !f.systemTime) systemTime(f);
     if (peek().kw("WITH") && peek(1).kw("OFFSET")) {
         next();
         next();
@@ -293,6 +295,19 @@ FromItem Parser::fromItem() {
         else if (aliasAhead() && !pivotAhead()) f.alias = next().text;
     }
     return f;
+}
+
+void Parser::systemTime(FromItem& f) {
+    // FOR SYSTEM_TIME AS OF (also FOR SYSTEM TIME AS OF, as ZetaSQL reads it).
+    if (!peek().kw("FOR")) return;
+    const bool oneWord = peek(1).kw("SYSTEM_TIME");
+    if (!oneWord && !(peek(1).kw("SYSTEM") && peek(2).kw("TIME"))) return;
+    next();
+    next();
+    if (!oneWord) next();
+    expectKw("AS");
+    expectKw("OF");
+    f.systemTime = expr();
 }
 
 bool Parser::pivotAhead() const {

@@ -160,6 +160,8 @@ protected:
 
     /// PIVOT ( or UNPIVOT ( / UNPIVOT INCLUDE|EXCLUDE NULLS (: not an alias named pivot.
     bool pivotAhead() const;
+    /// FOR SYSTEM_TIME AS OF expr after a table name, into f.systemTime.
+    void systemTime(FromItem& f);
 
     /// PIVOT (agg [AS a], ... FOR expr IN (value [AS v], ...)), at PIVOT.
     PivotSpec pivotClause();

@@ -69,6 +69,12 @@ struct Statement {
     std::shared_ptr<UdfDef> function;   ///< CREATE [TEMP] FUNCTION
     bool orReplace = false, ifNotExists = false, ifExists = false, cascade = false;
     bool temp = false;                  ///< CREATE TEMP FUNCTION
+    /// CREATE SNAPSHOT TABLE, DROP SNAPSHOT TABLE: a read-only copy of a table as it was.
+    bool snapshot = false;
+    /// CREATE [SNAPSHOT] TABLE ... CLONE source [FOR SYSTEM_TIME AS OF time]: the source,
+    /// with its time in cloneOf.systemTime.
+    bool clone = false;
+    FromItem cloneOf;
 };
 
 /// Parses a script: statements separated by semicolons (a single query is a script of one).

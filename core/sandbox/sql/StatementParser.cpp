@@ -23,8 +23,9 @@ const char* statementType(const Statement& s) {
     case Statement::Kind::Delete: return "DELETE";
     case Statement::Kind::Truncate: return "TRUNCATE_TABLE";
     case Statement::Kind::Merge: return "MERGE";
-    case Statement::Kind::CreateTable: return s.query ? "CREATE_TABLE_AS_SELECT" : "CREATE_TABLE";
-    case Statement::Kind::DropTable: return "DROP_TABLE";
+    case Statement::Kind::CreateTable:
+        return s.snapshot ? "CREATE_SNAPSHOT_TABLE" : s.query ? "CREATE_TABLE_AS_SELECT" : "CREATE_TABLE";
+    case Statement::Kind::DropTable: return s.snapshot ? "DROP_SNAPSHOT_TABLE" : "DROP_TABLE";
     case Statement::Kind::CreateSchema: return "CREATE_SCHEMA";
     case Statement::Kind::DropSchema: return "DROP_SCHEMA";
     case Statement::Kind::SetSystemVariable: return "SCRIPT";

@@ -242,11 +242,27 @@ protected:
             createView(s);
             return;
         }
+        if (peek().kw("SNAPSHOT") && peek(1).kw("TABLE")) {
+            if (s.orReplace) fail("CREATE OR REPLACE SNAPSHOT TABLE is not valid: drop the snapshot first (DROP SNAPSHOT TABLE)");
+            if (s.temp) fail("A snapshot cannot be a temporary table");
+            next();
+            s.snapshot = true;
+        }
         if (!acceptKw("TABLE")) unsupported("CREATE " + upper(peek().text), peek().pos);
         s.kind = K::CreateTable;
         ifNotExists(s);
         if (s.ifNotExists && s.orReplace) throw SqlError("CREATE OR REPLACE and IF NOT EXISTS cannot both be given", s.pos);
         target(s, false);
+        if (s.snapshot && !peek().kw("CLONE")) fail("Expected keyword CLONE but got " + describe(peek()));
+        if (acceptKw("CLONE")) {
+            // CREATE [SNAPSHOT] TABLE t CLONE source [FOR SYSTEM_TIME AS OF time] [OPTIONS (...)]
+            s.clone = true;
+            s.cloneOf.pos = peek().pos;
+            s.cloneOf.tablePath = tablePath();
+            systemTime(s.cloneOf);
+            if (acceptKw("OPTIONS")) tableOptions(s);
+            return;
+        }
         if (peek().is("(") && !queryAhead()) {
             next();
             do {
@@ -449,7 +465,14 @@ protected:
             target(s, false);
             return;
         }
-        if (acceptKw("SCHEMA")) s.kind = K::DropSchema;
+        if (peek().kw("SNAPSHOT") && peek(1).kw("TABLE")) {
+            next();
+            s.snapshot = true;
+        }
+        if (s.snapshot) {
+            expectKw("TABLE");
+            s.kind = K::DropTable;
+        } else if (acceptKw("SCHEMA")) s.kind = K::DropSchema;
         else if (acceptKw("VIEW")) s.kind = K::DropView;
         else if (acceptKw("TABLE")) s.kind = K::DropTable;
         else unsupported("DROP " + upper(peek().text), peek().pos);
