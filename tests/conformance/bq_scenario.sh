@@ -155,8 +155,12 @@ drops "a dry run's bytes drop with a _PARTITIONTIME filter" 'SELECT name FROM bq
 bq query --use_legacy_sql=false --destination_table bqds.qout 'SELECT n FROM UNNEST([1, 2, 3]) AS n' >/dev/null 2>&1
 check "a query's result goes to its --destination_table" '"n":"3"' bq query --use_legacy_sql=false --format=json \
   'SELECT COUNT(*) AS n FROM bqds.qout'
+replaced=$(date +%s%3N)
+sleep 0.01
 bq query --use_legacy_sql=false --replace --destination_table bqds.qout 'SELECT 9 AS n' >/dev/null 2>&1
 check "--replace replaces it" '"c":"1","n":"9"' bq query --use_legacy_sql=false --format=json 'SELECT MAX(n) AS n, COUNT(*) AS c FROM bqds.qout'
+check "FOR SYSTEM_TIME AS OF reads it as it was" '"c":"3","n":"3"' bq query --use_legacy_sql=false --format=json \
+  "SELECT MAX(n) AS n, COUNT(*) AS c FROM bqds.qout FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS($replaced)"
 check "mk an integer-range partitioned table" "successfully created" bq mk --table \
   --range_partitioning=id,0,100,10 bqp:bqds.ranged id:INTEGER,name:STRING
 check "its range shows" '"interval": "10"' bq show --format=prettyjson bqp:bqds.ranged
@@ -211,8 +215,16 @@ print(next((j["jobReference"]["jobId"] for j in json.load(sys.stdin) if j["statu
 check "ls -j -a lists the running job with its user" 'sandbox@quarry.local' bq ls -j -a --format=prettyjson
 check "cancel stops it" "Job has been cancelled successfully" bq cancel "${slow:-none}"
 check "it is listed as failed" "FAILURE" bq ls -j -a
+# Time travel: a snapshot is read-only, and a dropped table comes back from t@<ms>.
+check "cp --snapshot makes a table snapshot" "successfully snapshotted" bq cp --snapshot bqp:bqds.qout bqp:bqds.qsnap
+check "DML on it is refused" "qsnap is a" bq query --use_legacy_sql=false 'DELETE FROM bqds.qsnap WHERE TRUE'
+check "cp --restore makes a table of it" "successfully restored" bq cp --restore bqp:bqds.qsnap bqp:bqds.qback
+before=$(date +%s%3N)
+sleep 0.01
 check_clean "rm a table with -f" bq rm -f -t bqp:bqds.people2
 check "it is gone" "Not found: Table bqp:bqds.people2" bq show bqp:bqds.people2
+check "cp of people2@<ms> restores it" "successfully copied" bq cp "bqp:bqds.people2@$before" bqp:bqds.people2_back
+check "with its rows" '"n":"4"' bq query --use_legacy_sql=false --format=json 'SELECT COUNT(*) AS n FROM bqds.people2_back'
 check_clean "delete the dataset" bq rm -r -f -d bqp:bqds
 check "the dataset is gone" "Not found: Dataset bqp:bqds" bq show bqp:bqds
 echo "$passed passed, $failed failed"

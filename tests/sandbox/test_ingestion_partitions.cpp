@@ -37,18 +37,9 @@ std::string today(BigQueryClient& c) {
 }
 
 void copyTable(BigQueryClient& c, const std::string& from, const std::string& to) {
-    const Json job = c.insertJob("p", {{"configuration", {{"copy", {{"sourceTable", {{"projectId", "p"}, {"datasetId", "d"}, {"tableId", from}}},
-                                                                     {"destinationTable", {{"projectId", "p"}, {"datasetId", "d"}, {"tableId", to}}}}}}}});
-    const JobRef ref{"p", job["jobReference"]["jobId"].get<std::string>(), job["jobReference"].value("location", "")};
-    for (int i = 0; i < 400; ++i) {
-        const Json j = c.getJob(ref);
-        if (j["status"]["state"] == "DONE") {
-            ASSERT_FALSE(j["status"].contains("errorResult")) << j.dump();
-            return;
-        }
-        ::usleep(25'000);
-    }
-    FAIL() << "the copy job did not finish";
+    EXPECT_EQ(jobError(c, {{"copy", {{"sourceTable", {{"projectId", "p"}, {"datasetId", "d"}, {"tableId", from}}},
+                                     {"destinationTable", {{"projectId", "p"}, {"datasetId", "d"}, {"tableId", to}}}}}}),
+              "");
 }
 
 } // namespace

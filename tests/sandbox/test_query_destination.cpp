@@ -21,15 +21,7 @@ namespace {
 std::string queryInto(BigQueryClient& c, const std::string& sql, const std::string& table, Json extra = Json::object()) {
     Json q = {{"query", sql}, {"useLegacySql", false}, {"destinationTable", {{"projectId", "p"}, {"datasetId", "d"}, {"tableId", table}}}};
     for (const auto& [k, v] : extra.items()) q[k] = v;
-    const Json job = c.insertJob("p", {{"configuration", {{"query", q}}}});
-    const JobRef ref{"p", job["jobReference"]["jobId"].get<std::string>(), job["jobReference"].value("location", "")};
-    for (int i = 0; i < 400; ++i) {
-        const Json j = c.getJob(ref);
-        if (j["status"]["state"] == "DONE")
-            return j["status"].contains("errorResult") ? j["status"]["errorResult"].value("message", std::string("?")) : std::string();
-        ::usleep(25'000);
-    }
-    return "the job did not finish";
+    return jobError(c, {{"query", q}});
 }
 
 std::string rowsOf(BigQueryClient& c, const std::string& table) {

@@ -125,6 +125,18 @@ UploadEnv::UploadEnv(std::vector<std::string> sandboxArgs)
 
 void makeDataset(BigQueryClient& c) { c.insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}}); }
 
+std::string jobError(BigQueryClient& c, const nlohmann::json& configuration) {
+    const auto job = c.insertJob("p", {{"configuration", configuration}});
+    const JobRef ref{"p", job["jobReference"]["jobId"].get<std::string>(), job["jobReference"].value("location", "")};
+    for (int i = 0; i < 400; ++i) {
+        const auto j = c.getJob(ref);
+        if (j["status"]["state"] == "DONE")
+            return j["status"].contains("errorResult") ? j["status"]["errorResult"].value("message", std::string("?")) : std::string();
+        ::usleep(25'000);
+    }
+    return "the job did not finish";
+}
+
 void createPersonsTable(BigQueryClient& c, const std::string& table) {
     const auto schema = nlohmann::json::parse(R"([
       {"name":"id","type":"INTEGER"},{"name":"fullName","type":"STRING"},{"name":"age","type":"INTEGER"},

@@ -46,6 +46,9 @@ struct UploadEnv {
 };
 /// Dataset p:d.
 void makeDataset(BigQueryClient& c);
+/// Runs a job of `configuration` in project p to its end: its errorResult's message, or ""
+/// when it succeeded ("the job did not finish" after 10 s).
+std::string jobError(BigQueryClient& c, const nlohmann::json& configuration);
 /// p:d.<table> with the persons schema.
 void createPersonsTable(BigQueryClient& c, const std::string& table);
 long long countRows(BigQueryClient& c, const std::string& table);
