@@ -30,8 +30,18 @@ Json run(BigQueryClient& c, const std::string& sql) {
 
 long long count(BigQueryClient& c, const std::string& table) { return quarry::test::countRows(c, table); }
 
+/// The sandbox's clock (ms) just before the last killDuring started its statement: the
+/// table as of then is as it was before the statement (time travel).
+std::int64_t lastBefore = 0;
+
+std::int64_t serverMs(BigQueryClient& c) {
+    return quarry::test::queryRow(c, "SELECT UNIX_MILLIS(CURRENT_TIMESTAMP()) AS t")["t"];
+}
+
 /// Starts `sql` as a job and kills the sandbox at a random moment up to `span` later.
 void killDuring(SandboxProcess& s, BigQueryClient& c, const std::string& sql, std::chrono::milliseconds span, std::mt19937& rnd) {
+    lastBefore = serverMs(c);
+    while (serverMs(c) <= lastBefore) std::this_thread::sleep_for(1ms); // the statement commits later
     c.insertJob("p", {{"configuration", {{"query", {{"query", sql}, {"useLegacySql", false}, {"useQueryCache", false}}}}}});
     std::this_thread::sleep_for(std::chrono::milliseconds(rnd() % (span.count() * 6 / 5 + 1))); // now and then after the end
     s.killHard();
@@ -205,12 +215,15 @@ TEST(CrashSafety, AnUpdateRacingADropAndRecreateNeverWritesIntoTheNewTable) {
 
 // UPDATE, MERGE and CREATE OR REPLACE TABLE ... AS SELECT rewrite a whole table: after kill -9
 // at any moment, every row carries the new generation or every row the old one, and a
-// replaced table is never missing.
+// replaced table is never missing. The table as of just before the statement (time travel)
+// is the old generation whole, and so is the first round's, however many crashes later.
 TEST(CrashSafety, DmlUpdateIsAllOrNothingAcrossKillNine) {
     CrashData data({"CREATE TABLE d.u AS SELECT x, 0 AS g, REPEAT('y', 100) AS s FROM UNNEST(GENERATE_ARRAY(1, " +
                     std::to_string(kRows) + ")) AS x"});
     const auto span = timeOf(data, "UPDATE d.u SET g = 0 WHERE TRUE");
     long long current = 0;
+    std::int64_t first = 0;
+    const auto asOf = [](std::int64_t ms) { return "u FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(" + std::to_string(ms) + ")"; };
     killRounds(
         data, span, 29, [](int round) { return "UPDATE d.u SET g = " + std::to_string(round + 1) + " WHERE TRUE"; },
         [&](int round, BigQueryClient& c) {
@@ -218,6 +231,13 @@ TEST(CrashSafety, DmlUpdateIsAllOrNothingAcrossKillNine) {
             EXPECT_EQ(g.rows, kRows) << "round " << round;
             EXPECT_EQ(g.lowest, g.highest) << "round " << round << ": rows of two generations";
             EXPECT_TRUE(g.lowest == current || g.lowest == round + 1) << "round " << round << ": generation " << g.lowest;
+            if (round == 0) first = lastBefore;
+            for (const auto at : {lastBefore, first}) {
+                const auto then = generation(c, asOf(at));
+                EXPECT_EQ(then.rows, kRows) << "round " << round << " as of " << at;
+                EXPECT_EQ(then.lowest, at == first ? 0 : current) << "round " << round << " as of " << at;
+                EXPECT_EQ(then.highest, then.lowest) << "round " << round << " as of " << at;
+            }
             const bool applied = g.lowest == round + 1;
             current = g.lowest;
             return applied;
@@ -269,6 +289,12 @@ TEST(CrashSafety, CreateOrReplaceTableAsSelectIsAllOrNothingAcrossKillNine) {
             EXPECT_EQ(g.lowest, g.highest) << "round " << round << ": rows of two generations";
             EXPECT_TRUE(g.lowest == current || g.lowest == round + 1) << "round " << round << ": generation " << g.lowest;
             EXPECT_EQ(g.rows, kRows + std::max(0LL, g.lowest - 1)) << "round " << round;
+            // The table it replaced, or would have, reads as it was (a crash inside the swap
+            // gives its history back).
+            const auto then = generation(c, "r FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(" + std::to_string(lastBefore) + ")");
+            EXPECT_EQ(then.lowest, current) << "round " << round;
+            EXPECT_EQ(then.highest, current) << "round " << round;
+            EXPECT_EQ(then.rows, kRows + std::max(0LL, current - 1)) << "round " << round;
             const bool applied = g.lowest == round + 1;
             current = g.lowest;
             return applied;
