@@ -394,6 +394,8 @@ private slots:
         w->session()->client->query(w->session()->project,
                                     {{"query", "CREATE TABLE samples.ranged (id INT64) PARTITION BY RANGE_BUCKET(id, GENERATE_ARRAY(0, 100, 10))"},
                                      {"useLegacySql", false}});
+        w->session()->client->query(w->session()->project,
+                                    {{"query", "CREATE SNAPSHOT TABLE samples.events_then CLONE samples.events"}, {"useLegacySql", false}});
         QTest::keyClick(w->schemaTree(), Qt::Key_F5);
         const auto rangedListed = [&] {
             const QModelIndex ds = m->find(m->index(0, 0), QStringLiteral("samples"));
@@ -408,6 +410,11 @@ private slots:
                  qPrintable(events));
         const QString ranged = m->find(samplesAgain, QStringLiteral("ranged")).data(Qt::ToolTipRole).toString();
         QVERIFY2(ranged.contains(QStringLiteral("partitioned by ranges of id: 0 to 100, every 10")), qPrintable(ranged));
+        // A snapshot says of which table, and as of when.
+        const QString then = m->find(samplesAgain, QStringLiteral("events_then")).data(Qt::ToolTipRole).toString();
+        QVERIFY2(then.startsWith(QStringLiteral("SNAPSHOT")) &&
+                     then.contains(QStringLiteral("snapshot of %1.samples.events as of ").arg(QString::fromStdString(w->session()->project))),
+                 qPrintable(then));
     }
 
     void tabsSurviveACrash() {

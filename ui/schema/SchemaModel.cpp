@@ -9,6 +9,7 @@
 #include <QApplication>
 #include <QCoreApplication>
 #include <QDateTime>
+#include <tuple>
 #include <QMimeData>
 #include <QPointer>
 #include <QStyle>
@@ -75,6 +76,15 @@ QString tableDetails(const Json& t) {
             if (f.is_string()) fields << qs(f.get<std::string>());
         lines << QObject::tr("clustered by %1").arg(fields.join(QStringLiteral(", ")));
     }
+    // A snapshot or clone says of which table, and as of when.
+    for (const auto& [key, text, time] : {std::tuple{"snapshotDefinition", QT_TR_NOOP("snapshot of %1 as of %2"), "snapshotTime"},
+                                          std::tuple{"cloneDefinition", QT_TR_NOOP("clone of %1 as of %2"), "cloneTime"}})
+        if (const Json def = t.value(key, Json::object()); def.is_object() && !def.empty()) {
+            const Json base = def.value("baseTableReference", Json::object());
+            lines << QObject::tr(text).arg(QStringLiteral("%1.%2.%3").arg(jsonText(base, "projectId"), jsonText(base, "datasetId"),
+                                                                          jsonText(base, "tableId")),
+                                           jsonText(def, time));
+        }
     if (const auto d = jsonText(t, "description"); !d.isEmpty()) lines << d;
     return lines.join(QLatin1Char('\n'));
 }
