@@ -4,6 +4,7 @@
 #include "sandbox/JsonFields.h"
 #include "value/JsonParse.h"
 #include "sandbox/Server.h"
+#include "sandbox/Snapshots.h"
 #include "sandbox/Partitioning.h"
 
 #include "sandbox/Auth.h"
@@ -553,8 +554,11 @@ struct Server::Impl {
             sendJson(res, 200, out);
         });
         route("GET", P + "/datasets/([^/]+)/tables/([^/]+)/data", "tabledata.list", [this](const auto& req, auto& res) {
-            const auto [id, decorator] = splitDecorator(req.matches[3]);
-            auto t = store->table(req.matches[1], req.matches[2], id);
+            // A snapshot decorator (t@1700000000000, t@-3600000; bq head 't@...') lists the
+            // table as it was then.
+            const auto [undecorated, at] = splitSnapshotDecorator(req.matches[3], Store::nowMs());
+            const auto [id, decorator] = splitDecorator(undecorated);
+            auto t = at ? store->tableAsOf(req.matches[1], req.matches[2], id, *at) : store->table(req.matches[1], req.matches[2], id);
             if (isView(*t)) throw ApiFailure("invalid", "Cannot list a table of type VIEW.");
             std::shared_lock lock(t->mutex);
             // A partition decorator (t$20240101, bq head 't$20240101') lists that partition's rows.

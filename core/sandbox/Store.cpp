@@ -719,7 +719,9 @@ void Store::loadRows(const std::shared_ptr<Table>& t) const {
 }
 
 Json Store::getTable(const std::string& p, const std::string& d, const std::string& id) const {
-    auto t = table(p, d, id);
+    // t@<ms>: the table as it was then (its rows and schema), as bq head 't@...' reads it.
+    const auto [name, at] = splitSnapshotDecorator(id, nowMs());
+    auto t = at ? tableAsOf(p, d, name, *at) : table(p, d, id);
     std::shared_lock lock(t->mutex);
     return tableResource(*t);
 }

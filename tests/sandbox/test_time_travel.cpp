@@ -139,6 +139,13 @@ TEST(TimeTravel, SnapshotsAreReadOnlyCopiesAndClonesAreTables) {
     run(c, "INSERT INTO d.t VALUES (1, '2024-01-01')");
     const auto t1 = mark(c);
     run(c, "INSERT INTO d.t VALUES (2, '2024-01-02')");
+    // Legacy SQL's snapshot decorators, tables.get and tabledata.list of t@<ms> read it then.
+    EXPECT_EQ(run(c, "#legacySQL\nSELECT COUNT(*) FROM [p:d.t@" + std::to_string(t1) + "]").rows.at(0).items()[0].asInt64(), 1);
+    EXPECT_NE(error(c, "#legacySQL\nSELECT COUNT(*) FROM [p:d.t@-100-1]").find("Range decorators"), std::string::npos);
+    const TableRef then{"p", "d", "t@" + std::to_string(t1)};
+    EXPECT_EQ(c.getTable(then)["numRows"], "1");
+    EXPECT_EQ(c.listRows(then, {}).rows.size(), 1u);
+    EXPECT_EQ(c.listRows(TableRef{"p", "d", "t"}, {}).rows.size(), 2u);
     run(c, "CREATE SNAPSHOT TABLE d.snap CLONE d.t FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(" + std::to_string(t1) + ")");
     run(c, "CREATE TABLE d.copy CLONE d.t OPTIONS (description = 'a clone')");
     EXPECT_EQ(rowsOf(c, "d.snap"), R"({"n":1,"day":"2024-01-01"})");

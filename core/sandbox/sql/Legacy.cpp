@@ -3,6 +3,8 @@
 
 #include "sandbox/sql/ParserCore.h"
 
+#include <charconv>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -30,7 +32,9 @@ std::string bracketsToBackticks(std::string_view in) {
             i = end == std::string::npos ? s.size() : end + 1;
         } else if (c == '[') {
             std::size_t j = i + 1;
-            while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' || s[j] == '.' || s[j] == ':' || s[j] == '-')) ++j;
+            while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' || s[j] == '.' || s[j] == ':' || s[j] == '-' ||
+                                    s[j] == '@')) // [d.t@-3600000]: a snapshot decorator
+                ++j;
             if (j < s.size() && s[j] == ']' && j > i + 1) {
                 s[i] = s[j] = '`';
                 for (std::size_t k = i + 1; k < j; ++k)
@@ -54,6 +58,35 @@ ExprPtr pathTo(std::vector<std::string> path, Pos pos) {
     e->path = std::move(path);
     e->pos = pos;
     return e;
+}
+
+/// A snapshot decorator on a table name (`[d.t@1700000000000]`, `[d.t@-3600000]`: ms since
+/// the epoch, or before now) becomes FOR SYSTEM_TIME AS OF that time.
+void snapshotDecorator(FromItem& f) {
+    if (f.tablePath.empty()) return;
+    auto& last = f.tablePath.back();
+    const auto at = last.find('@');
+    if (at == std::string::npos) return;
+    const std::string text = last.substr(at + 1);
+    std::int64_t ms = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (text.find('-', 1) != std::string::npos)
+        throw SqlError("Range decorators (@<time1>-<time2>) are not supported by the sandbox yet; read the table with "
+                       "FOR SYSTEM_TIME AS OF in GoogleSQL",
+                       f.pos);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || ms == 0)
+        throw SqlError("Invalid snapshot decorator @" + text + ": write @<ms since the epoch> or @-<ms before now>", f.pos);
+    if (ms < 0) {
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        ms = ms < -now ? 0 : now + ms;
+    }
+    last.erase(at);
+    auto lit = std::make_unique<Expr>();
+    lit->kind = Expr::Kind::Literal;
+    lit->value = Value::timestamp(ms * 1000);
+    lit->type = SqlType::scalar(TypeKind::Timestamp);
+    lit->pos = f.pos;
+    f.systemTime = std::move(lit);
 }
 
 ExprPtr oneLiteral(Pos pos) {
@@ -135,6 +168,7 @@ private:
             first.subquery = std::make_shared<Select>(Translator(lookup_).translate(std::move(*first.subquery)));
             return;
         }
+        for (auto& f : sel.from) snapshotDecorator(f);
         std::vector<std::shared_ptr<TableData>> tables;
         for (const auto& f : sel.from) {
             tables.push_back(lookup_(f.tablePath, f.pos));
@@ -167,6 +201,7 @@ private:
                 b->items.push_back(std::move(star));
                 FromItem t;
                 t.tablePath = f.tablePath;
+                t.systemTime = std::move(f.systemTime);
                 t.pos = f.pos;
                 b->from.push_back(std::move(t));
                 u->setBranches.push_back(b);
