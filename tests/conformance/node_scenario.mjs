@@ -261,6 +261,23 @@ await check('a copy job appends a table to another', async () => {
   const [meta] = await ds.table('loaded_copy').getMetadata();
   assert.equal(meta.numRows, '6');
 });
+await check('time travel: a snapshot copy job, and FOR SYSTEM_TIME AS OF before a DELETE', async () => {
+  await ds.table('loaded_copy').copy(ds.table('loaded_snap'), { operationType: 'SNAPSHOT' });
+  const [snap] = await ds.table('loaded_snap').getMetadata();
+  assert.equal(snap.type, 'SNAPSHOT');
+  assert.equal(snap.snapshotDefinition.baseTableReference.tableId, 'loaded_copy');
+  await assert.rejects(bq.query({ query: 'DELETE FROM node_ds.loaded_snap WHERE TRUE' }), /is a table snapshot/);
+  const [[{ now }]] = await bq.query({ query: 'SELECT UNIX_MILLIS(CURRENT_TIMESTAMP()) AS now' });
+  await new Promise((r) => setTimeout(r, 5));
+  await bq.query({ query: 'DELETE FROM node_ds.loaded_copy WHERE TRUE' });
+  const [[then]] = await bq.query({
+    query: 'SELECT COUNT(*) AS n FROM node_ds.loaded_copy FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(@now)', params: { now },
+  });
+  assert.equal(then.n, 6);
+  await ds.table('loaded_snap').copy(ds.table('loaded_copy'), { operationType: 'RESTORE', writeDisposition: 'WRITE_TRUNCATE' });
+  const [meta] = await ds.table('loaded_copy').getMetadata();
+  assert.equal(meta.numRows, '6');
+});
 await check('short query mode: a small query is answered without a job, a large one gets one', async () => {
   const short = new BigQuery({ projectId: 'conformance', apiEndpoint: base, authClient: new PassThroughClient(),
     defaultJobCreationMode: 'JOB_CREATION_OPTIONAL' });
