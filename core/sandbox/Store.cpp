@@ -488,9 +488,32 @@ const Dataset& Store::datasetRef(const std::string& p, const std::string& d) con
     return const_cast<Store*>(this)->datasetRef(p, d);
 }
 
+namespace {
+
+/// A dataset's maxTimeTravelHours as BigQuery allows it (History.h): 48 to 168, in whole
+/// days; stored as the string the API returns.
+std::string timeTravelHours(const Json& v) {
+    std::int64_t h = -1;
+    if (v.is_number_integer()) h = v.get<std::int64_t>();
+    if (v.is_string()) {
+        const auto& text = v.get_ref<const std::string&>();
+        if (!text.empty() && text.size() < 6 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            h = std::stoll(text);
+    }
+    if (h < 48 || h > 168 || h % 24 != 0)
+        throw ApiFailure("invalid", "Invalid maxTimeTravelHours " + v.dump() + ": the time travel window is 48 to 168 hours (2 to 7 days), in whole days",
+                         "maxTimeTravelHours");
+    return std::to_string(h);
+}
+
+} // namespace
+
 Json Store::insertDataset(const std::string& project, const Json& body) {
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     if (!body.is_object()) throw ApiFailure("invalid", "Dataset resource must be a JSON object");
+    const std::string hours = body.contains("maxTimeTravelHours") && !body["maxTimeTravelHours"].is_null()
+                                  ? timeTravelHours(body["maxTimeTravelHours"])
+                                  : "168";
     const auto ref = objectField(body, "datasetReference");
     const std::string id = str(ref, "datasetId");
     if (!validDatasetId(id))
@@ -507,6 +530,7 @@ Json Store::insertDataset(const std::string& project, const Json& body) {
     ds.project = project;
     ds.id = id;
     ds.meta = body;
+    ds.meta["maxTimeTravelHours"] = hours;
     const auto now = std::to_string(nowMs());
     ds.meta["kind"] = "bigquery#dataset";
     ds.meta["id"] = project + ":" + id;
@@ -546,6 +570,8 @@ std::vector<Json> Store::listDatasets(const std::string& p, bool hidden) const {
 Json Store::patchDataset(const std::string& p, const std::string& d, const Json& patch) {
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
+    if (patch.contains("maxTimeTravelHours"))
+        ds.meta["maxTimeTravelHours"] = patch["maxTimeTravelHours"].is_null() ? "168" : timeTravelHours(patch["maxTimeTravelHours"]);
     for (const char* k : {"friendlyName", "description", "defaultTableExpirationMs", "access"})
         if (patch.contains(k)) {
             if (patch[k].is_null()) ds.meta.erase(k);

@@ -126,6 +126,16 @@ TEST(TimeTravel, TimesOutsideTheWindowAndWhatIsNotATableAreRefusedClearly) {
     EXPECT_NE(error(c, "SELECT * FROM d.v FOR SYSTEM_TIME AS OF CURRENT_TIMESTAMP()").find("cannot read view p:d.v"), std::string::npos);
     EXPECT_NE(error(c, "SELECT * FROM d.missing FOR SYSTEM_TIME AS OF CURRENT_TIMESTAMP()").find("Not found: Table p:d.missing"),
               std::string::npos);
+    // The window is the dataset's: 7 days unless it says 2 to 6.
+    EXPECT_EQ(c.getDataset("p", "d")["maxTimeTravelHours"], "168");
+    EXPECT_EQ(c.insertDataset("p", {{"datasetReference", {{"datasetId", "short"}}}, {"maxTimeTravelHours", "48"}})["maxTimeTravelHours"], "48");
+    for (const Json bad : {Json("50"), Json(24), Json(192), Json("x")})
+        EXPECT_NE(apiError([&] { c.insertDataset("p", {{"datasetReference", {{"datasetId", "bad"}}}, {"maxTimeTravelHours", bad}}); })
+                      .message()
+                      .find("48 to 168 hours"),
+                  std::string::npos)
+            << bad;
+    EXPECT_EQ(c.patchDataset("p", "short", {{"maxTimeTravelHours", 72}})["maxTimeTravelHours"], "72");
     // A dropped table is gone for queries, as in BigQuery (a copy job restores it).
     run(c, "DROP TABLE d.t");
     EXPECT_NE(error(c, "SELECT * FROM d.t FOR SYSTEM_TIME AS OF CURRENT_TIMESTAMP()").find("Not found: Table p:d.t"), std::string::npos);
