@@ -62,6 +62,11 @@ int main(int argc, char** argv) {
                    "MB of table rows to hold in memory; past it, the tables used longest ago are let go and read "
                    "again from disk when next used (default 4096; 0: no limit)")
         ->check(CLI::Range(0LL, 1LL << 30));
+    long long timeTravelMb = 1024;
+    app.add_option("--time-travel-mb", timeTravelMb,
+                   "MB of disk each table's past versions (time travel) may take; past it, its oldest versions are "
+                   "removed before their window ends (default 1024; 0: no limit)")
+        ->check(CLI::Range(0LL, 1LL << 30));
     app.add_option("--workers", o.workers, "job worker threads")->check(CLI::Range(1, 64));
     app.add_option("--user", o.user,
                    "the account jobs are made by without sign-in (default sandbox@quarry.local); a request may "
@@ -120,6 +125,7 @@ int main(int argc, char** argv) {
     o.checkpointBytes = static_cast<std::uint64_t>(checkpointMb * 1048576.0);
     o.checkpointIdle = std::chrono::milliseconds(static_cast<long long>(checkpointIdleSeconds * 1000));
     o.tableMemory = static_cast<std::uint64_t>(tableMemoryMb) << 20;
+    o.timeTravelBytes = static_cast<std::uint64_t>(timeTravelMb) << 20;
     o.tokenLifetime = std::chrono::seconds(tokenSeconds);
     o.jobs.queryMemory = queryMemoryMb << 20;
     o.jobs.keptBytes = keptResultsMb << 20;

@@ -161,6 +161,25 @@ void Store::keepPastVersion(const Table& t, const fs::path& dir, const fs::path&
     syncFolder(version);
     const Json v{{"from", from}, {"to", now}, {"table", t.meta}};
     writeFileAtomic(version / kVersionFile, v.dump()); // the version counts from here
+    // Past the disk allowed, the oldest versions go first (the newest stays: it says where the
+    // current version starts): reading before what is left then says "Cannot read before"
+    // its start, never a wrong version.
+    if (o_.timeTravelBytes > 0) {
+        auto kept = pastVersions(into);
+        std::vector<std::uint64_t> sizes;
+        std::uint64_t total = 0;
+        for (const auto& p : kept) {
+            std::uint64_t n = 0;
+            for (const auto& f : fs::directory_iterator(p.dir, ec)) n += f.is_regular_file(ec) ? f.file_size(ec) : 0;
+            sizes.push_back(n);
+            total += n;
+        }
+        for (std::size_t i = 0; i + 1 < kept.size() && total > o_.timeTravelBytes; ++i) {
+            fs::remove(kept[i].dir / kVersionFile, ec); // no longer a version, then its files
+            fs::remove_all(kept[i].dir, ec);
+            total -= sizes[i];
+        }
+    }
     syncFolder(history);
 }
 
@@ -237,8 +256,9 @@ std::shared_ptr<Table> Store::tableAsOf(const std::string& p, const std::string&
     // first version of the tables of this name dropped before it, within the window.
     std::int64_t earliest = std::max(gone.empty() ? std::numeric_limits<std::int64_t>::max() : gone.front().from, floor);
     if (t) {
-        std::int64_t first = msField(meta, "creationTime");
-        if (!past.empty()) first = std::min(first, past.front().from);
+        // The first version kept: the table's creation, an older table it replaced, or what
+        // the disk limit left.
+        const std::int64_t first = past.empty() ? msField(meta, "creationTime") : past.front().from;
         if (ms >= std::max(first, floor)) {
             if (ms >= currentVersionFrom(meta, past)) {
                 auto out = std::make_shared<Table>();

@@ -116,6 +116,9 @@ public:
         /// background thread gives back the memory of those used longest ago whose rows are
         /// all in row groups, until they fit; they are read again when next used. 0: no limit.
         std::uint64_t tableMemory = 0;
+        /// The disk one table's past versions (History.h) may take; past it, its oldest are
+        /// removed before their window ends. 0: no limit.
+        std::uint64_t timeTravelBytes = 0;
     };
     /// Takes an exclusive lock on the data folder: a second server on the same folder fails
     /// with StorageError instead of corrupting it.

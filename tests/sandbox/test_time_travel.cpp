@@ -218,3 +218,27 @@ TEST(TimeTravel, CopyJobsSnapshotCloneRestoreAndBringBackADroppedTable) {
     EXPECT_EQ(rowsOf(c, "d.restored2"), R"({"n":1} {"n":2} {"n":3})");
     EXPECT_EQ(rowsOf(c, "d.t"), R"({"n":9})");
 }
+
+TEST(TimeTravel, PastVersionsPastTheDiskLimitGoOldestFirstAndSaySo) {
+    SandboxProcess s({"--time-travel-mb", "1"});
+    BigQueryClient c(clientOptions(s));
+    makeDataset(c);
+    // About 2 MB of row groups that zstd cannot shrink much: each version alone is past 1 MB.
+    run(c, "CREATE TABLE d.t AS SELECT x, 0 AS g, TO_HEX(SHA256(CAST(x AS STRING))) AS h FROM UNNEST(GENERATE_ARRAY(1, 40000)) AS x");
+    std::vector<std::int64_t> before;
+    for (int g = 1; g <= 3; ++g) {
+        before.push_back(mark(c));
+        run(c, "UPDATE d.t SET g = " + std::to_string(g) + " WHERE TRUE");
+    }
+    const auto generation = [&](std::int64_t ms) -> std::string {
+        const auto r = run(c, "SELECT CONCAT(CAST(COUNT(*) AS STRING), ':', CAST(MIN(g) AS STRING), ':', CAST(MAX(g) AS STRING)) FROM " +
+                                  asOf("d.t", ms));
+        return std::string(r.rows.at(0).items()[0].asText());
+    };
+    // The newest past version stays; the older ones went, and reading them says from when on
+    // the table can be read.
+    EXPECT_EQ(generation(before[2]), "40000:2:2");
+    for (const auto ms : {before[0], before[1]})
+        EXPECT_NE(error(c, "SELECT COUNT(*) FROM " + asOf("d.t", ms)).find("Cannot read before"), std::string::npos) << ms;
+    EXPECT_EQ(generation(mark(c)), "40000:3:3");
+}
