@@ -41,6 +41,9 @@ void addTableVerbs(CLI::App& app, TableVerbs& v) {
     v.cp->add_option("TABLES", v.cpArgs, "source table(s), then the destination")->required()->expected(2);
     v.cp->add_flag("-a,--append-table,--append_table", v.append, "append to the destination");
     v.cp->add_flag("-f,--force,--replace", v.replace, "replace the destination's rows");
+    v.cp->add_flag("--snapshot", v.snapshot, "make a read-only table snapshot of SOURCE (SOURCE@<ms>: as it was then)");
+    v.cp->add_flag("--clone", v.clone, "make a table clone of SOURCE");
+    v.cp->add_flag("--restore", v.restore, "make a table of the table snapshot SOURCE");
 
     v.update = app.add_subcommand("update", "change a table's or dataset's description, expiration, labels or (tables) schema");
     v.update->add_option("TARGET", v.updateTarget, "DATASET.TABLE, or a DATASET")->required();
@@ -149,6 +152,9 @@ int cp(const Globals& g, Format f, const TableVerbs& v) {
     auto c = makeClient(g);
     const auto project = requireProject(c);
     if (v.append && v.replace) throw UsageError("cp takes -a (append) or -f (replace), not both");
+    if (int(v.snapshot) + int(v.clone) + int(v.restore) > 1) throw UsageError("cp takes one of --snapshot, --clone and --restore");
+    if ((v.snapshot || v.clone || v.restore) && (v.append || v.cpArgs[0].find(',') != std::string::npos))
+        throw UsageError("--snapshot, --clone and --restore copy one table, and do not append");
     const auto ref = [](const TableRef& t) { return Json{{"projectId", t.projectId}, {"datasetId", t.datasetId}, {"tableId", t.tableId}}; };
     Json sources = Json::array();
     for (std::size_t s = 0; s <= v.cpArgs[0].size();) {
@@ -158,7 +164,8 @@ int cp(const Globals& g, Format f, const TableVerbs& v) {
     }
     const auto dest = TableRef::parse(v.cpArgs[1], project);
     Json copy = {{"sourceTables", sources}, {"destinationTable", ref(dest)},
-                 {"writeDisposition", v.append ? "WRITE_APPEND" : v.replace ? "WRITE_TRUNCATE" : "WRITE_EMPTY"}};
+                 {"writeDisposition", v.append ? "WRITE_APPEND" : v.replace ? "WRITE_TRUNCATE" : "WRITE_EMPTY"},
+                 {"operationType", v.snapshot ? "SNAPSHOT" : v.clone ? "CLONE" : v.restore ? "RESTORE" : "COPY"}};
     Json job = c.insertJob(project, {{"configuration", {{"copy", copy}}}});
     const JobRef jr{project, job["jobReference"].value("jobId", std::string()), job["jobReference"].value("location", std::string())};
     for (int wait = 100; job["status"].value("state", std::string()) != "DONE"; wait = std::min(wait * 2, 2000)) {

@@ -26,6 +26,7 @@ struct TableVerbs {
     // cp
     std::vector<std::string> cpArgs;
     bool append = false, replace = false;
+    bool snapshot = false, clone = false, restore = false; ///< the copy job's operationType
     // update
     std::string updateTarget, updateSchema;
     std::vector<std::string> setLabels, clearLabels;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/InformationSchema.h"
+#include "value/Civil.h"
 #include "sandbox/Views.h"
 
 #include "sandbox/sql/Pruning.h"
@@ -171,13 +172,17 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
         out->schema.fields = {catalog, schema, name, viewColumn("partition_id", TypeKind::String), viewColumn("total_rows", TypeKind::Int64),
                               viewColumn("total_logical_bytes", TypeKind::Int64), viewColumn("total_billable_bytes", TypeKind::Int64),
                               viewColumn("last_modified_time", TypeKind::Timestamp), viewColumn("storage_tier", TypeKind::String)};
+    } else if (view == "TABLE_SNAPSHOTS") {
+        out->schema.fields = {catalog, schema, name, viewColumn("base_table_catalog", TypeKind::String),
+                              viewColumn("base_table_schema", TypeKind::String), viewColumn("base_table_name", TypeKind::String),
+                              viewColumn("snapshot_time", TypeKind::Timestamp)};
     } else if (view == "ROUTINES" || view == "PARAMETERS") {
         routineRows(store, project, dataset, view, *out);
         return out;
     } else {
         throw ApiFailure("notFound", "Not found: Table " + project + ":" + dataset + ".INFORMATION_SCHEMA." + view +
-                                         " (the sandbox has the views TABLES, COLUMNS, COLUMN_FIELD_PATHS, VIEWS, PARTITIONS, ROUTINES "
-                                         "and PARAMETERS)");
+                                         " (the sandbox has the views TABLES, COLUMNS, COLUMN_FIELD_PATHS, VIEWS, PARTITIONS, "
+                                         "TABLE_SNAPSHOTS, ROUTINES and PARAMETERS)");
     }
     for (const Json& entry : store.listTables(project, dataset)) { // notFound for a missing dataset
         const std::string id = entry["tableReference"].value("tableId", std::string());
@@ -195,6 +200,20 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
             for (std::size_t k = 0; k < 3; ++k) r[k] = head[k];
             r[3] = text(viewQuery(*t));
             r[5] = text("YES");
+            out->rows.push_back(std::move(r));
+            continue;
+        }
+        if (view == "TABLE_SNAPSHOTS") {
+            const auto def = t->meta.value("snapshotDefinition", Json::object());
+            if (t->meta.value("type", std::string()) != "SNAPSHOT" || !def.is_object()) continue;
+            const auto base = def.value("baseTableReference", Json::object());
+            Value r = Value::structOf(7);
+            for (std::size_t k = 0; k < 3; ++k) r[k] = head[k];
+            r[3] = text(base.value("projectId", std::string()));
+            r[4] = text(base.value("datasetId", std::string()));
+            r[5] = text(base.value("tableId", std::string()));
+            const auto at = civil::parseTimestampText(def.value("snapshotTime", std::string()));
+            r[6] = at ? Value::timestamp(*at) : Value();
             out->rows.push_back(std::move(r));
             continue;
         }

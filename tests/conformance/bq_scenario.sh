@@ -219,6 +219,12 @@ check "it is listed as failed" "FAILURE" bq ls -j -a
 check "cp --snapshot makes a table snapshot" "successfully snapshotted" bq cp --snapshot bqp:bqds.qout bqp:bqds.qsnap
 check "DML on it is refused" "qsnap is a" bq query --use_legacy_sql=false 'DELETE FROM bqds.qsnap WHERE TRUE'
 check "cp --restore makes a table of it" "successfully restored" bq cp --restore bqp:bqds.qsnap bqp:bqds.qback
+if [[ -n "$quarry" ]]; then
+  q cp --snapshot bqds.qout bqds.q_qsnap >/dev/null
+  same "quarry-cli cp --snapshot makes bq's snapshot" qsnap q_qsnap
+  q cp --restore bqds.q_qsnap bqds.q_qback >/dev/null
+  same "quarry-cli cp --restore makes bq's table" qback q_qback
+fi
 before=$(date +%s%3N)
 sleep 0.01
 check_clean "rm a table with -f" bq rm -f -t bqp:bqds.people2

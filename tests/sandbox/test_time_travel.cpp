@@ -129,7 +129,7 @@ TEST(TimeTravel, TimesOutsideTheWindowAndWhatIsNotATableAreRefusedClearly) {
     // The window is the dataset's: 7 days unless it says 2 to 6.
     EXPECT_EQ(c.getDataset("p", "d")["maxTimeTravelHours"], "168");
     EXPECT_EQ(c.insertDataset("p", {{"datasetReference", {{"datasetId", "short"}}}, {"maxTimeTravelHours", "48"}})["maxTimeTravelHours"], "48");
-    for (const Json bad : {Json("50"), Json(24), Json(192), Json("x")})
+    for (const Json& bad : {Json("50"), Json(24), Json(192), Json("x")})
         EXPECT_NE(apiError([&] { c.insertDataset("p", {{"datasetReference", {{"datasetId", "bad"}}}, {"maxTimeTravelHours", bad}}); })
                       .message()
                       .find("48 to 168 hours"),
@@ -182,6 +182,10 @@ TEST(TimeTravel, SnapshotsAreReadOnlyCopiesAndClonesAreTables) {
 
     const auto types = run(c, "SELECT STRING_AGG(CONCAT(table_name, ':', table_type), ' ' ORDER BY table_name) FROM d.INFORMATION_SCHEMA.TABLES");
     EXPECT_EQ(types.rows.at(0).items()[0].asText(), "copy:CLONE snap:SNAPSHOT t:BASE TABLE");
+    const auto snaps = run(c, "SELECT CONCAT(table_name, ':', base_table_schema, '.', base_table_name, ':', "
+                              "CAST(UNIX_MILLIS(snapshot_time) AS STRING)) FROM d.INFORMATION_SCHEMA.TABLE_SNAPSHOTS");
+    ASSERT_EQ(snaps.rows.size(), 1u);
+    EXPECT_EQ(snaps.rows.at(0).items()[0].asText(), "snap:d.t:" + std::to_string(t1));
     EXPECT_NE(error(c, "CREATE OR REPLACE SNAPSHOT TABLE d.s2 CLONE d.t").find("drop the snapshot first"), std::string::npos);
     EXPECT_NE(error(c, "CREATE SNAPSHOT TABLE d.snap CLONE d.t").find("Already Exists: Table p:d.snap"), std::string::npos);
     EXPECT_NE(error(c, "DROP SNAPSHOT TABLE d.copy").find("not a table snapshot; use DROP TABLE"), std::string::npos);
