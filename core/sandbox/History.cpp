@@ -5,6 +5,7 @@
 #include "sandbox/TableFiles.h"
 
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 #include <limits>
 
@@ -15,6 +16,9 @@ namespace {
 
 constexpr const char* kHistory = "history";
 constexpr const char* kVersionFile = "version.json";
+/// The most past versions a table keeps: a table changed by DML all day keeps its latest
+/// thousand (and time travel before them says so), so listing them stays cheap.
+constexpr std::size_t kMaxVersions = 1000;
 /// A dataset's dropped tables, each with its versions: <dataset>/.deleted/<table>/history/...
 constexpr const char* kDeleted = ".deleted";
 /// The longest window a dataset may have (maxTimeTravelHours is 48 to 168): commits older
@@ -104,26 +108,36 @@ std::vector<CommitSpan> commitSpans(const Table& t, std::size_t a, std::size_t b
 }
 
 std::vector<PastVersion> pastVersions(const fs::path& dir) {
+    // A finished version's folder is named <from>.<to>.<bytes>; nothing else counts (an
+    // unfinished one is still ".new").
     std::vector<PastVersion> out;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir / kHistory, ec)) {
-        const auto file = e.path() / kVersionFile;
-        if (!fs::exists(file)) continue; // unfinished
-        try {
-            PastVersion v;
-            const Json j = Json::parse(readWholeFile(file));
-            v.from = msField(j, "from");
-            v.to = msField(j, "to");
-            v.table = j.at("table");
-            v.dir = e.path();
-            out.push_back(std::move(v));
-        } catch (const std::exception& x) {
-            std::cerr << "quarry-sandbox: a past version of a table cannot be read and is left out: " << file.string()
-                      << " (" << x.what() << ")" << std::endl;
+        const auto name = e.path().filename().string();
+        std::int64_t parts[3] = {0, 0, 0};
+        const char* p = name.data();
+        const char* end = name.data() + name.size();
+        bool ok = true;
+        for (int k = 0; k < 3 && ok; ++k) {
+            const auto r = std::from_chars(p, end, parts[k]);
+            ok = r.ec == std::errc() && (k == 2 ? r.ptr == end : r.ptr != end && *r.ptr == '.');
+            p = r.ptr + 1;
         }
+        if (!ok) continue;
+        PastVersion v;
+        v.from = parts[0];
+        v.to = parts[1];
+        v.bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(parts[2], 0));
+        v.dir = e.path();
+        out.push_back(std::move(v));
     }
     std::sort(out.begin(), out.end(), [](const PastVersion& a, const PastVersion& b) { return a.to < b.to; });
     return out;
+}
+
+Json versionResource(const PastVersion& v) {
+    const Json j = Json::parse(readWholeFile(v.dir / kVersionFile));
+    return j.at("table");
 }
 
 std::int64_t currentVersionFrom(const Json& meta, const std::vector<PastVersion>& past) {
@@ -141,46 +155,49 @@ void Store::keepPastVersion(const Table& t, const fs::path& dir, const fs::path&
     std::lock_guard h(historyMutex_);
     const fs::path history = into / kHistory;
     std::error_code ec;
-    const auto past = pastVersions(into);
+    auto past = pastVersions(into);
     for (const auto& e : fs::directory_iterator(history, ec)) { // past the window, or unfinished
         const auto v = std::find_if(past.begin(), past.end(), [&](const PastVersion& p) { return p.dir == e.path(); });
         if (v == past.end() || v->to < now - window) fs::remove_all(e.path(), ec);
     }
+    std::erase_if(past, [&](const PastVersion& p) { return p.to < now - window; });
     const auto from = currentVersionFrom(t.meta, past);
     if (from >= now) return; // a version no time can read
-    const fs::path version = history / std::to_string(now);
-    fs::remove_all(version, ec);
-    fs::create_directories(version);
+    // Made under a name no reader takes, then renamed: a version is there whole or not at all.
+    const fs::path fresh = history / ".new";
+    fs::remove_all(fresh, ec);
+    const bool first = !fs::exists(history);
+    fs::create_directories(fresh);
+    if (first) syncFolder(into); // the history folder itself is there for good
+    std::uint64_t bytes = 0;
     for (const auto& e : fs::directory_iterator(dir)) {
         const auto name = e.path().filename().string();
         if (!rowFile(name)) continue;
         std::error_code linked;
-        fs::create_hard_link(e.path(), version / name, linked);
-        if (linked) fs::copy_file(e.path(), version / name); // a file system without hard links
+        fs::create_hard_link(e.path(), fresh / name, linked);
+        if (linked) fs::copy_file(e.path(), fresh / name); // a file system without hard links
+        bytes += fs::file_size(fresh / name);
     }
-    syncFolder(version);
-    const Json v{{"from", from}, {"to", now}, {"table", t.meta}};
-    writeFileAtomic(version / kVersionFile, v.dump()); // the version counts from here
-    // Past the disk allowed, the oldest versions go first (the newest stays: it says where the
-    // current version starts): reading before what is left then says "Cannot read before"
-    // its start, never a wrong version.
-    if (o_.timeTravelBytes > 0) {
-        auto kept = pastVersions(into);
-        std::vector<std::uint64_t> sizes;
-        std::uint64_t total = 0;
-        for (const auto& p : kept) {
-            std::uint64_t n = 0;
-            for (const auto& f : fs::directory_iterator(p.dir, ec)) n += f.is_regular_file(ec) ? f.file_size(ec) : 0;
-            sizes.push_back(n);
-            total += n;
-        }
-        for (std::size_t i = 0; i + 1 < kept.size() && total > o_.timeTravelBytes; ++i) {
-            fs::remove(kept[i].dir / kVersionFile, ec); // no longer a version, then its files
-            fs::remove_all(kept[i].dir, ec);
-            total -= sizes[i];
-        }
+    writeFileAtomic(fresh / kVersionFile, Json{{"from", from}, {"to", now}, {"table", t.meta}}.dump()); // syncs the folder too
+    PastVersion made;
+    made.from = from;
+    made.to = now;
+    made.bytes = bytes;
+    made.dir = history / (std::to_string(from) + "." + std::to_string(now) + "." + std::to_string(bytes));
+    fs::remove_all(made.dir, ec);
+    fs::rename(fresh, made.dir);
+    past.push_back(made);
+    // Past the disk or the count allowed, the oldest versions go first (the newest stays: it
+    // says where the current version starts): reading before what is left then says "Cannot
+    // read before" its start, never a wrong version.
+    std::uint64_t total = 0;
+    for (const auto& p : past) total += p.bytes;
+    for (std::size_t i = 0; i + 1 < past.size() && ((o_.timeTravelBytes > 0 && total > o_.timeTravelBytes) || past.size() - i > kMaxVersions);
+         ++i) {
+        fs::remove_all(past[i].dir, ec);
+        total -= past[i].bytes;
     }
-    syncFolder(history);
+    syncFolder(history); // before the statement commits: its version is kept for good
 }
 
 void Store::keepDeletedTable(const Table& t, const fs::path& dir, std::int64_t now, std::int64_t window) const {
@@ -208,8 +225,12 @@ std::shared_ptr<Table> Store::readPastVersion(const PastVersion& v, const std::s
     out->project = p;
     out->dataset = d;
     out->id = id;
-    out->meta = v.table;
-    out->schema = Schema::fromJson(v.table.at("schema"));
+    try {
+        out->meta = versionResource(v);
+        out->schema = Schema::fromJson(out->meta.at("schema"));
+    } catch (const std::exception& e) {
+        throw StorageError("a past version of " + p + ":" + d + "." + id + " cannot be read (" + v.dir.string() + ": " + e.what() + ")");
+    }
     applyPartitioning(*out, false);
     std::vector<std::string> notes;
     {

@@ -9,13 +9,15 @@
 // (UPDATE, DELETE, MERGE, TRUNCATE, a partition replaced) or replaces it (CREATE OR REPLACE,
 // WRITE_TRUNCATE) first keeps the version it ends, as hard links to that version's files:
 //
-//   <table>/history/<to>/rows.qseg, rows.N.qrl   the files as they were (TableFiles.h)
-//   <table>/history/<to>/version.json           {"from": ms, "to": ms, "table": resource}
+//   <table>/history/<from>.<to>.<bytes>/rows.qseg, rows.N.qrl   the files as they were (TableFiles.h)
+//   <table>/history/<from>.<to>.<bytes>/version.json           {"from", "to", "table": resource}
 //
-// version.json is written last: a folder without it is unfinished and ignored (removed when
-// the next version is kept). The version holds [from, to); reading it as of a time in that
+// A version is made as history/.new and renamed into place when whole, so listing versions
+// reads folder names only; anything else there is unfinished and removed when the next
+// version is kept. The version holds [from, to); reading it as of a time in that
 // span takes the prefix of its rows committed by then. Versions whose `to` is past the window
-// are removed when the table next keeps one. A dropped table's versions (the one its drop
+// are removed when the table next keeps one, and the oldest too past --time-travel-mb or
+// 1,000 versions. A dropped table's versions (the one its drop
 // ended, and its past ones) move to <dataset>/.deleted/<table>/history/, where a copy job of
 // `t@<ms>` finds them (bq cp restoring a dropped table); queries do not, as in BigQuery.
 
@@ -43,12 +45,14 @@ std::vector<CommitSpan> commitSpans(const Table& t, std::size_t a, std::size_t b
 
 struct PastVersion {
     std::int64_t from = 0, to = 0;
+    std::uint64_t bytes = 0; ///< what its files take
     std::filesystem::path dir;
-    Json table; ///< the Table resource then
 };
 
-/// The finished past versions of the table in `dir`, oldest first.
+/// The finished past versions of the table in `dir`, oldest first (folder names only).
 std::vector<PastVersion> pastVersions(const std::filesystem::path& dir);
+/// The Table resource a past version had (its version.json).
+Json versionResource(const PastVersion& v);
 
 /// When the current version of a table began: the end of its newest past version, or when
 /// it was made.
