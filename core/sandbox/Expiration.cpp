@@ -14,6 +14,37 @@
 
 namespace quarry::sandbox {
 
+void Store::expireTables(const std::stop_token& stop) {
+    struct Due {
+        std::string project, dataset, id;
+        std::shared_ptr<Table> table;
+    };
+    std::vector<Due> due;
+    const std::int64_t now = nowMs();
+    {
+        std::shared_lock lock(mutex_);
+        for (const auto& [project, datasets] : projects_)
+            for (const auto& [dataset, ds] : datasets)
+                for (const auto& [id, t] : ds.tables) {
+                    std::shared_lock tl(t->mutex);
+                    const auto it = t->meta.find("expirationTime");
+                    if (it == t->meta.end()) continue;
+                    std::int64_t at = 0;
+                    if (it->is_number_integer()) at = it->get<std::int64_t>();
+                    else if (it->is_string()) at = std::strtoll(it->get_ref<const std::string&>().c_str(), nullptr, 10);
+                    if (at > 0 && at <= now) due.push_back({project, dataset, id, t});
+                }
+    }
+    for (const auto& d : due) {
+        if (stop.stop_requested()) return;
+        try {
+            deleteTable(d.project, d.dataset, d.id, d.table.get());
+            std::cerr << "quarry-sandbox: table " << d.project << ":" << d.dataset << "." << d.id << " expired and was dropped" << std::endl;
+        } catch (const std::exception&) { // dropped meanwhile
+        }
+    }
+}
+
 void Store::expirePartitions(const std::stop_token& stop) {
     std::vector<std::shared_ptr<Table>> candidates;
     {

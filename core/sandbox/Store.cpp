@@ -333,6 +333,7 @@ void Store::checkpointLoop(std::stop_token stop) {
         }
         if (stop.stop_requested()) return;
         expirePartitions(stop);
+        expireTables(stop);
         const auto now = std::chrono::steady_clock::now();
         std::vector<std::shared_ptr<Table>> due;
         {
@@ -792,12 +793,13 @@ Json Store::patchTable(const std::string& p, const std::string& d, const std::st
     return tableResource(*t);
 }
 
-void Store::deleteTable(const std::string& p, const std::string& d, const std::string& id) {
+void Store::deleteTable(const std::string& p, const std::string& d, const std::string& id, const Table* only) {
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     const auto window = timeTravelWindowMs(p, d);
     std::unique_lock lock(mutex_);
     auto& ds = datasetRef(p, d);
     if (!ds.tables.count(id)) throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
+    if (only && ds.tables.at(id).get() != only) return; // replaced meanwhile: not the table meant
     const auto dir = tableDir(p, d, id);
     {
         const auto& t = ds.tables.at(id);

@@ -150,7 +150,9 @@ public:
     std::vector<Json> listTables(const std::string& project, const std::string& dataset) const;
     Json patchTable(const std::string& project, const std::string& dataset, const std::string& table,
                     const Json& patch);
-    void deleteTable(const std::string& project, const std::string& dataset, const std::string& table);
+    /// `only`: delete it only if it is still this table (not one made in its place since).
+    void deleteTable(const std::string& project, const std::string& dataset, const std::string& table,
+                     const Table* only = nullptr);
 
     /// The table, or ApiFailure notFound ("Not found: Table p:d.t").
     std::shared_ptr<Table> table(const std::string& project, const std::string& dataset,
@@ -270,6 +272,9 @@ private:
     /// Deletes the rows of expired partitions (timePartitioning.expirationMs) of every table
     /// that has any; called by the background thread each round (Expiration.cpp).
     void expirePartitions(const std::stop_token& stop);
+    /// Drops the tables and views whose expirationTime has passed, as BigQuery does (they stay
+    /// restorable within the time-travel window, History.h). Each round of the background thread.
+    void expireTables(const std::stop_token& stop);
     /// Per table: the version last checked for expired partitions and when (ms) its next
     /// partition expires; a table is read again only when either has moved.
     std::map<const Table*, std::pair<std::uint64_t, std::int64_t>> expiryChecked_;

@@ -246,3 +246,19 @@ TEST(TimeTravel, PastVersionsPastTheDiskLimitGoOldestFirstAndSaySo) {
         EXPECT_NE(error(c, "SELECT COUNT(*) FROM " + asOf("d.t", ms)).find("Cannot read before"), std::string::npos) << ms;
     EXPECT_EQ(generation(mark(c)), "40000:3:3");
 }
+
+TEST(TimeTravel, AnExpiredTableIsDroppedAndCanBeRestored) {
+    SandboxProcess s;
+    BigQueryClient c(clientOptions(s));
+    makeDataset(c);
+    run(c, "CREATE TABLE d.t AS SELECT 1 AS n UNION ALL SELECT 2");
+    run(c, "CREATE TABLE d.kept AS SELECT 3 AS n");
+    const auto before = mark(c);
+    c.patchTable(TableRef{"p", "d", "t"}, {{"expirationTime", std::to_string(before + 200)}});
+    // The background thread drops it once its time has passed (it looks every second).
+    for (int i = 0; i < 200 && tableExists(c, "t"); ++i) ::usleep(50'000);
+    EXPECT_FALSE(tableExists(c, "t"));
+    EXPECT_EQ(rowsOf(c, "d.kept"), R"({"n":3})");
+    EXPECT_EQ(copyJob(c, "t@" + std::to_string(before), "back"), "");
+    EXPECT_EQ(rowsOf(c, "d.back"), R"({"n":1} {"n":2})");
+}
