@@ -34,12 +34,7 @@ Json runCopy(Store& store, const std::string& project, const Json& cfg) {
 
     // A source may name a time ("t@1700000000000", "t@-3600000"): that version of the table,
     // within the time-travel window, also of a table dropped since (restoring it).
-    const auto now = Store::nowMs();
-    const auto source = [&](const std::array<std::string, 3>& s) -> std::pair<std::shared_ptr<Table>, std::int64_t> {
-        const auto [id, at] = splitSnapshotDecorator(s[2], now);
-        if (!at) return {store.table(s[0], s[1], id), now};
-        return {store.tableAsOf(s[0], s[1], id, *at, true), *at};
-    };
+    const auto source = [&](const std::array<std::string, 3>& s) { return store.tableOrVersion(s[0], s[1], s[2], true); };
     if (op != "COPY") {
         // A snapshot, a clone, or a table restored from a snapshot: one source, made anew
         // (WRITE_TRUNCATE replaces a table that is not a snapshot).
@@ -65,16 +60,9 @@ Json runCopy(Store& store, const std::string& project, const Json& cfg) {
             if (!micros) throw ApiFailure("invalid", "Invalid destinationExpirationTime: " + expires, "configuration.copy.destinationExpirationTime");
             extra["expirationTime"] = std::to_string(*micros / 1000);
         }
-        std::uint64_t bytes = 0;
-        std::size_t count = 0;
-        {
-            std::shared_lock l(base->mutex);
-            for (const auto& r : base->rows) bytes += sql::rowBytes(r, base->schema.fields);
-            count = base->rows.size();
-        }
-        putCopyOf(store, *base, at, op == "SNAPSHOT" ? CopyOf::Snapshot : op == "CLONE" ? CopyOf::Clone : CopyOf::Restore, p, d, t,
-                  exists, extra);
-        return {{"copiedRows", std::to_string(count)}, {"copiedLogicalBytes", std::to_string(bytes)}};
+        const auto copied = putCopyOf(store, *base, at, op == "SNAPSHOT" ? CopyOf::Snapshot : op == "CLONE" ? CopyOf::Clone : CopyOf::Restore,
+                                      p, d, t, exists, extra);
+        return {{"copiedRows", std::to_string(copied.rows)}, {"copiedLogicalBytes", std::to_string(copied.bytes)}};
     }
 
     // Every source read at one moment each (a consistent snapshot per table).

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/History.h"
+#include "sandbox/Snapshots.h"
 
 #include "sandbox/Partitioning.h"
 #include "sandbox/TableFiles.h"
@@ -200,9 +201,10 @@ void Store::keepPastVersion(const Table& t, const fs::path& dir, const fs::path&
     syncFolder(history); // before the statement commits: its version is kept for good
 }
 
-void Store::keepDeletedTable(const Table& t, const fs::path& dir, std::int64_t now, std::int64_t window) const {
+void Store::keepDeletedTable(const Table& t, const fs::path& dir, const fs::path& name, std::int64_t now,
+                             std::int64_t window) const {
     const fs::path deleted = dir.parent_path() / kDeleted;
-    const fs::path grave = deleted / dir.filename();
+    const fs::path grave = deleted / name;
     {
         std::lock_guard h(historyMutex_);
         std::error_code ec;
@@ -234,7 +236,7 @@ std::shared_ptr<Table> Store::readPastVersion(const PastVersion& v, const std::s
     applyPartitioning(*out, false);
     std::vector<std::string> notes;
     {
-        std::lock_guard h(historyMutex_);
+        std::shared_lock h(historyMutex_); // other readers go on; nothing removes the version meanwhile
         if (!fs::exists(v.dir / kVersionFile)) return nullptr; // removed meanwhile: past the window now
         loadTableRows(*out, v.dir, nowMs(), notes);
     }
@@ -243,6 +245,14 @@ std::shared_ptr<Table> Store::readPastVersion(const PastVersion& v, const std::s
     out->log.reset();
     out->segments.reset();
     return out;
+}
+
+std::pair<std::shared_ptr<Table>, std::int64_t> Store::tableOrVersion(const std::string& p, const std::string& d,
+                                                                      const std::string& id, bool dropped) const {
+    const auto now = nowMs();
+    const auto [name, at] = splitSnapshotDecorator(id, now);
+    if (!at) return {table(p, d, name), now};
+    return {tableAsOf(p, d, name, *at, dropped), *at};
 }
 
 std::shared_ptr<Table> Store::tableAsOf(const std::string& p, const std::string& d, const std::string& id, std::int64_t ms,
@@ -266,7 +276,7 @@ std::shared_ptr<Table> Store::tableAsOf(const std::string& p, const std::string&
     }
     std::vector<PastVersion> past, gone;
     {
-        std::lock_guard h(historyMutex_);
+        std::shared_lock h(historyMutex_);
         if (t) past = pastVersions(dir);
         if (dropped) gone = pastVersions(dir.parent_path() / kDeleted / dir.filename());
     }

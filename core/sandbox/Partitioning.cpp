@@ -150,9 +150,12 @@ Json partitionSpec(const Table& t) {
 std::pair<std::string, std::string> splitDecorator(const std::string& id) {
     const auto at = id.find('$');
     if (at == std::string::npos) return {id, {}};
-    if (at + 1 == id.size())
+    if (at + 1 == id.size() || id[at + 1] == '@')
         throw ApiFailure("invalid", "Invalid table ID \"" + id + "\": write a partition after the $ (" + id.substr(0, at) +
                                         "$20240101), or leave the $ out.");
+    // A snapshot decorator after the partition (t$20240101@<ms>) belongs to the table.
+    if (const auto snapshot = id.find('@', at); snapshot != std::string::npos)
+        return {id.substr(0, at) + id.substr(snapshot), id.substr(at + 1, snapshot - at - 1)};
     return {id.substr(0, at), id.substr(at + 1)};
 }
 

@@ -31,6 +31,7 @@ Json partitionSpec(const Table& t);
 
 /// A table id with a partition decorator ("events$20240101"): the table's id and the
 /// decorator (empty when there is none). A `$` with nothing after it is ApiFailure invalid.
+/// A snapshot decorator after the partition stays with the id ("t$20240101@<ms>": "t@<ms>").
 std::pair<std::string, std::string> splitDecorator(const std::string& id);
 /// Where the partition a decorator names starts (ms since the epoch, UTC): a decorator of the
 /// unit of a table partitioned by time (YYYYMMDD, YYYYMMDDHH, YYYYMM, YYYY; caller holds

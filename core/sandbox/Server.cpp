@@ -556,9 +556,8 @@ struct Server::Impl {
         route("GET", P + "/datasets/([^/]+)/tables/([^/]+)/data", "tabledata.list", [this](const auto& req, auto& res) {
             // A snapshot decorator (t@1700000000000, t@-3600000; bq head 't@...') lists the
             // table as it was then.
-            const auto [undecorated, at] = splitSnapshotDecorator(req.matches[3], Store::nowMs());
-            const auto [id, decorator] = splitDecorator(undecorated);
-            auto t = at ? store->tableAsOf(req.matches[1], req.matches[2], id, *at) : store->table(req.matches[1], req.matches[2], id);
+            const auto [id, decorator] = splitDecorator(req.matches[3]);
+            const auto t = store->tableOrVersion(req.matches[1], req.matches[2], id).first;
             if (isView(*t)) throw ApiFailure("invalid", "Cannot list a table of type VIEW.");
             std::shared_lock lock(t->mutex);
             // A partition decorator (t$20240101, bq head 't$20240101') lists that partition's rows.

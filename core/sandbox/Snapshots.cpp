@@ -2,6 +2,7 @@
 #include "sandbox/Snapshots.h"
 
 #include "sandbox/Partitioning.h"
+#include "sandbox/sql/Bytes.h"
 #include "value/Civil.h"
 
 #include <charconv>
@@ -21,7 +22,7 @@ void checkNotSnapshot(const Table& t) {
                                         "(CREATE TABLE ... CLONE) to get a table you can change.");
 }
 
-void putCopyOf(Store& store, const Table& base, std::int64_t ms, CopyOf kind, const std::string& p, const std::string& d,
+Copied putCopyOf(Store& store, const Table& base, std::int64_t ms, CopyOf kind, const std::string& p, const std::string& d,
                const std::string& id, bool replace, Json extra) {
     const std::string name = base.project + ":" + base.dataset + "." + base.id;
     if (base.isView())
@@ -36,6 +37,8 @@ void putCopyOf(Store& store, const Table& base, std::int64_t ms, CopyOf kind, co
         rows = base.rows;
         spec = partitionSpec(base);
     }
+    Copied copied{rows.size(), 0};
+    for (const auto& r : rows) copied.bytes += sql::rowBytes(r, schema.fields);
     for (auto it = extra.begin(); extra.is_object() && it != extra.end(); ++it) spec[it.key()] = it.value();
     const std::string at = civil::formatTimestampRfc3339(ms * 1000);
     if (kind == CopyOf::Snapshot) {
@@ -52,6 +55,7 @@ void putCopyOf(Store& store, const Table& base, std::int64_t ms, CopyOf kind, co
         }
     }
     store.putTable(p, d, id, schema, std::move(rows), replace, spec);
+    return copied;
 }
 
 std::pair<std::string, std::optional<std::int64_t>> splitSnapshotDecorator(const std::string& id, std::int64_t nowMs) {

@@ -16,8 +16,13 @@ enum class CopyOf { Snapshot, Clone, Restore };
 /// Makes p:d.id from `base` (a version of its table as of `ms`: Store::tableAsOf, or the
 /// table itself), with its schema, rows, partitioning and clustering, plus `extra` (more of
 /// the Table resource: description, ...). `replace`: an existing table of that name is
-/// replaced (it must not be a snapshot). A view as `base` is ApiFailure invalid.
-void putCopyOf(Store& store, const Table& base, std::int64_t ms, CopyOf kind, const std::string& p, const std::string& d,
+/// replaced (it must not be a snapshot). A view as `base` is ApiFailure invalid. Returns
+/// what was copied: its rows and logical bytes.
+struct Copied {
+    std::size_t rows = 0;
+    std::uint64_t bytes = 0;
+};
+Copied putCopyOf(Store& store, const Table& base, std::int64_t ms, CopyOf kind, const std::string& p, const std::string& d,
                const std::string& id, bool replace, Json extra);
 
 /// "Table p:d.t is a table snapshot, ..." when `t` is a snapshot (caller may hold t.mutex):

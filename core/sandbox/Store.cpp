@@ -72,6 +72,8 @@ constexpr const char* kCreatingMarker = "CREATING";
 // a replacement a crash interrupted.
 constexpr const char* kReplacing = ".replacing";
 constexpr const char* kReplaced = ".replaced";
+/// A dropped table's folder, moved aside until its versions are kept and it is removed.
+constexpr const char* kDropping = ".dropping";
 
 std::string str(const Json& j, const char* key) {
     const auto it = j.find(key);
@@ -456,6 +458,10 @@ void Store::recoverReplacements(const std::filesystem::path& datasetDir, std::ve
         const std::string name = e.path().filename().string();
         if (name.ends_with(kReplaced)) replaced.push_back(e.path());
         else if (name.ends_with(kReplacing)) replacing.push_back(e.path());
+        else if (name.ends_with(kDropping)) { // a DROP cut short after it committed
+            fs::remove_all(e.path());
+            notes.push_back("removed " + e.path().string() + ": the files of a dropped table");
+        }
     }
     for (const auto& old : replaced) {
         const fs::path table = old.string().substr(0, old.string().size() - std::strlen(kReplaced));
@@ -747,8 +753,7 @@ void Store::loadRows(const std::shared_ptr<Table>& t) const {
 
 Json Store::getTable(const std::string& p, const std::string& d, const std::string& id) const {
     // t@<ms>: the table as it was then (its rows and schema), as bq head 't@...' reads it.
-    const auto [name, at] = splitSnapshotDecorator(id, nowMs());
-    auto t = at ? tableAsOf(p, d, name, *at) : table(p, d, id);
+    const auto t = tableOrVersion(p, d, id).first;
     std::shared_lock lock(t->mutex);
     return tableResource(*t);
 }
@@ -794,6 +799,7 @@ Json Store::patchTable(const std::string& p, const std::string& d, const std::st
 }
 
 void Store::deleteTable(const std::string& p, const std::string& d, const std::string& id, const Table* only) {
+    namespace fs = std::filesystem;
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     const auto window = timeTravelWindowMs(p, d);
     std::unique_lock lock(mutex_);
@@ -801,25 +807,44 @@ void Store::deleteTable(const std::string& p, const std::string& d, const std::s
     if (!ds.tables.count(id)) throw ApiFailure("notFound", "Not found: Table " + p + ":" + d + "." + id);
     if (only && ds.tables.at(id).get() != only) return; // replaced meanwhile: not the table meant
     const auto dir = tableDir(p, d, id);
+    // Under the catalog's lock only what frees the name: the catalog entry goes first (no half
+    // table on restart), then the folder moves aside. Keeping its versions (links and syncs)
+    // and removing its files come after, while other requests go on.
+    static std::atomic<std::uint64_t> drops{0};
+    const auto t = ds.tables.at(id);
+    fs::path aside = dir;
+    bool view = false;
     {
-        const auto& t = ds.tables.at(id);
         std::unique_lock tl(t->mutex);
         t->dropped = true;
-        std::filesystem::remove(dir / "table.json"); // the catalog entry goes first: no half table on restart
-        // It stays restorable within the window (bq cp 'd.t@<ms>'): its versions go to the
-        // dataset's deleted tables (History.h). A failure here does not stop the drop.
-        if (t->meta.value("type", std::string()) != "VIEW") {
-            try {
-                keepDeletedTable(*t, dir, nowMs(), window);
-            } catch (const std::exception& e) {
-                std::cerr << "quarry-sandbox: the dropped table " << p << ":" << d << "." << id
-                          << " could not be kept for time travel: " << e.what() << std::endl;
-            }
+        view = t->meta.value("type", std::string()) == "VIEW";
+        std::error_code ec;
+        fs::remove(dir / "table.json", ec);
+        const fs::path moved = dir.string() + "." + std::to_string(++drops) + kDropping;
+        fs::rename(dir, moved, ec);
+        if (!ec) aside = moved;
+    }
+    ds.tables.erase(id);
+    if (aside == dir) { // could not move it aside: it goes now, under the lock, unkept
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+        return;
+    }
+    lock.unlock();
+    // It stays restorable within the window (bq cp 'd.t@<ms>'): its versions go to the
+    // dataset's deleted tables (History.h). A failure here does not stop the drop.
+    if (!view) {
+        std::lock_guard cl(t->checkpointMutex);
+        std::shared_lock tl(t->mutex);
+        try {
+            keepDeletedTable(*t, aside, dir.filename(), nowMs(), window);
+        } catch (const std::exception& e) {
+            std::cerr << "quarry-sandbox: the dropped table " << p << ":" << d << "." << id
+                      << " could not be kept for time travel: " << e.what() << std::endl;
         }
     }
     std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-    ds.tables.erase(id);
+    fs::remove_all(aside, ec);
 }
 
 std::uint64_t Store::appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored, std::int64_t when,

@@ -210,6 +210,11 @@ public:
     /// within the window (a copy job restoring one; a query does not see them, as in BigQuery).
     std::shared_ptr<Table> tableAsOf(const std::string& project, const std::string& dataset, const std::string& table,
                                      std::int64_t ms, bool dropped = false) const;
+    /// A table as a request names it: `t`, or `t@<ms>` / `t@-<ms before now>` for its version
+    /// then (tableAsOf, `dropped` as there). Returns the table and the time it is read as of
+    /// (now for `t`).
+    std::pair<std::shared_ptr<Table>, std::int64_t> tableOrVersion(const std::string& project, const std::string& dataset,
+                                                                   const std::string& id, bool dropped = false) const;
 
     /// Folds a table's log into row groups now. Returns whether there was anything to fold.
     bool checkpoint(const std::string& project, const std::string& dataset, const std::string& table);
@@ -249,15 +254,18 @@ private:
     /// t.checkpointMutex and t.mutex.
     void keepPastVersion(const Table& t, const std::filesystem::path& dir, const std::filesystem::path& into,
                          std::int64_t now, std::int64_t windowMs) const;
-    /// When `t` (files in `dir`) is dropped: keeps its versions, the one ending now and its
-    /// past ones, among the dataset's deleted tables (History.h). Caller holds t.mutex.
-    void keepDeletedTable(const Table& t, const std::filesystem::path& dir, std::int64_t now, std::int64_t windowMs) const;
+    /// When `t` (files in `dir`, a folder in its dataset's) is dropped: keeps its versions,
+    /// the one ending now and its past ones, among the dataset's deleted tables under its
+    /// folder's `name` (History.h). Caller holds t.checkpointMutex and t.mutex.
+    void keepDeletedTable(const Table& t, const std::filesystem::path& dir, const std::filesystem::path& name, std::int64_t now,
+                          std::int64_t windowMs) const;
     /// A past version's rows committed by `ms`; null when it was removed meanwhile.
     std::shared_ptr<Table> readPastVersion(const struct PastVersion& v, const std::string& p, const std::string& d,
                                            const std::string& id, std::int64_t ms) const;
     /// The dataset's time-travel window in ms (maxTimeTravelHours; 7 days by default).
     std::int64_t timeTravelWindowMs(const std::string& project, const std::string& dataset) const;
-    mutable std::mutex historyMutex_; ///< one reader of a past version's files at a time
+    /// Past versions' files: readers share it; keeping and removing versions is exclusive.
+    mutable std::shared_mutex historyMutex_;
     /// Writes a whole insertAll body instead, with the positions of the rows not stored.
     std::uint64_t appendRequest(Table& t, std::string_view body, const std::vector<bool>& stored, std::int64_t when,
                                 std::optional<std::int64_t> partitionMs);
