@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "AuthCommands.h"
+#include "value/Civil.h"
 
 #include "auth/KeyPair.h"
 #include "value/JsonParse.h"
@@ -26,12 +27,8 @@ void row(const char* label, const std::string& value) {
 }
 
 std::string utc(std::chrono::system_clock::time_point t) {
-    const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
+    return civil::formatTimestampDisplay(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count() *
+                                         civil::kMicrosPerSecond);
 }
 
 void printCertificate(const crypto::CertificateInfo& info) {

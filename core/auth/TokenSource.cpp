@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "auth/TokenSource.h"
+#include "value/Civil.h"
 
 #include "bigquery/Endpoint.h"
 #include "crypto/Jwt.h"
@@ -17,14 +18,7 @@ using K = AuthError::Kind;
 
 std::int64_t seconds(SystemTime t) { return duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
 
-std::string utc(SystemTime t) {
-    const std::time_t tt = system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
-}
+std::string utc(SystemTime t) { return civil::formatTimestampDisplay(seconds(t) * civil::kMicrosPerSecond); }
 
 std::string joined(const std::vector<std::string>& v) {
     std::string s;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "crypto/Keys.h"
+#include "value/Civil.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -89,7 +90,10 @@ std::string isoTime(const ASN1_TIME* t, std::chrono::system_clock::time_point* t
     if (!ASN1_TIME_to_tm(t, &tm)) return {};
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (tp) *tp = std::chrono::system_clock::from_time_t(timegm(&tm));
+    if (tp) {
+        const std::int64_t days = civil::daysFromCivil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
+        *tp = std::chrono::system_clock::time_point(std::chrono::seconds(days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec));
+    }
     return buf;
 }
 
