@@ -2,6 +2,7 @@
 #include "SandboxHost.h"
 
 #include "bigquery/BigQueryClient.h"
+#include "platform/System.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -10,10 +11,6 @@
 #include <QStandardPaths>
 #include <QtConcurrent/QtConcurrentRun>
 
-#if defined(Q_OS_LINUX)
-#include <csignal>
-#include <sys/prctl.h>
-#endif
 
 // Resources live in the static quarry_ui library: register them before first use.
 static void initQuarryResources() { Q_INIT_RESOURCE(quarry); }
@@ -131,9 +128,9 @@ void SandboxHost::launch(int port) {
     // cancel); the same spec as quarry-sandbox --faults.
     if (const QString faults = qEnvironmentVariable("QUARRY_SANDBOX_FAULTS"); !faults.isEmpty())
         args << QStringLiteral("--faults") << faults;
-#if defined(Q_OS_LINUX)
-    // If the app dies without stopping it, the kernel stops the sandbox too.
-    process_->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+#if defined(Q_OS_UNIX)
+    // If the app dies without stopping it, the system stops the sandbox too (where it can).
+    process_->setChildProcessModifier([] { platform::stopWhenParentDies(); });
 #endif
     connect(process_, &QProcess::readyReadStandardOutput, this, &SandboxHost::onOutput);
     connect(process_, &QProcess::readyReadStandardError, this, [this] {

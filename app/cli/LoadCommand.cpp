@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "LoadCommand.h"
+#include "platform/System.h"
 
 #include "upload/Loader.h"
 
 #include <cstdio>
 #include <iostream>
-#include <unistd.h>
 
 namespace quarry::cli {
 
@@ -86,7 +86,7 @@ upload::LoadOptions optionsFor(const LoadArgs& a, const std::string& project) {
 int cmdLoad(const Globals& g, Format f, const LoadArgs& a) {
     auto client = makeClient(g);
     upload::Loader loader(client, optionsFor(a, requireProject(client)));
-    const bool tty = !a.noProgress && ::isatty(STDERR_FILENO);
+    const bool tty = !a.noProgress && platform::isTerminal(2);
     bool drew = false;
     if (tty)
         loader.onProgress = [&](const upload::LoadProgress& p) {

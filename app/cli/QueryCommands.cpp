@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "QueryCommands.h"
+#include "platform/System.h"
 
 #include "query/History.h"
 #include "query/QueryRunner.h"
@@ -12,7 +13,6 @@
 #include <iostream>
 #include <iterator>
 #include <mutex>
-#include <unistd.h>
 
 namespace quarry::cli {
 namespace {
@@ -195,12 +195,12 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
         ExportOptions eo;
         eo.format = *outputFormat;
         eo.progress = [&](const ExportProgress& p) {
-            if (!isatty(2)) return;
+            if (!platform::isTerminal(2)) return;
             std::fprintf(stderr, "\r%llu of %lld rows written", static_cast<unsigned long long>(p.rows),
                          static_cast<long long>(p.totalRows.value_or(0)));
         };
         const auto done = exportResult(client, out.job, a.output, eo);
-        if (isatty(2)) std::fputc('\n', stderr);
+        if (platform::isTerminal(2)) std::fputc('\n', stderr);
         std::fprintf(stderr, "Wrote %llu rows (%s) to %s as %s.\n", static_cast<unsigned long long>(done.rows),
                      humanBytes(done.bytes).c_str(), a.output.c_str(), std::string(rowFormatName(*outputFormat)).c_str());
     } else if (f == Format::Table) {

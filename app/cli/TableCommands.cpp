@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "TableCommands.h"
+#include "platform/System.h"
 
 #include <chrono>
 #include <iostream>
 #include <thread>
-#include <unistd.h>
 
 namespace quarry::cli {
 
@@ -128,7 +128,7 @@ int rm(const Globals& g, Format, const TableVerbs& v) {
     const std::string what = dataset ? "dataset " + v.rmTarget + (v.recursive ? " and everything in it" : "")
                                      : "table " + v.rmTarget;
     if (!v.force) {
-        if (!::isatty(STDIN_FILENO))
+        if (!platform::isTerminal(0))
             throw UsageError("rm asks before it removes " + what +
                              ", and standard input is not a terminal: nothing was removed. Add -f to remove without asking.");
         std::cerr << "rm: remove " << what << "? [y/N] " << std::flush;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "UploadCommand.h"
+#include "platform/System.h"
 
 #include "net/CancelToken.h"
 #include "upload/Uploader.h"
@@ -7,7 +8,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <unistd.h>
 
 namespace quarry::cli {
 namespace {
@@ -93,7 +93,7 @@ int cmdUpload(const Globals& g, Format f, const UploadArgs& a) {
         }
     }
     upload::Uploader up(client, o);
-    const bool tty = !a.noProgress && ::isatty(STDERR_FILENO);
+    const bool tty = !a.noProgress && platform::isTerminal(2);
     bool drew = false;
     if (tty)
         up.onProgress = [&](const upload::UploadProgress& p) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // quarry-sandbox: a local BigQuery-compatible REST server.
 #include "quarry/Version.h"
+#include "platform/System.h"
 #include "sandbox/Server.h"
 #include "sandbox/sql/Pruning.h"
 #include "sandbox/sql/plan/Executor.h"
@@ -9,7 +10,6 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
-#include <sys/resource.h>
 #include <thread>
 
 namespace {
@@ -116,10 +116,7 @@ int main(int argc, char** argv) {
     }
     if (!loopback && open) std::cerr << "quarry-sandbox: WARNING: listening on " << o.host << " without authentication\n";
     // Every client connection is a descriptor: take all the system allows (often 1,024 by default).
-    if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-        nofile.rlim_cur = nofile.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &nofile);
-    }
+    quarry::platform::raiseOpenFileLimit();
     o.dataDir = data.empty() ? defaultDataDir() : std::filesystem::path(data);
     o.dedupWindow = std::chrono::seconds(dedupSeconds);
     o.checkpointBytes = static_cast<std::uint64_t>(checkpointMb * 1048576.0);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "auth/Credentials.h"
 
+#include "platform/File.h"
+
 #include "value/JsonParse.h"
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
 
 namespace quarry::auth {
 namespace {
@@ -116,16 +117,8 @@ std::string Credentials::who() const {
 }
 
 std::string permissionWarning(const std::filesystem::path& path) {
-#ifndef _WIN32
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO))) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        return path.string() + " can be read by other users (mode " + mode + "): run chmod 600 on it";
-    }
-#else
-    (void)path;
-#endif
+    if (const auto how = platform::readableByOthers(path))
+        return path.string() + " can be read by other users (" + *how + "): run chmod 600 on it";
     return {};
 }
 

@@ -4,13 +4,13 @@
 #include "auth/AuthError.h"
 #include "auth/Credentials.h"
 #include "crypto/Base64.h"
+#include "crypto/Keys.h"
+#include "value/Text.h"
 
-#include <cerrno>
+#include "platform/File.h"
+
 #include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 namespace quarry::auth {
 namespace {
@@ -27,25 +27,14 @@ void writeFile(const std::filesystem::path& path, const std::string& content, bo
     std::error_code ec;
     if (!overwrite && std::filesystem::exists(path, ec))
         throw std::runtime_error(path.string() + " exists already; pass --force to replace it");
-    const auto tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
-    ::fchmod(fd, static_cast<mode_t>(mode)); // whatever the umask says
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const auto n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const std::string why = std::strerror(errno);
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            throw std::runtime_error("cannot write " + path.string() + ": " + why);
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(tmp.c_str());
+    const auto tmp = path.string() + ".tmp-" + text::hexEncode(crypto::randomBytes(6)); // no other writer's
+    auto f = platform::File::open(tmp, platform::File::Mode::CreateNew, static_cast<unsigned>(mode));
+    if (!f.isOpen()) throw std::runtime_error("cannot create " + tmp + ": " + platform::lastErrorText());
+    f.setPermissions(static_cast<unsigned>(mode)); // whatever the umask says
+    if (!f.writeAll(content) || !f.sync() || !f.close() || !platform::replaceFile(tmp, path)) {
+        const std::string why = platform::lastErrorText();
+        f.close();
+        platform::removeFile(tmp);
         throw std::runtime_error("cannot write " + path.string() + ": " + why);
     }
 }

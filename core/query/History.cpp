@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "query/History.h"
+#include "platform/File.h"
 #include "value/JsonParse.h"
 
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace quarry {
 
@@ -57,10 +56,9 @@ std::optional<HistoryEntry> HistoryEntry::fromJson(const nlohmann::json& j) {
 void History::append(const HistoryEntry& e) const {
     std::filesystem::create_directories(file_.parent_path());
     const std::string line = e.toJson().dump() + "\n";
-    const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) throw std::runtime_error("cannot open the query history " + file_.string());
-    const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fdatasync(fd) == 0;
-    ::close(fd);
+    auto f = platform::File::open(file_, platform::File::Mode::Append);
+    if (!f.isOpen()) throw std::runtime_error("cannot open the query history " + file_.string());
+    const bool ok = f.writeAll(line) && f.syncData() && f.close();
     if (!ok) throw std::runtime_error("cannot write the query history " + file_.string());
 }
 

@@ -2,16 +2,15 @@
 #include "sandbox/Auth.h"
 
 #include "crypto/Base64.h"
+#include "platform/File.h"
 #include "crypto/Jwt.h"
 #include "crypto/Keys.h"
 #include "value/JsonParse.h"
 #include "value/Text.h"
 
 #include <cctype>
-#include <fcntl.h>
 #include <fstream>
 #include <openssl/crypto.h>
-#include <unistd.h>
 #include <sstream>
 
 namespace quarry::sandbox {
@@ -116,11 +115,9 @@ SandboxAuth::SandboxAuth(Options o) : o_(std::move(o)) {
     load();
     // The admin token: made once, readable by the folder's owner only.
     const auto path = adminTokenPath(o_.dir);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
+    if (auto f = platform::File::open(path, platform::File::Mode::CreateNew); f.isOpen()) {
         const std::string token = text::hexEncode(crypto::randomBytes(32)) + "\n";
-        const bool ok = ::write(fd, token.data(), token.size()) == static_cast<ssize_t>(token.size()) && ::fsync(fd) == 0;
-        ::close(fd);
+        const bool ok = f.writeAll(token) && f.sync() && f.close();
         if (!ok) throw std::runtime_error("cannot write the admin token " + path.string());
     }
     std::ifstream in(path);

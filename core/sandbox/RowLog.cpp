@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/RowLog.h"
 
-#include <cerrno>
+#include "platform/File.h"
+
 #include <cstring>
 #include <optional>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <vector>
 #include <zlib.h>
 
@@ -31,15 +29,9 @@ std::uint32_t crc(std::string_view s) {
     return static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
 }
 std::string sysError(const std::string& what, const std::filesystem::path& p) {
-    return what + " " + p.string() + ": " + std::strerror(errno);
+    return what + " " + p.string() + ": " + platform::lastErrorText();
 }
-void syncDir(const std::filesystem::path& dir) {
-    const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (d >= 0) {
-        ::fsync(d);
-        ::close(d);
-    }
-}
+void syncDir(const std::filesystem::path& dir) { platform::syncFolder(dir); }
 
 /// create_directories, and each new folder's entry synced in its parent, so that a folder
 /// made before an acknowledged write is still there after a power cut.
@@ -56,25 +48,21 @@ void createDirectoriesDurably(const std::filesystem::path& dir) {
 RowLog::RowLog(std::filesystem::path file) : file_(std::move(file)) {
     createDirectoriesDurably(file_.parent_path());
     const bool existed = std::filesystem::exists(file_);
-    fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw StorageError(sysError("cannot open", file_));
+    fh_ = platform::File::open(file_, platform::File::Mode::ReadWrite);
+    if (!fh_.isOpen()) throw StorageError(sysError("cannot open", file_));
     if (!existed) syncDir(file_.parent_path());
-    struct stat st {};
-    ::fstat(fd_, &st);
-    size_ = static_cast<std::uint64_t>(st.st_size);
+    size_ = fh_.size().value_or(0);
     synced_ = size_;
 }
 
-RowLog::~RowLog() {
-    if (fd_ >= 0) ::close(fd_);
-}
+RowLog::~RowLog() = default;
 
 std::uint64_t RowLog::replay(const std::function<void(std::string_view, std::uint64_t)>& onRecord) {
     std::lock_guard g(mutex_);
     std::string data(size_, '\0');
     std::size_t got = 0;
     while (got < data.size()) {
-        const auto n = ::pread(fd_, data.data() + got, data.size() - got, static_cast<off_t>(got));
+        const auto n = fh_.readAt(data.data() + got, data.size() - got, got);
         if (n <= 0) break;
         got += static_cast<std::size_t>(n);
     }
@@ -108,8 +96,7 @@ std::uint64_t RowLog::replay(const std::function<void(std::string_view, std::uin
     }
     const std::uint64_t dropped = data.size() - pos;
     if (dropped) {
-        if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0 || ::fdatasync(fd_) != 0)
-            throw StorageError(sysError("cannot cut the torn tail of", file_));
+        if (!fh_.truncate(pos) || !fh_.syncData()) throw StorageError(sysError("cannot cut the torn tail of", file_));
         size_ = pos;
         synced_ = pos;
     }
@@ -139,15 +126,10 @@ std::uint64_t RowLog::write(std::string_view payload) {
     std::memcpy(rec.data() + kHeader, payload.data(), payload.size());
     std::lock_guard g(mutex_);
     if (!failure_.empty()) throw StorageError(failure_);
-    std::size_t done = 0;
-    while (done < rec.size()) {
-        const auto n = ::pwrite(fd_, rec.data() + done, rec.size() - done, static_cast<off_t>(size_ + done));
-        if (n <= 0) {
-            const std::string err = sysError("cannot write", file_);
-            if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) { /* the CRC guards the tail */ }
-            throw StorageError(err);
-        }
-        done += static_cast<std::size_t>(n);
+    if (!fh_.writeAllAt(rec, size_)) {
+        const std::string err = sysError("cannot write", file_);
+        if (!fh_.truncate(size_)) { /* the CRC guards the tail */ }
+        throw StorageError(err);
     }
     size_ += rec.size();
     return size_;
@@ -163,9 +145,8 @@ void RowLog::syncTo(std::uint64_t end) {
         target = size_;
     }
     const bool injected = syncFault() && syncFault()();
-    if (injected || ::fdatasync(fd_) != 0) {
-        if (injected) errno = EIO;
-        const std::string why = sysError("cannot sync", file_);
+    if (injected || !fh_.syncData()) {
+        const std::string why = injected ? "cannot sync " + file_.string() + ": Input/output error (injected)" : sysError("cannot sync", file_);
         std::lock_guard g(mutex_);
         failure_ = why + " (nothing more is written to it: what reached the disk is unknown until it is read again)";
         throw StorageError(why);
@@ -182,15 +163,14 @@ void RowLog::append(std::string_view payload) {
 void RowLog::truncateTo(std::uint64_t offset) {
     std::lock_guard g(mutex_);
     if (offset >= size_) return;
-    if (::ftruncate(fd_, static_cast<off_t>(offset)) != 0 || ::fdatasync(fd_) != 0)
-        throw StorageError(sysError("cannot truncate", file_));
+    if (!fh_.truncate(offset) || !fh_.syncData()) throw StorageError(sysError("cannot truncate", file_));
     size_ = offset;
     synced_ = std::min(synced_, offset);
 }
 
 void RowLog::clear() {
     std::lock_guard g(mutex_);
-    if (::ftruncate(fd_, 0) != 0 || ::fdatasync(fd_) != 0) throw StorageError(sysError("cannot truncate", file_));
+    if (!fh_.truncate(0) || !fh_.syncData()) throw StorageError(sysError("cannot truncate", file_));
     size_ = 0;
     synced_ = 0;
 }
@@ -198,30 +178,19 @@ void RowLog::clear() {
 void writeFileAtomic(const std::filesystem::path& file, std::string_view content) {
     createDirectoriesDurably(file.parent_path());
     const auto tmp = file.string() + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw StorageError(sysError("cannot create", tmp));
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const auto n = ::write(fd, content.data() + done, content.size() - done);
-        if (n <= 0) {
-            ::close(fd);
-            throw StorageError(sysError("cannot write", tmp));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) {
-        ::close(fd);
-        throw StorageError(sysError("cannot sync", tmp));
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), file.c_str()) != 0) throw StorageError(sysError("cannot rename onto", file));
+    auto out = platform::File::open(tmp, platform::File::Mode::Truncate);
+    if (!out.isOpen()) throw StorageError(sysError("cannot create", tmp));
+    if (!out.writeAll(content)) throw StorageError(sysError("cannot write", tmp));
+    if (!out.sync()) throw StorageError(sysError("cannot sync", tmp));
+    if (!out.close()) throw StorageError(sysError("cannot close", tmp));
+    if (!platform::replaceFile(tmp, file)) throw StorageError(sysError("cannot rename onto", file));
     syncDir(file.parent_path());
 }
 
 void syncFolder(const std::filesystem::path& dir) { syncDir(dir); }
 
 void renameDurably(const std::filesystem::path& from, const std::filesystem::path& to) {
-    if (::rename(from.c_str(), to.c_str()) != 0) throw StorageError(sysError("cannot rename onto", to));
+    if (!platform::replaceFile(from, to)) throw StorageError(sysError("cannot rename onto", to));
     syncDir(to.parent_path());
 }
 

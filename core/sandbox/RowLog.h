@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "platform/File.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -60,7 +62,7 @@ public:
 
 private:
     std::filesystem::path file_;
-    int fd_ = -1;
+    platform::File fh_;
     std::uint64_t size_ = 0;
     std::uint64_t synced_ = 0; ///< everything below this offset is on disk
     std::string failure_;      ///< guarded by mutex_

@@ -18,7 +18,6 @@
 #include "value/FvCodec.h"
 
 #include <httplib.h>
-#include <sys/socket.h>
 #include <fstream>
 #include <limits>
 #include <optional>

@@ -5,6 +5,7 @@
 #include "sandbox/History.h"
 #include "sandbox/Snapshots.h"
 #include "sandbox/TableFiles.h"
+#include "platform/System.h"
 
 #include "crypto/Keys.h"
 
@@ -18,14 +19,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <fcntl.h>
 #include <functional>
 #include <iostream>
-#include <malloc.h>
-#include <sys/resource.h>
 #include <simdjson.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 namespace quarry::sandbox {
 
@@ -220,14 +216,12 @@ std::int64_t Store::nowMs() {
 Store::Store(Options o) : o_(std::move(o)) {
     std::filesystem::create_directories(o_.root);
     const auto lockFile = o_.root / "LOCK";
-    lockFd_ = ::open(lockFile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lockFd_ < 0) throw StorageError("cannot open " + lockFile.string());
-    if (::flock(lockFd_, LOCK_EX | LOCK_NB) != 0) {
-        ::close(lockFd_);
-        lockFd_ = -1;
+    bool busy = false;
+    lock_ = platform::FolderLock::tryLock(lockFile, busy);
+    if (!lock_ && !busy) throw StorageError("cannot open " + lockFile.string() + ": " + platform::lastErrorText());
+    if (!lock_)
         throw StorageError("the data folder " + o_.root.string() +
                            " is in use by another sandbox (quarry-sandbox or the Quarry app); stop it or pick another folder with --data");
-    }
     const auto idFile = o_.root / "data-id";
     if (std::filesystem::exists(idFile)) dataId_ = readWholeFile(idFile);
     if (dataId_.size() != 32 || !std::all_of(dataId_.begin(), dataId_.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
@@ -241,7 +235,7 @@ Store::~Store() {
         checkpointer_.request_stop();
         checkpointer_.join(); // before the lock goes: no checkpoint may outlive it
     }
-    if (lockFd_ >= 0) ::close(lockFd_); // closing releases the lock
+    lock_.reset(); // after the checkpointer: no checkpoint may outlive the lock
 }
 
 bool Store::checkpoint(const std::string& p, const std::string& d, const std::string& id) {
@@ -319,14 +313,14 @@ std::size_t Store::releaseMemory() {
                   << std::endl;
     }
     loaded.clear();
-    if (released) ::malloc_trim(0); // hand the freed pages back to the system
+    if (released) platform::releaseFreedMemory(); // hand the freed pages back to the system
     return released;
 }
 
 void Store::checkpointLoop(std::stop_token stop) {
     // Background work: on a busy machine, inserts and queries come first (a nice value for
     // this thread alone; Linux schedules threads as tasks).
-    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+    platform::lowerThreadPriority();
     while (!stop.stop_requested()) {
         {
             std::unique_lock wake(checkpointWake_);
@@ -1007,7 +1001,7 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
         }
         throw;
     }
-    if (::unlink(marker.c_str()) != 0) throw StorageError("cannot finish creating " + tableDir(p, d, id).string());
+    if (!platform::removeFile(marker)) throw StorageError("cannot finish creating " + tableDir(p, d, id).string());
     syncFolder(tableDir(p, d, id)); // the marker is gone for good before the statement succeeds
     return t;
 }

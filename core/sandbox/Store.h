@@ -292,7 +292,7 @@ private:
 
     Options o_;
     std::string dataId_;
-    int lockFd_ = -1;
+    std::optional<platform::FolderLock> lock_; ///< the data folder's, for the Store's whole life
     mutable std::shared_mutex mutex_;
     std::map<std::string, std::map<std::string, Dataset>> projects_;
     /// Folders out of service, with why: could not be loaded, or a table set aside after a

@@ -5,13 +5,12 @@
 #include "sandbox/RowLog.h"
 #include "value/JsonParse.h"
 
-#include <cerrno>
+#include "platform/File.h"
+
 #include <chrono>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <random>
-#include <unistd.h>
 
 namespace quarry::sandbox {
 namespace fs = std::filesystem;
@@ -43,23 +42,10 @@ std::optional<std::uint64_t> number(std::string_view s) {
     return n;
 }
 
-/// An fd that is closed on every path.
-struct Fd {
-    int fd;
-    explicit Fd(int f) : fd(f) {}
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
+using platform::File;
 
-void writeAll(int fd, const char* p, std::size_t n, const fs::path& file) {
-    while (n > 0) {
-        const ssize_t w = ::write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) throw StorageError("cannot write " + file.string() + ": " + std::strerror(errno));
-        p += w;
-        n -= static_cast<std::size_t>(w);
-    }
+void writeAll(File& f, const char* p, std::size_t n, const fs::path& file) {
+    if (!f.writeAll({p, n})) throw StorageError("cannot write " + file.string() + ": " + platform::lastErrorText());
 }
 
 } // namespace
@@ -153,8 +139,8 @@ std::string Uploads::begin(const std::string& project, const Json& job, std::opt
     s.job = job;
     s.total = declaredSize;
     {
-        Fd f(::open(dataPath(s.id).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-        if (f.fd < 0) throw StorageError("cannot create " + dataPath(s.id).string() + ": " + std::strerror(errno));
+        const auto f = File::open(dataPath(s.id), File::Mode::Truncate);
+        if (!f.isOpen()) throw StorageError("cannot create " + dataPath(s.id).string() + ": " + platform::lastErrorText());
     }
     save(s);
     std::lock_guard g(mutex_);
@@ -197,11 +183,11 @@ Uploads::Session Uploads::put(const std::string& project, const std::string& id,
                                             std::to_string(s.received) +
                                             " bytes; ask where to go on with an empty PUT and Content-Range: bytes */TOTAL.");
         const auto path = dataPath(id);
-        Fd f(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-        if (f.fd < 0) throw StorageError("cannot open " + path.string() + ": " + std::strerror(errno));
+        auto f = File::open(path, File::Mode::Write);
+        if (!f.isOpen()) throw StorageError("cannot open " + path.string() + ": " + platform::lastErrorText());
         // Bytes past the acknowledged ones may be a half-written chunk from before a crash.
-        if (::ftruncate(f.fd, static_cast<off_t>(s.received)) != 0 || ::lseek(f.fd, 0, SEEK_END) < 0)
-            throw StorageError("cannot prepare " + path.string() + ": " + std::strerror(errno));
+        if (!f.truncate(s.received) || !f.seekToEnd())
+            throw StorageError("cannot prepare " + path.string() + ": " + platform::lastErrorText());
         std::uint64_t at = range.first; // position in the upload of the next body byte
         std::uint64_t written = s.received;
         const std::uint64_t end = range.last + 1;
@@ -209,14 +195,14 @@ Uploads::Session Uploads::put(const std::string& project, const std::string& id,
             // Bytes the session already has are skipped (a chunk sent again); none past `end`.
             const std::uint64_t from = std::max(at, written), to = std::min(at + n, end);
             if (to > from) {
-                writeAll(f.fd, p + (from - at), static_cast<std::size_t>(to - from), path);
+                writeAll(f, p + (from - at), static_cast<std::size_t>(to - from), path);
                 written = to;
             }
             at += n;
             return true;
         });
         // What arrived is kept (synced before it is acknowledged), even from a cut chunk.
-        if (::fdatasync(f.fd) != 0) throw StorageError("cannot sync " + path.string() + ": " + std::strerror(errno));
+        if (!f.syncData()) throw StorageError("cannot sync " + path.string() + ": " + platform::lastErrorText());
         s.received = written;
         if (range.total) s.total = range.total;
         remember(s);
@@ -292,8 +278,8 @@ Json Uploads::splitMultipart(const fs::path& spooled, const std::string& content
     if (dataEnd > 0 && close > 0 && tail[close - 1] == '\r') --dataEnd;
     if (dataEnd < dataStart) dataEnd = dataStart;
     // The data part to a file of its own.
-    Fd out(::open(dataOut.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (out.fd < 0) throw StorageError("cannot create " + dataOut.string() + ": " + std::strerror(errno));
+    auto out = File::open(dataOut, File::Mode::Truncate);
+    if (!out.isOpen()) throw StorageError("cannot create " + dataOut.string() + ": " + platform::lastErrorText());
     in.clear();
     in.seekg(static_cast<std::streamoff>(dataStart));
     std::string buf(1u << 20, '\0');
@@ -301,7 +287,7 @@ Json Uploads::splitMultipart(const fs::path& spooled, const std::string& content
         in.read(buf.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(left, buf.size())));
         const auto got = static_cast<std::size_t>(in.gcount());
         if (got == 0) throw StorageError("cannot read " + spooled.string());
-        writeAll(out.fd, buf.data(), got, dataOut);
+        writeAll(out, buf.data(), got, dataOut);
         left -= got;
     }
     return job;

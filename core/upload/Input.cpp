@@ -4,38 +4,39 @@
 #include "net/CancelToken.h"
 #include "upload/RecordReader.h"
 
-#include <cerrno>
+#include "platform/File.h"
+
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace quarry::upload {
 namespace {
 
-std::string describe(mode_t m) {
-    if (S_ISREG(m)) return "a regular file";
-    if (S_ISFIFO(m)) return "a pipe";
-    if (S_ISSOCK(m)) return "a socket";
-    if (S_ISCHR(m) || S_ISBLK(m)) return "a terminal or device";
-    return "not a regular file";
+using Kind = platform::FileInfo::Kind;
+
+std::string describe(Kind k) {
+    switch (k) {
+    case Kind::Regular: return "a regular file";
+    case Kind::Pipe: return "a pipe";
+    case Kind::Socket: return "a socket";
+    case Kind::Device: return "a terminal or device";
+    default: return "not a regular file";
+    }
 }
 
 } // namespace
 
 InputKind inspectInput(const std::string& path) {
-    struct stat st {};
-    const int rc = path == "-" ? ::fstat(STDIN_FILENO, &st) : ::stat(path.c_str(), &st);
-    if (rc != 0) throw InputError("cannot open " + path + ": " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) throw InputError(path + " is a folder, not a file");
+    const auto st = path == "-" ? platform::fileInfo(platform::File::standardInput()) : platform::fileInfo(path);
+    if (!st || st->kind == Kind::Missing) throw InputError("cannot open " + path + ": " + platform::lastErrorText());
+    if (st->kind == Kind::Folder) throw InputError(path + " is a folder, not a file");
     InputKind k;
-    k.regular = S_ISREG(st.st_mode);
-    k.what = describe(st.st_mode);
-    k.device = static_cast<std::uint64_t>(st.st_dev);
-    k.inode = static_cast<std::uint64_t>(st.st_ino);
-    if (k.regular) k.mode = st.st_mode & 0666;
+    k.regular = st->kind == Kind::Regular;
+    k.what = describe(st->kind);
+    k.device = st->device;
+    k.inode = st->inode;
+    if (k.regular) k.mode = st->permissions & 0666;
     return k;
 }
 
@@ -47,48 +48,41 @@ std::string defaultRejectsPath(const std::string& input, const InputKind& kind) 
 
 Spool::Spool(const std::string& input, const CancelToken* cancel) {
     const char* tmp = std::getenv("TMPDIR");
-    const std::string dir = tmp && *tmp ? tmp : "/tmp";
-    std::string pattern = dir + "/quarry-upload-XXXXXX";
-    const int out = ::mkstemp(pattern.data()); // 0600
-    if (out < 0)
-        throw InputError("cannot make a temporary copy of " + input + " in " + dir + " (" + std::strerror(errno) +
+    std::error_code ec;
+    const std::string dir = tmp && *tmp ? std::string(tmp) : std::filesystem::temp_directory_path(ec).string();
+    std::filesystem::path made;
+    auto out = platform::File::createTemporary(dir, "quarry-upload-", made); // 0600
+    if (!out.isOpen())
+        throw InputError("cannot make a temporary copy of " + input + " in " + dir + " (" + platform::lastErrorText() +
                          "): set TMPDIR to a folder with room, or pass --skip-invalid to check and send in one pass");
-    path_ = pattern;
-    const int in = input == "-" ? ::dup(STDIN_FILENO) : ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
+    path_ = made.string();
+    auto in = input == "-" ? platform::File::standardInput() : platform::File::open(input, platform::File::Mode::Read);
     auto fail = [&](const std::string& what) {
-        const std::string why = std::strerror(errno);
-        if (in >= 0) ::close(in);
-        ::close(out);
-        ::unlink(path_.c_str());
+        const std::string why = platform::lastErrorText();
+        in.close();
+        out.close();
+        platform::removeFile(path_);
         throw InputError(what + ": " + why);
     };
-    if (in < 0) fail("cannot open " + input);
+    if (!in.isOpen()) fail("cannot open " + input);
     std::string buf(1u << 20, '\0');
     for (;;) {
         if (cancel && cancel->isCancelled()) {
             cancelled_ = true;
             break;
         }
-        const auto n = ::read(in, buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
+        const auto n = in.read(buf.data(), buf.size());
         if (n < 0) fail("cannot read " + input);
         if (n == 0) break;
-        for (std::size_t done = 0; done < static_cast<std::size_t>(n);) {
-            const auto w = ::write(out, buf.data() + done, static_cast<std::size_t>(n) - done);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0)
-                fail("cannot make a temporary copy of " + input + " in " + dir +
-                     " (set TMPDIR to a folder with room, or pass --skip-invalid to check and send in one pass)");
-            done += static_cast<std::size_t>(w);
-        }
+        if (!out.writeAll({buf.data(), static_cast<std::size_t>(n)}))
+            fail("cannot make a temporary copy of " + input + " in " + dir +
+                 " (set TMPDIR to a folder with room, or pass --skip-invalid to check and send in one pass)");
         bytes_ += static_cast<std::uint64_t>(n);
     }
-    ::close(in);
-    ::close(out);
 }
 
 Spool::~Spool() {
-    if (!path_.empty()) ::unlink(path_.c_str());
+    if (!path_.empty()) platform::removeFile(path_);
 }
 
 } // namespace quarry::upload

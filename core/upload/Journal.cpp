@@ -5,16 +5,12 @@
 #include "crypto/Digest.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace quarry::upload {
 namespace {
@@ -22,28 +18,22 @@ namespace {
 constexpr const char* kMagic = "quarry-upload-journal 1 ";
 
 std::string sysError(const std::string& what, const std::string& path) {
-    return what + " " + path + ": " + std::strerror(errno);
+    return what + " " + path + ": " + platform::lastErrorText();
 }
 
 } // namespace
 
 std::string fileIdentity(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw JournalError(sysError("cannot open", path));
+    auto f = platform::File::open(path, platform::File::Mode::Read);
+    if (!f.isOpen()) throw JournalError(sysError("cannot open", path));
     crypto::Sha256 hash;
     std::string buf(1u << 20, '\0');
     for (;;) {
-        const auto n = ::read(fd, buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const std::string why = sysError("cannot read", path);
-            ::close(fd);
-            throw JournalError(why);
-        }
+        const auto n = f.read(buf.data(), buf.size());
+        if (n < 0) throw JournalError(sysError("cannot read", path));
         if (n == 0) break;
         hash.update({buf.data(), static_cast<std::size_t>(n)});
     }
-    ::close(fd);
     return contentIdentity(hash.hex());
 }
 
@@ -54,12 +44,10 @@ std::string Journal::defaultDir() {
 }
 
 Journal::Journal(Journal&& o) noexcept
-    : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)), header_(std::move(o.header_)),
+    : path_(std::move(o.path_)), file_(std::move(o.file_)), header_(std::move(o.header_)),
       ranges_(std::move(o.ranges_)), sent_(std::move(o.sent_)), inserted_(o.inserted_), rejected_(o.rejected_), done_(o.done_) {}
 
-Journal::~Journal() {
-    if (fd_ >= 0) ::close(fd_);
-}
+Journal::~Journal() = default;
 
 Journal Journal::load(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -104,10 +92,10 @@ Journal Journal::load(const std::string& path) {
         }
     }
     if (first) throw JournalError(path + " is empty: not a Quarry upload journal");
-    j.fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (j.fd_ < 0) throw JournalError(sysError("cannot write the upload journal", path));
-    // Cut a torn tail so new lines start clean.
-    if (start < text.size() && ::ftruncate(j.fd_, static_cast<off_t>(start)) != 0)
+    j.file_ = platform::File::open(path, platform::File::Mode::Write);
+    if (!j.file_.isOpen()) throw JournalError(sysError("cannot write the upload journal", path));
+    // Cut a torn tail so new lines start clean; new lines go after what is kept.
+    if ((start < text.size() && !j.file_.truncate(start)) || !j.file_.seekToEnd())
         throw JournalError(sysError("cannot repair the upload journal", path));
     return j;
 }
@@ -116,13 +104,12 @@ Journal Journal::create(const std::string& path, const Header& h) {
     std::error_code ec; // a failure shows up as the open() below failing, with its path
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     const std::string tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw JournalError(sysError("cannot create the upload journal", tmp));
+    auto f = platform::File::open(tmp, platform::File::Mode::Truncate);
+    if (!f.isOpen()) throw JournalError(sysError("cannot create the upload journal", tmp));
     const nlohmann::json hj = {{"fileId", h.fileId}, {"file", h.file}, {"table", h.table}, {"generation", h.generation}};
     const std::string line = kMagic + hj.dump() + "\n";
-    const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) throw JournalError(sysError("cannot write the upload journal", path));
+    const bool ok = f.writeAll(line) && f.sync() && f.close();
+    if (!ok || !platform::replaceFile(tmp, path)) throw JournalError(sysError("cannot write the upload journal", path));
     return load(path);
 }
 
@@ -133,8 +120,8 @@ Journal Journal::inMemory(const Header& h) {
 }
 
 void Journal::append(const std::string& line) {
-    if (fd_ < 0) return; // in memory
-    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(fd_) != 0)
+    if (!file_.isOpen()) return; // in memory
+    if (!file_.writeAll(line) || !file_.syncData())
         throw JournalError(sysError("cannot write the upload journal", path_));
 }
 
@@ -144,8 +131,7 @@ void Journal::ack(OrdinalRange r, std::uint64_t inserted, std::uint64_t rejected
     std::uint64_t mine = 0;
     {
         std::lock_guard g(mutex_);
-        if (fd_ >= 0 && ::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-            throw JournalError(sysError("cannot write the upload journal", path_));
+        if (file_.isOpen() && !file_.writeAll(line)) throw JournalError(sysError("cannot write the upload journal", path_));
         mine = ++written_;
         ranges_.push_back(r);
         inserted_ += inserted;
@@ -153,7 +139,7 @@ void Journal::ack(OrdinalRange r, std::uint64_t inserted, std::uint64_t rejected
     }
     // Group commit: one fdatasync covers every line written before it, so the sending threads
     // share syncs instead of queueing for one each. The ack counts once it is on disk.
-    if (fd_ < 0) return;
+    if (!file_.isOpen()) return;
     std::lock_guard s(syncMutex_);
     std::uint64_t target = 0;
     {
@@ -161,7 +147,7 @@ void Journal::ack(OrdinalRange r, std::uint64_t inserted, std::uint64_t rejected
         if (synced_ >= mine) return;
         target = written_;
     }
-    if (::fdatasync(fd_) != 0) throw JournalError(sysError("cannot sync the upload journal", path_));
+    if (!file_.syncData()) throw JournalError(sysError("cannot sync the upload journal", path_));
     std::lock_guard g(mutex_);
     synced_ = std::max(synced_, target);
 }
@@ -170,8 +156,7 @@ void Journal::sending(OrdinalRange r) {
     const std::string line = "send " + std::to_string(r.first) + " " + std::to_string(r.end) + "\n";
     std::lock_guard g(mutex_);
     sent_.push_back(r);
-    if (fd_ >= 0 && ::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-        throw JournalError(sysError("cannot write the upload journal", path_));
+    if (file_.isOpen() && !file_.writeAll(line)) throw JournalError(sysError("cannot write the upload journal", path_));
 }
 
 std::vector<OrdinalRange> Journal::inFlight() const {
@@ -192,9 +177,10 @@ std::vector<OrdinalRange> Journal::inFlight() const {
 }
 
 std::chrono::system_clock::time_point Journal::lastWritten() const {
-    struct stat st {};
-    if (path_.empty() || ::stat(path_.c_str(), &st) != 0) return std::chrono::system_clock::now();
-    return std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec));
+    std::error_code ec;
+    const auto t = path_.empty() ? std::filesystem::file_time_type() : std::filesystem::last_write_time(path_, ec);
+    if (path_.empty() || ec) return std::chrono::system_clock::now();
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::file_clock::to_sys(t));
 }
 
 void Journal::markDone() {

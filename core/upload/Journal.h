@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "platform/File.h"
+
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -77,7 +79,7 @@ private:
     void append(const std::string& line);
 
     std::string path_;
-    int fd_ = -1;
+    platform::File file_; ///< not open: the journal is in memory only
     Header header_;
     std::vector<OrdinalRange> ranges_;
     std::vector<OrdinalRange> sent_;

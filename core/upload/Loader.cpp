@@ -8,16 +8,15 @@
 
 #include <simdjson.h>
 
-#include <cerrno>
+#include "platform/File.h"
+
 #include <chrono>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <thread>
-#include <unistd.h>
 
 namespace quarry::upload {
 namespace fs = std::filesystem;
@@ -45,20 +44,17 @@ struct Source {
 };
 
 struct FileSource final : Source {
-    int fd;
+    platform::File file;
     std::uint64_t bytes;
-    explicit FileSource(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-        if (fd < 0) throw InputError("cannot open " + path + ": " + std::strerror(errno));
-        bytes = static_cast<std::uint64_t>(::lseek(fd, 0, SEEK_END));
-        ::lseek(fd, 0, SEEK_SET);
+    explicit FileSource(const std::string& path) : file(platform::File::open(path, platform::File::Mode::Read)) {
+        if (!file.isOpen()) throw InputError("cannot open " + path + ": " + platform::lastErrorText());
+        bytes = file.size().value_or(0);
     }
-    ~FileSource() override { ::close(fd); }
     std::size_t read(char* out, std::size_t n) override {
         std::size_t got = 0;
         while (got < n) {
-            const ssize_t r = ::read(fd, out + got, n - got);
-            if (r < 0 && errno == EINTR) continue;
-            if (r < 0) throw InputError(std::string("cannot read the file: ") + std::strerror(errno));
+            const auto r = file.read(out + got, n - got);
+            if (r < 0) throw InputError(std::string("cannot read the file: ") + platform::lastErrorText());
             if (r == 0) break;
             got += static_cast<std::size_t>(r);
         }
@@ -149,11 +145,9 @@ void writeEntry(const fs::path& p, const Json& j) {
     fs::create_directories(p.parent_path());
     const fs::path tmp = p.string() + ".tmp";
     {
-        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) throw JournalError("cannot write " + tmp.string() + ": " + std::strerror(errno));
-        const std::string text = j.dump();
-        const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-        ::close(fd);
+        auto f = platform::File::open(tmp, platform::File::Mode::Truncate);
+        if (!f.isOpen()) throw JournalError("cannot write " + tmp.string() + ": " + platform::lastErrorText());
+        const bool ok = f.writeAll(j.dump()) && f.sync() && f.close();
         if (!ok) throw JournalError("cannot write " + tmp.string());
     }
     fs::rename(tmp, p);

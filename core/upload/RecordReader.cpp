@@ -3,12 +3,10 @@
 
 #include "crypto/Digest.h"
 
-#include <cerrno>
+#include "platform/File.h"
+
 #include <optional>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 namespace quarry::upload {
@@ -22,7 +20,7 @@ std::string mb(std::size_t n) { return std::to_string(n >> 20) + " MB"; }
 
 /// The raw file, or the text inside its gzip members.
 struct RecordReader::Source {
-    int fd = -1;
+    platform::File file;
     std::uint64_t size = 0, read = 0;
     bool gzip = false, zDone = false, zOpen = false, betweenMembers = false;
     std::optional<crypto::Sha256> hash;
@@ -32,15 +30,11 @@ struct RecordReader::Source {
 
     Source(const std::string& path, bool hashContent) {
         if (hashContent) hash.emplace();
-        fd = path == "-" ? ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw InputError("cannot open " + path + ": " + std::strerror(errno));
-        struct stat st {};
-        if (::fstat(fd, &st) == 0) {
-            if (S_ISDIR(st.st_mode)) {
-                ::close(fd);
-                throw InputError(path + " is a folder, not a file");
-            }
-            size = static_cast<std::uint64_t>(st.st_size);
+        file = path == "-" ? platform::File::standardInput() : platform::File::open(path, platform::File::Mode::Read);
+        if (!file.isOpen()) throw InputError("cannot open " + path + ": " + platform::lastErrorText());
+        if (const auto st = platform::fileInfo(file)) {
+            if (st->kind == platform::FileInfo::Kind::Folder) throw InputError(path + " is a folder, not a file");
+            size = st->size;
         }
         in.resize(2);
         const std::size_t got = rawRead(in.data(), 2);
@@ -53,19 +47,14 @@ struct RecordReader::Source {
     }
     ~Source() {
         if (zOpen) inflateEnd(&z);
-        if (fd >= 0) ::close(fd);
     }
 
     std::size_t rawRead(char* dst, std::size_t n) {
-        for (;;) {
-            const auto r = ::read(fd, dst, n);
-            if (r >= 0) {
-                read += static_cast<std::uint64_t>(r);
-                if (hash) hash->update({dst, static_cast<std::size_t>(r)});
-                return static_cast<std::size_t>(r);
-            }
-            if (errno != EINTR) throw InputError(std::string("cannot read the file: ") + std::strerror(errno));
-        }
+        const auto r = file.read(dst, n);
+        if (r < 0) throw InputError(std::string("cannot read the file: ") + platform::lastErrorText());
+        read += static_cast<std::uint64_t>(r);
+        if (hash) hash->update({dst, static_cast<std::size_t>(r)});
+        return static_cast<std::size_t>(r);
     }
 
     /// Up to n bytes of text; 0 at the end (or after a gzip error, which is left in `error`).

@@ -4,37 +4,35 @@
 
 #include "value/Text.h"
 
-#include <cerrno>
+#include "platform/File.h"
+
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace quarry::upload {
 namespace {
 
 /// Refuses anything at `p` but nothing, or a rejects file of Quarry's that is not the input.
 void checkTarget(const std::string& p, const std::string& shown, const InputKind& input) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0) {
-        if (errno != ENOENT) throw JournalError("cannot use " + shown + " as the rejects file: " + std::strerror(errno));
+    using Kind = platform::FileInfo::Kind;
+    const auto st = platform::fileInfo(p);
+    if (!st) throw JournalError("cannot use " + shown + " as the rejects file: " + platform::lastErrorText());
+    if (st->kind == Kind::Missing) {
         const auto parent = std::filesystem::path(p).parent_path();
         std::error_code ec;
         if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
             throw JournalError("the folder of the rejects file " + shown + " does not exist; create it or name another --rejects path");
         return;
     }
-    if (input.regular && static_cast<std::uint64_t>(st.st_dev) == input.device &&
-        static_cast<std::uint64_t>(st.st_ino) == input.inode)
+    if (input.regular && st->device == input.device && st->inode == input.inode)
         throw JournalError(shown + " is the file being uploaded; name another --rejects path");
-    if (S_ISDIR(st.st_mode))
+    if (st->kind == Kind::Folder)
         throw JournalError(shown + " is a folder; --rejects names the file to write rejected rows to, e.g. " + shown +
                            "/rejects.ndjson");
-    if (!S_ISREG(st.st_mode))
+    if (st->kind != Kind::Regular)
         throw JournalError(shown + " is not a regular file (a device, a pipe or a socket); rejected rows go to a file: "
                                    "name one with --rejects");
     if (!RejectsFile::isRejectsFile(p))
@@ -45,11 +43,7 @@ void checkTarget(const std::string& p, const std::string& shown, const InputKind
 void syncFolderOf(const std::string& path) {
     auto dir = std::filesystem::path(path).parent_path();
     if (dir.empty()) dir = ".";
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
+    platform::syncFolder(dir);
 }
 
 } // namespace
@@ -61,9 +55,7 @@ RejectsFile::RejectsFile(std::string path, const InputKind& input) : path_(std::
     checkTarget(partialPath(), partialPath(), input);
 }
 
-RejectsFile::~RejectsFile() {
-    if (fd_ >= 0) ::close(fd_);
-}
+RejectsFile::~RejectsFile() = default;
 
 bool RejectsFile::isRejectsFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -75,13 +67,14 @@ bool RejectsFile::isRejectsFile(const std::string& path) {
 }
 
 void RejectsFile::open(bool append) {
-    fd_ = ::open(partialPath().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), mode_);
-    if (fd_ < 0) throw JournalError("cannot write the rejects file " + partialPath() + ": " + std::strerror(errno));
+    using Mode = platform::File::Mode;
+    file_ = platform::File::open(partialPath(), append ? Mode::Append : Mode::Truncate, mode_);
+    if (!file_.isOpen()) throw JournalError("cannot write the rejects file " + partialPath() + ": " + platform::lastErrorText());
 }
 
 void RejectsFile::startFresh() {
-    if (::unlink(partialPath().c_str()) != 0 && errno != ENOENT)
-        throw JournalError("cannot remove the old rejects file " + partialPath() + ": " + std::strerror(errno));
+    if (!platform::removeFile(partialPath()))
+        throw JournalError("cannot remove the old rejects file " + partialPath() + ": " + platform::lastErrorText());
 }
 
 void RejectsFile::keepOnly(const std::vector<OrdinalRange>& finished) {
@@ -100,22 +93,14 @@ void RejectsFile::keepOnly(const std::vector<OrdinalRange>& finished) {
     }
     const std::string tmp = partialPath() + ".tmp";
     {
-        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_);
-        bool ok = fd >= 0;
-        for (std::size_t done = 0; ok && done < kept.size();) {
-            const auto n = ::write(fd, kept.data() + done, kept.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            ok = n > 0;
-            if (ok) done += static_cast<std::size_t>(n);
-        }
-        ok = ok && ::fdatasync(fd) == 0;
-        if (fd >= 0) ::close(fd);
-        if (!ok) throw JournalError("cannot rewrite the rejects file " + partialPath() + ": " + std::strerror(errno));
+        auto f = platform::File::open(tmp, platform::File::Mode::Truncate, mode_);
+        const bool ok = f.isOpen() && f.writeAll(kept) && f.syncData() && f.close();
+        if (!ok) throw JournalError("cannot rewrite the rejects file " + partialPath() + ": " + platform::lastErrorText());
     }
-    if (std::rename(tmp.c_str(), partialPath().c_str()) != 0)
-        throw JournalError("cannot rewrite the rejects file " + partialPath() + ": " + std::strerror(errno));
+    if (!platform::replaceFile(tmp, partialPath()))
+        throw JournalError("cannot rewrite the rejects file " + partialPath() + ": " + platform::lastErrorText());
     if (!kept.empty()) open(true);
-    else ::unlink(partialPath().c_str());
+    else platform::removeFile(partialPath());
 }
 
 void RejectsFile::write(const std::vector<Reject>& rows) {
@@ -135,29 +120,22 @@ void RejectsFile::write(const std::vector<Reject>& rows) {
         out += "}\n";
     }
     std::lock_guard g(mutex_);
-    if (fd_ < 0) open(true);
-    std::size_t done = 0;
-    while (done < out.size()) {
-        const auto n = ::write(fd_, out.data() + done, out.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) throw JournalError("cannot write the rejects file " + partialPath() + ": " + std::strerror(errno));
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fdatasync(fd_) != 0) throw JournalError("cannot sync the rejects file " + partialPath() + ": " + std::strerror(errno));
+    if (!file_.isOpen()) open(true);
+    if (!file_.writeAll(out)) throw JournalError("cannot write the rejects file " + partialPath() + ": " + platform::lastErrorText());
+    if (!file_.syncData()) throw JournalError("cannot sync the rejects file " + partialPath() + ": " + platform::lastErrorText());
 }
 
 void RejectsFile::commit() {
     std::lock_guard g(mutex_);
-    if (fd_ < 0) {
+    if (!file_.isOpen()) {
         // Nothing rejected: an older rejects file here (checked to be Quarry's) would be taken
         // for this upload's.
-        if (::unlink(path_.c_str()) == 0) syncFolderOf(path_);
+        if (std::filesystem::exists(path_) && platform::removeFile(path_)) syncFolderOf(path_);
         return;
     }
-    ::close(fd_);
-    fd_ = -1;
-    if (std::rename(partialPath().c_str(), path_.c_str()) != 0)
-        throw JournalError("cannot put the rejects file in place at " + path_ + ": " + std::strerror(errno) +
+    file_.close();
+    if (!platform::replaceFile(partialPath(), path_))
+        throw JournalError("cannot put the rejects file in place at " + path_ + ": " + platform::lastErrorText() +
                            " (the rejected rows are in " + partialPath() + ")");
     syncFolderOf(path_);
     committed_ = true;

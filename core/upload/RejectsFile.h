@@ -40,7 +40,7 @@ public:
     const std::string& path() const { return path_; }
     std::string partialPath() const { return path_ + ".partial"; }
     /// True once anything was written (in this run or kept from an earlier one).
-    bool used() const { return fd_ >= 0 || committed_; }
+    bool used() const { return file_.isOpen() || committed_; }
 
     /// A fresh upload: drops a partial file left by an earlier, abandoned one.
     void startFresh();
@@ -60,7 +60,7 @@ private:
 
     std::string path_;
     unsigned mode_ = 0600;
-    int fd_ = -1;
+    platform::File file_;
     bool committed_ = false;
     std::mutex mutex_;
 };

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The file operations the rest of Quarry uses, one implementation per platform (issue 26):
+// FilePosix.cpp (Linux, macOS) and FileWindows.cpp (Win32 wide APIs, built and checked with
+// MinGW-w64 here). No other source includes a POSIX or Win32 header for files.
+//
+// Calls report failure the way the callers already handled it: a bool or -1, with the reason
+// in lastErrorText() (strerror(errno) / FormatMessageW(GetLastError())). Paths are
+// std::filesystem::path, so they are UTF-8 on POSIX and wide on Windows.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace quarry::platform {
+
+/// The reason the last call here failed, in this thread, as text ("No such file or directory").
+std::string lastErrorText();
+
+/// An open file. Move-only; closes itself.
+class File {
+public:
+    enum class Mode {
+        Read,         ///< read only; the file must exist
+        Write,        ///< write only; the file must exist
+        ReadWrite,    ///< read and write, made when missing
+        Append,       ///< every write goes to the end, made when missing
+        Truncate,     ///< write only, made when missing, emptied when there
+        CreateNew,    ///< write only, fails when the file exists
+    };
+    File() = default;
+    ~File();
+    File(File&& o) noexcept;
+    File& operator=(File&& o) noexcept;
+    File(const File&) = delete;
+    File& operator=(const File&) = delete;
+
+    /// Opens `path`; a file it makes gets `permissions` (POSIX mode bits, after the umask;
+    /// on Windows it inherits its folder's ACL, owner-only under the user's profile). Not
+    /// inherited by child processes. isOpen() says whether it worked.
+    static File open(const std::filesystem::path& path, Mode mode, unsigned permissions = 0600);
+    /// A second handle on the process's standard input.
+    static File standardInput();
+    /// A new file of a unique name in `dir` starting with `prefix`, readable and writable by
+    /// its owner only (mkstemp); `made` is its path.
+    static File createTemporary(const std::filesystem::path& dir, const std::string& prefix, std::filesystem::path& made);
+
+    bool isOpen() const;
+    /// Up to `n` bytes from the current position: the count read, 0 at the end, -1 on failure.
+    std::int64_t read(void* into, std::size_t n);
+    /// Up to `n` bytes at `offset`, not moving the position; -1 on failure.
+    std::int64_t readAt(void* into, std::size_t n, std::uint64_t offset);
+    /// All of `data` at the current position (or the end, for Append); false on failure.
+    bool writeAll(std::string_view data);
+    /// All of `data` at `offset`; false on failure.
+    bool writeAllAt(std::string_view data, std::uint64_t offset);
+    /// The file's size, or nullopt on failure.
+    std::optional<std::uint64_t> size() const;
+    /// Sets the file's permission bits whatever the umask said (fchmod; nothing on Windows).
+    bool setPermissions(unsigned permissions);
+    bool truncate(std::uint64_t size);
+    bool seekToEnd();
+    bool seekToStart();
+    /// The file's data on the disk (not always its size or times): fdatasync on Linux,
+    /// fcntl(F_FULLFSYNC) on macOS (where fsync stops at the drive's cache),
+    /// FlushFileBuffers on Windows.
+    bool syncData();
+    /// The data and everything about the file (fsync; F_FULLFSYNC; FlushFileBuffers).
+    bool sync();
+    /// Closes it now; false when closing reported a failure (a write the system had not
+    /// finished). Closing twice is harmless.
+    bool close();
+
+    /// The descriptor or HANDLE, for the platform layer's own use.
+    std::intptr_t native() const { return h_; }
+
+private:
+    std::intptr_t h_ = -1; // a descriptor, or a HANDLE
+};
+
+/// What a path is. `device` and `inode` tell whether two paths are one file (the volume
+/// serial and file index on Windows); `permissions` are POSIX mode bits (0 on Windows).
+struct FileInfo {
+    enum class Kind { Missing, Regular, Folder, Pipe, Socket, Device, Other };
+    Kind kind = Kind::Missing;
+    std::uint64_t size = 0, device = 0, inode = 0;
+    unsigned permissions = 0;
+};
+/// What is at `path` (Kind::Missing when nothing is), or nullopt with lastErrorText() when it
+/// cannot be told.
+std::optional<FileInfo> fileInfo(const std::filesystem::path& path);
+/// The same of an open file (standard input, say).
+std::optional<FileInfo> fileInfo(const File& file);
+
+/// Makes a folder's entries (files made, renamed or removed in it) survive a power cut: fsync
+/// of the folder on POSIX. Windows has no such call: metadata is journaled by NTFS, and a
+/// rename made with MOVEFILE_WRITE_THROUGH is on disk when it returns.
+void syncFolder(const std::filesystem::path& dir);
+/// Renames `from` over `to` in one step (an existing `to` replaced); false on failure.
+bool replaceFile(const std::filesystem::path& from, const std::filesystem::path& to);
+/// Removes a file; true when it is gone (also when it was never there).
+bool removeFile(const std::filesystem::path& path);
+
+/// Whether a file (a key, a token) can be read by users other than its owner, and how, as
+/// text for a message ("mode 0644"); nullopt when only its owner can, or where it cannot be
+/// told. On Windows, files under the user's profile inherit an owner-only ACL: nullopt.
+std::optional<std::string> readableByOthers(const std::filesystem::path& path);
+
+/// An exclusive lock on a data folder, held until destroyed (flock / LockFileEx on a lock
+/// file in it). A second process asking for it is refused at once, never made to wait.
+class FolderLock {
+public:
+    /// The lock on `lockFile` (made when missing), or nullopt with lastErrorText() when
+    /// another process holds it (`busy` set) or the file cannot be opened.
+    static std::optional<FolderLock> tryLock(const std::filesystem::path& lockFile, bool& busy);
+    FolderLock(FolderLock&&) noexcept = default;
+    FolderLock& operator=(FolderLock&&) noexcept = default;
+
+private:
+    FolderLock() = default;
+    File file_;
+};
+
+} // namespace quarry::platform

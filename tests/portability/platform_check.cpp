@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+// The platform layer's promises (core/platform/File.h), checked through its calls alone, so
+// that one program checks each implementation: built against FilePosix.cpp it runs in every
+// test run (test_platform); cross-compiled against FileWindows.cpp by mingw_check.sh it runs
+// under wine where wine is installed. A plain program, not GoogleTest: MinGW has no gtest.
+//
+// Usage: platform_check WORK_FOLDER (made if missing; its files are removed)
+#include "platform/File.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+using quarry::platform::File;
+using quarry::platform::FileInfo;
+namespace fs = std::filesystem;
+namespace platform = quarry::platform;
+
+namespace {
+
+int failures = 0;
+
+void check(bool ok, const char* what) {
+    std::printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+    if (!ok) ++failures;
+}
+
+std::string readAll(const fs::path& p) {
+    auto f = File::open(p, File::Mode::Read);
+    std::string out;
+    char buf[64];
+    for (std::int64_t n; f.isOpen() && (n = f.read(buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    return out;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: platform_check WORK_FOLDER\n");
+        return 2;
+    }
+    const fs::path dir = fs::path(argv[1]) / "platform-check";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path a = dir / "a.txt", b = dir / "b.txt", missing = dir / "missing";
+
+    {
+        auto f = File::open(a, File::Mode::Truncate);
+        check(f.isOpen(), "Truncate makes a file");
+        check(f.writeAll("hello") && f.syncData() && f.sync(), "writeAll, syncData and sync");
+        check(f.close() && f.close(), "close, twice");
+    }
+    check(readAll(a) == "hello", "Read reads what was written");
+    {
+        auto f = File::open(a, File::Mode::Read);
+        char buf[8] = {};
+        check(f.readAt(buf, 4, 1) == 4 && std::string(buf, 4) == "ello", "readAt reads at an offset");
+        check(f.readAt(buf, 4, 5) == 0, "readAt at the end reads nothing");
+        check(f.size() == 5u, "size");
+        File moved = std::move(f);
+        check(moved.isOpen() && !f.isOpen(), "a moved File owns the handle");
+    }
+    {
+        auto f = File::open(a, File::Mode::Append);
+        check(f.writeAll(" world") && f.close(), "Append writes");
+    }
+    check(readAll(a) == "hello world", "Append goes to the end");
+    {
+        auto f = File::open(a, File::Mode::CreateNew);
+        check(!f.isOpen() && !platform::lastErrorText().empty(), "CreateNew refuses an existing file, with a reason");
+    }
+    check(!File::open(missing, File::Mode::Read).isOpen(), "Read of a missing file fails");
+    check(!File::open(missing, File::Mode::Write).isOpen(), "Write of a missing file fails");
+    {
+        auto f = File::open(a, File::Mode::ReadWrite);
+        check(f.writeAllAt("there", 6), "writeAllAt");
+        f.close();
+        check(readAll(a) == "hello there", "writeAllAt wrote in place");
+        f = File::open(a, File::Mode::ReadWrite);
+        check(f.truncate(5) && f.size() == 5u, "truncate");
+        check(f.seekToEnd() && f.writeAll("!") && f.seekToStart(), "seekToEnd, write, seekToStart");
+        char c = 0;
+        check(f.read(&c, 1) == 1 && c == 'h', "read after seekToStart");
+    }
+    check(readAll(a) == "hello!", "write after seekToEnd appended");
+
+    const auto info = platform::fileInfo(a);
+    check(info && info->kind == FileInfo::Kind::Regular && info->size == 6, "fileInfo of a file");
+    const auto folder = platform::fileInfo(dir);
+    check(folder && folder->kind == FileInfo::Kind::Folder, "fileInfo of a folder");
+    const auto none = platform::fileInfo(missing);
+    check(none && none->kind == FileInfo::Kind::Missing, "fileInfo of nothing");
+    {
+        auto f = File::open(a, File::Mode::Read);
+        const auto same = platform::fileInfo(f);
+        check(same && info && same->device == info->device && same->inode == info->inode, "fileInfo of an open file: the same file");
+    }
+
+    {
+        auto f = File::open(b, File::Mode::Truncate);
+        f.writeAll("new");
+    }
+    check(platform::replaceFile(b, a) && readAll(a) == "new" && !fs::exists(b), "replaceFile replaces");
+    check(platform::removeFile(a) && !fs::exists(a) && platform::removeFile(a), "removeFile, also of nothing");
+
+    fs::path t1, t2;
+    {
+        auto f1 = File::createTemporary(dir, "tmp-", t1);
+        auto f2 = File::createTemporary(dir, "tmp-", t2);
+        check(f1.isOpen() && f2.isOpen() && t1 != t2 && fs::exists(t1) && fs::exists(t2), "createTemporary makes distinct files");
+        check(t1.filename().string().rfind("tmp-", 0) == 0, "createTemporary uses the prefix");
+    }
+
+    {
+        bool busy = false;
+        auto first = platform::FolderLock::tryLock(dir / "LOCK", busy);
+        check(first.has_value() && !busy, "FolderLock: the first holder gets it");
+        auto second = platform::FolderLock::tryLock(dir / "LOCK", busy);
+        check(!second && busy, "FolderLock: a second holder is refused at once, as busy");
+        first.reset();
+        auto third = platform::FolderLock::tryLock(dir / "LOCK", busy);
+        check(third.has_value(), "FolderLock: free again once released");
+    }
+    platform::syncFolder(dir);
+
+    fs::remove_all(dir);
+    std::printf("%s: %d failed\n", failures ? "FAILED" : "passed", failures);
+    return failures ? 1 : 0;
+}
