@@ -15,6 +15,7 @@ test_pkgs=(
   dpkg-dev desktop-file-utils appstream file curl openssl
   dbus gnome-keyring libsecret-tools
   xdotool xclip
+  g++-mingw-w64-x86-64-posix wine64
 )
 
 want=("${build_pkgs[@]}")
