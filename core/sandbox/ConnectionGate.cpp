@@ -2,29 +2,26 @@
 #include "sandbox/ConnectionGate.h"
 #include "value/Text.h"
 
+#include "platform/Socket.h"
+
 #include <algorithm>
-#include <arpa/inet.h>
 #include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <deque>
-#include <fcntl.h>
 #include <mutex>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace quarry::sandbox {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using platform::SocketIo;
+using Io = SocketIo::State;
 
 /// A connection between requests: the bytes read from it that no request has used yet.
 struct Conn {
-    int fd = -1;
+    socket_t fd = INVALID_SOCKET;
     std::string buf;      ///< read, not yet used by a request
     std::string out;      ///< an answer the client has not taken yet (sent by the gate)
     std::size_t outOff = 0;
@@ -99,28 +96,26 @@ Ready assess(Conn& c, const ConnectionLimits& l, bool memoryTight) {
     return Ready::BodyArriving;
 }
 
-void closeConn(int fd) {
-    ::shutdown(fd, SHUT_RDWR);
-    ::close(fd);
-}
+void closeConn(socket_t fd) { platform::closeSocket(fd); }
 
 /// Best effort: a short answer on a connection about to be closed.
-void sayAndClose(int fd, const char* statusLine) {
+void sayAndClose(socket_t fd, const char* statusLine) {
     const std::string msg = std::string("HTTP/1.1 ") + statusLine + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
-    [[maybe_unused]] const auto n = ::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    platform::sendNow(fd, msg.data(), msg.size());
     closeConn(fd);
 }
 
-bool waitFor(int fd, short events, Clock::time_point until) {
+/// Waits until `fd` can be read (or written), or has hung up; false once `until` passed.
+bool waitFor(socket_t fd, bool write, Clock::time_point until) {
+    std::vector<platform::PollEntry> one{{fd, write, false}};
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
         if (left <= 0) return false;
-        pollfd p{fd, events, 0};
-        const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
-        if (r > 0) return (p.revents & (events | POLLHUP | POLLERR)) != 0;
-        if (r < 0 && errno != EINTR) return false;
+        if (!platform::pollSockets(one, static_cast<int>(std::min<long long>(left, 1000)))) return false;
+        if (one[0].ready) return true;
     }
 }
+constexpr bool kRead = false, kWrite = true;
 
 enum class Sent { All, WouldBlock, Failed };
 
@@ -128,34 +123,14 @@ enum class Sent { All, WouldBlock, Failed };
 /// connections' held bytes) goes down by what left. Returns how far it got.
 Sent sendHeld(Conn& c, std::atomic<std::size_t>& pending) {
     while (c.outOff < c.out.size()) {
-        const auto n = ::send(c.fd, c.out.data() + c.outOff, c.out.size() - c.outOff, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n > 0) {
-            c.outOff += static_cast<std::size_t>(n);
-            pending -= static_cast<std::size_t>(n);
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else {
-            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Sent::WouldBlock : Sent::Failed;
-        }
+        const auto r = platform::sendNow(c.fd, c.out.data() + c.outOff, c.out.size() - c.outOff);
+        if (r.state != Io::Moved) return r.state == Io::WouldBlock ? Sent::WouldBlock : Sent::Failed;
+        c.outOff += r.bytes;
+        pending -= r.bytes;
     }
     c.out.clear();
     c.outOff = 0;
     return Sent::All;
-}
-
-std::string addressText(const sockaddr_storage& a, int& port) {
-    char host[INET6_ADDRSTRLEN] = {};
-    port = -1;
-    if (a.ss_family == AF_INET) {
-        const auto* v4 = reinterpret_cast<const sockaddr_in*>(&a);
-        ::inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
-        port = ntohs(v4->sin_port);
-    } else if (a.ss_family == AF_INET6) {
-        const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&a);
-        ::inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
-        port = ntohs(v6->sin6_port);
-    }
-    return host;
 }
 
 /// One request's stream for httplib: first the bytes the gate read, then the socket, with the
@@ -165,8 +140,8 @@ public:
     GateStream(Conn& c, const ConnectionLimits& l, std::atomic<std::size_t>& pending, std::chrono::seconds ioTimeout)
         : c_(c), l_(l), pending_(pending), ioTimeout_(ioTimeout), readStart_(c.started ? c.firstByte : Clock::now()) {}
 
-    bool is_readable() const override { return off_ < c_.buf.size() || waitFor(c_.fd, POLLIN, readDeadline()); }
-    bool is_writable() const override { return !c_.out.empty() || waitFor(c_.fd, POLLOUT, writeDeadline()); }
+    bool is_readable() const override { return off_ < c_.buf.size() || waitFor(c_.fd, kRead, readDeadline()); }
+    bool is_writable() const override { return !c_.out.empty() || waitFor(c_.fd, kWrite, writeDeadline()); }
 
     ssize_t read(char* ptr, size_t size) override {
         if (off_ == c_.buf.size() && !fill()) return readShut_ ? 0 : -1;
@@ -194,19 +169,17 @@ public:
                 if (!flushPending()) return -1; // past the cap: this answer waits for its reader
                 continue;
             }
-            const auto n = ::send(c_.fd, ptr + done, size - done, MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (n > 0) {
-                done += static_cast<std::size_t>(n);
-                written_ += static_cast<std::size_t>(n);
-            } else if (n < 0 && errno == EINTR) {
-                continue;
-            } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            const auto r = platform::sendNow(c_.fd, ptr + done, size - done);
+            if (r.state == Io::Moved) {
+                done += r.bytes;
+                written_ += r.bytes;
+            } else if (r.state == Io::WouldBlock) {
                 if (pending_ + (size - done) <= l_.maxPendingAnswers) {
                     pending_ += size - done;
                     c_.out.assign(ptr + done, size - done);
                     return static_cast<ssize_t>(size);
                 }
-                if (!waitFor(c_.fd, POLLOUT, writeDeadline())) return -1;
+                if (!waitFor(c_.fd, kWrite, writeDeadline())) return -1;
             } else {
                 return -1;
             }
@@ -220,29 +193,19 @@ public:
         for (;;) {
             const Sent r = sendHeld(c_, pending_);
             if (r == Sent::All) break;
-            if (r == Sent::Failed || !waitFor(c_.fd, POLLOUT, writeDeadline())) return false;
+            if (r == Sent::Failed || !waitFor(c_.fd, kWrite, writeDeadline())) return false;
         }
         written_ += held;
         return true;
     }
 
-    void get_remote_ip_and_port(std::string& ip, int& port) const override {
-        sockaddr_storage a{};
-        socklen_t len = sizeof a;
-        port = -1;
-        if (::getpeername(c_.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) ip = addressText(a, port);
-    }
-    void get_local_ip_and_port(std::string& ip, int& port) const override {
-        sockaddr_storage a{};
-        socklen_t len = sizeof a;
-        port = -1;
-        if (::getsockname(c_.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) ip = addressText(a, port);
-    }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override { platform::socketAddress(c_.fd, true, ip, port); }
+    void get_local_ip_and_port(std::string& ip, int& port) const override { platform::socketAddress(c_.fd, false, ip, port); }
     socket_t socket() const override { return c_.fd; }
 
     void stopReading() {
         readShut_ = true;
-        ::shutdown(c_.fd, SHUT_RD);
+        platform::stopReceiving(c_.fd);
     }
     bool readingStopped() const { return readShut_; }
     /// Drops the bytes this request used; what is left belongs to the next one.
@@ -267,16 +230,14 @@ private:
         off_ = 0;
         char chunk[64 * 1024];
         for (;;) {
-            const auto n = ::recv(c_.fd, chunk, sizeof chunk, MSG_DONTWAIT);
-            if (n > 0) {
-                c_.buf.append(chunk, static_cast<std::size_t>(n));
-                read_ += static_cast<std::size_t>(n);
+            const auto r = platform::receiveNow(c_.fd, chunk, sizeof chunk);
+            if (r.state == Io::Moved) {
+                c_.buf.append(chunk, r.bytes);
+                read_ += r.bytes;
                 return true;
             }
-            if (n == 0) return false;
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
-            if (!waitFor(c_.fd, POLLIN, readDeadline())) return false;
+            if (r.state != Io::WouldBlock) return false;
+            if (!waitFor(c_.fd, kRead, readDeadline())) return false;
         }
     }
 
@@ -307,13 +268,12 @@ struct GatedServer::Gate {
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> bufferedBytes{0}; ///< requests' bytes held by waiting connections
     std::atomic<std::size_t> pendingOut{0};    ///< answers' bytes not yet taken by their clients
-    int wake[2] = {-1, -1};
+    platform::Waker waker;
     std::thread thread;
 
     Gate(GatedServer& s, ConnectionLimits l)
         : server(s), limits(l), pool(static_cast<std::size_t>(std::max(1, l.workers))),
           bulk(static_cast<std::size_t>(std::max(1, l.bulkWorkers))) {
-        if (::pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("cannot create the connection gate's pipe");
         thread = std::thread([this] { loop(); });
     }
 
@@ -323,7 +283,7 @@ struct GatedServer::Gate {
             if (!stopping) incoming.push_back(std::move(c));
         }
         if (c) forget(*c);
-        else [[maybe_unused]] const auto n = ::write(wake[1], "x", 1);
+        else waker.wake();
     }
 
     void forget(Conn& c) {
@@ -378,55 +338,53 @@ struct GatedServer::Gate {
     bool readSome(Conn& c) {
         char chunk[64 * 1024];
         while (c.buf.size() <= limits.maxHeaderBytes + limits.prebufferBody) {
-            const auto n = ::recv(c.fd, chunk, sizeof chunk, MSG_DONTWAIT);
-            if (n > 0) {
+            const auto r = platform::receiveNow(c.fd, chunk, sizeof chunk);
+            if (r.state == Io::Moved) {
                 if (!c.started) {
                     c.started = true;
                     c.firstByte = Clock::now();
                     c.deadline = c.firstByte + limits.clientTimeout;
                 }
-                c.buf.append(chunk, static_cast<std::size_t>(n));
-                bufferedBytes += static_cast<std::size_t>(n);
+                c.buf.append(chunk, r.bytes);
+                bufferedBytes += r.bytes;
                 continue;
             }
-            if (n == 0) return false;
-            if (errno == EINTR) continue;
-            return errno == EAGAIN || errno == EWOULDBLOCK;
+            return r.state == Io::WouldBlock;
         }
         return true;
     }
 
     enum class Next { Wait, Dispatched, Closed };
 
-    /// One connection's turn in the loop, `revents` from poll().
-    Next step(std::unique_ptr<Conn>& c, short revents, Clock::time_point now) {
+    /// One connection's turn in the loop; `ready`: poll said it can go on (or hung up).
+    Next step(std::unique_ptr<Conn>& c, bool ready, Clock::time_point now) {
         if (!c->out.empty()) {
-            if (revents && sendHeld(*c, pendingOut) == Sent::Failed) return forget(*c), Next::Closed;
+            if (ready && sendHeld(*c, pendingOut) == Sent::Failed) return forget(*c), Next::Closed;
             if (!c->out.empty()) return now >= c->deadline ? (forget(*c), Next::Closed) : Next::Wait;
             if (c->closeAfterOut) return forget(*c), Next::Closed;
             rearm(*c);
-            revents = POLLIN; // a next request may be waiting already
+            ready = true; // a next request may be waiting already
         }
-        if (revents && !readSome(*c)) {
+        if (ready && !readSome(*c)) {
             bufferedBytes -= c->buf.size();
             return forget(*c), Next::Closed;
         }
-        const Ready ready = assess(*c, limits, bufferedBytes > limits.maxBufferedBytes);
-        if (ready == Ready::Whole || ready == Ready::Streaming) {
+        const Ready arrived = assess(*c, limits, bufferedBytes > limits.maxBufferedBytes);
+        if (arrived == Ready::Whole || arrived == Ready::Streaming) {
             bufferedBytes -= c->buf.size();
-            dispatch(std::move(c), ready == Ready::Whole ? pool : bulk);
+            dispatch(std::move(c), arrived == Ready::Whole ? pool : bulk);
             return Next::Dispatched;
         }
-        if (ready == Ready::BodyArriving) {
+        if (arrived == Ready::BodyArriving) {
             // The body must keep the minimum rate from clientTimeout after the first byte on
             // (as a bulk worker's reading does, however long the request waited for one).
             const auto bodyBytes = c->buf.size() - headersEnd(*c);
             c->deadline = c->firstByte + limits.clientTimeout +
                           std::chrono::milliseconds(1000 * bodyBytes / std::max<std::size_t>(1, limits.minBytesPerSecond));
         }
-        if (ready == Ready::HeaderTooLarge || now >= c->deadline) {
+        if (arrived == Ready::HeaderTooLarge || now >= c->deadline) {
             bufferedBytes -= c->buf.size();
-            if (c->started) sayAndClose(c->fd, ready == Ready::HeaderTooLarge ? "431 Request Header Fields Too Large" : "408 Request Timeout");
+            if (c->started) sayAndClose(c->fd, arrived == Ready::HeaderTooLarge ? "431 Request Header Fields Too Large" : "408 Request Timeout");
             else closeConn(c->fd);
             return Next::Closed;
         }
@@ -435,7 +393,7 @@ struct GatedServer::Gate {
 
     void loop() {
         std::vector<std::unique_ptr<Conn>> waiting;
-        std::vector<pollfd> fds;
+        std::vector<platform::PollEntry> fds;
         while (!stopping) {
             {
                 std::lock_guard lock(mutex);
@@ -450,17 +408,14 @@ struct GatedServer::Gate {
                 }
                 incoming.clear();
             }
-            fds.assign(1, pollfd{wake[0], POLLIN, 0});
-            for (const auto& c : waiting) fds.push_back(pollfd{c->fd, static_cast<short>(c->out.empty() ? POLLIN : POLLOUT), 0});
+            fds.assign(1, platform::PollEntry{waker.handle(), false, false});
+            for (const auto& c : waiting) fds.push_back(platform::PollEntry{c->fd, !c->out.empty(), false});
             // Connections handed back with a next request already read are looked at at once.
-            const int r = ::poll(fds.data(), fds.size(), 200);
-            if (r < 0 && errno != EINTR) break;
-            char sink[256];
-            while (::read(wake[0], sink, sizeof sink) > 0) {
-            }
+            if (!platform::pollSockets(fds, 200)) break;
+            waker.drain();
             const auto now = Clock::now();
             for (std::size_t i = 0; i < waiting.size(); ++i)
-                if (step(waiting[i], r > 0 ? fds[i + 1].revents : 0, now) != Next::Wait) waiting[i].reset();
+                if (step(waiting[i], fds[i + 1].ready, now) != Next::Wait) waiting[i].reset();
             std::erase_if(waiting, [](const auto& c) { return !c; });
         }
         for (auto& c : waiting) forget(*c);
@@ -471,7 +426,7 @@ struct GatedServer::Gate {
             std::lock_guard lock(mutex);
             if (stopping.exchange(true)) return;
         }
-        [[maybe_unused]] const auto n = ::write(wake[1], "x", 1);
+        waker.wake();
         if (thread.joinable()) thread.join();
         pool.shutdown();
         bulk.shutdown();
@@ -480,8 +435,6 @@ struct GatedServer::Gate {
             for (auto& c : incoming) forget(*c);
             incoming.clear();
         }
-        ::close(wake[0]);
-        ::close(wake[1]);
     }
 };
 
@@ -493,7 +446,7 @@ GatedServer::GatedServer(ConnectionLimits limits) : gate_(std::make_unique<Gate>
 GatedServer::~GatedServer() { shutdownConnections(); }
 
 void GatedServer::widenBacklog(int connections) {
-    if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, connections);
+    if (svr_sock_ != INVALID_SOCKET) platform::setListenBacklog(svr_sock_, connections);
 }
 
 void GatedServer::shutdownConnections() { gate_->shutdown(); }
@@ -505,6 +458,7 @@ void GatedServer::stopReadingCurrent() {
 bool GatedServer::process_and_close_socket(socket_t sock) {
     auto c = std::make_unique<Conn>();
     c->fd = sock;
+    platform::prepareSocket(sock);
     c->deadline = Clock::now() + gate_->limits.clientTimeout;
     gate_->admit(std::move(c));
     return true;

@@ -8,8 +8,7 @@
 # Third-party libraries: their headers are portable C/C++ (zlib, zstd, simdjson, RE2,
 # farmhash, cpp-httplib, nlohmann-json) and are taken from this machine; a source that needs
 # a library whose headers are configured for this machine's platform (OpenSSL, curl, ICU) is
-# left out and named. Sources still on POSIX calls (listed in tests/core/CMakeLists.txt's
-# platform_headers_stay_in_platform) are left out too.
+# left out and named.
 #
 # Usage: mingw_check.sh SOURCE_DIR WORK_DIR
 set -euo pipefail
@@ -25,7 +24,7 @@ flags=(-std=c++20 -Wall -Wextra -Wshadow -DNOMINMAX -D_WIN32_WINNT=0x0A00 -I"$sr
 
 # Every core source, less the POSIX implementations, the ones not ported yet and the ones
 # that need a platform-configured third-party header.
-skip_posix='core/platform/(File|System)Posix\.cpp|core/sandbox/ConnectionGate\.cpp'
+skip_posix='core/platform/[A-Za-z]+Posix\.cpp'
 needs_native='#include <(openssl/|curl/|unicode/)'
 mapfile -t all < <(cd "$src" && find core -name '*.cpp' | sort)
 sources=() left=()
@@ -41,7 +40,7 @@ printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c \
 
 # Link the Windows platform layer into a program and run it under wine (Debian's wine64).
 "$cxx" "${flags[@]}" -O1 -static -o "$work/platform_check.exe" "$src/tests/portability/platform_check.cpp" \
-  "$src/core/platform/FileWindows.cpp" "$src/core/platform/SystemWindows.cpp"
+  "$src/core/platform/FileWindows.cpp" "$src/core/platform/SystemWindows.cpp" "$src/core/platform/SocketWindows.cpp" -lws2_32
 echo "mingw_check: linked platform_check.exe"
 wine=$(command -v wine64 || command -v wine || { [[ -x /usr/lib/wine/wine64 ]] && echo /usr/lib/wine/wine64; } || true)
 if [[ -z $wine ]]; then

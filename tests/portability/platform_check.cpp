@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
-// The platform layer's promises (core/platform/File.h), checked through its calls alone, so
+// The platform layer's promises (core/platform: File.h, Socket.h), checked through its calls alone, so
 // that one program checks each implementation: built against FilePosix.cpp it runs in every
 // test run (test_platform); cross-compiled against FileWindows.cpp by mingw_check.sh it runs
 // under wine where wine is installed. A plain program, not GoogleTest: MinGW has no gtest.
 //
 // Usage: platform_check WORK_FOLDER (made if missing; its files are removed)
 #include "platform/File.h"
+#include "platform/Socket.h"
 
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 using quarry::platform::File;
 using quarry::platform::FileInfo;
@@ -123,6 +125,37 @@ int main(int argc, char** argv) {
         check(third.has_value(), "FolderLock: free again once released");
     }
     platform::syncFolder(dir);
+
+    // Sockets, as the connection gate uses them: never waiting, polled, woken.
+    {
+        using State = platform::SocketIo::State;
+        platform::SocketHandle x{}, y{};
+        check(platform::socketPair(x, y), "socketPair");
+        char buf[16] = {};
+        check(platform::receiveNow(y, buf, sizeof buf).state == State::WouldBlock, "receiveNow with nothing there would block");
+        std::vector<platform::PollEntry> polled{{y, false, false}};
+        check(platform::pollSockets(polled, 0) && !polled[0].ready, "pollSockets: nothing to read");
+        const auto sent = platform::sendNow(x, "hello", 5);
+        check(sent.state == State::Moved && sent.bytes == 5, "sendNow");
+        check(platform::pollSockets(polled, 5000) && polled[0].ready, "pollSockets: something to read");
+        const auto got = platform::receiveNow(y, buf, sizeof buf);
+        check(got.state == State::Moved && std::string(buf, got.bytes) == "hello", "receiveNow");
+        std::vector<platform::PollEntry> writable{{x, true, false}};
+        check(platform::pollSockets(writable, 5000) && writable[0].ready, "pollSockets: room to write");
+        platform::closeSocket(x);
+        check(platform::pollSockets(polled, 5000) && polled[0].ready, "pollSockets: the peer hung up");
+        check(platform::receiveNow(y, buf, sizeof buf).state == State::Closed, "receiveNow after the peer closed");
+        platform::closeSocket(y);
+
+        platform::Waker waker;
+        std::vector<platform::PollEntry> woken{{waker.handle(), false, false}};
+        check(platform::pollSockets(woken, 0) && !woken[0].ready, "Waker: quiet at first");
+        waker.wake();
+        waker.wake();
+        check(platform::pollSockets(woken, 5000) && woken[0].ready, "Waker: wake() wakes pollSockets");
+        waker.drain();
+        check(platform::pollSockets(woken, 0) && !woken[0].ready, "Waker: drain() takes every wake-up");
+    }
 
     fs::remove_all(dir);
     std::printf("%s: %d failed\n", failures ? "FAILED" : "passed", failures);
