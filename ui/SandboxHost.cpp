@@ -2,6 +2,7 @@
 #include "SandboxHost.h"
 
 #include "bigquery/BigQueryClient.h"
+#include "platform/Folders.h"
 #include "platform/System.h"
 
 #include <QCoreApplication>
@@ -30,11 +31,8 @@ std::string resourceText(const QString& path) {
 // The same folder the standalone quarry-sandbox uses by default, so both see the same data
 // (never at the same time: the sandbox locks the folder).
 QString defaultDataDir() {
-#if defined(Q_OS_LINUX)
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/quarry/sandbox");
-#else
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/Quarry/sandbox");
-#endif
+    const auto utf8 = (platform::dataFolder() / "sandbox").u8string();
+    return QString::fromUtf8(reinterpret_cast<const char*>(utf8.data()), static_cast<qsizetype>(utf8.size()));
 }
 
 // QUARRY_SANDBOX_BIN, else the quarry-sandbox installed (or built) beside the app, else one

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // quarry-sandbox: a local BigQuery-compatible REST server.
 #include "quarry/Version.h"
+#include "platform/Folders.h"
 #include "platform/System.h"
 #include "sandbox/Server.h"
 #include "sandbox/sql/Pruning.h"
@@ -14,18 +15,7 @@
 
 namespace {
 
-std::filesystem::path defaultDataDir() {
-#if defined(_WIN32)
-    if (const char* a = std::getenv("APPDATA")) return std::filesystem::path(a) / "Quarry" / "sandbox";
-#elif defined(__APPLE__)
-    if (const char* h = std::getenv("HOME"))
-        return std::filesystem::path(h) / "Library" / "Application Support" / "Quarry" / "sandbox";
-#else
-    if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::filesystem::path(x) / "quarry" / "sandbox";
-    if (const char* h = std::getenv("HOME")) return std::filesystem::path(h) / ".local" / "share" / "quarry" / "sandbox";
-#endif
-    return std::filesystem::current_path() / "quarry-sandbox-data";
-}
+std::filesystem::path defaultDataDir() { return quarry::platform::dataFolder() / "sandbox"; }
 
 volatile std::sig_atomic_t g_stop = 0;
 void onSignal(int) { g_stop = 1; }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "query/History.h"
 #include "platform/File.h"
+#include "platform/Folders.h"
 #include "value/JsonParse.h"
 
 #include <cstdlib>
@@ -72,16 +73,6 @@ std::vector<HistoryEntry> History::load() const {
     return out;
 }
 
-std::filesystem::path History::defaultPath() {
-#if defined(__APPLE__)
-    if (const char* h = std::getenv("HOME")) return std::filesystem::path(h) / "Library/Application Support/Quarry/history.ndjson";
-#elif defined(_WIN32)
-    if (const char* a = std::getenv("APPDATA")) return std::filesystem::path(a) / "Quarry" / "history.ndjson";
-#else
-    if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::filesystem::path(x) / "quarry" / "history.ndjson";
-    if (const char* h = std::getenv("HOME")) return std::filesystem::path(h) / ".local/share/quarry/history.ndjson";
-#endif
-    return "quarry-history.ndjson";
-}
+std::filesystem::path History::defaultPath() { return platform::dataFolder() / "history.ndjson"; }
 
 } // namespace quarry

@@ -3,6 +3,7 @@
 #include "value/JsonParse.h"
 
 #include "crypto/Digest.h"
+#include "platform/Folders.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -37,11 +38,7 @@ std::string fileIdentity(const std::string& path) {
     return contentIdentity(hash.hex());
 }
 
-std::string Journal::defaultDir() {
-    if (const char* s = std::getenv("XDG_STATE_HOME"); s && *s) return std::string(s) + "/quarry/uploads";
-    const char* home = std::getenv("HOME");
-    return std::string(home && *home ? home : ".") + "/.local/state/quarry/uploads";
-}
+std::string Journal::defaultDir() { return (platform::stateFolder() / "uploads").string(); }
 
 Journal::Journal(Journal&& o) noexcept
     : path_(std::move(o.path_)), file_(std::move(o.file_)), header_(std::move(o.header_)),
