@@ -101,6 +101,9 @@ std::optional<FileInfo> fileInfo(const File& file);
 void syncFolder(const std::filesystem::path& dir);
 /// Renames `from` over `to` in one step (an existing `to` replaced); false on failure.
 bool replaceFile(const std::filesystem::path& from, const std::filesystem::path& to);
+/// Makes a named pipe (a FIFO) at `path`, readable and writable by its owner; false where
+/// there are none (Windows) or on failure.
+bool makeNamedPipe(const std::filesystem::path& path);
 /// Removes a file; true when it is gone (also when it was never there).
 bool removeFile(const std::filesystem::path& path);
 

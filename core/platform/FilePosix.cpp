@@ -184,6 +184,8 @@ bool replaceFile(const std::filesystem::path& from, const std::filesystem::path&
     return ::rename(from.c_str(), to.c_str()) == 0;
 }
 
+bool makeNamedPipe(const std::filesystem::path& path) { return ::mkfifo(path.c_str(), 0600) == 0; }
+
 bool removeFile(const std::filesystem::path& path) { return ::unlink(path.c_str()) == 0 || errno == ENOENT; }
 
 std::optional<std::string> readableByOthers(const std::filesystem::path& path) {

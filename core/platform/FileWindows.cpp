@@ -4,10 +4,7 @@
 // `portability`); run by the Windows CI workflow.
 #include "platform/File.h"
 
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#include <windows.h>
+#include "platform/Win32.h"
 
 #include <algorithm>
 #include <cwchar>
@@ -16,7 +13,7 @@
 namespace quarry::platform {
 namespace {
 
-HANDLE handleOf(std::intptr_t h) { return reinterpret_cast<HANDLE>(h); }
+using win32::handleOf;
 constexpr std::intptr_t kNone = -1; // INVALID_HANDLE_VALUE
 
 std::string utf8(const wchar_t* w, int n) {
@@ -221,6 +218,11 @@ void syncFolder(const std::filesystem::path&) {}
 
 bool replaceFile(const std::filesystem::path& from, const std::filesystem::path& to) {
     return MoveFileExW(from.c_str(), to.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) != 0;
+}
+
+bool makeNamedPipe(const std::filesystem::path&) {
+    SetLastError(ERROR_NOT_SUPPORTED); // Windows' named pipes live in \\.\pipe\, not among files
+    return false;
 }
 
 bool removeFile(const std::filesystem::path& path) {

@@ -3,7 +3,18 @@
 // What Quarry asks of the operating system besides files (File.h), one implementation per
 // platform: SystemPosix.cpp, SystemWindows.cpp.
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
 namespace quarry::platform {
+
+/// This process's id (unique names for temporary files, logs).
+std::int64_t processId();
+/// Sets (or, with nullopt, removes) an environment variable of this process.
+void setEnvironment(const std::string& name, const std::optional<std::string>& value);
+/// The most memory this process has held resident so far, in bytes (0 where unknown).
+std::uint64_t peakResidentBytes();
 
 /// Standard streams (0, 1, 2): whether it is a terminal (progress bars, prompts).
 bool isTerminal(int stream);

@@ -3,6 +3,7 @@
 #include "platform/System.h"
 
 #include <csignal>
+#include <cstdlib>
 #include <sys/resource.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -12,6 +13,23 @@
 #endif
 
 namespace quarry::platform {
+
+std::int64_t processId() { return ::getpid(); }
+
+void setEnvironment(const std::string& name, const std::optional<std::string>& value) {
+    if (value) ::setenv(name.c_str(), value->c_str(), 1);
+    else ::unsetenv(name.c_str());
+}
+
+std::uint64_t peakResidentBytes() {
+    rusage ru{};
+    if (::getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+#if defined(__APPLE__)
+    return static_cast<std::uint64_t>(ru.ru_maxrss); // bytes on macOS
+#else
+    return static_cast<std::uint64_t>(ru.ru_maxrss) * 1024; // KB on Linux
+#endif
+}
 
 bool isTerminal(int stream) { return ::isatty(stream) == 1; }
 

@@ -2,12 +2,25 @@
 // System.h on Windows (checked here with MinGW-w64, CTest label `portability`).
 #include "platform/System.h"
 
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#include <windows.h>
+#include "platform/Win32.h"
+
+#include <psapi.h>
+#include <stdlib.h>
 
 namespace quarry::platform {
+
+std::int64_t processId() { return static_cast<std::int64_t>(GetCurrentProcessId()); }
+
+void setEnvironment(const std::string& name, const std::optional<std::string>& value) {
+    ::_putenv_s(name.c_str(), value ? value->c_str() : ""); // "" removes it
+}
+
+std::uint64_t peakResidentBytes() {
+    PROCESS_MEMORY_COUNTERS pmc{};
+    pmc.cb = sizeof pmc;
+    if (!GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc)) return 0;
+    return pmc.PeakWorkingSetSize;
+}
 
 bool isTerminal(int stream) {
     const DWORD which = stream == 0 ? STD_INPUT_HANDLE : stream == 1 ? STD_OUTPUT_HANDLE : STD_ERROR_HANDLE;

@@ -6,12 +6,12 @@
 #include "upload/BatchSender.h"
 #include "upload/RecordReader.h"
 #include "upload/RowChecker.h"
+#include "platform/System.h"
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sys/resource.h>
 
 using namespace quarry;
 using namespace quarry::upload;
@@ -52,13 +52,11 @@ int main(int argc, char** argv) {
     bodyBytes += b.body.size();
     ++batches;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
     const double mb = static_cast<double>(reader.textBytesRead()) / 1e6;
     std::printf("{\"impl\":\"quarry upload pipeline\",\"rows\":%llu,\"rejected\":%llu,\"batches\":%llu,\"input_mb\":%.1f,"
                 "\"request_mb\":%.1f,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"rows_per_s\":%.0f,\"peak_rss_mb\":%.1f}\n",
                 static_cast<unsigned long long>(rows), static_cast<unsigned long long>(rejected),
                 static_cast<unsigned long long>(batches), mb, static_cast<double>(bodyBytes) / 1e6, secs, mb / secs,
-                static_cast<double>(rows) / secs, static_cast<double>(ru.ru_maxrss) / 1024.0);
+                static_cast<double>(rows) / secs, static_cast<double>(quarry::platform::peakResidentBytes()) / 1048576.0);
     return 0;
 }

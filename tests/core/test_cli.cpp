@@ -3,6 +3,7 @@
 // (0 ok, 1 API error, 2 usage) and error text.
 #include "RunCommand.h"
 #include "ScriptedServer.h"
+#include "platform/System.h"
 
 #include <array>
 #include <cstdio>
@@ -10,7 +11,6 @@
 #include <regex>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
-#include <unistd.h>
 
 using quarry::test::ScriptedServer;
 
@@ -119,7 +119,7 @@ TEST(Cli, NetworkFailureExitsOneWithoutNoise) {
 // sent there (a self-signed JWT for Google could be replayed at Google) unless the user says so.
 TEST(Cli, GoogleCredentialsAreNotSentToAnotherEndpoint) {
     ScriptedServer s(route);
-    const std::string dir = "/tmp/quarry-cli-trust-" + std::to_string(::getpid());
+    const std::string dir = "/tmp/quarry-cli-trust-" + std::to_string(quarry::platform::processId());
     auto r = cli("key generate --out " + dir + " --email robot@p.iam.gserviceaccount.com");
     ASSERT_EQ(r.code, 0) << r.out;
     r = cli("key make-file --private-key " + dir + "/private_key.pem --email robot@p.iam.gserviceaccount.com --key-id k1 --out " +

@@ -7,17 +7,17 @@
 #include "auth/TokenSource.h"
 #include "crypto/Base64.h"
 #include "crypto/Jwt.h"
+#include "platform/System.h"
 
 #include <gtest/gtest.h>
+#include <chrono>
 
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sys/stat.h>
 #include <thread>
-#include <unistd.h>
 
 using namespace quarry;
 using namespace quarry::auth;
@@ -30,14 +30,14 @@ namespace {
 struct Scratch {
     fs::path dir;
     Scratch() {
-        dir = fs::temp_directory_path() / ("quarry-creds-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
+        dir = fs::temp_directory_path() / ("quarry-creds-" + std::to_string(quarry::platform::processId()) + "-" + std::to_string(std::random_device{}()));
         fs::create_directories(dir);
     }
     ~Scratch() { fs::remove_all(dir); }
     std::string file(const std::string& name, const std::string& content, int mode = 0600) const {
         const auto p = dir / name;
         std::ofstream(p, std::ios::binary) << content;
-        ::chmod(p.c_str(), static_cast<mode_t>(mode));
+        fs::permissions(p, static_cast<fs::perms>(mode));
         return p.string();
     }
 };
@@ -57,12 +57,9 @@ struct Env {
     std::optional<std::string> old;
     Env(std::string n, const std::string& value) : name(std::move(n)) {
         if (const char* v = std::getenv(name.c_str())) old = v;
-        ::setenv(name.c_str(), value.c_str(), 1);
+        quarry::platform::setEnvironment(name, value);
     }
-    ~Env() {
-        if (old) ::setenv(name.c_str(), old->c_str(), 1);
-        else ::unsetenv(name.c_str());
-    }
+    ~Env() { quarry::platform::setEnvironment(name, old); }
 };
 
 AuthError::Kind kindOf(const std::function<void()>& f, std::string* message = nullptr) {
@@ -196,7 +193,7 @@ TEST(Adc, FollowsGooglesOrder) {
     const auto gcloud = s.dir / "gcloud";
     fs::create_directories(gcloud);
     Env cfg("CLOUDSDK_CONFIG", gcloud.string());
-    ::unsetenv("GOOGLE_APPLICATION_CREDENTIALS");
+    quarry::platform::setEnvironment("GOOGLE_APPLICATION_CREDENTIALS", std::nullopt);
     EXPECT_EQ(gcloudAdcPath(), gcloud / "application_default_credentials.json");
     std::string m;
     EXPECT_EQ(kindOf([] { findDefaultCredentials(); }, &m), AuthError::Kind::NoCredentials);
@@ -380,9 +377,7 @@ TEST(KeyPairs, GeneratedFilesAreStandardAndPrivate) {
     o.accountEmail = "me@p.iam.gserviceaccount.com";
     o.passphrase = "pw";
     const auto r = generateKeyPair(s.dir / "kp", o);
-    struct stat st {};
-    ASSERT_EQ(::stat(r.privateKey.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_EQ(fs::status(r.privateKey).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
     EXPECT_EQ(r.gcloudCommand, "gcloud iam service-accounts keys upload " + r.certificate.string() +
                                    " --iam-account=me@p.iam.gserviceaccount.com");
     EXPECT_EQ(r.restUrl, "https://iam.googleapis.com/v1/projects/-/serviceAccounts/me@p.iam.gserviceaccount.com/keys:upload");

@@ -6,6 +6,7 @@
 #include "crypto/Base64.h"
 #include "crypto/Jwt.h"
 #include "crypto/Keys.h"
+#include "platform/System.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +14,6 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <unistd.h>
 
 using namespace quarry::crypto;
 using quarry::test::runCommand;
@@ -24,7 +24,7 @@ namespace {
 struct Scratch {
     fs::path dir;
     Scratch() {
-        dir = fs::temp_directory_path() / ("quarry-crypto-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
+        dir = fs::temp_directory_path() / ("quarry-crypto-" + std::to_string(quarry::platform::processId()) + "-" + std::to_string(std::random_device{}()));
         fs::create_directories(dir);
     }
     ~Scratch() { fs::remove_all(dir); }

@@ -4,6 +4,7 @@
 // Each bad row is an error naming its line; reading goes on with the next one.
 #include "upload/CsvReader.h"
 #include "upload/RecordReader.h"
+#include "platform/System.h"
 
 #include <filesystem>
 #include <fstream>
@@ -16,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Temp {
-    fs::path path = fs::temp_directory_path() / ("quarry-csv-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::path path = fs::temp_directory_path() / ("quarry-csv-" + std::to_string(quarry::platform::processId()) + "-" + std::to_string(counter++));
     static inline int counter = 0;
     explicit Temp(const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
     ~Temp() { fs::remove(path); }

@@ -6,6 +6,7 @@
 #include "upload/RecordReader.h"
 #include "upload/RowChecker.h"
 #include "upload/SchemaInference.h"
+#include "platform/System.h"
 
 #include <filesystem>
 #include <fstream>
@@ -51,7 +52,7 @@ Schema corpusSchema() {
 struct TempFile {
     std::string path;
     explicit TempFile(const std::string& content, const std::string& suffix = ".ndjson") {
-        path = (fs::temp_directory_path() / ("quarry-upload-" + std::to_string(::getpid()) + "-" +
+        path = (fs::temp_directory_path() / ("quarry-upload-" + std::to_string(quarry::platform::processId()) + "-" +
                                              std::to_string(counter()++) + suffix))
                    .string();
         std::ofstream(path, std::ios::binary) << content;

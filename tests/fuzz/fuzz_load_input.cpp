@@ -9,6 +9,7 @@
 #include "upload/CsvReader.h"
 #include "upload/RecordReader.h"
 #include "value/Text.h"
+#include "platform/System.h"
 
 #include <filesystem>
 #include <string>
@@ -53,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const sandbox::ApiFailure&) {
     }
 
-    static const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("quarry-fuzz-load-" + std::to_string(::getpid()));
+    static const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("quarry-fuzz-load-" + std::to_string(quarry::platform::processId()));
     static sandbox::Uploads uploads(dir);
     const auto out = dir / "data";
     try {

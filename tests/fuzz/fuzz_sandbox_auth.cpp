@@ -6,12 +6,12 @@
 #include "crypto/Jwt.h"
 #include "crypto/Keys.h"
 #include "sandbox/Auth.h"
+#include "platform/System.h"
 
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 namespace {
 
@@ -22,7 +22,7 @@ struct World {
     std::filesystem::path dir;
     std::unique_ptr<quarry::sandbox::SandboxAuth> auth;
     World() {
-        dir = std::filesystem::temp_directory_path() / ("quarry-fuzz-auth-" + std::to_string(::getpid()));
+        dir = std::filesystem::temp_directory_path() / ("quarry-fuzz-auth-" + std::to_string(quarry::platform::processId()));
         std::filesystem::create_directories(dir / kEmail);
         std::ofstream(dir / kEmail / "k1.pem") << quarry::crypto::selfSignedCertificate(key, "unused", 36500); // valid at the fixed now below
         quarry::sandbox::SandboxAuth::Options o;

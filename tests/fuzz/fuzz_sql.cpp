@@ -6,9 +6,9 @@
 #include "sandbox/Statements.h"
 #include "sandbox/Store.h"
 #include "sandbox/sql/Legacy.h"
+#include "platform/System.h"
 
 #include <filesystem>
-#include <unistd.h>
 
 using namespace quarry::sandbox;
 
@@ -29,7 +29,7 @@ void fill(Store& st) {
 Store& store() {
     static Store* s = [] {
         Store::Options o;
-        o.root = std::filesystem::temp_directory_path() / ("quarry-fuzz-sql-" + std::to_string(::getpid()));
+        o.root = std::filesystem::temp_directory_path() / ("quarry-fuzz-sql-" + std::to_string(quarry::platform::processId()));
         std::filesystem::remove_all(o.root);
         auto* st = new Store(o);
         st->insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}});

@@ -40,7 +40,7 @@ printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c \
 
 # Link the Windows platform layer into a program and run it under wine (Debian's wine64).
 "$cxx" "${flags[@]}" -O1 -static -o "$work/platform_check.exe" "$src/tests/portability/platform_check.cpp" \
-  "$src/core/platform/FileWindows.cpp" "$src/core/platform/SystemWindows.cpp" "$src/core/platform/SocketWindows.cpp" -lws2_32
+  "$src/core/platform/FileWindows.cpp" "$src/core/platform/SystemWindows.cpp" "$src/core/platform/SocketWindows.cpp" "$src/core/platform/ProcessWindows.cpp" -lws2_32 -lpsapi
 echo "mingw_check: linked platform_check.exe"
 wine=$(command -v wine64 || command -v wine || { [[ -x /usr/lib/wine/wine64 ]] && echo /usr/lib/wine/wine64; } || true)
 if [[ -z $wine ]]; then
@@ -49,6 +49,8 @@ if [[ -z $wine ]]; then
 fi
 export WINEPREFIX="$work/wine" WINEDEBUG=-all
 status=0
-"$wine" "$work/platform_check.exe" "Z:${work//\//\\}" </dev/null || status=$?
-"$(dirname "$(readlink -f "$wine")")/wineserver" -k 2>/dev/null || true # no server left holding the test's output
+# Its output goes through a file: wine's own servers, which outlive it, must not hold the test's.
+"$wine" "$work/platform_check.exe" "Z:${work//\//\\}" </dev/null >"$work/wine.out" 2>&1 || status=$?
+"$(dirname "$(readlink -f "$wine")")/wineserver" -k 2>/dev/null || true
+cat "$work/wine.out"
 exit $status

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: MIT
-// The platform layer's promises (core/platform: File.h, Socket.h), checked through its calls alone, so
+// The platform layer's promises (core/platform: File.h, Socket.h, Process.h), checked through its calls alone, so
 // that one program checks each implementation: built against FilePosix.cpp it runs in every
 // test run (test_platform); cross-compiled against FileWindows.cpp by mingw_check.sh it runs
 // under wine where wine is installed. A plain program, not GoogleTest: MinGW has no gtest.
 //
 // Usage: platform_check WORK_FOLDER (made if missing; its files are removed)
 #include "platform/File.h"
+#include "platform/Process.h"
 #include "platform/Socket.h"
+#include "platform/System.h"
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +43,88 @@ std::string readAll(const fs::path& p) {
 
 } // namespace
 
+/// What the child processes started by the checks do (platform_check --child MODE).
+int child(const std::string& mode) {
+    if (mode == "echo") {
+        std::printf("hello child\nsecond\n");
+        std::fflush(stdout);
+        std::fprintf(stderr, "to stderr\n");
+        return 7;
+    }
+    if (mode == "env") {
+        const char* v = std::getenv("QUARRY_CHECK");
+        const char* parent = std::getenv("QUARRY_PARENT");
+        std::printf("%s\n%s\n", v ? v : "(unset)", parent ? parent : "(unset)");
+        return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(30)); // "sleep": until killed
+    return 0;
+}
+
+void checkProcesses(const char* self, const fs::path& dir) {
+    using platform::ChildProcess;
+    ChildProcess::Options o;
+    o.args = {self, "--child", "echo"};
+    o.pipeOutput = true;
+    o.errorFile = dir / "child.err";
+    auto echo = ChildProcess::start(o);
+    std::string line;
+    check(echo.started() && echo.id() > 0, "ChildProcess starts a program");
+    check(echo.readLine(line) && line == "hello child" && echo.readLine(line) && line == "second", "readLine reads its output");
+    check(!echo.readLine(line), "readLine ends with its output");
+    check(echo.wait() == 7, "wait gives its exit code");
+    auto again = ChildProcess::start(o);
+    std::string all = again.readAll();
+    std::erase(all, '\r'); // a Windows C runtime writes text to a pipe with CRLF line ends
+    check(all == "hello child\nsecond\n" && again.wait() == 7, "readAll reads all of its output");
+
+    o.pipeOutput = false;
+    o.errorFile.clear();
+    o.outputFile = dir / "child.log";
+    o.errorToOutput = true;
+    check(ChildProcess::start(o).wait() == 7, "a child writing to a file");
+    std::string logged;
+    {
+        auto f = File::open(dir / "child.log", File::Mode::Read);
+        char buf[256];
+        for (std::int64_t n; (n = f.read(buf, sizeof buf)) > 0;) logged.append(buf, static_cast<std::size_t>(n));
+    }
+    check(logged.find("hello child") != std::string::npos && logged.find("to stderr") != std::string::npos,
+          "its output and errors went to the file");
+
+    platform::setEnvironment("QUARRY_PARENT", "from the parent");
+    ChildProcess::Options e;
+    e.args = {self, "--child", "env"};
+    e.pipeOutput = true;
+    e.environment = {"QUARRY_CHECK=yes"};
+    e.addToParentEnvironment = true;
+    auto env = ChildProcess::start(e);
+    check(env.readLine(line) && line == "yes", "a child gets the environment given");
+    check(env.readLine(line) && line == "from the parent" && env.wait() == 0, "... added to the parent's (setEnvironment)");
+    platform::setEnvironment("QUARRY_PARENT", std::nullopt);
+    check(std::getenv("QUARRY_PARENT") == nullptr, "setEnvironment removes a variable");
+    check(platform::processId() > 0 && platform::peakResidentBytes() > 0, "processId and peakResidentBytes");
+
+    ChildProcess::Options s;
+    s.args = {self, "--child", "sleep"};
+    auto sleeper = ChildProcess::start(s);
+    check(sleeper.started() && !sleeper.wait(std::chrono::milliseconds(50)), "wait with a limit returns while it runs");
+    sleeper.kill();
+    check(sleeper.wait(std::chrono::seconds(30)).has_value(), "kill ends it");
+    for (const bool gently : {true, false}) {
+        auto other = ChildProcess::start(s);
+        if (gently) other.interrupt();
+        else other.terminate();
+        check(other.wait(std::chrono::seconds(30)).has_value(), gently ? "interrupt ends a child that does not catch it" : "terminate ends it");
+    }
+
+    ChildProcess::Options none;
+    none.args = {(dir / "no-such-program").string()};
+    check(!ChildProcess::start(none).started() && !platform::lastErrorText().empty(), "a missing program is not started, with a reason");
+}
+
 int main(int argc, char** argv) {
+    if (argc == 3 && std::string(argv[1]) == "--child") return child(argv[2]);
     if (argc != 2) {
         std::fprintf(stderr, "usage: platform_check WORK_FOLDER\n");
         return 2;
@@ -156,6 +243,8 @@ int main(int argc, char** argv) {
         waker.drain();
         check(platform::pollSockets(woken, 0) && !woken[0].ready, "Waker: drain() takes every wake-up");
     }
+
+    checkProcesses(argv[0], dir);
 
     fs::remove_all(dir);
     std::printf("%s: %d failed\n", failures ? "FAILED" : "passed", failures);

@@ -3,6 +3,8 @@
 #include "RunCommand.h"
 #include "SandboxProcess.h"
 #include "bigquery/BigQueryClient.h"
+#include "platform/Process.h"
+#include "platform/System.h"
 
 #include <array>
 #include <cstdio>
@@ -10,9 +12,8 @@
 #include <fstream>
 #include <regex>
 #include <gtest/gtest.h>
-#include <csignal>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <chrono>
+#include <thread>
 
 using namespace quarry;
 using quarry::test::SandboxProcess;
@@ -22,7 +23,7 @@ namespace {
 using Run = quarry::test::CommandResult;
 
 Run cli(const std::string& args, const std::string& input = {}) {
-    static const std::string home = std::filesystem::temp_directory_path() / ("quarry-cli-home-" + std::to_string(::getpid()));
+    static const std::string home = std::filesystem::temp_directory_path() / ("quarry-cli-home-" + std::to_string(quarry::platform::processId()));
     std::string cmd = "XDG_DATA_HOME=" + home + " " + QUARRY_CLI + " " + args;
     if (!input.empty()) cmd = "printf '%s' '" + input + "' | " + cmd;
     return quarry::test::runCommand(cmd);
@@ -73,7 +74,7 @@ TEST(CliQuery, OutputWritesEveryRowToAFileInTheFormatItsNameSays) {
     SandboxProcess s;
     seed(s);
     const std::string base = "--endpoint " + s.url() + " --project p ";
-    const auto dir = std::filesystem::temp_directory_path() / ("quarry-cli-out-" + std::to_string(::getpid()));
+    const auto dir = std::filesystem::temp_directory_path() / ("quarry-cli-out-" + std::to_string(quarry::platform::processId()));
     std::filesystem::create_directories(dir);
     auto r = cli(base + "query -o " + (dir / "r.csv").string() + " 'SELECT n, tags FROM d.t ORDER BY n'");
     ASSERT_EQ(r.code, 0) << r.out;
@@ -145,37 +146,33 @@ TEST(CliQuery, InterruptCancelsTheJobOnTheServerPrintsItAndRecordsIt) {
     o.endpoint = Endpoint::fromUrl(s.url());
     o.projectId = "p";
     BigQueryClient c(o);
-    const auto dir = std::filesystem::temp_directory_path() / ("quarry-cli-int-" + std::to_string(::getpid()));
+    const auto dir = std::filesystem::temp_directory_path() / ("quarry-cli-int-" + std::to_string(quarry::platform::processId()));
     std::filesystem::create_directories(dir);
     const std::string log = (dir / "cli.log").string();
-    for (int sig : {SIGINT, SIGTERM}) {
-        SCOPED_TRACE(sig);
-        const std::string cmd = "XDG_DATA_HOME=" + (dir / "data").string() + " exec " + QUARRY_CLI + " --endpoint " +
-                                s.url() + " --project p query 'SELECT 17 AS n' > " + log + " 2>&1";
-        const pid_t pid = ::fork();
-        ASSERT_GE(pid, 0);
-        if (pid == 0) {
-            ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
+    for (const bool interrupt : {true, false}) { // Ctrl-C (SIGINT), then SIGTERM
+        SCOPED_TRACE(interrupt ? "interrupted" : "terminated");
+        platform::ChildProcess::Options run;
+        run.args = {QUARRY_CLI, "--endpoint", s.url(), "--project", "p", "query", "SELECT 17 AS n"};
+        run.environment = {"XDG_DATA_HOME=" + (dir / "data").string()};
+        run.addToParentEnvironment = true;
+        run.outputFile = log;
+        run.errorToOutput = true;
+        std::filesystem::remove(log);
+        auto cli = platform::ChildProcess::start(run);
+        ASSERT_TRUE(cli.started());
         // Wait (bounded) until the server runs the job, then interrupt the CLI as Ctrl-C would.
         std::string jobId;
         for (int i = 0; i < 400 && jobId.empty(); ++i) {
             for (const auto& j : c.listJobs("p", {}, {"running"}, 100).value("jobs", Json::array()))
                 jobId = j["jobReference"].value("jobId", "");
-            if (jobId.empty()) ::usleep(50'000);
+            if (jobId.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
         ASSERT_FALSE(jobId.empty());
-        ::kill(pid, sig);
-        int status = 0;
-        for (int i = 0; i < 600 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) ::usleep(50'000);
-        if (::waitpid(pid, &status, WNOHANG) == 0) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            FAIL() << "the CLI did not stop after the signal";
-        }
-        EXPECT_TRUE(WIFEXITED(status));
-        EXPECT_EQ(WEXITSTATUS(status), 130);
+        if (interrupt) cli.interrupt();
+        else cli.terminate();
+        const auto code = cli.wait(std::chrono::seconds(30));
+        ASSERT_TRUE(code.has_value()) << "the CLI did not stop after the signal";
+        EXPECT_EQ(*code, 130);
         std::ifstream in(log);
         const std::string out((std::istreambuf_iterator<char>(in)), {});
         const std::string ref = "p:US." + jobId;

@@ -7,13 +7,9 @@
 #include "UploadFixture.h"
 
 #include <chrono>
-#include <csignal>
-#include <fcntl.h>
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <random>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <thread>
 
 extern char** environ;
@@ -33,17 +29,15 @@ std::string cli(const SandboxProcess& s, const std::string& args, const std::str
     return runCommand("XDG_STATE_HOME=" + state + " " + QUARRY_CLI + " --endpoint " + s.url() + " --project p " + args).out;
 }
 
-/// Waits (up to 60 s) until the upload journal directory under `state` holds a file, or `pid`
-/// has ended.
-void waitForJournal(const std::string& state, pid_t pid) {
+/// Waits (up to 60 s) until the upload journal directory under `state` holds a file, or
+/// `upload` has ended.
+void waitForJournal(const std::string& state, platform::ChildProcess& upload) {
     const auto dir = std::filesystem::path(state) / "quarry" / "uploads";
     const auto end = std::chrono::steady_clock::now() + 60s;
     while (std::chrono::steady_clock::now() < end) {
         std::error_code ec;
         if (std::filesystem::is_directory(dir, ec) && !std::filesystem::is_empty(dir, ec)) return;
-        siginfo_t info{};
-        if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
-            return; // ended; waitFor reaps it
+        if (upload.wait(0ms)) return; // ended (waitFor gives its exit code)
         std::this_thread::sleep_for(5ms);
     }
 }
@@ -64,15 +58,15 @@ TEST(CliUpload, KilledAtRandomPointsAndResumedEndsWithExactlyTheFilesRows) {
     for (int round = 0; round < 40 && code != 0; ++round) {
         auto args = uploadArgs(s, f.path, "d.killed");
         if (resume) args.push_back("--resume");
-        const pid_t pid = spawnCli(args, state, log);
-        ASSERT_GT(pid, 0);
+        auto upload = spawnCli(args, state, log);
+        ASSERT_TRUE(upload.started());
         bool running = false;
         // Kill the first run somewhere in its first 0.1-0.9 s (perhaps before its journal
         // exists), the next five 0.1-0.9 s after the journal exists (a slow start, as under a
         // sanitizer, must not turn every kill into one before the journal); let the last finish.
-        if (kills >= 1 && kills < 6) waitForJournal(state, pid);
+        if (kills >= 1 && kills < 6) waitForJournal(state, upload);
         const auto limit = kills < 6 ? std::chrono::milliseconds(100 + rnd() % 800) : std::chrono::milliseconds(120000);
-        code = waitFor(pid, limit, &running);
+        code = waitFor(upload, limit, &running);
         if (running) {
             ++kills;
             resume = true;

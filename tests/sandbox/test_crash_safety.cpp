@@ -6,6 +6,7 @@
 #include "SandboxProcess.h"
 #include "UploadFixture.h"
 #include "bigquery/BigQueryClient.h"
+#include "platform/System.h"
 
 #include <atomic>
 #include <chrono>
@@ -49,7 +50,7 @@ void killDuring(SandboxProcess& s, BigQueryClient& c, const std::string& sql, st
 
 /// A data folder with dataset d and, made by `setup` (default: d.src of kRows rows).
 struct CrashData {
-    std::filesystem::path dir = std::filesystem::temp_directory_path() / ("quarry-crash-" + std::to_string(::getpid()));
+    std::filesystem::path dir = std::filesystem::temp_directory_path() / ("quarry-crash-" + std::to_string(quarry::platform::processId()));
     explicit CrashData(std::vector<std::string> setup = {"CREATE TABLE d.src AS SELECT x, REPEAT('y', 100) AS s FROM UNNEST(GENERATE_ARRAY(1, " +
                                                          std::to_string(kRows) + ")) AS x"}) {
         std::filesystem::remove_all(dir);
@@ -175,7 +176,7 @@ TEST(CrashSafety, InsertSelectIsAllOrNothingAcrossKillNine) {
 // folder: after a restart the new table's acknowledged inserts were gone and the dropped rows
 // were back. A statement holding a dropped table now fails instead of writing.
 TEST(CrashSafety, AnUpdateRacingADropAndRecreateNeverWritesIntoTheNewTable) {
-    const auto dir = std::filesystem::temp_directory_path() / ("quarry-race-" + std::to_string(::getpid()));
+    const auto dir = std::filesystem::temp_directory_path() / ("quarry-race-" + std::to_string(quarry::platform::processId()));
     std::filesystem::remove_all(dir);
     int updateFirst = 0, dropFirst = 0;
     for (int round = 0; round < 20; ++round) {
@@ -308,7 +309,7 @@ TEST(CrashSafety, CreateOrReplaceTableAsSelectIsAllOrNothingAcrossKillNine) {
 // exactly once, and the batch in flight at the kill, sent again with the same insertIds, ends
 // up there exactly once too.
 TEST(CrashSafety, CheckpointsLoseNothingAcknowledgedAcrossKillNine) {
-    const auto dir = std::filesystem::temp_directory_path() / ("quarry-checkpoint-" + std::to_string(::getpid()));
+    const auto dir = std::filesystem::temp_directory_path() / ("quarry-checkpoint-" + std::to_string(quarry::platform::processId()));
     std::filesystem::remove_all(dir);
     const std::vector<std::string> args = {"--checkpoint-mb", "0.25", "--checkpoint-idle", "0.1"};
     {

@@ -7,10 +7,10 @@
 #include "SandboxProcess.h"
 #include "UploadFixture.h"
 #include "bigquery/BigQueryClient.h"
+#include "platform/System.h"
 
 #include <filesystem>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 using namespace quarry;
 using namespace quarry::test;
@@ -45,7 +45,7 @@ void copyTable(BigQueryClient& c, const std::string& from, const std::string& to
 } // namespace
 
 TEST(IngestionPartitions, RowsKeepTheirPartitionThroughLogsDmlCopiesAndRestarts) {
-    const auto data = std::filesystem::temp_directory_path() / ("quarry-ingestion-" + std::to_string(::getpid()));
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-ingestion-" + std::to_string(quarry::platform::processId()));
     std::filesystem::remove_all(data);
     std::string day, expected;
     {

@@ -6,13 +6,15 @@
 #include "SandboxProcess.h"
 #include "bigquery/BigQueryClient.h"
 #include "net/HttpClient.h"
+#include "platform/System.h"
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <gtest/gtest.h>
-#include <unistd.h>
+#include <chrono>
+#include <thread>
 
 using namespace quarry;
 using quarry::test::SandboxProcess;
@@ -63,14 +65,14 @@ void waitForProgress(Caller& c, const std::vector<std::string>& jobs, int units)
             const Json j = c.get(id);
             const Json tl = j["statistics"].value("query", Json::object()).value("timeline", Json::array());
             ready = !tl.empty() && std::stoi(tl.back().value("completedUnits", std::string("0"))) >= units;
-            if (!ready) ::usleep(50'000);
+            if (!ready) std::this_thread::sleep_for(std::chrono::microseconds(50'000));
         }
         ASSERT_TRUE(ready) << "job " << id << " never showed progress";
     }
 }
 
 quarry::test::CommandResult cli(const SandboxProcess& s, const std::string& args) {
-    static const std::string home = std::filesystem::temp_directory_path() / ("quarry-watch-home-" + std::to_string(::getpid()));
+    static const std::string home = std::filesystem::temp_directory_path() / ("quarry-watch-home-" + std::to_string(quarry::platform::processId()));
     return quarry::test::runCommand("XDG_DATA_HOME=" + home + " " + QUARRY_CLI + " --endpoint " + s.url() + " --project p " + args);
 }
 
@@ -142,7 +144,7 @@ TEST(JobsMonitor, WatchCancelsExactlyTheMatchingJobsOfThreeUsers) {
     waitForProgress(c, all, 5);
 
     const std::string rule = "--cancel-if 'type=QUERY priority=INTERACTIVE elapsed>=500ms remaining>=5m'";
-    const auto log = std::filesystem::temp_directory_path() / ("quarry-watch-" + std::to_string(::getpid()) + ".ndjson");
+    const auto log = std::filesystem::temp_directory_path() / ("quarry-watch-" + std::to_string(quarry::platform::processId()) + ".ndjson");
     std::filesystem::remove(log);
 
     // A dry run names the three and cancels none.

@@ -237,14 +237,14 @@ TEST(LoadJobs, CliKilledTwiceMidUploadResumesAndLoadsEveryRowOnce) {
     const std::vector<std::string> args = {QUARRY_CLI, "--endpoint", env.sandbox.url(), "--project", "p", "load", f.path, "d.resumed",
                                            "--chunk-mb", "1", "--no-progress"};
     for (int kill = 0; kill < 2; ++kill) {
-        const pid_t pid = spawnCli(args, state, log);
-        ASSERT_GT(pid, 0);
+        auto load = spawnCli(args, state, log);
+        ASSERT_TRUE(load.started());
         bool running = false;
-        waitFor(pid, std::chrono::milliseconds(600), &running);
+        waitFor(load, std::chrono::milliseconds(600), &running);
         ASSERT_TRUE(running) << "the upload finished before it could be killed: " << readAll(log);
     }
-    const pid_t pid = spawnCli(args, state, log);
-    EXPECT_EQ(waitFor(pid, std::chrono::minutes(3)), 0) << readAll(log);
+    auto load = spawnCli(args, state, log);
+    EXPECT_EQ(waitFor(load, std::chrono::minutes(3)), 0) << readAll(log);
     const std::string out = readAll(log);
     EXPECT_NE(out.find("continuing the upload from byte"), std::string::npos) << out;
     expectTableMatches(c, "resumed", f.sums);

@@ -9,10 +9,12 @@
 #include "UploadFixture.h"
 #include "bigquery/BigQueryClient.h"
 #include "value/Civil.h"
+#include "platform/System.h"
 
 #include <filesystem>
 #include <gtest/gtest.h>
-#include <unistd.h>
+#include <chrono>
+#include <thread>
 
 using namespace quarry;
 using namespace quarry::test;
@@ -187,14 +189,14 @@ TEST(Partitions, IntegerRangesPruneByBucket) {
 // passed, by the background thread; the NULL partition and partitions still in time stay,
 // and a restart does not bring the deleted rows back. DDL's partition_expiration_days too.
 TEST(Partitions, ExpiredPartitionsAreDeletedFromTheirStart) {
-    const auto data = std::filesystem::temp_directory_path() / ("quarry-expiry-" + std::to_string(::getpid()));
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-expiry-" + std::to_string(quarry::platform::processId()));
     std::filesystem::remove_all(data);
     const auto count = [](BigQueryClient& c, const std::string& table) {
         const auto r = c.query("p", {{"query", "SELECT COUNT(*) FROM d." + table}, {"useLegacySql", false}, {"useQueryCache", false}});
         return r.rows.at(0).items()[0].asInt64();
     };
     const auto waitFor = [&](BigQueryClient& c, const std::string& table, std::int64_t n) {
-        for (int i = 0; i < 200 && count(c, table) != n; ++i) ::usleep(50'000);
+        for (int i = 0; i < 200 && count(c, table) != n; ++i) std::this_thread::sleep_for(std::chrono::microseconds(50'000));
         return count(c, table);
     };
     {

@@ -9,7 +9,6 @@
 #include "bigquery/BigQueryClient.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 using namespace quarry;
 using namespace quarry::test;

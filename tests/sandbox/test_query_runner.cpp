@@ -6,12 +6,14 @@
 #include "query/ResultExport.h"
 #include "query/ResultPager.h"
 #include "net/HttpClient.h"
+#include "platform/System.h"
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
+#include <chrono>
 #include <thread>
 
 using namespace quarry;
@@ -160,7 +162,7 @@ TEST(ResultPager, PagesThroughOneHundredThousandRowsOnceInOrder) {
 
 namespace {
 std::filesystem::path freshDir(const std::string& name) {
-    const auto d = std::filesystem::temp_directory_path() / ("quarry-export-" + name + "-" + std::to_string(::getpid()));
+    const auto d = std::filesystem::temp_directory_path() / ("quarry-export-" + name + "-" + std::to_string(quarry::platform::processId()));
     std::filesystem::remove_all(d);
     std::filesystem::create_directories(d);
     return d;

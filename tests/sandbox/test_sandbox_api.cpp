@@ -9,6 +9,7 @@
 #include "bigquery/BigQueryClient.h"
 #include "net/HttpClient.h"
 #include "value/Display.h"
+#include "platform/System.h"
 
 #include <arpa/inet.h>
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <gtest/gtest.h>
+#include <chrono>
 #include <sstream>
 #include <thread>
 
@@ -485,7 +487,7 @@ TEST(SandboxApi, DryRunCapsAndCache) {
 }
 
 TEST(SandboxApi, AcknowledgedRowsSurviveKillNine) {
-    const auto data = std::filesystem::temp_directory_path() / ("quarry-durable-" + std::to_string(::getpid()));
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-durable-" + std::to_string(quarry::platform::processId()));
     std::filesystem::remove_all(data);
     {
         SandboxProcess s({"--checkpoint-mb", "0"}, data); // this test edits the JSON log itself
@@ -557,7 +559,7 @@ TEST(SandboxApi, ASecondServerOnTheSameDataFolderIsRefused) {
 }
 
 TEST(SandboxApi, RowsLeftOutOfAnInsertStayOutAfterRestart) {
-    const auto data = std::filesystem::temp_directory_path() / ("quarry-skip-" + std::to_string(::getpid()));
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-skip-" + std::to_string(quarry::platform::processId()));
     std::filesystem::remove_all(data);
     const TableRef t{"p", "d", "t"};
     {
@@ -587,7 +589,7 @@ TEST(SandboxApi, RowsLeftOutOfAnInsertStayOutAfterRestart) {
 // DML and DDL through jobs.query and jobs.get: the statistics clients read, the rows changed,
 // and the changes still there after the sandbox is killed and started again.
 TEST(SandboxApi, DmlAndDdlThroughJobsSurviveACrash) {
-    const auto data = std::filesystem::temp_directory_path() / ("quarry-dml-" + std::to_string(::getpid()));
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-dml-" + std::to_string(quarry::platform::processId()));
     std::filesystem::remove_all(data);
     {
         SandboxProcess s({}, data);
@@ -783,7 +785,7 @@ TEST(SandboxApi, AChunkedBodyOfTenGigabytesIsCutOffEarly) {
 // the next start exit, taking the app's shared data folder with it): a damaged table, a
 // damaged dataset and a stray folder are reported and left alone, their names kept out of use.
 TEST(SandboxApi, ADamagedTableIsSetAsideAndTheRestLoads) {
-    const auto data = std::filesystem::temp_directory_path() / ("quarry-damaged-" + std::to_string(::getpid()));
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-damaged-" + std::to_string(quarry::platform::processId()));
     const auto log = data.string() + ".log";
     std::filesystem::remove_all(data);
     {
@@ -835,7 +837,7 @@ TEST(SandboxApi, ADamagedTableIsSetAsideAndTheRestLoads) {
 // ("dropped a torn tail"). Only an incomplete last record may be cut; a damaged record with
 // intact ones after it leaves the file as it is and the table set aside, loudly.
 TEST(SandboxApi, AFlippedByteMidLogIsDamageNotATornTail) {
-    const auto data = std::filesystem::temp_directory_path() / ("quarry-flipped-" + std::to_string(::getpid()));
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-flipped-" + std::to_string(quarry::platform::processId()));
     const auto log = data.string() + ".log";
     std::filesystem::remove_all(data);
     {
@@ -899,7 +901,7 @@ TEST(SandboxApi, CancelStopsAPathologicalLikeInsideOneRow) {
 // between uses and reads them again, while two clients query both tables and insert into one;
 // every answer is the right one.
 TEST(SandboxApi, TablesLetGoToStayWithinTheMemoryLimitAnswerTheSame) {
-    const auto data = std::filesystem::temp_directory_path() / ("quarry-memory-" + std::to_string(::getpid()));
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-memory-" + std::to_string(quarry::platform::processId()));
     const auto log = data.string() + ".log";
     std::filesystem::remove_all(data);
     {

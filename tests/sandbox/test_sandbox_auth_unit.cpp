@@ -4,19 +4,19 @@
 #include "crypto/Jwt.h"
 #include "crypto/Keys.h"
 #include "sandbox/Auth.h"
+#include "platform/System.h"
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 using namespace quarry;
 namespace fs = std::filesystem;
 
 TEST(SandboxAuthUnit, AKeyWhoseCertificateExpiredSignsNobodyIn) {
     const std::string email = "robot@p.iam.gserviceaccount.com";
-    const auto dir = fs::temp_directory_path() / ("quarry-auth-unit-" + std::to_string(::getpid()));
+    const auto dir = fs::temp_directory_path() / ("quarry-auth-unit-" + std::to_string(quarry::platform::processId()));
     fs::remove_all(dir);
     fs::create_directories(dir / email);
     const auto key = crypto::PrivateKey::generate(2048);

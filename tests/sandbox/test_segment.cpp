@@ -6,6 +6,7 @@
 #include "sandbox/Store.h"
 #include "sandbox/TableFiles.h"
 #include "TestData.h"
+#include "platform/System.h"
 
 #include <bit>
 #include <chrono>
@@ -89,7 +90,7 @@ bool same(const Value& a, const Value& b) {
 Schema schemaOf(const char* json) { return Schema::parse(json); }
 
 struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("quarry-segment-" + std::to_string(::getpid()) + "-" +
+    fs::path path = fs::temp_directory_path() / ("quarry-segment-" + std::to_string(quarry::platform::processId()) + "-" +
                                                  std::to_string(std::random_device{}()));
     TempDir() { fs::create_directories(path); }
     ~TempDir() { fs::remove_all(path); }

@@ -6,12 +6,12 @@
 #include "RunCommand.h"
 #include "SandboxProcess.h"
 #include "UploadFixture.h"
+#include "platform/File.h"
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 #include <thread>
 
 using namespace quarry;
@@ -60,7 +60,7 @@ TEST(UploadSafety, RejectsPathsThatAreTheInputADeviceAFifoAFolderOrSomeoneElsesF
     spit(in, fixedRows(10, 'a') + "{\"id\":\"x\"}\n");
     const std::string before = slurp(in);
     spit(env.dir.path + "/notes.txt", "my notes\n");
-    ASSERT_EQ(::mkfifo((env.dir.path + "/fifo").c_str(), 0600), 0);
+    if (!platform::makeNamedPipe(env.dir.path + "/fifo")) GTEST_SKIP() << "no named pipes here: " << platform::lastErrorText();
     fs::create_directory(env.dir.path + "/folder");
 
     const std::pair<const char*, const char*> cases[] = {
@@ -81,11 +81,8 @@ TEST(UploadSafety, RejectsPathsThatAreTheInputADeviceAFifoAFolderOrSomeoneElsesF
     }
     EXPECT_EQ(slurp(in), before);
     EXPECT_EQ(slurp(env.dir.path + "/notes.txt"), "my notes\n");
-    struct stat st {};
-    ASSERT_EQ(::stat("/dev/null", &st), 0);
-    EXPECT_TRUE(S_ISCHR(st.st_mode));
-    ASSERT_EQ(::stat((env.dir.path + "/fifo").c_str(), &st), 0);
-    EXPECT_TRUE(S_ISFIFO(st.st_mode));
+    EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+    EXPECT_TRUE(std::filesystem::is_fifo(env.dir.path + "/fifo"));
     EXPECT_EQ(countRows(env.client, "t"), 0); // nothing was sent
 }
 
@@ -94,13 +91,13 @@ TEST(UploadSafety, RejectsFileIsWrittenWholeWithTheInputsPermissionsAndAStaleOne
     createIdTable(env.client, "t");
     const std::string in = env.dir.path + "/in.ndjson";
     spit(in, fixedRows(10, 'a') + "{\"id\":\"x\"}\n");
-    ::chmod(in.c_str(), 0600);
+    std::filesystem::permissions(in, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     auto r = cli(env, "upload in.ndjson d.t");
     EXPECT_EQ(r.code, 1) << r.out;
     const std::string rejects = in + ".rejects.ndjson";
-    struct stat st {};
-    ASSERT_EQ(::stat(rejects.c_str(), &st), 0) << r.out;
-    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    ASSERT_TRUE(std::filesystem::exists(rejects)) << r.out;
+    EXPECT_EQ(std::filesystem::status(rejects).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     EXPECT_FALSE(fs::exists(rejects + ".partial"));
     EXPECT_NE(slurp(rejects).find("\"line\":11"), std::string::npos);
 

@@ -5,12 +5,12 @@
 #include "RunCommand.h"
 #include "SandboxProcess.h"
 #include "value/JsonParse.h"
+#include "platform/System.h"
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 using quarry::test::SandboxProcess;
 namespace fs = std::filesystem;
@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 quarry::test::CommandResult cli(const SandboxProcess& s, const std::string& args) {
-    static const std::string home = fs::temp_directory_path() / ("quarry-validate-home-" + std::to_string(::getpid()));
+    static const std::string home = fs::temp_directory_path() / ("quarry-validate-home-" + std::to_string(quarry::platform::processId()));
     return quarry::test::runCommand("XDG_DATA_HOME=" + home + " " + QUARRY_CLI + " --endpoint " + s.url() + " --project p " + args);
 }
 
@@ -58,7 +58,7 @@ TEST(Validate, AFolderIsCheckedInDependencyOrderWithErrorsAtTheirPlace) {
     SandboxProcess s;
     ASSERT_EQ(cli(s, "mk -d ds").code, 0);
     ASSERT_EQ(cli(s, "query \"CREATE TABLE ds.people AS SELECT 'ann' AS name, 30 AS age UNION ALL SELECT 'bob', 12\"").code, 0);
-    const fs::path dir = fs::temp_directory_path() / ("quarry-validate-" + std::to_string(::getpid()));
+    const fs::path dir = fs::temp_directory_path() / ("quarry-validate-" + std::to_string(quarry::platform::processId()));
     fs::remove_all(dir);
     // Names are read from the files, so the order differs from the files' alphabetical order.
     write(dir / "a_report.sql", "CREATE TEMP FUNCTION twice(x INT64) AS (x * 2);\nSELECT name, twice(age) FROM ds.adults;\n");
@@ -122,7 +122,7 @@ TEST(Validate, AFolderIsCheckedInDependencyOrderWithErrorsAtTheirPlace) {
 TEST(Validate, WithoutCreatingAFileReadingAnotherFilesViewFailsWithBigQuerysNotFound) {
     SandboxProcess s;
     ASSERT_EQ(cli(s, "mk -d ds").code, 0);
-    const fs::path dir = fs::temp_directory_path() / ("quarry-validate-nc-" + std::to_string(::getpid()));
+    const fs::path dir = fs::temp_directory_path() / ("quarry-validate-nc-" + std::to_string(quarry::platform::processId()));
     fs::remove_all(dir);
     write(dir / "v.sql", "CREATE VIEW ds.v AS SELECT 1 AS one");
     write(dir / "w.sql", "\n  SELECT one FROM ds.v");

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <array>
-#include <cstdio>
+#include "platform/Process.h"
+
 #include <string>
-#include <sys/wait.h>
 
 namespace quarry::test {
 
@@ -13,16 +12,17 @@ struct CommandResult {
     std::string out; ///< standard output and standard error together
 };
 
-/// Runs a shell command line and collects its output and exit status.
+/// Runs a command line through the POSIX shell (sh -c) and collects its output and exit status.
 inline CommandResult runCommand(const std::string& commandLine) {
     CommandResult r;
-    FILE* p = ::popen((commandLine + " 2>&1").c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    platform::ChildProcess::Options o;
+    o.args = {"/bin/sh", "-c", commandLine};
+    o.pipeOutput = true;
+    o.errorToOutput = true;
+    auto child = platform::ChildProcess::start(o);
+    if (!child.started()) return r;
+    r.out = child.readAll();
+    r.code = child.wait().value_or(-1);
     return r;
 }
 

@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "SandboxProcess.h"
 
-#include <fstream>
+#include "platform/File.h"
 
-#include <csignal>
-#include <fcntl.h>
-#include <cstdio>
+#include <fstream>
 #include <random>
 #include <stdexcept>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace quarry::test {
 
@@ -18,38 +14,22 @@ SandboxProcess::SandboxProcess(std::vector<std::string> extraArgs, std::filesyst
     : args_(std::move(extraArgs)), data_(std::move(data)), stderrFile_(std::move(stderrFile)) {
     if (data_.empty()) {
         std::random_device rd;
-        data_ = std::filesystem::temp_directory_path() / ("quarry-sandbox-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+        data_ = std::filesystem::temp_directory_path() / ("quarry-sandbox-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
         ownsData_ = true;
     }
     launch();
 }
 
 void SandboxProcess::launch() {
-    int out[2];
-    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
-    std::vector<std::string> argv = {QUARRY_SANDBOX, "--port", "0", "--data", data_.string()};
-    argv.insert(argv.end(), args_.begin(), args_.end());
-    pid_ = ::fork();
-    if (pid_ == 0) {
-        ::dup2(out[1], 1);
-        if (!stderrFile_.empty()) {
-            const int err = ::open(stderrFile_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-            if (err >= 0) ::dup2(err, 2);
-        }
-        ::close(out[0]);
-        ::close(out[1]);
-        std::vector<char*> cargs;
-        for (auto& a : argv) cargs.push_back(a.data());
-        cargs.push_back(nullptr);
-        ::execv(cargs[0], cargs.data());
-        std::perror("execv quarry-sandbox");
-        ::_exit(127);
-    }
-    ::close(out[1]);
+    platform::ChildProcess::Options o;
+    o.args = {QUARRY_SANDBOX, "--port", "0", "--data", data_.string()};
+    o.args.insert(o.args.end(), args_.begin(), args_.end());
+    o.pipeOutput = true;
+    o.errorFile = stderrFile_;
+    child_ = platform::ChildProcess::start(o);
+    if (!child_.started()) throw std::runtime_error("cannot start quarry-sandbox: " + platform::lastErrorText());
     std::string line;
-    char c;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-    ::close(out[0]);
+    child_.readLine(line);
     const std::string prefix = "listening on ";
     if (line.rfind(prefix, 0) != 0) {
         stop();
@@ -59,21 +39,18 @@ void SandboxProcess::launch() {
 }
 
 void SandboxProcess::killHard() {
-    if (pid_ > 0) {
-        ::kill(pid_, SIGKILL);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-    }
+    if (!child_.started()) return;
+    child_.kill();
+    child_.wait();
+    child_ = {};
 }
 
 int SandboxProcess::stop() {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (!child_.started()) return -1;
+    child_.terminate();
+    const int code = child_.wait().value_or(-1);
+    child_ = {};
+    return code;
 }
 
 SandboxProcess::~SandboxProcess() {
@@ -85,7 +62,7 @@ SandboxProcess::~SandboxProcess() {
 }
 
 long SandboxProcess::peakRssMb() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::ifstream in("/proc/" + std::to_string(child_.id()) + "/status"); // Linux only: -1 elsewhere
     for (std::string line; std::getline(in, line);)
         if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
     return -1;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "platform/Process.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -21,7 +23,7 @@
 namespace quarry::test {
 
 /// Runs the real quarry-sandbox executable on 127.0.0.1 with a free port and a data folder,
-/// for integration tests. Stops it with SIGTERM on destruction.
+/// for integration tests. Stops it (SIGTERM) on destruction.
 class SandboxProcess {
 public:
     /// `data` empty: a fresh temporary folder (removed at the end).
@@ -34,12 +36,11 @@ public:
 
     const std::string& url() const { return url_; }
     const std::filesystem::path& dataDir() const { return data_; }
-    int pid() const { return pid_; }
     /// The process's peak resident memory (VmHWM), in MB; -1 if unknown.
     long peakRssMb() const;
-    /// SIGKILL, as a crash would: nothing is flushed or closed.
+    /// Ends it at once (SIGKILL), as a crash would: nothing is flushed or closed.
     void killHard();
-    /// SIGTERM and wait; returns the exit status.
+    /// Asks it to stop (SIGTERM) and waits; returns the exit status.
     int stop();
 
 private:
@@ -49,7 +50,7 @@ private:
     std::filesystem::path stderrFile_;
     bool ownsData_ = false;
     std::string url_;
-    int pid_ = -1;
+    platform::ChildProcess child_;
 };
 
 } // namespace quarry::test

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "UploadFixture.h"
+#include "platform/System.h"
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <unistd.h>
 #include <zlib.h>
 
 namespace quarry::test {
@@ -15,7 +16,7 @@ namespace fs = std::filesystem;
 
 ScratchDir::ScratchDir() {
     static int n = 0;
-    path = (fs::temp_directory_path() / ("quarry-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "-" +
+    path = (fs::temp_directory_path() / ("quarry-test-" + std::to_string(quarry::platform::processId()) + "-" + std::to_string(n++) + "-" +
                                          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count())))
                .string();
     fs::create_directories(path);
@@ -132,7 +133,7 @@ std::string jobError(BigQueryClient& c, const nlohmann::json& configuration) {
         const auto j = c.getJob(ref);
         if (j["status"]["state"] == "DONE")
             return j["status"].contains("errorResult") ? j["status"]["errorResult"].value("message", std::string("?")) : std::string();
-        ::usleep(25'000);
+        std::this_thread::sleep_for(std::chrono::microseconds(25'000));
     }
     return "the job did not finish";
 }
