@@ -74,4 +74,9 @@ private:
     std::optional<int> exit_;
 };
 
+/// Whether the process `id` (a child started otherwise, such as by QProcess) still exists.
+bool processExists(std::int64_t id);
+/// Ends the process `id` at once (SIGKILL; TerminateProcess); false when it could not.
+bool killProcess(std::int64_t id);
+
 } // namespace quarry::platform

@@ -140,4 +140,8 @@ std::optional<int> ChildProcess::wait(std::optional<std::chrono::milliseconds> l
     }
 }
 
+bool processExists(std::int64_t id) { return id > 0 && ::kill(static_cast<pid_t>(id), 0) == 0; }
+
+bool killProcess(std::int64_t id) { return id > 0 && ::kill(static_cast<pid_t>(id), SIGKILL) == 0; }
+
 } // namespace quarry::platform

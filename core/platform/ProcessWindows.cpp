@@ -167,4 +167,21 @@ std::optional<int> ChildProcess::wait(std::optional<std::chrono::milliseconds> l
     return exit_ = static_cast<int>(code);
 }
 
+bool processExists(std::int64_t id) {
+    const HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(id));
+    if (!h) return false;
+    DWORD code = 0;
+    const bool running = GetExitCodeProcess(h, &code) && code == STILL_ACTIVE;
+    CloseHandle(h);
+    return running;
+}
+
+bool killProcess(std::int64_t id) {
+    const HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(id));
+    if (!h) return false;
+    const bool done = TerminateProcess(h, 1) != 0;
+    CloseHandle(h);
+    return done;
+}
+
 } // namespace quarry::platform

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace quarry::platform {
@@ -37,6 +38,8 @@ SocketIo receiveNow(SocketHandle s, char* into, std::size_t n);
 void closeSocket(SocketHandle s);
 /// Shuts the receiving side: the peer's further bytes are refused.
 void stopReceiving(SocketHandle s);
+/// Shuts both ways without closing (another thread waiting on it wakes up); close it later.
+void shutdownSocket(SocketHandle s);
 /// Asks the system to queue up to `connections` not yet accepted connections.
 void setListenBacklog(SocketHandle listening, int connections);
 /// The peer's (or this end's) address as text and its port; false when unknown.
@@ -51,6 +54,27 @@ struct PollEntry {
 };
 /// Waits up to `timeoutMs` for any entry to be ready; false on a failure other than a signal.
 bool pollSockets(std::vector<PollEntry>& entries, int timeoutMs);
+
+/// No socket: what the calls below return when they fail.
+inline constexpr SocketHandle kNoSocket = static_cast<SocketHandle>(-1);
+
+/// Plain TCP on loopback, as a client or a small server does it (the tests' raw clients and
+/// scripted servers), waiting as sockets do by default:
+/// A socket listening on 127.0.0.1 at a free port, which `port` gets; kNoSocket on failure.
+SocketHandle listenOnLoopback(int& port, int backlog = 64);
+/// The next connection to `listening` (waits for one); kNoSocket on failure.
+SocketHandle acceptConnection(SocketHandle listening);
+/// A connection to 127.0.0.1:`port`, its receive buffer `receiveBuffer` bytes when > 0;
+/// kNoSocket on failure.
+SocketHandle connectToLoopback(int port, int receiveBuffer = 0);
+/// Sends all of `data`, waiting as needed (no SIGPIPE); false on failure.
+bool sendAll(SocketHandle s, std::string_view data);
+/// Receives what comes next, waiting for it: bytes (Moved), Closed or Failed.
+SocketIo receive(SocketHandle s, char* into, std::size_t n);
+/// Sends and receives that wait longer than `ms` fail instead.
+void setTimeouts(SocketHandle s, int ms);
+/// Closes with a reset (RST) instead of an orderly end, as a crashed peer would.
+void resetAndClose(SocketHandle s);
 
 /// Two connected sockets (a socketpair; on Windows, over loopback TCP), ready for
 /// sendNow/receiveNow; false on failure.

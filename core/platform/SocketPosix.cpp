@@ -8,8 +8,15 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdexcept>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#ifdef SOCK_CLOEXEC
+#define SOCK_CLOEXEC_IF_ANY SOCK_CLOEXEC
+#else
+#define SOCK_CLOEXEC_IF_ANY 0
+#endif
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0 // macOS: SO_NOSIGPIPE instead, set by prepareSocket
@@ -56,6 +63,8 @@ void closeSocket(SocketHandle s) {
 
 void stopReceiving(SocketHandle s) { ::shutdown(s, SHUT_RD); }
 
+void shutdownSocket(SocketHandle s) { ::shutdown(s, SHUT_RDWR); }
+
 void setListenBacklog(SocketHandle listening, int connections) { ::listen(listening, connections); }
 
 bool socketAddress(SocketHandle s, bool peer, std::string& ip, int& port) {
@@ -86,6 +95,78 @@ bool pollSockets(std::vector<PollEntry>& entries, int timeoutMs) {
     for (std::size_t i = 0; i < entries.size(); ++i)
         entries[i].ready = r > 0 && (fds[i].revents & (fds[i].events | POLLHUP | POLLERR)) != 0;
     return r >= 0 || errno == EINTR;
+}
+
+SocketHandle listenOnLoopback(int& port, int backlog) {
+    const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC_IF_ANY, 0);
+    if (s < 0) return kNoSocket;
+    int one = 1;
+    ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s, backlog) != 0 ||
+        ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        ::close(s);
+        return kNoSocket;
+    }
+    port = ntohs(a.sin_port);
+    return s;
+}
+
+SocketHandle acceptConnection(SocketHandle listening) {
+    for (;;) {
+        const int s = ::accept(listening, nullptr, nullptr);
+        if (s >= 0 || errno != EINTR) return s >= 0 ? s : kNoSocket;
+    }
+}
+
+SocketHandle connectToLoopback(int port, int receiveBuffer) {
+    const int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC_IF_ANY, 0);
+    if (s < 0) return kNoSocket;
+    if (receiveBuffer > 0) ::setsockopt(s, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
+    prepareSocket(s);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(s);
+        return kNoSocket;
+    }
+    return s;
+}
+
+bool sendAll(SocketHandle s, std::string_view data) {
+    while (!data.empty()) {
+        const auto n = ::send(s, data.data(), data.size(), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+SocketIo receive(SocketHandle s, char* into, std::size_t n) {
+    for (;;) {
+        const auto r = ::recv(s, into, n, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r > 0) return {SocketIo::State::Moved, static_cast<std::size_t>(r)};
+        return {r == 0 ? SocketIo::State::Closed : SocketIo::State::Failed, 0};
+    }
+}
+
+void setTimeouts(SocketHandle s, int ms) {
+    timeval tv{ms / 1000, static_cast<suseconds_t>((ms % 1000) * 1000)};
+    ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+void resetAndClose(SocketHandle s) {
+    linger l{1, 0};
+    ::setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    ::close(s);
 }
 
 bool socketPair(SocketHandle& a, SocketHandle& b) {

@@ -45,6 +45,8 @@ void closeSocket(SocketHandle s) {
 
 void stopReceiving(SocketHandle s) { ::shutdown(sock(s), SD_RECEIVE); }
 
+void shutdownSocket(SocketHandle s) { ::shutdown(sock(s), SD_BOTH); }
+
 void setListenBacklog(SocketHandle listening, int connections) { ::listen(sock(listening), connections); }
 
 bool socketAddress(SocketHandle s, bool peer, std::string& ip, int& port) {
@@ -77,12 +79,84 @@ bool pollSockets(std::vector<PollEntry>& entries, int timeoutMs) {
     return r >= 0;
 }
 
-bool socketPair(SocketHandle& a, SocketHandle& b) {
+namespace {
+bool startSockets() {
     static const bool started = [] {
         WSADATA d;
         return ::WSAStartup(MAKEWORD(2, 2), &d) == 0; // counted: httplib's own start is not undone
     }();
-    if (!started) return false;
+    return started;
+}
+} // namespace
+
+SocketHandle listenOnLoopback(int& port, int backlog) {
+    if (!startSockets()) return kNoSocket;
+    const SOCKET s = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (s == INVALID_SOCKET) return kNoSocket;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int len = sizeof a;
+    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(s, backlog) != 0 ||
+        ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        ::closesocket(s);
+        return kNoSocket;
+    }
+    port = ntohs(a.sin_port);
+    return static_cast<SocketHandle>(s);
+}
+
+SocketHandle acceptConnection(SocketHandle listening) {
+    const SOCKET s = ::accept(sock(listening), nullptr, nullptr);
+    return s == INVALID_SOCKET ? kNoSocket : static_cast<SocketHandle>(s);
+}
+
+SocketHandle connectToLoopback(int port, int receiveBuffer) {
+    if (!startSockets()) return kNoSocket;
+    const SOCKET s = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (s == INVALID_SOCKET) return kNoSocket;
+    if (receiveBuffer > 0)
+        ::setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&receiveBuffer), sizeof receiveBuffer);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<u_short>(port));
+    if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::closesocket(s);
+        return kNoSocket;
+    }
+    return static_cast<SocketHandle>(s);
+}
+
+bool sendAll(SocketHandle s, std::string_view data) {
+    while (!data.empty()) {
+        const int n = ::send(sock(s), data.data(), chunk(data.size()), 0);
+        if (n <= 0) return false;
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+SocketIo receive(SocketHandle s, char* into, std::size_t n) {
+    const int r = ::recv(sock(s), into, chunk(n), 0);
+    if (r > 0) return {SocketIo::State::Moved, static_cast<std::size_t>(r)};
+    return {r == 0 ? SocketIo::State::Closed : SocketIo::State::Failed, 0};
+}
+
+void setTimeouts(SocketHandle s, int ms) {
+    const DWORD t = static_cast<DWORD>(ms);
+    ::setsockopt(sock(s), SOL_SOCKET, SO_RCVTIMEO, reinterpret_cast<const char*>(&t), sizeof t);
+    ::setsockopt(sock(s), SOL_SOCKET, SO_SNDTIMEO, reinterpret_cast<const char*>(&t), sizeof t);
+}
+
+void resetAndClose(SocketHandle s) {
+    linger l{1, 0};
+    ::setsockopt(sock(s), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l);
+    ::closesocket(sock(s));
+}
+
+bool socketPair(SocketHandle& a, SocketHandle& b) {
+    if (!startSockets()) return false;
     // A listening socket on loopback, a client connected to it, and the accepted end.
     const SOCKET listener = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     sockaddr_in at{};

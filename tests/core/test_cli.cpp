@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 #include <regex>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
 using quarry::test::ScriptedServer;
 

@@ -9,14 +9,11 @@
 #include "bigquery/BigQueryClient.h"
 #include "net/HttpClient.h"
 #include "value/Display.h"
+#include "platform/Socket.h"
 #include "platform/System.h"
 
-#include <arpa/inet.h>
 #include <atomic>
 #include <fstream>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <gtest/gtest.h>
 #include <chrono>
 #include <sstream>
@@ -744,29 +741,23 @@ TEST(SandboxApi, AChunkedBodyOfTenGigabytesIsCutOffEarly) {
     auto c = clientFor(s);
     createPersons(c);
     const int port = std::stoi(s.url().substr(s.url().rfind(':') + 1));
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    timeval tv{30, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    const auto fd = platform::connectToLoopback(port);
+    ASSERT_NE(fd, platform::kNoSocket);
+    platform::setTimeouts(fd, 30000);
     const std::string head = "POST /bigquery/v2/projects/p/datasets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
-    ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+    ASSERT_TRUE(platform::sendAll(fd, head));
     // 10 GB in 1 MB chunks, or until the sandbox stops taking them.
     const std::string chunk = "100000\r\n" + std::string(1u << 20, ' ') + "\r\n";
     std::uint64_t sent = 0;
     for (int i = 0; i < 10 * 1024; ++i) {
-        if (::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(chunk.size())) break;
+        if (!platform::sendAll(fd, chunk)) break;
         sent += 1u << 20;
     }
     char buf[4096];
-    const auto n = ::recv(fd, buf, sizeof buf - 1, 0);
-    ::close(fd);
+    const auto got = platform::receive(fd, buf, sizeof buf - 1);
+    platform::closeSocket(fd);
+    const auto n = static_cast<std::ptrdiff_t>(got.bytes);
     EXPECT_LT(sent, 256ull << 20) << "the sandbox kept reading";
     if (n > 0) {
         EXPECT_NE(std::string(buf, static_cast<std::size_t>(n)).find(" 413 "), std::string::npos);

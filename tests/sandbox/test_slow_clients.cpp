@@ -5,16 +5,12 @@
 #include "SandboxProcess.h"
 #include "UploadFixture.h"
 #include "bigquery/BigQueryClient.h"
+#include "platform/Socket.h"
+#include "platform/System.h"
 
-#include <arpa/inet.h>
 #include <chrono>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 
 using namespace quarry;
 using quarry::test::SandboxProcess;
@@ -24,57 +20,41 @@ namespace {
 
 int portOf(const SandboxProcess& s) { return std::stoi(s.url().substr(s.url().rfind(':') + 1)); }
 
-/// A connected socket, or -1; `receiveBuffer` > 0 makes it take an answer slowly.
-int connectTo(int port, int receiveBuffer = 0) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    if (receiveBuffer > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
+using platform::SocketHandle;
+using platform::kNoSocket;
 
-bool sendAll(int fd, const std::string& s) { return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()); }
+/// A connected socket, or kNoSocket; `receiveBuffer` > 0 makes it take an answer slowly.
+SocketHandle connectTo(int port, int receiveBuffer = 0) { return platform::connectToLoopback(port, receiveBuffer); }
+
+bool sendAll(SocketHandle fd, const std::string& s) { return platform::sendAll(fd, s); }
 
 /// What the server sends until it closes the connection, or until `limit` passes.
-std::string readUntilClosed(int fd, std::chrono::milliseconds limit) {
+std::string readUntilClosed(SocketHandle fd, std::chrono::milliseconds limit) {
     std::string got;
     const auto until = std::chrono::steady_clock::now() + limit;
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) return got + "<still open>";
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+        std::vector<platform::PollEntry> p{{fd, false, false}};
+        if (!platform::pollSockets(p, static_cast<int>(left.count())) || !p[0].ready) continue;
         char buf[4096];
-        const auto n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) return got;
-        got.append(buf, static_cast<std::size_t>(n));
+        const auto r = platform::receive(fd, buf, sizeof buf);
+        if (r.state != platform::SocketIo::State::Moved) return got;
+        got.append(buf, r.bytes);
     }
 }
 
 /// One GET on a fresh connection; the whole answer, or empty if none came within `limit`.
 std::string getOnce(int port, const std::string& path, std::chrono::milliseconds limit) {
-    const int fd = connectTo(port);
-    if (fd < 0) return {};
+    const auto fd = connectTo(port);
+    if (fd == kNoSocket) return {};
     sendAll(fd, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     std::string got = readUntilClosed(fd, limit);
-    ::close(fd);
+    platform::closeSocket(fd);
     return got.ends_with("<still open>") ? std::string() : got;
 }
 
-void raiseDescriptorLimit() {
-    rlimit r{};
-    if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
-        r.rlim_cur = r.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &r);
-    }
-}
+void raiseDescriptorLimit() { platform::raiseOpenFileLimit(); }
 
 const std::string kList = "/bigquery/v2/projects/p/datasets";
 
@@ -88,10 +68,10 @@ TEST(SlowClients, AThousandSlowConnectionsDoNotStallOtherClients) {
     raiseDescriptorLimit();
     SandboxProcess s({"--client-timeout", "3"});
     const int port = portOf(s);
-    std::vector<int> slow;
+    std::vector<SocketHandle> slow;
     for (int i = 0; i < 1000; ++i) {
-        const int fd = connectTo(port);
-        ASSERT_GE(fd, 0) << "connection " << i;
+        const auto fd = connectTo(port);
+        ASSERT_NE(fd, kNoSocket) << "connection " << i;
         switch (i % 4) {
         case 0: // headers that never end
             sendAll(fd, "GET " + kList + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
@@ -126,7 +106,7 @@ TEST(SlowClients, AThousandSlowConnectionsDoNotStallOtherClients) {
         if (i % 4 == 0) {
             EXPECT_TRUE(got.starts_with("HTTP/1.1 408")) << i << ": " << got.substr(0, 100);
         }
-        ::close(slow[i]);
+        platform::closeSocket(slow[i]);
     }
     EXPECT_EQ(closedByServer, 1000);
     EXPECT_TRUE(getOnce(port, kList, 5000ms).starts_with("HTTP/1.1 200"));
@@ -144,10 +124,10 @@ TEST(SlowClients, ReadersThatNeverReadHoldNoWorker) {
     c.query("p", {{"query", "CREATE TABLE d.big AS SELECT x, REPEAT('y', 2000000) AS s FROM UNNEST(GENERATE_ARRAY(1, 4)) AS x"},
                   {"useLegacySql", false}});
     const std::string page = "/bigquery/v2/projects/p/datasets/d/tables/big/data";
-    std::vector<int> idle;
+    std::vector<SocketHandle> idle;
     for (int i = 0; i < 48; ++i) { // more than the 32 workers
-        const int fd = connectTo(port, 16 * 1024);
-        ASSERT_GE(fd, 0);
+        const auto fd = connectTo(port, 16 * 1024);
+        ASSERT_NE(fd, kNoSocket);
         ASSERT_TRUE(sendAll(fd, "GET " + page + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
         idle.push_back(fd);
     }
@@ -162,7 +142,7 @@ TEST(SlowClients, ReadersThatNeverReadHoldNoWorker) {
     EXPECT_TRUE(whole.starts_with("HTTP/1.1 200")) << whole.substr(0, 100);
     EXPECT_GT(whole.size(), 4u * 2000000u);
     EXPECT_NE(whole.find("\"totalRows\":\"4\""), std::string::npos);
-    for (int fd : idle) ::close(fd);
+    for (const auto fd : idle) platform::closeSocket(fd);
 }
 
 // Requests sent back to back on one connection (pipelining) are answered in order, and the
@@ -170,13 +150,13 @@ TEST(SlowClients, ReadersThatNeverReadHoldNoWorker) {
 TEST(SlowClients, PipelinedRequestsAreAnsweredInOrderAndHugeHeadersRefused) {
     SandboxProcess s;
     const int port = portOf(s);
-    const int fd = connectTo(port);
-    ASSERT_GE(fd, 0);
+    const auto fd = connectTo(port);
+    ASSERT_NE(fd, kNoSocket);
     ASSERT_TRUE(sendAll(fd, "GET " + kList + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                             "GET /bigquery/v2/projects/p/datasets/nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                             "GET " + kList + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
     const std::string got = readUntilClosed(fd, 5000ms);
-    ::close(fd);
+    platform::closeSocket(fd);
     const auto first = got.find("HTTP/1.1 200");
     const auto second = got.find("HTTP/1.1 404");
     const auto third = got.find("HTTP/1.1 200", first + 1);
@@ -185,11 +165,11 @@ TEST(SlowClients, PipelinedRequestsAreAnsweredInOrderAndHugeHeadersRefused) {
     EXPECT_NE(third, std::string::npos) << got;
     EXPECT_LT(second, third);
 
-    const int big = connectTo(port);
-    ASSERT_GE(big, 0);
+    const auto big = connectTo(port);
+    ASSERT_NE(big, kNoSocket);
     ASSERT_TRUE(sendAll(big, "GET " + kList + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: " + std::string(70000, 'a')));
     const std::string refused = readUntilClosed(big, 5000ms);
-    ::close(big);
+    platform::closeSocket(big);
     EXPECT_TRUE(refused.starts_with("HTTP/1.1 431")) << refused.substr(0, 100);
     EXPECT_TRUE(getOnce(port, kList, 5000ms).starts_with("HTTP/1.1 200"));
 }

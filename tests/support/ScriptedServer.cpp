@@ -2,24 +2,18 @@
 #include "ScriptedServer.h"
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <cctype>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdexcept>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace quarry::test {
 namespace {
 
-bool sendAll(int fd, std::string_view s) {
-    while (!s.empty()) {
-        const auto n = ::send(fd, s.data(), s.size(), MSG_NOSIGNAL);
-        if (n <= 0) return false;
-        s.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
+using platform::sendAll;
+
+/// Whether `fd` has something to read (or hung up) within 100 ms.
+bool readable(platform::SocketHandle fd) {
+    std::vector<platform::PollEntry> p{{fd, false, false}};
+    return platform::pollSockets(p, 100) && p[0].ready;
 }
 
 std::string lower(std::string s) {
@@ -71,28 +65,17 @@ ScriptedServer::Action ScriptedServer::json(int status, std::string body) {
 }
 
 ScriptedServer::ScriptedServer(Handler handler) : handler_(std::move(handler)) {
-    listenFd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(listenFd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listenFd_, 64) != 0)
-        throw std::runtime_error("ScriptedServer: cannot listen on 127.0.0.1");
-    socklen_t len = sizeof addr;
-    ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listenFd_ = platform::listenOnLoopback(port_);
+    if (listenFd_ == platform::kNoSocket) throw std::runtime_error("ScriptedServer: cannot listen on 127.0.0.1");
     acceptThread_ = std::thread([this] { acceptLoop(); });
 }
 
 ScriptedServer::~ScriptedServer() {
     stopping_ = true;
-    ::shutdown(listenFd_, SHUT_RDWR);
-    ::close(listenFd_);
+    platform::closeSocket(listenFd_);
     {
         std::lock_guard g(mutex_);
-        for (int fd : openFds_) ::shutdown(fd, SHUT_RDWR);
+        for (const auto fd : openFds_) platform::shutdownSocket(fd);
     }
     if (acceptThread_.joinable()) acceptThread_.join();
     for (auto& t : workers_)
@@ -111,10 +94,9 @@ int ScriptedServer::requestCount() const {
 
 void ScriptedServer::acceptLoop() {
     while (!stopping_) {
-        pollfd p{listenFd_, POLLIN, 0};
-        if (::poll(&p, 1, 100) <= 0) continue;
-        const int fd = ::accept(listenFd_, nullptr, nullptr);
-        if (fd < 0) continue;
+        if (!readable(listenFd_)) continue;
+        const auto fd = platform::acceptConnection(listenFd_);
+        if (fd == platform::kNoSocket) continue;
         ++connections_;
         std::lock_guard g(mutex_);
         openFds_.push_back(fd);
@@ -122,17 +104,16 @@ void ScriptedServer::acceptLoop() {
     }
 }
 
-void ScriptedServer::serve(int fd) {
+void ScriptedServer::serve(platform::SocketHandle fd) {
     std::string buf;
     char chunk[65536];
+    bool reset = false;
     auto readMore = [&]() -> bool {
         while (!stopping_) {
-            pollfd p{fd, POLLIN, 0};
-            const int r = ::poll(&p, 1, 100);
-            if (r == 0) continue;
-            if (r < 0) return false;
-            const auto n = ::recv(fd, chunk, sizeof chunk, 0);
-            if (n <= 0) return false;
+            if (!readable(fd)) continue;
+            const auto r = platform::receive(fd, chunk, sizeof chunk);
+            if (r.state != platform::SocketIo::State::Moved) return false;
+            const auto n = r.bytes;
             buf.append(chunk, static_cast<std::size_t>(n));
             return true;
         }
@@ -180,8 +161,7 @@ void ScriptedServer::serve(int fd) {
                 if (!sendAll(fd, head(a, a.body.size()) + a.body)) goto done;
                 break;
             case Action::Kind::Reset: {
-                linger l{1, 0};
-                ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+                reset = true;
                 goto done;
             }
             case Action::Kind::Truncate:
@@ -196,10 +176,7 @@ void ScriptedServer::serve(int fd) {
                 break;
             case Action::Kind::Hang:
                 while (!stopping_) {
-                    pollfd p{fd, POLLIN, 0};
-                    if (::poll(&p, 1, 100) > 0) {
-                        if (::recv(fd, chunk, sizeof chunk, 0) <= 0) break;
-                    }
+                    if (readable(fd) && platform::receive(fd, chunk, sizeof chunk).state != platform::SocketIo::State::Moved) break;
                 }
                 goto done;
             }
@@ -208,7 +185,8 @@ void ScriptedServer::serve(int fd) {
 done:
     std::lock_guard g(mutex_);
     openFds_.erase(std::remove(openFds_.begin(), openFds_.end(), fd), openFds_.end());
-    ::close(fd);
+    if (reset) platform::resetAndClose(fd); // as a crashed server would
+    else platform::closeSocket(fd);
 }
 
 } // namespace quarry::test

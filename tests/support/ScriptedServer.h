@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "platform/Socket.h"
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -61,16 +63,16 @@ public:
 
 private:
     void acceptLoop();
-    void serve(int fd);
+    void serve(platform::SocketHandle fd);
 
     Handler handler_;
-    int listenFd_ = -1;
+    platform::SocketHandle listenFd_ = platform::kNoSocket;
     int port_ = 0;
     std::atomic<bool> stopping_{false};
     std::atomic<int> connections_{0};
     mutable std::mutex mutex_;
     std::vector<Request> requests_;
-    std::vector<int> openFds_;
+    std::vector<platform::SocketHandle> openFds_;
     std::thread acceptThread_;
     std::vector<std::thread> workers_;
 };

@@ -7,6 +7,7 @@
 #include "MainWindow.h"
 #include "SandboxHost.h"
 #include "WindowTest.h"
+#include "platform/Process.h"
 #include "results/ResultSet.h"
 #include "results/ResultView.h"
 
@@ -16,7 +17,6 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
-#include <csignal>
 #include <memory>
 
 using namespace quarry;
@@ -28,7 +28,7 @@ QString statusText(MainWindow& w) {
     return status ? status->text() : QString();
 }
 
-bool alive(qint64 pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0; }
+bool alive(qint64 pid) { return platform::processExists(pid); }
 
 } // namespace
 
@@ -77,7 +77,7 @@ private slots:
         const qint64 pid = host->processId();
         const QString url = host->url();
         QSignalSpy stopped(host, &SandboxHost::stopped), restarted(host, &SandboxHost::restarted);
-        QCOMPARE(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
+        QVERIFY(platform::killProcess(pid));
         QVERIFY(stopped.wait(10000));
         QVERIFY2(stopped.first().at(0).toString().contains(QStringLiteral("restarting")), qPrintable(stopped.first().at(0).toString()));
         QVERIFY(restarted.size() == 1 || restarted.wait(30000));
@@ -99,7 +99,7 @@ private slots:
         for (int round = 1; round <= 3; ++round) {
             const qint64 pid = host->processId();
             QVERIFY(alive(pid));
-            QCOMPARE(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
+            QVERIFY(platform::killProcess(pid));
             if (round < 3) QVERIFY(QTest::qWaitFor([&] { return restarted.size() == round; }, 30000));
         }
         QVERIFY(failed.wait(10000));
