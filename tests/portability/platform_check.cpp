@@ -234,6 +234,31 @@ int main(int argc, char** argv) {
         check(platform::receiveNow(y, buf, sizeof buf).state == State::Closed, "receiveNow after the peer closed");
         platform::closeSocket(y);
 
+        // A listening socket, a client, the accepted end: what the tests' servers and clients do.
+        int port = 0;
+        const auto listening = platform::listenOnLoopback(port);
+        check(listening != platform::kNoSocket && port > 0, "listenOnLoopback");
+        const auto client = platform::connectToLoopback(port);
+        const auto server = platform::acceptConnection(listening);
+        check(client != platform::kNoSocket && server != platform::kNoSocket, "connectToLoopback and acceptConnection");
+        platform::setTimeouts(server, 5000);
+        check(platform::sendAll(client, std::string(100000, 'q')), "sendAll");
+        std::size_t total = 0;
+        char big[8192];
+        while (total < 100000) {
+            const auto r = platform::receive(server, big, sizeof big);
+            if (r.state != State::Moved) break;
+            total += r.bytes;
+        }
+        check(total == 100000, "receive gets all that was sent");
+        std::string ip;
+        int peerPort = 0;
+        check(platform::socketAddress(server, true, ip, peerPort) && ip == "127.0.0.1" && peerPort > 0, "socketAddress of the peer");
+        platform::resetAndClose(client);
+        check(platform::receive(server, big, sizeof big).state != State::Moved, "after a reset nothing more arrives");
+        platform::closeSocket(server);
+        platform::closeSocket(listening);
+
         platform::Waker waker;
         std::vector<platform::PollEntry> woken{{waker.handle(), false, false}};
         check(platform::pollSockets(woken, 0) && !woken[0].ready, "Waker: quiet at first");
