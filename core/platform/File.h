@@ -81,6 +81,20 @@ private:
     std::intptr_t h_ = -1; // a descriptor, or a HANDLE
 };
 
+/// Standard input read from a file until this goes away (dup2 onto descriptor 0; on Windows
+/// _dup2 and SetStdHandle too): a test of what reads "-". ok() says whether it took.
+class StandardInputFrom {
+public:
+    explicit StandardInputFrom(const std::filesystem::path& file);
+    ~StandardInputFrom();
+    StandardInputFrom(const StandardInputFrom&) = delete;
+    StandardInputFrom& operator=(const StandardInputFrom&) = delete;
+    bool ok() const { return saved_ >= 0; }
+
+private:
+    int saved_ = -1;
+};
+
 /// What a path is. `device` and `inode` tell whether two paths are one file (the volume
 /// serial and file index on Windows); `permissions` are POSIX mode bits (0 on Windows).
 struct FileInfo {

@@ -159,6 +159,23 @@ bool File::close() {
     return ::close(fd) == 0;
 }
 
+StandardInputFrom::StandardInputFrom(const std::filesystem::path& file) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    saved_ = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+    if (saved_ >= 0 && ::dup2(fd, STDIN_FILENO) < 0) {
+        ::close(saved_);
+        saved_ = -1;
+    }
+    ::close(fd);
+}
+
+StandardInputFrom::~StandardInputFrom() {
+    if (saved_ < 0) return;
+    ::dup2(saved_, STDIN_FILENO);
+    ::close(saved_);
+}
+
 std::optional<FileInfo> fileInfo(const std::filesystem::path& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) return infoOf(st);

@@ -4,6 +4,9 @@
 // `portability`); run by the Windows CI workflow.
 #include "platform/File.h"
 
+#include <fcntl.h>
+#include <io.h>
+
 #include "platform/Win32.h"
 
 #include <algorithm>
@@ -197,6 +200,25 @@ bool File::close() {
     const HANDLE h = handleOf(h_);
     h_ = kNone;
     return CloseHandle(h) != 0;
+}
+
+StandardInputFrom::StandardInputFrom(const std::filesystem::path& file) {
+    const int fd = ::_wopen(file.c_str(), _O_RDONLY | _O_BINARY);
+    if (fd < 0) return;
+    saved_ = ::_dup(0);
+    if (saved_ >= 0 && ::_dup2(fd, 0) != 0) {
+        ::_close(saved_);
+        saved_ = -1;
+    }
+    ::_close(fd);
+    if (saved_ >= 0) SetStdHandle(STD_INPUT_HANDLE, reinterpret_cast<HANDLE>(::_get_osfhandle(0)));
+}
+
+StandardInputFrom::~StandardInputFrom() {
+    if (saved_ < 0) return;
+    ::_dup2(saved_, 0);
+    ::_close(saved_);
+    SetStdHandle(STD_INPUT_HANDLE, reinterpret_cast<HANDLE>(::_get_osfhandle(0)));
 }
 
 std::optional<FileInfo> fileInfo(const std::filesystem::path& path) {

@@ -7,14 +7,14 @@
 #include "upload/RowChecker.h"
 #include "upload/SchemaInference.h"
 #include "platform/System.h"
+#include "platform/File.h"
 
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 using namespace quarry;
 using namespace quarry::upload;
@@ -164,11 +164,8 @@ TEST(RowChecker, HundredThousandLevelsOfNestingAreRejectedSayingSo) {
 TEST(RecordReader, StandardInputIsReadAsAStreamAndHashed) {
     TempFile f("{\"name\":\"a\"}\n{\"name\":\"b\"}\n");
     // "-" is standard input: put the file there for this process.
-    const int saved = ::dup(0);
-    const int fd = ::open(f.path.c_str(), O_RDONLY);
-    ASSERT_GE(fd, 0);
-    ::dup2(fd, 0);
-    ::close(fd);
+    std::optional<platform::StandardInputFrom> in(std::in_place, f.path);
+    ASSERT_TRUE(in->ok()) << platform::lastErrorText();
     RecordReader::Options o;
     o.hashContent = true;
     std::uint64_t n = 0;
@@ -179,8 +176,7 @@ TEST(RecordReader, StandardInputIsReadAsAStreamAndHashed) {
         while (reader.next(r)) ++n;
         hash = reader.contentHash();
     }
-    ::dup2(saved, 0);
-    ::close(saved);
+    in.reset();
     EXPECT_EQ(n, 2u);
     // The same bytes read from the path hash the same.
     RecordReader again(f.path, o);

@@ -193,6 +193,18 @@ int main(int argc, char** argv) {
     check(platform::replaceFile(b, a) && readAll(a) == "new" && !fs::exists(b), "replaceFile replaces");
     check(platform::removeFile(a) && !fs::exists(a) && platform::removeFile(a), "removeFile, also of nothing");
 
+    {
+        {
+            auto f = File::open(dir / "stdin.txt", File::Mode::Truncate);
+            f.writeAll("from stdin");
+        }
+        platform::StandardInputFrom in(dir / "stdin.txt");
+        auto stdinFile = File::standardInput();
+        char buf[32] = {};
+        const auto n = stdinFile.read(buf, sizeof buf);
+        check(in.ok() && n == 10 && std::string(buf, 10) == "from stdin", "StandardInputFrom and File::standardInput");
+    }
+
     fs::path t1, t2;
     {
         auto f1 = File::createTemporary(dir, "tmp-", t1);
