@@ -820,6 +820,8 @@ void Store::deleteTable(const std::string& p, const std::string& d, const std::s
     }
     ds.tables.erase(id);
     if (aside == dir) { // could not move it aside: it goes now, under the lock, unkept
+        std::cerr << "quarry-sandbox: the dropped table " << p << ":" << d << "." << id
+                  << " could not be moved aside, so it is not kept for time travel" << std::endl;
         std::error_code ec;
         fs::remove_all(dir, ec);
         return;

@@ -65,7 +65,7 @@ void waitForProgress(Caller& c, const std::vector<std::string>& jobs, int units)
             const Json j = c.get(id);
             const Json tl = j["statistics"].value("query", Json::object()).value("timeline", Json::array());
             ready = !tl.empty() && std::stoi(tl.back().value("completedUnits", std::string("0"))) >= units;
-            if (!ready) std::this_thread::sleep_for(std::chrono::microseconds(50'000));
+            if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
         ASSERT_TRUE(ready) << "job " << id << " never showed progress";
     }

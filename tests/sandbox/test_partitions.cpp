@@ -196,7 +196,7 @@ TEST(Partitions, ExpiredPartitionsAreDeletedFromTheirStart) {
         return r.rows.at(0).items()[0].asInt64();
     };
     const auto waitFor = [&](BigQueryClient& c, const std::string& table, std::int64_t n) {
-        for (int i = 0; i < 200 && count(c, table) != n; ++i) std::this_thread::sleep_for(std::chrono::microseconds(50'000));
+        for (int i = 0; i < 200 && count(c, table) != n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         return count(c, table);
     };
     {

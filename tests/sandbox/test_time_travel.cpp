@@ -29,7 +29,7 @@ std::string error(BigQueryClient& c, const std::string& sql) { return apiError([
 std::int64_t mark(BigQueryClient& c) {
     const auto now = [&] { return std::stoll(std::string(run(c, "SELECT CAST(UNIX_MILLIS(CURRENT_TIMESTAMP()) AS STRING)").rows.at(0).items()[0].asText())); };
     const auto t = now();
-    while (now() <= t) std::this_thread::sleep_for(std::chrono::microseconds(1000));
+    while (now() <= t) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return t;
 }
 
@@ -76,7 +76,7 @@ TEST(TimeTravel, EachVersionReadsAsItWasAcrossDmlReplacementAndRestart) {
         run(c, "INSERT INTO d.t (n) VALUES (1)");
         t1 = mark(c);
         c.insertAll(TableRef{"p", "d", "t"}, R"({"rows":[{"json":{"n":2}}]})");
-        std::this_thread::sleep_for(std::chrono::microseconds(300'000)); // a checkpoint folds them into a row group meanwhile, as it may
+        std::this_thread::sleep_for(std::chrono::milliseconds(300)); // a checkpoint folds them into a row group meanwhile, as it may
         t2 = mark(c);
         run(c, "UPDATE d.t SET n = n * 10 WHERE TRUE");
         t3 = mark(c);
@@ -276,7 +276,7 @@ TEST(TimeTravel, AnExpiredTableIsDroppedAndCanBeRestored) {
     const auto before = mark(c);
     c.patchTable(TableRef{"p", "d", "t"}, {{"expirationTime", std::to_string(before + 200)}});
     // The background thread drops it once its time has passed (it looks every second).
-    for (int i = 0; i < 200 && tableExists(c, "t"); ++i) std::this_thread::sleep_for(std::chrono::microseconds(50'000));
+    for (int i = 0; i < 200 && tableExists(c, "t"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_FALSE(tableExists(c, "t"));
     EXPECT_EQ(rowsOf(c, "d.kept"), R"({"n":3})");
     EXPECT_EQ(copyJob(c, "t@" + std::to_string(before), "back"), "");

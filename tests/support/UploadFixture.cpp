@@ -133,7 +133,7 @@ std::string jobError(BigQueryClient& c, const nlohmann::json& configuration) {
         const auto j = c.getJob(ref);
         if (j["status"]["state"] == "DONE")
             return j["status"].contains("errorResult") ? j["status"]["errorResult"].value("message", std::string("?")) : std::string();
-        std::this_thread::sleep_for(std::chrono::microseconds(25'000));
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     return "the job did not finish";
 }
