@@ -404,14 +404,22 @@ private slots:
         };
         QTRY_VERIFY_WITH_TIMEOUT(rangedListed(), 10000);
         const QModelIndex samplesAgain = m->find(m->index(0, 0), QStringLiteral("samples"));
-        const QString events = m->find(samplesAgain, QStringLiteral("events")).data(Qt::ToolTipRole).toString();
+        // A table's details come with its schema, fetched when it is expanded (or by the tester).
+        const auto detailsOf = [&](const QString& name) {
+            const QModelIndex t = m->find(samplesAgain, name);
+            if (m->canFetchMore(t)) m->fetchMore(t);
+            return t.data(Qt::ToolTipRole).toString();
+        };
+        for (const auto* name : {"events", "ranged", "events_then"})
+            QTRY_VERIFY_WITH_TIMEOUT(!detailsOf(QString::fromLatin1(name)).isEmpty(), 10000);
+        const QString events = detailsOf(QStringLiteral("events"));
         QVERIFY2(events.contains(QStringLiteral("partitioned by day on d")) && events.contains(QStringLiteral("clustered by s, n")) &&
                      events.contains(QStringLiteral("queries must filter on the partitioning column")),
                  qPrintable(events));
-        const QString ranged = m->find(samplesAgain, QStringLiteral("ranged")).data(Qt::ToolTipRole).toString();
+        const QString ranged = detailsOf(QStringLiteral("ranged"));
         QVERIFY2(ranged.contains(QStringLiteral("partitioned by ranges of id: 0 to 100, every 10")), qPrintable(ranged));
         // A snapshot says of which table, and as of when.
-        const QString then = m->find(samplesAgain, QStringLiteral("events_then")).data(Qt::ToolTipRole).toString();
+        const QString then = detailsOf(QStringLiteral("events_then"));
         QVERIFY2(then.startsWith(QStringLiteral("SNAPSHOT")) &&
                      then.contains(QStringLiteral("snapshot of %1.samples.events as of ").arg(QString::fromStdString(w->session()->project))),
                  qPrintable(then));
