@@ -118,7 +118,7 @@ std::string Credentials::who() const {
 
 std::string permissionWarning(const std::filesystem::path& path) {
     if (const auto how = platform::readableByOthers(path))
-        return path.string() + " can be read by other users (" + *how + "): run chmod 600 on it";
+        return path.string() + " can be read by other users (" + *how + "): " + platform::ownerOnlyAdvice(path);
     return {};
 }
 

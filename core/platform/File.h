@@ -38,9 +38,10 @@ public:
     File(const File&) = delete;
     File& operator=(const File&) = delete;
 
-    /// Opens `path`; a file it makes gets `permissions` (POSIX mode bits, after the umask;
-    /// on Windows it inherits its folder's ACL, owner-only under the user's profile). Not
-    /// inherited by child processes. isOpen() says whether it worked.
+    /// Opens `path`; a file it makes gets `permissions` (POSIX mode bits, after the umask).
+    /// On Windows a file made with no group or other bits (0600) gets an access list of the
+    /// current user alone; any other inherits its folder's. Not inherited by child
+    /// processes. isOpen() says whether it worked.
     static File open(const std::filesystem::path& path, Mode mode, unsigned permissions = 0600);
     /// A second handle on the process's standard input.
     static File standardInput();
@@ -59,7 +60,9 @@ public:
     bool writeAllAt(std::string_view data, std::uint64_t offset);
     /// The file's size, or nullopt on failure.
     std::optional<std::uint64_t> size() const;
-    /// Sets the file's permission bits whatever the umask said (fchmod; nothing on Windows).
+    /// Sets the file's permission bits whatever the umask said (fchmod). On Windows the
+    /// others' bits decide: none, an access list of the current user alone; read, that and
+    /// Everyone reading; more, the inherited list stays.
     bool setPermissions(unsigned permissions);
     bool truncate(std::uint64_t size);
     bool seekToEnd();
@@ -122,9 +125,12 @@ bool makeNamedPipe(const std::filesystem::path& path);
 bool removeFile(const std::filesystem::path& path);
 
 /// Whether a file (a key, a token) can be read by users other than its owner, and how, as
-/// text for a message ("mode 0644"); nullopt when only its owner can, or where it cannot be
-/// told. On Windows, files under the user's profile inherit an owner-only ACL: nullopt.
+/// text for a message ("mode 0644"; on Windows "readable by Everyone, BUILTIN\\Users", from
+/// its access list, the system and administrators not counted); nullopt when only its owner
+/// can, or when it cannot be told.
 std::optional<std::string> readableByOthers(const std::filesystem::path& path);
+/// What a user does to make `path` readable by its owner alone, as advice for a message.
+std::string ownerOnlyAdvice(const std::filesystem::path& path);
 
 /// An exclusive lock on a data folder, held until destroyed (flock / LockFileEx on a lock
 /// file in it). A second process asking for it is refused at once, never made to wait.

@@ -213,6 +213,8 @@ std::optional<std::string> readableByOthers(const std::filesystem::path& path) {
     return std::string("mode ") + mode;
 }
 
+std::string ownerOnlyAdvice(const std::filesystem::path&) { return "run chmod 600 on it"; }
+
 std::optional<FolderLock> FolderLock::tryLock(const std::filesystem::path& lockFile, bool& busy) {
     busy = false;
     FolderLock lock;

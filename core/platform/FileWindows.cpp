@@ -84,7 +84,7 @@ File& File::operator=(File&& o) noexcept {
     return *this;
 }
 
-File File::open(const std::filesystem::path& path, Mode mode, unsigned) {
+File File::open(const std::filesystem::path& path, Mode mode, unsigned permissions) {
     DWORD access = GENERIC_READ, disposition = OPEN_EXISTING;
     switch (mode) {
     case Mode::Read: break;
@@ -96,8 +96,12 @@ File File::open(const std::filesystem::path& path, Mode mode, unsigned) {
     }
     // Shared for delete too, so that a file can be renamed over or removed while open, as on
     // POSIX (a log being replaced while a reader holds it).
-    const HANDLE h = CreateFileW(path.c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                                 disposition, FILE_ATTRIBUTE_NORMAL, nullptr);
+    // Owner only (a key, a token): a file made here gets an access list of the user's alone;
+    // otherwise it inherits its folder's, as a POSIX file gets the umask's bits.
+    std::optional<win32::AccessList> ownerOnly;
+    if (!(permissions & 077)) ownerOnly.emplace(false);
+    const HANDLE h = CreateFileW(path.c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                 ownerOnly ? ownerOnly->attributes() : nullptr, disposition, FILE_ATTRIBUTE_NORMAL, nullptr);
     File f;
     f.h_ = reinterpret_cast<std::intptr_t>(h);
     return f;
@@ -173,7 +177,12 @@ std::optional<std::uint64_t> File::size() const {
     return static_cast<std::uint64_t>(s.QuadPart);
 }
 
-bool File::setPermissions(unsigned) { return true; }
+bool File::setPermissions(unsigned permissions) {
+    // Others' bits decide (group has no counterpart): none, owner only; read, owner and
+    // Everyone reading; more, the inherited list is kept.
+    if (permissions & 03) return true;
+    return win32::AccessList((permissions & 04) != 0).applyTo(handleOf(h_));
+}
 
 bool File::truncate(std::uint64_t size) {
     FILE_END_OF_FILE_INFO eof{};
@@ -253,7 +262,12 @@ bool removeFile(const std::filesystem::path& path) {
     return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND;
 }
 
-std::optional<std::string> readableByOthers(const std::filesystem::path&) { return std::nullopt; }
+std::optional<std::string> readableByOthers(const std::filesystem::path& path) { return win32::readersOtherThanOwner(path); }
+
+std::string ownerOnlyAdvice(const std::filesystem::path& path) {
+    return "remove the others from its Properties > Security, or run icacls \"" + path.string() +
+           "\" /inheritance:r /grant:r \"%USERNAME%:F\"";
+}
 
 std::optional<FolderLock> FolderLock::tryLock(const std::filesystem::path& lockFile, bool& busy) {
     busy = false;

@@ -15,6 +15,9 @@ std::int64_t processId();
 void setEnvironment(const std::string& name, const std::optional<std::string>& value);
 /// The most memory this process has held resident so far, in bytes (0 where unknown).
 std::uint64_t peakResidentBytes();
+/// The version of wine when this Windows build runs under it ("8.0"), else empty. Wine keeps
+/// no access lists of its own: the checks of them mean something on Windows only.
+std::string wineVersion();
 
 /// Standard streams (0, 1, 2): whether it is a terminal (progress bars, prompts).
 bool isTerminal(int stream);

@@ -21,6 +21,8 @@ void setEnvironment(const std::string& name, const std::optional<std::string>& v
     else ::unsetenv(name.c_str());
 }
 
+std::string wineVersion() { return {}; }
+
 std::uint64_t peakResidentBytes() {
     rusage ru{};
     if (::getrusage(RUSAGE_SELF, &ru) != 0) return 0;

@@ -15,6 +15,12 @@ void setEnvironment(const std::string& name, const std::optional<std::string>& v
     ::_putenv_s(name.c_str(), value ? value->c_str() : ""); // "" removes it
 }
 
+std::string wineVersion() {
+    const HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    const auto get = ntdll ? reinterpret_cast<const char* (*)()>(reinterpret_cast<void*>(GetProcAddress(ntdll, "wine_get_version"))) : nullptr;
+    return get ? std::string(get()) : std::string();
+}
+
 std::uint64_t peakResidentBytes() {
     PROCESS_MEMORY_COUNTERS pmc{};
     pmc.cb = sizeof pmc;

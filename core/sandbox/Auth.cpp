@@ -90,7 +90,7 @@ namespace {
 
 /// The key in `pem` (a certificate or a public key), with the certificate's end of validity.
 SandboxAuth::Key keyFrom(const std::string& pem) {
-    SandboxAuth::Key k{crypto::PublicKey::fromPem(pem)};
+    SandboxAuth::Key k{crypto::PublicKey::fromPem(pem), 0, {}};
     if (crypto::isCertificatePem(pem)) {
         const auto info = crypto::inspectCertificate(pem);
         k.notAfter = std::chrono::duration_cast<std::chrono::seconds>(info.notAfterTime.time_since_epoch()).count();

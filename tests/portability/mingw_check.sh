@@ -40,7 +40,7 @@ printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c \
 
 # Link the Windows platform layer into a program and run it under wine (Debian's wine64).
 "$cxx" "${flags[@]}" -O1 -static -o "$work/platform_check.exe" "$src/tests/portability/platform_check.cpp" \
-  "$src/core/platform/FileWindows.cpp" "$src/core/platform/SystemWindows.cpp" "$src/core/platform/SocketWindows.cpp" "$src/core/platform/ProcessWindows.cpp" -lws2_32 -lpsapi
+  "$src/core/platform/FileWindows.cpp" "$src/core/platform/AccessWindows.cpp" "$src/core/platform/SystemWindows.cpp" "$src/core/platform/SocketWindows.cpp" "$src/core/platform/ProcessWindows.cpp" -lws2_32 -lpsapi -ladvapi32
 echo "mingw_check: linked platform_check.exe"
 wine=$(command -v wine64 || command -v wine || { [[ -x /usr/lib/wine/wine64 ]] && echo /usr/lib/wine/wine64; } || true)
 if [[ -z $wine ]]; then
