@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
                    "MB of disk each table's past versions (time travel) may take; past it, its oldest versions are "
                    "removed before their window ends (default 1024; 0: no limit)")
         ->check(CLI::Range(0LL, 1LL << 30));
+    app.add_option("--time-travel-versions", o.timeTravelVersions,
+                   "past versions each table keeps at most; past it, its oldest are removed before their window "
+                   "ends (default 1000)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
     app.add_option("--workers", o.workers, "job worker threads")->check(CLI::Range(1, 64));
     app.add_option("--user", o.user,
                    "the account jobs are made by without sign-in (default sandbox@quarry.local); a request may "

@@ -17,9 +17,6 @@ namespace {
 
 constexpr const char* kHistory = "history";
 constexpr const char* kVersionFile = "version.json";
-/// The most past versions a table keeps: a table changed by DML all day keeps its latest
-/// thousand (and time travel before them says so), so listing them stays cheap.
-constexpr std::size_t kMaxVersions = 1000;
 /// A dataset's dropped tables, each with its versions: <dataset>/.deleted/<table>/history/...
 constexpr const char* kDeleted = ".deleted";
 /// The longest window a dataset may have (maxTimeTravelHours is 48 to 168): commits older
@@ -193,7 +190,7 @@ void Store::keepPastVersion(const Table& t, const fs::path& dir, const fs::path&
     // read before" its start, never a wrong version.
     std::uint64_t total = 0;
     for (const auto& p : past) total += p.bytes;
-    for (std::size_t i = 0; i + 1 < past.size() && ((o_.timeTravelBytes > 0 && total > o_.timeTravelBytes) || past.size() - i > kMaxVersions);
+    for (std::size_t i = 0; i + 1 < past.size() && ((o_.timeTravelBytes > 0 && total > o_.timeTravelBytes) || past.size() - i > std::max<std::size_t>(o_.timeTravelVersions, 1));
          ++i) {
         fs::remove_all(past[i].dir, ec);
         total -= past[i].bytes;

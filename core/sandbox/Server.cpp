@@ -680,6 +680,7 @@ Server::Server(Options o) : d_(std::make_unique<Impl>(std::move(o))) {
     so.checkpointIdle = d_->o.checkpointIdle;
     so.tableMemory = d_->o.tableMemory;
     so.timeTravelBytes = d_->o.timeTravelBytes;
+    so.timeTravelVersions = d_->o.timeTravelVersions;
     d_->store = std::make_unique<Store>(so);
     d_->notes = d_->store->load();
     if (!d_->o.auth.empty() && d_->o.auth != "none") {

@@ -31,6 +31,7 @@ public:
         /// Memory for tables' rows before those used longest ago are let go (Store::Options).
         std::uint64_t tableMemory = 4096ull << 20;
         std::uint64_t timeTravelBytes = 1024ull << 20; ///< Store::Options::timeTravelBytes
+        std::size_t timeTravelVersions = 1000;          ///< Store::Options::timeTravelVersions
         int workers = 2;
         /// Who makes jobs without sign-in, unless a request says (X-Quarry-User); with --auth
         /// the token's account does.

@@ -119,6 +119,10 @@ public:
         /// The disk one table's past versions (History.h) may take; past it, its oldest are
         /// removed before their window ends. 0: no limit.
         std::uint64_t timeTravelBytes = 0;
+        /// Past versions each table keeps at most (the oldest go first; the newest stays): a
+        /// table changed by DML all day keeps its latest thousand (and time travel before
+        /// them says so), so listing them stays cheap.
+        std::size_t timeTravelVersions = 1000;
     };
     /// Takes an exclusive lock on the data folder: a second server on the same folder fails
     /// with StorageError instead of corrupting it.

@@ -267,6 +267,23 @@ TEST(TimeTravel, PastVersionsPastTheDiskLimitGoOldestFirstAndSaySo) {
     EXPECT_EQ(generation(mark(c)), "40000:3:3");
 }
 
+TEST(TimeTravel, PastTheVersionCountTheOldestGoFirstAndSaySo) {
+    SandboxProcess s({"--time-travel-versions", "3"});
+    BigQueryClient c(clientOptions(s));
+    makeDataset(c);
+    run(c, "CREATE TABLE d.t AS SELECT 0 AS g");
+    std::vector<std::int64_t> before;
+    for (int g = 1; g <= 5; ++g) {
+        before.push_back(mark(c));
+        run(c, "UPDATE d.t SET g = " + std::to_string(g) + " WHERE TRUE");
+    }
+    // Five versions were replaced; the newest three stay and read as they were.
+    for (int i = 2; i < 5; ++i) EXPECT_EQ(rowsOf(c, asOf("d.t", before[static_cast<std::size_t>(i)])), "{\"g\":" + std::to_string(i) + "}") << i;
+    for (int i = 0; i < 2; ++i)
+        EXPECT_NE(error(c, "SELECT g FROM " + asOf("d.t", before[static_cast<std::size_t>(i)])).find("Cannot read before"), std::string::npos) << i;
+    EXPECT_EQ(rowsOf(c, "d.t"), R"({"g":5})");
+}
+
 TEST(TimeTravel, AnExpiredTableIsDroppedAndCanBeRestored) {
     SandboxProcess s;
     BigQueryClient c(clientOptions(s));
