@@ -16,6 +16,17 @@
 namespace quarry {
 namespace {
 
+/// What to check when the keychain refused, naming this platform's own.
+QString keychainAdvice() {
+#if defined(Q_OS_MACOS)
+    return ConnectionStore::tr("Is the login keychain unlocked (Keychain Access)?");
+#elif defined(Q_OS_WIN)
+    return ConnectionStore::tr("Is Windows Credential Manager available to this account?");
+#else
+    return ConnectionStore::tr("Is a Secret Service keychain (GNOME Keyring or KWallet) running and unlocked?");
+#endif
+}
+
 QString kindName(ConnectionInfo::Kind k) {
     switch (k) {
     case ConnectionInfo::Kind::KeyFile: return QStringLiteral("key");
@@ -127,9 +138,8 @@ void ConnectionStore::save(const ConnectionInfo& info, const QByteArray& secret,
             if (done) done({});
             return;
         }
-        const QString error = tr("The key could not be stored in the system keychain (%1). Is a keychain service "
-                                 "running (GNOME Keyring, KWallet, macOS Keychain, Windows Credential Manager)?")
-                                  .arg(j->errorString());
+        const QString error = tr("The key could not be stored in the system keychain (%1). %2")
+                                  .arg(j->errorString(), keychainAdvice());
         if (self && !replaced) {
             auto rest = self->list();
             rest.erase(std::remove_if(rest.begin(), rest.end(), [&](const ConnectionInfo& c) { return c.id == id; }), rest.end());
