@@ -26,6 +26,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QHelpEvent>
+#include <QToolTip>
 #include <QTreeView>
 #include <QTreeWidget>
 #include <QMimeData>
@@ -423,6 +425,18 @@ private slots:
         QVERIFY2(then.startsWith(QStringLiteral("SNAPSHOT")) &&
                      then.contains(QStringLiteral("snapshot of %1.samples.events as of ").arg(QString::fromStdString(w->session()->project))),
                  qPrintable(then));
+        // And the tree shows it where the mouse rests, as Qt asks when a pointer hovers.
+        QTreeView* tree = w->schemaTree();
+        tree->expand(samplesAgain);
+        const QModelIndex thenItem = m->find(samplesAgain, QStringLiteral("events_then"));
+        tree->scrollTo(thenItem);
+        const QPoint at = tree->visualRect(thenItem).center();
+        QVERIFY(tree->viewport()->rect().contains(at));
+        QHelpEvent hover(QEvent::ToolTip, at, tree->viewport()->mapToGlobal(at));
+        QApplication::sendEvent(tree->viewport(), &hover);
+        QTRY_VERIFY_WITH_TIMEOUT(QToolTip::isVisible(), 5000);
+        QVERIFY2(QToolTip::text().contains(QStringLiteral("snapshot of")), qPrintable(QToolTip::text()));
+        QToolTip::hideText();
     }
 
     void tabsSurviveACrash() {
