@@ -49,6 +49,11 @@ public:
     /// its owner only (mkstemp); `made` is its path.
     static File createTemporary(const std::filesystem::path& dir, const std::string& prefix, std::filesystem::path& made);
 
+    /// A scratch file that others in this process open by `openAs` (a fuzzer's input, handed
+    /// to code that reads paths): in memory on Linux (memfd_create, /proc/self/fd/N); a
+    /// temporary file elsewhere, removed when closed on Windows and by the caller on macOS.
+    static File scratch(const std::string& name, std::filesystem::path& openAs);
+
     bool isOpen() const;
     /// Up to `n` bytes from the current position: the count read, 0 at the end, -1 on failure.
     std::int64_t read(void* into, std::size_t n);

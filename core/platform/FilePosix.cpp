@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#if defined(__linux__)
+#include <sys/mman.h> // memfd_create
+#endif
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,6 +97,17 @@ File File::createTemporary(const std::filesystem::path& dir, const std::string& 
     f.h_ = ::mkostemp(pattern.data(), O_CLOEXEC); // 0600
     if (f.h_ >= 0) made = pattern;
     return f;
+}
+
+File File::scratch(const std::string& name, std::filesystem::path& openAs) {
+#if defined(__linux__)
+    File f;
+    f.h_ = ::memfd_create(name.c_str(), MFD_CLOEXEC);
+    if (f.h_ >= 0) openAs = "/proc/self/fd/" + std::to_string(f.h_);
+    return f;
+#else
+    return createTemporary(std::filesystem::temp_directory_path(), name + "-", openAs);
+#endif
 }
 
 bool File::isOpen() const { return h_ >= 0; }

@@ -131,6 +131,25 @@ File File::createTemporary(const std::filesystem::path& dir, const std::string& 
     return File{};
 }
 
+File File::scratch(const std::string& name, std::filesystem::path& openAs) {
+    wchar_t dir[MAX_PATH + 1];
+    const DWORD n = GetTempPathW(MAX_PATH + 1, dir);
+    File f;
+    for (int attempt = 0; n && attempt < 100; ++attempt) {
+        const auto path = std::filesystem::path(std::wstring(dir, n)) /
+                          (name + "-" + std::to_string(GetCurrentProcessId()) + "-" + std::to_string(GetTickCount64() + attempt));
+        const HANDLE h = CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                     nullptr, CREATE_NEW, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, nullptr);
+        if (h != INVALID_HANDLE_VALUE) {
+            f.h_ = reinterpret_cast<std::intptr_t>(h);
+            openAs = path;
+            break;
+        }
+        if (GetLastError() != ERROR_FILE_EXISTS) break;
+    }
+    return f;
+}
+
 bool File::isOpen() const { return h_ != kNone && h_ != 0; }
 
 std::int64_t File::read(void* into, std::size_t n) {

@@ -9,12 +9,11 @@
 #include "upload/CsvReader.h"
 #include "upload/RecordReader.h"
 #include "value/Text.h"
+#include "platform/File.h"
 #include "platform/System.h"
 
 #include <filesystem>
 #include <string>
-#include <sys/mman.h>
-#include <unistd.h>
 
 using namespace quarry;
 using namespace quarry::upload;
@@ -23,10 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     const std::uint8_t mode = data[0];
     const std::string bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
-    static const int fd = ::memfd_create("fuzz-load", 0);
-    if (fd < 0) return 0;
-    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) return 0;
-    const std::string path = "/proc/self/fd/" + std::to_string(fd);
+    static std::filesystem::path scratchPath;
+    static quarry::platform::File scratch = quarry::platform::File::scratch("fuzz-load", scratchPath);
+    if (!scratch.isOpen() || !scratch.truncate(0) || !scratch.writeAllAt(bytes, 0)) return 0;
+    const std::string path = scratchPath.string();
 
     CsvOptions o;
     o.delimiter = (mode & 1) ? '\t' : ',';

@@ -3,15 +3,15 @@
 // read record by record, checked against a nested schema and fed to schema inference. Every
 // record must be accounted for (valid or rejected with a position), nothing may crash, and an
 // inferred schema must be one BigQuery accepts.
+#include "platform/File.h"
 #include "upload/RecordReader.h"
 #include "upload/RowChecker.h"
 #include "upload/SchemaInference.h"
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 #include <string>
-#include <sys/mman.h>
-#include <unistd.h>
 
 using namespace quarry;
 using namespace quarry::upload;
@@ -25,14 +25,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t mode = data[0];
     ++data;
     --size;
-    static const int fd = ::memfd_create("fuzz-upload", 0);
-    if (fd < 0) return 0;
-    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, data, size, 0) != static_cast<ssize_t>(size)) return 0;
+    static std::filesystem::path scratchPath;
+    static quarry::platform::File scratch = quarry::platform::File::scratch("fuzz-upload", scratchPath);
+    if (!scratch.isOpen() || !scratch.truncate(0) || !scratch.writeAllAt({reinterpret_cast<const char*>(data), size}, 0)) return 0;
     RecordReader::Options o;
     o.format = mode % 3 == 0 ? InputFormat::Auto : mode % 3 == 1 ? InputFormat::Ndjson : InputFormat::JsonArray;
     o.chunkBytes = (mode & 8) ? 3 : 4096;
     o.maxRecordBytes = (mode & 16) ? 64 : 1u << 20;
-    const std::string path = "/proc/self/fd/" + std::to_string(fd);
+    const std::string path = scratchPath.string();
     RecordReader reader(path, o);
     RowChecker checker(schema, (mode & 32) != 0); // check() accepts any size: no request limit here
     SchemaInference inference;

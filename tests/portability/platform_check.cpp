@@ -203,6 +203,20 @@ int main(int argc, char** argv) {
         check(!platform::ownerOnlyAdvice(key).empty() && readAll(key) == "secret", "ownerOnlyAdvice; the key is intact");
     }
 
+    {
+        fs::path at;
+        auto s = File::scratch("platform-check", at);
+        check(s.isOpen() && !at.empty() && s.writeAllAt("scratch", 0), "scratch makes a file");
+        check(readAll(at) == "scratch", "... that opens by its path");
+        check(s.truncate(0) && s.writeAllAt("again", 0) && readAll(at) == "again", "... and is written again in place");
+        s.close();
+#if !defined(__APPLE__)
+        check(!platform::fileInfo(at) || platform::fileInfo(at)->kind == FileInfo::Kind::Missing, "... and is gone once closed");
+#else
+        platform::removeFile(at);
+#endif
+    }
+
     const auto info = platform::fileInfo(a);
     check(info && info->kind == FileInfo::Kind::Regular && info->size == 6, "fileInfo of a file");
     const auto folder = platform::fileInfo(dir);
