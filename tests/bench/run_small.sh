@@ -24,11 +24,13 @@ def call(method, path, body=None):
 call("POST", "/datasets", {"datasetReference": {"datasetId": "small"}})
 call("POST", "/queries", {"query": "CREATE TABLE small.t AS SELECT x, CONCAT('name ', CAST(x AS STRING)) AS s "
                           "FROM UNNEST(GENERATE_ARRAY(1, 100)) AS x", "useLegacySql": False})
+call("POST", "/queries", {"query": "CREATE TABLE small.u AS SELECT * FROM small.t", "useLegacySql": False})
 work = {
     "dry run": {"query": "SELECT s, x * 2 AS y FROM small.t WHERE x > 10", "useLegacySql": False, "dryRun": True},
     "one-row INSERT": {"query": "INSERT INTO small.t (x, s) VALUES (1000, 'one more')", "useLegacySql": False},
     "query over a 100-row table": {"query": "SELECT s, x * 2 AS y FROM small.t WHERE x > 10 ORDER BY x LIMIT 20",
                                    "useLegacySql": False, "useQueryCache": False},
+    "UPDATE of 100 rows (a version kept)": {"query": "UPDATE small.u SET x = x + 1 WHERE TRUE", "useLegacySql": False},
 }
 for name, body in work.items():
     times = []
