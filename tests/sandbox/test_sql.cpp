@@ -291,6 +291,26 @@ TEST(SqlSplit, AggregatesOverPartsEqualOnePass) {
 }
 
 // Enough cases, across the features (the bar is 150 at least).
+TEST(SqlTopN, TheFirstRowsOfTheWholeOrder) {
+    // ORDER BY ... LIMIT keeps a heap and reads the later keys only for rows whose first key
+    // can still enter: over several batches, with ties, NULLs, DESC and a collation, it must
+    // give what numbering the whole order gives.
+    SqlEnv e({});
+    ASSERT_EQ(e.run("CREATE TABLE scratch.t AS SELECT x, MOD(x * 7919, 13) AS k, IF(MOD(x, 5) = 0, NULL, CAST(MOD(x, 97) AS STRING)) AS s, "
+                    "IF(MOD(x, 3) = 0, 'A', 'a') AS c FROM UNNEST(GENERATE_ARRAY(1, 9000)) AS x").substr(0, 2),
+              "{\"");
+    for (const std::string order : {"k DESC, s, x", "k, s DESC, x", "s, k, x", "s DESC, x DESC", "c COLLATE 'und:ci' DESC, k, x",
+                                    "k DESC, s NULLS LAST, x"})
+        for (const int n : {1, 17, 3000}) {
+            const std::string limit = std::to_string(n);
+            const std::string topN = e.run("SELECT x FROM scratch.t ORDER BY " + order + " LIMIT " + limit);
+            const std::string numbered = e.run("SELECT x FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY " + order +
+                                               ") AS rn FROM scratch.t) WHERE rn <= " + limit + " ORDER BY rn");
+            EXPECT_EQ(topN, numbered) << order << " LIMIT " << n;
+            EXPECT_NE(topN.find("{"), std::string::npos);
+        }
+}
+
 TEST(SqlCases, ThereAreEnough) { EXPECT_GE(loadCases().size(), 150u); }
 
 // docs/SANDBOX.md's table of what the sandbox does not run yet: every example must be refused

@@ -23,7 +23,11 @@ template <class A, class B> int compareKeys(const std::vector<BoundSelect::Order
             if (x.isNull() == y.isNull()) continue;
             return x.isNull() == order[i].nullsFirst ? -1 : 1;
         }
-        if (const int c = compareValues(x, y, order[i].collation)) return order[i].desc ? -c : c;
+        // INT64 keys (the usual case) compared here; everything else by the general rule.
+        const int c = x.kind() == ValueKind::Int64 && y.kind() == ValueKind::Int64 && !order[i].collation
+                          ? (x.asInt64() < y.asInt64() ? -1 : x.asInt64() > y.asInt64())
+                          : compareValues(x, y, order[i].collation);
+        if (c) return order[i].desc ? -c : c;
     }
     return 0;
 }
@@ -113,10 +117,30 @@ void Output::projectInto(const Batch& b, const Selection& sel) {
 
 void Output::offerTopN(const Batch& b, const Selection& sel) {
     if (wanted_ == 0) return;
-    for (std::size_t k = 0; k < q_.order.size(); ++k) ev_.eval(*q_.order[k].expr, b, sel, keyVecs_[k]);
+    // Once the heap is full, a row whose first key is already worse than the worst kept one's
+    // cannot enter (the worst kept only gets better): the other keys are read only for the
+    // rows left, usually a few of the batch.
+    const Selection* rows = &sel;
+    ev_.eval(*q_.order[0].expr, b, sel, keyVecs_[0]);
+    if (heap_.size() == wanted_ && q_.order.size() > 1) {
+        const std::vector<BoundSelect::Order> first(q_.order.begin(), q_.order.begin() + 1);
+        const Value& worst = heap_.front().keys[0];
+        narrowed_.clear();
+        for (const auto i : sel)
+            if (compareKeys(first, [&](std::size_t) -> const Value& { return valueAt(keyVecs_[0], i); },
+                            [&](std::size_t) -> const Value& { return worst; }) <= 0)
+                narrowed_.push_back(i);
+        rows = &narrowed_;
+    }
+    for (std::size_t k = 1; k < q_.order.size(); ++k) ev_.eval(*q_.order[k].expr, b, *rows, keyVecs_[k]);
     auto worse = [this](const Candidate& x, const Candidate& y) { return before(x, y); }; // max-heap: worst on top
-    for (const auto i : sel) {
-        const std::uint64_t seq = seq_++;
+    // Every row is counted in input order, the ones left out too: ties go to the earlier.
+    const std::uint64_t seqBase = seq_;
+    seq_ += sel.size();
+    std::size_t pos = 0;
+    for (const auto i : *rows) {
+        while (sel[pos] != i) ++pos;
+        const std::uint64_t seq = seqBase + pos;
         if (heap_.size() == wanted_) {
             // Later rows lose ties (they come after in input order), so only a strictly
             // smaller key can enter.

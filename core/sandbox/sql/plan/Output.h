@@ -66,6 +66,7 @@ private:
     };
     std::vector<GroupRow> waitingGroups_;
     std::vector<Vec> colVecs_, keyVecs_;
+    Selection narrowed_; ///< offerTopN: the rows whose first key can still enter
 };
 
 } // namespace quarry::sandbox::sql::plan
