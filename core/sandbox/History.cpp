@@ -235,7 +235,7 @@ std::shared_ptr<Table> Store::readPastVersion(const PastVersion& v, const std::s
     {
         std::shared_lock h(historyMutex_); // other readers go on; nothing removes the version meanwhile
         if (!fs::exists(v.dir / kVersionFile)) return nullptr; // removed meanwhile: past the window now
-        loadTableRows(*out, v.dir, nowMs(), notes);
+        loadTableRows(*out, v.dir, nowMs(), notes, /*readOnly=*/true);
     }
     for (const auto& n : notes) std::cerr << "quarry-sandbox: past version " << v.dir.string() << ": " << n << std::endl;
     out->rows.resize(rowsCommittedBy(*out, ms));

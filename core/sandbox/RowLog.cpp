@@ -45,7 +45,13 @@ void createDirectoriesDurably(const std::filesystem::path& dir) {
 
 } // namespace
 
-RowLog::RowLog(std::filesystem::path file) : file_(std::move(file)) {
+RowLog::RowLog(std::filesystem::path file, Access access) : file_(std::move(file)), readOnly_(access == Access::ReadOnly) {
+    if (readOnly_) {
+        fh_ = platform::File::open(file_, platform::File::Mode::Read);
+        if (!fh_.isOpen()) throw StorageError(sysError("cannot open", file_));
+        size_ = synced_ = fh_.size().value_or(0);
+        return;
+    }
     createDirectoriesDurably(file_.parent_path());
     const bool existed = std::filesystem::exists(file_);
     fh_ = platform::File::open(file_, platform::File::Mode::ReadWrite);
@@ -56,6 +62,10 @@ RowLog::RowLog(std::filesystem::path file) : file_(std::move(file)) {
 }
 
 RowLog::~RowLog() = default;
+
+void RowLog::checkWritable() const {
+    if (readOnly_) throw StorageError(file_.string() + " is a past version's and is only read");
+}
 
 std::uint64_t RowLog::replay(const std::function<void(std::string_view, std::uint64_t)>& onRecord) {
     std::lock_guard g(mutex_);
@@ -95,7 +105,7 @@ std::uint64_t RowLog::replay(const std::function<void(std::string_view, std::uin
                                ": not a torn tail, so nothing was cut");
     }
     const std::uint64_t dropped = data.size() - pos;
-    if (dropped) {
+    if (dropped && !readOnly_) {
         if (!fh_.truncate(pos) || !fh_.syncData()) throw StorageError(sysError("cannot cut the torn tail of", file_));
         size_ = pos;
         synced_ = pos;
@@ -118,6 +128,7 @@ std::string RowLog::failure() const {
 }
 
 std::uint64_t RowLog::write(std::string_view payload) {
+    checkWritable();
     if (payload.size() > kMaxRecord) throw StorageError("record too large for " + file_.string());
     std::string rec(kHeader + payload.size(), '\0');
     std::memcpy(rec.data(), kMagic, 4);
@@ -162,13 +173,14 @@ void RowLog::append(std::string_view payload) {
 
 void RowLog::truncateTo(std::uint64_t offset) {
     std::lock_guard g(mutex_);
-    if (offset >= size_) return;
+    if (offset >= size_ || readOnly_) return;
     if (!fh_.truncate(offset) || !fh_.syncData()) throw StorageError(sysError("cannot truncate", file_));
     size_ = offset;
     synced_ = std::min(synced_, offset);
 }
 
 void RowLog::clear() {
+    checkWritable();
     std::lock_guard g(mutex_);
     if (!fh_.truncate(0) || !fh_.syncData()) throw StorageError(sysError("cannot truncate", file_));
     size_ = 0;

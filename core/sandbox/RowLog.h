@@ -27,7 +27,11 @@ public:
 /// StorageError without cutting anything.
 class RowLog {
 public:
-    explicit RowLog(std::filesystem::path file);
+    /// ReadOnly: a log that must not change (a past version's, hard-linked from the table's
+    /// history): it must exist, a torn tail or unfinished statement is left on disk (replay
+    /// still stops before it), and append(), write() and clear() throw.
+    enum class Access { ReadWrite, ReadOnly };
+    explicit RowLog(std::filesystem::path file, Access access = Access::ReadWrite);
     ~RowLog();
     RowLog(const RowLog&) = delete;
     RowLog& operator=(const RowLog&) = delete;
@@ -36,7 +40,7 @@ public:
     /// the number of bytes dropped from a torn tail (0 when the file was clean).
     std::uint64_t replay(const std::function<void(std::string_view payload, std::uint64_t offset)>& onRecord);
     /// Cuts the file back to `offset` (a record boundary), durably: records of a statement
-    /// that never finished.
+    /// that never finished. Read-only: nothing (the caller has left those records out).
     void truncateTo(std::uint64_t offset);
     /// Appends one record durably. Throws StorageError on I/O failure (nothing half-visible:
     /// a short write is truncated away before the error is reported).
@@ -63,6 +67,8 @@ public:
 private:
     std::filesystem::path file_;
     platform::File fh_;
+    bool readOnly_ = false;
+    void checkWritable() const;
     std::uint64_t size_ = 0;
     std::uint64_t synced_ = 0; ///< everything below this offset is on disk
     std::string failure_;      ///< guarded by mutex_

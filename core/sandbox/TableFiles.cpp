@@ -150,8 +150,9 @@ std::vector<RowGroup> decodeAll(const std::vector<std::string>& payloads, std::v
 }
 
 /// Reads the segment file's row groups into `t`; returns the log generation after them.
-std::uint64_t replaySegments(Table& t, const fs::path& file, std::int64_t idsSince, std::vector<std::string>& notes) {
-    t.segments = std::make_unique<RowLog>(file);
+std::uint64_t replaySegments(Table& t, const fs::path& file, std::int64_t idsSince, std::vector<std::string>& notes,
+                             RowLog::Access access) {
+    t.segments = std::make_unique<RowLog>(file, access);
     std::vector<std::string> payloads;
     std::vector<std::uint64_t> offsets;
     const auto dropped = t.segments->replay([&](std::string_view payload, std::uint64_t offset) {
@@ -240,16 +241,22 @@ fs::path logFile(const fs::path& dir, std::uint64_t gen) {
     return gen == 0 ? dir / "rows.qrl" : dir / ("rows." + std::to_string(gen) + ".qrl");
 }
 
-void loadTableRows(Table& t, const fs::path& dir, std::int64_t idsSince, std::vector<std::string>& notes) {
+void loadTableRows(Table& t, const fs::path& dir, std::int64_t idsSince, std::vector<std::string>& notes, bool readOnly) {
+    const auto access = readOnly ? RowLog::Access::ReadOnly : RowLog::Access::ReadWrite;
     std::uint64_t first = 0;
-    if (fs::exists(dir / kSegments)) first = replaySegments(t, dir / kSegments, idsSince, notes);
+    if (fs::exists(dir / kSegments)) first = replaySegments(t, dir / kSegments, idsSince, notes, access);
     std::shared_ptr<RowLog> last;
     std::uint64_t lastGen = first;
     for (const auto gen : logGenerations(dir)) {
         if (gen < first) continue; // folded into the segments by a checkpoint that stopped before removing it
-        last = std::make_shared<RowLog>(logFile(dir, gen));
+        last = std::make_shared<RowLog>(logFile(dir, gen), access);
         replayLog(t, *last, idsSince, notes);
         lastGen = gen;
+    }
+    if (readOnly) { // nothing removed, cut or made
+        t.log = std::move(last);
+        t.logGen = lastGen;
+        return;
     }
     if (first > 0) removeLogsUpTo(dir, first - 1);
     if (!last) last = std::make_shared<RowLog>(logFile(dir, first)); // no log yet

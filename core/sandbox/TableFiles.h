@@ -30,8 +30,11 @@ std::filesystem::path logFile(const std::filesystem::path& dir, std::uint64_t ge
 /// Reads a table's rows, insertIds (those seen since `idsSince`, ms) and files from `dir` into
 /// `t` (whose schema is set): row groups, then the logs after them. Notes what was cut (torn
 /// tails, unfinished statements). Throws StorageError or std::runtime_error for damage, which
-/// sets the table aside.
-void loadTableRows(Table& t, const std::filesystem::path& dir, std::int64_t idsSince, std::vector<std::string>& notes);
+/// sets the table aside. `readOnly` (a past version, whose files are hard links): the files
+/// are opened for reading only and nothing is cut, removed or made; what a crash left
+/// unfinished is left out of `t` all the same, and `t.log` is null when there is no log.
+void loadTableRows(Table& t, const std::filesystem::path& dir, std::int64_t idsSince, std::vector<std::string>& notes,
+                   bool readOnly = false);
 
 /// Folds `t`'s log into new row groups and removes the log. Returns false when there was
 /// nothing to fold or the table was dropped. `dedupWindowMs`: which insertIds to keep.
