@@ -152,4 +152,33 @@ private:
     File file_;
 };
 
+/// The first `size` bytes of an open file, mapped read only into memory (mmap /
+/// CreateFileMapping + MapViewOfFile): read in place, paged in by the system as they are
+/// touched and dropped by it under pressure, never copied into the heap. The file must not
+/// shrink while mapped. Move-only; unmaps itself.
+class MappedFile {
+public:
+    /// The map, or one whose data() is null with lastErrorText(). `size` 0 maps nothing
+    /// and succeeds.
+    static MappedFile map(const File& file, std::uint64_t size);
+    MappedFile() = default;
+    ~MappedFile();
+    MappedFile(MappedFile&& o) noexcept;
+    MappedFile& operator=(MappedFile&& o) noexcept;
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+
+    bool ok() const { return ok_; }
+    const char* data() const { return data_; }
+    std::uint64_t size() const { return size_; }
+    std::string_view view() const { return {data_, static_cast<std::size_t>(size_)}; }
+
+private:
+    void release();
+    const char* data_ = nullptr;
+    std::uint64_t size_ = 0;
+    std::intptr_t mapping_ = 0; ///< the file mapping's HANDLE on Windows
+    bool ok_ = false;
+};
+
 } // namespace quarry::platform

@@ -5,11 +5,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 #include <fcntl.h>
-#if defined(__linux__)
-#include <sys/mman.h> // memfd_create
-#endif
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -242,6 +241,44 @@ std::optional<FolderLock> FolderLock::tryLock(const std::filesystem::path& lockF
         return std::nullopt;
     }
     return lock;
+}
+
+MappedFile MappedFile::map(const File& file, std::uint64_t size) {
+    MappedFile m;
+    if (size == 0) {
+        m.ok_ = true;
+        return m;
+    }
+    void* at = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fdOf(file.native()), 0);
+    if (at == MAP_FAILED) return m;
+    m.data_ = static_cast<const char*>(at);
+    m.size_ = size;
+    m.ok_ = true;
+    return m;
+}
+
+void MappedFile::release() {
+    if (data_) ::munmap(const_cast<char*>(data_), static_cast<std::size_t>(size_));
+    data_ = nullptr;
+    size_ = 0;
+    ok_ = false;
+}
+
+MappedFile::~MappedFile() { release(); }
+MappedFile::MappedFile(MappedFile&& o) noexcept : data_(o.data_), size_(o.size_), mapping_(o.mapping_), ok_(o.ok_) {
+    o.data_ = nullptr;
+    o.size_ = 0;
+    o.ok_ = false;
+}
+MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
+    if (this != &o) {
+        release();
+        std::swap(data_, o.data_);
+        std::swap(size_, o.size_);
+        std::swap(mapping_, o.mapping_);
+        std::swap(ok_, o.ok_);
+    }
+    return *this;
 }
 
 } // namespace quarry::platform

@@ -10,6 +10,7 @@
 #include "platform/Win32.h"
 
 #include <algorithm>
+#include <utility>
 #include <cwchar>
 #include <string>
 
@@ -302,6 +303,54 @@ std::optional<FolderLock> FolderLock::tryLock(const std::filesystem::path& lockF
         return std::nullopt;
     }
     return lock;
+}
+
+MappedFile MappedFile::map(const File& file, std::uint64_t size) {
+    MappedFile m;
+    if (size == 0) {
+        m.ok_ = true;
+        return m;
+    }
+    const HANDLE mapping = CreateFileMappingW(handleOf(file.native()), nullptr, PAGE_READONLY, static_cast<DWORD>(size >> 32),
+                                              static_cast<DWORD>(size & 0xFFFFFFFFu), nullptr);
+    if (!mapping) return m;
+    const void* at = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, static_cast<SIZE_T>(size));
+    if (!at) {
+        CloseHandle(mapping);
+        return m;
+    }
+    m.data_ = static_cast<const char*>(at);
+    m.size_ = size;
+    m.mapping_ = reinterpret_cast<std::intptr_t>(mapping);
+    m.ok_ = true;
+    return m;
+}
+
+void MappedFile::release() {
+    if (data_) UnmapViewOfFile(data_);
+    if (mapping_) CloseHandle(handleOf(mapping_));
+    data_ = nullptr;
+    mapping_ = 0;
+    size_ = 0;
+    ok_ = false;
+}
+
+MappedFile::~MappedFile() { release(); }
+MappedFile::MappedFile(MappedFile&& o) noexcept : data_(o.data_), size_(o.size_), mapping_(o.mapping_), ok_(o.ok_) {
+    o.data_ = nullptr;
+    o.size_ = 0;
+    o.mapping_ = 0;
+    o.ok_ = false;
+}
+MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
+    if (this != &o) {
+        release();
+        std::swap(data_, o.data_);
+        std::swap(size_, o.size_);
+        std::swap(mapping_, o.mapping_);
+        std::swap(ok_, o.ok_);
+    }
+    return *this;
 }
 
 } // namespace quarry::platform

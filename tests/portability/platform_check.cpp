@@ -217,6 +217,23 @@ int main(int argc, char** argv) {
 #endif
     }
 
+    {
+        // A map of a file reads what it holds, in place; an empty one maps nothing.
+        {
+            auto f = File::open(b, File::Mode::Truncate);
+            f.writeAll("mapped bytes");
+        }
+        auto f = File::open(b, File::Mode::Read);
+        auto m = platform::MappedFile::map(f, 12);
+        check(m.ok() && m.view() == "mapped bytes", "MappedFile maps a file's bytes");
+        platform::MappedFile moved = std::move(m);
+        check(moved.ok() && moved.view() == "mapped bytes" && !m.ok() && m.data() == nullptr, "a moved MappedFile owns the map");
+        moved = {};
+        check(!moved.ok() && platform::MappedFile::map(f, 0).ok(), "unmapped; an empty map succeeds");
+        f.close();
+        platform::removeFile(b);
+    }
+
     const auto info = platform::fileInfo(a);
     check(info && info->kind == FileInfo::Kind::Regular && info->size == 6, "fileInfo of a file");
     const auto folder = platform::fileInfo(dir);
