@@ -346,7 +346,10 @@ void Store::checkpointLoop(std::stop_token stop) {
                                         ? last->second
                                         : std::make_pair(t->version, now);
                         seen[t.get()] = mark;
-                        if (logBytes >= o_.checkpointBytes || (logBytes > 0 && now - mark.second >= o_.checkpointIdle))
+                        // Rows not yet in row groups with an empty log: a checkpoint that failed
+                        // after it had sent new rows to the next log. Tried again once idle.
+                        const bool unfolded = logBytes > 0 || t->rows.size() != t->checkpointedRows;
+                        if (logBytes >= o_.checkpointBytes || (unfolded && now - mark.second >= o_.checkpointIdle))
                             due.push_back(t);
                     }
             lastSeen_ = std::move(seen);

@@ -50,7 +50,7 @@ struct Table final : sql::TableData {
     /// Both change only under `checkpointMutex`, which checkpoints and rewrites hold
     /// throughout (before `mutex`).
     std::unique_ptr<RowLog> segments;
-    std::size_t checkpointedRows = 0;
+    std::atomic<std::size_t> checkpointedRows{0}; // atomic: the checkpoint loop reads it without checkpointMutex
     std::mutex checkpointMutex;
     /// Whether rows, insertIds and log are read from disk yet. A restart reads only the
     /// catalog; Store::table() reads a table's rows the first time it is asked for (under

@@ -7,6 +7,7 @@
 #include "value/JsonRowReader.h"
 
 #include <algorithm>
+#include <utility>
 #include <atomic>
 #include <exception>
 #include <thread>
@@ -23,6 +24,12 @@ constexpr const char* kSegments = "rows.qseg";
 constexpr std::size_t kRowGroupBytes = 48u << 20;
 /// Rows a checkpoint lays out per hold of the table's lock.
 constexpr std::size_t kSliceRows = 4096;
+/// The insertIds one row group carries (16-byte hashes and times, 24 bytes each, which do
+/// not compress): 12 MB, so a group of 48 MB of rows and its ids stay under a record's 64 MB
+/// however badly the rows compress. A batch's ids are spread over its groups (and groups of
+/// ids alone after its rows): 10M rows streamed within the de-duplication window are 240 MB
+/// of ids, which in one group made every checkpoint fail.
+std::size_t idsPerGroup = 500'000;
 
 std::string tableName(const Table& t) { return t.project + ":" + t.dataset + "." + t.id; }
 
@@ -168,7 +175,7 @@ std::uint64_t replaySegments(Table& t, const fs::path& file, std::int64_t idsSin
     std::vector<CommitSpan> pendingSpans;
     bool spansKnown = true;
     std::optional<std::uint64_t> batchStart;
-    std::vector<SegmentId> ids;
+    std::vector<SegmentId> ids, pendingIds;
     std::uint64_t nextLog = 0;
     for (std::size_t i = 0; i < groups.size(); ++i) {
         if (errors[i]) std::rethrow_exception(errors[i]); // damage: the table is set aside
@@ -178,6 +185,8 @@ std::uint64_t replaySegments(Table& t, const fs::path& file, std::int64_t idsSin
         if (relayout)
             for (auto& r : g.rows) r = relayoutRow(r, g.schema.fields, stored.fields);
         if (g.commits.empty() && !g.rows.empty()) spansKnown = false;
+        pendingIds.insert(pendingIds.end(), g.ids.begin(), g.ids.end()); // a batch's ids, over its groups
+        g.ids = {};
         pendingSpans.insert(pendingSpans.end(), g.commits.begin(), g.commits.end());
         if (pending.empty()) pending = std::move(g.rows);
         else std::move(g.rows.begin(), g.rows.end(), std::back_inserter(pending));
@@ -191,7 +200,8 @@ std::uint64_t replaySegments(Table& t, const fs::path& file, std::int64_t idsSin
         pending = {};
         batchStart.reset();
         nextLog = g.nextLog;
-        ids = std::move(g.ids);
+        ids = std::move(pendingIds);
+        pendingIds = {};
     }
     if (batchStart) {
         t.segments->truncateTo(*batchStart);
@@ -236,6 +246,8 @@ void removeLogsUpTo(const fs::path& dir, std::uint64_t gen) {
 }
 
 } // namespace
+
+std::size_t setIdsPerGroupForTest(std::size_t n) { return std::exchange(idsPerGroup, std::max<std::size_t>(n, 1)); }
 
 fs::path logFile(const fs::path& dir, std::uint64_t gen) {
     return gen == 0 ? dir / "rows.qrl" : dir / ("rows." + std::to_string(gen) + ".qrl");
@@ -287,7 +299,7 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
     const auto batchStart = t.segments->size();
     try {
         std::uint64_t end = 0;
-        std::size_t a = t.checkpointedRows;
+        std::size_t a = t.checkpointedRows, idAt = 0;
         do {
             // A group is laid out a slice of rows at a time under a shared lock, so inserts
             // wait for one slice, never for a whole group or its compression. Rows below n do
@@ -297,13 +309,15 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
             std::size_t b = a;
             std::uint64_t schemaVersion = 0;
             Schema schema;
+            {
+                std::shared_lock lock(t.mutex);
+                schemaVersion = t.schemaVersion;
+                schema = t.storedSchema();
+            }
             while (b < n && groupHasRoom(*enc)) {
                 std::shared_lock lock(t.mutex);
                 if (t.dropped) return false;
-                if (b == a) {
-                    schemaVersion = t.schemaVersion;
-                    schema = t.storedSchema();
-                } else if (t.schemaVersion != schemaVersion) {
+                if (t.schemaVersion != schemaVersion) {
                     enc = std::make_unique<RowGroupEncoder>();
                     b = a;
                     schemaVersion = t.schemaVersion;
@@ -311,17 +325,18 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
                 }
                 b = addSlice(*enc, t.rows, b, n);
             }
-            const bool last = b == n;
+            const std::size_t idCount = std::min(idsPerGroup, ids.size() - idAt);
+            const bool last = b == n && idAt + idCount == ids.size();
             std::vector<CommitSpan> spans;
             {
                 std::shared_lock lock(t.mutex);
                 spans = commitSpans(t, a, b);
             }
-            const auto body = enc->finish(schema, nextGen, !last,
-                                          last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>(), spans);
+            const auto body = enc->finish(schema, nextGen, !last, std::span<const SegmentId>(ids).subspan(idAt, idCount), spans);
             end = t.segments->write(packRowGroupBody(body));
             a = b;
-        } while (a < n);
+            idAt += idCount;
+        } while (a < n || idAt < ids.size());
         t.segments->syncTo(end);
     } catch (...) {
         // No later batch may follow this one's first groups: cut them off (a failed sync has
@@ -351,17 +366,19 @@ void rewriteTableRows(Table& t, const fs::path& dir, const std::vector<Value>& r
         {
             RowLog out(fresh);
             std::uint64_t end = 0;
-            std::size_t a = 0;
-            do { // groups cut as a checkpoint cuts them; every row committed now
+            std::size_t a = 0, idAt = 0;
+            do { // groups cut as a checkpoint cuts them (ids spread the same way); every row committed now
                 RowGroupEncoder enc;
                 const std::size_t first = a;
                 while (a < rows.size() && groupHasRoom(enc)) a = addSlice(enc, rows, a, rows.size());
-                const bool last = a == rows.size();
+                const std::size_t idCount = std::min(idsPerGroup, ids.size() - idAt);
+                const bool last = a == rows.size() && idAt + idCount == ids.size();
                 const std::vector<CommitSpan> spans{{a - first, nowMs}};
                 end = out.write(packRowGroupBody(enc.finish(t.storedSchema(), nextGen, !last,
-                                                            last ? std::span<const SegmentId>(ids) : std::span<const SegmentId>(),
+                                                            std::span<const SegmentId>(ids).subspan(idAt, idCount),
                                                             a > first ? std::span<const CommitSpan>(spans) : std::span<const CommitSpan>())));
-            } while (a < rows.size());
+                idAt += idCount;
+            } while (a < rows.size() || idAt < ids.size());
             out.syncTo(end);
         }
         next = std::make_shared<RowLog>(logFile(dir, nextGen));

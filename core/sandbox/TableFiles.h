@@ -36,6 +36,10 @@ std::filesystem::path logFile(const std::filesystem::path& dir, std::uint64_t ge
 void loadTableRows(Table& t, const std::filesystem::path& dir, std::int64_t idsSince, std::vector<std::string>& notes,
                    bool readOnly = false);
 
+/// Test hook: the insertIds one row group carries (500,000 by default), so that a test can
+/// spread a few ids over several groups. Returns the previous value.
+std::size_t setIdsPerGroupForTest(std::size_t n);
+
 /// Folds `t`'s log into new row groups and removes the log. Returns false when there was
 /// nothing to fold or the table was dropped. `dedupWindowMs`: which insertIds to keep.
 bool checkpointTable(Table& t, const std::filesystem::path& dir, std::int64_t dedupWindowMs, std::int64_t nowMs);

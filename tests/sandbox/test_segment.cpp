@@ -265,6 +265,36 @@ TEST_F(TableFiles, InsertIdsAreStillRememberedAfterACheckpointAndARestart) {
     expectRows(f.rows(), 200);
 }
 
+TEST_F(TableFiles, InsertIdsTooManyForOneGroupAreSpreadOverGroupsAndAllRemembered) {
+    // 10M rows streamed within the window once made a checkpoint's ids one 240 MB record,
+    // over the 64 MB a record may be, and every checkpoint failed. Here a group carries 7.
+    struct Restore {
+        std::size_t was = setIdsPerGroupForTest(7);
+        ~Restore() { setIdsPerGroupForTest(was); }
+    } restore;
+    const auto groups = [&] {
+        std::size_t n = 0;
+        RowLog(f.tableDir() / "rows.qseg", RowLog::Access::ReadOnly).replay([&](std::string_view, std::uint64_t) { ++n; });
+        return n;
+    };
+    f.insert(0, 100, "id");
+    EXPECT_TRUE(f.store->checkpoint("p", "d", "t"));
+    EXPECT_EQ(groups(), 15u); // 100 ids, 7 a group: the rows' group and 14 of ids alone
+    f.open();
+    f.insert(0, 100, "id"); // a client's retry of the same rows: all de-duplicated
+    expectRows(f.rows(), 100);
+    // A rewrite spreads them the same way.
+    auto t = f.store->table("p", "d", "t");
+    const std::vector<Value> kept(t->rows.begin(), t->rows.end());
+    f.store->replaceRows(*t, t->version, kept);
+    t.reset();
+    f.open();
+    f.insert(0, 100, "id");
+    expectRows(f.rows(), 100);
+    f.insert(100, 110, "id");
+    expectRows(f.rows(), 110);
+}
+
 TEST_F(TableFiles, ARewriteReplacesTheGroupsAndAColumnAddedLaterLaysOldGroupsOut) {
     f.insert(0, 500);
     EXPECT_TRUE(f.store->checkpoint("p", "d", "t"));
