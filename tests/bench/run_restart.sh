@@ -9,12 +9,14 @@
 # batches, 4 in flight) with checkpoints running meanwhile or not. Peer: DuckDB (npm @duckdb/node-api) with
 # the same rows in a database file, opened in a fresh process and counted.
 # Usage: tests/bench/run_restart.sh [ROWS=1000000]   (LOG_ONLY=0 skips the log-only format,
-# whose first query at 10M rows takes minutes; RUNS=N restarts each N times, default 3)
+# whose first query at 10M rows takes minutes; RUNS=N restarts each N times, default 3;
+# PERSONS=FILE reads that NDJSON of generate_persons.py instead of generating ROWS rows)
 source "$(dirname "$0")/common.sh"
 rows=${1:-1000000}
 (cd "$here" && npm ci --no-audit --no-fund --silent)
-python3 "$root/resources/samples/generate_persons.py" "$rows" > "$work/persons.ndjson"
-ndjson_mb=$(du -m --apparent-size "$work/persons.ndjson" | cut -f1)
+persons=${PERSONS:-$work/persons.ndjson}
+[[ -n "${PERSONS:-}" ]] || python3 "$root/resources/samples/generate_persons.py" "$rows" > "$persons"
+ndjson_mb=$(du -m --apparent-size "$persons" | cut -f1)
 
 count_rows() {
   curl -s -X POST "$1/bigquery/v2/projects/bench/queries" -H 'Content-Type: application/json' \
@@ -30,14 +32,17 @@ measure() {
   local pid=$!
   for _ in $(seq 200); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.05; done
   local url; url=$(sed -n 's/^listening on //p' "$work/out")
-  local ingest; ingest=$("$build/tests/bench/bench_ingest" "$url" "$work/persons.ndjson" "$root/resources/samples/persons/schema.json" 500 4)
+  local ingest; ingest=$("$build/tests/bench/bench_ingest" "$url" "$persons" "$root/resources/samples/persons/schema.json" 500 4)
   local rate; rate=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rows_per_s"])' "$ingest")
   if [[ "$args" != *"--checkpoint-mb 0"* ]]; then
-    # The idle checkpoint (5 s without writes) folds the log: wait until no log holds rows.
-    for _ in $(seq 600); do
-      if ! find "$data" -name 'rows*.qrl' -size +0 | grep -q .; then break; fi
+    # The idle checkpoint (5 s without writes) folds the log: wait until no log holds rows
+    # (up to 30 minutes; a folder measured half folded would say nothing true).
+    local folded=0
+    for _ in $(seq 3600); do
+      if ! find "$data" -name 'rows*.qrl' -size +0 | grep -q .; then folded=1; break; fi
       sleep 0.5
     done
+    if [[ $folded != 1 ]]; then echo "the checkpoint did not fold the log within 30 minutes" >&2; exit 1; fi
   fi
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   local size_mb; size_mb=$(du -sm --apparent-size "$data" | cut -f1)
@@ -67,7 +72,7 @@ measure() {
 echo "persons rows: $rows, NDJSON ${ndjson_mb} MB"
 if [[ "${LOG_ONLY:-1}" != 0 ]]; then measure log-only "--checkpoint-mb 0"; fi
 measure row-groups ""
-node "$here/duck_restart.mjs" load "$work/duck.db" "$work/persons.ndjson"
+node "$here/duck_restart.mjs" load "$work/duck.db" "$persons"
 duck_mb=$(du -m --apparent-size "$work/duck.db" | cut -f1)
 for _ in $(seq "${RUNS:-3}"); do node "$here/duck_restart.mjs" open "$work/duck.db"; done | tee "$work/duck.out" >&2
 python3 - "$work/duck.out" "$duck_mb" "$ndjson_mb" <<'PY'
