@@ -16,7 +16,7 @@
 namespace quarry::platform::win32 {
 namespace {
 
-std::vector<BYTE> currentUserSid() {
+std::vector<BYTE> askCurrentUserSid() {
     HANDLE token = nullptr;
     if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return {};
     DWORD size = 0;
@@ -29,6 +29,12 @@ std::vector<BYTE> currentUserSid() {
         CopySid(static_cast<DWORD>(sid.size()), sid.data(), user);
     }
     CloseHandle(token);
+    return sid;
+}
+
+/// The account this process runs as; asked once (files made owner-only use it every time).
+const std::vector<BYTE>& currentUserSid() {
+    static const std::vector<BYTE> sid = askCurrentUserSid();
     return sid;
 }
 
@@ -53,7 +59,7 @@ std::string nameOf(PSID sid) {
     } else {
         return "another account";
     }
-    return std::filesystem::path(w).string();
+    return utf8(w.data(), static_cast<int>(w.size()));
 }
 
 } // namespace
@@ -98,7 +104,7 @@ std::optional<std::string> readersOtherThanOwner(const std::filesystem::path& pa
     if (!dacl) {
         out = "no access list: anyone can read it";
     } else {
-        const auto user = currentUserSid();
+        const auto& user = currentUserSid();
         // The system and administrators can read every file anyway; they are no warning.
         const auto system = wellKnownSid(WinLocalSystemSid), admins = wellKnownSid(WinBuiltinAdministratorsSid);
         const auto is = [](PSID sid, const std::vector<BYTE>& other) { return !other.empty() && EqualSid(sid, const_cast<BYTE*>(other.data())); };

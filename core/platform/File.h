@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace quarry::platform {
 
@@ -180,5 +181,18 @@ private:
     std::intptr_t mapping_ = 0; ///< the file mapping's HANDLE on Windows
     bool ok_ = false;
 };
+
+inline MappedFile::~MappedFile() { release(); }
+inline MappedFile::MappedFile(MappedFile&& o) noexcept { *this = std::move(o); }
+inline MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
+    if (this != &o) {
+        release();
+        data_ = std::exchange(o.data_, nullptr);
+        size_ = std::exchange(o.size_, 0);
+        mapping_ = std::exchange(o.mapping_, 0);
+        ok_ = std::exchange(o.ok_, false);
+    }
+    return *this;
+}
 
 } // namespace quarry::platform

@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <utility>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -262,23 +261,6 @@ void MappedFile::release() {
     data_ = nullptr;
     size_ = 0;
     ok_ = false;
-}
-
-MappedFile::~MappedFile() { release(); }
-MappedFile::MappedFile(MappedFile&& o) noexcept : data_(o.data_), size_(o.size_), mapping_(o.mapping_), ok_(o.ok_) {
-    o.data_ = nullptr;
-    o.size_ = 0;
-    o.ok_ = false;
-}
-MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
-    if (this != &o) {
-        release();
-        std::swap(data_, o.data_);
-        std::swap(size_, o.size_);
-        std::swap(mapping_, o.mapping_);
-        std::swap(ok_, o.ok_);
-    }
-    return *this;
 }
 
 } // namespace quarry::platform

@@ -10,7 +10,6 @@
 #include "platform/Win32.h"
 
 #include <algorithm>
-#include <utility>
 #include <cwchar>
 #include <string>
 
@@ -18,15 +17,8 @@ namespace quarry::platform {
 namespace {
 
 using win32::handleOf;
+using win32::utf8;
 constexpr std::intptr_t kNone = -1; // INVALID_HANDLE_VALUE
-
-std::string utf8(const wchar_t* w, int n) {
-    if (n <= 0) return {};
-    const int bytes = WideCharToMultiByte(CP_UTF8, 0, w, n, nullptr, 0, nullptr, nullptr);
-    std::string out(static_cast<std::size_t>(bytes), '\0');
-    WideCharToMultiByte(CP_UTF8, 0, w, n, out.data(), bytes, nullptr, nullptr);
-    return out;
-}
 
 FileInfo infoOf(const BY_HANDLE_FILE_INFORMATION& fi, DWORD type) {
     FileInfo i;
@@ -98,9 +90,10 @@ File File::open(const std::filesystem::path& path, Mode mode, unsigned permissio
     // Shared for delete too, so that a file can be renamed over or removed while open, as on
     // POSIX (a log being replaced while a reader holds it).
     // Owner only (a key, a token): a file made here gets an access list of the user's alone;
-    // otherwise it inherits its folder's, as a POSIX file gets the umask's bits.
+    // otherwise it inherits its folder's, as a POSIX file gets the umask's bits. Only modes
+    // that can make a file build one.
     std::optional<win32::AccessList> ownerOnly;
-    if (!(permissions & 077)) ownerOnly.emplace(false);
+    if (disposition != OPEN_EXISTING && !(permissions & 077)) ownerOnly.emplace(false);
     const HANDLE h = CreateFileW(path.c_str(), access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
                                  ownerOnly ? ownerOnly->attributes() : nullptr, disposition, FILE_ATTRIBUTE_NORMAL, nullptr);
     File f;
@@ -333,24 +326,6 @@ void MappedFile::release() {
     mapping_ = 0;
     size_ = 0;
     ok_ = false;
-}
-
-MappedFile::~MappedFile() { release(); }
-MappedFile::MappedFile(MappedFile&& o) noexcept : data_(o.data_), size_(o.size_), mapping_(o.mapping_), ok_(o.ok_) {
-    o.data_ = nullptr;
-    o.size_ = 0;
-    o.mapping_ = 0;
-    o.ok_ = false;
-}
-MappedFile& MappedFile::operator=(MappedFile&& o) noexcept {
-    if (this != &o) {
-        release();
-        std::swap(data_, o.data_);
-        std::swap(size_, o.size_);
-        std::swap(mapping_, o.mapping_);
-        std::swap(ok_, o.ok_);
-    }
-    return *this;
 }
 
 } // namespace quarry::platform

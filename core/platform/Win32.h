@@ -17,6 +17,15 @@ namespace quarry::platform::win32 {
 
 inline HANDLE handleOf(std::intptr_t h) { return reinterpret_cast<HANDLE>(h); }
 
+/// `n` UTF-16 units as UTF-8 (the text of a message, an account's name).
+inline std::string utf8(const wchar_t* w, int n) {
+    if (n <= 0) return {};
+    const int bytes = WideCharToMultiByte(CP_UTF8, 0, w, n, nullptr, 0, nullptr, nullptr);
+    std::string out(static_cast<std::size_t>(bytes), '\0');
+    WideCharToMultiByte(CP_UTF8, 0, w, n, out.data(), bytes, nullptr, nullptr);
+    return out;
+}
+
 /// A protected access list (AccessWindows.cpp): the current user may do everything, Everyone
 /// may read when `othersRead`, nobody else anything, whatever the folder passes down.
 class AccessList {
