@@ -287,12 +287,17 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
         if (t.segments && !t.segments->failure().empty()) return false;
         if (t.log->size() == 0 && t.rows.size() == t.checkpointedRows) return false;
         // New rows go to the next log from here on; the segment file takes the rows so far.
-        nextGen = t.logGen + 1;
-        auto next = std::make_shared<RowLog>(logFile(dir, nextGen));
-        if (next->size() != 0) next->clear();
+        // An empty log (a checkpoint that failed after starting it, tried again) already
+        // holds only what comes after them: it stays, so retries make no new generations.
+        nextGen = t.logGen;
+        if (t.log->size() != 0) {
+            nextGen = t.logGen + 1;
+            auto next = std::make_shared<RowLog>(logFile(dir, nextGen));
+            if (next->size() != 0) next->clear();
+            t.log = std::move(next);
+            t.logGen = nextGen;
+        }
         if (!t.segments) t.segments = std::make_unique<RowLog>(dir / kSegments);
-        t.log = std::move(next);
-        t.logGen = nextGen;
         n = t.rows.size();
         ids = windowIds(t, dedupWindowMs, nowMs);
     }
@@ -349,7 +354,7 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
     }
     t.checkpointedRows = n;
     std::shared_lock lock(t.mutex);
-    if (!t.dropped) removeLogsUpTo(dir, nextGen - 1); // under the lock: the folder is still this table's
+    if (!t.dropped && nextGen > 0) removeLogsUpTo(dir, nextGen - 1); // under the lock: the folder is still this table's
     return true;
 }
 
