@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <iterator>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -16,7 +17,7 @@ namespace quarry::sandbox::sql::plan {
 namespace {
 
 /// ORDER BY's comparison of two rows' keys: <0 when the first comes first, 0 on a tie.
-template <class A, class B> int compareKeys(const std::vector<BoundSelect::Order>& order, A keyA, B keyB) {
+template <class A, class B> int compareKeys(std::span<const BoundSelect::Order> order, A keyA, B keyB) {
     for (std::size_t i = 0; i < order.size(); ++i) {
         const Value &x = keyA(i), &y = keyB(i);
         if (x.isNull() || y.isNull()) {
@@ -123,7 +124,7 @@ void Output::offerTopN(const Batch& b, const Selection& sel) {
     const Selection* rows = &sel;
     ev_.eval(*q_.order[0].expr, b, sel, keyVecs_[0]);
     if (heap_.size() == wanted_ && q_.order.size() > 1) {
-        const std::vector<BoundSelect::Order> first(q_.order.begin(), q_.order.begin() + 1);
+        const auto first = std::span<const BoundSelect::Order>(q_.order).first(1);
         const Value& worst = heap_.front().keys[0];
         narrowed_.clear();
         for (const auto i : sel)
