@@ -10,7 +10,11 @@
 namespace quarry::sandbox {
 namespace {
 
-constexpr std::uint8_t kFormat = 1;
+/// Format 1: the compressed body alone. Format 2: the body starts with a head (rows, more,
+/// next log, schema, each column's logical bytes) that the payload also carries uncompressed,
+/// so a table can be scanned (SegmentFile.h) without decompressing a group to learn its size.
+constexpr std::uint8_t kFormat1 = 1;
+constexpr std::uint8_t kFormat = 2;
 constexpr int kLevel = 1; // zstd's fastest level still gives about 6x on rows like ours
 
 void putVarint(std::string& out, std::uint64_t v) {
@@ -44,12 +48,38 @@ bool isIntKind(ValueKind k) {
     }
 }
 
+} // namespace
+
+std::uint64_t valueBytes(const Value& v) {
+    switch (v.kind()) {
+    case ValueKind::Null: return 0;
+    case ValueKind::Bool: return 1;
+    case ValueKind::Numeric: case ValueKind::Interval: case ValueKind::Range: return 16;
+    case ValueKind::BigNumeric: return 32;
+    case ValueKind::String: case ValueKind::Bytes: return 2 + v.asText().size();
+    case ValueKind::Json: case ValueKind::Geography: return v.asText().size();
+    case ValueKind::Struct: case ValueKind::Array: {
+        std::uint64_t n = 0;
+        for (const auto& item : v.items()) n += valueBytes(item);
+        return n;
+    }
+    default: return 8;
+    }
+}
+
+namespace {
+
 /// One column's streams while encoding.
 struct ColumnWriter {
     std::string kinds, ints, doubles, lens, text, sizes;
     std::int64_t lastInt = 0;
+    std::uint64_t logical = 0; ///< the column's bytes as BigQuery bills them (valueBytes)
 
     void add(const Value& v) {
+        logical += valueBytes(v);
+        addValue(v);
+    }
+    void addValue(const Value& v) {
         const auto k = v.kind();
         kinds.push_back(static_cast<char>(k));
         if (isIntKind(k)) {
@@ -64,7 +94,7 @@ struct ColumnWriter {
             text.append(t);
         } else if (v.isContainer()) {
             putVarint(sizes, v.size());
-            for (const auto& item : v.items()) add(item);
+            for (const auto& item : v.items()) addValue(item);
         }
     }
     void appendTo(std::string& out) const {
@@ -201,11 +231,21 @@ std::size_t RowGroupEncoder::bytes() const {
 
 std::string RowGroupEncoder::finish(const Schema& schema, std::uint64_t nextLog, bool more, std::span<const SegmentId> ids,
                                     std::span<const CommitSpan> commits) {
+    const std::string schemaText = schema.toJson().dump();
+    std::string head;
+    putVarint(head, rows_);
+    head.push_back(more ? 1 : 0);
+    putVarint(head, nextLog);
+    putVarint(head, schemaText.size());
+    head += schemaText;
+    putVarint(head, c_->columns.size());
+    for (const auto& w : c_->columns) putVarint(head, w.logical);
     std::string body;
+    putVarint(body, head.size());
+    body += head;
     putVarint(body, nextLog);
     body.push_back(more ? 1 : 0);
     putVarint(body, rows_);
-    const std::string schemaText = schema.toJson().dump();
     putVarint(body, schemaText.size());
     body += schemaText;
     putVarint(body, ids.size());
@@ -230,36 +270,120 @@ std::string RowGroupEncoder::finish(const Schema& schema, std::uint64_t nextLog,
 }
 
 std::string packRowGroupBody(std::string_view body) {
+    // The head goes first, as it is, so that a reader learns a group's size from a few bytes.
+    Reader r{body.data(), body.data() + body.size()};
+    const auto headSize = r.varint();
+    const auto headWithSize = static_cast<std::size_t>(r.p - body.data()) + r.bytes(headSize).size();
     std::string out;
     out.push_back(static_cast<char>(kFormat));
     putFixed(out, body.size());
+    out.append(body.data(), headWithSize);
     const std::size_t bound = ZSTD_compressBound(body.size());
-    const std::size_t head = out.size();
-    out.resize(head + bound);
-    const std::size_t n = ZSTD_compress(out.data() + head, bound, body.data(), body.size(), kLevel);
+    const std::size_t at = out.size();
+    out.resize(at + bound);
+    const std::size_t n = ZSTD_compress(out.data() + at, bound, body.data(), body.size(), kLevel);
     if (ZSTD_isError(n)) throw std::runtime_error(std::string("cannot compress a row group: ") + ZSTD_getErrorName(n));
-    out.resize(head + n);
+    out.resize(at + n);
     return out;
 }
 
-RowGroup decodeRowGroup(std::string_view payload) {
-    Reader head{payload.data(), payload.data() + payload.size()};
-    const auto format = head.byte();
+namespace {
+
+/// A head (format 2) from its bytes.
+RowGroupHead parseHead(std::string_view bytes) {
+    Reader r{bytes.data(), bytes.data() + bytes.size()};
+    RowGroupHead h;
+    h.rows = r.varint();
+    h.more = r.byte() != 0;
+    h.nextLog = r.varint();
+    h.schemaText = std::string(r.bytes(r.varint()));
+    const auto columns = r.varint();
+    if (columns > 100'000) Reader::bad("too many columns");
+    h.columnBytes.resize(columns);
+    for (auto& b : h.columnBytes) b = r.varint();
+    if (r.p != r.end) Reader::bad("its head has bytes left over");
+    return h;
+}
+
+/// The payload's format byte, body size and where the compressed body starts (and the head,
+/// for format 2).
+struct Framing {
+    std::uint8_t format = 0;
+    std::uint64_t rawSize = 0;
+    std::string_view head, compressed;
+};
+
+Framing frameOf(std::string_view payload) {
+    Reader r{payload.data(), payload.data() + payload.size()};
+    Framing f;
+    f.format = r.byte();
+    if (f.format != kFormat && f.format != kFormat1)
+        throw std::runtime_error("a row group of format " + std::to_string(f.format) +
+                                 ", which this sandbox does not read (it reads formats 1 and 2); a newer sandbox wrote it");
+    f.rawSize = r.fixed();
+    if (f.format == kFormat) f.head = r.bytes(r.varint());
+    f.compressed = std::string_view(r.p, static_cast<std::size_t>(r.end - r.p));
+    return f;
+}
+
+/// Decodes the old layout (format 1, and the part of format 2 after its head), reading only
+/// the columns `wanted` marks (all when null): the others are NULL.
+RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted);
+
+} // namespace
+
+std::optional<RowGroupHead> readRowGroupHead(std::string_view prefix, std::size_t& needed) {
+    needed = 0;
+    Reader r{prefix.data(), prefix.data() + prefix.size()};
+    if (prefix.empty()) Reader::bad("it is empty");
+    const auto format = r.byte();
+    if (format == kFormat1) return std::nullopt;
     if (format != kFormat)
         throw std::runtime_error("a row group of format " + std::to_string(format) +
-                                 ", which this sandbox does not read (it reads format 1); a newer sandbox wrote it");
-    const auto rawSize = head.fixed();
-    const auto stored = ZSTD_getFrameContentSize(head.p, static_cast<std::size_t>(head.end - head.p));
+                                 ", which this sandbox does not read (it reads formats 1 and 2); a newer sandbox wrote it");
+    if (prefix.size() < 1 + 8 + 10) {
+        needed = 1 + 8 + 10;
+        return std::nullopt;
+    }
+    r.fixed();
+    const auto size = r.varint();
+    const auto at = static_cast<std::size_t>(r.p - prefix.data());
+    if (size > (std::uint64_t{64} << 20)) Reader::bad("its head is too large");
+    if (prefix.size() - at < size) {
+        needed = at + static_cast<std::size_t>(size);
+        return std::nullopt;
+    }
+    return parseHead(prefix.substr(at, static_cast<std::size_t>(size)));
+}
+
+RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wanted) {
+    const Framing f = frameOf(payload);
+    const auto stored = ZSTD_getFrameContentSize(f.compressed.data(), f.compressed.size());
     // A group holds about 48 MB of values, one huge row at most a few hundred: 1 GB is damage.
-    if (stored != rawSize || rawSize > (std::uint64_t{1} << 30)) Reader::bad("its size does not match");
-    const std::unique_ptr<char[]> body(new char[rawSize]); // not zeroed: zstd writes every byte
-    const auto n = ZSTD_decompress(body.get(), rawSize, head.p, static_cast<std::size_t>(head.end - head.p));
-    if (ZSTD_isError(n) || n != rawSize) Reader::bad("it does not decompress");
-    return decodeRowGroupBody(std::string_view(body.get(), rawSize));
+    if (stored != f.rawSize || f.rawSize > (std::uint64_t{1} << 30)) Reader::bad("its size does not match");
+    const std::unique_ptr<char[]> body(new char[f.rawSize]); // not zeroed: zstd writes every byte
+    const auto n = ZSTD_decompress(body.get(), f.rawSize, f.compressed.data(), f.compressed.size());
+    if (ZSTD_isError(n) || n != f.rawSize) Reader::bad("it does not decompress");
+    const std::string_view text(body.get(), f.rawSize);
+    if (f.format == kFormat1) return decodeLayout(Reader{text.data(), text.data() + text.size()}, text, wanted);
+    Reader r{text.data(), text.data() + text.size()};
+    const auto headSize = r.varint();
+    if (r.bytes(headSize) != f.head) Reader::bad("its head does not match its body");
+    return decodeLayout(r, text, wanted);
 }
 
 RowGroup decodeRowGroupBody(std::string_view body) {
     Reader r{body.data(), body.data() + body.size()};
+    const RowGroupHead h = parseHead(r.bytes(r.varint()));
+    RowGroup g = decodeLayout(r, body, nullptr);
+    if (h.rows != g.rows.size() || h.more != g.more || h.nextLog != g.nextLog || h.columnBytes.size() > 100'000)
+        Reader::bad("its head does not match its rows");
+    return g;
+}
+
+namespace {
+
+RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted) {
     RowGroup g;
     g.nextLog = r.varint();
     g.more = r.byte() != 0;
@@ -282,14 +406,17 @@ RowGroup decodeRowGroupBody(std::string_view body) {
     const auto columns = r.varint();
     if (columns > 100'000) Reader::bad("too many columns");
     std::vector<ColumnReader> readers(columns);
-    for (auto& c : readers) {
+    std::vector<bool> read(columns, true);
+    for (std::size_t c = 0; c < columns; ++c) {
+        auto& cr = readers[c];
         std::uint64_t sizes[6];
         for (auto& s : sizes) s = r.varint();
-        Reader* streams[6] = {&c.kinds, &c.ints, &c.doubles, &c.lens, &c.text, &c.sizes};
+        Reader* streams[6] = {&cr.kinds, &cr.ints, &cr.doubles, &cr.lens, &cr.text, &cr.sizes};
         for (int i = 0; i < 6; ++i) {
             const auto s = r.bytes(sizes[i]);
             *streams[i] = Reader{s.data(), s.data() + s.size()};
         }
+        if (wanted && !(c < wanted->size() && (*wanted)[c])) read[c] = false;
     }
     g.rows.reserve(rowCount);
     for (std::uint64_t i = 0; i < rowCount; ++i) {
@@ -297,6 +424,7 @@ RowGroup decodeRowGroupBody(std::string_view body) {
         if (width > columns) Reader::bad("a row wider than its group");
         Value row = Value::structOf(width);
         for (std::uint64_t c = 0; c < columns; ++c) {
+            if (!read[c]) continue; // NULL, and its streams are not looked at
             if (c < width) {
                 row[c] = readers[c].next(0);
             } else if (readers[c].kinds.byte() != 0xff) {
@@ -305,8 +433,8 @@ RowGroup decodeRowGroupBody(std::string_view body) {
         }
         g.rows.push_back(std::move(row));
     }
-    for (const auto& c : readers)
-        if (c.kinds.p != c.kinds.end) Reader::bad("values left over");
+    for (std::size_t c = 0; c < columns; ++c)
+        if (read[c] && readers[c].kinds.p != readers[c].kinds.end) Reader::bad("values left over");
     if (r.p != r.end) {
         const auto spans = r.varint();
         if (spans > rowCount || spans == 0) Reader::bad("more commit spans than rows");
@@ -324,5 +452,7 @@ RowGroup decodeRowGroupBody(std::string_view body) {
     }
     return g;
 }
+
+} // namespace
 
 } // namespace quarry::sandbox

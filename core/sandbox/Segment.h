@@ -11,6 +11,10 @@
 // column's previous integer), doubles (8 bytes), text (varint lengths, then the bytes) and
 // item counts (varints). The whole group is compressed with zstd. Any value round-trips
 // exactly (NaN payloads, -0.0, invalid text kinds included), whatever the schema says.
+// Format 2 (written since issue 20's columnar reads) starts the body with a head: the rows,
+// whether more groups follow, the next log, the schema and each column's logical bytes. The
+// payload carries that head uncompressed too, so SegmentFile learns a table's groups and its
+// billed bytes by reading a few hundred bytes of each; format 1 groups are still read.
 // After the rows, when each run of them was committed (time travel, History.h): a trailer
 // groups written before it do not have, and readers that predate it never look at.
 
@@ -19,6 +23,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -58,7 +63,26 @@ struct RowGroup {
 std::string encodeRowGroup(std::span<const Value> rows, const Schema& schema, std::uint64_t nextLog, bool more,
                            std::span<const SegmentId> ids, std::span<const CommitSpan> commits = {});
 /// Decodes a payload; throws std::runtime_error naming what is wrong when it is not one.
-RowGroup decodeRowGroup(std::string_view payload);
+/// `wanted` (by the group's own column index; null: all): the columns to read; the others
+/// are NULL in every row (a scan that reads two columns of seven builds two).
+RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wanted = nullptr);
+
+/// What a format 2 payload says of itself before its compressed body.
+struct RowGroupHead {
+    std::uint64_t rows = 0;
+    bool more = false;
+    std::uint64_t nextLog = 0;
+    std::string schemaText; ///< the schema the rows were written with, as JSON
+    std::vector<std::uint64_t> columnBytes; ///< per column of that schema: valueBytes summed
+};
+/// The head of a payload from its first bytes. nullopt with `needed` 0: a format 1 group
+/// (decode it to learn the same); nullopt with `needed` > 0: read that many bytes and ask
+/// again. Throws std::runtime_error for a damaged head or an unknown format.
+std::optional<RowGroupHead> readRowGroupHead(std::string_view prefix, std::size_t& needed);
+
+/// A value's logical bytes as BigQuery bills them, from its kind alone (sql::logicalBytes for
+/// a value of its column's type): what a group's head sums per column.
+std::uint64_t valueBytes(const Value& v);
 
 /// The halves of the above: a payload is a format byte, the body's size and the body
 /// compressed. A checkpoint builds the body while it holds the table and compresses it after;

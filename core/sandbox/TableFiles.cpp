@@ -33,26 +33,6 @@ std::size_t idsPerGroup = 500'000;
 
 std::string tableName(const Table& t) { return t.project + ":" + t.dataset + "." + t.id; }
 
-/// The generations of the logs in a table's folder, oldest first.
-std::vector<std::uint64_t> logGenerations(const fs::path& dir) {
-    std::vector<std::uint64_t> gens;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-        const auto name = e.path().filename().string();
-        if (name == "rows.qrl") {
-            gens.push_back(0);
-        } else if (name.starts_with("rows.") && name.ends_with(".qrl") && name.size() > 9) {
-            const auto digits = name.substr(5, name.size() - 9);
-            if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-                digits.size() > 18)
-                continue;
-            gens.push_back(std::stoull(digits));
-        }
-    }
-    std::sort(gens.begin(), gens.end());
-    return gens;
-}
-
 /// Remembers an insertId seen at `when`, unless it is older than the window (`since`).
 void keepId(Table& t, const IdKey& key, std::int64_t when, std::int64_t since) {
     if (when >= since && t.insertIds.insert(key).second) t.insertIdOrder.emplace_back(when, key);
@@ -246,6 +226,25 @@ void removeLogsUpTo(const fs::path& dir, std::uint64_t gen) {
 }
 
 } // namespace
+
+std::vector<std::uint64_t> logGenerations(const fs::path& dir) {
+    std::vector<std::uint64_t> gens;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const auto name = e.path().filename().string();
+        if (name == "rows.qrl") {
+            gens.push_back(0);
+        } else if (name.starts_with("rows.") && name.ends_with(".qrl") && name.size() > 9) {
+            const auto digits = name.substr(5, name.size() - 9);
+            if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+                digits.size() > 18)
+                continue;
+            gens.push_back(std::stoull(digits));
+        }
+    }
+    std::sort(gens.begin(), gens.end());
+    return gens;
+}
 
 std::size_t setIdsPerGroupForTest(std::size_t n) { return std::exchange(idsPerGroup, std::max<std::size_t>(n, 1)); }
 

@@ -27,6 +27,9 @@ namespace quarry::sandbox {
 /// The log file of generation `gen` in a table's folder.
 std::filesystem::path logFile(const std::filesystem::path& dir, std::uint64_t gen);
 
+/// The generations of the logs in a table's folder, oldest first.
+std::vector<std::uint64_t> logGenerations(const std::filesystem::path& dir);
+
 /// Reads a table's rows, insertIds (those seen since `idsSince`, ms) and files from `dir` into
 /// `t` (whose schema is set): row groups, then the logs after them. Notes what was cut (torn
 /// tails, unfinished statements). Throws StorageError or std::runtime_error for damage, which

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <mutex>
 #include <shared_mutex>
@@ -13,6 +14,24 @@
 #include <vector>
 
 namespace quarry::sandbox::sql {
+
+/// A table's rows kept on disk in row groups instead of in memory (a stored table larger than
+/// the sandbox holds, SegmentFile.h): the engine reads them a group at a time, only the
+/// columns it uses. Its rows never change: a table whose rows change is read into memory first.
+class RowGroupSource {
+public:
+    virtual ~RowGroupSource() = default;
+    virtual std::size_t groups() const = 0;
+    virtual std::uint64_t rowCount() const = 0;
+    /// Logical bytes per column of the table's schema, over every row.
+    virtual std::vector<std::uint64_t> columnBytes() const = 0;
+    /// Group g's rows laid out as the table's stored schema: the columns `wanted` marks (by
+    /// index; a shorter vector leaves the rest out; an empty one: all) as stored, the others NULL. May run on
+    /// several threads at once. Throws std::runtime_error when the group is damaged.
+    virtual std::vector<Value> read(std::size_t g, const std::vector<bool>& wanted) const = 0;
+    /// The table version (TableData::version) these rows are.
+    virtual std::uint64_t version() const = 0;
+};
 
 /// A table as the query engine reads it: what it is called, its schema, its rows and their
 /// version, and the lock readers hold. The engine's own temporary tables (WITH queries and
@@ -71,7 +90,12 @@ struct TableData {
 
     std::string project, dataset, id; ///< project empty: a temporary table of one query
     Schema schema;
-    std::vector<Value> rows;   ///< STRUCT values laid out as `schema`
+    std::vector<Value> rows;   ///< STRUCT values laid out as `schema` (unless onDisk says otherwise)
+    /// Set (under `mutex`, exclusive) when the rows are read from row groups: empty `rows`
+    /// then, unless a test asked for groups of rows held in memory too.
+    std::shared_ptr<const RowGroupSource> onDisk;
+    /// The row groups the engine reads instead of `rows`, or null. Under `mutex`.
+    const RowGroupSource* groupsToRead() const { return onDisk && onDisk->version() == version ? onDisk.get() : nullptr; }
     std::uint64_t version = 1; ///< bumps on every change: the result cache keys on it
     std::uint64_t schemaVersion = 0; ///< bumps when the schema changes in place
     mutable std::shared_mutex mutex;

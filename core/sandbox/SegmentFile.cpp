@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/SegmentFile.h"
+
+#include "sandbox/Store.h"
+#include "sandbox/TableFiles.h"
+#include "value/Text.h"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <zlib.h>
+
+namespace quarry::sandbox {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kSegments = "rows.qseg";
+constexpr std::size_t kHeader = 12; // RowLog's frame: "QRL1", length, CRC-32
+constexpr std::uint32_t kMaxRecord = 64u << 20;
+
+std::uint32_t getU32(const char* p) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    return v;
+}
+
+/// Reads exactly `n` bytes at `offset`; false when the file is shorter or a read fails.
+bool readExactly(platform::File& f, char* into, std::size_t n, std::uint64_t offset) {
+    std::size_t got = 0;
+    while (got < n) {
+        const auto r = f.readAt(into + got, n - got, offset + got);
+        if (r <= 0) return false;
+        got += static_cast<std::size_t>(r);
+    }
+    return true;
+}
+
+/// A format 1 group's head, learned by decoding it.
+RowGroupHead headByDecoding(std::string_view payload) {
+    const RowGroup g = decodeRowGroup(payload);
+    RowGroupHead h;
+    h.rows = g.rows.size();
+    h.more = g.more;
+    h.nextLog = g.nextLog;
+    h.schemaText = g.schema.toJson().dump();
+    for (const auto& row : g.rows) {
+        if (h.columnBytes.size() < row.size()) h.columnBytes.resize(row.size(), 0);
+        for (std::size_t c = 0; c < row.size(); ++c) h.columnBytes[c] += valueBytes(row[c]);
+    }
+    return h;
+}
+
+} // namespace
+
+GroupSource::GroupSource(Schema stored, std::uint64_t version)
+    : stored_(std::move(stored)), storedText_(stored_.toJson().dump()), version_(version), bytes_(stored_.fields.size(), 0) {}
+
+void GroupSource::add(Group g) {
+    rows_ += g.rows;
+    if (g.schemaText == storedText_) {
+        for (std::size_t c = 0; c < g.columnBytes.size() && c < bytes_.size(); ++c) bytes_[c] += g.columnBytes[c];
+    } else { // written before the schema changed: its columns by name
+        const Schema was = Schema::fromJson(nlohmann::json::parse(g.schemaText));
+        for (std::size_t c = 0; c < g.columnBytes.size() && c < was.fields.size(); ++c)
+            for (std::size_t k = 0; k < stored_.fields.size(); ++k)
+                if (text::iequals(was.fields[c].name, stored_.fields[k].name)) bytes_[k] += g.columnBytes[c];
+    }
+    groups_.push_back(std::move(g));
+}
+
+std::vector<Value> GroupSource::read(std::size_t g, const std::vector<bool>& wanted) const {
+    const Group& at = groups_.at(g);
+    const std::string bytes = payload(g);
+    if (at.schemaText == storedText_) {
+        RowGroup rows = decodeRowGroup(bytes, wanted.empty() ? nullptr : &wanted); // empty: every column
+        if (rows.rows.size() != at.rows) throw std::runtime_error("a row group is damaged (its rows do not match its head)");
+        return std::move(rows.rows);
+    }
+    RowGroup rows = decodeRowGroup(bytes); // an older layout: every column, then moved by name
+    if (rows.rows.size() != at.rows) throw std::runtime_error("a row group is damaged (its rows do not match its head)");
+    for (auto& r : rows.rows) r = relayoutRow(r, rows.schema.fields, stored_.fields);
+    return std::move(rows.rows);
+}
+
+std::uint64_t SegmentFile::fileBytes(const fs::path& dir) {
+    std::error_code ec;
+    const auto n = fs::file_size(dir / kSegments, ec);
+    return ec ? 0 : n;
+}
+
+SegmentFile::SegmentFile(Schema stored, std::uint64_t version, platform::File f, fs::path path)
+    : GroupSource(std::move(stored), version), file_(std::move(f)), path_(std::move(path)) {}
+
+std::shared_ptr<SegmentFile> SegmentFile::open(const fs::path& dir, const Schema& stored, std::uint64_t version, std::string& why) {
+    const fs::path path = dir / kSegments;
+    platform::File f = platform::File::open(path, platform::File::Mode::Read);
+    if (!f.isOpen()) {
+        why = "no row groups";
+        return nullptr;
+    }
+    const auto size = f.size();
+    if (!size) throw std::runtime_error("cannot read the size of " + path.string() + ": " + platform::lastErrorText());
+    std::shared_ptr<SegmentFile> s(new SegmentFile(stored, version, std::move(f), path));
+    std::uint64_t at = 0, nextLog = 0;
+    bool more = false;
+    std::string buf;
+    while (at < *size) {
+        char header[kHeader];
+        if (*size - at < kHeader || !readExactly(s->file_, header, kHeader, at) || std::string_view(header, 4) != "QRL1") {
+            why = "a torn or damaged tail";
+            return nullptr;
+        }
+        Place p{at + kHeader, getU32(header + 4), getU32(header + 8)};
+        if (p.length > kMaxRecord || *size - p.offset < p.length) {
+            why = "a torn tail";
+            return nullptr;
+        }
+        buf.resize(std::min<std::size_t>(p.length, 4096));
+        if (!readExactly(s->file_, buf.data(), buf.size(), p.offset)) throw std::runtime_error("cannot read " + path.string());
+        std::size_t needed = 0;
+        auto head = readRowGroupHead(buf, needed);
+        for (int asked = 0; !head && needed > 0; ++asked) { // a head longer than the bytes read
+            if (needed > p.length || needed <= buf.size() || asked == 3)
+                throw std::runtime_error("a row group is damaged (its head runs past it) in " + path.string());
+            buf.resize(needed);
+            if (!readExactly(s->file_, buf.data(), buf.size(), p.offset)) throw std::runtime_error("cannot read " + path.string());
+            head = readRowGroupHead(buf, needed);
+        }
+        s->places_.push_back(p);
+        if (!head) head = headByDecoding(s->payload(s->places_.size() - 1));
+        more = head->more;
+        nextLog = head->nextLog;
+        s->add({head->rows, std::move(head->schemaText), std::move(head->columnBytes)});
+        at = p.offset + p.length;
+    }
+    if (s->places_.empty() || more) {
+        why = s->places_.empty() ? "no row groups" : "a checkpoint cut short";
+        return nullptr;
+    }
+    // Rows in a log after the groups are not in them: such a table is read whole.
+    for (const auto gen : logGenerations(dir)) {
+        if (gen < nextLog) continue; // folded already (a checkpoint stopped before removing it)
+        std::error_code ec;
+        if (fs::file_size(logFile(dir, gen), ec) != 0 || ec) {
+            why = "rows in its log";
+            return nullptr;
+        }
+    }
+    return s;
+}
+
+std::string SegmentFile::payload(std::size_t g) const {
+    const Place& p = places_.at(g);
+    std::string out(p.length, '\0');
+    if (!readExactly(const_cast<platform::File&>(file_), out.data(), out.size(), p.offset))
+        throw std::runtime_error("cannot read " + path_.string() + ": " + platform::lastErrorText());
+    if (static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()))) != p.crc)
+        throw std::runtime_error("a row group of " + path_.string() + " is damaged (its checksum does not match)");
+    return out;
+}
+
+GroupsInMemory::GroupsInMemory(const std::vector<Value>& rows, const Schema& stored, std::uint64_t version, std::size_t groupRows)
+    : GroupSource(stored, version) {
+    groupRows = std::max<std::size_t>(groupRows, 1);
+    for (std::size_t b = 0; b < rows.size(); b += groupRows) {
+        const std::size_t n = std::min(groupRows, rows.size() - b);
+        payloads_.push_back(encodeRowGroup(std::span<const Value>(rows.data() + b, n), stored, 0, false, {}));
+        std::size_t needed = 0;
+        auto head = readRowGroupHead(payloads_.back(), needed);
+        add({head->rows, std::move(head->schemaText), std::move(head->columnBytes)});
+    }
+}
+
+} // namespace quarry::sandbox

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// A table's row groups read in place (issue 20): the engine scans a table that is too large
+// to hold in memory a group at a time, decoding only the columns a query uses.
+//
+// SegmentFile::open indexes `rows.qseg` from each group's head (format 2: a few hundred bytes
+// read per group; a format 1 group is decoded once to learn the same). It says no (null) unless
+// every row of the table is in complete groups: a log with rows in it, a checkpoint cut short
+// or a torn tail mean the table is read whole the old way, which also repairs them. Each
+// read() checks the record's CRC before it decodes it. GroupsInMemory is the same over rows
+// encoded in memory: tests run every query through the group path with it.
+
+#include "platform/File.h"
+#include "sandbox/Segment.h"
+#include "sandbox/sql/TableData.h"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace quarry::sandbox {
+
+/// What every group source shares: the stored schema, each group's size and schema, the
+/// sums of bytes, and the decoding of a group's wanted columns laid out as the stored schema.
+class GroupSource : public sql::RowGroupSource {
+public:
+    std::size_t groups() const override { return groups_.size(); }
+    std::uint64_t rowCount() const override { return rows_; }
+    std::vector<std::uint64_t> columnBytes() const override { return bytes_; }
+    std::vector<Value> read(std::size_t g, const std::vector<bool>& wanted) const override;
+    std::uint64_t version() const override { return version_; }
+
+protected:
+    struct Group {
+        std::uint64_t rows = 0;
+        std::string schemaText;
+        std::vector<std::uint64_t> columnBytes;
+    };
+    GroupSource(Schema stored, std::uint64_t version);
+    /// Adds a group's size and bytes (mapped to the stored schema by name when it differs).
+    void add(Group g);
+    /// Group g's payload, checked.
+    virtual std::string payload(std::size_t g) const = 0;
+    Schema stored_;
+    std::string storedText_;
+    std::uint64_t version_ = 0, rows_ = 0;
+    std::vector<Group> groups_;
+    std::vector<std::uint64_t> bytes_;
+};
+
+class SegmentFile final : public GroupSource {
+public:
+    /// The table in `dir` as row groups, or null when not all its rows are in complete groups
+    /// (`why` says what). Throws std::runtime_error when a group is damaged.
+    static std::shared_ptr<SegmentFile> open(const std::filesystem::path& dir, const Schema& stored, std::uint64_t version,
+                                             std::string& why);
+    /// The bytes of `dir`'s segment file (0 when there is none): how large the table is.
+    static std::uint64_t fileBytes(const std::filesystem::path& dir);
+
+private:
+    SegmentFile(Schema stored, std::uint64_t version, platform::File f, std::filesystem::path path);
+    std::string payload(std::size_t g) const override;
+    struct Place {
+        std::uint64_t offset = 0;
+        std::uint32_t length = 0, crc = 0;
+    };
+    platform::File file_;
+    std::filesystem::path path_;
+    std::vector<Place> places_;
+};
+
+/// Rows encoded into groups of `groupRows` in memory (tests: every query read as groups).
+class GroupsInMemory final : public GroupSource {
+public:
+    GroupsInMemory(const std::vector<Value>& rows, const Schema& stored, std::uint64_t version, std::size_t groupRows);
+
+private:
+    std::string payload(std::size_t g) const override { return payloads_[g]; }
+    std::vector<std::string> payloads_;
+};
+
+} // namespace quarry::sandbox
