@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
                    "MB of table rows to hold in memory; past it, the tables used longest ago are let go and read "
                    "again from disk when next used (default 4096; 0: no limit)")
         ->check(CLI::Range(0LL, 1LL << 30));
+    long long scanInPlaceMb = 128;
+    app.add_option("--scan-in-place-mb", scanInPlaceMb,
+                   "queries read a table whose row groups take more than this many MB on disk in place, a group at a "
+                   "time and only the columns they use, instead of holding its rows in memory (default 128; 0: every "
+                   "table whose rows are all in row groups)")
+        ->check(CLI::Range(0LL, 1LL << 30));
     long long timeTravelMb = 1024;
     app.add_option("--time-travel-mb", timeTravelMb,
                    "MB of disk each table's past versions (time travel) may take; past it, its oldest versions are "
@@ -116,6 +122,7 @@ int main(int argc, char** argv) {
     o.checkpointBytes = static_cast<std::uint64_t>(checkpointMb * 1048576.0);
     o.checkpointIdle = std::chrono::milliseconds(static_cast<long long>(checkpointIdleSeconds * 1000));
     o.tableMemory = static_cast<std::uint64_t>(tableMemoryMb) << 20;
+    o.scanInPlaceBytes = static_cast<std::uint64_t>(scanInPlaceMb) << 20;
     o.timeTravelBytes = static_cast<std::uint64_t>(timeTravelMb) << 20;
     o.tokenLifetime = std::chrono::seconds(tokenSeconds);
     o.jobs.queryMemory = queryMemoryMb << 20;

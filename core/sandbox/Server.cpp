@@ -679,6 +679,7 @@ Server::Server(Options o) : d_(std::make_unique<Impl>(std::move(o))) {
     so.checkpointBytes = d_->o.checkpointBytes;
     so.checkpointIdle = d_->o.checkpointIdle;
     so.tableMemory = d_->o.tableMemory;
+    so.scanInPlaceBytes = d_->o.scanInPlaceBytes;
     so.timeTravelBytes = d_->o.timeTravelBytes;
     so.timeTravelVersions = d_->o.timeTravelVersions;
     d_->store = std::make_unique<Store>(so);

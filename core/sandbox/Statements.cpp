@@ -74,7 +74,11 @@ sql::QueryContext StatementRunner::contextWith(const TableRef& target, std::shar
         }
         const auto ref = tableRef(path, pos);
         if (view && ref == target) return view;
-        return stored(ref);
+        try {
+            return store_.tableToRead(ref.project, ref.dataset, ref.table); // read in place when large
+        } catch (const ApiFailure& e) {
+            throw ApiFailure("notFound", std::string(e.what()) + " was not found in location " + scope_.location);
+        }
     };
     ctx.resolveTableAsOf = [this](const std::vector<std::string>& path, std::int64_t ms, sql::Pos pos) -> std::shared_ptr<Table> {
         if (informationSchemaRef(path)) throw sql::SqlError("FOR SYSTEM_TIME AS OF cannot read INFORMATION_SCHEMA views", pos);

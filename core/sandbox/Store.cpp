@@ -5,6 +5,7 @@
 #include "sandbox/History.h"
 #include "sandbox/Snapshots.h"
 #include "sandbox/TableFiles.h"
+#include "sandbox/SegmentFile.h"
 #include "platform/System.h"
 
 #include "crypto/Keys.h"
@@ -18,6 +19,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <iostream>
@@ -214,6 +216,9 @@ std::int64_t Store::nowMs() {
 }
 
 Store::Store(Options o) : o_(std::move(o)) {
+    if (o_.testGroupRows == 0)
+        if (const char* rows = std::getenv("QUARRY_SANDBOX_TEST_GROUP_ROWS"); rows && *rows)
+            o_.testGroupRows = static_cast<std::size_t>(std::strtoull(rows, nullptr, 10));
     std::filesystem::create_directories(o_.root);
     const auto lockFile = o_.root / "LOCK";
     bool busy = false;
@@ -615,7 +620,8 @@ Json Store::tableResource(const Table& t) const {
     Json r = t.meta;
     std::uint64_t bytes = 0;
     for (const auto b : sql::columnBytes(t)) bytes += b;
-    r["numRows"] = std::to_string(t.rows.size());
+    const auto* groups = t.groupsToRead();
+    r["numRows"] = std::to_string(groups ? groups->rowCount() : t.rows.size());
     r["numBytes"] = std::to_string(bytes);
     r["numLongTermBytes"] = "0";
     r["etag"] = etagOf(r);
@@ -678,6 +684,49 @@ std::shared_ptr<Table> Store::table(const std::string& p, const std::string& d, 
     return found;
 }
 
+std::shared_ptr<Table> Store::tableToRead(const std::string& p, const std::string& d, const std::string& id) const {
+    std::shared_lock lock(mutex_);
+    auto found = findTable(p, d, id);
+    lock.unlock();
+    found->lastUsedMs.store(nowMs(), std::memory_order_relaxed);
+    // Partitioned and clustered tables are read whole: what they bill is counted from their rows.
+    auto plain = [&] {
+        std::shared_lock tl(found->mutex);
+        return !found->partitioning && found->clusterColumns.empty() && !found->dropped;
+    };
+    if (!found->rowsLoaded.load(std::memory_order_acquire) && !found->isView() && plain()) {
+        std::lock_guard once(found->loadMutex); // loadRows sets onDisk aside under it
+        if (found->rowsLoaded.load(std::memory_order_acquire)) return found;
+        {
+            std::shared_lock tl(found->mutex);
+            if (found->groupsToRead()) return found;
+        }
+        const auto dir = tableDir(p, d, id);
+        if (SegmentFile::fileBytes(dir) > o_.scanInPlaceBytes) {
+            std::string why;
+            std::shared_ptr<SegmentFile> groups;
+            try {
+                std::shared_lock tl(found->mutex);
+                groups = SegmentFile::open(dir, found->storedSchema(), found->version, why);
+            } catch (const std::exception& e) {
+                why = e.what(); // loadRows below finds the damage again and sets the table aside
+            }
+            if (groups) {
+                std::unique_lock tl(found->mutex);
+                found->onDisk = std::move(groups);
+                return found;
+            }
+        }
+    }
+    if (!found->rowsLoaded.load(std::memory_order_acquire)) loadRows(found);
+    if (o_.testGroupRows > 0 && !found->isView()) {
+        std::unique_lock tl(found->mutex);
+        if (!found->partitioning && found->clusterColumns.empty() && !found->groupsToRead())
+            found->onDisk = std::make_shared<GroupsInMemory>(found->rows, found->storedSchema(), found->version, o_.testGroupRows);
+    }
+    return found;
+}
+
 std::shared_ptr<Table> Store::findTable(const std::string& p, const std::string& d, const std::string& id) const {
     const auto pit = projects_.find(p);
     if (pit != projects_.end()) {
@@ -715,6 +764,7 @@ void Store::loadRows(const std::shared_ptr<Table>& t) const {
             t->checkpointedRows = 0;
             t->logGen = 0;
         };
+        t->onDisk.reset(); // the rows are read here now
         try {
             loadTableRows(*t, dir, nowMs() - o_.dedupWindow.count(), notes);
             t->rowsLoaded.store(true, std::memory_order_release);
@@ -749,8 +799,9 @@ void Store::loadRows(const std::shared_ptr<Table>& t) const {
 }
 
 Json Store::getTable(const std::string& p, const std::string& d, const std::string& id) const {
-    // t@<ms>: the table as it was then (its rows and schema), as bq head 't@...' reads it.
-    const auto t = tableOrVersion(p, d, id).first;
+    // t@<ms>: the table as it was then (its rows and schema), as bq head 't@...' reads it. A
+    // large table's size comes from its row groups' heads, its rows left on disk.
+    const auto t = id.find('@') == std::string::npos ? tableToRead(p, d, id) : tableOrVersion(p, d, id).first;
     std::shared_lock lock(t->mutex);
     return tableResource(*t);
 }

@@ -123,6 +123,14 @@ public:
         /// table changed by DML all day keeps its latest thousand (and time travel before
         /// them says so), so listing them stays cheap.
         std::size_t timeTravelVersions = 1000;
+        /// Queries read a table whose segment file is larger than this in place, a row group
+        /// at a time and only the columns they use (tableToRead), instead of reading all its
+        /// rows into memory. 0: every table whose rows are all in row groups.
+        std::uint64_t scanInPlaceBytes = 128ull << 20;
+        /// Test hook: every table a query reads is read as groups of this many rows encoded in
+        /// memory (GroupsInMemory), so the whole suite runs through that path. 0: off; the
+        /// environment's QUARRY_SANDBOX_TEST_GROUP_ROWS sets it too.
+        std::size_t testGroupRows = 0;
     };
     /// Takes an exclusive lock on the data folder: a second server on the same folder fails
     /// with StorageError instead of corrupting it.
@@ -161,6 +169,10 @@ public:
     /// The table, or ApiFailure notFound ("Not found: Table p:d.t").
     std::shared_ptr<Table> table(const std::string& project, const std::string& dataset,
                                  const std::string& table) const;
+    /// The table as a query reads it: a table too large to hold (Options::scanInPlaceBytes)
+    /// whose rows are not in memory and are all in row groups comes back with `onDisk` set
+    /// and no rows read; any other as table() gives it.
+    std::shared_ptr<Table> tableToRead(const std::string& project, const std::string& dataset, const std::string& table) const;
     /// Creates or replaces a table with rows (query destinations, CREATE TABLE AS, load and
     /// copy jobs). `extra`: more of the Table resource for a table made new (description,
     /// timePartitioning, clustering), made new or replacing the old one.

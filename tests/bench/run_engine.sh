@@ -5,7 +5,11 @@
 # into DuckDB (read_json, nested types kept), an 800-row lookup table and a second large table
 # (ages) in both. Each query: median of 3 wall times (the sandbox's over HTTP, cache off), the
 # peak RSS of each engine during it, and the rows, which must be the same.
-# Usage: tests/bench/run_engine.sh [ROWS=1000000]
+# RESTART=1: once the tables are loaded and their logs folded into row groups, the sandbox is
+# stopped and started again on its folder, so the queries read tables as a restarted sandbox
+# does (a table whose row groups are over --scan-in-place-mb is read in place, a group at a
+# time, never held whole).
+# Usage: [RESTART=1] tests/bench/run_engine.sh [ROWS=1000000]
 source "$(dirname "$0")/common.sh"
 rows=${1:-1000000}
 (cd "$here" && npm ci --no-audit --no-fund --silent)
@@ -14,8 +18,26 @@ python3 "$root/resources/samples/generate_persons.py" "$rows" > "$work/persons.n
 # at 10M rows a copy of a table (the ages table, a window's input) is over the default 2 GB
 # per-query budget, which is a limit, not what this measures.
 SANDBOX_ARGS="--query-memory 16384" start_sandbox
-pid=$(pgrep -n -f "quarry-sandbox --port 0 --data $work/data")
 "$build/tests/bench/bench_ingest" "$url" "$work/persons.ndjson" "$root/resources/samples/persons/schema.json" 500 4 >/dev/null
+sql() {
+  python3 -c 'import json, sys; print(json.dumps({"query": sys.argv[1], "useLegacySql": False, "timeoutMs": 600000}))' "$1" |
+    curl -sf -H 'Content-Type: application/json' --data-binary @- "$url/bigquery/v2/projects/bench/queries" > /dev/null
+}
+sql "CREATE TABLE bench_cpp.areas AS SELECT code, CONCAT('R', CAST(MOD(code, 10) AS STRING)) AS region FROM UNNEST(GENERATE_ARRAY(200, 999)) AS code"
+sql "CREATE TABLE bench_cpp.ages AS SELECT fullName, age FROM bench_cpp.persons"
+if [[ ${RESTART:-0} == 1 ]]; then
+  # The idle checkpoint (5 s without writes) folds the logs: wait until none holds rows.
+  folded=0
+  for _ in $(seq 1800); do
+    if ! find "$work/data" -name 'rows*.qrl' -size +0 | grep -q .; then folded=1; break; fi
+    sleep 1
+  done
+  if [[ $folded != 1 ]]; then echo "the checkpoint did not fold the logs within 30 minutes" >&2; exit 1; fi
+  old=$(pgrep -n -f "quarry-sandbox --port 0 --data $work/data")
+  kill -TERM "$old"; while kill -0 "$old" 2>/dev/null; do sleep 0.1; done
+  start_sandbox
+fi
+pid=$(pgrep -n -f "quarry-sandbox --port 0 --data $work/data")
 python3 - "$url" "$work" "$pid" "$here" <<'PY'
 import json, subprocess, sys, time, urllib.error, urllib.request
 url, work, pid, here = sys.argv[1:5]
@@ -31,9 +53,6 @@ def call(method, path, body=None):
 def sql(q):
     return call("POST", "/queries", {"query": q, "useLegacySql": False, "useQueryCache": False, "timeoutMs": 600000})
 
-sql("CREATE TABLE bench_cpp.areas AS SELECT code, CONCAT('R', CAST(MOD(code, 10) AS STRING)) AS region "
-    "FROM UNNEST(GENERATE_ARRAY(200, 999)) AS code")
-sql("CREATE TABLE bench_cpp.ages AS SELECT fullName, age FROM bench_cpp.persons")
 
 # name: (GoogleSQL for the sandbox, DuckDB's SQL)
 queries = {

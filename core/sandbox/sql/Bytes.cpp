@@ -42,6 +42,11 @@ std::uint64_t rowBytes(const Value& row, const std::vector<Field>& fields) {
 }
 
 std::vector<std::uint64_t> columnBytes(const TableData& t) {
+    if (const auto* groups = t.groupsToRead()) { // summed in the groups' heads
+        auto bytes = groups->columnBytes();
+        bytes.resize(t.schema.fields.size(), 0); // not the hidden partition time's
+        return bytes;
+    }
     std::lock_guard lock(t.bytesMutex);
     const auto& fields = t.schema.fields;
     if (t.bytesVersion != t.version || t.bytesSchemaVersion != t.schemaVersion || t.bytesByColumn.size() != fields.size()) {

@@ -182,6 +182,24 @@ void PreparedQuery::Impl::pushDownWhere(plan::BoundSelect& q) const {
     }
 }
 
+std::vector<bool> PreparedQuery::Impl::columnsRead(int slot) const {
+    // A subquery in an expression may read the row in ways not noted here: all of it then.
+    const Var& v = vars[static_cast<std::size_t>(slot)];
+    if (v.usedWhole || !exprSubs.empty() || !v.table) return {};
+    std::vector<bool> read(v.table->schema.fields.size(), false);
+    auto mark = [&](int c) {
+        if (c >= 0 && static_cast<std::size_t>(c) < read.size()) read[static_cast<std::size_t>(c)] = true;
+    };
+    for (const int c : v.used) mark(c);
+    for (const auto& uses : itemUses)
+        for (const auto& [s, c] : uses) {
+            if (s != slot) continue;
+            if (c < 0) return {};
+            mark(c);
+        }
+    return read;
+}
+
 plan::BoundSelect PreparedQuery::Impl::boundSelect() const {
     plan::BoundSelect q;
     for (std::size_t i = 0; i < sel.from.size(); ++i) {
@@ -195,6 +213,7 @@ plan::BoundSelect PreparedQuery::Impl::boundSelect() const {
         src.on = f.on.get();
         if (f.kind == FromItem::Kind::Table) {
             src.table = vars[static_cast<std::size_t>(src.slot)].table.get();
+            src.columns = columnsRead(src.slot);
             src.name = "FROM " + planName(f);
             if (fromSlots[i].buildKey) {
                 src.buildKey = fromSlots[i].buildKey;

@@ -391,6 +391,8 @@ struct PreparedQuery::Impl final : RowEvaluator {
     /// before one written ahead of it, which may guard it: x != 0 AND 10 / x > 1).
     void pushDownWhere(plan::BoundSelect& q) const;
 
+    /// The columns of range variable `slot`'s table this query reads (empty: all of them).
+    std::vector<bool> columnsRead(int slot) const;
     plan::BoundSelect boundSelect() const;
 
 

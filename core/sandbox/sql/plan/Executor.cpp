@@ -50,11 +50,11 @@ std::atomic<std::size_t> gMinRows{SplitSettings{}.minRows};
 /// with its own evaluator, so that parts can run on threads of their own.
 struct Pipeline {
     /// `separate`: rows that are not grouped go to an Output of its own (a later part's).
-    Pipeline(const BoundSelect& q, RowRange range, bool separate) : ev(*q.rows, q.outer) {
-        from = buildFrom(q, ev, fromOps, range);
+    Pipeline(const BoundSelect& q, const ScanInput& in, RowRange range, bool separate) : ev(*q.rows, q.outer) {
+        from = buildFrom(q, ev, fromOps, in, range);
         if (!q.where.empty()) filter.emplace(q.where, ev);
         if (q.aggregating) agg.emplace(q, ev);
-        else if (separate) ownOutput.emplace(q, ev, ownRows);
+        else if (separate) ownOutput.emplace(q, ev, ownRows, in.groups != nullptr);
         for (auto* op : fromOps) op->stats.timed = q.reportPlan;
         if (filter) filter->stats.timed = q.reportPlan;
         if (agg) agg->stats.timed = q.reportPlan;
@@ -97,18 +97,19 @@ struct Pipeline {
 /// first, has no subquery in its expressions and no RIGHT or FULL JOIN, and either
 /// aggregates (the parts' groups are merged, which every aggregate must allow) or keeps its
 /// rows to sort or de-duplicate them (each part's are joined in order).
-std::size_t partsFor(const BoundSelect& q) {
+std::size_t partsFor(const BoundSelect& q, const ScanInput& in) {
     // Cheap tests first: a subquery run once per row of its outer query comes here each time.
     if (!q.splittable || q.outer || q.sources.empty() || !q.sources[0].table || !(q.aggregating || Output::splittable(q))) return 1;
     const SplitSettings set = splitSettings();
-    const std::size_t rows = q.sources[0].table->rows.size();
+    const std::size_t rows = in.groups ? static_cast<std::size_t>(in.groups->rowCount()) : q.sources[0].table->rows.size();
     if (rows < std::max<std::size_t>(set.minRows, 2)) return 1;
     static const unsigned cores = std::min(8U, std::max(1U, std::thread::hardware_concurrency()));
     const unsigned threads = set.threads ? set.threads : cores;
     if (threads < 2) return 1;
     if (std::any_of(q.sources.begin(), q.sources.end(), [](const auto& s) { return s.right; })) return 1;
     if (q.aggregating && !std::all_of(q.aggs.begin(), q.aggs.end(), [](const Expr* a) { return mergeable(*a); })) return 1;
-    return std::min<std::size_t>(threads, rows);
+    // Row groups are split whole: each part reads its own.
+    return std::min<std::size_t>(threads, in.groups ? in.groups->groups() : rows);
 }
 
 /// Runs `parts` pipelines over contiguous parts of the table, the first on this thread into
@@ -159,13 +160,42 @@ void setSplitSettings(SplitSettings s) {
 SplitSettings splitSettings() { return {gThreads.load(), gMinRows.load()}; }
 
 void execute(const BoundSelect& q, QueryResult& out) {
-    const std::size_t n = partsFor(q);
+    // Tables read in row groups: the first is scanned group by group; a joined one is read
+    // once here (its used columns) for every part's hash table or loop.
+    ScanInput in;
+    for (std::size_t i = 0; i < q.sources.size(); ++i) {
+        const auto& src = q.sources[i];
+        const RowGroupSource* groups = src.table ? src.table->groupsToRead() : nullptr;
+        if (i == 0) {
+            in.groups = groups;
+            in.keepGroups = groups && !q.windows.empty() && !q.aggregating; // rows wait for their analytic values
+            in.joined.push_back(nullptr);
+            continue;
+        }
+        in.joined.push_back(nullptr);
+        if (!groups) continue;
+        // Kept with the plan: a subquery run once per outer row reads the table once.
+        if (!src.groupRows || src.groupRowsFrom != groups || src.groupRowsVersion != groups->version()) {
+            auto rows = std::make_shared<std::vector<Value>>();
+            rows->reserve(static_cast<std::size_t>(groups->rowCount()));
+            for (std::size_t g = 0; g < groups->groups(); ++g) {
+                checkCancel(q);
+                auto part = groups->read(g, src.columns);
+                std::move(part.begin(), part.end(), std::back_inserter(*rows));
+            }
+            src.groupRows = std::move(rows);
+            src.groupRowsFrom = groups;
+            src.groupRowsVersion = groups->version();
+        }
+        in.joined.back() = src.groupRows.get();
+    }
+    const std::size_t n = partsFor(q, in);
     std::vector<std::unique_ptr<Pipeline>> pipelines;
-    const std::size_t rows = n > 1 ? q.sources[0].table->rows.size() : 0;
+    const std::size_t rows = n == 1 ? 0 : in.groups ? in.groups->groups() : q.sources[0].table->rows.size();
     for (std::size_t i = 0; i < n; ++i)
-        pipelines.push_back(std::make_unique<Pipeline>(q, n == 1 ? RowRange{} : RowRange{rows * i / n, rows * (i + 1) / n}, i > 0));
+        pipelines.push_back(std::make_unique<Pipeline>(q, in, n == 1 ? RowRange{} : RowRange{rows * i / n, rows * (i + 1) / n}, i > 0));
     Pipeline& main = *pipelines[0];
-    Output output(q, main.ev, out.rows);
+    Output output(q, main.ev, out.rows, in.groups != nullptr);
     output.stats.timed = q.reportPlan;
     if (n > 1) runSplit(q, pipelines, output);
     else main.run(q, &output);

@@ -19,6 +19,14 @@ struct BoundSelect {
     /// equal keys or by a nested loop. No items: one row (SELECT without FROM).
     struct Source {
         const TableData* table = nullptr; ///< a table (scanned, or joined by a hash of its key)
+        /// The table's columns the query reads, by index (empty: all): a table read in row
+        /// groups decodes only these; the others are NULL in its rows.
+        std::vector<bool> columns;
+        /// A joined table read in row groups: its rows, read by the first run of the plan
+        /// (a plan with subqueries in its expressions runs on one thread at a time).
+        mutable std::shared_ptr<const std::vector<Value>> groupRows;
+        mutable const RowGroupSource* groupRowsFrom = nullptr;
+        mutable std::uint64_t groupRowsVersion = 0;
         const Expr* unnest = nullptr; ///< or an UNNEST
         bool left = false;            ///< LEFT or FULL JOIN: an input row without a match stays
         bool right = false;           ///< RIGHT or FULL JOIN: a table row without a match stays

@@ -8,16 +8,17 @@
 
 namespace quarry::sandbox::sql::plan {
 
-Join::Join(const BoundSelect& q, const BoundSelect::Source& s, const VectorEval& ev, std::unique_ptr<RowOperator> input)
-    : q_(q), s_(s), ev_(ev), input_(std::move(input)) {
+Join::Join(const BoundSelect& q, const BoundSelect::Source& s, const std::vector<Value>* rows, const VectorEval& ev,
+           std::unique_ptr<RowOperator> input)
+    : q_(q), s_(s), rows_(rows), ev_(ev), input_(std::move(input)) {
     kind_ = s.unnest ? Kind::Unnest : s.buildKey ? Kind::Hash : Kind::Loop;
-    if (s.right) matched_.assign(s.table->rows.size(), 0);
+    if (s.right) matched_.assign(rows_->size(), 0);
 }
 
 void Join::build() {
     built_ = true;
     if (kind_ == Kind::Unnest) return;
-    const auto& rows = s_.table->rows;
+    const auto& rows = *rows_;
     tableRows += rows.size();
     if (kind_ == Kind::Loop) return;
     Batch b;
@@ -94,7 +95,7 @@ void Join::openRow() {
             chain_ = buckets_[keyHash_ & (buckets_.size() - 1)];
         }
         break;
-    case Kind::Loop: count_ = s_.table->rows.size(); break;
+    case Kind::Loop: count_ = rows_->size(); break;
     }
 }
 
@@ -107,7 +108,7 @@ bool Join::nextCandidate(const Value*& v, std::size_t& n) {
         return true;
     case Kind::Loop:
         if (pos_ >= count_) return false;
-        v = &s_.table->rows[pos_];
+        v = &(*rows_)[pos_];
         n = pos_++;
         return true;
     case Kind::Hash:
@@ -115,7 +116,7 @@ bool Join::nextCandidate(const Value*& v, std::size_t& n) {
             const std::size_t e = chain_ - 1;
             chain_ = entries_[e].next;
             if (entries_[e].hash != keyHash_ || !keyEqual(*keys_[e], *key_)) continue;
-            v = &s_.table->rows[entries_[e].row];
+            v = &(*rows_)[entries_[e].row];
             n = entries_[e].row;
             return true;
         }
@@ -137,6 +138,9 @@ void Join::stage() {
     while (staged_.size < kBatchRows) {
         if (!rowOpen_) {
             if (row_ >= in_.size) {
+                // Pairs staged so far go first: the next input batch may be read from
+                // another row group, and the rows these point into go with the last one.
+                if (staged_.size > 0 || !ended_.empty()) return;
                 if (inputDone_ || !input_->next(in_)) {
                     inputDone_ = true;
                     return;
@@ -175,7 +179,7 @@ void Join::stage() {
 
 bool Join::emitUnmatchedRight(Batch& out) {
     if (matched_.empty()) return false;
-    const auto& rows = s_.table->rows;
+    const auto& rows = *rows_;
     const std::vector<const Value*> nulls(q_.width, nullptr);
     while (rightPos_ < rows.size() && out.size < kBatchRows) {
         if (!matched_[rightPos_]) appendRow(out, nulls.data(), s_.slot, &rows[rightPos_]);

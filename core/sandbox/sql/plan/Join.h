@@ -17,7 +17,9 @@ namespace quarry::sandbox::sql::plan {
 /// order, each followed by its matches in the table's (or array's) order.
 class Join final : public RowOperator {
 public:
-    Join(const BoundSelect& q, const BoundSelect::Source& s, const VectorEval& ev, std::unique_ptr<RowOperator> input);
+    /// `rows`: the joined table's rows (its own, or read from its row groups; null for UNNEST).
+    Join(const BoundSelect& q, const BoundSelect::Source& s, const std::vector<Value>* rows, const VectorEval& ev,
+         std::unique_ptr<RowOperator> input);
     bool next(Batch& out) override;
 
 private:
@@ -30,6 +32,7 @@ private:
     bool emitUnmatchedRight(Batch& out);
     const BoundSelect& q_;
     const BoundSelect::Source& s_;
+    const std::vector<Value>* rows_;
     const VectorEval& ev_;
     std::unique_ptr<RowOperator> input_;
     Kind kind_;

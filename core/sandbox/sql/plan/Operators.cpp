@@ -28,12 +28,33 @@ bool TableScan::next(Batch& out) {
     Timed t(stats);
     out.clear();
     out.width = q_.width;
-    const auto& rows = s_.table->rows;
-    const std::size_t end = std::min(end_, rows.size());
-    const std::size_t n = nextRow_ < end ? std::min(kBatchRows, end - nextRow_) : 0;
-    out.slots.assign(n * q_.width, nullptr);
-    for (std::size_t i = 0; i < n; ++i) out.slots[i * q_.width + static_cast<std::size_t>(s_.slot)] = &rows[nextRow_ + i];
-    nextRow_ += n;
+    std::size_t n = 0;
+    if (groups_) {
+        while (!current_ || inGroup_ >= current_->size()) {
+            if (nextRow_ >= std::min(end_, groups_->groups())) return false;
+            checkCancel(q_);
+            auto rows = groups_->read(nextRow_++, s_.columns);
+            if (keep_) {
+                kept_.push_back(std::move(rows));
+                current_ = &kept_.back(); // the vectors' blocks stay put as kept_ grows
+            } else {
+                group_ = std::move(rows); // the previous group's rows are done with
+                current_ = &group_;
+            }
+            inGroup_ = 0;
+        }
+        n = std::min(kBatchRows, current_->size() - inGroup_);
+        out.slots.assign(n * q_.width, nullptr);
+        for (std::size_t i = 0; i < n; ++i) out.slots[i * q_.width + static_cast<std::size_t>(s_.slot)] = &(*current_)[inGroup_ + i];
+        inGroup_ += n;
+    } else {
+        const auto& rows = s_.table->rows;
+        const std::size_t end = std::min(end_, rows.size());
+        n = nextRow_ < end ? std::min(kBatchRows, end - nextRow_) : 0;
+        out.slots.assign(n * q_.width, nullptr);
+        for (std::size_t i = 0; i < n; ++i) out.slots[i * q_.width + static_cast<std::size_t>(s_.slot)] = &rows[nextRow_ + i];
+        nextRow_ += n;
+    }
     out.size = n;
     tableRows += n;
     stats.out += n;
@@ -51,11 +72,12 @@ bool OneRow::next(Batch& out) {
     return true;
 }
 
-std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all, RowRange range) {
+std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all, const ScanInput& in,
+                                       RowRange range) {
     std::unique_ptr<RowOperator> op;
     std::size_t i = 0;
     if (!q.sources.empty() && q.sources[0].table) {
-        op = std::make_unique<TableScan>(q, q.sources[0], range.begin, range.end);
+        op = std::make_unique<TableScan>(q, q.sources[0], range.begin, range.end, in);
         i = 1;
     } else {
         op = std::make_unique<OneRow>(q.width);
@@ -68,7 +90,7 @@ std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& e
     };
     if (i == 1) filterAfter(0);
     for (; i < q.sources.size(); ++i) {
-        op = std::make_unique<Join>(q, q.sources[i], ev, std::move(op));
+        op = std::make_unique<Join>(q, q.sources[i], q.sources[i].table ? &in.rowsOf(q, i) : nullptr, ev, std::move(op));
         all.push_back(op.get());
         filterAfter(i);
     }

@@ -46,17 +46,41 @@ public:
     std::uint64_t tableRows = 0; ///< rows it read from a table (what the plan reports as read)
 };
 
-/// The first FROM item: a table's rows [begin, end), by pointer.
+/// Where the FROM clause reads its tables' rows. A table read in row groups (a large stored
+/// table, TableData::groupsToRead) is scanned a group at a time when it comes first, and read
+/// once per query into `joined` when it is joined.
+struct ScanInput {
+    const RowGroupSource* groups = nullptr; ///< the first table's groups, or null: its rows
+    /// Keep every group read until the query ends: rows waiting for analytic values point into them.
+    bool keepGroups = false;
+    /// Per FROM item: the rows a joined table is read from (null: its `rows`).
+    std::vector<const std::vector<Value>*> joined;
+    /// The rows of item `i`'s table.
+    const std::vector<Value>& rowsOf(const BoundSelect& q, std::size_t i) const {
+        return i < joined.size() && joined[i] ? *joined[i] : q.sources[i].table->rows;
+    }
+};
+
+/// The first FROM item: a table's rows [begin, end), by pointer; or, read in row groups,
+/// its groups [begin, end), each decoded (its used columns only) when the scan reaches it and
+/// let go when it moves on. Rows handed out stay valid until the next call (later operators
+/// finish a batch before they ask for the next), or to the end with `keepGroups`.
 class TableScan final : public RowOperator {
 public:
-    TableScan(const BoundSelect& q, const BoundSelect::Source& s, std::size_t begin, std::size_t end)
-        : q_(q), s_(s), nextRow_(begin), end_(end) {}
+    TableScan(const BoundSelect& q, const BoundSelect::Source& s, std::size_t begin, std::size_t end, const ScanInput& in)
+        : q_(q), s_(s), nextRow_(begin), end_(end), groups_(in.groups), keep_(in.keepGroups) {}
     bool next(Batch& out) override;
 
 private:
     const BoundSelect& q_;
     const BoundSelect::Source& s_;
     std::size_t nextRow_, end_;
+    const RowGroupSource* groups_;
+    bool keep_;
+    std::vector<Value> group_;              ///< the group being scanned
+    std::vector<std::vector<Value>> kept_;  ///< with keep_: every group read
+    const std::vector<Value>* current_ = nullptr;
+    std::size_t inGroup_ = 0;
 };
 
 /// No FROM, or a FROM that starts with UNNEST: one row, every range variable NULL.
@@ -75,14 +99,15 @@ void appendRow(Batch& b, const Value* const* row, int slot, const Value* here);
 /// Throws PreparedQuery::Cancelled once the query's job is cancelled.
 void checkCancel(const BoundSelect& q);
 
-/// Rows [begin, end) of a table.
+/// Rows [begin, end) of a table (its row groups, when read in groups).
 struct RowRange {
     std::size_t begin = 0, end = static_cast<std::size_t>(-1);
 };
 
 /// The FROM clause: a scan of its first table's rows in `range` (or one row), then a Join
 /// per item after it.
-std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all, RowRange range = {});
+std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& ev, std::vector<RowOperator*>& all, const ScanInput& in,
+                                       RowRange range = {});
 
 /// WHERE: narrows a batch's selection to the rows where every part is TRUE, each part
 /// evaluated only for the rows the ones before it kept (AND's order).

@@ -41,8 +41,9 @@ Value structOf(std::vector<Value>&& cols) {
 
 } // namespace
 
-Output::Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& result)
+Output::Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& result, bool rowsMove)
     : q_(q), ev_(ev), result_(result), colVecs_(q.columns.size()), keyVecs_(q.order.size()) {
+    rowsMove_ = rowsMove;
     if (q.limit) wanted_ = static_cast<std::size_t>(q.rowsWanted());
     if (!q.windows.empty()) mode_ = Mode::Windowed;
     else if (q.aggregating || q.distinct || (q.order.empty() ? false : !q.limit)) mode_ = Mode::Collect;
@@ -154,6 +155,11 @@ void Output::offerTopN(const Batch& b, const Selection& sel) {
         }
         Candidate cand;
         cand.row.assign(b.row(i), b.row(i) + b.width);
+        if (rowsMove_) {
+            cand.owned.reserve(b.width); // never grows past: the pointers into it stay good
+            for (auto& p : cand.row)
+                if (p) p = &cand.owned.emplace_back(*p);
+        }
         cand.keys.reserve(q_.order.size());
         for (auto& v : keyVecs_) cand.keys.push_back(valueAt(v, i));
         cand.seq = seq;

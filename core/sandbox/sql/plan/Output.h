@@ -11,7 +11,9 @@ namespace quarry::sandbox::sql::plan {
 /// OFFSET and LIMIT, into the result's rows.
 class Output {
 public:
-    Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& result);
+    /// `rowsMove`: the rows batches point into are let go as the scan moves on (a table read
+    /// in row groups), so rows kept for later (top-N candidates) keep copies.
+    Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& result, bool rowsMove = false);
     /// Rows of the FROM pipeline (a query without GROUP BY). False when no more are needed
     /// (a LIMIT without ORDER BY or DISTINCT is full).
     bool consume(const Batch& b, const Selection& sel);
@@ -33,6 +35,7 @@ private:
     };
     struct Candidate {
         std::vector<const Value*> row;
+        std::vector<Value> owned; ///< with rowsMove: what `row` points to (moves keep its block)
         std::vector<Value> keys;
         std::uint64_t seq = 0;
     };
@@ -49,6 +52,7 @@ private:
     bool admit();
     void finishWindows();
     enum class Mode { Stream, TopN, Collect, Windowed } mode_;
+    bool rowsMove_ = false;
     const BoundSelect& q_;
     const VectorEval& ev_;
     std::vector<Value>& result_;

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+// Tables read in place from their row groups (issue 20): a group's head says its size and its
+// columns' billed bytes without decompressing it, a scan decodes only the columns it asks
+// for, format 1 groups still read, and a Store hands a large table to queries as groups
+// (SegmentFile) only when every row is in complete groups, checking each group's CRC.
+#include "sandbox/Segment.h"
+#include "sandbox/SegmentFile.h"
+#include "sandbox/Store.h"
+#include "sandbox/TableFiles.h"
+#include "sandbox/sql/Bytes.h"
+#include "platform/System.h"
+
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <optional>
+#include <random>
+#include <zstd.h>
+
+using namespace quarry;
+using namespace quarry::sandbox;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kSchema = R"({"fields":[{"name":"x","type":"INTEGER"},{"name":"s","type":"STRING"},)"
+                                R"({"name":"a","type":"INTEGER","mode":"REPEATED"},)"
+                                R"({"name":"r","type":"RECORD","fields":[{"name":"f","type":"FLOAT"},{"name":"n","type":"NUMERIC"}]}]})";
+
+Value row(int i) {
+    Value r = Value::structOf(4);
+    r[0] = Value::int64(i);
+    r[1] = i % 5 == 0 ? Value::null() : Value::string("row number " + std::to_string(i));
+    r[2] = Value::arrayOf(static_cast<std::size_t>(i % 3));
+    for (auto& item : r[2].items()) item = Value::int64(i);
+    r[3] = Value::structOf(2);
+    r[3][0] = Value::float64(i * 0.5);
+    r[3][1] = i % 2 ? Value::numeric("1.5") : Value::null();
+    return r;
+}
+
+std::vector<Value> rows(int from, int to) {
+    std::vector<Value> out;
+    for (int i = from; i < to; ++i) out.push_back(row(i));
+    return out;
+}
+
+/// The bytes sql::columnBytes gives for rows of kSchema: what BigQuery would bill.
+std::vector<std::uint64_t> billed(const std::vector<Value>& rs) {
+    sql::TableData t;
+    t.schema = Schema::parse(kSchema);
+    t.rows = rs;
+    return sql::columnBytes(t);
+}
+
+/// A format 1 payload of the same rows: the body without its head, compressed alone.
+std::string formatOne(const std::vector<Value>& rs, std::uint64_t nextLog, bool more) {
+    const std::string body = encodeRowGroupBody(rs, Schema::parse(kSchema), nextLog, more, {});
+    std::size_t at = 0;
+    std::uint64_t headSize = 0;
+    for (int shift = 0;; shift += 7) {
+        const auto b = static_cast<std::uint8_t>(body[at++]);
+        headSize |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+        if (!(b & 0x80)) break;
+    }
+    const std::string old = body.substr(at + headSize);
+    std::string out(1, '\x01');
+    const std::uint64_t size = old.size();
+    out.append(reinterpret_cast<const char*>(&size), 8);
+    std::string packed(ZSTD_compressBound(old.size()), '\0');
+    packed.resize(ZSTD_compress(packed.data(), packed.size(), old.data(), old.size(), 1));
+    return out + packed;
+}
+
+struct TempDir {
+    fs::path path = fs::temp_directory_path() / ("quarry-segfile-" + std::to_string(platform::processId()) + "-" +
+                                                 std::to_string(std::random_device{}()));
+    TempDir() { fs::create_directories(path); }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+} // namespace
+
+TEST(RowGroupHead, SaysTheSizeAndTheBilledBytesOfEachColumn) {
+    const auto rs = rows(0, 500);
+    const std::string payload = encodeRowGroup(rs, Schema::parse(kSchema), 9, true, {});
+    // A prefix too short for the head asks for more until it has it.
+    std::size_t needed = 12;
+    std::optional<RowGroupHead> head;
+    for (int asked = 0; asked < 3 && !head; ++asked) {
+        const std::size_t had = needed;
+        head = readRowGroupHead(payload.substr(0, needed), needed);
+        if (!head) ASSERT_GT(needed, had);
+    }
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->rows, 500u);
+    EXPECT_TRUE(head->more);
+    EXPECT_EQ(head->nextLog, 9u);
+    EXPECT_EQ(head->schemaText, Schema::parse(kSchema).toJson().dump());
+    EXPECT_EQ(head->columnBytes, billed(rs));
+}
+
+TEST(RowGroupHead, AScanDecodesOnlyTheColumnsItAsksFor) {
+    const auto rs = rows(0, 300);
+    const std::string payload = encodeRowGroup(rs, Schema::parse(kSchema), 1, false, {});
+    const std::vector<bool> wanted{false, true, false, true};
+    const RowGroup g = decodeRowGroup(payload, &wanted);
+    ASSERT_EQ(g.rows.size(), rs.size());
+    for (std::size_t i = 0; i < rs.size(); ++i) {
+        EXPECT_TRUE(g.rows[i][0].isNull());
+        EXPECT_EQ(g.rows[i][1], rs[i][1]);
+        EXPECT_TRUE(g.rows[i][2].isNull());
+        EXPECT_EQ(g.rows[i][3], rs[i][3]);
+    }
+}
+
+TEST(RowGroupHead, AFormatOneGroupStillReadsAndHasNoHead) {
+    const auto rs = rows(0, 50);
+    const std::string payload = formatOne(rs, 4, false);
+    std::size_t needed = 1;
+    EXPECT_FALSE(readRowGroupHead(payload, needed));
+    EXPECT_EQ(needed, 0u); // decode it instead
+    const RowGroup g = decodeRowGroup(payload);
+    EXPECT_EQ(g.rows, rs);
+    EXPECT_EQ(g.nextLog, 4u);
+}
+
+namespace {
+
+/// A store whose table p:d.t (kSchema) has `n` rows folded into row groups of 100 (a
+/// checkpoint each), then the
+/// store opened again (nothing of the table read yet).
+struct Folded {
+    TempDir dir;
+    std::unique_ptr<Store> store;
+    void open(std::uint64_t scanInPlace = 0) {
+        store.reset();
+        Store::Options o;
+        o.root = dir.path;
+        o.scanInPlaceBytes = scanInPlace;
+        store = std::make_unique<Store>(o);
+        store->load();
+    }
+    fs::path tableDir() const { return dir.path / "p" / "d" / "t"; }
+    /// Queries get the table with its rows in memory, these.
+    void expectInMemory(const std::vector<Value>& want) {
+        const auto t = store->tableToRead("p", "d", "t");
+        std::shared_lock lock(t->mutex);
+        EXPECT_EQ(t->groupsToRead(), nullptr);
+        EXPECT_EQ(t->rows, want);
+    }
+    void make(int n) {
+        open();
+        store->insertDataset("p", {{"datasetReference", {{"datasetId", "d"}}}});
+        store->insertTable("p", "d", {{"tableReference", {{"tableId", "t"}}}, {"schema", Json::parse(kSchema)}});
+        // Rows through DML's path (laid out as the schema), a statement each 100.
+        for (int i = 0; i < n; i += 100) {
+            store->appendValues(*store->table("p", "d", "t"), rows(i, std::min(n, i + 100)));
+            store->checkpoint("p", "d", "t");
+        }
+        open();
+    }
+};
+
+} // namespace
+
+TEST(SegmentFile, ALargeTableIsReadInPlaceWithItsSizeAndBytesFromTheHeads) {
+    Folded f;
+    f.make(1000);
+    const auto t = f.store->tableToRead("p", "d", "t");
+    const sql::RowGroupSource* groups = nullptr;
+    {
+        std::shared_lock lock(t->mutex);
+        groups = t->groupsToRead();
+        ASSERT_NE(groups, nullptr);
+        EXPECT_TRUE(t->rows.empty()); // nothing read into memory
+    }
+    EXPECT_FALSE(t->rowsLoaded.load());
+    EXPECT_EQ(groups->rowCount(), 1000u);
+    EXPECT_EQ(groups->groups(), 10u);
+    EXPECT_EQ(groups->columnBytes(), billed(rows(0, 1000)));
+    EXPECT_EQ(f.store->getTable("p", "d", "t")["numRows"], "1000");
+    std::vector<Value> all;
+    for (std::size_t g = 0; g < groups->groups(); ++g) {
+        auto part = groups->read(g, {});
+        all.insert(all.end(), part.begin(), part.end());
+    }
+    EXPECT_EQ(all, rows(0, 1000));
+    // A write reads it whole again, and queries then use the rows in memory.
+    f.store->appendValues(*f.store->table("p", "d", "t"), rows(1000, 1001));
+    f.expectInMemory(rows(0, 1001));
+}
+
+TEST(SegmentFile, ASmallTableOrOneWithRowsInItsLogIsReadIntoMemory) {
+    Folded f;
+    f.make(300);
+    f.open(std::uint64_t{1} << 30); // larger than the table: held in memory
+    f.expectInMemory(rows(0, 300));
+    f.open();
+    f.store->appendValues(*f.store->table("p", "d", "t"), rows(300, 310)); // in the log, not folded
+    f.open();
+    std::string why;
+    EXPECT_EQ(SegmentFile::open(f.tableDir(), Schema::parse(kSchema), 1, why), nullptr);
+    EXPECT_EQ(why, "rows in its log");
+    f.expectInMemory(rows(0, 310));
+}
+
+TEST(SegmentFile, ADamagedGroupIsAnErrorWhenReadNeverWrongRows) {
+    Folded f;
+    f.make(1000);
+    const fs::path file = f.tableDir() / "rows.qseg";
+    const auto size = fs::file_size(file);
+    {
+        std::fstream io(file, std::ios::in | std::ios::out | std::ios::binary);
+        io.seekp(static_cast<std::streamoff>(size - 40)); // inside the last group's compressed body
+        char c = 0;
+        io.read(&c, 1);
+        io.seekp(static_cast<std::streamoff>(size - 40));
+        c = static_cast<char>(c ^ 0x5a);
+        io.write(&c, 1);
+    }
+    std::string why;
+    const auto groups = SegmentFile::open(f.tableDir(), Schema::parse(kSchema), 1, why);
+    ASSERT_NE(groups, nullptr); // the heads are intact
+    EXPECT_NO_THROW(groups->read(0, {}));
+    EXPECT_THROW(groups->read(groups->groups() - 1, {}), std::runtime_error);
+}
+
+TEST(SegmentFile, ACheckpointCutShortOrATornTailIsLeftToTheWholeRead) {
+    Folded f;
+    f.make(200);
+    const fs::path file = f.tableDir() / "rows.qseg";
+    fs::resize_file(file, fs::file_size(file) - 3);
+    std::string why;
+    EXPECT_EQ(SegmentFile::open(f.tableDir(), Schema::parse(kSchema), 1, why), nullptr);
+    EXPECT_EQ(why, "a torn tail");
+}
