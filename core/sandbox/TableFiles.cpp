@@ -7,6 +7,7 @@
 #include "value/JsonRowReader.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 #include <atomic>
 #include <exception>
@@ -214,6 +215,55 @@ std::size_t addSlice(RowGroupEncoder& enc, const std::vector<Value>& rows, std::
     return to;
 }
 
+/// The insertIds of the de-duplication window when the groups naming log generation `gen`
+/// were written (a file beside them since groups stopped carrying them: each checkpoint wrote
+/// the whole window again into the segment file, which grew by that much every time).
+fs::path idsFile(const fs::path& dir, std::uint64_t gen) { return dir / ("ids." + std::to_string(gen) + ".qid"); }
+
+/// Writes `ids` as the window of the groups naming `gen`, durably and whole (a temporary file
+/// renamed into place), before those groups are: a crash leaves the old groups with their
+/// file, or the new groups with theirs. Records of at most idsPerGroup ids (24 bytes each).
+void writeIdsFile(const fs::path& dir, std::uint64_t gen, std::span<const SegmentId> ids) {
+    const fs::path file = idsFile(dir, gen), fresh = file.string() + ".new";
+    std::error_code ec;
+    fs::remove(fresh, ec);
+    {
+        RowLog out(fresh);
+        std::uint64_t end = 0;
+        for (std::size_t at = 0; at < ids.size(); at += idsPerGroup) {
+            std::string record;
+            for (const auto& id : ids.subspan(at, std::min(idsPerGroup, ids.size() - at))) {
+                char b[24];
+                std::memcpy(b, &id.when, 8);
+                std::memcpy(b + 8, &id.a, 8);
+                std::memcpy(b + 16, &id.b, 8);
+                record.append(b, 24);
+            }
+            end = out.write(record);
+        }
+        out.syncTo(end);
+    }
+    renameDurably(fresh, file);
+}
+
+/// Reads the ids file of generation `gen`, if there is one, into `t`'s remembered ids.
+void readIdsFile(Table& t, const fs::path& dir, std::uint64_t gen, std::int64_t idsSince, RowLog::Access access) {
+    const fs::path file = idsFile(dir, gen);
+    if (!fs::exists(file)) return;
+    RowLog in(file, access);
+    in.replay([&](std::string_view record, std::uint64_t) {
+        if (record.size() % 24 != 0) throw StorageError("the insertIds file " + file.string() + " is damaged");
+        for (std::size_t at = 0; at < record.size(); at += 24) {
+            SegmentId id;
+            std::memcpy(&id.when, record.data() + at, 8);
+            std::memcpy(&id.a, record.data() + at + 8, 8);
+            std::memcpy(&id.b, record.data() + at + 16, 8);
+            keepId(t, IdKey{id.a, id.b}, id.when, idsSince);
+        }
+    });
+}
+
+/// Removes the logs (and ids files) of generations up to `gen`: what groups now hold.
 void removeLogsUpTo(const fs::path& dir, std::uint64_t gen) {
     bool removed = false;
     for (const auto g : logGenerations(dir))
@@ -222,6 +272,19 @@ void removeLogsUpTo(const fs::path& dir, std::uint64_t gen) {
             fs::remove(logFile(dir, g), ec);
             removed = true;
         }
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const auto name = e.path().filename().string();
+        if (!name.starts_with("ids.") || !name.ends_with(".qid")) continue;
+        const auto digits = name.substr(4, name.size() - 8);
+        if (digits.empty() || digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            continue;
+        if (std::stoull(digits) <= gen) {
+            std::error_code rec;
+            fs::remove(e.path(), rec);
+            removed = true;
+        }
+    }
     if (removed) syncFolder(dir);
 }
 
@@ -255,7 +318,10 @@ fs::path logFile(const fs::path& dir, std::uint64_t gen) {
 void loadTableRows(Table& t, const fs::path& dir, std::int64_t idsSince, std::vector<std::string>& notes, bool readOnly) {
     const auto access = readOnly ? RowLog::Access::ReadOnly : RowLog::Access::ReadWrite;
     std::uint64_t first = 0;
-    if (fs::exists(dir / kSegments)) first = replaySegments(t, dir / kSegments, idsSince, notes, access);
+    if (fs::exists(dir / kSegments)) {
+        first = replaySegments(t, dir / kSegments, idsSince, notes, access);
+        readIdsFile(t, dir, first, idsSince, access); // groups written before it carry their own
+    }
     std::shared_ptr<RowLog> last;
     std::uint64_t lastGen = first;
     for (const auto gen : logGenerations(dir)) {
@@ -300,10 +366,11 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
         n = t.rows.size();
         ids = windowIds(t, dedupWindowMs, nowMs);
     }
+    writeIdsFile(dir, nextGen, ids); // before the groups that name nextGen
     const auto batchStart = t.segments->size();
     try {
         std::uint64_t end = 0;
-        std::size_t a = t.checkpointedRows, idAt = 0;
+        std::size_t a = t.checkpointedRows;
         do {
             // A group is laid out a slice of rows at a time under a shared lock, so inserts
             // wait for one slice, never for a whole group or its compression. Rows below n do
@@ -329,18 +396,16 @@ bool checkpointTable(Table& t, const fs::path& dir, std::int64_t dedupWindowMs, 
                 }
                 b = addSlice(*enc, t.rows, b, n);
             }
-            const std::size_t idCount = std::min(idsPerGroup, ids.size() - idAt);
-            const bool last = b == n && idAt + idCount == ids.size();
+            const bool last = b == n;
             std::vector<CommitSpan> spans;
             {
                 std::shared_lock lock(t.mutex);
                 spans = commitSpans(t, a, b);
             }
-            const auto body = enc->finish(schema, nextGen, !last, std::span<const SegmentId>(ids).subspan(idAt, idCount), spans);
+            const auto body = enc->finish(schema, nextGen, !last, {}, spans);
             end = t.segments->write(packRowGroupBody(body));
             a = b;
-            idAt += idCount;
-        } while (a < n || idAt < ids.size());
+        } while (a < n);
         t.segments->syncTo(end);
     } catch (...) {
         // No later batch may follow this one's first groups: cut them off (a failed sync has
@@ -367,22 +432,20 @@ void rewriteTableRows(Table& t, const fs::path& dir, const std::vector<Value>& r
     const auto ids = windowIds(t, dedupWindowMs, nowMs);
     std::shared_ptr<RowLog> next;
     try {
+        writeIdsFile(dir, nextGen, ids); // before the segment file that names nextGen
         {
             RowLog out(fresh);
             std::uint64_t end = 0;
-            std::size_t a = 0, idAt = 0;
-            do { // groups cut as a checkpoint cuts them (ids spread the same way); every row committed now
+            std::size_t a = 0;
+            do { // groups cut as a checkpoint cuts them; every row committed now
                 RowGroupEncoder enc;
                 const std::size_t first = a;
                 while (a < rows.size() && groupHasRoom(enc)) a = addSlice(enc, rows, a, rows.size());
-                const std::size_t idCount = std::min(idsPerGroup, ids.size() - idAt);
-                const bool last = a == rows.size() && idAt + idCount == ids.size();
+                const bool last = a == rows.size();
                 const std::vector<CommitSpan> spans{{a - first, nowMs}};
-                end = out.write(packRowGroupBody(enc.finish(t.storedSchema(), nextGen, !last,
-                                                            std::span<const SegmentId>(ids).subspan(idAt, idCount),
+                end = out.write(packRowGroupBody(enc.finish(t.storedSchema(), nextGen, !last, {},
                                                             a > first ? std::span<const CommitSpan>(spans) : std::span<const CommitSpan>())));
-                idAt += idCount;
-            } while (a < rows.size() || idAt < ids.size());
+            } while (a < rows.size());
             out.syncTo(end);
         }
         next = std::make_shared<RowLog>(logFile(dir, nextGen));

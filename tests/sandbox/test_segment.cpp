@@ -265,9 +265,12 @@ TEST_F(TableFiles, InsertIdsAreStillRememberedAfterACheckpointAndARestart) {
     expectRows(f.rows(), 200);
 }
 
-TEST_F(TableFiles, InsertIdsTooManyForOneGroupAreSpreadOverGroupsAndAllRemembered) {
+TEST_F(TableFiles, InsertIdsTooManyForOneRecordAreSpreadOverRecordsOfTheirOwnFileAndAllRemembered) {
     // 10M rows streamed within the window once made a checkpoint's ids one 240 MB record,
-    // over the 64 MB a record may be, and every checkpoint failed. Here a group carries 7.
+    // over the 64 MB a record may be, and every checkpoint failed; then, spread over groups,
+    // each checkpoint wrote the whole window into the segment file again (2.2 GB of groups
+    // for 10M rows). They are a file of their own now, replaced by each checkpoint. Here a
+    // record carries 7.
     struct Restore {
         std::size_t was = setIdsPerGroupForTest(7);
         ~Restore() { setIdsPerGroupForTest(was); }
@@ -277,12 +280,25 @@ TEST_F(TableFiles, InsertIdsTooManyForOneGroupAreSpreadOverGroupsAndAllRemembere
         RowLog(f.tableDir() / "rows.qseg", RowLog::Access::ReadOnly).replay([&](std::string_view, std::uint64_t) { ++n; });
         return n;
     };
+    const auto idRecords = [&](std::uint64_t gen) {
+        std::size_t n = 0;
+        RowLog(f.tableDir() / ("ids." + std::to_string(gen) + ".qid"), RowLog::Access::ReadOnly)
+            .replay([&](std::string_view, std::uint64_t) { ++n; });
+        return n;
+    };
     f.insert(0, 100, "id");
     EXPECT_TRUE(f.store->checkpoint("p", "d", "t"));
-    EXPECT_EQ(groups(), 15u); // 100 ids, 7 a group: the rows' group and 14 of ids alone
+    EXPECT_EQ(groups(), 1u);       // the rows' group, no ids in it
+    EXPECT_EQ(idRecords(1), 15u);  // 100 ids, 7 a record
+    f.insert(100, 110, "more");
+    EXPECT_TRUE(f.store->checkpoint("p", "d", "t"));
+    EXPECT_EQ(groups(), 2u);       // the window's ids were not written into the groups again
+    EXPECT_EQ(idRecords(2), 16u);  // the window now: 110 ids
+    EXPECT_FALSE(fs::exists(f.tableDir() / "ids.1.qid")); // replaced
     f.open();
     f.insert(0, 100, "id"); // a client's retry of the same rows: all de-duplicated
-    expectRows(f.rows(), 100);
+    f.insert(100, 110, "more");
+    ASSERT_EQ(f.rows().size(), 110u);
     // A rewrite spreads them the same way.
     auto t = f.store->table("p", "d", "t");
     const std::vector<Value> kept(t->rows.begin(), t->rows.end());
@@ -290,9 +306,10 @@ TEST_F(TableFiles, InsertIdsTooManyForOneGroupAreSpreadOverGroupsAndAllRemembere
     t.reset();
     f.open();
     f.insert(0, 100, "id");
-    expectRows(f.rows(), 100);
-    f.insert(100, 110, "id");
-    expectRows(f.rows(), 110);
+    f.insert(100, 110, "more");
+    ASSERT_EQ(f.rows().size(), 110u);
+    f.insert(110, 120, "id");
+    ASSERT_EQ(f.rows().size(), 120u);
 }
 
 TEST_F(TableFiles, ARewriteReplacesTheGroupsAndAColumnAddedLaterLaysOldGroupsOut) {
