@@ -21,6 +21,11 @@ namespace quarry::platform {
 /// The reason the last call here failed, in this thread, as text ("No such file or directory").
 std::string lastErrorText();
 
+/// Whether a file held open keeps its folder from being renamed or removed (Windows), so that
+/// an open reader must close before its table's folder moves; on POSIX systems the open file
+/// simply lives on.
+bool openFilesPinFolders();
+
 /// An open file. Move-only; closes itself.
 class File {
 public:

@@ -64,6 +64,8 @@ bool writeEach(std::string_view data, Write write) {
 
 std::string lastErrorText() { return std::strerror(errno); }
 
+bool openFilesPinFolders() { return false; }
+
 File::~File() { close(); }
 
 File::File(File&& o) noexcept : h_(o.h_) { o.h_ = -1; }

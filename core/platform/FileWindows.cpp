@@ -53,6 +53,8 @@ OVERLAPPED at(std::uint64_t offset) {
 
 } // namespace
 
+bool openFilesPinFolders() { return true; }
+
 std::string lastErrorText() {
     const DWORD code = GetLastError();
     wchar_t* text = nullptr;

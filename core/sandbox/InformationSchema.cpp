@@ -188,7 +188,8 @@ std::shared_ptr<Table> informationSchema(const Store& store, const std::string& 
         const std::string id = entry["tableReference"].value("tableId", std::string());
         std::shared_ptr<Table> t;
         try {
-            t = store.table(project, dataset, id);
+            // Only PARTITIONS counts rows; the other views leave a large table's on disk.
+            t = view == "PARTITIONS" ? store.table(project, dataset, id) : store.tableToRead(project, dataset, id);
         } catch (const ApiFailure&) {
             continue; // deleted meanwhile
         }

@@ -80,6 +80,23 @@ struct RowGroupHead {
 /// again. Throws std::runtime_error for a damaged head or an unknown format.
 std::optional<RowGroupHead> readRowGroupHead(std::string_view prefix, std::size_t& needed);
 
+/// A block of at least `size` bytes for decoding or reading a group, from a few kept for
+/// reuse (and given back to them when done): scans read one large group after another.
+class ScratchBuffer {
+public:
+    explicit ScratchBuffer(std::size_t size);
+    ~ScratchBuffer();
+    ScratchBuffer(const ScratchBuffer&) = delete;
+    ScratchBuffer& operator=(const ScratchBuffer&) = delete;
+    char* data() { return block_.get(); }
+    /// Frees the kept blocks (when the sandbox gives memory back).
+    static void releaseAll();
+
+private:
+    std::unique_ptr<char[]> block_;
+    std::size_t capacity_ = 0;
+};
+
 /// A value's logical bytes as BigQuery bills them, from its kind alone (sql::logicalBytes for
 /// a value of its column's type): what a group's head sums per column.
 std::uint64_t valueBytes(const Value& v);

@@ -70,7 +70,8 @@ void GroupSource::add(Group g) {
 
 std::vector<Value> GroupSource::read(std::size_t g, const std::vector<bool>& wanted) const {
     const Group& at = groups_.at(g);
-    const std::string bytes = payload(g);
+    std::optional<ScratchBuffer> holder;
+    const std::string_view bytes = payload(g, holder);
     if (at.schemaText == storedText_) {
         RowGroup rows = decodeRowGroup(bytes, wanted.empty() ? nullptr : &wanted); // empty: every column
         if (rows.rows.size() != at.rows) throw std::runtime_error("a row group is damaged (its rows do not match its head)");
@@ -127,7 +128,10 @@ std::shared_ptr<SegmentFile> SegmentFile::open(const fs::path& dir, const Schema
             head = readRowGroupHead(buf, needed);
         }
         s->places_.push_back(p);
-        if (!head) head = headByDecoding(s->payload(s->places_.size() - 1));
+        if (!head) {
+            std::optional<ScratchBuffer> holder;
+            head = headByDecoding(s->payload(s->places_.size() - 1, holder));
+        }
         more = head->more;
         nextLog = head->nextLog;
         s->add({head->rows, std::move(head->schemaText), std::move(head->columnBytes)});
@@ -149,14 +153,14 @@ std::shared_ptr<SegmentFile> SegmentFile::open(const fs::path& dir, const Schema
     return s;
 }
 
-std::string SegmentFile::payload(std::size_t g) const {
+std::string_view SegmentFile::payload(std::size_t g, std::optional<ScratchBuffer>& into) const {
     const Place& p = places_.at(g);
-    std::string out(p.length, '\0');
-    if (!readExactly(const_cast<platform::File&>(file_), out.data(), out.size(), p.offset))
+    char* at = into.emplace(p.length).data();
+    if (!readExactly(const_cast<platform::File&>(file_), at, p.length, p.offset))
         throw std::runtime_error("cannot read " + path_.string() + ": " + platform::lastErrorText());
-    if (static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size()))) != p.crc)
+    if (static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(at), static_cast<uInt>(p.length))) != p.crc)
         throw std::runtime_error("a row group of " + path_.string() + " is damaged (its checksum does not match)");
-    return out;
+    return {at, p.length};
 }
 
 GroupsInMemory::GroupsInMemory(const std::vector<Value>& rows, const Schema& stored, std::uint64_t version, std::size_t groupRows)

@@ -16,6 +16,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ class GroupSource : public sql::RowGroupSource {
 public:
     std::size_t groups() const override { return groups_.size(); }
     std::uint64_t rowCount() const override { return rows_; }
+    std::uint64_t rowsIn(std::size_t g) const override { return groups_.at(g).rows; }
     std::vector<std::uint64_t> columnBytes() const override { return bytes_; }
     std::vector<Value> read(std::size_t g, const std::vector<bool>& wanted) const override;
     std::uint64_t version() const override { return version_; }
@@ -40,8 +42,8 @@ protected:
     GroupSource(Schema stored, std::uint64_t version);
     /// Adds a group's size and bytes (mapped to the stored schema by name when it differs).
     void add(Group g);
-    /// Group g's payload, checked.
-    virtual std::string payload(std::size_t g) const = 0;
+    /// Group g's payload, checked: in `into` when it has to be read.
+    virtual std::string_view payload(std::size_t g, std::optional<ScratchBuffer>& into) const = 0;
     Schema stored_;
     std::string storedText_;
     std::uint64_t version_ = 0, rows_ = 0;
@@ -60,7 +62,7 @@ public:
 
 private:
     SegmentFile(Schema stored, std::uint64_t version, platform::File f, std::filesystem::path path);
-    std::string payload(std::size_t g) const override;
+    std::string_view payload(std::size_t g, std::optional<ScratchBuffer>& into) const override;
     struct Place {
         std::uint64_t offset = 0;
         std::uint32_t length = 0, crc = 0;
@@ -76,7 +78,7 @@ public:
     GroupsInMemory(const std::vector<Value>& rows, const Schema& stored, std::uint64_t version, std::size_t groupRows);
 
 private:
-    std::string payload(std::size_t g) const override { return payloads_[g]; }
+    std::string_view payload(std::size_t g, std::optional<ScratchBuffer>&) const override { return payloads_[g]; }
     std::vector<std::string> payloads_;
 };
 

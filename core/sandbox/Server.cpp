@@ -179,6 +179,23 @@ std::size_t appendRowsPage(std::string& out, const std::vector<Value>& rows, std
     return i;
 }
 
+/// Rows a page of a table read in row groups is taken from when maxResults does not say.
+constexpr std::size_t kGroupPageRows = 100'000;
+
+/// The rows of `groups` a page from row `start` may list (at most `want`): the groups from
+/// the one holding `start` until they hold that many. Returns the index of the first row read.
+std::size_t readPageGroups(const sql::RowGroupSource& groups, std::size_t start, std::size_t want, std::vector<Value>& out) {
+    std::size_t g = 0, at = 0;
+    while (g < groups.groups() && at + groups.rowsIn(g) <= start) at += static_cast<std::size_t>(groups.rowsIn(g++));
+    const std::size_t first = at;
+    for (; g < groups.groups() && at < start + std::max<std::size_t>(want, 1); ++g) {
+        auto part = groups.read(g, {});
+        at += part.size();
+        std::move(part.begin(), part.end(), std::back_inserter(out));
+    }
+    return first;
+}
+
 /// The account of the request this thread is handling (set by Impl::guard).
 thread_local std::string tCaller;
 
@@ -556,17 +573,29 @@ struct Server::Impl {
             // A snapshot decorator (t@1700000000000, t@-3600000; bq head 't@...') lists the
             // table as it was then.
             const auto [id, decorator] = splitDecorator(req.matches[3]);
-            const auto t = store->tableOrVersion(req.matches[1], req.matches[2], id).first;
+            // A large table is listed from its row groups, only those the page needs.
+            const auto t = decorator.empty() && id.find('@') == std::string::npos
+                               ? store->tableToRead(req.matches[1], req.matches[2], id)
+                               : store->tableOrVersion(req.matches[1], req.matches[2], id).first;
             if (isView(*t)) throw ApiFailure("invalid", "Cannot list a table of type VIEW.");
             std::shared_lock lock(t->mutex);
+            const std::size_t start = startFrom(req);
+            const auto max = intParam(req, "maxResults");
             // A partition decorator (t$20240101, bq head 't$20240101') lists that partition's rows.
             std::vector<Value> partitionRows;
+            std::size_t first = 0, total = 0; // partitionRows[0] is row `first` of `total`
             if (!decorator.empty()) {
                 const auto startMs = partitionOfDecorator(*t, decorator);
                 for (const auto& r : t->rows)
                     if (inPartition(*t, r, startMs)) partitionRows.push_back(r);
+                total = partitionRows.size();
+            } else if (const auto* groups = t->groupsToRead()) {
+                total = static_cast<std::size_t>(groups->rowCount());
+                first = readPageGroups(*groups, start, max ? static_cast<std::size_t>(std::max(*max, 0)) : kGroupPageRows, partitionRows);
+            } else {
+                total = t->rows.size();
             }
-            const std::vector<Value>& rows = decorator.empty() ? t->rows : partitionRows;
+            const std::vector<Value>& rows = decorator.empty() && !t->groupsToRead() ? t->rows : partitionRows;
             std::optional<Schema> projected;
             if (req.has_param("selectedFields") && !req.get_param_value("selectedFields").empty()) {
                 std::vector<std::string> sel;
@@ -588,11 +617,10 @@ struct Server::Impl {
             }
             std::string out = "{\"kind\":\"bigquery#tableDataList\",\"etag\":" +
                               Json(etag(t->id + std::to_string(t->version))).dump() + ",\"totalRows\":\"" +
-                              std::to_string(rows.size()) + "\"";
-            const std::size_t start = startFrom(req);
-            const auto max = intParam(req, "maxResults");
-            const std::size_t next = appendRowsPage(out, rows, start, max, t->schema, projected ? &*projected : nullptr, tsEncoding(req));
-            if (next < rows.size() && !(max && *max == 0)) out += ",\"pageToken\":\"" + std::to_string(next) + "\"";
+                              std::to_string(total) + "\"";
+            const std::size_t next =
+                first + appendRowsPage(out, rows, start - std::min(start, first), max, t->schema, projected ? &*projected : nullptr, tsEncoding(req));
+            if (next < total && !(max && *max == 0)) out += ",\"pageToken\":\"" + std::to_string(next) + "\"";
             out += "}";
             res.status = 200;
             res.set_content(out, "application/json; charset=UTF-8");

@@ -5,6 +5,7 @@
 #include "sandbox/History.h"
 #include "sandbox/Snapshots.h"
 #include "sandbox/TableFiles.h"
+#include "sandbox/Segment.h"
 #include "sandbox/SegmentFile.h"
 #include "platform/System.h"
 
@@ -264,6 +265,8 @@ std::uint64_t estimateRowBytes(const Table& t) {
 } // namespace
 
 std::size_t Store::releaseMemory() {
+    // Blocks kept for decoding row groups serve the groups of one scan, not an idle sandbox.
+    ScratchBuffer::releaseAll();
     if (o_.tableMemory == 0) return 0;
     struct Loaded {
         std::shared_ptr<Table> t;
@@ -604,6 +607,7 @@ void Store::deleteDataset(const std::string& p, const std::string& d, bool delet
     for (const auto& [_, t] : ds.tables) {
         std::unique_lock tl(t->mutex);
         t->dropped = true;
+        if (platform::openFilesPinFolders()) t->onDisk.reset(); // its segment file closed before its folder goes
     }
     std::filesystem::remove(datasetDir(p, d) / "dataset.json"); // the catalog entry goes first
     std::error_code ec;
@@ -706,6 +710,7 @@ std::shared_ptr<Table> Store::tableToRead(const std::string& p, const std::strin
             std::string why;
             std::shared_ptr<SegmentFile> groups;
             try {
+                const sql::MemoryBudgetPause pause; // the table's index, not the query's memory
                 std::shared_lock tl(found->mutex);
                 groups = SegmentFile::open(dir, found->storedSchema(), found->version, why);
             } catch (const std::exception& e) {
@@ -721,6 +726,7 @@ std::shared_ptr<Table> Store::tableToRead(const std::string& p, const std::strin
     if (!found->rowsLoaded.load(std::memory_order_acquire)) loadRows(found);
     if (o_.testGroupRows > 0 && !found->isView()) {
         std::unique_lock tl(found->mutex);
+        const sql::MemoryBudgetPause pause;
         if (!found->partitioning && found->clusterColumns.empty() && !found->groupsToRead())
             found->onDisk = std::make_shared<GroupsInMemory>(found->rows, found->storedSchema(), found->version, o_.testGroupRows);
     }
@@ -865,6 +871,7 @@ void Store::deleteTable(const std::string& p, const std::string& d, const std::s
     {
         std::unique_lock tl(t->mutex);
         t->dropped = true;
+        if (platform::openFilesPinFolders()) t->onDisk.reset(); // its segment file closed before its folder moves
         view = t->meta.value("type", std::string()) == "VIEW";
         std::error_code ec;
         fs::remove(dir / "table.json", ec);
@@ -1137,6 +1144,9 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
         try {
             if (it != ds.tables.end()) {
                 std::unique_lock tl(it->second->mutex);
+                // Its segment file closed where an open file would keep the folder from moving
+                // (Windows); elsewhere a query that took the table before keeps reading it.
+                if (platform::openFilesPinFolders()) it->second->onDisk.reset();
                 if (it->second == previous && fs::exists(dir / "history")) {
                     renameDurably(dir / "history", staging / "history");
                     historyMoved = true;

@@ -23,6 +23,7 @@ public:
     virtual ~RowGroupSource() = default;
     virtual std::size_t groups() const = 0;
     virtual std::uint64_t rowCount() const = 0;
+    virtual std::uint64_t rowsIn(std::size_t g) const = 0;
     /// Logical bytes per column of the table's schema, over every row.
     virtual std::vector<std::uint64_t> columnBytes() const = 0;
     /// Group g's rows laid out as the table's stored schema: the columns `wanted` marks (by

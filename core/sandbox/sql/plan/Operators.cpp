@@ -6,6 +6,7 @@
 
 #include "sandbox/sql/plan/KeyHash.h"
 #include "sandbox/sql/CollationRules.h"
+#include "sandbox/sql/MemoryBudget.h"
 
 #include <algorithm>
 #include <numeric>
@@ -33,12 +34,14 @@ bool TableScan::next(Batch& out) {
         while (!current_ || inGroup_ >= current_->size()) {
             if (nextRow_ >= std::min(end_, groups_->groups())) return false;
             checkCancel(q_);
-            auto rows = groups_->read(nextRow_++, s_.columns);
-            if (keep_) {
-                kept_.push_back(std::move(rows));
+            if (keep_) { // held to the end: the query's memory
+                kept_.push_back(groups_->read(nextRow_++, s_.columns));
                 current_ = &kept_.back(); // the vectors' blocks stay put as kept_ grows
             } else {
-                group_ = std::move(rows); // the previous group's rows are done with
+                // One group at a time is the table's reading, not the query's holding, as a
+                // table read whole is (allocated and freed under the pause alike).
+                const MemoryBudgetPause pause;
+                group_ = groups_->read(nextRow_++, s_.columns); // the previous group is done with
                 current_ = &group_;
             }
             inGroup_ = 0;
@@ -59,6 +62,11 @@ bool TableScan::next(Batch& out) {
     tableRows += n;
     stats.out += n;
     return n > 0;
+}
+
+TableScan::~TableScan() {
+    const MemoryBudgetPause pause; // freed as it was allocated
+    group_ = {};
 }
 
 bool OneRow::next(Batch& out) {

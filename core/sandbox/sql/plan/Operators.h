@@ -69,6 +69,9 @@ class TableScan final : public RowOperator {
 public:
     TableScan(const BoundSelect& q, const BoundSelect::Source& s, std::size_t begin, std::size_t end, const ScanInput& in)
         : q_(q), s_(s), nextRow_(begin), end_(end), groups_(in.groups), keep_(in.keepGroups) {}
+    ~TableScan() override;
+    TableScan(const TableScan&) = delete;
+    TableScan& operator=(const TableScan&) = delete;
     bool next(Batch& out) override;
 
 private:
