@@ -4,8 +4,8 @@
 //
 // A row group is one record of a table's segment file (`rows.qseg`, framed and checksummed as
 // a RowLog). It holds up to kRowGroupRows rows, the schema they were written with, which log
-// generation follows it, and the insertIds within the de-duplication window when it was
-// written. Each top-level column is encoded on its own, its values walked in preorder (a
+// generation follows it, and insertIds (none since checkpoints keep the de-duplication window
+// in a file of its own, TableFiles.h; older groups carry the window). Each top-level column is encoded on its own, its values walked in preorder (a
 // STRUCT's or ARRAY's items after it) into five streams: kinds (a byte per value), integers
 // (INT64, DATE, TIME, DATETIME, TIMESTAMP, BOOL: zig-zag varints of the difference from the
 // column's previous integer), doubles (8 bytes), text (varint lengths, then the bytes) and

@@ -5,6 +5,8 @@
 //   <table>/rows.qseg       row groups (Segment.h), each a RowLog record; the checkpointed rows
 //   <table>/rows.qrl        the log of generation 0 (also every table written before segments)
 //   <table>/rows.<N>.qrl    the log of generation N
+//   <table>/ids.<N>.qid     the insertIds of the de-duplication window when the groups naming N
+//                           were written (written and renamed into place before them)
 //
 // Each row group names the log generation that follows it: at load, the groups are read,
 // logs of older generations are removed (a checkpoint that stopped before removing them) and
@@ -39,8 +41,8 @@ std::vector<std::uint64_t> logGenerations(const std::filesystem::path& dir);
 void loadTableRows(Table& t, const std::filesystem::path& dir, std::int64_t idsSince, std::vector<std::string>& notes,
                    bool readOnly = false);
 
-/// Test hook: the insertIds one row group carries (500,000 by default), so that a test can
-/// spread a few ids over several groups. Returns the previous value.
+/// Test hook: the insertIds one record of an ids file carries (500,000 by default), so that a
+/// test can spread a few ids over several records. Returns the previous value.
 std::size_t setIdsPerGroupForTest(std::size_t n);
 
 /// Folds `t`'s log into new row groups and removes the log. Returns false when there was
