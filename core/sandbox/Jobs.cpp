@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/JsonFields.h"
 #include "sandbox/Jobs.h"
+#include "platform/System.h"
 #include "sandbox/LoadJob.h"
 #include "value/Text.h"
 #include "sandbox/sql/Script.h"
@@ -622,9 +623,23 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
     const Json q = objectField(job.configuration, "query");
     const bool dryRun = boolField(job.configuration, "dryRun", false);
     try {
+        // A query that held much (a sort, a window over millions of rows) leaves that memory
+        // with malloc once freed: it is handed back to the system, not kept as the process's
+        // size until the next large query (the note is taken after every local below is freed).
+        struct GiveBackWhenLarge {
+            std::int64_t peak = 0;
+            ~GiveBackWhenLarge() {
+                if (peak > (std::int64_t{256} << 20)) platform::releaseFreedMemory();
+            }
+        } giveBack;
         // Everything the query allocates on this thread counts against its budget; the
         // catch below runs after it has been unwound and freed.
         const sql::MemoryBudget budget(limits_.queryMemory);
+        struct NotePeak {
+            const sql::MemoryBudget& budget;
+            std::int64_t& into;
+            ~NotePeak() { into = budget.peak(); }
+        } notePeak{budget, giveBack.peak};
         std::string text = str(q, "query");
         const bool legacy = sql::isLegacySql(text, boolField(q, "useLegacySql", true));
         StatementScope scope;
