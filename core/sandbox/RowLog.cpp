@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/RowLog.h"
+#include "sandbox/RowLogFrame.h"
 
 #include "platform/File.h"
 
@@ -14,8 +15,8 @@ namespace quarry::sandbox {
 namespace {
 
 constexpr char kMagic[4] = {'Q', 'R', 'L', '1'};
-constexpr std::size_t kHeader = 12;
-constexpr std::uint32_t kMaxRecord = 64u << 20;
+using rowlog::kHeader;
+using rowlog::kMaxRecord;
 
 void putU32(char* p, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
@@ -112,6 +113,36 @@ std::uint64_t RowLog::replay(const std::function<void(std::string_view, std::uin
     }
     return dropped;
 }
+
+namespace rowlog {
+
+bool readExactly(platform::File& f, char* into, std::size_t n, std::uint64_t offset) {
+    std::size_t got = 0;
+    while (got < n) {
+        const auto r = f.readAt(into + got, n - got, offset + got);
+        if (r <= 0) return false;
+        got += static_cast<std::size_t>(r);
+    }
+    return true;
+}
+
+std::optional<Frame> frameAt(platform::File& f, std::uint64_t at, std::uint64_t size) {
+    char header[kHeader];
+    if (size < at || size - at < kHeader || !readExactly(f, header, kHeader, at) || std::memcmp(header, kMagic, 4) != 0)
+        return std::nullopt;
+    const Frame frame{at + kHeader, getU32(header + 4), getU32(header + 8)};
+    if (frame.length > kMaxRecord || size - frame.offset < frame.length) return std::nullopt;
+    return frame;
+}
+
+void readPayload(platform::File& f, const Frame& frame, char* into, const std::string& file) {
+    if (!readExactly(f, into, frame.length, frame.offset)) throw StorageError(sysError("cannot read", file));
+    if (crc(std::string_view(into, frame.length)) != frame.crc)
+        throw StorageError("a record of " + file + " at byte " + std::to_string(frame.offset - kHeader) +
+                           " is damaged (its checksum does not match)");
+}
+
+} // namespace rowlog
 
 namespace {
 std::function<bool()>& syncFault() {

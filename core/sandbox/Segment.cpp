@@ -315,13 +315,24 @@ struct Framing {
     std::string_view head, compressed;
 };
 
+/// The format byte, refused unless this sandbox reads it.
+std::uint8_t formatOf(Reader& r) {
+    const auto format = r.byte();
+    if (format != kFormat && format != kFormat1)
+        throw std::runtime_error("a row group of format " + std::to_string(format) +
+                                 ", which this sandbox does not read (it reads formats 1 and 2); a newer sandbox wrote it");
+    return format;
+}
+
+/// A decoded group must be what its head said.
+void checkHead(const RowGroupHead& h, const RowGroup& g) {
+    if (h.rows != g.rows.size() || h.more != g.more || h.nextLog != g.nextLog) Reader::bad("its head does not match its rows");
+}
+
 Framing frameOf(std::string_view payload) {
     Reader r{payload.data(), payload.data() + payload.size()};
     Framing f;
-    f.format = r.byte();
-    if (f.format != kFormat && f.format != kFormat1)
-        throw std::runtime_error("a row group of format " + std::to_string(f.format) +
-                                 ", which this sandbox does not read (it reads formats 1 and 2); a newer sandbox wrote it");
+    f.format = formatOf(r);
     f.rawSize = r.fixed();
     if (f.format == kFormat) f.head = r.bytes(r.varint());
     f.compressed = std::string_view(r.p, static_cast<std::size_t>(r.end - r.p));
@@ -331,10 +342,6 @@ Framing frameOf(std::string_view payload) {
 /// Decodes the old layout (format 1, and the part of format 2 after its head), reading only
 /// the columns `wanted` marks (all when null): the others are NULL.
 RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted);
-
-} // namespace
-
-namespace {
 
 /// Blocks kept for reuse by ScratchBuffer: a scan decodes a group of tens of MB after another,
 /// and a fresh block each time costs the kernel's page faults and malloc's consolidation more
@@ -384,11 +391,7 @@ std::optional<RowGroupHead> readRowGroupHead(std::string_view prefix, std::size_
     needed = 0;
     Reader r{prefix.data(), prefix.data() + prefix.size()};
     if (prefix.empty()) Reader::bad("it is empty");
-    const auto format = r.byte();
-    if (format == kFormat1) return std::nullopt;
-    if (format != kFormat)
-        throw std::runtime_error("a row group of format " + std::to_string(format) +
-                                 ", which this sandbox does not read (it reads formats 1 and 2); a newer sandbox wrote it");
+    if (formatOf(r) == kFormat1) return std::nullopt;
     if (prefix.size() < 1 + 8 + 10) {
         needed = 1 + 8 + 10;
         return std::nullopt;
@@ -417,9 +420,8 @@ RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wante
     Reader r{text.data(), text.data() + text.size()};
     const auto headSize = r.varint();
     if (r.bytes(headSize) != f.head) Reader::bad("its head does not match its body");
-    const RowGroupHead h = parseHead(f.head);
     RowGroup g = decodeLayout(r, text, wanted);
-    if (h.rows != g.rows.size() || h.more != g.more || h.nextLog != g.nextLog) Reader::bad("its head does not match its rows");
+    checkHead(parseHead(f.head), g);
     return g;
 }
 
@@ -427,7 +429,7 @@ RowGroup decodeRowGroupBody(std::string_view body) {
     Reader r{body.data(), body.data() + body.size()};
     const RowGroupHead h = parseHead(r.bytes(r.varint()));
     RowGroup g = decodeLayout(r, body, nullptr);
-    if (h.rows != g.rows.size() || h.more != g.more || h.nextLog != g.nextLog) Reader::bad("its head does not match its rows");
+    checkHead(h, g);
     return g;
 }
 

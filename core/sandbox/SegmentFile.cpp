@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/SegmentFile.h"
 
+#include "sandbox/RowLogFrame.h"
 #include "sandbox/Store.h"
 #include "sandbox/TableFiles.h"
 #include "value/Text.h"
 
 #include <nlohmann/json.hpp>
 #include <stdexcept>
-#include <zlib.h>
 
 namespace quarry::sandbox {
 namespace fs = std::filesystem;
@@ -15,25 +15,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kSegments = "rows.qseg";
-constexpr std::size_t kHeader = 12; // RowLog's frame: "QRL1", length, CRC-32
-constexpr std::uint32_t kMaxRecord = 64u << 20;
-
-std::uint32_t getU32(const char* p) {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-    return v;
-}
-
-/// Reads exactly `n` bytes at `offset`; false when the file is shorter or a read fails.
-bool readExactly(platform::File& f, char* into, std::size_t n, std::uint64_t offset) {
-    std::size_t got = 0;
-    while (got < n) {
-        const auto r = f.readAt(into + got, n - got, offset + got);
-        if (r <= 0) return false;
-        got += static_cast<std::size_t>(r);
-    }
-    return true;
-}
 
 /// A format 1 group's head, learned by decoding it.
 RowGroupHead headByDecoding(std::string_view payload) {
@@ -106,28 +87,23 @@ std::shared_ptr<SegmentFile> SegmentFile::open(const fs::path& dir, const Schema
     bool more = false;
     std::string buf;
     while (at < *size) {
-        char header[kHeader];
-        if (*size - at < kHeader || !readExactly(s->file_, header, kHeader, at) || std::string_view(header, 4) != "QRL1") {
+        const auto p = rowlog::frameAt(s->file_, at, *size);
+        if (!p) {
             why = "a torn or damaged tail";
             return nullptr;
         }
-        Place p{at + kHeader, getU32(header + 4), getU32(header + 8)};
-        if (p.length > kMaxRecord || *size - p.offset < p.length) {
-            why = "a torn tail";
-            return nullptr;
-        }
-        buf.resize(std::min<std::size_t>(p.length, 4096));
-        if (!readExactly(s->file_, buf.data(), buf.size(), p.offset)) throw std::runtime_error("cannot read " + path.string());
+        buf.resize(std::min<std::size_t>(p->length, 4096));
+        if (!rowlog::readExactly(s->file_, buf.data(), buf.size(), p->offset)) throw std::runtime_error("cannot read " + path.string());
         std::size_t needed = 0;
         auto head = readRowGroupHead(buf, needed);
         for (int asked = 0; !head && needed > 0; ++asked) { // a head longer than the bytes read
-            if (needed > p.length || needed <= buf.size() || asked == 3)
+            if (needed > p->length || needed <= buf.size() || asked == 3)
                 throw std::runtime_error("a row group is damaged (its head runs past it) in " + path.string());
             buf.resize(needed);
-            if (!readExactly(s->file_, buf.data(), buf.size(), p.offset)) throw std::runtime_error("cannot read " + path.string());
+            if (!rowlog::readExactly(s->file_, buf.data(), buf.size(), p->offset)) throw std::runtime_error("cannot read " + path.string());
             head = readRowGroupHead(buf, needed);
         }
-        s->places_.push_back(p);
+        s->places_.push_back(*p);
         if (!head) {
             std::optional<ScratchBuffer> holder;
             head = headByDecoding(s->payload(s->places_.size() - 1, holder));
@@ -135,7 +111,7 @@ std::shared_ptr<SegmentFile> SegmentFile::open(const fs::path& dir, const Schema
         more = head->more;
         nextLog = head->nextLog;
         s->add({head->rows, std::move(head->schemaText), std::move(head->columnBytes)});
-        at = p.offset + p.length;
+        at = p->offset + p->length;
     }
     if (s->places_.empty() || more) {
         why = s->places_.empty() ? "no row groups" : "a checkpoint cut short";
@@ -154,12 +130,9 @@ std::shared_ptr<SegmentFile> SegmentFile::open(const fs::path& dir, const Schema
 }
 
 std::string_view SegmentFile::payload(std::size_t g, std::optional<ScratchBuffer>& into) const {
-    const Place& p = places_.at(g);
+    const rowlog::Frame& p = places_.at(g);
     char* at = into.emplace(p.length).data();
-    if (!readExactly(const_cast<platform::File&>(file_), at, p.length, p.offset))
-        throw std::runtime_error("cannot read " + path_.string() + ": " + platform::lastErrorText());
-    if (static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(at), static_cast<uInt>(p.length))) != p.crc)
-        throw std::runtime_error("a row group of " + path_.string() + " is damaged (its checksum does not match)");
+    rowlog::readPayload(file_, p, at, path_.string());
     return {at, p.length};
 }
 

@@ -11,6 +11,7 @@
 // encoded in memory: tests run every query through the group path with it.
 
 #include "platform/File.h"
+#include "sandbox/RowLogFrame.h"
 #include "sandbox/Segment.h"
 #include "sandbox/sql/TableData.h"
 
@@ -63,13 +64,9 @@ public:
 private:
     SegmentFile(Schema stored, std::uint64_t version, platform::File f, std::filesystem::path path);
     std::string_view payload(std::size_t g, std::optional<ScratchBuffer>& into) const override;
-    struct Place {
-        std::uint64_t offset = 0;
-        std::uint32_t length = 0, crc = 0;
-    };
-    platform::File file_;
+    mutable platform::File file_; ///< read at offsets only (pread): several threads at once
     std::filesystem::path path_;
-    std::vector<Place> places_;
+    std::vector<rowlog::Frame> places_;
 };
 
 /// Rows encoded into groups of `groupRows` in memory (tests: every query read as groups).

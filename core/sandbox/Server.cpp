@@ -581,21 +581,22 @@ struct Server::Impl {
             std::shared_lock lock(t->mutex);
             const std::size_t start = startFrom(req);
             const auto max = intParam(req, "maxResults");
-            // A partition decorator (t$20240101, bq head 't$20240101') lists that partition's rows.
-            std::vector<Value> partitionRows;
-            std::size_t first = 0, total = 0; // partitionRows[0] is row `first` of `total`
+            // A partition decorator (t$20240101, bq head 't$20240101') lists that partition's rows;
+            // a table read in row groups, the rows of the groups the page needs.
+            std::vector<Value> read;
+            std::size_t first = 0, total = 0; // read[0] is row `first` of `total`
             if (!decorator.empty()) {
                 const auto startMs = partitionOfDecorator(*t, decorator);
                 for (const auto& r : t->rows)
-                    if (inPartition(*t, r, startMs)) partitionRows.push_back(r);
-                total = partitionRows.size();
+                    if (inPartition(*t, r, startMs)) read.push_back(r);
+                total = read.size();
             } else if (const auto* groups = t->groupsToRead()) {
                 total = static_cast<std::size_t>(groups->rowCount());
-                first = readPageGroups(*groups, start, max ? static_cast<std::size_t>(std::max(*max, 0)) : kGroupPageRows, partitionRows);
+                first = readPageGroups(*groups, start, max ? static_cast<std::size_t>(std::max(*max, 0)) : kGroupPageRows, read);
             } else {
                 total = t->rows.size();
             }
-            const std::vector<Value>& rows = decorator.empty() && !t->groupsToRead() ? t->rows : partitionRows;
+            const std::vector<Value>& rows = decorator.empty() && !t->groupsToRead() ? t->rows : read;
             std::optional<Schema> projected;
             if (req.has_param("selectedFields") && !req.get_param_value("selectedFields").empty()) {
                 std::vector<std::string> sel;

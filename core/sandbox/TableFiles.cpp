@@ -215,6 +215,14 @@ std::size_t addSlice(RowGroupEncoder& enc, const std::vector<Value>& rows, std::
     return to;
 }
 
+/// The generation N in a file name PREFIX + N + SUFFIX (digits only), or nullopt.
+std::optional<std::uint64_t> generationIn(const std::string& name, std::string_view prefix, std::string_view suffix) {
+    if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) || !name.ends_with(suffix)) return std::nullopt;
+    const auto digits = std::string_view(name).substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    if (digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+    return std::stoull(std::string(digits));
+}
+
 /// The insertIds of the de-duplication window when the groups naming log generation `gen`
 /// were written (a file beside them since groups stopped carrying them: each checkpoint wrote
 /// the whole window again into the segment file, which grew by that much every time).
@@ -273,18 +281,12 @@ void removeLogsUpTo(const fs::path& dir, std::uint64_t gen) {
             removed = true;
         }
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-        const auto name = e.path().filename().string();
-        if (!name.starts_with("ids.") || !name.ends_with(".qid")) continue;
-        const auto digits = name.substr(4, name.size() - 8);
-        if (digits.empty() || digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            continue;
-        if (std::stoull(digits) <= gen) {
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        if (const auto g = generationIn(e.path().filename().string(), "ids.", ".qid"); g && *g <= gen) {
             std::error_code rec;
             fs::remove(e.path(), rec);
             removed = true;
         }
-    }
     if (removed) syncFolder(dir);
 }
 
@@ -295,15 +297,8 @@ std::vector<std::uint64_t> logGenerations(const fs::path& dir) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir, ec)) {
         const auto name = e.path().filename().string();
-        if (name == "rows.qrl") {
-            gens.push_back(0);
-        } else if (name.starts_with("rows.") && name.ends_with(".qrl") && name.size() > 9) {
-            const auto digits = name.substr(5, name.size() - 9);
-            if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-                digits.size() > 18)
-                continue;
-            gens.push_back(std::stoull(digits));
-        }
+        if (name == "rows.qrl") gens.push_back(0);
+        else if (const auto g = generationIn(name, "rows.", ".qrl")) gens.push_back(*g);
     }
     std::sort(gens.begin(), gens.end());
     return gens;
