@@ -470,11 +470,14 @@ RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* 
         }
         if (wanted && !(c < wanted->size() && (*wanted)[c])) read[c] = false;
     }
+    // A row ends at its last column read: the engine looks at no other.
+    std::uint64_t widest = columns;
+    if (wanted) while (widest > 0 && !read[widest - 1]) --widest;
     g.rows.reserve(rowCount);
     for (std::uint64_t i = 0; i < rowCount; ++i) {
         const auto width = r.varint();
         if (width > columns) Reader::bad("a row wider than its group");
-        Value row = Value::structOf(width);
+        Value row = Value::structOf(std::min(width, widest));
         for (std::uint64_t c = 0; c < columns; ++c) {
             if (!read[c]) continue; // NULL, and its streams are not looked at
             if (c < width) {

@@ -64,7 +64,8 @@ std::string encodeRowGroup(std::span<const Value> rows, const Schema& schema, st
                            std::span<const SegmentId> ids, std::span<const CommitSpan> commits = {});
 /// Decodes a payload; throws std::runtime_error naming what is wrong when it is not one.
 /// `wanted` (by the group's own column index; null: all): the columns to read; the others
-/// are NULL in every row (a scan that reads two columns of seven builds two).
+/// are NULL in every row (a scan that reads two columns of seven builds two), and each row
+/// ends at its last wanted column (no room is made for columns after it).
 RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wanted = nullptr);
 
 /// What a format 2 payload says of itself before its compressed body.

@@ -114,6 +114,16 @@ TEST(RowGroupHead, AScanDecodesOnlyTheColumnsItAsksFor) {
     }
 }
 
+TEST(RowGroupHead, ARowEndsAtItsLastWantedColumn) {
+    const auto rs = rows(0, 20);
+    const std::string payload = encodeRowGroup(rs, Schema::parse(kSchema), 1, false, {});
+    const std::vector<bool> first{true, false, false};
+    for (const auto& r : decodeRowGroup(payload, &first).rows) EXPECT_EQ(r.size(), 1u);
+    const std::vector<bool> none(4, false); // COUNT(*): no column at all
+    for (const auto& r : decodeRowGroup(payload, &none).rows) EXPECT_EQ(r.size(), 0u);
+    for (const auto& r : decodeRowGroup(payload).rows) EXPECT_EQ(r.size(), rs[0].size());
+}
+
 TEST(RowGroupHead, AFormatOneGroupStillReadsAndHasNoHead) {
     const auto rs = rows(0, 50);
     const std::string payload = formatOne(rs, 4, false);
