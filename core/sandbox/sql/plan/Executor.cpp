@@ -168,7 +168,7 @@ void execute(const BoundSelect& q, QueryResult& out) {
         const RowGroupSource* groups = src.table ? src.table->groupsToRead() : nullptr;
         if (i == 0) {
             in.groups = groups;
-            in.keepGroups = groups && !q.windows.empty() && !q.aggregating; // rows wait for their analytic values
+            in.keepGroups = groups && !q.windows.empty() && !q.aggregating && Output::windowsNeedRows(q); // rows wait for their analytic values
             in.joined.push_back(nullptr);
             continue;
         }
@@ -197,6 +197,7 @@ void execute(const BoundSelect& q, QueryResult& out) {
     Pipeline& main = *pipelines[0];
     Output output(q, main.ev, out.rows, in.groups != nullptr);
     output.stats.timed = q.reportPlan;
+    if (in.groups) output.expectRows(static_cast<std::size_t>(in.groups->rowCount()));
     if (n > 1) runSplit(q, pipelines, output);
     else main.run(q, &output);
     auto& agg = main.agg;

@@ -45,8 +45,10 @@ Output::Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& r
     : q_(q), ev_(ev), result_(result), colVecs_(q.columns.size()), keyVecs_(q.order.size()) {
     rowsMove_ = rowsMove;
     if (q.limit) wanted_ = static_cast<std::size_t>(q.rowsWanted());
-    if (!q.windows.empty()) mode_ = Mode::Windowed;
-    else if (q.aggregating || q.distinct || (q.order.empty() ? false : !q.limit)) mode_ = Mode::Collect;
+    if (!q.windows.empty()) {
+        mode_ = Mode::Windowed;
+        if (rowsMove && !q.aggregating) early_ = planEarly(q);
+    } else if (q.aggregating || q.distinct || (q.order.empty() ? false : !q.limit)) mode_ = Mode::Collect;
     else if (!q.order.empty()) mode_ = Mode::TopN;
     else mode_ = Mode::Stream;
 }
@@ -64,6 +66,10 @@ bool Output::consume(const Batch& b, const Selection& sel) {
     case Mode::TopN: offerTopN(b, sel); return true;
     case Mode::Collect: projectInto(b, sel); return true;
     case Mode::Windowed:
+        if (early_) {
+            consumeEarly(b, sel);
+            return true;
+        }
         for (const auto i : sel) waiting_.insert(waiting_.end(), b.row(i), b.row(i) + b.width);
         waitingRows_ += sel.size();
         return true;
@@ -92,8 +98,9 @@ bool Output::admit() {
     return at >= static_cast<std::uint64_t>(q_.offset.value_or(0)) && (!q_.limit || at < wanted_);
 }
 
-void Output::projectInto(const Batch& b, const Selection& sel) {
-    for (std::size_t c = 0; c < q_.columns.size(); ++c) ev_.eval(*q_.columns[c], b, sel, colVecs_[c]);
+void Output::projectInto(const Batch& b, const Selection& sel, const Value* early) {
+    for (std::size_t c = 0; c < q_.columns.size(); ++c)
+        if (!early || !takeEarly(early, earlyColumn(c), b, sel, colVecs_[c])) ev_.eval(*q_.columns[c], b, sel, colVecs_[c]);
     if (direct()) { // nothing to sort or remove: straight into the result
         for (const auto i : sel) {
             if (!admit()) continue;
@@ -104,7 +111,8 @@ void Output::projectInto(const Batch& b, const Selection& sel) {
         return;
     }
     for (std::size_t k = 0; k < q_.order.size(); ++k)
-        if (q_.order[k].column < 0) ev_.eval(*q_.order[k].expr, b, sel, keyVecs_[k]);
+        if (q_.order[k].column < 0 && (!early || !takeEarly(early, earlyKey(k), b, sel, keyVecs_[k])))
+            ev_.eval(*q_.order[k].expr, b, sel, keyVecs_[k]);
     for (const auto i : sel) {
         Row r;
         r.cols.reserve(q_.columns.size());
@@ -296,122 +304,6 @@ void Output::finishRows() {
         else std::sort(rank.begin(), rank.end(), first);
     }
     for (std::size_t i = start; i < end; ++i) result_.push_back(structOf(std::move(rows_[rank[i]].cols)));
-}
-
-void Output::finishWindows() {
-    const bool grouped = q_.aggregating;
-    const std::size_t n = grouped ? waitingGroups_.size() : waitingRows_, nw = q_.windows.size();
-    // Rows of the FROM clause are evaluated a batch at a time; groups one by one.
-    auto batches = [&](auto&& each) {
-        Batch b;
-        b.width = q_.width;
-        Selection sel;
-        for (std::size_t first = 0; first < n; first += kBatchRows) {
-            checkCancel(q_);
-            const std::size_t m = std::min(kBatchRows, n - first);
-            b.size = m;
-            b.slots.assign(waiting_.begin() + static_cast<std::ptrdiff_t>(first * q_.width),
-                           waiting_.begin() + static_cast<std::ptrdiff_t>((first + m) * q_.width));
-            sel.resize(m);
-            std::iota(sel.begin(), sel.end(), std::uint32_t{0});
-            each(b, sel, first);
-        }
-    };
-    auto groupFrame = [&](std::size_t i, const Value* win) { return Frame{nullptr, &waitingGroups_[i].aggs, &waitingGroups_[i].keys, win, q_.outer}; };
-    // Each analytic function over all rows, then the rows finished with their values.
-    std::vector<Value> values(n * nw); // row i's values at [i * nw, (i + 1) * nw)
-    for (std::size_t w = 0; w < nw; ++w) {
-        const Expr& call = *q_.windows[w];
-        const auto& partitionBy = call.window->partitionBy;
-        WindowInput in;
-        in.orderWidth = call.window->orderBy.size();
-        in.argWidth = call.args.size();
-        in.resize(n);
-        std::vector<const Collation*> partColls; // PARTITION BY x: rows whose x collate equal are one partition
-        for (const auto& p : partitionBy) partColls.push_back(collationOfType(p->type));
-        // Partitions are numbered by their keys (appendKey of the PARTITION BY values) in order of first appearance.
-        std::unordered_map<std::string, std::uint32_t> partitionIds;
-        auto number = [&](std::size_t row, std::string& key) {
-            const auto [it, added] = partitionIds.try_emplace(key, static_cast<std::uint32_t>(partitionIds.size()));
-            in.partition[row] = it->second;
-            key.clear();
-        };
-        if (grouped) {
-            std::string key;
-            for (std::size_t i = 0; i < n; ++i) {
-                if ((i & 4095) == 0) checkCancel(q_);
-                const Frame f = groupFrame(i, nullptr);
-                for (std::size_t k = 0; k < partitionBy.size(); ++k) appendKey(key, q_.rows->eval(*partitionBy[k], f), partColls[k]);
-                if (!partitionBy.empty()) number(i, key);
-                for (std::size_t k = 0; k < in.orderWidth; ++k) in.order[i * in.orderWidth + k] = q_.rows->eval(*call.window->orderBy[k].expr, f);
-                for (std::size_t k = 0; k < in.argWidth; ++k) in.args[i * in.argWidth + k] = q_.rows->eval(*call.args[k], f);
-            }
-        } else {
-            Vec v;
-            std::vector<std::string> keys(partitionBy.empty() ? 0 : kBatchRows);
-            batches([&](const Batch& b, const Selection& sel, std::size_t first) {
-                for (std::size_t k = 0; k < partitionBy.size(); ++k) {
-                    ev_.eval(*partitionBy[k], b, sel, v);
-                    for (const auto i : sel) appendKey(keys[i], valueAt(v, i), partColls[k]);
-                }
-                if (!partitionBy.empty())
-                    for (const auto i : sel) number(first + i, keys[i]);
-                for (std::size_t k = 0; k < in.orderWidth; ++k) {
-                    ev_.eval(*call.window->orderBy[k].expr, b, sel, v);
-                    for (const auto i : sel) in.order[(first + i) * in.orderWidth + k] = valueAt(v, i);
-                }
-                for (std::size_t k = 0; k < in.argWidth; ++k) {
-                    ev_.eval(*call.args[k], b, sel, v);
-                    for (const auto i : sel) in.args[(first + i) * in.argWidth + k] = valueAt(v, i);
-                }
-            });
-        }
-        if (!partitionBy.empty()) in.partitions = static_cast<std::uint32_t>(partitionIds.size());
-        struct Agg final : FrameAggregate {
-            const RowEvaluator& q;
-            const Expr& call;
-            const WindowInput& rows;
-            AggState state;
-            Agg(const RowEvaluator& owner, const Expr& c, const WindowInput& r) : q(owner), call(c), rows(r) {}
-            void reset() override { state = AggState{}; }
-            void add(std::size_t r) override {
-                const std::size_t width = rows.argWidth;
-                q.add(state, call, call.star || width == 0 ? nullValue() : rows.argOf(r, 0), width > 1 ? &rows.argOf(r, 1) : nullptr);
-            }
-            Value value() override {
-                const bool consumes = call.aggFn == AggFn::ArrayAgg || call.aggFn == AggFn::ArrayConcatAgg ||
-                                      call.aggFn == AggFn::ApproxQuantiles || call.aggFn == AggFn::ApproxTopCount ||
-                                      call.aggFn == AggFn::ApproxTopSum;
-                if (!consumes) return q.finish(state, call);
-                AggState copy = state; // finishing an ARRAY_AGG moves its list out
-                return q.finish(copy, call);
-            }
-        } agg(*q_.rows, call, in);
-        auto res = computeWindow(call, in, isAggregateFunction(call.op) ? &agg : nullptr);
-        for (std::size_t i = 0; i < n; ++i) values[i * nw + w] = std::move(res[i]);
-    }
-    if (!grouped) {
-        Vec keep;
-        batches([&](Batch& b, Selection& sel, std::size_t first) {
-            b.windows = values.data() + first * nw;
-            b.windowStride = nw;
-            if (q_.qualify) {
-                ev_.eval(*q_.qualify, b, sel, keep);
-                std::size_t kept = 0;
-                for (const auto i : sel)
-                    if (isTrue(valueAt(keep, i))) sel[kept++] = i;
-                sel.resize(kept);
-            }
-            projectInto(b, sel);
-        });
-    } else {
-        for (std::size_t i = 0; i < n; ++i) {
-            const Frame f = groupFrame(i, values.data() + i * nw);
-            if (q_.qualify && !isTrue(q_.rows->eval(*q_.qualify, f))) continue;
-            collectRow(f);
-        }
-    }
-    finishRows();
 }
 
 void Output::finish() {

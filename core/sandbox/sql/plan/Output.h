@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "sandbox/sql/Window.h"
 #include "sandbox/sql/plan/Operators.h"
 
+#include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace quarry::sandbox::sql::plan {
@@ -14,6 +18,17 @@ public:
     /// `rowsMove`: the rows batches point into are let go as the scan moves on (a table read
     /// in row groups), so rows kept for later (top-N candidates) keep copies.
     Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& result, bool rowsMove = false);
+    ~Output();
+    Output(const Output&) = delete;
+    Output& operator=(const Output&) = delete;
+    /// Whether analytic functions over rows that move (a table read in row groups) need those
+    /// rows kept to the end. They do not when every output reads either no analytic value (it
+    /// is taken as its row comes) or nothing of the row but analytic values: then the
+    /// functions' inputs and those outputs are all that is held (OutputWindows.cpp).
+    static bool windowsNeedRows(const BoundSelect& q);
+    /// About how many rows will come (a table's row count): room for what is taken of them
+    /// early is made once, not grown by doubling. Untouched room costs no memory.
+    void expectRows(std::size_t rows);
     /// Rows of the FROM pipeline (a query without GROUP BY). False when no more are needed
     /// (a LIMIT without ORDER BY or DISTINCT is full).
     bool consume(const Batch& b, const Selection& sel);
@@ -40,7 +55,9 @@ private:
         std::uint64_t seq = 0;
     };
     bool before(const Candidate& a, const Candidate& b) const;
-    void projectInto(const Batch& b, const Selection& sel);
+    /// `early`: the batch's outputs taken as the rows came (analytic functions over rows
+    /// that moved on), row i's at early[i * their width], by EarlyWindows::column/key.
+    void projectInto(const Batch& b, const Selection& sel, const Value* early = nullptr);
     /// One collected row (a group's, or a windowed one's), evaluated row by row from its frame.
     void collectRow(const Frame& f);
     void offerTopN(const Batch& b, const Selection& sel);
@@ -51,6 +68,26 @@ private:
     /// Counts one more finished row; whether it is inside OFFSET and LIMIT.
     bool admit();
     void finishWindows();
+    using PartitionIds = std::unordered_map<std::string, std::uint32_t>; ///< PARTITION BY values' keys -> partition
+    /// Analytic functions over rows that move on: each row's function inputs and the outputs
+    /// that read no analytic value, taken as the row comes.
+    struct EarlyWindows {
+        std::vector<int> column, key; ///< per output column / ORDER BY key: index in a row's values, or -1
+        std::size_t width = 0;        ///< values per row
+        std::vector<Value> values;    ///< row i's at [i * width, (i + 1) * width)
+        std::vector<WindowInput> in;  ///< per analytic function
+        std::vector<PartitionIds> ids;
+        std::size_t rows = 0;
+    };
+    /// Null when some output reads both the row and an analytic value.
+    static std::unique_ptr<EarlyWindows> planEarly(const BoundSelect& q);
+    void consumeEarly(const Batch& b, const Selection& sel);
+    /// Where column c (ORDER BY key k) is in a row's early outputs; -1 when computed at the end.
+    int earlyColumn(std::size_t c) const;
+    int earlyKey(std::size_t k) const;
+    /// Points `out` at the batch's early outputs number `index`; false when index < 0.
+    bool takeEarly(const Value* early, int index, const Batch& b, const Selection& sel, Vec& out) const;
+    std::unique_ptr<EarlyWindows> early_; ///< Windowed, when its rows move and need not be kept
     enum class Mode { Stream, TopN, Collect, Windowed } mode_;
     bool rowsMove_ = false;
     const BoundSelect& q_;
