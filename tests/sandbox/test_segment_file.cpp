@@ -90,7 +90,9 @@ TEST(RowGroupHead, SaysTheSizeAndTheBilledBytesOfEachColumn) {
     for (int asked = 0; asked < 3 && !head; ++asked) {
         const std::size_t had = needed;
         head = readRowGroupHead(payload.substr(0, needed), needed);
-        if (!head) ASSERT_GT(needed, had);
+        if (!head) {
+            ASSERT_GT(needed, had);
+        }
     }
     ASSERT_TRUE(head);
     EXPECT_EQ(head->rows, 500u);

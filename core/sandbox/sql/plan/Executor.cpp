@@ -5,6 +5,7 @@
 #include "sandbox/sql/Functions.h"
 #include "sandbox/sql/TimeZone.h"
 #include "sandbox/sql/plan/AggMerge.h"
+#include "sandbox/sql/plan/Join.h"
 #include "sandbox/sql/plan/Output.h"
 
 #include <algorithm>
@@ -190,6 +191,11 @@ void execute(const BoundSelect& q, QueryResult& out) {
         in.joined.back() = src.groupRows.get();
     }
     const std::size_t n = partsFor(q, in);
+    if (n > 1) { // one hash table per joined table, whichever part builds it
+        in.hashes.resize(q.sources.size());
+        for (std::size_t i = 1; i < q.sources.size(); ++i)
+            if (q.sources[i].buildKey) in.hashes[i] = std::make_shared<SharedHashBuild>();
+    }
     std::vector<std::unique_ptr<Pipeline>> pipelines;
     const std::size_t rows = n == 1 ? 0 : in.groups ? in.groups->groups() : q.sources[0].table->rows.size();
     for (std::size_t i = 0; i < n; ++i)

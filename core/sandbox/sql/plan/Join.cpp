@@ -9,8 +9,8 @@
 namespace quarry::sandbox::sql::plan {
 
 Join::Join(const BoundSelect& q, const BoundSelect::Source& s, const std::vector<Value>* rows, const VectorEval& ev,
-           std::unique_ptr<RowOperator> input)
-    : q_(q), s_(s), rows_(rows), ev_(ev), input_(std::move(input)) {
+           std::unique_ptr<RowOperator> input, SharedHashBuild* shared)
+    : q_(q), s_(s), rows_(rows), ev_(ev), input_(std::move(input)), shared_(shared) {
     kind_ = s.unnest ? Kind::Unnest : s.buildKey ? Kind::Hash : Kind::Loop;
     if (s.right) matched_.assign(rows_->size(), 0);
 }
@@ -18,15 +18,26 @@ Join::Join(const BoundSelect& q, const BoundSelect::Source& s, const std::vector
 void Join::build() {
     built_ = true;
     if (kind_ == Kind::Unnest) return;
-    const auto& rows = *rows_;
-    tableRows += rows.size();
+    tableRows += rows_->size();
     if (kind_ == Kind::Loop) return;
+    if (!shared_) {
+        hash_ = buildHash();
+        return;
+    }
+    const std::lock_guard lock(shared_->building); // a failed build (an error, a cancel) is tried again by the next part
+    if (!shared_->built) shared_->built = buildHash();
+    hash_ = shared_->built;
+}
+
+std::shared_ptr<const HashBuild> Join::buildHash() const {
+    const auto& rows = *rows_;
+    auto h = std::make_shared<HashBuild>();
     Batch b;
     b.width = q_.width;
     Selection sel;
     Vec keys;
-    entries_.reserve(rows.size());
-    keys_.reserve(rows.size());
+    h->entries.reserve(rows.size());
+    h->keys.reserve(rows.size());
     for (std::size_t start = 0; start < rows.size(); start += kBatchRows) {
         checkCancel(q_);
         const std::size_t n = std::min(kBatchRows, rows.size() - start);
@@ -41,20 +52,21 @@ void Join::build() {
         for (std::size_t i = 0; i < n; ++i) {
             const Value* k = keys.at[i];
             if (!k || k->isNull()) continue; // = with NULL is never true
-            if (!keys.own.empty()) k = computedKeys_.push(*k);
-            entries_.push_back({keyHash(*k), static_cast<std::uint32_t>(start + i), 0});
-            keys_.push_back(k);
+            if (!keys.own.empty()) k = h->computedKeys.push(*k);
+            h->entries.push_back({keyHash(*k), static_cast<std::uint32_t>(start + i), 0});
+            h->keys.push_back(k);
         }
     }
     std::size_t size = 16;
-    while (size < entries_.size() * 2) size *= 2;
-    buckets_.assign(size, 0);
+    while (size < h->entries.size() * 2) size *= 2;
+    h->buckets.assign(size, 0);
     // Linked from the last entry to the first, so each bucket lists its rows in table order.
-    for (std::size_t e = entries_.size(); e-- > 0;) {
-        auto& head = buckets_[entries_[e].hash & (size - 1)];
-        entries_[e].next = head;
+    for (std::size_t e = h->entries.size(); e-- > 0;) {
+        auto& head = h->buckets[h->entries[e].hash & (size - 1)];
+        h->entries[e].next = head;
         head = static_cast<std::uint32_t>(e + 1);
     }
+    return h;
 }
 
 void Join::startInput() {
@@ -92,7 +104,7 @@ void Join::openRow() {
         chain_ = 0;
         if (key_ && !key_->isNull()) {
             keyHash_ = probeHashes_[row_];
-            chain_ = buckets_[keyHash_ & (buckets_.size() - 1)];
+            chain_ = hash_->buckets[keyHash_ & (hash_->buckets.size() - 1)];
         }
         break;
     case Kind::Loop: count_ = rows_->size(); break;
@@ -114,10 +126,11 @@ bool Join::nextCandidate(const Value*& v, std::size_t& n) {
     case Kind::Hash:
         while (chain_ != 0) {
             const std::size_t e = chain_ - 1;
-            chain_ = entries_[e].next;
-            if (entries_[e].hash != keyHash_ || !keyEqual(*keys_[e], *key_)) continue;
-            v = &(*rows_)[entries_[e].row];
-            n = entries_[e].row;
+            const auto& entry = hash_->entries[e];
+            chain_ = entry.next;
+            if (entry.hash != keyHash_ || !keyEqual(*hash_->keys[e], *key_)) continue;
+            v = &(*rows_)[entry.row];
+            n = entry.row;
             return true;
         }
         return false;

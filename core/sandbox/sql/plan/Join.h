@@ -4,9 +4,30 @@
 #include "sandbox/sql/plan/Operators.h"
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace quarry::sandbox::sql::plan {
+
+/// The table's side of a hash join: each row with a non-NULL key, chained by bucket in
+/// table order. Read only once built.
+struct HashBuild {
+    struct Entry {
+        std::size_t hash;
+        std::uint32_t row, next; ///< next: entry index + 1 in the same bucket, 0 at the end
+    };
+    std::vector<Entry> entries;
+    std::vector<const Value*> keys; ///< by entry
+    StableValues computedKeys;      ///< keys that are not a column of the row
+    std::vector<std::uint32_t> buckets;
+};
+
+/// One table's hash table for every part of a split scan: the first part that needs it
+/// builds it while the others wait, so a 10M-row table is hashed once, not once per core.
+struct SharedHashBuild {
+    std::mutex building;
+    std::shared_ptr<const HashBuild> built;
+};
 
 /// One FROM item joined to the rows before it. The other side of each input row is a set of
 /// candidates: the elements of its array (UNNEST, WITH OFFSET), the table's rows with an
@@ -18,13 +39,15 @@ namespace quarry::sandbox::sql::plan {
 class Join final : public RowOperator {
 public:
     /// `rows`: the joined table's rows (its own, or read from its row groups; null for UNNEST).
+    /// `shared`: where the parts of a split scan share the hash table (null: its own).
     Join(const BoundSelect& q, const BoundSelect::Source& s, const std::vector<Value>* rows, const VectorEval& ev,
-         std::unique_ptr<RowOperator> input);
+         std::unique_ptr<RowOperator> input, SharedHashBuild* shared = nullptr);
     bool next(Batch& out) override;
 
 private:
     enum class Kind { Unnest, Hash, Loop };
     void build();
+    std::shared_ptr<const HashBuild> buildHash() const;
     void startInput();                       ///< a new input batch: its keys or arrays
     void openRow();                          ///< the candidates of input row row_
     bool nextCandidate(const Value*& v, std::size_t& n);
@@ -38,14 +61,8 @@ private:
     Kind kind_;
 
     // the table's side of a hash join
-    struct Entry {
-        std::size_t hash;
-        std::uint32_t row, next; ///< next: entry index + 1 in the same bucket, 0 at the end
-    };
-    std::vector<Entry> entries_;
-    std::vector<const Value*> keys_; ///< by entry
-    StableValues computedKeys_; ///< keys that are not a column of the row
-    std::vector<std::uint32_t> buckets_;
+    SharedHashBuild* shared_;
+    std::shared_ptr<const HashBuild> hash_;
     bool built_ = false;
 
     // the input

@@ -98,7 +98,8 @@ std::unique_ptr<RowOperator> buildFrom(const BoundSelect& q, const VectorEval& e
     };
     if (i == 1) filterAfter(0);
     for (; i < q.sources.size(); ++i) {
-        op = std::make_unique<Join>(q, q.sources[i], q.sources[i].table ? &in.rowsOf(q, i) : nullptr, ev, std::move(op));
+        op = std::make_unique<Join>(q, q.sources[i], q.sources[i].table ? &in.rowsOf(q, i) : nullptr, ev, std::move(op),
+                                    i < in.hashes.size() ? in.hashes[i].get() : nullptr);
         all.push_back(op.get());
         filterAfter(i);
     }

@@ -46,6 +46,8 @@ public:
     std::uint64_t tableRows = 0; ///< rows it read from a table (what the plan reports as read)
 };
 
+struct SharedHashBuild;
+
 /// Where the FROM clause reads its tables' rows. A table read in row groups (a large stored
 /// table, TableData::groupsToRead) is scanned a group at a time when it comes first, and read
 /// once per query into `joined` when it is joined.
@@ -55,6 +57,8 @@ struct ScanInput {
     bool keepGroups = false;
     /// Per FROM item: the rows a joined table is read from (null: its `rows`).
     std::vector<const std::vector<Value>*> joined;
+    /// Per FROM item: the hash table the parts of a split scan share (null: each its own).
+    std::vector<std::shared_ptr<SharedHashBuild>> hashes;
     /// The rows of item `i`'s table.
     const std::vector<Value>& rowsOf(const BoundSelect& q, std::size_t i) const {
         return i < joined.size() && joined[i] ? *joined[i] : q.sources[i].table->rows;
