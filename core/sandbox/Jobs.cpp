@@ -628,8 +628,13 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         // size until the next large query (the note is taken after every local below is freed).
         struct GiveBackWhenLarge {
             std::int64_t peak = 0;
+            bool given = false;
+            void now(std::int64_t p) {
+                if (p > (std::int64_t{256} << 20)) platform::releaseFreedMemory();
+                given = true;
+            }
             ~GiveBackWhenLarge() {
-                if (peak > (std::int64_t{256} << 20)) platform::releaseFreedMemory();
+                if (!given) now(peak);
             }
         } giveBack;
         // Everything the query allocates on this thread counts against its budget; the
@@ -796,6 +801,11 @@ void JobManager::run(const std::shared_ptr<Job>& jobPtr) {
         }
         if (job.cancelRequested) throw sql::PreparedQuery::Cancelled{};
         if (toTable && job.rows) writeQueryDestination(store_, job.project, q, job.schema, *job.rows);
+        // Before the answer, so that a query sent as soon as it arrives does not start on top
+        // of this one's memory: the plan (and the joined tables it read) goes, and what was
+        // freed goes back to the system.
+        prepared.reset();
+        giveBack.now(budget.peak());
         finish(job, nullptr);
     } catch (const sql::PreparedQuery::Cancelled&) {
         finish(job, errorProto("stopped", "Job execution was cancelled: User requested cancellation"));
