@@ -52,11 +52,11 @@ int main(int argc, char** argv) {
                    "MB of table rows to hold in memory; past it, the tables used longest ago are let go and read "
                    "again from disk when next used (default 4096; 0: no limit)")
         ->check(CLI::Range(0LL, 1LL << 30));
-    long long scanInPlaceMb = 128;
+    long long scanInPlaceMb = 512;
     app.add_option("--scan-in-place-mb", scanInPlaceMb,
-                   "queries read a table whose row groups take more than this many MB on disk in place, a group at a "
-                   "time and only the columns they use, instead of holding its rows in memory (default 128; 0: every "
-                   "table whose rows are all in row groups)")
+                   "queries read a table whose rows would take more than this many MB of memory (estimated from its "
+                   "row groups) in place, a group at a time and only the columns they use, instead of holding its rows "
+                   "(default 512; 0: every table whose rows are all in row groups)")
         ->check(CLI::Range(0LL, 1LL << 30));
     long long timeTravelMb = 1024;
     app.add_option("--time-travel-mb", timeTravelMb,

@@ -49,6 +49,12 @@ void GroupSource::add(Group g) {
     groups_.push_back(std::move(g));
 }
 
+std::uint64_t GroupSource::valueBytes() const {
+    std::uint64_t n = 0;
+    for (const auto b : bytes_) n += b;
+    return n + rows_ * (sizeof(Value) * (stored_.fields.size() + 1) + 16); // 16: the block's malloc header
+}
+
 std::vector<Value> GroupSource::read(std::size_t g, const std::vector<bool>& wanted) const {
     const Group& at = groups_.at(g);
     std::optional<ScratchBuffer> holder;

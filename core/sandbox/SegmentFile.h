@@ -33,6 +33,9 @@ public:
     std::vector<std::uint64_t> columnBytes() const override { return bytes_; }
     std::vector<Value> read(std::size_t g, const std::vector<bool>& wanted) const override;
     std::uint64_t version() const override { return version_; }
+    /// About the memory the rows take once read whole as values: their logical bytes (as
+    /// BigQuery bills them) and, per row, the row's value and its block of column values.
+    std::uint64_t valueBytes() const;
 
 protected:
     struct Group {

@@ -30,7 +30,7 @@ public:
         std::chrono::milliseconds checkpointIdle{5000};
         /// Memory for tables' rows before those used longest ago are let go (Store::Options).
         std::uint64_t tableMemory = 4096ull << 20;
-        std::uint64_t scanInPlaceBytes = 128ull << 20; ///< Store::Options::scanInPlaceBytes
+        std::uint64_t scanInPlaceBytes = 512ull << 20; ///< Store::Options::scanInPlaceBytes
         std::uint64_t timeTravelBytes = 1024ull << 20; ///< Store::Options::timeTravelBytes
         std::size_t timeTravelVersions = 1000;          ///< Store::Options::timeTravelVersions
         int workers = 2;

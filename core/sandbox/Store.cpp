@@ -706,7 +706,7 @@ std::shared_ptr<Table> Store::tableToRead(const std::string& p, const std::strin
             if (found->groupsToRead()) return found;
         }
         const auto dir = tableDir(p, d, id);
-        if (SegmentFile::fileBytes(dir) > o_.scanInPlaceBytes) {
+        if (SegmentFile::fileBytes(dir) > 0) { // how large it would be in memory is read from its groups' heads
             std::string why;
             std::shared_ptr<SegmentFile> groups;
             try {
@@ -716,7 +716,7 @@ std::shared_ptr<Table> Store::tableToRead(const std::string& p, const std::strin
             } catch (const std::exception& e) {
                 why = e.what(); // loadRows below finds the damage again and sets the table aside
             }
-            if (groups) {
+            if (groups && groups->valueBytes() > o_.scanInPlaceBytes) {
                 std::unique_lock tl(found->mutex);
                 found->onDisk = std::move(groups);
                 return found;

@@ -123,10 +123,11 @@ public:
         /// table changed by DML all day keeps its latest thousand (and time travel before
         /// them says so), so listing them stays cheap.
         std::size_t timeTravelVersions = 1000;
-        /// Queries read a table whose segment file is larger than this in place, a row group
-        /// at a time and only the columns they use (tableToRead), instead of reading all its
-        /// rows into memory. 0: every table whose rows are all in row groups.
-        std::uint64_t scanInPlaceBytes = 128ull << 20;
+        /// Queries read a table whose rows would take more than this in memory as values
+        /// (GroupSource::valueBytes, from its row groups' heads) in place, a row group at a
+        /// time and only the columns they use (tableToRead), instead of reading all its rows
+        /// into memory. 0: every table whose rows are all in row groups.
+        std::uint64_t scanInPlaceBytes = 512ull << 20;
         /// Test hook: every table a query reads is read as groups of this many rows encoded in
         /// memory (GroupsInMemory), so the whole suite runs through that path. 0: off; the
         /// environment's QUARRY_SANDBOX_TEST_GROUP_ROWS sets it too.

@@ -7,9 +7,9 @@
 # peak RSS of each engine during it, and the rows, which must be the same.
 # RESTART=1: once the tables are loaded and their logs folded into row groups, the sandbox is
 # stopped and started again on its folder, so the queries read tables as a restarted sandbox
-# does (a table whose row groups are over --scan-in-place-mb is read in place, a group at a
-# time, never held whole).
-# SCAN_IN_PLACE_MB: the sandbox's --scan-in-place-mb (default 128).
+# does (a table whose rows would take more than --scan-in-place-mb in memory is read in place,
+# a group at a time, never held whole).
+# SCAN_IN_PLACE_MB: the sandbox's --scan-in-place-mb (default 512).
 # Usage: [RESTART=1] [SCAN_IN_PLACE_MB=N] tests/bench/run_engine.sh [ROWS=1000000]
 source "$(dirname "$0")/common.sh"
 rows=${1:-1000000}
@@ -18,7 +18,7 @@ python3 "$root/resources/samples/generate_persons.py" "$rows" > "$work/persons.n
 # The sandbox still holds tables and results as rows of values (about 1 KB a persons row):
 # at 10M rows a copy of a table (the ages table, a window's input) is over the default 2 GB
 # per-query budget, which is a limit, not what this measures.
-SANDBOX_ARGS="--query-memory 16384 --scan-in-place-mb ${SCAN_IN_PLACE_MB:-128}"
+SANDBOX_ARGS="--query-memory 16384 --scan-in-place-mb ${SCAN_IN_PLACE_MB:-512}"
 start_sandbox
 "$build/tests/bench/bench_ingest" "$url" "$work/persons.ndjson" "$root/resources/samples/persons/schema.json" 500 4 >/dev/null
 sql() {

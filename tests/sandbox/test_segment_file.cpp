@@ -203,6 +203,30 @@ TEST(SegmentFile, ALargeTableIsReadInPlaceWithItsSizeAndBytesFromTheHeads) {
     f.expectInMemory(rows(0, 1001));
 }
 
+TEST(SegmentFile, ATableIsReadInPlaceWhenItsRowsWouldTakeMoreMemoryThanTheLimit) {
+    Folded f;
+    f.make(300);
+    std::uint64_t estimate = 0;
+    {
+        const auto t = f.store->tableToRead("p", "d", "t");
+        std::shared_lock lock(t->mutex);
+        const auto* groups = dynamic_cast<const GroupSource*>(t->groupsToRead());
+        ASSERT_NE(groups, nullptr);
+        estimate = groups->valueBytes();
+    }
+    std::uint64_t logical = 0;
+    for (const auto b : billed(rows(0, 300))) logical += b;
+    EXPECT_GT(estimate, logical + 300 * sizeof(Value) * 4); // the logical bytes and each row's block of values
+    f.open(estimate - 1);
+    {
+        const auto t = f.store->tableToRead("p", "d", "t");
+        std::shared_lock lock(t->mutex);
+        EXPECT_NE(t->groupsToRead(), nullptr);
+    }
+    f.open(estimate); // not more than the limit: held in memory
+    f.expectInMemory(rows(0, 300));
+}
+
 TEST(SegmentFile, ASmallTableOrOneWithRowsInItsLogIsReadIntoMemory) {
     Folded f;
     f.make(300);
