@@ -146,6 +146,7 @@ struct Reader {
 struct ColumnReader {
     Reader kinds, ints, doubles, lens, text, sizes;
     std::int64_t lastInt = 0;
+    ValueArena* arena = nullptr; ///< where blocks are made (null: each value its own)
 
     Value next(int depth) {
         if (depth > 1000) Reader::bad("nesting is too deep");
@@ -171,17 +172,18 @@ struct ColumnReader {
             if (sizes.varint() != 2) Reader::bad("a RANGE without two bounds");
             Value start = next(depth + 1);
             Value end = next(depth + 1);
-            return Value::range(std::move(start), std::move(end));
+            return arena ? Value::rangeIn(*arena, std::move(start), std::move(end)) : Value::range(std::move(start), std::move(end));
         }
         case ValueKind::Struct: case ValueKind::Array: {
             const auto n = sizes.varint();
             if (n > static_cast<std::uint64_t>(kinds.end - kinds.p)) Reader::bad("more items than values");
-            Value v = k == ValueKind::Struct ? Value::structOf(n) : Value::arrayOf(n);
+            Value v = arena ? (k == ValueKind::Struct ? Value::structIn(*arena, n) : Value::arrayIn(*arena, n))
+                            : (k == ValueKind::Struct ? Value::structOf(n) : Value::arrayOf(n));
             for (auto& item : v.items()) item = next(depth + 1);
             return v;
         }
         default: // the text kinds
-            return Value::text(k, text.bytes(lens.varint()));
+            return arena ? Value::textIn(*arena, k, text.bytes(lens.varint())) : Value::text(k, text.bytes(lens.varint()));
         }
     }
 };
@@ -341,7 +343,7 @@ Framing frameOf(std::string_view payload) {
 
 /// Decodes the old layout (format 1, and the part of format 2 after its head), reading only
 /// the columns `wanted` marks (all when null): the others are NULL.
-RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted);
+RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted, ValueArena* arena);
 
 /// Blocks kept for reuse by ScratchBuffer: a scan decodes a group of tens of MB after another,
 /// and a fresh block each time costs the kernel's page faults and malloc's consolidation more
@@ -407,7 +409,7 @@ std::optional<RowGroupHead> readRowGroupHead(std::string_view prefix, std::size_
     return parseHead(prefix.substr(at, static_cast<std::size_t>(size)));
 }
 
-RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wanted) {
+RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wanted, ValueArena* arena) {
     const Framing f = frameOf(payload);
     const auto stored = ZSTD_getFrameContentSize(f.compressed.data(), f.compressed.size());
     // A group holds about 48 MB of values, one huge row at most a few hundred: 1 GB is damage.
@@ -416,11 +418,11 @@ RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wante
     const auto n = ZSTD_decompress(body.data(), f.rawSize, f.compressed.data(), f.compressed.size());
     if (ZSTD_isError(n) || n != f.rawSize) Reader::bad("it does not decompress");
     const std::string_view text(body.data(), f.rawSize);
-    if (f.format == kFormat1) return decodeLayout(Reader{text.data(), text.data() + text.size()}, text, wanted);
+    if (f.format == kFormat1) return decodeLayout(Reader{text.data(), text.data() + text.size()}, text, wanted, arena);
     Reader r{text.data(), text.data() + text.size()};
     const auto headSize = r.varint();
     if (r.bytes(headSize) != f.head) Reader::bad("its head does not match its body");
-    RowGroup g = decodeLayout(r, text, wanted);
+    RowGroup g = decodeLayout(r, text, wanted, arena);
     checkHead(parseHead(f.head), g);
     return g;
 }
@@ -428,14 +430,14 @@ RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wante
 RowGroup decodeRowGroupBody(std::string_view body) {
     Reader r{body.data(), body.data() + body.size()};
     const RowGroupHead h = parseHead(r.bytes(r.varint()));
-    RowGroup g = decodeLayout(r, body, nullptr);
+    RowGroup g = decodeLayout(r, body, nullptr, nullptr);
     checkHead(h, g);
     return g;
 }
 
 namespace {
 
-RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted) {
+RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted, ValueArena* arena) {
     RowGroup g;
     g.nextLog = r.varint();
     g.more = r.byte() != 0;
@@ -461,6 +463,7 @@ RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* 
     std::vector<bool> read(columns, true);
     for (std::size_t c = 0; c < columns; ++c) {
         auto& cr = readers[c];
+        cr.arena = arena;
         std::uint64_t sizes[6];
         for (auto& s : sizes) s = r.varint();
         Reader* streams[6] = {&cr.kinds, &cr.ints, &cr.doubles, &cr.lens, &cr.text, &cr.sizes};
@@ -477,7 +480,7 @@ RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* 
     for (std::uint64_t i = 0; i < rowCount; ++i) {
         const auto width = r.varint();
         if (width > columns) Reader::bad("a row wider than its group");
-        Value row = Value::structOf(std::min(width, widest));
+        Value row = arena ? Value::structIn(*arena, std::min(width, widest)) : Value::structOf(std::min(width, widest));
         for (std::uint64_t c = 0; c < columns; ++c) {
             if (!read[c]) continue; // NULL, and its streams are not looked at
             if (c < width) {

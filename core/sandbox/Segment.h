@@ -66,7 +66,9 @@ std::string encodeRowGroup(std::span<const Value> rows, const Schema& schema, st
 /// `wanted` (by the group's own column index; null: all): the columns to read; the others
 /// are NULL in every row (a scan that reads two columns of seven builds two), and each row
 /// ends at its last wanted column (no room is made for columns after it).
-RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wanted = nullptr);
+/// `arena`: the rows' blocks are made in it (Value::structIn), which must outlive them: one
+/// allocation per 256 KB instead of one per row and per long string.
+RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wanted = nullptr, ValueArena* arena = nullptr);
 
 /// What a format 2 payload says of itself before its compressed body.
 struct RowGroupHead {

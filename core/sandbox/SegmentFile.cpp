@@ -55,12 +55,12 @@ std::uint64_t GroupSource::valueBytes() const {
     return n + rows_ * (sizeof(Value) * (stored_.fields.size() + 1) + 16); // 16: the block's malloc header
 }
 
-std::vector<Value> GroupSource::read(std::size_t g, const std::vector<bool>& wanted) const {
+std::vector<Value> GroupSource::read(std::size_t g, const std::vector<bool>& wanted, ValueArena* arena) const {
     const Group& at = groups_.at(g);
     std::optional<ScratchBuffer> holder;
     const std::string_view bytes = payload(g, holder);
     if (at.schemaText == storedText_) {
-        RowGroup rows = decodeRowGroup(bytes, wanted.empty() ? nullptr : &wanted); // empty: every column
+        RowGroup rows = decodeRowGroup(bytes, wanted.empty() ? nullptr : &wanted, arena); // empty: every column
         if (rows.rows.size() != at.rows) throw std::runtime_error("a row group is damaged (its rows do not match its head)");
         return std::move(rows.rows);
     }

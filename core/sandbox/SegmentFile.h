@@ -31,7 +31,7 @@ public:
     std::uint64_t rowCount() const override { return rows_; }
     std::uint64_t rowsIn(std::size_t g) const override { return groups_.at(g).rows; }
     std::vector<std::uint64_t> columnBytes() const override { return bytes_; }
-    std::vector<Value> read(std::size_t g, const std::vector<bool>& wanted) const override;
+    std::vector<Value> read(std::size_t g, const std::vector<bool>& wanted, ValueArena* arena = nullptr) const override;
     std::uint64_t version() const override { return version_; }
     /// About the memory the rows take once read whole as values: their logical bytes (as
     /// BigQuery bills them) and, per row, the row's value and its block of column values.

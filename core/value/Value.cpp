@@ -1,11 +1,44 @@
 // SPDX-License-Identifier: MIT
 #include "value/Value.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <utility>
 
 namespace quarry {
+
+void* ValueArena::allocate(std::size_t bytes, std::size_t align) {
+    if (bytes > kBlock / 4) { // new[] aligns for any type
+        large_.push_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
+        taken_ += bytes;
+        return large_.back().get();
+    }
+    for (;;) {
+        const std::size_t pad = (align - reinterpret_cast<std::uintptr_t>(at_) % align) % align;
+        if (at_ && pad + bytes <= left_) {
+            void* p = at_ + pad;
+            at_ += pad + bytes;
+            left_ -= pad + bytes;
+            return p;
+        }
+        if (next_ == blocks_.size()) {
+            blocks_.push_back(std::make_unique_for_overwrite<std::byte[]>(kBlock));
+            taken_ += kBlock;
+        }
+        at_ = blocks_[next_++].get();
+        left_ = kBlock;
+    }
+}
+
+void ValueArena::reset() {
+    large_.clear();
+    taken_ = blocks_.size() * kBlock;
+    next_ = 0;
+    at_ = nullptr;
+    left_ = 0;
+}
 
 Value Value::int64(std::int64_t v) {
     Value x;
@@ -75,6 +108,36 @@ Value Value::container(ValueKind kind, std::size_t n) {
     return x;
 }
 
+Value Value::containerIn(ValueArena& arena, ValueKind kind, std::size_t n) {
+    Value x;
+    x.h_.kind = kind;
+    x.h_.len = static_cast<std::uint32_t>(n);
+    if (n) {
+        x.h_.tag = kBorrowed;
+        x.h_.items = static_cast<Value*>(arena.allocate(n * sizeof(Value), alignof(Value)));
+        for (std::size_t i = 0; i < n; ++i) new (&x.h_.items[i]) Value();
+    }
+    return x;
+}
+
+Value Value::textIn(ValueArena& arena, ValueKind kind, std::string_view s) {
+    if (s.size() <= kInlineMax) return text(kind, s);
+    Value x;
+    x.h_.kind = kind;
+    x.h_.tag = kBorrowed;
+    x.h_.len = static_cast<std::uint32_t>(s.size());
+    x.h_.s = static_cast<char*>(arena.allocate(s.size(), 1));
+    std::memcpy(x.h_.s, s.data(), s.size());
+    return x;
+}
+
+Value Value::rangeIn(ValueArena& arena, Value start, Value end) {
+    Value x = containerIn(arena, ValueKind::Range, 2);
+    x.h_.items[0] = std::move(start);
+    x.h_.items[1] = std::move(end);
+    return x;
+}
+
 Value Value::range(Value start, Value end) {
     Value x = container(ValueKind::Range, 2);
     x.h_.items[0] = std::move(start);
@@ -83,7 +146,9 @@ Value Value::range(Value start, Value end) {
 }
 
 void Value::release() noexcept {
-    if (isContainer()) {
+    if (h_.tag == kBorrowed) {
+        // The arena's block: the items in it are the arena's too, and hold no block of their own.
+    } else if (isContainer()) {
         delete[] h_.items;
     } else if (isText() && !isInline()) {
         delete[] h_.s;
@@ -94,10 +159,12 @@ void Value::release() noexcept {
 Value::Value(const Value& o) {
     if (o.isContainer()) {
         h_ = o.h_;
+        h_.tag = 0; // its own block, whether the original's was borrowed or not
         h_.items = o.h_.len ? new Value[o.h_.len] : nullptr;
         for (std::uint32_t i = 0; i < o.h_.len; ++i) h_.items[i] = o.h_.items[i];
     } else if (o.isText() && !o.isInline()) {
         h_ = o.h_;
+        h_.tag = 0;
         h_.s = new char[o.h_.len];
         std::memcpy(h_.s, o.h_.s, o.h_.len);
     } else {

@@ -1,12 +1,40 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace quarry {
+
+/// Memory for values that are read together and let go together (a row group's rows as a
+/// scan decodes them): taken in large blocks, handed out in order, freed all at once when
+/// the arena goes. Values made in it (Value::structIn, textIn) only borrow their blocks, and
+/// must not outlive it.
+class ValueArena {
+public:
+    ValueArena() = default;
+    ValueArena(const ValueArena&) = delete;
+    ValueArena& operator=(const ValueArena&) = delete;
+    void* allocate(std::size_t bytes, std::size_t align);
+    /// Everything handed out is gone: the blocks are kept for what comes next (fresh memory
+    /// costs page faults), except those made for one large request.
+    void reset();
+    /// Bytes taken from the system.
+    std::size_t bytes() const { return taken_; }
+
+private:
+    static constexpr std::size_t kBlock = 256 * 1024;
+    std::vector<std::unique_ptr<std::byte[]>> blocks_; ///< kBlock each; [0, next_) in use
+    std::vector<std::unique_ptr<std::byte[]>> large_;  ///< one request each
+    std::size_t next_ = 0;
+    std::byte* at_ = nullptr;
+    std::size_t left_ = 0, taken_ = 0;
+};
 
 /// What a Value holds. Null is untyped: the column's type comes from its Field.
 enum class ValueKind : std::uint8_t {
@@ -73,6 +101,14 @@ public:
     /// Any text kind (String, Bytes, Numeric, BigNumeric, Geography, Json, Interval).
     static Value text(ValueKind kind, std::string_view s);
 
+    /// The same made in `arena`: their blocks (long text, items) are the arena's, never
+    /// freed by the value, and every item they get must be made in it too (or hold no
+    /// block). A copy is an ordinary value with blocks of its own.
+    static Value structIn(ValueArena& arena, std::size_t n) { return containerIn(arena, ValueKind::Struct, n); }
+    static Value arrayIn(ValueArena& arena, std::size_t n) { return containerIn(arena, ValueKind::Array, n); }
+    static Value rangeIn(ValueArena& arena, Value start, Value end);
+    static Value textIn(ValueArena& arena, ValueKind kind, std::string_view s);
+
     ValueKind kind() const { return h_.kind; }
     bool isNull() const { return h_.kind == ValueKind::Null; }
     bool isText() const { return detail::kTextKinds >> static_cast<int>(h_.kind) & 1u; }
@@ -116,6 +152,7 @@ public:
 
 private:
     static constexpr std::uint8_t kInline = 1;
+    static constexpr std::uint8_t kBorrowed = 2; ///< the block is a ValueArena's
     struct Heap {
         ValueKind kind = ValueKind::Null;
         std::uint8_t tag = 0;
@@ -129,6 +166,7 @@ private:
         };
     };
     static Value container(ValueKind kind, std::size_t n);
+    static Value containerIn(ValueArena& arena, ValueKind kind, std::size_t n);
     bool isInline() const { return h_.tag == kInline; }
     void release() noexcept;
 

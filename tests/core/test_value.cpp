@@ -44,6 +44,53 @@ TEST(Value, CopiesAreDeepAndMovesLeaveNull) {
     EXPECT_EQ(copy, moved);
 }
 
+TEST(Value, ValuesMadeInAnArenaBorrowItsMemoryAndTheirCopiesOwnTheirs) {
+    const std::string longText(200, 'x'), hugeText(200'000, 'y'); // the huge one: a block of its own
+    Value copy, moved;
+    {
+        ValueArena arena;
+        Value row = Value::structIn(arena, 3);
+        row[0] = Value::textIn(arena, ValueKind::String, longText);
+        row[1] = Value::arrayIn(arena, 2);
+        row[1][0] = Value::textIn(arena, ValueKind::Json, hugeText);
+        row[1][1] = Value::textIn(arena, ValueKind::String, "short"); // inline: no block
+        row[2] = Value::rangeIn(arena, Value::int64(1), Value::null());
+        EXPECT_EQ(row[0].asText(), longText);
+        EXPECT_EQ(row[1][0].asText(), hugeText);
+        EXPECT_EQ(row[2].size(), 2u);
+        EXPECT_GE(arena.bytes(), hugeText.size());
+        copy = row;
+        EXPECT_EQ(copy, row);
+        Value inArena = std::move(row); // a move keeps borrowing: it lives no longer than the arena
+        EXPECT_EQ(inArena[0].asText(), longText);
+        moved = Value(inArena[1]); // a copy of an item owns its blocks
+    } // the arena goes: under AddressSanitizer a copy still reading it would fail here
+    EXPECT_EQ(copy[0].asText(), longText);
+    EXPECT_EQ(copy[1][0].asText(), hugeText);
+    EXPECT_EQ(copy[1][1].asText(), "short");
+    EXPECT_EQ(moved[0].asText(), hugeText);
+    copy[0] = Value::string("changed, and long enough to need a block of its own");
+    EXPECT_EQ(copy[0].asText(), "changed, and long enough to need a block of its own");
+}
+
+TEST(Value, AnArenaResetServesTheNextValuesFromTheSameBlocks) {
+    ValueArena arena;
+    for (int round = 0; round < 3; ++round) {
+        std::vector<Value> rows;
+        for (int i = 0; i < 10'000; ++i) {
+            Value r = Value::structIn(arena, 2);
+            r[0] = Value::int64(i);
+            r[1] = Value::textIn(arena, ValueKind::String, "row number " + std::to_string(i) + " of the group");
+            rows.push_back(std::move(r));
+        }
+        EXPECT_EQ(rows[9'999][1].asText(), "row number 9999 of the group");
+        const std::size_t taken = arena.bytes();
+        rows.clear();
+        arena.reset();
+        EXPECT_EQ(arena.bytes(), taken); // kept, not given back and taken again
+    }
+}
+
 TEST(Value, NaNEqualsNaNSoRoundTripsCompare) {
     EXPECT_EQ(Value::float64(std::nan("")), Value::float64(std::nan("")));
     EXPECT_NE(Value::float64(0.0), Value::int64(0));

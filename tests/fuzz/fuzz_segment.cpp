@@ -35,6 +35,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (wantedHere ? !(c < part.size() && part[c] == g.rows[i][c]) : c < part.size() && !part[c].isNull()) std::abort();
             }
         }
+        {
+            ValueArena arena; // the scan's way: the same rows, their blocks in the arena
+            const RowGroup inArena = decodeRowGroup(payload, &wanted, &arena);
+            if (inArena.rows.size() != some.rows.size()) std::abort();
+            for (std::size_t i = 0; i < some.rows.size(); ++i)
+                if (!(inArena.rows[i] == some.rows[i])) std::abort();
+        }
         const RowGroup again = decodeRowGroup(encodeRowGroup(g.rows, g.schema, g.nextLog, g.more, g.ids));
         if (again.rows.size() != g.rows.size()) std::abort();
         for (std::size_t i = 0; i < g.rows.size(); ++i)

@@ -28,9 +28,10 @@ public:
     virtual std::vector<std::uint64_t> columnBytes() const = 0;
     /// Group g's rows laid out as the table's stored schema: the columns `wanted` marks (by
     /// index; a shorter vector leaves the rest out; an empty one: all) as stored, the others NULL;
-    /// with `wanted`, a row ends at its last wanted column (the reader looks at no other). May run on
+    /// with `wanted`, a row ends at its last wanted column (the reader looks at no other). With
+    /// `arena`, the rows may live in it (Value::structIn): keep it as long as them. May run on
     /// several threads at once. Throws std::runtime_error when the group is damaged.
-    virtual std::vector<Value> read(std::size_t g, const std::vector<bool>& wanted) const = 0;
+    virtual std::vector<Value> read(std::size_t g, const std::vector<bool>& wanted, ValueArena* arena = nullptr) const = 0;
     /// The table version (TableData::version) these rows are.
     virtual std::uint64_t version() const = 0;
 };

@@ -177,18 +177,18 @@ void execute(const BoundSelect& q, QueryResult& out) {
         if (!groups) continue;
         // Kept with the plan: a subquery run once per outer row reads the table once.
         if (!src.groupRows || src.groupRowsFrom != groups || src.groupRowsVersion != groups->version()) {
-            auto rows = std::make_shared<std::vector<Value>>();
-            rows->reserve(static_cast<std::size_t>(groups->rowCount()));
+            auto read = std::make_shared<ReadRows>();
+            read->rows.reserve(static_cast<std::size_t>(groups->rowCount()));
             for (std::size_t g = 0; g < groups->groups(); ++g) {
                 checkCancel(q);
-                auto part = groups->read(g, src.columns);
-                std::move(part.begin(), part.end(), std::back_inserter(*rows));
+                auto part = groups->read(g, src.columns, &read->arena);
+                std::move(part.begin(), part.end(), std::back_inserter(read->rows));
             }
-            src.groupRows = std::move(rows);
+            src.groupRows = std::move(read);
             src.groupRowsFrom = groups;
             src.groupRowsVersion = groups->version();
         }
-        in.joined.back() = src.groupRows.get();
+        in.joined.back() = &src.groupRows->rows;
     }
     const std::size_t n = partsFor(q, in);
     if (n > 1) { // one hash table per joined table, whichever part builds it

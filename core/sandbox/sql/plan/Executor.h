@@ -11,6 +11,12 @@
 
 namespace quarry::sandbox::sql::plan {
 
+/// A table's rows read from its row groups, and the arena they live in.
+struct ReadRows {
+    ValueArena arena;
+    std::vector<Value> rows;
+};
+
 /// A bound SELECT as the plan executor takes it from the binder: what to read, the bound
 /// expressions of each clause, and the evaluator for what runs row by row.
 struct BoundSelect {
@@ -24,7 +30,7 @@ struct BoundSelect {
         std::vector<bool> columns;
         /// A joined table read in row groups: its rows, read by the first run of the plan
         /// (a plan with subqueries in its expressions runs on one thread at a time).
-        mutable std::shared_ptr<const std::vector<Value>> groupRows;
+        mutable std::shared_ptr<const ReadRows> groupRows;
         mutable const RowGroupSource* groupRowsFrom = nullptr;
         mutable std::uint64_t groupRowsVersion = 0;
         const Expr* unnest = nullptr; ///< or an UNNEST

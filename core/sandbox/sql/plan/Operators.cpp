@@ -35,13 +35,17 @@ bool TableScan::next(Batch& out) {
             if (nextRow_ >= std::min(end_, groups_->groups())) return false;
             checkCancel(q_);
             if (keep_) { // held to the end: the query's memory
-                kept_.push_back(groups_->read(nextRow_++, s_.columns));
+                keptArenas_.push_back(std::make_unique<ValueArena>());
+                kept_.push_back(groups_->read(nextRow_++, s_.columns, keptArenas_.back().get()));
                 current_ = &kept_.back(); // the vectors' blocks stay put as kept_ grows
             } else {
                 // One group at a time is the table's reading, not the query's holding, as a
                 // table read whole is (allocated and freed under the pause alike).
                 const MemoryBudgetPause pause;
-                group_ = groups_->read(nextRow_++, s_.columns); // the previous group is done with
+                group_ = {}; // the previous group is done with: its arena's blocks serve the next
+                if (arena_) arena_->reset();
+                else arena_ = std::make_unique<ValueArena>();
+                group_ = groups_->read(nextRow_++, s_.columns, arena_.get());
                 current_ = &group_;
             }
             inGroup_ = 0;
@@ -67,6 +71,7 @@ bool TableScan::next(Batch& out) {
 TableScan::~TableScan() {
     const MemoryBudgetPause pause; // freed as it was allocated
     group_ = {};
+    arena_.reset();
 }
 
 bool OneRow::next(Batch& out) {

@@ -84,8 +84,10 @@ private:
     std::size_t nextRow_, end_;
     const RowGroupSource* groups_;
     bool keep_;
-    std::vector<Value> group_;              ///< the group being scanned
-    std::vector<std::vector<Value>> kept_;  ///< with keep_: every group read
+    std::vector<Value> group_;              ///< the group being scanned ...
+    std::unique_ptr<ValueArena> arena_;     ///< ... whose rows live here (reset for each group)
+    std::vector<std::vector<Value>> kept_;  ///< with keep_: every group read ...
+    std::vector<std::unique_ptr<ValueArena>> keptArenas_; ///< ... and where their rows live
     const std::vector<Value>* current_ = nullptr;
     std::size_t inGroup_ = 0;
 };
