@@ -15,8 +15,12 @@ namespace {
 /// Format 1: the compressed body alone. Format 2: the body starts with a head (rows, more,
 /// next log, schema, each column's logical bytes) that the payload also carries uncompressed,
 /// so a table can be scanned (SegmentFile.h) without decompressing a group to learn its size.
+/// Format 3 (written now): the same head, then the body after it in parts compressed one by
+/// one (what precedes the columns, each column, the row widths and commit spans) with a table
+/// of their sizes, so a scan decompresses only the columns it reads.
 constexpr std::uint8_t kFormat1 = 1;
-constexpr std::uint8_t kFormat = 2;
+constexpr std::uint8_t kFormat2 = 2;
+constexpr std::uint8_t kFormat = 3;
 constexpr int kLevel = 1; // zstd's fastest level still gives about 6x on rows like ours
 
 void putVarint(std::string& out, std::uint64_t v) {
@@ -273,27 +277,66 @@ std::string RowGroupEncoder::finish(const Schema& schema, std::uint64_t nextLog,
     return body;
 }
 
+namespace {
+
+/// Where a body's parts end after its head: what comes before the columns, each column,
+/// then the row widths and commit spans. Each is compressed on its own (format 3).
+std::vector<std::size_t> sectionEnds(std::string_view body, std::size_t afterHead) {
+    Reader r{body.data() + afterHead, body.data() + body.size()};
+    r.varint(); // next log
+    r.byte();   // more
+    r.varint(); // rows
+    r.bytes(r.varint()); // schema
+    const auto ids = r.varint();
+    for (std::uint64_t i = 0; i < ids; ++i) r.bytes(24);
+    const auto columns = r.varint();
+    std::vector<std::size_t> ends;
+    auto mark = [&] { ends.push_back(static_cast<std::size_t>(r.p - body.data())); };
+    mark();
+    for (std::uint64_t c = 0; c < columns; ++c) {
+        std::uint64_t streams = 0;
+        for (int s = 0; s < 6; ++s) streams += r.varint();
+        r.bytes(streams);
+        mark();
+    }
+    ends.push_back(body.size());
+    return ends;
+}
+
+} // namespace
+
 std::string packRowGroupBody(std::string_view body) {
-    // The head goes first, as it is, so that a reader learns a group's size from a few bytes.
+    // The head goes first, as it is, so that a reader learns a group's size from a few bytes;
+    // then a table of the parts and each part compressed on its own, so that a scan
+    // decompresses only the columns it reads.
     Reader r{body.data(), body.data() + body.size()};
     const auto headSize = r.varint();
     const auto headWithSize = static_cast<std::size_t>(r.p - body.data()) + r.bytes(headSize).size();
-    std::string out;
+    const auto ends = sectionEnds(body, headWithSize);
+    std::string out, packed;
     out.push_back(static_cast<char>(kFormat));
     putFixed(out, body.size());
     out.append(body.data(), headWithSize);
-    const std::size_t bound = ZSTD_compressBound(body.size());
-    const std::size_t at = out.size();
-    out.resize(at + bound);
-    const std::size_t n = ZSTD_compress(out.data() + at, bound, body.data(), body.size(), kLevel);
-    if (ZSTD_isError(n)) throw std::runtime_error(std::string("cannot compress a row group: ") + ZSTD_getErrorName(n));
-    out.resize(at + n);
-    return out;
+    putVarint(out, ends.size());
+    std::size_t start = headWithSize;
+    for (const auto end : ends) {
+        const std::string_view part = body.substr(start, end - start);
+        const std::size_t bound = ZSTD_compressBound(part.size());
+        const std::size_t at = packed.size();
+        packed.resize(at + bound);
+        const std::size_t n = ZSTD_compress(packed.data() + at, bound, part.data(), part.size(), kLevel);
+        if (ZSTD_isError(n)) throw std::runtime_error(std::string("cannot compress a row group: ") + ZSTD_getErrorName(n));
+        packed.resize(at + n);
+        putVarint(out, part.size());
+        putVarint(out, n);
+        start = end;
+    }
+    return out + packed;
 }
 
 namespace {
 
-/// A head (format 2) from its bytes.
+/// A head (formats 2 and 3) from its bytes.
 RowGroupHead parseHead(std::string_view bytes) {
     Reader r{bytes.data(), bytes.data() + bytes.size()};
     RowGroupHead h;
@@ -310,7 +353,7 @@ RowGroupHead parseHead(std::string_view bytes) {
 }
 
 /// The payload's format byte, body size and where the compressed body starts (and the head,
-/// for format 2).
+/// for formats 2 and 3; format 3's "compressed" is its table of parts and the parts).
 struct Framing {
     std::uint8_t format = 0;
     std::uint64_t rawSize = 0;
@@ -320,9 +363,9 @@ struct Framing {
 /// The format byte, refused unless this sandbox reads it.
 std::uint8_t formatOf(Reader& r) {
     const auto format = r.byte();
-    if (format != kFormat && format != kFormat1)
+    if (format != kFormat && format != kFormat2 && format != kFormat1)
         throw std::runtime_error("a row group of format " + std::to_string(format) +
-                                 ", which this sandbox does not read (it reads formats 1 and 2); a newer sandbox wrote it");
+                                 ", which this sandbox does not read (it reads formats 1 to 3); a newer sandbox wrote it");
     return format;
 }
 
@@ -336,14 +379,64 @@ Framing frameOf(std::string_view payload) {
     Framing f;
     f.format = formatOf(r);
     f.rawSize = r.fixed();
-    if (f.format == kFormat) f.head = r.bytes(r.varint());
+    if (f.format != kFormat1) f.head = r.bytes(r.varint());
     f.compressed = std::string_view(r.p, static_cast<std::size_t>(r.end - r.p));
     return f;
 }
 
 /// Decodes the old layout (format 1, and the part of format 2 after its head), reading only
 /// the columns `wanted` marks (all when null): the others are NULL.
-RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted, ValueArena* arena);
+/// `columns`: how many a format 3 group's parts say it has (its layout must agree).
+RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted, ValueArena* arena,
+                      std::optional<std::uint64_t> columns = std::nullopt);
+
+/// Format 3: the body after its head put together from its parts, each decompressed on its
+/// own; a column `wanted` leaves out becomes six empty streams and is never decompressed.
+RowGroup decodeParts(const Framing& f, const std::vector<bool>* wanted, ValueArena* arena) {
+    Reader r{f.compressed.data(), f.compressed.data() + f.compressed.size()};
+    const auto parts = r.varint();
+    if (parts < 2 || parts > 100'002) Reader::bad("its parts do not add up");
+    struct Part {
+        std::uint64_t raw = 0, packed = 0;
+    };
+    std::vector<Part> list(static_cast<std::size_t>(parts));
+    for (auto& p : list) {
+        p.raw = r.varint();
+        p.packed = r.varint();
+    }
+    auto skipped = [&](std::size_t i) {
+        const std::size_t c = i - 1; // part 0 comes before the columns, the last one after them
+        return wanted && i >= 1 && i + 1 < list.size() && !(c < wanted->size() && (*wanted)[c]);
+    };
+    std::string headSize;
+    putVarint(headSize, f.head.size());
+    std::uint64_t raw = headSize.size() + f.head.size(), assembled = 0;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        raw += list[i].raw;
+        if (raw > f.rawSize || list[i].packed > f.compressed.size()) Reader::bad("its size does not match");
+        assembled += skipped(i) ? 6 : list[i].raw;
+    }
+    // A group holds about 48 MB of values, one huge row at most a few hundred: 1 GB is damage.
+    if (raw != f.rawSize || f.rawSize > (std::uint64_t{1} << 30)) Reader::bad("its size does not match");
+    ScratchBuffer body(static_cast<std::size_t>(assembled));
+    char* at = body.data();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto packed = r.bytes(list[i].packed);
+        if (skipped(i)) {
+            std::memset(at, 0, 6);
+            at += 6;
+            continue;
+        }
+        const auto n = ZSTD_decompress(at, static_cast<std::size_t>(list[i].raw), packed.data(), packed.size());
+        if (ZSTD_isError(n) || n != list[i].raw) Reader::bad("it does not decompress");
+        at += list[i].raw;
+    }
+    if (r.p != r.end) Reader::bad("bytes left over after its parts");
+    const std::string_view text(body.data(), static_cast<std::size_t>(assembled));
+    RowGroup g = decodeLayout(Reader{text.data(), text.data() + text.size()}, text, wanted, arena, parts - 2);
+    checkHead(parseHead(f.head), g);
+    return g;
+}
 
 /// Blocks kept for reuse by ScratchBuffer: a scan decodes a group of tens of MB after another,
 /// and a fresh block each time costs the kernel's page faults and malloc's consolidation more
@@ -411,6 +504,7 @@ std::optional<RowGroupHead> readRowGroupHead(std::string_view prefix, std::size_
 
 RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wanted, ValueArena* arena) {
     const Framing f = frameOf(payload);
+    if (f.format == kFormat) return decodeParts(f, wanted, arena);
     const auto stored = ZSTD_getFrameContentSize(f.compressed.data(), f.compressed.size());
     // A group holds about 48 MB of values, one huge row at most a few hundred: 1 GB is damage.
     if (stored != f.rawSize || f.rawSize > (std::uint64_t{1} << 30)) Reader::bad("its size does not match");
@@ -437,7 +531,8 @@ RowGroup decodeRowGroupBody(std::string_view body) {
 
 namespace {
 
-RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted, ValueArena* arena) {
+RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* wanted, ValueArena* arena,
+                      std::optional<std::uint64_t> expectColumns) {
     RowGroup g;
     g.nextLog = r.varint();
     g.more = r.byte() != 0;
@@ -459,6 +554,7 @@ RowGroup decodeLayout(Reader r, std::string_view body, const std::vector<bool>* 
     }
     const auto columns = r.varint();
     if (columns > 100'000) Reader::bad("too many columns");
+    if (expectColumns && columns != *expectColumns) Reader::bad("its columns do not match its parts");
     std::vector<ColumnReader> readers(columns);
     std::vector<bool> read(columns, true);
     for (std::size_t c = 0; c < columns; ++c) {

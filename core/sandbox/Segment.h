@@ -15,6 +15,8 @@
 // whether more groups follow, the next log, the schema and each column's logical bytes. The
 // payload carries that head uncompressed too, so SegmentFile learns a table's groups and its
 // billed bytes by reading a few hundred bytes of each; format 1 groups are still read.
+// Format 3 (written now) compresses the body after the head in parts, each column on its
+// own, so a scan that reads two columns decompresses two; formats 1 and 2 are still read.
 // After the rows, when each run of them was committed (time travel, History.h): a trailer
 // groups written before it do not have, and readers that predate it never look at.
 
@@ -70,7 +72,7 @@ std::string encodeRowGroup(std::span<const Value> rows, const Schema& schema, st
 /// allocation per 256 KB instead of one per row and per long string.
 RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wanted = nullptr, ValueArena* arena = nullptr);
 
-/// What a format 2 payload says of itself before its compressed body.
+/// What a format 2 or 3 payload says of itself before its compressed body.
 struct RowGroupHead {
     std::uint64_t rows = 0;
     bool more = false;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer: a row group as the sandbox reads it from its segment file. The first byte picks
-// what the rest is: 'P' a whole payload (format byte, size, zstd frame), anything else a row
-// group's body, compressed here so that the decoder's own reading is what gets fuzzed. A body
+// what the rest is: 'P' a whole payload (format byte, size, head, compressed parts), anything else a
+// row group's body, compressed here so that the decoder's own reading is what gets fuzzed (and
+// again with a byte of the payload changed). A body
 // that decodes must encode again into a group that decodes to the same rows; its head must
 // say what the rows are, and a scan of every other column must read those columns alike.
 #include "sandbox/Segment.h"
@@ -19,6 +20,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
     try {
         const std::string payload = data[0] == 'P' ? std::string(in) : packRowGroupBody(in);
+        if (data[0] != 'P' && !in.empty()) {
+            // The packed payload damaged where the input says (its table of parts, a part):
+            // an error or rows, never a crash, whole or a column at a time.
+            std::string bad = payload;
+            const std::size_t at = (static_cast<std::uint8_t>(in[0]) * 131u + in.size()) % bad.size();
+            bad[at] = static_cast<char>(bad[at] ^ static_cast<char>(in[in.size() / 2] | 1));
+            const std::vector<bool> one{false, true};
+            for (const auto* w : {static_cast<const std::vector<bool>*>(nullptr), &one}) try {
+                    decodeRowGroup(bad, w);
+                } catch (const std::runtime_error&) {
+                }
+        }
         const RowGroup g = decodeRowGroup(payload);
         std::size_t needed = 0;
         if (const auto head = readRowGroupHead(payload, needed); head && (head->rows != g.rows.size() || head->more != g.more || head->nextLog != g.nextLog))
