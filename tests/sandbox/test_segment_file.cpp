@@ -54,8 +54,8 @@ std::vector<std::uint64_t> billed(const std::vector<Value>& rs) {
 }
 
 /// A format 1 payload of the same rows: the body without its head, compressed alone.
-std::string formatOne(const std::vector<Value>& rs, std::uint64_t nextLog, bool more) {
-    const std::string body = encodeRowGroupBody(rs, Schema::parse(kSchema), nextLog, more, {});
+/// Where a body's head (and the varint of its size before it) ends.
+std::size_t headEnd(const std::string& body) {
     std::size_t at = 0;
     std::uint64_t headSize = 0;
     for (int shift = 0;; shift += 7) {
@@ -63,7 +63,12 @@ std::string formatOne(const std::vector<Value>& rs, std::uint64_t nextLog, bool 
         headSize |= static_cast<std::uint64_t>(b & 0x7f) << shift;
         if (!(b & 0x80)) break;
     }
-    const std::string old = body.substr(at + headSize);
+    return at + static_cast<std::size_t>(headSize);
+}
+
+std::string formatOne(const std::vector<Value>& rs, std::uint64_t nextLog, bool more) {
+    const std::string body = encodeRowGroupBody(rs, Schema::parse(kSchema), nextLog, more, {});
+    const std::string old = body.substr(headEnd(body));
     std::string out(1, '\x01');
     const std::uint64_t size = old.size();
     out.append(reinterpret_cast<const char*>(&size), 8);
@@ -75,17 +80,10 @@ std::string formatOne(const std::vector<Value>& rs, std::uint64_t nextLog, bool 
 /// The same rows as a format 2 payload (written before columns were compressed one by one).
 std::string formatTwo(const std::vector<Value>& rs, std::uint64_t nextLog, bool more) {
     const std::string body = encodeRowGroupBody(rs, Schema::parse(kSchema), nextLog, more, {});
-    std::size_t at = 0;
-    std::uint64_t headSize = 0;
-    for (int shift = 0;; shift += 7) {
-        const auto b = static_cast<std::uint8_t>(body[at++]);
-        headSize |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-        if (!(b & 0x80)) break;
-    }
     std::string out(1, '\x02');
     const std::uint64_t size = body.size();
     out.append(reinterpret_cast<const char*>(&size), 8);
-    out.append(body, 0, at + headSize);
+    out.append(body, 0, headEnd(body));
     std::string packed(ZSTD_compressBound(body.size()), '\0');
     packed.resize(ZSTD_compress(packed.data(), packed.size(), body.data(), body.size(), 1));
     return out + packed;
