@@ -183,9 +183,10 @@ void PreparedQuery::Impl::pushDownWhere(plan::BoundSelect& q) const {
 }
 
 std::vector<bool> PreparedQuery::Impl::columnsRead(int slot) const {
-    // A subquery in an expression may read the row in ways not noted here: all of it then.
+    // A subquery's references to this row are noted here too: resolvePath marks the query
+    // whose range variable a name is found in, however deep the subquery that names it.
     const Var& v = vars[static_cast<std::size_t>(slot)];
-    if (v.usedWhole || !exprSubs.empty() || !v.table) return {};
+    if (v.usedWhole || !v.table) return {};
     std::vector<bool> read(v.table->schema.fields.size(), false);
     auto mark = [&](int c) {
         if (c >= 0 && static_cast<std::size_t>(c) < read.size()) read[static_cast<std::size_t>(c)] = true;
