@@ -203,7 +203,6 @@ void execute(const BoundSelect& q, QueryResult& out) {
     Pipeline& main = *pipelines[0];
     Output output(q, main.ev, out.rows, in.groups != nullptr);
     output.stats.timed = q.reportPlan;
-    if (in.groups) output.expectRows(static_cast<std::size_t>(in.groups->rowCount()));
     if (n > 1) runSplit(q, pipelines, output);
     else main.run(q, &output);
     auto& agg = main.agg;

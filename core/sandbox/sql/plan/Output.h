@@ -26,9 +26,6 @@ public:
     /// is taken as its row comes) or nothing of the row but analytic values: then the
     /// functions' inputs and those outputs are all that is held (OutputWindows.cpp).
     static bool windowsNeedRows(const BoundSelect& q);
-    /// About how many rows will come (a table's row count): room for what is taken of them
-    /// early is made once, not grown by doubling. Untouched room costs no memory.
-    void expectRows(std::size_t rows);
     /// Rows of the FROM pipeline (a query without GROUP BY). False when no more are needed
     /// (a LIMIT without ORDER BY or DISTINCT is full).
     bool consume(const Batch& b, const Selection& sel);

@@ -104,16 +104,6 @@ bool Output::windowsNeedRows(const BoundSelect& q) { return !planEarly(q); }
 
 Output::~Output() = default;
 
-void Output::expectRows(std::size_t rows) {
-    if (!early_) return;
-    early_->values.reserve(rows * early_->width);
-    for (auto& in : early_->in) {
-        in.partition.reserve(rows);
-        in.order.reserve(rows * in.orderWidth);
-        in.args.reserve(rows * in.argWidth);
-    }
-}
-
 int Output::earlyColumn(std::size_t c) const { return early_->column[c]; }
 int Output::earlyKey(std::size_t k) const { return early_->key[k]; }
 
