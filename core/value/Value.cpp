@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "value/Value.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <new>

@@ -100,7 +100,7 @@ bool Output::admit() {
 
 void Output::projectInto(const Batch& b, const Selection& sel, const Value* early) {
     for (std::size_t c = 0; c < q_.columns.size(); ++c)
-        if (!early || !takeEarly(early, earlyColumn(c), b, sel, colVecs_[c])) ev_.eval(*q_.columns[c], b, sel, colVecs_[c]);
+        if (!early || !takeEarly(early, early_->column[c], b, sel, colVecs_[c])) ev_.eval(*q_.columns[c], b, sel, colVecs_[c]);
     if (direct()) { // nothing to sort or remove: straight into the result
         for (const auto i : sel) {
             if (!admit()) continue;
@@ -111,7 +111,7 @@ void Output::projectInto(const Batch& b, const Selection& sel, const Value* earl
         return;
     }
     for (std::size_t k = 0; k < q_.order.size(); ++k)
-        if (q_.order[k].column < 0 && (!early || !takeEarly(early, earlyKey(k), b, sel, keyVecs_[k])))
+        if (q_.order[k].column < 0 && (!early || !takeEarly(early, early_->key[k], b, sel, keyVecs_[k])))
             ev_.eval(*q_.order[k].expr, b, sel, keyVecs_[k]);
     for (const auto i : sel) {
         Row r;

@@ -18,9 +18,6 @@ public:
     /// `rowsMove`: the rows batches point into are let go as the scan moves on (a table read
     /// in row groups), so rows kept for later (top-N candidates) keep copies.
     Output(const BoundSelect& q, const VectorEval& ev, std::vector<Value>& result, bool rowsMove = false);
-    ~Output();
-    Output(const Output&) = delete;
-    Output& operator=(const Output&) = delete;
     /// Whether analytic functions over rows that move (a table read in row groups) need those
     /// rows kept to the end. They do not when every output reads either no analytic value (it
     /// is taken as its row comes) or nothing of the row but analytic values: then the
@@ -79,9 +76,6 @@ private:
     /// Null when some output reads both the row and an analytic value.
     static std::unique_ptr<EarlyWindows> planEarly(const BoundSelect& q);
     void consumeEarly(const Batch& b, const Selection& sel);
-    /// Where column c (ORDER BY key k) is in a row's early outputs; -1 when computed at the end.
-    int earlyColumn(std::size_t c) const;
-    int earlyKey(std::size_t k) const;
     /// Points `out` at the batch's early outputs number `index`; false when index < 0.
     bool takeEarly(const Value* early, int index, const Batch& b, const Selection& sel, Vec& out) const;
     std::unique_ptr<EarlyWindows> early_; ///< Windowed, when its rows move and need not be kept

@@ -102,11 +102,6 @@ std::unique_ptr<Output::EarlyWindows> Output::planEarly(const BoundSelect& q) {
 
 bool Output::windowsNeedRows(const BoundSelect& q) { return !planEarly(q); }
 
-Output::~Output() = default;
-
-int Output::earlyColumn(std::size_t c) const { return early_->column[c]; }
-int Output::earlyKey(std::size_t k) const { return early_->key[k]; }
-
 bool Output::takeEarly(const Value* early, int index, const Batch& b, const Selection& sel, Vec& out) const {
     if (index < 0) return false;
     out.at.assign(b.size, nullptr);
