@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "sandbox/Segment.h"
 
+#include "sandbox/SegmentCodec.h"
+#include "sandbox/SegmentStats.h"
+
 #include <bit>
 #include <algorithm>
 #include <cstring>
@@ -10,49 +13,21 @@
 #include <zstd.h>
 
 namespace quarry::sandbox {
+using namespace segment;
 namespace {
 
 /// Format 1: the compressed body alone. Format 2: the body starts with a head (rows, more,
 /// next log, schema, each column's logical bytes) that the payload also carries uncompressed,
 /// so a table can be scanned (SegmentFile.h) without decompressing a group to learn its size.
-/// Format 3 (written now): the same head, then the body after it in parts compressed one by
-/// one (what precedes the columns, each column, the row widths and commit spans) with a table
-/// of their sizes, so a scan decompresses only the columns it reads.
+/// Format 3: the same head, then the body after it in parts compressed one by one (what
+/// precedes the columns, each column, the row widths and commit spans) with a table of their
+/// sizes, so a scan decompresses only the columns it reads. Format 4 (written now): format 3
+/// with each column's statistics at the end of the head (SegmentStats.h).
 constexpr std::uint8_t kFormat1 = 1;
 constexpr std::uint8_t kFormat2 = 2;
-constexpr std::uint8_t kFormat = 3;
+constexpr std::uint8_t kFormat3 = 3;
+constexpr std::uint8_t kFormat = 4;
 constexpr int kLevel = 1; // zstd's fastest level still gives about 6x on rows like ours
-
-void putVarint(std::string& out, std::uint64_t v) {
-    while (v >= 0x80) {
-        out.push_back(static_cast<char>(v | 0x80));
-        v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
-}
-
-void putFixed(std::string& out, std::uint64_t v) {
-    char b[8];
-    std::memcpy(b, &v, 8);
-    out.append(b, 8);
-}
-
-std::uint64_t zigzag(std::int64_t v) {
-    return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-std::int64_t unzigzag(std::uint64_t v) {
-    return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
-}
-
-bool isIntKind(ValueKind k) {
-    switch (k) {
-    case ValueKind::Int64: case ValueKind::Date: case ValueKind::Time: case ValueKind::DateTime:
-    case ValueKind::Timestamp: case ValueKind::Bool:
-        return true;
-    default:
-        return false;
-    }
-}
 
 } // namespace
 
@@ -80,16 +55,18 @@ struct ColumnWriter {
     std::string kinds, ints, doubles, lens, text, sizes;
     std::int64_t lastInt = 0;
     std::uint64_t logical = 0; ///< the column's bytes as BigQuery bills them (valueBytes)
+    StatsWriter stats;
 
     void add(const Value& v) {
         logical += valueBytes(v);
+        stats.add(v);
         addValue(v);
     }
     void addValue(const Value& v) {
         const auto k = v.kind();
         kinds.push_back(static_cast<char>(k));
         if (isIntKind(k)) {
-            const std::int64_t i = k == ValueKind::Bool ? (v.asBool() ? 1 : 0) : v.asInt64();
+            const std::int64_t i = intOf(v);
             putVarint(ints, zigzag(static_cast<std::int64_t>(static_cast<std::uint64_t>(i) - static_cast<std::uint64_t>(lastInt))));
             lastInt = i;
         } else if (k == ValueKind::Float64) {
@@ -109,43 +86,6 @@ struct ColumnWriter {
     }
 };
 
-/// Reads a byte range with bounds checks: a damaged group is an error, never a crash.
-struct Reader {
-    const char* p;
-    const char* end;
-
-    [[noreturn]] static void bad(const char* what) {
-        throw std::runtime_error(std::string("a row group is damaged (") + what + ")");
-    }
-    std::uint64_t varint() {
-        std::uint64_t v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (p >= end) bad("a number runs past its stream");
-            const auto b = static_cast<std::uint8_t>(*p++);
-            v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-            if (!(b & 0x80)) return v;
-        }
-        bad("a number is too long");
-    }
-    std::uint64_t fixed() {
-        if (end - p < 8) bad("a double runs past its stream");
-        std::uint64_t v;
-        std::memcpy(&v, p, 8);
-        p += 8;
-        return v;
-    }
-    std::string_view bytes(std::uint64_t n) {
-        if (static_cast<std::uint64_t>(end - p) < n) bad("a stream is cut short");
-        std::string_view s(p, n);
-        p += n;
-        return s;
-    }
-    std::uint8_t byte() {
-        if (p >= end) bad("a value's kind is missing");
-        return static_cast<std::uint8_t>(*p++);
-    }
-};
-
 /// One column's streams while decoding.
 struct ColumnReader {
     Reader kinds, ints, doubles, lens, text, sizes;
@@ -162,14 +102,7 @@ struct ColumnReader {
         case ValueKind::Int64: case ValueKind::Date: case ValueKind::Time: case ValueKind::DateTime:
         case ValueKind::Timestamp: case ValueKind::Bool: {
             lastInt = static_cast<std::int64_t>(static_cast<std::uint64_t>(lastInt) + static_cast<std::uint64_t>(unzigzag(ints.varint())));
-            switch (k) {
-            case ValueKind::Int64: return Value::int64(lastInt);
-            case ValueKind::Date: return Value::date(static_cast<std::int32_t>(lastInt));
-            case ValueKind::Time: return Value::time(lastInt);
-            case ValueKind::DateTime: return Value::dateTime(lastInt);
-            case ValueKind::Timestamp: return Value::timestamp(lastInt);
-            default: return Value::boolean(lastInt != 0);
-            }
+            return intValue(k, lastInt);
         }
         case ValueKind::Float64: return Value::float64(std::bit_cast<double>(doubles.fixed()));
         case ValueKind::Range: {
@@ -248,6 +181,9 @@ std::string RowGroupEncoder::finish(const Schema& schema, std::uint64_t nextLog,
     head += schemaText;
     putVarint(head, c_->columns.size());
     for (const auto& w : c_->columns) putVarint(head, w.logical);
+    std::vector<sql::ColumnStats> stats;
+    for (const auto& w : c_->columns) stats.push_back(w.stats.finish(rows_));
+    appendStats(head, stats);
     std::string body;
     putVarint(body, head.size());
     body += head;
@@ -336,8 +272,8 @@ std::string packRowGroupBody(std::string_view body) {
 
 namespace {
 
-/// A head (formats 2 and 3) from its bytes.
-RowGroupHead parseHead(std::string_view bytes) {
+/// A head (formats 2 to 4) from its bytes; `withStats`: format 4's, which ends with them.
+RowGroupHead parseHead(std::string_view bytes, bool withStats) {
     Reader r{bytes.data(), bytes.data() + bytes.size()};
     RowGroupHead h;
     h.rows = r.varint();
@@ -348,6 +284,11 @@ RowGroupHead parseHead(std::string_view bytes) {
     if (columns > 100'000) Reader::bad("too many columns");
     h.columnBytes.resize(columns);
     for (auto& b : h.columnBytes) b = r.varint();
+    if (withStats) {
+        h.stats = parseStats(std::string_view(r.p, static_cast<std::size_t>(r.end - r.p)));
+        if (h.stats.size() != columns) Reader::bad("its statistics do not match its columns");
+        r.p = r.end;
+    }
     if (r.p != r.end) Reader::bad("its head has bytes left over");
     return h;
 }
@@ -363,9 +304,9 @@ struct Framing {
 /// The format byte, refused unless this sandbox reads it.
 std::uint8_t formatOf(Reader& r) {
     const auto format = r.byte();
-    if (format != kFormat && format != kFormat2 && format != kFormat1)
+    if (format < kFormat1 || format > kFormat)
         throw std::runtime_error("a row group of format " + std::to_string(format) +
-                                 ", which this sandbox does not read (it reads formats 1 to 3); a newer sandbox wrote it");
+                                 ", which this sandbox does not read (it reads formats 1 to 4); a newer sandbox wrote it");
     return format;
 }
 
@@ -434,7 +375,7 @@ RowGroup decodeParts(const Framing& f, const std::vector<bool>* wanted, ValueAre
     if (r.p != r.end) Reader::bad("bytes left over after its parts");
     const std::string_view text(body.data(), static_cast<std::size_t>(assembled));
     RowGroup g = decodeLayout(Reader{text.data(), text.data() + text.size()}, text, wanted, arena, parts - 2);
-    checkHead(parseHead(f.head), g);
+    checkHead(parseHead(f.head, f.format == kFormat), g);
     return g;
 }
 
@@ -486,7 +427,8 @@ std::optional<RowGroupHead> readRowGroupHead(std::string_view prefix, std::size_
     needed = 0;
     Reader r{prefix.data(), prefix.data() + prefix.size()};
     if (prefix.empty()) Reader::bad("it is empty");
-    if (formatOf(r) == kFormat1) return std::nullopt;
+    const auto format = formatOf(r);
+    if (format == kFormat1) return std::nullopt;
     if (prefix.size() < 1 + 8 + 10) {
         needed = 1 + 8 + 10;
         return std::nullopt;
@@ -499,12 +441,12 @@ std::optional<RowGroupHead> readRowGroupHead(std::string_view prefix, std::size_
         needed = at + static_cast<std::size_t>(size);
         return std::nullopt;
     }
-    return parseHead(prefix.substr(at, static_cast<std::size_t>(size)));
+    return parseHead(prefix.substr(at, static_cast<std::size_t>(size)), format == kFormat);
 }
 
 RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wanted, ValueArena* arena) {
     const Framing f = frameOf(payload);
-    if (f.format == kFormat) return decodeParts(f, wanted, arena);
+    if (f.format >= kFormat3) return decodeParts(f, wanted, arena);
     const auto stored = ZSTD_getFrameContentSize(f.compressed.data(), f.compressed.size());
     // A group holds about 48 MB of values, one huge row at most a few hundred: 1 GB is damage.
     if (stored != f.rawSize || f.rawSize > (std::uint64_t{1} << 30)) Reader::bad("its size does not match");
@@ -517,13 +459,13 @@ RowGroup decodeRowGroup(std::string_view payload, const std::vector<bool>* wante
     const auto headSize = r.varint();
     if (r.bytes(headSize) != f.head) Reader::bad("its head does not match its body");
     RowGroup g = decodeLayout(r, text, wanted, arena);
-    checkHead(parseHead(f.head), g);
+    checkHead(parseHead(f.head, false), g);
     return g;
 }
 
 RowGroup decodeRowGroupBody(std::string_view body) {
     Reader r{body.data(), body.data() + body.size()};
-    const RowGroupHead h = parseHead(r.bytes(r.varint()));
+    const RowGroupHead h = parseHead(r.bytes(r.varint()), true); // a body is always of the format written now
     RowGroup g = decodeLayout(r, body, nullptr, nullptr);
     checkHead(h, g);
     return g;

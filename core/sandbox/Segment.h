@@ -15,11 +15,14 @@
 // whether more groups follow, the next log, the schema and each column's logical bytes. The
 // payload carries that head uncompressed too, so SegmentFile learns a table's groups and its
 // billed bytes by reading a few hundred bytes of each; format 1 groups are still read.
-// Format 3 (written now) compresses the body after the head in parts, each column on its
-// own, so a scan that reads two columns decompresses two; formats 1 and 2 are still read.
+// Format 3 compresses the body after the head in parts, each column on its own, so a scan
+// that reads two columns decompresses two. Format 4 (written now) adds each column's
+// statistics to the head (SegmentStats.h): a scan skips groups its WHERE cannot match.
+// Formats 1 to 3 are still read.
 // After the rows, when each run of them was committed (time travel, History.h): a trailer
 // groups written before it do not have, and readers that predate it never look at.
 
+#include "sandbox/sql/TableData.h"
 #include "value/Schema.h"
 #include "value/Value.h"
 
@@ -79,6 +82,8 @@ struct RowGroupHead {
     std::uint64_t nextLog = 0;
     std::string schemaText; ///< the schema the rows were written with, as JSON
     std::vector<std::uint64_t> columnBytes; ///< per column of that schema: valueBytes summed
+    /// Per column of that schema (format 4; empty before): NULLs and least and greatest value.
+    std::vector<sql::ColumnStats> stats;
 };
 /// The head of a payload from its first bytes. nullopt with `needed` 0: a format 1 group
 /// (decode it to learn the same); nullopt with `needed` > 0: read that many bytes and ask

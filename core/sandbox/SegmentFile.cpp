@@ -38,14 +38,21 @@ GroupSource::GroupSource(Schema stored, std::uint64_t version)
 
 void GroupSource::add(Group g) {
     rows_ += g.rows;
+    // A column the group lacks is NULL in each of its rows.
+    std::vector<sql::ColumnStats> stats(g.stats.empty() ? 0 : stored_.fields.size(), sql::ColumnStats{g.rows, {}, {}});
     if (g.schemaText == storedText_) {
         for (std::size_t c = 0; c < g.columnBytes.size() && c < bytes_.size(); ++c) bytes_[c] += g.columnBytes[c];
+        for (std::size_t c = 0; c < g.stats.size() && c < stats.size(); ++c) stats[c] = std::move(g.stats[c]);
     } else { // written before the schema changed: its columns by name
         const Schema was = Schema::fromJson(nlohmann::json::parse(g.schemaText));
         for (std::size_t c = 0; c < g.columnBytes.size() && c < was.fields.size(); ++c)
             for (std::size_t k = 0; k < stored_.fields.size(); ++k)
-                if (text::iequals(was.fields[c].name, stored_.fields[k].name)) bytes_[k] += g.columnBytes[c];
+                if (text::iequals(was.fields[c].name, stored_.fields[k].name)) {
+                    bytes_[k] += g.columnBytes[c];
+                    if (c < g.stats.size()) stats[k] = g.stats[c];
+                }
     }
+    g.stats = std::move(stats);
     groups_.push_back(std::move(g));
 }
 
@@ -116,7 +123,7 @@ std::shared_ptr<SegmentFile> SegmentFile::open(const fs::path& dir, const Schema
         }
         more = head->more;
         nextLog = head->nextLog;
-        s->add({head->rows, std::move(head->schemaText), std::move(head->columnBytes)});
+        s->add({head->rows, std::move(head->schemaText), std::move(head->columnBytes), std::move(head->stats)});
         at = p->offset + p->length;
     }
     if (s->places_.empty() || more) {
@@ -150,7 +157,7 @@ GroupsInMemory::GroupsInMemory(const std::vector<Value>& rows, const Schema& sto
         payloads_.push_back(encodeRowGroup(std::span<const Value>(rows.data() + b, n), stored, 0, false, {}));
         std::size_t needed = 0;
         auto head = readRowGroupHead(payloads_.back(), needed);
-        add({head->rows, std::move(head->schemaText), std::move(head->columnBytes)});
+        add({head->rows, std::move(head->schemaText), std::move(head->columnBytes), std::move(head->stats)});
     }
 }
 

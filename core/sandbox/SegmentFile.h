@@ -33,6 +33,10 @@ public:
     std::vector<std::uint64_t> columnBytes() const override { return bytes_; }
     std::vector<Value> read(std::size_t g, const std::vector<bool>& wanted, ValueArena* arena = nullptr) const override;
     std::uint64_t version() const override { return version_; }
+    const std::vector<sql::ColumnStats>* statsOf(std::size_t g) const override {
+        const auto& s = groups_.at(g).stats;
+        return s.empty() ? nullptr : &s;
+    }
     /// About the memory the rows take once read whole as values: their logical bytes (as
     /// BigQuery bills them) and, per row, the row's value and its block of column values.
     std::uint64_t valueBytes() const;
@@ -42,9 +46,13 @@ protected:
         std::uint64_t rows = 0;
         std::string schemaText;
         std::vector<std::uint64_t> columnBytes;
+        /// As the head has them (per column of the group's schema), then, once added, per
+        /// column of the stored schema; empty when the group has none.
+        std::vector<sql::ColumnStats> stats;
     };
     GroupSource(Schema stored, std::uint64_t version);
-    /// Adds a group's size and bytes (mapped to the stored schema by name when it differs).
+    /// Adds a group's size, bytes and statistics (mapped to the stored schema by name when it
+    /// differs).
     void add(Group g);
     /// Group g's payload, checked: in `into` when it has to be read.
     virtual std::string_view payload(std::size_t g, std::optional<ScratchBuffer>& into) const = 0;

@@ -4,8 +4,10 @@
 // row group's body, compressed here so that the decoder's own reading is what gets fuzzed (and
 // again with a byte of the payload changed). A body
 // that decodes must encode again into a group that decodes to the same rows; its head must
-// say what the rows are, and a scan of every other column must read those columns alike.
+// say what the rows are (its column statistics included), and a scan of every other column
+// must read those columns alike.
 #include "sandbox/Segment.h"
+#include "sandbox/sql/ValueOps.h"
 
 #include <cstdlib>
 #include <stdexcept>
@@ -55,10 +57,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             for (std::size_t i = 0; i < some.rows.size(); ++i)
                 if (!(inArena.rows[i] == some.rows[i])) std::abort();
         }
-        const RowGroup again = decodeRowGroup(encodeRowGroup(g.rows, g.schema, g.nextLog, g.more, g.ids));
+        const std::string encoded = encodeRowGroup(g.rows, g.schema, g.nextLog, g.more, g.ids);
+        const RowGroup again = decodeRowGroup(encoded);
         if (again.rows.size() != g.rows.size()) std::abort();
         for (std::size_t i = 0; i < g.rows.size(); ++i)
             if (!(again.rows[i] == g.rows[i])) std::abort();
+        // Its statistics hold for its rows: the NULLs counted, every other value within bounds.
+        const auto head = readRowGroupHead(encoded, needed);
+        if (!head) std::abort();
+        for (std::size_t c = 0; c < head->stats.size(); ++c) {
+            const auto& s = head->stats[c];
+            std::uint64_t nulls = 0;
+            for (const auto& row : g.rows) {
+                const Value& v = c < row.size() ? row[c] : Value();
+                if (v.isNull()) ++nulls;
+                else if (s.min && (v.kind() != s.min->kind() || sql::compareValues(v, *s.min) < 0 || sql::compareValues(v, *s.max) > 0))
+                    std::abort();
+            }
+            if (nulls != s.nulls) std::abort();
+        }
     } catch (const std::runtime_error&) {
     }
     return 0;

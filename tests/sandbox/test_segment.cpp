@@ -170,7 +170,7 @@ TEST(Segment, DamageIsAnErrorThatSaysSoNeverACrash) {
         } catch (const std::runtime_error&) {
         }
     }
-    EXPECT_THROW(decodeRowGroup(std::string(1, '\x04') + payload.substr(1)), std::runtime_error); // a newer format
+    EXPECT_THROW(decodeRowGroup(std::string(1, '\x05') + payload.substr(1)), std::runtime_error); // a newer format
 }
 
 namespace {

@@ -60,11 +60,13 @@ std::vector<std::string> allFixtures() {
 /// empty dataset `scratch` for the DML cases' own tables.
 class SqlEnv {
 public:
-    explicit SqlEnv(const std::vector<std::string>& tables) {
+    /// `groupRows`: every table is read as row groups of that many rows (Store::Options).
+    explicit SqlEnv(const std::vector<std::string>& tables, std::size_t groupRows = 0) {
         std::random_device rd;
         dir_ = std::filesystem::temp_directory_path() / ("quarry-sql-" + std::to_string(rd()));
         Store::Options o;
         o.root = dir_;
+        o.testGroupRows = groupRows;
         store_ = std::make_unique<Store>(o);
         std::set<std::string> datasets{"scratch"};
         for (const auto& t : tables) datasets.insert(t.substr(0, t.find('.')));
@@ -287,6 +289,48 @@ TEST(SqlSplit, AggregatesOverPartsEqualOnePass) {
         EXPECT_EQ(e.plan("SELECT x FROM scratch.t LIMIT 1")[0].parallelInputs, 1);           // rows that stream out
         EXPECT_EQ(e.plan("SELECT SUM(x / 2) FROM scratch.t")[0].parallelInputs, 1);          // a FLOAT64 sum
         EXPECT_EQ(e.plan("SELECT COUNT(DISTINCT s) FROM scratch.t")[0].parallelInputs, 1);   // DISTINCT
+    }
+}
+
+// A scan does not read the row groups whose statistics (NULL count, least and greatest value
+// per column) rule out a WHERE part: the plan says how many rows were read, and the answers
+// are those of reading every group.
+TEST(SqlGroupSkip, GroupsWhereCannotMatchAreNotRead) {
+    SqlEnv e({}, 1000);
+    ASSERT_EQ(e.run("CREATE TABLE scratch.t AS SELECT x, CAST(x AS STRING) AS s, DATE_ADD(DATE '2024-01-01', INTERVAL DIV(x, 100) DAY) AS d, "
+                    "IF(x > 5000, NULL, x) AS n, MOD(x, 2) = 0 AS b FROM UNNEST(GENERATE_ARRAY(1, 10000)) AS x").substr(0, 2),
+              "{\"");
+    struct Probe {
+        std::string where, count;
+        std::uint64_t read;
+    };
+    const std::vector<Probe> probes = {
+        {"x BETWEEN 2500 AND 3400", "901", 2000},          // groups 2001-3000 and 3001-4000
+        {"3400 >= x AND x >= 2500", "901", 2000},          // the column on either side
+        {"x IN (5, 9999)", "2", 2000},
+        {"x > 9500", "500", 1000},
+        {"x < 0", "0", 0},
+        {"x = 20000 - 19000", "1", 1000},                  // folded before any row is read
+        {"n IS NULL", "5000", 5000},
+        {"n IS NOT NULL", "5000", 5000},
+        {"n > 4000 AND x < 9000", "1000", 1000},           // n rules out 6-10, x nothing more
+        {"d = DATE '2024-01-05'", "100", 1000},
+        {"s = '500'", "1", 3000},                          // '1'-'999', '4001'-'5000', '10000'-'9999' span it
+        {"x > 9000", "1000", 1000},                        // 8001-9000 ends at the bound
+        {"x < 1001", "1000", 1000},                        // 1001-2000 starts at it
+        {"b = TRUE AND x <= 1000", "500", 1000},
+        {"x + 0 > 9500", "500", 10000},                    // not a column: every group
+        {"x > 9500 OR x < 10", "509", 10000},
+        {"x > 9500.5", "500", 10000},                      // another kind: every group
+        {"d = '2024-01-05'", "100", 10000},                // a string read as a DATE by the comparison
+        {"s = NULL", "0", 10000},
+    };
+    for (const auto& p : probes) {
+        const std::string sql = "SELECT COUNT(*) FROM scratch.t WHERE " + p.where;
+        EXPECT_EQ(e.run(sql), "[{\"f0_\":\"" + p.count + "\"}]") << p.where;
+        const auto plan = e.plan(sql);
+        ASSERT_FALSE(plan.empty());
+        EXPECT_EQ(plan[0].recordsRead, p.read) << p.where;
     }
 }
 

@@ -15,6 +15,16 @@
 
 namespace quarry::sandbox::sql {
 
+/// What a row group says of one top-level column: how many of its rows hold NULL there, and
+/// the least and greatest of the others when they are known (all of one kind: INT64, BOOL,
+/// STRING, BYTES, DATE, TIME, DATETIME or TIMESTAMP). A scan skips a group whose values
+/// cannot pass its WHERE (plan/GroupSkip.h).
+struct ColumnStats {
+    std::uint64_t nulls = 0;
+    std::optional<Value> min, max;
+    bool operator==(const ColumnStats&) const = default;
+};
+
 /// A table's rows kept on disk in row groups instead of in memory (a stored table larger than
 /// the sandbox holds, SegmentFile.h): the engine reads them a group at a time, only the
 /// columns it uses. Its rows never change: a table whose rows change is read into memory first.
@@ -34,6 +44,9 @@ public:
     virtual std::vector<Value> read(std::size_t g, const std::vector<bool>& wanted, ValueArena* arena = nullptr) const = 0;
     /// The table version (TableData::version) these rows are.
     virtual std::uint64_t version() const = 0;
+    /// Group g's statistics per column of the table's schema, or null when the group does
+    /// not have them (written before groups kept them).
+    virtual const std::vector<ColumnStats>* statsOf(std::size_t) const { return nullptr; }
 };
 
 /// A table as the query engine reads it: what it is called, its schema, its rows and their

@@ -2,6 +2,7 @@
 #include "sandbox/sql/plan/Operators.h"
 
 #include "sandbox/sql/plan/AggMerge.h"
+#include "sandbox/sql/plan/GroupSkip.h"
 #include "sandbox/sql/plan/Join.h"
 
 #include "sandbox/sql/plan/KeyHash.h"
@@ -34,6 +35,10 @@ bool TableScan::next(Batch& out) {
         while (!current_ || inGroup_ >= current_->size()) {
             if (nextRow_ >= std::min(end_, groups_->groups())) return false;
             checkCancel(q_);
+            if (skip_ && skip_->skips(*groups_, nextRow_)) { // WHERE passes none of its rows
+                ++nextRow_;
+                continue;
+            }
             if (keep_) { // held to the end: the query's memory
                 keptArenas_.push_back(std::make_unique<ValueArena>());
                 kept_.push_back(groups_->read(nextRow_++, s_.columns, keptArenas_.back().get()));

@@ -47,6 +47,7 @@ public:
 };
 
 struct SharedHashBuild;
+class GroupSkip;
 
 /// Where the FROM clause reads its tables' rows. A table read in row groups (a large stored
 /// table, TableData::groupsToRead) is scanned a group at a time when it comes first, and read
@@ -55,6 +56,8 @@ struct ScanInput {
     const RowGroupSource* groups = nullptr; ///< the first table's groups, or null: its rows
     /// Keep every group read until the query ends: rows waiting for analytic values point into them.
     bool keepGroups = false;
+    /// The first table's groups WHERE rules out by their statistics (null: none).
+    const GroupSkip* skip = nullptr;
     /// Per FROM item: the rows a joined table is read from (null: its `rows`).
     std::vector<const std::vector<Value>*> joined;
     /// Per FROM item: the hash table the parts of a split scan share (null: each its own).
@@ -72,7 +75,7 @@ struct ScanInput {
 class TableScan final : public RowOperator {
 public:
     TableScan(const BoundSelect& q, const BoundSelect::Source& s, std::size_t begin, std::size_t end, const ScanInput& in)
-        : q_(q), s_(s), nextRow_(begin), end_(end), groups_(in.groups), keep_(in.keepGroups) {}
+        : q_(q), s_(s), nextRow_(begin), end_(end), groups_(in.groups), keep_(in.keepGroups), skip_(in.skip) {}
     ~TableScan() override;
     TableScan(const TableScan&) = delete;
     TableScan& operator=(const TableScan&) = delete;
@@ -84,6 +87,7 @@ private:
     std::size_t nextRow_, end_;
     const RowGroupSource* groups_;
     bool keep_;
+    const GroupSkip* skip_;
     std::vector<Value> group_;              ///< the group being scanned ...
     std::unique_ptr<ValueArena> arena_;     ///< ... whose rows live here (reset for each group)
     std::vector<std::vector<Value>> kept_;  ///< with keep_: every group read ...

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// A row group's column statistics (format 4, Segment.h): per top-level column, its NULL count
+// and its least and greatest other value, kept in the group's uncompressed head so that
+// SegmentFile learns them without decompressing anything, and a scan skips the groups its
+// WHERE cannot match (plan/GroupSkip.h).
+
+#include "sandbox/sql/TableData.h"
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace quarry::sandbox {
+
+/// Longest STRING or BYTES kept as a bound: a column with a longer least or greatest value
+/// keeps only its NULL count (heads stay small).
+inline constexpr std::size_t kStatsTextBytes = 64;
+
+/// One column's statistics while its values are added.
+class StatsWriter {
+public:
+    void add(const Value& v);
+    /// `rows`: the group's rows (those not added hold NULL in this column).
+    sql::ColumnStats finish(std::uint64_t rows) const;
+
+private:
+    std::uint64_t values_ = 0; ///< not NULL
+    ValueKind kind_ = ValueKind::Null;
+    bool none_ = false; ///< values of more than one kind, or of a kind without bounds
+    Value min_, max_;
+};
+
+/// Appends a list of statistics to a head.
+void appendStats(std::string& out, std::span<const sql::ColumnStats> stats);
+/// Reads what appendStats wrote, all of `bytes`; throws std::runtime_error when it is damaged.
+std::vector<sql::ColumnStats> parseStats(std::string_view bytes);
+
+} // namespace quarry::sandbox

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox/sql/plan/GroupSkip.h"
+
+#include "sandbox/sql/ColumnTest.h"
+#include "value/Text.h"
+
+#include <algorithm>
+
+namespace quarry::sandbox::sql::plan {
+namespace {
+
+/// Kinds a group's bounds are kept for (SegmentStats.cpp), compared as compareValues does.
+bool boundedKind(ValueKind k) {
+    switch (k) {
+    case ValueKind::Int64: case ValueKind::Bool: case ValueKind::String: case ValueKind::Bytes: case ValueKind::Date:
+    case ValueKind::Time: case ValueKind::DateTime: case ValueKind::Timestamp:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool usable(const std::optional<Value>& v) { return v && !v->isNull() && boundedKind(v->kind()); }
+
+} // namespace
+
+GroupSkip GroupSkip::of(const BoundSelect& q) {
+    GroupSkip skip;
+    if (q.sources.empty() || !q.sources[0].table || q.sources[0].unnest) return skip;
+    for (const auto& s : q.sources)
+        if (s.right) return skip; // a row of the first table may come back NULL-extended
+    const int slot = q.sources[0].slot;
+    std::vector<const Expr*> parts = q.where;
+    if (!q.pushed.empty()) parts.insert(parts.end(), q.pushed[0].begin(), q.pushed[0].end());
+    const auto columnOf = [&](const Expr& e) -> int {
+        if (e.kind != Expr::Kind::Path || e.outerDepth != 0 || e.slot != slot || e.fieldPath.size() != 1) return -1;
+        return e.fieldPath[0] >= 0 ? slot : -1;
+    };
+    const auto constant = [&](const Expr& e) -> std::optional<Value> {
+        if (!constantTree(e)) return std::nullopt;
+        try {
+            return q.rows->eval(e, Frame{});
+        } catch (const std::exception&) { // an error the row-by-row WHERE will report
+            return std::nullopt;
+        }
+    };
+    for (const Expr* p : parts) {
+        if (!p || p->collation) continue;
+        Test t;
+        if (p->kind == Expr::Kind::IsNull && text::iequals(p->op, "NULL") && p->args.size() == 1 && columnOf(*p->args[0]) >= 0) {
+            t.column = static_cast<std::size_t>(p->args[0]->fieldPath[0]);
+            t.kind = p->negated ? Test::Kind::NotNull : Test::Kind::IsNull;
+            skip.tests_.push_back(std::move(t));
+            continue;
+        }
+        const auto c = columnTest(*p, columnOf, constant);
+        if (!c) continue;
+        const Expr& column = c->op == "between" || c->op == "in" || columnOf(*p->args[0]) >= 0 ? *p->args[0] : *p->args[1];
+        t.column = static_cast<std::size_t>(column.fieldPath[0]);
+        if (!std::all_of(c->values.begin(), c->values.end(), usable)) continue;
+        if (c->op == "in") {
+            t.kind = Test::Kind::Points;
+            for (const auto& v : c->values) t.points.push_back(*v);
+        } else if (c->op == "between") {
+            t.lo = c->values[0];
+            t.hi = c->values[1];
+        } else {
+            if (c->op != ">" && c->op != ">=") t.hi = c->values[0];
+            if (c->op != "<" && c->op != "<=") t.lo = c->values[0];
+            t.loStrict = c->op == ">";
+            t.hiStrict = c->op == "<";
+        }
+        skip.tests_.push_back(std::move(t));
+    }
+    return skip;
+}
+
+bool GroupSkip::rulesOut(const Test& t, const ColumnStats& s, std::uint64_t rows) {
+    switch (t.kind) {
+    case Test::Kind::IsNull: return s.nulls == 0;
+    case Test::Kind::NotNull: return s.nulls >= rows;
+    default: break;
+    }
+    if (s.nulls >= rows) return true; // only NULLs: no comparison is TRUE
+    if (!s.min || !s.max) return false;
+    const auto kind = s.min->kind();
+    const auto outside = [&](const Value& v) {
+        return v.kind() == kind && (compareValues(v, *s.min) < 0 || compareValues(v, *s.max) > 0);
+    };
+    if (t.kind == Test::Kind::Points) return std::all_of(t.points.begin(), t.points.end(), outside);
+    if (t.lo && t.lo->kind() == kind) {
+        const int c = compareValues(*t.lo, *s.max);
+        if (c > 0 || (c == 0 && t.loStrict)) return true;
+    }
+    if (t.hi && t.hi->kind() == kind) {
+        const int c = compareValues(*t.hi, *s.min);
+        if (c < 0 || (c == 0 && t.hiStrict)) return true;
+    }
+    return false;
+}
+
+bool GroupSkip::skips(const RowGroupSource& src, std::size_t g) const {
+    if (tests_.empty()) return false;
+    const auto* stats = src.statsOf(g);
+    if (!stats) return false;
+    const auto rows = src.rowsIn(g);
+    for (const auto& t : tests_)
+        if (t.column < stats->size() && rulesOut(t, (*stats)[t.column], rows)) return true;
+    return false;
+}
+
+} // namespace quarry::sandbox::sql::plan

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Row groups a scan need not read: each group's head says, per column, how many rows are NULL
+// and its least and greatest other value (RowGroupSource::statsOf). A WHERE part of the forms
+// partition pruning reads (`col op constant` for =, <, <=, >, >=, `col BETWEEN c1 AND c2`,
+// `col IN (c, ...)`), or `col IS [NOT] NULL`, over a top-level column of the first FROM table
+// rules a group out when no value in the group's range can pass it. The rows a query returns
+// do not change: WHERE would have dropped every row of a skipped group. Only constants of the
+// column's own kind (INT64, BOOL, STRING, BYTES, DATE, TIME, DATETIME, TIMESTAMP) compared
+// without a collation count: anything else skips nothing.
+
+#include "sandbox/sql/plan/Executor.h"
+
+#include <optional>
+#include <vector>
+
+namespace quarry::sandbox::sql::plan {
+
+class GroupSkip {
+public:
+    /// The tests q's WHERE makes of its first table (none when it is not a table, or when a
+    /// RIGHT or FULL JOIN follows it).
+    static GroupSkip of(const BoundSelect& q);
+    bool empty() const { return tests_.empty(); }
+    /// Whether no row of group g can pass WHERE, by the group's statistics.
+    bool skips(const RowGroupSource& src, std::size_t g) const;
+
+private:
+    struct Test {
+        std::size_t column = 0;
+        enum class Kind { Range, Points, IsNull, NotNull } kind = Kind::Range;
+        std::optional<Value> lo, hi; ///< Range: bounds (either may be open) ...
+        bool loStrict = false, hiStrict = false; ///< ... excluded (> and <) or not
+        std::vector<Value> points;   ///< Points: the values IN lists
+    };
+    static bool rulesOut(const Test& t, const ColumnStats& s, std::uint64_t rows);
+    std::vector<Test> tests_;
+};
+
+} // namespace quarry::sandbox::sql::plan
