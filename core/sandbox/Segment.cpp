@@ -24,7 +24,6 @@ namespace {
 /// sizes, so a scan decompresses only the columns it reads. Format 4 (written now): format 3
 /// with each column's statistics at the end of the head (SegmentStats.h).
 constexpr std::uint8_t kFormat1 = 1;
-constexpr std::uint8_t kFormat2 = 2;
 constexpr std::uint8_t kFormat3 = 3;
 constexpr std::uint8_t kFormat = 4;
 constexpr int kLevel = 1; // zstd's fastest level still gives about 6x on rows like ours
