@@ -57,9 +57,16 @@ void GroupSource::add(Group g) {
 }
 
 std::uint64_t GroupSource::valueBytes() const {
-    std::uint64_t n = 0;
-    for (const auto b : bytes_) n += b;
-    return n + rows_ * (sizeof(Value) * (stored_.fields.size() + 1) + 16); // 16: the block's malloc header
+    // Each row: its value, and its block of column values with malloc's header.
+    std::uint64_t n = rows_ * (sizeof(Value) * (stored_.fields.size() + 1) + 16);
+    for (const auto& g : groups_) {
+        if (g.stats.empty()) { // before format 4: the logical bytes, which undercount nested rows
+            for (const auto b : g.columnBytes) n += b;
+        } else {
+            for (const auto& s : g.stats) n += s.memory;
+        }
+    }
+    return n;
 }
 
 std::vector<Value> GroupSource::read(std::size_t g, const std::vector<bool>& wanted, ValueArena* arena) const {

@@ -37,8 +37,9 @@ public:
         const auto& s = groups_.at(g).stats;
         return s.empty() ? nullptr : &s;
     }
-    /// About the memory the rows take once read whole as values: their logical bytes (as
-    /// BigQuery bills them) and, per row, the row's value and its block of column values.
+    /// The memory the rows take once read whole as values: per row, its value and its block
+    /// of column values; per column, its heap as its groups' statistics say (groups before
+    /// format 4: their logical bytes, as BigQuery bills them, which undercount nested rows).
     std::uint64_t valueBytes() const;
 
 protected:

@@ -15,10 +15,22 @@ bool textKind(ValueKind k) { return k == ValueKind::String || k == ValueKind::By
 
 } // namespace
 
+std::uint64_t valueMemory(const Value& v) {
+    constexpr std::uint64_t header = 16; // malloc's, on 64-bit glibc
+    if (v.isContainer()) {
+        if (v.size() == 0) return 0; // no block
+        std::uint64_t n = header + v.size() * sizeof(Value);
+        for (const auto& item : v.items()) n += valueMemory(item);
+        return n;
+    }
+    return v.isText() && v.asText().size() > 13 ? header + v.asText().size() : 0;
+}
+
 void StatsWriter::add(const Value& v) {
     const auto k = v.kind();
     if (k == ValueKind::Null) return;
     ++values_;
+    memory_ += valueMemory(v);
     if (none_) return;
     if (!isIntKind(k) && !textKind(k)) {
         none_ = true;
@@ -48,6 +60,7 @@ void StatsWriter::add(const Value& v) {
 sql::ColumnStats StatsWriter::finish(std::uint64_t rows) const {
     sql::ColumnStats s;
     s.nulls = rows >= values_ ? rows - values_ : 0;
+    s.memory = memory_;
     if (none_ || kind_ == ValueKind::Null) return s;
     if (textKind(kind_) && (min_.asText().size() > kStatsTextBytes || max_.asText().size() > kStatsTextBytes)) return s;
     s.min = min_;
@@ -59,6 +72,7 @@ void appendStats(std::string& out, std::span<const sql::ColumnStats> stats) {
     putVarint(out, stats.size());
     for (const auto& s : stats) {
         putVarint(out, s.nulls);
+        putVarint(out, s.memory);
         if (!s.min || !s.max || s.min->kind() != s.max->kind()) {
             out.push_back(0);
             continue;
@@ -84,6 +98,7 @@ std::vector<sql::ColumnStats> parseStats(std::string_view bytes) {
     std::vector<sql::ColumnStats> out(static_cast<std::size_t>(n));
     for (auto& s : out) {
         s.nulls = in.varint();
+        s.memory = in.varint();
         const auto raw = in.byte();
         if (raw == 0) continue;
         if (raw > static_cast<std::uint8_t>(ValueKind::Array)) Reader::bad("an unknown kind");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// A row group's column statistics (format 4, Segment.h): per top-level column, its NULL count
-// and its least and greatest other value, kept in the group's uncompressed head so that
+// A row group's column statistics (format 4, Segment.h): per top-level column, its NULL count,
+// its least and greatest other value and the memory its values take once read, kept in the group's uncompressed head so that
 // SegmentFile learns them without decompressing anything, and a scan skips the groups its
 // WHERE cannot match (plan/GroupSkip.h).
 
@@ -13,6 +13,10 @@
 #include <vector>
 
 namespace quarry::sandbox {
+
+/// The heap a value takes once read (ColumnStats::memory): each block its malloc header and
+/// contents, a STRUCT's or ARRAY's items 16 bytes each, text over 13 bytes its bytes.
+std::uint64_t valueMemory(const Value& v);
 
 /// Longest STRING or BYTES kept as a bound: a column with a longer least or greatest value
 /// keeps only its NULL count (heads stay small).
@@ -27,6 +31,7 @@ public:
 
 private:
     std::uint64_t values_ = 0; ///< not NULL
+    std::uint64_t memory_ = 0;
     ValueKind kind_ = ValueKind::Null;
     bool none_ = false; ///< values of more than one kind, or of a kind without bounds
     Value min_, max_;

@@ -7,6 +7,7 @@
 // say what the rows are (its column statistics included), and a scan of every other column
 // must read those columns alike.
 #include "sandbox/Segment.h"
+#include "sandbox/SegmentStats.h"
 #include "sandbox/sql/ValueOps.h"
 
 #include <cstdlib>
@@ -67,14 +68,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (!head) std::abort();
         for (std::size_t c = 0; c < head->stats.size(); ++c) {
             const auto& s = head->stats[c];
-            std::uint64_t nulls = 0;
+            std::uint64_t nulls = 0, memory = 0;
             for (const auto& row : g.rows) {
                 const Value& v = c < row.size() ? row[c] : Value();
+                memory += valueMemory(v);
                 if (v.isNull()) ++nulls;
                 else if (s.min && (v.kind() != s.min->kind() || sql::compareValues(v, *s.min) < 0 || sql::compareValues(v, *s.max) > 0))
                     std::abort();
             }
-            if (nulls != s.nulls) std::abort();
+            if (nulls != s.nulls || memory != s.memory) std::abort();
         }
     } catch (const std::runtime_error&) {
     }

@@ -69,8 +69,8 @@ def column(kinds, ints=b"", doubles=b"", lens=b"", text=b"", sizes=b""):
 def body(rows, cols, widths, ids=b"", nids=0):
     schema = b'{"fields":[{"name":"a","type":"INTEGER"},{"name":"b","type":"STRING"}]}'
     # A head (rows, more, next log, schema, each column's bytes, each column's statistics:
-    # NULLs, then a kind and the least and greatest value, or 0) before the rest.
-    stats = v(len(cols)) + v(0) + b"\1" + v(zz(-100)) + v(zz(7)) + b"".join(v(1) + b"\0" for _ in cols[1:])
+    # NULLs, memory, then a kind and the least and greatest value, or 0) before the rest.
+    stats = v(len(cols)) + v(0) + v(0) + b"\1" + v(zz(-100)) + v(zz(7)) + b"".join(v(1) + v(40) + b"\0" for _ in cols[1:])
     head = v(rows) + b"\0" + v(3) + v(len(schema)) + schema + v(len(cols)) + b"".join(v(40) for _ in cols) + stats
     return v(len(head)) + head + v(3) + b"\0" + v(rows) + v(len(schema)) + schema + v(nids) + ids + v(len(cols)) + b"".join(cols) + b"".join(v(w) for w in widths)
 ints = column(bytes([1] * 4), ints=b"".join(v(zz(d)) for d in [5, 1, 1, -100]))

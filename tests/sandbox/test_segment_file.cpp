@@ -153,7 +153,12 @@ TEST(RowGroupHead, SaysTheSizeAndTheBilledBytesOfEachColumn) {
     EXPECT_EQ(head->columnBytes, billed(rs));
 }
 
-TEST(RowGroupHead, SaysEachColumnsNullsAndBounds) {
+TEST(RowGroupHead, SaysEachColumnsNullsBoundsAndMemory) {
+    const auto expect = [](const sql::ColumnStats& s, std::uint64_t nulls, std::optional<Value> min, std::optional<Value> max) {
+        EXPECT_EQ(s.nulls, nulls);
+        EXPECT_EQ(s.min, min);
+        EXPECT_EQ(s.max, max);
+    };
     auto rs = rows(1, 501);
     rs[7][1] = Value::string(std::string(kStatsTextBytes + 1, 'z')); // too long a bound: none kept
     const std::string payload = encodeRowGroup(rs, Schema::parse(kSchema), 9, false, {});
@@ -161,18 +166,24 @@ TEST(RowGroupHead, SaysEachColumnsNullsAndBounds) {
     const auto head = readRowGroupHead(payload, needed);
     ASSERT_TRUE(head);
     ASSERT_EQ(head->stats.size(), 4u);
-    EXPECT_EQ(head->stats[0], (sql::ColumnStats{0, Value::int64(1), Value::int64(500)}));
-    EXPECT_EQ(head->stats[1], (sql::ColumnStats{100, std::nullopt, std::nullopt})); // every fifth row is NULL
+    expect(head->stats[0], 0, Value::int64(1), Value::int64(500));
+    expect(head->stats[1], 100, std::nullopt, std::nullopt); // every fifth row is NULL
     rs[7][1] = Value::string("row number 7");
     const auto again = readRowGroupHead(encodeRowGroup(rs, Schema::parse(kSchema), 9, false, {}), needed);
-    EXPECT_EQ(again->stats[1], (sql::ColumnStats{100, Value::string("row number 1"), Value::string("row number 99")}));
-    EXPECT_EQ(head->stats[2], (sql::ColumnStats{0, std::nullopt, std::nullopt})); // ARRAYs and STRUCTs have no bounds
-    EXPECT_EQ(head->stats[3], (sql::ColumnStats{0, std::nullopt, std::nullopt}));
+    expect(again->stats[1], 100, Value::string("row number 1"), Value::string("row number 99"));
+    expect(head->stats[2], 0, std::nullopt, std::nullopt); // ARRAYs and STRUCTs have no bounds
+    expect(head->stats[3], 0, std::nullopt, std::nullopt);
+    for (std::size_t c = 0; c < 4; ++c) {
+        std::uint64_t memory = 0;
+        for (const auto& r : rs) memory += valueMemory(r[c]);
+        EXPECT_EQ(again->stats[c].memory, memory) << c;
+    }
+    EXPECT_EQ(again->stats[0].memory, 0u); // INT64s live in their rows' blocks
     // Rows narrower than the group hold NULL in the columns they lack.
     std::vector<Value> narrow = {Value::structOf(1), rs[0]};
     narrow[0][0] = Value::int64(-3);
     const auto mixed = readRowGroupHead(encodeRowGroup(narrow, Schema::parse(kSchema), 1, false, {}), needed);
-    EXPECT_EQ(mixed->stats[0], (sql::ColumnStats{0, Value::int64(-3), Value::int64(1)}));
+    expect(mixed->stats[0], 0, Value::int64(-3), Value::int64(1));
     EXPECT_EQ(mixed->stats[1].nulls, 1u);
 }
 
@@ -333,9 +344,14 @@ TEST(SegmentFile, ATableIsReadInPlaceWhenItsRowsWouldTakeMoreMemoryThanTheLimit)
         ASSERT_NE(groups, nullptr);
         estimate = groups->valueBytes();
     }
-    std::uint64_t logical = 0;
-    for (const auto b : billed(rows(0, 300))) logical += b;
-    EXPECT_GT(estimate, logical + 300 * sizeof(Value) * 4); // the logical bytes and each row's block of values
+    // Each row's value and block of four columns, and every block its columns' values own.
+    std::uint64_t memory = 300 * (sizeof(Value) * 5 + 16);
+    for (const auto& r : rows(0, 300))
+        for (const auto& v : r.items()) memory += valueMemory(v);
+    EXPECT_EQ(estimate, memory);
+    EXPECT_EQ(valueMemory(row(101)[2]), 16 + 2 * sizeof(Value)); // an ARRAY of two INT64s
+    EXPECT_EQ(valueMemory(row(101)[1]), 16 + 14u);                // "row number 101"
+    EXPECT_EQ(valueMemory(row(11)[1]), 0u);                        // "row number 11" is held inline
     f.open(estimate - 1);
     {
         const auto t = f.store->tableToRead("p", "d", "t");

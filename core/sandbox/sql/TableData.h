@@ -22,6 +22,9 @@ namespace quarry::sandbox::sql {
 struct ColumnStats {
     std::uint64_t nulls = 0;
     std::optional<Value> min, max;
+    /// The heap its values take once read as Values (their blocks with malloc's header, not
+    /// their own 16-byte slots): what a table read whole would hold.
+    std::uint64_t memory = 0;
     bool operator==(const ColumnStats&) const = default;
 };
 
