@@ -2,6 +2,7 @@
 // The upload endpoints of load jobs (/upload/bigquery/v2/projects/P/jobs): multipart and
 // resumable, as BigQuery's media upload protocol has them.
 #include "sandbox/UploadRoutes.h"
+#include "sandbox/ServerRequests.h"
 
 #include "sandbox/ApiFailure.h"
 #include "sandbox/Jobs.h"
@@ -12,14 +13,11 @@
 #include <fstream>
 
 namespace quarry::sandbox {
+using requests::sendJson;
+
 namespace {
 
 constexpr std::size_t kMaxJobBytes = 10u << 20; ///< a job resource starting a session
-
-void sendJson(httplib::Response& res, int status, const Json& body) {
-    res.status = status;
-    res.set_content(body.dump(), "application/json; charset=UTF-8");
-}
 
 /// A header holding a byte count, if given; ApiFailure invalid if it is not a number.
 std::optional<std::uint64_t> headerNumber(const httplib::Request& req, const char* name) {
