@@ -47,6 +47,28 @@ bool holds(Cmp op, int c) {
 
 template <class T> int order(T a, T b) { return a < b ? -1 : (b < a ? 1 : 0); }
 
+/// Kinds two values of which compare here as compareValues does: STRING by bytes, the others
+/// as the integers they hold (dates, times and timestamps too).
+bool fastCompared(ValueKind k) {
+    switch (k) {
+    case ValueKind::Int64: case ValueKind::String: case ValueKind::Date: case ValueKind::Time:
+    case ValueKind::DateTime: case ValueKind::Timestamp:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/// Two values of one fastCompared kind, ordered.
+int orderSame(const Value& x, const Value& y) {
+    return x.kind() == ValueKind::String ? order(x.asText(), y.asText()) : order(x.asInt64(), y.asInt64());
+}
+
+/// A literal or a parameter: the same for every row.
+bool constantArg(const Expr& e) {
+    return (e.kind == K::Literal || e.kind == K::Param) && e.windowIndex < 0 && e.aggIndex < 0;
+}
+
 /// The result slots of `out` for a batch: `own` sized once, so pointers into it stay valid.
 void prepare(Vec& out, std::size_t n, bool computed) {
     out.at.assign(n, nullptr);
@@ -244,9 +266,8 @@ void VectorEval::binary(const Expr& e, const Batch& b, const Selection& sel, Vec
         if (x.isNull() || y.isNull()) continue; // every operator but AND/OR: NULL in, NULL out
         const auto kx = x.kind(), ky = y.kind();
         out.at[i] = &out.own[i];
-        if (cmp != Cmp::None && kx == ky && (kx == ValueKind::Int64 || kx == ValueKind::String || kx == ValueKind::Date)) {
-            const int c = kx == ValueKind::String ? order(x.asText(), y.asText()) : order(x.asInt64(), y.asInt64());
-            out.own[i] = Value::boolean(holds(cmp, c));
+        if (cmp != Cmp::None && kx == ky && fastCompared(kx)) {
+            out.own[i] = Value::boolean(holds(cmp, orderSame(x, y)));
             continue;
         }
         // Arithmetic that cannot go wrong in the common kinds; an overflow, a division by
@@ -274,18 +295,19 @@ void VectorEval::binary(const Expr& e, const Batch& b, const Selection& sel, Vec
 }
 
 bool VectorEval::narrow(const Expr& e, const Batch& b, Selection& sel) const {
-    // x LIKE 'pattern' and x <op> constant, where x is anything: the rows where it is TRUE,
-    // without a BOOL value per row. Anything else is eval()'s.
+    // x LIKE 'pattern', x <op> constant and x BETWEEN constant AND constant, where x is
+    // anything: the rows where it is TRUE, without a BOOL value per row. Anything else is
+    // eval()'s.
     if (e.windowIndex >= 0 || e.aggIndex >= 0) return false;
+    if (e.kind == K::Between) return narrowBetween(e, b, sel);
     const bool like = e.kind == K::Like && e.op.empty() && !e.collation;
     const Cmp cmp = e.kind == K::Binary && !e.collation ? comparison(e.op) : Cmp::None;
     if (!like && cmp == Cmp::None) return false;
     const Expr& rhs = *e.args[1];
-    if ((rhs.kind != K::Literal && rhs.kind != K::Param) || rhs.windowIndex >= 0 || rhs.aggIndex >= 0) return false;
+    if (!constantArg(rhs)) return false;
     const Value& y = rhs.value;
     const ValueKind ky = y.kind();
-    if (like ? ky != ValueKind::String && ky != ValueKind::Bytes && ky != ValueKind::Null
-             : ky != ValueKind::Int64 && ky != ValueKind::String && ky != ValueKind::Date && ky != ValueKind::Null)
+    if (like ? ky != ValueKind::String && ky != ValueKind::Bytes && ky != ValueKind::Null : !fastCompared(ky) && ky != ValueKind::Null)
         return false;
     Vec x;
     eval(*e.args[0], b, sel, x);
@@ -296,10 +318,33 @@ bool VectorEval::narrow(const Expr& e, const Batch& b, Selection& sel) const {
             if (v.isNull()) continue;
             bool keep;
             if (like) keep = likeMatch(v.asText(), y.asText()) != e.negated;
-            else if (v.kind() == ky) keep = holds(cmp, ky == ValueKind::String ? order(v.asText(), y.asText()) : order(v.asInt64(), y.asInt64()));
+            else if (v.kind() == ky) keep = holds(cmp, orderSame(v, y));
             else keep = isTrue(binaryOp(e.op, v, y, e.type)); // other kinds: binary()'s own path
             if (keep) sel[kept++] = i;
         }
+    }
+    sel.resize(kept);
+    return true;
+}
+
+bool VectorEval::narrowBetween(const Expr& e, const Batch& b, Selection& sel) const {
+    // Both bounds constants of one kind compared here, and every value of x NULL or of that
+    // kind: TRUE where lo <= x <= hi (NOT BETWEEN: outside); anything else is eval()'s.
+    if (e.collation || e.args.size() != 3 || !constantArg(*e.args[1]) || !constantArg(*e.args[2])) return false;
+    const Value &lo = e.args[1]->value, &hi = e.args[2]->value;
+    const ValueKind k = lo.kind();
+    if (!fastCompared(k) || hi.kind() != k) return false;
+    Vec x;
+    eval(*e.args[0], b, sel, x);
+    for (const auto i : sel) {
+        const Value& v = valueAt(x, i);
+        if (!v.isNull() && v.kind() != k) return false; // sel is as it was: eval() decides
+    }
+    std::size_t kept = 0;
+    for (const auto i : sel) {
+        const Value& v = valueAt(x, i);
+        if (v.isNull()) continue;
+        if ((orderSame(v, lo) >= 0 && orderSame(v, hi) <= 0) != e.negated) sel[kept++] = i;
     }
     sel.resize(kept);
     return true;

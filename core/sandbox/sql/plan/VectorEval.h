@@ -77,10 +77,12 @@ public:
     VectorEval(const RowEvaluator& rows, const Frame* outer) : rows_(rows), outer_(outer) {}
     void eval(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
     /// Narrows `sel` to the rows where `e` is TRUE, for the forms it computes directly
-    /// (x LIKE constant, x compared with a constant); false, and `sel` untouched, otherwise.
+    /// (x LIKE constant, x compared with a constant, x [NOT] BETWEEN constants); false, and
+    /// `sel` untouched, otherwise.
     bool narrow(const Expr& e, const Batch& b, Selection& sel) const;
 
 private:
+    bool narrowBetween(const Expr& e, const Batch& b, Selection& sel) const;
     void rowByRow(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
     void direct(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
     void binary(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;

@@ -1,0 +1,1 @@
+SELECT id FROM t.times WHERE d IS NULL ORDER BY id
