@@ -48,20 +48,12 @@ if [[ ${RESTART:-0} == 1 ]]; then
 fi
 pid=$(pgrep -n -f "quarry-sandbox --port 0 --data $work/data")
 python3 - "$url" "$work" "$pid" "$here" <<'PY'
-import json, subprocess, sys, time, urllib.error, urllib.request
+import json, sys, time
 url, work, pid, here = sys.argv[1:5]
-
-def call(method, path, body=None):
-    req = urllib.request.Request(url + "/bigquery/v2/projects/bench" + path, json.dumps(body).encode() if body else None,
-                                 {"Content-Type": "application/json"}, method=method)
-    try:
-        return json.load(urllib.request.urlopen(req))
-    except urllib.error.HTTPError as e:
-        sys.exit("sandbox refused %s: %s" % (json.dumps(body)[:200], e.read().decode()[:500]))
-
-def sql(q):
-    return call("POST", "/queries", {"query": q, "useLegacySql": False, "useQueryCache": False, "timeoutMs": 600000})
-
+sys.path.insert(0, here)
+from benchlib import Sandbox, duckdb, norm
+sandbox = Sandbox(url, pid)
+sql = sandbox.sql
 
 # name: (GoogleSQL for the sandbox, DuckDB's SQL)
 queries = {
@@ -104,45 +96,19 @@ queries = {
         "SELECT COUNT(*) AS n FROM persons p WHERE EXISTS (SELECT 1 FROM UNNEST(p.children) AS t(c) WHERE c.age > 15)"),
 }
 
-with open(work + "/duck_queries.json", "w") as f:
-    json.dump({k: v[1] for k, v in queries.items()}, f)
-duck = subprocess.run(["node", here + "/duck_queries.mjs", work + "/persons.ndjson", work + "/duck_queries.json"],
-                      capture_output=True, text=True, check=True).stdout.splitlines()
-duck_meta = json.loads(duck[0])
-duck = {d["query"]: d for d in map(json.loads, duck[1:])}
-
-def peak_mb():
-    for l in open("/proc/%s/status" % pid):
-        if l.startswith("VmHWM"): return int(l.split()[1]) / 1024
-
-def run_quarry(q):
-    times, peak, rows = [], 0, None
-    for _ in range(3):
-        open("/proc/%s/clear_refs" % pid, "w").write("5")
-        t0 = time.perf_counter()
-        resp = sql(q)
-        times.append(time.perf_counter() - t0)
-        peak = max(peak, peak_mb())
-        rows = [[c["v"] for c in r["f"]] for r in resp.get("rows", [])]
-    return sorted(times)[1], peak, rows
-
-def norm(rows):  # integers exactly, averages to 6 digits
-    def one(x):
-        s = str(x)
-        try:
-            return str(round(float(s), 6)) if "." in s else str(int(s)) if s.lstrip("-").isdigit() else s
-        except ValueError:
-            return s
-    return [[one(x) for x in r] for r in rows]
+setup = ["CREATE TABLE persons AS SELECT * FROM read_json('%s', format = 'newline_delimited')" % (work + "/persons.ndjson"),
+         "CREATE TABLE areas AS SELECT code, 'R' || (code % 10) AS region FROM range(200, 1000) t(code)",
+         "CREATE TABLE ages AS SELECT fullName, age FROM persons"]
+duck_meta, duck = duckdb(here, work, setup, {k: v[1] for k, v in queries.items()})
 
 print(json.dumps({"rows": sum(1 for _ in open(work + "/persons.ndjson")), "duckdb": duck_meta["version"]}))
 # The first query a restarted sandbox answers (RESTART=1: nothing of the tables read yet).
 t0 = time.perf_counter()
 first = sql("SELECT COUNT(*) AS n FROM bench_cpp.persons")
 print(json.dumps({"first COUNT(*)": first["rows"][0]["f"][0]["v"], "seconds": round(time.perf_counter() - t0, 3),
-                  "sandbox_peak_rss_mb": round(peak_mb())}))
+                  "sandbox_peak_rss_mb": round(sandbox.peak_mb())}))
 for name, (q, _) in queries.items():
-    qt, qpeak, qrows = run_quarry(q)
+    qt, qpeak, qrows, _ = sandbox.timed(q)
     d = duck[name]
     same = norm(qrows) == norm(d["rows"])
     print(json.dumps({"query": name, "sandbox_s": round(qt, 3), "sandbox_peak_rss_mb": round(qpeak),
