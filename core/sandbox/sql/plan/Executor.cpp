@@ -165,7 +165,7 @@ void execute(const BoundSelect& q, QueryResult& out) {
     // Tables read in row groups: the first is scanned group by group; a joined one is read
     // once here (its used columns) for every part's hash table or loop.
     ScanInput in;
-    const GroupSkip skip = GroupSkip::of(q);
+    const GroupSkip skip = GroupSkip::of(q, 0);
     for (std::size_t i = 0; i < q.sources.size(); ++i) {
         const auto& src = q.sources[i];
         const RowGroupSource* groups = src.table ? src.table->groupsToRead() : nullptr;
@@ -178,11 +178,18 @@ void execute(const BoundSelect& q, QueryResult& out) {
         }
         in.joined.push_back(nullptr);
         if (!groups) continue;
-        // Kept with the plan: a subquery run once per outer row reads the table once.
-        if (!src.groupRows || src.groupRowsFrom != groups || src.groupRowsVersion != groups->version()) {
+        // The groups WHERE does not rule out; kept with the plan: a subquery run once per
+        // outer row reads the table once.
+        const GroupSkip joinedSkip = GroupSkip::of(q, i);
+        std::vector<bool> wanted(groups->groups());
+        std::uint64_t wantedRows = 0;
+        for (std::size_t g = 0; g < wanted.size(); ++g)
+            if ((wanted[g] = !joinedSkip.skips(*groups, g))) wantedRows += groups->rowsIn(g);
+        if (!src.groupRows || src.groupRowsFrom != groups || src.groupRowsVersion != groups->version() || src.groupRowsRead != wanted) {
             auto read = std::make_shared<ReadRows>();
-            read->rows.reserve(static_cast<std::size_t>(groups->rowCount()));
+            read->rows.reserve(static_cast<std::size_t>(wantedRows));
             for (std::size_t g = 0; g < groups->groups(); ++g) {
+                if (!wanted[g]) continue;
                 checkCancel(q);
                 auto part = groups->read(g, src.columns, &read->arena);
                 std::move(part.begin(), part.end(), std::back_inserter(read->rows));
@@ -190,6 +197,7 @@ void execute(const BoundSelect& q, QueryResult& out) {
             src.groupRows = std::move(read);
             src.groupRowsFrom = groups;
             src.groupRowsVersion = groups->version();
+            src.groupRowsRead = std::move(wanted);
         }
         in.joined.back() = &src.groupRows->rows;
     }

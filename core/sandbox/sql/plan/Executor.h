@@ -33,6 +33,7 @@ struct BoundSelect {
         mutable std::shared_ptr<const ReadRows> groupRows;
         mutable const RowGroupSource* groupRowsFrom = nullptr;
         mutable std::uint64_t groupRowsVersion = 0;
+        mutable std::vector<bool> groupRowsRead; ///< which groups they are (WHERE skips some)
         const Expr* unnest = nullptr; ///< or an UNNEST
         bool left = false;            ///< LEFT or FULL JOIN: an input row without a match stays
         bool right = false;           ///< RIGHT or FULL JOIN: a table row without a match stays

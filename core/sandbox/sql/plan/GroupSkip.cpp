@@ -24,14 +24,19 @@ bool usable(const std::optional<Value>& v) { return v && !v->isNull() && bounded
 
 } // namespace
 
-GroupSkip GroupSkip::of(const BoundSelect& q) {
+GroupSkip GroupSkip::of(const BoundSelect& q, std::size_t item) {
     GroupSkip skip;
-    if (q.sources.empty() || !q.sources[0].table || q.sources[0].unnest) return skip;
+    if (item >= q.sources.size() || !q.sources[item].table || q.sources[item].unnest) return skip;
+    // A comparison is TRUE for no NULL, so an output row passing it holds a row of the table
+    // that passes it, whatever the joins: a table row failing it adds nothing, and the rows
+    // it would have matched come back NULL-extended or not at all, failing it too. IS NULL
+    // holds for NULL-extended rows: only over the first table with no RIGHT or FULL JOIN.
+    bool isNullToo = item == 0;
     for (const auto& s : q.sources)
-        if (s.right) return skip; // a row of the first table may come back NULL-extended
-    const int slot = q.sources[0].slot;
+        if (s.right) isNullToo = false;
+    const int slot = q.sources[item].slot;
     std::vector<const Expr*> parts = q.where;
-    if (!q.pushed.empty()) parts.insert(parts.end(), q.pushed[0].begin(), q.pushed[0].end());
+    for (const auto& pushed : q.pushed) parts.insert(parts.end(), pushed.begin(), pushed.end());
     const auto columnOf = [&](const Expr& e) -> int {
         if (e.kind != Expr::Kind::Path || e.outerDepth != 0 || e.slot != slot || e.fieldPath.size() != 1) return -1;
         return e.fieldPath[0] >= 0 ? slot : -1;
@@ -48,6 +53,7 @@ GroupSkip GroupSkip::of(const BoundSelect& q) {
         if (!p || p->collation) continue;
         Test t;
         if (p->kind == Expr::Kind::IsNull && text::iequals(p->op, "NULL") && p->args.size() == 1 && columnOf(*p->args[0]) >= 0) {
+            if (!p->negated && !isNullToo) continue;
             t.column = static_cast<std::size_t>(p->args[0]->fieldPath[0]);
             t.kind = p->negated ? Test::Kind::NotNull : Test::Kind::IsNull;
             skip.tests_.push_back(std::move(t));

@@ -3,9 +3,10 @@
 // Row groups a scan need not read: each group's head says, per column, how many rows are NULL
 // and its least and greatest other value (RowGroupSource::statsOf). A WHERE part of the forms
 // partition pruning reads (`col op constant` for =, <, <=, >, >=, `col BETWEEN c1 AND c2`,
-// `col IN (c, ...)`), or `col IS [NOT] NULL`, over a top-level column of the first FROM table
-// rules a group out when no value in the group's range can pass it. The rows a query returns
-// do not change: WHERE would have dropped every row of a skipped group. Only constants of the
+// `col IN (c, ...)`), or `col IS [NOT] NULL`, over a top-level column of a FROM table rules a
+// group of it out when no value in the group's range can pass it: the first table's scan
+// skips the group, a joined table's reading leaves it out. The rows a query returns do not
+// change: WHERE would have dropped every row a skipped group took part in. Only constants of the
 // column's own kind (INT64, BOOL, STRING, BYTES, DATE, TIME, DATETIME, TIMESTAMP) compared
 // without a collation count: anything else skips nothing.
 
@@ -18,9 +19,9 @@ namespace quarry::sandbox::sql::plan {
 
 class GroupSkip {
 public:
-    /// The tests q's WHERE makes of its first table (none when it is not a table, or when a
-    /// RIGHT or FULL JOIN follows it).
-    static GroupSkip of(const BoundSelect& q);
+    /// The tests q's WHERE makes of the table of FROM item `item` (none when it is not a
+    /// table; IS NULL only for the first, and only when no RIGHT or FULL JOIN follows it).
+    static GroupSkip of(const BoundSelect& q, std::size_t item);
     bool empty() const { return tests_.empty(); }
     /// Whether no row of group g can pass WHERE, by the group's statistics.
     bool skips(const RowGroupSource& src, std::size_t g) const;
