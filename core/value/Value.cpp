@@ -144,15 +144,10 @@ Value Value::range(Value start, Value end) {
     return x;
 }
 
-void Value::release() noexcept {
-    if (h_.tag == kBorrowed) {
-        // The arena's block: the items in it are the arena's too, and hold no block of their own.
-    } else if (isContainer()) {
-        delete[] h_.items;
-    } else if (isText() && !isInline()) {
-        delete[] h_.s;
-    }
-    h_ = Heap{};
+void Value::releaseBlock() noexcept {
+    // Not an arena's block (release() checks): the items of one are the arena's too.
+    if (isContainer()) delete[] h_.items;
+    else delete[] h_.s;
 }
 
 Value::Value(const Value& o) {
@@ -175,15 +170,6 @@ Value& Value::operator=(const Value& o) {
     if (this != &o) {
         Value copy(o);
         *this = std::move(copy);
-    }
-    return *this;
-}
-
-Value& Value::operator=(Value&& o) noexcept {
-    if (this != &o) {
-        release();
-        h_ = o.h_;
-        o.h_ = Heap{};
     }
     return *this;
 }

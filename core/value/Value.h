@@ -77,7 +77,14 @@ public:
     Value(const Value& o);
     Value(Value&& o) noexcept : h_(o.h_) { o.h_ = Heap{}; }
     Value& operator=(const Value& o);
-    Value& operator=(Value&& o) noexcept;
+    Value& operator=(Value&& o) noexcept {
+        if (this != &o) {
+            release();
+            h_ = o.h_;
+            o.h_ = Heap{};
+        }
+        return *this;
+    }
 
     static Value null() { return {}; }
     static Value int64(std::int64_t v);
@@ -168,7 +175,13 @@ private:
     static Value container(ValueKind kind, std::size_t n);
     static Value containerIn(ValueArena& arena, ValueKind kind, std::size_t n);
     bool isInline() const { return h_.tag == kInline; }
-    void release() noexcept;
+    /// Frees the value's own block, if it has one, and leaves it NULL. Inline: most values
+    /// (numbers, short text, an arena's) own none, and a scan releases millions of them.
+    void release() noexcept {
+        if (h_.tag != kBorrowed && (isContainer() || (isText() && !isInline()))) releaseBlock();
+        h_ = Heap{};
+    }
+    void releaseBlock() noexcept;
 
     // Inline text: byte 0 kind, byte 1 tag == kInline, byte 2 length, bytes 3..15 the text.
     static constexpr std::size_t kInlineMax = 13;
