@@ -4,7 +4,8 @@
 # an events table of N rows in insertion (time) order, built by SQL in both engines (the
 # sandbox: INSERT ... SELECT in chunks of 1M, then its logs folded into row groups and the
 # sandbox restarted, so the table is read in place, as a large table is), then filters that
-# a group's bounds can rule out, and one that none can. Each query: median of 3 wall times
+# a group's bounds can rule out, and one that none can, and COUNT, MIN and MAX of the whole
+# table (answered from the groups' heads). Each query: median of 3 wall times
 # (the sandbox's over HTTP, cache off), each engine's peak RSS during it, and the rows, which
 # must be the same; the sandbox's records read from its plan.
 # SCAN_IN_PLACE_MB: the sandbox's --scan-in-place-mb (default 0: read in place whatever the size).
@@ -68,6 +69,9 @@ queries = {  # name: (GoogleSQL for the sandbox, DuckDB's SQL)
     "a range no row is in": (
         "SELECT COUNT(*) AS n FROM bench.events WHERE ts < TIMESTAMP '2025-01-01 00:00:00+00'",
         "SELECT COUNT(*) AS n FROM events WHERE ts < TIMESTAMPTZ '2025-01-01 00:00:00+00'"),
+    "COUNT, MIN and MAX of the whole table": (
+        "SELECT COUNT(*) AS n, MIN(id) AS lo, MAX(id) AS hi, MIN(user) AS first, MAX(user) AS last FROM bench.events",
+        "SELECT COUNT(*) AS n, MIN(id) AS lo, MAX(id) AS hi, MIN(\"user\") AS first, MAX(\"user\") AS last FROM events"),
     "an unordered column (every group read)": (
         "SELECT COUNT(*) AS n FROM bench.events WHERE v = 7",
         "SELECT COUNT(*) AS n FROM events WHERE v = 7"),

@@ -363,6 +363,43 @@ TEST(SqlGroupSkip, JoinedTablesAndOuterJoinsGiveTheAnswersOfReadingEverything) {
     EXPECT_EQ(grouped.run(queries[2]), "[{\"f0_\":\"35\"}]"); // 25 above 5000 (n NULL) and 10 that match nothing
 }
 
+// COUNT, MIN and MAX over a whole table in row groups come from the groups' statistics, no
+// row read; anything else they cannot answer reads the rows. The answers are the same.
+TEST(SqlGroupSkip, CountMinAndMaxOfAWholeTableComeFromStatistics) {
+    SqlEnv grouped({}, 1000), whole({});
+    for (SqlEnv* e : {&grouped, &whole}) {
+        ASSERT_EQ(e->run("CREATE TABLE scratch.t AS SELECT x, IF(x > 5000, NULL, x) AS n, CAST(x AS STRING) AS s, "
+                         "DATE_ADD(DATE '2024-01-01', INTERVAL DIV(x, 100) DAY) AS d, MOD(x, 2) = 0 AS b, x / 3 AS f, "
+                         "CAST(NULL AS INT64) AS none FROM UNNEST(GENERATE_ARRAY(1, 10000)) AS x")
+                      .substr(0, 2),
+                  "{\"");
+        ASSERT_EQ(e->run("CREATE TABLE scratch.empty (x INT64)").substr(0, 2), "{\"");
+    }
+    struct Probe {
+        std::string sql;
+        bool fromStats;
+    };
+    const std::vector<Probe> probes = {
+        {"SELECT COUNT(*), COUNT(n), MIN(x), MAX(x), MIN(n), MAX(n), MIN(s), MAX(s), MIN(d), MAX(d), MIN(b), MAX(b) FROM scratch.t", true},
+        {"SELECT MAX(x) - MIN(x) AS span, COUNT(none), MIN(none) FROM scratch.t HAVING COUNT(*) > 5", true},
+        {"SELECT COUNT(*), MIN(x), MAX(x) FROM scratch.empty", true},
+        {"SELECT MIN(x) FROM scratch.t WHERE x > 5", false},      // WHERE
+        {"SELECT COUNT(DISTINCT n) FROM scratch.t", false},       // DISTINCT
+        {"SELECT MAX(f) FROM scratch.t", false},                  // FLOAT64 keeps no bounds
+        {"SELECT SUM(x), MIN(x) FROM scratch.t", false},          // SUM
+        {"SELECT b, MAX(x) FROM scratch.t GROUP BY b ORDER BY b", false},
+        {"SELECT MIN(COLLATE(s, 'und:ci')) FROM scratch.t", false},
+    };
+    for (const auto& p : probes) {
+        EXPECT_EQ(grouped.run(p.sql), whole.run(p.sql)) << p.sql;
+        const auto plan = grouped.plan(p.sql);
+        ASSERT_FALSE(plan.empty());
+        const bool noRows = plan[0].recordsRead == 0;
+        EXPECT_EQ(noRows, p.fromStats || p.sql.find("empty") != std::string::npos) << p.sql;
+    }
+    EXPECT_EQ(grouped.run(probes[1].sql), "[{\"f0_\":\"0\",\"f1_\":null,\"span\":\"9999\"}]");
+}
+
 // Enough cases, across the features (the bar is 150 at least).
 TEST(SqlTopN, TheFirstRowsOfTheWholeOrder) {
     // ORDER BY ... LIMIT keeps a heap and reads the later keys only for rows whose first key

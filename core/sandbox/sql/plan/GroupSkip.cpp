@@ -115,4 +115,61 @@ bool GroupSkip::skips(const RowGroupSource& src, std::size_t g) const {
     return false;
 }
 
+bool aggregatesFromStats(const BoundSelect& q, const RowGroupSource& src, std::vector<AggState>* states) {
+    if (!q.aggregating || !q.groupKeys.empty() || !q.groupingSets.empty() || !q.where.empty() || !q.windows.empty() ||
+        q.sources.size() != 1 || !q.sources[0].table || q.sources[0].unnest)
+        return false;
+    for (const auto& parts : q.pushed)
+        if (!parts.empty()) return false;
+    const int slot = q.sources[0].slot;
+    // Per aggregate: its column (-1: COUNT(*)).
+    std::vector<int> columns;
+    for (const Expr* a : q.aggs) {
+        if (!a || a->distinct || a->aggMods || a->collation || a->window || !a->within.empty()) return false;
+        if (a->star && a->aggFn == AggFn::Count) {
+            columns.push_back(-1);
+            continue;
+        }
+        if ((a->aggFn != AggFn::Count && a->aggFn != AggFn::Min && a->aggFn != AggFn::Max) || a->args.size() != 1 || !a->args[0])
+            return false;
+        const Expr& c = *a->args[0];
+        if (c.kind != Expr::Kind::Path || c.outerDepth != 0 || c.slot != slot || c.fieldPath.size() != 1 || c.fieldPath[0] < 0) return false;
+        columns.push_back(c.fieldPath[0]);
+    }
+    for (std::size_t g = 0; g < src.groups(); ++g) {
+        const auto* stats = src.statsOf(g);
+        if (!stats) return false;
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            if (columns[i] < 0 || q.aggs[i]->aggFn == AggFn::Count) {
+                if (columns[i] >= 0 && static_cast<std::size_t>(columns[i]) >= stats->size()) return false;
+                continue;
+            }
+            const auto c = static_cast<std::size_t>(columns[i]);
+            if (c >= stats->size()) return false;
+            const auto& s = (*stats)[c];
+            if (s.nulls < src.rowsIn(g) && (!s.min || !s.max)) return false; // values without bounds
+        }
+    }
+    if (!states) return true;
+    for (std::size_t g = 0; g < src.groups(); ++g) {
+        const auto& stats = *src.statsOf(g);
+        const auto rows = src.rowsIn(g);
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            AggState& state = (*states)[i];
+            if (columns[i] < 0) {
+                state.count += static_cast<std::int64_t>(rows);
+                continue;
+            }
+            const auto& s = stats[static_cast<std::size_t>(columns[i])];
+            if (q.aggs[i]->aggFn == AggFn::Count) {
+                state.count += static_cast<std::int64_t>(rows - std::min(rows, s.nulls));
+            } else if (s.nulls < rows) { // MIN and MAX see the group's least and greatest
+                q.rows->add(state, *q.aggs[i], *s.min, nullptr);
+                q.rows->add(state, *q.aggs[i], *s.max, nullptr);
+            }
+        }
+    }
+    return true;
+}
+
 } // namespace quarry::sandbox::sql::plan

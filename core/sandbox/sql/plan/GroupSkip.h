@@ -38,4 +38,11 @@ private:
     std::vector<Test> tests_;
 };
 
+/// Whether q (aggregates only: COUNT(*), and COUNT, MIN and MAX of a top-level column without
+/// DISTINCT, modifiers or a collation; no WHERE, GROUP BY or join) can be answered from the
+/// statistics of `src`, its only table, without reading a row; with `states` (one per
+/// aggregate), it is: each group adds its row count, its non-NULL count, or its least and
+/// greatest value. False (and `states` untouched) when a group lacks what an aggregate needs.
+bool aggregatesFromStats(const BoundSelect& q, const RowGroupSource& src, std::vector<AggState>* states);
+
 } // namespace quarry::sandbox::sql::plan
