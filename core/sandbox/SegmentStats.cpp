@@ -32,7 +32,7 @@ void StatsWriter::add(const Value& v) {
     ++values_;
     memory_ += valueMemory(v);
     if (none_) return;
-    if (!isIntKind(k) && !textKind(k)) {
+    if (!sql::boundedKind(k)) {
         none_ = true;
         return;
     }

@@ -15,6 +15,18 @@
 
 namespace quarry::sandbox::sql {
 
+/// The kinds a row group keeps least and greatest values for (ColumnStats), which compare as
+/// compareValues orders them.
+inline bool boundedKind(ValueKind k) {
+    switch (k) {
+    case ValueKind::Int64: case ValueKind::Bool: case ValueKind::String: case ValueKind::Bytes: case ValueKind::Date:
+    case ValueKind::Time: case ValueKind::DateTime: case ValueKind::Timestamp:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /// What a row group says of one top-level column: how many of its rows hold NULL there, and
 /// the least and greatest of the others when they are known (all of one kind: INT64, BOOL,
 /// STRING, BYTES, DATE, TIME, DATETIME or TIMESTAMP). A scan skips a group whose values

@@ -165,12 +165,13 @@ void execute(const BoundSelect& q, QueryResult& out) {
     // Tables read in row groups: the first is scanned group by group; a joined one is read
     // once here (its used columns) for every part's hash table or loop.
     ScanInput in;
-    const GroupSkip skip = GroupSkip::of(q, 0);
+    GroupSkip skip; // built only for a table read in row groups: a subquery run per row has none
     for (std::size_t i = 0; i < q.sources.size(); ++i) {
         const auto& src = q.sources[i];
         const RowGroupSource* groups = src.table ? src.table->groupsToRead() : nullptr;
         if (i == 0) {
             in.groups = groups;
+            if (groups) skip = GroupSkip::of(q, 0);
             if (groups && !skip.empty()) in.skip = &skip;
             in.keepGroups = groups && !q.windows.empty() && !q.aggregating && Output::windowsNeedRows(q); // rows wait for their analytic values
             in.joined.push_back(nullptr);

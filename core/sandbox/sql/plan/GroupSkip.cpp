@@ -9,17 +9,6 @@
 namespace quarry::sandbox::sql::plan {
 namespace {
 
-/// Kinds a group's bounds are kept for (SegmentStats.cpp), compared as compareValues does.
-bool boundedKind(ValueKind k) {
-    switch (k) {
-    case ValueKind::Int64: case ValueKind::Bool: case ValueKind::String: case ValueKind::Bytes: case ValueKind::Date:
-    case ValueKind::Time: case ValueKind::DateTime: case ValueKind::Timestamp:
-        return true;
-    default:
-        return false;
-    }
-}
-
 bool usable(const std::optional<Value>& v) { return v && !v->isNull() && boundedKind(v->kind()); }
 
 } // namespace
