@@ -9,9 +9,10 @@ build_pkgs=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libfarmhash-dev
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libsimdjson-dev libre2-dev libicu-dev
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libqscintilla2-qt6-dev qtkeychain-qt6-dev libgl-dev
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler nodejs npm
 )
 test_pkgs=(
-  libgtest-dev clang libclang-rt-14-dev xvfb xauth sqlite3 nodejs npm
+  libgtest-dev clang libclang-rt-14-dev xvfb xauth sqlite3
   dpkg-dev desktop-file-utils appstream file curl openssl
   dbus gnome-keyring libsecret-tools
   xdotool xclip
@@ -40,4 +41,12 @@ if ((${#filtered[@]})); then
   if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${filtered[@]}"
+fi
+
+# Google's .proto files for the BigQuery Storage API come from npm (protos/package-lock.json);
+# the build generates C++ from them.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ ! -f "$root/protos/node_modules/@google-cloud/bigquery-storage/build/protos/google/cloud/bigquery/storage/v1/storage.proto" ]]; then
+  echo "Fetching the Storage API's .proto files (npm ci in protos/)"
+  (cd "$root/protos" && npm ci --no-audit --no-fund --silent --ignore-scripts)
 fi

@@ -6,6 +6,9 @@
 #include "sandbox/Server.h"
 #include "sandbox/sql/Pruning.h"
 #include "sandbox/sql/plan/Executor.h"
+#ifdef QUARRY_HAS_STORAGE_API
+#include "storageapi/StorageServer.h"
+#endif
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -33,6 +36,12 @@ int main(int argc, char** argv) {
     app.add_option("--host", o.host, "address to listen on (default 127.0.0.1)");
     app.add_flag("--allow-remote", anyHost, "allow --host other than loopback (no authentication!)");
     app.add_option("--port", o.port, "port; 0 picks a free one and prints it")->check(CLI::Range(0, 65535));
+    int grpcPort = 0;
+#ifdef QUARRY_HAS_STORAGE_API
+    app.add_option("--grpc-port", grpcPort,
+                   "port of the BigQuery Storage API (gRPC); 0 picks a free one and prints it, -1 serves none")
+        ->check(CLI::Range(-1, 65535));
+#endif
     app.add_option("--data", data, "data folder (default: the user's app-data folder)");
     app.add_option("--project", project, "the project clients are expected to use (informational)");
     app.add_option("--faults", o.faults, "fault injection, e.g. 'insertAll:503:0.05,job:delay=2s:1'");
@@ -139,8 +148,19 @@ int main(int argc, char** argv) {
         std::signal(SIGTERM, onSignal);
         const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
         std::cout << "listening on http://" << host << ":" << port << std::endl;
+#ifdef QUARRY_HAS_STORAGE_API
+        std::unique_ptr<quarry::storageapi::StorageServer> storage;
+        if (grpcPort >= 0) {
+            storage = std::make_unique<quarry::storageapi::StorageServer>(server.store(), server.auth(),
+                                                                           quarry::storageapi::StorageServer::Options{o.host, grpcPort, o.dataDir});
+            std::cout << "storage API (gRPC) on " << host << ":" << storage->start() << std::endl;
+        }
+#endif
         std::cerr << "quarry-sandbox: project '" << project << "', data in " << o.dataDir.string() << "\n";
         while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+#ifdef QUARRY_HAS_STORAGE_API
+        if (storage) storage->stop();
+#endif
         server.stop();
         std::cerr << "quarry-sandbox: stopped\n";
     } catch (const std::exception& e) {

@@ -667,5 +667,7 @@ void Server::stop() {
 
 int Server::port() const { return d_->port; }
 const std::vector<std::string>& Server::loadNotes() const { return d_->notes; }
+Store& Server::store() { return *d_->store; }
+SandboxAuth* Server::auth() { return d_->auth.get(); }
 
 } // namespace quarry::sandbox

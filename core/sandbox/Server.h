@@ -59,6 +59,10 @@ public:
     int port() const;
     /// Notes from loading (torn tails cut, keys not trusted).
     const std::vector<std::string>& loadNotes() const;
+    /// The data and sign-in, for another front end on them (the Storage API's gRPC server).
+    /// auth() is null without sign-in.
+    class Store& store();
+    class SandboxAuth* auth();
 
 private:
     struct Impl;

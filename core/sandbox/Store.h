@@ -183,6 +183,9 @@ public:
 
     /// DML: appends rows (already laid out as the table's schema) in one durable log record.
     void appendValues(Table& t, std::vector<Value> rows);
+    /// The same when the rows were laid out by schema version `schemaVersion`: false, with
+    /// nothing written, when the table's schema changed since (lay them out again).
+    bool appendValuesIfSchema(Table& t, std::vector<Value>& rows, std::uint64_t schemaVersion);
     /// DML: replaces every row. The rows go to a fresh log that is renamed over the old one, so
     /// a crash leaves the old rows or the new, never a mix. Fails with BigQuery's "Could not
     /// serialize access" when the table changed after `version` was read.
@@ -243,6 +246,7 @@ private:
                                             bool skipInvalid, std::uint64_t schemaVersion,
                                             const std::function<std::vector<std::pair<std::string, Value>>()>& reread,
                                             std::optional<std::int64_t> partitionMs);
+    bool appendValuesChecked(Table& t, std::vector<Value>& rows, std::optional<std::uint64_t> schemaVersion);
     std::filesystem::path datasetDir(const std::string& p, const std::string& d) const;
     std::filesystem::path tableDir(const std::string& p, const std::string& d, const std::string& t) const;
     Dataset& datasetRef(const std::string& p, const std::string& d);

@@ -297,12 +297,19 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
     return fresh;
 }
 
-void Store::appendValues(Table& t, std::vector<Value> rows) {
+void Store::appendValues(Table& t, std::vector<Value> rows) { appendValuesChecked(t, rows, std::nullopt); }
+
+bool Store::appendValuesIfSchema(Table& t, std::vector<Value>& rows, std::uint64_t schemaVersion) {
+    return appendValuesChecked(t, rows, schemaVersion);
+}
+
+bool Store::appendValuesChecked(Table& t, std::vector<Value>& rows, std::optional<std::uint64_t> schemaVersion) {
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
-    if (rows.empty()) return;
+    if (rows.empty()) return true;
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
     checkNotSnapshot(t);
+    if (schemaVersion && t.schemaVersion != *schemaVersion) return false;
     emptyNullArrays(rows, t.schema);
     const auto now = nowMs();
     fitStoredRows(t, rows, now);
@@ -321,6 +328,7 @@ void Store::appendValues(Table& t, std::vector<Value> rows) {
     noteCommit(t, now);
     ++t.version;
     t.meta["lastModifiedTime"] = std::to_string(now);
+    return true;
 }
 
 void Store::replaceRows(Table& t, std::uint64_t version, std::vector<Value> rows) {

@@ -7,8 +7,8 @@
 #
 # Third-party libraries: their headers are portable C/C++ (zlib, zstd, simdjson, RE2,
 # farmhash, cpp-httplib, nlohmann-json) and are taken from this machine; a source that needs
-# a library whose headers are configured for this machine's platform (OpenSSL, curl, ICU) is
-# left out and named.
+# a library whose headers are configured for this machine's platform (OpenSSL, curl, ICU), or
+# code generated for it (protobuf and gRPC: the Storage API), is left out and named.
 #
 # Usage: mingw_check.sh SOURCE_DIR WORK_DIR
 set -euo pipefail
@@ -25,7 +25,7 @@ flags=(-std=c++20 -Wall -Wextra -Wshadow -DNOMINMAX -D_WIN32_WINNT=0x0A00 -I"$sr
 # Every core source, less the POSIX implementations, the ones not ported yet and the ones
 # that need a platform-configured third-party header.
 skip_posix='core/platform/[A-Za-z]+Posix\.cpp'
-needs_native='#include <(openssl/|curl/|unicode/)'
+needs_native='#include <(openssl/|curl/|unicode/|google/|grpcpp/)'
 mapfile -t all < <(cd "$src" && find core -name '*.cpp' | sort)
 sources=() left=()
 for f in "${all[@]}"; do
@@ -33,7 +33,7 @@ for f in "${all[@]}"; do
   if grep -Eq "$needs_native" "$src/$f"; then left+=("$f"); continue; fi
   sources+=("$f")
 done
-echo "mingw_check: compiling ${#sources[@]} core sources for Windows; left out (OpenSSL, curl or ICU headers): ${left[*]}"
+echo "mingw_check: compiling ${#sources[@]} core sources for Windows; left out (OpenSSL, curl, ICU, protobuf or gRPC headers): ${left[*]}"
 printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c \
   'if ! out=$("$0" "$@" -fsyntax-only "'"$src"'/{}" 2>&1); then printf "%s\n%s\n" "FAILED {}" "$out"; exit 255; fi' \
   "$cxx" "${flags[@]}"

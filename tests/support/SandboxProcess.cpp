@@ -20,7 +20,19 @@ SandboxProcess::SandboxProcess(std::vector<std::string> extraArgs, std::filesyst
     launch();
 }
 
+std::string SandboxProcess::grpcAddress() {
+    if (!grpcRead_) {
+        grpcRead_ = true;
+        std::string line;
+        const std::string prefix = "storage API (gRPC) on ";
+        if (child_.readLine(line) && line.rfind(prefix, 0) == 0) grpc_ = line.substr(prefix.size());
+    }
+    return grpc_;
+}
+
 void SandboxProcess::launch() {
+    grpcRead_ = false;
+    grpc_.clear();
     platform::ChildProcess::Options o;
     o.args = {QUARRY_SANDBOX, "--port", "0", "--data", data_.string()};
     o.args.insert(o.args.end(), args_.begin(), args_.end());

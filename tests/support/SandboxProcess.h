@@ -35,6 +35,9 @@ public:
     SandboxProcess& operator=(const SandboxProcess&) = delete;
 
     const std::string& url() const { return url_; }
+    /// host:port of the Storage API (gRPC), read from the sandbox's second line of output the
+    /// first time it is asked for; empty when the sandbox serves none.
+    std::string grpcAddress();
     const std::filesystem::path& dataDir() const { return data_; }
     /// The process's peak resident memory (VmHWM), in MB; -1 if unknown.
     long peakRssMb() const;
@@ -50,6 +53,8 @@ private:
     std::filesystem::path stderrFile_;
     bool ownsData_ = false;
     std::string url_;
+    std::string grpc_;
+    bool grpcRead_ = false;
     platform::ChildProcess child_;
 };
 

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace quarry::sandbox {
+class Store;
+class SandboxAuth;
+} // namespace quarry::sandbox
+
+namespace quarry::storageapi {
+
+/// The BigQuery Storage API (google.cloud.bigquery.storage.v1) over gRPC on a port of its own,
+/// serving the sandbox's Store: BigQueryWrite (WriteStreams, ProtoRowDecoder). Plain HTTP/2
+/// (no TLS), like the REST port; with sign-in on (`auth`), every call needs the same bearer
+/// token in its `authorization` metadata.
+class StorageServer {
+public:
+    struct Options {
+        std::string host = "127.0.0.1";
+        int port = 0; ///< 0: any free port
+        std::filesystem::path dataDir;
+    };
+    /// `auth` may be null (no sign-in); both must outlive the server.
+    StorageServer(sandbox::Store& store, sandbox::SandboxAuth* auth, Options o);
+    ~StorageServer();
+    StorageServer(const StorageServer&) = delete;
+    StorageServer& operator=(const StorageServer&) = delete;
+
+    /// Binds and serves; returns the port. Throws std::runtime_error if it cannot bind.
+    int start();
+    /// Ends calls in progress (cancelled) and stops serving.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d_;
+};
+
+} // namespace quarry::storageapi

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+#include "storageapi/WriteStreams.h"
+
+#include "sandbox/ApiFailure.h"
+#include "sandbox/RowLog.h"
+#include "sandbox/Store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace quarry::storageapi {
+
+namespace fs = std::filesystem;
+using sandbox::ApiFailure;
+
+struct WriteStreams::Stream {
+    Info info;
+    Name name;
+    bool isDefault = false;
+    /// Set when a restart lost rows that were appended but not yet committed or flushed.
+    bool lost = false;
+    std::mutex mutex; ///< appends, finalize, flush and commit of this stream, one at a time
+    /// PENDING / BUFFERED rows not yet in the table, as schema `heldSchema` laid them out.
+    std::vector<Value> held;
+    Schema heldSchema;
+    bool committed() const { return info.commitMs.has_value(); }
+};
+
+namespace {
+
+std::string randomId() {
+    static std::mutex m;
+    static std::mt19937_64 rng{std::random_device{}()};
+    std::lock_guard lock(m);
+    static const char* hex = "0123456789abcdef";
+    std::string s;
+    for (int i = 0; i < 32; ++i) s.push_back(hex[rng() & 15]);
+    return s;
+}
+
+[[noreturn]] void fail(Code c, std::string message, StorageCode sc = StorageCode::Unspecified, std::string entity = {}) {
+    throw WriteError{c, std::move(message), sc, std::move(entity)};
+}
+
+/// The table's errors as the Write API gives them.
+[[noreturn]] void rethrowTable(const ApiFailure& e, const std::string& entity) {
+    if (e.reason() == "notFound") fail(Code::NotFound, "Requested entity was not found. Entity: " + entity, StorageCode::TableNotFound, entity);
+    fail(e.httpStatus() == 400 ? Code::InvalidArgument : Code::FailedPrecondition, e.what());
+}
+
+/// Rows laid out as `from` laid out again as `to` (a schema patched meanwhile adds fields).
+void relayout(std::vector<Value>& rows, const Schema& from, const Schema& to) {
+    if (from == to) return;
+    for (auto& r : rows) r = sandbox::relayoutRow(r, from.fields, to.fields);
+}
+
+} // namespace
+
+WriteStreams::WriteStreams(sandbox::Store& store, fs::path dir) : store_(store), dir_(std::move(dir)) {
+    fs::create_directories(dir_);
+    load();
+}
+
+WriteStreams::~WriteStreams() = default;
+
+std::optional<WriteStreams::Name> WriteStreams::parseName(const std::string& name, bool stream) {
+    std::vector<std::string> parts;
+    std::stringstream ss(name);
+    for (std::string p; std::getline(ss, p, '/');) parts.push_back(p);
+    const std::size_t want = stream ? 8 : 6;
+    if (parts.size() != want || parts[0] != "projects" || parts[2] != "datasets" || parts[4] != "tables") return std::nullopt;
+    if (stream && parts[6] != "streams") return std::nullopt;
+    for (const auto& p : parts)
+        if (p.empty()) return std::nullopt;
+    return Name{parts[1], parts[3], parts[5], stream ? parts[7] : std::string()};
+}
+
+void WriteStreams::save(const Stream& s) const {
+    if (s.isDefault) return;
+    nlohmann::json j{{"name", s.info.name},         {"type", static_cast<int>(s.info.type)}, {"createMs", s.info.createMs},
+                     {"finalized", s.info.finalized}, {"rows", s.info.rows},                  {"flushed", s.info.flushed}};
+    if (s.info.commitMs) j["commitMs"] = *s.info.commitMs;
+    sandbox::writeFileAtomic(dir_ / (s.name.id + ".json"), j.dump());
+}
+
+void WriteStreams::load() {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+        if (e.path().extension() != ".json") continue;
+        std::ifstream in(e.path(), std::ios::binary);
+        const auto j = nlohmann::json::parse(in, nullptr, false);
+        if (!j.is_object() || !j.contains("name")) continue; // a torn write never renamed: not ours
+        auto s = std::make_shared<Stream>();
+        s->info.name = j.value("name", std::string());
+        const auto n = parseName(s->info.name, true);
+        if (!n) continue;
+        s->name = *n;
+        s->info.type = static_cast<Type>(j.value("type", 1));
+        s->info.createMs = j.value("createMs", std::int64_t{0});
+        s->info.finalized = j.value("finalized", false);
+        s->info.rows = j.value("rows", std::int64_t{0});
+        s->info.flushed = j.value("flushed", std::int64_t{0});
+        if (j.contains("commitMs")) s->info.commitMs = j["commitMs"].get<std::int64_t>();
+        // Rows of a PENDING or BUFFERED stream that were still in memory are gone.
+        s->lost = (s->info.type == Type::Pending && !s->committed() && s->info.rows > 0) ||
+                  (s->info.type == Type::Buffered && s->info.flushed < s->info.rows);
+        streams_[s->info.name] = s;
+    }
+}
+
+WriteStreams::Info WriteStreams::create(const std::string& parent, Type type) {
+    const auto n = parseName(parent, false);
+    if (!n) fail(Code::InvalidArgument, "Invalid parent: " + parent + " (want projects/P/datasets/D/tables/T)");
+    std::shared_ptr<sandbox::Table> t;
+    try {
+        t = store_.table(n->project, n->dataset, n->table);
+    } catch (const ApiFailure& e) {
+        rethrowTable(e, parent);
+    }
+    if (t->isView()) fail(Code::InvalidArgument, "Cannot write to a view: " + parent);
+    auto s = std::make_shared<Stream>();
+    s->name = *n;
+    s->name.id = randomId();
+    s->info.name = parent + "/streams/" + s->name.id;
+    s->info.type = type;
+    s->info.createMs = sandbox::Store::nowMs();
+    save(*s);
+    {
+        std::lock_guard lock(mutex_);
+        streams_[s->info.name] = s;
+    }
+    return get(s->info.name);
+}
+
+std::shared_ptr<WriteStreams::Stream> WriteStreams::find(const std::string& name) {
+    const auto n = parseName(name, true);
+    if (!n) fail(Code::InvalidArgument, "Invalid stream name: " + name + " (want projects/P/datasets/D/tables/T/streams/ID)");
+    std::lock_guard lock(mutex_);
+    if (const auto it = streams_.find(name); it != streams_.end()) return it->second;
+    if (n->id != "_default") fail(Code::NotFound, "Requested entity was not found. Entity: " + name, StorageCode::StreamNotFound, name);
+    auto s = std::make_shared<Stream>();
+    s->name = *n;
+    s->isDefault = true;
+    s->info.name = name;
+    s->info.type = Type::Committed;
+    s->info.createMs = sandbox::Store::nowMs();
+    streams_[name] = s;
+    return s;
+}
+
+WriteStreams::Info WriteStreams::get(const std::string& name) {
+    const auto s = find(name);
+    std::shared_ptr<sandbox::Table> t;
+    try {
+        t = store_.table(s->name.project, s->name.dataset, s->name.table);
+    } catch (const ApiFailure& e) {
+        rethrowTable(e, name);
+    }
+    std::lock_guard lock(s->mutex);
+    Info i = s->info;
+    std::shared_lock tl(t->mutex);
+    i.schema = t->schema;
+    i.location = t->meta.value("location", std::string("US"));
+    return i;
+}
+
+std::pair<Schema, std::uint64_t> WriteStreams::tableSchema(const std::string& name) {
+    const auto s = find(name);
+    try {
+        const auto t = store_.table(s->name.project, s->name.dataset, s->name.table);
+        std::shared_lock tl(t->mutex);
+        return {t->schema, t->schemaVersion};
+    } catch (const ApiFailure& e) {
+        rethrowTable(e, name);
+    }
+}
+
+void WriteStreams::write(const Name& n, const MakeRows& make) {
+    const std::string entity = "projects/" + n.project + "/datasets/" + n.dataset + "/tables/" + n.table;
+    try {
+        const auto t = store_.table(n.project, n.dataset, n.table);
+        for (;;) {
+            Schema schema;
+            std::uint64_t version = 0;
+            {
+                std::shared_lock tl(t->mutex);
+                schema = t->schema;
+                version = t->schemaVersion;
+            }
+            Rows r = make(schema, version);
+            if (r.schemaVersion != version) continue; // made for an older schema: again
+            if (store_.appendValuesIfSchema(*t, r.rows, version)) return;
+        }
+    } catch (const ApiFailure& e) {
+        rethrowTable(e, entity);
+    }
+}
+
+std::int64_t WriteStreams::append(const std::string& name, std::optional<std::int64_t> offset, const MakeRows& make) {
+    const auto s = find(name);
+    std::lock_guard lock(s->mutex);
+    if (s->lost)
+        fail(Code::FailedPrecondition, "The sandbox restarted and lost the rows of stream " + name +
+                                           " that were not yet committed or flushed: write them again to a new stream.",
+             StorageCode::InvalidStreamState, name);
+    if (s->isDefault && offset) fail(Code::InvalidArgument, "Offsets are not supported on the default stream: " + name);
+    if (s->info.finalized || s->committed())
+        fail(Code::InvalidArgument, "Stream is finalized: " + name, StorageCode::StreamFinalized, name);
+    if (offset) {
+        if (*offset < s->info.rows)
+            fail(Code::AlreadyExists, "The offset is within stream, expected offset " + std::to_string(s->info.rows) + ", received " +
+                                          std::to_string(*offset),
+                 StorageCode::OffsetAlreadyExists, name);
+        if (*offset > s->info.rows)
+            fail(Code::OutOfRange, "The offset is beyond stream, expected offset " + std::to_string(s->info.rows) + ", received " +
+                                       std::to_string(*offset),
+                 StorageCode::OffsetOutOfRange, name);
+    }
+    const std::int64_t start = s->info.rows;
+    if (s->info.type == Type::Committed) {
+        std::size_t count = 0;
+        write(s->name, [&](const Schema& schema, std::uint64_t v) {
+            Rows r = make(schema, v);
+            count = r.rows.size();
+            return r;
+        });
+        s->info.rows += static_cast<std::int64_t>(count);
+    } else {
+        auto [schema, version] = tableSchema(name);
+        Rows r = make(schema, version);
+        relayout(s->held, s->heldSchema, schema);
+        s->heldSchema = schema;
+        s->info.rows += static_cast<std::int64_t>(r.rows.size());
+        for (auto& v : r.rows) s->held.push_back(std::move(v));
+    }
+    save(*s);
+    return start;
+}
+
+std::int64_t WriteStreams::finalize(const std::string& name) {
+    const auto s = find(name);
+    if (s->isDefault) fail(Code::InvalidArgument, "Cannot finalize the default stream: " + name, StorageCode::InvalidStreamType, name);
+    std::lock_guard lock(s->mutex);
+    if (!s->info.finalized) {
+        s->info.finalized = true;
+        save(*s);
+    }
+    return s->info.rows;
+}
+
+WriteStreams::CommitResult WriteStreams::batchCommit(const std::string& parent, const std::vector<std::string>& names) {
+    const auto table = parseName(parent, false);
+    if (!table) fail(Code::InvalidArgument, "Invalid parent: " + parent + " (want projects/P/datasets/D/tables/T)");
+    if (names.empty()) fail(Code::InvalidArgument, "No streams to commit: write_streams is empty.");
+    CommitResult out;
+    std::vector<std::shared_ptr<Stream>> streams;
+    for (const auto& n : names) {
+        std::shared_ptr<Stream> s;
+        try {
+            s = find(n);
+        } catch (const WriteError& e) {
+            out.errors.push_back(e);
+            continue;
+        }
+        if (std::find(streams.begin(), streams.end(), s) == streams.end()) streams.push_back(s);
+    }
+    // Lock them in one order (by address) so two commits of overlapping lists cannot deadlock;
+    // their rows go in in the order the request names them.
+    auto byAddress = streams;
+    std::sort(byAddress.begin(), byAddress.end());
+    std::vector<std::unique_lock<std::mutex>> locks;
+    for (const auto& s : byAddress) locks.emplace_back(s->mutex);
+    for (const auto& s : streams) {
+        const auto& i = s->info;
+        if (s->name.project != table->project || s->name.dataset != table->dataset || s->name.table != table->table)
+            out.errors.push_back({Code::InvalidArgument, "Stream " + i.name + " does not belong to " + parent, StorageCode::InvalidStreamState, i.name});
+        else if (i.type != Type::Pending)
+            out.errors.push_back({Code::InvalidArgument, "Stream " + i.name + " is not a PENDING stream", StorageCode::InvalidStreamType, i.name});
+        else if (s->committed())
+            out.errors.push_back({Code::InvalidArgument, "Stream " + i.name + " is already committed", StorageCode::StreamAlreadyCommitted, i.name});
+        else if (!i.finalized)
+            out.errors.push_back({Code::InvalidArgument, "Stream " + i.name + " is not finalized", StorageCode::InvalidStreamState, i.name});
+        else if (s->lost)
+            out.errors.push_back({Code::FailedPrecondition, "The sandbox restarted and lost the rows of stream " + i.name, StorageCode::InvalidStreamState, i.name});
+    }
+    if (!out.errors.empty()) return out;
+    // One append for all of them: committed together or not at all.
+    write(*table, [&](const Schema& schema, std::uint64_t v) {
+        Rows r{{}, v};
+        for (const auto& s : streams) {
+            std::vector<Value> rows = s->held; // copies: a failed write keeps the streams whole
+            relayout(rows, s->heldSchema, schema);
+            for (auto& x : rows) r.rows.push_back(std::move(x));
+        }
+        return r;
+    });
+    const auto now = sandbox::Store::nowMs();
+    for (const auto& s : streams) {
+        s->info.commitMs = now;
+        s->held.clear();
+        s->held.shrink_to_fit();
+        save(*s);
+    }
+    out.commitMs = now;
+    return out;
+}
+
+std::int64_t WriteStreams::flush(const std::string& name, std::int64_t offset) {
+    const auto s = find(name);
+    std::lock_guard lock(s->mutex);
+    if (s->info.type != Type::Buffered)
+        fail(Code::InvalidArgument, "FlushRows is only for BUFFERED streams: " + name, StorageCode::InvalidStreamType, name);
+    if (s->lost) fail(Code::FailedPrecondition, "The sandbox restarted and lost the unflushed rows of stream " + name, StorageCode::InvalidStreamState, name);
+    if (offset < 0 || offset >= s->info.rows)
+        fail(Code::OutOfRange, "The offset " + std::to_string(offset) + " is beyond the stream's " + std::to_string(s->info.rows) + " rows",
+             StorageCode::OffsetOutOfRange, name);
+    if (offset < s->info.flushed) return s->info.flushed - 1; // already visible
+    const auto count = static_cast<std::size_t>(offset + 1 - s->info.flushed);
+    write(s->name, [&](const Schema& schema, std::uint64_t v) {
+        Rows r{{s->held.begin(), s->held.begin() + static_cast<std::ptrdiff_t>(count)}, v};
+        relayout(r.rows, s->heldSchema, schema);
+        return r;
+    });
+    s->held.erase(s->held.begin(), s->held.begin() + static_cast<std::ptrdiff_t>(count));
+    s->info.flushed = offset + 1;
+    save(*s);
+    return offset;
+}
+
+} // namespace quarry::storageapi
