@@ -13,7 +13,8 @@ struct UploadArgs {
     std::string file, table, schemaFile, rejects, inputFormat = "auto";
     bool create = false, createDataset = false, autodetect = false, skipInvalid = false, ignoreUnknown = false;
     bool resume = false, again = false, printSchema = false, noProgress = false;
-    std::size_t batchRows = 500, batchBytes = 9u << 20;
+    std::size_t batchRows = 0, batchBytes = 9u << 20; ///< batchRows 0: the API's own (500 insertAll, 50000 Write API)
+    std::string api = "auto"; ///< auto, insertall or write
     int concurrency = 4;
     std::string inFlight; ///< "", "resend" or "skip" (UploadOptions::InFlight)
 };

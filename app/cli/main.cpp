@@ -196,7 +196,11 @@ int main(int argc, char** argv) {
     upload->add_option("--rejects", ua.rejects,
                        "rejects file (default: FILE.rejects.ndjson; stdin.rejects.ndjson for a pipe); only a new file "
                        "or an earlier rejects file is ever replaced");
-    upload->add_option("--batch-rows", ua.batchRows, "rows per request (at most 50000)")->check(CLI::Range(1, 50000));
+    upload->add_option("--batch-rows", ua.batchRows, "rows per request (at most 50000; default 500 for insertAll, 50000 for the Write API)")->check(CLI::Range(1, 50000));
+    upload->add_option("--api", ua.api,
+                       "auto (default: the Storage Write API where the endpoint serves it to Quarry, today the local sandbox; "
+                       "else insertAll), insertall or write")
+        ->check(CLI::IsMember({"auto", "insertall", "write"}));
     upload->add_option("--batch-bytes", ua.batchBytes, "bytes per request (at most 10000000)")->check(CLI::Range(1024, 10000000));
     upload->add_option("--concurrency", ua.concurrency, "requests in flight")->check(CLI::Range(1, 64));
     upload->add_flag("--resume", ua.resume, "continue an interrupted upload of this file into this table");

@@ -143,18 +143,26 @@ int main(int argc, char** argv) {
     try {
         quarry::sandbox::Server server(o);
         for (const auto& note : server.loadNotes()) std::cerr << "quarry-sandbox: " << note << "\n";
-        const int port = server.start();
-        std::signal(SIGINT, onSignal);
-        std::signal(SIGTERM, onSignal);
-        const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
-        std::cout << "listening on http://" << host << ":" << port << std::endl;
 #ifdef QUARRY_HAS_STORAGE_API
+        // The Storage API first, so the REST answers can say where it is from the first one.
         std::unique_ptr<quarry::storageapi::StorageServer> storage;
+        int grpcBound = 0;
+        const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
         if (grpcPort >= 0) {
             storage = std::make_unique<quarry::storageapi::StorageServer>(server.store(), server.auth(),
                                                                            quarry::storageapi::StorageServer::Options{o.host, grpcPort, o.dataDir});
-            std::cout << "storage API (gRPC) on " << host << ":" << storage->start() << std::endl;
+            grpcBound = storage->start();
+            server.advertiseStorageApi(host + ":" + std::to_string(grpcBound));
         }
+#else
+        const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
+#endif
+        const int port = server.start();
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        std::cout << "listening on http://" << host << ":" << port << std::endl;
+#ifdef QUARRY_HAS_STORAGE_API
+        if (storage) std::cout << "storage API (gRPC) on " << host << ":" << grpcBound << std::endl;
 #endif
         std::cerr << "quarry-sandbox: project '" << project << "', data in " << o.dataDir.string() << "\n";
         while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -51,6 +51,31 @@ std::string BigQueryClient::sandboxDataId(const std::string& project, const Canc
     return {};
 }
 
+std::string BigQueryClient::bearerToken(const CancelToken* c) {
+    if (options_.tokens) return options_.tokens->token(c);
+    if (options_.accessToken) return options_.accessToken();
+    return {};
+}
+
+std::string BigQueryClient::sandboxStorageApi(const std::string& project, const CancelToken* c) {
+    if (!endpoint().isLoopback()) return {};
+    try {
+        const auto r = call("GET", "/projects/" + urlEncode(project) + "/datasets", "maxResults=0", {}, c);
+        const auto a = r.header("X-Quarry-Storage-Api");
+        // Only a loopback address: a sandbox cannot send this client's rows elsewhere.
+        const auto colon = a.rfind(':');
+        if (colon == std::string::npos) return {};
+        const auto host = a.substr(0, colon), port = a.substr(colon + 1);
+        const bool loopbackHost = host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+        if (loopbackHost && !port.empty() && port.size() <= 5 &&
+            std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+            return a;
+    } catch (const std::exception&) {
+        // Not a sandbox that says.
+    }
+    return {};
+}
+
 HttpResponse BigQueryClient::call(const std::string& method, const std::string& path, const std::string& query,
                                   const std::string& body, const CancelToken* c, bool idempotent,
                                   const RetryObserver* observer) {

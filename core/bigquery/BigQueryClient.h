@@ -81,6 +81,12 @@ public:
     /// The id of a Quarry sandbox's data folder (its X-Quarry-Data-Id, 32 hex digits) when the
     /// endpoint is a sandbox on this machine, else empty (Google, another emulator, an error).
     std::string sandboxDataId(const std::string& project, const CancelToken* c = nullptr);
+    /// Where a Quarry sandbox on this machine serves the BigQuery Storage API (its
+    /// X-Quarry-Storage-Api, "127.0.0.1:PORT"), else empty.
+    std::string sandboxStorageApi(const std::string& project, const CancelToken* c = nullptr);
+    /// The bearer token calls carry now (empty without sign-in), for another API of the same
+    /// service (the Storage API's gRPC calls).
+    std::string bearerToken(const CancelToken* c = nullptr);
 
     // datasets
     Json listDatasets(const std::string& project, const std::string& pageToken = {},

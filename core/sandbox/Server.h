@@ -63,6 +63,9 @@ public:
     /// auth() is null without sign-in.
     class Store& store();
     class SandboxAuth* auth();
+    /// Tells clients (X-Quarry-Storage-Api on every answer) where the Storage API is served,
+    /// "host:port". Before start().
+    void advertiseStorageApi(const std::string& address);
 
 private:
     struct Impl;

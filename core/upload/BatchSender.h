@@ -73,25 +73,39 @@ struct SendCounters {
     std::atomic<std::uint64_t> inserted{0}, rejected{0}, retried{0}, requests{0}, bytesSent{0};
 };
 
+/// Where closed batches go: insertAll (BatchSender) or the Storage Write API
+/// (storageapi::WriteSender). Each acknowledges a batch in the journal once its rows are in.
+class BatchSink {
+public:
+    virtual ~BatchSink() = default;
+    /// Blocks while too much is in flight. Returns false once sending has stopped.
+    virtual bool push(Batch b) = 0;
+    /// Waits for every batch pushed, then stops.
+    virtual void finish() = 0;
+    /// Stops at once: what is queued is dropped, what is in flight cancelled.
+    virtual void abort() = 0;
+    virtual bool failed() const = 0;
+    /// The first error that stopped sending, or null.
+    virtual std::exception_ptr error() const = 0;
+    virtual bool idle() const = 0;
+};
+
 /// Worker threads taking closed batches from a bounded queue and sending them: retries (inside
 /// the client), 413/"payload too large" split in halves, stopped rows re-sent, invalid rows
 /// rejected; then the batch's rejects are written and the journal acknowledges it. The first
 /// error that is not about single rows stops everything and is kept for the caller.
-class BatchSender {
+class BatchSender final : public BatchSink {
 public:
     BatchSender(BigQueryClient& client, TableRef table, const BatchBuilder& builder, Journal& journal,
                 RejectsFile& rejects, SendCounters& counters, int threads, std::size_t queueDepth);
-    ~BatchSender();
+    ~BatchSender() override;
 
-    /// Blocks while the queue is full. Returns false once sending has stopped.
-    bool push(Batch b);
-    /// Waits for every queued batch, then stops the threads.
-    void finish();
-    /// Stops at once: queued batches are dropped, requests in flight cancelled.
-    void abort();
-    bool failed() const { return failed_.load(); }
-    std::exception_ptr error() const;
-    bool idle() const;
+    bool push(Batch b) override;
+    void finish() override;
+    void abort() override;
+    bool failed() const override { return failed_.load(); }
+    std::exception_ptr error() const override;
+    bool idle() const override;
 
 private:
     void work();

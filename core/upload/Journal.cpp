@@ -42,7 +42,8 @@ std::string Journal::defaultDir() { return (platform::stateFolder() / "uploads")
 
 Journal::Journal(Journal&& o) noexcept
     : path_(std::move(o.path_)), file_(std::move(o.file_)), header_(std::move(o.header_)),
-      ranges_(std::move(o.ranges_)), sent_(std::move(o.sent_)), inserted_(o.inserted_), rejected_(o.rejected_), done_(o.done_) {}
+      ranges_(std::move(o.ranges_)), sent_(std::move(o.sent_)), stream_(std::move(o.stream_)), spans_(std::move(o.spans_)),
+      inserted_(o.inserted_), rejected_(o.rejected_), done_(o.done_) {}
 
 Journal::~Journal() = default;
 
@@ -84,6 +85,15 @@ Journal Journal::load(const std::string& path) {
         } else if (word == "send") {
             OrdinalRange r;
             if (ls >> r.first >> r.end && r.end >= r.first) j.sent_.push_back(r);
+        } else if (word == "stream") {
+            ls >> j.stream_;
+        } else if (word == "wsend") {
+            OrdinalRange r;
+            StreamSpan span;
+            if (ls >> r.first >> r.end >> span.offset >> span.count && r.end >= r.first && span.offset >= 0 && span.count >= 0) {
+                j.sent_.push_back(r);
+                j.spans_[{r.first, r.end}] = span;
+            }
         } else if (word == "done") {
             j.done_ = true;
         }
@@ -195,6 +205,34 @@ std::vector<OrdinalRange> Journal::finished() const {
         else out.push_back(r);
     }
     return out;
+}
+
+void Journal::setStream(const std::string& name) {
+    std::lock_guard g(mutex_);
+    stream_ = name;
+    append("stream " + name + "\n");
+}
+
+void Journal::sendingAt(OrdinalRange r, StreamSpan span) {
+    std::lock_guard g(mutex_);
+    sent_.push_back(r);
+    spans_[{r.first, r.end}] = span;
+    append("wsend " + std::to_string(r.first) + " " + std::to_string(r.end) + " " + std::to_string(span.offset) + " " +
+           std::to_string(span.count) + "\n");
+}
+
+std::optional<Journal::StreamSpan> Journal::spanOf(OrdinalRange r) const {
+    std::lock_guard g(mutex_);
+    const auto it = spans_.find({r.first, r.end});
+    if (it == spans_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::int64_t Journal::nextOffset() const {
+    std::lock_guard g(mutex_);
+    std::int64_t next = 0;
+    for (const auto& [_, s] : spans_) next = std::max(next, s.offset + s.count);
+    return next;
 }
 
 } // namespace quarry::upload

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -67,6 +69,23 @@ public:
     void sending(OrdinalRange r);
     /// Ranges sent but never acknowledged: rows that may or may not be in the table, sorted.
     std::vector<OrdinalRange> inFlight() const;
+
+    /// Storage Write API uploads: the COMMITTED stream the rows go to (`stream NAME`, synced),
+    /// empty for an insertAll upload.
+    const std::string& stream() const { return stream_; }
+    void setStream(const std::string& name);
+    /// Where a batch goes in the stream: `wsend FIRST END OFFSET COUNT`, synced before the
+    /// append is sent, so a run that stopped knows the offset of every append it may have
+    /// made: sent again at the same offset, one already written is refused (ALREADY_EXISTS)
+    /// and counted, never written twice. Thread-safe.
+    struct StreamSpan {
+        std::int64_t offset = 0, count = 0;
+    };
+    void sendingAt(OrdinalRange r, StreamSpan span);
+    /// The span recorded for a batch of exactly this range, if any.
+    std::optional<StreamSpan> spanOf(OrdinalRange r) const;
+    /// Where the next new batch starts in the stream: after every span recorded.
+    std::int64_t nextOffset() const;
     /// When the journal was last written (its file's modification time).
     std::chrono::system_clock::time_point lastWritten() const;
     void markDone();
@@ -83,10 +102,12 @@ private:
     Header header_;
     std::vector<OrdinalRange> ranges_;
     std::vector<OrdinalRange> sent_;
+    std::string stream_;
+    std::map<std::pair<std::uint64_t, std::uint64_t>, StreamSpan> spans_;
     std::uint64_t inserted_ = 0, rejected_ = 0;
     bool done_ = false;
     std::uint64_t written_ = 0, synced_ = 0; ///< ack lines written, and known to be on disk
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::mutex syncMutex_;
 };
 

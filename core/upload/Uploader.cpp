@@ -347,7 +347,11 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
             s.earlierRejected = journal->rejectedRows();
             rejects.keepOnly(journal->finished());
             run.note("resuming: " + plural(s.earlierInserted, "row was", "rows were") + " inserted before");
-            run.settleInFlight(*journal);
+            if (!journal->stream().empty() && !o_.makeSink)
+                throw UploadError("this upload was begun through the Storage Write API: resume it the same way (--api write)");
+            // Through the Write API every append's offset is journaled: sent again at it, one
+            // that was written is refused and counted. Nothing to settle.
+            if (journal->stream().empty()) run.settleInFlight(*journal);
         } else {
             rejects.startFresh();
             if (!o_.skipInvalid) {
@@ -379,9 +383,22 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         return UploadProgress{phase, s.rowsRead, counters.inserted.load(), counters.rejected.load(),
                               counters.retried.load(), reader.fileBytesRead(), reader.fileSize(), 0};
     };
+    // Batches a Write API run appended at journaled offsets but saw no answer for: made again
+    // exactly (same records), to go again at the same offsets.
+    std::vector<OrdinalRange> spans;
+    for (const auto& r : journal->inFlight())
+        if (journal->spanOf(r) && (spans.empty() || spans.back().first != r.first)) spans.push_back(r);
+    std::size_t si = 0;
     {
-        BatchSender sender(client_, o_.table, builder, *journal, rejects, counters, o_.concurrency,
-                           static_cast<std::size_t>(o_.concurrency));
+        std::unique_ptr<BatchSink> sink;
+        if (o_.makeSink) {
+            UploadOptions::SinkParts parts{s.schema, *journal, rejects, counters};
+            sink = o_.makeSink(parts);
+        } else {
+            sink = std::make_unique<BatchSender>(client_, o_.table, builder, *journal, rejects, counters, o_.concurrency,
+                                                 static_cast<std::size_t>(o_.concurrency));
+        }
+        BatchSink& sender = *sink;
         Batch cur;
         builder.start(cur, 0);
         auto flush = [&](std::uint64_t nextFirst) {
@@ -405,14 +422,20 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
                 continue;
             }
             ++s.rowsRead;
+            while (si < spans.size() && spans[si].end <= r.ordinal) ++si;
+            const bool inSpan = si < spans.size() && r.ordinal >= spans[si].first;
+            if (inSpan && r.ordinal == spans[si].first) flush(r.ordinal);
+            const bool spanEnds = inSpan && r.ordinal + 1 == spans[si].end;
             if (cur.empty()) cur.range = {r.ordinal, r.ordinal};
             if (!prechecked && !checker.accept(r, maxText, why)) {
                 cur.rejects.push_back({r.ordinal, why.line, why.column, why.message, std::string(r.text)});
                 cur.range.end = r.ordinal + 1;
+                if (spanEnds) flush(r.ordinal + 1);
                 continue;
             }
-            if (builder.full(cur, r.text)) flush(r.ordinal);
+            if (!inSpan && builder.full(cur, r.text)) flush(r.ordinal);
             builder.add(cur, r.ordinal, r.line, r.column, r.text);
+            if (spanEnds) flush(r.ordinal + 1);
             if (tick.due()) tick.emit(progress("uploading"));
         }
         if (!s.cancelled && !sender.failed()) flush(0);

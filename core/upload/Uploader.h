@@ -6,6 +6,7 @@
 #include "upload/SchemaInference.h"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -15,6 +16,11 @@ class CancelToken;
 }
 
 namespace quarry::upload {
+
+class BatchSink;
+class Journal;
+class RejectsFile;
+struct SendCounters;
 
 /// The upload cannot start or cannot go on; the message says why and what to do.
 class UploadError : public std::runtime_error {
@@ -45,6 +51,16 @@ struct UploadOptions {
     /// then missing).
     enum class InFlight { Ask, Resend, Skip } inFlight = InFlight::Ask;
     std::string journalDir;           ///< empty: Journal::defaultDir()
+    /// Sends batches another way than insertAll (the Storage Write API: storageapi::WriteSender),
+    /// when set: called once per run with the table's schema. Its journal lines say so, and a
+    /// resumed upload must be sent the same way.
+    struct SinkParts {
+        const Schema& schema;
+        Journal& journal;
+        RejectsFile& rejects;
+        SendCounters& counters;
+    };
+    std::function<std::unique_ptr<BatchSink>(SinkParts&)> makeSink;
     std::size_t maxRecordBytes = 16u << 20;
 };
 

@@ -91,6 +91,10 @@ PY
     i=0
     for f in "$src"/tests/data/sql/cases/*/query.sql; do { printf 'F'; cat "$f"; } > "$corpus/q$i"; i=$((i+1)); done
     ;;
+  fuzz_proto_rows)
+    # AppendRowsRequest.ProtoData seeds the fuzzer writes itself (it has protobuf at hand).
+    QUARRY_FUZZ_SEEDS_OUT="$corpus" "$bin"
+    ;;
   fuzz_fv_decoder)
     i=0
     for f in "$src"/tests/data/fv/*/response.json "$src"/tests/data/hostile/fv/*/response.json; do cp "$f" "$corpus/r$i"; i=$((i+1)); done

@@ -261,7 +261,8 @@ TEST(UploadSafety, ClearWordsForWhatCannotBeUploaded) {
     EXPECT_EQ(line.value("text_base64", ""), "eyJpZCI6MiwidiI6ImNhZukifQ==");
     // Help shows the defaults.
     r = runCommand(std::string(QUARRY_CLI) + " upload --help");
-    EXPECT_NE(r.out.find("--batch-rows UINT:INT in [1 - 50000]=500"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("default 500 for insertAll, 50000 for the Write API"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("--api"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("--concurrency INT:INT in [1 - 64]=4"), std::string::npos) << r.out;
 }
 
@@ -288,7 +289,7 @@ TEST(UploadSafety, ResumeLongAfterAStopAsksAboutRowsInFlightAndFindsTheSandboxOn
     const std::string state = env.dir.path + "/state";
     // Killed while its first batches are in flight.
     auto r = runCommand("cd " + env.dir.path + " && (XDG_STATE_HOME=" + state + " timeout -s KILL 1.5 " + QUARRY_CLI +
-                        " --endpoint " + env.sandbox.url() + " --project p upload a.ndjson d.t --batch-rows 100 --no-progress; true)");
+                        " --endpoint " + env.sandbox.url() + " --project p upload a.ndjson d.t --api insertall --batch-rows 100 --no-progress; true)");
     fs::path journal;
     for (const auto& e : fs::recursive_directory_iterator(state))
         if (e.path().extension() == ".journal") journal = e.path();
@@ -299,12 +300,12 @@ TEST(UploadSafety, ResumeLongAfterAStopAsksAboutRowsInFlightAndFindsTheSandboxOn
     const auto old = fs::last_write_time(journal) - std::chrono::minutes(10);
     fs::last_write_time(journal, old);
     std::this_thread::sleep_for(std::chrono::seconds(4)); // the delayed inserts land meanwhile
-    r = cli(env, "upload a.ndjson d.t --batch-rows 100 --resume");
+    r = cli(env, "upload a.ndjson d.t --api insertall --batch-rows 100 --resume");
     EXPECT_EQ(r.code, 1) << r.out;
     EXPECT_NE(r.out.find("were being sent when the upload stopped 10 min"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("--in-flight resend"), std::string::npos) << r.out;
     fs::last_write_time(journal, old);
-    r = cli(env, "upload a.ndjson d.t --batch-rows 100 --resume --in-flight skip");
+    r = cli(env, "upload a.ndjson d.t --api insertall --batch-rows 100 --resume --in-flight skip");
     EXPECT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("counted as inserted as asked"), std::string::npos) << r.out;
     EXPECT_EQ(countRows(env.client, "t"), 2000); // those in flight had landed: exactly once

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "bigquery/BigQueryClient.h"
+#include "upload/BatchSender.h"
+#include "upload/Uploader.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace quarry::storageapi {
+
+/// Where a Storage Write API endpoint is: host:port, plain (the sandbox's gRPC port).
+struct WriteEndpoint {
+    std::string address;
+    /// The bearer token each call carries (`authorization` metadata); empty: none.
+    std::function<std::string()> token;
+};
+
+/// Sends an upload's batches through the Storage Write API instead of insertAll: one COMMITTED
+/// stream per upload (its name in the journal), each batch one AppendRows request at an offset
+/// journaled (synced) before it goes, several in flight on one connection. The records' JSON
+/// text is read with the uploader's own rules (JsonRowReader, as insertAll's rows are checked)
+/// into values and written as protobuf (ProtoEncoder) with no JSON in between. A batch sent
+/// again after a stop goes at its journaled offset: the server refuses one already written
+/// (ALREADY_EXISTS) and it is counted, so every row is in the table exactly once.
+/// A row the server refuses although the local check took it, or a lost connection, stops the
+/// upload with the journal intact (--resume goes on).
+class WriteSender final : public upload::BatchSink {
+public:
+    /// Throws upload::UploadError when the stream cannot be made or found.
+    WriteSender(const WriteEndpoint& endpoint, const TableRef& table, upload::UploadOptions::SinkParts& parts, std::size_t depth);
+    ~WriteSender() override;
+
+    bool push(upload::Batch b) override;
+    void finish() override;
+    void abort() override;
+    bool failed() const override;
+    std::exception_ptr error() const override;
+    bool idle() const override;
+
+    /// The factory UploadOptions::makeSink wants, for `endpoint`.
+    static std::function<std::unique_ptr<upload::BatchSink>(upload::UploadOptions::SinkParts&)> factory(WriteEndpoint endpoint,
+                                                                                                        TableRef table);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d_;
+};
+
+} // namespace quarry::storageapi
