@@ -329,3 +329,43 @@ TEST(ProtoRows, Proto3OptionalFieldsAreReadWithPresence) {
     EXPECT_TRUE(v[0].isNull());
     EXPECT_EQ(v[1], Value::int64(4));
 }
+
+TEST(ProtoRows, WireRulesPackedNumbersMergedMessagesAndUnknownFields) {
+    const auto s = schemaOf(R"([{"name":"ns","type":"INT64","mode":"REPEATED"},{"name":"r","type":"RECORD","fields":[
+        {"name":"a","type":"INT64"},{"name":"b","type":"STRING"}]},{"name":"last","type":"INT64"},{"name":"e","type":"STRING"}])");
+    pb::DescriptorProto m;
+    m.set_name("Row");
+    auto* r = m.add_nested_type();
+    r->set_name("R");
+    field(*r, "a", 1, FDP::TYPE_INT64);
+    field(*r, "b", 2, FDP::TYPE_STRING);
+    field(m, "ns", 1, FDP::TYPE_INT64, FDP::LABEL_REPEATED);
+    field(m, "r", 2, FDP::TYPE_MESSAGE, FDP::LABEL_OPTIONAL, ".Row.R");
+    field(m, "last", 3, FDP::TYPE_INT64);
+    field(m, "e", 4, FDP::TYPE_ENUM, FDP::LABEL_OPTIONAL, ".Row.E");
+    auto* e = m.add_enum_type();
+    e->set_name("E");
+    e->add_value()->set_name("ZERO");
+    e->mutable_value(0)->set_number(0);
+    const ProtoRowDecoder dec(m, s);
+    // Written by hand: ns packed [1, 300] then one more unpacked (2); r twice (a=5, then b="x":
+    // they merge); last twice (the second wins); field 9 unknown (skipped).
+    const std::string bytes = std::string("\x0a\x03\x01\xac\x02", 5) + "\x08\x02" + "\x12\x02\x08\x05" + "\x12\x03\x12\x01x" +
+                              "\x18\x07" + "\x18\x09" + "\x4a\x02hi";
+    std::string error;
+    const auto v = dec.decode(bytes, error);
+    ASSERT_TRUE(v) << error;
+    ASSERT_EQ((*v)[0].size(), 3u);
+    EXPECT_EQ((*v)[0][1], Value::int64(300));
+    EXPECT_EQ((*v)[0][2], Value::int64(2));
+    EXPECT_EQ((*v)[1][0], Value::int64(5));
+    EXPECT_EQ((*v)[1][1], Value::string("x"));
+    EXPECT_EQ((*v)[2], Value::int64(9));
+    // A wire type that does not match the field, an enum number it does not have, a length past
+    // the end, a group: each a clear refusal, never a crash.
+    for (const std::string& bad : {std::string("\x1a\x01x", 3), std::string("\x20\x05", 2), std::string("\x12\x09\x08", 3),
+                                   std::string("\x2b\x2c", 2)}) {
+        EXPECT_FALSE(dec.decode(bad, error));
+        EXPECT_FALSE(error.empty());
+    }
+}
