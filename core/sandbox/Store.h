@@ -185,7 +185,9 @@ public:
     void appendValues(Table& t, std::vector<Value> rows);
     /// The same when the rows were laid out by schema version `schemaVersion`: false, with
     /// nothing written, when the table's schema changed since (lay them out again).
-    bool appendValuesIfSchema(Table& t, std::vector<Value>& rows, std::uint64_t schemaVersion);
+    /// `clean`: the rows hold valid UTF-8 only and no NULL arrays (a decoder made them so), so
+    /// neither is looked for again.
+    bool appendValuesIfSchema(Table& t, std::vector<Value>& rows, std::uint64_t schemaVersion, bool clean = false);
     /// DML: replaces every row. The rows go to a fresh log that is renamed over the old one, so
     /// a crash leaves the old rows or the new, never a mix. Fails with BigQuery's "Could not
     /// serialize access" when the table changed after `version` was read.
@@ -246,7 +248,7 @@ private:
                                             bool skipInvalid, std::uint64_t schemaVersion,
                                             const std::function<std::vector<std::pair<std::string, Value>>()>& reread,
                                             std::optional<std::int64_t> partitionMs);
-    bool appendValuesChecked(Table& t, std::vector<Value>& rows, std::optional<std::uint64_t> schemaVersion);
+    bool appendValuesChecked(Table& t, std::vector<Value>& rows, std::optional<std::uint64_t> schemaVersion, bool clean);
     std::filesystem::path datasetDir(const std::string& p, const std::string& d) const;
     std::filesystem::path tableDir(const std::string& p, const std::string& d, const std::string& t) const;
     Dataset& datasetRef(const std::string& p, const std::string& d);
@@ -268,7 +270,7 @@ private:
                                         const Schema& schema, std::vector<Value> rows, const Json& extra);
     /// Writes rows to the table's log (not yet synced), committed at `when`; returns the
     /// offset to sync to.
-    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows, std::int64_t when);
+    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows, std::int64_t when, bool clean = false);
     /// Before a statement rewrites or replaces `t` (whose files are in `dir`): keeps its
     /// files as the version that ends now (History.h) and removes versions past the
     /// window (`windowMs`, from timeTravelWindowMs before any table lock). The caller holds

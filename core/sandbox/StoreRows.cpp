@@ -10,6 +10,7 @@
 #include "sandbox/Snapshots.h"
 #include "sandbox/TableFiles.h"
 #include "sandbox/SegmentFile.h"
+#include "sandbox/Segment.h"
 #include "platform/System.h"
 
 #include "sandbox/sql/Bytes.h"
@@ -90,35 +91,30 @@ void emptyNullArrays(std::vector<Value>& rows, const Schema& schema) {
 
 } // namespace
 
-std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows, std::int64_t when) {
+std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows, std::int64_t when, bool clean) {
     for (const auto& [_, v] : rows)
-        if (hasInvalidUtf8(v))
+        if (!clean && hasInvalidUtf8(v))
             throw ApiFailure("invalid", "A STRING value to be stored in " + t.project + ":" + t.dataset + "." + t.id +
                                             " is not valid UTF-8; nothing was written.");
-    // One log record per call (chunked if huge); a record is all-or-nothing on replay.
-    const auto fields = t.storedSchema().fields; // an ingestion-time partition's hidden field too
-    std::size_t i = 0;
+    // Binary records (TableFiles.h: a row group's body, no JSON to write or parse), each of at
+    // most kLogRecordRows rows; all of a call's records make one statement: all but the last say
+    // there is more, so a crash between them leaves none of its rows (replay drops an
+    // unfinished group).
+    const Schema stored = t.storedSchema(); // an ingestion-time partition's hidden field too
+    std::vector<SegmentId> ids;
     std::uint64_t end = 0;
-    while (i < rows.size()) {
-        std::string payload = "{\"t\":" + std::to_string(when) + ",\"rows\":[";
-        const std::size_t start = i;
-        for (; i < rows.size() && payload.size() < (8u << 20); ++i) {
-            if (i > start) payload.push_back(',');
-            payload += "{";
+    for (std::size_t i = 0; i < rows.size();) {
+        const std::size_t stop = std::min(rows.size(), i + kLogRecordRows);
+        RowGroupEncoder enc;
+        ids.clear();
+        for (; i < stop; ++i) {
+            enc.add({&rows[i].second, 1});
             if (!rows[i].first.empty()) {
-                payload += "\"i\":";
-                text::appendJsonString(payload, rows[i].first);
-                payload += ',';
+                const IdKey k = IdKey::of(rows[i].first);
+                ids.push_back({when, k.a, k.b});
             }
-            payload += "\"j\":";
-            appendInsertRow(payload, rows[i].second, fields);
-            payload += "}";
         }
-        payload += "]}";
-        // All of one call's records make one statement: all but the last say there is more,
-        // so a crash between them leaves none of its rows (load() drops an unfinished group).
-        if (i < rows.size()) payload.insert(payload.find(",\"rows\""), ",\"more\":true");
-        end = t.log->write(payload);
+        end = t.log->write(binaryRowsRecord(enc, stored, when, i < rows.size(), ids));
     }
     return end;
 }
@@ -297,27 +293,27 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
     return fresh;
 }
 
-void Store::appendValues(Table& t, std::vector<Value> rows) { appendValuesChecked(t, rows, std::nullopt); }
+void Store::appendValues(Table& t, std::vector<Value> rows) { appendValuesChecked(t, rows, std::nullopt, false); }
 
-bool Store::appendValuesIfSchema(Table& t, std::vector<Value>& rows, std::uint64_t schemaVersion) {
-    return appendValuesChecked(t, rows, schemaVersion);
+bool Store::appendValuesIfSchema(Table& t, std::vector<Value>& rows, std::uint64_t schemaVersion, bool clean) {
+    return appendValuesChecked(t, rows, schemaVersion, clean);
 }
 
-bool Store::appendValuesChecked(Table& t, std::vector<Value>& rows, std::optional<std::uint64_t> schemaVersion) {
+bool Store::appendValuesChecked(Table& t, std::vector<Value>& rows, std::optional<std::uint64_t> schemaVersion, bool clean) {
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     if (rows.empty()) return true;
     std::unique_lock lock(t.mutex);
     checkNotDropped(t);
     checkNotSnapshot(t);
     if (schemaVersion && t.schemaVersion != *schemaVersion) return false;
-    emptyNullArrays(rows, t.schema);
+    if (!clean) emptyNullArrays(rows, t.schema);
     const auto now = nowMs();
     fitStoredRows(t, rows, now);
     std::vector<std::pair<std::string, Value>> tagged;
     tagged.reserve(rows.size());
     for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
     try {
-        t.log->syncTo(appendRows(t, tagged, now));
+        t.log->syncTo(appendRows(t, tagged, now, clean));
     } catch (const StorageError&) {
         if (!setAside(t)) throw;
         lock.unlock();

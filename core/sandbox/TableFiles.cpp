@@ -39,6 +39,20 @@ void keepId(Table& t, const IdKey& key, std::int64_t when, std::int64_t since) {
     if (when >= since && t.insertIds.insert(key).second) t.insertIdOrder.emplace_back(when, key);
 }
 
+} // namespace
+
+std::string binaryRowsRecord(RowGroupEncoder& enc, const Schema& stored, std::int64_t when, bool more,
+                             std::span<const SegmentId> ids) {
+    std::string out(1, kBinaryRows);
+    char at[8];
+    std::memcpy(at, &when, 8);
+    out.append(at, 8);
+    out += enc.finish(stored, 0, more, ids);
+    return out;
+}
+
+namespace {
+
 /// Replays one JSON row log into `t` (rows and insertIds), cutting a torn tail and a
 /// statement whose last record is missing.
 void replayLog(Table& t, RowLog& log, std::int64_t idsSince, std::vector<std::string>& notes) {
@@ -55,8 +69,32 @@ void replayLog(Table& t, RowLog& log, std::int64_t idsSince, std::vector<std::st
         std::int64_t when;
     };
     std::vector<Pending> pending;
+    std::vector<SegmentId> pendingIds; // of binary records
     std::optional<std::uint64_t> groupStart;
     const auto dropped = log.replay([&](std::string_view payload, std::uint64_t offset) {
+        if (!payload.empty() && payload[0] == kBinaryRows) {
+            if (payload.size() < 9) throw StorageError("a binary record of table " + tableName(t) + "'s log is cut short");
+            std::int64_t when = 0;
+            std::memcpy(&when, payload.data() + 1, 8);
+            RowGroup g;
+            try {
+                g = decodeRowGroupBody(payload.substr(9));
+            } catch (const std::runtime_error& e) {
+                throw StorageError("a binary record of table " + tableName(t) + "'s log is damaged: " + e.what());
+            }
+            if (!groupStart) groupStart = offset;
+            const bool same = g.schema == stored;
+            for (auto& v : g.rows) pending.push_back({same ? std::move(v) : relayoutRow(v, g.schema.fields, stored.fields), std::nullopt, when});
+            for (const auto& id : g.ids) pendingIds.push_back(id);
+            if (g.more) return;
+            for (auto& p : pending) t.rows.push_back(std::move(p.row));
+            for (const auto& id : pendingIds) keepId(t, IdKey{id.a, id.b}, id.when, idsSince);
+            noteCommit(t, when);
+            pending.clear();
+            pendingIds.clear();
+            groupStart.reset();
+            return;
+        }
         const auto rec = Json::parse(payload);
         const auto when = rec.value("t", std::int64_t{0});
         const auto partitionAt = rec.value("pt", when); // a partition decorator's, else the record's

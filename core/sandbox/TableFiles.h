@@ -17,14 +17,32 @@
 // missing) and only then removes the old logs. A crash at any point leaves either the old
 // groups and logs or the new ones. A rewrite (UPDATE, DELETE, MERGE, TRUNCATE) writes a whole
 // new segment file and renames it over the old one.
+//
+// A log record is JSON (an insertAll body as it came, or rows written before binary records)
+// or, first byte kBinaryRows, the rows of a statement as a row group's body (Segment.h): DML,
+// loads, the Storage Write API. No JSON is written or parsed for them.
 
 #include "sandbox/Store.h"
 
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace quarry::sandbox {
+
+class RowGroupEncoder;
+struct SegmentId;
+
+/// The first byte of a binary log record (a JSON record starts with '{').
+inline constexpr char kBinaryRows = '\x01';
+/// Rows in one binary log record at most; a statement with more spans several.
+inline constexpr std::size_t kLogRecordRows = 50'000;
+/// A binary log record: kBinaryRows, the commit time (ms, 8 bytes little-endian), then the
+/// body of a row group of the rows `enc` holds, laid out as `stored` (`more`: the statement
+/// goes on in the next record), with the insertIds of its rows.
+std::string binaryRowsRecord(RowGroupEncoder& enc, const Schema& stored, std::int64_t when, bool more,
+                             std::span<const SegmentId> ids);
 
 /// The log file of generation `gen` in a table's folder.
 std::filesystem::path logFile(const std::filesystem::path& dir, std::uint64_t gen);
