@@ -222,7 +222,7 @@ private:
                     c.decoder = std::make_unique<ProtoRowDecoder>(*c.writer, schema);
                     c.decoderVersion = version;
                 }
-                WriteStreams::Rows out{{}, version};
+                WriteStreams::Rows out{{}, version, true}; // the decoder checks UTF-8 and makes empty arrays
                 out.rows.reserve(static_cast<std::size_t>(rows.size()));
                 RowErrors bad;
                 std::string why;

@@ -71,10 +71,14 @@ struct WriteSender::Impl {
     std::thread answers;
 
     void fail(const std::string& why) {
-        std::lock_guard lock(mutex);
-        if (!error) error = std::make_exception_ptr(UploadError(why));
-        failedFlag = true;
-        cv.notify_all();
+        {
+            std::lock_guard lock(mutex);
+            if (!error) error = std::make_exception_ptr(UploadError(why));
+            failedFlag = true;
+            cv.notify_all();
+        }
+        std::lock_guard lock(queueMutex);
+        queueCv.notify_all();
     }
 
     void done(Pending& p) {
@@ -165,13 +169,44 @@ WriteSender::WriteSender(const WriteEndpoint& endpoint, const TableRef& table, u
     prepare(d_->ctx, endpoint, false);
     d_->rw = d_->stub->AppendRows(&d_->ctx);
     d_->answers = std::thread([this] { d_->readAnswers(); });
+    d_->encoder = std::thread([this] { encodeLoop(); });
 }
 
 WriteSender::~WriteSender() {
-    if (d_->answers.joinable()) abort();
+    if (d_->answers.joinable() || d_->encoder.joinable()) abort();
 }
 
 bool WriteSender::push(upload::Batch b) {
+    std::unique_lock lock(d_->queueMutex);
+    d_->queueCv.wait(lock, [&] { return d_->failedFlag || d_->queue.size() < 2; });
+    if (d_->failedFlag) return false;
+    d_->queue.push_back(std::move(b));
+    d_->queueCv.notify_all();
+    return true;
+}
+
+void WriteSender::encodeLoop() {
+    for (;;) {
+        upload::Batch b;
+        {
+            std::unique_lock lock(d_->queueMutex);
+            d_->queueCv.wait(lock, [&] { return d_->failedFlag || d_->aborting || d_->closing || !d_->queue.empty(); });
+            if (d_->failedFlag || d_->aborting || d_->queue.empty()) return; // failed, aborted, or closing with nothing left
+            b = std::move(d_->queue.front());
+            d_->queue.pop_front();
+            d_->encoding = true;
+        }
+        const bool ok = send(std::move(b));
+        {
+            std::lock_guard lock(d_->queueMutex);
+            d_->encoding = false;
+        }
+        d_->queueCv.notify_all();
+        if (!ok) return;
+    }
+}
+
+bool WriteSender::send(upload::Batch b) {
     if (d_->failedFlag) return false;
     Pending p;
     p.range = b.range;
@@ -219,8 +254,8 @@ bool WriteSender::push(upload::Batch b) {
     req.mutable_offset()->set_value(p.offset);
     {
         std::unique_lock lock(d_->mutex);
-        d_->cv.wait(lock, [&] { return d_->failedFlag || d_->pending.size() < d_->depth; });
-        if (d_->failedFlag) return false;
+        d_->cv.wait(lock, [&] { return d_->failedFlag || d_->aborting || d_->pending.size() < d_->depth; });
+        if (d_->failedFlag || d_->aborting) return false;
         d_->pending.push_back(std::move(p));
     }
     ++d_->parts.counters.requests;
@@ -232,7 +267,18 @@ bool WriteSender::push(upload::Batch b) {
     return true;
 }
 
+void WriteSender::stopEncoder(bool drain) {
+    {
+        std::unique_lock lock(d_->queueMutex);
+        d_->closing = true;
+        if (!drain) d_->queue.clear();
+        d_->queueCv.notify_all();
+    }
+    if (d_->encoder.joinable()) d_->encoder.join();
+}
+
 void WriteSender::finish() {
+    stopEncoder(true);
     {
         std::unique_lock lock(d_->mutex);
         d_->cv.wait(lock, [&] { return d_->failedFlag || d_->pending.empty(); });
@@ -253,12 +299,14 @@ void WriteSender::finish() {
 }
 
 void WriteSender::abort() {
+    d_->aborting = true;
     d_->ctx.TryCancel();
     {
         std::lock_guard lock(d_->mutex);
         d_->pending.clear();
         d_->cv.notify_all();
     }
+    stopEncoder(false);
     if (d_->answers.joinable()) d_->answers.join();
     d_->rw->Finish();
 }
@@ -271,6 +319,10 @@ std::exception_ptr WriteSender::error() const {
 }
 
 bool WriteSender::idle() const {
+    {
+        std::lock_guard lock(d_->queueMutex);
+        if (!d_->queue.empty() || d_->encoding) return false;
+    }
     std::lock_guard lock(d_->mutex);
     return d_->pending.empty();
 }

@@ -45,6 +45,10 @@ public:
                                                                                                         TableRef table);
 
 private:
+    void encodeLoop();
+    /// Encodes one batch and sends it (on the encoding thread); false once sending stopped.
+    bool send(upload::Batch b);
+    void stopEncoder(bool drain);
     struct Impl;
     std::unique_ptr<Impl> d_;
 };

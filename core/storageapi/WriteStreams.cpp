@@ -26,6 +26,7 @@ struct WriteStreams::Stream {
     /// PENDING / BUFFERED rows not yet in the table, as schema `heldSchema` laid them out.
     std::vector<Value> held;
     Schema heldSchema;
+    bool heldClean = true; ///< every held row came from a Rows marked clean
     bool committed() const { return info.commitMs.has_value(); }
 };
 
@@ -192,7 +193,7 @@ void WriteStreams::write(const Name& n, const MakeRows& make) {
             }
             Rows r = make(schema, version);
             if (r.schemaVersion != version) continue; // made for an older schema: again
-            if (store_.appendValuesIfSchema(*t, r.rows, version)) return;
+            if (store_.appendValuesIfSchema(*t, r.rows, version, r.clean)) return;
         }
     } catch (const ApiFailure& e) {
         rethrowTable(e, entity);
@@ -234,6 +235,7 @@ std::int64_t WriteStreams::append(const std::string& name, std::optional<std::in
         relayout(s->held, s->heldSchema, schema);
         s->heldSchema = schema;
         s->info.rows += static_cast<std::int64_t>(r.rows.size());
+        s->heldClean = s->heldClean && r.clean;
         for (auto& v : r.rows) s->held.push_back(std::move(v));
     }
     save(*s);
@@ -289,8 +291,9 @@ WriteStreams::CommitResult WriteStreams::batchCommit(const std::string& parent, 
     if (!out.errors.empty()) return out;
     // One append for all of them: committed together or not at all.
     write(*table, [&](const Schema& schema, std::uint64_t v) {
-        Rows r{{}, v};
+        Rows r{{}, v, true};
         for (const auto& s : streams) {
+            r.clean = r.clean && s->heldClean;
             std::vector<Value> rows = s->held; // copies: a failed write keeps the streams whole
             relayout(rows, s->heldSchema, schema);
             for (auto& x : rows) r.rows.push_back(std::move(x));
@@ -320,7 +323,7 @@ std::int64_t WriteStreams::flush(const std::string& name, std::int64_t offset) {
     if (offset < s->info.flushed) return s->info.flushed - 1; // already visible
     const auto count = static_cast<std::size_t>(offset + 1 - s->info.flushed);
     write(s->name, [&](const Schema& schema, std::uint64_t v) {
-        Rows r{{s->held.begin(), s->held.begin() + static_cast<std::ptrdiff_t>(count)}, v};
+        Rows r{{s->held.begin(), s->held.begin() + static_cast<std::ptrdiff_t>(count)}, v, s->heldClean};
         relayout(r.rows, s->heldSchema, schema);
         return r;
     });

@@ -80,6 +80,8 @@ public:
     struct Rows {
         std::vector<Value> rows;
         std::uint64_t schemaVersion = 0;
+        /// Valid UTF-8 only and no NULL arrays, as ProtoRowDecoder makes rows: not looked for again.
+        bool clean = false;
     };
     using MakeRows = std::function<Rows(const Schema& schema, std::uint64_t schemaVersion)>;
 

@@ -46,6 +46,14 @@ std::string BatchBuilder::insertId(std::uint64_t ordinal, std::string_view text)
 void BatchBuilder::add(Batch& b, std::uint64_t ordinal, std::uint64_t line, std::uint64_t column,
                        std::string_view text) const {
     Batch::Row r{ordinal, line, column, b.body.size(), 0, 0, 0};
+    if (textsOnly_) {
+        r.textBegin = b.body.size();
+        b.body += text;
+        r.textEnd = r.rowEnd = b.body.size();
+        b.rows.push_back(r);
+        b.range.end = ordinal + 1;
+        return;
+    }
     if (!b.rows.empty()) {
         b.body += ',';
         ++r.rowBegin;

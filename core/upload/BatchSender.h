@@ -44,6 +44,10 @@ inline constexpr std::size_t kMaxRequestBytes = 10'000'000;
 class BatchBuilder {
 public:
     BatchBuilder(std::string inputId, int generation, bool ignoreUnknown, std::size_t maxRows, std::size_t maxBytes);
+    /// Batches for a sink that reads only each record's text (the Storage Write API, whose
+    /// offsets do what insertIds do): no insertIds are made, the body is the texts one after
+    /// another.
+    void textsOnly() { textsOnly_ = true; }
 
     /// Bytes one row adds to a body beyond its text: `,{"insertId":"<id>","json":` and `}`.
     static constexpr std::size_t kRowOverhead = 160;
@@ -64,6 +68,7 @@ public:
 private:
     std::string inputId_;
     int generation_;
+    bool textsOnly_ = false;
     std::string prefix_;
     std::size_t maxRows_, maxBytes_;
 };

@@ -334,6 +334,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     // A resumed upload keeps its generation of insertIds; a new one uses `generation`.
     BatchBuilder builder(fileId, journal ? journal->header().generation : generation, o_.ignoreUnknown, o_.batchRows,
                          o_.batchBytes);
+    if (o_.makeSink) builder.textsOnly();
     bool prechecked = false;
     try {
         s.schema = run.resolveSchema();
