@@ -65,10 +65,18 @@ struct WriteSender::Impl {
     mutable std::mutex mutex;
     std::condition_variable cv;
     std::deque<Pending> pending;
-    bool closing = false;
     std::atomic<bool> failedFlag{false};
     std::exception_ptr error;
     std::thread answers;
+
+    /// Batches pushed, waiting for the encoding thread (records to protobuf, then sent):
+    /// reading the file and encoding what was read go on at once.
+    mutable std::mutex queueMutex;
+    std::condition_variable queueCv;
+    std::deque<upload::Batch> queue;
+    bool closing = false, encoding = false;
+    std::atomic<bool> aborting{false};
+    std::thread encodeThread;
 
     void fail(const std::string& why) {
         {
@@ -124,7 +132,7 @@ struct WriteSender::Impl {
             return;
         }
         std::lock_guard lock(mutex);
-        if (!pending.empty() && !failedFlag) {
+        if (!pending.empty() && !failedFlag && !aborting) { // (a cancel cuts the connection on purpose)
             failedFlag = true;
             error = std::make_exception_ptr(UploadError("the connection to the Storage Write API was lost with " +
                                                         std::to_string(pending.size()) + " appends unanswered"));
@@ -169,11 +177,11 @@ WriteSender::WriteSender(const WriteEndpoint& endpoint, const TableRef& table, u
     prepare(d_->ctx, endpoint, false);
     d_->rw = d_->stub->AppendRows(&d_->ctx);
     d_->answers = std::thread([this] { d_->readAnswers(); });
-    d_->encoder = std::thread([this] { encodeLoop(); });
+    d_->encodeThread = std::thread([this] { encodeLoop(); });
 }
 
 WriteSender::~WriteSender() {
-    if (d_->answers.joinable() || d_->encoder.joinable()) abort();
+    if (d_->answers.joinable() || d_->encodeThread.joinable()) abort();
 }
 
 bool WriteSender::push(upload::Batch b) {
@@ -274,7 +282,7 @@ void WriteSender::stopEncoder(bool drain) {
         if (!drain) d_->queue.clear();
         d_->queueCv.notify_all();
     }
-    if (d_->encoder.joinable()) d_->encoder.join();
+    if (d_->encodeThread.joinable()) d_->encodeThread.join();
 }
 
 void WriteSender::finish() {

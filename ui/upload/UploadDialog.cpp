@@ -7,6 +7,9 @@
 #include "net/CancelToken.h"
 #include "upload/Loader.h"
 #include "upload/Uploader.h"
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+#include "storageapi/WriteSender.h"
+#endif
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -256,7 +259,18 @@ void UploadDialog::startUpload() {
     o.ignoreUnknown = ignoreUnknown_->isChecked();
     runInBackground(tr("Starting\u2026"), o.table, [o, dataset, table](const QPointer<UploadDialog>& self, BigQueryClient& client,
                                                                       const CancelToken* cancel) {
-        upload::Uploader u(client, o);
+        upload::UploadOptions opts = o;
+        bool writeApi = false;
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+        // Through the Storage Write API where the endpoint serves it (the local sandbox): exactly
+        // once by stream offsets, half insertAll's price on BigQuery. (Asked here, off the GUI thread.)
+        if (const auto address = client.sandboxStorageApi(opts.table.projectId, cancel); !address.empty()) {
+            opts.makeSink = storageapi::WriteSender::factory({address, [&client] { return client.bearerToken(); }}, opts.table);
+            opts.batchRows = 50000;
+            writeApi = true;
+        }
+#endif
+        upload::Uploader u(client, opts);
         u.onProgress = [self](const upload::UploadProgress& p) {
             const double frac = p.fileBytes ? double(p.fileBytesRead) / double(p.fileBytes) : 0;
             const double rate = p.seconds > 0 ? double(p.rowsInserted) / p.seconds : 0;
@@ -267,8 +281,9 @@ void UploadDialog::startUpload() {
         };
         const auto s = u.run(cancel);
         QString text = s.cancelled ? tr("Cancelled after %1 rows; drop the file again to resume where it stopped.").arg(s.inserted)
-                                   : tr("%1 rows inserted into %2.%3, %4 rejected, in %5 s.")
-                                         .arg(s.inserted).arg(dataset, table).arg(s.rejected).arg(s.seconds, 0, 'f', 1);
+                                   : tr("%1 rows inserted into %2.%3, %4 rejected, in %5 s%6.")
+                                         .arg(s.inserted).arg(dataset, table).arg(s.rejected).arg(s.seconds, 0, 'f', 1)
+                                         .arg(writeApi ? tr(" through the Storage Write API") : QString());
         text = text.toHtmlEscaped();
         if (!s.rejectsFile.empty()) {
             const QString path = qs(s.rejectsFile);
