@@ -107,6 +107,8 @@ void detail::Plan::index() {
     dense.assign(std::min<std::uint64_t>(most, 4096) + 1, -1);
     for (std::size_t i = 0; i < slots.size(); ++i) {
         if (!slots[i].field) continue;
+        slots[i].wire = wireTypeOf(slots[i].field);
+        slots[i].repeated = slots[i].field->is_repeated();
         const auto n = static_cast<std::uint64_t>(slots[i].field->number());
         if (n < dense.size()) dense[n] = static_cast<int>(i);
         else sparse[static_cast<int>(n)] = static_cast<int>(i);

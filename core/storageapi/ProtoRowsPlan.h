@@ -19,6 +19,8 @@ struct Plan {
         const Field* column = nullptr; ///< null for a RANGE's start and end
         const google::protobuf::FieldDescriptor* field = nullptr; ///< null: the writer schema lacks the column
         std::unique_ptr<Plan> child; ///< STRUCT and RANGE columns
+        int wire = 0;                ///< the field's wire type (wireTypeOf), set by index()
+        bool repeated = false;
     };
     std::vector<Slot> slots; ///< one per column, in the table's order (RANGE: start, end)
     /// Field number -> slot, for the numbers that have one.
@@ -32,6 +34,10 @@ struct Plan {
     /// Fills `dense` and `sparse` from the slots.
     void index();
 };
+
+/// The wire type a field's values come with (0 varint, 1 fixed64, 2 length-delimited, 5
+/// fixed32; 3 for a group).
+int wireTypeOf(const google::protobuf::FieldDescriptor* f);
 
 /// Decodes one serialized message as `plan` lays out; false with `error` set ("Field a.b: ...").
 bool decodeMessage(std::string_view bytes, const Plan& plan, Value& out, std::string& error);

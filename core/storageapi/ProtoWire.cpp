@@ -131,7 +131,9 @@ bool readFixed(const char*& p, const char* end, int n, std::uint64_t& v) {
     return true;
 }
 
-int wireOf(const FD* f) {
+} // namespace
+
+int wireTypeOf(const FD* f) {
     switch (f->type()) {
     case FD::TYPE_DOUBLE:
     case FD::TYPE_FIXED64:
@@ -147,12 +149,31 @@ int wireOf(const FD* f) {
     }
 }
 
+namespace {
+
 struct Decoder {
     std::vector<Occ> occ; ///< every level's occurrences, a stack: a nested message's after its parent's
-    std::string error, path;
+    std::string error;
+    /// Where the walk is: each level's column and, inside a repeated one, the element (-1 for
+    /// none). Written out only for an error.
+    struct Step {
+        const Field* column;
+        std::ptrdiff_t index;
+    };
+    std::vector<Step> path;
+
+    std::string pathText() const {
+        std::string p;
+        for (const auto& st : path) {
+            if (!p.empty()) p += '.';
+            p += st.column->name;
+            if (st.index >= 0) p += "[" + std::to_string(st.index) + "]";
+        }
+        return p;
+    }
 
     bool fail(const std::string& what) {
-        if (error.empty()) error = (path.empty() ? std::string("The row") : "Field " + path) + ": " + what;
+        if (error.empty()) error = (path.empty() ? std::string("The row") : "Field " + pathText()) + ": " + what;
         return false;
     }
 
@@ -414,10 +435,10 @@ struct Decoder {
             if (!skipOrRead(p, end, o.wire, o.v, o.span)) return false;
             const int slot = plan.slotOf(tag >> 3);
             if (slot < 0) continue; // an unknown field: skipped
-            const FD* f = plan.slots[static_cast<std::size_t>(slot)].field;
-            const int want = wireOf(f);
-            const bool packed = f->is_repeated() && o.wire == 2 && want != 2;
-            if (o.wire != want && !packed) return fail("the wire type of field " + std::string(f->name()) + " does not match its declared type");
+            const auto& sl = plan.slots[static_cast<std::size_t>(slot)];
+            const int want = sl.wire;
+            const bool packed = sl.repeated && o.wire == 2 && want != 2;
+            if (o.wire != want && !packed) return fail("the wire type of field " + std::string(sl.field->name()) + " does not match its declared type");
             o.slot = slot;
             occ.push_back(o);
             const int at = static_cast<int>(occ.size() - 1);
@@ -429,11 +450,9 @@ struct Decoder {
         bool ok = true;
         for (std::size_t i = 0; i < plan.slots.size() && ok; ++i) {
             const auto& s = plan.slots[i];
-            const auto at = path.size();
-            if (!path.empty()) path += '.';
-            path += s.column->name;
+            path.push_back({s.column, -1});
             ok = cell(s, heads[i], out[i]);
-            if (ok) path.resize(at);
+            if (ok) path.pop_back();
         }
         occ.resize(base);
         return ok;
@@ -442,27 +461,41 @@ struct Decoder {
     bool cell(const Plan::Slot& s, int head, Value& out) {
         const Field& c = *s.column;
         if (c.isRepeated()) {
-            std::vector<Value> items;
+            // Count first, then fill the array in place.
+            const int want = s.wire;
+            std::size_t n = 0;
+            for (int k = head; k >= 0; k = occ[static_cast<std::size_t>(k)].next) {
+                const Occ& o = occ[static_cast<std::size_t>(k)];
+                if (o.wire != 2 || want == 2) {
+                    ++n;
+                } else if (want == 0) { // packed varints: one per byte without its high bit
+                    for (const char ch : o.span) n += (static_cast<std::uint8_t>(ch) & 0x80) == 0;
+                } else {
+                    const std::size_t width = want == 1 ? 8 : 4;
+                    if (o.span.size() % width) return fail("a packed repeated field is cut short");
+                    n += o.span.size() / width;
+                }
+            }
+            out = Value::arrayOf(n);
+            std::size_t at = 0;
             for (int k = head; k >= 0; k = occ[static_cast<std::size_t>(k)].next) {
                 const Occ o = occ[static_cast<std::size_t>(k)]; // a copy: nested messages push onto occ
-                if (o.wire == 2 && wireOf(s.field) != 2) { // packed numbers
+                if (o.wire == 2 && want != 2) { // packed numbers
                     const char* p = o.span.data();
                     const char* end = p + o.span.size();
-                    const int want = wireOf(s.field);
                     while (p < end) {
                         std::uint64_t v = 0;
                         const bool read = want == 0 ? readVarint(p, end, v) : readFixed(p, end, want == 1 ? 8 : 4, v);
-                        if (!read) return fail("a packed repeated field is cut short");
-                        items.emplace_back();
-                        if (!element(s, c.type, v, {}, items.back())) return indexed(items.size() - 1);
+                        if (!read || at >= n) return fail("a packed repeated field is cut short");
+                        path.back().index = static_cast<std::ptrdiff_t>(at);
+                        if (!element(s, c.type, v, {}, out[at++])) return false;
                     }
                     continue;
                 }
-                items.emplace_back();
-                if (!element(s, c.type, o.v, o.span, items.back())) return indexed(items.size() - 1);
+                path.back().index = static_cast<std::ptrdiff_t>(at);
+                if (!element(s, c.type, o.v, o.span, out[at++])) return false;
             }
-            out = Value::arrayOf(items.size());
-            for (std::size_t k = 0; k < items.size(); ++k) out[k] = std::move(items[k]);
+            path.back().index = -1;
             return true;
         }
         if (head < 0) {
@@ -487,12 +520,6 @@ struct Decoder {
         return element(s, c.type, o.v, o.span, out);
     }
 
-    /// Adds the failing element's index to the path of the error just set.
-    bool indexed(std::size_t k) {
-        const std::string mark = "Field " + path + ":";
-        if (error.rfind(mark, 0) == 0) error.insert(mark.size() - 1, "[" + std::to_string(k) + "]");
-        return false;
-    }
 };
 
 } // namespace

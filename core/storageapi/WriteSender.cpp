@@ -43,6 +43,11 @@ std::string parentOf(const TableRef& t) {
 
 } // namespace
 
+struct WriteSender::Prepared {
+    Pending pending;
+    v1::AppendRowsRequest request;
+};
+
 struct WriteSender::Impl {
     Impl(upload::UploadOptions::SinkParts& p) : parts(p), schema(p.schema), encoder(p.schema), reader(schema) {}
 
@@ -50,7 +55,6 @@ struct WriteSender::Impl {
     Schema schema;
     ProtoEncoder encoder;
     JsonRowReader reader;
-    simdjson::dom::parser json;
     std::size_t depth = 4;
     std::string stream;
     WriteEndpoint endpoint;
@@ -73,10 +77,12 @@ struct WriteSender::Impl {
     /// reading the file and encoding what was read go on at once.
     mutable std::mutex queueMutex;
     std::condition_variable queueCv;
-    std::deque<upload::Batch> queue;
-    bool closing = false, encoding = false;
+    std::deque<std::pair<std::uint64_t, upload::Batch>> queue; ///< with the order each was pushed in
+    std::uint64_t pushed = 0, turn = 0; ///< the next to push, and the next to go out
+    int encoding = 0;
+    bool closing = false;
     std::atomic<bool> aborting{false};
-    std::thread encodeThread;
+    std::vector<std::thread> encodeThreads;
 
     void fail(const std::string& why) {
         {
@@ -177,56 +183,71 @@ WriteSender::WriteSender(const WriteEndpoint& endpoint, const TableRef& table, u
     prepare(d_->ctx, endpoint, false);
     d_->rw = d_->stub->AppendRows(&d_->ctx);
     d_->answers = std::thread([this] { d_->readAnswers(); });
-    d_->encodeThread = std::thread([this] { encodeLoop(); });
+    for (int i = 0; i < kEncoders; ++i) d_->encodeThreads.emplace_back([this] { encodeLoop(); });
 }
 
 WriteSender::~WriteSender() {
-    if (d_->answers.joinable() || d_->encodeThread.joinable()) abort();
+    if (d_->answers.joinable() || !d_->encodeThreads.empty()) abort();
 }
 
 bool WriteSender::push(upload::Batch b) {
     std::unique_lock lock(d_->queueMutex);
-    d_->queueCv.wait(lock, [&] { return d_->failedFlag || d_->queue.size() < 2; });
+    d_->queueCv.wait(lock, [&] { return d_->failedFlag || d_->queue.size() < 2 * kEncoders; });
     if (d_->failedFlag) return false;
-    d_->queue.push_back(std::move(b));
+    d_->queue.emplace_back(d_->pushed++, std::move(b));
     d_->queueCv.notify_all();
     return true;
 }
 
 void WriteSender::encodeLoop() {
+    simdjson::dom::parser json; // one per thread
     for (;;) {
+        std::uint64_t seq = 0;
         upload::Batch b;
         {
             std::unique_lock lock(d_->queueMutex);
             d_->queueCv.wait(lock, [&] { return d_->failedFlag || d_->aborting || d_->closing || !d_->queue.empty(); });
             if (d_->failedFlag || d_->aborting || d_->queue.empty()) return; // failed, aborted, or closing with nothing left
-            b = std::move(d_->queue.front());
+            seq = d_->queue.front().first;
+            b = std::move(d_->queue.front().second);
             d_->queue.pop_front();
-            d_->encoding = true;
+            ++d_->encoding;
         }
-        const bool ok = send(std::move(b));
+        Prepared prep = encode(std::move(b), json);
+        bool ok = false;
         {
-            std::lock_guard lock(d_->queueMutex);
-            d_->encoding = false;
+            // In the order pushed: offsets, journal lines and the stream's requests follow the file.
+            std::unique_lock lock(d_->queueMutex);
+            d_->queueCv.wait(lock, [&] { return d_->failedFlag || d_->aborting || d_->turn == seq; });
+            if (d_->turn == seq && !d_->failedFlag && !d_->aborting) {
+                lock.unlock();
+                ok = dispatch(std::move(prep));
+                lock.lock();
+            }
+            ++d_->turn;
+            --d_->encoding;
         }
         d_->queueCv.notify_all();
-        if (!ok) return;
+        if (!ok) {
+            std::lock_guard lock(d_->queueMutex);
+            d_->queueCv.notify_all();
+            return;
+        }
     }
 }
 
-bool WriteSender::send(upload::Batch b) {
-    if (d_->failedFlag) return false;
-    Pending p;
+WriteSender::Prepared WriteSender::encode(upload::Batch b, simdjson::dom::parser& json) const {
+    Prepared out;
+    Pending& p = out.pending;
     p.range = b.range;
     p.rejects = std::move(b.rejects);
-    v1::AppendRowsRequest req;
-    auto* rows = req.mutable_proto_rows()->mutable_rows();
+    auto* rows = out.request.mutable_proto_rows()->mutable_rows();
     std::vector<RowIssue> issues;
     for (const auto& r : b.rows) {
         const std::string_view text(b.body.data() + r.textBegin, r.textEnd - r.textBegin);
         issues.clear();
         Value v;
-        auto doc = d_->json.parse(text.data(), text.size(), true);
+        auto doc = json.parse(text.data(), text.size(), true);
         if (doc.error()) issues.push_back({"", simdjson::error_message(doc.error())});
         else v = d_->reader.readDom(doc.value(), issues);
         if (!issues.empty()) { // the local check let it through: say why here too, in the rejects file
@@ -237,6 +258,13 @@ bool WriteSender::send(upload::Batch b) {
         p.lines.push_back(r.line);
     }
     p.count = rows->serialized_rows_size();
+    return out;
+}
+
+bool WriteSender::dispatch(Prepared prep) {
+    if (d_->failedFlag) return false;
+    Pending& p = prep.pending;
+    v1::AppendRowsRequest& req = prep.request;
     if (p.count == 0) { // nothing to append: only rejects
         try {
             d_->done(p);
@@ -282,7 +310,9 @@ void WriteSender::stopEncoder(bool drain) {
         if (!drain) d_->queue.clear();
         d_->queueCv.notify_all();
     }
-    if (d_->encodeThread.joinable()) d_->encodeThread.join();
+    for (auto& t : d_->encodeThreads)
+        if (t.joinable()) t.join();
+    d_->encodeThreads.clear();
 }
 
 void WriteSender::finish() {
@@ -329,7 +359,7 @@ std::exception_ptr WriteSender::error() const {
 bool WriteSender::idle() const {
     {
         std::lock_guard lock(d_->queueMutex);
-        if (!d_->queue.empty() || d_->encoding) return false;
+        if (!d_->queue.empty() || d_->encoding > 0) return false;
     }
     std::lock_guard lock(d_->mutex);
     return d_->pending.empty();
