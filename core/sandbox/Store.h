@@ -77,6 +77,10 @@ struct Table final : sql::TableData {
         std::int64_t ms = 0;
     };
     std::vector<Commit> commits;
+    /// Storage Write API streams that appended here since the table's rows were last read
+    /// from disk: each stream's end (its row count) as the log's records say. A stream whose
+    /// own state file missed its last append (a crash between the two) learns it here.
+    std::map<std::string, std::int64_t> streamEnds;
 
     bool isView() const override; ///< `meta.type` is VIEW (Views.cpp)
     std::string viewQuery() const override;
@@ -187,7 +191,9 @@ public:
     /// nothing written, when the table's schema changed since (lay them out again).
     /// `clean`: the rows hold valid UTF-8 only and no NULL arrays (a decoder made them so), so
     /// neither is looked for again.
-    bool appendValuesIfSchema(Table& t, std::vector<Value>& rows, std::uint64_t schemaVersion, bool clean = false);
+    /// `mark`: the writer's mark kept with the rows in the log ("STREAM:END"; Table::streamEnds).
+    bool appendValuesIfSchema(Table& t, std::vector<Value>& rows, std::uint64_t schemaVersion, bool clean = false,
+                              std::string_view mark = {});
     /// DML: replaces every row. The rows go to a fresh log that is renamed over the old one, so
     /// a crash leaves the old rows or the new, never a mix. Fails with BigQuery's "Could not
     /// serialize access" when the table changed after `version` was read.
@@ -248,7 +254,8 @@ private:
                                             bool skipInvalid, std::uint64_t schemaVersion,
                                             const std::function<std::vector<std::pair<std::string, Value>>()>& reread,
                                             std::optional<std::int64_t> partitionMs);
-    bool appendValuesChecked(Table& t, std::vector<Value>& rows, std::optional<std::uint64_t> schemaVersion, bool clean);
+    bool appendValuesChecked(Table& t, std::vector<Value>& rows, std::optional<std::uint64_t> schemaVersion, bool clean,
+                             std::string_view mark = {});
     std::filesystem::path datasetDir(const std::string& p, const std::string& d) const;
     std::filesystem::path tableDir(const std::string& p, const std::string& d, const std::string& t) const;
     Dataset& datasetRef(const std::string& p, const std::string& d);
@@ -270,7 +277,8 @@ private:
                                         const Schema& schema, std::vector<Value> rows, const Json& extra);
     /// Writes rows to the table's log (not yet synced), committed at `when`; returns the
     /// offset to sync to.
-    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows, std::int64_t when, bool clean = false);
+    std::uint64_t appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows, std::int64_t when, bool clean = false,
+                             std::string_view mark = {});
     /// Before a statement rewrites or replaces `t` (whose files are in `dir`): keeps its
     /// files as the version that ends now (History.h) and removes versions past the
     /// window (`windowMs`, from timeTravelWindowMs before any table lock). The caller holds

@@ -91,7 +91,8 @@ void emptyNullArrays(std::vector<Value>& rows, const Schema& schema) {
 
 } // namespace
 
-std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows, std::int64_t when, bool clean) {
+std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::string, Value>>& rows, std::int64_t when, bool clean,
+                                std::string_view mark) {
     for (const auto& [_, v] : rows)
         if (!clean && hasInvalidUtf8(v))
             throw ApiFailure("invalid", "A STRING value to be stored in " + t.project + ":" + t.dataset + "." + t.id +
@@ -114,7 +115,7 @@ std::uint64_t Store::appendRows(Table& t, const std::vector<std::pair<std::strin
                 ids.push_back({when, k.a, k.b});
             }
         }
-        end = t.log->write(binaryRowsRecord(enc, stored, when, i < rows.size(), ids));
+        end = t.log->write(binaryRowsRecord(enc, stored, when, i < rows.size(), ids, i < rows.size() ? std::string_view() : mark));
     }
     return end;
 }
@@ -295,11 +296,12 @@ std::shared_ptr<Table> Store::replaceTable(const std::string& p, const std::stri
 
 void Store::appendValues(Table& t, std::vector<Value> rows) { appendValuesChecked(t, rows, std::nullopt, false); }
 
-bool Store::appendValuesIfSchema(Table& t, std::vector<Value>& rows, std::uint64_t schemaVersion, bool clean) {
-    return appendValuesChecked(t, rows, schemaVersion, clean);
+bool Store::appendValuesIfSchema(Table& t, std::vector<Value>& rows, std::uint64_t schemaVersion, bool clean, std::string_view mark) {
+    return appendValuesChecked(t, rows, schemaVersion, clean, mark);
 }
 
-bool Store::appendValuesChecked(Table& t, std::vector<Value>& rows, std::optional<std::uint64_t> schemaVersion, bool clean) {
+bool Store::appendValuesChecked(Table& t, std::vector<Value>& rows, std::optional<std::uint64_t> schemaVersion, bool clean,
+                                std::string_view mark) {
     const sql::MemoryBudgetPause commit; // a query's budget must not fail a commit half-way
     if (rows.empty()) return true;
     std::unique_lock lock(t.mutex);
@@ -313,7 +315,7 @@ bool Store::appendValuesChecked(Table& t, std::vector<Value>& rows, std::optiona
     tagged.reserve(rows.size());
     for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
     try {
-        t.log->syncTo(appendRows(t, tagged, now, clean));
+        t.log->syncTo(appendRows(t, tagged, now, clean, mark));
     } catch (const StorageError&) {
         if (!setAside(t)) throw;
         lock.unlock();
@@ -321,6 +323,7 @@ bool Store::appendValuesChecked(Table& t, std::vector<Value>& rows, std::optiona
         throw;
     }
     for (auto& [_, v] : tagged) t.rows.push_back(std::move(v));
+    if (!mark.empty()) noteStreamMark(t, mark);
     noteCommit(t, now);
     ++t.version;
     t.meta["lastModifiedTime"] = std::to_string(now);

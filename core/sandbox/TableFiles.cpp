@@ -7,6 +7,7 @@
 #include "value/JsonRowReader.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <utility>
 #include <atomic>
@@ -42,13 +43,28 @@ void keepId(Table& t, const IdKey& key, std::int64_t when, std::int64_t since) {
 } // namespace
 
 std::string binaryRowsRecord(RowGroupEncoder& enc, const Schema& stored, std::int64_t when, bool more,
-                             std::span<const SegmentId> ids) {
+                             std::span<const SegmentId> ids, std::string_view mark) {
     std::string out(1, kBinaryRows);
     char at[8];
     std::memcpy(at, &when, 8);
     out.append(at, 8);
+    const auto n = static_cast<std::uint32_t>(mark.size());
+    char len[4];
+    std::memcpy(len, &n, 4);
+    out.append(len, 4);
+    out += mark;
     out += enc.finish(stored, 0, more, ids);
     return out;
+}
+
+void noteStreamMark(Table& t, std::string_view mark) {
+    const auto colon = mark.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return;
+    std::int64_t end = 0;
+    const auto digits = mark.substr(colon + 1);
+    if (std::from_chars(digits.data(), digits.data() + digits.size(), end).ec != std::errc() || end < 0) return;
+    auto& known = t.streamEnds[std::string(mark.substr(0, colon))];
+    known = std::max(known, end);
 }
 
 namespace {
@@ -73,12 +89,16 @@ void replayLog(Table& t, RowLog& log, std::int64_t idsSince, std::vector<std::st
     std::optional<std::uint64_t> groupStart;
     const auto dropped = log.replay([&](std::string_view payload, std::uint64_t offset) {
         if (!payload.empty() && payload[0] == kBinaryRows) {
-            if (payload.size() < 9) throw StorageError("a binary record of table " + tableName(t) + "'s log is cut short");
+            std::uint32_t markLen = 0;
+            if (payload.size() >= 13) std::memcpy(&markLen, payload.data() + 9, 4);
+            if (payload.size() < 13 || payload.size() - 13 < markLen)
+                throw StorageError("a binary record of table " + tableName(t) + "'s log is cut short");
             std::int64_t when = 0;
             std::memcpy(&when, payload.data() + 1, 8);
+            const auto mark = payload.substr(13, markLen);
             RowGroup g;
             try {
-                g = decodeRowGroupBody(payload.substr(9));
+                g = decodeRowGroupBody(payload.substr(13 + markLen));
             } catch (const std::runtime_error& e) {
                 throw StorageError("a binary record of table " + tableName(t) + "'s log is damaged: " + e.what());
             }
@@ -89,6 +109,7 @@ void replayLog(Table& t, RowLog& log, std::int64_t idsSince, std::vector<std::st
             if (g.more) return;
             for (auto& p : pending) t.rows.push_back(std::move(p.row));
             for (const auto& id : pendingIds) keepId(t, IdKey{id.a, id.b}, id.when, idsSince);
+            if (!mark.empty()) noteStreamMark(t, mark);
             noteCommit(t, when);
             pending.clear();
             pendingIds.clear();

@@ -38,11 +38,15 @@ struct SegmentId;
 inline constexpr char kBinaryRows = '\x01';
 /// Rows in one binary log record at most; a statement with more spans several.
 inline constexpr std::size_t kLogRecordRows = 50'000;
-/// A binary log record: kBinaryRows, the commit time (ms, 8 bytes little-endian), then the
-/// body of a row group of the rows `enc` holds, laid out as `stored` (`more`: the statement
-/// goes on in the next record), with the insertIds of its rows.
+/// A binary log record: kBinaryRows, the commit time (ms, 8 bytes little-endian), the length
+/// (4 bytes) and text of the writer's mark (empty, or "STREAM:END" for a Storage Write API
+/// append: Table::streamEnds), then the body of a row group of the rows `enc` holds, laid out
+/// as `stored` (`more`: the statement goes on in the next record), with the insertIds of its
+/// rows.
 std::string binaryRowsRecord(RowGroupEncoder& enc, const Schema& stored, std::int64_t when, bool more,
-                             std::span<const SegmentId> ids);
+                             std::span<const SegmentId> ids, std::string_view mark = {});
+/// Notes a writer's mark ("STREAM:END") in `t.streamEnds`; malformed marks are ignored.
+void noteStreamMark(Table& t, std::string_view mark);
 
 /// The log file of generation `gen` in a table's folder.
 std::filesystem::path logFile(const std::filesystem::path& dir, std::uint64_t gen);

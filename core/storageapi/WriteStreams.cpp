@@ -22,6 +22,8 @@ struct WriteStreams::Stream {
     bool isDefault = false;
     /// Set when a restart lost rows that were appended but not yet committed or flushed.
     bool lost = false;
+    /// Whether its row count was checked against its table's log (reconcile()).
+    bool reconciled = false;
     std::mutex mutex; ///< appends, finalize, flush and commit of this stream, one at a time
     /// PENDING / BUFFERED rows not yet in the table, as schema `heldSchema` laid them out.
     std::vector<Value> held;
@@ -179,7 +181,23 @@ std::pair<Schema, std::uint64_t> WriteStreams::tableSchema(const std::string& na
     }
 }
 
-void WriteStreams::write(const Name& n, const MakeRows& make) {
+void WriteStreams::reconcile(Stream& s) {
+    if (s.reconciled || s.isDefault || s.info.type != Type::Committed) return;
+    try {
+        const auto t = store_.table(s.name.project, s.name.dataset, s.name.table);
+        std::shared_lock tl(t->mutex);
+        if (const auto it = t->streamEnds.find(s.name.id); it != t->streamEnds.end() && it->second > s.info.rows) {
+            // A crash after the rows were logged but before this file was rewritten.
+            s.info.rows = it->second;
+            save(s);
+        }
+    } catch (const ApiFailure& e) {
+        rethrowTable(e, s.info.name);
+    }
+    s.reconciled = true;
+}
+
+void WriteStreams::write(const Name& n, const MakeRows& make, const std::function<std::string(std::size_t)>& markFor) {
     const std::string entity = "projects/" + n.project + "/datasets/" + n.dataset + "/tables/" + n.table;
     try {
         const auto t = store_.table(n.project, n.dataset, n.table);
@@ -193,7 +211,8 @@ void WriteStreams::write(const Name& n, const MakeRows& make) {
             }
             Rows r = make(schema, version);
             if (r.schemaVersion != version) continue; // made for an older schema: again
-            if (store_.appendValuesIfSchema(*t, r.rows, version, r.clean)) return;
+            const std::string mark = markFor ? markFor(r.rows.size()) : std::string();
+            if (store_.appendValuesIfSchema(*t, r.rows, version, r.clean, mark)) return;
         }
     } catch (const ApiFailure& e) {
         rethrowTable(e, entity);
@@ -208,6 +227,7 @@ std::int64_t WriteStreams::append(const std::string& name, std::optional<std::in
                                            " that were not yet committed or flushed: write them again to a new stream.",
              StorageCode::InvalidStreamState, name);
     if (s->isDefault && offset) fail(Code::InvalidArgument, "Offsets are not supported on the default stream: " + name);
+    reconcile(*s);
     if (s->info.finalized || s->committed())
         fail(Code::InvalidArgument, "Stream is finalized: " + name, StorageCode::StreamFinalized, name);
     if (offset) {
@@ -223,11 +243,16 @@ std::int64_t WriteStreams::append(const std::string& name, std::optional<std::in
     const std::int64_t start = s->info.rows;
     if (s->info.type == Type::Committed) {
         std::size_t count = 0;
+        // The stream's new end goes into the log with the rows (Table::streamEnds), so a crash
+        // before this stream's file is rewritten cannot make its offsets go back.
+        const auto markFor = [&](std::size_t n) {
+            return s->isDefault ? std::string() : s->name.id + ":" + std::to_string(start + static_cast<std::int64_t>(n));
+        };
         write(s->name, [&](const Schema& schema, std::uint64_t v) {
             Rows r = make(schema, v);
             count = r.rows.size();
             return r;
-        });
+        }, markFor);
         s->info.rows += static_cast<std::int64_t>(count);
     } else {
         auto [schema, version] = tableSchema(name);
@@ -246,6 +271,7 @@ std::int64_t WriteStreams::finalize(const std::string& name) {
     const auto s = find(name);
     if (s->isDefault) fail(Code::InvalidArgument, "Cannot finalize the default stream: " + name, StorageCode::InvalidStreamType, name);
     std::lock_guard lock(s->mutex);
+    reconcile(*s);
     if (!s->info.finalized) {
         s->info.finalized = true;
         save(*s);

@@ -58,7 +58,9 @@ struct RowErrors {
 /// Rows reach the table through Store::appendValuesIfSchema, so they are fsynced before the
 /// answer, as insertAll's are. Each stream's state is kept in `dir/<id>.json` (rewritten
 /// atomically after each change), so a sandbox restarted between two appends of a COMMITTED
-/// stream goes on at the right offset. Rows of PENDING and BUFFERED streams not yet committed or
+/// stream goes on at the right offset; each append also leaves the stream's new end in the
+/// table's log with its rows (Table::streamEnds), so a crash between the rows and that file
+/// cannot take the offset back (a retry of those rows is ALREADY_EXISTS). Rows of PENDING and BUFFERED streams not yet committed or
 /// flushed are held in memory: after a restart such a stream answers FAILED_PRECONDITION.
 /// Thread-safe; appends to one stream are serialised.
 class WriteStreams {
@@ -114,8 +116,12 @@ private:
     std::shared_ptr<Stream> find(const std::string& name);
     void save(const Stream& s) const;
     void load();
-    /// Writes `rows` to the stream's table (laid out again while its schema moves).
-    void write(const Name& n, const MakeRows& make);
+    /// Writes `rows` to the stream's table (laid out again while its schema moves), with the
+    /// writer's mark `markFor(row count)` in the log.
+    void write(const Name& n, const MakeRows& make, const std::function<std::string(std::size_t)>& markFor = {});
+    /// A COMMITTED stream's row count checked, once, against what its table's log says it
+    /// appended (Table::streamEnds). Under the stream's mutex.
+    void reconcile(Stream& s);
 
     sandbox::Store& store_;
     std::filesystem::path dir_;

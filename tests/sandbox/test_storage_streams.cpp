@@ -179,3 +179,24 @@ TEST(WriteStreams, ARestartKeepsCommittedOffsetsAndSaysWhatItLost) {
     EXPECT_NE(lost.message.find("restarted"), std::string::npos);
     EXPECT_EQ(f.streams->append(empty.name, 0, Fixture::rows(7, 8)), 0) << "a stream with nothing held goes on";
 }
+
+TEST(WriteStreams, ACrashBeforeTheStreamsFileWasRewrittenCannotMakeItsOffsetsGoBack) {
+    Fixture f;
+    const auto c = f.streams->create(kTable, WriteStreams::Type::Committed);
+    f.streams->append(c.name, 0, Fixture::rows(0, 2));
+    const auto file = f.dir / "streams" / (c.name.substr(c.name.rfind('/') + 1) + ".json");
+    ASSERT_TRUE(fs::exists(file));
+    const auto before = f.dir / "before.json";
+    fs::copy_file(file, before);
+    f.streams->append(c.name, 2, Fixture::rows(2, 3));
+    // As if the sandbox died after the rows were logged but before the stream's file was
+    // rewritten: the file says 2 rows, the table's log says the stream ends at 3.
+    f.streams.reset();
+    fs::copy_file(before, file, fs::copy_options::overwrite_existing);
+    f.open();
+    const auto again = refusal([&] { f.streams->append(c.name, 2, Fixture::rows(2, 3)); });
+    EXPECT_EQ(again.code, Code::AlreadyExists) << again.message;
+    EXPECT_EQ(f.streams->append(c.name, 3, Fixture::rows(3, 4)), 3);
+    EXPECT_EQ(f.table(), (std::vector<std::int64_t>{0, 1, 2, 3}));
+    EXPECT_EQ(f.streams->finalize(c.name), 4);
+}
