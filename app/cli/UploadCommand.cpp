@@ -74,7 +74,7 @@ void chooseApi(BigQueryClient& client, const UploadArgs& a, upload::UploadOption
         return;
     }
 #ifdef QUARRY_HAS_STORAGE_CLIENT
-    o.makeSink = storageapi::WriteSender::factory({address, [&client] { return client.bearerToken(); }}, o.table);
+    o.makeSink = storageapi::WriteSender::factory({address, [&client] { return client.bearerToken(); }}, o.table, a.api == "write");
     if (!a.batchRows) o.batchRows = 50000;
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(a.file, ec);

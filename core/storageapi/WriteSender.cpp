@@ -277,6 +277,13 @@ bool WriteSender::dispatch(Prepared prep) {
     if (const auto span = d_->parts.journal.spanOf(p.range); span && span->count == p.count) {
         p.offset = span->offset;
         p.resend = true;
+    } else if (span) {
+        // Sent before as another number of rows (the table's schema changed since?): whether
+        // those landed cannot be told by offsets any more, so nothing is guessed.
+        d_->fail("records " + std::to_string(p.range.first + 1) + "-" + std::to_string(p.range.end) + " were sent at offset " +
+                 std::to_string(span->offset) + " as " + std::to_string(span->count) + " rows and now make " +
+                 std::to_string(p.count) + " (did the table's schema change?); check the table, then upload the rest with --api insertall or start again with --again");
+        return false;
     } else {
         p.offset = d_->next;
         d_->next += p.count;
@@ -366,8 +373,10 @@ bool WriteSender::idle() const {
 }
 
 std::function<std::unique_ptr<upload::BatchSink>(upload::UploadOptions::SinkParts&)> WriteSender::factory(WriteEndpoint endpoint,
-                                                                                                           TableRef table) {
-    return [endpoint = std::move(endpoint), table = std::move(table)](upload::UploadOptions::SinkParts& parts) {
+                                                                                                           TableRef table,
+                                                                                                           bool required) {
+    return [endpoint = std::move(endpoint), table = std::move(table), required](upload::UploadOptions::SinkParts& parts) {
+        if (!required && ProtoEncoder::unsupported(parts.schema)) return std::unique_ptr<upload::BatchSink>();
         return std::unique_ptr<upload::BatchSink>(std::make_unique<WriteSender>(endpoint, table, parts, 8));
     };
 }

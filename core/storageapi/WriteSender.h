@@ -44,9 +44,12 @@ public:
     std::exception_ptr error() const override;
     bool idle() const override;
 
-    /// The factory UploadOptions::makeSink wants, for `endpoint`.
+    /// The factory UploadOptions::makeSink wants, for `endpoint`. For a table whose rows it
+    /// cannot carry (ProtoEncoder::unsupported) it gives null (insertAll then), or with
+    /// `required` (--api write) an UploadError saying why.
     static std::function<std::unique_ptr<upload::BatchSink>(upload::UploadOptions::SinkParts&)> factory(WriteEndpoint endpoint,
-                                                                                                        TableRef table);
+                                                                                                        TableRef table,
+                                                                                                        bool required = false);
 
 private:
     /// Threads encoding batches at once (they send in the order the batches were pushed). One:

@@ -97,16 +97,22 @@ void WriteStreams::load() {
         const auto j = nlohmann::json::parse(in, nullptr, false);
         if (!j.is_object() || !j.contains("name")) continue; // a torn write never renamed: not ours
         auto s = std::make_shared<Stream>();
-        s->info.name = j.value("name", std::string());
-        const auto n = parseName(s->info.name, true);
-        if (!n) continue;
-        s->name = *n;
-        s->info.type = static_cast<Type>(j.value("type", 1));
-        s->info.createMs = j.value("createMs", std::int64_t{0});
-        s->info.finalized = j.value("finalized", false);
-        s->info.rows = j.value("rows", std::int64_t{0});
-        s->info.flushed = j.value("flushed", std::int64_t{0});
-        if (j.contains("commitMs")) s->info.commitMs = j["commitMs"].get<std::int64_t>();
+        try { // a damaged file (wrong types, an unknown stream type) is left alone, not trusted
+            s->info.name = j.at("name").get<std::string>();
+            const auto n = parseName(s->info.name, true);
+            const int type = j.value("type", 1);
+            if (!n || n->id != e.path().stem().string() || type < 1 || type > 3) continue;
+            s->name = *n;
+            s->info.type = static_cast<Type>(type);
+            s->info.createMs = j.value("createMs", std::int64_t{0});
+            s->info.finalized = j.value("finalized", false);
+            s->info.rows = j.value("rows", std::int64_t{0});
+            s->info.flushed = j.value("flushed", std::int64_t{0});
+            if (j.contains("commitMs")) s->info.commitMs = j["commitMs"].get<std::int64_t>();
+        } catch (const nlohmann::json::exception&) {
+            continue;
+        }
+        if (s->info.rows < 0 || s->info.flushed < 0 || s->info.flushed > s->info.rows) continue;
         // Rows of a PENDING or BUFFERED stream that were still in memory are gone.
         s->lost = (s->info.type == Type::Pending && !s->committed() && s->info.rows > 0) ||
                   (s->info.type == Type::Buffered && s->info.flushed < s->info.rows);

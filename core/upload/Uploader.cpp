@@ -334,7 +334,6 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     // A resumed upload keeps its generation of insertIds; a new one uses `generation`.
     BatchBuilder builder(fileId, journal ? journal->header().generation : generation, o_.ignoreUnknown, o_.batchRows,
                          o_.batchBytes);
-    if (o_.makeSink) builder.textsOnly();
     bool prechecked = false;
     try {
         s.schema = run.resolveSchema();
@@ -394,11 +393,15 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         std::unique_ptr<BatchSink> sink;
         if (o_.makeSink) {
             UploadOptions::SinkParts parts{s.schema, *journal, rejects, counters};
-            sink = o_.makeSink(parts);
-        } else {
+            sink = o_.makeSink(parts); // null: it cannot carry this table's rows
+            if (sink) builder.textsOnly(); // offsets do what insertIds do
+            else if (!journal->stream().empty())
+                throw UploadError("this upload was begun through the Storage Write API, which cannot carry this table's rows now");
+            else run.note("the Storage Write API cannot carry this table's rows: sent with insertAll");
+        }
+        if (!sink)
             sink = std::make_unique<BatchSender>(client_, o_.table, builder, *journal, rejects, counters, o_.concurrency,
                                                  static_cast<std::size_t>(o_.concurrency));
-        }
         BatchSink& sender = *sink;
         Batch cur;
         builder.start(cur, 0);

@@ -52,8 +52,9 @@ struct UploadOptions {
     enum class InFlight { Ask, Resend, Skip } inFlight = InFlight::Ask;
     std::string journalDir;           ///< empty: Journal::defaultDir()
     /// Sends batches another way than insertAll (the Storage Write API: storageapi::WriteSender),
-    /// when set: called once per run with the table's schema. Its journal lines say so, and a
-    /// resumed upload must be sent the same way.
+    /// when set: called once per run with the table's schema; it returns null when it cannot
+    /// carry that table's rows (then insertAll does). Its journal lines say so, and a resumed
+    /// upload must be sent the same way.
     struct SinkParts {
         const Schema& schema;
         Journal& journal;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 using namespace quarry;
@@ -199,4 +200,20 @@ TEST(WriteStreams, ACrashBeforeTheStreamsFileWasRewrittenCannotMakeItsOffsetsGoB
     EXPECT_EQ(f.streams->append(c.name, 3, Fixture::rows(3, 4)), 3);
     EXPECT_EQ(f.table(), (std::vector<std::int64_t>{0, 1, 2, 3}));
     EXPECT_EQ(f.streams->finalize(c.name), 4);
+}
+
+TEST(WriteStreams, DamagedStateFilesAreLeftAloneAndTheSandboxStarts) {
+    Fixture f;
+    const auto c = f.streams->create(kTable, WriteStreams::Type::Committed);
+    f.streams.reset();
+    const auto dir = f.dir / "streams";
+    const std::string id = c.name.substr(c.name.rfind('/') + 1);
+    for (const std::string& text : {std::string(R"({"name":")") + c.name + R"(","rows":"many"})",
+                                    std::string(R"({"name":")") + c.name + R"(","type":9})",
+                                    std::string(R"({"name":")") + c.name + R"(","rows":-4})", std::string("{\"name\":[1]}"),
+                                    std::string("not json")}) {
+        std::ofstream(dir / (id + ".json"), std::ios::trunc) << text;
+        f.open(); // no throw
+        EXPECT_EQ(refusal([&] { f.streams->get(c.name); }).code, Code::NotFound) << text;
+    }
 }
