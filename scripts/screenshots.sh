@@ -39,9 +39,12 @@ SELECT fullName,
 FROM [samples.persons]"
 echo "wrote $out/legacy-sql.png"
 
-# The upload dialog mid-upload: 20,000 generated persons, each insertAll slowed down.
+# The upload dialog mid-upload: 20,000 generated persons, each insertAll slowed down (a sandbox
+# without the Storage API, so the dialog streams with insertAll, which the faults can slow).
 python3 "$root/resources/samples/generate_persons.py" 20000 > "$home/persons_20000.ndjson"
-QUARRY_SANDBOX_FAULTS="insertAll:delay=300ms:1" XDG_DATA_HOME="$home/data2" \
+printf '#!/bin/sh\nexec "%s" --grpc-port -1 "$@"\n' "$build/app/quarry-sandbox" > "$home/sandbox-insertall"
+chmod +x "$home/sandbox-insertall"
+QUARRY_SANDBOX_BIN="$home/sandbox-insertall" QUARRY_SANDBOX_FAULTS="insertAll:delay=300ms:1" XDG_DATA_HOME="$home/data2" \
   "$build/tests/ui/quarry-screenshot" --screenshot "$out/upload-dialog.png" --screenshot-upload "$home/persons_20000.ndjson"
 echo "wrote $out/upload-dialog.png"
 
