@@ -12,9 +12,14 @@ client=$2
 case "$client" in
   node|storage)
     command -v node >/dev/null || { echo "node is not installed: skipped"; exit 77; }
-    if [[ ! -d "$here/node_modules/@google-cloud/bigquery" || ! -d "$here/node_modules/@google-cloud/bigquery-storage" ]]; then
-      (cd "$here" && npm ci --no-audit --no-fund --silent) || { echo "npm ci failed"; exit 1; }
-    fi
+    # The node and storage scenarios run at once under ctest -j: one installs, the other waits
+    # for it (a half-made node_modules looks installed).
+    (
+      flock 9
+      if [[ ! -d "$here/node_modules/@google-cloud/bigquery" || ! -d "$here/node_modules/@google-cloud/bigquery-storage" ]]; then
+        (cd "$here" && npm ci --no-audit --no-fund --silent) || { echo "npm ci failed"; exit 1; }
+      fi
+    ) 9> "${TMPDIR:-/tmp}/quarry-conformance-npm.lock" || exit 1
     ;;
   bq)
     command -v bq >/dev/null || { echo "the bq CLI (google-cloud-cli) is not installed: skipped"; exit 77; }
