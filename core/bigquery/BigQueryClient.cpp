@@ -38,16 +38,19 @@ void completeQueryConfig(Json& q) {
 
 BigQueryClient::BigQueryClient(Options options) : options_(std::move(options)), http_(options_.http) {}
 
-std::string BigQueryClient::sandboxDataId(const std::string& project, const CancelToken* c) {
+std::string BigQueryClient::sandboxHeader(const std::string& project, const std::string& name, const CancelToken* c) {
     if (!endpoint().isLoopback()) return {};
     try {
-        const auto r = call("GET", "/projects/" + urlEncode(project) + "/datasets", "maxResults=0", {}, c);
-        const auto id = r.header("X-Quarry-Data-Id");
-        if (id.size() == 32 && std::all_of(id.begin(), id.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); }))
-            return id;
+        return call("GET", "/projects/" + urlEncode(project) + "/datasets", "maxResults=0", {}, c).header(name);
     } catch (const std::exception&) {
-        // Not a sandbox that says.
+        return {}; // not a sandbox that says
     }
+}
+
+std::string BigQueryClient::sandboxDataId(const std::string& project, const CancelToken* c) {
+    const auto id = sandboxHeader(project, "X-Quarry-Data-Id", c);
+    if (id.size() == 32 && std::all_of(id.begin(), id.end(), [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); }))
+        return id;
     return {};
 }
 
@@ -58,21 +61,15 @@ std::string BigQueryClient::bearerToken(const CancelToken* c) {
 }
 
 std::string BigQueryClient::sandboxStorageApi(const std::string& project, const CancelToken* c) {
-    if (!endpoint().isLoopback()) return {};
-    try {
-        const auto r = call("GET", "/projects/" + urlEncode(project) + "/datasets", "maxResults=0", {}, c);
-        const auto a = r.header("X-Quarry-Storage-Api");
-        // Only a loopback address: a sandbox cannot send this client's rows elsewhere.
-        const auto colon = a.rfind(':');
-        if (colon == std::string::npos) return {};
-        const auto host = a.substr(0, colon), port = a.substr(colon + 1);
-        const bool loopbackHost = host == "127.0.0.1" || host == "localhost" || host == "[::1]";
-        if (loopbackHost && !port.empty() && port.size() <= 5 &&
-            std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-            return a;
-    } catch (const std::exception&) {
-        // Not a sandbox that says.
-    }
+    const auto a = sandboxHeader(project, "X-Quarry-Storage-Api", c);
+    // Only a loopback address: a sandbox cannot send this client's rows elsewhere.
+    const auto colon = a.rfind(':');
+    if (colon == std::string::npos) return {};
+    const auto host = a.substr(0, colon), port = a.substr(colon + 1);
+    const bool loopbackHost = host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+    if (loopbackHost && !port.empty() && port.size() <= 5 &&
+        std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+        return a;
     return {};
 }
 

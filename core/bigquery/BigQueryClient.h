@@ -171,6 +171,9 @@ public:
                       const RetryObserver* observer = nullptr);
 
 private:
+    /// A header of a loopback sandbox's answer to a cheap call, or empty (not loopback, no
+    /// answer, no such header).
+    std::string sandboxHeader(const std::string& project, const std::string& name, const CancelToken* c);
     /// One request with the sign-in header, retried per the policy (and once more with a fresh
     /// token after a 401); any status comes back.
     HttpResponse send(HttpRequest req, const CancelToken* c, bool idempotent, const RetryObserver* observer = nullptr);

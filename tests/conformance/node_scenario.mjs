@@ -8,21 +8,10 @@ import { readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { check, done } from './checks.mjs';
 
 const [base, samples] = process.argv.slice(2);
 const bq = new BigQuery({ projectId: 'conformance', apiEndpoint: base, authClient: new PassThroughClient() });
-let passed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    console.log(`FAILED - ${name}: ${e.stack || e}`);
-    console.log(`${passed} passed, 1 failed`);
-    process.exit(1);
-  }
-}
 
 const schema = JSON.parse(readFileSync(`${samples}/persons/schema.json`, 'utf8'));
 const rows = readFileSync(`${samples}/persons/persons.ndjson`, 'utf8').split('\n').filter(Boolean).map(JSON.parse);
@@ -296,4 +285,4 @@ await check('delete the dataset with its contents', async () => {
   const [exists] = await ds.exists();
   assert.equal(exists, false);
 });
-console.log(`${passed} passed, 0 failed`);
+done();

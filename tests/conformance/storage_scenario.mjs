@@ -8,6 +8,7 @@ import { managedwriter, adapt } from '@google-cloud/bigquery-storage';
 import { grpc } from 'google-gax';
 import { PassThroughClient } from 'google-auth-library';
 import assert from 'node:assert/strict';
+import { beforeExit, check, done } from './checks.mjs';
 
 const [base, grpcAddr] = process.argv.slice(2);
 const [grpcHost, grpcPort] = [grpcAddr.slice(0, grpcAddr.lastIndexOf(':')), Number(grpcAddr.slice(grpcAddr.lastIndexOf(':') + 1))];
@@ -20,19 +21,7 @@ const writeClient = new managedwriter.WriterClient({
   sslCreds: grpc.credentials.createInsecure(),
   authClient: new PassThroughClient(),
 });
-let passed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    console.log(`FAILED - ${name}: ${e.stack || e}`);
-    console.log(`${passed} passed, 1 failed`);
-    writeClient.close();
-    process.exit(1);
-  }
-}
+beforeExit(() => writeClient.close());
 async function rejects(promise) {
   try {
     await promise;
@@ -169,4 +158,4 @@ await check('a stream that does not exist: NOT_FOUND', async () => {
 });
 
 writeClient.close();
-console.log(`${passed} passed, 0 failed`);
+done();
