@@ -20,9 +20,11 @@ if(PkgConfig_FOUND)
   pkg_check_modules(PROTOBUF QUIET IMPORTED_TARGET protobuf)
 endif()
 find_path(QUARRY_PROTOBUF_INCLUDE google/protobuf/descriptor.proto)
+# FlatBuffers' builder and verifier (header-only as used) for the Read API's Arrow messages.
+find_path(QUARRY_FLATBUFFERS_INCLUDE flatbuffers/flatbuffers.h)
 
 set(_missing "")
-foreach(what QUARRY_PROTOC QUARRY_GRPC_CPP_PLUGIN QUARRY_PROTOBUF_INCLUDE)
+foreach(what QUARRY_PROTOC QUARRY_GRPC_CPP_PLUGIN QUARRY_PROTOBUF_INCLUDE QUARRY_FLATBUFFERS_INCLUDE)
   if(NOT ${what})
     list(APPEND _missing ${what})
   endif()

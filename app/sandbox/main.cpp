@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
         int grpcBound = 0;
         const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
         if (grpcPort >= 0) {
-            storage = std::make_unique<quarry::storageapi::StorageServer>(server.store(), server.auth(),
+            storage = std::make_unique<quarry::storageapi::StorageServer>(server.store(), server.auth(), &server.jobs(),
                                                                            quarry::storageapi::StorageServer::Options{o.host, grpcPort, o.dataDir});
             grpcBound = storage->start();
             server.advertiseStorageApi(host + ":" + std::to_string(grpcBound));

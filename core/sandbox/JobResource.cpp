@@ -151,6 +151,11 @@ Json JobManager::resource(const Job& j) const {
               {"user_email", j.user},
               {"principal_subject", (j.user.ends_with(".gserviceaccount.com") ? "serviceAccount:" : "user:") + j.user}};
     if (!j.creationReason.empty()) r["jobCreationReason"] = {{"code", j.creationReason}};
+    // A query's result kept as BigQuery keeps it: in an anonymous table (anonymousTable()).
+    if (j.state == "DONE" && j.errorResult.is_null() && j.statementType == "SELECT" && j.rows && !j.resultsDropped && !j.id.empty() &&
+        j.configuration.contains("query") && j.configuration["query"].is_object() && !j.configuration["query"].contains("destinationTable") &&
+        !boolField(j.configuration, "dryRun", false))
+        r["configuration"]["query"]["destinationTable"] = {{"projectId", j.project}, {"datasetId", kAnonymousDataset}, {"tableId", "anon_" + j.id}};
     return r;
 }
 

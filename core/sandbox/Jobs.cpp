@@ -396,6 +396,22 @@ std::shared_ptr<const std::vector<Value>> JobManager::results(const Job& j) cons
     return j.rows;
 }
 
+std::optional<JobManager::AnonymousTable> JobManager::anonymousTable(const std::string& project, const std::string& dataset,
+                                                                    const std::string& table) const {
+    if (dataset != kAnonymousDataset || !table.starts_with("anon_")) return std::nullopt;
+    std::shared_ptr<Job> job;
+    {
+        std::lock_guard g(mutex_);
+        const auto it = jobs_.find(project + "/" + table.substr(5));
+        if (it != jobs_.end()) job = it->second;
+    }
+    const std::string name = "Not found: Table " + project + ":" + dataset + "." + table;
+    if (!job) throw ApiFailure("notFound", name);
+    std::lock_guard g(mutex_);
+    if (job->state != "DONE" || !job->rows || job->resultsDropped) throw ApiFailure("notFound", name);
+    return AnonymousTable{job->schema, job->rows};
+}
+
 void JobManager::dropResults(Job& job) {
     if (!job.rows) return;
     for (auto it = cache_.begin(); it != cache_.end();)

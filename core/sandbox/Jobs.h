@@ -123,6 +123,17 @@ public:
     /// A finished job's rows (null for none). Throws notFound once JobLimits dropped them.
     std::shared_ptr<const std::vector<Value>> results(const Job& j) const;
 
+    /// A query job's result as BigQuery keeps it, in an anonymous table its resource names
+    /// (configuration.query.destinationTable: dataset kAnonymousDataset, table "anon_" + the
+    /// job's id) that the Storage Read API reads. nullopt for a name that is not such a table;
+    /// throws ApiFailure notFound for one whose job or rows are gone.
+    struct AnonymousTable {
+        Schema schema;
+        std::shared_ptr<const std::vector<Value>> rows;
+    };
+    static constexpr const char* kAnonymousDataset = "_quarry_anonymous";
+    std::optional<AnonymousTable> anonymousTable(const std::string& project, const std::string& dataset, const std::string& table) const;
+
 private:
     std::shared_ptr<Job> find(const std::string& project, const std::string& jobId, const std::string& location = {}) const;
     std::shared_ptr<Job> create(const std::string& project, std::string jobId, const std::string& location,

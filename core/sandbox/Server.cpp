@@ -669,6 +669,7 @@ int Server::port() const { return d_->port; }
 const std::vector<std::string>& Server::loadNotes() const { return d_->notes; }
 Store& Server::store() { return *d_->store; }
 SandboxAuth* Server::auth() { return d_->auth.get(); }
+JobManager& Server::jobs() { return *d_->jobs; }
 void Server::advertiseStorageApi(const std::string& address) {
     d_->http.set_default_headers({{"X-Quarry-Data-Id", d_->store->dataId()}, {"X-Quarry-Storage-Api", address}});
 }

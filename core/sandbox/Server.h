@@ -63,6 +63,7 @@ public:
     /// auth() is null without sign-in.
     class Store& store();
     class SandboxAuth* auth();
+    class JobManager& jobs();
     /// Tells clients (X-Quarry-Storage-Api on every answer) where the Storage API is served,
     /// "host:port". Before start().
     void advertiseStorageApi(const std::string& address);

@@ -5,6 +5,7 @@
 // repeated numbers may come packed or not; groups (deprecated, never in a writer schema made
 // from a table) are refused.
 #include "storageapi/ProtoRowsPlan.h"
+#include "storageapi/ScaledDecimal.h"
 
 #include "value/Civil.h"
 #include "value/JsonParse.h"
@@ -22,37 +23,6 @@ namespace pb = google::protobuf;
 using FD = pb::FieldDescriptor;
 
 namespace {
-
-/// Little-endian two's complement bytes (BigDecimalByteStringEncoder) as decimal text with
-/// `scale` fraction digits.
-std::optional<std::string> scaledBytesText(std::string_view raw, int scale) {
-    if (raw.empty() || raw.size() > 32) return std::nullopt;
-    std::vector<std::uint8_t> mag(raw.rbegin(), raw.rend()); // big-endian
-    const bool negative = mag.front() & 0x80;
-    if (negative) { // magnitude = two's complement negated
-        for (auto& b : mag) b = static_cast<std::uint8_t>(~b);
-        for (std::size_t i = mag.size(); i-- > 0;)
-            if (++mag[i] != 0) break;
-    }
-    std::string digits;
-    while (std::any_of(mag.begin(), mag.end(), [](std::uint8_t b) { return b != 0; })) {
-        unsigned rem = 0;
-        for (auto& b : mag) {
-            const unsigned cur = rem * 256 + b;
-            b = static_cast<std::uint8_t>(cur / 10);
-            rem = cur % 10;
-        }
-        digits.push_back(static_cast<char>('0' + rem));
-    }
-    while (digits.size() <= static_cast<std::size_t>(scale)) digits.push_back('0');
-    std::reverse(digits.begin(), digits.end());
-    std::string out = negative ? "-" : "";
-    out += digits.substr(0, digits.size() - static_cast<std::size_t>(scale));
-    std::string frac = digits.substr(digits.size() - static_cast<std::size_t>(scale));
-    while (!frac.empty() && frac.back() == '0') frac.pop_back();
-    if (!frac.empty()) out += "." + frac;
-    return out;
-}
 
 std::string plainDecimal(double d, int scale) {
     std::array<char, 512> buf{};

@@ -3,17 +3,15 @@
 
 #include "sandbox/Auth.h"
 #include "sandbox/Store.h"
+#include "storageapi/GrpcCommon.h"
 #include "storageapi/ProtoRows.h"
+#include "storageapi/ReadSessions.h"
 #include "storageapi/WriteStreams.h"
-
-#include <google/cloud/bigquery/storage/v1/storage.grpc.pb.h>
-#include <grpcpp/grpcpp.h>
 
 #include <stdexcept>
 
 namespace quarry::storageapi {
 
-namespace v1 = google::cloud::bigquery::storage::v1;
 using grpc::ServerContext;
 using grpc::Status;
 using grpc::StatusCode;
@@ -24,11 +22,6 @@ namespace {
 constexpr std::size_t kMaxAppendBytes = 10u << 20;
 
 v1::WriteStream_Type toProto(WriteStreams::Type t) { return static_cast<v1::WriteStream_Type>(static_cast<int>(t)); }
-
-void fillTimestamp(google::protobuf::Timestamp* ts, std::int64_t ms) {
-    ts->set_seconds(ms / 1000);
-    ts->set_nanos(static_cast<int>(ms % 1000) * 1000000);
-}
 
 v1::TableFieldSchema::Type fieldType(TypeKind k) {
     using T = v1::TableFieldSchema;
@@ -77,41 +70,6 @@ void fillStream(v1::WriteStream* out, const WriteStreams::Info& i, bool full) {
     if (full) fillFields(out->mutable_table_schema()->mutable_fields(), i.schema.fields);
 }
 
-v1::StorageError storageError(const WriteError& e) {
-    v1::StorageError s;
-    s.set_code(static_cast<v1::StorageError_StorageErrorCode>(static_cast<int>(e.storage)));
-    s.set_entity(e.entity);
-    s.set_error_message(e.message);
-    return s;
-}
-
-/// A refusal as the RPC's status, with BigQuery's StorageError in its details.
-Status toStatus(const WriteError& e) {
-    google::rpc::Status rich;
-    rich.set_code(static_cast<int>(e.code));
-    rich.set_message(e.message);
-    if (e.storage != StorageCode::Unspecified) rich.add_details()->PackFrom(storageError(e));
-    return Status(static_cast<StatusCode>(e.code), e.message, rich.SerializeAsString());
-}
-
-void fillError(google::rpc::Status* out, const WriteError& e) {
-    out->set_code(static_cast<int>(e.code));
-    out->set_message(e.message);
-    if (e.storage != StorageCode::Unspecified) out->add_details()->PackFrom(storageError(e));
-}
-
-/// Runs `f`, turning WriteError into the call's status.
-template <class F> Status answer(F&& f) {
-    try {
-        f();
-        return Status::OK;
-    } catch (const WriteError& e) {
-        return toStatus(e);
-    } catch (const std::exception& e) {
-        return Status(StatusCode::INTERNAL, e.what());
-    }
-}
-
 } // namespace
 
 class WriteService final : public v1::BigQueryWrite::Service {
@@ -119,7 +77,7 @@ public:
     WriteService(WriteStreams& streams, sandbox::SandboxAuth* auth) : streams_(streams), auth_(auth) {}
 
     Status CreateWriteStream(ServerContext* ctx, const v1::CreateWriteStreamRequest* req, v1::WriteStream* out) override {
-        if (auto s = signIn(ctx); !s.ok()) return s;
+        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
         return answer([&] {
             auto type = req->write_stream().type();
             if (type == v1::WriteStream::TYPE_UNSPECIFIED) type = v1::WriteStream::COMMITTED;
@@ -130,19 +88,19 @@ public:
     }
 
     Status GetWriteStream(ServerContext* ctx, const v1::GetWriteStreamRequest* req, v1::WriteStream* out) override {
-        if (auto s = signIn(ctx); !s.ok()) return s;
+        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
         return answer([&] { fillStream(out, streams_.get(req->name()), req->view() == v1::FULL); });
     }
 
     Status FinalizeWriteStream(ServerContext* ctx, const v1::FinalizeWriteStreamRequest* req,
                                v1::FinalizeWriteStreamResponse* out) override {
-        if (auto s = signIn(ctx); !s.ok()) return s;
+        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
         return answer([&] { out->set_row_count(streams_.finalize(req->name())); });
     }
 
     Status BatchCommitWriteStreams(ServerContext* ctx, const v1::BatchCommitWriteStreamsRequest* req,
                                    v1::BatchCommitWriteStreamsResponse* out) override {
-        if (auto s = signIn(ctx); !s.ok()) return s;
+        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
         return answer([&] {
             const auto r = streams_.batchCommit(req->parent(), {req->write_streams().begin(), req->write_streams().end()});
             if (r.commitMs) fillTimestamp(out->mutable_commit_time(), *r.commitMs);
@@ -151,7 +109,7 @@ public:
     }
 
     Status FlushRows(ServerContext* ctx, const v1::FlushRowsRequest* req, v1::FlushRowsResponse* out) override {
-        if (auto s = signIn(ctx); !s.ok()) return s;
+        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
         return answer([&] {
             if (!req->has_offset()) throw WriteError{Code::InvalidArgument, "FlushRows needs an offset."};
             out->set_offset(streams_.flush(req->write_stream(), req->offset().value()));
@@ -159,7 +117,7 @@ public:
     }
 
     Status AppendRows(ServerContext* ctx, grpc::ServerReaderWriter<v1::AppendRowsResponse, v1::AppendRowsRequest>* rw) override {
-        if (auto s = signIn(ctx); !s.ok()) return s;
+        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
         Connection c;
         v1::AppendRowsRequest req;
         while (!ctx->IsCancelled() && rw->Read(&req)) {
@@ -178,18 +136,6 @@ private:
         std::unique_ptr<ProtoRowDecoder> decoder;
         std::uint64_t decoderVersion = 0;
     };
-
-    Status signIn(ServerContext* ctx) const {
-        if (!auth_) return Status::OK;
-        const auto& md = ctx->client_metadata();
-        const auto it = md.find("authorization");
-        const std::string header = it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
-        const auto a = auth_->authorize(header, "https://bigquerystorage.googleapis.com/");
-        if (a.ok()) return Status::OK;
-        std::string message = "Request had invalid authentication credentials.";
-        if (a.body.contains("error") && a.body["error"].contains("message")) message = a.body["error"]["message"].get<std::string>();
-        return Status(StatusCode::UNAUTHENTICATED, message);
-    }
 
     /// Answers one request of a connection; a status that is not OK ends the connection.
     Status one(Connection& c, const v1::AppendRowsRequest& req, v1::AppendRowsResponse& resp) {
@@ -264,14 +210,19 @@ struct StorageServer::Impl {
     sandbox::SandboxAuth* auth = nullptr;
     std::unique_ptr<WriteStreams> streams;
     std::unique_ptr<WriteService> write;
+    std::unique_ptr<ReadSessions> sessions;
+    std::unique_ptr<v1::BigQueryRead::Service> read;
     std::unique_ptr<grpc::Server> server;
 };
 
-StorageServer::StorageServer(sandbox::Store& store, sandbox::SandboxAuth* auth, Options o) : d_(std::make_unique<Impl>()) {
+StorageServer::StorageServer(sandbox::Store& store, sandbox::SandboxAuth* auth, sandbox::JobManager* jobs, Options o)
+    : d_(std::make_unique<Impl>()) {
     d_->o = std::move(o);
     d_->auth = auth;
     d_->streams = std::make_unique<WriteStreams>(store, d_->o.dataDir / ".write-streams");
     d_->write = std::make_unique<WriteService>(*d_->streams, auth);
+    d_->sessions = std::make_unique<ReadSessions>(store, jobs);
+    d_->read = makeReadService(*d_->sessions, auth);
 }
 
 StorageServer::~StorageServer() { stop(); }
@@ -282,6 +233,7 @@ int StorageServer::start() {
     const std::string host = d_->o.host.find(':') != std::string::npos ? "[" + d_->o.host + "]" : d_->o.host;
     b.AddListeningPort(host + ":" + std::to_string(d_->o.port), grpc::InsecureServerCredentials(), &port);
     b.RegisterService(d_->write.get());
+    b.RegisterService(d_->read.get());
     // Room for a request over BigQuery's 10 MB limit, so it gets BigQuery's answer; past this
     // gRPC itself refuses it (RESOURCE_EXHAUSTED) before anything is read into memory.
     b.SetMaxReceiveMessageSize(static_cast<int>(kMaxAppendBytes + (6u << 20)));

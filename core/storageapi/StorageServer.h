@@ -8,12 +8,14 @@
 namespace quarry::sandbox {
 class Store;
 class SandboxAuth;
+class JobManager;
 } // namespace quarry::sandbox
 
 namespace quarry::storageapi {
 
 /// The BigQuery Storage API (google.cloud.bigquery.storage.v1) over gRPC on a port of its own,
-/// serving the sandbox's Store: BigQueryWrite (WriteStreams, ProtoRowDecoder). Plain HTTP/2
+/// serving the sandbox's Store: BigQueryWrite (WriteStreams, ProtoRowDecoder) and BigQueryRead
+/// (ReadSessions, rows as Arrow: ArrowIpc.h). Plain HTTP/2
 /// (no TLS), like the REST port; with sign-in on (`auth`), every call needs the same bearer
 /// token in its `authorization` metadata.
 class StorageServer {
@@ -23,8 +25,9 @@ public:
         int port = 0; ///< 0: any free port
         std::filesystem::path dataDir;
     };
-    /// `auth` may be null (no sign-in); both must outlive the server.
-    StorageServer(sandbox::Store& store, sandbox::SandboxAuth* auth, Options o);
+    /// `auth` may be null (no sign-in), `jobs` too (no query results to read); all must outlive
+    /// the server.
+    StorageServer(sandbox::Store& store, sandbox::SandboxAuth* auth, sandbox::JobManager* jobs, Options o);
     ~StorageServer();
     StorageServer(const StorageServer&) = delete;
     StorageServer& operator=(const StorageServer&) = delete;

@@ -21,7 +21,7 @@ class Store;
 namespace quarry::storageapi {
 
 /// gRPC's status codes, as the Write API answers with them (kept free of gRPC's headers).
-enum class Code { Ok = 0, InvalidArgument = 3, NotFound = 5, AlreadyExists = 6, FailedPrecondition = 9, OutOfRange = 11, Internal = 13 };
+enum class Code { Ok = 0, InvalidArgument = 3, NotFound = 5, AlreadyExists = 6, FailedPrecondition = 9, OutOfRange = 11, Unimplemented = 12, Internal = 13 };
 
 /// StorageError.StorageErrorCode (storage.proto).
 enum class StorageCode {

@@ -25,3 +25,19 @@ export async function check(name, fn) {
 export function done() {
   console.log(`${passed} passed, 0 failed`);
 }
+
+/// The error `promise` is refused with; fails the check when it is not refused.
+export async function rejects(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a refusal');
+}
+
+/// A query's rows through the REST client `bq`.
+export async function queryRows(bq, sql) {
+  const [r] = await bq.query({ query: sql });
+  return r;
+}

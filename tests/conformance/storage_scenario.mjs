@@ -8,7 +8,7 @@ import { managedwriter, adapt } from '@google-cloud/bigquery-storage';
 import { grpc } from 'google-gax';
 import { PassThroughClient } from 'google-auth-library';
 import assert from 'node:assert/strict';
-import { beforeExit, check, done } from './checks.mjs';
+import { beforeExit, check, done, queryRows, rejects } from './checks.mjs';
 
 const [base, grpcAddr] = process.argv.slice(2);
 const [grpcHost, grpcPort] = [grpcAddr.slice(0, grpcAddr.lastIndexOf(':')), Number(grpcAddr.slice(grpcAddr.lastIndexOf(':') + 1))];
@@ -22,18 +22,7 @@ const writeClient = new managedwriter.WriterClient({
   authClient: new PassThroughClient(),
 });
 beforeExit(() => writeClient.close());
-async function rejects(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a refusal');
-}
-async function rows(sql) {
-  const [r] = await bq.query({ query: sql });
-  return r;
-}
+const rows = (sql) => queryRows(bq, sql);
 
 const schema = [
   { name: 'name', type: 'STRING', mode: 'REQUIRED' },

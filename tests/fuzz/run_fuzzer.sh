@@ -91,8 +91,9 @@ PY
     i=0
     for f in "$src"/tests/data/sql/cases/*/query.sql; do { printf 'F'; cat "$f"; } > "$corpus/q$i"; i=$((i+1)); done
     ;;
-  fuzz_proto_rows)
-    # AppendRowsRequest.ProtoData seeds the fuzzer writes itself (it has protobuf at hand).
+  fuzz_proto_rows|fuzz_arrow_batch)
+    # Seeds the fuzzer writes itself: AppendRowsRequest.ProtoData (it has protobuf at hand), or
+    # Arrow record batches of its table.
     QUARRY_FUZZ_SEEDS_OUT="$corpus" "$bin"
     ;;
   fuzz_fv_decoder)
