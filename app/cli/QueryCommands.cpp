@@ -7,6 +7,9 @@
 #include "query/ResultExport.h"
 #include "query/ResultPager.h"
 #include "value/RowWriter.h"
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+#include "storageapi/ReadExport.h"
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -38,6 +41,18 @@ private:
     std::optional<ResultPager> pager_;
     bool given_ = false;
 };
+
+/// Writes a finished query's rows to a.output (--api: the Storage Read API or getQueryResults).
+ExportProgress exportQuery(BigQueryClient& client, const QueryOutcome& out, const QueryArgs& a, const ExportOptions& eo) {
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+    using storageapi::ExportApi;
+    const ExportApi api = a.api == "rest" ? ExportApi::Rest : a.api == "read" ? ExportApi::Read : ExportApi::Auto;
+    return storageapi::exportJob(client, out.job, a.output, eo, api, [](const std::string& n) { std::cerr << "note: " << n << '\n'; });
+#else
+    if (a.api == "read") throw std::runtime_error("query -o: this quarry-cli was built without the Storage API: run with --api rest");
+    return exportResult(client, out.job, a.output, eo);
+#endif
+}
 
 void record(const QueryArgs& a, const HistoryEntry& e) {
     if (a.noHistory) return;
@@ -199,7 +214,7 @@ int cmdQuery(const Globals& g, Format f, const QueryArgs& a) {
             std::fprintf(stderr, "\r%llu of %lld rows written", static_cast<unsigned long long>(p.rows),
                          static_cast<long long>(p.totalRows.value_or(0)));
         };
-        const auto done = exportResult(client, out.job, a.output, eo);
+        const auto done = exportQuery(client, out, a, eo);
         if (platform::isTerminal(2)) std::fputc('\n', stderr);
         std::fprintf(stderr, "Wrote %llu rows (%s) to %s as %s.\n", static_cast<unsigned long long>(done.rows),
                      humanBytes(done.bytes).c_str(), a.output.c_str(), std::string(rowFormatName(*outputFormat)).c_str());

@@ -21,6 +21,7 @@ struct QueryArgs {
     std::string output; ///< write every row to this file (format from --format or its extension)
     bool formatGiven = false; ///< --format was on the command line
     std::string jobCreation = "optional"; ///< --job-creation: optional (short query mode) or required
+    std::string api = "auto"; ///< --api: how -o reads the rows: auto, rest (getQueryResults) or read (Storage Read API)
 };
 
 /// quarry-cli query: runs (or estimates) a query, prints rows, records the run in the history.

@@ -131,6 +131,10 @@ int main(int argc, char** argv) {
                       "write every row to FILE (all pages, streamed; .csv, .ndjson or .json, or as --format says); "
                       "the file is replaced only when the export is complete")
         ->excludes("--max-rows")->excludes("--dry-run");
+    query->add_option("--api", qa.api,
+                      "how -o reads the rows: auto (default: the Storage Read API for 10,000 rows or more where the endpoint "
+                      "serves it to Quarry, today the local sandbox; else getQueryResults pages), rest or read")
+        ->check(CLI::IsMember({"auto", "rest", "read"}))->needs("--output");
 
     std::string cancelJob, cancelLocation;
     auto* cancel = app.add_subcommand("cancel", "cancel a job and wait until it has stopped");

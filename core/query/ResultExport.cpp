@@ -90,6 +90,11 @@ ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std
     return exportPages([&] { return pager.next(options.cancel); }, [&] { return pager.totalRows(); }, dest, options);
 }
 
+ExportProgress exportFrom(const std::function<std::optional<RowPage>()>& next, const std::function<std::optional<std::int64_t>()>& total,
+                          const std::filesystem::path& dest, const ExportOptions& options) {
+    return exportPages(next, total, dest, options);
+}
+
 ExportProgress exportRows(const RowPage& rows, const std::filesystem::path& dest, const ExportOptions& options) {
     bool given = false;
     return exportPages(

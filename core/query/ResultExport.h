@@ -32,6 +32,10 @@ struct ExportOptions {
 /// (the API), std::runtime_error naming the file (the disk), or TransportError(Cancelled).
 ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std::filesystem::path& dest,
                             const ExportOptions& options);
+/// The same for pages from any source in order (`next` gives nullopt after the last; `total`
+/// the row count, for progress): the Storage Read API's (storageapi::ReadSource).
+ExportProgress exportFrom(const std::function<std::optional<RowPage>()>& next, const std::function<std::optional<std::int64_t>()>& total,
+                          const std::filesystem::path& dest, const ExportOptions& options);
 /// The same for a result held whole in memory: a query answered without a job (short query
 /// mode), which has no pages to read again.
 ExportProgress exportRows(const RowPage& rows, const std::filesystem::path& dest, const ExportOptions& options);

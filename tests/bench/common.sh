@@ -14,3 +14,11 @@ start_sandbox() {
   for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.05; done
   url=$(sed -n 's/^listening on //p' "$work/out")
 }
+
+# start_sandbox, then waits for its Storage API line; sets $grpc (host:port) or fails.
+start_sandbox_grpc() {
+  start_sandbox
+  for _ in $(seq 100); do grep -q "storage API" "$work/out" && break; sleep 0.05; done
+  grpc=$(sed -n 's/^storage API (gRPC) on //p' "$work/out")
+  [[ -n "$grpc" ]] || { echo "this quarry-sandbox serves no Storage API"; exit 1; }
+}

@@ -11,10 +11,7 @@ source "$(dirname "$0")/common.sh"
 rows=${1:-1000000}
 (cd "$here" && npm ci --no-audit --no-fund --silent)
 python3 "$root/resources/samples/generate_persons.py" "$rows" > "$work/persons.ndjson"
-start_sandbox
-for _ in $(seq 100); do grep -q "storage API" "$work/out" && break; sleep 0.05; done
-grpc=$(sed -n 's/^storage API (gRPC) on //p' "$work/out")
-[[ -n "$grpc" ]] || { echo "this quarry-sandbox serves no Storage API"; exit 1; }
+start_sandbox_grpc
 schema="$root/resources/samples/persons/schema.json"
 curl -sf -X POST -H "Content-Type: application/json" "$url/bigquery/v2/projects/bench/datasets" -d '{"datasetReference":{"datasetId":"bench_cpp"}}' >/dev/null
 for api in write insertall; do

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+#include "storageapi/ReadExport.h"
+
+#include "storageapi/ReadSource.h"
+
+#include <utility>
+
+namespace quarry::storageapi {
+
+ExportProgress exportJob(BigQueryClient& client, const JobRef& job, const std::filesystem::path& dest, const ExportOptions& options,
+                         ExportApi api, const std::function<void(const std::string&)>& note) {
+    if (api == ExportApi::Rest) return exportResult(client, job, dest, options);
+    // The result's schema and size, without rows.
+    QueryResultsOptions head;
+    head.maxResults = 0;
+    const RowPage first = client.getQueryResults(job, head, options.cancel);
+    const std::int64_t total = first.totalRows.value_or(0);
+    std::string why;
+    std::optional<TableRef> table;
+    std::string address;
+    if (api == ExportApi::Auto && total < kReadApiMinRows) {
+        why = "a small result";
+    } else if (address = client.sandboxStorageApi(job.projectId, options.cancel); address.empty()) {
+        why = "this endpoint does not serve the Storage Read API to Quarry (today only the local sandbox does)";
+    } else {
+        const Json j = client.getJob(job, options.cancel);
+        const Json d = j.value("configuration", Json::object()).value("query", Json::object()).value("destinationTable", Json());
+        if (d.is_object()) table = TableRef{d.value("projectId", ""), d.value("datasetId", ""), d.value("tableId", "")};
+        else why = "the job names no result table";
+    }
+    if (!table) {
+        if (api == ExportApi::Read) throw std::runtime_error("the Storage Read API cannot export this result: " + why);
+        return exportResult(client, job, dest, options);
+    }
+    ReadSource source({address, [&client] { return client.bearerToken(); }, *table, first.schema});
+    if (note)
+        note("reading the result through the Storage Read API (" + address + ", " + std::to_string(source.streamCount()) +
+             (source.streamCount() == 1 ? " stream)" : " streams)"));
+    bool any = false; // an empty result still gives its schema (a CSV header), as its pages would
+    return exportFrom(
+        [&]() -> std::optional<RowPage> {
+            auto page = source.next(options.cancel);
+            if (!page && !std::exchange(any, true)) return first;
+            any = true;
+            return page;
+        },
+        [&] { return std::optional<std::int64_t>(source.totalRows()); }, dest, options);
+}
+
+} // namespace quarry::storageapi

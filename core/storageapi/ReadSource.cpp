@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+#include "storageapi/ReadSource.h"
+
+#include "storageapi/ArrowIpc.h"
+
+#include <google/cloud/bigquery/storage/v1/storage.grpc.pb.h>
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace quarry::storageapi {
+
+namespace v1 = google::cloud::bigquery::storage::v1;
+
+namespace {
+
+/// Connections (and threads) reading streams at once.
+constexpr int kMaxReaders = 8;
+/// A stream that breaks off is read again from where it was, this many times.
+constexpr int kRetries = 3;
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+/// The pages of one stream, decoded ahead of the reader.
+struct StreamQueue {
+    std::mutex m;
+    std::condition_variable cv;
+    std::deque<std::pair<std::vector<Value>, std::size_t>> pages; ///< rows, their estimated bytes
+    std::size_t bytes = 0;
+    bool done = false;
+    std::exception_ptr error;
+};
+
+} // namespace
+
+struct ReadSource::Impl {
+    Options o;
+    std::string session;
+    std::int64_t total = 0;
+    std::vector<std::string> streams;
+    std::vector<std::unique_ptr<StreamQueue>> queues;
+    std::vector<std::shared_ptr<grpc::Channel>> channels;
+    std::atomic<bool> stop{false};
+    std::mutex liveMutex;
+    std::vector<grpc::ClientContext*> live; ///< calls in progress, cancelled by the destructor
+    std::vector<std::thread> readers;
+    std::size_t current = 0;
+
+    void prepare(grpc::ClientContext& c) const {
+        if (o.token)
+            if (const auto t = o.token(); !t.empty()) c.AddMetadata("authorization", "Bearer " + t);
+    }
+
+    void readStream(std::size_t k, v1::BigQueryRead::Stub& stub) {
+        auto& q = *queues[k];
+        std::int64_t offset = 0;
+        int retries = 0;
+        try {
+            while (!stop) {
+                grpc::ClientContext ctx;
+                prepare(ctx);
+                {
+                    std::lock_guard lock(liveMutex);
+                    if (stop) break;
+                    live.push_back(&ctx);
+                }
+                v1::ReadRowsRequest req;
+                req.set_read_stream(streams[k]);
+                req.set_offset(offset);
+                auto reader = stub.ReadRows(&ctx, req);
+                v1::ReadRowsResponse resp;
+                std::exception_ptr failed;
+                while (!failed && reader->Read(&resp)) {
+                    if (!resp.has_arrow_record_batch()) continue;
+                    const auto& batch = resp.arrow_record_batch().serialized_record_batch();
+                    try {
+                        auto rows = arrow::readBatch(o.schema, batch);
+                        if (static_cast<std::int64_t>(rows.size()) != resp.row_count())
+                            throw ReadApiError("the Read API answered " + std::to_string(resp.row_count()) + " rows but sent " +
+                                               std::to_string(rows.size()));
+                        offset += static_cast<std::int64_t>(rows.size());
+                        const std::size_t bytes = batch.size() * 2 + rows.size() * 16;
+                        std::unique_lock lock(q.m);
+                        q.cv.wait(lock, [&] { return stop || q.bytes < o.bufferBytes || q.pages.empty(); });
+                        if (stop) break;
+                        q.pages.emplace_back(std::move(rows), bytes);
+                        q.bytes += bytes;
+                        q.cv.notify_all();
+                    } catch (...) {
+                        failed = std::current_exception();
+                        ctx.TryCancel();
+                    }
+                }
+                const auto status = reader->Finish();
+                {
+                    std::lock_guard lock(liveMutex);
+                    std::erase(live, &ctx);
+                }
+                if (failed) std::rethrow_exception(failed);
+                if (stop || status.ok()) break;
+                const auto code = status.error_code();
+                if ((code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::INTERNAL) && ++retries <= kRetries) continue;
+                throw ReadApiError("the Read API stopped reading " + streams[k] + ": " + status.error_message());
+            }
+        } catch (const arrow::ArrowError& e) {
+            std::lock_guard lock(q.m);
+            q.error = std::make_exception_ptr(ReadApiError(std::string("the Read API sent rows Quarry cannot read: ") + e.what()));
+        } catch (...) {
+            std::lock_guard lock(q.m);
+            q.error = std::current_exception();
+        }
+        std::lock_guard lock(q.m);
+        q.done = true;
+        q.cv.notify_all();
+    }
+};
+
+ReadSource::ReadSource(Options o) : d_(std::make_unique<Impl>()) {
+    d_->o = std::move(o);
+    auto& x = *d_;
+    const auto& t = x.o.table;
+    const std::string table = "projects/" + t.projectId + "/datasets/" + t.datasetId + "/tables/" + t.tableId;
+    auto channel = [&] {
+        grpc::ChannelArguments args;
+        args.SetMaxReceiveMessageSize(128 << 20);
+        args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1); // a connection of its own
+        return grpc::CreateCustomChannel(x.o.address, grpc::InsecureChannelCredentials(), args);
+    };
+    x.channels.push_back(channel());
+    auto stub = v1::BigQueryRead::NewStub(x.channels[0]);
+    grpc::ClientContext c;
+    x.prepare(c);
+    c.AddMetadata("x-goog-request-params", "read_session.table=" + table);
+    c.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+    v1::CreateReadSessionRequest req;
+    req.set_parent("projects/" + t.projectId);
+    req.mutable_read_session()->set_table(table);
+    req.mutable_read_session()->set_data_format(v1::ARROW);
+    req.set_max_stream_count(std::max(1, x.o.streams));
+    v1::ReadSession s;
+    const auto status = stub->CreateReadSession(&c, req, &s);
+    if (!status.ok()) throw ReadApiError("cannot open a Read API session on " + t.display() + " (" + x.o.address + "): " + status.error_message());
+    Schema arrowSchema;
+    try {
+        arrowSchema = arrow::readSchema(s.arrow_schema().serialized_schema());
+    } catch (const arrow::ArrowError& e) {
+        throw ReadApiError(std::string("the Read API's schema cannot be read: ") + e.what());
+    }
+    if (arrowSchema.fields.size() != x.o.schema.fields.size())
+        throw ReadApiError("the Read API's rows have " + std::to_string(arrowSchema.fields.size()) + " columns, the result " +
+                           std::to_string(x.o.schema.fields.size()));
+    for (std::size_t i = 0; i < arrowSchema.fields.size(); ++i)
+        if (lower(arrowSchema.fields[i].name) != lower(x.o.schema.fields[i].name))
+            throw ReadApiError("the Read API's column " + std::to_string(i + 1) + " is " + arrowSchema.fields[i].name + ", not " +
+                               x.o.schema.fields[i].name);
+    x.session = s.name();
+    x.total = s.estimated_row_count();
+    for (const auto& st : s.streams()) {
+        x.streams.push_back(st.name());
+        x.queues.push_back(std::make_unique<StreamQueue>());
+    }
+    const int readers = std::min<int>(kMaxReaders, static_cast<int>(x.streams.size()));
+    for (int w = 0; w < readers; ++w) {
+        if (w > 0) x.channels.push_back(channel());
+        x.readers.emplace_back([&x, w, readers] {
+            auto reader = v1::BigQueryRead::NewStub(x.channels[static_cast<std::size_t>(w)]);
+            for (std::size_t k = static_cast<std::size_t>(w); k < x.streams.size() && !x.stop; k += static_cast<std::size_t>(readers))
+                x.readStream(k, *reader);
+        });
+    }
+}
+
+ReadSource::~ReadSource() {
+    d_->stop = true;
+    {
+        std::lock_guard lock(d_->liveMutex);
+        for (auto* c : d_->live) c->TryCancel();
+    }
+    for (auto& q : d_->queues) {
+        std::lock_guard lock(q->m);
+        q->cv.notify_all();
+    }
+    for (auto& t : d_->readers) t.join();
+}
+
+std::optional<RowPage> ReadSource::next(const CancelToken* cancel) {
+    auto& x = *d_;
+    while (x.current < x.queues.size()) {
+        auto& q = *x.queues[x.current];
+        std::unique_lock lock(q.m);
+        while (q.pages.empty() && !q.done) {
+            if (cancel && cancel->isCancelled()) throw TransportError(TransportError::Kind::Cancelled, "read cancelled");
+            q.cv.wait_for(lock, std::chrono::milliseconds(100));
+        }
+        if (!q.pages.empty()) {
+            RowPage page;
+            page.schema = x.o.schema;
+            page.totalRows = x.total;
+            page.rows = std::move(q.pages.front().first);
+            q.bytes -= q.pages.front().second;
+            q.pages.pop_front();
+            q.cv.notify_all();
+            return page;
+        }
+        if (q.error) std::rethrow_exception(q.error);
+        ++x.current;
+    }
+    return std::nullopt;
+}
+
+std::int64_t ReadSource::totalRows() const { return d_->total; }
+int ReadSource::streamCount() const { return static_cast<int>(d_->streams.size()); }
+
+} // namespace quarry::storageapi

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "bigquery/BigQueryClient.h"
+#include "value/RowPage.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace quarry::storageapi {
+
+/// The Read API refused or failed: what, with gRPC's message.
+class ReadApiError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A table's rows through the Storage Read API, in order, as pages: one read session of up to
+/// `streams` streams, each read on a thread (and connection) of its own and decoded from Arrow
+/// there, handed out stream after stream (the sandbox's streams are consecutive ranges of rows,
+/// so the order is the table's). Each stream holds at most about `bufferBytes` of decoded rows
+/// ahead of the reader. A stream that breaks off (UNAVAILABLE, INTERNAL) is read again from the
+/// row it had reached. Destroying it cancels and joins the threads.
+class ReadSource {
+public:
+    struct Options {
+        std::string address;                 ///< host:port, plain (the sandbox's gRPC port)
+        std::function<std::string()> token;  ///< the bearer token for each call; empty: none
+        TableRef table;
+        /// The rows' BigQuery schema (the query's): the Arrow data is read as it, and must
+        /// have the same columns.
+        Schema schema;
+        int streams = 4;
+        std::size_t bufferBytes = 32u << 20;
+    };
+    /// Opens the session. Throws ReadApiError.
+    explicit ReadSource(Options o);
+    ~ReadSource();
+    ReadSource(const ReadSource&) = delete;
+    ReadSource& operator=(const ReadSource&) = delete;
+
+    /// The next rows, or nullopt after the last. Throws ReadApiError, or TransportError
+    /// (Cancelled) once `cancel` is set.
+    std::optional<RowPage> next(const CancelToken* cancel = nullptr);
+    /// The session's row count.
+    std::int64_t totalRows() const;
+    /// How many streams the server made.
+    int streamCount() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d_;
+};
+
+} // namespace quarry::storageapi
