@@ -36,8 +36,12 @@ struct PartFile {
                              " (is the disk full or the folder read-only? choose another place)");
 }
 
-/// Writes the pages `next` gives (until it gives none) to `dest` through a temporary file.
-ExportProgress exportPages(const std::function<std::optional<RowPage>()>& next, const std::function<std::optional<std::int64_t>()>& total,
+/// One step of an export: writes the next rows through the writer (made on the first step,
+/// on `out`); false when there were none left.
+using ExportStep = std::function<bool(std::optional<RowWriter>& writer, std::ostream& out)>;
+
+/// Writes what `step` gives (until it gives nothing) to `dest` through a temporary file.
+ExportProgress exportSteps(const ExportStep& step, const std::function<std::optional<std::int64_t>()>& total,
                            const std::filesystem::path& dest, const ExportOptions& options) {
     auto cancelled = [&] { return options.cancel && options.cancel->isCancelled(); };
     if (cancelled()) throw TransportError(TransportError::Kind::Cancelled, "export cancelled");
@@ -60,9 +64,7 @@ ExportProgress exportPages(const std::function<std::optional<RowPage>()>& next, 
 
     std::optional<RowWriter> writer;
     ExportProgress p;
-    while (auto page = next()) {
-        if (!writer) writer.emplace(out, options.format, page->schema);
-        writer->write(page->rows);
+    while (step(writer, out)) {
         if (!out) diskError(dest, "write", errno);
         p.rows = writer->rowsWritten();
         p.totalRows = total();
@@ -82,7 +84,34 @@ ExportProgress exportPages(const std::function<std::optional<RowPage>()>& next, 
     return p;
 }
 
+ExportProgress exportPages(const std::function<std::optional<RowPage>()>& next, const std::function<std::optional<std::int64_t>()>& total,
+                           const std::filesystem::path& dest, const ExportOptions& options) {
+    return exportSteps(
+        [&](std::optional<RowWriter>& writer, std::ostream& out) {
+            auto page = next();
+            if (!page) return false;
+            if (!writer) writer.emplace(out, options.format, page->schema);
+            writer->write(page->rows);
+            return true;
+        },
+        total, dest, options);
+}
+
 } // namespace
+
+ExportProgress exportFormatted(const Schema& schema, const std::function<std::optional<std::pair<std::string, std::uint64_t>>()>& next,
+                               const std::function<std::optional<std::int64_t>()>& total, const std::filesystem::path& dest,
+                               const ExportOptions& options) {
+    return exportSteps(
+        [&](std::optional<RowWriter>& writer, std::ostream& out) {
+            if (!writer) writer.emplace(out, options.format, schema); // the header even for no rows
+            auto text = next();
+            if (!text) return false;
+            writer->writeFormatted(text->first, text->second);
+            return true;
+        },
+        total, dest, options);
+}
 
 ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std::filesystem::path& dest,
                             const ExportOptions& options) {

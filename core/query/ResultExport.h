@@ -36,6 +36,11 @@ ExportProgress exportResult(BigQueryClient& client, const JobRef& job, const std
 /// the row count, for progress): the Storage Read API's (storageapi::ReadSource).
 ExportProgress exportFrom(const std::function<std::optional<RowPage>()>& next, const std::function<std::optional<std::int64_t>()>& total,
                           const std::filesystem::path& dest, const ExportOptions& options);
+/// The same for rows made into text ahead of the writer (a RowFormatter of options.format and
+/// `schema`, on other threads): `next` gives each batch's text and row count.
+ExportProgress exportFormatted(const Schema& schema, const std::function<std::optional<std::pair<std::string, std::uint64_t>>()>& next,
+                               const std::function<std::optional<std::int64_t>()>& total, const std::filesystem::path& dest,
+                               const ExportOptions& options);
 /// The same for a result held whole in memory: a query answered without a job (short query
 /// mode), which has no pages to read again.
 ExportProgress exportRows(const RowPage& rows, const std::filesystem::path& dest, const ExportOptions& options);

@@ -40,7 +40,8 @@ std::string batchMessage(const Schema& schema, std::span<const Value> rows);
 Schema readSchema(std::string_view message);
 /// The rows of one RecordBatch message, laid out as `schema` (what readSchema gave for the
 /// stream's Schema message). Every offset, length and buffer is checked against the message:
-/// damaged or hostile input throws ArrowError, never reads outside it.
-std::vector<Value> readBatch(const Schema& schema, std::string_view message);
+/// damaged or hostile input throws ArrowError, never reads outside it. With `arena`, the rows'
+/// text and items are made in it (Value::textIn...): they must go before it is reset.
+std::vector<Value> readBatch(const Schema& schema, std::string_view message, ValueArena* arena = nullptr);
 
 } // namespace quarry::storageapi::arrow

@@ -182,6 +182,12 @@ struct Columns {
     const Vec<const fb::Node*>* nodes = nullptr;
     const Vec<const fb::Buffer*>* buffers = nullptr;
     flatbuffers::uoffset_t ni = 0, bi = 0;
+    ValueArena* arena = nullptr;
+
+    Value text(ValueKind k, std::string_view s) const { return arena ? Value::textIn(*arena, k, s) : Value::text(k, s); }
+    Value array(std::size_t n) const { return arena ? Value::arrayIn(*arena, n) : Value::arrayOf(n); }
+    Value record(std::size_t n) const { return arena ? Value::structIn(*arena, n) : Value::structOf(n); }
+    Value range(Value a, Value b) const { return arena ? Value::rangeIn(*arena, std::move(a), std::move(b)) : Value::range(std::move(a), std::move(b)); }
 
     fb::Node node(const Field& f, std::size_t n) {
         if (!nodes || ni >= nodes->size()) bad("fewer field nodes than the schema's columns (at " + f.name + ")");
@@ -243,7 +249,7 @@ struct Columns {
             auto items = column(f, static_cast<std::size_t>(o[n]), true);
             for (std::size_t i = 0; i < n; ++i) {
                 const auto count = valid(bits, i) ? static_cast<std::size_t>(o[i + 1] - o[i]) : 0;
-                out[i] = Value::arrayOf(count);
+                out[i] = array(count);
                 for (std::size_t k = 0; k < count; ++k) out[i][k] = std::move(items[static_cast<std::size_t>(o[i]) + k]);
             }
             return out;
@@ -305,7 +311,7 @@ struct Columns {
             each([&](std::size_t i) {
                 const auto s = data.substr(static_cast<std::size_t>(o[i]), static_cast<std::size_t>(o[i + 1] - o[i]));
                 if (kind != ValueKind::Bytes && !text::isValidUtf8(s)) bad("column " + f.name + " holds text that is not UTF-8");
-                return Value::text(kind, s);
+                return text(kind, s);
             });
             break;
         }
@@ -316,13 +322,13 @@ struct Columns {
             const auto raw = buffer(f, n * w);
             each([&](std::size_t i) {
                 const auto t = scaledBytesText(raw.substr(i * w, w), big ? 38 : 9);
-                return big ? Value::bigNumeric(*t) : Value::numeric(*t);
+                return text(big ? ValueKind::BigNumeric : ValueKind::Numeric, *t);
             });
             break;
         }
         case TypeKind::Interval: {
             const auto v = fixed<fb::MonthDayNano>(f, n);
-            each([&](std::size_t i) { return Value::interval(fb::intervalText(v[i])); });
+            each([&](std::size_t i) { return text(ValueKind::Interval, fb::intervalText(v[i])); });
             break;
         }
         case TypeKind::Range:
@@ -337,8 +343,8 @@ struct Columns {
                 kids.push_back(column(range ? bound : f.fields[j], n, false));
             }
             each([&](std::size_t i) {
-                if (range) return Value::range(std::move(kids[0][i]), std::move(kids[1][i]));
-                Value s = Value::structOf(k);
+                if (range) return this->range(std::move(kids[0][i]), std::move(kids[1][i]));
+                Value s = record(k);
                 for (std::size_t j = 0; j < k; ++j) s[j] = std::move(kids[j][i]);
                 return s;
             });
@@ -365,12 +371,13 @@ Schema readSchema(std::string_view message) {
     return s;
 }
 
-std::vector<Value> readBatch(const Schema& schema, std::string_view message) {
+std::vector<Value> readBatch(const Schema& schema, std::string_view message, ValueArena* arena) {
     auto m = parse(message, fb::kRecordBatch);
     auto& v = *m.verifier;
     const auto length = scalar<std::int64_t>(v, m.header, fb::batch::length, 0);
     if (m.header->GetPointer<const Table*>(fb::batch::compression)) bad("compressed record batches are not read");
     Columns c;
+    c.arena = arena;
     c.body = m.body;
     c.nodes = vectorOf<Vec<const fb::Node*>>(v, m.header, fb::batch::nodes);
     c.buffers = vectorOf<Vec<const fb::Buffer*>>(v, m.header, fb::batch::buffers);
@@ -382,7 +389,7 @@ std::vector<Value> readBatch(const Schema& schema, std::string_view message) {
     if (c.nodes && c.ni != c.nodes->size()) bad("more field nodes than the schema's columns");
     std::vector<Value> rows(n);
     for (std::size_t i = 0; i < n; ++i) {
-        rows[i] = Value::structOf(cols.size());
+        rows[i] = c.record(cols.size());
         for (std::size_t k = 0; k < cols.size(); ++k) rows[i][k] = std::move(cols[k][i]);
     }
     return rows;

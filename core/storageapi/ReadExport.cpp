@@ -3,7 +3,7 @@
 
 #include "storageapi/ReadSource.h"
 
-#include <utility>
+#include <memory>
 
 namespace quarry::storageapi {
 
@@ -32,19 +32,22 @@ ExportProgress exportJob(BigQueryClient& client, const JobRef& job, const std::f
         if (api == ExportApi::Read) throw std::runtime_error("the Storage Read API cannot export this result: " + why);
         return exportResult(client, job, dest, options);
     }
-    ReadSource source({address, [&client] { return client.bearerToken(); }, *table, first.schema});
+    // The reading threads format the rows too, so that decoding and formatting run beside
+    // each other; this thread only writes.
+    const auto formatter = std::make_shared<RowFormatter>(options.format, first.schema);
+    ReadSource::Options ro;
+    ro.address = address;
+    ro.token = [&client] { return client.bearerToken(); };
+    ro.table = *table;
+    ro.schema = first.schema;
+    ro.format = [formatter](std::span<const Value> rows, std::string& out) { formatter->append(out, rows, 1); };
+    ReadSource source(std::move(ro));
     if (note)
         note("reading the result through the Storage Read API (" + address + ", " + std::to_string(source.streamCount()) +
              (source.streamCount() == 1 ? " stream)" : " streams)"));
-    bool any = false; // an empty result still gives its schema (a CSV header), as its pages would
-    return exportFrom(
-        [&]() -> std::optional<RowPage> {
-            auto page = source.next(options.cancel);
-            if (!page && !std::exchange(any, true)) return first;
-            any = true;
-            return page;
-        },
-        [&] { return std::optional<std::int64_t>(source.totalRows()); }, dest, options);
+    return exportFormatted(
+        first.schema, [&] { return source.nextText(options.cancel); }, [&] { return std::optional<std::int64_t>(source.totalRows()); },
+        dest, options);
 }
 
 } // namespace quarry::storageapi

@@ -33,7 +33,13 @@ std::string lower(std::string s) {
 struct StreamQueue {
     std::mutex m;
     std::condition_variable cv;
-    std::deque<std::pair<std::vector<Value>, std::size_t>> pages; ///< rows, their estimated bytes
+    struct Chunk {
+        std::vector<Value> rows; ///< without Options::format
+        std::string text;        ///< with it
+        std::uint64_t count = 0;
+        std::size_t bytes = 0; ///< what it holds, estimated
+    };
+    std::deque<Chunk> pages;
     std::size_t bytes = 0;
     bool done = false;
     std::exception_ptr error;
@@ -61,6 +67,7 @@ struct ReadSource::Impl {
 
     void readStream(std::size_t k, v1::BigQueryRead::Stub& stub) {
         auto& q = *queues[k];
+        ValueArena arena; // the rows of one batch at a time, with Options::format
         std::int64_t offset = 0;
         int retries = 0;
         try {
@@ -82,17 +89,26 @@ struct ReadSource::Impl {
                     if (!resp.has_arrow_record_batch()) continue;
                     const auto& batch = resp.arrow_record_batch().serialized_record_batch();
                     try {
-                        auto rows = arrow::readBatch(o.schema, batch);
-                        if (static_cast<std::int64_t>(rows.size()) != resp.row_count())
+                        StreamQueue::Chunk chunk;
+                        chunk.rows = arrow::readBatch(o.schema, batch, o.format ? &arena : nullptr);
+                        chunk.count = chunk.rows.size();
+                        if (static_cast<std::int64_t>(chunk.count) != resp.row_count())
                             throw ReadApiError("the Read API answered " + std::to_string(resp.row_count()) + " rows but sent " +
-                                               std::to_string(rows.size()));
-                        offset += static_cast<std::int64_t>(rows.size());
-                        const std::size_t bytes = batch.size() * 2 + rows.size() * 16;
+                                               std::to_string(chunk.count));
+                        offset += static_cast<std::int64_t>(chunk.count);
+                        if (o.format) {
+                            o.format(chunk.rows, chunk.text);
+                            chunk.rows.clear(); // before the arena they live in is reused
+                            arena.reset();
+                            chunk.bytes = chunk.text.size();
+                        } else {
+                            chunk.bytes = batch.size() * 2 + chunk.count * 16;
+                        }
                         std::unique_lock lock(q.m);
                         q.cv.wait(lock, [&] { return stop || q.bytes < o.bufferBytes || q.pages.empty(); });
                         if (stop) break;
-                        q.pages.emplace_back(std::move(rows), bytes);
-                        q.bytes += bytes;
+                        q.bytes += chunk.bytes;
+                        q.pages.push_back(std::move(chunk));
                         q.cv.notify_all();
                     } catch (...) {
                         failed = std::current_exception();
@@ -191,29 +207,46 @@ ReadSource::~ReadSource() {
     for (auto& t : d_->readers) t.join();
 }
 
-std::optional<RowPage> ReadSource::next(const CancelToken* cancel) {
-    auto& x = *d_;
-    while (x.current < x.queues.size()) {
-        auto& q = *x.queues[x.current];
+namespace {
+
+/// The next chunk in stream order, or nullopt after the last.
+std::optional<StreamQueue::Chunk> takeNext(std::vector<std::unique_ptr<StreamQueue>>& queues, std::size_t& current, const CancelToken* cancel) {
+    while (current < queues.size()) {
+        auto& q = *queues[current];
         std::unique_lock lock(q.m);
         while (q.pages.empty() && !q.done) {
             if (cancel && cancel->isCancelled()) throw TransportError(TransportError::Kind::Cancelled, "read cancelled");
             q.cv.wait_for(lock, std::chrono::milliseconds(100));
         }
         if (!q.pages.empty()) {
-            RowPage page;
-            page.schema = x.o.schema;
-            page.totalRows = x.total;
-            page.rows = std::move(q.pages.front().first);
-            q.bytes -= q.pages.front().second;
+            auto chunk = std::move(q.pages.front());
             q.pages.pop_front();
+            q.bytes -= chunk.bytes;
             q.cv.notify_all();
-            return page;
+            return chunk;
         }
         if (q.error) std::rethrow_exception(q.error);
-        ++x.current;
+        ++current;
     }
     return std::nullopt;
+}
+
+} // namespace
+
+std::optional<RowPage> ReadSource::next(const CancelToken* cancel) {
+    auto chunk = takeNext(d_->queues, d_->current, cancel);
+    if (!chunk) return std::nullopt;
+    RowPage page;
+    page.schema = d_->o.schema;
+    page.totalRows = d_->total;
+    page.rows = std::move(chunk->rows);
+    return page;
+}
+
+std::optional<std::pair<std::string, std::uint64_t>> ReadSource::nextText(const CancelToken* cancel) {
+    auto chunk = takeNext(d_->queues, d_->current, cancel);
+    if (!chunk) return std::nullopt;
+    return std::make_pair(std::move(chunk->text), chunk->count);
 }
 
 std::int64_t ReadSource::totalRows() const { return d_->total; }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 
@@ -35,6 +36,10 @@ public:
         Schema schema;
         int streams = 4;
         std::size_t bufferBytes = 32u << 20;
+        /// When set, the reading threads also turn each batch's rows into text with it (an
+        /// export's RowFormatter), decoding into an arena of their own, and nextText() gives
+        /// the text instead of next() giving rows.
+        std::function<void(std::span<const Value> rows, std::string& out)> format;
     };
     /// Opens the session. Throws ReadApiError.
     explicit ReadSource(Options o);
@@ -45,6 +50,9 @@ public:
     /// The next rows, or nullopt after the last. Throws ReadApiError, or TransportError
     /// (Cancelled) once `cancel` is set.
     std::optional<RowPage> next(const CancelToken* cancel = nullptr);
+    /// With Options::format: the next batch's text and its row count, or nullopt after the
+    /// last. Throws as next().
+    std::optional<std::pair<std::string, std::uint64_t>> nextText(const CancelToken* cancel = nullptr);
     /// The session's row count.
     std::int64_t totalRows() const;
     /// How many streams the server made.

@@ -6,6 +6,8 @@
 #include "value/Numbers.h"
 #include "value/Text.h"
 
+#include <array>
+#include <charconv>
 #include <cmath>
 
 namespace quarry {
@@ -45,6 +47,20 @@ void appendJsonValue(std::string& out, const Value& v, const Field& f) {
         if (std::isfinite(v.asDouble())) out += numbers::formatDouble(v.asDouble());
         else text::appendJsonString(out, numbers::formatDouble(v.asDouble()));
         return;
+    case ValueKind::Int64: { // as displayText writes it, without the temporary strings
+        std::array<char, 24> buf{};
+        const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v.asInt64());
+        out.push_back('"');
+        out.append(buf.data(), r.ptr);
+        out.push_back('"');
+        return;
+    }
+    case ValueKind::String:
+    case ValueKind::Numeric:
+    case ValueKind::BigNumeric:
+    case ValueKind::Geography:
+    case ValueKind::Json:
+    case ValueKind::Interval: text::appendJsonString(out, v.asText()); return;
     case ValueKind::Struct: {
         out.push_back('{');
         const auto items = v.items();

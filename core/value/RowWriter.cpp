@@ -54,21 +54,59 @@ std::string_view rowFormatName(RowFormat f) {
     return "";
 }
 
-RowWriter::RowWriter(std::ostream& out, RowFormat format, Schema schema)
-    : out_(out), format_(format), schema_(std::move(schema)) {
+RowFormatter::RowFormatter(RowFormat format, Schema schema) : format_(format), schema_(std::move(schema)) {
     rowField_.type = TypeKind::Struct;
     rowField_.fields = schema_.fields;
 }
 
+void RowFormatter::append(std::string& out, std::span<const Value> rows, std::uint64_t rowsBefore) const {
+    for (const Value& row : rows) {
+        switch (format_) {
+        case RowFormat::NdJson:
+            appendJsonValue(out, row, rowField_);
+            out += '\n';
+            break;
+        case RowFormat::JsonArray:
+            out += rowsBefore ? ",\n" : "\n";
+            appendJsonValue(out, row, rowField_);
+            break;
+        case RowFormat::Csv: {
+            const auto items = row.items();
+            for (std::size_t i = 0; i < schema_.fields.size(); ++i) {
+                if (i) out += ',';
+                if (i >= items.size() || items[i].isNull()) continue;
+                const Field& f = schema_.fields[i];
+                const auto kind = items[i].kind();
+                if (f.isRecord() || f.isRepeated()) {
+                    std::string json;
+                    appendJsonCell(json, items[i], f);
+                    appendCsvField(out, json);
+                } else if (items[i].isText() && kind != ValueKind::Bytes) {
+                    appendCsvField(out, items[i].asText()); // displayCell's text, without a copy
+                } else {
+                    appendCsvField(out, displayCell(items[i], f));
+                }
+            }
+            out += "\r\n";
+            break;
+        }
+        }
+        ++rowsBefore;
+    }
+}
+
+RowWriter::RowWriter(std::ostream& out, RowFormat format, Schema schema) : out_(out), formatter_(format, std::move(schema)) {}
+
 void RowWriter::begin() {
     begun_ = true;
-    if (format_ == RowFormat::JsonArray) {
+    if (formatter_.format() == RowFormat::JsonArray) {
         out_ << '[';
-    } else if (format_ == RowFormat::Csv) {
+    } else if (formatter_.format() == RowFormat::Csv) {
         std::string line;
-        for (std::size_t i = 0; i < schema_.fields.size(); ++i) {
+        const auto& fields = formatter_.schema().fields;
+        for (std::size_t i = 0; i < fields.size(); ++i) {
             if (i) line += ',';
-            appendCsvField(line, schema_.fields[i].name);
+            appendCsvField(line, fields[i].name);
         }
         out_ << line << "\r\n";
     }
@@ -77,44 +115,23 @@ void RowWriter::begin() {
 void RowWriter::write(std::span<const Value> rows) {
     if (!begun_) begin();
     buf_.clear();
-    for (const Value& row : rows) {
-        switch (format_) {
-        case RowFormat::NdJson:
-            appendJsonValue(buf_, row, rowField_);
-            buf_ += '\n';
-            break;
-        case RowFormat::JsonArray:
-            buf_ += rows_ ? ",\n" : "\n";
-            appendJsonValue(buf_, row, rowField_);
-            break;
-        case RowFormat::Csv: {
-            const auto items = row.items();
-            for (std::size_t i = 0; i < schema_.fields.size(); ++i) {
-                if (i) buf_ += ',';
-                if (i >= items.size() || items[i].isNull()) continue;
-                const Field& f = schema_.fields[i];
-                if (f.isRecord() || f.isRepeated()) {
-                    std::string json;
-                    appendJsonCell(json, items[i], f);
-                    appendCsvField(buf_, json);
-                } else {
-                    appendCsvField(buf_, displayCell(items[i], f));
-                }
-            }
-            buf_ += "\r\n";
-            break;
-        }
-        }
-        ++rows_;
-    }
+    formatter_.append(buf_, rows, rows_);
+    rows_ += rows.size();
     out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+}
+
+void RowWriter::writeFormatted(std::string_view text, std::uint64_t count) {
+    if (!begun_) begin();
+    if (rows_ == 0 && formatter_.format() == RowFormat::JsonArray && text.starts_with(',')) text.remove_prefix(1);
+    rows_ += count;
+    out_.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
 void RowWriter::finish() {
     if (finished_) return;
     if (!begun_) begin();
     finished_ = true;
-    if (format_ == RowFormat::JsonArray) out_ << (rows_ ? "\n]\n" : "]\n");
+    if (formatter_.format() == RowFormat::JsonArray) out_ << (rows_ ? "\n]\n" : "]\n");
     out_.flush();
 }
 

@@ -7,6 +7,9 @@
 #include "net/CancelToken.h"
 #include "net/HttpClient.h"
 #include "query/ResultExport.h"
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+#include "storageapi/ReadExport.h"
+#endif
 
 #include <QPointer>
 
@@ -51,7 +54,12 @@ void ExportTask::start() {
         QString error;
         ExportProgress done;
         try {
-            done = whole ? exportRows(*whole, dest, o) : exportResult(*session->client, job, dest, o);
+            if (whole) done = exportRows(*whole, dest, o);
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+            else done = storageapi::exportJob(*session->client, job, dest, o); // the Read API for a large result, where served
+#else
+            else done = exportResult(*session->client, job, dest, o);
+#endif
         } catch (const TransportError& e) {
             error = e.kind() == TransportError::Kind::Cancelled ? tr("Export cancelled; nothing was written.")
                                                                 : QString::fromUtf8(e.what());
