@@ -18,6 +18,8 @@ find_program(QUARRY_GRPC_CPP_PLUGIN grpc_cpp_plugin)
 if(PkgConfig_FOUND)
   pkg_check_modules(GRPCPP QUIET IMPORTED_TARGET grpc++)
   pkg_check_modules(PROTOBUF QUIET IMPORTED_TARGET protobuf)
+  # Apache Avro's C library (libavro-dev): the Read API's AVRO rows.
+  pkg_check_modules(AVRO QUIET IMPORTED_TARGET avro-c)
 endif()
 find_path(QUARRY_PROTOBUF_INCLUDE google/protobuf/descriptor.proto)
 # FlatBuffers' builder and verifier (header-only as used) for the Read API's Arrow messages.
@@ -31,6 +33,9 @@ foreach(what QUARRY_PROTOC QUARRY_GRPC_CPP_PLUGIN QUARRY_PROTOBUF_INCLUDE QUARRY
 endforeach()
 if(NOT TARGET PkgConfig::GRPCPP OR NOT TARGET PkgConfig::PROTOBUF)
   list(APPEND _missing "grpc++/protobuf libraries")
+endif()
+if(NOT TARGET PkgConfig::AVRO)
+  list(APPEND _missing "libavro (avro-c)")
 endif()
 if(NOT EXISTS ${_bqs}/google/cloud/bigquery/storage/v1/storage.proto OR NOT EXISTS ${_gax}/google/rpc/status.proto)
   list(APPEND _missing "the npm .proto files (run scripts/install-deps.sh)")

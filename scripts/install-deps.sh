@@ -9,7 +9,7 @@ build_pkgs=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libfarmhash-dev
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libsimdjson-dev libre2-dev libicu-dev
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libqscintilla2-qt6-dev qtkeychain-qt6-dev libgl-dev
-  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libflatbuffers-dev nodejs npm
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libflatbuffers-dev libavro-dev nodejs npm
 )
 test_pkgs=(
   libgtest-dev clang libclang-rt-14-dev xvfb xauth sqlite3

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-// BigQueryRead over ReadSessions: CreateReadSession, ReadRows (Arrow record batches, about a
-// megabyte each, with progress) and SplitReadStream.
+// BigQueryRead over ReadSessions: CreateReadSession, ReadRows (Arrow record batches or Avro
+// rows, about a megabyte each, with progress) and SplitReadStream.
 #include "storageapi/ArrowIpc.h"
+#include "storageapi/AvroRows.h"
 #include "storageapi/GrpcCommon.h"
 #include "storageapi/ReadSessions.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace quarry::storageapi {
 
@@ -28,9 +30,8 @@ public:
         if (auto s = signIn(ctx, auth_); !s.ok()) return s;
         return answer([&] {
             const auto& want = req->read_session();
-            if (want.data_format() == v1::AVRO)
-                throw WriteError{Code::Unimplemented, std::string("AVRO is not supported by the sandbox's Read API yet: ask for data_format ARROW.")};
             ReadSessions::Request r;
+            r.avro = want.data_format() == v1::AVRO;
             r.parent = req->parent();
             r.table = want.table();
             r.selectedFields.assign(want.read_options().selected_fields().begin(), want.read_options().selected_fields().end());
@@ -45,8 +46,9 @@ public:
             const auto s = sessions_.create(r);
             out->set_name(s->name);
             fillTimestamp(out->mutable_expire_time(), s->expireMs);
-            out->set_data_format(v1::ARROW);
-            out->mutable_arrow_schema()->set_serialized_schema(arrow::schemaMessage(s->schema));
+            out->set_data_format(s->avro ? v1::AVRO : v1::ARROW);
+            if (s->avro) out->mutable_avro_schema()->set_schema(avro::schemaJson(s->schema));
+            else out->mutable_arrow_schema()->set_serialized_schema(arrow::schemaMessage(s->schema));
             out->set_table(s->table);
             fillTimestamp(out->mutable_table_modifiers()->mutable_snapshot_time(), s->snapshotMs);
             *out->mutable_read_options() = want.read_options();
@@ -68,23 +70,34 @@ public:
         std::size_t at = st.begin + static_cast<std::size_t>(req->offset());
         std::size_t rows = 1000;
         bool first = true;
+        std::optional<avro::Encoder> avroRows;
         while (at < st.end) {
             if (ctx->IsCancelled()) return Status(grpc::StatusCode::CANCELLED, "The client cancelled the read.");
             const std::size_t n = std::min(rows, st.end - at);
+            const auto slice = std::span(*session->rows).subspan(at, n);
             v1::ReadRowsResponse resp;
+            std::size_t bytes = 0;
             try {
-                auto* batch = resp.mutable_arrow_record_batch();
-                batch->set_serialized_record_batch(arrow::batchMessage(session->schema, std::span(*session->rows).subspan(at, n)));
-            } catch (const arrow::ArrowError& e) {
+                if (session->avro) {
+                    if (!avroRows) avroRows.emplace(session->schema);
+                    auto* out = resp.mutable_avro_rows();
+                    out->set_serialized_binary_rows(avroRows->encode(slice));
+                    bytes = out->serialized_binary_rows().size();
+                } else {
+                    auto* batch = resp.mutable_arrow_record_batch();
+                    batch->set_serialized_record_batch(arrow::batchMessage(session->schema, slice));
+                    bytes = batch->serialized_record_batch().size();
+                }
+            } catch (const std::exception& e) {
                 return Status(grpc::StatusCode::INTERNAL, e.what());
             }
-            const std::size_t bytes = resp.arrow_record_batch().serialized_record_batch().size();
             resp.set_row_count(static_cast<std::int64_t>(n));
             auto* progress = resp.mutable_stats()->mutable_progress();
             progress->set_at_response_start(static_cast<double>(at - st.begin) / static_cast<double>(total));
             progress->set_at_response_end(static_cast<double>(at + n - st.begin) / static_cast<double>(total));
             resp.set_uncompressed_byte_size(static_cast<std::int64_t>(bytes));
-            if (first) resp.mutable_arrow_schema()->set_serialized_schema(arrow::schemaMessage(session->schema));
+            if (first && session->avro) resp.mutable_avro_schema()->set_schema(avro::schemaJson(session->schema));
+            else if (first) resp.mutable_arrow_schema()->set_serialized_schema(arrow::schemaMessage(session->schema));
             first = false;
             if (!w->Write(resp)) break;
             at += n;

@@ -45,6 +45,7 @@ public:
         std::optional<std::int64_t> snapshotMs;
         int maxStreams = 0;
         int preferredMinStreams = 0;
+        bool avro = false; ///< data_format AVRO (else ARROW)
     };
     struct Stream {
         std::string name;
@@ -57,6 +58,7 @@ public:
         std::vector<Stream> streams; ///< as made; splits add more (stream())
         std::int64_t createMs = 0, expireMs = 0, snapshotMs = 0;
         std::uint64_t bytesScanned = 0;
+        bool avro = false;
     };
 
     /// `jobs` (may be null): query results, read from their anonymous tables
