@@ -63,8 +63,8 @@ std::string restrictionError(const sandbox::sql::SqlError& e) {
 
 } // namespace
 
-ReadSessions::ReadSessions(sandbox::Store& store, sandbox::JobManager* jobs, std::size_t maxSessions)
-    : store_(store), jobs_(jobs), maxSessions_(maxSessions) {}
+ReadSessions::ReadSessions(sandbox::Store& store, sandbox::JobManager* jobs, std::size_t maxSessions, std::uint64_t maxBytes)
+    : store_(store), jobs_(jobs), maxSessions_(maxSessions), maxBytes_(maxBytes) {}
 
 std::shared_ptr<const ReadSessions::Session> ReadSessions::create(const Request& r) {
     const auto parts = pathParts(r.table);
@@ -132,6 +132,8 @@ std::shared_ptr<const ReadSessions::Session> ReadSessions::create(const Request&
             auto out = q->run();
             s->bytesScanned = out.bytesProcessed;
             select(out.schema, std::make_shared<const std::vector<Value>>(std::move(out.rows)));
+            // Its own rows: 16 bytes a value, a leaf at a time (text and arrays beyond that not counted).
+            s->heldBytes = s->rows->size() * std::max<std::size_t>(1, s->schema.leafCount()) * sizeof(Value);
         }
     } catch (const WriteError&) {
         throw;
@@ -164,20 +166,29 @@ std::shared_ptr<const ReadSessions::Session> ReadSessions::create(const Request&
 
     std::lock_guard lock(mutex_);
     expire(now);
-    while (sessions_.size() >= maxSessions_) { // the oldest goes
+    while (!sessions_.empty() && (sessions_.size() >= maxSessions_ || heldBytes_ + s->heldBytes > maxBytes_)) { // the oldest go
         auto oldest = std::min_element(sessions_.begin(), sessions_.end(),
-                                       [](const auto& a, const auto& b) { return a.second->createMs < b.second->createMs; });
-        std::erase_if(streams_, [&](const auto& st) { return st.second.first == oldest->second; });
-        sessions_.erase(oldest);
+                                       [](const auto& a, const auto& b) { return a.second->order < b.second->order; });
+        drop(oldest->second);
     }
+    s->order = next_++;
     sessions_[s->name] = s;
+    heldBytes_ += s->heldBytes;
     for (const auto& st : s->streams) streams_[st.name] = {s, st};
     return s;
 }
 
+void ReadSessions::drop(std::shared_ptr<Session> s) {
+    std::erase_if(streams_, [&](const auto& st) { return st.second.first == s; });
+    heldBytes_ -= s->heldBytes;
+    sessions_.erase(s->name);
+}
+
 void ReadSessions::expire(std::int64_t now) {
-    std::erase_if(streams_, [&](const auto& st) { return st.second.first->expireMs <= now; });
-    std::erase_if(sessions_, [&](const auto& se) { return se.second->expireMs <= now; });
+    std::vector<std::shared_ptr<Session>> old;
+    for (const auto& [name, s] : sessions_)
+        if (s->expireMs <= now) old.push_back(s);
+    for (const auto& s : old) drop(s);
 }
 
 std::pair<std::shared_ptr<const ReadSessions::Session>, ReadSessions::Stream> ReadSessions::stream(const std::string& name) {
@@ -185,7 +196,8 @@ std::pair<std::shared_ptr<const ReadSessions::Session>, ReadSessions::Stream> Re
     const auto it = streams_.find(name);
     if (it == streams_.end())
         throw WriteError{Code::NotFound, "Not found: read stream " + name +
-                                             " (the sandbox keeps read sessions in memory: they end when it restarts, or after 6 hours)"};
+                                             " (the sandbox keeps read sessions in memory: they end when it restarts, after 6 hours, or "
+                                             "when newer sessions need the room)"};
     if (it->second.first->expireMs <= sandbox::Store::nowMs())
         throw WriteError{Code::FailedPrecondition, "The read session of stream " + name + " has expired."};
     return {it->second.first, it->second.second};

@@ -34,7 +34,9 @@ namespace quarry::storageapi {
 /// - A query job's result reads from its anonymous destination table (no time travel there:
 ///   it never changes).
 /// - A session lives 6 hours, in memory: a sandbox restarted meanwhile no longer knows it.
-/// At most `maxSessions` are kept; past that the oldest goes first.
+/// At most `maxSessions` are kept, holding at most `maxBytes` of rows of their own (a query
+/// job's rows read whole are the job's, not counted); past either the oldest go first, and
+/// their streams answer NOT_FOUND saying so.
 class ReadSessions {
 public:
     struct Request {
@@ -59,11 +61,14 @@ public:
         std::int64_t createMs = 0, expireMs = 0, snapshotMs = 0;
         std::uint64_t bytesScanned = 0;
         bool avro = false;
+        std::uint64_t heldBytes = 0; ///< memory of rows it holds alone (estimated)
+        std::uint64_t order = 0;     ///< when it was made among the others (the oldest go first)
     };
 
     /// `jobs` (may be null): query results, read from their anonymous tables
     /// (JobManager::anonymousTable) as BigQuery's clients read a query's destination.
-    ReadSessions(sandbox::Store& store, sandbox::JobManager* jobs, std::size_t maxSessions = 64);
+    ReadSessions(sandbox::Store& store, sandbox::JobManager* jobs, std::size_t maxSessions = 64,
+                 std::uint64_t maxBytes = 1ull << 30);
 
     /// Reads the table and makes the session. Throws WriteError: NOT_FOUND for a missing table,
     /// INVALID_ARGUMENT for a view, an unknown field, a bad row restriction or snapshot time.
@@ -76,11 +81,16 @@ public:
     std::optional<std::pair<Stream, Stream>> split(const std::string& name, double fraction);
 
 private:
+    /// Under mutex_: forgets the sessions whose time is up.
     void expire(std::int64_t now);
+    /// Under mutex_: forgets a session and its streams.
+    void drop(std::shared_ptr<Session> s); // by value: it outlives its entry
 
     sandbox::Store& store_;
     sandbox::JobManager* jobs_;
     std::size_t maxSessions_;
+    std::uint64_t maxBytes_;
+    std::uint64_t heldBytes_ = 0; ///< over sessions_
     std::mutex mutex_;
     std::map<std::string, std::shared_ptr<Session>> sessions_; ///< by name
     std::map<std::string, std::pair<std::shared_ptr<Session>, Stream>> streams_; ///< by name
