@@ -7,6 +7,7 @@
 #include "storageapi/ScaledDecimal.h"
 
 #include "value/Civil.h"
+#include "value/Numbers.h"
 #include "value/Text.h"
 
 #include <flatbuffers/flatbuffers.h>
@@ -322,6 +323,7 @@ struct Columns {
             const auto raw = buffer(f, n * w);
             each([&](std::size_t i) {
                 const auto t = scaledBytesText(raw.substr(i * w, w), big ? 38 : 9);
+                if (!(big ? numbers::isBigNumeric(*t) : numbers::isNumeric(*t))) bad("column " + f.name + " holds " + *t + ", outside its type's range");
                 return text(big ? ValueKind::BigNumeric : ValueKind::Numeric, *t);
             });
             break;

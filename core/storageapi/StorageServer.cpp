@@ -3,6 +3,8 @@
 
 #include "sandbox/Auth.h"
 #include "sandbox/Store.h"
+#include "storageapi/ArrowIpc.h"
+#include "storageapi/ArrowRows.h"
 #include "storageapi/GrpcCommon.h"
 #include "storageapi/ProtoRows.h"
 #include "storageapi/ReadSessions.h"
@@ -135,6 +137,8 @@ private:
         std::optional<google::protobuf::DescriptorProto> writer;
         std::unique_ptr<ProtoRowDecoder> decoder;
         std::uint64_t decoderVersion = 0;
+        std::optional<std::string> arrowWriter; ///< a serialized Arrow schema, for arrow_rows
+        std::unique_ptr<ArrowRowDecoder> arrowDecoder;
     };
 
     /// Answers one request of a connection; a status that is not OK ends the connection.
@@ -146,28 +150,34 @@ private:
         }
         if (c.stream.empty()) return Status(StatusCode::INVALID_ARGUMENT, "The first AppendRows request must name write_stream.");
         resp.set_write_stream(c.stream);
-        if (req.has_arrow_rows())
-            return Status(StatusCode::UNIMPLEMENTED, "Arrow rows in AppendRows are not supported by the sandbox yet: send proto_rows.");
-        if (!req.has_proto_rows()) return Status(StatusCode::INVALID_ARGUMENT, "The AppendRows request has no rows (proto_rows).");
-        if (req.proto_rows().has_writer_schema()) {
+        const bool arrowRows = req.has_arrow_rows();
+        if (!arrowRows && !req.has_proto_rows())
+            return Status(StatusCode::INVALID_ARGUMENT, "The AppendRows request has no rows (proto_rows or arrow_rows).");
+        if (arrowRows && req.arrow_rows().has_writer_schema()) {
+            c.arrowWriter = req.arrow_rows().writer_schema().serialized_schema();
+            c.arrowDecoder.reset();
+        }
+        if (!arrowRows && req.proto_rows().has_writer_schema()) {
             c.writer = req.proto_rows().writer_schema().proto_descriptor();
             c.decoder.reset();
         }
-        if (!c.writer) return Status(StatusCode::INVALID_ARGUMENT, "The first AppendRows request must carry writer_schema.");
+        if (arrowRows ? !c.arrowWriter : !c.writer)
+            return Status(StatusCode::INVALID_ARGUMENT, "The first AppendRows request must carry writer_schema.");
         if (req.ByteSizeLong() > kMaxAppendBytes) {
             fillError(resp.mutable_error(), {Code::InvalidArgument, "AppendRows request too large: " + std::to_string(req.ByteSizeLong()) +
                                                                         " limit " + std::to_string(kMaxAppendBytes)});
             return Status::OK;
         }
-        const auto& rows = req.proto_rows().rows().serialized_rows();
         std::optional<std::int64_t> offset;
         if (req.has_offset()) offset = req.offset().value();
         try {
             const auto start = streams_.append(c.stream, offset, [&](const Schema& schema, std::uint64_t version) {
+                if (arrowRows) return arrowBatch(c, req.arrow_rows().rows().serialized_record_batch(), schema, version);
                 if (!c.decoder || c.decoderVersion != version) {
                     c.decoder = std::make_unique<ProtoRowDecoder>(*c.writer, schema);
                     c.decoderVersion = version;
                 }
+                const auto& rows = req.proto_rows().rows().serialized_rows();
                 WriteStreams::Rows out{{}, version, true}; // the decoder checks UTF-8 and makes empty arrays
                 out.rows.reserve(static_cast<std::size_t>(rows.size()));
                 RowErrors bad;
@@ -184,8 +194,12 @@ private:
             if (offset) result->mutable_offset()->set_value(start);
         } catch (const WriteError& e) {
             fillError(resp.mutable_error(), e);
+        } catch (const arrow::ArrowError& e) {
+            c.arrowDecoder.reset();
+            fillError(resp.mutable_error(), {Code::InvalidArgument, e.what(), StorageCode::Unspecified, c.stream});
         } catch (const SchemaMismatch& e) {
             c.decoder.reset();
+            c.arrowDecoder.reset();
             fillError(resp.mutable_error(), {Code::InvalidArgument, e.what(), StorageCode::SchemaMismatchExtraFields, c.stream});
         } catch (const RowErrors& e) {
             for (const auto& [index, message] : e.rows) {
@@ -199,6 +213,18 @@ private:
                                                                     "limitations. Entity: " + c.stream});
         }
         return Status::OK;
+    }
+
+    /// arrow_rows' record batch as rows of the table (laid out by schema version `version`).
+    static WriteStreams::Rows arrowBatch(Connection& c, const std::string& batch, const Schema& schema, std::uint64_t version) {
+        if (!c.arrowDecoder || c.decoderVersion != version) {
+            c.arrowDecoder = std::make_unique<ArrowRowDecoder>(*c.arrowWriter, schema);
+            c.decoderVersion = version;
+        }
+        RowErrors bad;
+        WriteStreams::Rows out{c.arrowDecoder->decode(batch, bad.rows), version, false};
+        if (!bad.rows.empty()) throw bad;
+        return out;
     }
 
     WriteStreams& streams_;

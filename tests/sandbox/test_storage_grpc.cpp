@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The sandbox's Storage Write API over gRPC, from a real quarry-sandbox process: hostile and
+// The sandbox's Storage Write API over gRPC (proto_rows and arrow_rows), from a real quarry-sandbox process: hostile and
 // mistaken requests get BigQuery's status codes (in the AppendRows answer where BigQuery puts
 // them there), never a crash, and the server goes on serving.
 #include "SandboxApiHelpers.h"
+#include "storageapi/ArrowIpc.h"
 #include "platform/System.h"
 
 #include <google/cloud/bigquery/storage/v1/storage.grpc.pb.h>
@@ -221,4 +222,75 @@ TEST(StorageGrpc, WithSignInOnEveryCallNeedsAToken) {
                   grpc::StatusCode::UNAUTHENTICATED);
     }
     std::filesystem::remove_all(keys);
+}
+
+namespace {
+
+/// An AppendRows request of arrow_rows: `rows` laid out as `writerSchema`, which goes along.
+v1::AppendRowsRequest arrowRequest(const std::string& stream, const Schema& writerSchema, const std::vector<Value>& rows) {
+    v1::AppendRowsRequest r;
+    r.set_write_stream(stream);
+    r.mutable_arrow_rows()->mutable_writer_schema()->set_serialized_schema(storageapi::arrow::schemaMessage(writerSchema));
+    r.mutable_arrow_rows()->mutable_rows()->set_serialized_record_batch(storageapi::arrow::batchMessage(writerSchema, rows));
+    return r;
+}
+
+Value arrowRow(std::optional<std::string> name, std::int64_t n) {
+    Value v = Value::structOf(2);
+    if (name) v[0] = Value::string(*name);
+    v[1] = Value::int64(n);
+    return v;
+}
+
+} // namespace
+
+TEST(StorageGrpc, ArrowRowsAreAppendedCheckedAndRefusedAsProtoRowsAre) {
+    World w;
+    w.makeTable();
+    const std::string stream = kTable + "/streams/_default";
+    // The writer's fields by name, in any order and case; n then NAME.
+    Schema writer = Schema::parse(R"([{"name":"n","type":"INT64"},{"name":"NAME","type":"STRING"}])");
+    std::vector<Value> rows;
+    for (int i = 0; i < 3; ++i) {
+        Value v = Value::structOf(2);
+        v[0] = Value::int64(i);
+        v[1] = Value::string("a" + std::to_string(i));
+        rows.push_back(std::move(v));
+    }
+    auto [ok, okStatus] = append(w, {arrowRequest(stream, writer, rows)});
+    ASSERT_TRUE(okStatus.ok()) << okStatus.error_message();
+    ASSERT_EQ(ok.size(), 1u);
+    EXPECT_FALSE(ok[0].has_error()) << ok[0].error().message();
+    EXPECT_EQ(w.count(), 3);
+    auto c = clientFor(w.sandbox);
+    EXPECT_EQ(query(c, "SELECT name FROM d.t WHERE n = 2")[0]["name"], "a2");
+    // A REQUIRED field left NULL: a row error, nothing of the request written.
+    Schema both = Schema::parse(R"([{"name":"name","type":"STRING"},{"name":"n","type":"INT64"}])");
+    const auto [bad, badStatus] = append(w, {arrowRequest(stream, both, {arrowRow("x", 1), arrowRow(std::nullopt, 2)})});
+    ASSERT_EQ(bad.size(), 1u);
+    ASSERT_EQ(bad[0].row_errors_size(), 1);
+    EXPECT_EQ(bad[0].row_errors(0).index(), 1);
+    EXPECT_NE(bad[0].row_errors(0).message().find("name"), std::string::npos);
+    // A field the table lacks, or of another type: the writer schema is refused.
+    for (const char* json : {R"([{"name":"name","type":"STRING"},{"name":"surprise","type":"INT64"}])",
+                             R"([{"name":"name","type":"STRING"},{"name":"n","type":"STRING"}])"}) {
+        const Schema odd = Schema::parse(json);
+        std::vector<Value> one{Value::structOf(2)};
+        one[0][0] = Value::string("y");
+        const auto [mismatch, st] = append(w, {arrowRequest(stream, odd, one)});
+        ASSERT_EQ(mismatch.size(), 1u) << json;
+        EXPECT_EQ(mismatch[0].error().code(), grpc::StatusCode::INVALID_ARGUMENT) << json;
+        EXPECT_EQ(storageErrorOf(mismatch[0].error()).code(), v1::StorageError::SCHEMA_MISMATCH_EXTRA_FIELDS) << json;
+    }
+    // A damaged batch: INVALID_ARGUMENT in the answer, and the connection's next request is served.
+    auto damaged = arrowRequest(stream, both, {arrowRow("z", 9)});
+    damaged.mutable_arrow_rows()->mutable_rows()->set_serialized_record_batch("\xff\xff\xff\xff garbage");
+    auto next = arrowRequest(stream, both, {arrowRow("z", 9)});
+    next.mutable_arrow_rows()->clear_writer_schema();
+    const auto [answers, st] = append(w, {damaged, next});
+    ASSERT_EQ(answers.size(), 2u);
+    EXPECT_EQ(answers[0].error().code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(answers[0].error().message().find("Arrow data"), std::string::npos) << answers[0].error().message();
+    EXPECT_FALSE(answers[1].has_error()) << answers[1].error().message();
+    EXPECT_EQ(w.count(), 4);
 }
