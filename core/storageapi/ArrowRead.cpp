@@ -309,10 +309,16 @@ struct Columns {
             const auto data = buffer(f, static_cast<std::size_t>(o[n]));
             const auto kind = f.type == TypeKind::String ? ValueKind::String : f.type == TypeKind::Bytes ? ValueKind::Bytes
                               : f.type == TypeKind::Json ? ValueKind::Json : ValueKind::Geography;
+            if (kind != ValueKind::Bytes) {
+                // Valid UTF-8 as a whole, and no value starts inside a character: then each is.
+                const auto used = data.substr(static_cast<std::size_t>(o[0]), static_cast<std::size_t>(o[n] - o[0]));
+                bool ok = text::isValidUtf8(used);
+                for (std::size_t i = 0; ok && i < n; ++i)
+                    ok = o[i + 1] == o[i] || (static_cast<unsigned char>(data[static_cast<std::size_t>(o[i])]) & 0xC0) != 0x80;
+                if (!ok) bad("column " + f.name + " holds text that is not UTF-8");
+            }
             each([&](std::size_t i) {
-                const auto s = data.substr(static_cast<std::size_t>(o[i]), static_cast<std::size_t>(o[i + 1] - o[i]));
-                if (kind != ValueKind::Bytes && !text::isValidUtf8(s)) bad("column " + f.name + " holds text that is not UTF-8");
-                return text(kind, s);
+                return text(kind, data.substr(static_cast<std::size_t>(o[i]), static_cast<std::size_t>(o[i + 1] - o[i])));
             });
             break;
         }

@@ -176,6 +176,13 @@ TEST(StorageArrow, HostileOffsetsAndLengths) {
     Schema asBytes = s;
     asBytes.fields[0].type = TypeKind::Bytes;
     EXPECT_THROW(arrow::readBatch(s, arrow::batchMessage(asBytes, latin)), arrow::ArrowError);
+    // Valid UTF-8 as a whole, but one character cut between two values.
+    std::vector<Value> halves(2);
+    for (std::size_t i = 0; i < 2; ++i) {
+        halves[i] = Value::structOf(1);
+        halves[i][0] = Value::bytes(i ? "\xa9" : "\xc3");
+    }
+    EXPECT_THROW(arrow::readBatch(s, arrow::batchMessage(asBytes, halves)), arrow::ArrowError);
     // A metadata length past the message, and no continuation marker.
     std::string longMeta = msg;
     const std::int32_t huge = 0x7FFFFFF0;
