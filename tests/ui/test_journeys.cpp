@@ -168,6 +168,31 @@ private slots:
                                                 "Mike Jones,Kit\r\nMike Jones,Sam\r\n"));
     }
 
+    // A result too large for one answer (short query mode keeps a job for it) exported with the
+    // Export button: its rows come through the Storage Read API, in order, every one.
+    void aLargeResultExportedThroughTheReadApi() {
+        auto w = test::openWindow();
+        w->activateWindow();
+        QueryTab* tab = w->currentTab();
+        test::typeQuery(tab->editor(),
+                        QStringLiteral("SELECT x, REPEAT('r', 600) AS pad FROM UNNEST(GENERATE_ARRAY(1, 25000)) AS x ORDER BY x"));
+        QVERIFY(pressRun(tab));
+        const QString out = fixture_.home() + QStringLiteral("/big.ndjson");
+        dialogs::Answerer answers;
+        answers.saveFile = [&](const QString&, const QString&) { return out; };
+        dialogs::answerWith(answers);
+        QSignalSpy exported(tab, &QueryTab::exportFinished);
+        QTest::mouseClick(tab->results()->exportButton(), Qt::LeftButton);
+        QVERIFY(exported.wait(30000) || exported.size() == 1);
+        QCOMPARE(exported.last().at(0).toString(), QString());
+        QVERIFY2(tab->results()->status().contains(QStringLiteral("through the Storage Read API")), qPrintable(tab->results()->status()));
+        const QList<QByteArray> lines = test::readAll(out).split('\n');
+        QCOMPARE(lines.size(), 25001); // and the empty piece after the last newline
+        const QByteArray pad(600, 'r');
+        QCOMPARE(lines.first(), QByteArray("{\"x\":\"1\",\"pad\":\"") + pad + "\"}");
+        QCOMPARE(lines.at(24999), QByteArray("{\"x\":\"25000\",\"pad\":\"") + pad + "\"}");
+    }
+
     // A long job, Esc: the job stops on the server and the grid stays empty.
     void aLongJobCancelledWithEsc() {
         qputenv("QUARRY_SANDBOX_FAULTS", "job:delay=20s:1");

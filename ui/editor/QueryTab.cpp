@@ -410,9 +410,10 @@ void QueryTab::exportTo(const QString& path, std::optional<RowFormat> format) {
     connect(results_, &ResultView::exportCancelRequested, export_, &ExportTask::cancel);
     connect(export_, &ExportTask::finished, this, [this, f](const QString& error, quint64 rows, quint64 bytes) {
         const QString name = QFileInfo(export_->path()).fileName();
-        results_->endExport(error.isEmpty() ? tr("Exported %1 rows (%2) to %3 as %4")
+        const QString via = export_->viaReadApi() ? tr(" through the Storage Read API") : QString();
+        results_->endExport(error.isEmpty() ? tr("Exported %1 rows (%2) to %3 as %4%5")
                                                   .arg(QLocale().toString(rows), formatBytes(bytes), name,
-                                                       QString::fromLatin1(rowFormatName(f).data()).toUpper())
+                                                       QString::fromLatin1(rowFormatName(f).data()).toUpper(), via)
                                             : error);
         export_->deleteLater();
         export_ = nullptr;

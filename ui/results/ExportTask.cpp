@@ -56,7 +56,12 @@ void ExportTask::start() {
         try {
             if (whole) done = exportRows(*whole, dest, o);
 #ifdef QUARRY_HAS_STORAGE_CLIENT
-            else done = storageapi::exportJob(*session->client, job, dest, o); // the Read API for a large result, where served
+            else // the Read API for a large result, where it is served
+                done = storageapi::exportJob(*session->client, job, dest, o, storageapi::ExportApi::Auto, [self](const std::string&) {
+                    onGui([self] {
+                        if (self) self->viaReadApi_ = true; // posted before finished() is
+                    });
+                });
 #else
             else done = exportResult(*session->client, job, dest, o);
 #endif

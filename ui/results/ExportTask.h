@@ -25,6 +25,8 @@ public:
     void start();
     void cancel();
     QString path() const { return path_; }
+    /// Whether the rows came through the Storage Read API (known by the time finished() is).
+    bool viaReadApi() const { return viaReadApi_; }
 
 signals:
     void progress(quint64 rows, qint64 totalRows, quint64 bytes);
@@ -39,6 +41,7 @@ private:
     QString path_;
     RowFormat format_;
     std::shared_ptr<Shared> shared_;
+    bool viaReadApi_ = false;
 };
 
 } // namespace quarry
