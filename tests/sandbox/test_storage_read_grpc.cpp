@@ -4,11 +4,14 @@
 // mistaken requests answered with BigQuery's status codes while the server goes on serving.
 // (Arrow sessions are read by Apache Arrow's JS reader in conformance_read.)
 #include "SandboxApiHelpers.h"
+#include "platform/System.h"
 
 #include <avro.h>
 #include <google/cloud/bigquery/storage/v1/storage.grpc.pb.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 using namespace quarry;
 using namespace quarry::test;
@@ -167,4 +170,35 @@ TEST(StorageReadGrpc, MistakenAndHostileRequestsGetBigQuerysCodesAndTheServerGoe
         EXPECT_DOUBLE_EQ(out.back().stats().progress().at_response_end(), 1.0);
     }
     EXPECT_EQ(rows, 2500);
+}
+
+TEST(StorageReadGrpc, WithSignInEveryCallNeedsAToken) {
+    const auto keys = std::filesystem::temp_directory_path() / ("quarry-read-keys-" + std::to_string(platform::processId()));
+    std::filesystem::create_directories(keys);
+    {
+        SandboxProcess sandbox({"--auth", "keys:" + keys.string()});
+        auto stub = v1::BigQueryRead::NewStub(grpc::CreateChannel(sandbox.grpcAddress(), grpc::InsecureChannelCredentials()));
+        for (const std::string token : {"", "Bearer not-a-token"}) {
+            grpc::ClientContext a, b, c;
+            if (!token.empty())
+                for (auto* ctx : {&a, &b, &c}) ctx->AddMetadata("authorization", token);
+            v1::CreateReadSessionRequest create;
+            create.set_parent("projects/p");
+            create.mutable_read_session()->set_table(kTable);
+            v1::ReadSession session;
+            EXPECT_EQ(stub->CreateReadSession(&a, create, &session).error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+            v1::ReadRowsRequest read;
+            read.set_read_stream("projects/p/locations/US/sessions/s/streams/x");
+            auto reader = stub->ReadRows(&b, read);
+            v1::ReadRowsResponse r;
+            while (reader->Read(&r)) {
+            }
+            EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+            v1::SplitReadStreamRequest split;
+            split.set_name(read.read_stream());
+            v1::SplitReadStreamResponse parts;
+            EXPECT_EQ(stub->SplitReadStream(&c, split, &parts).error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+        }
+    }
+    std::filesystem::remove_all(keys);
 }
