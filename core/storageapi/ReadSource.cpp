@@ -68,7 +68,7 @@ struct ReadSource::Impl {
     void readStream(std::size_t k, v1::BigQueryRead::Stub& stub) {
         auto& q = *queues[k];
         ValueArena arena; // the rows of one batch at a time, with Options::format
-        std::int64_t offset = 0;
+        std::int64_t offset = k == 0 ? o.offset : 0;
         int retries = 0;
         try {
             while (!stop) {
@@ -160,7 +160,7 @@ ReadSource::ReadSource(Options o) : d_(std::make_unique<Impl>()) {
     req.set_parent("projects/" + t.projectId);
     req.mutable_read_session()->set_table(table);
     req.mutable_read_session()->set_data_format(v1::ARROW);
-    req.set_max_stream_count(std::max(1, x.o.streams));
+    req.set_max_stream_count(x.o.offset > 0 ? 1 : std::max(1, x.o.streams));
     v1::ReadSession s;
     const auto status = stub->CreateReadSession(&c, req, &s);
     if (!status.ok()) throw ReadApiError("cannot open a Read API session on " + t.display() + " (" + x.o.address + "): " + status.error_message());
@@ -179,6 +179,7 @@ ReadSource::ReadSource(Options o) : d_(std::make_unique<Impl>()) {
                                x.o.schema.fields[i].name);
     x.session = s.name();
     x.total = s.estimated_row_count();
+    if (x.o.offset > x.total) throw ReadApiError("the Read API's result has " + std::to_string(x.total) + " rows, none from row " + std::to_string(x.o.offset));
     for (const auto& st : s.streams()) {
         x.streams.push_back(st.name());
         x.queues.push_back(std::make_unique<StreamQueue>());

@@ -36,6 +36,9 @@ public:
         Schema schema;
         int streams = 4;
         std::size_t bufferBytes = 32u << 20;
+        /// The row to start at (rows before it are skipped: a grid that shows them already).
+        /// Past 0 the session has one stream, so that rows are numbered as in the table.
+        std::int64_t offset = 0;
         /// When set, the reading threads also turn each batch's rows into text with it (an
         /// export's RowFormatter), decoding into an arena of their own, and nextText() gives
         /// the text instead of next() giving rows.

@@ -23,6 +23,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPointer>
+#include <QTableView>
 #include <QPushButton>
 #include <QLineEdit>
 #include <QTableView>
@@ -191,6 +192,32 @@ private slots:
         const QByteArray pad(600, 'r');
         QCOMPARE(lines.first(), QByteArray("{\"x\":\"1\",\"pad\":\"") + pad + "\"}");
         QCOMPARE(lines.at(24999), QByteArray("{\"x\":\"25000\",\"pad\":\"") + pad + "\"}");
+    }
+
+    // A large result scrolled to its end with Ctrl+End in the grid: the rows after the first
+    // page come through the Storage Read API, every one in its place.
+    void aLargeResultScrolledToItsEnd() {
+        auto w = test::openWindow();
+        w->activateWindow();
+        QueryTab* tab = w->currentTab();
+        test::typeQuery(tab->editor(),
+                        QStringLiteral("SELECT x, REPEAT('r', 600) AS pad FROM UNNEST(GENERATE_ARRAY(1, 25000)) AS x ORDER BY x"));
+        QVERIFY(pressRun(tab));
+        QVERIFY2(tab->results()->status().contains(QStringLiteral("more rows through the Storage Read API")),
+                 qPrintable(tab->results()->status()));
+        auto* model = tab->results()->gridModel();
+        auto* grid = tab->results()->findChild<QTableView*>(QStringLiteral("resultGrid"));
+        QVERIFY(grid);
+        grid->setFocus();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                QTest::keyClick(grid, Qt::Key_End, Qt::ControlModifier);
+                return model->rowCount() >= 25000;
+            },
+            30000));
+        QCOMPARE(model->rowCount(), 25000);
+        for (int i : {0, 999, 1000, 1001, 12345, 24999})
+            QCOMPARE(model->index(i, 0).data().toString(), QString::number(i + 1));
     }
 
     // A long job, Esc: the job stops on the server and the grid stays empty.

@@ -7,6 +7,10 @@
 #include "net/HttpClient.h"
 #include "query/ResultPager.h"
 #include "results/ResultSet.h"
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+#include "storageapi/ReadExport.h"
+#include "storageapi/ReadSource.h"
+#endif
 
 #include <QCoreApplication>
 #include <QPointer>
@@ -21,6 +25,12 @@ struct QueryJob::Shared {
     std::optional<JobRef> job; ///< the server's job, once known (short query mode: maybe never)
     bool cancelAsked = false;  ///< cancel() came before the job's id did
     std::unique_ptr<ResultPager> pager;
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+    /// Past the first page of a large result, where the Storage Read API is served: the rows
+    /// after it, read ahead a little on a thread of its own (else the pager's pages).
+    std::unique_ptr<storageapi::ReadSource> reader;
+    std::uint64_t delivered = 0, total = 0;
+#endif
     // A preview pages through tabledata.list instead of a job's results.
     std::optional<TableRef> table;
     Schema schema;
@@ -89,6 +99,33 @@ QString summarize(const QueryOutcome& o) {
     return parts.join(QStringLiteral(" \u00b7 "));
 }
 
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+/// A reader of a large result's rows after the `shown` first ones through the Storage Read API
+/// (one stream, a few MB read ahead), or null: a small result, no result table, no Read API
+/// served, or a session that cannot be opened (the pages go on through getQueryResults).
+std::unique_ptr<storageapi::ReadSource> readerAfter(const std::shared_ptr<Session>& session, const QueryOutcome& o, const Schema& schema,
+                                                    std::size_t shown) {
+    if (o.totalRows < storageapi::kReadApiMinRows) return nullptr;
+    const Json d = o.jobResource.value("configuration", Json::object()).value("query", Json::object()).value("destinationTable", Json());
+    if (!d.is_object()) return nullptr;
+    try {
+        const std::string address = session->client->sandboxStorageApi(o.job.projectId);
+        if (address.empty()) return nullptr;
+        storageapi::ReadSource::Options ro;
+        ro.address = address;
+        ro.token = [session] { return session->client->bearerToken(); };
+        ro.table = TableRef{d.value("projectId", ""), d.value("datasetId", ""), d.value("tableId", "")};
+        ro.schema = schema;
+        ro.streams = 1;
+        ro.bufferBytes = 8u << 20;
+        ro.offset = static_cast<std::int64_t>(shown);
+        return std::make_unique<storageapi::ReadSource>(std::move(ro));
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
+#endif
+
 } // namespace
 
 // On a worker: reads the first page of a finished job and hands it to the GUI thread.
@@ -105,8 +142,16 @@ void QueryJob::showOutcome(QPointer<QueryJob> self, QPointer<ResultSet> rows, st
         auto page = shared->pager->next(&shared->cancel);
         if (page) *holder = std::move(*page);
         else holder->schema = outcome.schema;
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+        if (page && !holder->pageToken.empty()) shared->reader = readerAfter(session, outcome, holder->schema, holder->rows.size());
+        shared->delivered = holder->rows.size();
+        shared->total = static_cast<std::uint64_t>(std::max<std::int64_t>(0, outcome.totalRows));
+#endif
     }
-    const QString summary = summarize(outcome);
+    QString summary = summarize(outcome);
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+    if (shared->reader) summary += QStringLiteral(" \u00b7 ") + QObject::tr("more rows through the Storage Read API");
+#endif
     onGui([self, rows, shared, holder, whole, summary, outcome, entry, record] {
         if (!self || self->shared_ != shared || !rows) return;
         if (record) emit self->recorded(entry);
@@ -345,9 +390,20 @@ void QueryJob::fetchNext() {
     auto session = session_;
     Background::runWith(this, cancelOf(shared), [self, rows, shared, session](const CancelToken&) {
         try {
-            auto page = shared->pager->next(&shared->cancel);
+            std::optional<RowPage> page;
+            bool more = false;
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+            if (shared->reader) {
+                page = shared->reader->next(&shared->cancel);
+                if (page) shared->delivered += page->rows.size();
+                more = page && shared->delivered < shared->total;
+            } else
+#endif
+            {
+                page = shared->pager->next(&shared->cancel);
+                more = page && !page->pageToken.empty();
+            }
             auto holder = std::make_shared<RowPage>(page ? std::move(*page) : RowPage{});
-            const bool more = page && !holder->pageToken.empty();
             onGui([self, rows, shared, holder, more] {
                 if (!self || self->shared_ != shared || !rows) return;
                 rows->append(std::move(holder->rows), more);
