@@ -46,6 +46,9 @@ bool pressRun(QueryTab* tab) {
     return QTest::qWaitFor([&] { return running.size() >= 2 && !running.last().at(0).toBool(); }, 20000);
 }
 
+/// 25,000 rows of about 600 bytes: more than one answer holds, so short query mode keeps a job.
+const QString kLargeResult = QStringLiteral("SELECT x, REPEAT('r', 600) AS pad FROM UNNEST(GENERATE_ARRAY(1, 25000)) AS x ORDER BY x");
+
 /// As test::typeQuery, with Return pressed for each line break.
 void typeLines(QsciScintilla* editor, const QString& sql) {
     const QStringList lines = sql.split(QLatin1Char('\n'));
@@ -175,8 +178,7 @@ private slots:
         auto w = test::openWindow();
         w->activateWindow();
         QueryTab* tab = w->currentTab();
-        test::typeQuery(tab->editor(),
-                        QStringLiteral("SELECT x, REPEAT('r', 600) AS pad FROM UNNEST(GENERATE_ARRAY(1, 25000)) AS x ORDER BY x"));
+        test::typeQuery(tab->editor(), kLargeResult);
         QVERIFY(pressRun(tab));
         const QString out = fixture_.home() + QStringLiteral("/big.ndjson");
         dialogs::Answerer answers;
@@ -200,8 +202,7 @@ private slots:
         auto w = test::openWindow();
         w->activateWindow();
         QueryTab* tab = w->currentTab();
-        test::typeQuery(tab->editor(),
-                        QStringLiteral("SELECT x, REPEAT('r', 600) AS pad FROM UNNEST(GENERATE_ARRAY(1, 25000)) AS x ORDER BY x"));
+        test::typeQuery(tab->editor(), kLargeResult);
         QVERIFY(pressRun(tab));
         QVERIFY2(tab->results()->status().contains(QStringLiteral("more rows through the Storage Read API")),
                  qPrintable(tab->results()->status()));
