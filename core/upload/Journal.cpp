@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "upload/Journal.h"
+#include "bigquery/BigQueryClient.h"
 #include "value/JsonParse.h"
 
 #include "crypto/Digest.h"
@@ -233,6 +234,11 @@ std::int64_t Journal::nextOffset() const {
     std::int64_t next = 0;
     for (const auto& [_, s] : spans_) next = std::max(next, s.offset + s.count);
     return next;
+}
+
+std::string serverKey(BigQueryClient& client, const std::string& project, const CancelToken* cancel) {
+    if (const auto id = client.sandboxDataId(project, cancel); !id.empty()) return "sandbox" + id.substr(0, 16);
+    return crypto::sha256Hex(client.endpoint().baseUrl, 8);
 }
 
 } // namespace quarry::upload

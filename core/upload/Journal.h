@@ -12,6 +12,11 @@
 #include <string>
 #include <vector>
 
+namespace quarry {
+class BigQueryClient;
+class CancelToken;
+} // namespace quarry
+
 namespace quarry::upload {
 
 class JournalError : public std::runtime_error {
@@ -25,6 +30,12 @@ std::string fileIdentity(const std::string& path);
 /// The identity of content whose SHA-256 (hex, as RecordReader::contentHash gives it) is
 /// `sha256Hex`: the same digits fileIdentity returns; empty for an empty hash.
 inline std::string contentIdentity(const std::string& sha256Hex) { return sha256Hex.substr(0, 32); }
+
+/// Which server a journal entry is about, for its file name: the same table name on another
+/// server (Google, another sandbox) is another upload. A sandbox names its data folder
+/// (X-Quarry-Data-Id), so the app's sandbox, which gets a new port at each start, is still the
+/// same server; anything else is its URL.
+std::string serverKey(BigQueryClient& client, const std::string& project, const CancelToken* cancel);
 
 /// Ranges of record ordinals [first, end) that are finished: their rows acknowledged by the
 /// server and their rejects written.

@@ -219,10 +219,12 @@ LoadSummary Loader::run(const CancelToken* cancel) {
     const bool json = formatOf(o_) == "NEWLINE_DELIMITED_JSON";
     const bool converted = json && isArrayFile(o_);
     const Json job = {{"configuration", {{"load", configuration()}}}};
-    // One journal entry per file content, table and configuration.
+    // One journal entry per file content, server, table and configuration: the same table name
+    // in another sandbox or on Google is another table.
     const std::string fileId = fileIdentity(o_.file);
-    const fs::path entryPath = fs::path(o_.journalDir) /
-                               ("load-" + crypto::sha256Hex(fileId + "\n" + o_.table.display() + "\n" + job.dump(), 32) + ".json");
+    const std::string server = serverKey(client_, o_.table.projectId, cancel);
+    const fs::path entryPath = fs::path(o_.journalDir) / ("load-" + crypto::sha256Hex(fileId + "\n" + server + "\n" + o_.table.display() + "\n" +
+                                                                                    job.dump(), 32) + ".json");
     Entry e = readEntry(entryPath);
     const auto note = [&](const std::string& n) {
         if (onNote) onNote(n);

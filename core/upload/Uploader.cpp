@@ -287,13 +287,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         throw UploadError(e.what());
     }
     const std::string dir = o_.journalDir.empty() ? Journal::defaultDir() : o_.journalDir;
-    // The same table name on another server (Google, a sandbox) is another upload.
-    // A sandbox names its data folder (X-Quarry-Data-Id), so the app's sandbox, which gets a
-    // new port at each start, is still the same server; anything else is its URL.
-    const std::string server = [&] {
-        if (const auto id = client_.sandboxDataId(o_.table.projectId, cancel); !id.empty()) return "sandbox" + id.substr(0, 16);
-        return crypto::sha256Hex(client_.endpoint().baseUrl, 8);
-    }();
+    const std::string server = serverKey(client_, o_.table.projectId, cancel);
     std::optional<Journal> journal;
     int generation = 0;
     if (input.regular) {

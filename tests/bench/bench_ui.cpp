@@ -266,7 +266,10 @@ int responsive(int argc, char** argv, std::size_t rows) {
             auto* d = w.findChild<UploadDialog*>();
             if (!d) return uploaded;
             if (!uploaded && !d->isUploading() && d->schemaReady() && d->statusText().contains(QStringLiteral("Ready"))) {
-                QObject::connect(d, &UploadDialog::finished, [&] { uploaded = true; });
+                QObject::connect(d, &UploadDialog::finished, [&, d](bool ok) {
+                    if (!ok) std::fprintf(stderr, "upload failed: %s\n", qPrintable(d->statusText()));
+                    uploaded = true;
+                });
                 d->startUpload();
             }
             return uploaded;

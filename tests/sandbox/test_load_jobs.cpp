@@ -364,3 +364,19 @@ TEST(LoadJobs, HostileCsvRowsAreReportedWithTheirLines) {
     EXPECT_EQ(names.at("n"), 3);
     EXPECT_EQ(names.at("ada"), 1); // the header (after its byte order mark) skipped, Ada once
 }
+
+// The guard against loading a file twice is per server: the same file into the same table
+// name of another sandbox (another data folder) is another load, and is made.
+TEST(LoadJobs, TheSameFileIntoAnotherSandboxsTableOfTheSameNameIsLoaded) {
+    UploadEnv first;
+    UploadEnv second;
+    const UploadFile f = writePersons(first.dir.path + "/p.ndjson", 50);
+    const std::string state = first.dir.path + "/state";
+    for (auto* env : {&first, &second}) createPersonsTable(env->client, "t");
+    EXPECT_NE(cli(first.sandbox, "load " + f.path + " d.t --no-progress", state).find("rows loaded"), std::string::npos);
+    EXPECT_NE(cli(first.sandbox, "load " + f.path + " d.t --no-progress", state).find("--again"), std::string::npos);
+    const std::string out = cli(second.sandbox, "load " + f.path + " d.t --no-progress", state);
+    EXPECT_NE(out.find("rows loaded"), std::string::npos) << out;
+    EXPECT_EQ(countRows(first.client, "t"), 50);
+    EXPECT_EQ(countRows(second.client, "t"), 50);
+}
