@@ -40,7 +40,7 @@ ExportProgress exportJob(BigQueryClient& client, const JobRef& job, const std::f
     ro.token = [&client] { return client.bearerToken(); };
     ro.table = *table;
     ro.schema = first.schema;
-    ro.bufferBytes = 8u << 20; // per stream: the writer is the slower side, and an app keeps its memory
+    ro.bufferBytes = 2u << 20; // per stream: the writer is the slower side, and an app keeps its memory
     ro.format = [formatter](std::span<const Value> rows, std::string& out) { formatter->append(out, rows, 1); };
     ReadSource source(std::move(ro));
     if (note)

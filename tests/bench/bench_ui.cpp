@@ -172,6 +172,8 @@ int model(int argc, char** argv, std::size_t rows, bool peer) {
 }
 
 // Ticks of a 10 ms timer; the gaps between them say how long the GUI thread was busy.
+long statusMb(qint64 pid, const char* field);
+
 class TickGaps {
 public:
     TickGaps() {
@@ -190,7 +192,9 @@ public:
         std::vector<double> g = gaps_;
         std::sort(g.begin(), g.end());
         const double p99 = g.empty() ? 0 : g[std::min(g.size() - 1, static_cast<std::size_t>(static_cast<double>(g.size()) * 0.99))];
-        std::printf("{\"phase\":\"%s\",\"ticks\":%zu,\"max_gap_ms\":%.1f,\"p99_gap_ms\":%.1f}\n", name, g.size(), g.empty() ? 0 : g.back(), p99);
+        // The app's high-water mark so far: which phase raised it.
+        std::printf("{\"phase\":\"%s\",\"ticks\":%zu,\"max_gap_ms\":%.1f,\"p99_gap_ms\":%.1f,\"app_peak_rss_mb\":%ld}\n", name, g.size(),
+                    g.empty() ? 0 : g.back(), p99, statusMb(QCoreApplication::applicationPid(), "VmHWM:"));
         std::fflush(stdout);
     }
 

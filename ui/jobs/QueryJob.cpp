@@ -117,7 +117,7 @@ std::unique_ptr<storageapi::ReadSource> readerAfter(const std::shared_ptr<Sessio
         ro.table = TableRef{d.value("projectId", ""), d.value("datasetId", ""), d.value("tableId", "")};
         ro.schema = schema;
         ro.streams = 1;
-        ro.bufferBytes = 8u << 20;
+        ro.bufferBytes = 4u << 20;
         ro.offset = static_cast<std::int64_t>(shown);
         return std::make_unique<storageapi::ReadSource>(std::move(ro));
     } catch (const std::exception&) {
