@@ -115,6 +115,7 @@ struct ReadSource::Impl {
                         ctx.TryCancel();
                     }
                 }
+                if (stop) ctx.TryCancel(); // a cancel that came before the call began did not reach it
                 const auto status = reader->Finish();
                 {
                     std::lock_guard lock(liveMutex);
