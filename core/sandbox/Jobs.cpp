@@ -409,7 +409,7 @@ std::optional<JobManager::AnonymousTable> JobManager::anonymousTable(const std::
     if (!job) throw ApiFailure("notFound", name);
     std::lock_guard g(mutex_);
     if (job->state != "DONE" || !job->rows || job->resultsDropped) throw ApiFailure("notFound", name);
-    return AnonymousTable{job->schema, job->rows};
+    return AnonymousTable{job->schema, job->rows, job->endTime};
 }
 
 void JobManager::dropResults(Job& job) {

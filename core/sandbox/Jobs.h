@@ -125,11 +125,13 @@ public:
 
     /// A query job's result as BigQuery keeps it, in an anonymous table its resource names
     /// (configuration.query.destinationTable: dataset kAnonymousDataset, table "anon_" + the
-    /// job's id) that the Storage Read API reads. nullopt for a name that is not such a table;
+    /// job's id) that the Storage Read API, tables.get and tabledata.list read. nullopt for a
+    /// name that is not such a table;
     /// throws ApiFailure notFound for one whose job or rows are gone.
     struct AnonymousTable {
         Schema schema;
         std::shared_ptr<const std::vector<Value>> rows;
+        std::int64_t madeMs = 0; ///< when the job ended (the table's creationTime)
     };
     static constexpr const char* kAnonymousDataset = "_quarry_anonymous";
     std::optional<AnonymousTable> anonymousTable(const std::string& project, const std::string& dataset, const std::string& table) const;

@@ -401,6 +401,14 @@ struct Server::Impl {
             sendJson(res, 200, store->insertTable(req.matches[1], req.matches[2], body));
         });
         route("GET", P + "/datasets/([^/]+)/tables/([^/]+)", "tables.get", [this](const auto& req, auto& res) {
+            if (const auto a = jobs->anonymousTable(req.matches[1], req.matches[2], req.matches[3])) { // a query's result
+                const std::string p = req.matches[1], d = req.matches[2], t = req.matches[3];
+                sendJson(res, 200, {{"kind", "bigquery#table"}, {"id", p + ":" + d + "." + t}, {"type", "TABLE"},
+                                    {"tableReference", {{"projectId", p}, {"datasetId", d}, {"tableId", t}}},
+                                    {"schema", a->schema.toJson()}, {"numRows", std::to_string(a->rows->size())},
+                                    {"creationTime", std::to_string(a->madeMs)}, {"expirationTime", std::to_string(a->madeMs + 24 * 3600 * 1000)}});
+                return;
+            }
             sendJson(res, 200, store->getTable(req.matches[1], req.matches[2], req.matches[3]));
         });
         for (const char* m : {"PATCH", "PUT"})
@@ -456,6 +464,19 @@ struct Server::Impl {
             sendJson(res, 200, out);
         });
         route("GET", P + "/datasets/([^/]+)/tables/([^/]+)/data", "tabledata.list", [this](const auto& req, auto& res) {
+            if (const auto a = jobs->anonymousTable(req.matches[1], req.matches[2], req.matches[3])) { // a query's result
+                const auto projected = selectedFieldsOf(req, a->schema);
+                const std::size_t start = startFrom(req);
+                const auto max = intParam(req, "maxResults");
+                std::string out = "{\"kind\":\"bigquery#tableDataList\",\"etag\":" + Json(etag(req.matches[3])).dump() +
+                                  ",\"totalRows\":\"" + std::to_string(a->rows->size()) + "\"";
+                const std::size_t next = appendRowsPage(out, *a->rows, start, max, a->schema, projected ? &*projected : nullptr, tsEncoding(req));
+                if (next < a->rows->size() && !(max && *max == 0)) out += ",\"pageToken\":\"" + std::to_string(next) + "\"";
+                out += "}";
+                res.status = 200;
+                res.set_content(out, "application/json; charset=UTF-8");
+                return;
+            }
             // A snapshot decorator (t@1700000000000, t@-3600000; bq head 't@...') lists the
             // table as it was then.
             const auto [id, decorator] = splitDecorator(req.matches[3]);
@@ -483,25 +504,7 @@ struct Server::Impl {
                 total = t->rows.size();
             }
             const std::vector<Value>& rows = decorator.empty() && !t->groupsToRead() ? t->rows : read;
-            std::optional<Schema> projected;
-            if (req.has_param("selectedFields") && !req.get_param_value("selectedFields").empty()) {
-                std::vector<std::string> sel;
-                std::string s = req.get_param_value("selectedFields");
-                std::size_t pos = 0;
-                while (pos <= s.size()) {
-                    const auto c = s.find(',', pos);
-                    auto part = s.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
-                    while (!part.empty() && part.front() == ' ') part.erase(0, 1);
-                    if (!part.empty()) sel.push_back(part);
-                    if (c == std::string::npos) break;
-                    pos = c + 1;
-                }
-                try {
-                    projected = projectSchema(t->schema, sel);
-                } catch (const SchemaError& e) {
-                    throw ApiFailure("invalid", e.what(), "selectedFields");
-                }
-            }
+            const std::optional<Schema> projected = selectedFieldsOf(req, t->schema);
             std::string out = "{\"kind\":\"bigquery#tableDataList\",\"etag\":" +
                               Json(etag(t->id + std::to_string(t->version))).dump() + ",\"totalRows\":\"" +
                               std::to_string(total) + "\"";

@@ -130,4 +130,24 @@ std::size_t readPageGroups(const sql::RowGroupSource& groups, std::size_t start,
     return first;
 }
 
+std::optional<Schema> selectedFieldsOf(const httplib::Request& req, const Schema& schema) {
+    if (!req.has_param("selectedFields") || req.get_param_value("selectedFields").empty()) return std::nullopt;
+    std::vector<std::string> sel;
+    const std::string s = req.get_param_value("selectedFields");
+    std::size_t pos = 0;
+    while (pos <= s.size()) {
+        const auto c = s.find(',', pos);
+        auto part = s.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
+        while (!part.empty() && part.front() == ' ') part.erase(0, 1);
+        if (!part.empty()) sel.push_back(part);
+        if (c == std::string::npos) break;
+        pos = c + 1;
+    }
+    try {
+        return projectSchema(schema, sel);
+    } catch (const SchemaError& e) {
+        throw ApiFailure("invalid", e.what(), "selectedFields");
+    }
+}
+
 } // namespace quarry::sandbox::requests

@@ -45,6 +45,10 @@ TimestampEncoding tsEncoding(const httplib::Request& req);
 std::size_t appendRowsPage(std::string& out, const std::vector<Value>& rows, std::size_t start, std::optional<int> maxRows,
                            const Schema& full, const Schema* projected, TimestampEncoding ts);
 
+/// tabledata.list's selectedFields ("a,rec.b") cut out of `schema`, or none when not given;
+/// ApiFailure invalid for a field that does not exist.
+std::optional<Schema> selectedFieldsOf(const httplib::Request& req, const Schema& schema);
+
 /// Rows a page of a table read in row groups is taken from when maxResults does not say.
 inline constexpr std::size_t kGroupPageRows = 100'000;
 

@@ -431,3 +431,41 @@ TEST(SandboxApi, DryRunCapsAndCache) {
     const auto b = c.query("p", withId);
     EXPECT_EQ(a.meta["jobReference"]["jobId"], b.meta["jobReference"]["jobId"]);
 }
+
+// A query job's result is kept as BigQuery keeps it, in an anonymous table the job names
+// (configuration.query.destinationTable): tables.get and tabledata.list read it as any table;
+// a statement that returns no rows names none.
+TEST(SandboxApi, AQueryJobsResultTableIsReadLikeATable) {
+    SandboxProcess s;
+    auto c = clientFor(s);
+    createPersons(c);
+    c.insertAll(TableRef{"p", "samples", "persons"}, insertBody(personsRows(), "i"));
+    c.insertJob("p", {{"jobReference", {{"jobId", "q1"}}},
+                      {"configuration", {{"query", {{"query", "SELECT fullName, age FROM samples.persons ORDER BY age"}}}}}});
+    QueryResultsOptions wait;
+    wait.timeoutMs = 10000;
+    wait.maxResults = 0;
+    ASSERT_TRUE(c.getQueryResults(JobRef{"p", "q1", ""}, wait).jobComplete);
+    const Json dest = c.getJob(JobRef{"p", "q1", ""})["configuration"]["query"]["destinationTable"];
+    ASSERT_TRUE(dest.is_object());
+    const TableRef t{dest["projectId"], dest["datasetId"], dest["tableId"]};
+    EXPECT_TRUE(t.datasetId.starts_with("_")); // hidden, as BigQuery's anonymous datasets
+    const Json table = c.getTable(t);
+    EXPECT_EQ(table["numRows"], "3");
+    EXPECT_EQ(table["schema"]["fields"].size(), 2u);
+    ListRowsOptions o;
+    o.maxResults = 2;
+    o.selectedFields = {"age"};
+    const auto first = c.listRows(t, o);
+    ASSERT_EQ(first.rows.size(), 2u);
+    EXPECT_EQ(first.schema.fields.size(), 1u);
+    EXPECT_FALSE(first.pageToken.empty());
+    o.pageToken = first.pageToken;
+    const auto rest = c.listRows(t, o);
+    EXPECT_EQ(rest.rows.size(), 1u);
+    EXPECT_TRUE(rest.pageToken.empty());
+    EXPECT_EQ(apiError([&] { c.getTable(TableRef{t.projectId, t.datasetId, "anon_nosuchjob"}); }).httpStatus(), 404);
+    c.insertJob("p", {{"jobReference", {{"jobId", "ddl1"}}}, {"configuration", {{"query", {{"query", "CREATE TABLE samples.x (a INT64)"}}}}}});
+    ASSERT_TRUE(c.getQueryResults(JobRef{"p", "ddl1", ""}, wait).jobComplete);
+    EXPECT_FALSE(c.getJob(JobRef{"p", "ddl1", ""})["configuration"]["query"].contains("destinationTable"));
+}
