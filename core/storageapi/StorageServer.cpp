@@ -139,6 +139,10 @@ private:
         std::uint64_t decoderVersion = 0;
         std::optional<std::string> arrowWriter; ///< a serialized Arrow schema, for arrow_rows
         std::unique_ptr<ArrowRowDecoder> arrowDecoder;
+        /// The table's schema version at the connection's first append, and its schema since
+        /// it changed (answers then carry it as updated_schema, as BigQuery's do).
+        std::optional<std::uint64_t> firstVersion;
+        std::optional<Schema> updated;
     };
 
     /// Answers one request of a connection; a status that is not OK ends the connection.
@@ -172,6 +176,8 @@ private:
         if (req.has_offset()) offset = req.offset().value();
         try {
             const auto start = streams_.append(c.stream, offset, [&](const Schema& schema, std::uint64_t version) {
+                if (!c.firstVersion) c.firstVersion = version;
+                else if (version != *c.firstVersion) c.updated = schema;
                 if (arrowRows) return arrowBatch(c, req.arrow_rows().rows().serialized_record_batch(), schema, version);
                 if (!c.decoder || c.decoderVersion != version) {
                     c.decoder = std::make_unique<ProtoRowDecoder>(*c.writer, schema);
@@ -192,6 +198,7 @@ private:
             });
             auto* result = resp.mutable_append_result();
             if (offset) result->mutable_offset()->set_value(start);
+            if (c.updated) fillFields(resp.mutable_updated_schema()->mutable_fields(), c.updated->fields);
         } catch (const WriteError& e) {
             fillError(resp.mutable_error(), e);
         } catch (const arrow::ArrowError& e) {

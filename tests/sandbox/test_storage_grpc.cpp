@@ -294,3 +294,33 @@ TEST(StorageGrpc, ArrowRowsAreAppendedCheckedAndRefusedAsProtoRowsAre) {
     EXPECT_FALSE(answers[1].has_error()) << answers[1].error().message();
     EXPECT_EQ(w.count(), 4);
 }
+
+// A column added while a connection appends: the next answer carries the table's new schema
+// (updated_schema), as BigQuery's do, and the writer's rows still go in (the new column NULL).
+TEST(StorageGrpc, AnAnswerAfterTheTableGainedAColumnCarriesItsNewSchema) {
+    World w;
+    w.makeTable();
+    const std::string stream = kTable + "/streams/_default";
+    grpc::ClientContext ctx;
+    auto rw = w.stub->AppendRows(&ctx);
+    v1::AppendRowsResponse resp;
+    ASSERT_TRUE(rw->Write(request(stream, {row("a", 1)})));
+    ASSERT_TRUE(rw->Read(&resp));
+    EXPECT_FALSE(resp.has_error()) << resp.error().message();
+    EXPECT_FALSE(resp.has_updated_schema());
+    auto c = clientFor(w.sandbox);
+    c.patchTable(TableRef{"p", "d", "t"}, {{"schema", {{"fields", {{{"name", "name"}, {"type", "STRING"}, {"mode", "REQUIRED"}},
+                                                                  {{"name", "n"}, {"type", "INT64"}},
+                                                                  {{"name", "added"}, {"type", "STRING"}}}}}}});
+    auto next = request(stream, {row("b", 2)});
+    next.mutable_proto_rows()->clear_writer_schema();
+    ASSERT_TRUE(rw->Write(next));
+    ASSERT_TRUE(rw->Read(&resp));
+    EXPECT_FALSE(resp.has_error()) << resp.error().message();
+    ASSERT_TRUE(resp.has_updated_schema());
+    ASSERT_EQ(resp.updated_schema().fields_size(), 3);
+    EXPECT_EQ(resp.updated_schema().fields(2).name(), "added");
+    rw->WritesDone();
+    EXPECT_TRUE(rw->Finish().ok());
+    EXPECT_EQ(w.count(), 2);
+}
