@@ -99,7 +99,7 @@ Field fieldFrom(flatbuffers::Verifier& v, const Table* f, int depth) {
     const auto type = scalar<std::uint8_t>(v, f, fb::field::typeType, 0);
     const Table* t = subTable(v, f, fb::field::type);
     if (!t) bad("field " + out.name + " has no type");
-    if (f->GetPointer<const Table*>(fb::field::dictionary)) bad("field " + out.name + " is dictionary-encoded");
+    if (subTable(v, f, fb::field::dictionary)) bad("field " + out.name + " is dictionary-encoded");
     const auto* kids = vectorOf<TableVec>(v, f, fb::field::children);
     std::vector<Field> children;
     if (kids)
@@ -177,6 +177,14 @@ Field fieldFrom(flatbuffers::Verifier& v, const Table* f, int depth) {
     return out;
 }
 
+/// A FieldNode or Buffer of the message: copied out, as a hostile message may place them
+/// anywhere, not only at 8-byte boundaries.
+template <class T> T load(const T* at) {
+    T v;
+    std::memcpy(&v, at, sizeof v);
+    return v;
+}
+
 /// Reads a record batch's columns in the order its nodes and buffers were written.
 struct Columns {
     std::string_view body;
@@ -192,14 +200,14 @@ struct Columns {
 
     fb::Node node(const Field& f, std::size_t n) {
         if (!nodes || ni >= nodes->size()) bad("fewer field nodes than the schema's columns (at " + f.name + ")");
-        const fb::Node nd = *nodes->Get(ni++);
+        const auto nd = load<fb::Node>(nodes->Get(ni++));
         if (nd.length != static_cast<std::int64_t>(n)) bad("column " + f.name + " has " + std::to_string(nd.length) + " values, not " + std::to_string(n));
         if (nd.nulls < 0 || nd.nulls > nd.length) bad("column " + f.name + " has a null count out of range");
         return nd;
     }
     std::string_view buffer(const Field& f, std::size_t need) {
         if (!buffers || bi >= buffers->size()) bad("fewer buffers than the schema's columns need (at " + f.name + ")");
-        const fb::Buffer b = *buffers->Get(bi++);
+        const auto b = load<fb::Buffer>(buffers->Get(bi++));
         if (b.offset < 0 || b.length < 0 || static_cast<std::uint64_t>(b.offset) > body.size() ||
             static_cast<std::uint64_t>(b.length) > body.size() - static_cast<std::size_t>(b.offset))
             bad("a buffer of column " + f.name + " lies outside the body");
@@ -210,7 +218,7 @@ struct Columns {
     /// The validity bitmap: an empty string_view when no value is null.
     std::string_view validity(const Field& f, const fb::Node& nd, std::size_t n) {
         if (!buffers || bi >= buffers->size()) bad("no validity buffer for column " + f.name);
-        if (buffers->Get(bi)->length == 0) {
+        if (load<fb::Buffer>(buffers->Get(bi)).length == 0) {
             ++bi;
             if (nd.nulls != 0) bad("column " + f.name + " has nulls but no validity bitmap");
             return {};
@@ -383,7 +391,7 @@ std::vector<Value> readBatch(const Schema& schema, std::string_view message, Val
     auto m = parse(message, fb::kRecordBatch);
     auto& v = *m.verifier;
     const auto length = scalar<std::int64_t>(v, m.header, fb::batch::length, 0);
-    if (m.header->GetPointer<const Table*>(fb::batch::compression)) bad("compressed record batches are not read");
+    if (subTable(v, m.header, fb::batch::compression)) bad("compressed record batches are not read");
     Columns c;
     c.arena = arena;
     c.body = m.body;

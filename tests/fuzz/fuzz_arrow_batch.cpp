@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Fuzzes the Arrow record batch reader the Storage Read API client runs on bytes from the
-// network: the input is one RecordBatch message, read as rows of a table of every column type,
-// nested and repeated. It must give rows of the table's width or throw ArrowError; nothing else.
+// network (and the sandbox on a writer's arrow_rows): the input is one RecordBatch message, read
+// as rows of a table of every column type, nested and repeated, and as a Schema message. It must
+// give rows of the table's width (a schema) or throw ArrowError; nothing else.
 // With QUARRY_FUZZ_SEEDS_OUT=DIR set, it writes its seeds (batches of that table) and exits.
 #include "storageapi/ArrowIpc.h"
 
@@ -70,12 +71,19 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
             std::ofstream(std::string(dir) + "/batch" + std::to_string(n), std::ios::binary)
                 << quarry::storageapi::arrow::batchMessage(table(), rows);
         }
+        std::ofstream(std::string(dir) + "/schema", std::ios::binary) << quarry::storageapi::arrow::schemaMessage(table());
         std::exit(0);
     }
     return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    // The same bytes as a Schema message, as the sandbox reads a writer's arrow_rows schema.
+    try {
+        (void)quarry::storageapi::arrow::readSchema({reinterpret_cast<const char*>(data), size});
+    } catch (const quarry::storageapi::arrow::ArrowError& e) {
+        if (std::string(e.what()).empty()) std::abort();
+    }
     try {
         const auto rows = quarry::storageapi::arrow::readBatch(table(), {reinterpret_cast<const char*>(data), size});
         for (const auto& r : rows)

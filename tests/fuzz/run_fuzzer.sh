@@ -93,8 +93,9 @@ PY
     ;;
   fuzz_proto_rows|fuzz_arrow_batch)
     # Seeds the fuzzer writes itself: AppendRowsRequest.ProtoData (it has protobuf at hand), or
-    # Arrow record batches of its table.
+    # Arrow record batches of its table; and the inputs it once failed on, run again first.
     QUARRY_FUZZ_SEEDS_OUT="$corpus" "$bin"
+    if [[ "$name" == fuzz_arrow_batch ]]; then cp "$src"/tests/data/hostile/arrow/* "$corpus/"; fi
     ;;
   fuzz_fv_decoder)
     i=0
