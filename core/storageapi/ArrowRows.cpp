@@ -3,21 +3,15 @@
 
 #include "sandbox/Store.h"
 #include "storageapi/ArrowIpc.h"
-
-#include <algorithm>
+#include "value/Text.h"
 
 namespace quarry::storageapi {
 
 namespace {
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 const Field* find(const std::vector<Field>& fields, const std::string& name) {
     for (const auto& f : fields)
-        if (lower(f.name) == lower(name)) return &f;
+        if (text::iequals(f.name, name)) return &f;
     return nullptr;
 }
 

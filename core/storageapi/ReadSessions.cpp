@@ -5,10 +5,11 @@
 #include "sandbox/Statements.h"
 #include "sandbox/Store.h"
 #include "sandbox/sql/SqlError.h"
+#include "crypto/Keys.h"
+#include "value/Text.h"
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 namespace quarry::storageapi {
 
@@ -40,16 +41,8 @@ std::string quoted(const std::string& id) {
     return out + "`";
 }
 
-std::string randomId() {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    static const char* hex = "0123456789abcdef";
-    std::string id;
-    for (int i = 0; i < 2; ++i) {
-        auto v = rng();
-        for (int k = 0; k < 16; ++k, v >>= 4) id.push_back(hex[v & 15]);
-    }
-    return id;
-}
+/// A session's or stream's id: 32 random hex digits.
+std::string randomId() { return text::hexEncode(crypto::randomBytes(16)); }
 
 /// A row restriction's error with its position counted from the restriction's own start (it
 /// is the second line of the query that runs it).

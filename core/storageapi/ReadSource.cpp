@@ -2,6 +2,7 @@
 #include "storageapi/ReadSource.h"
 
 #include "storageapi/ArrowIpc.h"
+#include "value/Text.h"
 
 #include <google/cloud/bigquery/storage/v1/storage.grpc.pb.h>
 #include <grpcpp/grpcpp.h>
@@ -23,11 +24,6 @@ namespace {
 constexpr int kMaxReaders = 8;
 /// A stream that breaks off is read again from where it was, this many times.
 constexpr int kRetries = 3;
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 /// The pages of one stream, decoded ahead of the reader.
 struct StreamQueue {
@@ -175,7 +171,7 @@ ReadSource::ReadSource(Options o) : d_(std::make_unique<Impl>()) {
         throw ReadApiError("the Read API's rows have " + std::to_string(arrowSchema.fields.size()) + " columns, the result " +
                            std::to_string(x.o.schema.fields.size()));
     for (std::size_t i = 0; i < arrowSchema.fields.size(); ++i)
-        if (lower(arrowSchema.fields[i].name) != lower(x.o.schema.fields[i].name))
+        if (!text::iequals(arrowSchema.fields[i].name, x.o.schema.fields[i].name))
             throw ReadApiError("the Read API's column " + std::to_string(i + 1) + " is " + arrowSchema.fields[i].name + ", not " +
                                x.o.schema.fields[i].name);
     x.session = s.name();
