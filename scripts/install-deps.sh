@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(
   build-essential cmake ninja-build pkg-config git
-  libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libfarmhash-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev libfarmhash-dev libxxhash-dev
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libsimdjson-dev libre2-dev libicu-dev
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libqscintilla2-qt6-dev qtkeychain-qt6-dev libgl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libflatbuffers-dev libavro-dev nodejs npm

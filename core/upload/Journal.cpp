@@ -4,6 +4,7 @@
 #include "value/JsonParse.h"
 
 #include "crypto/Digest.h"
+#include "crypto/Fingerprint.h"
 #include "platform/Folders.h"
 
 #include <algorithm>
@@ -25,18 +26,20 @@ std::string sysError(const std::string& what, const std::string& path) {
 
 } // namespace
 
-std::string fileIdentity(const std::string& path) {
+FileIdentity identifyFile(const std::string& path) {
     auto f = platform::File::open(path, platform::File::Mode::Read);
     if (!f.isOpen()) throw JournalError(sysError("cannot open", path));
     crypto::Sha256 hash;
+    crypto::Fingerprint print;
     std::string buf(1u << 20, '\0');
     for (;;) {
         const auto n = f.read(buf.data(), buf.size());
         if (n < 0) throw JournalError(sysError("cannot read", path));
         if (n == 0) break;
         hash.update({buf.data(), static_cast<std::size_t>(n)});
+        print.update({buf.data(), static_cast<std::size_t>(n)});
     }
-    return contentIdentity(hash.hex());
+    return {hash.hex().substr(0, 32), print.hex()};
 }
 
 std::string Journal::defaultDir() { return (platform::stateFolder() / "uploads").string(); }

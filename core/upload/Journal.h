@@ -24,12 +24,16 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// The identity of a file's content: the first 32 hex digits of SHA-256 over all its bytes
-/// (about 1.5 GB/s here). Any change to the file changes it.
-std::string fileIdentity(const std::string& path);
-/// The identity of content whose SHA-256 (hex, as RecordReader::contentHash gives it) is
-/// `sha256Hex`: the same digits fileIdentity returns; empty for an empty hash.
-inline std::string contentIdentity(const std::string& sha256Hex) { return sha256Hex.substr(0, 32); }
+/// What one read of a file tells of its content. `id`: the first 32 hex digits of SHA-256 over
+/// all its bytes (about 1.5 GB/s here), the journal's key and the insertIds' seed, which no one
+/// can make another file share. `fingerprint`: XXH3-128 (crypto::Fingerprint, over 10 GB/s) of
+/// the same bytes, which the later reads of an upload (RecordReader::contentHash) compare to
+/// tell that the file did not change meanwhile, without paying for SHA-256 again.
+struct FileIdentity {
+    std::string id, fingerprint;
+};
+FileIdentity identifyFile(const std::string& path);
+inline std::string fileIdentity(const std::string& path) { return identifyFile(path).id; }
 
 /// Which server a journal entry is about, for its file name: the same table name on another
 /// server (Google, another sandbox) is another upload. A sandbox names its data folder

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "upload/RecordReader.h"
 
-#include "crypto/Digest.h"
+#include "crypto/Fingerprint.h"
 
 #include "platform/File.h"
 
@@ -23,7 +23,7 @@ struct RecordReader::Source {
     platform::File file;
     std::uint64_t size = 0, read = 0;
     bool gzip = false, zDone = false, zOpen = false, betweenMembers = false;
-    std::optional<crypto::Sha256> hash;
+    std::optional<crypto::Fingerprint> hash;
     z_stream z{};
     std::string in; ///< compressed input not yet inflated
     std::string error;

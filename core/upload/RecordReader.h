@@ -44,7 +44,7 @@ public:
         InputFormat format = InputFormat::Auto;
         std::size_t maxRecordBytes = 64u << 20;
         std::size_t chunkBytes = 1u << 20;
-        bool hashContent = false; ///< keep a SHA-256 of the file's bytes (see contentHash())
+        bool hashContent = false; ///< keep a fingerprint of the file's bytes (see contentHash())
     };
 
     /// Throws InputError if the file cannot be opened. "-" reads standard input.
@@ -62,8 +62,9 @@ public:
     /// Bytes of the file consumed so far (compressed bytes for gzip), and the file's size.
     std::uint64_t fileBytesRead() const;
     std::uint64_t fileSize() const;
-    /// With Options::hashContent: SHA-256 (hex) of the file's bytes read so far (as stored, so
-    /// of the compressed bytes for gzip); the whole file's once next() has returned false.
+    /// With Options::hashContent: the crypto::Fingerprint (XXH3-128, hex) of the file's bytes read
+    /// so far (as stored, so of the compressed bytes for gzip); the whole file's once next() has
+    /// returned false. The same digits as FileIdentity::fingerprint for the same bytes.
     std::string contentHash() const;
     /// Bytes of JSON text consumed so far (after decompression).
     std::uint64_t textBytesRead() const { return consumedBase_ + pos_; }

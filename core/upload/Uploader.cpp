@@ -220,8 +220,8 @@ struct Uploader::Run {
         }
     }
 
-    /// Strict mode: every row is checked before anything is sent. Returns the identity of the
-    /// file as the check read it (empty for a pipe's copy).
+    /// Strict mode: every row is checked before anything is sent. Returns the fingerprint of
+    /// the file as the check read it (empty for a pipe's copy).
     std::string checkAll(const Schema& schema, std::size_t limit, RejectsFile& rejects, bool hash) {
         Ticker tick(u.onProgress, t0);
         Rejection first;
@@ -245,7 +245,7 @@ struct Uploader::Run {
                               std::to_string(first.column) + ": " + first.message + "). Nothing was sent. Every one is listed with its line in " +
                               rejects.path() + ". Fix them, or pass --skip-invalid to upload the valid rows.");
         }
-        return contentIdentity(r.contentHash);
+        return r.contentHash;
     }
 };
 
@@ -280,9 +280,15 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
 
     // Identity and journal. A pipe gets a random identity: nothing of it can be resumed, and
     // no other upload may share its insertIds.
-    std::string fileId;
+    std::string fileId, fingerprint;
     try {
-        fileId = input.regular ? fileIdentity(o_.file) : text::hexEncode(crypto::randomBytes(16));
+        if (input.regular) {
+            auto ident = identifyFile(o_.file);
+            fileId = std::move(ident.id);
+            fingerprint = std::move(ident.fingerprint);
+        } else {
+            fileId = text::hexEncode(crypto::randomBytes(16));
+        }
     } catch (const JournalError& e) {
         throw UploadError(e.what());
     }
@@ -352,7 +358,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
                 const std::string checked = run.checkAll(s.schema, builder.maxRowText(), rejects, input.regular);
                 // Every row was checked and fits: the upload pass need not check them again,
                 // unless the file changed in the meantime.
-                prechecked = !input.regular || checked == fileId;
+                prechecked = !input.regular || checked == fingerprint;
             }
             ensureTable();
             const Journal::Header header{fileId, o_.file, table, generation};
@@ -467,7 +473,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     s.bytesSent = counters.bytesSent;
     s.seconds = std::chrono::duration<double>(Clock::now() - run.t0).count();
     tick.emit(progress(s.cancelled ? "cancelled" : "done"));
-    if (!s.cancelled && input.regular && contentIdentity(reader.contentHash()) != fileId)
+    if (!s.cancelled && input.regular && reader.contentHash() != fingerprint)
         throw UploadError(o_.file + " changed while it was being uploaded: the " + plural(s.inserted, "row", "rows") +
                           " inserted are those read from it as it changed, each with its own insertId. Nothing more is "
                           "sent; check the table, and upload files that do not change while they are read.");

@@ -3,6 +3,7 @@
 // corpus in tests/data/hostile/upload (one folder per case: an input file and expect.json)
 // and on files made here (sizes and shapes not worth committing).
 #include "TestData.h"
+#include "upload/Journal.h"
 #include "upload/RecordReader.h"
 #include "upload/RowChecker.h"
 #include "upload/SchemaInference.h"
@@ -184,7 +185,12 @@ TEST(RecordReader, StandardInputIsReadAsAStreamAndHashed) {
     while (again.next(r)) {
     }
     EXPECT_EQ(again.contentHash(), hash);
-    EXPECT_EQ(hash.size(), 64u);
+    // ... and as the upload's first read fingerprints them; one byte more changes it.
+    EXPECT_EQ(identifyFile(f.path).fingerprint, hash);
+    EXPECT_EQ(hash.size(), 32u);
+    TempFile other("{\"name\":\"a\"}\n{\"name\":\"c\"}\n");
+    EXPECT_NE(identifyFile(other.path).fingerprint, hash);
+    EXPECT_NE(identifyFile(other.path).id, identifyFile(f.path).id);
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, HostileUpload, ::testing::ValuesIn(test::caseFolders("hostile/upload")),

@@ -17,7 +17,7 @@ work=$2
 cxx=x86_64-w64-mingw32-g++-posix
 command -v "$cxx" >/dev/null || { echo "mingw_check: $cxx is missing: run scripts/install-deps.sh --test" >&2; exit 1; }
 rm -rf "$work" && mkdir -p "$work/include"
-for h in nlohmann re2 simdjson.h zlib.h zconf.h zstd.h zstd_errors.h farmhash.h httplib.h; do
+for h in nlohmann re2 simdjson.h zlib.h zconf.h zstd.h zstd_errors.h farmhash.h httplib.h xxhash.h; do
   [[ -e /usr/include/$h ]] && ln -s "/usr/include/$h" "$work/include/$h"
 done
 flags=(-std=c++20 -Wall -Wextra -Wshadow -DNOMINMAX -D_WIN32_WINNT=0x0A00 -I"$src/core" -isystem "$work/include")
