@@ -241,23 +241,26 @@ WriteSender::Prepared WriteSender::encode(upload::Batch b, simdjson::dom::parser
     Pending& p = out.pending;
     p.range = b.range;
     p.rejects = std::move(b.rejects);
-    auto* rows = out.request.mutable_proto_rows()->mutable_rows();
+    auto* rows = out.request.mutable_proto_rows()->mutable_rows()->mutable_serialized_rows();
     std::vector<RowIssue> issues;
+    rows->Reserve(static_cast<int>(b.rows.size()));
+    std::string* row = nullptr; // kept for the next record when a record is rejected
     for (const auto& r : b.rows) {
         const std::string_view text(b.body.data() + r.textBegin, r.textEnd - r.textBegin);
         issues.clear();
-        Value v;
+        if (!row) row = rows->Add();
         auto doc = json.parse(text.data(), text.size(), true);
         if (doc.error()) issues.push_back({"", simdjson::error_message(doc.error())});
-        else v = d_->reader.readDom(doc.value(), issues);
+        else d_->reader.encodeDom(doc.value(), *row, issues); // straight to protobuf: no values
         if (!issues.empty()) { // the local check let it through: say why here too, in the rejects file
             p.rejects.push_back({r.ordinal, r.line, r.column, issues[0].location.empty() ? issues[0].message : issues[0].location + ": " + issues[0].message, std::string(text)});
             continue;
         }
-        d_->encoder.encode(v, *rows->add_serialized_rows());
+        row = nullptr;
         p.lines.push_back(r.line);
     }
-    p.count = rows->serialized_rows_size();
+    if (row) rows->RemoveLast();
+    p.count = rows->size();
     return out;
 }
 

@@ -26,7 +26,7 @@ struct WriteEndpoint {
 /// stream per upload (its name in the journal), each batch one AppendRows request at an offset
 /// journaled (synced) before it goes, several in flight on one connection. The records' JSON
 /// text is read with the uploader's own rules (JsonRowReader, as insertAll's rows are checked)
-/// into values and written as protobuf (ProtoEncoder) with no JSON in between. A batch sent
+/// straight into protobuf's wire format (JsonRowReader::encodeDom, no values in between). A batch sent
 /// again after a stop goes at its journaled offset: the server refuses one already written
 /// (ALREADY_EXISTS) and it is counted, so every row is in the table exactly once.
 /// A row the server refuses although the local check took it, or a lost connection, stops the

@@ -7,6 +7,7 @@
 #include "value/Numbers.h"
 #include "value/RangeText.h"
 #include "value/Text.h"
+#include "value/WireFormat.h"
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -114,9 +115,9 @@ std::optional<Value> civilFromText(TypeKind type, std::string_view s) {
     }
 }
 
-/// The rules. With Build=false only validity is decided (no Values are made), which is what
-/// the uploader needs; the sandbox builds. Field paths are kept as a stack of segments and
-/// written out only when there is an issue to report.
+/// What the rules make of a valid row: nothing (the uploader's validation), a Value (the
+/// sandbox), or the row in protobuf's wire format (the uploader's Storage Write API rows).
+enum class Make { Check, Build, Wire };
 /// One step of a field path, on the C++ stack; the chain is written out only for an issue.
 struct Segment {
     std::string_view name;
@@ -124,9 +125,16 @@ struct Segment {
     const Segment* parent;
 };
 
-template <class J, bool Build> class Rules {
+/// The rules. In Make::Wire a row is written to `wire` as it is read, with no Values but its
+/// scalars. Field paths are kept as a stack of segments and written out only when there is an
+/// issue to report.
+template <class J, Make M> class Rules {
+    static constexpr bool Build = M == Make::Build;
+    static constexpr bool Wire = M == Make::Wire;
+
 public:
-    Rules(bool ignoreUnknown, std::vector<RowIssue>& issues) : ignoreUnknown_(ignoreUnknown), issues_(issues) {}
+    Rules(bool ignoreUnknown, std::vector<RowIssue>& issues, std::string* wire = nullptr)
+        : ignoreUnknown_(ignoreUnknown), issues_(issues), wire_(wire) {}
 
     Value record(const J& obj, const std::vector<Field>& fields) {
         Value out = Build ? Value::structOf(fields.size()) : Value();
@@ -166,7 +174,7 @@ public:
                 issue("Field " + pathText() + " is given twice in one object.");
             } else {
                 mark(idx);
-                Value c = cell(v, fields[idx]);
+                Value c = cell(v, fields[idx], static_cast<int>(idx + 1));
                 if constexpr (Build) out[idx] = std::move(c);
             }
             top_ = top_->parent;
@@ -218,8 +226,31 @@ private:
 
     /// The value, or a placeholder when only validity is wanted.
     template <class F> static Value make(F&& f) {
-        if constexpr (Build) return f();
+        if constexpr (M != Make::Check) return f();
         else return Value();
+    }
+
+    /// Make::Wire: one value (an element, for a REPEATED column) of column `f` written as
+    /// field `number`.
+    void putOne(const J& v, const Field& f, int number) {
+        std::string& out = *wire_;
+        if (f.type == TypeKind::Struct) {
+            if (!v.isObject()) {
+                bad(v, "record");
+                return;
+            }
+            const auto mark = wire::open(out, number);
+            record(v, f.fields);
+            wire::close(out, mark);
+            return;
+        }
+        if (f.type == TypeKind::String && v.isString()) { // the commonest: no Value on the way
+            wire::bytesField(out, number, v.str());
+            return;
+        }
+        const auto before = issues_.size();
+        const Value x = value(v, f);
+        if (issues_.size() == before && !x.isNull()) wire::scalar(out, number, f, f.type, x);
     }
 
     std::optional<std::int64_t> toInt64(const J& v) {
@@ -328,7 +359,9 @@ private:
         return bad(v, "value");
     }
 
-    Value cell(const J& v, const Field& f) {
+    /// Column `f`'s cell (field `number` of its message in Make::Wire, where NULL and empty
+    /// arrays write nothing, as protobuf leaves them out).
+    Value cell(const J& v, const Field& f, int number) {
         if (f.isRepeated()) {
             if (v.isNull()) return make([] { return Value::arrayOf(0); });
             if (!v.isArray()) {
@@ -345,8 +378,12 @@ private:
                     issues_.push_back({p + "[" + std::to_string(i) + "]", "NULL element in repeated field " + p + "."});
                     return;
                 }
-                Value e = value(x, f);
-                if constexpr (Build) out[i] = std::move(e);
+                if constexpr (Wire) {
+                    putOne(x, f, number);
+                } else {
+                    Value e = value(x, f);
+                    if constexpr (Build) out[i] = std::move(e);
+                }
                 top_ = top_->parent;
             });
             return out;
@@ -359,22 +396,27 @@ private:
             issue("Array specified for non-repeated field: " + pathText() + ".");
             return Value();
         }
+        if constexpr (Wire) {
+            putOne(v, f, number);
+            return Value();
+        }
         return value(v, f);
     }
 
     bool ignoreUnknown_;
     std::vector<RowIssue>& issues_;
+    std::string* wire_; ///< Make::Wire: where the row goes
     const Segment* top_ = nullptr;
 };
 
-template <class J, bool Build>
-Value readRow(const J& row, const Schema& schema, bool ignoreUnknown, std::vector<RowIssue>& issues) {
+template <class J, Make M>
+Value readRow(const J& row, const Schema& schema, bool ignoreUnknown, std::vector<RowIssue>& issues, std::string* wire = nullptr) {
     if (!row.isObject()) {
         issues.push_back({"", "Row is not a JSON object."});
         return Value();
     }
     const auto before = issues.size();
-    Value v = Rules<J, Build>(ignoreUnknown, issues).record(row, schema.fields);
+    Value v = Rules<J, M>(ignoreUnknown, issues, wire).record(row, schema.fields);
     if (issues.size() != before) return Value();
     return v;
 }
@@ -382,17 +424,26 @@ Value readRow(const J& row, const Schema& schema, bool ignoreUnknown, std::vecto
 } // namespace
 
 Value JsonRowReader::read(const json& row, std::vector<RowIssue>& issues) const {
-    return readRow<NJ, true>(NJ{&row}, schema_, ignoreUnknown_, issues);
+    return readRow<NJ, Make::Build>(NJ{&row}, schema_, ignoreUnknown_, issues);
 }
 
 Value JsonRowReader::readDom(const simdjson::dom::element& row, std::vector<RowIssue>& issues) const {
-    return readRow<SJ, true>(SJ{row}, schema_, ignoreUnknown_, issues);
+    return readRow<SJ, Make::Build>(SJ{row}, schema_, ignoreUnknown_, issues);
 }
 
 bool JsonRowReader::checkDom(const simdjson::dom::element& row, std::vector<RowIssue>& issues) const {
     const auto before = issues.size();
-    (void)readRow<SJ, false>(SJ{row}, schema_, ignoreUnknown_, issues);
+    (void)readRow<SJ, Make::Check>(SJ{row}, schema_, ignoreUnknown_, issues);
     return issues.size() == before;
+}
+
+bool JsonRowReader::encodeDom(const simdjson::dom::element& row, std::string& out, std::vector<RowIssue>& issues) const {
+    const auto before = issues.size();
+    const auto size = out.size();
+    (void)readRow<SJ, Make::Wire>(SJ{row}, schema_, ignoreUnknown_, issues, &out);
+    if (issues.size() == before) return true;
+    out.resize(size);
+    return false;
 }
 
 } // namespace quarry

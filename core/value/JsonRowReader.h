@@ -38,6 +38,10 @@ public:
     Value readDom(const simdjson::dom::element& row, std::vector<RowIssue>& issues) const;
     /// The same checks without making Values (the uploader's validation). True if valid.
     bool checkDom(const simdjson::dom::element& row, std::vector<RowIssue>& issues) const;
+    /// The same checks, the row appended to `out` in protobuf's wire format as it is read
+    /// (wire::message's layout, the Storage Write API's rows) with no Value tree in between.
+    /// True if valid; if not, `out` is as it was and `issues` says why.
+    bool encodeDom(const simdjson::dom::element& row, std::string& out, std::vector<RowIssue>& issues) const;
 
     const Schema& schema() const { return schema_; }
     bool ignoresUnknownValues() const { return ignoreUnknown_; }

@@ -2,14 +2,17 @@
 // The Storage Write API's row decoding (ProtoRowDecoder): each column type from each proto type
 // BigQuery documents, nested and repeated data, what is a row error and what refuses the
 // writer schema.
+#include "storageapi/ProtoEncoder.h"
 #include "storageapi/ProtoRows.h"
 #include "value/Civil.h"
+#include "value/JsonRowReader.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/dynamic_message.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 using namespace quarry;
 using namespace quarry::storageapi;
@@ -367,5 +370,65 @@ TEST(ProtoRows, WireRulesPackedNumbersMergedMessagesAndUnknownFields) {
                                    std::string("\x2b\x2c", 2)}) {
         EXPECT_FALSE(dec.decode(bad, error));
         EXPECT_FALSE(error.empty());
+    }
+}
+
+// The uploader writes JSON records straight to the wire (JsonRowReader::encodeDom) instead of
+// reading them into values first (ProtoEncoder): both must give the sandbox the same rows.
+TEST(ProtoRows, JsonWrittenStraightToTheWireDecodesAsTheRowReadAsValues) {
+    const Schema s = schemaOf(R"([
+        {"name":"i","type":"INTEGER"},{"name":"f","type":"FLOAT"},{"name":"n","type":"NUMERIC"},
+        {"name":"bn","type":"BIGNUMERIC"},{"name":"b","type":"BOOLEAN"},{"name":"s","type":"STRING","mode":"REQUIRED"},
+        {"name":"by","type":"BYTES"},{"name":"d","type":"DATE"},{"name":"t","type":"TIME"},
+        {"name":"dt","type":"DATETIME"},{"name":"ts","type":"TIMESTAMP"},{"name":"g","type":"GEOGRAPHY"},
+        {"name":"j","type":"JSON"},{"name":"iv","type":"INTERVAL"},{"name":"r","type":"RANGE","rangeElementType":{"type":"DATE"}},
+        {"name":"tags","type":"STRING","mode":"REPEATED"},{"name":"nums","type":"INTEGER","mode":"REPEATED"},
+        {"name":"rec","type":"RECORD","fields":[{"name":"a","type":"STRING"},{"name":"kids","type":"RECORD","mode":"REPEATED",
+          "fields":[{"name":"x","type":"INTEGER"},{"name":"when","type":"TIMESTAMP"}]}]}])");
+    const std::string longText(300, 'w'); // a field and a nested message whose lengths take two bytes
+    const std::vector<std::string> rows = {
+        R"J({"s":"only the required one"})J",
+        R"J({"i":-42,"f":1.5,"n":"123.456","bn":"-123.00000000000000000000000000000000000001","b":true,"s":"x","by":"AAEC","d":"1969-12-31","t":"23:59:59.999999",
+            "dt":"2024-02-29 12:00:00.5","ts":"2024-01-01T00:00:00Z","g":"POINT(1 2)","j":{"k":[1,2]},"iv":"1-2 3 4:5:6",
+            "r":"[2024-01-01, UNBOUNDED)","tags":["a","",")J" + longText + R"J("],"nums":[1,-1,9007199254740993],
+            "rec":{"a":")J" + longText + R"J(","kids":[{"x":1,"when":1700000000},{"x":null},{}]}})J",
+        R"J({"i":"17","f":"NaN","b":"false","s":"","nums":[],"tags":null,"rec":{"kids":[]},"ts":"1700000000.25","j":"\"text\""})J",
+        R"J({"rec":null,"S":"keys match without case","d":"0001-01-01","t":"00:00:00","dt":"9999-12-31T23:59:59.999999"})J",
+    };
+    JsonRowReader reader(s);
+    ProtoEncoder encoder(s);
+    ProtoRowDecoder decoder(encoder.writerSchema(), s);
+    simdjson::dom::parser parser;
+    for (const auto& text : rows) {
+        SCOPED_TRACE(text);
+        auto doc = parser.parse(text);
+        ASSERT_FALSE(doc.error());
+        std::vector<RowIssue> issues;
+        const Value asValues = reader.readDom(doc.value(), issues);
+        ASSERT_TRUE(issues.empty()) << issues[0].message;
+        std::string wire = "kept";
+        ASSERT_TRUE(reader.encodeDom(doc.value(), wire, issues));
+        ASSERT_EQ(wire.rfind("kept", 0), 0u); // appended
+        std::string error;
+        const auto straight = decoder.decode(std::string_view(wire).substr(4), error);
+        ASSERT_TRUE(straight.has_value()) << error;
+        EXPECT_EQ(*straight, asValues);
+        std::string viaValues;
+        encoder.encode(asValues, viaValues);
+        EXPECT_EQ(decoder.decode(viaValues, error), straight);
+    }
+    // A record that does not fit: false, the same issue as readDom's, and nothing appended.
+    for (const char* bad : {R"({"s":"x","i":"twelve"})", R"({"s":"x","rec":{"kids":[{"x":[1]}]}})", R"({"i":1})",
+                            R"({"s":"x","tags":["a",null]})", R"({"s":"x","rec":"flat"})"}) {
+        SCOPED_TRACE(bad);
+        auto doc = parser.parse(std::string(bad));
+        std::vector<RowIssue> fromValues, fromWire;
+        (void)reader.readDom(doc.value(), fromValues);
+        std::string wire = "kept";
+        EXPECT_FALSE(reader.encodeDom(doc.value(), wire, fromWire));
+        EXPECT_EQ(wire, "kept");
+        ASSERT_EQ(fromWire.size(), fromValues.size());
+        EXPECT_EQ(fromWire[0].location, fromValues[0].location);
+        EXPECT_EQ(fromWire[0].message, fromValues[0].message);
     }
 }
