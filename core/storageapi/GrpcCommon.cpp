@@ -20,7 +20,44 @@ std::string clipped(const std::string& s) {
     return s.substr(0, cut) + "...";
 }
 
+v1::TableFieldSchema::Type fieldType(TypeKind k) {
+    using T = v1::TableFieldSchema;
+    switch (k) {
+    case TypeKind::Int64: return T::INT64;
+    case TypeKind::Float64: return T::DOUBLE;
+    case TypeKind::Numeric: return T::NUMERIC;
+    case TypeKind::BigNumeric: return T::BIGNUMERIC;
+    case TypeKind::Bool: return T::BOOL;
+    case TypeKind::String: return T::STRING;
+    case TypeKind::Bytes: return T::BYTES;
+    case TypeKind::Date: return T::DATE;
+    case TypeKind::Time: return T::TIME;
+    case TypeKind::DateTime: return T::DATETIME;
+    case TypeKind::Timestamp: return T::TIMESTAMP;
+    case TypeKind::Geography: return T::GEOGRAPHY;
+    case TypeKind::Json: return T::JSON;
+    case TypeKind::Interval: return T::INTERVAL;
+    case TypeKind::Range: return T::RANGE;
+    case TypeKind::Struct: return T::STRUCT;
+    }
+    return T::TYPE_UNSPECIFIED;
+}
+
 } // namespace
+
+void fillFields(google::protobuf::RepeatedPtrField<v1::TableFieldSchema>* out, const std::vector<Field>& fields) {
+    for (const auto& f : fields) {
+        auto* p = out->Add();
+        p->set_name(f.name);
+        p->set_type(fieldType(f.type));
+        p->set_mode(f.mode == Mode::Required   ? v1::TableFieldSchema::REQUIRED
+                    : f.mode == Mode::Repeated ? v1::TableFieldSchema::REPEATED
+                                               : v1::TableFieldSchema::NULLABLE);
+        if (!f.description.empty()) p->set_description(f.description);
+        if (f.type == TypeKind::Range) p->mutable_range_element_type()->set_type(fieldType(f.rangeElement));
+        if (f.type == TypeKind::Struct) fillFields(p->mutable_fields(), f.fields);
+    }
+}
 
 void fillTimestamp(google::protobuf::Timestamp* ts, std::int64_t ms) {
     ts->set_seconds(ms / 1000);

@@ -20,6 +20,9 @@ class ReadSessions;
 
 namespace v1 = google::cloud::bigquery::storage::v1;
 
+/// BigQuery's limit for one AppendRows request.
+inline constexpr std::size_t kMaxAppendBytes = 10u << 20;
+
 void fillTimestamp(google::protobuf::Timestamp* ts, std::int64_t ms);
 v1::StorageError storageError(const WriteError& e);
 /// A refusal as the RPC's status, with BigQuery's StorageError in its details.
@@ -39,6 +42,13 @@ template <class F> grpc::Status answer(F&& f) {
         return grpc::Status(grpc::StatusCode::INTERNAL, e.what());
     }
 }
+
+/// A table's columns as the Storage API describes them (TableSchema, updated_schema).
+void fillFields(google::protobuf::RepeatedPtrField<v1::TableFieldSchema>* out, const std::vector<Field>& fields);
+
+/// One AppendRows connection, answered in order (AppendRows.cpp).
+grpc::Status serveAppendRows(WriteStreams& streams, grpc::ServerContext* ctx,
+                             grpc::ServerReaderWriter<v1::AppendRowsResponse, v1::AppendRowsRequest>* rw);
 
 /// BigQueryRead over `sessions` (ReadService.cpp).
 std::unique_ptr<v1::BigQueryRead::Service> makeReadService(ReadSessions& sessions, sandbox::SandboxAuth* auth);

@@ -20,47 +20,7 @@ using grpc::StatusCode;
 
 namespace {
 
-/// BigQuery's limit for one AppendRows request.
-constexpr std::size_t kMaxAppendBytes = 10u << 20;
-
 v1::WriteStream_Type toProto(WriteStreams::Type t) { return static_cast<v1::WriteStream_Type>(static_cast<int>(t)); }
-
-v1::TableFieldSchema::Type fieldType(TypeKind k) {
-    using T = v1::TableFieldSchema;
-    switch (k) {
-    case TypeKind::Int64: return T::INT64;
-    case TypeKind::Float64: return T::DOUBLE;
-    case TypeKind::Numeric: return T::NUMERIC;
-    case TypeKind::BigNumeric: return T::BIGNUMERIC;
-    case TypeKind::Bool: return T::BOOL;
-    case TypeKind::String: return T::STRING;
-    case TypeKind::Bytes: return T::BYTES;
-    case TypeKind::Date: return T::DATE;
-    case TypeKind::Time: return T::TIME;
-    case TypeKind::DateTime: return T::DATETIME;
-    case TypeKind::Timestamp: return T::TIMESTAMP;
-    case TypeKind::Geography: return T::GEOGRAPHY;
-    case TypeKind::Json: return T::JSON;
-    case TypeKind::Interval: return T::INTERVAL;
-    case TypeKind::Range: return T::RANGE;
-    case TypeKind::Struct: return T::STRUCT;
-    }
-    return T::TYPE_UNSPECIFIED;
-}
-
-void fillFields(google::protobuf::RepeatedPtrField<v1::TableFieldSchema>* out, const std::vector<Field>& fields) {
-    for (const auto& f : fields) {
-        auto* p = out->Add();
-        p->set_name(f.name);
-        p->set_type(fieldType(f.type));
-        p->set_mode(f.mode == Mode::Required   ? v1::TableFieldSchema::REQUIRED
-                    : f.mode == Mode::Repeated ? v1::TableFieldSchema::REPEATED
-                                               : v1::TableFieldSchema::NULLABLE);
-        if (!f.description.empty()) p->set_description(f.description);
-        if (f.type == TypeKind::Range) p->mutable_range_element_type()->set_type(fieldType(f.rangeElement));
-        if (f.type == TypeKind::Struct) fillFields(p->mutable_fields(), f.fields);
-    }
-}
 
 void fillStream(v1::WriteStream* out, const WriteStreams::Info& i, bool full) {
     out->set_name(i.name);
@@ -120,120 +80,10 @@ public:
 
     Status AppendRows(ServerContext* ctx, grpc::ServerReaderWriter<v1::AppendRowsResponse, v1::AppendRowsRequest>* rw) override {
         if (auto s = signIn(ctx, auth_); !s.ok()) return s;
-        Connection c;
-        v1::AppendRowsRequest req;
-        while (!ctx->IsCancelled() && rw->Read(&req)) {
-            v1::AppendRowsResponse resp;
-            if (auto s = one(c, req, resp); !s.ok()) return s;
-            if (!rw->Write(resp)) break;
-        }
-        return Status::OK;
+        return serveAppendRows(streams_, ctx, rw);
     }
 
 private:
-    /// One AppendRows connection: its stream and writer schema, named by its first request.
-    struct Connection {
-        std::string stream;
-        std::optional<google::protobuf::DescriptorProto> writer;
-        std::unique_ptr<ProtoRowDecoder> decoder;
-        std::uint64_t decoderVersion = 0;
-        std::optional<std::string> arrowWriter; ///< a serialized Arrow schema, for arrow_rows
-        std::unique_ptr<ArrowRowDecoder> arrowDecoder;
-        /// The table's schema version at the connection's first append, and its schema since
-        /// it changed (answers then carry it as updated_schema, as BigQuery's do).
-        std::optional<std::uint64_t> firstVersion;
-        std::optional<Schema> updated;
-    };
-
-    /// Answers one request of a connection; a status that is not OK ends the connection.
-    Status one(Connection& c, const v1::AppendRowsRequest& req, v1::AppendRowsResponse& resp) {
-        if (!req.write_stream().empty()) {
-            if (!c.stream.empty() && req.write_stream() != c.stream)
-                return Status(StatusCode::INVALID_ARGUMENT, "One AppendRows connection writes to one stream: " + c.stream);
-            c.stream = req.write_stream();
-        }
-        if (c.stream.empty()) return Status(StatusCode::INVALID_ARGUMENT, "The first AppendRows request must name write_stream.");
-        resp.set_write_stream(c.stream);
-        const bool arrowRows = req.has_arrow_rows();
-        if (!arrowRows && !req.has_proto_rows())
-            return Status(StatusCode::INVALID_ARGUMENT, "The AppendRows request has no rows (proto_rows or arrow_rows).");
-        if (arrowRows && req.arrow_rows().has_writer_schema()) {
-            c.arrowWriter = req.arrow_rows().writer_schema().serialized_schema();
-            c.arrowDecoder.reset();
-        }
-        if (!arrowRows && req.proto_rows().has_writer_schema()) {
-            c.writer = req.proto_rows().writer_schema().proto_descriptor();
-            c.decoder.reset();
-        }
-        if (arrowRows ? !c.arrowWriter : !c.writer)
-            return Status(StatusCode::INVALID_ARGUMENT, "The first AppendRows request must carry writer_schema.");
-        if (req.ByteSizeLong() > kMaxAppendBytes) {
-            fillError(resp.mutable_error(), {Code::InvalidArgument, "AppendRows request too large: " + std::to_string(req.ByteSizeLong()) +
-                                                                        " limit " + std::to_string(kMaxAppendBytes)});
-            return Status::OK;
-        }
-        std::optional<std::int64_t> offset;
-        if (req.has_offset()) offset = req.offset().value();
-        try {
-            const auto start = streams_.append(c.stream, offset, [&](const Schema& schema, std::uint64_t version) {
-                if (!c.firstVersion) c.firstVersion = version;
-                else if (version != *c.firstVersion) c.updated = schema;
-                if (arrowRows) return arrowBatch(c, req.arrow_rows().rows().serialized_record_batch(), schema, version);
-                if (!c.decoder || c.decoderVersion != version) {
-                    c.decoder = std::make_unique<ProtoRowDecoder>(*c.writer, schema);
-                    c.decoderVersion = version;
-                }
-                const auto& rows = req.proto_rows().rows().serialized_rows();
-                WriteStreams::Rows out{{}, version, true}; // the decoder checks UTF-8 and makes empty arrays
-                out.rows.reserve(static_cast<std::size_t>(rows.size()));
-                RowErrors bad;
-                std::string why;
-                for (int i = 0; i < rows.size(); ++i) {
-                    auto v = c.decoder->decode(rows.Get(i), why);
-                    if (!v) bad.rows.emplace_back(i, why);
-                    else out.rows.push_back(std::move(*v));
-                }
-                if (!bad.rows.empty()) throw bad;
-                return out;
-            });
-            auto* result = resp.mutable_append_result();
-            if (offset) result->mutable_offset()->set_value(start);
-            if (c.updated) fillFields(resp.mutable_updated_schema()->mutable_fields(), c.updated->fields);
-        } catch (const WriteError& e) {
-            fillError(resp.mutable_error(), e);
-        } catch (const arrow::ArrowError& e) {
-            c.arrowDecoder.reset();
-            fillError(resp.mutable_error(), {Code::InvalidArgument, e.what(), StorageCode::Unspecified, c.stream});
-        } catch (const SchemaMismatch& e) {
-            c.decoder.reset();
-            c.arrowDecoder.reset();
-            fillError(resp.mutable_error(), {Code::InvalidArgument, e.what(), StorageCode::SchemaMismatchExtraFields, c.stream});
-        } catch (const RowErrors& e) {
-            for (const auto& [index, message] : e.rows) {
-                auto* r = resp.add_row_errors();
-                r->set_index(index);
-                r->set_code(v1::RowError::FIELDS_ERROR);
-                r->set_message(message);
-            }
-            fillError(resp.mutable_error(), {Code::InvalidArgument, "Errors found while processing rows. Please refer to the row_errors "
-                                                                    "field for details. The list may not be complete because of the size "
-                                                                    "limitations. Entity: " + c.stream});
-        }
-        return Status::OK;
-    }
-
-    /// arrow_rows' record batch as rows of the table (laid out by schema version `version`).
-    static WriteStreams::Rows arrowBatch(Connection& c, const std::string& batch, const Schema& schema, std::uint64_t version) {
-        if (!c.arrowDecoder || c.decoderVersion != version) {
-            c.arrowDecoder = std::make_unique<ArrowRowDecoder>(*c.arrowWriter, schema);
-            c.decoderVersion = version;
-        }
-        RowErrors bad;
-        WriteStreams::Rows out{c.arrowDecoder->decode(batch, bad.rows), version, false};
-        if (!bad.rows.empty()) throw bad;
-        return out;
-    }
-
     WriteStreams& streams_;
     sandbox::SandboxAuth* auth_;
 };
