@@ -15,22 +15,30 @@ bool textKind(ValueKind k) { return k == ValueKind::String || k == ValueKind::By
 
 } // namespace
 
+namespace {
+constexpr std::uint64_t kBlockHeader = 16; // malloc's, on 64-bit glibc
+} // namespace
+
+std::uint64_t containerMemory(const Value& v) { return v.size() == 0 ? 0 : kBlockHeader + v.size() * sizeof(Value); } // none: no block
+
+std::uint64_t leafMemory(const Value& v) { return v.isText() && v.asText().size() > 13 ? kBlockHeader + v.asText().size() : 0; }
+
 std::uint64_t valueMemory(const Value& v) {
-    constexpr std::uint64_t header = 16; // malloc's, on 64-bit glibc
     if (v.isContainer()) {
-        if (v.size() == 0) return 0; // no block
-        std::uint64_t n = header + v.size() * sizeof(Value);
+        std::uint64_t n = containerMemory(v);
         for (const auto& item : v.items()) n += valueMemory(item);
         return n;
     }
-    return v.isText() && v.asText().size() > 13 ? header + v.asText().size() : 0;
+    return leafMemory(v);
 }
 
-void StatsWriter::add(const Value& v) {
+void StatsWriter::add(const Value& v) { add(v, valueMemory(v)); }
+
+void StatsWriter::add(const Value& v, std::uint64_t memory) {
     const auto k = v.kind();
     if (k == ValueKind::Null) return;
     ++values_;
-    memory_ += valueMemory(v);
+    memory_ += memory;
     if (none_) return;
     if (!sql::boundedKind(k)) {
         none_ = true;

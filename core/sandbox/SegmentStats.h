@@ -17,6 +17,9 @@ namespace quarry::sandbox {
 /// The heap a value takes once read (ColumnStats::memory): each block its malloc header and
 /// contents, a STRUCT's or ARRAY's items 16 bytes each, text over 13 bytes its bytes.
 std::uint64_t valueMemory(const Value& v);
+/// valueMemory's parts: a container's own block (not its items'), and a value that is not a container.
+std::uint64_t containerMemory(const Value& v);
+std::uint64_t leafMemory(const Value& v);
 
 /// Longest STRING or BYTES kept as a bound: a column with a longer least or greatest value
 /// keeps only its NULL count (heads stay small).
@@ -26,6 +29,8 @@ inline constexpr std::size_t kStatsTextBytes = 64;
 class StatsWriter {
 public:
     void add(const Value& v);
+    /// The same, with valueMemory(v) measured already.
+    void add(const Value& v, std::uint64_t memory);
     /// `rows`: the group's rows (those not added hold NULL in this column).
     sql::ColumnStats finish(std::uint64_t rows) const;
 
