@@ -24,6 +24,9 @@ private:
     std::unique_ptr<Ctx> ctx_;
 };
 
+/// A file's identity (upload::FileIdentity::id) from the SHA-256 (hex) of its bytes.
+inline std::string identityDigits(const std::string& sha256Hex) { return sha256Hex.substr(0, 32); }
+
 /// The first `digits` hex digits of SHA-256(bytes): a short, stable hash of a small text.
 std::string sha256Hex(std::string_view bytes, std::size_t digits = 64);
 

@@ -132,7 +132,10 @@ CheckResult checkFile(const std::string& path, RecordReader::Options readerOptio
             }
         }
         if (!b.items.empty()) push();
-        if (!result.cancelled) result.contentHash = reader.contentHash();
+        if (!result.cancelled) {
+            result.contentHash = reader.contentHash();
+            result.contentIdentity = reader.contentIdentity();
+        }
     } catch (...) {
         std::lock_guard g(m);
         if (!failure) failure = std::current_exception();

@@ -22,6 +22,7 @@ struct CheckResult {
     std::uint64_t records = 0, rejected = 0;
     bool cancelled = false;
     std::string contentHash; ///< with readerOptions.hashContent: the file's as it was read
+    std::string contentIdentity; ///< with readerOptions.identifyContent: likewise
 };
 
 /// Checks every record of a file against a schema (and the request size), in parallel: the

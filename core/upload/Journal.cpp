@@ -39,10 +39,22 @@ FileIdentity identifyFile(const std::string& path) {
         hash.update({buf.data(), static_cast<std::size_t>(n)});
         print.update({buf.data(), static_cast<std::size_t>(n)});
     }
-    return {hash.hex().substr(0, 32), print.hex()};
+    return {crypto::identityDigits(hash.hex()), print.hex()};
 }
 
 std::string Journal::defaultDir() { return (platform::stateFolder() / "uploads").string(); }
+
+bool Journal::anyEndingWith(const std::string& dir, const std::string& tail) {
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir, ec);
+    if (ec) return ec != std::errc::no_such_file_or_directory; // unreadable: say yes, the journal is then looked for by name
+    for (const std::filesystem::directory_iterator end; it != end;) {
+        const std::string name = it->path().filename().string();
+        if (name.size() >= tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0) return true;
+        if (it.increment(ec); ec) return true;
+    }
+    return false;
+}
 
 Journal::Journal(Journal&& o) noexcept
     : path_(std::move(o.path_)), file_(std::move(o.file_)), header_(std::move(o.header_)),

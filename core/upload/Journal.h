@@ -107,6 +107,9 @@ public:
 
     /// Where journals live: $XDG_STATE_HOME/quarry/uploads (~/.local/state/quarry/uploads).
     static std::string defaultDir();
+    /// Whether folder `dir` holds a journal whose name ends with `tail` (any file's upload
+    /// into one table of one server); false when the folder does not exist.
+    static bool anyEndingWith(const std::string& dir, const std::string& tail);
 
 private:
     Journal() = default;

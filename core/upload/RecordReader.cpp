@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "upload/RecordReader.h"
 
+#include "crypto/Digest.h"
 #include "crypto/Fingerprint.h"
 
 #include "platform/File.h"
@@ -24,12 +25,14 @@ struct RecordReader::Source {
     std::uint64_t size = 0, read = 0;
     bool gzip = false, zDone = false, zOpen = false, betweenMembers = false;
     std::optional<crypto::Fingerprint> hash;
+    std::optional<crypto::Sha256> sha;
     z_stream z{};
     std::string in; ///< compressed input not yet inflated
     std::string error;
 
-    Source(const std::string& path, bool hashContent) {
+    Source(const std::string& path, bool hashContent, bool identifyContent) {
         if (hashContent) hash.emplace();
+        if (identifyContent) sha.emplace();
         file = path == "-" ? platform::File::standardInput() : platform::File::open(path, platform::File::Mode::Read);
         if (!file.isOpen()) throw InputError("cannot open " + path + ": " + platform::lastErrorText());
         if (const auto st = platform::fileInfo(file)) {
@@ -54,6 +57,7 @@ struct RecordReader::Source {
         if (r < 0) throw InputError(std::string("cannot read the file: ") + platform::lastErrorText());
         read += static_cast<std::uint64_t>(r);
         if (hash) hash->update({dst, static_cast<std::size_t>(r)});
+        if (sha) sha->update({dst, static_cast<std::size_t>(r)});
         return static_cast<std::size_t>(r);
     }
 
@@ -107,7 +111,7 @@ struct RecordReader::Source {
 };
 
 RecordReader::RecordReader(const std::string& path, Options options)
-    : o_(options), src_(std::make_unique<Source>(path, options.hashContent)), format_(options.format) {}
+    : o_(options), src_(std::make_unique<Source>(path, options.hashContent, options.identifyContent)), format_(options.format) {}
 
 RecordReader::~RecordReader() = default;
 
@@ -115,6 +119,7 @@ bool RecordReader::compressed() const { return src_->gzip; }
 std::uint64_t RecordReader::fileBytesRead() const { return src_->read; }
 std::uint64_t RecordReader::fileSize() const { return src_->size; }
 std::string RecordReader::contentHash() const { return src_->hash ? src_->hash->hex() : std::string(); }
+std::string RecordReader::contentIdentity() const { return src_->sha ? crypto::identityDigits(src_->sha->hex()) : std::string(); }
 
 void RecordReader::compact() {
     if (pos_ == 0) return;

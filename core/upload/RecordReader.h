@@ -45,6 +45,7 @@ public:
         std::size_t maxRecordBytes = 64u << 20;
         std::size_t chunkBytes = 1u << 20;
         bool hashContent = false; ///< keep a fingerprint of the file's bytes (see contentHash())
+        bool identifyContent = false; ///< and their SHA-256 (see contentIdentity())
     };
 
     /// Throws InputError if the file cannot be opened. "-" reads standard input.
@@ -66,6 +67,9 @@ public:
     /// so far (as stored, so of the compressed bytes for gzip); the whole file's once next() has
     /// returned false. The same digits as FileIdentity::fingerprint for the same bytes.
     std::string contentHash() const;
+    /// With Options::identifyContent: the identity (FileIdentity::id, from SHA-256) of the
+    /// file's bytes read so far, as contentHash() is their fingerprint.
+    std::string contentIdentity() const;
     /// Bytes of JSON text consumed so far (after decompression).
     std::uint64_t textBytesRead() const { return consumedBase_ + pos_; }
 

@@ -221,12 +221,13 @@ struct Uploader::Run {
     }
 
     /// Strict mode: every row is checked before anything is sent. Returns the fingerprint of
-    /// the file as the check read it (empty for a pipe's copy).
-    std::string checkAll(const Schema& schema, std::size_t limit, RejectsFile& rejects, bool hash) {
+    /// the file as the check read it (empty for a pipe's copy), and with `identify` its identity.
+    FileIdentity checkAll(const Schema& schema, std::size_t limit, RejectsFile& rejects, bool hash, bool identify) {
         Ticker tick(u.onProgress, t0);
         Rejection first;
         RecordReader::Options ro{o.format, o.maxRecordBytes};
         ro.hashContent = hash;
+        ro.identifyContent = identify;
         const auto r = checkFile(readPath, ro, schema, o.ignoreUnknown, limit, cancel,
                                  [&](const std::vector<Reject>& bad) {
                                      if (first.message.empty() && !bad.empty())
@@ -245,7 +246,7 @@ struct Uploader::Run {
                               std::to_string(first.column) + ": " + first.message + "). Nothing was sent. Every one is listed with its line in " +
                               rejects.path() + ". Fix them, or pass --skip-invalid to upload the valid rows.");
         }
-        return r.contentHash;
+        return {r.contentIdentity, r.contentHash};
     }
 };
 
@@ -279,10 +280,18 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     RejectsFile& rejects = *rejectsHolder;
 
     // Identity and journal. A pipe gets a random identity: nothing of it can be resumed, and
-    // no other upload may share its insertIds.
+    // no other upload may share its insertIds. A new upload checked first, into a table no
+    // journal of this server names (the usual case), learns the identity from the check's own
+    // read of the file: one read of it fewer.
+    const std::string dir = o_.journalDir.empty() ? Journal::defaultDir() : o_.journalDir;
+    const std::string server = serverKey(client_, o_.table.projectId, cancel);
+    const std::string journalTail = "-" + server + "-" + o_.table.projectId + "." + o_.table.datasetId + "." + o_.table.tableId + ".journal";
+    const bool identifyWhileChecking = input.regular && !o_.resume && !o_.skipInvalid && !Journal::anyEndingWith(dir, journalTail);
     std::string fileId, fingerprint;
     try {
-        if (input.regular) {
+        if (identifyWhileChecking) {
+            // (after the check, below)
+        } else if (input.regular) {
             auto ident = identifyFile(o_.file);
             fileId = std::move(ident.id);
             fingerprint = std::move(ident.fingerprint);
@@ -292,13 +301,10 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     } catch (const JournalError& e) {
         throw UploadError(e.what());
     }
-    const std::string dir = o_.journalDir.empty() ? Journal::defaultDir() : o_.journalDir;
-    const std::string server = serverKey(client_, o_.table.projectId, cancel);
     std::optional<Journal> journal;
     int generation = 0;
-    if (input.regular) {
-        s.journalFile = dir + "/" + fileId + "-" + server + "-" + o_.table.projectId + "." + o_.table.datasetId + "." +
-                        o_.table.tableId + ".journal";
+    if (input.regular && !identifyWhileChecking) {
+        s.journalFile = dir + "/" + fileId + journalTail;
         try {
             if (std::filesystem::exists(s.journalFile)) {
                 Journal prev = Journal::load(s.journalFile);
@@ -331,9 +337,8 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         }
     }
 
-    // A resumed upload keeps its generation of insertIds; a new one uses `generation`.
-    BatchBuilder builder(fileId, journal ? journal->header().generation : generation, o_.ignoreUnknown, o_.batchRows,
-                         o_.batchBytes);
+    const std::size_t maxRowText = BatchBuilder({}, 0, o_.ignoreUnknown, o_.batchRows, o_.batchBytes).maxRowText();
+    std::optional<BatchBuilder> builderHolder;
     bool prechecked = false;
     try {
         s.schema = run.resolveSchema();
@@ -355,10 +360,18 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         } else {
             rejects.startFresh();
             if (!o_.skipInvalid) {
-                const std::string checked = run.checkAll(s.schema, builder.maxRowText(), rejects, input.regular);
+                const FileIdentity checked = run.checkAll(s.schema, maxRowText, rejects, input.regular, identifyWhileChecking);
+                if (identifyWhileChecking) {
+                    fileId = checked.id;
+                    fingerprint = checked.fingerprint;
+                    s.journalFile = dir + "/" + fileId + journalTail;
+                    if (std::filesystem::exists(s.journalFile))
+                        throw UploadError("another upload of " + o_.file + " into " + table + " began while this one checked it (" +
+                                          s.journalFile + "); let it finish, then run again");
+                }
                 // Every row was checked and fits: the upload pass need not check them again,
                 // unless the file changed in the meantime.
-                prechecked = !input.regular || checked == fingerprint;
+                prechecked = !input.regular || checked.fingerprint == fingerprint;
             }
             ensureTable();
             const Journal::Header header{fileId, o_.file, table, generation};
@@ -369,6 +382,9 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     } catch (const SchemaError& e) {
         throw UploadError(std::string("the schema is not valid: ") + e.what());
     }
+
+    // A resumed upload keeps its generation of insertIds; a new one uses `generation`.
+    BatchBuilder& builder = builderHolder.emplace(fileId, journal->header().generation, o_.ignoreUnknown, o_.batchRows, o_.batchBytes);
 
     // The upload pass.
     RecordReader::Options readOptions{o_.format, o_.maxRecordBytes};

@@ -2,6 +2,7 @@
 // The upload journal's Storage Write API lines: the stream, and each append's offset, read back
 // after a stop (a torn last line ignored) so a resumed upload sends every batch at its offset.
 #include "upload/Journal.h"
+#include "upload/RecordReader.h"
 #include "platform/System.h"
 
 #include <gtest/gtest.h>
@@ -49,4 +50,42 @@ TEST(Journal, KeepsTheStreamAndEachAppendsOffsetAcrossAStop) {
     EXPECT_FALSE(j.spanOf({30, 40})) << "the torn line is not a span";
     EXPECT_FALSE(j.spanOf({10, 25})) << "a span is found by its exact range only";
     EXPECT_EQ(j.insertedRows(), 9u);
+}
+
+// A new upload skips its own read for the identity only when no journal names its table on
+// its server: anyEndingWith must find every such journal, whatever file it is of.
+TEST(Journal, AnyEndingWithFindsAJournalOfTheTableWhateverItsFile) {
+    Scratch s;
+    const std::string tail = "-sandboxab12-p.d.t.journal";
+    EXPECT_FALSE(Journal::anyEndingWith((s.dir / "missing").string(), tail));
+    EXPECT_FALSE(Journal::anyEndingWith(s.dir.string(), tail));
+    std::ofstream(s.dir / ("0123-sandboxab12-p.d.other.journal")) << "x";
+    std::ofstream(s.dir / ("0123-sandboxab12-p.d.t.journal.tmp")) << "x";
+    std::ofstream(s.dir / ("0123-google-p.d.t.journal")) << "x";
+    EXPECT_FALSE(Journal::anyEndingWith(s.dir.string(), tail));
+    std::ofstream(s.dir / ("4567-sandboxab12-p.d.t.journal")) << "x";
+    EXPECT_TRUE(Journal::anyEndingWith(s.dir.string(), tail));
+}
+
+// The identity a check's read gives (RecordReader::contentIdentity) is the one identifyFile
+// gives: a journal named by one is found by the other when the upload resumes.
+TEST(Journal, TheCheckReadAndTheIdentityReadNameTheFileAlike) {
+    Scratch s;
+    const auto path = (s.dir / "rows.ndjson").string();
+    {
+        std::ofstream out(path, std::ios::binary);
+        for (int i = 0; i < 50000; ++i) out << "{\"n\":" << i << ",\"s\":\"" << std::string(static_cast<std::size_t>(i % 97), 'x') << "\"}\n";
+    }
+    RecordReader::Options o;
+    o.hashContent = true;
+    o.identifyContent = true;
+    o.chunkBytes = 4096;
+    RecordReader reader(path, o);
+    Record r;
+    while (reader.next(r)) {
+    }
+    const auto ident = identifyFile(path);
+    EXPECT_EQ(reader.contentIdentity(), ident.id);
+    EXPECT_EQ(reader.contentHash(), ident.fingerprint);
+    EXPECT_EQ(ident.id.size(), 32u);
 }
