@@ -14,11 +14,18 @@
 namespace quarry::sandbox::segment {
 
 inline void putVarint(std::string& out, std::uint64_t v) {
+    if (v < 0x80) { // most: a kind, a short length
+        out.push_back(static_cast<char>(v));
+        return;
+    }
+    char b[10];
+    std::size_t n = 0;
     while (v >= 0x80) {
-        out.push_back(static_cast<char>(v | 0x80));
+        b[n++] = static_cast<char>(v | 0x80);
         v >>= 7;
     }
-    out.push_back(static_cast<char>(v));
+    b[n++] = static_cast<char>(v);
+    out.append(b, n);
 }
 
 inline void putFixed(std::string& out, std::uint64_t v) {

@@ -20,6 +20,10 @@ namespace quarry::wire {
 enum Type { kVarint = 0, kFixed64 = 1, kBytes = 2 };
 
 inline void varint(std::string& out, std::uint64_t v) {
+    if (v < 0x80) { // most: a tag, a short length
+        out.push_back(static_cast<char>(v));
+        return;
+    }
     char b[10];
     int n = 0;
     while (v >= 0x80) {
