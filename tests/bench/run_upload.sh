@@ -5,7 +5,8 @@
 # its two modes -- strict (the default: every row checked before anything is sent, then the
 # upload) and single-pass (--skip-invalid: rows checked as they are sent) -- and by Google's
 # Node client (node_ingest.mjs: table.insert of the same rows, same batch size and
-# concurrency), same run, same server. Prints rows/s and peak RSS of each, and the ratios.
+# concurrency), same run, same server. Both through insertAll (--api insertall: the sandbox
+# also serves the Write API, which quarry-cli would take by default; run_write.sh measures it). Prints rows/s and peak RSS of each, and the ratios.
 # Usage: tests/bench/run_upload.sh [ROWS=1000000] [BATCH=500] [CONC=4]
 source "$(dirname "$0")/common.sh"
 rows=${1:-1000000}; batch=${2:-500}; conc=${3:-4}
@@ -18,7 +19,7 @@ for mode in strict single; do
   extra=(); [[ $mode == single ]] && extra=(--skip-invalid)
   XDG_STATE_HOME="$work/state" /usr/bin/time -f '%e %M' -o "$work/qtime.$mode" \
     "$build/app/quarry-cli" --endpoint "$url" --project bench --format ndjson upload "$work/persons.ndjson" \
-    "bench_cpp.persons_$mode" --create --schema "$schema" --no-progress --batch-rows "$batch" --concurrency "$conc" \
+    "bench_cpp.persons_$mode" --create --schema "$schema" --no-progress --batch-rows "$batch" --concurrency "$conc" --api insertall \
     "${extra[@]}" > "$work/q.$mode.json"
 done
 /usr/bin/time -f '%e %M' -o "$work/ntime" node "$here/node_ingest.mjs" "$url" "$work/persons.ndjson" "$schema" "$batch" "$conc" > "$work/n.json"
