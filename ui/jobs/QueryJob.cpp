@@ -175,7 +175,18 @@ QueryJob::QueryJob(std::shared_ptr<Session> session, ResultSet* rows, QObject* p
 QueryJob::~QueryJob() {
     // Stops this client's waits; a job still running on the server is left to finish
     // (cancel() is the explicit way to stop it there).
-    if (shared_) shared_->cancel.cancel();
+    letGo(std::move(shared_));
+}
+
+void QueryJob::letGo(std::shared_ptr<Shared> shared) {
+    if (!shared) return;
+    shared->cancel.cancel();
+    // The last hold of a run's state may be this one, and a Read API reader in it joins its
+    // threads when it goes: that is a worker's to wait for, not the GUI thread's.
+#ifdef QUARRY_HAS_STORAGE_CLIENT
+    if (shared.use_count() == 1 && shared->reader)
+        Background::run(nullptr, [s = std::move(shared)](const CancelToken&) mutable { s.reset(); });
+#endif
 }
 
 void QueryJob::start(QueryRequest request) {
@@ -273,7 +284,7 @@ QString QueryJob::jobId() const {
 }
 
 void QueryJob::beginRun() {
-    if (shared_) shared_->cancel.cancel(); // whatever ran before: its answers are dropped
+    letGo(std::move(shared_)); // whatever ran before: its answers are dropped
     shared_ = std::make_shared<Shared>();
     running_ = true;
     summary_.clear();

@@ -66,6 +66,9 @@ signals:
 
 private:
     struct Shared;
+    /// Cancels a run's state and lets it go: on a worker when this was its last hold and it
+    /// has a Read API reader (whose end joins threads).
+    static void letGo(std::shared_ptr<Shared> shared);
     void beginRun();
     void fetchNext();
     /// Reads an evicted page of the shown result again (startIndex), for the ResultSet.
