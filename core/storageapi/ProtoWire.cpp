@@ -212,7 +212,7 @@ struct Decoder {
         case TypeKind::Geography: out = Value::geography(sv); return true;
         case TypeKind::Interval: out = Value::interval(sv); return true;
         case TypeKind::Json:
-            if (jsonNestingDepth(sv) > 500 || !nlohmann::json::accept(sv)) return bad();
+            if (jsonNestingDepth(sv) > kMaxJsonColumnDepth || !nlohmann::json::accept(sv)) return bad();
             out = Value::json(sv);
             return true;
         case TypeKind::Numeric:

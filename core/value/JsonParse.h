@@ -17,6 +17,9 @@ template <class Input> nlohmann::json parseJsonOrDiscard(Input&& in) {
     }
 }
 
+/// The deepest a JSON column's value may nest objects and arrays (BigQuery's limit).
+inline constexpr int kMaxJsonColumnDepth = 500;
+
 /// How deep `text` nests objects and arrays (0 for a scalar), found by a scan that recurses
 /// nowhere: check it before parsing text that could nest without bound, since nlohmann's
 /// printing and destruction recurse (and simdjson stops at 1,024 levels).

@@ -4,6 +4,7 @@
 #include "value/JsonRowReader.h"
 
 #include "value/Civil.h"
+#include "value/JsonParse.h"
 #include "value/Numbers.h"
 #include "value/RangeText.h"
 #include "value/Text.h"
@@ -331,10 +332,18 @@ private:
         case TypeKind::Geography:
             if (v.isString()) return make([&] { return Value::geography(v.str()); });
             return bad(v, "geography");
-        case TypeKind::Json:
+        case TypeKind::Json: {
             // A string holding JSON text is taken as that document, as the client libraries send it.
-            if (v.isString() && json::accept(v.str())) return make([&] { return Value::json(v.str()); });
-            return make([&] { return Value::json(v.dump()); });
+            const bool holdsText = v.isString() && json::accept(v.str());
+            const std::string dumped = holdsText ? std::string() : v.dump();
+            const std::string_view doc = holdsText ? v.str() : std::string_view(dumped);
+            if (const int depth = jsonNestingDepth(doc); depth > kMaxJsonColumnDepth) {
+                issue("Field " + pathText() + " holds JSON nested " + std::to_string(depth) + " levels deep; a JSON column holds at most " +
+                      std::to_string(kMaxJsonColumnDepth) + ".");
+                return Value();
+            }
+            return make([&] { return Value::json(doc); });
+        }
         case TypeKind::Interval:
             if (v.isString()) return make([&] { return Value::interval(v.str()); });
             return bad(v, "interval");

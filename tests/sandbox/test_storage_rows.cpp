@@ -6,6 +6,7 @@
 #include "storageapi/ProtoRows.h"
 #include "value/Civil.h"
 #include "value/JsonRowReader.h"
+#include "value/WireFormat.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
@@ -430,5 +431,53 @@ TEST(ProtoRows, JsonWrittenStraightToTheWireDecodesAsTheRowReadAsValues) {
         ASSERT_EQ(fromWire.size(), fromValues.size());
         EXPECT_EQ(fromWire[0].location, fromValues[0].location);
         EXPECT_EQ(fromWire[0].message, fromValues[0].message);
+    }
+}
+
+// A JSON column holds at most 500 levels (BigQuery's limit): the uploader's check, its Write API
+// encoding, the sandbox's insertAll rows and its Write API decoder agree on where that ends, so
+// a row the strict check let through is not refused once sent.
+TEST(ProtoRows, JsonNestedPastFiveHundredLevelsIsRefusedAlikeEverywhere) {
+    const Schema s = schemaOf(R"([{"name":"id","type":"INTEGER"},{"name":"j","type":"JSON"}])");
+    auto nested = [](int levels, bool asText) {
+        std::string doc;
+        for (int i = 0; i < levels; ++i) doc += "{\"a\":";
+        doc += "1" + std::string(static_cast<std::size_t>(levels), '}');
+        return std::string(R"({"id":1,"j":)") + (asText ? nlohmann::json(doc).dump() : doc) + "}";
+    };
+    JsonRowReader reader(s);
+    ProtoEncoder encoder(s);
+    ProtoRowDecoder decoder(encoder.writerSchema(), s);
+    simdjson::dom::parser parser;
+    for (const bool asText : {false, true}) {
+        for (const int levels : {500, 501}) {
+            SCOPED_TRACE(std::to_string(levels) + (asText ? " levels, as a string" : " levels"));
+            const std::string row = nested(levels, asText);
+            const bool fits = levels <= 500;
+            auto doc = parser.parse(row);
+            ASSERT_FALSE(doc.error());
+            std::vector<RowIssue> checked, read, encoded, fromRequest;
+            EXPECT_EQ(reader.checkDom(doc.value(), checked), fits);
+            const Value v = reader.readDom(doc.value(), read);
+            std::string wire;
+            EXPECT_EQ(reader.encodeDom(doc.value(), wire, encoded), fits);
+            (void)reader.read(nlohmann::json::parse(row), fromRequest); // the sandbox's insertAll rows
+            EXPECT_EQ(fromRequest.empty(), fits);
+            if (!fits) {
+                ASSERT_FALSE(checked.empty());
+                EXPECT_NE(checked[0].message.find("a JSON column holds at most 500"), std::string::npos) << checked[0].message;
+                // What the check refuses, the sandbox's decoder refuses too.
+                std::string viaValues, error;
+                const auto j = nlohmann::json::parse(row)["j"];
+                wire::bytesField(viaValues, 2, asText ? j.get<std::string>() : j.dump()); // the document, as the uploader sends it
+                EXPECT_FALSE(decoder.decode(viaValues, error).has_value());
+                continue;
+            }
+            ASSERT_TRUE(read.empty());
+            std::string error;
+            const auto decoded = decoder.decode(wire, error);
+            ASSERT_TRUE(decoded.has_value()) << error;
+            EXPECT_EQ(*decoded, v);
+        }
     }
 }
