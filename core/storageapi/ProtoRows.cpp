@@ -48,8 +48,9 @@ void asProto2(pb::DescriptorProto& m) {
                 *kept.Add() = m.oneof_decl(static_cast<int>(i));
             }
         m.mutable_oneof_decl()->Swap(&kept);
-        for (auto& f : *m.mutable_field())
-            if (f.has_oneof_index()) f.set_oneof_index(renumber[static_cast<std::size_t>(f.oneof_index())]);
+        for (auto& f : *m.mutable_field()) // (an index out of range is left for the pool to refuse)
+            if (f.has_oneof_index() && f.oneof_index() >= 0 && static_cast<std::size_t>(f.oneof_index()) < renumber.size())
+                f.set_oneof_index(renumber[static_cast<std::size_t>(f.oneof_index())]);
     }
     for (auto& n : *m.mutable_nested_type()) asProto2(n);
 }

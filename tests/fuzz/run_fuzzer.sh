@@ -96,6 +96,7 @@ PY
     # Arrow record batches of its table; and the inputs it once failed on, run again first.
     QUARRY_FUZZ_SEEDS_OUT="$corpus" "$bin"
     if [[ "$name" == fuzz_arrow_batch ]]; then cp "$src"/tests/data/hostile/arrow/* "$corpus/"; fi
+    if [[ "$name" == fuzz_proto_rows ]]; then cp "$src"/tests/data/hostile/protorows/* "$corpus/"; fi
     ;;
   fuzz_fv_decoder)
     i=0

@@ -311,6 +311,16 @@ TEST(ProtoRows, AWriterSchemaThatDoesNotFitTheTableIsRefused) {
     cdc.set_name("Row");
     field(cdc, "_CHANGE_TYPE", 1, FDP::TYPE_STRING);
     EXPECT_NE(mismatch(cdc, s).find("not supported by the sandbox yet"), std::string::npos);
+
+    // A oneof no field uses, and a field naming a oneof that is not there (found by
+    // fuzz_proto_rows: the renumbering read past its table): refused, not read out of bounds.
+    pb::DescriptorProto badOneof;
+    badOneof.set_name("Row");
+    badOneof.add_oneof_decl()->set_name("unused");
+    field(badOneof, "i", 1, FDP::TYPE_INT64)->set_oneof_index(3);
+    EXPECT_FALSE(mismatch(badOneof, s).empty());
+    field(badOneof, "tags", 2, FDP::TYPE_STRING, FDP::LABEL_REPEATED)->set_oneof_index(-2);
+    EXPECT_FALSE(mismatch(badOneof, s).empty());
 }
 
 TEST(ProtoRows, Proto3OptionalFieldsAreReadWithPresence) {
