@@ -13,10 +13,8 @@ namespace {
 
 bool textKind(ValueKind k) { return k == ValueKind::String || k == ValueKind::Bytes; }
 
-} // namespace
-
-namespace {
 constexpr std::uint64_t kBlockHeader = 16; // malloc's, on 64-bit glibc
+
 } // namespace
 
 std::uint64_t containerMemory(const Value& v) { return v.size() == 0 ? 0 : kBlockHeader + v.size() * sizeof(Value); } // none: no block

@@ -163,7 +163,8 @@ private:
         // The table's schema as last seen: asking the table each time would wait for the append
         // before this one (its lock is held through the log's fsync). The appending side says
         // when the version it meets moved, and the rows are then decoded again there.
-        if (!table_ || table_->second != seenVersion_.load()) {
+        const auto seen = seenVersion_.load(); // 0: no append answered yet
+        if (!table_ || (seen != 0 && seen != table_->second)) {
             try {
                 table_ = streams_.tableSchema(stream_);
             } catch (...) { // (a WriteError: no such stream or table)

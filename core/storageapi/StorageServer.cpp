@@ -3,10 +3,7 @@
 
 #include "sandbox/Auth.h"
 #include "sandbox/Store.h"
-#include "storageapi/ArrowIpc.h"
-#include "storageapi/ArrowRows.h"
 #include "storageapi/GrpcCommon.h"
-#include "storageapi/ProtoRows.h"
 #include "storageapi/ReadSessions.h"
 #include "storageapi/WriteStreams.h"
 

@@ -24,14 +24,14 @@ struct RecordReader::Source {
     platform::File file;
     std::uint64_t size = 0, read = 0;
     bool gzip = false, zDone = false, zOpen = false, betweenMembers = false;
-    std::optional<crypto::Fingerprint> hash;
-    std::optional<crypto::Sha256> sha;
+    std::optional<crypto::Fingerprint> print; ///< Options::hashContent
+    std::optional<crypto::Sha256> sha;        ///< Options::identifyContent
     z_stream z{};
     std::string in; ///< compressed input not yet inflated
     std::string error;
 
     Source(const std::string& path, bool hashContent, bool identifyContent) {
-        if (hashContent) hash.emplace();
+        if (hashContent) print.emplace();
         if (identifyContent) sha.emplace();
         file = path == "-" ? platform::File::standardInput() : platform::File::open(path, platform::File::Mode::Read);
         if (!file.isOpen()) throw InputError("cannot open " + path + ": " + platform::lastErrorText());
@@ -56,7 +56,7 @@ struct RecordReader::Source {
         const auto r = file.read(dst, n);
         if (r < 0) throw InputError(std::string("cannot read the file: ") + platform::lastErrorText());
         read += static_cast<std::uint64_t>(r);
-        if (hash) hash->update({dst, static_cast<std::size_t>(r)});
+        if (print) print->update({dst, static_cast<std::size_t>(r)});
         if (sha) sha->update({dst, static_cast<std::size_t>(r)});
         return static_cast<std::size_t>(r);
     }
@@ -118,7 +118,7 @@ RecordReader::~RecordReader() = default;
 bool RecordReader::compressed() const { return src_->gzip; }
 std::uint64_t RecordReader::fileBytesRead() const { return src_->read; }
 std::uint64_t RecordReader::fileSize() const { return src_->size; }
-std::string RecordReader::contentHash() const { return src_->hash ? src_->hash->hex() : std::string(); }
+std::string RecordReader::contentHash() const { return src_->print ? src_->print->hex() : std::string(); }
 std::string RecordReader::contentIdentity() const { return src_->sha ? crypto::identityDigits(src_->sha->hex()) : std::string(); }
 
 void RecordReader::compact() {

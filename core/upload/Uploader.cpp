@@ -289,14 +289,12 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
     const bool identifyWhileChecking = input.regular && !o_.resume && !o_.skipInvalid && !Journal::anyEndingWith(dir, journalTail);
     std::string fileId, fingerprint;
     try {
-        if (identifyWhileChecking) {
-            // (after the check, below)
-        } else if (input.regular) {
+        if (!input.regular) {
+            fileId = text::hexEncode(crypto::randomBytes(16));
+        } else if (!identifyWhileChecking) { // (else it is learnt after the check, below)
             auto ident = identifyFile(o_.file);
             fileId = std::move(ident.id);
             fingerprint = std::move(ident.fingerprint);
-        } else {
-            fileId = text::hexEncode(crypto::randomBytes(16));
         }
     } catch (const JournalError& e) {
         throw UploadError(e.what());
@@ -337,6 +335,8 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         }
     }
 
+    // The longest row text a request can carry (the builder's own limit; it is made below, once
+    // the identity its insertIds come from is known).
     const std::size_t maxRowText = BatchBuilder({}, 0, o_.ignoreUnknown, o_.batchRows, o_.batchBytes).maxRowText();
     std::optional<BatchBuilder> builderHolder;
     bool prechecked = false;
@@ -430,7 +430,6 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         };
         Record r;
         Rejection why;
-        const std::size_t maxText = builder.maxRowText();
         while (!sender.failed() && reader.next(r)) {
             if (cancel && cancel->isCancelled()) {
                 s.cancelled = true;
@@ -447,7 +446,7 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
             if (inSpan && r.ordinal == spans[si].first) flush(r.ordinal);
             const bool spanEnds = inSpan && r.ordinal + 1 == spans[si].end;
             if (cur.empty()) cur.range = {r.ordinal, r.ordinal};
-            if (!prechecked && !checker.accept(r, maxText, why)) {
+            if (!prechecked && !checker.accept(r, maxRowText, why)) {
                 cur.rejects.push_back({r.ordinal, why.line, why.column, why.message, std::string(r.text)});
                 cur.range.end = r.ordinal + 1;
                 if (spanEnds) flush(r.ordinal + 1);
