@@ -13,6 +13,8 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <thread>
 
@@ -21,6 +23,15 @@ namespace {
 std::filesystem::path defaultDataDir() { return quarry::platform::dataFolder() / "sandbox"; }
 
 volatile std::sig_atomic_t g_stop = 0;
+
+/// A file's bytes (a PEM file named on the command line).
+std::string readWhole(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    if (!in && !in.eof()) throw std::runtime_error("cannot read " + path);
+    return out.str();
+}
 void onSignal(int) { g_stop = 1; }
 
 } // namespace
@@ -41,6 +52,14 @@ int main(int argc, char** argv) {
     app.add_option("--grpc-port", grpcPort,
                    "port of the BigQuery Storage API (gRPC); 0 picks a free one and prints it, -1 serves none")
         ->check(CLI::Range(-1, 65535));
+    std::string grpcCert, grpcKey;
+    bool requireRouting = false;
+    app.add_option("--grpc-tls-cert", grpcCert, "PEM certificate chain: serve the Storage API over TLS (with --grpc-tls-key)")
+        ->check(CLI::ExistingFile);
+    app.add_option("--grpc-tls-key", grpcKey, "PEM private key of --grpc-tls-cert")->check(CLI::ExistingFile);
+    app.add_flag("--require-routing-header", requireRouting,
+                 "refuse Storage API calls without the x-goog-request-params routing header Google's clients send "
+                 "(to test a client)");
 #endif
     app.add_option("--data", data, "data folder (default: the user's app-data folder)");
     app.add_option("--project", project, "the project clients are expected to use (informational)");
@@ -149,20 +168,32 @@ int main(int argc, char** argv) {
         int grpcBound = 0;
         const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
         if (grpcPort >= 0) {
-            storage = std::make_unique<quarry::storageapi::StorageServer>(server.store(), server.auth(), &server.jobs(),
-                                                                           quarry::storageapi::StorageServer::Options{o.host, grpcPort, o.dataDir});
+            quarry::storageapi::StorageServer::Options so;
+            so.host = o.host;
+            so.port = grpcPort;
+            so.dataDir = o.dataDir;
+            if (grpcCert.empty() != grpcKey.empty()) throw std::runtime_error("--grpc-tls-cert and --grpc-tls-key go together");
+            if (!grpcCert.empty()) {
+                so.tlsCertPem = readWhole(grpcCert);
+                so.tlsKeyPem = readWhole(grpcKey);
+            }
+            so.requireRouting = requireRouting;
+            storage = std::make_unique<quarry::storageapi::StorageServer>(server.store(), server.auth(), &server.jobs(), so);
             grpcBound = storage->start();
-            server.advertiseStorageApi(host + ":" + std::to_string(grpcBound));
+            server.advertiseStorageApi((grpcCert.empty() ? "" : "tls:") + host + ":" + std::to_string(grpcBound));
         }
 #else
         const std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
 #endif
         const int port = server.start();
+#ifdef QUARRY_HAS_STORAGE_API
+        if (storage) storage->setRestBaseUrl("http://" + host + ":" + std::to_string(port));
+#endif
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);
         std::cout << "listening on http://" << host << ":" << port << std::endl;
 #ifdef QUARRY_HAS_STORAGE_API
-        if (storage) std::cout << "storage API (gRPC) on " << host << ":" << grpcBound << std::endl;
+        if (storage) std::cout << "storage API (gRPC" << (grpcCert.empty() ? "" : ", TLS") << ") on " << host << ":" << grpcBound << std::endl;
 #endif
         std::cerr << "quarry-sandbox: project '" << project << "', data in " << o.dataDir.string() << "\n";
         while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));

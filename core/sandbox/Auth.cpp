@@ -20,7 +20,6 @@ using Json = nlohmann::json;
 
 constexpr const char* kGoogleTokenUri = "https://oauth2.googleapis.com/token";
 constexpr const char* kOldGoogleTokenUri = "https://accounts.google.com/o/oauth2/token";
-constexpr const char* kBigQueryAudience = "https://bigquery.googleapis.com/";
 constexpr const char* kTimeframe = "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable "
                                    "timeframe. Check your iat and exp values in the JWT claim.";
 constexpr const char* kBadSignature = "Invalid JWT Signature.";
@@ -245,7 +244,7 @@ SandboxAuth::Answer SandboxAuth::token(const std::string& formBody, const std::s
     return {200, {{"access_token", value}, {"expires_in", o_.tokenLifetime.count()}, {"token_type", "Bearer"}}};
 }
 
-SandboxAuth::Answer SandboxAuth::authorize(const std::string& header, const std::string& selfBaseUrl) {
+SandboxAuth::Answer SandboxAuth::authorize(const std::string& header, const std::string& selfBaseUrl, std::string_view service) {
     if (header.empty()) return unauthenticated(true, "Login Required.");
     if (header.size() < 8 || header.compare(0, 7, "Bearer ") != 0)
         return unauthenticated(false, "Invalid Credentials (expected 'Authorization: Bearer TOKEN')");
@@ -267,8 +266,8 @@ SandboxAuth::Answer SandboxAuth::authorize(const std::string& header, const std:
     const std::string aud = claims.contains("aud") && claims["aud"].is_string() ? claims["aud"].get<std::string>() : "";
     const bool scoped = claims.contains("scope") && claims["scope"].is_string();
     if (!aud.empty() && scoped) return unauthenticated(false, "Invalid JWT: a self-signed JWT has aud or scope, not both");
-    if (!scoped && aud != kBigQueryAudience && aud != selfBaseUrl + "/")
-        return unauthenticated(false, "Invalid JWT: Failed audience check. The right audience is " + std::string(kBigQueryAudience));
+    if (!scoped && aud != service && (selfBaseUrl.empty() || aud != selfBaseUrl + "/"))
+        return unauthenticated(false, "Invalid JWT: Failed audience check. The right audience is " + std::string(service));
     if (auto why = checkTimes(claims); !why.empty()) return unauthenticated(false, why);
     return {200, {{"email", email}}};
 }

@@ -48,9 +48,12 @@ public:
 
     /// POST /token with a form-encoded body. `selfTokenUrl` is accepted as aud besides Google's.
     Answer token(const std::string& formBody, const std::string& selfTokenUrl);
-    /// Checks an API request's Authorization header; `selfBaseUrl` is accepted as a JWT aud.
+    /// Checks an API request's Authorization header; `selfBaseUrl` + "/" is accepted as a
+    /// self-signed JWT's aud besides `service` (Google's name of the API: BigQuery's, or the
+    /// Storage API's for its gRPC calls, as Google checks a JWT is for the service it reaches).
     /// Returns status 200 with {"email": ...} on success, or the 401 to send.
-    Answer authorize(const std::string& authorizationHeader, const std::string& selfBaseUrl);
+    Answer authorize(const std::string& authorizationHeader, const std::string& selfBaseUrl,
+                     std::string_view service = "https://bigquery.googleapis.com/");
     /// IAM keys:upload for `account` with body {"publicKeyData": base64(PEM)}, by the admin
     /// (`authorizationHeader` "Bearer <admin token>"; else 401 or 403 and nothing is stored).
     Answer uploadKey(const std::string& account, const std::string& body, const std::string& authorizationHeader);

@@ -65,7 +65,7 @@ public:
     class SandboxAuth* auth();
     class JobManager& jobs();
     /// Tells clients (X-Quarry-Storage-Api on every answer) where the Storage API is served,
-    /// "host:port". Before start().
+    /// "host:port", or "tls:host:port" when it is served over TLS. Before start().
     void advertiseStorageApi(const std::string& address);
 
 private:

@@ -97,7 +97,8 @@ struct Decoders {
 
 class Connection {
 public:
-    Connection(WriteStreams& streams, grpc::ServerContext* ctx, Rw* rw) : streams_(streams), ctx_(ctx), rw_(rw) {}
+    Connection(WriteStreams& streams, const CallGate& gate, grpc::ServerContext* ctx, Rw* rw)
+        : streams_(streams), gate_(gate), ctx_(ctx), rw_(rw) {}
 
     Status run() {
         std::thread appender([this] { appendLoop(); });
@@ -133,6 +134,11 @@ private:
                 it.end = Status(StatusCode::INVALID_ARGUMENT, "One AppendRows connection writes to one stream: " + stream_);
                 return;
             }
+            if (stream_.empty()) // the connection's routing header names the stream it writes
+                if (auto s = gate_.routing(ctx_, "write_stream", req.write_stream()); !s.ok()) {
+                    it.end = s;
+                    return;
+                }
             stream_ = req.write_stream();
         }
         if (stream_.empty()) {
@@ -281,6 +287,7 @@ private:
     }
 
     WriteStreams& streams_;
+    const CallGate& gate_;
     grpc::ServerContext* ctx_;
     Rw* rw_;
 
@@ -307,6 +314,8 @@ private:
 
 } // namespace
 
-Status serveAppendRows(WriteStreams& streams, grpc::ServerContext* ctx, Rw* rw) { return Connection(streams, ctx, rw).run(); }
+Status serveAppendRows(WriteStreams& streams, const CallGate& gate, grpc::ServerContext* ctx, Rw* rw) {
+    return Connection(streams, gate, ctx, rw).run();
+}
 
 } // namespace quarry::storageapi

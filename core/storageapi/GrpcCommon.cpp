@@ -3,6 +3,8 @@
 
 #include "sandbox/Auth.h"
 
+#include <optional>
+
 namespace quarry::storageapi {
 
 using grpc::Status;
@@ -86,16 +88,78 @@ void fillError(google::rpc::Status* out, const WriteError& e) {
     if (e.storage != StorageCode::Unspecified) out->add_details()->PackFrom(storageError(e));
 }
 
-Status signIn(grpc::ServerContext* ctx, sandbox::SandboxAuth* auth) {
-    if (!auth) return Status::OK;
+void CallGate::setRestBaseUrl(std::string url) {
+    std::lock_guard lock(m_);
+    restBase_ = std::move(url);
+}
+
+Status CallGate::signIn(grpc::ServerContext* ctx) const {
+    if (!auth_) return Status::OK;
     const auto& md = ctx->client_metadata();
     const auto it = md.find("authorization");
     const std::string header = it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
-    const auto a = auth->authorize(header, "https://bigquerystorage.googleapis.com/");
+    std::string self;
+    {
+        std::lock_guard lock(m_);
+        self = restBase_;
+    }
+    const auto a = auth_->authorize(header, self, "https://bigquerystorage.googleapis.com/");
     if (a.ok()) return Status::OK;
     std::string message = "Request had invalid authentication credentials.";
     if (a.body.contains("error") && a.body["error"].contains("message")) message = a.body["error"]["message"].get<std::string>();
     return Status(StatusCode::UNAUTHENTICATED, message);
+}
+
+namespace {
+
+int hexDigit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/// A query-string part percent-decoded ('+' is a space, as in a form).
+std::string formDecoded(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') out.push_back(' ');
+        else if (s[i] == '%' && i + 2 < s.size() && hexDigit(s[i + 1]) >= 0 && hexDigit(s[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hexDigit(s[i + 1]) * 16 + hexDigit(s[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+Status CallGate::routing(grpc::ServerContext* ctx, std::string_view key, std::string_view resource) const {
+    const auto& md = ctx->client_metadata();
+    const auto it = md.find("x-goog-request-params");
+    std::optional<std::string> named;
+    if (it != md.end()) {
+        const std::string_view header(it->second.data(), it->second.size());
+        std::size_t at = 0;
+        while (at <= header.size() && !named) {
+            const auto amp = std::min(header.find('&', at), header.size());
+            const auto part = header.substr(at, amp - at);
+            const auto eq = part.find('=');
+            if (eq != std::string_view::npos && formDecoded(part.substr(0, eq)) == key) named = formDecoded(part.substr(eq + 1));
+            at = amp + 1;
+        }
+    }
+    if (!named) {
+        if (!requireRouting_) return Status::OK;
+        return Status(StatusCode::INVALID_ARGUMENT, clipped("Missing routing header: x-goog-request-params must name " +
+                                                            std::string(key) + "=" + std::string(resource)));
+    }
+    if (*named == resource) return Status::OK;
+    return Status(StatusCode::INVALID_ARGUMENT, clipped("The routing header x-goog-request-params names " + std::string(key) + "=" +
+                                                        *named + ", but the request is for " + std::string(resource)));
 }
 
 } // namespace quarry::storageapi

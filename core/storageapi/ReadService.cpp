@@ -24,10 +24,10 @@ std::int64_t timestampMs(const google::protobuf::Timestamp& t) { return t.second
 
 class ReadService final : public v1::BigQueryRead::Service {
 public:
-    ReadService(ReadSessions& sessions, sandbox::SandboxAuth* auth) : sessions_(sessions), auth_(auth) {}
+    ReadService(ReadSessions& sessions, const CallGate& gate) : sessions_(sessions), gate_(gate) {}
 
     Status CreateReadSession(ServerContext* ctx, const v1::CreateReadSessionRequest* req, v1::ReadSession* out) override {
-        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
+        if (auto s = gate_.admit(ctx, "read_session.table", req->read_session().table()); !s.ok()) return s;
         return answer([&] {
             const auto& want = req->read_session();
             ReadSessions::Request r;
@@ -59,7 +59,7 @@ public:
     }
 
     Status ReadRows(ServerContext* ctx, const v1::ReadRowsRequest* req, grpc::ServerWriter<v1::ReadRowsResponse>* w) override {
-        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
+        if (auto s = gate_.admit(ctx, "read_stream", req->read_stream()); !s.ok()) return s;
         std::shared_ptr<const ReadSessions::Session> session;
         ReadSessions::Stream st;
         if (auto s = answer([&] { std::tie(session, st) = sessions_.stream(req->read_stream()); }); !s.ok()) return s;
@@ -108,7 +108,7 @@ public:
     }
 
     Status SplitReadStream(ServerContext* ctx, const v1::SplitReadStreamRequest* req, v1::SplitReadStreamResponse* out) override {
-        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
+        if (auto s = gate_.admit(ctx, "name", req->name()); !s.ok()) return s;
         return answer([&] {
             if (const auto parts = sessions_.split(req->name(), req->fraction())) {
                 out->mutable_primary_stream()->set_name(parts->first.name);
@@ -119,13 +119,13 @@ public:
 
 private:
     ReadSessions& sessions_;
-    sandbox::SandboxAuth* auth_;
+    const CallGate& gate_;
 };
 
 } // namespace
 
-std::unique_ptr<v1::BigQueryRead::Service> makeReadService(ReadSessions& sessions, sandbox::SandboxAuth* auth) {
-    return std::make_unique<ReadService>(sessions, auth);
+std::unique_ptr<v1::BigQueryRead::Service> makeReadService(ReadSessions& sessions, const CallGate& gate) {
+    return std::make_unique<ReadService>(sessions, gate);
 }
 
 } // namespace quarry::storageapi

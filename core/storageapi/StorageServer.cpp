@@ -33,10 +33,10 @@ void fillStream(v1::WriteStream* out, const WriteStreams::Info& i, bool full) {
 
 class WriteService final : public v1::BigQueryWrite::Service {
 public:
-    WriteService(WriteStreams& streams, sandbox::SandboxAuth* auth) : streams_(streams), auth_(auth) {}
+    WriteService(WriteStreams& streams, const CallGate& gate) : streams_(streams), gate_(gate) {}
 
     Status CreateWriteStream(ServerContext* ctx, const v1::CreateWriteStreamRequest* req, v1::WriteStream* out) override {
-        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
+        if (auto s = gate_.admit(ctx, "parent", req->parent()); !s.ok()) return s;
         return answer([&] {
             auto type = req->write_stream().type();
             if (type == v1::WriteStream::TYPE_UNSPECIFIED) type = v1::WriteStream::COMMITTED;
@@ -47,19 +47,19 @@ public:
     }
 
     Status GetWriteStream(ServerContext* ctx, const v1::GetWriteStreamRequest* req, v1::WriteStream* out) override {
-        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
+        if (auto s = gate_.admit(ctx, "name", req->name()); !s.ok()) return s;
         return answer([&] { fillStream(out, streams_.get(req->name()), req->view() == v1::FULL); });
     }
 
     Status FinalizeWriteStream(ServerContext* ctx, const v1::FinalizeWriteStreamRequest* req,
                                v1::FinalizeWriteStreamResponse* out) override {
-        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
+        if (auto s = gate_.admit(ctx, "name", req->name()); !s.ok()) return s;
         return answer([&] { out->set_row_count(streams_.finalize(req->name())); });
     }
 
     Status BatchCommitWriteStreams(ServerContext* ctx, const v1::BatchCommitWriteStreamsRequest* req,
                                    v1::BatchCommitWriteStreamsResponse* out) override {
-        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
+        if (auto s = gate_.admit(ctx, "parent", req->parent()); !s.ok()) return s;
         return answer([&] {
             const auto r = streams_.batchCommit(req->parent(), {req->write_streams().begin(), req->write_streams().end()});
             if (r.commitMs) fillTimestamp(out->mutable_commit_time(), *r.commitMs);
@@ -68,7 +68,7 @@ public:
     }
 
     Status FlushRows(ServerContext* ctx, const v1::FlushRowsRequest* req, v1::FlushRowsResponse* out) override {
-        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
+        if (auto s = gate_.admit(ctx, "write_stream", req->write_stream()); !s.ok()) return s;
         return answer([&] {
             if (!req->has_offset()) throw WriteError{Code::InvalidArgument, "FlushRows needs an offset."};
             out->set_offset(streams_.flush(req->write_stream(), req->offset().value()));
@@ -76,18 +76,18 @@ public:
     }
 
     Status AppendRows(ServerContext* ctx, grpc::ServerReaderWriter<v1::AppendRowsResponse, v1::AppendRowsRequest>* rw) override {
-        if (auto s = signIn(ctx, auth_); !s.ok()) return s;
-        return serveAppendRows(streams_, ctx, rw);
+        if (auto s = gate_.signIn(ctx); !s.ok()) return s;
+        return serveAppendRows(streams_, gate_, ctx, rw); // routing: when the first request names its stream
     }
 
 private:
     WriteStreams& streams_;
-    sandbox::SandboxAuth* auth_;
+    const CallGate& gate_;
 };
 
 struct StorageServer::Impl {
     Options o;
-    sandbox::SandboxAuth* auth = nullptr;
+    std::unique_ptr<CallGate> gate;
     std::unique_ptr<WriteStreams> streams;
     std::unique_ptr<WriteService> write;
     std::unique_ptr<ReadSessions> sessions;
@@ -98,11 +98,11 @@ struct StorageServer::Impl {
 StorageServer::StorageServer(sandbox::Store& store, sandbox::SandboxAuth* auth, sandbox::JobManager* jobs, Options o)
     : d_(std::make_unique<Impl>()) {
     d_->o = std::move(o);
-    d_->auth = auth;
+    d_->gate = std::make_unique<CallGate>(auth, d_->o.requireRouting);
     d_->streams = std::make_unique<WriteStreams>(store, d_->o.dataDir / ".write-streams");
-    d_->write = std::make_unique<WriteService>(*d_->streams, auth);
+    d_->write = std::make_unique<WriteService>(*d_->streams, *d_->gate);
     d_->sessions = std::make_unique<ReadSessions>(store, jobs);
-    d_->read = makeReadService(*d_->sessions, auth);
+    d_->read = makeReadService(*d_->sessions, *d_->gate);
 }
 
 StorageServer::~StorageServer() { stop(); }
@@ -111,7 +111,13 @@ int StorageServer::start() {
     grpc::ServerBuilder b;
     int port = 0;
     const std::string host = d_->o.host.find(':') != std::string::npos ? "[" + d_->o.host + "]" : d_->o.host;
-    b.AddListeningPort(host + ":" + std::to_string(d_->o.port), grpc::InsecureServerCredentials(), &port);
+    std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+    if (!d_->o.tlsCertPem.empty()) {
+        grpc::SslServerCredentialsOptions tls;
+        tls.pem_key_cert_pairs.push_back({d_->o.tlsKeyPem, d_->o.tlsCertPem});
+        credentials = grpc::SslServerCredentials(tls);
+    }
+    b.AddListeningPort(host + ":" + std::to_string(d_->o.port), credentials, &port);
     b.RegisterService(d_->write.get());
     b.RegisterService(d_->read.get());
     // Room for a request over BigQuery's 10 MB limit, so it gets BigQuery's answer; past this
@@ -121,6 +127,8 @@ int StorageServer::start() {
     if (!d_->server || port <= 0) throw std::runtime_error("cannot listen for the Storage API on " + host + ":" + std::to_string(d_->o.port));
     return port;
 }
+
+void StorageServer::setRestBaseUrl(std::string url) { d_->gate->setRestBaseUrl(std::move(url)); }
 
 void StorageServer::stop() {
     if (d_->server) {

@@ -27,7 +27,7 @@ case "$client" in
 esac
 work=$(mktemp -d)
 # Jobs labelled quarry-test:slow run for two minutes (a scenario cancels one); no other job is slowed.
-"$sandbox" --port 0 --data "$work/data" --faults 'job@quarry-test=slow:delay=120s:1' > "$work/out" 2> "$work/err" &
+"$sandbox" --port 0 --data "$work/data" --require-routing-header --faults 'job@quarry-test=slow:delay=120s:1' > "$work/out" 2> "$work/err" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.05; done

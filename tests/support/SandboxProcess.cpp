@@ -24,8 +24,9 @@ std::string SandboxProcess::grpcAddress() {
     if (!grpcRead_) {
         grpcRead_ = true;
         std::string line;
-        const std::string prefix = "storage API (gRPC) on ";
-        if (child_.readLine(line) && line.rfind(prefix, 0) == 0) grpc_ = line.substr(prefix.size());
+        if (child_.readLine(line))
+            for (const std::string prefix : {"storage API (gRPC) on ", "storage API (gRPC, TLS) on "})
+                if (line.rfind(prefix, 0) == 0) grpc_ = line.substr(prefix.size());
     }
     return grpc_;
 }
