@@ -67,6 +67,12 @@ BigQueryClient::Options clientOptions(const Globals& g, auth::Credentials* used)
               : g.tokenMode == "self-signed" ? auth::TokenOptions::Mode::SelfSigned
                                              : auth::TokenOptions::Mode::Auto;
     o.tokens = auth::makeTokenSource(creds, to);
+    o.storageTokens = auth::makeStorageTokenSource(creds, to, o.endpoint);
+    if (!g.storageEndpoint.empty()) {
+        std::string why;
+        o.storageEndpoint = StorageApiEndpoint::parse(g.storageEndpoint, why);
+        if (o.storageEndpoint.empty()) throw UsageError(why);
+    }
     o.projectId = g.project.empty() ? defaultProject() : g.project;
     if (o.projectId.empty()) o.projectId = creds.projectId();
     // google-auth's rule: GOOGLE_CLOUD_QUOTA_PROJECT, else the credentials' quota project.

@@ -14,6 +14,7 @@ namespace quarry::cli {
 /// Options every subcommand shares.
 struct Globals {
     std::string endpoint;
+    std::string storageEndpoint; ///< --storage-endpoint HOST:PORT (TLS)
     std::string project;
     std::string format = "table";
     bool verbose = false;

@@ -62,19 +62,21 @@ int printSchema(const UploadArgs& a) {
 /// Which API the rows go through, and what each would cost (the Storage Write API is half
 /// insertAll's price per byte).
 void chooseApi(BigQueryClient& client, const UploadArgs& a, upload::UploadOptions& o) {
-    std::string address;
-    if (a.api != "insertall") address = client.sandboxStorageApi(o.table.projectId);
+    StorageApiEndpoint at;
+    if (a.api != "insertall") at = client.storageApi(o.table.projectId);
 #ifndef QUARRY_HAS_STORAGE_CLIENT
-    address.clear();
+    at = {};
 #endif
-    if (address.empty()) {
+    if (at.empty()) {
         if (a.api == "write")
-            throw std::runtime_error("upload: this endpoint does not serve the Storage Write API to Quarry (today only the local "
-                                     "sandbox does): run with --api insertall");
+            throw std::runtime_error("upload: Quarry does not know where this endpoint's Storage Write API is: name it with "
+                                     "--storage-endpoint HOST:PORT, or run with --api insertall");
         return;
     }
 #ifdef QUARRY_HAS_STORAGE_CLIENT
-    o.makeSink = storageapi::WriteSender::factory({address, [&client] { return client.bearerToken(); }}, o.table, a.api == "write");
+    o.makeSink = storageapi::WriteSender::factory(storageapi::StorageEndpoint::of(at, [&client] { return client.storageBearerToken(); },
+                                                                                   client.quotaProject()),
+                                                  o.table, a.api == "write");
     if (!a.batchRows) o.batchRows = 50000;
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(a.file, ec);
@@ -83,9 +85,9 @@ void chooseApi(BigQueryClient& client, const UploadArgs& a, upload::UploadOption
         char line[200];
         std::snprintf(line, sizeof line, "%.1f MiB: about $%.6f through the Storage Write API ($0.025/GiB, the first 2 TiB a month free) "
                                          "against $%.6f through insertAll ($0.05/GiB) on BigQuery", gib * 1024, gib * 0.025, gib * 0.05);
-        std::cerr << "note: sending through the Storage Write API (" << address << "); " << line << '\n';
+        std::cerr << "note: sending through the Storage Write API (" << at.display() << "); " << line << '\n';
     } else {
-        std::cerr << "note: sending through the Storage Write API (" << address << ")\n";
+        std::cerr << "note: sending through the Storage Write API (" << at.display() << ")\n";
     }
 #endif
 }
@@ -162,7 +164,8 @@ int cmdUpload(const Globals& g, Format f, const UploadArgs& a) {
                   {"rejected", s.rejected}, {"retried", s.retried}, {"requests", s.requests}, {"bytesSent", s.bytesSent},
                   {"seconds", s.seconds}, {"rowsPerSecond", rate}, {"cancelled", s.cancelled}, {"resumed", s.resumed},
                   {"earlierInserted", s.earlierInserted}, {"earlierRejected", s.earlierRejected},
-                  {"createdTable", s.createdTable}, {"rejectsFile", s.rejectsFile}};
+                  {"createdTable", s.createdTable}, {"rejectsFile", s.rejectsFile},
+                  {"api", s.throughSink ? "write" : "insertall"}};
         std::cout << j.dump(f == Format::Json ? 2 : -1) << '\n';
     } else {
         std::cout << (s.cancelled ? "Stopped" : "Uploaded") << " " << a.file << " into " << o.table.display() << '\n';
@@ -175,7 +178,8 @@ int cmdUpload(const Globals& g, Format f, const UploadArgs& a) {
         if (!s.rejectsFile.empty()) std::cout << "  (each with its line in " << s.rejectsFile << ")";
         std::cout << '\n';
         std::cout << "  retried         " << thousands(s.retried) << " rows\n";
-        std::cout << "  requests        " << thousands(s.requests) << " (" << humanBytes(s.bytesSent) << ")\n";
+        std::cout << "  requests        " << thousands(s.requests) << " (" << humanBytes(s.bytesSent) << ")"
+                  << (s.throughSink ? " through the Storage Write API" : " through insertAll") << '\n';
         char t[96];
         std::snprintf(t, sizeof t, "%.1f s (%s rows/s)", s.seconds, thousands(static_cast<std::uint64_t>(rate)).c_str());
         std::cout << "  time            " << t << '\n';

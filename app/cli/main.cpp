@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
     Globals g;
     app.add_option("--endpoint", g.endpoint,
                    "API base URL (default: $BIGQUERY_EMULATOR_HOST, else https://bigquery.googleapis.com)");
+    app.add_option("--storage-endpoint", g.storageEndpoint,
+                   "HOST:PORT of the BigQuery Storage API (Write and Read, gRPC over TLS) for uploads and exports "
+                   "(default: bigquerystorage.googleapis.com:443 for Google's endpoint and its regional and private "
+                   "ones, the sandbox's own port for a local sandbox)");
     app.add_option("--project", g.project, "project id (default: $GOOGLE_CLOUD_PROJECT)");
     app.add_option("--format", g.format, "output: table, json, ndjson or csv")
         ->check(CLI::IsMember({"table", "json", "ndjson", "csv"}));
@@ -132,8 +136,9 @@ int main(int argc, char** argv) {
                       "the file is replaced only when the export is complete")
         ->excludes("--max-rows")->excludes("--dry-run");
     query->add_option("--api", qa.api,
-                      "how -o reads the rows: auto (default: the Storage Read API for 10,000 rows or more where the endpoint "
-                      "serves it to Quarry, today the local sandbox; else getQueryResults pages), rest or read")
+                      "how -o reads the rows: auto (default: the Storage Read API for 10,000 rows or more where Quarry knows "
+                      "where it is: Google's, the local sandbox's or --storage-endpoint; else, or when it cannot be reached, "
+                      "getQueryResults pages), rest or read")
         ->check(CLI::IsMember({"auto", "rest", "read"}))->needs("--output");
 
     std::string cancelJob, cancelLocation;
@@ -202,8 +207,8 @@ int main(int argc, char** argv) {
                        "or an earlier rejects file is ever replaced");
     upload->add_option("--batch-rows", ua.batchRows, "rows per request (at most 50000; default 500 for insertAll, 50000 for the Write API)")->check(CLI::Range(1, 50000));
     upload->add_option("--api", ua.api,
-                       "auto (default: the Storage Write API where the endpoint serves it to Quarry, today the local sandbox; "
-                       "else insertAll), insertall or write")
+                       "auto (default: the Storage Write API where Quarry knows where it is: Google's, the local sandbox's or "
+                       "--storage-endpoint; insertAll when it has none or cannot be reached), insertall or write")
         ->check(CLI::IsMember({"auto", "insertall", "write"}));
     upload->add_option("--batch-bytes", ua.batchBytes, "bytes per request (at most 10000000)")->check(CLI::Range(1024, 10000000));
     upload->add_option("--concurrency", ua.concurrency, "requests in flight")->check(CLI::Range(1, 64));

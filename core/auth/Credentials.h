@@ -15,6 +15,8 @@ namespace quarry::auth {
 
 inline constexpr std::string_view kGoogleTokenUri = "https://oauth2.googleapis.com/token";
 inline constexpr std::string_view kBigQueryAudience = "https://bigquery.googleapis.com/";
+/// The Storage API's (Write and Read, gRPC): a self-signed JWT names the service it is for.
+inline constexpr std::string_view kBigQueryStorageAudience = "https://bigquerystorage.googleapis.com/";
 inline constexpr std::string_view kBigQueryScope = "https://www.googleapis.com/auth/bigquery";
 
 struct ServiceAccount {

@@ -291,16 +291,32 @@ std::string audienceFor(const Endpoint& endpoint) {
     return endpoint.isGoogle() ? std::string(kBigQueryAudience) : endpoint.baseUrl + "/";
 }
 
+std::string storageAudienceFor(const Endpoint& endpoint) {
+    return endpoint.isGoogle() ? std::string(kBigQueryStorageAudience) : endpoint.baseUrl + "/";
+}
+
+namespace {
+
+bool selfSignedFor(const ServiceAccount& sa, const TokenOptions& o) {
+    // A non-default universe always uses self-signed JWT (it has no token endpoint).
+    if (o.mode == TokenOptions::Mode::Auto) return isGoogleTokenUri(sa.tokenUri) || sa.universeDomain != "googleapis.com";
+    return o.mode == TokenOptions::Mode::SelfSigned;
+}
+
+} // namespace
+
+std::shared_ptr<TokenSource> makeStorageTokenSource(const Credentials& c, TokenOptions o, const Endpoint& endpoint) {
+    if (c.type != Credentials::Type::ServiceAccount || !selfSignedFor(*c.serviceAccount, o)) return nullptr;
+    o.audience = storageAudienceFor(endpoint);
+    return std::make_shared<SelfSignedJwt>(*c.serviceAccount, o);
+}
+
 std::shared_ptr<TokenSource> makeTokenSource(const Credentials& c, TokenOptions o) {
     switch (c.type) {
     case Credentials::Type::None: return nullptr;
     case Credentials::Type::ServiceAccount: {
         const auto& sa = *c.serviceAccount;
-        bool selfSigned = o.mode == TokenOptions::Mode::SelfSigned;
-        // A non-default universe always uses self-signed JWT (it has no token endpoint).
-        if (o.mode == TokenOptions::Mode::Auto)
-            selfSigned = isGoogleTokenUri(sa.tokenUri) || sa.universeDomain != "googleapis.com";
-        if (selfSigned) return std::make_shared<SelfSignedJwt>(sa, o);
+        if (selfSignedFor(sa, o)) return std::make_shared<SelfSignedJwt>(sa, o);
         return std::make_shared<JwtExchange>(sa, o);
     }
     case Credentials::Type::AuthorizedUser: return std::make_shared<RefreshGrant>(*c.user, o, c.who());

@@ -90,6 +90,15 @@ bool isGoogleCredential(const Credentials& c);
 void checkCredentialsForEndpoint(const Credentials& c, const Endpoint& endpoint, bool trusted);
 /// The self-signed JWT audience for calls to `endpoint`: Google's for Google, else its own base URL.
 std::string audienceFor(const Endpoint& endpoint);
+/// The same for the Storage API that goes with `endpoint`: Google's Storage API audience for
+/// Google, the endpoint's own base URL + "/" otherwise (a sandbox serves both).
+std::string storageAudienceFor(const Endpoint& endpoint);
+
+/// A token source for the Storage API beside `bigquery` (the REST API's, made from the same
+/// credentials and options): null when the REST API's tokens serve it too (an access token is
+/// good for every API its scopes allow), a source of its own when they are self-signed JWTs
+/// (each names one service in its aud).
+std::shared_ptr<TokenSource> makeStorageTokenSource(const Credentials& c, TokenOptions options, const Endpoint& endpoint);
 
 /// The token source for `c`, or nullptr for Type::None.
 std::shared_ptr<TokenSource> makeTokenSource(const Credentials& c, TokenOptions options = {});

@@ -60,8 +60,15 @@ std::string BigQueryClient::bearerToken(const CancelToken* c) {
     return {};
 }
 
-std::string BigQueryClient::sandboxStorageApi(const std::string& project, const CancelToken* c) {
-    const auto a = sandboxHeader(project, "X-Quarry-Storage-Api", c);
+std::string BigQueryClient::storageBearerToken(const CancelToken* c) {
+    if (options_.storageTokens) return options_.storageTokens->token(c);
+    return bearerToken(c);
+}
+
+StorageApiEndpoint BigQueryClient::sandboxStorageApi(const std::string& project, const CancelToken* c) {
+    std::string a = sandboxHeader(project, "X-Quarry-Storage-Api", c);
+    const bool tls = a.starts_with("tls:");
+    if (tls) a.erase(0, 4);
     // Only a loopback address: a sandbox cannot send this client's rows elsewhere.
     const auto colon = a.rfind(':');
     if (colon == std::string::npos) return {};
@@ -69,8 +76,14 @@ std::string BigQueryClient::sandboxStorageApi(const std::string& project, const 
     const bool loopbackHost = host == "127.0.0.1" || host == "localhost" || host == "[::1]";
     if (loopbackHost && !port.empty() && port.size() <= 5 &&
         std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-        return a;
+        return {a, tls};
     return {};
+}
+
+StorageApiEndpoint BigQueryClient::storageApi(const std::string& project, const CancelToken* c) {
+    if (!options_.storageEndpoint.empty()) return options_.storageEndpoint;
+    if (endpoint().isGoogle()) return {StorageApiEndpoint::googleFor(Endpoint::hostOf(endpoint().baseUrl)), true};
+    return sandboxStorageApi(project, c);
 }
 
 HttpResponse BigQueryClient::call(const std::string& method, const std::string& path, const std::string& query,

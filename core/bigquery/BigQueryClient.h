@@ -67,10 +67,16 @@ public:
         /// Bearer tokens; none for the sandbox and emulators. A 401 answer invalidates the
         /// token and the call is sent once more with a fresh one.
         std::shared_ptr<auth::TokenSource> tokens;
+        /// The Storage API's own tokens (auth::makeStorageTokenSource: self-signed JWTs name
+        /// their service); null: `tokens` serve it too.
+        std::shared_ptr<auth::TokenSource> storageTokens;
         /// A fixed bearer token (tests); used when `tokens` is unset.
         std::function<std::string()> accessToken;
         /// Sent as X-Goog-User-Project: the project billed for quota (user credentials).
         std::string quotaProject;
+        /// The Storage API's endpoint named by hand (--storage-endpoint: a regional or private
+        /// one, or a test server); empty: found from `endpoint` (storageApi()).
+        StorageApiEndpoint storageEndpoint;
         RetryPolicy retry;
         HttpOptions http;
     };
@@ -82,11 +88,19 @@ public:
     /// endpoint is a sandbox on this machine, else empty (Google, another emulator, an error).
     std::string sandboxDataId(const std::string& project, const CancelToken* c = nullptr);
     /// Where a Quarry sandbox on this machine serves the BigQuery Storage API (its
-    /// X-Quarry-Storage-Api, "127.0.0.1:PORT"), else empty.
-    std::string sandboxStorageApi(const std::string& project, const CancelToken* c = nullptr);
+    /// X-Quarry-Storage-Api: "127.0.0.1:PORT" plain, "tls:127.0.0.1:PORT" with TLS), else empty.
+    StorageApiEndpoint sandboxStorageApi(const std::string& project, const CancelToken* c = nullptr);
+    /// Where this client's BigQuery Storage API (Write and Read) is: the endpoint named by hand,
+    /// else Google's for Google's REST endpoint (StorageApiEndpoint::googleFor), else a sandbox
+    /// on this machine's; empty when none is known (another emulator).
+    StorageApiEndpoint storageApi(const std::string& project, const CancelToken* c = nullptr);
+    /// The project billed for quota (Options::quotaProject), for the Storage API's calls too.
+    const std::string& quotaProject() const { return options_.quotaProject; }
     /// The bearer token calls carry now (empty without sign-in), for another API of the same
     /// service (the Storage API's gRPC calls).
     std::string bearerToken(const CancelToken* c = nullptr);
+    /// The bearer token for the Storage API's calls (Options::storageTokens, else bearerToken()).
+    std::string storageBearerToken(const CancelToken* c = nullptr);
 
     // datasets
     Json listDatasets(const std::string& project, const std::string& pageToken = {},

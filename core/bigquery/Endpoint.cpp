@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "bigquery/Endpoint.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -53,6 +54,30 @@ bool Endpoint::isGoogle() const { return isHttps() && isGoogleHost(hostOf(baseUr
 bool Endpoint::isLoopback() const {
     const auto h = hostOf(baseUrl);
     return h == "localhost" || h == "::1" || h.starts_with("127.");
+}
+
+std::string StorageApiEndpoint::googleFor(std::string_view host) {
+    if (!Endpoint::isGoogleHost(host)) return {};
+    if (host.starts_with("bigquery.")) return "bigquerystorage." + std::string(host.substr(9)) + ":443";
+    // Private Service Connect: bigquery-ENDPOINT.p.googleapis.com
+    if (host.starts_with("bigquery-") && host.ends_with(".p.googleapis.com"))
+        return "bigquerystorage-" + std::string(host.substr(9)) + ":443";
+    return {};
+}
+
+StorageApiEndpoint StorageApiEndpoint::parse(std::string_view text, std::string& why) {
+    const auto colon = text.rfind(':');
+    const auto host = colon == std::string_view::npos ? std::string_view() : text.substr(0, colon);
+    const auto port = colon == std::string_view::npos ? std::string_view() : text.substr(colon + 1);
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool hostOk = !host.empty() && host.find_first_of("/ @?#") == std::string_view::npos;
+    if (!digits || !hostOk || std::stoi(std::string(port)) > 65535 || std::stoi(std::string(port)) == 0) {
+        why = "the Storage API endpoint must be HOST:PORT (for example bigquerystorage.googleapis.com:443), not '" +
+              std::string(text) + "'";
+        return {};
+    }
+    return {std::string(text), true};
 }
 
 std::string urlEncode(std::string_view s) {

@@ -32,6 +32,27 @@ struct Endpoint {
     static bool isGoogleHost(std::string_view host);
 };
 
+/// Where the BigQuery Storage API (gRPC: the Write and Read APIs) is: host:port, and whether
+/// the connection is TLS (Google, or an endpoint named by hand) or plain (the sandbox on this
+/// machine).
+struct StorageApiEndpoint {
+    std::string address;
+    bool tls = false;
+    bool empty() const { return address.empty(); }
+    /// "host:port" as the user sees it, with "(TLS)" after it when it is.
+    std::string display() const { return tls ? address + " (TLS)" : address; }
+
+    /// The Storage API host that goes with Google's BigQuery host `restHost` (lower case):
+    /// bigquery.googleapis.com -> bigquerystorage.googleapis.com:443, a regional
+    /// bigquery.R.rep.googleapis.com -> bigquerystorage.R.rep.googleapis.com:443, a Private
+    /// Service Connect bigquery-E.p.googleapis.com -> bigquerystorage-E.p.googleapis.com:443.
+    /// Empty for any other host (name the Storage API's endpoint by hand then).
+    static std::string googleFor(std::string_view restHost);
+    /// "host:port" named by hand (--storage-endpoint), always TLS. nullopt-like empty result
+    /// with `why` set when it is not host:port.
+    static StorageApiEndpoint parse(std::string_view text, std::string& why);
+};
+
 /// Percent-encodes one URL path segment or query value (RFC 3986 unreserved kept).
 std::string urlEncode(std::string_view s);
 

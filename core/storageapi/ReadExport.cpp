@@ -17,11 +17,11 @@ ExportProgress exportJob(BigQueryClient& client, const JobRef& job, const std::f
     const std::int64_t total = first.totalRows.value_or(0);
     std::string why;
     std::optional<TableRef> table;
-    std::string address;
+    StorageApiEndpoint at;
     if (api == ExportApi::Auto && total < kReadApiMinRows) {
         why = "a small result";
-    } else if (address = client.sandboxStorageApi(job.projectId, options.cancel); address.empty()) {
-        why = "this endpoint does not serve the Storage Read API to Quarry (today only the local sandbox does)";
+    } else if (at = client.storageApi(job.projectId, options.cancel); at.empty()) {
+        why = "Quarry does not know where this endpoint's Storage Read API is (name it with --storage-endpoint)";
     } else {
         const Json j = client.getJob(job, options.cancel);
         const Json d = j.value("configuration", Json::object()).value("query", Json::object()).value("destinationTable", Json());
@@ -36,15 +36,24 @@ ExportProgress exportJob(BigQueryClient& client, const JobRef& job, const std::f
     // each other; this thread only writes.
     const auto formatter = std::make_shared<RowFormatter>(options.format, first.schema);
     ReadSource::Options ro;
-    ro.address = address;
-    ro.token = [&client] { return client.bearerToken(); };
+    ro.endpoint = StorageEndpoint::of(at, [&client] { return client.storageBearerToken(); }, client.quotaProject());
     ro.table = *table;
     ro.schema = first.schema;
     ro.bufferBytes = 2u << 20; // per stream: the writer is the slower side, and an app keeps its memory
     ro.format = [formatter](std::span<const Value> rows, std::string& out) { formatter->append(out, rows, 1); };
-    ReadSource source(std::move(ro));
+    std::unique_ptr<ReadSource> opened;
+    try {
+        opened = std::make_unique<ReadSource>(std::move(ro));
+    } catch (const ReadApiError& e) {
+        // Chosen by default and nothing read yet: getQueryResults pages carry the rows instead
+        // (an account without the Read API's permission, a network that blocks gRPC).
+        if (api == ExportApi::Read) throw;
+        if (note) note(std::string(e.what()) + ": reading the result through getQueryResults instead");
+        return exportResult(client, job, dest, options);
+    }
+    ReadSource& source = *opened;
     if (note)
-        note("reading the result through the Storage Read API (" + address + ", " + std::to_string(source.streamCount()) +
+        note("reading the result through the Storage Read API (" + at.display() + ", " + std::to_string(source.streamCount()) +
              (source.streamCount() == 1 ? " stream)" : " streams)"));
     return exportFormatted(
         first.schema, [&] { return source.nextText(options.cancel); }, [&] { return std::optional<std::int64_t>(source.totalRows()); },

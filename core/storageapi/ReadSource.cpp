@@ -56,9 +56,8 @@ struct ReadSource::Impl {
     std::vector<std::thread> readers;
     std::size_t current = 0;
 
-    void prepare(grpc::ClientContext& c) const {
-        if (o.token)
-            if (const auto t = o.token(); !t.empty()) c.AddMetadata("authorization", "Bearer " + t);
+    void prepare(grpc::ClientContext& c, std::string_view key, std::string_view resource) const {
+        prepareCall(c, o.endpoint, key, resource);
     }
 
     void readStream(std::size_t k, v1::BigQueryRead::Stub& stub) {
@@ -69,7 +68,7 @@ struct ReadSource::Impl {
         try {
             while (!stop) {
                 grpc::ClientContext ctx;
-                prepare(ctx);
+                prepare(ctx, "read_stream", streams[k]);
                 {
                     std::lock_guard lock(liveMutex);
                     if (stop) break;
@@ -145,13 +144,12 @@ ReadSource::ReadSource(Options o) : d_(std::make_unique<Impl>()) {
         grpc::ChannelArguments args;
         args.SetMaxReceiveMessageSize(128 << 20);
         args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1); // a connection of its own
-        return grpc::CreateCustomChannel(x.o.address, grpc::InsecureChannelCredentials(), args);
+        return openChannel(x.o.endpoint, args);
     };
     x.channels.push_back(channel());
     auto stub = v1::BigQueryRead::NewStub(x.channels[0]);
     grpc::ClientContext c;
-    x.prepare(c);
-    c.AddMetadata("x-goog-request-params", "read_session.table=" + table);
+    x.prepare(c, "read_session.table", table);
     c.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
     v1::CreateReadSessionRequest req;
     req.set_parent("projects/" + t.projectId);
@@ -160,7 +158,7 @@ ReadSource::ReadSource(Options o) : d_(std::make_unique<Impl>()) {
     req.set_max_stream_count(x.o.offset > 0 ? 1 : std::max(1, x.o.streams));
     v1::ReadSession s;
     const auto status = stub->CreateReadSession(&c, req, &s);
-    if (!status.ok()) throw ReadApiError("cannot open a Read API session on " + t.display() + " (" + x.o.address + "): " + status.error_message());
+    if (!status.ok()) throw ReadApiError("cannot open a Read API session on " + t.display() + " (" + x.o.endpoint.display() + "): " + status.error_message());
     Schema arrowSchema;
     try {
         arrowSchema = arrow::readSchema(s.arrow_schema().serialized_schema());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bigquery/BigQueryClient.h"
+#include "storageapi/StorageChannel.h"
 #include "value/RowPage.h"
 
 #include <functional>
@@ -28,8 +29,7 @@ public:
 class ReadSource {
 public:
     struct Options {
-        std::string address;                 ///< host:port, plain (the sandbox's gRPC port)
-        std::function<std::string()> token;  ///< the bearer token for each call; empty: none
+        StorageEndpoint endpoint; ///< where, TLS or plain, and what each call carries
         TableRef table;
         /// The rows' BigQuery schema (the query's): the Arrow data is read as it, and must
         /// have the same columns.

@@ -30,11 +30,11 @@ struct Pending {
     bool resend = false; ///< sent by an earlier run too (its offset from the journal)
 };
 
-/// A call's context: a deadline (none for the AppendRows connection) and the bearer token.
-void prepare(grpc::ClientContext& c, const WriteEndpoint& e, bool deadline) {
+/// A call's context: a deadline (none for the AppendRows connection), the bearer token, the
+/// quota project and the routing header naming `resource`.
+void prepare(grpc::ClientContext& c, const StorageEndpoint& e, bool deadline, std::string_view key, std::string_view resource) {
     if (deadline) c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    if (e.token)
-        if (const auto t = e.token(); !t.empty()) c.AddMetadata("authorization", "Bearer " + t);
+    prepareCall(c, e, key, resource);
 }
 
 std::string parentOf(const TableRef& t) {
@@ -57,7 +57,7 @@ struct WriteSender::Impl {
     JsonRowReader reader;
     std::size_t depth = 4;
     std::string stream;
-    WriteEndpoint endpoint;
+    StorageEndpoint endpoint;
     v1::ProtoSchema writer;
     std::shared_ptr<grpc::Channel> channel;
     std::unique_ptr<v1::BigQueryWrite::Stub> stub;
@@ -147,7 +147,7 @@ struct WriteSender::Impl {
     }
 };
 
-WriteSender::WriteSender(const WriteEndpoint& endpoint, const TableRef& table, upload::UploadOptions::SinkParts& parts,
+WriteSender::WriteSender(const StorageEndpoint& endpoint, const TableRef& table, upload::UploadOptions::SinkParts& parts,
                          std::size_t depth)
     : d_(std::make_unique<Impl>(parts)) {
     if (const auto why = ProtoEncoder::unsupported(parts.schema)) throw UploadError("the Storage Write API cannot carry this table's rows: " + *why);
@@ -155,24 +155,24 @@ WriteSender::WriteSender(const WriteEndpoint& endpoint, const TableRef& table, u
     d_->endpoint = endpoint;
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(32 << 20);
-    d_->channel = grpc::CreateCustomChannel(endpoint.address, grpc::InsecureChannelCredentials(), args);
+    d_->channel = openChannel(endpoint, args);
     d_->stub = v1::BigQueryWrite::NewStub(d_->channel);
     *d_->writer.mutable_proto_descriptor() = d_->encoder.writerSchema();
     d_->stream = parts.journal.stream();
     if (d_->stream.empty()) {
         grpc::ClientContext c;
-        prepare(c, endpoint, true);
+        prepare(c, endpoint, true, "parent", parentOf(table));
         v1::CreateWriteStreamRequest req;
         req.set_parent(parentOf(table));
         req.mutable_write_stream()->set_type(v1::WriteStream::COMMITTED);
         v1::WriteStream out;
         const auto s = d_->stub->CreateWriteStream(&c, req, &out);
-        if (!s.ok()) throw UploadError("cannot open a Storage Write API stream on " + table.display() + " (" + endpoint.address + "): " + s.error_message());
+        if (!s.ok()) throw UploadError("cannot open a Storage Write API stream on " + table.display() + " (" + endpoint.display() + "): " + s.error_message());
         d_->stream = out.name();
         parts.journal.setStream(d_->stream);
     } else {
         grpc::ClientContext c;
-        prepare(c, endpoint, true);
+        prepare(c, endpoint, true, "name", d_->stream);
         v1::GetWriteStreamRequest req;
         req.set_name(d_->stream);
         v1::WriteStream out;
@@ -180,7 +180,7 @@ WriteSender::WriteSender(const WriteEndpoint& endpoint, const TableRef& table, u
         if (!s.ok()) throw UploadError("the Storage Write API stream this upload wrote to (" + d_->stream + ") cannot be used: " + s.error_message());
     }
     d_->next = parts.journal.nextOffset();
-    prepare(d_->ctx, endpoint, false);
+    prepare(d_->ctx, endpoint, false, "write_stream", d_->stream);
     d_->rw = d_->stub->AppendRows(&d_->ctx);
     d_->answers = std::thread([this] { d_->readAnswers(); });
     for (int i = 0; i < kEncoders; ++i) d_->encodeThreads.emplace_back([this] { encodeLoop(); });
@@ -339,7 +339,7 @@ void WriteSender::finish() {
     if (d_->failedFlag) return;
     // Every row is in: the stream takes no more.
     grpc::ClientContext c;
-    prepare(c, d_->endpoint, true);
+    prepare(c, d_->endpoint, true, "name", d_->stream);
     v1::FinalizeWriteStreamRequest req;
     req.set_name(d_->stream);
     v1::FinalizeWriteStreamResponse out;
@@ -375,12 +375,22 @@ bool WriteSender::idle() const {
     return d_->pending.empty();
 }
 
-std::function<std::unique_ptr<upload::BatchSink>(upload::UploadOptions::SinkParts&)> WriteSender::factory(WriteEndpoint endpoint,
+std::function<std::unique_ptr<upload::BatchSink>(upload::UploadOptions::SinkParts&)> WriteSender::factory(StorageEndpoint endpoint,
                                                                                                            TableRef table,
                                                                                                            bool required) {
     return [endpoint = std::move(endpoint), table = std::move(table), required](upload::UploadOptions::SinkParts& parts) {
         if (!required && ProtoEncoder::unsupported(parts.schema)) return std::unique_ptr<upload::BatchSink>();
-        return std::unique_ptr<upload::BatchSink>(std::make_unique<WriteSender>(endpoint, table, parts, 8));
+        const bool begun = !parts.journal.stream().empty();
+        try {
+            return std::unique_ptr<upload::BatchSink>(std::make_unique<WriteSender>(endpoint, table, parts, 8));
+        } catch (const UploadError& e) {
+            // Chosen by default and nothing sent through it yet: insertAll carries the rows
+            // instead (an account without the Write API's permission, a network that blocks
+            // gRPC). An upload begun through it goes on only through it.
+            if (required || begun) throw;
+            parts.whyNot = e.what();
+            return std::unique_ptr<upload::BatchSink>();
+        }
     };
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bigquery/BigQueryClient.h"
+#include "storageapi/StorageChannel.h"
 #include "upload/BatchSender.h"
 #include "upload/Uploader.h"
 
@@ -15,13 +16,6 @@ class parser;
 
 namespace quarry::storageapi {
 
-/// Where a Storage Write API endpoint is: host:port, plain (the sandbox's gRPC port).
-struct WriteEndpoint {
-    std::string address;
-    /// The bearer token each call carries (`authorization` metadata); empty: none.
-    std::function<std::string()> token;
-};
-
 /// Sends an upload's batches through the Storage Write API instead of insertAll: one COMMITTED
 /// stream per upload (its name in the journal), each batch one AppendRows request at an offset
 /// journaled (synced) before it goes, several in flight on one connection. The records' JSON
@@ -34,7 +28,7 @@ struct WriteEndpoint {
 class WriteSender final : public upload::BatchSink {
 public:
     /// Throws upload::UploadError when the stream cannot be made or found.
-    WriteSender(const WriteEndpoint& endpoint, const TableRef& table, upload::UploadOptions::SinkParts& parts, std::size_t depth);
+    WriteSender(const StorageEndpoint& endpoint, const TableRef& table, upload::UploadOptions::SinkParts& parts, std::size_t depth);
     ~WriteSender() override;
 
     bool push(upload::Batch b) override;
@@ -47,7 +41,7 @@ public:
     /// The factory UploadOptions::makeSink wants, for `endpoint`. For a table whose rows it
     /// cannot carry (ProtoEncoder::unsupported) it gives null (insertAll then), or with
     /// `required` (--api write) an UploadError saying why.
-    static std::function<std::unique_ptr<upload::BatchSink>(upload::UploadOptions::SinkParts&)> factory(WriteEndpoint endpoint,
+    static std::function<std::unique_ptr<upload::BatchSink>(upload::UploadOptions::SinkParts&)> factory(StorageEndpoint endpoint,
                                                                                                         TableRef table,
                                                                                                         bool required = false);
 

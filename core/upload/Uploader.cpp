@@ -410,10 +410,14 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         if (o_.makeSink) {
             UploadOptions::SinkParts parts{s.schema, *journal, rejects, counters};
             sink = o_.makeSink(parts); // null: it cannot carry this table's rows
-            if (sink) builder.textsOnly(); // offsets do what insertIds do
+            if (sink) {
+                builder.textsOnly(); // offsets do what insertIds do
+                s.throughSink = true;
+            }
             else if (!journal->stream().empty())
                 throw UploadError("this upload was begun through the Storage Write API, which cannot carry this table's rows now");
-            else run.note("the Storage Write API cannot carry this table's rows: sent with insertAll");
+            else run.note((parts.whyNot.empty() ? std::string("the Storage Write API cannot carry this table's rows") : parts.whyNot) +
+                          ": sent with insertAll");
         }
         if (!sink)
             sink = std::make_unique<BatchSender>(client_, o_.table, builder, *journal, rejects, counters, o_.concurrency,

@@ -52,14 +52,16 @@ struct UploadOptions {
     enum class InFlight { Ask, Resend, Skip } inFlight = InFlight::Ask;
     std::string journalDir;           ///< empty: Journal::defaultDir()
     /// Sends batches another way than insertAll (the Storage Write API: storageapi::WriteSender),
-    /// when set: called once per run with the table's schema; it returns null when it cannot
-    /// carry that table's rows (then insertAll does). Its journal lines say so, and a resumed
+    /// when set: called once per run with the table's schema; it returns null, saying why in
+    /// `whyNot`, when it cannot carry that table's rows or cannot be reached before anything
+    /// was sent through it (then insertAll does). Its journal lines say so, and a resumed
     /// upload must be sent the same way.
     struct SinkParts {
         const Schema& schema;
         Journal& journal;
         RejectsFile& rejects;
         SendCounters& counters;
+        std::string whyNot = {};
     };
     std::function<std::unique_ptr<BatchSink>(SinkParts&)> makeSink;
     std::size_t maxRecordBytes = 16u << 20;
@@ -80,6 +82,8 @@ struct UploadSummary {
     std::uint64_t earlierInserted = 0, earlierRejected = 0; ///< from the journal, on resume
     double seconds = 0;
     bool cancelled = false, resumed = false, createdTable = false;
+    /// The rows went through UploadOptions::makeSink's sink (the Storage Write API), not insertAll.
+    bool throughSink = false;
     Schema schema;
     std::vector<std::string> notes;
     std::string rejectsFile; ///< empty when nothing was rejected (FILE.partial when cancelled)

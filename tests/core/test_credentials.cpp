@@ -354,6 +354,17 @@ TEST(TokenEndpoint, AutoModeSignsItsOwnJwtForGoogle) {
     EXPECT_FALSE(jwt.claims.contains("scope"));
     EXPECT_EQ(jwt.claims["iat"].get<std::int64_t>(), 1'800'000'000);
     EXPECT_EQ(src->method(), "self-signed JWT (aud https://bigquery.googleapis.com/)");
+
+    // The Storage API gets JWTs of its own: Google checks that aud names the service reached.
+    auto storage = makeStorageTokenSource(c, o, Endpoint{});
+    ASSERT_TRUE(storage);
+    EXPECT_EQ(crypto::decodeJwt(storage->token()).claims["aud"], "https://bigquerystorage.googleapis.com/");
+    const auto sandbox = Endpoint::fromUrl("http://127.0.0.1:9050");
+    EXPECT_EQ(crypto::decodeJwt(makeStorageTokenSource(c, o, sandbox)->token()).claims["aud"], "http://127.0.0.1:9050/");
+    // Access tokens from a token endpoint serve every API their scopes allow: no second source.
+    o.mode = TokenOptions::Mode::Exchange;
+    EXPECT_FALSE(makeStorageTokenSource(c, o, Endpoint{}));
+    EXPECT_FALSE(makeStorageTokenSource(Credentials{}, TokenOptions{}, Endpoint{}));
 }
 
 TEST(TokenEndpoint, ErrorsCarryAdviceAndNoSecrets) {
@@ -407,6 +418,29 @@ TEST(EndpointTrust, GoogleIsDecidedByTheParsedHostNotASubstring) {
     EXPECT_TRUE(Endpoint::fromUrl("http://[::1]:9050").isLoopback());
     EXPECT_EQ(audienceFor(Endpoint::fromUrl("http://127.0.0.1:9050")), "http://127.0.0.1:9050/");
     EXPECT_EQ(audienceFor(Endpoint{}), std::string(kBigQueryAudience));
+    EXPECT_EQ(storageAudienceFor(Endpoint{}), std::string(kBigQueryStorageAudience));
+    EXPECT_EQ(storageAudienceFor(Endpoint::fromUrl("http://127.0.0.1:9050")), "http://127.0.0.1:9050/");
+}
+
+TEST(EndpointTrust, TheStorageApiGoesWithGooglesRestHostOrIsNamedByHand) {
+    auto storageOf = [](const char* url) { return StorageApiEndpoint::googleFor(Endpoint::hostOf(url)); };
+    EXPECT_EQ(storageOf("https://bigquery.googleapis.com"), "bigquerystorage.googleapis.com:443");
+    EXPECT_EQ(storageOf("https://bigquery.us-east1.rep.googleapis.com"), "bigquerystorage.us-east1.rep.googleapis.com:443");
+    EXPECT_EQ(storageOf("https://bigquery-myendpoint.p.googleapis.com"), "bigquerystorage-myendpoint.p.googleapis.com:443");
+    for (const char* unknown : {"https://example.googleapis.com", "https://bigquery.evil.example", "http://127.0.0.1:9050",
+                                "https://bigquery-x.evil.example"})
+        EXPECT_EQ(storageOf(unknown), "") << unknown;
+    std::string why;
+    const auto named = StorageApiEndpoint::parse("bigquerystorage.europe-west3.rep.googleapis.com:443", why);
+    EXPECT_TRUE(named.tls);
+    EXPECT_EQ(named.address, "bigquerystorage.europe-west3.rep.googleapis.com:443");
+    EXPECT_EQ(named.display(), "bigquerystorage.europe-west3.rep.googleapis.com:443 (TLS)");
+    for (const char* bad : {"https://bigquerystorage.googleapis.com", "host", "host:", ":443", "host:0", "host:65536",
+                            "host:12x", "a/b:443", "user@host:443", "host:443 "}) {
+        why.clear();
+        EXPECT_TRUE(StorageApiEndpoint::parse(bad, why).empty()) << bad;
+        EXPECT_NE(why.find("HOST:PORT"), std::string::npos) << bad;
+    }
 }
 
 TEST(EndpointTrust, GoogleCredentialsAreNeverSentElsewhereUnlessTrusted) {

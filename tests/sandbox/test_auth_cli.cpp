@@ -111,6 +111,26 @@ TEST(AuthCli, OwnKeyPairFromGenerateToSignInWithoutLeakingASecret) {
         EXPECT_NE(r.out.find("signed in: ok"), std::string::npos) << r.out;
         EXPECT_NE(r.out.find(kEmail), std::string::npos) << r.out;
     }
+    // The Storage API's calls sign in too, with either mode's tokens: a self-signed JWT made
+    // for them names this sandbox (Google's would name bigquerystorage.googleapis.com).
+    {
+        std::ofstream rows(e.root / "rows.ndjson");
+        for (int i = 1; i <= 50; ++i) rows << "{\"n\": " << i << "}\n";
+    }
+    std::ofstream(e.root / "n.json") << R"([{"name":"n","type":"INTEGER"}])";
+    for (const std::string mode : {"exchange", "self-signed"}) {
+        const std::string table = mode == "exchange" ? "d.by_exchange" : "d.by_jwt";
+        const std::string as = e.endpoint() + " --key " + keyFile + " " + pass + " --token-mode " + mode;
+        r = e.cli(as + " upload --api write --create --create-dataset --no-progress --schema " + (e.root / "n.json").string() + " " +
+                  (e.root / "rows.ndjson").string() + " " + table);
+        EXPECT_EQ(r.code, 0) << r.out;
+        EXPECT_NE(r.out.find("through the Storage Write API"), std::string::npos) << r.out;
+        const auto out = e.root / (mode + ".ndjson");
+        r = e.cli(as + " query --no-history --api read -o " + out.string() + " 'SELECT SUM(n) AS s FROM " + table + "'");
+        EXPECT_EQ(r.code, 0) << r.out;
+        EXPECT_NE(r.out.find("through the Storage Read API"), std::string::npos) << r.out;
+        EXPECT_EQ(quarry::test::readFile(out), "{\"s\":\"1275\"}\n");
+    }
     r = e.cli("-v " + e.endpoint() + " --key " + keyFile + " " + pass + " query 'SELECT 17 AS n'");
     EXPECT_EQ(r.code, 0) << r.out;
     EXPECT_NE(r.out.find("17"), std::string::npos) << r.out;

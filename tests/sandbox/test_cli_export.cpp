@@ -89,7 +89,7 @@ TEST(CliExport, WhereTheReadApiIsNotServedReadSaysSoAndWritesNothing) {
     const std::string state = env.dir.path, out = state + "/never.ndjson";
     const auto r = exportQuery(env.sandbox, state, out, "read", "SELECT 1 AS x");
     EXPECT_NE(r.code, 0);
-    EXPECT_NE(r.out.find("does not serve the Storage Read API"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("does not know where this endpoint's Storage Read API is"), std::string::npos) << r.out;
     EXPECT_FALSE(std::filesystem::exists(out));
     for (const auto& e : std::filesystem::directory_iterator(state)) EXPECT_NE(e.path().extension(), ".part") << e.path();
     // --api auto goes on through pages.

@@ -196,6 +196,7 @@ void openConnection(QObject* context, const ConnectionInfo& info, const QByteArr
             auth::TokenOptions to;
             to.audience = auth::audienceFor(o.endpoint);
             o.tokens = auth::makeTokenSource(creds, to);
+            o.storageTokens = auth::makeStorageTokenSource(creds, to, o.endpoint);
             o.projectId = info.project.isEmpty() ? creds.projectId() : info.project.toStdString();
             if (creds.user) o.quotaProject = creds.user->quotaProjectId;
             if (o.projectId.empty()) throw std::runtime_error("no project: name the project this connection works in");

@@ -109,11 +109,11 @@ std::unique_ptr<storageapi::ReadSource> readerAfter(const std::shared_ptr<Sessio
     const Json d = o.jobResource.value("configuration", Json::object()).value("query", Json::object()).value("destinationTable", Json());
     if (!d.is_object()) return nullptr;
     try {
-        const std::string address = session->client->sandboxStorageApi(o.job.projectId);
-        if (address.empty()) return nullptr;
+        const auto at = session->client->storageApi(o.job.projectId);
+        if (at.empty()) return nullptr;
         storageapi::ReadSource::Options ro;
-        ro.address = address;
-        ro.token = [session] { return session->client->bearerToken(); };
+        ro.endpoint = storageapi::StorageEndpoint::of(at, [session] { return session->client->storageBearerToken(); },
+                                                      session->client->quotaProject());
         ro.table = TableRef{d.value("projectId", ""), d.value("datasetId", ""), d.value("tableId", "")};
         ro.schema = schema;
         ro.streams = 1;

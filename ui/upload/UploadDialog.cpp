@@ -266,14 +266,14 @@ void UploadDialog::startUpload() {
     runInBackground(tr("Starting\u2026"), o.table, [o, dataset, table](const QPointer<UploadDialog>& self, BigQueryClient& client,
                                                                       const CancelToken* cancel) {
         upload::UploadOptions opts = o;
-        bool writeApi = false;
 #ifdef QUARRY_HAS_STORAGE_CLIENT
-        // Through the Storage Write API where the endpoint serves it (the local sandbox): exactly
-        // once by stream offsets, half insertAll's price on BigQuery. (Asked here, off the GUI thread.)
-        if (const auto address = client.sandboxStorageApi(opts.table.projectId, cancel); !address.empty()) {
-            opts.makeSink = storageapi::WriteSender::factory({address, [&client] { return client.bearerToken(); }}, opts.table);
+        // Through the Storage Write API where the endpoint has one (Google's, the local
+        // sandbox's): exactly once by stream offsets, half insertAll's price on BigQuery. (Asked
+        // here, off the GUI thread.) When it cannot be reached, insertAll carries the rows.
+        if (const auto at = client.storageApi(opts.table.projectId, cancel); !at.empty()) {
+            opts.makeSink = storageapi::WriteSender::factory(
+                storageapi::StorageEndpoint::of(at, [&client] { return client.storageBearerToken(); }, client.quotaProject()), opts.table);
             opts.batchRows = 50000;
-            writeApi = true;
         }
 #endif
         upload::Uploader u(client, opts);
@@ -289,7 +289,7 @@ void UploadDialog::startUpload() {
         QString text = s.cancelled ? tr("Cancelled after %1 rows; drop the file again to resume where it stopped.").arg(s.inserted)
                                    : tr("%1 rows inserted into %2.%3, %4 rejected, in %5 s%6.")
                                          .arg(s.inserted).arg(dataset, table).arg(s.rejected).arg(s.seconds, 0, 'f', 1)
-                                         .arg(writeApi ? tr(" through the Storage Write API") : QString());
+                                         .arg(s.throughSink ? tr(" through the Storage Write API") : QString());
         text = text.toHtmlEscaped();
         if (!s.rejectsFile.empty()) {
             const QString path = qs(s.rejectsFile);
