@@ -57,14 +57,19 @@ std::string binaryRowsRecord(RowGroupEncoder& enc, const Schema& stored, std::in
     return out;
 }
 
-void noteStreamMark(Table& t, std::string_view mark) {
-    const auto colon = mark.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) return;
-    std::int64_t end = 0;
-    const auto digits = mark.substr(colon + 1);
-    if (std::from_chars(digits.data(), digits.data() + digits.size(), end).ec != std::errc() || end < 0) return;
-    auto& known = t.streamEnds[std::string(mark.substr(0, colon))];
-    known = std::max(known, end);
+void noteStreamMark(Table& t, std::string_view marks) {
+    while (!marks.empty()) { // "STREAM:END", or several joined by ',' (a commit of several streams)
+        const auto comma = std::min(marks.find(','), marks.size());
+        const auto mark = marks.substr(0, comma);
+        marks.remove_prefix(std::min(comma + 1, marks.size()));
+        const auto colon = mark.rfind(':');
+        if (colon == std::string_view::npos || colon == 0) continue;
+        std::int64_t end = 0;
+        const auto digits = mark.substr(colon + 1);
+        if (std::from_chars(digits.data(), digits.data() + digits.size(), end).ec != std::errc() || end < 0) continue;
+        auto& known = t.streamEnds[std::string(mark.substr(0, colon))];
+        known = std::max(known, end);
+    }
 }
 
 namespace {

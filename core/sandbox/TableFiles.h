@@ -45,7 +45,7 @@ inline constexpr std::size_t kLogRecordRows = 50'000;
 /// rows.
 std::string binaryRowsRecord(RowGroupEncoder& enc, const Schema& stored, std::int64_t when, bool more,
                              std::span<const SegmentId> ids, std::string_view mark = {});
-/// Notes a writer's mark ("STREAM:END") in `t.streamEnds`; malformed marks are ignored.
+/// Notes a writer's mark ("STREAM:END", or several joined by commas) in `t.streamEnds`; malformed marks are ignored.
 void noteStreamMark(Table& t, std::string_view mark);
 
 /// The log file of generation `gen` in a table's folder.

@@ -4,6 +4,7 @@
 #include "sandbox/ApiFailure.h"
 #include "sandbox/RowLog.h"
 #include "sandbox/Store.h"
+#include "storageapi/HeldRows.h"
 
 #include <nlohmann/json.hpp>
 
@@ -20,13 +21,16 @@ struct WriteStreams::Stream {
     Info info;
     Name name;
     bool isDefault = false;
-    /// Set when a restart lost rows that were appended but not yet committed or flushed.
-    bool lost = false;
+    /// Why a restart lost rows that were appended but not yet committed or flushed (their file
+    /// is missing or damaged); empty when nothing was lost.
+    std::string lost;
     /// Whether its row count was checked against its table's log (reconcile()).
     bool reconciled = false;
     std::mutex mutex; ///< appends, finalize, flush and commit of this stream, one at a time
-    /// PENDING / BUFFERED rows not yet in the table, as schema `heldSchema` laid them out.
+    /// PENDING / BUFFERED rows not yet in the table, as schema `heldSchema` laid them out, and
+    /// on disk (every row the stream took: an append is answered once they are synced there).
     std::vector<Value> held;
+    std::unique_ptr<HeldRowsFile> heldFile;
     Schema heldSchema;
     bool heldClean = true; ///< every held row came from a Rows marked clean
     bool committed() const { return info.commitMs.has_value(); }
@@ -113,9 +117,24 @@ void WriteStreams::load() {
             continue;
         }
         if (s->info.rows < 0 || s->info.flushed < 0 || s->info.flushed > s->info.rows) continue;
-        // Rows of a PENDING or BUFFERED stream that were still in memory are gone.
-        s->lost = (s->info.type == Type::Pending && !s->committed() && s->info.rows > 0) ||
-                  (s->info.type == Type::Buffered && s->info.flushed < s->info.rows);
+        if (s->info.type != Type::Committed) {
+            // Rows of a PENDING or BUFFERED stream not yet in the table come back from its rows
+            // file; a committed stream's file is gone (or left by a crash before its removal).
+            s->heldFile = std::make_unique<HeldRowsFile>(dir_ / (s->name.id + ".rows"));
+            if (s->committed()) {
+                s->heldFile->remove();
+            } else {
+                try {
+                    auto held = s->heldFile->load(s->info.rows, s->info.flushed);
+                    s->held = std::move(held.rows);
+                    s->heldSchema = std::move(held.schema);
+                    s->heldClean = false; // checked again on the way into the table
+                    s->lost = std::move(held.lost);
+                } catch (const std::exception& damaged) {
+                    s->lost = damaged.what();
+                }
+            }
+        }
         streams_[s->info.name] = s;
     }
 }
@@ -136,6 +155,7 @@ WriteStreams::Info WriteStreams::create(const std::string& parent, Type type) {
     s->info.name = parent + "/streams/" + s->name.id;
     s->info.type = type;
     s->info.createMs = sandbox::Store::nowMs();
+    if (type != Type::Committed) s->heldFile = std::make_unique<HeldRowsFile>(dir_ / (s->name.id + ".rows"));
     save(*s);
     {
         std::lock_guard lock(mutex_);
@@ -169,6 +189,7 @@ WriteStreams::Info WriteStreams::get(const std::string& name) {
         rethrowTable(e, name);
     }
     std::lock_guard lock(s->mutex);
+    reconcile(*s);
     Info i = s->info;
     std::shared_lock tl(t->mutex);
     i.schema = t->schema;
@@ -188,13 +209,30 @@ std::pair<Schema, std::uint64_t> WriteStreams::tableSchema(const std::string& na
 }
 
 void WriteStreams::reconcile(Stream& s) {
-    if (s.reconciled || s.isDefault || s.info.type != Type::Committed) return;
+    if (s.reconciled || s.isDefault) return;
     try {
         const auto t = store_.table(s.name.project, s.name.dataset, s.name.table);
         std::shared_lock tl(t->mutex);
-        if (const auto it = t->streamEnds.find(s.name.id); it != t->streamEnds.end() && it->second > s.info.rows) {
+        const auto it = t->streamEnds.find(s.name.id);
+        const std::int64_t logged = it == t->streamEnds.end() ? -1 : it->second;
+        if (s.info.type == Type::Committed && logged > s.info.rows) {
             // A crash after the rows were logged but before this file was rewritten.
-            s.info.rows = it->second;
+            s.info.rows = logged;
+            save(s);
+        } else if (s.info.type == Type::Pending && !s.committed() && s.info.rows > 0 && logged >= s.info.rows) {
+            // A crash after the commit's rows were logged but before this file said so.
+            s.info.commitMs = t->meta.contains("lastModifiedTime") ? std::stoll(t->meta["lastModifiedTime"].get<std::string>())
+                                                                   : sandbox::Store::nowMs();
+            s.held.clear();
+            s.lost.clear();
+            save(s);
+            if (s.heldFile) s.heldFile->remove();
+        } else if (s.info.type == Type::Buffered && logged > s.info.flushed && logged <= s.info.rows) {
+            // ... or after a flush's rows were.
+            const auto done = static_cast<std::size_t>(logged - s.info.flushed);
+            if (s.lost.empty()) s.held.erase(s.held.begin(), s.held.begin() + static_cast<std::ptrdiff_t>(std::min(done, s.held.size())));
+            s.info.flushed = logged;
+            if (s.info.flushed == s.info.rows) s.lost.clear();
             save(s);
         }
     } catch (const ApiFailure& e) {
@@ -228,12 +266,9 @@ void WriteStreams::write(const Name& n, const MakeRows& make, const std::functio
 std::int64_t WriteStreams::append(const std::string& name, std::optional<std::int64_t> offset, const MakeRows& make) {
     const auto s = find(name);
     std::lock_guard lock(s->mutex);
-    if (s->lost)
-        fail(Code::FailedPrecondition, "The sandbox restarted and lost the rows of stream " + name +
-                                           " that were not yet committed or flushed: write them again to a new stream.",
-             StorageCode::InvalidStreamState, name);
     if (s->isDefault && offset) fail(Code::InvalidArgument, "Offsets are not supported on the default stream: " + name);
     reconcile(*s);
+    failIfLost(*s);
     if (s->info.finalized || s->committed())
         fail(Code::InvalidArgument, "Stream is finalized: " + name, StorageCode::StreamFinalized, name);
     if (offset) {
@@ -263,14 +298,37 @@ std::int64_t WriteStreams::append(const std::string& name, std::optional<std::in
     } else {
         auto [schema, version] = tableSchema(name);
         Rows r = make(schema, version);
+        // On disk before it is answered; cut off again when the state cannot be saved.
+        const auto before = s->heldFile->size();
+        try {
+            s->heldFile->append(r.rows, schema);
+            s->info.rows += static_cast<std::int64_t>(r.rows.size());
+            save(*s);
+        } catch (...) {
+            s->info.rows = start;
+            try {
+                s->heldFile->cutTo(before);
+            } catch (...) {
+            }
+            throw;
+        }
         relayout(s->held, s->heldSchema, schema);
         s->heldSchema = schema;
-        s->info.rows += static_cast<std::int64_t>(r.rows.size());
         s->heldClean = s->heldClean && r.clean;
         for (auto& v : r.rows) s->held.push_back(std::move(v));
+        return start;
     }
     save(*s);
     return start;
+}
+
+std::string WriteStreams::lostMessage(const Stream& s) {
+    return "The sandbox restarted and lost the rows of stream " + s.info.name + " that were not yet " +
+           (s.info.type == Type::Pending ? "committed" : "flushed") + " (" + s.lost + "): write them again to a new stream.";
+}
+
+void WriteStreams::failIfLost(const Stream& s) {
+    if (!s.lost.empty()) fail(Code::FailedPrecondition, lostMessage(s), StorageCode::InvalidStreamState, s.info.name);
 }
 
 std::int64_t WriteStreams::finalize(const std::string& name) {
@@ -308,6 +366,14 @@ WriteStreams::CommitResult WriteStreams::batchCommit(const std::string& parent, 
     std::vector<std::unique_lock<std::mutex>> locks;
     for (const auto& s : byAddress) locks.emplace_back(s->mutex);
     for (const auto& s : streams) {
+        try {
+            reconcile(*s);
+        } catch (const WriteError& e) {
+            out.errors.push_back(e);
+        }
+    }
+    if (!out.errors.empty()) return out;
+    for (const auto& s : streams) {
         const auto& i = s->info;
         if (s->name.project != table->project || s->name.dataset != table->dataset || s->name.table != table->table)
             out.errors.push_back({Code::InvalidArgument, "Stream " + i.name + " does not belong to " + parent, StorageCode::InvalidStreamState, i.name});
@@ -317,11 +383,15 @@ WriteStreams::CommitResult WriteStreams::batchCommit(const std::string& parent, 
             out.errors.push_back({Code::InvalidArgument, "Stream " + i.name + " is already committed", StorageCode::StreamAlreadyCommitted, i.name});
         else if (!i.finalized)
             out.errors.push_back({Code::InvalidArgument, "Stream " + i.name + " is not finalized", StorageCode::InvalidStreamState, i.name});
-        else if (s->lost)
-            out.errors.push_back({Code::FailedPrecondition, "The sandbox restarted and lost the rows of stream " + i.name, StorageCode::InvalidStreamState, i.name});
+        else if (!s->lost.empty())
+            out.errors.push_back({Code::FailedPrecondition, lostMessage(*s), StorageCode::InvalidStreamState, i.name});
     }
     if (!out.errors.empty()) return out;
-    // One append for all of them: committed together or not at all.
+    // One append for all of them: committed together or not at all. Its mark names each
+    // stream's end, so a crash before their files say they are committed cannot commit
+    // them twice (reconcile).
+    std::string marks;
+    for (const auto& s : streams) marks += (marks.empty() ? "" : ",") + s->name.id + ":" + std::to_string(s->info.rows);
     write(*table, [&](const Schema& schema, std::uint64_t v) {
         Rows r{{}, v, true};
         for (const auto& s : streams) {
@@ -331,13 +401,14 @@ WriteStreams::CommitResult WriteStreams::batchCommit(const std::string& parent, 
             for (auto& x : rows) r.rows.push_back(std::move(x));
         }
         return r;
-    });
+    }, [&](std::size_t) { return marks; });
     const auto now = sandbox::Store::nowMs();
     for (const auto& s : streams) {
         s->info.commitMs = now;
         s->held.clear();
         s->held.shrink_to_fit();
         save(*s);
+        if (s->heldFile) s->heldFile->remove();
     }
     out.commitMs = now;
     return out;
@@ -348,7 +419,8 @@ std::int64_t WriteStreams::flush(const std::string& name, std::int64_t offset) {
     std::lock_guard lock(s->mutex);
     if (s->info.type != Type::Buffered)
         fail(Code::InvalidArgument, "FlushRows is only for BUFFERED streams: " + name, StorageCode::InvalidStreamType, name);
-    if (s->lost) fail(Code::FailedPrecondition, "The sandbox restarted and lost the unflushed rows of stream " + name, StorageCode::InvalidStreamState, name);
+    reconcile(*s);
+    failIfLost(*s);
     if (offset < 0 || offset >= s->info.rows)
         fail(Code::OutOfRange, "The offset " + std::to_string(offset) + " is beyond the stream's " + std::to_string(s->info.rows) + " rows",
              StorageCode::OffsetOutOfRange, name);
@@ -358,7 +430,7 @@ std::int64_t WriteStreams::flush(const std::string& name, std::int64_t offset) {
         Rows r{{s->held.begin(), s->held.begin() + static_cast<std::ptrdiff_t>(count)}, v, s->heldClean};
         relayout(r.rows, s->heldSchema, schema);
         return r;
-    });
+    }, [&](std::size_t) { return s->name.id + ":" + std::to_string(offset + 1); });
     s->held.erase(s->held.begin(), s->held.begin() + static_cast<std::ptrdiff_t>(count));
     s->info.flushed = offset + 1;
     save(*s);

@@ -60,8 +60,12 @@ struct RowErrors {
 /// atomically after each change), so a sandbox restarted between two appends of a COMMITTED
 /// stream goes on at the right offset; each append also leaves the stream's new end in the
 /// table's log with its rows (Table::streamEnds), so a crash between the rows and that file
-/// cannot take the offset back (a retry of those rows is ALREADY_EXISTS). Rows of PENDING and BUFFERED streams not yet committed or
-/// flushed are held in memory: after a restart such a stream answers FAILED_PRECONDITION.
+/// cannot take the offset back (a retry of those rows is ALREADY_EXISTS). Rows of PENDING and
+/// BUFFERED streams not yet committed or flushed are held in memory and synced to
+/// `dir/<id>.rows` (HeldRowsFile) before the append is answered, so a restart keeps them; a
+/// commit's or flush's log record names each stream's end too, so a crash before the stream's
+/// file says so cannot commit or flush the same rows twice. Only a rows file that is gone or
+/// damaged makes such a stream answer FAILED_PRECONDITION, saying why.
 /// Thread-safe; appends to one stream are serialised.
 class WriteStreams {
 public:
@@ -119,6 +123,8 @@ private:
     /// Writes `rows` to the stream's table (laid out again while its schema moves), with the
     /// writer's mark `markFor(row count)` in the log.
     void write(const Name& n, const MakeRows& make, const std::function<std::string(std::size_t)>& markFor = {});
+    static std::string lostMessage(const Stream& s);
+    static void failIfLost(const Stream& s);
     /// A COMMITTED stream's row count checked, once, against what its table's log says it
     /// appended (Table::streamEnds). Under the stream's mutex.
     void reconcile(Stream& s);

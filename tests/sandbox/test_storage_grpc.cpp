@@ -25,7 +25,7 @@ const std::string kTable = "projects/p/datasets/d/tables/t";
 struct World {
     SandboxProcess sandbox;
     std::unique_ptr<v1::BigQueryWrite::Stub> stub;
-    explicit World(std::vector<std::string> args = {}) : sandbox(std::move(args)) {
+    explicit World(std::vector<std::string> args = {}, std::filesystem::path data = {}) : sandbox(std::move(args), std::move(data)) {
         const auto addr = sandbox.grpcAddress();
         EXPECT_FALSE(addr.empty()) << "the sandbox printed no Storage API address";
         grpc::ChannelArguments ca;
@@ -47,6 +47,14 @@ struct World {
         const auto s = stub->CreateWriteStream(&ctx, req, &out);
         EXPECT_TRUE(s.ok()) << s.error_message();
         return out.name();
+    }
+    /// FinalizeWriteStream: the stream's row count, or -1 when refused.
+    std::int64_t finalize(const std::string& stream) {
+        grpc::ClientContext ctx;
+        v1::FinalizeWriteStreamRequest req;
+        req.set_name(stream);
+        v1::FinalizeWriteStreamResponse out;
+        return stub->FinalizeWriteStream(&ctx, req, &out).ok() ? out.row_count() : -1;
     }
     long count() {
         auto c = clientFor(sandbox);
@@ -160,14 +168,7 @@ TEST(StorageGrpc, AStreamFinalizedTwiceSaysItsRowCountAndTakesNoMore) {
     w.makeTable();
     const auto stream = w.create(v1::WriteStream::PENDING);
     ASSERT_TRUE(append(w, {request(stream, {row("a", 1)}, 0)}).second.ok());
-    for (int i = 0; i < 2; ++i) {
-        grpc::ClientContext ctx;
-        v1::FinalizeWriteStreamRequest req;
-        req.set_name(stream);
-        v1::FinalizeWriteStreamResponse out;
-        ASSERT_TRUE(w.stub->FinalizeWriteStream(&ctx, req, &out).ok());
-        EXPECT_EQ(out.row_count(), 1);
-    }
+    for (int i = 0; i < 2; ++i) EXPECT_EQ(w.finalize(stream), 1);
     const auto [resp, status] = append(w, {request(stream, {row("b", 2)}, 1)});
     ASSERT_EQ(resp.size(), 1u);
     EXPECT_EQ(storageErrorOf(resp[0].error()).code(), v1::StorageError::STREAM_FINALIZED);
@@ -323,4 +324,39 @@ TEST(StorageGrpc, AnAnswerAfterTheTableGainedAColumnCarriesItsNewSchema) {
     rw->WritesDone();
     EXPECT_TRUE(rw->Finish().ok());
     EXPECT_EQ(w.count(), 2);
+}
+
+TEST(StorageGrpc, AcknowledgedPendingRowsOutliveAKilledSandbox) {
+    const auto data = std::filesystem::temp_directory_path() / ("quarry-grpc-pending-" + std::to_string(platform::processId()));
+    std::filesystem::remove_all(data);
+    std::string stream;
+    {
+        World w({}, data);
+        w.makeTable();
+        stream = w.create(v1::WriteStream::PENDING);
+        const auto [resp, status] = append(w, {request(stream, {row("a", 1), row("b", 2)}, 0), request(stream, {row("c", 3)}, 2)});
+        ASSERT_TRUE(status.ok()) << status.error_message();
+        ASSERT_EQ(resp.size(), 2u);
+        EXPECT_FALSE(resp[1].has_error());
+        w.sandbox.killHard(); // nothing flushed or closed: what was answered must be on disk
+    }
+    {
+        World w({}, data);
+        EXPECT_EQ(w.count(), 0) << "pending rows are not in the table before their commit";
+        const auto [resp, status] = append(w, {request(stream, {row("d", 4)}, 3)});
+        ASSERT_TRUE(status.ok()) << status.error_message();
+        ASSERT_EQ(resp.size(), 1u);
+        EXPECT_FALSE(resp[0].has_error()) << resp[0].error().message();
+        EXPECT_EQ(w.finalize(stream), 4);
+        grpc::ClientContext cc;
+        v1::BatchCommitWriteStreamsRequest commit;
+        commit.set_parent(kTable);
+        commit.add_write_streams(stream);
+        v1::BatchCommitWriteStreamsResponse out;
+        ASSERT_TRUE(w.stub->BatchCommitWriteStreams(&cc, commit, &out).ok());
+        EXPECT_TRUE(out.has_commit_time());
+        EXPECT_EQ(out.stream_errors_size(), 0);
+        EXPECT_EQ(w.count(), 4);
+    }
+    std::filesystem::remove_all(data);
 }

@@ -163,22 +163,113 @@ TEST(WriteStreams, HeldRowsFollowASchemaThatGrowsBeforeTheirCommit) {
     }
 }
 
-TEST(WriteStreams, ARestartKeepsCommittedOffsetsAndSaysWhatItLost) {
+TEST(WriteStreams, ARestartKeepsCommittedOffsetsAndHeldRows) {
     Fixture f;
     const auto c = f.streams->create(kTable, WriteStreams::Type::Committed);
     const auto p = f.streams->create(kTable, WriteStreams::Type::Pending);
+    const auto b = f.streams->create(kTable, WriteStreams::Type::Buffered);
     const auto empty = f.streams->create(kTable, WriteStreams::Type::Pending);
     f.streams->append(c.name, 0, Fixture::rows(0, 2));
-    f.streams->append(p.name, 0, Fixture::rows(5, 6));
+    f.streams->append(p.name, 0, Fixture::rows(5, 7));
+    f.streams->append(p.name, 2, Fixture::rows(7, 8));
+    f.streams->append(b.name, 0, Fixture::rows(20, 24));
+    EXPECT_EQ(f.streams->flush(b.name, 1), 1);
     f.open();
     EXPECT_EQ(f.streams->get(c.name).rows, 2);
     EXPECT_EQ(refusal([&] { f.streams->append(c.name, 0, Fixture::rows(0, 2)); }).code, Code::AlreadyExists);
     EXPECT_EQ(f.streams->append(c.name, 2, Fixture::rows(2, 3)), 2);
-    EXPECT_EQ(f.table(), (std::vector<std::int64_t>{0, 1, 2}));
-    const auto lost = refusal([&] { f.streams->append(p.name, 1, Fixture::rows(6, 7)); });
+    EXPECT_EQ(f.table(), (std::vector<std::int64_t>{0, 1, 20, 21, 2}));
+    // The acknowledged held rows are all there: the pending stream goes on at its offset and
+    // commits them, the buffered one flushes the rest.
+    EXPECT_EQ(refusal([&] { f.streams->append(p.name, 2, Fixture::rows(7, 8)); }).code, Code::AlreadyExists);
+    EXPECT_EQ(f.streams->append(p.name, 3, Fixture::rows(8, 9)), 3);
+    EXPECT_EQ(f.streams->finalize(p.name), 4);
+    EXPECT_TRUE(f.streams->batchCommit(kTable, {p.name}).commitMs);
+    EXPECT_EQ(f.streams->flush(b.name, 3), 3);
+    EXPECT_EQ(f.table(), (std::vector<std::int64_t>{0, 1, 20, 21, 2, 5, 6, 7, 8, 22, 23}));
+    EXPECT_EQ(f.streams->append(empty.name, 0, Fixture::rows(30, 31)), 0) << "a stream with nothing held goes on";
+    EXPECT_FALSE(fs::exists(f.dir / "streams" / (p.name.substr(p.name.rfind('/') + 1) + ".rows"))) << "a committed stream's file stays";
+}
+
+namespace {
+
+std::string idOf(const std::string& stream) { return stream.substr(stream.rfind('/') + 1); }
+
+/// A stream's state and rows files as they are now, to put back later: as if the sandbox had
+/// died before it wrote what came after.
+struct Saved {
+    fs::path dir, keep;
+    std::string id;
+    Saved(const Fixture& f, const std::string& stream) : dir(f.dir / "streams"), keep(f.dir / "kept"), id(idOf(stream)) {
+        fs::remove_all(keep);
+        fs::create_directories(keep);
+        for (const auto* ext : {".json", ".rows"})
+            if (fs::exists(dir / (id + ext))) fs::copy_file(dir / (id + ext), keep / (id + ext));
+    }
+    void putBack() const {
+        for (const auto* ext : {".json", ".rows"}) {
+            fs::remove(dir / (id + ext));
+            if (fs::exists(keep / (id + ext))) fs::copy_file(keep / (id + ext), dir / (id + ext));
+        }
+    }
+};
+
+} // namespace
+
+TEST(WriteStreams, ACrashBeforeACommitOrFlushWasNotedNeverWritesTheRowsTwice) {
+    Fixture f;
+    const auto p = f.streams->create(kTable, WriteStreams::Type::Pending);
+    const auto b = f.streams->create(kTable, WriteStreams::Type::Buffered);
+    f.streams->append(p.name, 0, Fixture::rows(0, 3));
+    f.streams->finalize(p.name);
+    f.streams->append(b.name, 0, Fixture::rows(10, 13));
+    const Saved pendingBefore(f, p.name);
+    EXPECT_TRUE(f.streams->batchCommit(kTable, {p.name}).commitMs);
+    f.streams.reset();
+    pendingBefore.putBack(); // the commit's rows are in the table's log; the stream's files say nothing of it
+    f.open();
+    const auto again = f.streams->batchCommit(kTable, {p.name});
+    ASSERT_EQ(again.errors.size(), 1u);
+    EXPECT_EQ(again.errors[0].storage, StorageCode::StreamAlreadyCommitted);
+    EXPECT_TRUE(f.streams->get(p.name).commitMs);
+
+    const Saved bufferedBefore(f, b.name);
+    EXPECT_EQ(f.streams->flush(b.name, 1), 1);
+    f.streams.reset();
+    bufferedBefore.putBack();
+    f.open();
+    EXPECT_EQ(f.streams->get(b.name).flushed, 2);
+    EXPECT_EQ(f.streams->flush(b.name, 2), 2);
+    EXPECT_EQ(f.table(), (std::vector<std::int64_t>{0, 1, 2, 10, 11, 12}));
+}
+
+TEST(WriteStreams, AnAppendThatWasNeverAnsweredIsCutOffAndAMissingFileSaysWhatWasLost) {
+    Fixture f;
+    const auto p = f.streams->create(kTable, WriteStreams::Type::Pending);
+    f.streams->append(p.name, 0, Fixture::rows(0, 2));
+    const Saved before(f, p.name);
+    f.streams->append(p.name, 2, Fixture::rows(2, 4));
+    f.streams.reset();
+    // The rows file took the append, the state file never did (and no answer went out).
+    fs::copy_file(before.keep / (before.id + ".json"), before.dir / (before.id + ".json"), fs::copy_options::overwrite_existing);
+    f.open();
+    EXPECT_EQ(f.streams->get(p.name).rows, 2);
+    EXPECT_EQ(f.streams->append(p.name, 2, Fixture::rows(5, 6)), 2) << "the client sends it again at its offset";
+    f.streams->finalize(p.name);
+    EXPECT_TRUE(f.streams->batchCommit(kTable, {p.name}).commitMs);
+    EXPECT_EQ(f.table(), (std::vector<std::int64_t>{0, 1, 5}));
+
+    const auto q = f.streams->create(kTable, WriteStreams::Type::Pending);
+    f.streams->append(q.name, 0, Fixture::rows(7, 8));
+    f.streams.reset();
+    fs::remove(f.dir / "streams" / (idOf(q.name) + ".rows"));
+    f.open();
+    const auto lost = refusal([&] { f.streams->append(q.name, 1, Fixture::rows(8, 9)); });
     EXPECT_EQ(lost.code, Code::FailedPrecondition);
-    EXPECT_NE(lost.message.find("restarted"), std::string::npos);
-    EXPECT_EQ(f.streams->append(empty.name, 0, Fixture::rows(7, 8)), 0) << "a stream with nothing held goes on";
+    EXPECT_NE(lost.message.find("restarted"), std::string::npos) << lost.message;
+    EXPECT_NE(lost.message.find("missing"), std::string::npos) << lost.message;
+    f.streams->finalize(q.name);
+    EXPECT_EQ(f.streams->batchCommit(kTable, {q.name}).errors.size(), 1u);
 }
 
 TEST(WriteStreams, ACrashBeforeTheStreamsFileWasRewrittenCannotMakeItsOffsetsGoBack) {
