@@ -188,13 +188,22 @@ private slots:
         typeInto(d.keyFileEdit(), keyFile_);
         typeInto(d.projectEdit(), QStringLiteral("p"));
         typeInto(d.endpointEdit(), QString::fromStdString(sandbox_->url()));
+        // A Storage API endpoint that is not HOST:PORT is refused before anything is saved.
+        auto* storageApi = d.findChild<QLineEdit*>(QStringLiteral("connectionStorageEndpoint"));
+        QVERIFY(storageApi);
+        typeInto(storageApi, QStringLiteral("https://bigquerystorage.example.test"));
         QSignalSpy connected(&d, &ConnectionDialog::connected);
+        QTest::mouseClick(d.findChild<QPushButton*>(QStringLiteral("connectionConnect")), Qt::LeftButton);
+        QVERIFY2(d.statusText().contains(QStringLiteral("HOST:PORT")), qPrintable(d.statusText()));
+        QVERIFY(store.list().isEmpty());
+        typeInto(storageApi, QStringLiteral("bigquerystorage.example.test:443"));
         QTest::mouseClick(d.findChild<QPushButton*>(QStringLiteral("connectionConnect")), Qt::LeftButton);
         QVERIFY2(connected.wait(20000), qPrintable(d.statusText()));
         const auto saved = store.list();
         QCOMPARE(saved.size(), 1);
         QCOMPARE(saved[0].name, QStringLiteral("Team warehouse"));
         QCOMPARE(saved[0].byteCap, qint64(100'000'000'000));
+        QCOMPARE(saved[0].storageEndpoint, QStringLiteral("bigquerystorage.example.test:443"));
         const QString id = saved[0].id;
 
         // The settings file holds the description, not the key.
@@ -205,6 +214,7 @@ private slots:
         QVERIFY(conf.open(QIODevice::ReadOnly));
         const QByteArray text = conf.readAll();
         QVERIFY(text.contains("Team warehouse"));
+        QVERIFY(text.contains("bigquerystorage.example.test:443"));
         QVERIFY(!text.contains("PRIVATE KEY"));
         QVERIFY(!text.contains("private_key"));
         // The keychain holds it, as any other Secret Service client can see.

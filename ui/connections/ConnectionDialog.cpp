@@ -58,6 +58,12 @@ ConnectionDialog::ConnectionDialog(ConnectionStore* store, QWidget* parent) : QD
     byteCap_->setValue(100);
     location_ = new QLineEdit(this);
     location_->setPlaceholderText(tr("e.g. US, EU (optional)"));
+    storageEndpoint_ = new QLineEdit(this);
+    storageEndpoint_->setObjectName(QStringLiteral("connectionStorageEndpoint"));
+    storageEndpoint_->setPlaceholderText(tr("automatic (HOST:PORT over TLS for a regional or private one)"));
+    storageEndpoint_->setToolTip(tr("Where uploads and large exports go through the BigQuery Storage API. Automatic: "
+                                    "bigquerystorage.googleapis.com:443 for Google's endpoint (and its regional and Private "
+                                    "Service Connect ones), the sandbox's own port for a local sandbox."));
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("connectionDialogStatus"));
     status_->setWordWrap(true);
@@ -70,6 +76,7 @@ ConnectionDialog::ConnectionDialog(ConnectionStore* store, QWidget* parent) : QD
     form->addRow(tr("Endpoint"), endpoint_);
     form->addRow(tr("Cap per query"), byteCap_);
     form->addRow(tr("Location"), location_);
+    form->addRow(tr("Storage API"), storageEndpoint_);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
     connect_ = buttons->addButton(tr("Connect"), QDialogButtonBox::AcceptRole);
     connect_->setObjectName(QStringLiteral("connectionConnect"));
@@ -117,6 +124,14 @@ void ConnectionDialog::connectAndSave() {
     info.endpoint = endpoint_->text().trimmed();
     info.byteCap = static_cast<qint64>(byteCap_->value() * 1e9);
     info.location = location_->text().trimmed();
+    info.storageEndpoint = storageEndpoint_->text().trimmed();
+    if (!info.storageEndpoint.isEmpty()) {
+        std::string why;
+        if (StorageApiEndpoint::parse(info.storageEndpoint.toStdString(), why).empty()) {
+            status_->setText(QString::fromStdString(why) + QLatin1Char('.'));
+            return;
+        }
+    }
     if (info.kind == ConnectionInfo::Kind::Endpoint && info.endpoint.isEmpty()) {
         status_->setText(tr("Give the endpoint's URL, e.g. http://127.0.0.1:9050."));
         return;

@@ -55,6 +55,7 @@ private:
     QLineEdit* project_;
     QLineEdit* endpoint_;
     QDoubleSpinBox* byteCap_;
+    QLineEdit* storageEndpoint_ = nullptr;
     QLineEdit* location_;
     QLabel* status_;
     QPushButton* connect_;

@@ -79,6 +79,7 @@ QList<ConnectionInfo> ConnectionStore::readList() {
         c.account = s.value(QStringLiteral("account")).toString();
         c.byteCap = s.value(QStringLiteral("byteCap")).toLongLong();
         c.location = s.value(QStringLiteral("location")).toString();
+        c.storageEndpoint = s.value(QStringLiteral("storageEndpoint")).toString();
         if (!c.id.isEmpty()) out << c;
     }
     s.endArray();
@@ -108,6 +109,8 @@ void ConnectionStore::writeList(const QList<ConnectionInfo>& list) {
             s.setValue(QStringLiteral("account"), c.account);
             s.setValue(QStringLiteral("byteCap"), c.byteCap);
             s.setValue(QStringLiteral("location"), c.location);
+            if (c.storageEndpoint.isEmpty()) s.remove(QStringLiteral("storageEndpoint"));
+            else s.setValue(QStringLiteral("storageEndpoint"), c.storageEndpoint);
         }
         s.endArray();
         s.sync();
@@ -197,6 +200,11 @@ void openConnection(QObject* context, const ConnectionInfo& info, const QByteArr
             to.audience = auth::audienceFor(o.endpoint);
             o.tokens = auth::makeTokenSource(creds, to);
             o.storageTokens = auth::makeStorageTokenSource(creds, to, o.endpoint);
+            if (!info.storageEndpoint.isEmpty()) {
+                std::string why;
+                o.storageEndpoint = StorageApiEndpoint::parse(info.storageEndpoint.toStdString(), why);
+                if (o.storageEndpoint.empty()) throw std::runtime_error(why);
+            }
             o.projectId = info.project.isEmpty() ? creds.projectId() : info.project.toStdString();
             if (creds.user) o.quotaProject = creds.user->quotaProjectId;
             if (o.projectId.empty()) throw std::runtime_error("no project: name the project this connection works in");

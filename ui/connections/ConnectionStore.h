@@ -23,6 +23,8 @@ struct ConnectionInfo {
     QString account;   ///< who signs in (shown, not used to sign in)
     qint64 byteCap = 0; ///< maximumBytesBilled for every query; 0: none
     QString location;  ///< default location of new datasets and jobs, if any
+    /// The Storage API's HOST:PORT (TLS) named by hand; empty: the one that goes with `endpoint`.
+    QString storageEndpoint;
 };
 
 /// Saved connections: settings for the description, the OS keychain for the key. The list is read
