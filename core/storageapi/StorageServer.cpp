@@ -124,7 +124,13 @@ int StorageServer::start() {
     // gRPC itself refuses it (RESOURCE_EXHAUSTED) before anything is read into memory.
     b.SetMaxReceiveMessageSize(static_cast<int>(kMaxAppendBytes + (6u << 20)));
     d_->server = b.BuildAndStart();
-    if (!d_->server || port <= 0) throw std::runtime_error("cannot listen for the Storage API on " + host + ":" + std::to_string(d_->o.port));
+    if (!d_->server || port <= 0) {
+        if (!d_->o.tlsCertPem.empty())
+            throw std::runtime_error("cannot serve the Storage API over TLS on " + host + ":" + std::to_string(d_->o.port) +
+                                     ": the port is taken, or the certificate or key was not accepted (--grpc-tls-cert takes a "
+                                     "PEM certificate chain, --grpc-tls-key its unencrypted PEM private key)");
+        throw std::runtime_error("cannot listen for the Storage API on " + host + ":" + std::to_string(d_->o.port));
+    }
     return port;
 }
 
