@@ -30,6 +30,11 @@ constexpr auto key = slot(0), value = slot(1);
 namespace batch { // table RecordBatch
 constexpr auto length = slot(0), nodes = slot(1), buffers = slot(2), compression = slot(3);
 }
+namespace bodyCompression { // table BodyCompression
+constexpr auto codec = slot(0), method = slot(1);
+constexpr std::int8_t kLz4Frame = 0, kZstd = 1; ///< CompressionType
+constexpr std::int8_t kBuffer = 0;               ///< BodyCompressionMethod
+}
 
 constexpr std::int16_t kMetadataV5 = 4;
 enum Header : std::uint8_t { kSchema = 1, kRecordBatch = 3 };

@@ -31,16 +31,22 @@ public:
 
 /// The Schema message for rows laid out as `schema`.
 std::string schemaMessage(const Schema& schema);
+/// How a RecordBatch's buffers are compressed (Arrow's BodyCompression, what the Read API's
+/// `arrow_serialization_options.buffer_compression` asks for): each buffer is its uncompressed
+/// length (8 bytes) and a zstd frame, or -1 and the bytes as they are when that is no smaller.
+enum class Compression { None, Zstd };
+
 /// One RecordBatch message holding `rows` (STRUCT values laid out as `schema`). Throws
 /// ArrowError for a value Arrow's type cannot hold (an INTERVAL past int64 nanoseconds).
-std::string batchMessage(const Schema& schema, std::span<const Value> rows);
+std::string batchMessage(const Schema& schema, std::span<const Value> rows, Compression compression = Compression::None);
 
 /// The fields of a Schema message as BigQuery fields (names, modes, types, as the mapping above
 /// gives them back). Throws ArrowError for anything else.
 Schema readSchema(std::string_view message);
 /// The rows of one RecordBatch message, laid out as `schema` (what readSchema gave for the
 /// stream's Schema message). Every offset, length and buffer is checked against the message:
-/// damaged or hostile input throws ArrowError, never reads outside it. With `arena`, the rows'
+/// damaged or hostile input throws ArrowError, never reads outside it. Buffers compressed with
+/// zstd are read (LZ4_FRAME is refused, saying so); none may claim more than 1 GiB. With `arena`, the rows'
 /// text and items are made in it (Value::textIn...): they must go before it is reset.
 std::vector<Value> readBatch(const Schema& schema, std::string_view message, ValueArena* arena = nullptr);
 

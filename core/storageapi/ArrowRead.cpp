@@ -12,7 +12,11 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <zstd.h>
+
+#include <algorithm>
 #include <cstring>
+#include <deque>
 
 namespace quarry::storageapi::arrow {
 
@@ -24,6 +28,8 @@ using TableVec = Vec<flatbuffers::Offset<Table>>;
 
 /// More rows than any Storage API answer holds: a reader refuses a batch claiming them.
 constexpr std::int64_t kMaxBatchRows = 1 << 24;
+/// What a compressed batch's buffers may unpack to, all together.
+constexpr std::int64_t kMaxUnpacked = std::int64_t{1} << 30;
 
 [[noreturn]] void bad(const std::string& why) { throw ArrowError("Arrow data: " + why); }
 
@@ -192,6 +198,13 @@ struct Columns {
     const Vec<const fb::Buffer*>* buffers = nullptr;
     flatbuffers::uoffset_t ni = 0, bi = 0;
     ValueArena* arena = nullptr;
+    /// Buffers are zstd-compressed (BodyCompression): each is read into `unpacked`, and the
+    /// bytes they unpack to bound what lengths may claim (`bound`, instead of the body's).
+    bool zstd = false;
+    std::deque<std::string> unpacked;
+    std::uint64_t declared = 0, unpackedBytes = 0;
+    /// What the batch's values can take at most: its body, or what its buffers unpack to.
+    std::uint64_t limit() const { return std::max<std::uint64_t>(body.size(), declared); }
 
     Value text(ValueKind k, std::string_view s) const { return arena ? Value::textIn(*arena, k, s) : Value::text(k, s); }
     Value array(std::size_t n) const { return arena ? Value::arrayIn(*arena, n) : Value::arrayOf(n); }
@@ -211,9 +224,29 @@ struct Columns {
         if (b.offset < 0 || b.length < 0 || static_cast<std::uint64_t>(b.offset) > body.size() ||
             static_cast<std::uint64_t>(b.length) > body.size() - static_cast<std::size_t>(b.offset))
             bad("a buffer of column " + f.name + " lies outside the body");
-        if (static_cast<std::uint64_t>(b.length) < need)
-            bad("a buffer of column " + f.name + " is " + std::to_string(b.length) + " bytes, not " + std::to_string(need));
-        return body.substr(static_cast<std::size_t>(b.offset), static_cast<std::size_t>(b.length));
+        auto raw = body.substr(static_cast<std::size_t>(b.offset), static_cast<std::size_t>(b.length));
+        if (zstd && !raw.empty()) raw = unpack(f, raw);
+        if (raw.size() < need) bad("a buffer of column " + f.name + " is " + std::to_string(raw.size()) + " bytes, not " + std::to_string(need));
+        return raw;
+    }
+    /// A compressed buffer's bytes: its length (8 bytes) then a zstd frame of exactly that
+    /// many, or -1 then the bytes as they are.
+    std::string_view unpack(const Field& f, std::string_view raw) {
+        if (raw.size() < 8) bad("a compressed buffer of column " + f.name + " has no length");
+        std::int64_t length = 0;
+        std::memcpy(&length, raw.data(), 8);
+        raw.remove_prefix(8);
+        if (length == -1) return raw;
+        if (length < 0 || length > kMaxUnpacked) bad("a compressed buffer of column " + f.name + " claims " + std::to_string(length) + " bytes");
+        if (ZSTD_getFrameContentSize(raw.data(), raw.size()) != static_cast<unsigned long long>(length))
+            bad("a compressed buffer of column " + f.name + " is not a zstd frame of the " + std::to_string(length) + " bytes it claims");
+        if (static_cast<std::uint64_t>(length) > kMaxUnpacked - unpackedBytes)
+            bad("the batch's buffers unpack to more than " + std::to_string(kMaxUnpacked) + " bytes");
+        auto& out = unpacked.emplace_back(static_cast<std::size_t>(length), '\0');
+        const auto n = ZSTD_decompress(out.data(), out.size(), raw.data(), raw.size());
+        if (ZSTD_isError(n) || n != out.size()) bad("a compressed buffer of column " + f.name + " does not unpack");
+        unpackedBytes += out.size();
+        return out;
     }
     /// The validity bitmap: an empty string_view when no value is null.
     std::string_view validity(const Field& f, const fb::Node& nd, std::size_t n) {
@@ -248,8 +281,8 @@ struct Columns {
     std::vector<Value> column(const Field& f, std::size_t n, bool element) {
         // Every value of a column takes at least a bit of the body (its own or its fields'):
         // this bounds what hostile lengths and offsets make it allocate.
-        if (n > body.size() * 8 + 64) bad("column " + f.name + " claims " + std::to_string(n) + " values in a body of " +
-                                          std::to_string(body.size()) + " bytes");
+        if (n > limit() * 8 + 64) bad("column " + f.name + " claims " + std::to_string(n) + " values in a body of " +
+                                      std::to_string(limit()) + " bytes");
         std::vector<Value> out(n);
         if (f.isRepeated() && !element) {
             const auto nd = node(f, n);
@@ -373,6 +406,23 @@ struct Columns {
 
 } // namespace
 
+/// What a compressed batch's buffers say they unpack to (a bound for the lengths it claims;
+/// each buffer is checked again when it is read).
+template <class Buffers> std::uint64_t declaredBytes(const Buffers* buffers, std::string_view body) {
+    std::uint64_t sum = 0;
+    for (flatbuffers::uoffset_t i = 0; buffers && i < buffers->size(); ++i) {
+        const auto b = load<fb::Buffer>(buffers->Get(i));
+        if (b.offset < 0 || b.length < 8 || static_cast<std::uint64_t>(b.offset) > body.size() ||
+            static_cast<std::uint64_t>(b.length) > body.size() - static_cast<std::size_t>(b.offset))
+            continue;
+        std::int64_t length = 0;
+        std::memcpy(&length, body.data() + b.offset, 8);
+        sum += length == -1 ? static_cast<std::uint64_t>(b.length - 8) : static_cast<std::uint64_t>(std::clamp<std::int64_t>(length, 0, kMaxUnpacked));
+        sum = std::min<std::uint64_t>(sum, kMaxUnpacked);
+    }
+    return sum;
+}
+
 Schema readSchema(std::string_view message) {
     auto m = parse(message, fb::kSchema);
     auto& v = *m.verifier;
@@ -391,14 +441,22 @@ std::vector<Value> readBatch(const Schema& schema, std::string_view message, Val
     auto m = parse(message, fb::kRecordBatch);
     auto& v = *m.verifier;
     const auto length = scalar<std::int64_t>(v, m.header, fb::batch::length, 0);
-    if (subTable(v, m.header, fb::batch::compression)) bad("compressed record batches are not read");
     Columns c;
+    if (const Table* packed = subTable(v, m.header, fb::batch::compression)) {
+        const auto codec = scalar<std::int8_t>(v, packed, fb::bodyCompression::codec, fb::bodyCompression::kLz4Frame);
+        if (codec == fb::bodyCompression::kLz4Frame) bad("LZ4_FRAME-compressed record batches are not read (ask for ZSTD)");
+        if (codec != fb::bodyCompression::kZstd) bad("a record batch compressed with an unknown codec");
+        if (scalar<std::int8_t>(v, packed, fb::bodyCompression::method, fb::bodyCompression::kBuffer) != fb::bodyCompression::kBuffer)
+            bad("a record batch compressed by an unknown method");
+        c.zstd = true;
+        c.declared = declaredBytes(c.buffers = vectorOf<Vec<const fb::Buffer*>>(v, m.header, fb::batch::buffers), m.body);
+    }
     c.arena = arena;
     c.body = m.body;
     c.nodes = vectorOf<Vec<const fb::Node*>>(v, m.header, fb::batch::nodes);
     c.buffers = vectorOf<Vec<const fb::Buffer*>>(v, m.header, fb::batch::buffers);
     // Every value takes at least one bit of the body, which bounds what a hostile length asks for.
-    if (length < 0 || length > kMaxBatchRows || static_cast<std::uint64_t>(length) > m.body.size() * 8 + 64) bad("a batch length of " + std::to_string(length));
+    if (length < 0 || length > kMaxBatchRows || static_cast<std::uint64_t>(length) > c.limit() * 8 + 64) bad("a batch length of " + std::to_string(length));
     const auto n = static_cast<std::size_t>(length);
     std::vector<std::vector<Value>> cols;
     for (const auto& f : schema.fields) cols.push_back(c.column(f, n, false));

@@ -6,6 +6,7 @@
 #include "storageapi/ScaledDecimal.h"
 
 #include <flatbuffers/flatbuffers.h>
+#include <zstd.h>
 
 #include <cstring>
 #include <functional>
@@ -147,11 +148,24 @@ struct Body {
     std::string bytes;
     std::vector<fb::Node> nodes;
     std::vector<fb::Buffer> buffers;
+    bool zstd = false;
+    std::string scratch;
 
     void add(const void* data, std::size_t n) {
         bytes.append((8 - bytes.size() % 8) % 8, '\0');
-        buffers.push_back({static_cast<std::int64_t>(bytes.size()), static_cast<std::int64_t>(n)});
-        bytes.append(static_cast<const char*>(data), n);
+        const auto start = bytes.size();
+        if (zstd && n > 0) { // the uncompressed length, then a zstd frame; -1 and the bytes when that is no smaller
+            scratch.resize(ZSTD_compressBound(n));
+            const auto packed = ZSTD_compress(scratch.data(), scratch.size(), data, n, 1);
+            const bool smaller = !ZSTD_isError(packed) && packed < n;
+            const std::int64_t length = smaller ? static_cast<std::int64_t>(n) : -1;
+            bytes.append(reinterpret_cast<const char*>(&length), 8);
+            if (smaller) bytes.append(scratch.data(), packed);
+            else bytes.append(static_cast<const char*>(data), n);
+        } else {
+            bytes.append(static_cast<const char*>(data), n);
+        }
+        buffers.push_back({static_cast<std::int64_t>(start), static_cast<std::int64_t>(bytes.size() - start)});
     }
     /// The node and validity bitmap of `cells` (no bitmap when none is null).
     void node(const Cells& cells) {
@@ -265,9 +279,10 @@ std::string schemaMessage(const Schema& schema) {
     return encapsulate(b, {});
 }
 
-std::string batchMessage(const Schema& schema, std::span<const Value> rows) {
+std::string batchMessage(const Schema& schema, std::span<const Value> rows, Compression compression) {
     static_assert(sizeof(fb::MonthDayNano) == 16 && sizeof(fb::Node) == 16 && sizeof(fb::Buffer) == 16);
     Body body;
+    body.zstd = compression == Compression::Zstd;
     for (std::size_t k = 0; k < schema.fields.size(); ++k) {
         Cells cells(rows.size(), nullptr);
         for (std::size_t i = 0; i < rows.size(); ++i)
@@ -279,10 +294,17 @@ std::string batchMessage(const Schema& schema, std::span<const Value> rows) {
     b.ForceDefaults(true);
     const auto nodes = b.CreateVectorOfStructs(body.nodes.data(), body.nodes.size());
     const auto buffers = b.CreateVectorOfStructs(body.buffers.data(), body.buffers.size());
+    Off packed;
+    if (body.zstd)
+        packed = table(b, [&] {
+            b.AddElement<std::int8_t>(fb::bodyCompression::codec, fb::bodyCompression::kZstd);
+            b.AddElement<std::int8_t>(fb::bodyCompression::method, fb::bodyCompression::kBuffer);
+        });
     const Off rb = table(b, [&] {
         b.AddElement<std::int64_t>(fb::batch::length, static_cast<std::int64_t>(rows.size()));
         b.AddOffset(fb::batch::nodes, nodes);
         b.AddOffset(fb::batch::buffers, buffers);
+        if (body.zstd) b.AddOffset(fb::batch::compression, packed);
     });
     b.Finish(messageOf(b, fb::kRecordBatch, rb, static_cast<std::int64_t>(body.bytes.size())));
     return encapsulate(b, body.bytes);

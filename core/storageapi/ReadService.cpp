@@ -32,6 +32,13 @@ public:
             const auto& want = req->read_session();
             ReadSessions::Request r;
             r.avro = want.data_format() == v1::AVRO;
+            switch (want.read_options().arrow_serialization_options().buffer_compression()) {
+            case v1::ArrowSerializationOptions::ZSTD: r.zstd = true; break;
+            case v1::ArrowSerializationOptions::LZ4_FRAME:
+                throw WriteError{Code::Unimplemented, std::string("LZ4_FRAME buffer compression is not supported by the sandbox's Read API "
+                                                                  "yet: ask for ZSTD.")};
+            default: break;
+            }
             r.parent = req->parent();
             r.table = want.table();
             r.selectedFields.assign(want.read_options().selected_fields().begin(), want.read_options().selected_fields().end());
@@ -85,7 +92,8 @@ public:
                     bytes = out->serialized_binary_rows().size();
                 } else {
                     auto* batch = resp.mutable_arrow_record_batch();
-                    batch->set_serialized_record_batch(arrow::batchMessage(session->schema, slice));
+                    batch->set_serialized_record_batch(
+                        arrow::batchMessage(session->schema, slice, session->zstd ? arrow::Compression::Zstd : arrow::Compression::None));
                     bytes = batch->serialized_record_batch().size();
                 }
             } catch (const std::exception& e) {

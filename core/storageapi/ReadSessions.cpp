@@ -144,6 +144,7 @@ std::shared_ptr<const ReadSessions::Session> ReadSessions::create(const Request&
     s->name = "projects/" + project + "/locations/" + location + "/sessions/" + randomId();
     s->table = r.table;
     s->avro = r.avro;
+    s->zstd = r.zstd && !r.avro;
     s->createMs = now;
     s->expireMs = now + kSessionLifeMs;
     s->snapshotMs = r.snapshotMs.value_or(now);

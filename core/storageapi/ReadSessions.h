@@ -48,6 +48,7 @@ public:
         int maxStreams = 0;
         int preferredMinStreams = 0;
         bool avro = false; ///< data_format AVRO (else ARROW)
+        bool zstd = false; ///< ARROW with its buffers compressed (buffer_compression ZSTD)
     };
     struct Stream {
         std::string name;
@@ -61,6 +62,7 @@ public:
         std::int64_t createMs = 0, expireMs = 0, snapshotMs = 0;
         std::uint64_t bytesScanned = 0;
         bool avro = false;
+        bool zstd = false;
         std::uint64_t heldBytes = 0; ///< memory of rows it holds alone (estimated)
         std::uint64_t order = 0;     ///< when it was made among the others (the oldest go first)
     };

@@ -70,6 +70,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
             for (int i = 0; i < n; ++i) rows.push_back(row(i));
             std::ofstream(std::string(dir) + "/batch" + std::to_string(n), std::ios::binary)
                 << quarry::storageapi::arrow::batchMessage(table(), rows);
+            std::ofstream(std::string(dir) + "/zstd" + std::to_string(n), std::ios::binary)
+                << quarry::storageapi::arrow::batchMessage(table(), rows, quarry::storageapi::arrow::Compression::Zstd);
         }
         std::ofstream(std::string(dir) + "/schema", std::ios::binary) << quarry::storageapi::arrow::schemaMessage(table());
         std::exit(0);

@@ -77,6 +77,19 @@ std::vector<Value> rows(int n) {
     return out;
 }
 
+/// Every byte of `msg` flipped in turn: refused or read, never outside the message (ASan
+/// would see it).
+void flipEveryByte(const Schema& s, const std::string& msg) {
+    for (std::size_t i = 0; i < msg.size(); ++i) {
+        std::string bad = msg;
+        bad[i] = static_cast<char>(bad[i] ^ 0x5A);
+        try {
+            (void)arrow::readBatch(s, bad);
+        } catch (const arrow::ArrowError&) {
+        }
+    }
+}
+
 } // namespace
 
 TEST(StorageArrow, EveryTypeRoundTrips) {
@@ -133,20 +146,56 @@ TEST(StorageArrow, DamagedMessagesAreRefused) {
             EXPECT_NE(std::string(e.what()).find("Arrow data"), std::string::npos);
         }
     }
-    // Every byte flipped: refused or read, never outside the message (ASan would see it).
-    for (std::size_t i = 0; i < msg.size(); ++i) {
-        std::string bad = msg;
-        bad[i] = static_cast<char>(bad[i] ^ 0x5A);
-        try {
-            (void)arrow::readBatch(s, bad);
-        } catch (const arrow::ArrowError&) {
-        }
-    }
+    flipEveryByte(s, msg);
     EXPECT_THROW(arrow::readBatch(s, arrow::schemaMessage(s)), arrow::ArrowError); // not a RecordBatch
     EXPECT_THROW(arrow::readSchema(msg), arrow::ArrowError);
     Schema fewer = s;
     fewer.fields.pop_back();
     EXPECT_THROW(arrow::readBatch(fewer, msg), arrow::ArrowError); // more columns than the schema
+}
+
+TEST(StorageArrow, ZstdCompressedBatchesRoundTripAndDamageIsRefused) {
+    const Schema s = everyType();
+    const auto in = rows(400);
+    const auto plain = arrow::batchMessage(s, in);
+    const auto packed = arrow::batchMessage(s, in, arrow::Compression::Zstd);
+    EXPECT_LT(packed.size(), plain.size() / 2) << "repetitive rows should pack";
+    const auto out = arrow::readBatch(s, packed);
+    ASSERT_EQ(out.size(), in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) EXPECT_EQ(out[i], in[i]) << "row " << i;
+    EXPECT_TRUE(arrow::readBatch(s, arrow::batchMessage(s, {}, arrow::Compression::Zstd)).empty());
+    // A few rows: buffers zstd cannot shrink go as they are (length -1), and read back.
+    const auto few = rows(1);
+    EXPECT_EQ(arrow::readBatch(s, arrow::batchMessage(s, few, arrow::Compression::Zstd))[0], few[0]);
+
+    const auto small = arrow::batchMessage(s, rows(7), arrow::Compression::Zstd);
+    for (std::size_t n = 0; n < small.size(); ++n) {
+        try {
+            EXPECT_EQ(arrow::readBatch(s, small.substr(0, n)).size(), 7u);
+        } catch (const arrow::ArrowError&) {
+        }
+    }
+    flipEveryByte(s, small);
+    // A buffer that claims to unpack to 2^40 bytes, or to a size its frame does not hold.
+    Schema one;
+    one.fields.emplace_back();
+    one.fields[0].name = "n";
+    one.fields[0].type = TypeKind::Int64;
+    std::vector<Value> ints;
+    for (int i = 0; i < 1000; ++i) {
+        Value r = Value::structOf(1);
+        r[0] = Value::int64(i % 3);
+        ints.push_back(std::move(r));
+    }
+    const auto msg = arrow::batchMessage(one, ints, arrow::Compression::Zstd);
+    const std::int64_t want = 8000;
+    const auto at = msg.find(std::string(reinterpret_cast<const char*>(&want), 8));
+    ASSERT_NE(at, std::string::npos) << "the values buffer's length prefix";
+    for (const std::int64_t lie : {std::int64_t{1} << 40, std::int64_t{7999}, std::int64_t{8001}, std::int64_t{-2}}) {
+        std::string bad = msg;
+        std::memcpy(bad.data() + at, &lie, 8);
+        EXPECT_THROW(arrow::readBatch(one, bad), arrow::ArrowError) << lie;
+    }
 }
 
 TEST(StorageArrow, HostileOffsetsAndLengths) {

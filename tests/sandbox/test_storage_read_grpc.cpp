@@ -4,6 +4,7 @@
 // mistaken requests answered with BigQuery's status codes while the server goes on serving.
 // (Arrow sessions are read by Apache Arrow's JS reader in conformance_read.)
 #include "SandboxApiHelpers.h"
+#include "storageapi/ArrowIpc.h"
 #include "platform/System.h"
 
 #include <avro.h>
@@ -38,13 +39,15 @@ struct World {
             FROM UNNEST(GENERATE_ARRAY(1, 2500)) AS id)");
     }
     grpc::Status session(v1::ReadSession& out, v1::DataFormat format, const std::string& table = kTable, int streams = 1,
-                         const std::string& restriction = {}) {
+                         const std::string& restriction = {},
+                         v1::ArrowSerializationOptions::CompressionCodec codec = v1::ArrowSerializationOptions::COMPRESSION_UNSPECIFIED) {
         grpc::ClientContext ctx;
         v1::CreateReadSessionRequest req;
         req.set_parent("projects/p");
         req.mutable_read_session()->set_table(table);
         req.mutable_read_session()->set_data_format(format);
         if (!restriction.empty()) req.mutable_read_session()->mutable_read_options()->set_row_restriction(restriction);
+        if (codec) req.mutable_read_session()->mutable_read_options()->mutable_arrow_serialization_options()->set_buffer_compression(codec);
         req.set_max_stream_count(streams);
         req.set_preferred_min_stream_count(streams);
         return stub->CreateReadSession(&ctx, req, &out);
@@ -201,4 +204,33 @@ TEST(StorageReadGrpc, WithSignInEveryCallNeedsAToken) {
         }
     }
     std::filesystem::remove_all(keys);
+}
+
+TEST(StorageReadGrpc, ArrowBuffersComeZstdCompressedWhenAskedAndLz4IsRefused) {
+    World w;
+    auto readAll = [&](v1::ArrowSerializationOptions::CompressionCodec codec, std::size_t& bytes) {
+        v1::ReadSession s;
+        EXPECT_TRUE(w.session(s, v1::ARROW, kTable, 1, {}, codec).ok());
+        const auto schema = storageapi::arrow::readSchema(s.arrow_schema().serialized_schema());
+        std::vector<v1::ReadRowsResponse> out;
+        EXPECT_TRUE(w.read(s.streams(0).name(), 0, out).ok());
+        std::vector<Value> rows;
+        bytes = 0;
+        for (const auto& a : out) {
+            bytes += a.arrow_record_batch().serialized_record_batch().size();
+            for (auto& r : storageapi::arrow::readBatch(schema, a.arrow_record_batch().serialized_record_batch())) rows.push_back(std::move(r));
+        }
+        return rows;
+    };
+    std::size_t plainBytes = 0, packedBytes = 0;
+    const auto plain = readAll(v1::ArrowSerializationOptions::COMPRESSION_UNSPECIFIED, plainBytes);
+    const auto packed = readAll(v1::ArrowSerializationOptions::ZSTD, packedBytes);
+    ASSERT_EQ(plain.size(), 2500u);
+    ASSERT_EQ(packed.size(), plain.size());
+    for (std::size_t i = 0; i < plain.size(); ++i) ASSERT_EQ(packed[i], plain[i]) << "row " << i;
+    EXPECT_LT(packedBytes, plainBytes / 2);
+    v1::ReadSession s;
+    const auto lz4 = w.session(s, v1::ARROW, kTable, 1, {}, v1::ArrowSerializationOptions::LZ4_FRAME);
+    EXPECT_EQ(lz4.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    EXPECT_NE(lz4.error_message().find("ask for ZSTD"), std::string::npos) << lz4.error_message();
 }
