@@ -28,8 +28,11 @@ using TableVec = Vec<flatbuffers::Offset<Table>>;
 
 /// More rows than any Storage API answer holds: a reader refuses a batch claiming them.
 constexpr std::int64_t kMaxBatchRows = 1 << 24;
-/// What a compressed batch's buffers may unpack to, all together.
-constexpr std::int64_t kMaxUnpacked = std::int64_t{1} << 30;
+/// What a compressed batch's buffers may unpack to, all together (BigQuery's answers are a
+/// few megabytes; gRPC takes 128 MB at most).
+constexpr std::int64_t kMaxUnpacked = std::int64_t{256} << 20;
+/// Values a batch may hold, nested items included (1 GiB of Values).
+constexpr std::uint64_t kMaxBatchValues = std::uint64_t{1} << 26;
 
 [[noreturn]] void bad(const std::string& why) { throw ArrowError("Arrow data: " + why); }
 
@@ -198,13 +201,16 @@ struct Columns {
     const Vec<const fb::Buffer*>* buffers = nullptr;
     flatbuffers::uoffset_t ni = 0, bi = 0;
     ValueArena* arena = nullptr;
-    /// Buffers are zstd-compressed (BodyCompression): each is read into `unpacked`, and the
-    /// bytes they unpack to bound what lengths may claim (`bound`, instead of the body's).
+    /// Buffers are zstd-compressed (BodyCompression): all are unpacked first (`unpackAll`) into
+    /// `unpacked`, `views` gives each buffer's bytes, and what they unpack to bounds what the
+    /// columns may claim.
     bool zstd = false;
     std::deque<std::string> unpacked;
-    std::uint64_t declared = 0, unpackedBytes = 0;
-    /// What the batch's values can take at most: its body, or what its buffers unpack to.
-    std::uint64_t limit() const { return std::max<std::uint64_t>(body.size(), declared); }
+    std::vector<std::string_view> views;
+    std::uint64_t unpackedBytes = 0;
+    /// Values left for the batch's columns (nested items included): what it may allocate.
+    std::uint64_t valuesLeft = kMaxBatchValues;
+    std::uint64_t limit() const { return body.size() + unpackedBytes; }
 
     Value text(ValueKind k, std::string_view s) const { return arena ? Value::textIn(*arena, k, s) : Value::text(k, s); }
     Value array(std::size_t n) const { return arena ? Value::arrayIn(*arena, n) : Value::arrayOf(n); }
@@ -218,33 +224,46 @@ struct Columns {
         if (nd.nulls < 0 || nd.nulls > nd.length) bad("column " + f.name + " has a null count out of range");
         return nd;
     }
-    std::string_view buffer(const Field& f, std::size_t need) {
-        if (!buffers || bi >= buffers->size()) bad("fewer buffers than the schema's columns need (at " + f.name + ")");
-        const auto b = load<fb::Buffer>(buffers->Get(bi++));
+    /// Buffer `i`'s bytes as they lie in the body.
+    std::string_view stored(flatbuffers::uoffset_t i, const std::string& what) const {
+        const auto b = load<fb::Buffer>(buffers->Get(i));
         if (b.offset < 0 || b.length < 0 || static_cast<std::uint64_t>(b.offset) > body.size() ||
             static_cast<std::uint64_t>(b.length) > body.size() - static_cast<std::size_t>(b.offset))
-            bad("a buffer of column " + f.name + " lies outside the body");
-        auto raw = body.substr(static_cast<std::size_t>(b.offset), static_cast<std::size_t>(b.length));
-        if (zstd && !raw.empty()) raw = unpack(f, raw);
+            bad("a buffer of " + what + " lies outside the body");
+        return body.substr(static_cast<std::size_t>(b.offset), static_cast<std::size_t>(b.length));
+    }
+    std::string_view buffer(const Field& f, std::size_t need) {
+        if (!buffers || bi >= buffers->size()) bad("fewer buffers than the schema's columns need (at " + f.name + ")");
+        const auto raw = zstd ? views[bi] : stored(bi, "column " + f.name);
+        ++bi;
         if (raw.size() < need) bad("a buffer of column " + f.name + " is " + std::to_string(raw.size()) + " bytes, not " + std::to_string(need));
         return raw;
     }
+    /// Every buffer of a compressed batch unpacked, before any column is read: what they
+    /// really hold (not what their lengths claim) bounds the values the columns may claim.
+    void unpackAll() {
+        for (flatbuffers::uoffset_t i = 0; buffers && i < buffers->size(); ++i) {
+            const auto raw = stored(i, "the batch");
+            views.push_back(raw.empty() ? raw : unpack(raw));
+        }
+    }
     /// A compressed buffer's bytes: its length (8 bytes) then a zstd frame of exactly that
     /// many, or -1 then the bytes as they are.
-    std::string_view unpack(const Field& f, std::string_view raw) {
-        if (raw.size() < 8) bad("a compressed buffer of column " + f.name + " has no length");
+    std::string_view unpack(std::string_view raw) {
+        const std::string what = "a compressed buffer (" + std::to_string(views.size() + 1) + ")";
+        if (raw.size() < 8) bad(what + " has no length");
         std::int64_t length = 0;
         std::memcpy(&length, raw.data(), 8);
         raw.remove_prefix(8);
         if (length == -1) return raw;
-        if (length < 0 || length > kMaxUnpacked) bad("a compressed buffer of column " + f.name + " claims " + std::to_string(length) + " bytes");
+        if (length < 0 || length > kMaxUnpacked) bad(what + " claims " + std::to_string(length) + " bytes");
         if (ZSTD_getFrameContentSize(raw.data(), raw.size()) != static_cast<unsigned long long>(length))
-            bad("a compressed buffer of column " + f.name + " is not a zstd frame of the " + std::to_string(length) + " bytes it claims");
+            bad(what + " is not a zstd frame of the " + std::to_string(length) + " bytes it claims");
         if (static_cast<std::uint64_t>(length) > kMaxUnpacked - unpackedBytes)
             bad("the batch's buffers unpack to more than " + std::to_string(kMaxUnpacked) + " bytes");
         auto& out = unpacked.emplace_back(static_cast<std::size_t>(length), '\0');
         const auto n = ZSTD_decompress(out.data(), out.size(), raw.data(), raw.size());
-        if (ZSTD_isError(n) || n != out.size()) bad("a compressed buffer of column " + f.name + " does not unpack");
+        if (ZSTD_isError(n) || n != out.size()) bad(what + " does not unpack");
         unpackedBytes += out.size();
         return out;
     }
@@ -283,6 +302,10 @@ struct Columns {
         // this bounds what hostile lengths and offsets make it allocate.
         if (n > limit() * 8 + 64) bad("column " + f.name + " claims " + std::to_string(n) + " values in a body of " +
                                       std::to_string(limit()) + " bytes");
+        // ... and all of them together at most kMaxBatchValues (compressed buffers unpack to
+        // far more than their bytes).
+        if (n > valuesLeft) bad("the batch holds more than " + std::to_string(kMaxBatchValues) + " values");
+        valuesLeft -= n;
         std::vector<Value> out(n);
         if (f.isRepeated() && !element) {
             const auto nd = node(f, n);
@@ -406,23 +429,6 @@ struct Columns {
 
 } // namespace
 
-/// What a compressed batch's buffers say they unpack to (a bound for the lengths it claims;
-/// each buffer is checked again when it is read).
-template <class Buffers> std::uint64_t declaredBytes(const Buffers* buffers, std::string_view body) {
-    std::uint64_t sum = 0;
-    for (flatbuffers::uoffset_t i = 0; buffers && i < buffers->size(); ++i) {
-        const auto b = load<fb::Buffer>(buffers->Get(i));
-        if (b.offset < 0 || b.length < 8 || static_cast<std::uint64_t>(b.offset) > body.size() ||
-            static_cast<std::uint64_t>(b.length) > body.size() - static_cast<std::size_t>(b.offset))
-            continue;
-        std::int64_t length = 0;
-        std::memcpy(&length, body.data() + b.offset, 8);
-        sum += length == -1 ? static_cast<std::uint64_t>(b.length - 8) : static_cast<std::uint64_t>(std::clamp<std::int64_t>(length, 0, kMaxUnpacked));
-        sum = std::min<std::uint64_t>(sum, kMaxUnpacked);
-    }
-    return sum;
-}
-
 Schema readSchema(std::string_view message) {
     auto m = parse(message, fb::kSchema);
     auto& v = *m.verifier;
@@ -449,12 +455,12 @@ std::vector<Value> readBatch(const Schema& schema, std::string_view message, Val
         if (scalar<std::int8_t>(v, packed, fb::bodyCompression::method, fb::bodyCompression::kBuffer) != fb::bodyCompression::kBuffer)
             bad("a record batch compressed by an unknown method");
         c.zstd = true;
-        c.declared = declaredBytes(c.buffers = vectorOf<Vec<const fb::Buffer*>>(v, m.header, fb::batch::buffers), m.body);
     }
     c.arena = arena;
     c.body = m.body;
     c.nodes = vectorOf<Vec<const fb::Node*>>(v, m.header, fb::batch::nodes);
     c.buffers = vectorOf<Vec<const fb::Buffer*>>(v, m.header, fb::batch::buffers);
+    if (c.zstd) c.unpackAll();
     // Every value takes at least one bit of the body, which bounds what a hostile length asks for.
     if (length < 0 || length > kMaxBatchRows || static_cast<std::uint64_t>(length) > c.limit() * 8 + 64) bad("a batch length of " + std::to_string(length));
     const auto n = static_cast<std::size_t>(length);
