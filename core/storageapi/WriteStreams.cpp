@@ -26,6 +26,8 @@ struct WriteStreams::Stream {
     std::string lost;
     /// Whether its row count was checked against its table's log (reconcile()).
     bool reconciled = false;
+    /// Its held rows are still only in its rows file (after a restart, until first used).
+    bool heldUnread = false;
     std::mutex mutex; ///< appends, finalize, flush and commit of this stream, one at a time
     /// PENDING / BUFFERED rows not yet in the table, as schema `heldSchema` laid them out, and
     /// on disk (every row the stream took: an append is answered once they are synced there).
@@ -121,19 +123,9 @@ void WriteStreams::load() {
             // Rows of a PENDING or BUFFERED stream not yet in the table come back from its rows
             // file; a committed stream's file is gone (or left by a crash before its removal).
             s->heldFile = std::make_unique<HeldRowsFile>(dir_ / (s->name.id + ".rows"));
-            if (s->committed()) {
-                s->heldFile->remove();
-            } else {
-                try {
-                    auto held = s->heldFile->load(s->info.rows, s->info.flushed);
-                    s->held = std::move(held.rows);
-                    s->heldSchema = std::move(held.schema);
-                    s->heldClean = false; // checked again on the way into the table
-                    s->lost = std::move(held.lost);
-                } catch (const std::exception& damaged) {
-                    s->lost = damaged.what();
-                }
-            }
+            // They are read when the stream is first used (reconcile), so the sandbox starts at once.
+            if (s->committed()) s->heldFile->remove();
+            else s->heldUnread = true;
         }
         streams_[s->info.name] = s;
     }
@@ -210,6 +202,18 @@ std::pair<Schema, std::uint64_t> WriteStreams::tableSchema(const std::string& na
 
 void WriteStreams::reconcile(Stream& s) {
     if (s.reconciled || s.isDefault) return;
+    if (s.heldUnread) {
+        s.heldUnread = false;
+        try {
+            auto held = s.heldFile->load(s.info.rows, s.info.flushed);
+            s.held = std::move(held.rows);
+            s.heldSchema = std::move(held.schema);
+            s.heldClean = false; // checked again on the way into the table
+            s.lost = std::move(held.lost);
+        } catch (const std::exception& damaged) {
+            s.lost = damaged.what();
+        }
+    }
     try {
         const auto t = store_.table(s.name.project, s.name.dataset, s.name.table);
         std::shared_lock tl(t->mutex);
