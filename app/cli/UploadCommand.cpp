@@ -77,7 +77,7 @@ void chooseApi(BigQueryClient& client, const UploadArgs& a, upload::UploadOption
     o.makeSink = storageapi::WriteSender::factory(storageapi::StorageEndpoint::of(at, [&client] { return client.storageBearerToken(); },
                                                                                    client.quotaProject()),
                                                   o.table, a.api == "write");
-    if (!a.batchRows) o.batchRows = 50000;
+    o.sinkBatchRows = a.batchRows ? a.batchRows : 50000;
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(a.file, ec);
     if (!ec && bytes > 0) {

@@ -411,6 +411,8 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
             UploadOptions::SinkParts parts{s.schema, *journal, rejects, counters};
             sink = o_.makeSink(parts); // null: it cannot carry this table's rows
             if (sink) {
+                if (o_.sinkBatchRows && o_.sinkBatchRows != o_.batchRows)
+                    builder = BatchBuilder(fileId, journal->header().generation, o_.ignoreUnknown, o_.sinkBatchRows, o_.batchBytes);
                 builder.textsOnly(); // offsets do what insertIds do
                 s.throughSink = true;
             }

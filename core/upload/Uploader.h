@@ -64,6 +64,9 @@ struct UploadOptions {
         std::string whyNot = {};
     };
     std::function<std::unique_ptr<BatchSink>(SinkParts&)> makeSink;
+    /// Rows per batch when makeSink's sink carries them (50,000 for the Write API); 0:
+    /// batchRows. insertAll keeps batchRows when the sink cannot be had.
+    std::size_t sinkBatchRows = 0;
     std::size_t maxRecordBytes = 16u << 20;
 };
 

@@ -93,6 +93,8 @@ TEST(StorageTls, AnUntrustedCertificateWritesNothingOrFallsBackByDefault) {
     ASSERT_EQ(fallback.code, 0) << fallback.out;
     EXPECT_NE(fallback.out.find("sent with insertAll"), std::string::npos) << fallback.out;
     EXPECT_NE(fallback.out.find("\"api\": \"insertall\""), std::string::npos) << fallback.out;
+    EXPECT_NE(fallback.out.find("\"requests\": 6,"), std::string::npos) << "insertAll's 500 rows a request, not the Write API's 50,000: "
+                                                                      << fallback.out;
     expectTableMatches(env.client, "a", file.sums);
 
     const std::string sql = " \"SELECT x FROM UNNEST(GENERATE_ARRAY(1, 20000)) AS x\"";

@@ -273,7 +273,7 @@ void UploadDialog::startUpload() {
         if (const auto at = client.storageApi(opts.table.projectId, cancel); !at.empty()) {
             opts.makeSink = storageapi::WriteSender::factory(
                 storageapi::StorageEndpoint::of(at, [&client] { return client.storageBearerToken(); }, client.quotaProject()), opts.table);
-            opts.batchRows = 50000;
+            opts.sinkBatchRows = 50000;
         }
 #endif
         upload::Uploader u(client, opts);
