@@ -3,8 +3,6 @@
 
 #include "sandbox/Auth.h"
 
-#include <optional>
-
 namespace quarry::storageapi {
 
 using grpc::Status;
@@ -137,21 +135,23 @@ std::string formDecoded(std::string_view s) {
 
 } // namespace
 
+std::optional<std::string> routingValue(std::string_view header, std::string_view key) {
+    std::size_t at = 0;
+    while (at <= header.size()) {
+        const auto amp = std::min(header.find('&', at), header.size());
+        const auto part = header.substr(at, amp - at);
+        const auto eq = part.find('=');
+        if (eq != std::string_view::npos && formDecoded(part.substr(0, eq)) == key) return formDecoded(part.substr(eq + 1));
+        at = amp + 1;
+    }
+    return std::nullopt;
+}
+
 Status CallGate::routing(grpc::ServerContext* ctx, std::string_view key, std::string_view resource) const {
     const auto& md = ctx->client_metadata();
     const auto it = md.find("x-goog-request-params");
     std::optional<std::string> named;
-    if (it != md.end()) {
-        const std::string_view header(it->second.data(), it->second.size());
-        std::size_t at = 0;
-        while (at <= header.size() && !named) {
-            const auto amp = std::min(header.find('&', at), header.size());
-            const auto part = header.substr(at, amp - at);
-            const auto eq = part.find('=');
-            if (eq != std::string_view::npos && formDecoded(part.substr(0, eq)) == key) named = formDecoded(part.substr(eq + 1));
-            at = amp + 1;
-        }
-    }
+    if (it != md.end()) named = routingValue(std::string_view(it->second.data(), it->second.size()), key);
     if (!named) {
         if (!requireRouting_) return Status::OK;
         return Status(StatusCode::INVALID_ARGUMENT, clipped("Missing routing header: x-goog-request-params must name " +

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,10 @@ v1::StorageError storageError(const WriteError& e);
 /// A refusal as the RPC's status, with BigQuery's StorageError in its details.
 grpc::Status toStatus(const WriteError& e);
 void fillError(google::rpc::Status* out, const WriteError& e);
+/// The value `key` has in a routing header (`x-goog-request-params`: "k=v&k2=v2", each part
+/// percent-decoded, '+' a space), or nullopt when it names none. Any bytes may come in.
+std::optional<std::string> routingValue(std::string_view header, std::string_view key);
+
 /// What every call is checked for before it is served: its bearer token (with sign-in on) and
 /// its routing header (`x-goog-request-params`, by which Google's front end sends a call to the
 /// resource's region: Google's clients always send it).

@@ -2,8 +2,10 @@
 // Fuzzes the Storage Write API's row decoding, which reads untrusted bytes from AppendRows:
 // the input is an AppendRowsRequest.ProtoData (a writer schema and serialized rows), decoded
 // against a table of every column type, nested and repeated. A writer schema the table refuses
-// must throw SchemaMismatch; a row must decode or say why; nothing else may happen.
+// must throw SchemaMismatch; a row must decode or say why; nothing else may happen. The bytes
+// also go through the routing-header parser (routingValue), another thing any client sends.
 // With QUARRY_FUZZ_SEEDS_OUT=DIR set, it writes its seeds there and exits (run_fuzzer.sh).
+#include "storageapi/GrpcCommon.h"
 #include "storageapi/ProtoRows.h"
 
 #include <google/cloud/bigquery/storage/v1/storage.pb.h>
@@ -128,6 +130,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    // The same bytes as a routing header (x-goog-request-params), which any client sends.
+    if (const auto v = quarry::storageapi::routingValue({reinterpret_cast<const char*>(data), size}, "write_stream"); v && v->size() > size)
+        std::abort();
     v1::AppendRowsRequest::ProtoData in;
     if (!in.ParseFromArray(data, static_cast<int>(size)) || !in.has_writer_schema()) return 0;
     try {

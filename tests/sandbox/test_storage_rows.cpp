@@ -2,6 +2,7 @@
 // The Storage Write API's row decoding (ProtoRowDecoder): each column type from each proto type
 // BigQuery documents, nested and repeated data, what is a row error and what refuses the
 // writer schema.
+#include "storageapi/GrpcCommon.h"
 #include "storageapi/ProtoEncoder.h"
 #include "storageapi/ProtoRows.h"
 #include "value/Civil.h"
@@ -490,4 +491,24 @@ TEST(ProtoRows, JsonNestedPastFiveHundredLevelsIsRefusedAlikeEverywhere) {
             EXPECT_EQ(*decoded, v);
         }
     }
+}
+
+TEST(StorageRoutingHeader, AnyBytesGiveAValueOrNone) {
+    using storageapi::routingValue;
+    EXPECT_EQ(routingValue("parent=projects%2Fp%2Fdatasets%2Fd%2Ftables%2Ft", "parent"), "projects/p/datasets/d/tables/t");
+    EXPECT_EQ(routingValue("write_stream=projects/p/datasets/d/tables/t/streams/s", "write_stream"),
+              "projects/p/datasets/d/tables/t/streams/s");
+    EXPECT_EQ(routingValue("a=1&read_stream=x%2By+z&b=2", "read_stream"), "x+y z");
+    EXPECT_EQ(routingValue("read%5Fstream=x", "read_stream"), "x") << "the key is decoded too";
+    EXPECT_EQ(routingValue("parent=", "parent"), "");
+    EXPECT_EQ(routingValue("name=a&name=b", "name"), "a") << "the first one counts";
+    for (const std::string_view none : {"", "&", "&&&", "parent", "=x", "parents=x", "xparent=y"})
+        EXPECT_FALSE(routingValue(none, "parent")) << none;
+    // Percent signs that do not make a byte stay as they are; nothing reads past the end.
+    EXPECT_EQ(routingValue("parent=%", "parent"), "%");
+    EXPECT_EQ(routingValue("parent=%4", "parent"), "%4");
+    EXPECT_EQ(routingValue("parent=%zz%41", "parent"), "%zzA");
+    EXPECT_EQ(routingValue(std::string_view("parent=a\0b", 10), "parent"), std::string("a\0b", 3));
+    const std::string huge = "parent=" + std::string(100000, '%');
+    EXPECT_EQ(routingValue(huge, "parent")->size(), 100000u);
 }
