@@ -291,6 +291,8 @@ void UploadDialog::startUpload() {
                                          .arg(s.inserted).arg(dataset, table).arg(s.rejected).arg(s.seconds, 0, 'f', 1)
                                          .arg(s.throughSink ? tr(" through the Storage Write API") : QString());
         text = text.toHtmlEscaped();
+        // What the user should know of the run: a resume, or why insertAll carried the rows.
+        for (const auto& note : s.notes) text += QStringLiteral("<br>") + qs(note).toHtmlEscaped();
         if (!s.rejectsFile.empty()) {
             const QString path = qs(s.rejectsFile);
             text += QStringLiteral(" <a href=\"%1\">%2</a>").arg(QUrl::fromLocalFile(path).toString(), tr("Open the rejects file"));
