@@ -74,9 +74,7 @@ void chooseApi(BigQueryClient& client, const UploadArgs& a, upload::UploadOption
         return;
     }
 #ifdef QUARRY_HAS_STORAGE_CLIENT
-    o.makeSink = storageapi::WriteSender::factory(storageapi::StorageEndpoint::of(at, [&client] { return client.storageBearerToken(); },
-                                                                                   client.quotaProject()),
-                                                  o.table, a.api == "write");
+    o.makeSink = storageapi::WriteSender::factory(storageapi::StorageEndpoint::of(at, client), o.table, a.api == "write");
     o.sinkBatchRows = a.batchRows ? a.batchRows : 50000;
     std::error_code ec;
     const auto bytes = std::filesystem::file_size(a.file, ec);

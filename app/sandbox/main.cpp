@@ -3,6 +3,7 @@
 #include "quarry/Version.h"
 #include "platform/Folders.h"
 #include "platform/System.h"
+#include "sandbox/RowLog.h"
 #include "sandbox/Server.h"
 #include "sandbox/sql/Pruning.h"
 #include "sandbox/sql/plan/Executor.h"
@@ -13,8 +14,6 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <iostream>
 #include <thread>
 
@@ -23,15 +22,6 @@ namespace {
 std::filesystem::path defaultDataDir() { return quarry::platform::dataFolder() / "sandbox"; }
 
 volatile std::sig_atomic_t g_stop = 0;
-
-/// A file's bytes (a PEM file named on the command line).
-std::string readWhole(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    if (!in && !in.eof()) throw std::runtime_error("cannot read " + path);
-    return out.str();
-}
 void onSignal(int) { g_stop = 1; }
 
 } // namespace
@@ -174,8 +164,8 @@ int main(int argc, char** argv) {
             so.dataDir = o.dataDir;
             if (grpcCert.empty() != grpcKey.empty()) throw std::runtime_error("--grpc-tls-cert and --grpc-tls-key go together");
             if (!grpcCert.empty()) {
-                so.tlsCertPem = readWhole(grpcCert);
-                so.tlsKeyPem = readWhole(grpcKey);
+                so.tlsCertPem = quarry::sandbox::readWholeFile(grpcCert);
+                so.tlsKeyPem = quarry::sandbox::readWholeFile(grpcKey);
             }
             so.requireRouting = requireRouting;
             storage = std::make_unique<quarry::storageapi::StorageServer>(server.store(), server.auth(), &server.jobs(), so);

@@ -69,15 +69,13 @@ StorageApiEndpoint BigQueryClient::sandboxStorageApi(const std::string& project,
     std::string a = sandboxHeader(project, "X-Quarry-Storage-Api", c);
     const bool tls = a.starts_with("tls:");
     if (tls) a.erase(0, 4);
+    std::string why;
+    auto at = StorageApiEndpoint::parse(a, why);
     // Only a loopback address: a sandbox cannot send this client's rows elsewhere.
-    const auto colon = a.rfind(':');
-    if (colon == std::string::npos) return {};
-    const auto host = a.substr(0, colon), port = a.substr(colon + 1);
-    const bool loopbackHost = host == "127.0.0.1" || host == "localhost" || host == "[::1]";
-    if (loopbackHost && !port.empty() && port.size() <= 5 &&
-        std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-        return {a, tls};
-    return {};
+    const auto host = at.address.substr(0, at.address.rfind(':'));
+    if (at.empty() || (host != "127.0.0.1" && host != "localhost" && host != "[::1]")) return {};
+    at.tls = tls;
+    return at;
 }
 
 StorageApiEndpoint BigQueryClient::storageApi(const std::string& project, const CancelToken* c) {

@@ -71,8 +71,9 @@ StorageApiEndpoint StorageApiEndpoint::parse(std::string_view text, std::string&
     const auto port = colon == std::string_view::npos ? std::string_view() : text.substr(colon + 1);
     const bool digits = !port.empty() && port.size() <= 5 &&
                         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const int number = digits ? std::stoi(std::string(port)) : 0;
     const bool hostOk = !host.empty() && host.find_first_of("/ @?#") == std::string_view::npos;
-    if (!digits || !hostOk || std::stoi(std::string(port)) > 65535 || std::stoi(std::string(port)) == 0) {
+    if (!hostOk || number < 1 || number > 65535) {
         why = "the Storage API endpoint must be HOST:PORT (for example bigquerystorage.googleapis.com:443), not '" +
               std::string(text) + "'";
         return {};

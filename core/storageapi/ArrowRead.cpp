@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <memory>
+#include <new>
 
 namespace quarry::storageapi::arrow {
 
@@ -208,6 +210,7 @@ struct Columns {
     std::deque<std::string> unpacked;
     std::vector<std::string_view> views;
     std::uint64_t unpackedBytes = 0;
+    std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx{nullptr, &ZSTD_freeDCtx}; ///< one for all buffers
     /// Values left for the batch's columns (nested items included): what it may allocate.
     std::uint64_t valuesLeft = kMaxBatchValues;
     std::uint64_t limit() const { return body.size() + unpackedBytes; }
@@ -262,7 +265,9 @@ struct Columns {
         if (static_cast<std::uint64_t>(length) > kMaxUnpacked - unpackedBytes)
             bad("the batch's buffers unpack to more than " + std::to_string(kMaxUnpacked) + " bytes");
         auto& out = unpacked.emplace_back(static_cast<std::size_t>(length), '\0');
-        const auto n = ZSTD_decompress(out.data(), out.size(), raw.data(), raw.size());
+        if (!dctx) dctx.reset(ZSTD_createDCtx());
+        if (!dctx) throw std::bad_alloc();
+        const auto n = ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), raw.data(), raw.size());
         if (ZSTD_isError(n) || n != out.size()) bad(what + " does not unpack");
         unpackedBytes += out.size();
         return out;

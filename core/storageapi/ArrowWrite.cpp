@@ -10,6 +10,8 @@
 
 #include <cstring>
 #include <functional>
+#include <memory>
+#include <new>
 
 namespace quarry::storageapi::arrow {
 
@@ -150,13 +152,17 @@ struct Body {
     std::vector<fb::Buffer> buffers;
     bool zstd = false;
     std::string scratch;
+    /// One compression context for all of the batch's buffers (ZSTD_compress makes one a call).
+    std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> cctx{nullptr, &ZSTD_freeCCtx};
 
     void add(const void* data, std::size_t n) {
         bytes.append((8 - bytes.size() % 8) % 8, '\0');
         const auto start = bytes.size();
         if (zstd && n > 0) { // the uncompressed length, then a zstd frame; -1 and the bytes when that is no smaller
             scratch.resize(ZSTD_compressBound(n));
-            const auto packed = ZSTD_compress(scratch.data(), scratch.size(), data, n, 1);
+            if (!cctx) cctx.reset(ZSTD_createCCtx());
+            if (!cctx) throw std::bad_alloc();
+            const auto packed = ZSTD_compressCCtx(cctx.get(), scratch.data(), scratch.size(), data, n, 1);
             const bool smaller = !ZSTD_isError(packed) && packed < n;
             const std::int64_t length = smaller ? static_cast<std::int64_t>(n) : -1;
             bytes.append(reinterpret_cast<const char*>(&length), 8);

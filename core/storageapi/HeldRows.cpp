@@ -41,9 +41,10 @@ HeldRowsFile::Loaded HeldRowsFile::load(std::int64_t count, std::int64_t skip) {
             auto g = sandbox::decodeRowGroup(payload);
             const auto n = static_cast<std::int64_t>(g.rows.size());
             if (seen + n > count) throw std::runtime_error("an append ends past the stream's " + std::to_string(count) + " rows");
-            if (!out.rows.empty() && !(g.schema == out.schema))
+            if (!(g.schema == out.schema)) { // a column added between appends: the earlier rows take it too
                 for (auto& r : out.rows) r = sandbox::relayoutRow(r, out.schema.fields, g.schema.fields);
-            if (out.rows.empty() || !(g.schema == out.schema)) out.schema = g.schema;
+                out.schema = g.schema;
+            }
             for (std::int64_t i = 0; i < n; ++i)
                 if (seen + i >= skip) out.rows.push_back(std::move(g.rows[static_cast<std::size_t>(i)]));
             seen += n;

@@ -36,7 +36,7 @@ ExportProgress exportJob(BigQueryClient& client, const JobRef& job, const std::f
     // each other; this thread only writes.
     const auto formatter = std::make_shared<RowFormatter>(options.format, first.schema);
     ReadSource::Options ro;
-    ro.endpoint = StorageEndpoint::of(at, [&client] { return client.storageBearerToken(); }, client.quotaProject());
+    ro.endpoint = StorageEndpoint::of(at, client);
     ro.table = *table;
     ro.schema = first.schema;
     ro.bufferBytes = 2u << 20; // per stream: the writer is the slower side, and an app keeps its memory

@@ -3,7 +3,7 @@
 // The client's side of a Storage API connection: where it goes, TLS or plain, and what each
 // call carries (Google's clients send the same).
 
-#include "bigquery/Endpoint.h"
+#include "bigquery/BigQueryClient.h"
 
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
@@ -27,8 +27,14 @@ struct StorageEndpoint {
     /// Sent as `x-goog-user-project` (the project billed for quota); empty: not sent.
     std::string quotaProject;
 
-    static StorageEndpoint of(const StorageApiEndpoint& at, std::function<std::string()> token, std::string quotaProject) {
-        return {at.address, at.tls, std::move(token), std::move(quotaProject)};
+    /// `at` with `client`'s Storage API token and quota project; `client` must outlive it.
+    static StorageEndpoint of(const StorageApiEndpoint& at, BigQueryClient& client) {
+        return {at.address, at.tls, [&client] { return client.storageBearerToken(); }, client.quotaProject()};
+    }
+    /// The same, keeping `client` alive as long as the endpoint (a reader the GUI lets go later).
+    static StorageEndpoint of(const StorageApiEndpoint& at, std::shared_ptr<BigQueryClient> client) {
+        const std::string quota = client->quotaProject();
+        return {at.address, at.tls, [client = std::move(client)] { return client->storageBearerToken(); }, quota};
     }
     std::string display() const { return tls ? address + " (TLS)" : address; }
 };

@@ -224,9 +224,9 @@ void WriteStreams::reconcile(Stream& s) {
             s.info.rows = logged;
             save(s);
         } else if (s.info.type == Type::Pending && !s.committed() && s.info.rows > 0 && logged >= s.info.rows) {
-            // A crash after the commit's rows were logged but before this file said so.
-            s.info.commitMs = t->meta.contains("lastModifiedTime") ? std::stoll(t->meta["lastModifiedTime"].get<std::string>())
-                                                                   : sandbox::Store::nowMs();
+            // A crash after the commit's rows were logged but before this file said so (when
+            // exactly is not kept: the stream says now).
+            s.info.commitMs = sandbox::Store::nowMs();
             s.held.clear();
             s.lost.clear();
             save(s);

@@ -383,9 +383,6 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         throw UploadError(std::string("the schema is not valid: ") + e.what());
     }
 
-    // A resumed upload keeps its generation of insertIds; a new one uses `generation`.
-    BatchBuilder& builder = builderHolder.emplace(fileId, journal->header().generation, o_.ignoreUnknown, o_.batchRows, o_.batchBytes);
-
     // The upload pass.
     RecordReader::Options readOptions{o_.format, o_.maxRecordBytes};
     readOptions.hashContent = input.regular;
@@ -410,17 +407,16 @@ UploadSummary Uploader::run(const CancelToken* cancel) {
         if (o_.makeSink) {
             UploadOptions::SinkParts parts{s.schema, *journal, rejects, counters};
             sink = o_.makeSink(parts); // null: it cannot carry this table's rows
-            if (sink) {
-                if (o_.sinkBatchRows && o_.sinkBatchRows != o_.batchRows)
-                    builder = BatchBuilder(fileId, journal->header().generation, o_.ignoreUnknown, o_.sinkBatchRows, o_.batchBytes);
-                builder.textsOnly(); // offsets do what insertIds do
-                s.throughSink = true;
-            }
+            if (sink) s.throughSink = true;
             else if (!journal->stream().empty())
                 throw UploadError("this upload was begun through the Storage Write API, which cannot carry this table's rows now");
             else run.note((parts.whyNot.empty() ? std::string("the Storage Write API cannot carry this table's rows") : parts.whyNot) +
                           ": sent with insertAll");
         }
+        // A resumed upload keeps its generation of insertIds; a new one uses `generation`.
+        const std::size_t rows = s.throughSink && o_.sinkBatchRows ? o_.sinkBatchRows : o_.batchRows;
+        BatchBuilder& builder = builderHolder.emplace(fileId, journal->header().generation, o_.ignoreUnknown, rows, o_.batchBytes);
+        if (s.throughSink) builder.textsOnly(); // offsets do what insertIds do
         if (!sink)
             sink = std::make_unique<BatchSender>(client_, o_.table, builder, *journal, rejects, counters, o_.concurrency,
                                                  static_cast<std::size_t>(o_.concurrency));

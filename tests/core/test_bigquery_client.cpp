@@ -303,3 +303,22 @@ TEST(BigQueryClient, CreatesAreNotRetriedAfterALostAnswerAndJobsGetTheirOwnId) {
     const auto sent = Json::parse(s.requests().back().body);
     EXPECT_EQ(sent["jobReference"].value("jobId", "").rfind("quarry_", 0), 0u) << sent.dump();
 }
+
+TEST(BigQueryClient, ASandboxIsBelievedOnlyForAStorageApiOnThisMachine) {
+    std::string said;
+    ScriptedServer s([&said](const ScriptedServer::Request&, int) {
+        auto a = ScriptedServer::json(200, R"({"kind":"bigquery#datasetList"})");
+        a.headers.emplace_back("X-Quarry-Storage-Api", said);
+        return a;
+    });
+    auto c = client(s, [] { return std::string(); });
+    auto ask = [&](std::string header) {
+        said = std::move(header);
+        return c.storageApi("p");
+    };
+    EXPECT_EQ(ask("127.0.0.1:4000").display(), "127.0.0.1:4000");
+    EXPECT_EQ(ask("tls:localhost:4000").display(), "localhost:4000 (TLS)");
+    EXPECT_EQ(ask("[::1]:4000").address, "[::1]:4000");
+    for (const char* elsewhere : {"evil.example:443", "tls:10.0.0.1:443", "127.0.0.1", "127.0.0.1:99999", "127.0.0.1:x", ""})
+        EXPECT_TRUE(ask(elsewhere).empty()) << elsewhere;
+}

@@ -112,8 +112,7 @@ std::unique_ptr<storageapi::ReadSource> readerAfter(const std::shared_ptr<Sessio
         const auto at = session->client->storageApi(o.job.projectId);
         if (at.empty()) return nullptr;
         storageapi::ReadSource::Options ro;
-        ro.endpoint = storageapi::StorageEndpoint::of(at, [session] { return session->client->storageBearerToken(); },
-                                                      session->client->quotaProject());
+        ro.endpoint = storageapi::StorageEndpoint::of(at, session->client);
         ro.table = TableRef{d.value("projectId", ""), d.value("datasetId", ""), d.value("tableId", "")};
         ro.schema = schema;
         ro.streams = 1;

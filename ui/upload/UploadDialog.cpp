@@ -271,8 +271,7 @@ void UploadDialog::startUpload() {
         // sandbox's): exactly once by stream offsets, half insertAll's price on BigQuery. (Asked
         // here, off the GUI thread.) When it cannot be reached, insertAll carries the rows.
         if (const auto at = client.storageApi(opts.table.projectId, cancel); !at.empty()) {
-            opts.makeSink = storageapi::WriteSender::factory(
-                storageapi::StorageEndpoint::of(at, [&client] { return client.storageBearerToken(); }, client.quotaProject()), opts.table);
+            opts.makeSink = storageapi::WriteSender::factory(storageapi::StorageEndpoint::of(at, client), opts.table);
             opts.sinkBatchRows = 50000;
         }
 #endif
