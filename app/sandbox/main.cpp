@@ -5,6 +5,7 @@
 #include "platform/System.h"
 #include "sandbox/RowLog.h"
 #include "sandbox/Server.h"
+#include "sandbox/sql/ColumnCache.h"
 #include "sandbox/sql/Pruning.h"
 #include "sandbox/sql/plan/Executor.h"
 #ifdef QUARRY_HAS_STORAGE_API
@@ -112,6 +113,14 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 64));
     app.add_option("--split-rows", split.minRows, "rows a table needs before a query splits its scan (default 32768; tests use 1)")
         ->check(CLI::Range(1, 1 << 30));
+    quarry::sandbox::sql::ColumnCacheSettings columns;
+    std::size_t columnCacheMb = columns.limitBytes >> 20;
+    app.add_option("--column-cache-mb", columnCacheMb,
+                   "MB of columns copied out of tables held in memory, so that queries read them as one run of memory; "
+                   "the least recently used are dropped first (default 512; 0: none)")
+        ->check(CLI::Range(0, 1 << 22));
+    app.add_option("--column-cache-rows", columns.minRows, "rows a table needs before its columns are cached (default 32768; tests use 1)")
+        ->check(CLI::Range(1, 1 << 30));
     double clusterBlockMb = 64;
     app.add_option("--cluster-block-mb", clusterBlockMb,
                    "MB of a clustered table's storage blocks: a query's run bills only the blocks its filter on the first "
@@ -146,6 +155,8 @@ int main(int argc, char** argv) {
     o.jobs.queryMemory = queryMemoryMb << 20;
     o.jobs.keptBytes = keptResultsMb << 20;
     quarry::sandbox::sql::plan::setSplitSettings(split);
+    columns.limitBytes = columnCacheMb << 20;
+    quarry::sandbox::sql::setColumnCacheSettings(columns);
     quarry::sandbox::sql::setClusterBlockBytes(static_cast<std::uint64_t>(clusterBlockMb * 1024 * 1024));
     o.connections.clientTimeout = std::chrono::milliseconds(static_cast<long long>(clientSeconds * 1000));
     if (logRequests) o.log = [](const std::string& line) { std::cerr << "quarry-sandbox: " << line << std::endl; };

@@ -220,6 +220,7 @@ std::size_t Store::releaseMemory() {
             if (t.dropped || !t.log || t.log->size() != 0 || t.checkpointedRows != t.rows.size()) continue;
             gone = std::move(t.rows);
             t.rows = {};
+            t.columnCache.clear();
             t.insertIds.clear(); // read again from the last row group, which has the window's
             t.insertIdOrder.clear();
             t.commits = {};

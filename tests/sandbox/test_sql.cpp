@@ -7,6 +7,7 @@
 #include "sandbox/Script.h"
 #include "sandbox/Statements.h"
 #include "sandbox/Store.h"
+#include "sandbox/sql/ColumnCache.h"
 #include "sandbox/sql/Engine.h"
 #include "sandbox/sql/Legacy.h"
 #include "sandbox/sql/Statement.h"
@@ -15,6 +16,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <gtest/gtest.h>
 #include <random>
 #include <sstream>
@@ -216,24 +218,48 @@ void checkCase(const Case& c) {
 
 TEST_P(SqlCase, GivesTheExpectedResult) { checkCase(GetParam()); }
 
-/// Every scan that may be split is split, into three parts (more than this machine's cores
-/// need not have), however small its table.
-class SplitScans {
+/// The engine's process-wide settings for a test's span, put back as they were after it.
+class EngineSettings {
 public:
-    SplitScans() : saved_(sql::plan::splitSettings()) { sql::plan::setSplitSettings({3, 1}); }
-    ~SplitScans() { sql::plan::setSplitSettings(saved_); }
-    SplitScans(const SplitScans&) = delete;
-    SplitScans& operator=(const SplitScans&) = delete;
+    EngineSettings(std::optional<sql::plan::SplitSettings> split, std::optional<sql::ColumnCacheSettings> columns)
+        : split_(sql::plan::splitSettings()), columns_(sql::columnCacheSettings()) {
+        if (split) sql::plan::setSplitSettings(*split);
+        if (columns) sql::setColumnCacheSettings(*columns);
+    }
+    ~EngineSettings() {
+        sql::plan::setSplitSettings(split_);
+        sql::setColumnCacheSettings(columns_);
+    }
+    EngineSettings(const EngineSettings&) = delete;
+    EngineSettings& operator=(const EngineSettings&) = delete;
 
 private:
-    sql::plan::SplitSettings saved_;
+    sql::plan::SplitSettings split_;
+    sql::ColumnCacheSettings columns_;
 };
+
+/// Every scan that may be split is split, into three parts (more than this machine's cores
+/// need not have), however small its table.
+EngineSettings splitScans() { return {sql::plan::SplitSettings{3, 1}, std::nullopt}; }
+
+/// Every stored table's columns are cached (ColumnCache.h), however small the table, and read
+/// from the cache by every query that reads them.
+EngineSettings cachedColumns() { return {std::nullopt, sql::ColumnCacheSettings{sql::columnCacheSettings().limitBytes, 1, false}}; }
 
 class SqlCaseSplit : public ::testing::TestWithParam<Case> {};
 
 // The same cases with every splittable scan split over threads: the same answers and errors.
 TEST_P(SqlCaseSplit, GivesTheSameResultWithItsScanSplit) {
-    const SplitScans split;
+    const auto split = splitScans();
+    checkCase(GetParam());
+}
+
+class SqlCaseColumns : public ::testing::TestWithParam<Case> {};
+
+// The same cases with every column of every stored table read from its cache, split too.
+TEST_P(SqlCaseColumns, GivesTheSameResultFromCachedColumns) {
+    const auto columns = cachedColumns();
+    const auto split = splitScans();
     checkCase(GetParam());
 }
 
@@ -245,6 +271,7 @@ std::string caseName(const ::testing::TestParamInfo<Case>& param) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, SqlCase, ::testing::ValuesIn(loadCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(Cases, SqlCaseSplit, ::testing::ValuesIn(loadCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(Cases, SqlCaseColumns, ::testing::ValuesIn(loadCases()), caseName);
 
 // Aggregates and sorts over a table split into parts give what one pass gives, value for
 // value (first-seen order of groups and ARRAY_AGG, which of equal values comes first or is
@@ -274,11 +301,11 @@ TEST(SqlSplit, AggregatesOverPartsEqualOnePass) {
     };
     for (const auto& q : queries) {
         const std::string one = e.run(q);
-        const SplitScans split;
+        const auto split = splitScans();
         EXPECT_EQ(e.run(q), one) << q;
     }
     {
-        const SplitScans split;
+        const auto split = splitScans();
         // Exact whatever the order: a running total over INT64's range on the way is no overflow.
         EXPECT_EQ(e.run("SELECT SUM(big) FROM scratch.t"), e.run("SELECT 12497266"));
         const auto plan = e.plan("SELECT k, COUNT(*) FROM scratch.t GROUP BY k");
@@ -290,6 +317,68 @@ TEST(SqlSplit, AggregatesOverPartsEqualOnePass) {
         EXPECT_EQ(e.plan("SELECT SUM(x / 2) FROM scratch.t")[0].parallelInputs, 1);          // a FLOAT64 sum
         EXPECT_EQ(e.plan("SELECT COUNT(DISTINCT s) FROM scratch.t")[0].parallelInputs, 1);   // DISTINCT
     }
+}
+
+// A column read from its cache gives what reading the rows gives, through every kind of
+// change to the table: rows inserted, UPDATE, DELETE, a column added, the table replaced; with
+// NULL structs on the path, long and short text, and a nested field.
+TEST(SqlColumnCache, AnswersFollowEveryChange) {
+    SqlEnv e({});
+    const auto columns = cachedColumns();
+    ASSERT_EQ(e.run("CREATE TABLE scratch.t AS SELECT x, STRUCT(IF(MOD(x, 7) = 0, NULL, x * 3) AS a, IF(MOD(x, 11) = 0, NULL, "
+                    "CONCAT('a text longer than inline ', CAST(x AS STRING))) AS s) AS n, IF(MOD(x, 13) = 0, NULL, STRUCT(x AS k)) AS m, "
+                    "CAST(x AS STRING) AS short FROM UNNEST(GENERATE_ARRAY(1, 3000)) AS x").substr(0, 2),
+              "{\"");
+    const std::vector<std::string> queries = {
+        "SELECT SUM(n.a), COUNT(n.s), MAX(n.s), SUM(m.k), COUNT(*) FROM scratch.t WHERE short LIKE '1%'",
+        "SELECT x, n.s FROM scratch.t ORDER BY n.a DESC, x LIMIT 5",
+        "SELECT n.s, m.k, short FROM scratch.t WHERE x IN (26, 77, 91, 5000)",
+        "SELECT m.k, COUNT(*) FROM scratch.t GROUP BY m.k ORDER BY m.k LIMIT 3",
+    };
+    const std::uint64_t before = sql::columnCacheBytes();
+    auto check = [&](const std::string& after) {
+        for (const auto& q : queries) {
+            const std::string cached = e.run(q);
+            const auto saved = sql::columnCacheSettings();
+            sql::setColumnCacheSettings({0, 1, false});
+            const std::string rows = e.run(q);
+            sql::setColumnCacheSettings(saved);
+            EXPECT_EQ(cached, rows) << q << "\nafter " << after;
+            EXPECT_EQ(cached.substr(0, 2), "[{") << cached;
+        }
+    };
+    check("CREATE TABLE");
+    EXPECT_GT(sql::columnCacheBytes(), before); // the queries above read cached columns
+    e.run("INSERT scratch.t (x, short) VALUES (5000, '15000')");
+    check("INSERT");
+    e.run("UPDATE scratch.t SET n = STRUCT(n.a + 1 AS a, CONCAT(n.s, '!') AS s) WHERE MOD(x, 2) = 0");
+    check("UPDATE");
+    e.run("DELETE FROM scratch.t WHERE MOD(x, 3) = 0");
+    check("DELETE");
+    e.run("ALTER TABLE scratch.t ADD COLUMN z INT64");
+    check("ALTER TABLE ADD COLUMN");
+    e.run("CREATE OR REPLACE TABLE scratch.t AS SELECT x, STRUCT(x AS a, 'replaced, and longer than inline' AS s) AS n, "
+          "STRUCT(-x AS k) AS m, 'r' AS short FROM UNNEST(GENERATE_ARRAY(1, 500)) AS x");
+    check("CREATE OR REPLACE TABLE");
+}
+
+// A table that changed after its columns served a single query (rows streamed in between
+// queries) has its columns read only when a second query asks at its new version.
+TEST(SqlColumnCache, AChangedTableWaitsForASecondQuery) {
+    SqlEnv e({});
+    const auto saved = sql::columnCacheSettings();
+    sql::setColumnCacheSettings({saved.limitBytes, 1, true});
+    ASSERT_EQ(e.run("CREATE TABLE scratch.t AS SELECT x FROM UNNEST(GENERATE_ARRAY(1, 1000)) AS x").substr(0, 2), "{\"");
+    const std::uint64_t before = sql::columnCacheBytes();
+    const std::string q = "SELECT SUM(x) FROM scratch.t";
+    EXPECT_EQ(e.run(q), "[{\"f0_\":\"500500\"}]");
+    EXPECT_GT(sql::columnCacheBytes(), before); // a table never cached: read at the first query
+    e.run("INSERT scratch.t (x) VALUES (1)");
+    EXPECT_EQ(e.run(q), "[{\"f0_\":\"500501\"}]");
+    EXPECT_EQ(sql::columnCacheBytes(), before); // one query at the last version: this one reads rows
+    EXPECT_EQ(e.run(q), "[{\"f0_\":\"500501\"}]");
+    EXPECT_GT(sql::columnCacheBytes(), before); // the second query at this version reads the column
+    sql::setColumnCacheSettings(saved);
 }
 
 // A scan does not read the row groups whose statistics (NULL count, least and greatest value

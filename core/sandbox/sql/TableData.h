@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "sandbox/sql/ColumnCache.h"
 #include "value/Schema.h"
 #include "value/Value.h"
 
@@ -154,6 +155,9 @@ struct TableData {
     mutable std::map<std::int64_t, std::vector<std::uint64_t>> bytesByPartition;
     mutable std::uint64_t partitionBytesVersion = 0, partitionBytesSchemaVersion = 0;
     mutable std::optional<Partitioning> partitionBytesFor; ///< the partitioning bytesByPartition was computed for
+    /// Columns of `rows` the engine copied out to read them faster (ColumnCache.h), for the
+    /// version of the rows they were read from.
+    mutable ColumnCache columnCache;
 };
 
 } // namespace quarry::sandbox::sql

@@ -52,7 +52,15 @@ std::atomic<std::size_t> gMinRows{SplitSettings{}.minRows};
 /// with its own evaluator, so that parts can run on threads of their own.
 struct Pipeline {
     /// `separate`: rows that are not grouped go to an Output of its own (a later part's).
-    Pipeline(const BoundSelect& q, const ScanInput& in, RowRange range, bool separate) : ev(*q.rows, q.outer) {
+    Pipeline(const BoundSelect& q, const ScanInput& in, RowRange range, bool separate, std::uint64_t run) : ev(*q.rows, q.outer) {
+        // Tables whose rows are in memory: their columns may be cached (ColumnCache.h).
+        std::vector<const TableData*> bySlot(q.width, nullptr);
+        for (std::size_t i = 0; i < q.sources.size(); ++i) {
+            const auto& src = q.sources[i];
+            const bool inGroups = i == 0 ? in.groups != nullptr : i < in.joined.size() && in.joined[i] != nullptr;
+            if (src.table && !inGroups && src.slot >= 0 && static_cast<std::size_t>(src.slot) < bySlot.size()) bySlot[src.slot] = src.table;
+        }
+        ev.readColumnsOf(std::move(bySlot), run);
         from = buildFrom(q, ev, fromOps, in, range);
         if (!q.where.empty()) filter.emplace(q.where, ev);
         if (q.aggregating) agg.emplace(q, ev);
@@ -211,9 +219,10 @@ void execute(const BoundSelect& q, QueryResult& out) {
             if (q.sources[i].buildKey) in.hashes[i] = std::make_shared<SharedHashBuild>();
     }
     std::vector<std::unique_ptr<Pipeline>> pipelines;
+    const std::uint64_t run = newRun();
     const std::size_t rows = n == 1 ? 0 : in.groups ? in.groups->groups() : q.sources[0].table->rows.size();
     for (std::size_t i = 0; i < n; ++i)
-        pipelines.push_back(std::make_unique<Pipeline>(q, in, n == 1 ? RowRange{} : RowRange{rows * i / n, rows * (i + 1) / n}, i > 0));
+        pipelines.push_back(std::make_unique<Pipeline>(q, in, n == 1 ? RowRange{} : RowRange{rows * i / n, rows * (i + 1) / n}, i > 0, run));
     Pipeline& main = *pipelines[0];
     Output output(q, main.ev, out.rows, in.groups != nullptr);
     output.stats.timed = q.reportPlan;

@@ -121,6 +121,14 @@ void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& 
             for (const auto i : sel) out.at[i] = v;
             return;
         }
+        if (const CachedColumn* col = columnFor(e)) { // the column's values in one array
+            for (const auto i : sel) {
+                const Value* const* row = b.row(i);
+                const Value* at = col->at(row[e.slot], &nullValue());
+                out.at[i] = at == &nullValue() ? readPath(e, row, outer_) : at;
+            }
+            return;
+        }
         // readPath's walk, a level at a time over the batch. Each table row's columns, long
         // text and nested values are heap blocks of their own: after each step the batch's
         // values (and a byte of what each points to) are read in one tight loop of
@@ -222,6 +230,13 @@ void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& 
         return rowByRow(e, b, sel, out);
     default: return rowByRow(e, b, sel, out);
     }
+}
+
+const CachedColumn* VectorEval::columnFor(const Expr& e) const {
+    if (e.fieldPath.empty() || e.slot < 0 || static_cast<std::size_t>(e.slot) >= tables_.size() || !tables_[e.slot]) return nullptr;
+    auto it = columns_.find(&e);
+    if (it == columns_.end()) it = columns_.emplace(&e, cachedColumn(*tables_[e.slot], e.fieldPath, run_)).first;
+    return it->second.get();
 }
 
 void VectorEval::direct(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const {

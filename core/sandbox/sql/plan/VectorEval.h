@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "sandbox/sql/ColumnCache.h"
 #include "sandbox/sql/RowEval.h"
 
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace quarry::sandbox::sql::plan {
@@ -75,6 +77,13 @@ inline const Value& valueAt(const Vec& v, std::size_t i) { return v.at[i] ? *v.a
 class VectorEval {
 public:
     VectorEval(const RowEvaluator& rows, const Frame* outer) : rows_(rows), outer_(outer) {}
+    /// The stored tables whose rows the range variables point into, by slot (null: none, or
+    /// not such a table): a column or field of one is read from its ColumnCache, when it has
+    /// one, instead of row by row. One evaluator serves one thread.
+    void readColumnsOf(std::vector<const TableData*> bySlot, std::uint64_t run) {
+        tables_ = std::move(bySlot);
+        run_ = run;
+    }
     void eval(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
     /// Narrows `sel` to the rows where `e` is TRUE, for the forms it computes directly
     /// (x LIKE constant, x compared with a constant, x [NOT] BETWEEN constants); false, and
@@ -87,8 +96,13 @@ private:
     void direct(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
     void binary(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
     void logical(const Expr& e, const Batch& b, const Selection& sel, Vec& out) const;
+    /// The cached column a path reads, or null (kept for the query: the cache may drop it).
+    const CachedColumn* columnFor(const Expr& e) const;
     const RowEvaluator& rows_;
     const Frame* outer_;
+    std::vector<const TableData*> tables_;
+    std::uint64_t run_ = 0;
+    mutable std::unordered_map<const Expr*, std::shared_ptr<const CachedColumn>> columns_;
 };
 
 } // namespace quarry::sandbox::sql::plan
