@@ -364,6 +364,15 @@ Value binaryOp(const std::string& op, const Value& a, const Value& b, const SqlT
 
 namespace {
 
+/// Where `piece` is in `s` from `from` on (npos: nowhere). A long piece through Boyer-Moore:
+/// a naive search is text x piece at worst.
+std::size_t findPiece(std::string_view s, std::string_view piece, std::size_t from) {
+    if (piece.size() <= 16) return s.find(piece, from);
+    const auto it = std::search(s.begin() + static_cast<std::ptrdiff_t>(from), s.end(),
+                                std::boyer_moore_searcher(piece.begin(), piece.end()));
+    return it == s.end() ? std::string_view::npos : static_cast<std::size_t>(it - s.begin());
+}
+
 /// LIKE with only literal text and %: the literal pieces found in order (the first one
 /// anchored at the start, the last at the end unless a % stands there); linear time.
 bool likePercentsOnly(std::string_view s, std::string_view p) {
@@ -380,15 +389,7 @@ bool likePercentsOnly(std::string_view s, std::string_view p) {
             if (!s.starts_with(piece)) return false;
             from = piece.size();
         } else if (!piece.empty()) {
-            // A long piece through Boyer-Moore: a naive search is text x piece at worst.
-            std::size_t at = std::string_view::npos;
-            if (piece.size() <= 16) {
-                at = s.find(piece, from);
-            } else {
-                const auto it = std::search(s.begin() + static_cast<std::ptrdiff_t>(from), s.end(),
-                                            std::boyer_moore_searcher(piece.begin(), piece.end()));
-                if (it != s.end()) at = static_cast<std::size_t>(it - s.begin());
-            }
+            const std::size_t at = findPiece(s, piece, from);
             if (at == std::string_view::npos) return false;
             from = at + piece.size();
         }
@@ -430,6 +431,36 @@ bool likeMatch(std::string_view s, std::string_view p) {
     }
     while (pi < p.size() && p[pi] == '%') ++pi;
     return pi == p.size();
+}
+
+LikePattern::LikePattern(std::string_view pattern) : pattern_(pattern) {
+    percentsOnly_ = pattern.find_first_of("_\\") == std::string_view::npos;
+    if (!percentsOnly_) return;
+    for (std::size_t from = 0;;) {
+        const std::size_t cut = pattern.find('%', from);
+        pieces_.emplace_back(pattern.substr(from, cut == std::string_view::npos ? std::string_view::npos : cut - from));
+        if (cut == std::string_view::npos) break;
+        from = cut + 1;
+    }
+}
+
+bool LikePattern::match(std::string_view s) const {
+    if (!percentsOnly_) return likeMatch(s, pattern_);
+    // likePercentsOnly's rule: the first piece at the start, the last at the end, the others
+    // in order between them.
+    if (pieces_.size() == 1) return s == pieces_[0];
+    const std::string& head = pieces_.front();
+    if (!s.starts_with(head)) return false;
+    std::size_t from = head.size();
+    for (std::size_t k = 1; k + 1 < pieces_.size(); ++k) {
+        const std::string& piece = pieces_[k];
+        if (piece.empty()) continue;
+        const std::size_t at = findPiece(s, piece, from);
+        if (at == std::string_view::npos) return false;
+        from = at + piece.size();
+    }
+    const std::string& tail = pieces_.back();
+    return s.size() - from >= tail.size() && s.ends_with(tail);
 }
 
 SqlType bindFunction(const Expr& c, const std::vector<SqlType>& a) {

@@ -64,6 +64,7 @@ struct Pipeline {
         from = buildFrom(q, ev, fromOps, in, range);
         if (!q.where.empty()) filter.emplace(q.where, ev);
         if (q.aggregating) agg.emplace(q, ev);
+        if (agg && !in.groups) agg->inputStays(); // a table read in row groups reuses its rows' memory
         else if (separate) ownOutput.emplace(q, ev, ownRows, in.groups != nullptr);
         for (auto* op : fromOps) op->stats.timed = q.reportPlan;
         if (filter) filter->stats.timed = q.reportPlan;

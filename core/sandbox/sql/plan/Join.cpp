@@ -53,7 +53,7 @@ std::shared_ptr<const HashBuild> Join::buildHash() const {
             const Value* k = keys.at[i];
             if (!k || k->isNull()) continue; // = with NULL is never true
             if (!keys.own.empty()) k = h->computedKeys.push(*k);
-            h->entries.push_back({keyHash(*k), static_cast<std::uint32_t>(start + i), 0});
+            h->entries.push_back({hashKey(*k), static_cast<std::uint32_t>(start + i), 0});
             h->keys.push_back(k);
         }
     }
@@ -78,7 +78,7 @@ void Join::startInput() {
         // the rows are paired).
         probeHashes_.resize(in_.size);
         for (const auto i : all)
-            if (const Value* k = probeKeys_.at[i]; k && !k->isNull()) probeHashes_[i] = keyHash(*k);
+            if (const Value* k = probeKeys_.at[i]; k && !k->isNull()) probeHashes_[i] = hashKey(*k);
     } else if (kind_ == Kind::Unnest) {
         // A path (the common UNNEST(children)) is read in place, the batch's arrays loaded
         // together; a computed array is kept for the rows that point into it.
@@ -128,7 +128,7 @@ bool Join::nextCandidate(const Value*& v, std::size_t& n) {
             const std::size_t e = chain_ - 1;
             const auto& entry = hash_->entries[e];
             chain_ = entry.next;
-            if (entry.hash != keyHash_ || !keyEqual(*hash_->keys[e], *key_)) continue;
+            if (entry.hash != keyHash_ || !sameKey(*hash_->keys[e], *key_)) continue;
             v = &(*rows_)[entry.row];
             n = entry.row;
             return true;

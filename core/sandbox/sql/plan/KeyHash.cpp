@@ -13,10 +13,7 @@
 namespace quarry::sandbox::sql {
 namespace {
 
-std::size_t mix(std::size_t h, std::size_t x) {
-    // boost::hash_combine's constant, widened: enough spread for open hashing.
-    return h ^ (x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
-}
+std::size_t mix(std::size_t h, std::size_t x) { return keyMix(h, x); }
 
 std::size_t hashBytes(std::string_view s) { return std::hash<std::string_view>{}(s); }
 

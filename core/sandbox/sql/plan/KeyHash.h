@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace quarry::sandbox::sql {
@@ -15,6 +16,30 @@ namespace quarry::sandbox::sql {
 /// length (1 month = 30 days); STRUCT, ARRAY and RANGE item by item.
 std::size_t keyHash(const Value& v);
 bool keyEqual(const Value& a, const Value& b);
+/// keyHash's mixing step (boost::hash_combine's, widened).
+inline std::size_t keyMix(std::size_t h, std::size_t x) { return h ^ (x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
+/// keyHash, with INT64, BOOL and the time kinds hashed inline (the same hash).
+inline std::size_t hashKey(const Value& v) {
+    switch (const auto k = v.kind()) {
+    case ValueKind::Int64: case ValueKind::Bool: case ValueKind::Date: case ValueKind::Time: case ValueKind::DateTime:
+    case ValueKind::Timestamp:
+        return keyMix(static_cast<std::size_t>(k) * 0x100000001b3ULL, std::hash<std::int64_t>{}(v.asInt64()));
+    default: return keyHash(v);
+    }
+}
+/// keyEqual, with the common plain kinds (INT64, BOOL, the time kinds, STRING, BYTES) compared
+/// inline: the probe of a hash join or a GROUP BY calls it for every row.
+inline bool sameKey(const Value& a, const Value& b) {
+    const auto k = a.kind();
+    if (k == b.kind()) switch (k) {
+        case ValueKind::Int64: case ValueKind::Bool: case ValueKind::Date: case ValueKind::Time: case ValueKind::DateTime:
+        case ValueKind::Timestamp:
+            return a.asInt64() == b.asInt64();
+        case ValueKind::String: case ValueKind::Bytes: return a.asText() == b.asText();
+        default: break;
+        }
+    return keyEqual(a, b);
+}
 class Collation;
 /// The same under a collation (may be null): STRINGs, alone or in an ARRAY, by their sort keys.
 std::size_t keyHash(const Value& v, const Collation* c);

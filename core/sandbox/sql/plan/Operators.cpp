@@ -190,7 +190,8 @@ std::size_t HashAggregate::hashOf(const std::vector<const Value*>& keys) const {
     std::size_t hash = 0x84222325;
     for (std::size_t i = 0; i < keys.size(); ++i) {
         const Collation* c = i < keyCollations_.size() ? keyCollations_[i] : nullptr;
-        hash = (hash ^ keyHash(keys[i] ? *keys[i] : nullValue(), c)) * 0x100000001b3ULL;
+        const Value& key = keys[i] ? *keys[i] : nullValue();
+        hash = (hash ^ (c ? keyHash(key, c) : hashKey(key))) * 0x100000001b3ULL;
     }
     return hash;
 }
@@ -213,8 +214,11 @@ std::size_t HashAggregate::findOrAdd(const std::vector<const Value*>& keys, std:
         const Group& group = groups_[g - 1];
         if (group.hash == hash) {
             bool same = true;
-            for (std::size_t k = 0; k < keys.size() && same; ++k)
-                same = keyEqual(group.keys[k], keys[k] ? *keys[k] : nullValue(), k < keyCollations_.size() ? keyCollations_[k] : nullptr);
+            for (std::size_t k = 0; k < keys.size() && same; ++k) {
+                const Value& key = keys[k] ? *keys[k] : nullValue();
+                const Collation* c = k < keyCollations_.size() ? keyCollations_[k] : nullptr;
+                same = c ? keyEqual(group.keys[k], key, c) : sameKey(group.keys[k], key);
+            }
             if (same) return g - 1;
         }
         at = (at + 1) & mask;
@@ -277,12 +281,26 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
     }
     std::vector<const Value*> keys(q_.groupKeys.size());
     const std::size_t sets = std::max<std::size_t>(q_.groupingSets.size(), 1);
+    // One key, no grouping sets or collation, and values read in place (not computed into
+    // this batch's own memory, which the next batch reuses): by address where seen before.
+    Memo* memo = !memo_.empty() && keys.size() == 1 && q_.groupingSets.empty() && !keyCollations_[0] && keyVecs_[0].own.empty()
+                     ? memo_.data() : nullptr;
     for (const auto i : sel) {
         for (std::size_t set = 0; set < sets; ++set) { // a row counts once in each grouping set
             std::size_t g = 0;
             if (!q_.groupingSets.empty()) {
                 groupKeysOf(set, true, i, keys);
                 g = findOrAdd(keys, hashOf(keys));
+            } else if (memo) {
+                const Value* key = keyVecs_[0].at[i];
+                Memo& m = memo[(reinterpret_cast<std::uintptr_t>(key) / sizeof(Value)) % kMemo];
+                if (key && m.key == key) {
+                    g = m.group;
+                } else {
+                    keys[0] = key;
+                    g = findOrAdd(keys, hashOf(keys));
+                    if (key) m = {key, g};
+                }
             } else if (!keys.empty()) {
                 for (std::size_t k = 0; k < keys.size(); ++k) keys[k] = keyVecs_[k].at[i];
                 g = findOrAdd(keys, hashOf(keys));

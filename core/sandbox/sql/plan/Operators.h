@@ -163,6 +163,10 @@ public:
         std::size_t hash = 0;
     };
     std::vector<Group>& groups() { return groups_; }
+    /// The values rows point to stay where they are, unchanged, until the query ends (not a
+    /// table read a row group at a time into reused memory): a single key read in place is
+    /// then remembered by its address.
+    void inputStays() { memo_.assign(kMemo, {}); }
     /// Takes in the groups of `later`, which consumed the rows right after this one's (a
     /// part of a split scan): its new groups follow in their order, the others' states are
     /// merged (every aggregate must be mergeable()).
@@ -183,6 +187,14 @@ private:
     std::vector<std::uint32_t> table_; ///< group index + 1; 0 is empty
     std::vector<Vec> keyVecs_, argVecs_, sepVecs_, havingVecs_, whereVecs_;
     std::vector<std::vector<Vec>> orderVecs_; ///< per aggregate, its ORDER BY keys over the batch
+    /// inputStays(): the group of a key by the address of its value (a key read from a
+    /// joined lookup table repeats the same few addresses), direct-mapped; empty: not used.
+    struct Memo {
+        const Value* key = nullptr;
+        std::size_t group = 0;
+    };
+    static constexpr std::size_t kMemo = 1024;
+    std::vector<Memo> memo_;
 };
 
 } // namespace quarry::sandbox::sql::plan

@@ -6,6 +6,7 @@
 #include "sandbox/sql/Functions.h"
 
 #include <cmath>
+#include <optional>
 
 namespace quarry::sandbox::sql::plan {
 namespace {
@@ -192,10 +193,14 @@ void VectorEval::eval(const Expr& e, const Batch& b, const Selection& sel, Vec& 
         eval(*e.args[0], b, sel, s);
         eval(*e.args[1], b, sel, p);
         prepare(out, b.size, true);
+        // A constant pattern is read once for the batch.
+        const Expr& pe = *e.args[1];
+        const std::optional<LikePattern> constant =
+            constantArg(pe) && pe.value.isText() ? std::optional<LikePattern>(pe.value.asText()) : std::nullopt;
         for (const auto i : sel) {
             const Value &x = valueAt(s, i), &y = valueAt(p, i);
             if (x.isNull() || y.isNull()) continue;
-            out.own[i] = Value::boolean(likeMatch(x.asText(), y.asText()) != e.negated);
+            out.own[i] = Value::boolean((constant ? constant->match(x.asText()) : likeMatch(x.asText(), y.asText())) != e.negated);
             out.at[i] = &out.own[i];
         }
         return;
@@ -328,11 +333,12 @@ bool VectorEval::narrow(const Expr& e, const Batch& b, Selection& sel) const {
     eval(*e.args[0], b, sel, x);
     std::size_t kept = 0;
     if (ky != ValueKind::Null) { // NULL on the right: NULL for every row, none kept
+        const std::optional<LikePattern> pattern = like ? std::optional<LikePattern>(y.asText()) : std::nullopt;
         for (const auto i : sel) {
             const Value& v = valueAt(x, i);
             if (v.isNull()) continue;
             bool keep;
-            if (like) keep = likeMatch(v.asText(), y.asText()) != e.negated;
+            if (like) keep = pattern->match(v.asText()) != e.negated;
             else if (v.kind() == ky) keep = holds(cmp, orderSame(v, y));
             else keep = isTrue(binaryOp(e.op, v, y, e.type)); // other kinds: binary()'s own path
             if (keep) sel[kept++] = i;
