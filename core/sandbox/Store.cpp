@@ -352,6 +352,7 @@ std::vector<std::string> Store::load() {
                 if (!te.is_directory() || !fs::exists(tmeta)) continue;
                 try {
                 auto t = std::make_shared<Table>();
+                t->cacheColumns = true;
                 t->project = project;
                 t->dataset = ds.id;
                 t->id = idFromFolder(te.path().filename().string());

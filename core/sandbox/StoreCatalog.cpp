@@ -239,6 +239,7 @@ void Store::saveTable(const Table& t) {
 std::shared_ptr<Table> Store::newTable(const std::string& p, const Dataset& ds, const std::string& id, const Json& body,
                                        const Schema& schema) {
     auto t = std::make_shared<Table>();
+    t->cacheColumns = true; // lives in the catalog between queries
     t->project = p;
     t->dataset = ds.id;
     t->id = id;

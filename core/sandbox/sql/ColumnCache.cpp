@@ -217,7 +217,7 @@ std::shared_ptr<const CachedColumn> ColumnCache::get(const TableData& t, const s
 }
 
 std::shared_ptr<const CachedColumn> cachedColumn(const TableData& t, const std::vector<int>& path, std::uint64_t run) {
-    if (path.empty() || t.project.empty() || t.isView() || gLimit.load() == 0) return nullptr;
+    if (path.empty() || !t.cacheColumns || t.isView() || gLimit.load() == 0) return nullptr;
     if (t.rows.size() < std::max<std::size_t>(gMinRows.load(), 1)) return nullptr;
     return t.columnCache.get(t, path, run);
 }

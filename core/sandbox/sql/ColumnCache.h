@@ -95,8 +95,8 @@ private:
 };
 
 /// The column `path` (fieldPath: indices from the row STRUCT down) of the stored table `t`'s
-/// rows held in memory, read on first use; null when it is not cached: `t` is a query's own
-/// table (WITH, FROM subquery), has fewer rows than minRows, reads in row groups, holds
+/// rows held in memory, read on first use; null when it is not cached: `t` is not a table of
+/// the catalog (TableData::cacheColumns), has fewer rows than minRows, reads in row groups, holds
 /// STRUCT, ARRAY or RANGE values there, or the limit would be passed. The caller holds
 /// t.mutex (shared at least) for as long as it reads the column. `run`: which run of a plan
 /// asks (newRun()), the same for all of its threads.

@@ -156,7 +156,10 @@ struct TableData {
     mutable std::uint64_t partitionBytesVersion = 0, partitionBytesSchemaVersion = 0;
     mutable std::optional<Partitioning> partitionBytesFor; ///< the partitioning bytesByPartition was computed for
     /// Columns of `rows` the engine copied out to read them faster (ColumnCache.h), for the
-    /// version of the rows they were read from.
+    /// version of the rows they were read from; only for a table that lives on between
+    /// queries (the Store's catalog sets this), not one made for one query (a past version,
+    /// INFORMATION_SCHEMA, a WITH query).
+    bool cacheColumns = false;
     mutable ColumnCache columnCache;
 };
 
