@@ -35,6 +35,7 @@ class Sandbox:
             times.append(time.perf_counter() - t0)
             peak = max(peak, self.peak_mb())
             rows = [[c["v"] for c in r["f"]] for r in resp.get("rows", [])]
+        self.last_times = times  # in run order: the first pays for what the later ones reuse
         return sorted(times)[1], peak, rows, resp
 
 

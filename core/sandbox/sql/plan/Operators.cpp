@@ -308,6 +308,10 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
             auto& states = groups_[g].states;
             for (std::size_t a = 0; a < q_.aggs.size(); ++a) {
                 const Expr& agg = *q_.aggs[a];
+                if (agg.star && !agg.aggMods) { // COUNT(*): what add() does for it
+                    ++states[a].count;
+                    continue;
+                }
                 const bool noArg = agg.star || agg.args.empty();
                 if (agg.aggMods && agg.aggMods->where && !isTrue(valueAt(whereVecs_[a], i))) continue; // another pivot value's row
                 const Value& v = noArg ? nullValue() : valueAt(argVecs_[a], i);

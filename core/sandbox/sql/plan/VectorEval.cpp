@@ -81,11 +81,6 @@ void prepare(Vec& out, std::size_t n, bool computed) {
 
 } // namespace
 
-const Value& nullValue() {
-    static const Value null;
-    return null;
-}
-
 const Value* readPath(const Expr& e, const Value* const* row, const Frame* outer) {
     const Value* v = nullptr;
     if (e.outerDepth == 0) {

@@ -62,7 +62,11 @@ struct Vec {
     std::vector<Value> own;
 };
 
-const Value& nullValue();
+/// A NULL that lives for the process (inline: the batch loops call it per row).
+inline const Value& nullValue() {
+    static const Value null;
+    return null;
+}
 /// A bound path (a range variable and fields below it) read in place for one row; null if
 /// it is NULL. Paths of an enclosing query read its row from `outer`.
 const Value* readPath(const Expr& e, const Value* const* row, const Frame* outer);
