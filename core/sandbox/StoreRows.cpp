@@ -172,8 +172,10 @@ std::shared_ptr<Table> Store::putTable(const std::string& p, const std::string& 
         tagged.reserve(rows.size());
         for (auto& r : rows) tagged.emplace_back(std::string(), std::move(r));
         t->log->syncTo(appendRows(*t, tagged, now));
+        const std::size_t first = t->rows.size();
         for (auto& [_, v] : tagged) t->rows.push_back(std::move(v));
         noteCommit(*t, now);
+        sql::noteAppendedBytes(*t, first, t->version + 1);
         ++t->version;
     } catch (...) {
         try {
@@ -322,9 +324,11 @@ bool Store::appendValuesChecked(Table& t, std::vector<Value>& rows, std::optiona
         removeSetAside(t);
         throw;
     }
+    const std::size_t first = t.rows.size();
     for (auto& [_, v] : tagged) t.rows.push_back(std::move(v));
     if (!mark.empty()) noteStreamMark(t, mark);
     noteCommit(t, now);
+    sql::noteAppendedBytes(t, first, t.version + 1);
     ++t.version;
     t.meta["lastModifiedTime"] = std::to_string(now);
     return true;
@@ -556,8 +560,10 @@ std::vector<InsertRowErrors> Store::commitRows(Table& t, std::vector<std::pair<s
             }
         throw;
     }
+    const std::size_t first = t.rows.size();
     for (auto& f : fresh) t.rows.push_back(std::move(f.second));
     noteCommit(t, now);
+    sql::noteAppendedBytes(t, first, t.version + 1);
     ++t.version;
     t.meta["lastModifiedTime"] = std::to_string(now);
     const auto log = t.log; // a checkpoint may start the next log meanwhile; this one holds the rows

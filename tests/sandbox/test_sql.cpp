@@ -7,6 +7,7 @@
 #include "sandbox/Script.h"
 #include "sandbox/Statements.h"
 #include "sandbox/Store.h"
+#include "sandbox/sql/Bytes.h"
 #include "sandbox/sql/ColumnCache.h"
 #include "sandbox/sql/Engine.h"
 #include "sandbox/sql/Legacy.h"
@@ -19,6 +20,7 @@
 #include <optional>
 #include <gtest/gtest.h>
 #include <random>
+#include <shared_mutex>
 #include <sstream>
 
 using namespace quarry;
@@ -145,6 +147,8 @@ public:
         if (o.contains("rows")) return o["rows"].dump();
         return o.dump();
     }
+
+    Store& store() { return *store_; }
 
 private:
     std::filesystem::path dir_;
@@ -379,6 +383,41 @@ TEST(SqlColumnCache, AChangedTableWaitsForASecondQuery) {
     EXPECT_EQ(e.run(q), "[{\"f0_\":\"500501\"}]");
     EXPECT_GT(sql::columnCacheBytes(), before); // the second query at this version reads the column
     sql::setColumnCacheSettings(saved);
+}
+
+// The logical bytes per column a table keeps for billing take in rows streamed in or
+// inserted, instead of being summed over every row again at the next query: the same sums.
+TEST(SqlBytes, AppendedRowsAddToTheKeptColumnSums) {
+    SqlEnv e({});
+    ASSERT_EQ(e.run("CREATE TABLE scratch.b AS SELECT x, CONCAT('v', CAST(x AS STRING)) AS s, [x, x] AS a, STRUCT(x AS k) AS r "
+                    "FROM UNNEST(GENERATE_ARRAY(1, 100)) AS x").substr(0, 2),
+              "{\"");
+    const auto t = e.store().table("p", "scratch", "b");
+    ASSERT_TRUE(t);
+    auto kept = [&] {
+        std::shared_lock lock(t->mutex);
+        return sql::columnBytes(*t);
+    };
+    auto walked = [&] {
+        std::shared_lock lock(t->mutex);
+        std::vector<std::uint64_t> sums(t->schema.fields.size(), 0);
+        for (const auto& row : t->rows)
+            for (std::size_t c = 0; c < sums.size(); ++c) sums[c] += sql::logicalBytes(row[c], t->schema.fields[c]);
+        return sums;
+    };
+    const auto before = kept();
+    EXPECT_TRUE(e.store().insertAll("p", "scratch", "b",
+                                    Json::parse(R"({"rows": [{"json": {"x": 1000, "s": "a longer text value", "a": [1, 2, 3], "r": {"k": 5}}},
+                                                            {"json": {"x": 1001}}]})")).empty());
+    EXPECT_EQ(e.run("INSERT scratch.b (x, s) VALUES (7, 'seven')"), "{\"dml\":{\"affected\":1,\"deleted\":0,\"inserted\":1,\"updated\":0}}");
+    {
+        std::shared_lock lock(t->mutex);
+        EXPECT_EQ(t->bytesVersion, t->version); // kept current by the appends, not summed again below
+    }
+    const auto after = kept();
+    EXPECT_EQ(after, walked());
+    EXPECT_NE(after, before);
+    EXPECT_EQ(e.run("SELECT COUNT(*) FROM scratch.b"), "[{\"f0_\":\"103\"}]");
 }
 
 // A scan does not read the row groups whose statistics (NULL count, least and greatest value

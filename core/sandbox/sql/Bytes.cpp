@@ -62,4 +62,15 @@ std::vector<std::uint64_t> columnBytes(const TableData& t) {
     return t.bytesByColumn;
 }
 
+void noteAppendedBytes(const TableData& t, std::size_t from, std::uint64_t next) {
+    std::lock_guard lock(t.bytesMutex);
+    const auto& fields = t.schema.fields;
+    if (t.bytesVersion != t.version || t.bytesSchemaVersion != t.schemaVersion || t.bytesByColumn.size() != fields.size()) return;
+    for (std::size_t r = from; r < t.rows.size(); ++r) {
+        const auto items = t.rows[r].items();
+        for (std::size_t c = 0; c < fields.size() && c < items.size(); ++c) t.bytesByColumn[c] += logicalBytes(items[c], fields[c]);
+    }
+    t.bytesVersion = next;
+}
+
 } // namespace quarry::sandbox::sql

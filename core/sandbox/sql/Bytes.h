@@ -21,5 +21,9 @@ struct TableData;
 /// lock (shared is enough); the sums are kept until the rows or schema change, so a query or
 /// tables.get over a big table does not walk every value each time.
 std::vector<std::uint64_t> columnBytes(const TableData& t);
+/// Rows [from, end) were just appended to t.rows (under its exclusive lock) and its version
+/// becomes `next`: the sums columnBytes keeps, when current, take in the new rows' bytes, so
+/// the first query after a streaming insert does not walk every row again.
+void noteAppendedBytes(const TableData& t, std::size_t from, std::uint64_t next);
 
 } // namespace quarry::sandbox::sql
