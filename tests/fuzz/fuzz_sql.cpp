@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer: SQL text as legacy SQL (translated) and as GoogleSQL scripts through the lexer,
 // parsers, binder, executor and statement runner of the sandbox (queries, DML, DDL), over a small nested table that is put back after any input
-// that changed it. Any SqlError/EvalError/ApiFailure is a fine answer; a crash is not.
+// that changed it, its columns read through the column cache. Any SqlError/EvalError/ApiFailure is a fine answer; a crash is not.
 #include "sandbox/Script.h"
 #include "sandbox/Statements.h"
 #include "sandbox/Store.h"
+#include "sandbox/sql/ColumnCache.h"
 #include "sandbox/sql/Legacy.h"
 #include "platform/System.h"
 
@@ -28,6 +29,9 @@ void fill(Store& st) {
 
 Store& store() {
     static Store* s = [] {
+        // Every stored table's columns cached, however small, and every version's: the
+        // fuzzed queries read them through the cache as well as in place.
+        quarry::sandbox::sql::setColumnCacheSettings({std::size_t{64} << 20, 1, false});
         Store::Options o;
         o.root = std::filesystem::temp_directory_path() / ("quarry-fuzz-sql-" + std::to_string(quarry::platform::processId()));
         std::filesystem::remove_all(o.root);
