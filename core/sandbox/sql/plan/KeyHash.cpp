@@ -117,11 +117,26 @@ bool keyEqual(const Value& a, const Value& b, const Collation* c) {
     return true;
 }
 
+namespace {
+std::uint64_t slotOf(std::size_t index, std::size_t hash) { return (static_cast<std::uint64_t>(hash >> 32) << 32) | (index + 1); }
+std::size_t indexOf(std::uint64_t slot) { return static_cast<std::size_t>(slot & 0xFFFFFFFFu) - 1; }
+bool sameTop(std::uint64_t slot, std::size_t hash) { return (slot >> 32) == (static_cast<std::uint64_t>(hash) >> 32); }
+} // namespace
+
+DistinctSet& DistinctSet::operator=(const DistinctSet& o) {
+    if (this == &o) return *this;
+    values_ = o.values_; // copies own their text: no arena needed for them
+    arena_.reset();
+    hashes_ = o.hashes_;
+    slots_ = o.slots_;
+    return *this;
+}
+
 bool DistinctSet::contains(const Value& v, const Collation* c) const {
     if (slots_.empty()) return false;
     const std::size_t h = keyHash(v, c), mask = slots_.size() - 1;
-    for (std::size_t at = h & mask; const std::uint32_t i = slots_[at]; at = (at + 1) & mask)
-        if (hashes_[i - 1] == h && keyEqual(values_[i - 1], v, c)) return true;
+    for (std::size_t at = h & mask; const std::uint64_t s = slots_[at]; at = (at + 1) & mask)
+        if (sameTop(s, h) && hashes_[indexOf(s)] == h && keyEqual(values_[indexOf(s)], v, c)) return true;
     return false;
 }
 
@@ -129,20 +144,25 @@ bool DistinctSet::insert(const Value& v, const Collation* c) {
     const std::size_t h = keyHash(v, c);
     if (slots_.empty()) slots_.assign(64, 0);
     std::size_t mask = slots_.size() - 1, at = h & mask;
-    while (const std::uint32_t i = slots_[at]) {
-        if (hashes_[i - 1] == h && keyEqual(values_[i - 1], v, c)) return false;
+    while (const std::uint64_t s = slots_[at]) {
+        if (sameTop(s, h) && hashes_[indexOf(s)] == h && keyEqual(values_[indexOf(s)], v, c)) return false;
         at = (at + 1) & mask;
     }
-    values_.push_back(v);
+    if (v.isText()) {
+        if (!arena_) arena_ = std::make_unique<ValueArena>();
+        values_.push_back(Value::textIn(*arena_, v.kind(), v.asText()));
+    } else {
+        values_.push_back(v);
+    }
     hashes_.push_back(h);
-    slots_[at] = static_cast<std::uint32_t>(values_.size());
+    slots_[at] = slotOf(values_.size() - 1, h);
     if (values_.size() * 2 > slots_.size()) { // keep it at most half full
-        std::vector<std::uint32_t> bigger(slots_.size() * 2, 0);
+        std::vector<std::uint64_t> bigger(slots_.size() * 2, 0);
         mask = bigger.size() - 1;
         for (std::size_t i = 0; i < hashes_.size(); ++i) {
             std::size_t to = hashes_[i] & mask;
             while (bigger[to] != 0) to = (to + 1) & mask;
-            bigger[to] = static_cast<std::uint32_t>(i + 1);
+            bigger[to] = slotOf(i, hashes_[i]);
         }
         slots_ = std::move(bigger);
     }

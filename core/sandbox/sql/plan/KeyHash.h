@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace quarry::sandbox::sql {
@@ -46,9 +47,17 @@ std::size_t keyHash(const Value& v, const Collation* c);
 bool keyEqual(const Value& a, const Value& b, const Collation* c);
 
 /// A set of values under GROUP BY's equality (DISTINCT aggregates): open addressing over one
-/// array of values, no node per value.
+/// array of values, no node per value. Each slot holds its value's index and the top of its
+/// hash, so a probe that meets another value usually rejects it without reading further (a
+/// million distinct values make every table read a cache miss); long text is copied into
+/// an arena, not a heap block each.
 class DistinctSet {
 public:
+    DistinctSet() = default;
+    DistinctSet(const DistinctSet& o) { *this = o; }
+    DistinctSet& operator=(const DistinctSet& o);
+    DistinctSet(DistinctSet&&) noexcept = default;
+    DistinctSet& operator=(DistinctSet&&) noexcept = default;
     /// Adds `v` (a copy) unless an equal value is there; true if it was added. `c` (may be
     /// null): values equal under it are equal (the same `c` for every call on one set).
     bool insert(const Value& v, const Collation* c = nullptr);
@@ -56,9 +65,10 @@ public:
     std::size_t size() const { return values_.size(); }
 
 private:
+    std::unique_ptr<ValueArena> arena_; ///< long text of values_ (declared first: they borrow from it)
     std::vector<Value> values_;
     std::vector<std::size_t> hashes_;
-    std::vector<std::uint32_t> slots_; ///< index + 1 into values_; 0 is empty
+    std::vector<std::uint64_t> slots_; ///< 0 empty; else index + 1, and the hash's top 32 bits above
 };
 
 } // namespace quarry::sandbox::sql
