@@ -113,11 +113,6 @@ void ColumnCache::clear() {
     dropLocked();
 }
 
-std::uint64_t ColumnCache::bytes() const {
-    const std::lock_guard lock(m_);
-    return bytes_;
-}
-
 void ColumnCache::dropLocked() {
     gBytes -= bytes_;
     bytes_ = 0;
@@ -125,8 +120,8 @@ void ColumnCache::dropLocked() {
 }
 
 /// Drops cached columns, least recently used first, until `over` bytes are freed, `keep` last
-/// of all. Returns the bytes freed. Caches busy on another thread are passed over.
-std::uint64_t evictColumns(std::uint64_t over, const CachedColumn* keep) {
+/// of all. Caches busy on another thread are passed over.
+void evictColumns(std::uint64_t over, const CachedColumn* keep) {
     struct Entry {
         std::uint64_t used;
         ColumnCache* cache;
@@ -154,7 +149,6 @@ std::uint64_t evictColumns(std::uint64_t over, const CachedColumn* keep) {
         gBytes -= e.column->bytes;
         e.cache->columns_.erase(it);
     }
-    return freed;
 }
 
 std::shared_ptr<const CachedColumn> ColumnCache::get(const TableData& t, const std::vector<int>& path, std::uint64_t run) {

@@ -73,11 +73,10 @@ public:
 
     /// Drops every cached column (a table whose rows are let go).
     void clear();
-    std::uint64_t bytes() const;
 
 private:
     friend std::shared_ptr<const CachedColumn> cachedColumn(const TableData& t, const std::vector<int>& path, std::uint64_t run);
-    friend std::uint64_t evictColumns(std::uint64_t over, const CachedColumn* keep);
+    friend void evictColumns(std::uint64_t over, const CachedColumn* keep);
     std::shared_ptr<const CachedColumn> get(const TableData& t, const std::vector<int>& path, std::uint64_t run);
     void dropLocked();
 

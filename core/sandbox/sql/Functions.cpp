@@ -373,6 +373,9 @@ std::size_t findPiece(std::string_view s, std::string_view piece, std::size_t fr
     return it == s.end() ? std::string_view::npos : static_cast<std::size_t>(it - s.begin());
 }
 
+/// A pattern of literal text and % only (no _, no escapes): likePercentsOnly's.
+bool onlyPercents(std::string_view p) { return p.find_first_of("_\\") == std::string_view::npos; }
+
 /// LIKE with only literal text and %: the literal pieces found in order (the first one
 /// anchored at the start, the last at the end unless a % stands there); linear time.
 bool likePercentsOnly(std::string_view s, std::string_view p) {
@@ -401,7 +404,7 @@ bool likePercentsOnly(std::string_view s, std::string_view p) {
 } // namespace
 
 bool likeMatch(std::string_view s, std::string_view p) {
-    if (p.find_first_of("_\\") == std::string_view::npos) return likePercentsOnly(s, p);
+    if (onlyPercents(p)) return likePercentsOnly(s, p);
     // Iterative wildcard match with backtracking on the last %: O(text x pattern) at worst,
     // so it listens for a cancel as it goes.
     std::size_t si = 0, pi = 0, starP = std::string_view::npos, starS = 0;
@@ -433,35 +436,10 @@ bool likeMatch(std::string_view s, std::string_view p) {
     return pi == p.size();
 }
 
-LikePattern::LikePattern(std::string_view pattern) : pattern_(pattern) {
-    percentsOnly_ = pattern.find_first_of("_\\") == std::string_view::npos;
-    if (!percentsOnly_) return;
-    for (std::size_t from = 0;;) {
-        const std::size_t cut = pattern.find('%', from);
-        pieces_.emplace_back(pattern.substr(from, cut == std::string_view::npos ? std::string_view::npos : cut - from));
-        if (cut == std::string_view::npos) break;
-        from = cut + 1;
-    }
-}
+LikePattern::LikePattern(std::string_view pattern)
+    : pattern_(pattern), percentsOnly_(onlyPercents(pattern)) {}
 
-bool LikePattern::match(std::string_view s) const {
-    if (!percentsOnly_) return likeMatch(s, pattern_);
-    // likePercentsOnly's rule: the first piece at the start, the last at the end, the others
-    // in order between them.
-    if (pieces_.size() == 1) return s == pieces_[0];
-    const std::string& head = pieces_.front();
-    if (!s.starts_with(head)) return false;
-    std::size_t from = head.size();
-    for (std::size_t k = 1; k + 1 < pieces_.size(); ++k) {
-        const std::string& piece = pieces_[k];
-        if (piece.empty()) continue;
-        const std::size_t at = findPiece(s, piece, from);
-        if (at == std::string_view::npos) return false;
-        from = at + piece.size();
-    }
-    const std::string& tail = pieces_.back();
-    return s.size() - from >= tail.size() && s.ends_with(tail);
-}
+bool LikePattern::match(std::string_view s) const { return percentsOnly_ ? likePercentsOnly(s, pattern_) : likeMatch(s, pattern_); }
 
 SqlType bindFunction(const Expr& c, const std::vector<SqlType>& a) {
     if (auto t = bindMoreFunction(c, a)) return *t;

@@ -45,8 +45,8 @@ Value coerce(const Value& v, const SqlType& to);
 /// LIKE with % and _ (and backslash escapes), on bytes.
 bool likeMatch(std::string_view text, std::string_view pattern);
 
-/// likeMatch against one pattern for many texts: the pattern is read once (a pattern of
-/// literal text and % only is cut into its pieces here, not for every row).
+/// likeMatch against one pattern for many texts: whether the pattern holds only literal text
+/// and % (then matched in linear time) is found once, not for every row.
 class LikePattern {
 public:
     explicit LikePattern(std::string_view pattern);
@@ -55,7 +55,6 @@ public:
 private:
     std::string pattern_;
     bool percentsOnly_ = false;
-    std::vector<std::string> pieces_; ///< percentsOnly_: the literal text between the %s
 };
 
 /// Makes the query running on this thread stoppable inside one value's evaluation: set by

@@ -13,8 +13,6 @@
 namespace quarry::sandbox::sql {
 namespace {
 
-std::size_t mix(std::size_t h, std::size_t x) { return keyMix(h, x); }
-
 std::size_t hashBytes(std::string_view s) { return std::hash<std::string_view>{}(s); }
 
 /// A FLOAT64 as GROUP BY sees it: every NaN one value, -0 the same as 0.
@@ -25,7 +23,7 @@ double canonical(double d) {
 
 std::size_t hashNum128(Num128 n) {
     const auto lo = static_cast<std::uint64_t>(n), hi = static_cast<std::uint64_t>(n >> 64);
-    return mix(std::hash<std::uint64_t>{}(lo), std::hash<std::uint64_t>{}(hi));
+    return keyMix(std::hash<std::uint64_t>{}(lo), std::hash<std::uint64_t>{}(hi));
 }
 
 bool isDecimal(ValueKind k) { return k == ValueKind::Numeric || k == ValueKind::BigNumeric; }
@@ -41,26 +39,26 @@ std::size_t keyHash(const Value& v) {
         const double d = canonical(v.asDouble());
         std::uint64_t bits;
         std::memcpy(&bits, &d, 8);
-        return mix(h, std::hash<std::uint64_t>{}(bits));
+        return keyMix(h, std::hash<std::uint64_t>{}(bits));
     }
     case ValueKind::Numeric:
     case ValueKind::BigNumeric:
-        if (const auto n = parseNumeric(v.asText())) return mix(h, hashNum128(*n));
-        return mix(h, hashBytes(v.asText()));
+        if (const auto n = parseNumeric(v.asText())) return keyMix(h, hashNum128(*n));
+        return keyMix(h, hashBytes(v.asText()));
     case ValueKind::Interval:
-        if (const auto n = intervalNanos(v.asText())) return mix(h, hashNum128(*n));
-        return mix(h, hashBytes(v.asText()));
+        if (const auto n = intervalNanos(v.asText())) return keyMix(h, hashNum128(*n));
+        return keyMix(h, hashBytes(v.asText()));
     case ValueKind::String:
     case ValueKind::Bytes:
     case ValueKind::Geography:
-    case ValueKind::Json: return mix(h, hashBytes(v.asText()));
+    case ValueKind::Json: return keyMix(h, hashBytes(v.asText()));
     case ValueKind::Struct:
     case ValueKind::Array:
     case ValueKind::Range:
-        h = mix(h, v.size());
-        for (const auto& c : v.items()) h = mix(h, keyHash(c));
+        h = keyMix(h, v.size());
+        for (const auto& c : v.items()) h = keyMix(h, keyHash(c));
         return h;
-    default: return mix(h, std::hash<std::int64_t>{}(v.asInt64()));
+    default: return hashKey(v); // INT64, BOOL and the time kinds: one definition, inline
     }
 }
 
@@ -100,10 +98,10 @@ bool keyEqual(const Value& a, const Value& b) {
 
 std::size_t keyHash(const Value& v, const Collation* c) {
     if (!c) return keyHash(v);
-    if (v.kind() == ValueKind::String) return mix(static_cast<std::size_t>(ValueKind::String), hashBytes(c->sortKey(v.asText())));
+    if (v.kind() == ValueKind::String) return keyMix(static_cast<std::size_t>(ValueKind::String), hashBytes(c->sortKey(v.asText())));
     if (v.kind() != ValueKind::Array) return keyHash(v);
-    std::size_t h = mix(static_cast<std::size_t>(ValueKind::Array), v.size());
-    for (const auto& e : v.items()) h = mix(h, keyHash(e, c));
+    std::size_t h = keyMix(static_cast<std::size_t>(ValueKind::Array), v.size());
+    for (const auto& e : v.items()) h = keyMix(h, keyHash(e, c));
     return h;
 }
 
