@@ -148,6 +148,19 @@ void Join::stage() {
     // Without ON beyond the key every candidate is a match: a LEFT row without one gets its
     // NULL row right here; with ON, rows that end are noted for next() to decide.
     const bool direct = !s_.on;
+    // The common inner equi-join (no ON beyond the key, no WITH OFFSET, nothing kept of
+    // rows without a match): each input row's chain walked in one loop, its pairs written
+    // straight into the batch.
+    const bool plainHash = kind_ == Kind::Hash && direct && !s_.left && matched_.empty() && s_.offsetSlot < 0;
+    const std::size_t width = q_.width, slot = static_cast<std::size_t>(s_.slot);
+    if (plainHash) staged_.slots.resize(kBatchRows * width);
+    struct Trim { // the batch's room cut to the pairs written, at every return
+        Batch& b;
+        const bool on;
+        ~Trim() {
+            if (on) b.slots.resize(b.size * b.width);
+        }
+    } trim{staged_, plainHash};
     while (staged_.size < kBatchRows) {
         if (!rowOpen_) {
             if (row_ >= in_.size) {
@@ -164,6 +177,24 @@ void Join::stage() {
                 continue;
             }
             openRow();
+        }
+        if (plainHash) {
+            const Value* const* from = in_.row(row_);
+            while (chain_ != 0 && staged_.size < kBatchRows) {
+                const auto& entry = hash_->entries[chain_ - 1];
+                const Value* key = hash_->keys[chain_ - 1];
+                chain_ = entry.next;
+                if (entry.hash != keyHash_ || !sameKey(*key, *key_)) continue;
+                const Value** to = staged_.slots.data() + staged_.size * width;
+                std::copy(from, from + width, to);
+                to[slot] = &(*rows_)[entry.row];
+                ++staged_.size;
+            }
+            if (chain_ == 0) {
+                rowOpen_ = false;
+                ++row_;
+            }
+            continue;
         }
         const Value* v = nullptr;
         std::size_t n = 0;

@@ -257,6 +257,35 @@ void HashAggregate::absorb(HashAggregate& later) {
     stats.out = groups_.size();
 }
 
+namespace {
+
+/// What add() does for the commonest aggregates of one value, inline (a call per row and
+/// aggregate was a tenth of a scan's time): COUNT, COUNTIF, and SUM or AVG of INT64 values.
+/// False for anything else, which add() takes.
+inline bool addPlain(AggState& s, const Expr& agg, const Value& v) {
+    if (agg.distinct || agg.aggMods) return false;
+    switch (agg.aggFn) {
+    case AggFn::Count:
+        if (!v.isNull()) ++s.count;
+        return true;
+    case AggFn::CountIf:
+        if (isTrue(v)) ++s.count;
+        return true;
+    case AggFn::Sum:
+    case AggFn::Avg:
+        if (v.isNull()) return true;
+        if (v.kind() != ValueKind::Int64 || (agg.aggFn == AggFn::Sum && agg.type.kind != TypeKind::Int64)) return false;
+        s.any = true;
+        ++s.count;
+        s.wide += v.asInt64();
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
 void HashAggregate::consume(const Batch& b, const Selection& sel) {
     Timed t(stats);
     stats.in += sel.size();
@@ -324,6 +353,7 @@ void HashAggregate::consume(const Batch& b, const Selection& sel) {
                     for (const auto& k : orderVecs_[a]) h.push_back(valueAt(k, i));
                     continue;
                 }
+                if (!hasSep[a] && addPlain(states[a], agg, v)) continue;
                 q_.rows->add(states[a], agg, v, hasSep[a] ? &valueAt(sepVecs_[a], i) : nullptr);
             }
         }

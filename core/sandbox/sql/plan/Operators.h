@@ -193,7 +193,7 @@ private:
         const Value* key = nullptr;
         std::size_t group = 0;
     };
-    static constexpr std::size_t kMemo = 1024;
+    static constexpr std::size_t kMemo = 4096;
     std::vector<Memo> memo_;
 };
 
