@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -164,4 +165,77 @@ TEST(FunctionCatalog, NullPropagatingCallsAnswerNullBeforeAnyCheck) {
         std::vector<Value> args{Value(), Value::int64(0), Value::int64(-1)};
         EXPECT_TRUE(callFunction(call, args).isNull()) << d.name;
     }
+}
+
+// A function's batch form gives, for every row it keeps, what its row form gives, and leaves
+// to the row form (false or an EvalError) every row whose row form raises an error: over
+// text, bytes, multi-byte and invalid UTF-8, integers at their limits and zero divisors.
+TEST(FunctionCatalog, BatchFormsAnswerAsTheRowForms) {
+    const std::vector<Value> values = {
+        Value::string(""), Value::string("a"), Value::string("Ada Doe 1"), Value::string("héllo wörld ünïcödé ça va, bien?"),
+        Value::string("\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"), Value::string(std::string("\x80\xbf\xc3", 3)),
+        Value::string("Doe 1"), Value::bytes("Doe 1"), Value::bytes(std::string("\xc3\xa9\x00\x80", 4)), Value::bytes(""),
+        Value::int64(0), Value::int64(7), Value::int64(-7), Value::int64(-1), Value::int64(1),
+        Value::int64(INT64_MIN), Value::int64(INT64_MAX)};
+    std::size_t checked = 0, forms = 0;
+    for (const auto& d : builtinFunctions()) {
+        if (!d.batch) continue;
+        ++forms;
+        EXPECT_TRUE(d.nullPropagating && d.call) << d.name;
+        Expr call;
+        call.kind = Expr::Kind::Call;
+        call.op = std::string(d.name);
+        call.fn = &d;
+        const std::size_t arity = d.name == "MOD" || d.name.ends_with("_WITH") || d.name == "REGEXP_CONTAINS" ? 2 : 1;
+        for (const bool literal : {false, true}) {
+            call.literalPattern = literal; // REGEXP_CONTAINS: a pattern without operators
+            // Every pair (or single value) is one row of a batch.
+            std::vector<const Value*> first, second;
+            for (const auto& a : values)
+                for (const auto& b : values) {
+                    if (arity == 1 && &b != &values[0]) continue;
+                    if (a.kind() == ValueKind::Int64 ? d.name != "MOD" : d.name == "MOD") continue;
+                    if (arity == 2 && (a.kind() == ValueKind::Int64) != (b.kind() == ValueKind::Int64)) continue;
+                    if (arity == 2 && a.kind() != ValueKind::Int64 && a.kind() != b.kind()) continue;
+                    first.push_back(&a);
+                    second.push_back(&b);
+                }
+            // Each row by the row form: its value, or that it fails.
+            std::vector<std::optional<Value>> expected(first.size());
+            std::vector<std::uint32_t> all, good;
+            for (std::size_t i = 0; i < first.size(); ++i) {
+                const Value* one[2] = {first[i], second[i]};
+                all.push_back(static_cast<std::uint32_t>(i));
+                try {
+                    expected[i] = d.call(call, Args(one, arity));
+                    good.push_back(static_cast<std::uint32_t>(i));
+                } catch (const EvalError&) {
+                }
+            }
+            const Value* const* args[2] = {first.data(), second.data()};
+            auto batch = [&](const std::vector<std::uint32_t>& rows, std::vector<Value>& out) {
+                out.assign(first.size(), Value());
+                try {
+                    return d.batch(call, args, rows, out.data());
+                } catch (const EvalError&) {
+                    return false;
+                }
+            };
+            std::vector<Value> out;
+            if (good.size() < all.size()) {
+                EXPECT_FALSE(batch(all, out)) << d.name << ": a batch with a failing row goes back to the row form";
+            }
+            const bool kept = batch(good, out);
+            if (d.name != "REGEXP_CONTAINS" || literal) {
+                EXPECT_TRUE(kept) << d.name;
+            }
+            if (!kept) continue;
+            for (const auto i : good) {
+                EXPECT_EQ(out[i], *expected[i]) << d.name << " row " << i;
+                ++checked;
+            }
+        }
+    }
+    EXPECT_EQ(forms, 8u); // LENGTH and its two other names, BYTE_LENGTH, STARTS_WITH, ENDS_WITH, MOD, REGEXP_CONTAINS
+    EXPECT_GT(checked, 400u);
 }

@@ -29,6 +29,11 @@ Value mod(const Expr& c, const Args& a);
 Value abs(const Expr& c, const Args& a);
 Value sign(const Expr& c, const Args& a);
 Value rounding(const Expr& c, const Args& a);
+/// Batch forms (FunctionDef::batch) of LENGTH, BYTE_LENGTH, STARTS_WITH/ENDS_WITH and MOD.
+bool lengthBatch(const Expr& c, const Value* const* const* args, std::span<const std::uint32_t> rows, Value* out);
+bool byteLengthBatch(const Expr& c, const Value* const* const* args, std::span<const std::uint32_t> rows, Value* out);
+bool startsEndsBatch(const Expr& c, const Value* const* const* args, std::span<const std::uint32_t> rows, Value* out);
+bool modBatch(const Expr& c, const Value* const* const* args, std::span<const std::uint32_t> rows, Value* out);
 /// SQRT, LN, EXP, LOG10 and POW live in Functions.cpp, beside the NUMERIC arithmetic.
 Value logarithmic(const Expr& c, const Args& a);
 Value pow(const Expr& c, const Args& a);

@@ -25,6 +25,11 @@ struct Registry {
              Stability s = Stability::Immutable) {
         for (const auto n : names) all.push_back({n, FunctionKind::Scalar, F::Base, s, nullPropagating, call});
     }
+    /// The batch form of functions registered above.
+    void batch(std::initializer_list<std::string_view> names, FunctionDef::BatchCall b) {
+        for (auto& d : all)
+            if (std::find(names.begin(), names.end(), d.name) != names.end()) d.batch = b;
+    }
     void kind(FunctionKind k, std::initializer_list<std::string_view> names) {
         for (const auto n : names) all.push_back({n, k, F::Base, Stability::Immutable, false, nullptr});
     }
@@ -77,6 +82,11 @@ std::vector<FunctionDef> build() {
     r.own({"EXP", "LN", "LOG10", "SQRT"}, logarithmic, true);
     r.own({"POW", "POWER"}, pow, true);
     r.own({"REGEXP_CONTAINS"}, regexpContains, true);
+    r.batch({"CHARACTER_LENGTH", "CHAR_LENGTH", "LENGTH"}, lengthBatch);
+    r.batch({"BYTE_LENGTH"}, byteLengthBatch);
+    r.batch({"STARTS_WITH", "ENDS_WITH"}, startsEndsBatch);
+    r.batch({"MOD"}, modBatch);
+    r.batch({"REGEXP_CONTAINS"}, regexpContainsBatch);
     r.own({"ARRAY_MAX", "ARRAY_MIN"}, arrayMinMax, true);
 
     r.kind(FunctionKind::Aggregate,

@@ -63,6 +63,12 @@ struct FunctionDef {
     bool nullPropagating = false;
     /// Its own evaluator; null where the family's evaluator still chooses by name.
     Call call = nullptr;
+    /// A loop over a batch doing what `call` does (NULL-propagating functions only): for each
+    /// of `rows`, none of whose arguments is NULL, out[row] = call(args[0][row], ...). False,
+    /// or an EvalError, hands the whole batch back to `call` row by row, which gives the
+    /// rows' own results and errors in order (SAFE. included). Null: none.
+    using BatchCall = bool (*)(const Expr& call, const Value* const* const* args, std::span<const std::uint32_t> rows, Value* out);
+    BatchCall batch = nullptr;
 };
 
 /// The function named (upper case), or null when none is built in (a user function, or

@@ -155,6 +155,15 @@ Value regexpContains(const Expr& c, const Args& a) {
     return Value::boolean(RE2::PartialMatch(re2::StringPiece(a[0].asText().data(), a[0].asText().size()), pattern(c, a[1])));
 }
 
+bool regexpContainsBatch(const Expr& c, const Value* const* const* a, std::span<const std::uint32_t> rows, Value* out) {
+    if (!c.literalPattern) return false;
+    for (const auto i : rows) {
+        const auto s = a[0][i]->asText(), p = a[1][i]->asText();
+        out[i] = Value::boolean(s.find(p) != std::string_view::npos);
+    }
+    return true;
+}
+
 void compileConstantPattern(Expr& c) {
     const auto& n = c.op;
     if (n != "REGEXP_CONTAINS" && n != "REGEXP_EXTRACT" && n != "REGEXP_EXTRACT_ALL" && n != "REGEXP_REPLACE") return;

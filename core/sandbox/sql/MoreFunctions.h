@@ -20,5 +20,7 @@ std::optional<Value> callMoreFunction(const Expr& call, std::vector<Value>& args
 void compileConstantPattern(Expr& call);
 /// REGEXP_CONTAINS (NULL-propagating, through the catalog).
 Value regexpContains(const Expr& call, const Args& args);
+/// Its batch form (FunctionDef::batch): a pattern with no operator searched as text.
+bool regexpContainsBatch(const Expr& call, const Value* const* const* args, std::span<const std::uint32_t> rows, Value* out);
 
 } // namespace quarry::sandbox::sql

@@ -65,6 +65,9 @@ int orderSame(const Value& x, const Value& y) {
     return x.kind() == ValueKind::String ? order(x.asText(), y.asText()) : order(x.asInt64(), y.asInt64());
 }
 
+/// The most arguments a function's batch form is given (FunctionDef::batch).
+constexpr std::size_t kBatchArgs = 4;
+
 /// A literal or a parameter: the same for every row.
 bool constantArg(const Expr& e) {
     return (e.kind == K::Literal || e.kind == K::Param) && e.windowIndex < 0 && e.aggIndex < 0;
@@ -243,6 +246,29 @@ void VectorEval::direct(const Expr& e, const Batch& b, const Selection& sel, Vec
     std::vector<Vec> args(e.args.size());
     for (std::size_t k = 0; k < e.args.size(); ++k) eval(*e.args[k], b, sel, args[k]);
     prepare(out, b.size, true);
+    const FunctionDef& d = *e.fn;
+    if (d.batch && d.nullPropagating && args.size() <= kBatchArgs) { // one loop over the rows none of whose arguments is NULL
+        const Value* const* columns[kBatchArgs];
+        for (std::size_t k = 0; k < args.size(); ++k) columns[k] = args[k].at.data();
+        Selection rows;
+        rows.reserve(sel.size());
+        for (const auto i : sel) {
+            bool anyNull = false;
+            for (std::size_t k = 0; k < args.size(); ++k) anyNull |= !columns[k][i] || columns[k][i]->isNull();
+            if (!anyNull) rows.push_back(i);
+        }
+        bool done = false;
+        try {
+            done = d.batch(e, columns, rows, out.own.data());
+        } catch (const EvalError&) {
+            // row by row below: the failing row's error, or SAFE's NULL, as call gives it
+        }
+        if (done) {
+            for (const auto i : rows)
+                if (!out.own[i].isNull()) out.at[i] = &out.own[i];
+            return;
+        }
+    }
     std::vector<const Value*> at(e.args.size());
     for (const auto i : sel) {
         for (std::size_t k = 0; k < at.size(); ++k) at[k] = &valueAt(args[k], i);
