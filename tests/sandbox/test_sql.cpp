@@ -549,6 +549,33 @@ TEST(SqlTopN, TheFirstRowsOfTheWholeOrder) {
         }
 }
 
+TEST(SqlWindow, IntegerKeysNumberAsTheGeneralOrderDoes) {
+    // One INT64 ORDER BY key is sorted by its digits (and large partitions on several threads);
+    // the same order through FLOAT64 takes compareValues: every number must agree, ties in row
+    // order, NULLs where NULLS FIRST/LAST put them. An inner join whose keys each match
+    // thousands of rows (more than a batch) counts as one with a condition beyond the key.
+    SqlEnv e({});
+    ASSERT_EQ(e.run("CREATE TABLE scratch.t AS SELECT x, MOD(x, 3) AS p, IF(MOD(x, 11) = 0, NULL, MOD(x * 7919, 40000) - 20000) AS k "
+                    "FROM UNNEST(GENERATE_ARRAY(1, 70000)) AS x").substr(0, 2),
+              "{\"");
+    for (const std::string order : {"ORDER BY k", "ORDER BY k DESC", "ORDER BY k NULLS LAST", "PARTITION BY p ORDER BY k DESC NULLS FIRST"}) {
+        std::string asFloat = order;
+        asFloat.replace(asFloat.find("BY k"), 4, "BY CAST(k AS FLOAT64)");
+        const std::string q = "SELECT COUNT(*) AS n, COUNTIF(r1 = r2 AND n1 = n2 AND d1 = d2 AND c1 = c2) AS same FROM (SELECT "
+                              "RANK() OVER (" + order + ") AS r1, RANK() OVER (" + asFloat + ") AS r2, "
+                              "ROW_NUMBER() OVER (" + order + ") AS n1, ROW_NUMBER() OVER (" + asFloat + ") AS n2, "
+                              "DENSE_RANK() OVER (" + order + ") AS d1, DENSE_RANK() OVER (" + asFloat + ") AS d2, "
+                              "CUME_DIST() OVER (" + order + ") AS c1, CUME_DIST() OVER (" + asFloat + ") AS c2 FROM scratch.t)";
+        const Json out = e.outcome(q);
+        ASSERT_TRUE(out.contains("rows")) << out.dump();
+        EXPECT_EQ(out["rows"][0]["n"], "70000") << order;
+        EXPECT_EQ(out["rows"][0]["same"], "70000") << order;
+    }
+    const std::string plain = e.run("SELECT COUNT(*), SUM(a.x - b.x) FROM scratch.t a JOIN scratch.t b ON a.p = b.p WHERE a.x < 300");
+    EXPECT_EQ(plain, e.run("SELECT COUNT(*), SUM(a.x - b.x) FROM scratch.t a JOIN scratch.t b ON a.p = b.p AND a.x + b.x > 0 WHERE a.x < 300"));
+    EXPECT_EQ(plain.substr(0, 2), "[{");
+}
+
 TEST(SqlCases, ThereAreEnough) { EXPECT_GE(loadCases().size(), 150u); }
 
 // docs/SANDBOX.md's table of what the sandbox does not run yet: every example must be refused

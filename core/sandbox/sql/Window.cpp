@@ -6,12 +6,17 @@
 
 #include "sandbox/sql/FunctionCatalog.h"
 #include "sandbox/sql/Functions.h"
+#include "sandbox/sql/MemoryBudget.h"
 #include "sandbox/sql/ValueOps.h"
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <thread>
+#include <utility>
 
 namespace quarry::sandbox::sql {
 namespace {
@@ -21,6 +26,87 @@ using B = WindowSpec::Bound::Kind;
 [[noreturn]] void err(const std::string& m, Pos p) { throw SqlError(m, p); }
 
 bool isConstant(const Expr& e) { return e.kind == Expr::Kind::Literal || e.kind == Expr::Kind::Param; }
+
+/// A row's place under one integer-like ORDER BY key: NULLs before (0) or after (2) the
+/// others (1), then the key (reversed for DESC), then the row.
+struct WindowIntKey {
+    int nullRank;
+    std::int64_t key;
+    std::size_t index;
+    bool operator<(const WindowIntKey& o) const {
+        if (nullRank != o.nullRank) return nullRank < o.nullRank;
+        if (key != o.key) return key < o.key;
+        return index < o.index;
+    }
+};
+
+/// Sorts keys given in row order by (nullRank, key), ties in row order: a least significant
+/// digit radix sort, a pass per byte of the key that is not the same in every key (an age
+/// or a date spans one or two), then one by nullRank.
+void sortWindowKeys(std::vector<WindowIntKey>& v) {
+    if (v.size() < 256) {
+        std::sort(v.begin(), v.end());
+        return;
+    }
+    auto digits = [](const WindowIntKey& e) { return static_cast<std::uint64_t>(e.key) ^ (std::uint64_t{1} << 63); };
+    std::array<std::array<std::size_t, 256>, 8> counts{};
+    std::array<std::size_t, 3> ranks{};
+    for (const auto& e : v) {
+        const std::uint64_t u = digits(e);
+        for (std::size_t b = 0; b < 8; ++b) ++counts[b][(u >> (8 * b)) & 0xff];
+        ++ranks[static_cast<std::size_t>(e.nullRank)];
+    }
+    std::vector<WindowIntKey> spare(v.size());
+    std::vector<WindowIntKey>*from = &v, *to = &spare;
+    for (std::size_t b = 0; b < 8; ++b) {
+        auto& c = counts[b];
+        if (std::find(c.begin(), c.end(), v.size()) != c.end()) continue; // one value of this byte
+        std::size_t sum = 0;
+        for (auto& n : c) sum += std::exchange(n, sum);
+        for (const auto& e : *from) (*to)[c[(digits(e) >> (8 * b)) & 0xff]++] = e;
+        std::swap(from, to);
+    }
+    if (std::find(ranks.begin(), ranks.end(), v.size()) == ranks.end()) {
+        std::size_t at[3] = {0, ranks[0], ranks[0] + ranks[1]};
+        for (const auto& e : *from) (*to)[at[e.nullRank]++] = e;
+        std::swap(from, to);
+    }
+    if (from != &v) v.swap(spare);
+}
+
+/// Runs sortPart(i) for each of `count` partitions, on up to four threads when the rows are
+/// many (the parts write to their own partitions only). The first error is raised after all.
+template <class F> void sortPartitions(std::size_t count, std::size_t rows, F& sortPart) {
+    static const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+    const std::size_t threads = std::min<std::size_t>({count, cores, 4});
+    if (threads < 2 || rows < 65536) {
+        for (std::size_t i = 0; i < count; ++i) sortPart(i);
+        return;
+    }
+    std::atomic<std::size_t> next{0};
+    std::vector<std::exception_ptr> errors(count);
+    const MemoryBudgetShare budget;
+    auto work = [&] {
+        for (std::size_t i; (i = next.fetch_add(1)) < count;) {
+            try {
+                sortPart(i);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        }
+    };
+    {
+        std::vector<std::jthread> helpers;
+        for (std::size_t t = 1; t < threads; ++t)
+            helpers.emplace_back([&] {
+                const MemoryBudgetShare::Scope scope(budget);
+                work();
+            });
+        work();
+    }
+    for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
+}
 
 /// An expression of constants only ([-1, -1], -x for a parameter x, CAST('1' AS INT64)): no
 /// column, subquery, aggregate or window in it.
@@ -264,57 +350,71 @@ std::vector<Value> computeWindow(const Expr& e, const WindowInput& rows, FrameAg
         intKey = v.isNull() || k == ValueKind::Int64 || k == ValueKind::Date || k == ValueKind::Time || k == ValueKind::DateTime ||
                  k == ValueKind::Timestamp;
     }
-    struct IntKey {
-        int nullRank;
-        std::int64_t key;
-        std::size_t index;
-        bool operator<(const IntKey& o) const {
-            if (nullRank != o.nullRank) return nullRank < o.nullRank;
-            if (key != o.key) return key < o.key;
-            return index < o.index; // ties keep input order: a stable sort
-        }
-    };
-    std::vector<IntKey> keyed;
+    enum class Numbering { None, RowNumber, Rank, DenseRank, PercentRank, CumeDist };
+    const Numbering numbering = n == "ROW_NUMBER" ? Numbering::RowNumber : n == "RANK" ? Numbering::Rank
+                              : n == "DENSE_RANK" ? Numbering::DenseRank : n == "PERCENT_RANK" ? Numbering::PercentRank
+                              : n == "CUME_DIST" ? Numbering::CumeDist : Numbering::None;
 
-    for (auto& part : parts) {
+    // Each partition sorted (stable: ties keep input order), then its peer groups: rows
+    // with equal ORDER BY values. Partitions are sorted side by side when large.
+    std::vector<std::vector<std::uint32_t>> peerStarts(parts.size());
+    auto sortPart = [&](std::size_t at) {
+        auto& part = parts[at];
+        auto& starts = peerStarts[at];
+        starts.resize(part.size());
         if (intKey) {
             const bool desc = w.orderBy[0].desc, nullsFirst = w.orderBy[0].nullsFirst.value_or(!desc);
-            keyed.clear();
+            std::vector<WindowIntKey> keyed;
+            keyed.reserve(part.size());
             for (const std::size_t i : part) {
                 const Value& v = rows.orderOf(i, 0);
                 if (v.isNull()) keyed.push_back({nullsFirst ? 0 : 2, 0, i});
                 else keyed.push_back({1, desc ? ~v.asInt64() : v.asInt64(), i}); // ~ reverses the order, no overflow
             }
-            std::sort(keyed.begin(), keyed.end());
-            for (std::size_t k = 0; k < keyed.size(); ++k) part[k] = keyed[k].index;
-        } else {
-            std::stable_sort(part.begin(), part.end(), [&](std::size_t a, std::size_t b) { return compare(a, b) < 0; });
+            sortWindowKeys(keyed);
+            for (std::size_t k = 0; k < keyed.size(); ++k) {
+                part[k] = keyed[k].index;
+                const bool peer = k > 0 && keyed[k].nullRank == keyed[k - 1].nullRank && keyed[k].key == keyed[k - 1].key;
+                starts[k] = peer ? starts[k - 1] : static_cast<std::uint32_t>(k);
+            }
+            return;
         }
+        std::stable_sort(part.begin(), part.end(), [&](std::size_t a, std::size_t b) { return compare(a, b) < 0; });
+        for (std::size_t k = 0; k < part.size(); ++k)
+            starts[k] = k > 0 && compare(part[k - 1], part[k]) == 0 ? starts[k - 1] : static_cast<std::uint32_t>(k);
+    };
+    sortPartitions(parts.size(), rows.size(), sortPart);
+
+    for (std::size_t pi = 0; pi < parts.size(); ++pi) {
+        auto& part = parts[pi];
         const std::size_t m = part.size();
-        // Peer groups: rows with equal ORDER BY values.
         std::vector<std::size_t> peerStart(m), peerEnd(m);
         for (std::size_t p = 0; p < m;) {
             std::size_t q = p + 1;
-            while (q < m && compare(part[p], part[q]) == 0) ++q;
+            while (q < m && peerStarts[pi][q] == p) ++q;
             for (std::size_t r = p; r < q; ++r) {
                 peerStart[r] = p;
                 peerEnd[r] = q;
             }
             p = q;
         }
+        peerStarts[pi] = {};
         auto arg = [&](std::size_t p, std::size_t k) -> const Value& { return rows.argOf(part[p], k); };
 
-        if (n == "ROW_NUMBER" || n == "RANK" || n == "DENSE_RANK" || n == "PERCENT_RANK" || n == "CUME_DIST") {
+        if (numbering != Numbering::None) {
             std::int64_t dense = 0;
             for (std::size_t p = 0; p < m; ++p) {
                 if (peerStart[p] == p) ++dense;
-                Value v;
-                if (n == "ROW_NUMBER") v = Value::int64(static_cast<std::int64_t>(p) + 1);
-                else if (n == "RANK") v = Value::int64(static_cast<std::int64_t>(peerStart[p]) + 1);
-                else if (n == "DENSE_RANK") v = Value::int64(dense);
-                else if (n == "PERCENT_RANK") v = Value::float64(m == 1 ? 0.0 : static_cast<double>(peerStart[p]) / static_cast<double>(m - 1));
-                else v = Value::float64(static_cast<double>(peerEnd[p]) / static_cast<double>(m));
-                out[part[p]] = std::move(v);
+                Value& v = out[part[p]];
+                switch (numbering) {
+                case Numbering::RowNumber: v = Value::int64(static_cast<std::int64_t>(p) + 1); break;
+                case Numbering::Rank: v = Value::int64(static_cast<std::int64_t>(peerStart[p]) + 1); break;
+                case Numbering::DenseRank: v = Value::int64(dense); break;
+                case Numbering::PercentRank:
+                    v = Value::float64(m == 1 ? 0.0 : static_cast<double>(peerStart[p]) / static_cast<double>(m - 1));
+                    break;
+                default: v = Value::float64(static_cast<double>(peerEnd[p]) / static_cast<double>(m)); break;
+                }
             }
             continue;
         }
