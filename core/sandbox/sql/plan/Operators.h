@@ -195,6 +195,8 @@ private:
     };
     static constexpr std::size_t kMemo = 4096;
     std::vector<Memo> memo_;
+    /// One group, and every aggregate one addPlain takes: consumed an aggregate at a time.
+    bool allPlain_ = false;
 };
 
 } // namespace quarry::sandbox::sql::plan
