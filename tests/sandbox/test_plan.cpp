@@ -75,7 +75,9 @@ TEST(PlanKeys, TypedKeysGroupAsTheKeyStringsDo) {
             if (same) {
                 EXPECT_EQ(keyHash(a), keyHash(b));
             }
+            EXPECT_EQ(sameKey(a, b), same);
         }
+        EXPECT_EQ(hashKey(a), keyHash(a)) << keyOf(a); // the inline hash is the same hash
     }
 }
 
